@@ -1,0 +1,117 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "store/store.h"
+
+int cli_fail(const struct box_err *err)
+{
+        fprintf(stderr, "box: error: %s\n", err->msg[0] ? err->msg : strerror(err->code));
+        return err->exit_code ? err->exit_code : EXIT_BOX;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        fputs("box: error: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        if (cmd)
+                fprintf(stderr, "\nSee 'box %s --help'.\n", cmd);
+        else
+                fputs("\nSee 'box --help'.\n", stderr);
+        return EXIT_BOX;
+}
+
+int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err)
+{
+        if (!ctx->store) {
+                int r = store_open(ctx->root, &ctx->store, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = ctx->store;
+        return 0;
+}
+
+int cli_help(const char *text)
+{
+        fputs(text, stdout);
+        return 0;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        break;
+                if (streq(argv[i], "--help") || streq(argv[i], "-h"))
+                        return 1;
+        }
+        return 0;
+}
+
+int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
+                 char **argv)
+{
+        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
+            streq(argv[1], "help")) {
+                FILE *f = argc < 2 ? stderr : stdout;
+                fprintf(f, "Usage: box %s COMMAND\n\nCommands:\n", group);
+                for (const struct cli_command *c = table; c->name; c++)
+                        if (!c->hidden)
+                                fprintf(f, "  %-10s %s\n", c->name, c->summary);
+                fprintf(f, "\nRun 'box %s COMMAND --help' for more information on a command.\n",
+                        group);
+                return argc < 2 ? EXIT_BOX : 0;
+        }
+        for (const struct cli_command *c = table; c->name; c++) {
+                if (streq(c->name, argv[1])) {
+                        optind = 0;
+                        return c->run(ctx, argc - 1, argv + 1);
+                }
+        }
+        return cli_usage_error(group, "unknown command 'box %s %s'", group, argv[1]);
+}
+
+void cli_format_size(char *buf, size_t n, double bytes)
+{
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+        size_t u = 0;
+        while (bytes >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
+                bytes /= 1000.0;
+                u++;
+        }
+        if (u == 0)
+                snprintf(buf, n, "%.0f%s", bytes, units[u]);
+        else
+                snprintf(buf, n, "%.3g%s", bytes, units[u]);
+}
+
+void cli_format_ago(char *buf, size_t n, long long t)
+{
+        long long d = (long long)time(NULL) - t;
+        if (t <= 0) {
+                snprintf(buf, n, "N/A");
+                return;
+        }
+        if (d < 1)
+                snprintf(buf, n, "Less than a second ago");
+        else if (d < 60)
+                snprintf(buf, n, "%lld second%s ago", d, d == 1 ? "" : "s");
+        else if (d < 3600)
+                snprintf(buf, n, "%lld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
+        else if (d < 86400 * 2)
+                snprintf(buf, n, "%lld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
+        else if (d < 86400 * 14)
+                snprintf(buf, n, "%lld days ago", d / 86400);
+        else if (d < 86400 * 60)
+                snprintf(buf, n, "%lld weeks ago", d / (86400 * 7));
+        else if (d < 86400 * 365 * 2)
+                snprintf(buf, n, "%lld months ago", d / (86400 * 30));
+        else
+                snprintf(buf, n, "%lld years ago", d / (86400 * 365));
+}

@@ -1,0 +1,54 @@
+/* The command line: global options, the command table, and the one place
+ * that prints errors and chooses exit codes (Docker's: 125 box's own
+ * failure, 126 cannot execute, 127 not found, else the container's status). */
+#pragma once
+
+#include "lib/err.h"
+
+#define EXIT_BOX 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+struct store;
+
+struct cli_ctx {
+        const char *root; /* store root: --root, BOX_ROOT, /var/lib/box */
+        struct store *store;
+};
+
+struct cli_command {
+        const char *name;
+        const char *summary;
+        int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+        int hidden;
+};
+
+extern const struct cli_command cli_commands[];
+
+/* Prints "box: error: <msg>" and returns err's exit code (125 by default). */
+int cli_fail(const struct box_err *err);
+/* Prints a usage error naming the command and returns 125. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+/* Opens the store (once) for a command. */
+int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
+/* Runs a subcommand from TABLE (NULL-name terminated). */
+int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
+                 char **argv);
+/* Prints help text to stdout; returns 0. */
+int cli_help(const char *text);
+
+/* A getopt_long loop helper: returns 1 if argv asks for --help. */
+int cli_wants_help(int argc, char **argv);
+
+/* Human-readable sizes and times, as docker prints them. */
+void cli_format_size(char *buf, size_t n, double bytes);
+void cli_format_ago(char *buf, size_t n, long long unix_seconds);
+
+int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_images(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);

@@ -1,0 +1,284 @@
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct box_err *err)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+        size_t len = strlen(p);
+        while (len > 1 && p[len - 1] == '/')
+                p[--len] = '\0';
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
+                        return box_err_errno(err, errno, "create directory '%s'", p);
+                *s = '/';
+        }
+        if (mkdirat(dirfd, p, mode) < 0) {
+                struct stat st;
+                if (errno != EEXIST)
+                        return box_err_errno(err, errno, "create directory '%s'", p);
+                if (fstatat(dirfd, p, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+                        return box_err_set(err, ENOTDIR, "create directory '%s': not a directory",
+                                           p);
+        }
+        return 0;
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, struct box_err *err)
+{
+        return fs_mkdir_p_at(AT_FDCWD, path, mode, err);
+}
+
+static int rm_rf_children(int fd, dev_t dev, const char *path, struct box_err *err)
+{
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return box_err_errno(err, errno, "open directory '%s'", path);
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return box_err_errno(err, errno, "stat '%s/%s'", path, de->d_name);
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        if (st.st_dev != dev)
+                                return box_err_set(err, EBUSY,
+                                                   "remove '%s/%s': a file system is mounted there",
+                                                   path, de->d_name);
+                        int cfd = openat(dirfd(d), de->d_name,
+                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (cfd < 0)
+                                return box_err_errno(err, errno, "open '%s/%s'", path, de->d_name);
+                        _cleanup_free_ char *sub = xasprintf("%s/%s", path, de->d_name);
+                        int r = rm_rf_children(cfd, dev, sub, err);
+                        if (r < 0)
+                                return r;
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                                return box_err_errno(err, errno, "remove '%s'", sub);
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+                        return box_err_errno(err, errno, "remove '%s/%s'", path, de->d_name);
+                }
+        }
+        return 0;
+}
+
+int fs_rm_rf_at(int dirfd, const char *name, struct box_err *err)
+{
+        struct stat st;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return box_err_errno(err, errno, "stat '%s'", name);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+                        return box_err_errno(err, errno, "remove '%s'", name);
+                return 0;
+        }
+        if (fs_is_mount_point_at(dirfd, name) > 0)
+                return box_err_set(err, EBUSY, "remove '%s': a file system is mounted there", name);
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", name);
+        int r = rm_rf_children(fd, st.st_dev, name, err);
+        if (r < 0)
+                return r;
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return box_err_errno(err, errno, "remove '%s'", name);
+        return 0;
+}
+
+int fs_rm_rf(const char *path, struct box_err *err)
+{
+        return fs_rm_rf_at(AT_FDCWD, path, err);
+}
+
+int fs_write_full(int fd, const void *p, size_t n)
+{
+        const char *c = p;
+        while (n > 0) {
+                ssize_t w = RETRY_EINTR(write(fd, c, n));
+                if (w < 0)
+                        return -errno;
+                c += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+ssize_t fs_read_full(int fd, void *p, size_t n)
+{
+        size_t got = 0;
+        while (got < n) {
+                ssize_t r = RETRY_EINTR(read(fd, (char *)p + got, n - got));
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        break;
+                got += (size_t)r;
+        }
+        return (ssize_t)got;
+}
+
+int fs_fsync_dir_at(int dirfd, const char *name)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                       struct box_err *err)
+{
+        _cleanup_free_ char *dir = NULL;
+        const char *base = strrchr(name, '/');
+        if (base) {
+                dir = xstrndup(name, (size_t)(base - name));
+                base++;
+        } else {
+                dir = xstrdup(".");
+                base = name;
+        }
+        _cleanup_free_ char *tmp = xasprintf("%s/.tmp-%s-%d-%lx", dir, base, getpid(),
+                                             (unsigned long)random());
+        _cleanup_close_ int fd =
+                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return box_err_errno(err, errno, "create '%s'", tmp);
+        int r = fs_write_full(fd, data, len);
+        if (r >= 0 && fchmod(fd, mode) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return box_err_errno(err, -r, "write '%s'", name);
+        }
+        (void)fs_fsync_dir_at(dirfd, dir);
+        return 0;
+}
+
+int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err)
+{
+        struct buf b = {0};
+        char chunk[65536];
+        if (max == 0)
+                max = 64u << 20;
+        for (;;) {
+                ssize_t n = RETRY_EINTR(read(fd, chunk, sizeof(chunk)));
+                if (n < 0) {
+                        buf_release(&b);
+                        return box_err_errno(err, errno, "read");
+                }
+                if (n == 0)
+                        break;
+                if (b.len + (size_t)n > max) {
+                        buf_release(&b);
+                        return box_err_set(err, EFBIG, "file larger than %zu bytes", max);
+                }
+                buf_append(&b, chunk, (size_t)n);
+        }
+        if (ret_len)
+                *ret_len = b.len;
+        *ret = buf_steal(&b);
+        return 0;
+}
+
+int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
+                    struct box_err *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", name);
+        int r = fs_read_fd(fd, max, ret, ret_len, err);
+        if (r < 0)
+                return box_err_prefix(err, "'%s'", name);
+        return 0;
+}
+
+int fs_copy_fd(int in, int out, uint64_t *ret_copied)
+{
+        char buf[1 << 16];
+        uint64_t total = 0;
+        for (;;) {
+                ssize_t n = RETRY_EINTR(read(in, buf, sizeof(buf)));
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                int r = fs_write_full(out, buf, (size_t)n);
+                if (r < 0)
+                        return r;
+                total += (uint64_t)n;
+        }
+        if (ret_copied)
+                *ret_copied = total;
+        return 0;
+}
+
+static int64_t tree_size_fd(int fd)
+{
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;
+        }
+        int64_t total = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        int c = openat(dirfd(d), de->d_name,
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (c >= 0)
+                                total += tree_size_fd(c);
+                } else if (S_ISREG(st.st_mode)) {
+                        total += st.st_size;
+                }
+        }
+        return total;
+}
+
+int64_t fs_tree_size_at(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        return tree_size_fd(fd);
+}
+
+int fs_is_mount_point_at(int dirfd, const char *name)
+{
+        struct statx a, b;
+        _cleanup_free_ char *parent = xasprintf("%s/..", name);
+        if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0)
+                return -errno;
+        if (statx(dirfd, parent, 0, STATX_MNT_ID, &b) < 0)
+                return -errno;
+        if ((a.stx_mask & STATX_MNT_ID) && (b.stx_mask & STATX_MNT_ID))
+                return a.stx_mnt_id != b.stx_mnt_id;
+        return a.stx_dev_major != b.stx_dev_major || a.stx_dev_minor != b.stx_dev_minor;
+}

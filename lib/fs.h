@@ -1,0 +1,40 @@
+/* File system helpers.  All fds are opened O_CLOEXEC.  Paths are relative to
+ * a directory fd (AT_FDCWD allowed) unless the name says otherwise. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "lib/err.h"
+
+/* mkdir -p PATH under DIRFD; existing directories are fine. */
+int fs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct box_err *err);
+int fs_mkdir_p(const char *path, mode_t mode, struct box_err *err);
+
+/* rm -rf NAME under DIRFD.  Never descends into a different mount: a
+ * mount point below NAME makes it fail with EBUSY rather than wipe another
+ * file system.  A missing NAME is success. */
+int fs_rm_rf_at(int dirfd, const char *name, struct box_err *err);
+int fs_rm_rf(const char *path, struct box_err *err);
+
+/* Writes NAME under DIRFD atomically: a temp file in the same directory,
+ * fsync, rename over NAME, fsync of the directory. */
+int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                       struct box_err *err);
+int fs_fsync_dir_at(int dirfd, const char *name);
+
+/* Reads a whole file (at most max bytes; 0 = 64 MiB) into a NUL-terminated buffer. */
+int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
+                    struct box_err *err);
+int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err);
+
+int fs_write_full(int fd, const void *p, size_t n);
+ssize_t fs_read_full(int fd, void *p, size_t n);
+/* Copies IN to OUT until EOF; returns 0 or -errno. */
+int fs_copy_fd(int in, int out, uint64_t *ret_copied);
+
+/* Disk usage in bytes of a tree (st_blocks based, hard links counted once
+ * per call is not attempted: close enough for `system df`). */
+int64_t fs_tree_size_at(int dirfd, const char *name);
+
+/* Is PATH a mount point (differs in mnt id from its parent)? */
+int fs_is_mount_point_at(int dirfd, const char *name);

@@ -1,0 +1,28 @@
+/* NULL-terminated string vectors.  A strv owns its strings; strv_free()
+ * releases both. */
+#pragma once
+
+#include <stddef.h>
+#include "lib/macro.h"
+
+size_t strv_length(char *const *v);
+/* Appends a copy of s; returns the vector (possibly moved). */
+char **strv_append(char **v, const char *s);
+/* Appends s itself (takes ownership). */
+char **strv_push(char **v, char *s);
+char **strv_copy(char *const *v);
+char **strv_concat(char *const *a, char *const *b);
+void strv_free(char **v);
+int strv_contains(char *const *v, const char *s);
+/* Finds "KEY=" in an environment-style vector; returns its index or -1. */
+int strv_env_find(char *const *v, const char *key, size_t keylen);
+/* Sets KEY=VALUE (entry "K=V" or "K"), replacing an existing KEY. */
+char **strv_env_set(char **v, const char *entry);
+
+static inline void strv_freep(char ***v)
+{
+        strv_free(*v);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+#define STRV_FOREACH(s, v) for (char *const *s = (v); s && *s; s++)

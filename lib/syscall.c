@@ -1,0 +1,37 @@
+#include "lib/syscall.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
+{
+        struct open_how how;
+        memset(&how, 0, sizeof(how));
+        how.flags = (unsigned long long)flags | O_CLOEXEC;
+        if (flags & (O_CREAT | O_TMPFILE))
+                how.mode = mode;
+        how.resolve = resolve;
+        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+int sys_pivot_root(const char *new_root, const char *put_old)
+{
+        return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+        return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int sys_pidfd_open(pid_t pid, unsigned int flags)
+{
+        return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+int sys_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
+{
+        return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}

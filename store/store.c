@@ -1,0 +1,296 @@
+#include "store/store-internal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+#include "spec/ref.h"
+
+static const char *const layout_dirs[] = {
+        "blobs", "blobs/sha256", "layers", "l", "tmp", "containers", "volumes",
+};
+
+int store_open(const char *root, struct store **ret, struct box_err *err)
+{
+        int r = fs_mkdir_p(root, 0700, err);
+        if (r < 0)
+                return box_err_prefix(err, "open store '%s'", root);
+        _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open store '%s'", root);
+        for (size_t i = 0; i < ARRAY_SIZE(layout_dirs); i++)
+                if (mkdirat(fd, layout_dirs[i], 0700) < 0 && errno != EEXIST)
+                        return box_err_errno(err, errno, "open store '%s': create '%s'", root,
+                                             layout_dirs[i]);
+        static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+        if (faccessat(fd, "oci-layout", F_OK, 0) < 0) {
+                r = fs_write_atomic_at(fd, "oci-layout", layout, sizeof(layout) - 1, 0644, err);
+                if (r < 0)
+                        return box_err_prefix(err, "open store '%s'", root);
+        }
+        if (faccessat(fd, "index.json", F_OK, 0) < 0) {
+                static const char idx[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+                r = fs_write_atomic_at(fd, "index.json", idx, sizeof(idx) - 1, 0644, err);
+                if (r < 0)
+                        return box_err_prefix(err, "open store '%s'", root);
+        }
+        int lfd = openat(fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lfd < 0)
+                return box_err_errno(err, errno, "open store lock in '%s'", root);
+        struct store *st = xnew0(struct store, 1);
+        char *abs = realpath(root, NULL);
+        st->root = abs ? abs : xstrdup(root);
+        st->root_fd = TAKE_FD(fd);
+        st->lock_fd = lfd;
+        st->lock_mode = -1;
+        *ret = st;
+        return 0;
+}
+
+void store_close(struct store *st)
+{
+        if (!st)
+                return;
+        close(st->lock_fd);
+        close(st->root_fd);
+        free(st->root);
+        free(st);
+}
+
+const char *store_root(const struct store *st)
+{
+        return st->root;
+}
+
+int store_root_fd(const struct store *st)
+{
+        return st->root_fd;
+}
+
+int store_lock(struct store *st, enum store_lock_mode mode, struct box_err *err)
+{
+        if (st->lock_mode == (int)mode)
+                return 0;
+        int op = mode == STORE_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH;
+        if (RETRY_EINTR(flock(st->lock_fd, op)) < 0)
+                return box_err_errno(err, errno, "lock store '%s'", st->root);
+        st->lock_mode = (int)mode;
+        return 0;
+}
+
+void store_unlock(struct store *st)
+{
+        if (st->lock_mode >= 0)
+                flock(st->lock_fd, LOCK_UN);
+        st->lock_mode = -1;
+}
+
+int store_index_lock(struct store *st, struct box_err *err)
+{
+        int fd = openat(st->root_fd, "index.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open index lock");
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0) {
+                int e = errno;
+                close(fd);
+                return box_err_errno(err, e, "lock index");
+        }
+        return fd;
+}
+
+void store_index_unlock(struct store *st, int fd)
+{
+        (void)st;
+        if (fd >= 0)
+                close(fd);
+}
+
+/* ---- blobs ---- */
+
+struct store_blob_writer {
+        struct store *st;
+        int fd;
+        char *tmp;
+        struct sha256_ctx *sha;
+        uint64_t size;
+};
+
+char *store_blob_path(struct store *st, const char *digest)
+{
+        const char *hex = strchr(digest, ':');
+        return xasprintf("%s/blobs/sha256/%s", st->root, hex ? hex + 1 : digest);
+}
+
+static char *blob_rel(const char *digest)
+{
+        const char *hex = strchr(digest, ':');
+        return xasprintf("blobs/sha256/%s", hex ? hex + 1 : digest);
+}
+
+int store_blob_writer_new(struct store *st, struct store_blob_writer **ret, struct box_err *err)
+{
+        char *tmp = xasprintf("tmp/blob-%d-%lx", getpid(), (unsigned long)random());
+        int fd = openat(st->root_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                int e = errno;
+                free(tmp);
+                return box_err_errno(err, e, "create temporary blob");
+        }
+        struct store_blob_writer *w = xnew0(struct store_blob_writer, 1);
+        w->st = st;
+        w->fd = fd;
+        w->tmp = tmp;
+        w->sha = sha256_new();
+        *ret = w;
+        return 0;
+}
+
+int store_blob_writer_write(struct store_blob_writer *w, const void *p, size_t n,
+                            struct box_err *err)
+{
+        int r = fs_write_full(w->fd, p, n);
+        if (r < 0)
+                return box_err_errno(err, -r, "write blob");
+        sha256_update(w->sha, p, n);
+        w->size += n;
+        return 0;
+}
+
+void store_blob_writer_abort(struct store_blob_writer *w)
+{
+        if (!w)
+                return;
+        close(w->fd);
+        unlinkat(w->st->root_fd, w->tmp, 0);
+        free(w->tmp);
+        sha256_free(w->sha);
+        free(w);
+}
+
+int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, digest_str ret_digest,
+                             uint64_t *ret_size, struct box_err *err)
+{
+        digest_str d;
+        sha256_final_str(w->sha, d);
+        w->sha = NULL;
+        if (expect && !streq(expect, d)) {
+                store_blob_writer_abort(w);
+                return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect,
+                                   d);
+        }
+        if (fsync(w->fd) < 0) {
+                int e = errno;
+                store_blob_writer_abort(w);
+                return box_err_errno(err, e, "fsync blob");
+        }
+        _cleanup_free_ char *dst = blob_rel(d);
+        if (renameat(w->st->root_fd, w->tmp, w->st->root_fd, dst) < 0) {
+                int e = errno;
+                store_blob_writer_abort(w);
+                return box_err_errno(err, e, "commit blob %s", d);
+        }
+        (void)fs_fsync_dir_at(w->st->root_fd, "blobs/sha256");
+        if (ret_digest)
+                memcpy(ret_digest, d, sizeof(d));
+        if (ret_size)
+                *ret_size = w->size;
+        close(w->fd);
+        free(w->tmp);
+        free(w);
+        return 0;
+}
+
+int store_blob_put(struct store *st, const void *p, size_t n, digest_str ret_digest,
+                   struct box_err *err)
+{
+        digest_str d;
+        sha256_buf(p, n, d);
+        if (ret_digest)
+                memcpy(ret_digest, d, sizeof(d));
+        if (store_blob_exists(st, d))
+                return 0;
+        struct store_blob_writer *w;
+        int r = store_blob_writer_new(st, &w, err);
+        if (r < 0)
+                return r;
+        r = store_blob_writer_write(w, p, n, err);
+        if (r < 0) {
+                store_blob_writer_abort(w);
+                return r;
+        }
+        return store_blob_writer_commit(w, d, NULL, NULL, err);
+}
+
+int store_blob_exists(struct store *st, const char *digest)
+{
+        if (spec_digest_validate(digest, NULL) < 0)
+                return 0;
+        _cleanup_free_ char *rel = blob_rel(digest);
+        return faccessat(st->root_fd, rel, F_OK, 0) == 0;
+}
+
+int store_blob_open(struct store *st, const char *digest, int *ret_fd, struct box_err *err)
+{
+        int r = spec_digest_validate(digest, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *rel = blob_rel(digest);
+        int fd = openat(st->root_fd, rel, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open blob %s", digest);
+        *ret_fd = fd;
+        return 0;
+}
+
+int store_blob_read(struct store *st, const char *digest, char **ret, size_t *ret_len,
+                    struct box_err *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r = store_blob_open(st, digest, &fd, err);
+        if (r < 0)
+                return r;
+        r = fs_read_fd(fd, 0, ret, ret_len, err);
+        if (r < 0)
+                return box_err_prefix(err, "blob %s", digest);
+        return 0;
+}
+
+/* ---- layer paths ---- */
+
+static const char *hex_of(const char *digest)
+{
+        const char *c = strchr(digest, ':');
+        return c ? c + 1 : digest;
+}
+
+int store_layer_exists(struct store *st, const char *diff_id)
+{
+        _cleanup_free_ char *rel = xasprintf("layers/%s", hex_of(diff_id));
+        return faccessat(st->root_fd, rel, F_OK, 0) == 0;
+}
+
+char *store_layer_path(struct store *st, const char *diff_id)
+{
+        return xasprintf("%s/layers/%s", st->root, hex_of(diff_id));
+}
+
+char *store_layer_short_path(struct store *st, const char *diff_id)
+{
+        /* 12 hex chars of the diff_id: collisions need 2^24 layers to be likely */
+        _cleanup_free_ char *link = xasprintf("l/%.12s", hex_of(diff_id));
+        _cleanup_free_ char *target = xasprintf("../layers/%s", hex_of(diff_id));
+        char buf[256];
+        ssize_t n = readlinkat(st->root_fd, link, buf, sizeof(buf) - 1);
+        if (n > 0) {
+                buf[n] = '\0';
+                if (streq(buf, target))
+                        return TAKE_PTR(link);
+                /* A collision: fall back to the long path. */
+                return xasprintf("layers/%s", hex_of(diff_id));
+        }
+        if (symlinkat(target, st->root_fd, link) < 0 && errno != EEXIST)
+                return xasprintf("layers/%s", hex_of(diff_id));
+        return TAKE_PTR(link);
+}

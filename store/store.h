@@ -1,0 +1,118 @@
+/* The image store: a directory that is at once a valid OCI image layout
+ * (oci-layout, index.json, blobs/sha256/<hex>) and box's own state (unpacked
+ * layers, containers, volumes).  See docs/store.md for the on-disk layout.
+ *
+ * Ownership: struct store is owned by its opener and freed by store_close().
+ * Invariants: blobs are written to tmp/ and renamed into place only after
+ * their digest has been verified; index.json is rewritten atomically under
+ * index.lock; an unpacked layer becomes visible under layers/ by a single
+ * rename once complete.  Long-running writers (import, load, build) hold
+ * the store lock shared; garbage collection holds it exclusive, so it never
+ * removes content an in-flight writer is about to reference. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+#include "lib/sha256.h"
+
+struct store;
+
+typedef char digest_str[SHA256_DIGEST_STR_LEN + 1];
+
+int store_open(const char *root, struct store **ret, struct box_err *err);
+void store_close(struct store *st);
+const char *store_root(const struct store *st);
+int store_root_fd(const struct store *st);
+
+enum store_lock_mode { STORE_LOCK_SHARED, STORE_LOCK_EXCLUSIVE };
+/* The content lock; idempotent per mode (re-locking upgrades/downgrades). */
+int store_lock(struct store *st, enum store_lock_mode mode, struct box_err *err);
+void store_unlock(struct store *st);
+
+/* ---- blobs ---- */
+struct store_blob_writer;
+int store_blob_writer_new(struct store *st, struct store_blob_writer **ret, struct box_err *err);
+int store_blob_writer_write(struct store_blob_writer *w, const void *p, size_t n,
+                            struct box_err *err);
+/* Verifies EXPECT (if not NULL), fsyncs and renames into blobs/; frees w. */
+int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, digest_str ret_digest,
+                             uint64_t *ret_size, struct box_err *err);
+void store_blob_writer_abort(struct store_blob_writer *w);
+
+int store_blob_put(struct store *st, const void *p, size_t n, digest_str ret_digest,
+                   struct box_err *err);
+int store_blob_exists(struct store *st, const char *digest);
+int store_blob_open(struct store *st, const char *digest, int *ret_fd, struct box_err *err);
+int store_blob_read(struct store *st, const char *digest, char **ret, size_t *ret_len,
+                    struct box_err *err);
+/* Absolute path of a blob (whether or not it exists). */
+char *store_blob_path(struct store *st, const char *digest);
+
+/* ---- unpacked layers, keyed by diff_id ---- */
+int store_layer_exists(struct store *st, const char *diff_id);
+/* Absolute path of the layer's directory tree. */
+char *store_layer_path(struct store *st, const char *diff_id);
+/* Short path relative to the store root ("l/XXXXXXXX"), a symlink to the
+ * layer tree, to keep overlayfs option strings under a page. */
+char *store_layer_short_path(struct store *st, const char *diff_id);
+
+enum store_layer_compression {
+        STORE_COMPRESSION_NONE,
+        STORE_COMPRESSION_GZIP,
+        STORE_COMPRESSION_ZSTD,
+        STORE_COMPRESSION_OTHER,
+};
+
+/* Pulls raw bytes of a layer blob; returns bytes read, 0 at EOF, -errno. */
+typedef ssize_t (*store_read_fn)(void *userdata, void *buf, size_t n, struct box_err *err);
+
+struct store_layer_unpack_opts {
+        const char *expect_digest;  /* the blob's digest, verified when set */
+        const char *expect_diff_id; /* the uncompressed tar's digest, verified when set */
+        int save_blob;              /* also store the blob in blobs/ */
+        int save_uncompressed;      /* store the uncompressed tar as the blob instead */
+};
+
+struct store_layer_info {
+        digest_str digest;  /* of the blob as stored (or as read when not saved) */
+        digest_str diff_id; /* of the uncompressed tar */
+        uint64_t size;      /* bytes of the blob */
+        enum store_layer_compression compression;
+};
+
+/* Streams one layer tarball (plain, gzip, zstd, ...) into layers/<diff_id>,
+ * turning OCI whiteouts into overlayfs ones and refusing entries that would
+ * land outside the layer.  An already unpacked layer is verified and kept. */
+int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
+                       const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
+                       struct box_err *err);
+int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unpack_opts *opts,
+                          struct store_layer_info *ret, struct box_err *err);
+
+/* ---- named images (index.json) ---- */
+struct store_image {
+        char *name;            /* full reference; NULL for a dangling image */
+        digest_str manifest;   /* manifest digest */
+        int64_t manifest_size; /* bytes */
+};
+
+void store_images_free(struct store_image *v, size_t n);
+/* All index.json entries, in file order. */
+int store_images_list(struct store *st, struct store_image **ret, size_t *ret_n,
+                      struct box_err *err);
+/* Points NAME at the manifest (NAME NULL: add as dangling if absent).  The
+ * image NAME pointed to before stays in the index, untagged, unless another
+ * entry still refers to it. */
+int store_image_tag(struct store *st, const char *name, const char *manifest_digest,
+                    int64_t manifest_size, struct box_err *err);
+/* Drops NAME from the index; its manifest stays as a dangling entry only if
+ * KEEP_DANGLING.  Returns 1 if the manifest is no longer referenced. */
+int store_image_untag(struct store *st, const char *name, int keep_dangling, struct box_err *err);
+/* Removes every index entry for the manifest. */
+int store_image_delete(struct store *st, const char *manifest_digest, struct box_err *err);
+
+/* Removes blobs and unpacked layers that no index entry reaches. Returns
+ * the number of bytes freed. */
+int64_t store_gc(struct store *st, struct box_err *err);

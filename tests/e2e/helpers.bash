@@ -1,0 +1,29 @@
+# Shared set-up for the end-to-end tests: each test file gets its own store
+# under a temp dir, the busybox image imported when asked, and everything it
+# created (mounts, the store) removed afterwards.
+
+: "${BOX:=$BATS_TEST_DIRNAME/../../out/box}"
+: "${BOX_FIXTURES:=$BATS_TEST_DIRNAME/../../out/fixtures}"
+BUSYBOX_TAR="$BOX_FIXTURES/busybox.tar"
+
+box_setup_store() {
+        export BOX_TEST_TMP="$(mktemp -d /tmp/box-e2e.XXXXXX)"
+        export BOX_ROOT="$BOX_TEST_TMP/store"
+}
+
+box_teardown_store() {
+        [ -n "${BOX_TEST_TMP:-}" ] || return 0
+        # unmount anything a failed test left below the temp dir, deepest first
+        grep -o " $BOX_TEST_TMP[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
+                umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf "$BOX_TEST_TMP"
+}
+
+box() {
+        "$BOX" "$@"
+}
+
+import_busybox() {
+        "$BOX" import "$BUSYBOX_TAR" "${1:-busybox}" >/dev/null
+}
