@@ -1,0 +1,129 @@
+/* The OCI image data model (image-spec v1.1) plus Docker's config
+ * extensions (Healthcheck, OnBuild, Shell), read from and written to JSON.
+ *
+ * Ownership: each struct owns its strings and arrays; the matching
+ * *_release() frees them.  A NULL strv means "not set"; an empty strv (just
+ * the terminating NULL) means "set to []" — Docker tells the two apart for
+ * Entrypoint and Cmd.  Key/value maps (labels, annotations) are strvs of
+ * alternating keys and values.
+ *
+ * Serialisation is canonical (sorted keys, compact): equal models give equal
+ * bytes and so equal digests. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+#define OCI_MEDIA_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define OCI_MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
+#define OCI_MEDIA_CONFIG "application/vnd.oci.image.config.v1+json"
+#define OCI_MEDIA_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define OCI_MEDIA_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define OCI_MEDIA_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+#define DOCKER_MEDIA_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_MEDIA_MANIFEST_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define DOCKER_MEDIA_CONFIG "application/vnd.docker.container.image.v1+json"
+#define DOCKER_MEDIA_LAYER "application/vnd.docker.image.rootfs.diff.tar"
+#define DOCKER_MEDIA_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define OCI_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+
+struct oci_descriptor {
+        char *media_type;
+        char *digest;
+        int64_t size;
+        char **annotations; /* k, v, k, v, ... */
+        char *platform_os, *platform_arch, *platform_variant;
+};
+
+struct oci_manifest {
+        int schema_version;
+        char *media_type;
+        struct oci_descriptor config;
+        struct oci_descriptor *layers;
+        size_t n_layers;
+        char **annotations;
+};
+
+struct oci_index {
+        int schema_version;
+        char *media_type;
+        struct oci_descriptor *manifests;
+        size_t n_manifests;
+        char **annotations;
+};
+
+struct oci_healthcheck {
+        char **test; /* ["NONE"] | ["CMD", ...] | ["CMD-SHELL", "..."] */
+        int64_t interval, timeout, start_period, start_interval; /* ns */
+        int retries;
+};
+
+/* The "config" object of an image config: defaults for a container. */
+struct oci_container_config {
+        char *user;
+        char **exposed_ports; /* "80/tcp" */
+        char **env;           /* "K=V" */
+        char **entrypoint;
+        char **cmd;
+        char **volumes; /* "/data" */
+        char *working_dir;
+        char **labels; /* k, v, ... */
+        char *stop_signal;
+        bool args_escaped;
+        struct oci_healthcheck *healthcheck;
+        char **on_build;
+        char **shell;
+};
+
+struct oci_history {
+        char *created;
+        char *created_by;
+        char *author;
+        char *comment;
+        bool empty_layer;
+};
+
+struct oci_image {
+        char *created; /* RFC 3339 */
+        char *author;
+        char *architecture;
+        char *os;
+        char *variant;
+        struct oci_container_config config;
+        char **diff_ids;
+        struct oci_history *history;
+        size_t n_history;
+};
+
+void oci_descriptor_release(struct oci_descriptor *d);
+void oci_manifest_release(struct oci_manifest *m);
+void oci_index_release(struct oci_index *i);
+void oci_container_config_release(struct oci_container_config *c);
+void oci_image_release(struct oci_image *img);
+void oci_history_release(struct oci_history *h);
+
+int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, struct box_err *err);
+int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err);
+int oci_image_parse(const char *buf, size_t len, struct oci_image *ret, struct box_err *err);
+
+/* Canonical JSON; the caller frees. */
+char *oci_manifest_to_json(const struct oci_manifest *m);
+char *oci_index_to_json(const struct oci_index *i);
+char *oci_image_to_json(const struct oci_image *img);
+
+/* Deep copies. */
+void oci_container_config_copy(struct oci_container_config *dst,
+                               const struct oci_container_config *src);
+void oci_descriptor_copy(struct oci_descriptor *dst, const struct oci_descriptor *src);
+void oci_history_copy(struct oci_history *dst, const struct oci_history *src);
+
+/* Looks KEY up in a k, v, ... strv; NULL when absent. */
+const char *oci_kv_get(char *const *kv, const char *key);
+char **oci_kv_set(char **kv, const char *key, const char *value);
+
+/* "2026-11-29T09:23:00Z" (or with nanoseconds) -> unix seconds; -1 on error. */
+int64_t oci_time_parse(const char *s);
+/* Unix seconds -> RFC 3339 UTC, caller frees. */
+char *oci_time_format(int64_t t);
