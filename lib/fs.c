@@ -156,8 +156,8 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                 dir = xstrdup(".");
                 base = name;
         }
-        _cleanup_free_ char *tmp = xasprintf("%s/.tmp-%s-%d-%lx", dir, base, getpid(),
-                                             (unsigned long)random());
+        _cleanup_free_ char *tmp =
+                xasprintf("%s/.tmp-%s-%d-%lx", dir, base, getpid(), (unsigned long)random());
         _cleanup_close_ int fd =
                 openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
