@@ -5,9 +5,9 @@
 
 #include "lib/err.h"
 
-#define EXIT_BOX 125
+#define EXIT_BOX         125
 #define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_NOT_FOUND   127
 
 struct store;
 
@@ -52,3 +52,12 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Column-aligned output like Go's tabwriter (padding 3), as docker prints
+ * its tables: add rows of cells, then flush. */
+struct cli_table {
+        char ***rows;
+        size_t n_rows, n_cols;
+};
+void cli_table_add(struct cli_table *t, ...); /* NULL-terminated cells */
+void cli_table_flush(struct cli_table *t);
