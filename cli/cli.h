@@ -44,6 +44,7 @@ int cli_wants_help(int argc, char **argv);
 void cli_format_size(char *buf, size_t n, double bytes);
 void cli_format_ago(char *buf, size_t n, long long unix_seconds);
 
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
