@@ -52,3 +52,5 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
