@@ -1190,18 +1190,50 @@ char *build_dockerfile_dump(const struct dockerfile *df)
         return buf_steal(&b);
 }
 
+/* JSON strings must be valid UTF-8: invalid bytes become U+FFFD */
+static struct jv *json_str(const char *s)
+{
+        struct buf b = {0};
+        size_t n = strlen(s), w;
+        buf_puts(&b, "");
+        for (size_t i = 0; i < n; i += w) {
+                uint32_t r = go_utf8_decode(s + i, n - i, &w);
+                if (r == GO_RUNE_ERROR && w == 1)
+                        go_utf8_put(&b, GO_RUNE_ERROR);
+                else
+                        buf_append(&b, s + i, w);
+        }
+        struct jv *j = jv_string(b.data);
+        buf_release(&b);
+        return j;
+}
+
+static struct jv *json_strv(char *const *v)
+{
+        struct jv *a = jv_array();
+        STRV_FOREACH (s, v)
+                jv_push(a, json_str(*s));
+        return a;
+}
+
+static void json_set_str(struct jv *o, const char *key, const char *s)
+{
+        if (s)
+                jv_set(o, key, json_str(s));
+}
+
 static struct jv *instr_to_json(const struct dockerfile_instr *in)
 {
         struct jv *o = jv_object();
-        jv_set_str(o, "name", in->name);
-        jv_set(o, "flags", jv_strv(in->flags));
-        jv_set(o, "args", jv_strv(in->args));
+        json_set_str(o, "name", in->name);
+        jv_set(o, "flags", json_strv(in->flags));
+        jv_set(o, "args", json_strv(in->args));
         if (in->pairs) {
                 struct jv *pairs = jv_array();
                 for (size_t i = 0; i < in->n_pairs; i++) {
                         struct jv *p = jv_array();
-                        jv_push(p, jv_string(in->pairs[i].key));
-                        jv_push(p, jv_string(in->pairs[i].value));
+                        jv_push(p, json_str(in->pairs[i].key));
+                        jv_push(p, json_str(in->pairs[i].value));
                         jv_push(pairs, p);
                 }
                 jv_set(o, "pairs", pairs);
@@ -1211,8 +1243,8 @@ static struct jv *instr_to_json(const struct dockerfile_instr *in)
         struct jv *hd = jv_array();
         for (size_t i = 0; i < in->n_heredocs; i++) {
                 struct jv *h = jv_object();
-                jv_set_str(h, "name", in->heredocs[i].name);
-                jv_set_str(h, "content", in->heredocs[i].content);
+                json_set_str(h, "name", in->heredocs[i].name);
+                json_set_str(h, "content", in->heredocs[i].content);
                 jv_set(h, "expand", jv_bool(in->heredocs[i].expand));
                 jv_set(h, "chomp", jv_bool(in->heredocs[i].chomp));
                 jv_set(h, "fd", jv_int((int64_t)in->heredocs[i].fd));
@@ -1223,16 +1255,16 @@ static struct jv *instr_to_json(const struct dockerfile_instr *in)
                 jv_set(o, "trigger", instr_to_json(in->trigger));
         jv_set(o, "start_line", jv_int(in->start_line));
         jv_set(o, "end_line", jv_int(in->end_line));
-        jv_set_str(o, "original", in->original);
+        json_set_str(o, "original", in->original);
         return o;
 }
 
 struct jv *build_dockerfile_to_json(const struct dockerfile *df)
 {
         struct jv *root = jv_object(), *dirs = jv_object(), *list = jv_array();
-        jv_set_str(dirs, "syntax", df->syntax);
-        jv_set_str(dirs, "escape", df->escape);
-        jv_set_str(dirs, "check", df->check);
+        json_set_str(dirs, "syntax", df->syntax);
+        json_set_str(dirs, "escape", df->escape);
+        json_set_str(dirs, "check", df->check);
         jv_set(root, "directives", dirs);
         for (size_t i = 0; i < df->n_instrs; i++)
                 jv_push(list, instr_to_json(&df->instrs[i]));
