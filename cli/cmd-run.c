@@ -649,7 +649,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                                  **image_env = NULL;
         _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
         _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
-                            *resolv_file = NULL, *cfg = NULL;
+                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL;
         struct run_rlimit *rlimits = NULL;
         size_t n_rlimits = 0;
         struct store *st = NULL;
@@ -734,6 +734,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         const char *cwd = o.workdir ? o.workdir
                                     : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                      : "/");
+        seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
         hostname_file = xasprintf("%s/hostname", state->dir);
         hosts_file = xasprintf("%s/hosts", state->dir);
         resolv_file = xasprintf("%s/resolv.conf", state->dir);
@@ -764,6 +765,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 .no_new_privs = o.no_new_privs,
                 .seccomp = o.seccomp,
                 .seccomp_profile = o.seccomp_profile,
+                .seccomp_cache_dir = seccomp_cache,
                 .rlimits = rlimits,
                 .n_rlimits = n_rlimits,
                 .resources = &o.res,

@@ -106,6 +106,7 @@ struct run_spec {
         bool no_new_privs;
         enum run_seccomp_mode seccomp;
         const char *seccomp_profile; /* RUN_SECCOMP_PROFILE: the JSON text */
+        const char *seccomp_cache_dir; /* compiled filters are kept here (NULL: no cache) */
         const struct run_rlimit *rlimits;
         size_t n_rlimits;
 
