@@ -55,6 +55,9 @@ int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints
  * its tables: add rows of cells, then flush. */

@@ -9,8 +9,11 @@ const struct cli_command cli_commands[] = {
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},
         {"info", "Show store and kernel features", cmd_info, 0},
+        {"rm", "Remove one or more containers", cmd_rm, 0},
         {"rmi", "Remove one or more images", cmd_rmi, 0},
+        {"run", "Create and run a new container", cmd_run, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
         {"version", "Show the box version", cmd_version, 0},
+        {"volume", "Manage volumes", cmd_volume, 0},
         {},
 };

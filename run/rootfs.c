@@ -228,6 +228,23 @@ static int make_devices(int rootfd, struct box_err *err)
         return 0;
 }
 
+static bool dir_is_empty(int fd)
+{
+        int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (d < 0)
+                return false;
+        _cleanup_closedir_ DIR *dir = fdopendir(d);
+        if (!dir) {
+                close(d);
+                return false;
+        }
+        struct dirent *de;
+        while ((de = readdir(dir)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        return false;
+        return true;
+}
+
 static int mount_root(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
 {
         if (spec->rootfs) {
@@ -320,7 +337,7 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                                 open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dst < 0)
                                 return box_err_errno(err, errno, "open volume '%s'", m->source);
-                        if (src >= 0) {
+                        if (src >= 0 && dir_is_empty(dst)) {
                                 r = run_copy_tree(src, dst, err);
                                 if (r < 0)
                                         return box_err_prefix(err, "copy '%s' into its volume",

@@ -4,13 +4,13 @@
  *
  * run/ never reads the store: the CLI resolves the image, the user's flags
  * and the container's state directory into a struct run_spec and hands it
- * to run_container().  Everything in the spec is borrowed: the caller owns
+ * to run_sandbox_run().  Everything in the spec is borrowed: the caller owns
  * it and keeps it alive across the call.
  *
  * Invariants: no mount made for a container is ever visible on the host
  * (they all live in the container's private mount namespace, which dies
  * with its last process); the container's cgroups are removed before
- * run_container() returns; no fd of box survives the container's execve. */
+ * run_sandbox_run() returns; no fd of box survives the container's execve. */
 #pragma once
 
 #include <stdbool.h>
@@ -106,6 +106,7 @@ struct run_spec {
         bool no_new_privs;
         enum run_seccomp_mode seccomp;
         const char *seccomp_profile; /* RUN_SECCOMP_PROFILE: the JSON text */
+        const char *seccomp_cache_dir; /* compiled filters are kept here (NULL: no cache) */
         const struct run_rlimit *rlimits;
         size_t n_rlimits;
 
@@ -122,7 +123,7 @@ struct run_spec {
  * way (the process's exit code, or 128+N when killed by signal N) in
  * *ret_status.  Fails (-errno, err set, err->exit_code 126/127 when the
  * command cannot be run) if the container could not be started. */
-int run_container(const struct run_spec *spec, int *ret_status, struct box_err *err);
+int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err);
 
 /* ---- capabilities (run/caps.c) ---- */
 

@@ -338,7 +338,11 @@ static int child_setup(struct child_args *a, struct box_err *err)
         umask(022);
         sigprocmask(SIG_SETMASK, &a->restore_mask, NULL);
         execve(exe, spec->argv, env);
-        return exec_error(err, spec->argv[0], errno);
+        int e = errno;
+        struct stat st;
+        if (e == EACCES && stat(exe, &st) == 0 && S_ISDIR(st.st_mode))
+                e = EISDIR;
+        return exec_error(err, spec->argv[0], e);
 }
 
 _noreturn_ static void child_main(struct child_args *a)
@@ -462,7 +466,7 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
-int run_container(const struct run_spec *spec, int *ret_status, struct box_err *err)
+int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};

@@ -13,7 +13,11 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
+#include <fcntl.h>
+#include <inttypes.h>
+
 #include "lib/fs.h"
+#include "lib/sha256.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
@@ -364,11 +368,63 @@ int run_seccomp_profile_check(const char *json, struct box_err *err)
         return r;
 }
 
+/* The cache: compiling the default filter costs ~20 ms, loading a
+ * compiled one microseconds.  The key covers everything the program
+ * depends on: box's table version, libseccomp's version, the
+ * architecture, the capabilities and the profile text. */
+static char *cache_path(const struct run_spec *spec, uint64_t caps)
+{
+        if (!spec->seccomp_cache_dir)
+                return NULL;
+        const struct scmp_version *v = seccomp_version();
+        struct buf key = {0};
+        buf_printf(&key, "box-seccomp-1|%u.%u.%u|%d|%" PRIx64 "|%d|", v->major, v->minor, v->micro,
+                   (int)seccomp_arch_native(), caps, (int)spec->seccomp);
+        if (spec->seccomp == RUN_SECCOMP_PROFILE)
+                buf_puts(&key, spec->seccomp_profile);
+        char digest[SHA256_DIGEST_STR_LEN + 1];
+        sha256_buf(key.data, key.len, digest);
+        buf_release(&key);
+        return xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, digest + 7);
+}
+
+static bool cache_load(const char *path, struct run_bpf *ret)
+{
+        char *data;
+        size_t len;
+        if (!path || fs_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, NULL) < 0)
+                return false;
+        if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+            len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+                free(data);
+                return false;
+        }
+        ret->filter = (struct sock_filter *)(void *)data;
+        ret->len = (unsigned short)(len / sizeof(struct sock_filter));
+        return true;
+}
+
+static void cache_store(const char *path, const struct run_bpf *bpf)
+{
+        if (!path)
+                return;
+        _cleanup_free_ char *dir = xstrdup(path);
+        *strrchr(dir, '/') = '\0';
+        if (fs_mkdir_p(dir, 0700, NULL) < 0)
+                return;
+        (void)fs_write_atomic_at(AT_FDCWD, path, bpf->filter, bpf->len * sizeof(struct sock_filter),
+                                 0600, NULL);
+}
+
 int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_bpf *ret,
                         struct box_err *err)
 {
         scmp_filter_ctx ctx = NULL;
         int r;
+
+        _cleanup_free_ char *cpath = cache_path(spec, caps);
+        if (cache_load(cpath, ret))
+                return 0;
 
         if (spec->seccomp == RUN_SECCOMP_PROFILE) {
                 r = build_profile(&ctx, spec->seccomp_profile, caps, err);
@@ -408,7 +464,13 @@ int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_b
         r = fs_read_fd(fd, 0, &data, &len, err);
         if (r < 0)
                 return box_err_prefix(err, "read seccomp filter");
+        if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+            len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+                free(data);
+                return box_err_set(err, E2BIG, "seccomp filter too large (%zu bytes)", len);
+        }
         ret->filter = (struct sock_filter *)(void *)data;
         ret->len = (unsigned short)(len / sizeof(struct sock_filter));
+        cache_store(cpath, ret);
         return 0;
 }
