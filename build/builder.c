@@ -43,6 +43,7 @@ struct builder {
         char *arch;
         FILE *out;
         bool plain;
+        bool last_cached; /* the step just dispatched was a cache hit */
 };
 
 struct stage_ctx {
@@ -250,7 +251,9 @@ static int overlay_mount(struct builder *b, const struct image_state *s, struct 
         buf_puts(&o, ",redirect_dir=off,index=off,metacopy=off");
         _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         int r = 0;
-        if (fchdir(store_root_fd(b->st)) < 0)
+        /* by path: the store fd predates our mount namespace, and overlayfs
+         * refuses layers reached through another namespace's mounts */
+        if (chdir(store_root(b->st)) < 0)
                 r = box_err_errno(err, errno, "chdir to the store");
         else if (mount("overlay", sd->merged, "overlay", writable ? 0 : MS_RDONLY, o.data) < 0)
                 r = box_err_errno(err, errno, "mount overlay for the build step");
@@ -373,6 +376,7 @@ static int cache_lookup(struct stage_ctx *c, const char *key, const char *create
         if (!rec.empty)
                 image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
         add_history(&c->cur, created_by, rec.empty);
+        b->last_cached = true;
         char pos[512];
         snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir), b->dfname,
                  (size_t)b->step, strempty(c->s->name));
@@ -576,11 +580,10 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         _cleanup_free_ char *created_by = xasprintf("%s # buildkit", instr);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (cache_lookup(c, key, created_by, parts)) {
-                progress(b, " CACHED\n");
+                progress(b, "  CACHED\n");
                 buf_release(&content);
                 return 0;
         }
-        progress(b, "\n");
         struct step_dir sd;
         r = step_dir_new(b, &sd, err);
         if (r >= 0)
@@ -903,11 +906,10 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (cache_lookup(c, key, created_by, parts)) {
-                progress(b, " CACHED\n");
+                progress(b, "  CACHED\n");
                 run_mounts_release(&mounts);
                 return 0;
         }
-        progress(b, "\n");
 
         struct step_dir sd;
         r = step_dir_new(b, &sd, err);
@@ -974,7 +976,7 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
                         dup2(outfd, STDERR_FILENO);
                 }
-                r = run_container(&rs, &status, err);
+                r = run_sandbox_run(&rs, &status, err);
                 dup2(saved, STDOUT_FILENO);
                 close(saved);
                 if (saved_err >= 0)
@@ -1033,14 +1035,12 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (exists_in_lowers(c->b, &c->cur, c->cur.img.config.working_dir + 1)) {
                 add_history(&c->cur, created_by, true);
-                progress(c->b, "\n");
                 return 0;
         }
         if (cache_lookup(c, key, created_by, parts)) {
-                progress(c->b, " CACHED\n");
+                progress(c->b, "  CACHED\n");
                 return 0;
         }
-        progress(c->b, "\n");
         struct step_dir sd;
         r = step_dir_new(c->b, &sd, err);
         if (r >= 0)
@@ -1155,11 +1155,8 @@ static int run_triggers(struct stage_ctx *c, char **triggers, struct box_err *er
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < df->n_instrs && r >= 0; i++) {
-                        progress(c->b, "  ONBUILD %s", df->instrs[i].original);
+                        progress(c->b, "  ONBUILD %s\n", df->instrs[i].original);
                         r = dispatch(c, &df->instrs[i], err);
-                        if (r >= 0 && !(streq(df->instrs[i].name, "run") || streq(df->instrs[i].name, "copy") ||
-                                         streq(df->instrs[i].name, "add") || streq(df->instrs[i].name, "workdir")))
-                                progress(c->b, "\n");
                 }
                 build_dockerfile_free(df);
                 if (r < 0)
@@ -1362,10 +1359,9 @@ static int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                 const struct dockerfile_instr *in = &b->df->instrs[i];
                 b->step++;
                 double t0 = mono();
-                progress(b, "[%d/%d] %s", b->step, b->n_steps, in->original);
+                progress(b, "[%d/%d] %s\n", b->step, b->n_steps, in->original);
                 if (i == s->first) {
                         r = stage_from(&c, in, err);
-                        progress(b, "\n");
                         if (r >= 0 && c.cur.img.config.on_build && c.cur.img.config.on_build[0]) {
                                 char **triggers = c.cur.img.config.on_build;
                                 c.cur.img.config.on_build = NULL;
@@ -1373,18 +1369,15 @@ static int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                                 strv_free(triggers);
                         }
                 } else {
+                        b->last_cached = false;
                         r = dispatch(&c, in, err);
-                        if (r >= 0 && !(streq(in->name, "run") || streq(in->name, "copy") ||
-                                        streq(in->name, "add") || streq(in->name, "workdir")))
-                                progress(b, "\n");
-                        else if (r >= 0 && b->plain)
-                                progress(b, "  done in %.2fs\n", mono() - t0);
+                        if (r >= 0 && !b->last_cached &&
+                            (streq(in->name, "run") || streq(in->name, "copy") ||
+                             streq(in->name, "add")))
+                                progress(b, "  DONE %.2fs\n", mono() - t0);
                 }
-                if (r < 0) {
-                        if (b->out)
-                                progress(b, "\n");
+                if (r < 0)
                         fail_at(&c, in, err);
-                }
         }
         strv_free(c.args);
         if (r < 0) {
