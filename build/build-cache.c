@@ -98,7 +98,8 @@ void build_cache_explain(struct store *st, const char *position, char *const *pa
                         if (!said && jv_len(old) != n)
                                 fprintf(out, "  cache miss: the set of inputs changed\n");
                         else if (!said)
-                                fprintf(out, "  cache miss: no cache record (cleared or collected)\n");
+                                fprintf(out,
+                                        "  cache miss: no cache record (cleared or collected)\n");
                 }
         } else if (out) {
                 fprintf(out, "  cache miss: first build of this step\n");

@@ -73,7 +73,8 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                                 return box_err_set(err, ENOENT,
                                                    "'%s': not found (excluded by .dockerignore)",
                                                    pattern);
-                        _cleanup_close_ int fd = openat_in_root(src->rootfd, p, O_PATH | O_NOFOLLOW, 0);
+                        _cleanup_close_ int fd =
+                                openat_in_root(src->rootfd, p, O_PATH | O_NOFOLLOW, 0);
                         if (fd < 0 || fstat(fd, &st) < 0)
                                 return box_err_set(err, ENOENT, "'%s': no such file or directory",
                                                    pattern);
@@ -88,9 +89,9 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
                 char **next = xnew0(char *, 1);
                 STRV_FOREACH (base, cur) {
-                        _cleanup_close_ int dfd =
-                                **base ? openat_in_root(src->rootfd, *base, O_RDONLY | O_DIRECTORY, 0)
-                                       : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+                        _cleanup_close_ int dfd = **base ? openat_in_root(src->rootfd, *base,
+                                                                          O_RDONLY | O_DIRECTORY, 0)
+                                                         : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
                         if (dfd < 0)
                                 continue;
                         if (!has_glob(comp)) {
@@ -208,8 +209,8 @@ static int copy_file_data(int in, int out, off_t size)
         off_t left = size;
         while (left > 0) {
                 ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
-                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                              errno == EOPNOTSUPP))
+                if (n < 0 &&
+                    (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
                         return fs_copy_fd(in, out, NULL);
                 if (n < 0)
                         return -errno;
@@ -234,8 +235,9 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                         return box_err_errno(err, errno, "replace '%s'", dname);
                 if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(ddfd, dname, 0755) < 0)
                         return box_err_errno(err, errno, "create directory '%s'", dname);
-                _cleanup_close_ int sfd = openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                                                      (follow ? 0 : O_NOFOLLOW));
+                _cleanup_close_ int sfd =
+                        openat(sdfd, sname,
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
                 _cleanup_close_ int dfd =
                         openat(ddfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sfd < 0 || dfd < 0)
@@ -267,12 +269,12 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 return 0;
         }
         if (S_ISREG(st.st_mode)) {
-                _cleanup_close_ int in = openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                _cleanup_close_ int in =
+                        openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
                 if (in < 0)
                         return box_err_errno(err, errno, "open '%s'", rel);
-                _cleanup_close_ int out = openat(ddfd, dname,
-                                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                                 0600);
+                _cleanup_close_ int out = openat(
+                        ddfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (out < 0)
                         return box_err_errno(err, errno, "create '%s'", dname);
                 int r = copy_file_data(in, out, st.st_size);
@@ -311,7 +313,8 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
         size_t n = strv_length(matches);
         bool dest_is_dir = dest[strlen(dest) - 1] == '/';
         if (!dest_is_dir) {
-                _cleanup_close_ int fd = openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
+                _cleanup_close_ int fd =
+                        openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
                 dest_is_dir = fd >= 0;
         }
         if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir)
@@ -322,10 +325,12 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
                 struct stat st;
                 const char *rel = *m;
                 char *slash = strrchr(rel, '/');
-                _cleanup_free_ char *sdir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+                _cleanup_free_ char *sdir =
+                        slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
                 const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
-                _cleanup_close_ int sdfd = *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
-                                                 : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+                _cleanup_close_ int sdfd =
+                        *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
+                              : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
                 if (sdfd < 0)
                         return box_err_errno(err, errno, "open '%s'", sdir);
                 bool follow = !src->is_context;
@@ -335,7 +340,8 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
                         _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
                         if (dfd < 0)
                                 return dfd;
-                        _cleanup_close_ int sfd = openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        _cleanup_close_ int sfd =
+                                openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (sfd < 0)
                                 return box_err_errno(err, errno, "open '%s'", rel);
                         r = copy_dir_contents(src, sfd, rel, dfd, o, err);
@@ -356,7 +362,8 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
                 if (dfd < 0)
                         return dfd;
                 if (o->add && src->is_context && S_ISREG(st.st_mode)) {
-                        _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
+                        _cleanup_close_ int xfd =
+                                mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
                         if (xfd < 0)
                                 return xfd;
                         r = try_extract(sdfd, sname, xfd, err);
@@ -383,7 +390,8 @@ static int hash_tree(const struct copy_src *src, int dfd, const char *name, cons
         buf_printf(out, "%s\t%o\t", rel, st.st_mode);
         if (S_ISREG(st.st_mode)) {
                 digest_str h;
-                _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                _cleanup_close_ int fd =
+                        openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
                 if (fd < 0)
                         return box_err_errno(err, errno, "open '%s'", rel);
                 int r = stat_cache_hash(sc, fd, h, err);
@@ -402,7 +410,8 @@ static int hash_tree(const struct copy_src *src, int dfd, const char *name, cons
                         return box_err_errno(err, errno, "open '%s'", rel);
                 _cleanup_strv_free_ char **names = list_dir(sfd);
                 STRV_FOREACH (n, names) {
-                        _cleanup_free_ char *crel = *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
+                        _cleanup_free_ char *crel =
+                                *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
                         int r = hash_tree(src, sfd, *n, crel, sc, out, false, err);
                         if (r < 0)
                                 return r;
@@ -424,15 +433,16 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
         }
         STRV_FOREACH (m, matches) {
                 const char *rel = *m;
-                int r = hash_tree(src, src->rootfd, *rel ? rel : ".", rel, sc, out, !src->is_context, err);
+                int r = hash_tree(src, src->rootfd, *rel ? rel : ".", rel, sc, out,
+                                  !src->is_context, err);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd, const struct copy_opts *o,
-                       struct box_err *err)
+int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
+                       const struct copy_opts *o, struct box_err *err)
 {
         const char *ds = strrchr(dest, '/');
         _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
@@ -443,7 +453,8 @@ int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd, cons
         if (dfd < 0)
                 return dfd;
         unlinkat(dfd, name, 0);
-        _cleanup_close_ int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        _cleanup_close_ int fd =
+                openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return box_err_errno(err, errno, "create '%s'", dest);
         int r = fs_write_full(fd, data, strlen(data));

@@ -53,18 +53,18 @@ void stat_cache_close(struct stat_cache *c, struct store *st);
 /* ---- COPY/ADD (build/build-copy.c) ---- */
 
 struct copy_src {
-        int rootfd;        /* where sources are looked up (context dir, or a stage's rootfs) */
-        bool is_context;   /* apply .dockerignore */
+        int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
+        bool is_context; /* apply .dockerignore */
         struct dockerignore *ignore;
 };
 
 struct copy_opts {
-        bool add;               /* ADD: extract local archives, fetch URLs */
+        bool add; /* ADD: extract local archives, fetch URLs */
         bool has_chown;
         uid_t uid;
         gid_t gid;
-        int chmod;              /* -1: keep */
-        const char *checksum;   /* ADD --checksum */
+        int chmod;            /* -1: keep */
+        const char *checksum; /* ADD --checksum */
 };
 
 /* Copies SRCS (patterns, already expanded) from SRC into DEST (absolute in
@@ -75,5 +75,5 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
 int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_cache *sc,
                     struct buf *out, struct box_err *err);
 /* Writes DATA as file DEST (for COPY <<EOF). */
-int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd, const struct copy_opts *o,
-                       struct box_err *err);
+int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
+                       const struct copy_opts *o, struct box_err *err);

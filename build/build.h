@@ -17,7 +17,12 @@
 #include "lib/err.h"
 #include "store/store.h"
 
-enum build_progress { BUILD_PROGRESS_AUTO, BUILD_PROGRESS_PLAIN, BUILD_PROGRESS_TTY, BUILD_PROGRESS_QUIET };
+enum build_progress {
+        BUILD_PROGRESS_AUTO,
+        BUILD_PROGRESS_PLAIN,
+        BUILD_PROGRESS_TTY,
+        BUILD_PROGRESS_QUIET
+};
 enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER };
 
 struct build_secret {
@@ -28,7 +33,8 @@ struct build_secret {
 struct build_opts {
         const char *context_dir;     /* absolute; NULL: no context (-f - with no context) */
         const char *dockerfile_name; /* for messages: "Dockerfile" */
-        const char *dockerfile_path; /* host path of the Dockerfile, for its .dockerignore; may be NULL */
+        const char *
+                dockerfile_path; /* host path of the Dockerfile, for its .dockerignore; may be NULL */
         const char *dockerfile_data;
         size_t dockerfile_len;
         char *const *tags;       /* full references */

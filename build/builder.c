@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 #include "build/build-internal.h"
@@ -94,7 +95,8 @@ void image_state_add_layer(struct image_state *s, const struct store_layer_info 
 
 static void add_history(struct image_state *s, const char *created_by, bool empty)
 {
-        s->img.history = xreallocarray(s->img.history, s->img.n_history + 1, sizeof(struct oci_history));
+        s->img.history =
+                xreallocarray(s->img.history, s->img.n_history + 1, sizeof(struct oci_history));
         struct oci_history *h = &s->img.history[s->img.n_history++];
         memset(h, 0, sizeof(*h));
         h->created = s->last_created ? xstrdup(s->last_created) : NULL;
@@ -183,7 +185,7 @@ static double mono(void)
 /* ---- file-system steps on an overlay ---- */
 
 struct step_dir {
-        char *rel;    /* relative to the store root: tmp/step-XXXX */
+        char *rel; /* relative to the store root: tmp/step-XXXX */
         char *abs;
         char *merged; /* absolute mount point */
         bool mounted;
@@ -291,25 +293,45 @@ static bool exists_in_lowers(struct builder *b, const struct image_state *s, con
         return false;
 }
 
+/* The lower layers' stat of PATH (topmost first); false when absent. */
+static bool stat_in_lowers(struct builder *b, const struct image_state *s, const char *path,
+                           struct stat *ret)
+{
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
+                _cleanup_free_ char *p = xasprintf("%s/%s", l, path);
+                if (lstat(p, ret) == 0)
+                        return !(S_ISCHR(ret->st_mode) && ret->st_rdev == 0);
+        }
+        return false;
+}
+
 /* Mount points the sandbox had to create (for /etc/hosts, a --mount
- * target, ...) are not the step's content: drop the empty ones that the
- * image did not have. */
+ * target, ...) are not the step's content: drop the empty ones the image
+ * did not have, and the parent directories overlayfs copied up only to hold
+ * them (empty, same owner and mode as below). */
 static void prune_mount_points(struct builder *b, const struct image_state *s,
                                const struct step_dir *sd, char *const *paths)
 {
         STRV_FOREACH (p, paths) {
                 _cleanup_free_ char *rel = xstrdup(*p + (**p == '/'));
                 while (*rel) {
-                        if (exists_in_lowers(b, s, rel))
-                                break;
                         _cleanup_free_ char *up = xasprintf("%s/upper/%s", sd->abs, rel);
-                        struct stat st;
+                        struct stat st, low;
                         if (lstat(up, &st) < 0)
                                 break;
+                        bool below = stat_in_lowers(b, s, rel, &low);
                         if (S_ISDIR(st.st_mode)) {
+                                char v[2];
+                                if (below && (low.st_mode != st.st_mode ||
+                                              low.st_uid != st.st_uid || low.st_gid != st.st_gid))
+                                        break;
+                                if (lgetxattr(up, "trusted.overlay.opaque", v, sizeof(v)) > 0)
+                                        break;
                                 if (rmdir(up) < 0)
                                         break;
-                        } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+                        } else if (!below && S_ISREG(st.st_mode) && st.st_size == 0) {
                                 unlink(up);
                         } else {
                                 break;
@@ -550,7 +572,8 @@ static char *abs_dest(struct stage_ctx *c, const char *dest)
 
 static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                      const struct copy_src *src, char *const *srcs, const char *dest,
-                     struct copy_opts *o, const char *chown_s, const char *from, struct box_err *err)
+                     struct copy_opts *o, const char *chown_s, const char *from,
+                     struct box_err *err)
 {
         struct builder *b = c->b;
         int r;
@@ -564,7 +587,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
                 }
         }
         for (size_t h = 0; h < in->n_heredocs; h++)
-                buf_printf(&content, "heredoc %s\n%s\n", in->heredocs[h].name, in->heredocs[h].content);
+                buf_printf(&content, "heredoc %s\n%s\n", in->heredocs[h].name,
+                           in->heredocs[h].content);
         _cleanup_free_ char *srclist = join(srcs, " ");
         _cleanup_free_ char *flags = join(in->flags, " ");
         _cleanup_free_ char *instr = xasprintf("%s %s%s%s %s", add ? "ADD" : "COPY", flags,
@@ -588,7 +612,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         r = step_dir_new(b, &sd, err);
         if (r >= 0)
                 r = overlay_mount(b, &c->cur, &sd, true, err);
-        _cleanup_close_ int dest_root = r >= 0 ? open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+        _cleanup_close_ int dest_root =
+                r >= 0 ? open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
         if (r >= 0 && dest_root < 0)
                 r = box_err_errno(err, errno, "open build root");
         if (r >= 0 && chown_s) {
@@ -613,7 +638,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
                 if (r < 0)
                         break;
                 bool dir = dest[strlen(dest) - 1] == '/';
-                _cleanup_free_ char *target = dir ? xasprintf("%s%s", dest, hd->name) : xstrdup(dest);
+                _cleanup_free_ char *target =
+                        dir ? xasprintf("%s%s", dest, hd->name) : xstrdup(dest);
                 r = build_copy_heredoc(data, target, dest_root, o, err);
         }
         if (dest_root >= 0) {
@@ -644,7 +670,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                         for (size_t h = 0; h < in->n_heredocs; h++)
                                 if (streq(in->heredocs[h].name, name) ||
                                     (name[0] == '"' || name[0] == '\''))
-                                        heredoc_srcs = strv_append(heredoc_srcs, in->heredocs[h].name);
+                                        heredoc_srcs =
+                                                strv_append(heredoc_srcs, in->heredocs[h].name);
                         continue;
                 }
                 char *e = NULL;
@@ -670,7 +697,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 char *end;
                 long m = strtol(chmod_s, &end, 8);
                 if (*end || m < 0 || m > 07777)
-                        return box_err_set(err, EINVAL, "invalid --chmod '%s': want octal", chmod_s);
+                        return box_err_set(err, EINVAL, "invalid --chmod '%s': want octal",
+                                           chmod_s);
                 o.chmod = (int)m;
         }
         const char *from = flag_value(in, "from");
@@ -690,8 +718,9 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 }
         } else if (srcs[0]) {
                 if (b->context_fd < 0)
-                        return box_err_set(err, EINVAL, "no build context: use a context directory "
-                                                        "instead of '-f -' alone");
+                        return box_err_set(err, EINVAL,
+                                           "no build context: use a context directory "
+                                           "instead of '-f -' alone");
                 src.rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                 src.is_context = true;
                 src.ignore = b->ignore;
@@ -737,8 +766,8 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 int r = expand(c, *f + 8, &spec, err);
                 if (r < 0)
                         return r;
-                const char *type = "bind", *target = NULL, *source = NULL, *id = NULL,
-                           *from = NULL, *size = NULL;
+                const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
+                           *size = NULL;
                 bool rw = false, required = false;
                 _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
                 char *save = NULL;
@@ -751,7 +780,8 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                 *eq = '\0';
                         if (streq(*kv, "type"))
                                 type = v;
-                        else if (streq(*kv, "target") || streq(*kv, "dst") || streq(*kv, "destination"))
+                        else if (streq(*kv, "target") || streq(*kv, "dst") ||
+                                 streq(*kv, "destination"))
                                 target = v;
                         else if (streq(*kv, "source") || streq(*kv, "src"))
                                 source = v;
@@ -770,7 +800,8 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                  streq(*kv, "env"))
                                 continue;
                         else
-                                return box_err_set(err, EINVAL, "--mount: unknown option '%s'", *kv);
+                                return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
+                                                   *kv);
                 }
                 struct run_mount rm = {0};
                 if (streq(type, "secret")) {
@@ -784,16 +815,21 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                         src = b->o->secrets[i].src;
                         if (!src) {
                                 if (required)
-                                        return box_err_set(err, ENOENT, "secret '%s' not provided: use --secret id=%s,src=FILE", id, id);
+                                        return box_err_set(err, ENOENT,
+                                                           "secret '%s' not provided: use --secret "
+                                                           "id=%s,src=FILE",
+                                                           id, id);
                                 continue;
                         }
                         rm.type = RUN_MOUNT_BIND;
                         rm.source = own(m, xstrdup(src));
-                        rm.target = own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
+                        rm.target =
+                                own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
                         rm.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
                 } else if (streq(type, "cache")) {
                         if (!target)
-                                return box_err_set(err, EINVAL, "--mount=type=cache needs a target");
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=cache needs a target");
                         digest_str h;
                         const char *key = id ? id : target;
                         sha256_buf(key, strlen(key), h);
@@ -806,7 +842,8 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                         rm.target = own(m, xstrdup(target));
                 } else if (streq(type, "tmpfs")) {
                         if (!target)
-                                return box_err_set(err, EINVAL, "--mount=type=tmpfs needs a target");
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=tmpfs needs a target");
                         rm.type = RUN_MOUNT_TMPFS;
                         rm.target = own(m, xstrdup(target));
                         rm.data = size ? own(m, xasprintf("size=%s", size)) : NULL;
@@ -814,18 +851,24 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                         if (!target)
                                 return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
                         if (from)
-                                return box_err_set(err, ENOTSUP, "--mount=type=bind,from= is not supported yet");
+                                return box_err_set(err, ENOTSUP,
+                                                   "--mount=type=bind,from= is not supported yet");
                         if (b->context_fd < 0 || !b->o->context_dir)
-                                return box_err_set(err, EINVAL, "--mount=type=bind needs a build context");
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=bind needs a build context");
                         _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
                         if (streq(clean, "..") || startswith(clean, "../"))
-                                return box_err_set(err, EPERM, "--mount source '%s' is outside the build context", source);
+                                return box_err_set(
+                                        err, EPERM,
+                                        "--mount source '%s' is outside the build context", source);
                         /* resolve inside the context, then bind what was found */
                         const char *inner = clean[0] == '/' ? clean + 1 : clean;
-                        int fd = *inner && !streq(inner, ".") ? openat_in_root(b->context_fd, inner, O_PATH, 0)
-                                                              : fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                        int fd = *inner && !streq(inner, ".")
+                                         ? openat_in_root(b->context_fd, inner, O_PATH, 0)
+                                         : fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                         if (fd < 0)
-                                return box_err_errno(err, errno, "--mount source '%s'", strempty(source));
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
                         own(m, xasprintf("%d", fd)); /* keeps the fd number for closing */
                         rm.type = RUN_MOUNT_BIND;
                         rm.source = own(m, xasprintf("/proc/self/fd/%d", fd));
@@ -858,7 +901,8 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         buf_puts(&s, cmd);
                         buf_putc(&s, '\n');
                         for (size_t h = 0; h < in->n_heredocs; h++)
-                                buf_printf(&s, "%s%s\n", in->heredocs[h].content, in->heredocs[h].name);
+                                buf_printf(&s, "%s%s\n", in->heredocs[h].content,
+                                           in->heredocs[h].name);
                 }
                 script = buf_steal(&s);
                 char **shell = c->cur.img.config.shell && c->cur.img.config.shell[0]
@@ -874,7 +918,8 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         const char *net = flag_value(in, "network");
         if (!net)
                 net = b->o->network ? b->o->network : "host";
-        if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") && !streq(net, "bridge"))
+        if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
+            !streq(net, "bridge"))
                 return box_err_set(err, EINVAL, "invalid --network '%s'", net);
 
         struct run_mounts mounts = {0};
@@ -900,8 +945,9 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
         _cleanup_free_ char *p_flags = xasprintf("flags: %s", mflags);
-        _cleanup_free_ char *p_user = xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
-                                                strempty(c->cur.img.config.working_dir));
+        _cleanup_free_ char *p_user =
+                xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
+                          strempty(c->cur.img.config.working_dir));
         char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
@@ -928,8 +974,10 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         rc = xstrdup("");
                         rlen = 0;
                 }
-                if (fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt, sizeof(hosts_txt) - 1, 0644, err) < 0 ||
-                    fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) < 0 ||
+                if (fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt, sizeof(hosts_txt) - 1, 0644,
+                                       err) < 0 ||
+                    fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) <
+                            0 ||
                     fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
                         r = -err->code;
         }
@@ -993,12 +1041,14 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         close((int)fd);
         }
         if (r >= 0 && status != 0) {
-                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline, status);
+                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
+                                status);
                 err->exit_code = 1;
         }
         if (r >= 0) {
                 static const char *const always[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
-                                                     "proc", "sys", "dev", "run/secrets", NULL};
+                                                     "proc",         "sys",       "dev",
+                                                     "run/secrets",  NULL};
                 prune_mount_points(b, &c->cur, &sd, (char *const *)always);
                 prune_mount_points(b, &c->cur, &sd, mounts.targets);
                 /* the run's own files in the step dir are not content */
@@ -1018,8 +1068,9 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         int r = expand(c, in->args[0], &w, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *full = w[0] == '/' ? xstrdup(w)
-                                                : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
+        _cleanup_free_ char *full =
+                w[0] == '/' ? xstrdup(w)
+                            : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
         free(c->cur.img.config.working_dir);
         c->cur.img.config.working_dir = build_path_clean(full[0] == '/' ? full : full);
         if (c->cur.img.config.working_dir[0] != '/') {
@@ -1048,15 +1099,17 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         if (r >= 0) {
                 _cleanup_close_ int root = open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 struct copy_opts o = {.chmod = -1};
-                r = build_copy_heredoc("", "/.box-workdir-probe", root, &o, err); /* ensures root is writable */
+                r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
+                                       err); /* ensures root is writable */
                 if (r >= 0) {
                         unlinkat(root, ".box-workdir-probe", 0);
                         _cleanup_free_ char *p = xasprintf("%s/", c->cur.img.config.working_dir);
                         _cleanup_free_ char *probe = xasprintf("%s.box-probe", p);
                         r = build_copy_heredoc("", probe, root, &o, err);
                         if (r >= 0) {
-                                _cleanup_close_ int wd = openat_in_root(root, c->cur.img.config.working_dir + 1,
-                                                                        O_RDONLY | O_DIRECTORY, 0);
+                                _cleanup_close_ int wd =
+                                        openat_in_root(root, c->cur.img.config.working_dir + 1,
+                                                       O_RDONLY | O_DIRECTORY, 0);
                                 if (wd >= 0)
                                         unlinkat(wd, ".box-probe", 0);
                         }
@@ -1105,7 +1158,8 @@ static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         return 0;
 }
 
-static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in,
+                          struct box_err *err)
 {
         struct oci_container_config *cc = &c->cur.img.config;
         if (cc->healthcheck) {
@@ -1127,8 +1181,10 @@ static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in
                         h->test = strv_append(NULL, "CMD-SHELL");
                         h->test = strv_append(h->test, in->args[1] ? in->args[1] : "");
                 }
-                static const char *const durs[] = {"interval", "timeout", "start-period", "start-interval"};
-                int64_t *fields[] = {&h->interval, &h->timeout, &h->start_period, &h->start_interval};
+                static const char *const durs[] = {"interval", "timeout", "start-period",
+                                                   "start-interval"};
+                int64_t *fields[] = {&h->interval, &h->timeout, &h->start_period,
+                                     &h->start_interval};
                 for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
                         const char *v = flag_value(in, durs[i]);
                         if (v && build_parse_duration(v, fields[i]) < 0)
@@ -1293,7 +1349,8 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
         _cleanup_free_ char *base = NULL;
         _cleanup_strv_free_ char **env = strv_copy(b->global_args);
         struct shell_env e = SHELL_ENV_STRV(env);
-        int r = build_shell_expand_word(in->args[0], b->df->escape_token, 0, &e, &base, NULL, NULL, err);
+        int r = build_shell_expand_word(in->args[0], b->df->escape_token, 0, &e, &base, NULL, NULL,
+                                        err);
         if (r < 0)
                 return r;
         if (!*base)
@@ -1316,16 +1373,18 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
         } else {
                 struct store_image_handle h;
                 if (b->o->pull == BUILD_PULL_ALWAYS)
-                        return box_err_set(err, ENOTSUP,
-                                           "--pull=always: pulling '%s' from a registry is not supported yet",
-                                           base);
+                        return box_err_set(
+                                err, ENOTSUP,
+                                "--pull=always: pulling '%s' from a registry is not supported yet",
+                                base);
                 r = store_image_resolve(b->st, base, &h, err);
                 if (r < 0) {
                         if (r == -ENOENT)
-                                return box_err_set(err, ENOENT,
-                                                   "base image '%s' is not in the store: get it with "
-                                                   "'box load -i FILE', 'box pull URL' or 'box import'",
-                                                   base);
+                                return box_err_set(
+                                        err, ENOENT,
+                                        "base image '%s' is not in the store: get it with "
+                                        "'box load -i FILE', 'box pull URL' or 'box import'",
+                                        base);
                         return r;
                 }
                 r = oci_image_parse(h.config_json, h.config_len, &c->cur.img, err);
@@ -1335,13 +1394,16 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
                                 oci_descriptor_copy(&c->cur.layers[i], &h.m.layers[i]);
                         c->cur.n_layers = h.m.n_layers;
                         memcpy(c->cur.chain, h.id, sizeof(digest_str));
-                        c->cur.last_created = c->cur.img.created ? xstrdup(c->cur.img.created) : NULL;
+                        c->cur.last_created =
+                                c->cur.img.created ? xstrdup(c->cur.img.created) : NULL;
                 }
                 store_image_handle_release(&h);
                 if (r < 0)
                         return r;
                 if (strv_length(c->cur.img.diff_ids) != c->cur.n_layers)
-                        return box_err_set(err, EINVAL, "base image '%s': config and manifest disagree on layers", base);
+                        return box_err_set(
+                                err, EINVAL,
+                                "base image '%s': config and manifest disagree on layers", base);
         }
         if (!c->cur.img.config.env)
                 c->cur.img.config.env = xnew0(char *, 1);
@@ -1436,7 +1498,8 @@ static int split_stages(struct builder *b, struct box_err *err)
         _cleanup_free_ char *ta = xasprintf("TARGETARCH=%s", b->arch);
         _cleanup_free_ char *bp = xasprintf("BUILDPLATFORM=linux/%s", b->arch);
         _cleanup_free_ char *ba = xasprintf("BUILDARCH=%s", b->arch);
-        const char *autos[] = {tp, "TARGETOS=linux", ta, "TARGETVARIANT=", bp, "BUILDOS=linux", ba, "BUILDVARIANT="};
+        const char *autos[] = {tp, "TARGETOS=linux", ta, "TARGETVARIANT=",
+                               bp, "BUILDOS=linux",  ba, "BUILDVARIANT="};
         for (size_t i = 0; i < ARRAY_SIZE(autos); i++)
                 b->global_args = strv_append(b->global_args, autos[i]);
         size_t i = 0;
@@ -1447,7 +1510,8 @@ static int split_stages(struct builder *b, struct box_err *err)
                                            in->start_line, in->cmd);
                 STRV_FOREACH (a, in->args) {
                         const char *eq = strchr(*a, '=');
-                        _cleanup_free_ char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
+                        _cleanup_free_ char *name =
+                                eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
                         int bi = strv_env_find(b->build_args, name, strlen(name));
                         _cleanup_free_ char *val = NULL;
                         if (bi >= 0) {
@@ -1457,9 +1521,11 @@ static int split_stages(struct builder *b, struct box_err *err)
                         } else if (eq) {
                                 _cleanup_free_ char *x = NULL;
                                 struct shell_env e = SHELL_ENV_STRV(b->global_args);
-                                int r = build_shell_expand_word(eq + 1, b->df->escape_token, 0, &e, &x, NULL, NULL, err);
+                                int r = build_shell_expand_word(eq + 1, b->df->escape_token, 0, &e,
+                                                                &x, NULL, NULL, err);
                                 if (r < 0)
-                                        return box_err_prefix(err, "%s:%d: ARG", b->dfname, in->start_line);
+                                        return box_err_prefix(err, "%s:%d: ARG", b->dfname,
+                                                              in->start_line);
                                 val = xasprintf("%s=%s", name, x);
                         } else {
                                 val = xstrdup(name);
@@ -1481,7 +1547,8 @@ static int split_stages(struct builder *b, struct box_err *err)
                 if (na == 3 && strcasecmp(in->args[1], "as") == 0)
                         s->name = xstrdup(in->args[2]);
                 else if (na != 1)
-                        return box_err_set(err, EINVAL, "%s:%d: FROM requires either one or three arguments",
+                        return box_err_set(err, EINVAL,
+                                           "%s:%d: FROM requires either one or three arguments",
                                            b->dfname, in->start_line);
         }
         for (size_t k = 0; k < b->n_stages; k++)
@@ -1489,7 +1556,8 @@ static int split_stages(struct builder *b, struct box_err *err)
         return 0;
 }
 
-int build_image(struct store *st, const struct build_opts *o, digest_str ret_id, struct box_err *err)
+int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
+                struct box_err *err)
 {
         struct builder b = {.st = st, .o = o, .context_fd = -EBADF, .out = o->out};
         b.dfname = o->dockerfile_name ? o->dockerfile_name : "Dockerfile";
@@ -1539,7 +1607,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                         if (b.stages[i].name && strcasecmp(b.stages[i].name, o->target) == 0)
                                 t = &b.stages[i];
                 if (!t) {
-                        r = box_err_set(err, ENOENT, "target stage '%s' could not be found", o->target);
+                        r = box_err_set(err, ENOENT, "target stage '%s' could not be found",
+                                        o->target);
                         goto out;
                 }
                 target = (size_t)(t - b.stages);
@@ -1557,7 +1626,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 }
                 _cleanup_free_ char *ign = NULL;
                 size_t ilen = 0;
-                _cleanup_free_ char *specific = o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path) : NULL;
+                _cleanup_free_ char *specific =
+                        o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path)
+                                           : NULL;
                 if (!(specific && fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0))
                         fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
                 if (ign) {
@@ -1591,14 +1662,15 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         STRV_FOREACH (a, b.build_args) {
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
-                static const char *const proxies[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
-                                                      "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy",
-                                                      "ALL_PROXY", "all_proxy"};
+                static const char *const proxies[] = {
+                        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
                 bool proxy = false;
                 for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
                         proxy |= streq(name, proxies[i]);
                 if (!proxy && !strv_contains(b.used_args, name) && b.out)
-                        progress(&b, "[warning] build arg '%s' was not consumed by any ARG\n", name);
+                        progress(&b, "[warning] build arg '%s' was not consumed by any ARG\n",
+                                 name);
         }
 
         struct image_state *res = &b.stages[target].res;

@@ -18,8 +18,10 @@ static const char help[] =
         "Build an image from a Dockerfile.\n"
         "\n"
         "Options:\n"
-        "      --build-arg list    set a build-time variable (K=V, or K to take it from the environment)\n"
-        "  -f, --file string       name of the Dockerfile (default 'PATH/Dockerfile'; '-' reads stdin)\n"
+        "      --build-arg list    set a build-time variable (K=V, or K to take it from the "
+        "environment)\n"
+        "  -f, --file string       name of the Dockerfile (default 'PATH/Dockerfile'; '-' reads "
+        "stdin)\n"
         "      --iidfile string    write the image id to the file\n"
         "      --label list        set metadata on the image (K=V)\n"
         "      --network string    network for RUN steps: host (default), none\n"
@@ -60,7 +62,8 @@ static int context_from_stdin(struct store *st, char **ret_dir, struct box_err *
         if (r < 0) {
                 fs_rm_rf(dir, NULL);
                 free(dir);
-                return r < 0 && err->code ? -err->code : box_err_errno(err, -r, "read the context from stdin");
+                return r < 0 && err->code ? -err->code
+                                          : box_err_errno(err, -r, "read the context from stdin");
         }
         *ret_dir = dir;
         return 0;
@@ -104,14 +107,17 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         break;
                 case 'l':
                         if (!strchr(optarg, '='))
-                                return cli_usage_error("build", "invalid --label '%s': want KEY=VALUE", optarg);
+                                return cli_usage_error(
+                                        "build", "invalid --label '%s': want KEY=VALUE", optarg);
                         labels = strv_append(labels, optarg);
                         break;
                 case 'n':
                         network = optarg;
                         if (!streq(network, "host") && !streq(network, "none") &&
                             !streq(network, "bridge") && !streq(network, "default"))
-                                return cli_usage_error("build", "invalid --network '%s': want host or none", optarg);
+                                return cli_usage_error("build",
+                                                       "invalid --network '%s': want host or none",
+                                                       optarg);
                         break;
                 case 'N':
                         bo.no_cache = true;
@@ -126,7 +132,9 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         else if (streq(optarg, "quiet"))
                                 bo.progress = BUILD_PROGRESS_QUIET;
                         else
-                                return cli_usage_error("build", "invalid --progress '%s': want auto, plain or tty", optarg);
+                                return cli_usage_error(
+                                        "build", "invalid --progress '%s': want auto, plain or tty",
+                                        optarg);
                         break;
                 case 'p':
                         if (!optarg || streq(optarg, "true") || streq(optarg, "always"))
@@ -136,7 +144,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         else if (streq(optarg, "never"))
                                 bo.pull = BUILD_PULL_NEVER;
                         else
-                                return cli_usage_error("build", "invalid --pull '%s': want missing, always or never", optarg);
+                                return cli_usage_error(
+                                        "build",
+                                        "invalid --pull '%s': want missing, always or never",
+                                        optarg);
                         break;
                 case 'q':
                         quiet = 1;
@@ -181,13 +192,15 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         else if (!startswith(t, "type=")) {
                                 free(copy);
                                 free(secrets);
-                                return cli_usage_error("build", "invalid --secret '%s': want id=ID,src=PATH", *s);
+                                return cli_usage_error(
+                                        "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
                         }
                 }
                 if (!id || !src) {
                         free(copy);
                         free(secrets);
-                        return cli_usage_error("build", "invalid --secret '%s': want id=ID,src=PATH", *s);
+                        return cli_usage_error("build",
+                                               "invalid --secret '%s': want id=ID,src=PATH", *s);
                 }
                 if (access(src, R_OK) < 0) {
                         free(copy);
@@ -211,7 +224,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bool tmp_context = false;
         if (streq(context, "-")) {
                 if (file && streq(file, "-"))
-                        return cli_usage_error("build", "'-f -' and a context on stdin cannot both read stdin");
+                        return cli_usage_error(
+                                "build", "'-f -' and a context on stdin cannot both read stdin");
                 r = context_from_stdin(st, &ctxdir, &err);
                 if (r < 0)
                         return cli_fail(&err);
@@ -220,7 +234,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 ctxdir = realpath(context, NULL);
                 struct stat s;
                 if (!ctxdir || stat(ctxdir, &s) < 0 || !S_ISDIR(s.st_mode)) {
-                        box_err_set(&err, ENOENT, "unable to prepare context: path '%s' not found or not a directory", context);
+                        box_err_set(
+                                &err, ENOENT,
+                                "unable to prepare context: path '%s' not found or not a directory",
+                                context);
                         return cli_fail(&err);
                 }
         }
