@@ -35,8 +35,7 @@ char *build_path_clean(const char *path)
                         r++;
                 } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
                         r++;
-                } else if (path[r] == '.' && path[r + 1] == '.' &&
-                           (r + 2 == n || path[r + 2] == '/')) {
+                } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
                         r += 2;
                         if (w > dotdot) {
                                 w--;
@@ -275,8 +274,7 @@ static void add_range(struct re_node *nd, uint32_t lo, uint32_t hi)
 
 static bool is_punct_ascii(uint32_t c)
 {
-        return c < 0x80 &&
-               !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+        return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
 
 /* An escape after '\'; a Perl class (\d \s \w) fills nd when allowed. */
@@ -434,8 +432,7 @@ static int re_seq(struct re_parser *p, bool in_group, struct re_node **ret, size
                         nd.quant = q == '*' ? Q_STAR : q == '?' ? Q_OPT : Q_PLUS;
                         if (p->i < p->n && p->s[p->i] == '?')
                                 p->i++; /* non-greedy: same set of matches */
-                        if (p->i < p->n &&
-                            (p->s[p->i] == '*' || p->s[p->i] == '+' || p->s[p->i] == '?')) {
+                        if (p->i < p->n && (p->s[p->i] == '*' || p->s[p->i] == '+' || p->s[p->i] == '?')) {
                                 free(nd.ranges);
                                 re_free_nodes(nd.sub, nd.n_sub);
                                 goto bad;
@@ -693,8 +690,7 @@ int build_dockerignore_new(char *const *patterns, struct dockerignore **ret, str
                 pt.dirs = xnew0(char *, 1);
                 for (const char *d = q;;) {
                         const char *sl = strchr(d, '/');
-                        pt.dirs =
-                                strv_push(pt.dirs, sl ? xstrndup(d, (size_t)(sl - d)) : xstrdup(d));
+                        pt.dirs = strv_push(pt.dirs, sl ? xstrndup(d, (size_t)(sl - d)) : xstrdup(d));
                         if (!sl)
                                 break;
                         d = sl + 1;
@@ -740,14 +736,13 @@ int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *r
                         continue;
                 int r = pattern_match(pt, file);
                 if (r < 0)
-                        return box_err_set(err, EINVAL, "syntax error in pattern '%s'",
-                                           pt->cleaned);
+                        return box_err_set(err, EINVAL, "syntax error in pattern '%s'", pt->cleaned);
                 if (!r && !streq(parent, ".")) {
                         /* a parent directory matching excludes what is below it */
                         for (const char *d = parent;;) {
                                 const char *s2 = strchr(d, '/');
-                                _cleanup_free_ char *prefix = xstrndup(
-                                        parent, s2 ? (size_t)(s2 - parent) : strlen(parent));
+                                _cleanup_free_ char *prefix = xstrndup(parent, s2 ? (size_t)(s2 - parent)
+                                                                                  : strlen(parent));
                                 r = pattern_match(pt, prefix);
                                 if (r > 0)
                                         break;

@@ -66,13 +66,10 @@ static void test_clean_files(void **state)
         clean("ARG TAG=1.36\nFROM busybox:${TAG} AS base\nARG TAG\nRUN echo $TAG\n"
               "FROM base\nCOPY --from=base /etc/passwd /tmp/\n",
               NULL);
-        clean("FROM scratch\nENV A=1 B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp "
-              "7000-7010\n"
+        clean("FROM scratch\nENV A=1 B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
               "STOPSIGNAL 15\nHEALTHCHECK --interval=1m30s --retries=2 CMD [\"true\"]\n",
               NULL);
-        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after "
-              "SHELL\n",
-              NULL);
+        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after SHELL\n", NULL);
 }
 
 static void test_instruction_errors(void **state)
@@ -135,9 +132,7 @@ static void test_warnings(void **state)
         warns("FROM a\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed");
         warns("FROM a\nEXPOSE 80/TCP\n", NULL, "ExposeProtoCasing");
         /* skipped by the check directive */
-        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD "
-              "x\n",
-              NULL);
+        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD x\n", NULL);
         clean("# check=skip=all\nFROM a\nMAINTAINER me\n", NULL);
         fails("# check=error=true\nFROM a\nMAINTAINER me\n", "MaintainerDeprecated");
 }

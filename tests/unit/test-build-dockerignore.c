@@ -136,9 +136,9 @@ static void test_clean(void **state)
 {
         (void)state;
         static const char *cases[][2] = {
-                {"", "."},       {".", "."},       {"a/b/", "a/b"}, {"a//b", "a/b"},
-                {"./a", "a"},    {"a/./b", "a/b"}, {"a/../b", "b"}, {"../a", "../a"},
-                {"/../a", "/a"}, {"a/..", "."},    {"/", "/"},      {"a/b/../../..", ".."},
+                {"", "."},         {".", "."},       {"a/b/", "a/b"},  {"a//b", "a/b"},
+                {"./a", "a"},      {"a/./b", "a/b"}, {"a/../b", "b"},  {"../a", "../a"},
+                {"/../a", "/a"},   {"a/..", "."},    {"/", "/"},       {"a/b/../../..", ".."},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char *c = build_path_clean(cases[i][0]);
