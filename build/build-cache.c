@@ -77,7 +77,8 @@ void build_cache_explain(struct store *st, const char *position, char *const *pa
         digest_str h;
         sha256_buf(position, strlen(position), h);
         _cleanup_free_ char *p = xasprintf("buildcache/last/%s", h + 7), *buf = NULL;
-        if (out && fs_read_file_at(store_root_fd(st), p, 1 << 24, &buf, NULL, NULL) >= 0) {
+        fs_read_file_at(store_root_fd(st), p, 1 << 24, &buf, NULL, NULL);
+        if (out && buf) {
                 /* parts are "what: value" lines; report the first that differs */
                 _cleanup_jv_ struct jv *old = NULL;
                 if (jv_parse(buf, strlen(buf), &old, NULL) >= 0) {
@@ -104,9 +105,11 @@ void build_cache_explain(struct store *st, const char *position, char *const *pa
         } else if (out) {
                 fprintf(out, "  cache miss: first build of this step\n");
         }
-        fs_mkdir_p_at(store_root_fd(st), "buildcache/last", 0700, NULL);
         _cleanup_jv_ struct jv *j = jv_strv(parts);
         _cleanup_free_ char *s = jv_dump(j, 0);
+        if (buf && streq(buf, s))
+                return; /* unchanged: spare the fsyncs */
+        fs_mkdir_p_at(store_root_fd(st), "buildcache/last", 0700, NULL);
         fs_write_atomic_at(store_root_fd(st), p, s, strlen(s), 0600, NULL);
 }
 

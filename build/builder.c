@@ -1574,26 +1574,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         r = build_dockerfile_check(b.dfname, b.df, o->build_args, &warnings, err);
         if (r < 0)
                 goto out;
-        const char *arch_env = NULL;
-        (void)arch_env;
-        {
-                struct utsname_arch {
-                        const char *m, *a;
-                } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}};
-                FILE *f = popen("uname -m", "r");
-                char m[64] = "x86_64";
-                if (f) {
-                        if (fgets(m, sizeof(m), f))
-                                m[strcspn(m, "\n")] = '\0';
-                        pclose(f);
-                }
-                b.arch = xstrdup(m);
-                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                        if (streq(m, map[i].m)) {
-                                free(b.arch);
-                                b.arch = xstrdup(map[i].a);
-                        }
-        }
+        b.arch = xstrdup(oci_host_arch());
         r = resolve_build_args(&b, err);
         if (r >= 0)
                 r = split_stages(&b, err);
