@@ -737,11 +737,16 @@ struct run_mounts {
         struct run_mount *v;
         size_t n;
         char **targets;
-        char **owned; /* strings the mounts point into */
+        char **owned;                /* strings the mounts point into */
+        struct step_dir *from_roots; /* read-only roots of from= stages */
+        size_t n_from;
 };
 
 static void run_mounts_release(struct run_mounts *m)
 {
+        for (size_t i = 0; i < m->n_from; i++)
+                step_dir_free(&m->from_roots[i]);
+        free(m->from_roots);
         free(m->v);
         strv_free(m->targets);
         strv_free(m->owned);
@@ -850,28 +855,50 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 } else if (streq(type, "bind")) {
                         if (!target)
                                 return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
-                        if (from)
-                                return box_err_set(err, ENOTSUP,
-                                                   "--mount=type=bind,from= is not supported yet");
-                        if (b->context_fd < 0 || !b->o->context_dir)
-                                return box_err_set(err, EINVAL,
-                                                   "--mount=type=bind needs a build context");
+                        int rootfd;
+                        if (from) {
+                                m->from_roots = xreallocarray(m->from_roots, m->n_from + 1,
+                                                              sizeof(*m->from_roots));
+                                struct step_dir *sd = &m->from_roots[m->n_from];
+                                memset(sd, 0, sizeof(*sd));
+                                m->n_from++;
+                                r = open_from_root(c, from, sd, &rootfd, err);
+                                if (r < 0)
+                                        return r;
+                        } else {
+                                if (b->context_fd < 0 || !b->o->context_dir)
+                                        return box_err_set(err, EINVAL,
+                                                           "--mount=type=bind needs a build context");
+                                rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                        }
                         _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
-                        if (streq(clean, "..") || startswith(clean, "../"))
-                                return box_err_set(
-                                        err, EPERM,
-                                        "--mount source '%s' is outside the build context", source);
-                        /* resolve inside the context, then bind what was found */
+                        if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
+                                close(rootfd);
+                                return box_err_set(err, EPERM,
+                                                   "--mount source '%s' is outside the build context",
+                                                   source);
+                        }
+                        /* resolve inside the root, then bind what was found */
                         const char *inner = clean[0] == '/' ? clean + 1 : clean;
                         int fd = *inner && !streq(inner, ".")
-                                         ? openat_in_root(b->context_fd, inner, O_PATH, 0)
-                                         : fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                                         ? openat_in_root(rootfd, inner, O_PATH, 0)
+                                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        close(rootfd);
                         if (fd < 0)
                                 return box_err_errno(err, errno, "--mount source '%s'",
                                                      strempty(source));
-                        own(m, xasprintf("%d", fd)); /* keeps the fd number for closing */
+                        /* the sandbox has a mount namespace of its own, where an fd of
+                         * ours cannot be bound: hand it the path the fd resolved to */
+                        char link[64], path[4096];
+                        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                        ssize_t pl = readlink(link, path, sizeof(path) - 1);
+                        close(fd);
+                        if (pl < 0)
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
+                        path[pl] = '\0';
                         rm.type = RUN_MOUNT_BIND;
-                        rm.source = own(m, xasprintf("/proc/self/fd/%d", fd));
+                        rm.source = own(m, xstrdup(path));
                         rm.target = own(m, xstrdup(target));
                         rm.flags = rw ? 0 : MS_RDONLY;
                 } else {
@@ -1033,12 +1060,6 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         close(devnull);
                 _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd.abs);
                 rmdir(rootfs_dir);
-        }
-        STRV_FOREACH (s, mounts.owned) {
-                char *end;
-                long fd = strtol(*s, &end, 10);
-                if (*s[0] && !*end && fd > 2)
-                        close((int)fd);
         }
         if (r >= 0 && status != 0) {
                 r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
@@ -1464,6 +1485,16 @@ static void mark_needed(struct builder *b, size_t idx)
                         dep = in->args[0];
                 else if (streq(in->name, "copy") || streq(in->name, "add"))
                         dep = flag_value(in, "from");
+                else if (streq(in->name, "run"))
+                        STRV_FOREACH (f, in->flags) {
+                                const char *fr = startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
+                                if (!fr || (fr[-1] != ',' && fr[-1] != '='))
+                                        continue;
+                                _cleanup_free_ char *name = xstrndup(fr + 5, strcspn(fr + 5, ","));
+                                struct stage *d = find_stage(b, name, idx);
+                                if (d)
+                                        mark_needed(b, (size_t)(d - b->stages));
+                        }
                 if (!dep)
                         continue;
                 struct stage *d = find_stage(b, dep, idx);
@@ -1599,6 +1630,12 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 if (b.stages[i].needed)
                         b.n_steps += (int)(b.stages[i].end - b.stages[i].first);
 
+        /* every mount of this build lives and dies with this process; and
+         * fds for bind mounts must be opened inside the new namespace */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+                r = box_err_errno(err, errno, "create a mount namespace for the build");
+                goto out;
+        }
         if (o->context_dir) {
                 b.context_fd = open(o->context_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (b.context_fd < 0) {
@@ -1625,11 +1662,6 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         }
         stat_cache_open(st, &b.sc);
 
-        /* every mount of this build lives and dies with this process */
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
-                r = box_err_errno(err, errno, "create a mount namespace for the build");
-                goto out;
-        }
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 goto out;

@@ -343,3 +343,21 @@ EOF
         ! grep -q "$BOX_TEST_TMP" /proc/self/mounts
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
 }
+
+@test "RUN --mount=type=bind from the context and from a stage" {
+        echo ctx-data > "$CTX/data"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS s1
+RUN echo stage-data > /sd
+FROM busybox
+RUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data > /from-ctx
+RUN --mount=type=bind,from=s1,source=/sd,target=/mnt/sd cat /mnt/sd > /from-stage
+RUN --mount=type=bind,target=/ctx ls /ctx > /ls-ctx
+EOF
+        run box build -t bind "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm bind cat /from-ctx /from-stage)" = $'ctx-data\nstage-data' ]
+        [[ "$(box run --rm bind cat /ls-ctx)" == *data* ]]
+        run box run --rm bind ls /mnt
+        [ "$status" -ne 0 ]
+}
