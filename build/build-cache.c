@@ -165,18 +165,46 @@ int stat_cache_open(struct store *st, struct stat_cache **ret)
         _cleanup_free_ char *buf = NULL;
         if (fs_read_file_at(store_root_fd(st), "buildcache/statcache", 256u << 20, &buf, NULL,
                             NULL) >= 0) {
+                /* strtoull, not sscanf: sscanf measures the whole rest of the
+                 * buffer on every call, quadratic on a large context */
                 for (char *line = buf; *line;) {
-                        char *nl = strchrnul(line, '\n');
+                        char *p = line, *end;
                         struct sc_entry e = {0};
-                        if (sscanf(line, "%lu %lu %lu %ld %ld %64s", &e.dev, &e.ino, &e.size,
-                                   &e.mtime_ns, &e.ctime_ns, e.hex) == 6 &&
-                            strlen(e.hex) == 64)
+                        uint64_t f[5];
+                        int ok = 1;
+                        for (int k = 0; k < 5 && ok; k++) {
+                                f[k] = strtoull(p, &end, 10);
+                                ok = end != p && *end == ' ';
+                                p = end + 1;
+                        }
+                        char *nl = strchrnul(p, '\n');
+                        if (ok && nl - p == 64) {
+                                e.dev = f[0];
+                                e.ino = f[1];
+                                e.size = f[2];
+                                e.mtime_ns = (int64_t)f[3];
+                                e.ctime_ns = (int64_t)f[4];
+                                memcpy(e.hex, p, 64);
                                 sc_insert(c, &e);
+                        }
                         line = *nl ? nl + 1 : nl;
                 }
         }
         c->dirty = false;
         *ret = c;
+        return 0;
+}
+
+int stat_cache_lookup(struct stat_cache *c, const struct stat *st, digest_str ret)
+{
+        int64_t m = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+        int64_t ct = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+        size_t i = sc_find(c, st->st_dev, st->st_ino);
+        if (i != SIZE_MAX && c->v[i].hex[0] && c->v[i].size == (uint64_t)st->st_size &&
+            c->v[i].mtime_ns == m && c->v[i].ctime_ns == ct) {
+                snprintf(ret, sizeof(digest_str), "sha256:%s", c->v[i].hex);
+                return 1;
+        }
         return 0;
 }
 

@@ -390,13 +390,15 @@ static int hash_tree(const struct copy_src *src, int dfd, const char *name, cons
         buf_printf(out, "%s\t%o\t", rel, st.st_mode);
         if (S_ISREG(st.st_mode)) {
                 digest_str h;
-                _cleanup_close_ int fd =
-                        openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-                if (fd < 0)
-                        return box_err_errno(err, errno, "open '%s'", rel);
-                int r = stat_cache_hash(sc, fd, h, err);
-                if (r < 0)
-                        return r;
+                if (!stat_cache_lookup(sc, &st, h)) {
+                        _cleanup_close_ int fd =
+                                openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                        if (fd < 0)
+                                return box_err_errno(err, errno, "open '%s'", rel);
+                        int r = stat_cache_hash(sc, fd, h, err);
+                        if (r < 0)
+                                return r;
+                }
                 buf_printf(out, "%s\n", h);
         } else if (S_ISLNK(st.st_mode)) {
                 char t[4096];

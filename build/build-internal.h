@@ -3,6 +3,8 @@
 
 #include "build/build.h"
 #include "build/dockerfile.h"
+#include <sys/stat.h>
+
 #include "build/dockerignore.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
@@ -46,6 +48,8 @@ void build_cache_explain(struct store *st, const char *position, char *const *pa
  * files are not read again (dev, ino, size, mtime, ctime -> sha256). */
 struct stat_cache;
 int stat_cache_open(struct store *st, struct stat_cache **ret);
+/* The cached hash for a file with stat ST: 1 when found. */
+int stat_cache_lookup(struct stat_cache *c, const struct stat *st, digest_str ret);
 /* Hashes the regular file open at FD. */
 int stat_cache_hash(struct stat_cache *c, int fd, digest_str ret, struct box_err *err);
 void stat_cache_close(struct stat_cache *c, struct store *st);
