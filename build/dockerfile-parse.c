@@ -913,12 +913,23 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
                 return 0;
         }
         i++;
-        while (i < n && dir_is_space(s[i]))
-                i++;
-        size_t ve = n;
-        while (ve > i && dir_is_space(s[ve - 1]))
-                ve--;
-        if (ve <= i || memchr(s + i, '\n', ve - i)) {
+        if (i >= n) {
+                d->done = true;
+                return 0;
+        }
+        /* "(.+?)\s*$" after "\s*": the value is the rest without the blanks
+         * around it, or, when only blanks follow '=', the last of them */
+        size_t ve = n, vs = i;
+        while (vs < n && dir_is_space(s[vs]))
+                vs++;
+        if (vs == n) {
+                vs = n - 1;
+        } else {
+                while (ve > vs && dir_is_space(s[ve - 1]))
+                        ve--;
+        }
+        i = vs;
+        if (memchr(s + i, '\n', ve - i)) {
                 d->done = true;
                 return 0;
         }
