@@ -402,7 +402,7 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                 NO_FLAGS();
                 STRV_FOREACH (v, in->args) {
                         size_t a, b;
-                        go_trim_space(*v, strlen(*v), &a, &b);
+                        build_utf8_trim_space(*v, strlen(*v), &a, &b);
                         if (a == b)
                                 FAIL("VOLUME specified can not be an empty string");
                 }
