@@ -154,6 +154,11 @@ static void test_arg_scoping(void **state)
         warns("FROM a AS one\nARG S=1\nFROM b\nLABEL s=$S\n", NULL, "undefined variable '$S'");
         /* a stage built from an earlier one keeps its ENV */
         clean("FROM a AS one\nENV E=1\nFROM one\nLABEL e=$E\n", NULL);
+        /* one ENV sees only the environment from before it */
+        warns("FROM a\nENV A=1 B=$A\n", NULL, "undefined variable '$A'");
+        clean("FROM a\nENV A=1\nENV A=2 B=$A\n", NULL);
+        /* ARG defaults see the ARGs before them on the same line */
+        clean("FROM a\nARG A=1 B=$A\n", NULL);
         /* platform args are known in FROM */
         clean("FROM --platform=$BUILDPLATFORM a\n", NULL);
         /* a build arg overrides the default used in FROM */
