@@ -66,7 +66,7 @@ static void test_clean_files(void **state)
         clean("ARG TAG=1.36\nFROM busybox:${TAG} AS base\nARG TAG\nRUN echo $TAG\n"
               "FROM base\nCOPY --from=base /etc/passwd /tmp/\n",
               NULL);
-        clean("FROM scratch\nENV A=1 B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
+        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
               "STOPSIGNAL 15\nHEALTHCHECK --interval=1m30s --retries=2 CMD [\"true\"]\n",
               NULL);
         clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after SHELL\n", NULL);
