@@ -994,8 +994,8 @@ static int find_heredocs(struct pctx *c, const char *line, struct dockerfile_ins
         return 0;
 }
 
-int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
-                           struct box_err *err)
+static int parse(const char *name, const char *data, size_t len, bool check_names,
+                 struct dockerfile **ret, struct box_err *err)
 {
         struct dockerfile *df = xnew0(struct dockerfile, 1);
         struct pctx c = {name ? name : "Dockerfile", '\\', err};
@@ -1060,7 +1060,7 @@ int build_dockerfile_parse(const char *name, const char *data, size_t len, struc
                         box_err_prefix(err, "%s:%d", c.file, start);
                         goto fail;
                 }
-                if (!is_known(in.name)) {
+                if (check_names && !is_known(in.name)) {
                         r = box_err_set(err, EINVAL, "%s:%d: unknown instruction '%s'", c.file, start,
                                         in.cmd);
                         instr_release(&in);
@@ -1124,6 +1124,18 @@ fail:
         return r < 0 ? r : -EINVAL;
 }
 
+int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
+                           struct box_err *err)
+{
+        return parse(name, data, len, true, ret, err);
+}
+
+int build_dockerfile_parse_ast(const char *name, const char *data, size_t len,
+                               struct dockerfile **ret, struct box_err *err)
+{
+        return parse(name, data, len, false, ret, err);
+}
+
 static void instr_release(struct dockerfile_instr *in)
 {
         free(in->cmd);
@@ -1164,29 +1176,36 @@ void build_dockerfile_free(struct dockerfile *df)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void dump_instr(struct buf *b, const struct dockerfile_instr *in)
+/* Node.Dump: the result is trimmed with strings.TrimSpace at each level */
+static void dump_instr(struct buf *out, const struct dockerfile_instr *in)
 {
-        _cleanup_free_ char *lower = ascii_lower(in->cmd);
-        buf_puts(b, lower);
+        _cleanup_free_ char *lower = build_go_lower(in->cmd);
+        struct buf b = {0};
+        size_t start, end;
+
+        buf_puts(&b, lower);
         if (in->flags && in->flags[0]) {
-                buf_puts(b, " [");
+                buf_puts(&b, " [");
                 STRV_FOREACH (f, in->flags) {
                         if (f != in->flags)
-                                buf_putc(b, ' ');
-                        build_go_quote(b, *f);
+                                buf_putc(&b, ' ');
+                        build_go_quote(&b, *f);
                 }
-                buf_putc(b, ']');
+                buf_putc(&b, ']');
         }
         if (in->trigger) {
-                buf_puts(b, " (");
-                dump_instr(b, in->trigger);
-                buf_putc(b, ')');
-                return;
+                buf_puts(&b, " (");
+                dump_instr(&b, in->trigger);
+                buf_putc(&b, ')');
+        } else {
+                STRV_FOREACH (a, in->args) {
+                        buf_putc(&b, ' ');
+                        build_go_quote(&b, *a);
+                }
         }
-        STRV_FOREACH (a, in->args) {
-                buf_putc(b, ' ');
-                build_go_quote(b, *a);
-        }
+        build_utf8_trim_space(b.data, b.len, &start, &end);
+        buf_append(out, b.data + start, end - start);
+        buf_release(&b);
 }
 
 char *build_dockerfile_dump(const struct dockerfile *df)

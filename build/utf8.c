@@ -180,6 +180,8 @@ static bool is_print(uint32_t r)
             (r >= 0x2060 && r <= 0x206F) || (r >= 0xD800 && r <= 0xDFFF) || r == 0xFFFE ||
             r == 0xFFFF || (r >= 0xE000 && r <= 0xF8FF))
                 return false;
+        if (r >= 0x323B0)
+                return false; /* unassigned planes, tags, private use */
         return r != 0x1680 && !(r >= 0x2000 && r <= 0x200A) && r != 0x202F && r != 0x205F &&
                r != 0x3000;
 }
@@ -243,4 +245,40 @@ void build_go_quote(struct buf *b, const char *s)
                 }
         }
         buf_putc(b, '"');
+}
+
+static uint32_t to_lower(uint32_t r)
+{
+        if (r >= 'A' && r <= 'Z')
+                return r + 32;
+        if (r < 0x80)
+                return r;
+        if ((r >= 0xC0 && r <= 0xDE && r != 0xD7) || (r >= 0x391 && r <= 0x3AB && r != 0x3A2) ||
+            (r >= 0x410 && r <= 0x42F))
+                return r + 32;
+        if (r >= 0x400 && r <= 0x40F)
+                return r + 80;
+        if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 && r != 0x138 && r != 0x149 &&
+            r != 0x17F && ((r < 0x139 || r > 0x148) ? r % 2 == 0 : r % 2 == 1) && r != 0x178)
+                return r + 1;
+        if (((r >= 0x460 && r <= 0x481) || (r >= 0x48A && r <= 0x4BF) || (r >= 0x4D0 && r <= 0x52F)) &&
+            r % 2 == 0)
+                return r + 1;
+        if (r >= 0x4C1 && r <= 0x4CE && r % 2 == 1)
+                return r + 1;
+        if (r == 0x4C0)
+                return 0x4CF;
+        if (r >= 0xFF21 && r <= 0xFF3A)
+                return r + 32;
+        return r;
+}
+
+char *build_go_lower(const char *s)
+{
+        struct buf b = {0};
+        size_t n = strlen(s), w;
+        buf_puts(&b, "");
+        for (size_t i = 0; i < n; i += w)
+                build_utf8_put(&b, to_lower(build_utf8_decode(s + i, n - i, &w)));
+        return buf_steal(&b);
 }

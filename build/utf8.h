@@ -31,5 +31,8 @@ bool build_unicode_is_digit(uint32_t r);
 void build_utf8_trim_space(const char *s, size_t n, size_t *ret_start, size_t *ret_end);
 size_t build_utf8_trim_left_space(const char *s, size_t n);
 
+/* strings.ToLower (common scripts); invalid bytes become U+FFFD. */
+char *build_go_lower(const char *s);
+
 /* strconv.Quote: appends s as a double-quoted Go string literal. */
 void build_go_quote(struct buf *b, const char *s);
