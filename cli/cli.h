@@ -61,3 +61,5 @@ struct cli_table {
 };
 void cli_table_add(struct cli_table *t, ...); /* NULL-terminated cells */
 void cli_table_flush(struct cli_table *t);
+int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
