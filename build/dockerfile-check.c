@@ -402,7 +402,7 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                 NO_FLAGS();
                 STRV_FOREACH (v, in->args) {
                         size_t a, b;
-                        go_trim_space(*v, strlen(*v), &a, &b);
+                        build_utf8_trim_space(*v, strlen(*v), &a, &b);
                         if (a == b)
                                 FAIL("VOLUME specified can not be an empty string");
                 }
@@ -745,8 +745,7 @@ static int do_arg(struct checker *c, struct stage *st, const struct dockerfile_i
                         }
                 } else if (st) {
                         const char *gv;
-                        if (build_shell_env_strv_get(c->global, key, &gv) &&
-                            strv_contains(c->meta_names, key))
+                        if (build_shell_env_strv_get(c->global, key, &gv))
                                 value = xstrdup(gv);
                 }
                 if (!st) {
@@ -774,6 +773,9 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                         warn(c, in->start_line, "LegacyKeyValueFormat",
                              "'%s key=value' should be used instead of legacy '%s key value' format",
                              in->cmd, in->cmd);
+                /* every pair is expanded with the environment from before the
+                 * instruction: "ENV a=1 b=$a" does not see the new a */
+                _cleanup_strv_free_ char **set = xnew0(char *, 1);
                 for (size_t i = 0; i < in->n_pairs; i++) {
                         _cleanup_free_ char *k = NULL, *v = NULL;
                         r = expand(c, st, in, in->pairs[i].key, false, &k, NULL);
@@ -782,9 +784,11 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                         r = expand(c, st, in, in->pairs[i].value, false, &v, NULL);
                         if (r < 0)
                                 return r;
-                        if (n[0] == 'e')
-                                env_set(&st->env, k, v);
+                        set = strv_push(set, xasprintf("%s=%s", k, v));
                 }
+                if (n[0] == 'e')
+                        STRV_FOREACH (e, set)
+                                st->env = strv_env_set(st->env, *e);
         } else if (streq(n, "arg")) {
                 return do_arg(c, st, in);
         } else if (streq(n, "maintainer")) {
@@ -865,6 +869,11 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                              in->cmd);
         }
         return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void parse_check_directive(struct checker *c)
@@ -970,6 +979,7 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
                 if (!strv_contains(c.used_build_args, k) && !is_predefined(k) && !strv_contains(unused, k))
                         unused = strv_append(unused, k);
         }
+        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
         if (unused[0]) {
                 struct buf b = {0};
                 STRV_FOREACH (u, unused) {

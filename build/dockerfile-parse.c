@@ -98,7 +98,7 @@ static bool byte_is_space(unsigned char c)
 /* strings.Builder.WriteRune(rune(b)) for a byte */
 static void put_byte_rune(struct buf *b, unsigned char c)
 {
-        go_utf8_put(b, c);
+        build_utf8_put(b, c);
 }
 
 /* ---- JSON arrays: encoding/json's rules for []any ---------------------- */
@@ -206,7 +206,7 @@ static int js_string(struct json_in *j, struct buf *out)
                                 if (r == 0)
                                         buf_append(out, "\xC0\x80", 2); /* NUL, as modified UTF-8 */
                                 else
-                                        go_utf8_put(out, r);
+                                        build_utf8_put(out, r);
                                 break;
                         }
                         default:
@@ -215,9 +215,9 @@ static int js_string(struct json_in *j, struct buf *out)
                         continue;
                 }
                 size_t w;
-                uint32_t r = go_utf8_decode(j->s + j->pos, j->n - j->pos, &w);
+                uint32_t r = build_utf8_decode(j->s + j->pos, j->n - j->pos, &w);
                 if (r == GO_RUNE_ERROR && w == 1)
-                        go_utf8_put(out, GO_RUNE_ERROR);
+                        build_utf8_put(out, GO_RUNE_ERROR);
                 else
                         buf_append(out, j->s + j->pos, w);
                 j->pos += w;
@@ -350,7 +350,7 @@ enum { JSON_OK = 0, JSON_INVALID = -1, JSON_NOT_STRINGS = -2 };
 static int parse_json_array(const char *rest, char ***ret)
 {
         size_t n = strlen(rest);
-        struct json_in j = {rest, n, go_trim_left_space(rest, n), 0};
+        struct json_in j = {rest, n, build_utf8_trim_left_space(rest, n), 0};
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         bool not_string = false;
 
@@ -440,11 +440,11 @@ static char **parse_words(const char *rest, uint32_t esc)
         buf_puts(&sb, "");
         for (size_t pos = 0; pos <= n; pos += w) {
                 if (pos != n)
-                        ch = go_utf8_decode(rest + pos, n - pos, &w);
+                        ch = build_utf8_decode(rest + pos, n - pos, &w);
                 if (phase == IN_SPACES) {
                         if (pos == n)
                                 break;
-                        if (go_is_space(ch))
+                        if (build_unicode_is_space(ch))
                                 continue;
                         phase = IN_WORD;
                 }
@@ -454,7 +454,7 @@ static char **parse_words(const char *rest, uint32_t esc)
                         break;
                 }
                 if (phase == IN_WORD) {
-                        if (go_is_space(ch)) {
+                        if (build_unicode_is_space(ch)) {
                                 phase = IN_SPACES;
                                 if (blank_ok || sb.len > 0)
                                         words = strv_append(words, sb.data);
@@ -471,11 +471,11 @@ static char **parse_words(const char *rest, uint32_t esc)
                         if (ch == esc) {
                                 if (pos + w == n)
                                         continue;
-                                go_utf8_put(&sb, ch);
+                                build_utf8_put(&sb, ch);
                                 pos += w;
-                                ch = go_utf8_decode(rest + pos, n - pos, &w);
+                                ch = build_utf8_decode(rest + pos, n - pos, &w);
                         }
-                        go_utf8_put(&sb, ch);
+                        build_utf8_put(&sb, ch);
                         continue;
                 }
                 if (phase == IN_QUOTE) {
@@ -487,10 +487,10 @@ static char **parse_words(const char *rest, uint32_t esc)
                                         continue;
                                 }
                                 pos += w;
-                                go_utf8_put(&sb, ch);
-                                ch = go_utf8_decode(rest + pos, n - pos, &w);
+                                build_utf8_put(&sb, ch);
+                                ch = build_utf8_decode(rest + pos, n - pos, &w);
                         }
-                        go_utf8_put(&sb, ch);
+                        build_utf8_put(&sb, ch);
                 }
         }
         buf_release(&sb);
@@ -579,7 +579,7 @@ out:
 static char *trim_space_dup(const char *s)
 {
         size_t a, b;
-        go_trim_space(s, strlen(s), &a, &b);
+        build_utf8_trim_space(s, strlen(s), &a, &b);
         return xstrndup(s + a, b - a);
 }
 
@@ -856,7 +856,7 @@ static size_t trim_newline(const char *s, size_t n)
 
 static bool is_comment(const char *s, size_t n)
 {
-        size_t i = go_trim_left_space(s, n);
+        size_t i = build_utf8_trim_left_space(s, n);
         return i < n && s[i] == '#';
 }
 
@@ -897,7 +897,7 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
                 return 0;
         }
         size_t i = 1;
-        i += go_trim_left_space(s + i, n - i);
+        i += build_utf8_trim_left_space(s + i, n - i);
         size_t ks = i;
         if (i >= n || !isalpha((unsigned char)s[i])) {
                 d->done = true;
@@ -913,12 +913,23 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
                 return 0;
         }
         i++;
-        while (i < n && dir_is_space(s[i]))
-                i++;
-        size_t ve = n;
-        while (ve > i && dir_is_space(s[ve - 1]))
-                ve--;
-        if (ve <= i || memchr(s + i, '\n', ve - i)) {
+        if (i >= n) {
+                d->done = true;
+                return 0;
+        }
+        /* "(.+?)\s*$" after "\s*": the value is the rest without the blanks
+         * around it, or, when only blanks follow '=', the last of them */
+        size_t ve = n, vs = i;
+        while (vs < n && dir_is_space(s[vs]))
+                vs++;
+        if (vs == n) {
+                vs = n - 1;
+        } else {
+                while (ve > vs && dir_is_space(s[ve - 1]))
+                        ve--;
+        }
+        i = vs;
+        if (memchr(s + i, '\n', ve - i)) {
                 d->done = true;
                 return 0;
         }
@@ -983,8 +994,8 @@ static int find_heredocs(struct pctx *c, const char *line, struct dockerfile_ins
         return 0;
 }
 
-int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
-                           struct box_err *err)
+static int parse(const char *name, const char *data, size_t len, bool check_names,
+                 struct dockerfile **ret, struct box_err *err)
 {
         struct dockerfile *df = xnew0(struct dockerfile, 1);
         struct pctx c = {name ? name : "Dockerfile", '\\', err};
@@ -1003,7 +1014,7 @@ int build_dockerfile_parse(const char *name, const char *data, size_t len, struc
                         raw_len -= 3;
                 }
                 size_t n = trim_newline(raw, raw_len);
-                size_t lead = go_trim_left_space(raw, n);
+                size_t lead = build_utf8_trim_left_space(raw, n);
                 const char *s = raw + lead;
                 n -= lead;
                 r = parse_directive(&d, df, s, n, &c, current + 1);
@@ -1024,7 +1035,7 @@ int build_dockerfile_parse(const char *name, const char *data, size_t len, struc
                         current++;
                         if (is_comment(raw, raw_len))
                                 continue;
-                        if (go_trim_left_space(raw, m) == m) {
+                        if (build_utf8_trim_left_space(raw, m) == m) {
                                 empty_cont = true;
                                 continue;
                         }
@@ -1049,7 +1060,7 @@ int build_dockerfile_parse(const char *name, const char *data, size_t len, struc
                         box_err_prefix(err, "%s:%d", c.file, start);
                         goto fail;
                 }
-                if (!is_known(in.name)) {
+                if (check_names && !is_known(in.name)) {
                         r = box_err_set(err, EINVAL, "%s:%d: unknown instruction '%s'", c.file, start,
                                         in.cmd);
                         instr_release(&in);
@@ -1113,6 +1124,18 @@ fail:
         return r < 0 ? r : -EINVAL;
 }
 
+int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
+                           struct box_err *err)
+{
+        return parse(name, data, len, true, ret, err);
+}
+
+int build_dockerfile_parse_ast(const char *name, const char *data, size_t len,
+                               struct dockerfile **ret, struct box_err *err)
+{
+        return parse(name, data, len, false, ret, err);
+}
+
 static void instr_release(struct dockerfile_instr *in)
 {
         free(in->cmd);
@@ -1153,29 +1176,36 @@ void build_dockerfile_free(struct dockerfile *df)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void dump_instr(struct buf *b, const struct dockerfile_instr *in)
+/* Node.Dump: the result is trimmed with strings.TrimSpace at each level */
+static void dump_instr(struct buf *out, const struct dockerfile_instr *in)
 {
-        _cleanup_free_ char *lower = ascii_lower(in->cmd);
-        buf_puts(b, lower);
+        _cleanup_free_ char *lower = build_go_lower(in->cmd);
+        struct buf b = {0};
+        size_t start, end;
+
+        buf_puts(&b, lower);
         if (in->flags && in->flags[0]) {
-                buf_puts(b, " [");
+                buf_puts(&b, " [");
                 STRV_FOREACH (f, in->flags) {
                         if (f != in->flags)
-                                buf_putc(b, ' ');
-                        go_quote(b, *f);
+                                buf_putc(&b, ' ');
+                        build_go_quote(&b, *f);
                 }
-                buf_putc(b, ']');
+                buf_putc(&b, ']');
         }
         if (in->trigger) {
-                buf_puts(b, " (");
-                dump_instr(b, in->trigger);
-                buf_putc(b, ')');
-                return;
+                buf_puts(&b, " (");
+                dump_instr(&b, in->trigger);
+                buf_putc(&b, ')');
+        } else {
+                STRV_FOREACH (a, in->args) {
+                        buf_putc(&b, ' ');
+                        build_go_quote(&b, *a);
+                }
         }
-        STRV_FOREACH (a, in->args) {
-                buf_putc(b, ' ');
-                go_quote(b, *a);
-        }
+        build_utf8_trim_space(b.data, b.len, &start, &end);
+        buf_append(out, b.data + start, end - start);
+        buf_release(&b);
 }
 
 char *build_dockerfile_dump(const struct dockerfile *df)
@@ -1197,9 +1227,9 @@ static struct jv *json_str(const char *s)
         size_t n = strlen(s), w;
         buf_puts(&b, "");
         for (size_t i = 0; i < n; i += w) {
-                uint32_t r = go_utf8_decode(s + i, n - i, &w);
+                uint32_t r = build_utf8_decode(s + i, n - i, &w);
                 if (r == GO_RUNE_ERROR && w == 1)
-                        go_utf8_put(&b, GO_RUNE_ERROR);
+                        build_utf8_put(&b, GO_RUNE_ERROR);
                 else
                         buf_append(&b, s + i, w);
         }

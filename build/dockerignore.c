@@ -107,7 +107,7 @@ static int get_esc(const char **chunk, const char *end, uint32_t *ret)
                 if (c >= end)
                         return GLOB_BAD;
         }
-        uint32_t r = go_utf8_decode(c, (size_t)(end - c), &w);
+        uint32_t r = build_utf8_decode(c, (size_t)(end - c), &w);
         int bad = r == GO_RUNE_ERROR && w == 1;
         c += w;
         if (c >= end)
@@ -129,7 +129,7 @@ static int match_chunk(const char *chunk, const char *end, const char *s, const 
                 case '[': {
                         uint32_t r = 0;
                         if (!failed) {
-                                r = go_utf8_decode(s, strlen(s), &w);
+                                r = build_utf8_decode(s, strlen(s), &w);
                                 s += w;
                         }
                         chunk++;
@@ -165,7 +165,7 @@ static int match_chunk(const char *chunk, const char *end, const char *s, const 
                         if (!failed) {
                                 if (*s == '/')
                                         failed = true;
-                                go_utf8_decode(s, strlen(s), &w);
+                                build_utf8_decode(s, strlen(s), &w);
                                 s += w;
                         }
                         chunk++;
@@ -567,7 +567,7 @@ static void pattern_compile(struct pattern *pt)
         struct buf re = {0};
         enum match_type type = MATCH_EXACT;
         size_t n;
-        _cleanup_free_ uint32_t *s = go_utf8_runes(pt->cleaned, strlen(pt->cleaned), &n);
+        _cleanup_free_ uint32_t *s = build_utf8_runes(pt->cleaned, strlen(pt->cleaned), &n);
         size_t i = (n > 0 && s[0] == 0xFEFF) ? 1 : 0;
 
         pt->compiled = true;
@@ -601,27 +601,27 @@ static void pattern_compile(struct pattern *pt)
                         type = MATCH_REGEXP;
                 } else if (should_escape(ch)) {
                         buf_putc(&re, '\\');
-                        go_utf8_put(&re, ch);
+                        build_utf8_put(&re, ch);
                 } else if (ch == '\\') {
                         if (i < n) {
                                 buf_putc(&re, '\\');
-                                go_utf8_put(&re, s[i++]);
+                                build_utf8_put(&re, s[i++]);
                                 type = MATCH_REGEXP;
                         } else {
                                 buf_putc(&re, '\\');
                         }
                 } else if (ch == '[' || ch == ']') {
-                        go_utf8_put(&re, ch);
+                        build_utf8_put(&re, ch);
                         type = MATCH_REGEXP;
                 } else {
-                        go_utf8_put(&re, ch);
+                        build_utf8_put(&re, ch);
                 }
         }
         pt->type = type;
         if (type == MATCH_REGEXP) {
                 buf_putc(&re, '$');
                 size_t rn;
-                _cleanup_free_ uint32_t *rs = go_utf8_runes(re.data, re.len, &rn);
+                _cleanup_free_ uint32_t *rs = build_utf8_runes(re.data, re.len, &rn);
                 struct re_parser p = {rs, rn, 0};
                 if (re_seq(&p, false, &pt->re, &pt->n_re) < 0)
                         pt->bad = true;
@@ -651,7 +651,7 @@ static int pattern_match(struct pattern *pt, const char *path)
         }
         case MATCH_REGEXP: {
                 size_t n;
-                _cleanup_free_ uint32_t *s = go_utf8_runes(path, pl, &n);
+                _cleanup_free_ uint32_t *s = build_utf8_runes(path, pl, &n);
                 _cleanup_free_ unsigned char *in = xzalloc(n + 1), *out = xzalloc(n + 1);
                 in[0] = 1;
                 re_seq_step(pt->re, pt->n_re, s, n, in, out);
@@ -667,7 +667,7 @@ int build_dockerignore_new(char *const *patterns, struct dockerignore **ret, str
 
         STRV_FOREACH (it, patterns) {
                 size_t a, b;
-                go_trim_space(*it, strlen(*it), &a, &b);
+                build_utf8_trim_space(*it, strlen(*it), &a, &b);
                 if (a == b)
                         continue;
                 _cleanup_free_ char *raw = xstrndup(*it + a, b - a);
@@ -780,14 +780,14 @@ int build_dockerignore_read(const char *data, size_t len, char ***ret_patterns, 
                 if (n > 0 && s[0] == '#')
                         continue;
                 size_t a, b;
-                go_trim_space(s, n, &a, &b);
+                build_utf8_trim_space(s, n, &a, &b);
                 if (a == b)
                         continue;
                 _cleanup_free_ char *pat = xstrndup(s + a, b - a);
                 bool invert = pat[0] == '!';
                 char *body = pat + (invert ? 1 : 0);
                 size_t a2, b2;
-                go_trim_space(body, strlen(body), &a2, &b2);
+                build_utf8_trim_space(body, strlen(body), &a2, &b2);
                 _cleanup_free_ char *trimmed = xstrndup(body + a2, b2 - a2);
                 _cleanup_free_ char *clean = NULL;
                 if (*trimmed) {

@@ -1,6 +1,6 @@
 #include "build/utf8.h"
 
-uint32_t go_utf8_decode(const char *str, size_t n, size_t *ret_width)
+uint32_t build_utf8_decode(const char *str, size_t n, size_t *ret_width)
 {
         const unsigned char *s = (const unsigned char *)str;
         uint32_t r;
@@ -46,7 +46,7 @@ uint32_t go_utf8_decode(const char *str, size_t n, size_t *ret_width)
         return r;
 }
 
-void go_utf8_put(struct buf *b, uint32_t r)
+void build_utf8_put(struct buf *b, uint32_t r)
 {
         char c[4];
 
@@ -72,18 +72,18 @@ void go_utf8_put(struct buf *b, uint32_t r)
         }
 }
 
-uint32_t *go_utf8_runes(const char *s, size_t n, size_t *ret_n)
+uint32_t *build_utf8_runes(const char *s, size_t n, size_t *ret_n)
 {
         uint32_t *r = xnew(uint32_t, n + 1);
         size_t k = 0, w;
 
         for (size_t i = 0; i < n; i += w)
-                r[k++] = go_utf8_decode(s + i, n - i, &w);
+                r[k++] = build_utf8_decode(s + i, n - i, &w);
         *ret_n = k;
         return r;
 }
 
-bool go_is_space(uint32_t r)
+bool build_unicode_is_space(uint32_t r)
 {
         switch (r) {
         case '\t':
@@ -120,7 +120,7 @@ static const uint32_t letter_ranges[][2] = {
         {0x20000, 0x2A6DF},
 };
 
-bool go_is_letter(uint32_t r)
+bool build_unicode_is_letter(uint32_t r)
 {
         if (r < 0x80)
                 return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
@@ -134,7 +134,7 @@ static const uint32_t digit_starts[] = {0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66
                                         0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0xED0,
                                         0xF20, 0x1040, 0x17E0, 0x1810, 0xFF10};
 
-bool go_is_digit(uint32_t r)
+bool build_unicode_is_digit(uint32_t r)
 {
         if (r < 0x80)
                 return r >= '0' && r <= '9';
@@ -144,32 +144,32 @@ bool go_is_digit(uint32_t r)
         return false;
 }
 
-size_t go_trim_left_space(const char *s, size_t n)
+size_t build_utf8_trim_left_space(const char *s, size_t n)
 {
         size_t i = 0, w;
         while (i < n) {
-                uint32_t r = go_utf8_decode(s + i, n - i, &w);
-                if (!go_is_space(r))
+                uint32_t r = build_utf8_decode(s + i, n - i, &w);
+                if (!build_unicode_is_space(r))
                         break;
                 i += w;
         }
         return i;
 }
 
-void go_trim_space(const char *s, size_t n, size_t *ret_start, size_t *ret_end)
+void build_utf8_trim_space(const char *s, size_t n, size_t *ret_start, size_t *ret_end)
 {
-        size_t start = go_trim_left_space(s, n), end = start, w;
+        size_t start = build_utf8_trim_left_space(s, n), end = start, w;
 
         for (size_t i = start; i < n; i += w) {
-                uint32_t r = go_utf8_decode(s + i, n - i, &w);
-                if (!go_is_space(r))
+                uint32_t r = build_utf8_decode(s + i, n - i, &w);
+                if (!build_unicode_is_space(r))
                         end = i + w;
         }
         *ret_start = start;
         *ret_end = end;
 }
 
-static bool go_is_print(uint32_t r)
+static bool is_print(uint32_t r)
 {
         if (r < 0x20 || r == 0x7F)
                 return false;
@@ -180,18 +180,20 @@ static bool go_is_print(uint32_t r)
             (r >= 0x2060 && r <= 0x206F) || (r >= 0xD800 && r <= 0xDFFF) || r == 0xFFFE ||
             r == 0xFFFF || (r >= 0xE000 && r <= 0xF8FF))
                 return false;
+        if (r >= 0x323B0)
+                return false; /* unassigned planes, tags, private use */
         return r != 0x1680 && !(r >= 0x2000 && r <= 0x200A) && r != 0x202F && r != 0x205F &&
                r != 0x3000;
 }
 
-void go_quote(struct buf *b, const char *s)
+void build_go_quote(struct buf *b, const char *s)
 {
         static const char hex[] = "0123456789abcdef";
         size_t n = strlen(s), w;
 
         buf_putc(b, '"');
         for (size_t i = 0; i < n; i += w) {
-                uint32_t r = go_utf8_decode(s + i, n - i, &w);
+                uint32_t r = build_utf8_decode(s + i, n - i, &w);
                 if (r == GO_RUNE_ERROR && w == 1 && i + 1 < n && (unsigned char)s[i] == 0xC0 &&
                     (unsigned char)s[i + 1] == 0x80) {
                         buf_puts(b, "\\x00"); /* NUL from a JSON string, see dockerfile-parse.c */
@@ -232,7 +234,7 @@ void go_quote(struct buf *b, const char *s)
                         buf_puts(b, "\\v");
                         continue;
                 }
-                if (go_is_print(r)) {
+                if (is_print(r)) {
                         buf_append(b, s + i, w);
                 } else if (r < 0x20 || r == 0x7F) {
                         buf_printf(b, "\\x%02x", r);
@@ -243,4 +245,40 @@ void go_quote(struct buf *b, const char *s)
                 }
         }
         buf_putc(b, '"');
+}
+
+static uint32_t to_lower(uint32_t r)
+{
+        if (r >= 'A' && r <= 'Z')
+                return r + 32;
+        if (r < 0x80)
+                return r;
+        if ((r >= 0xC0 && r <= 0xDE && r != 0xD7) || (r >= 0x391 && r <= 0x3AB && r != 0x3A2) ||
+            (r >= 0x410 && r <= 0x42F))
+                return r + 32;
+        if (r >= 0x400 && r <= 0x40F)
+                return r + 80;
+        if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 && r != 0x138 && r != 0x149 &&
+            r != 0x17F && ((r < 0x139 || r > 0x148) ? r % 2 == 0 : r % 2 == 1) && r != 0x178)
+                return r + 1;
+        if (((r >= 0x460 && r <= 0x481) || (r >= 0x48A && r <= 0x4BF) || (r >= 0x4D0 && r <= 0x52F)) &&
+            r % 2 == 0)
+                return r + 1;
+        if (r >= 0x4C1 && r <= 0x4CE && r % 2 == 1)
+                return r + 1;
+        if (r == 0x4C0)
+                return 0x4CF;
+        if (r >= 0xFF21 && r <= 0xFF3A)
+                return r + 32;
+        return r;
+}
+
+char *build_go_lower(const char *s)
+{
+        struct buf b = {0};
+        size_t n = strlen(s), w;
+        buf_puts(&b, "");
+        for (size_t i = 0; i < n; i += w)
+                build_utf8_put(&b, to_lower(build_utf8_decode(s + i, n - i, &w)));
+        return buf_steal(&b);
 }

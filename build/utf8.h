@@ -16,20 +16,23 @@
 #define GO_RUNE_ERROR 0xFFFDu
 
 /* Decodes the rune at s[0..n); stores its width (>= 1 when n > 0). */
-uint32_t go_utf8_decode(const char *s, size_t n, size_t *ret_width);
+uint32_t build_utf8_decode(const char *s, size_t n, size_t *ret_width);
 /* Appends the UTF-8 encoding of r (invalid runes as U+FFFD). */
-void go_utf8_put(struct buf *b, uint32_t r);
+void build_utf8_put(struct buf *b, uint32_t r);
 /* Decodes a whole string into a rune array (caller frees); *ret_n runes. */
-uint32_t *go_utf8_runes(const char *s, size_t n, size_t *ret_n);
+uint32_t *build_utf8_runes(const char *s, size_t n, size_t *ret_n);
 
 /* unicode.IsSpace, unicode.IsLetter, unicode.IsDigit. */
-bool go_is_space(uint32_t r);
-bool go_is_letter(uint32_t r);
-bool go_is_digit(uint32_t r);
+bool build_unicode_is_space(uint32_t r);
+bool build_unicode_is_letter(uint32_t r);
+bool build_unicode_is_digit(uint32_t r);
 
 /* strings.TrimSpace / TrimLeftFunc(IsSpace): return offsets into s. */
-void go_trim_space(const char *s, size_t n, size_t *ret_start, size_t *ret_end);
-size_t go_trim_left_space(const char *s, size_t n);
+void build_utf8_trim_space(const char *s, size_t n, size_t *ret_start, size_t *ret_end);
+size_t build_utf8_trim_left_space(const char *s, size_t n);
+
+/* strings.ToLower (common scripts); invalid bytes become U+FFFD. */
+char *build_go_lower(const char *s);
 
 /* strconv.Quote: appends s as a double-quoted Go string literal. */
-void go_quote(struct buf *b, const char *s);
+void build_go_quote(struct buf *b, const char *s);

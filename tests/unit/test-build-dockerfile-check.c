@@ -66,7 +66,7 @@ static void test_clean_files(void **state)
         clean("ARG TAG=1.36\nFROM busybox:${TAG} AS base\nARG TAG\nRUN echo $TAG\n"
               "FROM base\nCOPY --from=base /etc/passwd /tmp/\n",
               NULL);
-        clean("FROM scratch\nENV A=1 B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
+        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
               "STOPSIGNAL 15\nHEALTHCHECK --interval=1m30s --retries=2 CMD [\"true\"]\n",
               NULL);
         clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after SHELL\n", NULL);
@@ -154,6 +154,11 @@ static void test_arg_scoping(void **state)
         warns("FROM a AS one\nARG S=1\nFROM b\nLABEL s=$S\n", NULL, "undefined variable '$S'");
         /* a stage built from an earlier one keeps its ENV */
         clean("FROM a AS one\nENV E=1\nFROM one\nLABEL e=$E\n", NULL);
+        /* one ENV sees only the environment from before it */
+        warns("FROM a\nENV A=1 B=$A\n", NULL, "undefined variable '$A'");
+        clean("FROM a\nENV A=1\nENV A=2 B=$A\n", NULL);
+        /* ARG defaults see the ARGs before them on the same line */
+        clean("FROM a\nARG A=1 B=$A\n", NULL);
         /* platform args are known in FROM */
         clean("FROM --platform=$BUILDPLATFORM a\n", NULL);
         /* a build arg overrides the default used in FROM */
