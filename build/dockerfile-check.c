@@ -548,6 +548,9 @@ static int check_port(const char *file, int line, const char *raw, bool *ret_upp
 
 struct stage {
         char *name;   /* lowercase, or NULL */
+        char *base;   /* expanded FROM argument */
+        char *platform;
+        size_t first, end;
         char **env;   /* "K=V" the stage's environment (ENV and ARG values) */
         char **args;  /* declared ARG names */
         char *shell_set;
@@ -637,10 +640,10 @@ static void env_set(char ***env, const char *k, const char *v)
         *env = strv_env_set(*env, e);
 }
 
-static int do_from(struct checker *c, const struct dockerfile_instr *in)
+static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t index)
 {
         struct shell_env genv = SHELL_ENV_STRV(c->global);
-        _cleanup_free_ char *base = NULL;
+        _cleanup_free_ char *base = NULL, *platform = NULL;
         _cleanup_strv_free_ char **unmatched = NULL, **matched = NULL;
         struct stage st = {0};
         int r;
@@ -670,6 +673,8 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                         if (!*plat)
                                 return fail_at(c->err, c->file, in->start_line,
                                                "empty platform value from expression '%s'", *f + 11);
+                        free(platform);
+                        platform = TAKE_PTR(plat);
                 }
         }
         if (in->args[1]) {
@@ -716,6 +721,12 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                 if (!streq(lbase, "scratch"))
                         env_set(&st.env, "PATH", DEFAULT_PATH);
         }
+        st.base = xstrdup(base);
+        st.platform = TAKE_PTR(platform);
+        st.first = index;
+        st.end = index + 1;
+        if (c->n_stages > 0)
+                c->stages[c->n_stages - 1].end = index;
         c->stages = xreallocarray(c->stages, c->n_stages + 1, sizeof(st));
         c->stages[c->n_stages++] = st;
         return 0;
@@ -904,8 +915,9 @@ static void parse_check_directive(struct checker *c)
         }
 }
 
-int build_dockerfile_check(const char *file, const struct dockerfile *df, char *const *build_args,
-                           char ***ret_warnings, struct box_err *err)
+int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char *const *build_args,
+                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
+                             char ***ret_warnings, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
         _cleanup_strv_free_ char **unused = NULL;
@@ -963,7 +975,7 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
                         goto out;
                 }
                 if (streq(in->name, "from")) {
-                        r = do_from(&c, in);
+                        r = do_from(&c, in, i);
                         if (r < 0)
                                 goto out;
                         continue;
@@ -996,10 +1008,28 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
                 r = box_err_set(err, EINVAL, "lint violation: %s", c.warnings[0]);
                 goto out;
         }
+        if (c.n_stages > 0)
+                c.stages[c.n_stages - 1].end = df->n_instrs;
+        if (ret_stages) {
+                struct dockerfile_stage *out = xnew0(struct dockerfile_stage, c.n_stages + 1);
+                for (size_t i = 0; i < c.n_stages; i++) {
+                        out[i].name = TAKE_PTR(c.stages[i].name);
+                        out[i].base = TAKE_PTR(c.stages[i].base);
+                        out[i].platform = TAKE_PTR(c.stages[i].platform);
+                        out[i].first = c.stages[i].first;
+                        out[i].end = c.stages[i].end;
+                        out[i].env = TAKE_PTR(c.stages[i].env);
+                        out[i].args = TAKE_PTR(c.stages[i].args);
+                }
+                *ret_stages = out;
+                *ret_n_stages = c.n_stages;
+        }
         *ret_warnings = TAKE_PTR(c.warnings);
 out:
         for (size_t i = 0; i < c.n_stages; i++) {
                 free(c.stages[i].name);
+                free(c.stages[i].base);
+                free(c.stages[i].platform);
                 strv_free(c.stages[i].env);
                 strv_free(c.stages[i].args);
                 free(c.stages[i].shell_set);
@@ -1012,4 +1042,24 @@ out:
         strv_free(c.warnings);
         strv_free(c.skip);
         return r;
+}
+
+void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n)
+{
+        if (!stages)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                free(stages[i].name);
+                free(stages[i].base);
+                free(stages[i].platform);
+                strv_free(stages[i].env);
+                strv_free(stages[i].args);
+        }
+        free(stages);
+}
+
+int build_dockerfile_check(const char *file, const struct dockerfile *df, char *const *build_args,
+                           char ***ret_warnings, struct box_err *err)
+{
+        return build_dockerfile_resolve(file, df, build_args, NULL, NULL, ret_warnings, err);
 }

@@ -125,6 +125,27 @@ struct jv *build_dockerfile_to_json(const struct dockerfile *df);
 int build_dockerfile_check(const char *name, const struct dockerfile *df, char *const *build_args,
                            char ***ret_warnings, struct box_err *err);
 
+/* A build stage as the checker resolved it, for the builder. */
+struct dockerfile_stage {
+        char *name;     /* the AS name, lowercase, or NULL */
+        char *base;     /* the FROM image or earlier stage, variables expanded */
+        char *platform; /* --platform, expanded, or NULL */
+        size_t first;   /* index of the stage's FROM in instrs */
+        size_t end;     /* one past the stage's last instruction */
+        char **env;     /* "K=V" set by the stage's ENV and ARG (and its base
+                         * stage), without the base image's own environment */
+        char **args;    /* the ARG names the stage declares */
+};
+
+/* build_dockerfile_check() that also returns the stages (an array of
+ * *ret_n_stages, free with build_dockerfile_stages_free()).  ARGs before the
+ * first FROM are seen only by FROM lines and by a stage's "ARG NAME" that
+ * redeclares them; BUILD_ARGS override declared defaults. */
+int build_dockerfile_resolve(const char *name, const struct dockerfile *df, char *const *build_args,
+                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
+                             char ***ret_warnings, struct box_err *err);
+void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n);
+
 /* Per-instruction validation alone (no expansion). */
 int build_dockerfile_instr_validate(const char *name, const struct dockerfile_instr *in,
                                     struct box_err *err);

@@ -167,6 +167,57 @@ static void test_arg_scoping(void **state)
         assert_non_null(strstr(msg, "should not be blank"));
 }
 
+static const char *env_of(const struct dockerfile_stage *st, const char *key)
+{
+        const char *v;
+        return build_shell_env_strv_get(st->env, key, &v) ? v : NULL;
+}
+
+static void test_resolve_stages(void **state)
+{
+        (void)state;
+        const char *src = "ARG BASE=busybox\n"
+                          "ARG V=1\n"
+                          "FROM ${BASE}:${V} AS One\n"
+                          "ARG V\n"
+                          "ENV E=v$V\n"
+                          "FROM one AS two\n"
+                          "ARG TARGETARCH\n"
+                          "RUN true\n"
+                          "FROM --platform=$BUILDPLATFORM alpine\n"
+                          "LABEL x=$V\n";
+        struct dockerfile *df = NULL;
+        struct dockerfile_stage *st = NULL;
+        size_t n = 0;
+        char **w = NULL;
+        struct box_err err = {0};
+        assert_int_equal(build_dockerfile_parse("Dockerfile", src, strlen(src), &df, &err), 0);
+        assert_int_equal(build_dockerfile_resolve("Dockerfile", df, (char *[]){"V=2", NULL}, &st, &n, &w, &err), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(st[0].name, "one");
+        assert_string_equal(st[0].base, "busybox:2");
+        assert_null(st[0].platform);
+        assert_int_equal(st[0].first, 2);
+        assert_int_equal(st[0].end, 5);
+        assert_string_equal(env_of(&st[0], "V"), "2");
+        assert_string_equal(env_of(&st[0], "E"), "v2");
+        assert_string_equal(st[1].base, "one");
+        assert_string_equal(env_of(&st[1], "E"), "v2");
+        assert_string_equal(env_of(&st[1], "TARGETARCH"), "amd64");
+        assert_int_equal(st[1].end, 8);
+        assert_null(st[2].name);
+        assert_string_equal(st[2].platform, "linux/amd64");
+        assert_null(env_of(&st[2], "V"));
+        assert_int_equal(st[2].end, 10);
+        /* "One" is not lowercase; $V in the last stage is not declared there */
+        assert_int_equal(strv_length(w), 2);
+        assert_non_null(strstr(w[0], "Dockerfile:3: stage name 'One' should be lowercase"));
+        assert_non_null(strstr(w[1], "Dockerfile:10: usage of undefined variable '$V'"));
+        strv_free(w);
+        build_dockerfile_stages_free(st, n);
+        build_dockerfile_free(df);
+}
+
 static void test_duration(void **state)
 {
         (void)state;
@@ -191,7 +242,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_clean_files), cmocka_unit_test(test_instruction_errors),
                 cmocka_unit_test(test_warnings),    cmocka_unit_test(test_arg_scoping),
-                cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_resolve_stages), cmocka_unit_test(test_duration),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
