@@ -96,8 +96,8 @@ struct dockerfile {
 /* Parses DATA (LEN bytes, need not be NUL-terminated).  NAME labels error
  * messages: "NAME:LINE: message".  Syntax only: instruction names are
  * checked, flags and argument counts are left to build_dockerfile_check(). */
-int build_dockerfile_parse(const char *name, const char *data, size_t len,
-                           struct dockerfile **ret, struct box_err *err);
+int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
+                           struct box_err *err);
 /* The same without checking instruction names, as BuildKit's parser package
  * does: an unknown instruction becomes a node with one empty argument. */
 int build_dockerfile_parse_ast(const char *name, const char *data, size_t len,

@@ -36,7 +36,8 @@ char *build_path_clean(const char *path)
                         r++;
                 } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
                         r++;
-                } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
+                } else if (path[r] == '.' && path[r + 1] == '.' &&
+                           (r + 2 == n || path[r + 2] == '/')) {
                         r += 2;
                         if (w > dotdot) {
                                 w--;
@@ -325,7 +326,8 @@ static void negate_tail(struct re_node *nd, size_t from)
 
 static bool is_punct_ascii(uint32_t c)
 {
-        return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+        return c < 0x80 &&
+               !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
 
 static void perl_class(struct re_node *cls, uint32_t c)
@@ -362,7 +364,13 @@ static int re_escape(struct re_parser *p, uint32_t *ret, struct re_node *cls)
                 return 0;
         }
         switch (c) {
-        case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
                 if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '7')
                         return -EINVAL;
                 __attribute__((fallthrough));
@@ -380,7 +388,10 @@ static int re_escape(struct re_parser *p, uint32_t *ret, struct re_node *cls)
                         p->i++;
                         while (p->i < p->n && p->s[p->i] != '}') {
                                 uint32_t h = p->s[p->i++];
-                                int v = h < 0x80 && isxdigit((int)h) ? (isdigit((int)h) ? (int)h - '0' : (tolower((int)h) - 'a' + 10)) : -1;
+                                int v = h < 0x80 && isxdigit((int)h)
+                                                ? (isdigit((int)h) ? (int)h - '0'
+                                                                   : (tolower((int)h) - 'a' + 10))
+                                                : -1;
                                 if (v < 0 || r > 0x10FFFF)
                                         return -EINVAL;
                                 r = r * 16 + (uint32_t)v;
@@ -394,7 +405,9 @@ static int re_escape(struct re_parser *p, uint32_t *ret, struct re_node *cls)
                                 uint32_t h = p->i < p->n ? p->s[p->i++] : 0;
                                 if (!(h < 0x80 && isxdigit((int)h)))
                                         return -EINVAL;
-                                r = r * 16 + (uint32_t)(isdigit((int)h) ? (int)h - '0' : (tolower((int)h) - 'a' + 10));
+                                r = r * 16 + (uint32_t)(isdigit((int)h)
+                                                                ? (int)h - '0'
+                                                                : (tolower((int)h) - 'a' + 10));
                         }
                 }
                 *ret = r;
@@ -418,7 +431,12 @@ static int re_escape(struct re_parser *p, uint32_t *ret, struct re_node *cls)
         case 'v':
                 *ret = '\v';
                 return 0;
-        case 'd': case 's': case 'w': case 'D': case 'S': case 'W':
+        case 'd':
+        case 's':
+        case 'w':
+        case 'D':
+        case 'S':
+        case 'W':
                 if (!cls)
                         return -EINVAL;
                 perl_class(cls, c);
@@ -478,7 +496,8 @@ static int re_posix_class(struct re_parser *p, struct re_node *nd)
                         continue;
                 size_t from = nd->n_ranges;
                 for (size_t r = 0; r < 4; r++) {
-                        if (r > 0 && posix_classes[c].ranges[r][0] == 0 && posix_classes[c].ranges[r][1] == 0)
+                        if (r > 0 && posix_classes[c].ranges[r][0] == 0 &&
+                            posix_classes[c].ranges[r][1] == 0)
                                 break;
                         add_range(nd, posix_classes[c].ranges[r][0], posix_classes[c].ranges[r][1]);
                 }
@@ -588,8 +607,7 @@ static int re_sequence(struct re_parser *p, struct re_alt *alt)
         bool last_repeat = false;
         while (p->i < p->n && p->s[p->i] != '|' && p->s[p->i] != ')') {
                 uint32_t c = p->s[p->i];
-                if (c == '*' || c == '+' || c == '?' ||
-                    (c == '{' && alt->n > 0)) {
+                if (c == '*' || c == '+' || c == '?' || (c == '{' && alt->n > 0)) {
                         long min, max;
                         size_t end = p->i + 1;
                         if (c == '{') {
@@ -634,8 +652,10 @@ static int re_sequence(struct re_parser *p, struct re_alt *alt)
                 } else if (c == '\\' && p->i + 1 < p->n && p->s[p->i + 1] == 'Q') {
                         /* \Q...\E: literal text (to the end without \E) */
                         p->i += 2;
-                        while (p->i < p->n && !(p->s[p->i] == '\\' && p->i + 1 < p->n && p->s[p->i + 1] == 'E')) {
-                                struct re_node lit = {.kind = RE_LIT, .min = 1, .max = 1, .lit = p->s[p->i++]};
+                        while (p->i < p->n &&
+                               !(p->s[p->i] == '\\' && p->i + 1 < p->n && p->s[p->i + 1] == 'E')) {
+                                struct re_node lit = {
+                                        .kind = RE_LIT, .min = 1, .max = 1, .lit = p->s[p->i++]};
                                 alt->nodes = xreallocarray(alt->nodes, alt->n + 1, sizeof(lit));
                                 alt->nodes[alt->n++] = lit;
                         }
@@ -645,10 +665,13 @@ static int re_sequence(struct re_parser *p, struct re_alt *alt)
                         continue;
                 } else if (c == '\\') {
                         p->i++;
-                        if (p->i < p->n && (p->s[p->i] == 'A' || p->s[p->i] == 'z' || p->s[p->i] == 'b' ||
-                                            p->s[p->i] == 'B')) {
+                        if (p->i < p->n && (p->s[p->i] == 'A' || p->s[p->i] == 'z' ||
+                                            p->s[p->i] == 'b' || p->s[p->i] == 'B')) {
                                 uint32_t e = p->s[p->i++];
-                                nd.kind = e == 'A' ? RE_BOL : e == 'z' ? RE_EOL : e == 'b' ? RE_WORDB : RE_NWORDB;
+                                nd.kind = e == 'A'   ? RE_BOL
+                                          : e == 'z' ? RE_EOL
+                                          : e == 'b' ? RE_WORDB
+                                                     : RE_NWORDB;
                         } else {
                                 r = re_escape(p, &nd.lit, &nd);
                                 nd.kind = r == 1 ? RE_CLASS : RE_LIT;
@@ -713,7 +736,8 @@ bad:
 
 static bool is_word_char(uint32_t c)
 {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '_';
 }
 
 static bool re_char_ok(const struct re_node *nd, uint32_t c)
@@ -768,8 +792,8 @@ static void re_atom_step(const struct re_node *nd, const uint32_t *s, size_t n,
         }
 }
 
-static void re_node_step(const struct re_node *nd, const uint32_t *s, size_t n,
-                         unsigned char *cur, unsigned char *tmp, unsigned char *frontier)
+static void re_node_step(const struct re_node *nd, const uint32_t *s, size_t n, unsigned char *cur,
+                         unsigned char *tmp, unsigned char *frontier)
 {
         for (int k = 0; k < nd->min; k++) {
                 re_atom_step(nd, s, n, cur, tmp);
@@ -984,7 +1008,8 @@ int build_dockerignore_new(char *const *patterns, struct dockerignore **ret, str
                 pt.dirs = xnew0(char *, 1);
                 for (const char *d = q;;) {
                         const char *sl = strchr(d, '/');
-                        pt.dirs = strv_push(pt.dirs, sl ? xstrndup(d, (size_t)(sl - d)) : xstrdup(d));
+                        pt.dirs =
+                                strv_push(pt.dirs, sl ? xstrndup(d, (size_t)(sl - d)) : xstrdup(d));
                         if (!sl)
                                 break;
                         d = sl + 1;
@@ -1030,13 +1055,14 @@ int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *r
                         continue;
                 int r = pattern_match(pt, file);
                 if (r < 0)
-                        return box_err_set(err, EINVAL, "syntax error in pattern '%s'", pt->cleaned);
+                        return box_err_set(err, EINVAL, "syntax error in pattern '%s'",
+                                           pt->cleaned);
                 if (!r && !streq(parent, ".")) {
                         /* a parent directory matching excludes what is below it */
                         for (const char *d = parent;;) {
                                 const char *s2 = strchr(d, '/');
-                                _cleanup_free_ char *prefix = xstrndup(parent, s2 ? (size_t)(s2 - parent)
-                                                                                  : strlen(parent));
+                                _cleanup_free_ char *prefix = xstrndup(
+                                        parent, s2 ? (size_t)(s2 - parent) : strlen(parent));
                                 r = pattern_match(pt, prefix);
                                 if (r > 0)
                                         break;

@@ -97,7 +97,8 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                 }
         }
         if (optind < argc)
-                return cli_usage_error("dockerfile parse", "'box dockerfile parse' accepts no arguments");
+                return cli_usage_error("dockerfile parse",
+                                       "'box dockerfile parse' accepts no arguments");
         if (format && !streq(format, "json"))
                 return cli_usage_error("dockerfile parse", "unknown format '%s'", format);
         if (load(file, &df, &label, &err) < 0)
@@ -140,7 +141,8 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
                         break;
                 case 'b':
                         if (!optarg[0] || optarg[0] == '=')
-                                return cli_usage_error("dockerfile check", "invalid --build-arg '%s'", optarg);
+                                return cli_usage_error("dockerfile check",
+                                                       "invalid --build-arg '%s'", optarg);
                         build_args = strv_append(build_args, optarg);
                         break;
                 case 's':
@@ -153,7 +155,8 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
                 }
         }
         if (optind < argc)
-                return cli_usage_error("dockerfile check", "'box dockerfile check' accepts no arguments");
+                return cli_usage_error("dockerfile check",
+                                       "'box dockerfile check' accepts no arguments");
         if (load(file, &df, &label, &err) < 0)
                 return cli_fail(&err);
         if (build_dockerfile_check(label, df, build_args, &warnings, &err) < 0)

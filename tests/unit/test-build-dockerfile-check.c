@@ -66,10 +66,13 @@ static void test_clean_files(void **state)
         clean("ARG TAG=1.36\nFROM busybox:${TAG} AS base\nARG TAG\nRUN echo $TAG\n"
               "FROM base\nCOPY --from=base /etc/passwd /tmp/\n",
               NULL);
-        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
+        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp "
+              "7000-7010\n"
               "STOPSIGNAL 15\nHEALTHCHECK --interval=1m30s --retries=2 CMD [\"true\"]\n",
               NULL);
-        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after SHELL\n", NULL);
+        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after "
+              "SHELL\n",
+              NULL);
 }
 
 static void test_instruction_errors(void **state)
@@ -132,7 +135,9 @@ static void test_warnings(void **state)
         warns("FROM a\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed");
         warns("FROM a\nEXPOSE 80/TCP\n", NULL, "ExposeProtoCasing");
         /* skipped by the check directive */
-        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD x\n", NULL);
+        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD "
+              "x\n",
+              NULL);
         clean("# check=skip=all\nFROM a\nMAINTAINER me\n", NULL);
         fails("# check=error=true\nFROM a\nMAINTAINER me\n", "MaintainerDeprecated");
 }
@@ -192,7 +197,9 @@ static void test_resolve_stages(void **state)
         char **w = NULL;
         struct box_err err = {0};
         assert_int_equal(build_dockerfile_parse("Dockerfile", src, strlen(src), &df, &err), 0);
-        assert_int_equal(build_dockerfile_resolve("Dockerfile", df, (char *[]){"V=2", NULL}, &st, &n, &w, &err), 0);
+        assert_int_equal(build_dockerfile_resolve("Dockerfile", df, (char *[]){"V=2", NULL}, &st,
+                                                  &n, &w, &err),
+                         0);
         assert_int_equal(n, 3);
         assert_string_equal(st[0].name, "one");
         assert_string_equal(st[0].base, "busybox:2");
@@ -240,8 +247,8 @@ static void test_duration(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_clean_files), cmocka_unit_test(test_instruction_errors),
-                cmocka_unit_test(test_warnings),    cmocka_unit_test(test_arg_scoping),
+                cmocka_unit_test(test_clean_files),    cmocka_unit_test(test_instruction_errors),
+                cmocka_unit_test(test_warnings),       cmocka_unit_test(test_arg_scoping),
                 cmocka_unit_test(test_resolve_stages), cmocka_unit_test(test_duration),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

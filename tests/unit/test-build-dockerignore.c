@@ -152,9 +152,9 @@ static void test_clean(void **state)
 {
         (void)state;
         static const char *cases[][2] = {
-                {"", "."},         {".", "."},       {"a/b/", "a/b"},  {"a//b", "a/b"},
-                {"./a", "a"},      {"a/./b", "a/b"}, {"a/../b", "b"},  {"../a", "../a"},
-                {"/../a", "/a"},   {"a/..", "."},    {"/", "/"},       {"a/b/../../..", ".."},
+                {"", "."},       {".", "."},       {"a/b/", "a/b"}, {"a//b", "a/b"},
+                {"./a", "a"},    {"a/./b", "a/b"}, {"a/../b", "b"}, {"../a", "../a"},
+                {"/../a", "/a"}, {"a/..", "."},    {"/", "/"},      {"a/b/../../..", ".."},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char *c = build_path_clean(cases[i][0]);
@@ -166,9 +166,11 @@ static void test_clean(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_single_patterns), cmocka_unit_test(test_regexp_quirks),
+                cmocka_unit_test(test_single_patterns),
+                cmocka_unit_test(test_regexp_quirks),
                 cmocka_unit_test(test_exceptions),
-                cmocka_unit_test(test_errors),          cmocka_unit_test(test_read),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_read),
                 cmocka_unit_test(test_clean),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
