@@ -103,8 +103,8 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("dockerfile parse", "unknown format '%s'", format);
         if (load(file, &df, &label, &err) < 0)
                 return cli_fail(&err);
-        STRV_FOREACH (w, df->warnings)
-                fprintf(stderr, "box: warning: %s\n", *w);
+        /* warnings (empty continuation lines) are check's business: the
+         * output here stays machine-readable even with 2>&1 */
         if (format) {
                 _cleanup_jv_ struct jv *j = build_dockerfile_to_json(df);
                 _cleanup_free_ char *s = jv_dump(j, JV_PRETTY);

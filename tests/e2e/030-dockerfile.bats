@@ -173,3 +173,13 @@ PY
         run box context ls nope
         [ "$status" -eq 125 ]
 }
+
+@test "dockerfile parse output stays clean; check reports empty continuation lines" {
+        printf 'FROM a\nRUN one \\\n\n  two\n' >Dockerfile
+        run box dockerfile parse --format json
+        [ "$status" -eq 0 ]
+        echo "$output" | python3 -c 'import json,sys; json.load(sys.stdin)'
+        run box dockerfile check --strict
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Dockerfile:4: empty continuation line"* ]]
+}
