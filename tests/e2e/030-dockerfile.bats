@@ -183,3 +183,15 @@ PY
         [ "$status" -eq 1 ]
         [[ "$output" == *"Dockerfile:4: empty continuation line"* ]]
 }
+
+@test "dockerfile parse and check take a PATH: a file or a directory" {
+        mkdir app
+        printf 'FROM busybox\nCMD ["true"]\n' >app/Dockerfile
+        run box dockerfile parse app
+        [ "$status" -eq 0 ]
+        [ "${lines[1]}" = '(cmd "true")' ]
+        run box dockerfile check --strict app/Dockerfile
+        [ "$status" -eq 0 ]
+        run box dockerfile parse -f app/Dockerfile app
+        [ "$status" -eq 125 ]
+}
