@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "store/store.h"
 
 int cli_fail(const struct box_err *err)
@@ -114,4 +116,44 @@ void cli_format_ago(char *buf, size_t n, long long t)
                 snprintf(buf, n, "%lld months ago", d / (86400 * 30));
         else
                 snprintf(buf, n, "%lld years ago", d / (86400 * 365));
+}
+
+void cli_table_add(struct cli_table *t, ...)
+{
+        va_list ap;
+        char **row = xnew0(char *, 1);
+        size_t n = 0;
+        va_start(ap, t);
+        for (const char *c; (c = va_arg(ap, const char *));) {
+                row = strv_append(row, c);
+                n++;
+        }
+        va_end(ap);
+        t->rows = xreallocarray(t->rows, t->n_rows + 1, sizeof(*t->rows));
+        t->rows[t->n_rows++] = row;
+        if (n > t->n_cols)
+                t->n_cols = n;
+}
+
+void cli_table_flush(struct cli_table *t)
+{
+        size_t *w = xnew0(size_t, t->n_cols + 1);
+        for (size_t r = 0; r < t->n_rows; r++)
+                for (size_t c = 0; t->rows[r][c]; c++)
+                        if (strlen(t->rows[r][c]) > w[c])
+                                w[c] = strlen(t->rows[r][c]);
+        for (size_t r = 0; r < t->n_rows; r++) {
+                for (size_t c = 0; t->rows[r][c]; c++) {
+                        if (t->rows[r][c + 1])
+                                printf("%-*s", (int)(w[c] + 3), t->rows[r][c]);
+                        else
+                                printf("%s", t->rows[r][c]);
+                }
+                putchar('\n');
+                strv_free(t->rows[r]);
+        }
+        free(t->rows);
+        free(w);
+        t->rows = NULL;
+        t->n_rows = t->n_cols = 0;
 }

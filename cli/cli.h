@@ -5,9 +5,9 @@
 
 #include "lib/err.h"
 
-#define EXIT_BOX 125
+#define EXIT_BOX         125
 #define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_NOT_FOUND   127
 
 struct store;
 
@@ -44,6 +44,7 @@ int cli_wants_help(int argc, char **argv);
 void cli_format_size(char *buf, size_t n, double bytes);
 void cli_format_ago(char *buf, size_t n, long long unix_seconds);
 
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
@@ -54,3 +55,15 @@ int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Column-aligned output like Go's tabwriter (padding 3), as docker prints
+ * its tables: add rows of cells, then flush. */
+struct cli_table {
+        char ***rows;
+        size_t n_rows, n_cols;
+};
+void cli_table_add(struct cli_table *t, ...); /* NULL-terminated cells */
+void cli_table_flush(struct cli_table *t);

@@ -1,0 +1,187 @@
+/* box import FILE|- [NAME[:TAG]]: a rootfs tarball becomes a one-layer image. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/image-change.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/ref.h"
+#include "store/image.h"
+
+static const char help[] =
+        "Usage: box import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"
+        "\n"
+        "Import the contents of a tarball (plain, gzip, bzip2, xz or zstd) to create an image\n"
+        "with a single layer.\n"
+        "\n"
+        "Options:\n"
+        "  -c, --change list      apply a Dockerfile instruction to the image (CMD, ENTRYPOINT,\n"
+        "                         ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)\n"
+        "  -m, --message string   set the commit message for the imported image\n"
+        "      --platform string  set the platform (linux/ARCH) of the image\n"
+        "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
+
+const char *cli_host_arch(void)
+{
+        static struct utsname u;
+        uname(&u);
+        if (streq(u.machine, "x86_64"))
+                return "amd64";
+        if (streq(u.machine, "aarch64"))
+                return "arm64";
+        if (startswith(u.machine, "armv7"))
+                return "arm";
+        if (streq(u.machine, "i686") || streq(u.machine, "i386"))
+                return "386";
+        return u.machine;
+}
+
+char *cli_now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[80];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        if (sde && *sde) {
+                ts.tv_sec = strtoll(sde, NULL, 10);
+                ts.tv_nsec = 0;
+        }
+        gmtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (ts.tv_nsec)
+                snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        else
+                snprintf(buf + n, sizeof(buf) - n, "Z");
+        return xstrdup(buf);
+}
+
+int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"change", required_argument, NULL, 'c'},
+                {"message", required_argument, NULL, 'm'},
+                {"platform", required_argument, NULL, 'p'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        _cleanup_strv_free_ char **changes = xnew0(char *, 1);
+        const char *message = NULL, *platform = NULL;
+        struct box_err err = {0};
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:m:qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        changes = strv_append(changes, optarg);
+                        break;
+                case 'm':
+                        message = optarg;
+                        break;
+                case 'p':
+                        platform = optarg;
+                        break;
+                case 'q':
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("import", "invalid option");
+                }
+        }
+        if (optind >= argc || argc - optind > 2)
+                return cli_usage_error("import", "'box import' requires 1 or 2 arguments");
+        const char *file = argv[optind];
+        const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
+
+        _cleanup_free_ char *full = NULL;
+        if (name) {
+                struct image_ref ref;
+                if (spec_ref_parse(name, &ref, &err) < 0)
+                        return cli_fail(&err);
+                if (ref.digest) {
+                        spec_ref_release(&ref);
+                        return cli_usage_error("import",
+                                               "refusing to create a tag with a digest reference");
+                }
+                full = spec_ref_format(&ref);
+                spec_ref_release(&ref);
+        }
+
+        struct oci_image img = {0};
+        img.created = cli_now_rfc3339();
+        img.os = xstrdup("linux");
+        img.architecture = xstrdup(cli_host_arch());
+        if (platform) {
+                const char *slash = strchr(platform, '/');
+                if (!slash || !startswith(platform, "linux/") || !slash[1]) {
+                        oci_image_release(&img);
+                        return cli_usage_error("import", "invalid --platform '%s': want linux/ARCH",
+                                               platform);
+                }
+                free(img.architecture);
+                const char *v = strchr(slash + 1, '/');
+                img.architecture =
+                        v ? xstrndup(slash + 1, (size_t)(v - slash - 1)) : xstrdup(slash + 1);
+                if (v)
+                        img.variant = xstrdup(v + 1);
+        }
+        STRV_FOREACH (ch, changes) {
+                if (image_change_apply(&img.config, *ch, &err) < 0) {
+                        oci_image_release(&img);
+                        box_err_prefix(&err, "--change '%s'", *ch);
+                        return cli_fail(&err);
+                }
+        }
+
+        _cleanup_close_ int fd = -EBADF;
+        if (streq(file, "-")) {
+                fd = dup(STDIN_FILENO);
+        } else {
+                fd = open(file, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        oci_image_release(&img);
+                        box_err_errno(&err, errno, "open '%s'", file);
+                        return cli_fail(&err);
+                }
+        }
+
+        struct store *st;
+        struct store_layer_info info;
+        struct store_layer_unpack_opts uo = {.save_blob = 1, .save_uncompressed = 1};
+        int r = cli_store(ctx, &st, &err);
+        if (r >= 0)
+                r = store_layer_unpack_fd(st, fd, &uo, &info, &err);
+        if (r < 0) {
+                oci_image_release(&img);
+                box_err_prefix(&err, "import '%s'", file);
+                return cli_fail(&err);
+        }
+        img.diff_ids = strv_append(NULL, info.diff_id);
+        img.history = xnew0(struct oci_history, 1);
+        img.n_history = 1;
+        img.history[0].created = xstrdup(img.created);
+        img.history[0].created_by = xstrdup("box import");
+        img.history[0].comment = xstrdup(message            ? message
+                                         : streq(file, "-") ? "Imported from -"
+                                                            : file);
+
+        struct oci_descriptor layer = {
+                .media_type = OCI_MEDIA_LAYER,
+                .digest = info.digest,
+                .size = (int64_t)info.size,
+        };
+        char *names[] = {full, NULL};
+        digest_str id;
+        r = store_image_commit(st, &img, &layer, 1, names, id, &err);
+        oci_image_release(&img);
+        if (r < 0)
+                return cli_fail(&err);
+        printf("%s\n", id);
+        return 0;
+}

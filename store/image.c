@@ -1,0 +1,188 @@
+#include "store/image.h"
+
+#include <ctype.h>
+
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/ref.h"
+#include "store/store-internal.h"
+
+void store_image_handle_release(struct store_image_handle *h)
+{
+        free(h->name);
+        oci_manifest_release(&h->m);
+        oci_image_release(&h->config);
+        free(h->config_json);
+        memset(h, 0, sizeof(*h));
+}
+
+int store_image_load(struct store *st, const char *manifest_digest, struct store_image_handle *ret,
+                     struct box_err *err)
+{
+        struct store_image_handle h = {0};
+        _cleanup_free_ char *mbuf = NULL;
+        size_t mlen;
+        int r = store_blob_read(st, manifest_digest, &mbuf, &mlen, err);
+        if (r < 0)
+                return r;
+        r = oci_manifest_parse(mbuf, mlen, &h.m, err);
+        if (r < 0)
+                return box_err_prefix(err, "%s", manifest_digest);
+        r = spec_digest_validate(h.m.config.digest, err);
+        if (r >= 0)
+                r = store_blob_read(st, h.m.config.digest, &h.config_json, &h.config_len, err);
+        if (r < 0) {
+                store_image_handle_release(&h);
+                return r;
+        }
+        r = oci_image_parse(h.config_json, h.config_len, &h.config, err);
+        if (r < 0) {
+                box_err_prefix(err, "%s", h.m.config.digest);
+                store_image_handle_release(&h);
+                return r;
+        }
+        snprintf(h.id, sizeof(h.id), "%s", h.m.config.digest);
+        snprintf(h.manifest, sizeof(h.manifest), "%s", manifest_digest);
+        h.manifest_size = (int64_t)mlen;
+        *ret = h;
+        return 0;
+}
+
+static int is_hex_prefix(const char *s)
+{
+        size_t n = 0;
+        for (; s[n]; n++)
+                if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
+                        return 0;
+        return n > 0 && n <= 64;
+}
+
+int store_image_resolve(struct store *st, const char *name_or_id, struct store_image_handle *ret,
+                        struct box_err *err)
+{
+        struct store_image *imgs = NULL;
+        size_t n = 0;
+        int r = store_images_list(st, &imgs, &n, err);
+        if (r < 0)
+                return r;
+
+        /* 1. a reference */
+        struct image_ref ref;
+        if (spec_ref_parse(name_or_id, &ref, NULL) >= 0) {
+                _cleanup_free_ char *full = spec_ref_format(&ref);
+                spec_ref_release(&ref);
+                for (size_t i = 0; i < n; i++) {
+                        if (imgs[i].name && streq(imgs[i].name, full)) {
+                                r = store_image_load(st, imgs[i].manifest, ret, err);
+                                if (r >= 0)
+                                        ret->name = xstrdup(full);
+                                store_images_free(imgs, n);
+                                return r;
+                        }
+                }
+        }
+
+        /* 2. an image id (config digest) or its prefix; or a manifest digest */
+        const char *hex = name_or_id;
+        if (startswith(hex, "sha256:"))
+                hex += 7;
+        if (is_hex_prefix(hex)) {
+                size_t hl = strlen(hex);
+                struct store_image_handle found = {0};
+                int matches = 0;
+                for (size_t i = 0; i < n; i++) {
+                        struct store_image_handle h;
+                        if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
+                                continue;
+                        int hit = strncmp(h.id + 7, hex, hl) == 0 ||
+                                  (hl == 64 && streq(imgs[i].manifest + 7, hex));
+                        if (hit && matches && streq(found.id, h.id)) {
+                                store_image_handle_release(&h); /* same image, other tag */
+                                continue;
+                        }
+                        if (hit) {
+                                matches++;
+                                store_image_handle_release(&found);
+                                found = h;
+                        } else {
+                                store_image_handle_release(&h);
+                        }
+                }
+                if (matches == 1) {
+                        store_images_free(imgs, n);
+                        *ret = found;
+                        return 0;
+                }
+                store_image_handle_release(&found);
+                if (matches > 1) {
+                        store_images_free(imgs, n);
+                        return box_err_set(err, EINVAL,
+                                           "image id prefix '%s' is ambiguous: use more characters",
+                                           name_or_id);
+                }
+        }
+        store_images_free(imgs, n);
+        return box_err_set(err, ENOENT, "no such image: '%s'", name_or_id);
+}
+
+int store_image_commit(struct store *st, const struct oci_image *config,
+                       const struct oci_descriptor *layers, size_t n_layers, char *const *names,
+                       digest_str ret_id, struct box_err *err)
+{
+        _cleanup_free_ char *cjson = oci_image_to_json(config);
+        digest_str cdigest, mdigest;
+        int r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_layers; i++)
+                if (!store_blob_exists(st, layers[i].digest))
+                        return box_err_set(err, ENOENT, "commit image: layer blob %s missing",
+                                           layers[i].digest);
+        r = store_blob_put(st, cjson, strlen(cjson), cdigest, err);
+        if (r < 0)
+                return box_err_prefix(err, "commit image config");
+        struct oci_manifest m = {
+                .schema_version = 2,
+                .media_type = OCI_MEDIA_MANIFEST,
+                .config = {.media_type = OCI_MEDIA_CONFIG,
+                           .digest = cdigest,
+                           .size = (int64_t)strlen(cjson)},
+                .layers = (struct oci_descriptor *)layers,
+                .n_layers = n_layers,
+        };
+        _cleanup_free_ char *mjson = oci_manifest_to_json(&m);
+        r = store_blob_put(st, mjson, strlen(mjson), mdigest, err);
+        if (r < 0)
+                return box_err_prefix(err, "commit image manifest");
+        if (!names || !names[0]) {
+                r = store_image_tag(st, NULL, mdigest, (int64_t)strlen(mjson), err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (name, names) {
+                r = store_image_tag(st, *name, mdigest, (int64_t)strlen(mjson), err);
+                if (r < 0)
+                        return box_err_prefix(err, "tag '%s'", *name);
+        }
+        if (ret_id)
+                memcpy(ret_id, cdigest, sizeof(digest_str));
+        return 0;
+}
+
+int store_image_lowerdirs(struct store *st, const struct store_image_handle *h, char ***ret,
+                          struct box_err *err)
+{
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        size_t n = strv_length(h->config.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                const char *d = h->config.diff_ids[i];
+                if (!store_layer_exists(st, d))
+                        return box_err_set(err, ENOENT,
+                                           "layer %s of image %.19s is not unpacked: the store "
+                                           "needs 'box system fsck --repair' or a new pull",
+                                           d, h->id);
+                v = strv_push(v, store_layer_short_path(st, d));
+        }
+        *ret = TAKE_PTR(v);
+        return 0;
+}

@@ -1,0 +1,609 @@
+/* Unpacking layer tarballs into layers/<diff_id> with libarchive (libarchive
+ * stays in this file and store/tar-write.c).
+ *
+ * One streaming pass: the raw bytes are hashed (blob digest) and optionally
+ * saved as a blob; an outer libarchive reader ("raw" format, every filter)
+ * decompresses them; an inner reader ("tar" format) reads the decompressed
+ * stream, which is hashed again (diff_id) on its way through.
+ *
+ * Containment: every entry is created relative to a directory fd obtained
+ * with openat2(RESOLVE_IN_ROOT) from the layer's root, and by single-component
+ * *at() calls with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, so neither "../", nor an
+ * absolute path, nor a symlinked parent can place anything outside it. */
+#include "store/store-internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/syscall.h"
+#include "lib/xalloc.h"
+
+#define RAW_BUF (1 << 20)
+
+struct unpack {
+        struct store *st;
+        store_read_fn read;
+        void *ud;
+        const struct store_layer_unpack_opts *opts;
+        struct box_err *err;
+        int failed; /* the read callback failed; err holds why */
+
+        char *raw_buf;
+        struct sha256_ctx *raw_sha;
+        uint64_t raw_size;
+        struct archive *outer;
+        struct sha256_ctx *tar_sha;
+        uint64_t tar_size;
+        struct store_blob_writer *blob;
+        char *tar_buf;
+
+        int rootfd;
+        int plain; /* an ordinary archive (ADD): no whiteouts, no digests */
+        struct dir_time {
+                char *path;
+                struct timespec mtime;
+        } * dirs;
+        size_t n_dirs;
+        enum store_layer_compression compression_out;
+};
+
+static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
+{
+        (void)a;
+        struct unpack *u = ud;
+        ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
+        if (n < 0) {
+                u->failed = 1;
+                return -1;
+        }
+        sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
+        u->raw_size += (uint64_t)n;
+        if (u->blob && !u->opts->save_uncompressed &&
+            store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err) < 0) {
+                u->failed = 1;
+                return -1;
+        }
+        *buf = u->raw_buf;
+        return n;
+}
+
+static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
+{
+        (void)a;
+        struct unpack *u = ud;
+        ssize_t n = archive_read_data(u->outer, u->tar_buf, RAW_BUF);
+        if (n < 0) {
+                if (!u->failed)
+                        box_err_set(u->err, EBADMSG, "decompress: %s",
+                                    archive_error_string(u->outer));
+                u->failed = 1;
+                return -1;
+        }
+        sha256_update(u->tar_sha, u->tar_buf, (size_t)n);
+        u->tar_size += (uint64_t)n;
+        if (u->blob && u->opts->save_uncompressed &&
+            store_blob_writer_write(u->blob, u->tar_buf, (size_t)n, u->err) < 0) {
+                u->failed = 1;
+                return -1;
+        }
+        *buf = u->tar_buf;
+        return n;
+}
+
+/* "./a//b/" -> "a/b"; NULL for paths with ".." components.  "" is the root. */
+static char *clean_path(const char *p)
+{
+        struct buf b = {0};
+        const char *s = p;
+        buf_puts(&b, "");
+        while (*s) {
+                while (*s == '/')
+                        s++;
+                const char *e = strchrnul(s, '/');
+                size_t n = (size_t)(e - s);
+                if (n == 0)
+                        break;
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        buf_release(&b);
+                        return NULL;
+                }
+                if (!(n == 1 && s[0] == '.')) {
+                        if (b.len)
+                                buf_putc(&b, '/');
+                        buf_append(&b, s, n);
+                }
+                s = e;
+        }
+        return buf_steal(&b);
+}
+
+/* Opens (creating as needed) directory DIR of the layer, resolved inside it. */
+static int open_dir_in_root(int rootfd, const char *dir, struct box_err *err)
+{
+        if (!*dir)
+                return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        int fd = openat_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+        if (fd >= 0)
+                return fd;
+        if (errno != ENOENT)
+                return box_err_errno(err, errno, "open '%s'", dir);
+        /* Create the missing components one at a time, each inside the root. */
+        _cleanup_free_ char *p = xstrdup(dir);
+        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        char *comp = p;
+        for (;;) {
+                char *slash = strchr(comp, '/');
+                if (slash)
+                        *slash = '\0';
+                if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+                        return box_err_errno(err, errno, "create '%s'", p);
+                int next = openat_in_root(rootfd, p, O_RDONLY | O_DIRECTORY, 0);
+                if (next < 0)
+                        return box_err_errno(err, errno, "open '%s'", p);
+                close(cur);
+                cur = next;
+                if (!slash)
+                        break;
+                *slash = '/';
+                comp = slash + 1;
+        }
+        return TAKE_FD(cur);
+}
+
+static int remove_existing(int pfd, const char *name, int keep_dir, struct box_err *err)
+{
+        struct stat st;
+        if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        if (keep_dir && S_ISDIR(st.st_mode))
+                return 1;
+        return fs_rm_rf_at(pfd, name, err);
+}
+
+static int set_xattrs(int pfd, const char *name, struct archive_entry *e, struct box_err *err)
+{
+        const char *key;
+        const void *val;
+        size_t len;
+        if (archive_entry_xattr_reset(e) == 0)
+                return 0;
+        char path[64 + 4096];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, name);
+        while (archive_entry_xattr_next(e, &key, &val, &len) == ARCHIVE_OK) {
+                /* overlay's own attributes would change what the layer means */
+                if (startswith(key, "trusted.overlay."))
+                        continue;
+                if (lsetxattr(path, key, val, len, 0) < 0 && errno != ENOTSUP)
+                        return box_err_errno(err, errno, "set xattr '%s' on '%s'", key, name);
+        }
+        return 0;
+}
+
+static int write_data(struct unpack *u, struct archive *a, int fd, const char *path, int64_t size)
+{
+        const void *buf;
+        size_t len;
+        la_int64_t off;
+        for (;;) {
+                int r = archive_read_data_block(a, &buf, &len, &off);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r != ARCHIVE_OK) {
+                        if (u->failed)
+                                return -u->err->code;
+                        return box_err_set(u->err, EBADMSG, "read '%s': %s", path,
+                                           archive_error_string(a));
+                }
+                const char *c = buf;
+                while (len > 0) {
+                        ssize_t w = RETRY_EINTR(pwrite(fd, c, len, off));
+                        if (w < 0)
+                                return box_err_errno(u->err, errno, "write '%s'", path);
+                        c += w;
+                        off += w;
+                        len -= (size_t)w;
+                }
+        }
+        if (ftruncate(fd, size) < 0)
+                return box_err_errno(u->err, errno, "write '%s'", path);
+        return 0;
+}
+
+static int extract_entry(struct unpack *u, struct archive *a, struct archive_entry *e)
+{
+        struct box_err *err = u->err;
+        const char *raw = archive_entry_pathname(e);
+        if (!raw)
+                return box_err_set(err, EINVAL, "entry without a name");
+        _cleanup_free_ char *path = clean_path(raw);
+        if (!path)
+                return box_err_set(err, EPERM, "entry '%s': path escapes the layer", raw);
+        if (!*path)
+                return 0; /* the root itself */
+
+        char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
+        const char *name = slash ? slash + 1 : path;
+
+        _cleanup_close_ int pfd = open_dir_in_root(u->rootfd, dir, err);
+        if (pfd < 0)
+                return box_err_prefix(err, "entry '%s'", raw);
+
+        /* OCI whiteouts -> overlayfs whiteouts */
+        if (!u->plain && startswith(name, ".wh.")) {
+                if (streq(name, ".wh..wh..opq")) {
+                        if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                                return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
+                        return 0;
+                }
+                if (startswith(name, ".wh..wh."))
+                        return 0; /* aufs bookkeeping */
+                const char *victim = name + 4;
+                if (!*victim || streq(victim, ".") || streq(victim, ".."))
+                        return box_err_set(err, EINVAL, "entry '%s': invalid whiteout", raw);
+                if (remove_existing(pfd, victim, 0, err) < 0)
+                        return box_err_prefix(err, "entry '%s'", raw);
+                if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create whiteout", raw);
+                return 0;
+        }
+
+        mode_t type = archive_entry_filetype(e);
+        mode_t perm = archive_entry_perm(e) & 07777;
+        const char *hardlink = archive_entry_hardlink(e);
+        int r = remove_existing(pfd, name, type == AE_IFDIR && !hardlink, err);
+        if (r < 0)
+                return box_err_prefix(err, "entry '%s'", raw);
+        int existed_dir = r == 1;
+
+        if (hardlink) {
+                _cleanup_free_ char *target = clean_path(hardlink);
+                if (!target || !*target)
+                        return box_err_set(err, EPERM,
+                                           "entry '%s': hard link target '%s' escapes the layer",
+                                           raw, hardlink);
+                _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
+                if (tfd < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
+                                             hardlink);
+                if (linkat(tfd, "", pfd, name, AT_EMPTY_PATH) < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link", raw);
+                return 0;
+        }
+
+        switch (type) {
+        case AE_IFREG: {
+                _cleanup_close_ int fd = openat(
+                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "entry '%s': create", raw);
+                r = write_data(u, a, fd, raw, archive_entry_size(e));
+                if (r < 0)
+                        return r;
+                break;
+        }
+        case AE_IFDIR:
+                if (!existed_dir && mkdirat(pfd, name, 0700) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create directory", raw);
+                break;
+        case AE_IFLNK: {
+                const char *target = archive_entry_symlink(e);
+                if (symlinkat(strempty(target), pfd, name) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create symlink", raw);
+                break;
+        }
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO:
+                if (mknodat(pfd, name, type | perm,
+                            makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create device node", raw);
+                break;
+        default:
+                log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
+                return 0;
+        }
+
+        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+                     AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "entry '%s': set owner", raw);
+        if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
+                return box_err_errno(err, errno, "entry '%s': set mode", raw);
+        r = set_xattrs(pfd, name, e, err);
+        if (r < 0)
+                return r;
+        struct timespec ts[2];
+        ts[1].tv_sec = archive_entry_mtime(e);
+        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+        ts[0] = ts[1];
+        if (type == AE_IFDIR) {
+                /* later entries change a directory's mtime: set it at the end */
+                u->dirs = xreallocarray(u->dirs, u->n_dirs + 1, sizeof(u->dirs[0]));
+                u->dirs[u->n_dirs].path = xstrdup(path);
+                u->dirs[u->n_dirs].mtime = ts[1];
+                u->n_dirs++;
+        } else {
+                utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
+        }
+        return 0;
+}
+
+static void fix_dir_times(struct unpack *u)
+{
+        for (size_t i = u->n_dirs; i-- > 0;) {
+                struct timespec ts[2] = {u->dirs[i].mtime, u->dirs[i].mtime};
+                _cleanup_close_ int fd =
+                        openat_in_root(u->rootfd, u->dirs[i].path, O_RDONLY | O_DIRECTORY, 0);
+                if (fd >= 0)
+                        futimens(fd, ts);
+                free(u->dirs[i].path);
+        }
+        free(u->dirs);
+        u->dirs = NULL;
+        u->n_dirs = 0;
+}
+
+static enum store_layer_compression compression_of(struct archive *a)
+{
+        int n = archive_filter_count(a);
+        for (int i = 0; i < n; i++) {
+                switch (archive_filter_code(a, i)) {
+                case ARCHIVE_FILTER_NONE:
+                        continue;
+                case ARCHIVE_FILTER_GZIP:
+                        return STORE_COMPRESSION_GZIP;
+                case ARCHIVE_FILTER_ZSTD:
+                        return STORE_COMPRESSION_ZSTD;
+                default:
+                        return STORE_COMPRESSION_OTHER;
+                }
+        }
+        return STORE_COMPRESSION_NONE;
+}
+
+static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err);
+
+/* Takes ownership of rootfd. */
+static int unpack_stream(struct unpack *u, int rootfd)
+{
+        struct box_err *err = u->err;
+        struct archive *outer = archive_read_new(), *inner = NULL;
+        struct archive_entry *e;
+        int r;
+
+        u->outer = outer;
+        u->rootfd = rootfd;
+        archive_read_support_filter_all(outer);
+        archive_read_support_format_raw(outer);
+        if (archive_read_open(outer, u, NULL, outer_read_cb, NULL) != ARCHIVE_OK) {
+                r = u->failed ? -err->code
+                              : box_err_set(err, EBADMSG, "%s", archive_error_string(outer));
+                goto out;
+        }
+        if (archive_read_next_header(outer, &e) != ARCHIVE_OK) {
+                r = u->failed ? -err->code
+                              : box_err_set(err, EBADMSG, "not a layer: %s",
+                                            archive_error_string(outer));
+                goto out;
+        }
+        inner = archive_read_new();
+        archive_read_support_format_tar(inner);
+        if (archive_read_open(inner, u, NULL, inner_read_cb, NULL) != ARCHIVE_OK) {
+                r = u->failed ? -err->code
+                              : box_err_set(err, EBADMSG, "not a tar archive: %s",
+                                            archive_error_string(inner));
+                goto out;
+        }
+        for (;;) {
+                r = archive_read_next_header(inner, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r == ARCHIVE_WARN) {
+                        log_debug("layer: %s", archive_error_string(inner));
+                } else if (r != ARCHIVE_OK) {
+                        r = u->failed ? -err->code
+                                      : box_err_set(err, EBADMSG, "corrupt tar: %s",
+                                                    archive_error_string(inner));
+                        goto out;
+                }
+                r = extract_entry(u, inner, e);
+                if (r < 0)
+                        goto out;
+        }
+        fix_dir_times(u);
+        /* Hash what follows the end-of-archive marker too: the digests cover
+         * the whole stream, and trailing garbage would otherwise go unseen. */
+        const void *dummy;
+        while ((r = (int)inner_read_cb(inner, u, &dummy)) > 0)
+                ;
+        if (r < 0) {
+                r = -err->code;
+                goto out;
+        }
+        u->compression_out = compression_of(outer);
+        r = 0;
+out:
+        for (size_t i = 0; i < u->n_dirs; i++)
+                free(u->dirs[i].path);
+        free(u->dirs);
+        u->dirs = NULL;
+        u->n_dirs = 0;
+        if (u->rootfd >= 0)
+                close(u->rootfd);
+        u->rootfd = -EBADF;
+        if (inner)
+                archive_read_free(inner);
+        archive_read_free(outer);
+        u->outer = NULL;
+        return r;
+}
+
+static int drain_raw(struct unpack *u)
+{
+        for (;;) {
+                ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
+                if (n < 0)
+                        return (int)n;
+                if (n == 0)
+                        return 0;
+                sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
+                u->raw_size += (uint64_t)n;
+                if (u->blob && !u->opts->save_uncompressed) {
+                        int r = store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+}
+
+int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
+                       const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
+                       struct box_err *err)
+{
+        static const struct store_layer_unpack_opts no_opts;
+        struct unpack u = {
+                .st = st,
+                .read = read,
+                .ud = userdata,
+                .opts = opts ? opts : &no_opts,
+                .err = err,
+                .rootfd = -EBADF,
+        };
+        struct store_layer_info info = {0};
+        _cleanup_free_ char *tmpdir =
+                xasprintf("layers/.tmp-%d-%lx", getpid(), (unsigned long)random());
+        _cleanup_free_ char *final = NULL, *shortp = NULL;
+        int r;
+
+        r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                return r;
+        if (mkdirat(store_root_fd(st), tmpdir, 0755) < 0)
+                return box_err_errno(err, errno, "create '%s'", tmpdir);
+        fchmodat(store_root_fd(st), tmpdir, 0755, 0);
+        if (u.opts->save_blob) {
+                r = store_blob_writer_new(st, &u.blob, err);
+                if (r < 0)
+                        goto fail;
+        }
+        u.raw_buf = xmalloc(RAW_BUF);
+        u.tar_buf = xmalloc(RAW_BUF);
+        u.raw_sha = sha256_new();
+        u.tar_sha = sha256_new();
+
+        int rootfd = openat(store_root_fd(st), tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                r = box_err_errno(err, errno, "open '%s'", tmpdir);
+                goto fail;
+        }
+        r = unpack_stream(&u, rootfd);
+        if (r >= 0)
+                r = drain_raw(&u);
+        if (r < 0)
+                goto fail;
+
+        sha256_final_str(TAKE_PTR(u.raw_sha), info.digest);
+        sha256_final_str(TAKE_PTR(u.tar_sha), info.diff_id);
+        info.size = u.raw_size;
+        info.compression = u.compression_out;
+        if (u.opts->save_uncompressed) {
+                memcpy(info.digest, info.diff_id, sizeof(info.digest));
+                info.size = u.tar_size;
+                info.compression = STORE_COMPRESSION_NONE;
+        }
+        if (u.opts->expect_digest && !u.opts->save_uncompressed &&
+            !streq(u.opts->expect_digest, info.digest)) {
+                r = box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s",
+                                u.opts->expect_digest, info.digest);
+                goto fail;
+        }
+        if (u.opts->expect_diff_id && !streq(u.opts->expect_diff_id, info.diff_id)) {
+                r = box_err_set(err, EBADMSG, "diff_id mismatch: expected %s, got %s",
+                                u.opts->expect_diff_id, info.diff_id);
+                goto fail;
+        }
+        if (u.blob) {
+                r = store_blob_writer_commit(TAKE_PTR(u.blob), NULL, NULL, NULL, err);
+                if (r < 0)
+                        goto fail;
+        }
+        /* Publish the tree: one rename, or keep the copy already there. */
+        final = xasprintf("layers/%s", info.diff_id + 7);
+        if (renameat(store_root_fd(st), tmpdir, store_root_fd(st), final) < 0) {
+                if (errno != EEXIST && errno != ENOTEMPTY) {
+                        r = box_err_errno(err, errno, "publish layer %s", info.diff_id);
+                        goto fail;
+                }
+                fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
+        } else {
+                syncfs(store_root_fd(st));
+        }
+        shortp = store_layer_short_path(st, info.diff_id);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        if (ret)
+                *ret = info;
+        return 0;
+fail:
+        store_blob_writer_abort(u.blob);
+        sha256_free(u.raw_sha);
+        sha256_free(u.tar_sha);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
+        return r;
+}
+
+static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        int fd = *(int *)ud;
+        ssize_t r = RETRY_EINTR(read(fd, buf, n));
+        if (r < 0)
+                return box_err_errno(err, errno, "read");
+        return r;
+}
+
+int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unpack_opts *opts,
+                          struct store_layer_info *ret, struct box_err *err)
+{
+        return store_layer_unpack(st, fd_read, &fd, opts, ret, err);
+}
+
+int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
+{
+        struct unpack u = {
+                .read = fd_read,
+                .ud = &fd,
+                .opts = &(struct store_layer_unpack_opts){0},
+                .err = err,
+                .plain = 1,
+        };
+        /* Only a recognised tar (plain or compressed) is extracted. */
+        struct archive *probe = archive_read_new();
+        archive_read_support_filter_all(probe);
+        archive_read_support_format_tar(probe);
+        struct archive_entry *e;
+        int is_tar = archive_read_open_fd(probe, fd, 1 << 16) == ARCHIVE_OK &&
+                     archive_read_next_header(probe, &e) == ARCHIVE_OK;
+        archive_read_free(probe);
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return box_err_errno(err, errno, "seek");
+        if (!is_tar)
+                return 0;
+        u.raw_buf = xmalloc(RAW_BUF);
+        u.tar_buf = xmalloc(RAW_BUF);
+        u.raw_sha = sha256_new();
+        u.tar_sha = sha256_new();
+        int r = unpack_stream(&u, fcntl(destfd, F_DUPFD_CLOEXEC, 3));
+        sha256_free(u.raw_sha);
+        sha256_free(u.tar_sha);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        return r < 0 ? r : 1;
+}
