@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 
 #include "lib/xalloc.h"
 
@@ -45,7 +46,10 @@ static int reader_fail(struct image_tar_reader *r, struct box_err *err, const ch
                 return -(r->err && r->err->code ? r->err->code : EIO);
         }
         const char *msg = archive_error_string(r->a);
-        return box_err_set(err, EBADMSG, "%s: %s", what, msg ? msg : "corrupt archive");
+        if (!msg)
+                msg = what;
+        /* libarchive capitalises its messages; ours are lowercase */
+        return box_err_set(err, EBADMSG, "%c%s", tolower((unsigned char)msg[0]), msg + 1);
 }
 
 int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
@@ -64,7 +68,7 @@ int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_re
         archive_read_support_format_tar(r->a);
         archive_read_support_format_gnutar(r->a);
         if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK) {
-                int e = reader_fail(r, err, "not a tar archive");
+                int e = reader_fail(r, err, "unrecognized archive format");
                 image_tar_reader_free(r);
                 return e;
         }
@@ -81,7 +85,7 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
         if (x == ARCHIVE_EOF)
                 return 0;
         if (x != ARCHIVE_OK && x != ARCHIVE_WARN)
-                return reader_fail(r, err, r->path ? "after entry" : "not a tar archive");
+                return reader_fail(r, err, "corrupt archive");
         const char *p = archive_entry_pathname(e);
         if (!p)
                 return box_err_set(err, EBADMSG, "entry without a name");
@@ -118,7 +122,7 @@ ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, s
         r->err = err;
         ssize_t x = archive_read_data(r->a, buf, n);
         if (x < 0)
-                return reader_fail(r, err, "read");
+                return reader_fail(r, err, "corrupt archive");
         return x;
 }
 
@@ -244,7 +248,7 @@ int image_decompressor_new(store_read_fn read, void *userdata, struct image_deco
         archive_read_support_format_raw(r->a);
         if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK ||
             archive_read_next_header(r->a, &e) != ARCHIVE_OK) {
-                int x = reader_fail(r, err, "decompress");
+                int x = reader_fail(r, err, "unrecognized compression");
                 image_decompressor_free(d);
                 return x;
         }
@@ -258,7 +262,7 @@ ssize_t image_decompressor_read(struct image_decompressor *d, void *buf, size_t 
         d->r.err = err;
         ssize_t x = archive_read_data(d->r.a, buf, n);
         if (x < 0)
-                return reader_fail(&d->r, err, "decompress");
+                return reader_fail(&d->r, err, "corrupt compressed data");
         return x;
 }
 
