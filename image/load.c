@@ -538,21 +538,29 @@ static int resolve_and_commit(struct loader *l, int prefer_index, struct image_l
         _cleanup_free_ char *manifest = NULL, *index = NULL;
         size_t mlen = 0, ilen = 0;
         struct box_err e1 = {0}, e2 = {0};
-        int rm = get_json(l, "manifest.json", NULL, &manifest, &mlen, &e1);
-        int ri = get_json(l, "index.json", NULL, &index, &ilen, &e2);
+        int rm = -ENOENT, ri;
         int r;
-        if (rm < 0 && rm != -ENOENT) {
-                *err = e1;
-                return rm;
-        }
+        ri = get_json(l, "index.json", NULL, &index, &ilen, &e2);
         if (ri < 0 && ri != -ENOENT) {
                 *err = e2;
                 return ri;
         }
-        if (rm < 0 && ri < 0)
+        if (ri < 0 || !prefer_index) {
+                rm = get_json(l, "manifest.json", NULL, &manifest, &mlen, &e1);
+                if (rm < 0 && rm != -ENOENT) {
+                        *err = e1;
+                        return rm;
+                }
+        }
+        if (rm < 0 && ri < 0) {
+                if (l->src) {
+                        *err = e2; /* what fetching index.json said */
+                        return ri;
+                }
                 return box_err_set(err, EINVAL,
                                    "not an image archive: no manifest.json and no index.json");
-        if (ri >= 0 && (rm < 0 || prefer_index))
+        }
+        if (rm < 0)
                 r = resolve_oci(l, index, ilen, err);
         else
                 r = resolve_docker(l, manifest, mlen, err);
