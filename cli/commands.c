@@ -10,6 +10,7 @@ const struct cli_command cli_commands[] = {
         {"pull", "Download an image archive or OCI layout over HTTP(S)", cmd_pull, 0},
         {"rmi", "Remove one or more images", cmd_rmi, 0},
         {"save", "Save one or more images to a tar archive", cmd_save, 0},
+        {"system", "Manage the store: df, prune, fsck", cmd_system, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
         {"version", "Show the box version", cmd_version, 0},
         {},
