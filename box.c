@@ -32,12 +32,9 @@ static void print_usage(FILE *f)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"log-level", required_argument, NULL, 'l'},
-                {"verbose", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {},
+                {"root", required_argument, NULL, 'r'}, {"log-level", required_argument, NULL, 'l'},
+                {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},    {},
         };
         struct cli_ctx ctx = {0};
         int c;

@@ -5,9 +5,9 @@
 
 #include "lib/err.h"
 
-#define EXIT_BOX 125
+#define EXIT_BOX         125
 #define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_NOT_FOUND   127
 
 struct store;
 

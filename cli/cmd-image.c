@@ -62,9 +62,12 @@ static const char images_help[] =
 int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},      {"digests", no_argument, NULL, 'd'},
-                {"format", required_argument, NULL, 'f'}, {"no-trunc", no_argument, NULL, 'n'},
-                {"quiet", no_argument, NULL, 'q'},    {"help", no_argument, NULL, 'h'},
+                {"all", no_argument, NULL, 'a'},
+                {"digests", no_argument, NULL, 'd'},
+                {"format", required_argument, NULL, 'f'},
+                {"no-trunc", no_argument, NULL, 'n'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         int all = 0, digests = 0, no_trunc = 0, quiet = 0, c;
@@ -160,7 +163,8 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
         for (size_t i = 0; i < nr; i++) {
                 struct row *r = &rows[i];
                 char id[80], created[64], size[32];
-                snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? r->h.id : r->h.id + 7);
+                snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12,
+                         no_trunc ? r->h.id : r->h.id + 7);
                 cli_format_ago(created, sizeof(created), r->created);
                 cli_format_size(size, sizeof(size), (double)image_size(&r->h));
                 if (quiet) {
@@ -285,13 +289,14 @@ static char *container_using(struct store *st, const char *manifest)
         return found;
 }
 
-static const char rmi_help[] = "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
-                               "\n"
-                               "Remove one or more images.\n"
-                               "\n"
-                               "Options:\n"
-                               "  -f, --force      remove even if tagged several times or used by a container\n"
-                               "      --no-prune   do not delete untagged parents (accepted; box has no parents)\n";
+static const char rmi_help[] =
+        "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
+        "\n"
+        "Remove one or more images.\n"
+        "\n"
+        "Options:\n"
+        "  -f, --force      remove even if tagged several times or used by a container\n"
+        "      --no-prune   do not delete untagged parents (accepted; box has no parents)\n";
 
 static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
 {
@@ -439,13 +444,14 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         return o;
 }
 
-static const char inspect_help[] = "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
-                                   "\n"
-                                   "Display detailed information on one or more images.\n"
-                                   "\n"
-                                   "Options:\n"
-                                   "  -f, --format string   format the output with a Go-style template\n"
-                                   "                        ('{{.Config.Cmd}}', '{{json .Config}}')\n";
+static const char inspect_help[] =
+        "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
+        "\n"
+        "Display detailed information on one or more images.\n"
+        "\n"
+        "Options:\n"
+        "  -f, --format string   format the output with a Go-style template\n"
+        "                        ('{{.Config.Cmd}}', '{{json .Config}}')\n";
 
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -469,7 +475,8 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                 }
         }
         if (optind >= argc)
-                return cli_usage_error("image inspect", "'box image inspect' requires at least 1 argument");
+                return cli_usage_error("image inspect",
+                                       "'box image inspect' requires at least 1 argument");
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);

@@ -106,7 +106,8 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_fail(&err);
                 if (ref.digest) {
                         spec_ref_release(&ref);
-                        return cli_usage_error("import", "refusing to create a tag with a digest reference");
+                        return cli_usage_error("import",
+                                               "refusing to create a tag with a digest reference");
                 }
                 full = spec_ref_format(&ref);
                 spec_ref_release(&ref);
@@ -125,7 +126,8 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
                 }
                 free(img.architecture);
                 const char *v = strchr(slash + 1, '/');
-                img.architecture = v ? xstrndup(slash + 1, (size_t)(v - slash - 1)) : xstrdup(slash + 1);
+                img.architecture =
+                        v ? xstrndup(slash + 1, (size_t)(v - slash - 1)) : xstrdup(slash + 1);
                 if (v)
                         img.variant = xstrdup(v + 1);
         }
@@ -165,8 +167,9 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         img.n_history = 1;
         img.history[0].created = xstrdup(img.created);
         img.history[0].created_by = xstrdup("box import");
-        img.history[0].comment =
-                xstrdup(message ? message : streq(file, "-") ? "Imported from -" : file);
+        img.history[0].comment = xstrdup(message            ? message
+                                         : streq(file, "-") ? "Imported from -"
+                                                            : file);
 
         struct oci_descriptor layer = {
                 .media_type = OCI_MEDIA_LAYER,

@@ -60,8 +60,9 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
         printf("Cgroups: %s\n", cgroup_layout());
         printf("Seccomp: %s\n", seccomp_available() ? "yes" : "no");
         printf("Nftables: %s\n",
-               access("/proc/net/netfilter", F_OK) == 0 || has_filesystem("nfnetlink") ? "yes"
-                                                                                     : "yes (libnftables)");
+               access("/proc/net/netfilter", F_OK) == 0 || has_filesystem("nfnetlink")
+                       ? "yes"
+                       : "yes (libnftables)");
         printf("User namespaces: %s\n", access("/proc/self/ns/user", F_OK) == 0 ? "yes" : "no");
         return 0;
 }

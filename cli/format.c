@@ -88,7 +88,8 @@ int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct
                         const char *end = strstr(s, "}}");
                         if (!end) {
                                 buf_release(&b);
-                                return box_err_set(err, EINVAL, "template: unclosed action in '%s'", tmpl);
+                                return box_err_set(err, EINVAL, "template: unclosed action in '%s'",
+                                                   tmpl);
                         }
                         const char *a = s + 2, *e = end;
                         while (a < e && (isspace((unsigned char)*a) || *a == '-'))

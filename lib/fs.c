@@ -55,7 +55,8 @@ static int rm_rf_children(int fd, dev_t dev, const char *path, struct box_err *e
                         return box_err_errno(err, errno, "stat '%s/%s'", path, de->d_name);
                 }
                 if (S_ISDIR(st.st_mode)) {
-                        if (st.st_dev != dev)
+                        /* st_dev misses bind mounts of the same file system: ask for the mount id too */
+                        if (st.st_dev != dev || fs_is_mount_point_at(dirfd(d), de->d_name) > 0)
                                 return box_err_set(err, EBUSY,
                                                    "remove '%s/%s': a file system is mounted there",
                                                    path, de->d_name);
@@ -156,8 +157,8 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                 dir = xstrdup(".");
                 base = name;
         }
-        _cleanup_free_ char *tmp = xasprintf("%s/.tmp-%s-%d-%lx", dir, base, getpid(),
-                                             (unsigned long)random());
+        _cleanup_free_ char *tmp =
+                xasprintf("%s/.tmp-%s-%d-%lx", dir, base, getpid(), (unsigned long)random());
         _cleanup_close_ int fd =
                 openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)

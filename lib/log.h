@@ -15,5 +15,5 @@ int box_log_parse_level(const char *s);
 void box_log(int level, const char *fmt, ...) _printf_(2, 3);
 
 #define log_debug(...) box_log(BOX_LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) box_log(BOX_LOG_INFO, __VA_ARGS__)
-#define log_warn(...) box_log(BOX_LOG_WARN, __VA_ARGS__)
+#define log_info(...)  box_log(BOX_LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  box_log(BOX_LOG_WARN, __VA_ARGS__)

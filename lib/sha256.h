@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "lib/err.h"
 
-#define SHA256_HEX_LEN 64
+#define SHA256_HEX_LEN        64
 #define SHA256_DIGEST_STR_LEN (7 + SHA256_HEX_LEN) /* "sha256:" + hex */
 
 struct sha256_ctx;

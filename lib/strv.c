@@ -59,7 +59,8 @@ int strv_contains(char *const *v, const char *s)
 int strv_env_find(char *const *v, const char *key, size_t keylen)
 {
         for (size_t i = 0; v && v[i]; i++)
-                if (strncmp(v[i], key, keylen) == 0 && (v[i][keylen] == '=' || v[i][keylen] == '\0'))
+                if (strncmp(v[i], key, keylen) == 0 &&
+                    (v[i][keylen] == '=' || v[i][keylen] == '\0'))
                         return (int)i;
         return -1;
 }

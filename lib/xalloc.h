@@ -14,7 +14,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 
-#define xnew(type, n) ((type *)xreallocarray(NULL, (n), sizeof(type)))
+#define xnew(type, n)  ((type *)xreallocarray(NULL, (n), sizeof(type)))
 #define xnew0(type, n) ((type *)xzalloc((n) * sizeof(type)))
 
 /* Growable byte buffer; data is always NUL-terminated. */

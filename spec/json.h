@@ -42,7 +42,7 @@ bool jv_is_int(const struct jv *v);
 bool jv_is_null(const struct jv *v); /* also true for v == NULL */
 
 struct jv *jv_get(const struct jv *obj, const char *key);
-const char *jv_str(const struct jv *v);        /* NULL unless a string */
+const char *jv_str(const struct jv *v); /* NULL unless a string */
 const char *jv_get_str(const struct jv *obj, const char *key);
 int64_t jv_int_value(const struct jv *v);
 bool jv_bool_value(const struct jv *v);

@@ -16,18 +16,18 @@
 
 #include "lib/err.h"
 
-#define OCI_MEDIA_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define OCI_MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
-#define OCI_MEDIA_CONFIG "application/vnd.oci.image.config.v1+json"
-#define OCI_MEDIA_LAYER "application/vnd.oci.image.layer.v1.tar"
-#define OCI_MEDIA_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define OCI_MEDIA_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define DOCKER_MEDIA_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define OCI_MEDIA_MANIFEST         "application/vnd.oci.image.manifest.v1+json"
+#define OCI_MEDIA_INDEX            "application/vnd.oci.image.index.v1+json"
+#define OCI_MEDIA_CONFIG           "application/vnd.oci.image.config.v1+json"
+#define OCI_MEDIA_LAYER            "application/vnd.oci.image.layer.v1.tar"
+#define OCI_MEDIA_LAYER_GZIP       "application/vnd.oci.image.layer.v1.tar+gzip"
+#define OCI_MEDIA_LAYER_ZSTD       "application/vnd.oci.image.layer.v1.tar+zstd"
+#define DOCKER_MEDIA_MANIFEST      "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_MEDIA_MANIFEST_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define DOCKER_MEDIA_CONFIG "application/vnd.docker.container.image.v1+json"
-#define DOCKER_MEDIA_LAYER "application/vnd.docker.image.rootfs.diff.tar"
-#define DOCKER_MEDIA_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define OCI_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define DOCKER_MEDIA_CONFIG        "application/vnd.docker.container.image.v1+json"
+#define DOCKER_MEDIA_LAYER         "application/vnd.docker.image.rootfs.diff.tar"
+#define DOCKER_MEDIA_LAYER_GZIP    "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define OCI_ANNOTATION_REF_NAME    "org.opencontainers.image.ref.name"
 
 struct oci_descriptor {
         char *media_type;

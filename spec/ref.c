@@ -157,7 +157,8 @@ static int parse(const char *s, int default_tag, struct image_ref *ret, struct b
         p = strrchr(slash ? slash : name, ':');
         if (p) {
                 if (!valid_tag(p + 1))
-                        return box_err_set(err, EINVAL, "invalid reference format: invalid tag in '%s'", s);
+                        return box_err_set(err, EINVAL,
+                                           "invalid reference format: invalid tag in '%s'", s);
                 r.tag = xstrdup(p + 1);
                 name[p - name] = '\0';
         }
@@ -193,9 +194,9 @@ static int parse(const char *s, int default_tag, struct image_ref *ret, struct b
         size_t rlen = strlen(remote);
         if (has_upper(remote, rlen)) {
                 spec_ref_release(&r);
-                return box_err_set(err, EINVAL,
-                                   "invalid reference format: repository name must be lowercase: '%s'",
-                                   s);
+                return box_err_set(
+                        err, EINVAL,
+                        "invalid reference format: repository name must be lowercase: '%s'", s);
         }
         for (const char *c = remote;;) {
                 const char *e = strchr(c, '/');
@@ -211,10 +212,10 @@ static int parse(const char *s, int default_tag, struct image_ref *ret, struct b
         if (streq(r.domain, REF_DEFAULT_DOMAIN) && !strchr(remote, '/')) {
                 if (spec_is_hex64(remote)) {
                         spec_ref_release(&r);
-                        return box_err_set(
-                                err, EINVAL,
-                                "invalid repository name '%s': cannot specify 64-byte hexadecimal strings",
-                                s);
+                        return box_err_set(err, EINVAL,
+                                           "invalid repository name '%s': cannot specify 64-byte "
+                                           "hexadecimal strings",
+                                           s);
                 }
                 r.path = xasprintf("library/%s", remote);
         } else {
@@ -222,7 +223,10 @@ static int parse(const char *s, int default_tag, struct image_ref *ret, struct b
         }
         if (strlen(r.domain) + 1 + strlen(r.path) > REF_NAME_MAX) {
                 spec_ref_release(&r);
-                return box_err_set(err, EINVAL, "invalid reference format: repository name '%s' longer than %d characters", s, REF_NAME_MAX);
+                return box_err_set(
+                        err, EINVAL,
+                        "invalid reference format: repository name '%s' longer than %d characters",
+                        s, REF_NAME_MAX);
         }
         if (at)
                 r.digest = xstrdup(at + 1);

@@ -11,8 +11,8 @@
 #include "lib/err.h"
 
 #define REF_DEFAULT_DOMAIN "docker.io"
-#define REF_DEFAULT_TAG "latest"
-#define REF_NAME_MAX 255
+#define REF_DEFAULT_TAG    "latest"
+#define REF_NAME_MAX       255
 
 struct image_ref {
         char *domain; /* "docker.io", "localhost", "127.0.0.1:5000" */

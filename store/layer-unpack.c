@@ -47,7 +47,7 @@ struct unpack {
         struct dir_time {
                 char *path;
                 struct timespec mtime;
-        } *dirs;
+        } * dirs;
         size_t n_dirs;
         enum store_layer_compression compression_out;
 };
@@ -278,9 +278,8 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
 
         switch (type) {
         case AE_IFREG: {
-                _cleanup_close_ int fd = openat(pfd, name,
-                                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                                0600);
+                _cleanup_close_ int fd = openat(
+                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
                         return box_err_errno(err, errno, "entry '%s': create", raw);
                 r = write_data(u, a, fd, raw, archive_entry_size(e));

@@ -6,7 +6,7 @@
 struct store {
         char *root;
         int root_fd;
-        int lock_fd;  /* "lock": shared for adders/readers, exclusive for GC */
+        int lock_fd;   /* "lock": shared for adders/readers, exclusive for GC */
         int lock_mode; /* -1 none */
 };
 

@@ -177,8 +177,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
         w->sha = NULL;
         if (expect && !streq(expect, d)) {
                 store_blob_writer_abort(w);
-                return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect,
-                                   d);
+                return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect, d);
         }
         if (fsync(w->fd) < 0) {
                 int e = errno;

@@ -42,7 +42,8 @@ static void test_normalise(void **state)
         check("localhost/x", "localhost/x:latest", "localhost/x:latest");
         check("localhost:5000/a/b:t", "localhost:5000/a/b:t", "localhost:5000/a/b:t");
         check("127.0.0.1:5000/x", "127.0.0.1:5000/x:latest", "127.0.0.1:5000/x:latest");
-        check("quay.io/a/b-c_d.e__f:v1.2-3", "quay.io/a/b-c_d.e__f:v1.2-3", "quay.io/a/b-c_d.e__f:v1.2-3");
+        check("quay.io/a/b-c_d.e__f:v1.2-3", "quay.io/a/b-c_d.e__f:v1.2-3",
+              "quay.io/a/b-c_d.e__f:v1.2-3");
         check("Foo/bar", "Foo/bar:latest", "Foo/bar:latest");
         check("a--b", "docker.io/library/a--b:latest", "a--b:latest");
         check("[::1]:5000/x", "[::1]:5000/x:latest", "[::1]:5000/x:latest");
