@@ -36,12 +36,9 @@ static char *ellipsis(const char *s, size_t n, int no_trunc)
 int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"no-trunc", no_argument, NULL, 'n'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"human", optional_argument, NULL, 'H'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"format", required_argument, NULL, 'f'}, {"no-trunc", no_argument, NULL, 'n'},
+                {"quiet", no_argument, NULL, 'q'},        {"human", optional_argument, NULL, 'H'},
+                {"help", no_argument, NULL, 'h'},         {},
         };
         const char *format = NULL;
         int no_trunc = 0, quiet = 0, c;

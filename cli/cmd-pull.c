@@ -93,8 +93,7 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
                         else if (streq(optarg, "false"))
                                 tls_verify = 0;
                         else
-                                return cli_usage_error("pull", "invalid --tls-verify '%s'",
-                                                       optarg);
+                                return cli_usage_error("pull", "invalid --tls-verify '%s'", optarg);
                         break;
                 case 'h':
                         return cli_help(help);

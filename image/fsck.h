@@ -14,12 +14,12 @@
 #include "store/store.h"
 
 struct image_fsck_report {
-        char **problems;      /* one line each */
-        char **repairs;       /* what --repair did */
-        char **needs_repull;  /* names (or ids) of images still broken */
-        size_t n_blobs;       /* blobs checked */
-        size_t n_images;      /* index entries checked */
-        size_t n_leftovers;   /* unreferenced blobs/layers and temp files */
+        char **problems;     /* one line each */
+        char **repairs;      /* what --repair did */
+        char **needs_repull; /* names (or ids) of images still broken */
+        size_t n_blobs;      /* blobs checked */
+        size_t n_images;     /* index entries checked */
+        size_t n_leftovers;  /* unreferenced blobs/layers and temp files */
         int64_t leftover_bytes;
 };
 

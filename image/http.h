@@ -14,8 +14,8 @@
 #include "lib/err.h"
 
 struct image_http_opts {
-        int insecure;        /* do not verify TLS certificates */
-        long stall_seconds;  /* abort when nothing arrives for this long (0: 30) */
+        int insecure;       /* do not verify TLS certificates */
+        long stall_seconds; /* abort when nothing arrives for this long (0: 30) */
 };
 
 struct image_http;

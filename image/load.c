@@ -15,11 +15,11 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-#define JSON_MAX (16u << 20)       /* one JSON entry */
+#define JSON_MAX       (16u << 20) /* one JSON entry */
 #define JSON_TOTAL_MAX (64u << 20) /* all JSON entries of an archive */
-#define PEEK 4096
-#define LINK_HOPS 8
-#define INDEX_DEPTH 4
+#define PEEK           4096
+#define LINK_HOPS      8
+#define INDEX_DEPTH    4
 
 enum entry_kind { ENTRY_JSON, ENTRY_LAYER, ENTRY_FAILED, ENTRY_LINK };
 
@@ -183,8 +183,7 @@ static int get_json(struct loader *l, const char *path, const char *expect, char
                 if (!e)
                         return box_err_set(err, ENOENT, "'%s' is not in the archive", path);
                 if (e->kind != ENTRY_JSON)
-                        return box_err_set(err, EINVAL, "entry '%s' is not a JSON document",
-                                           path);
+                        return box_err_set(err, EINVAL, "entry '%s' is not a JSON document", path);
                 buf = xmalloc(e->len + 1);
                 memcpy(buf, e->data, e->len + 1);
                 len = e->len;
@@ -195,8 +194,8 @@ static int get_json(struct loader *l, const char *path, const char *expect, char
                 if (!streq(got, expect)) {
                         free(buf);
                         return box_err_set(err, EBADMSG,
-                                           "entry '%s': digest mismatch: expected %s, got %s",
-                                           path, expect, got);
+                                           "entry '%s': digest mismatch: expected %s, got %s", path,
+                                           expect, got);
                 }
         }
         *ret = buf;
@@ -335,8 +334,7 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
                 for (size_t j = 0; j < n; j++) {
                         const char *lp = jv_str(jv_at(layers, j));
                         if (!lp)
-                                return box_err_set(err, EINVAL, "manifest.json: bad layer %zu",
-                                                   j);
+                                return box_err_set(err, EINVAL, "manifest.json: bad layer %zu", j);
                         _cleanup_free_ char *nlp = normalize(lp);
                         digest_str ld;
                         int named = nlp && digest_of_blob_path(nlp, ld);
@@ -425,9 +423,8 @@ static int resolve_manifest(struct loader *l, const char *digest, char *const *n
         if (r < 0)
                 goto out;
         if (strv_length(diff_ids) != m.n_layers) {
-                r = box_err_set(err, EINVAL,
-                                "manifest %s has %zu layers but its config lists %zu", digest,
-                                m.n_layers, strv_length(diff_ids));
+                r = box_err_set(err, EINVAL, "manifest %s has %zu layers but its config lists %zu",
+                                digest, m.n_layers, strv_length(diff_ids));
                 goto out;
         }
         for (size_t i = 0; i < m.n_layers; i++) {
@@ -714,8 +711,8 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
 }
 
 int image_load_archive(struct store *st, store_read_fn read, void *userdata,
-                       const struct image_load_opts *opts, struct image_loaded **ret,
-                       size_t *ret_n, struct box_err *err)
+                       const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                       struct box_err *err)
 {
         static const struct image_load_opts no_opts;
         struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
@@ -755,8 +752,8 @@ out:
 }
 
 int image_load_layout(struct store *st, const struct image_layout_source *src,
-                      const struct image_load_opts *opts, struct image_loaded **ret,
-                      size_t *ret_n, struct box_err *err)
+                      const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                      struct box_err *err)
 {
         static const struct image_load_opts no_opts;
         struct loader l = {.st = st, .opts = opts ? opts : &no_opts, .src = src};

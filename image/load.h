@@ -39,8 +39,8 @@ void image_loaded_free(struct image_loaded *v, size_t n);
 
 /* An archive whose raw bytes READ yields.  SOURCE names it in messages. */
 int image_load_archive(struct store *st, store_read_fn read, void *userdata,
-                       const struct image_load_opts *opts, struct image_loaded **ret,
-                       size_t *ret_n, struct box_err *err);
+                       const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                       struct box_err *err);
 
 /* A random-access OCI image layout.  Paths are relative to its root
  * ("index.json", "blobs/sha256/<hex>"). */
@@ -56,8 +56,8 @@ struct image_layout_source {
 };
 
 int image_load_layout(struct store *st, const struct image_layout_source *src,
-                      const struct image_load_opts *opts, struct image_loaded **ret,
-                      size_t *ret_n, struct box_err *err);
+                      const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                      struct box_err *err);
 
 /* An OCI layout directory on disk. */
 int image_load_dir(struct store *st, const char *dir, const struct image_load_opts *opts,

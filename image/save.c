@@ -41,14 +41,14 @@ int image_format_parse(const char *s, enum image_format *ret, struct box_err *er
 
 struct saved {
         struct store_image_handle h;
-        char **names; /* full references */
+        char **names;        /* full references */
         char *manifest_json; /* docker-archive: the manifest written for it */
         digest_str manifest_digest;
 };
 
 struct blob {
         char *hex;
-        int fd;       /* source, positioned at 0 */
+        int fd; /* source, positioned at 0 */
         int64_t size;
         const char *data; /* or in-memory bytes (owned by a struct saved) */
 };
@@ -290,8 +290,8 @@ static char *index_json(const struct plan *p)
                 const struct saved *s = &p->imgs[i];
                 size_t n = strv_length(s->names);
                 for (size_t j = 0; j < (n ? n : 1); j++) {
-                        x.manifests = xreallocarray(x.manifests, x.n_manifests + 1,
-                                                    sizeof(*x.manifests));
+                        x.manifests =
+                                xreallocarray(x.manifests, x.n_manifests + 1, sizeof(*x.manifests));
                         struct oci_descriptor *d = &x.manifests[x.n_manifests++];
                         memset(d, 0, sizeof(*d));
                         d->media_type = xstrdup(OCI_MEDIA_MANIFEST);
@@ -304,12 +304,12 @@ static char *index_json(const struct plan *p)
                         struct image_ref ref;
                         if (spec_ref_parse(s->names[j], &ref, NULL) < 0)
                                 continue;
-                        d->annotations = oci_kv_set(d->annotations, "io.containerd.image.name",
-                                                    s->names[j]);
-                        d->annotations = oci_kv_set(
-                                d->annotations, OCI_ANNOTATION_REF_NAME,
-                                p->format == IMAGE_FORMAT_DOCKER_ARCHIVE ? strempty(ref.tag)
-                                                                         : s->names[j]);
+                        d->annotations =
+                                oci_kv_set(d->annotations, "io.containerd.image.name", s->names[j]);
+                        d->annotations = oci_kv_set(d->annotations, OCI_ANNOTATION_REF_NAME,
+                                                    p->format == IMAGE_FORMAT_DOCKER_ARCHIVE
+                                                            ? strempty(ref.tag)
+                                                            : s->names[j]);
                         spec_ref_release(&ref);
                 }
         }
@@ -388,15 +388,13 @@ static int sink_dir(struct sink *k, const char *path, struct box_err *err)
 
 static int sink_open_file(struct sink *k, const char *path, struct box_err *err)
 {
-        int fd = openat(k->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0644);
+        int fd = openat(k->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return box_err_errno(err, errno, "create '%s'", path);
         return fd;
 }
 
-static int sink_data(struct sink *k, const char *path, const void *p, size_t n,
-                     struct box_err *err)
+static int sink_data(struct sink *k, const char *path, const void *p, size_t n, struct box_err *err)
 {
         if (k->tar)
                 return image_tar_writer_add_data(k->tar, path, p, n, 0, err);

@@ -188,8 +188,7 @@ int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_di
         return 0;
 }
 
-int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
-                           struct box_err *err)
+int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n, struct box_err *err)
 {
         const char *c = p;
         while (n > 0) {
@@ -202,8 +201,8 @@ int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
         return 0;
 }
 
-int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p,
-                              size_t n, int64_t mtime, struct box_err *err)
+int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p, size_t n,
+                              int64_t mtime, struct box_err *err)
 {
         int r = image_tar_writer_add(w, path, 0, (int64_t)n, mtime, err);
         if (r >= 0)

@@ -42,8 +42,7 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
                           struct box_err *err);
 /* Data of the current entry: bytes read, 0 at its end, or -errno (a
  * truncated or corrupt archive). */
-ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n,
-                              struct box_err *err);
+ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err);
 /* Bytes of the raw (possibly compressed) stream consumed so far. */
 uint64_t image_tar_reader_offset(const struct image_tar_reader *r);
 void image_tar_reader_free(struct image_tar_reader *r);
@@ -61,8 +60,8 @@ int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_di
 int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
                            struct box_err *err);
 /* A whole small file in one call. */
-int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p,
-                              size_t n, int64_t mtime, struct box_err *err);
+int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p, size_t n,
+                              int64_t mtime, struct box_err *err);
 /* Writes the end-of-archive marker; the writer stays to be freed. */
 int image_tar_writer_finish(struct image_tar_writer *w, struct box_err *err);
 void image_tar_writer_free(struct image_tar_writer *w);
