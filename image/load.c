@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/utsname.h>
 
+#include "image/prefetch.h"
 #include "image/tar.h"
 #include "lib/fs.h"
 #include "lib/log.h"
@@ -720,9 +721,17 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
         int r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        r = image_tar_reader_new(read, userdata, &er.r, err);
+        /* download/read and decompression of the archive run ahead in a
+         * thread while this one unpacks, hashes and syncs */
+        struct image_prefetch *pf = NULL;
+        r = image_prefetch_new(read, userdata, &pf, err);
         if (r < 0)
+                return r;
+        r = image_tar_reader_new(image_prefetch_read, pf, &er.r, err);
+        if (r < 0) {
+                image_prefetch_free(pf);
                 return box_err_prefix(err, "not an image archive");
+        }
         const char *last = NULL;
         _cleanup_free_ char *last_path = NULL;
         for (;;) {
@@ -747,6 +756,7 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
         r = resolve_and_commit(&l, 0, ret, ret_n, err);
 out:
         image_tar_reader_free(er.r);
+        image_prefetch_free(pf);
         loader_release(&l);
         return r;
 }
