@@ -20,7 +20,9 @@ static const char help[] =
         "Options:\n"
         "      --name string       tag the image NAME[:TAG] instead of the archive's own names\n"
         "  -q, --quiet             print only the image's name (or id)\n"
-        "      --tls-verify bool   verify TLS certificates (default true)\n";
+        "      --tls-verify bool   verify TLS certificates (default true)\n"
+        "\n"
+        "A download that receives nothing for 30 seconds (BOX_PULL_TIMEOUT) fails.\n";
 
 struct progress {
         int tty;
@@ -127,11 +129,15 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
+        /* BOX_PULL_TIMEOUT: seconds without data before giving up */
+        const char *t = getenv("BOX_PULL_TIMEOUT");
+        long stall = t && *t ? strtol(t, NULL, 10) : 0;
         struct progress prog = {.tty = isatty(STDERR_FILENO)};
         clock_gettime(CLOCK_MONOTONIC, &prog.start);
         struct image_pull_opts po = {
                 .name = full,
                 .insecure = !tls_verify,
+                .stall_seconds = stall,
                 .progress = quiet ? NULL : on_progress,
                 .userdata = &prog,
         };

@@ -47,7 +47,8 @@ static ssize_t download_read(void *ud, void *buf, size_t n, struct box_err *err)
 static int download_open(const char *url, const struct image_pull_opts *opts, struct download *d,
                          struct box_err *err)
 {
-        struct image_http_opts ho = {.insecure = opts->insecure};
+        struct image_http_opts ho = {.insecure = opts->insecure,
+                                     .stall_seconds = opts->stall_seconds};
         memset(d, 0, sizeof(*d));
         d->opts = opts;
         int r = image_http_get(url, &ho, &d->h, err);
@@ -80,7 +81,8 @@ static int remote_read_small(void *ud, const char *path, char **ret, size_t *ret
                         return 0;
         }
         _cleanup_free_ char *url = xasprintf("%s%s", rm->base, path);
-        struct image_http_opts ho = {.insecure = rm->opts->insecure};
+        struct image_http_opts ho = {.insecure = rm->opts->insecure,
+                                     .stall_seconds = rm->opts->stall_seconds};
         return image_http_get_small(url, &ho, SMALL_MAX, ret, ret_len, err);
 }
 

@@ -9,8 +9,9 @@
 #include "image/load.h"
 
 struct image_pull_opts {
-        const char *name; /* full reference to tag the image with, or NULL */
-        int insecure;     /* skip TLS verification */
+        const char *name;   /* full reference to tag the image with, or NULL */
+        int insecure;       /* skip TLS verification */
+        long stall_seconds; /* give up when nothing arrives for this long (0: 30) */
         /* Progress of one download (may be NULL): DONE bytes of TOTAL (-1
          * unknown); FINISHED once at its end. */
         void (*progress)(void *userdata, const char *url, uint64_t done, int64_t total,

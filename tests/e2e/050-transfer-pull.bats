@@ -142,3 +142,47 @@ PY
         run box pull -q "$URL/bb.tar"
         [ "$status" -eq 0 ]
 }
+
+@test "a stalled download times out naming the URL and status" {
+        box import "$BUSYBOX_TAR" keep:1 >/dev/null
+        before=$(store_listing)
+        bad_server stall 300000
+        SECONDS=0
+        BOX_PULL_TIMEOUT=2 run box pull "$BAD_URL"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"GET '$BAD_URL' (HTTP 200): Operation too slow"* ]]
+        [ "$SECONDS" -lt 20 ]
+        [ "$(store_listing)" = "$before" ]
+}
+
+@test "https: certificates are verified unless --tls-verify=false" {
+        command -v openssl >/dev/null || skip "openssl not installed"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+                -keyout "$BOX_TEST_TMP/key.pem" -out "$BOX_TEST_TMP/cert.pem" 2>/dev/null
+        cat > "$BOX_TEST_TMP/https.py" <<'PY'
+import functools, http.server, os, ssl, sys
+d, cert, key, portfile = sys.argv[1:5]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.timeout = 30
+for _ in range(4):
+    s.handle_request()
+PY
+        python3 "$BOX_TEST_TMP/https.py" "$BOX_TEST_TMP/www" "$BOX_TEST_TMP/cert.pem" \
+                "$BOX_TEST_TMP/key.pem" "$BOX_TEST_TMP/tls.port" 2>/dev/null &
+        BAD_PID=$!
+        for i in $(seq 1 100); do [ -s "$BOX_TEST_TMP/tls.port" ] && break; sleep 0.05; done
+        u="https://127.0.0.1:$(cat "$BOX_TEST_TMP/tls.port")/bb.tar"
+        run box pull "$u"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"GET '$u'"*"certificate"* ]]
+        [ -z "$(box images -q)" ]
+        run box pull -q --tls-verify=false "$u"
+        [ "$status" -eq 0 ]
+        [ "$output" = "docker.io/library/busybox:latest" ]
+}
