@@ -237,3 +237,25 @@ layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
         [ "$status" -eq 125 ]
         [[ "$output" == *"refusing to read an image archive from a terminal"* ]]
 }
+
+@test "a multi-platform index loads the image for this platform" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        box save --format oci-dir -o "$BOX_TEST_TMP/dir" busybox
+        box rmi busybox >/dev/null
+        case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+        other=s390x; [ "$arch" = s390x ] && other=riscv64
+        d="$BOX_TEST_TMP/dir"
+        m=$(sed 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/' "$d/index.json")
+        size=$(stat -c %s "$d/blobs/sha256/${m#sha256:}")
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064d","size":1,"platform":{"os":"linux","architecture":"%s"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"os":"linux","architecture":"%s"}}]}' \
+                0 "$other" "$m" "$size" "$arch" > "$BOX_TEST_TMP/idx"
+        ih=$(sha256sum < "$BOX_TEST_TMP/idx" | cut -d' ' -f1)
+        cp "$BOX_TEST_TMP/idx" "$d/blobs/sha256/$ih"
+        printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"localhost/multi:1"}}]}' \
+                "$ih" "$(stat -c %s "$BOX_TEST_TMP/idx")" > "$d/index.json"
+        run box load -i "$d"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/multi:1" ]
+        [ "$(box image inspect --format '{{.Id}}' localhost/multi:1)" = "$id" ]
+}
