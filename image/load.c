@@ -776,11 +776,16 @@ int image_load_layout(struct store *st, const struct image_layout_source *src,
 
 /* ---- an OCI layout directory ---- */
 
+struct dir_source {
+        int dirfd;
+        struct store *st;
+};
+
 static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_len,
                           struct box_err *err)
 {
-        int dirfd = *(int *)ud;
-        _cleanup_close_ int fd = openat_in_root(dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+        struct dir_source *d = ud;
+        _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", path);
         int r = fs_read_fd(fd, JSON_MAX, ret, ret_len, err);
@@ -792,10 +797,7 @@ static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_le
 static int dir_unpack(void *ud, const char *path, const struct store_layer_unpack_opts *opts,
                       struct store_layer_info *ret, struct box_err *err)
 {
-        struct loader_dir {
-                int dirfd;
-                struct store *st;
-        } *d = ud;
+        struct dir_source *d = ud;
         _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", path);
@@ -805,10 +807,7 @@ static int dir_unpack(void *ud, const char *path, const struct store_layer_unpac
 int image_load_dir(struct store *st, const char *dir, const struct image_load_opts *opts,
                    struct image_loaded **ret, size_t *ret_n, struct box_err *err)
 {
-        struct {
-                int dirfd;
-                struct store *st;
-        } d = {.st = st};
+        struct dir_source d = {.st = st};
         d.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d.dirfd < 0)
                 return box_err_errno(err, errno, "open '%s'", dir);
