@@ -44,6 +44,7 @@ int cli_wants_help(int argc, char **argv);
 void cli_format_size(char *buf, size_t n, double bytes);
 void cli_format_ago(char *buf, size_t n, long long unix_seconds);
 
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
@@ -61,6 +62,11 @@ int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv);
 /* "Loaded image: NAME" lines, as docker load prints them. */
 struct image_loaded;
 void cli_print_loaded(const struct image_loaded *v, size_t n);
+int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints
  * its tables: add rows of cells, then flush. */

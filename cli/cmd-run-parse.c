@@ -1,0 +1,475 @@
+/* The pure parts of `box run`: argv, environment and mount flags, with
+ * Docker's rules (see cli/cmd-run.h). */
+#include <ctype.h>
+#include <limits.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "cli/cmd-run.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+#include "spec/oci.h"
+
+#define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
+                    const char *entrypoint, char *const *args)
+{
+        char **v = xnew0(char *, 1);
+        if (entrypoint_set) {
+                _cleanup_jv_ struct jv *j = NULL;
+                if (entrypoint[0] == '[' && jv_parse(entrypoint, strlen(entrypoint), &j, NULL) == 0 &&
+                    jv_is_array(j)) {
+                        _cleanup_strv_free_ char **e = jv_to_strv(j);
+                        STRV_FOREACH (s, e)
+                                v = strv_append(v, *s);
+                } else if (*entrypoint) {
+                        v = strv_append(v, entrypoint);
+                }
+                STRV_FOREACH (s, args)
+                        v = strv_append(v, *s);
+                return v;
+        }
+        if (img)
+                STRV_FOREACH (s, img->entrypoint)
+                        v = strv_append(v, *s);
+        if (args && args[0]) {
+                STRV_FOREACH (s, args)
+                        v = strv_append(v, *s);
+        } else if (img) {
+                STRV_FOREACH (s, img->cmd)
+                        v = strv_append(v, *s);
+        }
+        return v;
+}
+
+int cli_run_parse_env_file(const char *content, const char *path, char ***v, struct box_err *err)
+{
+        _cleanup_free_ char *copy = xstrdup(content);
+        char *line = copy;
+        int lineno = 0;
+        while (line) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                lineno++;
+                char *l = line;
+                line = nl ? nl + 1 : NULL;
+                if (lineno == 1 && strneq(l, "\xef\xbb\xbf", 3))
+                        l += 3;
+                while (isspace((unsigned char)*l))
+                        l++;
+                if (!*l || *l == '#')
+                        continue;
+                char *eq = strchr(l, '=');
+                size_t klen = eq ? (size_t)(eq - l) : strlen(l);
+                /* trailing CR of a DOS line ends the value, as in a shell */
+                size_t ll = strlen(l);
+                if (ll && l[ll - 1] == '\r')
+                        l[--ll] = '\0';
+                if (!eq)
+                        klen = strlen(l);
+                for (size_t i = 0; i < klen; i++)
+                        if (isspace((unsigned char)l[i]))
+                                return box_err_set(err, EINVAL,
+                                                   "%s:%d: variable '%.*s' contains whitespaces",
+                                                   path, lineno, (int)klen, l);
+                if (klen == 0)
+                        return box_err_set(err, EINVAL, "%s:%d: no variable name", path, lineno);
+                if (eq) {
+                        *v = strv_append(*v, l);
+                } else {
+                        const char *val = getenv(l);
+                        if (val) {
+                                _cleanup_free_ char *kv = xasprintf("%s=%s", l, val);
+                                *v = strv_append(*v, kv);
+                        }
+                }
+        }
+        return 0;
+}
+
+int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,
+                const char *hostname, bool tty, char ***ret, struct box_err *err)
+{
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        if (strv_env_find(image_env, "PATH", 4) < 0)
+                v = strv_append(v, DEFAULT_PATH_ENV);
+        _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname ? hostname : "");
+        v = strv_append(v, h);
+        if (tty)
+                v = strv_append(v, "TERM=xterm");
+        STRV_FOREACH (e, image_env)
+                v = strv_env_set(v, *e);
+        STRV_FOREACH (e, env_files)
+                v = strv_env_set(v, *e);
+        STRV_FOREACH (e, env_flags) {
+                if (strchr(*e, '=')) {
+                        if (**e == '=')
+                                return box_err_set(err, EINVAL, "invalid environment variable: '%s'",
+                                                   *e);
+                        v = strv_env_set(v, *e);
+                        continue;
+                }
+                const char *val = getenv(*e);
+                if (val) {
+                        _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
+                        v = strv_env_set(v, kv);
+                }
+        }
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+void cli_mount_release(struct cli_mount *m)
+{
+        free(m->source);
+        free(m->target);
+        free(m->data);
+        memset(m, 0, sizeof(*m));
+}
+
+static bool valid_target(const char *t)
+{
+        return t && t[0] == '/';
+}
+
+/* Canonical form of a container path: no "//", no trailing '/'. */
+static char *clean_path(const char *p)
+{
+        struct buf b = {0};
+        for (const char *s = p; *s; s++) {
+                if (*s == '/' && b.len && b.data[b.len - 1] == '/')
+                        continue;
+                buf_putc(&b, *s);
+        }
+        while (b.len > 1 && b.data[b.len - 1] == '/')
+                b.data[--b.len] = '\0';
+        return buf_steal(&b);
+}
+
+static bool is_propagation(const char *o)
+{
+        static const char *const props[] = {"shared", "rshared", "slave",
+                                            "rslave", "private", "rprivate"};
+        for (size_t i = 0; i < ARRAY_SIZE(props); i++)
+                if (streq(o, props[i]))
+                        return true;
+        return false;
+}
+
+int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *err)
+{
+        _cleanup_strv_free_ char **parts = xnew0(char *, 1);
+        _cleanup_free_ char *copy = xstrdup(s);
+        char *save = NULL;
+        struct cli_mount m = {0};
+
+        if (!*s)
+                return box_err_set(err, EINVAL, "invalid volume specification: '%s'", s);
+        for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save))
+                parts = strv_append(parts, p);
+        size_t n = strv_length(parts);
+        const char *src = NULL, *dst = NULL, *opts = NULL;
+        if (n == 1) {
+                dst = parts[0];
+        } else if (n == 2) {
+                if (parts[1][0] == '/') {
+                        src = parts[0];
+                        dst = parts[1];
+                } else {
+                        dst = parts[0];
+                        opts = parts[1];
+                }
+        } else if (n == 3) {
+                src = parts[0];
+                dst = parts[1];
+                opts = parts[2];
+        } else {
+                return box_err_set(err, EINVAL, "invalid volume specification: '%s'", s);
+        }
+        if (!valid_target(dst))
+                return box_err_set(err, EINVAL,
+                                   "invalid volume specification: '%s': the container path must "
+                                   "be absolute",
+                                   s);
+        if (opts) {
+                _cleanup_free_ char *o = xstrdup(opts);
+                char *save2 = NULL;
+                for (char *t = strtok_r(o, ",", &save2); t; t = strtok_r(NULL, ",", &save2)) {
+                        if (streq(t, "ro"))
+                                m.flags |= MS_RDONLY;
+                        else if (streq(t, "rw"))
+                                m.flags &= ~(unsigned long)MS_RDONLY;
+                        else if (streq(t, "nocopy"))
+                                m.nocopy = true;
+                        else if (streq(t, "z") || streq(t, "Z") || is_propagation(t) ||
+                                 streq(t, "consistent") || streq(t, "cached") ||
+                                 streq(t, "delegated"))
+                                ; /* no SELinux; mounts are always private */
+                        else
+                                return box_err_set(err, EINVAL,
+                                                   "invalid volume specification: '%s': unknown "
+                                                   "option '%s'",
+                                                   s, t);
+                }
+        }
+        m.target = clean_path(dst);
+        if (!src) {
+                m.type = RUN_MOUNT_VOLUME; /* anonymous */
+        } else if (src[0] == '/') {
+                m.type = RUN_MOUNT_BIND;
+                m.source = clean_path(src);
+        } else if (src[0] == '.' || src[0] == '~') {
+                cli_mount_release(&m);
+                return box_err_set(err, EINVAL,
+                                   "invalid volume specification: '%s': the host path must be "
+                                   "absolute",
+                                   s);
+        } else {
+                m.type = RUN_MOUNT_VOLUME;
+                m.source = xstrdup(src);
+        }
+        *ret = m;
+        return 0;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+        if (!v || streq(v, "1") || streq(v, "true"))
+                *ret = true;
+        else if (streq(v, "0") || streq(v, "false"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
+{
+        _cleanup_free_ char *copy = xstrdup(s);
+        char *save = NULL;
+        struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
+        bool have_type = false;
+        struct buf data = {0};
+        int r = 0;
+
+        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                char *v = strchr(kv, '=');
+                if (v)
+                        *v++ = '\0';
+                if (streq(kv, "type")) {
+                        have_type = true;
+                        if (v && streq(v, "bind"))
+                                m.type = RUN_MOUNT_BIND;
+                        else if (v && streq(v, "volume"))
+                                m.type = RUN_MOUNT_VOLUME;
+                        else if (v && streq(v, "tmpfs"))
+                                m.type = RUN_MOUNT_TMPFS;
+                        else {
+                                r = box_err_set(err, EINVAL, "invalid mount type '%s'", strempty(v));
+                                goto fail;
+                        }
+                } else if (streq(kv, "source") || streq(kv, "src")) {
+                        free(m.source);
+                        m.source = xstrdup(strempty(v));
+                } else if (streq(kv, "target") || streq(kv, "destination") || streq(kv, "dst")) {
+                        free(m.target);
+                        m.target = v ? clean_path(v) : NULL;
+                } else if (streq(kv, "readonly") || streq(kv, "ro")) {
+                        bool b;
+                        if (parse_bool(v, &b) < 0) {
+                                r = box_err_set(err, EINVAL, "invalid value for readonly: '%s'", v);
+                                goto fail;
+                        }
+                        if (b)
+                                m.flags |= MS_RDONLY;
+                        else
+                                m.flags &= ~(unsigned long)MS_RDONLY;
+                } else if (streq(kv, "volume-nocopy")) {
+                        bool b;
+                        if (parse_bool(v, &b) < 0) {
+                                r = box_err_set(err, EINVAL, "invalid value for volume-nocopy: '%s'", v);
+                                goto fail;
+                        }
+                        m.nocopy = b;
+                } else if (streq(kv, "tmpfs-size")) {
+                        int64_t bytes;
+                        if (!v || run_parse_bytes(v, &bytes) < 0) {
+                                r = box_err_set(err, EINVAL, "invalid tmpfs-size '%s'", strempty(v));
+                                goto fail;
+                        }
+                        buf_printf(&data, "%ssize=%lld", data.len ? "," : "", (long long)bytes);
+                } else if (streq(kv, "tmpfs-mode")) {
+                        if (!v || strspn(v, "01234567") != strlen(v) || !*v) {
+                                r = box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
+                                goto fail;
+                        }
+                        buf_printf(&data, "%smode=%s", data.len ? "," : "", v);
+                } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
+                           streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver")) {
+                        ; /* accepted; box mounts are private and recursive */
+                } else if (startswith(kv, "volume-label")) {
+                        ;
+                } else {
+                        r = box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
+                        goto fail;
+                }
+        }
+        if (!have_type) {
+                r = box_err_set(err, EINVAL, "invalid mount '%s': type is required", s);
+                goto fail;
+        }
+        if (!valid_target(m.target)) {
+                r = box_err_set(err, EINVAL, "invalid mount '%s': target must be an absolute path",
+                                s);
+                goto fail;
+        }
+        if (m.type == RUN_MOUNT_BIND) {
+                if (!m.source || m.source[0] != '/') {
+                        r = box_err_set(err, EINVAL,
+                                        "invalid mount '%s': a bind source must be an absolute path",
+                                        s);
+                        goto fail;
+                }
+                if (access(m.source, F_OK) < 0) {
+                        r = box_err_set(err, ENOENT,
+                                        "invalid mount config for type \"bind\": bind source path "
+                                        "does not exist: '%s'",
+                                        m.source);
+                        goto fail;
+                }
+        } else if (m.type == RUN_MOUNT_TMPFS) {
+                if (m.source && *m.source) {
+                        r = box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source", s);
+                        goto fail;
+                }
+                m.flags |= MS_NOSUID | MS_NODEV;
+                m.data = data.len ? buf_steal(&data) : NULL;
+        } else if (m.source && !*m.source) {
+                free(m.source);
+                m.source = NULL;
+        }
+        buf_release(&data);
+        *ret = m;
+        return 0;
+fail:
+        buf_release(&data);
+        cli_mount_release(&m);
+        return r;
+}
+
+int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *err)
+{
+        struct cli_mount m = {.type = RUN_MOUNT_TMPFS};
+        const char *colon = strchr(s, ':');
+        _cleanup_free_ char *target = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+        if (!valid_target(target))
+                return box_err_set(err, EINVAL, "invalid tmpfs '%s': the path must be absolute", s);
+        m.target = clean_path(target);
+        m.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        struct buf data = {0};
+        if (colon) {
+                _cleanup_free_ char *o = xstrdup(colon + 1);
+                char *save = NULL;
+                for (char *t = strtok_r(o, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        static const struct {
+                                const char *name;
+                                unsigned long set, clear;
+                        } flags[] = {
+                                {"ro", MS_RDONLY, 0},      {"rw", 0, MS_RDONLY},
+                                {"noexec", MS_NOEXEC, 0},  {"exec", 0, MS_NOEXEC},
+                                {"nosuid", MS_NOSUID, 0},  {"suid", 0, MS_NOSUID},
+                                {"nodev", MS_NODEV, 0},    {"dev", 0, MS_NODEV},
+                                {"noatime", MS_NOATIME, 0}, {"relatime", MS_RELATIME, 0},
+                        };
+                        size_t i;
+                        for (i = 0; i < ARRAY_SIZE(flags); i++)
+                                if (streq(t, flags[i].name))
+                                        break;
+                        if (i < ARRAY_SIZE(flags)) {
+                                m.flags = (m.flags | flags[i].set) & ~flags[i].clear;
+                        } else if (startswith(t, "size=") || startswith(t, "mode=") ||
+                                   startswith(t, "uid=") || startswith(t, "gid=") ||
+                                   startswith(t, "nr_inodes=") || startswith(t, "nr_blocks=")) {
+                                buf_printf(&data, "%s%s", data.len ? "," : "", t);
+                        } else {
+                                buf_release(&data);
+                                cli_mount_release(&m);
+                                return box_err_set(err, EINVAL, "invalid tmpfs option '%s'", t);
+                        }
+                }
+        }
+        m.data = data.len ? buf_steal(&data) : NULL;
+        buf_release(&data);
+        *ret = m;
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int resource;
+} ulimit_names[] = {
+        {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+        {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+        {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+        {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+        {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+        {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+        {"stack", RLIMIT_STACK},
+};
+
+static int parse_rlim(const char *s, rlim_t *ret)
+{
+        if (streq(s, "-1") || streq(s, "unlimited")) {
+                *ret = RLIM_INFINITY;
+                return 0;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s || *end || *s == '-')
+                return -EINVAL;
+        *ret = (rlim_t)v;
+        return 0;
+}
+
+int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *err)
+{
+        const char *eq = strchr(s, '=');
+        if (!eq)
+                return box_err_set(err, EINVAL, "invalid ulimit argument: '%s'", s);
+        size_t i;
+        for (i = 0; i < ARRAY_SIZE(ulimit_names); i++)
+                if (strlen(ulimit_names[i].name) == (size_t)(eq - s) &&
+                    strneq(s, ulimit_names[i].name, (size_t)(eq - s)))
+                        break;
+        if (i == ARRAY_SIZE(ulimit_names))
+                return box_err_set(err, EINVAL, "invalid ulimit type: '%.*s'", (int)(eq - s), s);
+        _cleanup_free_ char *v = xstrdup(eq + 1);
+        char *colon = strchr(v, ':');
+        if (colon)
+                *colon++ = '\0';
+        struct run_rlimit rl = {.resource = ulimit_names[i].resource};
+        if (parse_rlim(v, &rl.lim.rlim_cur) < 0 ||
+            (colon && parse_rlim(colon, &rl.lim.rlim_max) < 0))
+                return box_err_set(err, EINVAL, "invalid ulimit value: '%s'", s);
+        if (!colon)
+                rl.lim.rlim_max = rl.lim.rlim_cur;
+        if (rl.lim.rlim_cur > rl.lim.rlim_max)
+                return box_err_set(err, EINVAL,
+                                   "ulimit soft limit must be less than or equal to hard limit: '%s'",
+                                   s);
+        /* box cannot raise a hard limit (no CAP_SYS_RESOURCE on many hosts) */
+        struct rlimit cur;
+        if (getrlimit(rl.resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+            (rl.lim.rlim_max == RLIM_INFINITY || rl.lim.rlim_max > cur.rlim_max))
+                return box_err_set(err, EPERM,
+                                   "ulimit '%s': the hard limit may not exceed the current hard "
+                                   "limit %llu",
+                                   s, (unsigned long long)cur.rlim_max);
+        *ret = rl;
+        return 0;
+}

@@ -1,0 +1,51 @@
+/* Private to `box run`: the pure translations from flags and image config
+ * to a run spec (cmd-run-parse.c), kept apart so unit tests can call them.
+ *
+ * Ownership: every char ** returned is a strv the caller frees; struct
+ * cli_mount owns its strings (cli_mount_release). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "lib/err.h"
+#include "run/run.h"
+
+struct oci_container_config;
+
+/* Docker's argv: ENTRYPOINT + CMD; ARGS (the words after the image)
+ * replace CMD; an --entrypoint (ENTRYPOINT_SET) replaces ENTRYPOINT and
+ * drops the image's CMD; an empty --entrypoint means none.  An
+ * --entrypoint that is a JSON array of strings is taken as exec form. */
+char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
+                    const char *entrypoint, char *const *args);
+
+/* The container's environment, in Docker's order and precedence:
+ * PATH (default when the image has none), HOSTNAME, TERM=xterm with -t,
+ * then the image's, then --env-file's, then -e's, each replacing. */
+int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,
+                const char *hostname, bool tty, char ***ret, struct box_err *err);
+
+/* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
+ * appended to *v. */
+int cli_run_parse_env_file(const char *content, const char *path, char ***v,
+                           struct box_err *err);
+
+struct cli_mount {
+        enum run_mount_type type;
+        char *source;  /* bind: host path; volume: name (NULL: anonymous) */
+        char *target;
+        char *data;    /* tmpfs options */
+        unsigned long flags;
+        bool nocopy;
+        bool from_image; /* an image VOLUME */
+};
+void cli_mount_release(struct cli_mount *m);
+
+/* -v HOST:CTR[:opts], -v NAME:CTR[:opts], -v CTR */
+int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *err);
+/* --mount type=bind|volume|tmpfs,source=...,target=...,readonly,... */
+int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err);
+/* --tmpfs /path[:opts] */
+int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *err);
+/* --ulimit name=soft[:hard] */
+int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *err);

@@ -1,0 +1,495 @@
+/* The container's cgroup, on whatever layout the host has: cgroup v1
+ * (a hierarchy per controller), v2 (one unified hierarchy) or the hybrid
+ * of both (v1 controllers plus a v2 hierarchy, as on this machine).  box
+ * makes PARENT/ID in every v1 hierarchy that has a controller and in the
+ * v2 hierarchy, writes the limits with the file names of each version,
+ * and removes the directories when the container ends.  The device
+ * allow-list is enforced on v1 (devices.allow); on v2 it would need a BPF
+ * program and is not done yet. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+#include "run/run.h"
+
+struct cg_dir {
+        char *path;     /* absolute directory of the container's cgroup */
+        char *opts;     /* v1: the hierarchy's controllers ("cpu,cpuacct") */
+        bool v2;
+};
+
+struct run_cgroup {
+        struct cg_dir *dirs;
+        size_t n;
+};
+
+/* The device nodes every container may use (v1 devices.allow lines). */
+static const char *const default_device_rules[] = {
+        "c *:* m",     "b *:* m",     "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
+        "c 1:8 rwm",   "c 1:9 rwm",   "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+        "c 136:* rwm", "c 10:200 rwm",
+};
+
+static bool has_controller(const char *opts, const char *name)
+{
+        size_t n = strlen(name);
+        for (const char *p = opts; p && *p;) {
+                if (strneq(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+                        return true;
+                p = strchr(p, ',');
+                if (p)
+                        p++;
+        }
+        return false;
+}
+
+static const char *const v1_controllers[] = {
+        "memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer",
+        "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc",
+};
+
+/* Finds the cgroup hierarchies in /proc/self/mountinfo. */
+static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *err)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return box_err_errno(err, errno, "open /proc/self/mountinfo");
+        struct cg_dir *v = NULL;
+        size_t n = 0;
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+                char *sep = strstr(line, " - ");
+                if (!sep)
+                        continue;
+                char fstype[32], src[64], super[512];
+                if (sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3)
+                        continue;
+                bool v2 = streq(fstype, "cgroup2");
+                if (!v2 && !streq(fstype, "cgroup"))
+                        continue;
+                char mnt[PATH_MAX];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+                        continue;
+                if (!v2) {
+                        bool useful = false;
+                        for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
+                                if (has_controller(super, v1_controllers[i]))
+                                        useful = true;
+                        if (!useful)
+                                continue; /* name=systemd and friends */
+                }
+                bool dup = false;
+                for (size_t i = 0; i < n; i++)
+                        if (streq(v[i].path, mnt))
+                                dup = true;
+                if (dup)
+                        continue;
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                v[n++] = (struct cg_dir){.path = xstrdup(mnt), .opts = xstrdup(super), .v2 = v2};
+        }
+        free(line);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int write_file(const char *dir, const char *file, const char *value, struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        if (write(fd, value, strlen(value)) < 0)
+                return box_err_errno(err, errno, "write '%s' to '%s'", value, p);
+        return 0;
+}
+
+static bool file_exists(const char *dir, const char *file)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+        return access(p, F_OK) == 0;
+}
+
+/* v1 cpuset: a new cgroup starts with no cpus and mems; inherit them. */
+static int cpuset_inherit(const char *dir, const char *file, struct box_err *err)
+{
+        _cleanup_free_ char *cur = NULL, *par = NULL;
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+        if (fs_read_file_at(AT_FDCWD, p, 4096, &cur, NULL, NULL) == 0 && cur[0] != '\n' && cur[0])
+                return 0;
+        _cleanup_free_ char *pp = xasprintf("%s/../%s", dir, file);
+        if (fs_read_file_at(AT_FDCWD, pp, 4096, &par, NULL, err) < 0)
+                return box_err_prefix(err, "cpuset");
+        return write_file(dir, file, par, err);
+}
+
+static int v2_enable_controllers(const char *mnt, const char *parent, struct box_err *err)
+{
+        /* root -> parent: enable what the root offers, then the same in parent */
+        _cleanup_free_ char *ctrls = NULL;
+        _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", mnt);
+        if (fs_read_file_at(AT_FDCWD, cf, 4096, &ctrls, NULL, NULL) < 0)
+                return 0;
+        struct buf b = {0};
+        char *save = NULL;
+        for (char *c = strtok_r(ctrls, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+                buf_printf(&b, "%s+%s", b.len ? " " : "", c);
+        if (b.len == 0) {
+                buf_release(&b);
+                return 0;
+        }
+        (void)write_file(mnt, "cgroup.subtree_control", b.data, NULL);
+        _cleanup_free_ char *pd = xasprintf("%s%s", mnt, parent);
+        (void)write_file(pd, "cgroup.subtree_control", b.data, NULL);
+        buf_release(&b);
+        (void)err;
+        return 0;
+}
+
+static int64_t v2_cpu_weight(int64_t shares)
+{
+        if (shares < 2)
+                shares = 2;
+        if (shares > 262144)
+                shares = 262144;
+        return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool all_devices,
+                         struct box_err *err)
+{
+        char v[128];
+        int r = 0;
+        if (has_controller(d->opts, "cpuset")) {
+                r = cpuset_inherit(d->path, "cpuset.cpus", err);
+                if (r >= 0)
+                        r = cpuset_inherit(d->path, "cpuset.mems", err);
+                if (r >= 0 && res && res->cpuset_cpus)
+                        r = write_file(d->path, "cpuset.cpus", res->cpuset_cpus, err);
+                if (r < 0)
+                        return r;
+        }
+        if (has_controller(d->opts, "devices")) {
+                if (all_devices) {
+                        r = write_file(d->path, "devices.allow", "a", err);
+                } else {
+                        r = write_file(d->path, "devices.deny", "a", err);
+                        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_device_rules); i++)
+                                r = write_file(d->path, "devices.allow", default_device_rules[i], err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (!res)
+                return 0;
+        if (has_controller(d->opts, "memory") && res->memory > 0) {
+                snprintf(v, sizeof(v), "%" PRId64, res->memory);
+                r = write_file(d->path, "memory.limit_in_bytes", v, err);
+                if (r < 0)
+                        return r;
+                int64_t sw = res->memory_swap == 0 ? 2 * res->memory : res->memory_swap;
+                if (file_exists(d->path, "memory.memsw.limit_in_bytes")) {
+                        snprintf(v, sizeof(v), "%" PRId64, sw);
+                        r = write_file(d->path, "memory.memsw.limit_in_bytes", v, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (has_controller(d->opts, "pids") && res->pids_limit) {
+                if (res->pids_limit < 0)
+                        snprintf(v, sizeof(v), "max");
+                else
+                        snprintf(v, sizeof(v), "%" PRId64, res->pids_limit);
+                r = write_file(d->path, "pids.max", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (has_controller(d->opts, "cpu")) {
+                if (res->cpu_quota > 0) {
+                        snprintf(v, sizeof(v), "%" PRId64, res->cpu_period);
+                        r = write_file(d->path, "cpu.cfs_period_us", v, err);
+                        snprintf(v, sizeof(v), "%" PRId64, res->cpu_quota);
+                        if (r >= 0)
+                                r = write_file(d->path, "cpu.cfs_quota_us", v, err);
+                }
+                if (r >= 0 && res->cpu_shares > 0) {
+                        snprintf(v, sizeof(v), "%" PRId64, res->cpu_shares);
+                        r = write_file(d->path, "cpu.shares", v, err);
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (has_controller(d->opts, "blkio")) {
+                if (res->blkio_weight > 0) {
+                        snprintf(v, sizeof(v), "%d", res->blkio_weight);
+                        if (file_exists(d->path, "blkio.weight"))
+                                r = write_file(d->path, "blkio.weight", v, err);
+                        else if (file_exists(d->path, "blkio.bfq.weight"))
+                                r = write_file(d->path, "blkio.bfq.weight", v, err);
+                        else
+                                r = box_err_set(err, EOPNOTSUPP,
+                                                "--blkio-weight: the kernel has no blkio weight "
+                                                "(no CFQ/BFQ scheduler)");
+                        if (r < 0)
+                                return r;
+                }
+                for (size_t i = 0; i < res->n_read_bps; i++) {
+                        snprintf(v, sizeof(v), "%u:%u %" PRIu64, res->read_bps[i].major,
+                                 res->read_bps[i].minor, res->read_bps[i].bps);
+                        r = write_file(d->path, "blkio.throttle.read_bps_device", v, err);
+                        if (r < 0)
+                                return r;
+                }
+                for (size_t i = 0; i < res->n_write_bps; i++) {
+                        snprintf(v, sizeof(v), "%u:%u %" PRIu64, res->write_bps[i].major,
+                                 res->write_bps[i].minor, res->write_bps[i].bps);
+                        r = write_file(d->path, "blkio.throttle.write_bps_device", v, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, struct box_err *err)
+{
+        char v[128];
+        int r = 0;
+        if (!res)
+                return 0;
+        if (res->memory > 0 && file_exists(d->path, "memory.max")) {
+                snprintf(v, sizeof(v), "%" PRId64, res->memory);
+                r = write_file(d->path, "memory.max", v, err);
+                if (r < 0)
+                        return r;
+                if (file_exists(d->path, "memory.swap.max")) {
+                        if (res->memory_swap < 0)
+                                snprintf(v, sizeof(v), "max");
+                        else
+                                snprintf(v, sizeof(v), "%" PRId64,
+                                         res->memory_swap == 0 ? res->memory
+                                                               : res->memory_swap - res->memory);
+                        r = write_file(d->path, "memory.swap.max", v, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (res->pids_limit && file_exists(d->path, "pids.max")) {
+                if (res->pids_limit < 0)
+                        snprintf(v, sizeof(v), "max");
+                else
+                        snprintf(v, sizeof(v), "%" PRId64, res->pids_limit);
+                r = write_file(d->path, "pids.max", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->cpu_quota > 0 && file_exists(d->path, "cpu.max")) {
+                snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, res->cpu_quota, res->cpu_period);
+                r = write_file(d->path, "cpu.max", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->cpu_shares > 0 && file_exists(d->path, "cpu.weight")) {
+                snprintf(v, sizeof(v), "%" PRId64, v2_cpu_weight(res->cpu_shares));
+                r = write_file(d->path, "cpu.weight", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->cpuset_cpus && file_exists(d->path, "cpuset.cpus")) {
+                r = write_file(d->path, "cpuset.cpus", res->cpuset_cpus, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->blkio_weight > 0 && file_exists(d->path, "io.weight")) {
+                snprintf(v, sizeof(v), "default %d", 1 + (res->blkio_weight - 10) * 9999 / 990);
+                r = write_file(d->path, "io.weight", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (file_exists(d->path, "io.max")) {
+                for (size_t i = 0; i < res->n_read_bps; i++) {
+                        snprintf(v, sizeof(v), "%u:%u rbps=%" PRIu64, res->read_bps[i].major,
+                                 res->read_bps[i].minor, res->read_bps[i].bps);
+                        r = write_file(d->path, "io.max", v, err);
+                        if (r < 0)
+                                return r;
+                }
+                for (size_t i = 0; i < res->n_write_bps; i++) {
+                        snprintf(v, sizeof(v), "%u:%u wbps=%" PRIu64, res->write_bps[i].major,
+                                 res->write_bps[i].minor, res->write_bps[i].bps);
+                        r = write_file(d->path, "io.max", v, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* Does the v2 hierarchy hold the controllers (pure v2), or only a few
+ * (hybrid: limits are v1's job)? */
+static bool v1_present(const struct run_cgroup *cg)
+{
+        for (size_t i = 0; i < cg->n; i++)
+                if (!cg->dirs[i].v2)
+                        return true;
+        return false;
+}
+
+int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
+                      bool all_devices, struct run_cgroup **ret, struct box_err *err)
+{
+        struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
+        int r;
+        if (!parent || !*parent)
+                parent = "/box";
+        r = find_hierarchies(&cg->dirs, &cg->n, err);
+        if (r < 0) {
+                free(cg);
+                return r;
+        }
+        bool hybrid = v1_present(cg);
+        for (size_t i = 0; i < cg->n; i++) {
+                struct cg_dir *d = &cg->dirs[i];
+                char *mnt = d->path;
+                _cleanup_free_ char *pdir = xasprintf("%s%s", mnt, parent);
+                if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
+                        r = box_err_errno(err, errno, "create cgroup '%s'", pdir);
+                        goto fail;
+                }
+                if (!d->v2 && has_controller(d->opts, "cpuset")) {
+                        r = cpuset_inherit(pdir, "cpuset.cpus", err);
+                        if (r >= 0)
+                                r = cpuset_inherit(pdir, "cpuset.mems", err);
+                        if (r < 0)
+                                goto fail;
+                }
+                if (d->v2 && !hybrid)
+                        v2_enable_controllers(mnt, parent, err);
+                d->path = xasprintf("%s/%s", pdir, id);
+                free(mnt);
+                if (mkdir(d->path, 0755) < 0) {
+                        r = box_err_errno(err, errno, "create cgroup '%s'", d->path);
+                        /* not ours: do not remove it */
+                        free(d->path);
+                        d->path = NULL;
+                        goto fail;
+                }
+                if (d->v2) {
+                        if (!hybrid)
+                                r = set_limits_v2(d, res, err);
+                } else {
+                        r = set_limits_v1(d, res, all_devices, err);
+                }
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = cg;
+        return 0;
+fail:
+        run_cgroup_destroy(cg);
+        return box_err_prefix(err, "cgroup");
+}
+
+int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err)
+{
+        char v[32];
+        snprintf(v, sizeof(v), "%d", (int)pid);
+        for (size_t i = 0; i < cg->n; i++) {
+                if (!cg->dirs[i].path)
+                        continue;
+                int r = write_file(cg->dirs[i].path, "cgroup.procs", v, err);
+                if (r < 0)
+                        return box_err_prefix(err, "join cgroup");
+        }
+        return 0;
+}
+
+void run_cgroup_destroy(struct run_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n; i++) {
+                struct cg_dir *d = &cg->dirs[i];
+                /* the last tasks may take a moment to leave */
+                for (int tries = 0; d->path && tries < 200; tries++) {
+                        if (rmdir(d->path) == 0 || errno == ENOENT)
+                                break;
+                        if (errno != EBUSY)
+                                break;
+                        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+                }
+                free(d->path);
+                free(d->opts);
+        }
+        free(cg->dirs);
+        free(cg);
+}
+
+void run_cgroup_remove_stale(const char *parent, const char *id)
+{
+        struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
+        if (!parent || !*parent)
+                parent = "/box";
+        if (find_hierarchies(&cg->dirs, &cg->n, NULL) < 0) {
+                free(cg);
+                return;
+        }
+        for (size_t i = 0; i < cg->n; i++) {
+                char *mnt = cg->dirs[i].path;
+                cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                free(mnt);
+        }
+        run_cgroup_destroy(cg);
+}
+
+int run_parse_bytes(const char *s, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -EINVAL;
+        double mult = 1;
+        switch (tolower((unsigned char)*end)) {
+        case '\0':
+                break;
+        case 'b':
+                end++;
+                break;
+        case 'k':
+                mult = 1024.0;
+                end++;
+                break;
+        case 'm':
+                mult = 1024.0 * 1024;
+                end++;
+                break;
+        case 'g':
+                mult = 1024.0 * 1024 * 1024;
+                end++;
+                break;
+        case 't':
+                mult = 1024.0 * 1024 * 1024 * 1024;
+                end++;
+                break;
+        case 'p':
+                mult = 1024.0 * 1024 * 1024 * 1024 * 1024;
+                end++;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (mult > 1 && tolower((unsigned char)*end) == 'b')
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = (int64_t)(v * mult);
+        return 0;
+}

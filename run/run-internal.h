@@ -1,0 +1,44 @@
+/* Private to run/: the steps of building a container, each run in the
+ * container's first process (after clone, before exec) unless said
+ * otherwise.  They allocate only what they must and report failures in
+ * struct box_err, which the process sends back to box over a pipe. */
+#pragma once
+
+#include <linux/filter.h>
+#include <signal.h>
+
+#include "run/run.h"
+
+/* A compiled seccomp filter (built in box, loaded in the container). */
+struct run_bpf {
+        struct sock_filter *filter;
+        unsigned short len;
+};
+
+/* In box, before clone: compiles the filter for SPEC and the container's CAPS. */
+int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_bpf *ret,
+                        struct box_err *err);
+
+/* Mounts the root at ROOTFS_PATH and everything below it: overlay or
+ * bind, /proc, /dev (+ nodes), /dev/pts, /dev/shm, /dev/mqueue, /sys, the
+ * /etc files and the user's mounts. */
+int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, struct box_err *err);
+/* pivot_root into ROOTFS_PATH and detach the old root; cwd becomes "/". */
+int run_rootfs_pivot(const char *rootfs_path, struct box_err *err);
+/* After the pivot: masked and read-only paths, read-only root. */
+int run_rootfs_finish(const struct run_spec *spec, struct box_err *err);
+/* After the pivot: bind the pty slave (by its path) over /dev/console. */
+int run_rootfs_console(const char *slave_path, struct box_err *err);
+
+/* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
+ * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode. */
+int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
+
+/* Brings lo up in the current network namespace. */
+int run_net_loopback_up(struct box_err *err);
+
+/* The built-in init: forks; the child returns 0 and goes on to exec, the
+ * parent stays pid 1, reaping and forwarding signals, and exits with the
+ * child's status.  Called with all signals blocked; init closes
+ * CLOSE_IN_INIT (the error pipe) so that box sees the exec. */
+int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, struct box_err *err);

@@ -1,0 +1,175 @@
+/* The container runtime: runs one process in new namespaces on an
+ * overlayfs (or plain directory) root, with Docker's mounts, capabilities,
+ * seccomp filter and cgroup limits.
+ *
+ * run/ never reads the store: the CLI resolves the image, the user's flags
+ * and the container's state directory into a struct run_spec and hands it
+ * to run_sandbox_run().  Everything in the spec is borrowed: the caller owns
+ * it and keeps it alive across the call.
+ *
+ * Invariants: no mount made for a container is ever visible on the host
+ * (they all live in the container's private mount namespace, which dies
+ * with its last process); the container's cgroups are removed before
+ * run_sandbox_run() returns; no fd of box survives the container's execve. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+enum run_network {
+        RUN_NETWORK_HOST, /* share box's network namespace */
+        RUN_NETWORK_NONE, /* a new one with only lo, up */
+};
+
+enum run_mount_type {
+        RUN_MOUNT_BIND,   /* source: a host path */
+        RUN_MOUNT_VOLUME, /* source: a volume's _data dir; copied up from the image when empty */
+        RUN_MOUNT_TMPFS,  /* source ignored; data holds tmpfs options */
+};
+
+struct run_mount {
+        enum run_mount_type type;
+        const char *source;
+        const char *target; /* absolute, inside the container */
+        const char *data;   /* tmpfs: "size=...,mode=..." (may be NULL) */
+        unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
+        bool copy_up;        /* volume: copy the image's files at target in when empty */
+};
+
+enum run_seccomp_mode {
+        RUN_SECCOMP_DEFAULT,    /* Docker's default allow-list, by capabilities */
+        RUN_SECCOMP_UNCONFINED, /* no filter */
+        RUN_SECCOMP_PROFILE,    /* seccomp_profile holds a Docker profile (JSON) */
+};
+
+struct run_rlimit {
+        int resource; /* RLIMIT_* */
+        struct rlimit lim;
+};
+
+struct run_device_rate {
+        unsigned major, minor;
+        uint64_t bps;
+};
+
+/* Resource limits; 0 means "not set" unless said otherwise. */
+struct run_resources {
+        int64_t memory;       /* bytes */
+        int64_t memory_swap;  /* bytes of memory+swap; -1 unlimited; 0 default (2x memory) */
+        int64_t cpu_quota;    /* us per cpu_period; from --cpus */
+        int64_t cpu_period;   /* us */
+        int64_t cpu_shares;   /* v1 shares (2..262144); mapped to cpu.weight on v2 */
+        const char *cpuset_cpus;
+        int64_t pids_limit;   /* 0 not set; -1 unlimited */
+        int blkio_weight;     /* 10..1000 */
+        struct run_device_rate *read_bps, *write_bps;
+        size_t n_read_bps, n_write_bps;
+};
+
+struct run_spec {
+        const char *id;        /* 64 hex: names the cgroup */
+        const char *state_dir; /* absolute: the container's state dir (rootfs/ is made here) */
+
+        /* The root: either an overlay of lowerdirs (relative to base_dir,
+         * topmost first) with upper/ and work/ of state_dir, or rootfs, a
+         * directory used as it is. */
+        const char *base_dir;
+        char *const *lowerdirs;
+        const char *rootfs;
+        bool read_only;
+
+        /* Files bind-mounted over /etc/hostname, /etc/hosts and
+         * /etc/resolv.conf (absolute host paths; NULL: leave the image's). */
+        const char *hostname_file, *hosts_file, *resolv_file;
+        const struct run_mount *mounts; /* sorted so that parents come first */
+        size_t n_mounts;
+
+        /* The process. */
+        char *const *argv;  /* argv[0]: a path, or a name looked up in the container's PATH */
+        char *const *env;   /* final "K=V" list; HOME is added from passwd when missing */
+        const char *user;   /* "", "name", "uid", "name:group", "uid:gid" */
+        char *const *group_add; /* extra groups: names or gids */
+        const char *cwd;    /* absolute; created when missing */
+        const char *hostname;
+        bool interactive;   /* keep stdin; else /dev/null */
+        bool tty;           /* a pty from the container's devpts on 0, 1, 2 */
+        bool init;          /* box's small reaping init as pid 1 */
+        enum run_network network;
+
+        /* Security. */
+        uint64_t caps;          /* bit per CAP_*: bounding, effective, permitted, inheritable */
+        bool privileged;        /* all caps, no seccomp, all devices, /sys and /proc writable */
+        bool no_new_privs;
+        enum run_seccomp_mode seccomp;
+        const char *seccomp_profile; /* RUN_SECCOMP_PROFILE: the JSON text */
+        const char *seccomp_cache_dir; /* compiled filters are kept here (NULL: no cache) */
+        const struct run_rlimit *rlimits;
+        size_t n_rlimits;
+
+        const struct run_resources *resources; /* NULL: no limits (a cgroup is still made) */
+        const char *cgroup_parent;             /* default "/box" */
+
+        /* Called in the parent once the container's process runs (after
+         * its execve); pid is its pid on the host. */
+        void (*on_started)(pid_t pid, void *userdata);
+        void *userdata;
+};
+
+/* Runs the container to its end and returns its exit status the Docker
+ * way (the process's exit code, or 128+N when killed by signal N) in
+ * *ret_status.  Fails (-errno, err set, err->exit_code 126/127 when the
+ * command cannot be run) if the container could not be started. */
+int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err);
+
+/* ---- capabilities (run/caps.c) ---- */
+
+/* Podman's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL
+ * NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT. */
+uint64_t run_caps_default(void);
+uint64_t run_caps_all(void);
+/* "chown", "CAP_CHOWN", "cap_chown" -> CAP_CHOWN; "ALL" -> -2; else -EINVAL. */
+int run_cap_from_name(const char *name);
+const char *run_cap_name(int cap); /* "CAP_CHOWN" or NULL */
+/* Applies --cap-add/--cap-drop to CAPS the Docker way: drops are applied
+ * first unless "ALL" is added. */
+int run_caps_apply_flags(uint64_t *caps, char *const *add, char *const *drop, struct box_err *err);
+
+/* ---- users (run/user.c): pure parsers, unit-tested ---- */
+
+struct run_user {
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups; /* supplementary */
+        size_t n_groups;
+        char *home;
+};
+void run_user_release(struct run_user *u);
+/* Resolves SPEC ("", "name", "uid", "x:group") and GROUP_ADD against the
+ * contents of an /etc/passwd and /etc/group (either may be NULL when the
+ * file is missing), the way Docker does. */
+int run_user_resolve(const char *spec, char *const *group_add, const char *passwd,
+                     const char *group, struct run_user *ret, struct box_err *err);
+
+/* ---- seccomp (run/seccomp.c) ---- */
+
+/* Parses a Docker profile only to validate it (for the CLI). */
+int run_seccomp_profile_check(const char *json, struct box_err *err);
+
+/* ---- cgroups (run/cgroup.c) ---- */
+
+struct run_cgroup;
+/* Creates the container's cgroup in every hierarchy (v1, v2 or hybrid)
+ * and writes the limits. */
+int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
+                      bool all_devices, struct run_cgroup **ret, struct box_err *err);
+int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err);
+/* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
+void run_cgroup_destroy(struct run_cgroup *cg);
+/* Removes a cgroup left over by a container that ended without box. */
+void run_cgroup_remove_stale(const char *parent, const char *id);
+/* "1g", "512m", "100k", "1024" -> bytes (Docker's RAMInBytes). */
+int run_parse_bytes(const char *s, int64_t *ret);

@@ -1,0 +1,608 @@
+/* Starting a container: box clones a process into new namespaces; that
+ * process builds the root, drops privileges and execs the command.  Until
+ * the execve it reports any failure over a CLOEXEC pipe as {code,
+ * exit_code, message} and _exit()s; EOF on the pipe means the exec
+ * happened.  box then forwards signals (and the pty, with -t) until the
+ * container's pid 1 ends.
+ *
+ * Why the container cannot reach box's binary (CVE-2019-5736,
+ * CVE-2024-21626): the cloned process is made non-dumpable before it does
+ * anything, so while it still runs box's code no other process may open
+ * its /proc/PID/exe, fds or cwd; every fd it holds is O_CLOEXEC (all
+ * inherited ones are marked so by close_range) and it opens no directory
+ * of the host that could survive the exec; its cwd is "/" of the new root
+ * right after pivot_root and the old root is detached.  After execve the
+ * process is the container's binary, and box's binary is no longer mapped
+ * in the container at all.  The --init process keeps box's code, so it
+ * stays non-dumpable for its whole life (like the setup phase); and box's
+ * binary cannot be written while box runs (ETXTBSY) while the container
+ * cannot outlive box (PDEATHSIG), so there is no window to overwrite it.
+ * A sealed-memfd re-exec (runc's old fix) would need box to be static to
+ * run inside an arbitrary root, so it is not used. */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include <linux/seccomp.h>
+
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+#include "lib/xalloc.h"
+#include "run/run-internal.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What the container's process sends back when it fails before exec. */
+struct child_report {
+        int code;
+        int exit_code;
+        char msg[1024];
+};
+
+struct child_args {
+        const struct run_spec *spec;
+        const char *rootfs_path;
+        int sync_fd;    /* read: one byte once box put us in the cgroup */
+        int err_fd;     /* write: struct child_report on failure */
+        int console_fd; /* -t: socket to send the pty master over */
+        sigset_t restore_mask;
+        const struct run_bpf *bpf; /* NULL: no seccomp */
+        uint64_t caps;
+        struct winsize ws;
+        bool have_ws;
+};
+
+/* Signals box forwards to the container (Docker's sig-proxy set). */
+static const int forwarded_signals[] = {
+        SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM,
+        SIGCONT, SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+};
+
+static int send_fd(int sock, int fd)
+{
+        char dummy = 'x';
+        struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int recv_fd(int sock)
+{
+        char dummy;
+        struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf)};
+        ssize_t n = RETRY_EINTR(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
+        if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (!c || c->cmsg_type != SCM_RIGHTS)
+                return -EIO;
+        int fd;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+/* Opens a pty in the container's devpts, hands the master to box and
+ * makes the slave our controlling terminal on 0, 1 and 2. */
+static int setup_tty(struct child_args *a, struct box_err *err)
+{
+        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return box_err_errno(err, errno, "open /dev/ptmx");
+        int unlock = 0, n;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                return box_err_errno(err, errno, "unlock pty");
+        _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return box_err_errno(err, errno, "open pty slave");
+        char path[64];
+        snprintf(path, sizeof(path), "/dev/pts/%d", n);
+        int r = run_rootfs_console(path, err);
+        if (r < 0)
+                return r;
+        if (a->have_ws)
+                (void)ioctl(slave, TIOCSWINSZ, &a->ws);
+        r = send_fd(a->console_fd, master);
+        if (r < 0)
+                return box_err_errno(err, -r, "send pty to box");
+        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+                return box_err_errno(err, errno, "make the pty the controlling terminal");
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return box_err_errno(err, errno, "dup2 pty");
+        return 0;
+}
+
+/* Finds the executable like execvp, but with the container's PATH. */
+static char *find_executable(const char *name, char *const *env)
+{
+        if (strchr(name, '/'))
+                return xstrdup(name);
+        int i = strv_env_find(env, "PATH", 4);
+        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : DEFAULT_PATH;
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
+                struct stat st;
+                if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+                        return TAKE_PTR(p);
+        }
+        return NULL;
+}
+
+static int exec_error(struct box_err *err, const char *name, int e)
+{
+        int r = box_err_set(err, e, "exec: '%s': %s", name,
+                            e == ENOENT ? "no such file or directory" : strerror(e));
+        if (err) {
+                err->exit_code = e == ENOENT ? 127 : 126;
+                /* strerror is capitalised; Docker's messages are not */
+                char *m = strstr(err->msg, "': ");
+                if (m && m[3] >= 'A' && m[3] <= 'Z')
+                        m[3] = (char)(m[3] - 'A' + 'a');
+        }
+        return r;
+}
+
+static int set_caps(uint64_t caps, struct box_err *err)
+{
+        cap_t c = cap_init();
+        if (!c)
+                return box_err_errno(err, errno, "cap_init");
+        for (int i = 0; i < 64; i++) {
+                if (!(caps & (UINT64_C(1) << i)) || !CAP_IS_SUPPORTED(i))
+                        continue;
+                cap_value_t v = i;
+                cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
+                cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET);
+        }
+        int r = cap_set_proc(c);
+        int e = errno;
+        cap_free(c);
+        if (r < 0)
+                return box_err_errno(err, e, "set capabilities");
+        return 0;
+}
+
+static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
+{
+        struct sock_fprog prog = {.len = bpf->len, .filter = bpf->filter};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                return box_err_errno(err, errno, "load seccomp filter");
+        return 0;
+}
+
+static int child_setup(struct child_args *a, struct box_err *err)
+{
+        const struct run_spec *spec = a->spec;
+        int r;
+
+        prctl(PR_SET_DUMPABLE, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void)sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        umask(0);
+
+        char go;
+        if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
+                _exit(125); /* box is gone */
+        close(a->sync_fd);
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return box_err_errno(err, errno, "unshare cgroup namespace");
+        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                return box_err_errno(err, errno, "sethostname");
+        if (spec->network == RUN_NETWORK_NONE) {
+                r = run_net_loopback_up(err);
+                if (r < 0)
+                        return r;
+        }
+
+        r = run_rootfs_prepare(spec, a->rootfs_path, err);
+        if (r < 0)
+                return r;
+        r = run_rootfs_pivot(a->rootfs_path, err);
+        if (r < 0)
+                return r;
+        if (spec->tty) {
+                r = setup_tty(a, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!spec->interactive) {
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, 0) < 0)
+                        return box_err_errno(err, errno, "open /dev/null");
+                close(fd);
+        }
+        r = run_rootfs_finish(spec, err);
+        if (r < 0)
+                return r;
+
+        /* the user, through the container's own files */
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        (void)fs_read_file_at(AT_FDCWD, "/etc/passwd", 1 << 22, &passwd, NULL, NULL);
+        (void)fs_read_file_at(AT_FDCWD, "/etc/group", 1 << 22, &group, NULL, NULL);
+        struct run_user user;
+        r = run_user_resolve(spec->user, spec->group_add, passwd, group, &user, err);
+        if (r < 0)
+                return r;
+
+        const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
+        if (chdir(cwd) < 0) {
+                if (errno != ENOENT)
+                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
+                umask(022);
+                r = fs_mkdir_p(cwd, 0755, err);
+                umask(0);
+                if (r < 0)
+                        return box_err_prefix(err, "create working directory");
+                if (chdir(cwd) < 0)
+                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
+        }
+
+        for (size_t i = 0; i < spec->n_rlimits; i++)
+                if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
+                        return box_err_errno(err, errno, "set ulimit %d (the hard limit can only be lowered)",
+                                             spec->rlimits[i].resource);
+
+        char **env = strv_copy(spec->env);
+        if (strv_env_find(env, "HOME", 4) < 0) {
+                _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
+                env = strv_env_set(env, h);
+        }
+
+        if (!spec->argv || !spec->argv[0] || !*spec->argv[0]) {
+                box_err_set(err, EINVAL, "no command specified");
+                err->exit_code = 127;
+                return -EINVAL;
+        }
+        _cleanup_free_ char *exe = find_executable(spec->argv[0], env);
+        if (!exe) {
+                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
+                            spec->argv[0]);
+                err->exit_code = 127;
+                return -ENOENT;
+        }
+
+        /* privileges: bounding set, seccomp (while we may still load it),
+         * user, then the final capability sets */
+        if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "set no_new_privs");
+        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
+                if (a->caps & (UINT64_C(1) << c))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
+                        return box_err_errno(err, errno, "drop capability %d", c);
+                }
+        }
+        if (a->bpf && !spec->no_new_privs) {
+                r = load_seccomp(a->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "keep capabilities");
+        if (setgroups(user.n_groups, user.groups) < 0)
+                return box_err_errno(err, errno, "setgroups");
+        if (setresgid(user.gid, user.gid, user.gid) < 0)
+                return box_err_errno(err, errno, "setgid %u", (unsigned)user.gid);
+        if (setresuid(user.uid, user.uid, user.uid) < 0)
+                return box_err_errno(err, errno, "setuid %u", (unsigned)user.uid);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
+        r = set_caps(a->caps, err);
+        if (r < 0)
+                return r;
+        if (a->bpf && spec->no_new_privs) {
+                r = load_seccomp(a->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+
+        if (spec->init) {
+                r = run_init_fork(&a->restore_mask, a->err_fd, spec->tty, err);
+                if (r < 0)
+                        return r;
+        }
+        umask(022);
+        sigprocmask(SIG_SETMASK, &a->restore_mask, NULL);
+        execve(exe, spec->argv, env);
+        int e = errno;
+        struct stat st;
+        if (e == EACCES && stat(exe, &st) == 0 && S_ISDIR(st.st_mode))
+                e = EISDIR;
+        return exec_error(err, spec->argv[0], e);
+}
+
+_noreturn_ static void child_main(struct child_args *a)
+{
+        struct box_err err = {0};
+        child_setup(a, &err);
+        struct child_report rep = {.code = err.code ? err.code : EIO, .exit_code = err.exit_code};
+        memcpy(rep.msg, err.msg, sizeof(rep.msg));
+        (void)!write(a->err_fd, &rep, sizeof(rep));
+        _exit(err.exit_code ? err.exit_code : 125);
+}
+
+/* ---- box's side ---- */
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void tty_raw(void)
+{
+        struct termios t;
+        if (!isatty(0) || tcgetattr(0, &saved_termios) < 0)
+                return;
+        termios_saved = true;
+        t = saved_termios;
+        cfmakeraw(&t); /* the container's pty does the output processing */
+        tcsetattr(0, TCSANOW, &t);
+}
+
+static void tty_restore(void)
+{
+        if (termios_saved)
+                tcsetattr(0, TCSANOW, &saved_termios);
+        termios_saved = false;
+}
+
+static void copy_winsize(int master)
+{
+        struct winsize ws;
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0)
+                (void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int status_of(int st)
+{
+        if (WIFSIGNALED(st))
+                return 128 + WTERMSIG(st);
+        return WEXITSTATUS(st);
+}
+
+/* Waits for PID, forwarding signals and, with a pty, its I/O. */
+static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int master)
+{
+        bool stdin_open = spec->interactive && master >= 0;
+        int status = -1;
+
+        if (master >= 0) {
+                tty_raw();
+                copy_winsize(master);
+        }
+        for (;;) {
+                struct pollfd p[3] = {
+                        {.fd = sigfd, .events = POLLIN},
+                        {.fd = master, .events = POLLIN},
+                        {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+                                if (si.ssi_signo == SIGCHLD) {
+                                        int st;
+                                        if (waitpid(pid, &st, WNOHANG) == pid) {
+                                                status = status_of(st);
+                                                break;
+                                        }
+                                } else if (si.ssi_signo == SIGWINCH) {
+                                        if (master >= 0)
+                                                copy_winsize(master);
+                                } else {
+                                        kill(pid, (int)si.ssi_signo);
+                                }
+                        }
+                }
+                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        char buf[8192];
+                        ssize_t n = read(master, buf, sizeof(buf));
+                        if (n > 0)
+                                (void)fs_write_full(1, buf, (size_t)n);
+                }
+                if (stdin_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        char buf[8192];
+                        ssize_t n = read(0, buf, sizeof(buf));
+                        if (n > 0) {
+                                (void)fs_write_full(master, buf, (size_t)n);
+                        } else {
+                                stdin_open = false;
+                                (void)fs_write_full(master, "\x04", 1); /* EOF in canonical mode */
+                        }
+                }
+        }
+        if (status < 0) {
+                int st;
+                if (RETRY_EINTR(waitpid(pid, &st, 0)) == pid)
+                        status = status_of(st);
+                else
+                        status = 125;
+        }
+        if (master >= 0) {
+                /* whatever the container printed last */
+                fcntl(master, F_SETFL, O_NONBLOCK);
+                char buf[8192];
+                ssize_t n;
+                while ((n = read(master, buf, sizeof(buf))) > 0)
+                        (void)fs_write_full(1, buf, (size_t)n);
+                tty_restore();
+        }
+        return status;
+}
+
+int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
+{
+        _cleanup_free_ char *rootfs_path = xasprintf("%s/rootfs", spec->state_dir);
+        struct run_bpf bpf = {0};
+        struct run_cgroup *cg = NULL;
+        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
+        _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
+        sigset_t mask, old;
+        pid_t pid = -1;
+        int r;
+
+        uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
+        if (!spec->privileged && spec->seccomp != RUN_SECCOMP_UNCONFINED) {
+                r = run_seccomp_compile(spec, caps, &bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
+                r = box_err_errno(err, errno, "create '%s'", rootfs_path);
+                goto out;
+        }
+        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged,
+                              &cg, err);
+        if (r < 0)
+                goto out;
+
+        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
+            (spec->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
+                r = box_err_errno(err, errno, "pipe");
+                goto out;
+        }
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &mask, &old);
+        sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sigfd < 0) {
+                r = box_err_errno(err, errno, "signalfd");
+                goto out_mask;
+        }
+
+        struct child_args a = {
+                .spec = spec,
+                .rootfs_path = rootfs_path,
+                .sync_fd = sync_pipe[0],
+                .err_fd = err_pipe[1],
+                .console_fd = console[1],
+                .restore_mask = old,
+                .bpf = bpf.filter ? &bpf : NULL,
+                .caps = caps,
+        };
+        if (spec->tty)
+                a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
+
+        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+        if (spec->network == RUN_NETWORK_NONE)
+                flags |= CLONE_NEWNET;
+        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid < 0) {
+                r = box_err_errno(err, errno, "clone");
+                goto out_mask;
+        }
+        if (pid == 0)
+                child_main(&a);
+
+        close(sync_pipe[0]);
+        close(err_pipe[1]);
+        sync_pipe[0] = err_pipe[1] = -1;
+        if (console[1] >= 0) {
+                close(console[1]);
+                console[1] = -1;
+        }
+
+        r = run_cgroup_attach(cg, pid, err);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                goto out_wait;
+        }
+        if (write(sync_pipe[1], "g", 1) != 1) {
+                r = box_err_errno(err, errno, "start container");
+                kill(pid, SIGKILL);
+                goto out_wait;
+        }
+        close(sync_pipe[1]);
+        sync_pipe[1] = -1;
+
+        struct child_report rep;
+        ssize_t n = fs_read_full(err_pipe[0], &rep, sizeof(rep));
+        if (n != 0) {
+                if (n == (ssize_t)sizeof(rep)) {
+                        rep.msg[sizeof(rep.msg) - 1] = '\0';
+                        r = box_err_set(err, rep.code, "%s", rep.msg);
+                        if (err)
+                                err->exit_code = rep.exit_code;
+                } else {
+                        r = box_err_set(err, EIO, "container setup failed");
+                }
+                goto out_wait;
+        }
+        if (spec->tty) {
+                master = recv_fd(console[0]);
+                if (master < 0) {
+                        r = box_err_errno(err, -master, "receive the pty");
+                        kill(pid, SIGKILL);
+                        goto out_wait;
+                }
+        }
+        if (spec->on_started)
+                spec->on_started(pid, spec->userdata);
+
+        *ret_status = supervise(spec, pid, sigfd, master);
+        pid = -1;
+        r = 0;
+        goto out_mask;
+
+out_wait:
+        if (pid > 0) {
+                int st;
+                RETRY_EINTR(waitpid(pid, &st, 0));
+        }
+out_mask:
+        sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+        for (int i = 0; i < 2; i++) {
+                if (sync_pipe[i] >= 0)
+                        close(sync_pipe[i]);
+                if (err_pipe[i] >= 0)
+                        close(err_pipe[i]);
+                if (console[i] >= 0)
+                        close(console[i]);
+        }
+        if (cg)
+                run_cgroup_destroy(cg);
+        free(bpf.filter);
+        return r;
+}

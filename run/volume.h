@@ -1,0 +1,30 @@
+/* Volumes: <root>/volumes/<name>/_data is what containers mount, and
+ * <root>/volumes/<name>/volume.json holds {"CreatedAt", "Labels",
+ * "Anonymous"}.  Anonymous volumes (an image's VOLUME, `-v /path`) are
+ * named by 64 random hex digits and listed in their container's
+ * "volumes" file, which removes them with the container (--rm, rm -v).
+ * A volume is in use while some container's "volumes-used" file names it.
+ *
+ * Ownership: strings returned are the caller's to free. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "lib/err.h"
+
+bool run_volume_name_valid(const char *name);
+/* Creates NAME if missing.  *ret_created tells whether it is new (and so
+ * should get the image's content); *ret_data is the _data path. */
+int run_volume_create(const char *root, const char *name, bool anonymous, char *const *labels,
+                      char **ret_data, bool *ret_created, struct box_err *err);
+int run_volume_exists(const char *root, const char *name);
+/* Ids (12 hex) of containers that use NAME, one per line, or NULL. */
+char *run_volume_users(const char *root, const char *name);
+/* Removes NAME; refuses (EBUSY) while a container uses it unless FORCE. */
+int run_volume_remove(const char *root, const char *name, bool force, struct box_err *err);
+/* Names of all volumes (a strv). */
+char **run_volume_list(const char *root);
+/* The volume's metadata as Docker's `volume inspect` object (JSON). */
+char *run_volume_inspect_json(const char *root, const char *name);
+/* Is the volume anonymous? */
+bool run_volume_is_anonymous(const char *root, const char *name);
