@@ -54,6 +54,7 @@ int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_save(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_pull(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_system(struct cli_ctx *ctx, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
+#include <fcntl.h>
 
 #include "lib/xalloc.h"
 
@@ -207,6 +208,85 @@ int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, cons
         int r = image_tar_writer_add(w, path, 0, (int64_t)n, mtime, err);
         if (r >= 0)
                 r = image_tar_writer_write(w, p, n, err);
+        return r;
+}
+
+int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err)
+{
+        struct archive *disk = archive_read_disk_new();
+        struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
+        struct archive_entry *e = archive_entry_new(), *sparse = NULL;
+        char *buf = xmalloc(READ_BUF);
+        size_t dl = strlen(dir);
+        int r = 0;
+        archive_entry_linkresolver_set_strategy(links, archive_format(w->a));
+        archive_read_disk_set_symlink_physical(disk);
+        archive_read_disk_set_standard_lookup(disk);
+        if (archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+                r = box_err_set(err, EIO, "read '%s': %s", dir, archive_error_string(disk));
+                goto out;
+        }
+        for (;;) {
+                archive_entry_clear(e);
+                int x = archive_read_next_header2(disk, e);
+                if (x == ARCHIVE_EOF)
+                        break;
+                if (x != ARCHIVE_OK && x != ARCHIVE_WARN) {
+                        r = box_err_set(err, EIO, "read '%s': %s", dir, archive_error_string(disk));
+                        goto out;
+                }
+                archive_read_disk_descend(disk);
+                const char *p = archive_entry_pathname(e);
+                if (!p || strlen(p) <= dl)
+                        continue; /* the root itself */
+                _cleanup_free_ char *rel = archive_entry_filetype(e) == AE_IFDIR
+                                                   ? xasprintf("%s/", p + dl + 1)
+                                                   : xstrdup(p + dl + 1);
+                archive_entry_set_pathname(e, rel);
+                const char *hl = archive_entry_hardlink(e);
+                if (hl && strlen(hl) > dl)
+                        archive_entry_set_hardlink(e, hl + dl + 1);
+                struct archive_entry *out = e;
+                archive_entry_linkify(links, &out, &sparse);
+                if (!out)
+                        continue;
+                if (archive_write_header(w->a, out) < ARCHIVE_WARN) {
+                        r = writer_fail(w, err, rel);
+                        goto out;
+                }
+                if (archive_entry_filetype(out) != AE_IFREG || archive_entry_size(out) == 0)
+                        continue;
+                _cleanup_close_ int fd = -EBADF;
+                _cleanup_free_ char *abs = xasprintf("%s/%s", dir, rel);
+                fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                        r = box_err_errno(err, errno, "open '%s'", rel);
+                        goto out;
+                }
+                int64_t left = archive_entry_size(out);
+                while (left > 0) {
+                        ssize_t n = RETRY_EINTR(read(fd, buf, READ_BUF));
+                        if (n < 0) {
+                                r = box_err_errno(err, errno, "read '%s'", rel);
+                                goto out;
+                        }
+                        if (n == 0) { /* shrank while read: pad to what the header said */
+                                memset(buf, 0, READ_BUF);
+                                n = left < READ_BUF ? (ssize_t)left : READ_BUF;
+                        }
+                        if (n > left)
+                                n = (ssize_t)left;
+                        r = image_tar_writer_write(w, buf, (size_t)n, err);
+                        if (r < 0)
+                                goto out;
+                        left -= n;
+                }
+        }
+out:
+        archive_entry_free(e);
+        archive_entry_linkresolver_free(links);
+        archive_read_free(disk);
+        free(buf);
         return r;
 }
 

@@ -62,6 +62,10 @@ int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
 /* A whole small file in one call. */
 int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p, size_t n,
                               int64_t mtime, struct box_err *err);
+/* Adds the tree under the directory DIR (absolute), names relative to it
+ * ("bin/", "bin/sh"), keeping owners, modes, times, hard links, device
+ * nodes and xattrs. */
+int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err);
 /* Writes the end-of-archive marker; the writer stays to be freed. */
 int image_tar_writer_finish(struct image_tar_writer *w, struct box_err *err);
 void image_tar_writer_free(struct image_tar_writer *w);
