@@ -10,6 +10,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/state.h"
 #include "spec/ref.h"
 #include "store/image.h"
 
@@ -37,6 +38,48 @@ static char **container_manifests(struct store *st)
         }
         closedir(d);
         return v;
+}
+
+/* Ids of the containers (containers/<id>, not the dot entries). */
+static char **container_ids(struct store *st)
+{
+        char **v = xnew0(char *, 1);
+        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return v;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return v;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        v = strv_append(v, de->d_name);
+        closedir(d);
+        return v;
+}
+
+/* system prune: stopped containers go first, so their images can follow. */
+static int prune_containers(struct store *st, struct box_err *err)
+{
+        _cleanup_strv_free_ char **ids = container_ids(st);
+        int header = 0;
+        STRV_FOREACH (id, ids) {
+                if (run_state_running_pid(store_root(st), *id) > 0)
+                        continue;
+                int r = run_state_remove(store_root(st), *id, false, err);
+                if (r < 0)
+                        return box_err_prefix(err, "remove container %.12s", *id);
+                if (!header) {
+                        printf("Deleted Containers:\n");
+                        header = 1;
+                }
+                printf("%s\n", *id);
+        }
+        if (header)
+                printf("\n");
+        return 0;
 }
 
 static size_t count_dir(struct store *st, const char *dir)
@@ -119,7 +162,7 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
 }
 
 static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd,
-                     const char *what_dangling, const char *what_all)
+                     const char *what_dangling, const char *what_all, int containers)
 {
         static const struct option opts[] = {
                 {"all", no_argument, NULL, 'a'},
@@ -159,7 +202,8 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
         }
         struct store *st;
         int64_t freed = 0;
-        if (cli_store(ctx, &st, &err) < 0 || prune_images(st, all, &freed, &err) < 0)
+        if (cli_store(ctx, &st, &err) < 0 || (containers && prune_containers(st, &err) < 0) ||
+            prune_images(st, all, &freed, &err) < 0)
                 return cli_fail(&err);
         char size[32];
         cli_format_size(size, sizeof(size), (double)freed);
@@ -170,15 +214,17 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
 int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
         return prune_cmd(ctx, argc, argv, "image prune", "all dangling images",
-                         "all images without at least one container associated to them");
+                         "all images without at least one container associated to them", 0);
 }
 
 static int cmd_system_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
         return prune_cmd(ctx, argc, argv, "system prune",
-                         "all dangling images and unreferenced store content",
-                         "all images without at least one container associated to them and "
-                         "unreferenced store content");
+                         "all stopped containers, all dangling images and unreferenced store "
+                         "content",
+                         "all stopped containers, all images without at least one container "
+                         "associated to them and unreferenced store content",
+                         1);
 }
 
 /* ---- df ---- */
@@ -269,9 +315,18 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                 if (!strv_contains(active_layers, *d))
                         lay.reclaimable += s;
         }
-        struct df_row con = {.total = count_dir(st, "containers"),
-                             .size = fs_tree_size_at(store_root_fd(st), "containers")};
-        con.active = con.total;
+        struct df_row con = {0};
+        _cleanup_strv_free_ char **cids = container_ids(st);
+        STRV_FOREACH (id, cids) {
+                _cleanup_free_ char *rel = xasprintf("containers/%s", *id);
+                int64_t s = fs_tree_size_at(store_root_fd(st), rel);
+                con.total++;
+                con.size += s;
+                if (run_state_running_pid(store_root(st), *id) > 0)
+                        con.active++;
+                else
+                        con.reclaimable += s;
+        }
         struct df_row vol = {.total = count_dir(st, "volumes"),
                              .size = fs_tree_size_at(store_root_fd(st), "volumes")};
         vol.active = vol.total;

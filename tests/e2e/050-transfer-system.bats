@@ -149,3 +149,19 @@ JSON
         [ "$status" -eq 0 ]
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
 }
+
+@test "system prune removes stopped containers, then the images only they used (-a)" {
+        import_busybox
+        box run --name stopped busybox sh -c 'echo data > /f'
+        run box system df
+        [[ "${lines[3]}" =~ ^Containers\ +1\ +0\ + ]]
+        # a container pins its image against image prune -a
+        run box image prune -a -f
+        [ "$(box images -q | wc -l)" -eq 1 ]
+        run box system prune -a -f
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Deleted Containers:" ]
+        [[ "$output" == *"untagged: busybox:latest"* ]]
+        [ -z "$(ls "$BOX_ROOT/containers" | grep -v '^\.')" ]
+        [ -z "$(box images -a -q)" ]
+}
