@@ -1,36 +1,61 @@
+/* Image references, read the way github.com/distribution/reference reads
+ * them: the grammar of its regexp.go matched by hand (no regex engine),
+ * Parse, ParseNormalizedNamed, ParseDockerRef, ParseAnyReference, the
+ * familiar forms and FamiliarMatch (Go's path.Match). */
 #include "spec/ref.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 
 #include "lib/xalloc.h"
 
-static int is_alnum_lower(char c)
+#define LEGACY_DEFAULT_DOMAIN "index.docker.io"
+#define OFFICIAL_REPO_PREFIX  "library/"
+#define TAG_MAX               128
+
+static bool is_lower_alnum(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_alnum(char c)
+{
+        return isalnum((unsigned char)c) != 0;
+}
+
+static bool is_word(char c)
+{
+        return is_alnum(c) || c == '_';
+}
+
+static bool is_lower_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
 int spec_is_hex64(const char *s)
 {
         size_t i;
         for (i = 0; s[i]; i++)
-                if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+                if (!is_lower_hex(s[i]))
                         return 0;
         return i == 64;
 }
 
+/* ---- the grammar ---- */
+
 /* path-component := [a-z0-9]+ (separator [a-z0-9]+)*
  * separator      := [_.] | "__" | [-]+ */
-static int valid_path_component(const char *s, size_t n)
+static bool match_path_component(const char *s, size_t n)
 {
         size_t i = 0;
-        if (n == 0 || !is_alnum_lower(s[0]))
-                return 0;
+        if (n == 0 || !is_lower_alnum(s[0]))
+                return false;
         while (i < n) {
-                if (is_alnum_lower(s[i])) {
+                if (is_lower_alnum(s[i])) {
                         i++;
                         continue;
                 }
-                size_t start = i;
                 if (s[i] == '.') {
                         i++;
                 } else if (s[i] == '_') {
@@ -41,46 +66,50 @@ static int valid_path_component(const char *s, size_t n)
                         while (i < n && s[i] == '-')
                                 i++;
                 } else {
-                        return 0;
+                        return false;
                 }
-                if (i == start || i >= n || !is_alnum_lower(s[i]))
-                        return 0;
+                if (i >= n || !is_lower_alnum(s[i]))
+                        return false;
         }
-        return 1;
+        return true;
 }
 
-static int has_upper(const char *s, size_t n)
+/* remote-name := path-component ('/' path-component)* */
+static bool match_remote_name(const char *s, size_t n)
 {
-        for (size_t i = 0; i < n; i++)
-                if (isupper((unsigned char)s[i]))
-                        return 1;
-        return 0;
+        for (;;) {
+                const char *e = memchr(s, '/', n);
+                size_t c = e ? (size_t)(e - s) : n;
+                if (!match_path_component(s, c))
+                        return false;
+                if (!e)
+                        return true;
+                s += c + 1;
+                n -= c + 1;
+        }
 }
 
-/* domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
- * domain := (domain-name | '[' ipv6 ']') [':' port] */
-static int valid_domain(const char *s, size_t n)
+/* domain := host [':' [0-9]+]
+ * host   := domain-component ('.' domain-component)* | '[' [a-fA-F0-9:]+ ']'
+ * domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9] */
+static bool match_domain(const char *s, size_t n)
 {
         size_t i = 0;
         if (n == 0)
-                return 0;
+                return false;
         if (s[0] == '[') {
-                while (i < n && s[i] != ']') {
-                        if (!(isxdigit((unsigned char)s[i]) || s[i] == ':' || s[i] == '[' ||
-                              s[i] == '.'))
-                                return 0;
-                        i++;
-                }
-                if (i >= n || i < 3)
-                        return 0;
+                for (i = 1; i < n && (isxdigit((unsigned char)s[i]) || s[i] == ':'); i++)
+                        ;
+                if (i == 1 || i >= n || s[i] != ']')
+                        return false;
                 i++;
         } else {
                 for (;;) {
                         size_t st = i;
-                        while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+                        while (i < n && (is_alnum(s[i]) || s[i] == '-'))
                                 i++;
                         if (i == st || s[st] == '-' || s[i - 1] == '-')
-                                return 0;
+                                return false;
                         if (i < n && s[i] == '.') {
                                 i++;
                                 continue;
@@ -89,41 +118,154 @@ static int valid_domain(const char *s, size_t n)
                 }
         }
         if (i < n && s[i] == ':') {
-                i++;
-                size_t st = i;
+                size_t st = ++i;
                 while (i < n && isdigit((unsigned char)s[i]))
                         i++;
                 if (i == st)
-                        return 0;
+                        return false;
         }
         return i == n;
 }
 
-static int valid_tag(const char *t)
+/* tag := [\w][\w.-]{0,127} */
+static bool match_tag(const char *s, size_t n)
 {
-        size_t n = strlen(t);
-        if (n == 0 || n > 128)
-                return 0;
-        if (!(isalnum((unsigned char)t[0]) || t[0] == '_'))
-                return 0;
+        if (n == 0 || n > TAG_MAX || !is_word(s[0]))
+                return false;
         for (size_t i = 1; i < n; i++)
-                if (!(isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '.' || t[i] == '-'))
-                        return 0;
-        return 1;
+                if (!is_word(s[i]) && s[i] != '.' && s[i] != '-')
+                        return false;
+        return true;
 }
 
+/* The reference grammar's (looser) digest:
+ *   [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)* ':' [[:xdigit:]]{32,}
+ * what it holds is then checked by spec_digest_validate(). */
+static bool match_ref_digest(const char *s, size_t n)
+{
+        size_t i = 0;
+        for (;;) {
+                if (i >= n || !isalpha((unsigned char)s[i]))
+                        return false;
+                while (i < n && is_alnum(s[i]))
+                        i++;
+                if (i < n && strchr("-_+.", s[i])) {
+                        i++;
+                        continue;
+                }
+                break;
+        }
+        if (i >= n || s[i] != ':')
+                return false;
+        size_t st = ++i;
+        while (i < n && isxdigit((unsigned char)s[i]))
+                i++;
+        return i == n && n - st >= 32;
+}
+
+/* name := [domain '/'] remote-name, the first component being the domain
+ * whenever it can be one (the optional group of the anchored pattern is
+ * tried first).  *RET_DOMAIN_LEN is 0 when there is no domain. */
+static bool match_name(const char *s, size_t n, size_t *ret_domain_len)
+{
+        const char *slash = memchr(s, '/', n);
+        if (slash) {
+                size_t dl = (size_t)(slash - s);
+                if (match_domain(s, dl) && match_remote_name(slash + 1, n - dl - 1)) {
+                        *ret_domain_len = dl;
+                        return true;
+                }
+        }
+        if (!match_remote_name(s, n))
+                return false;
+        *ret_domain_len = 0;
+        return true;
+}
+
+struct ref_parts {
+        size_t domain_len; /* 0: none */
+        size_t name_len;   /* domain '/' path */
+        const char *tag;   /* NULL: none */
+        size_t tag_len;
+        const char *digest; /* NULL: none; NUL-terminated (it ends S) */
+};
+
+/* reference := name [':' tag] ['@' digest].  A name holds a ':' only in
+ * the domain's port and never a '@', so the digest follows the first '@'
+ * and the tag the last ':' after the last '/'. */
+static bool match_reference(const char *s, struct ref_parts *ret)
+{
+        struct ref_parts p = {0};
+        size_t n = strlen(s);
+        const char *at = strchr(s, '@');
+        size_t end = at ? (size_t)(at - s) : n;
+        if (at) {
+                if (!match_ref_digest(at + 1, n - end - 1))
+                        return false;
+                p.digest = at + 1;
+        }
+        const char *slash = memrchr(s, '/', end);
+        const char *start = slash ? slash + 1 : s;
+        const char *colon = memrchr(start, ':', end - (size_t)(start - s));
+        p.name_len = end;
+        if (colon) {
+                p.tag = colon + 1;
+                p.tag_len = end - (size_t)(p.tag - s);
+                if (!match_tag(p.tag, p.tag_len))
+                        return false;
+                p.name_len = (size_t)(colon - s);
+        }
+        if (!match_name(s, p.name_len, &p.domain_len))
+                return false;
+        *ret = p;
+        return true;
+}
+
+/* ---- digests ---- */
+
+/* OCI image-spec descriptor.md:
+ *   digest    := algorithm ':' encoded
+ *   algorithm := component ([+._-] component)*   component := [a-z0-9]+
+ *   encoded   := [a-zA-Z0-9=_-]+
+ * sha256 (the only one box stores) wants 64 lowercase hex digits. */
 int spec_digest_validate(const char *d, struct box_err *err)
 {
         const char *colon = strchr(d, ':');
-        if (!colon || colon == d)
-                return box_err_set(err, EINVAL, "invalid digest '%s'", d);
-        if (!strneq(d, "sha256:", 7))
-                return box_err_set(err, EINVAL, "unsupported digest algorithm in '%s'", d);
-        if (!spec_is_hex64(d + 7))
-                return box_err_set(err, EINVAL, "invalid digest '%s': not 64 lowercase hex digits",
+        if (!colon || colon == d || !colon[1])
+                return box_err_set(err, EINVAL,
+                                   "invalid digest '%s': want 'algorithm:encoded', as in "
+                                   "'sha256:<64 hex digits>'",
                                    d);
+        size_t alen = (size_t)(colon - d);
+        for (size_t i = 0; i < alen; i++) {
+                bool sep = strchr("+._-", d[i]) != NULL;
+                if (sep ? i == 0 || i + 1 == alen || strchr("+._-", d[i - 1])
+                        : !is_lower_alnum(d[i]))
+                        return box_err_set(err, EINVAL, "invalid digest '%s': bad algorithm '%.*s'",
+                                           d, (int)alen, d);
+        }
+        for (const char *e = colon + 1; *e; e++)
+                if (!is_alnum(*e) && !strchr("=_-", *e))
+                        return box_err_set(err, EINVAL,
+                                           "invalid digest '%s': bad character in the encoded part",
+                                           d);
+        if (alen != 6 || !strneq(d, "sha256", 6))
+                return box_err_set(
+                        err, EINVAL,
+                        "unsupported digest algorithm '%.*s' in '%s': box only uses sha256",
+                        (int)alen, d, d);
+        size_t elen = strlen(colon + 1);
+        if (elen != 64)
+                return box_err_set(err, EINVAL,
+                                   "invalid digest '%s': sha256 wants 64 hex digits, not %zu", d,
+                                   elen);
+        if (!spec_is_hex64(colon + 1))
+                return box_err_set(err, EINVAL,
+                                   "invalid digest '%s': sha256 wants lowercase hex digits", d);
         return 0;
 }
+
+/* ---- parsing ---- */
 
 void spec_ref_release(struct image_ref *r)
 {
@@ -134,134 +276,158 @@ void spec_ref_release(struct image_ref *r)
         memset(r, 0, sizeof(*r));
 }
 
-static int parse(const char *s, int default_tag, struct image_ref *ret, struct box_err *err)
+/* distribution's Parse: the grammar, no normalisation. */
+int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err)
 {
-        struct image_ref r = {0};
-        _cleanup_free_ char *name = NULL;
-        const char *at, *slash, *p;
-
+        struct ref_parts p;
         if (!s || !*s)
-                return box_err_set(err, EINVAL, "invalid reference format: empty name");
-        at = strchr(s, '@');
-        if (at) {
-                if (spec_digest_validate(at + 1, err) < 0) {
-                        box_err_prefix(err, "invalid reference '%s'", s);
-                        return -EINVAL;
-                }
-                name = xstrndup(s, (size_t)(at - s));
-        } else {
-                name = xstrdup(s);
-        }
-        /* The tag follows the last ':' that comes after the last '/'. */
-        slash = strrchr(name, '/');
-        p = strrchr(slash ? slash : name, ':');
-        if (p) {
-                if (!valid_tag(p + 1))
+                return box_err_set(err, EINVAL,
+                                   "invalid reference format: repository name must have at least "
+                                   "one component");
+        if (!match_reference(s, &p)) {
+                _cleanup_free_ char *lower = xstrdup(s);
+                bool upper = false;
+                for (char *c = lower; *c; c++)
+                        if (isupper((unsigned char)*c)) {
+                                *c = (char)tolower((unsigned char)*c);
+                                upper = true;
+                        }
+                if (upper && match_reference(lower, &p))
                         return box_err_set(err, EINVAL,
-                                           "invalid reference format: invalid tag in '%s'", s);
-                r.tag = xstrdup(p + 1);
-                name[p - name] = '\0';
-        }
-        size_t nlen = strlen(name);
-        if (nlen == 0) {
-                spec_ref_release(&r);
+                                           "invalid reference format: repository name must be "
+                                           "lowercase: '%s'",
+                                           s);
                 return box_err_set(err, EINVAL, "invalid reference format: '%s'", s);
         }
-        /* Split off the domain. */
-        slash = strchr(name, '/');
-        const char *remote = name;
+        size_t off = p.domain_len ? p.domain_len + 1 : 0;
+        if (p.name_len - off > REF_NAME_MAX)
+                return box_err_set(err, EINVAL,
+                                   "invalid reference format: repository name must not be more "
+                                   "than %d characters",
+                                   REF_NAME_MAX);
+        if (p.digest && spec_digest_validate(p.digest, err) < 0)
+                return box_err_prefix(err, "invalid reference format");
+
+        *ret = (struct image_ref){
+                .domain = xstrndup(s, p.domain_len),
+                .path = xstrndup(s + off, p.name_len - off),
+                .tag = p.tag ? xstrndup(p.tag, p.tag_len) : NULL,
+                .digest = p.digest ? xstrdup(p.digest) : NULL,
+        };
+        return 0;
+}
+
+static bool has_upper(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (isupper((unsigned char)s[i]))
+                        return true;
+        return false;
+}
+
+/* distribution's ParseNormalizedNamed (splitDockerDomain, then Parse). */
+int spec_ref_parse_name(const char *s, struct image_ref *ret, struct box_err *err)
+{
+        _cleanup_free_ char *full = NULL;
+        const char *domain = REF_DEFAULT_DOMAIN, *remainder = s;
+        size_t dlen = strlen(REF_DEFAULT_DOMAIN);
+
+        if (!s || !*s)
+                return box_err_set(err, EINVAL, "invalid reference format: empty reference");
+        if (spec_is_hex64(s))
+                return box_err_set(err, EINVAL,
+                                   "invalid repository name '%s': cannot specify 64-byte "
+                                   "hexadecimal strings",
+                                   s);
+        const char *slash = strchr(s, '/');
         if (slash) {
-                size_t dlen = (size_t)(slash - name);
-                if (memchr(name, '.', dlen) || memchr(name, ':', dlen) ||
-                    (dlen == 9 && strneq(name, "localhost", 9)) || has_upper(name, dlen)) {
-                        if (!valid_domain(name, dlen)) {
-                                spec_ref_release(&r);
-                                return box_err_set(err, EINVAL,
-                                                   "invalid reference format: bad registry in '%s'",
-                                                   s);
+                size_t n = (size_t)(slash - s);
+                if ((n == 9 && strneq(s, "localhost", 9)) || memchr(s, '.', n) ||
+                    memchr(s, ':', n) || has_upper(s, n)) {
+                        domain = s;
+                        dlen = n;
+                        remainder = slash + 1;
+                        if (n == strlen(LEGACY_DEFAULT_DOMAIN) &&
+                            strneq(s, LEGACY_DEFAULT_DOMAIN, n)) {
+                                domain = REF_DEFAULT_DOMAIN;
+                                dlen = strlen(REF_DEFAULT_DOMAIN);
                         }
-                        r.domain = xstrndup(name, dlen);
-                        remote = slash + 1;
                 }
         }
-        if (!r.domain)
-                r.domain = xstrdup(REF_DEFAULT_DOMAIN);
-        if (streq(r.domain, "index.docker.io")) {
-                free(r.domain);
-                r.domain = xstrdup(REF_DEFAULT_DOMAIN);
-        }
-        /* Validate path components. */
-        size_t rlen = strlen(remote);
-        if (has_upper(remote, rlen)) {
-                spec_ref_release(&r);
-                return box_err_set(
-                        err, EINVAL,
-                        "invalid reference format: repository name must be lowercase: '%s'", s);
-        }
-        for (const char *c = remote;;) {
-                const char *e = strchr(c, '/');
-                size_t n = e ? (size_t)(e - c) : strlen(c);
-                if (!valid_path_component(c, n)) {
-                        spec_ref_release(&r);
-                        return box_err_set(err, EINVAL, "invalid reference format: '%s'", s);
-                }
-                if (!e)
-                        break;
-                c = e + 1;
-        }
-        if (streq(r.domain, REF_DEFAULT_DOMAIN) && !strchr(remote, '/')) {
-                if (spec_is_hex64(remote)) {
-                        spec_ref_release(&r);
-                        return box_err_set(err, EINVAL,
-                                           "invalid repository name '%s': cannot specify 64-byte "
-                                           "hexadecimal strings",
-                                           s);
-                }
-                r.path = xasprintf("library/%s", remote);
-        } else {
-                r.path = xstrdup(remote);
-        }
-        if (strlen(r.domain) + 1 + strlen(r.path) > REF_NAME_MAX) {
-                spec_ref_release(&r);
-                return box_err_set(
-                        err, EINVAL,
-                        "invalid reference format: repository name '%s' longer than %d characters",
-                        s, REF_NAME_MAX);
-        }
-        if (at)
-                r.digest = xstrdup(at + 1);
-        if (default_tag && !r.tag && !r.digest)
+        bool official = dlen == strlen(REF_DEFAULT_DOMAIN) &&
+                        strneq(domain, REF_DEFAULT_DOMAIN, dlen) && !strchr(remainder, '/');
+        full = xasprintf("%.*s/%s%s", (int)dlen, domain, official ? OFFICIAL_REPO_PREFIX : "",
+                         remainder);
+
+        /* the repository part (up to the first ':') must be lowercase */
+        const char *remote = full + dlen + 1;
+        size_t rlen = strcspn(remote, ":");
+        if (has_upper(remote, rlen))
+                return box_err_set(err, EINVAL,
+                                   "invalid reference format: repository name '%.*s' must be "
+                                   "lowercase",
+                                   (int)rlen, remote);
+        return spec_ref_parse_raw(full, ret, err);
+}
+
+/* distribution's ParseDockerRef. */
+int spec_ref_parse(const char *s, struct image_ref *ret, struct box_err *err)
+{
+        struct image_ref r;
+        int rc = spec_ref_parse_name(s, &r, err);
+        if (rc < 0)
+                return rc;
+        if (r.tag && r.digest) {
+                free(r.tag);
+                r.tag = NULL;
+        } else if (!r.tag && !r.digest) {
                 r.tag = xstrdup(REF_DEFAULT_TAG);
+        }
         *ret = r;
         return 0;
 }
 
-int spec_ref_parse(const char *s, struct image_ref *ret, struct box_err *err)
+/* distribution's ParseAnyReference. */
+int spec_ref_parse_any(const char *s, struct image_ref *ret, struct box_err *err)
 {
-        return parse(s, 1, ret, err);
+        if (s && (spec_is_hex64(s) || spec_digest_validate(s, NULL) >= 0)) {
+                *ret = (struct image_ref){
+                        .domain = xstrdup(""),
+                        .path = xstrdup(""),
+                        .digest = spec_is_hex64(s) ? xasprintf("sha256:%s", s) : xstrdup(s),
+                };
+                return 0;
+        }
+        return spec_ref_parse_name(s, ret, err);
 }
 
-int spec_ref_parse_name(const char *s, struct image_ref *ret, struct box_err *err)
-{
-        return parse(s, 0, ret, err);
-}
+/* ---- formatting ---- */
 
 char *spec_ref_repository(const struct image_ref *r)
 {
+        if (!*r->domain)
+                return xstrdup(r->path);
         return xasprintf("%s/%s", r->domain, r->path);
+}
+
+static char *with_tag_digest(const char *name, const struct image_ref *r)
+{
+        return xasprintf("%s%s%s%s%s", name, r->tag ? ":" : "", strempty(r->tag),
+                         r->digest && *name ? "@" : "", strempty(r->digest));
 }
 
 char *spec_ref_format(const struct image_ref *r)
 {
-        return xasprintf("%s/%s%s%s%s%s", r->domain, r->path, r->tag ? ":" : "", strempty(r->tag),
-                         r->digest ? "@" : "", strempty(r->digest));
+        _cleanup_free_ char *name = spec_ref_repository(r);
+        return with_tag_digest(name, r);
 }
 
 char *spec_ref_familiar_repository(const struct image_ref *r)
 {
         if (streq(r->domain, REF_DEFAULT_DOMAIN)) {
-                if (startswith(r->path, "library/") && !strchr(r->path + 8, '/'))
-                        return xstrdup(r->path + 8);
+                const char *rest = r->path + strlen(OFFICIAL_REPO_PREFIX);
+                if (startswith(r->path, OFFICIAL_REPO_PREFIX) && !strchr(rest, '/'))
+                        return xstrdup(rest);
                 return xstrdup(r->path);
         }
         return spec_ref_repository(r);
@@ -269,7 +435,206 @@ char *spec_ref_familiar_repository(const struct image_ref *r)
 
 char *spec_ref_familiar(const struct image_ref *r)
 {
-        _cleanup_free_ char *repo = spec_ref_familiar_repository(r);
-        return xasprintf("%s%s%s%s%s", repo, r->tag ? ":" : "", strempty(r->tag),
-                         r->digest ? "@" : "", strempty(r->digest));
+        _cleanup_free_ char *name = spec_ref_familiar_repository(r);
+        return with_tag_digest(name, r);
+}
+
+/* ---- matching ---- */
+
+static int bad_pattern(struct box_err *err, const char *pattern)
+{
+        return box_err_set(err, EINVAL, "syntax error in pattern '%s'", pattern);
+}
+
+/* Decodes the UTF-8 character at S into *RET and returns its length; an
+ * invalid byte is one U+FFFD, as Go's utf8.DecodeRuneInString has it. */
+static size_t utf8_next(const char *s, unsigned *ret)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        size_t n = u[0] < 0x80                   ? 1
+                   : u[0] >= 0xc2 && u[0] < 0xe0 ? 2
+                   : u[0] >= 0xe0 && u[0] < 0xf0 ? 3
+                   : u[0] >= 0xf0 && u[0] < 0xf5 ? 4
+                                                 : 0;
+        unsigned c = n == 1 ? u[0] : n == 2 ? u[0] & 0x1fu : n == 3 ? u[0] & 0x0fu : u[0] & 0x07u;
+        for (size_t i = 1; i < n; i++) {
+                if ((u[i] & 0xc0) != 0x80) {
+                        n = 0;
+                        break;
+                }
+                c = (c << 6) | (u[i] & 0x3fu);
+        }
+        if (n == 0 || (n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+            (c >= 0xd800 && c <= 0xdfff)) {
+                *ret = 0xfffd;
+                return 1;
+        }
+        *ret = c;
+        return n;
+}
+
+/* One escaped-or-plain character of a class; Go's getEsc. */
+static int class_char(const char **chunk, const char *end, unsigned *ret)
+{
+        const char *c = *chunk;
+        if (c >= end || *c == '-' || *c == ']')
+                return -EINVAL;
+        if (*c == '\\' && ++c >= end)
+                return -EINVAL;
+        size_t n = utf8_next(c, ret);
+        if (*ret == 0xfffd && n == 1)
+                return -EINVAL;
+        c += n;
+        if (c >= end)
+                return -EINVAL;
+        *chunk = c;
+        return 0;
+}
+
+/* Matches CHUNK (no '*') at the start of *S; Go's matchChunk.  Returns 1 and
+ * advances *S on a match, 0 when it does not match, -EINVAL for a malformed
+ * chunk (checked even after a mismatch). */
+static int match_chunk(const char *chunk, const char *end, const char **s)
+{
+        const char *p = *s;
+        bool failed = false;
+        while (chunk < end) {
+                if (!failed && !*p)
+                        failed = true;
+                if (*chunk == '[') {
+                        unsigned ch = 0, lo, hi;
+                        bool negated = false, match = false;
+                        int nrange = 0;
+                        if (!failed)
+                                p += utf8_next(p, &ch);
+                        if (++chunk < end && *chunk == '^') {
+                                negated = true;
+                                chunk++;
+                        }
+                        for (;;) {
+                                if (chunk < end && *chunk == ']' && nrange > 0) {
+                                        chunk++;
+                                        break;
+                                }
+                                if (class_char(&chunk, end, &lo) < 0)
+                                        return -EINVAL;
+                                hi = lo;
+                                if (*chunk == '-') {
+                                        chunk++;
+                                        if (class_char(&chunk, end, &hi) < 0)
+                                                return -EINVAL;
+                                }
+                                if (lo <= ch && ch <= hi)
+                                        match = true;
+                                nrange++;
+                        }
+                        if (match == negated)
+                                failed = true;
+                } else if (*chunk == '?') {
+                        if (!failed) {
+                                unsigned ch;
+                                if (*p == '/')
+                                        failed = true;
+                                p += utf8_next(p, &ch);
+                        }
+                        chunk++;
+                } else {
+                        if (*chunk == '\\' && ++chunk >= end)
+                                return -EINVAL;
+                        if (!failed && *chunk != *p++)
+                                failed = true;
+                        chunk++;
+                }
+        }
+        if (failed)
+                return 0;
+        *s = p;
+        return 1;
+}
+
+/* Splits off the next chunk: leading stars, then up to the next '*' outside
+ * a class; Go's scanChunk. */
+static const char *scan_chunk(const char **pattern, bool *star)
+{
+        const char *p = *pattern;
+        bool inrange = false;
+        *star = false;
+        while (*p == '*') {
+                p++;
+                *star = true;
+        }
+        *pattern = p;
+        for (; *p; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[')
+                        inrange = true;
+                else if (*p == ']')
+                        inrange = false;
+                else if (*p == '*' && !inrange)
+                        break;
+        }
+        return p;
+}
+
+int spec_path_match(const char *pattern, const char *name, struct box_err *err)
+{
+        const char *pat = pattern;
+        while (*pat) {
+                bool star;
+                const char *end = scan_chunk(&pat, &star);
+                const char *chunk = pat;
+                pat = end;
+                if (star && chunk == end)
+                        return strchr(name, '/') == NULL;
+                const char *t = name;
+                int r = match_chunk(chunk, end, &t);
+                if (r > 0 && (!*t || *pat)) {
+                        name = t;
+                        continue;
+                }
+                if (r < 0)
+                        return bad_pattern(err, pattern);
+                bool advanced = false;
+                if (star) {
+                        for (size_t i = 0; name[i] && name[i] != '/'; i++) {
+                                t = name + i + 1;
+                                r = match_chunk(chunk, end, &t);
+                                if (r > 0) {
+                                        if (!*pat && *t)
+                                                continue;
+                                        name = t;
+                                        advanced = true;
+                                        break;
+                                }
+                                if (r < 0)
+                                        return bad_pattern(err, pattern);
+                        }
+                }
+                if (advanced)
+                        continue;
+                /* no match: still report a malformed rest of the pattern */
+                while (*pat) {
+                        end = scan_chunk(&pat, &star);
+                        t = "";
+                        if (match_chunk(pat, end, &t) < 0)
+                                return bad_pattern(err, pattern);
+                        pat = end;
+                }
+                return 0;
+        }
+        return !*name;
+}
+
+int spec_ref_familiar_match(const char *pattern, const struct image_ref *r, struct box_err *err)
+{
+        _cleanup_free_ char *fam = spec_ref_familiar(r);
+        int m = spec_path_match(pattern, fam, err);
+        if (m == 0 && *r->path) {
+                _cleanup_free_ char *name = spec_ref_familiar_repository(r);
+                m = spec_path_match(pattern, name, NULL);
+                if (m < 0)
+                        m = 0;
+        }
+        return m;
 }
