@@ -1,3 +1,6 @@
+/* A small interpreter for docker's --format templates (see format.h).  The
+ * template is cut into items (text, actions); control actions are matched
+ * to their else/end once, then the items are executed over JSON values. */
 #include "cli/format.h"
 
 #include <ctype.h>
@@ -7,12 +10,81 @@
 #include "lib/xalloc.h"
 #include "spec/json.h"
 
+enum item_kind { IT_TEXT, IT_ACTION, IT_IF, IT_ELSE_IF, IT_ELSE, IT_END, IT_RANGE, IT_WITH };
+
+struct item {
+        enum item_kind kind;
+        char *text;  /* literal text, or the action's pipeline */
+        size_t next; /* control items: the next else/else if/end of the block */
+};
+
+struct var {
+        char *name;
+        struct jv *val;
+};
+
+struct tpl {
+        struct item *items;
+        size_t n;
+        struct var *vars;
+        size_t n_vars;
+        bool header;
+        struct buf out;
+        struct box_err *err;
+};
+
+static int tpl_error(struct tpl *t, const char *fmt, ...) _printf_(2, 3);
+static int tpl_error(struct tpl *t, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return box_err_set(t->err, EINVAL, "template: %s", msg);
+}
+
+/* ---- values ---- */
+
+static bool truthy(const struct jv *v)
+{
+        if (jv_is_null(v))
+                return false;
+        if (jv_is_string(v))
+                return *jv_str(v) != '\0';
+        if (jv_is_array(v) || jv_is_object(v))
+                return jv_len(v) > 0;
+        if (jv_is_int(v))
+                return jv_int_value(v) != 0;
+        _cleanup_free_ char *s = jv_dump(v, 0);
+        return streq(s, "true") || strtod(s, NULL) != 0.0;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void print_go(struct buf *b, const struct jv *v)
+static char **sorted_keys(const struct jv *obj)
+{
+        char **keys = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, obj);
+        while (jv_iter_next(&it, &k, &val))
+                keys = strv_append(keys, k);
+        qsort(keys, strv_length(keys), sizeof(char *), key_cmp);
+        return keys;
+}
+
+/* Docker's fields that are Go slices or maps print as [] / map[] when
+ * unset, not <no value>. */
+static const char *const slice_fields[] = {"Cmd",      "Entrypoint",  "Env",    "OnBuild", "Shell",
+                                           "RepoTags", "RepoDigests", "Layers", NULL};
+static const char *const map_fields[] = {"Labels", "ExposedPorts", "Volumes", NULL};
+
+static void print_go(struct buf *b, const struct jv *v, int depth)
 {
         if (jv_is_null(v)) {
                 buf_puts(b, "<no value>");
@@ -23,24 +95,21 @@ static void print_go(struct buf *b, const struct jv *v)
                 for (size_t i = 0; i < jv_len(v); i++) {
                         if (i)
                                 buf_putc(b, ' ');
-                        print_go(b, jv_at(v, i));
+                        print_go(b, jv_at(v, i), depth + 1);
                 }
                 buf_putc(b, ']');
         } else if (jv_is_object(v)) {
-                _cleanup_strv_free_ char **keys = xnew0(char *, 1);
-                struct jv_iter it;
-                const char *k;
-                struct jv *val;
-                jv_iter_init(&it, v);
-                while (jv_iter_next(&it, &k, &val))
-                        keys = strv_append(keys, k);
-                qsort(keys, strv_length(keys), sizeof(char *), key_cmp);
+                if (depth > 0 && jv_len(v) == 0) {
+                        buf_puts(b, "{}"); /* a struct{} value, as in ExposedPorts */
+                        return;
+                }
+                _cleanup_strv_free_ char **keys = sorted_keys(v);
                 buf_puts(b, "map[");
                 for (size_t i = 0; keys[i]; i++) {
                         if (i)
                                 buf_putc(b, ' ');
                         buf_printf(b, "%s:", keys[i]);
-                        print_go(b, jv_get(v, keys[i]));
+                        print_go(b, jv_get(v, keys[i]), depth + 1);
                 }
                 buf_putc(b, ']');
         } else {
@@ -49,82 +118,998 @@ static void print_go(struct buf *b, const struct jv *v)
         }
 }
 
-static int lookup(const struct jv *root, const char *path, const struct jv **ret,
-                  struct box_err *err)
+static char *to_text(const struct jv *v)
 {
-        const struct jv *v = root;
-        if (*path != '.')
-                return box_err_set(err, EINVAL, "template: unsupported expression '%s'", path);
-        path++;
-        while (*path) {
-                size_t n = strcspn(path, ".");
-                _cleanup_free_ char *key = xstrndup(path, n);
-                if (!jv_is_object(v))
-                        return box_err_set(err, EINVAL, "template: can't evaluate field %s", key);
-                v = jv_get(v, key);
-                path += n;
-                if (*path == '.')
-                        path++;
+        struct buf b = {0};
+        buf_puts(&b, "");
+        print_go(&b, v, 0);
+        return buf_steal(&b);
+}
+
+/* Prints the value of action TEXT; an unset field docker declares as a
+ * slice or a map prints as Go prints a nil one. */
+static void print_action(struct buf *b, const char *text, const struct jv *v)
+{
+        if (jv_is_null(v) && (text[0] == '.' || text[0] == '$') && !strpbrk(text, " |(")) {
+                const char *last = strrchr(text, '.');
+                last = last ? last + 1 : text;
+                for (size_t i = 0; slice_fields[i]; i++)
+                        if (streq(last, slice_fields[i])) {
+                                buf_puts(b, "[]");
+                                return;
+                        }
+                for (size_t i = 0; map_fields[i]; i++)
+                        if (streq(last, map_fields[i])) {
+                                buf_puts(b, "map[]");
+                                return;
+                        }
+        }
+        print_go(b, v, 0);
+}
+
+/* ---- lexing an action ---- */
+
+enum tok_kind {
+        T_EOF,
+        T_FIELD,  /* .A.B (text holds "A.B"), or "." alone (text "") */
+        T_VAR,    /* $name (text holds "name", "" for $) */
+        T_STRING, /* text holds the unquoted value */
+        T_NUMBER,
+        T_IDENT,
+        T_PIPE,
+        T_LPAREN,
+        T_RPAREN,
+        T_DECLARE, /* := or = */
+        T_COMMA,
+};
+
+struct tok {
+        enum tok_kind kind;
+        char *text;
+};
+
+struct lexer {
+        const char *p;
+        struct tok cur;
+        struct tpl *t;
+};
+
+static int lex_next(struct lexer *l)
+{
+        const char *p = l->p;
+        free(l->cur.text);
+        l->cur = (struct tok){T_EOF, NULL};
+        while (isspace((unsigned char)*p))
+                p++;
+        if (!*p) {
+                l->p = p;
+                return 0;
+        }
+        if (*p == '.' || *p == '$') {
+                const char *s = p;
+                enum tok_kind k = *p == '$' ? T_VAR : T_FIELD;
+                if (k == T_VAR)
+                        p++;
+                while (isalnum((unsigned char)*p) || *p == '_' || *p == '.')
+                        p++;
+                l->cur = (struct tok){k, xstrndup(s + 1, (size_t)(p - s) - 1)};
+        } else if (*p == '"') {
+                struct buf b = {0};
+                buf_puts(&b, "");
+                for (p++; *p && *p != '"'; p++) {
+                        if (*p == '\\' && p[1]) {
+                                p++;
+                                buf_putc(&b, *p == 'n' ? '\n' : *p == 't' ? '\t' : *p);
+                        } else {
+                                buf_putc(&b, *p);
+                        }
+                }
+                if (*p != '"') {
+                        buf_release(&b);
+                        return tpl_error(l->t, "unterminated quoted string");
+                }
+                p++;
+                l->cur = (struct tok){T_STRING, buf_steal(&b)};
+        } else if (*p == '`') {
+                const char *e = strchr(p + 1, '`');
+                if (!e)
+                        return tpl_error(l->t, "unterminated raw quoted string");
+                l->cur = (struct tok){T_STRING, xstrndup(p + 1, (size_t)(e - p - 1))};
+                p = e + 1;
+        } else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
+                const char *s = p++;
+                while (isalnum((unsigned char)*p) || *p == '.')
+                        p++;
+                l->cur = (struct tok){T_NUMBER, xstrndup(s, (size_t)(p - s))};
+        } else if (isalpha((unsigned char)*p) || *p == '_') {
+                const char *s = p;
+                while (isalnum((unsigned char)*p) || *p == '_')
+                        p++;
+                l->cur = (struct tok){T_IDENT, xstrndup(s, (size_t)(p - s))};
+        } else if (*p == '|') {
+                p++;
+                l->cur.kind = T_PIPE;
+        } else if (*p == '(') {
+                p++;
+                l->cur.kind = T_LPAREN;
+        } else if (*p == ')') {
+                p++;
+                l->cur.kind = T_RPAREN;
+        } else if (*p == ',') {
+                p++;
+                l->cur.kind = T_COMMA;
+        } else if (p[0] == ':' && p[1] == '=') {
+                p += 2;
+                l->cur.kind = T_DECLARE;
+        } else if (*p == '=') {
+                p++;
+                l->cur.kind = T_DECLARE;
+        } else {
+                return tpl_error(l->t, "unexpected '%c' in command", *p);
+        }
+        l->p = p;
+        return 0;
+}
+
+/* ---- evaluating ---- */
+
+static struct jv *lookup_var(struct tpl *t, const char *name)
+{
+        for (size_t i = t->n_vars; i > 0; i--)
+                if (streq(t->vars[i - 1].name, name))
+                        return t->vars[i - 1].val;
+        return NULL;
+}
+
+static void push_var(struct tpl *t, const char *name, struct jv *val)
+{
+        t->vars = xreallocarray(t->vars, t->n_vars + 1, sizeof(*t->vars));
+        t->vars[t->n_vars++] = (struct var){xstrdup(name), val};
+}
+
+static void pop_vars(struct tpl *t, size_t n)
+{
+        while (t->n_vars > n) {
+                t->n_vars--;
+                free(t->vars[t->n_vars].name);
+                jv_free(t->vars[t->n_vars].val);
+        }
+}
+
+/* Follows "A.B.C" from V; returns a new reference (null when missing). */
+static int follow(struct tpl *t, struct jv *v, const char *chain, struct jv **ret)
+{
+        struct jv *cur = v ? jv_ref(v) : jv_null();
+        while (*chain) {
+                size_t n = strcspn(chain, ".");
+                if (n == 0) {
+                        chain++;
+                        continue;
+                }
+                _cleanup_free_ char *key = xstrndup(chain, n);
+                chain += n;
+                struct jv *next;
+                if (jv_is_object(cur)) {
+                        next = jv_get(cur, key);
+                        next = next ? jv_ref(next) : jv_null();
+                } else if (jv_is_null(cur)) {
+                        next = jv_null();
+                } else {
+                        jv_free(cur);
+                        return tpl_error(t, "can't evaluate field %s in a non-object value", key);
+                }
+                jv_free(cur);
+                cur = next;
+        }
+        *ret = cur;
+        return 0;
+}
+
+static int eval_pipeline(struct tpl *t, struct lexer *l, struct jv *dot, struct jv **ret);
+
+static int call_func(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret);
+
+/* One operand: a field, a variable, a literal, or a parenthesised pipeline,
+ * possibly followed by a field chain. */
+static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct jv **ret)
+{
+        struct jv *v = NULL;
+        int r = 0;
+        switch (l->cur.kind) {
+        case T_FIELD:
+                r = follow(t, dot, l->cur.text, &v);
+                break;
+        case T_VAR: {
+                const char *chain = l->cur.text + strcspn(l->cur.text, ".");
+                _cleanup_free_ char *name = xstrndup(l->cur.text, (size_t)(chain - l->cur.text));
+                struct jv *base = lookup_var(t, name);
+                if (!base)
+                        return tpl_error(t, "undefined variable \"$%s\"", name);
+                r = follow(t, base, chain, &v);
+                break;
+        }
+        case T_STRING:
+                v = jv_string(l->cur.text);
+                break;
+        case T_NUMBER: {
+                char *end;
+                long long x = strtoll(l->cur.text, &end, 0);
+                if (*end)
+                        return tpl_error(t, "bad number syntax: \"%s\"", l->cur.text);
+                v = jv_int(x);
+                break;
+        }
+        case T_IDENT:
+                if (streq(l->cur.text, "true") || streq(l->cur.text, "false"))
+                        v = jv_bool(streq(l->cur.text, "true"));
+                else if (streq(l->cur.text, "nil"))
+                        v = jv_null();
+                else
+                        r = call_func(t, l->cur.text, NULL, 0, &v);
+                break;
+        case T_LPAREN: {
+                r = lex_next(l);
+                if (r < 0)
+                        return r;
+                r = eval_pipeline(t, l, dot, &v);
+                if (r < 0)
+                        return r;
+                if (l->cur.kind != T_RPAREN) {
+                        jv_free(v);
+                        return tpl_error(t, "unclosed left paren");
+                }
+                /* (pipeline).Field */
+                if (*l->p == '.' && (isalpha((unsigned char)l->p[1]) || l->p[1] == '_')) {
+                        r = lex_next(l);
+                        struct jv *f = NULL;
+                        if (r >= 0)
+                                r = follow(t, v, l->cur.text, &f);
+                        jv_free(v);
+                        v = f;
+                }
+                break;
+        }
+        default:
+                return tpl_error(t, "missing value for command");
+        }
+        if (r < 0)
+                return r;
+        r = lex_next(l);
+        if (r < 0) {
+                jv_free(v);
+                return r;
         }
         *ret = v;
         return 0;
 }
 
-int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct box_err *err)
+static bool ends_command(enum tok_kind k)
 {
-        struct buf b = {0};
-        const char *s = tmpl;
-        if (startswith(s, "table "))
-                s += 6;
-        buf_puts(&b, "");
-        while (*s) {
-                if (s[0] == '\\' && s[1] == 't') {
-                        buf_putc(&b, '\t');
-                        s += 2;
-                } else if (s[0] == '\\' && s[1] == 'n') {
-                        buf_putc(&b, '\n');
-                        s += 2;
-                } else if (s[0] == '{' && s[1] == '{') {
-                        const char *end = strstr(s, "}}");
-                        if (!end) {
-                                buf_release(&b);
-                                return box_err_set(err, EINVAL, "template: unclosed action in '%s'",
-                                                   tmpl);
+        return k == T_EOF || k == T_PIPE || k == T_RPAREN;
+}
+
+/* command := function operand* | operand; PIPED (may be NULL) is the value
+ * of the previous command, given as the last argument. */
+static int eval_command(struct tpl *t, struct lexer *l, struct jv *dot, struct jv *piped,
+                        struct jv **ret)
+{
+        if (l->cur.kind == T_IDENT && !streq(l->cur.text, "true") && !streq(l->cur.text, "false") &&
+            !streq(l->cur.text, "nil")) {
+                _cleanup_free_ char *name = xstrdup(l->cur.text);
+                struct jv **args = NULL;
+                size_t n = 0;
+                int r = lex_next(l);
+                while (r >= 0 && !ends_command(l->cur.kind)) {
+                        struct jv *a;
+                        r = eval_operand(t, l, dot, &a);
+                        if (r >= 0) {
+                                args = xreallocarray(args, n + 1, sizeof(*args));
+                                args[n++] = a;
                         }
-                        const char *a = s + 2, *e = end;
-                        while (a < e && (isspace((unsigned char)*a) || *a == '-'))
-                                a++;
-                        while (e > a && (isspace((unsigned char)e[-1]) || e[-1] == '-'))
-                                e--;
-                        _cleanup_free_ char *expr = xstrndup(a, (size_t)(e - a));
-                        int json = 0;
-                        char *path = expr;
-                        if (startswith(path, "json ")) {
-                                json = 1;
-                                path += 5;
-                                while (*path == ' ')
-                                        path++;
-                        }
-                        const struct jv *val = NULL;
-                        if (lookup(v, path, &val, err) < 0) {
-                                buf_release(&b);
-                                return -EINVAL;
-                        }
-                        if (json) {
-                                if (!val) {
-                                        buf_puts(&b, "null");
-                                } else {
-                                        _cleanup_free_ char *js = jv_dump(val, 0);
-                                        buf_puts(&b, js);
-                                }
-                        } else {
-                                print_go(&b, val);
-                        }
-                        s = end + 2;
-                } else {
-                        buf_putc(&b, *s++);
+                }
+                if (r >= 0 && piped) {
+                        args = xreallocarray(args, n + 1, sizeof(*args));
+                        args[n++] = jv_ref(piped);
+                }
+                if (r >= 0)
+                        r = call_func(t, name, args, n, ret);
+                for (size_t i = 0; i < n; i++)
+                        jv_free(args[i]);
+                free(args);
+                return r;
+        }
+        if (piped)
+                return tpl_error(t, "can't give argument to non-function");
+        struct jv *v;
+        int r = eval_operand(t, l, dot, &v);
+        if (r < 0)
+                return r;
+        if (!ends_command(l->cur.kind)) {
+                jv_free(v);
+                return tpl_error(t, "can't give argument to non-function");
+        }
+        *ret = v;
+        return 0;
+}
+
+static int eval_pipeline(struct tpl *t, struct lexer *l, struct jv *dot, struct jv **ret)
+{
+        struct jv *v = NULL;
+        for (;;) {
+                struct jv *next;
+                int r = eval_command(t, l, dot, v, &next);
+                jv_free(v);
+                if (r < 0)
+                        return r;
+                v = next;
+                if (l->cur.kind != T_PIPE)
+                        break;
+                r = lex_next(l);
+                if (r < 0) {
+                        jv_free(v);
+                        return r;
                 }
         }
-        *ret = buf_steal(&b);
+        *ret = v;
         return 0;
+}
+
+/* Evaluates an action's text: [$a[, $b] :=] pipeline.  Declared variable
+ * names go to RET_DECL (NULL-terminated, may be empty). */
+static int eval_action(struct tpl *t, const char *text, struct jv *dot, char ***ret_decl,
+                       struct jv **ret)
+{
+        struct lexer l = {.p = text, .t = t};
+        char **decl = xnew0(char *, 1);
+        int r = lex_next(&l);
+        /* a declaration? look ahead without consuming */
+        const char *q = text;
+        while (isspace((unsigned char)*q))
+                q++;
+        if (r >= 0 && *q == '$' && strstr(q, ":=")) {
+                {
+                        while (r >= 0 && l.cur.kind == T_VAR) {
+                                decl = strv_append(decl, l.cur.text);
+                                r = lex_next(&l);
+                                if (r >= 0 && l.cur.kind == T_COMMA)
+                                        r = lex_next(&l);
+                        }
+                        if (r >= 0 && l.cur.kind != T_DECLARE)
+                                r = tpl_error(t, "expected :=");
+                        if (r >= 0)
+                                r = lex_next(&l);
+                }
+        }
+        struct jv *v = NULL;
+        if (r >= 0 && l.cur.kind == T_EOF)
+                r = tpl_error(t, "missing value for command");
+        if (r >= 0)
+                r = eval_pipeline(t, &l, dot, &v);
+        if (r >= 0 && l.cur.kind != T_EOF) {
+                jv_free(v);
+                r = tpl_error(t, "unexpected token in '%s'", text);
+        }
+        free(l.cur.text);
+        if (r < 0) {
+                strv_free(decl);
+                return r;
+        }
+        if (ret_decl)
+                *ret_decl = decl;
+        else
+                strv_free(decl);
+        *ret = v;
+        return 0;
+}
+
+/* ---- functions ---- */
+
+static const char *arg_str(struct jv *v, char **tmp)
+{
+        if (jv_is_string(v))
+                return jv_str(v);
+        *tmp = to_text(v);
+        return *tmp;
+}
+
+static int compare(struct tpl *t, const char *name, struct jv *a, struct jv *b, int *ret)
+{
+        if (jv_is_int(a) && jv_is_int(b)) {
+                int64_t x = jv_int_value(a), y = jv_int_value(b);
+                *ret = x < y ? -1 : x > y;
+                return 0;
+        }
+        if (jv_is_string(a) && jv_is_string(b)) {
+                *ret = strcmp(jv_str(a), jv_str(b));
+                return 0;
+        }
+        if (streq(name, "eq") || streq(name, "ne")) {
+                _cleanup_free_ char *x = jv_dump(a, JV_CANONICAL), *y = jv_dump(b, JV_CANONICAL);
+                *ret = strcmp(x, y) != 0;
+                return 0;
+        }
+        return tpl_error(t, "error calling %s: incompatible types for comparison", name);
+}
+
+static void go_title(char *s)
+{
+        bool start = true;
+        for (; *s; s++) {
+                if (isalnum((unsigned char)*s) || *s == '_' || *s == '\'') {
+                        if (start)
+                                *s = (char)toupper((unsigned char)*s);
+                        start = false;
+                } else {
+                        start = true;
+                }
+        }
+}
+
+static int want_args(struct tpl *t, const char *name, size_t n, size_t want)
+{
+        if (n != want)
+                return tpl_error(t, "wrong number of args for %s: want %zu got %zu", name, want, n);
+        return 0;
+}
+
+static void sprint(struct buf *b, struct jv **args, size_t n, bool spaces)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (i && (spaces || (!jv_is_string(args[i]) && !jv_is_string(args[i - 1]))))
+                        buf_putc(b, ' ');
+                print_go(b, args[i], 0);
+        }
+}
+
+static int go_printf(struct tpl *t, struct jv **args, size_t n, struct jv **ret)
+{
+        if (n == 0 || !jv_is_string(args[0]))
+                return tpl_error(t, "error calling printf: want a format string");
+        struct buf b = {0};
+        size_t ai = 1;
+        buf_puts(&b, "");
+        for (const char *f = jv_str(args[0]); *f; f++) {
+                if (*f != '%') {
+                        buf_putc(&b, *f);
+                        continue;
+                }
+                const char *spec = f++;
+                while (*f && strchr("-+ #0123456789.", *f))
+                        f++;
+                if (!*f)
+                        break;
+                if (*f == '%') {
+                        buf_putc(&b, '%');
+                        continue;
+                }
+                _cleanup_free_ char *flags = xstrndup(spec + 1, (size_t)(f - spec - 1));
+                if (ai >= n) {
+                        buf_printf(&b, "%%!%c(MISSING)", *f);
+                        continue;
+                }
+                struct jv *a = args[ai++];
+                _cleanup_free_ char *s = to_text(a), *fmt = NULL;
+                if ((*f == 'd' || *f == 'x' || *f == 'X' || *f == 'o') && jv_is_int(a)) {
+                        fmt = xasprintf("%%%sll%c", flags, *f);
+                        buf_printf(&b, fmt, (long long)jv_int_value(a));
+                } else if (*f == 'q') {
+                        _cleanup_jv_ struct jv *js = jv_string(s);
+                        _cleanup_free_ char *q = jv_dump(js, 0);
+                        buf_puts(&b, q);
+                } else {
+                        fmt = xasprintf("%%%ss", flags);
+                        buf_printf(&b, fmt, s);
+                }
+        }
+        *ret = jv_string(b.data);
+        buf_release(&b);
+        return 0;
+}
+
+static int call_func(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
+{
+        _cleanup_free_ char *tmp = NULL, *tmp2 = NULL;
+        int r;
+        /* docker's header functions hand their argument back */
+        if (t->header && (streq(name, "json") || streq(name, "upper") || streq(name, "lower") ||
+                          streq(name, "title") || streq(name, "split") || streq(name, "join") ||
+                          streq(name, "pad") || streq(name, "truncate"))) {
+                *ret = n ? jv_ref(args[0]) : jv_string("");
+                return 0;
+        }
+        if (streq(name, "json")) {
+                if ((r = want_args(t, name, n, 1)) < 0)
+                        return r;
+                _cleanup_free_ char *s = jv_dump(args[0], 0);
+                *ret = jv_string(s);
+        } else if (streq(name, "upper") || streq(name, "lower") || streq(name, "title")) {
+                if ((r = want_args(t, name, n, 1)) < 0)
+                        return r;
+                char *s = xstrdup(arg_str(args[0], &tmp));
+                if (streq(name, "title"))
+                        go_title(s);
+                else
+                        for (char *c = s; *c; c++)
+                                *c = (char)(name[0] == 'u' ? toupper((unsigned char)*c)
+                                                           : tolower((unsigned char)*c));
+                *ret = jv_string(s);
+                free(s);
+        } else if (streq(name, "len")) {
+                if ((r = want_args(t, name, n, 1)) < 0)
+                        return r;
+                if (jv_is_string(args[0]))
+                        *ret = jv_int((int64_t)strlen(jv_str(args[0])));
+                else if (jv_is_array(args[0]) || jv_is_object(args[0]))
+                        *ret = jv_int((int64_t)jv_len(args[0]));
+                else if (jv_is_null(args[0]))
+                        *ret = jv_int(0);
+                else
+                        return tpl_error(t, "error calling len: len of this type");
+        } else if (streq(name, "index")) {
+                if (n == 0)
+                        return tpl_error(t, "wrong number of args for index: want at least 1");
+                struct jv *cur = jv_ref(args[0]);
+                for (size_t i = 1; i < n; i++) {
+                        struct jv *next = NULL;
+                        if (jv_is_array(cur) && jv_is_int(args[i])) {
+                                int64_t k = jv_int_value(args[i]);
+                                if (k < 0 || (size_t)k >= jv_len(cur)) {
+                                        jv_free(cur);
+                                        return tpl_error(t,
+                                                         "error calling index: index out of "
+                                                         "range: %lld",
+                                                         (long long)k);
+                                }
+                                next = jv_ref(jv_at(cur, (size_t)k));
+                        } else if (jv_is_object(cur) && jv_is_string(args[i])) {
+                                struct jv *g = jv_get(cur, jv_str(args[i]));
+                                next = g ? jv_ref(g) : jv_null();
+                        } else if (jv_is_null(cur)) {
+                                next = jv_null();
+                        } else {
+                                jv_free(cur);
+                                return tpl_error(t, "error calling index: cannot index this "
+                                                    "value with that key");
+                        }
+                        jv_free(cur);
+                        cur = next;
+                }
+                *ret = cur;
+        } else if (streq(name, "join")) {
+                if ((r = want_args(t, name, n, 2)) < 0)
+                        return r;
+                struct buf b = {0};
+                buf_puts(&b, "");
+                const char *sep = arg_str(args[1], &tmp);
+                for (size_t i = 0; jv_is_array(args[0]) && i < jv_len(args[0]); i++) {
+                        _cleanup_free_ char *s = to_text(jv_at(args[0], i));
+                        buf_printf(&b, "%s%s", i ? sep : "", s);
+                }
+                if (!jv_is_array(args[0]) && !jv_is_null(args[0])) {
+                        buf_release(&b);
+                        return tpl_error(t, "error calling join: want a list");
+                }
+                *ret = jv_string(b.data);
+                buf_release(&b);
+        } else if (streq(name, "split")) {
+                if ((r = want_args(t, name, n, 2)) < 0)
+                        return r;
+                const char *s = arg_str(args[0], &tmp), *sep = arg_str(args[1], &tmp2);
+                struct jv *a = jv_array();
+                size_t sl = strlen(sep);
+                for (;;) {
+                        const char *e = sl ? strstr(s, sep) : NULL;
+                        if (!e) {
+                                jv_push(a, jv_string(s));
+                                break;
+                        }
+                        _cleanup_free_ char *part = xstrndup(s, (size_t)(e - s));
+                        jv_push(a, jv_string(part));
+                        s = e + sl;
+                }
+                *ret = a;
+        } else if (streq(name, "pad")) {
+                if ((r = want_args(t, name, n, 3)) < 0)
+                        return r;
+                int64_t pre = jv_int_value(args[1]), post = jv_int_value(args[2]);
+                *ret = jv_string(tmp2 = xasprintf("%*s%s%*s", (int)pre, "", arg_str(args[0], &tmp),
+                                                  (int)post, ""));
+        } else if (streq(name, "truncate")) {
+                if ((r = want_args(t, name, n, 2)) < 0)
+                        return r;
+                const char *s = arg_str(args[0], &tmp);
+                int64_t k = jv_int_value(args[1]);
+                *ret = jv_string(tmp2 = xstrndup(s, k < 0 ? 0 : (size_t)k));
+        } else if (streq(name, "print") || streq(name, "println")) {
+                struct buf b = {0};
+                buf_puts(&b, "");
+                sprint(&b, args, n, name[5] == 'l');
+                if (name[5] == 'l')
+                        buf_putc(&b, '\n');
+                *ret = jv_string(b.data);
+                buf_release(&b);
+        } else if (streq(name, "printf")) {
+                return go_printf(t, args, n, ret);
+        } else if (streq(name, "not")) {
+                if ((r = want_args(t, name, n, 1)) < 0)
+                        return r;
+                *ret = jv_bool(!truthy(args[0]));
+        } else if (streq(name, "and") || streq(name, "or")) {
+                if (n == 0)
+                        return tpl_error(t, "wrong number of args for %s", name);
+                size_t i = 0;
+                for (; i + 1 < n; i++)
+                        if (truthy(args[i]) != (name[0] == 'a'))
+                                break;
+                *ret = jv_ref(args[i]);
+        } else if (streq(name, "eq") || streq(name, "ne")) {
+                if (n < 2)
+                        return tpl_error(t, "wrong number of args for %s", name);
+                bool eq = false;
+                for (size_t i = 1; i < n && !eq; i++) {
+                        int c;
+                        if ((r = compare(t, name, args[0], args[i], &c)) < 0)
+                                return r;
+                        eq = c == 0;
+                }
+                *ret = jv_bool(name[0] == 'e' ? eq : !eq);
+        } else if (streq(name, "lt") || streq(name, "le") || streq(name, "gt") ||
+                   streq(name, "ge")) {
+                int c;
+                if ((r = want_args(t, name, n, 2)) < 0 ||
+                    (r = compare(t, name, args[0], args[1], &c)) < 0)
+                        return r;
+                bool v = name[0] == 'l' ? (name[1] == 't' ? c < 0 : c <= 0)
+                                        : (name[1] == 't' ? c > 0 : c >= 0);
+                *ret = jv_bool(v);
+        } else {
+                return tpl_error(t, "function \"%s\" not defined", name);
+        }
+        return 0;
+}
+
+/* ---- cutting the template into items ---- */
+
+static void add_item(struct tpl *t, enum item_kind kind, char *text)
+{
+        t->items = xreallocarray(t->items, t->n + 1, sizeof(*t->items));
+        t->items[t->n++] = (struct item){kind, text, 0};
+}
+
+static const char *keyword(const char *s, const char *kw)
+{
+        size_t n = strlen(kw);
+        if (strncmp(s, kw, n) != 0 || (s[n] && !isspace((unsigned char)s[n])))
+                return NULL;
+        s += n;
+        while (isspace((unsigned char)*s))
+                s++;
+        return s;
+}
+
+static int parse(struct tpl *t, const char *src)
+{
+        struct buf text = {0};
+        bool trim_next = false;
+        buf_puts(&text, "");
+        const char *s = src;
+        while (*s) {
+                if (!(s[0] == '{' && s[1] == '{')) {
+                        if (s[0] == '\\' && (s[1] == 't' || s[1] == 'n')) {
+                                buf_putc(&text, s[1] == 't' ? '\t' : '\n');
+                                s += 2;
+                                continue;
+                        }
+                        if (trim_next && isspace((unsigned char)*s)) {
+                                s++;
+                                continue;
+                        }
+                        trim_next = false;
+                        buf_putc(&text, *s++);
+                        continue;
+                }
+                trim_next = false;
+                const char *a = s + 2;
+                if (a[0] == '-' && isspace((unsigned char)a[1])) {
+                        while (text.len && isspace((unsigned char)text.data[text.len - 1]))
+                                text.data[--text.len] = '\0';
+                        a++;
+                }
+                /* find the closing braces outside quotes */
+                const char *e = a;
+                char q = 0;
+                for (; *e; e++) {
+                        if (q) {
+                                if (*e == '\\' && q == '"' && e[1])
+                                        e++;
+                                else if (*e == q)
+                                        q = 0;
+                        } else if (*e == '"' || *e == '`') {
+                                q = *e;
+                        } else if (e[0] == '}' && e[1] == '}') {
+                                break;
+                        }
+                }
+                if (!*e) {
+                        buf_release(&text);
+                        return tpl_error(t, "unclosed action");
+                }
+                const char *end = e;
+                if (end > a && end[-1] == '-' && end - 1 > a && isspace((unsigned char)end[-2])) {
+                        end--;
+                        trim_next = true;
+                }
+                s = e + 2;
+                if (text.len) {
+                        add_item(t, IT_TEXT, buf_steal(&text));
+                        buf_puts(&text, "");
+                }
+                while (a < end && isspace((unsigned char)*a))
+                        a++;
+                while (end > a && isspace((unsigned char)end[-1]))
+                        end--;
+                _cleanup_free_ char *act = xstrndup(a, (size_t)(end - a));
+                const char *rest;
+                if (startswith(act, "/*")) {
+                        if (!strstr(act, "*/"))
+                                return tpl_error(t, "unclosed comment");
+                } else if ((rest = keyword(act, "if"))) {
+                        add_item(t, IT_IF, xstrdup(rest));
+                } else if ((rest = keyword(act, "else"))) {
+                        const char *c = keyword(rest, "if");
+                        add_item(t, c ? IT_ELSE_IF : IT_ELSE, xstrdup(c ? c : ""));
+                } else if ((rest = keyword(act, "end"))) {
+                        add_item(t, IT_END, xstrdup(""));
+                } else if ((rest = keyword(act, "range"))) {
+                        add_item(t, IT_RANGE, xstrdup(rest));
+                } else if ((rest = keyword(act, "with"))) {
+                        add_item(t, IT_WITH, xstrdup(rest));
+                } else if (keyword(act, "define") || keyword(act, "template") ||
+                           keyword(act, "block") || keyword(act, "break") ||
+                           keyword(act, "continue")) {
+                        buf_release(&text);
+                        return tpl_error(t, "'%s' is not supported", act);
+                } else if (!*act) {
+                        buf_release(&text);
+                        return tpl_error(t, "missing value for command");
+                } else {
+                        add_item(t, IT_ACTION, xstrdup(act));
+                }
+        }
+        if (text.len)
+                add_item(t, IT_TEXT, buf_steal(&text));
+        buf_release(&text);
+
+        /* match control items: each one's next points at its else/end */
+        size_t *stack = xnew0(size_t, t->n + 1), depth = 0;
+        int r = 0;
+        for (size_t i = 0; i < t->n && r >= 0; i++) {
+                enum item_kind k = t->items[i].kind;
+                if (k == IT_IF || k == IT_RANGE || k == IT_WITH) {
+                        stack[depth++] = i;
+                } else if (k == IT_ELSE_IF || k == IT_ELSE || k == IT_END) {
+                        if (!depth) {
+                                r = tpl_error(t, "unexpected {{%s}}", k == IT_END ? "end" : "else");
+                                break;
+                        }
+                        size_t open = stack[depth - 1];
+                        t->items[open].next = i;
+                        if (k == IT_END)
+                                depth--;
+                        else
+                                stack[depth - 1] = i;
+                }
+        }
+        if (r >= 0 && depth)
+                r = tpl_error(t, "unexpected EOF: missing {{end}}");
+        free(stack);
+        return r;
+}
+
+/* ---- executing ---- */
+
+static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot);
+
+static size_t block_end(struct tpl *t, size_t i)
+{
+        while (t->items[i].kind != IT_END)
+                i = t->items[i].next;
+        return i;
+}
+
+static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
+{
+        for (size_t i = from; i < to;) {
+                struct item *it = &t->items[i];
+                struct jv *v = NULL;
+                char **decl = NULL;
+                size_t nv = t->n_vars;
+                int r = 0;
+                switch (it->kind) {
+                case IT_TEXT:
+                        buf_puts(&t->out, it->text);
+                        i++;
+                        continue;
+                case IT_ACTION:
+                        r = eval_action(t, it->text, dot, &decl, &v);
+                        if (r < 0)
+                                return r;
+                        if (decl[0]) {
+                                push_var(t, decl[0], v); /* declarations print nothing */
+                        } else {
+                                print_action(&t->out, it->text, v);
+                                jv_free(v);
+                        }
+                        strv_free(decl);
+                        i++;
+                        continue;
+                case IT_IF: {
+                        size_t cur = i, end = block_end(t, i);
+                        for (;;) {
+                                struct item *c = &t->items[cur];
+                                bool take = c->kind == IT_ELSE;
+                                if (!take) {
+                                        r = eval_action(t, c->text, dot, NULL, &v);
+                                        if (r < 0)
+                                                return r;
+                                        take = truthy(v);
+                                        jv_free(v);
+                                }
+                                if (take) {
+                                        r = exec_range(t, cur + 1, c->next, dot);
+                                        break;
+                                }
+                                cur = c->next;
+                                if (t->items[cur].kind == IT_END)
+                                        break;
+                        }
+                        pop_vars(t, nv);
+                        if (r < 0)
+                                return r;
+                        i = end + 1;
+                        continue;
+                }
+                case IT_WITH: {
+                        size_t end = block_end(t, i);
+                        r = eval_action(t, it->text, dot, NULL, &v);
+                        if (r < 0)
+                                return r;
+                        if (truthy(v))
+                                r = exec_range(t, i + 1, it->next, v);
+                        else if (t->items[it->next].kind == IT_ELSE)
+                                r = exec_range(t, it->next + 1, end, dot);
+                        jv_free(v);
+                        pop_vars(t, nv);
+                        if (r < 0)
+                                return r;
+                        i = end + 1;
+                        continue;
+                }
+                case IT_RANGE: {
+                        size_t end = block_end(t, i);
+                        r = eval_action(t, it->text, dot, &decl, &v);
+                        if (r < 0)
+                                return r;
+                        size_t nd = strv_length(decl);
+                        if (jv_is_array(v) || jv_is_object(v)) {
+                                _cleanup_strv_free_ char **keys =
+                                        jv_is_object(v) ? sorted_keys(v) : NULL;
+                                for (size_t k = 0; r >= 0 && k < jv_len(v); k++) {
+                                        struct jv *e = keys ? jv_get(v, keys[k]) : jv_at(v, k);
+                                        if (nd == 1)
+                                                push_var(t, decl[0], jv_ref(e));
+                                        if (nd >= 2) {
+                                                push_var(t, decl[0],
+                                                         keys ? jv_string(keys[k])
+                                                              : jv_int((int64_t)k));
+                                                push_var(t, decl[1], jv_ref(e));
+                                        }
+                                        r = exec_range(t, i + 1, it->next, e);
+                                        pop_vars(t, nv);
+                                }
+                        } else if (!jv_is_null(v)) {
+                                r = tpl_error(t, "range can't iterate over this value");
+                        }
+                        if (r >= 0 && (jv_is_null(v) || jv_len(v) == 0) &&
+                            t->items[it->next].kind == IT_ELSE)
+                                r = exec_range(t, it->next + 1, end, dot);
+                        jv_free(v);
+                        strv_free(decl);
+                        pop_vars(t, nv);
+                        if (r < 0)
+                                return r;
+                        i = end + 1;
+                        continue;
+                }
+                default:
+                        return tpl_error(t, "unexpected {{else}} or {{end}}");
+                }
+        }
+        return 0;
+}
+
+static int run(const char *tmpl, const struct jv *v, bool header, char **ret, struct box_err *err)
+{
+        struct tpl t = {.header = header, .err = err};
+        const char *s = tmpl;
+        if (cli_format_is_table(s))
+                s += 5;
+        while (*s == ' ')
+                s++;
+        buf_puts(&t.out, "");
+        struct jv *root = v ? jv_ref((struct jv *)v) : jv_null();
+        push_var(&t, "", jv_ref(root));
+        int r = parse(&t, s);
+        if (r >= 0)
+                r = exec_range(&t, 0, t.n, root);
+        pop_vars(&t, 0);
+        free(t.vars);
+        jv_free(root);
+        for (size_t i = 0; i < t.n; i++)
+                free(t.items[i].text);
+        free(t.items);
+        if (r < 0) {
+                buf_release(&t.out);
+                return r;
+        }
+        *ret = buf_steal(&t.out);
+        return 0;
+}
+
+int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct box_err *err)
+{
+        return run(tmpl, v, false, ret, err);
+}
+
+int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err)
+{
+        return run(tmpl, headers, true, ret, err);
+}
+
+bool cli_format_is_table(const char *format)
+{
+        return format && startswith(format, "table") && (format[5] == '\0' || format[5] == ' ');
+}
+
+static size_t text_width(const char *s, size_t n)
+{
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char)s[i] & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+void cli_format_tabwrite(char *const *lines)
+{
+        size_t *w = NULL, nw = 0;
+        /* column widths over the tab-terminated cells */
+        STRV_FOREACH (l, lines) {
+                size_t c = 0;
+                for (const char *p = *l, *tab; (tab = strchr(p, '\t')); p = tab + 1, c++) {
+                        if (c >= nw) {
+                                w = xreallocarray(w, c + 1, sizeof(*w));
+                                w[nw++] = 0;
+                        }
+                        size_t cw = text_width(p, (size_t)(tab - p)) + 3;
+                        if (cw > w[c])
+                                w[c] = cw;
+                }
+        }
+        for (size_t c = 0; c < nw; c++)
+                if (w[c] < 10)
+                        w[c] = 10;
+        STRV_FOREACH (l, lines) {
+                size_t c = 0;
+                const char *p = *l, *tab;
+                for (; (tab = strchr(p, '\t')); p = tab + 1, c++) {
+                        size_t cw = text_width(p, (size_t)(tab - p));
+                        fwrite(p, 1, (size_t)(tab - p), stdout);
+                        for (size_t k = cw; k < w[c]; k++)
+                                putchar(' ');
+                }
+                fputs(p, stdout);
+                putchar('\n');
+        }
+        free(w);
 }

@@ -1,10 +1,33 @@
-/* A small subset of Go templates for --format, enough for the common
- * `{{.Field.Sub}}`, `{{json .Field}}`, `{{.}}` and literal text (with \t and
- * \n escapes), printing values the way Go's text/template prints them. */
+/* The Go text/template subset that docker's --format takes, evaluated over
+ * JSON values:
+ *   text, with \t and \n escapes; {{.Field.Sub}}, {{.}}, {{$}}, {{$var}};
+ *   pipelines {{.ID | upper}}; parentheses; "strings", `raw`, numbers,
+ *   true/false/nil; {{$x := ...}};
+ *   {{if}}/{{else if}}/{{else}}/{{end}}, {{range [$i, $v :=] ...}}
+ *   (arrays, and objects in key order) with {{else}}, {{with}}; trim
+ *   markers {{- and -}}; comments (a slash-star action);
+ *   functions json, index, len, join, split, upper, lower, title, pad,
+ *   truncate, print, printf, println, eq, ne, lt, le, gt, ge, and, or, not.
+ * Values print as Go prints them: [a b] for arrays, map[k:v] for objects,
+ * <no value> for what is missing.  A leading "table " is dropped. */
 #pragma once
+
+#include <stdbool.h>
 
 #include "lib/err.h"
 
 struct jv;
 
 int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct box_err *err);
+
+/* "table" or "table TEMPLATE" */
+bool cli_format_is_table(const char *format);
+
+/* The header line of a table template: each field prints HEADERS' value for
+ * it (docker's column titles, "IMAGE ID"), functions pass their argument
+ * through, as docker's header functions do. */
+int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err);
+
+/* Prints LINES as Go's tabwriter (minwidth 10, padding 3) with the cells of
+ * each line separated by tabs, the way docker prints its tables. */
+void cli_format_tabwrite(char *const *lines);
