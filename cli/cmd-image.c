@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/format.h"
@@ -46,6 +47,247 @@ static int row_cmp(const void *a, const void *b)
         return c ? c : strcmp(x->tag, y->tag);
 }
 
+/* docker's go-units: HumanSizeWithPrecision(size, PREC) */
+static void human_size(char *buf, size_t n, double bytes, int prec)
+{
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        size_t u = 0;
+        while (bytes >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
+                bytes /= 1000.0;
+                u++;
+        }
+        snprintf(buf, n, "%.*g%s", prec, bytes, units[u]);
+}
+
+/* docker's go-units HumanDuration, then " ago" */
+static void created_since(char *buf, size_t n, int64_t t)
+{
+        if (t <= 0) {
+                snprintf(buf, n, "N/A");
+                return;
+        }
+        double d = difftime(time(NULL), (time_t)t);
+        long long s = (long long)d, m = s / 60, h = (long long)(d / 3600 + 0.5);
+        if (s < 1)
+                snprintf(buf, n, "Less than a second ago");
+        else if (s == 1)
+                snprintf(buf, n, "1 second ago");
+        else if (s < 60)
+                snprintf(buf, n, "%lld seconds ago", s);
+        else if (m == 1)
+                snprintf(buf, n, "About a minute ago");
+        else if (m < 60)
+                snprintf(buf, n, "%lld minutes ago", m);
+        else if (h == 1)
+                snprintf(buf, n, "About an hour ago");
+        else if (h < 48)
+                snprintf(buf, n, "%lld hours ago", h);
+        else if (h < 24 * 7 * 2)
+                snprintf(buf, n, "%lld days ago", h / 24);
+        else if (h < 24 * 30 * 2)
+                snprintf(buf, n, "%lld weeks ago", h / 24 / 7);
+        else if (h < 24 * 365 * 2)
+                snprintf(buf, n, "%lld months ago", h / 24 / 30);
+        else
+                snprintf(buf, n, "%lld years ago", (long long)(d / 3600) / 24 / 365);
+}
+
+/* Go's time.Time.String() of a Unix time, in local time */
+static void created_at(char *buf, size_t n, int64_t t)
+{
+        struct tm tm;
+        time_t tt = (time_t)t;
+        localtime_r(&tt, &tm);
+        strftime(buf, n, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+}
+
+static struct jv *image_headers(void)
+{
+        static const char *const h[][2] = {
+                {"ID", "IMAGE ID"},
+                {"Repository", "REPOSITORY"},
+                {"Tag", "TAG"},
+                {"Digest", "DIGEST"},
+                {"CreatedSince", "CREATED"},
+                {"CreatedAt", "CREATED AT"},
+                {"Size", "SIZE"},
+                {"Containers", "CONTAINERS"},
+                {"VirtualSize", "SIZE"},
+                {"SharedSize", "SHARED SIZE"},
+                {"UniqueSize", "UNIQUE SIZE"},
+        };
+        struct jv *o = jv_object();
+        for (size_t i = 0; i < ARRAY_SIZE(h); i++)
+                jv_set_str(o, h[i][0], h[i][1]);
+        return o;
+}
+
+static struct jv *image_row(const struct row *r, int no_trunc)
+{
+        char id[80], since[64], at[80], size[32], vsize[32];
+        snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? r->h.id : r->h.id + 7);
+        created_since(since, sizeof(since), r->created);
+        created_at(at, sizeof(at), r->created);
+        human_size(size, sizeof(size), (double)image_size(&r->h), 3);
+        human_size(vsize, sizeof(vsize), (double)image_size(&r->h), 4);
+        struct jv *o = jv_object();
+        jv_set_str(o, "Containers", "N/A");
+        jv_set_str(o, "CreatedAt", at);
+        jv_set_str(o, "CreatedSince", since);
+        jv_set_str(o, "Digest", r->h.manifest);
+        jv_set_str(o, "ID", id);
+        jv_set_str(o, "Repository", r->repo);
+        jv_set_str(o, "SharedSize", "N/A");
+        jv_set_str(o, "Size", size);
+        jv_set_str(o, "Tag", r->tag);
+        jv_set_str(o, "UniqueSize", "N/A");
+        jv_set_str(o, "VirtualSize", vsize);
+        return o;
+}
+
+/* Go's json.Marshal escapes <, > and & inside strings. */
+static void print_json_line(const struct jv *o)
+{
+        _cleanup_free_ char *s = jv_dump(o, JV_CANONICAL);
+        for (const char *c = s; *c; c++) {
+                if (*c == '<')
+                        fputs("\\u003c", stdout);
+                else if (*c == '>')
+                        fputs("\\u003e", stdout);
+                else if (*c == '&')
+                        fputs("\\u0026", stdout);
+                else
+                        putchar(*c);
+        }
+        putchar('\n');
+}
+
+struct image_filters {
+        bool dangling_set, dangling;
+        char **refs;   /* patterns (the REPOSITORY[:TAG] argument among them) */
+        char **labels; /* "k" or "k=v", all must match */
+        char **not_labels;
+        int64_t before, since, until; /* 0: unset */
+};
+
+static void image_filters_release(struct image_filters *f)
+{
+        strv_free(f->refs);
+        strv_free(f->labels);
+        strv_free(f->not_labels);
+}
+
+static int image_created(struct store *st, const char *name, int64_t *ret, struct box_err *err)
+{
+        struct store_image_handle h;
+        int r = store_image_resolve(st, name, &h, err);
+        if (r < 0)
+                return r;
+        *ret = oci_time_parse(h.config.created);
+        store_image_handle_release(&h);
+        return 0;
+}
+
+/* until=: a Unix time, an RFC 3339 time, or a duration back from now
+ * ("10m", "1h30m"). */
+static int parse_until(const char *v, int64_t *ret)
+{
+        char *end;
+        long long x = strtoll(v, &end, 10);
+        if (*v && !*end) {
+                *ret = x;
+                return 0;
+        }
+        int64_t t = oci_time_parse(v);
+        if (t > 0) {
+                *ret = t;
+                return 0;
+        }
+        double secs = 0;
+        const char *p = v;
+        while (*p) {
+                double n = strtod(p, &end);
+                if (end == p)
+                        return -EINVAL;
+                p = end;
+                if (*p == 'h')
+                        secs += n * 3600;
+                else if (*p == 'm')
+                        secs += n * 60;
+                else if (*p == 's')
+                        secs += n;
+                else
+                        return -EINVAL;
+                p++;
+        }
+        if (p == v)
+                return -EINVAL;
+        *ret = (int64_t)time(NULL) - (int64_t)secs;
+        return 0;
+}
+
+static int image_filter_add(struct store *st, struct image_filters *f, const char *arg,
+                            struct box_err *err)
+{
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
+        const char *v = eq + 1;
+        if (streq(key, "dangling")) {
+                if (!streq(v, "true") && !streq(v, "false") && !streq(v, "1") && !streq(v, "0"))
+                        return box_err_set(err, EINVAL, "invalid filter 'dangling=%s'", v);
+                f->dangling_set = true;
+                f->dangling = streq(v, "true") || streq(v, "1");
+        } else if (streq(key, "reference")) {
+                f->refs = strv_append(f->refs, v);
+        } else if (streq(key, "label")) {
+                f->labels = strv_append(f->labels, v);
+        } else if (streq(key, "label!")) {
+                f->not_labels = strv_append(f->not_labels, v);
+        } else if (streq(key, "before") || streq(key, "since")) {
+                int64_t t;
+                int r = image_created(st, v, &t, err);
+                if (r < 0)
+                        return r;
+                *(streq(key, "before") ? &f->before : &f->since) = t;
+        } else if (streq(key, "until")) {
+                if (parse_until(v, &f->until) < 0)
+                        return box_err_set(err, EINVAL, "invalid filter 'until=%s'", v);
+        } else {
+                return box_err_set(err, EINVAL, "invalid filter '%s'", key);
+        }
+        return 0;
+}
+
+static bool labels_match(char *const *want, char *const *labels)
+{
+        STRV_FOREACH (w, want) {
+                const char *eq = strchr(*w, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*w, (size_t)(eq - *w)) : xstrdup(*w);
+                const char *have = oci_kv_get(labels, k);
+                if (!have || (eq && !streq(have, eq + 1)))
+                        return false;
+        }
+        return true;
+}
+
+/* A name matches a pattern as docker's reference filter has it (Go's
+ * path.Match on the familiar name, with or without the tag), or when the
+ * pattern is the same repository (and tag) written another way
+ * ("docker.io/library/busybox"). */
+static int ref_matches(const char *pattern, const struct image_ref *ref, struct box_err *err)
+{
+        int m = spec_ref_familiar_match(pattern, ref, err);
+        if (m != 0)
+                return m;
+        struct image_ref want;
+        if (spec_ref_parse_name(pattern, &want, NULL) < 0)
+                return 0;
+        _cleanup_free_ char *a = spec_ref_repository(&want), *b = spec_ref_repository(ref);
+        m = streq(a, b) && (!want.tag || streq(want.tag, strempty(ref->tag))) && !want.digest;
+        spec_ref_release(&want);
+        return m;
+}
+
 static const char images_help[] =
         "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
         "\n"
@@ -54,27 +296,28 @@ static const char images_help[] =
         "Options:\n"
         "  -a, --all             show all images (untagged ones too)\n"
         "      --digests         show digests\n"
-        "      --format string   'table' (default), 'json', or a Go-style template such as\n"
-        "                        '{{.Repository}}:{{.Tag}}'\n"
+        "  -f, --filter filter   filter output: dangling=true|false, reference=PATTERN,\n"
+        "                        label=KEY[=VALUE], label!=KEY[=VALUE], before=IMAGE,\n"
+        "                        since=IMAGE, until=TIMESTAMP\n"
+        "      --format string   'table' (default), 'table TEMPLATE', 'json', or a Go\n"
+        "                        template such as '{{.Repository}}:{{.Tag}}'\n"
         "      --no-trunc        don't truncate output\n"
         "  -q, --quiet           only show image ids\n";
 
 int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},
-                {"digests", no_argument, NULL, 'd'},
-                {"format", required_argument, NULL, 'f'},
-                {"no-trunc", no_argument, NULL, 'n'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"all", no_argument, NULL, 'a'},          {"digests", no_argument, NULL, 'd'},
+                {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+                {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},         {},
         };
-        int all = 0, digests = 0, no_trunc = 0, quiet = 0, c;
+        int all = 0, digests = 0, no_trunc = 0, quiet = 0, c, rc = 0;
         const char *format = NULL;
+        _cleanup_strv_free_ char **filters = xnew0(char *, 1);
         struct box_err err = {0};
 
-        while ((c = getopt_long(argc, argv, "aqh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "af:qh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
                         all = 1;
@@ -83,6 +326,9 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                         digests = 1;
                         break;
                 case 'f':
+                        filters = strv_append(filters, optarg);
+                        break;
+                case 'F':
                         format = optarg;
                         break;
                 case 'n':
@@ -99,121 +345,145 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (argc - optind > 1)
                 return cli_usage_error("images", "'box images' accepts at most one argument");
-        struct image_ref want = {0};
-        _cleanup_free_ char *want_repo = NULL;
-        if (optind < argc) {
-                if (spec_ref_parse_name(argv[optind], &want, &err) < 0)
-                        return cli_fail(&err);
-                want_repo = spec_ref_repository(&want);
-        }
 
         struct store *st;
         struct store_image *imgs = NULL;
         size_t n = 0;
-        if (cli_store(ctx, &st, &err) < 0 || store_images_list(st, &imgs, &n, &err) < 0) {
-                spec_ref_release(&want);
+        struct image_filters flt = {0};
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        STRV_FOREACH (fl, filters) {
+                const char *eq = strchr(*fl, '=');
+                if (!eq || eq == *fl) {
+                        image_filters_release(&flt);
+                        return cli_usage_error(
+                                "images", "bad format of filter '%s' (expected name=value)", *fl);
+                }
+                if (image_filter_add(st, &flt, *fl, &err) < 0) {
+                        image_filters_release(&flt);
+                        return fail_with(&err, EXIT_DAEMON_ERROR);
+                }
+        }
+        if (optind < argc)
+                flt.refs = strv_append(flt.refs, argv[optind]);
+        if (store_images_list(st, &imgs, &n, &err) < 0) {
+                image_filters_release(&flt);
                 return cli_fail(&err);
         }
+
         struct row *rows = xnew0(struct row, n);
         size_t nr = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && rc >= 0; i++) {
                 struct row *r = &rows[nr];
-                struct image_ref ref = {0};
-                if (imgs[i].name) {
+                bool dangling = !imgs[i].name;
+                if (flt.dangling_set && flt.dangling != dangling)
+                        continue;
+                if (dangling && (flt.refs || (!all && !quiet && !flt.dangling_set)))
+                        continue;
+                if (!dangling) {
+                        struct image_ref ref;
                         if (spec_ref_parse(imgs[i].name, &ref, NULL) < 0)
                                 continue;
-                        _cleanup_free_ char *repo = spec_ref_repository(&ref);
-                        if (want_repo && (!streq(repo, want_repo) ||
-                                          (want.tag && !streq(want.tag, strempty(ref.tag))))) {
+                        int m = !flt.refs;
+                        STRV_FOREACH (p, flt.refs) {
+                                m = ref_matches(*p, &ref, &err);
+                                if (m != 0)
+                                        break;
+                        }
+                        if (m <= 0) {
                                 spec_ref_release(&ref);
+                                if (m < 0) {
+                                        rc = -EINVAL;
+                                        err.exit_code = EXIT_DAEMON_ERROR;
+                                }
                                 continue;
                         }
                         r->repo = spec_ref_familiar_repository(&ref);
                         r->tag = xstrdup(ref.tag ? ref.tag : "<none>");
                         spec_ref_release(&ref);
                 } else {
-                        if (want_repo || (!all && !quiet))
-                                continue;
                         r->repo = xstrdup("<none>");
                         r->tag = xstrdup("<none>");
                 }
-                if (store_image_load(st, imgs[i].manifest, &r->h, &err) < 0) {
+                if (store_image_load(st, imgs[i].manifest, &r->h, NULL) < 0) {
                         free(r->repo);
                         free(r->tag);
                         continue;
                 }
                 r->created = oci_time_parse(r->h.config.created);
+                const struct oci_container_config *cfg = &r->h.config.config;
+                bool keep = labels_match(flt.labels, cfg->labels) &&
+                            (!flt.before || r->created < flt.before) &&
+                            (!flt.since || r->created > flt.since) &&
+                            (!flt.until || r->created < flt.until);
+                STRV_FOREACH (nl, flt.not_labels) {
+                        char *one[] = {*nl, NULL};
+                        if (labels_match(one, cfg->labels))
+                                keep = false;
+                }
+                if (!keep) {
+                        free(r->repo);
+                        free(r->tag);
+                        store_image_handle_release(&r->h);
+                        continue;
+                }
                 nr++;
         }
+        image_filters_release(&flt);
         qsort(rows, nr, sizeof(rows[0]), row_cmp);
 
-        int json = format && streq(format, "json");
-        int table = !format || streq(format, "table");
-        struct jv *arr = json ? jv_array() : NULL;
-        _cleanup_strv_free_ char **seen = xnew0(char *, 1);
-        struct cli_table tab = {0};
-        if (table && !quiet) {
-                if (digests)
-                        cli_table_add(&tab, "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED",
-                                      "SIZE", NULL);
-                else
-                        cli_table_add(&tab, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE",
-                                      NULL);
+        if (rc >= 0) {
+                if (!format || streq(format, "table")) {
+                        format = quiet ? NULL
+                                 : digests
+                                         ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
+                                           "{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{"
+                                           "end}}\t{{.Size}}"
+                                         : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if "
+                                           ".CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}"
+                                           "\t{{.Size}}";
+                }
         }
-        for (size_t i = 0; i < nr; i++) {
+        _cleanup_free_ char *fmt = NULL;
+        if (rc >= 0 && format && cli_format_is_table(format) && digests &&
+            !strstr(format, "{{.Digest}}"))
+                format = fmt = xasprintf("%s\t{{.Digest}}", format);
+
+        _cleanup_strv_free_ char **seen = xnew0(char *, 1);
+        _cleanup_strv_free_ char **lines = xnew0(char *, 1);
+        if (rc >= 0 && format && cli_format_is_table(format)) {
+                _cleanup_jv_ struct jv *hd = image_headers();
+                char *line = NULL;
+                rc = cli_format_header(format, hd, &line, &err);
+                if (rc >= 0)
+                        lines = strv_push(lines, line);
+        }
+        for (size_t i = 0; i < nr && rc >= 0; i++) {
                 struct row *r = &rows[i];
-                char id[80], created[64], size[32];
-                snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12,
-                         no_trunc ? r->h.id : r->h.id + 7);
-                cli_format_ago(created, sizeof(created), r->created);
-                cli_format_size(size, sizeof(size), (double)image_size(&r->h));
-                if (quiet) {
+                _cleanup_jv_ struct jv *o = image_row(r, no_trunc);
+                if (!format) { /* -q */
+                        const char *id = jv_get_str(o, "ID");
                         if (strv_contains(seen, id))
                                 continue;
                         seen = strv_append(seen, id);
                         printf("%s\n", id);
-                } else if (json) {
-                        struct jv *o = jv_object();
-                        jv_set_str(o, "Repository", r->repo);
-                        jv_set_str(o, "Tag", r->tag);
-                        jv_set_str(o, "ID", r->h.id);
-                        jv_set_str(o, "Digest", r->h.manifest);
-                        jv_set_str(o, "CreatedAt", r->h.config.created);
-                        jv_set(o, "Created", jv_int(r->created));
-                        jv_set(o, "Size", jv_int(image_size(&r->h)));
-                        jv_push(arr, o);
-                } else if (table) {
-                        if (digests)
-                                cli_table_add(&tab, r->repo, r->tag, r->h.manifest, id, created,
-                                              size, NULL);
-                        else
-                                cli_table_add(&tab, r->repo, r->tag, id, created, size, NULL);
+                } else if (streq(format, "json")) {
+                        print_json_line(o);
                 } else {
-                        struct jv *o = jv_object();
-                        jv_set_str(o, "Repository", r->repo);
-                        jv_set_str(o, "Tag", r->tag);
-                        jv_set_str(o, "ID", id);
-                        jv_set_str(o, "Digest", r->h.manifest);
-                        jv_set_str(o, "CreatedSince", created);
-                        jv_set_str(o, "CreatedAt", r->h.config.created);
-                        jv_set_str(o, "Size", size);
-                        _cleanup_free_ char *line = NULL;
-                        int rc = cli_format_template(format, o, &line, &err);
-                        jv_free(o);
-                        if (rc < 0) {
-                                jv_free(arr);
-                                return cli_fail(&err);
+                        char *line = NULL;
+                        rc = cli_format_template_strict(format, o, &line, &err);
+                        if (rc < 0)
+                                break;
+                        if (cli_format_is_table(format))
+                                lines = strv_push(lines, line);
+                        else {
+                                printf("%s\n", line);
+                                free(line);
                         }
-                        printf("%s\n", line);
                 }
         }
-        if (table && !quiet)
-                cli_table_flush(&tab);
-        if (json) {
-                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", s);
-                jv_free(arr);
-        }
+        if (rc >= 0 && format && cli_format_is_table(format))
+                cli_format_tabwrite(lines);
         for (size_t i = 0; i < nr; i++) {
                 free(rows[i].repo);
                 free(rows[i].tag);
@@ -221,8 +491,7 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
         }
         free(rows);
         store_images_free(imgs, n);
-        spec_ref_release(&want);
-        return 0;
+        return rc < 0 ? cli_fail(&err) : 0;
 }
 
 /* ---- tag ---- */
@@ -338,10 +607,17 @@ static int rmi_one(struct store *st, const char *arg, int force, struct box_err 
                 goto out;
         }
         if (cid && !force) {
-                r = box_err_set(err, EBUSY,
-                                "conflict: unable to remove image '%s' (must force) - container "
-                                "%s is using it",
-                                arg, cid);
+                if (h.name)
+                        r = box_err_set(err, EBUSY,
+                                        "conflict: unable to remove repository reference '%s' "
+                                        "(must force) - container %s is using its referenced "
+                                        "image %.12s",
+                                        arg, cid, h.id + 7);
+                else
+                        r = box_err_set(err, EBUSY,
+                                        "conflict: unable to delete %.12s (must be forced) - "
+                                        "image is being used by container %s",
+                                        h.id + 7, cid);
                 goto out;
         }
         STRV_FOREACH (nm, names) {
@@ -402,6 +678,8 @@ int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- image inspect ---- */
 
+/* Docker's ImageInspect, field by field and in its order, plus box's
+ * Digest and ManifestMediaType. */
 static struct jv *inspect_json(struct store *st, const struct store_image_handle *h)
 {
         struct jv *o = jv_object();
@@ -424,8 +702,13 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         store_images_free(imgs, n);
         jv_set(o, "RepoTags", tags);
         jv_set(o, "RepoDigests", jv_array());
-        jv_set_str(o, "Digest", h->manifest);
+        jv_set_str(o, "Parent", "");
+        const char *comment = "";
+        if (h->config.n_history && h->config.history[h->config.n_history - 1].comment)
+                comment = h->config.history[h->config.n_history - 1].comment;
+        jv_set_str(o, "Comment", comment);
         jv_set(o, "Created", jv_string(h->config.created ? h->config.created : ""));
+        jv_set_str(o, "DockerVersion", "");
         jv_set(o, "Author", jv_string(h->config.author ? h->config.author : ""));
         struct jv *c = jv_get(cfg, "config");
         jv_set(o, "Config", c ? jv_ref(c) : jv_object());
@@ -433,14 +716,28 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         jv_set_str(o, "Variant", h->config.variant);
         jv_set_str(o, "Os", h->config.os);
         jv_set(o, "Size", jv_int(image_size(h)));
+        struct jv *gd = jv_object();
+        jv_set(gd, "Data", jv_null());
+        jv_set_str(gd, "Name", "overlayfs");
+        jv_set(o, "GraphDriver", gd);
         struct jv *rootfs = jv_object();
         jv_set_str(rootfs, "Type", "layers");
-        jv_set(rootfs, "Layers", jv_strv(h->config.diff_ids));
+        jv_set(rootfs, "Layers", h->config.diff_ids ? jv_strv(h->config.diff_ids) : jv_array());
         jv_set(o, "RootFS", rootfs);
+        struct jv *meta = jv_object();
+        jv_set_str(meta, "LastTagTime", "0001-01-01T00:00:00Z");
+        jv_set(o, "Metadata", meta);
+        const char *mt = h->m.media_type ? h->m.media_type : OCI_MEDIA_MANIFEST;
+        struct jv *desc = jv_object();
+        jv_set_str(desc, "mediaType", mt);
+        jv_set_str(desc, "digest", h->manifest);
+        jv_set(desc, "size", jv_int(h->manifest_size));
+        jv_set(o, "Descriptor", desc);
         struct jv *hist = jv_get(cfg, "history");
         if (hist)
                 jv_set(o, "History", jv_ref(hist));
-        jv_set_str(o, "ManifestMediaType", h->m.media_type ? h->m.media_type : OCI_MEDIA_MANIFEST);
+        jv_set_str(o, "Digest", h->manifest);
+        jv_set_str(o, "ManifestMediaType", mt);
         return o;
 }
 
@@ -490,7 +787,7 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                 }
                 struct jv *o = inspect_json(st, &h);
                 store_image_handle_release(&h);
-                if (format) {
+                if (format && !streq(format, "json")) {
                         _cleanup_free_ char *line = NULL;
                         if (cli_format_template(format, o, &line, &err) < 0) {
                                 jv_free(o);
@@ -503,7 +800,7 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                         jv_push(arr, o);
                 }
         }
-        if (!format) {
+        if (!format || streq(format, "json")) {
                 _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
                 printf("%s\n", s);
         }

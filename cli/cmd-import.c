@@ -98,6 +98,13 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("import", "'box import' requires 1 or 2 arguments");
         const char *file = argv[optind];
         const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
+        if (strstr(file, "://")) {
+                box_err_set(&err, EPROTONOSUPPORT,
+                            "importing from a URL ('%s') is not supported: download it first, "
+                            "then 'box import FILE' or 'box import - < FILE'",
+                            file);
+                return cli_fail(&err);
+        }
 
         _cleanup_free_ char *full = NULL;
         if (name) {

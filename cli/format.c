@@ -28,7 +28,7 @@ struct tpl {
         size_t n;
         struct var *vars;
         size_t n_vars;
-        bool header;
+        bool header, strict;
         struct buf out;
         struct box_err *err;
 };
@@ -291,6 +291,10 @@ static int follow(struct tpl *t, struct jv *v, const char *chain, struct jv **re
                 struct jv *next;
                 if (jv_is_object(cur)) {
                         next = jv_get(cur, key);
+                        if (!next && t->strict) {
+                                jv_free(cur);
+                                return tpl_error(t, "can't evaluate field %s", key);
+                        }
                         next = next ? jv_ref(next) : jv_null();
                 } else if (jv_is_null(cur)) {
                         next = jv_null();
@@ -1028,9 +1032,10 @@ static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
         return 0;
 }
 
-static int run(const char *tmpl, const struct jv *v, bool header, char **ret, struct box_err *err)
+static int run(const char *tmpl, const struct jv *v, bool header, bool strict, char **ret,
+               struct box_err *err)
 {
-        struct tpl t = {.header = header, .err = err};
+        struct tpl t = {.header = header, .strict = strict, .err = err};
         const char *s = tmpl;
         if (cli_format_is_table(s))
                 s += 5;
@@ -1058,12 +1063,18 @@ static int run(const char *tmpl, const struct jv *v, bool header, char **ret, st
 
 int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct box_err *err)
 {
-        return run(tmpl, v, false, ret, err);
+        return run(tmpl, v, false, false, ret, err);
+}
+
+int cli_format_template_strict(const char *tmpl, const struct jv *v, char **ret,
+                               struct box_err *err)
+{
+        return run(tmpl, v, false, true, ret, err);
 }
 
 int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err)
 {
-        return run(tmpl, headers, true, ret, err);
+        return run(tmpl, headers, true, false, ret, err);
 }
 
 bool cli_format_is_table(const char *format)

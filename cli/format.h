@@ -19,6 +19,10 @@
 struct jv;
 
 int cli_format_template(const char *tmpl, const struct jv *v, char **ret, struct box_err *err);
+/* The same, but a field V does not have is an error, as it is for docker's
+ * fixed row types ("can't evaluate field Nope"). */
+int cli_format_template_strict(const char *tmpl, const struct jv *v, char **ret,
+                               struct box_err *err);
 
 /* "table" or "table TEMPLATE" */
 bool cli_format_is_table(const char *format);
