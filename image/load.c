@@ -266,7 +266,7 @@ static void add_name(struct pending *p, const char *s)
 {
         struct image_ref ref;
         if (!s || spec_ref_parse(s, &ref, NULL) < 0) {
-                log_warn("ignoring invalid image name '%s'", strempty(s));
+                log_info("invalid image name '%s', ignoring", strempty(s));
                 return;
         }
         if (!ref.digest) {
