@@ -317,3 +317,18 @@ layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
         [ "$output" = "Loaded image: localhost/multi:1" ]
         [ "$(box image inspect --format '{{.Id}}' localhost/multi:1)" = "$id" ]
 }
+
+@test "a small layer whose first file name starts with '{' still loads" {
+        mkdir -p "$BOX_TEST_TMP/r" "$BOX_TEST_TMP/x"
+        echo brace > "$BOX_TEST_TMP/r/{weird"
+        tar --numeric-owner -C "$BOX_TEST_TMP/r" -cf "$BOX_TEST_TMP/x/l.tar" '{weird'
+        [ "$(head -c 1 "$BOX_TEST_TMP/x/l.tar")" = "{" ]
+        d=$(sha256sum < "$BOX_TEST_TMP/x/l.tar" | cut -d' ' -f1)
+        echo "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$d\"]}}" > "$BOX_TEST_TMP/x/c.json"
+        echo '[{"Config":"c.json","RepoTags":["brace:1"],"Layers":["l.tar"]}]' > "$BOX_TEST_TMP/x/manifest.json"
+        tar -C "$BOX_TEST_TMP/x" -cf "$BOX_TEST_TMP/b.tar" l.tar c.json manifest.json
+        run box load -i "$BOX_TEST_TMP/b.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: brace:1" ]
+        [ "$(cat "$BOX_ROOT/layers/$d/{weird")" = brace ]
+}
