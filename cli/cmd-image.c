@@ -30,6 +30,41 @@ static int64_t image_size(const struct store_image_handle *h)
         return s;
 }
 
+/* store_image_resolve(), and also REPO@DIGEST: the image of that
+ * repository whose manifest has that digest (docker resolves a canonical
+ * reference the same way). */
+static int resolve(struct store *st, const char *arg, struct store_image_handle *ret,
+                   struct box_err *err)
+{
+        int r = store_image_resolve(st, arg, ret, err);
+        struct image_ref ref;
+        if (r != -ENOENT || !strchr(arg, '@') || spec_ref_parse(arg, &ref, NULL) < 0)
+                return r;
+        _cleanup_free_ char *repo = spec_ref_repository(&ref);
+        struct store_image *imgs = NULL;
+        size_t n = 0;
+        int found = -1;
+        if (ref.digest && store_images_list(st, &imgs, &n, NULL) >= 0) {
+                for (size_t i = 0; i < n && found < 0; i++) {
+                        struct image_ref have;
+                        if (!imgs[i].name || !streq(imgs[i].manifest, ref.digest) ||
+                            spec_ref_parse(imgs[i].name, &have, NULL) < 0)
+                                continue;
+                        _cleanup_free_ char *hrepo = spec_ref_repository(&have);
+                        if (streq(hrepo, repo))
+                                found = (int)i;
+                        spec_ref_release(&have);
+                }
+                if (found >= 0) {
+                        box_err_clear(err);
+                        r = store_image_load(st, imgs[found].manifest, ret, err);
+                }
+                store_images_free(imgs, n);
+        }
+        spec_ref_release(&ref);
+        return r;
+}
+
 /* ---- images ---- */
 
 struct row {
@@ -180,7 +215,7 @@ static void image_filters_release(struct image_filters *f)
 static int image_created(struct store *st, const char *name, int64_t *ret, struct box_err *err)
 {
         struct store_image_handle h;
-        int r = store_image_resolve(st, name, &h, err);
+        int r = resolve(st, name, &h, err);
         if (r < 0)
                 return r;
         *ret = oci_time_parse(h.config.created);
@@ -520,7 +555,7 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
         struct store_image_handle h;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
-        if (store_image_resolve(st, argv[1], &h, &err) < 0)
+        if (resolve(st, argv[1], &h, &err) < 0)
                 return fail_with(&err, EXIT_DAEMON_ERROR);
         int r = store_image_tag(st, full, h.manifest, h.manifest_size, &err);
         store_image_handle_release(&h);
@@ -781,7 +816,7 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
         for (int i = optind; i < argc; i++) {
                 struct store_image_handle h;
                 box_err_clear(&err);
-                if (store_image_resolve(st, argv[i], &h, &err) < 0) {
+                if (resolve(st, argv[i], &h, &err) < 0) {
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
                         continue;
                 }

@@ -261,3 +261,20 @@ import_at() {
         [[ "$output" == *"refusing to create a tag with a digest reference"* ]]
         [ -z "$(box images -q)" ] || [ "$(box images --format '{{.Repository}}')" = "localhost/m" ]
 }
+
+@test "inspect and tag take REPO@DIGEST (the manifest digest), of that repository only" {
+        import_busybox
+        box tag busybox localhost/lab:1
+        d=$(box images --digests --format '{{.Digest}}' busybox)
+        id=$(box image inspect -f '{{.Id}}' busybox)
+        [ "$(box image inspect -f '{{.Id}}' "busybox@$d")" = "$id" ]
+        [ "$(box image inspect -f '{{.Id}}' "docker.io/library/busybox:latest@$d")" = "$id" ]
+        run box tag "localhost/lab@$d" localhost/lab:copy
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect -f '{{.Id}}' localhost/lab:copy)" = "$id" ]
+        run box image inspect "other@$d"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"box: error: no such image: 'other@$d'"* ]]
+        run box image inspect "busybox@sha512:$(printf 'f%.0s' {1..128})"
+        [ "$status" -eq 1 ]
+}
