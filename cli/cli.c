@@ -79,43 +79,54 @@ int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_comman
         return cli_usage_error(group, "unknown command 'box %s %s'", group, argv[1]);
 }
 
-void cli_format_size(char *buf, size_t n, double bytes)
+/* docker's go-units HumanSizeWithPrecision(size, PREC) */
+void cli_format_size_prec(char *buf, size_t n, double bytes, int prec)
 {
-        static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
         size_t u = 0;
         while (bytes >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
                 bytes /= 1000.0;
                 u++;
         }
-        if (u == 0)
-                snprintf(buf, n, "%.0f%s", bytes, units[u]);
-        else
-                snprintf(buf, n, "%.3g%s", bytes, units[u]);
+        snprintf(buf, n, "%.*g%s", prec, bytes, units[u]);
 }
 
+void cli_format_size(char *buf, size_t n, double bytes)
+{
+        cli_format_size_prec(buf, n, bytes, 3);
+}
+
+/* docker's go-units HumanDuration, then " ago" */
 void cli_format_ago(char *buf, size_t n, long long t)
 {
-        long long d = (long long)time(NULL) - t;
         if (t <= 0) {
                 snprintf(buf, n, "N/A");
                 return;
         }
-        if (d < 1)
+        double d = difftime(time(NULL), (time_t)t);
+        long long s = (long long)d, m = s / 60, h = (long long)(d / 3600 + 0.5);
+        if (s < 1)
                 snprintf(buf, n, "Less than a second ago");
-        else if (d < 60)
-                snprintf(buf, n, "%lld second%s ago", d, d == 1 ? "" : "s");
-        else if (d < 3600)
-                snprintf(buf, n, "%lld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
-        else if (d < 86400 * 2)
-                snprintf(buf, n, "%lld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
-        else if (d < 86400 * 14)
-                snprintf(buf, n, "%lld days ago", d / 86400);
-        else if (d < 86400 * 60)
-                snprintf(buf, n, "%lld weeks ago", d / (86400 * 7));
-        else if (d < 86400 * 365 * 2)
-                snprintf(buf, n, "%lld months ago", d / (86400 * 30));
+        else if (s == 1)
+                snprintf(buf, n, "1 second ago");
+        else if (s < 60)
+                snprintf(buf, n, "%lld seconds ago", s);
+        else if (m == 1)
+                snprintf(buf, n, "About a minute ago");
+        else if (m < 60)
+                snprintf(buf, n, "%lld minutes ago", m);
+        else if (h == 1)
+                snprintf(buf, n, "About an hour ago");
+        else if (h < 48)
+                snprintf(buf, n, "%lld hours ago", h);
+        else if (h < 24 * 7 * 2)
+                snprintf(buf, n, "%lld days ago", h / 24);
+        else if (h < 24 * 30 * 2)
+                snprintf(buf, n, "%lld weeks ago", h / 24 / 7);
+        else if (h < 24 * 365 * 2)
+                snprintf(buf, n, "%lld months ago", h / 24 / 30);
         else
-                snprintf(buf, n, "%lld years ago", d / (86400 * 365));
+                snprintf(buf, n, "%lld years ago", (long long)(d / 3600) / 24 / 365);
 }
 
 void cli_table_add(struct cli_table *t, ...)

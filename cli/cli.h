@@ -42,6 +42,7 @@ int cli_wants_help(int argc, char **argv);
 
 /* Human-readable sizes and times, as docker prints them. */
 void cli_format_size(char *buf, size_t n, double bytes);
+void cli_format_size_prec(char *buf, size_t n, double bytes, int prec);
 void cli_format_ago(char *buf, size_t n, long long unix_seconds);
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv);

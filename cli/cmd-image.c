@@ -82,51 +82,6 @@ static int row_cmp(const void *a, const void *b)
         return c ? c : strcmp(x->tag, y->tag);
 }
 
-/* docker's go-units: HumanSizeWithPrecision(size, PREC) */
-static void human_size(char *buf, size_t n, double bytes, int prec)
-{
-        static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-        size_t u = 0;
-        while (bytes >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
-                bytes /= 1000.0;
-                u++;
-        }
-        snprintf(buf, n, "%.*g%s", prec, bytes, units[u]);
-}
-
-/* docker's go-units HumanDuration, then " ago" */
-static void created_since(char *buf, size_t n, int64_t t)
-{
-        if (t <= 0) {
-                snprintf(buf, n, "N/A");
-                return;
-        }
-        double d = difftime(time(NULL), (time_t)t);
-        long long s = (long long)d, m = s / 60, h = (long long)(d / 3600 + 0.5);
-        if (s < 1)
-                snprintf(buf, n, "Less than a second ago");
-        else if (s == 1)
-                snprintf(buf, n, "1 second ago");
-        else if (s < 60)
-                snprintf(buf, n, "%lld seconds ago", s);
-        else if (m == 1)
-                snprintf(buf, n, "About a minute ago");
-        else if (m < 60)
-                snprintf(buf, n, "%lld minutes ago", m);
-        else if (h == 1)
-                snprintf(buf, n, "About an hour ago");
-        else if (h < 48)
-                snprintf(buf, n, "%lld hours ago", h);
-        else if (h < 24 * 7 * 2)
-                snprintf(buf, n, "%lld days ago", h / 24);
-        else if (h < 24 * 30 * 2)
-                snprintf(buf, n, "%lld weeks ago", h / 24 / 7);
-        else if (h < 24 * 365 * 2)
-                snprintf(buf, n, "%lld months ago", h / 24 / 30);
-        else
-                snprintf(buf, n, "%lld years ago", (long long)(d / 3600) / 24 / 365);
-}
-
 /* Go's time.Time.String() of a Unix time, in local time */
 static void created_at(char *buf, size_t n, int64_t t)
 {
@@ -161,10 +116,10 @@ static struct jv *image_row(const struct row *r, int no_trunc)
 {
         char id[80], since[64], at[80], size[32], vsize[32];
         snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? r->h.id : r->h.id + 7);
-        created_since(since, sizeof(since), r->created);
+        cli_format_ago(since, sizeof(since), r->created);
         created_at(at, sizeof(at), r->created);
-        human_size(size, sizeof(size), (double)image_size(&r->h), 3);
-        human_size(vsize, sizeof(vsize), (double)image_size(&r->h), 4);
+        cli_format_size_prec(size, sizeof(size), (double)image_size(&r->h), 3);
+        cli_format_size_prec(vsize, sizeof(vsize), (double)image_size(&r->h), 4);
         struct jv *o = jv_object();
         jv_set_str(o, "Containers", "N/A");
         jv_set_str(o, "CreatedAt", at);
@@ -329,7 +284,7 @@ static const char images_help[] =
         "List images.\n"
         "\n"
         "Options:\n"
-        "  -a, --all             show all images (untagged ones too)\n"
+        "  -a, --all             accepted for compatibility: box keeps no intermediate images\n"
         "      --digests         show digests\n"
         "  -f, --filter filter   filter output: dangling=true|false, reference=PATTERN,\n"
         "                        label=KEY[=VALUE], label!=KEY[=VALUE], before=IMAGE,\n"
@@ -347,7 +302,7 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                 {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},         {},
         };
-        int all = 0, digests = 0, no_trunc = 0, quiet = 0, c, rc = 0;
+        int digests = 0, no_trunc = 0, quiet = 0, c, rc = 0;
         const char *format = NULL;
         _cleanup_strv_free_ char **filters = xnew0(char *, 1);
         struct box_err err = {0};
@@ -355,8 +310,7 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
         while ((c = getopt_long(argc, argv, "af:qh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
-                        all = 1;
-                        break;
+                        break; /* docker's intermediate images: box keeps none */
                 case 'd':
                         digests = 1;
                         break;
@@ -413,7 +367,9 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                 bool dangling = !imgs[i].name;
                 if (flt.dangling_set && flt.dangling != dangling)
                         continue;
-                if (dangling && (flt.refs || (!all && !quiet && !flt.dangling_set)))
+                /* as docker: untagged images are listed too; a REPOSITORY or
+                 * reference filter never matches them */
+                if (dangling && flt.refs)
                         continue;
                 if (!dangling) {
                         struct image_ref ref;

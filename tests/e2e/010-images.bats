@@ -109,14 +109,16 @@ teardown() { box_teardown_store; }
         [[ "$output" == *"no such image: 'nosuch'"* ]]
 }
 
-@test "a retag leaves the old image dangling, shown with -a" {
+@test "a retag leaves the old image dangling, listed as <none> like docker" {
         import_busybox
         box import --change 'CMD ["sh"]' "$BUSYBOX_TAR" busybox >/dev/null
         run box images
-        [ "${#lines[@]}" -eq 2 ]
-        run box images -a
         [ "${#lines[@]}" -eq 3 ]
         [[ "$output" == *"<none>"*"<none>"* ]]
+        run box images --filter dangling=false
+        [ "${#lines[@]}" -eq 2 ]
+        run box images busybox
+        [ "${#lines[@]}" -eq 2 ]
 }
 
 @test "bad references and flags exit 125" {

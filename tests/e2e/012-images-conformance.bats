@@ -104,10 +104,11 @@ import_at() {
         [ "$(box images -f label=com.example.version=1.0 --format '{{.Repository}}')" = "old" ]
         [ -z "$(box images -f label=com.example.version=0.1 -q)" ]
         [ "$(box images -f label=com.example.version -f label=other=x --format '{{.Repository}}')" = "mid" ]
-        [ "$(box images -f 'label!=com.example.version' --format '{{.Repository}}')" = "new" ]
-        [ "$(box images -f before=new --format '{{.Repository}}' | tr '\n' ' ')" = "mid old " ]
-        [ "$(box images -f since=old --format '{{.Repository}}' | tr '\n' ' ')" = "new mid " ]
-        [ "$(box images -f since=old -f before=new --format '{{.Repository}}')" = "mid" ]
+        # untagged images are listed too, as docker lists them
+        [ "$(box images -f 'label!=com.example.version' --format '{{.Repository}}' | tr '\n' ' ')" = "new <none> " ]
+        [ "$(box images -f before=new --format '{{.Repository}}' | tr '\n' ' ')" = "<none> mid old " ]
+        [ "$(box images -f since=old --format '{{.Repository}}' | tr '\n' ' ')" = "new <none> mid " ]
+        [ "$(box images -f since=old -f before=new --format '{{.Repository}}' | tr '\n' ' ')" = "<none> mid " ]
         [ "$(box images -f until=1625000000 --format '{{.Repository}}')" = "old" ]
         # the rmi pipeline from docker's documentation
         run box rmi $(box images -f dangling=true -q)
