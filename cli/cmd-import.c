@@ -173,10 +173,8 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         img.history = xnew0(struct oci_history, 1);
         img.n_history = 1;
         img.history[0].created = xstrdup(img.created);
-        img.history[0].created_by = xstrdup("box import");
-        img.history[0].comment = xstrdup(message            ? message
-                                         : streq(file, "-") ? "Imported from -"
-                                                            : file);
+        /* docker's wording: the CLI streams the file, so it reads "-" */
+        img.history[0].comment = xstrdup(message ? message : "Imported from -");
 
         struct oci_descriptor layer = {
                 .media_type = OCI_MEDIA_LAYER,

@@ -1,6 +1,7 @@
 #include "store/image.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -66,9 +67,34 @@ int store_image_resolve(struct store *st, const char *name_or_id, struct store_i
         if (r < 0)
                 return r;
 
-        /* 1. a reference */
+        /* 1. a reference; REPO@DIGEST names the manifest within that repository */
         struct image_ref ref;
-        if (spec_ref_parse(name_or_id, &ref, NULL) >= 0) {
+        bool by_digest = false;
+        if (spec_ref_parse_name(name_or_id, &ref, NULL) >= 0) {
+                by_digest = ref.digest != NULL;
+                if (!by_digest)
+                        spec_ref_release(&ref);
+        }
+        if (by_digest) {
+                _cleanup_free_ char *repo = spec_ref_repository(&ref);
+                for (size_t i = 0; i < n; i++) {
+                        struct image_ref other;
+                        if (!imgs[i].name || !streq(imgs[i].manifest, ref.digest) ||
+                            spec_ref_parse_name(imgs[i].name, &other, NULL) < 0)
+                                continue;
+                        _cleanup_free_ char *orepo = spec_ref_repository(&other);
+                        spec_ref_release(&other);
+                        if (!streq(orepo, repo))
+                                continue;
+                        r = store_image_load(st, imgs[i].manifest, ret, err);
+                        if (r >= 0)
+                                ret->name = xstrdup(imgs[i].name);
+                        spec_ref_release(&ref);
+                        store_images_free(imgs, n);
+                        return r;
+                }
+                spec_ref_release(&ref);
+        } else if (spec_ref_parse(name_or_id, &ref, NULL) >= 0) {
                 _cleanup_free_ char *full = spec_ref_format(&ref);
                 spec_ref_release(&ref);
                 for (size_t i = 0; i < n; i++) {
