@@ -238,7 +238,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 if (r < 0)
                         return r;
         }
-        if (!spec->interactive) {
+        if (!spec->interactive && !spec->tty) {
                 int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (fd < 0 || dup2(fd, 0) < 0)
                         return box_err_errno(err, errno, "open /dev/null");
