@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 
 #include "lib/fs.h"
@@ -466,6 +467,15 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
+static uint64_t own_permitted_caps(void)
+{
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2] = {0};
+        if (syscall(SYS_capget, &h, d) < 0)
+                return ~UINT64_C(0);
+        return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = xasprintf("%s/rootfs", spec->state_dir);
@@ -478,6 +488,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         int r;
 
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
+        /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
+        caps &= own_permitted_caps();
         if (!spec->privileged && spec->seccomp != RUN_SECCOMP_UNCONFINED) {
                 r = run_seccomp_compile(spec, caps, &bpf, err);
                 if (r < 0)
