@@ -78,12 +78,14 @@ static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *
                 if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
                         continue;
                 if (!v2) {
-                        bool useful = false;
+                        /* named hierarchies (name=systemd) are joined too, so the
+                         * container's cgroup namespace hides the host's tree */
+                        bool useful = strstr(super, "name=") != NULL;
                         for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
                                 if (has_controller(super, v1_controllers[i]))
                                         useful = true;
                         if (!useful)
-                                continue; /* name=systemd and friends */
+                                continue;
                 }
                 bool dup = false;
                 for (size_t i = 0; i < n; i++)

@@ -6,6 +6,7 @@
  * point a mount outside the root. */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -245,6 +246,65 @@ static bool dir_is_empty(int fd)
         return true;
 }
 
+/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
+ * from the container's cgroup namespace (so its own cgroup is the root),
+ * read-only unless privileged. */
+static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return box_err_errno(err, errno, "open /proc/self/mountinfo");
+        unsigned long ro = privileged ? 0 : MS_RDONLY;
+        unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+        bool tmpfs_done = false;
+        char *line = NULL;
+        size_t cap = 0;
+        int r = 0;
+        while (r >= 0 && getline(&line, &cap, f) > 0) {
+                char *sep = strstr(line, " - ");
+                char fstype[32], src[64], super[512], mnt[PATH_MAX];
+                if (!sep || sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3 ||
+                    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+                        continue;
+                bool v2 = streq(fstype, "cgroup2");
+                if (!v2 && !streq(fstype, "cgroup"))
+                        continue;
+                if (v2 && streq(mnt, "/sys/fs/cgroup")) {
+                        r = mount_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", flags | ro,
+                                     NULL, true, err);
+                        break;
+                }
+                if (!startswith(mnt, "/sys/fs/cgroup/") || strchr(mnt + 15, '/'))
+                        continue;
+                if (!tmpfs_done) {
+                        r = mount_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", flags,
+                                     "mode=755,size=64k", true, err);
+                        tmpfs_done = true;
+                        if (r < 0)
+                                break;
+                }
+                /* keep the controllers (and name=) of the super options, drop rw/ro */
+                struct buf opts = {0};
+                char *save = NULL;
+                for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save))
+                        if (!streq(o, "rw") && !streq(o, "ro"))
+                                buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
+                r = mount_at(rootfd, "cgroup", mnt, v2 ? "cgroup2" : "cgroup", flags | ro,
+                             v2 ? NULL : opts.data, true, err);
+                buf_release(&opts);
+        }
+        free(line);
+        if (r >= 0 && tmpfs_done && !privileged) {
+                _cleanup_close_ int fd = -EBADF;
+                char b[FD_PATH_MAX];
+                r = open_in_root(rootfd, "/sys/fs/cgroup", true, &fd, err);
+                if (r >= 0 && mount(NULL, fd_path(b, fd), NULL, MS_REMOUNT | MS_RDONLY | flags,
+                                    "mode=755,size=64k") < 0)
+                        r = box_err_errno(err, errno, "remount /sys/fs/cgroup read-only");
+        }
+        return r;
+}
+
 static int mount_root(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
 {
         if (spec->rootfs) {
@@ -303,6 +363,11 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                 }
                 if (r < 0)
                         return r;
+                if (streq(m->target, "/sys")) {
+                        r = mount_cgroups(rootfd, spec->privileged, err);
+                        if (r < 0)
+                                return r;
+                }
                 if (streq(m->target, "/dev")) {
                         r = make_devices(rootfd, err);
                         if (r < 0)
