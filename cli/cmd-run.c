@@ -184,7 +184,8 @@ static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, stru
         if (!S_ISBLK(st.st_mode))
                 return box_err_set(err, EINVAL, "'%s' is not a block device", dev);
         *v = xreallocarray(*v, *n + 1, sizeof(**v));
-        (*v)[(*n)++] = (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
+        (*v)[(*n)++] =
+                (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
         return 0;
 }
 
@@ -263,7 +264,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case 'w':
                         if (optarg[0] != '/')
-                                return -cli_usage_error("run", "the working directory '%s' is invalid, it needs to be an absolute path", optarg);
+                                return -cli_usage_error("run",
+                                                        "the working directory '%s' is invalid, it "
+                                                        "needs to be an absolute path",
+                                                        optarg);
                         o->workdir = optarg;
                         break;
                 case 'h':
@@ -283,11 +287,15 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         else if (streq(optarg, "none"))
                                 o->network = RUN_NETWORK_NONE;
                         else
-                                return -cli_usage_error("run", "network mode '%s' is not supported yet (use host or none)", optarg);
+                                return -cli_usage_error(
+                                        "run",
+                                        "network mode '%s' is not supported yet (use host or none)",
+                                        optarg);
                         break;
                 case 'p':
                 case 'P':
-                        return -cli_usage_error("run", "publishing ports (-p/-P) is not supported yet");
+                        return -cli_usage_error("run",
+                                                "publishing ports (-p/-P) is not supported yet");
                 case OPT_INIT:
                         o->init = true;
                         break;
@@ -323,13 +331,15 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         if (run_parse_bytes(optarg, &o->res.memory) < 0)
                                 return -cli_usage_error("run", "invalid memory limit '%s'", optarg);
                         if (o->res.memory < 6 * 1024 * 1024)
-                                return -cli_usage_error("run", "minimum memory limit allowed is 6MB");
+                                return -cli_usage_error("run",
+                                                        "minimum memory limit allowed is 6MB");
                         break;
                 case OPT_MEMORY_SWAP:
                         if (streq(optarg, "-1"))
                                 o->res.memory_swap = -1;
                         else if (run_parse_bytes(optarg, &o->res.memory_swap) < 0)
-                                return -cli_usage_error("run", "invalid memory-swap limit '%s'", optarg);
+                                return -cli_usage_error("run", "invalid memory-swap limit '%s'",
+                                                        optarg);
                         break;
                 case OPT_CPUS: {
                         char *end;
@@ -338,7 +348,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         if (end == optarg || *end || cpus <= 0)
                                 return -cli_usage_error("run", "invalid --cpus '%s'", optarg);
                         if (cpus > (double)n)
-                                return -cli_usage_error("run", "range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n, n);
+                                return -cli_usage_error("run",
+                                                        "range of CPUs is from 0.01 to %ld.00, as "
+                                                        "there are only %ld CPUs available",
+                                                        n, n);
                         o->res.cpu_period = 100000;
                         o->res.cpu_quota = (int64_t)(cpus * 100000 + 0.5);
                         if (o->res.cpu_quota < 1000)
@@ -351,7 +364,8 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case OPT_CPUSET_CPUS:
                         if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus", optarg);
+                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus",
+                                                        optarg);
                         o->res.cpuset_cpus = optarg;
                         break;
                 case OPT_PIDS_LIMIT:
@@ -363,7 +377,8 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 case OPT_BLKIO_WEIGHT: {
                         int64_t w;
                         if (parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-                                return -cli_usage_error("run", "range of blkio weight is from 10 to 1000");
+                                return -cli_usage_error("run",
+                                                        "range of blkio weight is from 10 to 1000");
                         o->res.blkio_weight = (int)w;
                         break;
                 }
@@ -383,20 +398,27 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case OPT_CGROUP_PARENT:
                         if (optarg[0] != '/' || strstr(optarg, ".."))
-                                return -cli_usage_error("run", "--cgroup-parent must be an absolute path without '..'");
+                                return -cli_usage_error(
+                                        "run",
+                                        "--cgroup-parent must be an absolute path without '..'");
                         o->cgroup_parent = optarg;
                         break;
                 case '?':
                 default:
                         if (optopt)
-                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'", optopt);
+                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'",
+                                                        optopt);
                         return -cli_usage_error("run", "unknown flag '%s'", argv[optind - 1]);
                 }
         }
         if (o->res.memory_swap > 0 && o->res.memory == 0)
-                return -cli_usage_error("run", "you should always set the memory limit when using the memoryswap limit");
+                return -cli_usage_error(
+                        "run",
+                        "you should always set the memory limit when using the memoryswap limit");
         if (o->res.memory_swap > 0 && o->res.memory_swap < o->res.memory)
-                return -cli_usage_error("run", "minimum memoryswap limit should be larger than memory limit, see usage");
+                return -cli_usage_error(
+                        "run",
+                        "minimum memoryswap limit should be larger than memory limit, see usage");
         if (o->interactive && o->tty && !isatty(0))
                 return -cli_usage_error(NULL, "the input device is not a TTY");
         return optind;
@@ -605,9 +627,10 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         for (size_t i = 0; i < ms->n; i++) {
                 struct jv *m = jv_object();
                 const struct cli_mount *cm = &ms->m[i];
-                jv_set_str(m, "Type", cm->type == RUN_MOUNT_BIND     ? "bind"
-                                      : cm->type == RUN_MOUNT_VOLUME ? "volume"
-                                                                     : "tmpfs");
+                jv_set_str(m, "Type",
+                           cm->type == RUN_MOUNT_BIND     ? "bind"
+                           : cm->type == RUN_MOUNT_VOLUME ? "volume"
+                                                          : "tmpfs");
                 if (cm->type == RUN_MOUNT_VOLUME)
                         jv_set_str(m, "Name", cm->source);
                 jv_set_str(m, "Source", ms->rm[i].source);
@@ -731,9 +754,9 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 goto fail_state;
 
         const char *user = o.user ? o.user : (img && img->user ? img->user : "");
-        const char *cwd = o.workdir ? o.workdir
-                                    : (img && img->working_dir && *img->working_dir ? img->working_dir
-                                                                                     : "/");
+        const char *cwd =
+                o.workdir ? o.workdir
+                          : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
         seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
         hostname_file = xasprintf("%s/hostname", state->dir);
         hosts_file = xasprintf("%s/hosts", state->dir);

@@ -18,8 +18,8 @@
 #include "run/run.h"
 
 struct cg_dir {
-        char *path;     /* absolute directory of the container's cgroup */
-        char *opts;     /* v1: the hierarchy's controllers ("cpu,cpuacct") */
+        char *path; /* absolute directory of the container's cgroup */
+        char *opts; /* v1: the hierarchy's controllers ("cpu,cpuacct") */
         bool v2;
 };
 
@@ -30,9 +30,8 @@ struct run_cgroup {
 
 /* The device nodes every container may use (v1 devices.allow lines). */
 static const char *const default_device_rules[] = {
-        "c *:* m",     "b *:* m",     "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
-        "c 1:8 rwm",   "c 1:9 rwm",   "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
-        "c 136:* rwm", "c 10:200 rwm",
+        "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+        "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
 };
 
 static bool has_controller(const char *opts, const char *name)
@@ -49,8 +48,8 @@ static bool has_controller(const char *opts, const char *name)
 }
 
 static const char *const v1_controllers[] = {
-        "memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer",
-        "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc",
+        "memory",  "pids",    "cpu",      "cpuacct",    "cpuset",  "blkio", "devices",
+        "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",  "misc",
 };
 
 /* Finds the cgroup hierarchies in /proc/self/mountinfo. */
@@ -184,7 +183,8 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                 } else {
                         r = write_file(d->path, "devices.deny", "a", err);
                         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_device_rules); i++)
-                                r = write_file(d->path, "devices.allow", default_device_rules[i], err);
+                                r = write_file(d->path, "devices.allow", default_device_rules[i],
+                                               err);
                 }
                 if (r < 0)
                         return r;

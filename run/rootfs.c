@@ -41,24 +41,24 @@ struct dev_node {
 
 /* The device nodes every container gets (also the cgroup allow-list). */
 static const struct dev_node default_devices[] = {
-        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-        {"tty", 5, 0},
+        {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const struct {
         const char *name, *target;
 } default_dev_links[] = {
-        {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
-        {"stdout", "/proc/self/fd/1"},   {"stderr", "/proc/self/fd/2"},
-        {"ptmx", "pts/ptmx"},            {"core", "/proc/kcore"},
+        {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},         {"core", "/proc/kcore"},
 };
 
 /* Docker's masked paths: files get /dev/null, directories an empty
  * read-only tmpfs. */
 static const char *const masked_paths[] = {
-        "/proc/asound",        "/proc/acpi",        "/proc/interrupts", "/proc/kcore",
-        "/proc/keys",          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-        "/proc/sched_debug",   "/proc/scsi",        "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/asound",     "/proc/acpi",        "/proc/interrupts",
+        "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+        "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = {
@@ -75,8 +75,7 @@ static const char *fd_path(char buf[FD_PATH_MAX], int fd)
 /* Opens PATH (absolute, in the container) under ROOTFD as O_PATH,
  * creating missing directories, and the last component as a directory or
  * (IS_DIR false) an empty file. */
-static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
-                        struct box_err *err)
+static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, struct box_err *err)
 {
         while (*path == '/')
                 path++;
@@ -126,7 +125,9 @@ static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
                         char b[FD_PATH_MAX];
                         _cleanup_close_ int dfd =
                                 open(fd_path(b, parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        r = dfd < 0 ? -1 : openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                        r = dfd < 0 ? -1
+                                    : openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                                             0644);
                         if (r >= 0)
                                 close(r);
                         else if (errno == EEXIST)
@@ -225,7 +226,8 @@ static int make_devices(int rootfd, struct box_err *err)
         for (size_t i = 0; i < ARRAY_SIZE(default_dev_links); i++)
                 if (symlinkat(default_dev_links[i].target, dev, default_dev_links[i].name) < 0 &&
                     errno != EEXIST)
-                        return box_err_errno(err, errno, "symlink /dev/%s", default_dev_links[i].name);
+                        return box_err_errno(err, errno, "symlink /dev/%s",
+                                             default_dev_links[i].name);
         return 0;
 }
 
@@ -327,7 +329,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, stru
         buf_printf(&opts, ",upperdir=%s/upper,workdir=%s/work", state, state);
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
-                return box_err_set(err, E2BIG, "overlay options too long: image has too many layers");
+                return box_err_set(err, E2BIG,
+                                   "overlay options too long: image has too many layers");
         }
         int r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
         int e = errno;
@@ -375,7 +378,8 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                 }
         }
 
-        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
+        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
+                                                  "/etc/resolv.conf"};
         const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
         for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
                 if (!etc_sources[i])
@@ -452,7 +456,8 @@ int run_rootfs_finish(const struct run_spec *spec, struct box_err *err)
                         if (mount(readonly_paths[i], readonly_paths[i], NULL, MS_BIND | MS_REC,
                                   NULL) < 0)
                                 return box_err_errno(err, errno, "bind '%s'", readonly_paths[i]);
-                        r = bind_remount(readonly_paths[i], MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+                        r = bind_remount(readonly_paths[i],
+                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
                         if (r < 0)
                                 return r;
                 }

@@ -34,8 +34,8 @@ enum run_mount_type {
 struct run_mount {
         enum run_mount_type type;
         const char *source;
-        const char *target; /* absolute, inside the container */
-        const char *data;   /* tmpfs: "size=...,mode=..." (may be NULL) */
+        const char *target;  /* absolute, inside the container */
+        const char *data;    /* tmpfs: "size=...,mode=..." (may be NULL) */
         unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
         bool copy_up;        /* volume: copy the image's files at target in when empty */
 };
@@ -58,14 +58,14 @@ struct run_device_rate {
 
 /* Resource limits; 0 means "not set" unless said otherwise. */
 struct run_resources {
-        int64_t memory;       /* bytes */
-        int64_t memory_swap;  /* bytes of memory+swap; -1 unlimited; 0 default (2x memory) */
-        int64_t cpu_quota;    /* us per cpu_period; from --cpus */
-        int64_t cpu_period;   /* us */
-        int64_t cpu_shares;   /* v1 shares (2..262144); mapped to cpu.weight on v2 */
+        int64_t memory;      /* bytes */
+        int64_t memory_swap; /* bytes of memory+swap; -1 unlimited; 0 default (2x memory) */
+        int64_t cpu_quota;   /* us per cpu_period; from --cpus */
+        int64_t cpu_period;  /* us */
+        int64_t cpu_shares;  /* v1 shares (2..262144); mapped to cpu.weight on v2 */
         const char *cpuset_cpus;
-        int64_t pids_limit;   /* 0 not set; -1 unlimited */
-        int blkio_weight;     /* 10..1000 */
+        int64_t pids_limit; /* 0 not set; -1 unlimited */
+        int blkio_weight;   /* 10..1000 */
         struct run_device_rate *read_bps, *write_bps;
         size_t n_read_bps, n_write_bps;
 };
@@ -89,23 +89,23 @@ struct run_spec {
         size_t n_mounts;
 
         /* The process. */
-        char *const *argv;  /* argv[0]: a path, or a name looked up in the container's PATH */
-        char *const *env;   /* final "K=V" list; HOME is added from passwd when missing */
-        const char *user;   /* "", "name", "uid", "name:group", "uid:gid" */
+        char *const *argv;      /* argv[0]: a path, or a name looked up in the container's PATH */
+        char *const *env;       /* final "K=V" list; HOME is added from passwd when missing */
+        const char *user;       /* "", "name", "uid", "name:group", "uid:gid" */
         char *const *group_add; /* extra groups: names or gids */
-        const char *cwd;    /* absolute; created when missing */
+        const char *cwd;        /* absolute; created when missing */
         const char *hostname;
-        bool interactive;   /* keep stdin; else /dev/null */
-        bool tty;           /* a pty from the container's devpts on 0, 1, 2 */
-        bool init;          /* box's small reaping init as pid 1 */
+        bool interactive; /* keep stdin; else /dev/null */
+        bool tty;         /* a pty from the container's devpts on 0, 1, 2 */
+        bool init;        /* box's small reaping init as pid 1 */
         enum run_network network;
 
         /* Security. */
-        uint64_t caps;          /* bit per CAP_*: bounding, effective, permitted, inheritable */
-        bool privileged;        /* all caps, no seccomp, all devices, /sys and /proc writable */
+        uint64_t caps;   /* bit per CAP_*: bounding, effective, permitted, inheritable */
+        bool privileged; /* all caps, no seccomp, all devices, /sys and /proc writable */
         bool no_new_privs;
         enum run_seccomp_mode seccomp;
-        const char *seccomp_profile; /* RUN_SECCOMP_PROFILE: the JSON text */
+        const char *seccomp_profile;   /* RUN_SECCOMP_PROFILE: the JSON text */
         const char *seccomp_cache_dir; /* compiled filters are kept here (NULL: no cache) */
         const struct run_rlimit *rlimits;
         size_t n_rlimits;

@@ -69,8 +69,8 @@ struct child_args {
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
 static const int forwarded_signals[] = {
-        SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM,
-        SIGCONT, SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+        SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,   SIGALRM, SIGCONT,
+        SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
 };
 
 static int send_fd(int sock, int fd)
@@ -81,7 +81,9 @@ static int send_fd(int sock, int fd)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
@@ -99,7 +101,9 @@ static int recv_fd(int sock)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf)};
         ssize_t n = RETRY_EINTR(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
         if (n <= 0)
@@ -273,7 +277,8 @@ static int child_setup(struct child_args *a, struct box_err *err)
 
         for (size_t i = 0; i < spec->n_rlimits; i++)
                 if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
-                        return box_err_errno(err, errno, "set ulimit %d (the hard limit can only be lowered)",
+                        return box_err_errno(err, errno,
+                                             "set ulimit %d (the hard limit can only be lowered)",
                                              spec->rlimits[i].resource);
 
         char **env = strv_copy(spec->env);
@@ -499,8 +504,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
         }
-        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged,
-                              &cg, err);
+        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged, &cg,
+                              err);
         if (r < 0)
                 goto out;
 

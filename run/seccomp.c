@@ -24,7 +24,7 @@
 #include "spec/json.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
-#define NO_CAP -1
+#define NO_CAP     -1
 
 /* One group of the default profile: every syscall named in NAMES gets
  * ACTION when the container has cap INCLUDE_CAP (NO_CAP: always) and lacks
@@ -120,7 +120,7 @@ struct sc_arg_rule {
 };
 
 #define NS_CLONE_FLAGS                                                                             \
-        (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |  \
+        (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
          CLONE_NEWCGROUP)
 
 static const struct sc_arg_rule default_arg_rules[] = {
@@ -202,9 +202,12 @@ static const struct {
         const char *name;
         enum scmp_compare op;
 } profile_ops[] = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE},       {"SCMP_CMP_LT", SCMP_CMP_LT},
-        {"SCMP_CMP_LE", SCMP_CMP_LE},       {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-        {"SCMP_CMP_GE", SCMP_CMP_GE},       {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -283,8 +286,7 @@ static bool filter_selects(const struct jv *f, uint64_t caps, bool include)
         return false;
 }
 
-static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps,
-                         struct box_err *err)
+static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps, struct box_err *err)
 {
         _cleanup_jv_ struct jv *p = NULL;
         int r = jv_parse(json, strlen(json), &p, err);

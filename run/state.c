@@ -52,14 +52,15 @@ void run_random_id(char ret[RUN_ID_LEN + 1])
 
 /* Docker-style generated names: adjective_noun. */
 static const char *const adjectives[] = {
-        "admiring", "brave",  "clever", "dazzling", "eager",   "fervent", "gallant", "happy",
-        "inspiring", "jolly", "keen",   "loving",   "modest",  "nifty",   "optimistic", "quirky",
-        "relaxed", "serene",  "tender", "upbeat",   "vibrant", "wizardly", "youthful", "zealous",
+        "admiring",  "brave",  "clever", "dazzling", "eager",   "fervent",  "gallant",    "happy",
+        "inspiring", "jolly",  "keen",   "loving",   "modest",  "nifty",    "optimistic", "quirky",
+        "relaxed",   "serene", "tender", "upbeat",   "vibrant", "wizardly", "youthful",   "zealous",
 };
 static const char *const nouns[] = {
-        "albattani", "babbage", "curie",  "darwin",   "einstein", "fermi",   "galileo", "hopper",
-        "johnson",   "kepler",  "lovelace", "meitner", "noether", "pasteur", "ritchie", "shannon",
-        "thompson",  "turing",  "villani", "wozniak",  "yalow",   "zhukovsky",
+        "albattani", "babbage", "curie",   "darwin",    "einstein", "fermi",
+        "galileo",   "hopper",  "johnson", "kepler",    "lovelace", "meitner",
+        "noether",   "pasteur", "ritchie", "shannon",   "thompson", "turing",
+        "villani",   "wozniak", "yalow",   "zhukovsky",
 };
 
 static char *generate_name(void)
@@ -251,7 +252,8 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
         if (found == 1)
                 return 0;
         if (found > 1)
-                return box_err_set(err, EINVAL, "multiple containers found with provided prefix: '%s'",
+                return box_err_set(err, EINVAL,
+                                   "multiple containers found with provided prefix: '%s'",
                                    name_or_id);
         return box_err_set(err, ENOENT, "no such container: '%s'", name_or_id);
 }

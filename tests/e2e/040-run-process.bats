@@ -212,3 +212,43 @@ line2|\"'" ]
         [ "$status" -eq 0 ]
         [ "$output" = "hi from rootfs" ]
 }
+
+@test "run: -it through a real terminal: window size, tty, exit status" {
+        command -v script >/dev/null || skip "no script(1)"
+        run sh -c "printf 'stty size; tty\nexit 5\n' | script -qec 'stty rows 33 cols 77; $BOX run --rm -it busybox sh' /dev/null"
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"33 77"* ]]
+        [[ "$output" == *"/dev/pts/0"* ]]
+}
+
+@test "run: -it without a terminal on stdin is 125" {
+        run sh -c "echo | '$BOX' run --rm -it busybox true"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"the input device is not a TTY"* ]]
+}
+
+@test "run: a Docker-format profile with archMap, args and includes" {
+        cat >"$BOX_TEST_TMP/p.json" <<'P'
+{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+ "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+ "syscalls": [
+  {"names": ["read", "write", "exit", "exit_group", "execve", "brk", "mmap", "munmap", "arch_prctl",
+             "set_tid_address", "rt_sigaction", "rt_sigprocmask", "getpid", "getppid", "ioctl",
+             "fcntl", "close", "openat", "newfstatat", "fstat", "getuid", "geteuid", "prlimit64",
+             "setgroups", "setresgid", "setresuid", "capget", "capset", "prctl", "uname",
+             "getcwd", "wait4", "clone", "fork", "vfork", "dup2", "dup3", "lseek", "stat", "lstat",
+             "access", "faccessat", "faccessat2", "getdents64", "rt_sigreturn", "sigaltstack",
+             "set_robust_list", "rseq", "mprotect", "getgid", "getegid", "readlink", "umask",
+             "chdir", "pipe", "pipe2", "statx", "sysinfo", "futex", "exit"],
+   "action": "SCMP_ACT_ALLOW"},
+  {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
+   "args": [{"index": 0, "value": 0, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]},
+  {"names": ["reboot"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_BOOT"]}}
+ ]}
+P
+        run box run --rm --security-opt "seccomp=$BOX_TEST_TMP/p.json" busybox echo allowed
+        [ "$status" -eq 0 ]
+        [ "$output" = "allowed" ]
+        run box run --rm --security-opt "seccomp=$BOX_TEST_TMP/p.json" busybox mkdir /x
+        [ "$status" -ne 0 ]
+}

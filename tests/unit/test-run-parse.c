@@ -151,8 +151,8 @@ static void test_env_file(void **state)
         strv_free(v);
 }
 
-static void volume_is(const char *spec, enum run_mount_type type, const char *src,
-                      const char *dst, unsigned long flags)
+static void volume_is(const char *spec, enum run_mount_type type, const char *src, const char *dst,
+                      unsigned long flags)
 {
         struct cli_mount m;
         struct box_err err = {0};
@@ -184,9 +184,8 @@ static void test_volume(void **state)
         assert_true(cli_run_parse_volume("", &m, &err) < 0);
         assert_true(cli_run_parse_volume("/a:/b:ro:x", &m, &err) < 0);
 
-        assert_int_equal(cli_run_parse_mount("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700",
-                                             &m, &err),
-                         0);
+        assert_int_equal(
+                cli_run_parse_mount("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700", &m, &err), 0);
         assert_int_equal(m.type, RUN_MOUNT_TMPFS);
         assert_string_equal(m.data, "size=1048576,mode=700");
         cli_mount_release(&m);
@@ -195,8 +194,7 @@ static void test_volume(void **state)
         assert_int_equal(m.flags, MS_RDONLY);
         cli_mount_release(&m);
         assert_true(cli_run_parse_mount("target=/v", &m, &err) < 0);
-        assert_true(cli_run_parse_mount("type=bind,source=/nonexistent-x,target=/v", &m, &err) <
-                    0);
+        assert_true(cli_run_parse_mount("type=bind,source=/nonexistent-x,target=/v", &m, &err) < 0);
         assert_true(cli_run_parse_mount("type=volume,target=rel", &m, &err) < 0);
         assert_true(cli_run_parse_mount("type=volume,target=/v,bogus=1", &m, &err) < 0);
 
