@@ -116,3 +116,21 @@ int store_image_delete(struct store *st, const char *manifest_digest, struct box
 /* Removes blobs and unpacked layers that no index entry reaches. Returns
  * the number of bytes freed. */
 int64_t store_gc(struct store *st, struct box_err *err);
+
+/* ---- packing a directory (an overlay upper dir) into a layer ---- */
+
+struct store_layer_pack_opts {
+        int64_t clamp_mtime; /* > 0: mtimes later than this are set to it (SOURCE_DATE_EPOCH) */
+        int uncompressed;    /* store the tar itself as the blob */
+};
+
+/* Turns directory DIR (absolute; overlayfs whiteouts and opaque dirs
+ * inside) into a reproducible layer: entries sorted, numeric ids, no
+ * atime/ctime, overlay whiteouts written as OCI ".wh." entries, gzip with a
+ * fixed header.  Tar, hashes and compressed blob come out of one pass.  DIR
+ * then becomes the unpacked layer itself (renamed into layers/, or removed
+ * when that layer already exists), so it is never extracted again.
+ * An empty DIR gives the empty layer; callers decide whether to keep it. */
+int store_layer_pack_dir(struct store *st, const char *dir,
+                         const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
+                         struct box_err *err);
