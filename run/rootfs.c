@@ -207,7 +207,24 @@ static int bind_at(int rootfd, const char *source, const char *target, unsigned 
         return 0;
 }
 
-static int make_devices(int rootfd, struct box_err *err)
+/* --privileged: every device node at the top of the host's /dev too, as
+ * Docker gives them (the cgroup allows them all). */
+static void copy_host_devices(int dev)
+{
+        _cleanup_closedir_ DIR *d = opendir("/dev");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || streq(de->d_name, "console") ||
+                    streq(de->d_name, "ptmx") || startswith(de->d_name, "tty"))
+                        continue;
+                if (mknodat(dev, de->d_name, st.st_mode, st.st_rdev) == 0)
+                        (void)fchownat(dev, de->d_name, st.st_uid, st.st_gid, 0);
+        }
+}
+
+static int make_devices(int rootfd, bool privileged, struct box_err *err)
 {
         _cleanup_close_ int dev = openat_in_root(rootfd, "dev", O_RDONLY | O_DIRECTORY, 0);
         if (dev < 0)
@@ -228,6 +245,8 @@ static int make_devices(int rootfd, struct box_err *err)
                     errno != EEXIST)
                         return box_err_errno(err, errno, "symlink /dev/%s",
                                              default_dev_links[i].name);
+        if (privileged)
+                copy_host_devices(dev);
         return 0;
 }
 
@@ -372,7 +391,7 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                                 return r;
                 }
                 if (streq(m->target, "/dev")) {
-                        r = make_devices(rootfd, err);
+                        r = make_devices(rootfd, spec->privileged, err);
                         if (r < 0)
                                 return r;
                 }

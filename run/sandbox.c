@@ -242,6 +242,10 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 r = setup_tty(a, err);
                 if (r < 0)
                         return r;
+        } else {
+                /* like Docker's, a container without -t has no controlling
+                 * terminal and is not in box's process group */
+                (void)setsid();
         }
         if (!spec->interactive && !spec->tty) {
                 int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

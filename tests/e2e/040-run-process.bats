@@ -197,6 +197,21 @@ line2|\"'" ]
         [ "${lines[-1]}" = "0" ]
 }
 
+@test "run: --init forwards box's signals to the command" {
+        "$BOX" run --rm --init busybox sh -c 'echo ready; sleep 30' >"$BOX_TEST_TMP/out" &
+        local pid=$!
+        for i in $(seq 50); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
+        kill -TERM $pid
+        wait $pid || status=$?
+        # sh is not pid 1 under --init, so TERM's default action kills it
+        [ "${status:-0}" -eq 143 ]
+}
+
+@test "run: a container without -t has its own session" {
+        run box run --rm busybox sh -c 'cut -d" " -f6,7 /proc/self/stat'
+        [ "$output" = "1 0" ]
+}
+
 @test "run: hostname defaults to the short id; --hostname sets it" {
         run box run --rm busybox sh -c 'hostname; cat /etc/hostname'
         [[ "${lines[0]}" =~ ^[0-9a-f]{12}$ ]]

@@ -115,6 +115,9 @@ P
         [ "$status" -eq 0 ]
         [[ "$output" == *"keyctl: allowed"* ]]
         [[ "$output" == *"mknod ok"* ]]
+        # the host's device nodes are there too
+        run box run --rm --privileged busybox ls /dev
+        [ "${#lines[@]}" -gt "$(box run --rm busybox ls /dev | wc -l)" ]
 }
 
 @test "security: no fd of box leaks into the container" {
