@@ -230,6 +230,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
+                /* unprivileged ICMP sockets, so ping works without NET_RAW (as Docker) */
+                int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void)!write(fd, "0 2147483647", 12);
+                        close(fd);
+                }
         }
 
         r = run_rootfs_prepare(spec, a->rootfs_path, err);
