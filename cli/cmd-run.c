@@ -537,7 +537,8 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         return r;
                 mount_set_add(ms, &m);
         }
-        qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
+        if (ms->n)
+                qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
 
         ms->rm = xnew0(struct run_mount, ms->n ? ms->n : 1);
         ms->anon = xnew0(char *, 1);

@@ -415,7 +415,9 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         int status = -1;
 
         if (master >= 0) {
-                tty_raw();
+                /* Docker makes the terminal raw only when it forwards input */
+                if (spec->interactive)
+                        tty_raw();
                 copy_winsize(master);
         }
         for (;;) {
