@@ -736,6 +736,12 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                         goto fail;
         }
 
+        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
+        if (!args[0] || !*args[0]) {
+                r = box_err_set(&err, EINVAL, "no command specified");
+                err.exit_code = EXIT_NOT_FOUND;
+                goto fail;
+        }
         r = run_state_create(store_root(st), o.name, &state, &err);
         if (r < 0)
                 goto fail;
@@ -743,7 +749,6 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         snprintf(short_id, sizeof(short_id), "%.12s", state->id);
         const char *hostname = o.hostname ? o.hostname : short_id;
 
-        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
         r = cli_run_env(img ? img->env : NULL, env_files, o.env, hostname, o.tty, &env, &err);
         if (r < 0)
                 goto fail_state;

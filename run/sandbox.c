@@ -259,6 +259,17 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
+        /* a missing working directory is made (by root, as Docker does)
+         * before a read-only root is made read-only */
+        const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
+        struct stat cst;
+        if (stat(cwd, &cst) < 0 && errno == ENOENT) {
+                umask(022);
+                r = fs_mkdir_p(cwd, 0755, err);
+                umask(0);
+                if (r < 0)
+                        return box_err_prefix(err, "create working directory");
+        }
         r = run_rootfs_finish(spec, err);
         if (r < 0)
                 return r;
@@ -272,18 +283,8 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
 
-        const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
-        if (chdir(cwd) < 0) {
-                if (errno != ENOENT)
-                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
-                umask(022);
-                r = fs_mkdir_p(cwd, 0755, err);
-                umask(0);
-                if (r < 0)
-                        return box_err_prefix(err, "create working directory");
-                if (chdir(cwd) < 0)
-                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
-        }
+        if (chdir(cwd) < 0)
+                return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
 
         for (size_t i = 0; i < spec->n_rlimits; i++)
                 if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)

@@ -141,6 +141,8 @@ line2|\"'" ]
         [ "$output" = "/made/by/image" ]
         run box run --rm -w relative busybox pwd
         [ "$status" -eq 125 ]
+        run box run --rm --read-only -w /made/on/ro busybox pwd
+        [ "$output" = "/made/on/ro" ]
 }
 
 @test "run: -w on a file fails with one line" {
