@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "lib/log.h"
 #include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -655,6 +656,15 @@ struct started_ctx {
         struct run_state *state;
 };
 
+/* -vvv: where the time of a start goes */
+static double ms_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+#define PHASE(name) log_debug("run: %-12s %7.3f ms", name, ms_now() - t0)
+
 static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
@@ -673,12 +683,14 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                                  **image_env = NULL;
         _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
         _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
-                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL;
+                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL,
+                            *mount_dir = NULL;
         struct run_rlimit *rlimits = NULL;
         size_t n_rlimits = 0;
         struct store *st = NULL;
         int r, status = 0, ret = EXIT_BOX;
 
+        double t0 = ms_now();
         int first = parse_flags(&o, argc, argv);
         if (first == -1000) {
                 run_opts_release(&o);
@@ -714,6 +726,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 n_rlimits++;
         }
 
+        PHASE("flags");
         r = cli_store(ctx, &st, &err);
         if (r < 0)
                 goto fail;
@@ -736,6 +749,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                         goto fail;
         }
 
+        PHASE("image");
         args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
         if (!args[0] || !*args[0]) {
                 r = box_err_set(&err, EINVAL, "no command specified");
@@ -764,12 +778,18 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 o.workdir ? o.workdir
                           : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
         seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
+        mount_dir = xasprintf("%s/containers/.rootfs", store_root(st));
+        if (mkdir(mount_dir, 0755) < 0 && errno != EEXIST) {
+                r = box_err_errno(&err, errno, "create '%s'", mount_dir);
+                goto fail_state;
+        }
         hostname_file = xasprintf("%s/hostname", state->dir);
         hosts_file = xasprintf("%s/hosts", state->dir);
         resolv_file = xasprintf("%s/resolv.conf", state->dir);
         struct run_spec spec = {
                 .id = state->id,
                 .state_dir = state->dir,
+                .mount_dir = mount_dir,
                 .base_dir = store_root(st),
                 .lowerdirs = lowerdirs,
                 .rootfs = rootfs,
@@ -810,18 +830,23 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
                 r = run_state_write_file(state, "image", pin, &err);
         }
-        if (r >= 0) {
-                _cleanup_free_ char *anon = join_lines(ms.anon), *used = join_lines(ms.used);
+        /* written only when there are volumes: a missing file means none */
+        if (r >= 0 && ms.anon[0]) {
+                _cleanup_free_ char *anon = join_lines(ms.anon);
                 r = run_state_write_file(state, "volumes", anon, &err);
-                if (r >= 0)
-                        r = run_state_write_file(state, "volumes-used", used, &err);
+        }
+        if (r >= 0 && ms.used[0]) {
+                _cleanup_free_ char *used = join_lines(ms.used);
+                r = run_state_write_file(state, "volumes-used", used, &err);
         }
         if (r >= 0)
                 r = run_state_set(state, "created", 0, 0, &err);
         if (r < 0)
                 goto fail_state;
 
+        PHASE("state");
         r = run_sandbox_run(&spec, &status, &err);
+        PHASE("exited");
         if (r < 0)
                 goto fail_state;
         ret = status;
@@ -829,6 +854,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 (void)run_state_remove(store_root(st), state->id, true, NULL);
         else
                 (void)run_state_set(state, "exited", 0, status, NULL);
+        PHASE("cleaned up");
         goto out;
 
 fail_state:

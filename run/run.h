@@ -72,7 +72,10 @@ struct run_resources {
 
 struct run_spec {
         const char *id;        /* 64 hex: names the cgroup */
-        const char *state_dir; /* absolute: the container's state dir (rootfs/ is made here) */
+        const char *state_dir; /* absolute: the container's state dir (upper/, work/) */
+        const char *mount_dir; /* an existing dir the root is mounted on, in the container's
+                                * own mount namespace only (so it may be shared); NULL:
+                                * state_dir/rootfs, made when missing */
 
         /* The root: either an overlay of lowerdirs (relative to base_dir,
          * topmost first) with upper/ and work/ of state_dir, or rootfs, a

@@ -35,11 +35,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 
 #include "lib/fs.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
@@ -485,6 +487,14 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
+static double ms_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+#define PHASE(name) log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
+
 static uint64_t own_permitted_caps(void)
 {
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -496,7 +506,8 @@ static uint64_t own_permitted_caps(void)
 
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
-        _cleanup_free_ char *rootfs_path = xasprintf("%s/rootfs", spec->state_dir);
+        _cleanup_free_ char *rootfs_path = spec->mount_dir ? xstrdup(spec->mount_dir)
+                                                           : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
@@ -505,6 +516,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         pid_t pid = -1;
         int r;
 
+        double t0 = ms_now();
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
         caps &= own_permitted_caps();
@@ -513,6 +525,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 if (r < 0)
                         return r;
         }
+        PHASE("seccomp");
         if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
@@ -522,6 +535,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (r < 0)
                 goto out;
 
+        PHASE("cgroup");
         if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
             (spec->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
                 r = box_err_errno(err, errno, "pipe");
@@ -573,6 +587,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 console[1] = -1;
         }
 
+        PHASE("clone");
         r = run_cgroup_attach(cg, pid, err);
         if (r < 0) {
                 kill(pid, SIGKILL);
@@ -607,10 +622,12 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                         goto out_wait;
                 }
         }
+        PHASE("exec");
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
 
         *ret_status = supervise(spec, pid, sigfd, master);
+        PHASE("exit");
         pid = -1;
         r = 0;
         goto out_mask;
@@ -633,6 +650,7 @@ out:
         }
         if (cg)
                 run_cgroup_destroy(cg);
+        PHASE("cgroup gone");
         free(bpf.filter);
         return r;
 }

@@ -137,7 +137,7 @@ int run_state_create(const char *root, const char *name, struct run_state **ret,
         r = run_state_write_file(s, "name", s->name, err);
         if (r < 0)
                 goto fail;
-        static const char *const subdirs[] = {"upper", "work", "rootfs"};
+        static const char *const subdirs[] = {"upper", "work"};
         for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->dir, subdirs[i]);
                 if (mkdir(p, 0755) < 0) {
