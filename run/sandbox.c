@@ -49,6 +49,15 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+static double ms_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+#define PHASE(name) log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
+#define CHILD_PHASE(name) log_debug("container: %-10s %7.3f ms", name, ms_now() - a->t0)
+
 /* What the container's process sends back when it fails before exec. */
 struct child_report {
         int code;
@@ -57,6 +66,7 @@ struct child_report {
 };
 
 struct child_args {
+        double t0; /* for -vvv phase timings */
         const struct run_spec *spec;
         const char *rootfs_path;
         int sync_fd;    /* read: one byte once box put us in the cgroup */
@@ -224,6 +234,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
         close(a->sync_fd);
+        CHILD_PHASE("go");
         if (unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -240,12 +251,15 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 }
         }
 
+        CHILD_PHASE("ns");
         r = run_rootfs_prepare(spec, a->rootfs_path, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("mounts");
         r = run_rootfs_pivot(a->rootfs_path, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("pivot");
         if (spec->tty) {
                 r = setup_tty(a, err);
                 if (r < 0)
@@ -275,6 +289,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
         r = run_rootfs_finish(spec, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("masks");
 
         /* the user, through the container's own files */
         _cleanup_free_ char *passwd = NULL, *group = NULL;
@@ -349,6 +364,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return r;
         }
 
+        CHILD_PHASE("exec");
         if (spec->init) {
                 r = run_init_fork(&a->restore_mask, a->err_fd, spec->tty, err);
                 if (r < 0)
@@ -487,14 +503,6 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
-static double ms_now(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-#define PHASE(name) log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
-
 static uint64_t own_permitted_caps(void)
 {
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -556,6 +564,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         }
 
         struct child_args a = {
+                .t0 = t0,
                 .spec = spec,
                 .rootfs_path = rootfs_path,
                 .sync_fd = sync_pipe[0],

@@ -380,14 +380,20 @@ static char *cache_path(const struct run_spec *spec, uint64_t caps)
                 return NULL;
         const struct scmp_version *v = seccomp_version();
         struct buf key = {0};
-        buf_printf(&key, "box-seccomp-1|%u.%u.%u|%d|%" PRIx64 "|%d|", v->major, v->minor, v->micro,
-                   (int)seccomp_arch_native(), caps, (int)spec->seccomp);
-        if (spec->seccomp == RUN_SECCOMP_PROFILE)
-                buf_puts(&key, spec->seccomp_profile);
+        buf_printf(&key, "box-seccomp-1-%u.%u.%u-%x-%" PRIx64, v->major, v->minor, v->micro,
+                   (unsigned)seccomp_arch_native(), caps);
+        if (spec->seccomp != RUN_SECCOMP_PROFILE) {
+                /* the default table: the key is readable and needs no hashing
+                 * (OpenSSL's start-up alone costs milliseconds) */
+                char *p = xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, key.data);
+                buf_release(&key);
+                return p;
+        }
+        buf_printf(&key, "|%s", spec->seccomp_profile);
         char digest[SHA256_DIGEST_STR_LEN + 1];
         sha256_buf(key.data, key.len, digest);
         buf_release(&key);
-        return xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, digest + 7);
+        return xasprintf("%s/profile-%s.bpf", spec->seccomp_cache_dir, digest + 7);
 }
 
 static bool cache_load(const char *path, struct run_bpf *ret)
