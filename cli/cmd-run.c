@@ -62,6 +62,7 @@ static const char help[] =
         "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
         "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
         "  -u, --user USER[:GROUP]      user and group (names from the container's files)\n"
+        "      --userns host            user namespace mode (only 'host' so far)\n"
         "  -v, --volume SPEC            bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST\n"
         "  -w, --workdir DIR            working directory (created when missing)\n";
 
@@ -92,6 +93,7 @@ enum {
         OPT_CGROUP_PARENT,
         OPT_HELP,
         OPT_DETACH_KEYS,
+        OPT_USERNS,
 };
 
 struct run_opts {
@@ -232,6 +234,7 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 {"group-add", required_argument, NULL, OPT_GROUP_ADD},
                 {"rootfs", required_argument, NULL, OPT_ROOTFS},
                 {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+                {"userns", required_argument, NULL, OPT_USERNS},
                 {"help", no_argument, NULL, OPT_HELP},
                 {},
         };
@@ -396,6 +399,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case OPT_ROOTFS:
                         o->rootfs = optarg;
+                        break;
+                case OPT_USERNS:
+                        if (*optarg && !streq(optarg, "host"))
+                                return -cli_usage_error("run", "--userns '%s' is not supported yet (only 'host')", optarg);
                         break;
                 case OPT_CGROUP_PARENT:
                         if (optarg[0] != '/' || strstr(optarg, ".."))

@@ -131,27 +131,28 @@ static int cpuset_inherit(const char *dir, const char *file, struct box_err *err
         return write_file(dir, file, par, err);
 }
 
-static int v2_enable_controllers(const char *mnt, const char *parent, struct box_err *err)
+/* Enables every controller the v2 root offers in the root's and PARENT's
+ * subtree_control, so the container's cgroup gets them.  Best effort: a
+ * limit on a controller that stayed off fails later with its own error. */
+static void v2_enable_controllers(const char *mnt, const char *parent)
 {
         /* root -> parent: enable what the root offers, then the same in parent */
         _cleanup_free_ char *ctrls = NULL;
         _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", mnt);
         if (fs_read_file_at(AT_FDCWD, cf, 4096, &ctrls, NULL, NULL) < 0)
-                return 0;
+                return;
         struct buf b = {0};
         char *save = NULL;
         for (char *c = strtok_r(ctrls, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
                 buf_printf(&b, "%s+%s", b.len ? " " : "", c);
         if (b.len == 0) {
                 buf_release(&b);
-                return 0;
+                return;
         }
         (void)write_file(mnt, "cgroup.subtree_control", b.data, NULL);
         _cleanup_free_ char *pd = xasprintf("%s%s", mnt, parent);
         (void)write_file(pd, "cgroup.subtree_control", b.data, NULL);
         buf_release(&b);
-        (void)err;
-        return 0;
 }
 
 static int64_t v2_cpu_weight(int64_t shares)
@@ -373,7 +374,7 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                                 goto fail;
                 }
                 if (d->v2 && !hybrid)
-                        v2_enable_controllers(mnt, parent, err);
+                        v2_enable_controllers(mnt, parent);
                 d->path = xasprintf("%s/%s", pdir, id);
                 free(mnt);
                 if (mkdir(d->path, 0755) < 0) {
