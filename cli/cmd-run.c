@@ -62,7 +62,9 @@ static const char help[] =
         "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
         "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
         "  -u, --user USER[:GROUP]      user and group (names from the container's files)\n"
-        "      --userns host            user namespace mode (only 'host' so far)\n"
+        "      --uidmap C:H:N           run in a user namespace: container ids C.. are host H..\n"
+        "      --gidmap C:H:N           the same for groups (default: the uid map)\n"
+        "      --userns host|private    user namespace mode (private needs --uidmap)\n"
         "  -v, --volume SPEC            bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST\n"
         "  -w, --workdir DIR            working directory (created when missing)\n";
 
@@ -94,6 +96,8 @@ enum {
         OPT_HELP,
         OPT_DETACH_KEYS,
         OPT_USERNS,
+        OPT_UIDMAP,
+        OPT_GIDMAP,
 };
 
 struct run_opts {
@@ -108,6 +112,8 @@ struct run_opts {
         enum run_seccomp_mode seccomp;
         char *seccomp_profile;
         struct run_resources res;
+        struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
 };
 
 static void run_opts_release(struct run_opts *o)
@@ -126,6 +132,8 @@ static void run_opts_release(struct run_opts *o)
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
+        free(o->uid_map);
+        free(o->gid_map);
 }
 
 static int parse_int(const char *s, int64_t *ret)
@@ -235,6 +243,8 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 {"rootfs", required_argument, NULL, OPT_ROOTFS},
                 {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
                 {"userns", required_argument, NULL, OPT_USERNS},
+                {"uidmap", required_argument, NULL, OPT_UIDMAP},
+                {"gidmap", required_argument, NULL, OPT_GIDMAP},
                 {"help", no_argument, NULL, OPT_HELP},
                 {},
         };
@@ -401,9 +411,20 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         o->rootfs = optarg;
                         break;
                 case OPT_USERNS:
-                        if (*optarg && !streq(optarg, "host"))
-                                return -cli_usage_error("run", "--userns '%s' is not supported yet (only 'host')", optarg);
+                        if (*optarg && !streq(optarg, "host") && !streq(optarg, "private"))
+                                return -cli_usage_error("run", "--userns '%s' is not supported yet (host, or private with --uidmap/--gidmap)", optarg);
                         break;
+                case OPT_UIDMAP:
+                case OPT_GIDMAP: {
+                        struct run_idmap m;
+                        if (run_idmap_parse(optarg, &m, &err) < 0)
+                                return -cli_fail(&err);
+                        struct run_idmap **v = c == OPT_UIDMAP ? &o->uid_map : &o->gid_map;
+                        size_t *n = c == OPT_UIDMAP ? &o->n_uid_map : &o->n_gid_map;
+                        *v = xreallocarray(*v, *n + 1, sizeof(**v));
+                        (*v)[(*n)++] = m;
+                        break;
+                }
                 case OPT_CGROUP_PARENT:
                         if (optarg[0] != '/' || strstr(optarg, ".."))
                                 return -cli_usage_error(
@@ -427,6 +448,17 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 return -cli_usage_error(
                         "run",
                         "minimum memoryswap limit should be larger than memory limit, see usage");
+        if (o->n_gid_map && !o->n_uid_map)
+                return -cli_usage_error("run", "--gidmap needs a --uidmap");
+        if (o->n_uid_map && !o->n_gid_map) {
+                /* podman's rule: the gid map defaults to the uid map */
+                o->gid_map = xnew(struct run_idmap, o->n_uid_map);
+                memcpy(o->gid_map, o->uid_map, o->n_uid_map * sizeof(*o->uid_map));
+                o->n_gid_map = o->n_uid_map;
+        }
+        if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
+                             run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
+                return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
         if (o->interactive && o->tty && !isatty(0))
                 return -cli_usage_error(NULL, "the input device is not a TTY");
         return optind;
@@ -816,6 +848,10 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 .tty = o.tty,
                 .init = o.init,
                 .network = o.network,
+                .uid_map = o.uid_map,
+                .gid_map = o.gid_map,
+                .n_uid_map = o.n_uid_map,
+                .n_gid_map = o.n_gid_map,
                 .caps = caps,
                 .privileged = o.privileged,
                 .no_new_privs = o.no_new_privs,

@@ -10,7 +10,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/mount.h>
 
 #include "lib/fs.h"
 #include "lib/syscall.h"
@@ -326,8 +328,11 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
         return r;
 }
 
-static int mount_root(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
+static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                      struct box_err *err)
 {
+        if (root_mount_fd >= 0)
+                return 0; /* built by box (user namespace), already attached */
         if (spec->rootfs) {
                 if (mount(spec->rootfs, rootfs_path, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return box_err_errno(err, errno, "bind mount rootfs '%s'", spec->rootfs);
@@ -359,17 +364,21 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, stru
         return 0;
 }
 
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
+int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                       int *ret_rootfd, struct box_err *err)
 {
         int r;
 
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return box_err_errno(err, errno, "make / a slave mount");
-        r = mount_root(spec, rootfs_path, err);
+        r = mount_root(spec, rootfs_path, root_mount_fd, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int rootfd = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* a root built by box is its own fd: its mount point may be out of reach */
+        _cleanup_close_ int rootfd = root_mount_fd >= 0
+                                             ? fcntl(root_mount_fd, F_DUPFD_CLOEXEC, 3)
+                                             : open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return box_err_errno(err, errno, "open rootfs");
 
@@ -387,8 +396,10 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                         return r;
                 if (streq(m->target, "/sys")) {
                         r = mount_cgroups(rootfd, spec->privileged, err);
-                        if (r < 0)
+                        /* v1 hierarchies may not be mountable from a user namespace */
+                        if (r < 0 && spec->n_uid_map == 0)
                                 return r;
+                        r = 0;
                 }
                 if (streq(m->target, "/dev")) {
                         r = make_devices(rootfd, spec->privileged, err);
@@ -436,12 +447,13 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                 if (r < 0)
                         return r;
         }
+        *ret_rootfd = TAKE_FD(rootfd);
         return 0;
 }
 
-int run_rootfs_pivot(const char *rootfs_path, struct box_err *err)
+int run_rootfs_pivot(int rootfd, struct box_err *err)
 {
-        if (chdir(rootfs_path) < 0)
+        if (fchdir(rootfd) < 0)
                 return box_err_errno(err, errno, "chdir rootfs");
         if (sys_pivot_root(".", ".") < 0)
                 return box_err_errno(err, errno, "pivot_root");

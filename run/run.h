@@ -46,6 +46,11 @@ enum run_seccomp_mode {
         RUN_SECCOMP_PROFILE,    /* seccomp_profile holds a Docker profile (JSON) */
 };
 
+/* One line of a uid_map/gid_map: N ids from CONTAINER up are HOST up. */
+struct run_idmap {
+        uint32_t container, host, count;
+};
+
 struct run_rlimit {
         int resource; /* RLIMIT_* */
         struct rlimit lim;
@@ -103,6 +108,14 @@ struct run_spec {
         bool init;        /* box's small reaping init as pid 1 */
         enum run_network network;
 
+        /* A user namespace with these maps (n_uid_map == 0: none).  The
+         * image is seen through idmapped mounts, so its root-owned files
+         * belong to the container's root; upper/, work/, the /etc files and
+         * new volumes must already belong to the host id of container
+         * root (run_idmap_host()). */
+        const struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
+
         /* Security. */
         uint64_t caps;   /* bit per CAP_*: bounding, effective, permitted, inheritable */
         bool privileged; /* all caps, no seccomp, all devices, /sys and /proc writable */
@@ -127,6 +140,11 @@ struct run_spec {
  * *ret_status.  Fails (-errno, err set, err->exit_code 126/127 when the
  * command cannot be run) if the container could not be started. */
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err);
+
+/* The host id that container id ID maps to, or -1. */
+int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
+/* Parses "CONTAINER:HOST:COUNT". */
+int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 
 /* ---- capabilities (run/caps.c) ---- */
 

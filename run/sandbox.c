@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -38,6 +39,7 @@
 #include <time.h>
 
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <linux/seccomp.h>
 
 #include "lib/fs.h"
@@ -71,7 +73,7 @@ struct child_args {
         const char *rootfs_path;
         int sync_fd;    /* read: one byte once box put us in the cgroup */
         int err_fd;     /* write: struct child_report on failure */
-        int console_fd; /* -t: socket to send the pty master over */
+        int console_fd; /* -t or userns: socket for the pty master and the root mount */
         sigset_t restore_mask;
         const struct run_bpf *bpf; /* NULL: no seccomp */
         uint64_t caps;
@@ -220,6 +222,49 @@ static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
         return 0;
 }
 
+/* "/proc/self/fd/N" of an O_PATH fd of PATH (leaked on purpose: the
+ * container's process execs or dies soon, and every fd is CLOEXEC). */
+static char *host_path_fd(const char *path, struct box_err *err)
+{
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+                box_err_errno(err, errno, "open '%s'", path);
+                return NULL;
+        }
+        return xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* With a user namespace, before becoming its root: attach the root box
+ * built, and turn every host path of SPEC into an fd path, in a copy. */
+static int open_host_paths(const struct run_spec *spec, const char *rootfs_path, int root_mount,
+                           struct run_spec *ret, struct box_err *err)
+{
+        *ret = *spec;
+        _cleanup_close_ int target = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0)
+                return box_err_errno(err, errno, "open '%s'", rootfs_path);
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return box_err_errno(err, errno, "make / a slave mount");
+        if (syscall(SYS_move_mount, root_mount, "", target, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "attach the container's root");
+        const char **etc[] = {&ret->hostname_file, &ret->hosts_file, &ret->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
+                if (!*etc[i])
+                        continue;
+                if (!(*etc[i] = host_path_fd(*etc[i], err)))
+                        return -err->code;
+        }
+        struct run_mount *m = xnew(struct run_mount, spec->n_mounts ? spec->n_mounts : 1);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                m[i] = spec->mounts[i];
+                if (m[i].type != RUN_MOUNT_TMPFS && !(m[i].source = host_path_fd(m[i].source, err)))
+                        return -err->code;
+        }
+        ret->mounts = m;
+        return 0;
+}
+
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -235,6 +280,22 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 _exit(125); /* box is gone */
         close(a->sync_fd);
         CHILD_PHASE("go");
+        _cleanup_close_ int root_mount = -EBADF;
+        struct run_spec userns_spec;
+        if (spec->n_uid_map > 0) {
+                root_mount = recv_fd(a->console_fd);
+                if (root_mount < 0)
+                        return box_err_errno(err, -root_mount, "receive the root mount");
+                /* as the namespace's root we may not walk into the store:
+                 * open what we need from the host first */
+                r = open_host_paths(spec, a->rootfs_path, root_mount, &userns_spec, err);
+                if (r < 0)
+                        return r;
+                spec = &userns_spec;
+                /* become the namespace's root: box wrote our maps before "go" */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return box_err_errno(err, errno, "become root in the user namespace");
+        }
         if (unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -252,11 +313,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
         }
 
         CHILD_PHASE("ns");
-        r = run_rootfs_prepare(spec, a->rootfs_path, err);
+        _cleanup_close_ int rootfd = -EBADF;
+        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, err);
         if (r < 0)
                 return r;
         CHILD_PHASE("mounts");
-        r = run_rootfs_pivot(a->rootfs_path, err);
+        r = run_rootfs_pivot(rootfd, err);
         if (r < 0)
                 return r;
         CHILD_PHASE("pivot");
@@ -503,6 +565,70 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
+static int write_map(pid_t pid, const char *file, const struct run_idmap *map, size_t n,
+                     struct box_err *err)
+{
+        struct buf b = {0};
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "%u %u %u\n", map[i].container, map[i].host, map[i].count);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/%s", (int)pid, file);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        int r = fd < 0 ? -errno : fs_write_full(fd, b.data, b.len);
+        buf_release(&b);
+        if (r < 0)
+                return box_err_errno(err, -r, "write %s", file);
+        return 0;
+}
+
+/* In box, once the container's process exists: its id maps, then its root
+ * as a detached mount seen through them. */
+static int setup_userns(const struct run_spec *spec, pid_t pid, int sock, struct box_err *err)
+{
+        int r = write_map(pid, "uid_map", spec->uid_map, spec->n_uid_map, err);
+        if (r >= 0)
+                r = write_map(pid, "gid_map", spec->gid_map, spec->n_gid_map, err);
+        if (r < 0)
+                return box_err_prefix(err, "user namespace");
+        _cleanup_free_ char *nsp = xasprintf("/proc/%d/ns/user", (int)pid);
+        _cleanup_close_ int ns = open(nsp, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return box_err_errno(err, errno, "open '%s'", nsp);
+        _cleanup_close_ int m = -EBADF;
+        r = run_rootfs_detached(spec, ns, &m, err);
+        if (r < 0)
+                return box_err_prefix(err, "user namespace");
+        r = send_fd(sock, m);
+        if (r < 0)
+                return box_err_errno(err, -r, "send the root mount");
+        return 0;
+}
+
+/* What container root creates or owns must belong to its host id. */
+static void chown_for_userns(const struct run_spec *spec)
+{
+        int64_t uid = run_idmap_host(spec->uid_map, spec->n_uid_map, 0);
+        int64_t gid = run_idmap_host(spec->gid_map, spec->n_gid_map, 0);
+        if (uid < 0 || gid < 0)
+                return;
+        const char *own[] = {"upper", "work"};
+        for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", spec->state_dir, own[i]);
+                (void)chown(p, (uid_t)uid, (gid_t)gid);
+        }
+        const char *files[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if (files[i])
+                        (void)chown(files[i], (uid_t)uid, (gid_t)gid);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct run_mount *m = &spec->mounts[i];
+                struct stat st;
+                /* a fresh volume (still root's) goes to container root */
+                if (m->type == RUN_MOUNT_VOLUME && stat(m->source, &st) == 0 && st.st_uid == 0 &&
+                    st.st_nlink <= 2)
+                        (void)chown(m->source, (uid_t)uid, (gid_t)gid);
+        }
+}
+
 static uint64_t own_permitted_caps(void)
 {
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -525,6 +651,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         int r;
 
         double t0 = ms_now();
+        bool userns = spec->n_uid_map > 0;
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
         caps &= own_permitted_caps();
@@ -534,6 +661,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                         return r;
         }
         PHASE("seccomp");
+        if (userns)
+                chown_for_userns(spec);
         if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
@@ -545,7 +674,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
 
         PHASE("cgroup");
         if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-            (spec->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
+            ((spec->tty || userns) &&
+             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
                 r = box_err_errno(err, errno, "pipe");
                 goto out;
         }
@@ -580,6 +710,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
         if (spec->network == RUN_NETWORK_NONE)
                 flags |= CLONE_NEWNET;
+        if (userns)
+                flags |= CLONE_NEWUSER;
         pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");
@@ -597,6 +729,13 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         }
 
         PHASE("clone");
+        if (userns) {
+                r = setup_userns(spec, pid, console[0], err);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        goto out_wait;
+                }
+        }
         r = run_cgroup_attach(cg, pid, err);
         if (r < 0) {
                 kill(pid, SIGKILL);
