@@ -44,6 +44,7 @@ int cli_wants_help(int argc, char **argv);
 void cli_format_size(char *buf, size_t n, double bytes);
 void cli_format_ago(char *buf, size_t n, long long unix_seconds);
 
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
@@ -52,6 +53,8 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);

@@ -2,6 +2,9 @@
 #include "cli/cli.h"
 
 const struct cli_command cli_commands[] = {
+        {"build", "Build an image from a Dockerfile", cmd_build, 0},
+        {"context", "Inspect a build context", cmd_context, 0},
+        {"dockerfile", "Parse and check Dockerfiles", cmd_dockerfile, 0},
         {"image", "Manage images", cmd_image, 0},
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},

@@ -1,5 +1,6 @@
 #include "spec/oci.h"
 
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "lib/strv.h"
@@ -522,4 +523,22 @@ char *oci_time_format(int64_t t)
         gmtime_r(&tt, &tm);
         strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
         return xstrdup(buf);
+}
+
+const char *oci_host_arch(void)
+{
+        static char arch[65];
+        if (arch[0])
+                return arch;
+        struct utsname u;
+        uname(&u);
+        static const struct {
+                const char *machine, *goarch;
+        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
+                   {"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"}};
+        snprintf(arch, sizeof(arch), "%s", u.machine);
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (streq(u.machine, map[i].machine))
+                        snprintf(arch, sizeof(arch), "%s", map[i].goarch);
+        return arch;
 }

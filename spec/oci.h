@@ -127,3 +127,7 @@ char **oci_kv_set(char **kv, const char *key, const char *value);
 int64_t oci_time_parse(const char *s);
 /* Unix seconds -> RFC 3339 UTC, caller frees. */
 char *oci_time_format(int64_t t);
+
+/* The host's architecture in Go's naming (amd64, arm64, ...), as OCI
+ * platforms spell it. */
+const char *oci_host_arch(void);

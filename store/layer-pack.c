@@ -321,7 +321,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (p.compress) {
                 p.zbuf = xmalloc(ZBUF);
                 /* windowBits 16+15: a gzip wrapper; zlib writes mtime 0 and no name */
-                if (deflateInit2(&p.z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8,
+                if (deflateInit2(&p.z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8,
                                  Z_DEFAULT_STRATEGY) != Z_OK)
                         abort();
         }

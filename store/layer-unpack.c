@@ -44,6 +44,7 @@ struct unpack {
         char *tar_buf;
 
         int rootfd;
+        int plain; /* an ordinary archive (ADD): no whiteouts, no digests */
         struct dir_time {
                 char *path;
                 struct timespec mtime;
@@ -235,7 +236,7 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                 return box_err_prefix(err, "entry '%s'", raw);
 
         /* OCI whiteouts -> overlayfs whiteouts */
-        if (startswith(name, ".wh.")) {
+        if (!u->plain && startswith(name, ".wh.")) {
                 if (streq(name, ".wh..wh..opq")) {
                         if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
                                 return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
@@ -366,7 +367,10 @@ static enum store_layer_compression compression_of(struct archive *a)
         return STORE_COMPRESSION_NONE;
 }
 
-static int unpack_stream(struct unpack *u, const char *tmpdir)
+static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err);
+
+/* Takes ownership of rootfd. */
+static int unpack_stream(struct unpack *u, int rootfd)
 {
         struct box_err *err = u->err;
         struct archive *outer = archive_read_new(), *inner = NULL;
@@ -374,6 +378,7 @@ static int unpack_stream(struct unpack *u, const char *tmpdir)
         int r;
 
         u->outer = outer;
+        u->rootfd = rootfd;
         archive_read_support_filter_all(outer);
         archive_read_support_format_raw(outer);
         if (archive_read_open(outer, u, NULL, outer_read_cb, NULL) != ARCHIVE_OK) {
@@ -393,11 +398,6 @@ static int unpack_stream(struct unpack *u, const char *tmpdir)
                 r = u->failed ? -err->code
                               : box_err_set(err, EBADMSG, "not a tar archive: %s",
                                             archive_error_string(inner));
-                goto out;
-        }
-        u->rootfd = openat(store_root_fd(u->st), tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (u->rootfd < 0) {
-                r = box_err_errno(err, errno, "open '%s'", tmpdir);
                 goto out;
         }
         for (;;) {
@@ -497,7 +497,12 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();
 
-        r = unpack_stream(&u, tmpdir);
+        int rootfd = openat(store_root_fd(st), tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                r = box_err_errno(err, errno, "open '%s'", tmpdir);
+                goto fail;
+        }
+        r = unpack_stream(&u, rootfd);
         if (r >= 0)
                 r = drain_raw(&u);
         if (r < 0)
@@ -568,4 +573,37 @@ int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unp
                           struct store_layer_info *ret, struct box_err *err)
 {
         return store_layer_unpack(st, fd_read, &fd, opts, ret, err);
+}
+
+int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
+{
+        struct unpack u = {
+                .read = fd_read,
+                .ud = &fd,
+                .opts = &(struct store_layer_unpack_opts){0},
+                .err = err,
+                .plain = 1,
+        };
+        /* Only a recognised tar (plain or compressed) is extracted. */
+        struct archive *probe = archive_read_new();
+        archive_read_support_filter_all(probe);
+        archive_read_support_format_tar(probe);
+        struct archive_entry *e;
+        int is_tar = archive_read_open_fd(probe, fd, 1 << 16) == ARCHIVE_OK &&
+                     archive_read_next_header(probe, &e) == ARCHIVE_OK;
+        archive_read_free(probe);
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return box_err_errno(err, errno, "seek");
+        if (!is_tar)
+                return 0;
+        u.raw_buf = xmalloc(RAW_BUF);
+        u.tar_buf = xmalloc(RAW_BUF);
+        u.raw_sha = sha256_new();
+        u.tar_sha = sha256_new();
+        int r = unpack_stream(&u, fcntl(destfd, F_DUPFD_CLOEXEC, 3));
+        sha256_free(u.raw_sha);
+        sha256_free(u.tar_sha);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        return r < 0 ? r : 1;
 }

@@ -134,3 +134,8 @@ struct store_layer_pack_opts {
 int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
                          struct box_err *err);
+
+/* Extracts the tar archive (plain or compressed) in FD into DESTFD, with the
+ * same containment as layers but no whiteout handling (ADD of a local
+ * archive).  Returns 1 when extracted, 0 when FD holds no tar archive. */
+int store_archive_extract_fd(int fd, int destfd, struct box_err *err);

@@ -1,0 +1,468 @@
+/* COPY and ADD: sources from the context (or a stage's root) into the
+ * image, with Docker's rules for directories, wildcards and trailing
+ * slashes.  Every path on both sides is resolved with RESOLVE_IN_ROOT, and
+ * symlinks found in the context are copied as symlinks, never followed. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+#include "build/build-internal.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+
+static int has_glob(const char *s)
+{
+        return strpbrk(s, "*?[") != NULL;
+}
+
+static int excluded(const struct copy_src *src, const char *rel)
+{
+        bool ex = false;
+        if (!src->is_context || !src->ignore || !*rel)
+                return 0;
+        if (build_dockerignore_matches(src->ignore, rel, &ex, NULL) < 0)
+                return 0;
+        return ex;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **list_dir(int dfd)
+{
+        char **v = xnew0(char *, 1);
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return v;
+        }
+        rewinddir(d);
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        v = strv_append(v, de->d_name);
+        closedir(d);
+        qsort(v, strv_length(v), sizeof(char *), name_cmp);
+        return v;
+}
+
+/* Expands one source pattern to the relative paths it names ("" = root). */
+static int expand_source(const struct copy_src *src, const char *pattern, char ***matches,
+                         struct box_err *err)
+{
+        _cleanup_free_ char *clean = build_path_clean(pattern);
+        const char *p = clean;
+        while (*p == '/')
+                p++;
+        if (streq(p, ".") || !*p)
+                p = "";
+        if (streq(p, "..") || startswith(p, "../"))
+                return box_err_set(err, EPERM, "'%s': forbidden path outside the build context",
+                                   pattern);
+        if (!has_glob(p)) {
+                struct stat st;
+                if (*p) {
+                        if (excluded(src, p))
+                                return box_err_set(err, ENOENT,
+                                                   "'%s': not found (excluded by .dockerignore)",
+                                                   pattern);
+                        _cleanup_close_ int fd =
+                                openat_in_root(src->rootfd, p, O_PATH | O_NOFOLLOW, 0);
+                        if (fd < 0 || fstat(fd, &st) < 0)
+                                return box_err_set(err, ENOENT, "'%s': no such file or directory",
+                                                   pattern);
+                }
+                *matches = strv_append(*matches, p);
+                return 0;
+        }
+        /* walk component by component, globbing where needed */
+        _cleanup_strv_free_ char **cur = strv_append(NULL, "");
+        _cleanup_free_ char *copy = xstrdup(p);
+        char *save = NULL;
+        for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+                char **next = xnew0(char *, 1);
+                STRV_FOREACH (base, cur) {
+                        _cleanup_close_ int dfd = **base ? openat_in_root(src->rootfd, *base,
+                                                                          O_RDONLY | O_DIRECTORY, 0)
+                                                         : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+                        if (dfd < 0)
+                                continue;
+                        if (!has_glob(comp)) {
+                                _cleanup_free_ char *rel =
+                                        **base ? xasprintf("%s/%s", *base, comp) : xstrdup(comp);
+                                if (faccessat(dfd, comp, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                                        next = strv_append(next, rel);
+                                continue;
+                        }
+                        _cleanup_strv_free_ char **names = list_dir(dfd);
+                        STRV_FOREACH (n, names) {
+                                if (fnmatch(comp, *n, 0) != 0)
+                                        continue;
+                                _cleanup_free_ char *rel =
+                                        **base ? xasprintf("%s/%s", *base, *n) : xstrdup(*n);
+                                next = strv_append(next, rel);
+                        }
+                }
+                strv_free(cur);
+                cur = next;
+        }
+        size_t before = strv_length(*matches);
+        STRV_FOREACH (m, cur)
+                if (!excluded(src, *m))
+                        *matches = strv_append(*matches, *m);
+        if (strv_length(*matches) == before)
+                return box_err_set(err, ENOENT, "'%s': no source files were specified", pattern);
+        return 0;
+}
+
+/* mkdir -p of DIR inside ROOTFD; new directories get mode 0755 and the
+ * --chown owner.  Returns an fd of DIR. */
+static int mkdir_in_root(int rootfd, const char *dir, const struct copy_opts *o,
+                         struct box_err *err)
+{
+        _cleanup_free_ char *p = xstrdup(dir);
+        char *s = p;
+        while (*s == '/')
+                s++;
+        if (!*s)
+                return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        for (char *c = s;; c++) {
+                if (*c != '/' && *c != '\0')
+                        continue;
+                char saved = *c;
+                *c = '\0';
+                int fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
+                if (fd < 0) {
+                        if (errno == ENOTDIR)
+                                return box_err_set(err, ENOTDIR, "'/%s' is not a directory", s);
+                        char *slash = strrchr(s, '/');
+                        _cleanup_close_ int pfd = -EBADF;
+                        if (slash) {
+                                *slash = '\0';
+                                pfd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
+                                *slash = '/';
+                        } else {
+                                pfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        }
+                        const char *name = slash ? slash + 1 : s;
+                        if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
+                                return box_err_errno(err, errno, "create directory '/%s'", s);
+                        if (o->has_chown)
+                                fchownat(pfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
+                        fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
+                        if (fd < 0)
+                                return box_err_errno(err, errno, "open '/%s'", s);
+                }
+                *c = saved;
+                if (saved == '\0')
+                        return fd;
+                close(fd);
+        }
+}
+
+static void set_meta(int dfd, const char *name, const struct stat *st, const struct copy_opts *o,
+                     bool is_link)
+{
+        uid_t uid = o->has_chown ? o->uid : 0;
+        gid_t gid = o->has_chown ? o->gid : 0;
+        fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        if (!is_link) {
+                mode_t mode = o->chmod >= 0 ? (mode_t)o->chmod : (st->st_mode & 07777);
+                fchmodat(dfd, name, mode, 0);
+        }
+        struct timespec ts[2] = {st->st_mtim, st->st_mtim};
+        utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, const char *rel,
+                      int ddfd, const char *dname, const struct copy_opts *o, bool follow,
+                      struct box_err *err);
+
+static int copy_dir_contents(const struct copy_src *src, int sfd, const char *rel, int dfd,
+                             const struct copy_opts *o, struct box_err *err)
+{
+        _cleanup_strv_free_ char **names = list_dir(sfd);
+        STRV_FOREACH (n, names) {
+                _cleanup_free_ char *crel = *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
+                if (excluded(src, crel)) {
+                        /* an excluded dir may still hold re-included files */
+                        struct stat st;
+                        if (fstatat(sfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                                continue;
+                }
+                int r = copy_entry(src, sfd, *n, crel, dfd, *n, o, false, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int copy_file_data(int in, int out, off_t size)
+{
+        off_t left = size;
+        while (left > 0) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+                if (n < 0 &&
+                    (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+                        return fs_copy_fd(in, out, NULL);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                left -= n;
+        }
+        return 0;
+}
+
+static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, const char *rel,
+                      int ddfd, const char *dname, const struct copy_opts *o, bool follow,
+                      struct box_err *err)
+{
+        struct stat st, dst;
+        if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "stat '%s'", rel);
+        int exists = fstatat(ddfd, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0;
+
+        if (S_ISDIR(st.st_mode)) {
+                if (exists && !S_ISDIR(dst.st_mode) && unlinkat(ddfd, dname, 0) < 0)
+                        return box_err_errno(err, errno, "replace '%s'", dname);
+                if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(ddfd, dname, 0755) < 0)
+                        return box_err_errno(err, errno, "create directory '%s'", dname);
+                _cleanup_close_ int sfd =
+                        openat(sdfd, sname,
+                               O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                _cleanup_close_ int dfd =
+                        openat(ddfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sfd < 0 || dfd < 0)
+                        return box_err_errno(err, errno, "open directory '%s'", rel);
+                int r = copy_dir_contents(src, sfd, rel, dfd, o, err);
+                if (r < 0)
+                        return r;
+                set_meta(ddfd, dname, &st, o, false);
+                return 0;
+        }
+        if (excluded(src, rel))
+                return 0;
+        if (exists) {
+                if (S_ISDIR(dst.st_mode))
+                        return box_err_set(err, EISDIR, "cannot replace directory '%s' with a file",
+                                           dname);
+                if (unlinkat(ddfd, dname, 0) < 0)
+                        return box_err_errno(err, errno, "replace '%s'", dname);
+        }
+        if (S_ISLNK(st.st_mode)) {
+                char target[4096];
+                ssize_t n = readlinkat(sdfd, sname, target, sizeof(target) - 1);
+                if (n < 0)
+                        return box_err_errno(err, errno, "readlink '%s'", rel);
+                target[n] = '\0';
+                if (symlinkat(target, ddfd, dname) < 0)
+                        return box_err_errno(err, errno, "create symlink '%s'", dname);
+                set_meta(ddfd, dname, &st, o, true);
+                return 0;
+        }
+        if (S_ISREG(st.st_mode)) {
+                _cleanup_close_ int in =
+                        openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                if (in < 0)
+                        return box_err_errno(err, errno, "open '%s'", rel);
+                _cleanup_close_ int out = openat(
+                        ddfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (out < 0)
+                        return box_err_errno(err, errno, "create '%s'", dname);
+                int r = copy_file_data(in, out, st.st_size);
+                if (r < 0)
+                        return box_err_errno(err, -r, "copy '%s'", rel);
+                set_meta(ddfd, dname, &st, o, false);
+                return 0;
+        }
+        if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+                if (mknodat(ddfd, dname, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0)
+                        return box_err_errno(err, errno, "create '%s'", dname);
+                set_meta(ddfd, dname, &st, o, false);
+        }
+        return 0; /* sockets are skipped */
+}
+
+/* ADD of a local archive: returns 1 when extracted, 0 when SRC is no archive. */
+static int try_extract(int sdfd, const char *sname, int destfd, struct box_err *err)
+{
+        _cleanup_close_ int in = openat(sdfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (in < 0)
+                return 0;
+        return store_archive_extract_fd(in, destfd, err);
+}
+
+int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, int dest_rootfd,
+               const struct copy_opts *o, struct box_err *err)
+{
+        _cleanup_strv_free_ char **matches = xnew0(char *, 1);
+        int r;
+        STRV_FOREACH (s, srcs) {
+                r = expand_source(src, *s, &matches, err);
+                if (r < 0)
+                        return r;
+        }
+        size_t n = strv_length(matches);
+        bool dest_is_dir = dest[strlen(dest) - 1] == '/';
+        if (!dest_is_dir) {
+                _cleanup_close_ int fd =
+                        openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
+                dest_is_dir = fd >= 0;
+        }
+        if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir)
+                return box_err_set(err, EINVAL,
+                                   "when using COPY with more than one source file, the "
+                                   "destination must be a directory and end with a /");
+        STRV_FOREACH (m, matches) {
+                struct stat st;
+                const char *rel = *m;
+                char *slash = strrchr(rel, '/');
+                _cleanup_free_ char *sdir =
+                        slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+                const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
+                _cleanup_close_ int sdfd =
+                        *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
+                              : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+                if (sdfd < 0)
+                        return box_err_errno(err, errno, "open '%s'", sdir);
+                bool follow = !src->is_context;
+                if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+                        return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
+                        if (dfd < 0)
+                                return dfd;
+                        _cleanup_close_ int sfd =
+                                openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (sfd < 0)
+                                return box_err_errno(err, errno, "open '%s'", rel);
+                        r = copy_dir_contents(src, sfd, rel, dfd, o, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
+                if (dest_is_dir) {
+                        target_dir = xstrdup(dest);
+                        target_name = xstrdup(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
+                } else {
+                        const char *ds = strrchr(dest, '/');
+                        target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
+                        target_name = xstrdup(ds ? ds + 1 : dest);
+                }
+                _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
+                if (dfd < 0)
+                        return dfd;
+                if (o->add && src->is_context && S_ISREG(st.st_mode)) {
+                        _cleanup_close_ int xfd =
+                                mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
+                        if (xfd < 0)
+                                return xfd;
+                        r = try_extract(sdfd, sname, xfd, err);
+                        if (r < 0)
+                                return box_err_prefix(err, "extract '%s'", rel);
+                        if (r > 0)
+                                continue;
+                }
+                r = copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int hash_tree(const struct copy_src *src, int dfd, const char *name, const char *rel,
+                     struct stat_cache *sc, struct buf *out, bool follow, struct box_err *err)
+{
+        struct stat st;
+        if (fstatat(dfd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "stat '%s'", rel);
+        if (!S_ISDIR(st.st_mode) && excluded(src, rel))
+                return 0;
+        buf_printf(out, "%s\t%o\t", rel, st.st_mode);
+        if (S_ISREG(st.st_mode)) {
+                digest_str h;
+                if (!stat_cache_lookup(sc, &st, h)) {
+                        _cleanup_close_ int fd =
+                                openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                        if (fd < 0)
+                                return box_err_errno(err, errno, "open '%s'", rel);
+                        int r = stat_cache_hash(sc, fd, h, err);
+                        if (r < 0)
+                                return r;
+                }
+                buf_printf(out, "%s\n", h);
+        } else if (S_ISLNK(st.st_mode)) {
+                char t[4096];
+                ssize_t n = readlinkat(dfd, name, t, sizeof(t) - 1);
+                t[n < 0 ? 0 : n] = '\0';
+                buf_printf(out, "-> %s\n", t);
+        } else if (S_ISDIR(st.st_mode)) {
+                buf_puts(out, "dir\n");
+                _cleanup_close_ int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sfd < 0)
+                        return box_err_errno(err, errno, "open '%s'", rel);
+                _cleanup_strv_free_ char **names = list_dir(sfd);
+                STRV_FOREACH (n, names) {
+                        _cleanup_free_ char *crel =
+                                *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
+                        int r = hash_tree(src, sfd, *n, crel, sc, out, false, err);
+                        if (r < 0)
+                                return r;
+                }
+        } else {
+                buf_printf(out, "%lx\n", (unsigned long)st.st_rdev);
+        }
+        return 0;
+}
+
+int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_cache *sc,
+                    struct buf *out, struct box_err *err)
+{
+        _cleanup_strv_free_ char **matches = xnew0(char *, 1);
+        STRV_FOREACH (s, srcs) {
+                int r = expand_source(src, *s, &matches, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (m, matches) {
+                const char *rel = *m;
+                int r = hash_tree(src, src->rootfd, *rel ? rel : ".", rel, sc, out,
+                                  !src->is_context, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
+                       const struct copy_opts *o, struct box_err *err)
+{
+        const char *ds = strrchr(dest, '/');
+        _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
+        const char *name = ds ? ds + 1 : dest;
+        if (!*name)
+                return box_err_set(err, EINVAL, "heredoc destination '%s' is a directory", dest);
+        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dir, o, err);
+        if (dfd < 0)
+                return dfd;
+        unlinkat(dfd, name, 0);
+        _cleanup_close_ int fd =
+                openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return box_err_errno(err, errno, "create '%s'", dest);
+        int r = fs_write_full(fd, data, strlen(data));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", dest);
+        fchown(fd, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
+        fchmod(fd, o->chmod >= 0 ? (mode_t)o->chmod : 0644);
+        return 0;
+}

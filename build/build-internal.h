@@ -1,0 +1,83 @@
+/* Private to build/: the state the builder threads through a build. */
+#pragma once
+
+#include "build/build.h"
+#include "build/dockerfile.h"
+#include <sys/stat.h>
+
+#include "build/dockerignore.h"
+#include "lib/xalloc.h"
+#include "spec/oci.h"
+
+/* What a stage has built so far. */
+struct image_state {
+        struct oci_image img;
+        struct oci_descriptor *layers;
+        size_t n_layers;
+        digest_str chain;   /* cache key of everything up to here */
+        char *last_created; /* created time of the newest layer */
+        bool cmd_set;       /* CMD given in this stage: ENTRYPOINT keeps it */
+};
+
+void image_state_release(struct image_state *s);
+void image_state_copy(struct image_state *dst, const struct image_state *src);
+void image_state_add_layer(struct image_state *s, const struct store_layer_info *info,
+                           const char *media_type);
+
+struct builder;
+
+/* ---- cache (build/build-cache.c) ---- */
+
+struct cache_record {
+        bool empty; /* the step changed nothing */
+        struct store_layer_info layer;
+        char media_type[80];
+        char created[64];
+};
+
+/* chain = sha256(prev chain, "\n", text) */
+void build_chain_next(digest_str chain, const char *text);
+int build_cache_get(struct store *st, const char *key, struct cache_record *ret);
+int build_cache_put(struct store *st, const char *key, const struct cache_record *rec,
+                    struct box_err *err);
+/* Remembers the parts of a step's key by step position, so a later miss
+ * can say what changed. */
+void build_cache_explain(struct store *st, const char *position, char *const *parts, FILE *out);
+
+/* Content hash of files in the context, with a stat cache so unchanged
+ * files are not read again (dev, ino, size, mtime, ctime -> sha256). */
+struct stat_cache;
+int stat_cache_open(struct store *st, struct stat_cache **ret);
+/* The cached hash for a file with stat ST: 1 when found. */
+int stat_cache_lookup(struct stat_cache *c, const struct stat *st, digest_str ret);
+/* Hashes the regular file open at FD. */
+int stat_cache_hash(struct stat_cache *c, int fd, digest_str ret, struct box_err *err);
+void stat_cache_close(struct stat_cache *c, struct store *st);
+
+/* ---- COPY/ADD (build/build-copy.c) ---- */
+
+struct copy_src {
+        int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
+        bool is_context; /* apply .dockerignore */
+        struct dockerignore *ignore;
+};
+
+struct copy_opts {
+        bool add; /* ADD: extract local archives, fetch URLs */
+        bool has_chown;
+        uid_t uid;
+        gid_t gid;
+        int chmod;            /* -1: keep */
+        const char *checksum; /* ADD --checksum */
+};
+
+/* Copies SRCS (patterns, already expanded) from SRC into DEST (absolute in
+ * the image, already joined with WORKDIR) under DEST_ROOTFD. */
+int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, int dest_rootfd,
+               const struct copy_opts *o, struct box_err *err);
+/* Hashes what build_copy would copy (paths, modes, contents, link targets). */
+int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_cache *sc,
+                    struct buf *out, struct box_err *err);
+/* Writes DATA as file DEST (for COPY <<EOF). */
+int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
+                       const struct copy_opts *o, struct box_err *err);

@@ -1,0 +1,54 @@
+/* The builder: a Dockerfile and a context in, a layered OCI image out.
+ *
+ * Each RUN runs in a fresh sandbox (run/) on an overlay of the stage's
+ * layers; each RUN/COPY/ADD that changes files becomes a content-addressed
+ * layer (store_layer_pack_dir); metadata instructions only edit the image
+ * config.  Steps are cached across invocations under <root>/buildcache.
+ *
+ * Ownership: struct build_opts is borrowed for the call.  Output: the image
+ * id in ret_id; tags are applied only after the whole build succeeded.
+ * Progress goes to opts->progress (a FILE the caller owns, usually stderr);
+ * RUN output is streamed there too, never to stdout. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/err.h"
+#include "store/store.h"
+
+enum build_progress {
+        BUILD_PROGRESS_AUTO,
+        BUILD_PROGRESS_PLAIN,
+        BUILD_PROGRESS_TTY,
+        BUILD_PROGRESS_QUIET
+};
+enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER };
+
+struct build_secret {
+        const char *id;
+        const char *src; /* host file */
+};
+
+struct build_opts {
+        const char *context_dir;     /* absolute; NULL: no context (-f - with no context) */
+        const char *dockerfile_name; /* for messages: "Dockerfile" */
+        const char *
+                dockerfile_path; /* host path of the Dockerfile, for its .dockerignore; may be NULL */
+        const char *dockerfile_data;
+        size_t dockerfile_len;
+        char *const *tags;       /* full references */
+        char *const *build_args; /* "K=V" or "K" (value from the environment) */
+        char *const *labels;     /* "K=V" */
+        const char *target;
+        bool no_cache;
+        enum build_pull pull;
+        const char *network; /* "host" (default), "none", "bridge" */
+        const struct build_secret *secrets;
+        size_t n_secrets;
+        enum build_progress progress;
+        FILE *out; /* progress and RUN output */
+};
+
+int build_image(struct store *st, const struct build_opts *opts, digest_str ret_id,
+                struct box_err *err);

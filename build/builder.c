@@ -1,0 +1,1718 @@
+/* The build engine: stages, instructions, layers and the cache. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+#include "build/build-internal.h"
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+#include "run/run.h"
+#include "spec/json.h"
+#include "spec/ref.h"
+#include "store/image.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct stage {
+        char *name; /* lowercased AS name, or NULL */
+        size_t first, end;
+        bool needed, built;
+        struct image_state res;
+};
+
+struct builder {
+        struct store *st;
+        const struct build_opts *o;
+        struct dockerfile *df;
+        const char *dfname;
+        char **build_args;  /* resolved "K=V" */
+        char **used_args;   /* names consumed by an ARG */
+        char **global_args; /* ARGs before the first FROM, "K=V" */
+        struct stage *stages;
+        size_t n_stages;
+        int context_fd;
+        struct dockerignore *ignore;
+        struct stat_cache *sc;
+        int step, n_steps;
+        char *arch;
+        FILE *out;
+        bool plain;
+        bool last_cached; /* the step just dispatched was a cache hit */
+};
+
+struct stage_ctx {
+        struct builder *b;
+        struct stage *s;
+        struct image_state cur;
+        char **args; /* ARG values in scope, "K=V" */
+};
+
+/* ---- image_state ---- */
+
+void image_state_release(struct image_state *s)
+{
+        oci_image_release(&s->img);
+        for (size_t i = 0; i < s->n_layers; i++)
+                oci_descriptor_release(&s->layers[i]);
+        free(s->layers);
+        free(s->last_created);
+        memset(s, 0, sizeof(*s));
+}
+
+void image_state_copy(struct image_state *d, const struct image_state *s)
+{
+        memset(d, 0, sizeof(*d));
+        char *json = oci_image_to_json(&s->img);
+        oci_image_parse(json, strlen(json), &d->img, NULL);
+        free(json);
+        d->layers = xnew0(struct oci_descriptor, s->n_layers);
+        for (size_t i = 0; i < s->n_layers; i++)
+                oci_descriptor_copy(&d->layers[i], &s->layers[i]);
+        d->n_layers = s->n_layers;
+        memcpy(d->chain, s->chain, sizeof(d->chain));
+        d->last_created = s->last_created ? xstrdup(s->last_created) : NULL;
+        d->cmd_set = false;
+}
+
+void image_state_add_layer(struct image_state *s, const struct store_layer_info *info,
+                           const char *media_type)
+{
+        s->layers = xreallocarray(s->layers, s->n_layers + 1, sizeof(s->layers[0]));
+        struct oci_descriptor *d = &s->layers[s->n_layers++];
+        memset(d, 0, sizeof(*d));
+        d->media_type = xstrdup(media_type);
+        d->digest = xstrdup(info->digest);
+        d->size = (int64_t)info->size;
+        s->img.diff_ids = strv_append(s->img.diff_ids, info->diff_id);
+}
+
+static void add_history(struct image_state *s, const char *created_by, bool empty)
+{
+        s->img.history =
+                xreallocarray(s->img.history, s->img.n_history + 1, sizeof(struct oci_history));
+        struct oci_history *h = &s->img.history[s->img.n_history++];
+        memset(h, 0, sizeof(*h));
+        h->created = s->last_created ? xstrdup(s->last_created) : NULL;
+        h->created_by = xstrdup(created_by);
+        h->comment = xstrdup("buildkit.dockerfile.v0");
+        h->empty_layer = empty;
+}
+
+/* ---- helpers ---- */
+
+static char *now_created(void)
+{
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        if (sde && *sde)
+                return oci_time_format(strtoll(sde, NULL, 10));
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        char *s = oci_time_format(ts.tv_sec);
+        s[strlen(s) - 1] = '\0';
+        char *r = xasprintf("%s.%09ldZ", s, ts.tv_nsec);
+        free(s);
+        return r;
+}
+
+static int64_t sde_clamp(void)
+{
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        return sde && *sde ? strtoll(sde, NULL, 10) : 0;
+}
+
+static const char *flag_value(const struct dockerfile_instr *in, const char *name)
+{
+        size_t n = strlen(name);
+        const char *v = NULL;
+        STRV_FOREACH (f, in->flags)
+                if (strneq(*f, "--", 2) && strneq(*f + 2, name, n) && (*f)[2 + n] == '=')
+                        v = *f + 3 + n;
+        return v;
+}
+
+static char *upper_name(const char *s)
+{
+        char *u = xstrdup(s);
+        for (char *p = u; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+        return u;
+}
+
+static int fail_at(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        _cleanup_free_ char *up = upper_name(in->name);
+        return box_err_prefix(err, "%s:%d: %s", c->b->dfname, in->start_line, up);
+}
+
+static char **scope_env(struct stage_ctx *c)
+{
+        return strv_concat(c->args, c->cur.img.config.env);
+}
+
+static int expand(struct stage_ctx *c, const char *word, char **ret, struct box_err *err)
+{
+        _cleanup_strv_free_ char **env = scope_env(c);
+        struct shell_env e = SHELL_ENV_STRV(env);
+        return build_shell_expand_word(word, c->b->df->escape_token, 0, &e, ret, NULL, NULL, err);
+}
+
+static void progress(struct builder *b, const char *fmt, ...) _printf_(2, 3);
+static void progress(struct builder *b, const char *fmt, ...)
+{
+        if (!b->out)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(b->out, fmt, ap);
+        va_end(ap);
+        fflush(b->out);
+}
+
+static double mono(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- file-system steps on an overlay ---- */
+
+struct step_dir {
+        char *rel; /* relative to the store root: tmp/step-XXXX */
+        char *abs;
+        char *merged; /* absolute mount point */
+        bool mounted;
+};
+
+static int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err)
+{
+        memset(sd, 0, sizeof(*sd));
+        sd->rel = xasprintf("tmp/step-%d-%lx", getpid(), (unsigned long)random());
+        sd->abs = xasprintf("%s/%s", store_root(b->st), sd->rel);
+        sd->merged = xasprintf("%s/merged", sd->abs);
+        static const char *const subs[] = {"", "/upper", "/work", "/merged", "/empty"};
+        for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s%s", sd->abs, subs[i]);
+                if (mkdir(p, 0755) < 0)
+                        return box_err_errno(err, errno, "create '%s'", p);
+        }
+        return 0;
+}
+
+static void step_dir_free(struct step_dir *sd)
+{
+        if (sd->mounted)
+                umount2(sd->merged, MNT_DETACH);
+        if (sd->abs)
+                fs_rm_rf(sd->abs, NULL);
+        free(sd->rel);
+        free(sd->abs);
+        free(sd->merged);
+        memset(sd, 0, sizeof(*sd));
+}
+
+static char **lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
+                        struct box_err *err)
+{
+        char **v = xnew0(char *, 1);
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                if (!store_layer_exists(b->st, s->img.diff_ids[i])) {
+                        strv_free(v);
+                        box_err_set(err, ENOENT, "layer %s is not unpacked", s->img.diff_ids[i]);
+                        return NULL;
+                }
+                v = strv_push(v, store_layer_short_path(b->st, s->img.diff_ids[i]));
+        }
+        if (!v[0])
+                v = strv_push(v, xasprintf("%s/empty", sd->rel));
+        return v;
+}
+
+static int overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
+                         bool writable, struct box_err *err)
+{
+        _cleanup_strv_free_ char **lowers = lowerdirs(b, s, sd, err);
+        if (!lowers)
+                return -err->code;
+        struct buf o = {0};
+        buf_puts(&o, "lowerdir=");
+        for (size_t i = 0; lowers[i]; i++)
+                buf_printf(&o, "%s%s", i ? ":" : "", lowers[i]);
+        if (!writable && strv_length(lowers) == 1)
+                buf_printf(&o, ":%s/empty", sd->rel); /* a lone lowerdir needs a partner */
+        if (writable)
+                buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", sd->rel, sd->rel);
+        buf_puts(&o, ",redirect_dir=off,index=off,metacopy=off");
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = 0;
+        /* by path: the store fd predates our mount namespace, and overlayfs
+         * refuses layers reached through another namespace's mounts */
+        if (chdir(store_root(b->st)) < 0)
+                r = box_err_errno(err, errno, "chdir to the store");
+        else if (mount("overlay", sd->merged, "overlay", writable ? 0 : MS_RDONLY, o.data) < 0)
+                r = box_err_errno(err, errno, "mount overlay for the build step");
+        else
+                sd->mounted = true;
+        if (cwd >= 0)
+                fchdir(cwd);
+        buf_release(&o);
+        return r;
+}
+
+static bool dir_empty(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir(path);
+        if (!d)
+                return true;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        return false;
+        return true;
+}
+
+/* Does PATH exist in the stack of layers (topmost first)? */
+static bool exists_in_lowers(struct builder *b, const struct image_state *s, const char *path)
+{
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
+                _cleanup_free_ char *p = xasprintf("%s/%s", l, path);
+                struct stat st;
+                if (lstat(p, &st) == 0)
+                        return !(S_ISCHR(st.st_mode) && st.st_rdev == 0);
+        }
+        return false;
+}
+
+/* The lower layers' stat of PATH (topmost first); false when absent. */
+static bool stat_in_lowers(struct builder *b, const struct image_state *s, const char *path,
+                           struct stat *ret)
+{
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
+                _cleanup_free_ char *p = xasprintf("%s/%s", l, path);
+                if (lstat(p, ret) == 0)
+                        return !(S_ISCHR(ret->st_mode) && ret->st_rdev == 0);
+        }
+        return false;
+}
+
+/* Mount points the sandbox had to create (for /etc/hosts, a --mount
+ * target, ...) are not the step's content: drop the empty ones the image
+ * did not have, and the parent directories overlayfs copied up only to hold
+ * them (empty, same owner and mode as below). */
+static void prune_mount_points(struct builder *b, const struct image_state *s,
+                               const struct step_dir *sd, char *const *paths)
+{
+        STRV_FOREACH (p, paths) {
+                _cleanup_free_ char *rel = xstrdup(*p + (**p == '/'));
+                while (*rel) {
+                        _cleanup_free_ char *up = xasprintf("%s/upper/%s", sd->abs, rel);
+                        struct stat st, low;
+                        if (lstat(up, &st) < 0)
+                                break;
+                        bool below = stat_in_lowers(b, s, rel, &low);
+                        if (S_ISDIR(st.st_mode)) {
+                                char v[2];
+                                if (below && (low.st_mode != st.st_mode ||
+                                              low.st_uid != st.st_uid || low.st_gid != st.st_gid))
+                                        break;
+                                if (lgetxattr(up, "trusted.overlay.opaque", v, sizeof(v)) > 0)
+                                        break;
+                                if (rmdir(up) < 0)
+                                        break;
+                        } else if (!below && S_ISREG(st.st_mode) && st.st_size == 0) {
+                                unlink(up);
+                        } else {
+                                break;
+                        }
+                        char *slash = strrchr(rel, '/');
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
+        }
+}
+
+/* Finishes a file-system step: packs the upper dir into a layer (or notes
+ * that nothing changed) and records it in the cache under KEY. */
+static int commit_step(struct stage_ctx *c, struct step_dir *sd, const char *key,
+                       const char *created_by, struct box_err *err)
+{
+        struct builder *b = c->b;
+        struct cache_record rec = {0};
+        if (sd->mounted) {
+                if (umount2(sd->merged, 0) < 0 && umount2(sd->merged, MNT_DETACH) < 0)
+                        return box_err_errno(err, errno, "unmount build step");
+                sd->mounted = false;
+        }
+        _cleanup_free_ char *upper = xasprintf("%s/upper", sd->abs);
+        _cleanup_free_ char *created = now_created();
+        snprintf(rec.created, sizeof(rec.created), "%s", created);
+        if (dir_empty(upper)) {
+                rec.empty = true;
+        } else {
+                struct store_layer_pack_opts po = {.clamp_mtime = sde_clamp()};
+                int r = store_layer_pack_dir(b->st, upper, &po, &rec.layer, err);
+                if (r < 0)
+                        return r;
+                snprintf(rec.media_type, sizeof(rec.media_type), "%s", OCI_MEDIA_LAYER_GZIP);
+        }
+        if (key)
+                build_cache_put(b->st, key, &rec, NULL);
+        free(c->cur.last_created);
+        c->cur.last_created = xstrdup(rec.created);
+        if (!rec.empty)
+                image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
+        add_history(&c->cur, created_by, rec.empty);
+        return 0;
+}
+
+/* Looks a step up in the cache; on a hit applies it. */
+static int cache_lookup(struct stage_ctx *c, const char *key, const char *created_by,
+                        char *const *parts)
+{
+        struct builder *b = c->b;
+        struct cache_record rec;
+        if (b->o->no_cache)
+                return 0;
+        if (!build_cache_get(b->st, key, &rec)) {
+                char pos[512];
+                snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir),
+                         b->dfname, (size_t)b->step, strempty(c->s->name));
+                build_cache_explain(b->st, pos, parts, b->plain ? b->out : NULL);
+                return 0;
+        }
+        free(c->cur.last_created);
+        c->cur.last_created = xstrdup(rec.created);
+        if (!rec.empty)
+                image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
+        add_history(&c->cur, created_by, rec.empty);
+        b->last_cached = true;
+        char pos[512];
+        snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir), b->dfname,
+                 (size_t)b->step, strempty(c->s->name));
+        build_cache_explain(b->st, pos, parts, NULL);
+        return 1;
+}
+
+static char *step_key(struct stage_ctx *c, char *const *parts)
+{
+        struct buf t = {0};
+        STRV_FOREACH (p, parts) {
+                buf_puts(&t, *p);
+                buf_putc(&t, '\n');
+        }
+        digest_str k;
+        memcpy(k, c->cur.chain, sizeof(k));
+        build_chain_next(k, strempty(t.data));
+        buf_release(&t);
+        return xstrdup(k);
+}
+
+/* ---- stage resolution ---- */
+
+static struct stage *find_stage(struct builder *b, const char *name, size_t before)
+{
+        for (size_t i = 0; i < before && i < b->n_stages; i++)
+                if (b->stages[i].name && strcasecmp(b->stages[i].name, name) == 0)
+                        return &b->stages[i];
+        char *end;
+        unsigned long idx = strtoul(name, &end, 10);
+        if (*name && !*end && idx < before)
+                return &b->stages[idx];
+        return NULL;
+}
+
+static int build_stage(struct builder *b, struct stage *s, struct box_err *err);
+
+/* A stage's result, building it first if needed. */
+static int stage_result(struct builder *b, struct stage *s, struct box_err *err)
+{
+        if (s->built)
+                return 0;
+        return build_stage(b, s, err);
+}
+
+/* Opens the root of a --from source (a stage or an image) read-only. */
+static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
+                          struct box_err *err)
+{
+        struct builder *b = c->b;
+        struct image_state tmp = {0};
+        const struct image_state *src;
+        struct stage *s = find_stage(b, from, (size_t)(c->s - b->stages));
+        if (s) {
+                int r = stage_result(b, s, err);
+                if (r < 0)
+                        return r;
+                src = &s->res;
+        } else {
+                struct store_image_handle h;
+                int r = store_image_resolve(b->st, from, &h, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--from");
+                oci_image_parse(h.config_json, h.config_len, &tmp.img, NULL);
+                store_image_handle_release(&h);
+                src = &tmp;
+        }
+        int r = step_dir_new(b, sd, err);
+        if (r >= 0)
+                r = overlay_mount(b, src, sd, false, err);
+        image_state_release(&tmp);
+        if (r < 0)
+                return r;
+        *ret_fd = open(sd->merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_fd < 0)
+                return box_err_errno(err, errno, "open '%s'", sd->merged);
+        return 0;
+}
+
+/* ---- instructions ---- */
+
+static char **command_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
+{
+        if (in->json)
+                return strv_copy(in->args);
+        char **shell = c->cur.img.config.shell && c->cur.img.config.shell[0]
+                               ? strv_copy(c->cur.img.config.shell)
+                               : strv_append(strv_append(NULL, "/bin/sh"), "-c");
+        return strv_append(shell, in->args && in->args[0] ? in->args[0] : "");
+}
+
+static char *join(char *const *v, const char *sep)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i)
+                        buf_puts(&b, sep);
+                buf_puts(&b, v[i]);
+        }
+        return buf_steal(&b);
+}
+
+static char *json_of(char *const *v)
+{
+        _cleanup_jv_ struct jv *j = jv_strv(v ? v : (char *[]){NULL});
+        return jv_dump(j, 0);
+}
+
+static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool label,
+                  struct box_err *err)
+{
+        struct buf hist = {0};
+        buf_puts(&hist, label ? "LABEL" : "ENV");
+        for (size_t i = 0; i < in->n_pairs; i++) {
+                _cleanup_free_ char *k = NULL, *v = NULL;
+                int r = expand(c, in->pairs[i].key, &k, err);
+                if (r >= 0)
+                        r = expand(c, in->pairs[i].value, &v, err);
+                if (r < 0) {
+                        buf_release(&hist);
+                        return r;
+                }
+                if (label) {
+                        c->cur.img.config.labels = oci_kv_set(c->cur.img.config.labels, k, v);
+                } else {
+                        _cleanup_free_ char *e = xasprintf("%s=%s", k, v);
+                        if (!c->cur.img.config.env)
+                                c->cur.img.config.env = xnew0(char *, 1);
+                        c->cur.img.config.env = strv_env_set(c->cur.img.config.env, e);
+                }
+                buf_printf(&hist, " %s=%s", k, v);
+        }
+        add_history(&c->cur, hist.data, true);
+        build_chain_next(c->cur.chain, hist.data);
+        buf_release(&hist);
+        return 0;
+}
+
+static int resolve_chown(int rootfd, const char *spec, struct copy_opts *o, struct box_err *err)
+{
+        _cleanup_free_ char *pw = NULL, *gr = NULL;
+        fs_read_file_at(rootfd, "etc/passwd", 0, &pw, NULL, NULL);
+        fs_read_file_at(rootfd, "etc/group", 0, &gr, NULL, NULL);
+        struct run_user u;
+        int r = run_user_resolve(spec, NULL, pw, gr, &u, err);
+        if (r < 0)
+                return box_err_prefix(err, "--chown='%s'", spec);
+        o->has_chown = true;
+        o->uid = u.uid;
+        o->gid = u.gid;
+        run_user_release(&u);
+        return 0;
+}
+
+static char *abs_dest(struct stage_ctx *c, const char *dest)
+{
+        if (dest[0] == '/')
+                return xstrdup(dest);
+        const char *wd = c->cur.img.config.working_dir;
+        bool slash = dest[strlen(dest) - 1] == '/' || streq(dest, ".");
+        _cleanup_free_ char *j = xasprintf("%s/%s", wd && *wd ? wd : "", dest);
+        char *clean = build_path_clean(j);
+        if (slash && !(clean[0] == '/' && clean[1] == '\0')) {
+                char *t = xasprintf("%s/", clean);
+                free(clean);
+                return t;
+        }
+        return clean;
+}
+
+static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
+                     const struct copy_src *src, char *const *srcs, const char *dest,
+                     struct copy_opts *o, const char *chown_s, const char *from,
+                     struct box_err *err)
+{
+        struct builder *b = c->b;
+        int r;
+        /* the cache key: the instruction as expanded and what the sources hold */
+        struct buf content = {0};
+        if (srcs[0]) {
+                r = build_copy_hash(src, srcs, b->sc, &content, err);
+                if (r < 0) {
+                        buf_release(&content);
+                        return r;
+                }
+        }
+        for (size_t h = 0; h < in->n_heredocs; h++)
+                buf_printf(&content, "heredoc %s\n%s\n", in->heredocs[h].name,
+                           in->heredocs[h].content);
+        _cleanup_free_ char *srclist = join(srcs, " ");
+        _cleanup_free_ char *flags = join(in->flags, " ");
+        _cleanup_free_ char *instr = xasprintf("%s %s%s%s %s", add ? "ADD" : "COPY", flags,
+                                               *flags ? " " : "", srclist, dest);
+        digest_str ch;
+        sha256_buf(strempty(content.data), content.len, ch);
+        _cleanup_free_ char *p_inst = xasprintf("instruction: %s", instr);
+        _cleanup_free_ char *p_from = xasprintf("source stage: %s", strempty(from));
+        _cleanup_free_ char *p_content = xasprintf("files: %s", ch);
+        _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
+        char *parts[] = {p_parent, p_inst, p_from, p_content, NULL};
+        _cleanup_free_ char *key = step_key(c, parts);
+        _cleanup_free_ char *created_by = xasprintf("%s # buildkit", instr);
+        memcpy(c->cur.chain, key, sizeof(digest_str));
+        if (cache_lookup(c, key, created_by, parts)) {
+                progress(b, "  CACHED\n");
+                buf_release(&content);
+                return 0;
+        }
+        struct step_dir sd;
+        r = step_dir_new(b, &sd, err);
+        if (r >= 0)
+                r = overlay_mount(b, &c->cur, &sd, true, err);
+        _cleanup_close_ int dest_root =
+                r >= 0 ? open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+        if (r >= 0 && dest_root < 0)
+                r = box_err_errno(err, errno, "open build root");
+        if (r >= 0 && chown_s) {
+                _cleanup_free_ char *ce = NULL;
+                r = expand(c, chown_s, &ce, err);
+                if (r >= 0)
+                        r = resolve_chown(dest_root, ce, o, err);
+        }
+        if (r >= 0 && srcs[0])
+                r = build_copy(src, srcs, dest, dest_root, o, err);
+        for (size_t h = 0; r >= 0 && h < in->n_heredocs; h++) {
+                _cleanup_free_ char *data = NULL;
+                const struct dockerfile_heredoc *hd = &in->heredocs[h];
+                if (hd->expand) {
+                        _cleanup_strv_free_ char **env = scope_env(c);
+                        struct shell_env e = SHELL_ENV_STRV(env);
+                        r = build_shell_expand_word(hd->content, b->df->escape_token,
+                                                    SHELL_SKIP_QUOTES, &e, &data, NULL, NULL, err);
+                } else {
+                        data = xstrdup(hd->content);
+                }
+                if (r < 0)
+                        break;
+                bool dir = dest[strlen(dest) - 1] == '/';
+                _cleanup_free_ char *target =
+                        dir ? xasprintf("%s%s", dest, hd->name) : xstrdup(dest);
+                r = build_copy_heredoc(data, target, dest_root, o, err);
+        }
+        if (dest_root >= 0) {
+                close(dest_root);
+                dest_root = -EBADF;
+        }
+        if (r >= 0)
+                r = commit_step(c, &sd, key, created_by, err);
+        step_dir_free(&sd);
+        buf_release(&content);
+        return r;
+}
+
+static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
+                   struct box_err *err)
+{
+        struct builder *b = c->b;
+        size_t n = strv_length(in->args);
+        if (n < 2)
+                return box_err_set(err, EINVAL, "requires at least two arguments");
+        _cleanup_strv_free_ char **srcs = xnew0(char *, 1);
+        _cleanup_strv_free_ char **heredoc_srcs = xnew0(char *, 1);
+        int r;
+        for (size_t i = 0; i + 1 < n; i++) {
+                const char *a = in->args[i];
+                if (startswith(a, "<<")) {
+                        const char *name = a + 2 + (a[2] == '-');
+                        for (size_t h = 0; h < in->n_heredocs; h++)
+                                if (streq(in->heredocs[h].name, name) ||
+                                    (name[0] == '"' || name[0] == '\''))
+                                        heredoc_srcs =
+                                                strv_append(heredoc_srcs, in->heredocs[h].name);
+                        continue;
+                }
+                char *e = NULL;
+                r = expand(c, a, &e, err);
+                if (r < 0)
+                        return r;
+                if (add && (startswith(e, "http://") || startswith(e, "https://"))) {
+                        free(e);
+                        return box_err_set(err, ENOTSUP,
+                                           "'%s': ADD from a URL is not supported yet", a);
+                }
+                srcs = strv_push(srcs, e);
+        }
+        _cleanup_free_ char *dest_raw = NULL;
+        r = expand(c, in->args[n - 1], &dest_raw, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dest = abs_dest(c, dest_raw);
+
+        struct copy_opts o = {.add = add, .chmod = -1, .checksum = flag_value(in, "checksum")};
+        const char *chmod_s = flag_value(in, "chmod");
+        if (chmod_s) {
+                char *end;
+                long m = strtol(chmod_s, &end, 8);
+                if (*end || m < 0 || m > 07777)
+                        return box_err_set(err, EINVAL, "invalid --chmod '%s': want octal",
+                                           chmod_s);
+                o.chmod = (int)m;
+        }
+        const char *from = flag_value(in, "from");
+        const char *chown_s = flag_value(in, "chown");
+
+        struct step_dir src_sd = {0};
+        struct copy_src src = {.rootfd = -EBADF};
+        if (from) {
+                _cleanup_free_ char *fe = NULL;
+                r = expand(c, from, &fe, err);
+                if (r < 0)
+                        return r;
+                r = open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                if (r < 0) {
+                        step_dir_free(&src_sd);
+                        return r;
+                }
+        } else if (srcs[0]) {
+                if (b->context_fd < 0)
+                        return box_err_set(err, EINVAL,
+                                           "no build context: use a context directory "
+                                           "instead of '-f -' alone");
+                src.rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                src.is_context = true;
+                src.ignore = b->ignore;
+        }
+
+        r = copy_step(c, in, add, &src, srcs, dest, &o, chown_s, from, err);
+        if (src.rootfd >= 0)
+                close(src.rootfd);
+        step_dir_free(&src_sd);
+        return r;
+}
+
+struct run_mounts {
+        struct run_mount *v;
+        size_t n;
+        char **targets;
+        char **owned;                /* strings the mounts point into */
+        struct step_dir *from_roots; /* read-only roots of from= stages */
+        size_t n_from;
+};
+
+static void run_mounts_release(struct run_mounts *m)
+{
+        for (size_t i = 0; i < m->n_from; i++)
+                step_dir_free(&m->from_roots[i]);
+        free(m->from_roots);
+        free(m->v);
+        strv_free(m->targets);
+        strv_free(m->owned);
+        memset(m, 0, sizeof(*m));
+}
+
+static const char *own(struct run_mounts *m, char *s)
+{
+        m->owned = strv_push(m->owned, s);
+        return s;
+}
+
+/* RUN --mount=type=cache|bind|tmpfs|secret,... */
+static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *in,
+                            struct run_mounts *m, struct box_err *err)
+{
+        struct builder *b = c->b;
+        STRV_FOREACH (f, in->flags) {
+                if (!startswith(*f, "--mount="))
+                        continue;
+                _cleanup_free_ char *spec = NULL;
+                int r = expand(c, *f + 8, &spec, err);
+                if (r < 0)
+                        return r;
+                const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
+                           *size = NULL;
+                bool rw = false, required = false;
+                _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
+                char *save = NULL;
+                for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                        kvs = strv_append(kvs, t);
+                STRV_FOREACH (kv, kvs) {
+                        char *eq = strchr(*kv, '=');
+                        const char *v = eq ? eq + 1 : "true";
+                        if (eq)
+                                *eq = '\0';
+                        if (streq(*kv, "type"))
+                                type = v;
+                        else if (streq(*kv, "target") || streq(*kv, "dst") ||
+                                 streq(*kv, "destination"))
+                                target = v;
+                        else if (streq(*kv, "source") || streq(*kv, "src"))
+                                source = v;
+                        else if (streq(*kv, "id"))
+                                id = v;
+                        else if (streq(*kv, "from"))
+                                from = v;
+                        else if (streq(*kv, "size"))
+                                size = v;
+                        else if (streq(*kv, "rw") || streq(*kv, "readwrite"))
+                                rw = !streq(v, "false");
+                        else if (streq(*kv, "required"))
+                                required = !streq(v, "false");
+                        else if (streq(*kv, "sharing") || streq(*kv, "mode") || streq(*kv, "uid") ||
+                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly") ||
+                                 streq(*kv, "env"))
+                                continue;
+                        else
+                                return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
+                                                   *kv);
+                }
+                struct run_mount rm = {0};
+                if (streq(type, "secret")) {
+                        if (!id && target)
+                                id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+                        if (!id)
+                                return box_err_set(err, EINVAL, "--mount=type=secret needs an id");
+                        const char *src = NULL;
+                        for (size_t i = 0; i < b->o->n_secrets; i++)
+                                if (streq(b->o->secrets[i].id, id))
+                                        src = b->o->secrets[i].src;
+                        if (!src) {
+                                if (required)
+                                        return box_err_set(err, ENOENT,
+                                                           "secret '%s' not provided: use --secret "
+                                                           "id=%s,src=FILE",
+                                                           id, id);
+                                continue;
+                        }
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, xstrdup(src));
+                        rm.target =
+                                own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
+                        rm.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+                } else if (streq(type, "cache")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=cache needs a target");
+                        digest_str h;
+                        const char *key = id ? id : target;
+                        sha256_buf(key, strlen(key), h);
+                        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
+                        r = fs_mkdir_p_at(store_root_fd(b->st), rel, 0755, err);
+                        if (r < 0)
+                                return r;
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
+                        rm.target = own(m, xstrdup(target));
+                } else if (streq(type, "tmpfs")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=tmpfs needs a target");
+                        rm.type = RUN_MOUNT_TMPFS;
+                        rm.target = own(m, xstrdup(target));
+                        rm.data = size ? own(m, xasprintf("size=%s", size)) : NULL;
+                } else if (streq(type, "bind")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
+                        int rootfd;
+                        if (from) {
+                                m->from_roots = xreallocarray(m->from_roots, m->n_from + 1,
+                                                              sizeof(*m->from_roots));
+                                struct step_dir *sd = &m->from_roots[m->n_from];
+                                memset(sd, 0, sizeof(*sd));
+                                m->n_from++;
+                                r = open_from_root(c, from, sd, &rootfd, err);
+                                if (r < 0)
+                                        return r;
+                        } else {
+                                if (b->context_fd < 0 || !b->o->context_dir)
+                                        return box_err_set(err, EINVAL,
+                                                           "--mount=type=bind needs a build context");
+                                rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                        }
+                        _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
+                        if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
+                                close(rootfd);
+                                return box_err_set(err, EPERM,
+                                                   "--mount source '%s' is outside the build context",
+                                                   source);
+                        }
+                        /* resolve inside the root, then bind what was found */
+                        const char *inner = clean[0] == '/' ? clean + 1 : clean;
+                        int fd = *inner && !streq(inner, ".")
+                                         ? openat_in_root(rootfd, inner, O_PATH, 0)
+                                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        close(rootfd);
+                        if (fd < 0)
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
+                        /* the sandbox has a mount namespace of its own, where an fd of
+                         * ours cannot be bound: hand it the path the fd resolved to */
+                        char link[64], path[4096];
+                        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                        ssize_t pl = readlink(link, path, sizeof(path) - 1);
+                        close(fd);
+                        if (pl < 0)
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
+                        path[pl] = '\0';
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, xstrdup(path));
+                        rm.target = own(m, xstrdup(target));
+                        rm.flags = rw ? 0 : MS_RDONLY;
+                } else {
+                        return box_err_set(err, EINVAL, "--mount: unknown type '%s'", type);
+                }
+                m->v = xreallocarray(m->v, m->n + 1, sizeof(m->v[0]));
+                m->v[m->n++] = rm;
+                m->targets = strv_append(m->targets, rm.target);
+        }
+        return 0;
+}
+
+static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *script = NULL;
+        if (!in->json && in->n_heredocs > 0) {
+                const char *cmd = in->args && in->args[0] ? in->args[0] : "";
+                while (isspace((unsigned char)*cmd))
+                        cmd++;
+                bool only = startswith(cmd, "<<") && !strpbrk(cmd, " \t");
+                struct buf s = {0};
+                if (only) {
+                        buf_puts(&s, in->heredocs[0].content);
+                } else {
+                        buf_puts(&s, cmd);
+                        buf_putc(&s, '\n');
+                        for (size_t h = 0; h < in->n_heredocs; h++)
+                                buf_printf(&s, "%s%s\n", in->heredocs[h].content,
+                                           in->heredocs[h].name);
+                }
+                script = buf_steal(&s);
+                char **shell = c->cur.img.config.shell && c->cur.img.config.shell[0]
+                                       ? strv_copy(c->cur.img.config.shell)
+                                       : strv_append(strv_append(NULL, "/bin/sh"), "-c");
+                argv = strv_append(shell, script);
+        } else {
+                argv = command_argv(c, in);
+        }
+        if (!argv[0])
+                return box_err_set(err, EINVAL, "requires at least one argument");
+
+        const char *net = flag_value(in, "network");
+        if (!net)
+                net = b->o->network ? b->o->network : "host";
+        if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
+            !streq(net, "bridge"))
+                return box_err_set(err, EINVAL, "invalid --network '%s'", net);
+
+        struct run_mounts mounts = {0};
+        int r = parse_run_mounts(c, in, &mounts, err);
+        if (r < 0) {
+                run_mounts_release(&mounts);
+                return r;
+        }
+        _cleanup_strv_free_ char **env = xnew0(char *, 1);
+        /* build args reach RUN as environment, image ENV wins */
+        STRV_FOREACH (a, c->args)
+                env = strv_env_set(env, *a);
+        STRV_FOREACH (e, c->cur.img.config.env)
+                env = strv_env_set(env, *e);
+        if (strv_env_find(env, "PATH", 4) < 0)
+                env = strv_append(env, DEFAULT_PATH);
+
+        _cleanup_free_ char *cmdline = join(argv, " ");
+        _cleanup_free_ char *created_by = xasprintf("RUN %s # buildkit", cmdline);
+        _cleanup_free_ char *envs = join(env, "\n");
+        _cleanup_free_ char *mflags = join(in->flags, " ");
+        _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
+        _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
+        _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
+        _cleanup_free_ char *p_flags = xasprintf("flags: %s", mflags);
+        _cleanup_free_ char *p_user =
+                xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
+                          strempty(c->cur.img.config.working_dir));
+        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, NULL};
+        _cleanup_free_ char *key = step_key(c, parts);
+        memcpy(c->cur.chain, key, sizeof(digest_str));
+        if (cache_lookup(c, key, created_by, parts)) {
+                progress(b, "  CACHED\n");
+                run_mounts_release(&mounts);
+                return 0;
+        }
+
+        struct step_dir sd;
+        r = step_dir_new(b, &sd, err);
+        _cleanup_strv_free_ char **lowers = r >= 0 ? lowerdirs(b, &c->cur, &sd, err) : NULL;
+        if (r >= 0 && !lowers)
+                r = -err->code;
+        _cleanup_free_ char *hosts = xasprintf("%s/hosts", sd.abs ? sd.abs : "/nonexistent");
+        _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
+        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
+        if (r >= 0) {
+                static const char hosts_txt[] = "127.0.0.1\tlocalhost buildkitsandbox\n"
+                                                "::1\tlocalhost ip6-localhost ip6-loopback\n";
+                _cleanup_free_ char *rc = NULL;
+                size_t rlen = 0;
+                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &rc, &rlen, NULL) < 0) {
+                        rc = xstrdup("");
+                        rlen = 0;
+                }
+                if (fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt, sizeof(hosts_txt) - 1, 0644,
+                                       err) < 0 ||
+                    fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) <
+                            0 ||
+                    fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
+                        r = -err->code;
+        }
+        int status = 0;
+        if (r >= 0) {
+                char id[65];
+                digest_str rnd;
+                char seed[64];
+                snprintf(seed, sizeof(seed), "%d-%ld-%d", getpid(), random(), b->step);
+                sha256_buf(seed, strlen(seed), rnd);
+                snprintf(id, sizeof(id), "%s", rnd + 7);
+                const char *cwd = c->cur.img.config.working_dir && *c->cur.img.config.working_dir
+                                          ? c->cur.img.config.working_dir
+                                          : "/";
+                struct run_spec rs = {
+                        .id = id,
+                        .state_dir = sd.abs,
+                        .base_dir = store_root(b->st),
+                        .lowerdirs = lowers,
+                        .hostname_file = hostname,
+                        .hosts_file = hosts,
+                        .resolv_file = resolv,
+                        .mounts = mounts.v,
+                        .n_mounts = mounts.n,
+                        .argv = argv,
+                        .env = env,
+                        .user = strempty(c->cur.img.config.user),
+                        .cwd = cwd,
+                        .hostname = "buildkitsandbox",
+                        .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
+                        .caps = run_caps_default(),
+                        .seccomp = RUN_SECCOMP_DEFAULT,
+                };
+                /* RUN output is progress: it goes where progress goes, never to stdout */
+                fflush(stdout);
+                int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+                int outfd = b->out ? fileno(b->out) : -1;
+                int devnull = -1;
+                if (outfd < 0)
+                        outfd = devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                dup2(outfd, STDOUT_FILENO);
+                _cleanup_close_ int saved_err = -EBADF;
+                if (!b->out) {
+                        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                        dup2(outfd, STDERR_FILENO);
+                }
+                r = run_sandbox_run(&rs, &status, err);
+                dup2(saved, STDOUT_FILENO);
+                close(saved);
+                if (saved_err >= 0)
+                        dup2(saved_err, STDERR_FILENO);
+                if (devnull >= 0)
+                        close(devnull);
+                _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd.abs);
+                rmdir(rootfs_dir);
+        }
+        if (r >= 0 && status != 0) {
+                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
+                                status);
+                err->exit_code = 1;
+        }
+        if (r >= 0) {
+                static const char *const always[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
+                                                     "proc",         "sys",       "dev",
+                                                     "run/secrets",  NULL};
+                prune_mount_points(b, &c->cur, &sd, (char *const *)always);
+                prune_mount_points(b, &c->cur, &sd, mounts.targets);
+                /* the run's own files in the step dir are not content */
+                unlink(hosts);
+                unlink(hostname);
+                unlink(resolv);
+                r = commit_step(c, &sd, key, created_by, err);
+        }
+        step_dir_free(&sd);
+        run_mounts_release(&mounts);
+        return r;
+}
+
+static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        _cleanup_free_ char *w = NULL;
+        int r = expand(c, in->args[0], &w, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *full =
+                w[0] == '/' ? xstrdup(w)
+                            : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
+        free(c->cur.img.config.working_dir);
+        c->cur.img.config.working_dir = build_path_clean(full[0] == '/' ? full : full);
+        if (c->cur.img.config.working_dir[0] != '/') {
+                char *t = xasprintf("/%s", c->cur.img.config.working_dir);
+                free(c->cur.img.config.working_dir);
+                c->cur.img.config.working_dir = t;
+        }
+        _cleanup_free_ char *created_by = xasprintf("WORKDIR %s", c->cur.img.config.working_dir);
+        _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
+        _cleanup_free_ char *p_inst = xasprintf("instruction: %s", created_by);
+        char *parts[] = {p_parent, p_inst, NULL};
+        _cleanup_free_ char *key = step_key(c, parts);
+        memcpy(c->cur.chain, key, sizeof(digest_str));
+        if (exists_in_lowers(c->b, &c->cur, c->cur.img.config.working_dir + 1)) {
+                add_history(&c->cur, created_by, true);
+                return 0;
+        }
+        if (cache_lookup(c, key, created_by, parts)) {
+                progress(c->b, "  CACHED\n");
+                return 0;
+        }
+        struct step_dir sd;
+        r = step_dir_new(c->b, &sd, err);
+        if (r >= 0)
+                r = overlay_mount(c->b, &c->cur, &sd, true, err);
+        if (r >= 0) {
+                _cleanup_close_ int root = open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                struct copy_opts o = {.chmod = -1};
+                r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
+                                       err); /* ensures root is writable */
+                if (r >= 0) {
+                        unlinkat(root, ".box-workdir-probe", 0);
+                        _cleanup_free_ char *p = xasprintf("%s/", c->cur.img.config.working_dir);
+                        _cleanup_free_ char *probe = xasprintf("%s.box-probe", p);
+                        r = build_copy_heredoc("", probe, root, &o, err);
+                        if (r >= 0) {
+                                _cleanup_close_ int wd =
+                                        openat_in_root(root, c->cur.img.config.working_dir + 1,
+                                                       O_RDONLY | O_DIRECTORY, 0);
+                                if (wd >= 0)
+                                        unlinkat(wd, ".box-probe", 0);
+                        }
+                }
+        }
+        if (r >= 0)
+                r = commit_step(c, &sd, key, created_by, err);
+        step_dir_free(&sd);
+        return r;
+}
+
+static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        STRV_FOREACH (a, in->args) {
+                const char *eq = strchr(*a, '=');
+                _cleanup_free_ char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
+                _cleanup_free_ char *value = NULL;
+                int have = 0;
+                int i = strv_env_find(b->build_args, name, strlen(name));
+                if (i >= 0) {
+                        const char *v = strchr(b->build_args[i], '=');
+                        value = xstrdup(v ? v + 1 : "");
+                        have = 1;
+                        if (!strv_contains(b->used_args, name))
+                                b->used_args = strv_append(b->used_args, name);
+                } else if (eq) {
+                        int r = expand(c, eq + 1, &value, err);
+                        if (r < 0)
+                                return r;
+                        have = 1;
+                } else {
+                        int g = strv_env_find(b->global_args, name, strlen(name));
+                        if (g >= 0 && strchr(b->global_args[g], '=')) {
+                                value = xstrdup(strchr(b->global_args[g], '=') + 1);
+                                have = 1;
+                        }
+                }
+                _cleanup_free_ char *entry = have ? xasprintf("%s=%s", name, value) : xstrdup(name);
+                if (have)
+                        c->args = strv_env_set(c->args, entry);
+                _cleanup_free_ char *h = xasprintf("ARG %s", entry);
+                add_history(&c->cur, h, true);
+                build_chain_next(c->cur.chain, h);
+        }
+        return 0;
+}
+
+static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in,
+                          struct box_err *err)
+{
+        struct oci_container_config *cc = &c->cur.img.config;
+        if (cc->healthcheck) {
+                strv_free(cc->healthcheck->test);
+                free(cc->healthcheck);
+                cc->healthcheck = NULL;
+        }
+        struct oci_healthcheck *h = xnew0(struct oci_healthcheck, 1);
+        cc->healthcheck = h;
+        const char *kind = in->args && in->args[0] ? in->args[0] : "NONE";
+        if (strcasecmp(kind, "NONE") == 0) {
+                h->test = strv_append(NULL, "NONE");
+        } else {
+                if (in->json) {
+                        h->test = strv_append(NULL, "CMD");
+                        for (size_t i = 1; in->args[i]; i++)
+                                h->test = strv_append(h->test, in->args[i]);
+                } else {
+                        h->test = strv_append(NULL, "CMD-SHELL");
+                        h->test = strv_append(h->test, in->args[1] ? in->args[1] : "");
+                }
+                static const char *const durs[] = {"interval", "timeout", "start-period",
+                                                   "start-interval"};
+                int64_t *fields[] = {&h->interval, &h->timeout, &h->start_period,
+                                     &h->start_interval};
+                for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
+                        const char *v = flag_value(in, durs[i]);
+                        if (v && build_parse_duration(v, fields[i]) < 0)
+                                return box_err_set(err, EINVAL, "invalid --%s '%s'", durs[i], v);
+                }
+                const char *rv = flag_value(in, "retries");
+                if (rv)
+                        h->retries = (int)strtol(rv, NULL, 10);
+        }
+        _cleanup_free_ char *t = json_of(h->test);
+        _cleanup_free_ char *hist = xasprintf("HEALTHCHECK %s", t);
+        add_history(&c->cur, hist, true);
+        build_chain_next(c->cur.chain, hist);
+        return 0;
+}
+
+static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+
+static int run_triggers(struct stage_ctx *c, char **triggers, struct box_err *err)
+{
+        STRV_FOREACH (t, triggers) {
+                struct dockerfile *df = NULL;
+                int r = build_dockerfile_parse("ONBUILD", *t, strlen(*t), &df, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < df->n_instrs && r >= 0; i++) {
+                        progress(c->b, "  ONBUILD %s\n", df->instrs[i].original);
+                        r = dispatch(c, &df->instrs[i], err);
+                }
+                build_dockerfile_free(df);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct oci_container_config *cc = &c->cur.img.config;
+        const char *n = in->name;
+        int r = 0;
+        if (streq(n, "run"))
+                return do_run(c, in, err);
+        if (streq(n, "copy") || streq(n, "add"))
+                return do_copy(c, in, streq(n, "add"), err);
+        if (streq(n, "workdir"))
+                return do_workdir(c, in, err);
+        if (streq(n, "env"))
+                return do_env(c, in, false, err);
+        if (streq(n, "label"))
+                return do_env(c, in, true, err);
+        if (streq(n, "arg"))
+                return do_arg(c, in, err);
+        if (streq(n, "healthcheck"))
+                return do_healthcheck(c, in, err);
+
+        _cleanup_free_ char *hist = NULL;
+        if (streq(n, "cmd") || streq(n, "entrypoint")) {
+                char **v = command_argv(c, in);
+                _cleanup_free_ char *j = json_of(v);
+                if (streq(n, "cmd")) {
+                        strv_free(cc->cmd);
+                        cc->cmd = v;
+                        c->cur.cmd_set = true;
+                        hist = xasprintf("CMD %s", j);
+                } else {
+                        strv_free(cc->entrypoint);
+                        cc->entrypoint = v;
+                        if (!c->cur.cmd_set) {
+                                strv_free(cc->cmd);
+                                cc->cmd = NULL;
+                        }
+                        hist = xasprintf("ENTRYPOINT %s", j);
+                }
+        } else if (streq(n, "shell")) {
+                strv_free(cc->shell);
+                cc->shell = strv_copy(in->args);
+                _cleanup_free_ char *j = json_of(cc->shell);
+                hist = xasprintf("SHELL %s", j);
+        } else if (streq(n, "user") || streq(n, "stopsignal")) {
+                char *v = NULL;
+                r = expand(c, in->args[0], &v, err);
+                if (r < 0)
+                        return r;
+                char **field = streq(n, "user") ? &cc->user : &cc->stop_signal;
+                free(*field);
+                *field = v;
+                hist = xasprintf("%s %s", streq(n, "user") ? "USER" : "STOPSIGNAL", v);
+        } else if (streq(n, "expose")) {
+                struct buf h = {0};
+                buf_puts(&h, "EXPOSE");
+                STRV_FOREACH (a, in->args) {
+                        _cleanup_free_ char *v = NULL;
+                        r = expand(c, *a, &v, err);
+                        if (r < 0) {
+                                buf_release(&h);
+                                return r;
+                        }
+                        char *proto = strchr(v, '/');
+                        const char *pr = proto ? proto + 1 : "tcp";
+                        if (proto)
+                                *proto = '\0';
+                        char *dash = strchr(v, '-');
+                        long lo = strtol(v, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
+                        if (lo < 1 || hi > 65535 || hi < lo) {
+                                buf_release(&h);
+                                return box_err_set(err, EINVAL, "invalid port '%s'", *a);
+                        }
+                        for (long p = lo; p <= hi; p++) {
+                                _cleanup_free_ char *port = xasprintf("%ld/%s", p, pr);
+                                if (!strv_contains(cc->exposed_ports, port))
+                                        cc->exposed_ports = strv_append(cc->exposed_ports, port);
+                                buf_printf(&h, " %s", port);
+                        }
+                }
+                hist = buf_steal(&h);
+        } else if (streq(n, "volume")) {
+                struct buf h = {0};
+                buf_puts(&h, "VOLUME");
+                STRV_FOREACH (a, in->args) {
+                        _cleanup_free_ char *v = NULL;
+                        r = expand(c, *a, &v, err);
+                        if (r < 0) {
+                                buf_release(&h);
+                                return r;
+                        }
+                        if (!*v)
+                                continue;
+                        if (!strv_contains(cc->volumes, v))
+                                cc->volumes = strv_append(cc->volumes, v);
+                        buf_printf(&h, " %s", v);
+                }
+                hist = buf_steal(&h);
+        } else if (streq(n, "maintainer")) {
+                free(c->cur.img.author);
+                c->cur.img.author = xstrdup(in->args && in->args[0] ? in->args[0] : "");
+                hist = xasprintf("MAINTAINER %s", c->cur.img.author);
+        } else if (streq(n, "onbuild")) {
+                const char *o = in->original;
+                while (isspace((unsigned char)*o))
+                        o++;
+                o += strcspn(o, " \t");
+                while (isspace((unsigned char)*o))
+                        o++;
+                cc->on_build = strv_append(cc->on_build, o);
+                hist = xasprintf("ONBUILD %s", o);
+        } else if (streq(n, "from")) {
+                return box_err_set(err, EINVAL, "unexpected FROM");
+        } else {
+                return box_err_set(err, EINVAL, "unknown instruction '%s'", in->cmd);
+        }
+        add_history(&c->cur, hist, true);
+        build_chain_next(c->cur.chain, hist);
+        return 0;
+}
+
+/* ---- stages ---- */
+
+static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        _cleanup_free_ char *base = NULL;
+        _cleanup_strv_free_ char **env = strv_copy(b->global_args);
+        struct shell_env e = SHELL_ENV_STRV(env);
+        int r = build_shell_expand_word(in->args[0], b->df->escape_token, 0, &e, &base, NULL, NULL,
+                                        err);
+        if (r < 0)
+                return r;
+        if (!*base)
+                return box_err_set(err, EINVAL, "base name '%s' expands to nothing", in->args[0]);
+        const char *platform = flag_value(in, "platform");
+        if (platform && !startswith(platform, "linux") && !startswith(platform, "$"))
+                return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
+
+        struct stage *dep = find_stage(b, base, (size_t)(c->s - b->stages));
+        if (dep && dep->name && strcasecmp(dep->name, base) == 0) {
+                r = stage_result(b, dep, err);
+                if (r < 0)
+                        return r;
+                image_state_copy(&c->cur, &dep->res);
+        } else if (strcasecmp(base, "scratch") == 0) {
+                c->cur.img.os = xstrdup("linux");
+                c->cur.img.architecture = xstrdup(b->arch);
+                c->cur.img.diff_ids = xnew0(char *, 1);
+                sha256_buf("scratch", 7, c->cur.chain);
+        } else {
+                struct store_image_handle h;
+                if (b->o->pull == BUILD_PULL_ALWAYS)
+                        return box_err_set(
+                                err, ENOTSUP,
+                                "--pull=always: pulling '%s' from a registry is not supported yet",
+                                base);
+                r = store_image_resolve(b->st, base, &h, err);
+                if (r < 0) {
+                        if (r == -ENOENT)
+                                return box_err_set(
+                                        err, ENOENT,
+                                        "base image '%s' is not in the store: get it with "
+                                        "'box load -i FILE', 'box pull URL' or 'box import'",
+                                        base);
+                        return r;
+                }
+                r = oci_image_parse(h.config_json, h.config_len, &c->cur.img, err);
+                if (r >= 0) {
+                        c->cur.layers = xnew0(struct oci_descriptor, h.m.n_layers);
+                        for (size_t i = 0; i < h.m.n_layers; i++)
+                                oci_descriptor_copy(&c->cur.layers[i], &h.m.layers[i]);
+                        c->cur.n_layers = h.m.n_layers;
+                        memcpy(c->cur.chain, h.id, sizeof(digest_str));
+                        c->cur.last_created =
+                                c->cur.img.created ? xstrdup(c->cur.img.created) : NULL;
+                }
+                store_image_handle_release(&h);
+                if (r < 0)
+                        return r;
+                if (strv_length(c->cur.img.diff_ids) != c->cur.n_layers)
+                        return box_err_set(
+                                err, EINVAL,
+                                "base image '%s': config and manifest disagree on layers", base);
+        }
+        if (!c->cur.img.config.env)
+                c->cur.img.config.env = xnew0(char *, 1);
+        if (strv_env_find(c->cur.img.config.env, "PATH", 4) < 0)
+                c->cur.img.config.env = strv_append(c->cur.img.config.env, DEFAULT_PATH);
+        c->cur.cmd_set = false;
+        return 0;
+}
+
+static int build_stage(struct builder *b, struct stage *s, struct box_err *err)
+{
+        struct stage_ctx c = {.b = b, .s = s, .args = xnew0(char *, 1)};
+        int r = 0;
+        for (size_t i = s->first; i < s->end && r >= 0; i++) {
+                const struct dockerfile_instr *in = &b->df->instrs[i];
+                b->step++;
+                double t0 = mono();
+                progress(b, "[%d/%d] %s\n", b->step, b->n_steps, in->original);
+                if (i == s->first) {
+                        r = stage_from(&c, in, err);
+                        if (r >= 0 && c.cur.img.config.on_build && c.cur.img.config.on_build[0]) {
+                                char **triggers = c.cur.img.config.on_build;
+                                c.cur.img.config.on_build = NULL;
+                                r = run_triggers(&c, triggers, err);
+                                strv_free(triggers);
+                        }
+                } else {
+                        b->last_cached = false;
+                        r = dispatch(&c, in, err);
+                        if (r >= 0 && !b->last_cached &&
+                            (streq(in->name, "run") || streq(in->name, "copy") ||
+                             streq(in->name, "add")))
+                                progress(b, "  DONE %.2fs\n", mono() - t0);
+                }
+                if (r < 0)
+                        fail_at(&c, in, err);
+        }
+        strv_free(c.args);
+        if (r < 0) {
+                image_state_release(&c.cur);
+                return r;
+        }
+        s->res = c.cur;
+        s->built = true;
+        return 0;
+}
+
+static void mark_needed(struct builder *b, size_t idx)
+{
+        struct stage *s = &b->stages[idx];
+        if (s->needed)
+                return;
+        s->needed = true;
+        for (size_t i = s->first; i < s->end; i++) {
+                const struct dockerfile_instr *in = &b->df->instrs[i];
+                const char *dep = NULL;
+                if (i == s->first && in->args && in->args[0])
+                        dep = in->args[0];
+                else if (streq(in->name, "copy") || streq(in->name, "add"))
+                        dep = flag_value(in, "from");
+                else if (streq(in->name, "run"))
+                        STRV_FOREACH (f, in->flags) {
+                                const char *fr = startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
+                                if (!fr || (fr[-1] != ',' && fr[-1] != '='))
+                                        continue;
+                                _cleanup_free_ char *name = xstrndup(fr + 5, strcspn(fr + 5, ","));
+                                struct stage *d = find_stage(b, name, idx);
+                                if (d)
+                                        mark_needed(b, (size_t)(d - b->stages));
+                        }
+                if (!dep)
+                        continue;
+                struct stage *d = find_stage(b, dep, idx);
+                if (d && (i != s->first || (d->name && strcasecmp(d->name, dep) == 0)))
+                        mark_needed(b, (size_t)(d - b->stages));
+        }
+}
+
+static int resolve_build_args(struct builder *b, struct box_err *err)
+{
+        b->build_args = xnew0(char *, 1);
+        STRV_FOREACH (a, b->o->build_args) {
+                if (strchr(*a, '=')) {
+                        b->build_args = strv_env_set(b->build_args, *a);
+                } else {
+                        const char *v = getenv(*a);
+                        if (!v)
+                                continue; /* Docker: an unset name is ignored */
+                        _cleanup_free_ char *e = xasprintf("%s=%s", *a, v);
+                        b->build_args = strv_env_set(b->build_args, e);
+                }
+        }
+        (void)err;
+        return 0;
+}
+
+static int split_stages(struct builder *b, struct box_err *err)
+{
+        b->global_args = xnew0(char *, 1);
+        /* automatic platform args, then the ARGs before the first FROM */
+        _cleanup_free_ char *tp = xasprintf("TARGETPLATFORM=linux/%s", b->arch);
+        _cleanup_free_ char *ta = xasprintf("TARGETARCH=%s", b->arch);
+        _cleanup_free_ char *bp = xasprintf("BUILDPLATFORM=linux/%s", b->arch);
+        _cleanup_free_ char *ba = xasprintf("BUILDARCH=%s", b->arch);
+        const char *autos[] = {tp, "TARGETOS=linux", ta, "TARGETVARIANT=",
+                               bp, "BUILDOS=linux",  ba, "BUILDVARIANT="};
+        for (size_t i = 0; i < ARRAY_SIZE(autos); i++)
+                b->global_args = strv_append(b->global_args, autos[i]);
+        size_t i = 0;
+        for (; i < b->df->n_instrs && !streq(b->df->instrs[i].name, "from"); i++) {
+                const struct dockerfile_instr *in = &b->df->instrs[i];
+                if (!streq(in->name, "arg"))
+                        return box_err_set(err, EINVAL, "%s:%d: no FROM before %s", b->dfname,
+                                           in->start_line, in->cmd);
+                STRV_FOREACH (a, in->args) {
+                        const char *eq = strchr(*a, '=');
+                        _cleanup_free_ char *name =
+                                eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
+                        int bi = strv_env_find(b->build_args, name, strlen(name));
+                        _cleanup_free_ char *val = NULL;
+                        if (bi >= 0) {
+                                val = xstrdup(b->build_args[bi]);
+                                if (!strv_contains(b->used_args, name))
+                                        b->used_args = strv_append(b->used_args, name);
+                        } else if (eq) {
+                                _cleanup_free_ char *x = NULL;
+                                struct shell_env e = SHELL_ENV_STRV(b->global_args);
+                                int r = build_shell_expand_word(eq + 1, b->df->escape_token, 0, &e,
+                                                                &x, NULL, NULL, err);
+                                if (r < 0)
+                                        return box_err_prefix(err, "%s:%d: ARG", b->dfname,
+                                                              in->start_line);
+                                val = xasprintf("%s=%s", name, x);
+                        } else {
+                                val = xstrdup(name);
+                        }
+                        b->global_args = strv_env_set(b->global_args, val);
+                }
+        }
+        if (i == b->df->n_instrs)
+                return box_err_set(err, EINVAL, "%s: no FROM instruction", b->dfname);
+        for (; i < b->df->n_instrs; i++) {
+                const struct dockerfile_instr *in = &b->df->instrs[i];
+                if (!streq(in->name, "from"))
+                        continue;
+                b->stages = xreallocarray(b->stages, b->n_stages + 1, sizeof(*b->stages));
+                struct stage *s = &b->stages[b->n_stages++];
+                memset(s, 0, sizeof(*s));
+                s->first = i;
+                size_t na = strv_length(in->args);
+                if (na == 3 && strcasecmp(in->args[1], "as") == 0)
+                        s->name = xstrdup(in->args[2]);
+                else if (na != 1)
+                        return box_err_set(err, EINVAL,
+                                           "%s:%d: FROM requires either one or three arguments",
+                                           b->dfname, in->start_line);
+        }
+        for (size_t k = 0; k < b->n_stages; k++)
+                b->stages[k].end = k + 1 < b->n_stages ? b->stages[k + 1].first : b->df->n_instrs;
+        return 0;
+}
+
+int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
+                struct box_err *err)
+{
+        struct builder b = {.st = st, .o = o, .context_fd = -EBADF, .out = o->out};
+        b.dfname = o->dockerfile_name ? o->dockerfile_name : "Dockerfile";
+        b.plain = o->progress == BUILD_PROGRESS_PLAIN;
+        if (o->progress == BUILD_PROGRESS_QUIET)
+                b.out = NULL;
+        b.used_args = xnew0(char *, 1);
+        int r;
+
+        r = build_dockerfile_parse(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **warnings = NULL;
+        r = build_dockerfile_check(b.dfname, b.df, o->build_args, &warnings, err);
+        if (r < 0)
+                goto out;
+        b.arch = xstrdup(oci_host_arch());
+        r = resolve_build_args(&b, err);
+        if (r >= 0)
+                r = split_stages(&b, err);
+        if (r < 0)
+                goto out;
+
+        size_t target = b.n_stages - 1;
+        if (o->target) {
+                struct stage *t = NULL;
+                for (size_t i = 0; i < b.n_stages; i++)
+                        if (b.stages[i].name && strcasecmp(b.stages[i].name, o->target) == 0)
+                                t = &b.stages[i];
+                if (!t) {
+                        r = box_err_set(err, ENOENT, "target stage '%s' could not be found",
+                                        o->target);
+                        goto out;
+                }
+                target = (size_t)(t - b.stages);
+        }
+        mark_needed(&b, target);
+        for (size_t i = 0; i < b.n_stages; i++)
+                if (b.stages[i].needed)
+                        b.n_steps += (int)(b.stages[i].end - b.stages[i].first);
+
+        /* every mount of this build lives and dies with this process; and
+         * fds for bind mounts must be opened inside the new namespace */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+                r = box_err_errno(err, errno, "create a mount namespace for the build");
+                goto out;
+        }
+        if (o->context_dir) {
+                b.context_fd = open(o->context_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (b.context_fd < 0) {
+                        r = box_err_errno(err, errno, "open build context '%s'", o->context_dir);
+                        goto out;
+                }
+                _cleanup_free_ char *ign = NULL;
+                size_t ilen = 0;
+                _cleanup_free_ char *specific =
+                        o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path)
+                                           : NULL;
+                if (!(specific && fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0))
+                        fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
+                if (ign) {
+                        _cleanup_strv_free_ char **pats = NULL;
+                        r = build_dockerignore_read(ign, ilen, &pats, err);
+                        if (r >= 0)
+                                r = build_dockerignore_new(pats, &b.ignore, err);
+                        if (r < 0) {
+                                box_err_prefix(err, ".dockerignore");
+                                goto out;
+                        }
+                }
+        }
+        stat_cache_open(st, &b.sc);
+
+        r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                goto out;
+
+        for (size_t i = 0; i <= target && r >= 0; i++)
+                if (b.stages[i].needed && !b.stages[i].built)
+                        r = build_stage(&b, &b.stages[i], err);
+        if (r < 0)
+                goto out;
+
+        STRV_FOREACH (a, b.build_args) {
+                const char *eq = strchr(*a, '=');
+                _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
+                static const char *const proxies[] = {
+                        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
+                bool proxy = false;
+                for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
+                        proxy |= streq(name, proxies[i]);
+                if (!proxy && !strv_contains(b.used_args, name) && b.out)
+                        progress(&b, "[warning] build arg '%s' was not consumed by any ARG\n",
+                                 name);
+        }
+
+        struct image_state *res = &b.stages[target].res;
+        STRV_FOREACH (l, o->labels) {
+                const char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = xstrndup(*l, eq ? (size_t)(eq - *l) : strlen(*l));
+                res->img.config.labels = oci_kv_set(res->img.config.labels, k, eq ? eq + 1 : "");
+        }
+        free(res->img.created);
+        res->img.created = res->last_created ? xstrdup(res->last_created) : now_created();
+        if (!res->img.os)
+                res->img.os = xstrdup("linux");
+        if (!res->img.architecture)
+                res->img.architecture = xstrdup(b.arch);
+        r = store_image_commit(st, &res->img, res->layers, res->n_layers, o->tags, ret_id, err);
+out:
+        for (size_t i = 0; i < b.n_stages; i++) {
+                free(b.stages[i].name);
+                image_state_release(&b.stages[i].res);
+        }
+        free(b.stages);
+        stat_cache_close(b.sc, st);
+        build_dockerignore_free(b.ignore);
+        if (b.context_fd >= 0)
+                close(b.context_fd);
+        strv_free(b.build_args);
+        strv_free(b.used_args);
+        strv_free(b.global_args);
+        free(b.arch);
+        build_dockerfile_free(b.df);
+        return r;
+}

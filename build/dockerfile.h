@@ -1,0 +1,133 @@
+/* The Dockerfile language: the parser (BuildKit's frontend/dockerfile/parser
+ * rules), the shell-word expander (BuildKit's frontend/dockerfile/shell
+ * lexer) and the checker that resolves stages, ARG scoping and expansion the
+ * way the builder will.
+ *
+ * Ownership: build_dockerfile_parse() returns a struct dockerfile that owns
+ * every string and array below it; free it with build_dockerfile_free().
+ * Strings returned through ret_* parameters belong to the caller.
+ *
+ * Invariants of a parsed file: n_instrs >= 1; every instruction has a
+ * non-NULL cmd, name (lowercase cmd), original, flags and args (strvs,
+ * possibly empty); 1 <= start_line <= end_line; pairs is set only for ENV
+ * and LABEL, trigger only for an ONBUILD with an argument.  Arguments are
+ * kept exactly as written: variables are expanded later, per instruction,
+ * by the checker or the builder. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct jv;
+
+/* ---- shell-word expansion ---------------------------------------------- */
+
+/* Where the expander looks variables up.  get() returns true and sets
+ * *ret_value (borrowed) when NAME is set, even to "". */
+struct shell_env {
+        bool (*get)(void *userdata, const char *name, const char **ret_value);
+        void *userdata;
+};
+
+/* An env backed by a strv of "KEY=VALUE" entries (a bare "KEY" is set to
+ * ""); the last entry for a key wins. */
+bool build_shell_env_strv_get(void *strv, const char *name, const char **ret_value);
+#define SHELL_ENV_STRV(v) ((struct shell_env){build_shell_env_strv_get, (void *)(v)})
+
+enum {
+        SHELL_RAW_QUOTES = 1 << 0,  /* keep quote characters in the output */
+        SHELL_RAW_ESCAPES = 1 << 1, /* keep escape characters in the output */
+        SHELL_SKIP_QUOTES = 1 << 2, /* quotes are ordinary characters */
+        SHELL_SKIP_UNSET = 1 << 3,  /* leave references to unset variables as written */
+};
+
+/* Expands WORD as one word (ProcessWord): quotes removed, spaces kept.
+ * ret_matched / ret_unmatched (optional) receive the names looked up that
+ * were set / unset, each once. */
+int build_shell_expand_word(const char *word, uint32_t escape, int flags,
+                            const struct shell_env *env, char **ret, char ***ret_matched,
+                            char ***ret_unmatched, struct box_err *err);
+/* Expands WORD and splits the result into words (ProcessWords). */
+int build_shell_expand_words(const char *word, uint32_t escape, int flags,
+                             const struct shell_env *env, char ***ret, struct box_err *err);
+
+/* ---- the parsed file --------------------------------------------------- */
+
+struct dockerfile_heredoc {
+        char *name;    /* the delimiter word, quotes removed */
+        char *content; /* the lines up to the delimiter, each with its newline */
+        uint64_t fd;   /* the N of N<<EOF, else 0 */
+        bool expand;   /* false when any part of the delimiter was quoted */
+        bool chomp;    /* <<-EOF: leading tabs are stripped */
+};
+
+struct dockerfile_pair {
+        char *key;
+        char *value; /* as written, quotes and escapes kept */
+};
+
+struct dockerfile_instr {
+        char *cmd;      /* the instruction name as written */
+        char *name;     /* lowercase */
+        char *original; /* the logical line: continuations joined, comments dropped */
+        char **flags;   /* "--from=base", as written (quotes removed) */
+        char **args;    /* the arguments before expansion (see header comment) */
+        bool json;      /* exec (JSON array) form */
+        struct dockerfile_pair *pairs; /* ENV, LABEL */
+        size_t n_pairs;
+        bool legacy; /* ENV/LABEL "key value" form */
+        struct dockerfile_heredoc *heredocs;
+        size_t n_heredocs;
+        struct dockerfile_instr *trigger; /* ONBUILD's instruction */
+        int start_line, end_line;
+};
+
+struct dockerfile {
+        char *syntax, *escape, *check; /* parser directives, NULL when absent */
+        uint32_t escape_token;         /* '\\' or '`' */
+        struct dockerfile_instr *instrs;
+        size_t n_instrs;
+        char **warnings; /* "LINE: message" for empty continuation lines */
+};
+
+/* Parses DATA (LEN bytes, need not be NUL-terminated).  NAME labels error
+ * messages: "NAME:LINE: message".  Syntax only: instruction names are
+ * checked, flags and argument counts are left to build_dockerfile_check(). */
+int build_dockerfile_parse(const char *name, const char *data, size_t len,
+                           struct dockerfile **ret, struct box_err *err);
+/* The same without checking instruction names, as BuildKit's parser package
+ * does: an unknown instruction becomes a node with one empty argument. */
+int build_dockerfile_parse_ast(const char *name, const char *data, size_t len,
+                               struct dockerfile **ret, struct box_err *err);
+void build_dockerfile_free(struct dockerfile *df);
+static inline void build_dockerfile_freep(struct dockerfile **df)
+{
+        build_dockerfile_free(*df);
+}
+#define _cleanup_dockerfile_ _cleanup_(build_dockerfile_freep)
+
+/* The parse tree as BuildKit's AST dump: one "(cmd ["--flag"] "arg" ...)"
+ * line per instruction.  Caller frees. */
+char *build_dockerfile_dump(const struct dockerfile *df);
+/* {"directives": {...}, "instructions": [...]}; caller owns the value. */
+struct jv *build_dockerfile_to_json(const struct dockerfile *df);
+
+/* ---- checking: what the builder will do, without building -------------- */
+
+/* Validates every instruction (flags, argument counts, ports, signals,
+ * durations), resolves stages and ARG/ENV scoping with BUILD_ARGS ("K=V",
+ * or "K" to take the value from the environment) and expands variables
+ * where Docker expands them.  Warnings ("NAME:LINE: message") go to
+ * *ret_warnings (always set on success, possibly empty). */
+int build_dockerfile_check(const char *name, const struct dockerfile *df, char *const *build_args,
+                           char ***ret_warnings, struct box_err *err);
+
+/* Per-instruction validation alone (no expansion). */
+int build_dockerfile_instr_validate(const char *name, const struct dockerfile_instr *in,
+                                    struct box_err *err);
+
+/* Go's time.ParseDuration, in nanoseconds. */
+int build_parse_duration(const char *s, int64_t *ret_ns);

@@ -1,0 +1,304 @@
+/* box build: a Dockerfile and a context in, an image id out. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "build/build.h"
+#include "cli/cli.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/ref.h"
+#include "store/store.h"
+
+static const char help[] =
+        "Usage: box build [OPTIONS] PATH | -\n"
+        "\n"
+        "Build an image from a Dockerfile.\n"
+        "\n"
+        "Options:\n"
+        "      --build-arg list    set a build-time variable (K=V, or K to take it from the "
+        "environment)\n"
+        "  -f, --file string       name of the Dockerfile (default 'PATH/Dockerfile'; '-' reads "
+        "stdin)\n"
+        "      --iidfile string    write the image id to the file\n"
+        "      --label list        set metadata on the image (K=V)\n"
+        "      --network string    network for RUN steps: host (default), none\n"
+        "      --no-cache          do not use the build cache\n"
+        "      --progress string   auto, plain or tty (default auto)\n"
+        "      --pull string       missing (default), always or never\n"
+        "  -q, --quiet             print only the image id\n"
+        "      --secret list       secret for RUN --mount=type=secret: id=ID,src=PATH\n"
+        "  -t, --tag list          name and optionally a tag (NAME[:TAG])\n"
+        "      --target string     build the named stage and stop\n";
+
+static int read_all_fd(int fd, char **ret, size_t *len, struct box_err *err)
+{
+        return fs_read_fd(fd, 16u << 20, ret, len, err);
+}
+
+/* `box build -`: the context is a tar on stdin; unpack it to a temp dir. */
+static int context_from_stdin(struct store *st, char **ret_dir, struct box_err *err)
+{
+        char *dir = xasprintf("%s/tmp/context-%d", store_root(st), getpid());
+        if (mkdir(dir, 0700) < 0) {
+                int e = errno;
+                free(dir);
+                return box_err_errno(err, e, "create context directory");
+        }
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* stdin is not seekable: spool it first */
+        _cleanup_free_ char *spool = xasprintf("%s.tar", dir);
+        _cleanup_close_ int sfd = open(spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int r = sfd < 0 ? -errno : fs_copy_fd(STDIN_FILENO, sfd, NULL);
+        if (r >= 0 && lseek(sfd, 0, SEEK_SET) < 0)
+                r = -errno;
+        if (r >= 0)
+                r = store_archive_extract_fd(sfd, dfd, err);
+        unlink(spool);
+        if (r == 0)
+                r = box_err_set(err, EINVAL, "the context on stdin is not a tar archive");
+        if (r < 0) {
+                fs_rm_rf(dir, NULL);
+                free(dir);
+                return r < 0 && err->code ? -err->code
+                                          : box_err_errno(err, -r, "read the context from stdin");
+        }
+        *ret_dir = dir;
+        return 0;
+}
+
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"build-arg", required_argument, NULL, 'a'},
+                {"file", required_argument, NULL, 'f'},
+                {"iidfile", required_argument, NULL, 'i'},
+                {"label", required_argument, NULL, 'l'},
+                {"network", required_argument, NULL, 'n'},
+                {"no-cache", no_argument, NULL, 'N'},
+                {"progress", required_argument, NULL, 'P'},
+                {"pull", optional_argument, NULL, 'p'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"secret", required_argument, NULL, 's'},
+                {"tag", required_argument, NULL, 't'},
+                {"target", required_argument, NULL, 'T'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
+                                 **labels = xnew0(char *, 1), **secret_specs = xnew0(char *, 1);
+        const char *file = NULL, *iidfile = NULL, *network = "host", *target = NULL;
+        struct build_opts bo = {.pull = BUILD_PULL_MISSING};
+        struct box_err err = {0};
+        int quiet = 0, c;
+
+        while ((c = getopt_long(argc, argv, "f:qt:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'a':
+                        args = strv_append(args, optarg);
+                        break;
+                case 'f':
+                        file = optarg;
+                        break;
+                case 'i':
+                        iidfile = optarg;
+                        break;
+                case 'l':
+                        if (!strchr(optarg, '='))
+                                return cli_usage_error(
+                                        "build", "invalid --label '%s': want KEY=VALUE", optarg);
+                        labels = strv_append(labels, optarg);
+                        break;
+                case 'n':
+                        network = optarg;
+                        if (!streq(network, "host") && !streq(network, "none") &&
+                            !streq(network, "bridge") && !streq(network, "default"))
+                                return cli_usage_error("build",
+                                                       "invalid --network '%s': want host or none",
+                                                       optarg);
+                        break;
+                case 'N':
+                        bo.no_cache = true;
+                        break;
+                case 'P':
+                        if (streq(optarg, "plain"))
+                                bo.progress = BUILD_PROGRESS_PLAIN;
+                        else if (streq(optarg, "tty"))
+                                bo.progress = BUILD_PROGRESS_TTY;
+                        else if (streq(optarg, "auto"))
+                                bo.progress = BUILD_PROGRESS_AUTO;
+                        else if (streq(optarg, "quiet"))
+                                bo.progress = BUILD_PROGRESS_QUIET;
+                        else
+                                return cli_usage_error(
+                                        "build", "invalid --progress '%s': want auto, plain or tty",
+                                        optarg);
+                        break;
+                case 'p':
+                        if (!optarg || streq(optarg, "true") || streq(optarg, "always"))
+                                bo.pull = BUILD_PULL_ALWAYS;
+                        else if (streq(optarg, "missing") || streq(optarg, "false"))
+                                bo.pull = BUILD_PULL_MISSING;
+                        else if (streq(optarg, "never"))
+                                bo.pull = BUILD_PULL_NEVER;
+                        else
+                                return cli_usage_error(
+                                        "build",
+                                        "invalid --pull '%s': want missing, always or never",
+                                        optarg);
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                case 's':
+                        secret_specs = strv_append(secret_specs, optarg);
+                        break;
+                case 't': {
+                        struct image_ref ref;
+                        if (spec_ref_parse(optarg, &ref, &err) < 0) {
+                                box_err_prefix(&err, "invalid tag '%s'", optarg);
+                                return cli_fail(&err);
+                        }
+                        tags = strv_push(tags, spec_ref_format(&ref));
+                        spec_ref_release(&ref);
+                        break;
+                }
+                case 'T':
+                        target = optarg;
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("build", "invalid option");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("build", "'box build' requires exactly 1 argument");
+        const char *context = argv[optind];
+
+        struct build_secret *secrets = xnew0(struct build_secret, strv_length(secret_specs) + 1);
+        size_t n_secrets = 0;
+        STRV_FOREACH (s, secret_specs) {
+                char *id = NULL, *src = NULL;
+                _cleanup_strv_free_ char **parts = xnew0(char *, 1);
+                char *copy = xstrdup(*s), *save = NULL;
+                for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        if (startswith(t, "id="))
+                                id = t + 3;
+                        else if (startswith(t, "src=") || startswith(t, "source="))
+                                src = strchr(t, '=') + 1;
+                        else if (!startswith(t, "type=")) {
+                                free(copy);
+                                free(secrets);
+                                return cli_usage_error(
+                                        "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
+                        }
+                }
+                if (!id || !src) {
+                        free(copy);
+                        free(secrets);
+                        return cli_usage_error("build",
+                                               "invalid --secret '%s': want id=ID,src=PATH", *s);
+                }
+                if (access(src, R_OK) < 0) {
+                        free(copy);
+                        free(secrets);
+                        box_err_errno(&err, errno, "--secret '%s': '%s'", *s, src);
+                        return cli_fail(&err);
+                }
+                secrets[n_secrets].id = xstrdup(id);
+                secrets[n_secrets].src = realpath(src, NULL);
+                n_secrets++;
+                free(copy);
+        }
+
+        struct store *st;
+        int r = cli_store(ctx, &st, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
+        _cleanup_free_ char *ctxdir = NULL, *dfpath = NULL, *data = NULL;
+        size_t len = 0;
+        bool tmp_context = false;
+        if (streq(context, "-")) {
+                if (file && streq(file, "-"))
+                        return cli_usage_error(
+                                "build", "'-f -' and a context on stdin cannot both read stdin");
+                r = context_from_stdin(st, &ctxdir, &err);
+                if (r < 0)
+                        return cli_fail(&err);
+                tmp_context = true;
+        } else {
+                ctxdir = realpath(context, NULL);
+                struct stat s;
+                if (!ctxdir || stat(ctxdir, &s) < 0 || !S_ISDIR(s.st_mode)) {
+                        box_err_set(
+                                &err, ENOENT,
+                                "unable to prepare context: path '%s' not found or not a directory",
+                                context);
+                        return cli_fail(&err);
+                }
+        }
+        if (file && streq(file, "-")) {
+                r = read_all_fd(STDIN_FILENO, &data, &len, &err);
+                bo.dockerfile_name = "Dockerfile";
+        } else {
+                if (!file)
+                        dfpath = xasprintf("%s/Dockerfile", ctxdir);
+                else if (file[0] == '/' || !tmp_context)
+                        dfpath = file[0] == '/' ? xstrdup(file) : xstrdup(file);
+                else
+                        dfpath = xasprintf("%s/%s", ctxdir, file);
+                if (!file && access(dfpath, F_OK) < 0) {
+                        _cleanup_free_ char *alt = xasprintf("%s/dockerfile", ctxdir);
+                        if (access(alt, F_OK) == 0) {
+                                free(dfpath);
+                                dfpath = TAKE_PTR(alt);
+                        }
+                }
+                r = fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err);
+                if (r < 0)
+                        box_err_prefix(&err, "read the Dockerfile");
+                const char *base = strrchr(dfpath, '/');
+                bo.dockerfile_name = file ? file : (base ? base + 1 : dfpath);
+                bo.dockerfile_path = dfpath;
+        }
+        if (r < 0) {
+                if (tmp_context)
+                        fs_rm_rf(ctxdir, NULL);
+                return cli_fail(&err);
+        }
+        bo.context_dir = ctxdir;
+        bo.dockerfile_data = data;
+        bo.dockerfile_len = len;
+        bo.tags = tags;
+        bo.build_args = args;
+        bo.labels = labels;
+        bo.target = target;
+        bo.network = network;
+        bo.secrets = secrets;
+        bo.n_secrets = n_secrets;
+        if (quiet)
+                bo.progress = BUILD_PROGRESS_QUIET;
+        else if (bo.progress == BUILD_PROGRESS_AUTO)
+                bo.progress = isatty(STDERR_FILENO) ? BUILD_PROGRESS_TTY : BUILD_PROGRESS_PLAIN;
+        bo.out = stderr;
+
+        digest_str id;
+        r = build_image(st, &bo, id, &err);
+        if (tmp_context)
+                fs_rm_rf(ctxdir, NULL);
+        for (size_t i = 0; i < n_secrets; i++) {
+                free((char *)secrets[i].id);
+                free((char *)secrets[i].src);
+        }
+        free(secrets);
+        if (r < 0)
+                return cli_fail(&err);
+        if (iidfile && fs_write_atomic_at(AT_FDCWD, iidfile, id, strlen(id), 0644, &err) < 0)
+                return cli_fail(&err);
+        printf("%s\n", id);
+        return 0;
+}

@@ -1,0 +1,363 @@
+#!/usr/bin/env bats
+# box build: instructions, layers, cache, stages, contexts, as a user sees them.
+load helpers
+
+setup() {
+        box_setup_store
+        import_busybox
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+}
+teardown() { box_teardown_store; }
+
+@test "build runs RUN, COPY, ENV, WORKDIR, EXPOSE, CMD and the image runs" {
+        echo hello > "$CTX/hello.txt"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ENV GREETING="hi there"
+RUN echo "$GREETING" > /greeting
+COPY hello.txt /app/
+WORKDIR /app
+EXPOSE 8080 53/udp
+LABEL org.example.a=1 "b c"=d
+USER tester
+CMD ["cat", "hello.txt"]
+EOF
+        run box build -t hello "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "${lines[-1]}" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [[ "$output" == *"[1/9] FROM busybox"* ]]
+        [[ "$output" == *"[9/9] CMD"* ]]
+        run box run --rm hello
+        [ "$status" -eq 0 ]
+        [ "$output" = hello ]
+        run box run --rm hello sh -c 'cat /greeting; pwd; id -u'
+        [ "$output" = $'hi there\n/app\n1000' ]
+        run box image inspect --format '{{json .Config.ExposedPorts}} {{json .Config.Labels}} {{.Config.User}}' hello
+        [ "$output" = '{"53/udp":{},"8080/tcp":{}} {"b c":"d","org.example.a":"1"} tester' ]
+}
+
+@test "-q prints only the image id; --iidfile writes it" {
+        printf 'FROM busybox\nRUN echo quiet-output\n' > "$CTX/Dockerfile"
+        run --separate-stderr box build -q --iidfile "$BOX_TEST_TMP/iid" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [ -z "$stderr" ]
+        [ "$(cat "$BOX_TEST_TMP/iid")" = "$output" ]
+}
+
+@test "a file deleted in RUN is gone in the image and in box run" {
+        printf 'FROM busybox\nRUN rm /bin/vi && mkdir -p /d && touch /d/x\nRUN rm -rf /d && mkdir /d\n' > "$CTX/Dockerfile"
+        box build -t wh "$CTX" 2>/dev/null
+        run box run --rm wh sh -c 'ls /bin/vi; ls -A /d | wc -l'
+        [[ "$output" == *"No such file"* ]]
+        [[ "${lines[-1]}" == *0 ]]
+        # the layer blob carries an OCI whiteout for the deleted file
+        blobs=$(box image inspect --format '{{json .RootFS.Layers}}' wh)
+        found=0
+        for b in "$BOX_ROOT"/blobs/sha256/*; do
+                if tar -tzf "$b" 2>/dev/null | grep -qx 'bin/.wh.vi'; then found=1; fi
+        done
+        [ "$found" -eq 1 ]
+}
+
+@test "a step that changes nothing adds no layer" {
+        printf 'FROM busybox\nRUN true\nENV A=b\n' > "$CTX/Dockerfile"
+        box build -t nolayer "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .RootFS.Layers}}' nolayer)" = "$(box image inspect --format '{{json .RootFS.Layers}}' busybox)" ]
+        run box image inspect --format '{{json .History}}' nolayer
+        [[ "$output" == *'"created_by":"RUN /bin/sh -c true # buildkit","empty_layer":true'* ]]
+}
+
+@test "a rebuild is fully cached and gives the same image id" {
+        echo v1 > "$CTX/f"
+        printf 'FROM busybox\nRUN echo build-ran > /marker\nCOPY f /f\nCMD ["cat","/f"]\n' > "$CTX/Dockerfile"
+        a=$(box build -q "$CTX")
+        run box build --progress plain "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"CACHED"* ]]
+        [[ "$output" != *"cache miss"* ]]
+        [ "${lines[-1]}" = "$a" ]
+}
+
+@test "changing a COPY source invalidates that step and later ones, and says why" {
+        echo v1 > "$CTX/f"
+        printf 'FROM busybox\nRUN echo one > /one\nCOPY f /f\nRUN cat /f > /g\n' > "$CTX/Dockerfile"
+        box build -t c1 "$CTX" 2>/dev/null
+        echo v2 > "$CTX/f"
+        run box build --progress plain -t c1 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"[2/4] RUN echo one > /one"$'\n'"  CACHED"* ]]
+        [[ "$output" == *"cache miss: files changed"* ]]
+        [ "$(box run --rm c1 cat /g)" = v2 ]
+        # mtime-only changes keep the cache
+        touch -d '2001-01-01' "$CTX/f"
+        run box build --progress plain "$CTX"
+        [[ "$output" != *"cache miss"* ]]
+}
+
+@test "build args reach RUN and invalidate the cache; unused ones warn" {
+        printf 'FROM busybox\nARG V=default\nRUN echo "v=$V" > /v\n' > "$CTX/Dockerfile"
+        box build -t a1 "$CTX" 2>/dev/null
+        [ "$(box run --rm a1 cat /v)" = v=default ]
+        run box build --progress plain --build-arg V=other --build-arg UNUSED=1 -t a2 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"cache miss"* ]]
+        [[ "$output" == *"build arg 'UNUSED' was not consumed"* ]]
+        [ "$(box run --rm a2 cat /v)" = v=other ]
+        # ARG values are not kept in the image's environment
+        [[ "$(box image inspect --format '{{json .Config.Env}}' a2)" != *V=* ]]
+}
+
+@test "ARG before FROM is visible in FROM and, redeclared, in the stage" {
+        printf 'ARG BASE=busybox\nARG X=global\nFROM $BASE\nRUN echo "[$X]" > /x1\nARG X\nRUN echo "[$X]" > /x2\n' > "$CTX/Dockerfile"
+        box build -t g "$CTX" 2>/dev/null
+        [ "$(box run --rm g cat /x1)" = "[]" ]
+        [ "$(box run --rm g cat /x2)" = "[global]" ]
+}
+
+@test ".dockerignore: an ignored file is absent and COPY of it fails" {
+        echo keep > "$CTX/keep"
+        echo secret > "$CTX/secret.txt"
+        mkdir -p "$CTX/logs" && echo l > "$CTX/logs/a.log" && echo k > "$CTX/logs/keep.log"
+        printf 'secret.txt\nlogs/*.log\n!logs/keep.log\n' > "$CTX/.dockerignore"
+        printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+        box build -t ign "$CTX" 2>/dev/null
+        run box run --rm ign sh -c 'cd /ctx && find . -type f | sort'
+        [ "$output" = $'./.dockerignore\n./Dockerfile\n./keep\n./logs/keep.log' ]
+        printf 'FROM busybox\nCOPY secret.txt /\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"secret.txt"* ]]
+}
+
+@test "multi-stage: COPY --from a named stage, --target, unused stages skipped" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS builder
+RUN echo built > /artifact
+FROM busybox AS unused
+RUN exit 3
+FROM busybox
+COPY --from=builder /artifact /artifact
+COPY --from=0 /artifact /artifact0
+CMD ["cat", "/artifact"]
+EOF
+        run box build -t ms "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *"exit 3"* ]]
+        [ "$(box run --rm ms)" = built ]
+        [ "$(box run --rm ms cat /artifact0)" = built ]
+        run box build --target builder -t ms-builder "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm ms-builder cat /artifact)" = built ]
+        run box build --target nosuch "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"target stage 'nosuch' could not be found"* ]]
+}
+
+@test "a failing RUN exits 1, names the step, and moves no tag" {
+        printf 'FROM busybox\nRUN echo ok > /ok\n' > "$CTX/Dockerfile"
+        box build -t keep "$CTX" 2>/dev/null
+        before=$(box image inspect --format '{{.Id}}' keep)
+        printf 'FROM busybox\nRUN echo ok > /ok\nRUN echo failing; exit 7\n' > "$CTX/Dockerfile"
+        run box build -t keep "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Dockerfile:3: RUN"*"returned a non-zero code: 7"* ]]
+        [ "$(box image inspect --format '{{.Id}}' keep)" = "$before" ]
+        [ "$(box images -q | wc -l)" -eq 2 ]
+}
+
+@test "secrets are available to RUN and absent from every layer" {
+        echo s3cr3t-value > "$BOX_TEST_TMP/token"
+        printf 'FROM busybox\nRUN --mount=type=secret,id=tok cp /run/secrets/tok /copied && rm /copied\nRUN --mount=type=secret,id=tok,required test -s /run/secrets/tok\n' > "$CTX/Dockerfile"
+        run box build -t sec --secret id=tok,src="$BOX_TEST_TMP/token" "$CTX"
+        [ "$status" -eq 0 ]
+        ! grep -rq s3cr3t-value "$BOX_ROOT/layers" "$BOX_ROOT/blobs"
+        run box run --rm sec ls /run/secrets
+        [ "$status" -ne 0 ] || [ -z "$output" ]
+}
+
+@test "RUN --mount=type=cache persists across builds" {
+        printf 'FROM busybox\nRUN --mount=type=cache,target=/cache echo x >> /cache/count && wc -l < /cache/count > /seen\n' > "$CTX/Dockerfile"
+        box build --no-cache -t m1 "$CTX" 2>/dev/null
+        box build --no-cache -t m2 "$CTX" 2>/dev/null
+        [ "$(box run --rm m1 cat /seen)" = 1 ]
+        [ "$(box run --rm m2 cat /seen)" = 2 ]
+        # the mount point is not part of the image (as BuildKit removes mount stubs)
+        run box run --rm m2 ls /cache
+        [ "$status" -ne 0 ]
+}
+
+@test "builds are reproducible with SOURCE_DATE_EPOCH" {
+        echo data > "$CTX/f"
+        printf 'FROM busybox\nCOPY f /f\nRUN echo deterministic > /d\nENV X=1\n' > "$CTX/Dockerfile"
+        a=$(SOURCE_DATE_EPOCH=1700000000 box build -q --no-cache "$CTX")
+        sleep 1
+        touch "$CTX/f"
+        b=$(SOURCE_DATE_EPOCH=1700000000 box build -q --no-cache "$CTX")
+        [ "$a" = "$b" ]
+}
+
+@test "ENTRYPOINT resets an inherited CMD but keeps one set in the stage" {
+        printf 'FROM busybox\nCMD ["echo","base"]\n' > "$CTX/Dockerfile"
+        box build -t base-cmd "$CTX" 2>/dev/null
+        printf 'FROM base-cmd\nENTRYPOINT ["echo","ep"]\n' > "$CTX/Dockerfile"
+        box build -t ep1 "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .Config.Cmd}}' ep1)" = null ]
+        printf 'FROM base-cmd\nCMD ["x"]\nENTRYPOINT ["echo","ep"]\n' > "$CTX/Dockerfile"
+        box build -t ep2 "$CTX" 2>/dev/null
+        [ "$(box run --rm ep2)" = "ep x" ]
+}
+
+@test "SHELL, STOPSIGNAL, HEALTHCHECK, VOLUME, MAINTAINER and ONBUILD land in the config" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+MAINTAINER someone <a@b.c>
+SHELL ["/bin/sh", "-ec"]
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost
+VOLUME /data
+ONBUILD RUN echo triggered > /onbuild
+EOF
+        box build -t meta "$CTX" 2>/dev/null
+        run box image inspect --format '{{.Author}} {{json .Config.Shell}} {{.Config.StopSignal}} {{json .Config.Healthcheck}} {{json .Config.Volumes}} {{json .Config.OnBuild}}' meta
+        [ "$output" = 'someone <a@b.c> ["/bin/sh","-ec"] SIGINT {"Interval":5000000000,"Retries":2,"Test":["CMD-SHELL","wget -q localhost"]} {"/data":{}} ["RUN echo triggered > /onbuild"]' ]
+        printf 'FROM meta\nRUN test -f /onbuild\n' > "$CTX/Dockerfile"
+        run box build -t child "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm child cat /onbuild)" = triggered ]
+        [ "$(box image inspect --format '{{json .Config.OnBuild}}' child)" = null ]
+}
+
+@test "COPY rules: wildcards, directory contents, slashes, --chown, --chmod, heredocs" {
+        mkdir -p "$CTX/dir/sub"
+        echo a > "$CTX/a.txt"; echo b > "$CTX/b.txt"; echo c > "$CTX/c.md"
+        echo d > "$CTX/dir/sub/d"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+COPY *.txt /wild/
+COPY dir /contents
+COPY a.txt /renamed
+COPY --chown=tester:users --chmod=640 b.txt /owned/
+COPY <<EOT /heredoc.txt
+hello
+EOT
+WORKDIR /w
+COPY c.md rel/
+EOF
+        run box build -t cp "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm cp sh -c 'ls /wild; ls /contents; cat /renamed; stat -c "%U:%G %a" /owned/b.txt; cat /w/rel/c.md; cat /heredoc.txt'
+        [ "$output" = $'a.txt\nb.txt\nsub\na\ntester:users 640\nc\nhello' ]
+        printf 'FROM busybox\nCOPY a.txt b.txt /notadir\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"must be a directory and end with a /"* ]]
+}
+
+@test "RUN heredocs run as scripts" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN <<EOT
+echo line1 > /h
+echo line2 >> /h
+EOT
+RUN cat <<EOT > /h2
+piped
+EOT
+EOF
+        run box build -t hd "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm hd cat /h /h2)" = $'line1\nline2\npiped' ]
+}
+
+@test "ADD extracts local archives" {
+        mkdir -p "$BOX_TEST_TMP/t/x" && echo inside > "$BOX_TEST_TMP/t/x/file"
+        tar -C "$BOX_TEST_TMP/t" -czf "$CTX/arch.tar.gz" x
+        printf 'FROM busybox\nADD arch.tar.gz /opt/\nCOPY arch.tar.gz /copied/\n' > "$CTX/Dockerfile"
+        box build -t add "$CTX" 2>/dev/null
+        [ "$(box run --rm add cat /opt/x/file)" = inside ]
+        run box run --rm add ls /copied
+        [ "$output" = arch.tar.gz ]
+}
+
+@test "hostile contexts: symlinks are copied, not followed; ../ is rejected" {
+        ln -s /etc/shadow "$CTX/shadow-link"
+        printf 'FROM busybox\nCOPY . /ctx/\nCOPY shadow-link /direct\n' > "$CTX/Dockerfile"
+        box build -t hostile "$CTX" 2>/dev/null
+        [ "$(box run --rm hostile readlink /ctx/shadow-link)" = /etc/shadow ]
+        [ "$(box run --rm hostile readlink /direct)" = /etc/shadow ]
+        printf 'FROM busybox\nCOPY ../x /x\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"outside the build context"* ]]
+}
+
+@test "context from stdin and Dockerfile from stdin" {
+        echo stdin-file > "$CTX/f"
+        printf 'FROM busybox\nCOPY f /f\n' > "$CTX/Dockerfile"
+        tar -C "$CTX" -c . | box build -t fromtar - 2>/dev/null
+        [ "$(box run --rm fromtar cat /f)" = stdin-file ]
+        printf 'FROM busybox\nRUN echo piped > /p\n' | box build -t piped -f - "$CTX" 2>/dev/null
+        [ "$(box run --rm piped cat /p)" = piped ]
+}
+
+@test "FROM scratch and a missing base image" {
+        printf 'hello' > "$CTX/f"
+        printf 'FROM scratch\nCOPY f /f\n' > "$CTX/Dockerfile"
+        run box build -t scr "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{json .RootFS.Layers}}' scr | tr ',' '\n' | wc -l)" = 1 ]
+        printf 'FROM nosuchimage:1\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"base image 'nosuchimage:1' is not in the store"* ]]
+}
+
+@test "Dockerfile errors name the file and line" {
+        printf 'FROM busybox\nFROB x\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2"*"FROB"* ]]
+        run box build "$BOX_TEST_TMP/nonexistent"
+        [ "$status" -eq 125 ]
+}
+
+@test "concurrent builds into one store succeed" {
+        for i in 1 2 3; do
+                mkdir -p "$BOX_TEST_TMP/c$i"
+                printf 'FROM busybox\nRUN echo %s > /n && sleep 0.3\n' "$i" > "$BOX_TEST_TMP/c$i/Dockerfile"
+        done
+        box build -t cc1 "$BOX_TEST_TMP/c1" 2>/dev/null &
+        box build -t cc2 "$BOX_TEST_TMP/c2" 2>/dev/null &
+        box build -t cc3 "$BOX_TEST_TMP/c3" 2>/dev/null &
+        wait
+        for i in 1 2 3; do
+                [ "$(box run --rm cc$i cat /n)" = "$i" ]
+        done
+}
+
+@test "a build leaves no mounts or temp dirs behind" {
+        printf 'FROM busybox\nRUN echo x > /x\nCOPY Dockerfile /\n' > "$CTX/Dockerfile"
+        box build "$CTX" 2>/dev/null
+        ! grep -q "$BOX_TEST_TMP" /proc/self/mounts
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+}
+
+@test "RUN --mount=type=bind from the context and from a stage" {
+        echo ctx-data > "$CTX/data"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS s1
+RUN echo stage-data > /sd
+FROM busybox
+RUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data > /from-ctx
+RUN --mount=type=bind,from=s1,source=/sd,target=/mnt/sd cat /mnt/sd > /from-stage
+RUN --mount=type=bind,target=/ctx ls /ctx > /ls-ctx
+EOF
+        run box build -t bind "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm bind cat /from-ctx /from-stage)" = $'ctx-data\nstage-data' ]
+        [[ "$(box run --rm bind cat /ls-ctx)" == *data* ]]
+        run box run --rm bind ls /mnt
+        [ "$status" -ne 0 ]
+}
