@@ -412,7 +412,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case OPT_USERNS:
                         if (*optarg && !streq(optarg, "host") && !streq(optarg, "private"))
-                                return -cli_usage_error("run", "--userns '%s' is not supported yet (host, or private with --uidmap/--gidmap)", optarg);
+                                return -cli_usage_error("run",
+                                                        "--userns '%s' is not supported yet (host, "
+                                                        "or private with --uidmap/--gidmap)",
+                                                        optarg);
                         break;
                 case OPT_UIDMAP:
                 case OPT_GIDMAP: {

@@ -57,7 +57,7 @@ static double ms_now(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
-#define PHASE(name) log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
+#define PHASE(name)       log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
 #define CHILD_PHASE(name) log_debug("container: %-10s %7.3f ms", name, ms_now() - a->t0)
 
 /* What the container's process sends back when it fails before exec. */
@@ -640,8 +640,9 @@ static uint64_t own_permitted_caps(void)
 
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
-        _cleanup_free_ char *rootfs_path = spec->mount_dir ? xstrdup(spec->mount_dir)
-                                                           : xasprintf("%s/rootfs", spec->state_dir);
+        _cleanup_free_ char *rootfs_path = spec->mount_dir
+                                                   ? xstrdup(spec->mount_dir)
+                                                   : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};

@@ -23,7 +23,8 @@ int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err)
         char tail;
         if (sscanf(s, "%llu:%llu:%llu%c", &c, &h, &n, &tail) != 3 || n == 0 || c > UINT32_MAX ||
             h > UINT32_MAX || n > UINT32_MAX || c + n > (1ULL << 32) || h + n > (1ULL << 32))
-                return box_err_set(err, EINVAL, "invalid id map '%s': want CONTAINER:HOST:COUNT", s);
+                return box_err_set(err, EINVAL, "invalid id map '%s': want CONTAINER:HOST:COUNT",
+                                   s);
         *ret = (struct run_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)n};
         return 0;
 }
