@@ -4,8 +4,7 @@
  * makes PARENT/ID in every v1 hierarchy that has a controller and in the
  * v2 hierarchy, writes the limits with the file names of each version,
  * and removes the directories when the container ends.  The device
- * allow-list is enforced on v1 (devices.allow); on v2 it would need a BPF
- * program and is not done yet. */
+ * allow-list is run/cgroup-devices.c's (v1 lines, v2 BPF). */
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,7 +14,7 @@
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
-#include "run/run.h"
+#include "run/run-internal.h"
 
 struct cg_dir {
         char *path; /* absolute directory of the container's cgroup */
@@ -26,12 +25,6 @@ struct cg_dir {
 struct run_cgroup {
         struct cg_dir *dirs;
         size_t n;
-};
-
-/* The device nodes every container may use (v1 devices.allow lines). */
-static const char *const default_device_rules[] = {
-        "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
-        "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
 };
 
 static bool has_controller(const char *opts, const char *name)
@@ -179,14 +172,7 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         return r;
         }
         if (has_controller(d->opts, "devices")) {
-                if (all_devices) {
-                        r = write_file(d->path, "devices.allow", "a", err);
-                } else {
-                        r = write_file(d->path, "devices.deny", "a", err);
-                        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_device_rules); i++)
-                                r = write_file(d->path, "devices.allow", default_device_rules[i],
-                                               err);
-                }
+                r = run_cgroup_devices_v1(d->path, all_devices, err);
                 if (r < 0)
                         return r;
         }
@@ -387,6 +373,10 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                 if (d->v2) {
                         if (!hybrid)
                                 r = set_limits_v2(d, res, err);
+                        /* the device filter of v2 is a BPF program; on a hybrid
+                         * host it adds to the v1 devices controller */
+                        if (r >= 0)
+                                r = run_cgroup_devices_v2(d->path, all_devices, err);
                 } else {
                         r = set_limits_v1(d, res, all_devices, err);
                 }

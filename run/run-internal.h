@@ -51,3 +51,8 @@ int run_net_loopback_up(struct box_err *err);
  * child's status.  Called with all signals blocked; init closes
  * CLOSE_IN_INIT (the error pipe) so that box sees the exec. */
 int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, struct box_err *err);
+
+/* The device allow-list (run/cgroup-devices.c): v1 devices.allow lines, or
+ * a v2 BPF program attached to DIR; ALL: every device (--privileged). */
+int run_cgroup_devices_v1(const char *dir, bool all, struct box_err *err);
+int run_cgroup_devices_v2(const char *dir, bool all, struct box_err *err);
