@@ -89,3 +89,18 @@ containers() { ls "$BOX_ROOT/containers"; }
         [ -z "$(containers)" ]
         [ -z "$(leftover_cgroups)" ]
 }
+
+@test "lifecycle: box's mount points leave the image's /etc and the upper dir alone" {
+        box run --name mp busybox sh -c 'cat /etc/hostname >/dev/null; ls /etc'
+        id=$(readlink "$BOX_ROOT/containers/.names/mp")
+        [ -z "$(ls "$BOX_ROOT/containers/$id/upper")" ]
+        # an image whose /etc is not a plain directory gets them the usual way
+        mkdir -p "$BOX_TEST_TMP/r/real-etc"
+        tar -C "$BOX_TEST_TMP/r" -xf "$BUSYBOX_TAR" ./bin
+        ln -s real-etc "$BOX_TEST_TMP/r/etc"
+        tar -C "$BOX_TEST_TMP/r" -cf "$BOX_TEST_TMP/r.tar" .
+        box import "$BOX_TEST_TMP/r.tar" linketc >/dev/null
+        run box run --rm linketc sh -c 'cat /etc/hostname; ls /real-etc'
+        [ "$status" -eq 0 ]
+        [[ "${lines[1]}" == *"hostname"* ]]
+}
