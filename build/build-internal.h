@@ -81,3 +81,15 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
 /* Writes DATA as file DEST (for COPY <<EOF). */
 int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
                        const struct copy_opts *o, struct box_err *err);
+
+/* ---- RUN output (build/build-log.c) ---- */
+
+struct build_log;
+/* OUT NULL: keep the tail only. */
+int build_log_start(FILE *out, enum build_progress mode, struct build_log **ret,
+                    struct box_err *err);
+/* The write end to hand to the step's stdout and stderr. */
+int build_log_fd(const struct build_log *l);
+/* Waits for the last byte, then shows the tail when FAILED (unless it was
+ * all streamed already). */
+void build_log_finish(struct build_log *l, bool failed);

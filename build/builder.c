@@ -1039,25 +1039,23 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         .seccomp = RUN_SECCOMP_DEFAULT,
                 };
                 /* RUN output is progress: it goes where progress goes, never to stdout */
-                fflush(stdout);
-                int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-                int outfd = b->out ? fileno(b->out) : -1;
-                int devnull = -1;
-                if (outfd < 0)
-                        outfd = devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                dup2(outfd, STDOUT_FILENO);
-                _cleanup_close_ int saved_err = -EBADF;
-                if (!b->out) {
-                        saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-                        dup2(outfd, STDERR_FILENO);
-                }
-                r = run_sandbox_run(&rs, &status, err);
-                dup2(saved, STDOUT_FILENO);
-                close(saved);
-                if (saved_err >= 0)
+                struct build_log *log = NULL;
+                r = build_log_start(b->out ? b->out : stderr,
+                                    b->out ? b->o->progress : BUILD_PROGRESS_QUIET, &log, err);
+                if (r >= 0) {
+                        fflush(stdout);
+                        fflush(stderr);
+                        int saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+                        int saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                        dup2(build_log_fd(log), STDOUT_FILENO);
+                        dup2(build_log_fd(log), STDERR_FILENO);
+                        r = run_sandbox_run(&rs, &status, err);
+                        dup2(saved_out, STDOUT_FILENO);
                         dup2(saved_err, STDERR_FILENO);
-                if (devnull >= 0)
-                        close(devnull);
+                        close(saved_out);
+                        close(saved_err);
+                        build_log_finish(log, r < 0 || status != 0);
+                }
                 _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd.abs);
                 rmdir(rootfs_dir);
         }

@@ -28,8 +28,8 @@ static int walk(int dirfd, const char *rel, char ***files, int depth, struct box
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, de->d_name)
-                                                   : xstrdup(de->d_name);
+                _cleanup_free_ char *path =
+                        rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 struct stat st;
                 if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return box_err_errno(err, errno, "cannot stat '%s'", path);
@@ -66,9 +66,11 @@ static char *relative_to(const char *dir, const char *file)
 int build_context_list(const char *dir, const char *dockerfile, char ***ret_files,
                        struct box_err *err)
 {
-        _cleanup_free_ char *df_path = dockerfile ? xstrdup(dockerfile) : xasprintf("%s/Dockerfile", dir);
+        _cleanup_free_ char *df_path =
+                dockerfile ? xstrdup(dockerfile) : xasprintf("%s/Dockerfile", dir);
         _cleanup_free_ char *ign_path = xasprintf("%s.dockerignore", df_path);
-        _cleanup_strv_free_ char **patterns = NULL, **all = xnew0(char *, 1), **keep = xnew0(char *, 1);
+        _cleanup_strv_free_ char **patterns = NULL, **all = xnew0(char *, 1),
+                                 **keep = xnew0(char *, 1);
         _cleanup_dockerignore_ struct dockerignore *m = NULL;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;

@@ -50,8 +50,14 @@ int build_parse_duration(const char *s, int64_t *ret_ns)
                 const char *unit;
                 uint64_t ns;
         } units[] = {
-                {"ns", 1},          {"us", 1000},        {"\xC2\xB5s", 1000},     {"\xCE\xBCs", 1000},
-                {"ms", 1000000},    {"s", 1000000000ULL}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
+                {"ns", 1},
+                {"us", 1000},
+                {"\xC2\xB5s", 1000},
+                {"\xCE\xBCs", 1000},
+                {"ms", 1000000},
+                {"s", 1000000000ULL},
+                {"m", 60000000000ULL},
+                {"h", 3600000000000ULL},
         };
         const char *p = s;
         bool neg = false;
@@ -144,7 +150,8 @@ static int flags_parse(const char *file, const struct dockerfile_instr *in,
                 if (streq(*a, "--"))
                         return 0;
                 if (!startswith(*a, "--"))
-                        return fail_at(err, file, in->start_line, "arg should start with -- : '%s'", *a);
+                        return fail_at(err, file, in->start_line, "arg should start with -- : '%s'",
+                                       *a);
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *fname = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
                 const char *value = eq ? eq + 1 : NULL;
@@ -156,12 +163,14 @@ static int flags_parse(const char *file, const struct dockerfile_instr *in,
                         return fail_at(err, file, in->start_line, "unknown flag '%s' for %s", fname,
                                        in->cmd);
                 if (vals[i].used && defs[i].type != F_STRINGS)
-                        return fail_at(err, file, in->start_line, "duplicate flag specified: '%s'", fname);
+                        return fail_at(err, file, in->start_line, "duplicate flag specified: '%s'",
+                                       fname);
                 vals[i].used = true;
                 switch (defs[i].type) {
                 case F_BOOL: {
                         if (value && !*value)
-                                return fail_at(err, file, in->start_line, "missing a value on flag '%s'", fname);
+                                return fail_at(err, file, in->start_line,
+                                               "missing a value on flag '%s'", fname);
                         _cleanup_free_ char *lower = xstrdup(value ? value : "");
                         for (char *c = lower; *c; c++)
                                 *c = (char)tolower((unsigned char)*c);
@@ -171,18 +180,21 @@ static int flags_parse(const char *file, const struct dockerfile_instr *in,
                                 vals[i].value = xstrdup("false");
                         else
                                 return fail_at(err, file, in->start_line,
-                                               "expecting boolean value for flag '%s', not: '%s'", fname, value);
+                                               "expecting boolean value for flag '%s', not: '%s'",
+                                               fname, value);
                         break;
                 }
                 case F_STRING:
                         if (!value)
-                                return fail_at(err, file, in->start_line, "missing a value on flag '%s'", fname);
+                                return fail_at(err, file, in->start_line,
+                                               "missing a value on flag '%s'", fname);
                         free(vals[i].value);
                         vals[i].value = xstrdup(value);
                         break;
                 case F_STRINGS:
                         if (!value)
-                                return fail_at(err, file, in->start_line, "missing a value on flag '%s'", fname);
+                                return fail_at(err, file, in->start_line,
+                                               "missing a value on flag '%s'", fname);
                         vals[i].values = strv_append(vals[i].values, value);
                         break;
                 }
@@ -223,13 +235,15 @@ static int check_mount(const char *file, int line, const char *spec, struct box_
         for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(f, '=');
                 if (!eq) {
-                        static const char *const bools[] = {"ro", "rw", "readonly", "readwrite", "required"};
+                        static const char *const bools[] = {"ro", "rw", "readonly", "readwrite",
+                                                            "required"};
                         bool ok = false;
                         for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
                                 if (strcasecmp(f, bools[i]) == 0)
                                         ok = true;
                         if (!ok)
-                                return fail_at(err, file, line, "invalid field '%s' must be a key=value pair", f);
+                                return fail_at(err, file, line,
+                                               "invalid field '%s' must be a key=value pair", f);
                         continue;
                 }
                 *eq = '\0';
@@ -239,7 +253,8 @@ static int check_mount(const char *file, int line, const char *spec, struct box_
                                 if (streq(eq + 1, types[i]))
                                         ok = true;
                         if (!ok)
-                                return fail_at(err, file, line, "unsupported mount type '%s'", eq + 1);
+                                return fail_at(err, file, line, "unsupported mount type '%s'",
+                                               eq + 1);
                 }
         }
         return 0;
@@ -258,7 +273,7 @@ static int check_duration_flag(const char *file, int line, const char *name, con
         return 0;
 }
 
-#define FLAGS(...) ((const struct flag_def[]){__VA_ARGS__})
+#define FLAGS(...)   ((const struct flag_def[]){__VA_ARGS__})
 #define N_FLAGS(...) (sizeof((const struct flag_def[]){__VA_ARGS__}) / sizeof(struct flag_def))
 
 int build_dockerfile_instr_validate(const char *file, const struct dockerfile_instr *in,
@@ -302,7 +317,9 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
         } else if (streq(n, "add") || streq(n, "copy")) {
                 bool add = n[0] == 'a';
                 if (argc < 2)
-                        FAIL("%s requires at least two arguments, but only one was provided. destination could not be determined", C);
+                        FAIL("%s requires at least two arguments, but only one was provided. "
+                             "destination could not be determined",
+                             C);
                 if (add)
                         PARSE_FLAGS({"chown", F_STRING}, {"chmod", F_STRING}, {"link", F_BOOL},
                                     {"keep-git-dir", F_BOOL}, {"checksum", F_STRING},
@@ -322,7 +339,8 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                                 ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
                                      *c == '-' || *c == '_' || *c == '.';
                         if (!ok)
-                                FAIL("invalid name for build stage: '%s', name can't start with a number or contain symbols",
+                                FAIL("invalid name for build stage: '%s', name can't start with a "
+                                     "number or contain symbols",
                                      in->args[2]);
                 } else if (argc != 1) {
                         FAIL("FROM requires either one or three arguments");
@@ -351,10 +369,11 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                         if (r < 0)
                                 goto out;
                 }
-                if (vals[1].value && !streq(vals[1].value, "default") && !streq(vals[1].value, "none") &&
-                    !streq(vals[1].value, "host"))
+                if (vals[1].value && !streq(vals[1].value, "default") &&
+                    !streq(vals[1].value, "none") && !streq(vals[1].value, "host"))
                         FAIL("invalid network mode '%s'", vals[1].value);
-                if (vals[2].value && !streq(vals[2].value, "sandbox") && !streq(vals[2].value, "insecure"))
+                if (vals[2].value && !streq(vals[2].value, "sandbox") &&
+                    !streq(vals[2].value, "insecure"))
                         FAIL("security '%s' is not valid", vals[2].value);
         } else if (streq(n, "cmd") || streq(n, "entrypoint")) {
                 NO_FLAGS();
@@ -375,7 +394,8 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                                 FAIL("unknown type '%s' in HEALTHCHECK (try CMD)", typ);
                         if (argc < 2)
                                 FAIL("missing command after HEALTHCHECK CMD");
-                        static const char *const dn[] = {"interval", "timeout", "start-period", "start-interval"};
+                        static const char *const dn[] = {"interval", "timeout", "start-period",
+                                                         "start-interval"};
                         for (size_t i = 0; i < 4; i++) {
                                 r = check_duration_flag(file, line, dn[i], vals[i].value, err);
                                 if (r < 0)
@@ -438,13 +458,15 @@ static const struct {
         const char *name;
         int num;
 } signals[] = {
-        {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD}, {"CLD", SIGCHLD},
-        {"CONT", SIGCONT}, {"FPE", SIGFPE},   {"HUP", SIGHUP},       {"ILL", SIGILL},   {"INT", SIGINT},
-        {"IO", SIGIO},     {"IOT", SIGIOT},   {"KILL", SIGKILL},     {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},
-        {"PROF", SIGPROF}, {"PWR", SIGPWR},   {"QUIT", SIGQUIT},     {"SEGV", SIGSEGV}, {"STKFLT", SIGSTKFLT},
-        {"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP}, {"TSTP", SIGTSTP},
-        {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},       {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
-        {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+        {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
+        {"CLD", SIGCHLD},  {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},
+        {"ILL", SIGILL},   {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},
+        {"KILL", SIGKILL}, {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},     {"PROF", SIGPROF},
+        {"PWR", SIGPWR},   {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV},     {"STKFLT", SIGSTKFLT},
+        {"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP},
+        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},
+        {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
 };
 
 /* moby/sys/signal.ParseSignal */
@@ -526,19 +548,25 @@ static int check_port(const char *file, int line, const char *raw, bool *ret_upp
         }
         if (!*container)
                 return fail_at(err, file, line, "invalid port '%s': no port specified", raw);
-        if (*proto && strcasecmp(proto, "tcp") && strcasecmp(proto, "udp") && strcasecmp(proto, "sctp"))
-                return fail_at(err, file, line, "invalid port '%s': invalid proto '%s'", raw, proto);
+        if (*proto && strcasecmp(proto, "tcp") && strcasecmp(proto, "udp") &&
+            strcasecmp(proto, "sctp"))
+                return fail_at(err, file, line, "invalid port '%s': invalid proto '%s'", raw,
+                               proto);
         for (const char *c = proto; *c; c++)
                 if (isupper((unsigned char)*c))
                         *ret_upper = true;
         int lo, hi, hlo, hhi;
         if (port_range(container, &lo, &hi) < 0)
-                return fail_at(err, file, line, "invalid port '%s': invalid containerPort '%s'", raw, container);
+                return fail_at(err, file, line, "invalid port '%s': invalid containerPort '%s'",
+                               raw, container);
         if (host && *host) {
                 if (port_range(host, &hlo, &hhi) < 0)
-                        return fail_at(err, file, line, "invalid port '%s': invalid hostPort '%s'", raw, host);
+                        return fail_at(err, file, line, "invalid port '%s': invalid hostPort '%s'",
+                                       raw, host);
                 if (hi - lo != hhi - hlo && hi != lo)
-                        return fail_at(err, file, line, "invalid ranges specified for container and host ports: '%s' and '%s'",
+                        return fail_at(err, file, line,
+                                       "invalid ranges specified for container and host ports: "
+                                       "'%s' and '%s'",
                                        container, host);
         }
         return 0;
@@ -547,9 +575,12 @@ static int check_port(const char *file, int line, const char *raw, bool *ret_upp
 /* ---- stage and scope resolution ---------------------------------------- */
 
 struct stage {
-        char *name;   /* lowercase, or NULL */
-        char **env;   /* "K=V" the stage's environment (ENV and ARG values) */
-        char **args;  /* declared ARG names */
+        char *name; /* lowercase, or NULL */
+        char *base; /* expanded FROM argument */
+        char *platform;
+        size_t first, end;
+        char **env;  /* "K=V" the stage's environment (ENV and ARG values) */
+        char **args; /* declared ARG names */
         char *shell_set;
         int n_cmd, n_entrypoint, n_healthcheck;
 };
@@ -559,10 +590,10 @@ struct checker {
         const struct dockerfile *df;
         char **build_args; /* "K=V" */
         char **used_build_args;
-        char **global;     /* meta args and platform args: "K=V" */
+        char **global; /* meta args and platform args: "K=V" */
         char **meta_names;
         char **warnings;
-        char **skip;       /* # check=skip= rules */
+        char **skip; /* # check=skip= rules */
         bool skip_all;
         bool as_error;
         struct stage *stages;
@@ -570,7 +601,8 @@ struct checker {
         struct box_err *err;
 };
 
-static void warn(struct checker *c, int line, const char *rule, const char *fmt, ...) _printf_(4, 5);
+static void warn(struct checker *c, int line, const char *rule, const char *fmt, ...)
+        _printf_(4, 5);
 static void warn(struct checker *c, int line, const char *rule, const char *fmt, ...)
 {
         char msg[900];
@@ -610,17 +642,18 @@ static int expand(struct checker *c, struct stage *st, const struct dockerfile_i
                 if (r < 0)
                         return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
                 /* ProcessWords does not report names; look them up once more */
-                r = build_shell_expand_word(word, c->df->escape_token, 0, &env, ret, NULL, &unmatched,
-                                            c->err);
+                r = build_shell_expand_word(word, c->df->escape_token, 0, &env, ret, NULL,
+                                            &unmatched, c->err);
         } else {
-                r = build_shell_expand_word(word, c->df->escape_token, 0, &env, ret, NULL, &unmatched,
-                                            c->err);
+                r = build_shell_expand_word(word, c->df->escape_token, 0, &env, ret, NULL,
+                                            &unmatched, c->err);
         }
         if (r < 0)
                 return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
         STRV_FOREACH (u, unmatched)
                 if (!strv_contains(st->args, *u))
-                        warn(c, in->start_line, "UndefinedVar", "usage of undefined variable '$%s'", *u);
+                        warn(c, in->start_line, "UndefinedVar", "usage of undefined variable '$%s'",
+                             *u);
         return 0;
 }
 
@@ -637,10 +670,10 @@ static void env_set(char ***env, const char *k, const char *v)
         *env = strv_env_set(*env, e);
 }
 
-static int do_from(struct checker *c, const struct dockerfile_instr *in)
+static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t index)
 {
         struct shell_env genv = SHELL_ENV_STRV(c->global);
-        _cleanup_free_ char *base = NULL;
+        _cleanup_free_ char *base = NULL, *platform = NULL;
         _cleanup_strv_free_ char **unmatched = NULL, **matched = NULL;
         struct stage st = {0};
         int r;
@@ -651,16 +684,17 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                 return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
         STRV_FOREACH (u, unmatched)
                 if (!strv_contains(c->meta_names, *u))
-                        warn(c, in->start_line, "UndefinedArgInFrom", "FROM argument '%s' is not declared", *u);
+                        warn(c, in->start_line, "UndefinedArgInFrom",
+                             "FROM argument '%s' is not declared", *u);
         if (!*base)
-                return fail_at(c->err, c->file, in->start_line, "base name '%s' should not be blank",
-                               in->args[0]);
+                return fail_at(c->err, c->file, in->start_line,
+                               "base name '%s' should not be blank", in->args[0]);
         STRV_FOREACH (f, in->flags) {
                 if (startswith(*f, "--platform=")) {
                         _cleanup_free_ char *plat = NULL;
                         _cleanup_strv_free_ char **um = NULL;
-                        r = build_shell_expand_word(*f + 11, c->df->escape_token, 0, &genv, &plat, NULL,
-                                                    &um, c->err);
+                        r = build_shell_expand_word(*f + 11, c->df->escape_token, 0, &genv, &plat,
+                                                    NULL, &um, c->err);
                         if (r < 0)
                                 return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
                         STRV_FOREACH (u, um)
@@ -669,7 +703,10 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                                              "FROM argument '%s' is not declared", *u);
                         if (!*plat)
                                 return fail_at(c->err, c->file, in->start_line,
-                                               "empty platform value from expression '%s'", *f + 11);
+                                               "empty platform value from expression '%s'",
+                                               *f + 11);
+                        free(platform);
+                        platform = TAKE_PTR(plat);
                 }
         }
         if (in->args[1]) {
@@ -682,7 +719,8 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                 }
                 bool as_lower = streq(in->args[1], "as"), as_upper = streq(in->args[1], "AS");
                 if ((lower_cmd && !as_lower) || (upper_cmd && !lower_cmd && !as_upper))
-                        warn(c, in->start_line, "FromAsCasing", "'as' and 'FROM' keywords' casing do not match");
+                        warn(c, in->start_line, "FromAsCasing",
+                             "'as' and 'FROM' keywords' casing do not match");
                 for (const char *p = in->args[2]; *p; p++)
                         if (isupper((unsigned char)*p)) {
                                 warn(c, in->start_line, "StageNameCasing",
@@ -716,6 +754,12 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in)
                 if (!streq(lbase, "scratch"))
                         env_set(&st.env, "PATH", DEFAULT_PATH);
         }
+        st.base = xstrdup(base);
+        st.platform = TAKE_PTR(platform);
+        st.first = index;
+        st.end = index + 1;
+        if (c->n_stages > 0)
+                c->stages[c->n_stages - 1].end = index;
         c->stages = xreallocarray(c->stages, c->n_stages + 1, sizeof(st));
         c->stages[c->n_stages++] = st;
         return 0;
@@ -738,10 +782,11 @@ static int do_arg(struct checker *c, struct stage *st, const struct dockerfile_i
                                         return r;
                         } else {
                                 struct shell_env genv = SHELL_ENV_STRV(c->global);
-                                int r = build_shell_expand_word(eq + 1, c->df->escape_token, 0, &genv,
-                                                                &value, NULL, NULL, c->err);
+                                int r = build_shell_expand_word(eq + 1, c->df->escape_token, 0,
+                                                                &genv, &value, NULL, NULL, c->err);
                                 if (r < 0)
-                                        return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
+                                        return fail_at(c->err, c->file, in->start_line, "%s",
+                                                       c->err->msg);
                         }
                 } else if (st) {
                         const char *gv;
@@ -771,7 +816,8 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
         if (streq(n, "env") || streq(n, "label")) {
                 if (in->legacy)
                         warn(c, in->start_line, "LegacyKeyValueFormat",
-                             "'%s key=value' should be used instead of legacy '%s key value' format",
+                             "'%s key=value' should be used instead of legacy '%s key value' "
+                             "format",
                              in->cmd, in->cmd);
                 /* every pair is expanded with the environment from before the
                  * instruction: "ENV a=1 b=$a" does not see the new a */
@@ -793,7 +839,8 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                 return do_arg(c, st, in);
         } else if (streq(n, "maintainer")) {
                 warn(c, in->start_line, "MaintainerDeprecated",
-                     "the MAINTAINER instruction is deprecated, use a label instead to define an image author");
+                     "the MAINTAINER instruction is deprecated, use a label instead to define an "
+                     "image author");
         } else if (streq(n, "add") || streq(n, "copy")) {
                 STRV_FOREACH (f, in->flags) {
                         if (startswith(*f, "--chown=") || startswith(*f, "--chmod=") ||
@@ -815,8 +862,9 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                                 continue;
                         _cleanup_free_ char *out = NULL;
                         struct shell_env env = SHELL_ENV_STRV(st->env);
-                        r = build_shell_expand_word(in->heredocs[i].content, '\\', SHELL_SKIP_QUOTES, &env,
-                                                    &out, NULL, NULL, c->err);
+                        r = build_shell_expand_word(in->heredocs[i].content, '\\',
+                                                    SHELL_SKIP_QUOTES, &env, &out, NULL, NULL,
+                                                    c->err);
                         if (r < 0)
                                 return fail_at(c->err, c->file, in->start_line, "%s", c->err->msg);
                 }
@@ -847,10 +895,13 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                                         return r;
                                 if (upper)
                                         warn(c, in->start_line, "ExposeProtoCasing",
-                                             "defined protocol '%s' in EXPOSE instruction should be lowercase", *p);
+                                             "defined protocol '%s' in EXPOSE instruction should "
+                                             "be lowercase",
+                                             *p);
                                 if (strchr(*p, ':'))
                                         warn(c, in->start_line, "ExposeInvalidFormat",
-                                             "EXPOSE instruction should not define an IP address or host-port mapping, found '%s'",
+                                             "EXPOSE instruction should not define an IP address "
+                                             "or host-port mapping, found '%s'",
                                              *p);
                         }
                 }
@@ -858,14 +909,18 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                 free(st->shell_set);
                 st->shell_set = xstrdup("yes");
         } else if (streq(n, "cmd") || streq(n, "entrypoint") || streq(n, "healthcheck")) {
-                int *count = n[0] == 'c' ? &st->n_cmd : n[0] == 'e' ? &st->n_entrypoint : &st->n_healthcheck;
+                int *count = n[0] == 'c'   ? &st->n_cmd
+                             : n[0] == 'e' ? &st->n_entrypoint
+                                           : &st->n_healthcheck;
                 if (++*count == 2)
                         warn(c, in->start_line, "MultipleInstructionsDisallowed",
-                             "multiple %s instructions should not be used in the same stage because only the last one will be used",
+                             "multiple %s instructions should not be used in the same stage "
+                             "because only the last one will be used",
                              in->cmd);
                 if (!streq(n, "healthcheck") && !in->json && !st->shell_set)
                         warn(c, in->start_line, "JSONArgsRecommended",
-                             "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
+                             "JSON arguments recommended for %s to prevent unintended behavior "
+                             "related to OS signals",
                              in->cmd);
         }
         return 0;
@@ -887,7 +942,8 @@ static void parse_check_directive(struct checker *c)
                         part++;
                 if (startswith(part, "skip=")) {
                         char *s2 = NULL;
-                        for (char *r = strtok_r(part + 5, ",", &s2); r; r = strtok_r(NULL, ",", &s2)) {
+                        for (char *r = strtok_r(part + 5, ",", &s2); r;
+                             r = strtok_r(NULL, ",", &s2)) {
                                 while (isspace((unsigned char)*r))
                                         r++;
                                 size_t l = strlen(r);
@@ -904,8 +960,9 @@ static void parse_check_directive(struct checker *c)
         }
 }
 
-int build_dockerfile_check(const char *file, const struct dockerfile *df, char *const *build_args,
-                           char ***ret_warnings, struct box_err *err)
+int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char *const *build_args,
+                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
+                             char ***ret_warnings, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
         _cleanup_strv_free_ char **unused = NULL;
@@ -931,15 +988,23 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
         parse_check_directive(&c);
         STRV_FOREACH (w, df->warnings) {
                 if (!c.skip_all && !strv_contains(c.skip, "NoEmptyContinuation"))
-                        c.warnings = strv_push(c.warnings, xasprintf("%s [NoEmptyContinuation]", *w));
+                        c.warnings =
+                                strv_push(c.warnings, xasprintf("%s [NoEmptyContinuation]", *w));
         }
 
         /* the platform ARGs, overridable with --build-arg */
         static const char *const platform_args[][2] = {
-                {"BUILDPLATFORM", "linux/amd64"}, {"BUILDOS", "linux"},     {"BUILDOSVERSION", ""},
-                {"BUILDARCH", "amd64"},           {"BUILDVARIANT", ""},     {"TARGETPLATFORM", "linux/amd64"},
-                {"TARGETOS", "linux"},            {"TARGETOSVERSION", ""},  {"TARGETARCH", "amd64"},
-                {"TARGETVARIANT", ""},            {"TARGETSTAGE", "default"},
+                {"BUILDPLATFORM", "linux/amd64"},
+                {"BUILDOS", "linux"},
+                {"BUILDOSVERSION", ""},
+                {"BUILDARCH", "amd64"},
+                {"BUILDVARIANT", ""},
+                {"TARGETPLATFORM", "linux/amd64"},
+                {"TARGETOS", "linux"},
+                {"TARGETOSVERSION", ""},
+                {"TARGETARCH", "amd64"},
+                {"TARGETVARIANT", ""},
+                {"TARGETSTAGE", "default"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(platform_args); i++) {
                 const char *v = build_arg(&c, platform_args[i][0]);
@@ -959,11 +1024,12 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
                                 continue;
                         }
                         r = fail_at(err, c.file, in->start_line,
-                                    "no build stage in current context: '%s' before the first FROM", in->cmd);
+                                    "no build stage in current context: '%s' before the first FROM",
+                                    in->cmd);
                         goto out;
                 }
                 if (streq(in->name, "from")) {
-                        r = do_from(&c, in);
+                        r = do_from(&c, in, i);
                         if (r < 0)
                                 goto out;
                         continue;
@@ -976,7 +1042,8 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
         unused = xnew0(char *, 1);
         STRV_FOREACH (b, c.build_args) {
                 _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
-                if (!strv_contains(c.used_build_args, k) && !is_predefined(k) && !strv_contains(unused, k))
+                if (!strv_contains(c.used_build_args, k) && !is_predefined(k) &&
+                    !strv_contains(unused, k))
                         unused = strv_append(unused, k);
         }
         qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
@@ -988,18 +1055,38 @@ int build_dockerfile_check(const char *file, const struct dockerfile *df, char *
                         buf_puts(&b, *u);
                 }
                 if (!c.skip_all)
-                        c.warnings = strv_push(c.warnings,
-                                               xasprintf("%s: one or more build-args [%s] were not consumed", c.file, b.data));
+                        c.warnings = strv_push(
+                                c.warnings,
+                                xasprintf("%s: one or more build-args [%s] were not consumed",
+                                          c.file, b.data));
                 buf_release(&b);
         }
         if (c.as_error && c.warnings[0]) {
                 r = box_err_set(err, EINVAL, "lint violation: %s", c.warnings[0]);
                 goto out;
         }
+        if (c.n_stages > 0)
+                c.stages[c.n_stages - 1].end = df->n_instrs;
+        if (ret_stages) {
+                struct dockerfile_stage *out = xnew0(struct dockerfile_stage, c.n_stages + 1);
+                for (size_t i = 0; i < c.n_stages; i++) {
+                        out[i].name = TAKE_PTR(c.stages[i].name);
+                        out[i].base = TAKE_PTR(c.stages[i].base);
+                        out[i].platform = TAKE_PTR(c.stages[i].platform);
+                        out[i].first = c.stages[i].first;
+                        out[i].end = c.stages[i].end;
+                        out[i].env = TAKE_PTR(c.stages[i].env);
+                        out[i].args = TAKE_PTR(c.stages[i].args);
+                }
+                *ret_stages = out;
+                *ret_n_stages = c.n_stages;
+        }
         *ret_warnings = TAKE_PTR(c.warnings);
 out:
         for (size_t i = 0; i < c.n_stages; i++) {
                 free(c.stages[i].name);
+                free(c.stages[i].base);
+                free(c.stages[i].platform);
                 strv_free(c.stages[i].env);
                 strv_free(c.stages[i].args);
                 free(c.stages[i].shell_set);
@@ -1012,4 +1099,24 @@ out:
         strv_free(c.warnings);
         strv_free(c.skip);
         return r;
+}
+
+void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n)
+{
+        if (!stages)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                free(stages[i].name);
+                free(stages[i].base);
+                free(stages[i].platform);
+                strv_free(stages[i].env);
+                strv_free(stages[i].args);
+        }
+        free(stages);
+}
+
+int build_dockerfile_check(const char *file, const struct dockerfile *df, char *const *build_args,
+                           char ***ret_warnings, struct box_err *err)
+{
+        return build_dockerfile_resolve(file, df, build_args, NULL, NULL, ret_warnings, err);
 }

@@ -17,8 +17,9 @@
 #define MAX_LINE 65535 /* bufio.MaxScanTokenSize - 1 */
 
 static const char *const known_instructions[] = {
-        "add",  "arg",     "cmd", "copy",  "entrypoint", "env",        "expose", "from",   "healthcheck",
-        "label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir",
+        "add",    "arg",   "cmd",         "copy",  "entrypoint", "env",
+        "expose", "from",  "healthcheck", "label", "maintainer", "onbuild",
+        "run",    "shell", "stopsignal",  "user",  "volume",     "workdir",
 };
 
 enum arg_rule {
@@ -649,7 +650,9 @@ static int parse_args(struct pctx *c, enum arg_rule rule, const char *rest,
                 STRV_FOREACH (w, words) {
                         char *eq = strchr(*w, '=');
                         if (!eq)
-                                return parse_fail(c, "syntax error - can't find = in '%s'. must be of the form: name=value",
+                                return parse_fail(c,
+                                                  "syntax error - can't find = in '%s'. must be of "
+                                                  "the form: name=value",
                                                   *w);
                         _cleanup_free_ char *k = xstrndup(*w, (size_t)(eq - *w));
                         add_pair(in, k, eq + 1, "=");
@@ -677,7 +680,8 @@ static int parse_args(struct pctx *c, enum arg_rule rule, const char *rest,
                         return 0;
                 }
                 if (r == JSON_NOT_STRINGS)
-                        return parse_fail(c, "when using JSON array syntax, arrays must be comprised of strings only");
+                        return parse_fail(c, "when using JSON array syntax, arrays must be "
+                                             "comprised of strings only");
                 in->args = strv_append(in->args, rest);
                 return 0;
         case RULE_MAYBE_JSON_TO_LIST:
@@ -689,7 +693,8 @@ static int parse_args(struct pctx *c, enum arg_rule rule, const char *rest,
                         return 0;
                 }
                 if (r == JSON_NOT_STRINGS)
-                        return parse_fail(c, "when using JSON array syntax, arrays must be comprised of strings only");
+                        return parse_fail(c, "when using JSON array syntax, arrays must be "
+                                             "comprised of strings only");
                 return parse_args(c, RULE_WHITESPACE, rest, in, depth);
         case RULE_HEALTH: {
                 size_t n = strlen(rest), sep = 0, next;
@@ -714,7 +719,8 @@ static int parse_args(struct pctx *c, enum arg_rule rule, const char *rest,
                         return 0;
                 }
                 if (r == JSON_NOT_STRINGS)
-                        return parse_fail(c, "when using JSON array syntax, arrays must be comprised of strings only");
+                        return parse_fail(c, "when using JSON array syntax, arrays must be "
+                                             "comprised of strings only");
                 in->args = strv_append(in->args, cmd);
                 return 0;
         }
@@ -735,7 +741,7 @@ static int node_from_line(struct pctx *c, const char *line, struct dockerfile_in
         while (trimmed[i] && !is_ws(trimmed[i]))
                 i++;
         in->cmd = xstrndup(trimmed, i);
-        in->name = ascii_lower(in->cmd);
+        in->name = build_go_lower(in->cmd);
         if (trimmed[i]) {
                 while (trimmed[i] && is_ws(trimmed[i]))
                         i++;
@@ -807,11 +813,14 @@ static int heredoc_from_word(const char *word, struct dockerfile_heredoc *ret, s
                 return r;
         if (strv_length(words) != 1)
                 return 0;
-        r = build_shell_expand_words(p, '\\', SHELL_SKIP_UNSET | SHELL_RAW_QUOTES, &none, &raw, err);
+        r = build_shell_expand_words(p, '\\', SHELL_SKIP_UNSET | SHELL_RAW_QUOTES, &none, &raw,
+                                     err);
         if (r < 0)
                 return r;
         if (strv_length(raw) != 1)
-                return box_err_set(err, EINVAL, "internal lexing of heredoc produced inconsistent results: %s", p);
+                return box_err_set(err, EINVAL,
+                                   "internal lexing of heredoc produced inconsistent results: %s",
+                                   p);
         ret->name = xstrdup(words[0]);
         ret->expand = count_quotes(words[0]) == count_quotes(raw[0]);
         ret->chomp = chomp;
@@ -951,12 +960,13 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
                 return 0;
         }
         if (*seen)
-                return parse_fail(c, "%s:%d: only one %s parser directive can be used", c->file, line,
-                                  lkey);
+                return parse_fail(c, "%s:%d: only one %s parser directive can be used", c->file,
+                                  line, lkey);
         *seen = true;
         if (streq(lkey, "escape")) {
                 if (!streq(value, "`") && !streq(value, "\\"))
-                        return parse_fail(c, "%s:%d: invalid escape token '%s' does not match ` or \\",
+                        return parse_fail(c,
+                                          "%s:%d: invalid escape token '%s' does not match ` or \\",
                                           c->file, line, value);
                 c->esc = (unsigned char)value[0];
                 df->escape_token = c->esc;
@@ -978,8 +988,9 @@ static int find_heredocs(struct pctx *c, const char *line, struct dockerfile_ins
         struct box_err ignored = {0};
         _cleanup_strv_free_ char **words = NULL;
 
-        if (build_shell_expand_words(line, '\\', SHELL_RAW_QUOTES | SHELL_RAW_ESCAPES | SHELL_SKIP_UNSET,
-                                     &none, &words, &ignored) < 0)
+        if (build_shell_expand_words(line, '\\',
+                                     SHELL_RAW_QUOTES | SHELL_RAW_ESCAPES | SHELL_SKIP_UNSET, &none,
+                                     &words, &ignored) < 0)
                 return 0;
         STRV_FOREACH (w, words) {
                 struct dockerfile_heredoc h;
@@ -1050,8 +1061,10 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                 if (empty_cont)
                         df->warnings = strv_push(
                                 df->warnings,
-                                xasprintf("%s:%d: empty continuation line found in: %s, empty continuation lines will become errors in a future release",
-                                          c.file, current, lb.data));
+                                xasprintf(
+                                        "%s:%d: empty continuation line found in: %s, empty "
+                                        "continuation lines will become errors in a future release",
+                                        c.file, current, lb.data));
 
                 struct dockerfile_instr in = {0};
                 r = node_from_line(&c, lb.data, &in, 0);
@@ -1061,8 +1074,8 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                         goto fail;
                 }
                 if (check_names && !is_known(in.name)) {
-                        r = box_err_set(err, EINVAL, "%s:%d: unknown instruction '%s'", c.file, start,
-                                        in.cmd);
+                        r = box_err_set(err, EINVAL, "%s:%d: unknown instruction '%s'", c.file,
+                                        start, in.cmd);
                         instr_release(&in);
                         goto fail;
                 }
@@ -1084,7 +1097,8 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                                         if (hd->chomp)
                                                 while (k < m && raw[k] == '\t')
                                                         k++;
-                                        if (m - k == strlen(hd->name) && memcmp(raw + k, hd->name, m - k) == 0) {
+                                        if (m - k == strlen(hd->name) &&
+                                            memcmp(raw + k, hd->name, m - k) == 0) {
                                                 terminated = true;
                                                 break;
                                         }
@@ -1092,7 +1106,8 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                                 }
                                 hd->content = buf_steal(&content);
                                 if (!terminated) {
-                                        r = box_err_set(err, EINVAL, "%s:%d: unterminated heredoc", c.file, start);
+                                        r = box_err_set(err, EINVAL, "%s:%d: unterminated heredoc",
+                                                        c.file, start);
                                         instr_release(&in);
                                         goto fail;
                                 }
@@ -1107,7 +1122,8 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                 add_instr(df, &in);
         }
         if (rd.too_long) {
-                r = box_err_set(err, EINVAL, "%s:%d: dockerfile line greater than max allowed size of %d",
+                r = box_err_set(err, EINVAL,
+                                "%s:%d: dockerfile line greater than max allowed size of %d",
                                 c.file, current + 1, MAX_LINE);
                 goto fail;
         }

@@ -96,8 +96,8 @@ struct dockerfile {
 /* Parses DATA (LEN bytes, need not be NUL-terminated).  NAME labels error
  * messages: "NAME:LINE: message".  Syntax only: instruction names are
  * checked, flags and argument counts are left to build_dockerfile_check(). */
-int build_dockerfile_parse(const char *name, const char *data, size_t len,
-                           struct dockerfile **ret, struct box_err *err);
+int build_dockerfile_parse(const char *name, const char *data, size_t len, struct dockerfile **ret,
+                           struct box_err *err);
 /* The same without checking instruction names, as BuildKit's parser package
  * does: an unknown instruction becomes a node with one empty argument. */
 int build_dockerfile_parse_ast(const char *name, const char *data, size_t len,
@@ -124,6 +124,27 @@ struct jv *build_dockerfile_to_json(const struct dockerfile *df);
  * *ret_warnings (always set on success, possibly empty). */
 int build_dockerfile_check(const char *name, const struct dockerfile *df, char *const *build_args,
                            char ***ret_warnings, struct box_err *err);
+
+/* A build stage as the checker resolved it, for the builder. */
+struct dockerfile_stage {
+        char *name;     /* the AS name, lowercase, or NULL */
+        char *base;     /* the FROM image or earlier stage, variables expanded */
+        char *platform; /* --platform, expanded, or NULL */
+        size_t first;   /* index of the stage's FROM in instrs */
+        size_t end;     /* one past the stage's last instruction */
+        char **env;     /* "K=V" set by the stage's ENV and ARG (and its base
+                         * stage), without the base image's own environment */
+        char **args;    /* the ARG names the stage declares */
+};
+
+/* build_dockerfile_check() that also returns the stages (an array of
+ * *ret_n_stages, free with build_dockerfile_stages_free()).  ARGs before the
+ * first FROM are seen only by FROM lines and by a stage's "ARG NAME" that
+ * redeclares them; BUILD_ARGS override declared defaults. */
+int build_dockerfile_resolve(const char *name, const struct dockerfile *df, char *const *build_args,
+                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
+                             char ***ret_warnings, struct box_err *err);
+void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n);
 
 /* Per-instruction validation alone (no expansion). */
 int build_dockerfile_instr_validate(const char *name, const struct dockerfile_instr *in,

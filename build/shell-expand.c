@@ -13,7 +13,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
-#define LEX_EOF UINT32_MAX
+#define LEX_EOF       UINT32_MAX
 #define LEX_MAX_DEPTH 1000
 
 bool build_shell_env_strv_get(void *strv, const char *name, const char **ret_value)
@@ -154,7 +154,8 @@ static int process_single_quote(struct lexer *l, struct buf *out)
         for (;;) {
                 ch = lex_next(l);
                 if (ch == LEX_EOF)
-                        return lex_fail(l, "unexpected end of statement while looking for matching single-quote");
+                        return lex_fail(l, "unexpected end of statement while looking for matching "
+                                           "single-quote");
                 if (ch == '\'') {
                         if (l->raw_quotes)
                                 put_rune(out, ch);
@@ -176,7 +177,8 @@ static int process_double_quote(struct lexer *l, struct buf *out)
         for (;;) {
                 uint32_t p = lex_peek(l);
                 if (p == LEX_EOF)
-                        return lex_fail(l, "unexpected end of statement while looking for matching double-quote");
+                        return lex_fail(l, "unexpected end of statement while looking for matching "
+                                           "double-quote");
                 if (p == '"') {
                         ch = lex_next(l);
                         if (l->raw_quotes)
@@ -269,7 +271,8 @@ static int pat_compile(const uint32_t *s, size_t n, struct pat *ret, struct box_
                 if (c == '\\') {
                         if (i + 1 < n && (s[i + 1] == '}' || s[i + 1] == '/'))
                                 continue;
-                        if (i + 1 >= n || (s[i + 1] != '*' && s[i + 1] != '?' && s[i + 1] != '\\')) {
+                        if (i + 1 >= n ||
+                            (s[i + 1] != '*' && s[i + 1] != '?' && s[i + 1] != '\\')) {
                                 pat_free(&p);
                                 return box_err_set(err, EINVAL, "invalid escape");
                         }
@@ -750,7 +753,8 @@ static int process_stop_on(struct lexer *l, uint32_t stop, bool raw_escapes, cha
         if (stop != LEX_EOF) {
                 struct buf sc = {0};
                 put_rune(&sc, stop);
-                r = lex_fail(l, "unexpected end of statement while looking for matching %s", sc.data);
+                r = lex_fail(l, "unexpected end of statement while looking for matching %s",
+                             sc.data);
                 buf_release(&sc);
                 goto fail;
         }

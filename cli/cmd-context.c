@@ -41,7 +41,8 @@ static int cmd_context_ls(struct cli_ctx *ctx, int argc, char **argv)
                 }
         }
         if (argc - optind != 1)
-                return cli_usage_error("context ls", "'box context ls' requires exactly one argument");
+                return cli_usage_error("context ls",
+                                       "'box context ls' requires exactly one argument");
         if (build_context_list(argv[optind], file, &files, &err) < 0)
                 return cli_fail(&err);
         STRV_FOREACH (f, files)

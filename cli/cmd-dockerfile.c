@@ -11,18 +11,20 @@
 #include "spec/json.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 static const char parse_help[] =
-        "Usage: box dockerfile parse [OPTIONS]\n"
+        "Usage: box dockerfile parse [OPTIONS] [PATH]\n"
         "\n"
-        "Parse a Dockerfile and print its instructions, before variable expansion.\n"
+        "Parse a Dockerfile (PATH, a directory's Dockerfile, or -f FILE) and print its\n"
+        "instructions, before variable expansion.\n"
         "\n"
         "Options:\n"
         "  -f, --file FILE      the Dockerfile (default ./Dockerfile; - reads stdin)\n"
         "      --format FORMAT  'json', or the default listing\n";
 
 static const char check_help[] =
-        "Usage: box dockerfile check [OPTIONS]\n"
+        "Usage: box dockerfile check [OPTIONS] [PATH]\n"
         "\n"
         "Parse a Dockerfile, resolve its stages, ARG and ENV scoping and variable\n"
         "expansion as a build would, and report errors and warnings without building.\n"
@@ -53,6 +55,17 @@ static int read_dockerfile(const char *file, char **ret_data, size_t *ret_len, c
         return 0;
 }
 
+/* A PATH operand: a Dockerfile, or a directory holding one. */
+static const char *dockerfile_path(const char *path, char **buf)
+{
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                *buf = xasprintf("%s/Dockerfile", path);
+                return *buf;
+        }
+        return path;
+}
+
 static int load(const char *file, struct dockerfile **ret_df, char **ret_label, struct box_err *err)
 {
         _cleanup_free_ char *data = NULL, *label = NULL;
@@ -76,6 +89,8 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                 {},
         };
         const char *file = "Dockerfile", *format = NULL;
+        _cleanup_free_ char *path_buf = NULL;
+        bool file_set = false;
         struct box_err err = {0};
         _cleanup_dockerfile_ struct dockerfile *df = NULL;
         _cleanup_free_ char *label = NULL;
@@ -86,6 +101,7 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                 switch (c) {
                 case 'f':
                         file = optarg;
+                        file_set = true;
                         break;
                 case 'F':
                         format = optarg;
@@ -96,14 +112,17 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_usage_error("dockerfile parse", "invalid option");
                 }
         }
-        if (optind < argc)
-                return cli_usage_error("dockerfile parse", "'box dockerfile parse' accepts no arguments");
+        if (argc - optind > 1 || (argc - optind == 1 && file_set))
+                return cli_usage_error("dockerfile parse",
+                                       "'box dockerfile parse' accepts one PATH or -f FILE");
+        if (argc - optind == 1)
+                file = dockerfile_path(argv[optind], &path_buf);
         if (format && !streq(format, "json"))
                 return cli_usage_error("dockerfile parse", "unknown format '%s'", format);
         if (load(file, &df, &label, &err) < 0)
                 return cli_fail(&err);
-        STRV_FOREACH (w, df->warnings)
-                fprintf(stderr, "box: warning: %s\n", *w);
+        /* warnings (empty continuation lines) are check's business: the
+         * output here stays machine-readable even with 2>&1 */
         if (format) {
                 _cleanup_jv_ struct jv *j = build_dockerfile_to_json(df);
                 _cleanup_free_ char *s = jv_dump(j, JV_PRETTY);
@@ -125,6 +144,8 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
                 {},
         };
         const char *file = "Dockerfile";
+        _cleanup_free_ char *path_buf = NULL;
+        bool file_set = false;
         _cleanup_strv_free_ char **build_args = xnew0(char *, 1), **warnings = NULL;
         _cleanup_dockerfile_ struct dockerfile *df = NULL;
         _cleanup_free_ char *label = NULL;
@@ -137,10 +158,12 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
                 switch (c) {
                 case 'f':
                         file = optarg;
+                        file_set = true;
                         break;
                 case 'b':
                         if (!optarg[0] || optarg[0] == '=')
-                                return cli_usage_error("dockerfile check", "invalid --build-arg '%s'", optarg);
+                                return cli_usage_error("dockerfile check",
+                                                       "invalid --build-arg '%s'", optarg);
                         build_args = strv_append(build_args, optarg);
                         break;
                 case 's':
@@ -152,8 +175,11 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_usage_error("dockerfile check", "invalid option");
                 }
         }
-        if (optind < argc)
-                return cli_usage_error("dockerfile check", "'box dockerfile check' accepts no arguments");
+        if (argc - optind > 1 || (argc - optind == 1 && file_set))
+                return cli_usage_error("dockerfile check",
+                                       "'box dockerfile check' accepts one PATH or -f FILE");
+        if (argc - optind == 1)
+                file = dockerfile_path(argv[optind], &path_buf);
         if (load(file, &df, &label, &err) < 0)
                 return cli_fail(&err);
         if (build_dockerfile_check(label, df, build_args, &warnings, &err) < 0)

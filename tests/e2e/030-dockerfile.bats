@@ -173,3 +173,25 @@ PY
         run box context ls nope
         [ "$status" -eq 125 ]
 }
+
+@test "dockerfile parse output stays clean; check reports empty continuation lines" {
+        printf 'FROM a\nRUN one \\\n\n  two\n' >Dockerfile
+        run box dockerfile parse --format json
+        [ "$status" -eq 0 ]
+        echo "$output" | python3 -c 'import json,sys; json.load(sys.stdin)'
+        run box dockerfile check --strict
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Dockerfile:4: empty continuation line"* ]]
+}
+
+@test "dockerfile parse and check take a PATH: a file or a directory" {
+        mkdir app
+        printf 'FROM busybox\nCMD ["true"]\n' >app/Dockerfile
+        run box dockerfile parse app
+        [ "$status" -eq 0 ]
+        [ "${lines[1]}" = '(cmd "true")' ]
+        run box dockerfile check --strict app/Dockerfile
+        [ "$status" -eq 0 ]
+        run box dockerfile parse -f app/Dockerfile app
+        [ "$status" -eq 125 ]
+}

@@ -43,7 +43,8 @@ static void fuzz_words(const char *word)
                 strv_free(m);
                 strv_free(u);
         }
-        if (build_shell_expand_words(word, '`', SHELL_RAW_QUOTES | SHELL_SKIP_UNSET, &e, &words, &err) >= 0)
+        if (build_shell_expand_words(word, '`', SHELL_RAW_QUOTES | SHELL_SKIP_UNSET, &e, &words,
+                                     &err) >= 0)
                 strv_free(words);
 }
 
@@ -57,7 +58,8 @@ static void fuzz_ignore(const char *data, size_t size)
         if (build_dockerignore_read(data, size, &patterns, &err) < 0)
                 return;
         if (build_dockerignore_new(patterns, &m, &err) >= 0) {
-                static const char *paths[] = {"a", "a/b/c.txt", ".git/config", "docs/README.md", "x(1)/y"};
+                static const char *paths[] = {"a", "a/b/c.txt", ".git/config", "docs/README.md",
+                                              "x(1)/y"};
                 for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
                         build_dockerignore_matches(m, paths[i], &ex, &err);
                 build_dockerignore_free(m);

@@ -66,10 +66,13 @@ static void test_clean_files(void **state)
         clean("ARG TAG=1.36\nFROM busybox:${TAG} AS base\nARG TAG\nRUN echo $TAG\n"
               "FROM base\nCOPY --from=base /etc/passwd /tmp/\n",
               NULL);
-        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp 7000-7010\n"
+        clean("FROM scratch\nENV A=1\nENV B=${A}2\nWORKDIR /x/$B\nLABEL v=$A\nEXPOSE 80 443/udp "
+              "7000-7010\n"
               "STOPSIGNAL 15\nHEALTHCHECK --interval=1m30s --retries=2 CMD [\"true\"]\n",
               NULL);
-        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after SHELL\n", NULL);
+        clean("FROM busybox\nSHELL [\"/bin/ash\", \"-c\"]\nCMD echo shell form is fine after "
+              "SHELL\n",
+              NULL);
 }
 
 static void test_instruction_errors(void **state)
@@ -132,7 +135,9 @@ static void test_warnings(void **state)
         warns("FROM a\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed");
         warns("FROM a\nEXPOSE 80/TCP\n", NULL, "ExposeProtoCasing");
         /* skipped by the check directive */
-        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD x\n", NULL);
+        clean("# check=skip=MaintainerDeprecated,JSONArgsRecommended\nFROM a\nMAINTAINER me\nCMD "
+              "x\n",
+              NULL);
         clean("# check=skip=all\nFROM a\nMAINTAINER me\n", NULL);
         fails("# check=error=true\nFROM a\nMAINTAINER me\n", "MaintainerDeprecated");
 }
@@ -167,6 +172,59 @@ static void test_arg_scoping(void **state)
         assert_non_null(strstr(msg, "should not be blank"));
 }
 
+static const char *env_of(const struct dockerfile_stage *st, const char *key)
+{
+        const char *v;
+        return build_shell_env_strv_get(st->env, key, &v) ? v : NULL;
+}
+
+static void test_resolve_stages(void **state)
+{
+        (void)state;
+        const char *src = "ARG BASE=busybox\n"
+                          "ARG V=1\n"
+                          "FROM ${BASE}:${V} AS One\n"
+                          "ARG V\n"
+                          "ENV E=v$V\n"
+                          "FROM one AS two\n"
+                          "ARG TARGETARCH\n"
+                          "RUN true\n"
+                          "FROM --platform=$BUILDPLATFORM alpine\n"
+                          "LABEL x=$V\n";
+        struct dockerfile *df = NULL;
+        struct dockerfile_stage *st = NULL;
+        size_t n = 0;
+        char **w = NULL;
+        struct box_err err = {0};
+        assert_int_equal(build_dockerfile_parse("Dockerfile", src, strlen(src), &df, &err), 0);
+        assert_int_equal(build_dockerfile_resolve("Dockerfile", df, (char *[]){"V=2", NULL}, &st,
+                                                  &n, &w, &err),
+                         0);
+        assert_int_equal(n, 3);
+        assert_string_equal(st[0].name, "one");
+        assert_string_equal(st[0].base, "busybox:2");
+        assert_null(st[0].platform);
+        assert_int_equal(st[0].first, 2);
+        assert_int_equal(st[0].end, 5);
+        assert_string_equal(env_of(&st[0], "V"), "2");
+        assert_string_equal(env_of(&st[0], "E"), "v2");
+        assert_string_equal(st[1].base, "one");
+        assert_string_equal(env_of(&st[1], "E"), "v2");
+        assert_string_equal(env_of(&st[1], "TARGETARCH"), "amd64");
+        assert_int_equal(st[1].end, 8);
+        assert_null(st[2].name);
+        assert_string_equal(st[2].platform, "linux/amd64");
+        assert_null(env_of(&st[2], "V"));
+        assert_int_equal(st[2].end, 10);
+        /* "One" is not lowercase; $V in the last stage is not declared there */
+        assert_int_equal(strv_length(w), 2);
+        assert_non_null(strstr(w[0], "Dockerfile:3: stage name 'One' should be lowercase"));
+        assert_non_null(strstr(w[1], "Dockerfile:10: usage of undefined variable '$V'"));
+        strv_free(w);
+        build_dockerfile_stages_free(st, n);
+        build_dockerfile_free(df);
+}
+
 static void test_duration(void **state)
 {
         (void)state;
@@ -189,9 +247,9 @@ static void test_duration(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_clean_files), cmocka_unit_test(test_instruction_errors),
-                cmocka_unit_test(test_warnings),    cmocka_unit_test(test_arg_scoping),
-                cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_clean_files),    cmocka_unit_test(test_instruction_errors),
+                cmocka_unit_test(test_warnings),       cmocka_unit_test(test_arg_scoping),
+                cmocka_unit_test(test_resolve_stages), cmocka_unit_test(test_duration),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,7 +86,8 @@ static void test_continuations(void **state)
                 "(from \"busybox\")\n"
                 "(run \"echo a     && echo b     && echo c\")\n"
                 "(run \"x\")\n");
-        struct dockerfile *df = parse_ok("\n\nFROM a\n\n\nRUN b \\\n\n  c\n\n# x\nCMD d\\\n  e\\\n  f\n");
+        struct dockerfile *df =
+                parse_ok("\n\nFROM a\n\n\nRUN b \\\n\n  c\n\n# x\nCMD d\\\n  e\\\n  f\n");
         assert_int_equal(df->n_instrs, 3);
         assert_int_equal(df->instrs[0].start_line, 3);
         assert_int_equal(df->instrs[0].end_line, 3);
@@ -98,7 +99,8 @@ static void test_continuations(void **state)
         assert_int_equal(strv_length(df->warnings), 1);
         build_dockerfile_free(df);
         /* an escaped escape at the end does not continue */
-        dump_is("FROM a\nRUN echo \\\\\nRUN b\n", "(from \"a\")\n(run \"echo \\\\\\\\\")\n(run \"b\")\n");
+        dump_is("FROM a\nRUN echo \\\\\nRUN b\n",
+                "(from \"a\")\n(run \"echo \\\\\\\\\")\n(run \"b\")\n");
         /* whitespace after the escape still continues */
         dump_is("FROM a\nRUN a \\  \t\n b\n", "(from \"a\")\n(run \"a  b\")\n");
 }
@@ -118,10 +120,12 @@ static void test_escape_directive(void **state)
         assert_string_equal(df->escape, "`");
         build_dockerfile_free(df);
         /* a directive after a comment is just a comment */
-        dump_is("# hello\n# escape=`\nFROM a\nENV P \\\n\\p\n", "(from \"a\")\n(env \"P\" \"\\\\p\" \"\")\n");
+        dump_is("# hello\n# escape=`\nFROM a\nENV P \\\n\\p\n",
+                "(from \"a\")\n(env \"P\" \"\\\\p\" \"\")\n");
         /* after an empty line too */
         dump_is("\n# escape=`\nFROM a\nRUN a `\n", "(from \"a\")\n(run \"a `\")\n");
-        df = parse_ok("#syntax = docker/dockerfile:1.7\n# CHECK=skip=all\n  #   escape=\\\nFROM a\n");
+        df = parse_ok(
+                "#syntax = docker/dockerfile:1.7\n# CHECK=skip=all\n  #   escape=\\\nFROM a\n");
         assert_string_equal(df->syntax, "docker/dockerfile:1.7");
         assert_string_equal(df->check, "skip=all");
         build_dockerfile_free(df);
@@ -136,14 +140,16 @@ static void test_flags(void **state)
                 "COPY --from=build --chown=1:1 /a /b\n"
                 "COPY -- --weird /dst/\n"
                 "COPY --a=1 -- b c\n"
-                "RUN --mount=type=cache,target=/root/.cache --mount=type=secret,id=x --network=none make\n"
+                "RUN --mount=type=cache,target=/root/.cache --mount=type=secret,id=x "
+                "--network=none make\n"
                 "COPY --chmod=\"0644\" a b\n"
                 "CMD --x [ \"a\" ]\n",
                 "(from [\"--platform=$BUILDPLATFORM\"] \"golang\" \"AS\" \"build\")\n"
                 "(copy [\"--from=build\" \"--chown=1:1\"] \"/a\" \"/b\")\n"
                 "(copy \"--weird\" \"/dst/\")\n"
                 "(copy [\"--a=1\"] \"b\" \"c\")\n"
-                "(run [\"--mount=type=cache,target=/root/.cache\" \"--mount=type=secret,id=x\" \"--network=none\"] \"make\")\n"
+                "(run [\"--mount=type=cache,target=/root/.cache\" \"--mount=type=secret,id=x\" "
+                "\"--network=none\"] \"make\")\n"
                 "(copy [\"--chmod=0644\"] \"a\" \"b\")\n"
                 "(cmd [\"--x\"] \"a\")\n");
 }
@@ -207,7 +213,8 @@ static void test_instructions(void **state)
                 "from scratch\n"
                 "RuN true\n",
                 "(from \"debian:12\" \"AS\" \"base\")\n"
-                "(label \"a\" \"b\" \"=\" \"\\\"c d\\\"\" \"\\\"e f\\\"\" \"=\" \"g\" \"h\" \"=\")\n"
+                "(label \"a\" \"b\" \"=\" \"\\\"c d\\\"\" \"\\\"e f\\\"\" \"=\" \"g\" \"h\" "
+                "\"=\")\n"
                 "(label \"maintainer\" \"someone <s@example.com>\" \"\")\n"
                 "(maintainer \"Someone Else\")\n"
                 "(expose \"80\" \"443/tcp\" \"53/udp\" \"8000-8010\")\n"
@@ -285,7 +292,8 @@ static void test_heredocs(void **state)
 static void test_bom_crlf_case(void **state)
 {
         (void)state;
-        dump_is("\xEF\xBB\xBF" "from a\r\nrun b \\\r\n  c\r\nCmd d\r\n",
+        dump_is("\xEF\xBB\xBF"
+                "from a\r\nrun b \\\r\n  c\r\nCmd d\r\n",
                 "(from \"a\")\n(run \"b   c\")\n(cmd \"d\")\n");
 }
 
@@ -365,11 +373,16 @@ static void test_json_output(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_env_forms),        cmocka_unit_test(test_continuations),
-                cmocka_unit_test(test_escape_directive), cmocka_unit_test(test_flags),
-                cmocka_unit_test(test_json_and_shell_forms), cmocka_unit_test(test_instructions),
-                cmocka_unit_test(test_heredocs),         cmocka_unit_test(test_bom_crlf_case),
-                cmocka_unit_test(test_errors),           cmocka_unit_test(test_long_official_style),
+                cmocka_unit_test(test_env_forms),
+                cmocka_unit_test(test_continuations),
+                cmocka_unit_test(test_escape_directive),
+                cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_json_and_shell_forms),
+                cmocka_unit_test(test_instructions),
+                cmocka_unit_test(test_heredocs),
+                cmocka_unit_test(test_bom_crlf_case),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_long_official_style),
                 cmocka_unit_test(test_json_output),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

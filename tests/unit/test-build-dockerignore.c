@@ -74,6 +74,22 @@ static void test_single_patterns(void **state)
         EXPECT(true, "dist/app-1.0+local-py3.whl", "dist/*.whl");
 }
 
+/* patternmatcher leaves '|', '{' and '}' unescaped: Go's regexp reads them */
+static void test_regexp_quirks(void **state)
+{
+        (void)state;
+        /* only patterns with wildcards become expressions */
+        EXPECT(true, "x|", "x|");
+        EXPECT(false, "anything", "x|");
+        EXPECT(true, "anything/at/all", "x*|");
+        EXPECT(true, "zz", "x?|zz");
+        EXPECT(true, "abb", "a?{2}");
+        EXPECT(false, "ab", "a?{2}");
+        EXPECT(true, "{x}", "{x}");
+        EXPECT(true, "f1", "f[[:digit:]]");
+        EXPECT(false, "fx", "f[[:digit:]]");
+}
+
 static void test_exceptions(void **state)
 {
         (void)state;
@@ -136,9 +152,9 @@ static void test_clean(void **state)
 {
         (void)state;
         static const char *cases[][2] = {
-                {"", "."},         {".", "."},       {"a/b/", "a/b"},  {"a//b", "a/b"},
-                {"./a", "a"},      {"a/./b", "a/b"}, {"a/../b", "b"},  {"../a", "../a"},
-                {"/../a", "/a"},   {"a/..", "."},    {"/", "/"},       {"a/b/../../..", ".."},
+                {"", "."},       {".", "."},       {"a/b/", "a/b"}, {"a//b", "a/b"},
+                {"./a", "a"},    {"a/./b", "a/b"}, {"a/../b", "b"}, {"../a", "../a"},
+                {"/../a", "/a"}, {"a/..", "."},    {"/", "/"},      {"a/b/../../..", ".."},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char *c = build_path_clean(cases[i][0]);
@@ -150,8 +166,11 @@ static void test_clean(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_single_patterns), cmocka_unit_test(test_exceptions),
-                cmocka_unit_test(test_errors),          cmocka_unit_test(test_read),
+                cmocka_unit_test(test_single_patterns),
+                cmocka_unit_test(test_regexp_quirks),
+                cmocka_unit_test(test_exceptions),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_read),
                 cmocka_unit_test(test_clean),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

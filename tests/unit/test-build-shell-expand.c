@@ -134,7 +134,8 @@ static void test_required_message(void **state)
         struct shell_env e = SHELL_ENV_STRV(env);
         struct box_err err = {0};
         char *out = NULL;
-        assert_true(build_shell_expand_word("${V:?needs $W}", '\\', 0, &e, &out, NULL, NULL, &err) < 0);
+        assert_true(build_shell_expand_word("${V:?needs $W}", '\\', 0, &e, &out, NULL, NULL, &err) <
+                    0);
         assert_non_null(strstr(err.msg, "needs x"));
         assert_true(build_shell_expand_word("${U?gone}", '\\', 0, &e, &out, NULL, NULL, &err) < 0);
         assert_non_null(strstr(err.msg, "gone"));
@@ -143,8 +144,13 @@ static void test_required_message(void **state)
 static void test_patterns(void **state)
 {
         (void)state;
-        char *env[] = {"F=aabb", "P=/usr/local/bin/app.tar.gz", "S=()[]{}^$.*?|\\x", "N=",
-                       "R=/x/y/z.txt", "U=http://ex.org", NULL};
+        char *env[] = {"F=aabb",
+                       "P=/usr/local/bin/app.tar.gz",
+                       "S=()[]{}^$.*?|\\x",
+                       "N=",
+                       "R=/x/y/z.txt",
+                       "U=http://ex.org",
+                       NULL};
         word_esc("${F#a}", "abb", '\\', env);
         word_esc("${F##*a}", "bb", '\\', env);
         word_esc("${F#*a*b}", "b", '\\', env);
@@ -200,7 +206,8 @@ static void words(const char *in, char **env, const char *const *want)
         size_t i;
         for (i = 0; want[i]; i++) {
                 if (!out[i] || !streq(out[i], want[i]))
-                        fail_msg("'%s': word %zu is '%s', want '%s'", in, i, strempty(out[i]), want[i]);
+                        fail_msg("'%s': word %zu is '%s', want '%s'", in, i, strempty(out[i]),
+                                 want[i]);
         }
         if (out[i])
                 fail_msg("'%s': extra word '%s'", in, out[i]);
@@ -241,8 +248,8 @@ static void test_matches(void **state)
         struct shell_env e = SHELL_ENV_STRV(env);
         struct box_err err = {0};
         char *out = NULL, **m = NULL, **u = NULL;
-        assert_int_equal(build_shell_expand_word("${SET-a} ${BLANK-b} ${GONE-c} $SET", '\\', 0, &e, &out,
-                                                 &m, &u, &err),
+        assert_int_equal(build_shell_expand_word("${SET-a} ${BLANK-b} ${GONE-c} $SET", '\\', 0, &e,
+                                                 &out, &m, &u, &err),
                          0);
         assert_string_equal(out, "1  c 1");
         assert_int_equal(strv_length(m), 2);
@@ -260,10 +267,11 @@ static void test_skip_unset_raw(void **state)
         struct shell_env none = {0};
         struct box_err err = {0};
         char **out = NULL;
-        assert_int_equal(build_shell_expand_words("a $X ${Y} ${Z:-d} 'q' \\t", '\\',
-                                                  SHELL_SKIP_UNSET | SHELL_RAW_QUOTES | SHELL_RAW_ESCAPES,
-                                                  &none, &out, &err),
-                         0);
+        assert_int_equal(
+                build_shell_expand_words("a $X ${Y} ${Z:-d} 'q' \\t", '\\',
+                                         SHELL_SKIP_UNSET | SHELL_RAW_QUOTES | SHELL_RAW_ESCAPES,
+                                         &none, &out, &err),
+                0);
         assert_int_equal(strv_length(out), 6);
         assert_string_equal(out[1], "$X");
         assert_string_equal(out[2], "${Y}");
