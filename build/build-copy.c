@@ -443,26 +443,46 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
         return 0;
 }
 
-int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
-                       const struct copy_opts *o, struct box_err *err)
+/* Writes a new file DEST (absolute in the image) from DATA or, when DATA is
+ * NULL, from FD; MODE unless --chmod says otherwise. */
+static int write_new_file(const char *data, int fd, mode_t mode, const char *dest, int dest_rootfd,
+                          const struct copy_opts *o, struct box_err *err)
 {
         const char *ds = strrchr(dest, '/');
         _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
         const char *name = ds ? ds + 1 : dest;
         if (!*name)
-                return box_err_set(err, EINVAL, "heredoc destination '%s' is a directory", dest);
+                return box_err_set(err, EINVAL, "destination '%s' is a directory", dest);
         _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dir, o, err);
         if (dfd < 0)
                 return dfd;
-        unlinkat(dfd, name, 0);
-        _cleanup_close_ int fd =
-                openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (S_ISDIR(st.st_mode))
+                        return box_err_set(err, EISDIR, "cannot replace directory '%s' with a file",
+                                           dest);
+                unlinkat(dfd, name, 0);
+        }
+        _cleanup_close_ int out =
+                openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
                 return box_err_errno(err, errno, "create '%s'", dest);
-        int r = fs_write_full(fd, data, strlen(data));
+        int r = data ? fs_write_full(out, data, strlen(data)) : fs_copy_fd(fd, out, NULL);
         if (r < 0)
                 return box_err_errno(err, -r, "write '%s'", dest);
-        fchown(fd, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
-        fchmod(fd, o->chmod >= 0 ? (mode_t)o->chmod : 0644);
+        fchown(out, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
+        fchmod(out, o->chmod >= 0 ? (mode_t)o->chmod : mode);
         return 0;
+}
+
+int build_copy_file_fd(int fd, const char *dest, int dest_rootfd, const struct copy_opts *o,
+                       struct box_err *err)
+{
+        return write_new_file(NULL, fd, 0600, dest, dest_rootfd, o, err);
+}
+
+int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
+                       const struct copy_opts *o, struct box_err *err)
+{
+        return write_new_file(data, -1, 0644, dest, dest_rootfd, o, err);
 }

@@ -78,6 +78,9 @@ int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, 
 /* Hashes what build_copy would copy (paths, modes, contents, link targets). */
 int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_cache *sc,
                     struct buf *out, struct box_err *err);
+/* Copies the file open at FD to DEST with mode 0600 (ADD <url>). */
+int build_copy_file_fd(int fd, const char *dest, int dest_rootfd, const struct copy_opts *o,
+                       struct box_err *err);
 /* Writes DATA as file DEST (for COPY <<EOF). */
 int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
                        const struct copy_opts *o, struct box_err *err);
@@ -93,3 +96,11 @@ int build_log_fd(const struct build_log *l);
 /* Waits for the last byte, then shows the tail when FAILED (unless it was
  * all streamed already). */
 void build_log_finish(struct build_log *l, bool failed);
+
+/* ---- ADD <url> (build/build-fetch.c) ---- */
+
+/* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
+ * returns the file name the URL names (NULL when it names none) and the
+ * content digest. */
+int build_fetch_url(const char *url, const char *checksum, int dirfd, const char *as,
+                    char **ret_name, digest_str ret_digest, struct box_err *err);

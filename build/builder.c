@@ -570,10 +570,28 @@ static char *abs_dest(struct stage_ctx *c, const char *dest)
         return clean;
 }
 
+struct fetched {
+        char **urls, **names, **digests; /* parallel: one per ADD <url> source */
+        char *dir;                       /* absolute download directory */
+        int dirfd;
+};
+
+static void fetched_release(struct fetched *f)
+{
+        strv_free(f->urls);
+        strv_free(f->names);
+        strv_free(f->digests);
+        if (f->dirfd >= 0)
+                close(f->dirfd);
+        if (f->dir)
+                fs_rm_rf(f->dir, NULL);
+        free(f->dir);
+}
+
 static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
-                     const struct copy_src *src, char *const *srcs, const char *dest,
-                     struct copy_opts *o, const char *chown_s, const char *from,
-                     struct box_err *err)
+                     const struct copy_src *src, char *const *srcs, const struct fetched *dl,
+                     const char *dest, struct copy_opts *o, const char *chown_s,
+                     const char *from, struct box_err *err)
 {
         struct builder *b = c->b;
         int r;
@@ -589,7 +607,10 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t h = 0; h < in->n_heredocs; h++)
                 buf_printf(&content, "heredoc %s\n%s\n", in->heredocs[h].name,
                            in->heredocs[h].content);
-        _cleanup_free_ char *srclist = join(srcs, " ");
+        for (size_t u = 0; dl->urls && dl->urls[u]; u++)
+                buf_printf(&content, "url %s %s\n", dl->urls[u], dl->digests[u]);
+        _cleanup_strv_free_ char **all = strv_concat(dl->urls, srcs);
+        _cleanup_free_ char *srclist = join(all, " ");
         _cleanup_free_ char *flags = join(in->flags, " ");
         _cleanup_free_ char *instr = xasprintf("%s %s%s%s %s", add ? "ADD" : "COPY", flags,
                                                *flags ? " " : "", srclist, dest);
@@ -624,6 +645,19 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         }
         if (r >= 0 && srcs[0])
                 r = build_copy(src, srcs, dest, dest_root, o, err);
+        for (size_t u = 0; r >= 0 && dl->urls && dl->urls[u]; u++) {
+                bool dir = dest[strlen(dest) - 1] == '/';
+                if (dir && !*dl->names[u]) {
+                        r = box_err_set(err, EINVAL, "'%s': cannot determine a file name from the URL; "
+                                                     "name the destination file", dl->urls[u]);
+                        break;
+                }
+                _cleanup_free_ char *target = dir ? xasprintf("%s%s", dest, dl->names[u]) : xstrdup(dest);
+                _cleanup_free_ char *fname = xasprintf("%zu", u);
+                _cleanup_close_ int fd = openat(dl->dirfd, fname, O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? box_err_errno(err, errno, "open download") :
+                             build_copy_file_fd(fd, target, dest_root, o, err);
+        }
         for (size_t h = 0; r >= 0 && h < in->n_heredocs; h++) {
                 _cleanup_free_ char *data = NULL;
                 const struct dockerfile_heredoc *hd = &in->heredocs[h];
@@ -662,6 +696,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 return box_err_set(err, EINVAL, "requires at least two arguments");
         _cleanup_strv_free_ char **srcs = xnew0(char *, 1);
         _cleanup_strv_free_ char **heredoc_srcs = xnew0(char *, 1);
+        _cleanup_strv_free_ char **urls = xnew0(char *, 1);
         int r;
         for (size_t i = 0; i + 1 < n; i++) {
                 const char *a = in->args[i];
@@ -679,9 +714,12 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 if (r < 0)
                         return r;
                 if (add && (startswith(e, "http://") || startswith(e, "https://"))) {
+                        urls = strv_push(urls, e);
+                        continue;
+                }
+                if (!add && (startswith(e, "http://") || startswith(e, "https://"))) {
                         free(e);
-                        return box_err_set(err, ENOTSUP,
-                                           "'%s': ADD from a URL is not supported yet", a);
+                        return box_err_set(err, EINVAL, "'%s': COPY takes no URLs: use ADD", a);
                 }
                 srcs = strv_push(srcs, e);
         }
@@ -726,7 +764,40 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 src.ignore = b->ignore;
         }
 
-        r = copy_step(c, in, add, &src, srcs, dest, &o, chown_s, from, err);
+        struct fetched dl = {.dirfd = -EBADF};
+        if (urls[0]) {
+                if (strv_length(urls) + strv_length(srcs) > 1 && dest[strlen(dest) - 1] != '/') {
+                        r = box_err_set(err, EINVAL, "when using ADD with more than one source, the "
+                                                     "destination must be a directory and end with a /");
+                        goto done;
+                }
+                dl.dir = xasprintf("%s/tmp/fetch-%d-%lx", store_root(b->st), getpid(), (unsigned long)random());
+                if (mkdir(dl.dir, 0700) < 0 || (dl.dirfd = open(dl.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                        r = box_err_errno(err, errno, "create download directory");
+                        goto done;
+                }
+                dl.urls = xnew0(char *, 1);
+                dl.names = xnew0(char *, 1);
+                dl.digests = xnew0(char *, 1);
+                for (size_t u = 0; urls[u]; u++) {
+                        char *name = NULL;
+                        digest_str d;
+                        _cleanup_free_ char *fname = xasprintf("%zu", u);
+                        progress(b, "  fetching %s\n", urls[u]);
+                        r = build_fetch_url(urls[u], o.checksum, dl.dirfd, fname, &name, d, err);
+                        if (r < 0)
+                                goto done;
+                        dl.urls = strv_append(dl.urls, urls[u]);
+                        dl.names = strv_push(dl.names, name ? name : xstrdup(""));
+                        dl.digests = strv_append(dl.digests, d);
+                }
+        } else if (o.checksum) {
+                r = box_err_set(err, EINVAL, "--checksum is only allowed with a URL source");
+                goto done;
+        }
+        r = copy_step(c, in, add, &src, srcs, &dl, dest, &o, chown_s, from, err);
+done:
+        fetched_release(&dl);
         if (src.rootfd >= 0)
                 close(src.rootfd);
         step_dir_free(&src_sd);

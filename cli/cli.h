@@ -53,6 +53,16 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_save(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_pull(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_system(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv);
+/* "Loaded image: NAME" lines, as docker load prints them. */
+struct image_loaded;
+void cli_print_loaded(const struct image_loaded *v, size_t n);
 int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);

@@ -512,8 +512,10 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cli_command image_cmds[] = {
+        {"history", "Show the history of an image", cmd_image_history, 0},
         {"inspect", "Display detailed information on one or more images", cmd_image_inspect, 0},
         {"ls", "List images", cmd_images, 0},
+        {"prune", "Remove unused images", cmd_image_prune, 0},
         {"rm", "Remove one or more images", cmd_rmi, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
         {},

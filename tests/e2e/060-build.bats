@@ -361,3 +361,31 @@ EOF
         run box run --rm bind ls /mnt
         [ "$status" -ne 0 ]
 }
+
+@test "ADD fetches URLs over HTTP, verifies --checksum, and never extracts them" {
+        mkdir -p "$BOX_TEST_TMP/www"
+        echo remote-content > "$BOX_TEST_TMP/www/file.txt"
+        mkdir -p "$BOX_TEST_TMP/t/x" && echo in > "$BOX_TEST_TMP/t/x/f"
+        tar -C "$BOX_TEST_TMP/t" -czf "$BOX_TEST_TMP/www/a.tar.gz" x
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        python3 -m http.server --bind 127.0.0.1 --directory "$BOX_TEST_TMP/www" "$port" >/dev/null 2>&1 &
+        srv=$!
+        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/file.txt" >/dev/null && break; sleep 0.1; done
+        sum=$(sha256sum "$BOX_TEST_TMP/www/file.txt" | cut -d' ' -f1)
+        printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /dl/\nADD --checksum=sha256:%s http://127.0.0.1:%s/file.txt /named\nADD http://127.0.0.1:%s/a.tar.gz /arch/\n' \
+                "$port" "$sum" "$port" "$port" > "$CTX/Dockerfile"
+        run box build -t url "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm url cat /dl/file.txt /named)" = $'remote-content\nremote-content' ]
+        [ "$(box run --rm url stat -c %a /named)" = 600 ]
+        [ "$(box run --rm url ls /arch)" = a.tar.gz ]
+        printf 'FROM busybox\nADD --checksum=sha256:%064d http://127.0.0.1:%s/file.txt /x\n' 0 "$port" > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"checksum mismatch"* ]]
+        printf 'FROM busybox\nADD http://127.0.0.1:%s/missing /x\n' "$port" > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *404* ]]
+        kill $srv
+}

@@ -1,0 +1,106 @@
+/* box export [-o FILE] CONTAINER: the container's file system as a tar. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "image/export.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/state.h"
+#include "store/image.h"
+
+static const char help[] = "Usage: box export [OPTIONS] CONTAINER\n"
+                           "\n"
+                           "Export a container's file system as a tar archive (to stdout by "
+                           "default);\n'box import' turns it back into an image.\n"
+                           "\n"
+                           "Options:\n"
+                           "  -o, --output string   write to a file instead of stdout\n";
+
+static int export_to(struct store *st, const char *name, int fd, struct box_err *err)
+{
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(store_root(st), name, id, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *image_file = xasprintf("containers/%s/image", id);
+        _cleanup_free_ char *manifest = NULL;
+        r = fs_read_file_at(store_root_fd(st), image_file, 4096, &manifest, NULL, NULL);
+        if (r < 0)
+                return box_err_set(err, EINVAL,
+                                   "container '%s' does not run an image (--rootfs): export "
+                                   "its directory with tar instead",
+                                   name);
+        manifest[strcspn(manifest, "\n")] = '\0';
+        struct store_image_handle h;
+        r = store_image_load(st, manifest, &h, err);
+        if (r < 0)
+                return box_err_prefix(err, "container '%s'", name);
+        _cleanup_strv_free_ char **lower = NULL;
+        r = store_image_lowerdirs(st, &h, &lower, err);
+        store_image_handle_release(&h);
+        if (r < 0)
+                return box_err_prefix(err, "container '%s'", name);
+        _cleanup_free_ char *upper = xasprintf("%s/containers/%s/upper", store_root(st), id);
+        r = image_export_tree(st, upper, lower, fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "export '%s'", name);
+        return 0;
+}
+
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"output", required_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *output = NULL;
+        struct box_err err = {0};
+        int c;
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("export", "invalid option");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("export", "'box export' requires exactly 1 argument");
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        if (!output) {
+                if (isatty(STDOUT_FILENO)) {
+                        box_err_set(&err, ENOTTY,
+                                    "refusing to write an archive to a terminal: use -o FILE "
+                                    "or redirect stdout");
+                        return cli_fail(&err);
+                }
+                return export_to(st, argv[optind], STDOUT_FILENO, &err) < 0 ? cli_fail(&err) : 0;
+        }
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", output, getpid());
+        _cleanup_close_ int fd =
+                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                box_err_errno(&err, errno, "create '%s'", output);
+                return cli_fail(&err);
+        }
+        int r = export_to(st, argv[optind], fd, &err);
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = box_err_errno(&err, errno, "write '%s'", output);
+        if (r >= 0 && rename(tmp, output) < 0)
+                r = box_err_errno(&err, errno, "write '%s'", output);
+        if (r < 0) {
+                unlink(tmp);
+                return cli_fail(&err);
+        }
+        return 0;
+}

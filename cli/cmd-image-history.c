@@ -1,0 +1,155 @@
+/* box image history IMAGE; box image prune [-a] [-f]. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/format.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+#include "store/image.h"
+
+static const char history_help[] =
+        "Usage: box image history [OPTIONS] IMAGE\n"
+        "\n"
+        "Show the history of an image, newest step first.\n"
+        "\n"
+        "Options:\n"
+        "      --format string   'table' (default), 'json', or a Go-style template\n"
+        "      --no-trunc        don't truncate output\n"
+        "  -q, --quiet           only show image ids\n";
+
+struct step {
+        const char *created, *created_by, *comment;
+        int64_t size;
+        int empty;
+};
+
+/* Docker's ellipsis: at most N characters, the last one '…' when cut. */
+static char *ellipsis(const char *s, size_t n, int no_trunc)
+{
+        if (no_trunc || strlen(s) <= n)
+                return xstrdup(s);
+        return xasprintf("%.*s…", (int)(n - 1), s);
+}
+
+int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'}, {"no-trunc", no_argument, NULL, 'n'},
+                {"quiet", no_argument, NULL, 'q'},        {"human", optional_argument, NULL, 'H'},
+                {"help", no_argument, NULL, 'h'},         {},
+        };
+        const char *format = NULL;
+        int no_trunc = 0, quiet = 0, c;
+        struct box_err err = {0};
+        while ((c = getopt_long(argc, argv, "qHh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        format = optarg;
+                        break;
+                case 'n':
+                        no_trunc = 1;
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                case 'H':
+                        break;
+                case 'h':
+                        return cli_help(history_help);
+                default:
+                        return cli_usage_error("image history", "invalid option");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("image history",
+                                       "'box image history' requires exactly 1 argument");
+        struct store *st;
+        struct store_image_handle h;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        if (store_image_resolve(st, argv[optind], &h, &err) < 0) {
+                err.exit_code = 1;
+                return cli_fail(&err);
+        }
+
+        /* history entries in order; each non-empty one owns the next layer */
+        size_t n = h.config.n_history ? h.config.n_history : h.m.n_layers;
+        struct step *steps = xnew0(struct step, n ? n : 1);
+        size_t layer = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct step *s = &steps[i];
+                if (h.config.n_history) {
+                        const struct oci_history *hi = &h.config.history[i];
+                        s->created = hi->created;
+                        s->created_by = hi->created_by;
+                        s->comment = hi->comment;
+                        s->empty = hi->empty_layer;
+                } else {
+                        s->created = h.config.created;
+                }
+                if (!s->empty && layer < h.m.n_layers)
+                        s->size = h.m.layers[layer++].size;
+        }
+
+        int json = format && streq(format, "json");
+        int table = !format || streq(format, "table");
+        struct jv *arr = json ? jv_array() : NULL;
+        struct cli_table tab = {0};
+        if (table && !quiet)
+                cli_table_add(&tab, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT", NULL);
+        int r = 0;
+        for (size_t k = n; k-- > 0;) {
+                const struct step *s = &steps[k];
+                char id[80], ago[64], size[32];
+                if (k == n - 1)
+                        snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12,
+                                 no_trunc ? h.id : h.id + 7);
+                else
+                        snprintf(id, sizeof(id), "<missing>");
+                int64_t t = s->created ? oci_time_parse(s->created) : -1;
+                cli_format_ago(ago, sizeof(ago), t);
+                cli_format_size(size, sizeof(size), (double)s->size);
+                _cleanup_free_ char *by = ellipsis(strempty(s->created_by), 45, no_trunc);
+                if (quiet) {
+                        printf("%s\n", id);
+                } else if (json) {
+                        struct jv *o = jv_object();
+                        jv_set_str(o, "ID", k == n - 1 ? h.id : "<missing>");
+                        jv_set_str(o, "CreatedAt", s->created);
+                        jv_set_str(o, "CreatedSince", ago);
+                        jv_set_str(o, "CreatedBy", strempty(s->created_by));
+                        jv_set(o, "Size", jv_int(s->size));
+                        jv_set_str(o, "Comment", strempty(s->comment));
+                        jv_set(o, "EmptyLayer", jv_bool(s->empty));
+                        jv_push(arr, o);
+                } else if (table) {
+                        cli_table_add(&tab, id, ago, by, size, strempty(s->comment), NULL);
+                } else {
+                        struct jv *o = jv_object();
+                        jv_set_str(o, "ID", id);
+                        jv_set_str(o, "CreatedAt", strempty(s->created));
+                        jv_set_str(o, "CreatedSince", ago);
+                        jv_set_str(o, "CreatedBy", by);
+                        jv_set_str(o, "Size", size);
+                        jv_set_str(o, "Comment", strempty(s->comment));
+                        _cleanup_free_ char *line = NULL;
+                        r = cli_format_template(format, o, &line, &err);
+                        jv_free(o);
+                        if (r < 0)
+                                break;
+                        printf("%s\n", line);
+                }
+        }
+        if (table && !quiet)
+                cli_table_flush(&tab);
+        if (json) {
+                _cleanup_free_ char *out = jv_dump(arr, JV_PRETTY);
+                printf("%s\n", out);
+                jv_free(arr);
+        }
+        free(steps);
+        store_image_handle_release(&h);
+        return r < 0 ? cli_fail(&err) : 0;
+}

@@ -1,0 +1,114 @@
+/* box load [-i FILE|DIR|-] [-q] */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "image/load.h"
+#include "lib/strv.h"
+#include "spec/ref.h"
+
+static const char help[] =
+        "Usage: box load [OPTIONS]\n"
+        "\n"
+        "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or zstd)\n"
+        "or an OCI image layout directory, read from stdin by default.  Every blob and layer\n"
+        "is verified; nothing is named unless all of it is.\n"
+        "\n"
+        "Options:\n"
+        "  -i, --input string   read from a file or an OCI layout directory ('-': stdin)\n"
+        "  -q, --quiet          suppress the load output\n";
+
+void cli_print_loaded(const struct image_loaded *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (!v[i].names || !v[i].names[0]) {
+                        printf("Loaded image ID: %s\n", v[i].id);
+                        continue;
+                }
+                STRV_FOREACH (nm, v[i].names) {
+                        struct image_ref ref;
+                        if (spec_ref_parse(*nm, &ref, NULL) < 0)
+                                continue;
+                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+                        printf("Loaded image: %s\n", fam);
+                        spec_ref_release(&ref);
+                }
+        }
+}
+
+static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        ssize_t r = RETRY_EINTR(read(*(int *)ud, buf, n));
+        if (r < 0)
+                return box_err_errno(err, errno, "read");
+        return r;
+}
+
+int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"input", required_argument, NULL, 'i'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *input = "-";
+        int quiet = 0, c;
+        struct box_err err = {0};
+
+        while ((c = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i':
+                        input = optarg;
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("load", "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error("load", "'box load' accepts no arguments");
+        (void)quiet;
+
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        struct image_loaded *v = NULL;
+        size_t n = 0;
+        int r;
+        struct stat s;
+        if (!streq(input, "-") && stat(input, &s) == 0 && S_ISDIR(s.st_mode)) {
+                r = image_load_dir(st, input, NULL, &v, &n, &err);
+        } else {
+                _cleanup_close_ int fd = -EBADF;
+                if (streq(input, "-")) {
+                        if (isatty(STDIN_FILENO)) {
+                                box_err_set(&err, ENOTTY,
+                                            "refusing to read an image archive from a terminal: "
+                                            "use -i FILE or redirect stdin");
+                                return cli_fail(&err);
+                        }
+                        fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+                } else {
+                        fd = open(input, O_RDONLY | O_CLOEXEC);
+                }
+                if (fd < 0) {
+                        box_err_errno(&err, errno, "open '%s'", input);
+                        return cli_fail(&err);
+                }
+                r = image_load_archive(st, fd_read, &fd, NULL, &v, &n, &err);
+        }
+        if (r < 0) {
+                box_err_prefix(&err, "load '%s'", input);
+                return cli_fail(&err);
+        }
+        cli_print_loaded(v, n);
+        image_loaded_free(v, n);
+        return 0;
+}

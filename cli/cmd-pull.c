@@ -1,0 +1,163 @@
+/* box pull [--name NAME:TAG] [--tls-verify=false] [-q] URL */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "image/pull.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/ref.h"
+
+static const char help[] =
+        "Usage: box pull [OPTIONS] URL\n"
+        "\n"
+        "Download an image archive (docker-archive or oci-archive, plain, gzip or zstd) from\n"
+        "an http:// or https:// URL and load it, verifying every blob and layer as it streams.\n"
+        "A URL ending in '/' is an OCI image layout: index.json is fetched, then only the\n"
+        "blobs the store lacks.  (Pulling from a registry is not supported yet.)\n"
+        "\n"
+        "Options:\n"
+        "      --name string       tag the image NAME[:TAG] instead of the archive's own names\n"
+        "  -q, --quiet             print only the image's name (or id)\n"
+        "      --tls-verify bool   verify TLS certificates (default true)\n"
+        "\n"
+        "A download that receives nothing for 30 seconds (BOX_PULL_TIMEOUT) fails.\n";
+
+struct progress {
+        int tty;
+        struct timespec start;
+};
+
+static double elapsed(const struct timespec *t0)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void on_progress(void *ud, const char *url, uint64_t done, int64_t total, int finished)
+{
+        struct progress *p = ud;
+        char d[32], t[32], rate[32];
+        if (done == 0 && !finished)
+                clock_gettime(CLOCK_MONOTONIC, &p->start);
+        else if (!p->tty && !finished)
+                return;
+        double secs = elapsed(&p->start);
+        cli_format_size(d, sizeof(d), (double)done);
+        cli_format_size(t, sizeof(t), total >= 0 ? (double)total : 0);
+        cli_format_size(rate, sizeof(rate), secs > 0 ? (double)done / secs : 0);
+        const char *base = strrchr(url, '/');
+        base = base && base[1] ? base + 1 : url;
+        if (p->tty) {
+                char bar[31];
+                int fill = total > 0 ? (int)(30 * (double)done / (double)total) : 0;
+                for (int i = 0; i < 30; i++)
+                        bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+                bar[30] = '\0';
+                fprintf(stderr, "\r%-24.24s [%s] %s/%s %s/s\033[K", base, bar, d,
+                        total >= 0 ? t : "?", rate);
+                if (finished)
+                        fputc('\n', stderr);
+        } else if (finished) {
+                fprintf(stderr, "Downloaded %s: %s in %.1fs (%s/s)\n", url, d, secs, rate);
+        } else if (done == 0) {
+                fprintf(stderr, "Downloading %s (%s)\n", url, total >= 0 ? t : "size unknown");
+        }
+        fflush(stderr);
+}
+
+int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"name", required_argument, NULL, 'n'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"tls-verify", optional_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *name = NULL;
+        int quiet = 0, tls_verify = 1, c;
+        struct box_err err = {0};
+
+        while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'n':
+                        name = optarg;
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                case 't':
+                        if (!optarg || streq(optarg, "true"))
+                                tls_verify = 1;
+                        else if (streq(optarg, "false"))
+                                tls_verify = 0;
+                        else
+                                return cli_usage_error("pull", "invalid --tls-verify '%s'", optarg);
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("pull", "invalid option");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("pull", "'box pull' requires exactly 1 argument");
+        const char *url = argv[optind];
+        if (!image_pull_is_url(url)) {
+                box_err_set(&err, EPROTONOSUPPORT,
+                            "pulling '%s' from a registry is not supported yet: give the "
+                            "http:// or https:// URL of an image archive or OCI layout",
+                            url);
+                return cli_fail(&err);
+        }
+        _cleanup_free_ char *full = NULL;
+        if (name) {
+                struct image_ref ref;
+                if (spec_ref_parse(name, &ref, &err) < 0)
+                        return cli_fail(&err);
+                if (ref.digest) {
+                        spec_ref_release(&ref);
+                        return cli_usage_error("pull", "--name cannot be a digest reference");
+                }
+                full = spec_ref_format(&ref);
+                spec_ref_release(&ref);
+        }
+
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        /* BOX_PULL_TIMEOUT: seconds without data before giving up */
+        const char *t = getenv("BOX_PULL_TIMEOUT");
+        long stall = t && *t ? strtol(t, NULL, 10) : 0;
+        struct progress prog = {.tty = isatty(STDERR_FILENO)};
+        clock_gettime(CLOCK_MONOTONIC, &prog.start);
+        struct image_pull_opts po = {
+                .name = full,
+                .insecure = !tls_verify,
+                .stall_seconds = stall,
+                .progress = quiet ? NULL : on_progress,
+                .userdata = &prog,
+        };
+        struct image_loaded *v = NULL;
+        size_t n = 0;
+        if (image_pull(st, url, &po, &v, &n, &err) < 0) {
+                if (prog.tty && !quiet)
+                        fputc('\n', stderr);
+                return cli_fail(&err);
+        }
+        if (quiet) {
+                for (size_t i = 0; i < n; i++) {
+                        if (!v[i].names[0])
+                                printf("%s\n", v[i].id);
+                        STRV_FOREACH (nm, v[i].names)
+                                printf("%s\n", *nm);
+                }
+        } else {
+                cli_print_loaded(v, n);
+        }
+        image_loaded_free(v, n);
+        return 0;
+}

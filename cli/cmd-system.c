@@ -1,0 +1,419 @@
+/* box system df | prune | fsck, and box image prune. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "image/fsck.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/state.h"
+#include "spec/ref.h"
+#include "store/image.h"
+
+/* Manifest digests that containers run (containers/<id>/image). */
+static char **container_manifests(struct store *st)
+{
+        char **v = xnew0(char *, 1);
+        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return v;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return v;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
+                if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
+                        continue;
+                buf[strcspn(buf, "\n")] = '\0';
+                v = strv_append(v, buf);
+        }
+        closedir(d);
+        return v;
+}
+
+/* Ids of the containers (containers/<id>, not the dot entries). */
+static char **container_ids(struct store *st)
+{
+        char **v = xnew0(char *, 1);
+        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return v;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return v;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        v = strv_append(v, de->d_name);
+        closedir(d);
+        return v;
+}
+
+/* system prune: stopped containers go first, so their images can follow. */
+static int prune_containers(struct store *st, struct box_err *err)
+{
+        _cleanup_strv_free_ char **ids = container_ids(st);
+        int header = 0;
+        STRV_FOREACH (id, ids) {
+                if (run_state_running_pid(store_root(st), *id) > 0)
+                        continue;
+                int r = run_state_remove(store_root(st), *id, false, err);
+                if (r < 0)
+                        return box_err_prefix(err, "remove container %.12s", *id);
+                if (!header) {
+                        printf("Deleted Containers:\n");
+                        header = 1;
+                }
+                printf("%s\n", *id);
+        }
+        if (header)
+                printf("\n");
+        return 0;
+}
+
+static size_t count_dir(struct store *st, const char *dir)
+{
+        size_t n = 0;
+        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+static int confirm(const char *warning)
+{
+        printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+        fflush(stdout);
+        char line[64];
+        if (!fgets(line, sizeof(line), stdin))
+                return 0;
+        return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* Removes dangling images (ALL: every image no container uses) and
+ * collects what nothing references any more. */
+static int prune_images(struct store *st, int all, int64_t *ret_freed, struct box_err *err)
+{
+        struct store_image *imgs = NULL;
+        size_t n = 0;
+        int r = store_images_list(st, &imgs, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **gone = xnew0(char *, 1);
+        int header = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                if ((!all && imgs[i].name) || strv_contains(used, imgs[i].manifest) ||
+                    strv_contains(gone, imgs[i].manifest))
+                        continue;
+                gone = strv_append(gone, imgs[i].manifest);
+                struct store_image_handle h;
+                int loaded = store_image_load(st, imgs[i].manifest, &h, NULL) >= 0;
+                if (!header) {
+                        printf("Deleted Images:\n");
+                        header = 1;
+                }
+                for (size_t j = 0; j < n; j++) {
+                        struct image_ref ref;
+                        if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest) ||
+                            spec_ref_parse(imgs[j].name, &ref, NULL) < 0)
+                                continue;
+                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+                        printf("untagged: %s\n", fam);
+                        spec_ref_release(&ref);
+                }
+                r = store_image_delete(st, imgs[i].manifest, err);
+                if (r >= 0)
+                        printf("deleted: %s\n", loaded ? h.id : imgs[i].manifest);
+                if (loaded)
+                        store_image_handle_release(&h);
+        }
+        store_images_free(imgs, n);
+        if (r < 0)
+                return r;
+        if (header)
+                printf("\n");
+        int64_t freed = store_gc(st, err);
+        if (freed < 0)
+                return (int)freed;
+        *ret_freed = freed;
+        return 0;
+}
+
+static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd,
+                     const char *what_dangling, const char *what_all, int containers)
+{
+        static const struct option opts[] = {
+                {"all", no_argument, NULL, 'a'},
+                {"force", no_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int all = 0, force = 0, c;
+        struct box_err err = {0};
+        while ((c = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'a':
+                        all = 1;
+                        break;
+                case 'f':
+                        force = 1;
+                        break;
+                case 'h':
+                        printf("Usage: box %s [OPTIONS]\n\nRemove %s (with -a: %s) and the "
+                               "content only they used, and temporary files of interrupted "
+                               "writers.\n\nOptions:\n  -a, --all     remove all images no "
+                               "container uses, not just dangling ones\n  -f, --force   do not "
+                               "prompt for confirmation\n",
+                               cmd, what_dangling, what_all);
+                        return 0;
+                default:
+                        return cli_usage_error(cmd, "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(cmd, "'box %s' accepts no arguments", cmd);
+        if (!force) {
+                _cleanup_free_ char *w =
+                        xasprintf("This will remove %s.", all ? what_all : what_dangling);
+                if (!confirm(w))
+                        return 0;
+        }
+        struct store *st;
+        int64_t freed = 0;
+        if (cli_store(ctx, &st, &err) < 0 || (containers && prune_containers(st, &err) < 0) ||
+            prune_images(st, all, &freed, &err) < 0)
+                return cli_fail(&err);
+        char size[32];
+        cli_format_size(size, sizeof(size), (double)freed);
+        printf("Total reclaimed space: %s\n", size);
+        return 0;
+}
+
+int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return prune_cmd(ctx, argc, argv, "image prune", "all dangling images",
+                         "all images without at least one container associated to them", 0);
+}
+
+static int cmd_system_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return prune_cmd(ctx, argc, argv, "system prune",
+                         "all stopped containers, all dangling images and unreferenced store "
+                         "content",
+                         "all stopped containers, all images without at least one container "
+                         "associated to them and unreferenced store content",
+                         1);
+}
+
+/* ---- df ---- */
+
+struct df_row {
+        size_t total, active;
+        int64_t size, reclaimable;
+};
+
+static int64_t blob_size(struct store *st, const char *digest)
+{
+        struct stat s;
+        _cleanup_free_ char *p = store_blob_path(st, digest);
+        return stat(p, &s) == 0 ? s.st_size : 0;
+}
+
+static void df_add(const char *type, const struct df_row *r, struct cli_table *t)
+{
+        char total[32], active[32], size[32], rec[32], recp[48];
+        snprintf(total, sizeof(total), "%zu", r->total);
+        snprintf(active, sizeof(active), "%zu", r->active);
+        cli_format_size(size, sizeof(size), (double)r->size);
+        cli_format_size(rec, sizeof(rec), (double)r->reclaimable);
+        if (r->size > 0)
+                snprintf(recp, sizeof(recp), "%s (%d%%)", rec,
+                         (int)(100.0 * (double)r->reclaimable / (double)r->size));
+        else
+                snprintf(recp, sizeof(recp), "%s", rec);
+        cli_table_add(t, type, total, active, size, recp, NULL);
+}
+
+static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box system df\n\nShow the disk space used by images, "
+                                "unpacked layers, containers and volumes.\n");
+        if (argc > 1)
+                return cli_usage_error("system df", "'box system df' accepts no arguments");
+        struct store *st;
+        struct store_image *imgs = NULL;
+        size_t n = 0;
+        if (cli_store(ctx, &st, &err) < 0 || store_images_list(st, &imgs, &n, &err) < 0)
+                return cli_fail(&err);
+        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **ids = xnew0(char *, 1), **active_ids = xnew0(char *, 1);
+        _cleanup_strv_free_ char **blobs = xnew0(char *, 1), **active_blobs = xnew0(char *, 1);
+        _cleanup_strv_free_ char **layers = xnew0(char *, 1), **active_layers = xnew0(char *, 1);
+        for (size_t i = 0; i < n; i++) {
+                struct store_image_handle h;
+                if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
+                        continue;
+                int active = strv_contains(used, imgs[i].manifest);
+                if (!strv_contains(ids, h.id))
+                        ids = strv_append(ids, h.id);
+                if (active && !strv_contains(active_ids, h.id))
+                        active_ids = strv_append(active_ids, h.id);
+                char *b[] = {h.manifest, h.id};
+                for (size_t k = 0; k < 2 + h.m.n_layers; k++) {
+                        const char *d = k < 2 ? b[k] : h.m.layers[k - 2].digest;
+                        if (!strv_contains(blobs, d))
+                                blobs = strv_append(blobs, d);
+                        if (active && !strv_contains(active_blobs, d))
+                                active_blobs = strv_append(active_blobs, d);
+                }
+                STRV_FOREACH (d, h.config.diff_ids) {
+                        if (!strv_contains(layers, *d))
+                                layers = strv_append(layers, *d);
+                        if (active && !strv_contains(active_layers, *d))
+                                active_layers = strv_append(active_layers, *d);
+                }
+                store_image_handle_release(&h);
+        }
+        store_images_free(imgs, n);
+
+        struct df_row img = {.total = strv_length(ids), .active = strv_length(active_ids)};
+        STRV_FOREACH (d, blobs) {
+                int64_t s = blob_size(st, *d);
+                img.size += s;
+                if (!strv_contains(active_blobs, *d))
+                        img.reclaimable += s;
+        }
+        struct df_row lay = {.total = strv_length(layers), .active = strv_length(active_layers)};
+        STRV_FOREACH (d, layers) {
+                _cleanup_free_ char *rel = xasprintf("layers/%s", *d + 7);
+                int64_t s = fs_tree_size_at(store_root_fd(st), rel);
+                lay.size += s;
+                if (!strv_contains(active_layers, *d))
+                        lay.reclaimable += s;
+        }
+        struct df_row con = {0};
+        _cleanup_strv_free_ char **cids = container_ids(st);
+        STRV_FOREACH (id, cids) {
+                _cleanup_free_ char *rel = xasprintf("containers/%s", *id);
+                int64_t s = fs_tree_size_at(store_root_fd(st), rel);
+                con.total++;
+                con.size += s;
+                if (run_state_running_pid(store_root(st), *id) > 0)
+                        con.active++;
+                else
+                        con.reclaimable += s;
+        }
+        struct df_row vol = {.total = count_dir(st, "volumes"),
+                             .size = fs_tree_size_at(store_root_fd(st), "volumes")};
+        vol.active = vol.total;
+        struct cli_table t = {0};
+        cli_table_add(&t, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", NULL);
+        df_add("Images", &img, &t);
+        df_add("Layers", &lay, &t);
+        df_add("Containers", &con, &t);
+        df_add("Local Volumes", &vol, &t);
+        cli_table_flush(&t);
+        return 0;
+}
+
+/* ---- fsck ---- */
+
+static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"repair", no_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int repair = 0, c;
+        struct box_err err = {0};
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        repair = 1;
+                        break;
+                case 'h':
+                        return cli_help(
+                                "Usage: box system fsck [OPTIONS]\n"
+                                "\n"
+                                "Check the store: re-hash every blob, check every image's "
+                                "manifest, config and layers\nand that each layer is unpacked.  "
+                                "Exits 0 when clean, 1 when problems were found.\n"
+                                "\n"
+                                "Options:\n"
+                                "      --repair   remove corrupt blobs and unreferenced "
+                                "leftovers, unpack missing layers\n"
+                                "                 again from intact blobs, and name the "
+                                "images that need a new pull\n");
+                default:
+                        return cli_usage_error("system fsck", "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
+        struct store *st;
+        struct image_fsck_report rep;
+        if (cli_store(ctx, &st, &err) < 0 || image_fsck(st, repair, &rep, &err) < 0)
+                return cli_fail(&err);
+        STRV_FOREACH (p, rep.problems)
+                printf("problem: %s\n", *p);
+        STRV_FOREACH (p, rep.repairs)
+                printf("repaired: %s\n", *p);
+        STRV_FOREACH (p, rep.needs_repull) {
+                struct image_ref ref;
+                if (!startswith(*p, "sha256:") && spec_ref_parse(*p, &ref, NULL) >= 0) {
+                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+                        printf("needs a new pull or load: %s\n", fam);
+                        spec_ref_release(&ref);
+                } else {
+                        printf("needs a new pull or load: %s\n", *p);
+                }
+        }
+        char size[32];
+        cli_format_size(size, sizeof(size), (double)rep.leftover_bytes);
+        if (rep.n_leftovers && !repair)
+                printf("%zu unreferenced or temporary items (%s): 'box system prune' removes "
+                       "them\n",
+                       rep.n_leftovers, size);
+        int problems = rep.problems[0] != NULL;
+        printf("%s: %zu blobs, %zu images checked\n", problems ? "problems found" : "clean",
+               rep.n_blobs, rep.n_images);
+        image_fsck_report_release(&rep);
+        return problems ? 1 : 0;
+}
+
+static const struct cli_command system_cmds[] = {
+        {"df", "Show disk usage", cmd_system_df, 0},
+        {"fsck", "Check (and repair) the store", cmd_system_fsck, 0},
+        {"prune", "Remove unused images and unreferenced data", cmd_system_prune, 0},
+        {},
+};
+
+int cmd_system(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_dispatch(ctx, "system", system_cmds, argc, argv);
+}

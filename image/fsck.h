@@ -1,0 +1,28 @@
+/* Checking the store: `box system fsck [--repair]`.
+ *
+ * Every blob is re-hashed; every index entry's manifest, config and layer
+ * blobs must be present and intact and every layer it needs unpacked.
+ * Leftovers of interrupted writers (tmp/, half-unpacked layers, blobs
+ * nothing references) are not problems: they are counted, and GC removes
+ * them.  With repair: corrupt blobs are removed, a missing unpacked layer
+ * is unpacked again from its blob when that is intact, leftovers are
+ * collected, and the images that still lack content are named.
+ *
+ * Ownership: the report's strvs are the caller's (image_fsck_report_release). */
+#pragma once
+
+#include "store/store.h"
+
+struct image_fsck_report {
+        char **problems;     /* one line each */
+        char **repairs;      /* what --repair did */
+        char **needs_repull; /* names (or ids) of images still broken */
+        size_t n_blobs;      /* blobs checked */
+        size_t n_images;     /* index entries checked */
+        size_t n_leftovers;  /* unreferenced blobs/layers and temp files */
+        int64_t leftover_bytes;
+};
+
+void image_fsck_report_release(struct image_fsck_report *r);
+
+int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, struct box_err *err);

@@ -1,0 +1,822 @@
+/* box load / pull: archives and OCI layouts into the store (see load.h). */
+#include "image/load.h"
+
+#include <fcntl.h>
+#include <sys/utsname.h>
+
+#include "image/prefetch.h"
+#include "image/tar.h"
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+#include "spec/oci.h"
+#include "spec/ref.h"
+#include "store/image.h"
+
+#define JSON_MAX       (16u << 20) /* one JSON entry */
+#define JSON_TOTAL_MAX (64u << 20) /* all JSON entries of an archive */
+#define PEEK           4096
+#define LINK_HOPS      8
+#define INDEX_DEPTH    4
+
+enum entry_kind { ENTRY_JSON, ENTRY_LAYER, ENTRY_FAILED, ENTRY_LINK };
+
+struct entry {
+        char *path;
+        enum entry_kind kind;
+        char *data; /* JSON */
+        size_t len;
+        struct store_layer_info info; /* LAYER */
+        struct box_err error;         /* FAILED */
+        char *target;                 /* LINK: an archive path */
+};
+
+struct pending {
+        char *config;
+        size_t config_len;
+        char *manifest; /* raw bytes to store as they are, or NULL: generate */
+        size_t manifest_len;
+        struct oci_descriptor *layers; /* when generating */
+        size_t n_layers;
+        char **names;
+        digest_str manifest_digest; /* known up front for raw manifests */
+};
+
+struct loader {
+        struct store *st;
+        const struct image_load_opts *opts;
+        struct entry *entries; /* archive mode */
+        size_t n_entries;
+        size_t json_total;
+        const struct image_layout_source *src; /* layout mode */
+        struct pending *imgs;
+        size_t n_imgs;
+};
+
+static void loader_release(struct loader *l)
+{
+        for (size_t i = 0; i < l->n_entries; i++) {
+                free(l->entries[i].path);
+                free(l->entries[i].data);
+                free(l->entries[i].target);
+        }
+        free(l->entries);
+        for (size_t i = 0; i < l->n_imgs; i++) {
+                struct pending *p = &l->imgs[i];
+                free(p->config);
+                free(p->manifest);
+                for (size_t j = 0; j < p->n_layers; j++)
+                        oci_descriptor_release(&p->layers[j]);
+                free(p->layers);
+                strv_free(p->names);
+        }
+        free(l->imgs);
+}
+
+void image_loaded_free(struct image_loaded *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                strv_free(v[i].names);
+        free(v);
+}
+
+/* "a/./b/../c" -> "a/c"; NULL when it climbs above the root. */
+static char *normalize(const char *p)
+{
+        _cleanup_strv_free_ char **parts = xnew0(char *, 1);
+        const char *s = p;
+        while (*s) {
+                while (*s == '/')
+                        s++;
+                const char *e = strchrnul(s, '/');
+                size_t n = (size_t)(e - s);
+                if (n == 2 && strneq(s, "..", 2)) {
+                        size_t k = strv_length(parts);
+                        if (k == 0)
+                                return NULL;
+                        free(parts[k - 1]);
+                        parts[k - 1] = NULL;
+                } else if (n > 0 && !(n == 1 && *s == '.')) {
+                        parts = strv_push(parts, xstrndup(s, n));
+                }
+                s = e;
+        }
+        struct buf b = {0};
+        buf_puts(&b, "");
+        STRV_FOREACH (c, parts) {
+                if (b.len)
+                        buf_putc(&b, '/');
+                buf_puts(&b, *c);
+        }
+        return buf_steal(&b);
+}
+
+/* "blobs/sha256/<hex>" -> "sha256:<hex>" into RET; 0 when not such a name. */
+static int digest_of_blob_path(const char *path, digest_str ret)
+{
+        if (!startswith(path, "blobs/sha256/") || !spec_is_hex64(path + 13))
+                return 0;
+        snprintf(ret, sizeof(digest_str), "sha256:%s", path + 13);
+        return 1;
+}
+
+static const char *host_arch(void)
+{
+        static struct utsname u;
+        uname(&u);
+        if (streq(u.machine, "x86_64"))
+                return "amd64";
+        if (streq(u.machine, "aarch64"))
+                return "arm64";
+        if (startswith(u.machine, "armv7"))
+                return "arm";
+        if (streq(u.machine, "i686") || streq(u.machine, "i386"))
+                return "386";
+        return u.machine;
+}
+
+static const char *media_of(enum store_layer_compression c)
+{
+        switch (c) {
+        case STORE_COMPRESSION_GZIP:
+                return OCI_MEDIA_LAYER_GZIP;
+        case STORE_COMPRESSION_ZSTD:
+                return OCI_MEDIA_LAYER_ZSTD;
+        default:
+                return OCI_MEDIA_LAYER;
+        }
+}
+
+/* ---- lookups through archive entries or a layout ---- */
+
+static struct entry *find_entry(struct loader *l, const char *path)
+{
+        _cleanup_free_ char *p = normalize(path);
+        for (int hop = 0; p && hop < LINK_HOPS; hop++) {
+                struct entry *e = NULL;
+                for (size_t i = l->n_entries; i-- > 0;)
+                        if (streq(l->entries[i].path, p)) {
+                                e = &l->entries[i];
+                                break;
+                        }
+                if (!e || e->kind != ENTRY_LINK)
+                        return e;
+                free(p);
+                p = xstrdup(e->target);
+        }
+        return NULL;
+}
+
+static int get_json(struct loader *l, const char *path, const char *expect, char **ret,
+                    size_t *ret_len, struct box_err *err)
+{
+        char *buf;
+        size_t len;
+        if (l->src) {
+                int r = l->src->read_small(l->src->userdata, path, &buf, &len, err);
+                if (r < 0)
+                        return r;
+        } else {
+                struct entry *e = find_entry(l, path);
+                if (!e)
+                        return box_err_set(err, ENOENT, "'%s' is not in the archive", path);
+                if (e->kind != ENTRY_JSON)
+                        return box_err_set(err, EINVAL, "entry '%s' is not a JSON document", path);
+                buf = xmalloc(e->len + 1);
+                memcpy(buf, e->data, e->len + 1);
+                len = e->len;
+        }
+        if (expect) {
+                digest_str got;
+                sha256_buf(buf, len, got);
+                if (!streq(got, expect)) {
+                        free(buf);
+                        return box_err_set(err, EBADMSG,
+                                           "entry '%s': digest mismatch: expected %s, got %s", path,
+                                           expect, got);
+                }
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+static int get_layer(struct loader *l, const char *path, const char *expect_digest,
+                     const char *expect_diff_id, struct store_layer_info *ret, struct box_err *err)
+{
+        if (l->src) {
+                if (expect_digest && expect_diff_id && store_blob_exists(l->st, expect_digest) &&
+                    store_layer_exists(l->st, expect_diff_id)) {
+                        struct store_layer_info info = {0};
+                        snprintf(info.digest, sizeof(info.digest), "%s", expect_digest);
+                        snprintf(info.diff_id, sizeof(info.diff_id), "%s", expect_diff_id);
+                        log_debug("layer %s: already in the store", expect_digest);
+                        *ret = info;
+                        return 0;
+                }
+                struct store_layer_unpack_opts o = {
+                        .expect_digest = expect_digest,
+                        .expect_diff_id = expect_diff_id,
+                        .save_blob = 1,
+                };
+                int r = l->src->unpack(l->src->userdata, path, &o, ret, err);
+                if (r < 0)
+                        return box_err_prefix(err, "layer '%s'", path);
+                if (l->opts->on_layer)
+                        l->opts->on_layer(l->opts->userdata, path, ret);
+                return 0;
+        }
+        struct entry *e = find_entry(l, path);
+        if (!e)
+                return box_err_set(err, ENOENT, "layer '%s' is not in the archive", path);
+        if (e->kind == ENTRY_FAILED) {
+                if (err)
+                        *err = e->error;
+                return box_err_prefix(err, "entry '%s'", path);
+        }
+        if (e->kind != ENTRY_LAYER)
+                return box_err_set(err, EINVAL, "entry '%s' is not a layer", path);
+        if (expect_digest && !streq(expect_digest, e->info.digest))
+                return box_err_set(err, EBADMSG, "entry '%s': digest mismatch: expected %s, got %s",
+                                   path, expect_digest, e->info.digest);
+        if (expect_diff_id && !streq(expect_diff_id, e->info.diff_id))
+                return box_err_set(err, EBADMSG,
+                                   "entry '%s': diff_id mismatch: the config says %s, the layer "
+                                   "is %s",
+                                   path, expect_diff_id, e->info.diff_id);
+        *ret = e->info;
+        return 0;
+}
+
+/* ---- images found ---- */
+
+static struct pending *pending_new(struct loader *l)
+{
+        l->imgs = xreallocarray(l->imgs, l->n_imgs + 1, sizeof(*l->imgs));
+        struct pending *p = &l->imgs[l->n_imgs++];
+        memset(p, 0, sizeof(*p));
+        p->names = xnew0(char *, 1);
+        return p;
+}
+
+static void add_name(struct pending *p, const char *s)
+{
+        struct image_ref ref;
+        if (!s || spec_ref_parse(s, &ref, NULL) < 0) {
+                log_warn("ignoring invalid image name '%s'", strempty(s));
+                return;
+        }
+        if (!ref.digest) {
+                _cleanup_free_ char *full = spec_ref_format(&ref);
+                if (!strv_contains(p->names, full))
+                        p->names = strv_append(p->names, full);
+        }
+        spec_ref_release(&ref);
+}
+
+static int check_config(const char *buf, size_t len, const char *what, char ***ret_diff_ids,
+                        struct box_err *err)
+{
+        struct oci_image img;
+        int r = oci_image_parse(buf, len, &img, err);
+        if (r < 0)
+                return box_err_prefix(err, "config '%s'", what);
+        *ret_diff_ids = TAKE_PTR(img.diff_ids);
+        oci_image_release(&img);
+        if (!*ret_diff_ids)
+                *ret_diff_ids = xnew0(char *, 1);
+        return 0;
+}
+
+/* docker-archive: manifest.json [{Config, RepoTags, Layers}, ...] */
+static int resolve_docker(struct loader *l, const char *buf, size_t len, struct box_err *err)
+{
+        _cleanup_jv_ struct jv *arr = NULL;
+        int r = jv_parse(buf, len, &arr, err);
+        if (r < 0)
+                return box_err_prefix(err, "manifest.json");
+        if (!jv_is_array(arr) || jv_len(arr) == 0)
+                return box_err_set(err, EINVAL, "manifest.json: not a list of images");
+        for (size_t i = 0; i < jv_len(arr); i++) {
+                struct jv *item = jv_at(arr, i);
+                const char *cfg = jv_get_str(item, "Config");
+                struct jv *layers = jv_get(item, "Layers");
+                if (!cfg || !jv_is_array(layers))
+                        return box_err_set(err, EINVAL,
+                                           "manifest.json: image %zu has no Config or Layers", i);
+                /* the config's name tells its digest: blobs/sha256/<hex> or <hex>.json */
+                digest_str cdigest = "";
+                _cleanup_free_ char *ncfg = normalize(cfg);
+                if (ncfg && !digest_of_blob_path(ncfg, cdigest)) {
+                        size_t n = strlen(ncfg);
+                        _cleanup_free_ char *hex = n > 5 ? xstrndup(ncfg, n - 5) : NULL;
+                        if (hex && streq(ncfg + n - 5, ".json") && spec_is_hex64(hex))
+                                snprintf(cdigest, sizeof(cdigest), "sha256:%s", hex);
+                }
+                struct pending *p = pending_new(l);
+                r = get_json(l, cfg, cdigest[0] ? cdigest : NULL, &p->config, &p->config_len, err);
+                if (r < 0)
+                        return box_err_prefix(err, "manifest.json");
+                _cleanup_strv_free_ char **diff_ids = NULL;
+                r = check_config(p->config, p->config_len, cfg, &diff_ids, err);
+                if (r < 0)
+                        return r;
+                size_t n = jv_len(layers);
+                if (strv_length(diff_ids) != n)
+                        return box_err_set(err, EINVAL,
+                                           "manifest.json: image %zu has %zu layers but its "
+                                           "config lists %zu",
+                                           i, n, strv_length(diff_ids));
+                p->layers = xnew0(struct oci_descriptor, n);
+                p->n_layers = n;
+                for (size_t j = 0; j < n; j++) {
+                        const char *lp = jv_str(jv_at(layers, j));
+                        if (!lp)
+                                return box_err_set(err, EINVAL, "manifest.json: bad layer %zu", j);
+                        _cleanup_free_ char *nlp = normalize(lp);
+                        digest_str ld;
+                        int named = nlp && digest_of_blob_path(nlp, ld);
+                        struct store_layer_info info;
+                        r = get_layer(l, lp, named ? ld : NULL, diff_ids[j], &info, err);
+                        if (r < 0)
+                                return r;
+                        p->layers[j].media_type = xstrdup(media_of(info.compression));
+                        p->layers[j].digest = xstrdup(info.digest);
+                        p->layers[j].size = (int64_t)info.size;
+                }
+                struct jv *tags = jv_get(item, "RepoTags");
+                for (size_t j = 0; j < jv_len(tags); j++)
+                        add_name(p, jv_str(jv_at(tags, j)));
+        }
+        return 0;
+}
+
+static int platform_matches(const struct oci_descriptor *d)
+{
+        return (!d->platform_os || streq(d->platform_os, "linux")) &&
+               (!d->platform_arch || streq(d->platform_arch, host_arch()));
+}
+
+static int resolve_manifest(struct loader *l, const char *digest, char *const *names, int depth,
+                            struct box_err *err)
+{
+        if (depth > INDEX_DEPTH)
+                return box_err_set(err, ELOOP, "image indexes nested too deeply");
+        int r = spec_digest_validate(digest, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        r = get_json(l, path, digest, &buf, &len, err);
+        if (r < 0)
+                return r;
+        /* an index inside: take the manifest for this platform */
+        _cleanup_jv_ struct jv *o = NULL;
+        if (jv_parse(buf, len, &o, NULL) >= 0 && jv_get(o, "manifests")) {
+                struct oci_index x;
+                r = oci_index_parse(buf, len, &x, err);
+                if (r < 0)
+                        return box_err_prefix(err, "entry '%s'", path);
+                const struct oci_descriptor *pick = NULL;
+                for (size_t i = 0; i < x.n_manifests && !pick; i++)
+                        if (platform_matches(&x.manifests[i]))
+                                pick = &x.manifests[i];
+                if (!pick && x.n_manifests == 1)
+                        pick = &x.manifests[0];
+                if (!pick)
+                        r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s", path,
+                                        host_arch());
+                else
+                        r = resolve_manifest(l, pick->digest, names, depth + 1, err);
+                oci_index_release(&x);
+                return r;
+        }
+        for (size_t i = 0; i < l->n_imgs; i++)
+                if (l->imgs[i].manifest && streq(l->imgs[i].manifest_digest, digest)) {
+                        STRV_FOREACH (nm, names)
+                                if (!strv_contains(l->imgs[i].names, *nm))
+                                        l->imgs[i].names = strv_append(l->imgs[i].names, *nm);
+                        return 0;
+                }
+        struct oci_manifest m;
+        r = oci_manifest_parse(buf, len, &m, err);
+        if (r < 0)
+                return box_err_prefix(err, "entry '%s'", path);
+        struct pending *p = pending_new(l);
+        p->manifest = TAKE_PTR(buf);
+        p->manifest_len = len;
+        snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s", digest);
+        STRV_FOREACH (nm, names)
+                p->names = strv_append(p->names, *nm);
+        _cleanup_strv_free_ char **diff_ids = NULL;
+        _cleanup_free_ char *cpath = NULL;
+        r = spec_digest_validate(m.config.digest, err);
+        if (r < 0)
+                goto out;
+        cpath = xasprintf("blobs/sha256/%s", m.config.digest + 7);
+        r = get_json(l, cpath, m.config.digest, &p->config, &p->config_len, err);
+        if (r >= 0)
+                r = check_config(p->config, p->config_len, cpath, &diff_ids, err);
+        if (r < 0)
+                goto out;
+        if (strv_length(diff_ids) != m.n_layers) {
+                r = box_err_set(err, EINVAL, "manifest %s has %zu layers but its config lists %zu",
+                                digest, m.n_layers, strv_length(diff_ids));
+                goto out;
+        }
+        for (size_t i = 0; i < m.n_layers; i++) {
+                r = spec_digest_validate(m.layers[i].digest, err);
+                if (r < 0)
+                        break;
+                _cleanup_free_ char *lp = xasprintf("blobs/sha256/%s", m.layers[i].digest + 7);
+                struct store_layer_info info;
+                r = get_layer(l, lp, m.layers[i].digest, diff_ids[i], &info, err);
+                if (r < 0)
+                        break;
+        }
+out:
+        oci_manifest_release(&m);
+        return r;
+}
+
+/* OCI layout: index.json */
+static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box_err *err)
+{
+        struct oci_index x;
+        int r = oci_index_parse(buf, len, &x, err);
+        if (r < 0)
+                return box_err_prefix(err, "index.json");
+        if (x.n_manifests == 0)
+                r = box_err_set(err, EINVAL, "index.json lists no image");
+        for (size_t i = 0; i < x.n_manifests && r >= 0; i++) {
+                const struct oci_descriptor *d = &x.manifests[i];
+                struct pending tmp = {.names = xnew0(char *, 1)};
+                const char *full = oci_kv_get(d->annotations, "io.containerd.image.name");
+                const char *refname = oci_kv_get(d->annotations, OCI_ANNOTATION_REF_NAME);
+                if (full)
+                        add_name(&tmp, full);
+                else if (refname && strpbrk(refname, ":/"))
+                        add_name(&tmp, refname);
+                r = resolve_manifest(l, d->digest, tmp.names, 0, err);
+                strv_free(tmp.names);
+        }
+        oci_index_release(&x);
+        return r;
+}
+
+/* ---- committing: blobs, then names ---- */
+
+static int commit(struct loader *l, struct image_loaded **ret, size_t *ret_n, struct box_err *err)
+{
+        int r = 0;
+        if (l->opts->name && l->n_imgs != 1)
+                return box_err_set(err, EINVAL, "a name was given but the source holds %zu images",
+                                   l->n_imgs);
+        for (size_t i = 0; i < l->n_imgs; i++) {
+                struct pending *p = &l->imgs[i];
+                digest_str cd;
+                r = store_blob_put(l->st, p->config, p->config_len, cd, err);
+                if (r < 0)
+                        return box_err_prefix(err, "store config");
+                if (!p->manifest) {
+                        struct oci_manifest m = {
+                                .schema_version = 2,
+                                .media_type = OCI_MEDIA_MANIFEST,
+                                .config = {.media_type = OCI_MEDIA_CONFIG,
+                                           .digest = cd,
+                                           .size = (int64_t)p->config_len},
+                                .layers = p->layers,
+                                .n_layers = p->n_layers,
+                        };
+                        p->manifest = oci_manifest_to_json(&m);
+                        p->manifest_len = strlen(p->manifest);
+                }
+                r = store_blob_put(l->st, p->manifest, p->manifest_len, p->manifest_digest, err);
+                if (r < 0)
+                        return box_err_prefix(err, "store manifest");
+                if (l->opts->name) {
+                        strv_free(p->names);
+                        p->names = strv_append(NULL, l->opts->name);
+                }
+        }
+        /* every blob is in: now the names, the only visible change */
+        struct image_loaded *v = xnew0(struct image_loaded, l->n_imgs);
+        for (size_t i = 0; i < l->n_imgs; i++) {
+                struct pending *p = &l->imgs[i];
+                if (!p->names[0])
+                        r = store_image_tag(l->st, NULL, p->manifest_digest,
+                                            (int64_t)p->manifest_len, err);
+                STRV_FOREACH (nm, p->names) {
+                        r = store_image_tag(l->st, *nm, p->manifest_digest,
+                                            (int64_t)p->manifest_len, err);
+                        if (r < 0)
+                                break;
+                }
+                if (r < 0) {
+                        image_loaded_free(v, l->n_imgs);
+                        return r;
+                }
+                sha256_buf(p->config, p->config_len, v[i].id);
+                memcpy(v[i].manifest, p->manifest_digest, sizeof(digest_str));
+                v[i].names = TAKE_PTR(p->names);
+                p->names = xnew0(char *, 1);
+        }
+        *ret = v;
+        *ret_n = l->n_imgs;
+        return 0;
+}
+
+static int resolve_and_commit(struct loader *l, int prefer_index, struct image_loaded **ret,
+                              size_t *ret_n, struct box_err *err)
+{
+        _cleanup_free_ char *manifest = NULL, *index = NULL;
+        size_t mlen = 0, ilen = 0;
+        struct box_err e1 = {0}, e2 = {0};
+        int rm = -ENOENT, ri;
+        int r;
+        ri = get_json(l, "index.json", NULL, &index, &ilen, &e2);
+        if (ri < 0 && ri != -ENOENT) {
+                *err = e2;
+                return ri;
+        }
+        if (ri < 0 || !prefer_index) {
+                rm = get_json(l, "manifest.json", NULL, &manifest, &mlen, &e1);
+                if (rm < 0 && rm != -ENOENT) {
+                        *err = e1;
+                        return rm;
+                }
+        }
+        if (rm < 0 && ri < 0) {
+                if (l->src) {
+                        *err = e2; /* what fetching index.json said */
+                        return ri;
+                }
+                return box_err_set(err, EINVAL,
+                                   "not an image archive: no manifest.json and no index.json");
+        }
+        if (rm < 0)
+                r = resolve_oci(l, index, ilen, err);
+        else
+                r = resolve_docker(l, manifest, mlen, err);
+        if (r < 0)
+                return r;
+        return commit(l, ret, ret_n, err);
+}
+
+/* ---- streamed archives ---- */
+
+struct entry_reader {
+        struct image_tar_reader *r;
+        char peek[PEEK];
+        size_t peek_len, peek_off;
+        int outer_failed;
+};
+
+static ssize_t entry_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        struct entry_reader *er = ud;
+        if (er->peek_off < er->peek_len) {
+                size_t k = er->peek_len - er->peek_off;
+                if (k > n)
+                        k = n;
+                memcpy(buf, er->peek + er->peek_off, k);
+                er->peek_off += k;
+                return (ssize_t)k;
+        }
+        ssize_t x = image_tar_reader_read(er->r, buf, n, err);
+        if (x < 0)
+                er->outer_failed = 1;
+        return x;
+}
+
+static int layerish(const char *path)
+{
+        digest_str d;
+        if (digest_of_blob_path(path, d))
+                return 1;
+        size_t n = strlen(path);
+        static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz", ".tar.zst"};
+        for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n > k && streq(path + n - k, suffixes[i]))
+                        return 1;
+        }
+        return 0;
+}
+
+static struct entry *entry_new(struct loader *l, const char *path, enum entry_kind kind)
+{
+        l->entries = xreallocarray(l->entries, l->n_entries + 1, sizeof(*l->entries));
+        struct entry *e = &l->entries[l->n_entries++];
+        memset(e, 0, sizeof(*e));
+        e->path = xstrdup(path);
+        e->kind = kind;
+        return e;
+}
+
+static int take_entry(struct loader *l, struct entry_reader *er, const struct image_tar_entry *te,
+                      struct box_err *err)
+{
+        _cleanup_free_ char *path = normalize(te->path);
+        if (!path || !*path)
+                return 0;
+        if (te->type == IMAGE_TAR_SYMLINK || te->type == IMAGE_TAR_HARDLINK) {
+                _cleanup_free_ char *target = NULL;
+                if (te->type == IMAGE_TAR_SYMLINK && te->link[0] != '/') {
+                        char *slash = strrchr(path, '/');
+                        _cleanup_free_ char *joined =
+                                slash ? xasprintf("%.*s/%s", (int)(slash - path), path, te->link)
+                                      : xstrdup(te->link);
+                        target = normalize(joined);
+                } else {
+                        target = normalize(te->link);
+                }
+                if (target)
+                        entry_new(l, path, ENTRY_LINK)->target = TAKE_PTR(target);
+                return 0;
+        }
+        if (te->type != IMAGE_TAR_FILE)
+                return 0;
+
+        /* peek at the start: JSON stays in memory, layers go to the store */
+        er->peek_len = er->peek_off = 0;
+        while (er->peek_len < PEEK) {
+                ssize_t n = image_tar_reader_read(er->r, er->peek + er->peek_len,
+                                                  PEEK - er->peek_len, err);
+                if (n < 0)
+                        return box_err_prefix(err, "entry '%s'", path);
+                if (n == 0)
+                        break;
+                er->peek_len += (size_t)n;
+        }
+        size_t k = 0;
+        while (k < er->peek_len && strchr(" \t\r\n", er->peek[k]))
+                k++;
+        int json = k < er->peek_len && (er->peek[k] == '{' || er->peek[k] == '[');
+        if (json && te->size >= 0 && (uint64_t)te->size <= JSON_MAX) {
+                if (l->json_total + (size_t)te->size > JSON_TOTAL_MAX)
+                        return box_err_set(err, EFBIG, "entry '%s': too much metadata", path);
+                struct buf b = {0};
+                buf_append(&b, er->peek, er->peek_len);
+                char chunk[65536];
+                for (;;) {
+                        ssize_t n = image_tar_reader_read(er->r, chunk, sizeof(chunk), err);
+                        if (n < 0) {
+                                buf_release(&b);
+                                return box_err_prefix(err, "entry '%s'", path);
+                        }
+                        if (n == 0)
+                                break;
+                        if (b.len + (size_t)n > JSON_MAX) {
+                                buf_release(&b);
+                                return box_err_set(err, EFBIG, "entry '%s': too large", path);
+                        }
+                        buf_append(&b, chunk, (size_t)n);
+                }
+                struct entry *e = entry_new(l, path, ENTRY_JSON);
+                e->len = b.len;
+                e->data = buf_steal(&b);
+                l->json_total += e->len;
+                return 0;
+        }
+        if (!layerish(path))
+                return 0; /* VERSION, legacy json and the like */
+
+        digest_str named;
+        struct store_layer_unpack_opts o = {.save_blob = 1};
+        if (digest_of_blob_path(path, named))
+                o.expect_digest = named;
+        struct store_layer_info info;
+        struct box_err lerr = {0};
+        er->outer_failed = 0;
+        int r = store_layer_unpack(l->st, entry_read, er, &o, &info, &lerr);
+        if (r < 0 && er->outer_failed) {
+                if (err)
+                        *err = lerr;
+                return box_err_prefix(err, "entry '%s'", path);
+        }
+        if (r < 0) {
+                /* only an error if the manifest names it */
+                log_debug("entry '%s' is not a layer: %s", path, lerr.msg);
+                entry_new(l, path, ENTRY_FAILED)->error = lerr;
+                return 0;
+        }
+        entry_new(l, path, ENTRY_LAYER)->info = info;
+        if (l->opts->on_layer)
+                l->opts->on_layer(l->opts->userdata, path, &info);
+        return 0;
+}
+
+int image_load_archive(struct store *st, store_read_fn read, void *userdata,
+                       const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                       struct box_err *err)
+{
+        static const struct image_load_opts no_opts;
+        struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
+        struct entry_reader er = {0};
+        int r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                return r;
+        /* download/read and decompression of the archive run ahead in a
+         * thread while this one unpacks, hashes and syncs */
+        struct image_prefetch *pf = NULL;
+        r = image_prefetch_new(read, userdata, &pf, err);
+        if (r < 0)
+                return r;
+        r = image_tar_reader_new(image_prefetch_read, pf, &er.r, err);
+        if (r < 0) {
+                image_prefetch_free(pf);
+                return box_err_prefix(err, "not an image archive");
+        }
+        const char *last = NULL;
+        _cleanup_free_ char *last_path = NULL;
+        for (;;) {
+                struct image_tar_entry te;
+                r = image_tar_reader_next(er.r, &te, err);
+                if (r == 0)
+                        break;
+                if (r < 0) {
+                        if (last)
+                                box_err_prefix(err, "after entry '%s'", last);
+                        else
+                                box_err_prefix(err, "not an image archive");
+                        goto out;
+                }
+                r = take_entry(&l, &er, &te, err);
+                if (r < 0)
+                        goto out;
+                free(last_path);
+                last_path = xstrdup(te.path);
+                last = last_path;
+        }
+        r = resolve_and_commit(&l, 0, ret, ret_n, err);
+out:
+        image_tar_reader_free(er.r);
+        image_prefetch_free(pf);
+        loader_release(&l);
+        return r;
+}
+
+int image_load_layout(struct store *st, const struct image_layout_source *src,
+                      const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                      struct box_err *err)
+{
+        static const struct image_load_opts no_opts;
+        struct loader l = {.st = st, .opts = opts ? opts : &no_opts, .src = src};
+        int r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r >= 0)
+                r = resolve_and_commit(&l, 1, ret, ret_n, err);
+        loader_release(&l);
+        return r;
+}
+
+/* ---- an OCI layout directory ---- */
+
+struct dir_source {
+        int dirfd;
+        struct store *st;
+};
+
+static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_len,
+                          struct box_err *err)
+{
+        struct dir_source *d = ud;
+        _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", path);
+        int r = fs_read_fd(fd, JSON_MAX, ret, ret_len, err);
+        if (r < 0)
+                return box_err_prefix(err, "'%s'", path);
+        return 0;
+}
+
+static int dir_unpack(void *ud, const char *path, const struct store_layer_unpack_opts *opts,
+                      struct store_layer_info *ret, struct box_err *err)
+{
+        struct dir_source *d = ud;
+        _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", path);
+        return store_layer_unpack_fd(d->st, fd, opts, ret, err);
+}
+
+int image_load_dir(struct store *st, const char *dir, const struct image_load_opts *opts,
+                   struct image_loaded **ret, size_t *ret_n, struct box_err *err)
+{
+        struct dir_source d = {.st = st};
+        d.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d.dirfd < 0)
+                return box_err_errno(err, errno, "open '%s'", dir);
+        struct image_layout_source src = {
+                .read_small = dir_read_small,
+                .unpack = dir_unpack,
+                .userdata = &d,
+        };
+        int r = image_load_layout(st, &src, opts, ret, ret_n, err);
+        close(d.dirfd);
+        return r;
+}

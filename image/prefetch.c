@@ -1,0 +1,134 @@
+/* The read-ahead thread behind image/prefetch.h: a ring buffer guarded by a
+ * mutex, one producer (the thread) and one consumer. */
+#include "image/prefetch.h"
+
+#include <pthread.h>
+
+#include "image/tar.h"
+#include "lib/xalloc.h"
+
+#define RING  (8u << 20)
+#define CHUNK (1u << 20)
+
+struct image_prefetch {
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t changed;
+        store_read_fn read;
+        void *ud;
+        char *ring;
+        size_t head, len; /* data at ring[head .. head+len) modulo RING */
+        int eof, failed, stop;
+        struct box_err err; /* the producer's, handed over when failed */
+};
+
+static void *producer(void *arg)
+{
+        struct image_prefetch *p = arg;
+        struct box_err err = {0};
+        struct image_decompressor *d = NULL;
+        char *chunk = xmalloc(CHUNK);
+        ssize_t n = image_decompressor_new(p->read, p->ud, &d, &err);
+        for (;;) {
+                if (n >= 0)
+                        n = image_decompressor_read(d, chunk, CHUNK, &err);
+                pthread_mutex_lock(&p->mu);
+                if (n <= 0) {
+                        if (n < 0) {
+                                p->failed = 1;
+                                p->err = err;
+                        }
+                        p->eof = 1;
+                        pthread_cond_broadcast(&p->changed);
+                        pthread_mutex_unlock(&p->mu);
+                        break;
+                }
+                size_t off = 0;
+                while (off < (size_t)n) {
+                        while (p->len == RING && !p->stop)
+                                pthread_cond_wait(&p->changed, &p->mu);
+                        if (p->stop)
+                                break;
+                        size_t tail = (p->head + p->len) % RING;
+                        size_t k = RING - p->len;
+                        if (k > RING - tail)
+                                k = RING - tail;
+                        if (k > (size_t)n - off)
+                                k = (size_t)n - off;
+                        memcpy(p->ring + tail, chunk + off, k);
+                        p->len += k;
+                        off += k;
+                        pthread_cond_broadcast(&p->changed);
+                }
+                int stop = p->stop;
+                pthread_mutex_unlock(&p->mu);
+                if (stop)
+                        break;
+        }
+        image_decompressor_free(d);
+        free(chunk);
+        return NULL;
+}
+
+int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch **ret,
+                       struct box_err *err)
+{
+        struct image_prefetch *p = xnew0(struct image_prefetch, 1);
+        p->read = read;
+        p->ud = userdata;
+        p->ring = xmalloc(RING);
+        pthread_mutex_init(&p->mu, NULL);
+        pthread_cond_init(&p->changed, NULL);
+        int r = pthread_create(&p->thread, NULL, producer, p);
+        if (r != 0) {
+                pthread_cond_destroy(&p->changed);
+                pthread_mutex_destroy(&p->mu);
+                free(p->ring);
+                free(p);
+                return box_err_errno(err, r, "start read-ahead thread");
+        }
+        *ret = p;
+        return 0;
+}
+
+ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err)
+{
+        struct image_prefetch *p = prefetch;
+        pthread_mutex_lock(&p->mu);
+        while (p->len == 0 && !p->eof)
+                pthread_cond_wait(&p->changed, &p->mu);
+        if (p->len == 0) {
+                ssize_t r = 0;
+                if (p->failed) {
+                        if (err)
+                                *err = p->err;
+                        r = -(p->err.code ? p->err.code : EIO);
+                }
+                pthread_mutex_unlock(&p->mu);
+                return r;
+        }
+        size_t k = p->len < n ? p->len : n;
+        if (k > RING - p->head)
+                k = RING - p->head;
+        memcpy(buf, p->ring + p->head, k);
+        p->head = (p->head + k) % RING;
+        p->len -= k;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->mu);
+        return (ssize_t)k;
+}
+
+void image_prefetch_free(struct image_prefetch *p)
+{
+        if (!p)
+                return;
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+        pthread_cond_destroy(&p->changed);
+        pthread_mutex_destroy(&p->mu);
+        free(p->ring);
+        free(p);
+}

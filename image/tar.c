@@ -1,0 +1,355 @@
+/* libarchive behind image/tar.h: reading image archives entry by entry,
+ * writing plain tar streams, decompressing layer blobs. */
+#include "image/tar.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <fcntl.h>
+
+#include "lib/xalloc.h"
+
+#define READ_BUF (1 << 20)
+
+/* ---- reading ---- */
+
+struct image_tar_reader {
+        struct archive *a;
+        store_read_fn read;
+        void *ud;
+        struct box_err *err; /* where the read callback reports */
+        int failed;          /* the read callback failed; *err holds why */
+        char *buf;
+        uint64_t offset;
+        char *path;
+};
+
+static ssize_t reader_cb(struct archive *a, void *ud, const void **buf)
+{
+        (void)a;
+        struct image_tar_reader *r = ud;
+        ssize_t n = r->read(r->ud, r->buf, READ_BUF, r->err);
+        if (n < 0) {
+                r->failed = 1;
+                archive_set_error(a, EIO, "read failed");
+                return -1;
+        }
+        r->offset += (uint64_t)n;
+        *buf = r->buf;
+        return n;
+}
+
+static int reader_fail(struct image_tar_reader *r, struct box_err *err, const char *what)
+{
+        if (r->failed) {
+                if (err != r->err && err && r->err)
+                        *err = *r->err;
+                return -(r->err && r->err->code ? r->err->code : EIO);
+        }
+        const char *msg = archive_error_string(r->a);
+        if (!msg)
+                msg = what;
+        /* libarchive capitalises its messages; ours are lowercase */
+        return box_err_set(err, EBADMSG, "%c%s", tolower((unsigned char)msg[0]), msg + 1);
+}
+
+int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
+                         struct box_err *err)
+{
+        struct image_tar_reader *r = xnew0(struct image_tar_reader, 1);
+        r->read = read;
+        r->ud = userdata;
+        r->err = err;
+        r->buf = xmalloc(READ_BUF);
+        r->a = archive_read_new();
+        archive_read_support_filter_gzip(r->a);
+        archive_read_support_filter_zstd(r->a);
+        archive_read_support_filter_xz(r->a);
+        archive_read_support_filter_bzip2(r->a);
+        archive_read_support_format_tar(r->a);
+        archive_read_support_format_gnutar(r->a);
+        if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK) {
+                int e = reader_fail(r, err, "unrecognized archive format");
+                image_tar_reader_free(r);
+                return e;
+        }
+        *ret = r;
+        return 0;
+}
+
+int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *ret,
+                          struct box_err *err)
+{
+        struct archive_entry *e;
+        r->err = err;
+        int x = archive_read_next_header(r->a, &e);
+        if (x == ARCHIVE_EOF)
+                return 0;
+        if (x != ARCHIVE_OK && x != ARCHIVE_WARN)
+                return reader_fail(r, err, "corrupt archive");
+        const char *p = archive_entry_pathname(e);
+        if (!p)
+                return box_err_set(err, EBADMSG, "entry without a name");
+        while (startswith(p, "./"))
+                p += 2;
+        free(r->path);
+        r->path = xstrdup(p);
+        struct image_tar_entry out = {.path = r->path, .size = archive_entry_size(e)};
+        if (archive_entry_hardlink(e)) {
+                out.type = IMAGE_TAR_HARDLINK;
+                out.link = archive_entry_hardlink(e);
+        } else {
+                switch (archive_entry_filetype(e)) {
+                case AE_IFREG:
+                        out.type = IMAGE_TAR_FILE;
+                        break;
+                case AE_IFDIR:
+                        out.type = IMAGE_TAR_DIR;
+                        break;
+                case AE_IFLNK:
+                        out.type = IMAGE_TAR_SYMLINK;
+                        out.link = archive_entry_symlink(e);
+                        break;
+                default:
+                        out.type = IMAGE_TAR_OTHER;
+                }
+        }
+        *ret = out;
+        return 1;
+}
+
+ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err)
+{
+        r->err = err;
+        ssize_t x = archive_read_data(r->a, buf, n);
+        if (x < 0)
+                return reader_fail(r, err, "corrupt archive");
+        return x;
+}
+
+uint64_t image_tar_reader_offset(const struct image_tar_reader *r)
+{
+        return r->offset;
+}
+
+void image_tar_reader_free(struct image_tar_reader *r)
+{
+        if (!r)
+                return;
+        archive_read_free(r->a);
+        free(r->buf);
+        free(r->path);
+        free(r);
+}
+
+/* ---- writing ---- */
+
+struct image_tar_writer {
+        struct archive *a;
+        struct archive_entry *e;
+};
+
+static int writer_fail(struct image_tar_writer *w, struct box_err *err, const char *what)
+{
+        int e = archive_errno(w->a);
+        const char *msg = archive_error_string(w->a);
+        return box_err_set(err, e > 0 ? e : EIO, "%s: %s", what, msg ? msg : "write failed");
+}
+
+int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *err)
+{
+        struct image_tar_writer *w = xnew0(struct image_tar_writer, 1);
+        w->a = archive_write_new();
+        w->e = archive_entry_new();
+        archive_write_set_format_pax_restricted(w->a);
+        archive_write_set_bytes_per_block(w->a, 64 * 1024);
+        archive_write_set_bytes_in_last_block(w->a, 1);
+        if (archive_write_open_fd(w->a, fd) != ARCHIVE_OK) {
+                int e = writer_fail(w, err, "start archive");
+                image_tar_writer_free(w);
+                return e;
+        }
+        *ret = w;
+        return 0;
+}
+
+int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_dir, int64_t size,
+                         int64_t mtime, struct box_err *err)
+{
+        archive_entry_clear(w->e);
+        archive_entry_set_pathname(w->e, path);
+        archive_entry_set_filetype(w->e, is_dir ? AE_IFDIR : AE_IFREG);
+        archive_entry_set_perm(w->e, is_dir ? 0755 : 0644);
+        archive_entry_set_size(w->e, is_dir ? 0 : size);
+        archive_entry_set_mtime(w->e, mtime, 0);
+        archive_entry_set_uid(w->e, 0);
+        archive_entry_set_gid(w->e, 0);
+        if (archive_write_header(w->a, w->e) != ARCHIVE_OK)
+                return writer_fail(w, err, path);
+        return 0;
+}
+
+int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n, struct box_err *err)
+{
+        const char *c = p;
+        while (n > 0) {
+                la_ssize_t x = archive_write_data(w->a, c, n);
+                if (x <= 0)
+                        return writer_fail(w, err, "write archive");
+                c += x;
+                n -= (size_t)x;
+        }
+        return 0;
+}
+
+int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p, size_t n,
+                              int64_t mtime, struct box_err *err)
+{
+        int r = image_tar_writer_add(w, path, 0, (int64_t)n, mtime, err);
+        if (r >= 0)
+                r = image_tar_writer_write(w, p, n, err);
+        return r;
+}
+
+int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err)
+{
+        struct archive *disk = archive_read_disk_new();
+        struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
+        struct archive_entry *e = archive_entry_new(), *sparse = NULL;
+        char *buf = xmalloc(READ_BUF);
+        size_t dl = strlen(dir);
+        int r = 0;
+        archive_entry_linkresolver_set_strategy(links, archive_format(w->a));
+        archive_read_disk_set_symlink_physical(disk);
+        archive_read_disk_set_standard_lookup(disk);
+        if (archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+                r = box_err_set(err, EIO, "read '%s': %s", dir, archive_error_string(disk));
+                goto out;
+        }
+        for (;;) {
+                archive_entry_clear(e);
+                int x = archive_read_next_header2(disk, e);
+                if (x == ARCHIVE_EOF)
+                        break;
+                if (x != ARCHIVE_OK && x != ARCHIVE_WARN) {
+                        r = box_err_set(err, EIO, "read '%s': %s", dir, archive_error_string(disk));
+                        goto out;
+                }
+                archive_read_disk_descend(disk);
+                const char *p = archive_entry_pathname(e);
+                if (!p || strlen(p) <= dl)
+                        continue; /* the root itself */
+                _cleanup_free_ char *rel = archive_entry_filetype(e) == AE_IFDIR
+                                                   ? xasprintf("%s/", p + dl + 1)
+                                                   : xstrdup(p + dl + 1);
+                archive_entry_set_pathname(e, rel);
+                const char *hl = archive_entry_hardlink(e);
+                if (hl && strlen(hl) > dl)
+                        archive_entry_set_hardlink(e, hl + dl + 1);
+                struct archive_entry *out = e;
+                archive_entry_linkify(links, &out, &sparse);
+                if (!out)
+                        continue;
+                if (archive_write_header(w->a, out) < ARCHIVE_WARN) {
+                        r = writer_fail(w, err, rel);
+                        goto out;
+                }
+                if (archive_entry_filetype(out) != AE_IFREG || archive_entry_size(out) == 0)
+                        continue;
+                _cleanup_close_ int fd = -EBADF;
+                _cleanup_free_ char *abs = xasprintf("%s/%s", dir, rel);
+                fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                        r = box_err_errno(err, errno, "open '%s'", rel);
+                        goto out;
+                }
+                int64_t left = archive_entry_size(out);
+                while (left > 0) {
+                        ssize_t n = RETRY_EINTR(read(fd, buf, READ_BUF));
+                        if (n < 0) {
+                                r = box_err_errno(err, errno, "read '%s'", rel);
+                                goto out;
+                        }
+                        if (n == 0) { /* shrank while read: pad to what the header said */
+                                memset(buf, 0, READ_BUF);
+                                n = left < READ_BUF ? (ssize_t)left : READ_BUF;
+                        }
+                        if (n > left)
+                                n = (ssize_t)left;
+                        r = image_tar_writer_write(w, buf, (size_t)n, err);
+                        if (r < 0)
+                                goto out;
+                        left -= n;
+                }
+        }
+out:
+        archive_entry_free(e);
+        archive_entry_linkresolver_free(links);
+        archive_read_free(disk);
+        free(buf);
+        return r;
+}
+
+int image_tar_writer_finish(struct image_tar_writer *w, struct box_err *err)
+{
+        if (archive_write_close(w->a) != ARCHIVE_OK)
+                return writer_fail(w, err, "finish archive");
+        return 0;
+}
+
+void image_tar_writer_free(struct image_tar_writer *w)
+{
+        if (!w)
+                return;
+        archive_entry_free(w->e);
+        archive_write_free(w->a);
+        free(w);
+}
+
+/* ---- decompressing ---- */
+
+struct image_decompressor {
+        struct image_tar_reader r; /* reuses the read callback plumbing */
+};
+
+int image_decompressor_new(store_read_fn read, void *userdata, struct image_decompressor **ret,
+                           struct box_err *err)
+{
+        struct image_decompressor *d = xnew0(struct image_decompressor, 1);
+        struct image_tar_reader *r = &d->r;
+        struct archive_entry *e;
+        r->read = read;
+        r->ud = userdata;
+        r->err = err;
+        r->buf = xmalloc(READ_BUF);
+        r->a = archive_read_new();
+        archive_read_support_filter_all(r->a);
+        archive_read_support_format_raw(r->a);
+        if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(r->a, &e) != ARCHIVE_OK) {
+                int x = reader_fail(r, err, "unrecognized compression");
+                image_decompressor_free(d);
+                return x;
+        }
+        *ret = d;
+        return 0;
+}
+
+ssize_t image_decompressor_read(struct image_decompressor *d, void *buf, size_t n,
+                                struct box_err *err)
+{
+        d->r.err = err;
+        ssize_t x = archive_read_data(d->r.a, buf, n);
+        if (x < 0)
+                return reader_fail(&d->r, err, "corrupt compressed data");
+        return x;
+}
+
+void image_decompressor_free(struct image_decompressor *d)
+{
+        if (!d)
+                return;
+        archive_read_free(d->r.a);
+        free(d->r.buf);
+        free(d);
+}

@@ -1,0 +1,82 @@
+/* Tar archives for moving images in and out: a streaming reader of an
+ * archive (plain, gzip or zstd) entry by entry, a writer of plain tar
+ * streams, and a streaming decompressor for layer blobs.  libarchive is
+ * used only behind this header (image/tar.c); its types never leak.
+ *
+ * Ownership: each object is owned by its creator and freed by its *_free()
+ * (which also releases what it reads from or writes to only when it says
+ * so).  Invariant: a reader hands out one entry at a time; an entry's name
+ * and link target stay valid until the next image_tar_reader_next(). */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+#include "store/store.h"
+
+/* ---- reading ---- */
+
+enum image_tar_type {
+        IMAGE_TAR_FILE,
+        IMAGE_TAR_DIR,
+        IMAGE_TAR_SYMLINK,
+        IMAGE_TAR_HARDLINK,
+        IMAGE_TAR_OTHER,
+};
+
+struct image_tar_entry {
+        const char *path; /* as stored, without a leading "./" */
+        const char *link; /* symlink or hard link target, else NULL */
+        int64_t size;
+        enum image_tar_type type;
+};
+
+struct image_tar_reader;
+
+/* Reads an archive whose raw bytes come from READ (store_read_fn semantics). */
+int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
+                         struct box_err *err);
+/* 1 and the next entry in RET, 0 at the end of the archive, or -errno. */
+int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *ret,
+                          struct box_err *err);
+/* Data of the current entry: bytes read, 0 at its end, or -errno (a
+ * truncated or corrupt archive). */
+ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err);
+/* Bytes of the raw (possibly compressed) stream consumed so far. */
+uint64_t image_tar_reader_offset(const struct image_tar_reader *r);
+void image_tar_reader_free(struct image_tar_reader *r);
+
+/* ---- writing ---- */
+
+struct image_tar_writer;
+
+/* Writes a plain (ustar/pax) tar stream to FD; FD stays the caller's. */
+int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *err);
+/* Starts an entry: a regular file of SIZE bytes (then exactly SIZE bytes of
+ * image_tar_writer_write()), or a directory (SIZE 0) when IS_DIR. */
+int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_dir, int64_t size,
+                         int64_t mtime, struct box_err *err);
+int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
+                           struct box_err *err);
+/* A whole small file in one call. */
+int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, const void *p, size_t n,
+                              int64_t mtime, struct box_err *err);
+/* Adds the tree under the directory DIR (absolute), names relative to it
+ * ("bin/", "bin/sh"), keeping owners, modes, times, hard links, device
+ * nodes and xattrs. */
+int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err);
+/* Writes the end-of-archive marker; the writer stays to be freed. */
+int image_tar_writer_finish(struct image_tar_writer *w, struct box_err *err);
+void image_tar_writer_free(struct image_tar_writer *w);
+
+/* ---- decompressing ---- */
+
+struct image_decompressor;
+
+/* Decompresses (gzip, zstd, xz, bzip2 or none) what READ yields. */
+int image_decompressor_new(store_read_fn read, void *userdata, struct image_decompressor **ret,
+                           struct box_err *err);
+ssize_t image_decompressor_read(struct image_decompressor *d, void *buf, size_t n,
+                                struct box_err *err);
+void image_decompressor_free(struct image_decompressor *d);

@@ -1,0 +1,261 @@
+#!/usr/bin/env bats
+# box load: round trips, podman and skopeo archives, bad inputs.
+load helpers
+load transfer-helpers
+
+setup() { box_setup_store; }
+teardown() { box_teardown_store; }
+
+layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
+
+@test "docker-archive round trip keeps id, tags and layers" {
+        import_busybox
+        box tag busybox localhost/bb:2
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        layers=$(layers_of busybox)
+        box save -o "$BOX_TEST_TMP/a.tar" busybox localhost/bb:2
+        box rmi busybox localhost/bb:2 >/dev/null
+        run box load -i "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Loaded image: busybox:latest" ]
+        [ "${lines[1]}" = "Loaded image: localhost/bb:2" ]
+        [ "$(box image inspect --format '{{.Id}}' localhost/bb:2)" = "$id" ]
+        [ "$(layers_of busybox)" = "$layers" ]
+        l="$BOX_ROOT/layers/$(ls "$BOX_ROOT/layers")"
+        [ -x "$l/bin/busybox" ]
+}
+
+@test "oci-archive round trip from stdin keeps the manifest digest" {
+        import_busybox
+        digest=$(box images --digests --format '{{.Digest}}' busybox)
+        box save --format oci-archive busybox > "$BOX_TEST_TMP/o.tar"
+        box rmi busybox >/dev/null
+        run box load < "$BOX_TEST_TMP/o.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: busybox:latest" ]
+        [ "$(box images --digests --format '{{.Digest}}' busybox)" = "$digest" ]
+}
+
+@test "oci-dir round trip, and a gzipped archive" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        box save --format oci-dir -o "$BOX_TEST_TMP/dir" busybox
+        box save busybox | gzip > "$BOX_TEST_TMP/a.tar.gz"
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/dir"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: busybox:latest" ]
+        [ "$(box image inspect --format '{{.Id}}' busybox)" = "$id" ]
+        box rmi busybox >/dev/null
+        run box load -q -i "$BOX_TEST_TMP/a.tar.gz"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{.Id}}' busybox)" = "$id" ]
+}
+
+@test "an image saved by id loads untagged" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        box save -o "$BOX_TEST_TMP/a.tar" "${id:7:12}"
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image ID: $id" ]
+        [ "$(box images -a -q --no-trunc)" = "$id" ]
+}
+
+@test "skopeo's docker-archive (legacy <id>/layer.tar) and gzip oci-archive load with the same layers" {
+        command -v skopeo >/dev/null || skip "skopeo not installed"
+        import_busybox
+        layers=$(layers_of busybox)
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        skopeo copy -q "oci:$BOX_ROOT:docker.io/library/busybox:latest" \
+                "docker-archive:$BOX_TEST_TMP/d.tar:localhost/sk:1"
+        skopeo copy -q "oci:$BOX_ROOT:docker.io/library/busybox:latest" \
+                "oci-archive:$BOX_TEST_TMP/o.tar:localhost/sko:1"
+        tar -tf "$BOX_TEST_TMP/d.tar" | grep -q '/layer.tar$'
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/d.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/sk:1" ]
+        [ "$(layers_of localhost/sk:1)" = "$layers" ]
+        [ "$(box image inspect --format '{{.Id}}' localhost/sk:1)" = "$id" ]
+        run box load -i "$BOX_TEST_TMP/o.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/sko:1" ]
+        [ "$(layers_of localhost/sko:1)" = "$layers" ]
+}
+
+@test "podman-saved docker-archive and oci-archive load with identical layer digests" {
+        podman_setup
+        import_busybox
+        layers=$(layers_of busybox)
+        box save -o "$BOX_TEST_TMP/a.tar" busybox
+        pm load -q -i "$BOX_TEST_TMP/a.tar"
+        pm save -q -o "$BOX_TEST_TMP/pd.tar" docker.io/library/busybox:latest
+        pm save -q --format oci-archive -o "$BOX_TEST_TMP/po.tar" docker.io/library/busybox:latest
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/pd.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: busybox:latest" ]
+        [ "$(layers_of busybox)" = "$layers" ]
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/po.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: busybox:latest" ]
+        [ "$(layers_of busybox)" = "$layers" ]
+}
+
+@test "box-saved archives in all formats load into podman" {
+        podman_setup
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        box save -o "$BOX_TEST_TMP/a.tar" busybox
+        box save --format oci-archive -o "$BOX_TEST_TMP/o.tar" busybox
+        run pm load -i "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Loaded image: docker.io/library/busybox:latest"* ]]
+        [ "$(pm image inspect --format '{{.Id}}' docker.io/library/busybox:latest)" = "${id#sha256:}" ]
+        pm rmi -a -f >/dev/null
+        run pm load -i "$BOX_TEST_TMP/o.tar"
+        [ "$status" -eq 0 ]
+        [ "$(pm image inspect --format '{{.Id}}' docker.io/library/busybox:latest)" = "${id#sha256:}" ]
+}
+
+@test "a zstd layer in a docker-archive (podman variant names, no index.json)" {
+        import_busybox
+        layers=$(layers_of busybox)
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        mkdir "$BOX_TEST_TMP/x"
+        box save busybox | tar -x -C "$BOX_TEST_TMP/x"
+        d=${layers//[\[\]\"]/}
+        d=${d#sha256:}
+        cd "$BOX_TEST_TMP/x"
+        zstd -q "blobs/sha256/$d" -o layer.tar.zst
+        rm "blobs/sha256/$d"
+        sed -i "s|blobs/sha256/$d|layer.tar.zst|" manifest.json
+        rm index.json
+        tar -cf ../z.tar manifest.json layer.tar.zst blobs
+        cd - >/dev/null
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/z.tar"
+        [ "$status" -eq 0 ]
+        [ "$(layers_of busybox)" = "$layers" ]
+        [ "$(box image inspect --format '{{.Id}}' busybox)" = "$id" ]
+}
+
+@test "bad inputs exit 125 naming the entry and leave the store unchanged" {
+        import_busybox
+        box save -o "$BOX_TEST_TMP/a.tar" busybox
+        box tag busybox keep:1
+        box rmi busybox >/dev/null
+        before=$(store_listing)
+        diff=$(tar -tf "$BOX_TEST_TMP/a.tar" | grep '^blobs/sha256/.' | while read -r b; do
+                [ "$(tar -xOf "$BOX_TEST_TMP/a.tar" "$b" | head -c 1)" = "{" ] || echo "$b"; done)
+
+        head -c 100000 /dev/urandom > "$BOX_TEST_TMP/junk"
+        run box load -i "$BOX_TEST_TMP/junk"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not an image archive"* ]]
+
+        run box load -i "$BUSYBOX_TAR"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no manifest.json and no index.json"* ]]
+
+        size=$(stat -c %s "$BOX_TEST_TMP/a.tar")
+        for off in 0 700 5000 600000 $((size - 4000)); do
+                head -c "$off" "$BOX_TEST_TMP/a.tar" > "$BOX_TEST_TMP/t.tar"
+                run box load -i "$BOX_TEST_TMP/t.tar"
+                [ "$status" -eq 125 ]
+        done
+        head -c 600000 "$BOX_TEST_TMP/a.tar" > "$BOX_TEST_TMP/t.tar"
+        run box load -i "$BOX_TEST_TMP/t.tar"
+        [[ "$output" == *"entry '$diff': truncated"* ]]
+
+        cp "$BOX_TEST_TMP/a.tar" "$BOX_TEST_TMP/f.tar"
+        printf 'X' | dd of="$BOX_TEST_TMP/f.tar" bs=1 seek=900000 conv=notrunc 2>/dev/null
+        run box load -i "$BOX_TEST_TMP/f.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"entry '$diff': digest mismatch"* ]]
+
+        cp "$BOX_TEST_TMP/a.tar" "$BOX_TEST_TMP/m.tar"
+        tar --delete -f "$BOX_TEST_TMP/m.tar" "$diff"
+        run box load -i "$BOX_TEST_TMP/m.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"layer '$diff' is not in the archive"* ]]
+
+        [ "$(store_listing)" = "$before" ]
+}
+
+@test "a config whose diff_ids do not match the layers is refused" {
+        import_busybox
+        mkdir "$BOX_TEST_TMP/x"
+        box save busybox | tar -x -C "$BOX_TEST_TMP/x"
+        box rmi busybox >/dev/null
+        before=$(store_listing)
+        cd "$BOX_TEST_TMP/x"
+        cfg=$(sed 's/.*"Config":"\([^"]*\)".*/\1/' manifest.json)
+        sed 's/"diff_ids":\["sha256:[0-9a-f]*"/"diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"/' "$cfg" > new.json
+        sed -i "s|$cfg|new.json|" manifest.json
+        rm index.json
+        tar -cf ../bad.tar blobs new.json manifest.json
+        cd - >/dev/null
+        run box load -i "$BOX_TEST_TMP/bad.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"diff_id mismatch"* ]]
+        [ "$(store_listing)" = "$before" ]
+}
+
+@test "kill -9 during load leaves no image" {
+        import_busybox
+        box save -o "$BOX_TEST_TMP/a.tar" busybox
+        box rmi busybox >/dev/null
+        mkfifo "$BOX_TEST_TMP/fifo"
+        ( head -c 1500000 "$BOX_TEST_TMP/a.tar"; sleep 20 ) > "$BOX_TEST_TMP/fifo" &
+        feeder=$!
+        "$BOX" load -i "$BOX_TEST_TMP/fifo" &
+        pid=$!
+        sleep 1
+        kill -9 $pid
+        wait $pid || true
+        kill $feeder 2>/dev/null || true
+        pkill -P $feeder sleep 2>/dev/null || true
+        [ -z "$(box images -a -q)" ]
+        [ -z "$(ls "$BOX_ROOT/layers")" ]
+        if box system fsck --help >/dev/null 2>&1; then
+                run box system fsck
+                [ "$status" -eq 0 ]
+        fi
+        run box load -i "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+}
+
+@test "load refuses a terminal and extra arguments" {
+        run box load extra
+        [ "$status" -eq 125 ]
+        command -v script >/dev/null || skip "script(1) not installed"
+        run script -qec "$BOX load" /dev/null
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"refusing to read an image archive from a terminal"* ]]
+}
+
+@test "a multi-platform index loads the image for this platform" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        box save --format oci-dir -o "$BOX_TEST_TMP/dir" busybox
+        box rmi busybox >/dev/null
+        case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+        other=s390x; [ "$arch" = s390x ] && other=riscv64
+        d="$BOX_TEST_TMP/dir"
+        m=$(sed 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/' "$d/index.json")
+        size=$(stat -c %s "$d/blobs/sha256/${m#sha256:}")
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064d","size":1,"platform":{"os":"linux","architecture":"%s"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"os":"linux","architecture":"%s"}}]}' \
+                0 "$other" "$m" "$size" "$arch" > "$BOX_TEST_TMP/idx"
+        ih=$(sha256sum < "$BOX_TEST_TMP/idx" | cut -d' ' -f1)
+        cp "$BOX_TEST_TMP/idx" "$d/blobs/sha256/$ih"
+        printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"localhost/multi:1"}}]}' \
+                "$ih" "$(stat -c %s "$BOX_TEST_TMP/idx")" > "$d/index.json"
+        run box load -i "$d"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/multi:1" ]
+        [ "$(box image inspect --format '{{.Id}}' localhost/multi:1)" = "$id" ]
+}

@@ -1,0 +1,153 @@
+/* image/tar.h and image/prefetch.h: a written archive reads back entry by
+ * entry (through the read-ahead thread too), links are reported, and a
+ * truncated archive is an error rather than a short read. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "image/prefetch.h"
+#include "image/tar.h"
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+
+struct mem {
+        const char *p;
+        size_t n, off;
+};
+
+static ssize_t mem_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        (void)err;
+        struct mem *m = ud;
+        size_t k = m->n - m->off < n ? m->n - m->off : n;
+        memcpy(buf, m->p + m->off, k);
+        m->off += k;
+        return (ssize_t)k;
+}
+
+/* An archive written with image_tar_writer into a memory file. */
+static char *make_archive(size_t big, size_t *ret_len)
+{
+        int fd = memfd_create("tar", MFD_CLOEXEC);
+        assert_true(fd >= 0);
+        struct image_tar_writer *w;
+        struct box_err err = {0};
+        assert_int_equal(image_tar_writer_new(fd, &w, &err), 0);
+        assert_int_equal(image_tar_writer_add(w, "blobs/", 1, 0, 0, &err), 0);
+        assert_int_equal(image_tar_writer_add_data(w, "manifest.json", "[]", 2, 0, &err), 0);
+        char *data = xmalloc(big);
+        for (size_t i = 0; i < big; i++)
+                data[i] = (char)(i * 7);
+        assert_int_equal(image_tar_writer_add(w, "blobs/big", 0, (int64_t)big, 0, &err), 0);
+        assert_int_equal(image_tar_writer_write(w, data, big, &err), 0);
+        assert_int_equal(image_tar_writer_finish(w, &err), 0);
+        image_tar_writer_free(w);
+        free(data);
+        lseek(fd, 0, SEEK_SET);
+        char *buf;
+        assert_int_equal(fs_read_fd(fd, 0, &buf, ret_len, &err), 0);
+        close(fd);
+        return buf;
+}
+
+static void read_back(store_read_fn read, void *ud, size_t big)
+{
+        struct image_tar_reader *r;
+        struct image_tar_entry e;
+        struct box_err err = {0};
+        char buf[65536];
+        assert_int_equal(image_tar_reader_new(read, ud, &r, &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_string_equal(e.path, "blobs/");
+        assert_int_equal(e.type, IMAGE_TAR_DIR);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_string_equal(e.path, "manifest.json");
+        assert_int_equal(image_tar_reader_read(r, buf, sizeof(buf), &err), 2);
+        assert_memory_equal(buf, "[]", 2);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_string_equal(e.path, "blobs/big");
+        assert_int_equal(e.size, (int64_t)big);
+        size_t got = 0;
+        ssize_t n;
+        while ((n = image_tar_reader_read(r, buf, sizeof(buf), &err)) > 0) {
+                for (ssize_t i = 0; i < n; i++)
+                        assert_int_equal((unsigned char)buf[i], (unsigned char)((got + i) * 7));
+                got += (size_t)n;
+        }
+        assert_int_equal(n, 0);
+        assert_int_equal(got, big);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 0);
+        image_tar_reader_free(r);
+}
+
+static void test_round_trip(void **state)
+{
+        (void)state;
+        size_t len, big = 3 * 1024 * 1024 + 17;
+        char *a = make_archive(big, &len);
+        struct mem m = {a, len, 0};
+        read_back(mem_read, &m, big);
+        /* through the read-ahead thread, smaller than its ring and larger */
+        m.off = 0;
+        struct image_prefetch *p;
+        struct box_err err = {0};
+        assert_int_equal(image_prefetch_new(mem_read, &m, &p, &err), 0);
+        read_back(image_prefetch_read, p, big);
+        image_prefetch_free(p);
+        free(a);
+        a = make_archive(20u << 20, &len);
+        m = (struct mem){a, len, 0};
+        assert_int_equal(image_prefetch_new(mem_read, &m, &p, &err), 0);
+        read_back(image_prefetch_read, p, 20u << 20);
+        image_prefetch_free(p);
+        free(a);
+}
+
+static void test_truncated(void **state)
+{
+        (void)state;
+        size_t len, big = 100000;
+        char *a = make_archive(big, &len);
+        struct mem m = {a, 2048 + 512 + 5000, 0}; /* inside blobs/big */
+        struct image_tar_reader *r;
+        struct image_tar_entry e;
+        struct box_err err = {0};
+        char buf[65536];
+        assert_int_equal(image_tar_reader_new(mem_read, &m, &r, &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        ssize_t n;
+        while ((n = image_tar_reader_read(r, buf, sizeof(buf), &err)) > 0)
+                ;
+        assert_true(n < 0);
+        assert_non_null(strstr(err.msg, "truncated"));
+        image_tar_reader_free(r);
+        free(a);
+}
+
+static void test_not_an_archive(void **state)
+{
+        (void)state;
+        char junk[4096];
+        for (size_t i = 0; i < sizeof(junk); i++)
+                junk[i] = (char)(i * 131 + 7);
+        struct mem m = {junk, sizeof(junk), 0};
+        struct image_tar_reader *r = NULL;
+        struct box_err err = {0};
+        assert_true(image_tar_reader_new(mem_read, &m, &r, &err) < 0);
+        assert_string_equal(err.msg, "unrecognized archive format");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_truncated),
+                cmocka_unit_test(test_not_an_archive),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
