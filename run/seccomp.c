@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 
@@ -286,6 +287,44 @@ static bool filter_selects(const struct jv *f, uint64_t caps, bool include)
         return false;
 }
 
+/* "SCMP_ARCH_X86" -> the libseccomp token, 0 when unknown. */
+static uint32_t arch_token(const char *name)
+{
+        if (!name || !startswith(name, "SCMP_ARCH_"))
+                return 0;
+        char low[32];
+        size_t i;
+        for (i = 0; name[10 + i] && i < sizeof(low) - 1; i++)
+                low[i] = (char)tolower((unsigned char)name[10 + i]);
+        low[i] = '\0';
+        return seccomp_arch_resolve_name(low);
+}
+
+/* The ABIs a profile covers besides the native one: "architectures", and
+ * the "subArchitectures" of the native entry of "archMap" (Docker's rules). */
+static void add_profile_arches(scmp_filter_ctx ctx, const struct jv *p)
+{
+        uint32_t native = seccomp_arch_native();
+        struct jv *list = jv_get(p, "architectures");
+        for (size_t i = 0; list && i < jv_len(list); i++) {
+                uint32_t a = arch_token(jv_str(jv_at(list, i)));
+                if (a && a != native)
+                        (void)seccomp_arch_add(ctx, a);
+        }
+        struct jv *map = jv_get(p, "archMap");
+        for (size_t i = 0; map && i < jv_len(map); i++) {
+                struct jv *e = jv_at(map, i);
+                if (arch_token(jv_get_str(e, "architecture")) != native)
+                        continue;
+                struct jv *sub = jv_get(e, "subArchitectures");
+                for (size_t j = 0; sub && j < jv_len(sub); j++) {
+                        uint32_t a = arch_token(jv_str(jv_at(sub, j)));
+                        if (a && a != native)
+                                (void)seccomp_arch_add(ctx, a);
+                }
+        }
+}
+
 static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps, struct box_err *err)
 {
         _cleanup_jv_ struct jv *p = NULL;
@@ -303,6 +342,7 @@ static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps, 
                 return box_err_set(err, ENOMEM, "seccomp_init failed");
         seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        add_profile_arches(ctx, p);
 
         struct jv *sys = jv_get(p, "syscalls");
         for (size_t i = 0; i < jv_len(sys); i++) {
