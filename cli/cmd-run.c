@@ -773,8 +773,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         struct box_err err = {0};
         struct run_state *state = NULL;
         struct mount_set ms = {0};
-        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL,
-                                 **image_env = NULL;
+        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL;
         _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
         _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
                             *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL,
