@@ -389,3 +389,23 @@ EOF
         [[ "$output" == *404* ]]
         kill $srv
 }
+
+@test "a built image, saved, loads into podman and runs there" {
+        load transfer-helpers
+        podman_setup
+        command -v runc >/dev/null || skip "runc not installed (crun refuses v1-hybrid cgroups)"
+        # runc cannot set a hard RLIMIT_NPROC equal to ours without CAP_SYS_RESOURCE: no defaults
+        printf '[containers]\ndefault_ulimits = []\n[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n' \
+                > "$PODMAN_TMP/containers.conf"
+        printf 'FROM busybox\nRUN echo from-box-build > /msg && rm /bin/vi\nCMD ["cat", "/msg"]\n' > "$CTX/Dockerfile"
+        box build -t interop "$CTX" 2>/dev/null
+        box save -o "$BOX_TEST_TMP/interop.tar" interop
+        run pm load -i "$BOX_TEST_TMP/interop.tar"
+        [ "$status" -eq 0 ]
+        run pm run --rm --runtime runc --network none docker.io/library/interop:latest
+        [ "$status" -eq 0 ]
+        [ "$output" = from-box-build ]
+        run pm run --rm --runtime runc --network none docker.io/library/interop:latest ls /bin/vi
+        [ "$status" -ne 0 ]
+        pm system reset -f >/dev/null 2>&1 || true
+}
