@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/format.h"
+#include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
@@ -89,8 +90,20 @@ int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
                 } else {
                         s->created = h.config.created;
                 }
-                if (!s->empty && layer < h.m.n_layers)
-                        s->size = h.m.layers[layer++].size;
+                if (!s->empty && layer < h.m.n_layers) {
+                        /* docker shows the uncompressed size: the blob's when
+                         * it is the plain tar, else the unpacked tree's */
+                        const char *diff_id = layer < strv_length(h.config.diff_ids)
+                                                      ? h.config.diff_ids[layer]
+                                                      : NULL;
+                        s->size = h.m.layers[layer].size;
+                        if (diff_id && !streq(diff_id, h.m.layers[layer].digest) &&
+                            store_layer_exists(st, diff_id)) {
+                                _cleanup_free_ char *rel = xasprintf("layers/%s", diff_id + 7);
+                                s->size = fs_tree_size_at(store_root_fd(st), rel);
+                        }
+                        layer++;
+                }
         }
 
         int json = format && streq(format, "json");

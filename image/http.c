@@ -5,6 +5,7 @@
  * and at most a few of curl's buffers are ever held. */
 #include "image/http.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 
 #include "lib/xalloc.h"
@@ -90,9 +91,12 @@ static int http_error(struct image_http *h, struct box_err *err)
         }
         const char *msg = h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result);
         int code = h->result == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO;
+        /* curl capitalises its messages; ours are lowercase */
+        int c0 = tolower((unsigned char)msg[0]);
         if (h->status)
-                return box_err_set(err, code, "GET '%s' (HTTP %ld): %s", h->url, h->status, msg);
-        return box_err_set(err, code, "GET '%s': %s", h->url, msg);
+                return box_err_set(err, code, "GET '%s' (HTTP %ld): %c%s", h->url, h->status, c0,
+                                   msg + 1);
+        return box_err_set(err, code, "GET '%s': %c%s", h->url, c0, msg + 1);
 }
 
 /* Runs the transfer until there are body bytes to hand out or it ends. */

@@ -204,6 +204,21 @@ static int get_json(struct loader *l, const char *path, const char *expect, char
         return 0;
 }
 
+struct mem_source {
+        const char *p;
+        size_t n, off;
+};
+
+static ssize_t mem_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        (void)err;
+        struct mem_source *m = ud;
+        size_t k = m->n - m->off < n ? m->n - m->off : n;
+        memcpy(buf, m->p + m->off, k);
+        m->off += k;
+        return (ssize_t)k;
+}
+
 static int get_layer(struct loader *l, const char *path, const char *expect_digest,
                      const char *expect_diff_id, struct store_layer_info *ret, struct box_err *err)
 {
@@ -237,6 +252,20 @@ static int get_layer(struct loader *l, const char *path, const char *expect_dige
                         *err = e->error;
                 return box_err_prefix(err, "entry '%s'", path);
         }
+        if (e->kind == ENTRY_JSON) {
+                /* a small layer that looked like JSON (a tar whose first
+                 * name starts with '{'): unpack it from memory now */
+                struct mem_source m = {e->data, e->len, 0};
+                struct store_layer_unpack_opts o = {.expect_digest = expect_digest, .save_blob = 1};
+                struct store_layer_info info;
+                int r = store_layer_unpack(l->st, mem_read, &m, &o, &info, err);
+                if (r < 0)
+                        return box_err_prefix(err, "entry '%s'", path);
+                free(e->data);
+                e->data = NULL;
+                e->kind = ENTRY_LAYER;
+                e->info = info;
+        }
         if (e->kind != ENTRY_LAYER)
                 return box_err_set(err, EINVAL, "entry '%s' is not a layer", path);
         if (expect_digest && !streq(expect_digest, e->info.digest))
@@ -266,7 +295,7 @@ static void add_name(struct pending *p, const char *s)
 {
         struct image_ref ref;
         if (!s || spec_ref_parse(s, &ref, NULL) < 0) {
-                log_warn("ignoring invalid image name '%s'", strempty(s));
+                log_info("invalid image name '%s', ignoring", strempty(s));
                 return;
         }
         if (!ref.digest) {

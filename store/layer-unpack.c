@@ -44,7 +44,10 @@ struct unpack {
         char *tar_buf;
 
         int rootfd;
-        int plain; /* an ordinary archive (ADD): no whiteouts, no digests */
+        int plain;    /* an ordinary archive (ADD): no whiteouts, no digests */
+        int identity; /* no compression: the tar is the blob, hash it once */
+        char *dir_path; /* the parent directory of the last entry, kept open */
+        int dir_fd;
         struct dir_time {
                 char *path;
                 struct timespec mtime;
@@ -85,7 +88,8 @@ static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
                 u->failed = 1;
                 return -1;
         }
-        sha256_update(u->tar_sha, u->tar_buf, (size_t)n);
+        if (!u->identity)
+                sha256_update(u->tar_sha, u->tar_buf, (size_t)n);
         u->tar_size += (uint64_t)n;
         if (u->blob && u->opts->save_uncompressed &&
             store_blob_writer_write(u->blob, u->tar_buf, (size_t)n, u->err) < 0) {
@@ -231,9 +235,29 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
         const char *name = slash ? slash + 1 : path;
 
-        _cleanup_close_ int pfd = open_dir_in_root(u->rootfd, dir, err);
-        if (pfd < 0)
-                return box_err_prefix(err, "entry '%s'", raw);
+        /* An entry may replace a directory on the cached path: forget it
+         * when this entry is that directory or one of its parents. */
+        if (u->dir_path) {
+                size_t pl = strlen(path);
+                if (strneq(u->dir_path, path, pl) &&
+                    (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
+                        close(u->dir_fd);
+                        u->dir_fd = -EBADF;
+                        free(u->dir_path);
+                        u->dir_path = NULL;
+                }
+        }
+        if (!u->dir_path || !streq(u->dir_path, dir)) {
+                int fd = open_dir_in_root(u->rootfd, dir, err);
+                if (fd < 0)
+                        return box_err_prefix(err, "entry '%s'", raw);
+                if (u->dir_fd >= 0)
+                        close(u->dir_fd);
+                free(u->dir_path);
+                u->dir_fd = fd;
+                u->dir_path = xstrdup(dir);
+        }
+        int pfd = u->dir_fd;
 
         /* OCI whiteouts -> overlayfs whiteouts */
         if (!u->plain && startswith(name, ".wh.")) {
@@ -392,6 +416,8 @@ static int unpack_stream(struct unpack *u, int rootfd)
                                             archive_error_string(outer));
                 goto out;
         }
+        /* without compression the tar is the raw stream: one hash serves both */
+        u->identity = !u->plain && compression_of(outer) == STORE_COMPRESSION_NONE;
         inner = archive_read_new();
         archive_read_support_format_tar(inner);
         if (archive_read_open(inner, u, NULL, inner_read_cb, NULL) != ARCHIVE_OK) {
@@ -437,6 +463,11 @@ out:
         if (u->rootfd >= 0)
                 close(u->rootfd);
         u->rootfd = -EBADF;
+        if (u->dir_fd >= 0)
+                close(u->dir_fd);
+        u->dir_fd = -EBADF;
+        free(u->dir_path);
+        u->dir_path = NULL;
         if (inner)
                 archive_read_free(inner);
         archive_read_free(outer);
@@ -474,6 +505,7 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 .opts = opts ? opts : &no_opts,
                 .err = err,
                 .rootfd = -EBADF,
+                .dir_fd = -EBADF,
         };
         struct store_layer_info info = {0};
         _cleanup_free_ char *tmpdir =
@@ -509,7 +541,13 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 goto fail;
 
         sha256_final_str(TAKE_PTR(u.raw_sha), info.digest);
-        sha256_final_str(TAKE_PTR(u.tar_sha), info.diff_id);
+        if (u.identity)
+                memcpy(info.diff_id, info.digest, sizeof(info.diff_id));
+        else
+                sha256_final_str(u.tar_sha, info.diff_id);
+        if (u.identity)
+                sha256_free(u.tar_sha);
+        u.tar_sha = NULL;
         info.size = u.raw_size;
         info.compression = u.compression_out;
         if (u.opts->save_uncompressed) {
@@ -583,6 +621,8 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
                 .opts = &(struct store_layer_unpack_opts){0},
                 .err = err,
                 .plain = 1,
+                .rootfd = -EBADF,
+                .dir_fd = -EBADF,
         };
         /* Only a recognised tar (plain or compressed) is extracted. */
         struct archive *probe = archive_read_new();

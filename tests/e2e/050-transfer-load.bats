@@ -119,6 +119,64 @@ layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
         run pm load -i "$BOX_TEST_TMP/o.tar"
         [ "$status" -eq 0 ]
         [ "$(pm image inspect --format '{{.Id}}' docker.io/library/busybox:latest)" = "${id#sha256:}" ]
+        pm rmi -a -f >/dev/null
+        box save --format oci-dir -o "$BOX_TEST_TMP/dir" busybox
+        # podman names a layout directory after its path (mktemp's may have capitals)
+        cd "$BOX_TEST_TMP"
+        run pm load -i dir
+        cd - >/dev/null
+        [ "$status" -eq 0 ]
+        [ "$(pm images -q --no-trunc | sort -u)" = "$id" ]
+}
+
+@test "a compressed layer is saved uncompressed in a docker-archive, matching its diff_id" {
+        command -v skopeo >/dev/null || skip "skopeo not installed"
+        import_busybox
+        skopeo copy -q "oci:$BOX_ROOT:docker.io/library/busybox:latest" \
+                "oci-archive:$BOX_TEST_TMP/gz.tar:localhost/gz:1"
+        box rmi busybox >/dev/null
+        box load -q -i "$BOX_TEST_TMP/gz.tar"
+        run box image inspect --format '{{.ManifestMediaType}}' localhost/gz:1
+        blob=$(skopeo inspect --raw "oci-archive:$BOX_TEST_TMP/gz.tar" | grep -o 'tar+gzip' | head -1)
+        [ "$blob" = "tar+gzip" ]
+        diff=$(layers_of localhost/gz:1 | tr -d '[]"')
+        box save -o "$BOX_TEST_TMP/d.tar" localhost/gz:1
+        [ "$(tar -xOf "$BOX_TEST_TMP/d.tar" "blobs/sha256/${diff#sha256:}" | sha256sum | cut -d' ' -f1)" = "${diff#sha256:}" ]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        box rmi localhost/gz:1 >/dev/null
+        run box load -i "$BOX_TEST_TMP/d.tar"
+        [ "$status" -eq 0 ]
+        [ "$(layers_of localhost/gz:1 | tr -d '[]"')" = "$diff" ]
+}
+
+@test "Docker's pre-25 layout (<id>.json, <v1 id>/layer.tar, VERSION, json) loads" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        diff=$(layers_of busybox | tr -d '[]"')
+        mkdir -p "$BOX_TEST_TMP/x" "$BOX_TEST_TMP/old"
+        box save busybox | tar -x -C "$BOX_TEST_TMP/x"
+        v1=$(printf 'v1' | sha256sum | cut -d' ' -f1)
+        o="$BOX_TEST_TMP/old"
+        mkdir "$o/$v1"
+        cp "$BOX_TEST_TMP/x/blobs/sha256/${diff#sha256:}" "$o/$v1/layer.tar"
+        echo 1.0 > "$o/$v1/VERSION"
+        echo "{\"id\":\"$v1\"}" > "$o/$v1/json"
+        cp "$BOX_TEST_TMP/x/blobs/sha256/${id#sha256:}" "$o/${id#sha256:}.json"
+        echo "[{\"Config\":\"${id#sha256:}.json\",\"RepoTags\":[\"old:1\"],\"Layers\":[\"$v1/layer.tar\"]}]" > "$o/manifest.json"
+        echo "{\"old\":{\"1\":\"$v1\"}}" > "$o/repositories"
+        tar -C "$o" -cf "$BOX_TEST_TMP/old.tar" "$v1" "${id#sha256:}.json" manifest.json repositories
+        box rmi busybox >/dev/null
+        run box load -i "$BOX_TEST_TMP/old.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: old:1" ]
+        [ "$(box image inspect --format '{{.Id}}' old:1)" = "$id" ]
+        # a config renamed to another image's id is caught
+        cp "$o/${id#sha256:}.json" "$o/$(printf x | sha256sum | cut -d' ' -f1).json"
+        sed -i "s/${id#sha256:}.json/$(printf x | sha256sum | cut -d' ' -f1).json/" "$o/manifest.json"
+        tar -C "$o" -cf "$BOX_TEST_TMP/bad.tar" "$v1" "$(printf x | sha256sum | cut -d' ' -f1).json" manifest.json
+        run box load -i "$BOX_TEST_TMP/bad.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"digest mismatch"* ]]
 }
 
 @test "a zstd layer in a docker-archive (podman variant names, no index.json)" {
@@ -258,4 +316,19 @@ layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
         [ "$status" -eq 0 ]
         [ "$output" = "Loaded image: localhost/multi:1" ]
         [ "$(box image inspect --format '{{.Id}}' localhost/multi:1)" = "$id" ]
+}
+
+@test "a small layer whose first file name starts with '{' still loads" {
+        mkdir -p "$BOX_TEST_TMP/r" "$BOX_TEST_TMP/x"
+        echo brace > "$BOX_TEST_TMP/r/{weird"
+        tar --numeric-owner -C "$BOX_TEST_TMP/r" -cf "$BOX_TEST_TMP/x/l.tar" '{weird'
+        [ "$(head -c 1 "$BOX_TEST_TMP/x/l.tar")" = "{" ]
+        d=$(sha256sum < "$BOX_TEST_TMP/x/l.tar" | cut -d' ' -f1)
+        echo "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$d\"]}}" > "$BOX_TEST_TMP/x/c.json"
+        echo '[{"Config":"c.json","RepoTags":["brace:1"],"Layers":["l.tar"]}]' > "$BOX_TEST_TMP/x/manifest.json"
+        tar -C "$BOX_TEST_TMP/x" -cf "$BOX_TEST_TMP/b.tar" l.tar c.json manifest.json
+        run box load -i "$BOX_TEST_TMP/b.tar"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: brace:1" ]
+        [ "$(cat "$BOX_ROOT/layers/$d/{weird")" = brace ]
 }

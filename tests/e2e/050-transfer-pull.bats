@@ -150,7 +150,7 @@ PY
         SECONDS=0
         BOX_PULL_TIMEOUT=2 run box pull "$BAD_URL"
         [ "$status" -eq 125 ]
-        [[ "$output" == *"GET '$BAD_URL' (HTTP 200): Operation too slow"* ]]
+        [[ "$output" == *"GET '$BAD_URL' (HTTP 200): operation too slow"* ]]
         [ "$SECONDS" -lt 20 ]
         [ "$(store_listing)" = "$before" ]
 }
