@@ -83,3 +83,4 @@ printf "%-44s %10s %10s %10s\n" "runtime ($N runs each, interleaved)" "median ms
 printf "%-44s %10s %10s %10s\n" "box run --rm --network none IMAGE true" "$bm" "$bmin" "$bp90"
 printf "%-44s %10s %10s %10s\n" "crun run (same rootfs, OCI bundle)" "$cm" "$cmin" "$cp90"
 awk -v b="$bm" -v c="$cm" 'BEGIN { printf "ratio box/crun (median): %.2fx (goal <= 1.20x)\n", b / c }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus (the numbers are only comparable on an idle machine)"

@@ -19,8 +19,8 @@ char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
         char **v = xnew0(char *, 1);
         if (entrypoint_set) {
                 _cleanup_jv_ struct jv *j = NULL;
-                if (entrypoint[0] == '[' && jv_parse(entrypoint, strlen(entrypoint), &j, NULL) == 0 &&
-                    jv_is_array(j)) {
+                if (entrypoint[0] == '[' &&
+                    jv_parse(entrypoint, strlen(entrypoint), &j, NULL) == 0 && jv_is_array(j)) {
                         _cleanup_strv_free_ char **e = jv_to_strv(j);
                         STRV_FOREACH (s, e)
                                 v = strv_append(v, *s);
@@ -107,8 +107,8 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
         STRV_FOREACH (e, env_flags) {
                 if (strchr(*e, '=')) {
                         if (**e == '=')
-                                return box_err_set(err, EINVAL, "invalid environment variable: '%s'",
-                                                   *e);
+                                return box_err_set(err, EINVAL,
+                                                   "invalid environment variable: '%s'", *e);
                         v = strv_env_set(v, *e);
                         continue;
                 }
@@ -268,7 +268,8 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
                         else if (v && streq(v, "tmpfs"))
                                 m.type = RUN_MOUNT_TMPFS;
                         else {
-                                r = box_err_set(err, EINVAL, "invalid mount type '%s'", strempty(v));
+                                r = box_err_set(err, EINVAL, "invalid mount type '%s'",
+                                                strempty(v));
                                 goto fail;
                         }
                 } else if (streq(kv, "source") || streq(kv, "src")) {
@@ -290,20 +291,23 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
                 } else if (streq(kv, "volume-nocopy")) {
                         bool b;
                         if (parse_bool(v, &b) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid value for volume-nocopy: '%s'", v);
+                                r = box_err_set(err, EINVAL,
+                                                "invalid value for volume-nocopy: '%s'", v);
                                 goto fail;
                         }
                         m.nocopy = b;
                 } else if (streq(kv, "tmpfs-size")) {
                         int64_t bytes;
                         if (!v || run_parse_bytes(v, &bytes) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-size '%s'", strempty(v));
+                                r = box_err_set(err, EINVAL, "invalid tmpfs-size '%s'",
+                                                strempty(v));
                                 goto fail;
                         }
                         buf_printf(&data, "%ssize=%lld", data.len ? "," : "", (long long)bytes);
                 } else if (streq(kv, "tmpfs-mode")) {
                         if (!v || strspn(v, "01234567") != strlen(v) || !*v) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
+                                r = box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'",
+                                                strempty(v));
                                 goto fail;
                         }
                         buf_printf(&data, "%smode=%s", data.len ? "," : "", v);
@@ -328,9 +332,9 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         }
         if (m.type == RUN_MOUNT_BIND) {
                 if (!m.source || m.source[0] != '/') {
-                        r = box_err_set(err, EINVAL,
-                                        "invalid mount '%s': a bind source must be an absolute path",
-                                        s);
+                        r = box_err_set(
+                                err, EINVAL,
+                                "invalid mount '%s': a bind source must be an absolute path", s);
                         goto fail;
                 }
                 if (access(m.source, F_OK) < 0) {
@@ -342,7 +346,8 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
                 }
         } else if (m.type == RUN_MOUNT_TMPFS) {
                 if (m.source && *m.source) {
-                        r = box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source", s);
+                        r = box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source",
+                                        s);
                         goto fail;
                 }
                 m.flags |= MS_NOSUID | MS_NODEV;
@@ -378,10 +383,10 @@ int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *er
                                 const char *name;
                                 unsigned long set, clear;
                         } flags[] = {
-                                {"ro", MS_RDONLY, 0},      {"rw", 0, MS_RDONLY},
-                                {"noexec", MS_NOEXEC, 0},  {"exec", 0, MS_NOEXEC},
-                                {"nosuid", MS_NOSUID, 0},  {"suid", 0, MS_NOSUID},
-                                {"nodev", MS_NODEV, 0},    {"dev", 0, MS_NODEV},
+                                {"ro", MS_RDONLY, 0},       {"rw", 0, MS_RDONLY},
+                                {"noexec", MS_NOEXEC, 0},   {"exec", 0, MS_NOEXEC},
+                                {"nosuid", MS_NOSUID, 0},   {"suid", 0, MS_NOSUID},
+                                {"nodev", MS_NODEV, 0},     {"dev", 0, MS_NODEV},
                                 {"noatime", MS_NOATIME, 0}, {"relatime", MS_RELATIME, 0},
                         };
                         size_t i;
@@ -459,9 +464,9 @@ int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *
         if (!colon)
                 rl.lim.rlim_max = rl.lim.rlim_cur;
         if (rl.lim.rlim_cur > rl.lim.rlim_max)
-                return box_err_set(err, EINVAL,
-                                   "ulimit soft limit must be less than or equal to hard limit: '%s'",
-                                   s);
+                return box_err_set(
+                        err, EINVAL,
+                        "ulimit soft limit must be less than or equal to hard limit: '%s'", s);
         /* box cannot raise a hard limit (no CAP_SYS_RESOURCE on many hosts) */
         struct rlimit cur;
         if (getrlimit(rl.resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "lib/log.h"
 #include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -61,6 +62,9 @@ static const char help[] =
         "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
         "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
         "  -u, --user USER[:GROUP]      user and group (names from the container's files)\n"
+        "      --uidmap C:H:N           run in a user namespace: container ids C.. are host H..\n"
+        "      --gidmap C:H:N           the same for groups (default: the uid map)\n"
+        "      --userns host|private    user namespace mode (private needs --uidmap)\n"
         "  -v, --volume SPEC            bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST\n"
         "  -w, --workdir DIR            working directory (created when missing)\n";
 
@@ -91,6 +95,9 @@ enum {
         OPT_CGROUP_PARENT,
         OPT_HELP,
         OPT_DETACH_KEYS,
+        OPT_USERNS,
+        OPT_UIDMAP,
+        OPT_GIDMAP,
 };
 
 struct run_opts {
@@ -105,6 +112,8 @@ struct run_opts {
         enum run_seccomp_mode seccomp;
         char *seccomp_profile;
         struct run_resources res;
+        struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
 };
 
 static void run_opts_release(struct run_opts *o)
@@ -123,6 +132,8 @@ static void run_opts_release(struct run_opts *o)
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
+        free(o->uid_map);
+        free(o->gid_map);
 }
 
 static int parse_int(const char *s, int64_t *ret)
@@ -184,7 +195,8 @@ static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, stru
         if (!S_ISBLK(st.st_mode))
                 return box_err_set(err, EINVAL, "'%s' is not a block device", dev);
         *v = xreallocarray(*v, *n + 1, sizeof(**v));
-        (*v)[(*n)++] = (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
+        (*v)[(*n)++] =
+                (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
         return 0;
 }
 
@@ -230,6 +242,9 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 {"group-add", required_argument, NULL, OPT_GROUP_ADD},
                 {"rootfs", required_argument, NULL, OPT_ROOTFS},
                 {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+                {"userns", required_argument, NULL, OPT_USERNS},
+                {"uidmap", required_argument, NULL, OPT_UIDMAP},
+                {"gidmap", required_argument, NULL, OPT_GIDMAP},
                 {"help", no_argument, NULL, OPT_HELP},
                 {},
         };
@@ -263,7 +278,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case 'w':
                         if (optarg[0] != '/')
-                                return -cli_usage_error("run", "the working directory '%s' is invalid, it needs to be an absolute path", optarg);
+                                return -cli_usage_error("run",
+                                                        "the working directory '%s' is invalid, it "
+                                                        "needs to be an absolute path",
+                                                        optarg);
                         o->workdir = optarg;
                         break;
                 case 'h':
@@ -283,11 +301,15 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         else if (streq(optarg, "none"))
                                 o->network = RUN_NETWORK_NONE;
                         else
-                                return -cli_usage_error("run", "network mode '%s' is not supported yet (use host or none)", optarg);
+                                return -cli_usage_error(
+                                        "run",
+                                        "network mode '%s' is not supported yet (use host or none)",
+                                        optarg);
                         break;
                 case 'p':
                 case 'P':
-                        return -cli_usage_error("run", "publishing ports (-p/-P) is not supported yet");
+                        return -cli_usage_error("run",
+                                                "publishing ports (-p/-P) is not supported yet");
                 case OPT_INIT:
                         o->init = true;
                         break;
@@ -323,13 +345,15 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         if (run_parse_bytes(optarg, &o->res.memory) < 0)
                                 return -cli_usage_error("run", "invalid memory limit '%s'", optarg);
                         if (o->res.memory < 6 * 1024 * 1024)
-                                return -cli_usage_error("run", "minimum memory limit allowed is 6MB");
+                                return -cli_usage_error("run",
+                                                        "minimum memory limit allowed is 6MB");
                         break;
                 case OPT_MEMORY_SWAP:
                         if (streq(optarg, "-1"))
                                 o->res.memory_swap = -1;
                         else if (run_parse_bytes(optarg, &o->res.memory_swap) < 0)
-                                return -cli_usage_error("run", "invalid memory-swap limit '%s'", optarg);
+                                return -cli_usage_error("run", "invalid memory-swap limit '%s'",
+                                                        optarg);
                         break;
                 case OPT_CPUS: {
                         char *end;
@@ -338,7 +362,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         if (end == optarg || *end || cpus <= 0)
                                 return -cli_usage_error("run", "invalid --cpus '%s'", optarg);
                         if (cpus > (double)n)
-                                return -cli_usage_error("run", "range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n, n);
+                                return -cli_usage_error("run",
+                                                        "range of CPUs is from 0.01 to %ld.00, as "
+                                                        "there are only %ld CPUs available",
+                                                        n, n);
                         o->res.cpu_period = 100000;
                         o->res.cpu_quota = (int64_t)(cpus * 100000 + 0.5);
                         if (o->res.cpu_quota < 1000)
@@ -351,7 +378,8 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         break;
                 case OPT_CPUSET_CPUS:
                         if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus", optarg);
+                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus",
+                                                        optarg);
                         o->res.cpuset_cpus = optarg;
                         break;
                 case OPT_PIDS_LIMIT:
@@ -363,7 +391,8 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 case OPT_BLKIO_WEIGHT: {
                         int64_t w;
                         if (parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-                                return -cli_usage_error("run", "range of blkio weight is from 10 to 1000");
+                                return -cli_usage_error("run",
+                                                        "range of blkio weight is from 10 to 1000");
                         o->res.blkio_weight = (int)w;
                         break;
                 }
@@ -381,22 +410,58 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 case OPT_ROOTFS:
                         o->rootfs = optarg;
                         break;
+                case OPT_USERNS:
+                        if (*optarg && !streq(optarg, "host") && !streq(optarg, "private"))
+                                return -cli_usage_error("run",
+                                                        "--userns '%s' is not supported yet (host, "
+                                                        "or private with --uidmap/--gidmap)",
+                                                        optarg);
+                        break;
+                case OPT_UIDMAP:
+                case OPT_GIDMAP: {
+                        struct run_idmap m;
+                        if (run_idmap_parse(optarg, &m, &err) < 0)
+                                return -cli_fail(&err);
+                        struct run_idmap **v = c == OPT_UIDMAP ? &o->uid_map : &o->gid_map;
+                        size_t *n = c == OPT_UIDMAP ? &o->n_uid_map : &o->n_gid_map;
+                        *v = xreallocarray(*v, *n + 1, sizeof(**v));
+                        (*v)[(*n)++] = m;
+                        break;
+                }
                 case OPT_CGROUP_PARENT:
                         if (optarg[0] != '/' || strstr(optarg, ".."))
-                                return -cli_usage_error("run", "--cgroup-parent must be an absolute path without '..'");
+                                return -cli_usage_error(
+                                        "run",
+                                        "--cgroup-parent must be an absolute path without '..'");
                         o->cgroup_parent = optarg;
                         break;
                 case '?':
                 default:
                         if (optopt)
-                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'", optopt);
+                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'",
+                                                        optopt);
                         return -cli_usage_error("run", "unknown flag '%s'", argv[optind - 1]);
                 }
         }
         if (o->res.memory_swap > 0 && o->res.memory == 0)
-                return -cli_usage_error("run", "you should always set the memory limit when using the memoryswap limit");
+                return -cli_usage_error(
+                        "run",
+                        "you should always set the memory limit when using the memoryswap limit");
         if (o->res.memory_swap > 0 && o->res.memory_swap < o->res.memory)
-                return -cli_usage_error("run", "minimum memoryswap limit should be larger than memory limit, see usage");
+                return -cli_usage_error(
+                        "run",
+                        "minimum memoryswap limit should be larger than memory limit, see usage");
+        if (o->n_gid_map && !o->n_uid_map)
+                return -cli_usage_error("run", "--gidmap needs a --uidmap");
+        if (o->n_uid_map && !o->n_gid_map) {
+                /* podman's rule: the gid map defaults to the uid map */
+                o->gid_map = xnew(struct run_idmap, o->n_uid_map);
+                memcpy(o->gid_map, o->uid_map, o->n_uid_map * sizeof(*o->uid_map));
+                o->n_gid_map = o->n_uid_map;
+        }
+        if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
+                             run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
+                return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
         if (o->interactive && o->tty && !isatty(0))
                 return -cli_usage_error(NULL, "the input device is not a TTY");
         return optind;
@@ -515,7 +580,8 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         return r;
                 mount_set_add(ms, &m);
         }
-        qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
+        if (ms->n)
+                qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
 
         ms->rm = xnew0(struct run_mount, ms->n ? ms->n : 1);
         ms->anon = xnew0(char *, 1);
@@ -557,6 +623,58 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                 }
         }
         return 0;
+}
+
+/* box bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf; when the
+ * image lacks them, making the mount points copies /etc up into the
+ * container's upper dir, which costs a few directory operations per
+ * container (milliseconds on this host).  A shared layer holding just the
+ * three empty files, on top of the image's, avoids that.  It is used only
+ * when the image's /etc is a plain directory, so it can shadow nothing but
+ * the three files box mounts over anyway. */
+#define MOUNTPOINT_LAYER "containers/.mountpoints"
+
+static bool image_etc_is_dir(const char *root, char *const *lowerdirs)
+{
+        _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        STRV_FOREACH (l, lowerdirs) {
+                _cleanup_free_ char *p = xasprintf("%s/etc", *l);
+                struct stat st;
+                if (rfd < 0 || fstatat(rfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue; /* not in this layer: look below */
+                        return false;
+                }
+                return S_ISDIR(st.st_mode); /* a whiteout (char 0/0) or symlink: no */
+        }
+        return false;
+}
+
+static void add_mountpoint_layer(const char *root, char ***lowerdirs)
+{
+        static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+        if (!image_etc_is_dir(root, *lowerdirs))
+                return;
+        _cleanup_free_ char *etc = xasprintf("%s/" MOUNTPOINT_LAYER "/etc", root);
+        _cleanup_free_ char *last = xasprintf("%s/%s", etc, files[ARRAY_SIZE(files) - 1]);
+        if (access(last, F_OK) < 0) {
+                /* made once per store; the last file marks it complete */
+                if (fs_mkdir_p(etc, 0755, NULL) < 0)
+                        return;
+                for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                        _cleanup_free_ char *f = xasprintf("%s/%s", etc, files[i]);
+                        int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                        if (fd < 0)
+                                return;
+                        close(fd);
+                }
+        }
+        char **v = xnew0(char *, 1);
+        v = strv_append(v, MOUNTPOINT_LAYER);
+        STRV_FOREACH (l, *lowerdirs)
+                v = strv_append(v, *l);
+        strv_free(*lowerdirs);
+        *lowerdirs = v;
 }
 
 /* ---- config.json ---- */
@@ -605,9 +723,10 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         for (size_t i = 0; i < ms->n; i++) {
                 struct jv *m = jv_object();
                 const struct cli_mount *cm = &ms->m[i];
-                jv_set_str(m, "Type", cm->type == RUN_MOUNT_BIND     ? "bind"
-                                      : cm->type == RUN_MOUNT_VOLUME ? "volume"
-                                                                     : "tmpfs");
+                jv_set_str(m, "Type",
+                           cm->type == RUN_MOUNT_BIND     ? "bind"
+                           : cm->type == RUN_MOUNT_VOLUME ? "volume"
+                                                          : "tmpfs");
                 if (cm->type == RUN_MOUNT_VOLUME)
                         jv_set_str(m, "Name", cm->source);
                 jv_set_str(m, "Source", ms->rm[i].source);
@@ -631,6 +750,15 @@ struct started_ctx {
         struct run_state *state;
 };
 
+/* -vvv: where the time of a start goes */
+static double ms_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+#define PHASE(name) log_debug("run: %-12s %7.3f ms", name, ms_now() - t0)
+
 static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
@@ -645,16 +773,17 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         struct box_err err = {0};
         struct run_state *state = NULL;
         struct mount_set ms = {0};
-        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL,
-                                 **image_env = NULL;
+        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL;
         _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
         _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
-                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL;
+                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL,
+                            *mount_dir = NULL;
         struct run_rlimit *rlimits = NULL;
         size_t n_rlimits = 0;
         struct store *st = NULL;
         int r, status = 0, ret = EXIT_BOX;
 
+        double t0 = ms_now();
         int first = parse_flags(&o, argc, argv);
         if (first == -1000) {
                 run_opts_release(&o);
@@ -690,6 +819,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 n_rlimits++;
         }
 
+        PHASE("flags");
         r = cli_store(ctx, &st, &err);
         if (r < 0)
                 goto fail;
@@ -710,8 +840,16 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 r = store_image_lowerdirs(st, &h, &lowerdirs, &err);
                 if (r < 0)
                         goto fail;
+                add_mountpoint_layer(store_root(st), &lowerdirs);
         }
 
+        PHASE("image");
+        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
+        if (!args[0] || !*args[0]) {
+                r = box_err_set(&err, EINVAL, "no command specified");
+                err.exit_code = EXIT_NOT_FOUND;
+                goto fail;
+        }
         r = run_state_create(store_root(st), o.name, &state, &err);
         if (r < 0)
                 goto fail;
@@ -719,7 +857,6 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         snprintf(short_id, sizeof(short_id), "%.12s", state->id);
         const char *hostname = o.hostname ? o.hostname : short_id;
 
-        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
         r = cli_run_env(img ? img->env : NULL, env_files, o.env, hostname, o.tty, &env, &err);
         if (r < 0)
                 goto fail_state;
@@ -731,16 +868,22 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 goto fail_state;
 
         const char *user = o.user ? o.user : (img && img->user ? img->user : "");
-        const char *cwd = o.workdir ? o.workdir
-                                    : (img && img->working_dir && *img->working_dir ? img->working_dir
-                                                                                     : "/");
+        const char *cwd =
+                o.workdir ? o.workdir
+                          : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
         seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
+        mount_dir = xasprintf("%s/containers/.rootfs", store_root(st));
+        if (mkdir(mount_dir, 0755) < 0 && errno != EEXIST) {
+                r = box_err_errno(&err, errno, "create '%s'", mount_dir);
+                goto fail_state;
+        }
         hostname_file = xasprintf("%s/hostname", state->dir);
         hosts_file = xasprintf("%s/hosts", state->dir);
         resolv_file = xasprintf("%s/resolv.conf", state->dir);
         struct run_spec spec = {
                 .id = state->id,
                 .state_dir = state->dir,
+                .mount_dir = mount_dir,
                 .base_dir = store_root(st),
                 .lowerdirs = lowerdirs,
                 .rootfs = rootfs,
@@ -760,6 +903,10 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 .tty = o.tty,
                 .init = o.init,
                 .network = o.network,
+                .uid_map = o.uid_map,
+                .gid_map = o.gid_map,
+                .n_uid_map = o.n_uid_map,
+                .n_gid_map = o.n_gid_map,
                 .caps = caps,
                 .privileged = o.privileged,
                 .no_new_privs = o.no_new_privs,
@@ -781,18 +928,23 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
                 r = run_state_write_file(state, "image", pin, &err);
         }
-        if (r >= 0) {
-                _cleanup_free_ char *anon = join_lines(ms.anon), *used = join_lines(ms.used);
+        /* written only when there are volumes: a missing file means none */
+        if (r >= 0 && ms.anon[0]) {
+                _cleanup_free_ char *anon = join_lines(ms.anon);
                 r = run_state_write_file(state, "volumes", anon, &err);
-                if (r >= 0)
-                        r = run_state_write_file(state, "volumes-used", used, &err);
+        }
+        if (r >= 0 && ms.used[0]) {
+                _cleanup_free_ char *used = join_lines(ms.used);
+                r = run_state_write_file(state, "volumes-used", used, &err);
         }
         if (r >= 0)
                 r = run_state_set(state, "created", 0, 0, &err);
         if (r < 0)
                 goto fail_state;
 
+        PHASE("state");
         r = run_sandbox_run(&spec, &status, &err);
+        PHASE("exited");
         if (r < 0)
                 goto fail_state;
         ret = status;
@@ -800,6 +952,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 (void)run_state_remove(store_root(st), state->id, true, NULL);
         else
                 (void)run_state_set(state, "exited", 0, status, NULL);
+        PHASE("cleaned up");
         goto out;
 
 fail_state:

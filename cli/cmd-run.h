@@ -27,14 +27,13 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
 
 /* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
  * appended to *v. */
-int cli_run_parse_env_file(const char *content, const char *path, char ***v,
-                           struct box_err *err);
+int cli_run_parse_env_file(const char *content, const char *path, char ***v, struct box_err *err);
 
 struct cli_mount {
         enum run_mount_type type;
-        char *source;  /* bind: host path; volume: name (NULL: anonymous) */
+        char *source; /* bind: host path; volume: name (NULL: anonymous) */
         char *target;
-        char *data;    /* tmpfs options */
+        char *data; /* tmpfs options */
         unsigned long flags;
         bool nocopy;
         bool from_image; /* an image VOLUME */

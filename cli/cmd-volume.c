@@ -38,8 +38,8 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
                 switch (c) {
                 case 'l': {
                         const char *eq = strchr(optarg, '=');
-                        _cleanup_free_ char *k = eq ? xstrndup(optarg, (size_t)(eq - optarg))
-                                                    : xstrdup(optarg);
+                        _cleanup_free_ char *k =
+                                eq ? xstrndup(optarg, (size_t)(eq - optarg)) : xstrdup(optarg);
                         labels = strv_append(labels, k);
                         labels = strv_append(labels, eq ? eq + 1 : "");
                         break;
@@ -49,7 +49,8 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
                         break;
                 case 'd':
                         if (!streq(optarg, "local"))
-                                return cli_usage_error("volume create", "only the 'local' driver is supported");
+                                return cli_usage_error("volume create",
+                                                       "only the 'local' driver is supported");
                         break;
                 case 'h':
                         return cli_help("Usage: box volume create [OPTIONS] [VOLUME]\n\n"
@@ -62,7 +63,9 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (optind < argc) {
                 if (name && !streq(name, argv[optind]))
-                        return cli_usage_error("volume create", "conflicting options: either specify --name or provide positional arg, not both");
+                        return cli_usage_error("volume create",
+                                               "conflicting options: either specify --name or "
+                                               "provide positional arg, not both");
                 name = argv[optind++];
         }
         if (optind < argc)
@@ -125,7 +128,8 @@ static int cmd_volume_inspect(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_help("Usage: box volume inspect VOLUME [VOLUME...]\n\n"
                                 "Display detailed information on one or more volumes.\n");
         if (argc < 2)
-                return cli_usage_error("volume inspect", "'box volume inspect' requires at least 1 argument");
+                return cli_usage_error("volume inspect",
+                                       "'box volume inspect' requires at least 1 argument");
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         printf("[");
@@ -164,9 +168,10 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
                 if (c == 'f')
                         force = true;
                 else if (c == 'h')
-                        return cli_help("Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                                        "Remove one or more volumes.\n\nOptions:\n"
-                                        "  -f, --force   remove even if in use; no error if missing\n");
+                        return cli_help(
+                                "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+                                "Remove one or more volumes.\n\nOptions:\n"
+                                "  -f, --force   remove even if in use; no error if missing\n");
                 else
                         return cli_usage_error("volume rm", "unknown flag");
         }

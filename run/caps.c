@@ -52,8 +52,9 @@ static const char *const cap_names[] = {
 };
 
 static const int podman_default_caps[] = {
-        CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,       CAP_NET_BIND_SERVICE,
-        CAP_SETFCAP, CAP_SETGID,      CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+        CAP_CHOWN,   CAP_DAC_OVERRIDE,     CAP_FOWNER,     CAP_FSETID,
+        CAP_KILL,    CAP_NET_BIND_SERVICE, CAP_SETFCAP,    CAP_SETGID,
+        CAP_SETPCAP, CAP_SETUID,           CAP_SYS_CHROOT,
 };
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))

@@ -4,8 +4,7 @@
  * makes PARENT/ID in every v1 hierarchy that has a controller and in the
  * v2 hierarchy, writes the limits with the file names of each version,
  * and removes the directories when the container ends.  The device
- * allow-list is enforced on v1 (devices.allow); on v2 it would need a BPF
- * program and is not done yet. */
+ * allow-list is run/cgroup-devices.c's (v1 lines, v2 BPF). */
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,24 +14,17 @@
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
-#include "run/run.h"
+#include "run/run-internal.h"
 
 struct cg_dir {
-        char *path;     /* absolute directory of the container's cgroup */
-        char *opts;     /* v1: the hierarchy's controllers ("cpu,cpuacct") */
+        char *path; /* absolute directory of the container's cgroup */
+        char *opts; /* v1: the hierarchy's controllers ("cpu,cpuacct") */
         bool v2;
 };
 
 struct run_cgroup {
         struct cg_dir *dirs;
         size_t n;
-};
-
-/* The device nodes every container may use (v1 devices.allow lines). */
-static const char *const default_device_rules[] = {
-        "c *:* m",     "b *:* m",     "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
-        "c 1:8 rwm",   "c 1:9 rwm",   "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
-        "c 136:* rwm", "c 10:200 rwm",
 };
 
 static bool has_controller(const char *opts, const char *name)
@@ -49,8 +41,8 @@ static bool has_controller(const char *opts, const char *name)
 }
 
 static const char *const v1_controllers[] = {
-        "memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer",
-        "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc",
+        "memory",  "pids",    "cpu",      "cpuacct",    "cpuset",  "blkio", "devices",
+        "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",  "misc",
 };
 
 /* Finds the cgroup hierarchies in /proc/self/mountinfo. */
@@ -78,12 +70,14 @@ static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *
                 if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
                         continue;
                 if (!v2) {
-                        bool useful = false;
+                        /* named hierarchies (name=systemd) are joined too, so the
+                         * container's cgroup namespace hides the host's tree */
+                        bool useful = strstr(super, "name=") != NULL;
                         for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
                                 if (has_controller(super, v1_controllers[i]))
                                         useful = true;
                         if (!useful)
-                                continue; /* name=systemd and friends */
+                                continue;
                 }
                 bool dup = false;
                 for (size_t i = 0; i < n; i++)
@@ -130,27 +124,28 @@ static int cpuset_inherit(const char *dir, const char *file, struct box_err *err
         return write_file(dir, file, par, err);
 }
 
-static int v2_enable_controllers(const char *mnt, const char *parent, struct box_err *err)
+/* Enables every controller the v2 root offers in the root's and PARENT's
+ * subtree_control, so the container's cgroup gets them.  Best effort: a
+ * limit on a controller that stayed off fails later with its own error. */
+static void v2_enable_controllers(const char *mnt, const char *parent)
 {
         /* root -> parent: enable what the root offers, then the same in parent */
         _cleanup_free_ char *ctrls = NULL;
         _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", mnt);
         if (fs_read_file_at(AT_FDCWD, cf, 4096, &ctrls, NULL, NULL) < 0)
-                return 0;
+                return;
         struct buf b = {0};
         char *save = NULL;
         for (char *c = strtok_r(ctrls, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
                 buf_printf(&b, "%s+%s", b.len ? " " : "", c);
         if (b.len == 0) {
                 buf_release(&b);
-                return 0;
+                return;
         }
         (void)write_file(mnt, "cgroup.subtree_control", b.data, NULL);
         _cleanup_free_ char *pd = xasprintf("%s%s", mnt, parent);
         (void)write_file(pd, "cgroup.subtree_control", b.data, NULL);
         buf_release(&b);
-        (void)err;
-        return 0;
 }
 
 static int64_t v2_cpu_weight(int64_t shares)
@@ -177,13 +172,7 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         return r;
         }
         if (has_controller(d->opts, "devices")) {
-                if (all_devices) {
-                        r = write_file(d->path, "devices.allow", "a", err);
-                } else {
-                        r = write_file(d->path, "devices.deny", "a", err);
-                        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_device_rules); i++)
-                                r = write_file(d->path, "devices.allow", default_device_rules[i], err);
-                }
+                r = run_cgroup_devices_v1(d->path, all_devices, err);
                 if (r < 0)
                         return r;
         }
@@ -371,7 +360,7 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                                 goto fail;
                 }
                 if (d->v2 && !hybrid)
-                        v2_enable_controllers(mnt, parent, err);
+                        v2_enable_controllers(mnt, parent);
                 d->path = xasprintf("%s/%s", pdir, id);
                 free(mnt);
                 if (mkdir(d->path, 0755) < 0) {
@@ -384,6 +373,10 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                 if (d->v2) {
                         if (!hybrid)
                                 r = set_limits_v2(d, res, err);
+                        /* the device filter of v2 is a BPF program; on a hybrid
+                         * host it adds to the v1 devices controller */
+                        if (r >= 0)
+                                r = run_cgroup_devices_v2(d->path, all_devices, err);
                 } else {
                         r = set_limits_v1(d, res, all_devices, err);
                 }

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "lib/syscall.h"
 #include "run/run-internal.h"
 
 int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, struct box_err *err)
@@ -24,8 +25,9 @@ int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, str
                 sigprocmask(SIG_SETMASK, restore_mask, NULL);
                 return 0;
         }
-        if (close_in_init >= 0)
-                close(close_in_init);
+        (void)close_in_init;
+        /* init needs no fd but the stdio it shares with the command */
+        (void)sys_close_range(3, ~0U, 0);
         prctl(PR_SET_DUMPABLE, 0);
         setpgid(child, child);
 

@@ -6,10 +6,13 @@
  * point a mount outside the root. */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/mount.h>
 
 #include "lib/fs.h"
 #include "lib/syscall.h"
@@ -40,24 +43,24 @@ struct dev_node {
 
 /* The device nodes every container gets (also the cgroup allow-list). */
 static const struct dev_node default_devices[] = {
-        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-        {"tty", 5, 0},
+        {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const struct {
         const char *name, *target;
 } default_dev_links[] = {
-        {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
-        {"stdout", "/proc/self/fd/1"},   {"stderr", "/proc/self/fd/2"},
-        {"ptmx", "pts/ptmx"},            {"core", "/proc/kcore"},
+        {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},         {"core", "/proc/kcore"},
 };
 
 /* Docker's masked paths: files get /dev/null, directories an empty
  * read-only tmpfs. */
 static const char *const masked_paths[] = {
-        "/proc/asound",        "/proc/acpi",        "/proc/interrupts", "/proc/kcore",
-        "/proc/keys",          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-        "/proc/sched_debug",   "/proc/scsi",        "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/asound",     "/proc/acpi",        "/proc/interrupts",
+        "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+        "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = {
@@ -74,8 +77,7 @@ static const char *fd_path(char buf[FD_PATH_MAX], int fd)
 /* Opens PATH (absolute, in the container) under ROOTFD as O_PATH,
  * creating missing directories, and the last component as a directory or
  * (IS_DIR false) an empty file. */
-static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
-                        struct box_err *err)
+static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, struct box_err *err)
 {
         while (*path == '/')
                 path++;
@@ -125,7 +127,9 @@ static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
                         char b[FD_PATH_MAX];
                         _cleanup_close_ int dfd =
                                 open(fd_path(b, parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        r = dfd < 0 ? -1 : openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                        r = dfd < 0 ? -1
+                                    : openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                                             0644);
                         if (r >= 0)
                                 close(r);
                         else if (errno == EEXIST)
@@ -205,7 +209,24 @@ static int bind_at(int rootfd, const char *source, const char *target, unsigned 
         return 0;
 }
 
-static int make_devices(int rootfd, struct box_err *err)
+/* --privileged: every device node at the top of the host's /dev too, as
+ * Docker gives them (the cgroup allows them all). */
+static void copy_host_devices(int dev)
+{
+        _cleanup_closedir_ DIR *d = opendir("/dev");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || streq(de->d_name, "console") ||
+                    streq(de->d_name, "ptmx") || startswith(de->d_name, "tty"))
+                        continue;
+                if (mknodat(dev, de->d_name, st.st_mode, st.st_rdev) == 0)
+                        (void)fchownat(dev, de->d_name, st.st_uid, st.st_gid, 0);
+        }
+}
+
+static int make_devices(int rootfd, bool privileged, struct box_err *err)
 {
         _cleanup_close_ int dev = openat_in_root(rootfd, "dev", O_RDONLY | O_DIRECTORY, 0);
         if (dev < 0)
@@ -224,7 +245,10 @@ static int make_devices(int rootfd, struct box_err *err)
         for (size_t i = 0; i < ARRAY_SIZE(default_dev_links); i++)
                 if (symlinkat(default_dev_links[i].target, dev, default_dev_links[i].name) < 0 &&
                     errno != EEXIST)
-                        return box_err_errno(err, errno, "symlink /dev/%s", default_dev_links[i].name);
+                        return box_err_errno(err, errno, "symlink /dev/%s",
+                                             default_dev_links[i].name);
+        if (privileged)
+                copy_host_devices(dev);
         return 0;
 }
 
@@ -245,8 +269,70 @@ static bool dir_is_empty(int fd)
         return true;
 }
 
-static int mount_root(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
+/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
+ * from the container's cgroup namespace (so its own cgroup is the root),
+ * read-only unless privileged. */
+static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
 {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return box_err_errno(err, errno, "open /proc/self/mountinfo");
+        unsigned long ro = privileged ? 0 : MS_RDONLY;
+        unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+        bool tmpfs_done = false;
+        char *line = NULL;
+        size_t cap = 0;
+        int r = 0;
+        while (r >= 0 && getline(&line, &cap, f) > 0) {
+                char *sep = strstr(line, " - ");
+                char fstype[32], src[64], super[512], mnt[PATH_MAX];
+                if (!sep || sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3 ||
+                    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+                        continue;
+                bool v2 = streq(fstype, "cgroup2");
+                if (!v2 && !streq(fstype, "cgroup"))
+                        continue;
+                if (v2 && streq(mnt, "/sys/fs/cgroup")) {
+                        r = mount_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", flags | ro,
+                                     NULL, true, err);
+                        break;
+                }
+                if (!startswith(mnt, "/sys/fs/cgroup/") || strchr(mnt + 15, '/'))
+                        continue;
+                if (!tmpfs_done) {
+                        r = mount_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", flags,
+                                     "mode=755,size=64k", true, err);
+                        tmpfs_done = true;
+                        if (r < 0)
+                                break;
+                }
+                /* keep the controllers (and name=) of the super options, drop rw/ro */
+                struct buf opts = {0};
+                char *save = NULL;
+                for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save))
+                        if (!streq(o, "rw") && !streq(o, "ro"))
+                                buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
+                r = mount_at(rootfd, "cgroup", mnt, v2 ? "cgroup2" : "cgroup", flags | ro,
+                             v2 ? NULL : opts.data, true, err);
+                buf_release(&opts);
+        }
+        free(line);
+        if (r >= 0 && tmpfs_done && !privileged) {
+                _cleanup_close_ int fd = -EBADF;
+                char b[FD_PATH_MAX];
+                r = open_in_root(rootfd, "/sys/fs/cgroup", true, &fd, err);
+                if (r >= 0 && mount(NULL, fd_path(b, fd), NULL, MS_REMOUNT | MS_RDONLY | flags,
+                                    "mode=755,size=64k") < 0)
+                        r = box_err_errno(err, errno, "remount /sys/fs/cgroup read-only");
+        }
+        return r;
+}
+
+static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                      struct box_err *err)
+{
+        if (root_mount_fd >= 0)
+                return 0; /* built by box (user namespace), already attached */
         if (spec->rootfs) {
                 if (mount(spec->rootfs, rootfs_path, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return box_err_errno(err, errno, "bind mount rootfs '%s'", spec->rootfs);
@@ -267,7 +353,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, stru
         buf_printf(&opts, ",upperdir=%s/upper,workdir=%s/work", state, state);
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
-                return box_err_set(err, E2BIG, "overlay options too long: image has too many layers");
+                return box_err_set(err, E2BIG,
+                                   "overlay options too long: image has too many layers");
         }
         int r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
         int e = errno;
@@ -277,17 +364,21 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, stru
         return 0;
 }
 
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, struct box_err *err)
+int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                       int *ret_rootfd, struct box_err *err)
 {
         int r;
 
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return box_err_errno(err, errno, "make / a slave mount");
-        r = mount_root(spec, rootfs_path, err);
+        r = mount_root(spec, rootfs_path, root_mount_fd, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int rootfd = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* a root built by box is its own fd: its mount point may be out of reach */
+        _cleanup_close_ int rootfd = root_mount_fd >= 0
+                                             ? fcntl(root_mount_fd, F_DUPFD_CLOEXEC, 3)
+                                             : open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return box_err_errno(err, errno, "open rootfs");
 
@@ -303,14 +394,22 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                 }
                 if (r < 0)
                         return r;
+                if (streq(m->target, "/sys")) {
+                        r = mount_cgroups(rootfd, spec->privileged, err);
+                        /* v1 hierarchies may not be mountable from a user namespace */
+                        if (r < 0 && spec->n_uid_map == 0)
+                                return r;
+                        r = 0;
+                }
                 if (streq(m->target, "/dev")) {
-                        r = make_devices(rootfd, err);
+                        r = make_devices(rootfd, spec->privileged, err);
                         if (r < 0)
                                 return r;
                 }
         }
 
-        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
+        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
+                                                  "/etc/resolv.conf"};
         const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
         for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
                 if (!etc_sources[i])
@@ -348,12 +447,13 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, str
                 if (r < 0)
                         return r;
         }
+        *ret_rootfd = TAKE_FD(rootfd);
         return 0;
 }
 
-int run_rootfs_pivot(const char *rootfs_path, struct box_err *err)
+int run_rootfs_pivot(int rootfd, struct box_err *err)
 {
-        if (chdir(rootfs_path) < 0)
+        if (fchdir(rootfd) < 0)
                 return box_err_errno(err, errno, "chdir rootfs");
         if (sys_pivot_root(".", ".") < 0)
                 return box_err_errno(err, errno, "pivot_root");
@@ -387,7 +487,8 @@ int run_rootfs_finish(const struct run_spec *spec, struct box_err *err)
                         if (mount(readonly_paths[i], readonly_paths[i], NULL, MS_BIND | MS_REC,
                                   NULL) < 0)
                                 return box_err_errno(err, errno, "bind '%s'", readonly_paths[i]);
-                        r = bind_remount(readonly_paths[i], MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+                        r = bind_remount(readonly_paths[i],
+                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
                         if (r < 0)
                                 return r;
                 }

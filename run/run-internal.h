@@ -19,12 +19,21 @@ struct run_bpf {
 int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_bpf *ret,
                         struct box_err *err);
 
-/* Mounts the root at ROOTFS_PATH and everything below it: overlay or
+/* Mounts the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box built,
+ * already attached there) and
+ * everything below it; returns an fd of the new root.  Mounts: overlay or
  * bind, /proc, /dev (+ nodes), /dev/pts, /dev/shm, /dev/mqueue, /sys, the
  * /etc files and the user's mounts. */
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, struct box_err *err);
-/* pivot_root into ROOTFS_PATH and detach the old root; cwd becomes "/". */
-int run_rootfs_pivot(const char *rootfs_path, struct box_err *err);
+int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                       int *ret_rootfd, struct box_err *err);
+/* In box, with a user namespace: the container's root as a detached mount
+ * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
+ * with box's own privileges so overlayfs keeps its trusted xattrs; the
+ * container attaches it with move_mount(2). */
+int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
+                        struct box_err *err);
+/* pivot_root into ROOTFD and detach the old root; cwd becomes "/". */
+int run_rootfs_pivot(int rootfd, struct box_err *err);
 /* After the pivot: masked and read-only paths, read-only root. */
 int run_rootfs_finish(const struct run_spec *spec, struct box_err *err);
 /* After the pivot: bind the pty slave (by its path) over /dev/console. */
@@ -42,3 +51,8 @@ int run_net_loopback_up(struct box_err *err);
  * child's status.  Called with all signals blocked; init closes
  * CLOSE_IN_INIT (the error pipe) so that box sees the exec. */
 int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, struct box_err *err);
+
+/* The device allow-list (run/cgroup-devices.c): v1 devices.allow lines, or
+ * a v2 BPF program attached to DIR; ALL: every device (--privileged). */
+int run_cgroup_devices_v1(const char *dir, bool all, struct box_err *err);
+int run_cgroup_devices_v2(const char *dir, bool all, struct box_err *err);

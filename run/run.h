@@ -34,8 +34,8 @@ enum run_mount_type {
 struct run_mount {
         enum run_mount_type type;
         const char *source;
-        const char *target; /* absolute, inside the container */
-        const char *data;   /* tmpfs: "size=...,mode=..." (may be NULL) */
+        const char *target;  /* absolute, inside the container */
+        const char *data;    /* tmpfs: "size=...,mode=..." (may be NULL) */
         unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
         bool copy_up;        /* volume: copy the image's files at target in when empty */
 };
@@ -44,6 +44,11 @@ enum run_seccomp_mode {
         RUN_SECCOMP_DEFAULT,    /* Docker's default allow-list, by capabilities */
         RUN_SECCOMP_UNCONFINED, /* no filter */
         RUN_SECCOMP_PROFILE,    /* seccomp_profile holds a Docker profile (JSON) */
+};
+
+/* One line of a uid_map/gid_map: N ids from CONTAINER up are HOST up. */
+struct run_idmap {
+        uint32_t container, host, count;
 };
 
 struct run_rlimit {
@@ -58,21 +63,24 @@ struct run_device_rate {
 
 /* Resource limits; 0 means "not set" unless said otherwise. */
 struct run_resources {
-        int64_t memory;       /* bytes */
-        int64_t memory_swap;  /* bytes of memory+swap; -1 unlimited; 0 default (2x memory) */
-        int64_t cpu_quota;    /* us per cpu_period; from --cpus */
-        int64_t cpu_period;   /* us */
-        int64_t cpu_shares;   /* v1 shares (2..262144); mapped to cpu.weight on v2 */
+        int64_t memory;      /* bytes */
+        int64_t memory_swap; /* bytes of memory+swap; -1 unlimited; 0 default (2x memory) */
+        int64_t cpu_quota;   /* us per cpu_period; from --cpus */
+        int64_t cpu_period;  /* us */
+        int64_t cpu_shares;  /* v1 shares (2..262144); mapped to cpu.weight on v2 */
         const char *cpuset_cpus;
-        int64_t pids_limit;   /* 0 not set; -1 unlimited */
-        int blkio_weight;     /* 10..1000 */
+        int64_t pids_limit; /* 0 not set; -1 unlimited */
+        int blkio_weight;   /* 10..1000 */
         struct run_device_rate *read_bps, *write_bps;
         size_t n_read_bps, n_write_bps;
 };
 
 struct run_spec {
         const char *id;        /* 64 hex: names the cgroup */
-        const char *state_dir; /* absolute: the container's state dir (rootfs/ is made here) */
+        const char *state_dir; /* absolute: the container's state dir (upper/, work/) */
+        const char *mount_dir; /* an existing dir the root is mounted on, in the container's
+                                * own mount namespace only (so it may be shared); NULL:
+                                * state_dir/rootfs, made when missing */
 
         /* The root: either an overlay of lowerdirs (relative to base_dir,
          * topmost first) with upper/ and work/ of state_dir, or rootfs, a
@@ -89,23 +97,31 @@ struct run_spec {
         size_t n_mounts;
 
         /* The process. */
-        char *const *argv;  /* argv[0]: a path, or a name looked up in the container's PATH */
-        char *const *env;   /* final "K=V" list; HOME is added from passwd when missing */
-        const char *user;   /* "", "name", "uid", "name:group", "uid:gid" */
+        char *const *argv;      /* argv[0]: a path, or a name looked up in the container's PATH */
+        char *const *env;       /* final "K=V" list; HOME is added from passwd when missing */
+        const char *user;       /* "", "name", "uid", "name:group", "uid:gid" */
         char *const *group_add; /* extra groups: names or gids */
-        const char *cwd;    /* absolute; created when missing */
+        const char *cwd;        /* absolute; created when missing */
         const char *hostname;
-        bool interactive;   /* keep stdin; else /dev/null */
-        bool tty;           /* a pty from the container's devpts on 0, 1, 2 */
-        bool init;          /* box's small reaping init as pid 1 */
+        bool interactive; /* keep stdin; else /dev/null */
+        bool tty;         /* a pty from the container's devpts on 0, 1, 2 */
+        bool init;        /* box's small reaping init as pid 1 */
         enum run_network network;
 
+        /* A user namespace with these maps (n_uid_map == 0: none).  The
+         * image is seen through idmapped mounts, so its root-owned files
+         * belong to the container's root; upper/, work/, the /etc files and
+         * new volumes must already belong to the host id of container
+         * root (run_idmap_host()). */
+        const struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
+
         /* Security. */
-        uint64_t caps;          /* bit per CAP_*: bounding, effective, permitted, inheritable */
-        bool privileged;        /* all caps, no seccomp, all devices, /sys and /proc writable */
+        uint64_t caps;   /* bit per CAP_*: bounding, effective, permitted, inheritable */
+        bool privileged; /* all caps, no seccomp, all devices, /sys and /proc writable */
         bool no_new_privs;
         enum run_seccomp_mode seccomp;
-        const char *seccomp_profile; /* RUN_SECCOMP_PROFILE: the JSON text */
+        const char *seccomp_profile;   /* RUN_SECCOMP_PROFILE: the JSON text */
         const char *seccomp_cache_dir; /* compiled filters are kept here (NULL: no cache) */
         const struct run_rlimit *rlimits;
         size_t n_rlimits;
@@ -124,6 +140,11 @@ struct run_spec {
  * *ret_status.  Fails (-errno, err set, err->exit_code 126/127 when the
  * command cannot be run) if the container could not be started. */
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err);
+
+/* The host id that container id ID maps to, or -1. */
+int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
+/* Parses "CONTAINER:HOST:COUNT". */
+int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 
 /* ---- capabilities (run/caps.c) ---- */
 

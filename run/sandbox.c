@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -35,16 +36,29 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
+#include <linux/capability.h>
+#include <linux/mount.h>
 #include <linux/seccomp.h>
 
 #include "lib/fs.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static double ms_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+#define PHASE(name)       log_debug("sandbox: %-12s %7.3f ms", name, ms_now() - t0)
+#define CHILD_PHASE(name) log_debug("container: %-10s %7.3f ms", name, ms_now() - a->t0)
 
 /* What the container's process sends back when it fails before exec. */
 struct child_report {
@@ -54,11 +68,12 @@ struct child_report {
 };
 
 struct child_args {
+        double t0; /* for -vvv phase timings */
         const struct run_spec *spec;
         const char *rootfs_path;
         int sync_fd;    /* read: one byte once box put us in the cgroup */
         int err_fd;     /* write: struct child_report on failure */
-        int console_fd; /* -t: socket to send the pty master over */
+        int console_fd; /* -t or userns: socket for the pty master and the root mount */
         sigset_t restore_mask;
         const struct run_bpf *bpf; /* NULL: no seccomp */
         uint64_t caps;
@@ -68,8 +83,8 @@ struct child_args {
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
 static const int forwarded_signals[] = {
-        SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM,
-        SIGCONT, SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+        SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,   SIGALRM, SIGCONT,
+        SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
 };
 
 static int send_fd(int sock, int fd)
@@ -80,7 +95,9 @@ static int send_fd(int sock, int fd)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
@@ -98,7 +115,9 @@ static int recv_fd(int sock)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
                              .msg_controllen = sizeof(u.buf)};
         ssize_t n = RETRY_EINTR(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
         if (n <= 0)
@@ -203,6 +222,49 @@ static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
         return 0;
 }
 
+/* "/proc/self/fd/N" of an O_PATH fd of PATH (leaked on purpose: the
+ * container's process execs or dies soon, and every fd is CLOEXEC). */
+static char *host_path_fd(const char *path, struct box_err *err)
+{
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+                box_err_errno(err, errno, "open '%s'", path);
+                return NULL;
+        }
+        return xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* With a user namespace, before becoming its root: attach the root box
+ * built, and turn every host path of SPEC into an fd path, in a copy. */
+static int open_host_paths(const struct run_spec *spec, const char *rootfs_path, int root_mount,
+                           struct run_spec *ret, struct box_err *err)
+{
+        *ret = *spec;
+        _cleanup_close_ int target = open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0)
+                return box_err_errno(err, errno, "open '%s'", rootfs_path);
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return box_err_errno(err, errno, "make / a slave mount");
+        if (syscall(SYS_move_mount, root_mount, "", target, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "attach the container's root");
+        const char **etc[] = {&ret->hostname_file, &ret->hosts_file, &ret->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
+                if (!*etc[i])
+                        continue;
+                if (!(*etc[i] = host_path_fd(*etc[i], err)))
+                        return -err->code;
+        }
+        struct run_mount *m = xnew(struct run_mount, spec->n_mounts ? spec->n_mounts : 1);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                m[i] = spec->mounts[i];
+                if (m[i].type != RUN_MOUNT_TMPFS && !(m[i].source = host_path_fd(m[i].source, err)))
+                        return -err->code;
+        }
+        ret->mounts = m;
+        return 0;
+}
+
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -217,6 +279,23 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
         close(a->sync_fd);
+        CHILD_PHASE("go");
+        _cleanup_close_ int root_mount = -EBADF;
+        struct run_spec userns_spec;
+        if (spec->n_uid_map > 0) {
+                root_mount = recv_fd(a->console_fd);
+                if (root_mount < 0)
+                        return box_err_errno(err, -root_mount, "receive the root mount");
+                /* as the namespace's root we may not walk into the store:
+                 * open what we need from the host first */
+                r = open_host_paths(spec, a->rootfs_path, root_mount, &userns_spec, err);
+                if (r < 0)
+                        return r;
+                spec = &userns_spec;
+                /* become the namespace's root: box wrote our maps before "go" */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return box_err_errno(err, errno, "become root in the user namespace");
+        }
         if (unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -225,28 +304,54 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
+                /* unprivileged ICMP sockets, so ping works without NET_RAW (as Docker) */
+                int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void)!write(fd, "0 2147483647", 12);
+                        close(fd);
+                }
         }
 
-        r = run_rootfs_prepare(spec, a->rootfs_path, err);
+        CHILD_PHASE("ns");
+        _cleanup_close_ int rootfd = -EBADF;
+        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, err);
         if (r < 0)
                 return r;
-        r = run_rootfs_pivot(a->rootfs_path, err);
+        CHILD_PHASE("mounts");
+        r = run_rootfs_pivot(rootfd, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("pivot");
         if (spec->tty) {
                 r = setup_tty(a, err);
                 if (r < 0)
                         return r;
+        } else {
+                /* like Docker's, a container without -t has no controlling
+                 * terminal and is not in box's process group */
+                (void)setsid();
         }
-        if (!spec->interactive) {
+        if (!spec->interactive && !spec->tty) {
                 int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (fd < 0 || dup2(fd, 0) < 0)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
+        /* a missing working directory is made (by root, as Docker does)
+         * before a read-only root is made read-only */
+        const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
+        struct stat cst;
+        if (stat(cwd, &cst) < 0 && errno == ENOENT) {
+                umask(022);
+                r = fs_mkdir_p(cwd, 0755, err);
+                umask(0);
+                if (r < 0)
+                        return box_err_prefix(err, "create working directory");
+        }
         r = run_rootfs_finish(spec, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("masks");
 
         /* the user, through the container's own files */
         _cleanup_free_ char *passwd = NULL, *group = NULL;
@@ -257,22 +362,13 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
 
-        const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
-        if (chdir(cwd) < 0) {
-                if (errno != ENOENT)
-                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
-                umask(022);
-                r = fs_mkdir_p(cwd, 0755, err);
-                umask(0);
-                if (r < 0)
-                        return box_err_prefix(err, "create working directory");
-                if (chdir(cwd) < 0)
-                        return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
-        }
+        if (chdir(cwd) < 0)
+                return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
 
         for (size_t i = 0; i < spec->n_rlimits; i++)
                 if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
-                        return box_err_errno(err, errno, "set ulimit %d (the hard limit can only be lowered)",
+                        return box_err_errno(err, errno,
+                                             "set ulimit %d (the hard limit can only be lowered)",
                                              spec->rlimits[i].resource);
 
         char **env = strv_copy(spec->env);
@@ -330,6 +426,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return r;
         }
 
+        CHILD_PHASE("exec");
         if (spec->init) {
                 r = run_init_fork(&a->restore_mask, a->err_fd, spec->tty, err);
                 if (r < 0)
@@ -399,7 +496,9 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         int status = -1;
 
         if (master >= 0) {
-                tty_raw();
+                /* Docker makes the terminal raw only when it forwards input */
+                if (spec->interactive)
+                        tty_raw();
                 copy_winsize(master);
         }
         for (;;) {
@@ -466,9 +565,84 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
         return status;
 }
 
+static int write_map(pid_t pid, const char *file, const struct run_idmap *map, size_t n,
+                     struct box_err *err)
+{
+        struct buf b = {0};
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "%u %u %u\n", map[i].container, map[i].host, map[i].count);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/%s", (int)pid, file);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        int r = fd < 0 ? -errno : fs_write_full(fd, b.data, b.len);
+        buf_release(&b);
+        if (r < 0)
+                return box_err_errno(err, -r, "write %s", file);
+        return 0;
+}
+
+/* In box, once the container's process exists: its id maps, then its root
+ * as a detached mount seen through them. */
+static int setup_userns(const struct run_spec *spec, pid_t pid, int sock, struct box_err *err)
+{
+        int r = write_map(pid, "uid_map", spec->uid_map, spec->n_uid_map, err);
+        if (r >= 0)
+                r = write_map(pid, "gid_map", spec->gid_map, spec->n_gid_map, err);
+        if (r < 0)
+                return box_err_prefix(err, "user namespace");
+        _cleanup_free_ char *nsp = xasprintf("/proc/%d/ns/user", (int)pid);
+        _cleanup_close_ int ns = open(nsp, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return box_err_errno(err, errno, "open '%s'", nsp);
+        _cleanup_close_ int m = -EBADF;
+        r = run_rootfs_detached(spec, ns, &m, err);
+        if (r < 0)
+                return box_err_prefix(err, "user namespace");
+        r = send_fd(sock, m);
+        if (r < 0)
+                return box_err_errno(err, -r, "send the root mount");
+        return 0;
+}
+
+/* What container root creates or owns must belong to its host id. */
+static void chown_for_userns(const struct run_spec *spec)
+{
+        int64_t uid = run_idmap_host(spec->uid_map, spec->n_uid_map, 0);
+        int64_t gid = run_idmap_host(spec->gid_map, spec->n_gid_map, 0);
+        if (uid < 0 || gid < 0)
+                return;
+        const char *own[] = {"upper", "work"};
+        for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", spec->state_dir, own[i]);
+                (void)chown(p, (uid_t)uid, (gid_t)gid);
+        }
+        const char *files[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if (files[i])
+                        (void)chown(files[i], (uid_t)uid, (gid_t)gid);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct run_mount *m = &spec->mounts[i];
+                struct stat st;
+                /* a fresh volume (still root's) goes to container root */
+                if (m->type == RUN_MOUNT_VOLUME && stat(m->source, &st) == 0 && st.st_uid == 0 &&
+                    st.st_nlink <= 2)
+                        (void)chown(m->source, (uid_t)uid, (gid_t)gid);
+        }
+}
+
+static uint64_t own_permitted_caps(void)
+{
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2] = {0};
+        if (syscall(SYS_capget, &h, d) < 0)
+                return ~UINT64_C(0);
+        return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
-        _cleanup_free_ char *rootfs_path = xasprintf("%s/rootfs", spec->state_dir);
+        _cleanup_free_ char *rootfs_path = spec->mount_dir
+                                                   ? xstrdup(spec->mount_dir)
+                                                   : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
@@ -477,23 +651,32 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         pid_t pid = -1;
         int r;
 
+        double t0 = ms_now();
+        bool userns = spec->n_uid_map > 0;
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
+        /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
+        caps &= own_permitted_caps();
         if (!spec->privileged && spec->seccomp != RUN_SECCOMP_UNCONFINED) {
                 r = run_seccomp_compile(spec, caps, &bpf, err);
                 if (r < 0)
                         return r;
         }
+        PHASE("seccomp");
+        if (userns)
+                chown_for_userns(spec);
         if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
         }
-        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged,
-                              &cg, err);
+        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged, &cg,
+                              err);
         if (r < 0)
                 goto out;
 
+        PHASE("cgroup");
         if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-            (spec->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
+            ((spec->tty || userns) &&
+             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
                 r = box_err_errno(err, errno, "pipe");
                 goto out;
         }
@@ -512,6 +695,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         }
 
         struct child_args a = {
+                .t0 = t0,
                 .spec = spec,
                 .rootfs_path = rootfs_path,
                 .sync_fd = sync_pipe[0],
@@ -527,6 +711,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
         if (spec->network == RUN_NETWORK_NONE)
                 flags |= CLONE_NEWNET;
+        if (userns)
+                flags |= CLONE_NEWUSER;
         pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");
@@ -543,6 +729,14 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 console[1] = -1;
         }
 
+        PHASE("clone");
+        if (userns) {
+                r = setup_userns(spec, pid, console[0], err);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        goto out_wait;
+                }
+        }
         r = run_cgroup_attach(cg, pid, err);
         if (r < 0) {
                 kill(pid, SIGKILL);
@@ -577,10 +771,12 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                         goto out_wait;
                 }
         }
+        PHASE("exec");
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
 
         *ret_status = supervise(spec, pid, sigfd, master);
+        PHASE("exit");
         pid = -1;
         r = 0;
         goto out_mask;
@@ -603,6 +799,7 @@ out:
         }
         if (cg)
                 run_cgroup_destroy(cg);
+        PHASE("cgroup gone");
         free(bpf.filter);
         return r;
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 
@@ -24,7 +25,7 @@
 #include "spec/json.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
-#define NO_CAP -1
+#define NO_CAP     -1
 
 /* One group of the default profile: every syscall named in NAMES gets
  * ACTION when the container has cap INCLUDE_CAP (NO_CAP: always) and lacks
@@ -120,7 +121,7 @@ struct sc_arg_rule {
 };
 
 #define NS_CLONE_FLAGS                                                                             \
-        (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |  \
+        (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
          CLONE_NEWCGROUP)
 
 static const struct sc_arg_rule default_arg_rules[] = {
@@ -202,9 +203,12 @@ static const struct {
         const char *name;
         enum scmp_compare op;
 } profile_ops[] = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE},       {"SCMP_CMP_LT", SCMP_CMP_LT},
-        {"SCMP_CMP_LE", SCMP_CMP_LE},       {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-        {"SCMP_CMP_GE", SCMP_CMP_GE},       {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -283,8 +287,45 @@ static bool filter_selects(const struct jv *f, uint64_t caps, bool include)
         return false;
 }
 
-static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps,
-                         struct box_err *err)
+/* "SCMP_ARCH_X86" -> the libseccomp token, 0 when unknown. */
+static uint32_t arch_token(const char *name)
+{
+        if (!name || !startswith(name, "SCMP_ARCH_"))
+                return 0;
+        char low[32];
+        size_t i;
+        for (i = 0; name[10 + i] && i < sizeof(low) - 1; i++)
+                low[i] = (char)tolower((unsigned char)name[10 + i]);
+        low[i] = '\0';
+        return seccomp_arch_resolve_name(low);
+}
+
+/* The ABIs a profile covers besides the native one: "architectures", and
+ * the "subArchitectures" of the native entry of "archMap" (Docker's rules). */
+static void add_profile_arches(scmp_filter_ctx ctx, const struct jv *p)
+{
+        uint32_t native = seccomp_arch_native();
+        struct jv *list = jv_get(p, "architectures");
+        for (size_t i = 0; list && i < jv_len(list); i++) {
+                uint32_t a = arch_token(jv_str(jv_at(list, i)));
+                if (a && a != native)
+                        (void)seccomp_arch_add(ctx, a);
+        }
+        struct jv *map = jv_get(p, "archMap");
+        for (size_t i = 0; map && i < jv_len(map); i++) {
+                struct jv *e = jv_at(map, i);
+                if (arch_token(jv_get_str(e, "architecture")) != native)
+                        continue;
+                struct jv *sub = jv_get(e, "subArchitectures");
+                for (size_t j = 0; sub && j < jv_len(sub); j++) {
+                        uint32_t a = arch_token(jv_str(jv_at(sub, j)));
+                        if (a && a != native)
+                                (void)seccomp_arch_add(ctx, a);
+                }
+        }
+}
+
+static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps, struct box_err *err)
 {
         _cleanup_jv_ struct jv *p = NULL;
         int r = jv_parse(json, strlen(json), &p, err);
@@ -301,6 +342,7 @@ static int build_profile(scmp_filter_ctx *ret, const char *json, uint64_t caps,
                 return box_err_set(err, ENOMEM, "seccomp_init failed");
         seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        add_profile_arches(ctx, p);
 
         struct jv *sys = jv_get(p, "syscalls");
         for (size_t i = 0; i < jv_len(sys); i++) {
@@ -378,14 +420,20 @@ static char *cache_path(const struct run_spec *spec, uint64_t caps)
                 return NULL;
         const struct scmp_version *v = seccomp_version();
         struct buf key = {0};
-        buf_printf(&key, "box-seccomp-1|%u.%u.%u|%d|%" PRIx64 "|%d|", v->major, v->minor, v->micro,
-                   (int)seccomp_arch_native(), caps, (int)spec->seccomp);
-        if (spec->seccomp == RUN_SECCOMP_PROFILE)
-                buf_puts(&key, spec->seccomp_profile);
+        buf_printf(&key, "box-seccomp-1-%u.%u.%u-%x-%" PRIx64, v->major, v->minor, v->micro,
+                   (unsigned)seccomp_arch_native(), caps);
+        if (spec->seccomp != RUN_SECCOMP_PROFILE) {
+                /* the default table: the key is readable and needs no hashing
+                 * (OpenSSL's start-up alone costs milliseconds) */
+                char *p = xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, key.data);
+                buf_release(&key);
+                return p;
+        }
+        buf_printf(&key, "|%s", spec->seccomp_profile);
         char digest[SHA256_DIGEST_STR_LEN + 1];
         sha256_buf(key.data, key.len, digest);
         buf_release(&key);
-        return xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, digest + 7);
+        return xasprintf("%s/profile-%s.bpf", spec->seccomp_cache_dir, digest + 7);
 }
 
 static bool cache_load(const char *path, struct run_bpf *ret)

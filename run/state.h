@@ -8,9 +8,13 @@
  *   state         {"status": "created|running|exited", "pid", "monitor_pid",
  *                  "exit_code", "started_at", "finished_at"}
  *   hostname, hosts, resolv.conf   bind-mounted into the container
- *   upper/, work/ the overlayfs writable layer; rootfs/ its mount point
- *                 (mounted only inside the container's mount namespace)
+ *   upper/, work/ the overlayfs writable layer
+ *
+ * The root is mounted on <root>/containers/.rootfs, one directory shared
+ * by all containers: each mounts it only in its own mount namespace, and
+ * on this host a directory costs milliseconds to make and remove.
  *   volumes       anonymous volume names, one per line (removed with it)
+ *   volumes-used  every volume it mounts (absent: none)
  *
  * Names live in <root>/containers/.names/<name>, a symlink to the id; it
  * is made with symlinkat(2), so two containers can never take one name.

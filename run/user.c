@@ -170,18 +170,20 @@ int run_user_resolve(const char *spec, char *const *group_add, const char *passw
         } else {
                 unsigned id;
                 if (!parse_id(user_arg, &id))
-                        return box_err_set(err, ENOENT,
-                                           "unable to find user '%s': no matching entries in passwd file",
-                                           user_arg);
+                        return box_err_set(
+                                err, ENOENT,
+                                "unable to find user '%s': no matching entries in passwd file",
+                                user_arg);
                 u.uid = id;
         }
 
         if (group_arg && *group_arg) {
                 unsigned gid;
                 if (!group_find(group, group_arg, &gid) && !parse_id(group_arg, &gid))
-                        return box_err_set(err, ENOENT,
-                                           "unable to find group '%s': no matching entries in group file",
-                                           group_arg);
+                        return box_err_set(
+                                err, ENOENT,
+                                "unable to find group '%s': no matching entries in group file",
+                                group_arg);
                 u.gid = gid;
         } else if (found) {
                 member_groups(group, pw.name, &u);
@@ -191,9 +193,9 @@ int run_user_resolve(const char *spec, char *const *group_add, const char *passw
                 unsigned gid;
                 if (!group_find(group, *g, &gid) && !parse_id(*g, &gid)) {
                         run_user_release(&u);
-                        return box_err_set(err, ENOENT,
-                                           "unable to find group '%s': no matching entries in group file",
-                                           *g);
+                        return box_err_set(
+                                err, ENOENT,
+                                "unable to find group '%s': no matching entries in group file", *g);
                 }
                 add_gid(&u, gid);
         }

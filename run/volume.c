@@ -104,8 +104,8 @@ int run_volume_remove(const char *root, const char *name, bool force, struct box
                 _cleanup_free_ char *users = run_volume_users(root, name);
                 if (users) {
                         users[strcspn(users, "\n")] = '\0';
-                        return box_err_set(err, EBUSY,
-                                           "remove %s: volume is in use - [%s]", name, users);
+                        return box_err_set(err, EBUSY, "remove %s: volume is in use - [%s]", name,
+                                           users);
                 }
         }
         int r = fs_rm_rf(dir, err);

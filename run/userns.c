@@ -1,0 +1,118 @@
+/* User namespaces: id maps, and the container's root as a detached mount
+ * built in box (see run_rootfs_detached in run/run-internal.h). */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+
+#include "lib/xalloc.h"
+#include "run/run-internal.h"
+
+int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= map[i].container && id - map[i].container < map[i].count)
+                        return (int64_t)map[i].host + (id - map[i].container);
+        return -1;
+}
+
+int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err)
+{
+        unsigned long long c, h, n;
+        char tail;
+        if (sscanf(s, "%llu:%llu:%llu%c", &c, &h, &n, &tail) != 3 || n == 0 || c > UINT32_MAX ||
+            h > UINT32_MAX || n > UINT32_MAX || c + n > (1ULL << 32) || h + n > (1ULL << 32))
+                return box_err_set(err, EINVAL, "invalid id map '%s': want CONTAINER:HOST:COUNT",
+                                   s);
+        *ret = (struct run_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)n};
+        return 0;
+}
+
+/* An idmapped clone of the tree at PATH (under DIRFD). */
+static int idmapped_tree(int dirfd, const char *path, int userns_fd, bool recursive, int *ret_fd,
+                         struct box_err *err)
+{
+        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+        int fd = (int)syscall(SYS_open_tree, dirfd, path, flags);
+        if (fd < 0)
+                return box_err_errno(err, errno, "clone '%s'", path);
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                    &attr, sizeof(attr)) < 0) {
+                int e = errno;
+                close(fd);
+                return box_err_errno(err, e, "idmap '%s'", path);
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static int fsconfig_error(int fs, struct box_err *err, const char *what)
+{
+        int e = errno;
+        char msg[256];
+        ssize_t n = read(fs, msg, sizeof(msg) - 1);
+        if (n > 0) {
+                msg[n] = '\0';
+                msg[strcspn(msg, "\n")] = '\0';
+                return box_err_set(err, e, "overlay %s: %s", what, msg);
+        }
+        return box_err_errno(err, e, "overlay %s", what);
+}
+
+static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, struct box_err *err);
+
+int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
+                        struct box_err *err)
+{
+        int r;
+        if (spec->rootfs)
+                return idmapped_tree(AT_FDCWD, spec->rootfs, userns_fd, true, ret_fd, err);
+
+        _cleanup_close_ int base = open(spec->base_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (base < 0)
+                return box_err_errno(err, errno, "open '%s'", spec->base_dir);
+        _cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return box_err_errno(err, errno, "fsopen overlay");
+        /* "lowerdir+" takes each layer by fd (topmost first): no page-size
+         * limit on the option string either.  The fds stay open until the
+         * overlay exists: closing the last fd of a detached mount unmounts it. */
+        size_t n = 0;
+        while (spec->lowerdirs && spec->lowerdirs[n])
+                n++;
+        _cleanup_free_ int *layers = xnew(int, n ? n : 1);
+        size_t opened = 0;
+        r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                r = idmapped_tree(base, spec->lowerdirs[i], userns_fd, false, &layers[i], err);
+                if (r < 0)
+                        break;
+                opened++;
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "lowerdir+", NULL, layers[i]) < 0)
+                        r = fsconfig_error(fs, err, "lowerdir");
+        }
+        if (r >= 0)
+                r = finish_overlay(spec, fs, ret_fd, err);
+        for (size_t i = 0; i < opened; i++)
+                close(layers[i]);
+        return r;
+}
+
+static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, struct box_err *err)
+{
+        _cleanup_free_ char *upper = xasprintf("%s/upper", spec->state_dir);
+        _cleanup_free_ char *work = xasprintf("%s/work", spec->state_dir);
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
+                return fsconfig_error(fs, err, "upperdir");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+                return fsconfig_error(fs, err, "workdir");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return fsconfig_error(fs, err, "create");
+        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (m < 0)
+                return box_err_errno(err, errno, "fsmount overlay");
+        *ret_fd = m;
+        return 0;
+}

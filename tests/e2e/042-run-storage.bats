@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# box run: bind mounts, named and anonymous volumes, --mount, --tmpfs, and
+# box volume create/ls/inspect/rm/prune.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { run_teardown; }
+
+@test "storage: -v HOST:CTR binds a host directory, writable; :ro read-only" {
+        mkdir "$BOX_TEST_TMP/data"
+        echo host >"$BOX_TEST_TMP/data/in"
+        run box run --rm -v "$BOX_TEST_TMP/data:/data" busybox sh -c 'cat /data/in; echo ctr > /data/out'
+        [ "$output" = "host" ]
+        [ "$(cat "$BOX_TEST_TMP/data/out")" = "ctr" ]
+        run box run --rm -v "$BOX_TEST_TMP/data:/data:ro" busybox touch /data/x
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Read-only file system"* ]]
+        run box run --rm -v "$BOX_TEST_TMP/data:/data:ro,z" busybox cat /data/in
+        [ "$output" = "host" ]
+}
+
+@test "storage: -v creates a missing host directory; a file can be bound" {
+        run box run --rm -v "$BOX_TEST_TMP/new/dir:/d" busybox sh -c 'echo x > /d/f'
+        [ "$status" -eq 0 ]
+        [ -f "$BOX_TEST_TMP/new/dir/f" ]
+        echo content >"$BOX_TEST_TMP/file"
+        run box run --rm -v "$BOX_TEST_TMP/file:/etc/motd:ro" busybox cat /etc/motd
+        [ "$output" = "content" ]
+}
+
+@test "storage: bad -v specs are 125" {
+        run box run --rm -v relative:dir busybox true
+        [ "$status" -eq 125 ]
+        run box run --rm -v /a:/b:bogus busybox true
+        [ "$status" -eq 125 ]
+        run box run --rm -v ./rel:/b busybox true
+        [ "$status" -eq 125 ]
+}
+
+@test "storage: a named volume persists across containers" {
+        run box run --rm -v vol1:/data busybox sh -c 'echo persisted > /data/f'
+        [ "$status" -eq 0 ]
+        run box run --rm -v vol1:/data busybox cat /data/f
+        [ "$output" = "persisted" ]
+        [ -f "$BOX_ROOT/volumes/vol1/_data/f" ]
+        run box volume ls -q
+        [ "$output" = "vol1" ]
+}
+
+@test "storage: a new volume gets the image's content at its path" {
+        run box run --rm -v etcvol:/etc busybox true
+        [ "$status" -eq 0 ]
+        run box run --rm -v etcvol:/mnt busybox cat /mnt/passwd
+        [[ "$output" == *"tester:x:1000"* ]]
+        # a volume with content is not overwritten
+        run box run --rm -v etcvol:/home busybox ls /home
+        [[ "$output" == *"passwd"* ]]
+}
+
+@test "storage: image VOLUMEs become anonymous volumes, removed with --rm" {
+        import_with volimg 'VOLUME /home'
+        run box run --rm volimg sh -c 'ls /home; mount | grep -c " /home "'
+        [[ "${lines[0]}" == "tester" ]]
+        [ "${lines[1]}" = "1" ]
+        run box volume ls -q
+        [ "$output" = "" ]
+        run box run --name keep volimg true
+        [ "$(box volume ls -q | wc -l)" -eq 1 ]
+        run box rm -v keep
+        [ "$(box volume ls -q | wc -l)" -eq 0 ]
+}
+
+@test "storage: --mount type=bind|volume|tmpfs" {
+        mkdir "$BOX_TEST_TMP/m"
+        run box run --rm --mount "type=bind,source=$BOX_TEST_TMP/m,target=/m" busybox touch /m/x
+        [ -f "$BOX_TEST_TMP/m/x" ]
+        run box run --rm --mount "type=bind,src=$BOX_TEST_TMP/m,dst=/m,readonly" busybox touch /m/y
+        [ "$status" -ne 0 ]
+        run box run --rm --mount "type=bind,source=$BOX_TEST_TMP/nope,target=/m" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"bind source path does not exist"* ]]
+        run box run --rm --mount type=volume,source=mv,target=/v busybox sh -c 'echo 1 > /v/f'
+        run box run --rm --mount type=volume,source=mv,target=/v busybox cat /v/f
+        [ "$output" = "1" ]
+        run box run --rm --mount type=tmpfs,target=/t,tmpfs-size=1m busybox sh -c 'mount | grep " /t "'
+        [[ "$output" == *"tmpfs on /t type tmpfs"*"size=1024k"* ]]
+        run box run --rm --mount type=nope,target=/t busybox true
+        [ "$status" -eq 125 ]
+}
+
+@test "storage: --tmpfs with options" {
+        run box run --rm --tmpfs /run:rw,size=2m,mode=700 busybox sh -c 'mount | grep " /run "'
+        [[ "$output" == *"tmpfs on /run type tmpfs (rw,nosuid,nodev,noexec"*"size=2048k"*"mode=700"* ]]
+        run box run --rm --tmpfs /run:exec busybox sh -c 'mount | grep " /run "'
+        [[ "$output" != *"noexec"* ]]
+}
+
+@test "storage: box volume create, inspect, rm, prune" {
+        run box volume create named1
+        [ "$output" = "named1" ]
+        run box volume create --label a=b
+        [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+        local anon=$output
+        run box volume inspect named1
+        [ "$status" -eq 0 ]
+        [[ "$output" == *'"Name": "named1"'* ]]
+        [[ "$output" == *'"Driver": "local"'* ]]
+        [[ "$output" == *"\"Mountpoint\": \"$BOX_ROOT/volumes/named1/_data\""* ]]
+        run box volume inspect nosuch
+        [ "$status" -ne 0 ]
+        run box volume ls
+        [[ "${lines[0]}" == "DRIVER"*"VOLUME NAME" ]]
+        [ "${#lines[@]}" -eq 3 ]
+        run box volume rm named1
+        [ "$output" = "named1" ]
+        run box volume rm named1
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such volume"* ]]
+        run box volume prune -f -a
+        [[ "$output" == *"$anon"* ]]
+        [ "$(box volume ls -q | wc -l)" -eq 0 ]
+}
+
+@test "storage: a volume in use is not removed without -f" {
+        box run --name user1 -v busy:/b busybox true
+        run box volume rm busy
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"volume is in use"* ]]
+        run box volume prune -a
+        [[ "$output" != *"busy"* ]]
+        box rm user1
+        run box volume rm busy
+        [ "$status" -eq 0 ]
+}

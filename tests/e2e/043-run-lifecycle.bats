@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# box run: container ids, names, the state dir, --rm and box rm.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { run_teardown; }
+
+containers() { ls "$BOX_ROOT/containers"; }
+
+@test "lifecycle: a container has a 64-hex id and a state dir" {
+        run box run --name c1 busybox true
+        [ "$status" -eq 0 ]
+        id=$(containers)
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+        for f in config.json state hostname hosts resolv.conf image upper work; do
+                [ -e "$BOX_ROOT/containers/$id/$f" ]
+        done
+        grep -q '"status": "exited"' "$BOX_ROOT/containers/$id/state"
+        grep -q '"exit_code": 0' "$BOX_ROOT/containers/$id/state"
+        grep -q '"Name": "c1"' "$BOX_ROOT/containers/$id/config.json"
+        [ "$(readlink "$BOX_ROOT/containers/.names/c1")" = "$id" ]
+}
+
+@test "lifecycle: --rm removes everything, also on failure" {
+        run box run --rm --name gone busybox sh -c 'echo x > /file'
+        [ "$status" -eq 0 ]
+        [ -z "$(containers)" ]
+        [ ! -e "$BOX_ROOT/containers/.names/gone" ]
+        run box run --rm -u nosuchuser busybox true
+        [ "$status" -eq 125 ]
+        run -127 box run --rm busybox nosuchcmd
+        [ -z "$(containers)" ]
+        run box run --rm --name gone busybox true
+        [ "$status" -eq 0 ]
+}
+
+@test "lifecycle: no mount and no cgroup left after --rm or a failure" {
+        box run --rm -v "$BOX_TEST_TMP:/host" --tmpfs /t busybox true
+        run -127 box run --rm busybox nosuchcmd
+        box run --name kept busybox true
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+        [ -z "$(leftover_cgroups)" ]
+        short=$(box run --rm --cpus 0.5 busybox hostname)
+        ! ls -d /sys/fs/cgroup/*/box/"$short"* 2>/dev/null
+}
+
+@test "lifecycle: --name clash is 125; bad names are 125" {
+        box run --name dup busybox true
+        run box run --name dup busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is already in use"* ]]
+        run box run --name 'bad name' busybox true
+        [ "$status" -eq 125 ]
+        run box run --name _under busybox true
+        [ "$status" -eq 125 ]
+        run box run --name ok.name_1-2 --rm busybox true
+        [ "$status" -eq 0 ]
+}
+
+@test "lifecycle: box rm by name, id and id prefix" {
+        box run --name r1 busybox true
+        box run --name r2 busybox true
+        box run --name r3 busybox true
+        id2=$(readlink "$BOX_ROOT/containers/.names/r2")
+        id3=$(readlink "$BOX_ROOT/containers/.names/r3")
+        run box rm r1 "$id2" "${id3:0:12}"
+        [ "$status" -eq 0 ]
+        [ -z "$(containers)" ]
+        run box rm nosuch
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such container: 'nosuch'"* ]]
+        # the name is free again
+        box run --rm --name r1 busybox true
+}
+
+@test "lifecycle: box rm refuses a running container; -f kills it" {
+        "$BOX" run --name busy busybox sleep 30 &
+        local pid=$!
+        for i in $(seq 50); do
+                grep -qs '"status": "running"' "$BOX_ROOT"/containers/*/state && break
+                sleep 0.1
+        done
+        run box rm busy
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"container is running"* ]]
+        run box rm -f busy
+        [ "$status" -eq 0 ]
+        wait $pid || true
+        [ -z "$(containers)" ]
+        [ -z "$(leftover_cgroups)" ]
+}
+
+@test "lifecycle: box's mount points leave the image's /etc and the upper dir alone" {
+        box run --name mp busybox sh -c 'cat /etc/hostname >/dev/null; ls /etc'
+        id=$(readlink "$BOX_ROOT/containers/.names/mp")
+        [ -z "$(ls "$BOX_ROOT/containers/$id/upper")" ]
+        # an image whose /etc is not a plain directory gets them the usual way
+        mkdir -p "$BOX_TEST_TMP/r/real-etc"
+        tar -C "$BOX_TEST_TMP/r" -xf "$BUSYBOX_TAR" ./bin
+        ln -s real-etc "$BOX_TEST_TMP/r/etc"
+        tar -C "$BOX_TEST_TMP/r" -cf "$BOX_TEST_TMP/r.tar" .
+        box import "$BOX_TEST_TMP/r.tar" linketc >/dev/null
+        run box run --rm linketc sh -c 'cat /etc/hostname; ls /real-etc'
+        [ "$status" -eq 0 ]
+        [[ "${lines[1]}" == *"hostname"* ]]
+}

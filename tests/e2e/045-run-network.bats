@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# box run: --network none and host (the default until the bridge network),
+# and the /etc files box provides.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { run_teardown; }
+
+@test "network: none has only lo, and it is up" {
+        run box run --rm --network none busybox sh -c 'ls /sys/class/net; ip -o link show lo'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "lo" ]
+        [ "${#lines[@]}" -eq 2 ]
+        [[ "${lines[1]}" == *"UP"* ]]
+        run box run --rm --network none --cap-add NET_RAW busybox ping -c 1 -W 1 127.0.0.1
+        [ "$status" -eq 0 ]
+}
+
+@test "network: host is the default and shares box's interfaces" {
+        host=$(ls /sys/class/net | wc -l)
+        run box run --rm busybox sh -c 'ls /sys/class/net | wc -l'
+        [ "$output" = "$host" ]
+        run box run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
+        [ "$output" = "$host" ]
+}
+
+@test "network: -p, -P and bridge are refused as not supported yet (125)" {
+        run box run --rm -p 8080:80 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not supported yet"* ]]
+        run box run --rm -P busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not supported yet"* ]]
+        run box run --rm --network bridge busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not supported yet"* ]]
+}
+
+@test "network: /etc/hostname, /etc/hosts and /etc/resolv.conf come from box" {
+        run box run --rm --network none --hostname web busybox sh -c 'cat /etc/hostname; grep -c localhost /etc/hosts; grep web /etc/hosts; mount | grep -c "/etc/"'
+        [ "${lines[0]}" = "web" ]
+        [ "${lines[1]}" -ge 2 ]
+        [[ "${lines[2]}" == *"web" ]]
+        [ "${lines[3]}" = "3" ]
+        run box run --rm busybox cat /etc/resolv.conf
+        [ "$output" = "$(cat /etc/resolv.conf)" ]
+        # the image's own files are untouched
+        run box run --rm busybox sh -c 'echo boxmarker >> /etc/hosts; grep -c boxmarker /etc/hosts'
+        [ "$output" = "1" ]
+        run box run --rm busybox grep -c boxmarker /etc/hosts
+        [ "$output" = "0" ]
+        ! grep -q boxmarker /etc/hosts
+}

@@ -1,0 +1,57 @@
+/* A tiny static probe run inside test containers (bind-mounted in):
+ *   boxtest keyctl        try keyctl(2); exit 0 if allowed
+ *   boxtest fds           print every open fd above 2 and what it is
+ *   boxtest open PATH     try to open PATH read-only; print the errno name
+ *   boxtest caps          print the capability sets from /proc/self/status */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+        if (argc < 2)
+                return 2;
+        if (!strcmp(argv[1], "keyctl")) {
+                long r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0);
+                if (r < 0) {
+                        printf("keyctl: %s\n", strerror(errno));
+                        return 1;
+                }
+                printf("keyctl: allowed\n");
+                return 0;
+        }
+        if (!strcmp(argv[1], "fds")) {
+                DIR *d = opendir("/proc/self/fd");
+                struct dirent *de;
+                int n = 0;
+                while (d && (de = readdir(d))) {
+                        int fd = atoi(de->d_name);
+                        if (de->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+                                continue;
+                        char p[64], t[4096] = "";
+                        snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+                        ssize_t l = readlink(p, t, sizeof(t) - 1);
+                        if (l > 0)
+                                t[l] = 0;
+                        printf("fd %d -> %s\n", fd, t);
+                        n++;
+                }
+                printf("%d extra fds\n", n);
+                return n ? 1 : 0;
+        }
+        if (!strcmp(argv[1], "open") && argc > 2) {
+                int fd = open(argv[2], O_RDONLY);
+                if (fd < 0) {
+                        printf("open %s: %s\n", argv[2], strerror(errno));
+                        return 1;
+                }
+                printf("open %s: ok\n", argv[2]);
+                return 0;
+        }
+        return 2;
+}
