@@ -581,7 +581,6 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                 mount_set_add(ms, &m);
         }
         if (ms->n)
-                if (ms->n)
                 qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
 
         ms->rm = xnew0(struct run_mount, ms->n ? ms->n : 1);
