@@ -35,3 +35,18 @@ int sys_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
 {
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
 }
+
+int sys_setresuid(uid_t r, uid_t e, uid_t s)
+{
+        return (int)syscall(SYS_setresuid, r, e, s);
+}
+
+int sys_setresgid(gid_t r, gid_t e, gid_t s)
+{
+        return (int)syscall(SYS_setresgid, r, e, s);
+}
+
+int sys_setgroups(size_t n, const gid_t *groups)
+{
+        return (int)syscall(SYS_setgroups, n, groups);
+}

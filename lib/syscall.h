@@ -11,6 +11,14 @@ int sys_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int sys_pidfd_open(pid_t pid, unsigned int flags);
 int sys_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 
+/* Credential changes by raw system call.  glibc's wrappers broadcast the
+ * change to every thread it knows of; in a child made with clone() from a
+ * process that has threads, those threads do not exist and the wrapper
+ * waits for them forever. */
+int sys_setresuid(uid_t r, uid_t e, uid_t s);
+int sys_setresgid(gid_t r, gid_t e, gid_t s);
+int sys_setgroups(size_t n, const gid_t *groups);
+
 /* openat() of PATH inside the tree rooted at ROOTFD: symlinks and ".." are
  * resolved as if ROOTFD were "/", so the result never escapes it. */
 static inline int openat_in_root(int rootfd, const char *path, int flags, mode_t mode)

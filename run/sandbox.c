@@ -293,7 +293,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return r;
                 spec = &userns_spec;
                 /* become the namespace's root: box wrote our maps before "go" */
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
         if (unshare(CLONE_NEWCGROUP) < 0)
@@ -410,11 +410,11 @@ static int child_setup(struct child_args *a, struct box_err *err)
         }
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return box_err_errno(err, errno, "keep capabilities");
-        if (setgroups(user.n_groups, user.groups) < 0)
+        if (sys_setgroups(user.n_groups, user.groups) < 0)
                 return box_err_errno(err, errno, "setgroups");
-        if (setresgid(user.gid, user.gid, user.gid) < 0)
+        if (sys_setresgid(user.gid, user.gid, user.gid) < 0)
                 return box_err_errno(err, errno, "setgid %u", (unsigned)user.gid);
-        if (setresuid(user.uid, user.uid, user.uid) < 0)
+        if (sys_setresuid(user.uid, user.uid, user.uid) < 0)
                 return box_err_errno(err, errno, "setuid %u", (unsigned)user.uid);
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
         r = set_caps(a->caps, err);
