@@ -18,14 +18,82 @@ static int has_glob(const char *s)
         return strpbrk(s, "*?[") != NULL;
 }
 
+/* Is REL excluded by COPY --exclude (matched relative to the source being
+ * copied, or by name for the source itself)? */
+static int excluded_by_flag(const struct copy_src *src, const char *rel)
+{
+        bool ex = false;
+        if (!src->exclude || !*rel)
+                return 0;
+        const char *r = rel;
+        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
+        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
+                r = rel + pl + 1;
+        else if (pl && streq(rel, src->exclude_root))
+                r = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+        return build_dockerignore_matches(src->exclude, r, &ex, NULL) >= 0 && ex;
+}
+
 static int excluded(const struct copy_src *src, const char *rel)
 {
         bool ex = false;
+        if (excluded_by_flag(src, rel))
+                return 1;
         if (!src->is_context || !src->ignore || !*rel)
                 return 0;
         if (build_dockerignore_matches(src->ignore, rel, &ex, NULL) < 0)
                 return 0;
         return ex;
+}
+
+/* Hard links within one COPY stay hard links (as BuildKit's copy keeps
+ * them): the first copy of an inode is remembered by an O_PATH fd. */
+struct copy_links {
+        struct {
+                dev_t dev;
+                ino_t ino;
+                int fd;
+        } *v;
+        size_t n;
+};
+
+static void copy_links_release(struct copy_links *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                close(l->v[i].fd);
+        free(l->v);
+        memset(l, 0, sizeof(*l));
+}
+
+/* 1: DNAME was created as a link to an earlier copy of ST's inode. */
+static int copy_link_existing(struct copy_links *l, const struct stat *st, int ddfd,
+                              const char *dname)
+{
+        if (!l || st->st_nlink < 2)
+                return 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (l->v[i].dev != st->st_dev || l->v[i].ino != st->st_ino)
+                        continue;
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->v[i].fd);
+                return linkat(AT_FDCWD, proc, ddfd, dname, AT_SYMLINK_FOLLOW) == 0;
+        }
+        return 0;
+}
+
+static void copy_link_remember(struct copy_links *l, const struct stat *st, int ddfd,
+                               const char *dname)
+{
+        if (!l || st->st_nlink < 2)
+                return;
+        int fd = openat(ddfd, dname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        l->v = xreallocarray(l->v, l->n + 1, sizeof(l->v[0]));
+        l->v[l->n].dev = st->st_dev;
+        l->v[l->n].ino = st->st_ino;
+        l->v[l->n].fd = fd;
+        l->n++;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -269,6 +337,8 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 return 0;
         }
         if (S_ISREG(st.st_mode)) {
+                if (copy_link_existing(src->links, &st, ddfd, dname) > 0)
+                        return 0;
                 _cleanup_close_ int in =
                         openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
                 if (in < 0)
@@ -281,6 +351,7 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 if (r < 0)
                         return box_err_errno(err, -r, "copy '%s'", rel);
                 set_meta(ddfd, dname, &st, o, false);
+                copy_link_remember(src->links, &st, ddfd, dname);
                 return 0;
         }
         if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -300,83 +371,136 @@ static int try_extract(int sdfd, const char *sname, int destfd, struct box_err *
         return store_archive_extract_fd(in, destfd, err);
 }
 
-int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, int dest_rootfd,
+/* COPY --parents: the part of a source pattern before "/./" is not kept. */
+static char *parents_pivot(const char *pattern)
+{
+        const char *p = strstr(pattern, "/./");
+        if (!p)
+                return xstrdup("");
+        _cleanup_free_ char *head = xstrndup(pattern, (size_t)(p - pattern));
+        char *clean = build_path_clean(head);
+        char *s = clean;
+        while (*s == '/')
+                s++;
+        char *r = xstrdup(streq(s, ".") ? "" : s);
+        free(clean);
+        return r;
+}
+
+static int copy_one(const struct copy_src *src, const char *rel, const char *dest, bool dest_is_dir,
+                    int dest_rootfd, const struct copy_opts *o, struct box_err *err)
+{
+        struct stat st;
+        int r;
+        char *slash = strrchr(rel, '/');
+        _cleanup_free_ char *sdir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+        const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
+        _cleanup_close_ int sdfd = *sdir
+                                           ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
+                                           : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+        if (sdfd < 0)
+                return box_err_errno(err, errno, "open '%s'", sdir);
+        bool follow = !src->is_context;
+        if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
+        if (S_ISDIR(st.st_mode)) {
+                _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
+                if (dfd < 0)
+                        return dfd;
+                _cleanup_close_ int sfd = openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sfd < 0)
+                        return box_err_errno(err, errno, "open '%s'", rel);
+                return copy_dir_contents(src, sfd, rel, dfd, o, err);
+        }
+        if (excluded_by_flag(src, rel))
+                return 0;
+        _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
+        if (dest_is_dir) {
+                target_dir = xstrdup(dest);
+                target_name = xstrdup(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
+        } else {
+                const char *ds = strrchr(dest, '/');
+                target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
+                target_name = xstrdup(ds ? ds + 1 : dest);
+        }
+        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
+        if (dfd < 0)
+                return dfd;
+        if (o->add && src->is_context && S_ISREG(st.st_mode)) {
+                _cleanup_close_ int xfd =
+                        mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
+                if (xfd < 0)
+                        return xfd;
+                r = try_extract(sdfd, sname, xfd, err);
+                if (r < 0)
+                        return box_err_prefix(err, "extract '%s'", rel);
+                if (r > 0)
+                        return 0;
+        }
+        return copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
+}
+
+int build_copy(const struct copy_src *src_in, char *const *srcs, const char *dest, int dest_rootfd,
                const struct copy_opts *o, struct box_err *err)
 {
+        struct copy_links links = {0};
+        struct copy_src src = *src_in;
+        src.links = &links;
         _cleanup_strv_free_ char **matches = xnew0(char *, 1);
-        int r;
+        _cleanup_strv_free_ char **pivots = xnew0(char *, 1); /* parallel to matches */
+        int r = 0;
         STRV_FOREACH (s, srcs) {
-                r = expand_source(src, *s, &matches, err);
+                size_t before = strv_length(matches);
+                r = expand_source(&src, *s, &matches, err);
                 if (r < 0)
-                        return r;
+                        goto out;
+                for (size_t i = before; matches[i]; i++)
+                        pivots = strv_push(pivots, o->parents ? parents_pivot(*s) : xstrdup(""));
         }
         size_t n = strv_length(matches);
-        bool dest_is_dir = dest[strlen(dest) - 1] == '/';
+        bool dest_is_dir = dest[strlen(dest) - 1] == '/' || o->parents;
         if (!dest_is_dir) {
                 _cleanup_close_ int fd =
                         openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
                 dest_is_dir = fd >= 0;
         }
-        if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir)
-                return box_err_set(err, EINVAL,
-                                   "when using COPY with more than one source file, the "
-                                   "destination must be a directory and end with a /");
-        STRV_FOREACH (m, matches) {
-                struct stat st;
-                const char *rel = *m;
-                char *slash = strrchr(rel, '/');
-                _cleanup_free_ char *sdir =
-                        slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
-                const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
-                _cleanup_close_ int sdfd =
-                        *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
-                              : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
-                if (sdfd < 0)
-                        return box_err_errno(err, errno, "open '%s'", sdir);
-                bool follow = !src->is_context;
-                if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-                        return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
-                if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
-                        if (dfd < 0)
-                                return dfd;
-                        _cleanup_close_ int sfd =
-                                openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (sfd < 0)
-                                return box_err_errno(err, errno, "open '%s'", rel);
-                        r = copy_dir_contents(src, sfd, rel, dfd, o, err);
-                        if (r < 0)
-                                return r;
+        if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir) {
+                r = box_err_set(err, EINVAL,
+                                "when using COPY with more than one source file, the "
+                                "destination must be a directory and end with a /");
+                goto out;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *rel = matches[i];
+                src.exclude_root = rel;
+                if (!o->parents) {
+                        r = copy_one(&src, rel, dest, dest_is_dir, dest_rootfd, o, err);
                         continue;
                 }
-                _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
-                if (dest_is_dir) {
-                        target_dir = xstrdup(dest);
-                        target_name = xstrdup(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
-                } else {
-                        const char *ds = strrchr(dest, '/');
-                        target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
-                        target_name = xstrdup(ds ? ds + 1 : dest);
+                /* --parents: DEST/<path below the pivot> */
+                const char *below = rel;
+                size_t pl = strlen(pivots[i]);
+                if (pl && strneq(rel, pivots[i], pl) && (rel[pl] == '/' || !rel[pl]))
+                        below = rel + pl + (rel[pl] == '/');
+                struct stat st;
+                _cleanup_close_ int mfd = *rel ? openat_in_root(src.rootfd, rel, O_PATH, 0)
+                                               : fcntl(src.rootfd, F_DUPFD_CLOEXEC, 3);
+                bool isdir = mfd >= 0 && fstat(mfd, &st) == 0 && S_ISDIR(st.st_mode);
+                _cleanup_free_ char *sub = NULL;
+                if (isdir)
+                        sub = xasprintf("%s%s%s/", dest, dest[strlen(dest) - 1] == '/' ? "" : "/",
+                                        below);
+                else {
+                        const char *slash = strrchr(below, '/');
+                        sub = xasprintf("%s%s%.*s%s", dest,
+                                        dest[strlen(dest) - 1] == '/' ? "" : "/",
+                                        slash ? (int)(slash - below) : 0, below, slash ? "/" : "");
                 }
-                _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
-                if (dfd < 0)
-                        return dfd;
-                if (o->add && src->is_context && S_ISREG(st.st_mode)) {
-                        _cleanup_close_ int xfd =
-                                mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
-                        if (xfd < 0)
-                                return xfd;
-                        r = try_extract(sdfd, sname, xfd, err);
-                        if (r < 0)
-                                return box_err_prefix(err, "extract '%s'", rel);
-                        if (r > 0)
-                                continue;
-                }
-                r = copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
-                if (r < 0)
-                        return r;
+                r = copy_one(&src, rel, sub, true, dest_rootfd, o, err);
         }
-        return 0;
+out:
+        copy_links_release(&links);
+        return r < 0 ? r : 0;
 }
 
 static int hash_tree(const struct copy_src *src, int dfd, const char *name, const char *rel,
@@ -435,7 +559,9 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
         }
         STRV_FOREACH (m, matches) {
                 const char *rel = *m;
-                int r = hash_tree(src, src->rootfd, *rel ? rel : ".", rel, sc, out,
+                struct copy_src s = *src;
+                s.exclude_root = rel;
+                int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out,
                                   !src->is_context, err);
                 if (r < 0)
                         return r;

@@ -56,10 +56,16 @@ void stat_cache_close(struct stat_cache *c, struct store *st);
 
 /* ---- COPY/ADD (build/build-copy.c) ---- */
 
+struct copy_links;
+
 struct copy_src {
         int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
         bool is_context; /* apply .dockerignore */
         struct dockerignore *ignore;
+        struct dockerignore *exclude; /* COPY --exclude patterns, or NULL */
+        /* set by build_copy itself: */
+        const char *exclude_root; /* --exclude matches paths relative to this source */
+        struct copy_links *links; /* hard links already copied */
 };
 
 struct copy_opts {
@@ -68,6 +74,7 @@ struct copy_opts {
         uid_t uid;
         gid_t gid;
         int chmod;            /* -1: keep */
+        bool parents;         /* COPY --parents: keep the source's directories */
         const char *checksum; /* ADD --checksum */
 };
 

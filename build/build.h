@@ -35,6 +35,7 @@ struct build_opts {
         const char *dockerfile_name; /* for messages: "Dockerfile" */
         const char *
                 dockerfile_path; /* host path of the Dockerfile, for its .dockerignore; may be NULL */
+        const char *ignorefile; /* --ignorefile: replaces .dockerignore; may be NULL */
         const char *dockerfile_data;
         size_t dockerfile_len;
         char *const *tags;       /* full references */

@@ -25,6 +25,8 @@ struct stage {
         size_t first, end;
         bool needed, built;
         struct image_state res;
+        char **args;      /* ARG values in scope at the end, "K=V" */
+        char **arg_names; /* ARGs declared, in order (a stage FROM it inherits them) */
 };
 
 struct builder {
@@ -51,7 +53,8 @@ struct stage_ctx {
         struct builder *b;
         struct stage *s;
         struct image_state cur;
-        char **args; /* ARG values in scope, "K=V" */
+        char **args;      /* ARG values in scope, "K=V" */
+        char **arg_names; /* the ARGs declared so far, in order, each once */
 };
 
 /* ---- image_state ---- */
@@ -502,10 +505,100 @@ static char *join(char *const *v, const char *sep)
         return buf_steal(&b);
 }
 
-static char *json_of(char *const *v)
+/* History strings are BuildKit's, which formats with Go's fmt: %v of a
+ * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
+static void go_quote(struct buf *b, const char *s)
 {
-        _cleanup_jv_ struct jv *j = jv_strv(v ? v : (char *[]){NULL});
-        return jv_dump(j, 0);
+        buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                switch (*p) {
+                case '"':
+                        buf_puts(b, "\\\"");
+                        break;
+                case '\\':
+                        buf_puts(b, "\\\\");
+                        break;
+                case '\n':
+                        buf_puts(b, "\\n");
+                        break;
+                case '\t':
+                        buf_puts(b, "\\t");
+                        break;
+                case '\r':
+                        buf_puts(b, "\\r");
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                buf_printf(b, "\\x%02x", *p);
+                        else
+                                buf_putc(b, (char)*p);
+                }
+        }
+        buf_putc(b, '"');
+}
+
+static char *go_strv(char *const *v, bool quoted)
+{
+        struct buf b = {0};
+        buf_putc(&b, '[');
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i)
+                        buf_putc(&b, ' ');
+                if (quoted)
+                        go_quote(&b, v[i]);
+                else
+                        buf_puts(&b, v[i]);
+        }
+        buf_putc(&b, ']');
+        return buf_steal(&b);
+}
+
+/* Go's time.Duration.String(). */
+static void go_frac(struct buf *b, uint64_t v, int prec)
+{
+        uint64_t p10 = 1;
+        for (int i = 0; i < prec; i++)
+                p10 *= 10;
+        buf_printf(b, "%llu", (unsigned long long)(v / p10));
+        uint64_t f = v % p10;
+        if (!f)
+                return;
+        char digits[16];
+        snprintf(digits, sizeof(digits), "%0*llu", prec, (unsigned long long)f);
+        size_t n = strlen(digits);
+        while (n && digits[n - 1] == '0')
+                digits[--n] = '\0';
+        buf_printf(b, ".%s", digits);
+}
+
+static void go_duration(struct buf *b, int64_t d)
+{
+        if (d == 0) {
+                buf_puts(b, "0s");
+                return;
+        }
+        if (d < 0) {
+                buf_putc(b, '-');
+                d = -d;
+        }
+        uint64_t u = (uint64_t)d;
+        if (u < 1000) {
+                buf_printf(b, "%lluns", (unsigned long long)u);
+        } else if (u < 1000000) {
+                go_frac(b, u, 3);
+                buf_puts(b, "\xc2\xb5s");
+        } else if (u < 1000000000) {
+                go_frac(b, u, 6);
+                buf_puts(b, "ms");
+        } else {
+                uint64_t h = u / 3600000000000ull, m = u / 60000000000ull % 60;
+                if (h)
+                        buf_printf(b, "%lluh", (unsigned long long)h);
+                if (h || m)
+                        buf_printf(b, "%llum", (unsigned long long)m);
+                go_frac(b, u % 60000000000ull, 9);
+                buf_putc(b, 's');
+        }
 }
 
 static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool label,
@@ -590,8 +683,8 @@ static void fetched_release(struct fetched *f)
 
 static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                      const struct copy_src *src, char *const *srcs, const struct fetched *dl,
-                     const char *dest, struct copy_opts *o, const char *chown_s,
-                     const char *from, struct box_err *err)
+                     const char *dest, const char *dest_raw, struct copy_opts *o,
+                     const char *chown_s, const char *from, struct box_err *err)
 {
         struct builder *b = c->b;
         int r;
@@ -622,7 +715,28 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         char *parts[] = {p_parent, p_inst, p_from, p_content, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
-        _cleanup_free_ char *created_by = xasprintf("%s # buildkit", instr);
+        /* history as BuildKit writes it: only --parents, --chown and --chmod,
+         * the sources and the destination as written (expanded) */
+        struct buf hist = {0};
+        buf_puts(&hist, add ? "ADD" : "COPY");
+        if (flag_value(in, "parents") || strv_contains(in->flags, "--parents"))
+                buf_puts(&hist, " --parents");
+        if (chown_s) {
+                _cleanup_free_ char *ce = NULL;
+                if (expand(c, chown_s, &ce, NULL) >= 0)
+                        buf_printf(&hist, " --chown=%s", ce);
+        }
+        if (flag_value(in, "chmod")) {
+                _cleanup_free_ char *me = NULL;
+                if (expand(c, flag_value(in, "chmod"), &me, NULL) >= 0)
+                        buf_printf(&hist, " --chmod=%s", me);
+        }
+        STRV_FOREACH (a, all)
+                buf_printf(&hist, " %s", *a);
+        for (size_t h = 0; h < in->n_heredocs; h++)
+                buf_printf(&hist, " <<%s", in->heredocs[h].name);
+        buf_printf(&hist, " %s # buildkit", dest_raw);
+        _cleanup_free_ char *created_by = buf_steal(&hist);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (cache_lookup(c, key, created_by, parts)) {
                 progress(b, "  CACHED\n");
@@ -719,7 +833,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 }
                 if (!add && (startswith(e, "http://") || startswith(e, "https://"))) {
                         free(e);
-                        return box_err_set(err, EINVAL, "'%s': COPY takes no URLs: use ADD", a);
+                        return box_err_set(err, EINVAL,
+                                           "source can't be a URL for COPY: '%s' (use ADD)", a);
                 }
                 srcs = strv_push(srcs, e);
         }
@@ -741,9 +856,27 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         }
         const char *from = flag_value(in, "from");
         const char *chown_s = flag_value(in, "chown");
+        const char *parents = flag_value(in, "parents");
+        o.parents = strv_contains(in->flags, "--parents") || (parents && !streq(parents, "false"));
+        _cleanup_strv_free_ char **excludes = xnew0(char *, 1);
+        STRV_FOREACH (f, in->flags) {
+                if (!startswith(*f, "--exclude="))
+                        continue;
+                char *e = NULL;
+                r = expand(c, *f + 10, &e, err);
+                if (r < 0)
+                        return r;
+                excludes = strv_push(excludes, e);
+        }
+        _cleanup_dockerignore_ struct dockerignore *exclude = NULL;
+        if (excludes[0]) {
+                r = build_dockerignore_new(excludes, &exclude, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--exclude");
+        }
 
         struct step_dir src_sd = {0};
-        struct copy_src src = {.rootfd = -EBADF};
+        struct copy_src src = {.rootfd = -EBADF, .exclude = exclude};
         if (from) {
                 _cleanup_free_ char *fe = NULL;
                 r = expand(c, from, &fe, err);
@@ -795,7 +928,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 r = box_err_set(err, EINVAL, "--checksum is only allowed with a URL source");
                 goto done;
         }
-        r = copy_step(c, in, add, &src, srcs, &dl, dest, &o, chown_s, from, err);
+        r = copy_step(c, in, add, &src, srcs, &dl, dest, dest_raw, &o, chown_s, from, err);
 done:
         fetched_release(&dl);
         if (src.rootfd >= 0)
@@ -1036,7 +1169,25 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 env = strv_append(env, DEFAULT_PATH);
 
         _cleanup_free_ char *cmdline = join(argv, " ");
-        _cleanup_free_ char *created_by = xasprintf("RUN %s # buildkit", cmdline);
+        /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
+         * with its value as the step sees it (ENV wins) */
+        struct buf argstr = {0};
+        buf_puts(&argstr, "");
+        if (c->arg_names && c->arg_names[0]) {
+                buf_printf(&argstr, "|%zu", strv_length(c->arg_names));
+                STRV_FOREACH (a, c->arg_names) {
+                        size_t an = strlen(*a);
+                        int ei = strv_env_find(c->cur.img.config.env, *a, an);
+                        int ai = strv_env_find(c->args, *a, an);
+                        const char *v = ei >= 0 ? strchr(c->cur.img.config.env[ei], '=')
+                                        : ai >= 0 ? strchr(c->args[ai], '=')
+                                                  : NULL;
+                        buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
+                }
+                buf_putc(&argstr, ' ');
+        }
+        _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
+        buf_release(&argstr);
         _cleanup_free_ char *envs = join(env, "\n");
         _cleanup_free_ char *mflags = join(in->flags, " ");
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
@@ -1171,7 +1322,8 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         _cleanup_free_ char *created_by = xasprintf("WORKDIR %s", c->cur.img.config.working_dir);
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: %s", created_by);
-        char *parts[] = {p_parent, p_inst, NULL};
+        _cleanup_free_ char *p_user = xasprintf("user: %s", strempty(c->cur.img.config.user));
+        char *parts[] = {p_parent, p_inst, p_user, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (exists_in_lowers(c->b, &c->cur, c->cur.img.config.working_dir + 1)) {
@@ -1189,8 +1341,13 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         if (r >= 0) {
                 _cleanup_close_ int root = open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 struct copy_opts o = {.chmod = -1};
-                r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
-                                       err); /* ensures root is writable */
+                /* as BuildKit: the directories WORKDIR creates belong to USER */
+                const char *user = c->cur.img.config.user;
+                if (user && *user)
+                        r = resolve_chown(root, user, &o, err);
+                if (r >= 0)
+                        r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
+                                               err); /* ensures root is writable */
                 if (r >= 0) {
                         unlinkat(root, ".box-workdir-probe", 0);
                         _cleanup_free_ char *p = xasprintf("%s/", c->cur.img.config.working_dir);
@@ -1214,6 +1371,8 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
 static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
+        struct buf hist = {0};
+        buf_puts(&hist, "ARG");
         STRV_FOREACH (a, in->args) {
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
@@ -1228,8 +1387,10 @@ static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                                 b->used_args = strv_append(b->used_args, name);
                 } else if (eq) {
                         int r = expand(c, eq + 1, &value, err);
-                        if (r < 0)
+                        if (r < 0) {
+                                buf_release(&hist);
                                 return r;
+                        }
                         have = 1;
                 } else {
                         int g = strv_env_find(b->global_args, name, strlen(name));
@@ -1241,10 +1402,14 @@ static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 _cleanup_free_ char *entry = have ? xasprintf("%s=%s", name, value) : xstrdup(name);
                 if (have)
                         c->args = strv_env_set(c->args, entry);
-                _cleanup_free_ char *h = xasprintf("ARG %s", entry);
-                add_history(&c->cur, h, true);
-                build_chain_next(c->cur.chain, h);
+                if (!strv_contains(c->arg_names, name))
+                        c->arg_names = strv_append(c->arg_names, name);
+                buf_printf(&hist, " %s", entry);
         }
+        /* one history entry per instruction, as BuildKit writes it */
+        add_history(&c->cur, hist.data, true);
+        build_chain_next(c->cur.chain, hist.data);
+        buf_release(&hist);
         return 0;
 }
 
@@ -1284,10 +1449,21 @@ static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in
                 if (rv)
                         h->retries = (int)strtol(rv, NULL, 10);
         }
-        _cleanup_free_ char *t = json_of(h->test);
-        _cleanup_free_ char *hist = xasprintf("HEALTHCHECK %s", t);
-        add_history(&c->cur, hist, true);
-        build_chain_next(c->cur.chain, hist);
+        /* BuildKit: "HEALTHCHECK %+v" of the config struct */
+        _cleanup_free_ char *t = go_strv(h->test, false);
+        struct buf hb = {0};
+        buf_printf(&hb, "HEALTHCHECK {Test:%s Interval:", t);
+        go_duration(&hb, h->interval);
+        buf_puts(&hb, " Timeout:");
+        go_duration(&hb, h->timeout);
+        buf_puts(&hb, " StartPeriod:");
+        go_duration(&hb, h->start_period);
+        buf_puts(&hb, " StartInterval:");
+        go_duration(&hb, h->start_interval);
+        buf_printf(&hb, " Retries:%d}", h->retries);
+        add_history(&c->cur, hb.data, true);
+        build_chain_next(c->cur.chain, hb.data);
+        buf_release(&hb);
         return 0;
 }
 
@@ -1334,7 +1510,7 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         _cleanup_free_ char *hist = NULL;
         if (streq(n, "cmd") || streq(n, "entrypoint")) {
                 char **v = command_argv(c, in);
-                _cleanup_free_ char *j = json_of(v);
+                _cleanup_free_ char *j = go_strv(v, true);
                 if (streq(n, "cmd")) {
                         strv_free(cc->cmd);
                         cc->cmd = v;
@@ -1352,7 +1528,7 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         } else if (streq(n, "shell")) {
                 strv_free(cc->shell);
                 cc->shell = strv_copy(in->args);
-                _cleanup_free_ char *j = json_of(cc->shell);
+                _cleanup_free_ char *j = go_strv(cc->shell, false);
                 hist = xasprintf("SHELL %s", j);
         } else if (streq(n, "user") || streq(n, "stopsignal")) {
                 char *v = NULL;
@@ -1365,7 +1541,7 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                 hist = xasprintf("%s %s", streq(n, "user") ? "USER" : "STOPSIGNAL", v);
         } else if (streq(n, "expose")) {
                 struct buf h = {0};
-                buf_puts(&h, "EXPOSE");
+                buf_puts(&h, "EXPOSE [");
                 STRV_FOREACH (a, in->args) {
                         _cleanup_free_ char *v = NULL;
                         r = expand(c, *a, &v, err);
@@ -1387,13 +1563,14 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 _cleanup_free_ char *port = xasprintf("%ld/%s", p, pr);
                                 if (!strv_contains(cc->exposed_ports, port))
                                         cc->exposed_ports = strv_append(cc->exposed_ports, port);
-                                buf_printf(&h, " %s", port);
+                                buf_printf(&h, "%s%s", h.len > 8 ? " " : "", port);
                         }
                 }
+                buf_putc(&h, ']');
                 hist = buf_steal(&h);
         } else if (streq(n, "volume")) {
                 struct buf h = {0};
-                buf_puts(&h, "VOLUME");
+                buf_puts(&h, "VOLUME [");
                 STRV_FOREACH (a, in->args) {
                         _cleanup_free_ char *v = NULL;
                         r = expand(c, *a, &v, err);
@@ -1405,8 +1582,9 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 continue;
                         if (!strv_contains(cc->volumes, v))
                                 cc->volumes = strv_append(cc->volumes, v);
-                        buf_printf(&h, " %s", v);
+                        buf_printf(&h, "%s%s", h.len > 8 ? " " : "", v);
                 }
+                buf_putc(&h, ']');
                 hist = buf_steal(&h);
         } else if (streq(n, "maintainer")) {
                 free(c->cur.img.author);
@@ -1420,7 +1598,10 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                 while (isspace((unsigned char)*o))
                         o++;
                 cc->on_build = strv_append(cc->on_build, o);
-                hist = xasprintf("ONBUILD %s", o);
+                /* BuildKit records no history entry for ONBUILD */
+                _cleanup_free_ char *key = xasprintf("ONBUILD %s", o);
+                build_chain_next(c->cur.chain, key);
+                return 0;
         } else if (streq(n, "from")) {
                 return box_err_set(err, EINVAL, "unexpected FROM");
         } else {
@@ -1455,6 +1636,10 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
                 if (r < 0)
                         return r;
                 image_state_copy(&c->cur, &dep->res);
+                /* the stage's ARGs stay in scope (BuildKit keeps the state's env) */
+                strv_free(c->args);
+                c->args = strv_copy(dep->args ? dep->args : (char *[]){NULL});
+                c->arg_names = strv_copy(dep->arg_names ? dep->arg_names : (char *[]){NULL});
         } else if (strcasecmp(base, "scratch") == 0) {
                 c->cur.img.os = xstrdup("linux");
                 c->cur.img.architecture = xstrdup(b->arch);
@@ -1531,11 +1716,14 @@ static int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                 if (r < 0)
                         fail_at(&c, in, err);
         }
-        strv_free(c.args);
         if (r < 0) {
+                strv_free(c.args);
+                strv_free(c.arg_names);
                 image_state_release(&c.cur);
                 return r;
         }
+        s->args = c.args;
+        s->arg_names = c.arg_names;
         s->res = c.cur;
         s->built = true;
         return 0;
@@ -1716,8 +1904,25 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 _cleanup_free_ char *specific =
                         o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path)
                                            : NULL;
-                if (!(specific && fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0))
+                _cleanup_free_ char *specific_c =
+                        o->dockerfile_path ? xasprintf("%s.containerignore", o->dockerfile_path)
+                                           : NULL;
+                /* --ignorefile, then the Dockerfile's own <Dockerfile>.dockerignore,
+                 * then the context's .containerignore (podman) or .dockerignore */
+                if (o->ignorefile) {
+                        r = fs_read_file_at(AT_FDCWD, o->ignorefile, 0, &ign, &ilen, err);
+                        if (r < 0) {
+                                box_err_prefix(err, "--ignorefile");
+                                goto out;
+                        }
+                } else if (!(specific &&
+                             fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0) &&
+                           !(specific_c &&
+                             fs_read_file_at(AT_FDCWD, specific_c, 0, &ign, &ilen, NULL) >= 0) &&
+                           fs_read_file_at(b.context_fd, ".containerignore", 0, &ign, &ilen,
+                                           NULL) < 0) {
                         fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
+                }
                 if (ign) {
                         _cleanup_strv_free_ char **pats = NULL;
                         r = build_dockerignore_read(ign, ilen, &pats, err);
@@ -1771,6 +1976,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
 out:
         for (size_t i = 0; i < b.n_stages; i++) {
                 free(b.stages[i].name);
+                strv_free(b.stages[i].args);
+                strv_free(b.stages[i].arg_names);
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# box build where Docker (BuildKit) and podman agree on a behaviour: the
+# command line, the Dockerfile's location, COPY/ADD and WORKDIR details, and
+# the history BuildKit writes.
+load helpers
+
+setup() {
+        box_setup_store
+        import_busybox
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+}
+teardown() { box_teardown_store; }
+
+@test "a Dockerfile on stdin builds with no context" {
+        run box build -t fromstdin - <<'EOF'
+FROM busybox
+RUN echo piped-dockerfile > /p
+WORKDIR /made/here
+EOF
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm fromstdin sh -c 'cat /p; pwd')" = $'piped-dockerfile\n/made/here' ]
+        # COPY has nothing to copy from
+        run box build - <<<$'FROM busybox\nCOPY x /x'
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"no build context"* ]]
+}
+
+@test "a context's Containerfile is used when it has no Dockerfile" {
+        printf 'FROM busybox\nRUN echo containerfile > /c\n' > "$CTX/Containerfile"
+        run box build -t cf "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm cf cat /c)" = containerfile ]
+        rm "$CTX/Containerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no Dockerfile or Containerfile found in context directory '$CTX'"* ]]
+}
+
+@test "-f is relative to the current directory, else to the context; no context: the file's directory" {
+        mkdir -p "$BOX_TEST_TMP/elsewhere" "$CTX/sub"
+        echo in-context > "$CTX/f"
+        printf 'FROM busybox\nCOPY f /f\n' > "$CTX/sub/Build.df"
+        cp "$CTX/sub/Build.df" "$BOX_TEST_TMP/elsewhere/Other.df"
+        cd "$BOX_TEST_TMP"
+        run box build -t rel1 -f elsewhere/Other.df "$CTX"
+        [ "$status" -eq 0 ]
+        # not found from the current directory: looked up in the context
+        run box build -t rel2 -f sub/Build.df "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm rel2 cat /f)" = in-context ]
+        run box build -f nosuch.df "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"nosuch.df"*"No such file or directory"* ]]
+        # no context argument: the Dockerfile's directory is the context
+        cp "$CTX/sub/Build.df" "$CTX/Alt.df"
+        run box build -t noctx -f "$CTX/Alt.df"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm noctx cat /f)" = in-context ]
+        # -f - with no context argument
+        run box build -t noctx2 -f - <<<$'FROM busybox\nRUN touch /ok'
+        [ "$status" -eq 0 ]
+}
+
+@test ".containerignore is read, --ignorefile replaces both" {
+        echo a > "$CTX/a"; echo b > "$CTX/b"; echo c > "$CTX/c"
+        echo a > "$CTX/.containerignore"
+        echo b > "$CTX/.dockerignore"
+        printf 'c\n.*ignore*\nDockerfile\nmine\n' > "$CTX/mine"
+        printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+        box build -t ign1 "$CTX" 2>/dev/null
+        [ "$(box run --rm ign1 sh -c 'cd /ctx && ls a b c 2>/dev/null')" = $'b\nc' ]
+        box build -t ign2 --ignorefile "$CTX/mine" "$CTX" 2>/dev/null
+        [ "$(box run --rm ign2 ls -A /ctx)" = $'a\nb' ]
+        run box build --ignorefile "$BOX_TEST_TMP/nosuch" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--ignorefile"* ]]
+}
+
+@test "remote contexts and remote Dockerfiles are refused clearly" {
+        run box build https://example.com/repo.git
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"remote context 'https://example.com/repo.git' is not supported"* ]]
+        run box build -f https://example.com/Dockerfile "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"remote Dockerfile"*"not supported"* ]]
+}
+
+@test "docker and podman build flags: --layers, --pull-never, --format, --platform, --build-arg-file, --logfile" {
+        printf 'FROM busybox\nARG A\nARG B\nRUN echo "$A-$B" > /ab && echo build-ran\n' > "$CTX/Dockerfile"
+        printf '# args\nA=one\n\nB=two\n' > "$BOX_TEST_TMP/args"
+        run box build -t flags --pull-never --format docker --platform "linux/$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" \
+                --build-arg-file "$BOX_TEST_TMP/args" --logfile "$BOX_TEST_TMP/log" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *build-ran* ]]
+        grep -q build-ran "$BOX_TEST_TMP/log"
+        [ "$(box run --rm flags cat /ab)" = one-two ]
+        run box build --progress plain --build-arg-file "$BOX_TEST_TMP/args" --layers=false "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *CACHED* ]]
+        run box build --platform linux/s390x "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"unsupported --platform 'linux/s390x'"* ]]
+        run box build --help
+        [[ "$output" == *'(default "missing")'* ]]
+}
+
+@test "--label without a value sets an empty label" {
+        printf 'FROM busybox\n' > "$CTX/Dockerfile"
+        box build -t lbl --label empty --label k=v "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .Config.Labels}}' lbl)" = '{"empty":"","k":"v"}' ]
+}
+
+@test "a stage built FROM another stage keeps that stage's ARGs" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS base
+ARG VERSION=1.2
+FROM base
+RUN echo "v=$VERSION" > /v
+EOF
+        box build -t stagearg "$CTX" 2>/dev/null
+        [ "$(box run --rm stagearg cat /v)" = v=1.2 ]
+}
+
+@test "history created_by strings are BuildKit's" {
+        echo x > "$CTX/f"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ARG A=1 B
+ENV E=env
+RUN true
+WORKDIR /w
+COPY --chown=1:2 --chmod=600 f ./
+COPY --from=busybox /bin/true /t
+CMD ["sh", "-c", "echo \"q\""]
+ENTRYPOINT echo
+SHELL ["/bin/sh", "-ec"]
+EXPOSE 80 53/udp
+VOLUME /a /b
+HEALTHCHECK --interval=90s --timeout=1500ms --retries=3 CMD true
+ONBUILD RUN true
+STOPSIGNAL SIGTERM
+USER 7
+EOF
+        box build -t hist "$CTX" 2>/dev/null
+        run sh -c "\"$BOX\" image inspect --format '{{json .History}}' hist | jq -r '.[].created_by'"
+        [ "$status" -eq 0 ]
+        expected='ARG A=1 B
+ENV E=env
+RUN |2 A=1 B= /bin/sh -c true # buildkit
+WORKDIR /w
+COPY --chown=1:2 --chmod=600 f ./ # buildkit
+COPY /bin/true /t # buildkit
+CMD ["sh" "-c" "echo \"q\""]
+ENTRYPOINT ["/bin/sh" "-c" "echo"]
+SHELL [/bin/sh -ec]
+EXPOSE [80/tcp 53/udp]
+VOLUME [/a /b]
+HEALTHCHECK {Test:[CMD-SHELL true] Interval:1m30s Timeout:1.5s StartPeriod:0s StartInterval:0s Retries:3}
+STOPSIGNAL SIGTERM
+USER 7'
+        [ "$(printf '%s\n' "${lines[@]:1}")" = "$expected" ]
+}
+
+@test "WORKDIR creates missing directories owned by USER" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+USER 1000:1000
+WORKDIR /home/app/src
+USER root
+WORKDIR /home/app/src/deeper
+RUN touch made
+EOF
+        box build -t wdown "$CTX" 2>/dev/null
+        [ "$(box run --rm wdown stat -c '%u:%g' /home/app /home/app/src /home/app/src/deeper)" = $'1000:1000\n1000:1000\n0:0' ]
+}
+
+@test "COPY --exclude, --parents, and hard links kept within a COPY" {
+        mkdir -p "$CTX/src/a/b" "$CTX/other"
+        echo 1 > "$CTX/src/a/b/keep.c"; echo 2 > "$CTX/src/a/b/drop.o"; echo 3 > "$CTX/src/top.o"
+        echo 4 > "$CTX/other/file"
+        ln "$CTX/src/a/b/keep.c" "$CTX/src/link.c"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+COPY --exclude=*.o --exclude=**/*.o src /ex/
+COPY --parents src/a/b/keep.c other/file /par/
+COPY --parents ./src/./a/b/keep.c /pivot/
+COPY src /hl/
+EOF
+        run box build -t cpx "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm cpx find /ex -type f | sort)" = $'/ex/a/b/keep.c\n/ex/link.c' ]
+        [ "$(box run --rm cpx find /par /pivot -type f | sort)" = $'/par/other/file\n/par/src/a/b/keep.c\n/pivot/a/b/keep.c' ]
+        run box run --rm cpx stat -c '%i %h' /hl/a/b/keep.c /hl/link.c
+        [ "${lines[0]}" = "${lines[1]}" ]
+        [[ "${lines[0]}" == *" 2" ]]
+}
+
+@test "COPY of a URL fails naming COPY" {
+        printf 'FROM busybox\nCOPY http://127.0.0.1:1/x /x\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY: source can't be a URL for COPY"* ]]
+}
