@@ -181,12 +181,10 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                 strv_free(cur);
                 cur = next;
         }
-        size_t before = strv_length(*matches);
+        /* a wildcard may match nothing (BuildKit's AllowEmptyWildcard) */
         STRV_FOREACH (m, cur)
                 if (!excluded(src, *m))
                         *matches = strv_append(*matches, *m);
-        if (strv_length(*matches) == before)
-                return box_err_set(err, ENOENT, "'%s': no source files were specified", pattern);
         return 0;
 }
 
@@ -362,6 +360,23 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
         return 0; /* sockets are skipped */
 }
 
+/* Does the file start like a tar archive, plain or compressed? */
+static bool looks_like_archive(int sdfd, const char *sname)
+{
+        _cleanup_close_ int fd = openat(sdfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        unsigned char h[512];
+        ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h), 0);
+        if (n < 4)
+                return false;
+        static const unsigned char gz[] = {0x1f, 0x8b}, bz[] = {'B', 'Z', 'h'},
+                                   xz[] = {0xfd, '7', 'z', 'X', 'Z', 0},
+                                   zst[] = {0x28, 0xb5, 0x2f, 0xfd};
+        if (!memcmp(h, gz, sizeof(gz)) || !memcmp(h, bz, sizeof(bz)) || !memcmp(h, zst, sizeof(zst)) ||
+            (n >= 6 && !memcmp(h, xz, sizeof(xz))))
+                return true;
+        return n >= 262 && !memcmp(h + 257, "ustar", 5);
+}
+
 /* ADD of a local archive: returns 1 when extracted, 0 when SRC is no archive. */
 static int try_extract(int sdfd, const char *sname, int destfd, struct box_err *err)
 {
@@ -423,12 +438,10 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                 target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
                 target_name = xstrdup(ds ? ds + 1 : dest);
         }
-        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
-        if (dfd < 0)
-                return dfd;
-        if (o->add && src->is_context && S_ISREG(st.st_mode)) {
-                _cleanup_close_ int xfd =
-                        mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
+        if (o->add && src->is_context && S_ISREG(st.st_mode) && looks_like_archive(sdfd, sname)) {
+                /* an archive is extracted into DEST, a directory with or
+                 * without its trailing slash (as Docker does) */
+                _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
                 if (xfd < 0)
                         return xfd;
                 r = try_extract(sdfd, sname, xfd, err);
@@ -437,6 +450,9 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                 if (r > 0)
                         return 0;
         }
+        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
+        if (dfd < 0)
+                return dfd;
         return copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
 }
 

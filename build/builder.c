@@ -631,7 +631,8 @@ static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool l
         return 0;
 }
 
-static int resolve_chown(int rootfd, const char *spec, struct copy_opts *o, struct box_err *err)
+static int resolve_owner(int rootfd, const char *spec, const char *what, struct copy_opts *o,
+                         struct box_err *err)
 {
         _cleanup_free_ char *pw = NULL, *gr = NULL;
         fs_read_file_at(rootfd, "etc/passwd", 0, &pw, NULL, NULL);
@@ -639,7 +640,7 @@ static int resolve_chown(int rootfd, const char *spec, struct copy_opts *o, stru
         struct run_user u;
         int r = run_user_resolve(spec, NULL, pw, gr, &u, err);
         if (r < 0)
-                return box_err_prefix(err, "--chown='%s'", spec);
+                return box_err_prefix(err, "%s'%s'", what, spec);
         o->has_chown = true;
         o->uid = u.uid;
         o->gid = u.gid;
@@ -755,7 +756,7 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
                 _cleanup_free_ char *ce = NULL;
                 r = expand(c, chown_s, &ce, err);
                 if (r >= 0)
-                        r = resolve_chown(dest_root, ce, o, err);
+                        r = resolve_owner(dest_root, ce, "--chown=", o, err);
         }
         if (r >= 0 && srcs[0])
                 r = build_copy(src, srcs, dest, dest_root, o, err);
@@ -1344,7 +1345,7 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
                 /* as BuildKit: the directories WORKDIR creates belong to USER */
                 const char *user = c->cur.img.config.user;
                 if (user && *user)
-                        r = resolve_chown(root, user, &o, err);
+                        r = resolve_owner(root, user, "user ", &o, err);
                 if (r >= 0)
                         r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
                                                err); /* ensures root is writable */

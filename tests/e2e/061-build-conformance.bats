@@ -202,3 +202,37 @@ EOF
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:2: COPY: source can't be a URL for COPY"* ]]
 }
+
+@test "a wildcard that matches nothing is no error (BuildKit)" {
+        echo foo > "$CTX/foo"
+        printf 'FROM busybox\nCOPY foo nomatch* /d/\nCOPY nothing* /e/\n' > "$CTX/Dockerfile"
+        run box build -t emptywild "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm emptywild ls /d)" = foo ]
+        # a plain missing path still fails
+        printf 'FROM busybox\nCOPY missing /d/\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"'missing'"* ]]
+}
+
+@test "ADD extracts an archive into a destination without a trailing slash" {
+        mkdir -p "$BOX_TEST_TMP/t/x" && echo in > "$BOX_TEST_TMP/t/x/f"
+        tar -C "$BOX_TEST_TMP/t" -czf "$CTX/a.tgz" x
+        echo 'plain text' > "$CTX/plain.tgz"
+        printf 'FROM busybox\nADD a.tgz /ex\nWORKDIR /w\nADD a.tgz sub\nADD plain.tgz /p\n' > "$CTX/Dockerfile"
+        box build -t addx "$CTX" 2>/dev/null
+        [ "$(box run --rm addx cat /ex/x/f /w/sub/x/f /p)" = $'in\nin\nplain text' ]
+}
+
+@test "WORKDIR and COPY --chown name the user they cannot find" {
+        echo x > "$CTX/f"
+        printf 'FROM busybox\nUSER nosuch\nWORKDIR /x\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: WORKDIR: user 'nosuch': unable to find user 'nosuch'"* ]]
+        printf 'FROM busybox\nCOPY --chown=nosuch f /f\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY: --chown='nosuch': unable to find user 'nosuch'"* ]]
+}
