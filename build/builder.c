@@ -945,6 +945,7 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
+        char **env; /* "K=V" of secrets with env=: never in the cache key */
 };
 
 static void run_mounts_release(struct run_mounts *m)
@@ -953,6 +954,7 @@ static void run_mounts_release(struct run_mounts *m)
                 step_dir_free(&m->from_roots[i]);
         free(m->from_roots);
         free(m->v);
+        strv_free(m->env);
         strv_free(m->targets);
         strv_free(m->owned);
         memset(m, 0, sizeof(*m));
@@ -977,7 +979,7 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 if (r < 0)
                         return r;
                 const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
-                           *size = NULL;
+                           *size = NULL, *envname = NULL;
                 bool rw = false, required = false;
                 _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
                 char *save = NULL;
@@ -1005,9 +1007,10 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                 rw = !streq(v, "false");
                         else if (streq(*kv, "required"))
                                 required = !streq(v, "false");
+                        else if (streq(*kv, "env"))
+                                envname = v;
                         else if (streq(*kv, "sharing") || streq(*kv, "mode") || streq(*kv, "uid") ||
-                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly") ||
-                                 streq(*kv, "env"))
+                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly"))
                                 continue;
                         else
                                 return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
@@ -1030,6 +1033,19 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                                            "id=%s,src=FILE",
                                                            id, id);
                                 continue;
+                        }
+                        if (envname) {
+                                /* env=NAME: the secret's value in the step's environment,
+                                 * and a file only when a target is named too */
+                                _cleanup_free_ char *val = NULL;
+                                size_t vlen = 0;
+                                r = fs_read_file_at(AT_FDCWD, src, 1u << 20, &val, &vlen, err);
+                                if (r < 0)
+                                        return box_err_prefix(err, "secret '%s'", id);
+                                _cleanup_free_ char *e = xasprintf("%s=%s", envname, val);
+                                m->env = strv_append(m->env, e);
+                                if (!target)
+                                        continue;
                         }
                         rm.type = RUN_MOUNT_BIND;
                         rm.source = own(m, xstrdup(src));
@@ -1206,6 +1222,9 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 run_mounts_release(&mounts);
                 return 0;
         }
+
+        STRV_FOREACH (e, mounts.env)
+                env = strv_env_set(env, *e);
 
         struct step_dir sd;
         r = step_dir_new(b, &sd, err);

@@ -122,6 +122,14 @@ static int read_build_arg_file(const char *path, char ***args, struct box_err *e
         return 0;
 }
 
+/* Removes the files named in *V (secrets spooled from the environment). */
+static void unlink_all(char ***v)
+{
+        STRV_FOREACH (p, *v)
+                unlink(*p);
+        strv_free(*v);
+}
+
 static bool is_file(const char *path)
 {
         struct stat s;
@@ -336,10 +344,17 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         }
 
+        struct store *st;
+        int r = cli_store(ctx, &st, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
         struct build_secret *secrets = xnew0(struct build_secret, strv_length(secret_specs) + 1);
+        _cleanup_(unlink_all) char **secret_tmps = xnew0(char *, 1);
         size_t n_secrets = 0;
         STRV_FOREACH (s, secret_specs) {
-                char *id = NULL, *src = NULL;
+                char *id = NULL, *src = NULL, *env = NULL;
+                bool type_env = false;
                 _cleanup_strv_free_ char **parts = xnew0(char *, 1);
                 char *copy = xstrdup(*s), *save = NULL;
                 for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -347,18 +362,49 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                 id = t + 3;
                         else if (startswith(t, "src=") || startswith(t, "source="))
                                 src = strchr(t, '=') + 1;
-                        else if (!startswith(t, "type=")) {
+                        else if (startswith(t, "env="))
+                                env = t + 4;
+                        else if (streq(t, "type=env"))
+                                type_env = true;
+                        else if (!streq(t, "type=file")) {
                                 free(copy);
                                 free(secrets);
                                 return cli_usage_error(
                                         "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
                         }
                 }
-                if (!id || !src) {
+                if (type_env && !env) {
+                        env = src;
+                        src = NULL;
+                }
+                if (id && !src && !env) /* as buildx: the variable named like the id */
+                        env = id;
+                if (!id) {
                         free(copy);
                         free(secrets);
                         return cli_usage_error("build",
                                                "invalid --secret '%s': want id=ID,src=PATH", *s);
+                }
+                if (env) {
+                        /* the value goes through a private file, removed after the build */
+                        const char *v = getenv(env);
+                        if (!v) {
+                                free(copy);
+                                free(secrets);
+                                box_err_set(&err, ENOENT,
+                                            "--secret '%s': environment variable '%s' is not set",
+                                            *s, env);
+                                return cli_fail(&err);
+                        }
+                        char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(),
+                                              n_secrets);
+                        secret_tmps = strv_push(secret_tmps, tmp);
+                        if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0) {
+                                free(copy);
+                                free(secrets);
+                                return cli_fail(&err);
+                        }
+                        src = tmp;
                 }
                 if (access(src, R_OK) < 0) {
                         free(copy);
@@ -371,11 +417,6 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 n_secrets++;
                 free(copy);
         }
-
-        struct store *st;
-        int r = cli_store(ctx, &st, &err);
-        if (r < 0)
-                return cli_fail(&err);
 
         _cleanup_free_ char *ctxdir = NULL, *dfpath = NULL, *data = NULL;
         size_t len = 0;

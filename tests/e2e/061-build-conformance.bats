@@ -236,3 +236,21 @@ EOF
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:2: COPY: --chown='nosuch': unable to find user 'nosuch'"* ]]
 }
+
+@test "secrets from the environment: --secret id=X,env=VAR, --secret id=VAR, RUN --mount=...,env=" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=secret,id=tok,env=TOKEN echo "env:$TOKEN" > /o
+RUN --mount=type=secret,id=tok cat /run/secrets/tok >> /o
+RUN --mount=type=secret,id=MYVAR cat /run/secrets/MYVAR >> /o
+EOF2
+        MYTOK=s3cr3t-a MYVAR=s3cr3t-b run box build -t envsec --secret id=tok,env=MYTOK --secret id=MYVAR "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm envsec cat /o)" = $'env:s3cr3t-a\ns3cr3t-as3cr3t-b' ]
+        # nothing of the values in the history or the store's temp dir
+        [[ "$(box image inspect --format '{{json .History}}' envsec)" != *s3cr3t-a* ]]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        run box build --secret id=tok,env=NOT_SET_ANYWHERE "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"environment variable 'NOT_SET_ANYWHERE' is not set"* ]]
+}
