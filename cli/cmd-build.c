@@ -389,11 +389,11 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         /* the value goes through a private file, removed after the build */
                         const char *v = getenv(env);
                         if (!v) {
-                                free(copy);
-                                free(secrets);
                                 box_err_set(&err, ENOENT,
                                             "--secret '%s': environment variable '%s' is not set",
                                             *s, env);
+                                free(copy);
+                                free(secrets);
                                 return cli_fail(&err);
                         }
                         char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(),
