@@ -461,6 +461,17 @@ static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir
                         return r;
                 src = &s->res;
         } else {
+                /* a stage named like this that is not built before this one */
+                for (size_t i = (size_t)(c->s - b->stages); i < b->n_stages; i++)
+                        if (b->stages[i].name && strcasecmp(b->stages[i].name, from) == 0)
+                                return box_err_set(
+                                        err, EINVAL,
+                                        &b->stages[i] == c->s
+                                                ? "--from='%s': circular dependency: it is the "
+                                                  "current stage"
+                                                : "--from='%s': cannot copy from a stage that is "
+                                                  "defined after the current one",
+                                        from);
                 struct store_image_handle h;
                 int r = store_image_resolve(b->st, from, &h, err);
                 if (r < 0)
@@ -1993,6 +2004,12 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (!res->img.architecture)
                 res->img.architecture = xstrdup(b.arch);
         r = store_image_commit(st, &res->img, res->layers, res->n_layers, o->tags, ret_id, err);
+        if (r >= 0) {
+                /* the closing lines podman prints (and scripts look for) */
+                progress(&b, "COMMIT %s\n", o->tags && o->tags[0] ? o->tags[0] : "");
+                STRV_FOREACH (t, o->tags)
+                        progress(&b, "Successfully tagged %s\n", *t);
+        }
 out:
         for (size_t i = 0; i < b.n_stages; i++) {
                 free(b.stages[i].name);

@@ -472,7 +472,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 if (r >= 0) {
                         struct stat s;
                         if (stat(dfpath, &s) == 0 && S_ISDIR(s.st_mode))
-                                r = box_err_set(&err, EISDIR, "read the Dockerfile: '%s' is a directory",
+                                r = box_err_set(&err, EISDIR,
+                                                "the Dockerfile '%s' cannot be path to a directory",
                                                 file ? file : dfpath);
                         else if (fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err) < 0)
                                 r = box_err_prefix(&err, "read the Dockerfile");

@@ -254,3 +254,23 @@ EOF2
         [ "$status" -eq 125 ]
         [[ "$output" == *"environment variable 'NOT_SET_ANYWHERE' is not set"* ]]
 }
+
+@test "COPY --from its own stage, and -f naming a directory, are clear errors" {
+        printf 'FROM busybox AS build\nRUN touch /x\nCOPY --from=build /x /y\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: COPY: --from='build': circular dependency"* ]]
+        run box build -f "$CTX" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"cannot be path to a directory"* ]]
+}
+
+@test "the build log ends with COMMIT and the tags, as podman's does; -q prints only the id" {
+        printf 'FROM busybox\n' > "$CTX/Dockerfile"
+        run --separate-stderr box build -t one -t two:v2 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [[ "$stderr" == *"COMMIT docker.io/library/one:latest"*"Successfully tagged docker.io/library/one:latest"*"Successfully tagged docker.io/library/two:v2"* ]]
+        run --separate-stderr box build -q -t one "$CTX"
+        [ -z "$stderr" ]
+}
