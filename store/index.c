@@ -93,103 +93,122 @@ static void add_entry(struct oci_index *x, const char *name, const char *digest,
                 d->annotations = oci_kv_set(d->annotations, OCI_ANNOTATION_REF_NAME, name);
 }
 
-int store_image_tag(struct store *st, const char *name, const char *manifest_digest,
-                    int64_t manifest_size, struct box_err *err)
+/* The read-modify-write of index.json under index.lock: EDIT returns < 0 on
+ * error, 0 when it changed nothing, 1 when the index must be written. */
+typedef int (*index_edit_fn)(struct oci_index *x, void *userdata, struct box_err *err);
+
+static int index_update(struct store *st, index_edit_fn edit, void *userdata, struct box_err *err)
 {
         int lfd = store_index_lock(st, err);
         if (lfd < 0)
                 return lfd;
         struct oci_index x;
         int r = index_read(st, &x, err);
-        if (r < 0) {
-                store_index_unlock(st, lfd);
-                return r;
+        if (r >= 0) {
+                r = edit(&x, userdata, err);
+                if (r > 0) {
+                        int w = index_write(st, &x, err);
+                        if (w < 0)
+                                r = w;
+                }
+                oci_index_release(&x);
         }
-        if (name) {
-                for (size_t i = 0; i < x.n_manifests; i++) {
-                        const char *n = ref_name(&x.manifests[i]);
-                        if (!n || !streq(n, name))
+        store_index_unlock(st, lfd);
+        return r;
+}
+
+struct tag_edit {
+        const char *name, *digest;
+        int64_t size;
+};
+
+static int edit_tag(struct oci_index *x, void *userdata, struct box_err *err)
+{
+        const struct tag_edit *t = userdata;
+        (void)err;
+        if (t->name) {
+                for (size_t i = 0; i < x->n_manifests; i++) {
+                        const char *n = ref_name(&x->manifests[i]);
+                        if (!n || !streq(n, t->name))
                                 continue;
-                        if (streq(x.manifests[i].digest, manifest_digest))
-                                goto done; /* already there */
+                        if (streq(x->manifests[i].digest, t->digest))
+                                return 0; /* already there */
                         /* Move the tag: the old image stays, untagged, unless
                          * another entry still names it. */
-                        _cleanup_free_ char *old = xstrdup(x.manifests[i].digest);
-                        int64_t old_size = x.manifests[i].size;
-                        drop_entry(&x, i);
-                        if (!manifest_referenced(&x, old))
-                                add_entry(&x, NULL, old, old_size);
+                        _cleanup_free_ char *old = xstrdup(x->manifests[i].digest);
+                        int64_t old_size = x->manifests[i].size;
+                        drop_entry(x, i);
+                        if (!manifest_referenced(x, old))
+                                add_entry(x, NULL, old, old_size);
                         break;
                 }
         }
         /* A dangling entry for this manifest becomes the tagged one. */
-        for (size_t i = 0; i < x.n_manifests; i++)
-                if (!ref_name(&x.manifests[i]) && streq(x.manifests[i].digest, manifest_digest)) {
-                        drop_entry(&x, i);
+        for (size_t i = 0; i < x->n_manifests; i++)
+                if (!ref_name(&x->manifests[i]) && streq(x->manifests[i].digest, t->digest)) {
+                        drop_entry(x, i);
                         break;
                 }
-        if (!name && manifest_referenced(&x, manifest_digest))
-                goto done;
-        add_entry(&x, name, manifest_digest, manifest_size);
-        r = index_write(st, &x, err);
-done:
-        oci_index_release(&x);
-        store_index_unlock(st, lfd);
-        return r;
+        if (!t->name && manifest_referenced(x, t->digest))
+                return 0;
+        add_entry(x, t->name, t->digest, t->size);
+        return 1;
+}
+
+int store_image_tag(struct store *st, const char *name, const char *manifest_digest,
+                    int64_t manifest_size, struct box_err *err)
+{
+        struct tag_edit t = {name, manifest_digest, manifest_size};
+        int r = index_update(st, edit_tag, &t, err);
+        return r < 0 ? r : 0;
+}
+
+struct untag_edit {
+        const char *name;
+        int keep_dangling;
+        int unreferenced;
+};
+
+static int edit_untag(struct oci_index *x, void *userdata, struct box_err *err)
+{
+        struct untag_edit *u = userdata;
+        for (size_t i = 0; i < x->n_manifests; i++) {
+                const char *n = ref_name(&x->manifests[i]);
+                if (!n || !streq(n, u->name))
+                        continue;
+                _cleanup_free_ char *digest = xstrdup(x->manifests[i].digest);
+                int64_t size = x->manifests[i].size;
+                drop_entry(x, i);
+                u->unreferenced = !manifest_referenced(x, digest);
+                if (u->unreferenced && u->keep_dangling)
+                        add_entry(x, NULL, digest, size);
+                return 1;
+        }
+        return box_err_set(err, ENOENT, "no such image: '%s'", u->name);
 }
 
 int store_image_untag(struct store *st, const char *name, int keep_dangling, struct box_err *err)
 {
-        int lfd = store_index_lock(st, err);
-        if (lfd < 0)
-                return lfd;
-        struct oci_index x;
-        int r = index_read(st, &x, err);
-        if (r < 0) {
-                store_index_unlock(st, lfd);
-                return r;
-        }
-        r = box_err_set(err, ENOENT, "no such image: '%s'", name);
-        for (size_t i = 0; i < x.n_manifests; i++) {
-                const char *n = ref_name(&x.manifests[i]);
-                if (!n || !streq(n, name))
-                        continue;
-                _cleanup_free_ char *digest = xstrdup(x.manifests[i].digest);
-                int64_t size = x.manifests[i].size;
-                drop_entry(&x, i);
-                int unreferenced = !manifest_referenced(&x, digest);
-                if (unreferenced && keep_dangling)
-                        add_entry(&x, NULL, digest, size);
-                r = index_write(st, &x, err);
-                if (r >= 0)
-                        r = unreferenced;
-                break;
-        }
-        oci_index_release(&x);
-        store_index_unlock(st, lfd);
-        return r;
+        struct untag_edit u = {name, keep_dangling, 0};
+        int r = index_update(st, edit_untag, &u, err);
+        return r < 0 ? r : u.unreferenced;
+}
+
+static int edit_delete(struct oci_index *x, void *userdata, struct box_err *err)
+{
+        const char *digest = userdata;
+        size_t before = x->n_manifests;
+        (void)err;
+        for (size_t i = 0; i < x->n_manifests;)
+                if (streq(x->manifests[i].digest, digest))
+                        drop_entry(x, i);
+                else
+                        i++;
+        return x->n_manifests != before;
 }
 
 int store_image_delete(struct store *st, const char *manifest_digest, struct box_err *err)
 {
-        int lfd = store_index_lock(st, err);
-        if (lfd < 0)
-                return lfd;
-        struct oci_index x;
-        int r = index_read(st, &x, err);
-        if (r < 0) {
-                store_index_unlock(st, lfd);
-                return r;
-        }
-        size_t before = x.n_manifests;
-        for (size_t i = 0; i < x.n_manifests;)
-                if (streq(x.manifests[i].digest, manifest_digest))
-                        drop_entry(&x, i);
-                else
-                        i++;
-        if (x.n_manifests != before)
-                r = index_write(st, &x, err);
-        oci_index_release(&x);
-        store_index_unlock(st, lfd);
-        return r;
+        int r = index_update(st, edit_delete, (void *)manifest_digest, err);
+        return r < 0 ? r : 0;
 }

@@ -5,6 +5,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -15,7 +18,24 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
+/* Compression runs on a second thread, fed 1 MiB chunks of tar through a
+ * small ring, so reading and hashing the files overlaps with deflate. */
+#define ZCHUNK (1 << 20)
+#define ZCHUNKS 4
+
+struct zpipe {
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        unsigned char *bufs[ZCHUNKS];
+        size_t lens[ZCHUNKS];
+        size_t head, tail, count; /* the producer fills bufs[head], the worker drains bufs[tail] */
+        bool eof, failed, started;
+        struct box_err err; /* the worker's */
+};
+
 struct pack {
+        struct zpipe zp;
         struct store_blob_writer *blob;
         struct sha256_ctx *tar_sha;
         uint64_t tar_size;
@@ -36,18 +56,116 @@ struct pack {
 
 #define ZBUF (1 << 18)
 
-static int deflate_out(struct pack *p, int flush)
+static int deflate_out(struct pack *p, int flush, struct box_err *err)
 {
         do {
                 p->z.next_out = p->zbuf;
                 p->z.avail_out = ZBUF;
                 int r = deflate(&p->z, flush);
                 if (r == Z_STREAM_ERROR)
-                        return box_err_set(p->err, EIO, "compress: zlib error");
+                        return box_err_set(err, EIO, "compress: zlib error");
                 size_t n = ZBUF - p->z.avail_out;
-                if (n && store_blob_writer_write(p->blob, p->zbuf, n, p->err) < 0)
-                        return -p->err->code;
+                if (n && store_blob_writer_write(p->blob, p->zbuf, n, err) < 0)
+                        return -err->code;
         } while (p->z.avail_out == 0);
+        return 0;
+}
+
+static void *zworker(void *arg)
+{
+        struct pack *p = arg;
+        struct zpipe *z = &p->zp;
+        for (;;) {
+                pthread_mutex_lock(&z->mu);
+                while (z->count == 0 && !z->eof)
+                        pthread_cond_wait(&z->cv, &z->mu);
+                if (z->count == 0) { /* eof, all drained */
+                        pthread_mutex_unlock(&z->mu);
+                        break;
+                }
+                size_t i = z->tail;
+                pthread_mutex_unlock(&z->mu);
+
+                int r = 0;
+                if (!z->failed) {
+                        p->z.next_in = z->bufs[i];
+                        p->z.avail_in = (uInt)z->lens[i];
+                        r = deflate_out(p, Z_NO_FLUSH, &z->err);
+                }
+                pthread_mutex_lock(&z->mu);
+                if (r < 0)
+                        z->failed = true;
+                z->tail = (z->tail + 1) % ZCHUNKS;
+                z->count--;
+                pthread_cond_broadcast(&z->cv);
+                pthread_mutex_unlock(&z->mu);
+        }
+        if (!z->failed && deflate_out(p, Z_FINISH, &z->err) < 0)
+                z->failed = true;
+        return NULL;
+}
+
+static int zpipe_start(struct pack *p, struct box_err *err)
+{
+        struct zpipe *z = &p->zp;
+        pthread_mutex_init(&z->mu, NULL);
+        pthread_cond_init(&z->cv, NULL);
+        for (size_t i = 0; i < ZCHUNKS; i++)
+                z->bufs[i] = xmalloc(ZCHUNK);
+        /* the worker takes no signals: they belong to the thread that waits */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int r = pthread_create(&z->thread, NULL, zworker, p);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r != 0)
+                return box_err_set(err, EAGAIN, "pack: start the compressor");
+        z->started = true;
+        return 0;
+}
+
+/* Hands the filled chunk at head to the worker; waits while the ring is full. */
+static int zpipe_push(struct pack *p)
+{
+        struct zpipe *z = &p->zp;
+        pthread_mutex_lock(&z->mu);
+        while (z->count == ZCHUNKS - 1 && !z->failed) /* keep one slot for filling */
+                pthread_cond_wait(&z->cv, &z->mu);
+        bool failed = z->failed;
+        if (!failed) {
+                z->head = (z->head + 1) % ZCHUNKS;
+                z->count++;
+                z->lens[z->head] = 0;
+                pthread_cond_broadcast(&z->cv);
+        }
+        pthread_mutex_unlock(&z->mu);
+        return failed ? -1 : 0;
+}
+
+/* Flushes the last chunk, lets the worker finish and reports its error. */
+static int zpipe_finish(struct pack *p, bool ok)
+{
+        struct zpipe *z = &p->zp;
+        if (!z->started)
+                return 0;
+        if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
+                ok = false;
+        pthread_mutex_lock(&z->mu);
+        if (!ok)
+                z->failed = true; /* the worker skips what is left */
+        z->eof = true;
+        pthread_cond_broadcast(&z->cv);
+        pthread_mutex_unlock(&z->mu);
+        pthread_join(z->thread, NULL);
+        z->started = false;
+        for (size_t i = 0; i < ZCHUNKS; i++)
+                free(z->bufs[i]);
+        pthread_mutex_destroy(&z->mu);
+        pthread_cond_destroy(&z->cv);
+        if (z->failed && ok) {
+                *p->err = z->err;
+                return -p->err->code;
+        }
         return 0;
 }
 
@@ -64,11 +182,22 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
                 }
                 return (la_ssize_t)n;
         }
-        p->z.next_in = (unsigned char *)buf;
-        p->z.avail_in = (uInt)n;
-        if (deflate_out(p, Z_NO_FLUSH) < 0) {
-                p->failed = 1;
-                return -1;
+        struct zpipe *z = &p->zp;
+        const unsigned char *c = buf;
+        size_t left = n;
+        while (left > 0) {
+                /* the producer owns bufs[head] until it pushes it */
+                size_t room = ZCHUNK - z->lens[z->head];
+                size_t k = left < room ? left : room;
+                memcpy(z->bufs[z->head] + z->lens[z->head], c, k);
+                z->lens[z->head] += k;
+                c += k;
+                left -= k;
+                if (z->lens[z->head] == ZCHUNK && zpipe_push(p) < 0) {
+                        *p->err = z->err;
+                        p->failed = 1;
+                        return -1;
+                }
         }
         return (la_ssize_t)n;
 }
@@ -325,6 +454,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                                  Z_DEFAULT_STRATEGY) != Z_OK)
                         abort();
         }
+        if (p.compress && (r = zpipe_start(&p, err)) < 0) {
+                close(dfd);
+                goto out;
+        }
         a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
         archive_write_set_bytes_per_block(a, 0); /* no padding to 10 KiB blocks: like Docker */
@@ -341,7 +474,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                              : box_err_set(err, EIO, "pack: %s", archive_error_string(a));
                 goto out;
         }
-        if (p.compress && (r = deflate_out(&p, Z_FINISH)) < 0)
+        if ((r = zpipe_finish(&p, true)) < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
         r = store_blob_writer_commit(TAKE_PTR(p.blob), NULL, info.digest, &info.size, err);
@@ -369,6 +502,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 *ret = info;
         r = 0;
 out:
+        zpipe_finish(&p, false);
         if (a)
                 archive_write_free(a);
         if (p.compress) {

@@ -185,3 +185,37 @@ teardown() { box_teardown_store; }
         [ "$status" -eq 0 ]
         [ -f "$BOX_TEST_TMP/copy/manifest.json" ]
 }
+
+@test "zstd and xz tarballs import to the same diff id as the plain one" {
+        command -v zstd >/dev/null || skip "zstd not installed"
+        zstd -q -c "$BUSYBOX_TAR" > "$BOX_TEST_TMP/bb.tar.zst"
+        xz -c "$BUSYBOX_TAR" > "$BOX_TEST_TMP/bb.tar.xz"
+        box import "$BUSYBOX_TAR" plain >/dev/null
+        box import "$BOX_TEST_TMP/bb.tar.zst" zst >/dev/null
+        box import "$BOX_TEST_TMP/bb.tar.xz" xz >/dev/null
+        a=$(box image inspect --format '{{json .RootFS.Layers}}' plain)
+        [ "$(box image inspect --format '{{json .RootFS.Layers}}' zst)" = "$a" ]
+        [ "$(box image inspect --format '{{json .RootFS.Layers}}' xz)" = "$a" ]
+}
+
+@test "device nodes in a layer are created as devices" {
+        mkdir -p "$BOX_TEST_TMP/root/dev"
+        mknod "$BOX_TEST_TMP/root/dev/null2" c 1 3
+        mknod "$BOX_TEST_TMP/root/dev/blk" b 7 200
+        tar --numeric-owner -C "$BOX_TEST_TMP/root" -cf "$BOX_TEST_TMP/dev.tar" .
+        box import "$BOX_TEST_TMP/dev.tar" devs >/dev/null
+        l="$BOX_ROOT/layers/$(ls "$BOX_ROOT/layers")"
+        [ "$(stat -c '%F %t:%T' "$l/dev/null2")" = "character special file 1:3" ]
+        [ "$(stat -c '%F %t:%T' "$l/dev/blk")" = "block special file 7:c8" ]
+}
+
+@test "-v and BOX_LOG_LEVEL turn on debug logging on stderr" {
+        run --separate-stderr box -v -v import "$BUSYBOX_TAR" logged
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256: ]]
+        BOX_LOG_LEVEL=debug run --separate-stderr box rmi logged
+        [ "$status" -eq 0 ]
+        [[ "$stderr" == *"box: debug: "* ]]
+        run box --log-level bogus images
+        [ "$status" -eq 125 ]
+}
