@@ -1542,6 +1542,10 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         if (streq(n, "cmd") || streq(n, "entrypoint")) {
                 char **v = command_argv(c, in);
                 _cleanup_free_ char *j = go_strv(v, true);
+                if (!v[0]) { /* "[]" clears it: the config omits an empty list */
+                        strv_free(v);
+                        v = NULL;
+                }
                 if (streq(n, "cmd")) {
                         strv_free(cc->cmd);
                         cc->cmd = v;
@@ -1667,6 +1671,9 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
                 if (r < 0)
                         return r;
                 image_state_copy(&c->cur, &dep->res);
+                /* ONBUILD triggers of a stage neither run nor carry over (BuildKit) */
+                strv_free(c->cur.img.config.on_build);
+                c->cur.img.config.on_build = NULL;
                 /* the stage's ARGs stay in scope (BuildKit keeps the state's env) */
                 strv_free(c->args);
                 c->args = strv_copy(dep->args ? dep->args : (char *[]){NULL});

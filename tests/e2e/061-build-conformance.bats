@@ -274,3 +274,25 @@ EOF2
         run --separate-stderr box build -q -t one "$CTX"
         [ -z "$stderr" ]
 }
+
+@test "ENTRYPOINT [] clears it; ENV wins over an ARG of the same name" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+ENTRYPOINT ["echo"]
+CMD ["x"]
+ENV A=env
+ARG A=arg
+RUN echo "A=$A" > /a
+ENTRYPOINT []
+EOF2
+        box build -t clear "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' clear)" = 'null null' ]
+        [ "$(box run --rm clear cat /a)" = A=env ]
+}
+
+@test "ONBUILD triggers of an earlier stage do not run in a stage built FROM it" {
+        printf 'FROM busybox AS s1\nONBUILD RUN touch /trig\nFROM s1\nRUN test ! -e /trig\n' > "$CTX/Dockerfile"
+        run box build -t nobuildtrig "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{json .Config.OnBuild}}' nobuildtrig)" = null ]
+}
