@@ -286,7 +286,7 @@ RUN echo "A=$A" > /a
 ENTRYPOINT []
 EOF2
         box build -t clear "$CTX" 2>/dev/null
-        [ "$(box image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' clear)" = 'null null' ]
+        [ "$(box image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' clear)" = 'null ["x"]' ]
         [ "$(box run --rm clear cat /a)" = A=env ]
 }
 
