@@ -233,6 +233,65 @@ static int mkdir_in_root(int rootfd, const char *dir, const struct copy_opts *o,
         }
 }
 
+int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret)
+{
+        mode_t m = mode & 07777;
+        const char *p = spec;
+        for (;;) {
+                mode_t who = 0;
+                for (; *p && strchr("ugoa", *p); p++)
+                        who |= *p == 'u' ? 04700 : *p == 'g' ? 02070 : *p == 'o' ? 00007 : 07777;
+                if (!who)
+                        who = 07777;
+                if (!*p || !strchr("+-=", *p))
+                        return -EINVAL;
+                while (*p && strchr("+-=", *p)) {
+                        char op = *p++;
+                        mode_t bits = 0;
+                        for (; *p && strchr("rwxXst", *p); p++) {
+                                if (*p == 'r')
+                                        bits |= 0444;
+                                else if (*p == 'w')
+                                        bits |= 0222;
+                                else if (*p == 'x')
+                                        bits |= 0111;
+                                else if (*p == 'X')
+                                        bits |= isdir || (m & 0111) ? 0111 : 0;
+                                else if (*p == 's')
+                                        bits |= 06000;
+                                else
+                                        bits |= 01000;
+                        }
+                        bits &= who;
+                        if (op == '+')
+                                m |= bits;
+                        else if (op == '-')
+                                m &= ~bits;
+                        else
+                                m = (m & ~who) | bits;
+                }
+                if (*p == ',') {
+                        p++;
+                        continue;
+                }
+                if (*p)
+                        return -EINVAL;
+                break;
+        }
+        *ret = m;
+        return 0;
+}
+
+static mode_t final_mode(const struct copy_opts *o, mode_t cur, bool isdir)
+{
+        mode_t m = cur & 07777;
+        if (o->chmod >= 0)
+                return (mode_t)o->chmod;
+        if (o->chmod_sym && build_chmod_apply(o->chmod_sym, cur, isdir, &m) < 0)
+                m = cur & 07777;
+        return m;
+}
+
 static void set_meta(int dfd, const char *name, const struct stat *st, const struct copy_opts *o,
                      bool is_link)
 {
@@ -240,8 +299,7 @@ static void set_meta(int dfd, const char *name, const struct stat *st, const str
         gid_t gid = o->has_chown ? o->gid : 0;
         fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
         if (!is_link) {
-                mode_t mode = o->chmod >= 0 ? (mode_t)o->chmod : (st->st_mode & 07777);
-                fchmodat(dfd, name, mode, 0);
+                fchmodat(dfd, name, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)), 0);
         }
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -613,7 +671,7 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
         if (r < 0)
                 return box_err_errno(err, -r, "write '%s'", dest);
         fchown(out, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
-        fchmod(out, o->chmod >= 0 ? (mode_t)o->chmod : mode);
+        fchmod(out, final_mode(o, mode, false));
         return 0;
 }
 

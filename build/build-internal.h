@@ -75,8 +75,13 @@ struct copy_opts {
         gid_t gid;
         int chmod;            /* -1: keep */
         bool parents;         /* COPY --parents: keep the source's directories */
+        const char *chmod_sym; /* --chmod=u+x,go-w (symbolic), or NULL */
         const char *checksum; /* ADD --checksum */
 };
+
+/* Applies a symbolic mode ("u+x,go-w", "a=rX") to MODE, as chmod(1) does
+ * (no "who" means all); -EINVAL when SPEC is malformed. */
+int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret);
 
 /* Copies SRCS (patterns, already expanded) from SRC into DEST (absolute in
  * the image, already joined with WORKDIR) under DEST_ROOTFD. */

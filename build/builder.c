@@ -861,10 +861,17 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         if (chmod_s) {
                 char *end;
                 long m = strtol(chmod_s, &end, 8);
-                if (*end || m < 0 || m > 07777)
-                        return box_err_set(err, EINVAL, "invalid --chmod '%s': want octal",
+                mode_t probe;
+                if (*chmod_s && !*end && m >= 0 && m <= 07777)
+                        o.chmod = (int)m;
+                else if (!isdigit((unsigned char)*chmod_s) &&
+                         build_chmod_apply(chmod_s, 0644, false, &probe) >= 0)
+                        o.chmod_sym = chmod_s; /* u+x,go-w: per file, as BuildKit */
+                else
+                        return box_err_set(err, EINVAL,
+                                           "invalid chmod parameter: '%s'. it should be octal "
+                                           "string and between 0 and 07777",
                                            chmod_s);
-                o.chmod = (int)m;
         }
         const char *from = flag_value(in, "from");
         const char *chown_s = flag_value(in, "chown");

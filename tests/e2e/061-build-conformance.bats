@@ -296,3 +296,16 @@ EOF2
         [ "$status" -eq 0 ]
         [ "$(box image inspect --format '{{json .Config.OnBuild}}' nobuildtrig)" = null ]
 }
+
+@test "COPY --chmod takes symbolic modes; a bad one is BuildKit's error" {
+        mkdir -p "$CTX/d"
+        echo x > "$CTX/f" && chmod 644 "$CTX/f"
+        echo y > "$CTX/d/e" && chmod 755 "$CTX/d/e"
+        printf 'FROM busybox\nCOPY --chmod=u+x,go-r f /f1\nCOPY --chmod=a=rX d /d1\n' > "$CTX/Dockerfile"
+        box build -t symchmod "$CTX" 2>/dev/null
+        [ "$(box run --rm symchmod stat -c '%a' /f1 /d1/e)" = $'700\n555' ]
+        printf 'FROM busybox\nCOPY --chmod=999 f /f\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid chmod parameter: '999'"* ]]
+}
