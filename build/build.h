@@ -45,6 +45,10 @@ struct build_opts {
         bool no_cache;
         enum build_pull pull;
         const char *network; /* "host" (default), "none", "bridge" */
+        char *const *add_hosts;   /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
+        char *const *dns;         /* RUN's nameservers (replace the host's); may be NULL */
+        char *const *dns_search;  /* RUN's search domains; may be NULL */
+        char *const *dns_options; /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
         enum build_progress progress;

@@ -1228,7 +1228,12 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
-        _cleanup_free_ char *p_flags = xasprintf("flags: %s", mflags);
+        _cleanup_free_ char *hj = join(b->o->add_hosts, " "), *dj = join(b->o->dns, " "),
+                            *sj = join(b->o->dns_search, " "), *oj = join(b->o->dns_options, " ");
+        _cleanup_free_ char *p_flags =
+                *hj || *dj || *sj || *oj
+                        ? xasprintf("flags: %s hosts: %s dns: %s %s %s", mflags, hj, dj, sj, oj)
+                        : xasprintf("flags: %s", mflags);
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
@@ -1253,16 +1258,48 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
         _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
         if (r >= 0) {
-                static const char hosts_txt[] = "127.0.0.1\tlocalhost buildkitsandbox\n"
-                                                "::1\tlocalhost ip6-localhost ip6-loopback\n";
-                _cleanup_free_ char *rc = NULL;
-                size_t rlen = 0;
-                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &rc, &rlen, NULL) < 0) {
-                        rc = xstrdup("");
-                        rlen = 0;
+                struct buf hosts_txt = {0};
+                buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
+                                     "::1\tlocalhost ip6-localhost ip6-loopback\n");
+                /* --add-host NAME:IP */
+                STRV_FOREACH (h, b->o->add_hosts) {
+                        const char *colon = strchr(*h, ':');
+                        if (colon)
+                                buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1,
+                                           (int)(colon - *h), *h);
                 }
-                if (fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt, sizeof(hosts_txt) - 1, 0644,
-                                       err) < 0 ||
+                _cleanup_free_ char *host_rc = NULL;
+                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
+                        host_rc = xstrdup("");
+                /* --dns, --dns-search, --dns-option replace the host's lines of
+                 * their kind */
+                struct buf rcb = {0};
+                buf_puts(&rcb, "");
+                char *save = NULL;
+                for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                        if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
+                            (b->o->dns_search && b->o->dns_search[0] &&
+                             (startswith(l, "search") || startswith(l, "domain"))) ||
+                            (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
+                                continue;
+                        buf_printf(&rcb, "%s\n", l);
+                }
+                if (b->o->dns_search && b->o->dns_search[0]) {
+                        _cleanup_free_ char *j = join(b->o->dns_search, " ");
+                        buf_printf(&rcb, "search %s\n", j);
+                }
+                STRV_FOREACH (d, b->o->dns)
+                        buf_printf(&rcb, "nameserver %s\n", *d);
+                if (b->o->dns_options && b->o->dns_options[0]) {
+                        _cleanup_free_ char *j = join(b->o->dns_options, " ");
+                        buf_printf(&rcb, "options %s\n", j);
+                }
+                int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644,
+                                           err);
+                buf_release(&hosts_txt);
+                _cleanup_free_ char *rc = buf_steal(&rcb);
+                size_t rlen = strlen(rc);
+                if (w < 0 ||
                     fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) <
                             0 ||
                     fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
@@ -2020,7 +2057,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         r = store_image_commit(st, &res->img, res->layers, res->n_layers, o->tags, ret_id, err);
         if (r >= 0) {
                 /* the closing lines podman prints (and scripts look for) */
-                progress(&b, "COMMIT %s\n", o->tags && o->tags[0] ? o->tags[0] : "");
+                progress(&b, "COMMIT%s%s\n", o->tags && o->tags[0] ? " " : "",
+                         o->tags && o->tags[0] ? o->tags[0] : "");
                 STRV_FOREACH (t, o->tags)
                         progress(&b, "Successfully tagged %s\n", *t);
         }

@@ -20,9 +20,13 @@ static const char help[] =
         "Build an image from a Dockerfile.\n"
         "\n"
         "Options:\n"
+        "      --add-host list         add a NAME:IP line to /etc/hosts in RUN steps\n"
         "      --build-arg list        set a build-time variable (K=V, or K to take it from "
         "the environment)\n"
         "      --build-arg-file file   read build-time variables from a file of K=V lines\n"
+        "      --dns list              nameserver for RUN steps\n"
+        "      --dns-option list       resolver option for RUN steps\n"
+        "      --dns-search list       search domain for RUN steps\n"
         "  -f, --file string           name of the Dockerfile (default 'PATH/Dockerfile' or "
         "'PATH/Containerfile'; '-' reads stdin)\n"
         "      --iidfile string        write the image id to the file\n"
@@ -166,6 +170,11 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"pull-never", no_argument, NULL, 'V'},
                 {"pull-always", no_argument, NULL, 'W'},
                 {"format", required_argument, NULL, 'm'},
+                {"add-host", required_argument, NULL, 'H'},
+                {"dns", required_argument, NULL, 'D'},
+                {"dns-search", required_argument, NULL, 'S'},
+                {"dns-option", required_argument, NULL, 'o'},
+                {"load", no_argument, NULL, 'R'},
                 {"rm", optional_argument, NULL, 'R'},
                 {"force-rm", optional_argument, NULL, 'R'},
                 {"network", required_argument, NULL, 'n'},
@@ -179,6 +188,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
+                                 **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
         _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
                                  **labels = xnew0(char *, 1), **secret_specs = xnew0(char *, 1);
         const char *file = NULL, *iidfile = NULL, *network = "host", *target = NULL,
@@ -245,7 +256,28 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                         optarg);
                         break;
                 case 'R':
-                        break; /* intermediate containers are never kept */
+                        break; /* intermediate containers are never kept; the image is local */
+                case 'H': {
+                        /* NAME:IP, or Docker's NAME=IP */
+                        const char *sep = strpbrk(optarg, "=:");
+                        if (!sep || sep == optarg || !sep[1])
+                                return cli_usage_error("build",
+                                                       "invalid --add-host '%s': want NAME:IP",
+                                                       optarg);
+                        _cleanup_free_ char *e = xasprintf("%.*s:%s", (int)(sep - optarg), optarg,
+                                                           sep + 1);
+                        hosts = strv_append(hosts, e);
+                        break;
+                }
+                case 'D':
+                        dns = strv_append(dns, optarg);
+                        break;
+                case 'S':
+                        dns_search = strv_append(dns_search, optarg);
+                        break;
+                case 'o':
+                        dns_opts = strv_append(dns_opts, optarg);
+                        break;
                 case 'n':
                         network = optarg;
                         if (!streq(network, "host") && !streq(network, "none") &&
@@ -495,6 +527,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bo.labels = labels;
         bo.target = target;
         bo.network = network;
+        bo.add_hosts = hosts;
+        bo.dns = dns;
+        bo.dns_search = dns_search;
+        bo.dns_options = dns_opts;
         bo.secrets = secrets;
         bo.n_secrets = n_secrets;
         if (quiet)

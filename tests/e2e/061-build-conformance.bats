@@ -309,3 +309,17 @@ EOF2
         [ "$status" -eq 125 ]
         [[ "$output" == *"invalid chmod parameter: '999'"* ]]
 }
+
+@test "--add-host, --dns, --dns-search and --dns-option reach RUN steps" {
+        printf 'FROM busybox\nRUN cat /etc/resolv.conf /etc/hosts\n' > "$CTX/Dockerfile"
+        run box build --progress plain --add-host foo.example:10.1.2.3 --add-host bar=10.9.9.9 \
+                --dns 192.0.2.53 --dns-search nx.example.net --dns-option ndots:2 --load "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"search nx.example.net"* ]]
+        [[ "$output" == *"nameserver 192.0.2.53"* ]]
+        [[ "$output" == *"options ndots:2"* ]]
+        [[ "$output" == *$'10.1.2.3\tfoo.example'* ]]
+        [[ "$output" == *$'10.9.9.9\tbar'* ]]
+        run box build --add-host nocolon "$CTX"
+        [ "$status" -eq 125 ]
+}
