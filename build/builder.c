@@ -2033,8 +2033,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
                 static const char *const proxies[] = {
                         "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
-                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
-                bool proxy = false;
+                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
+                        "SOURCE_DATE_EPOCH"};
+                bool proxy = startswith(name, "BUILDKIT_");
                 for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
                         proxy |= streq(name, proxies[i]);
                 if (!proxy && !strv_contains(b.used_args, name) && b.out)

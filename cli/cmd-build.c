@@ -40,6 +40,8 @@ static const char help[] =
         "      --progress string       auto, plain or tty (default \"auto\")\n"
         "      --pull string           missing, always or never (default \"missing\")\n"
         "  -q, --quiet                 print only the image id\n"
+        "      --source-date-epoch n   timestamps of the image and its layers (also "
+        "--timestamp)\n"
         "      --secret list           secret for RUN --mount=type=secret: id=ID,src=PATH\n"
         "  -t, --tag list              name and optionally a tag (NAME[:TAG])\n"
         "      --target string         build the named stage and stop\n";
@@ -171,6 +173,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"pull-always", no_argument, NULL, 'W'},
                 {"format", required_argument, NULL, 'm'},
                 {"add-host", required_argument, NULL, 'H'},
+                {"source-date-epoch", required_argument, NULL, 'E'},
+                {"timestamp", required_argument, NULL, 'E'},
                 {"dns", required_argument, NULL, 'D'},
                 {"dns-search", required_argument, NULL, 'S'},
                 {"dns-option", required_argument, NULL, 'o'},
@@ -188,6 +192,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        _cleanup_strv_free_ char **extra_files = xnew0(char *, 1);
         _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
                                  **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
         _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
@@ -208,7 +213,15 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                 return cli_fail(&err);
                         break;
                 case 'f':
-                        file = optarg;
+                        /* podman: more -f files are appended to the first */
+                        if (file)
+                                extra_files = strv_append(extra_files, optarg);
+                        else
+                                file = optarg;
+                        break;
+                case 'E':
+                        if (setenv("SOURCE_DATE_EPOCH", optarg, 1) < 0)
+                                return cli_usage_error("build", "invalid --source-date-epoch");
                         break;
                 case 'i':
                         iidfile = optarg;
@@ -514,6 +527,29 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 bo.dockerfile_name = file ? file : (base ? base + 1 : strempty(dfpath));
                 bo.dockerfile_path = dfpath;
         }
+        STRV_FOREACH (x, extra_files) {
+                if (r < 0)
+                        break;
+                _cleanup_free_ char *xp = NULL, *xd = NULL;
+                size_t xl = 0;
+                if ((*x)[0] != '/' && access(*x, F_OK) < 0)
+                        xp = xasprintf("%s/%s", ctxdir, *x);
+                else
+                        xp = xstrdup(*x);
+                r = fs_read_file_at(AT_FDCWD, xp, 16u << 20, &xd, &xl, &err);
+                if (r < 0) {
+                        box_err_prefix(&err, "read the Dockerfile");
+                        break;
+                }
+                char *all = xasprintf("%.*s\n%.*s", (int)len, strempty(data), (int)xl, xd);
+                free(data);
+                data = all;
+                len = strlen(all);
+        }
+        /* BuildKit takes the epoch from a build arg too */
+        STRV_FOREACH (a, args)
+                if (startswith(*a, "SOURCE_DATE_EPOCH="))
+                        setenv("SOURCE_DATE_EPOCH", *a + 18, 1);
         if (r < 0) {
                 if (tmp_context)
                         fs_rm_rf(ctxdir, NULL);

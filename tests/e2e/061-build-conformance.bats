@@ -323,3 +323,18 @@ EOF2
         run box build --add-host nocolon "$CTX"
         [ "$status" -eq 125 ]
 }
+
+@test "several -f files are read as one (podman); SOURCE_DATE_EPOCH as a build arg or --source-date-epoch" {
+        printf 'FROM busybox\nRUN echo first > /1\n' > "$CTX/One"
+        printf 'RUN echo second > /2\n' > "$CTX/Two"
+        run box build -t multi -f "$CTX/One" -f Two "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm multi cat /1 /2)" = $'first\nsecond' ]
+        printf 'FROM busybox\nRUN echo x > /x\n' > "$CTX/Dockerfile"
+        a=$(box build -q --no-cache --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX")
+        b=$(box build -q --no-cache --source-date-epoch 1700000000 "$CTX")
+        [ "$a" = "$b" ]
+        [ "$(box image inspect --format '{{.Created}}' "$a")" = 2023-11-14T22:13:20Z ]
+        run box build --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX"
+        [[ "$output" != *"not consumed"* ]]
+}
