@@ -1418,8 +1418,9 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
                 struct copy_opts o = {.chmod = -1};
                 /* as BuildKit: the directories WORKDIR creates belong to USER */
                 const char *user = c->cur.img.config.user;
-                if (user && *user)
-                        r = resolve_owner(root, user, "user ", &o, err);
+                /* a user the image does not know: root, as BuildKit's mkdir */
+                if (user && *user && resolve_owner(root, user, "user ", &o, NULL) < 0)
+                        o.has_chown = false;
                 if (r >= 0)
                         r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
                                                err); /* ensures root is writable */
