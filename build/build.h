@@ -45,6 +45,7 @@ struct build_opts {
         bool no_cache;
         enum build_pull pull;
         const char *network; /* "host" (default), "none", "bridge" */
+        char *const *build_contexts; /* --build-context "NAME=DIR|docker-image://REF" */
         char *const *add_hosts;   /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
         char *const *dns;         /* RUN's nameservers (replace the host's); may be NULL */
         char *const *dns_search;  /* RUN's search domains; may be NULL */

@@ -447,6 +447,35 @@ static int stage_result(struct builder *b, struct stage *s, struct box_err *err)
         return build_stage(b, s, err);
 }
 
+/* --build-context NAME=VALUE: the value for NAME, or NULL. */
+static const char *named_context(struct builder *b, const char *name)
+{
+        STRV_FOREACH (n, b->o->build_contexts) {
+                const char *eq = strchr(*n, '=');
+                if (eq && (size_t)(eq - *n) == strlen(name) && strncasecmp(*n, name, strlen(name)) == 0)
+                        return eq + 1;
+        }
+        return NULL;
+}
+
+/* A named context that is a local directory: its fd (1), else 0. */
+static int open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err)
+{
+        const char *v = named_context(b, name);
+        if (!v || startswith(v, "docker-image://"))
+                return 0;
+        if (strstr(v, "://"))
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': only local directories and "
+                                   "docker-image:// are supported",
+                                   name);
+        int fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "build context '%s': '%s'", name, v);
+        *ret_fd = fd;
+        return 1;
+}
+
 /* Opens the root of a --from source (a stage or an image) read-only. */
 static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
                           struct box_err *err)
@@ -454,7 +483,10 @@ static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir
         struct builder *b = c->b;
         struct image_state tmp = {0};
         const struct image_state *src;
-        struct stage *s = find_stage(b, from, (size_t)(c->s - b->stages));
+        const char *alias = named_context(b, from);
+        if (alias && startswith(alias, "docker-image://"))
+                from = alias + strlen("docker-image://");
+        struct stage *s = alias ? NULL : find_stage(b, from, (size_t)(c->s - b->stages));
         if (s) {
                 int r = stage_result(b, s, err);
                 if (r < 0)
@@ -462,7 +494,7 @@ static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir
                 src = &s->res;
         } else {
                 /* a stage named like this that is not built before this one */
-                for (size_t i = (size_t)(c->s - b->stages); i < b->n_stages; i++)
+                for (size_t i = (size_t)(c->s - b->stages); !alias && i < b->n_stages; i++)
                         if (b->stages[i].name && strcasecmp(b->stages[i].name, from) == 0)
                                 return box_err_set(
                                         err, EINVAL,
@@ -901,7 +933,13 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 r = expand(c, from, &fe, err);
                 if (r < 0)
                         return r;
-                r = open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                r = open_named_dir(b, fe, &src.rootfd, err);
+                if (r > 0) {
+                        src.is_context = true; /* symlinks copied as such, not followed */
+                        r = 0;
+                } else if (r == 0) {
+                        r = open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                }
                 if (r < 0) {
                         step_dir_free(&src_sd);
                         return r;
@@ -1101,7 +1139,9 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                 struct step_dir *sd = &m->from_roots[m->n_from];
                                 memset(sd, 0, sizeof(*sd));
                                 m->n_from++;
-                                r = open_from_root(c, from, sd, &rootfd, err);
+                                r = open_named_dir(b, from, &rootfd, err);
+                                if (r == 0)
+                                        r = open_from_root(c, from, sd, &rootfd, err);
                                 if (r < 0)
                                         return r;
                         } else {
@@ -1710,7 +1750,18 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
         if (platform && !startswith(platform, "linux") && !startswith(platform, "$"))
                 return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
 
-        struct stage *dep = find_stage(b, base, (size_t)(c->s - b->stages));
+        /* --build-context NAME=docker-image://REF replaces an image or stage */
+        const char *alias = named_context(b, base);
+        if (alias && startswith(alias, "docker-image://")) {
+                char *t = xstrdup(alias + strlen("docker-image://"));
+                free(base);
+                base = t;
+        } else if (alias) {
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': FROM needs a docker-image:// context",
+                                   base);
+        }
+        struct stage *dep = alias ? NULL : find_stage(b, base, (size_t)(c->s - b->stages));
         if (dep && dep->name && strcasecmp(dep->name, base) == 0) {
                 r = stage_result(b, dep, err);
                 if (r < 0)

@@ -23,6 +23,8 @@ static const char help[] =
         "      --add-host list         add a NAME:IP line to /etc/hosts in RUN steps\n"
         "      --build-arg list        set a build-time variable (K=V, or K to take it from "
         "the environment)\n"
+        "      --build-context list    NAME=DIR or NAME=docker-image://REF for FROM, COPY "
+        "--from and RUN --mount from=\n"
         "      --build-arg-file file   read build-time variables from a file of K=V lines\n"
         "      --dns list              nameserver for RUN steps\n"
         "      --dns-option list       resolver option for RUN steps\n"
@@ -173,6 +175,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"pull-always", no_argument, NULL, 'W'},
                 {"format", required_argument, NULL, 'm'},
                 {"add-host", required_argument, NULL, 'H'},
+                {"build-context", required_argument, NULL, 'C'},
                 {"source-date-epoch", required_argument, NULL, 'E'},
                 {"timestamp", required_argument, NULL, 'E'},
                 {"dns", required_argument, NULL, 'D'},
@@ -192,7 +195,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        _cleanup_strv_free_ char **extra_files = xnew0(char *, 1);
+        _cleanup_strv_free_ char **extra_files = xnew0(char *, 1), **contexts = xnew0(char *, 1);
         _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
                                  **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
         _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
@@ -285,6 +288,27 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 case 'D':
                         dns = strv_append(dns, optarg);
                         break;
+                case 'C': {
+                        const char *eq = strchr(optarg, '=');
+                        if (!eq || eq == optarg || !eq[1])
+                                return cli_usage_error(
+                                        "build", "invalid --build-context '%s': want NAME=VALUE",
+                                        optarg);
+                        if (startswith(eq + 1, "docker-image://") || strstr(eq + 1, "://")) {
+                                contexts = strv_append(contexts, optarg);
+                        } else {
+                                /* a local directory: absolute, as the build runs elsewhere */
+                                _cleanup_free_ char *abs = realpath(eq + 1, NULL);
+                                if (!abs) {
+                                        box_err_errno(&err, errno, "--build-context '%s'", optarg);
+                                        return cli_fail(&err);
+                                }
+                                _cleanup_free_ char *e = xasprintf("%.*s=%s", (int)(eq - optarg),
+                                                                   optarg, abs);
+                                contexts = strv_append(contexts, e);
+                        }
+                        break;
+                }
                 case 'S':
                         dns_search = strv_append(dns_search, optarg);
                         break;
@@ -564,6 +588,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bo.target = target;
         bo.network = network;
         bo.add_hosts = hosts;
+        bo.build_contexts = contexts;
         bo.dns = dns;
         bo.dns_search = dns_search;
         bo.dns_options = dns_opts;

@@ -337,3 +337,20 @@ EOF2
         run box build --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX"
         [[ "$output" != *"not consumed"* ]]
 }
+
+@test "--build-context: a directory for COPY --from and RUN --mount, docker-image:// for FROM" {
+        mkdir -p "$BOX_TEST_TMP/extra/sub"
+        echo extra-data > "$BOX_TEST_TMP/extra/sub/x"
+        box tag busybox other-base:1
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM alias
+COPY --from=extra sub/x /copied
+RUN --mount=type=bind,from=extra,source=sub,target=/m cat /m/x > /mounted
+EOF2
+        run box build -t namedctx --build-context extra="$BOX_TEST_TMP/extra" \
+                --build-context alias=docker-image://other-base:1 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm namedctx cat /copied /mounted)" = $'extra-data\nextra-data' ]
+        run box build --build-context bad "$CTX"
+        [ "$status" -eq 125 ]
+}
