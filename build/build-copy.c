@@ -460,9 +460,46 @@ static char *parents_pivot(const char *pattern)
         return r;
 }
 
+/* A source named directly that is a symlink is followed, as BuildKit
+ * does, but only inside the root: returns the path it resolves to there
+ * (relative), or NULL to copy the link itself (dangling, or pointing out
+ * of the context). */
+static char *follow_in_root(const struct copy_src *src, const char *rel)
+{
+        struct stat st;
+        if (!*rel || !src->is_context || fstatat(src->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISLNK(st.st_mode))
+                return NULL;
+        /* the parent directories of REL were already resolved in the root */
+        char root[4096], target[4096], link[64];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", src->rootfd);
+        ssize_t rl = readlink(link, root, sizeof(root) - 1);
+        if (rl <= 0)
+                return NULL;
+        root[rl] = '\0';
+        _cleanup_close_ int fd = openat_in_root(src->rootfd, rel, O_PATH, 0);
+        if (fd < 0)
+                return NULL;
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t tl = readlink(link, target, sizeof(target) - 1);
+        if (tl <= 0)
+                return NULL;
+        target[tl] = '\0';
+        size_t n = (size_t)rl;
+        if (strncmp(target, root, n) != 0 || (target[n] != '/' && target[n] != '\0'))
+                return NULL;
+        return xstrdup(target[n] == '/' ? target + n + 1 : "");
+}
+
 static int copy_one(const struct copy_src *src, const char *rel, const char *dest, bool dest_is_dir,
                     int dest_rootfd, const struct copy_opts *o, struct box_err *err)
 {
+        _cleanup_free_ char *followed = follow_in_root(src, rel);
+        const char *link_name = NULL;
+        if (followed) {
+                link_name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+                rel = followed;
+        }
         struct stat st;
         int r;
         char *slash = strrchr(rel, '/');
@@ -490,7 +527,9 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
         _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
         if (dest_is_dir) {
                 target_dir = xstrdup(dest);
-                target_name = xstrdup(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
+                target_name = xstrdup(link_name             ? link_name
+                                      : strrchr(rel, '/') ? strrchr(rel, '/') + 1
+                                                          : rel);
         } else {
                 const char *ds = strrchr(dest, '/');
                 target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
@@ -632,7 +671,8 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
                         return r;
         }
         STRV_FOREACH (m, matches) {
-                const char *rel = *m;
+                _cleanup_free_ char *followed = follow_in_root(src, *m);
+                const char *rel = followed ? followed : *m;
                 struct copy_src s = *src;
                 s.exclude_root = rel;
                 int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out,

@@ -354,3 +354,13 @@ EOF2
         run box build --build-context bad "$CTX"
         [ "$status" -eq 125 ]
 }
+
+@test "a symlink named as a COPY source is followed inside the context, as BuildKit does" {
+        mkdir -p "$CTX/d"
+        echo real > "$CTX/real"; echo in-d > "$CTX/d/x"
+        ln -s real "$CTX/l1"; ln -s d "$CTX/l2"; ln -s /etc/shadow "$CTX/l3"
+        printf 'FROM busybox\nCOPY l1 /a\nCOPY l2 /b\nCOPY l1 /f/\nCOPY l3 /c\nCOPY . /all/\n' > "$CTX/Dockerfile"
+        box build -t symsrc "$CTX" 2>/dev/null
+        run box run --rm symsrc sh -c 'test -f /a && ! test -L /a && cat /a /b/x /f/l1; readlink /c; readlink /all/l1'
+        [ "$output" = $'real\nin-d\nreal\n/etc/shadow\nreal' ]
+}
