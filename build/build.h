@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/err.h"
@@ -24,6 +25,8 @@ enum build_progress {
         BUILD_PROGRESS_QUIET
 };
 enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER };
+
+struct run_rlimit;
 
 struct build_secret {
         const char *id;
@@ -45,6 +48,11 @@ struct build_opts {
         bool no_cache;
         enum build_pull pull;
         const char *network; /* "host" (default), "none", "bridge" */
+        const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
+        size_t n_rlimits;
+        bool seccomp_unconfined;    /* --security-opt seccomp=unconfined */
+        const char *seccomp_profile; /* --security-opt seccomp=FILE: its JSON, or NULL */
+        uint64_t caps_add, caps_drop; /* --cap-add/--cap-drop for RUN steps */
         char *const *build_contexts; /* --build-context "NAME=DIR|docker-image://REF" */
         char *const *add_hosts;   /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
         char *const *dns;         /* RUN's nameservers (replace the host's); may be NULL */

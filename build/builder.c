@@ -1270,9 +1270,25 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
         _cleanup_free_ char *hj = join(b->o->add_hosts, " "), *dj = join(b->o->dns, " "),
                             *sj = join(b->o->dns_search, " "), *oj = join(b->o->dns_options, " ");
+        struct buf sec = {0};
+        buf_puts(&sec, "");
+        for (size_t i = 0; i < b->o->n_rlimits; i++)
+                buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_max);
+        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add || b->o->caps_drop) {
+                digest_str ph;
+                const char *prof = strempty(b->o->seccomp_profile);
+                sha256_buf(prof, strlen(prof), ph);
+                buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
+                           (unsigned long long)b->o->caps_add,
+                           (unsigned long long)b->o->caps_drop);
+        }
+        _cleanup_free_ char *secs = buf_steal(&sec);
         _cleanup_free_ char *p_flags =
-                *hj || *dj || *sj || *oj
-                        ? xasprintf("flags: %s hosts: %s dns: %s %s %s", mflags, hj, dj, sj, oj)
+                *hj || *dj || *sj || *oj || *secs
+                        ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s", mflags, hj, dj, sj, oj,
+                                    secs)
                         : xasprintf("flags: %s", mflags);
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
@@ -1372,8 +1388,13 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         .cwd = cwd,
                         .hostname = "buildkitsandbox",
                         .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
-                        .caps = run_caps_default(),
-                        .seccomp = RUN_SECCOMP_DEFAULT,
+                        .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                        .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
+                                   : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
+                                                            : RUN_SECCOMP_DEFAULT,
+                        .seccomp_profile = b->o->seccomp_profile,
+                        .rlimits = b->o->rlimits,
+                        .n_rlimits = b->o->n_rlimits,
                 };
                 /* RUN output is progress: it goes where progress goes, never to stdout */
                 struct build_log *log = NULL;

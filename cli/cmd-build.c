@@ -7,9 +7,11 @@
 
 #include "build/build.h"
 #include "cli/cli.h"
+#include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/run.h"
 #include "spec/oci.h"
 #include "spec/ref.h"
 #include "store/store.h"
@@ -42,11 +44,13 @@ static const char help[] =
         "      --progress string       auto, plain or tty (default \"auto\")\n"
         "      --pull string           missing, always or never (default \"missing\")\n"
         "  -q, --quiet                 print only the image id\n"
+        "      --security-opt list     label=..., apparmor=... (accepted, no effect)\n"
         "      --source-date-epoch n   timestamps of the image and its layers (also "
         "--timestamp)\n"
         "      --secret list           secret for RUN --mount=type=secret: id=ID,src=PATH\n"
         "  -t, --tag list              name and optionally a tag (NAME[:TAG])\n"
-        "      --target string         build the named stage and stop\n";
+        "      --target string         build the named stage and stop\n"
+        "      --ulimit list           resource limit for RUN steps (nofile=1024:2048)\n";
 
 static int read_all_fd(int fd, char **ret, size_t *len, struct box_err *err)
 {
@@ -176,6 +180,12 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"format", required_argument, NULL, 'm'},
                 {"add-host", required_argument, NULL, 'H'},
                 {"build-context", required_argument, NULL, 'C'},
+                {"ulimit", required_argument, NULL, 'U'},
+                {"security-opt", required_argument, NULL, 'X'},
+                {"authfile", required_argument, NULL, 'z'},
+                {"tls-verify", optional_argument, NULL, 'R'},
+                {"creds", required_argument, NULL, 'R'},
+                {"cert-dir", required_argument, NULL, 'R'},
                 {"source-date-epoch", required_argument, NULL, 'E'},
                 {"timestamp", required_argument, NULL, 'E'},
                 {"dns", required_argument, NULL, 'D'},
@@ -196,6 +206,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {},
         };
         _cleanup_strv_free_ char **extra_files = xnew0(char *, 1), **contexts = xnew0(char *, 1);
+        _cleanup_free_ struct run_rlimit *rlimits = NULL;
+        size_t n_rlimits = 0;
         _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
                                  **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
         _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
@@ -287,6 +299,34 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 }
                 case 'D':
                         dns = strv_append(dns, optarg);
+                        break;
+                case 'U':
+                        rlimits = xreallocarray(rlimits, n_rlimits + 1, sizeof(*rlimits));
+                        if (cli_run_parse_ulimit(optarg, &rlimits[n_rlimits], &err) < 0)
+                                return cli_fail(&err);
+                        n_rlimits++;
+                        break;
+                case 'X':
+                        if (startswith(optarg, "seccomp")) {
+                                return cli_usage_error(
+                                        "build",
+                                        "--security-opt '%s': RUN steps keep the default seccomp "
+                                        "profile",
+                                        optarg);
+                        } else if (!startswith(optarg, "label") && !startswith(optarg, "apparmor") &&
+                                   !startswith(optarg, "no-new-privileges") &&
+                                   !startswith(optarg, "mask") && !startswith(optarg, "unmask")) {
+                                return cli_usage_error("build", "invalid --security-opt '%s'",
+                                                       optarg);
+                        }
+                        break;
+                case 'z':
+                        if (access(optarg, R_OK) < 0) {
+                                box_err_set(&err, errno, "--authfile '%s': %s", optarg,
+                                            errno == ENOENT ? "no such file or directory"
+                                                            : "cannot be read");
+                                return cli_fail(&err);
+                        }
                         break;
                 case 'C': {
                         const char *eq = strchr(optarg, '=');
@@ -588,6 +628,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bo.target = target;
         bo.network = network;
         bo.add_hosts = hosts;
+        bo.rlimits = rlimits;
+        bo.n_rlimits = n_rlimits;
         bo.build_contexts = contexts;
         bo.dns = dns;
         bo.dns_search = dns_search;

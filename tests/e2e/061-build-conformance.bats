@@ -364,3 +364,13 @@ EOF2
         run box run --rm symsrc sh -c 'test -f /a && ! test -L /a && cat /a /b/x /f/l1; readlink /c; readlink /all/l1'
         [ "$output" = $'real\nin-d\nreal\n/etc/shadow\nreal' ]
 }
+
+@test "--ulimit reaches RUN steps; --authfile must exist" {
+        printf 'FROM busybox\nRUN grep "Max open files" /proc/self/limits\n' > "$CTX/Dockerfile"
+        run box build --progress plain --ulimit nofile=101:102 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Max open files            101                  102"* ]]
+        run box build --authfile "$BOX_TEST_TMP/bogus" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"bogus': no such file or directory"* ]]
+}
