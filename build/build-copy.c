@@ -18,14 +18,82 @@ static int has_glob(const char *s)
         return strpbrk(s, "*?[") != NULL;
 }
 
+/* Is REL excluded by COPY --exclude (matched relative to the source being
+ * copied, or by name for the source itself)? */
+static int excluded_by_flag(const struct copy_src *src, const char *rel)
+{
+        bool ex = false;
+        if (!src->exclude || !*rel)
+                return 0;
+        const char *r = rel;
+        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
+        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
+                r = rel + pl + 1;
+        else if (pl && streq(rel, src->exclude_root))
+                r = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+        return build_dockerignore_matches(src->exclude, r, &ex, NULL) >= 0 && ex;
+}
+
 static int excluded(const struct copy_src *src, const char *rel)
 {
         bool ex = false;
+        if (excluded_by_flag(src, rel))
+                return 1;
         if (!src->is_context || !src->ignore || !*rel)
                 return 0;
         if (build_dockerignore_matches(src->ignore, rel, &ex, NULL) < 0)
                 return 0;
         return ex;
+}
+
+/* Hard links within one COPY stay hard links (as BuildKit's copy keeps
+ * them): the first copy of an inode is remembered by an O_PATH fd. */
+struct copy_links {
+        struct {
+                dev_t dev;
+                ino_t ino;
+                int fd;
+        } *v;
+        size_t n;
+};
+
+static void copy_links_release(struct copy_links *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                close(l->v[i].fd);
+        free(l->v);
+        memset(l, 0, sizeof(*l));
+}
+
+/* 1: DNAME was created as a link to an earlier copy of ST's inode. */
+static int copy_link_existing(struct copy_links *l, const struct stat *st, int ddfd,
+                              const char *dname)
+{
+        if (!l || st->st_nlink < 2)
+                return 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (l->v[i].dev != st->st_dev || l->v[i].ino != st->st_ino)
+                        continue;
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->v[i].fd);
+                return linkat(AT_FDCWD, proc, ddfd, dname, AT_SYMLINK_FOLLOW) == 0;
+        }
+        return 0;
+}
+
+static void copy_link_remember(struct copy_links *l, const struct stat *st, int ddfd,
+                               const char *dname)
+{
+        if (!l || st->st_nlink < 2)
+                return;
+        int fd = openat(ddfd, dname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        l->v = xreallocarray(l->v, l->n + 1, sizeof(l->v[0]));
+        l->v[l->n].dev = st->st_dev;
+        l->v[l->n].ino = st->st_ino;
+        l->v[l->n].fd = fd;
+        l->n++;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -113,12 +181,10 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                 strv_free(cur);
                 cur = next;
         }
-        size_t before = strv_length(*matches);
+        /* a wildcard may match nothing (BuildKit's AllowEmptyWildcard) */
         STRV_FOREACH (m, cur)
                 if (!excluded(src, *m))
                         *matches = strv_append(*matches, *m);
-        if (strv_length(*matches) == before)
-                return box_err_set(err, ENOENT, "'%s': no source files were specified", pattern);
         return 0;
 }
 
@@ -167,6 +233,65 @@ static int mkdir_in_root(int rootfd, const char *dir, const struct copy_opts *o,
         }
 }
 
+int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret)
+{
+        mode_t m = mode & 07777;
+        const char *p = spec;
+        for (;;) {
+                mode_t who = 0;
+                for (; *p && strchr("ugoa", *p); p++)
+                        who |= *p == 'u' ? 04700 : *p == 'g' ? 02070 : *p == 'o' ? 00007 : 07777;
+                if (!who)
+                        who = 07777;
+                if (!*p || !strchr("+-=", *p))
+                        return -EINVAL;
+                while (*p && strchr("+-=", *p)) {
+                        char op = *p++;
+                        mode_t bits = 0;
+                        for (; *p && strchr("rwxXst", *p); p++) {
+                                if (*p == 'r')
+                                        bits |= 0444;
+                                else if (*p == 'w')
+                                        bits |= 0222;
+                                else if (*p == 'x')
+                                        bits |= 0111;
+                                else if (*p == 'X')
+                                        bits |= isdir || (m & 0111) ? 0111 : 0;
+                                else if (*p == 's')
+                                        bits |= 06000;
+                                else
+                                        bits |= 01000;
+                        }
+                        bits &= who;
+                        if (op == '+')
+                                m |= bits;
+                        else if (op == '-')
+                                m &= ~bits;
+                        else
+                                m = (m & ~who) | bits;
+                }
+                if (*p == ',') {
+                        p++;
+                        continue;
+                }
+                if (*p)
+                        return -EINVAL;
+                break;
+        }
+        *ret = m;
+        return 0;
+}
+
+static mode_t final_mode(const struct copy_opts *o, mode_t cur, bool isdir)
+{
+        mode_t m = cur & 07777;
+        if (o->chmod >= 0)
+                return (mode_t)o->chmod;
+        if (o->chmod_sym && build_chmod_apply(o->chmod_sym, cur, isdir, &m) < 0)
+                m = cur & 07777;
+        return m;
+}
+
 static void set_meta(int dfd, const char *name, const struct stat *st, const struct copy_opts *o,
                      bool is_link)
 {
@@ -174,8 +299,7 @@ static void set_meta(int dfd, const char *name, const struct stat *st, const str
         gid_t gid = o->has_chown ? o->gid : 0;
         fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
         if (!is_link) {
-                mode_t mode = o->chmod >= 0 ? (mode_t)o->chmod : (st->st_mode & 07777);
-                fchmodat(dfd, name, mode, 0);
+                fchmodat(dfd, name, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)), 0);
         }
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -269,6 +393,8 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 return 0;
         }
         if (S_ISREG(st.st_mode)) {
+                if (copy_link_existing(src->links, &st, ddfd, dname) > 0)
+                        return 0;
                 _cleanup_close_ int in =
                         openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
                 if (in < 0)
@@ -281,6 +407,7 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 if (r < 0)
                         return box_err_errno(err, -r, "copy '%s'", rel);
                 set_meta(ddfd, dname, &st, o, false);
+                copy_link_remember(src->links, &st, ddfd, dname);
                 return 0;
         }
         if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -289,6 +416,23 @@ static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, c
                 set_meta(ddfd, dname, &st, o, false);
         }
         return 0; /* sockets are skipped */
+}
+
+/* Does the file start like a tar archive, plain or compressed? */
+static bool looks_like_archive(int sdfd, const char *sname)
+{
+        _cleanup_close_ int fd = openat(sdfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        unsigned char h[512];
+        ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h), 0);
+        if (n < 4)
+                return false;
+        static const unsigned char gz[] = {0x1f, 0x8b}, bz[] = {'B', 'Z', 'h'},
+                                   xz[] = {0xfd, '7', 'z', 'X', 'Z', 0},
+                                   zst[] = {0x28, 0xb5, 0x2f, 0xfd};
+        if (!memcmp(h, gz, sizeof(gz)) || !memcmp(h, bz, sizeof(bz)) || !memcmp(h, zst, sizeof(zst)) ||
+            (n >= 6 && !memcmp(h, xz, sizeof(xz))))
+                return true;
+        return n >= 262 && !memcmp(h + 257, "ustar", 5);
 }
 
 /* ADD of a local archive: returns 1 when extracted, 0 when SRC is no archive. */
@@ -300,83 +444,176 @@ static int try_extract(int sdfd, const char *sname, int destfd, struct box_err *
         return store_archive_extract_fd(in, destfd, err);
 }
 
-int build_copy(const struct copy_src *src, char *const *srcs, const char *dest, int dest_rootfd,
+/* COPY --parents: the part of a source pattern before "/./" is not kept. */
+static char *parents_pivot(const char *pattern)
+{
+        const char *p = strstr(pattern, "/./");
+        if (!p)
+                return xstrdup("");
+        _cleanup_free_ char *head = xstrndup(pattern, (size_t)(p - pattern));
+        char *clean = build_path_clean(head);
+        char *s = clean;
+        while (*s == '/')
+                s++;
+        char *r = xstrdup(streq(s, ".") ? "" : s);
+        free(clean);
+        return r;
+}
+
+/* A source named directly that is a symlink is followed, as BuildKit
+ * does, but only inside the root: returns the path it resolves to there
+ * (relative), or NULL to copy the link itself (dangling, or pointing out
+ * of the context). */
+static char *follow_in_root(const struct copy_src *src, const char *rel)
+{
+        struct stat st;
+        if (!*rel || !src->is_context || fstatat(src->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISLNK(st.st_mode))
+                return NULL;
+        /* the parent directories of REL were already resolved in the root */
+        char root[4096], target[4096], link[64];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", src->rootfd);
+        ssize_t rl = readlink(link, root, sizeof(root) - 1);
+        if (rl <= 0)
+                return NULL;
+        root[rl] = '\0';
+        _cleanup_close_ int fd = openat_in_root(src->rootfd, rel, O_PATH, 0);
+        if (fd < 0)
+                return NULL;
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t tl = readlink(link, target, sizeof(target) - 1);
+        if (tl <= 0)
+                return NULL;
+        target[tl] = '\0';
+        size_t n = (size_t)rl;
+        if (strncmp(target, root, n) != 0 || (target[n] != '/' && target[n] != '\0'))
+                return NULL;
+        return xstrdup(target[n] == '/' ? target + n + 1 : "");
+}
+
+static int copy_one(const struct copy_src *src, const char *rel, const char *dest, bool dest_is_dir,
+                    int dest_rootfd, const struct copy_opts *o, struct box_err *err)
+{
+        _cleanup_free_ char *followed = follow_in_root(src, rel);
+        const char *link_name = NULL;
+        if (followed) {
+                link_name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+                rel = followed;
+        }
+        struct stat st;
+        int r;
+        char *slash = strrchr(rel, '/');
+        _cleanup_free_ char *sdir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+        const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
+        _cleanup_close_ int sdfd = *sdir
+                                           ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
+                                           : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+        if (sdfd < 0)
+                return box_err_errno(err, errno, "open '%s'", sdir);
+        bool follow = !src->is_context;
+        if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
+        if (S_ISDIR(st.st_mode)) {
+                _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
+                if (dfd < 0)
+                        return dfd;
+                _cleanup_close_ int sfd = openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sfd < 0)
+                        return box_err_errno(err, errno, "open '%s'", rel);
+                return copy_dir_contents(src, sfd, rel, dfd, o, err);
+        }
+        if (excluded_by_flag(src, rel))
+                return 0;
+        _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
+        if (dest_is_dir) {
+                target_dir = xstrdup(dest);
+                target_name = xstrdup(link_name             ? link_name
+                                      : strrchr(rel, '/') ? strrchr(rel, '/') + 1
+                                                          : rel);
+        } else {
+                const char *ds = strrchr(dest, '/');
+                target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
+                target_name = xstrdup(ds ? ds + 1 : dest);
+        }
+        if (o->add && src->is_context && S_ISREG(st.st_mode) && looks_like_archive(sdfd, sname)) {
+                /* an archive is extracted into DEST, a directory with or
+                 * without its trailing slash (as Docker does) */
+                _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
+                if (xfd < 0)
+                        return xfd;
+                r = try_extract(sdfd, sname, xfd, err);
+                if (r < 0)
+                        return box_err_prefix(err, "extract '%s'", rel);
+                if (r > 0)
+                        return 0;
+        }
+        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
+        if (dfd < 0)
+                return dfd;
+        return copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
+}
+
+int build_copy(const struct copy_src *src_in, char *const *srcs, const char *dest, int dest_rootfd,
                const struct copy_opts *o, struct box_err *err)
 {
+        struct copy_links links = {0};
+        struct copy_src src = *src_in;
+        src.links = &links;
         _cleanup_strv_free_ char **matches = xnew0(char *, 1);
-        int r;
+        _cleanup_strv_free_ char **pivots = xnew0(char *, 1); /* parallel to matches */
+        int r = 0;
         STRV_FOREACH (s, srcs) {
-                r = expand_source(src, *s, &matches, err);
+                size_t before = strv_length(matches);
+                r = expand_source(&src, *s, &matches, err);
                 if (r < 0)
-                        return r;
+                        goto out;
+                for (size_t i = before; matches[i]; i++)
+                        pivots = strv_push(pivots, o->parents ? parents_pivot(*s) : xstrdup(""));
         }
         size_t n = strv_length(matches);
-        bool dest_is_dir = dest[strlen(dest) - 1] == '/';
+        bool dest_is_dir = dest[strlen(dest) - 1] == '/' || o->parents;
         if (!dest_is_dir) {
                 _cleanup_close_ int fd =
                         openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
                 dest_is_dir = fd >= 0;
         }
-        if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir)
-                return box_err_set(err, EINVAL,
-                                   "when using COPY with more than one source file, the "
-                                   "destination must be a directory and end with a /");
-        STRV_FOREACH (m, matches) {
-                struct stat st;
-                const char *rel = *m;
-                char *slash = strrchr(rel, '/');
-                _cleanup_free_ char *sdir =
-                        slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
-                const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
-                _cleanup_close_ int sdfd =
-                        *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
-                              : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
-                if (sdfd < 0)
-                        return box_err_errno(err, errno, "open '%s'", sdir);
-                bool follow = !src->is_context;
-                if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-                        return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
-                if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
-                        if (dfd < 0)
-                                return dfd;
-                        _cleanup_close_ int sfd =
-                                openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (sfd < 0)
-                                return box_err_errno(err, errno, "open '%s'", rel);
-                        r = copy_dir_contents(src, sfd, rel, dfd, o, err);
-                        if (r < 0)
-                                return r;
+        if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir) {
+                r = box_err_set(err, EINVAL,
+                                "when using COPY with more than one source file, the "
+                                "destination must be a directory and end with a /");
+                goto out;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *rel = matches[i];
+                src.exclude_root = rel;
+                if (!o->parents) {
+                        r = copy_one(&src, rel, dest, dest_is_dir, dest_rootfd, o, err);
                         continue;
                 }
-                _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
-                if (dest_is_dir) {
-                        target_dir = xstrdup(dest);
-                        target_name = xstrdup(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
-                } else {
-                        const char *ds = strrchr(dest, '/');
-                        target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
-                        target_name = xstrdup(ds ? ds + 1 : dest);
+                /* --parents: DEST/<path below the pivot> */
+                const char *below = rel;
+                size_t pl = strlen(pivots[i]);
+                if (pl && strneq(rel, pivots[i], pl) && (rel[pl] == '/' || !rel[pl]))
+                        below = rel + pl + (rel[pl] == '/');
+                struct stat st;
+                _cleanup_close_ int mfd = *rel ? openat_in_root(src.rootfd, rel, O_PATH, 0)
+                                               : fcntl(src.rootfd, F_DUPFD_CLOEXEC, 3);
+                bool isdir = mfd >= 0 && fstat(mfd, &st) == 0 && S_ISDIR(st.st_mode);
+                _cleanup_free_ char *sub = NULL;
+                if (isdir)
+                        sub = xasprintf("%s%s%s/", dest, dest[strlen(dest) - 1] == '/' ? "" : "/",
+                                        below);
+                else {
+                        const char *slash = strrchr(below, '/');
+                        sub = xasprintf("%s%s%.*s%s", dest,
+                                        dest[strlen(dest) - 1] == '/' ? "" : "/",
+                                        slash ? (int)(slash - below) : 0, below, slash ? "/" : "");
                 }
-                _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
-                if (dfd < 0)
-                        return dfd;
-                if (o->add && src->is_context && S_ISREG(st.st_mode)) {
-                        _cleanup_close_ int xfd =
-                                mkdir_in_root(dest_rootfd, dest_is_dir ? dest : target_dir, o, err);
-                        if (xfd < 0)
-                                return xfd;
-                        r = try_extract(sdfd, sname, xfd, err);
-                        if (r < 0)
-                                return box_err_prefix(err, "extract '%s'", rel);
-                        if (r > 0)
-                                continue;
-                }
-                r = copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
-                if (r < 0)
-                        return r;
+                r = copy_one(&src, rel, sub, true, dest_rootfd, o, err);
         }
-        return 0;
+out:
+        copy_links_release(&links);
+        return r < 0 ? r : 0;
 }
 
 static int hash_tree(const struct copy_src *src, int dfd, const char *name, const char *rel,
@@ -434,8 +671,11 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
                         return r;
         }
         STRV_FOREACH (m, matches) {
-                const char *rel = *m;
-                int r = hash_tree(src, src->rootfd, *rel ? rel : ".", rel, sc, out,
+                _cleanup_free_ char *followed = follow_in_root(src, *m);
+                const char *rel = followed ? followed : *m;
+                struct copy_src s = *src;
+                s.exclude_root = rel;
+                int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out,
                                   !src->is_context, err);
                 if (r < 0)
                         return r;
@@ -471,7 +711,7 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
         if (r < 0)
                 return box_err_errno(err, -r, "write '%s'", dest);
         fchown(out, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
-        fchmod(out, o->chmod >= 0 ? (mode_t)o->chmod : mode);
+        fchmod(out, final_mode(o, mode, false));
         return 0;
 }
 

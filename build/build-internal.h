@@ -56,10 +56,16 @@ void stat_cache_close(struct stat_cache *c, struct store *st);
 
 /* ---- COPY/ADD (build/build-copy.c) ---- */
 
+struct copy_links;
+
 struct copy_src {
         int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
         bool is_context; /* apply .dockerignore */
         struct dockerignore *ignore;
+        struct dockerignore *exclude; /* COPY --exclude patterns, or NULL */
+        /* set by build_copy itself: */
+        const char *exclude_root; /* --exclude matches paths relative to this source */
+        struct copy_links *links; /* hard links already copied */
 };
 
 struct copy_opts {
@@ -68,8 +74,14 @@ struct copy_opts {
         uid_t uid;
         gid_t gid;
         int chmod;            /* -1: keep */
+        bool parents;         /* COPY --parents: keep the source's directories */
+        const char *chmod_sym; /* --chmod=u+x,go-w (symbolic), or NULL */
         const char *checksum; /* ADD --checksum */
 };
+
+/* Applies a symbolic mode ("u+x,go-w", "a=rX") to MODE, as chmod(1) does
+ * (no "who" means all); -EINVAL when SPEC is malformed. */
+int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret);
 
 /* Copies SRCS (patterns, already expanded) from SRC into DEST (absolute in
  * the image, already joined with WORKDIR) under DEST_ROOTFD. */

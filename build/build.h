@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/err.h"
@@ -25,6 +26,8 @@ enum build_progress {
 };
 enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER };
 
+struct run_rlimit;
+
 struct build_secret {
         const char *id;
         const char *src; /* host file */
@@ -35,6 +38,7 @@ struct build_opts {
         const char *dockerfile_name; /* for messages: "Dockerfile" */
         const char *
                 dockerfile_path; /* host path of the Dockerfile, for its .dockerignore; may be NULL */
+        const char *ignorefile; /* --ignorefile: replaces .dockerignore; may be NULL */
         const char *dockerfile_data;
         size_t dockerfile_len;
         char *const *tags;       /* full references */
@@ -44,6 +48,16 @@ struct build_opts {
         bool no_cache;
         enum build_pull pull;
         const char *network; /* "host" (default), "none", "bridge" */
+        const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
+        size_t n_rlimits;
+        bool seccomp_unconfined;    /* --security-opt seccomp=unconfined */
+        const char *seccomp_profile; /* --security-opt seccomp=FILE: its JSON, or NULL */
+        uint64_t caps_add, caps_drop; /* --cap-add/--cap-drop for RUN steps */
+        char *const *build_contexts; /* --build-context "NAME=DIR|docker-image://REF" */
+        char *const *add_hosts;   /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
+        char *const *dns;         /* RUN's nameservers (replace the host's); may be NULL */
+        char *const *dns_search;  /* RUN's search domains; may be NULL */
+        char *const *dns_options; /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
         enum build_progress progress;

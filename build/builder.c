@@ -25,6 +25,8 @@ struct stage {
         size_t first, end;
         bool needed, built;
         struct image_state res;
+        char **args;      /* ARG values in scope at the end, "K=V" */
+        char **arg_names; /* ARGs declared, in order (a stage FROM it inherits them) */
 };
 
 struct builder {
@@ -51,7 +53,8 @@ struct stage_ctx {
         struct builder *b;
         struct stage *s;
         struct image_state cur;
-        char **args; /* ARG values in scope, "K=V" */
+        char **args;      /* ARG values in scope, "K=V" */
+        char **arg_names; /* the ARGs declared so far, in order, each once */
 };
 
 /* ---- image_state ---- */
@@ -444,6 +447,35 @@ static int stage_result(struct builder *b, struct stage *s, struct box_err *err)
         return build_stage(b, s, err);
 }
 
+/* --build-context NAME=VALUE: the value for NAME, or NULL. */
+static const char *named_context(struct builder *b, const char *name)
+{
+        STRV_FOREACH (n, b->o->build_contexts) {
+                const char *eq = strchr(*n, '=');
+                if (eq && (size_t)(eq - *n) == strlen(name) && strncasecmp(*n, name, strlen(name)) == 0)
+                        return eq + 1;
+        }
+        return NULL;
+}
+
+/* A named context that is a local directory: its fd (1), else 0. */
+static int open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err)
+{
+        const char *v = named_context(b, name);
+        if (!v || startswith(v, "docker-image://"))
+                return 0;
+        if (strstr(v, "://"))
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': only local directories and "
+                                   "docker-image:// are supported",
+                                   name);
+        int fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "build context '%s': '%s'", name, v);
+        *ret_fd = fd;
+        return 1;
+}
+
 /* Opens the root of a --from source (a stage or an image) read-only. */
 static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
                           struct box_err *err)
@@ -451,13 +483,27 @@ static int open_from_root(struct stage_ctx *c, const char *from, struct step_dir
         struct builder *b = c->b;
         struct image_state tmp = {0};
         const struct image_state *src;
-        struct stage *s = find_stage(b, from, (size_t)(c->s - b->stages));
+        const char *alias = named_context(b, from);
+        if (alias && startswith(alias, "docker-image://"))
+                from = alias + strlen("docker-image://");
+        struct stage *s = alias ? NULL : find_stage(b, from, (size_t)(c->s - b->stages));
         if (s) {
                 int r = stage_result(b, s, err);
                 if (r < 0)
                         return r;
                 src = &s->res;
         } else {
+                /* a stage named like this that is not built before this one */
+                for (size_t i = (size_t)(c->s - b->stages); !alias && i < b->n_stages; i++)
+                        if (b->stages[i].name && strcasecmp(b->stages[i].name, from) == 0)
+                                return box_err_set(
+                                        err, EINVAL,
+                                        &b->stages[i] == c->s
+                                                ? "--from='%s': circular dependency: it is the "
+                                                  "current stage"
+                                                : "--from='%s': cannot copy from a stage that is "
+                                                  "defined after the current one",
+                                        from);
                 struct store_image_handle h;
                 int r = store_image_resolve(b->st, from, &h, err);
                 if (r < 0)
@@ -502,10 +548,100 @@ static char *join(char *const *v, const char *sep)
         return buf_steal(&b);
 }
 
-static char *json_of(char *const *v)
+/* History strings are BuildKit's, which formats with Go's fmt: %v of a
+ * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
+static void go_quote(struct buf *b, const char *s)
 {
-        _cleanup_jv_ struct jv *j = jv_strv(v ? v : (char *[]){NULL});
-        return jv_dump(j, 0);
+        buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                switch (*p) {
+                case '"':
+                        buf_puts(b, "\\\"");
+                        break;
+                case '\\':
+                        buf_puts(b, "\\\\");
+                        break;
+                case '\n':
+                        buf_puts(b, "\\n");
+                        break;
+                case '\t':
+                        buf_puts(b, "\\t");
+                        break;
+                case '\r':
+                        buf_puts(b, "\\r");
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                buf_printf(b, "\\x%02x", *p);
+                        else
+                                buf_putc(b, (char)*p);
+                }
+        }
+        buf_putc(b, '"');
+}
+
+static char *go_strv(char *const *v, bool quoted)
+{
+        struct buf b = {0};
+        buf_putc(&b, '[');
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i)
+                        buf_putc(&b, ' ');
+                if (quoted)
+                        go_quote(&b, v[i]);
+                else
+                        buf_puts(&b, v[i]);
+        }
+        buf_putc(&b, ']');
+        return buf_steal(&b);
+}
+
+/* Go's time.Duration.String(). */
+static void go_frac(struct buf *b, uint64_t v, int prec)
+{
+        uint64_t p10 = 1;
+        for (int i = 0; i < prec; i++)
+                p10 *= 10;
+        buf_printf(b, "%llu", (unsigned long long)(v / p10));
+        uint64_t f = v % p10;
+        if (!f)
+                return;
+        char digits[16];
+        snprintf(digits, sizeof(digits), "%0*llu", prec, (unsigned long long)f);
+        size_t n = strlen(digits);
+        while (n && digits[n - 1] == '0')
+                digits[--n] = '\0';
+        buf_printf(b, ".%s", digits);
+}
+
+static void go_duration(struct buf *b, int64_t d)
+{
+        if (d == 0) {
+                buf_puts(b, "0s");
+                return;
+        }
+        if (d < 0) {
+                buf_putc(b, '-');
+                d = -d;
+        }
+        uint64_t u = (uint64_t)d;
+        if (u < 1000) {
+                buf_printf(b, "%lluns", (unsigned long long)u);
+        } else if (u < 1000000) {
+                go_frac(b, u, 3);
+                buf_puts(b, "\xc2\xb5s");
+        } else if (u < 1000000000) {
+                go_frac(b, u, 6);
+                buf_puts(b, "ms");
+        } else {
+                uint64_t h = u / 3600000000000ull, m = u / 60000000000ull % 60;
+                if (h)
+                        buf_printf(b, "%lluh", (unsigned long long)h);
+                if (h || m)
+                        buf_printf(b, "%llum", (unsigned long long)m);
+                go_frac(b, u % 60000000000ull, 9);
+                buf_putc(b, 's');
+        }
 }
 
 static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool label,
@@ -538,7 +674,8 @@ static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool l
         return 0;
 }
 
-static int resolve_chown(int rootfd, const char *spec, struct copy_opts *o, struct box_err *err)
+static int resolve_owner(int rootfd, const char *spec, const char *what, struct copy_opts *o,
+                         struct box_err *err)
 {
         _cleanup_free_ char *pw = NULL, *gr = NULL;
         fs_read_file_at(rootfd, "etc/passwd", 0, &pw, NULL, NULL);
@@ -546,7 +683,7 @@ static int resolve_chown(int rootfd, const char *spec, struct copy_opts *o, stru
         struct run_user u;
         int r = run_user_resolve(spec, NULL, pw, gr, &u, err);
         if (r < 0)
-                return box_err_prefix(err, "--chown='%s'", spec);
+                return box_err_prefix(err, "%s'%s'", what, spec);
         o->has_chown = true;
         o->uid = u.uid;
         o->gid = u.gid;
@@ -590,8 +727,8 @@ static void fetched_release(struct fetched *f)
 
 static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                      const struct copy_src *src, char *const *srcs, const struct fetched *dl,
-                     const char *dest, struct copy_opts *o, const char *chown_s,
-                     const char *from, struct box_err *err)
+                     const char *dest, const char *dest_raw, struct copy_opts *o,
+                     const char *chown_s, const char *from, struct box_err *err)
 {
         struct builder *b = c->b;
         int r;
@@ -622,7 +759,28 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         char *parts[] = {p_parent, p_inst, p_from, p_content, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
-        _cleanup_free_ char *created_by = xasprintf("%s # buildkit", instr);
+        /* history as BuildKit writes it: only --parents, --chown and --chmod,
+         * the sources and the destination as written (expanded) */
+        struct buf hist = {0};
+        buf_puts(&hist, add ? "ADD" : "COPY");
+        if (flag_value(in, "parents") || strv_contains(in->flags, "--parents"))
+                buf_puts(&hist, " --parents");
+        if (chown_s) {
+                _cleanup_free_ char *ce = NULL;
+                if (expand(c, chown_s, &ce, NULL) >= 0)
+                        buf_printf(&hist, " --chown=%s", ce);
+        }
+        if (flag_value(in, "chmod")) {
+                _cleanup_free_ char *me = NULL;
+                if (expand(c, flag_value(in, "chmod"), &me, NULL) >= 0)
+                        buf_printf(&hist, " --chmod=%s", me);
+        }
+        STRV_FOREACH (a, all)
+                buf_printf(&hist, " %s", *a);
+        for (size_t h = 0; h < in->n_heredocs; h++)
+                buf_printf(&hist, " <<%s", in->heredocs[h].name);
+        buf_printf(&hist, " %s # buildkit", dest_raw);
+        _cleanup_free_ char *created_by = buf_steal(&hist);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (cache_lookup(c, key, created_by, parts)) {
                 progress(b, "  CACHED\n");
@@ -641,7 +799,7 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
                 _cleanup_free_ char *ce = NULL;
                 r = expand(c, chown_s, &ce, err);
                 if (r >= 0)
-                        r = resolve_chown(dest_root, ce, o, err);
+                        r = resolve_owner(dest_root, ce, "--chown=", o, err);
         }
         if (r >= 0 && srcs[0])
                 r = build_copy(src, srcs, dest, dest_root, o, err);
@@ -719,7 +877,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 }
                 if (!add && (startswith(e, "http://") || startswith(e, "https://"))) {
                         free(e);
-                        return box_err_set(err, EINVAL, "'%s': COPY takes no URLs: use ADD", a);
+                        return box_err_set(err, EINVAL,
+                                           "source can't be a URL for COPY: '%s' (use ADD)", a);
                 }
                 srcs = strv_push(srcs, e);
         }
@@ -734,22 +893,53 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         if (chmod_s) {
                 char *end;
                 long m = strtol(chmod_s, &end, 8);
-                if (*end || m < 0 || m > 07777)
-                        return box_err_set(err, EINVAL, "invalid --chmod '%s': want octal",
+                mode_t probe;
+                if (*chmod_s && !*end && m >= 0 && m <= 07777)
+                        o.chmod = (int)m;
+                else if (!isdigit((unsigned char)*chmod_s) &&
+                         build_chmod_apply(chmod_s, 0644, false, &probe) >= 0)
+                        o.chmod_sym = chmod_s; /* u+x,go-w: per file, as BuildKit */
+                else
+                        return box_err_set(err, EINVAL,
+                                           "invalid chmod parameter: '%s'. it should be octal "
+                                           "string and between 0 and 07777",
                                            chmod_s);
-                o.chmod = (int)m;
         }
         const char *from = flag_value(in, "from");
         const char *chown_s = flag_value(in, "chown");
+        const char *parents = flag_value(in, "parents");
+        o.parents = strv_contains(in->flags, "--parents") || (parents && !streq(parents, "false"));
+        _cleanup_strv_free_ char **excludes = xnew0(char *, 1);
+        STRV_FOREACH (f, in->flags) {
+                if (!startswith(*f, "--exclude="))
+                        continue;
+                char *e = NULL;
+                r = expand(c, *f + 10, &e, err);
+                if (r < 0)
+                        return r;
+                excludes = strv_push(excludes, e);
+        }
+        _cleanup_dockerignore_ struct dockerignore *exclude = NULL;
+        if (excludes[0]) {
+                r = build_dockerignore_new(excludes, &exclude, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--exclude");
+        }
 
         struct step_dir src_sd = {0};
-        struct copy_src src = {.rootfd = -EBADF};
+        struct copy_src src = {.rootfd = -EBADF, .exclude = exclude};
         if (from) {
                 _cleanup_free_ char *fe = NULL;
                 r = expand(c, from, &fe, err);
                 if (r < 0)
                         return r;
-                r = open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                r = open_named_dir(b, fe, &src.rootfd, err);
+                if (r > 0) {
+                        src.is_context = true; /* symlinks copied as such, not followed */
+                        r = 0;
+                } else if (r == 0) {
+                        r = open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                }
                 if (r < 0) {
                         step_dir_free(&src_sd);
                         return r;
@@ -795,7 +985,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 r = box_err_set(err, EINVAL, "--checksum is only allowed with a URL source");
                 goto done;
         }
-        r = copy_step(c, in, add, &src, srcs, &dl, dest, &o, chown_s, from, err);
+        r = copy_step(c, in, add, &src, srcs, &dl, dest, dest_raw, &o, chown_s, from, err);
 done:
         fetched_release(&dl);
         if (src.rootfd >= 0)
@@ -811,6 +1001,7 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
+        char **env; /* "K=V" of secrets with env=: never in the cache key */
 };
 
 static void run_mounts_release(struct run_mounts *m)
@@ -819,6 +1010,7 @@ static void run_mounts_release(struct run_mounts *m)
                 step_dir_free(&m->from_roots[i]);
         free(m->from_roots);
         free(m->v);
+        strv_free(m->env);
         strv_free(m->targets);
         strv_free(m->owned);
         memset(m, 0, sizeof(*m));
@@ -843,7 +1035,7 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 if (r < 0)
                         return r;
                 const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
-                           *size = NULL;
+                           *size = NULL, *envname = NULL;
                 bool rw = false, required = false;
                 _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
                 char *save = NULL;
@@ -871,9 +1063,10 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                 rw = !streq(v, "false");
                         else if (streq(*kv, "required"))
                                 required = !streq(v, "false");
+                        else if (streq(*kv, "env"))
+                                envname = v;
                         else if (streq(*kv, "sharing") || streq(*kv, "mode") || streq(*kv, "uid") ||
-                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly") ||
-                                 streq(*kv, "env"))
+                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly"))
                                 continue;
                         else
                                 return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
@@ -896,6 +1089,19 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                                            "id=%s,src=FILE",
                                                            id, id);
                                 continue;
+                        }
+                        if (envname) {
+                                /* env=NAME: the secret's value in the step's environment,
+                                 * and a file only when a target is named too */
+                                _cleanup_free_ char *val = NULL;
+                                size_t vlen = 0;
+                                r = fs_read_file_at(AT_FDCWD, src, 1u << 20, &val, &vlen, err);
+                                if (r < 0)
+                                        return box_err_prefix(err, "secret '%s'", id);
+                                _cleanup_free_ char *e = xasprintf("%s=%s", envname, val);
+                                m->env = strv_append(m->env, e);
+                                if (!target)
+                                        continue;
                         }
                         rm.type = RUN_MOUNT_BIND;
                         rm.source = own(m, xstrdup(src));
@@ -933,7 +1139,9 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                 struct step_dir *sd = &m->from_roots[m->n_from];
                                 memset(sd, 0, sizeof(*sd));
                                 m->n_from++;
-                                r = open_from_root(c, from, sd, &rootfd, err);
+                                r = open_named_dir(b, from, &rootfd, err);
+                                if (r == 0)
+                                        r = open_from_root(c, from, sd, &rootfd, err);
                                 if (r < 0)
                                         return r;
                         } else {
@@ -1036,13 +1244,52 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 env = strv_append(env, DEFAULT_PATH);
 
         _cleanup_free_ char *cmdline = join(argv, " ");
-        _cleanup_free_ char *created_by = xasprintf("RUN %s # buildkit", cmdline);
+        /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
+         * with its value as the step sees it (ENV wins) */
+        struct buf argstr = {0};
+        buf_puts(&argstr, "");
+        if (c->arg_names && c->arg_names[0]) {
+                buf_printf(&argstr, "|%zu", strv_length(c->arg_names));
+                STRV_FOREACH (a, c->arg_names) {
+                        size_t an = strlen(*a);
+                        int ei = strv_env_find(c->cur.img.config.env, *a, an);
+                        int ai = strv_env_find(c->args, *a, an);
+                        const char *v = ei >= 0 ? strchr(c->cur.img.config.env[ei], '=')
+                                        : ai >= 0 ? strchr(c->args[ai], '=')
+                                                  : NULL;
+                        buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
+                }
+                buf_putc(&argstr, ' ');
+        }
+        _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
+        buf_release(&argstr);
         _cleanup_free_ char *envs = join(env, "\n");
         _cleanup_free_ char *mflags = join(in->flags, " ");
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
-        _cleanup_free_ char *p_flags = xasprintf("flags: %s", mflags);
+        _cleanup_free_ char *hj = join(b->o->add_hosts, " "), *dj = join(b->o->dns, " "),
+                            *sj = join(b->o->dns_search, " "), *oj = join(b->o->dns_options, " ");
+        struct buf sec = {0};
+        buf_puts(&sec, "");
+        for (size_t i = 0; i < b->o->n_rlimits; i++)
+                buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_max);
+        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add || b->o->caps_drop) {
+                digest_str ph;
+                const char *prof = strempty(b->o->seccomp_profile);
+                sha256_buf(prof, strlen(prof), ph);
+                buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
+                           (unsigned long long)b->o->caps_add,
+                           (unsigned long long)b->o->caps_drop);
+        }
+        _cleanup_free_ char *secs = buf_steal(&sec);
+        _cleanup_free_ char *p_flags =
+                *hj || *dj || *sj || *oj || *secs
+                        ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s", mflags, hj, dj, sj, oj,
+                                    secs)
+                        : xasprintf("flags: %s", mflags);
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
@@ -1055,6 +1302,9 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 return 0;
         }
 
+        STRV_FOREACH (e, mounts.env)
+                env = strv_env_set(env, *e);
+
         struct step_dir sd;
         r = step_dir_new(b, &sd, err);
         _cleanup_strv_free_ char **lowers = r >= 0 ? lowerdirs(b, &c->cur, &sd, err) : NULL;
@@ -1064,16 +1314,48 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
         _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
         _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
         if (r >= 0) {
-                static const char hosts_txt[] = "127.0.0.1\tlocalhost buildkitsandbox\n"
-                                                "::1\tlocalhost ip6-localhost ip6-loopback\n";
-                _cleanup_free_ char *rc = NULL;
-                size_t rlen = 0;
-                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &rc, &rlen, NULL) < 0) {
-                        rc = xstrdup("");
-                        rlen = 0;
+                struct buf hosts_txt = {0};
+                buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
+                                     "::1\tlocalhost ip6-localhost ip6-loopback\n");
+                /* --add-host NAME:IP */
+                STRV_FOREACH (h, b->o->add_hosts) {
+                        const char *colon = strchr(*h, ':');
+                        if (colon)
+                                buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1,
+                                           (int)(colon - *h), *h);
                 }
-                if (fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt, sizeof(hosts_txt) - 1, 0644,
-                                       err) < 0 ||
+                _cleanup_free_ char *host_rc = NULL;
+                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
+                        host_rc = xstrdup("");
+                /* --dns, --dns-search, --dns-option replace the host's lines of
+                 * their kind */
+                struct buf rcb = {0};
+                buf_puts(&rcb, "");
+                char *save = NULL;
+                for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                        if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
+                            (b->o->dns_search && b->o->dns_search[0] &&
+                             (startswith(l, "search") || startswith(l, "domain"))) ||
+                            (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
+                                continue;
+                        buf_printf(&rcb, "%s\n", l);
+                }
+                if (b->o->dns_search && b->o->dns_search[0]) {
+                        _cleanup_free_ char *j = join(b->o->dns_search, " ");
+                        buf_printf(&rcb, "search %s\n", j);
+                }
+                STRV_FOREACH (d, b->o->dns)
+                        buf_printf(&rcb, "nameserver %s\n", *d);
+                if (b->o->dns_options && b->o->dns_options[0]) {
+                        _cleanup_free_ char *j = join(b->o->dns_options, " ");
+                        buf_printf(&rcb, "options %s\n", j);
+                }
+                int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644,
+                                           err);
+                buf_release(&hosts_txt);
+                _cleanup_free_ char *rc = buf_steal(&rcb);
+                size_t rlen = strlen(rc);
+                if (w < 0 ||
                     fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) <
                             0 ||
                     fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
@@ -1106,8 +1388,13 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         .cwd = cwd,
                         .hostname = "buildkitsandbox",
                         .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
-                        .caps = run_caps_default(),
-                        .seccomp = RUN_SECCOMP_DEFAULT,
+                        .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                        .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
+                                   : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
+                                                            : RUN_SECCOMP_DEFAULT,
+                        .seccomp_profile = b->o->seccomp_profile,
+                        .rlimits = b->o->rlimits,
+                        .n_rlimits = b->o->n_rlimits,
                 };
                 /* RUN output is progress: it goes where progress goes, never to stdout */
                 struct build_log *log = NULL;
@@ -1171,7 +1458,8 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         _cleanup_free_ char *created_by = xasprintf("WORKDIR %s", c->cur.img.config.working_dir);
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: %s", created_by);
-        char *parts[] = {p_parent, p_inst, NULL};
+        _cleanup_free_ char *p_user = xasprintf("user: %s", strempty(c->cur.img.config.user));
+        char *parts[] = {p_parent, p_inst, p_user, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (exists_in_lowers(c->b, &c->cur, c->cur.img.config.working_dir + 1)) {
@@ -1189,8 +1477,14 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         if (r >= 0) {
                 _cleanup_close_ int root = open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 struct copy_opts o = {.chmod = -1};
-                r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
-                                       err); /* ensures root is writable */
+                /* as BuildKit: the directories WORKDIR creates belong to USER */
+                const char *user = c->cur.img.config.user;
+                /* a user the image does not know: root, as BuildKit's mkdir */
+                if (user && *user && resolve_owner(root, user, "user ", &o, NULL) < 0)
+                        o.has_chown = false;
+                if (r >= 0)
+                        r = build_copy_heredoc("", "/.box-workdir-probe", root, &o,
+                                               err); /* ensures root is writable */
                 if (r >= 0) {
                         unlinkat(root, ".box-workdir-probe", 0);
                         _cleanup_free_ char *p = xasprintf("%s/", c->cur.img.config.working_dir);
@@ -1214,6 +1508,8 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
 static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
+        struct buf hist = {0};
+        buf_puts(&hist, "ARG");
         STRV_FOREACH (a, in->args) {
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *name = eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
@@ -1228,8 +1524,10 @@ static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                                 b->used_args = strv_append(b->used_args, name);
                 } else if (eq) {
                         int r = expand(c, eq + 1, &value, err);
-                        if (r < 0)
+                        if (r < 0) {
+                                buf_release(&hist);
                                 return r;
+                        }
                         have = 1;
                 } else {
                         int g = strv_env_find(b->global_args, name, strlen(name));
@@ -1241,10 +1539,14 @@ static int do_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 _cleanup_free_ char *entry = have ? xasprintf("%s=%s", name, value) : xstrdup(name);
                 if (have)
                         c->args = strv_env_set(c->args, entry);
-                _cleanup_free_ char *h = xasprintf("ARG %s", entry);
-                add_history(&c->cur, h, true);
-                build_chain_next(c->cur.chain, h);
+                if (!strv_contains(c->arg_names, name))
+                        c->arg_names = strv_append(c->arg_names, name);
+                buf_printf(&hist, " %s", entry);
         }
+        /* one history entry per instruction, as BuildKit writes it */
+        add_history(&c->cur, hist.data, true);
+        build_chain_next(c->cur.chain, hist.data);
+        buf_release(&hist);
         return 0;
 }
 
@@ -1284,10 +1586,21 @@ static int do_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in
                 if (rv)
                         h->retries = (int)strtol(rv, NULL, 10);
         }
-        _cleanup_free_ char *t = json_of(h->test);
-        _cleanup_free_ char *hist = xasprintf("HEALTHCHECK %s", t);
-        add_history(&c->cur, hist, true);
-        build_chain_next(c->cur.chain, hist);
+        /* BuildKit: "HEALTHCHECK %+v" of the config struct */
+        _cleanup_free_ char *t = go_strv(h->test, false);
+        struct buf hb = {0};
+        buf_printf(&hb, "HEALTHCHECK {Test:%s Interval:", t);
+        go_duration(&hb, h->interval);
+        buf_puts(&hb, " Timeout:");
+        go_duration(&hb, h->timeout);
+        buf_puts(&hb, " StartPeriod:");
+        go_duration(&hb, h->start_period);
+        buf_puts(&hb, " StartInterval:");
+        go_duration(&hb, h->start_interval);
+        buf_printf(&hb, " Retries:%d}", h->retries);
+        add_history(&c->cur, hb.data, true);
+        build_chain_next(c->cur.chain, hb.data);
+        buf_release(&hb);
         return 0;
 }
 
@@ -1334,7 +1647,11 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         _cleanup_free_ char *hist = NULL;
         if (streq(n, "cmd") || streq(n, "entrypoint")) {
                 char **v = command_argv(c, in);
-                _cleanup_free_ char *j = json_of(v);
+                _cleanup_free_ char *j = go_strv(v, true);
+                if (!v[0]) { /* "[]" clears it: the config omits an empty list */
+                        strv_free(v);
+                        v = NULL;
+                }
                 if (streq(n, "cmd")) {
                         strv_free(cc->cmd);
                         cc->cmd = v;
@@ -1352,7 +1669,7 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         } else if (streq(n, "shell")) {
                 strv_free(cc->shell);
                 cc->shell = strv_copy(in->args);
-                _cleanup_free_ char *j = json_of(cc->shell);
+                _cleanup_free_ char *j = go_strv(cc->shell, false);
                 hist = xasprintf("SHELL %s", j);
         } else if (streq(n, "user") || streq(n, "stopsignal")) {
                 char *v = NULL;
@@ -1365,7 +1682,7 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                 hist = xasprintf("%s %s", streq(n, "user") ? "USER" : "STOPSIGNAL", v);
         } else if (streq(n, "expose")) {
                 struct buf h = {0};
-                buf_puts(&h, "EXPOSE");
+                buf_puts(&h, "EXPOSE [");
                 STRV_FOREACH (a, in->args) {
                         _cleanup_free_ char *v = NULL;
                         r = expand(c, *a, &v, err);
@@ -1387,13 +1704,14 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 _cleanup_free_ char *port = xasprintf("%ld/%s", p, pr);
                                 if (!strv_contains(cc->exposed_ports, port))
                                         cc->exposed_ports = strv_append(cc->exposed_ports, port);
-                                buf_printf(&h, " %s", port);
+                                buf_printf(&h, "%s%s", h.len > 8 ? " " : "", port);
                         }
                 }
+                buf_putc(&h, ']');
                 hist = buf_steal(&h);
         } else if (streq(n, "volume")) {
                 struct buf h = {0};
-                buf_puts(&h, "VOLUME");
+                buf_puts(&h, "VOLUME [");
                 STRV_FOREACH (a, in->args) {
                         _cleanup_free_ char *v = NULL;
                         r = expand(c, *a, &v, err);
@@ -1405,8 +1723,9 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 continue;
                         if (!strv_contains(cc->volumes, v))
                                 cc->volumes = strv_append(cc->volumes, v);
-                        buf_printf(&h, " %s", v);
+                        buf_printf(&h, "%s%s", h.len > 8 ? " " : "", v);
                 }
+                buf_putc(&h, ']');
                 hist = buf_steal(&h);
         } else if (streq(n, "maintainer")) {
                 free(c->cur.img.author);
@@ -1420,7 +1739,10 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                 while (isspace((unsigned char)*o))
                         o++;
                 cc->on_build = strv_append(cc->on_build, o);
-                hist = xasprintf("ONBUILD %s", o);
+                /* BuildKit records no history entry for ONBUILD */
+                _cleanup_free_ char *key = xasprintf("ONBUILD %s", o);
+                build_chain_next(c->cur.chain, key);
+                return 0;
         } else if (streq(n, "from")) {
                 return box_err_set(err, EINVAL, "unexpected FROM");
         } else {
@@ -1449,12 +1771,30 @@ static int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, st
         if (platform && !startswith(platform, "linux") && !startswith(platform, "$"))
                 return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
 
-        struct stage *dep = find_stage(b, base, (size_t)(c->s - b->stages));
+        /* --build-context NAME=docker-image://REF replaces an image or stage */
+        const char *alias = named_context(b, base);
+        if (alias && startswith(alias, "docker-image://")) {
+                char *t = xstrdup(alias + strlen("docker-image://"));
+                free(base);
+                base = t;
+        } else if (alias) {
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': FROM needs a docker-image:// context",
+                                   base);
+        }
+        struct stage *dep = alias ? NULL : find_stage(b, base, (size_t)(c->s - b->stages));
         if (dep && dep->name && strcasecmp(dep->name, base) == 0) {
                 r = stage_result(b, dep, err);
                 if (r < 0)
                         return r;
                 image_state_copy(&c->cur, &dep->res);
+                /* ONBUILD triggers of a stage neither run nor carry over (BuildKit) */
+                strv_free(c->cur.img.config.on_build);
+                c->cur.img.config.on_build = NULL;
+                /* the stage's ARGs stay in scope (BuildKit keeps the state's env) */
+                strv_free(c->args);
+                c->args = strv_copy(dep->args ? dep->args : (char *[]){NULL});
+                c->arg_names = strv_copy(dep->arg_names ? dep->arg_names : (char *[]){NULL});
         } else if (strcasecmp(base, "scratch") == 0) {
                 c->cur.img.os = xstrdup("linux");
                 c->cur.img.architecture = xstrdup(b->arch);
@@ -1531,11 +1871,14 @@ static int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                 if (r < 0)
                         fail_at(&c, in, err);
         }
-        strv_free(c.args);
         if (r < 0) {
+                strv_free(c.args);
+                strv_free(c.arg_names);
                 image_state_release(&c.cur);
                 return r;
         }
+        s->args = c.args;
+        s->arg_names = c.arg_names;
         s->res = c.cur;
         s->built = true;
         return 0;
@@ -1716,8 +2059,25 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 _cleanup_free_ char *specific =
                         o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path)
                                            : NULL;
-                if (!(specific && fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0))
+                _cleanup_free_ char *specific_c =
+                        o->dockerfile_path ? xasprintf("%s.containerignore", o->dockerfile_path)
+                                           : NULL;
+                /* --ignorefile, then the Dockerfile's own <Dockerfile>.dockerignore,
+                 * then the context's .containerignore (podman) or .dockerignore */
+                if (o->ignorefile) {
+                        r = fs_read_file_at(AT_FDCWD, o->ignorefile, 0, &ign, &ilen, err);
+                        if (r < 0) {
+                                box_err_prefix(err, "--ignorefile");
+                                goto out;
+                        }
+                } else if (!(specific &&
+                             fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0) &&
+                           !(specific_c &&
+                             fs_read_file_at(AT_FDCWD, specific_c, 0, &ign, &ilen, NULL) >= 0) &&
+                           fs_read_file_at(b.context_fd, ".containerignore", 0, &ign, &ilen,
+                                           NULL) < 0) {
                         fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
+                }
                 if (ign) {
                         _cleanup_strv_free_ char **pats = NULL;
                         r = build_dockerignore_read(ign, ilen, &pats, err);
@@ -1746,8 +2106,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
                 static const char *const proxies[] = {
                         "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
-                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
-                bool proxy = false;
+                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
+                        "SOURCE_DATE_EPOCH"};
+                bool proxy = startswith(name, "BUILDKIT_");
                 for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
                         proxy |= streq(name, proxies[i]);
                 if (!proxy && !strv_contains(b.used_args, name) && b.out)
@@ -1768,9 +2129,18 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (!res->img.architecture)
                 res->img.architecture = xstrdup(b.arch);
         r = store_image_commit(st, &res->img, res->layers, res->n_layers, o->tags, ret_id, err);
+        if (r >= 0) {
+                /* the closing lines podman prints (and scripts look for) */
+                progress(&b, "COMMIT%s%s\n", o->tags && o->tags[0] ? " " : "",
+                         o->tags && o->tags[0] ? o->tags[0] : "");
+                STRV_FOREACH (t, o->tags)
+                        progress(&b, "Successfully tagged %s\n", *t);
+        }
 out:
         for (size_t i = 0; i < b.n_stages; i++) {
                 free(b.stages[i].name);
+                strv_free(b.stages[i].args);
+                strv_free(b.stages[i].arg_names);
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);

@@ -2,13 +2,17 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "build/build.h"
 #include "cli/cli.h"
+#include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/run.h"
+#include "spec/oci.h"
 #include "spec/ref.h"
 #include "store/store.h"
 
@@ -18,28 +22,47 @@ static const char help[] =
         "Build an image from a Dockerfile.\n"
         "\n"
         "Options:\n"
-        "      --build-arg list    set a build-time variable (K=V, or K to take it from the "
-        "environment)\n"
-        "  -f, --file string       name of the Dockerfile (default 'PATH/Dockerfile'; '-' reads "
-        "stdin)\n"
-        "      --iidfile string    write the image id to the file\n"
-        "      --label list        set metadata on the image (K=V)\n"
-        "      --network string    network for RUN steps: host (default), none\n"
-        "      --no-cache          do not use the build cache\n"
-        "      --progress string   auto, plain or tty (default auto)\n"
-        "      --pull string       missing (default), always or never\n"
-        "  -q, --quiet             print only the image id\n"
-        "      --secret list       secret for RUN --mount=type=secret: id=ID,src=PATH\n"
-        "  -t, --tag list          name and optionally a tag (NAME[:TAG])\n"
-        "      --target string     build the named stage and stop\n";
+        "      --add-host list         add a NAME:IP line to /etc/hosts in RUN steps\n"
+        "      --build-arg list        set a build-time variable (K=V, or K to take it from "
+        "the environment)\n"
+        "      --build-context list    NAME=DIR or NAME=docker-image://REF for FROM, COPY "
+        "--from and RUN --mount from=\n"
+        "      --build-arg-file file   read build-time variables from a file of K=V lines\n"
+        "      --dns list              nameserver for RUN steps\n"
+        "      --dns-option list       resolver option for RUN steps\n"
+        "      --dns-search list       search domain for RUN steps\n"
+        "  -f, --file string           name of the Dockerfile (default 'PATH/Dockerfile' or "
+        "'PATH/Containerfile'; '-' reads stdin)\n"
+        "      --iidfile string        write the image id to the file\n"
+        "      --ignorefile string     ignore-pattern file to use instead of .dockerignore\n"
+        "      --label list            set metadata on the image (K=V)\n"
+        "      --layers                use the build cache (default true)\n"
+        "      --logfile string        write progress and RUN output to the file\n"
+        "      --network string        network for RUN steps: host (default), none\n"
+        "      --no-cache              do not use the build cache\n"
+        "      --platform string       target platform (only the host's)\n"
+        "      --progress string       auto, plain or tty (default \"auto\")\n"
+        "      --pull string           missing, always or never (default \"missing\")\n"
+        "  -q, --quiet                 print only the image id\n"
+        "      --security-opt list     label=..., apparmor=... (accepted, no effect)\n"
+        "      --source-date-epoch n   timestamps of the image and its layers (also "
+        "--timestamp)\n"
+        "      --secret list           secret for RUN --mount=type=secret: id=ID,src=PATH\n"
+        "  -t, --tag list              name and optionally a tag (NAME[:TAG])\n"
+        "      --target string         build the named stage and stop\n"
+        "      --ulimit list           resource limit for RUN steps (nofile=1024:2048)\n";
 
 static int read_all_fd(int fd, char **ret, size_t *len, struct box_err *err)
 {
         return fs_read_fd(fd, 16u << 20, ret, len, err);
 }
 
-/* `box build -`: the context is a tar on stdin; unpack it to a temp dir. */
-static int context_from_stdin(struct store *st, char **ret_dir, struct box_err *err)
+/* `box build -`: stdin holds either a tar of the context (plain or
+ * compressed) or, as with Docker, a Dockerfile and no context at all.
+ * Returns 1 with *ret_dir set for a context, 0 with *ret_data for a
+ * Dockerfile. */
+static int context_from_stdin(struct store *st, char **ret_dir, char **ret_data, size_t *ret_len,
+                              struct box_err *err)
 {
         char *dir = xasprintf("%s/tmp/context-%d", store_root(st), getpid());
         if (mkdir(dir, 0700) < 0) {
@@ -56,9 +79,18 @@ static int context_from_stdin(struct store *st, char **ret_dir, struct box_err *
                 r = -errno;
         if (r >= 0)
                 r = store_archive_extract_fd(sfd, dfd, err);
+        if (r == 0) {
+                /* no archive: the Dockerfile itself */
+                if (lseek(sfd, 0, SEEK_SET) < 0)
+                        r = box_err_errno(err, errno, "read the Dockerfile from stdin");
+                else
+                        r = fs_read_fd(sfd, 16u << 20, ret_data, ret_len, err);
+                unlink(spool);
+                fs_rm_rf(dir, NULL);
+                free(dir);
+                return r < 0 ? box_err_prefix(err, "read the Dockerfile from stdin") : 0;
+        }
         unlink(spool);
-        if (r == 0)
-                r = box_err_set(err, EINVAL, "the context on stdin is not a tar archive");
         if (r < 0) {
                 fs_rm_rf(dir, NULL);
                 free(dir);
@@ -66,16 +98,102 @@ static int context_from_stdin(struct store *st, char **ret_dir, struct box_err *
                                           : box_err_errno(err, -r, "read the context from stdin");
         }
         *ret_dir = dir;
+        return 1;
+}
+
+/* Contexts box cannot fetch: a URL or a Git repository. */
+static bool remote_context(const char *c)
+{
+        static const char *const prefixes[] = {"http://", "https://", "git://", "git@",
+                                               "ssh://",  "github.com/"};
+        for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+                if (startswith(c, prefixes[i]))
+                        return true;
+        return false;
+}
+
+/* --build-arg-file: K=V lines, '#' comments and blank lines skipped. */
+static int read_build_arg_file(const char *path, char ***args, struct box_err *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = fs_read_file_at(AT_FDCWD, path, 1u << 20, &data, &len, err);
+        if (r < 0)
+                return box_err_prefix(err, "--build-arg-file '%s'", path);
+        char *save = NULL;
+        for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                while (*l == ' ' || *l == '\t')
+                        l++;
+                size_t n = strlen(l);
+                while (n && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+                        l[--n] = '\0';
+                if (!*l || *l == '#')
+                        continue;
+                *args = strv_append(*args, l);
+        }
         return 0;
+}
+
+/* Removes the files named in *V (secrets spooled from the environment). */
+static void unlink_all(char ***v)
+{
+        STRV_FOREACH (p, *v)
+                unlink(*p);
+        strv_free(*v);
+}
+
+static bool is_file(const char *path)
+{
+        struct stat s;
+        return stat(path, &s) == 0 && !S_ISDIR(s.st_mode);
+}
+
+/* The Dockerfile a context holds when -f is not given: Dockerfile, then
+ * Containerfile (podman), then the lowercase names. */
+static char *default_dockerfile(const char *ctxdir)
+{
+        static const char *const names[] = {"Dockerfile", "Containerfile", "dockerfile",
+                                            "containerfile"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                char *p = xasprintf("%s/%s", ctxdir, names[i]);
+                if (is_file(p))
+                        return p;
+                free(p);
+        }
+        return NULL;
 }
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"build-arg", required_argument, NULL, 'a'},
+                {"build-arg-file", required_argument, NULL, 'A'},
                 {"file", required_argument, NULL, 'f'},
                 {"iidfile", required_argument, NULL, 'i'},
+                {"ignorefile", required_argument, NULL, 'I'},
                 {"label", required_argument, NULL, 'l'},
+                {"layers", optional_argument, NULL, 'L'},
+                {"logfile", required_argument, NULL, 'O'},
+                {"platform", required_argument, NULL, 'F'},
+                {"pull-never", no_argument, NULL, 'V'},
+                {"pull-always", no_argument, NULL, 'W'},
+                {"format", required_argument, NULL, 'm'},
+                {"add-host", required_argument, NULL, 'H'},
+                {"build-context", required_argument, NULL, 'C'},
+                {"ulimit", required_argument, NULL, 'U'},
+                {"security-opt", required_argument, NULL, 'X'},
+                {"authfile", required_argument, NULL, 'z'},
+                {"tls-verify", optional_argument, NULL, 'R'},
+                {"creds", required_argument, NULL, 'R'},
+                {"cert-dir", required_argument, NULL, 'R'},
+                {"source-date-epoch", required_argument, NULL, 'E'},
+                {"timestamp", required_argument, NULL, 'E'},
+                {"dns", required_argument, NULL, 'D'},
+                {"dns-search", required_argument, NULL, 'S'},
+                {"dns-option", required_argument, NULL, 'o'},
+                {"load", no_argument, NULL, 'R'},
+                {"rm", optional_argument, NULL, 'R'},
+                {"force-rm", optional_argument, NULL, 'R'},
                 {"network", required_argument, NULL, 'n'},
                 {"no-cache", no_argument, NULL, 'N'},
                 {"progress", required_argument, NULL, 'P'},
@@ -87,9 +205,15 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        _cleanup_strv_free_ char **extra_files = xnew0(char *, 1), **contexts = xnew0(char *, 1);
+        _cleanup_free_ struct run_rlimit *rlimits = NULL;
+        size_t n_rlimits = 0;
+        _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
+                                 **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
         _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
                                  **labels = xnew0(char *, 1), **secret_specs = xnew0(char *, 1);
-        const char *file = NULL, *iidfile = NULL, *network = "host", *target = NULL;
+        const char *file = NULL, *iidfile = NULL, *network = "host", *target = NULL,
+                   *logfile = NULL;
         struct build_opts bo = {.pull = BUILD_PULL_MISSING};
         struct box_err err = {0};
         int quiet = 0, c;
@@ -99,17 +223,137 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 case 'a':
                         args = strv_append(args, optarg);
                         break;
+                case 'A':
+                        if (read_build_arg_file(optarg, &args, &err) < 0)
+                                return cli_fail(&err);
+                        break;
                 case 'f':
-                        file = optarg;
+                        /* podman: more -f files are appended to the first */
+                        if (file)
+                                extra_files = strv_append(extra_files, optarg);
+                        else
+                                file = optarg;
+                        break;
+                case 'E':
+                        if (setenv("SOURCE_DATE_EPOCH", optarg, 1) < 0)
+                                return cli_usage_error("build", "invalid --source-date-epoch");
                         break;
                 case 'i':
                         iidfile = optarg;
                         break;
+                case 'I':
+                        bo.ignorefile = optarg;
+                        break;
                 case 'l':
-                        if (!strchr(optarg, '='))
-                                return cli_usage_error(
-                                        "build", "invalid --label '%s': want KEY=VALUE", optarg);
+                        /* as Docker: "K" alone is the label K with an empty value */
                         labels = strv_append(labels, optarg);
+                        break;
+                case 'L':
+                        if (!optarg || streq(optarg, "true") || streq(optarg, "1"))
+                                bo.no_cache = false;
+                        else if (streq(optarg, "false") || streq(optarg, "0"))
+                                bo.no_cache = true;
+                        else
+                                return cli_usage_error("build",
+                                                       "invalid --layers '%s': want true or false",
+                                                       optarg);
+                        break;
+                case 'O':
+                        logfile = optarg;
+                        break;
+                case 'F': {
+                        _cleanup_free_ char *host = xasprintf("linux/%s", oci_host_arch());
+                        if (!streq(optarg, "linux") && !streq(optarg, host) &&
+                            !startswith(optarg, host) /* linux/arm64/v8 */)
+                                return cli_usage_error(
+                                        "build",
+                                        "unsupported --platform '%s': box builds for '%s' only",
+                                        optarg, host);
+                        break;
+                }
+                case 'V':
+                        bo.pull = BUILD_PULL_NEVER;
+                        break;
+                case 'W':
+                        bo.pull = BUILD_PULL_ALWAYS;
+                        break;
+                case 'm':
+                        if (strcasecmp(optarg, "oci") != 0 && strcasecmp(optarg, "docker") != 0)
+                                return cli_usage_error(
+                                        "build", "invalid --format '%s': want oci or docker",
+                                        optarg);
+                        break;
+                case 'R':
+                        break; /* intermediate containers are never kept; the image is local */
+                case 'H': {
+                        /* NAME:IP, or Docker's NAME=IP */
+                        const char *sep = strpbrk(optarg, "=:");
+                        if (!sep || sep == optarg || !sep[1])
+                                return cli_usage_error("build",
+                                                       "invalid --add-host '%s': want NAME:IP",
+                                                       optarg);
+                        _cleanup_free_ char *e = xasprintf("%.*s:%s", (int)(sep - optarg), optarg,
+                                                           sep + 1);
+                        hosts = strv_append(hosts, e);
+                        break;
+                }
+                case 'D':
+                        dns = strv_append(dns, optarg);
+                        break;
+                case 'U':
+                        rlimits = xreallocarray(rlimits, n_rlimits + 1, sizeof(*rlimits));
+                        if (cli_run_parse_ulimit(optarg, &rlimits[n_rlimits], &err) < 0)
+                                return cli_fail(&err);
+                        n_rlimits++;
+                        break;
+                case 'X':
+                        if (startswith(optarg, "seccomp")) {
+                                return cli_usage_error(
+                                        "build",
+                                        "--security-opt '%s': RUN steps keep the default seccomp "
+                                        "profile",
+                                        optarg);
+                        } else if (!startswith(optarg, "label") && !startswith(optarg, "apparmor") &&
+                                   !startswith(optarg, "no-new-privileges") &&
+                                   !startswith(optarg, "mask") && !startswith(optarg, "unmask")) {
+                                return cli_usage_error("build", "invalid --security-opt '%s'",
+                                                       optarg);
+                        }
+                        break;
+                case 'z':
+                        if (access(optarg, R_OK) < 0) {
+                                box_err_set(&err, errno, "--authfile '%s': %s", optarg,
+                                            errno == ENOENT ? "no such file or directory"
+                                                            : "cannot be read");
+                                return cli_fail(&err);
+                        }
+                        break;
+                case 'C': {
+                        const char *eq = strchr(optarg, '=');
+                        if (!eq || eq == optarg || !eq[1])
+                                return cli_usage_error(
+                                        "build", "invalid --build-context '%s': want NAME=VALUE",
+                                        optarg);
+                        if (startswith(eq + 1, "docker-image://") || strstr(eq + 1, "://")) {
+                                contexts = strv_append(contexts, optarg);
+                        } else {
+                                /* a local directory: absolute, as the build runs elsewhere */
+                                _cleanup_free_ char *abs = realpath(eq + 1, NULL);
+                                if (!abs) {
+                                        box_err_errno(&err, errno, "--build-context '%s'", optarg);
+                                        return cli_fail(&err);
+                                }
+                                _cleanup_free_ char *e = xasprintf("%.*s=%s", (int)(eq - optarg),
+                                                                   optarg, abs);
+                                contexts = strv_append(contexts, e);
+                        }
+                        break;
+                }
+                case 'S':
+                        dns_search = strv_append(dns_search, optarg);
+                        break;
+                case 'o':
+                        dns_opts = strv_append(dns_opts, optarg);
                         break;
                 case 'n':
                         network = optarg;
@@ -139,9 +383,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 case 'p':
                         if (!optarg || streq(optarg, "true") || streq(optarg, "always"))
                                 bo.pull = BUILD_PULL_ALWAYS;
-                        else if (streq(optarg, "missing") || streq(optarg, "false"))
+                        else if (streq(optarg, "missing") || streq(optarg, "false") ||
+                                 streq(optarg, "newer") || streq(optarg, "ifmissing"))
                                 bo.pull = BUILD_PULL_MISSING;
-                        else if (streq(optarg, "never"))
+                        else if (streq(optarg, "never") || streq(optarg, "ifnewer"))
                                 bo.pull = BUILD_PULL_NEVER;
                         else
                                 return cli_usage_error(
@@ -174,14 +419,51 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_usage_error("build", "invalid option");
                 }
         }
-        if (argc - optind != 1)
+        if (argc - optind > 1)
                 return cli_usage_error("build", "'box build' requires exactly 1 argument");
-        const char *context = argv[optind];
+        /* no context: podman's default, the -f file's directory, else the
+         * current directory */
+        _cleanup_free_ char *default_ctx = NULL;
+        if (argc - optind == 0) {
+                if (file && !streq(file, "-") && is_file(file)) {
+                        _cleanup_free_ char *abs = realpath(file, NULL);
+                        char *slash = abs ? strrchr(abs, '/') : NULL;
+                        default_ctx = slash ? xstrndup(abs, (size_t)(slash - abs)) : NULL;
+                        if (default_ctx && !*default_ctx) {
+                                free(default_ctx);
+                                default_ctx = xstrdup("/");
+                        }
+                }
+                if (!default_ctx)
+                        default_ctx = xstrdup(".");
+        }
+        const char *context = default_ctx ? default_ctx : argv[optind];
+        if (remote_context(context)) {
+                box_err_set(&err, ENOTSUP,
+                            "unable to prepare context: remote context '%s' is not supported: "
+                            "clone or download it and pass the directory",
+                            context);
+                return cli_fail(&err);
+        }
+        if (file && remote_context(file)) {
+                box_err_set(&err, ENOTSUP,
+                            "remote Dockerfile '%s' is not supported: download it and pass "
+                            "'-f FILE'",
+                            file);
+                return cli_fail(&err);
+        }
+
+        struct store *st;
+        int r = cli_store(ctx, &st, &err);
+        if (r < 0)
+                return cli_fail(&err);
 
         struct build_secret *secrets = xnew0(struct build_secret, strv_length(secret_specs) + 1);
+        _cleanup_(unlink_all) char **secret_tmps = xnew0(char *, 1);
         size_t n_secrets = 0;
         STRV_FOREACH (s, secret_specs) {
-                char *id = NULL, *src = NULL;
+                char *id = NULL, *src = NULL, *env = NULL;
+                bool type_env = false;
                 _cleanup_strv_free_ char **parts = xnew0(char *, 1);
                 char *copy = xstrdup(*s), *save = NULL;
                 for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -189,18 +471,49 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                 id = t + 3;
                         else if (startswith(t, "src=") || startswith(t, "source="))
                                 src = strchr(t, '=') + 1;
-                        else if (!startswith(t, "type=")) {
+                        else if (startswith(t, "env="))
+                                env = t + 4;
+                        else if (streq(t, "type=env"))
+                                type_env = true;
+                        else if (!streq(t, "type=file")) {
                                 free(copy);
                                 free(secrets);
                                 return cli_usage_error(
                                         "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
                         }
                 }
-                if (!id || !src) {
+                if (type_env && !env) {
+                        env = src;
+                        src = NULL;
+                }
+                if (id && !src && !env) /* as buildx: the variable named like the id */
+                        env = id;
+                if (!id) {
                         free(copy);
                         free(secrets);
                         return cli_usage_error("build",
                                                "invalid --secret '%s': want id=ID,src=PATH", *s);
+                }
+                if (env) {
+                        /* the value goes through a private file, removed after the build */
+                        const char *v = getenv(env);
+                        if (!v) {
+                                box_err_set(&err, ENOENT,
+                                            "--secret '%s': environment variable '%s' is not set",
+                                            *s, env);
+                                free(copy);
+                                free(secrets);
+                                return cli_fail(&err);
+                        }
+                        char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(),
+                                              n_secrets);
+                        secret_tmps = strv_push(secret_tmps, tmp);
+                        if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0) {
+                                free(copy);
+                                free(secrets);
+                                return cli_fail(&err);
+                        }
+                        src = tmp;
                 }
                 if (access(src, R_OK) < 0) {
                         free(copy);
@@ -214,22 +527,18 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 free(copy);
         }
 
-        struct store *st;
-        int r = cli_store(ctx, &st, &err);
-        if (r < 0)
-                return cli_fail(&err);
-
         _cleanup_free_ char *ctxdir = NULL, *dfpath = NULL, *data = NULL;
         size_t len = 0;
-        bool tmp_context = false;
+        bool tmp_context = false, stdin_dockerfile = false;
         if (streq(context, "-")) {
                 if (file && streq(file, "-"))
                         return cli_usage_error(
                                 "build", "'-f -' and a context on stdin cannot both read stdin");
-                r = context_from_stdin(st, &ctxdir, &err);
+                r = context_from_stdin(st, &ctxdir, &data, &len, &err);
                 if (r < 0)
                         return cli_fail(&err);
-                tmp_context = true;
+                tmp_context = r > 0;
+                stdin_dockerfile = r == 0;
         } else {
                 ctxdir = realpath(context, NULL);
                 struct stat s;
@@ -241,30 +550,70 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_fail(&err);
                 }
         }
-        if (file && streq(file, "-")) {
+        if (stdin_dockerfile) {
+                if (file)
+                        return cli_usage_error("build",
+                                               "'-f' cannot be used with a Dockerfile on stdin");
+                bo.dockerfile_name = "Dockerfile";
+        } else if (file && streq(file, "-")) {
                 r = read_all_fd(STDIN_FILENO, &data, &len, &err);
                 bo.dockerfile_name = "Dockerfile";
         } else {
-                if (!file)
-                        dfpath = xasprintf("%s/Dockerfile", ctxdir);
-                else if (file[0] == '/' || !tmp_context)
-                        dfpath = file[0] == '/' ? xstrdup(file) : xstrdup(file);
-                else
-                        dfpath = xasprintf("%s/%s", ctxdir, file);
-                if (!file && access(dfpath, F_OK) < 0) {
-                        _cleanup_free_ char *alt = xasprintf("%s/dockerfile", ctxdir);
-                        if (access(alt, F_OK) == 0) {
+                if (!file) {
+                        dfpath = default_dockerfile(ctxdir);
+                        if (!dfpath)
+                                r = box_err_set(&err, ENOENT,
+                                                "no Dockerfile or Containerfile found in context "
+                                                "directory '%s': no such file or directory",
+                                                ctxdir);
+                } else if (file[0] == '/') {
+                        dfpath = xstrdup(file);
+                } else {
+                        /* relative to the current directory (Docker), else to the
+                         * context (podman) */
+                        dfpath = xstrdup(file);
+                        _cleanup_free_ char *in_ctx = xasprintf("%s/%s", ctxdir, file);
+                        if ((tmp_context || access(dfpath, F_OK) < 0) && access(in_ctx, F_OK) == 0) {
                                 free(dfpath);
-                                dfpath = TAKE_PTR(alt);
+                                dfpath = TAKE_PTR(in_ctx);
                         }
                 }
-                r = fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err);
-                if (r < 0)
-                        box_err_prefix(&err, "read the Dockerfile");
-                const char *base = strrchr(dfpath, '/');
-                bo.dockerfile_name = file ? file : (base ? base + 1 : dfpath);
+                if (r >= 0) {
+                        struct stat s;
+                        if (stat(dfpath, &s) == 0 && S_ISDIR(s.st_mode))
+                                r = box_err_set(&err, EISDIR,
+                                                "the Dockerfile '%s' cannot be path to a directory",
+                                                file ? file : dfpath);
+                        else if (fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err) < 0)
+                                r = box_err_prefix(&err, "read the Dockerfile");
+                }
+                const char *base = dfpath ? strrchr(dfpath, '/') : NULL;
+                bo.dockerfile_name = file ? file : (base ? base + 1 : strempty(dfpath));
                 bo.dockerfile_path = dfpath;
         }
+        STRV_FOREACH (x, extra_files) {
+                if (r < 0)
+                        break;
+                _cleanup_free_ char *xp = NULL, *xd = NULL;
+                size_t xl = 0;
+                if ((*x)[0] != '/' && access(*x, F_OK) < 0)
+                        xp = xasprintf("%s/%s", ctxdir, *x);
+                else
+                        xp = xstrdup(*x);
+                r = fs_read_file_at(AT_FDCWD, xp, 16u << 20, &xd, &xl, &err);
+                if (r < 0) {
+                        box_err_prefix(&err, "read the Dockerfile");
+                        break;
+                }
+                char *all = xasprintf("%.*s\n%.*s", (int)len, strempty(data), (int)xl, xd);
+                free(data);
+                data = all;
+                len = strlen(all);
+        }
+        /* BuildKit takes the epoch from a build arg too */
+        STRV_FOREACH (a, args)
+                if (startswith(*a, "SOURCE_DATE_EPOCH="))
+                        setenv("SOURCE_DATE_EPOCH", *a + 18, 1);
         if (r < 0) {
                 if (tmp_context)
                         fs_rm_rf(ctxdir, NULL);
@@ -278,13 +627,34 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bo.labels = labels;
         bo.target = target;
         bo.network = network;
+        bo.add_hosts = hosts;
+        bo.rlimits = rlimits;
+        bo.n_rlimits = n_rlimits;
+        bo.build_contexts = contexts;
+        bo.dns = dns;
+        bo.dns_search = dns_search;
+        bo.dns_options = dns_opts;
         bo.secrets = secrets;
         bo.n_secrets = n_secrets;
         if (quiet)
                 bo.progress = BUILD_PROGRESS_QUIET;
         else if (bo.progress == BUILD_PROGRESS_AUTO)
-                bo.progress = isatty(STDERR_FILENO) ? BUILD_PROGRESS_TTY : BUILD_PROGRESS_PLAIN;
+                bo.progress = isatty(STDERR_FILENO) && !logfile ? BUILD_PROGRESS_TTY
+                                                                : BUILD_PROGRESS_PLAIN;
         bo.out = stderr;
+        _cleanup_fclose_ FILE *logf = NULL;
+        if (logfile) {
+                logf = fopen(logfile, "we");
+                if (!logf) {
+                        box_err_errno(&err, errno, "--logfile '%s'", logfile);
+                        if (tmp_context)
+                                fs_rm_rf(ctxdir, NULL);
+                        return cli_fail(&err);
+                }
+                bo.out = logf;
+                if (bo.progress == BUILD_PROGRESS_TTY)
+                        bo.progress = BUILD_PROGRESS_PLAIN;
+        }
 
         digest_str id;
         r = build_image(st, &bo, id, &err);

@@ -1,0 +1,376 @@
+#!/usr/bin/env bats
+# box build where Docker (BuildKit) and podman agree on a behaviour: the
+# command line, the Dockerfile's location, COPY/ADD and WORKDIR details, and
+# the history BuildKit writes.
+load helpers
+
+setup() {
+        box_setup_store
+        import_busybox
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+}
+teardown() { box_teardown_store; }
+
+@test "a Dockerfile on stdin builds with no context" {
+        run box build -t fromstdin - <<'EOF'
+FROM busybox
+RUN echo piped-dockerfile > /p
+WORKDIR /made/here
+EOF
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm fromstdin sh -c 'cat /p; pwd')" = $'piped-dockerfile\n/made/here' ]
+        # COPY has nothing to copy from
+        run box build - <<<$'FROM busybox\nCOPY x /x'
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"no build context"* ]]
+}
+
+@test "a context's Containerfile is used when it has no Dockerfile" {
+        printf 'FROM busybox\nRUN echo containerfile > /c\n' > "$CTX/Containerfile"
+        run box build -t cf "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm cf cat /c)" = containerfile ]
+        rm "$CTX/Containerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no Dockerfile or Containerfile found in context directory '$CTX'"* ]]
+}
+
+@test "-f is relative to the current directory, else to the context; no context: the file's directory" {
+        mkdir -p "$BOX_TEST_TMP/elsewhere" "$CTX/sub"
+        echo in-context > "$CTX/f"
+        printf 'FROM busybox\nCOPY f /f\n' > "$CTX/sub/Build.df"
+        cp "$CTX/sub/Build.df" "$BOX_TEST_TMP/elsewhere/Other.df"
+        cd "$BOX_TEST_TMP"
+        run box build -t rel1 -f elsewhere/Other.df "$CTX"
+        [ "$status" -eq 0 ]
+        # not found from the current directory: looked up in the context
+        run box build -t rel2 -f sub/Build.df "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm rel2 cat /f)" = in-context ]
+        run box build -f nosuch.df "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"nosuch.df"*"No such file or directory"* ]]
+        # no context argument: the Dockerfile's directory is the context
+        cp "$CTX/sub/Build.df" "$CTX/Alt.df"
+        run box build -t noctx -f "$CTX/Alt.df"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm noctx cat /f)" = in-context ]
+        # -f - with no context argument
+        run box build -t noctx2 -f - <<<$'FROM busybox\nRUN touch /ok'
+        [ "$status" -eq 0 ]
+}
+
+@test ".containerignore is read, --ignorefile replaces both" {
+        echo a > "$CTX/a"; echo b > "$CTX/b"; echo c > "$CTX/c"
+        echo a > "$CTX/.containerignore"
+        echo b > "$CTX/.dockerignore"
+        printf 'c\n.*ignore*\nDockerfile\nmine\n' > "$CTX/mine"
+        printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+        box build -t ign1 "$CTX" 2>/dev/null
+        [ "$(box run --rm ign1 sh -c 'cd /ctx && ls a b c 2>/dev/null')" = $'b\nc' ]
+        box build -t ign2 --ignorefile "$CTX/mine" "$CTX" 2>/dev/null
+        [ "$(box run --rm ign2 ls -A /ctx)" = $'a\nb' ]
+        run box build --ignorefile "$BOX_TEST_TMP/nosuch" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--ignorefile"* ]]
+}
+
+@test "remote contexts and remote Dockerfiles are refused clearly" {
+        run box build https://example.com/repo.git
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"remote context 'https://example.com/repo.git' is not supported"* ]]
+        run box build -f https://example.com/Dockerfile "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"remote Dockerfile"*"not supported"* ]]
+}
+
+@test "docker and podman build flags: --layers, --pull-never, --format, --platform, --build-arg-file, --logfile" {
+        printf 'FROM busybox\nARG A\nARG B\nRUN echo "$A-$B" > /ab && echo build-ran\n' > "$CTX/Dockerfile"
+        printf '# args\nA=one\n\nB=two\n' > "$BOX_TEST_TMP/args"
+        run box build -t flags --pull-never --format docker --platform "linux/$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" \
+                --build-arg-file "$BOX_TEST_TMP/args" --logfile "$BOX_TEST_TMP/log" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *build-ran* ]]
+        grep -q build-ran "$BOX_TEST_TMP/log"
+        [ "$(box run --rm flags cat /ab)" = one-two ]
+        run box build --progress plain --build-arg-file "$BOX_TEST_TMP/args" --layers=false "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *CACHED* ]]
+        run box build --platform linux/s390x "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"unsupported --platform 'linux/s390x'"* ]]
+        run box build --help
+        [[ "$output" == *'(default "missing")'* ]]
+}
+
+@test "--label without a value sets an empty label" {
+        printf 'FROM busybox\n' > "$CTX/Dockerfile"
+        box build -t lbl --label empty --label k=v "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .Config.Labels}}' lbl)" = '{"empty":"","k":"v"}' ]
+}
+
+@test "a stage built FROM another stage keeps that stage's ARGs" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS base
+ARG VERSION=1.2
+FROM base
+RUN echo "v=$VERSION" > /v
+EOF
+        box build -t stagearg "$CTX" 2>/dev/null
+        [ "$(box run --rm stagearg cat /v)" = v=1.2 ]
+}
+
+@test "history created_by strings are BuildKit's" {
+        echo x > "$CTX/f"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ARG A=1 B
+ENV E=env
+RUN true
+WORKDIR /w
+COPY --chown=1:2 --chmod=600 f ./
+COPY --from=busybox /bin/true /t
+CMD ["sh", "-c", "echo \"q\""]
+ENTRYPOINT echo
+SHELL ["/bin/sh", "-ec"]
+EXPOSE 80 53/udp
+VOLUME /a /b
+HEALTHCHECK --interval=90s --timeout=1500ms --retries=3 CMD true
+ONBUILD RUN true
+STOPSIGNAL SIGTERM
+USER 7
+EOF
+        box build -t hist "$CTX" 2>/dev/null
+        run sh -c "\"$BOX\" image inspect --format '{{json .History}}' hist | jq -r '.[].created_by'"
+        [ "$status" -eq 0 ]
+        expected='ARG A=1 B
+ENV E=env
+RUN |2 A=1 B= /bin/sh -c true # buildkit
+WORKDIR /w
+COPY --chown=1:2 --chmod=600 f ./ # buildkit
+COPY /bin/true /t # buildkit
+CMD ["sh" "-c" "echo \"q\""]
+ENTRYPOINT ["/bin/sh" "-c" "echo"]
+SHELL [/bin/sh -ec]
+EXPOSE [80/tcp 53/udp]
+VOLUME [/a /b]
+HEALTHCHECK {Test:[CMD-SHELL true] Interval:1m30s Timeout:1.5s StartPeriod:0s StartInterval:0s Retries:3}
+STOPSIGNAL SIGTERM
+USER 7'
+        [ "$(printf '%s\n' "${lines[@]:1}")" = "$expected" ]
+}
+
+@test "WORKDIR creates missing directories owned by USER" {
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+USER 1000:1000
+WORKDIR /home/app/src
+USER root
+WORKDIR /home/app/src/deeper
+RUN touch made
+EOF
+        box build -t wdown "$CTX" 2>/dev/null
+        [ "$(box run --rm wdown stat -c '%u:%g' /home/app /home/app/src /home/app/src/deeper)" = $'1000:1000\n1000:1000\n0:0' ]
+}
+
+@test "COPY --exclude, --parents, and hard links kept within a COPY" {
+        mkdir -p "$CTX/src/a/b" "$CTX/other"
+        echo 1 > "$CTX/src/a/b/keep.c"; echo 2 > "$CTX/src/a/b/drop.o"; echo 3 > "$CTX/src/top.o"
+        echo 4 > "$CTX/other/file"
+        ln "$CTX/src/a/b/keep.c" "$CTX/src/link.c"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+COPY --exclude=*.o --exclude=**/*.o src /ex/
+COPY --parents src/a/b/keep.c other/file /par/
+COPY --parents ./src/./a/b/keep.c /pivot/
+COPY src /hl/
+EOF
+        run box build -t cpx "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm cpx find /ex -type f | sort)" = $'/ex/a/b/keep.c\n/ex/link.c' ]
+        [ "$(box run --rm cpx find /par /pivot -type f | sort)" = $'/par/other/file\n/par/src/a/b/keep.c\n/pivot/a/b/keep.c' ]
+        run box run --rm cpx stat -c '%i %h' /hl/a/b/keep.c /hl/link.c
+        [ "${lines[0]}" = "${lines[1]}" ]
+        [[ "${lines[0]}" == *" 2" ]]
+}
+
+@test "COPY of a URL fails naming COPY" {
+        printf 'FROM busybox\nCOPY http://127.0.0.1:1/x /x\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY: source can't be a URL for COPY"* ]]
+}
+
+@test "a wildcard that matches nothing is no error (BuildKit)" {
+        echo foo > "$CTX/foo"
+        printf 'FROM busybox\nCOPY foo nomatch* /d/\nCOPY nothing* /e/\n' > "$CTX/Dockerfile"
+        run box build -t emptywild "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm emptywild ls /d)" = foo ]
+        # a plain missing path still fails
+        printf 'FROM busybox\nCOPY missing /d/\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"'missing'"* ]]
+}
+
+@test "ADD extracts an archive into a destination without a trailing slash" {
+        mkdir -p "$BOX_TEST_TMP/t/x" && echo in > "$BOX_TEST_TMP/t/x/f"
+        tar -C "$BOX_TEST_TMP/t" -czf "$CTX/a.tgz" x
+        echo 'plain text' > "$CTX/plain.tgz"
+        printf 'FROM busybox\nADD a.tgz /ex\nWORKDIR /w\nADD a.tgz sub\nADD plain.tgz /p\n' > "$CTX/Dockerfile"
+        box build -t addx "$CTX" 2>/dev/null
+        [ "$(box run --rm addx cat /ex/x/f /w/sub/x/f /p)" = $'in\nin\nplain text' ]
+}
+
+@test "WORKDIR under an unknown USER is root's (BuildKit); COPY --chown names the user it cannot find" {
+        echo x > "$CTX/f"
+        printf 'FROM busybox\nUSER nosuch\nWORKDIR /x\nUSER root\nRUN stat -c %%u:%%g /x > /o\n' > "$CTX/Dockerfile"
+        box build -t wdnosuch "$CTX" 2>/dev/null
+        [ "$(box run --rm wdnosuch cat /o)" = 0:0 ]
+        printf 'FROM busybox\nCOPY --chown=nosuch f /f\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY: --chown='nosuch': unable to find user 'nosuch'"* ]]
+}
+
+@test "secrets from the environment: --secret id=X,env=VAR, --secret id=VAR, RUN --mount=...,env=" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=secret,id=tok,env=TOKEN echo "env:$TOKEN" > /o
+RUN --mount=type=secret,id=tok cat /run/secrets/tok >> /o
+RUN --mount=type=secret,id=MYVAR cat /run/secrets/MYVAR >> /o
+EOF2
+        MYTOK=s3cr3t-a MYVAR=s3cr3t-b run box build -t envsec --secret id=tok,env=MYTOK --secret id=MYVAR "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm envsec cat /o)" = $'env:s3cr3t-a\ns3cr3t-as3cr3t-b' ]
+        # nothing of the values in the history or the store's temp dir
+        [[ "$(box image inspect --format '{{json .History}}' envsec)" != *s3cr3t-a* ]]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        run box build --secret id=tok,env=NOT_SET_ANYWHERE "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"environment variable 'NOT_SET_ANYWHERE' is not set"* ]]
+}
+
+@test "COPY --from its own stage, and -f naming a directory, are clear errors" {
+        printf 'FROM busybox AS build\nRUN touch /x\nCOPY --from=build /x /y\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: COPY: --from='build': circular dependency"* ]]
+        run box build -f "$CTX" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"cannot be path to a directory"* ]]
+}
+
+@test "the build log ends with COMMIT and the tags, as podman's does; -q prints only the id" {
+        printf 'FROM busybox\n' > "$CTX/Dockerfile"
+        run --separate-stderr box build -t one -t two:v2 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [[ "$stderr" == *"COMMIT docker.io/library/one:latest"*"Successfully tagged docker.io/library/one:latest"*"Successfully tagged docker.io/library/two:v2"* ]]
+        run --separate-stderr box build -q -t one "$CTX"
+        [ -z "$stderr" ]
+}
+
+@test "ENTRYPOINT [] clears it; ENV wins over an ARG of the same name" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+ENTRYPOINT ["echo"]
+CMD ["x"]
+ENV A=env
+ARG A=arg
+RUN echo "A=$A" > /a
+ENTRYPOINT []
+EOF2
+        box build -t clear "$CTX" 2>/dev/null
+        [ "$(box image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' clear)" = 'null ["x"]' ]
+        [ "$(box run --rm clear cat /a)" = A=env ]
+}
+
+@test "ONBUILD triggers of an earlier stage do not run in a stage built FROM it" {
+        printf 'FROM busybox AS s1\nONBUILD RUN touch /trig\nFROM s1\nRUN test ! -e /trig\n' > "$CTX/Dockerfile"
+        run box build -t nobuildtrig "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{json .Config.OnBuild}}' nobuildtrig)" = null ]
+}
+
+@test "COPY --chmod takes symbolic modes; a bad one is BuildKit's error" {
+        mkdir -p "$CTX/d"
+        echo x > "$CTX/f" && chmod 644 "$CTX/f"
+        echo y > "$CTX/d/e" && chmod 755 "$CTX/d/e"
+        printf 'FROM busybox\nCOPY --chmod=u+x,go-r f /f1\nCOPY --chmod=a=rX d /d1\n' > "$CTX/Dockerfile"
+        box build -t symchmod "$CTX" 2>/dev/null
+        [ "$(box run --rm symchmod stat -c '%a' /f1 /d1/e)" = $'700\n555' ]
+        printf 'FROM busybox\nCOPY --chmod=999 f /f\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid chmod parameter: '999'"* ]]
+}
+
+@test "--add-host, --dns, --dns-search and --dns-option reach RUN steps" {
+        printf 'FROM busybox\nRUN cat /etc/resolv.conf /etc/hosts\n' > "$CTX/Dockerfile"
+        run box build --progress plain --add-host foo.example:10.1.2.3 --add-host bar=10.9.9.9 \
+                --dns 192.0.2.53 --dns-search nx.example.net --dns-option ndots:2 --load "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"search nx.example.net"* ]]
+        [[ "$output" == *"nameserver 192.0.2.53"* ]]
+        [[ "$output" == *"options ndots:2"* ]]
+        [[ "$output" == *$'10.1.2.3\tfoo.example'* ]]
+        [[ "$output" == *$'10.9.9.9\tbar'* ]]
+        run box build --add-host nocolon "$CTX"
+        [ "$status" -eq 125 ]
+}
+
+@test "several -f files are read as one (podman); SOURCE_DATE_EPOCH as a build arg or --source-date-epoch" {
+        printf 'FROM busybox\nRUN echo first > /1\n' > "$CTX/One"
+        printf 'RUN echo second > /2\n' > "$CTX/Two"
+        run box build -t multi -f "$CTX/One" -f Two "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm multi cat /1 /2)" = $'first\nsecond' ]
+        printf 'FROM busybox\nRUN echo x > /x\n' > "$CTX/Dockerfile"
+        a=$(box build -q --no-cache --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX")
+        b=$(box build -q --no-cache --source-date-epoch 1700000000 "$CTX")
+        [ "$a" = "$b" ]
+        [ "$(box image inspect --format '{{.Created}}' "$a")" = 2023-11-14T22:13:20Z ]
+        run box build --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX"
+        [[ "$output" != *"not consumed"* ]]
+}
+
+@test "--build-context: a directory for COPY --from and RUN --mount, docker-image:// for FROM" {
+        mkdir -p "$BOX_TEST_TMP/extra/sub"
+        echo extra-data > "$BOX_TEST_TMP/extra/sub/x"
+        box tag busybox other-base:1
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM alias
+COPY --from=extra sub/x /copied
+RUN --mount=type=bind,from=extra,source=sub,target=/m cat /m/x > /mounted
+EOF2
+        run box build -t namedctx --build-context extra="$BOX_TEST_TMP/extra" \
+                --build-context alias=docker-image://other-base:1 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm namedctx cat /copied /mounted)" = $'extra-data\nextra-data' ]
+        run box build --build-context bad "$CTX"
+        [ "$status" -eq 125 ]
+}
+
+@test "a symlink named as a COPY source is followed inside the context, as BuildKit does" {
+        mkdir -p "$CTX/d"
+        echo real > "$CTX/real"; echo in-d > "$CTX/d/x"
+        ln -s real "$CTX/l1"; ln -s d "$CTX/l2"; ln -s /etc/shadow "$CTX/l3"
+        printf 'FROM busybox\nCOPY l1 /a\nCOPY l2 /b\nCOPY l1 /f/\nCOPY l3 /c\nCOPY . /all/\n' > "$CTX/Dockerfile"
+        box build -t symsrc "$CTX" 2>/dev/null
+        run box run --rm symsrc sh -c 'test -f /a && ! test -L /a && cat /a /b/x /f/l1; readlink /c; readlink /all/l1'
+        [ "$output" = $'real\nin-d\nreal\n/etc/shadow\nreal' ]
+}
+
+@test "--ulimit reaches RUN steps; --authfile must exist" {
+        printf 'FROM busybox\nRUN grep "Max open files" /proc/self/limits\n' > "$CTX/Dockerfile"
+        run box build --progress plain --ulimit nofile=101:102 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Max open files            101                  102"* ]]
+        run box build --authfile "$BOX_TEST_TMP/bogus" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"bogus': no such file or directory"* ]]
+}
