@@ -53,7 +53,7 @@ struct copy_links {
                 dev_t dev;
                 ino_t ino;
                 int fd;
-        } *v;
+        } * v;
         size_t n;
 };
 
@@ -429,8 +429,8 @@ static bool looks_like_archive(int sdfd, const char *sname)
         static const unsigned char gz[] = {0x1f, 0x8b}, bz[] = {'B', 'Z', 'h'},
                                    xz[] = {0xfd, '7', 'z', 'X', 'Z', 0},
                                    zst[] = {0x28, 0xb5, 0x2f, 0xfd};
-        if (!memcmp(h, gz, sizeof(gz)) || !memcmp(h, bz, sizeof(bz)) || !memcmp(h, zst, sizeof(zst)) ||
-            (n >= 6 && !memcmp(h, xz, sizeof(xz))))
+        if (!memcmp(h, gz, sizeof(gz)) || !memcmp(h, bz, sizeof(bz)) ||
+            !memcmp(h, zst, sizeof(zst)) || (n >= 6 && !memcmp(h, xz, sizeof(xz))))
                 return true;
         return n >= 262 && !memcmp(h + 257, "ustar", 5);
 }
@@ -505,9 +505,9 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
         char *slash = strrchr(rel, '/');
         _cleanup_free_ char *sdir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
         const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
-        _cleanup_close_ int sdfd = *sdir
-                                           ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
-                                           : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
+        _cleanup_close_ int sdfd =
+                *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
+                      : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
         if (sdfd < 0)
                 return box_err_errno(err, errno, "open '%s'", sdir);
         bool follow = !src->is_context;
@@ -527,7 +527,7 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
         _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
         if (dest_is_dir) {
                 target_dir = xstrdup(dest);
-                target_name = xstrdup(link_name             ? link_name
+                target_name = xstrdup(link_name           ? link_name
                                       : strrchr(rel, '/') ? strrchr(rel, '/') + 1
                                                           : rel);
         } else {
@@ -675,8 +675,8 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
                 const char *rel = followed ? followed : *m;
                 struct copy_src s = *src;
                 s.exclude_root = rel;
-                int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out,
-                                  !src->is_context, err);
+                int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out, !src->is_context,
+                                  err);
                 if (r < 0)
                         return r;
         }

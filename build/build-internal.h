@@ -73,10 +73,10 @@ struct copy_opts {
         bool has_chown;
         uid_t uid;
         gid_t gid;
-        int chmod;            /* -1: keep */
-        bool parents;         /* COPY --parents: keep the source's directories */
+        int chmod;             /* -1: keep */
+        bool parents;          /* COPY --parents: keep the source's directories */
         const char *chmod_sym; /* --chmod=u+x,go-w (symbolic), or NULL */
-        const char *checksum; /* ADD --checksum */
+        const char *checksum;  /* ADD --checksum */
 };
 
 /* Applies a symbolic mode ("u+x,go-w", "a=rX") to MODE, as chmod(1) does

@@ -9,8 +9,8 @@
 
 #include "build/build-internal.h"
 
-#define TAIL_LINES 24
-#define LIVE_LINES 6
+#define TAIL_LINES    24
+#define LIVE_LINES    6
 #define LINE_MAX_KEEP 512
 
 struct build_log {
@@ -93,7 +93,8 @@ static void *pump(void *arg)
         return NULL;
 }
 
-int build_log_start(FILE *out, enum build_progress mode, struct build_log **ret, struct box_err *err)
+int build_log_start(FILE *out, enum build_progress mode, struct build_log **ret,
+                    struct box_err *err)
 {
         struct build_log *l = xnew0(struct build_log, 1);
         int p[2];

@@ -47,17 +47,17 @@ struct build_opts {
         const char *target;
         bool no_cache;
         enum build_pull pull;
-        const char *network; /* "host" (default), "none", "bridge" */
+        const char *network;              /* "host" (default), "none", "bridge" */
         const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
         size_t n_rlimits;
-        bool seccomp_unconfined;    /* --security-opt seccomp=unconfined */
-        const char *seccomp_profile; /* --security-opt seccomp=FILE: its JSON, or NULL */
+        bool seccomp_unconfined;      /* --security-opt seccomp=unconfined */
+        const char *seccomp_profile;  /* --security-opt seccomp=FILE: its JSON, or NULL */
         uint64_t caps_add, caps_drop; /* --cap-add/--cap-drop for RUN steps */
-        char *const *build_contexts; /* --build-context "NAME=DIR|docker-image://REF" */
-        char *const *add_hosts;   /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
-        char *const *dns;         /* RUN's nameservers (replace the host's); may be NULL */
-        char *const *dns_search;  /* RUN's search domains; may be NULL */
-        char *const *dns_options; /* RUN's resolver options; may be NULL */
+        char *const *build_contexts;  /* --build-context "NAME=DIR|docker-image://REF" */
+        char *const *add_hosts;       /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
+        char *const *dns;             /* RUN's nameservers (replace the host's); may be NULL */
+        char *const *dns_search;      /* RUN's search domains; may be NULL */
+        char *const *dns_options;     /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
         enum build_progress progress;

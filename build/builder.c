@@ -452,7 +452,8 @@ static const char *named_context(struct builder *b, const char *name)
 {
         STRV_FOREACH (n, b->o->build_contexts) {
                 const char *eq = strchr(*n, '=');
-                if (eq && (size_t)(eq - *n) == strlen(name) && strncasecmp(*n, name, strlen(name)) == 0)
+                if (eq && (size_t)(eq - *n) == strlen(name) &&
+                    strncasecmp(*n, name, strlen(name)) == 0)
                         return eq + 1;
         }
         return NULL;
@@ -806,15 +807,18 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t u = 0; r >= 0 && dl->urls && dl->urls[u]; u++) {
                 bool dir = dest[strlen(dest) - 1] == '/';
                 if (dir && !*dl->names[u]) {
-                        r = box_err_set(err, EINVAL, "'%s': cannot determine a file name from the URL; "
-                                                     "name the destination file", dl->urls[u]);
+                        r = box_err_set(err, EINVAL,
+                                        "'%s': cannot determine a file name from the URL; "
+                                        "name the destination file",
+                                        dl->urls[u]);
                         break;
                 }
-                _cleanup_free_ char *target = dir ? xasprintf("%s%s", dest, dl->names[u]) : xstrdup(dest);
+                _cleanup_free_ char *target =
+                        dir ? xasprintf("%s%s", dest, dl->names[u]) : xstrdup(dest);
                 _cleanup_free_ char *fname = xasprintf("%zu", u);
                 _cleanup_close_ int fd = openat(dl->dirfd, fname, O_RDONLY | O_CLOEXEC);
-                r = fd < 0 ? box_err_errno(err, errno, "open download") :
-                             build_copy_file_fd(fd, target, dest_root, o, err);
+                r = fd < 0 ? box_err_errno(err, errno, "open download")
+                           : build_copy_file_fd(fd, target, dest_root, o, err);
         }
         for (size_t h = 0; r >= 0 && h < in->n_heredocs; h++) {
                 _cleanup_free_ char *data = NULL;
@@ -957,12 +961,15 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         struct fetched dl = {.dirfd = -EBADF};
         if (urls[0]) {
                 if (strv_length(urls) + strv_length(srcs) > 1 && dest[strlen(dest) - 1] != '/') {
-                        r = box_err_set(err, EINVAL, "when using ADD with more than one source, the "
-                                                     "destination must be a directory and end with a /");
+                        r = box_err_set(err, EINVAL,
+                                        "when using ADD with more than one source, the "
+                                        "destination must be a directory and end with a /");
                         goto done;
                 }
-                dl.dir = xasprintf("%s/tmp/fetch-%d-%lx", store_root(b->st), getpid(), (unsigned long)random());
-                if (mkdir(dl.dir, 0700) < 0 || (dl.dirfd = open(dl.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                dl.dir = xasprintf("%s/tmp/fetch-%d-%lx", store_root(b->st), getpid(),
+                                   (unsigned long)random());
+                if (mkdir(dl.dir, 0700) < 0 ||
+                    (dl.dirfd = open(dl.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                         r = box_err_errno(err, errno, "create download directory");
                         goto done;
                 }
@@ -1146,16 +1153,17 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                         return r;
                         } else {
                                 if (b->context_fd < 0 || !b->o->context_dir)
-                                        return box_err_set(err, EINVAL,
-                                                           "--mount=type=bind needs a build context");
+                                        return box_err_set(
+                                                err, EINVAL,
+                                                "--mount=type=bind needs a build context");
                                 rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                         }
                         _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
                         if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
                                 close(rootfd);
-                                return box_err_set(err, EPERM,
-                                                   "--mount source '%s' is outside the build context",
-                                                   source);
+                                return box_err_set(
+                                        err, EPERM,
+                                        "--mount source '%s' is outside the build context", source);
                         }
                         /* resolve inside the root, then bind what was found */
                         const char *inner = clean[0] == '/' ? clean + 1 : clean;
@@ -1254,7 +1262,7 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         size_t an = strlen(*a);
                         int ei = strv_env_find(c->cur.img.config.env, *a, an);
                         int ai = strv_env_find(c->args, *a, an);
-                        const char *v = ei >= 0 ? strchr(c->cur.img.config.env[ei], '=')
+                        const char *v = ei >= 0   ? strchr(c->cur.img.config.env[ei], '=')
                                         : ai >= 0 ? strchr(c->args[ai], '=')
                                                   : NULL;
                         buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
@@ -1276,20 +1284,19 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
                            (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
                            (unsigned long long)b->o->rlimits[i].lim.rlim_max);
-        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add || b->o->caps_drop) {
+        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add ||
+            b->o->caps_drop) {
                 digest_str ph;
                 const char *prof = strempty(b->o->seccomp_profile);
                 sha256_buf(prof, strlen(prof), ph);
                 buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
-                           (unsigned long long)b->o->caps_add,
-                           (unsigned long long)b->o->caps_drop);
+                           (unsigned long long)b->o->caps_add, (unsigned long long)b->o->caps_drop);
         }
         _cleanup_free_ char *secs = buf_steal(&sec);
-        _cleanup_free_ char *p_flags =
-                *hj || *dj || *sj || *oj || *secs
-                        ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s", mflags, hj, dj, sj, oj,
-                                    secs)
-                        : xasprintf("flags: %s", mflags);
+        _cleanup_free_ char *p_flags = *hj || *dj || *sj || *oj || *secs
+                                               ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s",
+                                                           mflags, hj, dj, sj, oj, secs)
+                                               : xasprintf("flags: %s", mflags);
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
@@ -1321,8 +1328,8 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                 STRV_FOREACH (h, b->o->add_hosts) {
                         const char *colon = strchr(*h, ':');
                         if (colon)
-                                buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1,
-                                           (int)(colon - *h), *h);
+                                buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h),
+                                           *h);
                 }
                 _cleanup_free_ char *host_rc = NULL;
                 if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
@@ -1899,7 +1906,8 @@ static void mark_needed(struct builder *b, size_t idx)
                         dep = flag_value(in, "from");
                 else if (streq(in->name, "run"))
                         STRV_FOREACH (f, in->flags) {
-                                const char *fr = startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
+                                const char *fr =
+                                        startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
                                 if (!fr || (fr[-1] != ',' && fr[-1] != '='))
                                         continue;
                                 _cleanup_free_ char *name = xstrndup(fr + 5, strcspn(fr + 5, ","));
@@ -2074,8 +2082,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                              fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0) &&
                            !(specific_c &&
                              fs_read_file_at(AT_FDCWD, specific_c, 0, &ign, &ilen, NULL) >= 0) &&
-                           fs_read_file_at(b.context_fd, ".containerignore", 0, &ign, &ilen,
-                                           NULL) < 0) {
+                           fs_read_file_at(b.context_fd, ".containerignore", 0, &ign, &ilen, NULL) <
+                                   0) {
                         fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
                 }
                 if (ign) {
@@ -2105,9 +2113,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
                 static const char *const proxies[] = {
-                        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
-                        "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
-                        "SOURCE_DATE_EPOCH"};
+                        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",      "https_proxy",
+                        "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",         "no_proxy",
+                        "ALL_PROXY",  "all_proxy",  "SOURCE_DATE_EPOCH"};
                 bool proxy = startswith(name, "BUILDKIT_");
                 for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
                         proxy |= streq(name, proxies[i]);

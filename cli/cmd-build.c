@@ -104,8 +104,8 @@ static int context_from_stdin(struct store *st, char **ret_dir, char **ret_data,
 /* Contexts box cannot fetch: a URL or a Git repository. */
 static bool remote_context(const char *c)
 {
-        static const char *const prefixes[] = {"http://", "https://", "git://", "git@",
-                                               "ssh://",  "github.com/"};
+        static const char *const prefixes[] = {"http://", "https://", "git://",
+                                               "git@",    "ssh://",   "github.com/"};
         for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
                 if (startswith(c, prefixes[i]))
                         return true;
@@ -161,6 +161,20 @@ static char *default_dockerfile(const char *ctxdir)
                 free(p);
         }
         return NULL;
+}
+
+struct secret_list {
+        struct build_secret *v;
+        size_t n;
+};
+
+static void secret_list_release(struct secret_list *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free((char *)l->v[i].id);
+                free((char *)l->v[i].src);
+        }
+        free(l->v);
 }
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
@@ -279,9 +293,9 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         break;
                 case 'm':
                         if (strcasecmp(optarg, "oci") != 0 && strcasecmp(optarg, "docker") != 0)
-                                return cli_usage_error(
-                                        "build", "invalid --format '%s': want oci or docker",
-                                        optarg);
+                                return cli_usage_error("build",
+                                                       "invalid --format '%s': want oci or docker",
+                                                       optarg);
                         break;
                 case 'R':
                         break; /* intermediate containers are never kept; the image is local */
@@ -289,11 +303,10 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         /* NAME:IP, or Docker's NAME=IP */
                         const char *sep = strpbrk(optarg, "=:");
                         if (!sep || sep == optarg || !sep[1])
-                                return cli_usage_error("build",
-                                                       "invalid --add-host '%s': want NAME:IP",
-                                                       optarg);
-                        _cleanup_free_ char *e = xasprintf("%.*s:%s", (int)(sep - optarg), optarg,
-                                                           sep + 1);
+                                return cli_usage_error(
+                                        "build", "invalid --add-host '%s': want NAME:IP", optarg);
+                        _cleanup_free_ char *e =
+                                xasprintf("%.*s:%s", (int)(sep - optarg), optarg, sep + 1);
                         hosts = strv_append(hosts, e);
                         break;
                 }
@@ -313,7 +326,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                         "--security-opt '%s': RUN steps keep the default seccomp "
                                         "profile",
                                         optarg);
-                        } else if (!startswith(optarg, "label") && !startswith(optarg, "apparmor") &&
+                        } else if (!startswith(optarg, "label") &&
+                                   !startswith(optarg, "apparmor") &&
                                    !startswith(optarg, "no-new-privileges") &&
                                    !startswith(optarg, "mask") && !startswith(optarg, "unmask")) {
                                 return cli_usage_error("build", "invalid --security-opt '%s'",
@@ -343,8 +357,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                         box_err_errno(&err, errno, "--build-context '%s'", optarg);
                                         return cli_fail(&err);
                                 }
-                                _cleanup_free_ char *e = xasprintf("%.*s=%s", (int)(eq - optarg),
-                                                                   optarg, abs);
+                                _cleanup_free_ char *e =
+                                        xasprintf("%.*s=%s", (int)(eq - optarg), optarg, abs);
                                 contexts = strv_append(contexts, e);
                         }
                         break;
@@ -458,9 +472,9 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
 
-        struct build_secret *secrets = xnew0(struct build_secret, strv_length(secret_specs) + 1);
+        _cleanup_(secret_list_release) struct secret_list sl = {
+                xnew0(struct build_secret, strv_length(secret_specs) + 1), 0};
         _cleanup_(unlink_all) char **secret_tmps = xnew0(char *, 1);
-        size_t n_secrets = 0;
         STRV_FOREACH (s, secret_specs) {
                 char *id = NULL, *src = NULL, *env = NULL;
                 bool type_env = false;
@@ -477,7 +491,6 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                 type_env = true;
                         else if (!streq(t, "type=file")) {
                                 free(copy);
-                                free(secrets);
                                 return cli_usage_error(
                                         "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
                         }
@@ -490,7 +503,6 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         env = id;
                 if (!id) {
                         free(copy);
-                        free(secrets);
                         return cli_usage_error("build",
                                                "invalid --secret '%s': want id=ID,src=PATH", *s);
                 }
@@ -502,28 +514,25 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                             "--secret '%s': environment variable '%s' is not set",
                                             *s, env);
                                 free(copy);
-                                free(secrets);
                                 return cli_fail(&err);
                         }
-                        char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(),
-                                              n_secrets);
+                        char *tmp =
+                                xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(), sl.n);
                         secret_tmps = strv_push(secret_tmps, tmp);
                         if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0) {
                                 free(copy);
-                                free(secrets);
                                 return cli_fail(&err);
                         }
                         src = tmp;
                 }
                 if (access(src, R_OK) < 0) {
                         free(copy);
-                        free(secrets);
                         box_err_errno(&err, errno, "--secret '%s': '%s'", *s, src);
                         return cli_fail(&err);
                 }
-                secrets[n_secrets].id = xstrdup(id);
-                secrets[n_secrets].src = realpath(src, NULL);
-                n_secrets++;
+                sl.v[sl.n].id = xstrdup(id);
+                sl.v[sl.n].src = realpath(src, NULL);
+                sl.n++;
                 free(copy);
         }
 
@@ -573,7 +582,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                          * context (podman) */
                         dfpath = xstrdup(file);
                         _cleanup_free_ char *in_ctx = xasprintf("%s/%s", ctxdir, file);
-                        if ((tmp_context || access(dfpath, F_OK) < 0) && access(in_ctx, F_OK) == 0) {
+                        if ((tmp_context || access(dfpath, F_OK) < 0) &&
+                            access(in_ctx, F_OK) == 0) {
                                 free(dfpath);
                                 dfpath = TAKE_PTR(in_ctx);
                         }
@@ -584,7 +594,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                 r = box_err_set(&err, EISDIR,
                                                 "the Dockerfile '%s' cannot be path to a directory",
                                                 file ? file : dfpath);
-                        else if (fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err) < 0)
+                        else if (fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err) <
+                                 0)
                                 r = box_err_prefix(&err, "read the Dockerfile");
                 }
                 const char *base = dfpath ? strrchr(dfpath, '/') : NULL;
@@ -634,8 +645,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         bo.dns = dns;
         bo.dns_search = dns_search;
         bo.dns_options = dns_opts;
-        bo.secrets = secrets;
-        bo.n_secrets = n_secrets;
+        bo.secrets = sl.v;
+        bo.n_secrets = sl.n;
         if (quiet)
                 bo.progress = BUILD_PROGRESS_QUIET;
         else if (bo.progress == BUILD_PROGRESS_AUTO)
@@ -660,11 +671,6 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         r = build_image(st, &bo, id, &err);
         if (tmp_context)
                 fs_rm_rf(ctxdir, NULL);
-        for (size_t i = 0; i < n_secrets; i++) {
-                free((char *)secrets[i].id);
-                free((char *)secrets[i].src);
-        }
-        free(secrets);
         if (r < 0)
                 return cli_fail(&err);
         if (iidfile && fs_write_atomic_at(AT_FDCWD, iidfile, id, strlen(id), 0644, &err) < 0)

@@ -75,19 +75,19 @@ static int curl_load(struct box_err *err)
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #undef curl_multi_poll
-#define curl_easy_init curl_fn.easy_init
-#define curl_easy_setopt curl_fn.easy_setopt
-#define curl_easy_getinfo curl_fn.easy_getinfo
-#define curl_easy_cleanup curl_fn.easy_cleanup
-#define curl_easy_strerror curl_fn.easy_strerror
-#define curl_multi_init curl_fn.multi_init
-#define curl_multi_add_handle curl_fn.multi_add_handle
+#define curl_easy_init           curl_fn.easy_init
+#define curl_easy_setopt         curl_fn.easy_setopt
+#define curl_easy_getinfo        curl_fn.easy_getinfo
+#define curl_easy_cleanup        curl_fn.easy_cleanup
+#define curl_easy_strerror       curl_fn.easy_strerror
+#define curl_multi_init          curl_fn.multi_init
+#define curl_multi_add_handle    curl_fn.multi_add_handle
 #define curl_multi_remove_handle curl_fn.multi_remove_handle
-#define curl_multi_perform curl_fn.multi_perform
-#define curl_multi_poll curl_fn.multi_poll
-#define curl_multi_info_read curl_fn.multi_info_read
-#define curl_multi_cleanup curl_fn.multi_cleanup
-#define curl_multi_strerror curl_fn.multi_strerror
+#define curl_multi_perform       curl_fn.multi_perform
+#define curl_multi_poll          curl_fn.multi_poll
+#define curl_multi_info_read     curl_fn.multi_info_read
+#define curl_multi_cleanup       curl_fn.multi_cleanup
+#define curl_multi_strerror      curl_fn.multi_strerror
 
 struct image_http {
         CURL *easy;

@@ -534,8 +534,9 @@ const char *oci_host_arch(void)
         uname(&u);
         static const struct {
                 const char *machine, *goarch;
-        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
-                   {"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"}};
+        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},  {"i686", "386"},
+                   {"i386", "386"},     {"armv7l", "arm"},     {"ppc64le", "ppc64le"},
+                   {"s390x", "s390x"},  {"riscv64", "riscv64"}};
         snprintf(arch, sizeof(arch), "%s", u.machine);
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (streq(u.machine, map[i].machine))

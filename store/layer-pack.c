@@ -20,7 +20,7 @@
 
 /* Compression runs on a second thread, fed 1 MiB chunks of tar through a
  * small ring, so reading and hashing the files overlaps with deflate. */
-#define ZCHUNK (1 << 20)
+#define ZCHUNK  (1 << 20)
 #define ZCHUNKS 4
 
 struct zpipe {
@@ -450,8 +450,8 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (p.compress) {
                 p.zbuf = xmalloc(ZBUF);
                 /* windowBits 16+15: a gzip wrapper; zlib writes mtime 0 and no name */
-                if (deflateInit2(&p.z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8,
-                                 Z_DEFAULT_STRATEGY) != Z_OK)
+                if (deflateInit2(&p.z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) !=
+                    Z_OK)
                         abort();
         }
         if (p.compress && (r = zpipe_start(&p, err)) < 0) {

@@ -44,8 +44,8 @@ struct unpack {
         char *tar_buf;
 
         int rootfd;
-        int plain;    /* an ordinary archive (ADD): no whiteouts, no digests */
-        int identity; /* no compression: the tar is the blob, hash it once */
+        int plain;      /* an ordinary archive (ADD): no whiteouts, no digests */
+        int identity;   /* no compression: the tar is the blob, hash it once */
         char *dir_path; /* the parent directory of the last entry, kept open */
         int dir_fd;
         struct dir_time {
