@@ -2015,12 +2015,12 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         b.plain = o->progress == BUILD_PROGRESS_PLAIN;
         if (o->progress == BUILD_PROGRESS_QUIET)
                 b.out = NULL;
-        b.used_args = xnew0(char *, 1);
         int r;
 
         r = build_dockerfile_parse(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
         if (r < 0)
                 return r;
+        b.used_args = xnew0(char *, 1);
         _cleanup_strv_free_ char **warnings = NULL;
         r = build_dockerfile_check(b.dfname, b.df, o->build_args, &warnings, err);
         if (r < 0)
