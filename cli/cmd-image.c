@@ -522,31 +522,15 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- rmi ---- */
 
-/* Returns the id of a container that uses MANIFEST, or NULL. */
+/* Returns the short id of a container that uses MANIFEST, or NULL. */
 static char *container_using(struct store *st, const char *manifest)
 {
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return NULL;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return NULL;
-        }
-        char *found = NULL;
-        struct dirent *de;
-        while (!found && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
-                if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
-                        continue;
-                buf[strcspn(buf, "\n")] = '\0';
-                if (streq(buf, manifest))
-                        found = xstrndup(de->d_name, 12);
-        }
-        closedir(d);
-        return found;
+        _cleanup_strv_free_ char **ids = NULL, **manifests = NULL;
+        store_container_pins(st, &ids, &manifests);
+        for (size_t i = 0; manifests[i]; i++)
+                if (streq(manifests[i], manifest))
+                        return xstrndup(ids[i], 12);
+        return NULL;
 }
 
 static const char rmi_help[] =

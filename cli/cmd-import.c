@@ -25,21 +25,6 @@ static const char help[] =
         "      --platform string  set the platform (linux/ARCH) of the image\n"
         "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
 
-const char *cli_host_arch(void)
-{
-        static struct utsname u;
-        uname(&u);
-        if (streq(u.machine, "x86_64"))
-                return "amd64";
-        if (streq(u.machine, "aarch64"))
-                return "arm64";
-        if (startswith(u.machine, "armv7"))
-                return "arm";
-        if (streq(u.machine, "i686") || streq(u.machine, "i386"))
-                return "386";
-        return u.machine;
-}
-
 char *cli_now_rfc3339(void)
 {
         struct timespec ts;
@@ -123,7 +108,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         struct oci_image img = {0};
         img.created = cli_now_rfc3339();
         img.os = xstrdup("linux");
-        img.architecture = xstrdup(cli_host_arch());
+        img.architecture = xstrdup(oci_host_arch());
         if (platform) {
                 const char *slash = strchr(platform, '/');
                 if (!slash || !startswith(platform, "linux/") || !slash[1]) {

@@ -17,26 +17,8 @@
 /* Manifest digests that containers run (containers/<id>/image). */
 static char **container_manifests(struct store *st)
 {
-        char **v = xnew0(char *, 1);
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return v;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return v;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
-                if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
-                        continue;
-                buf[strcspn(buf, "\n")] = '\0';
-                v = strv_append(v, buf);
-        }
-        closedir(d);
+        char **v = NULL;
+        store_container_pins(st, NULL, &v);
         return v;
 }
 

@@ -6,7 +6,5 @@
 
 int image_change_apply(struct oci_container_config *c, const char *line, struct box_err *err);
 
-/* Host architecture in Go's naming (amd64, arm64, ...). */
-const char *cli_host_arch(void);
 /* Now as RFC 3339 UTC (SOURCE_DATE_EPOCH when set); caller frees. */
 char *cli_now_rfc3339(void);

@@ -47,28 +47,34 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
         oci_manifest_release(&m);
 }
 
-/* Containers pin the image they run: containers/<id>/image holds its
- * manifest digest. */
-static void keep_containers(struct store *st, struct keep *k)
+void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests)
 {
+        char **ids = xnew0(char *, 1), **manifests = xnew0(char *, 1);
         int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d && fd >= 0)
                 close(fd);
-                return;
-        }
         struct dirent *de;
-        while ((de = readdir(d))) {
+        while (d && (de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
                 if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
                         continue;
                 buf[strcspn(buf, "\n")] = '\0';
-                keep_manifest(st, buf, k);
+                ids = strv_append(ids, de->d_name);
+                manifests = strv_append(manifests, buf);
         }
+        if (d)
+                closedir(d);
+        if (ret_ids)
+                *ret_ids = ids;
+        else
+                strv_free(ids);
+        if (ret_manifests)
+                *ret_manifests = manifests;
+        else
+                strv_free(manifests);
 }
 
 static int64_t sweep(struct store *st, const char *dir, char **keep, int clean_all,
@@ -129,6 +135,7 @@ static void sweep_links(struct store *st)
 
 int64_t store_gc(struct store *st, struct box_err *err)
 {
+        _cleanup_strv_free_ char **pinned = NULL;
         struct keep k = {xnew0(char *, 1), xnew0(char *, 1)};
         struct store_image *imgs = NULL;
         size_t n = 0;
@@ -140,7 +147,10 @@ int64_t store_gc(struct store *st, struct box_err *err)
                 goto out;
         for (size_t i = 0; i < n; i++)
                 keep_manifest(st, imgs[i].manifest, &k);
-        keep_containers(st, &k);
+        /* containers pin the image they run */
+        store_container_pins(st, NULL, &pinned);
+        STRV_FOREACH (m, pinned)
+                keep_manifest(st, *m, &k);
         int64_t freed = sweep(st, "blobs/sha256", k.blobs, 0, err);
         freed += sweep(st, "layers", k.diff_ids, 0, err);
         freed += sweep(st, "tmp", NULL, 1, err);

@@ -113,6 +113,11 @@ int store_image_untag(struct store *st, const char *name, int keep_dangling, str
 /* Removes every index entry for the manifest. */
 int store_image_delete(struct store *st, const char *manifest_digest, struct box_err *err);
 
+/* The images containers pin: containers/<id>/image holds the manifest
+ * digest a container runs.  Two parallel strvs, ids and manifests (either
+ * pointer may be NULL when not wanted); empty when there are none. */
+void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests);
+
 /* Removes blobs and unpacked layers that no index entry reaches. Returns
  * the number of bytes freed. */
 int64_t store_gc(struct store *st, struct box_err *err);
