@@ -1,17 +1,21 @@
 /* Building the container's root, top to bottom: the root itself, the
  * kernel file systems, /dev, the /etc files, the user's mounts; then
  * pivot_root; then the masked and read-only paths.  Every mount target is
- * resolved inside the new root (openat2 RESOLVE_IN_ROOT) and mounted
- * through its /proc/self/fd path, so a symlink in the image can never
- * point a mount outside the root. */
+ * resolved inside the new root (openat2 RESOLVE_IN_ROOT) and mounted on
+ * its fd, so a symlink in the image can never point a mount outside the
+ * root.  Binds use the new mount API end to end (open_tree, mount_setattr,
+ * move_mount): a read-only bind is read-only with every submount before it
+ * is attached, so nothing can race a later remount, and nothing is
+ * re-resolved by path after the check. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 
 #include "lib/fs.h"
@@ -55,7 +59,8 @@ static const struct {
 };
 
 /* Docker's masked paths: files get /dev/null, directories an empty
- * read-only tmpfs. */
+ * read-only tmpfs.  Docker also masks each
+ * /sys/devices/system/cpu/cpuN/thermal_throttle (mask_cpu_thermal). */
 static const char *const masked_paths[] = {
         "/proc/asound",     "/proc/acpi",        "/proc/interrupts",
         "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
@@ -74,10 +79,8 @@ static const char *fd_path(char buf[FD_PATH_MAX], int fd)
         return buf;
 }
 
-/* Opens PATH (absolute, in the container) under ROOTFD as O_PATH,
- * creating missing directories, and the last component as a directory or
- * (IS_DIR false) an empty file. */
-static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, struct box_err *err)
+int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
+                            struct box_err *err)
 {
         while (*path == '/')
                 path++;
@@ -96,7 +99,8 @@ static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, 
         if (errno != ENOENT)
                 return box_err_errno(err, errno, "open '/%s' in the container", path);
 
-        /* create the missing components one by one, each resolved in the root */
+        /* create the missing components one by one, each resolved in the
+         * root; an O_PATH directory fd is enough for mkdirat and openat */
         _cleanup_free_ char *p = xstrdup(path);
         size_t len = strlen(p);
         while (len > 0 && p[len - 1] == '/')
@@ -122,23 +126,18 @@ static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, 
                         return box_err_errno(err, errno, "open parent of '/%s' in the container",
                                              p);
                 int r;
-                if (last && !is_dir) {
-                        /* O_PATH parents cannot create: reopen it */
-                        char b[FD_PATH_MAX];
-                        _cleanup_close_ int dfd =
-                                open(fd_path(b, parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        r = dfd < 0 ? -1
-                                    : openat(dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                                             0644);
+                if (!*name || streq(name, ".") || streq(name, "..")) {
+                        r = 0; /* resolved with the parent */
+                } else if (last && !is_dir) {
+                        /* O_EXCL: never opens (and blocks on) an existing FIFO */
+                        r = openat(parent, name,
+                                   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                         if (r >= 0)
                                 close(r);
-                        else if (errno == EEXIST)
+                        if (r >= 0 || errno == EEXIST)
                                 r = 0;
                 } else {
-                        char b[FD_PATH_MAX];
-                        _cleanup_close_ int dfd =
-                                open(fd_path(b, parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        r = dfd < 0 ? -1 : mkdirat(dfd, name, 0755);
+                        r = mkdirat(parent, name, 0755);
                         if (r < 0 && errno == EEXIST)
                                 r = 0;
                 }
@@ -155,12 +154,37 @@ static int open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd, 
         return 0;
 }
 
+/* Like runc: nothing of the user's or of the image's is mounted inside
+ * /proc (a -v target there, or an /etc/hosts that is a symlink into
+ * /proc/sys), but over the files lxcfs provides. */
+static const char *const proc_mount_allowed[] = {
+        "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+        "/proc/swaps",   "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
+};
+
+static int check_not_in_proc(int fd, const char *target, struct box_err *err)
+{
+        struct statfs sf;
+        if (fstatfs(fd, &sf) < 0)
+                return box_err_errno(err, errno, "statfs '%s'", target);
+        if (sf.f_type != PROC_SUPER_MAGIC)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(proc_mount_allowed); i++)
+                if (streq(target, proc_mount_allowed[i]))
+                        return 0;
+        return box_err_set(err, EPERM, "mount target '%s' is inside /proc, refusing it", target);
+}
+
+/* USER: a mount the user or the image asked for (checked against /proc). */
 static int mount_at(int rootfd, const char *source, const char *target, const char *fstype,
-                    unsigned long flags, const char *data, bool is_dir, struct box_err *err)
+                    unsigned long flags, const char *data, bool is_dir, bool user,
+                    struct box_err *err)
 {
         _cleanup_close_ int fd = -EBADF;
         char b[FD_PATH_MAX];
-        int r = open_in_root(rootfd, target, is_dir, &fd, err);
+        int r = run_rootfs_open_in_root(rootfd, target, is_dir, &fd, err);
+        if (r >= 0 && user)
+                r = check_not_in_proc(fd, target, err);
         if (r < 0)
                 return r;
         if (mount(source, fd_path(b, fd), fstype, flags, data) < 0)
@@ -169,43 +193,64 @@ static int mount_at(int rootfd, const char *source, const char *target, const ch
         return 0;
 }
 
-/* Makes a bind mount read-only (or adds FLAGS) keeping its locked flags. */
-static int bind_remount(const char *path, unsigned long flags, struct box_err *err)
+static unsigned mount_attr_of(unsigned long flags)
 {
-        struct statvfs sv;
-        unsigned long keep = 0;
-        if (statvfs(path, &sv) == 0)
-                keep = sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
-                                    ST_NODIRATIME | ST_RELATIME);
-        if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | keep | flags, NULL) < 0)
-                return box_err_errno(err, errno, "remount '%s'", path);
+        unsigned a = 0;
+        if (flags & MS_RDONLY)
+                a |= MOUNT_ATTR_RDONLY;
+        if (flags & MS_NOSUID)
+                a |= MOUNT_ATTR_NOSUID;
+        if (flags & MS_NODEV)
+                a |= MOUNT_ATTR_NODEV;
+        if (flags & MS_NOEXEC)
+                a |= MOUNT_ATTR_NOEXEC;
+        return a;
+}
+
+/* Sets ATTR on every mount of the detached tree TREE and attaches it on
+ * the O_PATH fd TARGET: it is never visible without ATTR. */
+static int attach_tree(int tree, int target, unsigned attr, const char *what, struct box_err *err)
+{
+        if (attr) {
+                struct mount_attr ma = {.attr_set = attr};
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof(ma)) < 0)
+                        return box_err_errno(err, errno, "set the flags of '%s'", what);
+        }
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "attach '%s'", what);
         return 0;
 }
 
-static int bind_at(int rootfd, const char *source, const char *target, unsigned long flags,
-                   struct box_err *err)
+/* A clone of the mount at DIRFD/PATH ("" for DIRFD itself), with the
+ * mounts below it (and on it) when RECURSIVE. */
+static int clone_tree(int dirfd, const char *path, bool recursive)
 {
+        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+        if (!*path)
+                flags |= AT_EMPTY_PATH;
+        return open_tree(dirfd, path, flags);
+}
+
+/* Binds the host's SOURCE (recursively) on TARGET in the container; FLAGS
+ * (MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC) apply to every submount. */
+static int bind_at(int rootfd, const char *source, const char *target, unsigned long flags,
+                   bool user, struct box_err *err)
+{
+        _cleanup_close_ int tree = clone_tree(AT_FDCWD, source, true);
+        if (tree < 0)
+                return box_err_errno(err, errno, "bind mount source '%s'", source);
         struct stat st;
-        if (stat(source, &st) < 0)
+        if (fstat(tree, &st) < 0)
                 return box_err_errno(err, errno, "bind mount source '%s'", source);
         _cleanup_close_ int fd = -EBADF;
-        char b[FD_PATH_MAX];
-        int r = open_in_root(rootfd, target, S_ISDIR(st.st_mode), &fd, err);
+        int r = run_rootfs_open_in_root(rootfd, target, S_ISDIR(st.st_mode), &fd, err);
+        if (r >= 0 && user)
+                r = check_not_in_proc(fd, target, err);
         if (r < 0)
                 return r;
-        if (mount(source, fd_path(b, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-                return box_err_errno(err, errno, "bind mount '%s' on '%s'", source, target);
-        flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        if (flags) {
-                /* re-resolve: fd still names the covered inode */
-                _cleanup_close_ int fd2 = -EBADF;
-                r = open_in_root(rootfd, target, S_ISDIR(st.st_mode), &fd2, err);
-                if (r < 0)
-                        return r;
-                r = bind_remount(fd_path(b, fd2), flags, err);
-                if (r < 0)
-                        return r;
-        }
+        r = attach_tree(tree, fd, mount_attr_of(flags), target, err);
+        if (r < 0)
+                return box_err_prefix(err, "bind mount '%s' on '%s'", source, target);
         return 0;
 }
 
@@ -237,7 +282,7 @@ static int make_devices(int rootfd, bool privileged, struct box_err *err)
                         /* no CAP_MKNOD: bind the host's node instead */
                         _cleanup_free_ char *host = xasprintf("/dev/%s", d->name);
                         _cleanup_free_ char *tgt = xasprintf("/dev/%s", d->name);
-                        int r = bind_at(rootfd, host, tgt, 0, err);
+                        int r = bind_at(rootfd, host, tgt, 0, false, err);
                         if (r < 0)
                                 return r;
                 }
@@ -294,14 +339,14 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                         continue;
                 if (v2 && streq(mnt, "/sys/fs/cgroup")) {
                         r = mount_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", flags | ro,
-                                     NULL, true, err);
+                                     NULL, true, false, err);
                         break;
                 }
                 if (!startswith(mnt, "/sys/fs/cgroup/") || strchr(mnt + 15, '/'))
                         continue;
                 if (!tmpfs_done) {
                         r = mount_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", flags,
-                                     "mode=755,size=64k", true, err);
+                                     "mode=755,size=64k", true, false, err);
                         tmpfs_done = true;
                         if (r < 0)
                                 break;
@@ -313,14 +358,14 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                         if (!streq(o, "rw") && !streq(o, "ro"))
                                 buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
                 r = mount_at(rootfd, "cgroup", mnt, v2 ? "cgroup2" : "cgroup", flags | ro,
-                             v2 ? NULL : opts.data, true, err);
+                             v2 ? NULL : opts.data, true, false, err);
                 buf_release(&opts);
         }
         free(line);
         if (r >= 0 && tmpfs_done && !privileged) {
                 _cleanup_close_ int fd = -EBADF;
                 char b[FD_PATH_MAX];
-                r = open_in_root(rootfd, "/sys/fs/cgroup", true, &fd, err);
+                r = run_rootfs_open_in_root(rootfd, "/sys/fs/cgroup", true, &fd, err);
                 if (r >= 0 && mount(NULL, fd_path(b, fd), NULL, MS_REMOUNT | MS_RDONLY | flags,
                                     "mode=755,size=64k") < 0)
                         r = box_err_errno(err, errno, "remount /sys/fs/cgroup read-only");
@@ -364,9 +409,31 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         return 0;
 }
 
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                       int *ret_rootfd, struct box_err *err)
+/* The container's /dev/null, as box made it: the source of every file
+ * mask, so it must be the null device and not whatever a later mount or
+ * the image put at that name (runc's CVE-2025-31133). */
+static int open_dev_null(int rootfd, int *ret_fd, struct box_err *err)
 {
+        _cleanup_close_ int fd =
+                sys_openat2(rootfd, "dev/null", O_PATH | O_NOFOLLOW, 0,
+                            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open /dev/null in the container");
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "stat /dev/null in the container");
+        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+                return box_err_set(err, EPERM,
+                                   "/dev/null in the container is not the null device (1:3), "
+                                   "refusing to mask paths with it");
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                       int *ret_rootfd, int *ret_nullfd, struct box_err *err)
+{
+        _cleanup_close_ int nullfd = -EBADF;
         int r;
 
         /* nothing we mount may propagate back to the host */
@@ -387,10 +454,11 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                 unsigned long flags = m->flags;
                 if (spec->privileged && streq(m->fstype, "sysfs"))
                         flags &= ~MS_RDONLY;
-                r = mount_at(rootfd, m->source, m->target, m->fstype, flags, m->data, true, err);
+                r = mount_at(rootfd, m->source, m->target, m->fstype, flags, m->data, true, false,
+                             err);
                 if (r < 0 && streq(m->fstype, "sysfs") && spec->network == RUN_NETWORK_HOST) {
                         /* sysfs of a shared netns: bind the host's read-only */
-                        r = bind_at(rootfd, "/sys", "/sys", MS_RDONLY, err);
+                        r = bind_at(rootfd, "/sys", "/sys", MS_RDONLY, false, err);
                 }
                 if (r < 0)
                         return r;
@@ -403,6 +471,8 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                 }
                 if (streq(m->target, "/dev")) {
                         r = make_devices(rootfd, spec->privileged, err);
+                        if (r >= 0)
+                                r = open_dev_null(rootfd, &nullfd, err);
                         if (r < 0)
                                 return r;
                 }
@@ -414,7 +484,7 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
         for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
                 if (!etc_sources[i])
                         continue;
-                r = bind_at(rootfd, etc_sources[i], etc_targets[i], 0, err);
+                r = bind_at(rootfd, etc_sources[i], etc_targets[i], 0, true, err);
                 if (r < 0)
                         return r;
         }
@@ -423,7 +493,7 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                 const struct run_mount *m = &spec->mounts[i];
                 if (m->type == RUN_MOUNT_TMPFS) {
                         r = mount_at(rootfd, "tmpfs", m->target, "tmpfs", m->flags, m->data, true,
-                                     err);
+                                     true, err);
                         if (r < 0)
                                 return r;
                         continue;
@@ -436,6 +506,8 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                                 open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dst < 0)
                                 return box_err_errno(err, errno, "open volume '%s'", m->source);
+                        if (src >= 0 && (r = check_not_in_proc(src, m->target, err)) < 0)
+                                return r;
                         if (src >= 0 && dir_is_empty(dst)) {
                                 r = run_copy_tree(src, dst, err);
                                 if (r < 0)
@@ -443,11 +515,12 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                                                               m->target);
                         }
                 }
-                r = bind_at(rootfd, m->source, m->target, m->flags, err);
+                r = bind_at(rootfd, m->source, m->target, m->flags, true, err);
                 if (r < 0)
                         return r;
         }
         *ret_rootfd = TAKE_FD(rootfd);
+        *ret_nullfd = TAKE_FD(nullfd);
         return 0;
 }
 
@@ -466,47 +539,125 @@ int run_rootfs_pivot(int rootfd, struct box_err *err)
         return 0;
 }
 
-int run_rootfs_finish(const struct run_spec *spec, struct box_err *err)
+/* An empty read-only tmpfs over the directory TARGET. */
+static int mask_dir(int target, const char *what, struct box_err *err)
 {
+        _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return box_err_errno(err, errno, "mask '%s': fsopen tmpfs", what);
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return box_err_errno(err, errno, "mask '%s': create tmpfs", what);
+        _cleanup_close_ int m = fsmount(fs, FSMOUNT_CLOEXEC,
+                                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                                MOUNT_ATTR_NOEXEC);
+        if (m < 0)
+                return box_err_errno(err, errno, "mask '%s': fsmount", what);
+        if (move_mount(m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "mask '%s'", what);
+        return 0;
+}
+
+static int mask_path(int root, int nullfd, const char *path, struct box_err *err)
+{
+        _cleanup_close_ int fd = openat_in_root(root, path + 1, O_PATH | O_NOFOLLOW, 0);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : box_err_errno(err, errno, "mask '%s'", path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "mask '%s'", path);
+        if (S_ISDIR(st.st_mode))
+                return mask_dir(fd, path, err);
+        /* not recursive: whatever was mounted on /dev/null since stays out */
+        _cleanup_close_ int tree = clone_tree(nullfd, "", false);
+        if (tree < 0)
+                return box_err_errno(err, errno, "mask '%s': clone /dev/null", path);
+        int r = attach_tree(tree, fd, 0, path, err);
+        return r < 0 ? box_err_prefix(err, "mask '%s'", path) : 0;
+}
+
+/* Docker (28) also masks the thermal interrupt counters of each cpu. */
+static int mask_cpu_thermal(int root, int nullfd, struct box_err *err)
+{
+        int dfd = openat_in_root(root, "sys/devices/system/cpu", O_RDONLY | O_DIRECTORY, 0);
+        if (dfd < 0)
+                return 0;
+        _cleanup_closedir_ DIR *d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return 0;
+        }
+        struct dirent *de;
+        int r = 0;
+        while (r >= 0 && (de = readdir(d))) {
+                if (!startswith(de->d_name, "cpu") || !de->d_name[3] ||
+                    strspn(de->d_name + 3, "0123456789") != strlen(de->d_name + 3))
+                        continue;
+                char p[96];
+                snprintf(p, sizeof(p), "/sys/devices/system/cpu/%s/thermal_throttle", de->d_name);
+                r = mask_path(root, nullfd, p, err);
+        }
+        return r;
+}
+
+/* A recursive read-only clone of PATH over itself. */
+static int readonly_path(int root, const char *path, struct box_err *err)
+{
+        _cleanup_close_ int fd = openat_in_root(root, path + 1, O_PATH | O_NOFOLLOW, 0);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : box_err_errno(err, errno, "open '%s'", path);
+        _cleanup_close_ int tree = clone_tree(fd, "", true);
+        if (tree < 0)
+                return box_err_errno(err, errno, "bind '%s'", path);
+        return attach_tree(tree, fd,
+                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                   MOUNT_ATTR_NOEXEC,
+                           path, err);
+}
+
+int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *err)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return box_err_errno(err, errno, "open /");
         int r;
         if (!spec->privileged) {
-                for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
-                        struct stat st;
-                        if (lstat(masked_paths[i], &st) < 0)
-                                continue;
-                        if (S_ISDIR(st.st_mode))
-                                r = mount("tmpfs", masked_paths[i], "tmpfs", MS_RDONLY, "size=0k");
-                        else
-                                r = mount("/dev/null", masked_paths[i], NULL, MS_BIND, NULL);
-                        if (r < 0)
-                                return box_err_errno(err, errno, "mask '%s'", masked_paths[i]);
-                }
                 for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
-                        if (access(readonly_paths[i], F_OK) < 0)
-                                continue;
-                        if (mount(readonly_paths[i], readonly_paths[i], NULL, MS_BIND | MS_REC,
-                                  NULL) < 0)
-                                return box_err_errno(err, errno, "bind '%s'", readonly_paths[i]);
-                        r = bind_remount(readonly_paths[i],
-                                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+                        r = readonly_path(root, readonly_paths[i], err);
                         if (r < 0)
                                 return r;
                 }
-        }
-        if (spec->read_only) {
-                r = bind_remount("/", MS_RDONLY, err);
+                for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
+                        r = mask_path(root, nullfd, masked_paths[i], err);
+                        if (r < 0)
+                                return r;
+                }
+                r = mask_cpu_thermal(root, nullfd, err);
                 if (r < 0)
                         return r;
+        }
+        if (spec->read_only) {
+                /* the root mount only, as Docker: /dev, /dev/shm, tmpfs and
+                 * volumes stay writable unless they are read-only themselves */
+                struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (mount_setattr(root, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
+                        return box_err_errno(err, errno, "make the root read-only");
         }
         return 0;
 }
 
-int run_rootfs_console(const char *slave_path, struct box_err *err)
+int run_rootfs_console(int slave_fd, struct box_err *err)
 {
-        int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0)
-                close(fd);
-        if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
-                return box_err_errno(err, errno, "bind '%s' on /dev/console", slave_path);
-        return 0;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return box_err_errno(err, errno, "open /");
+        _cleanup_close_ int fd = -EBADF;
+        int r = run_rootfs_open_in_root(root, "/dev/console", false, &fd, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int tree = clone_tree(slave_fd, "", false);
+        if (tree < 0)
+                return box_err_errno(err, errno, "bind the pty on /dev/console");
+        return attach_tree(tree, fd, 0, "/dev/console", err);
 }

@@ -19,13 +19,52 @@ struct run_bpf {
 int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_bpf *ret,
                         struct box_err *err);
 
+/* ---- entering a container (run/enter.c) ----
+ *
+ * The one door into a container, for every process box puts there: the
+ * container's first process (box run, and box build's RUN steps, which
+ * both go through run_sandbox_run) and any process that joins a running
+ * container later (exec, healthchecks, a monitor).  Such a process must
+ *   1. call run_enter_close_fds() before it touches any path that the
+ *      image or the user controls (mount targets, the working directory,
+ *      /etc/passwd, PATH lookups), keeping only the fds it still needs;
+ *   2. once "/" is the container's root, call run_process_enter() last
+ *      before it drops privileges and execs: it closes the fds again,
+ *      enters the working directory and restricts execution to the root.
+ * No other code may chdir() into a container or exec in one. */
+
+/* Closes every fd but 0, 1, 2 and the fds of KEEP (negative ones are
+ * ignored).  Returns 0 or -errno. */
+int run_enter_close_fds(const int *keep, size_t n_keep);
+/* Creates the working directory CWD (absolute, in the container) under
+ * ROOTFD when missing, each component resolved inside the root, as Docker
+ * does; called before a read-only root is made read-only. */
+int run_enter_make_cwd(int rootfd, const char *cwd, struct box_err *err);
+/* With "/" the container's root: closes every fd but stdio and KEEP,
+ * enters CWD ("" or NULL: "/") resolved inside the root with
+ * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, refuses it when getcwd() finds
+ * it unreachable from the root, and (where the kernel has Landlock) allows
+ * execution only of files beneath the root, so box's own binary can never
+ * be run in the container through /proc/self/exe. */
+int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct box_err *err);
+
+/* Opens PATH (absolute, in the container) under ROOTFD as O_PATH, each
+ * component resolved inside the root and no /proc magic link followed,
+ * creating missing directories and the last component (a directory, or an
+ * empty file when IS_DIR is false). */
+int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
+                            struct box_err *err);
+
 /* Mounts the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box built,
  * already attached there) and
- * everything below it; returns an fd of the new root.  Mounts: overlay or
- * bind, /proc, /dev (+ nodes), /dev/pts, /dev/shm, /dev/mqueue, /sys, the
- * /etc files and the user's mounts. */
+ * everything below it; returns an fd of the new root and an O_PATH fd of
+ * its /dev/null, checked to be the 1:3 character device, that masks paths
+ * in run_rootfs_finish().  Mounts: overlay or bind, /proc, /dev (+ nodes),
+ * /dev/pts, /dev/shm, /dev/mqueue, /sys, the /etc files and the user's
+ * mounts; read-only binds are read-only recursively, and no user mount or
+ * /etc file may land inside /proc. */
 int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                       int *ret_rootfd, struct box_err *err);
+                       int *ret_rootfd, int *ret_nullfd, struct box_err *err);
 /* In box, with a user namespace: the container's root as a detached mount
  * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
  * with box's own privileges so overlayfs keeps its trusted xattrs; the
@@ -34,10 +73,12 @@ int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
                         struct box_err *err);
 /* pivot_root into ROOTFD and detach the old root; cwd becomes "/". */
 int run_rootfs_pivot(int rootfd, struct box_err *err);
-/* After the pivot: masked and read-only paths, read-only root. */
-int run_rootfs_finish(const struct run_spec *spec, struct box_err *err);
-/* After the pivot: bind the pty slave (by its path) over /dev/console. */
-int run_rootfs_console(const char *slave_path, struct box_err *err);
+/* After the pivot: masked paths (NULLFD from run_rootfs_prepare bound over
+ * files, an empty read-only tmpfs over directories), read-only paths
+ * (recursively), and a read-only root.  Every mount is made on an fd. */
+int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *err);
+/* After the pivot: bind the pty slave SLAVE_FD over /dev/console. */
+int run_rootfs_console(int slave_fd, struct box_err *err);
 
 /* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
  * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode. */

@@ -5,20 +5,28 @@
  * happened.  box then forwards signals (and the pty, with -t) until the
  * container's pid 1 ends.
  *
- * Why the container cannot reach box's binary (CVE-2019-5736,
- * CVE-2024-21626): the cloned process is made non-dumpable before it does
- * anything, so while it still runs box's code no other process may open
- * its /proc/PID/exe, fds or cwd; every fd it holds is O_CLOEXEC (all
- * inherited ones are marked so by close_range) and it opens no directory
- * of the host that could survive the exec; its cwd is "/" of the new root
- * right after pivot_root and the old root is detached.  After execve the
- * process is the container's binary, and box's binary is no longer mapped
- * in the container at all.  The --init process keeps box's code, so it
- * stays non-dumpable for its whole life (like the setup phase); and box's
- * binary cannot be written while box runs (ETXTBSY) while the container
- * cannot outlive box (PDEATHSIG), so there is no window to overwrite it.
- * A sealed-memfd re-exec (runc's old fix) would need box to be static to
- * run inside an arbitrary root, so it is not used. */
+ * Why the container cannot reach box's fds, cwd or binary (CVE-2024-21626,
+ * CVE-2019-5736): the cloned process is made non-dumpable before it does
+ * anything, so while it runs box's code no other process may open its
+ * /proc/PID/exe, fds or cwd; it closes every fd of box but its three pipes
+ * before it touches any path of the image or the user, and closes all but
+ * the error pipe (CLOEXEC) before it enters the working directory, which
+ * is resolved inside the root and checked with getcwd (run/enter.c, the
+ * one door every process into a container goes through); the old root is
+ * detached after pivot_root.  Until its execve the process's
+ * /proc/self/exe is box's binary, and the kernel would run it for a
+ * command, a script's "#!" or an ELF interpreter naming /proc/self/exe; a
+ * Landlock domain that allows execution only beneath the container's root
+ * refuses that (EACCES, exit 126) for every process of the container, for
+ * its whole life.  After execve box's binary is no longer mapped in the
+ * container at all.  The --init process keeps box's code, so it stays
+ * non-dumpable for its whole life (like the setup phase): without
+ * CAP_SYS_PTRACE no process of the container can open its /proc/1/exe.
+ * Writing box's binary would also need it not to be running (ETXTBSY):
+ * box runs it for as long as the container lives (PDEATHSIG, and the
+ * container's pid namespace dies with its pid 1).  Where the kernel has no
+ * Landlock, those two are the defence; a sealed-memfd re-exec (runc's old
+ * fix) would need box to be static to run inside an arbitrary root. */
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -143,9 +151,7 @@ static int setup_tty(struct child_args *a, struct box_err *err)
         _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return box_err_errno(err, errno, "open pty slave");
-        char path[64];
-        snprintf(path, sizeof(path), "/dev/pts/%d", n);
-        int r = run_rootfs_console(path, err);
+        int r = run_rootfs_console(slave, err);
         if (r < 0)
                 return r;
         if (a->have_ws)
@@ -204,13 +210,19 @@ static int set_caps(uint64_t caps, struct box_err *err)
                 cap_value_t v = i;
                 cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
                 cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
-                cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET);
         }
+        /* the inheritable set stays empty, as Docker and Podman have it: with
+         * it filled, a non-root user gains any capability that a file in the
+         * image marks inheritable (CVE-2022-24769); root keeps its
+         * capabilities across execve through the bounding set anyway */
         int r = cap_set_proc(c);
         int e = errno;
         cap_free(c);
         if (r < 0)
                 return box_err_errno(err, e, "set capabilities");
+        /* ambient capabilities (if box was given some) would survive execve */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return box_err_errno(err, errno, "clear ambient capabilities");
         return 0;
 }
 
@@ -265,6 +277,18 @@ static int open_host_paths(const struct run_spec *spec, const char *rootfs_path,
         return 0;
 }
 
+/* Reads the container's NAME (relative to ROOTFD) when it is a regular file
+ * reached inside the root: a FIFO, a device or a /proc magic link there
+ * reads as missing rather than blocking or escaping. */
+static void read_root_file(int rootfd, const char *name, char **ret)
+{
+        _cleanup_close_ int fd = openat_in_root(rootfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return;
+        (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
+}
+
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -272,7 +296,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
 
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        (void)sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* box's fds are closed before any path of the image or the user is
+         * touched (run/enter.c) */
+        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd};
+        r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        if (r < 0)
+                return box_err_errno(err, -r, "close box's fds");
         umask(0);
 
         char go;
@@ -313,8 +342,8 @@ static int child_setup(struct child_args *a, struct box_err *err)
         }
 
         CHILD_PHASE("ns");
-        _cleanup_close_ int rootfd = -EBADF;
-        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, err);
+        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
+        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
         if (r < 0)
                 return r;
         CHILD_PHASE("mounts");
@@ -338,32 +367,35 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 close(fd);
         }
         /* a missing working directory is made (by root, as Docker does)
-         * before a read-only root is made read-only */
+         * before a read-only root is made read-only; it is entered after the
+         * masks, so it cannot be a directory they cover */
         const char *cwd = spec->cwd && *spec->cwd ? spec->cwd : "/";
-        struct stat cst;
-        if (stat(cwd, &cst) < 0 && errno == ENOENT) {
-                umask(022);
-                r = fs_mkdir_p(cwd, 0755, err);
-                umask(0);
-                if (r < 0)
-                        return box_err_prefix(err, "create working directory");
-        }
-        r = run_rootfs_finish(spec, err);
+        r = run_enter_make_cwd(rootfd, cwd, err);
+        if (r < 0)
+                return r;
+        r = run_rootfs_finish(spec, nullfd, err);
         if (r < 0)
                 return r;
         CHILD_PHASE("masks");
 
         /* the user, through the container's own files */
         _cleanup_free_ char *passwd = NULL, *group = NULL;
-        (void)fs_read_file_at(AT_FDCWD, "/etc/passwd", 1 << 22, &passwd, NULL, NULL);
-        (void)fs_read_file_at(AT_FDCWD, "/etc/group", 1 << 22, &group, NULL, NULL);
+        read_root_file(rootfd, "etc/passwd", &passwd);
+        read_root_file(rootfd, "etc/group", &group);
         struct run_user user;
         r = run_user_resolve(spec->user, spec->group_add, passwd, group, &user, err);
         if (r < 0)
                 return r;
 
-        if (chdir(cwd) < 0)
-                return box_err_errno(err, errno, "chdir to working directory '%s'", cwd);
+        /* the last step into the container, shared with every process that
+         * joins it: only the error pipe survives (init closes it) */
+        close(TAKE_FD(rootfd));
+        close(TAKE_FD(nullfd));
+        if (root_mount >= 0)
+                close(TAKE_FD(root_mount));
+        r = run_process_enter(&a->err_fd, 1, cwd, err);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < spec->n_rlimits; i++)
                 if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
