@@ -410,25 +410,61 @@ int run_seccomp_profile_check(const char *json, struct box_err *err)
         return r;
 }
 
+/* FNV-1a, 64 bits: a content key for the default table, cheap enough to
+ * compute on every run (OpenSSL's start-up alone costs milliseconds). */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+        const unsigned char *p = data;
+        for (size_t i = 0; i < len; i++) {
+                h ^= p[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+/* The content of the default profile as compiled into this box: a box
+ * whose table changed never loads a filter cached by another. */
+static uint64_t default_table_hash(void)
+{
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (size_t i = 0; i < ARRAY_SIZE(default_groups); i++) {
+                const struct sc_group *g = &default_groups[i];
+                int v[4] = {g->include_cap, g->exclude_cap, g->x86_only, g->errno_ret};
+                h = fnv1a(h, g->names, strlen(g->names) + 1);
+                h = fnv1a(h, v, sizeof(v));
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(default_arg_rules); i++) {
+                const struct sc_arg_rule *a = &default_arg_rules[i];
+                uint64_t v[5] = {(uint64_t)a->exclude_cap, a->cmp.arg, a->cmp.op, a->cmp.datum_a,
+                                 a->cmp.datum_b};
+                h = fnv1a(h, a->name, strlen(a->name) + 1);
+                h = fnv1a(h, v, sizeof(v));
+        }
+        return h;
+}
+
 /* The cache: compiling the default filter costs ~20 ms, loading a
  * compiled one microseconds.  The key covers everything the program
- * depends on: box's table version, libseccomp's version, the
- * architecture, the capabilities and the profile text. */
+ * depends on: the content of box's default table, libseccomp's version,
+ * the architecture, the capabilities, and for a profile its text and the
+ * kernel's release (a profile's minKernel selects rules by it). */
 static char *cache_path(const struct run_spec *spec, uint64_t caps)
 {
         if (!spec->seccomp_cache_dir)
                 return NULL;
         const struct scmp_version *v = seccomp_version();
         struct buf key = {0};
-        buf_printf(&key, "box-seccomp-1-%u.%u.%u-%x-%" PRIx64, v->major, v->minor, v->micro,
-                   (unsigned)seccomp_arch_native(), caps);
+        buf_printf(&key, "box-seccomp-2-%016" PRIx64 "-%u.%u.%u-%x-%" PRIx64, default_table_hash(),
+                   v->major, v->minor, v->micro, (unsigned)seccomp_arch_native(), caps);
         if (spec->seccomp != RUN_SECCOMP_PROFILE) {
-                /* the default table: the key is readable and needs no hashing
-                 * (OpenSSL's start-up alone costs milliseconds) */
+                /* the default table: the key is readable and needs no hashing */
                 char *p = xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, key.data);
                 buf_release(&key);
                 return p;
         }
+        struct utsname u;
+        if (uname(&u) == 0)
+                buf_printf(&key, "|%s", u.release);
         buf_printf(&key, "|%s", spec->seccomp_profile);
         char digest[SHA256_DIGEST_STR_LEN + 1];
         sha256_buf(key.data, key.len, digest);
