@@ -157,6 +157,19 @@ static int64_t v2_cpu_weight(int64_t shares)
         return 1 + ((shares - 2) * 9999) / 262142;
 }
 
+/* The pids limit applies to every container and RUN step, by default
+ * Podman's 2048. */
+static int write_pids_max(struct cg_dir *d, const struct run_resources *res, struct box_err *err)
+{
+        int64_t limit = res && res->pids_limit ? res->pids_limit : RUN_PIDS_LIMIT_DEFAULT;
+        char v[32];
+        if (limit < 0)
+                snprintf(v, sizeof(v), "max");
+        else
+                snprintf(v, sizeof(v), "%" PRId64, limit);
+        return write_file(d->path, "pids.max", v, err);
+}
+
 static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool all_devices,
                          struct box_err *err)
 {
@@ -176,6 +189,11 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                 if (r < 0)
                         return r;
         }
+        if (has_controller(d->opts, "pids")) {
+                r = write_pids_max(d, res, err);
+                if (r < 0)
+                        return r;
+        }
         if (!res)
                 return 0;
         if (has_controller(d->opts, "memory") && res->memory > 0) {
@@ -190,15 +208,6 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         if (r < 0)
                                 return r;
                 }
-        }
-        if (has_controller(d->opts, "pids") && res->pids_limit) {
-                if (res->pids_limit < 0)
-                        snprintf(v, sizeof(v), "max");
-                else
-                        snprintf(v, sizeof(v), "%" PRId64, res->pids_limit);
-                r = write_file(d->path, "pids.max", v, err);
-                if (r < 0)
-                        return r;
         }
         if (has_controller(d->opts, "cpu")) {
                 if (res->cpu_quota > 0) {
@@ -251,6 +260,11 @@ static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, stru
 {
         char v[128];
         int r = 0;
+        if (file_exists(d->path, "pids.max")) {
+                r = write_pids_max(d, res, err);
+                if (r < 0)
+                        return r;
+        }
         if (!res)
                 return 0;
         if (res->memory > 0 && file_exists(d->path, "memory.max")) {
@@ -269,15 +283,6 @@ static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, stru
                         if (r < 0)
                                 return r;
                 }
-        }
-        if (res->pids_limit && file_exists(d->path, "pids.max")) {
-                if (res->pids_limit < 0)
-                        snprintf(v, sizeof(v), "max");
-                else
-                        snprintf(v, sizeof(v), "%" PRId64, res->pids_limit);
-                r = write_file(d->path, "pids.max", v, err);
-                if (r < 0)
-                        return r;
         }
         if (res->cpu_quota > 0 && file_exists(d->path, "cpu.max")) {
                 snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, res->cpu_quota, res->cpu_period);

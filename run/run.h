@@ -61,6 +61,10 @@ struct run_device_rate {
         uint64_t bps;
 };
 
+/* Podman's default limit on a container's processes (a fork bomb in an
+ * image or a RUN step stops there); --pids-limit 0 or -1 lifts it. */
+#define RUN_PIDS_LIMIT_DEFAULT 2048
+
 /* Resource limits; 0 means "not set" unless said otherwise. */
 struct run_resources {
         int64_t memory;      /* bytes */
@@ -69,7 +73,7 @@ struct run_resources {
         int64_t cpu_period;  /* us */
         int64_t cpu_shares;  /* v1 shares (2..262144); mapped to cpu.weight on v2 */
         const char *cpuset_cpus;
-        int64_t pids_limit; /* 0 not set; -1 unlimited */
+        int64_t pids_limit; /* 0: RUN_PIDS_LIMIT_DEFAULT; -1 unlimited */
         int blkio_weight;   /* 10..1000 */
         struct run_device_rate *read_bps, *write_bps;
         size_t n_read_bps, n_write_bps;
@@ -126,7 +130,7 @@ struct run_spec {
         const struct run_rlimit *rlimits;
         size_t n_rlimits;
 
-        const struct run_resources *resources; /* NULL: no limits (a cgroup is still made) */
+        const struct run_resources *resources; /* NULL: no limits but the default pids limit */
         const char *cgroup_parent;             /* default "/box" */
 
         /* Called in the parent once the container's process runs (after
