@@ -53,6 +53,7 @@ struct build_opts {
         bool seccomp_unconfined;      /* --security-opt seccomp=unconfined */
         const char *seccomp_profile;  /* --security-opt seccomp=FILE: its JSON, or NULL */
         uint64_t caps_add, caps_drop; /* --cap-add/--cap-drop for RUN steps */
+        bool no_new_privs;            /* --security-opt no-new-privileges for RUN steps */
         char *const *build_contexts;  /* --build-context "NAME=DIR|docker-image://REF" */
         char *const *add_hosts;       /* "NAME:IP" for RUN's /etc/hosts; may be NULL */
         char *const *dns;             /* RUN's nameservers (replace the host's); may be NULL */

@@ -1396,6 +1396,7 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
                         .hostname = "buildkitsandbox",
                         .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
                         .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                        .no_new_privs = b->o->no_new_privs,
                         .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
                                    : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
                                                             : RUN_SECCOMP_DEFAULT,

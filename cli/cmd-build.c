@@ -44,7 +44,8 @@ static const char help[] =
         "      --progress string       auto, plain or tty (default \"auto\")\n"
         "      --pull string           missing, always or never (default \"missing\")\n"
         "  -q, --quiet                 print only the image id\n"
-        "      --security-opt list     label=..., apparmor=... (accepted, no effect)\n"
+        "      --security-opt list     no-new-privileges for RUN steps; apparmor=unconfined,\n"
+        "                              label=disable (box applies no LSM)\n"
         "      --source-date-epoch n   timestamps of the image and its layers (also "
         "--timestamp)\n"
         "      --secret list           secret for RUN --mount=type=secret: id=ID,src=PATH\n"
@@ -326,13 +327,22 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                                         "--security-opt '%s': RUN steps keep the default seccomp "
                                         "profile",
                                         optarg);
-                        } else if (!startswith(optarg, "label") &&
-                                   !startswith(optarg, "apparmor") &&
-                                   !startswith(optarg, "no-new-privileges") &&
-                                   !startswith(optarg, "mask") && !startswith(optarg, "unmask")) {
+                        }
+                        int lsm = cli_security_opt_lsm(optarg, &err);
+                        if (lsm < 0)
+                                return cli_fail(&err);
+                        if (lsm > 0)
+                                break;
+                        if (streq(optarg, "no-new-privileges") ||
+                            streq(optarg, "no-new-privileges=true") ||
+                            streq(optarg, "no-new-privileges:true"))
+                                bo.no_new_privs = true;
+                        else if (streq(optarg, "no-new-privileges=false") ||
+                                 streq(optarg, "no-new-privileges:false"))
+                                bo.no_new_privs = false;
+                        else
                                 return cli_usage_error("build", "invalid --security-opt '%s'",
                                                        optarg);
-                        }
                         break;
                 case 'z':
                         if (access(optarg, R_OK) < 0) {

@@ -478,3 +478,25 @@ int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *
         *ret = rl;
         return 0;
 }
+
+int cli_security_opt_lsm(const char *s, struct box_err *err)
+{
+        static const struct {
+                const char *key, *name, *noop;
+        } lsms[] = {
+                {"apparmor", "AppArmor profile", "unconfined"},
+                {"label", "SELinux label", "disable"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(lsms); i++) {
+                size_t n = strlen(lsms[i].key);
+                if (!strneq(s, lsms[i].key, n) || (s[n] != '=' && s[n] != ':'))
+                        continue;
+                if (streq(s + n + 1, lsms[i].noop))
+                        return 1;
+                return box_err_set(err, EINVAL,
+                                   "--security-opt '%s': box applies no %s (only %s=%s is "
+                                   "accepted)",
+                                   s, lsms[i].name, lsms[i].key, lsms[i].noop);
+        }
+        return 0;
+}

@@ -52,7 +52,8 @@ static const char help[] =
         "      --mount SPEC             type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
         "      --name NAME              assign a name to the container\n"
         "      --network MODE           host (default) or none\n"
-        "      --pids-limit N           limit the number of processes (-1 unlimited)\n"
+        "      --pids-limit N           limit the number of processes (default 2048; 0 or -1\n"
+        "                               unlimited)\n"
         "      --privileged             all capabilities, devices and no seccomp\n"
         "      --read-only              mount the root file system read-only\n"
         "      --rm                     remove the container (and its anonymous volumes) on exit\n"
@@ -175,8 +176,9 @@ static int parse_security_opt(struct run_opts *o, const char *s, struct box_err 
                 o->no_new_privs = false;
                 return 0;
         }
-        if (startswith(s, "apparmor") || startswith(s, "label"))
-                return 0; /* no LSM support in box: accepted and ignored, like podman on a host without them */
+        int lsm = cli_security_opt_lsm(s, err);
+        if (lsm != 0)
+                return lsm < 0 ? lsm : 0;
         return box_err_set(err, EINVAL, "invalid --security-opt: '%s'", s);
 }
 
@@ -716,7 +718,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
         jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));
         jv_set(hc, "CpuShares", jv_int(o->res.cpu_shares));
-        jv_set(hc, "PidsLimit", jv_int(o->res.pids_limit));
+        jv_set(hc, "PidsLimit",
+               jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();

@@ -48,3 +48,9 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
 int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *err);
 /* --ulimit name=soft[:hard] */
 int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *err);
+/* A --security-opt about a Linux security module (apparmor=, label=;
+ * Docker's ':' spelling too).  box confines with no LSM, so only the two
+ * values that ask for none, apparmor=unconfined and label=disable, are
+ * honest no-ops: returns 1 for those, 0 when S is about no LSM, and -EINVAL
+ * with a one-line message for any other (a confinement box cannot give). */
+int cli_security_opt_lsm(const char *s, struct box_err *err);
