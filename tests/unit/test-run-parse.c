@@ -273,13 +273,36 @@ static void test_bytes_and_names(void **state)
         assert_false(run_name_valid(""));
 }
 
+static void test_security_opt_lsm(void **state)
+{
+        (void)state;
+        struct box_err err = {0};
+        assert_int_equal(cli_security_opt_lsm("apparmor=unconfined", &err), 1);
+        assert_int_equal(cli_security_opt_lsm("apparmor:unconfined", &err), 1);
+        assert_int_equal(cli_security_opt_lsm("label=disable", &err), 1);
+        assert_int_equal(cli_security_opt_lsm("label:disable", &err), 1);
+        assert_int_equal(cli_security_opt_lsm("seccomp=unconfined", &err), 0);
+        assert_int_equal(cli_security_opt_lsm("no-new-privileges", &err), 0);
+        assert_int_equal(cli_security_opt_lsm("labels=x", &err), 0);
+        assert_int_equal(cli_security_opt_lsm("apparmor=docker-default", &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "'apparmor=docker-default'"));
+        assert_int_equal(cli_security_opt_lsm("label=type:svirt_t", &err), -EINVAL);
+        assert_int_equal(cli_security_opt_lsm("label=disabled", &err), -EINVAL);
+        assert_int_equal(cli_security_opt_lsm("apparmor=", &err), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_user),   cmocka_unit_test(test_argv),
-                cmocka_unit_test(test_env),    cmocka_unit_test(test_env_file),
-                cmocka_unit_test(test_volume), cmocka_unit_test(test_ulimit),
-                cmocka_unit_test(test_caps),   cmocka_unit_test(test_bytes_and_names),
+                cmocka_unit_test(test_user),
+                cmocka_unit_test(test_argv),
+                cmocka_unit_test(test_env),
+                cmocka_unit_test(test_env_file),
+                cmocka_unit_test(test_volume),
+                cmocka_unit_test(test_ulimit),
+                cmocka_unit_test(test_caps),
+                cmocka_unit_test(test_bytes_and_names),
+                cmocka_unit_test(test_security_opt_lsm),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
