@@ -79,28 +79,16 @@ static const char *fd_path(char buf[FD_PATH_MAX], int fd)
         return buf;
 }
 
-int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
-                            struct box_err *err)
+/* Creates what is missing of PATH (relative to the root, no leading '/')
+ * one component at a time, each parent resolved inside the root; an O_PATH
+ * directory fd is enough for mkdirat and openat.  A component that is a
+ * dangling symlink is followed inside the root and its target created, as
+ * runc does for an /etc/resolv.conf that points into /run. */
+static int create_in_root(int rootfd, const char *path, bool is_dir, int depth, struct box_err *err)
 {
-        while (*path == '/')
-                path++;
-        if (!*path) {
-                int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-                if (fd < 0)
-                        return box_err_errno(err, errno, "dup root fd");
-                *ret_fd = fd;
-                return 0;
-        }
-        int fd = openat_in_root(rootfd, path, O_PATH, 0);
-        if (fd >= 0) {
-                *ret_fd = fd;
-                return 0;
-        }
-        if (errno != ENOENT)
-                return box_err_errno(err, errno, "open '/%s' in the container", path);
-
-        /* create the missing components one by one, each resolved in the
-         * root; an O_PATH directory fd is enough for mkdirat and openat */
+        if (depth > 40)
+                return box_err_set(err, ELOOP, "create '/%s' in the container: too many symlinks",
+                                   path);
         _cleanup_free_ char *p = xstrdup(path);
         size_t len = strlen(p);
         while (len > 0 && p[len - 1] == '/')
@@ -125,9 +113,34 @@ int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_
                 if (parent < 0)
                         return box_err_errno(err, errno, "open parent of '/%s' in the container",
                                              p);
-                int r;
+                struct stat st;
+                int r = 0;
                 if (!*name || streq(name, ".") || streq(name, "..")) {
                         r = 0; /* resolved with the parent */
+                } else if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        _cleanup_close_ int fd = -EBADF;
+                        if (S_ISLNK(st.st_mode) &&
+                            (fd = openat_in_root(rootfd, p, O_PATH, 0)) < 0 && errno == ENOENT) {
+                                /* dangling: create its target instead */
+                                char target[PATH_MAX];
+                                ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+                                if (n <= 0)
+                                        return box_err_errno(err, n < 0 ? errno : EINVAL,
+                                                             "read link '/%s'", p);
+                                target[n] = '\0';
+                                if (slash)
+                                        *slash = '\0';
+                                _cleanup_free_ char *next =
+                                        xasprintf("%s%s%s%s%s", target[0] == '/' || !slash ? "" : p,
+                                                  target[0] == '/' || !slash ? "" : "/", target,
+                                                  last ? "" : "/", last ? "" : s + 1);
+                                const char *rel = next;
+                                while (*rel == '/')
+                                        rel++;
+                                return create_in_root(rootfd, rel, is_dir, depth + 1, err);
+                        }
+                } else if (errno != ENOENT) {
+                        r = -1;
                 } else if (last && !is_dir) {
                         /* O_EXCL: never opens (and blocks on) an existing FIFO */
                         r = openat(parent, name,
@@ -145,9 +158,29 @@ int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_
                         return box_err_errno(err, errno, "create '/%s' in the container", p);
                 *s = save;
                 if (last)
-                        break;
+                        return 0;
         }
-        fd = openat_in_root(rootfd, path, O_PATH, 0);
+}
+
+int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
+                            struct box_err *err)
+{
+        while (*path == '/')
+                path++;
+        if (!*path) {
+                int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "dup root fd");
+                *ret_fd = fd;
+                return 0;
+        }
+        int fd = openat_in_root(rootfd, path, O_PATH, 0);
+        if (fd < 0 && errno == ENOENT) {
+                int r = create_in_root(rootfd, path, is_dir, 0, err);
+                if (r < 0)
+                        return r;
+                fd = openat_in_root(rootfd, path, O_PATH, 0);
+        }
         if (fd < 0)
                 return box_err_errno(err, errno, "open '/%s' in the container", path);
         *ret_fd = fd;
@@ -409,6 +442,27 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         return 0;
 }
 
+/* Like runc: the kernel file systems go on ordinary directories of the
+ * image (or new ones), never through a symlink that would put them
+ * elsewhere, over the root itself or under another of them. */
+static int check_ordinary_dir(int rootfd, const char *target, struct box_err *err)
+{
+        _cleanup_close_ int fd =
+                sys_openat2(rootfd, target + 1, O_PATH | O_NOFOLLOW, 0,
+                            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+        struct stat st;
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "the image's '%s'", target);
+        if (!S_ISDIR(st.st_mode))
+                return box_err_set(err, ENOTDIR,
+                                   "the image's '%s' is not a directory (a symlink?), refusing to "
+                                   "mount on it",
+                                   target);
+        return 0;
+}
+
 /* The container's /dev/null, as box made it: the source of every file
  * mask, so it must be the null device and not whatever a later mount or
  * the image put at that name (runc's CVE-2025-31133). */
@@ -454,6 +508,11 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                 unsigned long flags = m->flags;
                 if (spec->privileged && streq(m->fstype, "sysfs"))
                         flags &= ~MS_RDONLY;
+                if (strchr(m->target + 1, '/') == NULL) {
+                        r = check_ordinary_dir(rootfd, m->target, err);
+                        if (r < 0)
+                                return r;
+                }
                 r = mount_at(rootfd, m->source, m->target, m->fstype, flags, m->data, true, false,
                              err);
                 if (r < 0 && streq(m->fstype, "sysfs") && spec->network == RUN_NETWORK_HOST) {

@@ -225,3 +225,39 @@ pids_max='cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pid
         [ "$status" -eq 1 ]
         [ "$output" = "keyctl: Operation not permitted" ]
 }
+
+# A --rootfs copy of busybox, for images with a hostile layout.
+busybox_rootfs() {
+        ROOTFS="$BOX_TEST_TMP/$1"
+        mkdir "$ROOTFS"
+        tar -xf "$BUSYBOX_TAR" -C "$ROOTFS"
+        chmod 755 "$ROOTFS"
+}
+
+@test "mounts: an /etc file that is a dangling symlink gets its target made inside the root" {
+        busybox_rootfs resolved
+        rm -f "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hosts"
+        # systemd-resolved images ship this one dangling
+        ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOTFS/etc/resolv.conf"
+        # and one that climbs out of the root
+        ln -s "../../../../../../../..$BOX_TEST_TMP/escaped-hosts" "$ROOTFS/etc/hosts"
+        run box run --rm --rootfs "$ROOTFS" /bin/busybox sh -c 'grep -c nameserver /etc/resolv.conf; grep -c localhost /etc/hosts'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" -ge 0 ]
+        [ "${lines[1]}" -ge 1 ]
+        [ -f "$ROOTFS/run/systemd/resolve/stub-resolv.conf" ]
+        [ -f "$ROOTFS$BOX_TEST_TMP/escaped-hosts" ]
+        [ ! -e "$BOX_TEST_TMP/escaped-hosts" ]
+}
+
+@test "mounts: /proc, /sys and /dev are never mounted through an image's symlink" {
+        for d in proc sys dev; do
+                busybox_rootfs "sym-$d"
+                rm -rf "${ROOTFS:?}/$d"
+                ln -s / "$ROOTFS/$d"
+                run box run --rm --rootfs "$ROOTFS" /bin/busybox true
+                echo "$d: $status $output"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"'/$d' is not a directory"* ]]
+        done
+}
