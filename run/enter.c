@@ -113,14 +113,16 @@ static int enter_cwd(const char *cwd, struct box_err *err)
 }
 
 /* Execution is allowed beneath "/" only.  Kernels without Landlock (or with
- * it disabled) get no domain: the argument then rests on box's process
- * being non-dumpable and on its binary being busy while box runs. */
+ * it disabled or filtered) get no domain: the argument then rests on box's
+ * process being non-dumpable and on its binary being busy while box runs. */
 static int restrict_exec(struct box_err *err)
 {
         struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE};
         _cleanup_close_ int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
         if (rs < 0) {
-                if (errno == ENOSYS || errno == EOPNOTSUPP)
+                /* no Landlock in the kernel, disabled at boot, or its system
+                 * calls filtered (box itself in a container) */
+                if (errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM)
                         return 0;
                 return box_err_errno(err, errno, "landlock: create ruleset");
         }
