@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -13,6 +14,8 @@ static const char usage[] =
         "\n"
         "Options:\n"
         "      --root DIR         store root (default $BOX_ROOT or /var/lib/box)\n"
+        "      --runroot DIR      state of running containers, on a tmpfs a reboot empties\n"
+        "                         (default $BOX_RUNROOT or /run/box)\n"
         "      --log-level LEVEL  error, warn, info or debug (default $BOX_LOG_LEVEL or warn)\n"
         "  -v, --verbose          more logging (repeatable)\n"
         "  -h, --help             print this help\n"
@@ -32,9 +35,13 @@ static void print_usage(FILE *f)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'}, {"log-level", required_argument, NULL, 'l'},
-                {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},    {},
+                {"root", required_argument, NULL, 'r'},
+                {"runroot", required_argument, NULL, 'R'},
+                {"log-level", required_argument, NULL, 'l'},
+                {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {},
         };
         struct cli_ctx ctx = {0};
         int c;
@@ -43,11 +50,17 @@ int main(int argc, char **argv)
         ctx.root = getenv("BOX_ROOT");
         if (!ctx.root || !*ctx.root)
                 ctx.root = "/var/lib/box";
+        ctx.runroot = getenv("BOX_RUNROOT");
+        if (!ctx.runroot || !*ctx.runroot)
+                ctx.runroot = "/run/box";
 
         while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
                         ctx.root = optarg;
+                        break;
+                case 'R':
+                        ctx.runroot = optarg;
                         break;
                 case 'l': {
                         int l = box_log_parse_level(optarg);
@@ -69,6 +82,15 @@ int main(int argc, char **argv)
                         fputs("See 'box --help'.\n", stderr);
                         return EXIT_BOX;
                 }
+        }
+        _cleanup_free_ char *abs_runroot = NULL;
+        if (ctx.runroot[0] != '/') {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return cli_usage_error(NULL, "--runroot '%s': cannot make it absolute",
+                                               ctx.runroot);
+                abs_runroot = xasprintf("%s/%s", cwd, ctx.runroot);
+                ctx.runroot = abs_runroot;
         }
         if (optind >= argc) {
                 print_usage(stderr);

@@ -12,7 +12,8 @@
 struct store;
 
 struct cli_ctx {
-        const char *root; /* store root: --root, BOX_ROOT, /var/lib/box */
+        const char *root;    /* store root: --root, BOX_ROOT, /var/lib/box */
+        const char *runroot; /* runtime state: --runroot, BOX_RUNROOT, /run/box */
         struct store *store;
 };
 

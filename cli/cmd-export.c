@@ -10,6 +10,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
+#include "spec/ref.h"
 #include "store/image.h"
 
 static const char help[] = "Usage: box export [OPTIONS] CONTAINER\n"
@@ -35,6 +36,10 @@ static int export_to(struct store *st, const char *name, int fd, struct box_err 
                                    "its directory with tar instead",
                                    name);
         manifest[strcspn(manifest, "\n")] = '\0';
+        /* read back from disk: a digest, or nothing that becomes a path */
+        r = spec_digest_validate(manifest, err);
+        if (r < 0)
+                return box_err_prefix(err, "container '%s': its image pin", name);
         struct store_image_handle h;
         r = store_image_load(st, manifest, &h, err);
         if (r < 0)

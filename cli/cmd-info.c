@@ -55,6 +55,7 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
         struct utsname u;
         uname(&u);
         printf("Store root: %s\n", store_root(st));
+        printf("Run root: %s\n", ctx->runroot);
         printf("Kernel: %s %s %s\n", u.sysname, u.release, u.machine);
         printf("Overlayfs: %s\n", has_filesystem("overlay") ? "yes" : "no");
         printf("Cgroups: %s\n", cgroup_layout());

@@ -1,9 +1,7 @@
 /* box rm [-f] [-v] CONTAINER...: removes stopped containers (running ones
  * too with -f, after killing them). */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "run/state.h"
@@ -56,8 +54,7 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                         ret = cli_fail(&err);
                         continue;
                 }
-                pid_t pid = run_state_running_pid(root, id);
-                if (pid > 0) {
+                if (run_state_is_live(ctx->runroot, id)) {
                         if (!force) {
                                 box_err_set(&err, EBUSY,
                                             "cannot remove container '%s': container is running: "
@@ -66,11 +63,12 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                                 ret = cli_fail(&err);
                                 continue;
                         }
-                        kill(pid, SIGKILL);
-                        for (int t = 0; t < 500 && run_state_running_pid(root, id) > 0; t++)
-                                nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+                        if (run_state_kill(ctx->runroot, id, &err) < 0) {
+                                ret = cli_fail(&err);
+                                continue;
+                        }
                 }
-                if (run_state_remove(root, id, volumes, &err) < 0) {
+                if (run_state_remove(root, ctx->runroot, id, volumes, &err) < 0) {
                         ret = cli_fail(&err);
                         continue;
                 }

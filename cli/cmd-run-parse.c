@@ -8,6 +8,7 @@
 #include "cli/cmd-run.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/volume.h"
 #include "spec/json.h"
 #include "spec/oci.h"
 
@@ -135,18 +136,55 @@ static bool valid_target(const char *t)
         return t && t[0] == '/';
 }
 
-/* Canonical form of a container path: no "//", no trailing '/'. */
-static char *clean_path(const char *p)
+/* Canonical form of an absolute path, as Go's path.Clean makes it (and
+ * Docker checks): no "//", no "." or ".." components (".." at the top
+ * stays at "/"), no trailing '/'. */
+char *cli_run_clean_path(const char *p)
 {
+        if (p[0] != '/')
+                return xstrdup(p); /* refused by the caller */
         struct buf b = {0};
-        for (const char *s = p; *s; s++) {
-                if (*s == '/' && b.len && b.data[b.len - 1] == '/')
-                        continue;
-                buf_putc(&b, *s);
+        buf_putc(&b, '/');
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                size_t n = strcspn(p, "/");
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (b.len > 1 && b.data[b.len - 1] != '/')
+                                b.len--;
+                        if (b.len > 1)
+                                b.len--; /* the '/' before it */
+                        b.data[b.len] = '\0';
+                } else {
+                        if (b.len > 1)
+                                buf_putc(&b, '/');
+                        buf_printf(&b, "%.*s", (int)n, p);
+                }
+                p += n;
         }
-        while (b.len > 1 && b.data[b.len - 1] == '/')
-                b.data[--b.len] = '\0';
         return buf_steal(&b);
+}
+#define clean_path cli_run_clean_path
+
+/* The target (clean) of mount M is one run/ accepts, and a volume's name
+ * is one that can name a directory. */
+static int check_mount(const struct cli_mount *m, const char *spec, struct box_err *err)
+{
+        if (m->type == RUN_MOUNT_VOLUME && m->source && !run_volume_name_valid(m->source))
+                return box_err_set(err, EINVAL,
+                                   "invalid volume specification: '%s': invalid volume name '%s': "
+                                   "%s",
+                                   spec, m->source,
+                                   strlen(m->source) < 2
+                                           ? "names should be at least two characters"
+                                           : "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed; a host "
+                                             "directory needs an absolute path");
+        int r = run_mount_target_check(m->type, m->target, err);
+        if (r < 0)
+                return box_err_prefix(err, "invalid volume specification: '%s'", spec);
+        return 0;
 }
 
 static bool is_propagation(const char *o)
@@ -230,6 +268,11 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
         } else {
                 m.type = RUN_MOUNT_VOLUME;
                 m.source = xstrdup(src);
+        }
+        int rc = check_mount(&m, s, err);
+        if (rc < 0) {
+                cli_mount_release(&m);
+                return rc;
         }
         *ret = m;
         return 0;
@@ -356,6 +399,9 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
                 free(m.source);
                 m.source = NULL;
         }
+        r = check_mount(&m, s, err);
+        if (r < 0)
+                goto fail;
         buf_release(&data);
         *ret = m;
         return 0;
@@ -408,6 +454,11 @@ int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *er
         }
         m.data = data.len ? buf_steal(&data) : NULL;
         buf_release(&data);
+        int rc = check_mount(&m, s, err);
+        if (rc < 0) {
+                cli_mount_release(&m);
+                return rc;
+        }
         *ret = m;
         return 0;
 }

@@ -501,6 +501,10 @@ static int write_etc_files(struct run_state *s, const char *hostname, enum run_n
 
 /* ---- mounts ---- */
 
+/* Far more than any real container has; an image cannot make box create
+ * a million volumes. */
+#define RUN_MAX_MOUNTS 1024
+
 static int path_depth(const char *p)
 {
         int n = 0;
@@ -554,11 +558,21 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         struct mount_set *ms, struct box_err *err)
 {
         int r;
+        if (strv_length(image_volumes) + strv_length(o->volumes) + strv_length(o->mounts) +
+                    strv_length(o->tmpfs) >
+            RUN_MAX_MOUNTS)
+                return box_err_set(err, E2BIG, "more than %d mounts and image VOLUMEs",
+                                   RUN_MAX_MOUNTS);
         STRV_FOREACH (s, image_volumes) {
                 struct cli_mount m = {.type = RUN_MOUNT_VOLUME, .from_image = true};
                 if ((*s)[0] != '/')
                         continue;
-                m.target = xstrdup(*s);
+                m.target = cli_run_clean_path(*s);
+                r = run_mount_target_check(m.type, m.target, err);
+                if (r < 0) {
+                        cli_mount_release(&m);
+                        return box_err_prefix(err, "image VOLUME '%s'", *s);
+                }
                 mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->volumes) {
@@ -784,7 +798,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         struct run_rlimit *rlimits = NULL;
         size_t n_rlimits = 0;
         struct store *st = NULL;
-        int r, status = 0, ret = EXIT_BOX;
+        int r, status = 0, ret = EXIT_BOX, volumes_lock = -EBADF;
 
         double t0 = ms_now();
         int first = parse_flags(&o, argc, argv);
@@ -835,6 +849,12 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                         goto fail;
                 }
         } else {
+                /* gc (rmi, prune) holds the lock exclusive: while we hold it
+                 * shared, nothing we resolve goes away before the container
+                 * pins it (below) */
+                r = store_lock(st, STORE_LOCK_SHARED, &err);
+                if (r < 0)
+                        goto fail;
                 r = store_image_resolve(st, image, &h, &err);
                 if (r < 0)
                         goto fail;
@@ -853,9 +873,17 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 err.exit_code = EXIT_NOT_FOUND;
                 goto fail;
         }
-        r = run_state_create(store_root(st), o.name, &state, &err);
+        r = run_state_create(store_root(st), ctx->runroot, o.name, &state, &err);
         if (r < 0)
                 goto fail;
+        if (have_image) {
+                _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
+                r = run_state_write_file(state, "image", pin, &err);
+                if (r < 0)
+                        goto fail_state;
+        }
+        /* pinned: gc keeps every layer of the image from now on */
+        store_unlock(st);
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", state->id);
         const char *hostname = o.hostname ? o.hostname : short_id;
@@ -866,6 +894,12 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         r = write_etc_files(state, hostname, o.network, &err);
         if (r < 0)
                 goto fail_state;
+        /* volume rm and prune wait until the volumes we make are marked used */
+        volumes_lock = run_volume_lock(store_root(st), false, &err);
+        if (volumes_lock < 0) {
+                r = volumes_lock;
+                goto fail_state;
+        }
         r = build_mounts(store_root(st), &o, img ? img->volumes : NULL, &ms, &err);
         if (r < 0)
                 goto fail_state;
@@ -927,10 +961,6 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 
         cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
         r = run_state_write_file(state, "config.json", cfg, &err);
-        if (r >= 0 && have_image) {
-                _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
-                r = run_state_write_file(state, "image", pin, &err);
-        }
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && ms.anon[0]) {
                 _cleanup_free_ char *anon = join_lines(ms.anon);
@@ -944,6 +974,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 r = run_state_set(state, "created", 0, 0, &err);
         if (r < 0)
                 goto fail_state;
+        run_volume_unlock(TAKE_FD(volumes_lock));
 
         PHASE("state");
         r = run_sandbox_run(&spec, &status, &err);
@@ -952,21 +983,25 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 goto fail_state;
         ret = status;
         if (o.rm)
-                (void)run_state_remove(store_root(st), state->id, true, NULL);
+                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
         else
                 (void)run_state_set(state, "exited", 0, status, NULL);
         PHASE("cleaned up");
         goto out;
 
 fail_state:
+        run_volume_unlock(TAKE_FD(volumes_lock));
         if (o.rm)
-                (void)run_state_remove(store_root(st), state->id, true, NULL);
+                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
         else
                 (void)run_state_set(state, "exited", 0, err.exit_code ? err.exit_code : EXIT_BOX,
                                     NULL);
 fail:
         ret = cli_fail(&err);
 out:
+        run_volume_unlock(volumes_lock);
+        if (st)
+                store_unlock(st);
         run_state_free(state);
         mount_set_release(&ms);
         free(rlimits);

@@ -40,6 +40,13 @@ struct cli_mount {
 };
 void cli_mount_release(struct cli_mount *m);
 
+/* PATH (absolute) made canonical as Go's path.Clean does: no "//", "."
+ * or ".." components, no trailing '/'.  A relative PATH comes back as it is. */
+char *cli_run_clean_path(const char *path);
+
+/* The parsers below also refuse a target run_mount_target_check() refuses
+ * and a volume name that is not Docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+. */
+
 /* -v HOST:CTR[:opts], -v NAME:CTR[:opts], -v CTR */
 int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *err);
 /* --mount type=bind|volume|tmpfs,source=...,target=...,readonly,... */

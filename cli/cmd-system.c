@@ -36,21 +36,21 @@ static char **container_ids(struct store *st)
         }
         struct dirent *de;
         while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
+                if (run_id_valid(de->d_name))
                         v = strv_append(v, de->d_name);
         closedir(d);
         return v;
 }
 
 /* system prune: stopped containers go first, so their images can follow. */
-static int prune_containers(struct store *st, struct box_err *err)
+static int prune_containers(struct store *st, const char *runroot, struct box_err *err)
 {
         _cleanup_strv_free_ char **ids = container_ids(st);
         int header = 0;
         STRV_FOREACH (id, ids) {
-                if (run_state_running_pid(store_root(st), *id) > 0)
+                if (run_state_is_live(runroot, *id))
                         continue;
-                int r = run_state_remove(store_root(st), *id, false, err);
+                int r = run_state_remove(store_root(st), runroot, *id, false, err);
                 if (r < 0)
                         return box_err_prefix(err, "remove container %.12s", *id);
                 if (!header) {
@@ -184,7 +184,8 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
         }
         struct store *st;
         int64_t freed = 0;
-        if (cli_store(ctx, &st, &err) < 0 || (containers && prune_containers(st, &err) < 0) ||
+        if (cli_store(ctx, &st, &err) < 0 ||
+            (containers && prune_containers(st, ctx->runroot, &err) < 0) ||
             prune_images(st, all, &freed, &err) < 0)
                 return cli_fail(&err);
         char size[32];
@@ -304,7 +305,7 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                 int64_t s = fs_tree_size_at(store_root_fd(st), rel);
                 con.total++;
                 con.size += s;
-                if (run_state_running_pid(store_root(st), *id) > 0)
+                if (run_state_is_live(ctx->runroot, *id))
                         con.active++;
                 else
                         con.reclaimable += s;

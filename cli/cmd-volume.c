@@ -104,6 +104,9 @@ static int cmd_volume_ls(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
+        int lock = run_volume_lock(root, true, &err);
+        if (lock < 0)
+                return cli_fail(&err);
         _cleanup_strv_free_ char **v = run_volume_list(root);
         struct cli_table t = {0};
         if (!quiet)
@@ -171,7 +174,8 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_help(
                                 "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
                                 "Remove one or more volumes.\n\nOptions:\n"
-                                "  -f, --force   remove even if in use; no error if missing\n");
+                                "  -f, --force   no error if a volume is missing (one in use is "
+                                "never removed)\n");
                 else
                         return cli_usage_error("volume rm", "unknown flag");
         }
@@ -179,9 +183,13 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("volume rm", "'box volume rm' requires at least 1 argument");
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
+        int lock = run_volume_lock(root, true, &err);
+        if (lock < 0)
+                return cli_fail(&err);
         for (int i = optind; i < argc; i++) {
                 box_err_clear(&err);
-                int r = run_volume_remove(root, argv[i], force, &err);
+                /* as Docker: --force forgives a missing volume, never one in use */
+                int r = run_volume_remove(root, argv[i], &err);
                 if (r == -ENOENT && force)
                         continue;
                 if (r < 0) {
@@ -190,6 +198,7 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
                 }
                 printf("%s\n", argv[i]);
         }
+        run_volume_unlock(lock);
         return ret;
 }
 
@@ -220,6 +229,9 @@ static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
+        int lock = run_volume_lock(root, true, &err);
+        if (lock < 0)
+                return cli_fail(&err);
         _cleanup_strv_free_ char **v = run_volume_list(root);
         int64_t freed = 0;
         bool header = false;
@@ -229,7 +241,7 @@ static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
                         continue;
                 _cleanup_free_ char *dir = xasprintf("%s/volumes/%s", root, *n);
                 int64_t size = fs_tree_size_at(AT_FDCWD, dir);
-                if (run_volume_remove(root, *n, false, NULL) < 0)
+                if (run_volume_remove(root, *n, NULL) < 0)
                         continue;
                 if (!header)
                         printf("Deleted Volumes:\n");
@@ -237,6 +249,7 @@ static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
                 printf("%s\n", *n);
                 freed += size;
         }
+        run_volume_unlock(lock);
         char sz[32];
         cli_format_size(sz, sizeof(sz), (double)freed);
         printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", sz);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,42 +38,78 @@ int fs_mkdir_p(const char *path, mode_t mode, struct box_err *err)
         return fs_mkdir_p_at(AT_FDCWD, path, mode, err);
 }
 
-static int rm_rf_children(int fd, dev_t dev, const char *path, struct box_err *err)
+/* rm -rf holds at most this many directories open at once.  A directory
+ * deeper than that (a container can make a tree as deep as it likes) is
+ * moved up into the top of the tree, by fd, and removed on a later pass:
+ * neither the stack nor the fds grow with the depth. */
+#define RM_RF_MAX_OPEN 64
+
+struct rm_rf {
+        int top;          /* the directory being emptied */
+        dev_t dev;        /* its file system */
+        const char *path; /* for messages */
+        unsigned hoisted; /* directories moved up this pass */
+        unsigned serial;  /* names for them */
+};
+
+/* Moves directory NAME of FD to the top of the tree, under a fresh name. */
+static int rm_rf_hoist(struct rm_rf *rm, int fd, const char *name, struct box_err *err)
+{
+        for (int tries = 0; tries < 1000; tries++) {
+                char tmp[64];
+                snprintf(tmp, sizeof(tmp), ".rm-rf-%u", rm->serial++);
+                if (renameat2(fd, name, rm->top, tmp, RENAME_NOREPLACE) == 0) {
+                        rm->hoisted++;
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return box_err_errno(err, errno, "remove '%s/.../%s'", rm->path, name);
+        }
+        return box_err_set(err, EEXIST, "remove '%s/.../%s': no free name", rm->path, name);
+}
+
+static int rm_rf_children(struct rm_rf *rm, int fd, int depth, struct box_err *err)
 {
         _cleanup_closedir_ DIR *d = fdopendir(fd);
         if (!d) {
                 close(fd);
-                return box_err_errno(err, errno, "open directory '%s'", path);
+                return box_err_errno(err, errno, "open directory '%s'", rm->path);
         }
         struct dirent *de;
         while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                const char *n = de->d_name;
+                if (streq(n, ".") || streq(n, ".."))
                         continue;
                 struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
                                 continue;
-                        return box_err_errno(err, errno, "stat '%s/%s'", path, de->d_name);
+                        return box_err_errno(err, errno, "stat '%s/.../%s'", rm->path, n);
                 }
-                if (S_ISDIR(st.st_mode)) {
-                        /* st_dev misses bind mounts of the same file system: ask for the mount id too */
-                        if (st.st_dev != dev || fs_is_mount_point_at(dirfd(d), de->d_name) > 0)
-                                return box_err_set(err, EBUSY,
-                                                   "remove '%s/%s': a file system is mounted there",
-                                                   path, de->d_name);
-                        int cfd = openat(dirfd(d), de->d_name,
-                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (cfd < 0)
-                                return box_err_errno(err, errno, "open '%s/%s'", path, de->d_name);
-                        _cleanup_free_ char *sub = xasprintf("%s/%s", path, de->d_name);
-                        int r = rm_rf_children(cfd, dev, sub, err);
+                if (!S_ISDIR(st.st_mode)) {
+                        if (unlinkat(dirfd(d), n, 0) < 0 && errno != ENOENT)
+                                return box_err_errno(err, errno, "remove '%s/.../%s'", rm->path, n);
+                        continue;
+                }
+                /* st_dev misses bind mounts of the same file system: ask for the mount id too */
+                if (st.st_dev != rm->dev || fs_is_mount_point_at(dirfd(d), n) > 0)
+                        return box_err_set(err, EBUSY,
+                                           "remove '%s/.../%s': a file system is mounted there",
+                                           rm->path, n);
+                if (depth + 1 >= RM_RF_MAX_OPEN) {
+                        int r = rm_rf_hoist(rm, dirfd(d), n, err);
                         if (r < 0)
                                 return r;
-                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                                return box_err_errno(err, errno, "remove '%s'", sub);
-                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
-                        return box_err_errno(err, errno, "remove '%s/%s'", path, de->d_name);
+                        continue;
                 }
+                int cfd = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (cfd < 0)
+                        return box_err_errno(err, errno, "open '%s/.../%s'", rm->path, n);
+                int r = rm_rf_children(rm, cfd, depth + 1, err);
+                if (r < 0)
+                        return r;
+                if (unlinkat(dirfd(d), n, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                        return box_err_errno(err, errno, "remove '%s/.../%s'", rm->path, n);
         }
         return 0;
 }
@@ -92,12 +129,22 @@ int fs_rm_rf_at(int dirfd, const char *name, struct box_err *err)
         }
         if (fs_is_mount_point_at(dirfd, name) > 0)
                 return box_err_set(err, EBUSY, "remove '%s': a file system is mounted there", name);
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_close_ int top =
+                openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (top < 0)
                 return box_err_errno(err, errno, "open '%s'", name);
-        int r = rm_rf_children(fd, st.st_dev, name, err);
-        if (r < 0)
-                return r;
+        struct rm_rf rm = {.top = top, .dev = st.st_dev, .path = name};
+        do {
+                rm.hoisted = 0;
+                int fd = fcntl(top, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "open '%s'", name);
+                /* each pass reads the top from its start */
+                (void)lseek(fd, 0, SEEK_SET);
+                int r = rm_rf_children(&rm, fd, 0, err);
+                if (r < 0)
+                        return r;
+        } while (rm.hoisted > 0);
         if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return box_err_errno(err, errno, "remove '%s'", name);
         return 0;
@@ -236,7 +283,11 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied)
         return 0;
 }
 
-static int64_t tree_size_fd(int fd)
+/* Sizes are an estimate: what lies deeper than this is not counted, so
+ * that a tree a container made as deep as it likes costs no stack. */
+#define TREE_SIZE_MAX_DEPTH 256
+
+static int64_t tree_size_fd(int fd, int depth)
 {
         _cleanup_closedir_ DIR *d = fdopendir(fd);
         if (!d) {
@@ -252,10 +303,12 @@ static int64_t tree_size_fd(int fd)
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
+                        if (depth + 1 >= TREE_SIZE_MAX_DEPTH)
+                                continue;
                         int c = openat(dirfd(d), de->d_name,
                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (c >= 0)
-                                total += tree_size_fd(c);
+                                total += tree_size_fd(c, depth + 1);
                 } else if (S_ISREG(st.st_mode)) {
                         total += st.st_size;
                 }
@@ -268,7 +321,7 @@ int64_t fs_tree_size_at(int dirfd, const char *name)
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return 0;
-        return tree_size_fd(fd);
+        return tree_size_fd(fd, 0);
 }
 
 int fs_is_mount_point_at(int dirfd, const char *name)

@@ -12,7 +12,9 @@ int fs_mkdir_p(const char *path, mode_t mode, struct box_err *err);
 
 /* rm -rf NAME under DIRFD.  Never descends into a different mount: a
  * mount point below NAME makes it fail with EBUSY rather than wipe another
- * file system.  A missing NAME is success. */
+ * file system.  A missing NAME is success.  Works through fds, following
+ * no symlink, and keeps at most 64 directories open whatever the depth
+ * (deeper ones are moved up inside NAME and removed from there). */
 int fs_rm_rf_at(int dirfd, const char *name, struct box_err *err);
 int fs_rm_rf(const char *path, struct box_err *err);
 
@@ -33,7 +35,8 @@ ssize_t fs_read_full(int fd, void *p, size_t n);
 int fs_copy_fd(int in, int out, uint64_t *ret_copied);
 
 /* Disk usage in bytes of a tree (st_blocks based, hard links counted once
- * per call is not attempted: close enough for `system df`). */
+ * per call is not attempted, nothing deeper than 256 levels: close enough
+ * for `system df`). */
 int64_t fs_tree_size_at(int dirfd, const char *name);
 
 /* Is PATH a mount point (differs in mnt id from its parent)? */

@@ -330,23 +330,6 @@ static int make_devices(int rootfd, bool privileged, struct box_err *err)
         return 0;
 }
 
-static bool dir_is_empty(int fd)
-{
-        int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (d < 0)
-                return false;
-        _cleanup_closedir_ DIR *dir = fdopendir(d);
-        if (!dir) {
-                close(d);
-                return false;
-        }
-        struct dirent *de;
-        while ((de = readdir(dir)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        return false;
-        return true;
-}
-
 /* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
  * from the container's cgroup namespace (so its own cgroup is the root),
  * read-only unless privileged. */
@@ -502,6 +485,11 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                                              : open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return box_err_errno(err, errno, "open rootfs");
+        /* what volumes copy is the image's alone: opened before any mount */
+        _cleanup_(run_copy_sources_release) struct run_copy_sources copy_src = {0};
+        r = run_copy_sources_open(spec, rootfd, &copy_src, err);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
                 const struct sys_mount *m = &default_mounts[i];
@@ -550,6 +538,9 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
 
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];
+                r = run_mount_target_check_at(rootfd, m, err);
+                if (r < 0)
+                        return r;
                 if (m->type == RUN_MOUNT_TMPFS) {
                         r = mount_at(rootfd, "tmpfs", m->target, "tmpfs", m->flags, m->data, true,
                                      true, err);
@@ -557,23 +548,9 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                                 return r;
                         continue;
                 }
-                if (m->type == RUN_MOUNT_VOLUME && m->copy_up) {
-                        _cleanup_close_ int src = openat_in_root(
-                                rootfd, m->target[0] == '/' ? m->target + 1 : m->target,
-                                O_RDONLY | O_DIRECTORY, 0);
-                        _cleanup_close_ int dst =
-                                open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (dst < 0)
-                                return box_err_errno(err, errno, "open volume '%s'", m->source);
-                        if (src >= 0 && (r = check_not_in_proc(src, m->target, err)) < 0)
-                                return r;
-                        if (src >= 0 && dir_is_empty(dst)) {
-                                r = run_copy_tree(src, dst, err);
-                                if (r < 0)
-                                        return box_err_prefix(err, "copy '%s' into its volume",
-                                                              m->target);
-                        }
-                }
+                r = run_copy_up(&copy_src, i, m, err);
+                if (r < 0)
+                        return r;
                 r = bind_at(rootfd, m->source, m->target, m->flags, true, err);
                 if (r < 0)
                         return r;

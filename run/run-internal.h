@@ -81,8 +81,29 @@ int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *e
 int run_rootfs_console(int slave_fd, struct box_err *err);
 
 /* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
- * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode. */
+ * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode.
+ * Works through fds only (DST_FD may be shared with running containers);
+ * a tree deeper than 256 directories is refused. */
 int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
+
+/* Volume copy-up: the image's directory at each copy-up volume's target,
+ * opened (in the root, before anything is mounted on it) by
+ * run_copy_sources_open(); run_copy_up() copies source I into the volume
+ * of mount M when that volume is empty. */
+struct run_copy_sources {
+        int *fds; /* one per spec->mounts entry; -EBADF: nothing to copy */
+        size_t n;
+};
+int run_copy_sources_open(const struct run_spec *spec, int rootfd, struct run_copy_sources *ret,
+                          struct box_err *err);
+void run_copy_sources_release(struct run_copy_sources *s);
+int run_copy_up(const struct run_copy_sources *s, size_t i, const struct run_mount *m,
+                struct box_err *err);
+
+/* Refuses mount M when its target, resolved in ROOTFD the way the mount
+ * will resolve it (symlinks of the image included), is a place
+ * run_mount_target_check() forbids. */
+int run_mount_target_check_at(int rootfd, const struct run_mount *m, struct box_err *err);
 
 /* Brings lo up in the current network namespace. */
 int run_net_loopback_up(struct box_err *err);

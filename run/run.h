@@ -150,6 +150,14 @@ int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
 /* Parses "CONTAINER:HOST:COUNT". */
 int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 
+/* ---- where a mount may go (run/mount-target.c) ---- */
+
+/* Refuses a mount of TYPE at TARGET (absolute and clean: no ".", ".." or
+ * "//"): nothing at "/" (Docker); nothing at or under /proc but binds of
+ * the files lxcfs emulates (runc); no volume at or under /sys or /dev,
+ * whose content is the kernel's and would be copied into the volume. */
+int run_mount_target_check(enum run_mount_type type, const char *target, struct box_err *err);
+
 /* ---- capabilities (run/caps.c) ---- */
 
 /* Podman's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL

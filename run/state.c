@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 
 #include "lib/fs.h"
+#include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run.h"
 #include "run/volume.h"
@@ -22,6 +25,9 @@ void run_state_free(struct run_state *s)
         free(s->name);
         free(s->dir);
         free(s->root);
+        free(s->run_dir);
+        if (s->lock_fd >= 0)
+                close(s->lock_fd);
         free(s);
 }
 
@@ -35,6 +41,16 @@ bool run_name_valid(const char *name)
                 if (!alnum && (p == name || (*p != '_' && *p != '.' && *p != '-')))
                         return false;
         }
+        return true;
+}
+
+bool run_id_valid(const char *id)
+{
+        if (!id || strlen(id) != RUN_ID_LEN)
+                return false;
+        for (const char *p = id; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return false;
         return true;
 }
 
@@ -97,23 +113,94 @@ static int reserve_name(const char *root, const char *name, const char *id, stru
         return 0;
 }
 
-int run_state_create(const char *root, const char *name, struct run_state **ret,
-                     struct box_err *err)
+/* Writes FILE in DIR: a new file in place (one directory operation less,
+ * which counts on a busy disk), a replaced one through a rename, so a
+ * reader never sees half of it. */
+static int write_in(const char *dir, const char *file, const char *data, struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+        _cleanup_close_ int fd =
+                open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                int r = fs_write_full(fd, data, strlen(data));
+                if (r < 0)
+                        return box_err_errno(err, -r, "write '%s'", p);
+                return 0;
+        }
+        if (errno != EEXIST)
+                return box_err_errno(err, errno, "create '%s'", p);
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, file);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return box_err_errno(err, errno, "create '%s'", tmp);
+        int r = fs_write_full(fd, data, strlen(data));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", tmp);
+        if (rename(tmp, p) < 0)
+                return box_err_errno(err, errno, "rename '%s'", tmp);
+        return 0;
+}
+
+int run_state_write_file(const struct run_state *s, const char *file, const char *data,
+                         struct box_err *err)
+{
+        return write_in(s->dir, file, data, err);
+}
+
+static char *run_dir_of(const char *runroot, const char *id)
+{
+        return xasprintf("%s/containers/%s", runroot, id);
+}
+
+/* The runtime dir and the monitor's lock, held by this process until it
+ * exits (a POSIX lock: not inherited by the container's process, and
+ * F_GETLK tells others who holds it). */
+static int take_monitor_lock(struct run_state *s, const char *runroot, struct box_err *err)
+{
+        _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
+        int r = fs_mkdir_p(parent, 0700, err);
+        if (r < 0)
+                return box_err_prefix(err, "runroot '%s'", runroot);
+        s->run_dir = run_dir_of(runroot, s->id);
+        if (mkdir(s->run_dir, 0700) < 0)
+                return box_err_errno(err, errno, "create '%s'", s->run_dir);
+        _cleanup_free_ char *p = xasprintf("%s/lock", s->run_dir);
+        s->lock_fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0)
+                return box_err_errno(err, errno, "create '%s'", p);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(s->lock_fd, F_SETLK, &fl) < 0)
+                return box_err_errno(err, errno, "lock '%s'", p);
+        return 0;
+}
+
+int run_state_create(const char *root, const char *runroot, const char *name,
+                     struct run_state **ret, struct box_err *err)
 {
         struct run_state *s = xnew0(struct run_state, 1);
         _cleanup_free_ char *gen = NULL;
         int r;
 
+        s->lock_fd = -EBADF;
         s->root = xstrdup(root);
         run_random_id(s->id);
+        if (name && !run_name_valid(name)) {
+                run_state_free(s);
+                return box_err_set(err, EINVAL,
+                                   "invalid container name '%s', only "
+                                   "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                                   name);
+        }
+        /* the monitor's lock first: whoever finds the container (by its
+         * name or its directory) finds it live */
+        r = take_monitor_lock(s, runroot, err);
+        if (r < 0) {
+                if (s->run_dir)
+                        (void)fs_rm_rf(s->run_dir, NULL);
+                run_state_free(s);
+                return r;
+        }
         if (name) {
-                if (!run_name_valid(name)) {
-                        run_state_free(s);
-                        return box_err_set(err, EINVAL,
-                                           "invalid container name '%s', only "
-                                           "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                                           name);
-                }
                 r = reserve_name(root, name, s->id, err);
         } else {
                 for (int tries = 0;; tries++) {
@@ -126,6 +213,7 @@ int run_state_create(const char *root, const char *name, struct run_state **ret,
                 name = gen;
         }
         if (r < 0) {
+                (void)fs_rm_rf(s->run_dir, NULL);
                 run_state_free(s);
                 return r;
         }
@@ -149,40 +237,13 @@ int run_state_create(const char *root, const char *name, struct run_state **ret,
         *ret = s;
         return 0;
 fail:
-        run_state_remove(root, s->id, false, NULL);
+        run_state_remove(root, runroot, s->id, false, NULL);
         {
                 _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, s->name);
                 unlink(link);
         }
         run_state_free(s);
         return r;
-}
-
-int run_state_write_file(const struct run_state *s, const char *file, const char *data,
-                         struct box_err *err)
-{
-        _cleanup_free_ char *p = xasprintf("%s/%s", s->dir, file);
-        /* a new file is written in place (one directory operation less,
-         * which counts on a busy disk); a replaced one through a rename */
-        _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-                int r = fs_write_full(fd, data, strlen(data));
-                if (r < 0)
-                        return box_err_errno(err, -r, "write '%s'", p);
-                return 0;
-        }
-        if (errno != EEXIST)
-                return box_err_errno(err, errno, "create '%s'", p);
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", s->dir, file);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return box_err_errno(err, errno, "create '%s'", tmp);
-        int r = fs_write_full(fd, data, strlen(data));
-        if (r < 0)
-                return box_err_errno(err, -r, "write '%s'", tmp);
-        if (rename(tmp, p) < 0)
-                return box_err_errno(err, errno, "rename '%s'", tmp);
-        return 0;
 }
 
 static char *now_rfc3339(void)
@@ -197,54 +258,93 @@ static char *now_rfc3339(void)
         return xstrdup(buf);
 }
 
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks
+ * since boot.  With the pid it names one process for the life of a boot. */
+static int proc_start_time(pid_t pid, uint64_t *ret)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/%d/stat", (int)pid), *buf = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 4096, &buf, NULL, NULL);
+        if (r < 0)
+                return r;
+        /* the command name (field 2) may hold spaces and ')': skip past the last ')' */
+        const char *f = strrchr(buf, ')');
+        if (!f)
+                return -EIO;
+        f++;
+        for (int field = 2; field < 22; field++) {
+                f = strchr(f, ' ');
+                if (!f)
+                        return -EIO;
+                f++;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(f, &end, 10);
+        if (errno || end == f || (*end != ' ' && *end != '\0'))
+                return -EIO;
+        *ret = v;
+        return 0;
+}
+
 int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
                   struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;
         _cleanup_free_ char *prev = NULL, *now = now_rfc3339();
         _cleanup_free_ char *p = xasprintf("%s/state", s->dir);
+        int r;
         if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &prev, NULL, NULL) < 0 ||
             jv_parse(prev, strlen(prev), &o, NULL) < 0 || !jv_is_object(o)) {
                 jv_free(o);
                 o = jv_object();
         }
+        /* no pid in the store: it would outlive the process it names */
+        jv_del(o, "pid");
+        jv_del(o, "monitor_pid");
         jv_set_str(o, "status", status);
         if (streq(status, "running")) {
-                jv_set(o, "pid", jv_int(pid));
-                jv_set(o, "monitor_pid", jv_int(getpid()));
+                uint64_t start = 0;
+                if (pid > 0 && s->run_dir && proc_start_time(pid, &start) == 0) {
+                        _cleanup_jv_ struct jv *rt = jv_object();
+                        jv_set(rt, "pid", jv_int(pid));
+                        jv_set(rt, "pid_start", jv_int((int64_t)start));
+                        _cleanup_free_ char *json = jv_dump(rt, JV_PRETTY);
+                        r = write_in(s->run_dir, "state", json, err);
+                        if (r < 0)
+                                return r;
+                }
                 jv_set_str(o, "started_at", now);
         } else if (streq(status, "exited")) {
-                jv_set(o, "pid", jv_int(0));
                 jv_set(o, "exit_code", jv_int(exit_code));
                 jv_set_str(o, "finished_at", now);
         } else {
                 jv_set_str(o, "created_at", now);
         }
         _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
-        return run_state_write_file(s, "state", json, err);
-}
-
-static bool is_id(const char *s)
-{
-        if (strlen(s) != RUN_ID_LEN)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-                        return false;
-        return true;
+        r = run_state_write_file(s, "state", json, err);
+        /* the monitor is done with the container: nothing of it stays live */
+        if (streq(status, "exited") && s->run_dir)
+                (void)fs_rm_rf(s->run_dir, NULL);
+        return r;
 }
 
 int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
                      struct box_err *err)
 {
-        /* a name first, as Docker does */
+        /* a name first, as Docker does; what its link holds must be an id,
+         * since it becomes a path */
         if (run_name_valid(name_or_id)) {
                 _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, name_or_id);
-                char id[RUN_ID_LEN + 1];
-                ssize_t n = readlink(link, id, RUN_ID_LEN);
-                if (n == RUN_ID_LEN) {
+                char id[RUN_ID_LEN + 2];
+                ssize_t n = readlink(link, id, sizeof(id) - 1);
+                if (n >= 0) {
                         id[n] = '\0';
-                        memcpy(ret_id, id, sizeof(id));
+                        if (!run_id_valid(id))
+                                return box_err_set(err, EINVAL,
+                                                   "container name '%s' links to '%s', which is "
+                                                   "not a container id",
+                                                   name_or_id, id);
+                        memcpy(ret_id, id, RUN_ID_LEN + 1);
                         return 0;
                 }
         }
@@ -255,7 +355,7 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
         if (d && len > 0) {
                 struct dirent *de;
                 while ((de = readdir(d))) {
-                        if (!is_id(de->d_name) || !strneq(de->d_name, name_or_id, len))
+                        if (!run_id_valid(de->d_name) || !strneq(de->d_name, name_or_id, len))
                                 continue;
                         if (found++ == 0)
                                 memcpy(ret_id, de->d_name, RUN_ID_LEN + 1);
@@ -270,23 +370,124 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
         return box_err_set(err, ENOENT, "no such container: '%s'", name_or_id);
 }
 
-pid_t run_state_running_pid(const char *root, const char *id)
+/* The pid of the process holding the monitor's lock of container ID: > 0
+ * its pid, 0 live but the holder is not visible from here, -ESRCH no live
+ * monitor. */
+static pid_t monitor_pid(const char *runroot, const char *id)
 {
+        if (!run_id_valid(id))
+                return -ESRCH;
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/lock", runroot, id);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return -ESRCH;
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+                return -ESRCH;
+        return fl.l_pid > 0 ? fl.l_pid : 0;
+}
+
+bool run_state_is_live(const char *runroot, const char *id)
+{
+        return monitor_pid(runroot, id) >= 0;
+}
+
+enum run_status run_state_status(const char *root, const char *runroot, const char *id)
+{
+        if (!run_id_valid(id) || !run_state_is_live(runroot, id))
+                return RUN_STATUS_EXITED;
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", root, id), *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
         if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0 ||
             jv_parse(buf, strlen(buf), &o, NULL) < 0)
-                return 0;
+                return RUN_STATUS_CREATED;
         const char *status = jv_get_str(o, "status");
-        pid_t pid = (pid_t)jv_int_value(jv_get(o, "pid"));
-        pid_t mon = (pid_t)jv_int_value(jv_get(o, "monitor_pid"));
-        if (!status || !streq(status, "running") || pid <= 0 || mon <= 0)
+        return status && streq(status, "running") ? RUN_STATUS_RUNNING : RUN_STATUS_CREATED;
+}
+
+/* Does PID run in the cgroup of container ID (a path ending in /ID in some
+ * hierarchy)?  Only box makes such a cgroup. */
+static bool proc_in_cgroup(pid_t pid, const char *id)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/%d/cgroup", (int)pid), *buf = NULL;
+        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0)
+                return false;
+        for (char *line = buf, *nl; line && *line; line = nl) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                const char *slash = strrchr(line, '/');
+                if (slash && streq(slash + 1, id))
+                        return true;
+        }
+        return false;
+}
+
+/* A pidfd of the container's pid 1 as the runtime state records it, if
+ * that pid still names the same process (same start time) and that
+ * process is in the container's cgroup; -ENOENT when none is recorded
+ * (not started yet), -ESRCH when it is gone (or was never that). */
+static int container_pidfd(const char *runroot, const char *id)
+{
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", runroot, id), *buf = NULL;
+        _cleanup_jv_ struct jv *o = NULL;
+        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0)
+                return -ENOENT;
+        if (jv_parse(buf, strlen(buf), &o, NULL) < 0 || !jv_is_object(o) ||
+            !jv_is_int(jv_get(o, "pid")) || !jv_is_int(jv_get(o, "pid_start")))
+                return -ESRCH;
+        int64_t pid = jv_int_value(jv_get(o, "pid")), start = jv_int_value(jv_get(o, "pid_start"));
+        if (pid <= 1 || pid > INT32_MAX || start <= 0)
+                return -ESRCH;
+        _cleanup_close_ int pfd = sys_pidfd_open((pid_t)pid, 0);
+        uint64_t now;
+        if (pfd < 0 || proc_start_time((pid_t)pid, &now) < 0 || now != (uint64_t)start ||
+            !proc_in_cgroup((pid_t)pid, id))
+                return -ESRCH;
+        /* /proc named the pidfd's process only if that one still lives:
+         * a pid is not reused while its process exists */
+        if (sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return -ESRCH;
+        return TAKE_FD(pfd);
+}
+
+static void sleep_ms(long ms)
+{
+        nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
+}
+
+int run_state_kill(const char *runroot, const char *id, struct box_err *err)
+{
+        pid_t mon = monitor_pid(runroot, id);
+        if (mon < 0)
                 return 0;
-        if (kill(mon, 0) < 0 && errno == ESRCH)
-                return 0;
-        if (kill(pid, 0) < 0 && errno == ESRCH)
-                return 0;
-        return pid;
+        /* its pid 1, once it has one (a start takes well under a second) */
+        int pfd = -ENOENT;
+        for (int t = 0; t < 500 && pfd == -ENOENT && run_state_is_live(runroot, id); t++) {
+                pfd = container_pidfd(runroot, id);
+                if (pfd == -ENOENT)
+                        sleep_ms(10);
+        }
+        if (pfd >= 0) {
+                int r = sys_pidfd_send_signal(pfd, SIGKILL, 0);
+                int e = errno;
+                close(pfd);
+                if (r < 0 && e != ESRCH)
+                        return box_err_errno(err, e, "kill container %.12s", id);
+        }
+        /* never started: stop its monitor, whose pid the kernel's lock
+         * table gives; the container's process dies with it (PDEATHSIG) */
+        if (pfd == -ENOENT && (mon = monitor_pid(runroot, id)) > 0) {
+                _cleanup_close_ int mfd = sys_pidfd_open(mon, 0);
+                if (mfd >= 0 && monitor_pid(runroot, id) == mon)
+                        (void)sys_pidfd_send_signal(mfd, SIGKILL, 0);
+        }
+        for (int t = 0; t < 1000 && run_state_is_live(runroot, id); t++)
+                sleep_ms(10);
+        if (run_state_is_live(runroot, id))
+                return box_err_set(err, ETIMEDOUT, "container %.12s did not stop", id);
+        return 0;
 }
 
 static void *rm_rf_thread(void *path)
@@ -295,21 +496,20 @@ static void *rm_rf_thread(void *path)
         return NULL;
 }
 
-int run_state_remove(const char *root, const char *id, bool remove_volumes, struct box_err *err)
+int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
+                     struct box_err *err)
 {
+        if (!run_id_valid(id))
+                return box_err_set(err, EINVAL, "'%s' is not a container id", id);
         _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
         _cleanup_free_ char *name = NULL, *vols = NULL;
         int r;
 
         run_cgroup_remove_stale(NULL, id);
 
-        /* anonymous volumes go with their container */
         _cleanup_free_ char *vp = xasprintf("%s/volumes", dir);
-        if (remove_volumes && fs_read_file_at(AT_FDCWD, vp, 1 << 20, &vols, NULL, NULL) == 0) {
-                char *save = NULL;
-                for (char *l = strtok_r(vols, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                        (void)run_volume_remove(root, l, true, NULL);
-        }
+        if (remove_volumes)
+                (void)fs_read_file_at(AT_FDCWD, vp, 1 << 20, &vols, NULL, NULL);
 
         /* the name, if it still points at us */
         _cleanup_free_ char *np = xasprintf("%s/name", dir);
@@ -319,6 +519,10 @@ int run_state_remove(const char *root, const char *id, bool remove_volumes, stru
                 ssize_t n = readlink(link, target, RUN_ID_LEN);
                 if (n == RUN_ID_LEN && strneq(target, id, RUN_ID_LEN))
                         unlink(link);
+        }
+        if (runroot) {
+                _cleanup_free_ char *rd = run_dir_of(runroot, id);
+                (void)fs_rm_rf(rd, NULL);
         }
         /* Removing a directory waits for the file system's journal (about a
          * millisecond each here, far more under load), so the two trees of
@@ -335,5 +539,15 @@ int run_state_remove(const char *root, const char *id, bool remove_volumes, stru
         r = fs_rm_rf(dir, err);
         if (r < 0)
                 return box_err_prefix(err, "remove container %.12s", id);
+
+        /* its anonymous volumes go with it, unless another container uses
+         * one too (by its name): then it stays, as in Docker */
+        if (vols) {
+                int lock = run_volume_lock(root, true, NULL);
+                char *save = NULL;
+                for (char *l = strtok_r(vols, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                        (void)run_volume_remove(root, l, NULL);
+                run_volume_unlock(lock);
+        }
         return 0;
 }

@@ -1,24 +1,42 @@
-/* Containers on disk: <root>/containers/<id>/ holds everything about one
- * container, so later commands (ps, logs, exec, start, rm) need nothing
- * else:
+/* Containers on disk.  What must outlive a reboot lives in the store,
+ * <root>/containers/<id>/, so later commands (ps, logs, exec, start, rm)
+ * need nothing else:
  *
  *   config.json   what it runs: id, name, image, argv, env, mounts... (the
  *                 CLI writes it; run/ only passes it through)
+ *   name          its name
  *   image         the image's manifest digest (pins it against gc)
- *   state         {"status": "created|running|exited", "pid", "monitor_pid",
- *                  "exit_code", "started_at", "finished_at"}
+ *   state         {"status": "created|running|exited", "exit_code",
+ *                  "created_at", "started_at", "finished_at"}: no pid, since
+ *                  a pid read back after a reboot names someone else
  *   hostname, hosts, resolv.conf   bind-mounted into the container
  *   upper/, work/ the overlayfs writable layer
+ *   volumes       anonymous volume names, one per line (removed with it)
+ *   volumes-used  every volume it mounts (absent: none)
+ *
+ * What is true only while box runs it lives in the runroot (default
+ * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
+ *
+ *   lock          the monitor (the box that runs the container) holds a
+ *                 POSIX write lock on it for as long as it lives: the
+ *                 container is live exactly while the lock is held, and
+ *                 F_GETLK names the monitor's pid from the kernel, not a file
+ *   state         {"pid", "pid_start"}: the container's pid 1 and its start
+ *                 time (/proc/PID/stat field 22), once it runs
+ *
+ * A container is signalled only through a pidfd of that pid, after its
+ * start time and its cgroup (named by the id) are checked: never a bare pid
+ * read from disk.  Without a live monitor a container is exited, whatever
+ * the store says (box was killed, or the host rebooted).
  *
  * The root is mounted on <root>/containers/.rootfs, one directory shared
  * by all containers: each mounts it only in its own mount namespace, and
  * on this host a directory costs milliseconds to make and remove.
- *   volumes       anonymous volume names, one per line (removed with it)
- *   volumes-used  every volume it mounts (absent: none)
  *
  * Names live in <root>/containers/.names/<name>, a symlink to the id; it
  * is made with symlinkat(2), so two containers can never take one name.
- * Directories whose name starts with '.' are not containers.
+ * Directories whose name starts with '.' are not containers; every id read
+ * back (a name's link, a directory) must be 64 lowercase hex digits.
  *
  * Ownership: struct run_state is owned by its creator; run_state_free(). */
 #pragma once
@@ -33,36 +51,52 @@
 struct run_state {
         char id[RUN_ID_LEN + 1];
         char *name;
-        char *dir; /* absolute */
+        char *dir; /* absolute: <root>/containers/<id> */
         char *root;
+        char *run_dir; /* absolute: <runroot>/containers/<id> */
+        int lock_fd;   /* the monitor's lock (held while this process lives) */
 };
+
+enum run_status { RUN_STATUS_CREATED, RUN_STATUS_RUNNING, RUN_STATUS_EXITED };
 
 void run_state_free(struct run_state *s);
 
 /* Docker's container name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
 bool run_name_valid(const char *name);
+/* Is ID a container id: 64 lowercase hex digits? */
+bool run_id_valid(const char *id);
 
-/* Makes a new container: a fresh id, NAME reserved (NULL: a generated
- * one), the state dir with upper/ and work/.  -EEXIST (exit 125) when
- * NAME is taken. */
-int run_state_create(const char *root, const char *name, struct run_state **ret,
-                     struct box_err *err);
+/* Makes a new container: a fresh id, its runtime dir with the monitor's
+ * lock taken by this process (first, so that no one ever sees the
+ * container without a live monitor while it is being made), NAME reserved
+ * (NULL: a generated one), the state dir with upper/ and work/.  -EEXIST
+ * (exit 125) when NAME is taken. */
+int run_state_create(const char *root, const char *runroot, const char *name,
+                     struct run_state **ret, struct box_err *err);
 /* Writes FILE (small, no fsync: the state dir is disposable) in the dir. */
 int run_state_write_file(const struct run_state *s, const char *file, const char *data,
                          struct box_err *err);
-/* Records the lifecycle: status "created", "running" (pid, monitor) or
- * "exited" (exit code). */
+/* Records the lifecycle: status "created", "running" (PID, the
+ * container's pid 1 on the host, goes to the runtime state with its start
+ * time) or "exited" (EXIT_CODE; the runtime state goes). */
 int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
                   struct box_err *err);
 
 /* Finds a container by full id, name, or unique id prefix. */
 int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
                      struct box_err *err);
-/* Is the container's monitor (the box that runs it) alive?  Returns its
- * container pid (>0) when running, 0 when not. */
-pid_t run_state_running_pid(const char *root, const char *id);
+/* Is the container's monitor alive (so the container is created or
+ * running)? */
+bool run_state_is_live(const char *runroot, const char *id);
+/* The container's status: the store's, but exited without a live monitor. */
+enum run_status run_state_status(const char *root, const char *runroot, const char *id);
+/* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
+ * its monitor, if it has not started it yet) and waits for the monitor to
+ * end.  0 when it is gone or was not live. */
+int run_state_kill(const char *runroot, const char *id, struct box_err *err);
 /* Removes the container: its cgroups if left over, its anonymous volumes
- * when REMOVE_VOLUMES, its name and its state dir. */
-int run_state_remove(const char *root, const char *id, bool remove_volumes, struct box_err *err);
+ * when REMOVE_VOLUMES, its name, its state dir and its runtime dir. */
+int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
+                     struct box_err *err);
 /* 64 random hex digits. */
 void run_random_id(char ret[RUN_ID_LEN + 1]);

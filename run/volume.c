@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -93,20 +94,34 @@ char *run_volume_users(const char *root, const char *name)
         return b.data;
 }
 
-int run_volume_remove(const char *root, const char *name, bool force, struct box_err *err)
+int run_volume_lock(const char *root, bool exclusive, struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/volumes/.lock", root);
+        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        if (RETRY_EINTR(flock(fd, exclusive ? LOCK_EX : LOCK_SH)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", p);
+        return TAKE_FD(fd);
+}
+
+void run_volume_unlock(int fd)
+{
+        if (fd >= 0)
+                close(fd);
+}
+
+int run_volume_remove(const char *root, const char *name, struct box_err *err)
 {
         if (!run_volume_name_valid(name))
                 return box_err_set(err, EINVAL, "invalid volume name '%s'", name);
         _cleanup_free_ char *dir = xasprintf("%s/volumes/%s", root, name);
         if (access(dir, F_OK) < 0)
                 return box_err_set(err, ENOENT, "no such volume: '%s'", name);
-        if (!force) {
-                _cleanup_free_ char *users = run_volume_users(root, name);
-                if (users) {
-                        users[strcspn(users, "\n")] = '\0';
-                        return box_err_set(err, EBUSY, "remove %s: volume is in use - [%s]", name,
-                                           users);
-                }
+        _cleanup_free_ char *users = run_volume_users(root, name);
+        if (users) {
+                users[strcspn(users, "\n")] = '\0';
+                return box_err_set(err, EBUSY, "remove %s: volume is in use - [%s]", name, users);
         }
         int r = fs_rm_rf(dir, err);
         if (r < 0)

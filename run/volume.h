@@ -20,8 +20,16 @@ int run_volume_create(const char *root, const char *name, bool anonymous, char *
 int run_volume_exists(const char *root, const char *name);
 /* Ids (12 hex) of containers that use NAME, one per line, or NULL. */
 char *run_volume_users(const char *root, const char *name);
-/* Removes NAME; refuses (EBUSY) while a container uses it unless FORCE. */
-int run_volume_remove(const char *root, const char *name, bool force, struct box_err *err);
+/* The volumes lock, <root>/volumes/.lock (flock): box run holds it shared
+ * from making its volumes until its "volumes-used" file names them; volume
+ * rm and prune and container removal hold it exclusive, so a volume is
+ * never removed between a starting container's check and its mount.
+ * Returns the fd (run_volume_unlock(), which accepts -EBADF). */
+int run_volume_lock(const char *root, bool exclusive, struct box_err *err);
+void run_volume_unlock(int fd);
+/* Removes NAME; refuses (EBUSY) while a container uses it, as Docker does
+ * even with --force.  The caller holds the volumes lock exclusive. */
+int run_volume_remove(const char *root, const char *name, struct box_err *err);
 /* Names of all volumes (a strv). */
 char **run_volume_list(const char *root);
 /* The volume's metadata as Docker's `volume inspect` object (JSON). */

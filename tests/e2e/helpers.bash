@@ -9,6 +9,7 @@ BUSYBOX_TAR="$BOX_FIXTURES/busybox.tar"
 box_setup_store() {
         export BOX_TEST_TMP="$(mktemp -d /tmp/box-e2e.XXXXXX)"
         export BOX_ROOT="$BOX_TEST_TMP/store"
+        export BOX_RUNROOT="$BOX_TEST_TMP/run"
 }
 
 box_teardown_store() {

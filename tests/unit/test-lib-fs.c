@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "lib/fs.h"
@@ -89,6 +90,35 @@ static void test_rm_rf_stops_at_mounts(void **state)
         free(keep);
 }
 
+/* A tree deeper than the fds rm -rf may hold is removed all the same. */
+static void test_rm_rf_deep(void **state)
+{
+        (void)state;
+        char *top = xasprintf("%s/deep", dir);
+        struct box_err err = {0};
+        assert_int_equal(fs_mkdir_p(top, 0755, &err), 0);
+        int fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; i < 1000; i++) {
+                assert_int_equal(mkdirat(fd, "d", 0755), 0);
+                int c = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                assert_true(c >= 0);
+                if (i % 7 == 0)
+                        close(openat(c, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+                close(fd);
+                fd = c;
+        }
+        close(fd);
+        struct rlimit old, low = {.rlim_cur = 200};
+        getrlimit(RLIMIT_NOFILE, &old);
+        low.rlim_max = old.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &low);
+        int r = fs_rm_rf(top, &err);
+        setrlimit(RLIMIT_NOFILE, &old);
+        assert_int_equal(r, 0);
+        assert_int_equal(access(top, F_OK), -1);
+        free(top);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -107,6 +137,7 @@ int main(void)
                 cmocka_unit_test(test_mkdir_p),
                 cmocka_unit_test(test_atomic_write),
                 cmocka_unit_test(test_rm_rf_stops_at_mounts),
+                cmocka_unit_test(test_rm_rf_deep),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -271,6 +271,79 @@ static void test_bytes_and_names(void **state)
         assert_false(run_name_valid("a b"));
         assert_false(run_name_valid("a/b"));
         assert_false(run_name_valid(""));
+        assert_false(run_name_valid(".."));
+        assert_false(run_name_valid("../../etc"));
+
+        char id[RUN_ID_LEN + 1];
+        run_random_id(id);
+        assert_true(run_id_valid(id));
+        id[3] = 'A';
+        assert_false(run_id_valid(id));
+        assert_false(run_id_valid("././../../victim"));
+        assert_false(run_id_valid("abc"));
+        assert_false(run_id_valid(NULL));
+}
+
+static void clean_is(const char *in, const char *out)
+{
+        char *c = cli_run_clean_path(in);
+        assert_string_equal(c, out);
+        free(c);
+}
+
+static void target_ok(enum run_mount_type t, const char *path, bool ok)
+{
+        struct box_err err = {0};
+        if ((run_mount_target_check(t, path, &err) == 0) != ok)
+                fail_msg("'%s' (type %d): expected %s, got '%s'", path, t, ok ? "ok" : "refused",
+                         err.msg);
+}
+
+static void test_mount_targets(void **state)
+{
+        (void)state;
+        clean_is("/", "/");
+        clean_is("//a//b/", "/a/b");
+        clean_is("/a/./b/../c", "/a/c");
+        clean_is("/..", "/");
+        clean_is("/a/../../proc/x", "/proc/x");
+        clean_is("/a/..", "/");
+        clean_is("/..a/b..", "/..a/b..");
+        clean_is("rel/x", "rel/x");
+
+        target_ok(RUN_MOUNT_VOLUME, "/data", true);
+        target_ok(RUN_MOUNT_VOLUME, "/", false);
+        target_ok(RUN_MOUNT_BIND, "/", false);
+        target_ok(RUN_MOUNT_TMPFS, "/", false);
+        target_ok(RUN_MOUNT_VOLUME, "/proc", false);
+        target_ok(RUN_MOUNT_TMPFS, "/proc/sys", false);
+        target_ok(RUN_MOUNT_BIND, "/proc/sys", false);
+        target_ok(RUN_MOUNT_BIND, "/proc/cpuinfo", true);
+        target_ok(RUN_MOUNT_VOLUME, "/proc/cpuinfo", false);
+        target_ok(RUN_MOUNT_VOLUME, "/processes", true);
+        target_ok(RUN_MOUNT_VOLUME, "/sys", false);
+        target_ok(RUN_MOUNT_VOLUME, "/sys/fs/cgroup", false);
+        target_ok(RUN_MOUNT_BIND, "/sys/fs/cgroup", true);
+        target_ok(RUN_MOUNT_VOLUME, "/dev/shm", false);
+        target_ok(RUN_MOUNT_TMPFS, "/dev/shm", true);
+        target_ok(RUN_MOUNT_BIND, "/dev/log", true);
+        target_ok(RUN_MOUNT_VOLUME, "/device", true);
+        target_ok(RUN_MOUNT_VOLUME, "rel", false);
+
+        struct cli_mount m;
+        struct box_err err = {0};
+        assert_true(cli_run_parse_volume("vv:/", &m, &err) < 0);
+        assert_non_null(strstr(err.msg, "destination can't be '/'"));
+        assert_true(cli_run_parse_volume("vv:/x/../proc/1", &m, &err) < 0);
+        assert_non_null(strstr(err.msg, "inside /proc"));
+        assert_true(cli_run_parse_volume("a/b:/x", &m, &err) < 0);
+        assert_non_null(strstr(err.msg, "invalid volume name 'a/b'"));
+        assert_true(cli_run_parse_mount("type=volume,source=../x,target=/x", &m, &err) < 0);
+        assert_true(cli_run_parse_mount("type=volume,target=/dev/x", &m, &err) < 0);
+        assert_true(cli_run_parse_tmpfs("/proc/x", &m, &err) < 0);
+        assert_int_equal(cli_run_parse_volume("vv:/a/../b/", &m, &err), 0);
+        assert_string_equal(m.target, "/b");
+        cli_mount_release(&m);
 }
 
 static void test_security_opt_lsm(void **state)
@@ -303,6 +376,7 @@ int main(void)
                 cmocka_unit_test(test_caps),
                 cmocka_unit_test(test_bytes_and_names),
                 cmocka_unit_test(test_security_opt_lsm),
+                cmocka_unit_test(test_mount_targets),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
