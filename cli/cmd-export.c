@@ -91,21 +91,10 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
                 }
                 return export_to(st, argv[optind], STDOUT_FILENO, &err) < 0 ? cli_fail(&err) : 0;
         }
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", output, getpid());
-        _cleanup_close_ int fd =
-                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) {
-                box_err_errno(&err, errno, "create '%s'", output);
+        _cleanup_(fs_output_release) struct fs_output out = {.fd = -EBADF};
+        if (fs_output_open(&out, output, 0644, &err) < 0)
                 return cli_fail(&err);
-        }
-        int r = export_to(st, argv[optind], fd, &err);
-        if (r >= 0 && close(TAKE_FD(fd)) < 0)
-                r = box_err_errno(&err, errno, "write '%s'", output);
-        if (r >= 0 && rename(tmp, output) < 0)
-                r = box_err_errno(&err, errno, "write '%s'", output);
-        if (r < 0) {
-                unlink(tmp);
+        if (export_to(st, argv[optind], out.fd, &err) < 0 || fs_output_commit(&out, &err) < 0)
                 return cli_fail(&err);
-        }
         return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "image/save.h"
+#include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -76,22 +77,11 @@ int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
                         return cli_fail(&err);
                 return 0;
         }
-        /* Written beside the target and renamed over it when complete. */
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", output, getpid());
-        _cleanup_close_ int fd =
-                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) {
-                box_err_errno(&err, errno, "create '%s'", output);
+        _cleanup_(fs_output_release) struct fs_output out = {.fd = -EBADF};
+        if (fs_output_open(&out, output, 0644, &err) < 0)
                 return cli_fail(&err);
-        }
-        int r = image_save(st, images, format, fd, NULL, &err);
-        if (r >= 0 && close(TAKE_FD(fd)) < 0)
-                r = box_err_errno(&err, errno, "write '%s'", output);
-        if (r >= 0 && rename(tmp, output) < 0)
-                r = box_err_errno(&err, errno, "write '%s'", output);
-        if (r < 0) {
-                unlink(tmp);
+        if (image_save(st, images, format, out.fd, NULL, &err) < 0 ||
+            fs_output_commit(&out, &err) < 0)
                 return cli_fail(&err);
-        }
         return 0;
 }

@@ -225,6 +225,56 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
         return 0;
 }
 
+int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct box_err *err)
+{
+        *o = (struct fs_output){.fd = -EBADF};
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                if (S_ISDIR(st.st_mode))
+                        return box_err_set(err, EISDIR, "create '%s': is a directory", path);
+                o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                if (o->fd < 0)
+                        return box_err_errno(err, errno, "open '%s'", path);
+                o->path = xstrdup(path);
+                return 0;
+        }
+        _cleanup_free_ char *tmp =
+                xasprintf("%s.tmp-%d-%lx", path, getpid(), (unsigned long)random());
+        o->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (o->fd < 0)
+                return box_err_errno(err, errno, "create '%s'", path);
+        o->path = xstrdup(path);
+        o->tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+int fs_output_commit(struct fs_output *o, struct box_err *err)
+{
+        if (o->tmp && fsync(o->fd) < 0)
+                return box_err_errno(err, errno, "write '%s'", o->path);
+        if (close(TAKE_FD(o->fd)) < 0 && errno != EINTR)
+                return box_err_errno(err, errno, "write '%s'", o->path);
+        if (!o->tmp)
+                return 0;
+        if (rename(o->tmp, o->path) < 0)
+                return box_err_errno(err, errno, "write '%s'", o->path);
+        free(o->tmp);
+        o->tmp = NULL;
+        return 0;
+}
+
+void fs_output_release(struct fs_output *o)
+{
+        if (o->fd >= 0)
+                close(TAKE_FD(o->fd));
+        if (o->tmp)
+                (void)unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        free(o->path);
+        o->path = NULL;
+}
+
 int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err)
 {
         struct buf b = {0};

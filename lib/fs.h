@@ -24,6 +24,21 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                        struct box_err *err);
 int fs_fsync_dir_at(int dirfd, const char *name);
 
+/* An output file the user named (`save -o`, `export -o`).  A regular file
+ * (or a new name) is written to a temp file beside it and renamed over it by
+ * fs_output_commit, so a failure leaves the old file whole; anything else
+ * that exists there (/dev/null, a FIFO, a terminal) is opened and written
+ * in place, as Docker does, and never replaced by a rename. */
+struct fs_output {
+        int fd;
+        char *path; /* the user's name */
+        char *tmp;  /* NULL when written in place */
+};
+int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct box_err *err);
+int fs_output_commit(struct fs_output *o, struct box_err *err);
+/* closes the fd and removes an uncommitted temp file */
+void fs_output_release(struct fs_output *o);
+
 /* Reads a whole file (at most max bytes; 0 = 64 MiB) into a NUL-terminated buffer. */
 int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                     struct box_err *err);

@@ -43,3 +43,31 @@ teardown() { box_teardown_store; }
         [ "$status" -eq 125 ]
         [[ "$output" == *"refusing to write an archive to a terminal"* ]]
 }
+
+@test "export and save -o a device or a FIFO write into it and never replace it" {
+        import_busybox
+        box run --name c1 busybox true
+        mkfifo "$BOX_TEST_TMP/fifo"
+        timeout 20 cat "$BOX_TEST_TMP/fifo" > "$BOX_TEST_TMP/got.tar" &
+        run box save -o "$BOX_TEST_TMP/fifo" busybox
+        wait
+        [ "$status" -eq 0 ]
+        [ -p "$BOX_TEST_TMP/fifo" ]
+        tar -tf "$BOX_TEST_TMP/got.tar" | grep -qx manifest.json
+        # /dev/null stays the null device (a rename over it replaced the host's)
+        run box export -o /dev/null c1
+        [ "$status" -eq 0 ]
+        [ -c /dev/null ]
+        run box save -o /dev/null busybox
+        [ "$status" -eq 0 ]
+        [ -c /dev/null ]
+        # a regular file is replaced whole; nothing is left beside it
+        echo old > "$BOX_TEST_TMP/out.tar"
+        run box export -o "$BOX_TEST_TMP/out.tar" c1
+        [ "$status" -eq 0 ]
+        tar -tf "$BOX_TEST_TMP/out.tar" | grep -qx bin/busybox
+        [ -z "$(ls "$BOX_TEST_TMP" | grep '\.tmp-')" ]
+        run box export -o "$BOX_TEST_TMP" c1
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is a directory"* ]]
+}
