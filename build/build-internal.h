@@ -56,6 +56,18 @@ void stat_cache_close(struct stat_cache *c, struct store *st);
 
 /* ---- COPY/ADD (build/build-copy.c) ---- */
 
+/* The deepest directory tree a build walks (COPY, its cache key, the
+ * context): deeper trees fail with an error naming the path. */
+#define BUILD_MAX_DEPTH 4096
+
+/* Resolves PATH inside ROOTFD the way RESOLVE_IN_ROOT does, in user space:
+ * the result is relative to the root, holds no symlink and no "..", and
+ * can be opened with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS.  The last
+ * component is followed only with FOLLOW_LAST; a path leading to nothing
+ * is completed lexically. */
+int build_path_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+                               struct box_err *err);
+
 struct copy_links;
 
 struct copy_src {
