@@ -212,48 +212,43 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
 }
 
 /* mkdir -p of DIR inside ROOTFD; new directories get mode 0755 and the
- * --chown owner.  Returns an fd of DIR. */
+ * --chown owner.  Symlinks on the way are followed inside the root (a
+ * dangling one makes its target, as BuildKit's MkdirAll on RootPath
+ * does); the directories are then made one component at a time, never
+ * through a link.  Returns an fd of DIR. */
 static int mkdir_in_root(int rootfd, const char *dir, const struct copy_opts *o,
                          struct box_err *err)
 {
-        _cleanup_free_ char *p = xstrdup(dir);
-        char *s = p;
-        while (*s == '/')
-                s++;
-        if (!*s)
-                return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-        for (char *c = s;; c++) {
-                if (*c != '/' && *c != '\0')
-                        continue;
-                char saved = *c;
-                *c = '\0';
-                int fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                if (fd < 0) {
-                        if (errno == ENOTDIR)
-                                return box_err_set(err, ENOTDIR, "'/%s' is not a directory", s);
-                        char *slash = strrchr(s, '/');
-                        _cleanup_close_ int pfd = -EBADF;
-                        if (slash) {
-                                *slash = '\0';
-                                pfd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                                *slash = '/';
-                        } else {
-                                pfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-                        }
-                        const char *name = slash ? slash + 1 : s;
-                        if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
-                                return box_err_errno(err, errno, "create directory '/%s'", s);
+        _cleanup_free_ char *res = NULL;
+        int r = build_path_resolve_in_root(rootfd, dir, true, &res, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open the root");
+        for (char *c = res; *c;) {
+                size_t n = strcspn(c, "/");
+                char saved = c[n];
+                c[n] = '\0';
+                int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
+                                return box_err_errno(err, errno, "create directory '/%s'", res);
                         if (o->has_chown)
-                                fchownat(pfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
-                        fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                        if (fd < 0)
-                                return box_err_errno(err, errno, "open '/%s'", s);
+                                fchownat(fd, c, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
+                        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
-                *c = saved;
-                if (saved == '\0')
-                        return fd;
+                if (next < 0) {
+                        if (errno == ENOTDIR || errno == ELOOP)
+                                return box_err_set(err, ENOTDIR, "'/%s' is not a directory", res);
+                        return box_err_errno(err, errno, "open '/%s'", res);
+                }
                 close(fd);
+                fd = next;
+                c[n] = saved;
+                c += n + (saved == '/');
         }
+        return TAKE_FD(fd);
 }
 
 int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret)
@@ -507,9 +502,9 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                 }
                 if (n >= max) {
                         r = box_err_set(err, ELOOP,
-                                        "'%s': directory tree deeper than %zu levels (the limit "
-                                        "of a build)",
-                                        crel, max);
+                                        "directory tree deeper than %zu levels (the limit of a "
+                                        "build): '%.64s...'",
+                                        max, crel);
                         break;
                 }
                 struct walk_frame c = {.sfd = -EBADF, .dfd = -EBADF, .st = st};

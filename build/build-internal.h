@@ -125,6 +125,8 @@ void build_log_finish(struct build_log *l, bool failed);
 
 /* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
  * returns the file name the URL names (NULL when it names none) and the
- * content digest. */
-int build_fetch_url(const char *url, const char *checksum, int dirfd, const char *as,
-                    char **ret_name, digest_str ret_digest, struct box_err *err);
+ * content digest.  A download larger than LIM's max_bytes, or not done
+ * within its timeout_s (0: the defaults), fails. */
+int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
+                    int dirfd, const char *as, char **ret_name, digest_str ret_digest,
+                    struct box_err *err);
