@@ -1812,11 +1812,27 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 buf_release(&h);
                                 return box_err_set(err, EINVAL, "invalid port '%s'", *a);
                         }
+                        /* the ports of this protocol already there, as a bitmap: a
+                         * range of 65535 is not 65535 scans of the list */
+                        _cleanup_free_ unsigned char *seen = xzalloc(65536 / 8);
+                        size_t n_ports = 0;
+                        for (; cc->exposed_ports && cc->exposed_ports[n_ports]; n_ports++) {
+                                const char *e = cc->exposed_ports[n_ports], *sl = strchr(e, '/');
+                                long q = strtol(e, NULL, 10);
+                                if (sl && streq(sl + 1, pr) && q >= 1 && q <= 65535)
+                                        seen[q / 8] |= (unsigned char)(1u << (q % 8));
+                        }
+                        if (!cc->exposed_ports)
+                                cc->exposed_ports = xnew0(char *, 1);
                         for (long p = lo; p <= hi; p++) {
-                                _cleanup_free_ char *port = xasprintf("%ld/%s", p, pr);
-                                if (!strv_contains(cc->exposed_ports, port))
-                                        cc->exposed_ports = strv_append(cc->exposed_ports, port);
+                                char *port = xasprintf("%ld/%s", p, pr);
                                 buf_printf(&h, "%s%s", h.len > 8 ? " " : "", port);
+                                if (seen[p / 8] & (1u << (p % 8))) {
+                                        free(port);
+                                        continue;
+                                }
+                                seen[p / 8] |= (unsigned char)(1u << (p % 8));
+                                cc->exposed_ports = strv_push_at(cc->exposed_ports, n_ports++, port);
                         }
                 }
                 buf_putc(&h, ']');
