@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <search.h>
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -43,6 +44,9 @@ struct builder {
         struct dockerignore *ignore;
         struct stat_cache *sc;
         int step, n_steps;
+        struct hsearch_data names; /* lowercased stage name -> index + 1 */
+        char **name_keys;
+        bool names_ok;
         char *arch;
         FILE *out;
         bool plain;
@@ -451,9 +455,16 @@ static char *step_key(struct stage_ctx *c, char *const *parts)
 
 static struct stage *find_stage(struct builder *b, const char *name, size_t before)
 {
-        for (size_t i = 0; i < before && i < b->n_stages; i++)
-                if (b->stages[i].name && strcasecmp(b->stages[i].name, name) == 0)
+        /* by hash of the lowercased name (the first stage of that name) */
+        _cleanup_free_ char *lower = xstrdup(name);
+        for (char *p = lower; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        ENTRY e = {.key = lower}, *found = NULL;
+        if (b->names_ok && hsearch_r(e, FIND, &found, &b->names) && found) {
+                size_t i = (uintptr_t)found->data - 1;
+                if (i < before && i < b->n_stages)
                         return &b->stages[i];
+        }
         char *end;
         unsigned long idx = strtoul(name, &end, 10);
         if (*name && !*end && idx < before)
@@ -1832,7 +1843,8 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                         continue;
                                 }
                                 seen[p / 8] |= (unsigned char)(1u << (p % 8));
-                                cc->exposed_ports = strv_push_at(cc->exposed_ports, n_ports++, port);
+                                cc->exposed_ports =
+                                        strv_push_at(cc->exposed_ports, n_ports++, port);
                         }
                 }
                 buf_putc(&h, ']');
@@ -2125,6 +2137,18 @@ static int split_stages(struct builder *b, struct box_err *err)
         }
         for (size_t k = 0; k < b->n_stages; k++)
                 b->stages[k].end = k + 1 < b->n_stages ? b->stages[k + 1].first : b->df->n_instrs;
+        b->names_ok = hcreate_r(2 * b->n_stages + 16, &b->names) != 0;
+        b->name_keys = xnew0(char *, b->n_stages + 1);
+        for (size_t k = 0, n = 0; b->names_ok && k < b->n_stages; k++) {
+                if (!b->stages[k].name)
+                        continue;
+                char *key = xstrdup(b->stages[k].name);
+                for (char *p = key; *p; p++)
+                        *p = (char)tolower((unsigned char)*p);
+                b->name_keys[n++] = key;
+                ENTRY e = {.key = key, .data = (void *)(uintptr_t)(k + 1)}, *added;
+                hsearch_r(e, ENTER, &added, &b->names); /* an earlier one stays */
+        }
         return 0;
 }
 
@@ -2303,6 +2327,9 @@ out:
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);
+        if (b.names_ok)
+                hdestroy_r(&b.names);
+        strv_free(b.name_keys);
         stat_cache_close(b.sc, st);
         build_dockerignore_free(b.ignore);
         if (b.context_fd >= 0)
