@@ -234,12 +234,20 @@ static char **lowerdirs(struct builder *b, const struct image_state *s, const st
         char **v = xnew0(char *, 1);
         size_t n = strv_length(s->img.diff_ids);
         for (size_t i = n; i-- > 0;) {
+                /* a diff_id becomes a path: it must be a digest, whatever the
+                 * image's config says */
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0) {
+                        strv_free(v);
+                        box_err_set(err, EINVAL, "layer '%s': not a sha256 digest",
+                                    s->img.diff_ids[i]);
+                        return NULL;
+                }
                 if (!store_layer_exists(b->st, s->img.diff_ids[i])) {
                         strv_free(v);
                         box_err_set(err, ENOENT, "layer %s is not unpacked", s->img.diff_ids[i]);
                         return NULL;
                 }
-                v = strv_push(v, store_layer_short_path(b->st, s->img.diff_ids[i]));
+                v = strv_push_at(v, n - 1 - i, store_layer_short_path(b->st, s->img.diff_ids[i]));
         }
         if (!v[0])
                 v = strv_push(v, xasprintf("%s/empty", sd->rel));
@@ -300,6 +308,8 @@ static int stat_in_lowers(struct builder *b, const struct image_state *s, const 
 {
         size_t n = strv_length(s->img.diff_ids);
         for (size_t i = n; i-- > 0;) {
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0)
+                        return -1;
                 _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
                 _cleanup_close_ int lfd = open(l, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (lfd < 0)

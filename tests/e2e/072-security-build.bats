@@ -135,21 +135,33 @@ EOF
         [ "$(box run --rm prune readlink /a)" = "$T/canary2" ]
 }
 
-@test "WORKDIR looks its directory up inside the image, not through a layer's symlink on the host" {
-        mkdir -p "$T/hostdir/exists-on-host"
+@test "WORKDIR and COPY destinations go through a step's symlinks inside the image only" {
+        mkdir -p "$T/hostdir/exists-on-host" "$T/hostdest"
+        chmod 0750 "$T/hostdest"
+        echo from-context > "$CTX/f"
         cat > "$CTX/Dockerfile" <<EOF
 FROM busybox
-RUN ln -s $T/hostdir /app && ln -s /../../../../$T/pwn /app2
+RUN ln -s $T/hostdir /app && ln -s /../../../../$T/pwn /app2 && ln -s /etc /dst \
+ && ln -s $T/hostdest /dst2
 WORKDIR /app/exists-on-host
 WORKDIR /app2/x
+COPY f /dst/passwd
+COPY --chown=1:1 --chmod=4755 f /dst2/sub/x
+COPY <<EOT /dst2/heredoc
+text
+EOT
 EOF
         run box build -t wd "$CTX"
         [ "$status" -eq 0 ]
-        # both directories are the image's own, created inside it
-        run box run --rm wd sh -c "test -d $T/hostdir/exists-on-host && test -d $T/pwn/x && echo ok"
-        [ "$output" = ok ]
-        [ "$(box image inspect --format '{{len .RootFS.Layers}}' wd)" = 4 ]
+        # the directories and files are the image's own, created inside it
+        run box run --rm -w / wd sh -c "test -d $T/hostdir/exists-on-host && test -d $T/pwn/x \
+                && cat /etc/passwd $T/hostdest/heredoc && stat -c %u:%a $T/hostdest/sub/x"
+        [ "$output" = $'from-context\ntext\n1:4755' ]
+        # WORKDIR through a link made a layer: the host's directory did not count
+        [ "$(box image inspect --format '{{len .RootFS.Layers}}' wd)" = 7 ]
         [ ! -e "$T/pwn" ]
+        [ -z "$(ls -A "$T/hostdest")" ]
+        [ "$(stat -c %a "$T/hostdest")" = 750 ]
 }
 
 @test "COPY --chown reads the image's /etc/passwd inside the image, and a FIFO there does not block" {
