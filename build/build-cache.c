@@ -10,6 +10,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "spec/json.h"
+#include "spec/ref.h"
 
 void build_chain_next(digest_str chain, const char *text)
 {
@@ -41,7 +42,13 @@ int build_cache_get(struct store *st, const char *key, struct cache_record *ret)
         if (!r.empty) {
                 const char *d = jv_get_str(j, "digest"), *di = jv_get_str(j, "diff_id"),
                            *mt = jv_get_str(j, "media_type");
-                if (!d || !di || !mt)
+                /* the store is root's, but a record is still input: what
+                 * names a path or goes into an image is checked */
+                if (!d || !di || !mt || spec_digest_validate(d, NULL) < 0 ||
+                    spec_digest_validate(di, NULL) < 0 ||
+                    (!streq(mt, OCI_MEDIA_LAYER_GZIP) && !streq(mt, OCI_MEDIA_LAYER) &&
+                     !streq(mt, OCI_MEDIA_LAYER_ZSTD)) ||
+                    jv_int_value(jv_get(j, "size")) < 0)
                         return 0;
                 snprintf(r.layer.digest, sizeof(r.layer.digest), "%s", d);
                 snprintf(r.layer.diff_id, sizeof(r.layer.diff_id), "%s", di);

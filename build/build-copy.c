@@ -1,11 +1,23 @@
-/* COPY and ADD: sources from the context (or a stage's root) into the
- * image, with Docker's rules for directories, wildcards and trailing
- * slashes.  Every path on both sides is resolved with RESOLVE_IN_ROOT, and
- * symlinks found in the context are copied as symlinks, never followed. */
+/* COPY and ADD: sources from the context (or a stage's root, or a named
+ * context) into the image, with Docker's rules for directories, wildcards
+ * and trailing slashes.
+ *
+ * Containment: a source's root is whatever a Dockerfile's earlier steps or
+ * the context's owner made it, symlinks included, and box reads it as root
+ * on the host.  So every path on both sides is resolved inside its own root
+ * (RESOLVE_IN_ROOT, or the user-space resolver below, whose result is then
+ * opened with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), and everything below
+ * that is reached through directory fds and single-component *at() calls
+ * that never follow a link.  A symlink named as a source is followed, but
+ * inside its root, as BuildKit's FollowLinks does; symlinks inside a copied
+ * directory are copied as links.  Trees are walked with an explicit stack
+ * of bounded depth, and files are opened O_NONBLOCK and checked to be
+ * regular, so neither a deep tree nor a FIFO can stop the build. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <sys/sendfile.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "build/build-internal.h"
@@ -54,7 +66,7 @@ struct copy_links {
                 ino_t ino;
                 int fd;
         } * v;
-        size_t n;
+        size_t n, cap;
 };
 
 static void copy_links_release(struct copy_links *l)
@@ -89,7 +101,10 @@ static void copy_link_remember(struct copy_links *l, const struct stat *st, int 
         int fd = openat(ddfd, dname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return;
-        l->v = xreallocarray(l->v, l->n + 1, sizeof(l->v[0]));
+        if (l->n == l->cap) {
+                l->cap = l->cap ? 2 * l->cap : 64;
+                l->v = xreallocarray(l->v, l->cap, sizeof(l->v[0]));
+        }
         l->v[l->n].dev = st->st_dev;
         l->v[l->n].ino = st->st_ino;
         l->v[l->n].fd = fd;
@@ -101,24 +116,28 @@ static int name_cmp(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char **list_dir(int dfd)
+/* The names in directory DFD, sorted bytewise. */
+static int list_dir(int dfd, const char *rel, char ***ret, struct box_err *err)
 {
-        char **v = xnew0(char *, 1);
         int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
+                int e = errno;
                 if (fd >= 0)
                         close(fd);
-                return v;
+                return box_err_errno(err, e, "read directory '%s'", *rel ? rel : ".");
         }
         rewinddir(d);
+        char **v = xnew0(char *, 1);
+        size_t n = 0;
         struct dirent *de;
         while ((de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        v = strv_append(v, de->d_name);
+                        v = strv_push_at(v, n++, xstrdup(de->d_name));
         closedir(d);
-        qsort(v, strv_length(v), sizeof(char *), name_cmp);
-        return v;
+        qsort(v, n, sizeof(char *), name_cmp);
+        *ret = v;
+        return 0;
 }
 
 /* Expands one source pattern to the relative paths it names ("" = root). */
@@ -156,6 +175,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         char *save = NULL;
         for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
                 char **next = xnew0(char *, 1);
+                size_t nn = 0;
                 STRV_FOREACH (base, cur) {
                         _cleanup_close_ int dfd = **base ? openat_in_root(src->rootfd, *base,
                                                                           O_RDONLY | O_DIRECTORY, 0)
@@ -166,71 +186,69 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                                 _cleanup_free_ char *rel =
                                         **base ? xasprintf("%s/%s", *base, comp) : xstrdup(comp);
                                 if (faccessat(dfd, comp, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-                                        next = strv_append(next, rel);
+                                        next = strv_push_at(next, nn++, TAKE_PTR(rel));
                                 continue;
                         }
-                        _cleanup_strv_free_ char **names = list_dir(dfd);
+                        _cleanup_strv_free_ char **names = NULL;
+                        if (list_dir(dfd, *base, &names, NULL) < 0)
+                                continue;
                         STRV_FOREACH (n, names) {
                                 if (fnmatch(comp, *n, 0) != 0)
                                         continue;
-                                _cleanup_free_ char *rel =
-                                        **base ? xasprintf("%s/%s", *base, *n) : xstrdup(*n);
-                                next = strv_append(next, rel);
+                                next = strv_push_at(next, nn++,
+                                                    **base ? xasprintf("%s/%s", *base, *n)
+                                                           : xstrdup(*n));
                         }
                 }
                 strv_free(cur);
                 cur = next;
         }
         /* a wildcard may match nothing (BuildKit's AllowEmptyWildcard) */
+        size_t nm = strv_length(*matches);
         STRV_FOREACH (m, cur)
                 if (!excluded(src, *m))
-                        *matches = strv_append(*matches, *m);
+                        *matches = strv_push_at(*matches, nm++, xstrdup(*m));
         return 0;
 }
 
 /* mkdir -p of DIR inside ROOTFD; new directories get mode 0755 and the
- * --chown owner.  Returns an fd of DIR. */
+ * --chown owner.  Symlinks on the way are followed inside the root (a
+ * dangling one makes its target, as BuildKit's MkdirAll on RootPath
+ * does); the directories are then made one component at a time, never
+ * through a link.  Returns an fd of DIR. */
 static int mkdir_in_root(int rootfd, const char *dir, const struct copy_opts *o,
                          struct box_err *err)
 {
-        _cleanup_free_ char *p = xstrdup(dir);
-        char *s = p;
-        while (*s == '/')
-                s++;
-        if (!*s)
-                return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-        for (char *c = s;; c++) {
-                if (*c != '/' && *c != '\0')
-                        continue;
-                char saved = *c;
-                *c = '\0';
-                int fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                if (fd < 0) {
-                        if (errno == ENOTDIR)
-                                return box_err_set(err, ENOTDIR, "'/%s' is not a directory", s);
-                        char *slash = strrchr(s, '/');
-                        _cleanup_close_ int pfd = -EBADF;
-                        if (slash) {
-                                *slash = '\0';
-                                pfd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                                *slash = '/';
-                        } else {
-                                pfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-                        }
-                        const char *name = slash ? slash + 1 : s;
-                        if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
-                                return box_err_errno(err, errno, "create directory '/%s'", s);
+        _cleanup_free_ char *res = NULL;
+        int r = build_path_resolve_in_root(rootfd, dir, true, &res, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open the root");
+        for (char *c = res; *c;) {
+                size_t n = strcspn(c, "/");
+                char saved = c[n];
+                c[n] = '\0';
+                int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
+                                return box_err_errno(err, errno, "create directory '/%s'", res);
                         if (o->has_chown)
-                                fchownat(pfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
-                        fd = openat_in_root(rootfd, s, O_RDONLY | O_DIRECTORY, 0);
-                        if (fd < 0)
-                                return box_err_errno(err, errno, "open '/%s'", s);
+                                fchownat(fd, c, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
+                        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
-                *c = saved;
-                if (saved == '\0')
-                        return fd;
+                if (next < 0) {
+                        if (errno == ENOTDIR || errno == ELOOP)
+                                return box_err_set(err, ENOTDIR, "'/%s' is not a directory", res);
+                        return box_err_errno(err, errno, "open '/%s'", res);
+                }
                 close(fd);
+                fd = next;
+                c[n] = saved;
+                c += n + (saved == '/');
         }
+        return TAKE_FD(fd);
 }
 
 int build_chmod_apply(const char *spec, mode_t mode, bool isdir, mode_t *ret)
@@ -292,40 +310,24 @@ static mode_t final_mode(const struct copy_opts *o, mode_t cur, bool isdir)
         return m;
 }
 
-static void set_meta(int dfd, const char *name, const struct stat *st, const struct copy_opts *o,
-                     bool is_link)
+/* Owner, mode and times of a file just made, through its fd. */
+static void set_meta_fd(int fd, const struct stat *st, const struct copy_opts *o)
 {
-        uid_t uid = o->has_chown ? o->uid : 0;
-        gid_t gid = o->has_chown ? o->gid : 0;
-        fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-        if (!is_link) {
-                fchmodat(dfd, name, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)), 0);
-        }
+        fchown(fd, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
+        fchmod(fd, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)));
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
-        utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
+        futimens(fd, ts);
 }
 
-static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, const char *rel,
-                      int ddfd, const char *dname, const struct copy_opts *o, bool follow,
-                      struct box_err *err);
-
-static int copy_dir_contents(const struct copy_src *src, int sfd, const char *rel, int dfd,
-                             const struct copy_opts *o, struct box_err *err)
+/* The same for a symlink or a device node NAME under DFD, never followed. */
+static void set_meta_at(int dfd, const char *name, const struct stat *st, const struct copy_opts *o)
 {
-        _cleanup_strv_free_ char **names = list_dir(sfd);
-        STRV_FOREACH (n, names) {
-                _cleanup_free_ char *crel = *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
-                if (excluded(src, crel)) {
-                        /* an excluded dir may still hold re-included files */
-                        struct stat st;
-                        if (fstatat(sfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                                continue;
-                }
-                int r = copy_entry(src, sfd, *n, crel, dfd, *n, o, false, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        fchownat(dfd, name, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0,
+                 AT_SYMLINK_NOFOLLOW);
+        if (!S_ISLNK(st->st_mode))
+                fchmodat(dfd, name, final_mode(o, st->st_mode, false), AT_SYMLINK_NOFOLLOW);
+        struct timespec ts[2] = {st->st_mtim, st->st_mtim};
+        utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
 }
 
 static int copy_file_data(int in, int out, off_t size)
@@ -345,85 +347,241 @@ static int copy_file_data(int in, int out, off_t size)
         return 0;
 }
 
-static int copy_entry(const struct copy_src *src, int sdfd, const char *sname, const char *rel,
-                      int ddfd, const char *dname, const struct copy_opts *o, bool follow,
-                      struct box_err *err)
+/* Opens regular file NAME under DFD for reading: never through a symlink,
+ * never blocking (a FIFO swapped in is refused), and only when it is still
+ * the file ST describes. */
+static int open_regular(int dfd, const char *name, const struct stat *st, const char *rel,
+                        struct box_err *err)
 {
-        struct stat st, dst;
-        if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "stat '%s'", rel);
-        int exists = fstatat(ddfd, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0;
-
-        if (S_ISDIR(st.st_mode)) {
-                if (exists && !S_ISDIR(dst.st_mode) && unlinkat(ddfd, dname, 0) < 0)
-                        return box_err_errno(err, errno, "replace '%s'", dname);
-                if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(ddfd, dname, 0755) < 0)
-                        return box_err_errno(err, errno, "create directory '%s'", dname);
-                _cleanup_close_ int sfd =
-                        openat(sdfd, sname,
-                               O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-                _cleanup_close_ int dfd =
-                        openat(ddfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sfd < 0 || dfd < 0)
-                        return box_err_errno(err, errno, "open directory '%s'", rel);
-                int r = copy_dir_contents(src, sfd, rel, dfd, o, err);
-                if (r < 0)
-                        return r;
-                set_meta(ddfd, dname, &st, o, false);
-                return 0;
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", rel);
+        struct stat now;
+        if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) ||
+            (st && (now.st_dev != st->st_dev || now.st_ino != st->st_ino))) {
+                close(fd);
+                return box_err_set(err, EAGAIN, "'%s' changed while it was being copied", rel);
         }
+        return fd;
+}
+
+/* Copies one entry that is not a directory: SNAME under SDFD (ST its
+ * lstat) to DNAME under DDFD. */
+static int copy_leaf(const struct copy_src *src, int sdfd, const char *sname, const struct stat *st,
+                     const char *rel, int ddfd, const char *dname, const struct copy_opts *o,
+                     struct box_err *err)
+{
         if (excluded(src, rel))
                 return 0;
-        if (exists) {
+        if (S_ISSOCK(st->st_mode))
+                return 0; /* a socket cannot be copied (BuildKit skips them too) */
+        struct stat dst;
+        if (fstatat(ddfd, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISDIR(dst.st_mode))
                         return box_err_set(err, EISDIR, "cannot replace directory '%s' with a file",
                                            dname);
                 if (unlinkat(ddfd, dname, 0) < 0)
                         return box_err_errno(err, errno, "replace '%s'", dname);
         }
-        if (S_ISLNK(st.st_mode)) {
-                char target[4096];
+        if (S_ISLNK(st->st_mode)) {
+                char target[PATH_MAX];
                 ssize_t n = readlinkat(sdfd, sname, target, sizeof(target) - 1);
                 if (n < 0)
                         return box_err_errno(err, errno, "readlink '%s'", rel);
                 target[n] = '\0';
                 if (symlinkat(target, ddfd, dname) < 0)
                         return box_err_errno(err, errno, "create symlink '%s'", dname);
-                set_meta(ddfd, dname, &st, o, true);
+                set_meta_at(ddfd, dname, st, o);
                 return 0;
         }
-        if (S_ISREG(st.st_mode)) {
-                if (copy_link_existing(src->links, &st, ddfd, dname) > 0)
+        if (S_ISREG(st->st_mode)) {
+                if (copy_link_existing(src->links, st, ddfd, dname) > 0)
                         return 0;
-                _cleanup_close_ int in =
-                        openat(sdfd, sname, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                _cleanup_close_ int in = open_regular(sdfd, sname, st, rel, err);
                 if (in < 0)
-                        return box_err_errno(err, errno, "open '%s'", rel);
+                        return in;
                 _cleanup_close_ int out = openat(
                         ddfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (out < 0)
                         return box_err_errno(err, errno, "create '%s'", dname);
-                int r = copy_file_data(in, out, st.st_size);
+                int r = copy_file_data(in, out, st->st_size);
                 if (r < 0)
                         return box_err_errno(err, -r, "copy '%s'", rel);
-                set_meta(ddfd, dname, &st, o, false);
-                copy_link_remember(src->links, &st, ddfd, dname);
+                set_meta_fd(out, st, o);
+                copy_link_remember(src->links, st, ddfd, dname);
                 return 0;
         }
-        if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-                if (mknodat(ddfd, dname, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0)
-                        return box_err_errno(err, errno, "create '%s'", dname);
-                set_meta(ddfd, dname, &st, o, false);
-        }
-        return 0; /* sockets are skipped */
+        /* FIFOs and devices are made again, never opened */
+        if (mknodat(ddfd, dname, st->st_mode & (S_IFMT | 07777), st->st_rdev) < 0)
+                return box_err_errno(err, errno, "create '%s'", dname);
+        set_meta_at(ddfd, dname, st, o);
+        return 0;
 }
 
-/* Does the file start like a tar archive, plain or compressed? */
-static bool looks_like_archive(int sdfd, const char *sname)
+/* ---- walking a tree ---- */
+
+/* How deep a tree may be: BUILD_MAX_DEPTH, or fewer when the open-file
+ * limit would run out first (a walk holds two directory fds per level). */
+static size_t walk_max_depth(void)
 {
-        _cleanup_close_ int fd = openat(sdfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct rlimit rl;
+        size_t cap = BUILD_MAX_DEPTH;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+                size_t fit = rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 128) / 2 : 64;
+                if (fit < cap)
+                        cap = fit;
+        }
+        return cap;
+}
+
+struct walk_frame {
+        int sfd; /* the source directory */
+        int dfd; /* the destination directory, or -EBADF */
+        struct stat st;
+        char *rel;
+        char **names;
+        size_t i;
+};
+
+/* What a walk does with what it finds.  ENTER returns 0 with *ret_dfd set
+ * to descend into a directory; LEAVE runs once its entries are done. */
+struct walk_ops {
+        int (*leaf)(void *ud, int sdfd, const char *name, const struct stat *st, const char *rel,
+                    int dfd, struct box_err *err);
+        int (*enter)(void *ud, int sdfd, const char *name, const struct stat *st, const char *rel,
+                     int dfd, int *ret_dfd, struct box_err *err);
+        void (*leave)(void *ud, int dfd, const struct stat *st);
+};
+
+static void walk_frame_release(struct walk_frame *f)
+{
+        closep(&f->sfd);
+        closep(&f->dfd);
+        free(f->rel);
+        strv_free(f->names);
+}
+
+/* Walks the entries below directory SFD (named REL, "" for the root) in
+ * name order, depth first, with an explicit stack: SFD and DFD are the
+ * caller's.  Excluded entries that are not directories are skipped (an
+ * excluded directory may still hold re-included files). */
+static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int dfd,
+                     const struct walk_ops *ops, void *ud, struct box_err *err)
+{
+        size_t max = walk_max_depth(), n = 0, cap = 16;
+        struct walk_frame *fr = xnew0(struct walk_frame, cap);
+        int r = 0;
+        fr[0] = (struct walk_frame){.sfd = fcntl(sfd, F_DUPFD_CLOEXEC, 3),
+                                    .dfd = dfd >= 0 ? fcntl(dfd, F_DUPFD_CLOEXEC, 3) : -EBADF,
+                                    .rel = xstrdup(rel)};
+        n = 1;
+        if (fr[0].sfd < 0 || (dfd >= 0 && fr[0].dfd < 0))
+                r = box_err_errno(err, errno, "open '%s'", *rel ? rel : ".");
+        else
+                r = list_dir(fr[0].sfd, rel, &fr[0].names, err);
+        while (r >= 0 && n > 0) {
+                struct walk_frame *f = &fr[n - 1];
+                if (!f->names[f->i]) {
+                        if (n > 1 && ops->leave)
+                                ops->leave(ud, f->dfd, &f->st);
+                        walk_frame_release(f);
+                        n--;
+                        continue;
+                }
+                const char *name = f->names[f->i++];
+                _cleanup_free_ char *crel =
+                        *f->rel ? xasprintf("%s/%s", f->rel, name) : xstrdup(name);
+                struct stat st;
+                if (fstatat(f->sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = box_err_errno(err, errno, "stat '%s'", crel);
+                        break;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        r = ops->leaf(ud, f->sfd, name, &st, crel, f->dfd, err);
+                        continue;
+                }
+                if (n >= max) {
+                        r = box_err_set(err, ELOOP,
+                                        "directory tree deeper than %zu levels (the limit of a "
+                                        "build): '%.64s...'",
+                                        max, crel);
+                        break;
+                }
+                struct walk_frame c = {.sfd = -EBADF, .dfd = -EBADF, .st = st};
+                r = ops->enter(ud, f->sfd, name, &st, crel, f->dfd, &c.dfd, err);
+                if (r < 0)
+                        break;
+                c.sfd = openat(f->sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                struct stat now;
+                if (c.sfd < 0 || fstat(c.sfd, &now) < 0 || now.st_ino != st.st_ino ||
+                    now.st_dev != st.st_dev) {
+                        r = c.sfd < 0 ? box_err_errno(err, errno, "open '%s'", crel)
+                                      : box_err_set(err, EAGAIN,
+                                                    "'%s' changed while it was being copied", crel);
+                        walk_frame_release(&c);
+                        break;
+                }
+                c.rel = TAKE_PTR(crel);
+                r = list_dir(c.sfd, c.rel, &c.names, err);
+                if (r < 0) {
+                        walk_frame_release(&c);
+                        break;
+                }
+                if (n == cap) {
+                        fr = xreallocarray(fr, cap * 2, sizeof(*fr));
+                        cap *= 2;
+                }
+                fr[n++] = c;
+        }
+        while (n > 0)
+                walk_frame_release(&fr[--n]);
+        free(fr);
+        return r < 0 ? r : 0;
+}
+
+/* ---- COPY ---- */
+
+struct copy_walk {
+        const struct copy_src *src;
+        const struct copy_opts *o;
+};
+
+static int copy_walk_leaf(void *ud, int sdfd, const char *name, const struct stat *st,
+                          const char *rel, int dfd, struct box_err *err)
+{
+        struct copy_walk *w = ud;
+        return copy_leaf(w->src, sdfd, name, st, rel, dfd, name, w->o, err);
+}
+
+static int copy_walk_enter(void *ud, int sdfd, const char *name, const struct stat *st,
+                           const char *rel, int dfd, int *ret_dfd, struct box_err *err)
+{
+        (void)ud, (void)sdfd, (void)st;
+        struct stat dst;
+        int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
+        if (exists && !S_ISDIR(dst.st_mode) && unlinkat(dfd, name, 0) < 0)
+                return box_err_errno(err, errno, "replace '%s'", name);
+        if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(dfd, name, 0755) < 0)
+                return box_err_errno(err, errno, "create directory '%s'", rel);
+        *ret_dfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (*ret_dfd < 0)
+                return box_err_errno(err, errno, "open directory '%s'", rel);
+        return 0;
+}
+
+static void copy_walk_leave(void *ud, int dfd, const struct stat *st)
+{
+        struct copy_walk *w = ud;
+        set_meta_fd(dfd, st, w->o);
+}
+
+static const struct walk_ops copy_ops = {copy_walk_leaf, copy_walk_enter, copy_walk_leave};
+
+/* Does the regular file start like a tar archive, plain or compressed? */
+static bool looks_like_archive(int fd)
+{
         unsigned char h[512];
-        ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h), 0);
+        ssize_t n = pread(fd, h, sizeof(h), 0);
         if (n < 4)
                 return false;
         static const unsigned char gz[] = {0x1f, 0x8b}, bz[] = {'B', 'Z', 'h'},
@@ -433,15 +591,6 @@ static bool looks_like_archive(int sdfd, const char *sname)
             !memcmp(h, zst, sizeof(zst)) || (n >= 6 && !memcmp(h, xz, sizeof(xz))))
                 return true;
         return n >= 262 && !memcmp(h + 257, "ustar", 5);
-}
-
-/* ADD of a local archive: returns 1 when extracted, 0 when SRC is no archive. */
-static int try_extract(int sdfd, const char *sname, int destfd, struct box_err *err)
-{
-        _cleanup_close_ int in = openat(sdfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (in < 0)
-                return 0;
-        return store_archive_extract_fd(in, destfd, err);
 }
 
 /* COPY --parents: the part of a source pattern before "/./" is not kept. */
@@ -460,97 +609,193 @@ static char *parents_pivot(const char *pattern)
         return r;
 }
 
-/* A source named directly that is a symlink is followed, as BuildKit
- * does, but only inside the root: returns the path it resolves to there
- * (relative), or NULL to copy the link itself (dangling, or pointing out
- * of the context). */
-static char *follow_in_root(const struct copy_src *src, const char *rel)
+#define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/* Resolves PATH inside ROOTFD as RESOLVE_IN_ROOT would (symlinks followed,
+ * absolute ones and ".." taken from the root's point of view), the last
+ * component only when FOLLOW_LAST, but in user space: the result is the
+ * path, relative to the root ("" for the root itself), that .dockerignore
+ * and --exclude must match (what a followed link leads to), and it contains
+ * no symlink, so it can be opened with RESOLVE_NO_LINKS.  A path that leads
+ * to nothing is completed lexically. */
+int build_path_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+                               struct box_err *err)
 {
+        struct buf cur = {0};
+        _cleanup_free_ char *todo = xstrdup(path);
+        const char *rest = todo;
+        int links = 0;
+        buf_puts(&cur, "");
+        while (*rest) {
+                rest += strspn(rest, "/");
+                if (!*rest)
+                        break;
+                size_t n = strcspn(rest, "/");
+                _cleanup_free_ char *comp = xstrndup(rest, n);
+                rest += n;
+                bool last = !rest[strspn(rest, "/")];
+                if (streq(comp, "."))
+                        continue;
+                if (streq(comp, "..")) {
+                        char *slash = strrchr(cur.data, '/');
+                        cur.len = slash ? (size_t)(slash - cur.data) : 0;
+                        cur.data[cur.len] = '\0';
+                        continue;
+                }
+                size_t before = cur.len;
+                if (cur.len)
+                        buf_putc(&cur, '/');
+                buf_puts(&cur, comp);
+                if (last && !follow_last)
+                        break;
+                _cleanup_close_ int fd =
+                        sys_openat2(rootfd, cur.data, O_PATH | O_NOFOLLOW, 0, RESOLVE_NO_LINKS);
+                struct stat st;
+                if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                        break; /* the rest is completed lexically below */
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        int e = errno;
+                        buf_release(&cur);
+                        return box_err_errno(err, e, "resolve '%s'", path);
+                }
+                if (!S_ISLNK(st.st_mode))
+                        continue;
+                if (++links > 40) {
+                        buf_release(&cur);
+                        return box_err_set(err, ELOOP, "resolve '%s': too many symbolic links",
+                                           path);
+                }
+                char target[PATH_MAX];
+                ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+                if (tl < 0) {
+                        int e = errno;
+                        buf_release(&cur);
+                        return box_err_errno(err, e, "resolve '%s'", path);
+                }
+                target[tl] = '\0';
+                cur.len = target[0] == '/' ? 0 : before;
+                cur.data[cur.len] = '\0';
+                char *next = xasprintf("%s/%s", target, rest);
+                free(todo);
+                todo = next;
+                rest = todo;
+        }
+        /* "/" + what was resolved + what was not: Clean keeps ".." at the root */
+        _cleanup_free_ char *joined = xasprintf("/%s/%s", cur.data, rest);
+        buf_release(&cur);
+        char *clean = build_path_clean(joined);
+        memmove(clean, clean + 1, strlen(clean));
+        *ret = clean;
+        return 0;
+}
+
+/* A source as copying sees it: NAME under directory PFD, REL its resolved
+ * path in the root, ST its lstat. */
+struct source {
+        int pfd;
+        char *name;
+        char *rel;
         struct stat st;
-        if (!*rel || !src->is_context || fstatat(src->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISLNK(st.st_mode))
-                return NULL;
-        /* the parent directories of REL were already resolved in the root */
-        char root[4096], target[4096], link[64];
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", src->rootfd);
-        ssize_t rl = readlink(link, root, sizeof(root) - 1);
-        if (rl <= 0)
-                return NULL;
-        root[rl] = '\0';
-        _cleanup_close_ int fd = openat_in_root(src->rootfd, rel, O_PATH, 0);
-        if (fd < 0)
-                return NULL;
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        ssize_t tl = readlink(link, target, sizeof(target) - 1);
-        if (tl <= 0)
-                return NULL;
-        target[tl] = '\0';
-        size_t n = (size_t)rl;
-        if (strncmp(target, root, n) != 0 || (target[n] != '/' && target[n] != '\0'))
-                return NULL;
-        return xstrdup(target[n] == '/' ? target + n + 1 : "");
+};
+
+static void source_release(struct source *s)
+{
+        closep(&s->pfd);
+        free(s->name);
+        free(s->rel);
+}
+
+/* Opens source REL: a symlink named as a source is followed inside the root
+ * (BuildKit's FollowLinks); one that leads nowhere there is taken as the
+ * link itself. */
+static int source_open(const struct copy_src *src, const char *rel, struct source *ret,
+                       struct box_err *err)
+{
+        struct source s = {.pfd = -EBADF};
+        int r = build_path_resolve_in_root(src->rootfd, rel, true, &s.rel, err);
+        if (r < 0)
+                return r;
+        for (int pass = 0;; pass++) {
+                const char *slash = strrchr(s.rel, '/');
+                _cleanup_free_ char *dir =
+                        slash ? xstrndup(s.rel, (size_t)(slash - s.rel)) : xstrdup(".");
+                free(s.name);
+                s.name = xstrdup(slash ? slash + 1 : *s.rel ? s.rel : ".");
+                closep(&s.pfd);
+                s.pfd = sys_openat2(src->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, RESOLVE_NO_LINKS);
+                if (s.pfd >= 0 && fstatat(s.pfd, s.name, &s.st, AT_SYMLINK_NOFOLLOW) == 0)
+                        break;
+                int e = errno;
+                if (pass == 0 && (e == ENOENT || e == ENOTDIR)) {
+                        free(s.rel);
+                        s.rel = NULL;
+                        r = build_path_resolve_in_root(src->rootfd, rel, false, &s.rel, err);
+                        if (r < 0) {
+                                source_release(&s);
+                                return r;
+                        }
+                        continue;
+                }
+                source_release(&s);
+                return box_err_errno(err, e, "'%s'", *rel ? rel : ".");
+        }
+        *ret = s;
+        return 0;
 }
 
 static int copy_one(const struct copy_src *src, const char *rel, const char *dest, bool dest_is_dir,
                     int dest_rootfd, const struct copy_opts *o, struct box_err *err)
 {
-        _cleanup_free_ char *followed = follow_in_root(src, rel);
-        const char *link_name = NULL;
-        if (followed) {
-                link_name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-                rel = followed;
-        }
-        struct stat st;
-        int r;
-        char *slash = strrchr(rel, '/');
-        _cleanup_free_ char *sdir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
-        const char *sname = slash ? slash + 1 : (*rel ? rel : ".");
-        _cleanup_close_ int sdfd =
-                *sdir ? openat_in_root(src->rootfd, sdir, O_RDONLY | O_DIRECTORY, 0)
-                      : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
-        if (sdfd < 0)
-                return box_err_errno(err, errno, "open '%s'", sdir);
-        bool follow = !src->is_context;
-        if (fstatat(sdfd, sname, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "stat '%s'", *rel ? rel : ".");
-        if (S_ISDIR(st.st_mode)) {
+        _cleanup_(source_release) struct source s = {.pfd = -EBADF};
+        int r = source_open(src, rel, &s, err);
+        if (r < 0)
+                return r;
+        if (S_ISDIR(s.st.st_mode)) {
                 _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dest, o, err);
                 if (dfd < 0)
                         return dfd;
-                _cleanup_close_ int sfd = openat(sdfd, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int sfd =
+                        openat(s.pfd, s.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sfd < 0)
                         return box_err_errno(err, errno, "open '%s'", rel);
-                return copy_dir_contents(src, sfd, rel, dfd, o, err);
+                struct copy_walk w = {src, o};
+                return walk_tree(src, sfd, s.rel, dfd, &copy_ops, &w, err);
         }
-        if (excluded_by_flag(src, rel))
+        if (excluded_by_flag(src, s.rel))
                 return 0;
+        /* the name is the source's as written, not the one a link leads to */
+        const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
         _cleanup_free_ char *target_dir = NULL, *target_name = NULL;
         if (dest_is_dir) {
                 target_dir = xstrdup(dest);
-                target_name = xstrdup(link_name           ? link_name
-                                      : strrchr(rel, '/') ? strrchr(rel, '/') + 1
-                                                          : rel);
+                target_name = xstrdup(base);
         } else {
                 const char *ds = strrchr(dest, '/');
                 target_dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
                 target_name = xstrdup(ds ? ds + 1 : dest);
         }
-        if (o->add && src->is_context && S_ISREG(st.st_mode) && looks_like_archive(sdfd, sname)) {
-                /* an archive is extracted into DEST, a directory with or
-                 * without its trailing slash (as Docker does) */
-                _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
-                if (xfd < 0)
-                        return xfd;
-                r = try_extract(sdfd, sname, xfd, err);
-                if (r < 0)
-                        return box_err_prefix(err, "extract '%s'", rel);
-                if (r > 0)
-                        return 0;
+        if (o->add && src->is_context && S_ISREG(s.st.st_mode) && !excluded(src, s.rel)) {
+                _cleanup_close_ int in = open_regular(s.pfd, s.name, &s.st, rel, err);
+                if (in < 0)
+                        return in;
+                if (looks_like_archive(in)) {
+                        /* an archive is extracted into DEST, a directory with or
+                         * without its trailing slash (as Docker does), with the
+                         * containment of layer unpacking */
+                        _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
+                        if (xfd < 0)
+                                return xfd;
+                        r = store_archive_extract_fd(in, xfd, err);
+                        if (r < 0)
+                                return box_err_prefix(err, "extract '%s'", rel);
+                        if (r > 0)
+                                return 0;
+                }
         }
         _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, target_dir, o, err);
         if (dfd < 0)
                 return dfd;
-        return copy_entry(src, sdfd, sname, rel, dfd, target_name, o, follow, err);
+        return copy_leaf(src, s.pfd, s.name, &s.st, s.rel, dfd, target_name, o, err);
 }
 
 int build_copy(const struct copy_src *src_in, char *const *srcs, const char *dest, int dest_rootfd,
@@ -616,50 +861,62 @@ out:
         return r < 0 ? r : 0;
 }
 
-static int hash_tree(const struct copy_src *src, int dfd, const char *name, const char *rel,
-                     struct stat_cache *sc, struct buf *out, bool follow, struct box_err *err)
+/* ---- the cache key of a COPY ---- */
+
+struct hash_walk {
+        const struct copy_src *src;
+        struct stat_cache *sc;
+        struct buf *out;
+};
+
+/* One line for one entry: its path, mode and what it holds. */
+static int hash_entry(struct hash_walk *w, int sdfd, const char *name, const struct stat *st,
+                      const char *rel, struct box_err *err)
 {
-        struct stat st;
-        if (fstatat(dfd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "stat '%s'", rel);
-        if (!S_ISDIR(st.st_mode) && excluded(src, rel))
-                return 0;
-        buf_printf(out, "%s\t%o\t", rel, st.st_mode);
-        if (S_ISREG(st.st_mode)) {
+        buf_printf(w->out, "%s\t%o\t", rel, st->st_mode);
+        if (S_ISREG(st->st_mode)) {
                 digest_str h;
-                if (!stat_cache_lookup(sc, &st, h)) {
-                        _cleanup_close_ int fd =
-                                openat(dfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+                if (!stat_cache_lookup(w->sc, st, h)) {
+                        _cleanup_close_ int fd = open_regular(sdfd, name, st, rel, err);
                         if (fd < 0)
-                                return box_err_errno(err, errno, "open '%s'", rel);
-                        int r = stat_cache_hash(sc, fd, h, err);
+                                return fd;
+                        int r = stat_cache_hash(w->sc, fd, h, err);
                         if (r < 0)
                                 return r;
                 }
-                buf_printf(out, "%s\n", h);
-        } else if (S_ISLNK(st.st_mode)) {
-                char t[4096];
-                ssize_t n = readlinkat(dfd, name, t, sizeof(t) - 1);
+                buf_printf(w->out, "%s\n", h);
+        } else if (S_ISLNK(st->st_mode)) {
+                char t[PATH_MAX];
+                ssize_t n = readlinkat(sdfd, name, t, sizeof(t) - 1);
                 t[n < 0 ? 0 : n] = '\0';
-                buf_printf(out, "-> %s\n", t);
-        } else if (S_ISDIR(st.st_mode)) {
-                buf_puts(out, "dir\n");
-                _cleanup_close_ int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (sfd < 0)
-                        return box_err_errno(err, errno, "open '%s'", rel);
-                _cleanup_strv_free_ char **names = list_dir(sfd);
-                STRV_FOREACH (n, names) {
-                        _cleanup_free_ char *crel =
-                                *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
-                        int r = hash_tree(src, sfd, *n, crel, sc, out, false, err);
-                        if (r < 0)
-                                return r;
-                }
+                buf_printf(w->out, "-> %s\n", t);
+        } else if (S_ISDIR(st->st_mode)) {
+                buf_puts(w->out, "dir\n");
         } else {
-                buf_printf(out, "%lx\n", (unsigned long)st.st_rdev);
+                buf_printf(w->out, "%lx\n", (unsigned long)st->st_rdev);
         }
         return 0;
 }
+
+static int hash_walk_leaf(void *ud, int sdfd, const char *name, const struct stat *st,
+                          const char *rel, int dfd, struct box_err *err)
+{
+        struct hash_walk *w = ud;
+        (void)dfd;
+        if (excluded(w->src, rel))
+                return 0;
+        return hash_entry(w, sdfd, name, st, rel, err);
+}
+
+static int hash_walk_enter(void *ud, int sdfd, const char *name, const struct stat *st,
+                           const char *rel, int dfd, int *ret_dfd, struct box_err *err)
+{
+        (void)dfd;
+        *ret_dfd = -EBADF;
+        return hash_entry(ud, sdfd, name, st, rel, err);
+}
+
+static const struct walk_ops hash_ops = {hash_walk_leaf, hash_walk_enter, NULL};
 
 int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_cache *sc,
                     struct buf *out, struct box_err *err)
@@ -671,12 +928,26 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
                         return r;
         }
         STRV_FOREACH (m, matches) {
-                _cleanup_free_ char *followed = follow_in_root(src, *m);
-                const char *rel = followed ? followed : *m;
-                struct copy_src s = *src;
-                s.exclude_root = rel;
-                int r = hash_tree(&s, src->rootfd, *rel ? rel : ".", rel, sc, out, !src->is_context,
-                                  err);
+                _cleanup_(source_release) struct source s = {.pfd = -EBADF};
+                int r = source_open(src, *m, &s, err);
+                if (r < 0)
+                        return r;
+                struct copy_src cs = *src;
+                cs.exclude_root = s.rel;
+                struct hash_walk w = {&cs, sc, out};
+                if (!S_ISDIR(s.st.st_mode)) {
+                        r = hash_walk_leaf(&w, s.pfd, s.name, &s.st, s.rel, -EBADF, err);
+                } else {
+                        r = hash_entry(&w, s.pfd, s.name, &s.st, s.rel, err);
+                        _cleanup_close_ int sfd =
+                                r < 0 ? -EBADF
+                                      : openat(s.pfd, s.name,
+                                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (r >= 0 && sfd < 0)
+                                r = box_err_errno(err, errno, "open '%s'", *m);
+                        if (r >= 0)
+                                r = walk_tree(&cs, sfd, s.rel, -EBADF, &hash_ops, &w, err);
+                }
                 if (r < 0)
                         return r;
         }
@@ -691,7 +962,7 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
         const char *ds = strrchr(dest, '/');
         _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
         const char *name = ds ? ds + 1 : dest;
-        if (!*name)
+        if (!*name || streq(name, ".") || streq(name, ".."))
                 return box_err_set(err, EINVAL, "destination '%s' is a directory", dest);
         _cleanup_close_ int dfd = mkdir_in_root(dest_rootfd, dir, o, err);
         if (dfd < 0)

@@ -56,6 +56,18 @@ void stat_cache_close(struct stat_cache *c, struct store *st);
 
 /* ---- COPY/ADD (build/build-copy.c) ---- */
 
+/* The deepest directory tree a build walks (COPY, its cache key, the
+ * context): deeper trees fail with an error naming the path. */
+#define BUILD_MAX_DEPTH 4096
+
+/* Resolves PATH inside ROOTFD the way RESOLVE_IN_ROOT does, in user space:
+ * the result is relative to the root, holds no symlink and no "..", and
+ * can be opened with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS.  The last
+ * component is followed only with FOLLOW_LAST; a path leading to nothing
+ * is completed lexically. */
+int build_path_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+                               struct box_err *err);
+
 struct copy_links;
 
 struct copy_src {
@@ -113,6 +125,8 @@ void build_log_finish(struct build_log *l, bool failed);
 
 /* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
  * returns the file name the URL names (NULL when it names none) and the
- * content digest. */
-int build_fetch_url(const char *url, const char *checksum, int dirfd, const char *as,
-                    char **ret_name, digest_str ret_digest, struct box_err *err);
+ * content digest.  A download larger than LIM's max_bytes, or not done
+ * within its timeout_s (0: the defaults), fails. */
+int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
+                    int dirfd, const char *as, char **ret_name, digest_str ret_digest,
+                    struct box_err *err);

@@ -33,6 +33,15 @@ struct build_secret {
         const char *src; /* host file */
 };
 
+/* ADD <url>: the most a download may hold and the time it may take, in
+ * all (0: BUILD_FETCH_MAX_BYTES, BUILD_FETCH_TIMEOUT). */
+#define BUILD_FETCH_MAX_BYTES (8ull << 30)
+#define BUILD_FETCH_TIMEOUT   3600
+struct build_fetch_limits {
+        uint64_t max_bytes;
+        int64_t timeout_s;
+};
+
 struct build_opts {
         const char *context_dir;     /* absolute; NULL: no context (-f - with no context) */
         const char *dockerfile_name; /* for messages: "Dockerfile" */
@@ -61,6 +70,7 @@ struct build_opts {
         char *const *dns_options;     /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
+        struct build_fetch_limits fetch; /* ADD <url> */
         enum build_progress progress;
         FILE *out; /* progress and RUN output */
 };

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <search.h>
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -43,6 +44,9 @@ struct builder {
         struct dockerignore *ignore;
         struct stat_cache *sc;
         int step, n_steps;
+        struct hsearch_data names; /* lowercased stage name -> index + 1 */
+        char **name_keys;
+        bool names_ok;
         char *arch;
         FILE *out;
         bool plain;
@@ -154,15 +158,18 @@ static int fail_at(struct stage_ctx *c, const struct dockerfile_instr *in, struc
         return box_err_prefix(err, "%s:%d: %s", c->b->dfname, in->start_line, up);
 }
 
-static char **scope_env(struct stage_ctx *c)
+/* Variables in scope: the image's ENV wins over the stage's ARGs.  Looked
+ * up in place, not copied into one list for every word expanded. */
+static bool scope_get(void *userdata, const char *name, const char **ret_value)
 {
-        return strv_concat(c->args, c->cur.img.config.env);
+        struct stage_ctx *c = userdata;
+        return build_shell_env_strv_get(c->cur.img.config.env, name, ret_value) ||
+               build_shell_env_strv_get(c->args, name, ret_value);
 }
 
 static int expand(struct stage_ctx *c, const char *word, char **ret, struct box_err *err)
 {
-        _cleanup_strv_free_ char **env = scope_env(c);
-        struct shell_env e = SHELL_ENV_STRV(env);
+        struct shell_env e = {scope_get, c};
         return build_shell_expand_word(word, c->b->df->escape_token, 0, &e, ret, NULL, NULL, err);
 }
 
@@ -227,12 +234,20 @@ static char **lowerdirs(struct builder *b, const struct image_state *s, const st
         char **v = xnew0(char *, 1);
         size_t n = strv_length(s->img.diff_ids);
         for (size_t i = n; i-- > 0;) {
+                /* a diff_id becomes a path: it must be a digest, whatever the
+                 * image's config says */
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0) {
+                        strv_free(v);
+                        box_err_set(err, EINVAL, "layer '%s': not a sha256 digest",
+                                    s->img.diff_ids[i]);
+                        return NULL;
+                }
                 if (!store_layer_exists(b->st, s->img.diff_ids[i])) {
                         strv_free(v);
                         box_err_set(err, ENOENT, "layer %s is not unpacked", s->img.diff_ids[i]);
                         return NULL;
                 }
-                v = strv_push(v, store_layer_short_path(b->st, s->img.diff_ids[i]));
+                v = strv_push_at(v, n - 1 - i, store_layer_short_path(b->st, s->img.diff_ids[i]));
         }
         if (!v[0])
                 v = strv_push(v, xasprintf("%s/empty", sd->rel));
@@ -282,64 +297,87 @@ static bool dir_empty(const char *path)
         return true;
 }
 
-/* Does PATH exist in the stack of layers (topmost first)? */
-static bool exists_in_lowers(struct builder *b, const struct image_state *s, const char *path)
-{
-        size_t n = strv_length(s->img.diff_ids);
-        for (size_t i = n; i-- > 0;) {
-                _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
-                _cleanup_free_ char *p = xasprintf("%s/%s", l, path);
-                struct stat st;
-                if (lstat(p, &st) == 0)
-                        return !(S_ISCHR(st.st_mode) && st.st_rdev == 0);
-        }
-        return false;
-}
+#define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
-/* The lower layers' stat of PATH (topmost first); false when absent. */
-static bool stat_in_lowers(struct builder *b, const struct image_state *s, const char *path,
-                           struct stat *ret)
+/* The image's own entry at REL under the step's layers (topmost first),
+ * looked up without following any symlink: 1 found (*RET), 0 absent (or
+ * hidden by a whiteout or a non-directory above it), -1 unknown (a symlink
+ * on the way, whose target only the merged view knows). */
+static int stat_in_lowers(struct builder *b, const struct image_state *s, const char *rel,
+                          struct stat *ret)
 {
         size_t n = strv_length(s->img.diff_ids);
         for (size_t i = n; i-- > 0;) {
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0)
+                        return -1;
                 _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
-                _cleanup_free_ char *p = xasprintf("%s/%s", l, path);
-                if (lstat(p, ret) == 0)
-                        return !(S_ISCHR(ret->st_mode) && ret->st_rdev == 0);
+                _cleanup_close_ int lfd = open(l, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (lfd < 0)
+                        return -1;
+                _cleanup_close_ int fd =
+                        sys_openat2(lfd, rel, O_PATH | O_NOFOLLOW, 0, RESOLVE_NO_LINKS);
+                if (fd < 0 && errno == ENOENT)
+                        continue;
+                if (fd < 0)
+                        return errno == ENOTDIR ? 0 : -1;
+                if (fstat(fd, ret) < 0)
+                        return -1;
+                return !(S_ISCHR(ret->st_mode) && ret->st_rdev == 0);
         }
-        return false;
+        return 0;
 }
 
 /* Mount points the sandbox had to create (for /etc/hosts, a --mount
  * target, ...) are not the step's content: drop the empty ones the image
  * did not have, and the parent directories overlayfs copied up only to hold
- * them (empty, same owner and mode as below). */
+ * them (empty, same owner and mode as below).  The step may have left
+ * symlinks anywhere in the upper dir, so it is walked through fds that
+ * never follow one: a path through a link is the step's content, kept. */
 static void prune_mount_points(struct builder *b, const struct image_state *s,
                                const struct step_dir *sd, char *const *paths)
 {
+        _cleanup_free_ char *up = xasprintf("%s/upper", sd->abs);
+        _cleanup_close_ int ufd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (ufd < 0)
+                return;
         STRV_FOREACH (p, paths) {
-                _cleanup_free_ char *rel = xstrdup(*p + (**p == '/'));
+                _cleanup_free_ char *abs = xasprintf("/%s", *p);
+                _cleanup_free_ char *rel = build_path_clean(abs);
+                memmove(rel, rel + 1, strlen(rel));
                 while (*rel) {
-                        _cleanup_free_ char *up = xasprintf("%s/upper/%s", sd->abs, rel);
+                        char *slash = strrchr(rel, '/');
+                        const char *name = slash ? slash + 1 : rel;
+                        if (slash)
+                                *slash = '\0';
+                        _cleanup_close_ int pfd =
+                                slash ? sys_openat2(ufd, rel, O_RDONLY | O_DIRECTORY, 0,
+                                                    RESOLVE_NO_LINKS)
+                                      : fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+                        if (slash)
+                                *slash = '/';
                         struct stat st, low;
-                        if (lstat(up, &st) < 0)
+                        if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                                 break;
-                        bool below = stat_in_lowers(b, s, rel, &low);
+                        int below = stat_in_lowers(b, s, rel, &low);
+                        if (below < 0)
+                                break;
                         if (S_ISDIR(st.st_mode)) {
                                 char v[2];
                                 if (below && (low.st_mode != st.st_mode ||
                                               low.st_uid != st.st_uid || low.st_gid != st.st_gid))
                                         break;
-                                if (lgetxattr(up, "trusted.overlay.opaque", v, sizeof(v)) > 0)
+                                _cleanup_close_ int dfd = openat(
+                                        pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                if (dfd < 0 ||
+                                    fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v)) > 0)
                                         break;
-                                if (rmdir(up) < 0)
+                                if (unlinkat(pfd, name, AT_REMOVEDIR) < 0)
                                         break;
                         } else if (!below && S_ISREG(st.st_mode) && st.st_size == 0) {
-                                unlink(up);
+                                unlinkat(pfd, name, 0);
                         } else {
                                 break;
                         }
-                        char *slash = strrchr(rel, '/');
                         if (!slash)
                                 break;
                         *slash = '\0';
@@ -427,9 +465,16 @@ static char *step_key(struct stage_ctx *c, char *const *parts)
 
 static struct stage *find_stage(struct builder *b, const char *name, size_t before)
 {
-        for (size_t i = 0; i < before && i < b->n_stages; i++)
-                if (b->stages[i].name && strcasecmp(b->stages[i].name, name) == 0)
+        /* by hash of the lowercased name (the first stage of that name) */
+        _cleanup_free_ char *lower = xstrdup(name);
+        for (char *p = lower; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        ENTRY e = {.key = lower}, *found = NULL;
+        if (b->names_ok && hsearch_r(e, FIND, &found, &b->names) && found) {
+                size_t i = (uintptr_t)found->data - 1;
+                if (i < before && i < b->n_stages)
                         return &b->stages[i];
+        }
         char *end;
         unsigned long idx = strtoul(name, &end, 10);
         if (*name && !*end && idx < before)
@@ -679,8 +724,9 @@ static int resolve_owner(int rootfd, const char *spec, const char *what, struct 
                          struct box_err *err)
 {
         _cleanup_free_ char *pw = NULL, *gr = NULL;
-        fs_read_file_at(rootfd, "etc/passwd", 0, &pw, NULL, NULL);
-        fs_read_file_at(rootfd, "etc/group", 0, &gr, NULL, NULL);
+        /* the image's files, resolved inside its root (never a FIFO) */
+        fs_read_input_at(rootfd, "etc/passwd", true, 16u << 20, &pw, NULL, NULL);
+        fs_read_input_at(rootfd, "etc/group", true, 16u << 20, &gr, NULL, NULL);
         struct run_user u;
         int r = run_user_resolve(spec, NULL, pw, gr, &u, err);
         if (r < 0)
@@ -694,11 +740,10 @@ static int resolve_owner(int rootfd, const char *spec, const char *what, struct 
 
 static char *abs_dest(struct stage_ctx *c, const char *dest)
 {
-        if (dest[0] == '/')
-                return xstrdup(dest);
         const char *wd = c->cur.img.config.working_dir;
-        bool slash = dest[strlen(dest) - 1] == '/' || streq(dest, ".");
-        _cleanup_free_ char *j = xasprintf("%s/%s", wd && *wd ? wd : "", dest);
+        bool slash = !*dest || dest[strlen(dest) - 1] == '/' || streq(dest, ".");
+        _cleanup_free_ char *j =
+                dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "", dest);
         char *clean = build_path_clean(j);
         if (slash && !(clean[0] == '/' && clean[1] == '\0')) {
                 char *t = xasprintf("%s/", clean);
@@ -824,8 +869,7 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
                 _cleanup_free_ char *data = NULL;
                 const struct dockerfile_heredoc *hd = &in->heredocs[h];
                 if (hd->expand) {
-                        _cleanup_strv_free_ char **env = scope_env(c);
-                        struct shell_env e = SHELL_ENV_STRV(env);
+                        struct shell_env e = {scope_get, c};
                         r = build_shell_expand_word(hd->content, b->df->escape_token,
                                                     SHELL_SKIP_QUOTES, &e, &data, NULL, NULL, err);
                 } else {
@@ -981,7 +1025,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                         digest_str d;
                         _cleanup_free_ char *fname = xasprintf("%zu", u);
                         progress(b, "  fetching %s\n", urls[u]);
-                        r = build_fetch_url(urls[u], o.checksum, dl.dirfd, fname, &name, d, err);
+                        r = build_fetch_url(urls[u], o.checksum, &b->o->fetch, dl.dirfd, fname,
+                                            &name, d, err);
                         if (r < 0)
                                 goto done;
                         dl.urls = strv_append(dl.urls, urls[u]);
@@ -1027,6 +1072,61 @@ static const char *own(struct run_mounts *m, char *s)
 {
         m->owned = strv_push(m->owned, s);
         return s;
+}
+
+/* The source of RUN --mount=type=bind,rw: BuildKit lets the step write
+ * there and throws the writes away, so the step gets an overlay with the
+ * source (FD) as its lower layer, or a copy of a lone file, in a step dir
+ * that run_mounts_release unmounts and removes.  Nothing reaches the
+ * context or the source stage. */
+static int rw_scratch(struct builder *b, struct run_mounts *m, int fd, char **ret_path,
+                      struct box_err *err)
+{
+        m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
+        struct step_dir *sd = &m->from_roots[m->n_from++];
+        memset(sd, 0, sizeof(*sd));
+        int r = step_dir_new(b, sd, err);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "stat");
+        if (S_ISREG(st.st_mode)) {
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+                _cleanup_free_ char *copy = xasprintf("%s/file", sd->abs);
+                _cleanup_close_ int in = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                _cleanup_close_ int out =
+                        in < 0 ? -EBADF
+                               : open(copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                      st.st_mode & 07777);
+                if (in < 0 || out < 0 || (r = fs_copy_fd(in, out, NULL)) < 0)
+                        return box_err_errno(err, r < 0 ? -r : errno, "copy");
+                fchmod(out, st.st_mode & 07777);
+                *ret_path = TAKE_PTR(copy);
+                return 0;
+        }
+        if (!S_ISDIR(st.st_mode))
+                return box_err_set(err, EINVAL, "not a file or a directory");
+        /* by the fd as lower (opened in this mount namespace), and by paths
+         * relative to the store, as overlay_mount does */
+        _cleanup_free_ char *o = xasprintf(
+                "lowerdir=/proc/self/fd/%d,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,"
+                "index=off,metacopy=off",
+                fd, sd->rel, sd->rel);
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (chdir(store_root(b->st)) < 0)
+                r = box_err_errno(err, errno, "chdir to the store");
+        else if (mount("overlay", sd->merged, "overlay", MS_NOSUID | MS_NODEV, o) < 0)
+                r = box_err_errno(err, errno, "mount an overlay for a writable bind");
+        else
+                sd->mounted = true;
+        if (cwd >= 0)
+                fchdir(cwd);
+        if (r < 0)
+                return r;
+        *ret_path = xstrdup(sd->merged);
+        return 0;
 }
 
 /* RUN --mount=type=cache|bind|tmpfs|secret,... */
@@ -1102,7 +1202,8 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                  * and a file only when a target is named too */
                                 _cleanup_free_ char *val = NULL;
                                 size_t vlen = 0;
-                                r = fs_read_file_at(AT_FDCWD, src, 1u << 20, &val, &vlen, err);
+                                r = fs_read_input_at(AT_FDCWD, src, false, 1u << 20, &val, &vlen,
+                                                     err);
                                 if (r < 0)
                                         return box_err_prefix(err, "secret '%s'", id);
                                 _cleanup_free_ char *e = xasprintf("%s=%s", envname, val);
@@ -1179,13 +1280,23 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                         char link[64], path[4096];
                         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
                         ssize_t pl = readlink(link, path, sizeof(path) - 1);
-                        close(fd);
-                        if (pl < 0)
+                        if (pl < 0) {
+                                close(fd);
                                 return box_err_errno(err, errno, "--mount source '%s'",
                                                      strempty(source));
+                        }
                         path[pl] = '\0';
+                        char *src_path = xstrdup(path);
+                        if (rw) {
+                                free(src_path);
+                                src_path = NULL;
+                                r = rw_scratch(b, m, fd, &src_path, err);
+                        }
+                        close(fd);
+                        if (r < 0)
+                                return box_err_prefix(err, "--mount source '%s'", strempty(source));
                         rm.type = RUN_MOUNT_BIND;
-                        rm.source = own(m, xstrdup(path));
+                        rm.source = own(m, src_path);
                         rm.target = own(m, xstrdup(target));
                         rm.flags = rw ? 0 : MS_RDONLY;
                 } else {
@@ -1470,20 +1581,33 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
         char *parts[] = {p_parent, p_inst, p_user, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
-        if (exists_in_lowers(c->b, &c->cur, c->cur.img.config.working_dir + 1)) {
-                add_history(&c->cur, created_by, true);
-                return 0;
-        }
-        if (cache_lookup(c, key, created_by, parts)) {
-                progress(c->b, "  CACHED\n");
-                return 0;
-        }
+        /* the directory is looked up in the merged view, inside the root: a
+         * layer's own symlinks are the image's, never the host's */
         struct step_dir sd;
         r = step_dir_new(c->b, &sd, err);
         if (r >= 0)
                 r = overlay_mount(c->b, &c->cur, &sd, true, err);
+        _cleanup_close_ int root =
+                r >= 0 ? open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+        if (r >= 0 && root < 0)
+                r = box_err_errno(err, errno, "open build root");
         if (r >= 0) {
-                _cleanup_close_ int root = open(sd.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int wd =
+                        openat_in_root(root, c->cur.img.config.working_dir + 1, O_PATH, 0);
+                bool done = wd >= 0;
+                if (done) {
+                        add_history(&c->cur, created_by, true);
+                } else if (cache_lookup(c, key, created_by, parts)) {
+                        progress(c->b, "  CACHED\n");
+                        done = true;
+                }
+                if (done) {
+                        close(TAKE_FD(root));
+                        step_dir_free(&sd);
+                        return 0;
+                }
+        }
+        if (r >= 0) {
                 struct copy_opts o = {.chmod = -1};
                 /* as BuildKit: the directories WORKDIR creates belong to USER */
                 const char *user = c->cur.img.config.user;
@@ -1507,6 +1631,8 @@ static int do_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, st
                         }
                 }
         }
+        if (root >= 0)
+                close(TAKE_FD(root));
         if (r >= 0)
                 r = commit_step(c, &sd, key, created_by, err);
         step_dir_free(&sd);
@@ -1708,11 +1834,28 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
                                 buf_release(&h);
                                 return box_err_set(err, EINVAL, "invalid port '%s'", *a);
                         }
+                        /* the ports of this protocol already there, as a bitmap: a
+                         * range of 65535 is not 65535 scans of the list */
+                        _cleanup_free_ unsigned char *seen = xzalloc(65536 / 8);
+                        size_t n_ports = 0;
+                        for (; cc->exposed_ports && cc->exposed_ports[n_ports]; n_ports++) {
+                                const char *e = cc->exposed_ports[n_ports], *sl = strchr(e, '/');
+                                long q = strtol(e, NULL, 10);
+                                if (sl && streq(sl + 1, pr) && q >= 1 && q <= 65535)
+                                        seen[q / 8] |= (unsigned char)(1u << (q % 8));
+                        }
+                        if (!cc->exposed_ports)
+                                cc->exposed_ports = xnew0(char *, 1);
                         for (long p = lo; p <= hi; p++) {
-                                _cleanup_free_ char *port = xasprintf("%ld/%s", p, pr);
-                                if (!strv_contains(cc->exposed_ports, port))
-                                        cc->exposed_ports = strv_append(cc->exposed_ports, port);
+                                char *port = xasprintf("%ld/%s", p, pr);
                                 buf_printf(&h, "%s%s", h.len > 8 ? " " : "", port);
+                                if (seen[p / 8] & (1u << (p % 8))) {
+                                        free(port);
+                                        continue;
+                                }
+                                seen[p / 8] |= (unsigned char)(1u << (p % 8));
+                                cc->exposed_ports =
+                                        strv_push_at(cc->exposed_ports, n_ports++, port);
                         }
                 }
                 buf_putc(&h, ']');
@@ -2005,6 +2148,67 @@ static int split_stages(struct builder *b, struct box_err *err)
         }
         for (size_t k = 0; k < b->n_stages; k++)
                 b->stages[k].end = k + 1 < b->n_stages ? b->stages[k + 1].first : b->df->n_instrs;
+        b->names_ok = hcreate_r(2 * b->n_stages + 16, &b->names) != 0;
+        b->name_keys = xnew0(char *, b->n_stages + 1);
+        for (size_t k = 0, n = 0; b->names_ok && k < b->n_stages; k++) {
+                if (!b->stages[k].name)
+                        continue;
+                char *key = xstrdup(b->stages[k].name);
+                for (char *p = key; *p; p++)
+                        *p = (char)tolower((unsigned char)*p);
+                b->name_keys[n++] = key;
+                ENTRY e = {.key = key, .data = (void *)(uintptr_t)(k + 1)}, *added;
+                hsearch_r(e, ENTER, &added, &b->names); /* an earlier one stays */
+        }
+        return 0;
+}
+
+/* One ignore file: 1 read, 0 absent, <0 unreadable (a FIFO, a directory:
+ * refused rather than building with nothing ignored). */
+static int read_ignore_at(int dirfd, const char *name, bool in_root, char **ret, size_t *ret_len,
+                          struct box_err *err)
+{
+        int r = fs_read_input_at(dirfd, name, in_root, 16u << 20, ret, ret_len, err);
+        if (r == -ENOENT) {
+                box_err_clear(err);
+                return 0;
+        }
+        return r < 0 ? r : 1;
+}
+
+/* --ignorefile, then the Dockerfile's own <Dockerfile>.dockerignore (or
+ * .containerignore), then the context's .containerignore (podman) or
+ * .dockerignore.  What lies in the context is read inside it: a symlink
+ * there cannot pull in a host file. */
+static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, struct box_err *err)
+{
+        const struct build_opts *o = b->o;
+        int r;
+        if (o->ignorefile) {
+                r = fs_read_input_at(AT_FDCWD, o->ignorefile, false, 16u << 20, ret, ret_len, err);
+                return r < 0 ? box_err_prefix(err, "--ignorefile") : 0;
+        }
+        if (o->dockerfile_path) {
+                /* a Dockerfile inside the context: its ignore file is the context's */
+                size_t cl = strlen(o->context_dir);
+                bool inside = strneq(o->dockerfile_path, o->context_dir, cl) &&
+                              o->dockerfile_path[cl] == '/';
+                const char *rel = inside ? o->dockerfile_path + cl + 1 : o->dockerfile_path;
+                static const char *const suffixes[] = {".dockerignore", ".containerignore"};
+                for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+                        _cleanup_free_ char *name = xasprintf("%s%s", rel, suffixes[i]);
+                        r = read_ignore_at(inside ? b->context_fd : AT_FDCWD, name, inside, ret,
+                                           ret_len, err);
+                        if (r != 0)
+                                return r < 0 ? box_err_prefix(err, "ignore file") : 0;
+                }
+        }
+        static const char *const names[] = {".containerignore", ".dockerignore"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                r = read_ignore_at(b->context_fd, names[i], true, ret, ret_len, err);
+                if (r != 0)
+                        return r < 0 ? box_err_prefix(err, "ignore file") : 0;
+        }
         return 0;
 }
 
@@ -2065,28 +2269,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 }
                 _cleanup_free_ char *ign = NULL;
                 size_t ilen = 0;
-                _cleanup_free_ char *specific =
-                        o->dockerfile_path ? xasprintf("%s.dockerignore", o->dockerfile_path)
-                                           : NULL;
-                _cleanup_free_ char *specific_c =
-                        o->dockerfile_path ? xasprintf("%s.containerignore", o->dockerfile_path)
-                                           : NULL;
-                /* --ignorefile, then the Dockerfile's own <Dockerfile>.dockerignore,
-                 * then the context's .containerignore (podman) or .dockerignore */
-                if (o->ignorefile) {
-                        r = fs_read_file_at(AT_FDCWD, o->ignorefile, 0, &ign, &ilen, err);
-                        if (r < 0) {
-                                box_err_prefix(err, "--ignorefile");
-                                goto out;
-                        }
-                } else if (!(specific &&
-                             fs_read_file_at(AT_FDCWD, specific, 0, &ign, &ilen, NULL) >= 0) &&
-                           !(specific_c &&
-                             fs_read_file_at(AT_FDCWD, specific_c, 0, &ign, &ilen, NULL) >= 0) &&
-                           fs_read_file_at(b.context_fd, ".containerignore", 0, &ign, &ilen, NULL) <
-                                   0) {
-                        fs_read_file_at(b.context_fd, ".dockerignore", 0, &ign, &ilen, NULL);
-                }
+                r = read_ignore_file(&b, &ign, &ilen, err);
+                if (r < 0)
+                        goto out;
                 if (ign) {
                         _cleanup_strv_free_ char **pats = NULL;
                         r = build_dockerignore_read(ign, ilen, &pats, err);
@@ -2153,6 +2338,9 @@ out:
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);
+        if (b.names_ok)
+                hdestroy_r(&b.names);
+        strv_free(b.name_keys);
         stat_cache_close(b.sc, st);
         build_dockerignore_free(b.ignore);
         if (b.context_fd >= 0)

@@ -9,13 +9,16 @@
 
 #include "lib/fs.h"
 #include "lib/strv.h"
+#include "lib/syscall.h"
 #include "lib/xalloc.h"
 
-static int walk(int dirfd, const char *rel, char ***files, int depth, struct box_err *err)
+static int walk(int dirfd, const char *rel, char ***files, size_t *n, int depth,
+                struct box_err *err)
 {
         if (depth > 256)
                 return box_err_set(err, ELOOP, "'%s': directory tree too deep", rel);
-        int fd = openat(dirfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        int fd = sys_openat2(dirfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY, 0,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if (fd < 0)
                 return box_err_errno(err, errno, "cannot open '%s'", rel[0] ? rel : ".");
         _cleanup_closedir_ DIR *d = fdopendir(fd);
@@ -31,14 +34,14 @@ static int walk(int dirfd, const char *rel, char ***files, int depth, struct box
                 _cleanup_free_ char *path =
                         rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 struct stat st;
-                if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return box_err_errno(err, errno, "cannot stat '%s'", path);
                 if (S_ISDIR(st.st_mode)) {
-                        int r = walk(dirfd, path, files, depth + 1, err);
+                        int r = walk(dirfd, path, files, n, depth + 1, err);
                         if (r < 0)
                                 return r;
                 } else {
-                        *files = strv_push(*files, TAKE_PTR(path));
+                        *files = strv_push_at(*files, (*n)++, TAKE_PTR(path));
                 }
         }
         return 0;
@@ -81,11 +84,21 @@ int build_context_list(const char *dir, const char *dockerfile, char ***ret_file
                 return box_err_errno(err, errno, "context '%s'", dir);
         if (!S_ISDIR(st.st_mode))
                 return box_err_set(err, ENOTDIR, "context '%s' is not a directory", dir);
-        if (access(ign_path, F_OK) < 0) {
+        /* the context's own files are read inside it (a symlink there
+         * cannot pull in a host file), and never block (a FIFO) */
+        _cleanup_close_ int ctxfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (ctxfd < 0)
+                return box_err_errno(err, errno, "cannot open context '%s'", dir);
+        if (dockerfile) {
+                r = fs_read_input_at(AT_FDCWD, ign_path, false, 0, &data, &len, err);
+        } else {
+                r = fs_read_input_at(ctxfd, "Dockerfile.dockerignore", true, 0, &data, &len, err);
+        }
+        if (r == -ENOENT) {
                 free(ign_path);
                 ign_path = xasprintf("%s/.dockerignore", dir);
+                r = fs_read_input_at(ctxfd, ".dockerignore", true, 0, &data, &len, err);
         }
-        r = fs_read_file_at(AT_FDCWD, ign_path, 0, &data, &len, err);
         if (r < 0 && r != -ENOENT)
                 return box_err_prefix(err, "reading '%s'", ign_path);
         if (r >= 0) {
@@ -107,15 +120,13 @@ int build_context_list(const char *dir, const char *dockerfile, char ***ret_file
                 keep = strv_push(keep, rel);
         keep = strv_append(keep, ".dockerignore");
 
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return box_err_errno(err, errno, "cannot open context '%s'", dir);
-        r = walk(dfd, "", &all, 0, err);
-        close(dfd);
+        size_t n_all = 0;
+        r = walk(ctxfd, "", &all, &n_all, 0, err);
         if (r < 0)
                 return r;
 
         char **out = xnew0(char *, 1);
+        size_t n_out = 0;
         STRV_FOREACH (f, all) {
                 bool excluded = false;
                 if (!strv_contains(keep, *f)) {
@@ -126,9 +137,9 @@ int build_context_list(const char *dir, const char *dockerfile, char ***ret_file
                         }
                 }
                 if (!excluded)
-                        out = strv_append(out, *f);
+                        out = strv_push_at(out, n_out++, xstrdup(*f));
         }
-        qsort(out, strv_length(out), sizeof(char *), cmp_str);
+        qsort(out, n_out, sizeof(char *), cmp_str);
         *ret_files = out;
         return 0;
 }

@@ -5,6 +5,7 @@
 #include "build/dockerfile.h"
 
 #include <ctype.h>
+#include <search.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -598,8 +599,21 @@ struct checker {
         bool as_error;
         struct stage *stages;
         size_t n_stages;
+        struct hsearch_data names; /* stage name -> index + 1 */
+        bool names_ok;
+        size_t n_warnings;
         struct box_err *err;
 };
+
+/* The stage named NAME (lowercase), by hash: a Dockerfile of many stages
+ * is not a scan of them all per FROM. */
+static struct stage *stage_named(struct checker *c, const char *name)
+{
+        ENTRY e = {.key = (char *)name}, *found = NULL;
+        if (!c->names_ok || !hsearch_r(e, FIND, &found, &c->names) || !found)
+                return NULL;
+        return &c->stages[(uintptr_t)found->data - 1];
+}
 
 static void warn(struct checker *c, int line, const char *rule, const char *fmt, ...)
         _printf_(4, 5);
@@ -612,7 +626,10 @@ static void warn(struct checker *c, int line, const char *rule, const char *fmt,
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        c->warnings = strv_push(c->warnings, xasprintf("%s:%d: %s [%s]", c->file, line, msg, rule));
+        if (!c->warnings || c->warnings[c->n_warnings]) /* pushed elsewhere since */
+                c->n_warnings = strv_length(c->warnings);
+        c->warnings = strv_push_at(c->warnings, c->n_warnings++,
+                                   xasprintf("%s:%d: %s [%s]", c->file, line, msg, rule));
 }
 
 static const char *build_arg(struct checker *c, const char *key)
@@ -730,21 +747,17 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
                 st.name = xstrdup(in->args[2]);
                 for (char *p = st.name; *p; p++)
                         *p = (char)tolower((unsigned char)*p);
-                for (size_t i = 0; i < c->n_stages; i++)
-                        if (c->stages[i].name && streq(c->stages[i].name, st.name)) {
-                                free(st.name);
-                                return fail_at(c->err, c->file, in->start_line,
-                                               "duplicate stage name '%s'", in->args[2]);
-                        }
+                if (stage_named(c, st.name)) {
+                        free(st.name);
+                        return fail_at(c->err, c->file, in->start_line, "duplicate stage name '%s'",
+                                       in->args[2]);
+                }
         }
         /* a stage built on an earlier one inherits its environment */
         _cleanup_free_ char *lbase = xstrdup(base);
         for (char *p = lbase; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
-        const struct stage *parent = NULL;
-        for (size_t i = 0; i < c->n_stages; i++)
-                if (c->stages[i].name && streq(c->stages[i].name, lbase))
-                        parent = &c->stages[i];
+        const struct stage *parent = stage_named(c, lbase);
         if (parent) {
                 st.env = strv_copy(parent->env);
                 st.args = strv_copy(parent->args);
@@ -762,6 +775,10 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
                 c->stages[c->n_stages - 1].end = index;
         c->stages = xreallocarray(c->stages, c->n_stages + 1, sizeof(st));
         c->stages[c->n_stages++] = st;
+        if (st.name && c->names_ok) {
+                ENTRY e = {.key = st.name, .data = (void *)(uintptr_t)c->n_stages}, *added;
+                hsearch_r(e, ENTER, &added, &c->names);
+        }
         return 0;
 }
 
@@ -980,6 +997,10 @@ int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char
                         }
                 }
         }
+        size_t n_from = 0;
+        for (size_t i = 0; i < df->n_instrs; i++)
+                n_from += streq(df->instrs[i].name, "from");
+        c.names_ok = hcreate_r(2 * n_from + 16, &c.names) != 0;
         c.used_build_args = xnew0(char *, 1);
         c.global = xnew0(char *, 1);
         c.meta_names = xnew0(char *, 1);
@@ -1092,6 +1113,8 @@ out:
                 free(c.stages[i].shell_set);
         }
         free(c.stages);
+        if (c.names_ok)
+                hdestroy_r(&c.names);
         strv_free(c.build_args);
         strv_free(c.used_build_args);
         strv_free(c.global);

@@ -44,6 +44,16 @@ enum {
         SHELL_SKIP_UNSET = 1 << 3,  /* leave references to unset variables as written */
 };
 
+/* Limits on expansion, which a doubling ARG chain ("ARG B=$A$A", ...) or
+ * many copies of one large variable would otherwise push until memory runs
+ * out: no expanded word (nor any part of one) longer than MAX_WORD bytes,
+ * and no more than MAX_TOTAL bytes produced by all expansions of this
+ * process from this call on.  0 keeps the default (SHELL_MAX_WORD,
+ * SHELL_MAX_TOTAL).  Exceeding either fails the expansion. */
+#define SHELL_MAX_WORD  (1u << 20)
+#define SHELL_MAX_TOTAL (64u << 20)
+void build_shell_limits_set(size_t max_word, size_t max_total);
+
 /* Expands WORD as one word (ProcessWord): quotes removed, spaces kept.
  * ret_matched / ret_unmatched (optional) receive the names looked up that
  * were set / unset, each once. */

@@ -865,7 +865,7 @@ struct pattern {
 
 struct dockerignore {
         struct pattern *p;
-        size_t n;
+        size_t n, cap;
 };
 
 /* patternmatcher means to escape ".+()|{}$", but its bitmap drops the bits
@@ -1014,7 +1014,10 @@ int build_dockerignore_new(char *const *patterns, struct dockerignore **ret, str
                                 break;
                         d = sl + 1;
                 }
-                m->p = xreallocarray(m->p, m->n + 1, sizeof(*m->p));
+                if (m->n == m->cap) {
+                        m->cap = m->cap ? 2 * m->cap : 16;
+                        m->p = xreallocarray(m->p, m->cap, sizeof(*m->p));
+                }
                 m->p[m->n++] = pt;
         }
         *ret = m;
@@ -1082,7 +1085,7 @@ int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *r
 int build_dockerignore_read(const char *data, size_t len, char ***ret_patterns, struct box_err *err)
 {
         char **v = xnew0(char *, 1);
-        size_t pos = 0;
+        size_t pos = 0, n_v = 0;
         bool first = true;
 
         if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
@@ -1117,7 +1120,7 @@ int build_dockerignore_read(const char *data, size_t len, char ***ret_patterns, 
                 } else {
                         clean = xstrdup("");
                 }
-                v = strv_push(v, xasprintf("%s%s", invert ? "!" : "", clean));
+                v = strv_push_at(v, n_v++, xasprintf("%s%s", invert ? "!" : "", clean));
         }
         *ret_patterns = v;
         return 0;

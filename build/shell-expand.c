@@ -16,6 +16,15 @@
 #define LEX_EOF       UINT32_MAX
 #define LEX_MAX_DEPTH 1000
 
+static size_t max_word = SHELL_MAX_WORD, max_total = SHELL_MAX_TOTAL, used_total;
+
+void build_shell_limits_set(size_t word, size_t total)
+{
+        max_word = word ? word : SHELL_MAX_WORD;
+        max_total = total ? total : SHELL_MAX_TOTAL;
+        used_total = 0;
+}
+
 bool build_shell_env_strv_get(void *strv, const char *name, const char **ret_value)
 {
         char **v = strv;
@@ -122,6 +131,15 @@ static int lex_fail(struct lexer *l, const char *fmt, ...)
         return -EINVAL;
 }
 
+/* Every buffer an expansion grows is checked against the word limit as it
+ * grows, so "$A$A$A..." or ${A//x/yyyy} stops at the limit, not after. */
+static int lex_check(struct lexer *l, size_t len)
+{
+        if (len <= max_word)
+                return 0;
+        return lex_fail(l, "expanded word longer than %zu bytes (BOX_BUILD_MAX_WORD)", max_word);
+}
+
 static void note_name(char ***set, const char *name)
 {
         if (!strv_contains(*set, name))
@@ -187,6 +205,8 @@ static int process_double_quote(struct lexer *l, struct buf *out)
                 }
                 if (p == '$') {
                         r = process_dollar(l, out);
+                        if (r >= 0)
+                                r = lex_check(l, out->len);
                         if (r < 0)
                                 return r;
                         continue;
@@ -521,6 +541,11 @@ static int replace_pattern(struct lexer *l, const char *pattern, const char *rep
                 buf_append(&out, value + off[last_end], off[s] - off[last_end]);
                 if (e > last_end || s == 0)
                         expand_template(&out, repl, value + off[s], off[e] - off[s]);
+                if (lex_check(l, out.len) < 0) {
+                        pat_free(&p);
+                        buf_release(&out);
+                        return -EINVAL;
+                }
                 last_end = e;
                 if (search + 1 > e)
                         search++;
@@ -723,6 +748,8 @@ static int process_stop_on(struct lexer *l, uint32_t stop, bool raw_escapes, cha
                                 r = process_single_quote(l, &tmp);
                         else
                                 r = process_double_quote(l, &tmp);
+                        if (r >= 0)
+                                r = lex_check(l, result.len + tmp.len);
                         if (r < 0) {
                                 buf_release(&tmp);
                                 goto fail;
@@ -800,6 +827,22 @@ static int lex_run(const char *word, uint32_t escape, int flags, const struct sh
                 l.pos = 1; /* text/scanner skips a leading byte order mark */
         int r = process_stop_on(&l, LEX_EOF, l.raw_escapes, &res, &words);
         buf_release(&l.wordbuf);
+        if (r >= 0) {
+                /* what expansion added: literal text is bounded by the
+                 * Dockerfile's own size */
+                size_t n_out = strlen(res), n_in = strlen(word);
+                STRV_FOREACH (w, words)
+                        n_out += strlen(*w);
+                used_total += n_out > n_in ? n_out - n_in : 0;
+                if (used_total > max_total) {
+                        strv_free(words);
+                        words = NULL;
+                        r = lex_fail(&l,
+                                     "variable expansions of this build exceed %zu bytes in total "
+                                     "(BOX_BUILD_MAX_EXPANSION)",
+                                     max_total);
+                }
+        }
         if (r < 0) {
                 strv_free(l.matched);
                 strv_free(l.unmatched);

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include "build/build.h"
+#include "build/dockerfile.h"
 #include "cli/cli.h"
 #include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
+#include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run.h"
 #include "spec/oci.h"
@@ -118,9 +120,9 @@ static int read_build_arg_file(const char *path, char ***args, struct box_err *e
 {
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        int r = fs_read_file_at(AT_FDCWD, path, 1u << 20, &data, &len, err);
+        int r = fs_read_input_at(AT_FDCWD, path, false, 1u << 20, &data, &len, err);
         if (r < 0)
-                return box_err_prefix(err, "--build-arg-file '%s'", path);
+                return box_err_prefix(err, "--build-arg-file");
         char *save = NULL;
         for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                 while (*l == ' ' || *l == '\t')
@@ -150,18 +152,55 @@ static bool is_file(const char *path)
 }
 
 /* The Dockerfile a context holds when -f is not given: Dockerfile, then
- * Containerfile (podman), then the lowercase names. */
-static char *default_dockerfile(const char *ctxdir)
+ * Containerfile (podman), then the lowercase names.  Looked up inside the
+ * context (CTXFD), as Docker reads it from the context it sent: a symlink
+ * there cannot name a host file, only another file of the context. */
+static const char *default_dockerfile(int ctxfd)
 {
         static const char *const names[] = {"Dockerfile", "Containerfile", "dockerfile",
                                             "containerfile"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-                char *p = xasprintf("%s/%s", ctxdir, names[i]);
-                if (is_file(p))
-                        return p;
-                free(p);
+                struct stat s;
+                _cleanup_close_ int fd = openat_in_root(ctxfd, names[i], O_PATH | O_NOFOLLOW, 0);
+                if (fd >= 0 && fstat(fd, &s) == 0 && !S_ISDIR(s.st_mode))
+                        return names[i];
         }
         return NULL;
+}
+
+/* Does the context (CTXFD) hold NAME (a symlink counts)? */
+static bool in_context(int ctxfd, const char *name)
+{
+        _cleanup_close_ int fd =
+                ctxfd >= 0 ? openat_in_root(ctxfd, name, O_PATH | O_NOFOLLOW, 0) : -EBADF;
+        return fd >= 0;
+}
+
+/* Reads the context's own Dockerfile NAME inside the context. */
+static int read_context_dockerfile(int ctxfd, const char *name, char **ret, size_t *ret_len,
+                                   struct box_err *err)
+{
+        int r = fs_read_input_at(ctxfd, name, true, 16u << 20, ret, ret_len, err);
+        if (r == -ENOENT)
+                return box_err_set(err, ENOENT,
+                                   "'%s' is a symlink that leads nowhere inside the context", name);
+        return r;
+}
+
+/* A byte count from the environment: 0 when unset (the default). */
+static int env_bytes(const char *name, size_t *ret, struct box_err *err)
+{
+        const char *v = getenv(name);
+        *ret = 0;
+        if (!v || !*v)
+                return 0;
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end || n == 0 || n > SIZE_MAX || v[0] == '-')
+                return box_err_set(err, EINVAL, "%s='%s': want a positive whole number", name, v);
+        *ret = (size_t)n;
+        return 0;
 }
 
 struct secret_list {
@@ -535,9 +574,18 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         }
                         src = tmp;
                 }
-                if (access(src, R_OK) < 0) {
+                /* a secret is bound into RUN steps and may be read here (env=):
+                 * a regular file only, never a FIFO that blocks the build */
+                struct stat sst;
+                if (access(src, R_OK) < 0 || stat(src, &sst) < 0) {
                         free(copy);
                         box_err_errno(&err, errno, "--secret '%s': '%s'", *s, src);
+                        return cli_fail(&err);
+                }
+                if (!S_ISREG(sst.st_mode)) {
+                        box_err_set(&err, EINVAL, "--secret '%s': '%s' is not a regular file", *s,
+                                    src);
+                        free(copy);
                         return cli_fail(&err);
                 }
                 sl.v[sl.n].id = xstrdup(id);
@@ -578,34 +626,43 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 r = read_all_fd(STDIN_FILENO, &data, &len, &err);
                 bo.dockerfile_name = "Dockerfile";
         } else {
+                _cleanup_close_ int ctxfd = -EBADF;
+                const char *implicit = NULL;
                 if (!file) {
-                        dfpath = default_dockerfile(ctxdir);
-                        if (!dfpath)
+                        ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        implicit = ctxfd >= 0 ? default_dockerfile(ctxfd) : NULL;
+                        if (!implicit)
                                 r = box_err_set(&err, ENOENT,
                                                 "no Dockerfile or Containerfile found in context "
                                                 "directory '%s': no such file or directory",
                                                 ctxdir);
+                        else
+                                dfpath = xasprintf("%s/%s", ctxdir, implicit);
                 } else if (file[0] == '/') {
                         dfpath = xstrdup(file);
                 } else {
                         /* relative to the current directory (Docker), else to the
-                         * context (podman) */
+                         * context (podman): then it is the context's file */
                         dfpath = xstrdup(file);
-                        _cleanup_free_ char *in_ctx = xasprintf("%s/%s", ctxdir, file);
-                        if ((tmp_context || access(dfpath, F_OK) < 0) &&
-                            access(in_ctx, F_OK) == 0) {
+                        ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if ((tmp_context || access(dfpath, F_OK) < 0) && in_context(ctxfd, file)) {
                                 free(dfpath);
-                                dfpath = TAKE_PTR(in_ctx);
+                                dfpath = xasprintf("%s/%s", ctxdir, file);
+                                implicit = file;
                         }
                 }
                 if (r >= 0) {
+                        /* -f names a file of the user's choosing, anywhere (as
+                         * Docker allows); never one that blocks (a FIFO) */
                         struct stat s;
-                        if (stat(dfpath, &s) == 0 && S_ISDIR(s.st_mode))
+                        if (!implicit && stat(dfpath, &s) == 0 && S_ISDIR(s.st_mode))
                                 r = box_err_set(&err, EISDIR,
                                                 "the Dockerfile '%s' cannot be path to a directory",
                                                 file ? file : dfpath);
-                        else if (fs_read_file_at(AT_FDCWD, dfpath, 16u << 20, &data, &len, &err) <
-                                 0)
+                        else if ((implicit ? read_context_dockerfile(ctxfd, implicit, &data, &len,
+                                                                     &err)
+                                           : fs_read_input_at(AT_FDCWD, dfpath, false, 16u << 20,
+                                                              &data, &len, &err)) < 0)
                                 r = box_err_prefix(&err, "read the Dockerfile");
                 }
                 const char *base = dfpath ? strrchr(dfpath, '/') : NULL;
@@ -615,13 +672,13 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         STRV_FOREACH (x, extra_files) {
                 if (r < 0)
                         break;
-                _cleanup_free_ char *xp = NULL, *xd = NULL;
+                _cleanup_free_ char *xd = NULL;
                 size_t xl = 0;
-                if ((*x)[0] != '/' && access(*x, F_OK) < 0)
-                        xp = xasprintf("%s/%s", ctxdir, *x);
+                _cleanup_close_ int ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if ((*x)[0] != '/' && access(*x, F_OK) < 0 && in_context(ctxfd, *x))
+                        r = read_context_dockerfile(ctxfd, *x, &xd, &xl, &err);
                 else
-                        xp = xstrdup(*x);
-                r = fs_read_file_at(AT_FDCWD, xp, 16u << 20, &xd, &xl, &err);
+                        r = fs_read_input_at(AT_FDCWD, *x, false, 16u << 20, &xd, &xl, &err);
                 if (r < 0) {
                         box_err_prefix(&err, "read the Dockerfile");
                         break;
@@ -676,6 +733,20 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 if (bo.progress == BUILD_PROGRESS_TTY)
                         bo.progress = BUILD_PROGRESS_PLAIN;
         }
+
+        /* how far variable expansion may grow (docs/dockerfile.md) */
+        size_t max_word, max_expansion, add_max, add_timeout;
+        if (env_bytes("BOX_BUILD_MAX_WORD", &max_word, &err) < 0 ||
+            env_bytes("BOX_BUILD_MAX_EXPANSION", &max_expansion, &err) < 0 ||
+            env_bytes("BOX_BUILD_ADD_MAX_BYTES", &add_max, &err) < 0 ||
+            env_bytes("BOX_BUILD_ADD_TIMEOUT", &add_timeout, &err) < 0) {
+                if (tmp_context)
+                        fs_rm_rf(ctxdir, NULL);
+                return cli_fail(&err);
+        }
+        build_shell_limits_set(max_word, max_expansion);
+        bo.fetch.max_bytes = add_max;
+        bo.fetch.timeout_s = (int64_t)add_timeout;
 
         digest_str id;
         r = build_image(st, &bo, id, &err);

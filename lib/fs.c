@@ -1,4 +1,5 @@
 #include "lib/fs.h"
+#include "lib/syscall.h"
 #include "lib/xalloc.h"
 
 #include <dirent.h>
@@ -307,6 +308,26 @@ int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t 
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", name);
+        int r = fs_read_fd(fd, max, ret, ret_len, err);
+        if (r < 0)
+                return box_err_prefix(err, "'%s'", name);
+        return 0;
+}
+
+int fs_read_input_at(int dirfd, const char *name, bool in_root, size_t max, char **ret,
+                     size_t *ret_len, struct box_err *err)
+{
+        int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        _cleanup_close_ int fd =
+                in_root ? openat_in_root(dirfd, name, flags, 0) : openat(dirfd, name, flags);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", name);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "stat '%s'", name);
+        if (!S_ISREG(st.st_mode))
+                return box_err_set(err, S_ISDIR(st.st_mode) ? EISDIR : EINVAL,
+                                   "'%s' is not a regular file", name);
         int r = fs_read_fd(fd, max, ret, ret_len, err);
         if (r < 0)
                 return box_err_prefix(err, "'%s'", name);

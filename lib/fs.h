@@ -2,6 +2,7 @@
  * a directory fd (AT_FDCWD allowed) unless the name says otherwise. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "lib/err.h"
@@ -43,6 +44,12 @@ void fs_output_release(struct fs_output *o);
 int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                     struct box_err *err);
 int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err);
+/* Reads an input file someone else may have planted (a Dockerfile, an
+ * ignore file, a secret): opened O_NONBLOCK so a FIFO or a device never
+ * blocks, refused unless it is a regular file.  With IN_ROOT, NAME is
+ * resolved inside DIRFD (RESOLVE_IN_ROOT): a symlink cannot lead out of it. */
+int fs_read_input_at(int dirfd, const char *name, bool in_root, size_t max, char **ret,
+                     size_t *ret_len, struct box_err *err);
 
 int fs_write_full(int fd, const void *p, size_t n);
 ssize_t fs_read_full(int fd, void *p, size_t n);

@@ -1,6 +1,8 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
+#include <malloc.h>
+
 size_t strv_length(char *const *v)
 {
         size_t n = 0;
@@ -9,13 +11,21 @@ size_t strv_length(char *const *v)
         return n;
 }
 
-char **strv_push(char **v, char *s)
+char **strv_push_at(char **v, size_t n, char *s)
 {
-        size_t n = strv_length(v);
-        v = xreallocarray(v, n + 2, sizeof(char *));
+        /* the allocator knows the capacity: vectors made anywhere (xnew0,
+         * strv_copy) grow the same way, by doubling, without a header */
+        size_t cap = v ? malloc_usable_size(v) / sizeof(char *) : 0;
+        if (n + 2 > cap)
+                v = xreallocarray(v, n + 2 > 2 * cap ? n + 2 : 2 * cap, sizeof(char *));
         v[n] = s;
         v[n + 1] = NULL;
         return v;
+}
+
+char **strv_push(char **v, char *s)
+{
+        return strv_push_at(v, strv_length(v), s);
 }
 
 char **strv_append(char **v, const char *s)
@@ -25,17 +35,21 @@ char **strv_append(char **v, const char *s)
 
 char **strv_copy(char *const *v)
 {
-        char **r = xnew0(char *, 1);
-        STRV_FOREACH (s, v)
-                r = strv_append(r, *s);
+        size_t n = strv_length(v);
+        char **r = xnew0(char *, n + 1);
+        for (size_t i = 0; i < n; i++)
+                r[i] = xstrdup(v[i]);
         return r;
 }
 
 char **strv_concat(char *const *a, char *const *b)
 {
-        char **r = strv_copy(a);
-        STRV_FOREACH (s, b)
-                r = strv_append(r, *s);
+        size_t na = strv_length(a), nb = strv_length(b);
+        char **r = xnew0(char *, na + nb + 1);
+        for (size_t i = 0; i < na; i++)
+                r[i] = xstrdup(a[i]);
+        for (size_t i = 0; i < nb; i++)
+                r[na + i] = xstrdup(b[i]);
         return r;
 }
 

@@ -10,6 +10,10 @@ size_t strv_length(char *const *v);
 char **strv_append(char **v, const char *s);
 /* Appends s itself (takes ownership). */
 char **strv_push(char **v, char *s);
+/* Appends s (owned) to V of known length N, which the caller keeps: a loop
+ * of these is linear, where strv_push measures V on every call.  The
+ * vector grows geometrically either way. */
+char **strv_push_at(char **v, size_t n, char *s);
 char **strv_copy(char *const *v);
 char **strv_concat(char *const *a, char *const *b);
 void strv_free(char **v);
