@@ -112,25 +112,33 @@ static int enter_cwd(const char *cwd, struct box_err *err)
         return 0;
 }
 
-/* Execution is allowed beneath "/" only.  Kernels without Landlock (or with
- * it disabled or filtered) get no domain: the argument then rests on box's
- * process being non-dumpable and on its binary being busy while box runs. */
+/* Execution is allowed beneath "/" only.  A Landlock domain refuses every
+ * rename and link between directories unless it handles and allows
+ * LANDLOCK_ACCESS_FS_REFER (apt's and dpkg's renames failed with EXDEV), so
+ * the domain allows that beneath "/" too; ABI 1 kernels cannot, and get no
+ * domain.  Kernels without Landlock (or with it disabled or filtered) get
+ * none either: the argument then rests on box's process being non-dumpable
+ * and on its binary being busy while box runs. */
 static int restrict_exec(struct box_err *err)
 {
-        struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE};
-        _cleanup_close_ int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-        if (rs < 0) {
-                /* no Landlock in the kernel, disabled at boot, or its system
-                 * calls filtered (box itself in a container) */
-                if (errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM)
+        long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 2) {
+                /* no Landlock in the kernel, disabled at boot, its system
+                 * calls filtered (box itself in a container), or too old */
+                if (abi >= 0 || errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM)
                         return 0;
-                return box_err_errno(err, errno, "landlock: create ruleset");
+                return box_err_errno(err, errno, "landlock: ABI version");
         }
+        const __u64 access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_REFER;
+        struct landlock_ruleset_attr attr = {.handled_access_fs = access};
+        _cleanup_close_ int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (rs < 0)
+                return box_err_errno(err, errno, "landlock: create ruleset");
         _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
                 return box_err_errno(err, errno, "open the container's root");
         struct landlock_path_beneath_attr beneath = {
-                .allowed_access = LANDLOCK_ACCESS_FS_EXECUTE,
+                .allowed_access = access,
                 .parent_fd = root,
         };
         if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) < 0)

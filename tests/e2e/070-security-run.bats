@@ -73,6 +73,17 @@ host_lib_rootfs() {
         done
 }
 
+@test "escape: the exec restriction leaves renames and hard links between directories alone" {
+        # a Landlock domain refuses them (EXDEV) unless it allows LANDLOCK_ACCESS_FS_REFER:
+        # apt-get update and dpkg failed in every RUN step
+        run box run --rm busybox sh -c 'mkdir /a /b && touch /a/f && ln /a/f /b/f && mv /a/f /b/g && echo ok'
+        [ "$status" -eq 0 ]
+        [ "$output" = ok ]
+        printf 'FROM busybox\nRUN mkdir /a /b && touch /a/f && ln /a/f /b/f && mv /a/f /b/g\n' >"$BOX_TEST_TMP/Dockerfile"
+        run box build -q -t refer "$BOX_TEST_TMP"
+        [ "$status" -eq 0 ]
+}
+
 @test "escape: box's binary cannot be run in the container through /proc/self/exe (CVE-2019-5736)" {
         grep -qw landlock /sys/kernel/security/lsm 2>/dev/null || skip "the kernel has no Landlock"
         host_lib_rootfs
