@@ -75,18 +75,24 @@ NAMES_CMD='ls -A / | LC_ALL=C grep -v "^[[:alnum:]._-]*$"; readlink /x'
         # runc cannot set a hard RLIMIT_NPROC equal to ours without CAP_SYS_RESOURCE: no defaults
         printf '[containers]\ndefault_ulimits = []\n[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n' \
                 >"$PODMAN_TMP/containers.conf"
+        # é is C3 A9 in UTF-8, \351 the same letter as one Latin-1 byte (E9);
+        # times fixed so that the layers' digests can be compared
         cat >"$CTX/Dockerfile" <<'EOF'
 FROM debian:bookworm
-RUN ln -s é /x
-RUN touch /é /$(printf '\351')
+RUN ln -s é /x && touch -h -d @0 /x /
+RUN touch /é /$(printf '\351') && touch -d @0 /é /$(printf '\351') /
 EOF
-        # é is C3 A9 in UTF-8, \351 the same letter as one Latin-1 byte (E9)
         want=$(printf '\303\251\n\351\n\303\251\n' | od -c)
-        local loc other img
+        local loc other img layers first_layers=
         for loc in C C.UTF-8 unset; do
                 img=names-$(tr 'A-Z.' 'a-z-' <<<"$loc")
                 run box_in_locale "$loc" build --no-cache -t "$img" "$CTX"
                 [ "$status" -eq 0 ] || { echo "build under locale $loc:"; show_failure; false; }
+                # the same bytes in whatever locale: the same layers
+                layers=$(box image inspect --format '{{json .RootFS.Layers}}' "$img")
+                [ -n "$first_layers" ] || first_layers=$layers
+                [ "$layers" = "$first_layers" ] ||
+                        { echo "layers under $loc: $layers, under C: $first_layers"; false; }
                 run box_in_locale "$loc" run --rm "$img" sh -c "$NAMES_CMD"
                 [ "$status" -eq 0 ]
                 [ "$(printf '%s\n' "$output" | od -c)" = "$want" ] ||
@@ -100,14 +106,17 @@ EOF
                 run box_in_locale "$other" --root "$BOX_TEST_TMP/store2" run --rm "$img" sh -c "$NAMES_CMD"
                 [ "$(printf '%s\n' "$output" | od -c)" = "$want" ] ||
                         { echo "box load ($loc) / run ($other):"; printf '%s\n' "$output" | od -c; false; }
+        done
 
-                # podman reads the layers box packed
-                run pm load -q -i "$BOX_TEST_TMP/names.tar"
-                [ "$status" -eq 0 ]
-                run pm run --rm --runtime runc --network none "docker.io/library/$img:latest" sh -c "$NAMES_CMD"
+        # podman reads the layers box packed (one archive: the base is copied once)
+        box save -o "$BOX_TEST_TMP/names.tar" names-c names-c-utf-8 names-unset
+        run pm load -q -i "$BOX_TEST_TMP/names.tar"
+        [ "$status" -eq 0 ]
+        for img in names-c names-c-utf-8 names-unset; do
+                run pm run --rm --runtime runc --network none "$img" sh -c "$NAMES_CMD"
                 [ "$status" -eq 0 ]
                 [ "$(printf '%s\n' "$output" | od -c)" = "$want" ] ||
-                        { echo "podman run of the image built under $loc:"; printf '%s\n' "$output" | od -c; false; }
+                        { echo "podman run of $img:"; printf '%s\n' "$output" | od -c; false; }
         done
         rm -rf "$BOX_TEST_TMP/store2" "$BOX_TEST_TMP/names.tar"
 }
