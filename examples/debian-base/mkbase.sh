@@ -91,13 +91,14 @@ if ! debootstrap --variant=minbase --components=main "$suite" "$root" $mirror \
         exit 1
 fi
 
-# Trim what an image must not carry: downloaded packages and indexes, logs,
-# the host's resolv.conf and hostname that debootstrap copied in, device
-# nodes (the runtime provides /dev).
+# Trim what an image must not carry: downloaded packages and indexes, the
+# installation's logs, the host's resolv.conf and hostname that debootstrap
+# copied in, device nodes (the runtime provides /dev).
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
         "$root"/var/lib/apt/lists/* "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old \
         "$root"/etc/resolv.conf "$root"/etc/hostname "$root"/debootstrap
-find "$root/var/log" -type f -delete
+rm -rf "$root"/var/log/apt/* "$root"/var/log/dpkg.log "$root"/var/log/alternatives.log \
+        "$root"/var/log/bootstrap.log
 find "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/run" -mindepth 1 -delete 2>/dev/null || true
 mkdir -p "$root/var/lib/apt/lists/partial"
 chmod 1777 "$root/tmp"
