@@ -1422,6 +1422,14 @@ static int do_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct
 
         STRV_FOREACH (e, mounts.env)
                 env = strv_env_set(env, *e);
+        /* --build-arg http_proxy=... reaches RUN undeclared, as in Docker,
+         * and stays out of the cache key: a proxy does not change a result */
+        STRV_FOREACH (a, b->build_args) {
+                size_t n = strcspn(*a, "=");
+                _cleanup_free_ char *name = xstrndup(*a, n);
+                if (build_arg_is_predefined(name) && strv_env_find(env, name, n) < 0)
+                        env = strv_env_set(env, *a);
+        }
 
         struct step_dir sd;
         r = step_dir_new(b, &sd, err);
@@ -2298,13 +2306,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         STRV_FOREACH (a, b.build_args) {
                 const char *eq = strchr(*a, '=');
                 _cleanup_free_ char *name = xstrndup(*a, eq ? (size_t)(eq - *a) : strlen(*a));
-                static const char *const proxies[] = {
-                        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",      "https_proxy",
-                        "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",         "no_proxy",
-                        "ALL_PROXY",  "all_proxy",  "SOURCE_DATE_EPOCH"};
-                bool proxy = startswith(name, "BUILDKIT_");
-                for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
-                        proxy |= streq(name, proxies[i]);
+                bool proxy = startswith(name, "BUILDKIT_") || streq(name, "SOURCE_DATE_EPOCH") ||
+                             build_arg_is_predefined(name);
                 if (!proxy && !strv_contains(b.used_args, name) && b.out)
                         progress(&b, "[warning] build arg '%s' was not consumed by any ARG\n",
                                  name);

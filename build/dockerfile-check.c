@@ -23,7 +23,7 @@ static const char *const predefined_args[] = {
         "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
 };
 
-static bool is_predefined(const char *k)
+bool build_arg_is_predefined(const char *k)
 {
         for (size_t i = 0; i < ARRAY_SIZE(predefined_args); i++)
                 if (streq(predefined_args[i], k))
@@ -1063,7 +1063,7 @@ int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char
         unused = xnew0(char *, 1);
         STRV_FOREACH (b, c.build_args) {
                 _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
-                if (!strv_contains(c.used_build_args, k) && !is_predefined(k) &&
+                if (!strv_contains(c.used_build_args, k) && !build_arg_is_predefined(k) &&
                     !strv_contains(unused, k))
                         unused = strv_append(unused, k);
         }

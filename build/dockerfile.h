@@ -162,3 +162,7 @@ int build_dockerfile_instr_validate(const char *name, const struct dockerfile_in
 
 /* Go's time.ParseDuration, in nanoseconds. */
 int build_parse_duration(const char *s, int64_t *ret_ns);
+
+/* The proxy variables: ARGs every build knows without a declaration.  They
+ * reach RUN steps as environment, but neither the cache key nor history. */
+bool build_arg_is_predefined(const char *name);

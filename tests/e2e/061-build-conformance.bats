@@ -374,3 +374,18 @@ EOF2
         [ "$status" -eq 125 ]
         [[ "$output" == *"bogus': no such file or directory"* ]]
 }
+
+@test "proxy build args reach RUN undeclared, stay out of history and the cache key" {
+        mkdir -p "$BOX_TEST_TMP/px"
+        printf 'FROM busybox\nRUN echo "proxy=$http_proxy/$HTTPS_PROXY" > /p\n' >"$BOX_TEST_TMP/px/Dockerfile"
+        run box build --progress plain --build-arg http_proxy=http://p:3128 \
+                --build-arg HTTPS_PROXY=http://q:3128 -t px "$BOX_TEST_TMP/px"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *"not consumed"* ]]
+        [ "$(box run --rm px cat /p)" = "proxy=http://p:3128/http://q:3128" ]
+        ! box image history --no-trunc px | grep -q 'p:3128'
+        ! box image inspect px | grep -q 'p:3128'
+        run box build --progress plain --build-arg http_proxy=http://other:1 "$BOX_TEST_TMP/px"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *CACHED* ]]
+}
