@@ -109,6 +109,10 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
                 case AE_IFLNK:
                         out.type = IMAGE_TAR_SYMLINK;
                         out.link = archive_entry_symlink(e);
+                        if (!out.link) /* libarchive's NULL for an empty target */
+                                return box_err_set(err, EBADMSG,
+                                                   "entry '%s': symbolic link without a target",
+                                                   r->path);
                         break;
                 default:
                         out.type = IMAGE_TAR_OTHER;
