@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz-archive (tests/fuzz/corpus-archive): small
 layer tarballs (plain, gzip, zstd, xz, bzip2; ustar, pax and GNU formats;
-symlinks, hard links, whiteouts, an opaque directory, devices, a FIFO,
+symlinks, hard links, whiteouts, an opaque directory, devices, FIFOs,
 xattrs, non-ASCII and long names, escape attempts) and whole image
 archives (docker-archive, oci-archive, an OCI layout, a legacy
 <id>/layer.tar one).  Deterministic: same bytes on every run.
@@ -108,7 +108,7 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
-def image(layer_tar, compress=gzip.compress):
+def image(layer_tar, compress=lambda b: gzip.compress(b, mtime=0)):
     blob = compress(layer_tar) if compress else layer_tar
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
@@ -182,6 +182,9 @@ def main(out):
         "docker-archive.tar": docker_archive(small),
         "docker-archive.tar.gz": gzip.compress(docker_archive(small), mtime=0),
         "oci-archive.tar": tar(oci_entries(small), tarfile.USTAR_FORMAT),
+        "oci-layout-fifo.tar": tar(oci_entries(small)[:4] + [
+            dict(name="index.json", type=tarfile.FIFOTYPE),
+        ], tarfile.USTAR_FORMAT),
         "oci-layout-links.tar": tar(oci_entries(small)[:4] + [
             dict(name="index.json", type=tarfile.SYMTYPE, link="../../../../etc/hostname"),
             dict(name="blobs/sha256/" + "1" * 64, type=tarfile.SYMTYPE, link="/etc/passwd"),
