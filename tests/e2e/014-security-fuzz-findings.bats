@@ -33,3 +33,13 @@ REGRESS="$BATS_TEST_DIRNAME/../fuzz/regress-archive"
                 done
         done
 }
+
+@test "a layout whose index.json is a FIFO is refused, not waited on" {
+        d="$BOX_TEST_TMP/layout"
+        mkdir -p "$d/blobs/sha256"
+        echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+        mkfifo "$d/index.json"
+        run timeout 5 "$BOX" load -i "$d"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'index.json' is not a regular file"* ]]
+}
