@@ -6,7 +6,8 @@
  *  - Parse (raw): formatting gives back the input byte for byte;
  *  - ParseNormalizedNamed and ParseDockerRef: the formatted full reference
  *    parses to itself, and so does the familiar form ("busybox:1" for
- *    "docker.io/library/busybox:1");
+ *    "docker.io/library/busybox:1"), unless that is 64 hex digits, which
+ *    Docker reads as an image id;
  *  - ParseAnyReference: the formatted reference parses to itself.
  * The input split at its first newline also goes through Go's path.Match
  * and FamiliarMatch as pattern and name. */
@@ -33,6 +34,10 @@ static void reparse(const char *what, parse_fn parse, const char *in, const char
                     const char *expect)
 {
         struct image_ref r;
+        /* "docker.io/library/<64 hex>" is a name, but its familiar form is
+         * refused as one: it reads as an image id (distribution's rule) */
+        if (spec_is_hex64(formatted))
+                return;
         if (parse(formatted, &r, NULL) < 0)
                 fail(what, in, formatted, NULL);
         char *again = spec_ref_format(&r);
