@@ -2,6 +2,7 @@
 #include "image/load.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "image/prefetch.h"
@@ -810,13 +811,28 @@ struct dir_source {
         struct store *st;
 };
 
+/* A file of the layout, which must be a regular one: a FIFO would block
+ * the open (hence O_NONBLOCK, which regular files ignore) or the read
+ * forever, a device could read without end. */
+static int open_layout_file(int dirfd, const char *path, struct box_err *err)
+{
+        _cleanup_close_ int fd =
+                openat_in_root(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "open '%s'", path);
+        if (!S_ISREG(st.st_mode))
+                return box_err_set(err, EINVAL, "'%s' is not a regular file", path);
+        return TAKE_FD(fd);
+}
+
 static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_len,
                           struct box_err *err)
 {
         struct dir_source *d = ud;
-        _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+        _cleanup_close_ int fd = open_layout_file(d->dirfd, path, err);
         if (fd < 0)
-                return box_err_errno(err, errno, "open '%s'", path);
+                return fd;
         int r = fs_read_fd(fd, JSON_MAX, ret, ret_len, err);
         if (r < 0)
                 return box_err_prefix(err, "'%s'", path);
@@ -827,9 +843,9 @@ static int dir_unpack(void *ud, const char *path, const struct store_layer_unpac
                       struct store_layer_info *ret, struct box_err *err)
 {
         struct dir_source *d = ud;
-        _cleanup_close_ int fd = openat_in_root(d->dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+        _cleanup_close_ int fd = open_layout_file(d->dirfd, path, err);
         if (fd < 0)
-                return box_err_errno(err, errno, "open '%s'", path);
+                return fd;
         return store_layer_unpack_fd(d->st, fd, opts, ret, err);
 }
 

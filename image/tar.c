@@ -22,6 +22,9 @@ struct image_tar_reader {
         char *buf;
         uint64_t offset;
         char *path;
+        const char *block; /* what is left of the current entry's data block */
+        size_t block_len;
+        int64_t entry_off; /* bytes of the current entry handed out */
 };
 
 static ssize_t reader_cb(struct archive *a, void *ud, const void **buf)
@@ -94,6 +97,8 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
                 p += 2;
         free(r->path);
         r->path = xstrdup(p);
+        r->block_len = 0;
+        r->entry_off = 0;
         struct image_tar_entry out = {.path = r->path, .size = archive_entry_size(e)};
         if (archive_entry_hardlink(e)) {
                 out.type = IMAGE_TAR_HARDLINK;
@@ -109,6 +114,10 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
                 case AE_IFLNK:
                         out.type = IMAGE_TAR_SYMLINK;
                         out.link = archive_entry_symlink(e);
+                        if (!out.link) /* libarchive's NULL for an empty target */
+                                return box_err_set(err, EBADMSG,
+                                                   "entry '%s': symbolic link without a target",
+                                                   r->path);
                         break;
                 default:
                         out.type = IMAGE_TAR_OTHER;
@@ -118,13 +127,34 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
         return 1;
 }
 
+/* Data blocks, not archive_read_data(): that fills the holes of a sparse
+ * entry with zeros up to the size its header claims, so a few hundred
+ * bytes could stand for an exabyte of layer.  Image archives hold no
+ * sparse files: a hole is an error. */
 ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err)
 {
         r->err = err;
-        ssize_t x = archive_read_data(r->a, buf, n);
-        if (x < 0)
-                return reader_fail(r, err, "corrupt archive");
-        return x;
+        while (r->block_len == 0) {
+                const void *b;
+                size_t len;
+                la_int64_t off;
+                int x = archive_read_data_block(r->a, &b, &len, &off);
+                if (x == ARCHIVE_EOF && off <= r->entry_off)
+                        return 0;
+                if (x != ARCHIVE_EOF && x != ARCHIVE_OK && x != ARCHIVE_WARN)
+                        return reader_fail(r, err, "corrupt archive");
+                if (off != r->entry_off)
+                        return box_err_set(err, EBADMSG,
+                                           "a sparse file, or a size beyond its data");
+                r->block = b;
+                r->block_len = len;
+        }
+        size_t k = n < r->block_len ? n : r->block_len;
+        memcpy(buf, r->block, k);
+        r->block += k;
+        r->block_len -= k;
+        r->entry_off += (int64_t)k;
+        return (ssize_t)k;
 }
 
 uint64_t image_tar_reader_offset(const struct image_tar_reader *r)

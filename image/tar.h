@@ -27,7 +27,7 @@ enum image_tar_type {
 
 struct image_tar_entry {
         const char *path; /* as stored, without a leading "./" */
-        const char *link; /* symlink or hard link target, else NULL */
+        const char *link; /* symlink or hard link target (never NULL for one), else NULL */
         int64_t size;
         enum image_tar_type type;
 };

@@ -166,8 +166,17 @@ int64_t jv_int_value(const struct jv *v)
                 return 0;
         if (json_is_integer(J(v)))
                 return json_integer_value(J(v));
-        if (json_is_real(J(v)))
-                return (int64_t)json_real_value(J(v));
+        if (json_is_real(J(v))) {
+                /* saturate: casting a double outside int64_t's range is undefined */
+                double d = json_real_value(J(v));
+                if (d != d)
+                        return 0;
+                if (d >= 0x1p63)
+                        return INT64_MAX;
+                if (d < -0x1p63)
+                        return INT64_MIN;
+                return (int64_t)d;
+        }
         return 0;
 }
 

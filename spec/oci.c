@@ -1,5 +1,6 @@
 #include "spec/oci.h"
 
+#include <ctype.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -508,21 +509,30 @@ int64_t oci_time_parse(const char *s)
                 for (rest++; *rest >= '0' && *rest <= '9'; rest++)
                         ;
         if (*rest == '+' || *rest == '-') {
-                int sign = *rest == '-' ? -1 : 1, hh = 0, mm = 0;
-                if (sscanf(rest + 1, "%d:%d", &hh, &mm) >= 1)
-                        t -= sign * (hh * 3600 + mm * 60);
+                /* RFC 3339's offset is exactly [+-]hh:mm */
+                const char *o = rest + 1;
+                int sign = *rest == '-' ? -1 : 1;
+                if (!isdigit((unsigned char)o[0]) || !isdigit((unsigned char)o[1]) || o[2] != ':' ||
+                    !isdigit((unsigned char)o[3]) || !isdigit((unsigned char)o[4]))
+                        return -1;
+                int hh = (o[0] - '0') * 10 + (o[1] - '0'), mm = (o[3] - '0') * 10 + (o[4] - '0');
+                if (hh > 23 || mm > 59)
+                        return -1;
+                t -= sign * (hh * 3600 + mm * 60);
         }
         return t;
 }
 
 char *oci_time_format(int64_t t)
 {
-        time_t tt = (time_t)t;
+        /* RFC 3339 years have four digits: clamp to 0000-01-01 .. 9999-12-31
+         * (which also keeps gmtime_r() from failing and leaving tm unset) */
+        const int64_t min = -62167219200LL, max = 253402300799LL;
+        time_t tt = (time_t)(t < min ? min : t > max ? max : t);
         struct tm tm;
-        char buf[64];
         gmtime_r(&tt, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return xstrdup(buf);
+        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 const char *oci_host_arch(void)

@@ -422,13 +422,25 @@ char *spec_ref_format(const struct image_ref *r)
         return with_tag_digest(name, r);
 }
 
+/* Would ParseNormalizedNamed read P's first component as a domain? */
+static bool looks_like_domain(const char *p)
+{
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : 0;
+        return slash && ((n == 9 && strneq(p, "localhost", 9)) || memchr(p, '.', n) ||
+                         memchr(p, ':', n) || has_upper(p, n));
+}
+
 char *spec_ref_familiar_repository(const struct image_ref *r)
 {
         if (streq(r->domain, REF_DEFAULT_DOMAIN)) {
                 const char *rest = r->path + strlen(OFFICIAL_REPO_PREFIX);
                 if (startswith(r->path, OFFICIAL_REPO_PREFIX) && !strchr(rest, '/'))
                         return xstrdup(rest);
-                return xstrdup(r->path);
+                /* Go drops the domain here too, but "docker.io/a.b/c" as
+                 * "a.b/c" would read back as an image of registry a.b */
+                if (!looks_like_domain(r->path))
+                        return xstrdup(r->path);
         }
         return spec_ref_repository(r);
 }

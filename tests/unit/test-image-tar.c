@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
+#include "image/load.h"
 #include "image/prefetch.h"
 #include "image/tar.h"
 #include "lib/fs.h"
@@ -142,12 +143,141 @@ static void test_not_an_archive(void **state)
         assert_string_equal(err.msg, "unrecognized archive format");
 }
 
+/* One ustar header for a symbolic link NAME -> LINK, then the end. */
+static size_t symlink_archive(char *out, size_t n, const char *name, const char *link)
+{
+        assert_true(n >= 1536);
+        memset(out, 0, 1536);
+        snprintf(out, 100, "%s", name);
+        memcpy(out + 100, "0000777", 7);
+        memcpy(out + 108, "0000000", 7);
+        memcpy(out + 116, "0000000", 7);
+        memcpy(out + 124, "00000000000", 11);
+        memcpy(out + 136, "00000000000", 11);
+        out[156] = '2';
+        snprintf(out + 157, 100, "%s", link);
+        memcpy(out + 257, "ustar\00000", 8);
+        memset(out + 148, ' ', 8);
+        unsigned sum = 0;
+        for (int i = 0; i < 512; i++)
+                sum += (unsigned char)out[i];
+        snprintf(out + 148, 8, "%06o", sum);
+        return 1536;
+}
+
+/* Found by fuzz-archive (tests/fuzz/regress-archive/symlink-without-target.tar):
+ * libarchive gives NULL for an empty link target, and `box load`
+ * dereferenced it (SIGSEGV).  The reader now refuses such an entry. */
+static void test_symlink_without_target(void **state)
+{
+        (void)state;
+        char a[1536];
+        struct mem m = {a, symlink_archive(a, sizeof(a), "s", ""), 0};
+        struct image_tar_reader *r;
+        struct image_tar_entry e;
+        struct box_err err = {0};
+        assert_int_equal(image_tar_reader_new(mem_read, &m, &r, &err), 0);
+        assert_true(image_tar_reader_next(r, &e, &err) < 0);
+        assert_string_equal(err.msg, "entry 's': symbolic link without a target");
+        image_tar_reader_free(r);
+
+        /* and what crashed: loading it as an image archive */
+        char root[] = "/tmp/box-unit-store-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        struct store *st;
+        assert_int_equal(store_open(root, &st, &err), 0);
+        struct image_loaded *v = NULL;
+        size_t nv = 0;
+        m.off = 0;
+        assert_true(image_load_archive(st, mem_read, &m, NULL, &v, &nv, &err) < 0);
+        assert_non_null(strstr(err.msg, "symbolic link without a target"));
+        store_close(st);
+        fs_rm_rf(root, NULL);
+
+        /* a link with a target still reads */
+        m = (struct mem){a, symlink_archive(a, sizeof(a), "s", "t"), 0};
+        assert_int_equal(image_tar_reader_new(mem_read, &m, &r, &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_int_equal(e.type, IMAGE_TAR_SYMLINK);
+        assert_string_equal(e.link, "t");
+        image_tar_reader_free(r);
+}
+
+/* An old GNU sparse entry NAME: DATA at offset 0, then a hole up to
+ * REALSIZE (base-256 in the header), then the end of the archive. */
+static size_t sparse_archive(char *out, size_t n, const char *name, const char *data,
+                             uint64_t realsize)
+{
+        size_t len = strlen(data);
+        assert_true(len <= 512 && n >= 2048);
+        memset(out, 0, 2048);
+        snprintf(out, 100, "%s", name);
+        memcpy(out + 100, "0000644", 7);
+        memcpy(out + 108, "0000000", 7);
+        memcpy(out + 116, "0000000", 7);
+        snprintf(out + 124, 12, "%011zo", len);
+        memcpy(out + 136, "14524770400", 11);
+        out[156] = 'S';
+        memcpy(out + 257, "ustar  ", 8);
+        memcpy(out + 386, "00000000000", 11);   /* sp[0].offset */
+        snprintf(out + 398, 12, "%011zo", len); /* sp[0].numbytes */
+        out[483] = (char)0x80;                  /* realsize, base-256 */
+        for (int i = 0; i < 8; i++)
+                out[487 + i] = (char)(realsize >> (56 - 8 * i));
+        memset(out + 148, ' ', 8);
+        unsigned sum = 0;
+        for (int i = 0; i < 512; i++)
+                sum += (unsigned char)out[i];
+        snprintf(out + 148, 8, "%06o", sum);
+        memcpy(out + 512, data, len);
+        return 2048;
+}
+
+/* Found by fuzz-archive (tests/fuzz/regress-archive/gnu-size-beyond-data.tar,
+ * sparse-bomb.tar): archive_read_data() fills a sparse entry's holes with
+ * zeros up to the size its header claims, so 2 KiB of archive read as
+ * 2^60 bytes: `box load` of a docker-archive whose layer.tar was such an
+ * entry hashed and wrote zeros to disk until it was full.  The reader now
+ * refuses a hole after handing out the data the entry holds. */
+static void test_sparse_entry(void **state)
+{
+        (void)state;
+        char a[2048], buf[65536];
+        struct mem m = {a, sparse_archive(a, sizeof(a), "layer.tar", "hi\n", 1ULL << 60), 0};
+        struct image_tar_reader *r;
+        struct image_tar_entry e;
+        struct box_err err = {0};
+        assert_int_equal(image_tar_reader_new(mem_read, &m, &r, &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_string_equal(e.path, "layer.tar");
+        ssize_t n;
+        size_t got = 0;
+        while ((n = image_tar_reader_read(r, buf, sizeof(buf), &err)) > 0 && got < (1u << 20))
+                got += (size_t)n;
+        assert_true(n < 0);
+        assert_int_equal(got, 3);
+        assert_string_equal(err.msg, "a sparse file, or a size beyond its data");
+        image_tar_reader_free(r);
+
+        /* the same entry without a hole reads as it is */
+        m = (struct mem){a, sparse_archive(a, sizeof(a), "f", "hi\n", 3), 0};
+        assert_int_equal(image_tar_reader_new(mem_read, &m, &r, &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 1);
+        assert_int_equal(image_tar_reader_read(r, buf, sizeof(buf), &err), 3);
+        assert_memory_equal(buf, "hi\n", 3);
+        assert_int_equal(image_tar_reader_read(r, buf, sizeof(buf), &err), 0);
+        assert_int_equal(image_tar_reader_next(r, &e, &err), 0);
+        image_tar_reader_free(r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_truncated),
                 cmocka_unit_test(test_not_an_archive),
+                cmocka_unit_test(test_symlink_without_target),
+                cmocka_unit_test(test_sparse_entry),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,53 @@ static void test_time(void **state)
         free(s);
 }
 
+/* Found by fuzz-oci (tests/fuzz/regress-oci/time-*): an offset that
+ * overflowed int arithmetic, times outside the years gmtime_r() handles
+ * (an uninitialised struct tm was formatted), and years below 1000 written
+ * with fewer than the four digits RFC 3339 requires. */
+static void test_time_hostile(void **state)
+{
+        (void)state;
+        assert_int_equal(oci_time_parse("5-1-2T0:0:0-1111111"), -1);
+        assert_int_equal(oci_time_parse("2024-01-02T03:04:05+2147483647:00"), -1);
+        assert_int_equal(oci_time_parse("2024-01-02T03:04:05+02"), -1);
+        assert_int_equal(oci_time_parse("2024-01-02T03:04:05-24:00"), -1);
+        assert_int_equal(oci_time_parse("2024-01-02T01:04:05-02:00"), 1704164645);
+        assert_int_equal(oci_time_parse("0001-01-01T00:00:00Z"), -62135596800LL);
+        static const struct {
+                int64_t t;
+                const char *s;
+        } cases[] = {
+                {-62135596800LL, "0001-01-01T00:00:00Z"}, /* Go's zero time */
+                {INT64_MAX, "9999-12-31T23:59:59Z"},
+                {INT64_MIN, "0000-01-01T00:00:00Z"},
+                {0x7f00000000000000LL, "9999-12-31T23:59:59Z"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *s = oci_time_format(cases[i].t);
+                assert_string_equal(s, cases[i].s);
+                free(s);
+        }
+}
+
+/* A number far outside int64_t where an integer belongs: the cast was
+ * undefined behaviour (tests/fuzz/regress-oci/real-size-overflow). */
+static void test_huge_numbers(void **state)
+{
+        (void)state;
+        const char *j = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:aa\",\"size\":1e300},"
+                        "\"layers\":[{\"digest\":\"sha256:bb\",\"size\":-1e300},"
+                        "{\"digest\":\"sha256:cc\",\"size\":-9.2233720368547758e18},"
+                        "{\"digest\":\"sha256:dd\",\"size\":1.5}]}";
+        struct oci_manifest m;
+        assert_int_equal(oci_manifest_parse(j, strlen(j), &m, NULL), 0);
+        assert_true(m.config.size == INT64_MAX);
+        assert_true(m.layers[0].size == INT64_MIN);
+        assert_true(m.layers[1].size == INT64_MIN);
+        assert_int_equal(m.layers[2].size, 1);
+        oci_manifest_release(&m);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -147,6 +194,8 @@ int main(void)
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_sha256),
                 cmocka_unit_test(test_time),
+                cmocka_unit_test(test_time_hostile),
+                cmocka_unit_test(test_huge_numbers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

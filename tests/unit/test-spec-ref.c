@@ -986,6 +986,17 @@ static void test_normalise(void **state)
         check("localhost:5000", "docker.io/library/localhost:5000", "localhost:5000");
         check("docker.io/library/foo/bar", "docker.io/library/foo/bar:latest",
               "library/foo/bar:latest");
+        /* a familiar form must name the same image: Docker Hub paths whose
+         * first component would read as a registry keep "docker.io/"
+         * (found by fuzz-ref, tests/fuzz/regress-ref/familiar-domain-path) */
+        check("index.docker.io/bx.docker.io/boxuser/app",
+              "docker.io/bx.docker.io/boxuser/app:latest",
+              "docker.io/bx.docker.io/boxuser/app:latest");
+        check("docker.io/localhost/x", "docker.io/localhost/x:latest",
+              "docker.io/localhost/x:latest");
+        check("docker.io/foo_bar.com/x:1", "docker.io/foo_bar.com/x:1",
+              "docker.io/foo_bar.com/x:1");
+        check("docker.io/localhostx/y", "docker.io/localhostx/y:latest", "localhostx/y:latest");
         /* a first component with a '.' that is no host stays in the path,
          * with no domain (as distribution does) */
         check("foo_bar.com/x", "foo_bar.com/x:latest", "foo_bar.com/x:latest");
