@@ -6,6 +6,9 @@
  *   root (CVE-2024-21626: a working directory of /proc/self/fd/N, then
  *   "cd ../../.."), and so is any other path the kernel resolves through
  *   /proc while setting up.  So they are closed, not only marked.
+ * - stdio: the three fds the process keeps come from box's caller (without
+ *   -t); a directory there, O_PATH or not, is as good a way out as a
+ *   leaked fd ("cd -P /proc/self/fd/0/.."), so it is refused.
  * - the working directory: resolved inside the root with openat2(
  *   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), entered with fchdir, and
  *   checked with getcwd(), which names an unreachable directory instead of
@@ -112,6 +115,20 @@ static int enter_cwd(const char *cwd, struct box_err *err)
         return 0;
 }
 
+static int check_stdio(struct box_err *err)
+{
+        static const char *const names[] = {"stdin", "stdout", "stderr"};
+        for (int fd = 0; fd < 3; fd++) {
+                struct stat st;
+                if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+                        return box_err_set(err, EPERM,
+                                           "%s is a directory of the host, refusing to hand it to "
+                                           "the container",
+                                           names[fd]);
+        }
+        return 0;
+}
+
 /* Execution is allowed beneath "/" only.  A Landlock domain refuses every
  * rename and link between directories unless it handles and allows
  * LANDLOCK_ACCESS_FS_REFER (apt's and dpkg's renames failed with EXDEV), so
@@ -153,6 +170,9 @@ int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct bo
         int r = run_enter_close_fds(keep, n_keep);
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
+        r = check_stdio(err);
+        if (r < 0)
+                return r;
         r = enter_cwd(cwd && *cwd ? cwd : "/", err);
         if (r < 0)
                 return r;

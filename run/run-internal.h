@@ -41,6 +41,7 @@ int run_enter_close_fds(const int *keep, size_t n_keep);
  * does; called before a read-only root is made read-only. */
 int run_enter_make_cwd(int rootfd, const char *cwd, struct box_err *err);
 /* With "/" the container's root: closes every fd but stdio and KEEP,
+ * refuses a stdio fd that is a directory (of the host, from box's caller),
  * enters CWD ("" or NULL: "/") resolved inside the root with
  * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, refuses it when getcwd() finds
  * it unreachable from the root, and (where the kernel has Landlock) allows
