@@ -345,12 +345,17 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         if (!sep || sep == optarg || !sep[1])
                                 return cli_usage_error(
                                         "build", "invalid --add-host '%s': want NAME:IP", optarg);
-                        _cleanup_free_ char *e =
-                                xasprintf("%.*s:%s", (int)(sep - optarg), optarg, sep + 1);
+                        _cleanup_free_ char *name = xstrndup(optarg, (size_t)(sep - optarg));
+                        if (cli_check_host_name("--add-host", name, 255, &err) < 0 ||
+                            cli_check_ip_address("--add-host", sep + 1, &err) < 0)
+                                return cli_fail(&err);
+                        _cleanup_free_ char *e = xasprintf("%s:%s", name, sep + 1);
                         hosts = strv_append(hosts, e);
                         break;
                 }
                 case 'D':
+                        if (cli_check_ip_address("--dns", optarg, &err) < 0)
+                                return cli_fail(&err);
                         dns = strv_append(dns, optarg);
                         break;
                 case 'U':
@@ -413,9 +418,13 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         break;
                 }
                 case 'S':
+                        if (cli_check_host_name("--dns-search", optarg, 255, &err) < 0)
+                                return cli_fail(&err);
                         dns_search = strv_append(dns_search, optarg);
                         break;
                 case 'o':
+                        if (cli_check_dns_option(optarg, &err) < 0)
+                                return cli_fail(&err);
                         dns_opts = strv_append(dns_opts, optarg);
                         break;
                 case 'n':

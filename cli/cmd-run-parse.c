@@ -1,5 +1,6 @@
 /* The pure parts of `box run`: argv, environment and mount flags, with
  * Docker's rules (see cli/cmd-run.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <sys/mount.h>
@@ -549,5 +550,54 @@ int cli_security_opt_lsm(const char *s, struct box_err *err)
                                    "accepted)",
                                    s, lsms[i].name, lsms[i].key, lsms[i].noop);
         }
+        return 0;
+}
+
+/* How much of S prints on one line: its messages quote no more. */
+static int printable_prefix(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 256)
+                n++;
+        return n;
+}
+
+static int bad_word(const char *flag, const char *what, const char *v, struct box_err *err)
+{
+        int n = printable_prefix(v);
+        return box_err_set(err, EINVAL, "invalid %s '%.*s%s': %s", flag, n, v, v[n] ? "..." : "",
+                           what);
+}
+
+int cli_check_host_name(const char *flag, const char *name, size_t max, struct box_err *err)
+{
+        size_t n = strlen(name);
+        if (n == 0 || n > max)
+                return box_err_set(err, EINVAL, "invalid %s: a host name has 1 to %zu characters",
+                                   flag, max);
+        for (const char *c = name; *c; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+                        return bad_word(flag,
+                                        "a host name has only letters, digits, '-', '_' and '.'",
+                                        name, err);
+        return 0;
+}
+
+int cli_check_ip_address(const char *flag, const char *ip, struct box_err *err)
+{
+        unsigned char a[sizeof(struct in6_addr)];
+        if (inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1)
+                return 0;
+        return bad_word(flag, "not an IP address", ip, err);
+}
+
+int cli_check_dns_option(const char *opt, struct box_err *err)
+{
+        if (!*opt)
+                return box_err_set(err, EINVAL, "invalid --dns-option: empty");
+        for (const char *c = opt; *c; c++)
+                if (!isgraph((unsigned char)*c) || *c == '#' || *c == ';')
+                        return bad_word("--dns-option", "one word of printable characters", opt,
+                                        err);
         return 0;
 }

@@ -287,6 +287,9 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         o->workdir = optarg;
                         break;
                 case 'h':
+                        /* the kernel's HOST_NAME_MAX; it goes into /etc/hosts too */
+                        if (cli_check_host_name("--hostname", optarg, 64, &err) < 0)
+                                return -cli_fail(&err);
                         o->hostname = optarg;
                         break;
                 case 'i':

@@ -61,3 +61,16 @@ int cli_run_parse_ulimit(const char *s, struct run_rlimit *ret, struct box_err *
  * honest no-ops: returns 1 for those, 0 when S is about no LSM, and -EINVAL
  * with a one-line message for any other (a confinement box cannot give). */
 int cli_security_opt_lsm(const char *s, struct box_err *err);
+
+/* Values box writes into a line of a container's /etc/hostname, /etc/hosts
+ * or /etc/resolv.conf (box run --hostname; box build --add-host, --dns,
+ * --dns-search, --dns-option).  Each must be one word of its kind, so that
+ * none can end its line and add a host or a nameserver of its own (a value
+ * from a CI variable holding a newline).  FLAG names the flag in the
+ * message.  Returns 0 or -EINVAL. */
+/* a host or domain name: letters, digits, '-', '_' and '.', 1 to MAX bytes */
+int cli_check_host_name(const char *flag, const char *name, size_t max, struct box_err *err);
+/* an IPv4 or IPv6 address */
+int cli_check_ip_address(const char *flag, const char *ip, struct box_err *err);
+/* a resolver option (ndots:2, edns0): printable, no blank, no '#' */
+int cli_check_dns_option(const char *opt, struct box_err *err);
