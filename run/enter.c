@@ -115,7 +115,7 @@ static int enter_cwd(const char *cwd, struct box_err *err)
         return 0;
 }
 
-static int check_stdio(struct box_err *err)
+int run_enter_check_stdio(struct box_err *err)
 {
         static const char *const names[] = {"stdin", "stdout", "stderr"};
         for (int fd = 0; fd < 3; fd++) {
@@ -170,7 +170,7 @@ int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct bo
         int r = run_enter_close_fds(keep, n_keep);
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
-        r = check_stdio(err);
+        r = run_enter_check_stdio(err);
         if (r < 0)
                 return r;
         r = enter_cwd(cwd && *cwd ? cwd : "/", err);

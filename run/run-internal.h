@@ -40,6 +40,10 @@ int run_enter_close_fds(const int *keep, size_t n_keep);
  * ROOTFD when missing, each component resolved inside the root, as Docker
  * does; called before a read-only root is made read-only. */
 int run_enter_make_cwd(int rootfd, const char *cwd, struct box_err *err);
+/* Fails when fd 0, 1 or 2 is a directory: a directory of the host handed to
+ * a container is a way out of its root (/proc/self/fd/0/..). */
+int run_enter_check_stdio(struct box_err *err);
+
 /* With "/" the container's root: closes every fd but stdio and KEEP,
  * refuses a stdio fd that is a directory (of the host, from box's caller),
  * enters CWD ("" or NULL: "/") resolved inside the root with

@@ -87,6 +87,7 @@ struct child_args {
         uint64_t caps;
         struct winsize ws;
         bool have_ws;
+        int stdio[3]; /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -296,6 +297,9 @@ static int child_setup(struct child_args *a, struct box_err *err)
 
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; i < 3; i++)
+                if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0)
+                        return box_err_errno(err, errno, "dup2 stdio");
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd};
@@ -521,10 +525,67 @@ static int status_of(int st)
         return WEXITSTATUS(st);
 }
 
-/* Waits for PID, forwarding signals and, with a pty, its I/O. */
-static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int master)
+/* Without -t, the container gets pipes, not box's own stdio, as in Docker
+ * and Podman: a file, a terminal or a device handed to box could be reopened
+ * through /proc/self/fd/N with another access mode (`< input` rewritten, the
+ * user's terminal reopened).  A pipe or a socket box was given is passed on
+ * as it is: reopening it gives nothing more.  host[i] is box's end. */
+struct stdio_relay {
+        int child[3];
+        int host[3];
+};
+
+static void stdio_relay_close(struct stdio_relay *s)
 {
-        bool stdin_open = spec->interactive && master >= 0;
+        for (int i = 0; i < 3; i++) {
+                if (s->child[i] >= 0)
+                        close(s->child[i]);
+                if (s->host[i] >= 0)
+                        close(s->host[i]);
+                s->child[i] = s->host[i] = -1;
+        }
+}
+
+static int stdio_relay_open(const struct run_spec *spec, struct stdio_relay *s, struct box_err *err)
+{
+        int r = run_enter_check_stdio(err);
+        if (r < 0 || spec->tty)
+                return r;
+        for (int i = 0; i < 3; i++) {
+                struct stat st;
+                if ((i == 0 && !spec->interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
+                    S_ISSOCK(st.st_mode))
+                        continue;
+                int p[2];
+                if (pipe2(p, O_CLOEXEC) < 0) {
+                        stdio_relay_close(s);
+                        return box_err_errno(err, errno, "pipe");
+                }
+                s->child[i] = i == 0 ? p[0] : p[1];
+                s->host[i] = i == 0 ? p[1] : p[0];
+        }
+        return 0;
+}
+
+/* Copies what is readable on FROM to TO; false at EOF or error. */
+static bool relay_once(int from, int to)
+{
+        char buf[65536];
+        ssize_t n = read(from, buf, sizeof(buf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0)
+                return false;
+        (void)fs_write_full(to, buf, (size_t)n);
+        return true;
+}
+
+/* Waits for PID, forwarding signals and, with a pty or relay pipes, its I/O. */
+static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int master,
+                     struct stdio_relay *rl)
+{
+        bool stdin_open = spec->interactive && (master >= 0 || rl->host[0] >= 0);
+        int in_to = master >= 0 ? master : rl->host[0];
         int status = -1;
 
         if (master >= 0) {
@@ -534,12 +595,14 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
                 copy_winsize(master);
         }
         for (;;) {
-                struct pollfd p[3] = {
+                struct pollfd p[5] = {
                         {.fd = sigfd, .events = POLLIN},
                         {.fd = master, .events = POLLIN},
                         {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+                        {.fd = rl->host[1], .events = POLLIN},
+                        {.fd = rl->host[2], .events = POLLIN},
                 };
-                if (poll(p, 3, -1) < 0) {
+                if (poll(p, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -567,14 +630,23 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
                         if (n > 0)
                                 (void)fs_write_full(1, buf, (size_t)n);
                 }
+                for (int i = 1; i < 3; i++)
+                        if (p[2 + i].revents & (POLLIN | POLLHUP | POLLERR) &&
+                            !relay_once(rl->host[i], i)) {
+                                close(rl->host[i]);
+                                rl->host[i] = -1;
+                        }
                 if (stdin_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
                         char buf[8192];
                         ssize_t n = read(0, buf, sizeof(buf));
-                        if (n > 0) {
-                                (void)fs_write_full(master, buf, (size_t)n);
-                        } else {
-                                stdin_open = false;
+                        if (n > 0 && fs_write_full(in_to, buf, (size_t)n) >= 0)
+                                continue;
+                        stdin_open = false;
+                        if (master >= 0) {
                                 (void)fs_write_full(master, "\x04", 1); /* EOF in canonical mode */
+                        } else {
+                                close(rl->host[0]);
+                                rl->host[0] = -1;
                         }
                 }
         }
@@ -593,6 +665,18 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
                 while ((n = read(master, buf, sizeof(buf))) > 0)
                         (void)fs_write_full(1, buf, (size_t)n);
                 tty_restore();
+        }
+        /* the container's processes died with its pid 1: the pipes' other
+         * ends are closed, so EOF comes (a bounded wait, in case an fd was
+         * passed out of the container) */
+        for (int i = 1; i < 3; i++) {
+                while (rl->host[i] >= 0) {
+                        struct pollfd pf = {.fd = rl->host[i], .events = POLLIN};
+                        if (poll(&pf, 1, 2000) <= 0 || !relay_once(rl->host[i], i)) {
+                                close(rl->host[i]);
+                                rl->host[i] = -1;
+                        }
+                }
         }
         return status;
 }
@@ -679,6 +763,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         struct run_cgroup *cg = NULL;
         int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
+        struct stdio_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
         sigset_t mask, old;
         pid_t pid = -1;
         int r;
@@ -706,6 +791,9 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
 
         PHASE("cgroup");
+        r = stdio_relay_open(spec, &relay, err);
+        if (r < 0)
+                goto out;
         if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
             ((spec->tty || userns) &&
              socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
@@ -725,6 +813,13 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 r = box_err_errno(err, errno, "signalfd");
                 goto out_mask;
         }
+        /* a relay's reader gone (`box run ... | head -1`, a container that
+         * never reads stdin) is EPIPE for box, not its death; the child
+         * restores the old mask before its execve */
+        sigset_t pipe_mask;
+        sigemptyset(&pipe_mask);
+        sigaddset(&pipe_mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
 
         struct child_args a = {
                 .t0 = t0,
@@ -736,6 +831,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .restore_mask = old,
                 .bpf = bpf.filter ? &bpf : NULL,
                 .caps = caps,
+                .stdio = {relay.child[0], relay.child[1], relay.child[2]},
         };
         if (spec->tty)
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
@@ -756,6 +852,11 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         close(sync_pipe[0]);
         close(err_pipe[1]);
         sync_pipe[0] = err_pipe[1] = -1;
+        for (int i = 0; i < 3; i++) {
+                if (relay.child[i] >= 0)
+                        close(relay.child[i]);
+                relay.child[i] = -1;
+        }
         if (console[1] >= 0) {
                 close(console[1]);
                 console[1] = -1;
@@ -807,7 +908,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
 
-        *ret_status = supervise(spec, pid, sigfd, master);
+        *ret_status = supervise(spec, pid, sigfd, master, &relay);
         PHASE("exit");
         pid = -1;
         r = 0;
@@ -819,6 +920,14 @@ out_wait:
                 RETRY_EINTR(waitpid(pid, &st, 0));
         }
 out_mask:
+        if (sigfd >= 0) {
+                /* a SIGPIPE pending from the relay must not reach box */
+                sigset_t pm;
+                sigemptyset(&pm);
+                sigaddset(&pm, SIGPIPE);
+                while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
+                        ;
+        }
         sigprocmask(SIG_SETMASK, &old, NULL);
 out:
         for (int i = 0; i < 2; i++) {
@@ -829,6 +938,7 @@ out:
                 if (console[i] >= 0)
                         close(console[i]);
         }
+        stdio_relay_close(&relay);
         if (cg)
                 run_cgroup_destroy(cg);
         PHASE("cgroup gone");

@@ -69,3 +69,29 @@ ESCAPE='cd -P /proc/self/fd/N && for i in 1 2 3 4 5 6; do ls; cd -P ..; done'
         [[ "$output" == *$'::1\tv6'* ]]
         [[ "$output" == *"nameserver 2001:db8::53"* ]]
 }
+
+@test "stdio: a file or device given to box reaches the container as a pipe, so it cannot be reopened" {
+        # box's own stdin was a read-only host file: the container reopened
+        # /proc/self/fd/0 for writing and rewrote it
+        echo secret >"$BOX_TEST_TMP/in"
+        chmod 0444 "$BOX_TEST_TMP/in"
+        run box run --rm -i busybox sh -c 'echo PWNED >/proc/self/fd/0; readlink /proc/self/fd/0; cat' \
+                <"$BOX_TEST_TMP/in"
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/in")" = secret ]
+        [[ "${lines[0]}" == pipe:* ]]
+        # stdout and stderr to files: pipes in the container; output, order
+        # within each stream and the exit code as before
+        box run --rm busybox sh -c 'readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; seq 1 3; exit 3' \
+                >"$BOX_TEST_TMP/out" 2>"$BOX_TEST_TMP/err" || rc=$?
+        [ "${rc:-0}" -eq 3 ]
+        [[ "$(sed -n 1p "$BOX_TEST_TMP/out")" == pipe:* ]]
+        [ "$(sed -n 2,4p "$BOX_TEST_TMP/out" | tr '\n' ' ')" = "1 2 3 " ]
+        [[ "$(cat "$BOX_TEST_TMP/err")" == pipe:* ]]
+        # a large stdin from a file arrives whole and ends with EOF
+        seq 1 200000 >"$BOX_TEST_TMP/big"
+        [ "$(box run --rm -i busybox wc -l <"$BOX_TEST_TMP/big")" = 200000 ]
+        # a container that never reads its stdin still ends
+        run timeout 20 "$BOX" run --rm -i busybox true </dev/zero
+        [ "$status" -eq 0 ]
+}
