@@ -42,6 +42,20 @@ int store_image_load(struct store *st, const char *manifest_digest, struct store
                 store_image_handle_release(&h);
                 return r;
         }
+        /* Digests become paths (blobs/sha256/<hex>, layers/<hex>): whatever
+         * wrote this image, none of them is used unless well formed. */
+        for (size_t i = 0; i < h.m.n_layers && r >= 0; i++)
+                r = spec_digest_validate(h.m.layers[i].digest, err);
+        STRV_FOREACH (d, h.config.diff_ids) {
+                if (r < 0)
+                        break;
+                r = spec_digest_validate(*d, err);
+        }
+        if (r < 0) {
+                box_err_prefix(err, "image %s", manifest_digest);
+                store_image_handle_release(&h);
+                return r;
+        }
         snprintf(h.id, sizeof(h.id), "%s", h.m.config.digest);
         snprintf(h.manifest, sizeof(h.manifest), "%s", manifest_digest);
         h.manifest_size = (int64_t)mlen;
