@@ -25,6 +25,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -68,6 +69,7 @@ struct unpack {
         enum store_layer_compression compression_out;
 
         struct store_limits limits;
+        int prime; /* 0: the priming block is still to hand out, 1: its entry is next, 2: done */
         uint64_t n_entries;
         uint64_t files_size; /* apparent sizes of the regular files so far */
 };
@@ -128,10 +130,52 @@ static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
         return n;
 }
 
+/* libarchive 3.6 loses the target of a link whose ustar linkname field is
+ * empty and whose pax "linkpath" record cannot be converted to the locale
+ * (the way Go's archive/tar, so Docker and Podman, write a link to a
+ * non-ASCII target) when no earlier entry of the stream had a link name:
+ * the entry comes out as neither a symlink nor a hard link.  So the tar
+ * reader is handed this one synthetic link entry before the real stream
+ * (neither hashed nor counted, and skipped), after which it behaves. */
+#define PRIME_NAME "box-reader-prime"
+static char prime_header[512];
+
+static void prime_build(void)
+{
+        char *h = prime_header;
+        memcpy(h, PRIME_NAME, sizeof(PRIME_NAME));
+        memcpy(h + 100, "0000777", 8);
+        memcpy(h + 108, "0000000", 8);
+        memcpy(h + 116, "0000000", 8);
+        memcpy(h + 124, "00000000000", 12);
+        memcpy(h + 136, "00000000000", 12);
+        memset(h + 148, ' ', 8);
+        h[156] = '2'; /* a symlink to "." */
+        h[157] = '.';
+        memcpy(h + 257, "ustar", 6);
+        memcpy(h + 263, "00", 2);
+        unsigned sum = 0;
+        for (int i = 0; i < 512; i++)
+                sum += (unsigned char)h[i];
+        snprintf(h + 148, 8, "%06o", sum);
+}
+
+static const char *prime_block(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, prime_build);
+        return prime_header;
+}
+
 static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct unpack *u = ud;
+        if (u->prime == 0) {
+                u->prime = 1;
+                *buf = prime_block();
+                return 512;
+        }
         ssize_t n = archive_read_data(u->outer, u->tar_buf, RAW_BUF);
         if (n < 0) {
                 if (!u->failed)
@@ -503,6 +547,7 @@ static int unpack_stream(struct unpack *u, int rootfd)
         u->rootfd = rootfd;
         store_limits_get(&u->limits);
         u->n_entries = u->files_size = 0;
+        u->prime = 0;
         r = support_filters(outer, err);
         if (r < 0)
                 goto out;
@@ -536,10 +581,23 @@ static int unpack_stream(struct unpack *u, int rootfd)
                         /* kept as bytes: see the top of this file */
                         log_debug("layer: %s", archive_error_string(inner));
                 } else if (r != ARCHIVE_OK) {
+                        /* before any real entry: what was read is no tar at all */
                         r = u->failed ? -err->code
-                                      : box_err_set(err, EBADMSG, "corrupt tar: %s",
+                                      : box_err_set(err, EBADMSG, "%s: %s",
+                                                    u->n_entries || r == ARCHIVE_WARN
+                                                            ? "corrupt tar"
+                                                            : "not a tar archive",
                                                     archive_error_string(inner));
                         goto out;
+                }
+                if (u->prime == 1) {
+                        /* the synthetic entry: see prime_block() */
+                        u->prime = 2;
+                        if (!streq(strempty(archive_entry_pathname(e)), PRIME_NAME)) {
+                                r = box_err_set(err, EBADMSG, "corrupt tar: lost the first entry");
+                                goto out;
+                        }
+                        continue;
                 }
                 r = extract_entry(u, inner, e);
                 if (r < 0)
