@@ -979,6 +979,9 @@ static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_le
         store_limits_get(&lim);
         size_t max = lim.json_size > SIZE_MAX ? SIZE_MAX : (size_t)lim.json_size;
         int r = fs_read_fd(fd, max, ret, ret_len, err);
+        if (r == -EFBIG)
+                return box_err_set(err, EFBIG, "'%s' is larger than %zu bytes (BOX_MAX_JSON_SIZE)",
+                                   path, max);
         if (r < 0)
                 return box_err_prefix(err, "'%s'", path);
         return 0;

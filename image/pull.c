@@ -136,8 +136,12 @@ static int remote_read_small(void *ud, const char *path, char **ret, size_t *ret
         if (r < 0)
                 return r;
         uint64_t max = rm->pl->limits.json_size;
-        return image_http_get_small(url, &ho, max > SIZE_MAX ? SIZE_MAX : (size_t)max, ret, ret_len,
-                                    err);
+        size_t m = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
+        r = image_http_get_small(url, &ho, m, ret, ret_len, err);
+        if (r == -EFBIG)
+                return box_err_set(err, EFBIG,
+                                   "GET '%s': larger than %zu bytes (BOX_MAX_JSON_SIZE)", url, m);
+        return r;
 }
 
 static int remote_unpack(void *ud, const char *path, const struct store_layer_unpack_opts *o,
