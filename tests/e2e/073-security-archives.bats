@@ -315,3 +315,23 @@ EOF
         [ "$SECONDS" -lt 15 ]
         [ -z "$(box images -a -q)" ]
 }
+
+# Coverage, not a regression: containment the changes above must keep (the
+# box before them passed this too).  011-hostile-layers.bats has the rest.
+@test "coverage: whiteouts of '..', a symlink replacing a directory, ../ in manifest.json stay inside" {
+        OUTSIDE="$BOX_TEST_TMP/outside"
+        mkdir -p "$OUTSIDE"
+        H hostile "$BOX_TEST_TMP/h" "$OUTSIDE"
+        run box import "$BOX_TEST_TMP/h/wh-dotdot.tar" wh
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid whiteout"* ]]
+        run box import "$BOX_TEST_TMP/h/dir-symlink-file.tar" dsf
+        [ "$status" -eq 0 ]
+        [ -z "$(ls -A "$OUTSIDE")" ]
+        l="$BOX_ROOT/layers/$(last_layer dsf)"
+        [ "$(cat "$l$OUTSIDE/f")" = owned ]
+        run box load -i "$BOX_TEST_TMP/h/escape-archive.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not in the archive"* ]]
+        [ -z "$(ls -A "$OUTSIDE")" ]
+}

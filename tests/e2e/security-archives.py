@@ -15,6 +15,11 @@ usage: security-archives.py COMMAND ARGS...
   sparse OUT                a tar holding a GNU sparse file of 1 TiB
   entries OUT N             a tar of N small files
   uu IN OUT                 IN uuencoded
+  hostile OUTDIR OUTSIDE    tars that try to leave their layer or archive:
+                            wh-dotdot.tar, dir-symlink-file.tar (a symlink
+                            to OUTSIDE replacing a directory, then a file
+                            beneath it), escape-archive.tar (a docker-archive
+                            whose manifest.json names ../ paths)
   inject STORE NAME DIFF_ID  add image NAME to box's store STORE by hand: the
                             first image's manifest with its config's first
                             diff_id replaced (what a store written by an
@@ -178,6 +183,33 @@ def uu(src, out):
     open(out, "wb").write(b"".join(lines))
 
 
+def hostile(outdir, outside):
+    os.makedirs(outdir, exist_ok=True)
+
+    def write(name, members):
+        with tarfile.open(os.path.join(outdir, name), "w") as t:
+            for info, data in members:
+                t.addfile(info, io.BytesIO(data) if data is not None else None)
+
+    def entry(name, typ=tarfile.REGTYPE, data=b"", link=""):
+        info = tarfile.TarInfo(name)
+        info.type = typ
+        info.size = len(data) if typ == tarfile.REGTYPE else 0
+        info.linkname = link
+        return info, data if typ == tarfile.REGTYPE else None
+
+    write("wh-dotdot.tar", [entry("a/.wh.."), entry("f", data=b"x")])
+    write("dir-symlink-file.tar", [
+        entry("a", tarfile.DIRTYPE),
+        entry("a", tarfile.SYMTYPE, link=outside),
+        entry(outside.lstrip("/"), tarfile.DIRTYPE),
+        entry("a/f", data=b"owned"),
+    ])
+    manifest = json.dumps([{"Config": "../../cfg.json", "RepoTags": ["x:1"],
+                            "Layers": ["../../../layer.tar"]}]).encode()
+    write("escape-archive.tar", [entry("manifest.json", data=manifest)])
+
+
 def serve(portfile, handler, tls=None):
     srv = HTTPServer(("127.0.0.1", 0), handler)
     if tls:
@@ -271,6 +303,8 @@ def main():
         entries(args[0], int(args[1]))
     elif cmd == "uu":
         uu(args[0], args[1])
+    elif cmd == "hostile":
+        hostile(*args)
     elif cmd == "inject":
         inject(*args)
     elif cmd == "redirect":
