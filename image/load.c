@@ -85,10 +85,12 @@ void image_loaded_free(struct image_loaded *v, size_t n)
         free(v);
 }
 
-/* "a/./b/../c" -> "a/c"; NULL when it climbs above the root. */
+/* "a/./b/../c" -> "a/c"; NULL when it climbs above the root.  Linear in
+ * the length of P (an entry name may be a megabyte of "a/"). */
 static char *normalize(const char *p)
 {
-        _cleanup_strv_free_ char **parts = xnew0(char *, 1);
+        struct buf b = {0};
+        buf_puts(&b, "");
         const char *s = p;
         while (*s) {
                 while (*s == '/')
@@ -96,22 +98,20 @@ static char *normalize(const char *p)
                 const char *e = strchrnul(s, '/');
                 size_t n = (size_t)(e - s);
                 if (n == 2 && strneq(s, "..", 2)) {
-                        size_t k = strv_length(parts);
-                        if (k == 0)
+                        if (b.len == 0) {
+                                buf_release(&b);
                                 return NULL;
-                        free(parts[k - 1]);
-                        parts[k - 1] = NULL;
+                        }
+                        /* drop the last component: scan back over it only */
+                        char *slash = memrchr(b.data, '/', b.len);
+                        b.len = slash ? (size_t)(slash - b.data) : 0;
+                        b.data[b.len] = '\0';
                 } else if (n > 0 && !(n == 1 && *s == '.')) {
-                        parts = strv_push(parts, xstrndup(s, n));
+                        if (b.len)
+                                buf_putc(&b, '/');
+                        buf_append(&b, s, n);
                 }
                 s = e;
-        }
-        struct buf b = {0};
-        buf_puts(&b, "");
-        STRV_FOREACH (c, parts) {
-                if (b.len)
-                        buf_putc(&b, '/');
-                buf_puts(&b, *c);
         }
         return buf_steal(&b);
 }
@@ -404,9 +404,15 @@ static struct pending *pending_new(struct loader *l)
         return p;
 }
 
+/* Names given to one image: RepoTags and annotations can list any number,
+ * and each costs a rewrite of index.json. */
+#define NAMES_MAX 1000
+
 static void add_name(struct pending *p, const char *s)
 {
         struct image_ref ref;
+        if (strv_length(p->names) >= NAMES_MAX)
+                return; /* resolve_docker() says so once */
         if (!s || spec_ref_parse(s, &ref, NULL) < 0) {
                 log_info("invalid image name '%s', ignoring", strempty(s));
                 return;
@@ -493,6 +499,10 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
                 struct jv *tags = jv_get(item, "RepoTags");
                 for (size_t j = 0; j < jv_len(tags); j++)
                         add_name(p, jv_str(jv_at(tags, j)));
+                if (jv_len(tags) > NAMES_MAX)
+                        log_info("manifest.json: image %zu has %zu names; the first %d are used, "
+                                 "ignoring the rest",
+                                 i, jv_len(tags), NAMES_MAX);
         }
         return 0;
 }
@@ -541,7 +551,8 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
         for (size_t i = 0; i < l->n_imgs; i++)
                 if (l->imgs[i].manifest && streq(l->imgs[i].manifest_digest, digest)) {
                         STRV_FOREACH (nm, names)
-                                if (!strv_contains(l->imgs[i].names, *nm))
+                                if (strv_length(l->imgs[i].names) < NAMES_MAX &&
+                                    !strv_contains(l->imgs[i].names, *nm))
                                         l->imgs[i].names = strv_append(l->imgs[i].names, *nm);
                         return 0;
                 }
