@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <limits.h>
+#include <strings.h>
 
 #include "lib/xalloc.h"
 
@@ -95,9 +97,9 @@ struct image_http {
         char *url;
         char *buf;
         size_t len, off, cap;
-        uint64_t received;
+        uint64_t received, max_size;
         long status;
-        int done;
+        int done, too_big;
         CURLcode result;
         char errbuf[CURL_ERROR_SIZE];
 };
@@ -147,6 +149,10 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
                 if (h->status >= 400)
                         return 0; /* stop: an error page is not the body we want */
         }
+        if (h->max_size && h->received + n > h->max_size) {
+                h->too_big = 1;
+                return 0; /* stop: CURLE_WRITE_ERROR */
+        }
         if (h->off == h->len)
                 h->off = h->len = 0;
         if (h->len + n > h->cap) {
@@ -168,6 +174,16 @@ static int http_error(struct image_http *h, struct box_err *err)
                 return box_err_set(err, code, "GET '%s': HTTP %ld %s", h->url, h->status,
                                    reason(h->status));
         }
+        if (h->too_big || h->result == CURLE_FILESIZE_EXCEEDED)
+                return box_err_set(
+                        err, EFBIG,
+                        "GET '%s': the body is larger than %llu bytes (BOX_PULL_MAX_SIZE)", h->url,
+                        (unsigned long long)h->max_size);
+        if (h->result == CURLE_UNSUPPORTED_PROTOCOL)
+                return box_err_set(err, EPROTONOSUPPORT,
+                                   "GET '%s': refused a redirect to another protocol (from https "
+                                   "only to https, else only http and https): %s",
+                                   h->url, h->errbuf[0] ? h->errbuf : "unsupported protocol");
         const char *msg = h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result);
         int code = h->result == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO;
         /* curl capitalises its messages; ours are lowercase */
@@ -220,7 +236,11 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
                 return lr;
         struct image_http *h = xnew0(struct image_http, 1);
         long stall = opts && opts->stall_seconds > 0 ? opts->stall_seconds : 30;
+        long min_speed = opts && opts->min_speed > 0
+                                 ? (long)(opts->min_speed > LONG_MAX ? LONG_MAX : opts->min_speed)
+                                 : 1;
         h->url = xstrdup(url);
+        h->max_size = opts ? opts->max_size : 0;
         h->easy = curl_easy_init();
         h->multi = curl_multi_init();
         if (!h->easy || !h->multi) {
@@ -229,7 +249,9 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
         }
         curl_easy_setopt(h->easy, CURLOPT_URL, url);
         curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        /* what TLS protects is not given away by a redirect to http */
+        curl_easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+                         strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
         curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "box");
@@ -237,8 +259,12 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
         curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
         curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
         curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT, stall);
-        curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, min_speed);
         curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, stall);
+        if (h->max_size && h->max_size <= INT64_MAX)
+                curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_size);
+        if (opts && opts->timeout_ms > 0)
+                curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, opts->timeout_ms);
         curl_easy_setopt(h->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
         curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
         if (opts && opts->insecure) {

@@ -4,8 +4,10 @@
  * decompressor into the store without being kept anywhere.
  *
  * Ownership: struct image_http is owned by its opener and freed by
- * image_http_free().  Redirects are followed; an HTTP status >= 400 and a
- * stalled transfer are errors naming the URL and the status. */
+ * image_http_free().  Redirects are followed, only to http and https, and
+ * from an https URL only to https; an HTTP status >= 400, a stalled or
+ * too slow transfer, one past its deadline and a body larger than its cap
+ * are errors naming the URL. */
 #pragma once
 
 #include <stdint.h>
@@ -15,7 +17,10 @@
 
 struct image_http_opts {
         int insecure;       /* do not verify TLS certificates */
-        long stall_seconds; /* abort when nothing arrives for this long (0: 30) */
+        long stall_seconds; /* abort when less than MIN_SPEED arrives for this long (0: 30) */
+        uint64_t min_speed; /* bytes/s (0: 1) */
+        uint64_t max_size;  /* refuse a body larger than this (0: no limit) */
+        long timeout_ms;    /* the whole transfer, consumer's time included (0: no limit) */
 };
 
 struct image_http;

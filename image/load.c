@@ -17,8 +17,8 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-#define JSON_MAX       (16u << 20) /* one JSON entry */
 #define JSON_TOTAL_MAX (64u << 20) /* all JSON entries of an archive */
+#define ENTRIES_MAX    (1u << 20)  /* JSON, layer and link entries kept of an archive */
 #define PEEK           4096
 #define LINK_HOPS      8
 #define INDEX_DEPTH    4
@@ -49,8 +49,9 @@ struct pending {
 struct loader {
         struct store *st;
         const struct image_load_opts *opts;
+        struct store_limits limits;
         struct entry *entries; /* archive mode */
-        size_t n_entries;
+        size_t n_entries, entries_cap;
         size_t json_total;
         const struct image_layout_source *src; /* layout mode */
         struct pending *imgs;
@@ -84,10 +85,12 @@ void image_loaded_free(struct image_loaded *v, size_t n)
         free(v);
 }
 
-/* "a/./b/../c" -> "a/c"; NULL when it climbs above the root. */
+/* "a/./b/../c" -> "a/c"; NULL when it climbs above the root.  Linear in
+ * the length of P (an entry name may be a megabyte of "a/"). */
 static char *normalize(const char *p)
 {
-        _cleanup_strv_free_ char **parts = xnew0(char *, 1);
+        struct buf b = {0};
+        buf_puts(&b, "");
         const char *s = p;
         while (*s) {
                 while (*s == '/')
@@ -95,22 +98,20 @@ static char *normalize(const char *p)
                 const char *e = strchrnul(s, '/');
                 size_t n = (size_t)(e - s);
                 if (n == 2 && strneq(s, "..", 2)) {
-                        size_t k = strv_length(parts);
-                        if (k == 0)
+                        if (b.len == 0) {
+                                buf_release(&b);
                                 return NULL;
-                        free(parts[k - 1]);
-                        parts[k - 1] = NULL;
+                        }
+                        /* drop the last component: scan back over it only */
+                        char *slash = memrchr(b.data, '/', b.len);
+                        b.len = slash ? (size_t)(slash - b.data) : 0;
+                        b.data[b.len] = '\0';
                 } else if (n > 0 && !(n == 1 && *s == '.')) {
-                        parts = strv_push(parts, xstrndup(s, n));
+                        if (b.len)
+                                buf_putc(&b, '/');
+                        buf_append(&b, s, n);
                 }
                 s = e;
-        }
-        struct buf b = {0};
-        buf_puts(&b, "");
-        STRV_FOREACH (c, parts) {
-                if (b.len)
-                        buf_putc(&b, '/');
-                buf_puts(&b, *c);
         }
         return buf_steal(&b);
 }
@@ -171,19 +172,41 @@ static struct entry *find_entry(struct loader *l, const char *path)
         return NULL;
 }
 
-static int get_json(struct loader *l, const char *path, const char *expect, char **ret,
-                    size_t *ret_len, struct box_err *err)
+/* A document of the image: EXPECT its digest and EXPECT_SIZE its size
+ * when known (NULL, -1 when not). */
+static int get_json(struct loader *l, const char *path, const char *expect, int64_t expect_size,
+                    char **ret, size_t *ret_len, struct box_err *err)
 {
         char *buf;
         size_t len;
+        if (expect_size >= 0 && (uint64_t)expect_size > l->limits.json_size)
+                return box_err_set(err, EFBIG,
+                                   "'%s': a document of %lld bytes is larger than the limit of "
+                                   "%llu (BOX_MAX_JSON_SIZE)",
+                                   path, (long long)expect_size,
+                                   (unsigned long long)l->limits.json_size);
         if (l->src) {
-                int r = l->src->read_small(l->src->userdata, path, &buf, &len, err);
+                _cleanup_free_ char *np = normalize(path);
+                if (!np || !*np)
+                        return box_err_set(err, EPERM, "'%s': path escapes the layout", path);
+                int r = l->src->read_small(l->src->userdata, np, &buf, &len, err);
                 if (r < 0)
                         return r;
+                if (len > l->limits.json_size) {
+                        free(buf);
+                        return box_err_set(err, EFBIG,
+                                           "'%s' is larger than %llu bytes (BOX_MAX_JSON_SIZE)",
+                                           path, (unsigned long long)l->limits.json_size);
+                }
         } else {
                 struct entry *e = find_entry(l, path);
                 if (!e)
                         return box_err_set(err, ENOENT, "'%s' is not in the archive", path);
+                if (e->kind == ENTRY_FAILED) {
+                        if (err)
+                                *err = e->error;
+                        return -e->error.code;
+                }
                 if (e->kind != ENTRY_JSON)
                         return box_err_set(err, EINVAL, "entry '%s' is not a JSON document", path);
                 buf = xmalloc(e->len + 1);
@@ -199,6 +222,13 @@ static int get_json(struct loader *l, const char *path, const char *expect, char
                                            "entry '%s': digest mismatch: expected %s, got %s", path,
                                            expect, got);
                 }
+        }
+        if (expect_size >= 0 && (uint64_t)expect_size != len) {
+                free(buf);
+                return box_err_set(err, EBADMSG,
+                                   "entry '%s': size mismatch: its descriptor says %lld bytes, it "
+                                   "has %zu",
+                                   path, (long long)expect_size, len);
         }
         *ret = buf;
         *ret_len = len;
@@ -220,29 +250,107 @@ static ssize_t mem_read(void *ud, void *buf, size_t n, struct box_err *err)
         return (ssize_t)k;
 }
 
-static int get_layer(struct loader *l, const char *path, const char *expect_digest,
-                     const char *expect_diff_id, struct store_layer_info *ret, struct box_err *err)
+/* The diff_id of the layer blob DIGEST that the store holds: its content
+ * decompressed and hashed.  So a layer already in the store is reused
+ * only for an input whose diff_id is what that blob really unpacks to. */
+static ssize_t fd_read_cb(void *ud, void *buf, size_t n, struct box_err *err)
 {
-        if (l->src) {
-                if (expect_digest && expect_diff_id && store_blob_exists(l->st, expect_digest) &&
-                    store_layer_exists(l->st, expect_diff_id)) {
-                        struct store_layer_info info = {0};
-                        snprintf(info.digest, sizeof(info.digest), "%s", expect_digest);
-                        snprintf(info.diff_id, sizeof(info.diff_id), "%s", expect_diff_id);
-                        log_debug("layer %s: already in the store", expect_digest);
-                        *ret = info;
-                        return 0;
+        ssize_t r = RETRY_EINTR(read(*(int *)ud, buf, n));
+        if (r < 0)
+                return box_err_errno(err, errno, "read");
+        return r;
+}
+
+static int stored_diff_id(struct loader *l, const char *digest, struct store_layer_info *ret,
+                          struct box_err *err)
+{
+        struct store *st = l->st;
+        _cleanup_close_ int fd = -EBADF;
+        int r = store_blob_open(st, digest, &fd, err);
+        if (r < 0)
+                return r;
+        struct stat s;
+        if (fstat(fd, &s) < 0)
+                return box_err_errno(err, errno, "blob %s", digest);
+        struct image_decompressor *d;
+        r = image_decompressor_new(fd_read_cb, &fd, &d, err);
+        if (r < 0)
+                return box_err_prefix(err, "blob %s", digest);
+        struct sha256_ctx *sha = sha256_new();
+        _cleanup_free_ char *buf = xmalloc(1 << 20);
+        uint64_t total = 0;
+        for (;;) {
+                ssize_t n = image_decompressor_read(d, buf, 1 << 20, err);
+                if (n < 0) {
+                        r = box_err_prefix(err, "blob %s", digest);
+                        break;
                 }
-                struct store_layer_unpack_opts o = {
-                        .expect_digest = expect_digest,
-                        .expect_diff_id = expect_diff_id,
-                        .save_blob = 1,
-                };
-                int r = l->src->unpack(l->src->userdata, path, &o, ret, err);
-                if (r < 0)
-                        return box_err_prefix(err, "layer '%s'", path);
-                if (l->opts->on_layer)
-                        l->opts->on_layer(l->opts->userdata, path, ret);
+                if (n == 0)
+                        break;
+                total += (uint64_t)n;
+                if (total > l->limits.layer_size) {
+                        r = box_err_set(err, EFBIG, "blob %s: larger than %llu bytes uncompressed",
+                                        digest, (unsigned long long)l->limits.layer_size);
+                        break;
+                }
+                sha256_update(sha, buf, (size_t)n);
+        }
+        image_decompressor_free(d);
+        if (r < 0) {
+                sha256_free(sha);
+                return r;
+        }
+        struct store_layer_info info = {.size = (uint64_t)s.st_size};
+        snprintf(info.digest, sizeof(info.digest), "%s", digest);
+        sha256_final_str(sha, info.diff_id);
+        *ret = info;
+        return 0;
+}
+
+/* The layer at PATH of the source: EXPECT_DIGEST its blob digest and
+ * EXPECT_SIZE its size when known (NULL, -1 when not), EXPECT_DIFF_ID what
+ * the config says it unpacks to. */
+static int get_layer(struct loader *l, const char *path, const char *expect_digest,
+                     int64_t expect_size, const char *expect_diff_id, struct store_layer_info *ret,
+                     struct box_err *err)
+{
+        int r;
+        if (expect_diff_id && (r = spec_digest_validate(expect_diff_id, err)) < 0)
+                return box_err_prefix(err, "layer '%s': diff_id", path);
+        if (expect_digest && (r = spec_digest_validate(expect_digest, err)) < 0)
+                return box_err_prefix(err, "layer '%s'", path);
+        struct store_layer_info info;
+        if (l->src) {
+                _cleanup_free_ char *np = normalize(path);
+                if (!np || !*np)
+                        return box_err_set(err, EPERM, "layer '%s': path escapes the layout", path);
+                /* A blob the store has is not read again, but what this
+                 * input claims of it (its diff_id) is still verified. */
+                if (expect_digest && store_blob_exists(l->st, expect_digest) &&
+                    store_layer_exists(l->st, expect_diff_id) &&
+                    stored_diff_id(l, expect_digest, &info, NULL) >= 0 &&
+                    streq(info.diff_id, expect_diff_id)) {
+                        log_debug("layer %s: already in the store", expect_digest);
+                } else {
+                        struct store_layer_unpack_opts o = {
+                                .expect_digest = expect_digest,
+                                .expect_diff_id = expect_diff_id,
+                                .expect_size = expect_size > 0 ? (uint64_t)expect_size : 0,
+                                .save_blob = 1,
+                        };
+                        r = l->src->unpack(l->src->userdata, np, &o, &info, err);
+                        if (r < 0)
+                                return box_err_prefix(err, "layer '%s'", path);
+                        if (l->opts->on_layer)
+                                l->opts->on_layer(l->opts->userdata, path, &info);
+                }
+                if (expect_size >= 0 && info.size != (uint64_t)expect_size)
+                        return box_err_set(err, EBADMSG,
+                                           "layer '%s': size mismatch: its descriptor says %lld "
+                                           "bytes, the blob has %llu",
+                                           path, (long long)expect_size,
+                                           (unsigned long long)info.size);
+                *ret = info;
                 return 0;
         }
         struct entry *e = find_entry(l, path);
@@ -258,8 +366,7 @@ static int get_layer(struct loader *l, const char *path, const char *expect_dige
                  * name starts with '{'): unpack it from memory now */
                 struct mem_source m = {e->data, e->len, 0};
                 struct store_layer_unpack_opts o = {.expect_digest = expect_digest, .save_blob = 1};
-                struct store_layer_info info;
-                int r = store_layer_unpack(l->st, mem_read, &m, &o, &info, err);
+                r = store_layer_unpack(l->st, mem_read, &m, &o, &info, err);
                 if (r < 0)
                         return box_err_prefix(err, "entry '%s'", path);
                 free(e->data);
@@ -269,6 +376,11 @@ static int get_layer(struct loader *l, const char *path, const char *expect_dige
         }
         if (e->kind != ENTRY_LAYER)
                 return box_err_set(err, EINVAL, "entry '%s' is not a layer", path);
+        if (expect_size >= 0 && e->info.size != (uint64_t)expect_size)
+                return box_err_set(err, EBADMSG,
+                                   "entry '%s': size mismatch: its descriptor says %lld bytes, the "
+                                   "blob has %llu",
+                                   path, (long long)expect_size, (unsigned long long)e->info.size);
         if (expect_digest && !streq(expect_digest, e->info.digest))
                 return box_err_set(err, EBADMSG, "entry '%s': digest mismatch: expected %s, got %s",
                                    path, expect_digest, e->info.digest);
@@ -292,9 +404,15 @@ static struct pending *pending_new(struct loader *l)
         return p;
 }
 
+/* Names given to one image: RepoTags and annotations can list any number,
+ * and each costs a rewrite of index.json. */
+#define NAMES_MAX 1000
+
 static void add_name(struct pending *p, const char *s)
 {
         struct image_ref ref;
+        if (strv_length(p->names) >= NAMES_MAX)
+                return; /* resolve_docker() says so once */
         if (!s || spec_ref_parse(s, &ref, NULL) < 0) {
                 log_info("invalid image name '%s', ignoring", strempty(s));
                 return;
@@ -347,7 +465,8 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
                                 snprintf(cdigest, sizeof(cdigest), "sha256:%s", hex);
                 }
                 struct pending *p = pending_new(l);
-                r = get_json(l, cfg, cdigest[0] ? cdigest : NULL, &p->config, &p->config_len, err);
+                r = get_json(l, cfg, cdigest[0] ? cdigest : NULL, -1, &p->config, &p->config_len,
+                             err);
                 if (r < 0)
                         return box_err_prefix(err, "manifest.json");
                 _cleanup_strv_free_ char **diff_ids = NULL;
@@ -370,7 +489,7 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
                         digest_str ld;
                         int named = nlp && digest_of_blob_path(nlp, ld);
                         struct store_layer_info info;
-                        r = get_layer(l, lp, named ? ld : NULL, diff_ids[j], &info, err);
+                        r = get_layer(l, lp, named ? ld : NULL, -1, diff_ids[j], &info, err);
                         if (r < 0)
                                 return r;
                         p->layers[j].media_type = xstrdup(media_of(info.compression));
@@ -380,6 +499,10 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
                 struct jv *tags = jv_get(item, "RepoTags");
                 for (size_t j = 0; j < jv_len(tags); j++)
                         add_name(p, jv_str(jv_at(tags, j)));
+                if (jv_len(tags) > NAMES_MAX)
+                        log_info("manifest.json: image %zu has %zu names; the first %d are used, "
+                                 "ignoring the rest",
+                                 i, jv_len(tags), NAMES_MAX);
         }
         return 0;
 }
@@ -390,8 +513,8 @@ static int platform_matches(const struct oci_descriptor *d)
                (!d->platform_arch || streq(d->platform_arch, host_arch()));
 }
 
-static int resolve_manifest(struct loader *l, const char *digest, char *const *names, int depth,
-                            struct box_err *err)
+static int resolve_manifest(struct loader *l, const char *digest, int64_t size, char *const *names,
+                            int depth, struct box_err *err)
 {
         if (depth > INDEX_DEPTH)
                 return box_err_set(err, ELOOP, "image indexes nested too deeply");
@@ -401,7 +524,7 @@ static int resolve_manifest(struct loader *l, const char *digest, char *const *n
         _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        r = get_json(l, path, digest, &buf, &len, err);
+        r = get_json(l, path, digest, size, &buf, &len, err);
         if (r < 0)
                 return r;
         /* an index inside: take the manifest for this platform */
@@ -421,14 +544,15 @@ static int resolve_manifest(struct loader *l, const char *digest, char *const *n
                         r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s", path,
                                         host_arch());
                 else
-                        r = resolve_manifest(l, pick->digest, names, depth + 1, err);
+                        r = resolve_manifest(l, pick->digest, pick->size, names, depth + 1, err);
                 oci_index_release(&x);
                 return r;
         }
         for (size_t i = 0; i < l->n_imgs; i++)
                 if (l->imgs[i].manifest && streq(l->imgs[i].manifest_digest, digest)) {
                         STRV_FOREACH (nm, names)
-                                if (!strv_contains(l->imgs[i].names, *nm))
+                                if (strv_length(l->imgs[i].names) < NAMES_MAX &&
+                                    !strv_contains(l->imgs[i].names, *nm))
                                         l->imgs[i].names = strv_append(l->imgs[i].names, *nm);
                         return 0;
                 }
@@ -448,7 +572,7 @@ static int resolve_manifest(struct loader *l, const char *digest, char *const *n
         if (r < 0)
                 goto out;
         cpath = xasprintf("blobs/sha256/%s", m.config.digest + 7);
-        r = get_json(l, cpath, m.config.digest, &p->config, &p->config_len, err);
+        r = get_json(l, cpath, m.config.digest, m.config.size, &p->config, &p->config_len, err);
         if (r >= 0)
                 r = check_config(p->config, p->config_len, cpath, &diff_ids, err);
         if (r < 0)
@@ -464,7 +588,7 @@ static int resolve_manifest(struct loader *l, const char *digest, char *const *n
                         break;
                 _cleanup_free_ char *lp = xasprintf("blobs/sha256/%s", m.layers[i].digest + 7);
                 struct store_layer_info info;
-                r = get_layer(l, lp, m.layers[i].digest, diff_ids[i], &info, err);
+                r = get_layer(l, lp, m.layers[i].digest, m.layers[i].size, diff_ids[i], &info, err);
                 if (r < 0)
                         break;
         }
@@ -491,7 +615,7 @@ static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box
                         add_name(&tmp, full);
                 else if (refname && strpbrk(refname, ":/"))
                         add_name(&tmp, refname);
-                r = resolve_manifest(l, d->digest, tmp.names, 0, err);
+                r = resolve_manifest(l, d->digest, d->size, tmp.names, 0, err);
                 strv_free(tmp.names);
         }
         oci_index_release(&x);
@@ -568,13 +692,13 @@ static int resolve_and_commit(struct loader *l, int prefer_index, struct image_l
         struct box_err e1 = {0}, e2 = {0};
         int rm = -ENOENT, ri;
         int r;
-        ri = get_json(l, "index.json", NULL, &index, &ilen, &e2);
+        ri = get_json(l, "index.json", NULL, -1, &index, &ilen, &e2);
         if (ri < 0 && ri != -ENOENT) {
                 *err = e2;
                 return ri;
         }
         if (ri < 0 || !prefer_index) {
-                rm = get_json(l, "manifest.json", NULL, &manifest, &mlen, &e1);
+                rm = get_json(l, "manifest.json", NULL, -1, &manifest, &mlen, &e1);
                 if (rm < 0 && rm != -ENOENT) {
                         *err = e1;
                         return rm;
@@ -640,7 +764,10 @@ static int layerish(const char *path)
 
 static struct entry *entry_new(struct loader *l, const char *path, enum entry_kind kind)
 {
-        l->entries = xreallocarray(l->entries, l->n_entries + 1, sizeof(*l->entries));
+        if (l->n_entries == l->entries_cap) {
+                l->entries_cap = l->entries_cap ? 2 * l->entries_cap : 64;
+                l->entries = xreallocarray(l->entries, l->entries_cap, sizeof(*l->entries));
+        }
         struct entry *e = &l->entries[l->n_entries++];
         memset(e, 0, sizeof(*e));
         e->path = xstrdup(path);
@@ -654,6 +781,10 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
         _cleanup_free_ char *path = normalize(te->path);
         if (!path || !*path)
                 return 0;
+        if (l->n_entries >= ENTRIES_MAX)
+                return box_err_set(err, EFBIG,
+                                   "more than %u files, links and layers in the archive",
+                                   ENTRIES_MAX);
         if (te->type == IMAGE_TAR_SYMLINK || te->type == IMAGE_TAR_HARDLINK) {
                 _cleanup_free_ char *target = NULL;
                 if (te->type == IMAGE_TAR_SYMLINK && te->link[0] != '/') {
@@ -686,8 +817,21 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
         size_t k = 0;
         while (k < er->peek_len && strchr(" \t\r\n", er->peek[k]))
                 k++;
-        int json = k < er->peek_len && (er->peek[k] == '{' || er->peek[k] == '[');
-        if (json && te->size >= 0 && (uint64_t)te->size <= JSON_MAX) {
+        /* JSON text has no NUL; a tar header (a layer whose first name
+         * starts with '{') always has some */
+        int json = k < er->peek_len && (er->peek[k] == '{' || er->peek[k] == '[') &&
+                   !memchr(er->peek, '\0', er->peek_len);
+        if (json && (te->size < 0 || (uint64_t)te->size > l->limits.json_size)) {
+                /* an error only if the image uses it */
+                struct box_err big = {0};
+                box_err_set(&big, EFBIG,
+                            "entry '%s': a JSON document of %lld bytes is larger than the limit of "
+                            "%llu (BOX_MAX_JSON_SIZE)",
+                            path, (long long)te->size, (unsigned long long)l->limits.json_size);
+                entry_new(l, path, ENTRY_FAILED)->error = big;
+                return 0;
+        }
+        if (json) {
                 if (l->json_total + (size_t)te->size > JSON_TOTAL_MAX)
                         return box_err_set(err, EFBIG, "entry '%s': too much metadata", path);
                 struct buf b = {0};
@@ -701,7 +845,7 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
                         }
                         if (n == 0)
                                 break;
-                        if (b.len + (size_t)n > JSON_MAX) {
+                        if (b.len + (size_t)n > l->limits.json_size) {
                                 buf_release(&b);
                                 return box_err_set(err, EFBIG, "entry '%s': too large", path);
                         }
@@ -748,6 +892,7 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
         static const struct image_load_opts no_opts;
         struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
         struct entry_reader er = {0};
+        store_limits_get(&l.limits);
         int r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
@@ -797,6 +942,7 @@ int image_load_layout(struct store *st, const struct image_layout_source *src,
 {
         static const struct image_load_opts no_opts;
         struct loader l = {.st = st, .opts = opts ? opts : &no_opts, .src = src};
+        store_limits_get(&l.limits);
         int r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r >= 0)
                 r = resolve_and_commit(&l, 1, ret, ret_n, err);
@@ -811,29 +957,42 @@ struct dir_source {
         struct store *st;
 };
 
-/* A file of the layout, which must be a regular one: a FIFO would block
- * the open (hence O_NONBLOCK, which regular files ignore) or the read
- * forever, a device could read without end. */
-static int open_layout_file(int dirfd, const char *path, struct box_err *err)
+/* A file of the layout, resolved inside it (a symlink cannot leave it),
+ * and only a regular file: a FIFO or a device there would block the
+ * reader or never end, so it is looked at through an O_PATH fd and opened
+ * for reading only once known to be a regular file. */
+static int dir_open(struct dir_source *d, const char *path, struct box_err *err)
 {
-        _cleanup_close_ int fd =
-                openat_in_root(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
+        _cleanup_close_ int pfd = openat_in_root(d->dirfd, path, O_PATH | O_CLOEXEC, 0);
+        if (pfd < 0)
                 return box_err_errno(err, errno, "open '%s'", path);
-        if (!S_ISREG(st.st_mode))
-                return box_err_set(err, EINVAL, "'%s' is not a regular file", path);
-        return TAKE_FD(fd);
+        struct stat s;
+        if (fstat(pfd, &s) < 0)
+                return box_err_errno(err, errno, "stat '%s'", path);
+        if (!S_ISREG(s.st_mode))
+                return box_err_set(err, EINVAL, "'%s' in the layout is not a regular file", path);
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        int fd = open(proc, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", path);
+        return fd;
 }
 
 static int dir_read_small(void *ud, const char *path, char **ret, size_t *ret_len,
                           struct box_err *err)
 {
         struct dir_source *d = ud;
-        _cleanup_close_ int fd = open_layout_file(d->dirfd, path, err);
+        _cleanup_close_ int fd = dir_open(d, path, err);
         if (fd < 0)
                 return fd;
-        int r = fs_read_fd(fd, JSON_MAX, ret, ret_len, err);
+        struct store_limits lim;
+        store_limits_get(&lim);
+        size_t max = lim.json_size > SIZE_MAX ? SIZE_MAX : (size_t)lim.json_size;
+        int r = fs_read_fd(fd, max, ret, ret_len, err);
+        if (r == -EFBIG)
+                return box_err_set(err, EFBIG, "'%s' is larger than %zu bytes (BOX_MAX_JSON_SIZE)",
+                                   path, max);
         if (r < 0)
                 return box_err_prefix(err, "'%s'", path);
         return 0;
@@ -843,7 +1002,7 @@ static int dir_unpack(void *ud, const char *path, const struct store_layer_unpac
                       struct store_layer_info *ret, struct box_err *err)
 {
         struct dir_source *d = ud;
-        _cleanup_close_ int fd = open_layout_file(d->dirfd, path, err);
+        _cleanup_close_ int fd = dir_open(d, path, err);
         if (fd < 0)
                 return fd;
         return store_layer_unpack_fd(d->st, fd, opts, ret, err);

@@ -6,8 +6,6 @@
 #include "image/http.h"
 #include "lib/xalloc.h"
 
-#define SMALL_MAX (16u << 20)
-
 int image_pull_is_url(const char *s)
 {
         return startswith(s, "http://") || startswith(s, "https://");
@@ -19,6 +17,55 @@ struct download {
         struct timespec last;
         int finished;
 };
+
+/* What every download of one pull shares: the caps, and the deadline of
+ * the whole pull (BOX_PULL_DEADLINE) against the monotonic clock. */
+struct pull {
+        const struct image_pull_opts *opts;
+        struct store_limits limits;
+        struct timespec deadline;
+        int has_deadline;
+};
+
+static void pull_init(struct pull *pl, const struct image_pull_opts *opts)
+{
+        memset(pl, 0, sizeof(*pl));
+        pl->opts = opts;
+        store_limits_get(&pl->limits);
+        if (pl->limits.download_deadline != UINT64_MAX &&
+            pl->limits.download_deadline < (uint64_t)INT32_MAX) {
+                clock_gettime(CLOCK_MONOTONIC, &pl->deadline);
+                pl->deadline.tv_sec += (time_t)pl->limits.download_deadline;
+                pl->has_deadline = 1;
+        }
+}
+
+/* The options of the next download: what is left of the deadline. */
+static int pull_http_opts(const struct pull *pl, struct image_http_opts *ret, const char *url,
+                          struct box_err *err)
+{
+        *ret = (struct image_http_opts){
+                .insecure = pl->opts->insecure,
+                .stall_seconds = pl->opts->stall_seconds,
+                .min_speed = pl->limits.download_min_speed == UINT64_MAX
+                                     ? 1
+                                     : pl->limits.download_min_speed,
+                .max_size = pl->limits.download_size == UINT64_MAX ? 0 : pl->limits.download_size,
+        };
+        if (pl->has_deadline) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long left = (long)(pl->deadline.tv_sec - now.tv_sec) * 1000 +
+                            (pl->deadline.tv_nsec - now.tv_nsec) / 1000000;
+                if (left <= 0)
+                        return box_err_set(err, ETIMEDOUT,
+                                           "GET '%s': the pull took longer than %llu s "
+                                           "(BOX_PULL_DEADLINE)",
+                                           url, (unsigned long long)pl->limits.download_deadline);
+                ret->timeout_ms = left;
+        }
+        return 0;
+}
 
 static void report(struct download *d, int finished)
 {
@@ -44,14 +91,17 @@ static ssize_t download_read(void *ud, void *buf, size_t n, struct box_err *err)
         return r;
 }
 
-static int download_open(const char *url, const struct image_pull_opts *opts, struct download *d,
+static int download_open(const char *url, const struct pull *pl, struct download *d,
                          struct box_err *err)
 {
-        struct image_http_opts ho = {.insecure = opts->insecure,
-                                     .stall_seconds = opts->stall_seconds};
+        const struct image_pull_opts *opts = pl->opts;
+        struct image_http_opts ho;
         memset(d, 0, sizeof(*d));
         d->opts = opts;
-        int r = image_http_get(url, &ho, &d->h, err);
+        int r = pull_http_opts(pl, &ho, url, err);
+        if (r < 0)
+                return r;
+        r = image_http_get(url, &ho, &d->h, err);
         if (r < 0)
                 return r;
         if (opts->progress) {
@@ -66,7 +116,7 @@ static int download_open(const char *url, const struct image_pull_opts *opts, st
 struct remote {
         struct store *st;
         const char *base; /* ends in '/' */
-        const struct image_pull_opts *opts;
+        const struct pull *pl;
 };
 
 static int remote_read_small(void *ud, const char *path, char **ret, size_t *ret_len,
@@ -81,9 +131,17 @@ static int remote_read_small(void *ud, const char *path, char **ret, size_t *ret
                         return 0;
         }
         _cleanup_free_ char *url = xasprintf("%s%s", rm->base, path);
-        struct image_http_opts ho = {.insecure = rm->opts->insecure,
-                                     .stall_seconds = rm->opts->stall_seconds};
-        return image_http_get_small(url, &ho, SMALL_MAX, ret, ret_len, err);
+        struct image_http_opts ho;
+        int r = pull_http_opts(rm->pl, &ho, url, err);
+        if (r < 0)
+                return r;
+        uint64_t max = rm->pl->limits.json_size;
+        size_t m = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
+        r = image_http_get_small(url, &ho, m, ret, ret_len, err);
+        if (r == -EFBIG)
+                return box_err_set(err, EFBIG,
+                                   "GET '%s': larger than %zu bytes (BOX_MAX_JSON_SIZE)", url, m);
+        return r;
 }
 
 static int remote_unpack(void *ud, const char *path, const struct store_layer_unpack_opts *o,
@@ -92,7 +150,7 @@ static int remote_unpack(void *ud, const char *path, const struct store_layer_un
         struct remote *rm = ud;
         _cleanup_free_ char *url = xasprintf("%s%s", rm->base, path);
         struct download d;
-        int r = download_open(url, rm->opts, &d, err);
+        int r = download_open(url, rm->pl, &d, err);
         if (r < 0)
                 return r;
         r = store_layer_unpack(rm->st, download_read, &d, o, ret, err);
@@ -106,9 +164,11 @@ int image_pull(struct store *st, const char *url, const struct image_pull_opts *
                struct image_loaded **ret, size_t *ret_n, struct box_err *err)
 {
         struct image_load_opts lo = {.name = opts->name};
+        struct pull pl;
         int r;
+        pull_init(&pl, opts);
         if (url[strlen(url) - 1] == '/') {
-                struct remote rm = {.st = st, .base = url, .opts = opts};
+                struct remote rm = {.st = st, .base = url, .pl = &pl};
                 struct image_layout_source src = {
                         .read_small = remote_read_small,
                         .unpack = remote_unpack,
@@ -120,7 +180,7 @@ int image_pull(struct store *st, const char *url, const struct image_pull_opts *
                 return r;
         }
         struct download d;
-        r = download_open(url, opts, &d, err);
+        r = download_open(url, &pl, &d, err);
         if (r < 0)
                 return r;
         r = image_load_archive(st, download_read, &d, &lo, ret, ret_n, err);

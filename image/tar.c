@@ -1,5 +1,11 @@
 /* libarchive behind image/tar.h: reading image archives entry by entry,
- * writing plain tar streams, decompressing layer blobs. */
+ * writing plain tar streams, decompressing layer blobs.
+ *
+ * Names are bytes: headers are read and written under the "C" locale (see
+ * lib/c-locale.h), where a name that is not ASCII is never converted: the
+ * writer stores its bytes with hdrcharset=BINARY (and warns, which is
+ * expected), the reader keeps them.  Decompression is libarchive's own gzip,
+ * zstd, xz and bzip2, never an external program. */
 #include "image/tar.h"
 
 #include <archive.h>
@@ -7,9 +13,26 @@
 #include <ctype.h>
 #include <fcntl.h>
 
+#include "lib/c-locale.h"
 #include "lib/xalloc.h"
 
 #define READ_BUF (1 << 20)
+
+/* gzip, zstd, xz, bzip2 (and none), each by libarchive's own code: a
+ * support call answers ARCHIVE_WARN when it would run a program. */
+static int support_filters(struct archive *a)
+{
+        int (*const fns[])(struct archive *) = {
+                archive_read_support_filter_gzip,
+                archive_read_support_filter_zstd,
+                archive_read_support_filter_xz,
+                archive_read_support_filter_bzip2,
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
+                if (fns[i](a) != ARCHIVE_OK)
+                        return -1;
+        return 0;
+}
 
 /* ---- reading ---- */
 
@@ -64,14 +87,18 @@ int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_re
         r->ud = userdata;
         r->err = err;
         r->buf = xmalloc(READ_BUF);
+        locale_t old = c_locale_enter();
         r->a = archive_read_new();
-        archive_read_support_filter_gzip(r->a);
-        archive_read_support_filter_zstd(r->a);
-        archive_read_support_filter_xz(r->a);
-        archive_read_support_filter_bzip2(r->a);
+        if (support_filters(r->a) < 0) {
+                c_locale_leave(old);
+                image_tar_reader_free(r);
+                return box_err_set(err, ENOTSUP, "libarchive cannot decompress without a program");
+        }
         archive_read_support_format_tar(r->a);
         archive_read_support_format_gnutar(r->a);
-        if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK) {
+        int x = archive_read_open(r->a, r, NULL, reader_cb, NULL);
+        c_locale_leave(old);
+        if (x != ARCHIVE_OK) {
                 int e = reader_fail(r, err, "unrecognized archive format");
                 image_tar_reader_free(r);
                 return e;
@@ -85,7 +112,9 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
 {
         struct archive_entry *e;
         r->err = err;
+        locale_t old = c_locale_enter();
         int x = archive_read_next_header(r->a, &e);
+        c_locale_leave(old);
         if (x == ARCHIVE_EOF)
                 return 0;
         if (x != ARCHIVE_OK && x != ARCHIVE_WARN)
@@ -179,6 +208,14 @@ struct image_tar_writer {
         struct archive_entry *e;
 };
 
+/* The warning after a header that only says a name was stored as its bytes
+ * (hdrcharset=BINARY) because it could not be translated to UTF-8. */
+static int name_kept(struct archive *a)
+{
+        const char *msg = archive_error_string(a);
+        return archive_errno(a) == EILSEQ && msg && strneq(msg, "Can't translate ", 16);
+}
+
 static int writer_fail(struct image_tar_writer *w, struct box_err *err, const char *what)
 {
         int e = archive_errno(w->a);
@@ -189,12 +226,15 @@ static int writer_fail(struct image_tar_writer *w, struct box_err *err, const ch
 int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *err)
 {
         struct image_tar_writer *w = xnew0(struct image_tar_writer, 1);
+        locale_t old = c_locale_enter();
         w->a = archive_write_new();
         w->e = archive_entry_new();
         archive_write_set_format_pax_restricted(w->a);
         archive_write_set_bytes_per_block(w->a, 64 * 1024);
         archive_write_set_bytes_in_last_block(w->a, 1);
-        if (archive_write_open_fd(w->a, fd) != ARCHIVE_OK) {
+        int x = archive_write_open_fd(w->a, fd);
+        c_locale_leave(old);
+        if (x != ARCHIVE_OK) {
                 int e = writer_fail(w, err, "start archive");
                 image_tar_writer_free(w);
                 return e;
@@ -214,7 +254,10 @@ int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_di
         archive_entry_set_mtime(w->e, mtime, 0);
         archive_entry_set_uid(w->e, 0);
         archive_entry_set_gid(w->e, 0);
-        if (archive_write_header(w->a, w->e) != ARCHIVE_OK)
+        locale_t old = c_locale_enter();
+        int x = archive_write_header(w->a, w->e);
+        c_locale_leave(old);
+        if (x != ARCHIVE_OK && !(x == ARCHIVE_WARN && name_kept(w->a)))
                 return writer_fail(w, err, path);
         return 0;
 }
@@ -241,7 +284,17 @@ int image_tar_writer_add_data(struct image_tar_writer *w, const char *path, cons
         return r;
 }
 
+static int add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err);
+
 int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err)
+{
+        locale_t old = c_locale_enter();
+        int r = add_tree(w, dir, err);
+        c_locale_leave(old);
+        return r;
+}
+
+static int add_tree(struct image_tar_writer *w, const char *dir, struct box_err *err)
 {
         struct archive *disk = archive_read_disk_new();
         struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
@@ -280,7 +333,8 @@ int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struc
                 archive_entry_linkify(links, &out, &sparse);
                 if (!out)
                         continue;
-                if (archive_write_header(w->a, out) < ARCHIVE_WARN) {
+                int wx = archive_write_header(w->a, out);
+                if (wx != ARCHIVE_OK && !(wx == ARCHIVE_WARN && name_kept(w->a))) {
                         r = writer_fail(w, err, rel);
                         goto out;
                 }
@@ -353,7 +407,10 @@ int image_decompressor_new(store_read_fn read, void *userdata, struct image_deco
         r->err = err;
         r->buf = xmalloc(READ_BUF);
         r->a = archive_read_new();
-        archive_read_support_filter_all(r->a);
+        if (support_filters(r->a) < 0) {
+                image_decompressor_free(d);
+                return box_err_set(err, ENOTSUP, "libarchive cannot decompress without a program");
+        }
         archive_read_support_format_raw(r->a);
         if (archive_read_open(r->a, r, NULL, reader_cb, NULL) != ARCHIVE_OK ||
             archive_read_next_header(r->a, &e) != ARCHIVE_OK) {

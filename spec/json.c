@@ -92,8 +92,37 @@ void jv_push(struct jv *arr, struct jv *val)
         json_array_append_new(J(arr), J(val));
 }
 
+/* Nesting deeper than JV_MAX_DEPTH is refused before jansson sees it: its
+ * parser, its free and every walk over a tree recurse once per level.  No
+ * document box reads needs more than a handful of levels. */
+static bool depth_ok(const char *buf, size_t len)
+{
+        size_t depth = 0;
+        bool in_str = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == '[' || c == '{') {
+                        if (++depth > JV_MAX_DEPTH)
+                                return false;
+                } else if ((c == ']' || c == '}') && depth > 0) {
+                        depth--;
+                }
+        }
+        return true;
+}
+
 int jv_parse(const char *buf, size_t len, struct jv **ret, struct box_err *err)
 {
+        if (!depth_ok(buf, len))
+                return box_err_set(err, EINVAL, "invalid JSON: nested deeper than %d levels",
+                                   JV_MAX_DEPTH);
         json_error_t e;
         json_t *j = json_loadb(buf, len, JSON_DECODE_ANY, &e);
         if (!j)
@@ -205,11 +234,13 @@ char **jv_to_strv(const struct jv *arr)
 {
         if (!jv_is_array(arr))
                 return NULL;
-        char **v = xnew0(char *, 1);
-        for (size_t i = 0; i < jv_len(arr); i++) {
+        /* sized up front: appending one by one would be quadratic */
+        size_t n = jv_len(arr), k = 0;
+        char **v = xnew0(char *, n + 1);
+        for (size_t i = 0; i < n; i++) {
                 const char *s = jv_str(jv_at(arr, i));
                 if (s)
-                        v = strv_append(v, s);
+                        v[k++] = xstrdup(s);
         }
         return v;
 }

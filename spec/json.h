@@ -32,6 +32,8 @@ void jv_set_str(struct jv *obj, const char *key, const char *s); /* skipped when
 void jv_del(struct jv *obj, const char *key);
 void jv_push(struct jv *arr, struct jv *val);
 
+/* Documents nested deeper than this are refused (see json.c). */
+#define JV_MAX_DEPTH 64
 int jv_parse(const char *buf, size_t len, struct jv **ret, struct box_err *err);
 char *jv_dump(const struct jv *v, int flags);
 

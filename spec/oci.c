@@ -98,14 +98,16 @@ static char **kv_from_object(const struct jv *obj)
 {
         if (!jv_is_object(obj))
                 return NULL;
-        char **kv = xnew0(char *, 1);
+        /* sized up front: appending one by one would be quadratic */
+        char **kv = xnew0(char *, 2 * jv_len(obj) + 1);
+        size_t n = 0;
         struct jv_iter it;
         const char *k;
         struct jv *v;
         jv_iter_init(&it, obj);
         while (jv_iter_next(&it, &k, &v)) {
-                kv = strv_append(kv, k);
-                kv = strv_append(kv, strempty(jv_str(v)));
+                kv[n++] = xstrdup(k);
+                kv[n++] = xstrdup(strempty(jv_str(v)));
         }
         return kv;
 }
@@ -123,13 +125,14 @@ static char **keys_of(const struct jv *obj)
 {
         if (!jv_is_object(obj))
                 return NULL;
-        char **v = xnew0(char *, 1);
+        char **v = xnew0(char *, jv_len(obj) + 1);
+        size_t n = 0;
         struct jv_iter it;
         const char *k;
         struct jv *val;
         jv_iter_init(&it, obj);
         while (jv_iter_next(&it, &k, &val))
-                v = strv_append(v, k);
+                v[n++] = xstrdup(k);
         return v;
 }
 

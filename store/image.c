@@ -42,6 +42,20 @@ int store_image_load(struct store *st, const char *manifest_digest, struct store
                 store_image_handle_release(&h);
                 return r;
         }
+        /* Digests become paths (blobs/sha256/<hex>, layers/<hex>): whatever
+         * wrote this image, none of them is used unless well formed. */
+        for (size_t i = 0; i < h.m.n_layers && r >= 0; i++)
+                r = spec_digest_validate(h.m.layers[i].digest, err);
+        STRV_FOREACH (d, h.config.diff_ids) {
+                if (r < 0)
+                        break;
+                r = spec_digest_validate(*d, err);
+        }
+        if (r < 0) {
+                box_err_prefix(err, "image %s", manifest_digest);
+                store_image_handle_release(&h);
+                return r;
+        }
         snprintf(h.id, sizeof(h.id), "%s", h.m.config.digest);
         snprintf(h.manifest, sizeof(h.manifest), "%s", manifest_digest);
         h.manifest_size = (int64_t)mlen;
@@ -198,8 +212,8 @@ int store_image_commit(struct store *st, const struct oci_image *config,
 int store_image_lowerdirs(struct store *st, const struct store_image_handle *h, char ***ret,
                           struct box_err *err)
 {
-        _cleanup_strv_free_ char **v = xnew0(char *, 1);
-        size_t n = strv_length(h->config.diff_ids);
+        size_t n = strv_length(h->config.diff_ids), k = 0;
+        _cleanup_strv_free_ char **v = xnew0(char *, n + 1);
         for (size_t i = n; i-- > 0;) {
                 const char *d = h->config.diff_ids[i];
                 if (!store_layer_exists(st, d))
@@ -207,7 +221,7 @@ int store_image_lowerdirs(struct store *st, const struct store_image_handle *h, 
                                            "layer %s of image %.19s is not unpacked: the store "
                                            "needs 'box system fsck --repair' or a new pull",
                                            d, h->id);
-                v = strv_push(v, store_layer_short_path(st, d));
+                v[k++] = store_layer_short_path(st, d);
         }
         *ret = TAKE_PTR(v);
         return 0;

@@ -1,5 +1,17 @@
 /* Packing a directory into a layer: libarchive writes the tar, zlib
- * compresses it, both hashed on the way, in one pass. */
+ * compresses it, both hashed on the way, in one pass.
+ *
+ * Names are bytes: the tar writer runs under the "C" locale, where a name
+ * that is not ASCII cannot be converted to UTF-8, so libarchive stores it
+ * as it is on disk in a pax header marked hdrcharset=BINARY (and says so
+ * with a warning, which is expected).  ASCII names take plain ustar
+ * headers as before; no digest depends on the host's locale.  The tree is walked without recursion, one directory
+ * fd open at a time, so its depth costs heap, not stack or fds; a path
+ * longer than STORE_PATH_MAX is refused, since nothing could unpack it.
+ *
+ * Error paths: once anything failed, the tar writer is freed first (its
+ * end-of-archive blocks are dropped by write_cb), then the compressor is
+ * stopped and its buffers freed, then the blob is discarded. */
 #include "store/store-internal.h"
 
 #include <archive.h>
@@ -14,14 +26,16 @@
 #include <sys/xattr.h>
 #include <zlib.h>
 
+#include "lib/c-locale.h"
 #include "lib/fs.h"
-#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 /* Compression runs on a second thread, fed 1 MiB chunks of tar through a
  * small ring, so reading and hashing the files overlaps with deflate. */
 #define ZCHUNK  (1 << 20)
 #define ZCHUNKS 4
+#define ZBUF    (1 << 18)
+#define READBUF (1 << 16)
 
 struct zpipe {
         pthread_t thread;
@@ -30,8 +44,15 @@ struct zpipe {
         unsigned char *bufs[ZCHUNKS];
         size_t lens[ZCHUNKS];
         size_t head, tail, count; /* the producer fills bufs[head], the worker drains bufs[tail] */
-        bool eof, failed, started;
+        bool eof, failed, started, ready;
         struct box_err err; /* the worker's */
+};
+
+/* Hard links: (dev, ino) -> the first path, open addressing. */
+struct link {
+        dev_t dev;
+        ino_t ino;
+        char *path; /* NULL: an empty slot */
 };
 
 struct pack {
@@ -40,21 +61,17 @@ struct pack {
         struct sha256_ctx *tar_sha;
         uint64_t tar_size;
         z_stream z;
+        bool z_ready;
         int compress;
         unsigned char *zbuf;
+        char *readbuf;
         struct box_err *err;
-        int failed;
+        int failed;   /* write_cb failed; err holds why */
+        bool aborted; /* an error path: write_cb drops everything */
         int64_t clamp;
-        /* hard links: inode -> first path */
-        struct link {
-                dev_t dev;
-                ino_t ino;
-                char *path;
-        } * links;
-        size_t n_links;
+        struct link *links;
+        size_t links_cap, n_links;
 };
-
-#define ZBUF (1 << 18)
 
 static int deflate_out(struct pack *p, int flush, struct box_err *err)
 {
@@ -84,10 +101,11 @@ static void *zworker(void *arg)
                         break;
                 }
                 size_t i = z->tail;
+                bool skip = z->failed;
                 pthread_mutex_unlock(&z->mu);
 
                 int r = 0;
-                if (!z->failed) {
+                if (!skip) {
                         p->z.next_in = z->bufs[i];
                         p->z.avail_in = (uInt)z->lens[i];
                         r = deflate_out(p, Z_NO_FLUSH, &z->err);
@@ -100,8 +118,14 @@ static void *zworker(void *arg)
                 pthread_cond_broadcast(&z->cv);
                 pthread_mutex_unlock(&z->mu);
         }
-        if (!z->failed && deflate_out(p, Z_FINISH, &z->err) < 0)
+        pthread_mutex_lock(&z->mu);
+        bool skip = z->failed;
+        pthread_mutex_unlock(&z->mu);
+        if (!skip && deflate_out(p, Z_FINISH, &z->err) < 0) {
+                pthread_mutex_lock(&z->mu);
                 z->failed = true;
+                pthread_mutex_unlock(&z->mu);
+        }
         return NULL;
 }
 
@@ -112,6 +136,7 @@ static int zpipe_start(struct pack *p, struct box_err *err)
         pthread_cond_init(&z->cv, NULL);
         for (size_t i = 0; i < ZCHUNKS; i++)
                 z->bufs[i] = xmalloc(ZCHUNK);
+        z->ready = true;
         /* the worker takes no signals: they belong to the thread that waits */
         sigset_t all, old;
         sigfillset(&all);
@@ -119,7 +144,7 @@ static int zpipe_start(struct pack *p, struct box_err *err)
         int r = pthread_create(&z->thread, NULL, zworker, p);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (r != 0)
-                return box_err_set(err, EAGAIN, "pack: start the compressor");
+                return box_err_set(err, r, "pack: start the compressor");
         z->started = true;
         return 0;
 }
@@ -142,37 +167,48 @@ static int zpipe_push(struct pack *p)
         return failed ? -1 : 0;
 }
 
-/* Flushes the last chunk, lets the worker finish and reports its error. */
+/* Flushes the last chunk (when OK), lets the worker finish and reports its
+ * error; then frees the ring.  Safe to call again, and after a failed start. */
 static int zpipe_finish(struct pack *p, bool ok)
 {
         struct zpipe *z = &p->zp;
-        if (!z->started)
-                return 0;
-        if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
-                ok = false;
-        pthread_mutex_lock(&z->mu);
-        if (!ok)
-                z->failed = true; /* the worker skips what is left */
-        z->eof = true;
-        pthread_cond_broadcast(&z->cv);
-        pthread_mutex_unlock(&z->mu);
-        pthread_join(z->thread, NULL);
-        z->started = false;
-        for (size_t i = 0; i < ZCHUNKS; i++)
-                free(z->bufs[i]);
-        pthread_mutex_destroy(&z->mu);
-        pthread_cond_destroy(&z->cv);
-        if (z->failed && ok) {
-                *p->err = z->err;
-                return -p->err->code;
+        int r = 0;
+        if (z->started) {
+                if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
+                        ok = false;
+                pthread_mutex_lock(&z->mu);
+                bool worker_failed = z->failed;
+                if (!ok)
+                        z->failed = true; /* the worker skips what is left */
+                z->eof = true;
+                pthread_cond_broadcast(&z->cv);
+                pthread_mutex_unlock(&z->mu);
+                pthread_join(z->thread, NULL);
+                z->started = false;
+                /* the worker is gone: its error can be read without the lock */
+                if (ok && (worker_failed || z->failed)) {
+                        *p->err = z->err;
+                        r = -p->err->code;
+                }
         }
-        return 0;
+        if (z->ready) {
+                for (size_t i = 0; i < ZCHUNKS; i++) {
+                        free(z->bufs[i]);
+                        z->bufs[i] = NULL;
+                }
+                pthread_mutex_destroy(&z->mu);
+                pthread_cond_destroy(&z->cv);
+                z->ready = false;
+        }
+        return r;
 }
 
 static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t n)
 {
         (void)a;
         struct pack *p = ud;
+        if (p->aborted || p->failed)
+                return -1;
         sha256_update(p->tar_sha, buf, n);
         p->tar_size += n;
         if (!p->compress) {
@@ -194,7 +230,10 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
                 c += k;
                 left -= k;
                 if (z->lens[z->head] == ZCHUNK && zpipe_push(p) < 0) {
+                        /* the worker failed and stopped: its error is final */
+                        pthread_mutex_lock(&z->mu);
                         *p->err = z->err;
+                        pthread_mutex_unlock(&z->mu);
                         p->failed = 1;
                         return -1;
                 }
@@ -207,15 +246,31 @@ static int name_cmp(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The archive's complaint, or what write_cb said when it was the cause. */
+static int archive_fail(struct pack *p, struct archive *a, const char *path)
+{
+        if (p->failed)
+                return -p->err->code;
+        const char *msg = archive_error_string(a);
+        return box_err_set(p->err, EIO, "pack '%s': %s", path, msg ? msg : "write failed");
+}
+
+/* Any status but OK fails, except the warning that a name could not be
+ * translated to UTF-8: the header was then written with the name's bytes
+ * and hdrcharset=BINARY, which is the point.  Any other warning would mean
+ * the entry differs from the file, and a layer is exact or nothing. */
 static int write_header(struct pack *p, struct archive *a, struct archive_entry *e,
                         const char *path)
 {
-        if (archive_write_header(a, e) != ARCHIVE_OK) {
-                if (p->failed)
-                        return -p->err->code;
-                return box_err_set(p->err, EIO, "pack '%s': %s", path, archive_error_string(a));
-        }
-        return 0;
+        int x = archive_write_header(a, e);
+        if (x == ARCHIVE_OK)
+                return 0;
+        const char *msg = archive_error_string(a);
+        /* libarchive's ARCHIVE_ERRNO_FILE_FORMAT is EILSEQ on Linux */
+        if (x == ARCHIVE_WARN && !p->failed && archive_errno(a) == EILSEQ && msg &&
+            startswith(msg, "Can't translate "))
+                return 0;
+        return archive_fail(p, a, path);
 }
 
 static void set_times(struct pack *p, struct archive_entry *e, const struct stat *st)
@@ -229,81 +284,169 @@ static void set_times(struct pack *p, struct archive_entry *e, const struct stat
         archive_entry_set_mtime(e, t, ns);
 }
 
-static int pack_xattrs(int dfd, const char *name, struct archive_entry *e, int *opaque)
+static int pack_xattrs(struct pack *p, int dfd, const char *name, const char *path,
+                       struct archive_entry *e, int *opaque)
 {
-        char path[64 + 4096];
-        char list[8192];
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, name);
-        ssize_t n = llistxattr(path, list, sizeof(list));
+        char proc[64 + NAME_MAX + 1];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dfd, name);
         *opaque = 0;
-        if (n <= 0)
+        ssize_t n = llistxattr(proc, NULL, 0);
+        if (n < 0 && (errno == ENOTSUP || errno == ENODATA))
                 return 0;
+        if (n < 0)
+                return box_err_errno(p->err, errno, "pack: list xattrs of '%s'", path);
+        if (n == 0)
+                return 0;
+        _cleanup_free_ char *list = xmalloc((size_t)n);
+        n = llistxattr(proc, list, (size_t)n);
+        if (n < 0)
+                return box_err_errno(p->err, errno, "pack: list xattrs of '%s'", path);
         /* sorted, so equal trees give equal bytes */
-        _cleanup_strv_free_ char **keys = xnew0(char *, 1);
+        size_t nk = 0;
         for (char *k = list; k < list + n; k += strlen(k) + 1)
-                keys = strv_append(keys, k);
-        qsort(keys, strv_length(keys), sizeof(char *), name_cmp);
-        STRV_FOREACH (k, keys) {
-                char val[65536];
-                ssize_t vn = lgetxattr(path, *k, val, sizeof(val));
+                nk++;
+        _cleanup_free_ char **keys = xnew0(char *, nk + 1);
+        nk = 0;
+        for (char *k = list; k < list + n; k += strlen(k) + 1)
+                keys[nk++] = k;
+        qsort(keys, nk, sizeof(char *), name_cmp);
+        for (size_t i = 0; i < nk; i++) {
+                const char *k = keys[i];
+                ssize_t vn = lgetxattr(proc, k, NULL, 0);
+                if (vn < 0 && errno == ENODATA)
+                        continue; /* removed since listed */
                 if (vn < 0)
-                        continue;
-                if (streq(*k, "trusted.overlay.opaque")) {
+                        return box_err_errno(p->err, errno, "pack: read xattr '%s' of '%s'", k,
+                                             path);
+                _cleanup_free_ char *val = xmalloc((size_t)vn + 1);
+                vn = lgetxattr(proc, k, val, (size_t)vn);
+                if (vn < 0)
+                        return box_err_errno(p->err, errno, "pack: read xattr '%s' of '%s'", k,
+                                             path);
+                if (streq(k, "trusted.overlay.opaque")) {
                         *opaque = vn == 1 && val[0] == 'y';
                         continue;
                 }
-                if (startswith(*k, "trusted.overlay."))
+                if (startswith(k, "trusted.overlay."))
                         continue; /* overlayfs bookkeeping, not content */
-                archive_entry_xattr_add_entry(e, *k, val, (size_t)vn);
+                archive_entry_xattr_add_entry(e, k, val, (size_t)vn);
         }
         return 0;
 }
 
-static int pack_dir(struct pack *p, struct archive *a, int dfd, const char *prefix);
+static size_t link_hash(dev_t dev, ino_t ino, size_t cap)
+{
+        uint64_t h = (uint64_t)ino * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)dev;
+        return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
 
-static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name,
-                    const char *prefix)
+/* The first path seen for (dev, ino), or NULL after remembering PATH for it. */
+static const char *link_find_or_add(struct pack *p, dev_t dev, ino_t ino, const char *path)
+{
+        if (p->links_cap) {
+                for (size_t i = link_hash(dev, ino, p->links_cap);;
+                     i = (i + 1) & (p->links_cap - 1)) {
+                        struct link *l = &p->links[i];
+                        if (!l->path)
+                                break;
+                        if (l->dev == dev && l->ino == ino)
+                                return l->path;
+                }
+        }
+        if (2 * (p->n_links + 1) > p->links_cap) {
+                size_t cap = p->links_cap ? 2 * p->links_cap : 64;
+                struct link *v = xnew0(struct link, cap);
+                for (size_t i = 0; i < p->links_cap; i++) {
+                        struct link *l = &p->links[i];
+                        if (!l->path)
+                                continue;
+                        size_t j = link_hash(l->dev, l->ino, cap);
+                        while (v[j].path)
+                                j = (j + 1) & (cap - 1);
+                        v[j] = *l;
+                }
+                free(p->links);
+                p->links = v;
+                p->links_cap = cap;
+        }
+        size_t i = link_hash(dev, ino, p->links_cap);
+        while (p->links[i].path)
+                i = (i + 1) & (p->links_cap - 1);
+        p->links[i] = (struct link){dev, ino, xstrdup(path)};
+        p->n_links++;
+        return NULL;
+}
+
+static int write_marker(struct pack *p, struct archive *a, const char *path, const struct stat *st)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, path);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0);
+        archive_entry_set_size(e, 0);
+        set_times(p, e, st);
+        int r = write_header(p, a, e, path);
+        archive_entry_free(e);
+        return r;
+}
+
+static int pack_file_data(struct pack *p, struct archive *a, int fd, const char *path, int64_t size)
+{
+        int64_t left = size;
+        while (left > 0) {
+                ssize_t n = RETRY_EINTR(read(fd, p->readbuf, READBUF));
+                if (n < 0)
+                        return box_err_errno(p->err, errno, "pack: read '%s'", path);
+                if (n == 0)
+                        return box_err_set(p->err, EIO, "pack: '%s' shrank while packing", path);
+                if (n > left)
+                        n = (ssize_t)left; /* grew: the header said SIZE */
+                if (archive_write_data(a, p->readbuf, (size_t)n) != n)
+                        return archive_fail(p, a, path);
+                left -= n;
+        }
+        return 0;
+}
+
+/* Writes the entry NAME of directory DFD, as PATH.  *RET_DIR is set when it
+ * is a directory to descend into (its header and opaque marker written),
+ * with its stat in *RET_ST. */
+static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name, const char *path,
+                    bool *ret_dir, struct stat *ret_st)
 {
         struct stat st;
-        _cleanup_free_ char *path = xasprintf("%s%s", prefix, name);
+        *ret_dir = false;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return box_err_errno(p->err, errno, "pack: stat '%s'", path);
 
-        struct archive_entry *e = archive_entry_new();
-        int r = 0, opaque = 0;
-
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
                 /* an overlayfs whiteout -> OCI ".wh.NAME" */
-                _cleanup_free_ char *wh = xasprintf("%s.wh.%s", prefix, name);
-                archive_entry_set_pathname(e, wh);
-                archive_entry_set_filetype(e, AE_IFREG);
-                archive_entry_set_perm(e, 0);
-                archive_entry_set_size(e, 0);
-                set_times(p, e, &st);
-                r = write_header(p, a, e, path);
-                archive_entry_free(e);
-                return r;
+                const char *slash = strrchr(path, '/');
+                size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+                _cleanup_free_ char *wh = xasprintf("%.*s.wh.%s", (int)dl, path, name);
+                return write_marker(p, a, wh, &st);
         }
 
+        struct archive_entry *e = archive_entry_new();
+        int r = 0, opaque = 0;
         archive_entry_set_pathname(e, path);
         archive_entry_set_uid(e, st.st_uid);
         archive_entry_set_gid(e, st.st_gid);
         archive_entry_set_perm(e, st.st_mode & 07777);
         set_times(p, e, &st);
-        pack_xattrs(dfd, name, e, &opaque);
+        r = pack_xattrs(p, dfd, name, path, e, &opaque);
+        if (r < 0)
+                goto out;
 
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-                for (size_t i = 0; i < p->n_links; i++)
-                        if (p->links[i].dev == st.st_dev && p->links[i].ino == st.st_ino) {
-                                archive_entry_set_filetype(e, AE_IFREG);
-                                archive_entry_set_hardlink(e, p->links[i].path);
-                                archive_entry_set_size(e, 0);
-                                r = write_header(p, a, e, path);
-                                archive_entry_free(e);
-                                return r;
-                        }
-                p->links = xreallocarray(p->links, p->n_links + 1, sizeof(p->links[0]));
-                p->links[p->n_links++] = (struct link){st.st_dev, st.st_ino, xstrdup(path)};
+                const char *first = link_find_or_add(p, st.st_dev, st.st_ino, path);
+                if (first) {
+                        archive_entry_set_filetype(e, AE_IFREG);
+                        archive_entry_set_hardlink(e, first);
+                        archive_entry_set_size(e, 0);
+                        r = write_header(p, a, e, path);
+                        goto out;
+                }
         }
 
         switch (st.st_mode & S_IFMT) {
@@ -316,65 +459,35 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                         break;
                 }
                 r = write_header(p, a, e, path);
-                if (r < 0)
-                        break;
-                char buf[1 << 16];
-                int64_t left = st.st_size;
-                while (left > 0) {
-                        ssize_t n = RETRY_EINTR(read(fd, buf, sizeof(buf)));
-                        if (n < 0) {
-                                r = box_err_errno(p->err, errno, "pack: read '%s'", path);
-                                break;
-                        }
-                        if (n == 0) {
-                                r = box_err_set(p->err, EIO, "pack: '%s' shrank while packing",
-                                                path);
-                                break;
-                        }
-                        if (n > left)
-                                n = (ssize_t)left;
-                        if (archive_write_data(a, buf, (size_t)n) < 0) {
-                                r = p->failed ? -p->err->code
-                                              : box_err_set(p->err, EIO, "pack '%s': %s", path,
-                                                            archive_error_string(a));
-                                break;
-                        }
-                        left -= n;
-                }
+                if (r >= 0)
+                        r = pack_file_data(p, a, fd, path, st.st_size);
                 break;
         }
         case S_IFDIR: {
-                archive_entry_set_filetype(e, AE_IFDIR);
+                archive_entry_set_filetype(e, AE_IFDIR); /* libarchive appends the '/' */
                 r = write_header(p, a, e, path);
                 if (r < 0)
                         break;
-                _cleanup_free_ char *sub = xasprintf("%s/", path);
                 if (opaque) {
-                        struct archive_entry *o = archive_entry_new();
-                        _cleanup_free_ char *opq = xasprintf("%s.wh..wh..opq", sub);
-                        archive_entry_set_pathname(o, opq);
-                        archive_entry_set_filetype(o, AE_IFREG);
-                        archive_entry_set_perm(o, 0);
-                        archive_entry_set_size(o, 0);
-                        set_times(p, o, &st);
-                        r = write_header(p, a, o, opq);
-                        archive_entry_free(o);
+                        _cleanup_free_ char *opq = xasprintf("%s/.wh..wh..opq", path);
+                        r = write_marker(p, a, opq, &st);
                         if (r < 0)
                                 break;
                 }
-                int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (cfd < 0) {
-                        r = box_err_errno(p->err, errno, "pack: open '%s'", path);
-                        break;
-                }
-                r = pack_dir(p, a, cfd, sub);
+                *ret_dir = true;
+                *ret_st = st;
                 break;
         }
         case S_IFLNK: {
-                char target[4096];
-                ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+                char target[PATH_MAX + 1];
+                ssize_t n = readlinkat(dfd, name, target, sizeof(target));
                 if (n < 0) {
                         r = box_err_errno(p->err, errno, "pack: readlink '%s'", path);
+                        break;
+                }
+                if ((size_t)n >= sizeof(target)) {
+                        r = box_err_set(p->err, ENAMETOOLONG, "pack: symlink '%s' is too long",
+                                        path);
                         break;
                 }
                 target[n] = '\0';
@@ -394,30 +507,179 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
         default:
                 break; /* sockets are not content */
         }
+out:
         archive_entry_free(e);
         return r;
 }
 
-/* Takes ownership of dfd. */
-static int pack_dir(struct pack *p, struct archive *a, int dfd, const char *prefix)
+/* The sorted entry names of directory FD (FD stays open and the caller's). */
+static int list_dir(struct pack *p, int fd, const char *path, char ***ret, size_t *ret_n)
 {
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
+        int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0)
+                return box_err_errno(p->err, errno, "pack: open directory '%s'", path);
+        _cleanup_closedir_ DIR *d = fdopendir(dup);
         if (!d) {
-                close(dfd);
-                return box_err_errno(p->err, errno, "pack: open directory '%s'", prefix);
+                int e = errno;
+                close(dup);
+                return box_err_errno(p->err, e, "pack: open directory '%s'", path);
         }
-        _cleanup_strv_free_ char **names = xnew0(char *, 1);
+        size_t n = 0, cap = 16;
+        char **v = xnew0(char *, cap);
         struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        names = strv_append(names, de->d_name);
-        qsort(names, strv_length(names), sizeof(char *), name_cmp);
-        STRV_FOREACH (n, names) {
-                int r = pack_one(p, a, dirfd(d), *n, prefix);
-                if (r < 0)
-                        return r;
+        for (;;) {
+                errno = 0;
+                de = readdir(d);
+                if (!de)
+                        break;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (n == cap) {
+                        cap *= 2;
+                        v = xreallocarray(v, cap, sizeof(char *));
+                }
+                v[n++] = xstrdup(de->d_name);
         }
+        if (errno) {
+                int e = errno;
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+                free(v);
+                return box_err_errno(p->err, e, "pack: read directory '%s'", path);
+        }
+        qsort(v, n, sizeof(char *), name_cmp);
+        *ret = v;
+        *ret_n = n;
         return 0;
+}
+
+/* One directory on the way down: its sorted names, the next to pack, and
+ * its identity, checked when the walk comes back to it through "..". */
+struct level {
+        char **names;
+        size_t n, next;
+        size_t path_len; /* of the path to this directory, "" for the root */
+        dev_t dev;
+        ino_t ino;
+};
+
+static void level_release(struct level *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->names[i]);
+        free(l->names);
+        l->names = NULL;
+}
+
+/* Packs the tree under ROOTFD (borrowed) in sorted order, depth first,
+ * without recursion: only the directory being read is open. */
+static int pack_tree(struct pack *p, struct archive *a, int rootfd)
+{
+        size_t depth = 0, cap = 8;
+        struct level *lv = xnew0(struct level, cap);
+        struct buf path = {0};
+        struct stat st;
+        int r;
+        _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+                r = box_err_errno(p->err, errno, "pack: open directory");
+                goto out;
+        }
+        buf_puts(&path, "");
+        if (fstat(fd, &st) < 0) {
+                r = box_err_errno(p->err, errno, "pack: stat directory");
+                goto out;
+        }
+        r = list_dir(p, fd, "", &lv[0].names, &lv[0].n);
+        if (r < 0)
+                goto out;
+        lv[0].dev = st.st_dev;
+        lv[0].ino = st.st_ino;
+        depth = 1;
+        while (depth > 0) {
+                struct level *l = &lv[depth - 1];
+                if (l->next == l->n) {
+                        /* done with this directory: back to its parent */
+                        level_release(l);
+                        depth--;
+                        if (depth == 0)
+                                break;
+                        struct level *up = &lv[depth - 1];
+                        int pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (pfd < 0) {
+                                r = box_err_errno(p->err, errno, "pack: open '%s/..'", path.data);
+                                goto out;
+                        }
+                        close(fd);
+                        fd = pfd;
+                        if (fstat(fd, &st) < 0 || st.st_dev != up->dev || st.st_ino != up->ino) {
+                                r = box_err_set(p->err, EBUSY,
+                                                "pack: '%s' was moved while being packed",
+                                                path.data);
+                                goto out;
+                        }
+                        path.len = up->path_len;
+                        path.data[path.len] = '\0';
+                        continue;
+                }
+                const char *name = l->names[l->next++];
+                size_t base = path.len;
+                if (base)
+                        buf_putc(&path, '/');
+                buf_puts(&path, name);
+                if (path.len > STORE_PATH_MAX) {
+                        r = box_err_set(p->err, ENAMETOOLONG,
+                                        "pack: path '%.48s...' is %zu bytes long, more than the "
+                                        "%d a layer may hold",
+                                        path.data, path.len, STORE_PATH_MAX);
+                        goto out;
+                }
+                bool is_dir;
+                r = pack_one(p, a, fd, name, path.data, &is_dir, &st);
+                if (r < 0)
+                        goto out;
+                if (!is_dir) {
+                        path.len = base;
+                        path.data[base] = '\0';
+                        continue;
+                }
+                int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (cfd < 0) {
+                        r = box_err_errno(p->err, errno, "pack: open '%s'", path.data);
+                        goto out;
+                }
+                struct stat cst;
+                if (fstat(cfd, &cst) < 0 || cst.st_dev != st.st_dev || cst.st_ino != st.st_ino) {
+                        close(cfd);
+                        r = box_err_set(p->err, EBUSY, "pack: '%s' changed while being packed",
+                                        path.data);
+                        goto out;
+                }
+                if (depth == cap) {
+                        cap *= 2;
+                        lv = xreallocarray(lv, cap, sizeof(*lv));
+                }
+                struct level *down = &lv[depth];
+                memset(down, 0, sizeof(*down));
+                r = list_dir(p, cfd, path.data, &down->names, &down->n);
+                if (r < 0) {
+                        close(cfd);
+                        goto out;
+                }
+                down->path_len = path.len;
+                down->dev = cst.st_dev;
+                down->ino = cst.st_ino;
+                depth++;
+                close(fd);
+                fd = cfd;
+        }
+        r = 0;
+out:
+        for (size_t i = 0; i < depth; i++)
+                level_release(&lv[i]);
+        free(lv);
+        buf_release(&path);
+        return r;
 }
 
 int store_layer_pack_dir(struct store *st, const char *dir,
@@ -429,6 +691,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         struct store_layer_info info = {0};
         struct archive *a = NULL;
         _cleanup_free_ char *final = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         int r;
 
         if (!opts)
@@ -438,43 +701,44 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return box_err_errno(err, errno, "pack: open '%s'", dir);
         r = store_blob_writer_new(st, &p.blob, err);
-        if (r < 0) {
-                close(dfd);
+        if (r < 0)
                 return r;
-        }
+        locale_t old_locale = c_locale_enter();
         p.tar_sha = sha256_new();
+        p.readbuf = xmalloc(READBUF);
         if (p.compress) {
                 p.zbuf = xmalloc(ZBUF);
                 /* windowBits 16+15: a gzip wrapper; zlib writes mtime 0 and no name */
                 if (deflateInit2(&p.z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) !=
-                    Z_OK)
-                        abort();
-        }
-        if (p.compress && (r = zpipe_start(&p, err)) < 0) {
-                close(dfd);
-                goto out;
+                    Z_OK) {
+                        r = box_err_set(err, ENOMEM, "pack: start zlib");
+                        goto out;
+                }
+                p.z_ready = true;
+                r = zpipe_start(&p, err);
+                if (r < 0)
+                        goto out;
         }
         a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
         archive_write_set_bytes_per_block(a, 0); /* no padding to 10 KiB blocks: like Docker */
         if (archive_write_open(a, &p, NULL, write_cb, NULL) != ARCHIVE_OK) {
                 r = box_err_set(err, EIO, "pack: %s", archive_error_string(a));
-                close(dfd);
                 goto out;
         }
-        r = pack_dir(&p, a, dfd, "");
+        r = pack_tree(&p, a, dfd);
         if (r < 0)
                 goto out;
         if (archive_write_close(a) != ARCHIVE_OK) {
-                r = p.failed ? -err->code
-                             : box_err_set(err, EIO, "pack: %s", archive_error_string(a));
+                r = archive_fail(&p, a, dir);
                 goto out;
         }
-        if ((r = zpipe_finish(&p, true)) < 0)
+        r = zpipe_finish(&p, true);
+        if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
         r = store_blob_writer_commit(TAKE_PTR(p.blob), NULL, info.digest, &info.size, err);
@@ -502,17 +766,23 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 *ret = info;
         r = 0;
 out:
-        zpipe_finish(&p, false);
+        /* The order matters: freeing the writer closes it, and a close
+         * writes the end-of-archive blocks through write_cb into the
+         * compressor's ring, so the ring must outlive the writer. */
+        if (r < 0)
+                p.aborted = true;
         if (a)
                 archive_write_free(a);
-        if (p.compress) {
+        zpipe_finish(&p, false);
+        if (p.z_ready)
                 deflateEnd(&p.z);
-                free(p.zbuf);
-        }
+        free(p.zbuf);
+        free(p.readbuf);
         store_blob_writer_abort(p.blob);
         sha256_free(p.tar_sha);
-        for (size_t i = 0; i < p.n_links; i++)
+        for (size_t i = 0; i < p.links_cap; i++)
                 free(p.links[i].path);
         free(p.links);
+        c_locale_leave(old_locale);
         return r;
 }

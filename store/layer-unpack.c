@@ -9,16 +9,29 @@
  * Containment: every entry is created relative to a directory fd obtained
  * with openat2(RESOLVE_IN_ROOT) from the layer's root, and by single-component
  * *at() calls with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, so neither "../", nor an
- * absolute path, nor a symlinked parent can place anything outside it. */
+ * absolute path, nor a symlinked parent can place anything outside it.
+ *
+ * Names are bytes: libarchive runs under the "C" locale (lib/c-locale.h),
+ * where a name that is not ASCII cannot be converted and is kept as it is
+ * in the archive, whatever the host's locale.
+ *
+ * Sizes: a layer is refused once its uncompressed stream, the sum of its
+ * files' sizes (sparse files count at their apparent size) or its number
+ * of entries passes the caps of store_limits_get(), and any path longer
+ * than STORE_PATH_MAX.  Only gzip, zstd, xz and bzip2 are decompressed, by
+ * libarchive's own code: never an external program. */
 #include "store/store-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "lib/c-locale.h"
 #include "lib/fs.h"
 #include "lib/log.h"
 #include "lib/syscall.h"
@@ -52,16 +65,57 @@ struct unpack {
                 char *path;
                 struct timespec mtime;
         } * dirs;
-        size_t n_dirs;
+        size_t n_dirs, dirs_cap;
         enum store_layer_compression compression_out;
+
+        struct store_limits limits;
+        int prime; /* 0: the priming block is still to hand out, 1: its entry is next, 2: done */
+        uint64_t n_entries;
+        uint64_t files_size; /* apparent sizes of the regular files so far */
 };
+
+/* The decompressors box accepts, all built into libarchive.  (A support
+ * call answers ARCHIVE_WARN when libarchive was built without the library
+ * and would run an external program instead: refused.) */
+static int support_filters(struct archive *a, struct box_err *err)
+{
+        static const struct {
+                const char *name;
+                int (*fn)(struct archive *);
+        } filters[] = {
+                {"gzip", archive_read_support_filter_gzip},
+                {"zstd", archive_read_support_filter_zstd},
+                {"xz", archive_read_support_filter_xz},
+                {"bzip2", archive_read_support_filter_bzip2},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(filters); i++)
+                if (filters[i].fn(a) != ARCHIVE_OK)
+                        return box_err_set(err, ENOTSUP,
+                                           "libarchive cannot decompress %s without running a "
+                                           "program",
+                                           filters[i].name);
+        return 0;
+}
+
+/* A blob longer than its descriptor says is refused as soon as the extra
+ * byte arrives, so a lying size cannot make box read on. */
+static int check_raw_size(struct unpack *u, size_t n)
+{
+        uint64_t want = u->opts->expect_size;
+        if (want && u->raw_size + n > want)
+                return box_err_set(u->err, EBADMSG,
+                                   "size mismatch: the blob is larger than the %llu bytes its "
+                                   "descriptor says",
+                                   (unsigned long long)want);
+        return 0;
+}
 
 static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct unpack *u = ud;
         ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
-        if (n < 0) {
+        if (n < 0 || check_raw_size(u, (size_t)n) < 0) {
                 u->failed = 1;
                 return -1;
         }
@@ -76,10 +130,52 @@ static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
         return n;
 }
 
+/* libarchive 3.6 loses the target of a link whose ustar linkname field is
+ * empty and whose pax "linkpath" record cannot be converted to the locale
+ * (the way Go's archive/tar, so Docker and Podman, write a link to a
+ * non-ASCII target) when no earlier entry of the stream had a link name:
+ * the entry comes out as neither a symlink nor a hard link.  So the tar
+ * reader is handed this one synthetic link entry before the real stream
+ * (neither hashed nor counted, and skipped), after which it behaves. */
+#define PRIME_NAME "box-reader-prime"
+static char prime_header[512];
+
+static void prime_build(void)
+{
+        char *h = prime_header;
+        memcpy(h, PRIME_NAME, sizeof(PRIME_NAME));
+        memcpy(h + 100, "0000777", 8);
+        memcpy(h + 108, "0000000", 8);
+        memcpy(h + 116, "0000000", 8);
+        memcpy(h + 124, "00000000000", 12);
+        memcpy(h + 136, "00000000000", 12);
+        memset(h + 148, ' ', 8);
+        h[156] = '2'; /* a symlink to "." */
+        h[157] = '.';
+        memcpy(h + 257, "ustar", 6);
+        memcpy(h + 263, "00", 2);
+        unsigned sum = 0;
+        for (int i = 0; i < 512; i++)
+                sum += (unsigned char)h[i];
+        snprintf(h + 148, 8, "%06o", sum);
+}
+
+static const char *prime_block(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, prime_build);
+        return prime_header;
+}
+
 static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct unpack *u = ud;
+        if (u->prime == 0) {
+                u->prime = 1;
+                *buf = prime_block();
+                return 512;
+        }
         ssize_t n = archive_read_data(u->outer, u->tar_buf, RAW_BUF);
         if (n < 0) {
                 if (!u->failed)
@@ -91,6 +187,13 @@ static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
         if (!u->identity)
                 sha256_update(u->tar_sha, u->tar_buf, (size_t)n);
         u->tar_size += (uint64_t)n;
+        if (u->tar_size > u->limits.layer_size) {
+                box_err_set(u->err, EFBIG,
+                            "layer is larger than %llu bytes uncompressed (BOX_MAX_LAYER_SIZE)",
+                            (unsigned long long)u->limits.layer_size);
+                u->failed = 1;
+                return -1;
+        }
         if (u->blob && u->opts->save_uncompressed &&
             store_blob_writer_write(u->blob, u->tar_buf, (size_t)n, u->err) < 0) {
                 u->failed = 1;
@@ -180,8 +283,9 @@ static int set_xattrs(int pfd, const char *name, struct archive_entry *e, struct
         char path[64 + 4096];
         snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, name);
         while (archive_entry_xattr_next(e, &key, &val, &len) == ARCHIVE_OK) {
-                /* overlay's own attributes would change what the layer means */
-                if (startswith(key, "trusted.overlay."))
+                /* overlay's own attributes would change what the layer means
+                 * (opaque dirs, redirects, metacopy), in either namespace */
+                if (startswith(key, "trusted.overlay.") || startswith(key, "user.overlay."))
                         continue;
                 if (lsetxattr(path, key, val, len, 0) < 0 && errno != ENOTSUP)
                         return box_err_errno(err, errno, "set xattr '%s' on '%s'", key, name);
@@ -225,6 +329,11 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         const char *raw = archive_entry_pathname(e);
         if (!raw)
                 return box_err_set(err, EINVAL, "entry without a name");
+        if (++u->n_entries > u->limits.layer_entries)
+                return box_err_set(err, EFBIG,
+                                   "layer has more than %llu entries "
+                                   "(BOX_MAX_LAYER_ENTRIES)",
+                                   (unsigned long long)u->limits.layer_entries);
         _cleanup_free_ char *path = clean_path(raw);
         if (!path)
                 return box_err_set(err, EPERM, "entry '%s': path escapes the layer", raw);
@@ -234,12 +343,19 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
         const char *name = slash ? slash + 1 : path;
+        int whiteout = !u->plain && startswith(name, ".wh.");
+        /* what the entry creates or removes: a whiteout names its victim */
+        _cleanup_free_ char *made =
+                whiteout ? xasprintf("%s%s%s", dir, *dir ? "/" : "", name + 4) : xstrdup(path);
+        if (strlen(made) > STORE_PATH_MAX)
+                return box_err_set(err, ENAMETOOLONG, "entry '%.48s...': path longer than %d bytes",
+                                   raw, STORE_PATH_MAX);
 
         /* An entry may replace a directory on the cached path: forget it
          * when this entry is that directory or one of its parents. */
         if (u->dir_path) {
-                size_t pl = strlen(path);
-                if (strneq(u->dir_path, path, pl) &&
+                size_t pl = strlen(made);
+                if (strneq(u->dir_path, made, pl) &&
                     (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
                         close(u->dir_fd);
                         u->dir_fd = -EBADF;
@@ -260,7 +376,7 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         int pfd = u->dir_fd;
 
         /* OCI whiteouts -> overlayfs whiteouts */
-        if (!u->plain && startswith(name, ".wh.")) {
+        if (whiteout) {
                 if (streq(name, ".wh..wh..opq")) {
                         if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
                                 return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
@@ -303,11 +419,21 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
 
         switch (type) {
         case AE_IFREG: {
+                /* apparent sizes: a sparse entry costs what it claims */
+                int64_t size = archive_entry_size(e);
+                if (size < 0)
+                        return box_err_set(err, EBADMSG, "entry '%s': invalid size", raw);
+                u->files_size += (uint64_t)size;
+                if (u->files_size > u->limits.layer_size)
+                        return box_err_set(err, EFBIG,
+                                           "entry '%s': the layer's files are larger than %llu "
+                                           "bytes (BOX_MAX_LAYER_SIZE)",
+                                           raw, (unsigned long long)u->limits.layer_size);
                 _cleanup_close_ int fd = openat(
                         pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
                         return box_err_errno(err, errno, "entry '%s': create", raw);
-                r = write_data(u, a, fd, raw, archive_entry_size(e));
+                r = write_data(u, a, fd, raw, size);
                 if (r < 0)
                         return r;
                 break;
@@ -348,7 +474,10 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         ts[0] = ts[1];
         if (type == AE_IFDIR) {
                 /* later entries change a directory's mtime: set it at the end */
-                u->dirs = xreallocarray(u->dirs, u->n_dirs + 1, sizeof(u->dirs[0]));
+                if (u->n_dirs == u->dirs_cap) {
+                        u->dirs_cap = u->dirs_cap ? 2 * u->dirs_cap : 64;
+                        u->dirs = xreallocarray(u->dirs, u->dirs_cap, sizeof(u->dirs[0]));
+                }
                 u->dirs[u->n_dirs].path = xstrdup(path);
                 u->dirs[u->n_dirs].mtime = ts[1];
                 u->n_dirs++;
@@ -370,7 +499,7 @@ static void fix_dir_times(struct unpack *u)
         }
         free(u->dirs);
         u->dirs = NULL;
-        u->n_dirs = 0;
+        u->n_dirs = u->dirs_cap = 0;
 }
 
 static enum store_layer_compression compression_of(struct archive *a)
@@ -393,17 +522,35 @@ static enum store_layer_compression compression_of(struct archive *a)
 
 static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err);
 
+/* Is the warning of the last header only that a name could not be
+ * converted to the locale's charset?  libarchive then keeps the name's
+ * bytes, which is what box wants.  Any other warning (a malformed pax
+ * header, too many special headers) would leave an entry half read:
+ * refused, as Docker's reader refuses it. */
+static bool name_warning(struct archive *a)
+{
+        const char *msg = archive_error_string(a);
+        /* libarchive's ARCHIVE_ERRNO_FILE_FORMAT: EILSEQ on Linux */
+        return archive_errno(a) == EILSEQ && msg && strstr(msg, "can't be converted from");
+}
+
 /* Takes ownership of rootfd. */
 static int unpack_stream(struct unpack *u, int rootfd)
 {
         struct box_err *err = u->err;
+        locale_t old_locale = c_locale_enter();
         struct archive *outer = archive_read_new(), *inner = NULL;
         struct archive_entry *e;
         int r;
 
         u->outer = outer;
         u->rootfd = rootfd;
-        archive_read_support_filter_all(outer);
+        store_limits_get(&u->limits);
+        u->n_entries = u->files_size = 0;
+        u->prime = 0;
+        r = support_filters(outer, err);
+        if (r < 0)
+                goto out;
         archive_read_support_format_raw(outer);
         if (archive_read_open(outer, u, NULL, outer_read_cb, NULL) != ARCHIVE_OK) {
                 r = u->failed ? -err->code
@@ -430,13 +577,27 @@ static int unpack_stream(struct unpack *u, int rootfd)
                 r = archive_read_next_header(inner, &e);
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r == ARCHIVE_WARN) {
+                if (r == ARCHIVE_WARN && !u->failed && name_warning(inner)) {
+                        /* kept as bytes: see the top of this file */
                         log_debug("layer: %s", archive_error_string(inner));
                 } else if (r != ARCHIVE_OK) {
+                        /* before any real entry: what was read is no tar at all */
                         r = u->failed ? -err->code
-                                      : box_err_set(err, EBADMSG, "corrupt tar: %s",
+                                      : box_err_set(err, EBADMSG, "%s: %s",
+                                                    u->n_entries || r == ARCHIVE_WARN
+                                                            ? "corrupt tar"
+                                                            : "not a tar archive",
                                                     archive_error_string(inner));
                         goto out;
+                }
+                if (u->prime == 1) {
+                        /* the synthetic entry: see prime_block() */
+                        u->prime = 2;
+                        if (!streq(strempty(archive_entry_pathname(e)), PRIME_NAME)) {
+                                r = box_err_set(err, EBADMSG, "corrupt tar: lost the first entry");
+                                goto out;
+                        }
+                        continue;
                 }
                 r = extract_entry(u, inner, e);
                 if (r < 0)
@@ -459,7 +620,7 @@ out:
                 free(u->dirs[i].path);
         free(u->dirs);
         u->dirs = NULL;
-        u->n_dirs = 0;
+        u->n_dirs = u->dirs_cap = 0;
         if (u->rootfd >= 0)
                 close(u->rootfd);
         u->rootfd = -EBADF;
@@ -472,6 +633,7 @@ out:
                 archive_read_free(inner);
         archive_read_free(outer);
         u->outer = NULL;
+        c_locale_leave(old_locale);
         return r;
 }
 
@@ -483,6 +645,8 @@ static int drain_raw(struct unpack *u)
                         return (int)n;
                 if (n == 0)
                         return 0;
+                if (check_raw_size(u, (size_t)n) < 0)
+                        return -u->err->code;
                 sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
                 u->raw_size += (uint64_t)n;
                 if (u->blob && !u->opts->save_uncompressed) {
@@ -555,6 +719,13 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 info.size = u.tar_size;
                 info.compression = STORE_COMPRESSION_NONE;
         }
+        if (u.opts->expect_size && u.raw_size != u.opts->expect_size) {
+                r = box_err_set(err, EBADMSG,
+                                "size mismatch: the descriptor says %llu bytes, the blob has %llu",
+                                (unsigned long long)u.opts->expect_size,
+                                (unsigned long long)u.raw_size);
+                goto fail;
+        }
         if (u.opts->expect_digest && !u.opts->save_uncompressed &&
             !streq(u.opts->expect_digest, info.digest)) {
                 r = box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s",
@@ -625,13 +796,22 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
                 .dir_fd = -EBADF,
         };
         /* Only a recognised tar (plain or compressed) is extracted. */
+        locale_t old_locale = c_locale_enter();
         struct archive *probe = archive_read_new();
-        archive_read_support_filter_all(probe);
+        int r = support_filters(probe, err);
+        if (r < 0) {
+                archive_read_free(probe);
+                c_locale_leave(old_locale);
+                return r;
+        }
         archive_read_support_format_tar(probe);
         struct archive_entry *e;
-        int is_tar = archive_read_open_fd(probe, fd, 1 << 16) == ARCHIVE_OK &&
-                     archive_read_next_header(probe, &e) == ARCHIVE_OK;
+        int x = archive_read_open_fd(probe, fd, 1 << 16) == ARCHIVE_OK
+                        ? archive_read_next_header(probe, &e)
+                        : ARCHIVE_FATAL;
+        int is_tar = x == ARCHIVE_OK || (x == ARCHIVE_WARN && name_warning(probe));
         archive_read_free(probe);
+        c_locale_leave(old_locale);
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return box_err_errno(err, errno, "seek");
         if (!is_tar)
@@ -640,7 +820,7 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
         u.tar_buf = xmalloc(RAW_BUF);
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();
-        int r = unpack_stream(&u, fcntl(destfd, F_DUPFD_CLOEXEC, 3));
+        r = unpack_stream(&u, fcntl(destfd, F_DUPFD_CLOEXEC, 3));
         sha256_free(u.raw_sha);
         sha256_free(u.tar_sha);
         free(u.raw_buf);

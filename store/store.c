@@ -117,16 +117,25 @@ struct store_blob_writer {
         uint64_t size;
 };
 
+/* The hex part of DIGEST for a path, or a name that no file in the store
+ * has when DIGEST is not "sha256:<64 lowercase hex>": a digest that came
+ * from an input never picks the path it reaches.  Callers validate first
+ * and report the error; this is the backstop. */
+static const char *hex_of(const char *digest)
+{
+        if (!digest || spec_digest_validate(digest, NULL) < 0)
+                return ".invalid-digest";
+        return digest + 7;
+}
+
 char *store_blob_path(struct store *st, const char *digest)
 {
-        const char *hex = strchr(digest, ':');
-        return xasprintf("%s/blobs/sha256/%s", st->root, hex ? hex + 1 : digest);
+        return xasprintf("%s/blobs/sha256/%s", st->root, hex_of(digest));
 }
 
 static char *blob_rel(const char *digest)
 {
-        const char *hex = strchr(digest, ':');
-        return xasprintf("blobs/sha256/%s", hex ? hex + 1 : digest);
+        return xasprintf("blobs/sha256/%s", hex_of(digest));
 }
 
 int store_blob_writer_new(struct store *st, struct store_blob_writer **ret, struct box_err *err)
@@ -258,14 +267,10 @@ int store_blob_read(struct store *st, const char *digest, char **ret, size_t *re
 
 /* ---- layer paths ---- */
 
-static const char *hex_of(const char *digest)
-{
-        const char *c = strchr(digest, ':');
-        return c ? c + 1 : digest;
-}
-
 int store_layer_exists(struct store *st, const char *diff_id)
 {
+        if (!diff_id || spec_digest_validate(diff_id, NULL) < 0)
+                return 0;
         _cleanup_free_ char *rel = xasprintf("layers/%s", hex_of(diff_id));
         return faccessat(st->root_fd, rel, F_OK, 0) == 0;
 }
@@ -277,6 +282,8 @@ char *store_layer_path(struct store *st, const char *diff_id)
 
 char *store_layer_short_path(struct store *st, const char *diff_id)
 {
+        if (!diff_id || spec_digest_validate(diff_id, NULL) < 0)
+                return xasprintf("layers/%s", hex_of(diff_id));
         /* 12 hex chars of the diff_id: collisions need 2^24 layers to be likely */
         _cleanup_free_ char *link = xasprintf("l/%.12s", hex_of(diff_id));
         _cleanup_free_ char *target = xasprintf("../layers/%s", hex_of(diff_id));

@@ -31,6 +31,35 @@ enum store_lock_mode { STORE_LOCK_SHARED, STORE_LOCK_EXCLUSIVE };
 int store_lock(struct store *st, enum store_lock_mode mode, struct box_err *err);
 void store_unlock(struct store *st);
 
+/* ---- limits on what one input may cost ----
+ *
+ * Every layer, archive, layout and download is hostile input until its
+ * digests check out, and even then its size is the sender's choice.  These
+ * caps bound the disk, memory and time one input can take.  Each can be
+ * changed in the environment (sizes take a K, M, G or T suffix, powers of
+ * 1024; 0 lifts a cap); docs/store.md explains the defaults. */
+#define STORE_DEFAULT_LAYER_SIZE         (UINT64_C(64) << 30) /* BOX_MAX_LAYER_SIZE */
+#define STORE_DEFAULT_LAYER_ENTRIES      UINT64_C(10000000)   /* BOX_MAX_LAYER_ENTRIES */
+#define STORE_DEFAULT_JSON_SIZE          (UINT64_C(4) << 20)  /* BOX_MAX_JSON_SIZE */
+#define STORE_DEFAULT_DOWNLOAD_SIZE      (UINT64_C(64) << 30) /* BOX_PULL_MAX_SIZE */
+#define STORE_DEFAULT_DOWNLOAD_DEADLINE  UINT64_C(14400)      /* BOX_PULL_DEADLINE, seconds */
+#define STORE_DEFAULT_DOWNLOAD_MIN_SPEED UINT64_C(1024)       /* BOX_PULL_MIN_SPEED, bytes/s */
+/* The longest path inside a layer (PATH_MAX less its NUL): the kernel
+ * resolves nothing longer, so neither packing nor unpacking accepts it. */
+#define STORE_PATH_MAX 4095
+
+struct store_limits {
+        uint64_t layer_size;         /* uncompressed bytes of one layer, and of its files */
+        uint64_t layer_entries;      /* entries in one layer */
+        uint64_t json_size;          /* bytes of one manifest, index or config */
+        uint64_t download_size;      /* bytes of one download */
+        uint64_t download_deadline;  /* seconds a whole pull may take */
+        uint64_t download_min_speed; /* bytes/s below which a download stalls */
+};
+
+/* The caps now in force (UINT64_MAX: none). */
+void store_limits_get(struct store_limits *ret);
+
 /* ---- blobs ---- */
 struct store_blob_writer;
 int store_blob_writer_new(struct store *st, struct store_blob_writer **ret, struct box_err *err);
@@ -71,6 +100,7 @@ typedef ssize_t (*store_read_fn)(void *userdata, void *buf, size_t n, struct box
 struct store_layer_unpack_opts {
         const char *expect_digest;  /* the blob's digest, verified when set */
         const char *expect_diff_id; /* the uncompressed tar's digest, verified when set */
+        uint64_t expect_size;       /* > 0: the blob's size; reading stops past it */
         int save_blob;              /* also store the blob in blobs/ */
         int save_uncompressed;      /* store the uncompressed tar as the blob instead */
 };
