@@ -73,7 +73,7 @@ static void test_fifo_index(void **state)
         alarm(5);
         assert_true(image_load_dir(st, dir, NULL, &v, &n, &err) < 0);
         alarm(0);
-        assert_string_equal(err.msg, "'index.json' is not a regular file");
+        assert_string_equal(err.msg, "'index.json' in the layout is not a regular file");
         free(dir);
 }
 
