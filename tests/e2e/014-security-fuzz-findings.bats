@@ -41,5 +41,5 @@ REGRESS="$BATS_TEST_DIRNAME/../fuzz/regress-archive"
         mkfifo "$d/index.json"
         run timeout 5 "$BOX" load -i "$d"
         [ "$status" -eq 125 ]
-        [[ "$output" == *"'index.json' is not a regular file"* ]]
+        [[ "$output" == *"'index.json' in the layout is not a regular file"* ]]
 }
