@@ -10,6 +10,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/state.h"
 #include "spec/json.h"
 #include "spec/ref.h"
 #include "store/image.h"
@@ -526,7 +527,7 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
 static char *container_using(struct store *st, const char *manifest)
 {
         _cleanup_strv_free_ char **ids = NULL, **manifests = NULL;
-        store_container_pins(st, &ids, &manifests);
+        run_state_pins(store_root(st), &ids, &manifests);
         for (size_t i = 0; manifests[i]; i++)
                 if (streq(manifests[i], manifest))
                         return xstrndup(ids[i], 12);
@@ -646,7 +647,7 @@ int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
         }
         box_err_clear(&err);
-        if (store_gc(st, &err) < 0)
+        if (store_gc(st, cli_container_images, st, &err) < 0)
                 return cli_fail(&err);
         return status;
 }

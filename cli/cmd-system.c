@@ -14,38 +14,10 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-/* Manifest digests that containers run (containers/<id>/image). */
-static char **container_manifests(struct store *st)
-{
-        char **v = NULL;
-        store_container_pins(st, NULL, &v);
-        return v;
-}
-
-/* Ids of the containers (containers/<id>, not the dot entries). */
-static char **container_ids(struct store *st)
-{
-        char **v = xnew0(char *, 1);
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return v;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return v;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (run_id_valid(de->d_name))
-                        v = strv_append(v, de->d_name);
-        closedir(d);
-        return v;
-}
-
 /* system prune: stopped containers go first, so their images can follow. */
 static int prune_containers(struct store *st, const char *runroot, struct box_err *err)
 {
-        _cleanup_strv_free_ char **ids = container_ids(st);
+        _cleanup_strv_free_ char **ids = run_state_list(store_root(st));
         int header = 0;
         STRV_FOREACH (id, ids) {
                 if (run_state_is_live(runroot, *id))
@@ -102,7 +74,7 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
         int r = store_images_list(st, &imgs, &n, err);
         if (r < 0)
                 return r;
-        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **used = cli_container_images(st);
         _cleanup_strv_free_ char **gone = xnew0(char *, 1);
         int header = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -136,7 +108,7 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
                 return r;
         if (header)
                 printf("\n");
-        int64_t freed = store_gc(st, err);
+        int64_t freed = store_gc(st, cli_container_images, st, err);
         if (freed < 0)
                 return (int)freed;
         *ret_freed = freed;
@@ -252,7 +224,7 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
         size_t n = 0;
         if (cli_store(ctx, &st, &err) < 0 || store_images_list(st, &imgs, &n, &err) < 0)
                 return cli_fail(&err);
-        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **used = cli_container_images(st);
         _cleanup_strv_free_ char **ids = xnew0(char *, 1), **active_ids = xnew0(char *, 1);
         _cleanup_strv_free_ char **blobs = xnew0(char *, 1), **active_blobs = xnew0(char *, 1);
         _cleanup_strv_free_ char **layers = xnew0(char *, 1), **active_layers = xnew0(char *, 1);
@@ -299,10 +271,9 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                         lay.reclaimable += s;
         }
         struct df_row con = {0};
-        _cleanup_strv_free_ char **cids = container_ids(st);
+        _cleanup_strv_free_ char **cids = run_state_list(store_root(st));
         STRV_FOREACH (id, cids) {
-                _cleanup_free_ char *rel = xasprintf("containers/%s", *id);
-                int64_t s = fs_tree_size_at(store_root_fd(st), rel);
+                int64_t s = run_state_disk_usage(store_root(st), *id);
                 con.total++;
                 con.size += s;
                 if (run_state_is_live(ctx->runroot, *id))
@@ -360,7 +331,8 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
         struct store *st;
         struct image_fsck_report rep;
-        if (cli_store(ctx, &st, &err) < 0 || image_fsck(st, repair, &rep, &err) < 0)
+        if (cli_store(ctx, &st, &err) < 0 ||
+            image_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
                 return cli_fail(&err);
         STRV_FOREACH (p, rep.problems)
                 printf("problem: %s\n", *p);

@@ -198,7 +198,8 @@ static void count_leftovers(struct ctx *c)
         }
 }
 
-int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, struct box_err *err)
+int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
+               struct image_fsck_report *ret, struct box_err *err)
 {
         struct image_fsck_report rep = {
                 .problems = xnew0(char *, 1),
@@ -233,7 +234,7 @@ int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, stru
         if (r >= 0)
                 count_leftovers(&c);
         if (r >= 0 && repair && rep.n_leftovers) {
-                int64_t freed = store_gc(st, err);
+                int64_t freed = store_gc(st, pins, userdata, err);
                 if (freed < 0)
                         r = (int)freed;
                 else

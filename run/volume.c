@@ -9,7 +9,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "run/state.h"
+#include "run/name.h"
 #include "spec/json.h"
 
 bool run_volume_name_valid(const char *name)

@@ -1,5 +1,5 @@
 /* Garbage collection: everything in blobs/, layers/, l/ and tmp/ that no
- * index entry (and no container) reaches goes.  Runs under the exclusive
+ * index entry (and no manifest the caller pins) reaches goes.  Runs under the exclusive
  * store lock, so no writer is between writing content and referencing it. */
 #include "store/store-internal.h"
 
@@ -45,36 +45,6 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
                 if (spec_digest_validate(m.layers[i].digest, NULL) >= 0)
                         k->blobs = strv_append(k->blobs, m.layers[i].digest + 7);
         oci_manifest_release(&m);
-}
-
-void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests)
-{
-        char **ids = xnew0(char *, 1), **manifests = xnew0(char *, 1);
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d && fd >= 0)
-                close(fd);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
-                if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
-                        continue;
-                buf[strcspn(buf, "\n")] = '\0';
-                ids = strv_append(ids, de->d_name);
-                manifests = strv_append(manifests, buf);
-        }
-        if (d)
-                closedir(d);
-        if (ret_ids)
-                *ret_ids = ids;
-        else
-                strv_free(ids);
-        if (ret_manifests)
-                *ret_manifests = manifests;
-        else
-                strv_free(manifests);
 }
 
 static int64_t sweep(struct store *st, const char *dir, char **keep, int clean_all,
@@ -133,7 +103,7 @@ static void sweep_links(struct store *st)
         }
 }
 
-int64_t store_gc(struct store *st, struct box_err *err)
+int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct box_err *err)
 {
         _cleanup_strv_free_ char **pinned = NULL;
         struct keep k = {xnew0(char *, 1), xnew0(char *, 1)};
@@ -147,8 +117,9 @@ int64_t store_gc(struct store *st, struct box_err *err)
                 goto out;
         for (size_t i = 0; i < n; i++)
                 keep_manifest(st, imgs[i].manifest, &k);
-        /* containers pin the image they run */
-        store_container_pins(st, NULL, &pinned);
+        /* read under the lock: nothing pins an image between here and the sweep */
+        if (pins)
+                pinned = pins(userdata);
         STRV_FOREACH (m, pinned)
                 keep_manifest(st, *m, &k);
         int64_t freed = sweep(st, "blobs/sha256", k.blobs, 0, err);

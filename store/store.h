@@ -113,14 +113,16 @@ int store_image_untag(struct store *st, const char *name, int keep_dangling, str
 /* Removes every index entry for the manifest. */
 int store_image_delete(struct store *st, const char *manifest_digest, struct box_err *err);
 
-/* The images containers pin: containers/<id>/image holds the manifest
- * digest a container runs.  Two parallel strvs, ids and manifests (either
- * pointer may be NULL when not wanted); empty when there are none. */
-void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests);
+/* What gc keeps besides the index's images: manifest digests that others
+ * (the containers of run/) pin, as a strv the store frees.  Called with
+ * the exclusive lock held, so nothing pins an image between the call and
+ * the sweep. */
+typedef char **store_pins_fn(void *userdata);
 
-/* Removes blobs and unpacked layers that no index entry reaches. Returns
- * the number of bytes freed. */
-int64_t store_gc(struct store *st, struct box_err *err);
+/* Removes blobs and unpacked layers that no index entry and no manifest
+ * PINS returns (PINS may be NULL) reaches.  Returns the number of bytes
+ * freed. */
+int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct box_err *err);
 
 /* ---- packing a directory (an overlay upper dir) into a layer ---- */
 
