@@ -39,19 +39,12 @@ static int prune_containers(struct store *st, const char *runroot, struct box_er
 static size_t count_dir(struct store *st, const char *dir)
 {
         size_t n = 0;
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        if (!d)
                 return 0;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
+        FS_FOREACH_DIRENT (de, d)
                 if (de->d_name[0] != '.')
                         n++;
-        closedir(d);
         return n;
 }
 

@@ -28,20 +28,10 @@ static void add(char ***v, char *line)
 /* Names of the entries of DIR (relative to the store root), sorted. */
 static char **list_dir(struct store *st, const char *dir)
 {
-        char **v = xnew0(char *, 1);
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return v;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return v;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        v = strv_append(v, de->d_name);
-        closedir(d);
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        char **v = NULL;
+        if (!d || fs_dir_names(d, &v) < 0)
+                return xnew0(char *, 1);
         return v;
 }
 

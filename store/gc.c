@@ -50,19 +50,11 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
 static int64_t sweep(struct store *st, const char *dir, char **keep, int clean_all,
                      struct box_err *err)
 {
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        if (!d)
                 return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
         int64_t freed = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
+        FS_FOREACH_DIRENT (de, d) {
                 if (!clean_all && keep && strv_contains(keep, de->d_name))
                         continue;
                 struct stat s;
@@ -85,16 +77,10 @@ static int64_t sweep(struct store *st, const char *dir, char **keep, int clean_a
 /* l/ holds symlinks to layers; drop the ones whose target is gone. */
 static void sweep_links(struct store *st)
 {
-        int fd = openat(store_root_fd(st), "l", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), "l");
+        if (!d)
                 return;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
+        FS_FOREACH_DIRENT (de, d) {
                 struct stat s;
                 if (de->d_name[0] == '.')
                         continue;

@@ -202,11 +202,6 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
         return (la_ssize_t)n;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int write_header(struct pack *p, struct archive *a, struct archive_entry *e,
                         const char *path)
 {
@@ -242,7 +237,7 @@ static int pack_xattrs(int dfd, const char *name, struct archive_entry *e, int *
         _cleanup_strv_free_ char **keys = xnew0(char *, 1);
         for (char *k = list; k < list + n; k += strlen(k) + 1)
                 keys = strv_append(keys, k);
-        qsort(keys, strv_length(keys), sizeof(char *), name_cmp);
+        strv_sort(keys);
         STRV_FOREACH (k, keys) {
                 char val[65536];
                 ssize_t vn = lgetxattr(path, *k, val, sizeof(val));
@@ -401,19 +396,15 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
 /* Takes ownership of dfd. */
 static int pack_dir(struct pack *p, struct archive *a, int dfd, const char *prefix)
 {
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
+        _cleanup_closedir_ DIR *d = fs_fdopendir(dfd);
+        if (!d)
                 return box_err_errno(p->err, errno, "pack: open directory '%s'", prefix);
-        }
-        _cleanup_strv_free_ char **names = xnew0(char *, 1);
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        names = strv_append(names, de->d_name);
-        qsort(names, strv_length(names), sizeof(char *), name_cmp);
+        _cleanup_strv_free_ char **names = NULL;
+        int r = fs_dir_names(d, &names);
+        if (r < 0)
+                return box_err_errno(p->err, -r, "pack: read directory '%s'", prefix);
         STRV_FOREACH (n, names) {
-                int r = pack_one(p, a, dirfd(d), *n, prefix);
+                r = pack_one(p, a, dirfd(d), *n, prefix);
                 if (r < 0)
                         return r;
         }
