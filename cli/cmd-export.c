@@ -34,13 +34,12 @@ static int export_to(struct store *st, const char *name, int fd, struct box_err 
                                    name);
         if (r < 0)
                 return box_err_prefix(err, "container '%s': its image pin", name);
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         r = store_image_load(st, manifest, &h, err);
         if (r < 0)
                 return box_err_prefix(err, "container '%s'", name);
         _cleanup_strv_free_ char **lower = NULL;
         r = store_image_lowerdirs(st, &h, &lower, err);
-        store_image_handle_release(&h);
         if (r < 0)
                 return box_err_prefix(err, "container '%s'", name);
         _cleanup_free_ char *upper = run_state_upper_dir(store_root(st), id);

@@ -38,7 +38,7 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
                    struct box_err *err)
 {
         int r = store_image_resolve(st, arg, ret, err);
-        struct image_ref ref;
+        _cleanup_image_ref_ struct image_ref ref = {0};
         if (r != -ENOENT || !strchr(arg, '@') || spec_ref_parse(arg, &ref, NULL) < 0)
                 return r;
         _cleanup_free_ char *repo = spec_ref_repository(&ref);
@@ -47,14 +47,13 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
         int found = -1;
         if (ref.digest && store_images_list(st, &imgs, &n, NULL) >= 0) {
                 for (size_t i = 0; i < n && found < 0; i++) {
-                        struct image_ref have;
+                        _cleanup_image_ref_ struct image_ref have = {0};
                         if (!imgs[i].name || !streq(imgs[i].manifest, ref.digest) ||
                             spec_ref_parse(imgs[i].name, &have, NULL) < 0)
                                 continue;
                         _cleanup_free_ char *hrepo = spec_ref_repository(&have);
                         if (streq(hrepo, repo))
                                 found = (int)i;
-                        spec_ref_release(&have);
                 }
                 if (found >= 0) {
                         box_err_clear(err);
@@ -62,7 +61,6 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
                 }
                 store_images_free(imgs, n);
         }
-        spec_ref_release(&ref);
         return r;
 }
 
@@ -499,23 +497,19 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_help(tag_help);
         if (argc != 3)
                 return cli_usage_error("tag", "'box tag' requires exactly 2 arguments");
-        struct image_ref dst;
+        _cleanup_image_ref_ struct image_ref dst = {0};
         if (spec_ref_parse(argv[2], &dst, &err) < 0)
                 return cli_fail(&err);
-        if (dst.digest) {
-                spec_ref_release(&dst);
+        if (dst.digest)
                 return cli_usage_error("tag", "refusing to create a tag with a digest reference");
-        }
         _cleanup_free_ char *full = spec_ref_format(&dst);
-        spec_ref_release(&dst);
         struct store *st;
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         if (resolve(st, argv[1], &h, &err) < 0)
                 return fail_with(&err, EXIT_DAEMON_ERROR);
         int r = store_image_tag(st, full, h.manifest, h.manifest_size, &err);
-        store_image_handle_release(&h);
         if (r < 0)
                 return cli_fail(&err);
         return 0;

@@ -137,7 +137,7 @@ static int plan_decompressed_layer(struct plan *p, const char *digest, const cha
         if (out < 0)
                 return box_err_errno(err, errno, "create temporary file in '%s/tmp'",
                                      store_root(p->st));
-        struct image_decompressor *d;
+        _cleanup_decompressor_ struct image_decompressor *d = NULL;
         r = image_decompressor_new(fd_read, &in, &d, err);
         if (r < 0)
                 return box_err_prefix(err, "layer %s", digest);
@@ -146,21 +146,16 @@ static int plan_decompressed_layer(struct plan *p, const char *digest, const cha
         int64_t size = 0;
         for (;;) {
                 ssize_t n = image_decompressor_read(d, buf, COPY_BUF, err);
-                if (n < 0) {
-                        image_decompressor_free(d);
+                if (n < 0)
                         return box_err_prefix(err, "layer %s", digest);
-                }
                 if (n == 0)
                         break;
                 sha256_update(sha, buf, (size_t)n);
                 r = fs_write_full(out, buf, (size_t)n);
-                if (r < 0) {
-                        image_decompressor_free(d);
+                if (r < 0)
                         return box_err_errno(err, -r, "write temporary file");
-                }
                 size += n;
         }
-        image_decompressor_free(d);
         digest_str got;
         sha256_final_str(TAKE_PTR(sha), got);
         if (!streq(got, diff_id))

@@ -50,6 +50,15 @@ static inline void closedirp(DIR **d)
 #define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
+/* FUNC##p, for _cleanup_(FUNC##p) on a TYPE * variable: FUNC(NULL) must be
+ * a no-op.  (An owning struct held by value needs none: its _release(), safe
+ * on a zeroed struct, is the cleanup function itself.) */
+#define DEFINE_POINTER_CLEANUP(type, func)                                                         \
+        static inline void func##p(type **p)                                                       \
+        {                                                                                          \
+                func(*p);                                                                          \
+        }
+
 #define TAKE_PTR(p)                                                                                \
         ({                                                                                         \
                 __typeof__(p) _p = (p);                                                            \

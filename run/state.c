@@ -168,27 +168,24 @@ static int take_monitor_lock(struct run_state *s, const char *runroot, struct bo
 int run_state_create(const char *root, const char *runroot, const char *name,
                      struct run_state **ret, struct box_err *err)
 {
-        struct run_state *s = xnew0(struct run_state, 1);
+        _cleanup_run_state_ struct run_state *s = xnew0(struct run_state, 1);
         _cleanup_free_ char *gen = NULL;
         int r;
 
         s->lock_fd = -EBADF;
         s->root = xstrdup(root);
         run_random_id(s->id);
-        if (name && !run_name_valid(name)) {
-                run_state_free(s);
+        if (name && !run_name_valid(name))
                 return box_err_set(err, EINVAL,
                                    "invalid container name '%s', only "
                                    "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    name);
-        }
         /* the monitor's lock first: whoever finds the container (by its
          * name or its directory) finds it live */
         r = take_monitor_lock(s, runroot, err);
         if (r < 0) {
                 if (s->run_dir)
                         (void)fs_rm_rf(s->run_dir, NULL);
-                run_state_free(s);
                 return r;
         }
         if (name) {
@@ -205,36 +202,28 @@ int run_state_create(const char *root, const char *runroot, const char *name,
         }
         if (r < 0) {
                 (void)fs_rm_rf(s->run_dir, NULL);
-                run_state_free(s);
                 return r;
         }
         s->name = xstrdup(name);
         s->dir = xasprintf("%s/containers/%s", root, s->id);
-        if (mkdir(s->dir, 0700) < 0) {
+        if (mkdir(s->dir, 0700) < 0)
                 r = box_err_errno(err, errno, "create '%s'", s->dir);
-                goto fail;
-        }
-        r = write_in(s->dir, "name", s->name, err);
-        if (r < 0)
-                goto fail;
+        if (r >= 0)
+                r = write_in(s->dir, "name", s->name, err);
         static const char *const subdirs[] = {"upper", "work"};
-        for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(subdirs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->dir, subdirs[i]);
-                if (mkdir(p, 0755) < 0) {
+                if (mkdir(p, 0755) < 0)
                         r = box_err_errno(err, errno, "create '%s'", p);
-                        goto fail;
-                }
         }
-        *ret = s;
-        return 0;
-fail:
-        run_state_remove(root, runroot, s->id, false, NULL);
-        {
+        if (r < 0) {
+                run_state_remove(root, runroot, s->id, false, NULL);
                 _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, s->name);
                 unlink(link);
+                return r;
         }
-        run_state_free(s);
-        return r;
+        *ret = TAKE_PTR(s);
+        return 0;
 }
 
 static char *now_rfc3339(void)

@@ -60,6 +60,8 @@ struct run_state {
 enum run_status { RUN_STATUS_CREATED, RUN_STATUS_RUNNING, RUN_STATUS_EXITED };
 
 void run_state_free(struct run_state *s);
+DEFINE_POINTER_CLEANUP(struct run_state, run_state_free)
+#define _cleanup_run_state_ _cleanup_(run_state_freep)
 
 /* Makes a new container: a fresh id, its runtime dir with the monitor's
  * lock taken by this process (first, so that no one ever sees the

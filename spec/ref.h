@@ -40,6 +40,7 @@ int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err
  * reference (domain and path ""), anything else spec_ref_parse_name(). */
 int spec_ref_parse_any(const char *s, struct image_ref *ret, struct box_err *err);
 void spec_ref_release(struct image_ref *r);
+#define _cleanup_image_ref_ _cleanup_(spec_ref_release)
 
 /* "docker.io/library/mysql:latest" (the Go String()) */
 char *spec_ref_format(const struct image_ref *r);

@@ -19,12 +19,18 @@ struct keep {
         char **diff_ids; /* hex */
 };
 
+static void keep_release(struct keep *k)
+{
+        strv_free(k->blobs);
+        strv_free(k->diff_ids);
+}
+
 static void keep_manifest(struct store *st, const char *digest, struct keep *k)
 {
         _cleanup_free_ char *buf = NULL, *cbuf = NULL;
         size_t len, clen;
-        struct oci_manifest m;
-        struct oci_image img;
+        _cleanup_oci_manifest_ struct oci_manifest m = {0};
+        _cleanup_oci_image_ struct oci_image img = {0};
         if (spec_digest_validate(digest, NULL) < 0 || strv_contains(k->blobs, digest + 7))
                 return;
         k->blobs = strv_append(k->blobs, digest + 7);
@@ -34,17 +40,14 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
         if (spec_digest_validate(m.config.digest, NULL) >= 0) {
                 k->blobs = strv_append(k->blobs, m.config.digest + 7);
                 if (store_blob_read(st, m.config.digest, &cbuf, &clen, NULL) >= 0 &&
-                    oci_image_parse(cbuf, clen, &img, NULL) >= 0) {
+                    oci_image_parse(cbuf, clen, &img, NULL) >= 0)
                         STRV_FOREACH (d, img.diff_ids)
                                 if (startswith(*d, "sha256:"))
                                         k->diff_ids = strv_append(k->diff_ids, *d + 7);
-                        oci_image_release(&img);
-                }
         }
         for (size_t i = 0; i < m.n_layers; i++)
                 if (spec_digest_validate(m.layers[i].digest, NULL) >= 0)
                         k->blobs = strv_append(k->blobs, m.layers[i].digest + 7);
-        oci_manifest_release(&m);
 }
 
 static int64_t sweep(struct store *st, const char *dir, char **keep, int clean_all,
@@ -92,17 +95,17 @@ static void sweep_links(struct store *st)
 int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct box_err *err)
 {
         _cleanup_strv_free_ char **pinned = NULL;
-        struct keep k = {xnew0(char *, 1), xnew0(char *, 1)};
+        _cleanup_(keep_release) struct keep k = {xnew0(char *, 1), xnew0(char *, 1)};
         struct store_image *imgs = NULL;
         size_t n = 0;
         int r = store_lock(st, STORE_LOCK_EXCLUSIVE, err);
-        if (r < 0)
-                goto out;
-        r = store_images_list(st, &imgs, &n, err);
-        if (r < 0)
-                goto out;
-        for (size_t i = 0; i < n; i++)
+        if (r >= 0)
+                r = store_images_list(st, &imgs, &n, err);
+        for (size_t i = 0; r >= 0 && i < n; i++)
                 keep_manifest(st, imgs[i].manifest, &k);
+        store_images_free(imgs, n);
+        if (r < 0)
+                return r;
         /* read under the lock: nothing pins an image between here and the sweep */
         if (pins)
                 pinned = pins(userdata);
@@ -113,13 +116,5 @@ int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct b
         freed += sweep(st, "tmp", NULL, 1, err);
         sweep_links(st);
         store_lock(st, STORE_LOCK_SHARED, NULL);
-        store_images_free(imgs, n);
-        strv_free(k.blobs);
-        strv_free(k.diff_ids);
         return freed;
-out:
-        store_images_free(imgs, n);
-        strv_free(k.blobs);
-        strv_free(k.diff_ids);
-        return r;
 }
