@@ -75,26 +75,22 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
                     strv_contains(gone, imgs[i].manifest))
                         continue;
                 gone = strv_append(gone, imgs[i].manifest);
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 int loaded = store_image_load(st, imgs[i].manifest, &h, NULL) >= 0;
                 if (!header) {
                         printf("Deleted Images:\n");
                         header = 1;
                 }
                 for (size_t j = 0; j < n; j++) {
-                        struct image_ref ref;
-                        if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest) ||
-                            spec_ref_parse(imgs[j].name, &ref, NULL) < 0)
+                        if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest))
                                 continue;
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                        printf("untagged: %s\n", fam);
-                        spec_ref_release(&ref);
+                        _cleanup_free_ char *fam = spec_ref_familiar_of(imgs[j].name);
+                        if (fam)
+                                printf("untagged: %s\n", fam);
                 }
                 r = store_image_delete(st, imgs[i].manifest, err);
                 if (r >= 0)
                         printf("deleted: %s\n", loaded ? h.id : imgs[i].manifest);
-                if (loaded)
-                        store_image_handle_release(&h);
         }
         store_images_free(imgs, n);
         if (r < 0)
@@ -222,7 +218,7 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
         _cleanup_strv_free_ char **blobs = xnew0(char *, 1), **active_blobs = xnew0(char *, 1);
         _cleanup_strv_free_ char **layers = xnew0(char *, 1), **active_layers = xnew0(char *, 1);
         for (size_t i = 0; i < n; i++) {
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
                         continue;
                 int active = strv_contains(used, imgs[i].manifest);
@@ -244,7 +240,6 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                         if (active && !strv_contains(active_layers, *d))
                                 active_layers = strv_append(active_layers, *d);
                 }
-                store_image_handle_release(&h);
         }
         store_images_free(imgs, n);
 
@@ -332,14 +327,9 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
         STRV_FOREACH (p, rep.repairs)
                 printf("repaired: %s\n", *p);
         STRV_FOREACH (p, rep.needs_repull) {
-                struct image_ref ref;
-                if (!startswith(*p, "sha256:") && spec_ref_parse(*p, &ref, NULL) >= 0) {
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                        printf("needs a new pull or load: %s\n", fam);
-                        spec_ref_release(&ref);
-                } else {
-                        printf("needs a new pull or load: %s\n", *p);
-                }
+                _cleanup_free_ char *fam =
+                        startswith(*p, "sha256:") ? NULL : spec_ref_familiar_of(*p);
+                printf("needs a new pull or load: %s\n", fam ? fam : *p);
         }
         char size[32];
         cli_format_size(size, sizeof(size), (double)rep.leftover_bytes);

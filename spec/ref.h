@@ -48,6 +48,9 @@ char *spec_ref_format(const struct image_ref *r);
 char *spec_ref_repository(const struct image_ref *r);
 /* Docker's familiar form (FamiliarString): "mysql:latest", "localhost/x:1" */
 char *spec_ref_familiar(const struct image_ref *r);
+/* The familiar form of reference S (parsed as spec_ref_parse does), or
+ * NULL when S does not parse. */
+char *spec_ref_familiar_of(const char *s);
 /* Familiar repository (FamiliarName): "docker.io/library/a:b" -> "a". */
 char *spec_ref_familiar_repository(const struct image_ref *r);
 
