@@ -99,6 +99,18 @@ struct store_image {
 };
 
 void store_images_free(struct store_image *v, size_t n);
+/* The list with its length, to free by scope:
+ *   _cleanup_store_images_ struct store_images l = {0};
+ *   r = store_images_list(st, &l.v, &l.n, err); */
+struct store_images {
+        struct store_image *v;
+        size_t n;
+};
+static inline void store_images_release(struct store_images *l)
+{
+        store_images_free(l->v, l->n);
+}
+#define _cleanup_store_images_ _cleanup_(store_images_release)
 /* All index.json entries, in file order. */
 int store_images_list(struct store *st, struct store_image **ret, size_t *ret_n,
                       struct box_err *err);
