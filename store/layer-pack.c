@@ -493,9 +493,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 *ret = info;
         r = 0;
 out:
-        zpipe_finish(&p, false);
+        /* the archive first: freeing it flushes through write_cb into the pipe */
         if (a)
                 archive_write_free(a);
+        zpipe_finish(&p, false);
         if (p.compress) {
                 deflateEnd(&p.z);
                 free(p.zbuf);
