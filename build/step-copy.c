@@ -181,6 +181,25 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         return r;
 }
 
+/* --chmod: octal, or symbolic (u+x,go-w) applied per file as BuildKit. */
+static int parse_chmod(const char *chmod_s, struct copy_opts *o, struct box_err *err)
+{
+        char *end;
+        long m = strtol(chmod_s, &end, 8);
+        mode_t probe;
+        if (*chmod_s && !*end && m >= 0 && m <= 07777)
+                o->chmod = (int)m;
+        else if (!isdigit((unsigned char)*chmod_s) &&
+                 build_chmod_apply(chmod_s, 0644, false, &probe) >= 0)
+                o->chmod_sym = chmod_s; /* u+x,go-w: per file, as BuildKit */
+        else
+                return box_err_set(err, EINVAL,
+                                   "invalid chmod parameter: '%s'. it should be octal "
+                                   "string and between 0 and 07777",
+                                   chmod_s);
+        return 0;
+}
+
 static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                    struct box_err *err)
 {
@@ -227,21 +246,8 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         struct copy_opts o = {
                 .add = add, .chmod = -1, .checksum = instr_flag_value(in, "checksum")};
         const char *chmod_s = instr_flag_value(in, "chmod");
-        if (chmod_s) {
-                char *end;
-                long m = strtol(chmod_s, &end, 8);
-                mode_t probe;
-                if (*chmod_s && !*end && m >= 0 && m <= 07777)
-                        o.chmod = (int)m;
-                else if (!isdigit((unsigned char)*chmod_s) &&
-                         build_chmod_apply(chmod_s, 0644, false, &probe) >= 0)
-                        o.chmod_sym = chmod_s; /* u+x,go-w: per file, as BuildKit */
-                else
-                        return box_err_set(err, EINVAL,
-                                           "invalid chmod parameter: '%s'. it should be octal "
-                                           "string and between 0 and 07777",
-                                           chmod_s);
-        }
+        if (chmod_s && parse_chmod(chmod_s, &o, err) < 0)
+                return -EINVAL;
         const char *from = instr_flag_value(in, "from");
         const char *chown_s = instr_flag_value(in, "chown");
         const char *parents = instr_flag_value(in, "parents");

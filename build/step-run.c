@@ -272,11 +272,12 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
         return 0;
 }
 
-int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+/* The command a RUN runs: exec form as is, else the shell with the command
+ * line (and its here-documents, as one script). */
+static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
 {
-        struct builder *b = c->b;
-        _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *script = NULL;
+        char **argv = NULL;
         if (!in->json && in->n_heredocs > 0) {
                 const char *cmd = in->args && in->args[0] ? in->args[0] : "";
                 while (isspace((unsigned char)*cmd))
@@ -300,6 +301,157 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         } else {
                 argv = step_command_argv(c, in);
         }
+        return argv;
+}
+
+/* The cache key's part for the step's flags and the build's sandbox
+ * options that change what a RUN produces. */
+static char *run_flags_part(struct builder *b, const char *mflags)
+{
+        _cleanup_free_ char *hj = build_join(b->o->add_hosts, " "),
+                            *dj = build_join(b->o->dns, " "),
+                            *sj = build_join(b->o->dns_search, " "),
+                            *oj = build_join(b->o->dns_options, " ");
+        struct buf sec = {0};
+        buf_puts(&sec, "");
+        for (size_t i = 0; i < b->o->n_rlimits; i++)
+                buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_max);
+        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add ||
+            b->o->caps_drop) {
+                digest_str ph;
+                const char *prof = strempty(b->o->seccomp_profile);
+                sha256_buf(prof, strlen(prof), ph);
+                buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
+                           (unsigned long long)b->o->caps_add, (unsigned long long)b->o->caps_drop);
+        }
+        _cleanup_free_ char *secs = buf_steal(&sec);
+        return *hj || *dj || *sj || *oj || *secs ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s",
+                                                             mflags, hj, dj, sj, oj, secs)
+                                                 : xasprintf("flags: %s", mflags);
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf for the step, as
+ * BuildKit's sandbox has them (--add-host, --dns* applied). */
+static int write_net_files(struct builder *b, const char *hosts, const char *hostname,
+                           const char *resolv, struct box_err *err)
+{
+        struct buf hosts_txt = {0};
+        buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
+                             "::1\tlocalhost ip6-localhost ip6-loopback\n");
+        /* --add-host NAME:IP */
+        STRV_FOREACH (h, b->o->add_hosts) {
+                const char *colon = strchr(*h, ':');
+                if (colon)
+                        buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
+        }
+        _cleanup_free_ char *host_rc = NULL;
+        if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
+                host_rc = xstrdup("");
+        /* --dns, --dns-search, --dns-option replace the host's lines of
+         * their kind */
+        struct buf rcb = {0};
+        buf_puts(&rcb, "");
+        char *save = NULL;
+        for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
+                    (b->o->dns_search && b->o->dns_search[0] &&
+                     (startswith(l, "search") || startswith(l, "domain"))) ||
+                    (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
+                        continue;
+                buf_printf(&rcb, "%s\n", l);
+        }
+        if (b->o->dns_search && b->o->dns_search[0]) {
+                _cleanup_free_ char *j = build_join(b->o->dns_search, " ");
+                buf_printf(&rcb, "search %s\n", j);
+        }
+        STRV_FOREACH (d, b->o->dns)
+                buf_printf(&rcb, "nameserver %s\n", *d);
+        if (b->o->dns_options && b->o->dns_options[0]) {
+                _cleanup_free_ char *j = build_join(b->o->dns_options, " ");
+                buf_printf(&rcb, "options %s\n", j);
+        }
+        int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644, err);
+        buf_release(&hosts_txt);
+        _cleanup_free_ char *rc = buf_steal(&rcb);
+        size_t rlen = strlen(rc);
+        if (w < 0 ||
+            fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) < 0 ||
+            fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
+                return -err->code;
+        return 0;
+}
+
+/* Runs ARGV in the sandbox on the step's overlay, its output to the
+ * build's progress; *STATUS is the command's exit status. */
+static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **lowers,
+                         const char *hosts, const char *hostname, const char *resolv,
+                         const struct run_mounts *mounts, char **argv, char **env, const char *net,
+                         int *status, struct box_err *err)
+{
+        struct builder *b = c->b;
+        char id[65];
+        digest_str rnd;
+        char seed[64];
+        snprintf(seed, sizeof(seed), "%d-%ld-%d", getpid(), random(), b->step);
+        sha256_buf(seed, strlen(seed), rnd);
+        snprintf(id, sizeof(id), "%s", rnd + 7);
+        const char *cwd = c->cur.img.config.working_dir && *c->cur.img.config.working_dir
+                                  ? c->cur.img.config.working_dir
+                                  : "/";
+        struct run_spec rs = {
+                .id = id,
+                .state_dir = sd->abs,
+                .base_dir = store_root(b->st),
+                .lowerdirs = lowers,
+                .hostname_file = hostname,
+                .hosts_file = hosts,
+                .resolv_file = resolv,
+                .mounts = mounts->v,
+                .n_mounts = mounts->n,
+                .argv = argv,
+                .env = env,
+                .user = strempty(c->cur.img.config.user),
+                .cwd = cwd,
+                .hostname = "buildkitsandbox",
+                .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
+                .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                .no_new_privs = b->o->no_new_privs,
+                .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
+                           : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
+                                                    : RUN_SECCOMP_DEFAULT,
+                .seccomp_profile = b->o->seccomp_profile,
+                .rlimits = b->o->rlimits,
+                .n_rlimits = b->o->n_rlimits,
+        };
+        /* RUN output is progress: it goes where progress goes, never to stdout */
+        struct build_log *log = NULL;
+        int r = build_log_start(b->out ? b->out : stderr,
+                                b->out ? b->o->progress : BUILD_PROGRESS_QUIET, &log, err);
+        if (r >= 0) {
+                fflush(stdout);
+                fflush(stderr);
+                int saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+                int saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                dup2(build_log_fd(log), STDOUT_FILENO);
+                dup2(build_log_fd(log), STDERR_FILENO);
+                r = run_sandbox_run(&rs, status, err);
+                dup2(saved_out, STDOUT_FILENO);
+                dup2(saved_err, STDERR_FILENO);
+                close(saved_out);
+                close(saved_err);
+                build_log_finish(log, r < 0 || *status != 0);
+        }
+        _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd->abs);
+        rmdir(rootfs_dir);
+        return r;
+}
+
+int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        _cleanup_strv_free_ char **argv = run_argv(c, in);
         if (!argv[0])
                 return box_err_set(err, EINVAL, "requires at least one argument");
 
@@ -350,29 +502,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
-        _cleanup_free_ char *hj = build_join(b->o->add_hosts, " "),
-                            *dj = build_join(b->o->dns, " "),
-                            *sj = build_join(b->o->dns_search, " "),
-                            *oj = build_join(b->o->dns_options, " ");
-        struct buf sec = {0};
-        buf_puts(&sec, "");
-        for (size_t i = 0; i < b->o->n_rlimits; i++)
-                buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
-                           (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
-                           (unsigned long long)b->o->rlimits[i].lim.rlim_max);
-        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add ||
-            b->o->caps_drop) {
-                digest_str ph;
-                const char *prof = strempty(b->o->seccomp_profile);
-                sha256_buf(prof, strlen(prof), ph);
-                buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
-                           (unsigned long long)b->o->caps_add, (unsigned long long)b->o->caps_drop);
-        }
-        _cleanup_free_ char *secs = buf_steal(&sec);
-        _cleanup_free_ char *p_flags = *hj || *dj || *sj || *oj || *secs
-                                               ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s",
-                                                           mflags, hj, dj, sj, oj, secs)
-                                               : xasprintf("flags: %s", mflags);
+        _cleanup_free_ char *p_flags = run_flags_part(b, mflags);
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
@@ -404,111 +534,12 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_free_ char *hosts = xasprintf("%s/hosts", sd.abs ? sd.abs : "/nonexistent");
         _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
         _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
-        if (r >= 0) {
-                struct buf hosts_txt = {0};
-                buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
-                                     "::1\tlocalhost ip6-localhost ip6-loopback\n");
-                /* --add-host NAME:IP */
-                STRV_FOREACH (h, b->o->add_hosts) {
-                        const char *colon = strchr(*h, ':');
-                        if (colon)
-                                buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h),
-                                           *h);
-                }
-                _cleanup_free_ char *host_rc = NULL;
-                if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
-                        host_rc = xstrdup("");
-                /* --dns, --dns-search, --dns-option replace the host's lines of
-                 * their kind */
-                struct buf rcb = {0};
-                buf_puts(&rcb, "");
-                char *save = NULL;
-                for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                        if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
-                            (b->o->dns_search && b->o->dns_search[0] &&
-                             (startswith(l, "search") || startswith(l, "domain"))) ||
-                            (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
-                                continue;
-                        buf_printf(&rcb, "%s\n", l);
-                }
-                if (b->o->dns_search && b->o->dns_search[0]) {
-                        _cleanup_free_ char *j = build_join(b->o->dns_search, " ");
-                        buf_printf(&rcb, "search %s\n", j);
-                }
-                STRV_FOREACH (d, b->o->dns)
-                        buf_printf(&rcb, "nameserver %s\n", *d);
-                if (b->o->dns_options && b->o->dns_options[0]) {
-                        _cleanup_free_ char *j = build_join(b->o->dns_options, " ");
-                        buf_printf(&rcb, "options %s\n", j);
-                }
-                int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644,
-                                           err);
-                buf_release(&hosts_txt);
-                _cleanup_free_ char *rc = buf_steal(&rcb);
-                size_t rlen = strlen(rc);
-                if (w < 0 ||
-                    fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) <
-                            0 ||
-                    fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
-                        r = -err->code;
-        }
+        if (r >= 0)
+                r = write_net_files(b, hosts, hostname, resolv, err);
         int status = 0;
-        if (r >= 0) {
-                char id[65];
-                digest_str rnd;
-                char seed[64];
-                snprintf(seed, sizeof(seed), "%d-%ld-%d", getpid(), random(), b->step);
-                sha256_buf(seed, strlen(seed), rnd);
-                snprintf(id, sizeof(id), "%s", rnd + 7);
-                const char *cwd = c->cur.img.config.working_dir && *c->cur.img.config.working_dir
-                                          ? c->cur.img.config.working_dir
-                                          : "/";
-                struct run_spec rs = {
-                        .id = id,
-                        .state_dir = sd.abs,
-                        .base_dir = store_root(b->st),
-                        .lowerdirs = lowers,
-                        .hostname_file = hostname,
-                        .hosts_file = hosts,
-                        .resolv_file = resolv,
-                        .mounts = mounts.v,
-                        .n_mounts = mounts.n,
-                        .argv = argv,
-                        .env = env,
-                        .user = strempty(c->cur.img.config.user),
-                        .cwd = cwd,
-                        .hostname = "buildkitsandbox",
-                        .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
-                        .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
-                        .no_new_privs = b->o->no_new_privs,
-                        .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
-                                   : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
-                                                            : RUN_SECCOMP_DEFAULT,
-                        .seccomp_profile = b->o->seccomp_profile,
-                        .rlimits = b->o->rlimits,
-                        .n_rlimits = b->o->n_rlimits,
-                };
-                /* RUN output is progress: it goes where progress goes, never to stdout */
-                struct build_log *log = NULL;
-                r = build_log_start(b->out ? b->out : stderr,
-                                    b->out ? b->o->progress : BUILD_PROGRESS_QUIET, &log, err);
-                if (r >= 0) {
-                        fflush(stdout);
-                        fflush(stderr);
-                        int saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-                        int saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-                        dup2(build_log_fd(log), STDOUT_FILENO);
-                        dup2(build_log_fd(log), STDERR_FILENO);
-                        r = run_sandbox_run(&rs, &status, err);
-                        dup2(saved_out, STDOUT_FILENO);
-                        dup2(saved_err, STDERR_FILENO);
-                        close(saved_out);
-                        close(saved_err);
-                        build_log_finish(log, r < 0 || status != 0);
-                }
-                _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd.abs);
-                rmdir(rootfs_dir);
-        }
+        if (r >= 0)
+                r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts, argv, env, net,
+                                  &status, err);
         if (r >= 0 && status != 0) {
                 r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
                                 status);
