@@ -138,7 +138,7 @@ int build_fetch_url(const char *url, const char *checksum, const struct build_fe
 #define BUILD_DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct stage {
-        char *name; /* lowercased AS name, or NULL */
+        char *name; /* the AS name as written, or NULL */
         size_t first, end;
         bool needed, built;
         struct image_state res;
@@ -224,8 +224,7 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 void stage_mark_needed(struct builder *b, size_t idx);
-int builder_resolve_build_args(struct builder *b, struct box_err *err);
-int builder_split_stages(struct builder *b, struct box_err *err);
+int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err);
 
 /* build/step-config.c */
 char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in);

@@ -296,6 +296,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 struct box_err *err)
 {
         struct builder b = {.st = st, .o = o, .context_fd = -EBADF, .out = o->out};
+        struct dockerfile_resolved resolved = {0};
         b.dfname = o->dockerfile_name ? o->dockerfile_name : "Dockerfile";
         b.plain = o->progress == BUILD_PROGRESS_PLAIN;
         if (o->progress == BUILD_PROGRESS_QUIET)
@@ -306,14 +307,12 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (r < 0)
                 return r;
         b.used_args = xnew0(char *, 1);
-        _cleanup_strv_free_ char **warnings = NULL;
-        r = build_dockerfile_check(b.dfname, b.df, o->build_args, &warnings, err);
+        /* the stages and ARGs as `box dockerfile check` sees them */
+        r = build_dockerfile_resolve_all(b.dfname, b.df, o->build_args, o->target, &resolved, err);
         if (r < 0)
                 goto out;
         b.arch = xstrdup(oci_host_arch());
-        r = builder_resolve_build_args(&b, err);
-        if (r >= 0)
-                r = builder_split_stages(&b, err);
+        r = builder_split_stages(&b, &resolved, err);
         if (r < 0)
                 goto out;
 
@@ -424,6 +423,7 @@ out:
         strv_free(b.used_args);
         strv_free(b.global_args);
         free(b.arch);
+        build_dockerfile_resolved_release(&resolved);
         build_dockerfile_free(b.df);
         return r;
 }

@@ -237,95 +237,35 @@ void stage_mark_needed(struct builder *b, size_t idx)
         }
 }
 
-int builder_resolve_build_args(struct builder *b, struct box_err *err)
+/* The stages and the global ARG scope, from the one resolver that
+ * `box dockerfile check` uses too. */
+int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err)
 {
-        b->build_args = xnew0(char *, 1);
-        STRV_FOREACH (a, b->o->build_args) {
-                if (strchr(*a, '=')) {
-                        b->build_args = strv_env_set(b->build_args, *a);
-                } else {
-                        const char *v = getenv(*a);
-                        if (!v)
-                                continue; /* Docker: an unset name is ignored */
-                        _cleanup_free_ char *e = xasprintf("%s=%s", *a, v);
-                        b->build_args = strv_env_set(b->build_args, e);
-                }
-        }
-        (void)err;
-        return 0;
-}
-
-int builder_split_stages(struct builder *b, struct box_err *err)
-{
-        b->global_args = xnew0(char *, 1);
-        /* automatic platform args, then the ARGs before the first FROM */
-        _cleanup_free_ char *tp = xasprintf("TARGETPLATFORM=linux/%s", b->arch);
-        _cleanup_free_ char *ta = xasprintf("TARGETARCH=%s", b->arch);
-        _cleanup_free_ char *bp = xasprintf("BUILDPLATFORM=linux/%s", b->arch);
-        _cleanup_free_ char *ba = xasprintf("BUILDARCH=%s", b->arch);
-        const char *autos[] = {tp, "TARGETOS=linux", ta, "TARGETVARIANT=",
-                               bp, "BUILDOS=linux",  ba, "BUILDVARIANT="};
-        for (size_t i = 0; i < ARRAY_SIZE(autos); i++)
-                b->global_args = strv_append(b->global_args, autos[i]);
-        size_t i = 0;
-        for (; i < b->df->n_instrs && !streq(b->df->instrs[i].name, "from"); i++) {
-                const struct dockerfile_instr *in = &b->df->instrs[i];
-                if (!streq(in->name, "arg"))
-                        return box_err_set(err, EINVAL, "%s:%d: no FROM before %s", b->dfname,
-                                           in->start_line, in->cmd);
-                STRV_FOREACH (a, in->args) {
-                        const char *eq = strchr(*a, '=');
-                        _cleanup_free_ char *name =
-                                eq ? xstrndup(*a, (size_t)(eq - *a)) : xstrdup(*a);
-                        int bi = strv_env_find(b->build_args, name, strlen(name));
-                        _cleanup_free_ char *val = NULL;
-                        if (bi >= 0) {
-                                val = xstrdup(b->build_args[bi]);
-                                if (!strv_contains(b->used_args, name))
-                                        b->used_args = strv_append(b->used_args, name);
-                        } else if (eq) {
-                                _cleanup_free_ char *x = NULL;
-                                struct shell_env e = SHELL_ENV_STRV(b->global_args);
-                                int r = build_shell_expand_word(eq + 1, b->df->escape_token, 0, &e,
-                                                                &x, NULL, NULL, err);
-                                if (r < 0)
-                                        return box_err_prefix(err, "%s:%d: ARG", b->dfname,
-                                                              in->start_line);
-                                val = xasprintf("%s=%s", name, x);
-                        } else {
-                                val = xstrdup(name);
-                        }
-                        b->global_args = strv_env_set(b->global_args, val);
-                }
-        }
-        if (i == b->df->n_instrs)
+        if (res->n_stages == 0)
                 return box_err_set(err, EINVAL, "%s: no FROM instruction", b->dfname);
-        for (; i < b->df->n_instrs; i++) {
-                const struct dockerfile_instr *in = &b->df->instrs[i];
-                if (!streq(in->name, "from"))
-                        continue;
-                b->stages = xreallocarray(b->stages, b->n_stages + 1, sizeof(*b->stages));
-                struct stage *s = &b->stages[b->n_stages++];
-                memset(s, 0, sizeof(*s));
-                s->first = i;
-                size_t na = strv_length(in->args);
-                if (na == 3 && strcasecmp(in->args[1], "as") == 0)
-                        s->name = xstrdup(in->args[2]);
-                else if (na != 1)
-                        return box_err_set(err, EINVAL,
-                                           "%s:%d: FROM requires either one or three arguments",
-                                           b->dfname, in->start_line);
-        }
-        for (size_t k = 0; k < b->n_stages; k++)
-                b->stages[k].end = k + 1 < b->n_stages ? b->stages[k + 1].first : b->df->n_instrs;
+        b->build_args = TAKE_PTR(res->build_args);
+        b->global_args = TAKE_PTR(res->global);
+        /* a build arg an ARG before the first FROM declares is consumed */
+        STRV_FOREACH (m, res->meta_args)
+                if (strv_env_find(b->build_args, *m, strlen(*m)) >= 0 &&
+                    !strv_contains(b->used_args, *m))
+                        b->used_args = strv_append(b->used_args, *m);
+        b->stages = xnew0(struct stage, res->n_stages);
+        b->n_stages = res->n_stages;
         b->names_ok = hcreate_r(2 * b->n_stages + 16, &b->names) != 0;
         b->name_keys = xnew0(char *, b->n_stages + 1);
-        for (size_t k = 0, n = 0; b->names_ok && k < b->n_stages; k++) {
-                if (!b->stages[k].name)
+        for (size_t k = 0, n = 0; k < b->n_stages; k++) {
+                struct stage *s = &b->stages[k];
+                const struct dockerfile_instr *in = &b->df->instrs[res->stages[k].first];
+                s->first = res->stages[k].first;
+                s->end = res->stages[k].end;
+                if (!res->stages[k].name)
                         continue;
-                char *key = xstrdup(b->stages[k].name);
-                for (char *p = key; *p; p++)
-                        *p = (char)tolower((unsigned char)*p);
+                /* the AS name as written, for messages and the cache's notes */
+                s->name = xstrdup(in->args[2]);
+                if (!b->names_ok)
+                        continue;
+                char *key = TAKE_PTR(res->stages[k].name); /* lowercased */
                 b->name_keys[n++] = key;
                 ENTRY e = {.key = key, .data = (void *)(uintptr_t)(k + 1)}, *added;
                 hsearch_r(e, ENTER, &added, &b->names); /* an earlier one stays */
