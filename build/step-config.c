@@ -428,79 +428,91 @@ int step_stopsignal(struct stage_ctx *c, const struct dockerfile_instr *in, stru
         return set_word(c, in, "STOPSIGNAL", &c->cur.img.config.stop_signal, err);
 }
 
-int step_expose(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+/* EXPOSE and VOLUME: each argument expanded and handed to ADD, which
+ * applies it and appends it to the history "WHAT [a b]". */
+typedef int (*word_adder)(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
+                          struct box_err *err);
+
+static int each_word(struct stage_ctx *c, const struct dockerfile_instr *in, const char *what,
+                     word_adder add, struct box_err *err)
 {
-        struct oci_container_config *cc = &c->cur.img.config;
         struct buf h = {0};
-        buf_puts(&h, "EXPOSE [");
+        buf_printf(&h, "%s [", what);
+        int r = 0;
         STRV_FOREACH (a, in->args) {
                 _cleanup_free_ char *v = NULL;
-                int r = stage_expand(c, *a, &v, err);
-                if (r < 0) {
-                        buf_release(&h);
-                        return r;
-                }
-                char *proto = strchr(v, '/');
-                const char *pr = proto ? proto + 1 : "tcp";
-                if (proto)
-                        *proto = '\0';
-                char *dash = strchr(v, '-');
-                long lo = strtol(v, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
-                if (lo < 1 || hi > 65535 || hi < lo) {
-                        buf_release(&h);
-                        return box_err_set(err, EINVAL, "invalid port '%s'", *a);
-                }
-                /* the ports of this protocol already there, as a bitmap: a
-                 * range of 65535 is not 65535 scans of the list */
-                _cleanup_free_ unsigned char *seen = xzalloc(65536 / 8);
-                size_t n_ports = 0;
-                for (; cc->exposed_ports && cc->exposed_ports[n_ports]; n_ports++) {
-                        const char *e = cc->exposed_ports[n_ports], *sl = strchr(e, '/');
-                        long q = strtol(e, NULL, 10);
-                        if (sl && streq(sl + 1, pr) && q >= 1 && q <= 65535)
-                                seen[q / 8] |= (unsigned char)(1u << (q % 8));
-                }
-                if (!cc->exposed_ports)
-                        cc->exposed_ports = xnew0(char *, 1);
-                for (long p = lo; p <= hi; p++) {
-                        char *port = xasprintf("%ld/%s", p, pr);
-                        buf_printf(&h, "%s%s", h.len > 8 ? " " : "", port);
-                        if (seen[p / 8] & (1u << (p % 8))) {
-                                free(port);
-                                continue;
-                        }
-                        seen[p / 8] |= (unsigned char)(1u << (p % 8));
-                        cc->exposed_ports = strv_push_at(cc->exposed_ports, n_ports++, port);
-                }
+                r = stage_expand(c, *a, &v, err);
+                if (r >= 0)
+                        r = add(&c->cur.img.config, v, *a, &h, err);
+                if (r < 0)
+                        break;
         }
-        buf_putc(&h, ']');
-        record(c, h.data);
+        if (r >= 0) {
+                buf_putc(&h, ']');
+                record(c, h.data);
+        }
         buf_release(&h);
+        return r < 0 ? r : 0;
+}
+
+/* "EXPOSE [" and "VOLUME [" are 8 bytes: a longer history has words */
+#define HIST_SEP(h) ((h)->len > 8 ? " " : "")
+
+static int add_port(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
+                    struct box_err *err)
+{
+        char *proto = strchr(v, '/');
+        const char *pr = proto ? proto + 1 : "tcp";
+        if (proto)
+                *proto = '\0';
+        char *dash = strchr(v, '-');
+        long lo = strtol(v, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
+        if (lo < 1 || hi > 65535 || hi < lo)
+                return box_err_set(err, EINVAL, "invalid port '%s'", raw);
+        /* the ports of this protocol already there, as a bitmap: a
+         * range of 65535 is not 65535 scans of the list */
+        _cleanup_free_ unsigned char *seen = xzalloc(65536 / 8);
+        size_t n_ports = 0;
+        for (; cc->exposed_ports && cc->exposed_ports[n_ports]; n_ports++) {
+                const char *e = cc->exposed_ports[n_ports], *sl = strchr(e, '/');
+                long q = strtol(e, NULL, 10);
+                if (sl && streq(sl + 1, pr) && q >= 1 && q <= 65535)
+                        seen[q / 8] |= (unsigned char)(1u << (q % 8));
+        }
+        if (!cc->exposed_ports)
+                cc->exposed_ports = xnew0(char *, 1);
+        for (long p = lo; p <= hi; p++) {
+                char *port = xasprintf("%ld/%s", p, pr);
+                buf_printf(h, "%s%s", HIST_SEP(h), port);
+                if (seen[p / 8] & (1u << (p % 8))) {
+                        free(port);
+                        continue;
+                }
+                seen[p / 8] |= (unsigned char)(1u << (p % 8));
+                cc->exposed_ports = strv_push_at(cc->exposed_ports, n_ports++, port);
+        }
+        return 0;
+}
+
+int step_expose(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        return each_word(c, in, "EXPOSE", add_port, err);
+}
+
+static int add_volume(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
+                      struct box_err *err)
+{
+        if (!*v)
+                return 0;
+        if (!strv_contains(cc->volumes, v))
+                cc->volumes = strv_append(cc->volumes, v);
+        buf_printf(h, "%s%s", HIST_SEP(h), v);
         return 0;
 }
 
 int step_volume(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
-        struct oci_container_config *cc = &c->cur.img.config;
-        struct buf h = {0};
-        buf_puts(&h, "VOLUME [");
-        STRV_FOREACH (a, in->args) {
-                _cleanup_free_ char *v = NULL;
-                int r = stage_expand(c, *a, &v, err);
-                if (r < 0) {
-                        buf_release(&h);
-                        return r;
-                }
-                if (!*v)
-                        continue;
-                if (!strv_contains(cc->volumes, v))
-                        cc->volumes = strv_append(cc->volumes, v);
-                buf_printf(&h, "%s%s", h.len > 8 ? " " : "", v);
-        }
-        buf_putc(&h, ']');
-        record(c, h.data);
-        buf_release(&h);
-        return 0;
+        return each_word(c, in, "VOLUME", add_volume, err);
 }
 
 int step_maintainer(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
