@@ -12,7 +12,6 @@
 #include "build/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "spec/json.h"
 
 #define MAX_LINE 65535 /* bufio.MaxScanTokenSize - 1 */
 
