@@ -978,12 +978,38 @@ static void parse_check_directive(struct checker *c)
         }
 }
 
+/* One warning naming the build args no ARG consumed, sorted. */
+static void warn_unused_build_args(struct checker *c)
+{
+        _cleanup_strv_free_ char **unused = xnew0(char *, 1);
+        STRV_FOREACH (b, c->build_args) {
+                _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
+                if (!strv_contains(c->used_build_args, k) && !build_arg_is_predefined(k) &&
+                    !strv_contains(unused, k))
+                        unused = strv_append(unused, k);
+        }
+        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
+        if (unused[0]) {
+                struct buf b = {0};
+                STRV_FOREACH (u, unused) {
+                        if (u != unused)
+                                buf_puts(&b, " ");
+                        buf_puts(&b, *u);
+                }
+                if (!c->skip_all)
+                        c->warnings = strv_push(
+                                c->warnings,
+                                xasprintf("%s: one or more build-args [%s] were not consumed",
+                                          c->file, b.data));
+                buf_release(&b);
+        }
+}
+
 int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                                  char *const *build_args, const char *target,
                                  struct dockerfile_resolved *ret, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
-        _cleanup_strv_free_ char **unused = NULL;
         int r = 0;
 
         /* Docker: a later --build-arg wins; a bare name takes its value from
@@ -1066,28 +1092,7 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                         goto out;
         }
 
-        unused = xnew0(char *, 1);
-        STRV_FOREACH (b, c.build_args) {
-                _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
-                if (!strv_contains(c.used_build_args, k) && !build_arg_is_predefined(k) &&
-                    !strv_contains(unused, k))
-                        unused = strv_append(unused, k);
-        }
-        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
-        if (unused[0]) {
-                struct buf b = {0};
-                STRV_FOREACH (u, unused) {
-                        if (u != unused)
-                                buf_puts(&b, " ");
-                        buf_puts(&b, *u);
-                }
-                if (!c.skip_all)
-                        c.warnings = strv_push(
-                                c.warnings,
-                                xasprintf("%s: one or more build-args [%s] were not consumed",
-                                          c.file, b.data));
-                buf_release(&b);
-        }
+        warn_unused_build_args(&c);
         if (c.as_error && c.warnings[0]) {
                 r = box_err_set(err, EINVAL, "lint violation: %s", c.warnings[0]);
                 goto out;
