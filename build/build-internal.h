@@ -3,6 +3,8 @@
 
 #include "build/build.h"
 #include "build/dockerfile.h"
+#include <search.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "build/dockerignore.h"
@@ -130,3 +132,124 @@ void build_log_finish(struct build_log *l, bool failed);
 int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
                     int dirfd, const char *as, char **ret_name, digest_str ret_digest,
                     struct box_err *err);
+
+/* ---- the builder (build/builder.c and its step files) ---- */
+
+#define BUILD_DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct stage {
+        char *name; /* the AS name as written, or NULL */
+        size_t first, end;
+        bool needed, built;
+        struct image_state res;
+        char **args;      /* ARG values in scope at the end, "K=V" */
+        char **arg_names; /* ARGs declared, in order (a stage FROM it inherits them) */
+};
+
+struct builder {
+        struct store *st;
+        const struct build_opts *o;
+        struct dockerfile *df;
+        const char *dfname;
+        char **build_args;  /* resolved "K=V" */
+        char **used_args;   /* names consumed by an ARG */
+        char **global_args; /* ARGs before the first FROM, "K=V" */
+        struct stage *stages;
+        size_t n_stages;
+        int context_fd;
+        struct dockerignore *ignore;
+        struct stat_cache *sc;
+        int step, n_steps;
+        struct hsearch_data names; /* lowercased stage name -> index + 1 */
+        char **name_keys;
+        bool names_ok;
+        char *arch;
+        FILE *out;
+        bool plain;
+        bool last_cached; /* the step just dispatched was a cache hit */
+};
+
+struct stage_ctx {
+        struct builder *b;
+        struct stage *s;
+        struct image_state cur;
+        char **args;      /* ARG values in scope, "K=V" */
+        char **arg_names; /* the ARGs declared so far, in order, each once */
+};
+
+/* ---- file-system steps on an overlay ---- */
+
+struct step_dir {
+        char *rel; /* relative to the store root: tmp/step-XXXX */
+        char *abs;
+        char *merged; /* absolute mount point */
+        bool mounted;
+};
+
+/* An instruction's handler: applies IN to the stage's image state. */
+typedef int (*step_handler)(struct stage_ctx *c, const struct dockerfile_instr *in,
+                            struct box_err *err);
+
+/* build/builder.c */
+void image_state_add_history(struct image_state *s, const char *created_by, bool empty);
+char *build_now_created(void);
+int64_t build_sde_clamp(void);
+const char *instr_flag_value(const struct dockerfile_instr *in, const char *name);
+/* Variables in scope: the image's ENV wins over the stage's ARGs (a shell_env lookup). */
+bool stage_scope_get(void *userdata, const char *name, const char **ret_value);
+int stage_expand(struct stage_ctx *c, const char *word, char **ret, struct box_err *err);
+void builder_progress(struct builder *b, const char *fmt, ...) _printf_(2, 3);
+int build_stage(struct builder *b, struct stage *s, struct box_err *err);
+
+/* build/step-layer.c */
+int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err);
+void step_dir_free(struct step_dir *sd);
+char **step_lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
+                      struct box_err *err);
+int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
+                       bool writable, struct box_err *err);
+void step_prune_mount_points(struct builder *b, const struct image_state *s,
+                             const struct step_dir *sd, char *const *paths);
+int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const char *created_by,
+                struct box_err *err);
+int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_by,
+                      char *const *parts);
+char *step_key(struct stage_ctx *c, char *const *parts);
+
+/* build/stage.c */
+struct stage *stage_find(struct builder *b, const char *name, size_t before);
+int stage_result(struct builder *b, struct stage *s, struct box_err *err);
+int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err);
+int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
+                         struct box_err *err);
+int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+void stage_mark_needed(struct builder *b, size_t idx);
+int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err);
+
+/* build/step-config.c */
+char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in);
+char *build_join(char *const *v, const char *sep);
+char *build_go_strv(char *const *v, bool quoted);
+int step_env(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_label(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_cmd(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_entrypoint(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_shell(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_user(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_stopsignal(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_expose(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_volume(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_maintainer(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_onbuild(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+
+/* build/step-copy.c */
+int step_resolve_owner(int rootfd, const char *spec, const char *what, struct copy_opts *o,
+                       struct box_err *err);
+int step_copy(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+int step_add(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+
+/* build/step-run.c */
+int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);

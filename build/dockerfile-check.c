@@ -14,6 +14,7 @@
 #include "build/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "spec/oci.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -977,23 +978,51 @@ static void parse_check_directive(struct checker *c)
         }
 }
 
-int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char *const *build_args,
-                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
-                             char ***ret_warnings, struct box_err *err)
+/* One warning naming the build args no ARG consumed, sorted. */
+static void warn_unused_build_args(struct checker *c)
+{
+        _cleanup_strv_free_ char **unused = xnew0(char *, 1);
+        STRV_FOREACH (b, c->build_args) {
+                _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
+                if (!strv_contains(c->used_build_args, k) && !build_arg_is_predefined(k) &&
+                    !strv_contains(unused, k))
+                        unused = strv_append(unused, k);
+        }
+        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
+        if (unused[0]) {
+                struct buf b = {0};
+                STRV_FOREACH (u, unused) {
+                        if (u != unused)
+                                buf_puts(&b, " ");
+                        buf_puts(&b, *u);
+                }
+                if (!c->skip_all)
+                        c->warnings = strv_push(
+                                c->warnings,
+                                xasprintf("%s: one or more build-args [%s] were not consumed",
+                                          c->file, b.data));
+                buf_release(&b);
+        }
+}
+
+int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
+                                 char *const *build_args, const char *target,
+                                 struct dockerfile_resolved *ret, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
-        _cleanup_strv_free_ char **unused = NULL;
         int r = 0;
 
+        /* Docker: a later --build-arg wins; a bare name takes its value from
+         * the environment, and an unset one is ignored */
         c.build_args = xnew0(char *, 1);
         STRV_FOREACH (b, build_args) {
                 if (strchr(*b, '=')) {
-                        c.build_args = strv_append(c.build_args, *b);
+                        c.build_args = strv_env_set(c.build_args, *b);
                 } else {
                         const char *v = getenv(*b);
                         if (v) {
                                 _cleanup_free_ char *e = xasprintf("%s=%s", *b, v);
-                                c.build_args = strv_append(c.build_args, e);
+                                c.build_args = strv_env_set(c.build_args, e);
                         }
                 }
         }
@@ -1013,19 +1042,22 @@ int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char
                                 strv_push(c.warnings, xasprintf("%s [NoEmptyContinuation]", *w));
         }
 
-        /* the platform ARGs, overridable with --build-arg */
-        static const char *const platform_args[][2] = {
-                {"BUILDPLATFORM", "linux/amd64"},
+        /* the platform ARGs, overridable with --build-arg: box builds for the
+         * host, on the host */
+        const char *arch = oci_host_arch();
+        _cleanup_free_ char *platform = xasprintf("linux/%s", arch);
+        const char *const platform_args[][2] = {
+                {"BUILDPLATFORM", platform},
                 {"BUILDOS", "linux"},
                 {"BUILDOSVERSION", ""},
-                {"BUILDARCH", "amd64"},
+                {"BUILDARCH", arch},
                 {"BUILDVARIANT", ""},
-                {"TARGETPLATFORM", "linux/amd64"},
+                {"TARGETPLATFORM", platform},
                 {"TARGETOS", "linux"},
                 {"TARGETOSVERSION", ""},
-                {"TARGETARCH", "amd64"},
+                {"TARGETARCH", arch},
                 {"TARGETVARIANT", ""},
-                {"TARGETSTAGE", "default"},
+                {"TARGETSTAGE", target ? target : "default"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(platform_args); i++) {
                 const char *v = build_arg(&c, platform_args[i][0]);
@@ -1060,49 +1092,31 @@ int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char
                         goto out;
         }
 
-        unused = xnew0(char *, 1);
-        STRV_FOREACH (b, c.build_args) {
-                _cleanup_free_ char *k = xstrndup(*b, strcspn(*b, "="));
-                if (!strv_contains(c.used_build_args, k) && !build_arg_is_predefined(k) &&
-                    !strv_contains(unused, k))
-                        unused = strv_append(unused, k);
-        }
-        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
-        if (unused[0]) {
-                struct buf b = {0};
-                STRV_FOREACH (u, unused) {
-                        if (u != unused)
-                                buf_puts(&b, " ");
-                        buf_puts(&b, *u);
-                }
-                if (!c.skip_all)
-                        c.warnings = strv_push(
-                                c.warnings,
-                                xasprintf("%s: one or more build-args [%s] were not consumed",
-                                          c.file, b.data));
-                buf_release(&b);
-        }
+        warn_unused_build_args(&c);
         if (c.as_error && c.warnings[0]) {
                 r = box_err_set(err, EINVAL, "lint violation: %s", c.warnings[0]);
                 goto out;
         }
         if (c.n_stages > 0)
                 c.stages[c.n_stages - 1].end = df->n_instrs;
-        if (ret_stages) {
-                struct dockerfile_stage *out = xnew0(struct dockerfile_stage, c.n_stages + 1);
-                for (size_t i = 0; i < c.n_stages; i++) {
-                        out[i].name = TAKE_PTR(c.stages[i].name);
-                        out[i].base = TAKE_PTR(c.stages[i].base);
-                        out[i].platform = TAKE_PTR(c.stages[i].platform);
-                        out[i].first = c.stages[i].first;
-                        out[i].end = c.stages[i].end;
-                        out[i].env = TAKE_PTR(c.stages[i].env);
-                        out[i].args = TAKE_PTR(c.stages[i].args);
-                }
-                *ret_stages = out;
-                *ret_n_stages = c.n_stages;
+        struct dockerfile_stage *out = xnew0(struct dockerfile_stage, c.n_stages + 1);
+        for (size_t i = 0; i < c.n_stages; i++) {
+                out[i].name = TAKE_PTR(c.stages[i].name);
+                out[i].base = TAKE_PTR(c.stages[i].base);
+                out[i].platform = TAKE_PTR(c.stages[i].platform);
+                out[i].first = c.stages[i].first;
+                out[i].end = c.stages[i].end;
+                out[i].env = TAKE_PTR(c.stages[i].env);
+                out[i].args = TAKE_PTR(c.stages[i].args);
         }
-        *ret_warnings = TAKE_PTR(c.warnings);
+        *ret = (struct dockerfile_resolved){
+                .stages = out,
+                .n_stages = c.n_stages,
+                .global = TAKE_PTR(c.global),
+                .meta_args = TAKE_PTR(c.meta_names),
+                .build_args = TAKE_PTR(c.build_args),
+                .warnings = TAKE_PTR(c.warnings),
+        };
 out:
         for (size_t i = 0; i < c.n_stages; i++) {
                 free(c.stages[i].name);
@@ -1122,6 +1136,33 @@ out:
         strv_free(c.warnings);
         strv_free(c.skip);
         return r;
+}
+
+int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char *const *build_args,
+                             struct dockerfile_stage **ret_stages, size_t *ret_n_stages,
+                             char ***ret_warnings, struct box_err *err)
+{
+        struct dockerfile_resolved res;
+        int r = build_dockerfile_resolve_all(file, df, build_args, NULL, &res, err);
+        if (r < 0)
+                return r;
+        if (ret_stages) {
+                *ret_stages = TAKE_PTR(res.stages);
+                *ret_n_stages = res.n_stages;
+        }
+        *ret_warnings = TAKE_PTR(res.warnings);
+        build_dockerfile_resolved_release(&res);
+        return 0;
+}
+
+void build_dockerfile_resolved_release(struct dockerfile_resolved *res)
+{
+        build_dockerfile_stages_free(res->stages, res->n_stages);
+        strv_free(res->global);
+        strv_free(res->meta_args);
+        strv_free(res->build_args);
+        strv_free(res->warnings);
+        memset(res, 0, sizeof(*res));
 }
 
 void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n)

@@ -156,6 +156,26 @@ int build_dockerfile_resolve(const char *name, const struct dockerfile *df, char
                              char ***ret_warnings, struct box_err *err);
 void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n);
 
+/* Everything the one stage and ARG resolver finds, for the builder and for
+ * `box dockerfile check` alike. */
+struct dockerfile_resolved {
+        struct dockerfile_stage *stages;
+        size_t n_stages;
+        char **global;     /* "K=V" FROM lines see: the platform ARGs (the host's
+                            * architecture), then the ARGs before the first FROM */
+        char **meta_args;  /* the names the ARGs before the first FROM declare */
+        char **build_args; /* BUILD_ARGS as "K=V": a bare name takes its value from
+                            * the environment (unset: dropped), a later one wins */
+        char **warnings;
+};
+
+/* build_dockerfile_resolve() with all it found.  TARGET is the stage the
+ * build stops at (TARGETSTAGE), NULL for the last. */
+int build_dockerfile_resolve_all(const char *name, const struct dockerfile *df,
+                                 char *const *build_args, const char *target,
+                                 struct dockerfile_resolved *ret, struct box_err *err);
+void build_dockerfile_resolved_release(struct dockerfile_resolved *res);
+
 /* Per-instruction validation alone (no expansion). */
 int build_dockerfile_instr_validate(const char *name, const struct dockerfile_instr *in,
                                     struct box_err *err);

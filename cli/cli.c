@@ -6,6 +6,7 @@
 
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/state.h"
 #include "store/store.h"
 
 int cli_fail(const struct box_err *err)
@@ -37,6 +38,13 @@ int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err)
         }
         *ret = ctx->store;
         return 0;
+}
+
+char **cli_container_images(void *store)
+{
+        char **manifests = NULL;
+        run_state_pins(store_root(store), NULL, &manifests);
+        return manifests;
 }
 
 int cli_help(const char *text)

@@ -32,6 +32,8 @@ int cli_fail(const struct box_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 /* Opens the store (once) for a command. */
 int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
+/* store_gc's pins (USERDATA: the struct store): the images containers run. */
+char **cli_container_images(void *store);
 /* Runs a subcommand from TABLE (NULL-name terminated). */
 int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
                  char **argv);

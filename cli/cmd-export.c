@@ -8,9 +8,7 @@
 #include "image/export.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
-#include "lib/xalloc.h"
 #include "run/state.h"
-#include "spec/ref.h"
 #include "store/image.h"
 
 static const char help[] = "Usage: box export [OPTIONS] CONTAINER\n"
@@ -27,29 +25,24 @@ static int export_to(struct store *st, const char *name, int fd, struct box_err 
         int r = run_state_lookup(store_root(st), name, id, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *image_file = xasprintf("containers/%s/image", id);
         _cleanup_free_ char *manifest = NULL;
-        r = fs_read_file_at(store_root_fd(st), image_file, 4096, &manifest, NULL, NULL);
-        if (r < 0)
+        r = run_state_image(store_root(st), id, &manifest, err);
+        if (r == -ENOENT)
                 return box_err_set(err, EINVAL,
                                    "container '%s' does not run an image (--rootfs): export "
                                    "its directory with tar instead",
                                    name);
-        manifest[strcspn(manifest, "\n")] = '\0';
-        /* read back from disk: a digest, or nothing that becomes a path */
-        r = spec_digest_validate(manifest, err);
         if (r < 0)
                 return box_err_prefix(err, "container '%s': its image pin", name);
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         r = store_image_load(st, manifest, &h, err);
         if (r < 0)
                 return box_err_prefix(err, "container '%s'", name);
         _cleanup_strv_free_ char **lower = NULL;
         r = store_image_lowerdirs(st, &h, &lower, err);
-        store_image_handle_release(&h);
         if (r < 0)
                 return box_err_prefix(err, "container '%s'", name);
-        _cleanup_free_ char *upper = xasprintf("%s/containers/%s/upper", store_root(st), id);
+        _cleanup_free_ char *upper = run_state_upper_dir(store_root(st), id);
         r = image_export_tree(st, upper, lower, fd, err);
         if (r < 0)
                 return box_err_prefix(err, "export '%s'", name);

@@ -67,7 +67,7 @@ int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("image history",
                                        "'box image history' requires exactly 1 argument");
         struct store *st;
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         if (store_image_resolve(st, argv[optind], &h, &err) < 0) {
@@ -163,6 +163,5 @@ int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
                 jv_free(arr);
         }
         free(steps);
-        store_image_handle_release(&h);
         return r < 0 ? cli_fail(&err) : 0;
 }

@@ -10,6 +10,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/state.h"
 #include "spec/json.h"
 #include "spec/ref.h"
 #include "store/image.h"
@@ -37,7 +38,7 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
                    struct box_err *err)
 {
         int r = store_image_resolve(st, arg, ret, err);
-        struct image_ref ref;
+        _cleanup_image_ref_ struct image_ref ref = {0};
         if (r != -ENOENT || !strchr(arg, '@') || spec_ref_parse(arg, &ref, NULL) < 0)
                 return r;
         _cleanup_free_ char *repo = spec_ref_repository(&ref);
@@ -46,14 +47,13 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
         int found = -1;
         if (ref.digest && store_images_list(st, &imgs, &n, NULL) >= 0) {
                 for (size_t i = 0; i < n && found < 0; i++) {
-                        struct image_ref have;
+                        _cleanup_image_ref_ struct image_ref have = {0};
                         if (!imgs[i].name || !streq(imgs[i].manifest, ref.digest) ||
                             spec_ref_parse(imgs[i].name, &have, NULL) < 0)
                                 continue;
                         _cleanup_free_ char *hrepo = spec_ref_repository(&have);
                         if (streq(hrepo, repo))
                                 found = (int)i;
-                        spec_ref_release(&have);
                 }
                 if (found >= 0) {
                         box_err_clear(err);
@@ -61,7 +61,6 @@ static int resolve(struct store *st, const char *arg, struct store_image_handle 
                 }
                 store_images_free(imgs, n);
         }
-        spec_ref_release(&ref);
         return r;
 }
 
@@ -169,12 +168,11 @@ static void image_filters_release(struct image_filters *f)
 
 static int image_created(struct store *st, const char *name, int64_t *ret, struct box_err *err)
 {
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = resolve(st, name, &h, err);
         if (r < 0)
                 return r;
         *ret = oci_time_parse(h.config.created);
-        store_image_handle_release(&h);
         return 0;
 }
 
@@ -269,13 +267,11 @@ static int ref_matches(const char *pattern, const struct image_ref *ref, struct 
         int m = spec_ref_familiar_match(pattern, ref, err);
         if (m != 0)
                 return m;
-        struct image_ref want;
+        _cleanup_image_ref_ struct image_ref want = {0};
         if (spec_ref_parse_name(pattern, &want, NULL) < 0)
                 return 0;
         _cleanup_free_ char *a = spec_ref_repository(&want), *b = spec_ref_repository(ref);
-        m = streq(a, b) && (!want.tag || streq(want.tag, strempty(ref->tag))) && !want.digest;
-        spec_ref_release(&want);
-        return m;
+        return streq(a, b) && (!want.tag || streq(want.tag, strempty(ref->tag))) && !want.digest;
 }
 
 static const char images_help[] =
@@ -372,7 +368,7 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                 if (dangling && flt.refs)
                         continue;
                 if (!dangling) {
-                        struct image_ref ref;
+                        _cleanup_image_ref_ struct image_ref ref = {0};
                         if (spec_ref_parse(imgs[i].name, &ref, NULL) < 0)
                                 continue;
                         int m = !flt.refs;
@@ -382,7 +378,6 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                                         break;
                         }
                         if (m <= 0) {
-                                spec_ref_release(&ref);
                                 if (m < 0) {
                                         rc = -EINVAL;
                                         err.exit_code = EXIT_DAEMON_ERROR;
@@ -391,7 +386,6 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                         }
                         r->repo = spec_ref_familiar_repository(&ref);
                         r->tag = xstrdup(ref.tag ? ref.tag : "<none>");
-                        spec_ref_release(&ref);
                 } else {
                         r->repo = xstrdup("<none>");
                         r->tag = xstrdup("<none>");
@@ -498,23 +492,19 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_help(tag_help);
         if (argc != 3)
                 return cli_usage_error("tag", "'box tag' requires exactly 2 arguments");
-        struct image_ref dst;
+        _cleanup_image_ref_ struct image_ref dst = {0};
         if (spec_ref_parse(argv[2], &dst, &err) < 0)
                 return cli_fail(&err);
-        if (dst.digest) {
-                spec_ref_release(&dst);
+        if (dst.digest)
                 return cli_usage_error("tag", "refusing to create a tag with a digest reference");
-        }
         _cleanup_free_ char *full = spec_ref_format(&dst);
-        spec_ref_release(&dst);
         struct store *st;
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         if (resolve(st, argv[1], &h, &err) < 0)
                 return fail_with(&err, EXIT_DAEMON_ERROR);
         int r = store_image_tag(st, full, h.manifest, h.manifest_size, &err);
-        store_image_handle_release(&h);
         if (r < 0)
                 return cli_fail(&err);
         return 0;
@@ -526,7 +516,7 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
 static char *container_using(struct store *st, const char *manifest)
 {
         _cleanup_strv_free_ char **ids = NULL, **manifests = NULL;
-        store_container_pins(st, &ids, &manifests);
+        run_state_pins(store_root(st), &ids, &manifests);
         for (size_t i = 0; manifests[i]; i++)
                 if (streq(manifests[i], manifest))
                         return xstrndup(ids[i], 12);
@@ -544,42 +534,37 @@ static const char rmi_help[] =
 
 static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
 {
-        struct store_image_handle h;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = store_image_resolve(st, arg, &h, err);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **names = xnew0(char *, 1);
-        _cleanup_free_ char *cid = NULL;
         struct store_image *imgs = NULL;
         size_t n = 0;
         r = store_images_list(st, &imgs, &n, err);
         if (r < 0)
-                goto out;
+                return r;
         /* the names that point at this image */
         for (size_t i = 0; i < n; i++)
                 if (imgs[i].name && streq(imgs[i].manifest, h.manifest))
                         names = strv_append(names, imgs[i].name);
+        store_images_free(imgs, n);
 
-        cid = container_using(st, h.manifest);
+        _cleanup_free_ char *cid = container_using(st, h.manifest);
         if (h.name && strv_length(names) > 1) {
                 /* by name, and other names remain: just untag */
                 r = store_image_untag(st, h.name, 0, err);
-                if (r >= 0) {
-                        struct image_ref ref;
-                        if (spec_ref_parse(h.name, &ref, NULL) >= 0) {
-                                _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                                printf("Untagged: %s\n", fam);
-                                spec_ref_release(&ref);
-                        }
-                }
-                goto out;
+                _cleanup_free_ char *fam = r >= 0 ? spec_ref_familiar_of(h.name) : NULL;
+                if (fam)
+                        printf("Untagged: %s\n", fam);
+                return r;
         }
         if (!h.name && strv_length(names) > 1 && !force) {
                 r = box_err_set(err, EBUSY,
                                 "conflict: unable to delete %.12s (must be forced) - image is "
                                 "referenced in multiple repositories",
                                 h.id + 7);
-                goto out;
+                return r;
         }
         if (cid && !force) {
                 if (h.name)
@@ -593,22 +578,16 @@ static int rmi_one(struct store *st, const char *arg, int force, struct box_err 
                                         "conflict: unable to delete %.12s (must be forced) - "
                                         "image is being used by container %s",
                                         h.id + 7, cid);
-                goto out;
+                return r;
         }
         STRV_FOREACH (nm, names) {
-                struct image_ref ref;
-                if (spec_ref_parse(*nm, &ref, NULL) >= 0) {
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+                _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                if (fam)
                         printf("Untagged: %s\n", fam);
-                        spec_ref_release(&ref);
-                }
         }
         r = store_image_delete(st, h.manifest, err);
         if (r >= 0)
                 printf("Deleted: %s\n", h.id);
-out:
-        store_images_free(imgs, n);
-        store_image_handle_release(&h);
         return r;
 }
 
@@ -646,7 +625,7 @@ int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
         }
         box_err_clear(&err);
-        if (store_gc(st, &err) < 0)
+        if (store_gc(st, cli_container_images, st, &err) < 0)
                 return cli_fail(&err);
         return status;
 }
@@ -667,12 +646,9 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         if (store_images_list(st, &imgs, &n, NULL) >= 0)
                 for (size_t i = 0; i < n; i++)
                         if (imgs[i].name && streq(imgs[i].manifest, h->manifest)) {
-                                struct image_ref ref;
-                                if (spec_ref_parse(imgs[i].name, &ref, NULL) >= 0) {
-                                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+                                _cleanup_free_ char *fam = spec_ref_familiar_of(imgs[i].name);
+                                if (fam)
                                         jv_push(tags, jv_string(fam));
-                                        spec_ref_release(&ref);
-                                }
                         }
         store_images_free(imgs, n);
         jv_set(o, "RepoTags", tags);
@@ -754,14 +730,13 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         struct jv *arr = jv_array();
         for (int i = optind; i < argc; i++) {
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 box_err_clear(&err);
                 if (resolve(st, argv[i], &h, &err) < 0) {
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
                         continue;
                 }
                 struct jv *o = inspect_json(st, &h);
-                store_image_handle_release(&h);
                 if (format && !streq(format, "json")) {
                         _cleanup_free_ char *line = NULL;
                         if (cli_format_template(format, o, &line, &err) < 0) {

@@ -93,29 +93,24 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 
         _cleanup_free_ char *full = NULL;
         if (name) {
-                struct image_ref ref;
+                _cleanup_image_ref_ struct image_ref ref = {0};
                 if (spec_ref_parse(name, &ref, &err) < 0)
                         return cli_fail(&err);
-                if (ref.digest) {
-                        spec_ref_release(&ref);
+                if (ref.digest)
                         return cli_usage_error("import",
                                                "refusing to create a tag with a digest reference");
-                }
                 full = spec_ref_format(&ref);
-                spec_ref_release(&ref);
         }
 
-        struct oci_image img = {0};
+        _cleanup_oci_image_ struct oci_image img = {0};
         img.created = cli_now_rfc3339();
         img.os = xstrdup("linux");
         img.architecture = xstrdup(oci_host_arch());
         if (platform) {
                 const char *slash = strchr(platform, '/');
-                if (!slash || !startswith(platform, "linux/") || !slash[1]) {
-                        oci_image_release(&img);
+                if (!slash || !startswith(platform, "linux/") || !slash[1])
                         return cli_usage_error("import", "invalid --platform '%s': want linux/ARCH",
                                                platform);
-                }
                 free(img.architecture);
                 const char *v = strchr(slash + 1, '/');
                 img.architecture =
@@ -125,7 +120,6 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         }
         STRV_FOREACH (ch, changes) {
                 if (image_change_apply(&img.config, *ch, &err) < 0) {
-                        oci_image_release(&img);
                         box_err_prefix(&err, "--change '%s'", *ch);
                         return cli_fail(&err);
                 }
@@ -137,7 +131,6 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         } else {
                 fd = open(file, O_RDONLY | O_CLOEXEC);
                 if (fd < 0) {
-                        oci_image_release(&img);
                         box_err_errno(&err, errno, "open '%s'", file);
                         return cli_fail(&err);
                 }
@@ -150,7 +143,6 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         if (r >= 0)
                 r = store_layer_unpack_fd(st, fd, &uo, &info, &err);
         if (r < 0) {
-                oci_image_release(&img);
                 box_err_prefix(&err, "import '%s'", file);
                 return cli_fail(&err);
         }
@@ -169,7 +161,6 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         char *names[] = {full, NULL};
         digest_str id;
         r = store_image_commit(st, &img, &layer, 1, names, id, &err);
-        oci_image_release(&img);
         if (r < 0)
                 return cli_fail(&err);
         printf("%s\n", id);

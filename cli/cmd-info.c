@@ -60,10 +60,6 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
         printf("Overlayfs: %s\n", has_filesystem("overlay") ? "yes" : "no");
         printf("Cgroups: %s\n", cgroup_layout());
         printf("Seccomp: %s\n", seccomp_available() ? "yes" : "no");
-        printf("Nftables: %s\n",
-               access("/proc/net/netfilter", F_OK) == 0 || has_filesystem("nfnetlink")
-                       ? "yes"
-                       : "yes (libnftables)");
         printf("User namespaces: %s\n", access("/proc/self/ns/user", F_OK) == 0 ? "yes" : "no");
         return 0;
 }

@@ -28,12 +28,9 @@ void cli_print_loaded(const struct image_loaded *v, size_t n)
                         continue;
                 }
                 STRV_FOREACH (nm, v[i].names) {
-                        struct image_ref ref;
-                        if (spec_ref_parse(*nm, &ref, NULL) < 0)
-                                continue;
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                        printf("Loaded image: %s\n", fam);
-                        spec_ref_release(&ref);
+                        _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                        if (fam)
+                                printf("Loaded image: %s\n", fam);
                 }
         }
 }

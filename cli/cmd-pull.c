@@ -115,15 +115,12 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
         }
         _cleanup_free_ char *full = NULL;
         if (name) {
-                struct image_ref ref;
+                _cleanup_image_ref_ struct image_ref ref = {0};
                 if (spec_ref_parse(name, &ref, &err) < 0)
                         return cli_fail(&err);
-                if (ref.digest) {
-                        spec_ref_release(&ref);
+                if (ref.digest)
                         return cli_usage_error("pull", "--name cannot be a digest reference");
-                }
                 full = spec_ref_format(&ref);
-                spec_ref_release(&ref);
         }
 
         struct store *st;

@@ -485,21 +485,21 @@ static int write_etc_files(struct run_state *s, const char *hostname, enum run_n
                            struct box_err *err)
 {
         _cleanup_free_ char *h = xasprintf("%s\n", hostname), *hosts = NULL, *resolv = NULL;
-        int r = run_state_write_file(s, "hostname", h, err);
+        int r = run_state_write_file(s, RUN_FILE_HOSTNAME, h, err);
         if (r < 0)
                 return r;
         if (net == RUN_NETWORK_HOST &&
             fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
-                r = run_state_write_file(s, "hosts", hosts, err);
+                r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
         else {
                 _cleanup_free_ char *hn = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
-                r = run_state_write_file(s, "hosts", hn, err);
+                r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
         }
         if (r < 0)
                 return r;
         if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
-        return run_state_write_file(s, "resolv.conf", resolv, err);
+        return run_state_write_file(s, RUN_FILE_RESOLV_CONF, resolv, err);
 }
 
 /* ---- mounts ---- */
@@ -651,8 +651,6 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
  * three empty files, on top of the image's, avoids that.  It is used only
  * when the image's /etc is a plain directory, so it can shadow nothing but
  * the three files box mounts over anyway. */
-#define MOUNTPOINT_LAYER "containers/.mountpoints"
-
 static bool image_etc_is_dir(const char *root, char *const *lowerdirs)
 {
         _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -674,7 +672,7 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
         static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
         if (!image_etc_is_dir(root, *lowerdirs))
                 return;
-        _cleanup_free_ char *etc = xasprintf("%s/" MOUNTPOINT_LAYER "/etc", root);
+        _cleanup_free_ char *etc = xasprintf("%s/" RUN_MOUNTPOINT_LAYER "/etc", root);
         _cleanup_free_ char *last = xasprintf("%s/%s", etc, files[ARRAY_SIZE(files) - 1]);
         if (access(last, F_OK) < 0) {
                 /* made once per store; the last file marks it complete */
@@ -689,7 +687,7 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
                 }
         }
         char **v = xnew0(char *, 1);
-        v = strv_append(v, MOUNTPOINT_LAYER);
+        v = strv_append(v, RUN_MOUNTPOINT_LAYER);
         STRV_FOREACH (l, *lowerdirs)
                 v = strv_append(v, *l);
         strv_free(*lowerdirs);
@@ -881,7 +879,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 goto fail;
         if (have_image) {
                 _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
-                r = run_state_write_file(state, "image", pin, &err);
+                r = run_state_write_file(state, RUN_FILE_IMAGE, pin, &err);
                 if (r < 0)
                         goto fail_state;
         }
@@ -912,14 +910,12 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 o.workdir ? o.workdir
                           : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
         seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
-        mount_dir = xasprintf("%s/containers/.rootfs", store_root(st));
-        if (mkdir(mount_dir, 0755) < 0 && errno != EEXIST) {
-                r = box_err_errno(&err, errno, "create '%s'", mount_dir);
+        r = run_state_mount_dir(store_root(st), &mount_dir, &err);
+        if (r < 0)
                 goto fail_state;
-        }
-        hostname_file = xasprintf("%s/hostname", state->dir);
-        hosts_file = xasprintf("%s/hosts", state->dir);
-        resolv_file = xasprintf("%s/resolv.conf", state->dir);
+        hostname_file = run_state_file_path(state, RUN_FILE_HOSTNAME);
+        hosts_file = run_state_file_path(state, RUN_FILE_HOSTS);
+        resolv_file = run_state_file_path(state, RUN_FILE_RESOLV_CONF);
         struct run_spec spec = {
                 .id = state->id,
                 .state_dir = state->dir,
@@ -963,15 +959,15 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         spec.userdata = &sc;
 
         cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
-        r = run_state_write_file(state, "config.json", cfg, &err);
+        r = run_state_write_file(state, RUN_FILE_CONFIG, cfg, &err);
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && ms.anon[0]) {
                 _cleanup_free_ char *anon = join_lines(ms.anon);
-                r = run_state_write_file(state, "volumes", anon, &err);
+                r = run_state_write_file(state, RUN_FILE_VOLUMES, anon, &err);
         }
         if (r >= 0 && ms.used[0]) {
                 _cleanup_free_ char *used = join_lines(ms.used);
-                r = run_state_write_file(state, "volumes-used", used, &err);
+                r = run_state_write_file(state, RUN_FILE_VOLUMES_USED, used, &err);
         }
         if (r >= 0)
                 r = run_state_set(state, "created", 0, 0, &err);

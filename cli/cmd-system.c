@@ -14,38 +14,10 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-/* Manifest digests that containers run (containers/<id>/image). */
-static char **container_manifests(struct store *st)
-{
-        char **v = NULL;
-        store_container_pins(st, NULL, &v);
-        return v;
-}
-
-/* Ids of the containers (containers/<id>, not the dot entries). */
-static char **container_ids(struct store *st)
-{
-        char **v = xnew0(char *, 1);
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return v;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return v;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (run_id_valid(de->d_name))
-                        v = strv_append(v, de->d_name);
-        closedir(d);
-        return v;
-}
-
 /* system prune: stopped containers go first, so their images can follow. */
 static int prune_containers(struct store *st, const char *runroot, struct box_err *err)
 {
-        _cleanup_strv_free_ char **ids = container_ids(st);
+        _cleanup_strv_free_ char **ids = run_state_list(store_root(st));
         int header = 0;
         STRV_FOREACH (id, ids) {
                 if (run_state_is_live(runroot, *id))
@@ -67,19 +39,12 @@ static int prune_containers(struct store *st, const char *runroot, struct box_er
 static size_t count_dir(struct store *st, const char *dir)
 {
         size_t n = 0;
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        if (!d)
                 return 0;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
+        FS_FOREACH_DIRENT (de, d)
                 if (de->d_name[0] != '.')
                         n++;
-        closedir(d);
         return n;
 }
 
@@ -102,7 +67,7 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
         int r = store_images_list(st, &imgs, &n, err);
         if (r < 0)
                 return r;
-        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **used = cli_container_images(st);
         _cleanup_strv_free_ char **gone = xnew0(char *, 1);
         int header = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -110,33 +75,29 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
                     strv_contains(gone, imgs[i].manifest))
                         continue;
                 gone = strv_append(gone, imgs[i].manifest);
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 int loaded = store_image_load(st, imgs[i].manifest, &h, NULL) >= 0;
                 if (!header) {
                         printf("Deleted Images:\n");
                         header = 1;
                 }
                 for (size_t j = 0; j < n; j++) {
-                        struct image_ref ref;
-                        if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest) ||
-                            spec_ref_parse(imgs[j].name, &ref, NULL) < 0)
+                        if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest))
                                 continue;
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                        printf("untagged: %s\n", fam);
-                        spec_ref_release(&ref);
+                        _cleanup_free_ char *fam = spec_ref_familiar_of(imgs[j].name);
+                        if (fam)
+                                printf("untagged: %s\n", fam);
                 }
                 r = store_image_delete(st, imgs[i].manifest, err);
                 if (r >= 0)
                         printf("deleted: %s\n", loaded ? h.id : imgs[i].manifest);
-                if (loaded)
-                        store_image_handle_release(&h);
         }
         store_images_free(imgs, n);
         if (r < 0)
                 return r;
         if (header)
                 printf("\n");
-        int64_t freed = store_gc(st, err);
+        int64_t freed = store_gc(st, cli_container_images, st, err);
         if (freed < 0)
                 return (int)freed;
         *ret_freed = freed;
@@ -252,12 +213,12 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
         size_t n = 0;
         if (cli_store(ctx, &st, &err) < 0 || store_images_list(st, &imgs, &n, &err) < 0)
                 return cli_fail(&err);
-        _cleanup_strv_free_ char **used = container_manifests(st);
+        _cleanup_strv_free_ char **used = cli_container_images(st);
         _cleanup_strv_free_ char **ids = xnew0(char *, 1), **active_ids = xnew0(char *, 1);
         _cleanup_strv_free_ char **blobs = xnew0(char *, 1), **active_blobs = xnew0(char *, 1);
         _cleanup_strv_free_ char **layers = xnew0(char *, 1), **active_layers = xnew0(char *, 1);
         for (size_t i = 0; i < n; i++) {
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
                         continue;
                 int active = strv_contains(used, imgs[i].manifest);
@@ -279,7 +240,6 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                         if (active && !strv_contains(active_layers, *d))
                                 active_layers = strv_append(active_layers, *d);
                 }
-                store_image_handle_release(&h);
         }
         store_images_free(imgs, n);
 
@@ -299,10 +259,9 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
                         lay.reclaimable += s;
         }
         struct df_row con = {0};
-        _cleanup_strv_free_ char **cids = container_ids(st);
+        _cleanup_strv_free_ char **cids = run_state_list(store_root(st));
         STRV_FOREACH (id, cids) {
-                _cleanup_free_ char *rel = xasprintf("containers/%s", *id);
-                int64_t s = fs_tree_size_at(store_root_fd(st), rel);
+                int64_t s = run_state_disk_usage(store_root(st), *id);
                 con.total++;
                 con.size += s;
                 if (run_state_is_live(ctx->runroot, *id))
@@ -360,21 +319,17 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
         struct store *st;
         struct image_fsck_report rep;
-        if (cli_store(ctx, &st, &err) < 0 || image_fsck(st, repair, &rep, &err) < 0)
+        if (cli_store(ctx, &st, &err) < 0 ||
+            image_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
                 return cli_fail(&err);
         STRV_FOREACH (p, rep.problems)
                 printf("problem: %s\n", *p);
         STRV_FOREACH (p, rep.repairs)
                 printf("repaired: %s\n", *p);
         STRV_FOREACH (p, rep.needs_repull) {
-                struct image_ref ref;
-                if (!startswith(*p, "sha256:") && spec_ref_parse(*p, &ref, NULL) >= 0) {
-                        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
-                        printf("needs a new pull or load: %s\n", fam);
-                        spec_ref_release(&ref);
-                } else {
-                        printf("needs a new pull or load: %s\n", *p);
-                }
+                _cleanup_free_ char *fam =
+                        startswith(*p, "sha256:") ? NULL : spec_ref_familiar_of(*p);
+                printf("needs a new pull or load: %s\n", fam ? fam : *p);
         }
         char size[32];
         cli_format_size(size, sizeof(size), (double)rep.leftover_bytes);

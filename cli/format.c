@@ -60,11 +60,6 @@ static bool truthy(const struct jv *v)
         return streq(s, "true") || strtod(s, NULL) != 0.0;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char **sorted_keys(const struct jv *obj)
 {
         char **keys = xnew0(char *, 1);
@@ -74,7 +69,7 @@ static char **sorted_keys(const struct jv *obj)
         jv_iter_init(&it, obj);
         while (jv_iter_next(&it, &k, &val))
                 keys = strv_append(keys, k);
-        qsort(keys, strv_length(keys), sizeof(char *), key_cmp);
+        strv_sort(keys);
         return keys;
 }
 

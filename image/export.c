@@ -13,8 +13,8 @@ int image_export_tree(struct store *st, const char *upper, char *const *lowerdir
 {
         _cleanup_free_ char *mnt = xasprintf("%s/tmp/export-XXXXXX", store_root(st));
         _cleanup_close_ int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct image_tar_writer *w = NULL;
-        struct buf opts = {0};
+        _cleanup_tar_writer_ struct image_tar_writer *w = NULL;
+        _cleanup_buf_ struct buf opts = {0};
         int mounted = 0, r;
 
         if (unshare(CLONE_NEWNS) < 0)
@@ -45,12 +45,10 @@ int image_export_tree(struct store *st, const char *upper, char *const *lowerdir
         if (r >= 0)
                 r = image_tar_writer_finish(w, err);
 out:
-        image_tar_writer_free(w);
         if (mounted)
                 umount2(mnt, MNT_DETACH);
         rmdir(mnt);
         if (cwd >= 0)
                 (void)fchdir(cwd);
-        buf_release(&opts);
         return r;
 }

@@ -28,28 +28,10 @@ static void add(char ***v, char *line)
 /* Names of the entries of DIR (relative to the store root), sorted. */
 static char **list_dir(struct store *st, const char *dir)
 {
-        size_t n = 0, cap = 64;
-        char **v = xnew0(char *, cap + 1);
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return v;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return v;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (n == cap) {
-                        cap *= 2;
-                        v = xreallocarray(v, cap + 1, sizeof(char *));
-                }
-                v[n++] = xstrdup(de->d_name);
-                v[n] = NULL;
-        }
-        closedir(d);
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        char **v = NULL;
+        if (!d || fs_dir_names(d, &v) < 0)
+                return xnew0(char *, 1);
         return v;
 }
 
@@ -246,7 +228,8 @@ static void count_leftovers(struct ctx *c)
         }
 }
 
-int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, struct box_err *err)
+int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
+               struct image_fsck_report *ret, struct box_err *err)
 {
         struct image_fsck_report rep = {
                 .problems = xnew0(char *, 1),
@@ -281,7 +264,7 @@ int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, stru
         if (r >= 0)
                 count_leftovers(&c);
         if (r >= 0 && repair && rep.n_leftovers) {
-                int64_t freed = store_gc(st, err);
+                int64_t freed = store_gc(st, pins, userdata, err);
                 if (freed < 0)
                         r = (int)freed;
                 else

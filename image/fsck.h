@@ -25,4 +25,6 @@ struct image_fsck_report {
 
 void image_fsck_report_release(struct image_fsck_report *r);
 
-int image_fsck(struct store *st, int repair, struct image_fsck_report *ret, struct box_err *err);
+/* PINS and USERDATA go to store_gc (with repair): what else it keeps. */
+int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
+               struct image_fsck_report *ret, struct box_err *err);

@@ -234,7 +234,7 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
         int lr = curl_load(err);
         if (lr < 0)
                 return lr;
-        struct image_http *h = xnew0(struct image_http, 1);
+        _cleanup_http_ struct image_http *h = xnew0(struct image_http, 1);
         long stall = opts && opts->stall_seconds > 0 ? opts->stall_seconds : 30;
         long min_speed = opts && opts->min_speed > 0
                                  ? (long)(opts->min_speed > LONG_MAX ? LONG_MAX : opts->min_speed)
@@ -243,10 +243,8 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
         h->max_size = opts ? opts->max_size : 0;
         h->easy = curl_easy_init();
         h->multi = curl_multi_init();
-        if (!h->easy || !h->multi) {
-                image_http_free(h);
+        if (!h->easy || !h->multi)
                 return box_err_set(err, ENOMEM, "GET '%s': cannot start libcurl", url);
-        }
         curl_easy_setopt(h->easy, CURLOPT_URL, url);
         curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
         /* what TLS protects is not given away by a redirect to http */
@@ -273,11 +271,9 @@ int image_http_get(const char *url, const struct image_http_opts *opts, struct i
         }
         curl_multi_add_handle(h->multi, h->easy);
         int r = pump(h, err);
-        if (r < 0) {
-                image_http_free(h);
+        if (r < 0)
                 return r;
-        }
-        *ret = h;
+        *ret = TAKE_PTR(h);
         return 0;
 }
 
@@ -330,11 +326,11 @@ void image_http_free(struct image_http *h)
 int image_http_get_small(const char *url, const struct image_http_opts *opts, size_t max,
                          char **ret, size_t *ret_len, struct box_err *err)
 {
-        struct image_http *h;
+        _cleanup_http_ struct image_http *h = NULL;
         int r = image_http_get(url, opts, &h, err);
         if (r < 0)
                 return r;
-        struct buf b = {0};
+        _cleanup_buf_ struct buf b = {0};
         char chunk[65536];
         for (;;) {
                 ssize_t n = image_http_read(h, chunk, sizeof(chunk), err);
@@ -350,11 +346,8 @@ int image_http_get_small(const char *url, const struct image_http_opts *opts, si
                 }
                 buf_append(&b, chunk, (size_t)n);
         }
-        image_http_free(h);
-        if (r < 0) {
-                buf_release(&b);
+        if (r < 0)
                 return r;
-        }
         if (ret_len)
                 *ret_len = b.len;
         *ret = buf_steal(&b);

@@ -35,6 +35,8 @@ int64_t image_http_length(struct image_http *h);
 uint64_t image_http_received(const struct image_http *h);
 const char *image_http_url(const struct image_http *h);
 void image_http_free(struct image_http *h);
+DEFINE_POINTER_CLEANUP(struct image_http, image_http_free)
+#define _cleanup_http_ _cleanup_(image_http_freep)
 
 /* Reads a small document whole (at most MAX bytes). -ENOENT on 404/410. */
 int image_http_get_small(const char *url, const struct image_http_opts *opts, size_t max,

@@ -730,6 +730,11 @@ struct entry_reader {
         int outer_failed;
 };
 
+static void entry_reader_release(struct entry_reader *er)
+{
+        image_tar_reader_free(er->r);
+}
+
 static ssize_t entry_read(void *ud, void *buf, size_t n, struct box_err *err)
 {
         struct entry_reader *er = ud;
@@ -890,23 +895,22 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
                        struct box_err *err)
 {
         static const struct image_load_opts no_opts;
-        struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
-        struct entry_reader er = {0};
+        _cleanup_(loader_release) struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
         store_limits_get(&l.limits);
         int r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
         /* download/read and decompression of the archive run ahead in a
          * thread while this one unpacks, hashes and syncs */
-        struct image_prefetch *pf = NULL;
+        _cleanup_prefetch_ struct image_prefetch *pf = NULL;
         r = image_prefetch_new(read, userdata, &pf, err);
         if (r < 0)
                 return r;
+        /* after pf: freed before it, as it reads from it */
+        _cleanup_(entry_reader_release) struct entry_reader er = {0};
         r = image_tar_reader_new(image_prefetch_read, pf, &er.r, err);
-        if (r < 0) {
-                image_prefetch_free(pf);
+        if (r < 0)
                 return box_err_prefix(err, "not an image archive");
-        }
         const char *last = NULL;
         _cleanup_free_ char *last_path = NULL;
         for (;;) {
@@ -919,21 +923,16 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
                                 box_err_prefix(err, "after entry '%s'", last);
                         else
                                 box_err_prefix(err, "not an image archive");
-                        goto out;
+                        return r;
                 }
                 r = take_entry(&l, &er, &te, err);
                 if (r < 0)
-                        goto out;
+                        return r;
                 free(last_path);
                 last_path = xstrdup(te.path);
                 last = last_path;
         }
-        r = resolve_and_commit(&l, 0, ret, ret_n, err);
-out:
-        image_tar_reader_free(er.r);
-        image_prefetch_free(pf);
-        loader_release(&l);
-        return r;
+        return resolve_and_commit(&l, 0, ret, ret_n, err);
 }
 
 int image_load_layout(struct store *st, const struct image_layout_source *src,
@@ -941,13 +940,13 @@ int image_load_layout(struct store *st, const struct image_layout_source *src,
                       struct box_err *err)
 {
         static const struct image_load_opts no_opts;
-        struct loader l = {.st = st, .opts = opts ? opts : &no_opts, .src = src};
+        _cleanup_(loader_release) struct loader l = {
+                .st = st, .opts = opts ? opts : &no_opts, .src = src};
         store_limits_get(&l.limits);
         int r = store_lock(st, STORE_LOCK_SHARED, err);
-        if (r >= 0)
-                r = resolve_and_commit(&l, 1, ret, ret_n, err);
-        loader_release(&l);
-        return r;
+        if (r < 0)
+                return r;
+        return resolve_and_commit(&l, 1, ret, ret_n, err);
 }
 
 /* ---- an OCI layout directory ---- */

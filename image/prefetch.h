@@ -22,3 +22,5 @@ int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch
  * the source's (or the decompressor's) error. */
 ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err);
 void image_prefetch_free(struct image_prefetch *p);
+DEFINE_POINTER_CLEANUP(struct image_prefetch, image_prefetch_free)
+#define _cleanup_prefetch_ _cleanup_(image_prefetch_freep)

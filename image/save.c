@@ -137,7 +137,7 @@ static int plan_decompressed_layer(struct plan *p, const char *digest, const cha
         if (out < 0)
                 return box_err_errno(err, errno, "create temporary file in '%s/tmp'",
                                      store_root(p->st));
-        struct image_decompressor *d;
+        _cleanup_decompressor_ struct image_decompressor *d = NULL;
         r = image_decompressor_new(fd_read, &in, &d, err);
         if (r < 0)
                 return box_err_prefix(err, "layer %s", digest);
@@ -146,21 +146,16 @@ static int plan_decompressed_layer(struct plan *p, const char *digest, const cha
         int64_t size = 0;
         for (;;) {
                 ssize_t n = image_decompressor_read(d, buf, COPY_BUF, err);
-                if (n < 0) {
-                        image_decompressor_free(d);
+                if (n < 0)
                         return box_err_prefix(err, "layer %s", digest);
-                }
                 if (n == 0)
                         break;
                 sha256_update(sha, buf, (size_t)n);
                 r = fs_write_full(out, buf, (size_t)n);
-                if (r < 0) {
-                        image_decompressor_free(d);
+                if (r < 0)
                         return box_err_errno(err, -r, "write temporary file");
-                }
                 size += n;
         }
-        image_decompressor_free(d);
         digest_str got;
         sha256_final_str(TAKE_PTR(sha), got);
         if (!streq(got, diff_id))
@@ -246,7 +241,7 @@ static int blob_cmp(const void *a, const void *b)
 static int plan_images(struct plan *p, char *const *args, struct box_err *err)
 {
         STRV_FOREACH (arg, args) {
-                struct store_image_handle h;
+                _cleanup_image_handle_ struct store_image_handle h = {0};
                 int r = store_image_resolve(p->st, *arg, &h, err);
                 if (r < 0)
                         return r;
@@ -259,16 +254,15 @@ static int plan_images(struct plan *p, char *const *args, struct box_err *err)
                 if (s) {
                         if (h.name && !strv_contains(s->names, h.name))
                                 s->names = strv_append(s->names, h.name);
-                        store_image_handle_release(&h);
                         continue;
                 }
                 p->imgs = xreallocarray(p->imgs, p->n_imgs + 1, sizeof(*p->imgs));
                 s = &p->imgs[p->n_imgs++];
                 memset(s, 0, sizeof(*s));
                 s->names = xnew0(char *, 1);
-                s->h = h;
                 if (h.name)
                         s->names = strv_append(s->names, h.name);
+                s->h = TAKE_STRUCT(h);
                 r = p->format == IMAGE_FORMAT_DOCKER_ARCHIVE ? plan_docker_image(p, s, err)
                                                              : plan_oci_image(p, s, err);
                 if (r < 0)
@@ -285,7 +279,8 @@ static const char oci_layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
 static char *index_json(const struct plan *p)
 {
-        struct oci_index x = {.schema_version = 2, .media_type = xstrdup(OCI_MEDIA_INDEX)};
+        _cleanup_oci_index_ struct oci_index x = {.schema_version = 2,
+                                                  .media_type = xstrdup(OCI_MEDIA_INDEX)};
         for (size_t i = 0; i < p->n_imgs; i++) {
                 const struct saved *s = &p->imgs[i];
                 size_t n = strv_length(s->names);
@@ -301,7 +296,7 @@ static char *index_json(const struct plan *p)
                         d->annotations = xnew0(char *, 1);
                         if (!n)
                                 continue;
-                        struct image_ref ref;
+                        _cleanup_image_ref_ struct image_ref ref = {0};
                         if (spec_ref_parse(s->names[j], &ref, NULL) < 0)
                                 continue;
                         d->annotations =
@@ -310,12 +305,9 @@ static char *index_json(const struct plan *p)
                                                     p->format == IMAGE_FORMAT_DOCKER_ARCHIVE
                                                             ? strempty(ref.tag)
                                                             : s->names[j]);
-                        spec_ref_release(&ref);
                 }
         }
-        char *json = oci_index_to_json(&x);
-        oci_index_release(&x);
-        return json;
+        return oci_index_to_json(&x);
 }
 
 /* Docker's manifest.json and repositories, as Go's json.Encoder writes them. */
@@ -330,7 +322,7 @@ static void docker_json(const struct plan *p, char **ret_manifest, char **ret_re
                 jv_set_str(o, "Config", cfg);
                 struct jv *tags = strv_length(s->names) ? jv_array() : jv_null();
                 STRV_FOREACH (nm, s->names) {
-                        struct image_ref ref;
+                        _cleanup_image_ref_ struct image_ref ref = {0};
                         if (spec_ref_parse(*nm, &ref, NULL) < 0)
                                 continue;
                         _cleanup_free_ char *fam = spec_ref_familiar(&ref);
@@ -344,7 +336,6 @@ static void docker_json(const struct plan *p, char **ret_manifest, char **ret_re
                         size_t nl = strv_length(s->h.config.diff_ids);
                         if (ref.tag && nl)
                                 jv_set_str(r, ref.tag, s->h.config.diff_ids[nl - 1] + 7);
-                        spec_ref_release(&ref);
                 }
                 jv_set(o, "RepoTags", tags);
                 struct jv *layers = jv_array();

@@ -46,6 +46,8 @@ ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, s
 /* Bytes of the raw (possibly compressed) stream consumed so far. */
 uint64_t image_tar_reader_offset(const struct image_tar_reader *r);
 void image_tar_reader_free(struct image_tar_reader *r);
+DEFINE_POINTER_CLEANUP(struct image_tar_reader, image_tar_reader_free)
+#define _cleanup_tar_reader_ _cleanup_(image_tar_reader_freep)
 
 /* ---- writing ---- */
 
@@ -69,6 +71,8 @@ int image_tar_writer_add_tree(struct image_tar_writer *w, const char *dir, struc
 /* Writes the end-of-archive marker; the writer stays to be freed. */
 int image_tar_writer_finish(struct image_tar_writer *w, struct box_err *err);
 void image_tar_writer_free(struct image_tar_writer *w);
+DEFINE_POINTER_CLEANUP(struct image_tar_writer, image_tar_writer_free)
+#define _cleanup_tar_writer_ _cleanup_(image_tar_writer_freep)
 
 /* ---- decompressing ---- */
 
@@ -80,3 +84,5 @@ int image_decompressor_new(store_read_fn read, void *userdata, struct image_deco
 ssize_t image_decompressor_read(struct image_decompressor *d, void *buf, size_t n,
                                 struct box_err *err);
 void image_decompressor_free(struct image_decompressor *d);
+DEFINE_POINTER_CLEANUP(struct image_decompressor, image_decompressor_free)
+#define _cleanup_decompressor_ _cleanup_(image_decompressor_freep)

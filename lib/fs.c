@@ -1,4 +1,5 @@
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 
@@ -71,16 +72,11 @@ static int rm_rf_hoist(struct rm_rf *rm, int fd, const char *name, struct box_er
 
 static int rm_rf_children(struct rm_rf *rm, int fd, int depth, struct box_err *err)
 {
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
+        _cleanup_closedir_ DIR *d = fs_fdopendir(fd);
+        if (!d)
                 return box_err_errno(err, errno, "open directory '%s'", rm->path);
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
+        FS_FOREACH_DIRENT (de, d) {
                 const char *n = de->d_name;
-                if (streq(n, ".") || streq(n, ".."))
-                        continue;
                 struct stat st;
                 if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
@@ -360,16 +356,11 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied)
 
 static int64_t tree_size_fd(int fd, int depth)
 {
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
+        _cleanup_closedir_ DIR *d = fs_fdopendir(fd);
+        if (!d)
                 return 0;
-        }
         int64_t total = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
+        FS_FOREACH_DIRENT (de, d) {
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
@@ -406,4 +397,57 @@ int fs_is_mount_point_at(int dirfd, const char *name)
         if ((a.stx_mask & STATX_MNT_ID) && (b.stx_mask & STATX_MNT_ID))
                 return a.stx_mnt_id != b.stx_mnt_id;
         return a.stx_dev_major != b.stx_dev_major || a.stx_dev_minor != b.stx_dev_minor;
+}
+
+DIR *fs_fdopendir(int fd)
+{
+        if (fd < 0)
+                return NULL;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+                close(fd);
+                errno = e;
+        }
+        return d;
+}
+
+DIR *fs_opendir_at(int dirfd, const char *name)
+{
+        return fs_fdopendir(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+DIR *fs_opendir_dup(int fd)
+{
+        DIR *d = fs_fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+        if (d)
+                rewinddir(d);
+        return d;
+}
+
+struct dirent *fs_readdir(DIR *d)
+{
+        for (;;) {
+                errno = 0;
+                struct dirent *de = readdir(d);
+                if (!de || !(streq(de->d_name, ".") || streq(de->d_name, "..")))
+                        return de;
+        }
+}
+
+int fs_dir_names(DIR *d, char ***ret)
+{
+        char **v = xnew0(char *, 1);
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = fs_readdir(d)))
+                v = strv_push_at(v, n++, xstrdup(de->d_name));
+        if (errno) {
+                int e = errno;
+                strv_free(v);
+                return -e;
+        }
+        strv_sort(v);
+        *ret = v;
+        return 0;
 }

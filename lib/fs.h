@@ -2,6 +2,7 @@
  * a directory fd (AT_FDCWD allowed) unless the name says otherwise. */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,6 +61,24 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied);
  * per call is not attempted, nothing deeper than 256 levels: close enough
  * for `system df`). */
 int64_t fs_tree_size_at(int dirfd, const char *name);
+
+/* Reading directories.  fs_fdopendir takes FD: on failure it closes it
+ * (errno kept), and FD < 0 (a failed open, errno set) gives NULL, so
+ * `fs_fdopendir(openat(...))` leaks nothing whichever step fails.  The DIR
+ * is the caller's (_cleanup_closedir_). */
+DIR *fs_fdopendir(int fd);
+/* Directory NAME under DIRFD. */
+DIR *fs_opendir_at(int dirfd, const char *name);
+/* A DIR on a duplicate of FD, read from its start; FD stays the caller's
+ * (the two share a file offset, so do not read FD meanwhile). */
+DIR *fs_opendir_dup(int fd);
+/* readdir(3) without "." and "..": NULL at the end (errno 0) or on a
+ * read error (errno set). */
+struct dirent *fs_readdir(DIR *d);
+#define FS_FOREACH_DIRENT(de, d) for (struct dirent * de; (de = fs_readdir(d));)
+/* The names in directory D (from where it stands), but "." and "..",
+ * sorted bytewise: a strv, the caller's.  -errno on a read error. */
+int fs_dir_names(DIR *d, char ***ret);
 
 /* Is PATH a mount point (differs in mnt id from its parent)? */
 int fs_is_mount_point_at(int dirfd, const char *name);

@@ -1,7 +1,7 @@
 /* Cleanup attributes and small macros shared by every module.
  *
  * Ownership: a variable declared with a _cleanup_*_ attribute owns what it
- * holds until TAKE_PTR()/TAKE_FD() hands it off; fds use -EBADF for "none". */
+ * holds until TAKE_PTR()/TAKE_FD()/TAKE_STRUCT() hands it off; fds use -EBADF for "none". */
 #pragma once
 
 #include <errno.h>
@@ -50,6 +50,15 @@ static inline void closedirp(DIR **d)
 #define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
+/* FUNC##p, for _cleanup_(FUNC##p) on a TYPE * variable: FUNC(NULL) must be
+ * a no-op.  (An owning struct held by value needs none: its _release(), safe
+ * on a zeroed struct, is the cleanup function itself.) */
+#define DEFINE_POINTER_CLEANUP(type, func)                                                         \
+        static inline void func##p(type **p)                                                       \
+        {                                                                                          \
+                func(*p);                                                                          \
+        }
+
 #define TAKE_PTR(p)                                                                                \
         ({                                                                                         \
                 __typeof__(p) _p = (p);                                                            \
@@ -62,6 +71,14 @@ static inline void closedirp(DIR **d)
                 int _fd = (fd);                                                                    \
                 (fd) = -EBADF;                                                                     \
                 _fd;                                                                               \
+        })
+
+/* Hands off an owning struct held by value, leaving it zeroed. */
+#define TAKE_STRUCT(s)                                                                             \
+        ({                                                                                         \
+                __typeof__(s) _s = (s);                                                            \
+                memset(&(s), 0, sizeof(s));                                                        \
+                _s;                                                                                \
         })
 
 /* Retry a syscall expression while it fails with EINTR. */

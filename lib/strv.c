@@ -53,6 +53,17 @@ char **strv_concat(char *const *a, char *const *b)
         return r;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v)
+{
+        if (v)
+                qsort(v, strv_length(v), sizeof(char *), str_cmp);
+}
+
 void strv_free(char **v)
 {
         if (!v)

@@ -17,6 +17,8 @@ char **strv_push_at(char **v, size_t n, char *s);
 char **strv_copy(char *const *v);
 char **strv_concat(char *const *a, char *const *b);
 void strv_free(char **v);
+/* Sorts V bytewise (strcmp) in place. */
+void strv_sort(char **v);
 int strv_contains(char *const *v, const char *s);
 /* Finds "KEY=" in an environment-style vector; returns its index or -1. */
 int strv_env_find(char *const *v, const char *key, size_t keylen);

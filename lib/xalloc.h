@@ -29,3 +29,4 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 char *buf_steal(struct buf *b);
 void buf_release(struct buf *b);
+#define _cleanup_buf_ _cleanup_(buf_release)

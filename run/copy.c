@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
@@ -120,44 +121,15 @@ static int copy_node(int dst_dir, const char *name, const struct stat *st, struc
         return 0;
 }
 
-struct names {
-        char **v;
-        size_t n, cap;
-};
-
-static void names_release(struct names *n)
-{
-        for (size_t i = 0; i < n->n; i++)
-                free(n->v[i]);
-        free(n->v);
-}
-
 /* The names in directory FD, read before anything below it is opened. */
-static int read_names(int fd, struct names *ret, struct box_err *err)
+static int read_names(int fd, char ***ret, struct box_err *err)
 {
-        int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return box_err_errno(err, errno, "dup");
-        /* fdopendir shares the file offset with FD: start from the top */
-        (void)lseek(dfd, 0, SEEK_SET);
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
+        _cleanup_closedir_ DIR *d = fs_opendir_dup(fd);
+        if (!d)
                 return box_err_errno(err, errno, "read directory");
-        }
-        struct dirent *de;
-        errno = 0;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (ret->n == ret->cap) {
-                        ret->cap = ret->cap ? ret->cap * 2 : 16;
-                        ret->v = xreallocarray(ret->v, ret->cap, sizeof(char *));
-                }
-                ret->v[ret->n++] = xstrdup(de->d_name);
-        }
-        if (errno)
-                return box_err_errno(err, errno, "read directory");
+        int r = fs_dir_names(d, ret);
+        if (r < 0)
+                return box_err_errno(err, -r, "read directory");
         return 0;
 }
 
@@ -187,10 +159,10 @@ static int copy_subdir(int src, int dst, const char *name, const struct stat *st
 
 static int copy_dir(int src, int dst, int depth, struct box_err *err)
 {
-        struct names names = {0};
+        _cleanup_strv_free_ char **names = NULL;
         int r = read_names(src, &names, err);
-        for (size_t i = 0; r >= 0 && i < names.n; i++) {
-                const char *n = names.v[i];
+        for (size_t i = 0; r >= 0 && names[i]; i++) {
+                const char *n = names[i];
                 struct stat st;
                 if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         r = box_err_errno(err, errno, "stat '%s'", n);
@@ -205,16 +177,13 @@ static int copy_dir(int src, int dst, int depth, struct box_err *err)
                 else
                         r = copy_node(dst, n, &st, err);
         }
-        names_release(&names);
         return r;
 }
 
 static bool dir_is_empty(int fd)
 {
-        struct names n = {0};
-        bool empty = read_names(fd, &n, NULL) >= 0 && n.n == 0;
-        names_release(&n);
-        return empty;
+        _cleanup_strv_free_ char **names = NULL;
+        return read_names(fd, &names, NULL) >= 0 && !names[0];
 }
 
 int run_copy_tree(int src_fd, int dst_fd, struct box_err *err)

@@ -616,14 +616,10 @@ static int mask_path(int root, int nullfd, const char *path, struct box_err *err
 /* Docker (28) also masks the thermal interrupt counters of each cpu. */
 static int mask_cpu_thermal(int root, int nullfd, struct box_err *err)
 {
-        int dfd = openat_in_root(root, "sys/devices/system/cpu", O_RDONLY | O_DIRECTORY, 0);
-        if (dfd < 0)
+        _cleanup_closedir_ DIR *d = fs_fdopendir(
+                openat_in_root(root, "sys/devices/system/cpu", O_RDONLY | O_DIRECTORY, 0));
+        if (!d)
                 return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return 0;
-        }
         struct dirent *de;
         int r = 0;
         while (r >= 0 && (de = readdir(d))) {

@@ -12,11 +12,13 @@
 #include <time.h>
 
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run.h"
 #include "run/volume.h"
 #include "spec/json.h"
+#include "spec/ref.h"
 
 void run_state_free(struct run_state *s)
 {
@@ -29,29 +31,6 @@ void run_state_free(struct run_state *s)
         if (s->lock_fd >= 0)
                 close(s->lock_fd);
         free(s);
-}
-
-bool run_name_valid(const char *name)
-{
-        if (!name || strlen(name) < 2 || strlen(name) > 255)
-                return false;
-        for (const char *p = name; *p; p++) {
-                bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                             (*p >= '0' && *p <= '9');
-                if (!alnum && (p == name || (*p != '_' && *p != '.' && *p != '-')))
-                        return false;
-        }
-        return true;
-}
-
-bool run_id_valid(const char *id)
-{
-        if (!id || strlen(id) != RUN_ID_LEN)
-                return false;
-        for (const char *p = id; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-                        return false;
-        return true;
 }
 
 void run_random_id(char ret[RUN_ID_LEN + 1])
@@ -141,10 +120,22 @@ static int write_in(const char *dir, const char *file, const char *data, struct 
         return 0;
 }
 
-int run_state_write_file(const struct run_state *s, const char *file, const char *data,
+static const char *const state_files[] = {
+        [RUN_FILE_CONFIG] = "config.json",        [RUN_FILE_IMAGE] = "image",
+        [RUN_FILE_HOSTNAME] = "hostname",         [RUN_FILE_HOSTS] = "hosts",
+        [RUN_FILE_RESOLV_CONF] = "resolv.conf",   [RUN_FILE_VOLUMES] = "volumes",
+        [RUN_FILE_VOLUMES_USED] = "volumes-used",
+};
+
+int run_state_write_file(const struct run_state *s, enum run_state_file file, const char *data,
                          struct box_err *err)
 {
-        return write_in(s->dir, file, data, err);
+        return write_in(s->dir, state_files[file], data, err);
+}
+
+char *run_state_file_path(const struct run_state *s, enum run_state_file file)
+{
+        return xasprintf("%s/%s", s->dir, state_files[file]);
 }
 
 static char *run_dir_of(const char *runroot, const char *id)
@@ -177,27 +168,24 @@ static int take_monitor_lock(struct run_state *s, const char *runroot, struct bo
 int run_state_create(const char *root, const char *runroot, const char *name,
                      struct run_state **ret, struct box_err *err)
 {
-        struct run_state *s = xnew0(struct run_state, 1);
+        _cleanup_run_state_ struct run_state *s = xnew0(struct run_state, 1);
         _cleanup_free_ char *gen = NULL;
         int r;
 
         s->lock_fd = -EBADF;
         s->root = xstrdup(root);
         run_random_id(s->id);
-        if (name && !run_name_valid(name)) {
-                run_state_free(s);
+        if (name && !run_name_valid(name))
                 return box_err_set(err, EINVAL,
                                    "invalid container name '%s', only "
                                    "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                                    name);
-        }
         /* the monitor's lock first: whoever finds the container (by its
          * name or its directory) finds it live */
         r = take_monitor_lock(s, runroot, err);
         if (r < 0) {
                 if (s->run_dir)
                         (void)fs_rm_rf(s->run_dir, NULL);
-                run_state_free(s);
                 return r;
         }
         if (name) {
@@ -214,36 +202,28 @@ int run_state_create(const char *root, const char *runroot, const char *name,
         }
         if (r < 0) {
                 (void)fs_rm_rf(s->run_dir, NULL);
-                run_state_free(s);
                 return r;
         }
         s->name = xstrdup(name);
         s->dir = xasprintf("%s/containers/%s", root, s->id);
-        if (mkdir(s->dir, 0700) < 0) {
+        if (mkdir(s->dir, 0700) < 0)
                 r = box_err_errno(err, errno, "create '%s'", s->dir);
-                goto fail;
-        }
-        r = run_state_write_file(s, "name", s->name, err);
-        if (r < 0)
-                goto fail;
+        if (r >= 0)
+                r = write_in(s->dir, "name", s->name, err);
         static const char *const subdirs[] = {"upper", "work"};
-        for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(subdirs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->dir, subdirs[i]);
-                if (mkdir(p, 0755) < 0) {
+                if (mkdir(p, 0755) < 0)
                         r = box_err_errno(err, errno, "create '%s'", p);
-                        goto fail;
-                }
         }
-        *ret = s;
-        return 0;
-fail:
-        run_state_remove(root, runroot, s->id, false, NULL);
-        {
+        if (r < 0) {
+                run_state_remove(root, runroot, s->id, false, NULL);
                 _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, s->name);
                 unlink(link);
+                return r;
         }
-        run_state_free(s);
-        return r;
+        *ret = TAKE_PTR(s);
+        return 0;
 }
 
 static char *now_rfc3339(void)
@@ -321,7 +301,7 @@ int run_state_set(const struct run_state *s, const char *status, pid_t pid, int 
                 jv_set_str(o, "created_at", now);
         }
         _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
-        r = run_state_write_file(s, "state", json, err);
+        r = write_in(s->dir, "state", json, err);
         /* the monitor is done with the container: nothing of it stays live */
         if (streq(status, "exited") && s->run_dir)
                 (void)fs_rm_rf(s->run_dir, NULL);
@@ -549,5 +529,81 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
                         (void)run_volume_remove(root, l, NULL);
                 run_volume_unlock(lock);
         }
+        return 0;
+}
+
+char **run_state_list(const char *root)
+{
+        /* counted, not strv_append: linear in the number of containers */
+        char **v = xnew0(char *, 1);
+        size_t n = 0;
+        _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                if (run_id_valid(de->d_name))
+                        v = strv_push_at(v, n++, xstrdup(de->d_name));
+        return v;
+}
+
+void run_state_pins(const char *root, char ***ret_ids, char ***ret_manifests)
+{
+        _cleanup_strv_free_ char **all = run_state_list(root);
+        char **ids = xnew0(char *, 1), **manifests = xnew0(char *, 1);
+        size_t n = 0;
+        STRV_FOREACH (id, all) {
+                _cleanup_free_ char *p =
+                        xasprintf("%s/containers/%s/%s", root, *id, state_files[RUN_FILE_IMAGE]);
+                _cleanup_free_ char *buf = NULL;
+                if (fs_read_file_at(AT_FDCWD, p, 4096, &buf, NULL, NULL) < 0)
+                        continue;
+                buf[strcspn(buf, "\n")] = '\0';
+                ids = strv_push_at(ids, n, xstrdup(*id));
+                manifests = strv_push_at(manifests, n, TAKE_PTR(buf));
+                n++;
+        }
+        if (ret_ids)
+                *ret_ids = ids;
+        else
+                strv_free(ids);
+        if (ret_manifests)
+                *ret_manifests = manifests;
+        else
+                strv_free(manifests);
+}
+
+int run_state_image(const char *root, const char *id, char **ret_manifest, struct box_err *err)
+{
+        _cleanup_free_ char *p =
+                xasprintf("%s/containers/%s/%s", root, id, state_files[RUN_FILE_IMAGE]);
+        _cleanup_free_ char *manifest = NULL;
+        if (!run_id_valid(id) || fs_read_file_at(AT_FDCWD, p, 4096, &manifest, NULL, NULL) < 0)
+                return -ENOENT;
+        manifest[strcspn(manifest, "\n")] = '\0';
+        /* read back from disk: a digest, or nothing that becomes a path */
+        int r = spec_digest_validate(manifest, err);
+        if (r < 0)
+                return r;
+        *ret_manifest = TAKE_PTR(manifest);
+        return 0;
+}
+
+char *run_state_upper_dir(const char *root, const char *id)
+{
+        return xasprintf("%s/containers/%s/upper", root, id);
+}
+
+int64_t run_state_disk_usage(const char *root, const char *id)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        return fs_tree_size_at(AT_FDCWD, dir);
+}
+
+int run_state_mount_dir(const char *root, char **ret, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/.rootfs", root);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create '%s'", dir);
+        *ret = TAKE_PTR(dir);
         return 0;
 }

@@ -42,11 +42,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
-
-#define RUN_ID_LEN 64
+#include "run/name.h"
 
 struct run_state {
         char id[RUN_ID_LEN + 1];
@@ -60,11 +60,8 @@ struct run_state {
 enum run_status { RUN_STATUS_CREATED, RUN_STATUS_RUNNING, RUN_STATUS_EXITED };
 
 void run_state_free(struct run_state *s);
-
-/* Docker's container name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-bool run_name_valid(const char *name);
-/* Is ID a container id: 64 lowercase hex digits? */
-bool run_id_valid(const char *id);
+DEFINE_POINTER_CLEANUP(struct run_state, run_state_free)
+#define _cleanup_run_state_ _cleanup_(run_state_freep)
 
 /* Makes a new container: a fresh id, its runtime dir with the monitor's
  * lock taken by this process (first, so that no one ever sees the
@@ -73,9 +70,22 @@ bool run_id_valid(const char *id);
  * (exit 125) when NAME is taken. */
 int run_state_create(const char *root, const char *runroot, const char *name,
                      struct run_state **ret, struct box_err *err);
-/* Writes FILE (small, no fsync: the state dir is disposable) in the dir. */
-int run_state_write_file(const struct run_state *s, const char *file, const char *data,
+/* The files of a container's state dir that its maker writes (the table
+ * in state.c names them on disk). */
+enum run_state_file {
+        RUN_FILE_CONFIG,       /* config.json */
+        RUN_FILE_IMAGE,        /* the manifest digest it pins */
+        RUN_FILE_HOSTNAME,     /* bind-mounted on /etc/hostname */
+        RUN_FILE_HOSTS,        /* on /etc/hosts */
+        RUN_FILE_RESOLV_CONF,  /* on /etc/resolv.conf */
+        RUN_FILE_VOLUMES,      /* its anonymous volumes */
+        RUN_FILE_VOLUMES_USED, /* every volume it mounts */
+};
+/* Writes FILE (small, no fsync: the state dir is disposable). */
+int run_state_write_file(const struct run_state *s, enum run_state_file file, const char *data,
                          struct box_err *err);
+/* The absolute path of FILE (to mount it): the caller's to free. */
+char *run_state_file_path(const struct run_state *s, enum run_state_file file);
 /* Records the lifecycle: status "created", "running" (PID, the
  * container's pid 1 on the host, goes to the runtime state with its start
  * time) or "exited" (EXIT_CODE; the runtime state goes). */
@@ -98,5 +108,24 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err);
  * when REMOVE_VOLUMES, its name, its state dir and its runtime dir. */
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err);
+/* Ids of all containers (a strv, in directory order). */
+char **run_state_list(const char *root);
+/* The images containers pin: two parallel strvs, ids and the manifest
+ * digests they run (either pointer may be NULL when not wanted); empty
+ * when there are none. */
+void run_state_pins(const char *root, char ***ret_ids, char ***ret_manifests);
+/* The manifest digest container ID runs, checked to be a digest: -ENOENT
+ * (ERR untouched) when it runs none (--rootfs). */
+int run_state_image(const char *root, const char *id, char **ret_manifest, struct box_err *err);
+/* The container's overlay upper dir (its changes): the caller's to free. */
+char *run_state_upper_dir(const char *root, const char *id);
+/* Bytes the container's state dir takes. */
+int64_t run_state_disk_usage(const char *root, const char *id);
+/* The directory every container mounts its root on (made if missing). */
+int run_state_mount_dir(const char *root, char **ret, struct box_err *err);
+/* A layer of empty mount points (/etc/hostname, hosts, resolv.conf) that
+ * containers share, relative to the store root. */
+#define RUN_MOUNTPOINT_LAYER "containers/.mountpoints"
+
 /* 64 random hex digits. */
 void run_random_id(char ret[RUN_ID_LEN + 1]);

@@ -9,7 +9,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "run/state.h"
+#include "run/name.h"
 #include "spec/json.h"
 
 bool run_volume_name_valid(const char *name)
@@ -129,11 +129,6 @@ int run_volume_remove(const char *root, const char *name, struct box_err *err)
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **run_volume_list(const char *root)
 {
         _cleanup_free_ char *vdir = xasprintf("%s/volumes", root);
@@ -145,7 +140,7 @@ char **run_volume_list(const char *root)
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.' && run_volume_exists(root, de->d_name))
                         v = strv_append(v, de->d_name);
-        qsort(v, strv_length(v), sizeof(char *), cmp_str);
+        strv_sort(v);
         return v;
 }
 

@@ -103,6 +103,9 @@ void oci_index_release(struct oci_index *i);
 void oci_container_config_release(struct oci_container_config *c);
 void oci_image_release(struct oci_image *img);
 void oci_history_release(struct oci_history *h);
+#define _cleanup_oci_manifest_ _cleanup_(oci_manifest_release)
+#define _cleanup_oci_index_    _cleanup_(oci_index_release)
+#define _cleanup_oci_image_    _cleanup_(oci_image_release)
 
 int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, struct box_err *err);
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err);

@@ -451,6 +451,14 @@ char *spec_ref_familiar(const struct image_ref *r)
         return with_tag_digest(name, r);
 }
 
+char *spec_ref_familiar_of(const char *s)
+{
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(s, &ref, NULL) < 0)
+                return NULL;
+        return spec_ref_familiar(&ref);
+}
+
 /* ---- matching ---- */
 
 static int bad_pattern(struct box_err *err, const char *pattern)

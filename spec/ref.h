@@ -40,6 +40,7 @@ int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err
  * reference (domain and path ""), anything else spec_ref_parse_name(). */
 int spec_ref_parse_any(const char *s, struct image_ref *ret, struct box_err *err);
 void spec_ref_release(struct image_ref *r);
+#define _cleanup_image_ref_ _cleanup_(spec_ref_release)
 
 /* "docker.io/library/mysql:latest" (the Go String()) */
 char *spec_ref_format(const struct image_ref *r);
@@ -47,6 +48,9 @@ char *spec_ref_format(const struct image_ref *r);
 char *spec_ref_repository(const struct image_ref *r);
 /* Docker's familiar form (FamiliarString): "mysql:latest", "localhost/x:1" */
 char *spec_ref_familiar(const struct image_ref *r);
+/* The familiar form of reference S (parsed as spec_ref_parse does), or
+ * NULL when S does not parse. */
+char *spec_ref_familiar_of(const char *s);
 /* Familiar repository (FamiliarName): "docker.io/library/a:b" -> "a". */
 char *spec_ref_familiar_repository(const struct image_ref *r);
 

@@ -1,5 +1,5 @@
 /* Garbage collection: everything in blobs/, layers/, l/ and tmp/ that no
- * index entry (and no container) reaches goes.  Runs under the exclusive
+ * index entry (and no manifest the caller pins) reaches goes.  Runs under the exclusive
  * store lock, so no writer is between writing content and referencing it. */
 #include "store/store-internal.h"
 
@@ -59,14 +59,20 @@ struct keep {
         struct hexset diff_ids; /* hex */
 };
 
+static void keep_release(struct keep *k)
+{
+        hexset_release(&k->blobs);
+        hexset_release(&k->diff_ids);
+}
+
 /* Adds what the manifest DIGEST reaches.  A manifest seen twice (two tags
  * of one image) is read twice: cheaper than a lookup in a growing list. */
 static void keep_manifest(struct store *st, const char *digest, struct keep *k)
 {
         _cleanup_free_ char *buf = NULL, *cbuf = NULL;
         size_t len, clen;
-        struct oci_manifest m;
-        struct oci_image img;
+        _cleanup_oci_manifest_ struct oci_manifest m = {0};
+        _cleanup_oci_image_ struct oci_image img = {0};
         if (spec_digest_validate(digest, NULL) < 0)
                 return;
         hexset_add(&k->blobs, digest + 7);
@@ -76,73 +82,24 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
         if (spec_digest_validate(m.config.digest, NULL) >= 0) {
                 hexset_add(&k->blobs, m.config.digest + 7);
                 if (store_blob_read(st, m.config.digest, &cbuf, &clen, NULL) >= 0 &&
-                    oci_image_parse(cbuf, clen, &img, NULL) >= 0) {
+                    oci_image_parse(cbuf, clen, &img, NULL) >= 0)
                         STRV_FOREACH (d, img.diff_ids)
                                 if (spec_digest_validate(*d, NULL) >= 0)
                                         hexset_add(&k->diff_ids, *d + 7);
-                        oci_image_release(&img);
-                }
         }
         for (size_t i = 0; i < m.n_layers; i++)
                 if (spec_digest_validate(m.layers[i].digest, NULL) >= 0)
                         hexset_add(&k->blobs, m.layers[i].digest + 7);
-        oci_manifest_release(&m);
-}
-
-void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests)
-{
-        size_t n = 0, cap = 16;
-        char **ids = xnew0(char *, cap + 1), **manifests = xnew0(char *, cap + 1);
-        int fd = openat(store_root_fd(st), "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d && fd >= 0)
-                close(fd);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = xasprintf("%s/image", de->d_name), *buf = NULL;
-                if (fs_read_file_at(dirfd(d), p, 4096, &buf, NULL, NULL) < 0)
-                        continue;
-                buf[strcspn(buf, "\n")] = '\0';
-                if (n == cap) {
-                        cap *= 2;
-                        ids = xreallocarray(ids, cap + 1, sizeof(char *));
-                        manifests = xreallocarray(manifests, cap + 1, sizeof(char *));
-                }
-                ids[n] = xstrdup(de->d_name);
-                manifests[n] = TAKE_PTR(buf);
-                n++;
-                ids[n] = manifests[n] = NULL;
-        }
-        if (d)
-                closedir(d);
-        if (ret_ids)
-                *ret_ids = ids;
-        else
-                strv_free(ids);
-        if (ret_manifests)
-                *ret_manifests = manifests;
-        else
-                strv_free(manifests);
 }
 
 static int64_t sweep(struct store *st, const char *dir, const struct hexset *keep, int clean_all,
                      struct box_err *err)
 {
-        int fd = openat(store_root_fd(st), dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
+        if (!d)
                 return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
         int64_t freed = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
+        FS_FOREACH_DIRENT (de, d) {
                 if (!clean_all && keep && hexset_has(keep, de->d_name))
                         continue;
                 struct stat s;
@@ -165,16 +122,10 @@ static int64_t sweep(struct store *st, const char *dir, const struct hexset *kee
 /* l/ holds symlinks to layers; drop the ones whose target is gone. */
 static void sweep_links(struct store *st)
 {
-        int fd = openat(store_root_fd(st), "l", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), "l");
+        if (!d)
                 return;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
+        FS_FOREACH_DIRENT (de, d) {
                 struct stat s;
                 if (de->d_name[0] == '.')
                         continue;
@@ -183,22 +134,23 @@ static void sweep_links(struct store *st)
         }
 }
 
-int64_t store_gc(struct store *st, struct box_err *err)
+int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct box_err *err)
 {
         _cleanup_strv_free_ char **pinned = NULL;
-        struct keep k = {0};
+        _cleanup_(keep_release) struct keep k = {0};
         struct store_image *imgs = NULL;
         size_t n = 0;
         int r = store_lock(st, STORE_LOCK_EXCLUSIVE, err);
-        if (r < 0)
-                goto out;
-        r = store_images_list(st, &imgs, &n, err);
-        if (r < 0)
-                goto out;
-        for (size_t i = 0; i < n; i++)
+        if (r >= 0)
+                r = store_images_list(st, &imgs, &n, err);
+        for (size_t i = 0; r >= 0 && i < n; i++)
                 keep_manifest(st, imgs[i].manifest, &k);
-        /* containers pin the image they run */
-        store_container_pins(st, NULL, &pinned);
+        store_images_free(imgs, n);
+        if (r < 0)
+                return r;
+        /* read under the lock: nothing pins an image between here and the sweep */
+        if (pins)
+                pinned = pins(userdata);
         STRV_FOREACH (m, pinned)
                 keep_manifest(st, *m, &k);
         hexset_sort(&k.blobs);
@@ -208,13 +160,5 @@ int64_t store_gc(struct store *st, struct box_err *err)
         freed += sweep(st, "tmp", NULL, 1, err);
         sweep_links(st);
         store_lock(st, STORE_LOCK_SHARED, NULL);
-        store_images_free(imgs, n);
-        hexset_release(&k.blobs);
-        hexset_release(&k.diff_ids);
         return freed;
-out:
-        store_images_free(imgs, n);
-        hexset_release(&k.blobs);
-        hexset_release(&k.diff_ids);
-        return r;
 }

@@ -20,7 +20,7 @@ void store_image_handle_release(struct store_image_handle *h)
 int store_image_load(struct store *st, const char *manifest_digest, struct store_image_handle *ret,
                      struct box_err *err)
 {
-        struct store_image_handle h = {0};
+        _cleanup_image_handle_ struct store_image_handle h = {0};
         _cleanup_free_ char *mbuf = NULL;
         size_t mlen;
         int r = store_blob_read(st, manifest_digest, &mbuf, &mlen, err);
@@ -32,14 +32,11 @@ int store_image_load(struct store *st, const char *manifest_digest, struct store
         r = spec_digest_validate(h.m.config.digest, err);
         if (r >= 0)
                 r = store_blob_read(st, h.m.config.digest, &h.config_json, &h.config_len, err);
-        if (r < 0) {
-                store_image_handle_release(&h);
+        if (r < 0)
                 return r;
-        }
         r = oci_image_parse(h.config_json, h.config_len, &h.config, err);
         if (r < 0) {
                 box_err_prefix(err, "%s", h.m.config.digest);
-                store_image_handle_release(&h);
                 return r;
         }
         /* Digests become paths (blobs/sha256/<hex>, layers/<hex>): whatever
@@ -59,7 +56,7 @@ int store_image_load(struct store *st, const char *manifest_digest, struct store
         snprintf(h.id, sizeof(h.id), "%s", h.m.config.digest);
         snprintf(h.manifest, sizeof(h.manifest), "%s", manifest_digest);
         h.manifest_size = (int64_t)mlen;
-        *ret = h;
+        *ret = TAKE_STRUCT(h);
         return 0;
 }
 
@@ -75,49 +72,41 @@ static int is_hex_prefix(const char *s)
 int store_image_resolve(struct store *st, const char *name_or_id, struct store_image_handle *ret,
                         struct box_err *err)
 {
-        struct store_image *imgs = NULL;
-        size_t n = 0;
-        int r = store_images_list(st, &imgs, &n, err);
+        _cleanup_store_images_ struct store_images l = {0};
+        int r = store_images_list(st, &l.v, &l.n, err);
         if (r < 0)
                 return r;
+        struct store_image *imgs = l.v;
+        size_t n = l.n;
 
         /* 1. a reference; REPO@DIGEST names the manifest within that repository */
-        struct image_ref ref;
-        bool by_digest = false;
-        if (spec_ref_parse_name(name_or_id, &ref, NULL) >= 0) {
-                by_digest = ref.digest != NULL;
-                if (!by_digest)
-                        spec_ref_release(&ref);
-        }
-        if (by_digest) {
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse_name(name_or_id, &ref, NULL) >= 0 && ref.digest) {
                 _cleanup_free_ char *repo = spec_ref_repository(&ref);
                 for (size_t i = 0; i < n; i++) {
-                        struct image_ref other;
+                        _cleanup_image_ref_ struct image_ref other = {0};
                         if (!imgs[i].name || !streq(imgs[i].manifest, ref.digest) ||
                             spec_ref_parse_name(imgs[i].name, &other, NULL) < 0)
                                 continue;
                         _cleanup_free_ char *orepo = spec_ref_repository(&other);
-                        spec_ref_release(&other);
                         if (!streq(orepo, repo))
                                 continue;
                         r = store_image_load(st, imgs[i].manifest, ret, err);
                         if (r >= 0)
                                 ret->name = xstrdup(imgs[i].name);
-                        spec_ref_release(&ref);
-                        store_images_free(imgs, n);
                         return r;
                 }
+        } else {
                 spec_ref_release(&ref);
-        } else if (spec_ref_parse(name_or_id, &ref, NULL) >= 0) {
-                _cleanup_free_ char *full = spec_ref_format(&ref);
-                spec_ref_release(&ref);
-                for (size_t i = 0; i < n; i++) {
-                        if (imgs[i].name && streq(imgs[i].name, full)) {
-                                r = store_image_load(st, imgs[i].manifest, ret, err);
-                                if (r >= 0)
-                                        ret->name = xstrdup(full);
-                                store_images_free(imgs, n);
-                                return r;
+                if (spec_ref_parse(name_or_id, &ref, NULL) >= 0) {
+                        _cleanup_free_ char *full = spec_ref_format(&ref);
+                        for (size_t i = 0; i < n; i++) {
+                                if (imgs[i].name && streq(imgs[i].name, full)) {
+                                        r = store_image_load(st, imgs[i].manifest, ret, err);
+                                        if (r >= 0)
+                                                ret->name = xstrdup(full);
+                                        return r;
+                                }
                         }
                 }
         }
@@ -128,40 +117,29 @@ int store_image_resolve(struct store *st, const char *name_or_id, struct store_i
                 hex += 7;
         if (is_hex_prefix(hex)) {
                 size_t hl = strlen(hex);
-                struct store_image_handle found = {0};
+                _cleanup_image_handle_ struct store_image_handle found = {0};
                 int matches = 0;
                 for (size_t i = 0; i < n; i++) {
-                        struct store_image_handle h;
+                        _cleanup_image_handle_ struct store_image_handle h = {0};
                         if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
                                 continue;
                         int hit = strncmp(h.id + 7, hex, hl) == 0 ||
                                   (hl == 64 && streq(imgs[i].manifest + 7, hex));
-                        if (hit && matches && streq(found.id, h.id)) {
-                                store_image_handle_release(&h); /* same image, other tag */
-                                continue;
-                        }
-                        if (hit) {
-                                matches++;
-                                store_image_handle_release(&found);
-                                found = h;
-                        } else {
-                                store_image_handle_release(&h);
-                        }
+                        if (!hit || (matches && streq(found.id, h.id)))
+                                continue; /* a miss, or the same image by another tag */
+                        matches++;
+                        store_image_handle_release(&found);
+                        found = TAKE_STRUCT(h);
                 }
                 if (matches == 1) {
-                        store_images_free(imgs, n);
-                        *ret = found;
+                        *ret = TAKE_STRUCT(found);
                         return 0;
                 }
-                store_image_handle_release(&found);
-                if (matches > 1) {
-                        store_images_free(imgs, n);
+                if (matches > 1)
                         return box_err_set(err, EINVAL,
                                            "image id prefix '%s' is ambiguous: use more characters",
                                            name_or_id);
-                }
         }
-        store_images_free(imgs, n);
         return box_err_set(err, ENOENT, "no such image: '%s'", name_or_id);
 }
 

@@ -21,6 +21,7 @@ struct store_image_handle {
 };
 
 void store_image_handle_release(struct store_image_handle *h);
+#define _cleanup_image_handle_ _cleanup_(store_image_handle_release)
 
 /* Finds NAME_OR_ID: a reference (normalised: "busybox" means
  * docker.io/library/busybox:latest), "sha256:<hex>", or an unambiguous

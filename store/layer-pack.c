@@ -28,6 +28,7 @@
 
 #include "lib/c-locale.h"
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 /* Compression runs on a second thread, fed 1 MiB chunks of tar through a
@@ -241,11 +242,6 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
         return (la_ssize_t)n;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The archive's complaint, or what write_cb said when it was the cause. */
 static int archive_fail(struct pack *p, struct archive *a, const char *path)
 {
@@ -309,7 +305,7 @@ static int pack_xattrs(struct pack *p, int dfd, const char *name, const char *pa
         nk = 0;
         for (char *k = list; k < list + n; k += strlen(k) + 1)
                 keys[nk++] = k;
-        qsort(keys, nk, sizeof(char *), name_cmp);
+        strv_sort(keys);
         for (size_t i = 0; i < nk; i++) {
                 const char *k = keys[i];
                 ssize_t vn = lgetxattr(proc, k, NULL, 0);
@@ -515,41 +511,15 @@ out:
 /* The sorted entry names of directory FD (FD stays open and the caller's). */
 static int list_dir(struct pack *p, int fd, const char *path, char ***ret, size_t *ret_n)
 {
-        int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (dup < 0)
+        _cleanup_closedir_ DIR *d = fs_opendir_dup(fd);
+        if (!d)
                 return box_err_errno(p->err, errno, "pack: open directory '%s'", path);
-        _cleanup_closedir_ DIR *d = fdopendir(dup);
-        if (!d) {
-                int e = errno;
-                close(dup);
-                return box_err_errno(p->err, e, "pack: open directory '%s'", path);
-        }
-        size_t n = 0, cap = 16;
-        char **v = xnew0(char *, cap);
-        struct dirent *de;
-        for (;;) {
-                errno = 0;
-                de = readdir(d);
-                if (!de)
-                        break;
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (n == cap) {
-                        cap *= 2;
-                        v = xreallocarray(v, cap, sizeof(char *));
-                }
-                v[n++] = xstrdup(de->d_name);
-        }
-        if (errno) {
-                int e = errno;
-                for (size_t i = 0; i < n; i++)
-                        free(v[i]);
-                free(v);
-                return box_err_errno(p->err, e, "pack: read directory '%s'", path);
-        }
-        qsort(v, n, sizeof(char *), name_cmp);
+        char **v = NULL;
+        int r = fs_dir_names(d, &v);
+        if (r < 0)
+                return box_err_errno(p->err, -r, "pack: read directory '%s'", path);
         *ret = v;
-        *ret_n = n;
+        *ret_n = strv_length(v);
         return 0;
 }
 

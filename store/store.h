@@ -129,6 +129,18 @@ struct store_image {
 };
 
 void store_images_free(struct store_image *v, size_t n);
+/* The list with its length, to free by scope:
+ *   _cleanup_store_images_ struct store_images l = {0};
+ *   r = store_images_list(st, &l.v, &l.n, err); */
+struct store_images {
+        struct store_image *v;
+        size_t n;
+};
+static inline void store_images_release(struct store_images *l)
+{
+        store_images_free(l->v, l->n);
+}
+#define _cleanup_store_images_ _cleanup_(store_images_release)
 /* All index.json entries, in file order. */
 int store_images_list(struct store *st, struct store_image **ret, size_t *ret_n,
                       struct box_err *err);
@@ -143,14 +155,16 @@ int store_image_untag(struct store *st, const char *name, int keep_dangling, str
 /* Removes every index entry for the manifest. */
 int store_image_delete(struct store *st, const char *manifest_digest, struct box_err *err);
 
-/* The images containers pin: containers/<id>/image holds the manifest
- * digest a container runs.  Two parallel strvs, ids and manifests (either
- * pointer may be NULL when not wanted); empty when there are none. */
-void store_container_pins(struct store *st, char ***ret_ids, char ***ret_manifests);
+/* What gc keeps besides the index's images: manifest digests that others
+ * (the containers of run/) pin, as a strv the store frees.  Called with
+ * the exclusive lock held, so nothing pins an image between the call and
+ * the sweep. */
+typedef char **store_pins_fn(void *userdata);
 
-/* Removes blobs and unpacked layers that no index entry reaches. Returns
- * the number of bytes freed. */
-int64_t store_gc(struct store *st, struct box_err *err);
+/* Removes blobs and unpacked layers that no index entry and no manifest
+ * PINS returns (PINS may be NULL) reaches.  Returns the number of bytes
+ * freed. */
+int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct box_err *err);
 
 /* ---- packing a directory (an overlay upper dir) into a layer ---- */
 

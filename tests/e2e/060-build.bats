@@ -116,6 +116,29 @@ EOF
         [ "$(box run --rm g cat /x2)" = "[global]" ]
 }
 
+@test "the platform ARGs are the host's, redeclared before FROM too; check resolves them alike" {
+        case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+        # "ARG TARGETARCH" before FROM keeps the platform's value (BuildKit's idiom)
+        printf 'ARG TARGETARCH
+FROM busybox
+ARG TARGETARCH
+ARG TARGETPLATFORM
+RUN echo "$TARGETARCH $TARGETPLATFORM" > /p
+' > "$CTX/Dockerfile"
+        box build -t plat "$CTX" 2>/dev/null
+        [ "$(box run --rm plat cat /p)" = "$arch linux/$arch" ]
+        # the check and the build resolve FROM with the same ARGs
+        printf 'FROM busybox AS b-amd64
+FROM busybox AS b-arm64
+FROM b-${TARGETARCH}
+RUN echo ok > /ok
+' > "$CTX/Dockerfile"
+        run box dockerfile check "$CTX/Dockerfile"
+        [ "$status" -eq 0 ]
+        box build -t plat2 "$CTX" 2>/dev/null
+        [ "$(box run --rm plat2 cat /ok)" = ok ]
+}
+
 @test ".dockerignore: an ignored file is absent and COPY of it fails" {
         echo keep > "$CTX/keep"
         echo secret > "$CTX/secret.txt"

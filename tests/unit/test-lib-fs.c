@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 static char dir[] = "/tmp/box-unit-fs-XXXXXX";
@@ -125,6 +126,41 @@ static int setup(void **state)
         return mkdtemp(dir) ? 0 : -1;
 }
 
+/* The directory helpers: names without "." and "..", sorted; a failed
+ * open leaks no fd; a dup reads from the top whatever FD has read. */
+static void test_dir_names(void **state)
+{
+        (void)state;
+        char *sub = xasprintf("%s/names", dir);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        static const char *const files[] = {"b", "a", ".hidden", "c"};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                char *p = xasprintf("%s/%s", sub, files[i]);
+                close(open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+                free(p);
+        }
+        errno = 0;
+        assert_null(fs_fdopendir(-EBADF));
+        assert_null(fs_opendir_at(AT_FDCWD, "/nonexistent-box-unit"));
+        assert_int_equal(errno, ENOENT);
+
+        _cleanup_close_ int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        for (int round = 0; round < 2; round++) {
+                _cleanup_closedir_ DIR *d = fs_opendir_dup(fd);
+                assert_non_null(d);
+                char **names = NULL;
+                assert_int_equal(fs_dir_names(d, &names), 0);
+                assert_int_equal(strv_length(names), 4);
+                assert_string_equal(names[0], ".hidden");
+                assert_string_equal(names[1], "a");
+                assert_string_equal(names[2], "b");
+                assert_string_equal(names[3], "c");
+                strv_free(names);
+        }
+        free(sub);
+}
+
 static int teardown(void **state)
 {
         (void)state;
@@ -138,6 +174,7 @@ int main(void)
                 cmocka_unit_test(test_atomic_write),
                 cmocka_unit_test(test_rm_rf_stops_at_mounts),
                 cmocka_unit_test(test_rm_rf_deep),
+                cmocka_unit_test(test_dir_names),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,274 @@
+/* Stages: FROM and its base, the stages a target needs, ARGs before the
+ * first FROM, and the roots of --from sources and named contexts. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <strings.h>
+
+#include "build/build-internal.h"
+#include "lib/strv.h"
+#include "store/image.h"
+
+/* ---- stage resolution ---- */
+
+struct stage *stage_find(struct builder *b, const char *name, size_t before)
+{
+        /* by hash of the lowercased name (the first stage of that name) */
+        _cleanup_free_ char *lower = xstrdup(name);
+        for (char *p = lower; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        ENTRY e = {.key = lower}, *found = NULL;
+        if (b->names_ok && hsearch_r(e, FIND, &found, &b->names) && found) {
+                size_t i = (uintptr_t)found->data - 1;
+                if (i < before && i < b->n_stages)
+                        return &b->stages[i];
+        }
+        char *end;
+        unsigned long idx = strtoul(name, &end, 10);
+        if (*name && !*end && idx < before)
+                return &b->stages[idx];
+        return NULL;
+}
+
+/* A stage's result, building it first if needed. */
+int stage_result(struct builder *b, struct stage *s, struct box_err *err)
+{
+        if (s->built)
+                return 0;
+        return build_stage(b, s, err);
+}
+
+/* --build-context NAME=VALUE: the value for NAME, or NULL. */
+static const char *named_context(struct builder *b, const char *name)
+{
+        STRV_FOREACH (n, b->o->build_contexts) {
+                const char *eq = strchr(*n, '=');
+                if (eq && (size_t)(eq - *n) == strlen(name) &&
+                    strncasecmp(*n, name, strlen(name)) == 0)
+                        return eq + 1;
+        }
+        return NULL;
+}
+
+/* A named context that is a local directory: its fd (1), else 0. */
+int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err)
+{
+        const char *v = named_context(b, name);
+        if (!v || startswith(v, "docker-image://"))
+                return 0;
+        if (strstr(v, "://"))
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': only local directories and "
+                                   "docker-image:// are supported",
+                                   name);
+        int fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "build context '%s': '%s'", name, v);
+        *ret_fd = fd;
+        return 1;
+}
+
+/* Opens the root of a --from source (a stage or an image) read-only. */
+int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
+                         struct box_err *err)
+{
+        struct builder *b = c->b;
+        struct image_state tmp = {0};
+        const struct image_state *src;
+        const char *alias = named_context(b, from);
+        if (alias && startswith(alias, "docker-image://"))
+                from = alias + strlen("docker-image://");
+        struct stage *s = alias ? NULL : stage_find(b, from, (size_t)(c->s - b->stages));
+        if (s) {
+                int r = stage_result(b, s, err);
+                if (r < 0)
+                        return r;
+                src = &s->res;
+        } else {
+                /* a stage named like this that is not built before this one */
+                for (size_t i = (size_t)(c->s - b->stages); !alias && i < b->n_stages; i++)
+                        if (b->stages[i].name && strcasecmp(b->stages[i].name, from) == 0)
+                                return box_err_set(
+                                        err, EINVAL,
+                                        &b->stages[i] == c->s
+                                                ? "--from='%s': circular dependency: it is the "
+                                                  "current stage"
+                                                : "--from='%s': cannot copy from a stage that is "
+                                                  "defined after the current one",
+                                        from);
+                struct store_image_handle h;
+                int r = store_image_resolve(b->st, from, &h, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--from");
+                oci_image_parse(h.config_json, h.config_len, &tmp.img, NULL);
+                store_image_handle_release(&h);
+                src = &tmp;
+        }
+        int r = step_dir_new(b, sd, err);
+        if (r >= 0)
+                r = step_overlay_mount(b, src, sd, false, err);
+        image_state_release(&tmp);
+        if (r < 0)
+                return r;
+        *ret_fd = open(sd->merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_fd < 0)
+                return box_err_errno(err, errno, "open '%s'", sd->merged);
+        return 0;
+}
+
+/* ---- stages ---- */
+
+int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        _cleanup_free_ char *base = NULL;
+        _cleanup_strv_free_ char **env = strv_copy(b->global_args);
+        struct shell_env e = SHELL_ENV_STRV(env);
+        int r = build_shell_expand_word(in->args[0], b->df->escape_token, 0, &e, &base, NULL, NULL,
+                                        err);
+        if (r < 0)
+                return r;
+        if (!*base)
+                return box_err_set(err, EINVAL, "base name '%s' expands to nothing", in->args[0]);
+        const char *platform = instr_flag_value(in, "platform");
+        if (platform && !startswith(platform, "linux") && !startswith(platform, "$"))
+                return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
+
+        /* --build-context NAME=docker-image://REF replaces an image or stage */
+        const char *alias = named_context(b, base);
+        if (alias && startswith(alias, "docker-image://")) {
+                char *t = xstrdup(alias + strlen("docker-image://"));
+                free(base);
+                base = t;
+        } else if (alias) {
+                return box_err_set(err, ENOTSUP,
+                                   "build context '%s': FROM needs a docker-image:// context",
+                                   base);
+        }
+        struct stage *dep = alias ? NULL : stage_find(b, base, (size_t)(c->s - b->stages));
+        if (dep && dep->name && strcasecmp(dep->name, base) == 0) {
+                r = stage_result(b, dep, err);
+                if (r < 0)
+                        return r;
+                image_state_copy(&c->cur, &dep->res);
+                /* ONBUILD triggers of a stage neither run nor carry over (BuildKit) */
+                strv_free(c->cur.img.config.on_build);
+                c->cur.img.config.on_build = NULL;
+                /* the stage's ARGs stay in scope (BuildKit keeps the state's env) */
+                strv_free(c->args);
+                c->args = strv_copy(dep->args ? dep->args : (char *[]){NULL});
+                c->arg_names = strv_copy(dep->arg_names ? dep->arg_names : (char *[]){NULL});
+        } else if (strcasecmp(base, "scratch") == 0) {
+                c->cur.img.os = xstrdup("linux");
+                c->cur.img.architecture = xstrdup(b->arch);
+                c->cur.img.diff_ids = xnew0(char *, 1);
+                sha256_buf("scratch", 7, c->cur.chain);
+        } else {
+                struct store_image_handle h;
+                if (b->o->pull == BUILD_PULL_ALWAYS)
+                        return box_err_set(
+                                err, ENOTSUP,
+                                "--pull=always: pulling '%s' from a registry is not supported yet",
+                                base);
+                r = store_image_resolve(b->st, base, &h, err);
+                if (r < 0) {
+                        if (r == -ENOENT)
+                                return box_err_set(
+                                        err, ENOENT,
+                                        "base image '%s' is not in the store: get it with "
+                                        "'box load -i FILE', 'box pull URL' or 'box import'",
+                                        base);
+                        return r;
+                }
+                r = oci_image_parse(h.config_json, h.config_len, &c->cur.img, err);
+                if (r >= 0) {
+                        c->cur.layers = xnew0(struct oci_descriptor, h.m.n_layers);
+                        for (size_t i = 0; i < h.m.n_layers; i++)
+                                oci_descriptor_copy(&c->cur.layers[i], &h.m.layers[i]);
+                        c->cur.n_layers = h.m.n_layers;
+                        memcpy(c->cur.chain, h.id, sizeof(digest_str));
+                        c->cur.last_created =
+                                c->cur.img.created ? xstrdup(c->cur.img.created) : NULL;
+                }
+                store_image_handle_release(&h);
+                if (r < 0)
+                        return r;
+                if (strv_length(c->cur.img.diff_ids) != c->cur.n_layers)
+                        return box_err_set(
+                                err, EINVAL,
+                                "base image '%s': config and manifest disagree on layers", base);
+        }
+        if (!c->cur.img.config.env)
+                c->cur.img.config.env = xnew0(char *, 1);
+        if (strv_env_find(c->cur.img.config.env, "PATH", 4) < 0)
+                c->cur.img.config.env = strv_append(c->cur.img.config.env, BUILD_DEFAULT_PATH_ENV);
+        c->cur.cmd_set = false;
+        return 0;
+}
+
+void stage_mark_needed(struct builder *b, size_t idx)
+{
+        struct stage *s = &b->stages[idx];
+        if (s->needed)
+                return;
+        s->needed = true;
+        for (size_t i = s->first; i < s->end; i++) {
+                const struct dockerfile_instr *in = &b->df->instrs[i];
+                const char *dep = NULL;
+                if (i == s->first && in->args && in->args[0])
+                        dep = in->args[0];
+                else if (streq(in->name, "copy") || streq(in->name, "add"))
+                        dep = instr_flag_value(in, "from");
+                else if (streq(in->name, "run"))
+                        STRV_FOREACH (f, in->flags) {
+                                const char *fr =
+                                        startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
+                                if (!fr || (fr[-1] != ',' && fr[-1] != '='))
+                                        continue;
+                                _cleanup_free_ char *name = xstrndup(fr + 5, strcspn(fr + 5, ","));
+                                struct stage *d = stage_find(b, name, idx);
+                                if (d)
+                                        stage_mark_needed(b, (size_t)(d - b->stages));
+                        }
+                if (!dep)
+                        continue;
+                struct stage *d = stage_find(b, dep, idx);
+                if (d && (i != s->first || (d->name && strcasecmp(d->name, dep) == 0)))
+                        stage_mark_needed(b, (size_t)(d - b->stages));
+        }
+}
+
+/* The stages and the global ARG scope, from the one resolver that
+ * `box dockerfile check` uses too. */
+int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err)
+{
+        if (res->n_stages == 0)
+                return box_err_set(err, EINVAL, "%s: no FROM instruction", b->dfname);
+        b->build_args = TAKE_PTR(res->build_args);
+        b->global_args = TAKE_PTR(res->global);
+        /* a build arg an ARG before the first FROM declares is consumed */
+        STRV_FOREACH (m, res->meta_args)
+                if (strv_env_find(b->build_args, *m, strlen(*m)) >= 0 &&
+                    !strv_contains(b->used_args, *m))
+                        b->used_args = strv_append(b->used_args, *m);
+        b->stages = xnew0(struct stage, res->n_stages);
+        b->n_stages = res->n_stages;
+        b->names_ok = hcreate_r(2 * b->n_stages + 16, &b->names) != 0;
+        b->name_keys = xnew0(char *, b->n_stages + 1);
+        for (size_t k = 0, n = 0; k < b->n_stages; k++) {
+                struct stage *s = &b->stages[k];
+                const struct dockerfile_instr *in = &b->df->instrs[res->stages[k].first];
+                s->first = res->stages[k].first;
+                s->end = res->stages[k].end;
+                if (!res->stages[k].name)
+                        continue;
+                /* the AS name as written, for messages and the cache's notes */
+                s->name = xstrdup(in->args[2]);
+                if (!b->names_ok)
+                        continue;
+                char *key = TAKE_PTR(res->stages[k].name); /* lowercased */
+                b->name_keys[n++] = key;
+                ENTRY e = {.key = key, .data = (void *)(uintptr_t)(k + 1)}, *added;
+                hsearch_r(e, ENTER, &added, &b->names); /* an earlier one stays */
+        }
+        return 0;
+}

@@ -1,0 +1,270 @@
+/* A file-system step: the overlay it writes to (the stage's layers as lower
+ * dirs), its commit into a layer, and its cache key and lookup. */
+#include <sys/mount.h>
+#include <sys/xattr.h>
+
+#include "build/build-internal.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+#include "spec/ref.h"
+
+int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err)
+{
+        memset(sd, 0, sizeof(*sd));
+        sd->rel = xasprintf("tmp/step-%d-%lx", getpid(), (unsigned long)random());
+        sd->abs = xasprintf("%s/%s", store_root(b->st), sd->rel);
+        sd->merged = xasprintf("%s/merged", sd->abs);
+        static const char *const subs[] = {"", "/upper", "/work", "/merged", "/empty"};
+        for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s%s", sd->abs, subs[i]);
+                if (mkdir(p, 0755) < 0)
+                        return box_err_errno(err, errno, "create '%s'", p);
+        }
+        return 0;
+}
+
+void step_dir_free(struct step_dir *sd)
+{
+        if (sd->mounted)
+                umount2(sd->merged, MNT_DETACH);
+        if (sd->abs)
+                fs_rm_rf(sd->abs, NULL);
+        free(sd->rel);
+        free(sd->abs);
+        free(sd->merged);
+        memset(sd, 0, sizeof(*sd));
+}
+
+char **step_lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
+                      struct box_err *err)
+{
+        char **v = xnew0(char *, 1);
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                /* a diff_id becomes a path: it must be a digest, whatever the
+                 * image's config says */
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0) {
+                        strv_free(v);
+                        box_err_set(err, EINVAL, "layer '%s': not a sha256 digest",
+                                    s->img.diff_ids[i]);
+                        return NULL;
+                }
+                if (!store_layer_exists(b->st, s->img.diff_ids[i])) {
+                        strv_free(v);
+                        box_err_set(err, ENOENT, "layer %s is not unpacked", s->img.diff_ids[i]);
+                        return NULL;
+                }
+                v = strv_push_at(v, n - 1 - i, store_layer_short_path(b->st, s->img.diff_ids[i]));
+        }
+        if (!v[0])
+                v = strv_push(v, xasprintf("%s/empty", sd->rel));
+        return v;
+}
+
+int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
+                       bool writable, struct box_err *err)
+{
+        _cleanup_strv_free_ char **lowers = step_lowerdirs(b, s, sd, err);
+        if (!lowers)
+                return -err->code;
+        struct buf o = {0};
+        buf_puts(&o, "lowerdir=");
+        for (size_t i = 0; lowers[i]; i++)
+                buf_printf(&o, "%s%s", i ? ":" : "", lowers[i]);
+        if (!writable && strv_length(lowers) == 1)
+                buf_printf(&o, ":%s/empty", sd->rel); /* a lone lowerdir needs a partner */
+        if (writable)
+                buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", sd->rel, sd->rel);
+        buf_puts(&o, ",redirect_dir=off,index=off,metacopy=off");
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = 0;
+        /* by path: the store fd predates our mount namespace, and overlayfs
+         * refuses layers reached through another namespace's mounts */
+        if (chdir(store_root(b->st)) < 0)
+                r = box_err_errno(err, errno, "chdir to the store");
+        else if (mount("overlay", sd->merged, "overlay", writable ? 0 : MS_RDONLY, o.data) < 0)
+                r = box_err_errno(err, errno, "mount overlay for the build step");
+        else
+                sd->mounted = true;
+        if (cwd >= 0)
+                fchdir(cwd);
+        buf_release(&o);
+        return r;
+}
+
+static bool dir_empty(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir(path);
+        if (!d)
+                return true;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        return false;
+        return true;
+}
+
+#define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/* The image's own entry at REL under the step's layers (topmost first),
+ * looked up without following any symlink: 1 found (*RET), 0 absent (or
+ * hidden by a whiteout or a non-directory above it), -1 unknown (a symlink
+ * on the way, whose target only the merged view knows). */
+static int stat_in_lowers(struct builder *b, const struct image_state *s, const char *rel,
+                          struct stat *ret)
+{
+        size_t n = strv_length(s->img.diff_ids);
+        for (size_t i = n; i-- > 0;) {
+                if (spec_digest_validate(s->img.diff_ids[i], NULL) < 0)
+                        return -1;
+                _cleanup_free_ char *l = store_layer_path(b->st, s->img.diff_ids[i]);
+                _cleanup_close_ int lfd = open(l, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (lfd < 0)
+                        return -1;
+                _cleanup_close_ int fd =
+                        sys_openat2(lfd, rel, O_PATH | O_NOFOLLOW, 0, RESOLVE_NO_LINKS);
+                if (fd < 0 && errno == ENOENT)
+                        continue;
+                if (fd < 0)
+                        return errno == ENOTDIR ? 0 : -1;
+                if (fstat(fd, ret) < 0)
+                        return -1;
+                return !(S_ISCHR(ret->st_mode) && ret->st_rdev == 0);
+        }
+        return 0;
+}
+
+/* Mount points the sandbox had to create (for /etc/hosts, a --mount
+ * target, ...) are not the step's content: drop the empty ones the image
+ * did not have, and the parent directories overlayfs copied up only to hold
+ * them (empty, same owner and mode as below).  The step may have left
+ * symlinks anywhere in the upper dir, so it is walked through fds that
+ * never follow one: a path through a link is the step's content, kept. */
+void step_prune_mount_points(struct builder *b, const struct image_state *s,
+                             const struct step_dir *sd, char *const *paths)
+{
+        _cleanup_free_ char *up = xasprintf("%s/upper", sd->abs);
+        _cleanup_close_ int ufd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (ufd < 0)
+                return;
+        STRV_FOREACH (p, paths) {
+                _cleanup_free_ char *abs = xasprintf("/%s", *p);
+                _cleanup_free_ char *rel = build_path_clean(abs);
+                memmove(rel, rel + 1, strlen(rel));
+                while (*rel) {
+                        char *slash = strrchr(rel, '/');
+                        const char *name = slash ? slash + 1 : rel;
+                        if (slash)
+                                *slash = '\0';
+                        _cleanup_close_ int pfd =
+                                slash ? sys_openat2(ufd, rel, O_RDONLY | O_DIRECTORY, 0,
+                                                    RESOLVE_NO_LINKS)
+                                      : fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+                        if (slash)
+                                *slash = '/';
+                        struct stat st, low;
+                        if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                break;
+                        int below = stat_in_lowers(b, s, rel, &low);
+                        if (below < 0)
+                                break;
+                        if (S_ISDIR(st.st_mode)) {
+                                char v[2];
+                                if (below && (low.st_mode != st.st_mode ||
+                                              low.st_uid != st.st_uid || low.st_gid != st.st_gid))
+                                        break;
+                                _cleanup_close_ int dfd = openat(
+                                        pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                if (dfd < 0 ||
+                                    fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v)) > 0)
+                                        break;
+                                if (unlinkat(pfd, name, AT_REMOVEDIR) < 0)
+                                        break;
+                        } else if (!below && S_ISREG(st.st_mode) && st.st_size == 0) {
+                                unlinkat(pfd, name, 0);
+                        } else {
+                                break;
+                        }
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
+        }
+}
+
+/* Finishes a file-system step: packs the upper dir into a layer (or notes
+ * that nothing changed) and records it in the cache under KEY. */
+int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const char *created_by,
+                struct box_err *err)
+{
+        struct builder *b = c->b;
+        struct cache_record rec = {0};
+        if (sd->mounted) {
+                if (umount2(sd->merged, 0) < 0 && umount2(sd->merged, MNT_DETACH) < 0)
+                        return box_err_errno(err, errno, "unmount build step");
+                sd->mounted = false;
+        }
+        _cleanup_free_ char *upper = xasprintf("%s/upper", sd->abs);
+        _cleanup_free_ char *created = build_now_created();
+        snprintf(rec.created, sizeof(rec.created), "%s", created);
+        if (dir_empty(upper)) {
+                rec.empty = true;
+        } else {
+                struct store_layer_pack_opts po = {.clamp_mtime = build_sde_clamp()};
+                int r = store_layer_pack_dir(b->st, upper, &po, &rec.layer, err);
+                if (r < 0)
+                        return r;
+                snprintf(rec.media_type, sizeof(rec.media_type), "%s", OCI_MEDIA_LAYER_GZIP);
+        }
+        if (key)
+                build_cache_put(b->st, key, &rec, NULL);
+        free(c->cur.last_created);
+        c->cur.last_created = xstrdup(rec.created);
+        if (!rec.empty)
+                image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
+        image_state_add_history(&c->cur, created_by, rec.empty);
+        return 0;
+}
+
+/* Looks a step up in the cache; on a hit applies it. */
+int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_by,
+                      char *const *parts)
+{
+        struct builder *b = c->b;
+        struct cache_record rec;
+        if (b->o->no_cache)
+                return 0;
+        if (!build_cache_get(b->st, key, &rec)) {
+                char pos[512];
+                snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir),
+                         b->dfname, (size_t)b->step, strempty(c->s->name));
+                build_cache_explain(b->st, pos, parts, b->plain ? b->out : NULL);
+                return 0;
+        }
+        free(c->cur.last_created);
+        c->cur.last_created = xstrdup(rec.created);
+        if (!rec.empty)
+                image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
+        image_state_add_history(&c->cur, created_by, rec.empty);
+        b->last_cached = true;
+        char pos[512];
+        snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir), b->dfname,
+                 (size_t)b->step, strempty(c->s->name));
+        build_cache_explain(b->st, pos, parts, NULL);
+        return 1;
+}
+
+char *step_key(struct stage_ctx *c, char *const *parts)
+{
+        struct buf t = {0};
+        STRV_FOREACH (p, parts) {
+                buf_puts(&t, *p);
+                buf_putc(&t, '\n');
+        }
+        digest_str k;
+        memcpy(k, c->cur.chain, sizeof(k));
+        build_chain_next(k, strempty(t.data));
+        buf_release(&t);
+        return xstrdup(k);
+}

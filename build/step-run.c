@@ -1,0 +1,563 @@
+/* RUN: its --mount flags (bind, cache, tmpfs, secret, ssh), the command
+ * and its environment, and the sandbox it runs in. */
+#include <ctype.h>
+#include <sys/mount.h>
+
+#include "build/build-internal.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/syscall.h"
+#include "run/run.h"
+
+struct run_mounts {
+        struct run_mount *v;
+        size_t n;
+        char **targets;
+        char **owned;                /* strings the mounts point into */
+        struct step_dir *from_roots; /* read-only roots of from= stages */
+        size_t n_from;
+        char **env; /* "K=V" of secrets with env=: never in the cache key */
+};
+
+static void run_mounts_release(struct run_mounts *m)
+{
+        for (size_t i = 0; i < m->n_from; i++)
+                step_dir_free(&m->from_roots[i]);
+        free(m->from_roots);
+        free(m->v);
+        strv_free(m->env);
+        strv_free(m->targets);
+        strv_free(m->owned);
+        memset(m, 0, sizeof(*m));
+}
+
+static const char *own(struct run_mounts *m, char *s)
+{
+        m->owned = strv_push(m->owned, s);
+        return s;
+}
+
+/* The source of RUN --mount=type=bind,rw: BuildKit lets the step write
+ * there and throws the writes away, so the step gets an overlay with the
+ * source (FD) as its lower layer, or a copy of a lone file, in a step dir
+ * that run_mounts_release unmounts and removes.  Nothing reaches the
+ * context or the source stage. */
+static int rw_scratch(struct builder *b, struct run_mounts *m, int fd, char **ret_path,
+                      struct box_err *err)
+{
+        m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
+        struct step_dir *sd = &m->from_roots[m->n_from++];
+        memset(sd, 0, sizeof(*sd));
+        int r = step_dir_new(b, sd, err);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "stat");
+        if (S_ISREG(st.st_mode)) {
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+                _cleanup_free_ char *copy = xasprintf("%s/file", sd->abs);
+                _cleanup_close_ int in = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                _cleanup_close_ int out =
+                        in < 0 ? -EBADF
+                               : open(copy, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                      st.st_mode & 07777);
+                if (in < 0 || out < 0 || (r = fs_copy_fd(in, out, NULL)) < 0)
+                        return box_err_errno(err, r < 0 ? -r : errno, "copy");
+                fchmod(out, st.st_mode & 07777);
+                *ret_path = TAKE_PTR(copy);
+                return 0;
+        }
+        if (!S_ISDIR(st.st_mode))
+                return box_err_set(err, EINVAL, "not a file or a directory");
+        /* by the fd as lower (opened in this mount namespace), and by paths
+         * relative to the store, as overlay_mount does */
+        _cleanup_free_ char *o = xasprintf(
+                "lowerdir=/proc/self/fd/%d,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,"
+                "index=off,metacopy=off",
+                fd, sd->rel, sd->rel);
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (chdir(store_root(b->st)) < 0)
+                r = box_err_errno(err, errno, "chdir to the store");
+        else if (mount("overlay", sd->merged, "overlay", MS_NOSUID | MS_NODEV, o) < 0)
+                r = box_err_errno(err, errno, "mount an overlay for a writable bind");
+        else
+                sd->mounted = true;
+        if (cwd >= 0)
+                fchdir(cwd);
+        if (r < 0)
+                return r;
+        *ret_path = xstrdup(sd->merged);
+        return 0;
+}
+
+/* RUN --mount=type=cache|bind|tmpfs|secret,... */
+static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *in,
+                            struct run_mounts *m, struct box_err *err)
+{
+        struct builder *b = c->b;
+        STRV_FOREACH (f, in->flags) {
+                if (!startswith(*f, "--mount="))
+                        continue;
+                _cleanup_free_ char *spec = NULL;
+                int r = stage_expand(c, *f + 8, &spec, err);
+                if (r < 0)
+                        return r;
+                const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
+                           *size = NULL, *envname = NULL;
+                bool rw = false, required = false;
+                _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
+                char *save = NULL;
+                for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                        kvs = strv_append(kvs, t);
+                STRV_FOREACH (kv, kvs) {
+                        char *eq = strchr(*kv, '=');
+                        const char *v = eq ? eq + 1 : "true";
+                        if (eq)
+                                *eq = '\0';
+                        if (streq(*kv, "type"))
+                                type = v;
+                        else if (streq(*kv, "target") || streq(*kv, "dst") ||
+                                 streq(*kv, "destination"))
+                                target = v;
+                        else if (streq(*kv, "source") || streq(*kv, "src"))
+                                source = v;
+                        else if (streq(*kv, "id"))
+                                id = v;
+                        else if (streq(*kv, "from"))
+                                from = v;
+                        else if (streq(*kv, "size"))
+                                size = v;
+                        else if (streq(*kv, "rw") || streq(*kv, "readwrite"))
+                                rw = !streq(v, "false");
+                        else if (streq(*kv, "required"))
+                                required = !streq(v, "false");
+                        else if (streq(*kv, "env"))
+                                envname = v;
+                        else if (streq(*kv, "sharing") || streq(*kv, "mode") || streq(*kv, "uid") ||
+                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly"))
+                                continue;
+                        else
+                                return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
+                                                   *kv);
+                }
+                struct run_mount rm = {0};
+                if (streq(type, "secret")) {
+                        if (!id && target)
+                                id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+                        if (!id)
+                                return box_err_set(err, EINVAL, "--mount=type=secret needs an id");
+                        const char *src = NULL;
+                        for (size_t i = 0; i < b->o->n_secrets; i++)
+                                if (streq(b->o->secrets[i].id, id))
+                                        src = b->o->secrets[i].src;
+                        if (!src) {
+                                if (required)
+                                        return box_err_set(err, ENOENT,
+                                                           "secret '%s' not provided: use --secret "
+                                                           "id=%s,src=FILE",
+                                                           id, id);
+                                continue;
+                        }
+                        if (envname) {
+                                /* env=NAME: the secret's value in the step's environment,
+                                 * and a file only when a target is named too */
+                                _cleanup_free_ char *val = NULL;
+                                size_t vlen = 0;
+                                r = fs_read_input_at(AT_FDCWD, src, false, 1u << 20, &val, &vlen,
+                                                     err);
+                                if (r < 0)
+                                        return box_err_prefix(err, "secret '%s'", id);
+                                _cleanup_free_ char *e = xasprintf("%s=%s", envname, val);
+                                m->env = strv_append(m->env, e);
+                                if (!target)
+                                        continue;
+                        }
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, xstrdup(src));
+                        rm.target =
+                                own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
+                        rm.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+                } else if (streq(type, "cache")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=cache needs a target");
+                        digest_str h;
+                        const char *key = id ? id : target;
+                        sha256_buf(key, strlen(key), h);
+                        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
+                        r = fs_mkdir_p_at(store_root_fd(b->st), rel, 0755, err);
+                        if (r < 0)
+                                return r;
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
+                        rm.target = own(m, xstrdup(target));
+                } else if (streq(type, "tmpfs")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL,
+                                                   "--mount=type=tmpfs needs a target");
+                        rm.type = RUN_MOUNT_TMPFS;
+                        rm.target = own(m, xstrdup(target));
+                        rm.data = size ? own(m, xasprintf("size=%s", size)) : NULL;
+                } else if (streq(type, "bind")) {
+                        if (!target)
+                                return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
+                        int rootfd;
+                        if (from) {
+                                m->from_roots = xreallocarray(m->from_roots, m->n_from + 1,
+                                                              sizeof(*m->from_roots));
+                                struct step_dir *sd = &m->from_roots[m->n_from];
+                                memset(sd, 0, sizeof(*sd));
+                                m->n_from++;
+                                r = stage_open_named_dir(b, from, &rootfd, err);
+                                if (r == 0)
+                                        r = stage_open_from_root(c, from, sd, &rootfd, err);
+                                if (r < 0)
+                                        return r;
+                        } else {
+                                if (b->context_fd < 0 || !b->o->context_dir)
+                                        return box_err_set(
+                                                err, EINVAL,
+                                                "--mount=type=bind needs a build context");
+                                rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                        }
+                        _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
+                        if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
+                                close(rootfd);
+                                return box_err_set(
+                                        err, EPERM,
+                                        "--mount source '%s' is outside the build context", source);
+                        }
+                        /* resolve inside the root, then bind what was found */
+                        const char *inner = clean[0] == '/' ? clean + 1 : clean;
+                        int fd = *inner && !streq(inner, ".")
+                                         ? openat_in_root(rootfd, inner, O_PATH, 0)
+                                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        close(rootfd);
+                        if (fd < 0)
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
+                        /* the sandbox has a mount namespace of its own, where an fd of
+                         * ours cannot be bound: hand it the path the fd resolved to */
+                        char link[64], path[4096];
+                        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                        ssize_t pl = readlink(link, path, sizeof(path) - 1);
+                        if (pl < 0) {
+                                close(fd);
+                                return box_err_errno(err, errno, "--mount source '%s'",
+                                                     strempty(source));
+                        }
+                        path[pl] = '\0';
+                        char *src_path = xstrdup(path);
+                        if (rw) {
+                                free(src_path);
+                                src_path = NULL;
+                                r = rw_scratch(b, m, fd, &src_path, err);
+                        }
+                        close(fd);
+                        if (r < 0)
+                                return box_err_prefix(err, "--mount source '%s'", strempty(source));
+                        rm.type = RUN_MOUNT_BIND;
+                        rm.source = own(m, src_path);
+                        rm.target = own(m, xstrdup(target));
+                        rm.flags = rw ? 0 : MS_RDONLY;
+                } else {
+                        return box_err_set(err, EINVAL, "--mount: unknown type '%s'", type);
+                }
+                m->v = xreallocarray(m->v, m->n + 1, sizeof(m->v[0]));
+                m->v[m->n++] = rm;
+                m->targets = strv_append(m->targets, rm.target);
+        }
+        return 0;
+}
+
+/* The command a RUN runs: exec form as is, else the shell with the command
+ * line (and its here-documents, as one script). */
+static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
+{
+        _cleanup_free_ char *script = NULL;
+        char **argv = NULL;
+        if (!in->json && in->n_heredocs > 0) {
+                const char *cmd = in->args && in->args[0] ? in->args[0] : "";
+                while (isspace((unsigned char)*cmd))
+                        cmd++;
+                bool only = startswith(cmd, "<<") && !strpbrk(cmd, " \t");
+                struct buf s = {0};
+                if (only) {
+                        buf_puts(&s, in->heredocs[0].content);
+                } else {
+                        buf_puts(&s, cmd);
+                        buf_putc(&s, '\n');
+                        for (size_t h = 0; h < in->n_heredocs; h++)
+                                buf_printf(&s, "%s%s\n", in->heredocs[h].content,
+                                           in->heredocs[h].name);
+                }
+                script = buf_steal(&s);
+                char **shell = c->cur.img.config.shell && c->cur.img.config.shell[0]
+                                       ? strv_copy(c->cur.img.config.shell)
+                                       : strv_append(strv_append(NULL, "/bin/sh"), "-c");
+                argv = strv_append(shell, script);
+        } else {
+                argv = step_command_argv(c, in);
+        }
+        return argv;
+}
+
+/* The cache key's part for the step's flags and the build's sandbox
+ * options that change what a RUN produces. */
+static char *run_flags_part(struct builder *b, const char *mflags)
+{
+        _cleanup_free_ char *hj = build_join(b->o->add_hosts, " "),
+                            *dj = build_join(b->o->dns, " "),
+                            *sj = build_join(b->o->dns_search, " "),
+                            *oj = build_join(b->o->dns_options, " ");
+        struct buf sec = {0};
+        buf_puts(&sec, "");
+        for (size_t i = 0; i < b->o->n_rlimits; i++)
+                buf_printf(&sec, " ulimit %d=%llu:%llu", b->o->rlimits[i].resource,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_cur,
+                           (unsigned long long)b->o->rlimits[i].lim.rlim_max);
+        if (b->o->seccomp_unconfined || b->o->seccomp_profile || b->o->caps_add ||
+            b->o->caps_drop) {
+                digest_str ph;
+                const char *prof = strempty(b->o->seccomp_profile);
+                sha256_buf(prof, strlen(prof), ph);
+                buf_printf(&sec, " seccomp %d %s caps +%llx -%llx", b->o->seccomp_unconfined, ph,
+                           (unsigned long long)b->o->caps_add, (unsigned long long)b->o->caps_drop);
+        }
+        _cleanup_free_ char *secs = buf_steal(&sec);
+        return *hj || *dj || *sj || *oj || *secs ? xasprintf("flags: %s hosts: %s dns: %s %s %s%s",
+                                                             mflags, hj, dj, sj, oj, secs)
+                                                 : xasprintf("flags: %s", mflags);
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf for the step, as
+ * BuildKit's sandbox has them (--add-host, --dns* applied). */
+static int write_net_files(struct builder *b, const char *hosts, const char *hostname,
+                           const char *resolv, struct box_err *err)
+{
+        struct buf hosts_txt = {0};
+        buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
+                             "::1\tlocalhost ip6-localhost ip6-loopback\n");
+        /* --add-host NAME:IP */
+        STRV_FOREACH (h, b->o->add_hosts) {
+                const char *colon = strchr(*h, ':');
+                if (colon)
+                        buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
+        }
+        _cleanup_free_ char *host_rc = NULL;
+        if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
+                host_rc = xstrdup("");
+        /* --dns, --dns-search, --dns-option replace the host's lines of
+         * their kind */
+        struct buf rcb = {0};
+        buf_puts(&rcb, "");
+        char *save = NULL;
+        for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
+                    (b->o->dns_search && b->o->dns_search[0] &&
+                     (startswith(l, "search") || startswith(l, "domain"))) ||
+                    (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
+                        continue;
+                buf_printf(&rcb, "%s\n", l);
+        }
+        if (b->o->dns_search && b->o->dns_search[0]) {
+                _cleanup_free_ char *j = build_join(b->o->dns_search, " ");
+                buf_printf(&rcb, "search %s\n", j);
+        }
+        STRV_FOREACH (d, b->o->dns)
+                buf_printf(&rcb, "nameserver %s\n", *d);
+        if (b->o->dns_options && b->o->dns_options[0]) {
+                _cleanup_free_ char *j = build_join(b->o->dns_options, " ");
+                buf_printf(&rcb, "options %s\n", j);
+        }
+        int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644, err);
+        buf_release(&hosts_txt);
+        _cleanup_free_ char *rc = buf_steal(&rcb);
+        size_t rlen = strlen(rc);
+        if (w < 0 ||
+            fs_write_atomic_at(AT_FDCWD, hostname, "buildkitsandbox\n", 16, 0644, err) < 0 ||
+            fs_write_atomic_at(AT_FDCWD, resolv, rc, rlen, 0644, err) < 0)
+                return -err->code;
+        return 0;
+}
+
+/* Runs ARGV in the sandbox on the step's overlay, its output to the
+ * build's progress; *STATUS is the command's exit status. */
+static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **lowers,
+                         const char *hosts, const char *hostname, const char *resolv,
+                         const struct run_mounts *mounts, char **argv, char **env, const char *net,
+                         int *status, struct box_err *err)
+{
+        struct builder *b = c->b;
+        char id[65];
+        digest_str rnd;
+        char seed[64];
+        snprintf(seed, sizeof(seed), "%d-%ld-%d", getpid(), random(), b->step);
+        sha256_buf(seed, strlen(seed), rnd);
+        snprintf(id, sizeof(id), "%s", rnd + 7);
+        const char *cwd = c->cur.img.config.working_dir && *c->cur.img.config.working_dir
+                                  ? c->cur.img.config.working_dir
+                                  : "/";
+        struct run_spec rs = {
+                .id = id,
+                .state_dir = sd->abs,
+                .base_dir = store_root(b->st),
+                .lowerdirs = lowers,
+                .hostname_file = hostname,
+                .hosts_file = hosts,
+                .resolv_file = resolv,
+                .mounts = mounts->v,
+                .n_mounts = mounts->n,
+                .argv = argv,
+                .env = env,
+                .user = strempty(c->cur.img.config.user),
+                .cwd = cwd,
+                .hostname = "buildkitsandbox",
+                .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
+                .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                .no_new_privs = b->o->no_new_privs,
+                .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
+                           : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
+                                                    : RUN_SECCOMP_DEFAULT,
+                .seccomp_profile = b->o->seccomp_profile,
+                .rlimits = b->o->rlimits,
+                .n_rlimits = b->o->n_rlimits,
+        };
+        /* RUN output is progress: it goes where progress goes, never to stdout */
+        struct build_log *log = NULL;
+        int r = build_log_start(b->out ? b->out : stderr,
+                                b->out ? b->o->progress : BUILD_PROGRESS_QUIET, &log, err);
+        if (r >= 0) {
+                fflush(stdout);
+                fflush(stderr);
+                int saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+                int saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+                dup2(build_log_fd(log), STDOUT_FILENO);
+                dup2(build_log_fd(log), STDERR_FILENO);
+                r = run_sandbox_run(&rs, status, err);
+                dup2(saved_out, STDOUT_FILENO);
+                dup2(saved_err, STDERR_FILENO);
+                close(saved_out);
+                close(saved_err);
+                build_log_finish(log, r < 0 || *status != 0);
+        }
+        _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd->abs);
+        rmdir(rootfs_dir);
+        return r;
+}
+
+int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        struct builder *b = c->b;
+        _cleanup_strv_free_ char **argv = run_argv(c, in);
+        if (!argv[0])
+                return box_err_set(err, EINVAL, "requires at least one argument");
+
+        const char *net = instr_flag_value(in, "network");
+        if (!net)
+                net = b->o->network ? b->o->network : "host";
+        if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
+            !streq(net, "bridge"))
+                return box_err_set(err, EINVAL, "invalid --network '%s'", net);
+
+        struct run_mounts mounts = {0};
+        int r = parse_run_mounts(c, in, &mounts, err);
+        if (r < 0) {
+                run_mounts_release(&mounts);
+                return r;
+        }
+        _cleanup_strv_free_ char **env = xnew0(char *, 1);
+        /* build args reach RUN as environment, image ENV wins */
+        STRV_FOREACH (a, c->args)
+                env = strv_env_set(env, *a);
+        STRV_FOREACH (e, c->cur.img.config.env)
+                env = strv_env_set(env, *e);
+        if (strv_env_find(env, "PATH", 4) < 0)
+                env = strv_append(env, BUILD_DEFAULT_PATH_ENV);
+
+        _cleanup_free_ char *cmdline = build_join(argv, " ");
+        /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
+         * with its value as the step sees it (ENV wins) */
+        struct buf argstr = {0};
+        buf_puts(&argstr, "");
+        if (c->arg_names && c->arg_names[0]) {
+                buf_printf(&argstr, "|%zu", strv_length(c->arg_names));
+                STRV_FOREACH (a, c->arg_names) {
+                        size_t an = strlen(*a);
+                        int ei = strv_env_find(c->cur.img.config.env, *a, an);
+                        int ai = strv_env_find(c->args, *a, an);
+                        const char *v = ei >= 0   ? strchr(c->cur.img.config.env[ei], '=')
+                                        : ai >= 0 ? strchr(c->args[ai], '=')
+                                                  : NULL;
+                        buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
+                }
+                buf_putc(&argstr, ' ');
+        }
+        _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
+        buf_release(&argstr);
+        _cleanup_free_ char *envs = build_join(env, "\n");
+        _cleanup_free_ char *mflags = build_join(in->flags, " ");
+        _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
+        _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
+        _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
+        _cleanup_free_ char *p_flags = run_flags_part(b, mflags);
+        _cleanup_free_ char *p_user =
+                xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
+                          strempty(c->cur.img.config.working_dir));
+        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, NULL};
+        _cleanup_free_ char *key = step_key(c, parts);
+        memcpy(c->cur.chain, key, sizeof(digest_str));
+        if (step_cache_lookup(c, key, created_by, parts)) {
+                builder_progress(b, "  CACHED\n");
+                run_mounts_release(&mounts);
+                return 0;
+        }
+
+        STRV_FOREACH (e, mounts.env)
+                env = strv_env_set(env, *e);
+        /* --build-arg http_proxy=... reaches RUN undeclared, as in Docker,
+         * and stays out of the cache key: a proxy does not change a result */
+        STRV_FOREACH (a, b->build_args) {
+                size_t n = strcspn(*a, "=");
+                _cleanup_free_ char *name = xstrndup(*a, n);
+                if (build_arg_is_predefined(name) && strv_env_find(env, name, n) < 0)
+                        env = strv_env_set(env, *a);
+        }
+
+        struct step_dir sd;
+        r = step_dir_new(b, &sd, err);
+        _cleanup_strv_free_ char **lowers = r >= 0 ? step_lowerdirs(b, &c->cur, &sd, err) : NULL;
+        if (r >= 0 && !lowers)
+                r = -err->code;
+        _cleanup_free_ char *hosts = xasprintf("%s/hosts", sd.abs ? sd.abs : "/nonexistent");
+        _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
+        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
+        if (r >= 0)
+                r = write_net_files(b, hosts, hostname, resolv, err);
+        int status = 0;
+        if (r >= 0)
+                r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts, argv, env, net,
+                                  &status, err);
+        if (r >= 0 && status != 0) {
+                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
+                                status);
+                err->exit_code = 1;
+        }
+        if (r >= 0) {
+                static const char *const always[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
+                                                     "proc",         "sys",       "dev",
+                                                     "run/secrets",  NULL};
+                step_prune_mount_points(b, &c->cur, &sd, (char *const *)always);
+                step_prune_mount_points(b, &c->cur, &sd, mounts.targets);
+                /* the run's own files in the step dir are not content */
+                unlink(hosts);
+                unlink(hostname);
+                unlink(resolv);
+                r = step_commit(c, &sd, key, created_by, err);
+        }
+        step_dir_free(&sd);
+        run_mounts_release(&mounts);
+        return r;
+}
