@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "lib/fs.h"
+#include "lib/strset.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
@@ -35,52 +36,12 @@ static char **list_dir(struct store *st, const char *dir)
         return v;
 }
 
-/* A set of hex names: appended to, then sorted once and searched, so a
- * store of n blobs costs n log n, not n^2. */
-struct hexset {
-        char **v;
-        size_t n, cap;
-};
-
-static void hexset_add(struct hexset *h, const char *s)
-{
-        if (h->n == h->cap) {
-                h->cap = h->cap ? 2 * h->cap : 64;
-                h->v = xreallocarray(h->v, h->cap, sizeof(char *));
-        }
-        h->v[h->n++] = xstrdup(s);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void hexset_sort(struct hexset *h)
-{
-        if (h->n)
-                qsort(h->v, h->n, sizeof(char *), str_cmp);
-}
-
-static int hexset_has(const struct hexset *h, const char *s)
-{
-        return h->n && bsearch(&s, h->v, h->n, sizeof(char *), str_cmp) != NULL;
-}
-
-static void hexset_release(struct hexset *h)
-{
-        for (size_t i = 0; i < h->n; i++)
-                free(h->v[i]);
-        free(h->v);
-        memset(h, 0, sizeof(*h));
-}
-
 struct ctx {
         struct store *st;
         int repair;
         struct image_fsck_report *rep;
-        struct hexset corrupt; /* hex of blobs whose content does not match; sorted */
-        struct hexset ref_blobs, ref_layers;
+        struct str_set corrupt; /* hex of blobs whose content does not match; sorted */
+        struct str_set ref_blobs, ref_layers;
 };
 
 static int check_blobs(struct ctx *c, struct box_err *err)
@@ -105,7 +66,7 @@ static int check_blobs(struct ctx *c, struct box_err *err)
                         continue;
                 add(&c->rep->problems,
                     xasprintf("blob %s is corrupt: its content hashes to %s", digest, got));
-                hexset_add(&c->corrupt, *n);
+                str_set_add(&c->corrupt, *n);
                 if (c->repair) {
                         _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", *n);
                         if (unlinkat(store_root_fd(c->st), rel, 0) < 0)
@@ -119,7 +80,7 @@ static int check_blobs(struct ctx *c, struct box_err *err)
 static int blob_ok(struct ctx *c, const char *digest)
 {
         return spec_digest_validate(digest, NULL) >= 0 && store_blob_exists(c->st, digest) &&
-               !hexset_has(&c->corrupt, digest + 7);
+               !str_set_has(&c->corrupt, digest + 7);
 }
 
 static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
@@ -136,7 +97,7 @@ static int check_image(struct ctx *c, const struct store_image *img, struct box_
         const char *who = img->name ? img->name : img->manifest;
         struct store_image_handle h;
         int broken = 0;
-        hexset_add(&c->ref_blobs, img->manifest + 7);
+        str_set_add(&c->ref_blobs, img->manifest + 7);
         if (!blob_ok(c, img->manifest)) {
                 add(&c->rep->problems,
                     xasprintf("image '%s': manifest %s is missing", who, img->manifest));
@@ -147,7 +108,7 @@ static int check_image(struct ctx *c, const struct store_image *img, struct box_
                 add(&c->rep->problems, xasprintf("image '%s': %s", who, e.msg));
                 return 1;
         }
-        hexset_add(&c->ref_blobs, h.id + 7);
+        str_set_add(&c->ref_blobs, h.id + 7);
         if (!blob_ok(c, h.id)) {
                 add(&c->rep->problems, xasprintf("image '%s': config %s is missing", who, h.id));
                 broken = 1;
@@ -162,7 +123,7 @@ static int check_image(struct ctx *c, const struct store_image *img, struct box_
                 const char *d = h.m.layers[i].digest;
                 int have_blob = blob_ok(c, d);
                 if (spec_digest_validate(d, NULL) >= 0)
-                        hexset_add(&c->ref_blobs, d + 7);
+                        str_set_add(&c->ref_blobs, d + 7);
                 if (!have_blob) {
                         add(&c->rep->problems,
                             xasprintf("image '%s': layer blob %s is missing", who, d));
@@ -171,7 +132,7 @@ static int check_image(struct ctx *c, const struct store_image *img, struct box_
                 if (i >= nd || spec_digest_validate(h.config.diff_ids[i], NULL) < 0)
                         continue;
                 const char *diff_id = h.config.diff_ids[i];
-                hexset_add(&c->ref_layers, diff_id + 7);
+                str_set_add(&c->ref_layers, diff_id + 7);
                 if (store_layer_exists(c->st, diff_id))
                         continue;
                 if (c->repair && have_blob) {
@@ -206,7 +167,7 @@ static void count_leftovers(struct ctx *c)
         STRV_FOREACH (n, blobs) {
                 struct stat s;
                 _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", *n);
-                if (hexset_has(&c->ref_blobs, *n) || hexset_has(&c->corrupt, *n) ||
+                if (str_set_has(&c->ref_blobs, *n) || str_set_has(&c->corrupt, *n) ||
                     fstatat(root, rel, &s, 0) < 0)
                         continue;
                 c->rep->n_leftovers++;
@@ -214,7 +175,7 @@ static void count_leftovers(struct ctx *c)
         }
         _cleanup_strv_free_ char **layers = list_dir(c->st, "layers");
         STRV_FOREACH (n, layers) {
-                if (hexset_has(&c->ref_layers, *n))
+                if (str_set_has(&c->ref_layers, *n))
                         continue;
                 _cleanup_free_ char *rel = xasprintf("layers/%s", *n);
                 c->rep->n_leftovers++;
@@ -247,7 +208,7 @@ int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata
         int r = store_lock(st, STORE_LOCK_EXCLUSIVE, err);
         if (r >= 0)
                 r = check_blobs(&c, err);
-        hexset_sort(&c.corrupt);
+        str_set_sort(&c.corrupt);
         if (r >= 0)
                 r = store_images_list(st, &imgs, &n, err);
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -259,8 +220,8 @@ int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata
                                 rep.needs_repull = strv_append(rep.needs_repull, who);
                 }
         }
-        hexset_sort(&c.ref_blobs);
-        hexset_sort(&c.ref_layers);
+        str_set_sort(&c.ref_blobs);
+        str_set_sort(&c.ref_layers);
         if (r >= 0)
                 count_leftovers(&c);
         if (r >= 0 && repair && rep.n_leftovers) {
@@ -274,9 +235,9 @@ int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata
         }
         store_lock(st, STORE_LOCK_SHARED, NULL);
         store_images_free(imgs, n);
-        hexset_release(&c.corrupt);
-        hexset_release(&c.ref_blobs);
-        hexset_release(&c.ref_layers);
+        str_set_release(&c.corrupt);
+        str_set_release(&c.ref_blobs);
+        str_set_release(&c.ref_layers);
         if (r < 0) {
                 image_fsck_report_release(&rep);
                 return r;

@@ -9,60 +9,21 @@
 
 #include "lib/fs.h"
 #include "lib/log.h"
+#include "lib/strset.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
 #include "spec/ref.h"
 
-/* A set of hex names: appended to, then sorted once and searched, so a
- * store of n blobs costs n log n, not n^2. */
-struct hexset {
-        char **v;
-        size_t n, cap;
-};
-
-static void hexset_add(struct hexset *h, const char *s)
-{
-        if (h->n == h->cap) {
-                h->cap = h->cap ? 2 * h->cap : 64;
-                h->v = xreallocarray(h->v, h->cap, sizeof(char *));
-        }
-        h->v[h->n++] = xstrdup(s);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void hexset_sort(struct hexset *h)
-{
-        if (h->n)
-                qsort(h->v, h->n, sizeof(char *), str_cmp);
-}
-
-static int hexset_has(const struct hexset *h, const char *s)
-{
-        return h->n && bsearch(&s, h->v, h->n, sizeof(char *), str_cmp) != NULL;
-}
-
-static void hexset_release(struct hexset *h)
-{
-        for (size_t i = 0; i < h->n; i++)
-                free(h->v[i]);
-        free(h->v);
-        memset(h, 0, sizeof(*h));
-}
-
 struct keep {
-        struct hexset blobs;    /* hex */
-        struct hexset diff_ids; /* hex */
+        struct str_set blobs;    /* hex */
+        struct str_set diff_ids; /* hex */
 };
 
 static void keep_release(struct keep *k)
 {
-        hexset_release(&k->blobs);
-        hexset_release(&k->diff_ids);
+        str_set_release(&k->blobs);
+        str_set_release(&k->diff_ids);
 }
 
 /* Adds what the manifest DIGEST reaches.  A manifest seen twice (two tags
@@ -75,24 +36,24 @@ static void keep_manifest(struct store *st, const char *digest, struct keep *k)
         _cleanup_oci_image_ struct oci_image img = {0};
         if (spec_digest_validate(digest, NULL) < 0)
                 return;
-        hexset_add(&k->blobs, digest + 7);
+        str_set_add(&k->blobs, digest + 7);
         if (store_blob_read(st, digest, &buf, &len, NULL) < 0 ||
             oci_manifest_parse(buf, len, &m, NULL) < 0)
                 return;
         if (spec_digest_validate(m.config.digest, NULL) >= 0) {
-                hexset_add(&k->blobs, m.config.digest + 7);
+                str_set_add(&k->blobs, m.config.digest + 7);
                 if (store_blob_read(st, m.config.digest, &cbuf, &clen, NULL) >= 0 &&
                     oci_image_parse(cbuf, clen, &img, NULL) >= 0)
                         STRV_FOREACH (d, img.diff_ids)
                                 if (spec_digest_validate(*d, NULL) >= 0)
-                                        hexset_add(&k->diff_ids, *d + 7);
+                                        str_set_add(&k->diff_ids, *d + 7);
         }
         for (size_t i = 0; i < m.n_layers; i++)
                 if (spec_digest_validate(m.layers[i].digest, NULL) >= 0)
-                        hexset_add(&k->blobs, m.layers[i].digest + 7);
+                        str_set_add(&k->blobs, m.layers[i].digest + 7);
 }
 
-static int64_t sweep(struct store *st, const char *dir, const struct hexset *keep, int clean_all,
+static int64_t sweep(struct store *st, const char *dir, const struct str_set *keep, int clean_all,
                      struct box_err *err)
 {
         _cleanup_closedir_ DIR *d = fs_opendir_at(store_root_fd(st), dir);
@@ -100,7 +61,7 @@ static int64_t sweep(struct store *st, const char *dir, const struct hexset *kee
                 return 0;
         int64_t freed = 0;
         FS_FOREACH_DIRENT (de, d) {
-                if (!clean_all && keep && hexset_has(keep, de->d_name))
+                if (!clean_all && keep && str_set_has(keep, de->d_name))
                         continue;
                 struct stat s;
                 if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
@@ -153,8 +114,8 @@ int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct b
                 pinned = pins(userdata);
         STRV_FOREACH (m, pinned)
                 keep_manifest(st, *m, &k);
-        hexset_sort(&k.blobs);
-        hexset_sort(&k.diff_ids);
+        str_set_sort(&k.blobs);
+        str_set_sort(&k.diff_ids);
         int64_t freed = sweep(st, "blobs/sha256", &k.blobs, 0, err);
         freed += sweep(st, "layers", &k.diff_ids, 0, err);
         freed += sweep(st, "tmp", NULL, 1, err);
