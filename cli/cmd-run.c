@@ -18,6 +18,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 #include "run/run.h"
 #include "run/state.h"
 #include "run/volume.h"
@@ -51,7 +52,13 @@ static const char help[] =
         "      --memory-swap BYTES      memory + swap limit (-1 unlimited)\n"
         "      --mount SPEC             type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
         "      --name NAME              assign a name to the container\n"
-        "      --network MODE           host (default) or none\n"
+        "      --ip ADDRESS             the container's IPv4 address on its user network\n"
+        "      --network MODE           bridge (default), none, host, container:NAME or a\n"
+        "                               network's name\n"
+        "      --network-alias NAME     another name the container has on its user network\n"
+        "  -p, --publish [IP:][H:]C[/PROTO]  publish container port C (or a range) on host\n"
+        "                               port H (default: a free one), by kernel DNAT\n"
+        "  -P, --publish-all            publish every EXPOSEd port on a free host port\n"
         "      --pids-limit N           limit the number of processes (default 2048; 0 or -1\n"
         "                               unlimited)\n"
         "      --privileged             all capabilities, devices and no seccomp\n"
@@ -99,6 +106,8 @@ enum {
         OPT_USERNS,
         OPT_UIDMAP,
         OPT_GIDMAP,
+        OPT_NETWORK_ALIAS,
+        OPT_IP,
 };
 
 struct run_opts {
@@ -107,6 +116,10 @@ struct run_opts {
         bool entrypoint_set;
         const char *entrypoint, *name, *hostname, *user, *workdir, *cgroup_parent;
         enum run_network network;
+        const char *network_name; /* bridge, a user network, or container:NAME */
+        const char *ip;
+        bool publish_all;
+        char **publish, **aliases;
         char **env, **env_files, **cap_add, **cap_drop, **group_add;
         char **volumes, **mounts, **tmpfs, **ulimits;
         char **read_bps, **write_bps;
@@ -119,6 +132,8 @@ struct run_opts {
 
 static void run_opts_release(struct run_opts *o)
 {
+        strv_free(o->publish);
+        strv_free(o->aliases);
         strv_free(o->env);
         strv_free(o->env_files);
         strv_free(o->cap_add);
@@ -202,6 +217,34 @@ static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, stru
         return 0;
 }
 
+/* --network: a mode, container:NAME, or a network's name. */
+static int parse_network(struct run_opts *o, const char *v, struct box_err *err)
+{
+        o->network_name = NULL;
+        if (streq(v, "host")) {
+                o->network = RUN_NETWORK_HOST;
+        } else if (streq(v, "none")) {
+                o->network = RUN_NETWORK_NONE;
+        } else if (streq(v, "bridge") || streq(v, "default")) {
+                o->network = RUN_NETWORK_PRIVATE;
+        } else if (startswith(v, "container:")) {
+                if (!run_name_valid(v + 10) && !run_id_valid(v + 10))
+                        return box_err_set(err, EINVAL, "invalid --network '%s': no container name",
+                                           v);
+                o->network = RUN_NETWORK_CONTAINER;
+                o->network_name = v + 10;
+        } else if (run_net_name_valid(v)) {
+                o->network = RUN_NETWORK_PRIVATE;
+                o->network_name = v;
+        } else {
+                return box_err_set(err, EINVAL,
+                                   "invalid --network '%s': want bridge, none, host, "
+                                   "container:NAME or a network's name",
+                                   v);
+        }
+        return 0;
+}
+
 /* Parses the flags; returns the index of the first positional argument,
  * or a negative exit code already reported. */
 static int parse_flags(struct run_opts *o, int argc, char **argv)
@@ -247,6 +290,9 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 {"userns", required_argument, NULL, OPT_USERNS},
                 {"uidmap", required_argument, NULL, OPT_UIDMAP},
                 {"gidmap", required_argument, NULL, OPT_GIDMAP},
+                {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+                {"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+                {"ip", required_argument, NULL, OPT_IP},
                 {"help", no_argument, NULL, OPT_HELP},
                 {},
         };
@@ -301,20 +347,38 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 case 'd':
                         return -cli_usage_error("run", "detached mode (-d) is not supported yet");
                 case OPT_NETWORK:
-                        if (streq(optarg, "host") || streq(optarg, "default"))
-                                o->network = RUN_NETWORK_HOST;
-                        else if (streq(optarg, "none"))
-                                o->network = RUN_NETWORK_NONE;
-                        else
-                                return -cli_usage_error(
-                                        "run",
-                                        "network mode '%s' is not supported yet (use host or none)",
-                                        optarg);
+                        if (parse_network(o, optarg, &err) < 0)
+                                return -cli_fail(&err);
                         break;
-                case 'p':
+                case 'p': {
+                        /* checked now: nothing is set up for a bad one */
+                        struct run_port *v = NULL;
+                        size_t n = 0;
+                        int r = run_port_parse(optarg, &v, &n, &err);
+                        free(v);
+                        if (r < 0)
+                                return -cli_fail(&err);
+                        o->publish = strv_append(o->publish, optarg);
+                        break;
+                }
                 case 'P':
-                        return -cli_usage_error("run",
-                                                "publishing ports (-p/-P) is not supported yet");
+                        o->publish_all = true;
+                        break;
+                case OPT_NETWORK_ALIAS:
+                        if (cli_check_host_name("--network-alias", optarg, 253, &err) < 0)
+                                return -cli_fail(&err);
+                        o->aliases = strv_append(o->aliases, optarg);
+                        break;
+                case OPT_IP:
+                        if (cli_check_ip_address("--ip", optarg, &err) < 0)
+                                return -cli_fail(&err);
+                        if (strchr(optarg, ':'))
+                                return -cli_usage_error("run",
+                                                        "invalid --ip '%s': box's networks are "
+                                                        "IPv4 only",
+                                                        optarg);
+                        o->ip = optarg;
+                        break;
                 case OPT_INIT:
                         o->init = true;
                         break;
@@ -467,6 +531,9 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
                 return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
+        if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
+                return -cli_usage_error("run", "--%s works only on a user network",
+                                        o->ip ? "ip" : "network-alias");
         if (o->interactive && o->tty && !isatty(0))
                 return -cli_usage_error(NULL, "the input device is not a TTY");
         return optind;
@@ -481,25 +548,79 @@ static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
                                  "ff02::1\tip6-allnodes\n"
                                  "ff02::2\tip6-allrouters\n";
 
-static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
-                           struct box_err *err)
+/* NET: the container's network attachment (a private network), or NULL. */
+static int write_etc_files(struct run_state *s, const char *hostname, enum run_network mode,
+                           const struct run_net_attachment *net, struct box_err *err)
 {
         _cleanup_free_ char *h = xasprintf("%s\n", hostname), *hosts = NULL, *resolv = NULL;
         int r = run_state_write_file(s, RUN_FILE_HOSTNAME, h, err);
         if (r < 0)
                 return r;
-        if (net == RUN_NETWORK_HOST &&
-            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
-                r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
-        else {
-                _cleanup_free_ char *hn = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
-                r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
-        }
+        if (net)
+                hosts = run_net_hosts(net, hostname);
+        else if (mode != RUN_NETWORK_HOST ||
+                 fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) < 0)
+                hosts = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
+        r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
         if (r < 0)
                 return r;
-        if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
+        if (net)
+                resolv = run_net_resolv_conf(net);
+        else if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
         return run_state_write_file(s, RUN_FILE_RESOLV_CONF, resolv, err);
+}
+
+/* The ports to publish: -p's, and with -P every EXPOSEd port of the image. */
+static int collect_ports(const struct run_opts *o, const struct oci_container_config *img,
+                         struct run_port **ret, size_t *ret_n, struct box_err *err)
+{
+        struct run_port *v = NULL;
+        size_t n = 0;
+        int r = 0;
+        STRV_FOREACH (p, o->publish)
+                if ((r = run_port_parse(*p, &v, &n, err)) < 0)
+                        break;
+        if (r >= 0 && o->publish_all && img)
+                STRV_FOREACH (e, img->exposed_ports)
+                        if ((r = run_port_parse_exposed(*e, &v, &n, err)) < 0)
+                                break;
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        if (n && o->network != RUN_NETWORK_PRIVATE) {
+                log_warn("published ports are discarded with --network %s",
+                         o->network == RUN_NETWORK_HOST   ? "host"
+                         : o->network == RUN_NETWORK_NONE ? "none"
+                                                          : "container:...");
+                free(v);
+                v = NULL;
+                n = 0;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int net_setup(pid_t pid, void *userdata, struct box_err *err)
+{
+        return run_net_attach_netns(userdata, pid, err);
+}
+
+/* --network container:NAME: its network namespace and its /etc files. */
+static int join_container(struct cli_ctx *ctx, const char *root, const char *name, int *ret_fd,
+                          char **ret_id, struct box_err *err)
+{
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(root, name, id, err);
+        if (r < 0)
+                return r;
+        r = run_state_open_netns(ctx->runroot, id, ret_fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--network container:%s", name);
+        *ret_id = xstrdup(id);
+        return 0;
 }
 
 /* ---- mounts ---- */
@@ -723,7 +844,14 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
-        jv_set_str(hc, "NetworkMode", o->network == RUN_NETWORK_NONE ? "none" : "host");
+        _cleanup_free_ char *mode = o->network == RUN_NETWORK_CONTAINER
+                                            ? xasprintf("container:%s", o->network_name)
+                                    : o->network_name                ? xstrdup(o->network_name)
+                                    : o->network == RUN_NETWORK_NONE ? xstrdup("none")
+                                    : o->network == RUN_NETWORK_HOST ? xstrdup("host")
+                                                                     : xstrdup("bridge");
+        jv_set_str(hc, "NetworkMode", mode);
+        jv_set(hc, "PublishAllPorts", jv_bool(o->publish_all));
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
         jv_set(hc, "Init", jv_bool(o->init));
@@ -785,7 +913,7 @@ static void on_started(pid_t pid, void *userdata)
 
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-        struct run_opts o = {.network = RUN_NETWORK_HOST, .seccomp = RUN_SECCOMP_DEFAULT};
+        struct run_opts o = {.network = RUN_NETWORK_PRIVATE, .seccomp = RUN_SECCOMP_DEFAULT};
         struct store_image_handle h = {0};
         bool have_image = false;
         struct box_err err = {0};
@@ -798,6 +926,11 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                             *mount_dir = NULL;
         struct run_rlimit *rlimits = NULL;
         size_t n_rlimits = 0;
+        struct run_port *ports = NULL;
+        size_t n_ports = 0;
+        struct run_net_attachment *net = NULL;
+        char *net_peer = NULL;
+        int netns_fd = -EBADF;
         struct store *st = NULL;
         int r, status = 0, ret = EXIT_BOX, volumes_lock = -EBADF;
 
@@ -868,6 +1001,14 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         }
 
         PHASE("image");
+        r = collect_ports(&o, img, &ports, &n_ports, &err);
+        if (r < 0)
+                goto fail;
+        if (o.network == RUN_NETWORK_CONTAINER) {
+                r = join_container(ctx, store_root(st), o.network_name, &netns_fd, &net_peer, &err);
+                if (r < 0)
+                        goto fail;
+        }
         args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
         if (!args[0] || !*args[0]) {
                 r = box_err_set(&err, EINVAL, "no command specified");
@@ -892,7 +1033,24 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         r = cli_run_env(img ? img->env : NULL, env_files, o.env, hostname, o.tty, &env, &err);
         if (r < 0)
                 goto fail_state;
-        r = write_etc_files(state, hostname, o.network, &err);
+        if (o.network == RUN_NETWORK_PRIVATE) {
+                struct run_net_attach_opts nopts = {
+                        .network = o.network_name,
+                        .ip = o.ip,
+                        .aliases = o.aliases,
+                        .name = state->name,
+                        .hostname = hostname,
+                        .ports = ports,
+                        .n_ports = n_ports,
+                        .state_dir = state->dir,
+                        .runroot = ctx->runroot,
+                };
+                r = run_net_attach(store_root(st), state->id, &nopts, &net, &err);
+                if (r < 0)
+                        goto fail_state;
+        }
+        PHASE("network");
+        r = write_etc_files(state, hostname, o.network, net, &err);
         if (r < 0)
                 goto fail_state;
         /* volume rm and prune wait until the volumes we make are marked used */
@@ -913,9 +1071,16 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         r = run_state_mount_dir(store_root(st), &mount_dir, &err);
         if (r < 0)
                 goto fail_state;
-        hostname_file = run_state_file_path(state, RUN_FILE_HOSTNAME);
-        hosts_file = run_state_file_path(state, RUN_FILE_HOSTS);
-        resolv_file = run_state_file_path(state, RUN_FILE_RESOLV_CONF);
+        if (net_peer) {
+                /* the other container's names and resolvers, as Docker shares them */
+                hostname_file = xasprintf("%s/containers/%s/hostname", store_root(st), net_peer);
+                hosts_file = xasprintf("%s/containers/%s/hosts", store_root(st), net_peer);
+                resolv_file = xasprintf("%s/containers/%s/resolv.conf", store_root(st), net_peer);
+        } else {
+                hostname_file = run_state_file_path(state, RUN_FILE_HOSTNAME);
+                hosts_file = run_state_file_path(state, RUN_FILE_HOSTS);
+                resolv_file = run_state_file_path(state, RUN_FILE_RESOLV_CONF);
+        }
         struct run_spec spec = {
                 .id = state->id,
                 .state_dir = state->dir,
@@ -939,6 +1104,9 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
                 .tty = o.tty,
                 .init = o.init,
                 .network = o.network,
+                .net_setup = net ? net_setup : NULL,
+                .net_userdata = net,
+                .netns_fd = netns_fd,
                 .uid_map = o.uid_map,
                 .gid_map = o.gid_map,
                 .n_uid_map = o.n_uid_map,
@@ -978,6 +1146,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         PHASE("state");
         r = run_sandbox_run(&spec, &status, &err);
         PHASE("exited");
+        run_net_detach(TAKE_PTR(net));
         if (r < 0)
                 goto fail_state;
         ret = status;
@@ -990,6 +1159,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 
 fail_state:
         run_volume_unlock(TAKE_FD(volumes_lock));
+        run_net_detach(TAKE_PTR(net));
         if (o.rm)
                 (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
         else
@@ -1004,6 +1174,10 @@ out:
         run_state_free(state);
         mount_set_release(&ms);
         free(rlimits);
+        free(ports);
+        free(net_peer);
+        if (netns_fd >= 0)
+                close(netns_fd);
         if (have_image)
                 store_image_handle_release(&h);
         run_opts_release(&o);

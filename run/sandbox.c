@@ -302,7 +302,8 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "dup2 stdio");
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
-        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd};
+        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
+                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
@@ -313,6 +314,13 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 _exit(125); /* box is gone */
         close(a->sync_fd);
         CHILD_PHASE("go");
+        if (spec->network == RUN_NETWORK_CONTAINER) {
+                /* before the user namespace: the other container's network
+                 * namespace belongs to box's */
+                if (setns(spec->netns_fd, CLONE_NEWNET) < 0)
+                        return box_err_errno(err, errno, "join the container's network namespace");
+                close(spec->netns_fd);
+        }
         _cleanup_close_ int root_mount = -EBADF;
         struct run_spec userns_spec;
         if (spec->n_uid_map > 0) {
@@ -333,7 +341,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
-        if (spec->network == RUN_NETWORK_NONE) {
+        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
@@ -837,7 +845,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
 
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-        if (spec->network == RUN_NETWORK_NONE)
+        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         if (userns)
                 flags |= CLONE_NEWUSER;
@@ -871,10 +879,13 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 }
         }
         r = run_cgroup_attach(cg, pid, err);
+        if (r >= 0 && spec->network == RUN_NETWORK_PRIVATE && spec->net_setup)
+                r = spec->net_setup(pid, spec->net_userdata, err);
         if (r < 0) {
                 kill(pid, SIGKILL);
                 goto out_wait;
         }
+        PHASE("network");
         if (write(sync_pipe[1], "g", 1) != 1) {
                 r = box_err_errno(err, errno, "start container");
                 kill(pid, SIGKILL);

@@ -15,6 +15,7 @@
 #include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 #include "run/run.h"
 #include "run/volume.h"
 #include "spec/json.h"
@@ -470,6 +471,32 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err)
         return 0;
 }
 
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+{
+        _cleanup_close_ int pfd =
+                run_state_is_live(runroot, id) ? container_pidfd(runroot, id) : -ESRCH;
+        if (pfd < 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
+        /* the pid names the checked process as long as its pidfd says it lives */
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+        char buf[64];
+        snprintf(buf, sizeof(buf), "/proc/self/fdinfo/%d", pfd);
+        _cleanup_free_ char *info = NULL;
+        if (fs_read_file_at(AT_FDCWD, buf, 4096, &info, NULL, NULL) < 0)
+                return box_err_errno(err, errno, "read '%s'", buf);
+        const char *pl = strstr(info, "\nPid:");
+        long pid = pl ? strtol(pl + 5, NULL, 10) : -1;
+        if (pid <= 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
+        p = xasprintf("/proc/%ld/ns/net", pid);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return box_err_errno(err, fd < 0 ? errno : ESRCH, "open '%s'", p);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static void *rm_rf_thread(void *path)
 {
         (void)fs_rm_rf(path, NULL);
@@ -486,6 +513,8 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         int r;
 
         run_cgroup_remove_stale(NULL, id);
+        /* after a crash: its addresses, rules and links go back */
+        (void)run_net_cleanup(root, runroot, id, NULL);
 
         _cleanup_free_ char *vp = xasprintf("%s/volumes", dir);
         if (remove_volumes)

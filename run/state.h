@@ -13,6 +13,9 @@
  *   upper/, work/ the overlayfs writable layer
  *   volumes       anonymous volume names, one per line (removed with it)
  *   volumes-used  every volume it mounts (absent: none)
+ *   network.json  its network attachment while it has one (networks, IPs,
+ *                 MACs, host veth, published ports: run/network.h), which
+ *                 `box rm` and `box network prune` give back after a crash
  *
  * What is true only while box runs it lives in the runroot (default
  * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
@@ -104,7 +107,10 @@ enum run_status run_state_status(const char *root, const char *runroot, const ch
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
 int run_state_kill(const char *runroot, const char *id, struct box_err *err);
-/* Removes the container: its cgroups if left over, its anonymous volumes
+/* An fd of the network namespace of live container ID's pid 1 (checked as
+ * run_state_kill checks it): -ESRCH when it does not run. */
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err);
+/* Removes the container: what it still holds of a network (network.json), its cgroups if left over, its anonymous volumes
  * when REMOVE_VOLUMES, its name, its state dir and its runtime dir. */
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err);
