@@ -4,6 +4,7 @@
  * run_spec, makes the container's state dir, runs it in the foreground
  * and returns its status as Docker does (125 box failed, 126 cannot
  * execute, 127 not found, else the container's own). */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -217,6 +218,15 @@ static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, stru
         return 0;
 }
 
+/* How much of S prints on one line (an error quotes no more). */
+static int printable(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
+                n++;
+        return n;
+}
+
 /* --network: a mode, container:NAME, or a network's name. */
 static int parse_network(struct run_opts *o, const char *v, struct box_err *err)
 {
@@ -229,8 +239,9 @@ static int parse_network(struct run_opts *o, const char *v, struct box_err *err)
                 o->network = RUN_NETWORK_PRIVATE;
         } else if (startswith(v, "container:")) {
                 if (!run_name_valid(v + 10) && !run_id_valid(v + 10))
-                        return box_err_set(err, EINVAL, "invalid --network '%s': no container name",
-                                           v);
+                        return box_err_set(err, EINVAL,
+                                           "invalid --network '%.*s': no container name",
+                                           printable(v), v);
                 o->network = RUN_NETWORK_CONTAINER;
                 o->network_name = v + 10;
         } else if (run_net_name_valid(v)) {
@@ -238,9 +249,9 @@ static int parse_network(struct run_opts *o, const char *v, struct box_err *err)
                 o->network_name = v;
         } else {
                 return box_err_set(err, EINVAL,
-                                   "invalid --network '%s': want bridge, none, host, "
+                                   "invalid --network '%.*s': want bridge, none, host, "
                                    "container:NAME or a network's name",
-                                   v);
+                                   printable(v), v);
         }
         return 0;
 }

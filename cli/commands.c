@@ -11,6 +11,8 @@ const struct cli_command cli_commands[] = {
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},
         {"info", "Show store and kernel features", cmd_info, 0},
         {"load", "Load images from a tar archive or an OCI layout", cmd_load, 0},
+        {"network", "Manage networks", cmd_network, 0},
+        {"port", "List a container's published ports", cmd_port, 0},
         {"pull", "Download an image archive or OCI layout over HTTP(S)", cmd_pull, 0},
         {"rm", "Remove one or more containers", cmd_rm, 0},
         {"rmi", "Remove one or more images", cmd_rmi, 0},

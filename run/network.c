@@ -87,6 +87,15 @@ char *net_cidr_str(struct in_addr net, int len)
         return xasprintf("%s/%d", a, len);
 }
 
+/* How much of S prints on one line (an error quotes no more). */
+static int printable(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
+                n++;
+        return n;
+}
+
 bool run_net_name_valid(const char *name)
 {
         static const char *const reserved[] = {"bridge", "host", "none", "default"};
@@ -212,7 +221,8 @@ static int default_network(const char *root, struct run_net **ret, struct box_er
 int net_load(const char *root, const char *name, struct run_net **ret, struct box_err *err)
 {
         if (!streq(name, RUN_NET_DEFAULT) && !run_net_name_valid(name))
-                return box_err_set(err, EINVAL, "invalid network name '%s'", name);
+                return box_err_set(err, EINVAL, "invalid network name '%.*s'", printable(name),
+                                   name);
         _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, name);
         _cleanup_free_ char *json = NULL;
         int r = fs_read_file_at(AT_FDCWD, p, 1 << 16, &json, NULL, NULL);
@@ -321,4 +331,299 @@ int net_link_ensure(const struct run_net *n, int nl, struct box_err *err)
         if (idx > 0)
                 return idx;
         return bridge_make(n, nl, err);
+}
+
+/* ---- box network create/ls/inspect/rm/prune ---- */
+
+char **run_net_list(const char *root)
+{
+        char **v = xnew0(char *, 1);
+        v = strv_append(v, RUN_NET_DEFAULT);
+        _cleanup_free_ char *dir = xasprintf("%s/networks", root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        _cleanup_strv_free_ char **names = NULL;
+        if (d && fs_dir_names(d, &names) >= 0)
+                STRV_FOREACH (n, names)
+                        if (run_net_name_valid(*n))
+                                v = strv_append(v, *n);
+        return v;
+}
+
+/* Does NET/LEN overlap a subnet of another network of the store? */
+static const char *overlapping_network(const char *root, struct in_addr net, int len)
+{
+        static char found[80];
+        _cleanup_strv_free_ char **all = run_net_list(root);
+        STRV_FOREACH (name, all) {
+                _cleanup_(net_freep) struct run_net *n = NULL;
+                _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
+                if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
+                        continue;
+                int l = len < n->prefixlen ? len : n->prefixlen;
+                uint32_t mask = 0xffffffffu << (32 - l);
+                if ((ntohl(net.s_addr) & mask) == (ntohl(n->subnet.s_addr) & mask)) {
+                        snprintf(found, sizeof(found), "%s", *name);
+                        return found;
+                }
+        }
+        return NULL;
+}
+
+static int subnet_check(const char *root, const char *name, struct in_addr net, int len,
+                        struct box_err *err)
+{
+        _cleanup_free_ char *s = net_cidr_str(net, len);
+        const char *other = overlapping_network(root, net, len);
+        if (other)
+                return box_err_set(err, EADDRINUSE,
+                                   "network '%s': subnet '%s' overlaps network '%s'", name, s,
+                                   other);
+        _cleanup_close_ int nl = -EBADF;
+        char route[128];
+        int r = run_nl_open(-1, &nl, err);
+        if (r >= 0)
+                r = run_nl_route_overlap(nl, net, len, 0, route, sizeof(route), err);
+        if (r > 0)
+                return box_err_set(err, EADDRINUSE,
+                                   "network '%s': subnet '%s' overlaps the host's route '%s'", name,
+                                   s, route);
+        return r;
+}
+
+static int pick_subnet(const char *root, const char *name, struct run_net *n, struct box_err *err)
+{
+        for (uint32_t i = 0; i < 256; i++) {
+                n->subnet.s_addr = htonl(AUTO_SUBNET_BASE + (i << 8));
+                n->prefixlen = 24;
+                if (subnet_check(root, name, n->subnet, 24, NULL) == 0)
+                        return 0;
+        }
+        return box_err_set(err, ENOSPC, "network '%s': no free subnet left in 10.78.0.0/16", name);
+}
+
+static int create_fill(const char *root, const char *name, const struct run_net_create_opts *o,
+                       struct run_net *n, struct box_err *err)
+{
+        const char *driver = o->driver ? o->driver : "bridge";
+        if (!streq(driver, "bridge") && !streq(driver, "macvlan"))
+                return box_err_set(err, EINVAL, "invalid driver '%s': want bridge or macvlan",
+                                   driver);
+        bool macvlan = streq(driver, "macvlan");
+        if (!macvlan && o->parent)
+                return box_err_set(err, EINVAL, "-o parent is a macvlan option");
+        if (macvlan && (!o->parent || !*o->parent))
+                return box_err_set(err, EINVAL, "a macvlan network needs -o parent=LINK");
+        if (macvlan && (strlen(o->parent) >= IF_NAMESIZE || if_nametoindex(o->parent) == 0))
+                return box_err_set(err, ENODEV, "invalid -o parent '%s': no such link", o->parent);
+        if (o->subnet && net_parse_cidr(o->subnet, &n->subnet, &n->prefixlen) < 0)
+                return box_err_set(err, EINVAL,
+                                   "invalid --subnet '%s': want an IPv4 CIDR from /8 to /30 with "
+                                   "no host bits",
+                                   o->subnet);
+        if (o->gateway && !o->subnet)
+                return box_err_set(err, EINVAL, "--gateway needs a --subnet");
+        int r = o->subnet ? 0 : pick_subnet(root, name, n, err);
+        if (r < 0)
+                return r;
+        /* a macvlan subnet is the parent's LAN: it overlaps its route by design */
+        if (o->subnet && !macvlan &&
+            (r = subnet_check(root, name, n->subnet, n->prefixlen, err)) < 0)
+                return r;
+        uint32_t net = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefixlen);
+        n->gateway.s_addr = htonl(net + 1);
+        if (o->gateway) {
+                uint32_t g;
+                if (inet_pton(AF_INET, o->gateway, &n->gateway) != 1 ||
+                    (g = ntohl(n->gateway.s_addr)) - net >= size || g == net || g == net + size - 1)
+                        return box_err_set(err, EINVAL,
+                                           "invalid --gateway '%s': not an address of '%s'",
+                                           o->gateway, o->subnet);
+        }
+        n->driver = xstrdup(driver);
+        n->parent = macvlan ? xstrdup(o->parent) : NULL;
+        n->bridge = macvlan ? NULL : xasprintf("%s-%.8s", net_prefix(), n->id);
+        n->internal = o->internal;
+        return 0;
+}
+
+int run_net_create(const char *root, const char *name, const struct run_net_create_opts *o,
+                   char **ret_id, struct box_err *err)
+{
+        if (!run_net_name_valid(name))
+                return box_err_set(err, EINVAL,
+                                   "invalid network name '%.*s': want [a-zA-Z0-9][a-zA-Z0-9_.-]* "
+                                   "up to 64 characters, and not bridge, host, none or default",
+                                   printable(name), name);
+        _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
+        n->name = xstrdup(name);
+        n->id = random_id();
+        n->created = now_rfc3339();
+        n->dir = xasprintf("%s/networks/%s", root, name);
+        _cleanup_free_ char *cfg = xasprintf("%s/config.json", n->dir);
+        if (access(cfg, F_OK) == 0)
+                return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
+        int r = create_fill(root, name, o, n, err);
+        if (r < 0)
+                return r;
+        r = config_publish(n, err);
+        if (r == -EEXIST)
+                return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
+        if (r < 0)
+                return r;
+        *ret_id = xstrdup(n->id);
+        return 0;
+}
+
+int run_net_summary(const char *root, const char *name, char **ret_id, char **ret_driver,
+                    struct box_err *err)
+{
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        *ret_id = xstrdup(n->id);
+        *ret_driver = xstrdup(n->driver);
+        return 0;
+}
+
+static void inspect_member(const char *ip, const char *id, const char *names, void *userdata)
+{
+        struct jv *containers = userdata;
+        struct jv *o = jv_object();
+        size_t nl = strcspn(names, " ");
+        _cleanup_free_ char *name = xstrndup(names, nl);
+        _cleanup_free_ char *cidr = xasprintf("%s", ip);
+        jv_set_str(o, "Name", name);
+        jv_set_str(o, "IPv4Address", cidr);
+        jv_set(containers, id, o);
+}
+
+int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
+                         struct box_err *err)
+{
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_jv_ struct jv *o = jv_object();
+        _cleanup_free_ char *subnet = net_cidr_str(n->subnet, n->prefixlen);
+        char gw[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+        jv_set_str(o, "Name", n->name);
+        jv_set_str(o, "Id", n->id);
+        jv_set_str(o, "Created", n->created);
+        jv_set_str(o, "Scope", "local");
+        jv_set_str(o, "Driver", n->driver);
+        struct jv *ipam = jv_object(), *cfgs = jv_array(), *cfg = jv_object();
+        jv_set_str(ipam, "Driver", "default");
+        jv_set_str(cfg, "Subnet", subnet);
+        jv_set_str(cfg, "Gateway", gw);
+        jv_push(cfgs, cfg);
+        jv_set(ipam, "Config", cfgs);
+        jv_set(o, "IPAM", ipam);
+        jv_set(o, "Internal", jv_bool(n->internal));
+        struct jv *containers = jv_object();
+        ipam_members(n, runroot, NULL, inspect_member, containers);
+        jv_set(o, "Containers", containers);
+        struct jv *opts = jv_object();
+        if (n->bridge)
+                jv_set_str(opts, "com.docker.network.bridge.name", n->bridge);
+        if (n->parent)
+                jv_set_str(opts, "parent", n->parent);
+        jv_set(o, "Options", opts);
+        *ret = jv_dump(o, JV_PRETTY);
+        return 0;
+}
+
+/* With N's lock and no live member: its link, its table elements, its dir. */
+static int net_destroy(const struct run_net *n, bool keep_config, struct box_err *err)
+{
+        if (net_is_bridge(n)) {
+                _cleanup_close_ int nl = -EBADF;
+                int r = run_nl_open(-1, &nl, err);
+                if (r < 0)
+                        return r;
+                if (run_nl_link_index(nl, n->bridge) > 0) {
+                        struct buf b = {0};
+                        _cleanup_free_ char *s = net_cidr_str(n->subnet, n->prefixlen);
+                        run_nft_bridge_script(&b, net_prefix(), false, n->bridge, s, n->internal);
+                        (void)run_nft_apply(b.data, NULL);
+                        buf_release(&b);
+                        r = run_nl_link_delete(nl, n->bridge, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (keep_config)
+                return 0;
+        return fs_rm_rf(n->dir, err);
+}
+
+int run_net_remove(const char *root, const char *runroot, const char *name, struct box_err *err)
+{
+        if (streq(name, RUN_NET_DEFAULT) || streq(name, "host") || streq(name, "none"))
+                return box_err_set(err, EPERM,
+                                   "'%s' is a pre-defined network and cannot be removed", name);
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lock = net_lock(n, err);
+        if (lock < 0)
+                return lock;
+        if (ipam_in_use(n, runroot))
+                return box_err_set(err, EBUSY, "network '%s' has active endpoints", name);
+        return net_destroy(n, false, err);
+}
+
+int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err)
+{
+        /* first what crashed containers left behind */
+        _cleanup_strv_free_ char **ids = run_state_list(root);
+        STRV_FOREACH (id, ids)
+                if (!run_state_is_live(runroot, *id))
+                        (void)run_net_cleanup(root, runroot, *id, NULL);
+        char **removed = xnew0(char *, 1);
+        bool any_used = false;
+        _cleanup_strv_free_ char **all = run_net_list(root);
+        int r = 0;
+        STRV_FOREACH (name, all) {
+                _cleanup_(net_freep) struct run_net *n = NULL;
+                _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
+                if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
+                        continue;
+                _cleanup_close_ int lock = net_lock(n, err);
+                if (lock < 0) {
+                        r = lock;
+                        break;
+                }
+                bool is_default = streq(*name, RUN_NET_DEFAULT);
+                if (ipam_in_use(n, runroot)) {
+                        any_used = true;
+                        continue;
+                }
+                /* the default network stays, its link goes with the table below */
+                if (!is_default && (r = net_destroy(n, false, err)) < 0)
+                        break;
+                if (!is_default)
+                        removed = strv_append(removed, *name);
+        }
+        if (r >= 0 && !any_used) {
+                _cleanup_(net_freep) struct run_net *d = NULL;
+                _cleanup_free_ char *p =
+                        xasprintf("%s/networks/%s/config.json", root, RUN_NET_DEFAULT);
+                if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0)
+                        r = net_destroy(d, false, err);
+                struct buf b = {0};
+                run_nft_table_delete_script(&b, net_prefix());
+                if (r >= 0)
+                        r = run_nft_apply(b.data, err);
+                buf_release(&b);
+        }
+        if (r < 0) {
+                strv_free(removed);
+                return r;
+        }
+        *ret_removed = removed;
+        return 0;
 }

@@ -82,7 +82,8 @@ int run_net_create(const char *root, const char *name, const struct run_net_crea
 /* Names of all networks, "bridge" first (a strv). */
 char **run_net_list(const char *root);
 /* Docker's `network inspect` object (JSON); -ENOENT when there is none. */
-int run_net_inspect_json(const char *root, const char *name, char **ret, struct box_err *err);
+int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
+                         struct box_err *err);
 /* "NAME ID DRIVER" of one network (for ls). */
 int run_net_summary(const char *root, const char *name, char **ret_id, char **ret_driver,
                     struct box_err *err);
