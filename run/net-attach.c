@@ -250,7 +250,13 @@ static int state_write(const struct run_net_attachment *a, struct box_err *err)
         jv_set(o, "Ports", ports_json(a->ports, a->n_ports));
         _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
         _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
-        return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
+        /* no fsync: like the rest of the state dir it does not outlive a reboot's use */
+        _cleanup_close_ int fd =
+                open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int r = fd < 0 ? -errno : fs_write_full(fd, json, strlen(json));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", p);
+        return 0;
 }
 
 /* ---- attach ---- */

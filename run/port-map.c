@@ -1,6 +1,7 @@
 /* Published ports: Docker's -p forms, parsed into one run_port per port
  * (pure, unit-tested).  Reserving them (binding) is run/net-attach.c's. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 
 #include "lib/xalloc.h"
@@ -8,8 +9,12 @@
 
 static int bad(const char *spec, const char *why, struct box_err *err)
 {
-        return box_err_set(err, EINVAL, "invalid port specification: '%s'%s%s", spec,
-                           why ? ": " : "", strempty(why));
+        /* quoted up to its first unprintable byte: the message stays one line */
+        int n = 0;
+        while (spec[n] && isprint((unsigned char)spec[n]) && n < 128)
+                n++;
+        return box_err_set(err, EINVAL, "invalid port specification: '%.*s%s'%s%s", n, spec,
+                           spec[n] ? "..." : "", why ? ": " : "", strempty(why));
 }
 
 /* "N" or "N-M" (1..65535); *ret_end == *ret when no range. */

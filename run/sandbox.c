@@ -312,7 +312,11 @@ static int child_setup(struct child_args *a, struct box_err *err)
         char go;
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
-        close(a->sync_fd);
+        /* with a private network box sends a second byte once our
+         * interfaces are there: it makes them while we build the root */
+        bool net_wait = spec->network == RUN_NETWORK_PRIVATE && spec->net_setup;
+        if (!net_wait)
+                close(a->sync_fd);
         CHILD_PHASE("go");
         if (spec->network == RUN_NETWORK_CONTAINER) {
                 /* before the user namespace: the other container's network
@@ -399,6 +403,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
 
+        if (net_wait) {
+                if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
+                        _exit(125); /* box failed to make our network, or is gone */
+                close(a->sync_fd);
+                CHILD_PHASE("network");
+        }
         /* the last step into the container, shared with every process that
          * joins it: only the error pipe survives (init closes it) */
         close(TAKE_FD(rootfd));
@@ -879,17 +889,25 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 }
         }
         r = run_cgroup_attach(cg, pid, err);
-        if (r >= 0 && spec->network == RUN_NETWORK_PRIVATE && spec->net_setup)
-                r = spec->net_setup(pid, spec->net_userdata, err);
         if (r < 0) {
                 kill(pid, SIGKILL);
                 goto out_wait;
         }
-        PHASE("network");
         if (write(sync_pipe[1], "g", 1) != 1) {
                 r = box_err_errno(err, errno, "start container");
                 kill(pid, SIGKILL);
                 goto out_wait;
+        }
+        /* the container builds its root meanwhile, and waits for this */
+        if (spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
+                r = spec->net_setup(pid, spec->net_userdata, err);
+                if (r >= 0 && write(sync_pipe[1], "n", 1) != 1)
+                        r = box_err_errno(err, errno, "start container");
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        goto out_wait;
+                }
+                PHASE("network");
         }
         close(sync_pipe[1]);
         sync_pipe[1] = -1;

@@ -66,7 +66,7 @@ teardown() { net_teardown; }
         # each holds its address until all 50 have one
         mkdir "$BATS_TEST_TMPDIR/b"
         for i in $(seq 50); do
-                "$BOX" run --rm -v "$BATS_TEST_TMPDIR/b:/b" busybox sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" >/b/ip.'$i'; while [ ! -e /b/go ]; do sleep 0.1; done' &
+                "$BOX" run --rm -v "$BATS_TEST_TMPDIR/b:/b" busybox sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}" >/b/ip.'$i'; while [ ! -e /b/go ]; do sleep 0.1; done' 3>&- &
         done
         for _ in $(seq 600); do
                 [ "$(ls "$BATS_TEST_TMPDIR/b" | wc -l)" -ge 50 ] && break
@@ -114,7 +114,7 @@ teardown() { net_teardown; }
 }
 
 @test "bridge: after box is killed, box rm gives back the lease, the rules and the link" {
-        "$BOX" run --name victim -p 127.0.0.1::80 busybox sleep 30 &
+        "$BOX" run --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
         local pid=$!
         for _ in $(seq 50); do
                 [ -n "$(ls "$BOX_ROOT/networks/bridge/leases" 2>/dev/null)" ] && nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q 127.0.0.1 && break

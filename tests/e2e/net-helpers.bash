@@ -63,9 +63,20 @@ wait_http() {
         return 1
 }
 
-# A free TCP port of the host (and likely UDP).
+# A free TCP and UDP port of the host, below the ephemeral range (which
+# box's random host ports come from), with the next one free too.
 free_port() {
-        python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'
+        python3 -c '
+import random, socket
+while True:
+    p = random.randrange(20000, 32000)
+    try:
+        for q in (p, p + 1):
+            for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET, t); s.bind(("", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'
 }
 
 # busybox httpd serving "$2" on port 80 in a container; box runs in the
