@@ -24,454 +24,6 @@
 #include "spec/json.h"
 #include "store/image.h"
 
-static const char help[] =
-        "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
-        "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
-        "\n"
-        "Create and run a new container from an image, in the foreground.\n"
-        "\n"
-        "Options:\n"
-        "      --blkio-weight N         block IO weight (10-1000)\n"
-        "      --cap-add CAP            add a Linux capability (or ALL)\n"
-        "      --cap-drop CAP           drop a Linux capability (or ALL)\n"
-        "      --cgroup-parent PATH     parent cgroup (default /box)\n"
-        "      --cpu-shares, -c N       CPU shares (relative weight)\n"
-        "      --cpus N                 number of CPUs (fractions allowed)\n"
-        "      --cpuset-cpus LIST       CPUs to run on (0-3, 0,1)\n"
-        "      --device-read-bps D:R    limit read rate from a device (/dev/sda:1mb)\n"
-        "      --device-write-bps D:R   limit write rate to a device\n"
-        "      --entrypoint CMD         override the image's ENTRYPOINT (string or JSON array)\n"
-        "  -e, --env K=V|K              set an environment variable (K alone: box's value)\n"
-        "      --env-file FILE          read environment variables from FILE\n"
-        "      --group-add GROUP        add a supplementary group\n"
-        "  -h, --hostname NAME          container hostname (default: its short id)\n"
-        "      --init                   run box's small init as pid 1 (reaps zombies)\n"
-        "  -i, --interactive            keep stdin attached\n"
-        "  -m, --memory BYTES           memory limit (6m at least)\n"
-        "      --memory-swap BYTES      memory + swap limit (-1 unlimited)\n"
-        "      --mount SPEC             type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
-        "      --name NAME              assign a name to the container\n"
-        "      --network MODE           host (default) or none\n"
-        "      --pids-limit N           limit the number of processes (default 2048; 0 or -1\n"
-        "                               unlimited)\n"
-        "      --privileged             all capabilities, devices and no seccomp\n"
-        "      --read-only              mount the root file system read-only\n"
-        "      --rm                     remove the container (and its anonymous volumes) on exit\n"
-        "      --rootfs DIR             run DIR as the root file system instead of an image\n"
-        "      --security-opt OPT       seccomp=unconfined|PROFILE.json, no-new-privileges\n"
-        "  -t, --tty                    allocate a pseudo-TTY\n"
-        "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
-        "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
-        "  -u, --user USER[:GROUP]      user and group (names from the container's files)\n"
-        "      --uidmap C:H:N           run in a user namespace: container ids C.. are host H..\n"
-        "      --gidmap C:H:N           the same for groups (default: the uid map)\n"
-        "      --userns host|private    user namespace mode (private needs --uidmap)\n"
-        "  -v, --volume SPEC            bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST\n"
-        "  -w, --workdir DIR            working directory (created when missing)\n";
-
-enum {
-        OPT_RM = 1000,
-        OPT_NAME,
-        OPT_ENTRYPOINT,
-        OPT_ENV_FILE,
-        OPT_NETWORK,
-        OPT_INIT,
-        OPT_READ_ONLY,
-        OPT_CAP_ADD,
-        OPT_CAP_DROP,
-        OPT_SECURITY_OPT,
-        OPT_PRIVILEGED,
-        OPT_ULIMIT,
-        OPT_MOUNT,
-        OPT_TMPFS,
-        OPT_MEMORY_SWAP,
-        OPT_CPUS,
-        OPT_CPUSET_CPUS,
-        OPT_PIDS_LIMIT,
-        OPT_BLKIO_WEIGHT,
-        OPT_DEVICE_READ_BPS,
-        OPT_DEVICE_WRITE_BPS,
-        OPT_GROUP_ADD,
-        OPT_ROOTFS,
-        OPT_CGROUP_PARENT,
-        OPT_HELP,
-        OPT_DETACH_KEYS,
-        OPT_USERNS,
-        OPT_UIDMAP,
-        OPT_GIDMAP,
-};
-
-struct run_opts {
-        bool rm, init, read_only, privileged, interactive, tty, no_new_privs;
-        const char *rootfs;
-        bool entrypoint_set;
-        const char *entrypoint, *name, *hostname, *user, *workdir, *cgroup_parent;
-        enum run_network network;
-        char **env, **env_files, **cap_add, **cap_drop, **group_add;
-        char **volumes, **mounts, **tmpfs, **ulimits;
-        char **read_bps, **write_bps;
-        enum run_seccomp_mode seccomp;
-        char *seccomp_profile;
-        struct run_resources res;
-        struct run_idmap *uid_map, *gid_map;
-        size_t n_uid_map, n_gid_map;
-};
-
-static void run_opts_release(struct run_opts *o)
-{
-        strv_free(o->env);
-        strv_free(o->env_files);
-        strv_free(o->cap_add);
-        strv_free(o->cap_drop);
-        strv_free(o->group_add);
-        strv_free(o->volumes);
-        strv_free(o->mounts);
-        strv_free(o->tmpfs);
-        strv_free(o->ulimits);
-        strv_free(o->read_bps);
-        strv_free(o->write_bps);
-        free(o->seccomp_profile);
-        free(o->res.read_bps);
-        free(o->res.write_bps);
-        free(o->uid_map);
-        free(o->gid_map);
-}
-
-static int parse_int(const char *s, int64_t *ret)
-{
-        char *end;
-        errno = 0;
-        long long v = strtoll(s, &end, 10);
-        if (errno || end == s || *end)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int parse_security_opt(struct run_opts *o, const char *s, struct box_err *err)
-{
-        if (startswith(s, "seccomp=") || startswith(s, "seccomp:")) {
-                const char *v = s + 8;
-                if (streq(v, "unconfined")) {
-                        o->seccomp = RUN_SECCOMP_UNCONFINED;
-                        return 0;
-                }
-                free(o->seccomp_profile);
-                o->seccomp_profile = NULL;
-                int r = fs_read_file_at(AT_FDCWD, v, 1 << 22, &o->seccomp_profile, NULL, err);
-                if (r < 0)
-                        return box_err_prefix(err, "opening seccomp profile failed");
-                r = run_seccomp_profile_check(o->seccomp_profile, err);
-                if (r < 0)
-                        return box_err_prefix(err, "'%s'", v);
-                o->seccomp = RUN_SECCOMP_PROFILE;
-                return 0;
-        }
-        if (streq(s, "no-new-privileges") || streq(s, "no-new-privileges=true") ||
-            streq(s, "no-new-privileges:true")) {
-                o->no_new_privs = true;
-                return 0;
-        }
-        if (streq(s, "no-new-privileges=false") || streq(s, "no-new-privileges:false")) {
-                o->no_new_privs = false;
-                return 0;
-        }
-        int lsm = cli_security_opt_lsm(s, err);
-        if (lsm != 0)
-                return lsm < 0 ? lsm : 0;
-        return box_err_set(err, EINVAL, "invalid --security-opt: '%s'", s);
-}
-
-static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, struct box_err *err)
-{
-        const char *colon = strrchr(s, ':');
-        if (!colon)
-                return box_err_set(err, EINVAL, "bad format '%s': expected DEVICE:RATE", s);
-        _cleanup_free_ char *dev = xstrndup(s, (size_t)(colon - s));
-        int64_t rate;
-        if (run_parse_bytes(colon + 1, &rate) < 0)
-                return box_err_set(err, EINVAL, "invalid rate '%s'", colon + 1);
-        struct stat st;
-        if (stat(dev, &st) < 0)
-                return box_err_errno(err, errno, "device '%s'", dev);
-        if (!S_ISBLK(st.st_mode))
-                return box_err_set(err, EINVAL, "'%s' is not a block device", dev);
-        *v = xreallocarray(*v, *n + 1, sizeof(**v));
-        (*v)[(*n)++] =
-                (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
-        return 0;
-}
-
-/* Parses the flags; returns the index of the first positional argument,
- * or a negative exit code already reported. */
-static int parse_flags(struct run_opts *o, int argc, char **argv)
-{
-        static const struct option opts[] = {
-                {"rm", no_argument, NULL, OPT_RM},
-                {"name", required_argument, NULL, OPT_NAME},
-                {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-                {"env", required_argument, NULL, 'e'},
-                {"env-file", required_argument, NULL, OPT_ENV_FILE},
-                {"user", required_argument, NULL, 'u'},
-                {"workdir", required_argument, NULL, 'w'},
-                {"hostname", required_argument, NULL, 'h'},
-                {"interactive", no_argument, NULL, 'i'},
-                {"tty", no_argument, NULL, 't'},
-                {"detach", no_argument, NULL, 'd'},
-                {"network", required_argument, NULL, OPT_NETWORK},
-                {"net", required_argument, NULL, OPT_NETWORK},
-                {"publish", required_argument, NULL, 'p'},
-                {"publish-all", no_argument, NULL, 'P'},
-                {"init", no_argument, NULL, OPT_INIT},
-                {"read-only", no_argument, NULL, OPT_READ_ONLY},
-                {"cap-add", required_argument, NULL, OPT_CAP_ADD},
-                {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
-                {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
-                {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-                {"ulimit", required_argument, NULL, OPT_ULIMIT},
-                {"volume", required_argument, NULL, 'v'},
-                {"mount", required_argument, NULL, OPT_MOUNT},
-                {"tmpfs", required_argument, NULL, OPT_TMPFS},
-                {"memory", required_argument, NULL, 'm'},
-                {"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
-                {"cpus", required_argument, NULL, OPT_CPUS},
-                {"cpu-shares", required_argument, NULL, 'c'},
-                {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
-                {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
-                {"blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT},
-                {"device-read-bps", required_argument, NULL, OPT_DEVICE_READ_BPS},
-                {"device-write-bps", required_argument, NULL, OPT_DEVICE_WRITE_BPS},
-                {"group-add", required_argument, NULL, OPT_GROUP_ADD},
-                {"rootfs", required_argument, NULL, OPT_ROOTFS},
-                {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
-                {"userns", required_argument, NULL, OPT_USERNS},
-                {"uidmap", required_argument, NULL, OPT_UIDMAP},
-                {"gidmap", required_argument, NULL, OPT_GIDMAP},
-                {"help", no_argument, NULL, OPT_HELP},
-                {},
-        };
-        struct box_err err = {0};
-        int c;
-
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:u:w:h:itdp:Pv:m:c:", opts, NULL)) != -1) {
-                switch (c) {
-                case OPT_HELP:
-                        cli_help(help);
-                        return -1000;
-                case OPT_RM:
-                        o->rm = true;
-                        break;
-                case OPT_NAME:
-                        o->name = optarg;
-                        break;
-                case OPT_ENTRYPOINT:
-                        o->entrypoint_set = true;
-                        o->entrypoint = optarg;
-                        break;
-                case 'e':
-                        o->env = strv_append(o->env, optarg);
-                        break;
-                case OPT_ENV_FILE:
-                        o->env_files = strv_append(o->env_files, optarg);
-                        break;
-                case 'u':
-                        o->user = optarg;
-                        break;
-                case 'w':
-                        if (optarg[0] != '/')
-                                return -cli_usage_error("run",
-                                                        "the working directory '%s' is invalid, it "
-                                                        "needs to be an absolute path",
-                                                        optarg);
-                        o->workdir = optarg;
-                        break;
-                case 'h':
-                        /* the kernel's HOST_NAME_MAX; it goes into /etc/hosts too */
-                        if (cli_check_host_name("--hostname", optarg, 64, &err) < 0)
-                                return -cli_fail(&err);
-                        o->hostname = optarg;
-                        break;
-                case 'i':
-                        o->interactive = true;
-                        break;
-                case 't':
-                        o->tty = true;
-                        break;
-                case 'd':
-                        return -cli_usage_error("run", "detached mode (-d) is not supported yet");
-                case OPT_NETWORK:
-                        if (streq(optarg, "host") || streq(optarg, "default"))
-                                o->network = RUN_NETWORK_HOST;
-                        else if (streq(optarg, "none"))
-                                o->network = RUN_NETWORK_NONE;
-                        else
-                                return -cli_usage_error(
-                                        "run",
-                                        "network mode '%s' is not supported yet (use host or none)",
-                                        optarg);
-                        break;
-                case 'p':
-                case 'P':
-                        return -cli_usage_error("run",
-                                                "publishing ports (-p/-P) is not supported yet");
-                case OPT_INIT:
-                        o->init = true;
-                        break;
-                case OPT_READ_ONLY:
-                        o->read_only = true;
-                        break;
-                case OPT_CAP_ADD:
-                        o->cap_add = strv_append(o->cap_add, optarg);
-                        break;
-                case OPT_CAP_DROP:
-                        o->cap_drop = strv_append(o->cap_drop, optarg);
-                        break;
-                case OPT_SECURITY_OPT:
-                        if (parse_security_opt(o, optarg, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_PRIVILEGED:
-                        o->privileged = true;
-                        break;
-                case OPT_ULIMIT:
-                        o->ulimits = strv_append(o->ulimits, optarg);
-                        break;
-                case 'v':
-                        o->volumes = strv_append(o->volumes, optarg);
-                        break;
-                case OPT_MOUNT:
-                        o->mounts = strv_append(o->mounts, optarg);
-                        break;
-                case OPT_TMPFS:
-                        o->tmpfs = strv_append(o->tmpfs, optarg);
-                        break;
-                case 'm':
-                        if (run_parse_bytes(optarg, &o->res.memory) < 0)
-                                return -cli_usage_error("run", "invalid memory limit '%s'", optarg);
-                        if (o->res.memory < 6 * 1024 * 1024)
-                                return -cli_usage_error("run",
-                                                        "minimum memory limit allowed is 6MB");
-                        break;
-                case OPT_MEMORY_SWAP:
-                        if (streq(optarg, "-1"))
-                                o->res.memory_swap = -1;
-                        else if (run_parse_bytes(optarg, &o->res.memory_swap) < 0)
-                                return -cli_usage_error("run", "invalid memory-swap limit '%s'",
-                                                        optarg);
-                        break;
-                case OPT_CPUS: {
-                        char *end;
-                        double cpus = strtod(optarg, &end);
-                        long n = sysconf(_SC_NPROCESSORS_ONLN);
-                        if (end == optarg || *end || cpus <= 0)
-                                return -cli_usage_error("run", "invalid --cpus '%s'", optarg);
-                        if (cpus > (double)n)
-                                return -cli_usage_error("run",
-                                                        "range of CPUs is from 0.01 to %ld.00, as "
-                                                        "there are only %ld CPUs available",
-                                                        n, n);
-                        o->res.cpu_period = 100000;
-                        o->res.cpu_quota = (int64_t)(cpus * 100000 + 0.5);
-                        if (o->res.cpu_quota < 1000)
-                                o->res.cpu_quota = 1000;
-                        break;
-                }
-                case 'c':
-                        if (parse_int(optarg, &o->res.cpu_shares) < 0 || o->res.cpu_shares < 0)
-                                return -cli_usage_error("run", "invalid --cpu-shares '%s'", optarg);
-                        break;
-                case OPT_CPUSET_CPUS:
-                        if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus",
-                                                        optarg);
-                        o->res.cpuset_cpus = optarg;
-                        break;
-                case OPT_PIDS_LIMIT:
-                        if (parse_int(optarg, &o->res.pids_limit) < 0)
-                                return -cli_usage_error("run", "invalid --pids-limit '%s'", optarg);
-                        if (o->res.pids_limit <= 0)
-                                o->res.pids_limit = -1;
-                        break;
-                case OPT_BLKIO_WEIGHT: {
-                        int64_t w;
-                        if (parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-                                return -cli_usage_error("run",
-                                                        "range of blkio weight is from 10 to 1000");
-                        o->res.blkio_weight = (int)w;
-                        break;
-                }
-                case OPT_DEVICE_READ_BPS:
-                        if (parse_rate(optarg, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_DEVICE_WRITE_BPS:
-                        if (parse_rate(optarg, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_GROUP_ADD:
-                        o->group_add = strv_append(o->group_add, optarg);
-                        break;
-                case OPT_ROOTFS:
-                        o->rootfs = optarg;
-                        break;
-                case OPT_USERNS:
-                        if (*optarg && !streq(optarg, "host") && !streq(optarg, "private"))
-                                return -cli_usage_error("run",
-                                                        "--userns '%s' is not supported yet (host, "
-                                                        "or private with --uidmap/--gidmap)",
-                                                        optarg);
-                        break;
-                case OPT_UIDMAP:
-                case OPT_GIDMAP: {
-                        struct run_idmap m;
-                        if (run_idmap_parse(optarg, &m, &err) < 0)
-                                return -cli_fail(&err);
-                        struct run_idmap **v = c == OPT_UIDMAP ? &o->uid_map : &o->gid_map;
-                        size_t *n = c == OPT_UIDMAP ? &o->n_uid_map : &o->n_gid_map;
-                        *v = xreallocarray(*v, *n + 1, sizeof(**v));
-                        (*v)[(*n)++] = m;
-                        break;
-                }
-                case OPT_CGROUP_PARENT:
-                        if (optarg[0] != '/' || strstr(optarg, ".."))
-                                return -cli_usage_error(
-                                        "run",
-                                        "--cgroup-parent must be an absolute path without '..'");
-                        o->cgroup_parent = optarg;
-                        break;
-                case '?':
-                default:
-                        if (optopt)
-                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'",
-                                                        optopt);
-                        return -cli_usage_error("run", "unknown flag '%s'", argv[optind - 1]);
-                }
-        }
-        if (o->res.memory_swap > 0 && o->res.memory == 0)
-                return -cli_usage_error(
-                        "run",
-                        "you should always set the memory limit when using the memoryswap limit");
-        if (o->res.memory_swap > 0 && o->res.memory_swap < o->res.memory)
-                return -cli_usage_error(
-                        "run",
-                        "minimum memoryswap limit should be larger than memory limit, see usage");
-        if (o->n_gid_map && !o->n_uid_map)
-                return -cli_usage_error("run", "--gidmap needs a --uidmap");
-        if (o->n_uid_map && !o->n_gid_map) {
-                /* podman's rule: the gid map defaults to the uid map */
-                o->gid_map = xnew(struct run_idmap, o->n_uid_map);
-                memcpy(o->gid_map, o->uid_map, o->n_uid_map * sizeof(*o->uid_map));
-                o->n_gid_map = o->n_uid_map;
-        }
-        if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
-                             run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
-                return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
-        if (o->interactive && o->tty && !isatty(0))
-                return -cli_usage_error(NULL, "the input device is not a TTY");
-        return optind;
-}
-
 /* ---- the container's /etc files ---- */
 
 static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
@@ -783,229 +335,282 @@ static void on_started(pid_t pid, void *userdata)
         (void)run_state_set(c->state, "running", pid, 0, NULL);
 }
 
-int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
-{
-        struct run_opts o = {.network = RUN_NETWORK_HOST, .seccomp = RUN_SECCOMP_DEFAULT};
-        struct store_image_handle h = {0};
-        bool have_image = false;
-        struct box_err err = {0};
-        struct run_state *state = NULL;
-        struct mount_set ms = {0};
-        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL;
-        _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
-        _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
-                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL,
-                            *mount_dir = NULL;
-        struct run_rlimit *rlimits = NULL;
-        size_t n_rlimits = 0;
-        struct store *st = NULL;
-        int r, status = 0, ret = EXIT_BOX, volumes_lock = -EBADF;
+/* One `box run`: the flags and everything made from them on the way to a
+ * run spec, released together. */
+struct run_job {
+        struct run_opts o;
+        const char *image;     /* the operand, or --rootfs */
+        char *const *cmd_args; /* the words after it */
+        char **env_files;      /* --env-file's entries */
+        uint64_t caps;
+        struct run_rlimit *rlimits;
+        size_t n_rlimits;
+        struct store *st;
+        struct store_image_handle h;
+        bool have_image;
+        const struct oci_container_config *img; /* NULL with --rootfs */
+        char *rootfs;
+        char **lowerdirs, **args, **env;
+        struct run_state *state;
+        char short_id[13];
+        const char *hostname;
+        int volumes_lock;
+        struct mount_set ms;
+        char *mount_dir, *seccomp_cache, *hostname_file, *hosts_file, *resolv_file;
+};
 
-        double t0 = ms_now();
-        int first = parse_flags(&o, argc, argv);
-        if (first == -1000) {
-                run_opts_release(&o);
+static void run_job_release(struct run_job *j)
+{
+        run_volume_unlock(j->volumes_lock);
+        if (j->st)
+                store_unlock(j->st);
+        run_state_free(j->state);
+        mount_set_release(&j->ms);
+        free(j->rlimits);
+        if (j->have_image)
+                store_image_handle_release(&j->h);
+        strv_free(j->env_files);
+        strv_free(j->lowerdirs);
+        strv_free(j->args);
+        strv_free(j->env);
+        free(j->rootfs);
+        free(j->mount_dir);
+        free(j->seccomp_cache);
+        free(j->hostname_file);
+        free(j->hosts_file);
+        free(j->resolv_file);
+        run_opts_release(&j->o);
+}
+
+/* The flags that become run spec values: --env-file's contents, the
+ * capability set, the ulimits. */
+static int translate_flags(struct run_job *j, struct box_err *err)
+{
+        int r;
+        j->env_files = xnew0(char *, 1);
+        STRV_FOREACH (f, j->o.env_files) {
+                _cleanup_free_ char *content = NULL;
+                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
+                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &j->env_files, err)) < 0)
+                        return r;
+        }
+        j->caps = run_caps_default();
+        r = run_caps_apply_flags(&j->caps, j->o.cap_add, j->o.cap_drop, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (u, j->o.ulimits) {
+                j->rlimits = xreallocarray(j->rlimits, j->n_rlimits + 1, sizeof(*j->rlimits));
+                r = cli_run_parse_ulimit(*u, &j->rlimits[j->n_rlimits], err);
+                if (r < 0)
+                        return r;
+                j->n_rlimits++;
+        }
+        return 0;
+}
+
+/* The root file system: --rootfs's directory, or the image's layers (the
+ * store left locked shared until the container pins the image). */
+static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        int r = cli_store(ctx, &j->st, err);
+        if (r < 0)
+                return r;
+        if (j->o.rootfs) {
+                struct stat rst;
+                j->rootfs = realpath(j->o.rootfs, NULL);
+                if (!j->rootfs || stat(j->rootfs, &rst) < 0 || !S_ISDIR(rst.st_mode))
+                        return box_err_errno(err, j->rootfs ? ENOTDIR : errno, "rootfs '%s'",
+                                             j->o.rootfs);
                 return 0;
         }
-        if (first < 0) {
-                run_opts_release(&o);
-                return -first;
-        }
-        if (first >= argc && !o.rootfs) {
-                run_opts_release(&o);
-                return cli_usage_error("run", "'box run' requires at least 1 argument");
-        }
-        /* with --rootfs every positional argument is the command */
-        const char *image = o.rootfs ? o.rootfs : argv[first];
-        char *const *cmd_args = o.rootfs ? argv + first : argv + first + 1;
-
-        STRV_FOREACH (f, o.env_files) {
-                _cleanup_free_ char *content = NULL;
-                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, &err);
-                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &env_files, &err)) < 0)
-                        goto fail;
-        }
-        uint64_t caps = run_caps_default();
-        r = run_caps_apply_flags(&caps, o.cap_add, o.cap_drop, &err);
+        /* gc (rmi, prune) holds the lock exclusive: while we hold it shared,
+         * nothing we resolve goes away before the container pins it */
+        r = store_lock(j->st, STORE_LOCK_SHARED, err);
         if (r < 0)
-                goto fail;
-        STRV_FOREACH (u, o.ulimits) {
-                rlimits = xreallocarray(rlimits, n_rlimits + 1, sizeof(*rlimits));
-                r = cli_run_parse_ulimit(*u, &rlimits[n_rlimits], &err);
-                if (r < 0)
-                        goto fail;
-                n_rlimits++;
-        }
-
-        PHASE("flags");
-        r = cli_store(ctx, &st, &err);
+                return r;
+        r = store_image_resolve(j->st, j->image, &j->h, err);
         if (r < 0)
-                goto fail;
-        const struct oci_container_config *img = NULL;
-        if (o.rootfs) {
-                struct stat rst;
-                rootfs = realpath(o.rootfs, NULL);
-                if (!rootfs || stat(rootfs, &rst) < 0 || !S_ISDIR(rst.st_mode)) {
-                        r = box_err_errno(&err, rootfs ? ENOTDIR : errno, "rootfs '%s'", o.rootfs);
-                        goto fail;
-                }
-        } else {
-                /* gc (rmi, prune) holds the lock exclusive: while we hold it
-                 * shared, nothing we resolve goes away before the container
-                 * pins it (below) */
-                r = store_lock(st, STORE_LOCK_SHARED, &err);
-                if (r < 0)
-                        goto fail;
-                r = store_image_resolve(st, image, &h, &err);
-                if (r < 0)
-                        goto fail;
-                have_image = true;
-                img = &h.config.config;
-                r = store_image_lowerdirs(st, &h, &lowerdirs, &err);
-                if (r < 0)
-                        goto fail;
-                add_mountpoint_layer(store_root(st), &lowerdirs);
-        }
-
-        PHASE("image");
-        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
-        if (!args[0] || !*args[0]) {
-                r = box_err_set(&err, EINVAL, "no command specified");
-                err.exit_code = EXIT_NOT_FOUND;
-                goto fail;
-        }
-        r = run_state_create(store_root(st), ctx->runroot, o.name, &state, &err);
+                return r;
+        j->have_image = true;
+        j->img = &j->h.config.config;
+        r = store_image_lowerdirs(j->st, &j->h, &j->lowerdirs, err);
         if (r < 0)
-                goto fail;
-        if (have_image) {
-                _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
-                r = run_state_write_file(state, RUN_FILE_IMAGE, pin, &err);
+                return r;
+        add_mountpoint_layer(store_root(j->st), &j->lowerdirs);
+        return 0;
+}
+
+/* The container's state dir, pinning its image; then the store's lock can go. */
+static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        int r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, &j->state, err);
+        if (r < 0)
+                return r;
+        if (j->have_image) {
+                _cleanup_free_ char *pin = xasprintf("%s\n", j->h.manifest);
+                r = run_state_write_file(j->state, RUN_FILE_IMAGE, pin, err);
                 if (r < 0)
-                        goto fail_state;
+                        return r;
         }
         /* pinned: gc keeps every layer of the image from now on */
-        store_unlock(st);
-        char short_id[13];
-        snprintf(short_id, sizeof(short_id), "%.12s", state->id);
-        const char *hostname = o.hostname ? o.hostname : short_id;
+        store_unlock(j->st);
+        snprintf(j->short_id, sizeof(j->short_id), "%.12s", j->state->id);
+        j->hostname = j->o.hostname ? j->o.hostname : j->short_id;
+        return 0;
+}
 
-        r = cli_run_env(img ? img->env : NULL, env_files, o.env, hostname, o.tty, &env, &err);
+/* The container's environment, /etc files and mounts, into SPEC. */
+static int prepare_container(struct run_job *j, struct run_spec *spec, struct box_err *err)
+{
+        const struct oci_container_config *img = j->img;
+        const char *root = store_root(j->st);
+        int r = cli_run_env(img ? img->env : NULL, j->env_files, j->o.env, j->hostname, j->o.tty,
+                            &j->env, err);
         if (r < 0)
-                goto fail_state;
-        r = write_etc_files(state, hostname, o.network, &err);
+                return r;
+        r = write_etc_files(j->state, j->hostname, j->o.network, err);
         if (r < 0)
-                goto fail_state;
+                return r;
         /* volume rm and prune wait until the volumes we make are marked used */
-        volumes_lock = run_volume_lock(store_root(st), false, &err);
-        if (volumes_lock < 0) {
-                r = volumes_lock;
-                goto fail_state;
-        }
-        r = build_mounts(store_root(st), &o, img ? img->volumes : NULL, &ms, &err);
+        j->volumes_lock = run_volume_lock(root, false, err);
+        if (j->volumes_lock < 0)
+                return j->volumes_lock;
+        r = build_mounts(root, &j->o, img ? img->volumes : NULL, &j->ms, err);
         if (r < 0)
-                goto fail_state;
-
-        const char *user = o.user ? o.user : (img && img->user ? img->user : "");
-        const char *cwd =
-                o.workdir ? o.workdir
-                          : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
-        seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
-        r = run_state_mount_dir(store_root(st), &mount_dir, &err);
+                return r;
+        j->seccomp_cache = xasprintf("%s/cache/seccomp", root);
+        r = run_state_mount_dir(root, &j->mount_dir, err);
         if (r < 0)
-                goto fail_state;
-        hostname_file = run_state_file_path(state, RUN_FILE_HOSTNAME);
-        hosts_file = run_state_file_path(state, RUN_FILE_HOSTS);
-        resolv_file = run_state_file_path(state, RUN_FILE_RESOLV_CONF);
-        struct run_spec spec = {
-                .id = state->id,
-                .state_dir = state->dir,
-                .mount_dir = mount_dir,
-                .base_dir = store_root(st),
-                .lowerdirs = lowerdirs,
-                .rootfs = rootfs,
-                .read_only = o.read_only,
-                .hostname_file = hostname_file,
-                .hosts_file = hosts_file,
-                .resolv_file = resolv_file,
-                .mounts = ms.rm,
-                .n_mounts = ms.n,
-                .argv = args,
-                .env = env,
-                .user = user,
-                .group_add = o.group_add,
-                .cwd = cwd,
-                .hostname = hostname,
-                .interactive = o.interactive,
-                .tty = o.tty,
-                .init = o.init,
-                .network = o.network,
-                .uid_map = o.uid_map,
-                .gid_map = o.gid_map,
-                .n_uid_map = o.n_uid_map,
-                .n_gid_map = o.n_gid_map,
-                .caps = caps,
-                .privileged = o.privileged,
-                .no_new_privs = o.no_new_privs,
-                .seccomp = o.seccomp,
-                .seccomp_profile = o.seccomp_profile,
-                .seccomp_cache_dir = seccomp_cache,
-                .rlimits = rlimits,
-                .n_rlimits = n_rlimits,
-                .resources = &o.res,
-                .cgroup_parent = o.cgroup_parent,
+                return r;
+        j->hostname_file = run_state_file_path(j->state, RUN_FILE_HOSTNAME);
+        j->hosts_file = run_state_file_path(j->state, RUN_FILE_HOSTS);
+        j->resolv_file = run_state_file_path(j->state, RUN_FILE_RESOLV_CONF);
+        const struct run_opts *o = &j->o;
+        *spec = (struct run_spec){
+                .id = j->state->id,
+                .state_dir = j->state->dir,
+                .mount_dir = j->mount_dir,
+                .base_dir = root,
+                .lowerdirs = j->lowerdirs,
+                .rootfs = j->rootfs,
+                .read_only = o->read_only,
+                .hostname_file = j->hostname_file,
+                .hosts_file = j->hosts_file,
+                .resolv_file = j->resolv_file,
+                .mounts = j->ms.rm,
+                .n_mounts = j->ms.n,
+                .argv = j->args,
+                .env = j->env,
+                .user = o->user ? o->user : (img && img->user ? img->user : ""),
+                .group_add = o->group_add,
+                .cwd = o->workdir ? o->workdir
+                                  : (img && img->working_dir && *img->working_dir ? img->working_dir
+                                                                                  : "/"),
+                .hostname = j->hostname,
+                .interactive = o->interactive,
+                .tty = o->tty,
+                .init = o->init,
+                .network = o->network,
+                .uid_map = o->uid_map,
+                .gid_map = o->gid_map,
+                .n_uid_map = o->n_uid_map,
+                .n_gid_map = o->n_gid_map,
+                .caps = j->caps,
+                .privileged = o->privileged,
+                .no_new_privs = o->no_new_privs,
+                .seccomp = o->seccomp,
+                .seccomp_profile = o->seccomp_profile,
+                .seccomp_cache_dir = j->seccomp_cache,
+                .rlimits = j->rlimits,
+                .n_rlimits = j->n_rlimits,
+                .resources = &j->o.res,
+                .cgroup_parent = o->cgroup_parent,
         };
-        struct started_ctx sc = {.state = state};
-        spec.on_started = on_started;
-        spec.userdata = &sc;
+        return 0;
+}
 
-        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
-        r = run_state_write_file(state, RUN_FILE_CONFIG, cfg, &err);
+/* config.json and the volume lists, then the state "created". */
+static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
+{
+        _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
+                                               &j->o, spec, &j->ms);
+        int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
         /* written only when there are volumes: a missing file means none */
-        if (r >= 0 && ms.anon[0]) {
-                _cleanup_free_ char *anon = join_lines(ms.anon);
-                r = run_state_write_file(state, RUN_FILE_VOLUMES, anon, &err);
+        if (r >= 0 && j->ms.anon[0]) {
+                _cleanup_free_ char *anon = join_lines(j->ms.anon);
+                r = run_state_write_file(j->state, RUN_FILE_VOLUMES, anon, err);
         }
-        if (r >= 0 && ms.used[0]) {
-                _cleanup_free_ char *used = join_lines(ms.used);
-                r = run_state_write_file(state, RUN_FILE_VOLUMES_USED, used, &err);
+        if (r >= 0 && j->ms.used[0]) {
+                _cleanup_free_ char *used = join_lines(j->ms.used);
+                r = run_state_write_file(j->state, RUN_FILE_VOLUMES_USED, used, err);
         }
         if (r >= 0)
-                r = run_state_set(state, "created", 0, 0, &err);
-        if (r < 0)
-                goto fail_state;
-        run_volume_unlock(TAKE_FD(volumes_lock));
+                r = run_state_set(j->state, "created", 0, 0, err);
+        return r;
+}
 
-        PHASE("state");
-        r = run_sandbox_run(&spec, &status, &err);
-        PHASE("exited");
-        if (r < 0)
-                goto fail_state;
-        ret = status;
-        if (o.rm)
-                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
+/* After the state dir exists: --rm removes it, else it records STATUS. */
+static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status)
+{
+        if (j->o.rm)
+                (void)run_state_remove(store_root(j->st), ctx->runroot, j->state->id, true, NULL);
         else
-                (void)run_state_set(state, "exited", 0, status, NULL);
+                (void)run_state_set(j->state, "exited", 0, status, NULL);
+}
+
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF};
+        struct box_err err = {0};
+        int r, status = 0;
+
+        double t0 = ms_now();
+        int first = cli_run_flags_parse(&j.o, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc && !j.o.rootfs)
+                return cli_usage_error("run", "'box run' requires at least 1 argument");
+        /* with --rootfs every positional argument is the command */
+        j.image = j.o.rootfs ? j.o.rootfs : argv[first];
+        j.cmd_args = j.o.rootfs ? argv + first : argv + first + 1;
+        r = translate_flags(&j, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
+        PHASE("flags");
+        r = resolve_rootfs(ctx, &j, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
+        PHASE("image");
+        j.args = cli_run_argv(j.img, j.o.entrypoint != NULL, j.o.entrypoint, j.cmd_args);
+        if (!j.args[0] || !*j.args[0]) {
+                box_err_set(&err, EINVAL, "no command specified");
+                err.exit_code = EXIT_NOT_FOUND;
+                return cli_fail(&err);
+        }
+        r = create_container(ctx, &j, &err);
+        if (r < 0 && !j.state)
+                return cli_fail(&err);
+        struct run_spec spec;
+        if (r >= 0)
+                r = prepare_container(&j, &spec, &err);
+        struct started_ctx sc = {.state = j.state};
+        spec.on_started = on_started;
+        spec.userdata = &sc;
+        if (r >= 0)
+                r = write_records(&j, &spec, &err);
+        run_volume_unlock(TAKE_FD(j.volumes_lock));
+        if (r >= 0) {
+                PHASE("state");
+                r = run_sandbox_run(&spec, &status, &err);
+                PHASE("exited");
+        }
+        if (r < 0) {
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX);
+                return cli_fail(&err);
+        }
+        finish_container(ctx, &j, status);
         PHASE("cleaned up");
-        goto out;
-
-fail_state:
-        run_volume_unlock(TAKE_FD(volumes_lock));
-        if (o.rm)
-                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
-        else
-                (void)run_state_set(state, "exited", 0, err.exit_code ? err.exit_code : EXIT_BOX,
-                                    NULL);
-fail:
-        ret = cli_fail(&err);
-out:
-        run_volume_unlock(volumes_lock);
-        if (st)
-                store_unlock(st);
-        run_state_free(state);
-        mount_set_release(&ms);
-        free(rlimits);
-        if (have_image)
-                store_image_handle_release(&h);
-        run_opts_release(&o);
-        return ret;
+        return status;
 }

@@ -12,6 +12,30 @@
 
 struct oci_container_config;
 
+/* The flags of `box run` (cmd-run-flags.c fills it from its table; a new
+ * flag is a row there and a field here).  Strings point into argv; the
+ * rest is owned (run_opts_release). */
+struct run_opts {
+        bool rm, init, read_only, privileged, interactive, tty, no_new_privs;
+        const char *rootfs;
+        const char *entrypoint; /* NULL: the image's; "" none */
+        const char *name, *hostname, *user, *workdir, *cgroup_parent;
+        enum run_network network;
+        char **env, **env_files, **cap_add, **cap_drop, **group_add;
+        char **volumes, **mounts, **tmpfs, **ulimits;
+        enum run_seccomp_mode seccomp;
+        char *seccomp_profile;
+        struct run_resources res;
+        struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
+};
+void run_opts_release(struct run_opts *o);
+
+/* Fills O (zeroed first) from ARGV's flags and checks the rules between
+ * them.  Returns the index of the first operand (> 0), or <= 0 to stop:
+ * the negated exit status, the failure reported (0 after --help). */
+int cli_run_flags_parse(struct run_opts *o, int argc, char **argv);
+
 /* Docker's argv: ENTRYPOINT + CMD; ARGS (the words after the image)
  * replace CMD; an --entrypoint (ENTRYPOINT_SET) replaces ENTRYPOINT and
  * drops the image's CMD; an empty --entrypoint means none.  An

@@ -290,11 +290,10 @@ static void read_root_file(int rootfd, const char *name, char **ret)
         (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
 }
 
-static int child_setup(struct child_args *a, struct box_err *err)
+/* The child's first steps: its stdio, none of box's fds, then box's "go"
+ * (sent once the maps and the cgroup are in place). */
+static int child_start(struct child_args *a, struct box_err *err)
 {
-        const struct run_spec *spec = a->spec;
-        int r;
-
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         for (int i = 0; i < 3; i++)
@@ -303,7 +302,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd};
-        r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        int r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         umask(0);
@@ -313,27 +312,37 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 _exit(125); /* box is gone */
         close(a->sync_fd);
         CHILD_PHASE("go");
-        _cleanup_close_ int root_mount = -EBADF;
-        struct run_spec userns_spec;
-        if (spec->n_uid_map > 0) {
-                root_mount = recv_fd(a->console_fd);
-                if (root_mount < 0)
-                        return box_err_errno(err, -root_mount, "receive the root mount");
+        return 0;
+}
+
+/* Inside the new namespaces: with a user namespace, the root mount box sent
+ * (*ROOT_MOUNT) and SPEC's host paths opened into USERNS_SPEC (*SPEC points
+ * there after), then becoming its root; the cgroup namespace, the host
+ * name and, without a network, the loopback. */
+static int child_namespaces(struct child_args *a, const struct run_spec **spec,
+                            struct run_spec *userns_spec, int *root_mount, struct box_err *err)
+{
+        int r;
+        if ((*spec)->n_uid_map > 0) {
+                *root_mount = recv_fd(a->console_fd);
+                if (*root_mount < 0)
+                        return box_err_errno(err, -*root_mount, "receive the root mount");
                 /* as the namespace's root we may not walk into the store:
                  * open what we need from the host first */
-                r = open_host_paths(spec, a->rootfs_path, root_mount, &userns_spec, err);
+                r = open_host_paths(*spec, a->rootfs_path, *root_mount, userns_spec, err);
                 if (r < 0)
                         return r;
-                spec = &userns_spec;
+                *spec = userns_spec;
                 /* become the namespace's root: box wrote our maps before "go" */
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
         if (unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
-        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        const char *hostname = (*spec)->hostname;
+        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
-        if (spec->network == RUN_NETWORK_NONE) {
+        if ((*spec)->network == RUN_NETWORK_NONE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
@@ -344,19 +353,15 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         close(fd);
                 }
         }
+        return 0;
+}
 
-        CHILD_PHASE("ns");
-        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
-        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
-        if (r < 0)
-                return r;
-        CHILD_PHASE("mounts");
-        r = run_rootfs_pivot(rootfd, err);
-        if (r < 0)
-                return r;
-        CHILD_PHASE("pivot");
+/* The terminal (-t), or none and a session of its own; stdin from
+ * /dev/null without -i or -t. */
+static int child_terminal(struct child_args *a, const struct run_spec *spec, struct box_err *err)
+{
         if (spec->tty) {
-                r = setup_tty(a, err);
+                int r = setup_tty(a, err);
                 if (r < 0)
                         return r;
         } else {
@@ -370,6 +375,102 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
+        return 0;
+}
+
+/* Privileges: the bounding set, seccomp (while we may still load it), the
+ * user, then the final capability sets. */
+static int child_drop_privileges(struct child_args *a, const struct run_spec *spec,
+                                 const struct run_user *user, struct box_err *err)
+{
+        int r;
+        if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "set no_new_privs");
+        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
+                if (a->caps & (UINT64_C(1) << c))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
+                        return box_err_errno(err, errno, "drop capability %d", c);
+                }
+        }
+        if (a->bpf && !spec->no_new_privs) {
+                r = load_seccomp(a->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "keep capabilities");
+        if (sys_setgroups(user->n_groups, user->groups) < 0)
+                return box_err_errno(err, errno, "setgroups");
+        if (sys_setresgid(user->gid, user->gid, user->gid) < 0)
+                return box_err_errno(err, errno, "setgid %u", (unsigned)user->gid);
+        if (sys_setresuid(user->uid, user->uid, user->uid) < 0)
+                return box_err_errno(err, errno, "setuid %u", (unsigned)user->uid);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
+        r = set_caps(a->caps, err);
+        if (r < 0)
+                return r;
+        if (a->bpf && spec->no_new_privs) {
+                r = load_seccomp(a->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The command's environment (HOME from the user when unset) and its
+ * executable, looked up in that environment's PATH. */
+static int child_command(const struct run_spec *spec, const struct run_user *user, char ***ret_env,
+                         char **ret_exe, struct box_err *err)
+{
+        char **env = strv_copy(spec->env);
+        if (strv_env_find(env, "HOME", 4) < 0) {
+                _cleanup_free_ char *h = xasprintf("HOME=%s", user->home);
+                env = strv_env_set(env, h);
+        }
+        *ret_env = env;
+        if (!spec->argv || !spec->argv[0] || !*spec->argv[0]) {
+                box_err_set(err, EINVAL, "no command specified");
+                err->exit_code = 127;
+                return -EINVAL;
+        }
+        *ret_exe = find_executable(spec->argv[0], env);
+        if (!*ret_exe) {
+                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
+                            spec->argv[0]);
+                err->exit_code = 127;
+                return -ENOENT;
+        }
+        return 0;
+}
+
+static int child_setup(struct child_args *a, struct box_err *err)
+{
+        const struct run_spec *spec = a->spec;
+        int r = child_start(a, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int root_mount = -EBADF;
+        struct run_spec userns_spec;
+        r = child_namespaces(a, &spec, &userns_spec, &root_mount, err);
+        if (r < 0)
+                return r;
+
+        CHILD_PHASE("ns");
+        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
+        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
+        if (r < 0)
+                return r;
+        CHILD_PHASE("mounts");
+        r = run_rootfs_pivot(rootfd, err);
+        if (r < 0)
+                return r;
+        CHILD_PHASE("pivot");
+        r = child_terminal(a, spec, err);
+        if (r < 0)
+                return r;
         /* a missing working directory is made (by root, as Docker does)
          * before a read-only root is made read-only; it is entered after the
          * masks, so it cannot be a directory they cover */
@@ -406,61 +507,13 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno,
                                              "set ulimit %d (the hard limit can only be lowered)",
                                              spec->rlimits[i].resource);
-
-        char **env = strv_copy(spec->env);
-        if (strv_env_find(env, "HOME", 4) < 0) {
-                _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
-                env = strv_env_set(env, h);
-        }
-
-        if (!spec->argv || !spec->argv[0] || !*spec->argv[0]) {
-                box_err_set(err, EINVAL, "no command specified");
-                err->exit_code = 127;
-                return -EINVAL;
-        }
-        _cleanup_free_ char *exe = find_executable(spec->argv[0], env);
-        if (!exe) {
-                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
-                            spec->argv[0]);
-                err->exit_code = 127;
-                return -ENOENT;
-        }
-
-        /* privileges: bounding set, seccomp (while we may still load it),
-         * user, then the final capability sets */
-        if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "set no_new_privs");
-        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
-                if (a->caps & (UINT64_C(1) << c))
-                        continue;
-                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
-                        if (errno == EINVAL)
-                                break;
-                        return box_err_errno(err, errno, "drop capability %d", c);
-                }
-        }
-        if (a->bpf && !spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "keep capabilities");
-        if (sys_setgroups(user.n_groups, user.groups) < 0)
-                return box_err_errno(err, errno, "setgroups");
-        if (sys_setresgid(user.gid, user.gid, user.gid) < 0)
-                return box_err_errno(err, errno, "setgid %u", (unsigned)user.gid);
-        if (sys_setresuid(user.uid, user.uid, user.uid) < 0)
-                return box_err_errno(err, errno, "setuid %u", (unsigned)user.uid);
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
-        r = set_caps(a->caps, err);
+        char **env = NULL;
+        _cleanup_free_ char *exe = NULL;
+        r = child_command(spec, &user, &env, &exe, err);
+        if (r >= 0)
+                r = child_drop_privileges(a, spec, &user, err);
         if (r < 0)
                 return r;
-        if (a->bpf && spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
 
         CHILD_PHASE("exec");
         if (spec->init) {
@@ -754,6 +807,146 @@ static uint64_t own_permitted_caps(void)
         return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
 }
 
+/* The pipes and the socket between box and the container's process: sync
+ * ("go"), err (the child's report) and console (the pty's master, the
+ * user namespace's root mount).  [0] reads, [1] writes; -1 when closed. */
+struct sandbox_fds {
+        int sync[2], err[2], console[2];
+};
+
+static void sandbox_fds_close(struct sandbox_fds *f)
+{
+        int *all[] = {f->sync, f->err, f->console};
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+                for (int j = 0; j < 2; j++)
+                        if (all[i][j] >= 0) {
+                                close(all[i][j]);
+                                all[i][j] = -1;
+                        }
+}
+
+static int sandbox_fds_open(const struct run_spec *spec, struct sandbox_fds *f, struct box_err *err)
+{
+        if (pipe2(f->sync, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0 ||
+            ((spec->tty || spec->n_uid_map > 0) &&
+             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->console) < 0))
+                return box_err_errno(err, errno, "pipe");
+        return 0;
+}
+
+/* After the clone: box keeps only its own ends. */
+static void close_child_ends(struct sandbox_fds *f, struct stdio_relay *relay)
+{
+        int *child[] = {&f->sync[0],      &f->err[1],       &f->console[1],
+                        &relay->child[0], &relay->child[1], &relay->child[2]};
+        for (size_t i = 0; i < ARRAY_SIZE(child); i++)
+                if (*child[i] >= 0) {
+                        close(*child[i]);
+                        *child[i] = -1;
+                }
+}
+
+/* Blocks the signals box forwards or handles and reads them from a
+ * signalfd (*RET_SIGFD); *OLD gets the mask to restore (unblock_signals). */
+static int block_signals(sigset_t *old, int *ret_sigfd, struct box_err *err)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &mask, old);
+        *ret_sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (*ret_sigfd < 0)
+                return box_err_errno(err, errno, "signalfd");
+        /* a relay's reader gone (`box run ... | head -1`, a container that
+         * never reads stdin) is EPIPE for box, not its death; the child
+         * restores the old mask before its execve */
+        sigset_t pipe_mask;
+        sigemptyset(&pipe_mask);
+        sigaddset(&pipe_mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
+        return 0;
+}
+
+static void unblock_signals(const sigset_t *old, int sigfd)
+{
+        if (sigfd >= 0) {
+                /* a SIGPIPE pending from the relay must not reach box */
+                sigset_t pm;
+                sigemptyset(&pm);
+                sigaddset(&pm, SIGPIPE);
+                while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
+                        ;
+        }
+        sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* The container's process, in its new namespaces: returns its pid to box
+ * (-1 with errno), never to the child, which runs child_main(). */
+static pid_t clone_child(const struct run_spec *spec, struct child_args *a)
+{
+        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+        if (spec->network == RUN_NETWORK_NONE)
+                flags |= CLONE_NEWNET;
+        if (spec->n_uid_map > 0)
+                flags |= CLONE_NEWUSER;
+        pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid == 0)
+                child_main(a);
+        return pid;
+}
+
+/* The child's report over the err pipe: nothing when it reached execve. */
+static int read_child_report(int fd, struct box_err *err)
+{
+        struct child_report rep;
+        ssize_t n = fs_read_full(fd, &rep, sizeof(rep));
+        if (n == 0)
+                return 0;
+        if (n != (ssize_t)sizeof(rep))
+                return box_err_set(err, EIO, "container setup failed");
+        rep.msg[sizeof(rep.msg) - 1] = '\0';
+        int r = box_err_set(err, rep.code, "%s", rep.msg);
+        if (err)
+                err->exit_code = rep.exit_code;
+        return r;
+}
+
+/* Box's side of the start: the user namespace's maps and root, the
+ * cgroup, "go", the child's report, the pty's master (*RET_MASTER).  On a
+ * failure of box's own the child is killed. */
+static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fds *f,
+                       struct run_cgroup *cg, int *ret_master, struct box_err *err)
+{
+        int r = 0;
+        if (spec->n_uid_map > 0)
+                r = setup_userns(spec, pid, f->console[0], err);
+        if (r >= 0)
+                r = run_cgroup_attach(cg, pid, err);
+        if (r >= 0 && write(f->sync[1], "g", 1) != 1)
+                r = box_err_errno(err, errno, "start container");
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                return r;
+        }
+        close(f->sync[1]);
+        f->sync[1] = -1;
+        r = read_child_report(f->err[0], err);
+        if (r < 0)
+                return r;
+        if (spec->tty) {
+                *ret_master = recv_fd(f->console[0]);
+                if (*ret_master < 0) {
+                        kill(pid, SIGKILL);
+                        return box_err_errno(err, -*ret_master, "receive the pty");
+                }
+        }
+        return 0;
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = spec->mount_dir
@@ -761,15 +954,14 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                                                    : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
-        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
+        struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
         struct stdio_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
-        sigset_t mask, old;
+        sigset_t old;
         pid_t pid = -1;
         int r;
 
         double t0 = ms_now();
-        bool userns = spec->n_uid_map > 0;
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
         caps &= own_permitted_caps();
@@ -779,7 +971,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                         return r;
         }
         PHASE("seccomp");
-        if (userns)
+        if (spec->n_uid_map > 0)
                 chown_for_userns(spec);
         if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
@@ -792,42 +984,21 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
 
         PHASE("cgroup");
         r = stdio_relay_open(spec, &relay, err);
+        if (r >= 0)
+                r = sandbox_fds_open(spec, &f, err);
         if (r < 0)
                 goto out;
-        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-            ((spec->tty || userns) &&
-             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
-                r = box_err_errno(err, errno, "pipe");
-                goto out;
-        }
-
-        sigemptyset(&mask);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-                sigaddset(&mask, forwarded_signals[i]);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGWINCH);
-        sigaddset(&mask, SIGTTOU);
-        sigprocmask(SIG_BLOCK, &mask, &old);
-        sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (sigfd < 0) {
-                r = box_err_errno(err, errno, "signalfd");
+        r = block_signals(&old, &sigfd, err);
+        if (r < 0)
                 goto out_mask;
-        }
-        /* a relay's reader gone (`box run ... | head -1`, a container that
-         * never reads stdin) is EPIPE for box, not its death; the child
-         * restores the old mask before its execve */
-        sigset_t pipe_mask;
-        sigemptyset(&pipe_mask);
-        sigaddset(&pipe_mask, SIGPIPE);
-        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
 
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
                 .rootfs_path = rootfs_path,
-                .sync_fd = sync_pipe[0],
-                .err_fd = err_pipe[1],
-                .console_fd = console[1],
+                .sync_fd = f.sync[0],
+                .err_fd = f.err[1],
+                .console_fd = f.console[1],
                 .restore_mask = old,
                 .bpf = bpf.filter ? &bpf : NULL,
                 .caps = caps,
@@ -835,75 +1006,17 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         };
         if (spec->tty)
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
-
-        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-        if (spec->network == RUN_NETWORK_NONE)
-                flags |= CLONE_NEWNET;
-        if (userns)
-                flags |= CLONE_NEWUSER;
-        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        pid = clone_child(spec, &a);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");
                 goto out_mask;
         }
-        if (pid == 0)
-                child_main(&a);
-
-        close(sync_pipe[0]);
-        close(err_pipe[1]);
-        sync_pipe[0] = err_pipe[1] = -1;
-        for (int i = 0; i < 3; i++) {
-                if (relay.child[i] >= 0)
-                        close(relay.child[i]);
-                relay.child[i] = -1;
-        }
-        if (console[1] >= 0) {
-                close(console[1]);
-                console[1] = -1;
-        }
+        close_child_ends(&f, &relay);
 
         PHASE("clone");
-        if (userns) {
-                r = setup_userns(spec, pid, console[0], err);
-                if (r < 0) {
-                        kill(pid, SIGKILL);
-                        goto out_wait;
-                }
-        }
-        r = run_cgroup_attach(cg, pid, err);
-        if (r < 0) {
-                kill(pid, SIGKILL);
+        r = start_child(spec, pid, &f, cg, &master, err);
+        if (r < 0)
                 goto out_wait;
-        }
-        if (write(sync_pipe[1], "g", 1) != 1) {
-                r = box_err_errno(err, errno, "start container");
-                kill(pid, SIGKILL);
-                goto out_wait;
-        }
-        close(sync_pipe[1]);
-        sync_pipe[1] = -1;
-
-        struct child_report rep;
-        ssize_t n = fs_read_full(err_pipe[0], &rep, sizeof(rep));
-        if (n != 0) {
-                if (n == (ssize_t)sizeof(rep)) {
-                        rep.msg[sizeof(rep.msg) - 1] = '\0';
-                        r = box_err_set(err, rep.code, "%s", rep.msg);
-                        if (err)
-                                err->exit_code = rep.exit_code;
-                } else {
-                        r = box_err_set(err, EIO, "container setup failed");
-                }
-                goto out_wait;
-        }
-        if (spec->tty) {
-                master = recv_fd(console[0]);
-                if (master < 0) {
-                        r = box_err_errno(err, -master, "receive the pty");
-                        kill(pid, SIGKILL);
-                        goto out_wait;
-                }
-        }
         PHASE("exec");
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
@@ -920,24 +1033,9 @@ out_wait:
                 RETRY_EINTR(waitpid(pid, &st, 0));
         }
 out_mask:
-        if (sigfd >= 0) {
-                /* a SIGPIPE pending from the relay must not reach box */
-                sigset_t pm;
-                sigemptyset(&pm);
-                sigaddset(&pm, SIGPIPE);
-                while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
-                        ;
-        }
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        unblock_signals(&old, sigfd);
 out:
-        for (int i = 0; i < 2; i++) {
-                if (sync_pipe[i] >= 0)
-                        close(sync_pipe[i]);
-                if (err_pipe[i] >= 0)
-                        close(err_pipe[i]);
-                if (console[i] >= 0)
-                        close(console[i]);
-        }
+        sandbox_fds_close(&f);
         stdio_relay_close(&relay);
         if (cg)
                 run_cgroup_destroy(cg);
