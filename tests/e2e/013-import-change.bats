@@ -103,15 +103,18 @@ config_is() {
 
 @test "change: the same lines mean the same in a Dockerfile" {
         import_busybox
-        lines=('ENV A=1 B="x y"' 'ENV C=$A$B' 'LABEL "k l"=v m=$A' 'EXPOSE 80/udp 8080:81'
+        changes=('ENV A=1 B="x y"' 'ENV C=$A$B' 'ENV A=2 D=$A' 'LABEL "k l"=v m=$A' 'EXPOSE 80/udp 8080:81'
                 'WORKDIR /srv' 'WORKDIR app' 'USER $A' 'VOLUME /data' 'STOPSIGNAL 9'
-                'CMD ["run", "$A"]' 'ENTRYPOINT exec "$0"')
-        { echo 'FROM busybox'; printf '%s\n' "${lines[@]}"; } >"$BOX_TEST_TMP/Dockerfile"
+                'CMD ["run", "$A"]' 'ENTRYPOINT exec "$0"' 'HEALTHCHECK --interval=5s --retries=2 CMD true')
+        { echo 'FROM busybox'; printf '%s\n' "${changes[@]}"; } >"$BOX_TEST_TMP/Dockerfile"
         box build -q -t localhost/b:1 -f "$BOX_TEST_TMP/Dockerfile" "$BOX_TEST_TMP" >/dev/null
-        import_with "${lines[@]}" >/dev/null
-        for f in Cmd Entrypoint Labels ExposedPorts WorkingDir User Volumes StopSignal; do
+        import_with "${changes[@]}" >/dev/null
+        for f in Cmd Entrypoint Labels ExposedPorts WorkingDir User Volumes StopSignal Healthcheck; do
                 [ "$(config $f)" = "$(box image inspect -f "{{json .Config.$f}}" localhost/b:1)" ]
         done
-        # the build adds a default PATH; otherwise the same environment
-        config_is Env '["A=1","B=x y","C=1x y"]'
+        # the build adds a default PATH; otherwise the same environment, where
+        # every pair of an ENV sees the environment from before it
+        config_is Env '["A=2","B=x y","C=1x y","D=1"]'
+        [ "$(box image inspect -f '{{json .Config.Env}}' localhost/b:1)" = \
+                '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=2","B=x y","C=1x y","D=1"]' ]
 }
