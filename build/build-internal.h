@@ -233,6 +233,10 @@ char *build_go_strv(char *const *v, bool quoted);
 int step_env(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_label(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+/* WORKDIR's edit of the config alone (joined to the current one, cleaned):
+ * no directory is made, as with Docker's `commit --change WORKDIR`. */
+int step_workdir_config(struct stage_ctx *c, const struct dockerfile_instr *in,
+                        struct box_err *err);
 int step_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_cmd(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);

@@ -472,7 +472,7 @@ static const struct {
 };
 
 /* moby/sys/signal.ParseSignal */
-static bool signal_valid(const char *s)
+bool build_signal_valid(const char *s)
 {
         char *end;
         errno = 0;
@@ -529,8 +529,8 @@ static int port_range(const char *s, int *lo, int *hi)
 }
 
 /* the EXPOSE port syntax: [[ip:]host:]port[-port][/tcp|udp|sctp] */
-static int check_port(const char *file, int line, const char *raw, bool *ret_upper,
-                      struct box_err *err)
+int build_port_check(const char *file, int line, const char *raw, bool *ret_upper,
+                     struct box_err *err)
 {
         _cleanup_free_ char *copy = xstrdup(raw);
         char *container = strrchr(copy, ':');
@@ -897,7 +897,7 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                 r = expand(c, st, in, in->args[0], false, &sig, NULL);
                 if (r < 0)
                         return r;
-                if (!signal_valid(sig))
+                if (!build_signal_valid(sig))
                         return fail_at(c->err, c->file, in->start_line, "invalid signal '%s'", sig);
         } else if (streq(n, "expose")) {
                 STRV_FOREACH (a, in->args) {
@@ -908,7 +908,7 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                                 return r;
                         STRV_FOREACH (p, ports) {
                                 bool upper = false;
-                                r = check_port(c->file, in->start_line, *p, &upper, c->err);
+                                r = build_port_check(c->file, in->start_line, *p, &upper, c->err);
                                 if (r < 0)
                                         return r;
                                 if (upper)

@@ -5,8 +5,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "build/build.h"
 #include "cli/cli.h"
-#include "cli/image-change.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
@@ -20,12 +20,13 @@ static const char help[] =
         "\n"
         "Options:\n"
         "  -c, --change list      apply a Dockerfile instruction to the image (CMD, ENTRYPOINT,\n"
-        "                         ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)\n"
+        "                         ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,\n"
+        "                         VOLUME, WORKDIR)\n"
         "  -m, --message string   set the commit message for the imported image\n"
         "      --platform string  set the platform (linux/ARCH) of the image\n"
         "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
 
-char *cli_now_rfc3339(void)
+static char *cli_now_rfc3339(void)
 {
         struct timespec ts;
         struct tm tm;
@@ -118,12 +119,8 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
                 if (v)
                         img.variant = xstrdup(v + 1);
         }
-        STRV_FOREACH (ch, changes) {
-                if (image_change_apply(&img.config, *ch, &err) < 0) {
-                        box_err_prefix(&err, "--change '%s'", *ch);
-                        return cli_fail(&err);
-                }
-        }
+        if (build_config_changes_apply(&img.config, changes, &err) < 0)
+                return cli_fail(&err);
 
         _cleanup_close_ int fd = -EBADF;
         if (streq(file, "-")) {

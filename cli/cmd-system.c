@@ -6,12 +6,12 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "image/fsck.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 #include "spec/ref.h"
+#include "store/fsck.h"
 #include "store/image.h"
 
 /* system prune: stopped containers go first, so their images can follow. */
@@ -318,9 +318,9 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
         if (optind < argc)
                 return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
         struct store *st;
-        struct image_fsck_report rep;
+        struct store_fsck_report rep;
         if (cli_store(ctx, &st, &err) < 0 ||
-            image_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
+            store_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
                 return cli_fail(&err);
         STRV_FOREACH (p, rep.problems)
                 printf("problem: %s\n", *p);
@@ -340,7 +340,7 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
         int problems = rep.problems[0] != NULL;
         printf("%s: %zu blobs, %zu images checked\n", problems ? "problems found" : "clean",
                rep.n_blobs, rep.n_images);
-        image_fsck_report_release(&rep);
+        store_fsck_report_release(&rep);
         return problems ? 1 : 0;
 }
 
