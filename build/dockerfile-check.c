@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "build/utf8.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
@@ -424,7 +424,7 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                 NO_FLAGS();
                 STRV_FOREACH (v, in->args) {
                         size_t a, b;
-                        build_utf8_trim_space(*v, strlen(*v), &a, &b);
+                        utf8_trim_space(*v, strlen(*v), &a, &b);
                         if (a == b)
                                 FAIL("VOLUME specified can not be an empty string");
                 }

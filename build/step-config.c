@@ -5,6 +5,7 @@
 #include <fcntl.h>
 
 #include "build/build-internal.h"
+#include "lib/go-quote.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 
@@ -34,36 +35,6 @@ char *build_join(char *const *v, const char *sep)
 
 /* History strings are BuildKit's, which formats with Go's fmt: %v of a
  * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
-static void go_quote(struct buf *b, const char *s)
-{
-        buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                switch (*p) {
-                case '"':
-                        buf_puts(b, "\\\"");
-                        break;
-                case '\\':
-                        buf_puts(b, "\\\\");
-                        break;
-                case '\n':
-                        buf_puts(b, "\\n");
-                        break;
-                case '\t':
-                        buf_puts(b, "\\t");
-                        break;
-                case '\r':
-                        buf_puts(b, "\\r");
-                        break;
-                default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                buf_printf(b, "\\x%02x", *p);
-                        else
-                                buf_putc(b, (char)*p);
-                }
-        }
-        buf_putc(b, '"');
-}
-
 char *build_go_strv(char *const *v, bool quoted)
 {
         struct buf b = {0};
