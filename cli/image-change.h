@@ -5,6 +5,3 @@
 #include "spec/oci.h"
 
 int image_change_apply(struct oci_container_config *c, const char *line, struct box_err *err);
-
-/* Now as RFC 3339 UTC (SOURCE_DATE_EPOCH when set); caller frees. */
-char *cli_now_rfc3339(void);
