@@ -21,31 +21,20 @@ char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
         return strv_append(shell, in->args && in->args[0] ? in->args[0] : "");
 }
 
-char *build_join(char *const *v, const char *sep)
-{
-        struct buf b = {0};
-        buf_puts(&b, "");
-        for (size_t i = 0; v && v[i]; i++) {
-                if (i)
-                        buf_puts(&b, sep);
-                buf_puts(&b, v[i]);
-        }
-        return buf_steal(&b);
-}
-
 /* History strings are BuildKit's, which formats with Go's fmt: %v of a
  * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
 char *build_go_strv(char *const *v, bool quoted)
 {
+        if (!quoted) {
+                _cleanup_free_ char *j = strv_join(v, " ");
+                return xasprintf("[%s]", j);
+        }
         struct buf b = {0};
         buf_putc(&b, '[');
         for (size_t i = 0; v && v[i]; i++) {
                 if (i)
                         buf_putc(&b, ' ');
-                if (quoted)
-                        go_quote(&b, v[i]);
-                else
-                        buf_puts(&b, v[i]);
+                go_quote(&b, v[i]);
         }
         buf_putc(&b, ']');
         return buf_steal(&b);

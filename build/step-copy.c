@@ -81,8 +81,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t u = 0; dl->urls && dl->urls[u]; u++)
                 buf_printf(&content, "url %s %s\n", dl->urls[u], dl->digests[u]);
         _cleanup_strv_free_ char **all = strv_concat(dl->urls, srcs);
-        _cleanup_free_ char *srclist = build_join(all, " ");
-        _cleanup_free_ char *flags = build_join(in->flags, " ");
+        _cleanup_free_ char *srclist = strv_join(all, " ");
+        _cleanup_free_ char *flags = strv_join(in->flags, " ");
         _cleanup_free_ char *instr = xasprintf("%s %s%s%s %s", add ? "ADD" : "COPY", flags,
                                                *flags ? " " : "", srclist, dest);
         digest_str ch;

@@ -13,8 +13,6 @@
 #include "spec/json.h"
 #include "spec/oci.h"
 
-#define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
                     const char *entrypoint, char *const *args)
 {
@@ -97,7 +95,7 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
 {
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         if (strv_env_find(image_env, "PATH", 4) < 0)
-                v = strv_append(v, DEFAULT_PATH_ENV);
+                v = strv_append(v, OCI_DEFAULT_PATH_ENV);
         _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname ? hostname : "");
         v = strv_append(v, h);
         if (tty)
