@@ -22,6 +22,7 @@
 #include "build/build-internal.h"
 #include "lib/fs.h"
 #include "lib/go-match.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 
@@ -146,7 +147,7 @@ static int list_dir(int dfd, const char *rel, char ***ret, struct box_err *err)
 static int expand_source(const struct copy_src *src, const char *pattern, char ***matches,
                          struct box_err *err)
 {
-        _cleanup_free_ char *clean = build_path_clean(pattern);
+        _cleanup_free_ char *clean = go_path_clean(pattern);
         const char *p = clean;
         while (*p == '/')
                 p++;
@@ -611,7 +612,7 @@ static char *parents_pivot(const char *pattern)
         if (!p)
                 return xstrdup("");
         _cleanup_free_ char *head = xstrndup(pattern, (size_t)(p - pattern));
-        char *clean = build_path_clean(head);
+        char *clean = go_path_clean(head);
         char *s = clean;
         while (*s == '/')
                 s++;
@@ -694,7 +695,7 @@ int build_path_resolve_in_root(int rootfd, const char *path, bool follow_last, c
         /* "/" + what was resolved + what was not: Clean keeps ".." at the root */
         _cleanup_free_ char *joined = xasprintf("/%s/%s", cur.data, rest);
         buf_release(&cur);
-        char *clean = build_path_clean(joined);
+        char *clean = go_path_clean(joined);
         memmove(clean, clean + 1, strlen(clean));
         *ret = clean;
         return 0;

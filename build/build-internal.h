@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "build/dockerignore.h"
+#include "lib/go-path.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
 

@@ -13,60 +13,11 @@
 #include <stdint.h>
 
 #include "lib/go-match.h"
+#include "lib/go-path.h"
 #include "lib/go-regexp.h"
 #include "lib/strv.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
-
-/* ---- Go's filepath.Clean ----------------------------------------------- */
-
-char *build_path_clean(const char *path)
-{
-        size_t n = strlen(path), r = 0, w = 0, dotdot = 0;
-        bool rooted;
-        char *out;
-
-        if (n == 0)
-                return xstrdup(".");
-        out = xmalloc(n + 4);
-        rooted = path[0] == '/';
-        if (rooted) {
-                out[w++] = '/';
-                r = dotdot = 1;
-        }
-        while (r < n) {
-                if (path[r] == '/') {
-                        r++;
-                } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
-                        r++;
-                } else if (path[r] == '.' && path[r + 1] == '.' &&
-                           (r + 2 == n || path[r + 2] == '/')) {
-                        r += 2;
-                        if (w > dotdot) {
-                                w--;
-                                while (w > dotdot && out[w] != '/')
-                                        w--;
-                        } else if (!rooted) {
-                                if (w > 0)
-                                        out[w++] = '/';
-                                out[w++] = '.';
-                                out[w++] = '.';
-                                dotdot = w;
-                        }
-                } else {
-                        if ((rooted && w != 1) || (!rooted && w != 0))
-                                out[w++] = '/';
-                        for (; r < n && path[r] != '/'; r++)
-                                out[w++] = path[r];
-                }
-        }
-        if (w == 0) {
-                free(out);
-                return xstrdup(".");
-        }
-        out[w] = '\0';
-        return out;
-}
 
 /* ---- patterns ---------------------------------------------------------- */
 
@@ -195,7 +146,7 @@ int build_dockerignore_new(char *const *patterns, struct dockerignore **ret, str
                 if (a == b)
                         continue;
                 _cleanup_free_ char *raw = xstrndup(*it + a, b - a);
-                _cleanup_free_ char *p = build_path_clean(raw);
+                _cleanup_free_ char *p = go_path_clean(raw);
                 struct pattern pt = {0};
                 const char *q = p;
                 if (p[0] == '!') {
@@ -255,7 +206,7 @@ int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *r
                 parent = xstrdup(".");
         else {
                 _cleanup_free_ char *tmp = xstrndup(file, (size_t)(sl - file + 1));
-                parent = build_path_clean(tmp);
+                parent = go_path_clean(tmp);
         }
 
         for (size_t i = 0; i < m->n; i++) {
@@ -320,7 +271,7 @@ int build_dockerignore_read(const char *data, size_t len, char ***ret_patterns, 
                 _cleanup_free_ char *trimmed = xstrndup(body + a2, b2 - a2);
                 _cleanup_free_ char *clean = NULL;
                 if (*trimmed) {
-                        clean = build_path_clean(trimmed);
+                        clean = go_path_clean(trimmed);
                         if (strlen(clean) > 1 && clean[0] == '/')
                                 memmove(clean, clean + 1, strlen(clean));
                 } else {

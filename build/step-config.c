@@ -128,7 +128,7 @@ int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct 
                 w[0] == '/' ? xstrdup(w)
                             : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
         free(c->cur.img.config.working_dir);
-        c->cur.img.config.working_dir = build_path_clean(full[0] == '/' ? full : full);
+        c->cur.img.config.working_dir = go_path_clean(full[0] == '/' ? full : full);
         if (c->cur.img.config.working_dir[0] != '/') {
                 char *t = xasprintf("/%s", c->cur.img.config.working_dir);
                 free(c->cur.img.config.working_dir);

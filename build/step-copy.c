@@ -32,7 +32,7 @@ static char *abs_dest(struct stage_ctx *c, const char *dest)
         bool slash = !*dest || dest[strlen(dest) - 1] == '/' || streq(dest, ".");
         _cleanup_free_ char *j =
                 dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "", dest);
-        char *clean = build_path_clean(j);
+        char *clean = go_path_clean(j);
         if (slash && !(clean[0] == '/' && clean[1] == '\0')) {
                 char *t = xasprintf("%s/", clean);
                 free(clean);

@@ -149,7 +149,7 @@ void step_prune_mount_points(struct builder *b, const struct image_state *s,
                 return;
         STRV_FOREACH (p, paths) {
                 _cleanup_free_ char *abs = xasprintf("/%s", *p);
-                _cleanup_free_ char *rel = build_path_clean(abs);
+                _cleanup_free_ char *rel = go_path_clean(abs);
                 memmove(rel, rel + 1, strlen(rel));
                 while (*rel) {
                         char *slash = strrchr(rel, '/');

@@ -222,7 +222,7 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                                 "--mount=type=bind needs a build context");
                                 rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                         }
-                        _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
+                        _cleanup_free_ char *clean = go_path_clean(source ? source : ".");
                         if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
                                 close(rootfd);
                                 return box_err_set(

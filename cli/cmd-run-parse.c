@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "cli/cmd-run.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/volume.h"
@@ -142,28 +143,7 @@ char *cli_run_clean_path(const char *p)
 {
         if (p[0] != '/')
                 return xstrdup(p); /* refused by the caller */
-        struct buf b = {0};
-        buf_putc(&b, '/');
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                size_t n = strcspn(p, "/");
-                if (n == 0 || (n == 1 && p[0] == '.')) {
-                        /* nothing */
-                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        while (b.len > 1 && b.data[b.len - 1] != '/')
-                                b.len--;
-                        if (b.len > 1)
-                                b.len--; /* the '/' before it */
-                        b.data[b.len] = '\0';
-                } else {
-                        if (b.len > 1)
-                                buf_putc(&b, '/');
-                        buf_printf(&b, "%.*s", (int)n, p);
-                }
-                p += n;
-        }
-        return buf_steal(&b);
+        return go_path_clean(p);
 }
 #define clean_path cli_run_clean_path
 
