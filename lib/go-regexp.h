@@ -11,9 +11,11 @@
  * forms match the same set).  Not supported (refused as malformed): flags
  * "(?i)", named and non-capturing groups, Unicode classes \p{..}.
  *
- * Matching works on sets of positions (a Thompson-style simulation without
- * captures), so no expression takes exponential time: O(nodes x length)
- * per step, repetitions bounded at 1000 as RE2 bounds them.
+ * Matching steps sets of positions through the expression (no
+ * backtracking, no captures), so no expression takes exponential time:
+ * the cost is polynomial in the path's length (an unbounded repetition
+ * iterates until its set stops growing), and counted repetitions are
+ * bounded at 1000 as RE2 bounds them.
  *
  * Ownership: a struct go_regexp is immutable once compiled and owned by
  * the caller; go_regexp_free() releases it. */
