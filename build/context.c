@@ -47,11 +47,6 @@ static int walk(int dirfd, const char *rel, char ***files, size_t *n, int depth,
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* DOCKERFILE relative to DIR, or NULL when it lies outside */
 static char *relative_to(const char *dir, const char *file)
 {
@@ -139,7 +134,7 @@ int build_context_list(const char *dir, const char *dockerfile, char ***ret_file
                 if (!excluded)
                         out = strv_push_at(out, n_out++, xstrdup(*f));
         }
-        qsort(out, n_out, sizeof(char *), cmp_str);
+        strv_sort(out);
         *ret_files = out;
         return 0;
 }

@@ -11,12 +11,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "build/utf8.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ARGs every build knows without a declaration (the proxy variables) */
 static const char *const predefined_args[] = {
@@ -424,7 +422,7 @@ int build_dockerfile_instr_validate(const char *file, const struct dockerfile_in
                 NO_FLAGS();
                 STRV_FOREACH (v, in->args) {
                         size_t a, b;
-                        build_utf8_trim_space(*v, strlen(*v), &a, &b);
+                        utf8_trim_space(*v, strlen(*v), &a, &b);
                         if (a == b)
                                 FAIL("VOLUME specified can not be an empty string");
                 }
@@ -766,7 +764,7 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
                 st.env = xnew0(char *, 1);
                 st.args = xnew0(char *, 1);
                 if (!streq(lbase, "scratch"))
-                        env_set(&st.env, "PATH", DEFAULT_PATH);
+                        env_set(&st.env, "PATH", OCI_DEFAULT_PATH);
         }
         st.base = xstrdup(base);
         st.platform = TAKE_PTR(platform);
@@ -944,11 +942,6 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void parse_check_directive(struct checker *c)
 {
         if (!c->df->check)
@@ -988,7 +981,7 @@ static void warn_unused_build_args(struct checker *c)
                     !strv_contains(unused, k))
                         unused = strv_append(unused, k);
         }
-        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
+        strv_sort(unused);
         if (unused[0]) {
                 struct buf b = {0};
                 STRV_FOREACH (u, unused) {

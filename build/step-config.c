@@ -5,6 +5,8 @@
 #include <fcntl.h>
 
 #include "build/build-internal.h"
+#include "lib/go-path.h"
+#include "lib/go-quote.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 
@@ -20,61 +22,20 @@ char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
         return strv_append(shell, in->args && in->args[0] ? in->args[0] : "");
 }
 
-char *build_join(char *const *v, const char *sep)
-{
-        struct buf b = {0};
-        buf_puts(&b, "");
-        for (size_t i = 0; v && v[i]; i++) {
-                if (i)
-                        buf_puts(&b, sep);
-                buf_puts(&b, v[i]);
-        }
-        return buf_steal(&b);
-}
-
 /* History strings are BuildKit's, which formats with Go's fmt: %v of a
  * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
-static void go_quote(struct buf *b, const char *s)
-{
-        buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                switch (*p) {
-                case '"':
-                        buf_puts(b, "\\\"");
-                        break;
-                case '\\':
-                        buf_puts(b, "\\\\");
-                        break;
-                case '\n':
-                        buf_puts(b, "\\n");
-                        break;
-                case '\t':
-                        buf_puts(b, "\\t");
-                        break;
-                case '\r':
-                        buf_puts(b, "\\r");
-                        break;
-                default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                buf_printf(b, "\\x%02x", *p);
-                        else
-                                buf_putc(b, (char)*p);
-                }
-        }
-        buf_putc(b, '"');
-}
-
 char *build_go_strv(char *const *v, bool quoted)
 {
+        if (!quoted) {
+                _cleanup_free_ char *j = strv_join(v, " ");
+                return xasprintf("[%s]", j);
+        }
         struct buf b = {0};
         buf_putc(&b, '[');
         for (size_t i = 0; v && v[i]; i++) {
                 if (i)
                         buf_putc(&b, ' ');
-                if (quoted)
-                        go_quote(&b, v[i]);
-                else
-                        buf_puts(&b, v[i]);
+                go_quote(&b, v[i]);
         }
         buf_putc(&b, ']');
         return buf_steal(&b);
@@ -174,7 +135,7 @@ int step_workdir_config(struct stage_ctx *c, const struct dockerfile_instr *in, 
                 w[0] == '/' ? xstrdup(w)
                             : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
         free(c->cur.img.config.working_dir);
-        c->cur.img.config.working_dir = build_path_clean(full);
+        c->cur.img.config.working_dir = go_path_clean(full);
         if (c->cur.img.config.working_dir[0] != '/') {
                 char *t = xasprintf("/%s", c->cur.img.config.working_dir);
                 free(c->cur.img.config.working_dir);

@@ -222,7 +222,7 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                                                 "--mount=type=bind needs a build context");
                                 rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                         }
-                        _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
+                        _cleanup_free_ char *clean = go_path_clean(source ? source : ".");
                         if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
                                 close(rootfd);
                                 return box_err_set(
@@ -308,10 +308,9 @@ static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
  * options that change what a RUN produces. */
 static char *run_flags_part(struct builder *b, const char *mflags)
 {
-        _cleanup_free_ char *hj = build_join(b->o->add_hosts, " "),
-                            *dj = build_join(b->o->dns, " "),
-                            *sj = build_join(b->o->dns_search, " "),
-                            *oj = build_join(b->o->dns_options, " ");
+        _cleanup_free_ char *hj = strv_join(b->o->add_hosts, " "), *dj = strv_join(b->o->dns, " "),
+                            *sj = strv_join(b->o->dns_search, " "),
+                            *oj = strv_join(b->o->dns_options, " ");
         struct buf sec = {0};
         buf_puts(&sec, "");
         for (size_t i = 0; i < b->o->n_rlimits; i++)
@@ -363,13 +362,13 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
                 buf_printf(&rcb, "%s\n", l);
         }
         if (b->o->dns_search && b->o->dns_search[0]) {
-                _cleanup_free_ char *j = build_join(b->o->dns_search, " ");
+                _cleanup_free_ char *j = strv_join(b->o->dns_search, " ");
                 buf_printf(&rcb, "search %s\n", j);
         }
         STRV_FOREACH (d, b->o->dns)
                 buf_printf(&rcb, "nameserver %s\n", *d);
         if (b->o->dns_options && b->o->dns_options[0]) {
-                _cleanup_free_ char *j = build_join(b->o->dns_options, " ");
+                _cleanup_free_ char *j = strv_join(b->o->dns_options, " ");
                 buf_printf(&rcb, "options %s\n", j);
         }
         int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644, err);
@@ -475,9 +474,9 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         STRV_FOREACH (e, c->cur.img.config.env)
                 env = strv_env_set(env, *e);
         if (strv_env_find(env, "PATH", 4) < 0)
-                env = strv_append(env, BUILD_DEFAULT_PATH_ENV);
+                env = strv_append(env, OCI_DEFAULT_PATH_ENV);
 
-        _cleanup_free_ char *cmdline = build_join(argv, " ");
+        _cleanup_free_ char *cmdline = strv_join(argv, " ");
         /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
          * with its value as the step sees it (ENV wins) */
         struct buf argstr = {0};
@@ -497,8 +496,8 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         }
         _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
         buf_release(&argstr);
-        _cleanup_free_ char *envs = build_join(env, "\n");
-        _cleanup_free_ char *mflags = build_join(in->flags, " ");
+        _cleanup_free_ char *envs = strv_join(env, "\n");
+        _cleanup_free_ char *mflags = strv_join(in->flags, " ");
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);

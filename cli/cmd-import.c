@@ -2,8 +2,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <sys/utsname.h>
-#include <time.h>
 
 #include "build/build.h"
 #include "cli/cli.h"
@@ -25,26 +23,6 @@ static const char help[] =
         "  -m, --message string   set the commit message for the imported image\n"
         "      --platform string  set the platform (linux/ARCH) of the image\n"
         "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
-
-static char *cli_now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[80];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        const char *sde = getenv("SOURCE_DATE_EPOCH");
-        if (sde && *sde) {
-                ts.tv_sec = strtoll(sde, NULL, 10);
-                ts.tv_nsec = 0;
-        }
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (ts.tv_nsec)
-                snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        else
-                snprintf(buf + n, sizeof(buf) - n, "Z");
-        return xstrdup(buf);
-}
 
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -104,7 +82,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         }
 
         _cleanup_oci_image_ struct oci_image img = {0};
-        img.created = cli_now_rfc3339();
+        img.created = oci_time_created();
         img.os = xstrdup("linux");
         img.architecture = xstrdup(oci_host_arch());
         if (platform) {

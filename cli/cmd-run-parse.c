@@ -7,13 +7,12 @@
 #include <sys/resource.h>
 
 #include "cli/cmd-run.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/volume.h"
 #include "spec/json.h"
 #include "spec/oci.h"
-
-#define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
                     const char *entrypoint, char *const *args)
@@ -97,7 +96,7 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
 {
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         if (strv_env_find(image_env, "PATH", 4) < 0)
-                v = strv_append(v, DEFAULT_PATH_ENV);
+                v = strv_append(v, OCI_DEFAULT_PATH_ENV);
         _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname ? hostname : "");
         v = strv_append(v, h);
         if (tty)
@@ -144,28 +143,7 @@ char *cli_run_clean_path(const char *p)
 {
         if (p[0] != '/')
                 return xstrdup(p); /* refused by the caller */
-        struct buf b = {0};
-        buf_putc(&b, '/');
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                size_t n = strcspn(p, "/");
-                if (n == 0 || (n == 1 && p[0] == '.')) {
-                        /* nothing */
-                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        while (b.len > 1 && b.data[b.len - 1] != '/')
-                                b.len--;
-                        if (b.len > 1)
-                                b.len--; /* the '/' before it */
-                        b.data[b.len] = '\0';
-                } else {
-                        if (b.len > 1)
-                                buf_putc(&b, '/');
-                        buf_printf(&b, "%.*s", (int)n, p);
-                }
-                p += n;
-        }
-        return buf_steal(&b);
+        return go_path_clean(p);
 }
 #define clean_path cli_run_clean_path
 

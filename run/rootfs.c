@@ -19,6 +19,7 @@
 #include <linux/mount.h>
 
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
@@ -408,10 +409,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
                 state += blen + 1;
         struct buf opts = {0};
-        buf_puts(&opts, "lowerdir=");
-        for (size_t i = 0; spec->lowerdirs && spec->lowerdirs[i]; i++)
-                buf_printf(&opts, "%s%s", i ? ":" : "", spec->lowerdirs[i]);
-        buf_printf(&opts, ",upperdir=%s/upper,workdir=%s/work", state, state);
+        _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
+        buf_printf(&opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, state, state);
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,

@@ -56,8 +56,7 @@
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#include "spec/oci.h"
 
 static double ms_now(void)
 {
@@ -174,7 +173,7 @@ static char *find_executable(const char *name, char *const *env)
         if (strchr(name, '/'))
                 return xstrdup(name);
         int i = strv_env_find(env, "PATH", 4);
-        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : DEFAULT_PATH;
+        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : OCI_DEFAULT_PATH;
         _cleanup_free_ char *copy = xstrdup(path);
         char *save = NULL;
         for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {

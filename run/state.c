@@ -18,6 +18,7 @@
 #include "run/run.h"
 #include "run/volume.h"
 #include "spec/json.h"
+#include "spec/oci.h"
 #include "spec/ref.h"
 
 void run_state_free(struct run_state *s)
@@ -226,18 +227,6 @@ int run_state_create(const char *root, const char *runroot, const char *name,
         return 0;
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return xstrdup(buf);
-}
-
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks
  * since boot.  With the pid it names one process for the life of a boot. */
 static int proc_start_time(pid_t pid, uint64_t *ret)
@@ -270,7 +259,7 @@ int run_state_set(const struct run_state *s, const char *status, pid_t pid, int 
                   struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;
-        _cleanup_free_ char *prev = NULL, *now = now_rfc3339();
+        _cleanup_free_ char *prev = NULL, *now = oci_time_now(true);
         _cleanup_free_ char *p = xasprintf("%s/state", s->dir);
         int r;
         if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &prev, NULL, NULL) < 0 ||

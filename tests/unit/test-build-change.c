@@ -37,7 +37,7 @@ static void apply_fails(const char *change, const char *want_msg)
 
 static void assert_strv(char *const *v, const char *want)
 {
-        _cleanup_free_ char *got = build_join(v, "|");
+        _cleanup_free_ char *got = strv_join(v, "|");
         assert_string_equal(got, want);
 }
 
