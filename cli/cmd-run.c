@@ -729,6 +729,19 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "Init", jv_bool(o->init));
         jv_set(hc, "CapAdd", jv_strv(o->cap_add));
         jv_set(hc, "CapDrop", jv_strv(o->cap_drop));
+        jv_set(hc, "GroupAdd", jv_strv(o->group_add));
+        /* what exec needs to confine its processes as the container's, in
+         * Docker's spelling (a profile by its text, as Docker keeps it) */
+        struct jv *sec = jv_array();
+        if (o->no_new_privs)
+                jv_push(sec, jv_string("no-new-privileges:true"));
+        if (o->seccomp == RUN_SECCOMP_UNCONFINED)
+                jv_push(sec, jv_string("seccomp=unconfined"));
+        if (o->seccomp == RUN_SECCOMP_PROFILE) {
+                _cleanup_free_ char *p = xasprintf("seccomp=%s", o->seccomp_profile);
+                jv_push(sec, jv_string(p));
+        }
+        jv_set(hc, "SecurityOpt", sec);
         jv_set(hc, "Memory", jv_int(o->res.memory));
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
         jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));

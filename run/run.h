@@ -164,6 +164,8 @@ int run_mount_target_check(enum run_mount_type type, const char *target, struct 
  * NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT. */
 uint64_t run_caps_default(void);
 uint64_t run_caps_all(void);
+/* box's own permitted set: what it can give (no CAP_SYS_RESOURCE here). */
+uint64_t run_caps_own(void);
 /* "chown", "CAP_CHOWN", "cap_chown" -> CAP_CHOWN; "ALL" -> -2; else -EINVAL. */
 int run_cap_from_name(const char *name);
 const char *run_cap_name(int cap); /* "CAP_CHOWN" or NULL */
@@ -202,6 +204,14 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
 int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err);
 /* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
 void run_cgroup_destroy(struct run_cgroup *cg);
+/* The cgroup of a running container (PARENT/ID in every hierarchy) to
+ * join with run_cgroup_attach(); fails when one is missing. */
+int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
+                    struct box_err *err);
+/* Is it frozen (box pause), in the v1 freezer or by v2's cgroup.freeze? */
+bool run_cgroup_frozen(const struct run_cgroup *cg);
+/* Frees CG and leaves its directories. */
+void run_cgroup_free(struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */
 void run_cgroup_remove_stale(const char *parent, const char *id);
 /* "1g", "512m", "100k", "1024" -> bytes (Docker's RAMInBytes). */

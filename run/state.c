@@ -404,11 +404,7 @@ static bool proc_in_cgroup(pid_t pid, const char *id)
         return false;
 }
 
-/* A pidfd of the container's pid 1 as the runtime state records it, if
- * that pid still names the same process (same start time) and that
- * process is in the container's cgroup; -ENOENT when none is recorded
- * (not started yet), -ESRCH when it is gone (or was never that). */
-static int container_pidfd(const char *runroot, const char *id)
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid)
 {
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", runroot, id), *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
@@ -429,6 +425,8 @@ static int container_pidfd(const char *runroot, const char *id)
          * a pid is not reused while its process exists */
         if (sys_pidfd_send_signal(pfd, 0, 0) < 0)
                 return -ESRCH;
+        if (ret_pid)
+                *ret_pid = (pid_t)pid;
         return TAKE_FD(pfd);
 }
 
@@ -445,7 +443,7 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err)
         /* its pid 1, once it has one (a start takes well under a second) */
         int pfd = -ENOENT;
         for (int t = 0; t < 500 && pfd == -ENOENT && run_state_is_live(runroot, id); t++) {
-                pfd = container_pidfd(runroot, id);
+                pfd = run_state_pidfd(runroot, id, NULL);
                 if (pfd == -ENOENT)
                         sleep_ms(10);
         }

@@ -100,6 +100,13 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
 bool run_state_is_live(const char *runroot, const char *id);
 /* The container's status: the store's, but exited without a live monitor. */
 enum run_status run_state_status(const char *root, const char *runroot, const char *id);
+/* A pidfd of the container's pid 1 as the runtime state records it, if
+ * that pid still names the same process (same start time) and that
+ * process is in the container's cgroup, and its pid in RET_PID (may be
+ * NULL; the pid names the process only while the pidfd shows it alive);
+ * -ENOENT when none is recorded (not started yet), -ESRCH when it is gone
+ * (or was never that). */
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid);
 /* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
