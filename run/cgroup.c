@@ -476,6 +476,31 @@ bool run_cgroup_frozen(const struct run_cgroup *cg)
         return false;
 }
 
+int run_cgroup_freeze(const struct run_cgroup *cg, bool freeze, struct box_err *err)
+{
+        bool hybrid = v1_present(cg);
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cg_dir *d = &cg->dirs[i];
+                if (d->v2 ? hybrid : !has_controller(d->opts, "freezer"))
+                        continue;
+                const char *file = d->v2 ? "cgroup.freeze" : "freezer.state";
+                const char *want = d->v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+                int r = write_file(d->path, file, want, err);
+                if (r < 0)
+                        return r;
+                /* v1 says FREEZING until every task stopped */
+                for (int t = 0; !d->v2 && freeze && t < 1000; t++) {
+                        _cleanup_free_ char *p = xasprintf("%s/%s", d->path, file), *buf = NULL;
+                        if (fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) < 0 ||
+                            strneq(buf, "FROZEN", 6))
+                                break;
+                        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+                }
+                return 0;
+        }
+        return box_err_set(err, ENOTSUP, "no cgroup freezer");
+}
+
 void run_cgroup_free(struct run_cgroup *cg)
 {
         if (!cg)

@@ -210,6 +210,9 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
                     struct box_err *err);
 /* Is it frozen (box pause), in the v1 freezer or by v2's cgroup.freeze? */
 bool run_cgroup_frozen(const struct run_cgroup *cg);
+/* Freezes (or thaws) every process of CG: the v1 freezer, or v2's
+ * cgroup.freeze on a pure v2 host; ENOTSUP without either. */
+int run_cgroup_freeze(const struct run_cgroup *cg, bool freeze, struct box_err *err);
 /* Frees CG and leaves its directories. */
 void run_cgroup_free(struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */
