@@ -83,14 +83,10 @@ static int parse_flags(struct commit_opts *o, int argc, char **argv)
 static int apply_container_config(const char *root, const char *id, struct oci_container_config *c,
                                   char **ret_cmd, struct box_err *err)
 {
-        _cleanup_free_ char *p = xasprintf("%s/containers/%s/config.json", root, id);
-        _cleanup_free_ char *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
-        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &buf, NULL, err);
-        if (r >= 0)
-                r = jv_parse(buf, strlen(buf), &o, err);
+        int r = run_state_config(root, id, &o, err);
         if (r < 0)
-                return box_err_prefix(err, "container %.12s: config.json", id);
+                return r;
         const struct jv *cfg = jv_get(o, "Config");
         if (jv_is_array(jv_get(cfg, "Env"))) {
                 strv_free(c->env);

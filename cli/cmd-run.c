@@ -698,9 +698,11 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
-                         const struct mount_set *ms)
+                         const struct mount_set *ms, char *const *argv)
 {
         _cleanup_jv_ struct jv *c = jv_object();
+        /* the command line that made it (Podman's), for box generate systemd --new */
+        jv_set(c, "CreateCommand", jv_strv(argv));
         jv_set_str(c, "Id", s->id);
         jv_set_str(c, "Name", s->name);
         struct timespec ts;
@@ -971,7 +973,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         spec.on_started = on_started;
         spec.userdata = &sc;
 
-        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
+        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms, argv);
         r = run_state_write_file(state, RUN_FILE_CONFIG, cfg, &err);
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && ms.anon[0]) {

@@ -8,6 +8,7 @@ const struct cli_command cli_commands[] = {
         {"dockerfile", "Parse and check Dockerfiles", cmd_dockerfile, 0},
         {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
+        {"generate", "Generate systemd units", cmd_generate, 0},
         {"image", "Manage images", cmd_image, 0},
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},

@@ -86,16 +86,10 @@ static char **dup_strv(const struct jv *o, const char *key)
 static int exec_config_load(const char *root, const char *id, struct exec_config *ret,
                             struct box_err *err)
 {
-        _cleanup_free_ char *p = xasprintf("%s/containers/%s/config.json", root, id);
-        _cleanup_free_ char *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
-        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &buf, NULL, err);
-        if (r >= 0)
-                r = jv_parse(buf, strlen(buf), &o, err);
-        if (r >= 0 && !jv_is_object(o))
-                r = box_err_set(err, EINVAL, "not a JSON object");
+        int r = run_state_config(root, id, &o, err);
         if (r < 0)
-                return box_err_prefix(err, "container %.12s: config.json", id);
+                return r;
         const struct jv *cfg = jv_get(o, "Config"), *hc = jv_get(o, "HostConfig");
         struct exec_config c = {.seccomp = RUN_SECCOMP_DEFAULT};
         c.env = dup_strv(cfg, "Env");

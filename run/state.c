@@ -586,6 +586,23 @@ int run_state_image(const char *root, const char *id, char **ret_manifest, struc
         return 0;
 }
 
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err)
+{
+        _cleanup_free_ char *p =
+                xasprintf("%s/containers/%s/%s", root, id, state_files[RUN_FILE_CONFIG]);
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_jv_ struct jv *o = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &buf, NULL, err);
+        if (r >= 0)
+                r = jv_parse(buf, strlen(buf), &o, err);
+        if (r >= 0 && !jv_is_object(o))
+                r = box_err_set(err, EINVAL, "not a JSON object");
+        if (r < 0)
+                return box_err_prefix(err, "container %.12s: config.json", id);
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 char *run_state_upper_dir(const char *root, const char *id)
 {
         return xasprintf("%s/containers/%s/upper", root, id);

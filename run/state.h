@@ -124,6 +124,9 @@ void run_state_pins(const char *root, char ***ret_ids, char ***ret_manifests);
 /* The manifest digest container ID runs, checked to be a digest: -ENOENT
  * (ERR untouched) when it runs none (--rootfs). */
 int run_state_image(const char *root, const char *id, char **ret_manifest, struct box_err *err);
+/* The container's config.json, parsed (an object). */
+struct jv;
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err);
 /* The container's overlay upper dir (its changes): the caller's to free. */
 char *run_state_upper_dir(const char *root, const char *id);
 /* Bytes the container's state dir takes. */
