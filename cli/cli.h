@@ -73,6 +73,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_exec(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_commit(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_cp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -150,12 +150,6 @@ int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *e
 /* After the pivot: bind the pty slave SLAVE_FD over /dev/console. */
 int run_rootfs_console(int slave_fd, struct box_err *err);
 
-/* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
- * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode.
- * Works through fds only (DST_FD may be shared with running containers);
- * a tree deeper than 256 directories is refused. */
-int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
-
 /* Volume copy-up: the image's directory at each copy-up volume's target,
  * opened (in the root, before anything is mounted on it) by
  * run_copy_sources_open(); run_copy_up() copies source I into the volume

@@ -150,6 +150,21 @@ int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
 /* Parses "CONTAINER:HOST:COUNT". */
 int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 
+/* ---- copying trees and opening a container's root (box cp) ---- */
+
+/* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
+ * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode.
+ * Works through fds only (DST_FD may be shared with running containers);
+ * a tree deeper than 256 directories is refused. */
+int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
+
+/* An fd (O_PATH, a directory) of the root of SPEC (its overlay, or its
+ * --rootfs bound), mounted read-write on SPEC's mount_dir in a new private
+ * mount namespace of the calling process, which must be single-threaded
+ * and keeps that namespace: for box cp into or out of a stopped
+ * container.  The caller's working directory is kept. */
+int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err);
+
 /* ---- where a mount may go (run/mount-target.c) ---- */
 
 /* Refuses a mount of TYPE at TARGET (absolute and clean: no ".", ".." or

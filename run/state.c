@@ -430,6 +430,21 @@ int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid)
         return TAKE_FD(pfd);
 }
 
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd)
+{
+        pid_t pid;
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
+        if (pfd < 0)
+                return pfd;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/root", (int)pid);
+        _cleanup_close_ int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* the pid named the container's pid 1 only if that still lives */
+        if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return -ESRCH;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static void sleep_ms(long ms)
 {
         nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);

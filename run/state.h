@@ -107,6 +107,9 @@ enum run_status run_state_status(const char *root, const char *runroot, const ch
  * -ENOENT when none is recorded (not started yet), -ESRCH when it is gone
  * (or was never that). */
 int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid);
+/* An O_PATH fd of the root of the running container ID, as its pid 1
+ * sees it (its mounts included): -ENOENT or -ESRCH when it does not run. */
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd);
 /* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
