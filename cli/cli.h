@@ -71,6 +71,10 @@ int cmd_context(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_dockerfile(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_exec(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_commit(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_cp(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_generate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints

@@ -105,21 +105,29 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
                 v = strv_env_set(v, *e);
         STRV_FOREACH (e, env_files)
                 v = strv_env_set(v, *e);
+        int r = cli_env_flags_apply(&v, env_flags, err);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
+{
         STRV_FOREACH (e, env_flags) {
                 if (strchr(*e, '=')) {
                         if (**e == '=')
                                 return box_err_set(err, EINVAL,
                                                    "invalid environment variable: '%s'", *e);
-                        v = strv_env_set(v, *e);
+                        *v = strv_env_set(*v, *e);
                         continue;
                 }
                 const char *val = getenv(*e);
                 if (val) {
                         _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
-                        v = strv_env_set(v, kv);
+                        *v = strv_env_set(*v, kv);
                 }
         }
-        *ret = TAKE_PTR(v);
         return 0;
 }
 

@@ -250,9 +250,11 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
-                         const struct mount_set *ms)
+                         const struct mount_set *ms, char *const *argv)
 {
         _cleanup_jv_ struct jv *c = jv_object();
+        /* the command line that made it (Podman's), for box generate systemd --new */
+        jv_set(c, "CreateCommand", jv_strv(argv));
         jv_set_str(c, "Id", s->id);
         jv_set_str(c, "Name", s->name);
         struct timespec ts;
@@ -281,6 +283,19 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "Init", jv_bool(o->init));
         jv_set(hc, "CapAdd", jv_strv(o->cap_add));
         jv_set(hc, "CapDrop", jv_strv(o->cap_drop));
+        jv_set(hc, "GroupAdd", jv_strv(o->group_add));
+        /* what exec needs to confine its processes as the container's, in
+         * Docker's spelling (a profile by its text, as Docker keeps it) */
+        struct jv *sec = jv_array();
+        if (o->no_new_privs)
+                jv_push(sec, jv_string("no-new-privileges:true"));
+        if (o->seccomp == RUN_SECCOMP_UNCONFINED)
+                jv_push(sec, jv_string("seccomp=unconfined"));
+        if (o->seccomp == RUN_SECCOMP_PROFILE) {
+                _cleanup_free_ char *p = xasprintf("seccomp=%s", o->seccomp_profile);
+                jv_push(sec, jv_string(p));
+        }
+        jv_set(hc, "SecurityOpt", sec);
         jv_set(hc, "Memory", jv_int(o->res.memory));
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
         jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));
@@ -341,6 +356,7 @@ struct run_job {
         struct run_opts o;
         const char *image;     /* the operand, or --rootfs */
         char *const *cmd_args; /* the words after it */
+        char *const *argv;     /* the whole command line, recorded as CreateCommand */
         char **env_files;      /* --env-file's entries */
         uint64_t caps;
         struct run_rlimit *rlimits;
@@ -533,7 +549,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
 {
         _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
-                                               &j->o, spec, &j->ms);
+                                               &j->o, spec, &j->ms, j->argv);
         int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && j->ms.anon[0]) {
@@ -565,6 +581,7 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         int r, status = 0;
 
         double t0 = ms_now();
+        j.argv = argv;
         int first = cli_run_flags_parse(&j.o, argc, argv);
         if (first <= 0)
                 return -first;

@@ -3,9 +3,13 @@
 
 const struct cli_command cli_commands[] = {
         {"build", "Build an image from a Dockerfile", cmd_build, 0},
+        {"commit", "Create a new image from a container's changes", cmd_commit, 0},
         {"context", "Inspect a build context", cmd_context, 0},
+        {"cp", "Copy files between a container and the host", cmd_cp, 0},
         {"dockerfile", "Parse and check Dockerfiles", cmd_dockerfile, 0},
+        {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
+        {"generate", "Generate systemd units", cmd_generate, 0},
         {"image", "Manage images", cmd_image, 0},
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},

@@ -430,6 +430,89 @@ void run_cgroup_destroy(struct run_cgroup *cg)
         free(cg);
 }
 
+int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
+                    struct box_err *err)
+{
+        struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
+        if (!parent || !*parent)
+                parent = "/box";
+        int r = find_hierarchies(&cg->dirs, &cg->n, err);
+        if (r < 0) {
+                free(cg);
+                return r;
+        }
+        for (size_t i = 0; i < cg->n; i++) {
+                char *mnt = cg->dirs[i].path;
+                cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                free(mnt);
+                struct stat st;
+                if (r >= 0 && (stat(cg->dirs[i].path, &st) < 0 || !S_ISDIR(st.st_mode)))
+                        r = box_err_errno(err, errno ? errno : ENOTDIR, "cgroup '%s'",
+                                          cg->dirs[i].path);
+        }
+        if (r < 0) {
+                run_cgroup_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+bool run_cgroup_frozen(const struct run_cgroup *cg)
+{
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cg_dir *d = &cg->dirs[i];
+                bool v1 = !d->v2 && has_controller(d->opts, "freezer");
+                if (!v1 && !d->v2)
+                        continue;
+                _cleanup_free_ char *p =
+                        xasprintf("%s/%s", d->path, v1 ? "freezer.state" : "cgroup.freeze");
+                _cleanup_free_ char *buf = NULL;
+                if (fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) < 0)
+                        continue;
+                if (v1 ? !strneq(buf, "THAWED", 6) : buf[0] == '1')
+                        return true;
+        }
+        return false;
+}
+
+int run_cgroup_freeze(const struct run_cgroup *cg, bool freeze, struct box_err *err)
+{
+        bool hybrid = v1_present(cg);
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cg_dir *d = &cg->dirs[i];
+                if (d->v2 ? hybrid : !has_controller(d->opts, "freezer"))
+                        continue;
+                const char *file = d->v2 ? "cgroup.freeze" : "freezer.state";
+                const char *want = d->v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+                int r = write_file(d->path, file, want, err);
+                if (r < 0)
+                        return r;
+                /* v1 says FREEZING until every task stopped */
+                for (int t = 0; !d->v2 && freeze && t < 1000; t++) {
+                        _cleanup_free_ char *p = xasprintf("%s/%s", d->path, file), *buf = NULL;
+                        if (fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) < 0 ||
+                            strneq(buf, "FROZEN", 6))
+                                break;
+                        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+                }
+                return 0;
+        }
+        return box_err_set(err, ENOTSUP, "no cgroup freezer");
+}
+
+void run_cgroup_free(struct run_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n; i++) {
+                free(cg->dirs[i].path);
+                free(cg->dirs[i].opts);
+        }
+        free(cg->dirs);
+        free(cg);
+}
+
 void run_cgroup_remove_stale(const char *parent, const char *id)
 {
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);

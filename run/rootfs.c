@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -421,6 +422,27 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         buf_release(&opts);
         if (r < 0)
                 return box_err_errno(err, e, "mount overlay rootfs");
+        return 0;
+}
+
+int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0)
+                return box_err_errno(err, errno, "open the working directory");
+        if (unshare(CLONE_NEWNS) < 0)
+                return box_err_errno(err, errno, "unshare the mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return box_err_errno(err, errno, "make / private");
+        int r = mount_root(spec, spec->mount_dir, -1, err);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = box_err_errno(err, errno, "return to the working directory");
+        if (r < 0)
+                return r;
+        int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
+        *ret_fd = fd;
         return 0;
 }
 

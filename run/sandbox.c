@@ -95,7 +95,7 @@ static const int forwarded_signals[] = {
         SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
 };
 
-static int send_fd(int sock, int fd)
+int run_fd_send(int sock, int fd)
 {
         char dummy = 'x';
         struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
@@ -115,7 +115,7 @@ static int send_fd(int sock, int fd)
         return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int recv_fd(int sock)
+int run_fd_recv(int sock)
 {
         char dummy;
         struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
@@ -138,25 +138,22 @@ static int recv_fd(int sock)
         return fd;
 }
 
-/* Opens a pty in the container's devpts, hands the master to box and
- * makes the slave our controlling terminal on 0, 1 and 2. */
-static int setup_tty(struct child_args *a, struct box_err *err)
+int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err)
 {
-        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return box_err_errno(err, errno, "open /dev/ptmx");
-        int unlock = 0, n;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
                 return box_err_errno(err, errno, "unlock pty");
         _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return box_err_errno(err, errno, "open pty slave");
-        int r = run_rootfs_console(slave, err);
-        if (r < 0)
-                return r;
-        if (a->have_ws)
-                (void)ioctl(slave, TIOCSWINSZ, &a->ws);
-        r = send_fd(a->console_fd, master);
+        if (console) {
+                int r = run_rootfs_console(slave, err);
+                if (r < 0)
+                        return r;
+        }
+        if (ws)
+                (void)ioctl(slave, TIOCSWINSZ, ws);
+        int r = run_fd_send(sock, master);
         if (r < 0)
                 return box_err_errno(err, -r, "send pty to box");
         if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -167,71 +164,13 @@ static int setup_tty(struct child_args *a, struct box_err *err)
         return 0;
 }
 
-/* Finds the executable like execvp, but with the container's PATH. */
-static char *find_executable(const char *name, char *const *env)
+/* Opens a pty in the container's devpts (its /dev/console). */
+static int setup_tty(struct child_args *a, struct box_err *err)
 {
-        if (strchr(name, '/'))
-                return xstrdup(name);
-        int i = strv_env_find(env, "PATH", 4);
-        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : OCI_DEFAULT_PATH;
-        _cleanup_free_ char *copy = xstrdup(path);
-        char *save = NULL;
-        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
-                struct stat st;
-                if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-                        return TAKE_PTR(p);
-        }
-        return NULL;
-}
-
-static int exec_error(struct box_err *err, const char *name, int e)
-{
-        int r = box_err_set(err, e, "exec: '%s': %s", name,
-                            e == ENOENT ? "no such file or directory" : strerror(e));
-        if (err) {
-                err->exit_code = e == ENOENT ? 127 : 126;
-                /* strerror is capitalised; Docker's messages are not */
-                char *m = strstr(err->msg, "': ");
-                if (m && m[3] >= 'A' && m[3] <= 'Z')
-                        m[3] = (char)(m[3] - 'A' + 'a');
-        }
-        return r;
-}
-
-static int set_caps(uint64_t caps, struct box_err *err)
-{
-        cap_t c = cap_init();
-        if (!c)
-                return box_err_errno(err, errno, "cap_init");
-        for (int i = 0; i < 64; i++) {
-                if (!(caps & (UINT64_C(1) << i)) || !CAP_IS_SUPPORTED(i))
-                        continue;
-                cap_value_t v = i;
-                cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
-                cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
-        }
-        /* the inheritable set stays empty, as Docker and Podman have it: with
-         * it filled, a non-root user gains any capability that a file in the
-         * image marks inheritable (CVE-2022-24769); root keeps its
-         * capabilities across execve through the bounding set anyway */
-        int r = cap_set_proc(c);
-        int e = errno;
-        cap_free(c);
-        if (r < 0)
-                return box_err_errno(err, e, "set capabilities");
-        /* ambient capabilities (if box was given some) would survive execve */
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return box_err_errno(err, errno, "clear ambient capabilities");
-        return 0;
-}
-
-static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
-{
-        struct sock_fprog prog = {.len = bpf->len, .filter = bpf->filter};
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return box_err_errno(err, errno, "load seccomp filter");
-        return 0;
+        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return box_err_errno(err, errno, "open /dev/ptmx");
+        return run_pty_take(master, a->have_ws ? &a->ws : NULL, true, a->console_fd, err);
 }
 
 /* "/proc/self/fd/N" of an O_PATH fd of PATH (leaked on purpose: the
@@ -277,18 +216,6 @@ static int open_host_paths(const struct run_spec *spec, const char *rootfs_path,
         return 0;
 }
 
-/* Reads the container's NAME (relative to ROOTFD) when it is a regular file
- * reached inside the root: a FIFO, a device or a /proc magic link there
- * reads as missing rather than blocking or escaping. */
-static void read_root_file(int rootfd, const char *name, char **ret)
-{
-        _cleanup_close_ int fd = openat_in_root(rootfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return;
-        (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
-}
-
 /* The child's first steps: its stdio, none of box's fds, then box's "go"
  * (sent once the maps and the cgroup are in place). */
 static int child_start(struct child_args *a, struct box_err *err)
@@ -323,7 +250,7 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
 {
         int r;
         if ((*spec)->n_uid_map > 0) {
-                *root_mount = recv_fd(a->console_fd);
+                *root_mount = run_fd_recv(a->console_fd);
                 if (*root_mount < 0)
                         return box_err_errno(err, -*root_mount, "receive the root mount");
                 /* as the namespace's root we may not walk into the store:
@@ -377,74 +304,6 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
         return 0;
 }
 
-/* Privileges: the bounding set, seccomp (while we may still load it), the
- * user, then the final capability sets. */
-static int child_drop_privileges(struct child_args *a, const struct run_spec *spec,
-                                 const struct run_user *user, struct box_err *err)
-{
-        int r;
-        if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "set no_new_privs");
-        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
-                if (a->caps & (UINT64_C(1) << c))
-                        continue;
-                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
-                        if (errno == EINVAL)
-                                break;
-                        return box_err_errno(err, errno, "drop capability %d", c);
-                }
-        }
-        if (a->bpf && !spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "keep capabilities");
-        if (sys_setgroups(user->n_groups, user->groups) < 0)
-                return box_err_errno(err, errno, "setgroups");
-        if (sys_setresgid(user->gid, user->gid, user->gid) < 0)
-                return box_err_errno(err, errno, "setgid %u", (unsigned)user->gid);
-        if (sys_setresuid(user->uid, user->uid, user->uid) < 0)
-                return box_err_errno(err, errno, "setuid %u", (unsigned)user->uid);
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
-        r = set_caps(a->caps, err);
-        if (r < 0)
-                return r;
-        if (a->bpf && spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* The command's environment (HOME from the user when unset) and its
- * executable, looked up in that environment's PATH. */
-static int child_command(const struct run_spec *spec, const struct run_user *user, char ***ret_env,
-                         char **ret_exe, struct box_err *err)
-{
-        char **env = strv_copy(spec->env);
-        if (strv_env_find(env, "HOME", 4) < 0) {
-                _cleanup_free_ char *h = xasprintf("HOME=%s", user->home);
-                env = strv_env_set(env, h);
-        }
-        *ret_env = env;
-        if (!spec->argv || !spec->argv[0] || !*spec->argv[0]) {
-                box_err_set(err, EINVAL, "no command specified");
-                err->exit_code = 127;
-                return -EINVAL;
-        }
-        *ret_exe = find_executable(spec->argv[0], env);
-        if (!*ret_exe) {
-                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
-                            spec->argv[0]);
-                err->exit_code = 127;
-                return -ENOENT;
-        }
-        return 0;
-}
-
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -482,52 +341,31 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 return r;
         CHILD_PHASE("masks");
 
-        /* the user, through the container's own files */
-        _cleanup_free_ char *passwd = NULL, *group = NULL;
-        read_root_file(rootfd, "etc/passwd", &passwd);
-        read_root_file(rootfd, "etc/group", &group);
-        struct run_user user;
-        r = run_user_resolve(spec->user, spec->group_add, passwd, group, &user, err);
-        if (r < 0)
-                return r;
-
         /* the last step into the container, shared with every process that
          * joins it: only the error pipe survives (init closes it) */
         close(TAKE_FD(rootfd));
         close(TAKE_FD(nullfd));
         if (root_mount >= 0)
                 close(TAKE_FD(root_mount));
-        r = run_process_enter(&a->err_fd, 1, cwd, err);
-        if (r < 0)
-                return r;
-
-        for (size_t i = 0; i < spec->n_rlimits; i++)
-                if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
-                        return box_err_errno(err, errno,
-                                             "set ulimit %d (the hard limit can only be lowered)",
-                                             spec->rlimits[i].resource);
-        char **env = NULL;
-        _cleanup_free_ char *exe = NULL;
-        r = child_command(spec, &user, &env, &exe, err);
-        if (r >= 0)
-                r = child_drop_privileges(a, spec, &user, err);
-        if (r < 0)
-                return r;
-
         CHILD_PHASE("exec");
-        if (spec->init) {
-                r = run_init_fork(&a->restore_mask, a->err_fd, spec->tty, err);
-                if (r < 0)
-                        return r;
-        }
-        umask(022);
-        sigprocmask(SIG_SETMASK, &a->restore_mask, NULL);
-        execve(exe, spec->argv, env);
-        int e = errno;
-        struct stat st;
-        if (e == EACCES && stat(exe, &st) == 0 && S_ISDIR(st.st_mode))
-                e = EISDIR;
-        return exec_error(err, spec->argv[0], e);
+        const struct run_process p = {
+                .argv = spec->argv,
+                .env = spec->env,
+                .user = spec->user,
+                .group_add = spec->group_add,
+                .cwd = cwd,
+                .caps = a->caps,
+                .no_new_privs = spec->no_new_privs,
+                .bpf = a->bpf,
+                .rlimits = spec->rlimits,
+                .n_rlimits = spec->n_rlimits,
+                .err_fd = a->err_fd,
+                .init = spec->init,
+                .tty = spec->tty,
+                .pdeathsig = true,
+                .restore_mask = &a->restore_mask,
+        };
+        return run_process_exec(&p, err);
 }
 
 _noreturn_ static void child_main(struct child_args *a)
@@ -577,17 +415,45 @@ static int status_of(int st)
         return WEXITSTATUS(st);
 }
 
-/* Without -t, the container gets pipes, not box's own stdio, as in Docker
- * and Podman: a file, a terminal or a device handed to box could be reopened
- * through /proc/self/fd/N with another access mode (`< input` rewritten, the
- * user's terminal reopened).  A pipe or a socket box was given is passed on
- * as it is: reopening it gives nothing more.  host[i] is box's end. */
-struct stdio_relay {
-        int child[3];
-        int host[3];
-};
+int run_signals_block(sigset_t *ret_old, struct box_err *err)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &mask, ret_old);
+        int fd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (fd < 0) {
+                int e = errno;
+                sigprocmask(SIG_SETMASK, ret_old, NULL);
+                return box_err_errno(err, e, "signalfd");
+        }
+        /* a relay's reader gone (`box run ... | head -1`, a container that
+         * never reads stdin) is EPIPE for box, not its death; the child
+         * restores the old mask before its execve */
+        sigset_t pipe_mask;
+        sigemptyset(&pipe_mask);
+        sigaddset(&pipe_mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
+        return fd;
+}
 
-static void stdio_relay_close(struct stdio_relay *s)
+void run_signals_restore(const sigset_t *old)
+{
+        /* a SIGPIPE pending from the relay must not reach box */
+        sigset_t pm;
+        sigemptyset(&pm);
+        sigaddset(&pm, SIGPIPE);
+        while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
+                ;
+        sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* The relay's pipes: see run/run-internal.h. */
+void run_relay_close(struct run_relay *s)
 {
         for (int i = 0; i < 3; i++) {
                 if (s->child[i] >= 0)
@@ -598,19 +464,19 @@ static void stdio_relay_close(struct stdio_relay *s)
         }
 }
 
-static int stdio_relay_open(const struct run_spec *spec, struct stdio_relay *s, struct box_err *err)
+int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_err *err)
 {
         int r = run_enter_check_stdio(err);
-        if (r < 0 || spec->tty)
+        if (r < 0 || tty)
                 return r;
         for (int i = 0; i < 3; i++) {
                 struct stat st;
-                if ((i == 0 && !spec->interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
+                if ((i == 0 && !interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
                     S_ISSOCK(st.st_mode))
                         continue;
                 int p[2];
                 if (pipe2(p, O_CLOEXEC) < 0) {
-                        stdio_relay_close(s);
+                        run_relay_close(s);
                         return box_err_errno(err, errno, "pipe");
                 }
                 s->child[i] = i == 0 ? p[0] : p[1];
@@ -633,16 +499,17 @@ static bool relay_once(int from, int to)
 }
 
 /* Waits for PID, forwarding signals and, with a pty or relay pipes, its I/O. */
-static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int master,
-                     struct stdio_relay *rl)
+int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run_relay *rl,
+                  int timeout_ms)
 {
-        bool stdin_open = spec->interactive && (master >= 0 || rl->host[0] >= 0);
+        bool stdin_open = interactive && (master >= 0 || rl->host[0] >= 0);
         int in_to = master >= 0 ? master : rl->host[0];
         int status = -1;
+        double deadline = ms_now() + timeout_ms;
 
         if (master >= 0) {
                 /* Docker makes the terminal raw only when it forwards input */
-                if (spec->interactive)
+                if (interactive)
                         tty_raw();
                 copy_winsize(master);
         }
@@ -654,7 +521,18 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
                         {.fd = rl->host[1], .events = POLLIN},
                         {.fd = rl->host[2], .events = POLLIN},
                 };
-                if (poll(p, 5, -1) < 0) {
+                int wait_ms = -1;
+                if (timeout_ms > 0) {
+                        wait_ms = (int)(deadline - ms_now());
+                        if (wait_ms <= 0) {
+                                /* too late: killed, then reaped as usual */
+                                kill(pid, SIGKILL);
+                                timeout_ms = 0;
+                                wait_ms = -1;
+                        }
+                }
+                int np = poll(p, 5, wait_ms);
+                if (np < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -765,7 +643,7 @@ static int setup_userns(const struct run_spec *spec, pid_t pid, int sock, struct
         r = run_rootfs_detached(spec, ns, &m, err);
         if (r < 0)
                 return box_err_prefix(err, "user namespace");
-        r = send_fd(sock, m);
+        r = run_fd_send(sock, m);
         if (r < 0)
                 return box_err_errno(err, -r, "send the root mount");
         return 0;
@@ -797,15 +675,6 @@ static void chown_for_userns(const struct run_spec *spec)
         }
 }
 
-static uint64_t own_permitted_caps(void)
-{
-        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-        struct __user_cap_data_struct d[2] = {0};
-        if (syscall(SYS_capget, &h, d) < 0)
-                return ~UINT64_C(0);
-        return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
-}
-
 /* The pipes and the socket between box and the container's process: sync
  * ("go"), err (the child's report) and console (the pty's master, the
  * user namespace's root mount).  [0] reads, [1] writes; -1 when closed. */
@@ -834,7 +703,7 @@ static int sandbox_fds_open(const struct run_spec *spec, struct sandbox_fds *f, 
 }
 
 /* After the clone: box keeps only its own ends. */
-static void close_child_ends(struct sandbox_fds *f, struct stdio_relay *relay)
+static void close_child_ends(struct sandbox_fds *f, struct run_relay *relay)
 {
         int *child[] = {&f->sync[0],      &f->err[1],       &f->console[1],
                         &relay->child[0], &relay->child[1], &relay->child[2]};
@@ -845,42 +714,16 @@ static void close_child_ends(struct sandbox_fds *f, struct stdio_relay *relay)
                 }
 }
 
-/* Blocks the signals box forwards or handles and reads them from a
- * signalfd (*RET_SIGFD); *OLD gets the mask to restore (unblock_signals). */
 static int block_signals(sigset_t *old, int *ret_sigfd, struct box_err *err)
 {
-        sigset_t mask;
-        sigemptyset(&mask);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-                sigaddset(&mask, forwarded_signals[i]);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGWINCH);
-        sigaddset(&mask, SIGTTOU);
-        sigprocmask(SIG_BLOCK, &mask, old);
-        *ret_sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (*ret_sigfd < 0)
-                return box_err_errno(err, errno, "signalfd");
-        /* a relay's reader gone (`box run ... | head -1`, a container that
-         * never reads stdin) is EPIPE for box, not its death; the child
-         * restores the old mask before its execve */
-        sigset_t pipe_mask;
-        sigemptyset(&pipe_mask);
-        sigaddset(&pipe_mask, SIGPIPE);
-        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
-        return 0;
+        *ret_sigfd = run_signals_block(old, err);
+        return *ret_sigfd < 0 ? *ret_sigfd : 0;
 }
 
 static void unblock_signals(const sigset_t *old, int sigfd)
 {
-        if (sigfd >= 0) {
-                /* a SIGPIPE pending from the relay must not reach box */
-                sigset_t pm;
-                sigemptyset(&pm);
-                sigaddset(&pm, SIGPIPE);
-                while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
-                        ;
-        }
-        sigprocmask(SIG_SETMASK, old, NULL);
+        (void)sigfd;
+        run_signals_restore(old);
 }
 
 /* The container's process, in its new namespaces: returns its pid to box
@@ -937,7 +780,7 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
         if (r < 0)
                 return r;
         if (spec->tty) {
-                *ret_master = recv_fd(f->console[0]);
+                *ret_master = run_fd_recv(f->console[0]);
                 if (*ret_master < 0) {
                         kill(pid, SIGKILL);
                         return box_err_errno(err, -*ret_master, "receive the pty");
@@ -955,7 +798,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         struct run_cgroup *cg = NULL;
         struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
-        struct stdio_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
+        struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
         sigset_t old;
         pid_t pid = -1;
         int r;
@@ -963,7 +806,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         double t0 = ms_now();
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
-        caps &= own_permitted_caps();
+        caps &= run_caps_own();
         if (!spec->privileged && spec->seccomp != RUN_SECCOMP_UNCONFINED) {
                 r = run_seccomp_compile(spec, caps, &bpf, err);
                 if (r < 0)
@@ -982,7 +825,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
 
         PHASE("cgroup");
-        r = stdio_relay_open(spec, &relay, err);
+        r = run_relay_open(spec->interactive, spec->tty, &relay, err);
         if (r >= 0)
                 r = sandbox_fds_open(spec, &f, err);
         if (r < 0)
@@ -1020,7 +863,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
 
-        *ret_status = supervise(spec, pid, sigfd, master, &relay);
+        *ret_status = run_supervise(spec->interactive, pid, sigfd, master, &relay, 0);
         PHASE("exit");
         pid = -1;
         r = 0;
@@ -1035,7 +878,7 @@ out_mask:
         unblock_signals(&old, sigfd);
 out:
         sandbox_fds_close(&f);
-        stdio_relay_close(&relay);
+        run_relay_close(&relay);
         if (cg)
                 run_cgroup_destroy(cg);
         PHASE("cgroup gone");

@@ -393,11 +393,7 @@ static bool proc_in_cgroup(pid_t pid, const char *id)
         return false;
 }
 
-/* A pidfd of the container's pid 1 as the runtime state records it, if
- * that pid still names the same process (same start time) and that
- * process is in the container's cgroup; -ENOENT when none is recorded
- * (not started yet), -ESRCH when it is gone (or was never that). */
-static int container_pidfd(const char *runroot, const char *id)
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid)
 {
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", runroot, id), *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
@@ -418,7 +414,24 @@ static int container_pidfd(const char *runroot, const char *id)
          * a pid is not reused while its process exists */
         if (sys_pidfd_send_signal(pfd, 0, 0) < 0)
                 return -ESRCH;
+        if (ret_pid)
+                *ret_pid = (pid_t)pid;
         return TAKE_FD(pfd);
+}
+
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd)
+{
+        pid_t pid;
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
+        if (pfd < 0)
+                return pfd;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/root", (int)pid);
+        _cleanup_close_ int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* the pid named the container's pid 1 only if that still lives */
+        if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return -ESRCH;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 static void sleep_ms(long ms)
@@ -434,7 +447,7 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err)
         /* its pid 1, once it has one (a start takes well under a second) */
         int pfd = -ENOENT;
         for (int t = 0; t < 500 && pfd == -ENOENT && run_state_is_live(runroot, id); t++) {
-                pfd = container_pidfd(runroot, id);
+                pfd = run_state_pidfd(runroot, id, NULL);
                 if (pfd == -ENOENT)
                         sleep_ms(10);
         }
@@ -574,6 +587,23 @@ int run_state_image(const char *root, const char *id, char **ret_manifest, struc
         if (r < 0)
                 return r;
         *ret_manifest = TAKE_PTR(manifest);
+        return 0;
+}
+
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err)
+{
+        _cleanup_free_ char *p =
+                xasprintf("%s/containers/%s/%s", root, id, state_files[RUN_FILE_CONFIG]);
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_jv_ struct jv *o = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &buf, NULL, err);
+        if (r >= 0)
+                r = jv_parse(buf, strlen(buf), &o, err);
+        if (r >= 0 && !jv_is_object(o))
+                r = box_err_set(err, EINVAL, "not a JSON object");
+        if (r < 0)
+                return box_err_prefix(err, "container %.12s: config.json", id);
+        *ret = TAKE_PTR(o);
         return 0;
 }
 

@@ -100,6 +100,16 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
 bool run_state_is_live(const char *runroot, const char *id);
 /* The container's status: the store's, but exited without a live monitor. */
 enum run_status run_state_status(const char *root, const char *runroot, const char *id);
+/* A pidfd of the container's pid 1 as the runtime state records it, if
+ * that pid still names the same process (same start time) and that
+ * process is in the container's cgroup, and its pid in RET_PID (may be
+ * NULL; the pid names the process only while the pidfd shows it alive);
+ * -ENOENT when none is recorded (not started yet), -ESRCH when it is gone
+ * (or was never that). */
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid);
+/* An O_PATH fd of the root of the running container ID, as its pid 1
+ * sees it (its mounts included): -ENOENT or -ESRCH when it does not run. */
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd);
 /* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
@@ -117,6 +127,9 @@ void run_state_pins(const char *root, char ***ret_ids, char ***ret_manifests);
 /* The manifest digest container ID runs, checked to be a digest: -ENOENT
  * (ERR untouched) when it runs none (--rootfs). */
 int run_state_image(const char *root, const char *id, char **ret_manifest, struct box_err *err);
+/* The container's config.json, parsed (an object). */
+struct jv;
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err);
 /* The container's overlay upper dir (its changes): the caller's to free. */
 char *run_state_upper_dir(const char *root, const char *id);
 /* Bytes the container's state dir takes. */
