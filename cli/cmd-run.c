@@ -14,7 +14,9 @@
 
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "cli/cmd-run-life.h"
 #include "cli/cmd-run.h"
+#include "cli/container.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -22,6 +24,7 @@
 #include "run/state.h"
 #include "run/volume.h"
 #include "spec/json.h"
+#include "run/spec-file.h"
 #include "store/image.h"
 
 static const char help[] =
@@ -41,24 +44,36 @@ static const char help[] =
         "      --device-read-bps D:R    limit read rate from a device (/dev/sda:1mb)\n"
         "      --device-write-bps D:R   limit write rate to a device\n"
         "      --entrypoint CMD         override the image's ENTRYPOINT (string or JSON array)\n"
+        "  -d, --detach                 run in the background under a monitor; print the id\n"
         "  -e, --env K=V|K              set an environment variable (K alone: box's value)\n"
         "      --env-file FILE          read environment variables from FILE\n"
         "      --group-add GROUP        add a supplementary group\n"
+        "      --health-cmd CMD         a command (run with sh -c) that checks its health\n"
+        "      --health-interval D      time between health checks (default 30s)\n"
+        "      --health-retries N       failures in a row that make it unhealthy (default 3)\n"
+        "      --health-start-period D  failures in this time do not count (default 0s)\n"
+        "      --health-timeout D       longest a check may run (default 30s)\n"
         "  -h, --hostname NAME          container hostname (default: its short id)\n"
         "      --init                   run box's small init as pid 1 (reaps zombies)\n"
+        "      --log-driver DRIVER      k8s-file (default), journald or none\n"
+        "      --log-opt K=V            max-size=SIZE (default 10m), max-file=N (default 3)\n"
         "  -i, --interactive            keep stdin attached\n"
         "  -m, --memory BYTES           memory limit (6m at least)\n"
         "      --memory-swap BYTES      memory + swap limit (-1 unlimited)\n"
         "      --mount SPEC             type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
         "      --name NAME              assign a name to the container\n"
         "      --network MODE           host (default) or none\n"
+        "      --no-healthcheck         disable the image's HEALTHCHECK\n"
         "      --pids-limit N           limit the number of processes (default 2048; 0 or -1\n"
         "                               unlimited)\n"
         "      --privileged             all capabilities, devices and no seccomp\n"
         "      --read-only              mount the root file system read-only\n"
+        "      --restart POLICY         no, on-failure[:N], always, unless-stopped (with -d)\n"
         "      --rm                     remove the container (and its anonymous volumes) on exit\n"
         "      --rootfs DIR             run DIR as the root file system instead of an image\n"
         "      --security-opt OPT       seccomp=unconfined|PROFILE.json, no-new-privileges\n"
+        "      --stop-signal SIG        signal that stops it (default: the image's, or SIGTERM)\n"
+        "      --stop-timeout SECS      seconds box stop waits before SIGKILL (default 10)\n"
         "  -t, --tty                    allocate a pseudo-TTY\n"
         "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
         "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
@@ -99,6 +114,17 @@ enum {
         OPT_USERNS,
         OPT_UIDMAP,
         OPT_GIDMAP,
+        OPT_RESTART,
+        OPT_LOG_DRIVER,
+        OPT_LOG_OPT,
+        OPT_STOP_SIGNAL,
+        OPT_STOP_TIMEOUT,
+        OPT_HEALTH_CMD,
+        OPT_HEALTH_INTERVAL,
+        OPT_HEALTH_TIMEOUT,
+        OPT_HEALTH_RETRIES,
+        OPT_HEALTH_START_PERIOD,
+        OPT_NO_HEALTHCHECK,
 };
 
 struct run_opts {
@@ -115,6 +141,7 @@ struct run_opts {
         struct run_resources res;
         struct run_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
+        struct cli_run_life life;
 };
 
 static void run_opts_release(struct run_opts *o)
@@ -135,6 +162,7 @@ static void run_opts_release(struct run_opts *o)
         free(o->res.write_bps);
         free(o->uid_map);
         free(o->gid_map);
+        cli_run_life_release(&o->life);
 }
 
 static int parse_int(const char *s, int64_t *ret)
@@ -247,6 +275,17 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                 {"userns", required_argument, NULL, OPT_USERNS},
                 {"uidmap", required_argument, NULL, OPT_UIDMAP},
                 {"gidmap", required_argument, NULL, OPT_GIDMAP},
+                {"restart", required_argument, NULL, OPT_RESTART},
+                {"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
+                {"log-opt", required_argument, NULL, OPT_LOG_OPT},
+                {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+                {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+                {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+                {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+                {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+                {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+                {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+                {"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
                 {"help", no_argument, NULL, OPT_HELP},
                 {},
         };
@@ -299,7 +338,41 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
                         o->tty = true;
                         break;
                 case 'd':
-                        return -cli_usage_error("run", "detached mode (-d) is not supported yet");
+                        o->life.detach = true;
+                        break;
+                case OPT_RESTART:
+                        o->life.restart = optarg;
+                        break;
+                case OPT_LOG_DRIVER:
+                        o->life.log_driver = optarg;
+                        break;
+                case OPT_LOG_OPT:
+                        o->life.log_opts = strv_append(o->life.log_opts, optarg);
+                        break;
+                case OPT_STOP_SIGNAL:
+                        o->life.stop_signal = optarg;
+                        break;
+                case OPT_STOP_TIMEOUT:
+                        o->life.stop_timeout = optarg;
+                        break;
+                case OPT_HEALTH_CMD:
+                        o->life.health_cmd = optarg;
+                        break;
+                case OPT_HEALTH_INTERVAL:
+                        o->life.health_interval = optarg;
+                        break;
+                case OPT_HEALTH_TIMEOUT:
+                        o->life.health_timeout = optarg;
+                        break;
+                case OPT_HEALTH_RETRIES:
+                        o->life.health_retries = optarg;
+                        break;
+                case OPT_HEALTH_START_PERIOD:
+                        o->life.health_start_period = optarg;
+                        break;
+                case OPT_NO_HEALTHCHECK:
+                        o->life.no_healthcheck = true;
+                        break;
                 case OPT_NETWORK:
                         if (streq(optarg, "host") || streq(optarg, "default"))
                                 o->network = RUN_NETWORK_HOST;
@@ -467,8 +540,10 @@ static int parse_flags(struct run_opts *o, int argc, char **argv)
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
                 return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
-        if (o->interactive && o->tty && !isatty(0))
+        if (o->interactive && o->tty && !isatty(0) && !o->life.detach)
                 return -cli_usage_error(NULL, "the input device is not a TTY");
+        if (cli_run_life_check(&o->life, o->rm, &err) < 0)
+                return -cli_usage_error("run", "%s", err.msg);
         return optind;
 }
 
@@ -698,7 +773,7 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
-                         const struct mount_set *ms)
+                         const struct mount_set *ms, const struct oci_container_config *img)
 {
         _cleanup_jv_ struct jv *c = jv_object();
         jv_set_str(c, "Id", s->id);
@@ -720,6 +795,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "Tty", jv_bool(o->tty));
         jv_set(cfg, "OpenStdin", jv_bool(o->interactive));
         jv_set_str(cfg, "Image", image);
+        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
+        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
@@ -736,6 +813,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
+        cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
         for (size_t i = 0; i < ms->n; i++) {
@@ -783,7 +861,7 @@ static void on_started(pid_t pid, void *userdata)
         (void)run_state_set(c->state, "running", pid, 0, NULL);
 }
 
-int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
         struct run_opts o = {.network = RUN_NETWORK_HOST, .seccomp = RUN_SECCOMP_DEFAULT};
         struct store_image_handle h = {0};
@@ -958,8 +1036,13 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         spec.on_started = on_started;
         spec.userdata = &sc;
 
-        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
+        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms, img);
         r = run_state_write_file(state, RUN_FILE_CONFIG, cfg, &err);
+        if (r >= 0) {
+                /* what box start and the monitor's restarts run */
+                _cleanup_free_ char *sj = run_spec_file_dump(&spec);
+                r = run_state_write_file(state, RUN_FILE_SPEC, sj, &err);
+        }
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && ms.anon[0]) {
                 _cleanup_free_ char *anon = join_lines(ms.anon);
@@ -976,6 +1059,16 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         run_volume_unlock(TAKE_FD(volumes_lock));
 
         PHASE("state");
+        if (create || o.life.detach) {
+                /* the monitor-to-be takes the lock in its own process */
+                close(TAKE_FD(state->lock_fd));
+                r = create ? 0 : cli_container_start(ctx, state->id, &err);
+                if (r < 0)
+                        goto fail; /* recorded (or removed) by the monitor-to-be */
+                printf("%s\n", state->id);
+                ret = 0;
+                goto out;
+        }
         r = run_sandbox_run(&spec, &status, &err);
         PHASE("exited");
         if (r < 0)
@@ -1008,4 +1101,14 @@ out:
                 store_image_handle_release(&h);
         run_opts_release(&o);
         return ret;
+}
+
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, false);
+}
+
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, true);
 }

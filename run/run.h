@@ -137,6 +137,13 @@ struct run_spec {
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
         void *userdata;
+        /* Detached (box run -d, box start): called instead of box's own
+         * supervision once the container runs, with box's ends of its stdio
+         * (-1 where there is none; with -t, OUT_FD is the pty master); it
+         * execs the container's monitor, so it returns only on failure
+         * (-errno, ERR set), and then the container is killed. */
+        int (*detach)(pid_t pid, int in_fd, int out_fd, int err_fd, void *userdata,
+                      struct box_err *err);
 };
 
 /* Runs the container to its end and returns its exit status the Docker
