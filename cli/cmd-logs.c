@@ -44,9 +44,10 @@ struct log_reader {
         bool print; /* print at once (following), else collect */
         struct log_entry *v;
         size_t n;
-        struct buf partial; /* P records waiting for their F */
-        bool partial_set;
-        struct log_entry partial_head;
+        /* P records waiting for their F, per stream (0 stdout, 1 stderr) */
+        struct buf partial[2];
+        bool partial_set[2];
+        struct log_entry partial_head[2];
         bool done; /* past --until */
 };
 
@@ -126,23 +127,24 @@ static void feed_line(struct log_reader *lr, const char *line)
         const char *sp1 = strchr(line, ' ');
         const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
         if (!sp1 || !sp2 || (sp2[1] != 'F' && sp2[1] != 'P') || (sp2[2] != ' ' && sp2[2]) ||
-            (size_t)(sp1 - line) >= sizeof(lr->partial_head.ts))
+            (size_t)(sp1 - line) >= sizeof(lr->partial_head[0].ts))
                 return; /* not a record: a torn write after a crash */
         const char *content = sp2[2] ? sp2 + 3 : "";
-        if (!lr->partial_set) {
-                struct log_entry *h = &lr->partial_head;
+        int k = strneq(sp1 + 1, "stderr ", 7) ? 1 : 0;
+        if (!lr->partial_set[k]) {
+                struct log_entry *h = &lr->partial_head[k];
                 snprintf(h->ts, sizeof(h->ts), "%.*s", (int)(sp1 - line), line);
                 h->ns = parse_rfc3339(h->ts);
-                h->err = strneq(sp1 + 1, "stderr ", 7);
-                lr->partial_set = true;
+                h->err = k == 1;
+                lr->partial_set[k] = true;
         }
-        buf_printf(&lr->partial, "%s", content);
+        buf_printf(&lr->partial[k], "%s", content);
         if (sp2[1] == 'P')
                 return;
-        struct log_entry e = lr->partial_head;
-        e.text = lr->partial.data ? buf_steal(&lr->partial) : xstrdup("");
-        lr->partial = (struct buf){0};
-        lr->partial_set = false;
+        struct log_entry e = lr->partial_head[k];
+        e.text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
+        lr->partial[k] = (struct buf){0};
+        lr->partial_set[k] = false;
         emit(lr, &e);
 }
 
@@ -270,7 +272,8 @@ static int show_logs(struct cli_ctx *ctx, const char *id, struct log_reader *lr,
                 follow(ctx, id, lr, path, fd, offset);
         else if (fd >= 0)
                 close(fd);
-        buf_release(&lr->partial);
+        buf_release(&lr->partial[0]);
+        buf_release(&lr->partial[1]);
         return 0;
 }
 

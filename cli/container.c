@@ -242,10 +242,12 @@ static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, con
         if (!name || !*name || streq(name, "no") ||
             run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
                 return -1;
-        struct run_state_info i;
-        (void)run_state_info_read(root_of(ctx), ctx->runroot, s->id, &i);
-        int64_t count = i.restart_count, ran = time(NULL) - parse_time(i.started_at);
-        run_state_info_release(&i);
+        /* the store's record itself: run_state_info_read() would open and
+         * close the lock file, and closing any fd of it drops the POSIX
+         * lock this process holds */
+        _cleanup_jv_ struct jv *st = run_state_read_json(root_of(ctx), s->id, "state");
+        int64_t count = jv_int_value(jv_get(st, "restart_count"));
+        int64_t ran = time(NULL) - parse_time(jv_get_str(st, "started_at"));
         if (streq(name, "on-failure")) {
                 int64_t max = jv_int_value(jv_get(rp, "MaximumRetryCount"));
                 if (exit_code == 0 || (max > 0 && count >= max))
