@@ -58,7 +58,10 @@ int cmd_wait(struct cli_ctx *ctx, int argc, char **argv)
                 struct run_state_info i;
                 for (;;) {
                         cli_container_state(ctx, id, &i);
-                        if (i.status == RUN_STATUS_EXITED || i.status == RUN_STATUS_CREATED)
+                        /* exited, and its monitor done with it (a restart
+                         * policy may start it again until then) */
+                        if ((i.status == RUN_STATUS_EXITED && !i.monitored) ||
+                            i.status == RUN_STATUS_CREATED)
                                 break;
                         run_state_info_release(&i);
                         if (run_state_wait_exit(ctx->runroot, id, 100) == 0)

@@ -17,17 +17,26 @@
  * What is true only while box runs it lives in the runroot (default
  * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
  *
- *   lock          the monitor (the box that runs the container) holds a
- *                 POSIX write lock on it for as long as it lives: the
- *                 container is live exactly while the lock is held, and
- *                 F_GETLK names the monitor's pid from the kernel, not a file
+ *   lock          the monitor (the foreground box, or box-monitor for a
+ *                 detached container, and the box it execs for cleanup and
+ *                 restarts, all one process) holds a POSIX write lock on it
+ *                 for as long as it lives; F_GETLK names the monitor's pid
+ *                 from the kernel, not a file.  A POSIX lock goes when its
+ *                 process closes ANY fd of the file: the lock holder must
+ *                 never call what opens it (run_state_is_live, ..._info_read)
  *   state         {"pid", "pid_start"}: the container's pid 1 and its start
  *                 time (/proc/PID/stat field 22), once it runs
+ *   exit          "STATUS SECONDS.NANOS", written by the monitor when pid 1
+ *                 is reaped, before the store records it
+ *   stopping      stop, kill and rm -f were here: no restart
  *
  * A container is signalled only through a pidfd of that pid, after its
  * start time and its cgroup (named by the id) are checked: never a bare pid
- * read from disk.  Without a live monitor a container is exited, whatever
- * the store says (box was killed, or the host rebooted).
+ * read from disk.  The truth (run_state_info_read) is the store's record
+ * checked against the lock and that pidfd: a container whose monitor died
+ * may still run (unmonitored: stop and rm -f reach it through the pidfd),
+ * or be gone (the next box records its exit: the monitor's "exit" record,
+ * else 137).
  *
  * The root is mounted on <root>/containers/.rootfs, one directory shared
  * by all containers: each mounts it only in its own mount namespace, and
@@ -156,7 +165,7 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
 /* Is the container's monitor alive (so the container is created or
  * running)? */
 bool run_state_is_live(const char *runroot, const char *id);
-/* The container's status: the store's, but exited without a live monitor. */
+/* The container's status, as run_state_info_read() has it. */
 enum run_status run_state_status(const char *root, const char *runroot, const char *id);
 /* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
  * its monitor, if it has not started it yet) and waits for the monitor to

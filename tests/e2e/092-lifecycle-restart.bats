@@ -117,3 +117,21 @@ wait_for() {
         run box ps -a --format '{{.Names}}'
         [ "$output" = p3 ]
 }
+
+@test "inspect: Docker's shape for a container, an image when no container has the name" {
+        id=$(box run -d --name ins --restart on-failure:3 busybox sleep 60)
+        run box inspect -f '{{.Id}} {{.Name}} {{.State.Status}} {{.State.Running}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' ins
+        [ "$output" = "$id /ins running true on-failure 3" ]
+        run box inspect -f '{{.State.Pid}}' ins
+        [ "$output" -gt 1 ]
+        [ "$(readlink /proc/"$output"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+        run box inspect ins
+        [[ "$output" == *'"Config": {'* && "$output" == *'"LogPath": '* ]]
+        box stop -t 0 ins
+        run box inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Pid}}' ins
+        [ "$output" = "exited 137 0" ]
+        run box inspect -f '{{.Id}}' busybox
+        [[ "$output" == sha256:* ]]
+        run box container inspect busybox
+        [ "$status" -ne 0 ]
+}
