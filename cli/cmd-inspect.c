@@ -19,24 +19,6 @@ static const char help[] = "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
                            "  -f, --format string   format the output with a Go-style template\n"
                            "      --type TYPE       container or image only\n";
 
-static const char *status_word(struct cli_ctx *ctx, const char *id, const struct run_state_info *i,
-                               bool *paused)
-{
-        *paused = false;
-        switch (i->status) {
-        case RUN_STATUS_CREATED:
-                return "created";
-        case RUN_STATUS_RESTARTING:
-                return "restarting";
-        case RUN_STATUS_EXITED:
-                return "exited";
-        case RUN_STATUS_RUNNING:
-                break;
-        }
-        *paused = cli_container_paused(ctx, id);
-        return *paused ? "paused" : "running";
-}
-
 static const char *or_zero_time(const char *t)
 {
         return t && *t ? t : "0001-01-01T00:00:00Z";
@@ -46,7 +28,7 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
 {
         struct jv *st = jv_object();
         bool paused;
-        jv_set_str(st, "Status", status_word(ctx, id, i, &paused));
+        jv_set_str(st, "Status", cli_container_state_word(ctx, id, i, &paused));
         jv_set(st, "Running", jv_bool(i->status == RUN_STATUS_RUNNING));
         jv_set(st, "Paused", jv_bool(paused));
         jv_set(st, "Restarting", jv_bool(i->status == RUN_STATUS_RESTARTING));

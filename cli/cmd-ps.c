@@ -78,21 +78,6 @@ static char *status_text(struct cli_ctx *ctx, const char *id, const struct run_s
         return xasprintf("Up %s%s", ago, i->monitored ? "" : " (unmonitored)");
 }
 
-static const char *state_word(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
-{
-        switch (i->status) {
-        case RUN_STATUS_CREATED:
-                return "created";
-        case RUN_STATUS_RESTARTING:
-                return "restarting";
-        case RUN_STATUS_EXITED:
-                return "exited";
-        case RUN_STATUS_RUNNING:
-                break;
-        }
-        return cli_container_paused(ctx, id) ? "paused" : "running";
-}
-
 static char *command_text(const struct jv *cfg, bool no_trunc)
 {
         _cleanup_strv_free_ char **args = jv_to_strv(jv_get(cfg, "Args"));
@@ -133,7 +118,8 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "RunningFor", buf);
         _cleanup_free_ char *status = status_text(ctx, id, i, health);
         jv_set_str(o, "Status", status);
-        jv_set_str(o, "State", state_word(ctx, id, i));
+        bool paused;
+        jv_set_str(o, "State", cli_container_state_word(ctx, id, i, &paused));
         jv_set_str(o, "Ports", "");
         const char *name = jv_get_str(cfg, "Name");
         jv_set_str(o, "Names", name ? name : "");

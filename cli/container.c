@@ -508,3 +508,21 @@ int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *er
                 printf("\n");
         return 0;
 }
+
+const char *cli_container_state_word(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i, bool *ret_paused)
+{
+        *ret_paused = false;
+        switch (i->status) {
+        case RUN_STATUS_CREATED:
+                return "created";
+        case RUN_STATUS_RESTARTING:
+                return "restarting";
+        case RUN_STATUS_EXITED:
+                return "exited";
+        case RUN_STATUS_RUNNING:
+                break;
+        }
+        *ret_paused = cli_container_paused(ctx, id);
+        return *ret_paused ? "paused" : "running";
+}

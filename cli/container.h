@@ -42,6 +42,9 @@ int cli_signal_parse(const char *s);
  * exit. */
 int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig,
                        struct box_err *err);
+/* Docker's State.Status: created, restarting, running, paused, exited. */
+const char *cli_container_state_word(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i, bool *ret_paused);
 /* Is it paused (its cgroup frozen)? */
 bool cli_container_paused(struct cli_ctx *ctx, const char *id);
 /* Freezes (FREEZE) or thaws it. */
