@@ -16,6 +16,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/lifecycle.h"
 #include "run/run.h"
 #include "run/state.h"
 #include "spec/json.h"
@@ -164,23 +165,20 @@ static int new_config(const struct store_image_handle *h, const char *root, cons
 static int pack_upper(struct cli_ctx *ctx, struct store *st, const char *id, bool pause,
                       struct store_layer_info *ret, struct box_err *err)
 {
-        struct run_cgroup *cg = NULL;
+        bool frozen = false;
         int r;
         if (pause && run_state_status(store_root(st), ctx->runroot, id) == RUN_STATUS_RUNNING &&
-            run_cgroup_open(NULL, id, &cg, NULL) >= 0) {
-                r = run_cgroup_freeze(cg, true, err);
-                if (r < 0) {
-                        run_cgroup_free(cg);
+            !run_cgroup_frozen(NULL, id)) {
+                r = run_cgroup_freeze(NULL, id, true, err);
+                if (r < 0)
                         return box_err_prefix(err, "pause container %.12s", id);
-                }
+                frozen = true;
         }
         _cleanup_free_ char *upper = run_state_upper_dir(store_root(st), id);
         struct store_layer_pack_opts po = {.keep_dir = 1};
         r = store_layer_pack_dir(st, upper, &po, ret, err);
-        if (cg) {
-                (void)run_cgroup_freeze(cg, false, NULL);
-                run_cgroup_free(cg);
-        }
+        if (frozen)
+                (void)run_cgroup_freeze(NULL, id, false, NULL);
         return r;
 }
 

@@ -22,6 +22,7 @@ static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n
 
 void run_opts_release(struct run_opts *o)
 {
+        cli_run_life_release(&o->life);
         strv_free(o->env);
         strv_free(o->env_files);
         strv_free(o->cap_add);
@@ -137,11 +138,6 @@ static int opt_hostname(void *opts, const char *arg)
                 return cli_fail(&err);
         o->hostname = arg;
         return 0;
-}
-
-static int opt_detach(void *opts, const char *arg)
-{
-        return cli_usage_error("run", "detached mode (-d) is not supported yet");
 }
 
 static int opt_network(void *opts, const char *arg)
@@ -314,17 +310,32 @@ static const struct cli_option run_flags[] = {
                  "limit read rate from a device (/dev/sda:1mb)"),
         CLI_FUNC("device-write-bps", 0, R, opt_device_write_bps, "D:R",
                  "limit write rate to a device"),
-        CLI_FUNC("detach", 'd', CLI_ARG_NONE, opt_detach, NULL, NULL),
+        CLI_TRUE("detach", 'd', T, life.detach,
+                 "run in the background under a monitor; print the id"),
         CLI_STRING("entrypoint", 0, T, entrypoint, "CMD",
                    "override the image's ENTRYPOINT (string or JSON array)"),
         CLI_STRV("env", 'e', T, env, "K=V|K", "set an environment variable (K alone: box's value)"),
         CLI_STRV("env-file", 0, T, env_files, "FILE", "read environment variables from FILE"),
         CLI_STRV("group-add", 0, T, group_add, "GROUP", "add a supplementary group"),
+        CLI_STRING("health-cmd", 0, T, life.health_cmd, "CMD",
+                   "a command (run with sh -c) that checks its health"),
+        CLI_STRING("health-interval", 0, T, life.health_interval, "D",
+                   "time between health checks (default 30s)"),
+        CLI_STRING("health-retries", 0, T, life.health_retries, "N",
+                   "failures in a row that make it unhealthy (default 3)"),
+        CLI_STRING("health-start-period", 0, T, life.health_start_period, "D",
+                   "failures in this time do not count (default 0s)"),
+        CLI_STRING("health-timeout", 0, T, life.health_timeout, "D",
+                   "longest a check may run (default 30s)"),
         CLI_HELP("help", 0),
         CLI_FUNC("hostname", 'h', R, opt_hostname, "NAME",
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
+        CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
+                   "k8s-file (default), journald or none"),
+        CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
+                 "max-size=SIZE (default 10m), max-file=N (default 3)"),
         CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)"),
         CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",
                  "memory + swap limit (-1 unlimited)"),
@@ -333,17 +344,24 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("name", 0, T, name, "NAME", "assign a name to the container"),
         CLI_FUNC("net", 0, R, opt_network, NULL, NULL),
         CLI_FUNC("network", 0, R, opt_network, "MODE", "host (default) or none"),
+        CLI_TRUE("no-healthcheck", 0, T, life.no_healthcheck, "disable the image's HEALTHCHECK"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, NULL, NULL),
         CLI_FUNC("publish-all", 'P', CLI_ARG_NONE, opt_publish, NULL, NULL),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
+        CLI_STRING("restart", 0, T, life.restart, "POLICY",
+                   "no, on-failure[:N], always, unless-stopped (with -d)"),
         CLI_TRUE("rm", 0, T, rm, "remove the container (and its anonymous volumes) on exit"),
         CLI_STRING("rootfs", 0, T, rootfs, "DIR",
                    "run DIR as the root file system instead of an image"),
         CLI_FUNC("security-opt", 0, R, opt_security_opt, "OPT",
                  "seccomp=unconfined|PROFILE.json, no-new-privileges"),
+        CLI_STRING("stop-signal", 0, T, life.stop_signal, "SIG",
+                   "signal that stops it (default: the image's, or SIGTERM)"),
+        CLI_STRING("stop-timeout", 0, T, life.stop_timeout, "SECS",
+                   "seconds box stop waits before SIGKILL (default 10)"),
         CLI_TRUE("tty", 't', T, tty, "allocate a pseudo-TTY"),
         CLI_STRV("tmpfs", 0, T, tmpfs, "PATH[:OPTS]", "mount a tmpfs"),
         CLI_STRV("ulimit", 0, T, ulimits, "NAME=S[:H]",
@@ -395,8 +413,11 @@ static int run_opts_check(struct run_opts *o)
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
                 return cli_usage_error("run", "the id maps must map the container's root (id 0)");
-        if (o->interactive && o->tty && !isatty(0))
+        if (o->interactive && o->tty && !isatty(0) && !o->life.detach)
                 return cli_usage_error(NULL, "the input device is not a TTY");
+        struct box_err err = {0};
+        if (cli_run_life_check(&o->life, o->rm, &err) < 0)
+                return cli_usage_error("run", "%s", err.msg);
         return 0;
 }
 

@@ -15,6 +15,8 @@
 #include "cli/cli.h"
 #include "lib/log.h"
 #include "cli/cmd-run.h"
+#include "cli/container.h"
+#include "run/spec-file.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -250,7 +252,8 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
-                         const struct mount_set *ms, char *const *argv)
+                         const struct mount_set *ms, char *const *argv,
+                         const struct oci_container_config *img)
 {
         _cleanup_jv_ struct jv *c = jv_object();
         /* the command line that made it (Podman's), for box generate systemd --new */
@@ -274,6 +277,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "Tty", jv_bool(o->tty));
         jv_set(cfg, "OpenStdin", jv_bool(o->interactive));
         jv_set_str(cfg, "Image", image);
+        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
+        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
@@ -303,6 +308,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
+        cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
         for (size_t i = 0; i < ms->n; i++) {
@@ -549,8 +555,13 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
 {
         _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
-                                               &j->o, spec, &j->ms, j->argv);
+                                               &j->o, spec, &j->ms, j->argv, j->img);
         int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
+        if (r >= 0) {
+                /* what box start and the monitor's restarts run */
+                _cleanup_free_ char *sj = run_spec_file_dump(spec);
+                r = run_state_write_file(j->state, RUN_FILE_SPEC, sj, err);
+        }
         /* written only when there are volumes: a missing file means none */
         if (r >= 0 && j->ms.anon[0]) {
                 _cleanup_free_ char *anon = join_lines(j->ms.anon);
@@ -574,7 +585,7 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status)
                 (void)run_state_set(j->state, "exited", 0, status, NULL);
 }
 
-int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
         _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF};
         struct box_err err = {0};
@@ -618,6 +629,15 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));
+        if (r >= 0 && (create || j.o.life.detach)) {
+                /* the monitor-to-be takes the lock in its own process */
+                close(TAKE_FD(j.state->lock_fd));
+                r = create ? 0 : cli_container_start(ctx, j.state->id, &err);
+                if (r < 0)
+                        return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
+                printf("%s\n", j.state->id);
+                return 0;
+        }
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);
@@ -630,4 +650,14 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
         finish_container(ctx, &j, status);
         PHASE("cleaned up");
         return status;
+}
+
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, false);
+}
+
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, true);
 }

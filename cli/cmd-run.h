@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cli/cmd-run-life.h"
 #include "lib/err.h"
 #include "run/run.h"
 
@@ -28,6 +29,7 @@ struct run_opts {
         struct run_resources res;
         struct run_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
+        struct cli_run_life life; /* -d, --restart, logs, health, stop */
 };
 void run_opts_release(struct run_opts *o);
 

@@ -1,11 +1,14 @@
 /* The command table: one line per command, kept sorted by name. */
 #include "cli/cli.h"
+#include "cli/container.h"
 
 const struct cli_command cli_commands[] = {
         {"build", "Build an image from a Dockerfile", cmd_build, 0},
         {"commit", "Create a new image from a container's changes", cmd_commit, 0},
+        {"container", "Manage containers", cmd_container, 0},
         {"context", "Inspect a build context", cmd_context, 0},
         {"cp", "Copy files between a container and the host", cmd_cp, 0},
+        {"create", "Create a new container", cmd_create, 0},
         {"dockerfile", "Parse and check Dockerfiles", cmd_dockerfile, 0},
         {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
@@ -14,15 +17,28 @@ const struct cli_command cli_commands[] = {
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},
         {"info", "Show store and kernel features", cmd_info, 0},
+        {"inspect", "Return low-level information on containers or images", cmd_inspect, 0},
+        {"kill", "Kill one or more running containers", cmd_container_verb, 0},
         {"load", "Load images from a tar archive or an OCI layout", cmd_load, 0},
+        {"logs", "Fetch the logs of a container", cmd_logs, 0},
+        {"pause", "Pause all processes within one or more containers", cmd_container_verb, 0},
+        {"ps", "List containers", cmd_ps, 0},
         {"pull", "Download an image archive or OCI layout over HTTP(S)", cmd_pull, 0},
+        {"rename", "Rename a container", cmd_rename, 0},
+        {"restart", "Restart one or more containers", cmd_container_verb, 0},
         {"rm", "Remove one or more containers", cmd_rm, 0},
         {"rmi", "Remove one or more images", cmd_rmi, 0},
         {"run", "Create and run a new container", cmd_run, 0},
         {"save", "Save one or more images to a tar archive", cmd_save, 0},
+        {"start", "Start one or more stopped containers", cmd_container_verb, 0},
+        {"stats", "Display a live stream of container resource usage", cmd_stats, 0},
+        {"stop", "Stop one or more running containers", cmd_container_verb, 0},
         {"system", "Manage the store: df, prune, fsck", cmd_system, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
+        {"top", "Display the running processes of a container", cmd_top, 0},
+        {"unpause", "Unpause all processes within one or more containers", cmd_container_verb, 0},
         {"version", "Show the box version", cmd_version, 0},
         {"volume", "Manage volumes", cmd_volume, 0},
+        {"wait", "Block until containers stop, then print their exit codes", cmd_wait, 0},
         {},
 };

@@ -14,6 +14,7 @@
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
+#include "run/lifecycle.h"
 #include "run/run-internal.h"
 
 struct cg_dir {
@@ -458,49 +459,6 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
         return 0;
 }
 
-bool run_cgroup_frozen(const struct run_cgroup *cg)
-{
-        for (size_t i = 0; i < cg->n; i++) {
-                const struct cg_dir *d = &cg->dirs[i];
-                bool v1 = !d->v2 && has_controller(d->opts, "freezer");
-                if (!v1 && !d->v2)
-                        continue;
-                _cleanup_free_ char *p =
-                        xasprintf("%s/%s", d->path, v1 ? "freezer.state" : "cgroup.freeze");
-                _cleanup_free_ char *buf = NULL;
-                if (fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) < 0)
-                        continue;
-                if (v1 ? !strneq(buf, "THAWED", 6) : buf[0] == '1')
-                        return true;
-        }
-        return false;
-}
-
-int run_cgroup_freeze(const struct run_cgroup *cg, bool freeze, struct box_err *err)
-{
-        bool hybrid = v1_present(cg);
-        for (size_t i = 0; i < cg->n; i++) {
-                const struct cg_dir *d = &cg->dirs[i];
-                if (d->v2 ? hybrid : !has_controller(d->opts, "freezer"))
-                        continue;
-                const char *file = d->v2 ? "cgroup.freeze" : "freezer.state";
-                const char *want = d->v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
-                int r = write_file(d->path, file, want, err);
-                if (r < 0)
-                        return r;
-                /* v1 says FREEZING until every task stopped */
-                for (int t = 0; !d->v2 && freeze && t < 1000; t++) {
-                        _cleanup_free_ char *p = xasprintf("%s/%s", d->path, file), *buf = NULL;
-                        if (fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) < 0 ||
-                            strneq(buf, "FROZEN", 6))
-                                break;
-                        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-                }
-                return 0;
-        }
-        return box_err_set(err, ENOTSUP, "no cgroup freezer");
-}
-
 void run_cgroup_free(struct run_cgroup *cg)
 {
         if (!cg)
@@ -573,4 +531,69 @@ int run_parse_bytes(const char *s, int64_t *ret)
                 return -EINVAL;
         *ret = (int64_t)(v * mult);
         return 0;
+}
+
+char *run_cgroup_dir(const char *parent, const char *id, const char *controller)
+{
+        struct cg_dir *dirs = NULL;
+        size_t n = 0;
+        char *ret = NULL;
+        if (!parent || !*parent)
+                parent = "/box";
+        if (find_hierarchies(&dirs, &n, NULL) < 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                bool match = controller ? !dirs[i].v2 && has_controller(dirs[i].opts, controller)
+                                        : dirs[i].v2;
+                if (match && !ret) {
+                        ret = xasprintf("%s%s/%s", dirs[i].path, parent, id);
+                        if (access(ret, F_OK) < 0) {
+                                free(ret);
+                                ret = NULL;
+                        }
+                }
+                free(dirs[i].path);
+                free(dirs[i].opts);
+        }
+        free(dirs);
+        return ret;
+}
+
+bool run_cgroup_frozen(const char *parent, const char *id)
+{
+        _cleanup_free_ char *v1 = run_cgroup_dir(parent, id, "freezer"), *buf = NULL;
+        if (v1) {
+                _cleanup_free_ char *p = xasprintf("%s/freezer.state", v1);
+                return fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) == 0 &&
+                       startswith(buf, "FROZEN");
+        }
+        _cleanup_free_ char *v2 = run_cgroup_dir(parent, id, NULL);
+        if (!v2)
+                return false;
+        _cleanup_free_ char *p = xasprintf("%s/cgroup.events", v2);
+        return fs_read_file_at(AT_FDCWD, p, 4096, &buf, NULL, NULL) == 0 &&
+               strstr(buf, "frozen 1") != NULL;
+}
+
+int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct box_err *err)
+{
+        _cleanup_free_ char *v1 = run_cgroup_dir(parent, id, "freezer");
+        _cleanup_free_ char *v2 = v1 ? NULL : run_cgroup_dir(parent, id, NULL);
+        int r;
+        if (v1)
+                r = write_file(v1, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
+        else if (v2)
+                r = write_file(v2, "cgroup.freeze", freeze ? "1" : "0", err);
+        else
+                return box_err_set(err, ENOENT, "container %.12s has no freezer cgroup", id);
+        if (r < 0)
+                return box_err_prefix(err, "freezer");
+        /* FREEZING until every task has stopped */
+        for (int t = 0; t < 1000; t++) {
+                if (run_cgroup_frozen(parent, id) == freeze)
+                        return 0;
+                nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        }
+        return box_err_set(err, ETIMEDOUT, "container %.12s did not %s", id,
+                           freeze ? "freeze" : "thaw");
 }

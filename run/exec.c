@@ -28,6 +28,7 @@
  * A frozen (paused) container is refused: joining its cgroup would freeze
  * the joiner. */
 #include "run/exec.h"
+#include "run/lifecycle.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -349,7 +350,7 @@ static int open_container(const char *runroot, const char *id, const struct exec
         int r = run_cgroup_open(cfg->cgroup_parent, id, &c->cg, err);
         if (r < 0)
                 return box_err_prefix(err, "container %.12s", id);
-        if (run_cgroup_frozen(c->cg))
+        if (run_cgroup_frozen(cfg->cgroup_parent, id))
                 return box_err_set(err, EBUSY,
                                    "container %s is paused, unpause the container before exec", id);
         _cleanup_free_ char *p = xasprintf("/proc/%d/root", (int)pid);

@@ -137,6 +137,13 @@ struct run_spec {
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
         void *userdata;
+        /* Detached (box run -d, box start): called instead of box's own
+         * supervision once the container runs, with box's ends of its stdio
+         * (-1 where there is none; with -t, OUT_FD is the pty master); it
+         * execs the container's monitor, so it returns only on failure
+         * (-errno, ERR set), and then the container is killed. */
+        int (*detach)(pid_t pid, int in_fd, int out_fd, int err_fd, void *userdata,
+                      struct box_err *err);
 };
 
 /* Runs the container to its end and returns its exit status the Docker
@@ -223,11 +230,6 @@ void run_cgroup_destroy(struct run_cgroup *cg);
  * join with run_cgroup_attach(); fails when one is missing. */
 int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
                     struct box_err *err);
-/* Is it frozen (box pause), in the v1 freezer or by v2's cgroup.freeze? */
-bool run_cgroup_frozen(const struct run_cgroup *cg);
-/* Freezes (or thaws) every process of CG: the v1 freezer, or v2's
- * cgroup.freeze on a pure v2 host; ENOTSUP without either. */
-int run_cgroup_freeze(const struct run_cgroup *cg, bool freeze, struct box_err *err);
 /* Frees CG and leaves its directories. */
 void run_cgroup_free(struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */

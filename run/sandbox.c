@@ -862,6 +862,13 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         PHASE("exec");
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
+        if (spec->detach) {
+                r = spec->detach(pid, master >= 0 ? -1 : relay.host[0],
+                                 master >= 0 ? master : relay.host[1], relay.host[2],
+                                 spec->userdata, err);
+                kill(pid, SIGKILL);
+                goto out_wait;
+        }
 
         *ret_status = run_supervise(spec->interactive, pid, sigfd, master, &relay, 0);
         PHASE("exit");
