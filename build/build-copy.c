@@ -122,24 +122,10 @@ static void copy_link_remember(struct copy_links *l, const struct stat *st, int 
 /* The names in directory DFD, sorted bytewise. */
 static int list_dir(int dfd, const char *rel, char ***ret, struct box_err *err)
 {
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                int e = errno;
-                if (fd >= 0)
-                        close(fd);
-                return box_err_errno(err, e, "read directory '%s'", *rel ? rel : ".");
-        }
-        rewinddir(d);
-        char **v = xnew0(char *, 1);
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        v = strv_push_at(v, n++, xstrdup(de->d_name));
-        closedir(d);
-        strv_sort(v);
-        *ret = v;
+        _cleanup_closedir_ DIR *d = fs_opendir_dup(dfd);
+        int r = d ? fs_dir_names(d, ret) : -errno;
+        if (r < 0)
+                return box_err_errno(err, -r, "read directory '%s'", *rel ? rel : ".");
         return 0;
 }
 

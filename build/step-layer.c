@@ -94,14 +94,8 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
 
 static bool dir_empty(const char *path)
 {
-        _cleanup_closedir_ DIR *d = opendir(path);
-        if (!d)
-                return true;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        return false;
-        return true;
+        _cleanup_closedir_ DIR *d = fs_opendir_at(AT_FDCWD, path);
+        return !d || !fs_readdir(d);
 }
 
 #define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)

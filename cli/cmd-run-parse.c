@@ -189,7 +189,7 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
         _cleanup_strv_free_ char **parts = xnew0(char *, 1);
         _cleanup_free_ char *copy = xstrdup(s);
         char *save = NULL;
-        struct cli_mount m = {0};
+        _cleanup_(cli_mount_release) struct cli_mount m = {0};
 
         if (!*s)
                 return box_err_set(err, EINVAL, "invalid volume specification: '%s'", s);
@@ -247,7 +247,6 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 m.type = RUN_MOUNT_BIND;
                 m.source = clean_path(src);
         } else if (src[0] == '.' || src[0] == '~') {
-                cli_mount_release(&m);
                 return box_err_set(err, EINVAL,
                                    "invalid volume specification: '%s': the host path must be "
                                    "absolute",
@@ -257,11 +256,9 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 m.source = xstrdup(src);
         }
         int rc = check_mount(&m, s, err);
-        if (rc < 0) {
-                cli_mount_release(&m);
+        if (rc < 0)
                 return rc;
-        }
-        *ret = m;
+        *ret = TAKE_STRUCT(m);
         return 0;
 }
 
@@ -276,110 +273,93 @@ static int parse_bool(const char *v, bool *ret)
         return 0;
 }
 
+/* One KEY[=V] of --mount S into M (tmpfs options into DATA). */
+static int mount_option(struct cli_mount *m, struct buf *data, const char *kv, const char *v,
+                        const char *s, struct box_err *err)
+{
+        bool b;
+        if (streq(kv, "type")) {
+                if (v && streq(v, "bind"))
+                        m->type = RUN_MOUNT_BIND;
+                else if (v && streq(v, "volume"))
+                        m->type = RUN_MOUNT_VOLUME;
+                else if (v && streq(v, "tmpfs"))
+                        m->type = RUN_MOUNT_TMPFS;
+                else
+                        return box_err_set(err, EINVAL, "invalid mount type '%s'", strempty(v));
+        } else if (streq(kv, "source") || streq(kv, "src")) {
+                free(m->source);
+                m->source = xstrdup(strempty(v));
+        } else if (streq(kv, "target") || streq(kv, "destination") || streq(kv, "dst")) {
+                free(m->target);
+                m->target = v ? clean_path(v) : NULL;
+        } else if (streq(kv, "readonly") || streq(kv, "ro")) {
+                if (parse_bool(v, &b) < 0)
+                        return box_err_set(err, EINVAL, "invalid value for readonly: '%s'", v);
+                if (b)
+                        m->flags |= MS_RDONLY;
+                else
+                        m->flags &= ~(unsigned long)MS_RDONLY;
+        } else if (streq(kv, "volume-nocopy")) {
+                if (parse_bool(v, &b) < 0)
+                        return box_err_set(err, EINVAL, "invalid value for volume-nocopy: '%s'", v);
+                m->nocopy = b;
+        } else if (streq(kv, "tmpfs-size")) {
+                int64_t bytes;
+                if (!v || run_parse_bytes(v, &bytes) < 0)
+                        return box_err_set(err, EINVAL, "invalid tmpfs-size '%s'", strempty(v));
+                buf_printf(data, "%ssize=%lld", data->len ? "," : "", (long long)bytes);
+        } else if (streq(kv, "tmpfs-mode")) {
+                if (!v || strspn(v, "01234567") != strlen(v) || !*v)
+                        return box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
+                buf_printf(data, "%smode=%s", data->len ? "," : "", v);
+        } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
+                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver") ||
+                   startswith(kv, "volume-label")) {
+                ; /* accepted; box mounts are private and recursive */
+        } else {
+                return box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
+        }
+        return 0;
+}
+
 int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
 {
         _cleanup_free_ char *copy = xstrdup(s);
-        char *save = NULL;
-        struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
+        _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
+        _cleanup_(buf_release) struct buf data = {0};
         bool have_type = false;
-        struct buf data = {0};
-        int r = 0;
+        char *save = NULL;
+        int r;
 
         for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
                 char *v = strchr(kv, '=');
                 if (v)
                         *v++ = '\0';
-                if (streq(kv, "type")) {
-                        have_type = true;
-                        if (v && streq(v, "bind"))
-                                m.type = RUN_MOUNT_BIND;
-                        else if (v && streq(v, "volume"))
-                                m.type = RUN_MOUNT_VOLUME;
-                        else if (v && streq(v, "tmpfs"))
-                                m.type = RUN_MOUNT_TMPFS;
-                        else {
-                                r = box_err_set(err, EINVAL, "invalid mount type '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                } else if (streq(kv, "source") || streq(kv, "src")) {
-                        free(m.source);
-                        m.source = xstrdup(strempty(v));
-                } else if (streq(kv, "target") || streq(kv, "destination") || streq(kv, "dst")) {
-                        free(m.target);
-                        m.target = v ? clean_path(v) : NULL;
-                } else if (streq(kv, "readonly") || streq(kv, "ro")) {
-                        bool b;
-                        if (parse_bool(v, &b) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid value for readonly: '%s'", v);
-                                goto fail;
-                        }
-                        if (b)
-                                m.flags |= MS_RDONLY;
-                        else
-                                m.flags &= ~(unsigned long)MS_RDONLY;
-                } else if (streq(kv, "volume-nocopy")) {
-                        bool b;
-                        if (parse_bool(v, &b) < 0) {
-                                r = box_err_set(err, EINVAL,
-                                                "invalid value for volume-nocopy: '%s'", v);
-                                goto fail;
-                        }
-                        m.nocopy = b;
-                } else if (streq(kv, "tmpfs-size")) {
-                        int64_t bytes;
-                        if (!v || run_parse_bytes(v, &bytes) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-size '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                        buf_printf(&data, "%ssize=%lld", data.len ? "," : "", (long long)bytes);
-                } else if (streq(kv, "tmpfs-mode")) {
-                        if (!v || strspn(v, "01234567") != strlen(v) || !*v) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                        buf_printf(&data, "%smode=%s", data.len ? "," : "", v);
-                } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
-                           streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver")) {
-                        ; /* accepted; box mounts are private and recursive */
-                } else if (startswith(kv, "volume-label")) {
-                        ;
-                } else {
-                        r = box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
-                        goto fail;
-                }
+                r = mount_option(&m, &data, kv, v, s, err);
+                if (r < 0)
+                        return r;
+                have_type = have_type || streq(kv, "type");
         }
-        if (!have_type) {
-                r = box_err_set(err, EINVAL, "invalid mount '%s': type is required", s);
-                goto fail;
-        }
-        if (!valid_target(m.target)) {
-                r = box_err_set(err, EINVAL, "invalid mount '%s': target must be an absolute path",
-                                s);
-                goto fail;
-        }
+        if (!have_type)
+                return box_err_set(err, EINVAL, "invalid mount '%s': type is required", s);
+        if (!valid_target(m.target))
+                return box_err_set(err, EINVAL,
+                                   "invalid mount '%s': target must be an absolute path", s);
         if (m.type == RUN_MOUNT_BIND) {
-                if (!m.source || m.source[0] != '/') {
-                        r = box_err_set(
+                if (!m.source || m.source[0] != '/')
+                        return box_err_set(
                                 err, EINVAL,
                                 "invalid mount '%s': a bind source must be an absolute path", s);
-                        goto fail;
-                }
-                if (access(m.source, F_OK) < 0) {
-                        r = box_err_set(err, ENOENT,
-                                        "invalid mount config for type \"bind\": bind source path "
-                                        "does not exist: '%s'",
-                                        m.source);
-                        goto fail;
-                }
+                if (access(m.source, F_OK) < 0)
+                        return box_err_set(err, ENOENT,
+                                           "invalid mount config for type \"bind\": bind source "
+                                           "path does not exist: '%s'",
+                                           m.source);
         } else if (m.type == RUN_MOUNT_TMPFS) {
-                if (m.source && *m.source) {
-                        r = box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source",
-                                        s);
-                        goto fail;
-                }
+                if (m.source && *m.source)
+                        return box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source",
+                                           s);
                 m.flags |= MS_NOSUID | MS_NODEV;
                 m.data = data.len ? buf_steal(&data) : NULL;
         } else if (m.source && !*m.source) {
@@ -388,26 +368,21 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         }
         r = check_mount(&m, s, err);
         if (r < 0)
-                goto fail;
-        buf_release(&data);
-        *ret = m;
+                return r;
+        *ret = TAKE_STRUCT(m);
         return 0;
-fail:
-        buf_release(&data);
-        cli_mount_release(&m);
-        return r;
 }
 
 int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *err)
 {
-        struct cli_mount m = {.type = RUN_MOUNT_TMPFS};
+        _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_TMPFS};
         const char *colon = strchr(s, ':');
         _cleanup_free_ char *target = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
         if (!valid_target(target))
                 return box_err_set(err, EINVAL, "invalid tmpfs '%s': the path must be absolute", s);
         m.target = clean_path(target);
         m.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        struct buf data = {0};
+        _cleanup_(buf_release) struct buf data = {0};
         if (colon) {
                 _cleanup_free_ char *o = xstrdup(colon + 1);
                 char *save = NULL;
@@ -433,20 +408,15 @@ int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *er
                                    startswith(t, "nr_inodes=") || startswith(t, "nr_blocks=")) {
                                 buf_printf(&data, "%s%s", data.len ? "," : "", t);
                         } else {
-                                buf_release(&data);
-                                cli_mount_release(&m);
                                 return box_err_set(err, EINVAL, "invalid tmpfs option '%s'", t);
                         }
                 }
         }
         m.data = data.len ? buf_steal(&data) : NULL;
-        buf_release(&data);
         int rc = check_mount(&m, s, err);
-        if (rc < 0) {
-                cli_mount_release(&m);
+        if (rc < 0)
                 return rc;
-        }
-        *ret = m;
+        *ret = TAKE_STRUCT(m);
         return 0;
 }
 
