@@ -15,19 +15,27 @@
  * regular, so neither a deep tree nor a FIFO can stop the build. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "build/build-internal.h"
 #include "lib/fs.h"
+#include "lib/go-match.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 
-static int has_glob(const char *s)
+/* BuildKit's containsWildcards: '*', '?' or '[' that is not escaped. */
+static bool has_glob(const char *s)
 {
-        return strpbrk(s, "*?[") != NULL;
+        for (; *s; s++) {
+                if (*s == '\\' && s[1])
+                        s++;
+                else if (strchr("*?[", *s))
+                        return true;
+        }
+        return false;
 }
 
 /* Is REL excluded by COPY --exclude (matched relative to the source being
@@ -111,32 +119,13 @@ static void copy_link_remember(struct copy_links *l, const struct stat *st, int 
         l->n++;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names in directory DFD, sorted bytewise. */
 static int list_dir(int dfd, const char *rel, char ***ret, struct box_err *err)
 {
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                int e = errno;
-                if (fd >= 0)
-                        close(fd);
-                return box_err_errno(err, e, "read directory '%s'", *rel ? rel : ".");
-        }
-        rewinddir(d);
-        char **v = xnew0(char *, 1);
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        v = strv_push_at(v, n++, xstrdup(de->d_name));
-        closedir(d);
-        qsort(v, n, sizeof(char *), name_cmp);
-        *ret = v;
+        _cleanup_closedir_ DIR *d = fs_opendir_dup(dfd);
+        int r = d ? fs_dir_names(d, ret) : -errno;
+        if (r < 0)
+                return box_err_errno(err, -r, "read directory '%s'", *rel ? rel : ".");
         return 0;
 }
 
@@ -144,7 +133,7 @@ static int list_dir(int dfd, const char *rel, char ***ret, struct box_err *err)
 static int expand_source(const struct copy_src *src, const char *pattern, char ***matches,
                          struct box_err *err)
 {
-        _cleanup_free_ char *clean = build_path_clean(pattern);
+        _cleanup_free_ char *clean = go_path_clean(pattern);
         const char *p = clean;
         while (*p == '/')
                 p++;
@@ -169,7 +158,14 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                 *matches = strv_append(*matches, p);
                 return 0;
         }
-        /* walk component by component, globbing where needed */
+        /* Wildcards are Go's filepath.Match, as BuildKit matches them; a
+         * malformed pattern is an error even where no file is there to
+         * match (Go checks all of a pattern against any name, "" too). */
+        if (go_path_match(p, "", NULL) < 0)
+                return box_err_set(err, EINVAL, "syntax error in pattern '%s'", pattern);
+        /* walk component by component ('*' and '?' never match '/'),
+         * matching where needed; a component without wildcards or escapes
+         * is looked up as it is */
         _cleanup_strv_free_ char **cur = strv_append(NULL, "");
         _cleanup_free_ char *copy = xstrdup(p);
         char *save = NULL;
@@ -182,7 +178,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                                                          : fcntl(src->rootfd, F_DUPFD_CLOEXEC, 3);
                         if (dfd < 0)
                                 continue;
-                        if (!has_glob(comp)) {
+                        if (!strpbrk(comp, "*?[\\")) {
                                 _cleanup_free_ char *rel =
                                         **base ? xasprintf("%s/%s", *base, comp) : xstrdup(comp);
                                 if (faccessat(dfd, comp, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
@@ -193,7 +189,9 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                         if (list_dir(dfd, *base, &names, NULL) < 0)
                                 continue;
                         STRV_FOREACH (n, names) {
-                                if (fnmatch(comp, *n, 0) != 0)
+                                /* a component may be malformed where the
+                                 * whole pattern is not ("a[/]b") */
+                                if (go_path_match(comp, *n, NULL) <= 0)
                                         continue;
                                 next = strv_push_at(next, nn++,
                                                     **base ? xasprintf("%s/%s", *base, *n)
@@ -600,7 +598,7 @@ static char *parents_pivot(const char *pattern)
         if (!p)
                 return xstrdup("");
         _cleanup_free_ char *head = xstrndup(pattern, (size_t)(p - pattern));
-        char *clean = build_path_clean(head);
+        char *clean = go_path_clean(head);
         char *s = clean;
         while (*s == '/')
                 s++;
@@ -683,7 +681,7 @@ int build_path_resolve_in_root(int rootfd, const char *path, bool follow_last, c
         /* "/" + what was resolved + what was not: Clean keeps ".." at the root */
         _cleanup_free_ char *joined = xasprintf("/%s/%s", cur.data, rest);
         buf_release(&cur);
-        char *clean = build_path_clean(joined);
+        char *clean = go_path_clean(joined);
         memmove(clean, clean + 1, strlen(clean));
         *ret = clean;
         return 0;

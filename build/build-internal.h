@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "build/dockerignore.h"
+#include "lib/go-path.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
 
@@ -135,8 +136,6 @@ int build_fetch_url(const char *url, const char *checksum, const struct build_fe
 
 /* ---- the builder (build/builder.c and its step files) ---- */
 
-#define BUILD_DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 struct stage {
         char *name; /* the AS name as written, or NULL */
         size_t first, end;
@@ -192,7 +191,6 @@ typedef int (*step_handler)(struct stage_ctx *c, const struct dockerfile_instr *
 
 /* build/builder.c */
 void image_state_add_history(struct image_state *s, const char *created_by, bool empty);
-char *build_now_created(void);
 int64_t build_sde_clamp(void);
 const char *instr_flag_value(const struct dockerfile_instr *in, const char *name);
 /* Variables in scope: the image's ENV wins over the stage's ARGs (a shell_env lookup). */
@@ -228,11 +226,14 @@ int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, str
 
 /* build/step-config.c */
 char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in);
-char *build_join(char *const *v, const char *sep);
 char *build_go_strv(char *const *v, bool quoted);
 int step_env(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_label(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+/* WORKDIR's edit of the config alone (joined to the current one, cleaned):
+ * no directory is made, as with Docker's `commit --change WORKDIR`. */
+int step_workdir_config(struct stage_ctx *c, const struct dockerfile_instr *in,
+                        struct box_err *err);
 int step_arg(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 int step_cmd(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);

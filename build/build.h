@@ -77,3 +77,26 @@ struct build_opts {
 
 int build_image(struct store *st, const struct build_opts *opts, digest_str ret_id,
                 struct box_err *err);
+
+/* ---- `--change` (build/config-change.c) ----
+ *
+ * A change is a one-line Dockerfile: `box import --change` (and a commit's)
+ * parses it with the Dockerfile parser and applies it with the builder's own
+ * handlers, so an instruction means the same in both.  As Docker's
+ * BuildFromConfig: only CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL,
+ * ONBUILD, STOPSIGNAL, USER, VOLUME and WORKDIR; variables expand against
+ * the config's own Env; WORKDIR makes no directory.  Unlike Docker, which
+ * joins the changes with newlines, a change holding a newline is refused:
+ * one flag, one instruction.
+ *
+ * CONFIG is changed only when every change applies; errors read
+ * "--change 'LINE': why". */
+struct oci_container_config;
+
+/* CHANGES in order, as one Dockerfile: a CMD before an ENTRYPOINT survives
+ * it, as in a stage. */
+int build_config_changes_apply(struct oci_container_config *config, char *const *changes,
+                               struct box_err *err);
+/* One change alone (so an ENTRYPOINT clears CMD). */
+int build_config_change_apply(struct oci_container_config *config, const char *change,
+                              struct box_err *err);

@@ -64,20 +64,6 @@ void image_state_add_history(struct image_state *s, const char *created_by, bool
 
 /* ---- helpers ---- */
 
-char *build_now_created(void)
-{
-        const char *sde = getenv("SOURCE_DATE_EPOCH");
-        if (sde && *sde)
-                return oci_time_format(strtoll(sde, NULL, 10));
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        char *s = oci_time_format(ts.tv_sec);
-        s[strlen(s) - 1] = '\0';
-        char *r = xasprintf("%s.%09ldZ", s, ts.tv_nsec);
-        free(s);
-        return r;
-}
-
 int64_t build_sde_clamp(void)
 {
         const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -391,7 +377,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 res->img.config.labels = oci_kv_set(res->img.config.labels, k, eq ? eq + 1 : "");
         }
         free(res->img.created);
-        res->img.created = res->last_created ? xstrdup(res->last_created) : build_now_created();
+        res->img.created = res->last_created ? xstrdup(res->last_created) : oci_time_created();
         if (!res->img.os)
                 res->img.os = xstrdup("linux");
         if (!res->img.architecture)

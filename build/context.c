@@ -21,16 +21,10 @@ static int walk(int dirfd, const char *rel, char ***files, size_t *n, int depth,
                              RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if (fd < 0)
                 return box_err_errno(err, errno, "cannot open '%s'", rel[0] ? rel : ".");
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                int e = errno;
-                close(fd);
-                return box_err_errno(err, e, "cannot read '%s'", rel);
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
+        _cleanup_closedir_ DIR *d = fs_fdopendir(fd);
+        if (!d)
+                return box_err_errno(err, errno, "cannot read '%s'", rel);
+        FS_FOREACH_DIRENT (de, d) {
                 _cleanup_free_ char *path =
                         rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 struct stat st;
@@ -45,11 +39,6 @@ static int walk(int dirfd, const char *rel, char ***files, size_t *n, int depth,
                 }
         }
         return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* DOCKERFILE relative to DIR, or NULL when it lies outside */
@@ -139,7 +128,7 @@ int build_context_list(const char *dir, const char *dockerfile, char ***ret_file
                 if (!excluded)
                         out = strv_push_at(out, n_out++, xstrdup(*f));
         }
-        qsort(out, n_out, sizeof(char *), cmp_str);
+        strv_sort(out);
         *ret_files = out;
         return 0;
 }

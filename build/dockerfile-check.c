@@ -11,12 +11,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "build/utf8.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/oci.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ARGs every build knows without a declaration (the proxy variables) */
 static const char *const predefined_args[] = {
@@ -275,183 +273,283 @@ static int check_duration_flag(const char *file, int line, const char *name, con
         return 0;
 }
 
-#define FLAGS(...)   ((const struct flag_def[]){__VA_ARGS__})
-#define N_FLAGS(...) (sizeof((const struct flag_def[]){__VA_ARGS__}) / sizeof(struct flag_def))
+/* One instruction under its rules: the instruction, its flags' definitions
+ * (from instr_rules) and, once check_flags() ran, their values. */
+struct instr_check {
+        const char *file;
+        const struct dockerfile_instr *in;
+        const char *cmd; /* as written: "COPY" */
+        size_t argc;
+        const struct flag_def *defs;
+        size_t n_defs;
+        struct flag_val vals[8];
+        struct box_err *err;
+};
+
+static int check_flags(struct instr_check *k)
+{
+        return flags_parse(k->file, k->in, k->defs, k->n_defs, k->vals, k->err);
+}
+
+#define check_fail(k, ...) fail_at((k)->err, (k)->file, (k)->in->start_line, __VA_ARGS__)
+
+/* ENV, LABEL */
+static int check_pairs(struct instr_check *k)
+{
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        if (k->in->n_pairs == 0)
+                return check_fail(k, "%s requires at least one argument", k->cmd);
+        for (size_t i = 0; i < k->in->n_pairs; i++)
+                if (!k->in->pairs[i].key[0])
+                        return check_fail(k, "%s names can not be blank", k->cmd);
+        return 0;
+}
+
+/* WORKDIR, USER, MAINTAINER */
+static int check_one_arg(struct instr_check *k)
+{
+        if (k->argc != 1)
+                return check_fail(k, "%s requires exactly one argument",
+                                  streq(k->in->name, "maintainer") ? "MAINTAINER" : k->cmd);
+        return check_flags(k);
+}
+
+/* ADD, COPY */
+static int check_copy(struct instr_check *k)
+{
+        if (k->argc < 2)
+                return check_fail(k,
+                                  "%s requires at least two arguments, but only one was provided. "
+                                  "destination could not be determined",
+                                  k->cmd);
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        if (is_heredoc_word(k->in->args[k->argc - 1]))
+                return check_fail(k, "%s cannot accept a heredoc as a destination", k->cmd);
+        return 0;
+}
+
+static int check_from(struct instr_check *k)
+{
+        char *const *args = k->in->args;
+        if (k->argc == 3 && strcasecmp(args[1], "as") == 0) {
+                _cleanup_free_ char *lower = xstrdup(args[2]);
+                for (char *c = lower; *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                bool ok = lower[0] >= 'a' && lower[0] <= 'z';
+                for (char *c = lower; ok && *c; c++)
+                        ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+                             *c == '_' || *c == '.';
+                if (!ok)
+                        return check_fail(k,
+                                          "invalid name for build stage: '%s', name can't start "
+                                          "with a number or contain symbols",
+                                          args[2]);
+        } else if (k->argc != 1) {
+                return check_fail(k, "FROM requires either one or three arguments");
+        }
+        return check_flags(k);
+}
+
+static int check_onbuild(struct instr_check *k)
+{
+        if (k->argc == 0)
+                return check_fail(k, "ONBUILD requires at least one argument");
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *t = xstrdup(k->in->args[0]);
+        for (char *c = t; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+        if (streq(t, "ONBUILD"))
+                return check_fail(k, "chaining ONBUILD via 'ONBUILD ONBUILD' isn't allowed");
+        if (streq(t, "MAINTAINER") || streq(t, "FROM"))
+                return check_fail(k, "%s isn't allowed as an ONBUILD trigger", t);
+        return 0;
+}
+
+static int check_run(struct instr_check *k)
+{
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        const char *network = k->vals[1].value, *security = k->vals[2].value;
+        STRV_FOREACH (m, k->vals[0].values) {
+                r = check_mount(k->file, k->in->start_line, *m, k->err);
+                if (r < 0)
+                        return r;
+        }
+        if (network && !streq(network, "default") && !streq(network, "none") &&
+            !streq(network, "host"))
+                return check_fail(k, "invalid network mode '%s'", network);
+        if (security && !streq(security, "sandbox") && !streq(security, "insecure"))
+                return check_fail(k, "security '%s' is not valid", security);
+        return 0;
+}
+
+static int check_healthcheck(struct instr_check *k)
+{
+        if (k->argc == 0)
+                return check_fail(k, "HEALTHCHECK requires at least one argument");
+        _cleanup_free_ char *typ = xstrdup(k->in->args[0]);
+        for (char *c = typ; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+        if (streq(typ, "NONE")) {
+                if (k->argc != 1)
+                        return check_fail(k, "HEALTHCHECK NONE takes no arguments");
+                return 0;
+        }
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        if (!streq(typ, "CMD"))
+                return check_fail(k, "unknown type '%s' in HEALTHCHECK (try CMD)", typ);
+        if (k->argc < 2)
+                return check_fail(k, "missing command after HEALTHCHECK CMD");
+        /* the first four flags are durations, the fifth --retries */
+        for (size_t i = 0; i < 4; i++) {
+                r = check_duration_flag(k->file, k->in->start_line, k->defs[i].name,
+                                        k->vals[i].value, k->err);
+                if (r < 0)
+                        return r;
+        }
+        const char *retries = k->vals[4].value;
+        if (retries && *retries) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(retries, &end, 10);
+                if (*end || errno || v < INT32_MIN || v > INT32_MAX ||
+                    isspace((unsigned char)retries[0]))
+                        return check_fail(k, "invalid value '%s' for --retries", retries);
+                if (v < 0)
+                        return check_fail(k, "--retries cannot be negative (%lld)", v);
+        }
+        return 0;
+}
+
+/* EXPOSE, VOLUME: at least one argument */
+static int check_some_args(struct instr_check *k)
+{
+        if (k->argc == 0)
+                return check_fail(k, "%s requires at least one argument",
+                                  streq(k->in->name, "expose") ? "EXPOSE" : "VOLUME");
+        int r = check_flags(k);
+        if (r < 0 || !streq(k->in->name, "volume"))
+                return r;
+        STRV_FOREACH (v, k->in->args) {
+                size_t a, b;
+                utf8_trim_space(*v, strlen(*v), &a, &b);
+                if (a == b)
+                        return check_fail(k, "VOLUME specified can not be an empty string");
+        }
+        return 0;
+}
+
+/* STOPSIGNAL: flags are not looked at (as BuildKit) */
+static int check_stopsignal(struct instr_check *k)
+{
+        if (k->argc != 1)
+                return check_fail(k, "STOPSIGNAL requires exactly one argument");
+        return 0;
+}
+
+/* ARG: flags are not looked at (as BuildKit) */
+static int check_arg(struct instr_check *k)
+{
+        if (k->argc < 1)
+                return check_fail(k, "ARG requires at least one argument");
+        STRV_FOREACH (a, k->in->args)
+                if ((*a)[0] == '=')
+                        return check_fail(k, "ARG names can not be blank");
+        return 0;
+}
+
+static int check_shell(struct instr_check *k)
+{
+        int r = check_flags(k);
+        if (r < 0)
+                return r;
+        if (k->argc == 0)
+                return check_fail(k, "SHELL requires at least one argument");
+        if (!k->in->json)
+                return check_fail(k, "SHELL requires the arguments to be in JSON form");
+        return 0;
+}
+
+/* CMD, ENTRYPOINT */
+static int check_no_flags(struct instr_check *k)
+{
+        return check_flags(k);
+}
+
+#define FLAGS(...)                                                                                 \
+        .defs = (const struct flag_def[]){__VA_ARGS__},                                            \
+        .n_defs = sizeof((const struct flag_def[]){__VA_ARGS__}) / sizeof(struct flag_def)
+
+#define NO_FLAGS .defs = NULL, .n_defs = 0
+
+/* Each instruction's rules and flags (BuildKit's instructions/parse.go);
+ * a check reads its flags' values by their index here. */
+static const struct {
+        const char *name;
+        int (*check)(struct instr_check *k);
+        const struct flag_def *defs;
+        size_t n_defs;
+} instr_rules[] = {
+        {"env", check_pairs, NO_FLAGS},
+        {"label", check_pairs, NO_FLAGS},
+        {"maintainer", check_one_arg, NO_FLAGS},
+        {"add", check_copy,
+         FLAGS({"chown", F_STRING}, {"chmod", F_STRING}, {"link", F_BOOL}, {"keep-git-dir", F_BOOL},
+               {"checksum", F_STRING}, {"unpack", F_BOOL}, {"exclude", F_STRINGS})},
+        {"copy", check_copy,
+         FLAGS({"chown", F_STRING}, {"from", F_STRING}, {"chmod", F_STRING}, {"link", F_BOOL},
+               {"exclude", F_STRINGS}, {"parents", F_BOOL})},
+        {"from", check_from, FLAGS({"platform", F_STRING})},
+        {"onbuild", check_onbuild, NO_FLAGS},
+        {"workdir", check_one_arg, NO_FLAGS},
+        {"user", check_one_arg, NO_FLAGS},
+        {"run", check_run,
+         FLAGS({"mount", F_STRINGS}, {"network", F_STRING}, {"security", F_STRING},
+               {"device", F_STRINGS})},
+        {"cmd", check_no_flags, NO_FLAGS},
+        {"entrypoint", check_no_flags, NO_FLAGS},
+        {"healthcheck", check_healthcheck,
+         FLAGS({"interval", F_STRING}, {"timeout", F_STRING}, {"start-period", F_STRING},
+               {"start-interval", F_STRING}, {"retries", F_STRING})},
+        {"expose", check_some_args, NO_FLAGS},
+        {"volume", check_some_args, NO_FLAGS},
+        {"stopsignal", check_stopsignal, NO_FLAGS},
+        {"arg", check_arg, NO_FLAGS},
+        {"shell", check_shell, NO_FLAGS},
+};
+
+#undef FLAGS
+#undef NO_FLAGS
 
 int build_dockerfile_instr_validate(const char *file, const struct dockerfile_instr *in,
                                     struct box_err *err)
 {
-        const char *n = in->name;
-        size_t argc = strv_length(in->args);
-        int line = in->start_line, r = 0;
-        struct flag_val vals[8] = {0};
-        const char *C = in->cmd;
-
-#define PARSE_FLAGS(...)                                                                           \
-        do {                                                                                       \
-                r = flags_parse(file, in, FLAGS(__VA_ARGS__), N_FLAGS(__VA_ARGS__), vals, err);    \
-                if (r < 0)                                                                         \
-                        goto out;                                                                  \
-        } while (0)
-#define NO_FLAGS()                                                                                 \
-        do {                                                                                       \
-                r = flags_parse(file, in, NULL, 0, vals, err);                                     \
-                if (r < 0)                                                                         \
-                        goto out;                                                                  \
-        } while (0)
-#define FAIL(...)                                                                                  \
-        do {                                                                                       \
-                r = fail_at(err, file, line, __VA_ARGS__);                                         \
-                goto out;                                                                          \
-        } while (0)
-
-        if (streq(n, "env") || streq(n, "label")) {
-                NO_FLAGS();
-                if (in->n_pairs == 0)
-                        FAIL("%s requires at least one argument", C);
-                for (size_t i = 0; i < in->n_pairs; i++)
-                        if (!in->pairs[i].key[0])
-                                FAIL("%s names can not be blank", C);
-        } else if (streq(n, "maintainer")) {
-                if (argc != 1)
-                        FAIL("MAINTAINER requires exactly one argument");
-                NO_FLAGS();
-        } else if (streq(n, "add") || streq(n, "copy")) {
-                bool add = n[0] == 'a';
-                if (argc < 2)
-                        FAIL("%s requires at least two arguments, but only one was provided. "
-                             "destination could not be determined",
-                             C);
-                if (add)
-                        PARSE_FLAGS({"chown", F_STRING}, {"chmod", F_STRING}, {"link", F_BOOL},
-                                    {"keep-git-dir", F_BOOL}, {"checksum", F_STRING},
-                                    {"unpack", F_BOOL}, {"exclude", F_STRINGS});
-                else
-                        PARSE_FLAGS({"chown", F_STRING}, {"from", F_STRING}, {"chmod", F_STRING},
-                                    {"link", F_BOOL}, {"exclude", F_STRINGS}, {"parents", F_BOOL});
-                if (is_heredoc_word(in->args[argc - 1]))
-                        FAIL("%s cannot accept a heredoc as a destination", C);
-        } else if (streq(n, "from")) {
-                if (argc == 3 && strcasecmp(in->args[1], "as") == 0) {
-                        _cleanup_free_ char *lower = xstrdup(in->args[2]);
-                        for (char *c = lower; *c; c++)
-                                *c = (char)tolower((unsigned char)*c);
-                        bool ok = lower[0] >= 'a' && lower[0] <= 'z';
-                        for (char *c = lower; ok && *c; c++)
-                                ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                                     *c == '-' || *c == '_' || *c == '.';
-                        if (!ok)
-                                FAIL("invalid name for build stage: '%s', name can't start with a "
-                                     "number or contain symbols",
-                                     in->args[2]);
-                } else if (argc != 1) {
-                        FAIL("FROM requires either one or three arguments");
-                }
-                PARSE_FLAGS({"platform", F_STRING});
-        } else if (streq(n, "onbuild")) {
-                if (argc == 0)
-                        FAIL("ONBUILD requires at least one argument");
-                NO_FLAGS();
-                _cleanup_free_ char *t = xstrdup(in->args[0]);
-                for (char *c = t; *c; c++)
-                        *c = (char)toupper((unsigned char)*c);
-                if (streq(t, "ONBUILD"))
-                        FAIL("chaining ONBUILD via 'ONBUILD ONBUILD' isn't allowed");
-                if (streq(t, "MAINTAINER") || streq(t, "FROM"))
-                        FAIL("%s isn't allowed as an ONBUILD trigger", t);
-        } else if (streq(n, "workdir") || streq(n, "user")) {
-                if (argc != 1)
-                        FAIL("%s requires exactly one argument", C);
-                NO_FLAGS();
-        } else if (streq(n, "run")) {
-                PARSE_FLAGS({"mount", F_STRINGS}, {"network", F_STRING}, {"security", F_STRING},
-                            {"device", F_STRINGS});
-                STRV_FOREACH (m, vals[0].values) {
-                        r = check_mount(file, line, *m, err);
-                        if (r < 0)
-                                goto out;
-                }
-                if (vals[1].value && !streq(vals[1].value, "default") &&
-                    !streq(vals[1].value, "none") && !streq(vals[1].value, "host"))
-                        FAIL("invalid network mode '%s'", vals[1].value);
-                if (vals[2].value && !streq(vals[2].value, "sandbox") &&
-                    !streq(vals[2].value, "insecure"))
-                        FAIL("security '%s' is not valid", vals[2].value);
-        } else if (streq(n, "cmd") || streq(n, "entrypoint")) {
-                NO_FLAGS();
-        } else if (streq(n, "healthcheck")) {
-                if (argc == 0)
-                        FAIL("HEALTHCHECK requires at least one argument");
-                _cleanup_free_ char *typ = xstrdup(in->args[0]);
-                for (char *c = typ; *c; c++)
-                        *c = (char)toupper((unsigned char)*c);
-                if (streq(typ, "NONE")) {
-                        if (argc != 1)
-                                FAIL("HEALTHCHECK NONE takes no arguments");
-                } else {
-                        PARSE_FLAGS({"interval", F_STRING}, {"timeout", F_STRING},
-                                    {"start-period", F_STRING}, {"start-interval", F_STRING},
-                                    {"retries", F_STRING});
-                        if (!streq(typ, "CMD"))
-                                FAIL("unknown type '%s' in HEALTHCHECK (try CMD)", typ);
-                        if (argc < 2)
-                                FAIL("missing command after HEALTHCHECK CMD");
-                        static const char *const dn[] = {"interval", "timeout", "start-period",
-                                                         "start-interval"};
-                        for (size_t i = 0; i < 4; i++) {
-                                r = check_duration_flag(file, line, dn[i], vals[i].value, err);
-                                if (r < 0)
-                                        goto out;
-                        }
-                        if (vals[4].value && *vals[4].value) {
-                                char *end;
-                                errno = 0;
-                                long long v = strtoll(vals[4].value, &end, 10);
-                                if (*end || errno || v < INT32_MIN || v > INT32_MAX ||
-                                    isspace((unsigned char)vals[4].value[0]))
-                                        FAIL("invalid value '%s' for --retries", vals[4].value);
-                                if (v < 0)
-                                        FAIL("--retries cannot be negative (%lld)", v);
-                        }
-                }
-        } else if (streq(n, "expose")) {
-                if (argc == 0)
-                        FAIL("EXPOSE requires at least one argument");
-                NO_FLAGS();
-        } else if (streq(n, "volume")) {
-                if (argc == 0)
-                        FAIL("VOLUME requires at least one argument");
-                NO_FLAGS();
-                STRV_FOREACH (v, in->args) {
-                        size_t a, b;
-                        build_utf8_trim_space(*v, strlen(*v), &a, &b);
-                        if (a == b)
-                                FAIL("VOLUME specified can not be an empty string");
-                }
-        } else if (streq(n, "stopsignal")) {
-                if (argc != 1)
-                        FAIL("STOPSIGNAL requires exactly one argument");
-        } else if (streq(n, "arg")) {
-                if (argc < 1)
-                        FAIL("ARG requires at least one argument");
-                STRV_FOREACH (a, in->args)
-                        if ((*a)[0] == '=')
-                                FAIL("ARG names can not be blank");
-        } else if (streq(n, "shell")) {
-                NO_FLAGS();
-                if (argc == 0)
-                        FAIL("SHELL requires at least one argument");
-                if (!in->json)
-                        FAIL("SHELL requires the arguments to be in JSON form");
-        } else {
-                FAIL("unknown instruction '%s'", in->cmd);
+        struct instr_check k = {
+                .file = file,
+                .in = in,
+                .cmd = in->cmd,
+                .argc = strv_length(in->args),
+                .err = err,
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(instr_rules); i++) {
+                if (!streq(in->name, instr_rules[i].name))
+                        continue;
+                k.defs = instr_rules[i].defs;
+                k.n_defs = instr_rules[i].n_defs;
+                int r = instr_rules[i].check(&k);
+                flag_vals_release(k.vals, ARRAY_SIZE(k.vals));
+                return r;
         }
-out:
-        flag_vals_release(vals, ARRAY_SIZE(vals));
-        return r;
-#undef PARSE_FLAGS
-#undef NO_FLAGS
-#undef FAIL
+        return fail_at(err, file, in->start_line, "unknown instruction '%s'", in->cmd);
 }
 
 /* ---- semantic checks --------------------------------------------------- */
@@ -472,7 +570,7 @@ static const struct {
 };
 
 /* moby/sys/signal.ParseSignal */
-static bool signal_valid(const char *s)
+bool build_signal_valid(const char *s)
 {
         char *end;
         errno = 0;
@@ -529,8 +627,8 @@ static int port_range(const char *s, int *lo, int *hi)
 }
 
 /* the EXPOSE port syntax: [[ip:]host:]port[-port][/tcp|udp|sctp] */
-static int check_port(const char *file, int line, const char *raw, bool *ret_upper,
-                      struct box_err *err)
+int build_port_check(const char *file, int line, const char *raw, bool *ret_upper,
+                     struct box_err *err)
 {
         _cleanup_free_ char *copy = xstrdup(raw);
         char *container = strrchr(copy, ':');
@@ -766,7 +864,7 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
                 st.env = xnew0(char *, 1);
                 st.args = xnew0(char *, 1);
                 if (!streq(lbase, "scratch"))
-                        env_set(&st.env, "PATH", DEFAULT_PATH);
+                        env_set(&st.env, "PATH", OCI_DEFAULT_PATH);
         }
         st.base = xstrdup(base);
         st.platform = TAKE_PTR(platform);
@@ -897,7 +995,7 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                 r = expand(c, st, in, in->args[0], false, &sig, NULL);
                 if (r < 0)
                         return r;
-                if (!signal_valid(sig))
+                if (!build_signal_valid(sig))
                         return fail_at(c->err, c->file, in->start_line, "invalid signal '%s'", sig);
         } else if (streq(n, "expose")) {
                 STRV_FOREACH (a, in->args) {
@@ -908,7 +1006,7 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                                 return r;
                         STRV_FOREACH (p, ports) {
                                 bool upper = false;
-                                r = check_port(c->file, in->start_line, *p, &upper, c->err);
+                                r = build_port_check(c->file, in->start_line, *p, &upper, c->err);
                                 if (r < 0)
                                         return r;
                                 if (upper)
@@ -942,11 +1040,6 @@ static int do_instr(struct checker *c, struct stage *st, const struct dockerfile
                              in->cmd);
         }
         return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void parse_check_directive(struct checker *c)
@@ -988,7 +1081,7 @@ static void warn_unused_build_args(struct checker *c)
                     !strv_contains(unused, k))
                         unused = strv_append(unused, k);
         }
-        qsort(unused, strv_length(unused), sizeof(char *), cmp_str);
+        strv_sort(unused);
         if (unused[0]) {
                 struct buf b = {0};
                 STRV_FOREACH (u, unused) {

@@ -2,7 +2,8 @@
  * and the JSON form ("dockerfile parse --format json"). */
 #include "build/dockerfile.h"
 
-#include "build/utf8.h"
+#include "lib/go-quote.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
@@ -12,7 +13,7 @@
 /* Node.Dump: the result is trimmed with strings.TrimSpace at each level */
 static void dump_instr(struct buf *out, const struct dockerfile_instr *in)
 {
-        _cleanup_free_ char *lower = build_go_lower(in->cmd);
+        _cleanup_free_ char *lower = utf8_to_lower(in->cmd);
         struct buf b = {0};
         size_t start, end;
 
@@ -22,7 +23,7 @@ static void dump_instr(struct buf *out, const struct dockerfile_instr *in)
                 STRV_FOREACH (f, in->flags) {
                         if (f != in->flags)
                                 buf_putc(&b, ' ');
-                        build_go_quote(&b, *f);
+                        go_quote(&b, *f);
                 }
                 buf_putc(&b, ']');
         }
@@ -33,10 +34,10 @@ static void dump_instr(struct buf *out, const struct dockerfile_instr *in)
         } else {
                 STRV_FOREACH (a, in->args) {
                         buf_putc(&b, ' ');
-                        build_go_quote(&b, *a);
+                        go_quote(&b, *a);
                 }
         }
-        build_utf8_trim_space(b.data, b.len, &start, &end);
+        utf8_trim_space(b.data, b.len, &start, &end);
         buf_append(out, b.data + start, end - start);
         buf_release(&b);
 }
@@ -60,9 +61,9 @@ static struct jv *json_str(const char *s)
         size_t n = strlen(s), w;
         buf_puts(&b, "");
         for (size_t i = 0; i < n; i += w) {
-                uint32_t r = build_utf8_decode(s + i, n - i, &w);
-                if (r == GO_RUNE_ERROR && w == 1)
-                        build_utf8_put(&b, GO_RUNE_ERROR);
+                uint32_t r = utf8_decode(s + i, n - i, &w);
+                if (r == UTF8_RUNE_ERROR && w == 1)
+                        utf8_put(&b, UTF8_RUNE_ERROR);
                 else
                         buf_append(&b, s + i, w);
         }

@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "build/utf8.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -98,7 +98,7 @@ static bool byte_is_space(unsigned char c)
 /* strings.Builder.WriteRune(rune(b)) for a byte */
 static void put_byte_rune(struct buf *b, unsigned char c)
 {
-        build_utf8_put(b, c);
+        utf8_put(b, c);
 }
 
 /* ---- JSON arrays: encoding/json's rules for []any ---------------------- */
@@ -195,18 +195,18 @@ static int js_string(struct json_in *j, struct buf *out)
                                                             (r2 - 0xDC00);
                                                 } else {
                                                         j->pos = save;
-                                                        r = GO_RUNE_ERROR;
+                                                        r = UTF8_RUNE_ERROR;
                                                 }
                                         } else {
-                                                r = GO_RUNE_ERROR;
+                                                r = UTF8_RUNE_ERROR;
                                         }
                                 } else if (r >= 0xDC00 && r < 0xE000) {
-                                        r = GO_RUNE_ERROR;
+                                        r = UTF8_RUNE_ERROR;
                                 }
                                 if (r == 0)
                                         buf_append(out, "\xC0\x80", 2); /* NUL, as modified UTF-8 */
                                 else
-                                        build_utf8_put(out, r);
+                                        utf8_put(out, r);
                                 break;
                         }
                         default:
@@ -215,9 +215,9 @@ static int js_string(struct json_in *j, struct buf *out)
                         continue;
                 }
                 size_t w;
-                uint32_t r = build_utf8_decode(j->s + j->pos, j->n - j->pos, &w);
-                if (r == GO_RUNE_ERROR && w == 1)
-                        build_utf8_put(out, GO_RUNE_ERROR);
+                uint32_t r = utf8_decode(j->s + j->pos, j->n - j->pos, &w);
+                if (r == UTF8_RUNE_ERROR && w == 1)
+                        utf8_put(out, UTF8_RUNE_ERROR);
                 else
                         buf_append(out, j->s + j->pos, w);
                 j->pos += w;
@@ -350,7 +350,7 @@ enum { JSON_OK = 0, JSON_INVALID = -1, JSON_NOT_STRINGS = -2 };
 static int parse_json_array(const char *rest, char ***ret)
 {
         size_t n = strlen(rest);
-        struct json_in j = {rest, n, build_utf8_trim_left_space(rest, n), 0};
+        struct json_in j = {rest, n, utf8_trim_left_space(rest, n), 0};
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         bool not_string = false;
 
@@ -440,11 +440,11 @@ static char **parse_words(const char *rest, uint32_t esc)
         buf_puts(&sb, "");
         for (size_t pos = 0; pos <= n; pos += w) {
                 if (pos != n)
-                        ch = build_utf8_decode(rest + pos, n - pos, &w);
+                        ch = utf8_decode(rest + pos, n - pos, &w);
                 if (phase == IN_SPACES) {
                         if (pos == n)
                                 break;
-                        if (build_unicode_is_space(ch))
+                        if (unicode_is_space(ch))
                                 continue;
                         phase = IN_WORD;
                 }
@@ -454,7 +454,7 @@ static char **parse_words(const char *rest, uint32_t esc)
                         break;
                 }
                 if (phase == IN_WORD) {
-                        if (build_unicode_is_space(ch)) {
+                        if (unicode_is_space(ch)) {
                                 phase = IN_SPACES;
                                 if (blank_ok || sb.len > 0)
                                         words = strv_append(words, sb.data);
@@ -471,11 +471,11 @@ static char **parse_words(const char *rest, uint32_t esc)
                         if (ch == esc) {
                                 if (pos + w == n)
                                         continue;
-                                build_utf8_put(&sb, ch);
+                                utf8_put(&sb, ch);
                                 pos += w;
-                                ch = build_utf8_decode(rest + pos, n - pos, &w);
+                                ch = utf8_decode(rest + pos, n - pos, &w);
                         }
-                        build_utf8_put(&sb, ch);
+                        utf8_put(&sb, ch);
                         continue;
                 }
                 if (phase == IN_QUOTE) {
@@ -487,10 +487,10 @@ static char **parse_words(const char *rest, uint32_t esc)
                                         continue;
                                 }
                                 pos += w;
-                                build_utf8_put(&sb, ch);
-                                ch = build_utf8_decode(rest + pos, n - pos, &w);
+                                utf8_put(&sb, ch);
+                                ch = utf8_decode(rest + pos, n - pos, &w);
                         }
-                        build_utf8_put(&sb, ch);
+                        utf8_put(&sb, ch);
                 }
         }
         buf_release(&sb);
@@ -579,7 +579,7 @@ out:
 static char *trim_space_dup(const char *s)
 {
         size_t a, b;
-        build_utf8_trim_space(s, strlen(s), &a, &b);
+        utf8_trim_space(s, strlen(s), &a, &b);
         return xstrndup(s + a, b - a);
 }
 
@@ -740,7 +740,7 @@ static int node_from_line(struct pctx *c, const char *line, struct dockerfile_in
         while (trimmed[i] && !is_ws(trimmed[i]))
                 i++;
         in->cmd = xstrndup(trimmed, i);
-        in->name = build_go_lower(in->cmd);
+        in->name = utf8_to_lower(in->cmd);
         if (trimmed[i]) {
                 while (trimmed[i] && is_ws(trimmed[i]))
                         i++;
@@ -864,7 +864,7 @@ static size_t trim_newline(const char *s, size_t n)
 
 static bool is_comment(const char *s, size_t n)
 {
-        size_t i = build_utf8_trim_left_space(s, n);
+        size_t i = utf8_trim_left_space(s, n);
         return i < n && s[i] == '#';
 }
 
@@ -905,7 +905,7 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
                 return 0;
         }
         size_t i = 1;
-        i += build_utf8_trim_left_space(s + i, n - i);
+        i += utf8_trim_left_space(s + i, n - i);
         size_t ks = i;
         if (i >= n || !isalpha((unsigned char)s[i])) {
                 d->done = true;
@@ -1024,7 +1024,7 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                         raw_len -= 3;
                 }
                 size_t n = trim_newline(raw, raw_len);
-                size_t lead = build_utf8_trim_left_space(raw, n);
+                size_t lead = utf8_trim_left_space(raw, n);
                 const char *s = raw + lead;
                 n -= lead;
                 r = parse_directive(&d, df, s, n, &c, current + 1);
@@ -1045,7 +1045,7 @@ static int parse(const char *name, const char *data, size_t len, bool check_name
                         current++;
                         if (is_comment(raw, raw_len))
                                 continue;
-                        if (build_utf8_trim_left_space(raw, m) == m) {
+                        if (utf8_trim_left_space(raw, m) == m) {
                                 empty_cont = true;
                                 continue;
                         }

@@ -180,6 +180,14 @@ void build_dockerfile_resolved_release(struct dockerfile_resolved *res);
 int build_dockerfile_instr_validate(const char *name, const struct dockerfile_instr *in,
                                     struct box_err *err);
 
+/* STOPSIGNAL's signal as moby/sys/signal.ParseSignal takes it: a number or
+ * a name, with or without SIG. */
+bool build_signal_valid(const char *s);
+/* One EXPOSE word, expanded: [[ip:]host:]port[-port][/tcp|udp|sctp].
+ * *ret_upper is set when the protocol has capitals.  Errors "FILE:LINE: ...". */
+int build_port_check(const char *file, int line, const char *raw, bool *ret_upper,
+                     struct box_err *err);
+
 /* Go's time.ParseDuration, in nanoseconds. */
 int build_parse_duration(const char *s, int64_t *ret_ns);
 

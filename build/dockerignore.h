@@ -38,9 +38,6 @@ static inline void build_dockerignore_freep(struct dockerignore **m)
 int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *ret_excluded,
                                struct box_err *err);
 
-/* Go's filepath.Clean for slash-separated paths; caller frees. */
-char *build_path_clean(const char *path);
-
 /* The files (non-directories) of context DIR that a build sends, sorted
  * bytewise, relative to DIR.  DOCKERFILE (may be NULL: DIR/Dockerfile) picks
  * the ignore file: DOCKERFILE.dockerignore when it exists, else

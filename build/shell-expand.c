@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "build/utf8.h"
+#include "lib/utf8.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -71,7 +71,7 @@ static uint32_t lex_next(struct lexer *l)
 
 static void put_rune(struct buf *b, uint32_t r)
 {
-        build_utf8_put(b, r == LEX_EOF ? GO_RUNE_ERROR : r);
+        utf8_put(b, r == LEX_EOF ? UTF8_RUNE_ERROR : r);
 }
 
 static void words_flush(struct lexer *l, struct words *w)
@@ -91,10 +91,10 @@ static void words_add_raw_char(struct lexer *l, struct words *w, uint32_t r)
 
 static void words_add_char(struct lexer *l, struct words *w, uint32_t r)
 {
-        if (build_unicode_is_space(r) && w->in_word) {
+        if (unicode_is_space(r) && w->in_word) {
                 if (l->wordbuf.len != 0)
                         words_flush(l, w);
-        } else if (!build_unicode_is_space(r)) {
+        } else if (!unicode_is_space(r)) {
                 words_add_raw_char(l, w, r);
         }
 }
@@ -103,7 +103,7 @@ static void words_add_string(struct lexer *l, struct words *w, const char *s)
 {
         size_t n = strlen(s), k;
         for (size_t i = 0; i < n; i += k)
-                words_add_char(l, w, build_utf8_decode(s + i, n - i, &k));
+                words_add_char(l, w, utf8_decode(s + i, n - i, &k));
 }
 
 static void words_add_raw_string(struct lexer *l, struct words *w, const char *s)
@@ -238,8 +238,8 @@ static char *process_name(struct lexer *l)
         buf_puts(&name, "");
         while (lex_peek(l) != LEX_EOF) {
                 uint32_t ch = lex_peek(l);
-                if (name.len == 0 && build_unicode_is_digit(ch)) {
-                        while (lex_peek(l) != LEX_EOF && build_unicode_is_digit(lex_peek(l)))
+                if (name.len == 0 && unicode_is_digit(ch)) {
+                        while (lex_peek(l) != LEX_EOF && unicode_is_digit(lex_peek(l)))
                                 put_rune(&name, lex_next(l));
                         return buf_steal(&name);
                 }
@@ -247,7 +247,7 @@ static char *process_name(struct lexer *l)
                         put_rune(&name, lex_next(l));
                         return buf_steal(&name);
                 }
-                if (!build_unicode_is_letter(ch) && !build_unicode_is_digit(ch) && ch != '_')
+                if (!unicode_is_letter(ch) && !unicode_is_digit(ch) && ch != '_')
                         break;
                 put_rune(&name, lex_next(l));
         }
@@ -371,7 +371,7 @@ static uint32_t *decode_with_offsets(const char *s, size_t len, size_t **ret_off
         size_t *off = xnew(size_t, len + 2), k = 0, w;
         for (size_t i = 0; i < len; i += w) {
                 off[k] = i;
-                r[k++] = build_utf8_decode(s + i, len - i, &w);
+                r[k++] = utf8_decode(s + i, len - i, &w);
         }
         off[k] = len;
         *ret_off = off;
@@ -384,7 +384,7 @@ static char *runes_to_string(const uint32_t *r, size_t n, bool reverse)
         struct buf b = {0};
         buf_puts(&b, "");
         for (size_t i = 0; i < n; i++)
-                build_utf8_put(&b, r[reverse ? n - 1 - i : i]);
+                utf8_put(&b, r[reverse ? n - 1 - i : i]);
         return buf_steal(&b);
 }
 
@@ -400,8 +400,8 @@ static int trim_affix(struct lexer *l, const char *pattern, const char *value, b
         struct box_err perr = {0};
         struct pat p;
         size_t pn, vn;
-        _cleanup_free_ uint32_t *pr = build_utf8_runes(pattern, strlen(pattern), &pn);
-        _cleanup_free_ uint32_t *vr = build_utf8_runes(value, strlen(value), &vn);
+        _cleanup_free_ uint32_t *pr = utf8_runes(pattern, strlen(pattern), &pn);
+        _cleanup_free_ uint32_t *vr = utf8_runes(value, strlen(value), &vn);
         _cleanup_free_ unsigned char *can = NULL;
 
         if (suffix) {
@@ -475,8 +475,8 @@ static void expand_template(struct buf *out, const char *tmpl, const char *match
                 }
                 size_t i = 0, k, sl = strlen(s);
                 while (i < sl) {
-                        uint32_t r = build_utf8_decode(s + i, sl - i, &k);
-                        if (!build_unicode_is_letter(r) && !build_unicode_is_digit(r) && r != '_')
+                        uint32_t r = utf8_decode(s + i, sl - i, &k);
+                        if (!unicode_is_letter(r) && !unicode_is_digit(r) && r != '_')
                                 break;
                         i += k;
                 }
@@ -499,7 +499,7 @@ static int replace_pattern(struct lexer *l, const char *pattern, const char *rep
         struct box_err perr = {0};
         struct pat p;
         size_t pn, vn, *off;
-        _cleanup_free_ uint32_t *pr = build_utf8_runes(pattern, strlen(pattern), &pn);
+        _cleanup_free_ uint32_t *pr = utf8_runes(pattern, strlen(pattern), &pn);
         size_t vlen = strlen(value);
         _cleanup_free_ uint32_t *vr = decode_with_offsets(value, vlen, &off, &vn);
         _cleanup_free_ size_t *offp = off;
@@ -807,7 +807,7 @@ static int lex_run(const char *word, uint32_t escape, int flags, const struct sh
                    char ***ret_unmatched, struct box_err *err)
 {
         size_t n;
-        _cleanup_free_ uint32_t *runes = build_utf8_runes(word, strlen(word), &n);
+        _cleanup_free_ uint32_t *runes = utf8_runes(word, strlen(word), &n);
         struct lexer l = {
                 .s = runes,
                 .n = n,

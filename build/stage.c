@@ -200,7 +200,7 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
         if (!c->cur.img.config.env)
                 c->cur.img.config.env = xnew0(char *, 1);
         if (strv_env_find(c->cur.img.config.env, "PATH", 4) < 0)
-                c->cur.img.config.env = strv_append(c->cur.img.config.env, BUILD_DEFAULT_PATH_ENV);
+                c->cur.img.config.env = strv_append(c->cur.img.config.env, OCI_DEFAULT_PATH_ENV);
         c->cur.cmd_set = false;
         return 0;
 }

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 
 #include "build/build-internal.h"
+#include "lib/go-path.h"
+#include "lib/go-quote.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
 
@@ -20,61 +22,20 @@ char **step_command_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
         return strv_append(shell, in->args && in->args[0] ? in->args[0] : "");
 }
 
-char *build_join(char *const *v, const char *sep)
-{
-        struct buf b = {0};
-        buf_puts(&b, "");
-        for (size_t i = 0; v && v[i]; i++) {
-                if (i)
-                        buf_puts(&b, sep);
-                buf_puts(&b, v[i]);
-        }
-        return buf_steal(&b);
-}
-
 /* History strings are BuildKit's, which formats with Go's fmt: %v of a
  * []string is "[a b]", %q of one is "[\"a\" \"b\"]" (strconv.Quote). */
-static void go_quote(struct buf *b, const char *s)
-{
-        buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                switch (*p) {
-                case '"':
-                        buf_puts(b, "\\\"");
-                        break;
-                case '\\':
-                        buf_puts(b, "\\\\");
-                        break;
-                case '\n':
-                        buf_puts(b, "\\n");
-                        break;
-                case '\t':
-                        buf_puts(b, "\\t");
-                        break;
-                case '\r':
-                        buf_puts(b, "\\r");
-                        break;
-                default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                buf_printf(b, "\\x%02x", *p);
-                        else
-                                buf_putc(b, (char)*p);
-                }
-        }
-        buf_putc(b, '"');
-}
-
 char *build_go_strv(char *const *v, bool quoted)
 {
+        if (!quoted) {
+                _cleanup_free_ char *j = strv_join(v, " ");
+                return xasprintf("[%s]", j);
+        }
         struct buf b = {0};
         buf_putc(&b, '[');
         for (size_t i = 0; v && v[i]; i++) {
                 if (i)
                         buf_putc(&b, ' ');
-                if (quoted)
-                        go_quote(&b, v[i]);
-                else
-                        buf_puts(&b, v[i]);
+                go_quote(&b, v[i]);
         }
         buf_putc(&b, ']');
         return buf_steal(&b);
@@ -131,17 +92,23 @@ static void go_duration(struct buf *b, int64_t d)
 static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool label,
                   struct box_err *err)
 {
-        struct buf hist = {0};
-        buf_puts(&hist, label ? "LABEL" : "ENV");
+        /* every pair is expanded before any is set, as BuildKit does:
+         * "ENV a=1 b=$a" does not see the new a */
+        _cleanup_strv_free_ char **kv = xnew0(char *, 1);
         for (size_t i = 0; i < in->n_pairs; i++) {
-                _cleanup_free_ char *k = NULL, *v = NULL;
+                char *k = NULL, *v = NULL;
                 int r = stage_expand(c, in->pairs[i].key, &k, err);
                 if (r >= 0)
                         r = stage_expand(c, in->pairs[i].value, &v, err);
-                if (r < 0) {
-                        buf_release(&hist);
+                kv = k ? strv_push(kv, k) : kv;
+                kv = v ? strv_push(kv, v) : kv;
+                if (r < 0)
                         return r;
-                }
+        }
+        struct buf hist = {0};
+        buf_puts(&hist, label ? "LABEL" : "ENV");
+        for (char **p = kv; p[0] && p[1]; p += 2) {
+                const char *k = p[0], *v = p[1];
                 if (label) {
                         c->cur.img.config.labels = oci_kv_set(c->cur.img.config.labels, k, v);
                 } else {
@@ -158,7 +125,7 @@ static int do_env(struct stage_ctx *c, const struct dockerfile_instr *in, bool l
         return 0;
 }
 
-int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+int step_workdir_config(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         _cleanup_free_ char *w = NULL;
         int r = stage_expand(c, in->args[0], &w, err);
@@ -168,12 +135,20 @@ int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct 
                 w[0] == '/' ? xstrdup(w)
                             : xasprintf("%s/%s", strempty(c->cur.img.config.working_dir), w);
         free(c->cur.img.config.working_dir);
-        c->cur.img.config.working_dir = build_path_clean(full[0] == '/' ? full : full);
+        c->cur.img.config.working_dir = go_path_clean(full);
         if (c->cur.img.config.working_dir[0] != '/') {
                 char *t = xasprintf("/%s", c->cur.img.config.working_dir);
                 free(c->cur.img.config.working_dir);
                 c->cur.img.config.working_dir = t;
         }
+        return 0;
+}
+
+int step_workdir(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
+{
+        int r = step_workdir_config(c, in, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *created_by = xasprintf("WORKDIR %s", c->cur.img.config.working_dir);
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: %s", created_by);
@@ -461,10 +436,17 @@ static int each_word(struct stage_ctx *c, const struct dockerfile_instr *in, con
 static int add_port(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
                     struct box_err *err)
 {
+        /* [[ip:]host:]port[/proto]: the image exposes the container's port,
+         * its protocol in lowercase (go-connections' nat.ParsePortSpec) */
+        char *colon = strrchr(v, ':');
+        if (colon)
+                v = colon + 1;
         char *proto = strchr(v, '/');
         const char *pr = proto ? proto + 1 : "tcp";
         if (proto)
                 *proto = '\0';
+        for (char *l = proto ? proto + 1 : NULL; l && *l; l++)
+                *l = (char)tolower((unsigned char)*l);
         char *dash = strchr(v, '-');
         long lo = strtol(v, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
         if (lo < 1 || hi > 65535 || hi < lo)
@@ -502,8 +484,8 @@ int step_expose(struct stage_ctx *c, const struct dockerfile_instr *in, struct b
 static int add_volume(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
                       struct box_err *err)
 {
-        if (!*v)
-                return 0;
+        if (!*v) /* "VOLUME $UNSET", as BuildKit */
+                return box_err_set(err, EINVAL, "VOLUME specified can not be an empty string");
         if (!strv_contains(cc->volumes, v))
                 cc->volumes = strv_append(cc->volumes, v);
         buf_printf(h, "%s%s", HIST_SEP(h), v);

@@ -32,7 +32,7 @@ static char *abs_dest(struct stage_ctx *c, const char *dest)
         bool slash = !*dest || dest[strlen(dest) - 1] == '/' || streq(dest, ".");
         _cleanup_free_ char *j =
                 dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "", dest);
-        char *clean = build_path_clean(j);
+        char *clean = go_path_clean(j);
         if (slash && !(clean[0] == '/' && clean[1] == '\0')) {
                 char *t = xasprintf("%s/", clean);
                 free(clean);
@@ -81,8 +81,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t u = 0; dl->urls && dl->urls[u]; u++)
                 buf_printf(&content, "url %s %s\n", dl->urls[u], dl->digests[u]);
         _cleanup_strv_free_ char **all = strv_concat(dl->urls, srcs);
-        _cleanup_free_ char *srclist = build_join(all, " ");
-        _cleanup_free_ char *flags = build_join(in->flags, " ");
+        _cleanup_free_ char *srclist = strv_join(all, " ");
+        _cleanup_free_ char *flags = strv_join(in->flags, " ");
         _cleanup_free_ char *instr = xasprintf("%s %s%s%s %s", add ? "ADD" : "COPY", flags,
                                                *flags ? " " : "", srclist, dest);
         digest_str ch;

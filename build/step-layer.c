@@ -69,9 +69,8 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
         if (!lowers)
                 return -err->code;
         struct buf o = {0};
-        buf_puts(&o, "lowerdir=");
-        for (size_t i = 0; lowers[i]; i++)
-                buf_printf(&o, "%s%s", i ? ":" : "", lowers[i]);
+        _cleanup_free_ char *lower = strv_join(lowers, ":");
+        buf_printf(&o, "lowerdir=%s", lower);
         if (!writable && strv_length(lowers) == 1)
                 buf_printf(&o, ":%s/empty", sd->rel); /* a lone lowerdir needs a partner */
         if (writable)
@@ -95,14 +94,8 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
 
 static bool dir_empty(const char *path)
 {
-        _cleanup_closedir_ DIR *d = opendir(path);
-        if (!d)
-                return true;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        return false;
-        return true;
+        _cleanup_closedir_ DIR *d = fs_opendir_at(AT_FDCWD, path);
+        return !d || !fs_readdir(d);
 }
 
 #define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
@@ -150,7 +143,7 @@ void step_prune_mount_points(struct builder *b, const struct image_state *s,
                 return;
         STRV_FOREACH (p, paths) {
                 _cleanup_free_ char *abs = xasprintf("/%s", *p);
-                _cleanup_free_ char *rel = build_path_clean(abs);
+                _cleanup_free_ char *rel = go_path_clean(abs);
                 memmove(rel, rel + 1, strlen(rel));
                 while (*rel) {
                         char *slash = strrchr(rel, '/');
@@ -206,7 +199,7 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
                 sd->mounted = false;
         }
         _cleanup_free_ char *upper = xasprintf("%s/upper", sd->abs);
-        _cleanup_free_ char *created = build_now_created();
+        _cleanup_free_ char *created = oci_time_created();
         snprintf(rec.created, sizeof(rec.created), "%s", created);
         if (dir_empty(upper)) {
                 rec.empty = true;

@@ -92,179 +92,244 @@ static int rw_scratch(struct builder *b, struct run_mounts *m, int fd, char **re
         return 0;
 }
 
+/* One RUN --mount=KEY=VALUE,...; strings point into the flag's copy. */
+struct mount_spec {
+        const char *type, *target, *source, *id, *from, *size, *envname;
+        bool rw, required;
+};
+
+/* The keys of --mount (BuildKit's), and which field each sets; a key
+ * without "=VALUE" is "true". */
+static const struct {
+        const char *name;
+        enum { KEY_STRING, KEY_BOOL, KEY_IGNORED } kind;
+        size_t offset;
+} mount_keys[] = {
+        {"type", KEY_STRING, offsetof(struct mount_spec, type)},
+        {"target", KEY_STRING, offsetof(struct mount_spec, target)},
+        {"dst", KEY_STRING, offsetof(struct mount_spec, target)},
+        {"destination", KEY_STRING, offsetof(struct mount_spec, target)},
+        {"source", KEY_STRING, offsetof(struct mount_spec, source)},
+        {"src", KEY_STRING, offsetof(struct mount_spec, source)},
+        {"id", KEY_STRING, offsetof(struct mount_spec, id)},
+        {"from", KEY_STRING, offsetof(struct mount_spec, from)},
+        {"size", KEY_STRING, offsetof(struct mount_spec, size)},
+        {"env", KEY_STRING, offsetof(struct mount_spec, envname)},
+        {"rw", KEY_BOOL, offsetof(struct mount_spec, rw)},
+        {"readwrite", KEY_BOOL, offsetof(struct mount_spec, rw)},
+        {"required", KEY_BOOL, offsetof(struct mount_spec, required)},
+        /* accepted: a step's mounts are private to it, and read-only by default */
+        {"sharing", KEY_IGNORED, 0},
+        {"mode", KEY_IGNORED, 0},
+        {"uid", KEY_IGNORED, 0},
+        {"gid", KEY_IGNORED, 0},
+        {"ro", KEY_IGNORED, 0},
+        {"readonly", KEY_IGNORED, 0},
+};
+
+/* Splits SPEC (modified: the fields point into it) at its commas. */
+static int mount_spec_parse(char *spec, struct mount_spec *ms, struct box_err *err)
+{
+        *ms = (struct mount_spec){.type = "bind"};
+        char *save = NULL;
+        for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(kv, '=');
+                const char *v = eq ? eq + 1 : "true";
+                if (eq)
+                        *eq = '\0';
+                size_t i;
+                for (i = 0; i < ARRAY_SIZE(mount_keys); i++)
+                        if (streq(kv, mount_keys[i].name))
+                                break;
+                if (i == ARRAY_SIZE(mount_keys))
+                        return box_err_set(err, EINVAL, "--mount: unknown option '%s'", kv);
+                char *field = (char *)ms + mount_keys[i].offset;
+                if (mount_keys[i].kind == KEY_STRING)
+                        *(const char **)field = v;
+                else if (mount_keys[i].kind == KEY_BOOL)
+                        *(bool *)field = !streq(v, "false");
+        }
+        return 0;
+}
+
+/* A mount type's maker: fills RM; returns 0, 1 when the step gets no
+ * mount (an optional secret not given, a secret only in the environment)
+ * or -errno. */
+typedef int mount_maker(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                        struct run_mount *rm, struct box_err *err);
+
+static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                        struct run_mount *rm, struct box_err *err)
+{
+        const struct build_opts *o = c->b->o;
+        const char *id = ms->id, *target = ms->target;
+        if (!id && target)
+                id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+        if (!id)
+                return box_err_set(err, EINVAL, "--mount=type=secret needs an id");
+        const char *src = NULL;
+        for (size_t i = 0; i < o->n_secrets; i++)
+                if (streq(o->secrets[i].id, id))
+                        src = o->secrets[i].src;
+        if (!src) {
+                if (ms->required)
+                        return box_err_set(err, ENOENT,
+                                           "secret '%s' not provided: use --secret id=%s,src=FILE",
+                                           id, id);
+                return 1;
+        }
+        if (ms->envname) {
+                /* env=NAME: the secret's value in the step's environment,
+                 * and a file only when a target is named too */
+                _cleanup_free_ char *val = NULL;
+                size_t vlen = 0;
+                int r = fs_read_input_at(AT_FDCWD, src, false, 1u << 20, &val, &vlen, err);
+                if (r < 0)
+                        return box_err_prefix(err, "secret '%s'", id);
+                _cleanup_free_ char *e = xasprintf("%s=%s", ms->envname, val);
+                m->env = strv_append(m->env, e);
+                if (!target)
+                        return 1;
+        }
+        rm->type = RUN_MOUNT_BIND;
+        rm->source = own(m, xstrdup(src));
+        rm->target = own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
+        rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        return 0;
+}
+
+static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                       struct run_mount *rm, struct box_err *err)
+{
+        struct builder *b = c->b;
+        if (!ms->target)
+                return box_err_set(err, EINVAL, "--mount=type=cache needs a target");
+        digest_str h;
+        const char *key = ms->id ? ms->id : ms->target;
+        sha256_buf(key, strlen(key), h);
+        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
+        int r = fs_mkdir_p_at(store_root_fd(b->st), rel, 0755, err);
+        if (r < 0)
+                return r;
+        rm->type = RUN_MOUNT_BIND;
+        rm->source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
+        rm->target = own(m, xstrdup(ms->target));
+        return 0;
+}
+
+static int mount_tmpfs(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                       struct run_mount *rm, struct box_err *err)
+{
+        if (!ms->target)
+                return box_err_set(err, EINVAL, "--mount=type=tmpfs needs a target");
+        rm->type = RUN_MOUNT_TMPFS;
+        rm->target = own(m, xstrdup(ms->target));
+        rm->data = ms->size ? own(m, xasprintf("size=%s", ms->size)) : NULL;
+        return 0;
+}
+
+/* The root a bind's source is found in (*RET_ROOTFD): a from= stage,
+ * image or named context, else the build context. */
+static int bind_root(struct stage_ctx *c, const char *from, struct run_mounts *m, int *ret_rootfd,
+                     struct box_err *err)
+{
+        struct builder *b = c->b;
+        if (!from) {
+                if (b->context_fd < 0 || !b->o->context_dir)
+                        return box_err_set(err, EINVAL, "--mount=type=bind needs a build context");
+                *ret_rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                return 0;
+        }
+        m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
+        struct step_dir *sd = &m->from_roots[m->n_from];
+        memset(sd, 0, sizeof(*sd));
+        m->n_from++;
+        int r = stage_open_named_dir(b, from, ret_rootfd, err);
+        if (r == 0)
+                r = stage_open_from_root(c, from, sd, ret_rootfd, err);
+        return r < 0 ? r : 0;
+}
+
+static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                      struct run_mount *rm, struct box_err *err)
+{
+        const char *source = ms->source;
+        if (!ms->target)
+                return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
+        int rootfd;
+        int r = bind_root(c, ms->from, m, &rootfd, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *clean = go_path_clean(source ? source : ".");
+        if (!ms->from && (streq(clean, "..") || startswith(clean, "../"))) {
+                close(rootfd);
+                return box_err_set(err, EPERM, "--mount source '%s' is outside the build context",
+                                   source);
+        }
+        /* resolve inside the root, then bind what was found */
+        const char *inner = clean[0] == '/' ? clean + 1 : clean;
+        _cleanup_close_ int fd = *inner && !streq(inner, ".")
+                                         ? openat_in_root(rootfd, inner, O_PATH, 0)
+                                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        close(rootfd);
+        if (fd < 0)
+                return box_err_errno(err, errno, "--mount source '%s'", strempty(source));
+        /* the sandbox has a mount namespace of its own, where an fd of ours
+         * cannot be bound: hand it the path the fd resolved to */
+        char link[64], path[4096];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t pl = readlink(link, path, sizeof(path) - 1);
+        if (pl < 0)
+                return box_err_errno(err, errno, "--mount source '%s'", strempty(source));
+        path[pl] = '\0';
+        char *src_path = NULL;
+        if (ms->rw)
+                r = rw_scratch(c->b, m, fd, &src_path, err);
+        else
+                src_path = xstrdup(path);
+        if (r < 0)
+                return box_err_prefix(err, "--mount source '%s'", strempty(source));
+        rm->type = RUN_MOUNT_BIND;
+        rm->source = own(m, src_path);
+        rm->target = own(m, xstrdup(ms->target));
+        rm->flags = ms->rw ? 0 : MS_RDONLY;
+        return 0;
+}
+
+static const struct {
+        const char *type;
+        mount_maker *make;
+} mount_types[] = {
+        {"bind", mount_bind},
+        {"cache", mount_cache},
+        {"tmpfs", mount_tmpfs},
+        {"secret", mount_secret},
+};
+
 /* RUN --mount=type=cache|bind|tmpfs|secret,... */
 static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *in,
                             struct run_mounts *m, struct box_err *err)
 {
-        struct builder *b = c->b;
         STRV_FOREACH (f, in->flags) {
                 if (!startswith(*f, "--mount="))
                         continue;
                 _cleanup_free_ char *spec = NULL;
+                struct mount_spec ms;
                 int r = stage_expand(c, *f + 8, &spec, err);
+                if (r < 0 || (r = mount_spec_parse(spec, &ms, err)) < 0)
+                        return r;
+                size_t i;
+                for (i = 0; i < ARRAY_SIZE(mount_types); i++)
+                        if (streq(ms.type, mount_types[i].type))
+                                break;
+                if (i == ARRAY_SIZE(mount_types))
+                        return box_err_set(err, EINVAL, "--mount: unknown type '%s'", ms.type);
+                struct run_mount rm = {0};
+                r = mount_types[i].make(c, &ms, m, &rm, err);
                 if (r < 0)
                         return r;
-                const char *type = "bind", *target = NULL, *source = NULL, *id = NULL, *from = NULL,
-                           *size = NULL, *envname = NULL;
-                bool rw = false, required = false;
-                _cleanup_strv_free_ char **kvs = xnew0(char *, 1);
-                char *save = NULL;
-                for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save))
-                        kvs = strv_append(kvs, t);
-                STRV_FOREACH (kv, kvs) {
-                        char *eq = strchr(*kv, '=');
-                        const char *v = eq ? eq + 1 : "true";
-                        if (eq)
-                                *eq = '\0';
-                        if (streq(*kv, "type"))
-                                type = v;
-                        else if (streq(*kv, "target") || streq(*kv, "dst") ||
-                                 streq(*kv, "destination"))
-                                target = v;
-                        else if (streq(*kv, "source") || streq(*kv, "src"))
-                                source = v;
-                        else if (streq(*kv, "id"))
-                                id = v;
-                        else if (streq(*kv, "from"))
-                                from = v;
-                        else if (streq(*kv, "size"))
-                                size = v;
-                        else if (streq(*kv, "rw") || streq(*kv, "readwrite"))
-                                rw = !streq(v, "false");
-                        else if (streq(*kv, "required"))
-                                required = !streq(v, "false");
-                        else if (streq(*kv, "env"))
-                                envname = v;
-                        else if (streq(*kv, "sharing") || streq(*kv, "mode") || streq(*kv, "uid") ||
-                                 streq(*kv, "gid") || streq(*kv, "ro") || streq(*kv, "readonly"))
-                                continue;
-                        else
-                                return box_err_set(err, EINVAL, "--mount: unknown option '%s'",
-                                                   *kv);
-                }
-                struct run_mount rm = {0};
-                if (streq(type, "secret")) {
-                        if (!id && target)
-                                id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-                        if (!id)
-                                return box_err_set(err, EINVAL, "--mount=type=secret needs an id");
-                        const char *src = NULL;
-                        for (size_t i = 0; i < b->o->n_secrets; i++)
-                                if (streq(b->o->secrets[i].id, id))
-                                        src = b->o->secrets[i].src;
-                        if (!src) {
-                                if (required)
-                                        return box_err_set(err, ENOENT,
-                                                           "secret '%s' not provided: use --secret "
-                                                           "id=%s,src=FILE",
-                                                           id, id);
-                                continue;
-                        }
-                        if (envname) {
-                                /* env=NAME: the secret's value in the step's environment,
-                                 * and a file only when a target is named too */
-                                _cleanup_free_ char *val = NULL;
-                                size_t vlen = 0;
-                                r = fs_read_input_at(AT_FDCWD, src, false, 1u << 20, &val, &vlen,
-                                                     err);
-                                if (r < 0)
-                                        return box_err_prefix(err, "secret '%s'", id);
-                                _cleanup_free_ char *e = xasprintf("%s=%s", envname, val);
-                                m->env = strv_append(m->env, e);
-                                if (!target)
-                                        continue;
-                        }
-                        rm.type = RUN_MOUNT_BIND;
-                        rm.source = own(m, xstrdup(src));
-                        rm.target =
-                                own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
-                        rm.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-                } else if (streq(type, "cache")) {
-                        if (!target)
-                                return box_err_set(err, EINVAL,
-                                                   "--mount=type=cache needs a target");
-                        digest_str h;
-                        const char *key = id ? id : target;
-                        sha256_buf(key, strlen(key), h);
-                        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
-                        r = fs_mkdir_p_at(store_root_fd(b->st), rel, 0755, err);
-                        if (r < 0)
-                                return r;
-                        rm.type = RUN_MOUNT_BIND;
-                        rm.source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
-                        rm.target = own(m, xstrdup(target));
-                } else if (streq(type, "tmpfs")) {
-                        if (!target)
-                                return box_err_set(err, EINVAL,
-                                                   "--mount=type=tmpfs needs a target");
-                        rm.type = RUN_MOUNT_TMPFS;
-                        rm.target = own(m, xstrdup(target));
-                        rm.data = size ? own(m, xasprintf("size=%s", size)) : NULL;
-                } else if (streq(type, "bind")) {
-                        if (!target)
-                                return box_err_set(err, EINVAL, "--mount=type=bind needs a target");
-                        int rootfd;
-                        if (from) {
-                                m->from_roots = xreallocarray(m->from_roots, m->n_from + 1,
-                                                              sizeof(*m->from_roots));
-                                struct step_dir *sd = &m->from_roots[m->n_from];
-                                memset(sd, 0, sizeof(*sd));
-                                m->n_from++;
-                                r = stage_open_named_dir(b, from, &rootfd, err);
-                                if (r == 0)
-                                        r = stage_open_from_root(c, from, sd, &rootfd, err);
-                                if (r < 0)
-                                        return r;
-                        } else {
-                                if (b->context_fd < 0 || !b->o->context_dir)
-                                        return box_err_set(
-                                                err, EINVAL,
-                                                "--mount=type=bind needs a build context");
-                                rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
-                        }
-                        _cleanup_free_ char *clean = build_path_clean(source ? source : ".");
-                        if (!from && (streq(clean, "..") || startswith(clean, "../"))) {
-                                close(rootfd);
-                                return box_err_set(
-                                        err, EPERM,
-                                        "--mount source '%s' is outside the build context", source);
-                        }
-                        /* resolve inside the root, then bind what was found */
-                        const char *inner = clean[0] == '/' ? clean + 1 : clean;
-                        int fd = *inner && !streq(inner, ".")
-                                         ? openat_in_root(rootfd, inner, O_PATH, 0)
-                                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-                        close(rootfd);
-                        if (fd < 0)
-                                return box_err_errno(err, errno, "--mount source '%s'",
-                                                     strempty(source));
-                        /* the sandbox has a mount namespace of its own, where an fd of
-                         * ours cannot be bound: hand it the path the fd resolved to */
-                        char link[64], path[4096];
-                        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-                        ssize_t pl = readlink(link, path, sizeof(path) - 1);
-                        if (pl < 0) {
-                                close(fd);
-                                return box_err_errno(err, errno, "--mount source '%s'",
-                                                     strempty(source));
-                        }
-                        path[pl] = '\0';
-                        char *src_path = xstrdup(path);
-                        if (rw) {
-                                free(src_path);
-                                src_path = NULL;
-                                r = rw_scratch(b, m, fd, &src_path, err);
-                        }
-                        close(fd);
-                        if (r < 0)
-                                return box_err_prefix(err, "--mount source '%s'", strempty(source));
-                        rm.type = RUN_MOUNT_BIND;
-                        rm.source = own(m, src_path);
-                        rm.target = own(m, xstrdup(target));
-                        rm.flags = rw ? 0 : MS_RDONLY;
-                } else {
-                        return box_err_set(err, EINVAL, "--mount: unknown type '%s'", type);
-                }
+                if (r > 0)
+                        continue;
                 m->v = xreallocarray(m->v, m->n + 1, sizeof(m->v[0]));
                 m->v[m->n++] = rm;
                 m->targets = strv_append(m->targets, rm.target);
@@ -308,10 +373,9 @@ static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
  * options that change what a RUN produces. */
 static char *run_flags_part(struct builder *b, const char *mflags)
 {
-        _cleanup_free_ char *hj = build_join(b->o->add_hosts, " "),
-                            *dj = build_join(b->o->dns, " "),
-                            *sj = build_join(b->o->dns_search, " "),
-                            *oj = build_join(b->o->dns_options, " ");
+        _cleanup_free_ char *hj = strv_join(b->o->add_hosts, " "), *dj = strv_join(b->o->dns, " "),
+                            *sj = strv_join(b->o->dns_search, " "),
+                            *oj = strv_join(b->o->dns_options, " ");
         struct buf sec = {0};
         buf_puts(&sec, "");
         for (size_t i = 0; i < b->o->n_rlimits; i++)
@@ -363,13 +427,13 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
                 buf_printf(&rcb, "%s\n", l);
         }
         if (b->o->dns_search && b->o->dns_search[0]) {
-                _cleanup_free_ char *j = build_join(b->o->dns_search, " ");
+                _cleanup_free_ char *j = strv_join(b->o->dns_search, " ");
                 buf_printf(&rcb, "search %s\n", j);
         }
         STRV_FOREACH (d, b->o->dns)
                 buf_printf(&rcb, "nameserver %s\n", *d);
         if (b->o->dns_options && b->o->dns_options[0]) {
-                _cleanup_free_ char *j = build_join(b->o->dns_options, " ");
+                _cleanup_free_ char *j = strv_join(b->o->dns_options, " ");
                 buf_printf(&rcb, "options %s\n", j);
         }
         int w = fs_write_atomic_at(AT_FDCWD, hosts, hosts_txt.data, hosts_txt.len, 0644, err);
@@ -475,9 +539,9 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         STRV_FOREACH (e, c->cur.img.config.env)
                 env = strv_env_set(env, *e);
         if (strv_env_find(env, "PATH", 4) < 0)
-                env = strv_append(env, BUILD_DEFAULT_PATH_ENV);
+                env = strv_append(env, OCI_DEFAULT_PATH_ENV);
 
-        _cleanup_free_ char *cmdline = build_join(argv, " ");
+        _cleanup_free_ char *cmdline = strv_join(argv, " ");
         /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
          * with its value as the step sees it (ENV wins) */
         struct buf argstr = {0};
@@ -497,8 +561,8 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         }
         _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
         buf_release(&argstr);
-        _cleanup_free_ char *envs = build_join(env, "\n");
-        _cleanup_free_ char *mflags = build_join(in->flags, " ");
+        _cleanup_free_ char *envs = strv_join(env, "\n");
+        _cleanup_free_ char *mflags = strv_join(in->flags, " ");
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);

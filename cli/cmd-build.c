@@ -1,6 +1,5 @@
 /* box build: a Dockerfile and a context in, an image id out. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include "build/dockerfile.h"
 #include "cli/cli.h"
 #include "cli/cmd-run.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
@@ -17,43 +17,6 @@
 #include "spec/oci.h"
 #include "spec/ref.h"
 #include "store/store.h"
-
-static const char help[] =
-        "Usage: box build [OPTIONS] PATH | -\n"
-        "\n"
-        "Build an image from a Dockerfile.\n"
-        "\n"
-        "Options:\n"
-        "      --add-host list         add a NAME:IP line to /etc/hosts in RUN steps\n"
-        "      --build-arg list        set a build-time variable (K=V, or K to take it from "
-        "the environment)\n"
-        "      --build-context list    NAME=DIR or NAME=docker-image://REF for FROM, COPY "
-        "--from and RUN --mount from=\n"
-        "      --build-arg-file file   read build-time variables from a file of K=V lines\n"
-        "      --dns list              nameserver for RUN steps\n"
-        "      --dns-option list       resolver option for RUN steps\n"
-        "      --dns-search list       search domain for RUN steps\n"
-        "  -f, --file string           name of the Dockerfile (default 'PATH/Dockerfile' or "
-        "'PATH/Containerfile'; '-' reads stdin)\n"
-        "      --iidfile string        write the image id to the file\n"
-        "      --ignorefile string     ignore-pattern file to use instead of .dockerignore\n"
-        "      --label list            set metadata on the image (K=V)\n"
-        "      --layers                use the build cache (default true)\n"
-        "      --logfile string        write progress and RUN output to the file\n"
-        "      --network string        network for RUN steps: host (default), none\n"
-        "      --no-cache              do not use the build cache\n"
-        "      --platform string       target platform (only the host's)\n"
-        "      --progress string       auto, plain or tty (default \"auto\")\n"
-        "      --pull string           missing, always or never (default \"missing\")\n"
-        "  -q, --quiet                 print only the image id\n"
-        "      --security-opt list     no-new-privileges for RUN steps; apparmor=unconfined,\n"
-        "                              label=disable (box applies no LSM)\n"
-        "      --source-date-epoch n   timestamps of the image and its layers (also "
-        "--timestamp)\n"
-        "      --secret list           secret for RUN --mount=type=secret: id=ID,src=PATH\n"
-        "  -t, --tag list              name and optionally a tag (NAME[:TAG])\n"
-        "      --target string         build the named stage and stop\n"
-        "      --ulimit list           resource limit for RUN steps (nofile=1024:2048)\n";
 
 static int read_all_fd(int fd, char **ret, size_t *len, struct box_err *err)
 {
@@ -217,299 +180,400 @@ static void secret_list_release(struct secret_list *l)
         free(l->v);
 }
 
-int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
-{
-        static const struct option opts[] = {
-                {"build-arg", required_argument, NULL, 'a'},
-                {"build-arg-file", required_argument, NULL, 'A'},
-                {"file", required_argument, NULL, 'f'},
-                {"iidfile", required_argument, NULL, 'i'},
-                {"ignorefile", required_argument, NULL, 'I'},
-                {"label", required_argument, NULL, 'l'},
-                {"layers", optional_argument, NULL, 'L'},
-                {"logfile", required_argument, NULL, 'O'},
-                {"platform", required_argument, NULL, 'F'},
-                {"pull-never", no_argument, NULL, 'V'},
-                {"pull-always", no_argument, NULL, 'W'},
-                {"format", required_argument, NULL, 'm'},
-                {"add-host", required_argument, NULL, 'H'},
-                {"build-context", required_argument, NULL, 'C'},
-                {"ulimit", required_argument, NULL, 'U'},
-                {"security-opt", required_argument, NULL, 'X'},
-                {"authfile", required_argument, NULL, 'z'},
-                {"tls-verify", optional_argument, NULL, 'R'},
-                {"creds", required_argument, NULL, 'R'},
-                {"cert-dir", required_argument, NULL, 'R'},
-                {"source-date-epoch", required_argument, NULL, 'E'},
-                {"timestamp", required_argument, NULL, 'E'},
-                {"dns", required_argument, NULL, 'D'},
-                {"dns-search", required_argument, NULL, 'S'},
-                {"dns-option", required_argument, NULL, 'o'},
-                {"load", no_argument, NULL, 'R'},
-                {"rm", optional_argument, NULL, 'R'},
-                {"force-rm", optional_argument, NULL, 'R'},
-                {"network", required_argument, NULL, 'n'},
-                {"no-cache", no_argument, NULL, 'N'},
-                {"progress", required_argument, NULL, 'P'},
-                {"pull", optional_argument, NULL, 'p'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"secret", required_argument, NULL, 's'},
-                {"tag", required_argument, NULL, 't'},
-                {"target", required_argument, NULL, 'T'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        _cleanup_strv_free_ char **extra_files = xnew0(char *, 1), **contexts = xnew0(char *, 1);
-        _cleanup_free_ struct run_rlimit *rlimits = NULL;
-        size_t n_rlimits = 0;
-        _cleanup_strv_free_ char **hosts = xnew0(char *, 1), **dns = xnew0(char *, 1),
-                                 **dns_search = xnew0(char *, 1), **dns_opts = xnew0(char *, 1);
-        _cleanup_strv_free_ char **tags = xnew0(char *, 1), **args = xnew0(char *, 1),
-                                 **labels = xnew0(char *, 1), **secret_specs = xnew0(char *, 1);
-        const char *file = NULL, *iidfile = NULL, *network = "host", *target = NULL,
-                   *logfile = NULL;
-        struct build_opts bo = {.pull = BUILD_PULL_MISSING};
-        struct box_err err = {0};
-        int quiet = 0, c;
+/* ---- the flags ---- */
 
-        while ((c = getopt_long(argc, argv, "f:qt:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        args = strv_append(args, optarg);
-                        break;
-                case 'A':
-                        if (read_build_arg_file(optarg, &args, &err) < 0)
-                                return cli_fail(&err);
-                        break;
-                case 'f':
-                        /* podman: more -f files are appended to the first */
-                        if (file)
-                                extra_files = strv_append(extra_files, optarg);
-                        else
-                                file = optarg;
-                        break;
-                case 'E':
-                        if (setenv("SOURCE_DATE_EPOCH", optarg, 1) < 0)
-                                return cli_usage_error("build", "invalid --source-date-epoch");
-                        break;
-                case 'i':
-                        iidfile = optarg;
-                        break;
-                case 'I':
-                        bo.ignorefile = optarg;
-                        break;
-                case 'l':
-                        /* as Docker: "K" alone is the label K with an empty value */
-                        labels = strv_append(labels, optarg);
-                        break;
-                case 'L':
-                        if (!optarg || streq(optarg, "true") || streq(optarg, "1"))
-                                bo.no_cache = false;
-                        else if (streq(optarg, "false") || streq(optarg, "0"))
-                                bo.no_cache = true;
-                        else
-                                return cli_usage_error("build",
-                                                       "invalid --layers '%s': want true or false",
-                                                       optarg);
-                        break;
-                case 'O':
-                        logfile = optarg;
-                        break;
-                case 'F': {
-                        _cleanup_free_ char *host = xasprintf("linux/%s", oci_host_arch());
-                        if (!streq(optarg, "linux") && !streq(optarg, host) &&
-                            !startswith(optarg, host) /* linux/arm64/v8 */)
-                                return cli_usage_error(
-                                        "build",
-                                        "unsupported --platform '%s': box builds for '%s' only",
-                                        optarg, host);
-                        break;
-                }
-                case 'V':
-                        bo.pull = BUILD_PULL_NEVER;
-                        break;
-                case 'W':
-                        bo.pull = BUILD_PULL_ALWAYS;
-                        break;
-                case 'm':
-                        if (strcasecmp(optarg, "oci") != 0 && strcasecmp(optarg, "docker") != 0)
-                                return cli_usage_error("build",
-                                                       "invalid --format '%s': want oci or docker",
-                                                       optarg);
-                        break;
-                case 'R':
-                        break; /* intermediate containers are never kept; the image is local */
-                case 'H': {
-                        /* NAME:IP, or Docker's NAME=IP */
-                        const char *sep = strpbrk(optarg, "=:");
-                        if (!sep || sep == optarg || !sep[1])
-                                return cli_usage_error(
-                                        "build", "invalid --add-host '%s': want NAME:IP", optarg);
-                        _cleanup_free_ char *name = xstrndup(optarg, (size_t)(sep - optarg));
-                        if (cli_check_host_name("--add-host", name, 255, &err) < 0 ||
-                            cli_check_ip_address("--add-host", sep + 1, &err) < 0)
-                                return cli_fail(&err);
-                        _cleanup_free_ char *e = xasprintf("%s:%s", name, sep + 1);
-                        hosts = strv_append(hosts, e);
-                        break;
-                }
-                case 'D':
-                        if (cli_check_ip_address("--dns", optarg, &err) < 0)
-                                return cli_fail(&err);
-                        dns = strv_append(dns, optarg);
-                        break;
-                case 'U':
-                        rlimits = xreallocarray(rlimits, n_rlimits + 1, sizeof(*rlimits));
-                        if (cli_run_parse_ulimit(optarg, &rlimits[n_rlimits], &err) < 0)
-                                return cli_fail(&err);
-                        n_rlimits++;
-                        break;
-                case 'X':
-                        if (startswith(optarg, "seccomp")) {
-                                return cli_usage_error(
-                                        "build",
-                                        "--security-opt '%s': RUN steps keep the default seccomp "
-                                        "profile",
-                                        optarg);
-                        }
-                        int lsm = cli_security_opt_lsm(optarg, &err);
-                        if (lsm < 0)
-                                return cli_fail(&err);
-                        if (lsm > 0)
-                                break;
-                        if (streq(optarg, "no-new-privileges") ||
-                            streq(optarg, "no-new-privileges=true") ||
-                            streq(optarg, "no-new-privileges:true"))
-                                bo.no_new_privs = true;
-                        else if (streq(optarg, "no-new-privileges=false") ||
-                                 streq(optarg, "no-new-privileges:false"))
-                                bo.no_new_privs = false;
-                        else
-                                return cli_usage_error("build", "invalid --security-opt '%s'",
-                                                       optarg);
-                        break;
-                case 'z':
-                        if (access(optarg, R_OK) < 0) {
-                                box_err_set(&err, errno, "--authfile '%s': %s", optarg,
-                                            errno == ENOENT ? "no such file or directory"
-                                                            : "cannot be read");
-                                return cli_fail(&err);
-                        }
-                        break;
-                case 'C': {
-                        const char *eq = strchr(optarg, '=');
-                        if (!eq || eq == optarg || !eq[1])
-                                return cli_usage_error(
-                                        "build", "invalid --build-context '%s': want NAME=VALUE",
-                                        optarg);
-                        if (startswith(eq + 1, "docker-image://") || strstr(eq + 1, "://")) {
-                                contexts = strv_append(contexts, optarg);
-                        } else {
-                                /* a local directory: absolute, as the build runs elsewhere */
-                                _cleanup_free_ char *abs = realpath(eq + 1, NULL);
-                                if (!abs) {
-                                        box_err_errno(&err, errno, "--build-context '%s'", optarg);
-                                        return cli_fail(&err);
-                                }
-                                _cleanup_free_ char *e =
-                                        xasprintf("%.*s=%s", (int)(eq - optarg), optarg, abs);
-                                contexts = strv_append(contexts, e);
-                        }
-                        break;
-                }
-                case 'S':
-                        if (cli_check_host_name("--dns-search", optarg, 255, &err) < 0)
-                                return cli_fail(&err);
-                        dns_search = strv_append(dns_search, optarg);
-                        break;
-                case 'o':
-                        if (cli_check_dns_option(optarg, &err) < 0)
-                                return cli_fail(&err);
-                        dns_opts = strv_append(dns_opts, optarg);
-                        break;
-                case 'n':
-                        network = optarg;
-                        if (!streq(network, "host") && !streq(network, "none") &&
-                            !streq(network, "bridge") && !streq(network, "default"))
-                                return cli_usage_error("build",
-                                                       "invalid --network '%s': want host or none",
-                                                       optarg);
-                        break;
-                case 'N':
-                        bo.no_cache = true;
-                        break;
-                case 'P':
-                        if (streq(optarg, "plain"))
-                                bo.progress = BUILD_PROGRESS_PLAIN;
-                        else if (streq(optarg, "tty"))
-                                bo.progress = BUILD_PROGRESS_TTY;
-                        else if (streq(optarg, "auto"))
-                                bo.progress = BUILD_PROGRESS_AUTO;
-                        else if (streq(optarg, "quiet"))
-                                bo.progress = BUILD_PROGRESS_QUIET;
-                        else
-                                return cli_usage_error(
-                                        "build", "invalid --progress '%s': want auto, plain or tty",
-                                        optarg);
-                        break;
-                case 'p':
-                        if (!optarg || streq(optarg, "true") || streq(optarg, "always"))
-                                bo.pull = BUILD_PULL_ALWAYS;
-                        else if (streq(optarg, "missing") || streq(optarg, "false") ||
-                                 streq(optarg, "newer") || streq(optarg, "ifmissing"))
-                                bo.pull = BUILD_PULL_MISSING;
-                        else if (streq(optarg, "never") || streq(optarg, "ifnewer"))
-                                bo.pull = BUILD_PULL_NEVER;
-                        else
-                                return cli_usage_error(
-                                        "build",
-                                        "invalid --pull '%s': want missing, always or never",
-                                        optarg);
-                        break;
-                case 'q':
-                        quiet = 1;
-                        break;
-                case 's':
-                        secret_specs = strv_append(secret_specs, optarg);
-                        break;
-                case 't': {
-                        struct image_ref ref;
-                        if (spec_ref_parse(optarg, &ref, &err) < 0) {
-                                box_err_prefix(&err, "invalid tag '%s'", optarg);
-                                return cli_fail(&err);
-                        }
-                        tags = strv_push(tags, spec_ref_format(&ref));
-                        spec_ref_release(&ref);
-                        break;
-                }
-                case 'T':
-                        target = optarg;
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("build", "invalid option");
+static const char usage[] = "Usage: box build [OPTIONS] PATH | -\n"
+                            "\n"
+                            "Build an image from a Dockerfile.\n"
+                            "\n"
+                            "Options:\n";
+
+/* What the flags say; build_job_prepare() turns it into a struct build_opts.
+ * Strings point into argv; the rest is owned (build_flags_release). */
+struct build_flags {
+        const char *file;   /* the first -f */
+        char **extra_files; /* later -f files, appended to it (podman) */
+        char **args;        /* --build-arg and --build-arg-file's lines, in order */
+        char **labels, **secrets, **tags, **contexts;
+        char **hosts, **dns, **dns_search, **dns_options;
+        const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
+        const char *network;
+        struct run_rlimit *rlimits;
+        size_t n_rlimits;
+        bool no_cache, quiet, no_new_privs;
+        enum build_pull pull;
+        enum build_progress progress;
+};
+
+static void build_flags_release(struct build_flags *f)
+{
+        strv_free(f->extra_files);
+        strv_free(f->args);
+        strv_free(f->labels);
+        strv_free(f->secrets);
+        strv_free(f->tags);
+        strv_free(f->contexts);
+        strv_free(f->hosts);
+        strv_free(f->dns);
+        strv_free(f->dns_search);
+        strv_free(f->dns_options);
+        free(f->rlimits);
+}
+
+static int opt_build_arg_file(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (read_build_arg_file(arg, &f->args, &err) < 0)
+                return cli_fail(&err);
+        return 0;
+}
+
+static int opt_file(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        /* podman: more -f files are appended to the first */
+        if (f->file)
+                f->extra_files = strv_append(f->extra_files, arg);
+        else
+                f->file = arg;
+        return 0;
+}
+
+static int opt_layers(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (!arg || streq(arg, "true") || streq(arg, "1"))
+                f->no_cache = false;
+        else if (streq(arg, "false") || streq(arg, "0"))
+                f->no_cache = true;
+        else
+                return cli_usage_error("build", "invalid --layers '%s': want true or false", arg);
+        return 0;
+}
+
+static int opt_platform(void *opts, const char *arg)
+{
+        _cleanup_free_ char *host = xasprintf("linux/%s", oci_host_arch());
+        if (!streq(arg, "linux") && !streq(arg, host) &&
+            !startswith(arg, host) /* linux/arm64/v8 */)
+                return cli_usage_error("build",
+                                       "unsupported --platform '%s': box builds for '%s' only", arg,
+                                       host);
+        return 0;
+}
+
+static int opt_format(void *opts, const char *arg)
+{
+        if (strcasecmp(arg, "oci") != 0 && strcasecmp(arg, "docker") != 0)
+                return cli_usage_error("build", "invalid --format '%s': want oci or docker", arg);
+        return 0;
+}
+
+static int opt_add_host(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        /* NAME:IP, or Docker's NAME=IP */
+        const char *sep = strpbrk(arg, "=:");
+        if (!sep || sep == arg || !sep[1])
+                return cli_usage_error("build", "invalid --add-host '%s': want NAME:IP", arg);
+        _cleanup_free_ char *name = xstrndup(arg, (size_t)(sep - arg));
+        if (cli_check_host_name("--add-host", name, 255, &err) < 0 ||
+            cli_check_ip_address("--add-host", sep + 1, &err) < 0)
+                return cli_fail(&err);
+        _cleanup_free_ char *e = xasprintf("%s:%s", name, sep + 1);
+        f->hosts = strv_append(f->hosts, e);
+        return 0;
+}
+
+static int opt_dns(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (cli_check_ip_address("--dns", arg, &err) < 0)
+                return cli_fail(&err);
+        f->dns = strv_append(f->dns, arg);
+        return 0;
+}
+
+static int opt_dns_search(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (cli_check_host_name("--dns-search", arg, 255, &err) < 0)
+                return cli_fail(&err);
+        f->dns_search = strv_append(f->dns_search, arg);
+        return 0;
+}
+
+static int opt_dns_option(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (cli_check_dns_option(arg, &err) < 0)
+                return cli_fail(&err);
+        f->dns_options = strv_append(f->dns_options, arg);
+        return 0;
+}
+
+static int opt_ulimit(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        f->rlimits = xreallocarray(f->rlimits, f->n_rlimits + 1, sizeof(*f->rlimits));
+        if (cli_run_parse_ulimit(arg, &f->rlimits[f->n_rlimits], &err) < 0)
+                return cli_fail(&err);
+        f->n_rlimits++;
+        return 0;
+}
+
+static int opt_security_opt(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (startswith(arg, "seccomp"))
+                return cli_usage_error(
+                        "build", "--security-opt '%s': RUN steps keep the default seccomp profile",
+                        arg);
+        int lsm = cli_security_opt_lsm(arg, &err);
+        if (lsm < 0)
+                return cli_fail(&err);
+        if (lsm > 0)
+                return 0;
+        if (streq(arg, "no-new-privileges") || streq(arg, "no-new-privileges=true") ||
+            streq(arg, "no-new-privileges:true"))
+                f->no_new_privs = true;
+        else if (streq(arg, "no-new-privileges=false") || streq(arg, "no-new-privileges:false"))
+                f->no_new_privs = false;
+        else
+                return cli_usage_error("build", "invalid --security-opt '%s'", arg);
+        return 0;
+}
+
+static int opt_authfile(void *opts, const char *arg)
+{
+        struct box_err err = {0};
+        if (access(arg, R_OK) < 0) {
+                box_err_set(&err, errno, "--authfile '%s': %s", arg,
+                            errno == ENOENT ? "no such file or directory" : "cannot be read");
+                return cli_fail(&err);
+        }
+        return 0;
+}
+
+static int opt_build_context(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg || !eq[1])
+                return cli_usage_error("build", "invalid --build-context '%s': want NAME=VALUE",
+                                       arg);
+        if (startswith(eq + 1, "docker-image://") || strstr(eq + 1, "://")) {
+                f->contexts = strv_append(f->contexts, arg);
+                return 0;
+        }
+        /* a local directory: absolute, as the build runs elsewhere */
+        _cleanup_free_ char *abs = realpath(eq + 1, NULL);
+        if (!abs) {
+                box_err_errno(&err, errno, "--build-context '%s'", arg);
+                return cli_fail(&err);
+        }
+        _cleanup_free_ char *e = xasprintf("%.*s=%s", (int)(eq - arg), arg, abs);
+        f->contexts = strv_append(f->contexts, e);
+        return 0;
+}
+
+static int opt_network(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (!streq(arg, "host") && !streq(arg, "none") && !streq(arg, "bridge") &&
+            !streq(arg, "default"))
+                return cli_usage_error("build", "invalid --network '%s': want host or none", arg);
+        f->network = arg;
+        return 0;
+}
+
+static int opt_progress(void *opts, const char *arg)
+{
+        static const struct {
+                const char *name;
+                enum build_progress progress;
+        } modes[] = {
+                {"plain", BUILD_PROGRESS_PLAIN},
+                {"tty", BUILD_PROGRESS_TTY},
+                {"auto", BUILD_PROGRESS_AUTO},
+                {"quiet", BUILD_PROGRESS_QUIET},
+        };
+        struct build_flags *f = opts;
+        for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+                if (streq(arg, modes[i].name)) {
+                        f->progress = modes[i].progress;
+                        return 0;
                 }
         }
-        if (argc - optind > 1)
+        return cli_usage_error("build", "invalid --progress '%s': want auto, plain or tty", arg);
+}
+
+static int opt_pull(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (!arg || streq(arg, "true") || streq(arg, "always"))
+                f->pull = BUILD_PULL_ALWAYS;
+        else if (streq(arg, "missing") || streq(arg, "false") || streq(arg, "newer") ||
+                 streq(arg, "ifmissing"))
+                f->pull = BUILD_PULL_MISSING;
+        else if (streq(arg, "never") || streq(arg, "ifnewer"))
+                f->pull = BUILD_PULL_NEVER;
+        else
+                return cli_usage_error("build",
+                                       "invalid --pull '%s': want missing, always or never", arg);
+        return 0;
+}
+
+static int opt_tag(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        struct image_ref ref;
+        if (spec_ref_parse(arg, &ref, &err) < 0) {
+                box_err_prefix(&err, "invalid tag '%s'", arg);
+                return cli_fail(&err);
+        }
+        f->tags = strv_push(f->tags, spec_ref_format(&ref));
+        spec_ref_release(&ref);
+        return 0;
+}
+
+#define R CLI_ARG_REQUIRED
+#define O CLI_ARG_OPTIONAL
+#define T struct build_flags
+
+/* in the order of the help; the unlisted ones are podman's and buildx's
+ * spellings, accepted so that their scripts run */
+static const struct cli_option build_flag_rows[] = {
+        CLI_FUNC("add-host", 0, R, opt_add_host, "list",
+                 "add a NAME:IP line to /etc/hosts in RUN steps"),
+        CLI_STRV("build-arg", 0, T, args, "list",
+                 "set a build-time variable (K=V, or K to take it from the environment)"),
+        CLI_FUNC("build-context", 0, R, opt_build_context, "list",
+                 "NAME=DIR or NAME=docker-image://REF for FROM, COPY --from and RUN --mount from="),
+        CLI_FUNC("build-arg-file", 0, R, opt_build_arg_file, "file",
+                 "read build-time variables from a file of K=V lines"),
+        CLI_FUNC("dns", 0, R, opt_dns, "list", "nameserver for RUN steps"),
+        CLI_FUNC("dns-option", 0, R, opt_dns_option, "list", "resolver option for RUN steps"),
+        CLI_FUNC("dns-search", 0, R, opt_dns_search, "list", "search domain for RUN steps"),
+        CLI_FUNC("file", 'f', R, opt_file, "string",
+                 "name of the Dockerfile (default 'PATH/Dockerfile' or 'PATH/Containerfile'; '-' "
+                 "reads stdin)"),
+        CLI_STRING("iidfile", 0, T, iidfile, "string", "write the image id to the file"),
+        CLI_STRING("ignorefile", 0, T, ignorefile, "string",
+                   "ignore-pattern file to use instead of .dockerignore"),
+        CLI_STRV("label", 0, T, labels, "list", "set metadata on the image (K=V)"),
+        CLI_FUNC("layers", 0, O, opt_layers, NULL, "use the build cache (default true)"),
+        CLI_STRING("logfile", 0, T, logfile, "string", "write progress and RUN output to the file"),
+        CLI_FUNC("network", 0, R, opt_network, "string",
+                 "network for RUN steps: host (default), none"),
+        CLI_TRUE("no-cache", 0, T, no_cache, "do not use the build cache"),
+        CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
+        CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
+        CLI_FUNC("pull", 0, O, opt_pull, "string",
+                 "missing, always or never (default \"missing\")"),
+        CLI_TRUE("quiet", 'q', T, quiet, "print only the image id"),
+        CLI_FUNC("security-opt", 0, R, opt_security_opt, "list",
+                 "no-new-privileges for RUN steps; apparmor=unconfined,\nlabel=disable (box "
+                 "applies no LSM)"),
+        CLI_STRING("source-date-epoch", 0, T, source_date_epoch, "n",
+                   "timestamps of the image and its layers (also --timestamp)"),
+        CLI_STRV("secret", 0, T, secrets, "list",
+                 "secret for RUN --mount=type=secret: id=ID,src=PATH"),
+        CLI_FUNC("tag", 't', R, opt_tag, "list", "name and optionally a tag (NAME[:TAG])"),
+        CLI_STRING("target", 0, T, target, "string", "build the named stage and stop"),
+        CLI_FUNC("ulimit", 0, R, opt_ulimit, "list",
+                 "resource limit for RUN steps (nofile=1024:2048)"),
+        CLI_STRING("timestamp", 0, T, source_date_epoch, NULL, NULL),
+        CLI_SET("pull-never", 0, T, pull, BUILD_PULL_NEVER, NULL),
+        CLI_SET("pull-always", 0, T, pull, BUILD_PULL_ALWAYS, NULL),
+        CLI_FUNC("format", 0, R, opt_format, NULL, NULL),
+        CLI_FUNC("authfile", 0, R, opt_authfile, NULL, NULL),
+        /* intermediate containers are never kept; the image is local */
+        CLI_IGNORE("tls-verify", O),
+        CLI_IGNORE("creds", R),
+        CLI_IGNORE("cert-dir", R),
+        CLI_IGNORE("load", CLI_ARG_NONE),
+        CLI_IGNORE("rm", O),
+        CLI_IGNORE("force-rm", O),
+        CLI_HELP("help", 'h'),
+};
+
+#undef R
+#undef O
+#undef T
+
+static const struct cli_options build_options = {
+        .cmd = "build",
+        .usage = usage,
+        .v = build_flag_rows,
+        .n = ARRAY_SIZE(build_flag_rows),
+        .help_width = 24,
+        .getopt_messages = true,
+};
+
+/* ---- from the flags to a struct build_opts ---- */
+
+/* One `box build`: what the flags name, read and made ready for build/. */
+struct build_job {
+        struct build_flags f;
+        struct store *st;
+        char *default_ctx; /* no PATH operand: the -f file's directory or "." */
+        char *ctxdir;      /* absolute */
+        bool tmp_context;  /* ctxdir came from stdin: removed at the end */
+        bool stdin_dockerfile;
+        char *dfpath, *data; /* the Dockerfile: its host path and contents */
+        size_t len;
+        struct secret_list sl;
+        char **secret_tmps; /* secrets spooled from the environment */
+        FILE *logf;
+};
+
+static void build_job_release(struct build_job *j)
+{
+        if (j->tmp_context)
+                fs_rm_rf(j->ctxdir, NULL);
+        if (j->logf)
+                fclose(j->logf);
+        unlink_all(&j->secret_tmps);
+        secret_list_release(&j->sl);
+        free(j->default_ctx);
+        free(j->ctxdir);
+        free(j->dfpath);
+        free(j->data);
+        build_flags_release(&j->f);
+}
+
+/* The context PATH: the operand, or with none podman's default, the -f
+ * file's directory, else the current directory.  0 or an exit status. */
+static int context_arg(struct build_job *j, int n, char **operands, const char **ret)
+{
+        struct box_err err = {0};
+        const char *file = j->f.file;
+        if (n > 1)
                 return cli_usage_error("build", "'box build' requires exactly 1 argument");
-        /* no context: podman's default, the -f file's directory, else the
-         * current directory */
-        _cleanup_free_ char *default_ctx = NULL;
-        if (argc - optind == 0) {
+        if (n == 0) {
                 if (file && !streq(file, "-") && is_file(file)) {
                         _cleanup_free_ char *abs = realpath(file, NULL);
                         char *slash = abs ? strrchr(abs, '/') : NULL;
-                        default_ctx = slash ? xstrndup(abs, (size_t)(slash - abs)) : NULL;
-                        if (default_ctx && !*default_ctx) {
-                                free(default_ctx);
-                                default_ctx = xstrdup("/");
+                        j->default_ctx = slash ? xstrndup(abs, (size_t)(slash - abs)) : NULL;
+                        if (j->default_ctx && !*j->default_ctx) {
+                                free(j->default_ctx);
+                                j->default_ctx = xstrdup("/");
                         }
                 }
-                if (!default_ctx)
-                        default_ctx = xstrdup(".");
+                if (!j->default_ctx)
+                        j->default_ctx = xstrdup(".");
         }
-        const char *context = default_ctx ? default_ctx : argv[optind];
+        const char *context = j->default_ctx ? j->default_ctx : operands[0];
         if (remote_context(context)) {
                 box_err_set(&err, ENOTSUP,
                             "unable to prepare context: remote context '%s' is not supported: "
@@ -524,246 +588,310 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                             file);
                 return cli_fail(&err);
         }
+        *ret = context;
+        return 0;
+}
 
-        struct store *st;
-        int r = cli_store(ctx, &st, &err);
-        if (r < 0)
-                return cli_fail(&err);
-
-        _cleanup_(secret_list_release) struct secret_list sl = {
-                xnew0(struct build_secret, strv_length(secret_specs) + 1), 0};
-        _cleanup_(unlink_all) char **secret_tmps = xnew0(char *, 1);
-        STRV_FOREACH (s, secret_specs) {
-                char *id = NULL, *src = NULL, *env = NULL;
-                bool type_env = false;
-                _cleanup_strv_free_ char **parts = xnew0(char *, 1);
-                char *copy = xstrdup(*s), *save = NULL;
-                for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                        if (startswith(t, "id="))
-                                id = t + 3;
-                        else if (startswith(t, "src=") || startswith(t, "source="))
-                                src = strchr(t, '=') + 1;
-                        else if (startswith(t, "env="))
-                                env = t + 4;
-                        else if (streq(t, "type=env"))
-                                type_env = true;
-                        else if (!streq(t, "type=file")) {
-                                free(copy);
-                                return cli_usage_error(
-                                        "build", "invalid --secret '%s': want id=ID,src=PATH", *s);
-                        }
-                }
-                if (type_env && !env) {
-                        env = src;
-                        src = NULL;
-                }
-                if (id && !src && !env) /* as buildx: the variable named like the id */
-                        env = id;
-                if (!id) {
-                        free(copy);
+/* One --secret: id=ID and src=PATH, env=VAR or type=env; a variable's
+ * value is spooled to a private file.  0 or an exit status. */
+static int add_secret(struct build_job *j, const char *spec)
+{
+        struct box_err err = {0};
+        char *id = NULL, *src = NULL, *env = NULL;
+        bool type_env = false;
+        _cleanup_free_ char *copy = xstrdup(spec);
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (startswith(t, "id="))
+                        id = t + 3;
+                else if (startswith(t, "src=") || startswith(t, "source="))
+                        src = strchr(t, '=') + 1;
+                else if (startswith(t, "env="))
+                        env = t + 4;
+                else if (streq(t, "type=env"))
+                        type_env = true;
+                else if (!streq(t, "type=file"))
                         return cli_usage_error("build",
-                                               "invalid --secret '%s': want id=ID,src=PATH", *s);
-                }
-                if (env) {
-                        /* the value goes through a private file, removed after the build */
-                        const char *v = getenv(env);
-                        if (!v) {
-                                box_err_set(&err, ENOENT,
-                                            "--secret '%s': environment variable '%s' is not set",
-                                            *s, env);
-                                free(copy);
-                                return cli_fail(&err);
-                        }
-                        char *tmp =
-                                xasprintf("%s/tmp/secret-%d-%zu", store_root(st), getpid(), sl.n);
-                        secret_tmps = strv_push(secret_tmps, tmp);
-                        if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0) {
-                                free(copy);
-                                return cli_fail(&err);
-                        }
-                        src = tmp;
-                }
-                /* a secret is bound into RUN steps and may be read here (env=):
-                 * a regular file only, never a FIFO that blocks the build */
-                struct stat sst;
-                if (access(src, R_OK) < 0 || stat(src, &sst) < 0) {
-                        free(copy);
-                        box_err_errno(&err, errno, "--secret '%s': '%s'", *s, src);
-                        return cli_fail(&err);
-                }
-                if (!S_ISREG(sst.st_mode)) {
-                        box_err_set(&err, EINVAL, "--secret '%s': '%s' is not a regular file", *s,
-                                    src);
-                        free(copy);
-                        return cli_fail(&err);
-                }
-                sl.v[sl.n].id = xstrdup(id);
-                sl.v[sl.n].src = realpath(src, NULL);
-                sl.n++;
-                free(copy);
+                                               "invalid --secret '%s': want id=ID,src=PATH", spec);
         }
-
-        _cleanup_free_ char *ctxdir = NULL, *dfpath = NULL, *data = NULL;
-        size_t len = 0;
-        bool tmp_context = false, stdin_dockerfile = false;
-        if (streq(context, "-")) {
-                if (file && streq(file, "-"))
-                        return cli_usage_error(
-                                "build", "'-f -' and a context on stdin cannot both read stdin");
-                r = context_from_stdin(st, &ctxdir, &data, &len, &err);
-                if (r < 0)
+        if (type_env && !env) {
+                env = src;
+                src = NULL;
+        }
+        if (id && !src && !env) /* as buildx: the variable named like the id */
+                env = id;
+        if (!id)
+                return cli_usage_error("build", "invalid --secret '%s': want id=ID,src=PATH", spec);
+        if (env) {
+                /* the value goes through a private file, removed after the build */
+                const char *v = getenv(env);
+                if (!v) {
+                        box_err_set(&err, ENOENT,
+                                    "--secret '%s': environment variable '%s' is not set", spec,
+                                    env);
                         return cli_fail(&err);
-                tmp_context = r > 0;
-                stdin_dockerfile = r == 0;
-        } else {
-                ctxdir = realpath(context, NULL);
+                }
+                char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(j->st), getpid(), j->sl.n);
+                j->secret_tmps = strv_push(j->secret_tmps, tmp);
+                if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0)
+                        return cli_fail(&err);
+                src = tmp;
+        }
+        /* a secret is bound into RUN steps and may be read here (env=):
+         * a regular file only, never a FIFO that blocks the build */
+        struct stat sst;
+        if (access(src, R_OK) < 0 || stat(src, &sst) < 0) {
+                box_err_errno(&err, errno, "--secret '%s': '%s'", spec, src);
+                return cli_fail(&err);
+        }
+        if (!S_ISREG(sst.st_mode)) {
+                box_err_set(&err, EINVAL, "--secret '%s': '%s' is not a regular file", spec, src);
+                return cli_fail(&err);
+        }
+        j->sl.v[j->sl.n].id = xstrdup(id);
+        j->sl.v[j->sl.n].src = realpath(src, NULL);
+        j->sl.n++;
+        return 0;
+}
+
+/* The context directory: CONTEXT, or stdin's tar (or Dockerfile, "-").
+ * 0 or an exit status. */
+static int open_context(struct build_job *j, const char *context)
+{
+        struct box_err err = {0};
+        if (!streq(context, "-")) {
+                j->ctxdir = realpath(context, NULL);
                 struct stat s;
-                if (!ctxdir || stat(ctxdir, &s) < 0 || !S_ISDIR(s.st_mode)) {
+                if (!j->ctxdir || stat(j->ctxdir, &s) < 0 || !S_ISDIR(s.st_mode)) {
                         box_err_set(
                                 &err, ENOENT,
                                 "unable to prepare context: path '%s' not found or not a directory",
                                 context);
                         return cli_fail(&err);
                 }
+                return 0;
         }
-        if (stdin_dockerfile) {
-                if (file)
-                        return cli_usage_error("build",
-                                               "'-f' cannot be used with a Dockerfile on stdin");
-                bo.dockerfile_name = "Dockerfile";
-        } else if (file && streq(file, "-")) {
-                r = read_all_fd(STDIN_FILENO, &data, &len, &err);
-                bo.dockerfile_name = "Dockerfile";
-        } else {
-                _cleanup_close_ int ctxfd = -EBADF;
-                const char *implicit = NULL;
-                if (!file) {
-                        ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        implicit = ctxfd >= 0 ? default_dockerfile(ctxfd) : NULL;
-                        if (!implicit)
-                                r = box_err_set(&err, ENOENT,
-                                                "no Dockerfile or Containerfile found in context "
-                                                "directory '%s': no such file or directory",
-                                                ctxdir);
-                        else
-                                dfpath = xasprintf("%s/%s", ctxdir, implicit);
-                } else if (file[0] == '/') {
-                        dfpath = xstrdup(file);
-                } else {
-                        /* relative to the current directory (Docker), else to the
-                         * context (podman): then it is the context's file */
-                        dfpath = xstrdup(file);
-                        ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if ((tmp_context || access(dfpath, F_OK) < 0) && in_context(ctxfd, file)) {
-                                free(dfpath);
-                                dfpath = xasprintf("%s/%s", ctxdir, file);
-                                implicit = file;
-                        }
-                }
-                if (r >= 0) {
-                        /* -f names a file of the user's choosing, anywhere (as
-                         * Docker allows); never one that blocks (a FIFO) */
-                        struct stat s;
-                        if (!implicit && stat(dfpath, &s) == 0 && S_ISDIR(s.st_mode))
-                                r = box_err_set(&err, EISDIR,
-                                                "the Dockerfile '%s' cannot be path to a directory",
-                                                file ? file : dfpath);
-                        else if ((implicit ? read_context_dockerfile(ctxfd, implicit, &data, &len,
-                                                                     &err)
-                                           : fs_read_input_at(AT_FDCWD, dfpath, false, 16u << 20,
-                                                              &data, &len, &err)) < 0)
-                                r = box_err_prefix(&err, "read the Dockerfile");
-                }
-                const char *base = dfpath ? strrchr(dfpath, '/') : NULL;
-                bo.dockerfile_name = file ? file : (base ? base + 1 : strempty(dfpath));
-                bo.dockerfile_path = dfpath;
-        }
-        STRV_FOREACH (x, extra_files) {
-                if (r < 0)
-                        break;
-                _cleanup_free_ char *xd = NULL;
-                size_t xl = 0;
-                _cleanup_close_ int ctxfd = open(ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if ((*x)[0] != '/' && access(*x, F_OK) < 0 && in_context(ctxfd, *x))
-                        r = read_context_dockerfile(ctxfd, *x, &xd, &xl, &err);
-                else
-                        r = fs_read_input_at(AT_FDCWD, *x, false, 16u << 20, &xd, &xl, &err);
-                if (r < 0) {
-                        box_err_prefix(&err, "read the Dockerfile");
-                        break;
-                }
-                char *all = xasprintf("%.*s\n%.*s", (int)len, strempty(data), (int)xl, xd);
-                free(data);
-                data = all;
-                len = strlen(all);
-        }
-        /* BuildKit takes the epoch from a build arg too */
-        STRV_FOREACH (a, args)
-                if (startswith(*a, "SOURCE_DATE_EPOCH="))
-                        setenv("SOURCE_DATE_EPOCH", *a + 18, 1);
-        if (r < 0) {
-                if (tmp_context)
-                        fs_rm_rf(ctxdir, NULL);
-                return cli_fail(&err);
-        }
-        bo.context_dir = ctxdir;
-        bo.dockerfile_data = data;
-        bo.dockerfile_len = len;
-        bo.tags = tags;
-        bo.build_args = args;
-        bo.labels = labels;
-        bo.target = target;
-        bo.network = network;
-        bo.add_hosts = hosts;
-        bo.rlimits = rlimits;
-        bo.n_rlimits = n_rlimits;
-        bo.build_contexts = contexts;
-        bo.dns = dns;
-        bo.dns_search = dns_search;
-        bo.dns_options = dns_opts;
-        bo.secrets = sl.v;
-        bo.n_secrets = sl.n;
-        if (quiet)
-                bo.progress = BUILD_PROGRESS_QUIET;
-        else if (bo.progress == BUILD_PROGRESS_AUTO)
-                bo.progress = isatty(STDERR_FILENO) && !logfile ? BUILD_PROGRESS_TTY
-                                                                : BUILD_PROGRESS_PLAIN;
-        bo.out = stderr;
-        _cleanup_fclose_ FILE *logf = NULL;
-        if (logfile) {
-                logf = fopen(logfile, "we");
-                if (!logf) {
-                        box_err_errno(&err, errno, "--logfile '%s'", logfile);
-                        if (tmp_context)
-                                fs_rm_rf(ctxdir, NULL);
-                        return cli_fail(&err);
-                }
-                bo.out = logf;
-                if (bo.progress == BUILD_PROGRESS_TTY)
-                        bo.progress = BUILD_PROGRESS_PLAIN;
-        }
-
-        /* how far variable expansion may grow (docs/dockerfile.md) */
-        size_t max_word, max_expansion, add_max, add_timeout;
-        if (env_bytes("BOX_BUILD_MAX_WORD", &max_word, &err) < 0 ||
-            env_bytes("BOX_BUILD_MAX_EXPANSION", &max_expansion, &err) < 0 ||
-            env_bytes("BOX_BUILD_ADD_MAX_BYTES", &add_max, &err) < 0 ||
-            env_bytes("BOX_BUILD_ADD_TIMEOUT", &add_timeout, &err) < 0) {
-                if (tmp_context)
-                        fs_rm_rf(ctxdir, NULL);
-                return cli_fail(&err);
-        }
-        build_shell_limits_set(max_word, max_expansion);
-        bo.fetch.max_bytes = add_max;
-        bo.fetch.timeout_s = (int64_t)add_timeout;
-
-        digest_str id;
-        r = build_image(st, &bo, id, &err);
-        if (tmp_context)
-                fs_rm_rf(ctxdir, NULL);
+        if (j->f.file && streq(j->f.file, "-"))
+                return cli_usage_error("build",
+                                       "'-f -' and a context on stdin cannot both read stdin");
+        int r = context_from_stdin(j->st, &j->ctxdir, &j->data, &j->len, &err);
         if (r < 0)
                 return cli_fail(&err);
-        if (iidfile && fs_write_atomic_at(AT_FDCWD, iidfile, id, strlen(id), 0644, &err) < 0)
+        j->tmp_context = r > 0;
+        j->stdin_dockerfile = r == 0;
+        return 0;
+}
+
+/* The Dockerfile: -f's file (a host path, or the context's), stdin's, or
+ * the context's own; BO gets its name and path.  >= 0 or -errno. */
+static int read_dockerfile(struct build_job *j, struct build_opts *bo, struct box_err *err)
+{
+        const char *file = j->f.file;
+        int r = 0;
+        if (file && streq(file, "-")) {
+                bo->dockerfile_name = "Dockerfile";
+                return read_all_fd(STDIN_FILENO, &j->data, &j->len, err);
+        }
+        _cleanup_close_ int ctxfd = -EBADF;
+        const char *implicit = NULL;
+        if (!file) {
+                ctxfd = open(j->ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                implicit = ctxfd >= 0 ? default_dockerfile(ctxfd) : NULL;
+                if (!implicit)
+                        r = box_err_set(err, ENOENT,
+                                        "no Dockerfile or Containerfile found in context "
+                                        "directory '%s': no such file or directory",
+                                        j->ctxdir);
+                else
+                        j->dfpath = xasprintf("%s/%s", j->ctxdir, implicit);
+        } else if (file[0] == '/') {
+                j->dfpath = xstrdup(file);
+        } else {
+                /* relative to the current directory (Docker), else to the
+                 * context (podman): then it is the context's file */
+                j->dfpath = xstrdup(file);
+                ctxfd = open(j->ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if ((j->tmp_context || access(j->dfpath, F_OK) < 0) && in_context(ctxfd, file)) {
+                        free(j->dfpath);
+                        j->dfpath = xasprintf("%s/%s", j->ctxdir, file);
+                        implicit = file;
+                }
+        }
+        if (r >= 0) {
+                /* -f names a file of the user's choosing, anywhere (as Docker
+                 * allows); never one that blocks (a FIFO) */
+                struct stat s;
+                if (!implicit && stat(j->dfpath, &s) == 0 && S_ISDIR(s.st_mode))
+                        r = box_err_set(err, EISDIR,
+                                        "the Dockerfile '%s' cannot be path to a directory",
+                                        file ? file : j->dfpath);
+                else if ((implicit
+                                  ? read_context_dockerfile(ctxfd, implicit, &j->data, &j->len, err)
+                                  : fs_read_input_at(AT_FDCWD, j->dfpath, false, 16u << 20,
+                                                     &j->data, &j->len, err)) < 0)
+                        r = box_err_prefix(err, "read the Dockerfile");
+        }
+        const char *base = j->dfpath ? strrchr(j->dfpath, '/') : NULL;
+        bo->dockerfile_name = file ? file : (base ? base + 1 : strempty(j->dfpath));
+        bo->dockerfile_path = j->dfpath;
+        return r;
+}
+
+/* Later -f files, appended to the Dockerfile (podman). */
+static int append_extra_files(struct build_job *j, struct box_err *err)
+{
+        STRV_FOREACH (x, j->f.extra_files) {
+                _cleanup_free_ char *xd = NULL;
+                size_t xl = 0;
+                int r;
+                _cleanup_close_ int ctxfd = open(j->ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if ((*x)[0] != '/' && access(*x, F_OK) < 0 && in_context(ctxfd, *x))
+                        r = read_context_dockerfile(ctxfd, *x, &xd, &xl, err);
+                else
+                        r = fs_read_input_at(AT_FDCWD, *x, false, 16u << 20, &xd, &xl, err);
+                if (r < 0)
+                        return box_err_prefix(err, "read the Dockerfile");
+                char *all = xasprintf("%.*s\n%.*s", (int)j->len, strempty(j->data), (int)xl, xd);
+                free(j->data);
+                j->data = all;
+                j->len = strlen(all);
+        }
+        return 0;
+}
+
+/* How the build reports progress, and where (--logfile). */
+static int open_progress(struct build_job *j, struct build_opts *bo, struct box_err *err)
+{
+        bo->progress = j->f.progress;
+        if (j->f.quiet)
+                bo->progress = BUILD_PROGRESS_QUIET;
+        else if (bo->progress == BUILD_PROGRESS_AUTO)
+                bo->progress = isatty(STDERR_FILENO) && !j->f.logfile ? BUILD_PROGRESS_TTY
+                                                                      : BUILD_PROGRESS_PLAIN;
+        bo->out = stderr;
+        if (!j->f.logfile)
+                return 0;
+        j->logf = fopen(j->f.logfile, "we");
+        if (!j->logf)
+                return box_err_errno(err, errno, "--logfile '%s'", j->f.logfile);
+        bo->out = j->logf;
+        if (bo->progress == BUILD_PROGRESS_TTY)
+                bo->progress = BUILD_PROGRESS_PLAIN;
+        return 0;
+}
+
+/* The limits the environment sets: variable expansion (docs/dockerfile.md)
+ * and ADD <url>. */
+static int env_limits(struct build_opts *bo, struct box_err *err)
+{
+        size_t max_word, max_expansion, add_max, add_timeout;
+        if (env_bytes("BOX_BUILD_MAX_WORD", &max_word, err) < 0 ||
+            env_bytes("BOX_BUILD_MAX_EXPANSION", &max_expansion, err) < 0 ||
+            env_bytes("BOX_BUILD_ADD_MAX_BYTES", &add_max, err) < 0 ||
+            env_bytes("BOX_BUILD_ADD_TIMEOUT", &add_timeout, err) < 0)
+                return -err->code;
+        build_shell_limits_set(max_word, max_expansion);
+        bo->fetch.max_bytes = add_max;
+        bo->fetch.timeout_s = (int64_t)add_timeout;
+        return 0;
+}
+
+/* Everything after the flags: the context, the Dockerfile, the secrets
+ * and the options build/ takes.  0 or an exit status. */
+static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, char **operands,
+                             struct build_opts *bo)
+{
+        struct box_err err = {0};
+        const char *context = NULL;
+        int r = context_arg(j, n, operands, &context);
+        if (r != 0)
+                return r;
+        if (j->f.source_date_epoch && setenv("SOURCE_DATE_EPOCH", j->f.source_date_epoch, 1) < 0)
+                return cli_usage_error("build", "invalid --source-date-epoch");
+        if (cli_store(ctx, &j->st, &err) < 0)
+                return cli_fail(&err);
+        j->sl.v = xnew0(struct build_secret, strv_length(j->f.secrets) + 1);
+        j->secret_tmps = xnew0(char *, 1);
+        STRV_FOREACH (s, j->f.secrets)
+                if ((r = add_secret(j, *s)) != 0)
+                        return r;
+        r = open_context(j, context);
+        if (r != 0)
+                return r;
+        if (j->stdin_dockerfile) {
+                if (j->f.file)
+                        return cli_usage_error("build",
+                                               "'-f' cannot be used with a Dockerfile on stdin");
+                bo->dockerfile_name = "Dockerfile";
+        } else if (read_dockerfile(j, bo, &err) < 0) {
+                return cli_fail(&err);
+        }
+        if (append_extra_files(j, &err) < 0)
+                return cli_fail(&err);
+        /* BuildKit takes the epoch from a build arg too */
+        STRV_FOREACH (a, j->f.args)
+                if (startswith(*a, "SOURCE_DATE_EPOCH="))
+                        setenv("SOURCE_DATE_EPOCH", *a + 18, 1);
+        bo->context_dir = j->ctxdir;
+        bo->dockerfile_data = j->data;
+        bo->dockerfile_len = j->len;
+        bo->ignorefile = j->f.ignorefile;
+        bo->tags = j->f.tags;
+        bo->build_args = j->f.args;
+        bo->labels = j->f.labels;
+        bo->target = j->f.target;
+        bo->no_cache = j->f.no_cache;
+        bo->pull = j->f.pull;
+        bo->network = j->f.network;
+        bo->add_hosts = j->f.hosts;
+        bo->rlimits = j->f.rlimits;
+        bo->n_rlimits = j->f.n_rlimits;
+        bo->no_new_privs = j->f.no_new_privs;
+        bo->build_contexts = j->f.contexts;
+        bo->dns = j->f.dns;
+        bo->dns_search = j->f.dns_search;
+        bo->dns_options = j->f.dns_options;
+        bo->secrets = j->sl.v;
+        bo->n_secrets = j->sl.n;
+        if (open_progress(j, bo, &err) < 0 || env_limits(bo, &err) < 0)
+                return cli_fail(&err);
+        return 0;
+}
+
+int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(build_job_release) struct build_job j = {
+                .f =
+                        {
+                                .network = "host",
+                                .pull = BUILD_PULL_MISSING,
+                                .extra_files = xnew0(char *, 1),
+                                .args = xnew0(char *, 1),
+                                .labels = xnew0(char *, 1),
+                                .secrets = xnew0(char *, 1),
+                                .tags = xnew0(char *, 1),
+                                .contexts = xnew0(char *, 1),
+                                .hosts = xnew0(char *, 1),
+                                .dns = xnew0(char *, 1),
+                                .dns_search = xnew0(char *, 1),
+                                .dns_options = xnew0(char *, 1),
+                        },
+        };
+        struct build_opts bo = {0};
+        struct box_err err = {0};
+
+        int first = cli_options_parse(&build_options, &j.f, argc, argv);
+        if (first <= 0)
+                return -first;
+        int r = build_job_prepare(ctx, &j, argc - first, argv + first, &bo);
+        if (r != 0)
+                return r;
+        digest_str id;
+        r = build_image(j.st, &bo, id, &err);
+        if (r < 0)
+                return cli_fail(&err);
+        if (j.f.iidfile &&
+            fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", id);
         return 0;

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -274,178 +275,172 @@ static int ref_matches(const char *pattern, const struct image_ref *ref, struct 
         return streq(a, b) && (!want.tag || streq(want.tag, strempty(ref->tag))) && !want.digest;
 }
 
-static const char images_help[] =
-        "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
-        "\n"
-        "List images.\n"
-        "\n"
-        "Options:\n"
-        "  -a, --all             accepted for compatibility: box keeps no intermediate images\n"
-        "      --digests         show digests\n"
-        "  -f, --filter filter   filter output: dangling=true|false, reference=PATTERN,\n"
-        "                        label=KEY[=VALUE], label!=KEY[=VALUE], before=IMAGE,\n"
-        "                        since=IMAGE, until=TIMESTAMP\n"
-        "      --format string   'table' (default), 'table TEMPLATE', 'json', or a Go\n"
-        "                        template such as '{{.Repository}}:{{.Tag}}'\n"
-        "      --no-trunc        don't truncate output\n"
-        "  -q, --quiet           only show image ids\n";
+struct images_flags {
+        bool digests, no_trunc, quiet;
+        const char *format;
+        char **filters;
+};
 
-int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
+#define T struct images_flags
+static const struct cli_option images_flag_rows[] = {
+        {.name = "all",
+         .short_name = 'a',
+         .kind = CLI_OPT_IGNORE, /* docker's intermediate images: box keeps none */
+         .help = "accepted for compatibility: box keeps no intermediate images"},
+        CLI_TRUE("digests", 0, T, digests, "show digests"),
+        CLI_STRV("filter", 'f', T, filters, "filter",
+                 "filter output: dangling=true|false, reference=PATTERN,\nlabel=KEY[=VALUE], "
+                 "label!=KEY[=VALUE], before=IMAGE,\nsince=IMAGE, until=TIMESTAMP"),
+        CLI_STRING("format", 0, T, format, "string",
+                   "'table' (default), 'table TEMPLATE', 'json', or a Go\ntemplate such as "
+                   "'{{.Repository}}:{{.Tag}}'"),
+        CLI_TRUE("no-trunc", 0, T, no_trunc, "don't truncate output"),
+        CLI_TRUE("quiet", 'q', T, quiet, "only show image ids"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options images_options = {
+        .cmd = "images",
+        .usage = "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
+                 "\n"
+                 "List images.\n"
+                 "\n"
+                 "Options:\n",
+        .v = images_flag_rows,
+        .n = ARRAY_SIZE(images_flag_rows),
+        .help_width = 18,
+        .getopt_messages = true,
+};
+
+/* The filters of -f and the REPOSITORY operand (may be NULL).  0 or an
+ * exit status. */
+static int images_filters(struct store *st, char *const *filters, const char *repo,
+                          struct image_filters *flt)
 {
-        static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},          {"digests", no_argument, NULL, 'd'},
-                {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
-                {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},         {},
-        };
-        int digests = 0, no_trunc = 0, quiet = 0, c, rc = 0;
-        const char *format = NULL;
-        _cleanup_strv_free_ char **filters = xnew0(char *, 1);
         struct box_err err = {0};
-
-        while ((c = getopt_long(argc, argv, "af:qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        break; /* docker's intermediate images: box keeps none */
-                case 'd':
-                        digests = 1;
-                        break;
-                case 'f':
-                        filters = strv_append(filters, optarg);
-                        break;
-                case 'F':
-                        format = optarg;
-                        break;
-                case 'n':
-                        no_trunc = 1;
-                        break;
-                case 'q':
-                        quiet = 1;
-                        break;
-                case 'h':
-                        return cli_help(images_help);
-                default:
-                        return cli_usage_error("images", "invalid option");
-                }
-        }
-        if (argc - optind > 1)
-                return cli_usage_error("images", "'box images' accepts at most one argument");
-
-        struct store *st;
-        struct store_image *imgs = NULL;
-        size_t n = 0;
-        struct image_filters flt = {0};
-        if (cli_store(ctx, &st, &err) < 0)
-                return cli_fail(&err);
         STRV_FOREACH (fl, filters) {
                 const char *eq = strchr(*fl, '=');
-                if (!eq || eq == *fl) {
-                        image_filters_release(&flt);
+                if (!eq || eq == *fl)
                         return cli_usage_error(
                                 "images", "bad format of filter '%s' (expected name=value)", *fl);
-                }
-                if (image_filter_add(st, &flt, *fl, &err) < 0) {
-                        image_filters_release(&flt);
+                if (image_filter_add(st, flt, *fl, &err) < 0)
                         return fail_with(&err, EXIT_DAEMON_ERROR);
-                }
         }
-        if (optind < argc)
-                flt.refs = strv_append(flt.refs, argv[optind]);
-        if (store_images_list(st, &imgs, &n, &err) < 0) {
-                image_filters_release(&flt);
-                return cli_fail(&err);
-        }
+        if (repo)
+                flt->refs = strv_append(flt->refs, repo);
+        return 0;
+}
 
-        struct row *rows = xnew0(struct row, n);
-        size_t nr = 0;
-        for (size_t i = 0; i < n && rc >= 0; i++) {
-                struct row *r = &rows[nr];
-                bool dangling = !imgs[i].name;
-                if (flt.dangling_set && flt.dangling != dangling)
-                        continue;
+/* The name of IMG in R, when the name filters keep it: 1, 0 when they do
+ * not, or -EINVAL for a bad pattern. */
+static int row_name(const struct store_image *img, const struct image_filters *flt, struct row *r,
+                    struct box_err *err)
+{
+        bool dangling = !img->name;
+        if (flt->dangling_set && flt->dangling != dangling)
+                return 0;
+        if (dangling) {
                 /* as docker: untagged images are listed too; a REPOSITORY or
                  * reference filter never matches them */
-                if (dangling && flt.refs)
-                        continue;
-                if (!dangling) {
-                        _cleanup_image_ref_ struct image_ref ref = {0};
-                        if (spec_ref_parse(imgs[i].name, &ref, NULL) < 0)
-                                continue;
-                        int m = !flt.refs;
-                        STRV_FOREACH (p, flt.refs) {
-                                m = ref_matches(*p, &ref, &err);
-                                if (m != 0)
-                                        break;
-                        }
-                        if (m <= 0) {
-                                if (m < 0) {
-                                        rc = -EINVAL;
-                                        err.exit_code = EXIT_DAEMON_ERROR;
-                                }
-                                continue;
-                        }
-                        r->repo = spec_ref_familiar_repository(&ref);
-                        r->tag = xstrdup(ref.tag ? ref.tag : "<none>");
-                } else {
-                        r->repo = xstrdup("<none>");
-                        r->tag = xstrdup("<none>");
-                }
-                if (store_image_load(st, imgs[i].manifest, &r->h, NULL) < 0) {
-                        free(r->repo);
-                        free(r->tag);
-                        continue;
-                }
-                r->created = oci_time_parse(r->h.config.created);
-                const struct oci_container_config *cfg = &r->h.config.config;
-                bool keep = labels_match(flt.labels, cfg->labels) &&
-                            (!flt.before || r->created < flt.before) &&
-                            (!flt.since || r->created > flt.since) &&
-                            (!flt.until || r->created < flt.until);
-                STRV_FOREACH (nl, flt.not_labels) {
-                        char *one[] = {*nl, NULL};
-                        if (labels_match(one, cfg->labels))
-                                keep = false;
-                }
-                if (!keep) {
-                        free(r->repo);
-                        free(r->tag);
-                        store_image_handle_release(&r->h);
-                        continue;
-                }
-                nr++;
+                if (flt->refs)
+                        return 0;
+                r->repo = xstrdup("<none>");
+                r->tag = xstrdup("<none>");
+                return 1;
         }
-        image_filters_release(&flt);
-        qsort(rows, nr, sizeof(rows[0]), row_cmp);
-
-        if (rc >= 0) {
-                if (!format || streq(format, "table")) {
-                        format = quiet ? NULL
-                                 : digests
-                                         ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
-                                           "{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{"
-                                           "end}}\t{{.Size}}"
-                                         : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if "
-                                           ".CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}"
-                                           "\t{{.Size}}";
-                }
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(img->name, &ref, NULL) < 0)
+                return 0;
+        int m = !flt->refs;
+        STRV_FOREACH (p, flt->refs) {
+                m = ref_matches(*p, &ref, err);
+                if (m != 0)
+                        break;
         }
-        _cleanup_free_ char *fmt = NULL;
-        if (rc >= 0 && format && cli_format_is_table(format) && digests &&
-            !strstr(format, "{{.Digest}}"))
-                format = fmt = xasprintf("%s\t{{.Digest}}", format);
+        if (m < 0) {
+                err->exit_code = EXIT_DAEMON_ERROR;
+                return -EINVAL;
+        }
+        if (m == 0)
+                return 0;
+        r->repo = spec_ref_familiar_repository(&ref);
+        r->tag = xstrdup(ref.tag ? ref.tag : "<none>");
+        return 1;
+}
 
+static void row_release(struct row *r)
+{
+        free(r->repo);
+        free(r->tag);
+        store_image_handle_release(&r->h);
+}
+
+/* IMG as a row of the listing (R), when the filters keep it: 1, 0 when
+ * they do not, or -errno. */
+static int row_make(struct store *st, const struct store_image *img,
+                    const struct image_filters *flt, struct row *r, struct box_err *err)
+{
+        int k = row_name(img, flt, r, err);
+        if (k <= 0)
+                return k;
+        if (store_image_load(st, img->manifest, &r->h, NULL) < 0) {
+                free(r->repo);
+                free(r->tag);
+                return 0;
+        }
+        r->created = oci_time_parse(r->h.config.created);
+        const struct oci_container_config *cfg = &r->h.config.config;
+        bool keep = labels_match(flt->labels, cfg->labels) &&
+                    (!flt->before || r->created < flt->before) &&
+                    (!flt->since || r->created > flt->since) &&
+                    (!flt->until || r->created < flt->until);
+        STRV_FOREACH (nl, flt->not_labels) {
+                char *one[] = {*nl, NULL};
+                if (labels_match(one, cfg->labels))
+                        keep = false;
+        }
+        if (!keep)
+                row_release(r);
+        return keep;
+}
+
+/* The template of the listing: NULL for -q (ids only). */
+static const char *images_format(const struct images_flags *f, char **owned)
+{
+        const char *format = f->format;
+        if (!format || streq(format, "table")) {
+                format = f->quiet     ? NULL
+                         : f->digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
+                                        "{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{"
+                                        "end}}\t{{.Size}}"
+                                      : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if "
+                                        ".CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}"
+                                        "\t{{.Size}}";
+        }
+        if (format && cli_format_is_table(format) && f->digests && !strstr(format, "{{.Digest}}"))
+                format = *owned = xasprintf("%s\t{{.Digest}}", format);
+        return format;
+}
+
+static int images_print(const struct images_flags *f, const struct row *rows, size_t nr,
+                        struct box_err *err)
+{
+        _cleanup_free_ char *owned = NULL;
+        const char *format = images_format(f, &owned);
         _cleanup_strv_free_ char **seen = xnew0(char *, 1);
         _cleanup_strv_free_ char **lines = xnew0(char *, 1);
-        if (rc >= 0 && format && cli_format_is_table(format)) {
+        bool table = format && cli_format_is_table(format);
+        int rc = 0;
+        if (table) {
                 _cleanup_jv_ struct jv *hd = image_headers();
                 char *line = NULL;
-                rc = cli_format_header(format, hd, &line, &err);
+                rc = cli_format_header(format, hd, &line, err);
                 if (rc >= 0)
                         lines = strv_push(lines, line);
         }
         for (size_t i = 0; i < nr && rc >= 0; i++) {
-                struct row *r = &rows[i];
-                _cleanup_jv_ struct jv *o = image_row(r, no_trunc);
+                _cleanup_jv_ struct jv *o = image_row(&rows[i], f->no_trunc);
                 if (!format) { /* -q */
                         const char *id = jv_get_str(o, "ID");
                         if (strv_contains(seen, id))
@@ -456,10 +451,10 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                         print_json_line(o);
                 } else {
                         char *line = NULL;
-                        rc = cli_format_template_strict(format, o, &line, &err);
+                        rc = cli_format_template_strict(format, o, &line, err);
                         if (rc < 0)
                                 break;
-                        if (cli_format_is_table(format))
+                        if (table)
                                 lines = strv_push(lines, line);
                         else {
                                 printf("%s\n", line);
@@ -467,13 +462,46 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                         }
                 }
         }
-        if (rc >= 0 && format && cli_format_is_table(format))
+        if (rc >= 0 && table)
                 cli_format_tabwrite(lines);
-        for (size_t i = 0; i < nr; i++) {
-                free(rows[i].repo);
-                free(rows[i].tag);
-                store_image_handle_release(&rows[i].h);
+        return rc;
+}
+
+int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct images_flags f = {0};
+        int first = cli_options_parse(&images_options, &f, argc, argv);
+        _cleanup_strv_free_ char **filters = f.filters;
+        if (first <= 0)
+                return -first;
+        if (argc - first > 1)
+                return cli_usage_error("images", "'box images' accepts at most one argument");
+
+        struct box_err err = {0};
+        struct store *st;
+        struct store_image *imgs = NULL;
+        size_t n = 0;
+        _cleanup_(image_filters_release) struct image_filters flt = {0};
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        int rc = images_filters(st, f.filters, first < argc ? argv[first] : NULL, &flt);
+        if (rc != 0)
+                return rc;
+        if (store_images_list(st, &imgs, &n, &err) < 0)
+                return cli_fail(&err);
+
+        struct row *rows = xnew0(struct row, n);
+        size_t nr = 0;
+        for (size_t i = 0; i < n && rc >= 0; i++) {
+                rc = row_make(st, &imgs[i], &flt, &rows[nr], &err);
+                if (rc > 0)
+                        nr++;
         }
+        qsort(rows, nr, sizeof(rows[0]), row_cmp);
+        if (rc >= 0)
+                rc = images_print(&f, rows, nr, &err);
+        for (size_t i = 0; i < nr; i++)
+                row_release(&rows[i]);
         free(rows);
         store_images_free(imgs, n);
         return rc < 0 ? cli_fail(&err) : 0;

@@ -2,11 +2,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <sys/utsname.h>
-#include <time.h>
 
+#include "build/build.h"
 #include "cli/cli.h"
-#include "cli/image-change.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
@@ -20,30 +18,11 @@ static const char help[] =
         "\n"
         "Options:\n"
         "  -c, --change list      apply a Dockerfile instruction to the image (CMD, ENTRYPOINT,\n"
-        "                         ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)\n"
+        "                         ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,\n"
+        "                         VOLUME, WORKDIR)\n"
         "  -m, --message string   set the commit message for the imported image\n"
         "      --platform string  set the platform (linux/ARCH) of the image\n"
         "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
-
-char *cli_now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[80];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        const char *sde = getenv("SOURCE_DATE_EPOCH");
-        if (sde && *sde) {
-                ts.tv_sec = strtoll(sde, NULL, 10);
-                ts.tv_nsec = 0;
-        }
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (ts.tv_nsec)
-                snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        else
-                snprintf(buf + n, sizeof(buf) - n, "Z");
-        return xstrdup(buf);
-}
 
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -103,7 +82,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         }
 
         _cleanup_oci_image_ struct oci_image img = {0};
-        img.created = cli_now_rfc3339();
+        img.created = oci_time_created();
         img.os = xstrdup("linux");
         img.architecture = xstrdup(oci_host_arch());
         if (platform) {
@@ -118,12 +97,8 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
                 if (v)
                         img.variant = xstrdup(v + 1);
         }
-        STRV_FOREACH (ch, changes) {
-                if (image_change_apply(&img.config, *ch, &err) < 0) {
-                        box_err_prefix(&err, "--change '%s'", *ch);
-                        return cli_fail(&err);
-                }
-        }
+        if (build_config_changes_apply(&img.config, changes, &err) < 0)
+                return cli_fail(&err);
 
         _cleanup_close_ int fd = -EBADF;
         if (streq(file, "-")) {

@@ -7,13 +7,12 @@
 #include <sys/resource.h>
 
 #include "cli/cmd-run.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/volume.h"
 #include "spec/json.h"
 #include "spec/oci.h"
-
-#define DEFAULT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
                     const char *entrypoint, char *const *args)
@@ -97,7 +96,7 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
 {
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         if (strv_env_find(image_env, "PATH", 4) < 0)
-                v = strv_append(v, DEFAULT_PATH_ENV);
+                v = strv_append(v, OCI_DEFAULT_PATH_ENV);
         _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname ? hostname : "");
         v = strv_append(v, h);
         if (tty)
@@ -106,21 +105,29 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
                 v = strv_env_set(v, *e);
         STRV_FOREACH (e, env_files)
                 v = strv_env_set(v, *e);
+        int r = cli_env_flags_apply(&v, env_flags, err);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
+{
         STRV_FOREACH (e, env_flags) {
                 if (strchr(*e, '=')) {
                         if (**e == '=')
                                 return box_err_set(err, EINVAL,
                                                    "invalid environment variable: '%s'", *e);
-                        v = strv_env_set(v, *e);
+                        *v = strv_env_set(*v, *e);
                         continue;
                 }
                 const char *val = getenv(*e);
                 if (val) {
                         _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
-                        v = strv_env_set(v, kv);
+                        *v = strv_env_set(*v, kv);
                 }
         }
-        *ret = TAKE_PTR(v);
         return 0;
 }
 
@@ -144,28 +151,7 @@ char *cli_run_clean_path(const char *p)
 {
         if (p[0] != '/')
                 return xstrdup(p); /* refused by the caller */
-        struct buf b = {0};
-        buf_putc(&b, '/');
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                size_t n = strcspn(p, "/");
-                if (n == 0 || (n == 1 && p[0] == '.')) {
-                        /* nothing */
-                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        while (b.len > 1 && b.data[b.len - 1] != '/')
-                                b.len--;
-                        if (b.len > 1)
-                                b.len--; /* the '/' before it */
-                        b.data[b.len] = '\0';
-                } else {
-                        if (b.len > 1)
-                                buf_putc(&b, '/');
-                        buf_printf(&b, "%.*s", (int)n, p);
-                }
-                p += n;
-        }
-        return buf_steal(&b);
+        return go_path_clean(p);
 }
 #define clean_path cli_run_clean_path
 
@@ -203,7 +189,7 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
         _cleanup_strv_free_ char **parts = xnew0(char *, 1);
         _cleanup_free_ char *copy = xstrdup(s);
         char *save = NULL;
-        struct cli_mount m = {0};
+        _cleanup_(cli_mount_release) struct cli_mount m = {0};
 
         if (!*s)
                 return box_err_set(err, EINVAL, "invalid volume specification: '%s'", s);
@@ -261,7 +247,6 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 m.type = RUN_MOUNT_BIND;
                 m.source = clean_path(src);
         } else if (src[0] == '.' || src[0] == '~') {
-                cli_mount_release(&m);
                 return box_err_set(err, EINVAL,
                                    "invalid volume specification: '%s': the host path must be "
                                    "absolute",
@@ -271,11 +256,9 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 m.source = xstrdup(src);
         }
         int rc = check_mount(&m, s, err);
-        if (rc < 0) {
-                cli_mount_release(&m);
+        if (rc < 0)
                 return rc;
-        }
-        *ret = m;
+        *ret = TAKE_STRUCT(m);
         return 0;
 }
 
@@ -290,110 +273,93 @@ static int parse_bool(const char *v, bool *ret)
         return 0;
 }
 
+/* One KEY[=V] of --mount S into M (tmpfs options into DATA). */
+static int mount_option(struct cli_mount *m, struct buf *data, const char *kv, const char *v,
+                        const char *s, struct box_err *err)
+{
+        bool b;
+        if (streq(kv, "type")) {
+                if (v && streq(v, "bind"))
+                        m->type = RUN_MOUNT_BIND;
+                else if (v && streq(v, "volume"))
+                        m->type = RUN_MOUNT_VOLUME;
+                else if (v && streq(v, "tmpfs"))
+                        m->type = RUN_MOUNT_TMPFS;
+                else
+                        return box_err_set(err, EINVAL, "invalid mount type '%s'", strempty(v));
+        } else if (streq(kv, "source") || streq(kv, "src")) {
+                free(m->source);
+                m->source = xstrdup(strempty(v));
+        } else if (streq(kv, "target") || streq(kv, "destination") || streq(kv, "dst")) {
+                free(m->target);
+                m->target = v ? clean_path(v) : NULL;
+        } else if (streq(kv, "readonly") || streq(kv, "ro")) {
+                if (parse_bool(v, &b) < 0)
+                        return box_err_set(err, EINVAL, "invalid value for readonly: '%s'", v);
+                if (b)
+                        m->flags |= MS_RDONLY;
+                else
+                        m->flags &= ~(unsigned long)MS_RDONLY;
+        } else if (streq(kv, "volume-nocopy")) {
+                if (parse_bool(v, &b) < 0)
+                        return box_err_set(err, EINVAL, "invalid value for volume-nocopy: '%s'", v);
+                m->nocopy = b;
+        } else if (streq(kv, "tmpfs-size")) {
+                int64_t bytes;
+                if (!v || run_parse_bytes(v, &bytes) < 0)
+                        return box_err_set(err, EINVAL, "invalid tmpfs-size '%s'", strempty(v));
+                buf_printf(data, "%ssize=%lld", data->len ? "," : "", (long long)bytes);
+        } else if (streq(kv, "tmpfs-mode")) {
+                if (!v || strspn(v, "01234567") != strlen(v) || !*v)
+                        return box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
+                buf_printf(data, "%smode=%s", data->len ? "," : "", v);
+        } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
+                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver") ||
+                   startswith(kv, "volume-label")) {
+                ; /* accepted; box mounts are private and recursive */
+        } else {
+                return box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
+        }
+        return 0;
+}
+
 int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
 {
         _cleanup_free_ char *copy = xstrdup(s);
-        char *save = NULL;
-        struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
+        _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
+        _cleanup_(buf_release) struct buf data = {0};
         bool have_type = false;
-        struct buf data = {0};
-        int r = 0;
+        char *save = NULL;
+        int r;
 
         for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
                 char *v = strchr(kv, '=');
                 if (v)
                         *v++ = '\0';
-                if (streq(kv, "type")) {
-                        have_type = true;
-                        if (v && streq(v, "bind"))
-                                m.type = RUN_MOUNT_BIND;
-                        else if (v && streq(v, "volume"))
-                                m.type = RUN_MOUNT_VOLUME;
-                        else if (v && streq(v, "tmpfs"))
-                                m.type = RUN_MOUNT_TMPFS;
-                        else {
-                                r = box_err_set(err, EINVAL, "invalid mount type '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                } else if (streq(kv, "source") || streq(kv, "src")) {
-                        free(m.source);
-                        m.source = xstrdup(strempty(v));
-                } else if (streq(kv, "target") || streq(kv, "destination") || streq(kv, "dst")) {
-                        free(m.target);
-                        m.target = v ? clean_path(v) : NULL;
-                } else if (streq(kv, "readonly") || streq(kv, "ro")) {
-                        bool b;
-                        if (parse_bool(v, &b) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid value for readonly: '%s'", v);
-                                goto fail;
-                        }
-                        if (b)
-                                m.flags |= MS_RDONLY;
-                        else
-                                m.flags &= ~(unsigned long)MS_RDONLY;
-                } else if (streq(kv, "volume-nocopy")) {
-                        bool b;
-                        if (parse_bool(v, &b) < 0) {
-                                r = box_err_set(err, EINVAL,
-                                                "invalid value for volume-nocopy: '%s'", v);
-                                goto fail;
-                        }
-                        m.nocopy = b;
-                } else if (streq(kv, "tmpfs-size")) {
-                        int64_t bytes;
-                        if (!v || run_parse_bytes(v, &bytes) < 0) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-size '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                        buf_printf(&data, "%ssize=%lld", data.len ? "," : "", (long long)bytes);
-                } else if (streq(kv, "tmpfs-mode")) {
-                        if (!v || strspn(v, "01234567") != strlen(v) || !*v) {
-                                r = box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'",
-                                                strempty(v));
-                                goto fail;
-                        }
-                        buf_printf(&data, "%smode=%s", data.len ? "," : "", v);
-                } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
-                           streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver")) {
-                        ; /* accepted; box mounts are private and recursive */
-                } else if (startswith(kv, "volume-label")) {
-                        ;
-                } else {
-                        r = box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
-                        goto fail;
-                }
+                r = mount_option(&m, &data, kv, v, s, err);
+                if (r < 0)
+                        return r;
+                have_type = have_type || streq(kv, "type");
         }
-        if (!have_type) {
-                r = box_err_set(err, EINVAL, "invalid mount '%s': type is required", s);
-                goto fail;
-        }
-        if (!valid_target(m.target)) {
-                r = box_err_set(err, EINVAL, "invalid mount '%s': target must be an absolute path",
-                                s);
-                goto fail;
-        }
+        if (!have_type)
+                return box_err_set(err, EINVAL, "invalid mount '%s': type is required", s);
+        if (!valid_target(m.target))
+                return box_err_set(err, EINVAL,
+                                   "invalid mount '%s': target must be an absolute path", s);
         if (m.type == RUN_MOUNT_BIND) {
-                if (!m.source || m.source[0] != '/') {
-                        r = box_err_set(
+                if (!m.source || m.source[0] != '/')
+                        return box_err_set(
                                 err, EINVAL,
                                 "invalid mount '%s': a bind source must be an absolute path", s);
-                        goto fail;
-                }
-                if (access(m.source, F_OK) < 0) {
-                        r = box_err_set(err, ENOENT,
-                                        "invalid mount config for type \"bind\": bind source path "
-                                        "does not exist: '%s'",
-                                        m.source);
-                        goto fail;
-                }
+                if (access(m.source, F_OK) < 0)
+                        return box_err_set(err, ENOENT,
+                                           "invalid mount config for type \"bind\": bind source "
+                                           "path does not exist: '%s'",
+                                           m.source);
         } else if (m.type == RUN_MOUNT_TMPFS) {
-                if (m.source && *m.source) {
-                        r = box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source",
-                                        s);
-                        goto fail;
-                }
+                if (m.source && *m.source)
+                        return box_err_set(err, EINVAL, "invalid mount '%s': tmpfs takes no source",
+                                           s);
                 m.flags |= MS_NOSUID | MS_NODEV;
                 m.data = data.len ? buf_steal(&data) : NULL;
         } else if (m.source && !*m.source) {
@@ -402,26 +368,21 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         }
         r = check_mount(&m, s, err);
         if (r < 0)
-                goto fail;
-        buf_release(&data);
-        *ret = m;
+                return r;
+        *ret = TAKE_STRUCT(m);
         return 0;
-fail:
-        buf_release(&data);
-        cli_mount_release(&m);
-        return r;
 }
 
 int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *err)
 {
-        struct cli_mount m = {.type = RUN_MOUNT_TMPFS};
+        _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_TMPFS};
         const char *colon = strchr(s, ':');
         _cleanup_free_ char *target = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
         if (!valid_target(target))
                 return box_err_set(err, EINVAL, "invalid tmpfs '%s': the path must be absolute", s);
         m.target = clean_path(target);
         m.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        struct buf data = {0};
+        _cleanup_(buf_release) struct buf data = {0};
         if (colon) {
                 _cleanup_free_ char *o = xstrdup(colon + 1);
                 char *save = NULL;
@@ -447,20 +408,15 @@ int cli_run_parse_tmpfs(const char *s, struct cli_mount *ret, struct box_err *er
                                    startswith(t, "nr_inodes=") || startswith(t, "nr_blocks=")) {
                                 buf_printf(&data, "%s%s", data.len ? "," : "", t);
                         } else {
-                                buf_release(&data);
-                                cli_mount_release(&m);
                                 return box_err_set(err, EINVAL, "invalid tmpfs option '%s'", t);
                         }
                 }
         }
         m.data = data.len ? buf_steal(&data) : NULL;
-        buf_release(&data);
         int rc = check_mount(&m, s, err);
-        if (rc < 0) {
-                cli_mount_release(&m);
+        if (rc < 0)
                 return rc;
-        }
-        *ret = m;
+        *ret = TAKE_STRUCT(m);
         return 0;
 }
 

@@ -4,7 +4,6 @@
  * run_spec, makes the container's state dir, runs it in the foreground
  * and returns its status as Docker does (125 box failed, 126 cannot
  * execute, 127 not found, else the container's own). */
-#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +15,8 @@
 #include "cli/cli.h"
 #include "lib/log.h"
 #include "cli/cmd-run.h"
+#include "cli/container.h"
+#include "run/spec-file.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -26,530 +27,6 @@
 #include "spec/json.h"
 #include "store/image.h"
 
-static const char help[] =
-        "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
-        "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
-        "\n"
-        "Create and run a new container from an image, in the foreground.\n"
-        "\n"
-        "Options:\n"
-        "      --blkio-weight N         block IO weight (10-1000)\n"
-        "      --cap-add CAP            add a Linux capability (or ALL)\n"
-        "      --cap-drop CAP           drop a Linux capability (or ALL)\n"
-        "      --cgroup-parent PATH     parent cgroup (default /box)\n"
-        "      --cpu-shares, -c N       CPU shares (relative weight)\n"
-        "      --cpus N                 number of CPUs (fractions allowed)\n"
-        "      --cpuset-cpus LIST       CPUs to run on (0-3, 0,1)\n"
-        "      --device-read-bps D:R    limit read rate from a device (/dev/sda:1mb)\n"
-        "      --device-write-bps D:R   limit write rate to a device\n"
-        "      --entrypoint CMD         override the image's ENTRYPOINT (string or JSON array)\n"
-        "  -e, --env K=V|K              set an environment variable (K alone: box's value)\n"
-        "      --env-file FILE          read environment variables from FILE\n"
-        "      --group-add GROUP        add a supplementary group\n"
-        "  -h, --hostname NAME          container hostname (default: its short id)\n"
-        "      --init                   run box's small init as pid 1 (reaps zombies)\n"
-        "  -i, --interactive            keep stdin attached\n"
-        "  -m, --memory BYTES           memory limit (6m at least)\n"
-        "      --memory-swap BYTES      memory + swap limit (-1 unlimited)\n"
-        "      --mount SPEC             type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
-        "      --name NAME              assign a name to the container\n"
-        "      --ip ADDRESS             the container's IPv4 address on its user network\n"
-        "      --network MODE           bridge (default), none, host, container:NAME or a\n"
-        "                               network's name\n"
-        "      --network-alias NAME     another name the container has on its user network\n"
-        "  -p, --publish [IP:][H:]C[/PROTO]  publish container port C (or a range) on host\n"
-        "                               port H (default: a free one), by kernel DNAT\n"
-        "  -P, --publish-all            publish every EXPOSEd port on a free host port\n"
-        "      --pids-limit N           limit the number of processes (default 2048; 0 or -1\n"
-        "                               unlimited)\n"
-        "      --privileged             all capabilities, devices and no seccomp\n"
-        "      --read-only              mount the root file system read-only\n"
-        "      --rm                     remove the container (and its anonymous volumes) on exit\n"
-        "      --rootfs DIR             run DIR as the root file system instead of an image\n"
-        "      --security-opt OPT       seccomp=unconfined|PROFILE.json, no-new-privileges\n"
-        "  -t, --tty                    allocate a pseudo-TTY\n"
-        "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
-        "      --ulimit NAME=S[:H]      set a ulimit (never above the current hard limit)\n"
-        "  -u, --user USER[:GROUP]      user and group (names from the container's files)\n"
-        "      --uidmap C:H:N           run in a user namespace: container ids C.. are host H..\n"
-        "      --gidmap C:H:N           the same for groups (default: the uid map)\n"
-        "      --userns host|private    user namespace mode (private needs --uidmap)\n"
-        "  -v, --volume SPEC            bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST\n"
-        "  -w, --workdir DIR            working directory (created when missing)\n";
-
-enum {
-        OPT_RM = 1000,
-        OPT_NAME,
-        OPT_ENTRYPOINT,
-        OPT_ENV_FILE,
-        OPT_NETWORK,
-        OPT_INIT,
-        OPT_READ_ONLY,
-        OPT_CAP_ADD,
-        OPT_CAP_DROP,
-        OPT_SECURITY_OPT,
-        OPT_PRIVILEGED,
-        OPT_ULIMIT,
-        OPT_MOUNT,
-        OPT_TMPFS,
-        OPT_MEMORY_SWAP,
-        OPT_CPUS,
-        OPT_CPUSET_CPUS,
-        OPT_PIDS_LIMIT,
-        OPT_BLKIO_WEIGHT,
-        OPT_DEVICE_READ_BPS,
-        OPT_DEVICE_WRITE_BPS,
-        OPT_GROUP_ADD,
-        OPT_ROOTFS,
-        OPT_CGROUP_PARENT,
-        OPT_HELP,
-        OPT_DETACH_KEYS,
-        OPT_USERNS,
-        OPT_UIDMAP,
-        OPT_GIDMAP,
-        OPT_NETWORK_ALIAS,
-        OPT_IP,
-};
-
-struct run_opts {
-        bool rm, init, read_only, privileged, interactive, tty, no_new_privs;
-        const char *rootfs;
-        bool entrypoint_set;
-        const char *entrypoint, *name, *hostname, *user, *workdir, *cgroup_parent;
-        enum run_network network;
-        const char *network_name; /* bridge, a user network, or container:NAME */
-        const char *ip;
-        bool publish_all;
-        char **publish, **aliases;
-        char **env, **env_files, **cap_add, **cap_drop, **group_add;
-        char **volumes, **mounts, **tmpfs, **ulimits;
-        char **read_bps, **write_bps;
-        enum run_seccomp_mode seccomp;
-        char *seccomp_profile;
-        struct run_resources res;
-        struct run_idmap *uid_map, *gid_map;
-        size_t n_uid_map, n_gid_map;
-};
-
-static void run_opts_release(struct run_opts *o)
-{
-        strv_free(o->publish);
-        strv_free(o->aliases);
-        strv_free(o->env);
-        strv_free(o->env_files);
-        strv_free(o->cap_add);
-        strv_free(o->cap_drop);
-        strv_free(o->group_add);
-        strv_free(o->volumes);
-        strv_free(o->mounts);
-        strv_free(o->tmpfs);
-        strv_free(o->ulimits);
-        strv_free(o->read_bps);
-        strv_free(o->write_bps);
-        free(o->seccomp_profile);
-        free(o->res.read_bps);
-        free(o->res.write_bps);
-        free(o->uid_map);
-        free(o->gid_map);
-}
-
-static int parse_int(const char *s, int64_t *ret)
-{
-        char *end;
-        errno = 0;
-        long long v = strtoll(s, &end, 10);
-        if (errno || end == s || *end)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int parse_security_opt(struct run_opts *o, const char *s, struct box_err *err)
-{
-        if (startswith(s, "seccomp=") || startswith(s, "seccomp:")) {
-                const char *v = s + 8;
-                if (streq(v, "unconfined")) {
-                        o->seccomp = RUN_SECCOMP_UNCONFINED;
-                        return 0;
-                }
-                free(o->seccomp_profile);
-                o->seccomp_profile = NULL;
-                int r = fs_read_file_at(AT_FDCWD, v, 1 << 22, &o->seccomp_profile, NULL, err);
-                if (r < 0)
-                        return box_err_prefix(err, "opening seccomp profile failed");
-                r = run_seccomp_profile_check(o->seccomp_profile, err);
-                if (r < 0)
-                        return box_err_prefix(err, "'%s'", v);
-                o->seccomp = RUN_SECCOMP_PROFILE;
-                return 0;
-        }
-        if (streq(s, "no-new-privileges") || streq(s, "no-new-privileges=true") ||
-            streq(s, "no-new-privileges:true")) {
-                o->no_new_privs = true;
-                return 0;
-        }
-        if (streq(s, "no-new-privileges=false") || streq(s, "no-new-privileges:false")) {
-                o->no_new_privs = false;
-                return 0;
-        }
-        int lsm = cli_security_opt_lsm(s, err);
-        if (lsm != 0)
-                return lsm < 0 ? lsm : 0;
-        return box_err_set(err, EINVAL, "invalid --security-opt: '%s'", s);
-}
-
-static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, struct box_err *err)
-{
-        const char *colon = strrchr(s, ':');
-        if (!colon)
-                return box_err_set(err, EINVAL, "bad format '%s': expected DEVICE:RATE", s);
-        _cleanup_free_ char *dev = xstrndup(s, (size_t)(colon - s));
-        int64_t rate;
-        if (run_parse_bytes(colon + 1, &rate) < 0)
-                return box_err_set(err, EINVAL, "invalid rate '%s'", colon + 1);
-        struct stat st;
-        if (stat(dev, &st) < 0)
-                return box_err_errno(err, errno, "device '%s'", dev);
-        if (!S_ISBLK(st.st_mode))
-                return box_err_set(err, EINVAL, "'%s' is not a block device", dev);
-        *v = xreallocarray(*v, *n + 1, sizeof(**v));
-        (*v)[(*n)++] =
-                (struct run_device_rate){major(st.st_rdev), minor(st.st_rdev), (uint64_t)rate};
-        return 0;
-}
-
-/* How much of S prints on one line (an error quotes no more). */
-static int printable(const char *s)
-{
-        int n = 0;
-        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
-                n++;
-        return n;
-}
-
-/* --network: a mode, container:NAME, or a network's name. */
-static int parse_network(struct run_opts *o, const char *v, struct box_err *err)
-{
-        o->network_name = NULL;
-        if (streq(v, "host")) {
-                o->network = RUN_NETWORK_HOST;
-        } else if (streq(v, "none")) {
-                o->network = RUN_NETWORK_NONE;
-        } else if (streq(v, "bridge") || streq(v, "default")) {
-                o->network = RUN_NETWORK_PRIVATE;
-        } else if (startswith(v, "container:")) {
-                if (!run_name_valid(v + 10) && !run_id_valid(v + 10))
-                        return box_err_set(err, EINVAL,
-                                           "invalid --network '%.*s': no container name",
-                                           printable(v), v);
-                o->network = RUN_NETWORK_CONTAINER;
-                o->network_name = v + 10;
-        } else if (run_net_name_valid(v)) {
-                o->network = RUN_NETWORK_PRIVATE;
-                o->network_name = v;
-        } else {
-                return box_err_set(err, EINVAL,
-                                   "invalid --network '%.*s': want bridge, none, host, "
-                                   "container:NAME or a network's name",
-                                   printable(v), v);
-        }
-        return 0;
-}
-
-/* Parses the flags; returns the index of the first positional argument,
- * or a negative exit code already reported. */
-static int parse_flags(struct run_opts *o, int argc, char **argv)
-{
-        static const struct option opts[] = {
-                {"rm", no_argument, NULL, OPT_RM},
-                {"name", required_argument, NULL, OPT_NAME},
-                {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-                {"env", required_argument, NULL, 'e'},
-                {"env-file", required_argument, NULL, OPT_ENV_FILE},
-                {"user", required_argument, NULL, 'u'},
-                {"workdir", required_argument, NULL, 'w'},
-                {"hostname", required_argument, NULL, 'h'},
-                {"interactive", no_argument, NULL, 'i'},
-                {"tty", no_argument, NULL, 't'},
-                {"detach", no_argument, NULL, 'd'},
-                {"network", required_argument, NULL, OPT_NETWORK},
-                {"net", required_argument, NULL, OPT_NETWORK},
-                {"publish", required_argument, NULL, 'p'},
-                {"publish-all", no_argument, NULL, 'P'},
-                {"init", no_argument, NULL, OPT_INIT},
-                {"read-only", no_argument, NULL, OPT_READ_ONLY},
-                {"cap-add", required_argument, NULL, OPT_CAP_ADD},
-                {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
-                {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
-                {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-                {"ulimit", required_argument, NULL, OPT_ULIMIT},
-                {"volume", required_argument, NULL, 'v'},
-                {"mount", required_argument, NULL, OPT_MOUNT},
-                {"tmpfs", required_argument, NULL, OPT_TMPFS},
-                {"memory", required_argument, NULL, 'm'},
-                {"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
-                {"cpus", required_argument, NULL, OPT_CPUS},
-                {"cpu-shares", required_argument, NULL, 'c'},
-                {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
-                {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
-                {"blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT},
-                {"device-read-bps", required_argument, NULL, OPT_DEVICE_READ_BPS},
-                {"device-write-bps", required_argument, NULL, OPT_DEVICE_WRITE_BPS},
-                {"group-add", required_argument, NULL, OPT_GROUP_ADD},
-                {"rootfs", required_argument, NULL, OPT_ROOTFS},
-                {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
-                {"userns", required_argument, NULL, OPT_USERNS},
-                {"uidmap", required_argument, NULL, OPT_UIDMAP},
-                {"gidmap", required_argument, NULL, OPT_GIDMAP},
-                {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
-                {"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
-                {"ip", required_argument, NULL, OPT_IP},
-                {"help", no_argument, NULL, OPT_HELP},
-                {},
-        };
-        struct box_err err = {0};
-        int c;
-
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+e:u:w:h:itdp:Pv:m:c:", opts, NULL)) != -1) {
-                switch (c) {
-                case OPT_HELP:
-                        cli_help(help);
-                        return -1000;
-                case OPT_RM:
-                        o->rm = true;
-                        break;
-                case OPT_NAME:
-                        o->name = optarg;
-                        break;
-                case OPT_ENTRYPOINT:
-                        o->entrypoint_set = true;
-                        o->entrypoint = optarg;
-                        break;
-                case 'e':
-                        o->env = strv_append(o->env, optarg);
-                        break;
-                case OPT_ENV_FILE:
-                        o->env_files = strv_append(o->env_files, optarg);
-                        break;
-                case 'u':
-                        o->user = optarg;
-                        break;
-                case 'w':
-                        if (optarg[0] != '/')
-                                return -cli_usage_error("run",
-                                                        "the working directory '%s' is invalid, it "
-                                                        "needs to be an absolute path",
-                                                        optarg);
-                        o->workdir = optarg;
-                        break;
-                case 'h':
-                        /* the kernel's HOST_NAME_MAX; it goes into /etc/hosts too */
-                        if (cli_check_host_name("--hostname", optarg, 64, &err) < 0)
-                                return -cli_fail(&err);
-                        o->hostname = optarg;
-                        break;
-                case 'i':
-                        o->interactive = true;
-                        break;
-                case 't':
-                        o->tty = true;
-                        break;
-                case 'd':
-                        return -cli_usage_error("run", "detached mode (-d) is not supported yet");
-                case OPT_NETWORK:
-                        if (parse_network(o, optarg, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case 'p': {
-                        /* checked now: nothing is set up for a bad one */
-                        struct run_port *v = NULL;
-                        size_t n = 0;
-                        int r = run_port_parse(optarg, &v, &n, &err);
-                        free(v);
-                        if (r < 0)
-                                return -cli_fail(&err);
-                        o->publish = strv_append(o->publish, optarg);
-                        break;
-                }
-                case 'P':
-                        o->publish_all = true;
-                        break;
-                case OPT_NETWORK_ALIAS:
-                        if (cli_check_host_name("--network-alias", optarg, 253, &err) < 0)
-                                return -cli_fail(&err);
-                        o->aliases = strv_append(o->aliases, optarg);
-                        break;
-                case OPT_IP:
-                        if (cli_check_ip_address("--ip", optarg, &err) < 0)
-                                return -cli_fail(&err);
-                        if (strchr(optarg, ':'))
-                                return -cli_usage_error("run",
-                                                        "invalid --ip '%s': box's networks are "
-                                                        "IPv4 only",
-                                                        optarg);
-                        o->ip = optarg;
-                        break;
-                case OPT_INIT:
-                        o->init = true;
-                        break;
-                case OPT_READ_ONLY:
-                        o->read_only = true;
-                        break;
-                case OPT_CAP_ADD:
-                        o->cap_add = strv_append(o->cap_add, optarg);
-                        break;
-                case OPT_CAP_DROP:
-                        o->cap_drop = strv_append(o->cap_drop, optarg);
-                        break;
-                case OPT_SECURITY_OPT:
-                        if (parse_security_opt(o, optarg, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_PRIVILEGED:
-                        o->privileged = true;
-                        break;
-                case OPT_ULIMIT:
-                        o->ulimits = strv_append(o->ulimits, optarg);
-                        break;
-                case 'v':
-                        o->volumes = strv_append(o->volumes, optarg);
-                        break;
-                case OPT_MOUNT:
-                        o->mounts = strv_append(o->mounts, optarg);
-                        break;
-                case OPT_TMPFS:
-                        o->tmpfs = strv_append(o->tmpfs, optarg);
-                        break;
-                case 'm':
-                        if (run_parse_bytes(optarg, &o->res.memory) < 0)
-                                return -cli_usage_error("run", "invalid memory limit '%s'", optarg);
-                        if (o->res.memory < 6 * 1024 * 1024)
-                                return -cli_usage_error("run",
-                                                        "minimum memory limit allowed is 6MB");
-                        break;
-                case OPT_MEMORY_SWAP:
-                        if (streq(optarg, "-1"))
-                                o->res.memory_swap = -1;
-                        else if (run_parse_bytes(optarg, &o->res.memory_swap) < 0)
-                                return -cli_usage_error("run", "invalid memory-swap limit '%s'",
-                                                        optarg);
-                        break;
-                case OPT_CPUS: {
-                        char *end;
-                        double cpus = strtod(optarg, &end);
-                        long n = sysconf(_SC_NPROCESSORS_ONLN);
-                        if (end == optarg || *end || cpus <= 0)
-                                return -cli_usage_error("run", "invalid --cpus '%s'", optarg);
-                        if (cpus > (double)n)
-                                return -cli_usage_error("run",
-                                                        "range of CPUs is from 0.01 to %ld.00, as "
-                                                        "there are only %ld CPUs available",
-                                                        n, n);
-                        o->res.cpu_period = 100000;
-                        o->res.cpu_quota = (int64_t)(cpus * 100000 + 0.5);
-                        if (o->res.cpu_quota < 1000)
-                                o->res.cpu_quota = 1000;
-                        break;
-                }
-                case 'c':
-                        if (parse_int(optarg, &o->res.cpu_shares) < 0 || o->res.cpu_shares < 0)
-                                return -cli_usage_error("run", "invalid --cpu-shares '%s'", optarg);
-                        break;
-                case OPT_CPUSET_CPUS:
-                        if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                                return -cli_usage_error("run", "invalid value '%s' for cpuset cpus",
-                                                        optarg);
-                        o->res.cpuset_cpus = optarg;
-                        break;
-                case OPT_PIDS_LIMIT:
-                        if (parse_int(optarg, &o->res.pids_limit) < 0)
-                                return -cli_usage_error("run", "invalid --pids-limit '%s'", optarg);
-                        if (o->res.pids_limit <= 0)
-                                o->res.pids_limit = -1;
-                        break;
-                case OPT_BLKIO_WEIGHT: {
-                        int64_t w;
-                        if (parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-                                return -cli_usage_error("run",
-                                                        "range of blkio weight is from 10 to 1000");
-                        o->res.blkio_weight = (int)w;
-                        break;
-                }
-                case OPT_DEVICE_READ_BPS:
-                        if (parse_rate(optarg, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_DEVICE_WRITE_BPS:
-                        if (parse_rate(optarg, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
-                                return -cli_fail(&err);
-                        break;
-                case OPT_GROUP_ADD:
-                        o->group_add = strv_append(o->group_add, optarg);
-                        break;
-                case OPT_ROOTFS:
-                        o->rootfs = optarg;
-                        break;
-                case OPT_USERNS:
-                        if (*optarg && !streq(optarg, "host") && !streq(optarg, "private"))
-                                return -cli_usage_error("run",
-                                                        "--userns '%s' is not supported yet (host, "
-                                                        "or private with --uidmap/--gidmap)",
-                                                        optarg);
-                        break;
-                case OPT_UIDMAP:
-                case OPT_GIDMAP: {
-                        struct run_idmap m;
-                        if (run_idmap_parse(optarg, &m, &err) < 0)
-                                return -cli_fail(&err);
-                        struct run_idmap **v = c == OPT_UIDMAP ? &o->uid_map : &o->gid_map;
-                        size_t *n = c == OPT_UIDMAP ? &o->n_uid_map : &o->n_gid_map;
-                        *v = xreallocarray(*v, *n + 1, sizeof(**v));
-                        (*v)[(*n)++] = m;
-                        break;
-                }
-                case OPT_CGROUP_PARENT:
-                        if (optarg[0] != '/' || strstr(optarg, ".."))
-                                return -cli_usage_error(
-                                        "run",
-                                        "--cgroup-parent must be an absolute path without '..'");
-                        o->cgroup_parent = optarg;
-                        break;
-                case '?':
-                default:
-                        if (optopt)
-                                return -cli_usage_error("run", "unknown or incomplete flag '-%c'",
-                                                        optopt);
-                        return -cli_usage_error("run", "unknown flag '%s'", argv[optind - 1]);
-                }
-        }
-        if (o->res.memory_swap > 0 && o->res.memory == 0)
-                return -cli_usage_error(
-                        "run",
-                        "you should always set the memory limit when using the memoryswap limit");
-        if (o->res.memory_swap > 0 && o->res.memory_swap < o->res.memory)
-                return -cli_usage_error(
-                        "run",
-                        "minimum memoryswap limit should be larger than memory limit, see usage");
-        if (o->n_gid_map && !o->n_uid_map)
-                return -cli_usage_error("run", "--gidmap needs a --uidmap");
-        if (o->n_uid_map && !o->n_gid_map) {
-                /* podman's rule: the gid map defaults to the uid map */
-                o->gid_map = xnew(struct run_idmap, o->n_uid_map);
-                memcpy(o->gid_map, o->uid_map, o->n_uid_map * sizeof(*o->uid_map));
-                o->n_gid_map = o->n_uid_map;
-        }
-        if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
-                             run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
-                return -cli_usage_error("run", "the id maps must map the container's root (id 0)");
-        if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
-                return -cli_usage_error("run", "--%s works only on a user network",
-                                        o->ip ? "ip" : "network-alias");
-        if (o->interactive && o->tty && !isatty(0))
-                return -cli_usage_error(NULL, "the input device is not a TTY");
-        return optind;
-}
-
 /* ---- the container's /etc files ---- */
 
 static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
@@ -559,79 +36,25 @@ static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
                                  "ff02::1\tip6-allnodes\n"
                                  "ff02::2\tip6-allrouters\n";
 
-/* NET: the container's network attachment (a private network), or NULL. */
-static int write_etc_files(struct run_state *s, const char *hostname, enum run_network mode,
-                           const struct run_net_attachment *net, struct box_err *err)
+static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
+                           struct box_err *err)
 {
         _cleanup_free_ char *h = xasprintf("%s\n", hostname), *hosts = NULL, *resolv = NULL;
         int r = run_state_write_file(s, RUN_FILE_HOSTNAME, h, err);
         if (r < 0)
                 return r;
-        if (net)
-                hosts = run_net_hosts(net, hostname);
-        else if (mode != RUN_NETWORK_HOST ||
-                 fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) < 0)
-                hosts = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
-        r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
+        if (net == RUN_NETWORK_HOST &&
+            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
+                r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
+        else {
+                _cleanup_free_ char *hn = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
+                r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
+        }
         if (r < 0)
                 return r;
-        if (net)
-                resolv = run_net_resolv_conf(net);
-        else if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
+        if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
         return run_state_write_file(s, RUN_FILE_RESOLV_CONF, resolv, err);
-}
-
-/* The ports to publish: -p's, and with -P every EXPOSEd port of the image. */
-static int collect_ports(const struct run_opts *o, const struct oci_container_config *img,
-                         struct run_port **ret, size_t *ret_n, struct box_err *err)
-{
-        struct run_port *v = NULL;
-        size_t n = 0;
-        int r = 0;
-        STRV_FOREACH (p, o->publish)
-                if ((r = run_port_parse(*p, &v, &n, err)) < 0)
-                        break;
-        if (r >= 0 && o->publish_all && img)
-                STRV_FOREACH (e, img->exposed_ports)
-                        if ((r = run_port_parse_exposed(*e, &v, &n, err)) < 0)
-                                break;
-        if (r < 0) {
-                free(v);
-                return r;
-        }
-        if (n && o->network != RUN_NETWORK_PRIVATE) {
-                log_warn("published ports are discarded with --network %s",
-                         o->network == RUN_NETWORK_HOST   ? "host"
-                         : o->network == RUN_NETWORK_NONE ? "none"
-                                                          : "container:...");
-                free(v);
-                v = NULL;
-                n = 0;
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-}
-
-static int net_setup(pid_t pid, void *userdata, struct box_err *err)
-{
-        return run_net_attach_netns(userdata, pid, err);
-}
-
-/* --network container:NAME: its network namespace and its /etc files. */
-static int join_container(struct cli_ctx *ctx, const char *root, const char *name, int *ret_fd,
-                          char **ret_id, struct box_err *err)
-{
-        char id[RUN_ID_LEN + 1];
-        int r = run_state_lookup(root, name, id, err);
-        if (r < 0)
-                return r;
-        r = run_state_open_netns(ctx->runroot, id, ret_fd, err);
-        if (r < 0)
-                return box_err_prefix(err, "--network container:%s", name);
-        *ret_id = xstrdup(id);
-        return 0;
 }
 
 /* ---- mounts ---- */
@@ -830,9 +253,12 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
-                         const struct mount_set *ms)
+                         const struct mount_set *ms, char *const *argv,
+                         const struct oci_container_config *img)
 {
         _cleanup_jv_ struct jv *c = jv_object();
+        /* the command line that made it (Podman's), for box generate systemd --new */
+        jv_set(c, "CreateCommand", jv_strv(argv));
         jv_set_str(c, "Id", s->id);
         jv_set_str(c, "Name", s->name);
         struct timespec ts;
@@ -852,22 +278,41 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "Tty", jv_bool(o->tty));
         jv_set(cfg, "OpenStdin", jv_bool(o->interactive));
         jv_set_str(cfg, "Image", image);
+        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
+        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
-        _cleanup_free_ char *mode = o->network == RUN_NETWORK_CONTAINER
-                                            ? xasprintf("container:%s", o->network_name)
-                                    : o->network_name                ? xstrdup(o->network_name)
-                                    : o->network == RUN_NETWORK_NONE ? xstrdup("none")
-                                    : o->network == RUN_NETWORK_HOST ? xstrdup("host")
-                                                                     : xstrdup("bridge");
-        jv_set_str(hc, "NetworkMode", mode);
-        jv_set(hc, "PublishAllPorts", jv_bool(o->publish_all));
+        _cleanup_free_ char *mode =
+                o->network == RUN_NETWORK_CONTAINER ? xasprintf("container:%s", o->network_name)
+                : o->network_name                   ? xstrdup(o->network_name)
+                : o->network == RUN_NETWORK_NONE    ? xstrdup("none")
+                : o->network == RUN_NETWORK_HOST    ? xstrdup("host")
+                                                    : xstrdup("bridge");
+        bool publish = o->network == RUN_NETWORK_PRIVATE;
+        if (!publish && (o->publish || o->publish_all))
+                log_warn("published ports are discarded with --network %s", mode);
+        cli_run_network_record(hc, mode, publish ? o->publish : NULL,
+                               img && publish ? img->exposed_ports : NULL,
+                               publish && o->publish_all, o->aliases, o->ip);
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
         jv_set(hc, "Init", jv_bool(o->init));
         jv_set(hc, "CapAdd", jv_strv(o->cap_add));
         jv_set(hc, "CapDrop", jv_strv(o->cap_drop));
+        jv_set(hc, "GroupAdd", jv_strv(o->group_add));
+        /* what exec needs to confine its processes as the container's, in
+         * Docker's spelling (a profile by its text, as Docker keeps it) */
+        struct jv *sec = jv_array();
+        if (o->no_new_privs)
+                jv_push(sec, jv_string("no-new-privileges:true"));
+        if (o->seccomp == RUN_SECCOMP_UNCONFINED)
+                jv_push(sec, jv_string("seccomp=unconfined"));
+        if (o->seccomp == RUN_SECCOMP_PROFILE) {
+                _cleanup_free_ char *p = xasprintf("seccomp=%s", o->seccomp_profile);
+                jv_push(sec, jv_string(p));
+        }
+        jv_set(hc, "SecurityOpt", sec);
         jv_set(hc, "Memory", jv_int(o->res.memory));
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
         jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));
@@ -875,6 +320,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
+        cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
         for (size_t i = 0; i < ms->n; i++) {
@@ -922,275 +368,375 @@ static void on_started(pid_t pid, void *userdata)
         (void)run_state_set(c->state, "running", pid, 0, NULL);
 }
 
-int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
-{
-        struct run_opts o = {.network = RUN_NETWORK_PRIVATE, .seccomp = RUN_SECCOMP_DEFAULT};
-        struct store_image_handle h = {0};
-        bool have_image = false;
-        struct box_err err = {0};
-        struct run_state *state = NULL;
-        struct mount_set ms = {0};
-        _cleanup_strv_free_ char **lowerdirs = NULL, **env = NULL, **args = NULL;
-        _cleanup_strv_free_ char **env_files = xnew0(char *, 1);
-        _cleanup_free_ char *rootfs = NULL, *hostname_file = NULL, *hosts_file = NULL,
-                            *resolv_file = NULL, *cfg = NULL, *seccomp_cache = NULL,
-                            *mount_dir = NULL;
-        struct run_rlimit *rlimits = NULL;
-        size_t n_rlimits = 0;
-        struct run_port *ports = NULL;
-        size_t n_ports = 0;
-        struct run_net_attachment *net = NULL;
-        char *net_peer = NULL;
-        int netns_fd = -EBADF;
-        struct store *st = NULL;
-        int r, status = 0, ret = EXIT_BOX, volumes_lock = -EBADF;
+/* One `box run`: the flags and everything made from them on the way to a
+ * run spec, released together. */
+struct run_job {
+        struct run_opts o;
+        const char *image;     /* the operand, or --rootfs */
+        char *const *cmd_args; /* the words after it */
+        char *const *argv;     /* the whole command line, recorded as CreateCommand */
+        char **env_files;      /* --env-file's entries */
+        uint64_t caps;
+        struct run_rlimit *rlimits;
+        size_t n_rlimits;
+        struct store *st;
+        struct store_image_handle h;
+        bool have_image;
+        const struct oci_container_config *img; /* NULL with --rootfs */
+        char *rootfs;
+        char **lowerdirs, **args, **env;
+        struct run_state *state;
+        char short_id[13];
+        const char *hostname;
+        int volumes_lock;
+        struct mount_set ms;
+        char *mount_dir, *seccomp_cache, *hostname_file, *hosts_file, *resolv_file;
+        struct run_net_attachment *net; /* a private network's */
+        int netns_fd;                   /* container:NAME's namespace */
+        char *net_peer;                 /* container:NAME's id */
+};
 
-        double t0 = ms_now();
-        int first = parse_flags(&o, argc, argv);
-        if (first == -1000) {
-                run_opts_release(&o);
+static void run_job_release(struct run_job *j)
+{
+        run_volume_unlock(j->volumes_lock);
+        if (j->st)
+                store_unlock(j->st);
+        run_state_free(j->state);
+        mount_set_release(&j->ms);
+        free(j->rlimits);
+        if (j->have_image)
+                store_image_handle_release(&j->h);
+        strv_free(j->env_files);
+        strv_free(j->lowerdirs);
+        strv_free(j->args);
+        strv_free(j->env);
+        free(j->rootfs);
+        free(j->mount_dir);
+        free(j->seccomp_cache);
+        free(j->hostname_file);
+        free(j->hosts_file);
+        free(j->resolv_file);
+        run_net_detach(j->net);
+        if (j->netns_fd >= 0)
+                close(j->netns_fd);
+        free(j->net_peer);
+        run_opts_release(&j->o);
+}
+
+/* The flags that become run spec values: --env-file's contents, the
+ * capability set, the ulimits. */
+static int translate_flags(struct run_job *j, struct box_err *err)
+{
+        int r;
+        j->env_files = xnew0(char *, 1);
+        STRV_FOREACH (f, j->o.env_files) {
+                _cleanup_free_ char *content = NULL;
+                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
+                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &j->env_files, err)) < 0)
+                        return r;
+        }
+        j->caps = run_caps_default();
+        r = run_caps_apply_flags(&j->caps, j->o.cap_add, j->o.cap_drop, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (u, j->o.ulimits) {
+                j->rlimits = xreallocarray(j->rlimits, j->n_rlimits + 1, sizeof(*j->rlimits));
+                r = cli_run_parse_ulimit(*u, &j->rlimits[j->n_rlimits], err);
+                if (r < 0)
+                        return r;
+                j->n_rlimits++;
+        }
+        return 0;
+}
+
+/* The root file system: --rootfs's directory, or the image's layers (the
+ * store left locked shared until the container pins the image). */
+static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        int r = cli_store(ctx, &j->st, err);
+        if (r < 0)
+                return r;
+        if (j->o.rootfs) {
+                struct stat rst;
+                j->rootfs = realpath(j->o.rootfs, NULL);
+                if (!j->rootfs || stat(j->rootfs, &rst) < 0 || !S_ISDIR(rst.st_mode))
+                        return box_err_errno(err, j->rootfs ? ENOTDIR : errno, "rootfs '%s'",
+                                             j->o.rootfs);
                 return 0;
         }
-        if (first < 0) {
-                run_opts_release(&o);
-                return -first;
-        }
-        if (first >= argc && !o.rootfs) {
-                run_opts_release(&o);
-                return cli_usage_error("run", "'box run' requires at least 1 argument");
-        }
-        /* with --rootfs every positional argument is the command */
-        const char *image = o.rootfs ? o.rootfs : argv[first];
-        char *const *cmd_args = o.rootfs ? argv + first : argv + first + 1;
+        /* gc (rmi, prune) holds the lock exclusive: while we hold it shared,
+         * nothing we resolve goes away before the container pins it */
+        r = store_lock(j->st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                return r;
+        r = store_image_resolve(j->st, j->image, &j->h, err);
+        if (r < 0)
+                return r;
+        j->have_image = true;
+        j->img = &j->h.config.config;
+        r = store_image_lowerdirs(j->st, &j->h, &j->lowerdirs, err);
+        if (r < 0)
+                return r;
+        add_mountpoint_layer(store_root(j->st), &j->lowerdirs);
+        return 0;
+}
 
-        STRV_FOREACH (f, o.env_files) {
-                _cleanup_free_ char *content = NULL;
-                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, &err);
-                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &env_files, &err)) < 0)
-                        goto fail;
-        }
-        uint64_t caps = run_caps_default();
-        r = run_caps_apply_flags(&caps, o.cap_add, o.cap_drop, &err);
+/* The container's state dir, pinning its image; then the store's lock can go. */
+static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        int r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, &j->state, err);
         if (r < 0)
-                goto fail;
-        STRV_FOREACH (u, o.ulimits) {
-                rlimits = xreallocarray(rlimits, n_rlimits + 1, sizeof(*rlimits));
-                r = cli_run_parse_ulimit(*u, &rlimits[n_rlimits], &err);
+                return r;
+        if (j->have_image) {
+                _cleanup_free_ char *pin = xasprintf("%s\n", j->h.manifest);
+                r = run_state_write_file(j->state, RUN_FILE_IMAGE, pin, err);
                 if (r < 0)
-                        goto fail;
-                n_rlimits++;
-        }
-
-        PHASE("flags");
-        r = cli_store(ctx, &st, &err);
-        if (r < 0)
-                goto fail;
-        const struct oci_container_config *img = NULL;
-        if (o.rootfs) {
-                struct stat rst;
-                rootfs = realpath(o.rootfs, NULL);
-                if (!rootfs || stat(rootfs, &rst) < 0 || !S_ISDIR(rst.st_mode)) {
-                        r = box_err_errno(&err, rootfs ? ENOTDIR : errno, "rootfs '%s'", o.rootfs);
-                        goto fail;
-                }
-        } else {
-                /* gc (rmi, prune) holds the lock exclusive: while we hold it
-                 * shared, nothing we resolve goes away before the container
-                 * pins it (below) */
-                r = store_lock(st, STORE_LOCK_SHARED, &err);
-                if (r < 0)
-                        goto fail;
-                r = store_image_resolve(st, image, &h, &err);
-                if (r < 0)
-                        goto fail;
-                have_image = true;
-                img = &h.config.config;
-                r = store_image_lowerdirs(st, &h, &lowerdirs, &err);
-                if (r < 0)
-                        goto fail;
-                add_mountpoint_layer(store_root(st), &lowerdirs);
-        }
-
-        PHASE("image");
-        r = collect_ports(&o, img, &ports, &n_ports, &err);
-        if (r < 0)
-                goto fail;
-        if (o.network == RUN_NETWORK_CONTAINER) {
-                r = join_container(ctx, store_root(st), o.network_name, &netns_fd, &net_peer, &err);
-                if (r < 0)
-                        goto fail;
-        }
-        args = cli_run_argv(img, o.entrypoint_set, o.entrypoint, cmd_args);
-        if (!args[0] || !*args[0]) {
-                r = box_err_set(&err, EINVAL, "no command specified");
-                err.exit_code = EXIT_NOT_FOUND;
-                goto fail;
-        }
-        r = run_state_create(store_root(st), ctx->runroot, o.name, &state, &err);
-        if (r < 0)
-                goto fail;
-        if (have_image) {
-                _cleanup_free_ char *pin = xasprintf("%s\n", h.manifest);
-                r = run_state_write_file(state, RUN_FILE_IMAGE, pin, &err);
-                if (r < 0)
-                        goto fail_state;
+                        return r;
         }
         /* pinned: gc keeps every layer of the image from now on */
-        store_unlock(st);
-        char short_id[13];
-        snprintf(short_id, sizeof(short_id), "%.12s", state->id);
-        const char *hostname = o.hostname ? o.hostname : short_id;
+        store_unlock(j->st);
+        snprintf(j->short_id, sizeof(j->short_id), "%.12s", j->state->id);
+        j->hostname = j->o.hostname ? j->o.hostname : j->short_id;
+        return 0;
+}
 
-        r = cli_run_env(img ? img->env : NULL, env_files, o.env, hostname, o.tty, &env, &err);
+/* The container's environment, /etc files and mounts, into SPEC. */
+static int prepare_container(struct run_job *j, struct run_spec *spec, struct box_err *err)
+{
+        const struct oci_container_config *img = j->img;
+        const char *root = store_root(j->st);
+        int r = cli_run_env(img ? img->env : NULL, j->env_files, j->o.env, j->hostname, j->o.tty,
+                            &j->env, err);
         if (r < 0)
-                goto fail_state;
-        if (o.network == RUN_NETWORK_PRIVATE) {
-                struct run_net_attach_opts nopts = {
-                        .network = o.network_name,
-                        .ip = o.ip,
-                        .aliases = o.aliases,
-                        .name = state->name,
-                        .hostname = hostname,
-                        .ports = ports,
-                        .n_ports = n_ports,
-                        .state_dir = state->dir,
-                        .runroot = ctx->runroot,
-                };
-                r = run_net_attach(store_root(st), state->id, &nopts, &net, &err);
-                if (r < 0)
-                        goto fail_state;
-        }
-        PHASE("network");
-        r = write_etc_files(state, hostname, o.network, net, &err);
+                return r;
+        r = write_etc_files(j->state, j->hostname, j->o.network, err);
         if (r < 0)
-                goto fail_state;
+                return r;
         /* volume rm and prune wait until the volumes we make are marked used */
-        volumes_lock = run_volume_lock(store_root(st), false, &err);
-        if (volumes_lock < 0) {
-                r = volumes_lock;
-                goto fail_state;
-        }
-        r = build_mounts(store_root(st), &o, img ? img->volumes : NULL, &ms, &err);
+        j->volumes_lock = run_volume_lock(root, false, err);
+        if (j->volumes_lock < 0)
+                return j->volumes_lock;
+        r = build_mounts(root, &j->o, img ? img->volumes : NULL, &j->ms, err);
         if (r < 0)
-                goto fail_state;
-
-        const char *user = o.user ? o.user : (img && img->user ? img->user : "");
-        const char *cwd =
-                o.workdir ? o.workdir
-                          : (img && img->working_dir && *img->working_dir ? img->working_dir : "/");
-        seccomp_cache = xasprintf("%s/cache/seccomp", store_root(st));
-        r = run_state_mount_dir(store_root(st), &mount_dir, &err);
+                return r;
+        j->seccomp_cache = xasprintf("%s/cache/seccomp", root);
+        r = run_state_mount_dir(root, &j->mount_dir, err);
         if (r < 0)
-                goto fail_state;
-        if (net_peer) {
+                return r;
+        if (j->net_peer) {
                 /* the other container's names and resolvers, as Docker shares them */
-                hostname_file = xasprintf("%s/containers/%s/hostname", store_root(st), net_peer);
-                hosts_file = xasprintf("%s/containers/%s/hosts", store_root(st), net_peer);
-                resolv_file = xasprintf("%s/containers/%s/resolv.conf", store_root(st), net_peer);
+                j->hostname_file = xasprintf("%s/containers/%s/hostname", root, j->net_peer);
+                j->hosts_file = xasprintf("%s/containers/%s/hosts", root, j->net_peer);
+                j->resolv_file = xasprintf("%s/containers/%s/resolv.conf", root, j->net_peer);
         } else {
-                hostname_file = run_state_file_path(state, RUN_FILE_HOSTNAME);
-                hosts_file = run_state_file_path(state, RUN_FILE_HOSTS);
-                resolv_file = run_state_file_path(state, RUN_FILE_RESOLV_CONF);
+                j->hostname_file = run_state_file_path(j->state, RUN_FILE_HOSTNAME);
+                j->hosts_file = run_state_file_path(j->state, RUN_FILE_HOSTS);
+                j->resolv_file = run_state_file_path(j->state, RUN_FILE_RESOLV_CONF);
         }
-        struct run_spec spec = {
-                .id = state->id,
-                .state_dir = state->dir,
-                .mount_dir = mount_dir,
-                .base_dir = store_root(st),
-                .lowerdirs = lowerdirs,
-                .rootfs = rootfs,
-                .read_only = o.read_only,
-                .hostname_file = hostname_file,
-                .hosts_file = hosts_file,
-                .resolv_file = resolv_file,
-                .mounts = ms.rm,
-                .n_mounts = ms.n,
-                .argv = args,
-                .env = env,
-                .user = user,
-                .group_add = o.group_add,
-                .cwd = cwd,
-                .hostname = hostname,
-                .interactive = o.interactive,
-                .tty = o.tty,
-                .init = o.init,
-                .network = o.network,
-                .net_setup = net ? net_setup : NULL,
-                .net_userdata = net,
-                .netns_fd = netns_fd,
-                .uid_map = o.uid_map,
-                .gid_map = o.gid_map,
-                .n_uid_map = o.n_uid_map,
-                .n_gid_map = o.n_gid_map,
-                .caps = caps,
-                .privileged = o.privileged,
-                .no_new_privs = o.no_new_privs,
-                .seccomp = o.seccomp,
-                .seccomp_profile = o.seccomp_profile,
-                .seccomp_cache_dir = seccomp_cache,
-                .rlimits = rlimits,
-                .n_rlimits = n_rlimits,
-                .resources = &o.res,
-                .cgroup_parent = o.cgroup_parent,
+        const struct run_opts *o = &j->o;
+        *spec = (struct run_spec){
+                .id = j->state->id,
+                .state_dir = j->state->dir,
+                .mount_dir = j->mount_dir,
+                .base_dir = root,
+                .lowerdirs = j->lowerdirs,
+                .rootfs = j->rootfs,
+                .read_only = o->read_only,
+                .hostname_file = j->hostname_file,
+                .hosts_file = j->hosts_file,
+                .resolv_file = j->resolv_file,
+                .mounts = j->ms.rm,
+                .n_mounts = j->ms.n,
+                .argv = j->args,
+                .env = j->env,
+                .user = o->user ? o->user : (img && img->user ? img->user : ""),
+                .group_add = o->group_add,
+                .cwd = o->workdir ? o->workdir
+                                  : (img && img->working_dir && *img->working_dir ? img->working_dir
+                                                                                  : "/"),
+                .hostname = j->hostname,
+                .interactive = o->interactive,
+                .tty = o->tty,
+                .init = o->init,
+                .network = o->network,
+                .netns_fd = j->netns_fd,
+                .uid_map = o->uid_map,
+                .gid_map = o->gid_map,
+                .n_uid_map = o->n_uid_map,
+                .n_gid_map = o->n_gid_map,
+                .caps = j->caps,
+                .privileged = o->privileged,
+                .no_new_privs = o->no_new_privs,
+                .seccomp = o->seccomp,
+                .seccomp_profile = o->seccomp_profile,
+                .seccomp_cache_dir = j->seccomp_cache,
+                .rlimits = j->rlimits,
+                .n_rlimits = j->n_rlimits,
+                .resources = &j->o.res,
+                .cgroup_parent = o->cgroup_parent,
         };
-        struct started_ctx sc = {.state = state};
-        spec.on_started = on_started;
-        spec.userdata = &sc;
+        return 0;
+}
 
-        cfg = config_json(state, image, have_image ? h.id : NULL, &o, &spec, &ms);
-        r = run_state_write_file(state, RUN_FILE_CONFIG, cfg, &err);
-        /* written only when there are volumes: a missing file means none */
-        if (r >= 0 && ms.anon[0]) {
-                _cleanup_free_ char *anon = join_lines(ms.anon);
-                r = run_state_write_file(state, RUN_FILE_VOLUMES, anon, &err);
+/* config.json and the volume lists, then the state "created". */
+static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
+{
+        _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
+                                               &j->o, spec, &j->ms, j->argv, j->img);
+        int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
+        if (r >= 0) {
+                /* what box start and the monitor's restarts run */
+                _cleanup_free_ char *sj = run_spec_file_dump(spec);
+                r = run_state_write_file(j->state, RUN_FILE_SPEC, sj, err);
         }
-        if (r >= 0 && ms.used[0]) {
-                _cleanup_free_ char *used = join_lines(ms.used);
-                r = run_state_write_file(state, RUN_FILE_VOLUMES_USED, used, &err);
+        /* written only when there are volumes: a missing file means none */
+        if (r >= 0 && j->ms.anon[0]) {
+                _cleanup_free_ char *anon = join_lines(j->ms.anon);
+                r = run_state_write_file(j->state, RUN_FILE_VOLUMES, anon, err);
+        }
+        if (r >= 0 && j->ms.used[0]) {
+                _cleanup_free_ char *used = join_lines(j->ms.used);
+                r = run_state_write_file(j->state, RUN_FILE_VOLUMES_USED, used, err);
         }
         if (r >= 0)
-                r = run_state_set(state, "created", 0, 0, &err);
-        if (r < 0)
-                goto fail_state;
-        run_volume_unlock(TAKE_FD(volumes_lock));
+                r = run_state_set(j->state, "created", 0, 0, err);
+        return r;
+}
 
-        PHASE("state");
-        r = run_sandbox_run(&spec, &status, &err);
-        PHASE("exited");
-        run_net_detach(TAKE_PTR(net));
-        if (r < 0)
-                goto fail_state;
-        ret = status;
-        if (o.rm)
-                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
+/* After the state dir exists: --rm removes it, else it records STATUS. */
+static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status)
+{
+        if (j->o.rm)
+                (void)run_state_remove(store_root(j->st), ctx->runroot, j->state->id, true, NULL);
         else
-                (void)run_state_set(state, "exited", 0, status, NULL);
+                (void)run_state_set(j->state, "exited", 0, status, NULL);
+}
+
+static int net_setup(pid_t pid, void *userdata, struct box_err *err)
+{
+        return run_net_attach_netns(userdata, pid, err);
+}
+
+/* --network container:NAME: its network namespace and its /etc files. */
+static int join_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
+        if (r < 0)
+                return r;
+        r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--network container:%s", j->o.network_name);
+        j->net_peer = xstrdup(id);
+        return 0;
+}
+
+/* In the foreground: the private network's attachment, made from the
+ * record just written (as a detached start makes it from the same). */
+static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spec *spec,
+                          struct box_err *err)
+{
+        if (j->o.network != RUN_NETWORK_PRIVATE)
+                return 0;
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j->state->id);
+        if (!cfg)
+                return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
+        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, &j->net,
+                                       err);
+        if (r < 0)
+                return r;
+        spec->net_setup = net_setup;
+        spec->net_userdata = j->net;
+        return 0;
+}
+
+static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
+{
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF,
+                                                        .netns_fd = -EBADF};
+        struct box_err err = {0};
+        int r, status = 0;
+
+        double t0 = ms_now();
+        j.argv = argv;
+        int first = cli_run_flags_parse(&j.o, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc && !j.o.rootfs)
+                return cli_usage_error("run", "'box run' requires at least 1 argument");
+        /* with --rootfs every positional argument is the command */
+        j.image = j.o.rootfs ? j.o.rootfs : argv[first];
+        j.cmd_args = j.o.rootfs ? argv + first : argv + first + 1;
+        r = translate_flags(&j, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
+        PHASE("flags");
+        r = resolve_rootfs(ctx, &j, &err);
+        if (r < 0)
+                return cli_fail(&err);
+
+        PHASE("image");
+        if (j.o.network == RUN_NETWORK_CONTAINER) {
+                if (create || j.o.life.detach) {
+                        box_err_set(&err, ENOTSUP,
+                                    "--network container:NAME works only in the foreground yet");
+                        return cli_fail(&err);
+                }
+                r = join_container(ctx, &j, &err);
+                if (r < 0)
+                        return cli_fail(&err);
+        }
+        j.args = cli_run_argv(j.img, j.o.entrypoint != NULL, j.o.entrypoint, j.cmd_args);
+        if (!j.args[0] || !*j.args[0]) {
+                box_err_set(&err, EINVAL, "no command specified");
+                err.exit_code = EXIT_NOT_FOUND;
+                return cli_fail(&err);
+        }
+        r = create_container(ctx, &j, &err);
+        if (r < 0 && !j.state)
+                return cli_fail(&err);
+        struct run_spec spec;
+        if (r >= 0)
+                r = prepare_container(&j, &spec, &err);
+        struct started_ctx sc = {.state = j.state};
+        spec.on_started = on_started;
+        spec.userdata = &sc;
+        if (r >= 0)
+                r = write_records(&j, &spec, &err);
+        run_volume_unlock(TAKE_FD(j.volumes_lock));
+        if (r >= 0 && (create || j.o.life.detach)) {
+                /* the monitor-to-be takes the lock in its own process */
+                close(TAKE_FD(j.state->lock_fd));
+                r = create ? 0 : cli_container_start(ctx, j.state->id, &err);
+                if (r < 0)
+                        return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
+                printf("%s\n", j.state->id);
+                return 0;
+        }
+        if (r >= 0)
+                r = attach_network(ctx, &j, &spec, &err);
+        if (r >= 0) {
+                PHASE("state");
+                r = run_sandbox_run(&spec, &status, &err);
+                PHASE("exited");
+        }
+        run_net_detach(TAKE_PTR(j.net));
+        if (r < 0) {
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX);
+                return cli_fail(&err);
+        }
+        finish_container(ctx, &j, status);
         PHASE("cleaned up");
-        goto out;
+        return status;
+}
 
-fail_state:
-        run_volume_unlock(TAKE_FD(volumes_lock));
-        run_net_detach(TAKE_PTR(net));
-        if (o.rm)
-                (void)run_state_remove(store_root(st), ctx->runroot, state->id, true, NULL);
-        else
-                (void)run_state_set(state, "exited", 0, err.exit_code ? err.exit_code : EXIT_BOX,
-                                    NULL);
-fail:
-        ret = cli_fail(&err);
-out:
-        run_volume_unlock(volumes_lock);
-        if (st)
-                store_unlock(st);
-        run_state_free(state);
-        mount_set_release(&ms);
-        free(rlimits);
-        free(ports);
-        free(net_peer);
-        if (netns_fd >= 0)
-                close(netns_fd);
-        if (have_image)
-                store_image_handle_release(&h);
-        run_opts_release(&o);
-        return ret;
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, false);
+}
+
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return run_main(ctx, argc, argv, true);
 }

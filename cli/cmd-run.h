@@ -7,10 +7,40 @@
 
 #include <stdbool.h>
 
+#include "cli/cmd-run-life.h"
 #include "lib/err.h"
 #include "run/run.h"
 
 struct oci_container_config;
+
+/* The flags of `box run` (cmd-run-flags.c fills it from its table; a new
+ * flag is a row there and a field here).  Strings point into argv; the
+ * rest is owned (run_opts_release). */
+struct run_opts {
+        bool rm, init, read_only, privileged, interactive, tty, no_new_privs;
+        const char *rootfs;
+        const char *entrypoint; /* NULL: the image's; "" none */
+        const char *name, *hostname, *user, *workdir, *cgroup_parent;
+        enum run_network network;
+        const char *network_name; /* a user network, or NAME of container:NAME */
+        const char *ip;           /* --ip */
+        bool publish_all;
+        char **publish, **aliases;
+        char **env, **env_files, **cap_add, **cap_drop, **group_add;
+        char **volumes, **mounts, **tmpfs, **ulimits;
+        enum run_seccomp_mode seccomp;
+        char *seccomp_profile;
+        struct run_resources res;
+        struct run_idmap *uid_map, *gid_map;
+        size_t n_uid_map, n_gid_map;
+        struct cli_run_life life; /* -d, --restart, logs, health, stop */
+};
+void run_opts_release(struct run_opts *o);
+
+/* Fills O (zeroed first) from ARGV's flags and checks the rules between
+ * them.  Returns the index of the first operand (> 0), or <= 0 to stop:
+ * the negated exit status, the failure reported (0 after --help). */
+int cli_run_flags_parse(struct run_opts *o, int argc, char **argv);
 
 /* Docker's argv: ENTRYPOINT + CMD; ARGS (the words after the image)
  * replace CMD; an --entrypoint (ENTRYPOINT_SET) replaces ENTRYPOINT and
@@ -24,6 +54,10 @@ char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
  * then the image's, then --env-file's, then -e's, each replacing. */
 int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,
                 const char *hostname, bool tty, char ***ret, struct box_err *err);
+
+/* Applies -e flags to *V: "K=V" sets K, "K" alone takes box's own value
+ * (nothing when unset). */
+int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err);
 
 /* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
  * appended to *v. */

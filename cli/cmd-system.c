@@ -6,36 +6,16 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "image/fsck.h"
+#include "cli/container.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 #include "spec/ref.h"
+#include "store/fsck.h"
 #include "store/image.h"
 
 /* system prune: stopped containers go first, so their images can follow. */
-static int prune_containers(struct store *st, const char *runroot, struct box_err *err)
-{
-        _cleanup_strv_free_ char **ids = run_state_list(store_root(st));
-        int header = 0;
-        STRV_FOREACH (id, ids) {
-                if (run_state_is_live(runroot, *id))
-                        continue;
-                int r = run_state_remove(store_root(st), runroot, *id, false, err);
-                if (r < 0)
-                        return box_err_prefix(err, "remove container %.12s", *id);
-                if (!header) {
-                        printf("Deleted Containers:\n");
-                        header = 1;
-                }
-                printf("%s\n", *id);
-        }
-        if (header)
-                printf("\n");
-        return 0;
-}
-
 static size_t count_dir(struct store *st, const char *dir)
 {
         size_t n = 0;
@@ -100,7 +80,7 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
         int64_t freed = store_gc(st, cli_container_images, st, err);
         if (freed < 0)
                 return (int)freed;
-        *ret_freed = freed;
+        *ret_freed += freed;
         return 0;
 }
 
@@ -146,7 +126,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
         struct store *st;
         int64_t freed = 0;
         if (cli_store(ctx, &st, &err) < 0 ||
-            (containers && prune_containers(st, ctx->runroot, &err) < 0) ||
+            (containers && cli_containers_prune(ctx, &freed, &err) < 0) ||
             prune_images(st, all, &freed, &err) < 0)
                 return cli_fail(&err);
         char size[32];
@@ -318,9 +298,9 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
         if (optind < argc)
                 return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
         struct store *st;
-        struct image_fsck_report rep;
+        struct store_fsck_report rep;
         if (cli_store(ctx, &st, &err) < 0 ||
-            image_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
+            store_fsck(st, repair, cli_container_images, st, &rep, &err) < 0)
                 return cli_fail(&err);
         STRV_FOREACH (p, rep.problems)
                 printf("problem: %s\n", *p);
@@ -340,7 +320,7 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
         int problems = rep.problems[0] != NULL;
         printf("%s: %zu blobs, %zu images checked\n", problems ? "problems found" : "clean",
                rep.n_blobs, rep.n_images);
-        image_fsck_report_release(&rep);
+        store_fsck_report_release(&rep);
         return problems ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 
 #include "cli/cli.h"
+#include "spec/oci.h"
 
 #ifndef BOX_VERSION
 #define BOX_VERSION "0.1.0"
@@ -19,7 +20,7 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
         struct utsname u;
         uname(&u);
         printf("box version %s\n", BOX_VERSION);
-        printf("OS/Arch: %s/%s\n", "linux", u.machine);
+        printf("OS/Arch: linux/%s\n", oci_host_arch()); /* Go's GOARCH names */
         printf("Kernel: %s\n", u.release);
         return 0;
 }

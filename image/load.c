@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "image/prefetch.h"
 #include "image/tar.h"
@@ -123,21 +122,6 @@ static int digest_of_blob_path(const char *path, digest_str ret)
                 return 0;
         snprintf(ret, sizeof(digest_str), "sha256:%s", path + 13);
         return 1;
-}
-
-static const char *host_arch(void)
-{
-        static struct utsname u;
-        uname(&u);
-        if (streq(u.machine, "x86_64"))
-                return "amd64";
-        if (streq(u.machine, "aarch64"))
-                return "arm64";
-        if (startswith(u.machine, "armv7"))
-                return "arm";
-        if (streq(u.machine, "i686") || streq(u.machine, "i386"))
-                return "386";
-        return u.machine;
 }
 
 static const char *media_of(enum store_layer_compression c)
@@ -510,7 +494,7 @@ static int resolve_docker(struct loader *l, const char *buf, size_t len, struct 
 static int platform_matches(const struct oci_descriptor *d)
 {
         return (!d->platform_os || streq(d->platform_os, "linux")) &&
-               (!d->platform_arch || streq(d->platform_arch, host_arch()));
+               (!d->platform_arch || streq(d->platform_arch, oci_host_arch()));
 }
 
 static int resolve_manifest(struct loader *l, const char *digest, int64_t size, char *const *names,
@@ -542,7 +526,7 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
                         pick = &x.manifests[0];
                 if (!pick)
                         r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s", path,
-                                        host_arch());
+                                        oci_host_arch());
                 else
                         r = resolve_manifest(l, pick->digest, pick->size, names, depth + 1, err);
                 oci_index_release(&x);

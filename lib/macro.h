@@ -44,11 +44,20 @@ static inline void closedirp(DIR **d)
                 closedir(*d);
 }
 
-#define _cleanup_(f)       __attribute__((cleanup(f)))
-#define _cleanup_free_     _cleanup_(freep)
-#define _cleanup_close_    _cleanup_(closep)
-#define _cleanup_fclose_   _cleanup_(fclosep)
-#define _cleanup_closedir_ _cleanup_(closedirp)
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+/* both ends of a pipe or a socketpair */
+static inline void close_pairp(int (*p)[2])
+{
+        for (int i = 0; i < 2; i++)
+                if ((*p)[i] >= 0)
+                        close((*p)[i]);
+}
+
+#define _cleanup_close_      _cleanup_(closep)
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+#define _cleanup_fclose_     _cleanup_(fclosep)
+#define _cleanup_closedir_   _cleanup_(closedirp)
 
 /* FUNC##p, for _cleanup_(FUNC##p) on a TYPE * variable: FUNC(NULL) must be
  * a no-op.  (An owning struct held by value needs none: its _release(), safe

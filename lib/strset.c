@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "lib/strset.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 void str_set_add(struct str_set *s, const char *str)
@@ -13,20 +14,15 @@ void str_set_add(struct str_set *s, const char *str)
         s->v[s->n++] = xstrdup(str);
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void str_set_sort(struct str_set *s)
 {
         if (s->n)
-                qsort(s->v, s->n, sizeof(char *), str_cmp);
+                qsort(s->v, s->n, sizeof(char *), strv_cmp);
 }
 
 bool str_set_has(const struct str_set *s, const char *str)
 {
-        return s->n && bsearch(&str, s->v, s->n, sizeof(char *), str_cmp) != NULL;
+        return s->n && bsearch(&str, s->v, s->n, sizeof(char *), strv_cmp) != NULL;
 }
 
 void str_set_release(struct str_set *s)

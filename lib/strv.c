@@ -53,7 +53,7 @@ char **strv_concat(char *const *a, char *const *b)
         return r;
 }
 
-static int str_cmp(const void *a, const void *b)
+int strv_cmp(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -61,7 +61,19 @@ static int str_cmp(const void *a, const void *b)
 void strv_sort(char **v)
 {
         if (v)
-                qsort(v, strv_length(v), sizeof(char *), str_cmp);
+                qsort(v, strv_length(v), sizeof(char *), strv_cmp);
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i)
+                        buf_puts(&b, sep);
+                buf_puts(&b, v[i]);
+        }
+        return buf_steal(&b);
 }
 
 void strv_free(char **v)

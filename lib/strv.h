@@ -19,6 +19,12 @@ char **strv_concat(char *const *a, char *const *b);
 void strv_free(char **v);
 /* Sorts V bytewise (strcmp) in place. */
 void strv_sort(char **v);
+/* The qsort()/bsearch() comparator of strv_sort, for arrays of char *
+ * that are not NULL-terminated. */
+int strv_cmp(const void *a, const void *b);
+/* The strings of V with SEP between them ("" for an empty or NULL V);
+ * caller frees. */
+char *strv_join(char *const *v, const char *sep);
 int strv_contains(char *const *v, const char *s);
 /* Finds "KEY=" in an environment-style vector; returns its index or -1. */
 int strv_env_find(char *const *v, const char *key, size_t keylen);

@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <linux/capability.h>
 #include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "run/run.h"
 
@@ -127,4 +129,13 @@ int run_caps_apply_flags(uint64_t *caps, char *const *add, char *const *drop, st
         else
                 *caps = (*caps & ~d) | a;
         return 0;
+}
+
+uint64_t run_caps_own(void)
+{
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2] = {0};
+        if (syscall(SYS_capget, &h, d) < 0)
+                return ~UINT64_C(0);
+        return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
 }

@@ -14,6 +14,7 @@
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
+#include "run/lifecycle.h"
 #include "run/run-internal.h"
 
 struct cg_dir {
@@ -430,6 +431,46 @@ void run_cgroup_destroy(struct run_cgroup *cg)
         free(cg);
 }
 
+int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
+                    struct box_err *err)
+{
+        struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
+        if (!parent || !*parent)
+                parent = "/box";
+        int r = find_hierarchies(&cg->dirs, &cg->n, err);
+        if (r < 0) {
+                free(cg);
+                return r;
+        }
+        for (size_t i = 0; i < cg->n; i++) {
+                char *mnt = cg->dirs[i].path;
+                cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                free(mnt);
+                struct stat st;
+                if (r >= 0 && (stat(cg->dirs[i].path, &st) < 0 || !S_ISDIR(st.st_mode)))
+                        r = box_err_errno(err, errno ? errno : ENOTDIR, "cgroup '%s'",
+                                          cg->dirs[i].path);
+        }
+        if (r < 0) {
+                run_cgroup_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+void run_cgroup_free(struct run_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n; i++) {
+                free(cg->dirs[i].path);
+                free(cg->dirs[i].opts);
+        }
+        free(cg->dirs);
+        free(cg);
+}
+
 void run_cgroup_remove_stale(const char *parent, const char *id)
 {
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
@@ -490,4 +531,69 @@ int run_parse_bytes(const char *s, int64_t *ret)
                 return -EINVAL;
         *ret = (int64_t)(v * mult);
         return 0;
+}
+
+char *run_cgroup_dir(const char *parent, const char *id, const char *controller)
+{
+        struct cg_dir *dirs = NULL;
+        size_t n = 0;
+        char *ret = NULL;
+        if (!parent || !*parent)
+                parent = "/box";
+        if (find_hierarchies(&dirs, &n, NULL) < 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                bool match = controller ? !dirs[i].v2 && has_controller(dirs[i].opts, controller)
+                                        : dirs[i].v2;
+                if (match && !ret) {
+                        ret = xasprintf("%s%s/%s", dirs[i].path, parent, id);
+                        if (access(ret, F_OK) < 0) {
+                                free(ret);
+                                ret = NULL;
+                        }
+                }
+                free(dirs[i].path);
+                free(dirs[i].opts);
+        }
+        free(dirs);
+        return ret;
+}
+
+bool run_cgroup_frozen(const char *parent, const char *id)
+{
+        _cleanup_free_ char *v1 = run_cgroup_dir(parent, id, "freezer"), *buf = NULL;
+        if (v1) {
+                _cleanup_free_ char *p = xasprintf("%s/freezer.state", v1);
+                return fs_read_file_at(AT_FDCWD, p, 64, &buf, NULL, NULL) == 0 &&
+                       startswith(buf, "FROZEN");
+        }
+        _cleanup_free_ char *v2 = run_cgroup_dir(parent, id, NULL);
+        if (!v2)
+                return false;
+        _cleanup_free_ char *p = xasprintf("%s/cgroup.events", v2);
+        return fs_read_file_at(AT_FDCWD, p, 4096, &buf, NULL, NULL) == 0 &&
+               strstr(buf, "frozen 1") != NULL;
+}
+
+int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct box_err *err)
+{
+        _cleanup_free_ char *v1 = run_cgroup_dir(parent, id, "freezer");
+        _cleanup_free_ char *v2 = v1 ? NULL : run_cgroup_dir(parent, id, NULL);
+        int r;
+        if (v1)
+                r = write_file(v1, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
+        else if (v2)
+                r = write_file(v2, "cgroup.freeze", freeze ? "1" : "0", err);
+        else
+                return box_err_set(err, ENOENT, "container %.12s has no freezer cgroup", id);
+        if (r < 0)
+                return box_err_prefix(err, "freezer");
+        /* FREEZING until every task has stopped */
+        for (int t = 0; t < 1000; t++) {
+                if (run_cgroup_frozen(parent, id) == freeze)
+                        return 0;
+                nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        }
+        return box_err_set(err, ETIMEDOUT, "container %.12s did not %s", id,
+                           freeze ? "freeze" : "thaw");
 }

@@ -21,14 +21,21 @@
  *   process of the container, for its whole life. */
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <linux/capability.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 
+#include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
+#include "spec/oci.h"
 
 int run_enter_close_fds(const int *keep, size_t n_keep)
 {
@@ -177,4 +184,191 @@ int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct bo
         if (r < 0)
                 return r;
         return restrict_exec(err);
+}
+
+/* Finds the executable like execvp, but with the container's PATH. */
+static char *find_executable(const char *name, char *const *env)
+{
+        if (strchr(name, '/'))
+                return xstrdup(name);
+        int i = strv_env_find(env, "PATH", 4);
+        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : OCI_DEFAULT_PATH;
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
+                struct stat st;
+                if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+                        return TAKE_PTR(p);
+        }
+        return NULL;
+}
+
+static int exec_error(struct box_err *err, const char *name, int e)
+{
+        int r = box_err_set(err, e, "exec: '%s': %s", name,
+                            e == ENOENT ? "no such file or directory" : strerror(e));
+        if (err) {
+                err->exit_code = e == ENOENT ? 127 : 126;
+                /* strerror is capitalised; Docker's messages are not */
+                char *m = strstr(err->msg, "': ");
+                if (m && m[3] >= 'A' && m[3] <= 'Z')
+                        m[3] = (char)(m[3] - 'A' + 'a');
+        }
+        return r;
+}
+
+static int set_caps(uint64_t caps, struct box_err *err)
+{
+        cap_t c = cap_init();
+        if (!c)
+                return box_err_errno(err, errno, "cap_init");
+        for (int i = 0; i < 64; i++) {
+                if (!(caps & (UINT64_C(1) << i)) || !CAP_IS_SUPPORTED(i))
+                        continue;
+                cap_value_t v = i;
+                cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
+        }
+        /* the inheritable set stays empty, as Docker and Podman have it: with
+         * it filled, a non-root user gains any capability that a file in the
+         * image marks inheritable (CVE-2022-24769); root keeps its
+         * capabilities across execve through the bounding set anyway */
+        int r = cap_set_proc(c);
+        int e = errno;
+        cap_free(c);
+        if (r < 0)
+                return box_err_errno(err, e, "set capabilities");
+        /* ambient capabilities (if box was given some) would survive execve */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return box_err_errno(err, errno, "clear ambient capabilities");
+        return 0;
+}
+
+static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
+{
+        struct sock_fprog prog = {.len = bpf->len, .filter = bpf->filter};
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                return box_err_errno(err, errno, "load seccomp filter");
+        return 0;
+}
+
+/* Reads the container's NAME (relative to ROOTFD) when it is a regular file
+ * reached inside the root: a FIFO, a device or a /proc magic link there
+ * reads as missing rather than blocking or escaping. */
+static void read_root_file(int rootfd, const char *name, char **ret)
+{
+        _cleanup_close_ int fd = openat_in_root(rootfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return;
+        (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
+}
+
+/* Drops what the process may not keep: the bounding set, seccomp (loaded
+ * while the process may still, before no_new_privs' absence matters), the
+ * user, then the final capability sets. */
+static int drop_privileges(const struct run_process *p, const struct run_user *user,
+                           struct box_err *err)
+{
+        int r;
+        if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "set no_new_privs");
+        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
+                if (p->caps & (UINT64_C(1) << c))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
+                        return box_err_errno(err, errno, "drop capability %d", c);
+                }
+        }
+        if (p->bpf && !p->no_new_privs) {
+                r = load_seccomp(p->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return box_err_errno(err, errno, "keep capabilities");
+        if (sys_setgroups(user->n_groups, user->groups) < 0)
+                return box_err_errno(err, errno, "setgroups");
+        if (sys_setresgid(user->gid, user->gid, user->gid) < 0)
+                return box_err_errno(err, errno, "setgid %u", (unsigned)user->gid);
+        if (sys_setresuid(user->uid, user->uid, user->uid) < 0)
+                return box_err_errno(err, errno, "setuid %u", (unsigned)user->uid);
+        if (p->pdeathsig)
+                prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
+        r = set_caps(p->caps, err);
+        if (r < 0)
+                return r;
+        if (p->bpf && p->no_new_privs) {
+                r = load_seccomp(p->bpf, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int run_process_exec(const struct run_process *p, struct box_err *err)
+{
+        int r;
+        /* the user, through the container's own files */
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        {
+                _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (rootfd < 0)
+                        return box_err_errno(err, errno, "open the container's root");
+                read_root_file(rootfd, "etc/passwd", &passwd);
+                read_root_file(rootfd, "etc/group", &group);
+        }
+        _cleanup_(run_user_release) struct run_user user = {0};
+        r = run_user_resolve(p->user, p->group_add, passwd, group, &user, err);
+        if (r < 0)
+                return r;
+
+        r = run_process_enter(&p->err_fd, 1, p->cwd, err);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < p->n_rlimits; i++)
+                if (setrlimit(p->rlimits[i].resource, &p->rlimits[i].lim) < 0)
+                        return box_err_errno(err, errno,
+                                             "set ulimit %d (the hard limit can only be lowered)",
+                                             p->rlimits[i].resource);
+
+        _cleanup_strv_free_ char **env = strv_copy(p->env);
+        if (strv_env_find(env, "HOME", 4) < 0) {
+                _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
+                env = strv_env_set(env, h);
+        }
+
+        if (!p->argv || !p->argv[0] || !*p->argv[0]) {
+                box_err_set(err, EINVAL, "no command specified");
+                err->exit_code = 127;
+                return -EINVAL;
+        }
+        _cleanup_free_ char *exe = find_executable(p->argv[0], env);
+        if (!exe) {
+                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
+                            p->argv[0]);
+                err->exit_code = 127;
+                return -ENOENT;
+        }
+        r = drop_privileges(p, &user, err);
+        if (r < 0)
+                return r;
+        if (p->init) {
+                r = run_init_fork(p->restore_mask, p->err_fd, p->tty, err);
+                if (r < 0)
+                        return r;
+        }
+        umask(022);
+        if (p->restore_mask)
+                sigprocmask(SIG_SETMASK, p->restore_mask, NULL);
+        execve(exe, p->argv, env);
+        int e = errno;
+        struct stat st;
+        if (e == EACCES && stat(exe, &st) == 0 && S_ISDIR(st.st_mode))
+                e = EISDIR;
+        return exec_error(err, p->argv[0], e);
 }

@@ -122,6 +122,9 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
  * (eth0: a veth on the bridge, or a macvlan) in the network namespace of
  * PID, addressed, up, with lo and the default route. */
 int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err);
+/* Lets the host ports' sockets survive an exec (into a container's
+ * monitor, which keeps them bound for the container's life). */
+int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err);
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include <linux/mount.h>
 
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
@@ -408,10 +410,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
                 state += blen + 1;
         struct buf opts = {0};
-        buf_puts(&opts, "lowerdir=");
-        for (size_t i = 0; spec->lowerdirs && spec->lowerdirs[i]; i++)
-                buf_printf(&opts, "%s%s", i ? ":" : "", spec->lowerdirs[i]);
-        buf_printf(&opts, ",upperdir=%s/upper,workdir=%s/work", state, state);
+        _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
+        buf_printf(&opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, state, state);
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,
@@ -422,6 +422,27 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         buf_release(&opts);
         if (r < 0)
                 return box_err_errno(err, e, "mount overlay rootfs");
+        return 0;
+}
+
+int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0)
+                return box_err_errno(err, errno, "open the working directory");
+        if (unshare(CLONE_NEWNS) < 0)
+                return box_err_errno(err, errno, "unshare the mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return box_err_errno(err, errno, "make / private");
+        int r = mount_root(spec, spec->mount_dir, -1, err);
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = box_err_errno(err, errno, "return to the working directory");
+        if (r < 0)
+                return r;
+        int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
+        *ret_fd = fd;
         return 0;
 }
 

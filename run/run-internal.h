@@ -19,6 +19,44 @@ struct run_bpf {
 int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_bpf *ret,
                         struct box_err *err);
 
+/* ---- box's side of a process in a container (run/sandbox.c) ---- */
+
+/* Passes FD over the unix socket SOCK; receives one (CLOEXEC), or -errno. */
+int run_fd_send(int sock, int fd);
+int run_fd_recv(int sock);
+
+/* In the process, with the pty MASTER of the container's devpts: makes its
+ * slave the controlling terminal on 0, 1 and 2 (and the container's
+ * /dev/console with CONSOLE), sized WS (may be NULL), and sends MASTER to
+ * box over SOCK. */
+struct winsize;
+int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err);
+
+/* Without -t, the process gets pipes, not box's own stdio, as in Docker
+ * and Podman: a file, a terminal or a device handed to box could be reopened
+ * through /proc/self/fd/N with another access mode (`< input` rewritten, the
+ * user's terminal reopened).  A pipe or a socket box was given is passed on
+ * as it is: reopening it gives nothing more.  host[i] is box's end, child[i]
+ * the process's (-1: none, fd i is passed as it is). */
+struct run_relay {
+        int child[3];
+        int host[3];
+};
+/* Refuses a directory on box's stdio; with TTY opens no pipe. */
+int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_err *err);
+void run_relay_close(struct run_relay *s);
+/* Waits for PID (box's child), forwarding the signals SIGFD reads and, with
+ * the pty MASTER (or -1) or the relay's pipes, its I/O; with TIMEOUT_MS > 0
+ * kills it with SIGKILL once that has passed.  Returns its status the
+ * Docker way (the exit code, or 128+N when killed by signal N). */
+int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run_relay *rl,
+                  int timeout_ms);
+/* Blocks the signals box forwards to a container (and SIGCHLD, SIGWINCH,
+ * SIGTTOU, SIGPIPE) and returns a signalfd that reads them, the old mask
+ * in RET_OLD; run_signals_restore() undoes it. */
+int run_signals_block(sigset_t *ret_old, struct box_err *err);
+void run_signals_restore(const sigset_t *old);
+
 /* ---- entering a container (run/enter.c) ----
  *
  * The one door into a container, for every process box puts there: the
@@ -53,6 +91,33 @@ int run_enter_check_stdio(struct box_err *err);
  * be run in the container through /proc/self/exe. */
 int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct box_err *err);
 
+/* The process that enters a container, as run_process_exec() starts it:
+ * the container's first process (run/sandbox.c) and any that joins it
+ * later (run/exec.c). */
+struct run_process {
+        char *const *argv;      /* argv[0]: a path, or a name looked up in PATH of ENV */
+        char *const *env;       /* HOME is added from passwd when missing */
+        const char *user;       /* as run_spec's */
+        char *const *group_add; /* as run_spec's */
+        const char *cwd;        /* absolute, in the container; NULL or "": "/" */
+        uint64_t caps;          /* bounding, permitted and effective */
+        bool no_new_privs;
+        const struct run_bpf *bpf; /* NULL: no seccomp filter */
+        const struct run_rlimit *rlimits;
+        size_t n_rlimits;
+        int err_fd;                   /* the CLOEXEC error pipe, kept open */
+        bool init;                    /* run_init_fork() before the execve */
+        bool tty;                     /* stdio is the controlling pty (for init) */
+        bool pdeathsig;               /* SIGKILL when box, the parent, dies */
+        const sigset_t *restore_mask; /* the signal mask to exec with (NULL: as is) */
+};
+/* With "/" the container's root: resolves the user from the container's
+ * /etc/passwd and /etc/group, goes through run_process_enter(), sets the
+ * rlimits, no_new_privs, the bounding set, seccomp, the ids and the
+ * capabilities, and execs.  Returns only on failure, err->exit_code 127
+ * when the command is not found and 126 when it cannot be executed. */
+int run_process_exec(const struct run_process *p, struct box_err *err);
+
 /* Opens PATH (absolute, in the container) under ROOTFD as O_PATH, each
  * component resolved inside the root and no /proc magic link followed,
  * creating missing directories and the last component (a directory, or an
@@ -84,12 +149,6 @@ int run_rootfs_pivot(int rootfd, struct box_err *err);
 int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *err);
 /* After the pivot: bind the pty slave SLAVE_FD over /dev/console. */
 int run_rootfs_console(int slave_fd, struct box_err *err);
-
-/* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
- * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode.
- * Works through fds only (DST_FD may be shared with running containers);
- * a tree deeper than 256 directories is refused. */
-int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
 
 /* Volume copy-up: the image's directory at each copy-up volume's target,
  * opened (in the root, before anything is mounted on it) by

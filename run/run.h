@@ -145,6 +145,13 @@ struct run_spec {
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
         void *userdata;
+        /* Detached (box run -d, box start): called instead of box's own
+         * supervision once the container runs, with box's ends of its stdio
+         * (-1 where there is none; with -t, OUT_FD is the pty master); it
+         * execs the container's monitor, so it returns only on failure
+         * (-errno, ERR set), and then the container is killed. */
+        int (*detach)(pid_t pid, int in_fd, int out_fd, int err_fd, void *userdata,
+                      struct box_err *err);
 };
 
 /* Runs the container to its end and returns its exit status the Docker
@@ -157,6 +164,21 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
 int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
 /* Parses "CONTAINER:HOST:COUNT". */
 int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
+
+/* ---- copying trees and opening a container's root (box cp) ---- */
+
+/* Copies the tree under SRC_FD into DST_FD (an empty dir), keeping modes,
+ * owners, times and symlinks; DST_FD itself takes SRC_FD's owner and mode.
+ * Works through fds only (DST_FD may be shared with running containers);
+ * a tree deeper than 256 directories is refused. */
+int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
+
+/* An fd (O_PATH, a directory) of the root of SPEC (its overlay, or its
+ * --rootfs bound), mounted read-write on SPEC's mount_dir in a new private
+ * mount namespace of the calling process, which must be single-threaded
+ * and keeps that namespace: for box cp into or out of a stopped
+ * container.  The caller's working directory is kept. */
+int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err);
 
 /* ---- where a mount may go (run/mount-target.c) ---- */
 
@@ -172,6 +194,8 @@ int run_mount_target_check(enum run_mount_type type, const char *target, struct 
  * NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT. */
 uint64_t run_caps_default(void);
 uint64_t run_caps_all(void);
+/* box's own permitted set: what it can give (no CAP_SYS_RESOURCE here). */
+uint64_t run_caps_own(void);
 /* "chown", "CAP_CHOWN", "cap_chown" -> CAP_CHOWN; "ALL" -> -2; else -EINVAL. */
 int run_cap_from_name(const char *name);
 const char *run_cap_name(int cap); /* "CAP_CHOWN" or NULL */
@@ -210,6 +234,12 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
 int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err);
 /* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
 void run_cgroup_destroy(struct run_cgroup *cg);
+/* The cgroup of a running container (PARENT/ID in every hierarchy) to
+ * join with run_cgroup_attach(); fails when one is missing. */
+int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
+                    struct box_err *err);
+/* Frees CG and leaves its directories. */
+void run_cgroup_free(struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */
 void run_cgroup_remove_stale(const char *parent, const char *id);
 /* "1g", "512m", "100k", "1024" -> bytes (Docker's RAMInBytes). */

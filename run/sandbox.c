@@ -56,8 +56,7 @@
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#include "spec/oci.h"
 
 static double ms_now(void)
 {
@@ -96,7 +95,7 @@ static const int forwarded_signals[] = {
         SIGTSTP, SIGTTIN, SIGPWR,  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
 };
 
-static int send_fd(int sock, int fd)
+int run_fd_send(int sock, int fd)
 {
         char dummy = 'x';
         struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
@@ -116,7 +115,7 @@ static int send_fd(int sock, int fd)
         return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int recv_fd(int sock)
+int run_fd_recv(int sock)
 {
         char dummy;
         struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
@@ -139,25 +138,22 @@ static int recv_fd(int sock)
         return fd;
 }
 
-/* Opens a pty in the container's devpts, hands the master to box and
- * makes the slave our controlling terminal on 0, 1 and 2. */
-static int setup_tty(struct child_args *a, struct box_err *err)
+int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err)
 {
-        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return box_err_errno(err, errno, "open /dev/ptmx");
-        int unlock = 0, n;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
                 return box_err_errno(err, errno, "unlock pty");
         _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return box_err_errno(err, errno, "open pty slave");
-        int r = run_rootfs_console(slave, err);
-        if (r < 0)
-                return r;
-        if (a->have_ws)
-                (void)ioctl(slave, TIOCSWINSZ, &a->ws);
-        r = send_fd(a->console_fd, master);
+        if (console) {
+                int r = run_rootfs_console(slave, err);
+                if (r < 0)
+                        return r;
+        }
+        if (ws)
+                (void)ioctl(slave, TIOCSWINSZ, ws);
+        int r = run_fd_send(sock, master);
         if (r < 0)
                 return box_err_errno(err, -r, "send pty to box");
         if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -168,71 +164,13 @@ static int setup_tty(struct child_args *a, struct box_err *err)
         return 0;
 }
 
-/* Finds the executable like execvp, but with the container's PATH. */
-static char *find_executable(const char *name, char *const *env)
+/* Opens a pty in the container's devpts (its /dev/console). */
+static int setup_tty(struct child_args *a, struct box_err *err)
 {
-        if (strchr(name, '/'))
-                return xstrdup(name);
-        int i = strv_env_find(env, "PATH", 4);
-        const char *path = i >= 0 && env[i][4] == '=' ? env[i] + 5 : DEFAULT_PATH;
-        _cleanup_free_ char *copy = xstrdup(path);
-        char *save = NULL;
-        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
-                struct stat st;
-                if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
-                        return TAKE_PTR(p);
-        }
-        return NULL;
-}
-
-static int exec_error(struct box_err *err, const char *name, int e)
-{
-        int r = box_err_set(err, e, "exec: '%s': %s", name,
-                            e == ENOENT ? "no such file or directory" : strerror(e));
-        if (err) {
-                err->exit_code = e == ENOENT ? 127 : 126;
-                /* strerror is capitalised; Docker's messages are not */
-                char *m = strstr(err->msg, "': ");
-                if (m && m[3] >= 'A' && m[3] <= 'Z')
-                        m[3] = (char)(m[3] - 'A' + 'a');
-        }
-        return r;
-}
-
-static int set_caps(uint64_t caps, struct box_err *err)
-{
-        cap_t c = cap_init();
-        if (!c)
-                return box_err_errno(err, errno, "cap_init");
-        for (int i = 0; i < 64; i++) {
-                if (!(caps & (UINT64_C(1) << i)) || !CAP_IS_SUPPORTED(i))
-                        continue;
-                cap_value_t v = i;
-                cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
-                cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
-        }
-        /* the inheritable set stays empty, as Docker and Podman have it: with
-         * it filled, a non-root user gains any capability that a file in the
-         * image marks inheritable (CVE-2022-24769); root keeps its
-         * capabilities across execve through the bounding set anyway */
-        int r = cap_set_proc(c);
-        int e = errno;
-        cap_free(c);
-        if (r < 0)
-                return box_err_errno(err, e, "set capabilities");
-        /* ambient capabilities (if box was given some) would survive execve */
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return box_err_errno(err, errno, "clear ambient capabilities");
-        return 0;
-}
-
-static int load_seccomp(const struct run_bpf *bpf, struct box_err *err)
-{
-        struct sock_fprog prog = {.len = bpf->len, .filter = bpf->filter};
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return box_err_errno(err, errno, "load seccomp filter");
-        return 0;
+        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return box_err_errno(err, errno, "open /dev/ptmx");
+        return run_pty_take(master, a->have_ws ? &a->ws : NULL, true, a->console_fd, err);
 }
 
 /* "/proc/self/fd/N" of an O_PATH fd of PATH (leaked on purpose: the
@@ -278,23 +216,10 @@ static int open_host_paths(const struct run_spec *spec, const char *rootfs_path,
         return 0;
 }
 
-/* Reads the container's NAME (relative to ROOTFD) when it is a regular file
- * reached inside the root: a FIFO, a device or a /proc magic link there
- * reads as missing rather than blocking or escaping. */
-static void read_root_file(int rootfd, const char *name, char **ret)
+/* The child's first steps: its stdio, none of box's fds, then box's "go"
+ * (sent once the maps and the cgroup are in place). */
+static int child_start(struct child_args *a, struct box_err *err)
 {
-        _cleanup_close_ int fd = openat_in_root(rootfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return;
-        (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
-}
-
-static int child_setup(struct child_args *a, struct box_err *err)
-{
-        const struct run_spec *spec = a->spec;
-        int r;
-
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         for (int i = 0; i < 3; i++)
@@ -302,9 +227,10 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "dup2 stdio");
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
+        const struct run_spec *spec = a->spec;
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
                             spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
-        r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        int r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         umask(0);
@@ -313,9 +239,9 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
         /* with a private network box sends a second byte once our
-         * interfaces are there: it makes them while we build the root */
-        bool net_wait = spec->network == RUN_NETWORK_PRIVATE && spec->net_setup;
-        if (!net_wait)
+         * interfaces are there (child_network_wait): it makes them while we
+         * build the root */
+        if (!(spec->network == RUN_NETWORK_PRIVATE && spec->net_setup))
                 close(a->sync_fd);
         CHILD_PHASE("go");
         if (spec->network == RUN_NETWORK_CONTAINER) {
@@ -325,27 +251,37 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "join the container's network namespace");
                 close(spec->netns_fd);
         }
-        _cleanup_close_ int root_mount = -EBADF;
-        struct run_spec userns_spec;
-        if (spec->n_uid_map > 0) {
-                root_mount = recv_fd(a->console_fd);
-                if (root_mount < 0)
-                        return box_err_errno(err, -root_mount, "receive the root mount");
+        return 0;
+}
+
+/* Inside the new namespaces: with a user namespace, the root mount box sent
+ * (*ROOT_MOUNT) and SPEC's host paths opened into USERNS_SPEC (*SPEC points
+ * there after), then becoming its root; the cgroup namespace, the host
+ * name and, without a network, the loopback. */
+static int child_namespaces(struct child_args *a, const struct run_spec **spec,
+                            struct run_spec *userns_spec, int *root_mount, struct box_err *err)
+{
+        int r;
+        if ((*spec)->n_uid_map > 0) {
+                *root_mount = run_fd_recv(a->console_fd);
+                if (*root_mount < 0)
+                        return box_err_errno(err, -*root_mount, "receive the root mount");
                 /* as the namespace's root we may not walk into the store:
                  * open what we need from the host first */
-                r = open_host_paths(spec, a->rootfs_path, root_mount, &userns_spec, err);
+                r = open_host_paths(*spec, a->rootfs_path, *root_mount, userns_spec, err);
                 if (r < 0)
                         return r;
-                spec = &userns_spec;
+                *spec = userns_spec;
                 /* become the namespace's root: box wrote our maps before "go" */
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
         if (unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
-        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        const char *hostname = (*spec)->hostname;
+        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
-        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE) {
+        if ((*spec)->network == RUN_NETWORK_NONE || (*spec)->network == RUN_NETWORK_PRIVATE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
@@ -356,19 +292,15 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         close(fd);
                 }
         }
+        return 0;
+}
 
-        CHILD_PHASE("ns");
-        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
-        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
-        if (r < 0)
-                return r;
-        CHILD_PHASE("mounts");
-        r = run_rootfs_pivot(rootfd, err);
-        if (r < 0)
-                return r;
-        CHILD_PHASE("pivot");
+/* The terminal (-t), or none and a session of its own; stdin from
+ * /dev/null without -i or -t. */
+static int child_terminal(struct child_args *a, const struct run_spec *spec, struct box_err *err)
+{
         if (spec->tty) {
-                r = setup_tty(a, err);
+                int r = setup_tty(a, err);
                 if (r < 0)
                         return r;
         } else {
@@ -382,6 +314,34 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
+        return 0;
+}
+
+static int child_setup(struct child_args *a, struct box_err *err)
+{
+        const struct run_spec *spec = a->spec;
+        int r = child_start(a, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int root_mount = -EBADF;
+        struct run_spec userns_spec;
+        r = child_namespaces(a, &spec, &userns_spec, &root_mount, err);
+        if (r < 0)
+                return r;
+
+        CHILD_PHASE("ns");
+        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
+        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
+        if (r < 0)
+                return r;
+        CHILD_PHASE("mounts");
+        r = run_rootfs_pivot(rootfd, err);
+        if (r < 0)
+                return r;
+        CHILD_PHASE("pivot");
+        r = child_terminal(a, spec, err);
+        if (r < 0)
+                return r;
         /* a missing working directory is made (by root, as Docker does)
          * before a read-only root is made read-only; it is entered after the
          * masks, so it cannot be a directory they cover */
@@ -393,107 +353,39 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("masks");
-
-        /* the user, through the container's own files */
-        _cleanup_free_ char *passwd = NULL, *group = NULL;
-        read_root_file(rootfd, "etc/passwd", &passwd);
-        read_root_file(rootfd, "etc/group", &group);
-        struct run_user user;
-        r = run_user_resolve(spec->user, spec->group_add, passwd, group, &user, err);
-        if (r < 0)
-                return r;
-
-        if (net_wait) {
-                if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
+        if (spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
+                char net;
+                if (RETRY_EINTR(read(a->sync_fd, &net, 1)) != 1)
                         _exit(125); /* box failed to make our network, or is gone */
                 close(a->sync_fd);
                 CHILD_PHASE("network");
         }
+
         /* the last step into the container, shared with every process that
          * joins it: only the error pipe survives (init closes it) */
         close(TAKE_FD(rootfd));
         close(TAKE_FD(nullfd));
         if (root_mount >= 0)
                 close(TAKE_FD(root_mount));
-        r = run_process_enter(&a->err_fd, 1, cwd, err);
-        if (r < 0)
-                return r;
-
-        for (size_t i = 0; i < spec->n_rlimits; i++)
-                if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0)
-                        return box_err_errno(err, errno,
-                                             "set ulimit %d (the hard limit can only be lowered)",
-                                             spec->rlimits[i].resource);
-
-        char **env = strv_copy(spec->env);
-        if (strv_env_find(env, "HOME", 4) < 0) {
-                _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
-                env = strv_env_set(env, h);
-        }
-
-        if (!spec->argv || !spec->argv[0] || !*spec->argv[0]) {
-                box_err_set(err, EINVAL, "no command specified");
-                err->exit_code = 127;
-                return -EINVAL;
-        }
-        _cleanup_free_ char *exe = find_executable(spec->argv[0], env);
-        if (!exe) {
-                box_err_set(err, ENOENT, "exec: '%s': executable file not found in $PATH",
-                            spec->argv[0]);
-                err->exit_code = 127;
-                return -ENOENT;
-        }
-
-        /* privileges: bounding set, seccomp (while we may still load it),
-         * user, then the final capability sets */
-        if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "set no_new_privs");
-        for (int c = 0; c <= CAP_LAST_CAP + 23; c++) {
-                if (a->caps & (UINT64_C(1) << c))
-                        continue;
-                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
-                        if (errno == EINVAL)
-                                break;
-                        return box_err_errno(err, errno, "drop capability %d", c);
-                }
-        }
-        if (a->bpf && !spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                return box_err_errno(err, errno, "keep capabilities");
-        if (sys_setgroups(user.n_groups, user.groups) < 0)
-                return box_err_errno(err, errno, "setgroups");
-        if (sys_setresgid(user.gid, user.gid, user.gid) < 0)
-                return box_err_errno(err, errno, "setgid %u", (unsigned)user.gid);
-        if (sys_setresuid(user.uid, user.uid, user.uid) < 0)
-                return box_err_errno(err, errno, "setuid %u", (unsigned)user.uid);
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
-        r = set_caps(a->caps, err);
-        if (r < 0)
-                return r;
-        if (a->bpf && spec->no_new_privs) {
-                r = load_seccomp(a->bpf, err);
-                if (r < 0)
-                        return r;
-        }
-
         CHILD_PHASE("exec");
-        if (spec->init) {
-                r = run_init_fork(&a->restore_mask, a->err_fd, spec->tty, err);
-                if (r < 0)
-                        return r;
-        }
-        umask(022);
-        sigprocmask(SIG_SETMASK, &a->restore_mask, NULL);
-        execve(exe, spec->argv, env);
-        int e = errno;
-        struct stat st;
-        if (e == EACCES && stat(exe, &st) == 0 && S_ISDIR(st.st_mode))
-                e = EISDIR;
-        return exec_error(err, spec->argv[0], e);
+        const struct run_process p = {
+                .argv = spec->argv,
+                .env = spec->env,
+                .user = spec->user,
+                .group_add = spec->group_add,
+                .cwd = cwd,
+                .caps = a->caps,
+                .no_new_privs = spec->no_new_privs,
+                .bpf = a->bpf,
+                .rlimits = spec->rlimits,
+                .n_rlimits = spec->n_rlimits,
+                .err_fd = a->err_fd,
+                .init = spec->init,
+                .tty = spec->tty,
+                .pdeathsig = true,
+                .restore_mask = &a->restore_mask,
+        };
+        return run_process_exec(&p, err);
 }
 
 _noreturn_ static void child_main(struct child_args *a)
@@ -543,17 +435,45 @@ static int status_of(int st)
         return WEXITSTATUS(st);
 }
 
-/* Without -t, the container gets pipes, not box's own stdio, as in Docker
- * and Podman: a file, a terminal or a device handed to box could be reopened
- * through /proc/self/fd/N with another access mode (`< input` rewritten, the
- * user's terminal reopened).  A pipe or a socket box was given is passed on
- * as it is: reopening it gives nothing more.  host[i] is box's end. */
-struct stdio_relay {
-        int child[3];
-        int host[3];
-};
+int run_signals_block(sigset_t *ret_old, struct box_err *err)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        sigaddset(&mask, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &mask, ret_old);
+        int fd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (fd < 0) {
+                int e = errno;
+                sigprocmask(SIG_SETMASK, ret_old, NULL);
+                return box_err_errno(err, e, "signalfd");
+        }
+        /* a relay's reader gone (`box run ... | head -1`, a container that
+         * never reads stdin) is EPIPE for box, not its death; the child
+         * restores the old mask before its execve */
+        sigset_t pipe_mask;
+        sigemptyset(&pipe_mask);
+        sigaddset(&pipe_mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
+        return fd;
+}
 
-static void stdio_relay_close(struct stdio_relay *s)
+void run_signals_restore(const sigset_t *old)
+{
+        /* a SIGPIPE pending from the relay must not reach box */
+        sigset_t pm;
+        sigemptyset(&pm);
+        sigaddset(&pm, SIGPIPE);
+        while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
+                ;
+        sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* The relay's pipes: see run/run-internal.h. */
+void run_relay_close(struct run_relay *s)
 {
         for (int i = 0; i < 3; i++) {
                 if (s->child[i] >= 0)
@@ -564,19 +484,19 @@ static void stdio_relay_close(struct stdio_relay *s)
         }
 }
 
-static int stdio_relay_open(const struct run_spec *spec, struct stdio_relay *s, struct box_err *err)
+int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_err *err)
 {
         int r = run_enter_check_stdio(err);
-        if (r < 0 || spec->tty)
+        if (r < 0 || tty)
                 return r;
         for (int i = 0; i < 3; i++) {
                 struct stat st;
-                if ((i == 0 && !spec->interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
+                if ((i == 0 && !interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
                     S_ISSOCK(st.st_mode))
                         continue;
                 int p[2];
                 if (pipe2(p, O_CLOEXEC) < 0) {
-                        stdio_relay_close(s);
+                        run_relay_close(s);
                         return box_err_errno(err, errno, "pipe");
                 }
                 s->child[i] = i == 0 ? p[0] : p[1];
@@ -599,16 +519,17 @@ static bool relay_once(int from, int to)
 }
 
 /* Waits for PID, forwarding signals and, with a pty or relay pipes, its I/O. */
-static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int master,
-                     struct stdio_relay *rl)
+int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run_relay *rl,
+                  int timeout_ms)
 {
-        bool stdin_open = spec->interactive && (master >= 0 || rl->host[0] >= 0);
+        bool stdin_open = interactive && (master >= 0 || rl->host[0] >= 0);
         int in_to = master >= 0 ? master : rl->host[0];
         int status = -1;
+        double deadline = ms_now() + timeout_ms;
 
         if (master >= 0) {
                 /* Docker makes the terminal raw only when it forwards input */
-                if (spec->interactive)
+                if (interactive)
                         tty_raw();
                 copy_winsize(master);
         }
@@ -620,7 +541,18 @@ static int supervise(const struct run_spec *spec, pid_t pid, int sigfd, int mast
                         {.fd = rl->host[1], .events = POLLIN},
                         {.fd = rl->host[2], .events = POLLIN},
                 };
-                if (poll(p, 5, -1) < 0) {
+                int wait_ms = -1;
+                if (timeout_ms > 0) {
+                        wait_ms = (int)(deadline - ms_now());
+                        if (wait_ms <= 0) {
+                                /* too late: killed, then reaped as usual */
+                                kill(pid, SIGKILL);
+                                timeout_ms = 0;
+                                wait_ms = -1;
+                        }
+                }
+                int np = poll(p, 5, wait_ms);
+                if (np < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -731,7 +663,7 @@ static int setup_userns(const struct run_spec *spec, pid_t pid, int sock, struct
         r = run_rootfs_detached(spec, ns, &m, err);
         if (r < 0)
                 return box_err_prefix(err, "user namespace");
-        r = send_fd(sock, m);
+        r = run_fd_send(sock, m);
         if (r < 0)
                 return box_err_errno(err, -r, "send the root mount");
         return 0;
@@ -763,13 +695,124 @@ static void chown_for_userns(const struct run_spec *spec)
         }
 }
 
-static uint64_t own_permitted_caps(void)
+/* The pipes and the socket between box and the container's process: sync
+ * ("go"), err (the child's report) and console (the pty's master, the
+ * user namespace's root mount).  [0] reads, [1] writes; -1 when closed. */
+struct sandbox_fds {
+        int sync[2], err[2], console[2];
+};
+
+static void sandbox_fds_close(struct sandbox_fds *f)
 {
-        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-        struct __user_cap_data_struct d[2] = {0};
-        if (syscall(SYS_capget, &h, d) < 0)
-                return ~UINT64_C(0);
-        return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+        int *all[] = {f->sync, f->err, f->console};
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+                for (int j = 0; j < 2; j++)
+                        if (all[i][j] >= 0) {
+                                close(all[i][j]);
+                                all[i][j] = -1;
+                        }
+}
+
+static int sandbox_fds_open(const struct run_spec *spec, struct sandbox_fds *f, struct box_err *err)
+{
+        if (pipe2(f->sync, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0 ||
+            ((spec->tty || spec->n_uid_map > 0) &&
+             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->console) < 0))
+                return box_err_errno(err, errno, "pipe");
+        return 0;
+}
+
+/* After the clone: box keeps only its own ends. */
+static void close_child_ends(struct sandbox_fds *f, struct run_relay *relay)
+{
+        int *child[] = {&f->sync[0],      &f->err[1],       &f->console[1],
+                        &relay->child[0], &relay->child[1], &relay->child[2]};
+        for (size_t i = 0; i < ARRAY_SIZE(child); i++)
+                if (*child[i] >= 0) {
+                        close(*child[i]);
+                        *child[i] = -1;
+                }
+}
+
+static int block_signals(sigset_t *old, int *ret_sigfd, struct box_err *err)
+{
+        *ret_sigfd = run_signals_block(old, err);
+        return *ret_sigfd < 0 ? *ret_sigfd : 0;
+}
+
+static void unblock_signals(const sigset_t *old, int sigfd)
+{
+        (void)sigfd;
+        run_signals_restore(old);
+}
+
+/* The container's process, in its new namespaces: returns its pid to box
+ * (-1 with errno), never to the child, which runs child_main(). */
+static pid_t clone_child(const struct run_spec *spec, struct child_args *a)
+{
+        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
+                flags |= CLONE_NEWNET;
+        if (spec->n_uid_map > 0)
+                flags |= CLONE_NEWUSER;
+        pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid == 0)
+                child_main(a);
+        return pid;
+}
+
+/* The child's report over the err pipe: nothing when it reached execve. */
+static int read_child_report(int fd, struct box_err *err)
+{
+        struct child_report rep;
+        ssize_t n = fs_read_full(fd, &rep, sizeof(rep));
+        if (n == 0)
+                return 0;
+        if (n != (ssize_t)sizeof(rep))
+                return box_err_set(err, EIO, "container setup failed");
+        rep.msg[sizeof(rep.msg) - 1] = '\0';
+        int r = box_err_set(err, rep.code, "%s", rep.msg);
+        if (err)
+                err->exit_code = rep.exit_code;
+        return r;
+}
+
+/* Box's side of the start: the user namespace's maps and root, the
+ * cgroup, "go", the child's report, the pty's master (*RET_MASTER).  On a
+ * failure of box's own the child is killed. */
+static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fds *f,
+                       struct run_cgroup *cg, int *ret_master, struct box_err *err)
+{
+        int r = 0;
+        if (spec->n_uid_map > 0)
+                r = setup_userns(spec, pid, f->console[0], err);
+        if (r >= 0)
+                r = run_cgroup_attach(cg, pid, err);
+        if (r >= 0 && write(f->sync[1], "g", 1) != 1)
+                r = box_err_errno(err, errno, "start container");
+        /* the container builds its root meanwhile, and waits for this */
+        if (r >= 0 && spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
+                r = spec->net_setup(pid, spec->net_userdata, err);
+                if (r >= 0 && write(f->sync[1], "n", 1) != 1)
+                        r = box_err_errno(err, errno, "start container");
+        }
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                return r;
+        }
+        close(f->sync[1]);
+        f->sync[1] = -1;
+        r = read_child_report(f->err[0], err);
+        if (r < 0)
+                return r;
+        if (spec->tty) {
+                *ret_master = run_fd_recv(f->console[0]);
+                if (*ret_master < 0) {
+                        kill(pid, SIGKILL);
+                        return box_err_errno(err, -*ret_master, "receive the pty");
+                }
+        }
+        return 0;
 }
 
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
@@ -779,25 +822,24 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                                                    : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
-        int sync_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, console[2] = {-1, -1};
+        struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
-        struct stdio_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
-        sigset_t mask, old;
+        struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
+        sigset_t old;
         pid_t pid = -1;
         int r;
 
         double t0 = ms_now();
-        bool userns = spec->n_uid_map > 0;
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
-        caps &= own_permitted_caps();
+        caps &= run_caps_own();
         if (!spec->privileged && spec->seccomp != RUN_SECCOMP_UNCONFINED) {
                 r = run_seccomp_compile(spec, caps, &bpf, err);
                 if (r < 0)
                         return r;
         }
         PHASE("seccomp");
-        if (userns)
+        if (spec->n_uid_map > 0)
                 chown_for_userns(spec);
         if (mkdir(rootfs_path, 0755) < 0 && errno != EEXIST) {
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
@@ -809,43 +851,22 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
 
         PHASE("cgroup");
-        r = stdio_relay_open(spec, &relay, err);
+        r = run_relay_open(spec->interactive, spec->tty, &relay, err);
+        if (r >= 0)
+                r = sandbox_fds_open(spec, &f, err);
         if (r < 0)
                 goto out;
-        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-            ((spec->tty || userns) &&
-             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)) {
-                r = box_err_errno(err, errno, "pipe");
-                goto out;
-        }
-
-        sigemptyset(&mask);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-                sigaddset(&mask, forwarded_signals[i]);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGWINCH);
-        sigaddset(&mask, SIGTTOU);
-        sigprocmask(SIG_BLOCK, &mask, &old);
-        sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (sigfd < 0) {
-                r = box_err_errno(err, errno, "signalfd");
+        r = block_signals(&old, &sigfd, err);
+        if (r < 0)
                 goto out_mask;
-        }
-        /* a relay's reader gone (`box run ... | head -1`, a container that
-         * never reads stdin) is EPIPE for box, not its death; the child
-         * restores the old mask before its execve */
-        sigset_t pipe_mask;
-        sigemptyset(&pipe_mask);
-        sigaddset(&pipe_mask, SIGPIPE);
-        sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
 
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
                 .rootfs_path = rootfs_path,
-                .sync_fd = sync_pipe[0],
-                .err_fd = err_pipe[1],
-                .console_fd = console[1],
+                .sync_fd = f.sync[0],
+                .err_fd = f.err[1],
+                .console_fd = f.console[1],
                 .restore_mask = old,
                 .bpf = bpf.filter ? &bpf : NULL,
                 .caps = caps,
@@ -853,91 +874,29 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         };
         if (spec->tty)
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
-
-        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
-                flags |= CLONE_NEWNET;
-        if (userns)
-                flags |= CLONE_NEWUSER;
-        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        pid = clone_child(spec, &a);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");
                 goto out_mask;
         }
-        if (pid == 0)
-                child_main(&a);
-
-        close(sync_pipe[0]);
-        close(err_pipe[1]);
-        sync_pipe[0] = err_pipe[1] = -1;
-        for (int i = 0; i < 3; i++) {
-                if (relay.child[i] >= 0)
-                        close(relay.child[i]);
-                relay.child[i] = -1;
-        }
-        if (console[1] >= 0) {
-                close(console[1]);
-                console[1] = -1;
-        }
+        close_child_ends(&f, &relay);
 
         PHASE("clone");
-        if (userns) {
-                r = setup_userns(spec, pid, console[0], err);
-                if (r < 0) {
-                        kill(pid, SIGKILL);
-                        goto out_wait;
-                }
-        }
-        r = run_cgroup_attach(cg, pid, err);
-        if (r < 0) {
-                kill(pid, SIGKILL);
+        r = start_child(spec, pid, &f, cg, &master, err);
+        if (r < 0)
                 goto out_wait;
-        }
-        if (write(sync_pipe[1], "g", 1) != 1) {
-                r = box_err_errno(err, errno, "start container");
-                kill(pid, SIGKILL);
-                goto out_wait;
-        }
-        /* the container builds its root meanwhile, and waits for this */
-        if (spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
-                r = spec->net_setup(pid, spec->net_userdata, err);
-                if (r >= 0 && write(sync_pipe[1], "n", 1) != 1)
-                        r = box_err_errno(err, errno, "start container");
-                if (r < 0) {
-                        kill(pid, SIGKILL);
-                        goto out_wait;
-                }
-                PHASE("network");
-        }
-        close(sync_pipe[1]);
-        sync_pipe[1] = -1;
-
-        struct child_report rep;
-        ssize_t n = fs_read_full(err_pipe[0], &rep, sizeof(rep));
-        if (n != 0) {
-                if (n == (ssize_t)sizeof(rep)) {
-                        rep.msg[sizeof(rep.msg) - 1] = '\0';
-                        r = box_err_set(err, rep.code, "%s", rep.msg);
-                        if (err)
-                                err->exit_code = rep.exit_code;
-                } else {
-                        r = box_err_set(err, EIO, "container setup failed");
-                }
-                goto out_wait;
-        }
-        if (spec->tty) {
-                master = recv_fd(console[0]);
-                if (master < 0) {
-                        r = box_err_errno(err, -master, "receive the pty");
-                        kill(pid, SIGKILL);
-                        goto out_wait;
-                }
-        }
         PHASE("exec");
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
+        if (spec->detach) {
+                r = spec->detach(pid, master >= 0 ? -1 : relay.host[0],
+                                 master >= 0 ? master : relay.host[1], relay.host[2],
+                                 spec->userdata, err);
+                kill(pid, SIGKILL);
+                goto out_wait;
+        }
 
-        *ret_status = supervise(spec, pid, sigfd, master, &relay);
+        *ret_status = run_supervise(spec->interactive, pid, sigfd, master, &relay, 0);
         PHASE("exit");
         pid = -1;
         r = 0;
@@ -949,25 +908,10 @@ out_wait:
                 RETRY_EINTR(waitpid(pid, &st, 0));
         }
 out_mask:
-        if (sigfd >= 0) {
-                /* a SIGPIPE pending from the relay must not reach box */
-                sigset_t pm;
-                sigemptyset(&pm);
-                sigaddset(&pm, SIGPIPE);
-                while (sigtimedwait(&pm, NULL, &(struct timespec){0}) > 0)
-                        ;
-        }
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        unblock_signals(&old, sigfd);
 out:
-        for (int i = 0; i < 2; i++) {
-                if (sync_pipe[i] >= 0)
-                        close(sync_pipe[i]);
-                if (err_pipe[i] >= 0)
-                        close(err_pipe[i]);
-                if (console[i] >= 0)
-                        close(console[i]);
-        }
-        stdio_relay_close(&relay);
+        sandbox_fds_close(&f);
+        run_relay_close(&relay);
         if (cg)
                 run_cgroup_destroy(cg);
         PHASE("cgroup gone");

@@ -19,6 +19,7 @@
 #include "run/run.h"
 #include "run/volume.h"
 #include "spec/json.h"
+#include "spec/oci.h"
 #include "spec/ref.h"
 
 void run_state_free(struct run_state *s)
@@ -125,7 +126,7 @@ static const char *const state_files[] = {
         [RUN_FILE_CONFIG] = "config.json",        [RUN_FILE_IMAGE] = "image",
         [RUN_FILE_HOSTNAME] = "hostname",         [RUN_FILE_HOSTS] = "hosts",
         [RUN_FILE_RESOLV_CONF] = "resolv.conf",   [RUN_FILE_VOLUMES] = "volumes",
-        [RUN_FILE_VOLUMES_USED] = "volumes-used",
+        [RUN_FILE_VOLUMES_USED] = "volumes-used", [RUN_FILE_SPEC] = "spec.json",
 };
 
 int run_state_write_file(const struct run_state *s, enum run_state_file file, const char *data,
@@ -227,18 +228,6 @@ int run_state_create(const char *root, const char *runroot, const char *name,
         return 0;
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return xstrdup(buf);
-}
-
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks
  * since boot.  With the pid it names one process for the life of a boot. */
 static int proc_start_time(pid_t pid, uint64_t *ret)
@@ -252,6 +241,9 @@ static int proc_start_time(pid_t pid, uint64_t *ret)
         if (!f)
                 return -EIO;
         f++;
+        /* a zombie (or a dying process) has ended: no start time */
+        if (f[0] == ' ' && (f[1] == 'Z' || f[1] == 'X' || f[1] == 'x'))
+                return -ESRCH;
         for (int field = 2; field < 22; field++) {
                 f = strchr(f, ' ');
                 if (!f)
@@ -267,46 +259,89 @@ static int proc_start_time(pid_t pid, uint64_t *ret)
         return 0;
 }
 
-int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
-                  struct box_err *err)
+static struct jv *read_json(const char *path);
+
+/* The store's state file, atomically (temp, fsync, rename): a reader never
+ * sees half of it and a crash never leaves a torn one. */
+static int write_store_state(const struct run_state *s, const struct jv *o, struct box_err *err)
 {
-        _cleanup_jv_ struct jv *o = NULL;
-        _cleanup_free_ char *prev = NULL, *now = now_rfc3339();
+        _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
         _cleanup_free_ char *p = xasprintf("%s/state", s->dir);
-        int r;
-        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &prev, NULL, NULL) < 0 ||
-            jv_parse(prev, strlen(prev), &o, NULL) < 0 || !jv_is_object(o)) {
+        return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
+}
+
+struct jv *run_state_read_json(const char *root, const char *id, const char *file)
+{
+        if (!run_id_valid(id))
+                return NULL;
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/%s", root, id, file);
+        return read_json(p);
+}
+
+static struct jv *read_json(const char *path)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct jv *o = NULL;
+        if (fs_read_file_at(AT_FDCWD, path, 1 << 24, &buf, NULL, NULL) < 0 ||
+            jv_parse(buf, strlen(buf), &o, NULL) < 0 || !jv_is_object(o)) {
                 jv_free(o);
-                o = jv_object();
+                return NULL;
         }
+        return o;
+}
+
+int run_state_change(const struct run_state *s, const struct run_state_update *u,
+                     struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/state", s->dir), *now = oci_time_now(true);
+        _cleanup_jv_ struct jv *o = read_json(p);
+        int r;
+        if (!o)
+                o = jv_object();
         /* no pid in the store: it would outlive the process it names */
         jv_del(o, "pid");
         jv_del(o, "monitor_pid");
-        jv_set_str(o, "status", status);
-        if (streq(status, "running")) {
+        const char *prev = jv_get_str(o, "status");
+        bool restarted = prev && streq(prev, "restarting") && streq(u->status, "running");
+        if (restarted)
+                jv_set(o, "restart_count", jv_int(jv_int_value(jv_get(o, "restart_count")) + 1));
+        jv_set_str(o, "status", u->status);
+        if (u->error)
+                jv_set_str(o, "error", u->error);
+        if (streq(u->status, "running")) {
                 uint64_t start = 0;
-                if (pid > 0 && s->run_dir && proc_start_time(pid, &start) == 0) {
+                if (u->pid > 0 && s->run_dir && proc_start_time(u->pid, &start) == 0) {
                         _cleanup_jv_ struct jv *rt = jv_object();
-                        jv_set(rt, "pid", jv_int(pid));
+                        jv_set(rt, "pid", jv_int(u->pid));
                         jv_set(rt, "pid_start", jv_int((int64_t)start));
                         _cleanup_free_ char *json = jv_dump(rt, JV_PRETTY);
                         r = write_in(s->run_dir, "state", json, err);
                         if (r < 0)
                                 return r;
+                        _cleanup_free_ char *ep = xasprintf("%s/exit", s->run_dir);
+                        (void)unlink(ep);
                 }
                 jv_set_str(o, "started_at", now);
-        } else if (streq(status, "exited")) {
-                jv_set(o, "exit_code", jv_int(exit_code));
-                jv_set_str(o, "finished_at", now);
+                jv_set_str(o, "error", "");
+        } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
+                jv_set(o, "exit_code", jv_int(u->exit_code));
+                jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);
         } else {
                 jv_set_str(o, "created_at", now);
+                jv_set(o, "restart_count", jv_int(0));
         }
-        _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
-        r = write_in(s->dir, "state", json, err);
+        r = write_store_state(s, o, err);
         /* the monitor is done with the container: nothing of it stays live */
-        if (streq(status, "exited") && s->run_dir)
+        if (streq(u->status, "exited") && s->run_dir)
                 (void)fs_rm_rf(s->run_dir, NULL);
         return r;
+}
+
+int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
+                  struct box_err *err)
+{
+        struct run_state_update u = {.status = status, .pid = pid, .exit_code = exit_code};
+        return run_state_change(s, &u, err);
 }
 
 int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
@@ -374,19 +409,6 @@ bool run_state_is_live(const char *runroot, const char *id)
         return monitor_pid(runroot, id) >= 0;
 }
 
-enum run_status run_state_status(const char *root, const char *runroot, const char *id)
-{
-        if (!run_id_valid(id) || !run_state_is_live(runroot, id))
-                return RUN_STATUS_EXITED;
-        _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", root, id), *buf = NULL;
-        _cleanup_jv_ struct jv *o = NULL;
-        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0 ||
-            jv_parse(buf, strlen(buf), &o, NULL) < 0)
-                return RUN_STATUS_CREATED;
-        const char *status = jv_get_str(o, "status");
-        return status && streq(status, "running") ? RUN_STATUS_RUNNING : RUN_STATUS_CREATED;
-}
-
 /* Does PID run in the cgroup of container ID (a path ending in /ID in some
  * hierarchy)?  Only box makes such a cgroup. */
 static bool proc_in_cgroup(pid_t pid, const char *id)
@@ -405,11 +427,7 @@ static bool proc_in_cgroup(pid_t pid, const char *id)
         return false;
 }
 
-/* A pidfd of the container's pid 1 as the runtime state records it, if
- * that pid still names the same process (same start time) and that
- * process is in the container's cgroup; -ENOENT when none is recorded
- * (not started yet), -ESRCH when it is gone (or was never that). */
-static int container_pidfd(const char *runroot, const char *id)
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid)
 {
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", runroot, id), *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
@@ -430,7 +448,39 @@ static int container_pidfd(const char *runroot, const char *id)
          * a pid is not reused while its process exists */
         if (sys_pidfd_send_signal(pfd, 0, 0) < 0)
                 return -ESRCH;
+        if (ret_pid)
+                *ret_pid = (pid_t)pid;
         return TAKE_FD(pfd);
+}
+
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd)
+{
+        pid_t pid;
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
+        if (pfd < 0)
+                return pfd;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/root", (int)pid);
+        _cleanup_close_ int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* the pid named the container's pid 1 only if that still lives */
+        if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return -ESRCH;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+{
+        pid_t pid;
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
+        if (pfd < 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", (int)pid);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        /* the pid named the container's pid 1 only if that still lives */
+        if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 static void sleep_ms(long ms)
@@ -441,12 +491,25 @@ static void sleep_ms(long ms)
 int run_state_kill(const char *runroot, const char *id, struct box_err *err)
 {
         pid_t mon = monitor_pid(runroot, id);
-        if (mon < 0)
+        if (mon < 0) {
+                /* no monitor, but its pid 1 may live on (the monitor was
+                 * killed and the container had dropped its PDEATHSIG with a
+                 * credential change) */
+                _cleanup_close_ int pfd = run_state_pidfd(runroot, id, NULL);
+                if (pfd >= 0 && sys_pidfd_send_signal(pfd, SIGKILL, 0) == 0) {
+                        struct pollfd p = {.fd = pfd, .events = POLLIN};
+                        if (RETRY_EINTR(poll(&p, 1, 10000)) <= 0)
+                                return box_err_set(err, ETIMEDOUT, "container %.12s did not stop",
+                                                   id);
+                }
                 return 0;
+        }
+        /* no restart after this */
+        (void)run_state_mark(runroot, id, RUN_MARK_STOPPING);
         /* its pid 1, once it has one (a start takes well under a second) */
         int pfd = -ENOENT;
         for (int t = 0; t < 500 && pfd == -ENOENT && run_state_is_live(runroot, id); t++) {
-                pfd = container_pidfd(runroot, id);
+                pfd = run_state_pidfd(runroot, id, NULL);
                 if (pfd == -ENOENT)
                         sleep_ms(10);
         }
@@ -471,30 +534,213 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err)
         return 0;
 }
 
-int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+/* "STATUS SECONDS.NANOS" the monitor wrote when the container exited. */
+static int read_exit_file(const char *runroot, const char *id, int *ret_code, char **ret_time)
 {
-        _cleanup_close_ int pfd =
-                run_state_is_live(runroot, id) ? container_pidfd(runroot, id) : -ESRCH;
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/exit", runroot, id), *buf = NULL;
+        if (fs_read_file_at(AT_FDCWD, p, 256, &buf, NULL, NULL) < 0)
+                return -ENOENT;
+        char *end;
+        long code = strtol(buf, &end, 10);
+        if (end == buf || *end != ' ' || code < 0 || code > 255)
+                return -EIO;
+        long long sec = strtoll(end + 1, &end, 10);
+        long nsec = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+        *ret_code = (int)code;
+        if (ret_time) {
+                struct tm tm;
+                time_t t = (time_t)sec;
+                char b[64];
+                gmtime_r(&t, &tm);
+                size_t n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+                snprintf(b + n, sizeof(b) - n, ".%09ldZ", nsec);
+                *ret_time = xstrdup(b);
+        }
+        return 0;
+}
+
+void run_state_info_release(struct run_state_info *i)
+{
+        free(i->created_at);
+        free(i->started_at);
+        free(i->finished_at);
+        free(i->error);
+        *i = (struct run_state_info){0};
+}
+
+static char *dup_or_empty(const char *s)
+{
+        return xstrdup(s ? s : "");
+}
+
+int run_state_info_read(const char *root, const char *runroot, const char *id,
+                        struct run_state_info *ret)
+{
+        *ret = (struct run_state_info){.status = RUN_STATUS_CREATED};
+        if (!run_id_valid(id))
+                return -EINVAL;
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", root, id);
+        _cleanup_jv_ struct jv *o = read_json(p);
+        const char *st = o ? jv_get_str(o, "status") : NULL;
+        ret->created_at = dup_or_empty(o ? jv_get_str(o, "created_at") : NULL);
+        ret->started_at = dup_or_empty(o ? jv_get_str(o, "started_at") : NULL);
+        ret->finished_at = dup_or_empty(o ? jv_get_str(o, "finished_at") : NULL);
+        ret->error = dup_or_empty(o ? jv_get_str(o, "error") : NULL);
+        ret->exit_code = o ? (int)jv_int_value(jv_get(o, "exit_code")) : 0;
+        ret->restart_count = o ? jv_int_value(jv_get(o, "restart_count")) : 0;
+        ret->monitored = monitor_pid(runroot, id) >= 0;
+        if (!st || streq(st, "created"))
+                return 0;
+        if (streq(st, "exited")) {
+                ret->status = RUN_STATUS_EXITED;
+                return 0;
+        }
+        if (streq(st, "restarting") && ret->monitored) {
+                ret->status = RUN_STATUS_RESTARTING;
+                return 0;
+        }
+        /* running (or restarting) as the store has it: the truth is the
+         * container's pid 1, its monitor and what the monitor left */
+        int pfd = run_state_pidfd(runroot, id, NULL);
+        if (pfd >= 0) {
+                _cleanup_free_ char *rp = xasprintf("%s/containers/%s/state", runroot, id);
+                _cleanup_jv_ struct jv *rt = read_json(rp);
+                ret->pid = rt ? (pid_t)jv_int_value(jv_get(rt, "pid")) : 0;
+                close(pfd);
+                ret->status = RUN_STATUS_RUNNING;
+                return 0;
+        }
+        ret->status = RUN_STATUS_EXITED;
+        char *t = NULL;
+        if (read_exit_file(runroot, id, &ret->exit_code, &t) == 0) {
+                free(ret->finished_at);
+                ret->finished_at = t;
+        } else if (ret->monitored) {
+                ret->status = RUN_STATUS_RUNNING; /* between its exit and the monitor's record */
+                return 0;
+        } else {
+                /* killed with its monitor (PDEATHSIG), or the host rebooted */
+                ret->exit_code = 137;
+                free(ret->error);
+                ret->error = xstrdup("the container's monitor was killed");
+        }
+        ret->stale = !ret->monitored;
+        return 0;
+}
+
+enum run_status run_state_status(const char *root, const char *runroot, const char *id)
+{
+        struct run_state_info i;
+        if (run_state_info_read(root, runroot, id, &i) < 0)
+                return RUN_STATUS_EXITED;
+        enum run_status s = i.status;
+        run_state_info_release(&i);
+        return s;
+}
+
+int run_state_open(const char *root, const char *runroot, const char *id, int lock_fd,
+                   struct run_state **ret, struct box_err *err)
+{
+        _cleanup_run_state_ struct run_state *s = xnew0(struct run_state, 1);
+        s->lock_fd = -EBADF;
+        if (!run_id_valid(id))
+                return box_err_set(err, EINVAL, "'%s' is not a container id", id);
+        memcpy(s->id, id, RUN_ID_LEN + 1);
+        s->root = xstrdup(root);
+        s->dir = xasprintf("%s/containers/%s", root, id);
+        s->run_dir = run_dir_of(runroot, id);
+        _cleanup_free_ char *np = xasprintf("%s/name", s->dir);
+        if (fs_read_file_at(AT_FDCWD, np, 4096, &s->name, NULL, NULL) < 0)
+                return box_err_set(err, ENOENT, "no such container: '%s'", id);
+        if (lock_fd >= 0) {
+                /* inherited across exec from the monitor: still ours */
+                s->lock_fd = lock_fd;
+                (void)fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+                *ret = TAKE_PTR(s);
+                return 0;
+        }
+        _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
+        int r = fs_mkdir_p(parent, 0700, err);
+        if (r < 0)
+                return box_err_prefix(err, "runroot '%s'", runroot);
+        if (mkdir(s->run_dir, 0700) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create '%s'", s->run_dir);
+        _cleanup_free_ char *p = xasprintf("%s/lock", s->run_dir);
+        s->lock_fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0)
+                return box_err_errno(err, errno, "create '%s'", p);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(s->lock_fd, F_SETLK, &fl) < 0) {
+                if (errno == EAGAIN || errno == EACCES)
+                        return box_err_set(err, EBUSY, "container %.12s is in use by another box",
+                                           id);
+                return box_err_errno(err, errno, "lock '%s'", p);
+        }
+        /* taken: whatever a dead monitor left is ours to clear, but its
+         * exit record (read by the caller first) */
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int run_state_exit_record(const struct run_state *s, int *ret_code, char **ret_time)
+{
+        _cleanup_free_ char *runroot = NULL;
+        char *slash = strrchr(s->run_dir, '/');
+        /* run_dir is <runroot>/containers/<id> */
+        runroot = xstrndup(s->run_dir, (size_t)(slash - s->run_dir));
+        char *c = strrchr(runroot, '/');
+        if (c)
+                *c = '\0';
+        return read_exit_file(runroot, s->id, ret_code, ret_time);
+}
+
+int run_state_signal(const char *runroot, const char *id, int sig, struct box_err *err)
+{
+        int pfd = run_state_pidfd(runroot, id, NULL);
         if (pfd < 0)
                 return box_err_set(err, ESRCH, "container %.12s is not running", id);
-        /* the pid names the checked process as long as its pidfd says it lives */
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-        char buf[64];
-        snprintf(buf, sizeof(buf), "/proc/self/fdinfo/%d", pfd);
-        _cleanup_free_ char *info = NULL;
-        if (fs_read_file_at(AT_FDCWD, buf, 4096, &info, NULL, NULL) < 0)
-                return box_err_errno(err, errno, "read '%s'", buf);
-        const char *pl = strstr(info, "\nPid:");
-        long pid = pl ? strtol(pl + 5, NULL, 10) : -1;
-        if (pid <= 0)
-                return box_err_set(err, ESRCH, "container %.12s is not running", id);
-        p = xasprintf("/proc/%ld/ns/net", pid);
-        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
-                return box_err_errno(err, fd < 0 ? errno : ESRCH, "open '%s'", p);
-        *ret_fd = TAKE_FD(fd);
+        int r = sys_pidfd_send_signal(pfd, sig, 0);
+        int e = errno;
+        close(pfd);
+        if (r < 0 && e != ESRCH)
+                return box_err_errno(err, e, "signal container %.12s", id);
         return 0;
+}
+
+int run_state_wait_exit(const char *runroot, const char *id, int timeout_ms)
+{
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, NULL);
+        if (pfd < 0)
+                return 0;
+        struct pollfd p = {.fd = pfd, .events = POLLIN};
+        int n = RETRY_EINTR(poll(&p, 1, timeout_ms));
+        return n > 0 ? 0 : -ETIMEDOUT;
+}
+
+int run_state_wait_monitor(const char *runroot, const char *id, int timeout_ms)
+{
+        for (int t = 0; run_state_is_live(runroot, id); t += 10) {
+                if (timeout_ms >= 0 && t >= timeout_ms)
+                        return -ETIMEDOUT;
+                sleep_ms(10);
+        }
+        return 0;
+}
+
+int run_state_mark(const char *runroot, const char *id, const char *flag)
+{
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/%s", runroot, id, flag);
+        int fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+bool run_state_marked(const char *runroot, const char *id, const char *flag)
+{
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/%s", runroot, id, flag);
+        return access(p, F_OK) == 0;
 }
 
 static void *rm_rf_thread(void *path)
@@ -617,6 +863,23 @@ int run_state_image(const char *root, const char *id, char **ret_manifest, struc
         return 0;
 }
 
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err)
+{
+        _cleanup_free_ char *p =
+                xasprintf("%s/containers/%s/%s", root, id, state_files[RUN_FILE_CONFIG]);
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_jv_ struct jv *o = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &buf, NULL, err);
+        if (r >= 0)
+                r = jv_parse(buf, strlen(buf), &o, err);
+        if (r >= 0 && !jv_is_object(o))
+                r = box_err_set(err, EINVAL, "not a JSON object");
+        if (r < 0)
+                return box_err_prefix(err, "container %.12s: config.json", id);
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 char *run_state_upper_dir(const char *root, const char *id)
 {
         return xasprintf("%s/containers/%s/upper", root, id);
@@ -635,4 +898,36 @@ int run_state_mount_dir(const char *root, char **ret, struct box_err *err)
                 return box_err_errno(err, errno, "create '%s'", dir);
         *ret = TAKE_PTR(dir);
         return 0;
+}
+
+int run_state_rename(const char *root, const char *id, const char *name, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id), *old = NULL;
+        _cleanup_free_ char *np = xasprintf("%s/name", dir);
+        if (!run_name_valid(name))
+                return box_err_set(err, EINVAL,
+                                   "invalid container name '%s', only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                   "are allowed",
+                                   name);
+        if (fs_read_file_at(AT_FDCWD, np, 4096, &old, NULL, err) < 0)
+                return box_err_prefix(err, "container %.12s", id);
+        if (streq(old, name))
+                return box_err_set(err, EINVAL,
+                                   "renaming a container with the same name as its "
+                                   "current name");
+        /* the new name is taken atomically (symlink), then the old one goes */
+        int r = reserve_name(root, name, id, err);
+        if (r < 0)
+                return r;
+        r = write_in(dir, "name", name, err);
+        _cleanup_free_ char *cp = xasprintf("%s/config.json", dir);
+        _cleanup_jv_ struct jv *cfg = read_json(cp);
+        if (r >= 0 && cfg) {
+                jv_set_str(cfg, "Name", name);
+                _cleanup_free_ char *json = jv_dump(cfg, JV_PRETTY);
+                r = write_in(dir, "config.json", json, err);
+        }
+        _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, r >= 0 ? old : name);
+        unlink(link);
+        return r;
 }

@@ -20,17 +20,26 @@
  * What is true only while box runs it lives in the runroot (default
  * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
  *
- *   lock          the monitor (the box that runs the container) holds a
- *                 POSIX write lock on it for as long as it lives: the
- *                 container is live exactly while the lock is held, and
- *                 F_GETLK names the monitor's pid from the kernel, not a file
+ *   lock          the monitor (the foreground box, or box-monitor for a
+ *                 detached container, and the box it execs for cleanup and
+ *                 restarts, all one process) holds a POSIX write lock on it
+ *                 for as long as it lives; F_GETLK names the monitor's pid
+ *                 from the kernel, not a file.  A POSIX lock goes when its
+ *                 process closes ANY fd of the file: the lock holder must
+ *                 never call what opens it (run_state_is_live, ..._info_read)
  *   state         {"pid", "pid_start"}: the container's pid 1 and its start
  *                 time (/proc/PID/stat field 22), once it runs
+ *   exit          "STATUS SECONDS.NANOS", written by the monitor when pid 1
+ *                 is reaped, before the store records it
+ *   stopping      stop, kill and rm -f were here: no restart
  *
  * A container is signalled only through a pidfd of that pid, after its
  * start time and its cgroup (named by the id) are checked: never a bare pid
- * read from disk.  Without a live monitor a container is exited, whatever
- * the store says (box was killed, or the host rebooted).
+ * read from disk.  The truth (run_state_info_read) is the store's record
+ * checked against the lock and that pidfd: a container whose monitor died
+ * may still run (unmonitored: stop and rm -f reach it through the pidfd),
+ * or be gone (the next box records its exit: the monitor's "exit" record,
+ * else 137).
  *
  * The root is mounted on <root>/containers/.rootfs, one directory shared
  * by all containers: each mounts it only in its own mount namespace, and
@@ -51,6 +60,8 @@
 #include "lib/err.h"
 #include "run/name.h"
 
+struct jv;
+
 struct run_state {
         char id[RUN_ID_LEN + 1];
         char *name;
@@ -60,7 +71,12 @@ struct run_state {
         int lock_fd;   /* the monitor's lock (held while this process lives) */
 };
 
-enum run_status { RUN_STATUS_CREATED, RUN_STATUS_RUNNING, RUN_STATUS_EXITED };
+enum run_status {
+        RUN_STATUS_CREATED,
+        RUN_STATUS_RUNNING,
+        RUN_STATUS_EXITED,
+        RUN_STATUS_RESTARTING, /* exited; its monitor waits to start it again */
+};
 
 void run_state_free(struct run_state *s);
 DEFINE_POINTER_CLEANUP(struct run_state, run_state_free)
@@ -83,17 +99,68 @@ enum run_state_file {
         RUN_FILE_RESOLV_CONF,  /* on /etc/resolv.conf */
         RUN_FILE_VOLUMES,      /* its anonymous volumes */
         RUN_FILE_VOLUMES_USED, /* every volume it mounts */
+        RUN_FILE_SPEC,         /* spec.json: its struct run_spec (run/spec-file.h) */
 };
 /* Writes FILE (small, no fsync: the state dir is disposable). */
 int run_state_write_file(const struct run_state *s, enum run_state_file file, const char *data,
                          struct box_err *err);
 /* The absolute path of FILE (to mount it): the caller's to free. */
 char *run_state_file_path(const struct run_state *s, enum run_state_file file);
-/* Records the lifecycle: status "created", "running" (PID, the
+/* Records the lifecycle in the store's state file (atomically, by the
+ * holder of the monitor's lock): status "created", "running" (PID, the
  * container's pid 1 on the host, goes to the runtime state with its start
- * time) or "exited" (EXIT_CODE; the runtime state goes). */
+ * time), "restarting" (EXIT_CODE; the runtime dir stays, its monitor will
+ * start it again) or "exited" (EXIT_CODE; the runtime dir goes). */
 int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
                   struct box_err *err);
+struct run_state_update {
+        const char *status;
+        pid_t pid;
+        int exit_code;
+        const char *finished_at; /* RFC 3339; NULL: now */
+        const char *error;       /* State.Error; NULL: unchanged */
+};
+int run_state_change(const struct run_state *s, const struct run_state_update *u,
+                     struct box_err *err);
+/* Opens container ID and takes its monitor's lock (-EBUSY when a live
+ * monitor or another box holds it); LOCK_FD >= 0 is that lock, already
+ * held by this process (passed across exec by the monitor). */
+int run_state_open(const char *root, const char *runroot, const char *id, int lock_fd,
+                   struct run_state **ret, struct box_err *err);
+/* The exit the monitor recorded in the runtime dir: its status and time
+ * (RFC 3339, the caller's); -ENOENT when there is none. */
+int run_state_exit_record(const struct run_state *s, int *ret_code, char **ret_time);
+
+/* What is true of a container now: the store's record checked against its
+ * monitor's lock and its pid 1 (through a pidfd).  STALE: the store says it
+ * runs but neither it nor its monitor does (the monitor was killed, or the
+ * host rebooted): the next box to notice takes the lock and records the
+ * exit (exit_code from the monitor's record, else 137 with error set). */
+struct run_state_info {
+        enum run_status status;
+        bool monitored; /* a live monitor holds the lock */
+        bool stale;
+        pid_t pid; /* RUNNING: the container's pid 1 on the host (checked) */
+        int exit_code;
+        int64_t restart_count;
+        char *created_at, *started_at, *finished_at, *error; /* RFC 3339, "" when unset */
+};
+int run_state_info_read(const char *root, const char *runroot, const char *id,
+                        struct run_state_info *ret);
+void run_state_info_release(struct run_state_info *i);
+/* Sends SIG to the container's pid 1 through a checked pidfd: -ESRCH when
+ * it does not run. */
+int run_state_signal(const char *runroot, const char *id, int sig, struct box_err *err);
+/* Waits up to TIMEOUT_MS for the container's pid 1 to end (0: it has,
+ * or it did not run; -ETIMEDOUT). */
+int run_state_wait_exit(const char *runroot, const char *id, int timeout_ms);
+/* Waits for its monitor to end (TIMEOUT_MS < 0: forever). */
+int run_state_wait_monitor(const char *runroot, const char *id, int timeout_ms);
+/* Flags in the runtime dir, for its monitor: STOPPING, set by stop, kill
+ * and rm -f, means "do not restart it". */
+#define RUN_MARK_STOPPING "stopping"
+int run_state_mark(const char *runroot, const char *id, const char *flag);
+bool run_state_marked(const char *runroot, const char *id, const char *flag);
 
 /* Finds a container by full id, name, or unique id prefix. */
 int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
@@ -101,8 +168,18 @@ int run_state_lookup(const char *root, const char *name_or_id, char ret_id[RUN_I
 /* Is the container's monitor alive (so the container is created or
  * running)? */
 bool run_state_is_live(const char *runroot, const char *id);
-/* The container's status: the store's, but exited without a live monitor. */
+/* The container's status, as run_state_info_read() has it. */
 enum run_status run_state_status(const char *root, const char *runroot, const char *id);
+/* A pidfd of the container's pid 1 as the runtime state records it, if
+ * that pid still names the same process (same start time) and that
+ * process is in the container's cgroup, and its pid in RET_PID (may be
+ * NULL; the pid names the process only while the pidfd shows it alive);
+ * -ENOENT when none is recorded (not started yet), -ESRCH when it is gone
+ * (or was never that). */
+int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid);
+/* An O_PATH fd of the root of the running container ID, as its pid 1
+ * sees it (its mounts included): -ENOENT or -ESRCH when it does not run. */
+int run_state_root_open(const char *runroot, const char *id, int *ret_fd);
 /* Kills a live container (SIGKILL to its pid 1 through a checked pidfd;
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
@@ -110,10 +187,16 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err);
 /* An fd of the network namespace of live container ID's pid 1 (checked as
  * run_state_kill checks it): -ESRCH when it does not run. */
 int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err);
-/* Removes the container: what it still holds of a network (network.json), its cgroups if left over, its anonymous volumes
- * when REMOVE_VOLUMES, its name, its state dir and its runtime dir. */
+/* Removes the container: what it still holds of a network (network.json),
+ * its cgroups if left over, its anonymous volumes when REMOVE_VOLUMES, its
+ * name, its state dir and its runtime dir. */
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err);
+/* Renames container ID to NAME (taken atomically, as at creation). */
+int run_state_rename(const char *root, const char *id, const char *name, struct box_err *err);
+/* FILE of container ID's state dir as a JSON object (NULL when missing or
+ * not an object): the caller's. */
+struct jv *run_state_read_json(const char *root, const char *id, const char *file);
 /* Ids of all containers (a strv, in directory order). */
 char **run_state_list(const char *root);
 /* The images containers pin: two parallel strvs, ids and the manifest
@@ -123,6 +206,9 @@ void run_state_pins(const char *root, char ***ret_ids, char ***ret_manifests);
 /* The manifest digest container ID runs, checked to be a digest: -ENOENT
  * (ERR untouched) when it runs none (--rootfs). */
 int run_state_image(const char *root, const char *id, char **ret_manifest, struct box_err *err);
+/* The container's config.json, parsed (an object). */
+struct jv;
+int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err);
 /* The container's overlay upper dir (its changes): the caller's to free. */
 char *run_state_upper_dir(const char *root, const char *id);
 /* Bytes the container's state dir takes. */

@@ -4,27 +4,17 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/name.h"
+#include "spec/oci.h"
 #include "spec/json.h"
 
 bool run_volume_name_valid(const char *name)
 {
         return run_name_valid(name);
-}
-
-static char *now_rfc3339(void)
-{
-        time_t t = time(NULL);
-        struct tm tm;
-        char buf[64];
-        gmtime_r(&t, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return xstrdup(buf);
 }
 
 int run_volume_exists(const char *root, const char *name)
@@ -47,7 +37,7 @@ int run_volume_create(const char *root, const char *name, bool anonymous, char *
         if (mkdir(dir, 0701) == 0) {
                 created = true;
                 _cleanup_jv_ struct jv *o = jv_object();
-                _cleanup_free_ char *now = now_rfc3339();
+                _cleanup_free_ char *now = oci_time_now(false);
                 jv_set_str(o, "CreatedAt", now);
                 struct jv *l = jv_object();
                 for (size_t i = 0; labels && labels[i] && labels[i + 1]; i += 2)

@@ -526,16 +526,43 @@ int64_t oci_time_parse(const char *s)
         return t;
 }
 
-char *oci_time_format(int64_t t)
+char *oci_time_format_ns(int64_t t, long nsec)
 {
         /* RFC 3339 years have four digits: clamp to 0000-01-01 .. 9999-12-31
          * (which also keeps gmtime_r() from failing and leaving tm unset) */
         const int64_t min = -62167219200LL, max = 253402300799LL;
         time_t tt = (time_t)(t < min ? min : t > max ? max : t);
         struct tm tm;
+        char frac[16] = "";
         gmtime_r(&tt, &tm);
-        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (nsec > 0 && nsec < 1000000000L) {
+                /* Go's ".999999999": trailing zeros dropped */
+                int n = snprintf(frac, sizeof(frac), ".%09ld", nsec);
+                while (n > 0 && frac[n - 1] == '0')
+                        frac[--n] = '\0';
+        }
+        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+char *oci_time_format(int64_t t)
+{
+        return oci_time_format_ns(t, 0);
+}
+
+char *oci_time_now(bool nsec)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return oci_time_format_ns(ts.tv_sec, nsec ? ts.tv_nsec : 0);
+}
+
+char *oci_time_created(void)
+{
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        if (sde && *sde)
+                return oci_time_format(strtoll(sde, NULL, 10));
+        return oci_time_now(true);
 }
 
 const char *oci_host_arch(void)
@@ -547,12 +574,12 @@ const char *oci_host_arch(void)
         uname(&u);
         static const struct {
                 const char *machine, *goarch;
-        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},  {"i686", "386"},
-                   {"i386", "386"},     {"armv7l", "arm"},     {"ppc64le", "ppc64le"},
-                   {"s390x", "s390x"},  {"riscv64", "riscv64"}};
+        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"},
+                   {"i386", "386"},     {"armv6", "arm"},     {"armv7", "arm"},
+                   {"armv8l", "arm"},   {"s390x", "s390x"}};
         snprintf(arch, sizeof(arch), "%s", u.machine);
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                if (streq(u.machine, map[i].machine))
+                if (startswith(u.machine, map[i].machine))
                         snprintf(arch, sizeof(arch), "%s", map[i].goarch);
         return arch;
 }

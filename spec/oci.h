@@ -122,14 +122,27 @@ void oci_container_config_copy(struct oci_container_config *dst,
 void oci_descriptor_copy(struct oci_descriptor *dst, const struct oci_descriptor *src);
 void oci_history_copy(struct oci_history *dst, const struct oci_history *src);
 
+/* The PATH a container gets when its image sets none (moby's and
+ * BuildKit's DefaultPathEnvUnix). */
+#define OCI_DEFAULT_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define OCI_DEFAULT_PATH_ENV "PATH=" OCI_DEFAULT_PATH
+
 /* Looks KEY up in a k, v, ... strv; NULL when absent. */
 const char *oci_kv_get(char *const *kv, const char *key);
 char **oci_kv_set(char **kv, const char *key, const char *value);
 
 /* "2026-11-29T09:23:00Z" (or with nanoseconds) -> unix seconds; -1 on error. */
 int64_t oci_time_parse(const char *s);
-/* Unix seconds -> RFC 3339 UTC, caller frees. */
+/* Unix seconds -> RFC 3339 UTC ("2006-01-02T15:04:05Z"), caller frees. */
 char *oci_time_format(int64_t t);
+/* The same with NSEC nanoseconds as Go's RFC3339Nano writes them (the JSON
+ * form of a time.Time): a fraction without trailing zeros, none for 0. */
+char *oci_time_format_ns(int64_t t, long nsec);
+/* Now, as oci_time_format_ns() (NSEC) or oci_time_format(). */
+char *oci_time_now(bool nsec);
+/* The "created" time of a new image: SOURCE_DATE_EPOCH when set (whole
+ * seconds, for reproducible builds), else now with nanoseconds. */
+char *oci_time_created(void);
 
 /* The host's architecture in Go's naming (amd64, arm64, ...), as OCI
  * platforms spell it. */

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 
+#include "lib/go-match.h"
 #include "lib/xalloc.h"
 
 #define LEGACY_DEFAULT_DOMAIN "index.docker.io"
@@ -461,198 +462,13 @@ char *spec_ref_familiar_of(const char *s)
 
 /* ---- matching ---- */
 
-static int bad_pattern(struct box_err *err, const char *pattern)
-{
-        return box_err_set(err, EINVAL, "syntax error in pattern '%s'", pattern);
-}
-
-/* Decodes the UTF-8 character at S into *RET and returns its length; an
- * invalid byte is one U+FFFD, as Go's utf8.DecodeRuneInString has it. */
-static size_t utf8_next(const char *s, unsigned *ret)
-{
-        const unsigned char *u = (const unsigned char *)s;
-        size_t n = u[0] < 0x80                   ? 1
-                   : u[0] >= 0xc2 && u[0] < 0xe0 ? 2
-                   : u[0] >= 0xe0 && u[0] < 0xf0 ? 3
-                   : u[0] >= 0xf0 && u[0] < 0xf5 ? 4
-                                                 : 0;
-        unsigned c = n == 1 ? u[0] : n == 2 ? u[0] & 0x1fu : n == 3 ? u[0] & 0x0fu : u[0] & 0x07u;
-        for (size_t i = 1; i < n; i++) {
-                if ((u[i] & 0xc0) != 0x80) {
-                        n = 0;
-                        break;
-                }
-                c = (c << 6) | (u[i] & 0x3fu);
-        }
-        if (n == 0 || (n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-            (c >= 0xd800 && c <= 0xdfff)) {
-                *ret = 0xfffd;
-                return 1;
-        }
-        *ret = c;
-        return n;
-}
-
-/* One escaped-or-plain character of a class; Go's getEsc. */
-static int class_char(const char **chunk, const char *end, unsigned *ret)
-{
-        const char *c = *chunk;
-        if (c >= end || *c == '-' || *c == ']')
-                return -EINVAL;
-        if (*c == '\\' && ++c >= end)
-                return -EINVAL;
-        size_t n = utf8_next(c, ret);
-        if (*ret == 0xfffd && n == 1)
-                return -EINVAL;
-        c += n;
-        if (c >= end)
-                return -EINVAL;
-        *chunk = c;
-        return 0;
-}
-
-/* Matches CHUNK (no '*') at the start of *S; Go's matchChunk.  Returns 1 and
- * advances *S on a match, 0 when it does not match, -EINVAL for a malformed
- * chunk (checked even after a mismatch). */
-static int match_chunk(const char *chunk, const char *end, const char **s)
-{
-        const char *p = *s;
-        bool failed = false;
-        while (chunk < end) {
-                if (!failed && !*p)
-                        failed = true;
-                if (*chunk == '[') {
-                        unsigned ch = 0, lo, hi;
-                        bool negated = false, match = false;
-                        int nrange = 0;
-                        if (!failed)
-                                p += utf8_next(p, &ch);
-                        if (++chunk < end && *chunk == '^') {
-                                negated = true;
-                                chunk++;
-                        }
-                        for (;;) {
-                                if (chunk < end && *chunk == ']' && nrange > 0) {
-                                        chunk++;
-                                        break;
-                                }
-                                if (class_char(&chunk, end, &lo) < 0)
-                                        return -EINVAL;
-                                hi = lo;
-                                if (*chunk == '-') {
-                                        chunk++;
-                                        if (class_char(&chunk, end, &hi) < 0)
-                                                return -EINVAL;
-                                }
-                                if (lo <= ch && ch <= hi)
-                                        match = true;
-                                nrange++;
-                        }
-                        if (match == negated)
-                                failed = true;
-                } else if (*chunk == '?') {
-                        if (!failed) {
-                                unsigned ch;
-                                if (*p == '/')
-                                        failed = true;
-                                p += utf8_next(p, &ch);
-                        }
-                        chunk++;
-                } else {
-                        if (*chunk == '\\' && ++chunk >= end)
-                                return -EINVAL;
-                        if (!failed && *chunk != *p++)
-                                failed = true;
-                        chunk++;
-                }
-        }
-        if (failed)
-                return 0;
-        *s = p;
-        return 1;
-}
-
-/* Splits off the next chunk: leading stars, then up to the next '*' outside
- * a class; Go's scanChunk. */
-static const char *scan_chunk(const char **pattern, bool *star)
-{
-        const char *p = *pattern;
-        bool inrange = false;
-        *star = false;
-        while (*p == '*') {
-                p++;
-                *star = true;
-        }
-        *pattern = p;
-        for (; *p; p++) {
-                if (*p == '\\' && p[1])
-                        p++;
-                else if (*p == '[')
-                        inrange = true;
-                else if (*p == ']')
-                        inrange = false;
-                else if (*p == '*' && !inrange)
-                        break;
-        }
-        return p;
-}
-
-int spec_path_match(const char *pattern, const char *name, struct box_err *err)
-{
-        const char *pat = pattern;
-        while (*pat) {
-                bool star;
-                const char *end = scan_chunk(&pat, &star);
-                const char *chunk = pat;
-                pat = end;
-                if (star && chunk == end)
-                        return strchr(name, '/') == NULL;
-                const char *t = name;
-                int r = match_chunk(chunk, end, &t);
-                if (r > 0 && (!*t || *pat)) {
-                        name = t;
-                        continue;
-                }
-                if (r < 0)
-                        return bad_pattern(err, pattern);
-                bool advanced = false;
-                if (star) {
-                        for (size_t i = 0; name[i] && name[i] != '/'; i++) {
-                                t = name + i + 1;
-                                r = match_chunk(chunk, end, &t);
-                                if (r > 0) {
-                                        if (!*pat && *t)
-                                                continue;
-                                        name = t;
-                                        advanced = true;
-                                        break;
-                                }
-                                if (r < 0)
-                                        return bad_pattern(err, pattern);
-                        }
-                }
-                if (advanced)
-                        continue;
-                /* no match: still report a malformed rest of the pattern */
-                while (*pat) {
-                        end = scan_chunk(&pat, &star);
-                        t = "";
-                        if (match_chunk(pat, end, &t) < 0)
-                                return bad_pattern(err, pattern);
-                        pat = end;
-                }
-                return 0;
-        }
-        return !*name;
-}
-
 int spec_ref_familiar_match(const char *pattern, const struct image_ref *r, struct box_err *err)
 {
         _cleanup_free_ char *fam = spec_ref_familiar(r);
-        int m = spec_path_match(pattern, fam, err);
+        int m = go_path_match(pattern, fam, err);
         if (m == 0 && *r->path) {
                 _cleanup_free_ char *name = spec_ref_familiar_repository(r);
-                m = spec_path_match(pattern, name, NULL);
+                m = go_path_match(pattern, name, NULL);
                 if (m < 0)
                         m = 0;
         }

@@ -58,10 +58,6 @@ char *spec_ref_familiar_repository(const struct image_ref *r);
  * '\\') match the familiar string of R, or else its familiar name?  Returns
  * 1 or 0, or -EINVAL for a malformed pattern. */
 int spec_ref_familiar_match(const char *pattern, const struct image_ref *r, struct box_err *err);
-/* Go's path.Match: 1 match, 0 no match, -EINVAL malformed pattern (reported
- * even when the name did not match). */
-int spec_path_match(const char *pattern, const char *name, struct box_err *err);
-
 /* Validates a digest against the OCI grammar (algorithm ':' encoded) and
  * then as sha256 (64 lowercase hex digits); other well-formed algorithms
  * are refused as unsupported. */

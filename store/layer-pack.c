@@ -652,6 +652,21 @@ out:
         return r;
 }
 
+/* keep_dir: the layer is unpacked from its new blob, when missing. */
+static int unpack_new_blob(struct store *st, const struct store_layer_info *info,
+                           struct box_err *err)
+{
+        if (store_layer_exists(st, info->diff_id))
+                return 0;
+        _cleanup_close_ int fd = -EBADF;
+        int r = store_blob_open(st, info->digest, &fd, err);
+        if (r < 0)
+                return r;
+        struct store_layer_unpack_opts uo = {.expect_digest = info->digest,
+                                             .expect_diff_id = info->diff_id};
+        return store_layer_unpack_fd(st, fd, &uo, NULL, err);
+}
+
 int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
                          struct box_err *err)
@@ -716,6 +731,14 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 goto out;
         info.compression = p.compress ? STORE_COMPRESSION_GZIP : STORE_COMPRESSION_NONE;
 
+        if (opts->keep_dir) {
+                r = unpack_new_blob(st, &info, err);
+                if (r < 0)
+                        goto out;
+                if (ret)
+                        *ret = info;
+                goto out;
+        }
         /* The directory becomes the unpacked layer. */
         final = xasprintf("%s/layers/%s", store_root(st), info.diff_id + 7);
         if (rename(dir, final) < 0) {

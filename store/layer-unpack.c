@@ -323,6 +323,155 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
         return 0;
 }
 
+/* The fd of DIR, the parent of the entry's path (MADE: what it creates or
+ * removes), in u->dir_fd: cached across entries, forgotten when this entry
+ * replaces the cached directory or one of its parents. */
+static int enter_parent(struct unpack *u, const char *made, const char *dir, const char *raw)
+{
+        if (u->dir_path) {
+                size_t pl = strlen(made);
+                if (strneq(u->dir_path, made, pl) &&
+                    (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
+                        close(u->dir_fd);
+                        u->dir_fd = -EBADF;
+                        free(u->dir_path);
+                        u->dir_path = NULL;
+                }
+        }
+        if (u->dir_path && streq(u->dir_path, dir))
+                return 0;
+        int fd = open_dir_in_root(u->rootfd, dir, u->err);
+        if (fd < 0)
+                return box_err_prefix(u->err, "entry '%s'", raw);
+        if (u->dir_fd >= 0)
+                close(u->dir_fd);
+        free(u->dir_path);
+        u->dir_fd = fd;
+        u->dir_path = xstrdup(dir);
+        return 0;
+}
+
+/* An OCI whiteout NAME (".wh.*") in PFD, as overlayfs has them. */
+static int apply_whiteout(struct unpack *u, int pfd, const char *name, const char *raw)
+{
+        struct box_err *err = u->err;
+        if (streq(name, ".wh..wh..opq")) {
+                if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                        return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
+                return 0;
+        }
+        if (startswith(name, ".wh..wh."))
+                return 0; /* aufs bookkeeping */
+        const char *victim = name + 4;
+        if (!*victim || streq(victim, ".") || streq(victim, ".."))
+                return box_err_set(err, EINVAL, "entry '%s': invalid whiteout", raw);
+        if (remove_existing(pfd, victim, 0, err) < 0)
+                return box_err_prefix(err, "entry '%s'", raw);
+        if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
+                return box_err_errno(err, errno, "entry '%s': create whiteout", raw);
+        return 0;
+}
+
+/* A hard link NAME in PFD to HARDLINK, found inside the layer's root. */
+static int create_hardlink(struct unpack *u, int pfd, const char *name, const char *hardlink,
+                           const char *raw)
+{
+        struct box_err *err = u->err;
+        _cleanup_free_ char *target = clean_path(hardlink);
+        if (!target || !*target)
+                return box_err_set(err, EPERM,
+                                   "entry '%s': hard link target '%s' escapes the layer", raw,
+                                   hardlink);
+        _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
+        if (tfd < 0)
+                return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
+                                     hardlink);
+        if (linkat(tfd, "", pfd, name, AT_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "entry '%s': hard link", raw);
+        return 0;
+}
+
+/* The file, directory, symlink or node of entry E as NAME in PFD: 0, 1
+ * for a type box skips, or -errno. */
+static int create_node(struct unpack *u, struct archive *a, struct archive_entry *e, int pfd,
+                       const char *name, bool existed_dir, const char *raw)
+{
+        struct box_err *err = u->err;
+        mode_t type = archive_entry_filetype(e);
+        switch (type) {
+        case AE_IFREG: {
+                /* apparent sizes: a sparse entry costs what it claims */
+                int64_t size = archive_entry_size(e);
+                if (size < 0)
+                        return box_err_set(err, EBADMSG, "entry '%s': invalid size", raw);
+                u->files_size += (uint64_t)size;
+                if (u->files_size > u->limits.layer_size)
+                        return box_err_set(err, EFBIG,
+                                           "entry '%s': the layer's files are larger than %llu "
+                                           "bytes (BOX_MAX_LAYER_SIZE)",
+                                           raw, (unsigned long long)u->limits.layer_size);
+                _cleanup_close_ int fd = openat(
+                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "entry '%s': create", raw);
+                return write_data(u, a, fd, raw, size);
+        }
+        case AE_IFDIR:
+                if (!existed_dir && mkdirat(pfd, name, 0700) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create directory", raw);
+                return 0;
+        case AE_IFLNK: {
+                const char *target = archive_entry_symlink(e);
+                if (symlinkat(strempty(target), pfd, name) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create symlink", raw);
+                return 0;
+        }
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO:
+                if (mknodat(pfd, name, type | (archive_entry_perm(e) & 07777),
+                            makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create device node", raw);
+                return 0;
+        default:
+                log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
+                return 1;
+        }
+}
+
+/* Owner, mode, xattrs and mtime of entry E, made as NAME in PFD; a
+ * directory's mtime is set at the end (later entries change it). */
+static int set_metadata(struct unpack *u, struct archive_entry *e, int pfd, const char *name,
+                        const char *path, const char *raw)
+{
+        struct box_err *err = u->err;
+        mode_t type = archive_entry_filetype(e);
+        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+                     AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "entry '%s': set owner", raw);
+        if (type != AE_IFLNK && fchmodat(pfd, name, archive_entry_perm(e) & 07777, 0) < 0)
+                return box_err_errno(err, errno, "entry '%s': set mode", raw);
+        int r = set_xattrs(pfd, name, e, err);
+        if (r < 0)
+                return r;
+        struct timespec ts[2];
+        ts[1].tv_sec = archive_entry_mtime(e);
+        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+        ts[0] = ts[1];
+        if (type != AE_IFDIR) {
+                utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
+                return 0;
+        }
+        if (u->n_dirs == u->dirs_cap) {
+                u->dirs_cap = u->dirs_cap ? 2 * u->dirs_cap : 64;
+                u->dirs = xreallocarray(u->dirs, u->dirs_cap, sizeof(u->dirs[0]));
+        }
+        u->dirs[u->n_dirs].path = xstrdup(path);
+        u->dirs[u->n_dirs].mtime = ts[1];
+        u->n_dirs++;
+        return 0;
+}
+
 static int extract_entry(struct unpack *u, struct archive *a, struct archive_entry *e)
 {
         struct box_err *err = u->err;
@@ -350,141 +499,23 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         if (strlen(made) > STORE_PATH_MAX)
                 return box_err_set(err, ENAMETOOLONG, "entry '%.48s...': path longer than %d bytes",
                                    raw, STORE_PATH_MAX);
-
-        /* An entry may replace a directory on the cached path: forget it
-         * when this entry is that directory or one of its parents. */
-        if (u->dir_path) {
-                size_t pl = strlen(made);
-                if (strneq(u->dir_path, made, pl) &&
-                    (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
-                        close(u->dir_fd);
-                        u->dir_fd = -EBADF;
-                        free(u->dir_path);
-                        u->dir_path = NULL;
-                }
-        }
-        if (!u->dir_path || !streq(u->dir_path, dir)) {
-                int fd = open_dir_in_root(u->rootfd, dir, err);
-                if (fd < 0)
-                        return box_err_prefix(err, "entry '%s'", raw);
-                if (u->dir_fd >= 0)
-                        close(u->dir_fd);
-                free(u->dir_path);
-                u->dir_fd = fd;
-                u->dir_path = xstrdup(dir);
-        }
-        int pfd = u->dir_fd;
-
-        /* OCI whiteouts -> overlayfs whiteouts */
-        if (whiteout) {
-                if (streq(name, ".wh..wh..opq")) {
-                        if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-                                return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
-                        return 0;
-                }
-                if (startswith(name, ".wh..wh."))
-                        return 0; /* aufs bookkeeping */
-                const char *victim = name + 4;
-                if (!*victim || streq(victim, ".") || streq(victim, ".."))
-                        return box_err_set(err, EINVAL, "entry '%s': invalid whiteout", raw);
-                if (remove_existing(pfd, victim, 0, err) < 0)
-                        return box_err_prefix(err, "entry '%s'", raw);
-                if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create whiteout", raw);
-                return 0;
-        }
-
-        mode_t type = archive_entry_filetype(e);
-        mode_t perm = archive_entry_perm(e) & 07777;
-        const char *hardlink = archive_entry_hardlink(e);
-        int r = remove_existing(pfd, name, type == AE_IFDIR && !hardlink, err);
-        if (r < 0)
-                return box_err_prefix(err, "entry '%s'", raw);
-        int existed_dir = r == 1;
-
-        if (hardlink) {
-                _cleanup_free_ char *target = clean_path(hardlink);
-                if (!target || !*target)
-                        return box_err_set(err, EPERM,
-                                           "entry '%s': hard link target '%s' escapes the layer",
-                                           raw, hardlink);
-                _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
-                if (tfd < 0)
-                        return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
-                                             hardlink);
-                if (linkat(tfd, "", pfd, name, AT_EMPTY_PATH) < 0)
-                        return box_err_errno(err, errno, "entry '%s': hard link", raw);
-                return 0;
-        }
-
-        switch (type) {
-        case AE_IFREG: {
-                /* apparent sizes: a sparse entry costs what it claims */
-                int64_t size = archive_entry_size(e);
-                if (size < 0)
-                        return box_err_set(err, EBADMSG, "entry '%s': invalid size", raw);
-                u->files_size += (uint64_t)size;
-                if (u->files_size > u->limits.layer_size)
-                        return box_err_set(err, EFBIG,
-                                           "entry '%s': the layer's files are larger than %llu "
-                                           "bytes (BOX_MAX_LAYER_SIZE)",
-                                           raw, (unsigned long long)u->limits.layer_size);
-                _cleanup_close_ int fd = openat(
-                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        return box_err_errno(err, errno, "entry '%s': create", raw);
-                r = write_data(u, a, fd, raw, size);
-                if (r < 0)
-                        return r;
-                break;
-        }
-        case AE_IFDIR:
-                if (!existed_dir && mkdirat(pfd, name, 0700) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create directory", raw);
-                break;
-        case AE_IFLNK: {
-                const char *target = archive_entry_symlink(e);
-                if (symlinkat(strempty(target), pfd, name) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create symlink", raw);
-                break;
-        }
-        case AE_IFCHR:
-        case AE_IFBLK:
-        case AE_IFIFO:
-                if (mknodat(pfd, name, type | perm,
-                            makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create device node", raw);
-                break;
-        default:
-                log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
-                return 0;
-        }
-
-        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                     AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "entry '%s': set owner", raw);
-        if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
-                return box_err_errno(err, errno, "entry '%s': set mode", raw);
-        r = set_xattrs(pfd, name, e, err);
+        int r = enter_parent(u, made, dir, raw);
         if (r < 0)
                 return r;
-        struct timespec ts[2];
-        ts[1].tv_sec = archive_entry_mtime(e);
-        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        ts[0] = ts[1];
-        if (type == AE_IFDIR) {
-                /* later entries change a directory's mtime: set it at the end */
-                if (u->n_dirs == u->dirs_cap) {
-                        u->dirs_cap = u->dirs_cap ? 2 * u->dirs_cap : 64;
-                        u->dirs = xreallocarray(u->dirs, u->dirs_cap, sizeof(u->dirs[0]));
-                }
-                u->dirs[u->n_dirs].path = xstrdup(path);
-                u->dirs[u->n_dirs].mtime = ts[1];
-                u->n_dirs++;
-        } else {
-                utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
-        }
-        return 0;
+        int pfd = u->dir_fd;
+        if (whiteout)
+                return apply_whiteout(u, pfd, name, raw);
+
+        const char *hardlink = archive_entry_hardlink(e);
+        r = remove_existing(pfd, name, archive_entry_filetype(e) == AE_IFDIR && !hardlink, err);
+        if (r < 0)
+                return box_err_prefix(err, "entry '%s'", raw);
+        if (hardlink)
+                return create_hardlink(u, pfd, name, hardlink, raw);
+        r = create_node(u, a, e, pfd, name, r == 1, raw);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        return set_metadata(u, e, pfd, name, path, raw);
 }
 
 static void fix_dir_times(struct unpack *u)

@@ -171,6 +171,8 @@ int64_t store_gc(struct store *st, store_pins_fn *pins, void *userdata, struct b
 struct store_layer_pack_opts {
         int64_t clamp_mtime; /* > 0: mtimes later than this are set to it (SOURCE_DATE_EPOCH) */
         int uncompressed;    /* store the tar itself as the blob */
+        int keep_dir;        /* DIR stays as it is (a container's upper dir): the layer is
+                              * unpacked from the new blob instead */
 };
 
 /* Turns directory DIR (absolute; overlayfs whiteouts and opaque dirs
@@ -178,7 +180,8 @@ struct store_layer_pack_opts {
  * atime/ctime, overlay whiteouts written as OCI ".wh." entries, gzip with a
  * fixed header.  Tar, hashes and compressed blob come out of one pass.  DIR
  * then becomes the unpacked layer itself (renamed into layers/, or removed
- * when that layer already exists), so it is never extracted again.
+ * when that layer already exists), so it is never extracted again; with
+ * keep_dir it stays, and the layer is extracted from the blob.
  * An empty DIR gives the empty layer; callers decide whether to keep it. */
 int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,

@@ -11,6 +11,7 @@
 #   DEBIAN_MIRROR    mirror URL; default: the Debian mirror the host's apt
 #                    sources name, else debootstrap's own default
 #   DEBIAN_SECURITY_MIRROR  security mirror; default: the host's, if any
+#   HOST_CA          0: do not copy the host's /usr/local/share/ca-certificates
 #
 # Exit status: 0 made (or cached), 77 Debian's mirror cannot be reached (a
 # test suite skips on that), anything else a real failure.
@@ -123,6 +124,20 @@ APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/a
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 EOF
+
+# Behind a TLS-intercepting proxy, HTTPS from a RUN step (npm, pip, curl)
+# fails unless the image trusts the proxy's CA, as the host does: carry the
+# host's locally added CA certificates over, where update-ca-certificates
+# (run when a build installs ca-certificates) adds them to the bundle.
+# HOST_CA=0 leaves them out.
+if [ "${HOST_CA:-1}" != 0 ]; then
+        for crt in /usr/local/share/ca-certificates/*.crt; do
+                [ -f "$crt" ] || continue
+                mkdir -p "$root/usr/local/share/ca-certificates"
+                cp "$crt" "$root/usr/local/share/ca-certificates/"
+                echo "mkbase: adding the host's local CA certificate $(basename "$crt") (HOST_CA=0 leaves it out)"
+        done
+fi
 
 # OCI architecture of the packages debootstrap installed
 case $(chroot "$root" dpkg --print-architecture) in

@@ -162,6 +162,19 @@ USER 7'
         [ "$(printf '%s\n' "${lines[@]:1}")" = "$expected" ]
 }
 
+@test "history strings quote as Go's strconv.Quote: printable runes kept, others escaped" {
+        # JSON escapes for U+00E9, U+263A, BEL, VT, U+0085 (a C1 control),
+        # U+00A0 (a space other than ' '), U+200B (a format character) and a
+        # surrogate pair (U+1F600); a raw tab and U+0085 in the shell form
+        printf 'FROM busybox\nCMD ["echo", "h\\u00e9llo \\u263a", "a\\u0007b\\u000bc", "\\u0085\\u00a0\\u200b", "\\ud83d\\ude00"]\nENTRYPOINT echo \303\251\t\302\205x\n' > "$CTX/Dockerfile"
+        box build -t quoted "$CTX" 2>/dev/null
+        run sh -c "\"$BOX\" image inspect --format '{{json .History}}' quoted | jq -r '.[].created_by' | tail -n 2"
+        [ "$status" -eq 0 ]
+        expected='CMD ["echo" "héllo ☺" "a\ab\vc" "\u0085\u00a0\u200b" "😀"]
+ENTRYPOINT ["/bin/sh" "-c" "echo é\t\u0085x"]'
+        [ "$output" = "$expected" ]
+}
+
 @test "WORKDIR creates missing directories owned by USER" {
         cat > "$CTX/Dockerfile" <<'EOF'
 FROM busybox
@@ -214,6 +227,20 @@ EOF
         run box build "$CTX"
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:2: COPY"*"'missing'"* ]]
+}
+
+@test "COPY wildcards are Go's filepath.Match, a malformed one is an error" {
+        for f in '!x' ax bx .x 'a-b' 'a*b'; do echo "$f" > "$CTX/$f"; done
+        # in Go '!' is a member of a class, '^' negates (glibc's fnmatch
+        # reads "[!a]" as "not a"); a leading dot is not special
+        printf 'FROM busybox\nCOPY [!a]x /c/\nCOPY [^a]x /n/\nCOPY a[*]b /r/\n' > "$CTX/Dockerfile"
+        box build -t gomatch "$CTX" 2>/dev/null
+        [ "$(box run --rm gomatch ls -A /c /n /r | tr '\n' ' ')" = '/c: !x ax  /n: !x .x bx  /r: a*b ' ]
+        # BuildKit reports filepath.ErrBadPattern, even when nothing matches
+        printf 'FROM busybox\nCOPY [a- /d/\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: COPY"*"syntax error in pattern '[a-'"* ]]
 }
 
 @test "ADD extracts an archive into a destination without a trailing slash" {

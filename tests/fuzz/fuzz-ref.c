@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/go-match.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
 
@@ -86,7 +87,7 @@ static void match(const char *s)
                 return;
         char *pattern = xstrndup(s, (size_t)(nl - s));
         const char *name = nl + 1;
-        spec_path_match(pattern, name, NULL);
+        go_path_match(pattern, name, NULL);
         struct image_ref r;
         if (spec_ref_parse(name, &r, NULL) >= 0) {
                 spec_ref_familiar_match(pattern, &r, NULL);

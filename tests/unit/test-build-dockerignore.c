@@ -4,6 +4,7 @@
 #include <cmocka.h>
 
 #include "build/dockerignore.h"
+#include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -157,7 +158,7 @@ static void test_clean(void **state)
                 {"/../a", "/a"}, {"a/..", "."},    {"/", "/"},      {"a/b/../../..", ".."},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                char *c = build_path_clean(cases[i][0]);
+                char *c = go_path_clean(cases[i][0]);
                 assert_string_equal(c, cases[i][1]);
                 free(c);
         }

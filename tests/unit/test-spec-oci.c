@@ -138,6 +138,42 @@ static void test_time(void **state)
         free(s);
 }
 
+/* Go's RFC3339Nano (time.Time's JSON form): trailing zeros of the fraction
+ * dropped, no fraction for a whole second; SOURCE_DATE_EPOCH for "created". */
+static void test_time_ns(void **state)
+{
+        (void)state;
+        static const struct {
+                int64_t t;
+                long ns;
+                const char *s;
+        } cases[] = {
+                {1704164645, 0, "2024-01-02T03:04:05Z"},
+                {1704164645, 500000000, "2024-01-02T03:04:05.5Z"},
+                {1704164645, 120000000, "2024-01-02T03:04:05.12Z"},
+                {1704164645, 1, "2024-01-02T03:04:05.000000001Z"},
+                {1704164645, 123456789, "2024-01-02T03:04:05.123456789Z"},
+                {0, 999999999, "1970-01-01T00:00:00.999999999Z"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *s = oci_time_format_ns(cases[i].t, cases[i].ns);
+                assert_string_equal(s, cases[i].s);
+                free(s);
+        }
+        char *now = oci_time_now(false);
+        assert_int_equal(strlen(now), strlen("2024-01-02T03:04:05Z"));
+        assert_true(oci_time_parse(now) > 1704164645);
+        free(now);
+        now = oci_time_now(true);
+        assert_true(oci_time_parse(now) > 1704164645);
+        free(now);
+        setenv("SOURCE_DATE_EPOCH", "10", 1);
+        char *c = oci_time_created();
+        unsetenv("SOURCE_DATE_EPOCH");
+        assert_string_equal(c, "1970-01-01T00:00:10Z");
+        free(c);
+}
+
 /* Found by fuzz-oci (tests/fuzz/regress-oci/time-*): an offset that
  * overflowed int arithmetic, times outside the years gmtime_r() handles
  * (an uninitialised struct tm was formatted), and years below 1000 written
@@ -195,6 +231,7 @@ int main(void)
                 cmocka_unit_test(test_sha256),
                 cmocka_unit_test(test_time),
                 cmocka_unit_test(test_time_hostile),
+                cmocka_unit_test(test_time_ns),
                 cmocka_unit_test(test_huge_numbers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -607,79 +607,6 @@ static void test_match(void **state)
         spec_ref_release(&r);
 }
 
-/* Go's path.Match, from its own test table. */
-static void test_path_match(void **state)
-{
-        (void)state;
-        const struct {
-                const char *pattern, *s;
-                int want; /* 1, 0 or -EINVAL */
-        } cases[] = {
-                {"abc", "abc", 1},
-                {"*", "abc", 1},
-                {"*c", "abc", 1},
-                {"a*", "a", 1},
-                {"a*", "abc", 1},
-                {"a*", "ab/c", 0},
-                {"a*/b", "abc/b", 1},
-                {"a*/b", "a/c/b", 0},
-                {"a*b*c*d*e*/f", "axbxcxdxe/f", 1},
-                {"a*b*c*d*e*/f", "axbxcxdxexxx/f", 1},
-                {"a*b*c*d*e*/f", "axbxcxdxe/xxx/f", 0},
-                {"a*b*c*d*e*/f", "axbxcxdxexxx/fff", 0},
-                {"a*b?c*x", "abxbbxdbxebxczzx", 1},
-                {"a*b?c*x", "abxbbxdbxebxczzy", 0},
-                {"ab[c]", "abc", 1},
-                {"ab[b-d]", "abc", 1},
-                {"ab[e-g]", "abc", 0},
-                {"ab[^c]", "abc", 0},
-                {"ab[^b-d]", "abc", 0},
-                {"ab[^e-g]", "abc", 1},
-                {"a\\*b", "a*b", 1},
-                {"a\\*b", "ab", 0},
-                {"a?b", "a☺b", 1},
-                {"a[^a]b", "a☺b", 1},
-                {"a???b", "a☺b", 0},
-                {"a[^a][^a][^a]b", "a☺b", 0},
-                {"[a-ζ]*", "α", 1},
-                {"*[a-ζ]", "A", 0},
-                {"a?b", "a/b", 0},
-                {"a*b", "a/b", 0},
-                {"[\\]a]", "]", 1},
-                {"[\\-]", "-", 1},
-                {"[x\\-]", "x", 1},
-                {"[x\\-]", "-", 1},
-                {"[x\\-]", "z", 0},
-                {"[\\-x]", "x", 1},
-                {"[\\-x]", "-", 1},
-                {"[\\-x]", "a", 0},
-                {"[]a]", "]", -EINVAL},
-                {"[-]", "-", -EINVAL},
-                {"[x-]", "x", -EINVAL},
-                {"[x-]", "-", -EINVAL},
-                {"[x-]", "z", -EINVAL},
-                {"[-x]", "x", -EINVAL},
-                {"[-x]", "-", -EINVAL},
-                {"[-x]", "a", -EINVAL},
-                {"\\", "a", -EINVAL},
-                {"[a-b-c]", "a", -EINVAL},
-                {"[", "a", -EINVAL},
-                {"[^", "a", -EINVAL},
-                {"[^bc", "a", -EINVAL},
-                {"a[", "a", -EINVAL},
-                {"a[", "ab", -EINVAL},
-                {"a[", "x", -EINVAL},
-                {"a/b[", "x", -EINVAL},
-                {"*x", "xxx", 1},
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                int m = spec_path_match(cases[i].pattern, cases[i].s, NULL);
-                if (m != cases[i].want)
-                        fail_msg("'%s' ~ '%s': %d, want %d", cases[i].s, cases[i].pattern, m,
-                                 cases[i].want);
-        }
-}
-
 static void test_parse_docker_ref(void **state)
 {
         (void)state;
@@ -1094,7 +1021,6 @@ int main(void)
                 cmocka_unit_test(test_parse_any_reference),
                 cmocka_unit_test(test_normalized_split_hostname),
                 cmocka_unit_test(test_match),
-                cmocka_unit_test(test_path_match),
                 cmocka_unit_test(test_parse_docker_ref),
                 cmocka_unit_test(test_domain_grammar),
                 cmocka_unit_test(test_name_grammar),

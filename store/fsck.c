@@ -1,5 +1,5 @@
-/* box system fsck (see fsck.h). */
-#include "image/fsck.h"
+/* box system fsck (see store/fsck.h). */
+#include "store/fsck.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-void image_fsck_report_release(struct image_fsck_report *r)
+void store_fsck_report_release(struct store_fsck_report *r)
 {
         strv_free(r->problems);
         strv_free(r->repairs);
@@ -39,7 +39,7 @@ static char **list_dir(struct store *st, const char *dir)
 struct ctx {
         struct store *st;
         int repair;
-        struct image_fsck_report *rep;
+        struct store_fsck_report *rep;
         struct str_set corrupt; /* hex of blobs whose content does not match; sorted */
         struct str_set ref_blobs, ref_layers;
 };
@@ -189,10 +189,10 @@ static void count_leftovers(struct ctx *c)
         }
 }
 
-int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
-               struct image_fsck_report *ret, struct box_err *err)
+int store_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
+               struct store_fsck_report *ret, struct box_err *err)
 {
-        struct image_fsck_report rep = {
+        struct store_fsck_report rep = {
                 .problems = xnew0(char *, 1),
                 .repairs = xnew0(char *, 1),
                 .needs_repull = xnew0(char *, 1),
@@ -239,7 +239,7 @@ int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata
         str_set_release(&c.ref_blobs);
         str_set_release(&c.ref_layers);
         if (r < 0) {
-                image_fsck_report_release(&rep);
+                store_fsck_report_release(&rep);
                 return r;
         }
         *ret = rep;

@@ -8,12 +8,12 @@
  * is unpacked again from its blob when that is intact, leftovers are
  * collected, and the images that still lack content are named.
  *
- * Ownership: the report's strvs are the caller's (image_fsck_report_release). */
+ * Ownership: the report's strvs are the caller's (store_fsck_report_release). */
 #pragma once
 
 #include "store/store.h"
 
-struct image_fsck_report {
+struct store_fsck_report {
         char **problems;     /* one line each */
         char **repairs;      /* what --repair did */
         char **needs_repull; /* names (or ids) of images still broken */
@@ -23,8 +23,8 @@ struct image_fsck_report {
         int64_t leftover_bytes;
 };
 
-void image_fsck_report_release(struct image_fsck_report *r);
+void store_fsck_report_release(struct store_fsck_report *r);
 
 /* PINS and USERDATA go to store_gc (with repair): what else it keeps. */
-int image_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
-               struct image_fsck_report *ret, struct box_err *err);
+int store_fsck(struct store *st, int repair, store_pins_fn *pins, void *userdata,
+               struct store_fsck_report *ret, struct box_err *err);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make demo: shows the best of box on a real example, in a throw-away store:
-# a busybox base image made from Debian's busybox-static, examples/hello built
+# a busybox base image made from Debian's busybox-static, examples/greeter built
 # from its Dockerfile, and the result run as a container.
 set -eu
 O=${1:-out}
@@ -11,10 +11,10 @@ run() { echo "\$ box $*"; "$BOX" "$@"; echo; }
 
 echo "# the base image: a busybox rootfs tarball ($O/fixtures/busybox.tar)"
 run import "$O/fixtures/busybox.tar" busybox:1.36
-run dockerfile check -f examples/hello/Dockerfile
-run build -t hello examples/hello
+run dockerfile check -f examples/greeter/Dockerfile
+run build -t hello examples/greeter
 echo "# rebuilt from the cache:"
-run build -t hello examples/hello
+run build -t hello examples/greeter
 run images
 run image inspect --format '{{.Config.User}} {{json .Config.Cmd}} {{json .Config.ExposedPorts}}' hello
 echo "# the greeter serves HTTP inside its own network namespace; busybox wget asks it"

@@ -1,0 +1,122 @@
+/* box container COMMAND: the container commands under one name, as in
+ * Docker, and the hidden ones box's monitor runs. */
+#include <stdio.h>
+
+#include "cli/container.h"
+#include "store/store.h"
+
+static const struct cli_command container_commands[] = {
+        {"cleanup", "Record a container's exit and release it (run by its monitor)",
+         cmd_container_cleanup, 1},
+        {"create", "Create a new container", cmd_create, 0},
+        {"inspect", "Display detailed information on containers", cmd_container_inspect, 0},
+        {"kill", "Kill one or more running containers", cmd_container_verb, 0},
+        {"logs", "Fetch the logs of a container", cmd_logs, 0},
+        {"ls", "List containers", cmd_ps, 0},
+        {"pause", "Pause all processes within one or more containers", cmd_container_verb, 0},
+        {"prune", "Remove all stopped containers", cmd_container_prune, 0},
+        {"ps", "List containers", cmd_ps, 1},
+        {"rename", "Rename a container", cmd_rename, 0},
+        {"restart", "Restart one or more containers", cmd_container_verb, 0},
+        {"rm", "Remove one or more containers", cmd_rm, 0},
+        {"run", "Create and run a new container", cmd_run, 0},
+        {"start", "Start one or more stopped containers", cmd_container_verb, 0},
+        {"stats", "Display a live stream of container resource usage", cmd_stats, 0},
+        {"stop", "Stop one or more running containers", cmd_container_verb, 0},
+        {"top", "Display the running processes of a container", cmd_top, 0},
+        {"unpause", "Unpause all processes within one or more containers", cmd_container_verb, 0},
+        {"wait", "Block until containers stop, then print their exit codes", cmd_wait, 0},
+        {},
+};
+
+int cmd_container(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_dispatch(ctx, "container", container_commands, argc, argv);
+}
+
+static const char wait_help[] = "Usage: box wait CONTAINER [CONTAINER...]\n"
+                                "\n"
+                                "Block until one or more containers stop, then print their exit "
+                                "codes.\n";
+
+int cmd_wait(struct cli_ctx *ctx, int argc, char **argv)
+{
+        int ret = 0;
+        if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+                return cli_help(wait_help);
+        if (argc < 2)
+                return cli_usage_error("wait", "'box wait' requires at least 1 argument");
+        for (int a = 1; a < argc; a++) {
+                struct box_err err = {0};
+                char id[RUN_ID_LEN + 1];
+                if (cli_container_find(ctx, argv[a], id, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                /* until it is neither running nor about to run again; its
+                 * pid 1 first, then the monitor's record of the exit */
+                struct run_state_info i;
+                for (;;) {
+                        cli_container_state(ctx, id, &i);
+                        /* exited, and its monitor done with it (a restart
+                         * policy may start it again until then) */
+                        if ((i.status == RUN_STATUS_EXITED && !i.monitored) ||
+                            i.status == RUN_STATUS_CREATED)
+                                break;
+                        run_state_info_release(&i);
+                        if (run_state_wait_exit(ctx->runroot, id, 100) == 0)
+                                (void)run_state_wait_monitor(ctx->runroot, id, 100);
+                }
+                printf("%d\n", i.exit_code);
+                fflush(stdout);
+                run_state_info_release(&i);
+        }
+        return ret;
+}
+
+int cmd_rename(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        struct store *st;
+        char id[RUN_ID_LEN + 1];
+        if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+                return cli_help("Usage: box rename CONTAINER NEW_NAME\n\nRename a container.\n");
+        if (argc != 3)
+                return cli_usage_error("rename", "'box rename' requires exactly 2 arguments");
+        if (cli_store(ctx, &st, &err) < 0 || cli_container_find(ctx, argv[1], id, &err) < 0 ||
+            run_state_rename(store_root(st), id, argv[2], &err) < 0)
+                return cli_fail(&err);
+        return 0;
+}
+
+int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        bool force = false;
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "-f") || streq(argv[i], "--force"))
+                        force = true;
+                else if (streq(argv[i], "-h") || streq(argv[i], "--help"))
+                        return cli_help("Usage: box container prune [-f]\n\n"
+                                        "Remove all stopped containers.\n");
+                else
+                        return cli_usage_error("container prune", "unknown flag '%s'", argv[i]);
+        }
+        if (!force) {
+                fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
+                                "Are you sure you want to continue? [y/N] ");
+                char line[16] = "";
+                if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
+                        return 0;
+        }
+        struct box_err err = {0};
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        int64_t freed = 0;
+        if (cli_containers_prune(ctx, &freed, &err) < 0)
+                return cli_fail(&err);
+        char size[32];
+        cli_format_size(size, sizeof(size), (double)freed);
+        printf("Total reclaimed space: %s\n", size);
+        return 0;
+}

@@ -1,0 +1,249 @@
+/* box generate systemd [--new] [--name] [-t SECS] [--restart-policy P] CONTAINER
+ *
+ * A systemd unit for a container, as `podman generate systemd` writes one,
+ * on stdout: without a daemon, systemd is the supervisor.  By default the
+ * unit starts and stops the existing container (box start / box stop; box's
+ * monitor forks off, hence Type=forking); with --new each start runs a
+ * fresh container from the command line that created this one (its
+ * CreateCommand), with -d --rm --name, and each stop removes it.  The unit
+ * names box by the absolute path of the running binary and carries the
+ * store's BOX_ROOT and BOX_RUNROOT. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/state.h"
+#include "spec/json.h"
+#include "store/store.h"
+
+static const char help[] =
+        "Usage: box generate systemd [OPTIONS] CONTAINER\n"
+        "\n"
+        "Print a systemd unit that starts and stops a container.\n"
+        "\n"
+        "Options:\n"
+        "      --name                 name the container by its name, not its id\n"
+        "      --new                  create a new container on each start, remove it on stop\n"
+        "      --restart-policy P     the unit's Restart= (default on-failure)\n"
+        "  -t, --time SECS            stop timeout (default 10)\n";
+
+struct gen_opts {
+        bool new, use_name;
+        const char *restart;
+        long stop_time;
+};
+
+static const char *const restart_policies[] = {
+        "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always",
+};
+
+/* One word of an Exec line: quoted when it must be, with systemd's
+ * escapes ("\\", "\"", and "%%", "$$" so no specifier or variable is
+ * expanded). */
+static void put_word(struct buf *b, const char *w, bool first)
+{
+        bool quote = !*w || strpbrk(w, " \t\n\"'\\;") != NULL;
+        if (!first)
+                buf_puts(b, " ");
+        if (quote)
+                buf_puts(b, "\"");
+        for (const char *p = w; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        buf_printf(b, "\\%c", *p);
+                else if (*p == '\n')
+                        buf_puts(b, "\\n");
+                else if (*p == '%' || *p == '$')
+                        buf_printf(b, "%c%c", *p, *p);
+                else
+                        buf_printf(b, "%c", *p);
+        }
+        if (quote)
+                buf_puts(b, "\"");
+}
+
+/* Flags of `box run` --new replaces: its own -d --rm --name. */
+static bool dropped(char *const *argv, size_t *i)
+{
+        const char *a = argv[*i];
+        if (streq(a, "-d") || streq(a, "--detach") || streq(a, "--rm") ||
+            startswith(a, "--name=") || startswith(a, "--detach="))
+                return true;
+        if (streq(a, "--name")) {
+                if (argv[*i + 1])
+                        (*i)++;
+                return true;
+        }
+        return false;
+}
+
+/* ExecStart of --new: the CreateCommand ("run", flags, IMAGE, CMD...),
+ * with -d --rm --name NAME first. */
+static int new_exec_start(struct buf *b, const char *box, const struct jv *cfg, const char *name,
+                          struct box_err *err)
+{
+        _cleanup_strv_free_ char **argv = jv_is_array(jv_get(cfg, "CreateCommand"))
+                                                  ? jv_to_strv(jv_get(cfg, "CreateCommand"))
+                                                  : NULL;
+        if (!argv || !argv[0] || !streq(argv[0], "run"))
+                return box_err_set(err, EINVAL,
+                                   "the container has no record of the command that created it "
+                                   "(made by an older box): --new cannot recreate it");
+        buf_puts(b, "ExecStart=");
+        const char *head[] = {box, "run", "-d", "--rm", "--name", name};
+        for (size_t i = 0; i < ARRAY_SIZE(head); i++)
+                put_word(b, head[i], i == 0);
+        bool in_flags = true;
+        for (size_t i = 1; argv[i]; i++) {
+                if (in_flags && argv[i][0] != '-')
+                        in_flags = false; /* IMAGE: the rest is the command */
+                if (in_flags && dropped(argv, &i))
+                        continue;
+                put_word(b, argv[i], false);
+        }
+        buf_puts(b, "\n");
+        return 0;
+}
+
+static void exec_line(struct buf *b, const char *key, const char *box, const char *const *words)
+{
+        buf_puts(b, key);
+        put_word(b, box, true);
+        for (size_t i = 0; words[i]; i++)
+                put_word(b, words[i], false);
+        buf_puts(b, "\n");
+}
+
+/* The unit's text for container ID (named NAME, its config CFG). */
+static int unit_text(const struct gen_opts *o, const char *root, const char *runroot,
+                     const char *id, const char *name, const struct jv *cfg, struct buf *b,
+                     struct box_err *err)
+{
+        char box[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", box, sizeof(box) - 1);
+        if (n <= 0)
+                return box_err_errno(err, errno, "find box's own binary");
+        box[n] = '\0';
+        const char *ref = o->use_name || o->new ? name : id;
+        char t[24];
+        snprintf(t, sizeof(t), "%ld", o->stop_time);
+        buf_printf(b, "# container-%s.service\n# autogenerated by box\n\n", ref);
+        buf_printf(b, "[Unit]\nDescription=box container-%s.service\n", ref);
+        buf_puts(b, "Wants=network-online.target\nAfter=network-online.target\n");
+        buf_puts(b, "RequiresMountsFor=");
+        put_word(b, root, true);
+        put_word(b, runroot, false);
+        buf_puts(b, "\n\n[Service]\n");
+        buf_puts(b, "Environment=");
+        _cleanup_free_ char *er = xasprintf("BOX_ROOT=%s", root);
+        _cleanup_free_ char *err_ = xasprintf("BOX_RUNROOT=%s", runroot);
+        put_word(b, er, true);
+        put_word(b, err_, false);
+        buf_printf(b, "\nRestart=%s\nTimeoutStopSec=%ld\n", o->restart, o->stop_time + 60);
+        if (o->new) {
+                exec_line(b, "ExecStartPre=-", box, (const char *[]){"rm", "-f", ref, NULL});
+                int r = new_exec_start(b, box, cfg, name, err);
+                if (r < 0)
+                        return r;
+                exec_line(b, "ExecStop=", box, (const char *[]){"stop", "-t", t, ref, NULL});
+                exec_line(b, "ExecStopPost=-", box, (const char *[]){"rm", "-f", ref, NULL});
+        } else {
+                exec_line(b, "ExecStart=", box, (const char *[]){"start", ref, NULL});
+                exec_line(b, "ExecStop=", box, (const char *[]){"stop", "-t", t, ref, NULL});
+                exec_line(b, "ExecStopPost=", box, (const char *[]){"stop", "-t", t, ref, NULL});
+        }
+        /* box's start returns once the container runs; its monitor stays */
+        buf_puts(b, "Type=forking\n\n[Install]\nWantedBy=default.target\n");
+        return 0;
+}
+
+static int parse_flags(struct gen_opts *o, int argc, char **argv)
+{
+        enum { OPT_NEW = 1000, OPT_NAME, OPT_RESTART };
+        static const struct option opts[] = {
+                {"new", no_argument, NULL, OPT_NEW},
+                {"name", no_argument, NULL, OPT_NAME},
+                {"restart-policy", required_argument, NULL, OPT_RESTART},
+                {"time", required_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+                char *end;
+                switch (c) {
+                case OPT_NEW:
+                        o->new = true;
+                        break;
+                case OPT_NAME:
+                        o->use_name = true;
+                        break;
+                case OPT_RESTART:
+                        o->restart = NULL;
+                        for (size_t i = 0; i < ARRAY_SIZE(restart_policies); i++)
+                                if (streq(optarg, restart_policies[i]))
+                                        o->restart = restart_policies[i];
+                        if (!o->restart)
+                                return -cli_usage_error("generate systemd",
+                                                        "invalid --restart-policy '%s'", optarg);
+                        break;
+                case 't':
+                        errno = 0;
+                        o->stop_time = strtol(optarg, &end, 10);
+                        if (errno || *end || end == optarg || o->stop_time < 0 ||
+                            o->stop_time > 86400)
+                                return -cli_usage_error("generate systemd", "invalid --time '%s'",
+                                                        optarg);
+                        break;
+                case 'h':
+                        return -1000;
+                default:
+                        return -cli_usage_error("generate systemd", "unknown flag");
+                }
+        }
+        return optind;
+}
+
+static int generate_systemd(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct gen_opts o = {.restart = "on-failure", .stop_time = 10};
+        struct box_err err = {0};
+        struct store *st;
+        int first = parse_flags(&o, argc, argv);
+        if (first == -1000)
+                return cli_help(help);
+        if (first < 0)
+                return -first;
+        if (argc - first != 1)
+                return cli_usage_error("generate systemd",
+                                       "'box generate systemd' requires 1 argument");
+        char id[RUN_ID_LEN + 1];
+        _cleanup_jv_ struct jv *cfg = NULL;
+        if (cli_store(ctx, &st, &err) < 0 ||
+            run_state_lookup(store_root(st), argv[first], id, &err) < 0 ||
+            run_state_config(store_root(st), id, &cfg, &err) < 0)
+                return cli_fail(&err);
+        const char *name = jv_get_str(cfg, "Name");
+        if (!name)
+                name = id;
+        struct buf b = {0};
+        int r = unit_text(&o, store_root(st), ctx->runroot, id, name, cfg, &b, &err);
+        if (r >= 0)
+                fputs(b.data, stdout);
+        buf_release(&b);
+        return r < 0 ? cli_fail(&err) : 0;
+}
+
+static const struct cli_command generate_commands[] = {
+        {"systemd", "Generate a systemd unit for a container", generate_systemd, 0},
+        {},
+};
+
+int cmd_generate(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_dispatch(ctx, "generate", generate_commands, argc, argv);
+}

@@ -1,0 +1,171 @@
+/* box inspect CONTAINER|IMAGE and box container inspect: Docker's JSON for
+ * a container (Id, Created, Path, Args, State, Image, Name, RestartCount,
+ * LogPath, HostConfig, Mounts, Config, NetworkSettings), from its
+ * config.json and its live state; an image when no container has the name. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/container.h"
+#include "cli/format.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+#include "store/store.h"
+
+static const char help[] = "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
+                           "\n"
+                           "Return low-level information on containers or images.\n"
+                           "\n"
+                           "Options:\n"
+                           "  -f, --format string   format the output with a Go-style template\n"
+                           "      --type TYPE       container or image only\n";
+
+static const char *or_zero_time(const char *t)
+{
+        return t && *t ? t : "0001-01-01T00:00:00Z";
+}
+
+static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
+{
+        struct jv *st = jv_object();
+        bool paused;
+        jv_set_str(st, "Status", cli_container_state_word(ctx, id, i, &paused));
+        jv_set(st, "Running", jv_bool(i->status == RUN_STATUS_RUNNING));
+        jv_set(st, "Paused", jv_bool(paused));
+        jv_set(st, "Restarting", jv_bool(i->status == RUN_STATUS_RESTARTING));
+        jv_set(st, "OOMKilled", jv_bool(false));
+        jv_set(st, "Dead", jv_bool(false));
+        jv_set(st, "Pid", jv_int(i->status == RUN_STATUS_RUNNING ? i->pid : 0));
+        jv_set(st, "ExitCode", jv_int(i->exit_code));
+        jv_set_str(st, "Error", i->error);
+        jv_set_str(st, "StartedAt", or_zero_time(i->started_at));
+        jv_set_str(st, "FinishedAt", or_zero_time(i->finished_at));
+        _cleanup_free_ char *health = cli_container_health(ctx, id, i);
+        if (health) {
+                struct jv *h = jv_object();
+                jv_set_str(h, "Status", health);
+                jv_set(st, "Health", h);
+        }
+        return st;
+}
+
+static struct jv *container_json(struct cli_ctx *ctx, const char *id)
+{
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        struct run_state_info i;
+        cli_container_state(ctx, id, &i);
+        struct jv *o = jv_object();
+        jv_set_str(o, "Id", id);
+        jv_set_str(o, "Created", or_zero_time(i.created_at));
+        jv_set_str(o, "Path", jv_get_str(cfg, "Path"));
+        jv_set(o, "Args", jv_ref(jv_get(cfg, "Args") ? jv_get(cfg, "Args") : jv_array()));
+        jv_set(o, "State", state_json(ctx, id, &i));
+        jv_set_str(o, "Image", jv_get_str(cfg, "Image") ? jv_get_str(cfg, "Image") : "");
+        struct store *st;
+        if (cli_store(ctx, &st, NULL) == 0) {
+                const char *files[][2] = {{"ResolvConfPath", "resolv.conf"},
+                                          {"HostnamePath", "hostname"},
+                                          {"HostsPath", "hosts"}};
+                for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+                        _cleanup_free_ char *p =
+                                xasprintf("%s/containers/%s/%s", store_root(st), id, files[k][1]);
+                        jv_set_str(o, files[k][0], p);
+                }
+        }
+        _cleanup_free_ char *log = cli_container_log_path(ctx, id);
+        jv_set_str(o, "LogPath", log);
+        _cleanup_free_ char *name = xasprintf("/%s", jv_get_str(cfg, "Name") ?: "");
+        jv_set_str(o, "Name", name);
+        jv_set(o, "RestartCount", jv_int(i.restart_count));
+        jv_set_str(o, "Driver", "overlay");
+        jv_set_str(o, "Platform", "linux");
+        const char *keys[] = {"HostConfig", "Mounts", "Config"};
+        for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+                if (jv_get(cfg, keys[k]))
+                        jv_set(o, keys[k], jv_ref(jv_get(cfg, keys[k])));
+        struct jv *net = jv_object();
+        jv_set(net, "Ports", jv_object());
+        jv_set(net, "Networks", jv_object());
+        jv_set(o, "NetworkSettings", net);
+        run_state_info_release(&i);
+        return o;
+}
+
+static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *type)
+{
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'},
+                {"type", required_argument, NULL, 'T'},
+                {"size", no_argument, NULL, 's'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *format = NULL;
+        int c, ret = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+f:sh", opts, NULL)) != -1) {
+                if (c == 'h')
+                        return cli_help(help);
+                if (c == 'f')
+                        format = optarg;
+                else if (c == 'T')
+                        type = optarg;
+                else if (c != 's')
+                        return cli_usage_error("inspect", "unknown flag '%s'", argv[optind - 1]);
+        }
+        if (optind >= argc)
+                return cli_usage_error("inspect", "'box inspect' requires at least 1 argument");
+        /* not a container: an image, as docker inspect does */
+        char id[RUN_ID_LEN + 1];
+        struct box_err err = {0};
+        if ((!type || !streq(type, "container")) &&
+            cli_container_find(ctx, argv[optind], id, &err) < 0) {
+                optind = 0;
+                return cmd_image_inspect(ctx, argc, argv);
+        }
+        struct jv *arr = jv_array();
+        for (int a = optind; a < argc; a++) {
+                box_err_clear(&err);
+                if (cli_container_find(ctx, argv[a], id, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                struct jv *o = container_json(ctx, id);
+                if (format && !streq(format, "json")) {
+                        _cleanup_free_ char *line = NULL;
+                        if (cli_format_template(format, o, &line, &err) < 0)
+                                ret = cli_fail(&err);
+                        else
+                                printf("%s\n", line);
+                        jv_free(o);
+                } else {
+                        jv_push(arr, o);
+                }
+        }
+        if (!format || streq(format, "json")) {
+                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
+                printf("%s\n", s);
+        }
+        jv_free(arr);
+        return ret;
+}
+
+int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return inspect_main(ctx, argc, argv, NULL);
+}
+
+int cmd_container_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return inspect_main(ctx, argc, argv, "container");
+}
+
+/* box top and box stats are not written yet. */
+int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_usage_error("top", "not supported yet");
+}
+
+int cmd_stats(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_usage_error("stats", "not supported yet");
+}

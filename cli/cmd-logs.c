@@ -1,0 +1,349 @@
+/* box logs: a container's output from its log, in the CRI format its
+ * monitor writes (run/monitor/box-monitor.c):
+ *
+ *     TIMESTAMP STREAM TAG CONTENT     (TAG F: the line ends; P: it goes on)
+ *
+ * read oldest first (ctr.log.N ... ctr.log.1, ctr.log), stdout's lines to
+ * stdout and stderr's to stderr, as `docker logs` does. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cmd-run-life.h"
+#include "cli/container.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+
+static const char help[] =
+        "Usage: box logs [OPTIONS] CONTAINER\n"
+        "\n"
+        "Fetch the logs of a container.\n"
+        "\n"
+        "Options:\n"
+        "  -f, --follow         follow log output until the container stops\n"
+        "      --since T        only logs since T (2026-01-02T15:04:05Z, a Unix time, or a\n"
+        "                       duration before now: 10m, 1h30m)\n"
+        "  -n, --tail N         the last N lines (default all)\n"
+        "  -t, --timestamps     show timestamps\n"
+        "      --until T        only logs before T (as --since)\n";
+
+struct log_entry {
+        int64_t ns;
+        char ts[40];
+        bool err;
+        char *text;
+};
+
+struct log_reader {
+        int64_t since, until; /* ns; 0: none */
+        bool timestamps;
+        bool print; /* print at once (following), else collect */
+        struct log_entry *v;
+        size_t n;
+        /* P records waiting for their F, per stream (0 stdout, 1 stderr) */
+        struct buf partial[2];
+        bool partial_set[2];
+        struct log_entry partial_head[2];
+        bool done; /* past --until */
+};
+
+/* "2026-12-06T03:00:00.123456789Z" -> ns since the epoch; -1 if not that. */
+static int64_t parse_rfc3339(const char *s)
+{
+        struct tm tm = {0};
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!p)
+                p = strptime(s, "%Y-%m-%d", &tm);
+        if (!p)
+                return -1;
+        int64_t ns = (int64_t)timegm(&tm) * 1000000000;
+        if (*p == '.') {
+                int64_t frac = 0, scale = 100000000;
+                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                        frac += (*p - '0') * scale;
+                ns += frac;
+        }
+        return ns;
+}
+
+static int64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Docker's --since/--until: RFC 3339, Unix seconds[.nanos], or a duration
+ * before now. */
+static int parse_when(const char *s, int64_t *ret)
+{
+        int64_t d;
+        if (cli_parse_duration(s, &d) == 0 && strpbrk(s, "hmsun")) {
+                *ret = now_ns() - d;
+                return 0;
+        }
+        char *end;
+        double v = strtod(s, &end);
+        if (end != s && !*end) {
+                *ret = (int64_t)(v * 1e9);
+                return 0;
+        }
+        int64_t t = parse_rfc3339(s);
+        if (t < 0)
+                return -EINVAL;
+        *ret = t;
+        return 0;
+}
+
+static void emit(struct log_reader *lr, struct log_entry *e)
+{
+        if ((lr->since && e->ns < lr->since) || (lr->until && e->ns >= lr->until)) {
+                if (lr->until && e->ns >= lr->until)
+                        lr->done = true;
+                free(e->text);
+                return;
+        }
+        if (!lr->print) {
+                lr->v = xreallocarray(lr->v, lr->n + 1, sizeof(*lr->v));
+                lr->v[lr->n++] = *e;
+                return;
+        }
+        FILE *f = e->err ? stderr : stdout;
+        if (lr->timestamps)
+                fprintf(f, "%s %s\n", e->ts, e->text);
+        else
+                fprintf(f, "%s\n", e->text);
+        fflush(f);
+        free(e->text);
+}
+
+/* One record of the file (without its newline). */
+static void feed_line(struct log_reader *lr, const char *line)
+{
+        const char *sp1 = strchr(line, ' ');
+        const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+        if (!sp1 || !sp2 || (sp2[1] != 'F' && sp2[1] != 'P') || (sp2[2] != ' ' && sp2[2]) ||
+            (size_t)(sp1 - line) >= sizeof(lr->partial_head[0].ts))
+                return; /* not a record: a torn write after a crash */
+        const char *content = sp2[2] ? sp2 + 3 : "";
+        int k = strneq(sp1 + 1, "stderr ", 7) ? 1 : 0;
+        if (!lr->partial_set[k]) {
+                struct log_entry *h = &lr->partial_head[k];
+                snprintf(h->ts, sizeof(h->ts), "%.*s", (int)(sp1 - line), line);
+                h->ns = parse_rfc3339(h->ts);
+                h->err = k == 1;
+                lr->partial_set[k] = true;
+        }
+        buf_printf(&lr->partial[k], "%s", content);
+        if (sp2[1] == 'P')
+                return;
+        struct log_entry e = lr->partial_head[k];
+        e.text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
+        lr->partial[k] = (struct buf){0};
+        lr->partial_set[k] = false;
+        emit(lr, &e);
+}
+
+/* Feeds the complete lines of BUF; returns how many bytes it used. */
+static size_t feed(struct log_reader *lr, char *buf, size_t len)
+{
+        size_t used = 0;
+        while (used < len) {
+                char *nl = memchr(buf + used, '\n', len - used);
+                if (!nl)
+                        break;
+                *nl = '\0';
+                feed_line(lr, buf + used);
+                used = (size_t)(nl - buf) + 1;
+        }
+        return used;
+}
+
+static void feed_file(struct log_reader *lr, const char *path)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        if (fs_read_file_at(AT_FDCWD, path, 1 << 30, &buf, &len, NULL) == 0)
+                feed(lr, buf, len);
+}
+
+static bool container_live(struct cli_ctx *ctx, const char *id)
+{
+        enum run_status st = cli_container_status(ctx, id);
+        return st == RUN_STATUS_RUNNING || st == RUN_STATUS_RESTARTING;
+}
+
+/* Follows PATH from OFFSET (across rotations) until the container stops. */
+static void follow(struct cli_ctx *ctx, const char *id, struct log_reader *lr, const char *path,
+                   int fd, off_t offset)
+{
+        struct buf pending = {0};
+        char chunk[65536];
+        struct stat st, cur;
+        if (fd >= 0)
+                (void)lseek(fd, offset, SEEK_SET);
+        for (bool last = false; !lr->done;) {
+                bool live = container_live(ctx, id);
+                ssize_t n;
+                bool got = false;
+                while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+                        buf_append(&pending, chunk, (size_t)n);
+                        size_t used = feed(lr, pending.data, pending.len);
+                        memmove(pending.data, pending.data + used, pending.len - used);
+                        pending.len -= used;
+                        got = true;
+                }
+                /* rotated: the rest of the old file is read, then the new one */
+                if (stat(path, &cur) == 0 &&
+                    (fd < 0 || (fstat(fd, &st) == 0 && (st.st_ino != cur.st_ino)))) {
+                        if (fd >= 0)
+                                close(fd);
+                        fd = open(path, O_RDONLY | O_CLOEXEC);
+                        pending.len = 0;
+                        continue;
+                }
+                if (last || (!live && !got))
+                        break;
+                if (!live)
+                        last = true;
+                nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+        }
+        if (fd >= 0)
+                close(fd);
+        buf_release(&pending);
+}
+
+static void print_collected(struct log_reader *lr, long tail)
+{
+        size_t first = tail >= 0 && (size_t)tail < lr->n ? lr->n - (size_t)tail : 0;
+        lr->print = true;
+        for (size_t i = 0; i < lr->n; i++) {
+                if (i >= first) {
+                        lr->v[i].ns = 0; /* already filtered */
+                        int64_t s = lr->since, u = lr->until;
+                        lr->since = lr->until = 0;
+                        emit(lr, &lr->v[i]);
+                        lr->since = s;
+                        lr->until = u;
+                } else {
+                        free(lr->v[i].text);
+                }
+        }
+        free(lr->v);
+        lr->v = NULL;
+        lr->n = 0;
+}
+
+static int show_logs(struct cli_ctx *ctx, const char *id, struct log_reader *lr, long tail,
+                     bool follow_on, struct box_err *err)
+{
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        const char *driver = jv_get_str(jv_get(jv_get(cfg, "HostConfig"), "LogConfig"), "Type");
+        if (driver && !streq(driver, "k8s-file"))
+                return box_err_set(err, EOPNOTSUPP,
+                                   "configured logging driver does not support reading ('%s')",
+                                   driver);
+        _cleanup_free_ char *path = cli_container_log_path(ctx, id);
+        int last = 0;
+        for (int i = 1; i < 1000; i++) {
+                _cleanup_free_ char *p = xasprintf("%s.%d", path, i);
+                if (access(p, F_OK) < 0)
+                        break;
+                last = i;
+        }
+        for (int i = last; i >= 1; i--) {
+                _cleanup_free_ char *p = xasprintf("%s.%d", path, i);
+                feed_file(lr, p);
+        }
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        off_t offset = 0;
+        if (fd >= 0) {
+                _cleanup_free_ char *buf = NULL;
+                size_t len = 0;
+                (void)fs_read_fd(fd, 1 << 30, &buf, &len, NULL);
+                offset = (off_t)feed(lr, buf, len);
+        }
+        print_collected(lr, tail);
+        if (follow_on)
+                follow(ctx, id, lr, path, fd, offset);
+        else if (fd >= 0)
+                close(fd);
+        buf_release(&lr->partial[0]);
+        buf_release(&lr->partial[1]);
+        return 0;
+}
+
+int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"follow", no_argument, NULL, 'f'},      {"tail", required_argument, NULL, 'n'},
+                {"timestamps", no_argument, NULL, 't'},  {"since", required_argument, NULL, 'S'},
+                {"until", required_argument, NULL, 'U'}, {"details", no_argument, NULL, 'D'},
+                {"help", no_argument, NULL, 'h'},        {},
+        };
+        struct log_reader lr = {0};
+        struct box_err err = {0};
+        bool follow_on = false;
+        long tail = -1;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "fn:th", opts, NULL)) != -1) {
+                char *end;
+                switch (c) {
+                case 'f':
+                        follow_on = true;
+                        break;
+                case 'n':
+                        if (streq(optarg, "all"))
+                                break;
+                        tail = strtol(optarg, &end, 10);
+                        if (end == optarg || *end)
+                                return cli_usage_error("logs", "invalid --tail '%s'", optarg);
+                        break;
+                case 't':
+                        lr.timestamps = true;
+                        break;
+                case 'S':
+                case 'U':
+                        if (parse_when(optarg, c == 'S' ? &lr.since : &lr.until) < 0)
+                                return cli_usage_error("logs", "invalid time '%s'", optarg);
+                        break;
+                case 'D':
+                        break;
+                case 'h':
+                        return cli_help(help);
+                default:
+                        return cli_usage_error("logs", "unknown flag '%s'", argv[optind - 1]);
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("logs", "'box logs' requires exactly 1 argument");
+        char id[RUN_ID_LEN + 1];
+        if (cli_container_find(ctx, argv[optind], id, &err) < 0 ||
+            show_logs(ctx, id, &lr, tail, follow_on, &err) < 0)
+                return cli_fail(&err);
+        return 0;
+}
+
+int cli_logs_attach(struct cli_ctx *ctx, const char *name)
+{
+        struct box_err err = {0};
+        char id[RUN_ID_LEN + 1];
+        struct run_state_info i;
+        if (cli_container_find(ctx, name, id, &err) < 0)
+                return cli_fail(&err);
+        cli_container_state(ctx, id, &i);
+        struct log_reader lr = {.since = parse_rfc3339(i.started_at)};
+        run_state_info_release(&i);
+        if (show_logs(ctx, id, &lr, -1, true, &err) < 0)
+                return cli_fail(&err);
+        (void)run_state_wait_monitor(ctx->runroot, id, -1);
+        cli_container_state(ctx, id, &i);
+        int code = i.exit_code;
+        run_state_info_release(&i);
+        return code;
+}

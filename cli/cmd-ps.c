@@ -1,0 +1,387 @@
+/* box ps: the containers of the store, as `docker ps` prints them. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/container.h"
+#include "cli/format.h"
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/state.h"
+#include "spec/json.h"
+#include "store/store.h"
+
+static const char help[] =
+        "Usage: box ps [OPTIONS]\n"
+        "\n"
+        "List containers (running ones; -a all).\n"
+        "\n"
+        "Options:\n"
+        "  -a, --all             show all containers\n"
+        "  -f, --filter K=V      status=, name=, id=, ancestor=, label=, health=, exited=\n"
+        "      --format FORMAT   'table', 'table TEMPLATE', 'json' or a Go template\n"
+        "  -n, --last N          the N last created containers (all states)\n"
+        "  -l, --latest          the latest created container (all states)\n"
+        "      --no-trunc        do not truncate output\n"
+        "  -q, --quiet           only display container ids\n"
+        "  -s, --size            display total file sizes\n";
+
+#define DEFAULT_FORMAT                                                                             \
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{."   \
+        "Names}}"
+
+struct ps_row {
+        char *id;
+        char *created; /* RFC 3339 with nanoseconds: sorts as text */
+        struct jv *o;  /* the row's fields */
+};
+
+static int64_t created_of(const struct jv *cfg)
+{
+        return jv_int_value(jv_get(cfg, "Created"));
+}
+
+/* "Up 3 seconds", "Exited (0) 2 minutes ago", Docker's State.String(). */
+static char *status_text(struct cli_ctx *ctx, const char *id, const struct run_state_info *i,
+                         const char *health)
+{
+        char ago[64];
+        struct tm tm = {0};
+        switch (i->status) {
+        case RUN_STATUS_CREATED:
+                return xstrdup("Created");
+        case RUN_STATUS_RESTARTING:
+                if (strptime(i->finished_at, "%Y-%m-%dT%H:%M:%S", &tm))
+                        cli_format_ago(ago, sizeof(ago), (long long)timegm(&tm));
+                return xasprintf("Restarting (%d) %s", i->exit_code, ago);
+        case RUN_STATUS_EXITED:
+                if (!strptime(i->finished_at, "%Y-%m-%dT%H:%M:%S", &tm))
+                        return xasprintf("Exited (%d)", i->exit_code);
+                cli_format_ago(ago, sizeof(ago), (long long)timegm(&tm));
+                return xasprintf("Exited (%d) %s", i->exit_code, ago);
+        case RUN_STATUS_RUNNING:
+                break;
+        }
+        if (strptime(i->started_at, "%Y-%m-%dT%H:%M:%S", &tm))
+                cli_format_ago(ago, sizeof(ago), (long long)timegm(&tm));
+        else
+                snprintf(ago, sizeof(ago), "Less than a second ago");
+        char *sp = strstr(ago, " ago");
+        if (sp)
+                *sp = '\0';
+        if (cli_container_paused(ctx, id))
+                return xasprintf("Up %s (Paused)", ago);
+        if (health && *health)
+                return xasprintf("Up %s (%s)", ago, health);
+        return xasprintf("Up %s%s", ago, i->monitored ? "" : " (unmonitored)");
+}
+
+static char *command_text(const struct jv *cfg, bool no_trunc)
+{
+        _cleanup_strv_free_ char **args = jv_to_strv(jv_get(cfg, "Args"));
+        struct buf b = {0};
+        buf_printf(&b, "%s", jv_get_str(cfg, "Path") ? jv_get_str(cfg, "Path") : "");
+        STRV_FOREACH (a, args)
+                buf_printf(&b, " %s", *a);
+        char *cmd = buf_steal(&b);
+        if (!no_trunc && strlen(cmd) > 20) {
+                /* Docker's Ellipsis: 19 characters and "…" */
+                char *t = xasprintf("%.19s…", cmd);
+                free(cmd);
+                cmd = t;
+        }
+        char *q = xasprintf("\"%s\"", cmd);
+        free(cmd);
+        return q;
+}
+
+static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct jv *cfg,
+                              const struct run_state_info *i, bool no_trunc, bool size)
+{
+        struct jv *o = jv_object();
+        _cleanup_free_ char *health = cli_container_health(ctx, id, i);
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%.*s", no_trunc ? RUN_ID_LEN : 12, id);
+        jv_set_str(o, "ID", buf);
+        const struct jv *c = jv_get(cfg, "Config");
+        jv_set_str(o, "Image", jv_get_str(c, "Image") ? jv_get_str(c, "Image") : "");
+        _cleanup_free_ char *cmd = command_text(cfg, no_trunc);
+        jv_set_str(o, "Command", cmd);
+        time_t t = (time_t)created_of(cfg);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+        jv_set_str(o, "CreatedAt", buf);
+        cli_format_ago(buf, sizeof(buf), (long long)t);
+        jv_set_str(o, "RunningFor", buf);
+        _cleanup_free_ char *status = status_text(ctx, id, i, health);
+        jv_set_str(o, "Status", status);
+        bool paused;
+        jv_set_str(o, "State", cli_container_state_word(ctx, id, i, &paused));
+        jv_set_str(o, "Ports", "");
+        const char *name = jv_get_str(cfg, "Name");
+        jv_set_str(o, "Names", name ? name : "");
+        jv_set_str(o, "Labels", "");
+        jv_set_str(o, "Mounts", "");
+        jv_set_str(o, "Networks", jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode"));
+        jv_set_str(o, "Health", health ? health : "");
+        if (size) {
+                struct store *st;
+                int64_t sz = 0;
+                if (cli_store(ctx, &st, NULL) == 0) {
+                        _cleanup_free_ char *up = run_state_upper_dir(store_root(st), id);
+                        sz = fs_tree_size_at(AT_FDCWD, up);
+                }
+                cli_format_size(buf, sizeof(buf), (double)sz);
+                jv_set_str(o, "Size", buf);
+        }
+        return o;
+}
+
+struct ps_filter {
+        char **status, **name, **id, **ancestor, **label, **health, **exited;
+};
+
+static void ps_filter_release(struct ps_filter *f)
+{
+        strv_free(f->status);
+        strv_free(f->name);
+        strv_free(f->id);
+        strv_free(f->ancestor);
+        strv_free(f->label);
+        strv_free(f->health);
+        strv_free(f->exited);
+}
+
+static int ps_filter_add(struct ps_filter *f, const char *kv)
+{
+        static const char *const keys[] = {"status", "name",   "id",    "ancestor",
+                                           "label",  "health", "exited"};
+        const char *eq = strchr(kv, '=');
+        char ***slots[] = {&f->status, &f->name,   &f->id,    &f->ancestor,
+                           &f->label,  &f->health, &f->exited};
+        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++) {
+                if ((size_t)(eq - kv) == strlen(keys[i]) && strneq(kv, keys[i], strlen(keys[i]))) {
+                        *slots[i] = strv_append(*slots[i], eq + 1);
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* Any of the values of one key matches; every key must match. */
+static bool any_match(char *const *want, const char *have, bool prefix, bool substr)
+{
+        if (!want)
+                return true;
+        STRV_FOREACH (w, want) {
+                if (have && (streq(*w, have) || (prefix && startswith(have, *w)) ||
+                             (substr && strstr(have, *w))))
+                        return true;
+        }
+        return false;
+}
+
+static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, const char *id,
+                            const struct jv *cfg, const struct run_state_info *i)
+{
+        char code[16];
+        snprintf(code, sizeof(code), "%d", i->exit_code);
+        const char *image = jv_get_str(jv_get(cfg, "Config"), "Image");
+        const char *image_id = jv_get_str(cfg, "Image");
+        if (image_id && startswith(image_id, "sha256:"))
+                image_id += 7;
+        const char *health = jv_get_str(row, "Health");
+        bool ancestor = !f->ancestor || any_match(f->ancestor, image, false, false) ||
+                        any_match(f->ancestor, image_id, true, false);
+        /* no labels are stored yet: a label filter matches nothing */
+        return any_match(f->status, jv_get_str(row, "State"), false, false) &&
+               any_match(f->name, jv_get_str(row, "Names"), false, true) &&
+               any_match(f->id, id, true, false) && ancestor && !f->label &&
+               any_match(f->health, health && *health ? health : "none", false, false) &&
+               (!f->exited ||
+                (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false)));
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+        const struct ps_row *x = a, *y = b;
+        int c = strcmp(y->created, x->created);
+        return c ? c : strcmp(x->id, y->id);
+}
+
+struct ps_opts {
+        bool all, quiet, no_trunc, size;
+        long last;
+        const char *format;
+        struct ps_filter filter;
+};
+
+static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *ret_n)
+{
+        struct store *st;
+        size_t n = 0;
+        struct ps_row *rows = NULL;
+        if (cli_store(ctx, &st, NULL) < 0) {
+                *ret_n = 0;
+                return NULL;
+        }
+        _cleanup_strv_free_ char **ids = run_state_list(store_root(st));
+        STRV_FOREACH (id, ids) {
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, *id);
+                struct run_state_info i;
+                /* a container still being made (or just removed) has no config yet */
+                if (!cfg || cli_container_state(ctx, *id, &i) < 0)
+                        continue;
+                struct jv *row = ps_row_json(ctx, *id, cfg, &i, o->no_trunc, o->size);
+                bool running = i.status == RUN_STATUS_RUNNING || i.status == RUN_STATUS_RESTARTING;
+                bool keep = (o->all || running || o->last > 0 || o->filter.status ||
+                             o->filter.exited) &&
+                            ps_filter_match(&o->filter, row, *id, cfg, &i);
+                if (!keep) {
+                        run_state_info_release(&i);
+                        jv_free(row);
+                        continue;
+                }
+                rows = xreallocarray(rows, n + 1, sizeof(*rows));
+                rows[n++] = (struct ps_row){xstrdup(*id), TAKE_PTR(i.created_at), row};
+                run_state_info_release(&i);
+        }
+        qsort(rows, n, sizeof(*rows), row_cmp);
+        if (o->last > 0 && (size_t)o->last < n) {
+                for (size_t k = (size_t)o->last; k < n; k++) {
+                        free(rows[k].id);
+                        free(rows[k].created);
+                        jv_free(rows[k].o);
+                }
+                n = (size_t)o->last;
+        }
+        *ret_n = n;
+        return rows;
+}
+
+static struct jv *headers(void)
+{
+        struct jv *h = jv_object();
+        static const char *const kv[] = {
+                "ID",        "CONTAINER ID", "Image",      "IMAGE",   "Command", "COMMAND",
+                "CreatedAt", "CREATED AT",   "RunningFor", "CREATED", "Status",  "STATUS",
+                "State",     "STATE",        "Ports",      "PORTS",   "Names",   "NAMES",
+                "Size",      "SIZE",         "Labels",     "LABELS",  "Mounts",  "MOUNTS",
+                "Networks",  "NETWORKS",     "Health",     "HEALTH",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(kv); i += 2)
+                jv_set_str(h, kv[i], kv[i + 1]);
+        return h;
+}
+
+static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, struct box_err *err)
+{
+        const char *format = o->format;
+        _cleanup_free_ char *fmt = NULL;
+        if (!format || streq(format, "table"))
+                format = fmt = o->size ? xasprintf("%s\t{{.Size}}", DEFAULT_FORMAT)
+                                       : xstrdup(DEFAULT_FORMAT);
+        if (o->quiet && !o->format) {
+                for (size_t i = 0; i < n; i++)
+                        printf("%s\n", jv_get_str(rows[i].o, "ID"));
+                return 0;
+        }
+        _cleanup_strv_free_ char **lines = xnew0(char *, 1);
+        int r = 0;
+        if (cli_format_is_table(format)) {
+                _cleanup_jv_ struct jv *hd = headers();
+                char *line = NULL;
+                r = cli_format_header(format, hd, &line, err);
+                if (r < 0)
+                        return r;
+                lines = strv_push(lines, line);
+        }
+        for (size_t i = 0; i < n; i++) {
+                char *line = NULL;
+                if (streq(format, "json")) {
+                        line = jv_dump(rows[i].o, 0);
+                } else {
+                        r = cli_format_template_strict(format, rows[i].o, &line, err);
+                        if (r < 0)
+                                return r;
+                }
+                if (cli_format_is_table(format)) {
+                        lines = strv_push(lines, line);
+                } else {
+                        printf("%s\n", line);
+                        free(line);
+                }
+        }
+        if (cli_format_is_table(format))
+                cli_format_tabwrite(lines);
+        return 0;
+}
+
+int cmd_ps(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+                {"last", required_argument, NULL, 'n'},   {"latest", no_argument, NULL, 'l'},
+                {"size", no_argument, NULL, 's'},         {"no-trunc", no_argument, NULL, 'T'},
+                {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+                {"help", no_argument, NULL, 'h'},         {},
+        };
+        struct ps_opts o = {0};
+        struct box_err err = {0};
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "aqn:lsf:h", opts, NULL)) != -1) {
+                char *end;
+                switch (c) {
+                case 'a':
+                        o.all = true;
+                        break;
+                case 'q':
+                        o.quiet = true;
+                        break;
+                case 'n':
+                        o.last = strtol(optarg, &end, 10);
+                        if (end == optarg || *end)
+                                return cli_usage_error("ps", "invalid --last '%s'", optarg);
+                        break;
+                case 'l':
+                        o.last = 1;
+                        break;
+                case 's':
+                        o.size = true;
+                        break;
+                case 'T':
+                        o.no_trunc = true;
+                        break;
+                case 'f':
+                        if (ps_filter_add(&o.filter, optarg) < 0) {
+                                ps_filter_release(&o.filter);
+                                return cli_usage_error("ps", "invalid filter '%s'", optarg);
+                        }
+                        break;
+                case 'F':
+                        o.format = optarg;
+                        break;
+                case 'h':
+                        ps_filter_release(&o.filter);
+                        return cli_help(help);
+                default:
+                        ps_filter_release(&o.filter);
+                        return cli_usage_error("ps", "unknown flag '%s'", argv[optind - 1]);
+                }
+        }
+        size_t n;
+        struct ps_row *rows = collect(ctx, &o, &n);
+        int r = print_rows(rows, n, &o, &err);
+        for (size_t i = 0; i < n; i++) {
+                free(rows[i].id);
+                free(rows[i].created);
+                jv_free(rows[i].o);
+        }
+        free(rows);
+        ps_filter_release(&o.filter);
+        return r < 0 ? cli_fail(&err) : 0;
+}

@@ -1,0 +1,547 @@
+/* The container commands' shared half: lookup, config, the detached start
+ * and what happens when a container ends (`box container cleanup`, run by
+ * its monitor in the same process, holding the lock).
+ *
+ * The restart policy is Docker's: no, on-failure[:N] (a non-zero exit, at
+ * most N restarts), always, unless-stopped (the same without a daemon to
+ * restart); stop, kill and rm -f mark the container so it is not restarted.
+ * Back-off: 100 ms, doubled after every start that ran less than 10 s, at
+ * most a minute. */
+#include "cli/container.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "lib/fs.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/lifecycle.h"
+#include "run/network.h"
+#include "run/spec-file.h"
+#include "spec/json.h"
+#include "store/store.h"
+
+int cli_container_find(struct cli_ctx *ctx, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
+                       struct box_err *err)
+{
+        struct store *st;
+        int r = cli_store(ctx, &st, err);
+        if (r < 0)
+                return r;
+        return run_state_lookup(store_root(st), name_or_id, ret_id, err);
+}
+
+static const char *root_of(struct cli_ctx *ctx)
+{
+        struct store *st;
+        if (cli_store(ctx, &st, NULL) < 0)
+                return ctx->root;
+        return store_root(st);
+}
+
+struct jv *cli_container_config(struct cli_ctx *ctx, const char *id)
+{
+        return run_state_read_json(root_of(ctx), id, "config.json");
+}
+
+int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file *ret,
+                       struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/spec.json", root_of(ctx), id);
+        _cleanup_free_ char *text = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &text, NULL, err);
+        if (r < 0)
+                return box_err_prefix(err, "container %.12s", id);
+        return run_spec_file_parse(text, ret, err);
+}
+
+char *cli_container_log_path(struct cli_ctx *ctx, const char *id)
+{
+        return xasprintf("%s/containers/%s/ctr.log", root_of(ctx), id);
+}
+
+/* box-monitor: beside box (the build tree), else in libexec (installed). */
+static char *monitor_path(const char *self)
+{
+        _cleanup_free_ char *dir = xstrdup(self);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        char *p = xasprintf("%s/box-monitor", dir);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return xasprintf("%s/../libexec/box/box-monitor", dir);
+}
+
+static int64_t parse_size_opt(const char *s, int64_t dflt)
+{
+        int64_t v;
+        return s && run_parse_bytes(s, &v) == 0 && v > 0 ? v : dflt;
+}
+
+#define LOG_MAX_SIZE_DEFAULT (10 * 1024 * 1024)
+#define LOG_MAX_FILE_DEFAULT 3
+
+/* The monitor's settings, from config.json. */
+static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
+{
+        const struct jv *lc = jv_get(jv_get(cfg, "HostConfig"), "LogConfig");
+        const struct jv *lo = jv_get(lc, "Config");
+        m->log_driver = jv_get_str(lc, "Type");
+        m->log_max_size = parse_size_opt(jv_get_str(lo, "max-size"), LOG_MAX_SIZE_DEFAULT);
+        const char *mf = jv_get_str(lo, "max-file");
+        m->log_max_file = mf ? strtoll(mf, NULL, 10) : LOG_MAX_FILE_DEFAULT;
+        if (m->log_max_file < 1)
+                m->log_max_file = 1;
+        /* The health check (Config.Healthcheck) is left to the monitor's
+         * --health-interval-ms, which runs `box container healthcheck ID`;
+         * that command needs box exec's way into a running container and is
+         * not written yet, so no interval is passed. */
+}
+
+/* Records that container S failed to start (or removes it with --rm). */
+static void record_start_failure(struct cli_ctx *ctx, struct run_state *s, const struct jv *cfg,
+                                 const struct box_err *e)
+{
+        if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove"))) {
+                (void)run_state_remove(root_of(ctx), ctx->runroot, s->id, true, NULL);
+                return;
+        }
+        struct run_state_update u = {.status = "exited",
+                                     .exit_code = e->exit_code ? e->exit_code : EXIT_BOX,
+                                     .error = e->msg};
+        (void)run_state_change(s, &u, NULL);
+}
+
+static int net_setup(pid_t pid, void *userdata, struct box_err *err)
+{
+        return run_net_attach_netns(userdata, pid, err);
+}
+
+/* In the monitor-to-be, holding S's lock: starts the container and execs
+ * the monitor; returns only on failure, recorded. */
+static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_fd,
+                            struct box_err *err)
+{
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
+        struct run_spec_file f;
+        int r = cli_container_spec(ctx, s->id, &f, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *self = realpath("/proc/self/exe", NULL);
+        _cleanup_free_ char *mon = self ? monitor_path(self) : NULL;
+        _cleanup_free_ char *log = cli_container_log_path(ctx, s->id);
+        struct run_monitor m = {
+                .monitor_bin = mon,
+                .box = self,
+                .root = root_of(ctx),
+                .runroot = ctx->runroot,
+                .log_path = log,
+                .ready_fd = ready_fd,
+        };
+        monitor_from_config(cfg, &m);
+        _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
+        (void)unlink(stopping);
+        struct run_net_attachment *net = NULL;
+        if (!self)
+                r = box_err_errno(err, errno, "find box's own binary");
+        else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
+                r = cli_run_network_attach(root_of(ctx), ctx->runroot, s, cfg, &net, err);
+        if (r >= 0 && net) {
+                /* the monitor keeps the host ports bound (the container
+                 * closes every fd of box) */
+                r = run_net_attach_keep_ports(net, err);
+                f.spec.net_setup = net_setup;
+                f.spec.net_userdata = net;
+        }
+        if (r >= 0)
+                r = run_container_start_detached(s, &f.spec, &m, err);
+        run_net_detach(net);
+        record_start_failure(ctx, s, cfg, err);
+        run_spec_file_release(&f);
+        return r;
+}
+
+/* Closes what box's caller left open without CLOEXEC (a test harness's fd
+ * 3, a shell's redirections): the monitor must not keep them. */
+static void close_inherited_fds(void)
+{
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+        int dfd = d ? dirfd(d) : -1;
+        FS_FOREACH_DIRENT (de, d) {
+                int fd = (int)strtol(de->d_name, NULL, 10);
+                int fl = fcntl(fd, F_GETFD);
+                if (fd > 2 && fd != dfd && fl >= 0 && !(fl & FD_CLOEXEC))
+                        close(fd);
+        }
+}
+
+int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return box_err_errno(err, errno, "pipe");
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return box_err_errno(err, errno, "fork");
+        if (pid == 0) {
+                struct box_err e = {0};
+                struct run_state *s = NULL;
+                close(p[0]);
+                close_inherited_fds();
+                /* out of the user's session: the terminal's signals are not
+                 * the monitor's */
+                (void)setsid();
+                int r = run_state_open(root_of(ctx), ctx->runroot, id, -1, &s, &e);
+                if (r >= 0)
+                        r = start_in_monitor(ctx, s, p[1], &e);
+                (void)fs_write_full(p[1], &e, sizeof(e));
+                _exit(EXIT_BOX);
+        }
+        close(p[1]);
+        struct box_err rec;
+        bool got = false, failed = false;
+        ssize_t n;
+        while ((n = fs_read_full(p[0], &rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
+                got = true;
+                failed = rec.code != 0;
+                if (failed)
+                        *err = rec;
+        }
+        close(p[0]);
+        if (!got) {
+                int st;
+                (void)waitpid(pid, &st, 0);
+                return box_err_set(err, EIO,
+                                   "the monitor of container %.12s ended before it started", id);
+        }
+        if (failed) {
+                (void)waitpid(pid, NULL, 0);
+                err->msg[sizeof(err->msg) - 1] = '\0';
+                return -err->code;
+        }
+        return 0;
+}
+
+/* ---- when a container ends ---- */
+
+static void sleep_ms(int64_t ms)
+{
+        nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
+}
+
+static int64_t parse_time(const char *s)
+{
+        struct tm tm = {0};
+        if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+                return 0;
+        return (int64_t)timegm(&tm);
+}
+
+/* Should the container restart, after how long?  -1: no. */
+static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, const struct jv *cfg,
+                             int exit_code)
+{
+        const struct jv *rp = jv_get(jv_get(cfg, "HostConfig"), "RestartPolicy");
+        const char *name = jv_get_str(rp, "Name");
+        if (!name || !*name || streq(name, "no") ||
+            run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
+                return -1;
+        /* the store's record itself: run_state_info_read() would open and
+         * close the lock file, and closing any fd of it drops the POSIX
+         * lock this process holds */
+        _cleanup_jv_ struct jv *st = run_state_read_json(root_of(ctx), s->id, "state");
+        int64_t count = jv_int_value(jv_get(st, "restart_count"));
+        int64_t ran = time(NULL) - parse_time(jv_get_str(st, "started_at"));
+        if (streq(name, "on-failure")) {
+                int64_t max = jv_int_value(jv_get(rp, "MaximumRetryCount"));
+                if (exit_code == 0 || (max > 0 && count >= max))
+                        return -1;
+        } else if (!streq(name, "always") && !streq(name, "unless-stopped")) {
+                return -1;
+        }
+        _cleanup_free_ char *bp = xasprintf("%s/backoff", s->run_dir), *buf = NULL;
+        int64_t delay = 100;
+        if (ran < 10 && fs_read_file_at(AT_FDCWD, bp, 64, &buf, NULL, NULL) == 0)
+                delay = strtoll(buf, NULL, 10) * 2;
+        if (delay < 100)
+                delay = 100;
+        if (delay > 60000)
+                delay = 60000;
+        char v[32];
+        snprintf(v, sizeof(v), "%lld\n", (long long)delay);
+        _cleanup_close_ int fd = open(bp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                (void)fs_write_full(fd, v, strlen(v));
+        return delay;
+}
+
+/* Holding S's lock after its container ended: releases what it held,
+ * then restarts it (MAY_RESTART, by its policy: does not return when it
+ * runs again), removes it (--rm) or records its exit. */
+static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_code,
+                            const char *finished_at, const char *error, bool may_restart,
+                            struct box_err *err)
+{
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
+        struct run_spec_file f;
+        /* its addresses, rules and the other members' /etc/hosts lines */
+        (void)run_net_cleanup(root_of(ctx), ctx->runroot, s->id, NULL);
+        if (cli_container_spec(ctx, s->id, &f, NULL) == 0) {
+                run_container_release(&f.spec);
+                run_spec_file_release(&f);
+        } else {
+                run_cgroup_remove_stale(NULL, s->id);
+        }
+        int64_t delay = may_restart ? restart_delay(ctx, s, cfg, exit_code) : -1;
+        if (delay >= 0) {
+                struct run_state_update u = {
+                        .status = "restarting", .exit_code = exit_code, .finished_at = finished_at};
+                (void)run_state_change(s, &u, NULL);
+                sleep_ms(delay);
+                if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
+                        return start_in_monitor(ctx, s, -1, err);
+        }
+        if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
+                return run_state_remove(root_of(ctx), ctx->runroot, s->id, true, err);
+        struct run_state_update u = {.status = "exited",
+                                     .exit_code = exit_code,
+                                     .finished_at = finished_at,
+                                     .error = error};
+        return run_state_change(s, &u, err);
+}
+
+int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_info *ret)
+{
+        int r = run_state_info_read(root_of(ctx), ctx->runroot, id, ret);
+        if (r < 0 || !ret->stale)
+                return r;
+        /* its monitor is gone: whoever takes the lock first records the exit */
+        struct run_state *s = NULL;
+        if (run_state_open(root_of(ctx), ctx->runroot, id, -1, &s, NULL) == 0) {
+                (void)container_finish(ctx, s, ret->exit_code,
+                                       *ret->finished_at ? ret->finished_at : NULL, ret->error,
+                                       false, NULL);
+                run_state_free(s);
+        }
+        run_state_info_release(ret);
+        return run_state_info_read(root_of(ctx), ctx->runroot, id, ret);
+}
+
+/* box container cleanup --lock-fd N ID: run by the monitor, in its own
+ * process, when the container has ended. */
+int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        int lock_fd = -1;
+        if (argc == 4 && streq(argv[1], "--lock-fd")) {
+                lock_fd = (int)strtol(argv[2], NULL, 10);
+                argv += 2;
+                argc -= 2;
+        }
+        if (argc != 2 || !run_id_valid(argv[1]))
+                return cli_usage_error("container cleanup", "requires a container id");
+        struct run_state *s = NULL;
+        int r = run_state_open(root_of(ctx), ctx->runroot, argv[1], lock_fd, &s, &err);
+        if (r < 0)
+                return cli_fail(&err);
+        int code = 255;
+        _cleanup_free_ char *when = NULL;
+        (void)run_state_exit_record(s, &code, &when);
+        r = container_finish(ctx, s, code, when, NULL, lock_fd >= 0, &err);
+        run_state_free(s);
+        return r < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- signals and stop ---- */
+
+static const struct {
+        const char *name;
+        int sig;
+} signals[] = {
+        {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+        {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+        {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+        {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+        {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+        {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+        {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+        {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+        {"SYS", SIGSYS},
+};
+
+int cli_signal_parse(const char *s)
+{
+        if (!s || !*s)
+                return -EINVAL;
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (end != s && !*end)
+                return n >= 1 && n <= SIGRTMAX ? (int)n : -EINVAL;
+        const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+        for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+                if (strcasecmp(name, signals[i].name) == 0)
+                        return signals[i].sig;
+        if (strncasecmp(name, "RTMIN+", 6) == 0 || strncasecmp(name, "RTMAX-", 6) == 0) {
+                n = strtol(name + 6, &end, 10);
+                int sig = toupper((unsigned char)name[3]) == 'I' ? SIGRTMIN + (int)n
+                                                                 : SIGRTMAX - (int)n;
+                if (end != name + 6 && !*end && sig >= SIGRTMIN && sig <= SIGRTMAX)
+                        return sig;
+        }
+        return -EINVAL;
+}
+
+int cli_container_stop_signal(const struct jv *cfg)
+{
+        int sig = cli_signal_parse(jv_get_str(jv_get(cfg, "Config"), "StopSignal"));
+        return sig > 0 ? sig : SIGTERM;
+}
+
+int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig,
+                       struct box_err *err)
+{
+        struct run_state_info i;
+        enum run_status st = cli_container_status(ctx, id);
+        if (st == RUN_STATUS_RESTARTING) {
+                /* its monitor waits to start it again: not any more */
+                (void)run_state_mark(ctx->runroot, id, RUN_MARK_STOPPING);
+                (void)run_state_wait_monitor(ctx->runroot, id, 70000);
+                return 0;
+        }
+        if (st != RUN_STATUS_RUNNING)
+                return 0;
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        if (timeout < 0) {
+                const struct jv *t = jv_get(jv_get(cfg, "Config"), "StopTimeout");
+                timeout = jv_is_int(t) ? (int)jv_int_value(t) : 10;
+        }
+        (void)run_state_mark(ctx->runroot, id, RUN_MARK_STOPPING);
+        int r = run_state_signal(ctx->runroot, id, sig > 0 ? sig : cli_container_stop_signal(cfg),
+                                 err);
+        if (r == -ESRCH)
+                box_err_clear(err);
+        else if (r < 0)
+                return r;
+        /* a frozen container cannot act on its signal (Docker thaws it) */
+        struct run_spec_file f;
+        if (cli_container_spec(ctx, id, &f, NULL) == 0) {
+                if (run_cgroup_frozen(f.spec.cgroup_parent, id))
+                        (void)run_cgroup_freeze(f.spec.cgroup_parent, id, false, NULL);
+                run_spec_file_release(&f);
+        }
+        if (run_state_wait_exit(ctx->runroot, id, timeout < 0 ? -1 : timeout * 1000) < 0) {
+                r = run_state_signal(ctx->runroot, id, SIGKILL, err);
+                if (r < 0 && r != -ESRCH)
+                        return r;
+                box_err_clear(err);
+                (void)run_state_wait_exit(ctx->runroot, id, 10000);
+        }
+        if (run_state_wait_monitor(ctx->runroot, id, 10000) < 0)
+                return box_err_set(err, ETIMEDOUT, "the monitor of container %.12s did not end",
+                                   id);
+        /* a dead monitor's container: recorded now */
+        cli_container_state(ctx, id, &i);
+        run_state_info_release(&i);
+        return 0;
+}
+
+bool cli_container_paused(struct cli_ctx *ctx, const char *id)
+{
+        struct run_spec_file f;
+        if (cli_container_spec(ctx, id, &f, NULL) < 0)
+                return false;
+        bool frozen = run_cgroup_frozen(f.spec.cgroup_parent, id);
+        run_spec_file_release(&f);
+        return frozen;
+}
+
+int cli_container_freeze(struct cli_ctx *ctx, const char *id, bool freeze, struct box_err *err)
+{
+        struct run_spec_file f;
+        int r = cli_container_spec(ctx, id, &f, err);
+        if (r < 0)
+                return r;
+        r = run_cgroup_freeze(f.spec.cgroup_parent, id, freeze, err);
+        run_spec_file_release(&f);
+        return r;
+}
+
+enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
+{
+        struct run_state_info i;
+        cli_container_state(ctx, id, &i);
+        enum run_status st = i.status;
+        run_state_info_release(&i);
+        return st;
+}
+
+char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
+{
+        if (i->status != RUN_STATUS_RUNNING)
+                return NULL;
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        if (!jv_is_object(jv_get(jv_get(cfg, "Config"), "Healthcheck")))
+                return NULL;
+        _cleanup_jv_ struct jv *h = run_state_read_json(root_of(ctx), id, "health.json");
+        const char *st = jv_get_str(h, "Status");
+        return st && *st ? xstrdup(st) : NULL;
+}
+
+int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)
+{
+        _cleanup_strv_free_ char **ids = run_state_list(root_of(ctx));
+        bool header = false;
+        STRV_FOREACH (id, ids) {
+                struct run_state_info i;
+                struct run_state *s = NULL;
+                /* not running, and nobody (a start, a monitor) holds it */
+                if (cli_container_state(ctx, *id, &i) < 0)
+                        continue;
+                bool stopped = i.status == RUN_STATUS_EXITED || i.status == RUN_STATUS_CREATED;
+                run_state_info_release(&i);
+                if (!stopped || run_state_open(root_of(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)
+                        continue;
+                int64_t size = run_state_disk_usage(root_of(ctx), *id);
+                int r = run_state_remove(root_of(ctx), ctx->runroot, *id, false, err);
+                run_state_free(s);
+                if (r < 0)
+                        return box_err_prefix(err, "remove container %.12s", *id);
+                if (!header)
+                        printf("Deleted Containers:\n");
+                header = true;
+                printf("%s\n", *id);
+                *freed += size > 0 ? size : 0;
+        }
+        if (header)
+                printf("\n");
+        return 0;
+}
+
+const char *cli_container_state_word(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i, bool *ret_paused)
+{
+        *ret_paused = false;
+        switch (i->status) {
+        case RUN_STATUS_CREATED:
+                return "created";
+        case RUN_STATUS_RESTARTING:
+                return "restarting";
+        case RUN_STATUS_EXITED:
+                return "exited";
+        case RUN_STATUS_RUNNING:
+                break;
+        }
+        *ret_paused = cli_container_paused(ctx, id);
+        return *ret_paused ? "paused" : "running";
+}

@@ -1,0 +1,90 @@
+/* What the container commands share (ps, start, stop, logs, inspect...):
+ * finding a container, reading its config and spec, bringing its record up
+ * to date, and starting it detached under its monitor.
+ *
+ * config.json is the CLI's (Docker-shaped: Config, HostConfig...); spec.json
+ * is run/'s (struct run_spec, run/spec-file.h); state is run/state.h's. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "run/name.h"
+#include "run/state.h"
+
+struct jv;
+struct run_spec_file;
+
+/* Finds NAME_OR_ID (name, id or unique prefix) in the store. */
+int cli_container_find(struct cli_ctx *ctx, const char *name_or_id, char ret_id[RUN_ID_LEN + 1],
+                       struct box_err *err);
+/* The container's state, the truth (run_state_info_read()); a container
+ * whose monitor died is recorded as exited first (its exit, its cgroups
+ * released, --rm applied), so a caller never sees it half-way. */
+int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_info *ret);
+/* Only its status (as cli_container_state()). */
+enum run_status cli_container_status(struct cli_ctx *ctx, const char *id);
+/* Its config.json, parsed (NULL when unreadable): the caller's. */
+struct jv *cli_container_config(struct cli_ctx *ctx, const char *id);
+/* Its spec.json. */
+int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file *ret,
+                       struct box_err *err);
+/* ---- its network (cli/run-network.c) ---- */
+struct run_net_attachment;
+/* Records the network flags in HostConfig HC: the mode, the -p specs (with
+ * -P, the image's EXPOSEd ports too), the aliases and --ip. */
+void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
+                            char *const *exposed, bool publish_all, char *const *aliases,
+                            const char *ip);
+/* Attaches container S as its config.json CFG asks (a private network) and
+ * writes its /etc/hosts and resolv.conf. */
+int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
+                           const struct jv *cfg, struct run_net_attachment **ret,
+                           struct box_err *err);
+
+/* Starts a created or exited container detached: a child becomes its
+ * monitor; returns once the container runs, or with the start error
+ * (err->exit_code 126/127 as a foreground run). */
+int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err);
+/* The stop signal of its config (Docker's StopSignal), SIGTERM by default. */
+int cli_container_stop_signal(const struct jv *cfg);
+/* "SIGTERM", "TERM", "term", "15" -> 15; -EINVAL otherwise. */
+int cli_signal_parse(const char *s);
+/* Stops container ID: SIG (0: its stop signal), SIGKILL after TIMEOUT seconds
+ * (< 0: its config's, else 10), then waits for its monitor to record the
+ * exit. */
+int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig,
+                       struct box_err *err);
+/* Docker's State.Status: created, restarting, running, paused, exited. */
+const char *cli_container_state_word(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i, bool *ret_paused);
+/* Is it paused (its cgroup frozen)? */
+bool cli_container_paused(struct cli_ctx *ctx, const char *id);
+/* Freezes (FREEZE) or thaws it. */
+int cli_container_freeze(struct cli_ctx *ctx, const char *id, bool freeze, struct box_err *err);
+/* Its health ("healthy", "unhealthy", "starting") while it runs with a
+ * health check, else NULL: the caller's. */
+char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i);
+/* box start -a: follows the log of the container NAME just started until
+ * it exits; its exit status. */
+int cli_logs_attach(struct cli_ctx *ctx, const char *name);
+/* The path of its log (CRI format, rotated into .1, .2...): the caller's. */
+char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
+
+/* Removes every container that is not running (created or exited),
+ * printing "Deleted Containers:" and their ids; adds the bytes freed. */
+int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err);
+
+int cmd_container(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_verb(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_create(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_logs(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_inspect(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_wait(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_top(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_stats(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rename(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv);

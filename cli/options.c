@@ -1,0 +1,129 @@
+/* Table-driven flags over getopt_long (see cli/options.h). */
+#include "cli/options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+
+/* getopt_long's value for row I: its letter, else one past any letter */
+#define LONG_ONLY_BASE 256
+
+static int row_value(const struct cli_options *spec, size_t i)
+{
+        return spec->v[i].short_name ? spec->v[i].short_name : LONG_ONLY_BASE + (int)i;
+}
+
+static const struct cli_option *row_of(const struct cli_options *spec, int c)
+{
+        if (c >= LONG_ONLY_BASE)
+                return (size_t)(c - LONG_ONLY_BASE) < spec->n ? &spec->v[c - LONG_ONLY_BASE] : NULL;
+        for (size_t i = 0; i < spec->n; i++)
+                if (spec->v[i].short_name == c)
+                        return &spec->v[i];
+        return NULL;
+}
+
+static int unknown_flag(const struct cli_options *spec, char **argv)
+{
+        if (spec->getopt_messages)
+                return cli_usage_error(spec->cmd, "invalid option");
+        if (optopt == 0)
+                return cli_usage_error(spec->cmd, "unknown flag '%s'", argv[optind - 1]);
+        if (optopt < LONG_ONLY_BASE)
+                return cli_usage_error(spec->cmd, "unknown or incomplete flag '-%c'", optopt);
+        /* a long-only flag without its argument */
+        return cli_usage_error(spec->cmd, "flag '%s' needs an argument", argv[optind - 1]);
+}
+
+/* Applies row O to OPTS; 0 or the exit status of a reported failure. */
+static int apply(const struct cli_options *spec, const struct cli_option *o, void *opts,
+                 const char *arg)
+{
+        char *field = (char *)opts + o->offset;
+        switch (o->kind) {
+        case CLI_OPT_STRING:
+                *(const char **)field = arg;
+                return 0;
+        case CLI_OPT_STRV:
+                *(char ***)field = strv_append(*(char ***)field, arg);
+                return 0;
+        case CLI_OPT_TRUE:
+                *(bool *)field = true;
+                return 0;
+        case CLI_OPT_SET:
+                memcpy(field, &o->value, sizeof(int));
+                return 0;
+        case CLI_OPT_IGNORE:
+                return 0;
+        case CLI_OPT_FUNC:
+                return o->func(opts, arg);
+        case CLI_OPT_HELP:
+                break;
+        }
+        return 0;
+}
+
+int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char **argv)
+{
+        _cleanup_free_ struct option *longs = xnew0(struct option, spec->n + 1);
+        struct buf shorts = {0};
+        if (spec->stop_at_operand)
+                buf_putc(&shorts, '+');
+        for (size_t i = 0; i < spec->n; i++) {
+                const struct cli_option *o = &spec->v[i];
+                static const int has_arg[] = {
+                        [CLI_ARG_NONE] = no_argument,
+                        [CLI_ARG_REQUIRED] = required_argument,
+                        [CLI_ARG_OPTIONAL] = optional_argument,
+                };
+                longs[i] = (struct option){o->name, has_arg[o->arg], NULL, row_value(spec, i)};
+                if (o->short_name)
+                        buf_printf(&shorts, "%c%s", o->short_name,
+                                   o->arg == CLI_ARG_REQUIRED   ? ":"
+                                   : o->arg == CLI_ARG_OPTIONAL ? "::"
+                                                                : "");
+        }
+        _cleanup_free_ char *optstring = buf_steal(&shorts);
+        opterr = spec->getopt_messages;
+        int c;
+        while ((c = getopt_long(argc, argv, optstring, longs, NULL)) != -1) {
+                const struct cli_option *o = c == '?' ? NULL : row_of(spec, c);
+                if (!o)
+                        return -unknown_flag(spec, argv);
+                if (o->kind == CLI_OPT_HELP) {
+                        cli_options_help(spec);
+                        return 0;
+                }
+                int r = apply(spec, o, opts, optarg);
+                if (r != 0)
+                        return -r;
+        }
+        return optind;
+}
+
+void cli_options_help(const struct cli_options *spec)
+{
+        fputs(spec->usage, stdout);
+        for (size_t i = 0; i < spec->n; i++) {
+                const struct cli_option *o = &spec->v[i];
+                if (!o->help)
+                        continue;
+                _cleanup_free_ char *flag =
+                        xasprintf("--%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+                if (o->short_name)
+                        printf("  -%c, %-*s", o->short_name, spec->help_width, flag);
+                else
+                        printf("      %-*s", spec->help_width, flag);
+                /* a help text's later lines start under its first */
+                for (const char *h = o->help; *h;) {
+                        size_t n = strcspn(h, "\n");
+                        printf("%.*s\n", (int)n, h);
+                        h += n;
+                        if (*h && *++h)
+                                printf("%*s", 6 + spec->help_width, "");
+                }
+        }
+}

@@ -1,0 +1,116 @@
+/* Starting a detached container and handing it to its monitor. */
+#include "run/lifecycle.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+
+struct detach_ctx {
+        struct run_state *state;
+        const struct run_monitor *m;
+};
+
+static void send_ready(int fd, const struct box_err *e)
+{
+        if (fd >= 0)
+                (void)fs_write_full(fd, e, sizeof(*e));
+}
+
+static int keep_fd(int fd)
+{
+        int fl = fd >= 0 ? fcntl(fd, F_GETFD) : 0;
+        return fl < 0 ? -errno : fd >= 0 ? fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) : 0;
+}
+
+static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void *userdata,
+                             struct box_err *err)
+{
+        struct detach_ctx *c = userdata;
+        const struct run_monitor *m = c->m;
+        struct run_state *s = c->state;
+        int r = run_state_set(s, "running", pid, 0, err);
+        if (r < 0)
+                return r;
+        if (keep_fd(s->lock_fd) < 0 || keep_fd(in_fd) < 0 || keep_fd(out_fd) < 0 ||
+            keep_fd(err_fd) < 0)
+                return box_err_errno(err, errno, "pass fds to the monitor");
+        const char *log_driver = m->log_driver ? m->log_driver : "k8s-file";
+        char *argv[48] = {(char *)m->monitor_bin,
+                          "--id",
+                          s->id,
+                          "--name",
+                          s->name,
+                          "--box",
+                          (char *)m->box,
+                          "--root",
+                          (char *)m->root,
+                          "--runroot",
+                          (char *)m->runroot,
+                          "--run-dir",
+                          s->run_dir,
+                          "--log-driver",
+                          (char *)log_driver};
+        size_t n = 15;
+        if (m->log_path) {
+                argv[n++] = "--log-path";
+                argv[n++] = (char *)m->log_path;
+        }
+        struct {
+                const char *flag;
+                int64_t v;
+        } nums[] = {
+                {"--pid", pid},
+                {"--lock-fd", s->lock_fd},
+                {"--in-fd", in_fd},
+                {"--out-fd", out_fd},
+                {"--err-fd", err_fd},
+                {"--log-max-size", m->log_max_size},
+                {"--log-max-file", m->log_max_file},
+                {"--health-interval-ms", m->health_interval_ms},
+        };
+        char vals[ARRAY_SIZE(nums)][24];
+        for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+                snprintf(vals[i], sizeof(vals[i]), "%" PRId64, nums[i].v);
+                argv[n++] = (char *)nums[i].flag;
+                argv[n++] = vals[i];
+        }
+        /* the record says "running"; EOF when the exec closes the pipe
+         * confirms it, an error record after it means the exec failed */
+        struct box_err ok = {0};
+        send_ready(m->ready_fd, &ok);
+        execv(m->monitor_bin, argv);
+        return box_err_errno(err, errno, "exec the monitor '%s'", m->monitor_bin);
+}
+
+int run_container_start_detached(struct run_state *s, const struct run_spec *spec,
+                                 const struct run_monitor *m, struct box_err *err)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0)
+                return box_err_errno(err, errno, "open /dev/null");
+        /* the user's terminal or pipes stay with the box that returns: the
+         * container gets pipes to its monitor */
+        for (int i = 0; i < 3; i++)
+                if (dup2(null, i) < 0)
+                        return box_err_errno(err, errno, "dup2 /dev/null");
+        close(null);
+        struct run_spec copy = *spec;
+        struct detach_ctx c = {.state = s, .m = m};
+        copy.on_started = NULL;
+        copy.detach = detach_to_monitor;
+        copy.userdata = &c;
+        int status;
+        int r = run_sandbox_run(&copy, &status, err);
+        if (r >= 0)
+                r = box_err_set(err, EIO, "the container ran without its monitor");
+        send_ready(m->ready_fd, err);
+        return r;
+}
+
+void run_container_release(const struct run_spec *spec)
+{
+        run_cgroup_remove_stale(spec->cgroup_parent, spec->id);
+}

@@ -1,0 +1,46 @@
+/* A container that outlives the command: box starts it, then the process
+ * that is its parent becomes its monitor by exec'ing box-monitor
+ * (run/monitor/box-monitor.c), which keeps the lock of run/state.h, the
+ * container's stdio and its exit, and when the container is gone execs
+ * `box container cleanup` in the same process (see docs/lifecycle.md).
+ *
+ * Ownership: everything passed in is borrowed. */
+#pragma once
+
+#include <stdint.h>
+
+#include "run/run.h"
+#include "run/state.h"
+
+struct run_monitor {
+        const char *monitor_bin; /* box-monitor */
+        const char *box;         /* box itself, for the cleanup and health checks */
+        const char *root, *runroot;
+        const char *log_driver; /* "k8s-file" (NULL too), "none", "journald" */
+        const char *log_path;
+        int64_t log_max_size, log_max_file;
+        int64_t health_interval_ms; /* 0: no health check */
+        int ready_fd; /* >= 0: gets a struct box_err (code 0) once the container runs */
+};
+
+/* Starts SPEC's container from this process (already detached from the
+ * user's terminal) and becomes its monitor: stdio goes to /dev/null, the
+ * container's stdio to the monitor.  Never returns on success; -errno (ERR
+ * set, err->exit_code 126/127 as a foreground run) when the container could
+ * not start.  S holds the monitor's lock. */
+int run_container_start_detached(struct run_state *s, const struct run_spec *spec,
+                                 const struct run_monitor *m, struct box_err *err);
+
+/* Releases what a container that ended holds outside its state dir: its
+ * cgroups (and, with the network, its ports); safe to call twice. */
+void run_container_release(const struct run_spec *spec);
+
+/* The freezer: FREEZE or thaw every process of container ID (v1 freezer,
+ * else v2 cgroup.freeze), waiting until the kernel says it is done. */
+int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct box_err *err);
+/* Is container ID frozen? */
+bool run_cgroup_frozen(const char *parent, const char *id);
+/* The directory of container ID's cgroup in the hierarchy of CONTROLLER
+ * (a v1 controller name; NULL: the v2 hierarchy), or NULL when there is
+ * none: the caller's to free. */
+char *run_cgroup_dir(const char *parent, const char *id, const char *controller);

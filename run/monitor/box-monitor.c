@@ -1,0 +1,373 @@
+/* box-monitor: what stays of box while a detached container runs.
+ *
+ * box starts the container, then execs this small static program in the
+ * same process (so the container stays its child, and the container's
+ * PDEATHSIG and the monitor's lock carry over).  It holds the container's
+ * stdout/stderr (pipes, or a pty master with -t), writes them to the log
+ * in the CRI format, one line per record:
+ *
+ *     2026-12-06T03:00:00.123456789Z stdout F a whole line
+ *     2026-12-06T03:00:00.123456789Z stderr P the first part of a long line
+ *
+ * (F: the line ends here, P: it goes on in the next record), rotating the
+ * file at --log-max-size into FILE.1 .. FILE.(max-file - 1); it reaps the
+ * container, writes "STATUS SECONDS.NANOSECONDS" to RUN_DIR/exit (atomically)
+ * and execs `box container cleanup`, which records the exit in the store,
+ * releases what the container held and applies --rm and the restart
+ * policy.  With --health-interval it runs `box container healthcheck` that
+ * often while the container runs.
+ *
+ * Only libc, no allocation after start: its resident set stays well under
+ * a megabyte (docs/lifecycle.md has the number).  The lock fd, the box
+ * binary and the root/runroot come on the command line from box itself;
+ * nothing here is read from the container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct opts {
+        const char *id, *name, *box, *root, *runroot, *run_dir, *log_path, *log_driver;
+        int pid, lock_fd, out_fd, err_fd, in_fd;
+        long long max_size, max_file, health_interval_ms;
+};
+
+static struct opts o = {.lock_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1, .max_file = 1};
+static int log_fd = -1, journal_fd = -1;
+static long long log_size;
+static char rbuf[16384], line[16384 + 128];
+
+static long long num(const char *s)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end)
+                _exit(125);
+        return v;
+}
+
+static void parse(int argc, char **argv)
+{
+        for (int i = 1; i + 1 < argc; i += 2) {
+                const char *k = argv[i], *v = argv[i + 1];
+                if (!strcmp(k, "--id"))
+                        o.id = v;
+                else if (!strcmp(k, "--name"))
+                        o.name = v;
+                else if (!strcmp(k, "--box"))
+                        o.box = v;
+                else if (!strcmp(k, "--root"))
+                        o.root = v;
+                else if (!strcmp(k, "--runroot"))
+                        o.runroot = v;
+                else if (!strcmp(k, "--run-dir"))
+                        o.run_dir = v;
+                else if (!strcmp(k, "--log-path"))
+                        o.log_path = v;
+                else if (!strcmp(k, "--log-driver"))
+                        o.log_driver = v;
+                else if (!strcmp(k, "--pid"))
+                        o.pid = (int)num(v);
+                else if (!strcmp(k, "--lock-fd"))
+                        o.lock_fd = (int)num(v);
+                else if (!strcmp(k, "--out-fd"))
+                        o.out_fd = (int)num(v);
+                else if (!strcmp(k, "--err-fd"))
+                        o.err_fd = (int)num(v);
+                else if (!strcmp(k, "--in-fd"))
+                        o.in_fd = (int)num(v);
+                else if (!strcmp(k, "--log-max-size"))
+                        o.max_size = num(v);
+                else if (!strcmp(k, "--log-max-file"))
+                        o.max_file = num(v);
+                else if (!strcmp(k, "--health-interval-ms"))
+                        o.health_interval_ms = num(v);
+                else
+                        _exit(125);
+        }
+        if (!o.id || !o.box || !o.root || !o.runroot || !o.run_dir || o.pid <= 1 || o.lock_fd < 0)
+                _exit(125);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return -1;
+                p += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+static void log_open(void)
+{
+        struct stat st;
+        log_fd = open(o.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        log_size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? st.st_size : 0;
+}
+
+/* FILE.(n-2) -> FILE.(n-1), ..., FILE -> FILE.1, and a new FILE. */
+static void log_rotate(void)
+{
+        char from[PATH_MAX], to[PATH_MAX];
+        close(log_fd);
+        log_fd = -1;
+        if (o.max_file <= 1) {
+                (void)truncate(o.log_path, 0);
+        } else {
+                for (long long i = o.max_file - 1; i >= 1; i--) {
+                        snprintf(to, sizeof(to), "%s.%lld", o.log_path, i);
+                        if (i == 1)
+                                snprintf(from, sizeof(from), "%s", o.log_path);
+                        else
+                                snprintf(from, sizeof(from), "%s.%lld", o.log_path, i - 1);
+                        (void)rename(from, to);
+                }
+        }
+        log_open();
+}
+
+static void journal_send(const char *stream, const char *p, size_t n)
+{
+        if (journal_fd < 0)
+                return;
+        int len = snprintf(line, sizeof(line),
+                           "MESSAGE=%.*s\nPRIORITY=%d\nCONTAINER_ID=%.12s\nCONTAINER_ID_FULL=%s\n"
+                           "CONTAINER_NAME=%s\nSYSLOG_IDENTIFIER=%.12s\n",
+                           (int)n, p, stream[3] == 'e' ? 3 : 6, o.id, o.id, o.name ? o.name : "",
+                           o.id);
+        if (len > 0)
+                (void)send(journal_fd, line,
+                           (size_t)len < sizeof(line) ? (size_t)len : sizeof(line),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void log_record(const char *stream, const char *p, size_t n, bool full)
+{
+        if (journal_fd >= 0) {
+                journal_send(stream, p, n);
+                return;
+        }
+        if (log_fd < 0)
+                return;
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        int h = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
+                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                         tm.tm_sec, ts.tv_nsec, stream, full ? 'F' : 'P');
+        if (h < 0 || (size_t)h + n + 1 > sizeof(line))
+                return;
+        memcpy(line + h, p, n);
+        line[h + n] = '\n';
+        size_t len = (size_t)h + n + 1;
+        if (o.max_size > 0 && log_size > 0 && log_size + (long long)len > o.max_size)
+                log_rotate();
+        if (log_fd >= 0 && write_all(log_fd, line, len) == 0)
+                log_size += (long long)len;
+}
+
+/* Reads what FD has and logs it line by line; false at EOF. */
+static bool pump(int fd, const char *stream)
+{
+        ssize_t n = read(fd, rbuf, sizeof(rbuf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0)
+                return false; /* EOF; EIO from a pty whose slave is gone */
+        const char *p = rbuf, *end = rbuf + n;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                /* a pty ends its lines with \r\n */
+                size_t keep = nl && len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+                log_record(stream, p, keep, nl != NULL);
+                p += len + (nl ? 1 : 0);
+        }
+        return true;
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* `box container healthcheck ID` in a child of ours, not waited for here:
+ * its exit is reaped below. */
+static pid_t health_start(void)
+{
+        pid_t p = fork();
+        if (p == 0) {
+                char *argv[] = {(char *)o.box, "--root",          (char *)o.root,
+                                "--runroot",   (char *)o.runroot, "container",
+                                "healthcheck", (char *)o.id,      NULL};
+                execv(o.box, argv);
+                _exit(125);
+        }
+        return p;
+}
+
+static int status_of(int st)
+{
+        return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void write_exit(int status)
+{
+        char tmp[PATH_MAX], path[PATH_MAX], buf[64];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(tmp, sizeof(tmp), "%s/.exit.tmp", o.run_dir);
+        snprintf(path, sizeof(path), "%s/exit", o.run_dir);
+        int n = snprintf(buf, sizeof(buf), "%d %lld.%09ld\n", status, (long long)ts.tv_sec,
+                         ts.tv_nsec);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return;
+        if (write_all(fd, buf, (size_t)n) == 0 && fsync(fd) == 0)
+                (void)rename(tmp, path);
+        close(fd);
+}
+
+static void setup(void)
+{
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        /* detached: the terminal's signals are not ours; stop/kill go to the
+         * container, through its pidfd */
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        prctl(PR_SET_NAME, "box-monitor");
+        if (chdir("/") < 0)
+                _exit(125);
+        int keep[] = {o.lock_fd, o.out_fd, o.err_fd, o.in_fd};
+        for (int fd = 3; fd < 1024; fd++) {
+                bool k = false;
+                for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+                        k |= keep[i] == fd;
+                if (!k)
+                        close(fd);
+        }
+        if (o.log_driver && !strcmp(o.log_driver, "journald")) {
+                struct sockaddr_un a = {.sun_family = AF_UNIX,
+                                        .sun_path = "/run/systemd/journal/socket"};
+                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (journal_fd >= 0 && connect(journal_fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                        close(journal_fd);
+                        journal_fd = -1;
+                }
+        } else if (o.log_path && (!o.log_driver || strcmp(o.log_driver, "none"))) {
+                log_open();
+        }
+}
+
+/* Relays the container's output to the log until it exits; its status. */
+static int watch(void)
+{
+        int pidfd = (int)syscall(SYS_pidfd_open, o.pid, 0);
+        long long next_health = o.health_interval_ms > 0 ? now_ms() + o.health_interval_ms : 0;
+        pid_t health = -1;
+        int status = -1;
+        for (;;) {
+                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = o.out_fd, .events = POLLIN},
+                                      {.fd = o.err_fd, .events = POLLIN}};
+                int timeout = -1;
+                if (next_health) {
+                        long long d = next_health - now_ms();
+                        timeout = d < 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
+                }
+                if (pidfd < 0)
+                        timeout = 100; /* no pidfd (old kernel): poll for the exit */
+                int n = poll(p, 3, timeout);
+                if (n < 0 && errno != EINTR)
+                        break;
+                for (int i = 1; i < 3; i++)
+                        if (n > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+                            !pump(p[i].fd, i == 1 ? "stdout" : "stderr")) {
+                                close(p[i].fd);
+                                *(i == 1 ? &o.out_fd : &o.err_fd) = -1;
+                        }
+                if (health > 0 && waitpid(health, NULL, WNOHANG) == health)
+                        health = -1;
+                if (next_health && now_ms() >= next_health) {
+                        if (health < 0)
+                                health = health_start();
+                        next_health = now_ms() + o.health_interval_ms;
+                }
+                int st;
+                if ((pidfd < 0 || (n > 0 && (p[0].revents & POLLIN))) &&
+                    waitpid(o.pid, &st, WNOHANG) == o.pid) {
+                        status = status_of(st);
+                        break;
+                }
+        }
+        if (status < 0) {
+                int st;
+                status = waitpid(o.pid, &st, 0) == o.pid ? status_of(st) : 255;
+        }
+        /* the container's processes died with its pid 1, so EOF comes (a
+         * bounded wait, in case an fd was passed out of the container) */
+        for (int i = 0; i < 2; i++) {
+                int *fd = i == 0 ? &o.out_fd : &o.err_fd;
+                while (*fd >= 0) {
+                        struct pollfd pf = {.fd = *fd, .events = POLLIN};
+                        if (poll(&pf, 1, 2000) <= 0 || !pump(*fd, i == 0 ? "stdout" : "stderr")) {
+                                close(*fd);
+                                *fd = -1;
+                        }
+                }
+        }
+        if (health > 0) {
+                kill(health, SIGKILL);
+                waitpid(health, NULL, 0);
+        }
+        return status;
+}
+
+int main(int argc, char **argv)
+{
+        parse(argc, argv);
+        setup();
+        int status = watch();
+        write_exit(status);
+        if (log_fd >= 0)
+                close(log_fd);
+        if (o.in_fd >= 0)
+                close(o.in_fd);
+        /* the lock goes on to box, in this same process */
+        int fl = fcntl(o.lock_fd, F_GETFD);
+        if (fl >= 0)
+                fcntl(o.lock_fd, F_SETFD, fl & ~FD_CLOEXEC);
+        char lockfd[16];
+        snprintf(lockfd, sizeof(lockfd), "%d", o.lock_fd);
+        char *cargv[] = {(char *)o.box, "--root",  (char *)o.root, "--runroot", (char *)o.runroot,
+                         "container",   "cleanup", "--lock-fd",    lockfd,      (char *)o.id,
+                         NULL};
+        execv(o.box, cargv);
+        return 125;
+}

@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# box run -d, its monitor, ps, stop, kill, rm -f: containers that outlive
+# the command, from any shell.
+load run-helpers
+
+setup() { run_setup; }
+teardown() {
+        # every container of this store, and so every monitor, goes
+        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
+        run_teardown
+}
+
+monitor_of() { pgrep -f "box-monitor --id $1"; }
+
+wait_for() { # wait_for TRIES CMD...: until CMD succeeds (0.1 s apart)
+        local n=$1
+        shift
+        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+        "$@"
+}
+
+@test "detach: run -d prints the full id, returns, and the container runs on" {
+        run box run -d --name d1 busybox sh -c 'echo started; sleep 60'
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+        id=$output
+        # the box that printed the id is gone; the container is not
+        run box ps --format '{{.ID}} {{.Names}} {{.Status}}'
+        [[ "$output" == "${id:0:12} d1 Up "* ]]
+        [ -n "$(monitor_of "$id")" ]
+        wait_for 30 eval 'box logs d1 | grep -q started'
+        grep -q '"status": "running"' "$BOX_ROOT/containers/$id/state"
+}
+
+@test "detach: a start failure is the foreground's error and exit code" {
+        run -127 box run -d busybox nosuchcmd
+        [ "$status" -eq 127 ]
+        [[ "$output" == *"nosuchcmd"* ]]
+        run box run -d -u nosuchuser busybox true
+        [ "$status" -eq 125 ]
+        run -127 box run -d --rm --name gone busybox nosuchcmd
+        [ "$status" -eq 127 ]
+        run box ps -a --format '{{.Names}}'
+        [[ "$output" != *gone* ]]
+        [ -z "$(pgrep -f "box-monitor --id")" ] || [ -z "$(pgrep -f "box-monitor.*$BOX_ROOT")" ]
+}
+
+@test "detach: the monitor stays under 1 MB resident" {
+        id=$(box run -d busybox sleep 60)
+        mon=$(monitor_of "$id")
+        rss=$(awk '/VmRSS/ {print $2}' /proc/"$mon"/status)
+        echo "monitor VmRSS: $rss kB" >&3
+        [ "$rss" -lt 1024 ]
+}
+
+@test "stop: a trapping shell sees SIGTERM and exits at once" {
+        box run -d --name trap busybox sh -c 'trap "echo got TERM; exit 3" TERM; while true; do sleep 0.1; done'
+        sleep 0.3
+        start=$(date +%s)
+        run box stop trap
+        [ "$status" -eq 0 ]
+        [ "$output" = trap ]
+        [ $(($(date +%s) - start)) -lt 5 ]
+        run box logs trap
+        [[ "$output" == *"got TERM"* ]]
+        run box ps -a --format '{{.Status}}'
+        [[ "$output" == "Exited (3) "* ]]
+}
+
+@test "stop: a process that ignores the signal is killed after -t" {
+        box run -d --name sleeper busybox sleep 100
+        start=$(date +%s)
+        box stop -t 1 sleeper
+        took=$(($(date +%s) - start))
+        [ "$took" -ge 1 ] && [ "$took" -lt 5 ]
+        run box ps -a --format '{{.Status}}'
+        [[ "$output" == "Exited (137) "* ]]
+        # stopping a stopped container is fine, as in Docker
+        box stop sleeper
+}
+
+@test "stop: the image's STOPSIGNAL and --stop-signal" {
+        import_with usr1 'STOPSIGNAL SIGUSR1'
+        box run -d --name u1 usr1 sh -c 'trap "echo got USR1; exit 0" USR1; while true; do sleep 0.1; done'
+        box run -d --name u2 --stop-signal USR2 busybox sh -c 'trap "echo got USR2; exit 0" USR2; while true; do sleep 0.1; done'
+        sleep 0.3
+        box stop -t 5 u1 u2
+        [[ "$(box logs u1)" == *"got USR1"* ]]
+        [[ "$(box logs u2)" == *"got USR2"* ]]
+}
+
+@test "kill: by name and by number, with or without SIG; invalid ones are 125" {
+        box run -d --name kk busybox sh -c 'trap "echo usr1" USR1; trap "echo usr2" USR2; while true; do sleep 0.1; done'
+        sleep 0.3
+        # one at a time: a signal still pending is not delivered twice
+        box kill -s USR1 kk
+        wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 1 ]'
+        box kill -s SIGUSR2 kk
+        wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 2 ]'
+        box kill --signal 10 kk
+        wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 3 ]'
+        [ "$(box logs kk | grep -c usr1)" -eq 2 ]
+        run box kill -s NOSUCH kk
+        [ "$status" -eq 125 ]
+        run box kill -s 999 kk
+        [ "$status" -eq 125 ]
+        box kill kk
+        wait_for 50 eval '[ "$(box ps -a --format "{{.State}}")" = exited ]'
+        run box kill kk
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"is not running"* ]]
+}
+
+@test "rm: refuses a running detached container; -f kills it and leaves nothing" {
+        id=$(box run -d --name rr busybox sleep 100)
+        run box rm rr
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"is running"* ]]
+        box rm -f rr
+        [ -z "$(monitor_of "$id")" ]
+        [ ! -e "$BOX_ROOT/containers/$id" ]
+        [ ! -e "$BOX_RUNROOT/containers/$id" ]
+        ! ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null
+}
+
+@test "monitor: SIGKILL of the monitor is detected; ps tells the truth, rm -f works" {
+        id=$(box run -d --name victim busybox sleep 100)
+        mon=$(monitor_of "$id")
+        kill -9 "$mon"
+        # the container dies with it (PDEATHSIG), or runs on without it: either
+        # way ps says which, never "Up" with a dead container
+        wait_for 50 bash -c "! \"$BOX\" ps -a --format '{{.Status}}' | grep -qx 'Up.*unmonitored'" || true
+        run box ps -a --format '{{.Status}}'
+        [[ "$output" == "Exited (137)"* || "$output" == *unmonitored* ]]
+        box rm -f victim
+        ! ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null
+}
+
+@test "monitor: a container that outlives its monitor is still stopped through its pidfd" {
+        # setpriv drops nothing here, but su-exec style credential changes
+        # clear PDEATHSIG: simulate with a setuid-like change (busybox su)
+        id=$(box run -d --name orphan busybox sh -c 'exec su -s /bin/sh nobody -c "sleep 100"')
+        sleep 0.5
+        kill -9 "$(monitor_of "$id")"
+        sleep 0.3
+        run box ps -a --format '{{.Status}}'
+        echo "$output"
+        if [[ "$output" == *unmonitored* ]]; then
+                box stop -t 1 orphan
+                run box ps -a --format '{{.Status}}'
+                [[ "$output" == "Exited (137)"* ]]
+        fi
+        box rm -f orphan
+        ! ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null
+        [ -z "$(pgrep -f 'sleep 100' | xargs -r ps -o args= -p | grep -x 'sleep 100')" ] || true
+}
+
+@test "ps: -a, -q, -n, --no-trunc, filters and formats" {
+        box run --name done0 busybox true
+        run -3 box run --name done3 busybox sh -c "exit 3"
+        id=$(box run -d --name up busybox sleep 60)
+        box create --name fresh busybox true >/dev/null
+        run box ps --format '{{.Names}}'
+        [ "$output" = up ]
+        run box ps -a --format '{{.Names}}'
+        [ "${#lines[@]}" -eq 4 ]
+        [ "${lines[0]}" = fresh ]
+        run box ps -q
+        [ "$output" = "${id:0:12}" ]
+        run box ps -q --no-trunc
+        [ "$output" = "$id" ]
+        run box ps -n 2 --format '{{.Names}}'
+        [ "${lines[*]}" = "fresh up" ]
+        run box ps -a --filter status=exited --format '{{.Names}}'
+        [ "${lines[*]}" = "done3 done0" ]
+        run box ps -a --filter exited=3 --format '{{.Names}}'
+        [ "$output" = done3 ]
+        run box ps -a --filter status=created --format '{{.Names}} {{.Status}}'
+        [ "$output" = "fresh Created" ]
+        run box ps -a --filter name=done --filter ancestor=busybox -q
+        [ "${#lines[@]}" -eq 2 ]
+        run box ps --format json
+        [[ "$output" == *'"Names": "up"'* || "$output" == *'"Names":"up"'* ]]
+        run box ps
+        [[ "${lines[0]}" =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES$ ]]
+        [[ "${lines[1]}" == *'"sleep 60"'* ]]
+        run box ps --format '{{.Nope}}'
+        [ "$status" -eq 125 ]
+}
+
+@test "create and start: a created container starts later, detached" {
+        id=$(box create --name later busybox sh -c 'echo ran; sleep 60')
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+        run box ps -a --format '{{.Status}}'
+        [ "$output" = Created ]
+        run box start later
+        [ "$output" = later ]
+        wait_for 30 eval 'box logs later | grep -q ran'
+        run box ps --format '{{.Names}}'
+        [ "$output" = later ]
+        # start of a stopped container: the same upper dir
+        box exec later true 2>/dev/null || box stop -t 0 later
+        box stop -t 0 later || true
+        box start later
+        wait_for 30 eval '[ "$(box logs later | grep -c ran)" -eq 2 ]'
+}
+
+@test "restart: the same container runs again, same rootfs changes" {
+        box run -d --name rs busybox sh -c 'echo run >> /count; cat /count | wc -l; sleep 60'
+        wait_for 30 eval 'box logs rs | grep -q 1'
+        run box restart -t 0 rs
+        [ "$output" = rs ]
+        wait_for 30 eval 'box logs rs | grep -q 2'
+}
+
+@test "concurrency: 50 parallel run -d come up with distinct ids and names" {
+        for i in $(seq 50); do
+                "$BOX" run -d busybox sleep 60 >"$BOX_TEST_TMP/id.$i" 2>"$BOX_TEST_TMP/err.$i" &
+        done
+        # ps while they start never fails nor shows a half-made container
+        for _ in $(seq 10); do
+                run box ps -a --format '{{.ID}} {{.Names}} {{.Status}}'
+                [ "$status" -eq 0 ]
+                for l in "${lines[@]}"; do [[ "$l" =~ ^[0-9a-f]{12}\ [a-z_0-9.-]+\ (Up|Created) ]]; done
+        done
+        wait
+        cat "$BOX_TEST_TMP"/err.* >&2 || true
+        [ "$(cat "$BOX_TEST_TMP"/id.* | sort -u | grep -cE '^[0-9a-f]{64}$')" -eq 50 ]
+        run box ps --format '{{.Names}}'
+        [ "${#lines[@]}" -eq 50 ]
+        [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 50 ]
+        # and they all stop in parallel, ps still fine meanwhile
+        box ps -q | xargs -P 25 -n 2 "$BOX" stop -t 0 >/dev/null &
+        for _ in $(seq 5); do box ps -a >/dev/null; done
+        wait
+        [ -z "$(box ps -q)" ]
+}

@@ -1,0 +1,156 @@
+/* The table-driven flag parser (cli/options.c): each kind of row, the
+ * order of operands, optional arguments, unknown flags and the help. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/options.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+
+enum color { RED, GREEN, BLUE };
+
+struct opts {
+        const char *name;
+        char **env;
+        bool quiet;
+        enum color color;
+        int level;
+        const char *level_arg;
+};
+
+static int opt_level(void *p, const char *arg)
+{
+        struct opts *o = p;
+        o->level_arg = arg;
+        if (arg && streq(arg, "bad"))
+                return 42; /* an exit status the parser hands back */
+        o->level = arg ? (int)strtol(arg, NULL, 10) : 1;
+        return 0;
+}
+
+static const struct cli_option rows[] = {
+        CLI_STRING("name", 'n', struct opts, name, "NAME", "the name"),
+        CLI_STRV("env", 'e', struct opts, env, "K=V", "a variable\nrepeatable"),
+        CLI_TRUE("quiet", 'q', struct opts, quiet, "say less"),
+        CLI_SET("green", 0, struct opts, color, GREEN, NULL),
+        CLI_SET("blue", 0, struct opts, color, BLUE, "blue"),
+        CLI_FUNC("level", 0, CLI_ARG_OPTIONAL, opt_level, "N", NULL),
+        CLI_IGNORE("compat", CLI_ARG_REQUIRED),
+        CLI_HELP("help", 0),
+};
+
+static struct cli_options spec = {
+        .cmd = "test",
+        .usage = "Usage: test\n",
+        .v = rows,
+        .n = ARRAY_SIZE(rows),
+        .help_width = 12,
+};
+
+static int parse(struct opts *o, char **argv)
+{
+        int argc = (int)strv_length(argv);
+        optind = 0; /* as box.c does before a command */
+        *o = (struct opts){0};
+        return cli_options_parse(&spec, o, argc, argv);
+}
+
+static void test_kinds(void **state)
+{
+        struct opts o;
+        char *argv[] = {"test",     "-n",       "a",         "--env",   "A=1",
+                        "-eB=2",    "--name=b", "-q",        "--green", "--blue",
+                        "--compat", "x",        "--level=3", "op",      NULL};
+        int first = parse(&o, argv);
+        assert_int_equal(first, 13);
+        assert_string_equal(argv[first], "op");
+        assert_string_equal(o.name, "b"); /* the last one wins */
+        assert_int_equal(strv_length(o.env), 2);
+        assert_string_equal(o.env[0], "A=1");
+        assert_string_equal(o.env[1], "B=2");
+        assert_true(o.quiet);
+        assert_int_equal(o.color, BLUE);
+        assert_int_equal(o.level, 3);
+        strv_free(o.env);
+}
+
+static void test_optional_argument(void **state)
+{
+        struct opts o;
+        /* an optional argument is only --flag=VALUE: "7" is an operand */
+        char *argv[] = {"test", "--level", "7", NULL};
+        int first = parse(&o, argv);
+        assert_int_equal(first, 2);
+        assert_null(o.level_arg);
+        assert_int_equal(o.level, 1);
+}
+
+static void test_operands_anywhere_or_first(void **state)
+{
+        struct opts o;
+        char *argv[] = {"test", "op", "-q", NULL};
+        int first = parse(&o, argv);
+        /* getopt moves the operand after the flags */
+        assert_int_equal(first, 2);
+        assert_true(o.quiet);
+
+        char *argv2[] = {"test", "op", "-q", NULL};
+        spec.stop_at_operand = true;
+        first = parse(&o, argv2);
+        spec.stop_at_operand = false;
+        assert_int_equal(first, 1);
+        assert_false(o.quiet);
+}
+
+static void test_failures(void **state)
+{
+        struct opts o;
+        char *bad[] = {"test", "--level=bad", NULL};
+        assert_int_equal(parse(&o, bad), -42);
+        char *unknown[] = {"test", "--nope", NULL};
+        assert_int_equal(parse(&o, unknown), -125);
+        char *missing[] = {"test", "--name", NULL};
+        assert_int_equal(parse(&o, missing), -125);
+        char *letter[] = {"test", "-z", NULL};
+        assert_int_equal(parse(&o, letter), -125);
+        char *wrong_arg[] = {"test", "--quiet=1", NULL};
+        assert_int_equal(parse(&o, wrong_arg), -125);
+}
+
+static void test_help(void **state)
+{
+        struct opts o;
+        char *argv[] = {"test", "-q", "--help", "--nope", NULL};
+        char *out = NULL;
+        size_t len = 0;
+        fflush(stdout);
+        FILE *saved = stdout;
+        stdout = open_memstream(&out, &len);
+        int r = parse(&o, argv);
+        fclose(stdout);
+        stdout = saved;
+        assert_int_equal(r, 0); /* stop, exit status 0 */
+        assert_string_equal(out, "Usage: test\n"
+                                 "  -n, --name NAME the name\n"
+                                 "  -e, --env K=V   a variable\n"
+                                 "                  repeatable\n"
+                                 "  -q, --quiet     say less\n"
+                                 "      --blue      blue\n");
+        free(out);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_kinds),
+                cmocka_unit_test(test_optional_argument),
+                cmocka_unit_test(test_operands_anywhere_or_first),
+                cmocka_unit_test(test_failures),
+                cmocka_unit_test(test_help),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,66 @@
+/* lib/strv: strv_join, strv_sort and its comparator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+
+static void test_join(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *v[4];
+                const char *sep, *want;
+        } cases[] = {
+                {{NULL}, " ", ""},
+                {{"a", NULL}, " ", "a"},
+                {{"a", "b", "c", NULL}, " ", "a b c"},
+                {{"a", "", "c", NULL}, ":", "a::c"},
+                {{"", NULL}, ",", ""},
+                {{"x", "y", NULL}, "", "xy"},
+                {{"l1", "l2", NULL}, "\n", "l1\nl2"},
+                {{"ü", "é", NULL}, " ~ ", "ü ~ é"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *j = strv_join((char *const *)cases[i].v, cases[i].sep);
+                assert_string_equal(j, cases[i].want);
+        }
+        _cleanup_free_ char *n = strv_join(NULL, " ");
+        assert_string_equal(n, "");
+}
+
+static void test_sort(void **state)
+{
+        (void)state;
+        _cleanup_strv_free_ char **v = NULL;
+        static const char *const in[] = {"b", "a/b", "a", "B", "\xc3\xa9", "a-b", ""};
+        for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+                v = strv_append(v, in[i]);
+        strv_sort(v);
+        /* bytewise: "" < "B" < "a" < "a-b" < "a/b" < "b" < UTF-8 */
+        _cleanup_free_ char *j = strv_join(v, "|");
+        assert_string_equal(j, "|B|a|a-b|a/b|b|\xc3\xa9");
+        strv_sort(NULL); /* no vector: nothing to do */
+
+        /* the comparator on an array that is not NULL-terminated */
+        char *arr[] = {"zz", "z", "aa"};
+        qsort(arr, ARRAY_SIZE(arr), sizeof(char *), strv_cmp);
+        assert_string_equal(arr[0], "aa");
+        assert_string_equal(arr[1], "z");
+        assert_string_equal(arr[2], "zz");
+        const char *key = "z";
+        assert_ptr_equal(bsearch(&key, arr, ARRAY_SIZE(arr), sizeof(char *), strv_cmp), &arr[1]);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_join),
+                cmocka_unit_test(test_sort),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
