@@ -421,7 +421,8 @@ static const struct cli_option run_flags[] = {
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, "[IP:][H:]C[/P]",
-                 "publish container port C (or a range) on host port H\n(default: a free one), by kernel DNAT"),
+                 "publish container port C (or a range) on host port H\n(default: a free one), by "
+                 "kernel DNAT"),
         CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",

@@ -283,12 +283,12 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
-        _cleanup_free_ char *mode =
-                o->network == RUN_NETWORK_CONTAINER ? xasprintf("container:%s", o->network_name)
-                : o->network_name                   ? xstrdup(o->network_name)
-                : o->network == RUN_NETWORK_NONE    ? xstrdup("none")
-                : o->network == RUN_NETWORK_HOST    ? xstrdup("host")
-                                                    : xstrdup("bridge");
+        _cleanup_free_ char *mode = o->network == RUN_NETWORK_CONTAINER
+                                            ? xasprintf("container:%s", o->network_name)
+                                    : o->network_name                ? xstrdup(o->network_name)
+                                    : o->network == RUN_NETWORK_NONE ? xstrdup("none")
+                                    : o->network == RUN_NETWORK_HOST ? xstrdup("host")
+                                                                     : xstrdup("bridge");
         bool publish = o->network == RUN_NETWORK_PRIVATE;
         if (!publish && (o->publish || o->publish_all))
                 log_warn("published ports are discarded with --network %s", mode);
@@ -652,8 +652,7 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF,
-                                                        .netns_fd = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF, .netns_fd = -EBADF};
         struct box_err err = {0};
         int r, status = 0;
 

@@ -443,7 +443,8 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err)
 {
         for (size_t i = 0; i < a->n_ports; i++) {
                 if (fcntl(a->port_fds[i], F_SETFD, 0) < 0)
-                        return box_err_errno(err, errno, "keep host port %u", a->ports[i].host_port);
+                        return box_err_errno(err, errno, "keep host port %u",
+                                             a->ports[i].host_port);
                 /* the monitor holds it now: run_net_detach() must not close it */
                 a->port_fds[i] = -EBADF;
         }

@@ -126,11 +126,14 @@ s.sendto(b'ping', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
 }
 
 @test "ports: a host port in use fails before start: 'address already in use', 125, nothing left" {
-        local h
-        h=$(free_port)
-        python3 -c "import socket,time; s=socket.socket(); s.bind(('', $h)); s.listen(); time.sleep(30)" &
+        local h=""
+        python3 -c "import socket,sys,time; s=socket.socket(); s.bind(('', 0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)" >"$BATS_TEST_TMPDIR/port" 3>&- &
         local holder=$!
-        sleep 0.3
+        for _ in $(seq 50); do
+                h=$(cat "$BATS_TEST_TMPDIR/port")
+                [ -n "$h" ] && break
+                sleep 0.1
+        done
         run box run --rm -p "$h:80" busybox echo started
         kill $holder
         wait $holder || true
