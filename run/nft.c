@@ -52,9 +52,10 @@ void run_nft_table_script(struct buf *b, const char *table, const char *dns_to)
                 "chain output { type nat hook output priority -100; policy accept; }",
                 "chain postrouting { type nat hook postrouting priority srcnat; policy accept; }",
                 "chain forward { type filter hook forward priority filter; policy accept; }",
+                "chain input { type filter hook input priority filter; policy accept; }",
         };
-        static const char *const chains[] = {"publish",     "dns",    "prerouting",
-                                             "postrouting", "output", "forward"};
+        static const char *const chains[] = {"publish", "dns",     "prerouting", "postrouting",
+                                             "output",  "forward", "input"};
         static const char *const rules[] = {
                 "publish dnat to ip daddr . meta l4proto . th dport map @pub_addr",
                 "publish dnat to meta l4proto . th dport map @pub_any",
@@ -71,6 +72,11 @@ void run_nft_table_script(struct buf *b, const char *table, const char *dns_to)
                 "forward iifname @bridges oifname @bridges drop",
                 "forward iifname @internal drop",
                 "forward oifname @internal drop",
+                /* route_localnet lets 127.0.0.1 through the bridge for DNAT: a
+                 * container must not reach the host's loopback services by
+                 * addressing them directly (CVE-2020-8558) */
+                "input iifname @bridges ip daddr 127.0.0.0/8 ct status dnat accept",
+                "input iifname @bridges ip daddr 127.0.0.0/8 drop",
         };
         buf_printf(b, "add table ip %s\n", table);
         for (size_t i = 0; i < ARRAY_SIZE(decls); i++) {
