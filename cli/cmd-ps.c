@@ -73,6 +73,9 @@ static char *status_text(struct cli_ctx *ctx, const char *id, const struct run_s
                 *sp = '\0';
         if (cli_container_paused(ctx, id))
                 return xasprintf("Up %s (Paused)", ago);
+        /* Docker's Health.String() */
+        if (health && streq(health, "starting"))
+                return xasprintf("Up %s (health: starting)", ago);
         if (health && *health)
                 return xasprintf("Up %s (%s)", ago, health);
         return xasprintf("Up %s%s", ago, i->monitored ? "" : " (unmonitored)");

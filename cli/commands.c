@@ -13,6 +13,7 @@ const struct cli_command cli_commands[] = {
         {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
         {"generate", "Generate systemd units", cmd_generate, 0},
+        {"healthcheck", "Run a container's health check", cmd_healthcheck, 0},
         {"image", "Manage images", cmd_image, 0},
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},

@@ -101,10 +101,8 @@ static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
         m->log_max_file = mf ? strtoll(mf, NULL, 10) : LOG_MAX_FILE_DEFAULT;
         if (m->log_max_file < 1)
                 m->log_max_file = 1;
-        /* The health check (Config.Healthcheck) is left to the monitor's
-         * --health-interval-ms, which runs `box container healthcheck ID`;
-         * that command needs box exec's way into a running container and is
-         * not written yet, so no interval is passed. */
+        /* it runs `box container healthcheck ID` that often */
+        m->health_interval_ms = cli_health_interval_ms(cfg);
 }
 
 /* Records that container S failed to start (or removes it with --rm). */
@@ -145,6 +143,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         monitor_from_config(cfg, &m);
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
+        cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
         else
@@ -465,18 +464,6 @@ enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
         enum run_status st = i.status;
         run_state_info_release(&i);
         return st;
-}
-
-char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
-{
-        if (i->status != RUN_STATUS_RUNNING)
-                return NULL;
-        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (!jv_is_object(jv_get(jv_get(cfg, "Config"), "Healthcheck")))
-                return NULL;
-        _cleanup_jv_ struct jv *h = run_state_read_json(root_of(ctx), id, "health.json");
-        const char *st = jv_get_str(h, "Status");
-        return st && *st ? xstrdup(st) : NULL;
 }
 
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)

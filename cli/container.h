@@ -50,8 +50,16 @@ bool cli_container_paused(struct cli_ctx *ctx, const char *id);
 /* Freezes (FREEZE) or thaws it. */
 int cli_container_freeze(struct cli_ctx *ctx, const char *id, bool freeze, struct box_err *err);
 /* Its health ("healthy", "unhealthy", "starting") while it runs with a
- * health check, else NULL: the caller's. */
+ * health check, else NULL: the caller's (cli/container-health.c). */
 char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i);
+/* Docker's State.Health (Status, FailingStreak, Log), NULL without a
+ * health check: the caller's. */
+struct jv *cli_container_health_json(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i);
+/* The monitor's interval between checks of config CFG, 0 without one. */
+int64_t cli_health_interval_ms(const struct jv *cfg);
+/* A start: the record says "starting" again, its streak 0 (CFG: its config). */
+void cli_health_reset(struct cli_ctx *ctx, const char *id, const struct jv *cfg);
 /* box start -a: follows the log of the container NAME just started until
  * it exits; its exit status. */
 int cli_logs_attach(struct cli_ctx *ctx, const char *name);
@@ -64,6 +72,8 @@ int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *er
 
 int cmd_container(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_healthcheck(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_healthcheck(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_verb(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_create(struct cli_ctx *ctx, int argc, char **argv);

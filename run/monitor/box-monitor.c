@@ -271,6 +271,8 @@ static void setup(void)
                         k |= keep[i] == fd;
                 if (!k)
                         close(fd);
+                else if (fd >= 0)
+                        fcntl(fd, F_SETFD, FD_CLOEXEC); /* not the health check's */
         }
         if (o.log_driver && !strcmp(o.log_driver, "journald")) {
                 struct sockaddr_un a = {.sun_family = AF_UNIX,
