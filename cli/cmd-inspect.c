@@ -155,14 +155,3 @@ int cmd_container_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         return inspect_main(ctx, argc, argv, "container");
 }
-
-/* box top and box stats are not written yet. */
-int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("top", "not supported yet");
-}
-
-int cmd_stats(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("stats", "not supported yet");
-}

@@ -265,20 +265,13 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
         return rows;
 }
 
-static struct jv *headers(void)
-{
-        struct jv *h = jv_object();
-        static const char *const kv[] = {
-                "ID",        "CONTAINER ID", "Image",      "IMAGE",   "Command", "COMMAND",
-                "CreatedAt", "CREATED AT",   "RunningFor", "CREATED", "Status",  "STATUS",
-                "State",     "STATE",        "Ports",      "PORTS",   "Names",   "NAMES",
-                "Size",      "SIZE",         "Labels",     "LABELS",  "Mounts",  "MOUNTS",
-                "Networks",  "NETWORKS",     "Health",     "HEALTH",
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(kv); i += 2)
-                jv_set_str(h, kv[i], kv[i + 1]);
-        return h;
-}
+static const char *const titles[] = {
+        "ID",        "CONTAINER ID", "Image",      "IMAGE",   "Command", "COMMAND",
+        "CreatedAt", "CREATED AT",   "RunningFor", "CREATED", "Status",  "STATUS",
+        "State",     "STATE",        "Ports",      "PORTS",   "Names",   "NAMES",
+        "Size",      "SIZE",         "Labels",     "LABELS",  "Mounts",  "MOUNTS",
+        "Networks",  "NETWORKS",     "Health",     "HEALTH",  NULL,
+};
 
 static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, struct box_err *err)
 {
@@ -295,7 +288,7 @@ static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, st
         _cleanup_strv_free_ char **lines = xnew0(char *, 1);
         int r = 0;
         if (cli_format_is_table(format)) {
-                _cleanup_jv_ struct jv *hd = headers();
+                _cleanup_jv_ struct jv *hd = cli_format_titles(titles);
                 char *line = NULL;
                 r = cli_format_header(format, hd, &line, err);
                 if (r < 0)
