@@ -100,6 +100,35 @@ static char *command_text(const struct jv *cfg, bool no_trunc)
         return q;
 }
 
+/* Docker's: "k=v,k2=v2" (sorted here; Docker's map order is random). */
+static char *labels_text(const struct jv *labels)
+{
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (jv_is_object(labels) && jv_iter_next(&it, &k, &val))
+                v = strv_push(v, xasprintf("%s=%s", k, jv_str(val) ? jv_str(val) : ""));
+        strv_sort(v);
+        return strv_join(v, ",");
+}
+
+/* label=K: it has K; label=K=V: K's value is V. */
+static bool label_match(char *const *want, const struct jv *labels)
+{
+        _cleanup_strv_free_ char **kv = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (want && jv_is_object(labels) && jv_iter_next(&it, &k, &val)) {
+                kv = strv_append(kv, k);
+                kv = strv_append(kv, jv_str(val) ? jv_str(val) : "");
+        }
+        return cli_labels_match(want, kv);
+}
+
 static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct jv *cfg,
                               const struct run_state_info *i, bool no_trunc, bool size)
 {
@@ -126,7 +155,8 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Ports", "");
         const char *name = jv_get_str(cfg, "Name");
         jv_set_str(o, "Names", name ? name : "");
-        jv_set_str(o, "Labels", "");
+        _cleanup_free_ char *labels = labels_text(jv_get(c, "Labels"));
+        jv_set_str(o, "Labels", labels);
         jv_set_str(o, "Mounts", "");
         jv_set_str(o, "Networks", jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode"));
         jv_set_str(o, "Health", health ? health : "");
@@ -199,10 +229,11 @@ static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, con
         const char *health = jv_get_str(row, "Health");
         bool ancestor = !f->ancestor || any_match(f->ancestor, image, false, false) ||
                         any_match(f->ancestor, image_id, true, false);
-        /* no labels are stored yet: a label filter matches nothing */
+        /* every label filter must hold, as Docker's */
         return any_match(f->status, jv_get_str(row, "State"), false, false) &&
                any_match(f->name, jv_get_str(row, "Names"), false, true) &&
-               any_match(f->id, id, true, false) && ancestor && !f->label &&
+               any_match(f->id, id, true, false) && ancestor &&
+               label_match(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
                any_match(f->health, health && *health ? health : "none", false, false) &&
                (!f->exited ||
                 (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false)));

@@ -32,6 +32,8 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->mounts);
         strv_free(o->tmpfs);
         strv_free(o->ulimits);
+        strv_free(o->labels);
+        strv_free(o->label_files);
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
@@ -332,6 +334,8 @@ static const struct cli_option run_flags[] = {
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
+        CLI_STRV("label", 'l', T, labels, "K=V", "set a label on the container"),
+        CLI_STRV("label-file", 0, T, label_files, "FILE", "read labels from FILE (K=V lines)"),
         CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",

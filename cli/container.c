@@ -113,7 +113,13 @@ static void record_start_failure(struct cli_ctx *ctx, struct run_state *s, const
                 (void)run_state_remove(root_of(ctx), ctx->runroot, s->id, true, NULL);
                 return;
         }
-        struct run_state_update u = {.status = "exited",
+        /* Docker's: a container that never ran stays "created" (a box
+         * create, a first run -d), one that ran before is "exited"; both
+         * with the start's exit code and error */
+        _cleanup_jv_ struct jv *st = run_state_read_json(root_of(ctx), s->id, "state");
+        const char *prev = jv_get_str(st, "status");
+        struct run_state_update u = {.status =
+                                             prev && streq(prev, "created") ? "created" : "exited",
                                      .exit_code = e->exit_code ? e->exit_code : EXIT_BOX,
                                      .error = e->msg};
         (void)run_state_change(s, &u, NULL);
@@ -402,7 +408,7 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
         if (st != RUN_STATUS_RUNNING)
                 return 0;
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (timeout < 0) {
+        if (timeout == CLI_STOP_TIMEOUT_UNSET) {
                 const struct jv *t = jv_get(jv_get(cfg, "Config"), "StopTimeout");
                 timeout = jv_is_int(t) ? (int)jv_int_value(t) : 10;
         }

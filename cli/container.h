@@ -6,6 +6,7 @@
  * is run/'s (struct run_spec, run/spec-file.h); state is run/state.h's. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "cli/cli.h"
@@ -38,8 +39,9 @@ int cli_container_stop_signal(const struct jv *cfg);
 /* "SIGTERM", "TERM", "term", "15" -> 15; -EINVAL otherwise. */
 int cli_signal_parse(const char *s);
 /* Stops container ID: SIG (0: its stop signal), SIGKILL after TIMEOUT seconds
- * (< 0: its config's, else 10), then waits for its monitor to record the
- * exit. */
+ * (CLI_STOP_TIMEOUT_UNSET: its config's StopTimeout, else 10; < 0: never,
+ * as Docker 25's -t -1), then waits for its monitor to record the exit. */
+#define CLI_STOP_TIMEOUT_UNSET INT_MIN
 int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig,
                        struct box_err *err);
 /* Docker's State.Status: created, restarting, running, paused, exited. */
