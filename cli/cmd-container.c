@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 static const struct cli_command container_commands[] = {
+        {"attach", "Attach to a running container's input and output", cmd_attach, 0},
         {"cleanup", "Record a container's exit and release it (run by its monitor)",
          cmd_container_cleanup, 1},
         {"create", "Create a new container", cmd_create, 0},

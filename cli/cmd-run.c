@@ -514,6 +514,15 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
         return 0;
 }
 
+/* Is STREAM attached: every one without -a, else those it names. */
+static bool attached(const struct run_opts *o, const char *stream)
+{
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, stream) == 0)
+                        return true;
+        return !o->attach;
+}
+
 /* The container's environment, /etc files and mounts, into SPEC. */
 static int prepare_container(struct run_job *j, struct run_spec *spec, struct box_err *err)
 {
@@ -562,8 +571,10 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                                   : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                   : "/"),
                 .hostname = j->hostname,
-                .interactive = o->interactive,
+                .interactive = o->interactive && attached(o, "stdin"),
                 .tty = o->tty,
+                .null_stdout = !attached(o, "stdout"),
+                .null_stderr = !attached(o, "stderr"),
                 .init = o->init,
                 .network = o->network,
                 .uid_map = o->uid_map,

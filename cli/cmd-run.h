@@ -25,6 +25,7 @@ struct run_opts {
         char **env, **env_files, **cap_add, **cap_drop, **group_add;
         char **volumes, **mounts, **tmpfs, **ulimits;
         char **labels, **label_files; /* --label K=V|K, --label-file FILE */
+        char **attach;                /* -a STDIN|STDOUT|STDERR (NULL: all) */
         enum run_seccomp_mode seccomp;
         char *seccomp_profile;
         struct run_resources res;

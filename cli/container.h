@@ -72,6 +72,14 @@ char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
  * printing "Deleted Containers:" and their ids; adds the bytes freed. */
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err);
 
+/* Joins this process's stdio to running container ID through its
+ * monitor's attach socket (cli/cmd-attach.c): NO_STDIN, KEYS the detach
+ * keys (NULL: ctrl-p,ctrl-q).  The container's exit status when it ends,
+ * 0 when detached. */
+int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, const char *keys,
+                         struct box_err *err);
+
+int cmd_attach(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_healthcheck(struct cli_ctx *ctx, int argc, char **argv);

@@ -107,9 +107,10 @@ struct run_spec {
         char *const *group_add; /* extra groups: names or gids */
         const char *cwd;        /* absolute; created when missing */
         const char *hostname;
-        bool interactive; /* keep stdin; else /dev/null */
-        bool tty;         /* a pty from the container's devpts on 0, 1, 2 */
-        bool init;        /* box's small reaping init as pid 1 */
+        bool interactive;              /* keep stdin; else /dev/null */
+        bool tty;                      /* a pty from the container's devpts on 0, 1, 2 */
+        bool null_stdout, null_stderr; /* /dev/null instead (run -a without them) */
+        bool init;                     /* box's small reaping init as pid 1 */
         enum run_network network;
 
         /* A user namespace with these maps (n_uid_map == 0: none).  The
