@@ -65,7 +65,8 @@ teardown() { lifecycle_teardown; }
 }
 
 @test "stop -t -1 waits for ever; -t 0 kills at once" {
-        box run -d --name slow busybox sh -c 'trap "sleep 2; exit 7" TERM; while true; do sleep 0.1; done'
+        # -t -1 overrides the container's own --stop-timeout too
+        box run -d --name slow --stop-timeout 1 busybox sh -c 'trap "sleep 2; exit 7" TERM; while true; do sleep 0.1; done'
         sleep 0.3
         start=$(date +%s%N)
         box stop -t -1 slow

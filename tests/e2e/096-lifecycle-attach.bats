@@ -38,9 +38,9 @@ err3" ]
 }
 
 @test "attach: a container without -i takes no input; --no-stdin sends none" {
-        box run -d --name a3 busybox sh -c 'cat; echo cat-ended; sleep 60'
-        timeout 1 "$BOX" attach a3 < <(echo sneaky; sleep 0.5) || true
-        sleep 0.2
+        box run -d --name a3 busybox sh -c 'sleep 0.5; cat; echo cat-ended; sleep 60'
+        run timeout 1.5 "$BOX" attach a3 < <(echo sneaky; sleep 1)
+        [ "$output" = cat-ended ]
         [ "$(box logs a3)" = cat-ended ]
         box run -d -i --name a4 busybox sh -c 'while read l; do echo "got $l"; done'
         timeout 1 "$BOX" attach --no-stdin a4 < <(echo quiet; sleep 0.5) || true
@@ -88,9 +88,10 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
         id=$(box ps -q --no-trunc)
         # connected, never reading
         python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)' \
-                "$BOX_RUNROOT/containers/$id/attach" &
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected", flush=True)
+time.sleep(30)' "$BOX_RUNROOT/containers/$id/attach" >"$BOX_TEST_TMP/client" &
         reader=$!
+        wait_for 20 grep -q connected "$BOX_TEST_TMP/client"
         run timeout 20 "$BOX" wait a6
         kill "$reader" 2>/dev/null || true
         [ "$status" -eq 0 ]
