@@ -102,10 +102,8 @@ static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
         m->log_max_file = mf ? strtoll(mf, NULL, 10) : LOG_MAX_FILE_DEFAULT;
         if (m->log_max_file < 1)
                 m->log_max_file = 1;
-        /* The health check (Config.Healthcheck) is left to the monitor's
-         * --health-interval-ms, which runs `box container healthcheck ID`;
-         * that command needs box exec's way into a running container and is
-         * not written yet, so no interval is passed. */
+        /* it runs `box container healthcheck ID` that often */
+        m->health_interval_ms = cli_health_interval_ms(cfg);
 }
 
 /* Records that container S failed to start (or removes it with --rm). */
@@ -116,7 +114,13 @@ static void record_start_failure(struct cli_ctx *ctx, struct run_state *s, const
                 (void)run_state_remove(root_of(ctx), ctx->runroot, s->id, true, NULL);
                 return;
         }
-        struct run_state_update u = {.status = "exited",
+        /* Docker's: a container that never ran stays "created" (a box
+         * create, a first run -d), one that ran before is "exited"; both
+         * with the start's exit code and error */
+        _cleanup_jv_ struct jv *st = run_state_read_json(root_of(ctx), s->id, "state");
+        const char *prev = jv_get_str(st, "status");
+        struct run_state_update u = {.status =
+                                             prev && streq(prev, "created") ? "created" : "exited",
                                      .exit_code = e->exit_code ? e->exit_code : EXIT_BOX,
                                      .error = e->msg};
         (void)run_state_change(s, &u, NULL);
@@ -152,6 +156,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;
+        cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
         else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
@@ -422,7 +427,7 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
         if (st != RUN_STATUS_RUNNING)
                 return 0;
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (timeout < 0) {
+        if (timeout == CLI_STOP_TIMEOUT_UNSET) {
                 const struct jv *t = jv_get(jv_get(cfg, "Config"), "StopTimeout");
                 timeout = jv_is_int(t) ? (int)jv_int_value(t) : 10;
         }
@@ -484,18 +489,6 @@ enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
         enum run_status st = i.status;
         run_state_info_release(&i);
         return st;
-}
-
-char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
-{
-        if (i->status != RUN_STATUS_RUNNING)
-                return NULL;
-        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (!jv_is_object(jv_get(jv_get(cfg, "Config"), "Healthcheck")))
-                return NULL;
-        _cleanup_jv_ struct jv *h = run_state_read_json(root_of(ctx), id, "health.json");
-        const char *st = jv_get_str(h, "Status");
-        return st && *st ? xstrdup(st) : NULL;
 }
 
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)

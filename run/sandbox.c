@@ -308,9 +308,13 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
                  * terminal and is not in box's process group */
                 (void)setsid();
         }
-        if (!spec->interactive && !spec->tty) {
-                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || dup2(fd, 0) < 0)
+        bool null[3] = {!spec->interactive && !spec->tty, spec->null_stdout && !spec->tty,
+                        spec->null_stderr && !spec->tty};
+        for (int i = 0; i < 3; i++) {
+                if (!null[i])
+                        continue;
+                int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, i) < 0)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
