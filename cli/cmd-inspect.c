@@ -79,10 +79,7 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
         for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
                 if (jv_get(cfg, keys[k]))
                         jv_set(o, keys[k], jv_ref(jv_get(cfg, keys[k])));
-        struct jv *net = jv_object();
-        jv_set(net, "Ports", jv_object());
-        jv_set(net, "Networks", jv_object());
-        jv_set(o, "NetworkSettings", net);
+        jv_set(o, "NetworkSettings", cli_container_network_settings(ctx, id));
         run_state_info_release(&i);
         return o;
 }

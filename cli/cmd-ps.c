@@ -152,7 +152,8 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Status", status);
         bool paused;
         jv_set_str(o, "State", cli_container_state_word(ctx, id, i, &paused));
-        jv_set_str(o, "Ports", "");
+        _cleanup_free_ char *ports = cli_container_ports_text(ctx, id);
+        jv_set_str(o, "Ports", ports);
         const char *name = jv_get_str(cfg, "Name");
         jv_set_str(o, "Names", name ? name : "");
         _cleanup_free_ char *labels = labels_text(jv_get(c, "Labels"));

@@ -27,6 +27,14 @@ int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_in
 enum run_status cli_container_status(struct cli_ctx *ctx, const char *id);
 /* Its config.json, parsed (NULL when unreadable): the caller's. */
 struct jv *cli_container_config(struct cli_ctx *ctx, const char *id);
+/* The store root the containers live under. */
+const char *cli_container_root(struct cli_ctx *ctx);
+/* Its published ports as docker ps prints them ("0.0.0.0:40123->3306/tcp,
+ * ..."; "" when none or not attached): a string, the caller's. */
+char *cli_container_ports_text(struct cli_ctx *ctx, const char *id);
+/* inspect's NetworkSettings (Ports, Networks, the first network's address
+ * at the top level), from its attachment while it has one. */
+struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id);
 /* Its spec.json. */
 int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file *ret,
                        struct box_err *err);
