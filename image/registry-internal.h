@@ -15,6 +15,8 @@
 
 const char *image_registry_host(const struct image_registry *r);
 const char *image_registry_repo(const struct image_registry *r);
+/* "https://host:port", the endpoint in use */
+const char *image_registry_endpoint(const struct image_registry *r);
 const struct image_http_opts *image_registry_http_opts(const struct image_registry *r);
 
 /* METHOD on PATH: "/manifests/x" under /v2/<repo>, or an absolute URL the

@@ -46,6 +46,11 @@ const char *image_registry_repo(const struct image_registry *r)
         return r->repo;
 }
 
+const char *image_registry_endpoint(const struct image_registry *r)
+{
+        return r->endpoint;
+}
+
 const struct image_http_opts *image_registry_http_opts(const struct image_registry *r)
 {
         return &r->http;
