@@ -338,6 +338,8 @@ static const struct cli_option run_flags[] = {
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, NULL, NULL),
         CLI_FUNC("publish-all", 'P', CLI_ARG_NONE, opt_publish, NULL, NULL),
+        CLI_STRING("pull", 0, T, pull, "string",
+                   "pull the image: missing (default), always, newer or never"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_TRUE("rm", 0, T, rm, "remove the container (and its anonymous volumes) on exit"),
         CLI_STRING("rootfs", 0, T, rootfs, "DIR",

@@ -20,6 +20,8 @@ struct run_opts {
         const char *rootfs;
         const char *entrypoint; /* NULL: the image's; "" none */
         const char *name, *hostname, *user, *workdir, *cgroup_parent;
+        const char *pull; /* --pull: missing (NULL), always, newer, never */
+        bool tls_verify_off;
         enum run_network network;
         char **env, **env_files, **cap_add, **cap_drop, **group_add;
         char **volumes, **mounts, **tmpfs, **ulimits;

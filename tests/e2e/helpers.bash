@@ -10,6 +10,13 @@ box_setup_store() {
         export BOX_TEST_TMP="$(mktemp -d /tmp/box-e2e.XXXXXX)"
         export BOX_ROOT="$BOX_TEST_TMP/store"
         export BOX_RUNROOT="$BOX_TEST_TMP/run"
+        # No test reaches a public registry: names without one (docker.io)
+        # go to a closed local port unless a test points them elsewhere,
+        # and neither the host's registries.yaml nor its credentials count.
+        export XDG_CONFIG_HOME="$BOX_TEST_TMP/config"
+        export DOCKER_CONFIG="$BOX_TEST_TMP/docker-config"
+        export BOX_REGISTRIES_CONF="$BOX_TEST_TMP/registries.yaml"
+        printf 'unqualified-registry: 127.0.0.1:1\n' > "$BOX_REGISTRIES_CONF"
 }
 
 box_teardown_store() {
