@@ -26,6 +26,7 @@ struct image_registry {
         char *endpoint; /* "https://127.0.0.1:5000" */
         char *repo;
         struct image_registry_conf conf;
+        struct image_registry_conf mirror; /* the configuration of the mirror in use */
         struct image_http_opts http;
         char *user, *password;
         pthread_mutex_t mu; /* guards what follows */
@@ -64,6 +65,7 @@ void image_registry_free(struct image_registry *r)
         free(r->endpoint);
         free(r->repo);
         image_registry_conf_release(&r->conf);
+        image_registry_conf_release(&r->mirror);
         if (r->password)
                 explicit_bzero(r->password, strlen(r->password));
         free(r->user);
@@ -464,7 +466,7 @@ static int ping(struct image_registry *r, const char *scheme, const char *loc, s
 static int ping_any(struct image_registry *r, const char *loc, struct box_err *err)
 {
         int rc = ping(r, "https", loc, err);
-        if (rc < 0 && r->conf.insecure && (rc == -EPROTO || rc == -ECONNRESET || rc == -EIO)) {
+        if (rc < 0 && r->http.insecure && (rc == -EPROTO || rc == -ECONNRESET || rc == -EIO)) {
                 log_debug("registry '%s': %s; trying plain HTTP", r->host, err->msg);
                 rc = ping(r, "http", loc, err);
         }
@@ -476,12 +478,20 @@ static int connect_endpoint(struct image_registry *r, int push, struct box_err *
         if (!push)
                 STRV_FOREACH (m, r->conf.mirrors) {
                         struct box_err e = {0};
+                        /* a mirror is trusted as its own entry says */
+                        image_registry_conf_release(&r->mirror);
+                        if (image_registry_conf_get(*m, &r->mirror, &e) < 0)
+                                continue;
+                        r->http.insecure = r->conf.insecure || r->mirror.insecure;
+                        r->http.ca_file = r->mirror.ca_file ? r->mirror.ca_file : r->conf.ca_file;
                         if (ping_any(r, *m, &e) >= 0) {
                                 log_debug("registry '%s': using the mirror '%s'", r->host, *m);
                                 return 0;
                         }
                         log_info("registry '%s': mirror '%s': %s, skipping it", r->host, *m, e.msg);
                 }
+        r->http.insecure = r->conf.insecure;
+        r->http.ca_file = r->conf.ca_file;
         return ping_any(r, r->conf.location, err);
 }
 
