@@ -3,6 +3,7 @@
 #include "image/registry-internal.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <strings.h>
@@ -513,6 +514,11 @@ int image_registry_open(const char *host, const char *repo, const struct image_r
                 .insecure = r->conf.insecure,
                 .stall_seconds = opts->stall_seconds,
                 .min_speed = lim.download_min_speed == UINT64_MAX ? 1 : lim.download_min_speed,
+                .max_size = lim.download_size == UINT64_MAX ? 0 : lim.download_size,
+                /* each request within BOX_PULL_DEADLINE */
+                .timeout_ms = lim.download_deadline < (uint64_t)LONG_MAX / 1000
+                                      ? (long)lim.download_deadline * 1000
+                                      : 0,
                 .ca_file = r->conf.ca_file,
         };
         if (opts->user) {
