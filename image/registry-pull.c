@@ -71,6 +71,13 @@ static int blob_redirect(struct blob_reader *b, struct image_http *h, uint64_t f
                                    "a Location",
                                    image_registry_host(b->p->reg), image_registry_repo(b->p->reg),
                                    b->job->digest);
+        /* what TLS protects is not given away by a redirect to http */
+        if (startswith(image_registry_endpoint(b->p->reg), "https:") && !startswith(url, "https:"))
+                return box_err_set(err, EPROTONOSUPPORT,
+                                   "registry '%s', repository '%s': blob %s: refused a redirect "
+                                   "from https to '%.200s'",
+                                   image_registry_host(b->p->reg), image_registry_repo(b->p->reg),
+                                   b->job->digest, url);
         /* storage behind a redirect gets no credentials: a fresh request */
         struct image_http_req req = {.range_from = from};
         int r = image_http_request(url, ho, &req, &b->h, err);

@@ -8,6 +8,7 @@ load helpers
 load registry-helpers
 
 teardown() {
+        [ -n "${AUX_PID:-}" ] && { kill "$AUX_PID" 2>/dev/null; wait "$AUX_PID" 2>/dev/null; } || true
         registry_stop
         box_teardown_store
 }
@@ -80,7 +81,6 @@ YAML
         registry_start basic tls
         trust_ca
         import_busybox
-        mkdir -p "$DOCKER_CONFIG"
         printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$(printf tester:s3cret-pw | base64)" > "$DOCKER_CONFIG/config.json"
         box tag busybox "$REG/dc/busybox:1"
         run box push -q "$REG/dc/busybox:1"
@@ -111,4 +111,28 @@ YAML
         [ "$status" -eq 0 ]
         grep -q '^token anonymous .*scope=repository%3Atok%2Fbusybox%3Apull' "$BOX_TEST_TMP/token/log"
         box run --rm "$REG/tok/busybox:1" true
+}
+
+@test "a blob redirect to storage elsewhere is followed without the credentials" {
+        box_setup_store
+        registry_start
+        skopeo_push_busybox redir/busybox:1
+        AUX_PORT=$(free_port)
+        python3 "$BATS_TEST_DIRNAME/registry-tools.py" authproxy "$AUX_PORT" "$REG" > "$BOX_TEST_TMP/aux.log" 2>&1 &
+        AUX_PID=$!
+        wait_port "$AUX_PORT"
+        box_registries_yaml <<YAML
+registries:
+  127.0.0.1:$AUX_PORT:
+    insecure: true
+YAML
+        run box pull "127.0.0.1:$AUX_PORT/redir/busybox:1"
+        [ "$status" -eq 125 ]
+        [[ "${lines[-1]}" == *"HTTP 401 Unauthorized"* ]]
+        box login -u someone --password-stdin "127.0.0.1:$AUX_PORT" <<<"pw" >/dev/null
+        run box pull "127.0.0.1:$AUX_PORT/redir/busybox:1"
+        [ "$status" -eq 0 ]
+        grep -q '^storage noauth' "$BOX_TEST_TMP/aux.log"
+        ! grep -q '^storage auth' "$BOX_TEST_TMP/aux.log"
+        box run --rm "127.0.0.1:$AUX_PORT/redir/busybox:1" true
 }

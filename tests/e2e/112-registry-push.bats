@@ -88,7 +88,6 @@ build_app() {
 
 @test "skopeo and podman push images that box pulls and runs" {
         podman_setup
-        mkdir -p "$DOCKER_CONFIG" && echo '{}' > "$DOCKER_CONFIG/config.json"
         skopeo_push_busybox from/skopeo:1
         run box pull "$REG/from/skopeo:1"
         [ "$status" -eq 0 ]

@@ -15,6 +15,7 @@ box_setup_store() {
         # and neither the host's registries.yaml nor its credentials count.
         export XDG_CONFIG_HOME="$BOX_TEST_TMP/config"
         export DOCKER_CONFIG="$BOX_TEST_TMP/docker-config"
+        mkdir -p "$DOCKER_CONFIG" && echo '{}' > "$DOCKER_CONFIG/config.json" # podman reads it too
         export BOX_REGISTRIES_CONF="$BOX_TEST_TMP/registries.yaml"
         printf 'unqualified-registry: 127.0.0.1:1\n' > "$BOX_REGISTRIES_CONF"
 }

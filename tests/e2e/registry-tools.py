@@ -6,6 +6,10 @@
                                linux/arm64/v8
   proxy PORT REG               forward to REG; the first GET of each blob
                                is cut after half its body (logs Range asks)
+  authproxy PORT REG           forward to REG behind Basic auth (any
+                               credentials); blob GETs are redirected to
+                               http://localhost:PORT/storage/..., which logs
+                               whether credentials came along
   fake PORT MODE               a bad registry: html (manifests are a web
                                page), 429 (rate limited), 500 (always fails)
 """
@@ -102,6 +106,48 @@ def proxy(port, reg):
     ThreadingHTTPServer(("127.0.0.1", port), P).serve_forever()
 
 
+def authproxy(port, reg):
+    class A(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def handle_one(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else None
+            auth = self.headers.get("Authorization")
+            path = self.path
+            if path.startswith("/storage/"):
+                print("storage", "auth" if auth else "noauth", flush=True)
+                path = path[len("/storage"):]
+            elif not auth:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="authproxy"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            elif self.command == "GET" and "/blobs/sha256:" in path:
+                self.send_response(307)
+                self.send_header("Location", f"http://localhost:{port}/storage{path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            hdrs = {k: v for k, v in self.headers.items()
+                    if k.lower() not in ("host", "authorization")}
+            r, data = req(reg, self.command, path, body, hdrs)
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection"):
+                    self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = handle_one
+
+    ThreadingHTTPServer(("127.0.0.1", port), A).serve_forever()
+
+
 def fake(port, mode):
     class F(BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -137,5 +183,7 @@ if __name__ == "__main__":
         index(*sys.argv[2:6])
     elif cmd == "proxy":
         proxy(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "authproxy":
+        authproxy(int(sys.argv[2]), sys.argv[3])
     elif cmd == "fake":
         fake(int(sys.argv[2]), sys.argv[3])
