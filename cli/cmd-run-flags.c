@@ -431,6 +431,8 @@ static const struct cli_option run_flags[] = {
                  "publish container port C (or a range) on host port H\n(default: a free one), by "
                  "kernel DNAT"),
         CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
+        CLI_STRING("pull", 0, T, pull, "string",
+                   "pull the image: missing (default), always, newer or never"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",
                    "no, on-failure[:N], always, unless-stopped (with -d)"),

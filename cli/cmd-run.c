@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/registry.h"
+#include "image/pull.h"
+#include "spec/ref.h"
 #include "lib/log.h"
 #include "cli/cmd-run.h"
 #include "cli/container.h"
@@ -484,6 +487,49 @@ static int translate_flags(struct run_job *j, struct box_err *err)
 
 /* The root file system: --rootfs's directory, or the image's layers (the
  * store left locked shared until the container pins the image). */
+/* --pull as for build's FROM: missing pulls what the store lacks, always
+ * pulls, newer pulls but runs the local image when the registry cannot be
+ * reached, never only looks in the store. */
+static int run_image_resolve(struct store *st, const char *image, const struct run_opts *o,
+                             struct store_image_handle *h, struct box_err *err)
+{
+        const char *mode = o->pull ? o->pull : "missing";
+        if (!streq(mode, "missing") && !streq(mode, "always") && !streq(mode, "newer") &&
+            !streq(mode, "never"))
+                return box_err_set(err, EINVAL,
+                                   "invalid --pull '%s': want missing, always, newer or never",
+                                   mode);
+        int r = -ENOENT;
+        if (!streq(mode, "always"))
+                r = store_image_resolve(st, image, h, err);
+        if ((r >= 0 && !streq(mode, "newer")) || (r < 0 && r != -ENOENT) ||
+            (r == -ENOENT && streq(mode, "never")))
+                return r;
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(image, &ref, NULL) < 0 || image_pull_is_url(image))
+                return r; /* an id or a prefix of one: nothing to pull */
+        if (r >= 0)
+                store_image_handle_release(h);
+        _cleanup_free_ char *full = spec_ref_format(&ref);
+        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off};
+        struct image_loaded v = {0};
+        struct box_err perr = {0};
+        r = cli_registry_pull(st, full, &f, &v, &perr);
+        if (r >= 0)
+                strv_free(v.names);
+        else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
+                return 0;
+        else if (streq(mode, "missing"))
+                return box_err_set(err, -r, "no such image: '%s', and pulling it failed: %s", image,
+                                   perr.msg);
+        else {
+                if (err)
+                        *err = perr;
+                return r;
+        }
+        return store_image_resolve(st, full, h, err);
+}
+
 static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
 {
         int r = cli_store(ctx, &j->st, err);
@@ -502,7 +548,7 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         r = store_lock(j->st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        r = store_image_resolve(j->st, j->image, &j->h, err);
+        r = run_image_resolve(j->st, j->image, &j->o, &j->h, err);
         if (r < 0)
                 return r;
         j->have_image = true;

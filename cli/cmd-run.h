@@ -21,6 +21,8 @@ struct run_opts {
         const char *rootfs;
         const char *entrypoint; /* NULL: the image's; "" none */
         const char *name, *hostname, *user, *workdir, *cgroup_parent;
+        const char *pull; /* --pull: missing (NULL), always, newer, never */
+        bool tls_verify_off;
         enum run_network network;
         const char *network_name; /* a user network, or NAME of container:NAME */
         const char *ip;           /* --ip */
