@@ -124,7 +124,7 @@ host_address() {
         [[ "$output" == *"Shutdown complete"* ]]
         run "$BOX" rm db
         [ "$status" -eq 0 ]
-        run -1 "$BOX" port db 3306
+        run -125 "$BOX" port db 3306
 
         # a new container on the same volume has the rows; no password needed to start
         run "$BOX" run -d --name db2 -v dbdata:/var/lib/mysql -p 3306 mysql
