@@ -22,8 +22,6 @@
  * libarchive's own code: never an external program. */
 #include "store/store-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -31,6 +29,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "lib/archive-dl.h"
 #include "lib/c-locale.h"
 #include "lib/fs.h"
 #include "lib/log.h"
@@ -79,7 +78,7 @@ struct unpack {
  * and would run an external program instead: refused.) */
 static int support_filters(struct archive *a, struct box_err *err)
 {
-        static const struct {
+        const struct { /* not static: the functions are resolved at run time */
                 const char *name;
                 int (*fn)(struct archive *);
         } filters[] = {
