@@ -48,6 +48,7 @@ struct unpack {
 
         char *raw_buf;
         struct sha256_ctx *raw_sha;
+        struct store_sink *sink; /* when set: raw_sha and the blob are fed behind */
         uint64_t raw_size;
         struct archive *outer;
         struct sha256_ctx *tar_sha;
@@ -109,24 +110,42 @@ static int check_raw_size(struct unpack *u, size_t n)
         return 0;
 }
 
+/* The next piece of the raw stream into *RET_BUF, hashed, saved to the
+ * blob unless the blob is the uncompressed tar: by the sink's thread when
+ * there is one, else here.  0 at the end, -errno with u->err set. */
+static ssize_t read_raw(struct unpack *u, const char **ret_buf)
+{
+        char *b = u->sink ? store_sink_buffer(u->sink) : u->raw_buf;
+        ssize_t n = u->read(u->ud, b, RAW_BUF, u->err);
+        if (n < 0)
+                return n;
+        if (check_raw_size(u, (size_t)n) < 0)
+                return -u->err->code;
+        u->raw_size += (uint64_t)n;
+        *ret_buf = b;
+        if (n == 0)
+                return 0;
+        if (u->sink) {
+                int r = store_sink_push(u->sink, (size_t)n, u->err);
+                return r < 0 ? r : n;
+        }
+        sha256_update(u->raw_sha, b, (size_t)n);
+        if (u->blob && !u->opts->save_uncompressed) {
+                int r = store_blob_writer_write(u->blob, b, (size_t)n, u->err);
+                if (r < 0)
+                        return r;
+        }
+        return n;
+}
+
 static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct unpack *u = ud;
-        ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
-        if (n < 0 || check_raw_size(u, (size_t)n) < 0) {
+        ssize_t n = read_raw(u, (const char **)buf);
+        if (n < 0)
                 u->failed = 1;
-                return -1;
-        }
-        sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
-        u->raw_size += (uint64_t)n;
-        if (u->blob && !u->opts->save_uncompressed &&
-            store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err) < 0) {
-                u->failed = 1;
-                return -1;
-        }
-        *buf = u->raw_buf;
-        return n;
+        return n < 0 ? -1 : n;
 }
 
 /* libarchive 3.6 loses the target of a link whose ustar linkname field is
@@ -262,6 +281,10 @@ static int open_dir_in_root(int rootfd, const char *dir, struct box_err *err)
         return TAKE_FD(cur);
 }
 
+/* Creating NAME failed with EEXIST: a later entry replaces an earlier one
+ * (tar's rule), except that a directory stays when the entry is one (1).
+ * Creating first and removing only on EEXIST saves a failing fstatat() per
+ * entry, the common case. */
 static int remove_existing(int pfd, const char *name, int keep_dir, struct box_err *err)
 {
         struct stat st;
@@ -296,7 +319,7 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
 {
         const void *buf;
         size_t len;
-        la_int64_t off;
+        la_int64_t off, end = 0;
         for (;;) {
                 int r = archive_read_data_block(a, &buf, &len, &off);
                 if (r == ARCHIVE_EOF)
@@ -316,9 +339,113 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
                         off += w;
                         len -= (size_t)w;
                 }
+                if (off > end)
+                        end = off;
         }
-        if (ftruncate(fd, size) < 0)
+        /* a sparse file ends in a hole only its size records */
+        if (end != size && ftruncate(fd, size) < 0)
                 return box_err_errno(u->err, errno, "write '%s'", path);
+        return 0;
+}
+
+/* Creates the node ENTRY names as NAME in PFD, replacing what an earlier
+ * entry left there.  1: nothing more to do (a hard link, a skipped type),
+ * 0: created, its owner, mode and times are next. */
+static int create_node(struct unpack *u, struct archive *a, struct archive_entry *e, int pfd,
+                       const char *name, const char *raw)
+{
+        struct box_err *err = u->err;
+        mode_t type = archive_entry_filetype(e);
+        mode_t perm = archive_entry_perm(e) & 07777;
+        const char *hardlink = archive_entry_hardlink(e);
+        int r;
+
+        if (hardlink) {
+                _cleanup_free_ char *target = clean_path(hardlink);
+                if (!target || !*target)
+                        return box_err_set(err, EPERM,
+                                           "entry '%s': hard link target '%s' escapes the layer",
+                                           raw, hardlink);
+                _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
+                if (tfd < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
+                                             hardlink);
+                r = linkat(tfd, "", pfd, name, AT_EMPTY_PATH);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = linkat(tfd, "", pfd, name, AT_EMPTY_PATH);
+                }
+                if (r < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link", raw);
+                return 1;
+        }
+
+        switch (type) {
+        case AE_IFREG: {
+                /* apparent sizes: a sparse entry costs what it claims */
+                int64_t size = archive_entry_size(e);
+                if (size < 0)
+                        return box_err_set(err, EBADMSG, "entry '%s': invalid size", raw);
+                u->files_size += (uint64_t)size;
+                if (u->files_size > u->limits.layer_size)
+                        return box_err_set(err, EFBIG,
+                                           "entry '%s': the layer's files are larger than %llu "
+                                           "bytes (BOX_MAX_LAYER_SIZE)",
+                                           raw, (unsigned long long)u->limits.layer_size);
+                const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+                _cleanup_close_ int fd = openat(pfd, name, flags, 0600);
+                if (fd < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        fd = openat(pfd, name, flags, 0600);
+                }
+                if (fd < 0)
+                        return box_err_errno(err, errno, "entry '%s': create", raw);
+                r = write_data(u, a, fd, raw, size);
+                if (r < 0)
+                        return r;
+                break;
+        }
+        case AE_IFDIR:
+                r = mkdirat(pfd, name, 0700);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 1, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = r == 1 ? 0 : mkdirat(pfd, name, 0700);
+                }
+                if (r < 0)
+                        return box_err_errno(err, errno, "entry '%s': create directory", raw);
+                break;
+        case AE_IFLNK: {
+                const char *target = archive_entry_symlink(e);
+                r = symlinkat(strempty(target), pfd, name);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = symlinkat(strempty(target), pfd, name);
+                }
+                if (r < 0)
+                        return box_err_errno(err, errno, "entry '%s': create symlink", raw);
+                break;
+        }
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO: {
+                dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+                r = mknodat(pfd, name, type | perm, dev);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = mknodat(pfd, name, type | perm, dev);
+                }
+                if (r < 0)
+                        return box_err_errno(err, errno, "entry '%s': create device node", raw);
+        } break;
+        default:
+                log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
+                return 1;
+        }
         return 0;
 }
 
@@ -395,69 +522,9 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
 
         mode_t type = archive_entry_filetype(e);
         mode_t perm = archive_entry_perm(e) & 07777;
-        const char *hardlink = archive_entry_hardlink(e);
-        int r = remove_existing(pfd, name, type == AE_IFDIR && !hardlink, err);
-        if (r < 0)
-                return box_err_prefix(err, "entry '%s'", raw);
-        int existed_dir = r == 1;
-
-        if (hardlink) {
-                _cleanup_free_ char *target = clean_path(hardlink);
-                if (!target || !*target)
-                        return box_err_set(err, EPERM,
-                                           "entry '%s': hard link target '%s' escapes the layer",
-                                           raw, hardlink);
-                _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
-                if (tfd < 0)
-                        return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
-                                             hardlink);
-                if (linkat(tfd, "", pfd, name, AT_EMPTY_PATH) < 0)
-                        return box_err_errno(err, errno, "entry '%s': hard link", raw);
-                return 0;
-        }
-
-        switch (type) {
-        case AE_IFREG: {
-                /* apparent sizes: a sparse entry costs what it claims */
-                int64_t size = archive_entry_size(e);
-                if (size < 0)
-                        return box_err_set(err, EBADMSG, "entry '%s': invalid size", raw);
-                u->files_size += (uint64_t)size;
-                if (u->files_size > u->limits.layer_size)
-                        return box_err_set(err, EFBIG,
-                                           "entry '%s': the layer's files are larger than %llu "
-                                           "bytes (BOX_MAX_LAYER_SIZE)",
-                                           raw, (unsigned long long)u->limits.layer_size);
-                _cleanup_close_ int fd = openat(
-                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        return box_err_errno(err, errno, "entry '%s': create", raw);
-                r = write_data(u, a, fd, raw, size);
-                if (r < 0)
-                        return r;
-                break;
-        }
-        case AE_IFDIR:
-                if (!existed_dir && mkdirat(pfd, name, 0700) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create directory", raw);
-                break;
-        case AE_IFLNK: {
-                const char *target = archive_entry_symlink(e);
-                if (symlinkat(strempty(target), pfd, name) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create symlink", raw);
-                break;
-        }
-        case AE_IFCHR:
-        case AE_IFBLK:
-        case AE_IFIFO:
-                if (mknodat(pfd, name, type | perm,
-                            makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
-                        return box_err_errno(err, errno, "entry '%s': create device node", raw);
-                break;
-        default:
-                log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
-                return 0;
-        }
+        int r = create_node(u, a, e, pfd, name, raw);
+        if (r != 0)
+                return r < 0 ? r : 0;
 
         if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
                      AT_SYMLINK_NOFOLLOW) < 0)
@@ -639,20 +706,10 @@ out:
 static int drain_raw(struct unpack *u)
 {
         for (;;) {
-                ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
-                if (n < 0)
+                const char *b;
+                ssize_t n = read_raw(u, &b);
+                if (n <= 0)
                         return (int)n;
-                if (n == 0)
-                        return 0;
-                if (check_raw_size(u, (size_t)n) < 0)
-                        return -u->err->code;
-                sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
-                u->raw_size += (uint64_t)n;
-                if (u->blob && !u->opts->save_uncompressed) {
-                        int r = store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err);
-                        if (r < 0)
-                                return r;
-                }
         }
 }
 
@@ -686,6 +743,9 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 r = store_blob_writer_new(st, &u.blob, err);
                 if (r < 0)
                         goto fail;
+                /* what it is sent is hashed here already (raw_sha, or
+                 * tar_sha for save_uncompressed) */
+                store_blob_writer_skip_hash(u.blob);
         }
         u.raw_buf = xmalloc(RAW_BUF);
         u.tar_buf = xmalloc(RAW_BUF);
@@ -697,9 +757,19 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 r = box_err_errno(err, errno, "open '%s'", tmpdir);
                 goto fail;
         }
+        /* the raw stream is hashed (and saved) on another core meanwhile */
+        r = store_sink_start(u.raw_sha, u.opts->save_uncompressed ? NULL : u.blob, RAW_BUF, &u.sink,
+                             err);
+        if (r < 0) {
+                close(rootfd);
+                goto fail;
+        }
         r = unpack_stream(&u, rootfd);
         if (r >= 0)
                 r = drain_raw(&u);
+        int rs = store_sink_finish(TAKE_PTR(u.sink), r < 0 ? NULL : err);
+        if (r >= 0)
+                r = rs;
         if (r < 0)
                 goto fail;
 
@@ -737,7 +807,7 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 goto fail;
         }
         if (u.blob) {
-                r = store_blob_writer_commit(TAKE_PTR(u.blob), NULL, NULL, NULL, err);
+                r = store_blob_writer_commit(TAKE_PTR(u.blob), info.digest, NULL, NULL, err);
                 if (r < 0)
                         goto fail;
         }
