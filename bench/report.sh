@@ -24,7 +24,7 @@ with open(sys.argv[2], "w") as f:
     for w in d["workloads"]:
         for o in w["others"]:
             if o.get("ratio"):
-                label = f"{w['workload']}\\n÷ {o['tool']}".replace('"', "'")
+                label = f"{w['workload']} ÷ {o['tool']}".replace('"', "'")
                 f.write(f"\"{label}\" {o['ratio']:.3f}\n")
 PY
 gnuplot <<GNUPLOT

@@ -16,7 +16,7 @@ def esc(t):
     return str(t).replace("|", "\\|")
 
 def ms(s):
-    return f"{s * 1000:,.1f} ms" if s < 10 else f"{s:,.2f} s"
+    return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
 out = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
        "host": {"kernel": platform.release(), "cpus": os.cpu_count(),
