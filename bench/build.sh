@@ -5,7 +5,7 @@
 # smoke runs).  Temp stores; nothing left behind.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker.sh"
-T=$(bench_tmp)
+bench_tmp T
 export BOX_ROOT=$T/store
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" busybox >/dev/null
 

@@ -2,7 +2,7 @@
 # The CLI's fixed cost: `box version` against an empty dynamically linked C
 # program (the floor: exec, the dynamic loader, libc).
 . "$(dirname "$0")/lib.sh"
-T=$(bench_tmp)
+bench_tmp T
 printf 'int main(void) { return 0; }\n' >"$T/empty.c"
 cc -O2 -o "$T/empty" "$T/empty.c"
 W="CLI fixed cost (box version)"

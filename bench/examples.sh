@@ -8,7 +8,7 @@
 [ "$BENCH_SMOKE" = 1 ] && exit 0
 BASE=$BENCH_FIXTURES/debian-bookworm.tar
 [ -f "$BASE" ] || { bench_note "real builds" "skipped: no $BASE (make fixtures-debian)"; exit 0; }
-T=$(bench_tmp)
+bench_tmp T
 export BOX_ROOT=$T/store
 "$BOX" load -q -i "$BASE" >/dev/null
 P=""

@@ -16,11 +16,11 @@ fi
 mount --make-rprivate /
 ctl=/sys/fs/cgroup/unified/cgroup.controllers
 if [ -e "$ctl" ] && [ -n "$(cat "$ctl")" ]; then
-        T0=$(bench_tmp)
+        bench_tmp T0
         : >"$T0/empty"
         mount --bind "$T0/empty" "$ctl"
 fi
-T=$(bench_tmp)
+bench_tmp T
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
 mkdir -p "$T/bundle/rootfs"

@@ -10,9 +10,9 @@
 SIZE_MB=${BENCH_TRANSFER_MB:-200}
 [ "$BENCH_SMOKE" = 1 ] && SIZE_MB=5
 if [ -n "${BENCH_TRANSFER_DIR:-}" ]; then
-        T=$(bench_tmp "$BENCH_TRANSFER_DIR")
+        bench_tmp T "$BENCH_TRANSFER_DIR"
 else
-        T=$(bench_tmp)
+        bench_tmp T
         mount -t tmpfs -o size=$((SIZE_MB * 8 + 256))m bench "$T"
 fi
 HTTP_PID=

@@ -8,6 +8,7 @@ teardown() { rm -rf "$BENCH_TMP"; }
 
 @test "bench scripts run in smoke mode and write the results table" {
         cd "$BATS_TEST_DIRNAME/../.."
+        before=$(ls -d /var/tmp/box-bench.* 2>/dev/null | sort)
         run env BENCH_SMOKE=1 BENCH_OUT="$BENCH_TMP" BOX="$BOX" BOX_FIXTURES="$BOX_FIXTURES" \
                 bash bench/run.sh
         echo "$output" | tail -20
@@ -26,4 +27,8 @@ for w in d["workloads"]:
     assert all(o["role"] != "peer" for o in w["others"]), "smoke runs measure no peer"
 PY
         grep -q '^| CLI fixed cost (box version) |' "$BENCH_TMP/results.md"
+        # nothing left behind: temp dirs, the transfer bench's tmpfs
+        after=$(ls -d /var/tmp/box-bench.* 2>/dev/null | sort)
+        new=$(comm -13 <(echo "$before") <(echo "$after"))
+        [ -z "$new" ] || { echo "left behind: $new"; grep box-bench /proc/mounts; false; }
 }
