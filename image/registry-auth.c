@@ -6,9 +6,9 @@
 #include "image/registry.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
+#include "lib/crypto-dl.h"
 #include "lib/fs.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
@@ -69,17 +69,11 @@ static int decode_auth(const char *path, const char *host, const char *b64, char
         if (n == 0 || n > CRED_MAX || n % 4)
                 return box_err_set(err, EINVAL, "'%s': the entry for '%s' is not base64", path,
                                    host);
-        _cleanup_free_ unsigned char *out = xmalloc(n + 1);
-        int k = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
-        if (k < 0)
+        size_t k;
+        _cleanup_free_ unsigned char *out = crypto_base64_decode(b64, &k);
+        if (!out)
                 return box_err_set(err, EINVAL, "'%s': the entry for '%s' is not base64", path,
                                    host);
-        /* EVP_DecodeBlock counts the padding's zero bytes */
-        while (n > 0 && b64[n - 1] == '=') {
-                n--;
-                k--;
-        }
-        out[k] = '\0';
         char *colon = memchr(out, ':', (size_t)k);
         if (!colon || memchr(out, '\0', (size_t)k))
                 return box_err_set(err, EINVAL, "'%s': the entry for '%s' is not user:password",
@@ -154,8 +148,7 @@ int image_registry_auth_set(const char *host, const char *user, const char *pass
         if (n > CRED_MAX / 2)
                 return box_err_set(err, EINVAL, "the credentials are too long");
         _cleanup_free_ char *plain = xasprintf("%s:%s", user, password);
-        _cleanup_free_ char *b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)n);
+        _cleanup_free_ char *b64 = crypto_base64_encode(plain, n);
         explicit_bzero(plain, n);
         struct jv *auths = jv_get(o, "auths");
         if (!jv_is_object(auths)) {

@@ -4,11 +4,11 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <strings.h>
 #include <time.h>
 
+#include "lib/crypto-dl.h"
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -154,8 +154,7 @@ static char *basic_header(const struct image_registry *r)
 {
         size_t n = strlen(r->user) + 1 + strlen(r->password);
         _cleanup_free_ char *plain = xasprintf("%s:%s", r->user, r->password);
-        _cleanup_free_ char *b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)plain, (int)n);
+        _cleanup_free_ char *b64 = crypto_base64_encode(plain, n);
         explicit_bzero(plain, n);
         char *h = xasprintf("Authorization: Basic %s", b64);
         explicit_bzero(b64, strlen(b64));
