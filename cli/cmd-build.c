@@ -438,13 +438,9 @@ static int opt_pull(void *opts, const char *arg)
 static int opt_tls_verify(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        if (!arg || streq(arg, "true"))
-                f->tls_verify_off = false;
-        else if (streq(arg, "false"))
-                f->tls_verify_off = true;
-        else
-                return cli_usage_error("build", "invalid --tls-verify '%s'", arg);
-        return 0;
+        int v, r = cli_tls_verify_parse("build", arg, &v);
+        f->tls_verify_off = !v;
+        return r;
 }
 
 static int opt_tag(void *opts, const char *arg)

@@ -764,25 +764,12 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
                         continue;
                 }
-                struct jv *o = inspect_json(st, &h);
-                if (format && !streq(format, "json")) {
-                        _cleanup_free_ char *line = NULL;
-                        if (cli_format_template(format, o, &line, &err) < 0) {
-                                jv_free(o);
-                                jv_free(arr);
-                                return cli_fail(&err);
-                        }
-                        printf("%s\n", line);
-                        jv_free(o);
-                } else {
-                        jv_push(arr, o);
+                if (cli_inspect_add(format, arr, inspect_json(st, &h), &err) < 0) {
+                        jv_free(arr);
+                        return cli_fail(&err);
                 }
         }
-        if (!format || streq(format, "json")) {
-                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", s);
-        }
-        jv_free(arr);
+        cli_inspect_finish(format, arr);
         return status;
 }
 

@@ -123,23 +123,10 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
                         ret = cli_fail(&err);
                         continue;
                 }
-                struct jv *o = container_json(ctx, id);
-                if (format && !streq(format, "json")) {
-                        _cleanup_free_ char *line = NULL;
-                        if (cli_format_template(format, o, &line, &err) < 0)
-                                ret = cli_fail(&err);
-                        else
-                                printf("%s\n", line);
-                        jv_free(o);
-                } else {
-                        jv_push(arr, o);
-                }
+                if (cli_inspect_add(format, arr, container_json(ctx, id), &err) < 0)
+                        ret = cli_fail(&err);
         }
-        if (!format || streq(format, "json")) {
-                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", s);
-        }
-        jv_free(arr);
+        cli_inspect_finish(format, arr);
         return ret;
 }
 

@@ -101,15 +101,12 @@ static int parse_login(int argc, char **argv, struct login_flags *f)
                 case 's':
                         f->password_stdin = 1;
                         break;
-                case 't':
-                        if (!optarg || streq(optarg, "true"))
-                                f->tls_verify = 1;
-                        else if (streq(optarg, "false"))
-                                f->tls_verify = 0;
-                        else
-                                return cli_usage_error("login", "invalid --tls-verify '%s'",
-                                                       optarg);
+                case 't': {
+                        int tr = cli_tls_verify_parse("login", optarg, &f->tls_verify);
+                        if (tr)
+                                return tr;
                         break;
+                }
                 case 'h':
                         return cli_help(login_help) - 1;
                 default:

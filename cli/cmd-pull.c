@@ -123,14 +123,12 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
                 case 'p':
                         platform = optarg;
                         break;
-                case 't':
-                        if (!optarg || streq(optarg, "true"))
-                                tls_verify = 1;
-                        else if (streq(optarg, "false"))
-                                tls_verify = 0;
-                        else
-                                return cli_usage_error("pull", "invalid --tls-verify '%s'", optarg);
+                case 't': {
+                        int tr = cli_tls_verify_parse("pull", optarg, &tls_verify);
+                        if (tr)
+                                return tr;
                         break;
+                }
                 case 'h':
                         return cli_help(help);
                 default:

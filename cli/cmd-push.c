@@ -67,14 +67,12 @@ int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
                 case 'q':
                         quiet = 1;
                         break;
-                case 't':
-                        if (!optarg || streq(optarg, "true"))
-                                tls_verify = 1;
-                        else if (streq(optarg, "false"))
-                                tls_verify = 0;
-                        else
-                                return cli_usage_error("push", "invalid --tls-verify '%s'", optarg);
+                case 't': {
+                        int tr = cli_tls_verify_parse("push", optarg, &tls_verify);
+                        if (tr)
+                                return tr;
                         break;
+                }
                 case 'h':
                         return cli_help(help);
                 default:

@@ -866,3 +866,26 @@ void cli_format_tabwrite(char *const *lines)
         }
         free(w);
 }
+
+int cli_inspect_add(const char *format, struct jv *arr, struct jv *o, struct box_err *err)
+{
+        if (!format || streq(format, "json")) {
+                jv_push(arr, o);
+                return 0;
+        }
+        _cleanup_free_ char *line = NULL;
+        int r = cli_format_template(format, o, &line, err);
+        jv_free(o);
+        if (r >= 0)
+                printf("%s\n", line);
+        return r;
+}
+
+void cli_inspect_finish(const char *format, struct jv *arr)
+{
+        if (!format || streq(format, "json")) {
+                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
+                printf("%s\n", s);
+        }
+        jv_free(arr);
+}

@@ -39,3 +39,11 @@ struct jv *cli_format_titles(const char *const *kv);
 /* Prints LINES as Go's tabwriter (minwidth 10, padding 3) with the cells of
  * each line separated by tabs, the way docker prints its tables. */
 void cli_format_tabwrite(char *const *lines);
+
+/* inspect's output, as docker prints it: each object through FORMAT (a
+ * template: one line each, printed at once) or, without one or with
+ * "json", all of them as one indented JSON array at the end.
+ * cli_inspect_add() takes O; < 0 (ERR set) when the template fails. */
+int cli_inspect_add(const char *format, struct jv *arr, struct jv *o, struct box_err *err);
+/* Prints the array when it is the output, and frees it. */
+void cli_inspect_finish(const char *format, struct jv *arr);

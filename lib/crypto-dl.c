@@ -3,53 +3,28 @@
 
 #include <dlfcn.h>
 #include <openssl/crypto.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "lib/dl.h"
 #include "lib/xalloc.h"
 
-#define CRYPTO_SONAME "libcrypto.so.3"
-
-static void *handle;
-static char why[256];
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void load(void)
+static void init_quietly(void *handle)
 {
-        handle = dlopen(CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!handle) {
-                snprintf(why, sizeof(why), "%s", dlerror());
-                return;
-        }
+        /* no openssl.cnf: nothing box asks of libcrypto depends on it */
         int (*init)(uint64_t, const void *) =
                 (int (*)(uint64_t, const void *))dlsym(handle, "OPENSSL_init_crypto");
         if (init)
                 (void)init(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }
 
-static _Noreturn void die(const char *what)
-{
-        fprintf(stderr, "box: error while loading shared libraries: %s\n", what);
-        fflush(stderr);
-        _exit(127);
-}
+static struct dl_lib libcrypto = DL_LIB("libcrypto.so.3", init_quietly);
 
 void *crypto_dl_sym(const char *name)
 {
-        pthread_once(&once, load);
-        if (!handle)
-                die(why);
-        void *p = dlsym(handle, name);
-        if (!p) {
-                char msg[320];
-                snprintf(msg, sizeof(msg), "%s: undefined symbol: %s", CRYPTO_SONAME, name);
-                die(msg);
-        }
-        return p;
+        return dl_sym(&libcrypto, name);
 }
 
 char *crypto_base64_encode(const void *in, size_t n)
