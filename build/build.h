@@ -56,7 +56,7 @@ struct build_opts {
         const char *target;
         bool no_cache;
         enum build_pull pull;
-        const char *network;              /* "host" (default), "none", "bridge" */
+        const char *network;              /* "default" (= "bridge"), "host", "none" */
         const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
         size_t n_rlimits;
         bool seccomp_unconfined;      /* --security-opt seccomp=unconfined */

@@ -7,6 +7,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
+#include "run/network.h"
 #include "run/run.h"
 
 struct run_mounts {
@@ -449,6 +450,11 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
 
 /* Runs ARGV in the sandbox on the step's overlay, its output to the
  * build's progress; *STATUS is the command's exit status. */
+static int step_net_setup(pid_t pid, void *userdata, struct box_err *err)
+{
+        return run_net_attach_netns(userdata, pid, err);
+}
+
 static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **lowers,
                          const char *hosts, const char *hostname, const char *resolv,
                          const struct run_mounts *mounts, char **argv, char **env, const char *net,
@@ -479,7 +485,9 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .user = strempty(c->cur.img.config.user),
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
-                .network = streq(net, "none") ? RUN_NETWORK_NONE : RUN_NETWORK_HOST,
+                .network = streq(net, "none")   ? RUN_NETWORK_NONE
+                           : streq(net, "host") ? RUN_NETWORK_HOST
+                                                : RUN_NETWORK_PRIVATE,
                 .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
                 .no_new_privs = b->o->no_new_privs,
                 .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
@@ -489,6 +497,17 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .rlimits = b->o->rlimits,
                 .n_rlimits = b->o->n_rlimits,
         };
+        /* the default network: an address of the store's "bridge" network,
+         * held (its lease locked) while the step runs */
+        struct run_net_attachment *na = NULL;
+        if (rs.network == RUN_NETWORK_PRIVATE) {
+                struct run_net_attach_opts no = {.hostname = "buildkitsandbox"};
+                int nr = run_net_attach(store_root(b->st), id, &no, &na, err);
+                if (nr < 0)
+                        return box_err_prefix(err, "RUN's network");
+                rs.net_setup = step_net_setup;
+                rs.net_userdata = na;
+        }
         /* RUN output is progress: it goes where progress goes, never to stdout */
         struct build_log *log = NULL;
         int r = build_log_start(b->out ? b->out : stderr,
@@ -507,6 +526,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 close(saved_err);
                 build_log_finish(log, r < 0 || *status != 0);
         }
+        run_net_detach(na);
         _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd->abs);
         rmdir(rootfs_dir);
         return r;
@@ -521,7 +541,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
 
         const char *net = instr_flag_value(in, "network");
         if (!net)
-                net = b->o->network ? b->o->network : "host";
+                net = b->o->network ? b->o->network : "default";
         if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
             !streq(net, "bridge"))
                 return box_err_set(err, EINVAL, "invalid --network '%s'", net);

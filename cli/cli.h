@@ -3,6 +3,8 @@
  * failure, 126 cannot execute, 127 not found, else the container's status). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "lib/err.h"
 
 #define EXIT_BOX         125
@@ -39,6 +41,9 @@ int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_comman
                  char **argv);
 /* Prints help text to stdout; returns 0. */
 int cli_help(const char *text);
+/* Docker's label filters: every one of WANT ("K": has K, "K=V": K is V)
+ * holds for LABELS (k, v, ... as spec/oci.h keeps them). */
+bool cli_labels_match(char *const *want, char *const *labels);
 
 /* A getopt_long loop helper: returns 1 if argv asks for --help. */
 int cli_wants_help(int argc, char **argv);
@@ -76,6 +81,8 @@ int cmd_commit(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_cp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_generate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_network(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_port(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints
  * its tables: add rows of cells, then flush. */

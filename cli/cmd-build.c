@@ -390,7 +390,8 @@ static int opt_network(void *opts, const char *arg)
         struct build_flags *f = opts;
         if (!streq(arg, "host") && !streq(arg, "none") && !streq(arg, "bridge") &&
             !streq(arg, "default"))
-                return cli_usage_error("build", "invalid --network '%s': want host or none", arg);
+                return cli_usage_error("build",
+                                       "invalid --network '%s': want default, host or none", arg);
         f->network = arg;
         return 0;
 }
@@ -474,7 +475,7 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("layers", 0, O, opt_layers, NULL, "use the build cache (default true)"),
         CLI_STRING("logfile", 0, T, logfile, "string", "write progress and RUN output to the file"),
         CLI_FUNC("network", 0, R, opt_network, "string",
-                 "network for RUN steps: host (default), none"),
+                 "network for RUN steps: default (the bridge), host, none"),
         CLI_TRUE("no-cache", 0, T, no_cache, "do not use the build cache"),
         CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
         CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
@@ -828,6 +829,18 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         }
         if (append_extra_files(j, &err) < 0)
                 return cli_fail(&err);
+        /* the host's proxy variables reach RUN as Docker's predefined proxy
+         * args (never stored in the image), unless --build-arg sets them */
+        static const char *const proxies[] = {
+                "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+                "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
+        for (size_t i = 0; i < ARRAY_SIZE(proxies); i++) {
+                const char *v = getenv(proxies[i]);
+                if (v && strv_env_find(j->f.args, proxies[i], strlen(proxies[i])) < 0) {
+                        _cleanup_free_ char *kv = xasprintf("%s=%s", proxies[i], v);
+                        j->f.args = strv_append(j->f.args, kv);
+                }
+        }
         /* BuildKit takes the epoch from a build arg too */
         STRV_FOREACH (a, j->f.args)
                 if (startswith(*a, "SOURCE_DATE_EPOCH="))
@@ -863,7 +876,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         _cleanup_(build_job_release) struct build_job j = {
                 .f =
                         {
-                                .network = "host",
+                                .network = "default",
                                 .pull = BUILD_PULL_MISSING,
                                 .extra_files = xnew0(char *, 1),
                                 .args = xnew0(char *, 1),

@@ -247,7 +247,7 @@ static int image_filter_add(struct store *st, struct image_filters *f, const cha
         return 0;
 }
 
-static bool labels_match(char *const *want, char *const *labels)
+bool cli_labels_match(char *const *want, char *const *labels)
 {
         STRV_FOREACH (w, want) {
                 const char *eq = strchr(*w, '=');
@@ -391,13 +391,13 @@ static int row_make(struct store *st, const struct store_image *img,
         }
         r->created = oci_time_parse(r->h.config.created);
         const struct oci_container_config *cfg = &r->h.config.config;
-        bool keep = labels_match(flt->labels, cfg->labels) &&
+        bool keep = cli_labels_match(flt->labels, cfg->labels) &&
                     (!flt->before || r->created < flt->before) &&
                     (!flt->since || r->created > flt->since) &&
                     (!flt->until || r->created < flt->until);
         STRV_FOREACH (nl, flt->not_labels) {
                 char *one[] = {*nl, NULL};
-                if (labels_match(one, cfg->labels))
+                if (cli_labels_match(one, cfg->labels))
                         keep = false;
         }
         if (!keep)

@@ -39,12 +39,9 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
         jv_set_str(st, "Error", i->error);
         jv_set_str(st, "StartedAt", or_zero_time(i->started_at));
         jv_set_str(st, "FinishedAt", or_zero_time(i->finished_at));
-        _cleanup_free_ char *health = cli_container_health(ctx, id, i);
-        if (health) {
-                struct jv *h = jv_object();
-                jv_set_str(h, "Status", health);
-                jv_set(st, "Health", h);
-        }
+        struct jv *health = cli_container_health_json(ctx, id, i);
+        if (health)
+                jv_set(st, "Health", health);
         return st;
 }
 
@@ -82,10 +79,7 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
         for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
                 if (jv_get(cfg, keys[k]))
                         jv_set(o, keys[k], jv_ref(jv_get(cfg, keys[k])));
-        struct jv *net = jv_object();
-        jv_set(net, "Ports", jv_object());
-        jv_set(net, "Networks", jv_object());
-        jv_set(o, "NetworkSettings", net);
+        jv_set(o, "NetworkSettings", cli_container_network_settings(ctx, id));
         run_state_info_release(&i);
         return o;
 }
@@ -157,15 +151,4 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_container_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         return inspect_main(ctx, argc, argv, "container");
-}
-
-/* box top and box stats are not written yet. */
-int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("top", "not supported yet");
-}
-
-int cmd_stats(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("stats", "not supported yet");
 }

@@ -2,6 +2,7 @@
  * flags that need more than a string, a list or a switch.  A new flag is
  * a row here and a field of struct run_opts (cli/cmd-run.h); cmd-run.c
  * translates the struct into a run spec. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -12,6 +13,8 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/name.h"
+#include "run/network.h"
 
 static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
                             "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
@@ -23,6 +26,8 @@ static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n
 void run_opts_release(struct run_opts *o)
 {
         cli_run_life_release(&o->life);
+        strv_free(o->publish);
+        strv_free(o->aliases);
         strv_free(o->env);
         strv_free(o->env_files);
         strv_free(o->cap_add);
@@ -32,6 +37,9 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->mounts);
         strv_free(o->tmpfs);
         strv_free(o->ulimits);
+        strv_free(o->labels);
+        strv_free(o->label_files);
+        strv_free(o->attach);
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
@@ -140,22 +148,84 @@ static int opt_hostname(void *opts, const char *arg)
         return 0;
 }
 
+/* How much of S prints on one line (an error quotes no more). */
+static int printable(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
+                n++;
+        return n;
+}
+
+/* --network: a mode, container:NAME, or a network's name. */
 static int opt_network(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (streq(arg, "host") || streq(arg, "default"))
+        struct box_err err = {0};
+        o->network_name = NULL;
+        if (streq(arg, "host")) {
                 o->network = RUN_NETWORK_HOST;
-        else if (streq(arg, "none"))
+        } else if (streq(arg, "none")) {
                 o->network = RUN_NETWORK_NONE;
-        else
-                return cli_usage_error(
-                        "run", "network mode '%s' is not supported yet (use host or none)", arg);
+        } else if (streq(arg, "bridge") || streq(arg, "default")) {
+                o->network = RUN_NETWORK_PRIVATE;
+        } else if (startswith(arg, "container:")) {
+                if (!run_name_valid(arg + 10) && !run_id_valid(arg + 10)) {
+                        box_err_set(&err, EINVAL, "invalid --network '%.*s': no container name",
+                                    printable(arg), arg);
+                        return cli_fail(&err);
+                }
+                o->network = RUN_NETWORK_CONTAINER;
+                o->network_name = arg + 10;
+        } else if (run_net_name_valid(arg)) {
+                o->network = RUN_NETWORK_PRIVATE;
+                o->network_name = arg;
+        } else {
+                box_err_set(&err, EINVAL,
+                            "invalid --network '%.*s': want bridge, none, host, container:NAME or "
+                            "a network's name",
+                            printable(arg), arg);
+                return cli_fail(&err);
+        }
         return 0;
 }
 
+/* -p: checked now, so that nothing is set up for a bad one */
 static int opt_publish(void *opts, const char *arg)
 {
-        return cli_usage_error("run", "publishing ports (-p/-P) is not supported yet");
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        struct run_port *v = NULL;
+        size_t n = 0;
+        int r = run_port_parse(arg, &v, &n, &err);
+        free(v);
+        if (r < 0)
+                return cli_fail(&err);
+        o->publish = strv_append(o->publish, arg);
+        return 0;
+}
+
+static int opt_network_alias(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_host_name("--network-alias", arg, 253, &err) < 0)
+                return cli_fail(&err);
+        o->aliases = strv_append(o->aliases, arg);
+        return 0;
+}
+
+static int opt_ip(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_ip_address("--ip", arg, &err) < 0)
+                return cli_fail(&err);
+        if (strchr(arg, ':'))
+                return cli_usage_error("run", "invalid --ip '%s': box's networks are IPv4 only",
+                                       arg);
+        o->ip = arg;
+        return 0;
 }
 
 static int opt_security_opt(void *opts, const char *arg)
@@ -299,6 +369,8 @@ static int opt_cgroup_parent(void *opts, const char *arg)
 #define T struct run_opts
 
 static const struct cli_option run_flags[] = {
+        CLI_STRV("attach", 'a', T, attach, "STREAM",
+                 "attach only STDIN, STDOUT or STDERR (foreground)"),
         CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
         CLI_STRV("cap-drop", 0, T, cap_drop, "CAP", "drop a Linux capability (or ALL)"),
@@ -328,10 +400,13 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("health-timeout", 0, T, life.health_timeout, "D",
                    "longest a check may run (default 30s)"),
         CLI_HELP("help", 0),
+        CLI_FUNC("ip", 0, R, opt_ip, "ADDRESS", "its IPv4 address on its user network"),
         CLI_FUNC("hostname", 'h', R, opt_hostname, "NAME",
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
+        CLI_STRV("label", 'l', T, labels, "K=V", "set a label on the container"),
+        CLI_STRV("label-file", 0, T, label_files, "FILE", "read labels from FILE (K=V lines)"),
         CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
@@ -343,13 +418,19 @@ static const struct cli_option run_flags[] = {
                  "type=bind|volume|tmpfs,source=...,target=...[,readonly]"),
         CLI_STRING("name", 0, T, name, "NAME", "assign a name to the container"),
         CLI_FUNC("net", 0, R, opt_network, NULL, NULL),
-        CLI_FUNC("network", 0, R, opt_network, "MODE", "host (default) or none"),
+        CLI_FUNC("net-alias", 0, R, opt_network_alias, NULL, NULL),
+        CLI_FUNC("network", 0, R, opt_network, "MODE",
+                 "bridge (default), none, host, container:NAME or a\nnetwork's name"),
+        CLI_FUNC("network-alias", 0, R, opt_network_alias, "NAME",
+                 "another name on its user network"),
         CLI_TRUE("no-healthcheck", 0, T, life.no_healthcheck, "disable the image's HEALTHCHECK"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
-        CLI_FUNC("publish", 'p', R, opt_publish, NULL, NULL),
-        CLI_FUNC("publish-all", 'P', CLI_ARG_NONE, opt_publish, NULL, NULL),
+        CLI_FUNC("publish", 'p', R, opt_publish, "[IP:][H:]C[/P]",
+                 "publish container port C (or a range) on host port H\n(default: a free one), by "
+                 "kernel DNAT"),
+        CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",
                    "no, on-failure[:N], always, unless-stopped (with -d)"),
@@ -413,8 +494,21 @@ static int run_opts_check(struct run_opts *o)
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
                 return cli_usage_error("run", "the id maps must map the container's root (id 0)");
+        if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
+                return cli_usage_error("run", "--%s works only on a user network",
+                                       o->ip ? "ip" : "network-alias");
         if (o->interactive && o->tty && !isatty(0) && !o->life.detach)
                 return cli_usage_error(NULL, "the input device is not a TTY");
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, "stdin") && strcasecmp(*a, "stdout") && strcasecmp(*a, "stderr"))
+                        return cli_usage_error("run",
+                                               "invalid argument '%s' for -a: valid streams are "
+                                               "STDIN, STDOUT and STDERR",
+                                               *a);
+        if (o->attach && o->life.detach)
+                return cli_usage_error("run",
+                                       "conflicting options: cannot specify both --attach and "
+                                       "--detach");
         struct box_err err = {0};
         if (cli_run_life_check(&o->life, o->rm, &err) < 0)
                 return cli_usage_error("run", "%s", err.msg);
@@ -423,7 +517,7 @@ static int run_opts_check(struct run_opts *o)
 
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv)
 {
-        *o = (struct run_opts){.network = RUN_NETWORK_HOST, .seccomp = RUN_SECCOMP_DEFAULT};
+        *o = (struct run_opts){.network = RUN_NETWORK_PRIVATE, .seccomp = RUN_SECCOMP_DEFAULT};
         int first = cli_options_parse(&run_options, o, argc, argv);
         if (first <= 0)
                 return first;

@@ -20,6 +20,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 #include "run/run.h"
 #include "run/state.h"
 #include "run/volume.h"
@@ -250,10 +251,25 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 /* ---- config.json ---- */
 
+/* Config.Labels: the image's, then LABELS ("K=V", or "K" for an empty
+ * value: --label-file's lines, then --label's), each replacing. */
+static struct jv *labels_json(const struct oci_container_config *img, char *const *labels)
+{
+        struct jv *o = jv_object();
+        for (char *const *kv = img ? img->labels : NULL; kv && kv[0] && kv[1]; kv += 2)
+                jv_set_str(o, kv[0], kv[1]);
+        STRV_FOREACH (l, labels) {
+                const char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+                jv_set_str(o, k, eq ? eq + 1 : "");
+        }
+        return o;
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
-                         const struct oci_container_config *img)
+                         const struct oci_container_config *img, char *const *labels)
 {
         _cleanup_jv_ struct jv *c = jv_object();
         /* the command line that made it (Podman's), for box generate systemd --new */
@@ -279,10 +295,22 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set_str(cfg, "Image", image);
         jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
         jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
+        jv_set(cfg, "Labels", labels_json(img, labels));
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
-        jv_set_str(hc, "NetworkMode", o->network == RUN_NETWORK_NONE ? "none" : "host");
+        _cleanup_free_ char *mode = o->network == RUN_NETWORK_CONTAINER
+                                            ? xasprintf("container:%s", o->network_name)
+                                    : o->network_name                ? xstrdup(o->network_name)
+                                    : o->network == RUN_NETWORK_NONE ? xstrdup("none")
+                                    : o->network == RUN_NETWORK_HOST ? xstrdup("host")
+                                                                     : xstrdup("bridge");
+        bool publish = o->network == RUN_NETWORK_PRIVATE;
+        if (!publish && (o->publish || o->publish_all))
+                log_warn("published ports are discarded with --network %s", mode);
+        cli_run_network_record(hc, mode, publish ? o->publish : NULL,
+                               img && publish ? img->exposed_ports : NULL,
+                               publish && o->publish_all, o->aliases, o->ip);
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
         jv_set(hc, "Init", jv_bool(o->init));
@@ -364,6 +392,7 @@ struct run_job {
         char *const *cmd_args; /* the words after it */
         char *const *argv;     /* the whole command line, recorded as CreateCommand */
         char **env_files;      /* --env-file's entries */
+        char **labels;         /* --label-file's, then --label's */
         uint64_t caps;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
@@ -379,6 +408,9 @@ struct run_job {
         int volumes_lock;
         struct mount_set ms;
         char *mount_dir, *seccomp_cache, *hostname_file, *hosts_file, *resolv_file;
+        struct run_net_attachment *net; /* a private network's */
+        int netns_fd;                   /* container:NAME's namespace */
+        char *net_peer;                 /* container:NAME's id */
 };
 
 static void run_job_release(struct run_job *j)
@@ -392,6 +424,7 @@ static void run_job_release(struct run_job *j)
         if (j->have_image)
                 store_image_handle_release(&j->h);
         strv_free(j->env_files);
+        strv_free(j->labels);
         strv_free(j->lowerdirs);
         strv_free(j->args);
         strv_free(j->env);
@@ -401,21 +434,40 @@ static void run_job_release(struct run_job *j)
         free(j->hostname_file);
         free(j->hosts_file);
         free(j->resolv_file);
+        run_net_detach(j->net);
+        if (j->netns_fd >= 0)
+                close(j->netns_fd);
+        free(j->net_peer);
         run_opts_release(&j->o);
 }
 
-/* The flags that become run spec values: --env-file's contents, the
- * capability set, the ulimits. */
-static int translate_flags(struct run_job *j, struct box_err *err)
+/* Reads FILES with PARSE (Docker's env or label file rules) into *V. */
+static int read_kv_files(char *const *files,
+                         int (*parse)(const char *, const char *, char ***, struct box_err *),
+                         char ***v, struct box_err *err)
 {
-        int r;
-        j->env_files = xnew0(char *, 1);
-        STRV_FOREACH (f, j->o.env_files) {
+        *v = xnew0(char *, 1);
+        STRV_FOREACH (f, files) {
                 _cleanup_free_ char *content = NULL;
-                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
-                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &j->env_files, err)) < 0)
+                int r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
+                if (r < 0 || (r = parse(content, *f, v, err)) < 0)
                         return r;
         }
+        return 0;
+}
+
+/* The flags that become run spec values: --env-file's contents, the
+ * labels, the capability set, the ulimits. */
+static int translate_flags(struct run_job *j, struct box_err *err)
+{
+        int r = read_kv_files(j->o.env_files, cli_run_parse_env_file, &j->env_files, err);
+        if (r < 0)
+                return r;
+        r = read_kv_files(j->o.label_files, cli_run_parse_label_file, &j->labels, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (l, j->o.labels)
+                j->labels = strv_append(j->labels, *l);
         j->caps = run_caps_default();
         r = run_caps_apply_flags(&j->caps, j->o.cap_add, j->o.cap_drop, err);
         if (r < 0)
@@ -481,6 +533,15 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
         return 0;
 }
 
+/* Is STREAM attached: every one without -a, else those it names. */
+static bool attached(const struct run_opts *o, const char *stream)
+{
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, stream) == 0)
+                        return true;
+        return !o->attach;
+}
+
 /* The container's environment, /etc files and mounts, into SPEC. */
 static int prepare_container(struct run_job *j, struct run_spec *spec, struct box_err *err)
 {
@@ -504,9 +565,16 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
         r = run_state_mount_dir(root, &j->mount_dir, err);
         if (r < 0)
                 return r;
-        j->hostname_file = run_state_file_path(j->state, RUN_FILE_HOSTNAME);
-        j->hosts_file = run_state_file_path(j->state, RUN_FILE_HOSTS);
-        j->resolv_file = run_state_file_path(j->state, RUN_FILE_RESOLV_CONF);
+        if (j->net_peer) {
+                /* the other container's names and resolvers, as Docker shares them */
+                j->hostname_file = xasprintf("%s/containers/%s/hostname", root, j->net_peer);
+                j->hosts_file = xasprintf("%s/containers/%s/hosts", root, j->net_peer);
+                j->resolv_file = xasprintf("%s/containers/%s/resolv.conf", root, j->net_peer);
+        } else {
+                j->hostname_file = run_state_file_path(j->state, RUN_FILE_HOSTNAME);
+                j->hosts_file = run_state_file_path(j->state, RUN_FILE_HOSTS);
+                j->resolv_file = run_state_file_path(j->state, RUN_FILE_RESOLV_CONF);
+        }
         const struct run_opts *o = &j->o;
         *spec = (struct run_spec){
                 .id = j->state->id,
@@ -529,10 +597,13 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                                   : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                   : "/"),
                 .hostname = j->hostname,
-                .interactive = o->interactive,
+                .interactive = o->interactive && attached(o, "stdin"),
                 .tty = o->tty,
+                .null_stdout = !attached(o, "stdout"),
+                .null_stderr = !attached(o, "stderr"),
                 .init = o->init,
                 .network = o->network,
+                .netns_fd = j->netns_fd,
                 .uid_map = o->uid_map,
                 .gid_map = o->gid_map,
                 .n_uid_map = o->n_uid_map,
@@ -555,7 +626,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
 {
         _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
-                                               &j->o, spec, &j->ms, j->argv, j->img);
+                                               &j->o, spec, &j->ms, j->argv, j->img, j->labels);
         int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
         if (r >= 0) {
                 /* what box start and the monitor's restarts run */
@@ -576,18 +647,62 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
         return r;
 }
 
-/* After the state dir exists: --rm removes it, else it records STATUS. */
-static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status)
+/* After the state dir exists: --rm removes it, else it records STATUS,
+ * or with ERR (it did not start) stays "created" with the error, as
+ * Docker's does. */
+static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
+                             const struct box_err *err)
 {
+        struct run_state_update u = {.status = err ? "created" : "exited",
+                                     .exit_code = status,
+                                     .error = err ? err->msg : NULL};
         if (j->o.rm)
                 (void)run_state_remove(store_root(j->st), ctx->runroot, j->state->id, true, NULL);
         else
-                (void)run_state_set(j->state, "exited", 0, status, NULL);
+                (void)run_state_change(j->state, &u, NULL);
+}
+
+static int net_setup(pid_t pid, void *userdata, struct box_err *err)
+{
+        return run_net_attach_netns(userdata, pid, err);
+}
+
+/* --network container:NAME: its network namespace and its /etc files. */
+static int join_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+{
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
+        if (r < 0)
+                return r;
+        r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--network container:%s", j->o.network_name);
+        j->net_peer = xstrdup(id);
+        return 0;
+}
+
+/* In the foreground: the private network's attachment, made from the
+ * record just written (as a detached start makes it from the same). */
+static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spec *spec,
+                          struct box_err *err)
+{
+        if (j->o.network != RUN_NETWORK_PRIVATE)
+                return 0;
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j->state->id);
+        if (!cfg)
+                return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
+        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, &j->net,
+                                       err);
+        if (r < 0)
+                return r;
+        spec->net_setup = net_setup;
+        spec->net_userdata = j->net;
+        return 0;
 }
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF, .netns_fd = -EBADF};
         struct box_err err = {0};
         int r, status = 0;
 
@@ -611,6 +726,16 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 return cli_fail(&err);
 
         PHASE("image");
+        if (j.o.network == RUN_NETWORK_CONTAINER) {
+                if (create || j.o.life.detach) {
+                        box_err_set(&err, ENOTSUP,
+                                    "--network container:NAME works only in the foreground yet");
+                        return cli_fail(&err);
+                }
+                r = join_container(ctx, &j, &err);
+                if (r < 0)
+                        return cli_fail(&err);
+        }
         j.args = cli_run_argv(j.img, j.o.entrypoint != NULL, j.o.entrypoint, j.cmd_args);
         if (!j.args[0] || !*j.args[0]) {
                 box_err_set(&err, EINVAL, "no command specified");
@@ -638,16 +763,19 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 printf("%s\n", j.state->id);
                 return 0;
         }
+        if (r >= 0)
+                r = attach_network(ctx, &j, &spec, &err);
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }
+        run_net_detach(TAKE_PTR(j.net));
         if (r < 0) {
-                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX);
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, &err);
                 return cli_fail(&err);
         }
-        finish_container(ctx, &j, status);
+        finish_container(ctx, &j, status, NULL);
         PHASE("cleaned up");
         return status;
 }

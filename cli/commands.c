@@ -3,6 +3,7 @@
 #include "cli/container.h"
 
 const struct cli_command cli_commands[] = {
+        {"attach", "Attach to a running container's input and output", cmd_attach, 0},
         {"build", "Build an image from a Dockerfile", cmd_build, 0},
         {"commit", "Create a new image from a container's changes", cmd_commit, 0},
         {"container", "Manage containers", cmd_container, 0},
@@ -13,6 +14,7 @@ const struct cli_command cli_commands[] = {
         {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
         {"generate", "Generate systemd units", cmd_generate, 0},
+        {"healthcheck", "Run a container's health check", cmd_healthcheck, 0},
         {"image", "Manage images", cmd_image, 0},
         {"images", "List images", cmd_images, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},
@@ -23,6 +25,8 @@ const struct cli_command cli_commands[] = {
         {"logs", "Fetch the logs of a container", cmd_logs, 0},
         {"pause", "Pause all processes within one or more containers", cmd_container_verb, 0},
         {"ps", "List containers", cmd_ps, 0},
+        {"network", "Manage networks", cmd_network, 0},
+        {"port", "List a container's published ports", cmd_port, 0},
         {"pull", "Download an image archive or OCI layout over HTTP(S)", cmd_pull, 0},
         {"rename", "Rename a container", cmd_rename, 0},
         {"restart", "Restart one or more containers", cmd_container_verb, 0},

@@ -1141,6 +1141,14 @@ int cli_format_template_strict(const char *tmpl, const struct jv *v, char **ret,
         return run(tmpl, v, false, true, ret, err);
 }
 
+struct jv *cli_format_titles(const char *const *kv)
+{
+        struct jv *h = jv_object();
+        for (; kv[0] && kv[1]; kv += 2)
+                jv_set_str(h, kv[0], kv[1]);
+        return h;
+}
+
 int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err)
 {
         return run(tmpl, headers, true, false, ret, err);

@@ -21,8 +21,10 @@
 #include "lib/err.h"
 
 enum run_network {
-        RUN_NETWORK_HOST, /* share box's network namespace */
-        RUN_NETWORK_NONE, /* a new one with only lo, up */
+        RUN_NETWORK_HOST,      /* share box's network namespace */
+        RUN_NETWORK_NONE,      /* a new one with only lo, up */
+        RUN_NETWORK_PRIVATE,   /* a new one, lo up, that net_setup gives interfaces */
+        RUN_NETWORK_CONTAINER, /* join the namespace of netns_fd (another container's) */
 };
 
 enum run_mount_type {
@@ -107,10 +109,17 @@ struct run_spec {
         char *const *group_add; /* extra groups: names or gids */
         const char *cwd;        /* absolute; created when missing */
         const char *hostname;
-        bool interactive; /* keep stdin; else /dev/null */
-        bool tty;         /* a pty from the container's devpts on 0, 1, 2 */
-        bool init;        /* box's small reaping init as pid 1 */
+        bool interactive;              /* keep stdin; else /dev/null */
+        bool tty;                      /* a pty from the container's devpts on 0, 1, 2 */
+        bool null_stdout, null_stderr; /* /dev/null instead (run -a without them) */
+        bool init;                     /* box's small reaping init as pid 1 */
         enum run_network network;
+        /* RUN_NETWORK_PRIVATE: called in box between the clone and the
+         * container's start with the pid of its first process, to put its
+         * interfaces in its network namespace (run/network.h). */
+        int (*net_setup)(pid_t pid, void *userdata, struct box_err *err);
+        void *net_userdata;
+        int netns_fd; /* RUN_NETWORK_CONTAINER: an fd of the namespace to join */
 
         /* A user namespace with these maps (n_uid_map == 0: none).  The
          * image is seen through idmapped mounts, so its root-owned files

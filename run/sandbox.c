@@ -227,7 +227,9 @@ static int child_start(struct child_args *a, struct box_err *err)
                         return box_err_errno(err, errno, "dup2 stdio");
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
-        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd};
+        const struct run_spec *spec = a->spec;
+        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
+                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
         int r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
@@ -236,8 +238,19 @@ static int child_start(struct child_args *a, struct box_err *err)
         char go;
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
-        close(a->sync_fd);
+        /* with a private network box sends a second byte once our
+         * interfaces are there (child_network_wait): it makes them while we
+         * build the root */
+        if (!(spec->network == RUN_NETWORK_PRIVATE && spec->net_setup))
+                close(a->sync_fd);
         CHILD_PHASE("go");
+        if (spec->network == RUN_NETWORK_CONTAINER) {
+                /* before the user namespace: the other container's network
+                 * namespace belongs to box's */
+                if (setns(spec->netns_fd, CLONE_NEWNET) < 0)
+                        return box_err_errno(err, errno, "join the container's network namespace");
+                close(spec->netns_fd);
+        }
         return 0;
 }
 
@@ -268,7 +281,7 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
         const char *hostname = (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
-        if ((*spec)->network == RUN_NETWORK_NONE) {
+        if ((*spec)->network == RUN_NETWORK_NONE || (*spec)->network == RUN_NETWORK_PRIVATE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)
                         return r;
@@ -295,9 +308,13 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
                  * terminal and is not in box's process group */
                 (void)setsid();
         }
-        if (!spec->interactive && !spec->tty) {
-                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || dup2(fd, 0) < 0)
+        bool null[3] = {!spec->interactive && !spec->tty, spec->null_stdout && !spec->tty,
+                        spec->null_stderr && !spec->tty};
+        for (int i = 0; i < 3; i++) {
+                if (!null[i])
+                        continue;
+                int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, i) < 0)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
@@ -340,6 +357,13 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("masks");
+        if (spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
+                char net;
+                if (RETRY_EINTR(read(a->sync_fd, &net, 1)) != 1)
+                        _exit(125); /* box failed to make our network, or is gone */
+                close(a->sync_fd);
+                CHILD_PHASE("network");
+        }
 
         /* the last step into the container, shared with every process that
          * joins it: only the error pipe survives (init closes it) */
@@ -731,7 +755,7 @@ static void unblock_signals(const sigset_t *old, int sigfd)
 static pid_t clone_child(const struct run_spec *spec, struct child_args *a)
 {
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-        if (spec->network == RUN_NETWORK_NONE)
+        if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         if (spec->n_uid_map > 0)
                 flags |= CLONE_NEWUSER;
@@ -770,6 +794,12 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
                 r = run_cgroup_attach(cg, pid, err);
         if (r >= 0 && write(f->sync[1], "g", 1) != 1)
                 r = box_err_errno(err, errno, "start container");
+        /* the container builds its root meanwhile, and waits for this */
+        if (r >= 0 && spec->network == RUN_NETWORK_PRIVATE && spec->net_setup) {
+                r = spec->net_setup(pid, spec->net_userdata, err);
+                if (r >= 0 && write(f->sync[1], "n", 1) != 1)
+                        r = box_err_errno(err, errno, "start container");
+        }
         if (r < 0) {
                 kill(pid, SIGKILL);
                 return r;

@@ -15,6 +15,7 @@
 #include "lib/strv.h"
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 #include "run/run.h"
 #include "run/volume.h"
 #include "spec/json.h"
@@ -325,9 +326,13 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
         } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
                 jv_set(o, "exit_code", jv_int(u->exit_code));
                 jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);
-        } else {
+        } else if (!jv_get_str(o, "created_at")) {
                 jv_set_str(o, "created_at", now);
                 jv_set(o, "restart_count", jv_int(0));
+        } else {
+                /* created, and a start failed: Docker keeps it "created"
+                 * with the start's exit code and error */
+                jv_set(o, "exit_code", jv_int(u->exit_code));
         }
         r = write_store_state(s, o, err);
         /* the monitor is done with the container: nothing of it stays live */
@@ -463,6 +468,21 @@ int run_state_root_open(const char *runroot, const char *id, int *ret_fd)
         /* the pid named the container's pid 1 only if that still lives */
         if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
                 return -ESRCH;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+{
+        pid_t pid;
+        _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
+        if (pfd < 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", (int)pid);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        /* the pid named the container's pid 1 only if that still lives */
+        if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
+                return box_err_set(err, ESRCH, "container %.12s is not running", id);
         *ret_fd = TAKE_FD(fd);
         return 0;
 }
@@ -743,6 +763,8 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         int r;
 
         run_cgroup_remove_stale(NULL, id);
+        /* after a crash: its addresses, rules and links go back */
+        (void)run_net_cleanup(root, runroot, id, NULL);
 
         _cleanup_free_ char *vp = xasprintf("%s/volumes", dir);
         if (remove_volumes)

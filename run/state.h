@@ -13,6 +13,9 @@
  *   upper/, work/ the overlayfs writable layer
  *   volumes       anonymous volume names, one per line (removed with it)
  *   volumes-used  every volume it mounts (absent: none)
+ *   network.json  its network attachment while it has one (networks, IPs,
+ *                 MACs, host veth, published ports: run/network.h), which
+ *                 `box rm` and `box network prune` give back after a crash
  *
  * What is true only while box runs it lives in the runroot (default
  * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
@@ -107,7 +110,9 @@ char *run_state_file_path(const struct run_state *s, enum run_state_file file);
  * holder of the monitor's lock): status "created", "running" (PID, the
  * container's pid 1 on the host, goes to the runtime state with its start
  * time), "restarting" (EXIT_CODE; the runtime dir stays, its monitor will
- * start it again) or "exited" (EXIT_CODE; the runtime dir goes). */
+ * start it again) or "exited" (EXIT_CODE; the runtime dir goes); "created"
+ * again after a failed start keeps its creation time and records EXIT_CODE
+ * (Docker's ExitCode of a start that failed). */
 int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
                   struct box_err *err);
 struct run_state_update {
@@ -181,8 +186,12 @@ int run_state_root_open(const char *runroot, const char *id, int *ret_fd);
  * its monitor, if it has not started it yet) and waits for the monitor to
  * end.  0 when it is gone or was not live. */
 int run_state_kill(const char *runroot, const char *id, struct box_err *err);
-/* Removes the container: its cgroups if left over, its anonymous volumes
- * when REMOVE_VOLUMES, its name, its state dir and its runtime dir. */
+/* An fd of the network namespace of live container ID's pid 1 (checked as
+ * run_state_kill checks it): -ESRCH when it does not run. */
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err);
+/* Removes the container: what it still holds of a network (network.json),
+ * its cgroups if left over, its anonymous volumes when REMOVE_VOLUMES, its
+ * name, its state dir and its runtime dir. */
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err);
 /* Renames container ID to NAME (taken atomically, as at creation). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# box run: --network none and host (the default until the bridge network),
-# and the /etc files box provides.
+# box run: --network none and host, and the /etc files box provides (the
+# bridge network and ports: 08x-network-*.bats).
 load run-helpers
 
 setup() { run_setup; }
@@ -16,24 +16,10 @@ teardown() { run_teardown; }
         [ "$status" -eq 0 ]
 }
 
-@test "network: host is the default and shares box's interfaces" {
+@test "network: host shares box's interfaces" {
         host=$(ls /sys/class/net | wc -l)
-        run box run --rm busybox sh -c 'ls /sys/class/net | wc -l'
-        [ "$output" = "$host" ]
         run box run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
         [ "$output" = "$host" ]
-}
-
-@test "network: -p, -P and bridge are refused as not supported yet (125)" {
-        run box run --rm -p 8080:80 busybox true
-        [ "$status" -eq 125 ]
-        [[ "$output" == *"not supported yet"* ]]
-        run box run --rm -P busybox true
-        [ "$status" -eq 125 ]
-        [[ "$output" == *"not supported yet"* ]]
-        run box run --rm --network bridge busybox true
-        [ "$status" -eq 125 ]
-        [[ "$output" == *"not supported yet"* ]]
 }
 
 @test "network: /etc/hostname, /etc/hosts and /etc/resolv.conf come from box" {
@@ -42,12 +28,12 @@ teardown() { run_teardown; }
         [ "${lines[1]}" -ge 2 ]
         [[ "${lines[2]}" == *"web" ]]
         [ "${lines[3]}" = "3" ]
-        run box run --rm busybox cat /etc/resolv.conf
+        run box run --rm --network none busybox cat /etc/resolv.conf
         [ "$output" = "$(cat /etc/resolv.conf)" ]
         # the image's own files are untouched
-        run box run --rm busybox sh -c 'echo boxmarker >> /etc/hosts; grep -c boxmarker /etc/hosts'
+        run box run --rm --network host busybox sh -c 'echo boxmarker >> /etc/hosts; grep -c boxmarker /etc/hosts'
         [ "$output" = "1" ]
-        run box run --rm busybox grep -c boxmarker /etc/hosts
+        run box run --rm --network host busybox grep -c boxmarker /etc/hosts
         [ "$output" = "0" ]
         ! grep -q boxmarker /etc/hosts
 }

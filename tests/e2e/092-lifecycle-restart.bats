@@ -3,17 +3,7 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() {
-        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
-        run_teardown
-}
-
-wait_for() {
-        local n=$1
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
+teardown() { lifecycle_teardown; }
 
 @test "restart: on-failure:2 restarts twice, then gives up with the last exit code" {
         box run -d --name of --restart on-failure:2 busybox sh -c 'echo run; exit 3'

@@ -10,10 +10,21 @@ box_setup_store() {
         export BOX_TEST_TMP="$(mktemp -d /tmp/box-e2e.XXXXXX)"
         export BOX_ROOT="$BOX_TEST_TMP/store"
         export BOX_RUNROOT="$BOX_TEST_TMP/run"
+        # containers get the bridge network by default: its link, table and
+        # subnet are the test's own, so stores used at once never share them
+        if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
+                export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
+                export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
+                export BOX_NET_PRUNE=1
+        fi
 }
 
 box_teardown_store() {
         [ -n "${BOX_TEST_TMP:-}" ] || return 0
+        if [ -n "${BOX_NET_PRUNE:-}" ]; then
+                "$BOX" network prune >/dev/null 2>&1 || true
+                unset BOX_NETWORK_PREFIX BOX_BRIDGE_SUBNET BOX_NET_PRUNE
+        fi
         # unmount anything a failed test left below the temp dir, deepest first
         grep -o " $BOX_TEST_TMP[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
                 umount -l "$m" 2>/dev/null || true

@@ -1,0 +1,253 @@
+/* box network create|ls|inspect|rm|prune|connect|disconnect, and box port */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/network.h"
+#include "run/state.h"
+#include "store/store.h"
+
+static int net_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
+{
+        struct store *st;
+        int r = cli_store(ctx, &st, err);
+        if (r < 0)
+                return r;
+        *ret = store_root(st);
+        return 0;
+}
+
+static const char create_help[] =
+        "Usage: box network create [OPTIONS] NETWORK\n\n"
+        "Create a network.\n\nOptions:\n"
+        "  -d, --driver string    bridge (default) or macvlan\n"
+        "      --gateway IP       the subnet's gateway (default: its first address)\n"
+        "      --internal         no traffic leaves the network\n"
+        "  -o, --opt parent=LINK  macvlan: the parent link\n"
+        "      --subnet CIDR      an IPv4 subnet (default: a free /24 of 10.78.0.0/16)\n";
+
+static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"driver", required_argument, NULL, 'd'},
+                {"subnet", required_argument, NULL, 's'},
+                {"gateway", required_argument, NULL, 'g'},
+                {"opt", required_argument, NULL, 'o'},
+                {"internal", no_argument, NULL, 'i'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct run_net_create_opts o = {0};
+        struct box_err err = {0};
+        const char *root;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+d:o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'd':
+                        o.driver = optarg;
+                        break;
+                case 's':
+                        o.subnet = optarg;
+                        break;
+                case 'g':
+                        o.gateway = optarg;
+                        break;
+                case 'o':
+                        if (!startswith(optarg, "parent="))
+                                return cli_usage_error("network create",
+                                                       "invalid -o '%s': only parent=LINK", optarg);
+                        o.parent = optarg + 7;
+                        break;
+                case 'i':
+                        o.internal = true;
+                        break;
+                case 'h':
+                        return cli_help(create_help);
+                default:
+                        return cli_usage_error("network create", "unknown flag '%s'",
+                                               argv[optind - 1]);
+                }
+        }
+        if (optind != argc - 1)
+                return cli_usage_error("network create",
+                                       "'box network create' requires 1 argument");
+        _cleanup_free_ char *id = NULL;
+        if (net_root(ctx, &root, &err) < 0 || run_net_create(root, argv[optind], &o, &id, &err) < 0)
+                return cli_fail(&err);
+        printf("%s\n", id);
+        return 0;
+}
+
+static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        const char *root;
+        bool quiet = argc > 1 && (streq(argv[1], "-q") || streq(argv[1], "--quiet"));
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box network ls [-q]\n\nList networks.\n");
+        if (net_root(ctx, &root, &err) < 0)
+                return cli_fail(&err);
+        _cleanup_strv_free_ char **names = run_net_list(root);
+        struct cli_table t = {0};
+        if (!quiet)
+                cli_table_add(&t, "NETWORK ID", "NAME", "DRIVER", "SCOPE", NULL);
+        STRV_FOREACH (n, names) {
+                _cleanup_free_ char *id = NULL, *driver = NULL;
+                if (run_net_summary(root, *n, &id, &driver, &err) < 0)
+                        return cli_fail(&err);
+                char short_id[13];
+                snprintf(short_id, sizeof(short_id), "%.12s", id);
+                if (quiet)
+                        printf("%s\n", short_id);
+                else
+                        cli_table_add(&t, short_id, *n, driver, "local", NULL);
+        }
+        if (!quiet) {
+                /* Docker's two modes that are not networks of the store */
+                cli_table_add(&t, "host", "host", "host", "local", NULL);
+                cli_table_add(&t, "none", "none", "null", "local", NULL);
+                cli_table_flush(&t);
+        }
+        return 0;
+}
+
+static int cmd_network_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        const char *root;
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box network inspect NETWORK...\n");
+        if (argc < 2)
+                return cli_usage_error("network inspect", "requires at least 1 argument");
+        if (net_root(ctx, &root, &err) < 0)
+                return cli_fail(&err);
+        printf("[");
+        for (int i = 1; i < argc; i++) {
+                _cleanup_free_ char *json = NULL;
+                if (run_net_inspect_json(root, ctx->runroot, argv[i], &json, &err) < 0) {
+                        printf("]\n");
+                        return cli_fail(&err);
+                }
+                printf("%s%s", i > 1 ? ",\n" : "\n", json);
+        }
+        printf("\n]\n");
+        return 0;
+}
+
+static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        const char *root;
+        int ret = 0;
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box network rm NETWORK...\n");
+        if (argc < 2)
+                return cli_usage_error("network rm", "requires at least 1 argument");
+        if (net_root(ctx, &root, &err) < 0)
+                return cli_fail(&err);
+        for (int i = 1; i < argc; i++) {
+                if (run_net_remove(root, ctx->runroot, argv[i], &err) < 0)
+                        ret = cli_fail(&err);
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        const char *root;
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box network prune [-f]\n\nRemove unused networks, and "
+                                "box's links and rules when nothing uses them.\n");
+        _cleanup_strv_free_ char **removed = NULL;
+        if (net_root(ctx, &root, &err) < 0 || run_net_prune(root, ctx->runroot, &removed, &err) < 0)
+                return cli_fail(&err);
+        if (removed[0]) {
+                printf("Deleted Networks:\n");
+                STRV_FOREACH (n, removed)
+                        printf("%s\n", *n);
+        }
+        return 0;
+}
+
+static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_usage_error("network connect", "connecting a running container to a second "
+                                                  "network is not supported yet");
+}
+
+static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_usage_error("network disconnect", "disconnecting a running container is not "
+                                                     "supported yet");
+}
+
+static const struct cli_command network_commands[] = {
+        {"connect", "Connect a container to a network", cmd_network_connect, 0},
+        {"create", "Create a network", cmd_network_create, 0},
+        {"disconnect", "Disconnect a container from a network", cmd_network_disconnect, 0},
+        {"inspect", "Display detailed information on networks", cmd_network_inspect, 0},
+        {"ls", "List networks", cmd_network_ls, 0},
+        {"prune", "Remove all unused networks", cmd_network_prune, 0},
+        {"rm", "Remove one or more networks", cmd_network_rm, 0},
+        {},
+};
+
+int cmd_network(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_dispatch(ctx, "network", network_commands, argc, argv);
+}
+
+/* box port CONTAINER [PORT[/PROTO]] */
+int cmd_port(struct cli_ctx *ctx, int argc, char **argv)
+{
+        struct box_err err = {0};
+        const char *root;
+        char id[RUN_ID_LEN + 1];
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box port CONTAINER [PORT[/PROTO]]\n\n"
+                                "List the container's published ports.\n");
+        if (argc < 2 || argc > 3)
+                return cli_usage_error("port", "'box port' requires 1 or 2 arguments");
+        if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, argv[1], id, &err) < 0)
+                return cli_fail(&err);
+        struct run_port *ports = NULL;
+        size_t n = 0;
+        if (run_state_is_live(ctx->runroot, id) && run_net_ports(root, id, &ports, &n, &err) < 0)
+                return cli_fail(&err);
+        unsigned want = 0;
+        char proto[8] = "tcp";
+        if (argc == 3) {
+                char *end;
+                unsigned long v = strtoul(argv[2], &end, 10);
+                if (end == argv[2] || v == 0 || v > 65535 ||
+                    (*end && !streq(end, "/tcp") && !streq(end, "/udp"))) {
+                        free(ports);
+                        return cli_usage_error("port", "invalid port '%s'", argv[2]);
+                }
+                want = (unsigned)v;
+                if (*end)
+                        snprintf(proto, sizeof(proto), "%s", end + 1);
+        }
+        size_t shown = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (want && (ports[i].container_port != want || !streq(ports[i].proto, proto)))
+                        continue;
+                _cleanup_free_ char *line = run_port_format(&ports[i]);
+                /* with a port given, Docker prints only the host side */
+                printf("%s\n", want ? strstr(line, "-> ") + 3 : line);
+                shown++;
+        }
+        free(ports);
+        if (want && !shown) {
+                box_err_set(&err, ENOENT, "no public port '%u/%s' published for '%s'", want, proto,
+                            argv[1]);
+                return cli_fail(&err);
+        }
+        return 0;
+}

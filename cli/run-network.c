@@ -1,0 +1,172 @@
+/* The network of a container box runs: what `box run`/`box create` record
+ * in config.json (HostConfig.NetworkMode, BoxPublish, BoxAliases,
+ * BoxIPAddress) and, when it starts (in the foreground, or in its
+ * monitor-to-be), its attachment and its /etc/hosts and resolv.conf. */
+#include <fcntl.h>
+#include <stdio.h>
+
+#include "cli/container.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/network.h"
+#include "run/state.h"
+#include "spec/json.h"
+
+void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
+                            char *const *exposed, bool publish_all, char *const *aliases,
+                            const char *ip)
+{
+        jv_set_str(hc, "NetworkMode", mode);
+        struct jv *p = jv_array();
+        STRV_FOREACH (s, publish)
+                jv_push(p, jv_string(*s));
+        /* -P: each EXPOSEd port to a free one, as "-p PORT/PROTO" does */
+        if (publish_all)
+                STRV_FOREACH (e, exposed)
+                        jv_push(p, jv_string(*e));
+        jv_set(hc, "BoxPublish", p);
+        jv_set(hc, "PublishAllPorts", jv_bool(publish_all));
+        jv_set(hc, "BoxAliases", jv_strv(aliases));
+        jv_set_str(hc, "BoxIPAddress", ip);
+}
+
+static int ports_of(const struct jv *publish, struct run_port **ret, size_t *ret_n,
+                    struct box_err *err)
+{
+        struct run_port *v = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < jv_len(publish); i++) {
+                const char *s = jv_str(jv_at(publish, i));
+                if (!s)
+                        continue;
+                /* an EXPOSEd "80/tcp" and a -p "80/tcp" mean the same */
+                int r = run_port_parse(s, &v, &n, err);
+                if (r < 0) {
+                        free(v);
+                        return r;
+                }
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
+                           const struct jv *cfg, struct run_net_attachment **ret,
+                           struct box_err *err)
+{
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        _cleanup_free_ struct run_port *ports = NULL;
+        size_t n_ports = 0;
+        int r = ports_of(jv_get(hc, "BoxPublish"), &ports, &n_ports, err);
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(hc, "BoxAliases"));
+        const char *hostname = jv_get_str(jv_get(cfg, "Config"), "Hostname");
+        struct run_net_attach_opts o = {
+                .network = mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode : NULL,
+                .ip = jv_get_str(hc, "BoxIPAddress"),
+                .aliases = aliases,
+                .name = s->name,
+                .hostname = hostname,
+                .ports = ports,
+                .n_ports = n_ports,
+                .state_dir = s->dir,
+                .runroot = runroot,
+        };
+        struct run_net_attachment *a = NULL;
+        r = run_net_attach(root, s->id, &o, &a, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *hosts = run_net_hosts(a, hostname ? hostname : s->id);
+        _cleanup_free_ char *resolv = run_net_resolv_conf(a);
+        /* in place: a running container's bind mount must see the change */
+        const struct {
+                enum run_state_file f;
+                const char *data;
+        } files[] = {{RUN_FILE_HOSTS, hosts}, {RUN_FILE_RESOLV_CONF, resolv}};
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(files); i++)
+                r = run_state_write_file(s, files[i].f, files[i].data, err);
+        if (r < 0) {
+                run_net_detach(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+/* network.json of container ID while it holds a network (NULL otherwise). */
+static struct jv *attachment_of(struct cli_ctx *ctx, const char *id)
+{
+        return run_state_read_json(cli_container_root(ctx), id, "network.json");
+}
+
+static const char *port_host_ip(const struct jv *p)
+{
+        const char *ip = jv_get_str(p, "HostIp");
+        return ip && *ip ? ip : "0.0.0.0";
+}
+
+char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
+{
+        _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
+        const struct jv *ports = jv_get(a, "Ports");
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        for (size_t i = 0; i < jv_len(ports); i++) {
+                const struct jv *p = jv_at(ports, i);
+                const char *ip = port_host_ip(p);
+                /* docker ps: "0.0.0.0:40123->3306/tcp", an IPv6 host in brackets */
+                bool v6 = strchr(ip, ':') != NULL;
+                v = strv_push(v, xasprintf("%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip, v6 ? "]" : "",
+                                           (long long)jv_int_value(jv_get(p, "HostPort")),
+                                           (long long)jv_int_value(jv_get(p, "ContainerPort")),
+                                           jv_get_str(p, "Proto") ?: "tcp"));
+        }
+        return strv_join(v, ", ");
+}
+
+struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
+{
+        _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
+        struct jv *ns = jv_object(), *ports = jv_object(), *nets = jv_object();
+        const struct jv *pv = jv_get(a, "Ports");
+        for (size_t i = 0; i < jv_len(pv); i++) {
+                const struct jv *p = jv_at(pv, i);
+                _cleanup_free_ char *key =
+                        xasprintf("%lld/%s", (long long)jv_int_value(jv_get(p, "ContainerPort")),
+                                  jv_get_str(p, "Proto") ?: "tcp");
+                _cleanup_free_ char *hp =
+                        xasprintf("%lld", (long long)jv_int_value(jv_get(p, "HostPort")));
+                struct jv *b = jv_object();
+                jv_set_str(b, "HostIp", port_host_ip(p));
+                jv_set_str(b, "HostPort", hp);
+                struct jv *list = jv_get(ports, key);
+                if (!list) {
+                        list = jv_array();
+                        jv_set(ports, key, list);
+                }
+                jv_push(list, b);
+        }
+        const struct jv *nv = jv_get(a, "Networks");
+        for (size_t i = 0; i < jv_len(nv); i++) {
+                const struct jv *n = jv_at(nv, i);
+                struct jv *e = jv_object();
+                jv_set_str(e, "IPAddress", jv_get_str(n, "IP") ?: "");
+                jv_set(e, "IPPrefixLen", jv_int(jv_int_value(jv_get(n, "PrefixLen"))));
+                jv_set_str(e, "Gateway", jv_get_str(n, "Gateway") ?: "");
+                jv_set_str(e, "MacAddress", jv_get_str(n, "MacAddress") ?: "");
+                if (jv_get(n, "Aliases"))
+                        jv_set(e, "Aliases", jv_ref(jv_get(n, "Aliases")));
+                if (i == 0) {
+                        /* the first network's, at the top level, as Docker's default bridge */
+                        const char *keys[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"};
+                        for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+                                jv_set(ns, keys[k], jv_ref(jv_get(e, keys[k])));
+                }
+                jv_set(nets, jv_get_str(n, "Name") ?: "", e);
+        }
+        jv_set(ns, "Ports", ports);
+        jv_set(ns, "Networks", nets);
+        return ns;
+}

@@ -1,0 +1,200 @@
+/* Address leases (see run/network.h for the files): one file per address,
+ * made O_EXCL and write-locked (an OFD lock, which a fork shares and the
+ * container never holds: box closes every fd before the container runs)
+ * for as long as its holder lives. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+#include "run/name.h"
+#include "run/net-internal.h"
+#include "run/state.h"
+
+static char *lease_path(const struct run_net *n, const char *ip)
+{
+        return xasprintf("%s/leases/%s", n->dir, ip);
+}
+
+static bool lease_locked(int fd)
+{
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* The id a lease names (its first line), checked, or "" */
+static void lease_id(int fd, char id[RUN_ID_LEN + 1], char **ret_names)
+{
+        char buf[4096];
+        id[0] = '\0';
+        ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (len <= 0)
+                return;
+        buf[len] = '\0';
+        char *nl = strchr(buf, '\n');
+        if (nl)
+                *nl = '\0';
+        if (!run_id_valid(buf))
+                return;
+        memcpy(id, buf, RUN_ID_LEN + 1);
+        if (ret_names && nl) {
+                nl[1 + strcspn(nl + 1, "\n")] = '\0';
+                *ret_names = xstrdup(nl + 1);
+        }
+}
+
+/* Is the lease open on FD held: locked by a live holder, or its
+ * container's monitor alive? */
+static bool lease_live(int fd, const char *runroot)
+{
+        if (lease_locked(fd))
+                return true;
+        char id[RUN_ID_LEN + 1];
+        lease_id(fd, id, NULL);
+        return runroot && id[0] && run_state_is_live(runroot, id);
+}
+
+static int lease_write(int fd, const char *id, const char *names, struct box_err *err)
+{
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+                return -errno;
+        _cleanup_free_ char *data = xasprintf("%s\n%s\n", id, strempty(names));
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, data, strlen(data), 0) != (ssize_t)strlen(data))
+                return box_err_errno(err, errno, "write lease");
+        return 0;
+}
+
+/* Takes address IP (dotted) when free or stale: 0, -EADDRINUSE when live. */
+static int lease_take(const struct run_net *n, const char *runroot, const char *ip, const char *id,
+                      const char *names, int *ret_fd, struct box_err *err)
+{
+        _cleanup_free_ char *p = lease_path(n, ip);
+        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST) {
+                fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0 && lease_live(fd, runroot))
+                        return -EADDRINUSE;
+        }
+        if (fd < 0)
+                return box_err_errno(err, errno, "lease '%s'", p);
+        int r = lease_write(fd, id, names, err);
+        if (r == -EAGAIN || r == -EACCES)
+                return -EADDRINUSE;
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
+               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create '%s'", dir);
+        uint32_t net = ntohl(n->subnet.s_addr), gw = ntohl(n->gateway.s_addr);
+        uint32_t size = n->prefixlen >= 31 ? 0 : 1u << (32 - n->prefixlen);
+        char ip[INET_ADDRSTRLEN];
+        int r;
+        if (want) {
+                struct in_addr a;
+                if (inet_pton(AF_INET, want, &a) != 1)
+                        return box_err_set(err, EINVAL, "invalid --ip '%s'", want);
+                uint32_t h = ntohl(a.s_addr);
+                if (h - net >= size || h == net || h == net + size - 1 || h == gw)
+                        return box_err_set(err, EINVAL,
+                                           "--ip '%s' is not a free address of network '%s'", want,
+                                           n->name);
+                inet_ntop(AF_INET, &a, ip, sizeof(ip));
+                r = lease_take(n, runroot, ip, id, names, ret_fd, err);
+                if (r == -EADDRINUSE)
+                        return box_err_set(err, EADDRINUSE,
+                                           "address '%s' is already in use on network '%s'", want,
+                                           n->name);
+                if (r < 0)
+                        return r;
+                *ret_ip = a;
+                return 0;
+        }
+        /* two passes: first only addresses never leased, then stale ones */
+        for (int pass = 0; pass < 2; pass++) {
+                for (uint32_t h = net + 1; h + 1 < net + size; h++) {
+                        if (h == gw)
+                                continue;
+                        struct in_addr a = {.s_addr = htonl(h)};
+                        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+                        _cleanup_free_ char *p = lease_path(n, ip);
+                        if (pass == 0 && access(p, F_OK) == 0)
+                                continue;
+                        r = lease_take(n, runroot, ip, id, names, ret_fd, err);
+                        if (r == -EADDRINUSE)
+                                continue;
+                        if (r < 0)
+                                return r;
+                        *ret_ip = a;
+                        return 0;
+                }
+        }
+        return box_err_set(err, ENOSPC, "network '%s': no free address left", n->name);
+}
+
+void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd)
+{
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &ip, a, sizeof(a));
+        _cleanup_free_ char *p = lease_path(n, a);
+        _cleanup_close_ int own = fd >= 0 ? fd : open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char holder[RUN_ID_LEN + 1];
+        if (own < 0)
+                return;
+        lease_id(own, holder, NULL);
+        /* someone else's now (it was stale and taken over): not ours to remove */
+        if (!streq(holder, id) || (fd < 0 && lease_locked(own)))
+                return;
+        unlink(p);
+}
+
+void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,
+                  ipam_member_fn fn, void *userdata)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return;
+        FS_FOREACH_DIRENT (de, d) {
+                struct in_addr a;
+                if (inet_pton(AF_INET, de->d_name, &a) != 1)
+                        continue;
+                _cleanup_close_ int fd =
+                        openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || !lease_live(fd, runroot))
+                        continue;
+                char id[RUN_ID_LEN + 1];
+                _cleanup_free_ char *names = NULL;
+                lease_id(fd, id, &names);
+                if (id[0] && (!except_id || !streq(id, except_id)))
+                        fn(de->d_name, id, strempty(names), userdata);
+        }
+}
+
+bool ipam_in_use(const struct run_net *n, const char *runroot)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        bool used = false;
+        if (!d)
+                return false;
+        FS_FOREACH_DIRENT (de, d) {
+                _cleanup_close_ int fd =
+                        openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0 && lease_live(fd, runroot))
+                        used = true;
+                else
+                        (void)unlinkat(dirfd(d), de->d_name, 0);
+        }
+        return used;
+}

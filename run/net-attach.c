@@ -1,0 +1,623 @@
+/* A container's network: what run_net_attach() gives it before it starts,
+ * what run_net_attach_netns() puts in its namespace, and what
+ * run_net_detach() (or, after a crash, run_net_cleanup()) gives back.
+ * See run/network.h for the files.  Name resolution on user networks is
+ * /etc/hosts: each member's file lists the others, and the network lock
+ * orders every change to them. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/name.h"
+#include "run/net-internal.h"
+#include "run/netlink.h"
+#include "run/network.h"
+#include "run/nft.h"
+#include "spec/json.h"
+
+struct net_if {
+        struct run_net *net;
+        struct in_addr ip;
+        uint8_t mac[6];
+        char ifname[IF_NAMESIZE]; /* in the container: eth0 */
+        char link[IF_NAMESIZE];   /* on the host: the veth's end ("" for macvlan) */
+        int lease_fd;
+        char *names; /* "name alias..." as others resolve it */
+};
+
+struct run_net_attachment {
+        char *root, *runroot, *state_dir;
+        char id[RUN_ID_LEN + 1];
+        struct net_if nif;
+        struct run_port *ports;
+        size_t n_ports;
+        int *port_fds;
+        char *member_hosts; /* lines for the other members of a user network */
+};
+
+static const char hosts_base[] = "127.0.0.1\tlocalhost\n"
+                                 "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                 "fe00::0\tip6-localnet\n"
+                                 "ff00::0\tip6-mcastprefix\n"
+                                 "ff02::1\tip6-allnodes\n"
+                                 "ff02::2\tip6-allrouters\n";
+
+static bool word_ok(const char *s)
+{
+        return *s && strlen(s) <= 253 &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+                       strlen(s);
+}
+
+static const char *ip_str(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+        return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* ---- other members' /etc/hosts ---- */
+
+/* Rewrites the hosts file of container ID in place (it is bind-mounted:
+ * a rename would not reach the container): drops the lines of address
+ * DROP (may be NULL), then appends ADD (may be NULL). */
+static void member_hosts_edit(const char *root, const char *id, const char *drop, const char *add)
+{
+        if (!run_id_valid(id))
+                return;
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/hosts", root, id), *old = NULL;
+        _cleanup_close_ int fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            fs_read_fd(fd, 1 << 20, &old, NULL, NULL) < 0)
+                return;
+        struct buf b = {0};
+        _cleanup_free_ char *prefix = drop ? xasprintf("%s\t", drop) : NULL;
+        for (char *l = old, *nl; l && *l; l = nl) {
+                nl = strchr(l, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                if (!prefix || !startswith(l, prefix))
+                        buf_printf(&b, "%s\n", l);
+        }
+        if (add)
+                buf_puts(&b, add);
+        if (b.len && pwrite(fd, b.data, b.len, 0) == (ssize_t)b.len)
+                (void)!ftruncate(fd, (off_t)b.len);
+        else if (!b.len)
+                (void)!ftruncate(fd, 0);
+        buf_release(&b);
+}
+
+struct members_ctx {
+        const char *root;
+        const char *line; /* ours, to add to each member (NULL: drop ours) */
+        const char *ip;
+        struct buf *collect; /* the members' own lines, for our file */
+};
+
+static void member_visit(const char *ip, const char *id, const char *names, void *userdata)
+{
+        struct members_ctx *c = userdata;
+        member_hosts_edit(c->root, id, c->ip, c->line);
+        if (c->collect && *names)
+                buf_printf(c->collect, "%s\t%s\n", ip, names);
+}
+
+/* ---- published ports ---- */
+
+static int port_bind(struct run_port *p, int *ret_fd, struct box_err *err)
+{
+        bool udp = streq(p->proto, "udp");
+        unsigned last = p->host_port_end ? p->host_port_end : p->host_port;
+        int e = 0;
+        for (unsigned port = p->host_port;; port++) {
+                struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+                if (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &sa.sin_addr) != 1)
+                        return box_err_set(err, EAFNOSUPPORT,
+                                           "host address '%s': box's networks are IPv4 only",
+                                           p->host_ip);
+                _cleanup_close_ int fd =
+                        socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "socket");
+                if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                        socklen_t len = sizeof(sa);
+                        if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+                                return box_err_errno(err, errno, "getsockname");
+                        p->host_port = ntohs(sa.sin_port);
+                        p->host_port_end = 0;
+                        *ret_fd = TAKE_FD(fd);
+                        return 0;
+                }
+                e = errno;
+                if (e != EADDRINUSE || port >= last || p->host_port == 0)
+                        break;
+        }
+        if (e == EADDRINUSE)
+                return box_err_set(err, e, "cannot publish %s%s%u/%s: address already in use",
+                                   p->host_ip, p->host_ip[0] ? ":" : "port ", p->host_port,
+                                   p->proto);
+        return box_err_errno(err, e, "cannot publish %s%s%u/%s", p->host_ip,
+                             p->host_ip[0] ? ":" : "port ", p->host_port, p->proto);
+}
+
+static void ports_script(const struct run_net_attachment *a, struct buf *b, bool add)
+{
+        char ip[INET_ADDRSTRLEN];
+        for (size_t i = 0; i < a->n_ports; i++) {
+                const struct run_port *p = &a->ports[i];
+                run_nft_port_script(b, net_prefix(), add, p->proto, p->host_ip, p->host_port,
+                                    ip_str(a->nif.ip, ip), p->container_port);
+        }
+}
+
+/* The DNAT elements of our ports.  An element for one of our host ports
+ * can only be a crashed container's (we hold the port): replaced. */
+static int ports_publish(const struct run_net_attachment *a, struct box_err *err)
+{
+        if (!a->n_ports)
+                return 0;
+        struct buf b = {0};
+        ports_script(a, &b, true);
+        int r = run_nft_apply(b.data, err);
+        buf_release(&b);
+        if (r != -EEXIST)
+                return r;
+        for (size_t i = 0; i < a->n_ports; i++) {
+                struct buf f = {0};
+                const struct run_port *p = &a->ports[i];
+                run_nft_port_forget_script(&f, net_prefix(), p->proto, p->host_ip, p->host_port);
+                (void)run_nft_apply(f.data, NULL);
+                buf_release(&f);
+        }
+        ports_script(a, &b, true);
+        r = run_nft_apply(b.data, err);
+        buf_release(&b);
+        return r;
+}
+
+static void ports_unpublish(const struct run_net_attachment *a)
+{
+        if (!a->n_ports)
+                return;
+        struct buf b = {0};
+        ports_script(a, &b, false);
+        if (run_nft_apply(b.data, NULL) < 0) {
+                /* one element is someone else's now: take back the others */
+                for (size_t i = 0; i < a->n_ports; i++) {
+                        struct buf one = {0};
+                        char ip[INET_ADDRSTRLEN];
+                        const struct run_port *p = &a->ports[i];
+                        run_nft_port_script(&one, net_prefix(), false, p->proto, p->host_ip,
+                                            p->host_port, ip_str(a->nif.ip, ip), p->container_port);
+                        (void)run_nft_apply(one.data, NULL);
+                        buf_release(&one);
+                }
+        }
+        buf_release(&b);
+}
+
+/* ---- network.json ---- */
+
+static struct jv *ports_json(const struct run_port *ports, size_t n)
+{
+        struct jv *arr = jv_array();
+        for (size_t i = 0; i < n; i++) {
+                struct jv *o = jv_object();
+                jv_set_str(o, "Proto", ports[i].proto);
+                jv_set_str(o, "HostIp", ports[i].host_ip);
+                jv_set(o, "HostPort", jv_int(ports[i].host_port));
+                jv_set(o, "ContainerPort", jv_int(ports[i].container_port));
+                jv_push(arr, o);
+        }
+        return arr;
+}
+
+static struct jv *if_json(const struct net_if *nif)
+{
+        char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], mac[18];
+        struct jv *o = jv_object();
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nif->mac[0], nif->mac[1],
+                 nif->mac[2], nif->mac[3], nif->mac[4], nif->mac[5]);
+        jv_set_str(o, "Name", nif->net->name);
+        jv_set_str(o, "NetworkID", nif->net->id);
+        jv_set_str(o, "Driver", nif->net->driver);
+        jv_set_str(o, "IP", ip_str(nif->ip, ip));
+        jv_set(o, "PrefixLen", jv_int(nif->net->prefixlen));
+        jv_set_str(o, "Gateway", ip_str(nif->net->gateway, gw));
+        jv_set_str(o, "MacAddress", mac);
+        jv_set_str(o, "Link", nif->link);
+        jv_set_str(o, "Ifname", nif->ifname);
+        jv_set_str(o, "Names", nif->names);
+        return o;
+}
+
+static int state_write(const struct run_net_attachment *a, struct box_err *err)
+{
+        if (!a->state_dir)
+                return 0;
+        _cleanup_jv_ struct jv *o = jv_object();
+        jv_set_str(o, "Table", net_prefix());
+        struct jv *nets = jv_array();
+        jv_push(nets, if_json(&a->nif));
+        jv_set(o, "Networks", nets);
+        jv_set(o, "Ports", ports_json(a->ports, a->n_ports));
+        _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
+        _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
+        /* no fsync: like the rest of the state dir it does not outlive a reboot's use */
+        _cleanup_close_ int fd =
+                open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int r = fd < 0 ? -errno : fs_write_full(fd, json, strlen(json));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", p);
+        return 0;
+}
+
+/* ---- attach ---- */
+
+static void attachment_free(struct run_net_attachment *a)
+{
+        if (!a)
+                return;
+        for (size_t i = 0; i < a->n_ports; i++)
+                if (a->port_fds[i] >= 0)
+                        close(a->port_fds[i]);
+        if (a->nif.lease_fd >= 0)
+                close(a->nif.lease_fd);
+        net_free(a->nif.net);
+        free(a->nif.names);
+        free(a->ports);
+        free(a->port_fds);
+        free(a->member_hosts);
+        free(a->root);
+        free(a->runroot);
+        free(a->state_dir);
+        free(a);
+}
+
+static int check_opts(const struct run_net *n, const struct run_net_attach_opts *o,
+                      struct box_err *err)
+{
+        if (o->n_ports && (!net_is_bridge(n) || n->internal))
+                return box_err_set(err, EINVAL,
+                                   "network '%s': ports can be published only on a bridge network "
+                                   "that is not internal",
+                                   n->name);
+        if (o->name && !word_ok(o->name))
+                return box_err_set(err, EINVAL, "invalid container name '%s'", o->name);
+        STRV_FOREACH (al, o->aliases)
+                if (!word_ok(*al))
+                        return box_err_set(err, EINVAL,
+                                           "invalid --network-alias '%s': a host name has only "
+                                           "letters, digits, '-', '_' and '.'",
+                                           *al);
+        if (o->aliases && o->aliases[0] && streq(n->name, RUN_NET_DEFAULT))
+                return box_err_set(err, EINVAL,
+                                   "--network-alias works only on user networks, not on '%s'",
+                                   n->name);
+        if (o->ip && streq(n->name, RUN_NET_DEFAULT))
+                return box_err_set(err, EINVAL,
+                                   "--ip works only on user networks with a subnet, not on '%s'",
+                                   n->name);
+        return 0;
+}
+
+static char *names_of(const struct run_net_attach_opts *o)
+{
+        struct buf b = {0};
+        if (o->name)
+                buf_puts(&b, o->name);
+        STRV_FOREACH (al, o->aliases)
+                buf_printf(&b, "%s%s", b.len ? " " : "", *al);
+        return b.len ? buf_steal(&b) : xstrdup("");
+}
+
+/* With the network lock: the link, a lease, and the members' hosts. */
+static int attach_locked(struct run_net_attachment *a, const struct run_net_attach_opts *o,
+                         struct box_err *err)
+{
+        struct net_if *nif = &a->nif;
+        _cleanup_close_ int nl = -EBADF;
+        int r = run_nl_open(-1, &nl, err);
+        if (r < 0)
+                return r;
+        r = net_link_ensure(nif->net, nl, err);
+        if (r < 0)
+                return r;
+        r = ipam_lease(nif->net, a->runroot, a->id, nif->names, o->ip, &nif->ip, &nif->lease_fd,
+                       err);
+        if (r < 0)
+                return box_err_prefix(err, "network '%s'", nif->net->name);
+        /* the default network resolves no names, as Docker's */
+        if (streq(nif->net->name, RUN_NET_DEFAULT) || !a->state_dir)
+                return 0;
+        char ip[INET_ADDRSTRLEN];
+        struct buf collect = {0};
+        _cleanup_free_ char *line =
+                *nif->names ? xasprintf("%s\t%s\n", ip_str(nif->ip, ip), nif->names) : NULL;
+        struct members_ctx c = {.root = a->root, .line = line, .ip = ip, .collect = &collect};
+        ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
+        a->member_hosts = buf_steal(&collect);
+        return 0;
+}
+
+int run_net_attach(const char *root, const char *id, const struct run_net_attach_opts *o,
+                   struct run_net_attachment **ret, struct box_err *err)
+{
+        struct run_net_attachment *a = xnew0(struct run_net_attachment, 1);
+        int r;
+        a->nif.lease_fd = -EBADF;
+        a->root = xstrdup(root);
+        a->runroot = o->runroot ? xstrdup(o->runroot) : NULL;
+        a->state_dir = o->state_dir ? xstrdup(o->state_dir) : NULL;
+        snprintf(a->id, sizeof(a->id), "%s", id);
+        snprintf(a->nif.ifname, sizeof(a->nif.ifname), "eth0");
+        a->nif.names = names_of(o);
+        r = net_load(root, o->network ? o->network : RUN_NET_DEFAULT, &a->nif.net, err);
+        if (r >= 0)
+                r = check_opts(a->nif.net, o, err);
+        if (r < 0)
+                goto fail;
+        if (net_is_bridge(a->nif.net))
+                snprintf(a->nif.link, sizeof(a->nif.link), "%s%.8s0", net_prefix(), id);
+        /* the host ports first, before anything is set up: a port in use
+         * fails here with nothing to undo */
+        a->ports = xnew0(struct run_port, o->n_ports ? o->n_ports : 1);
+        a->port_fds = xnew(int, o->n_ports ? o->n_ports : 1);
+        for (size_t i = 0; i < o->n_ports; i++) {
+                a->ports[i] = o->ports[i];
+                a->port_fds[i] = -EBADF;
+                a->n_ports = i + 1;
+                r = port_bind(&a->ports[i], &a->port_fds[i], err);
+                if (r < 0)
+                        goto fail;
+        }
+        int lock = net_lock(a->nif.net, err);
+        if (lock < 0) {
+                r = lock;
+                goto fail;
+        }
+        r = attach_locked(a, o, err);
+        close(lock);
+        if (r < 0)
+                goto fail;
+        uint32_t h = ntohl(a->nif.ip.s_addr);
+        uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
+        memcpy(a->nif.mac, mac, 6);
+        r = state_write(a, err);
+        if (r >= 0)
+                r = ports_publish(a, err);
+        if (r < 0) {
+                run_net_detach(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+fail:
+        attachment_free(a);
+        return r;
+}
+
+int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
+{
+        const struct run_net *n = a->nif.net;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
+        int r = run_nl_open(-1, &nl, err);
+        if (r < 0)
+                return r;
+        int idx = net_link_ensure(n, nl, err);
+        if (idx < 0)
+                return idx;
+        if (net_is_bridge(n))
+                r = run_nl_veth_create(nl, a->nif.link, idx, ns, a->nif.ifname, a->nif.mac, err);
+        else
+                r = run_nl_macvlan_create(nl, idx, ns, a->nif.ifname, a->nif.mac, err);
+        if (r >= 0)
+                r = run_nl_open(ns, &cnl, err);
+        if (r < 0)
+                return box_err_prefix(err, "network '%s'", n->name);
+        int cidx = run_nl_link_index(cnl, a->nif.ifname);
+        if (cidx < 0)
+                return box_err_errno(err, -cidx, "the container's '%s'", a->nif.ifname);
+        r = run_nl_addr_add(cnl, cidx, a->nif.ip, n->prefixlen, err);
+        if (r >= 0 && net_is_bridge(n))
+                r = run_nl_link_up(cnl, cidx, err);
+        if (r >= 0 && !n->internal)
+                r = run_nl_route_default(cnl, cidx, n->gateway, err);
+        if (r < 0)
+                return box_err_prefix(err, "network '%s'", n->name);
+        return 0;
+}
+
+int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err)
+{
+        for (size_t i = 0; i < a->n_ports; i++) {
+                if (fcntl(a->port_fds[i], F_SETFD, 0) < 0)
+                        return box_err_errno(err, errno, "keep host port %u",
+                                             a->ports[i].host_port);
+                /* the monitor holds it now: run_net_detach() must not close it */
+                a->port_fds[i] = -EBADF;
+        }
+        return 0;
+}
+
+/* ---- the container's /etc files ---- */
+
+char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
+{
+        char ip[INET_ADDRSTRLEN];
+        const char *names = a->nif.names;
+        return xasprintf("%s%s\t%s%s%s\n%s", hosts_base, ip_str(a->nif.ip, ip), hostname,
+                         *names ? " " : "", names, strempty(a->member_hosts));
+}
+
+char *run_net_resolv_conf(const struct run_net_attachment *a)
+{
+        const char *path = getenv("BOX_RESOLV_CONF");
+        _cleanup_free_ char *rc = NULL;
+        if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
+                            NULL) < 0)
+                return xstrdup("");
+        /* a resolver on the host's loopback is out of the container's reach:
+         * on a bridge its gateway stands in (box's table forwards port 53
+         * there to the host's resolver); elsewhere it goes */
+        struct buf b = {0};
+        bool replaced = false;
+        char gw[INET_ADDRSTRLEN];
+        for (char *l = rc, *nl; l && *l; l = nl) {
+                nl = strchr(l, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                char addr[64];
+                if (sscanf(l, " nameserver %63s", addr) == 1 &&
+                    (startswith(addr, "127.") || streq(addr, "::1"))) {
+                        if (!replaced && net_is_bridge(a->nif.net) && startswith(addr, "127."))
+                                buf_printf(&b, "nameserver %s\n", ip_str(a->nif.net->gateway, gw));
+                        else
+                                log_warn("the host's resolver %s is on its loopback: network "
+                                         "'%s' cannot reach it",
+                                         addr, a->nif.net->name);
+                        replaced = true;
+                        continue;
+                }
+                buf_printf(&b, "%s\n", l);
+        }
+        return b.len ? buf_steal(&b) : xstrdup("");
+}
+
+/* ---- giving back ---- */
+
+static void give_back(struct run_net_attachment *a, bool crashed)
+{
+        struct net_if *nif = &a->nif;
+        ports_unpublish(a);
+        if (crashed && nif->link[0]) {
+                _cleanup_close_ int nl = -EBADF;
+                if (run_nl_open(-1, &nl, NULL) >= 0)
+                        (void)run_nl_link_delete(nl, nif->link, NULL);
+        }
+        if (nif->ip.s_addr) {
+                int lock = net_lock(nif->net, NULL);
+                char ip[INET_ADDRSTRLEN];
+                if (!streq(nif->net->name, RUN_NET_DEFAULT) && a->state_dir) {
+                        struct members_ctx c = {.root = a->root, .ip = ip_str(nif->ip, ip)};
+                        ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
+                }
+                ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
+                if (lock >= 0)
+                        close(lock);
+        }
+        if (a->state_dir) {
+                _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
+                unlink(p);
+        }
+}
+
+void run_net_detach(struct run_net_attachment *a)
+{
+        if (!a)
+                return;
+        give_back(a, false);
+        attachment_free(a);
+}
+
+static int parse_ports(const struct jv *arr, struct run_port **ret, size_t *ret_n)
+{
+        size_t n = jv_len(arr);
+        struct run_port *v = xnew0(struct run_port, n ? n : 1);
+        for (size_t i = 0; i < n; i++) {
+                const struct jv *o = jv_at(arr, i);
+                const char *proto = jv_get_str(o, "Proto"), *hip = jv_get_str(o, "HostIp");
+                int64_t hp = jv_int_value(jv_get(o, "HostPort"));
+                int64_t cp = jv_int_value(jv_get(o, "ContainerPort"));
+                unsigned char tmp[16];
+                if (!proto || (!streq(proto, "tcp") && !streq(proto, "udp")) || !hip ||
+                    (*hip && inet_pton(AF_INET, hip, tmp) != 1) || hp < 1 || hp > 65535 || cp < 1 ||
+                    cp > 65535) {
+                        free(v);
+                        return -EINVAL;
+                }
+                snprintf(v[i].proto, sizeof(v[i].proto), "%s", proto);
+                snprintf(v[i].host_ip, sizeof(v[i].host_ip), "%s", hip);
+                v[i].host_port = (unsigned)hp;
+                v[i].container_port = (unsigned)cp;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int state_read(const char *root, const char *id, struct jv **ret, struct box_err *err)
+{
+        if (!run_id_valid(id))
+                return box_err_set(err, EINVAL, "'%s' is not a container id", id);
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id), *buf = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 20, &buf, NULL, NULL);
+        if (r < 0)
+                return r == -ENOENT ? -ENOENT : box_err_errno(err, -r, "read '%s'", p);
+        if (jv_parse(buf, strlen(buf), ret, NULL) < 0 || !jv_is_object(*ret))
+                return box_err_set(err, EINVAL, "'%s': bad JSON", p);
+        return 0;
+}
+
+int run_net_ports(const char *root, const char *id, struct run_port **ret, size_t *ret_n,
+                  struct box_err *err)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        int r = state_read(root, id, &o, err);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (parse_ports(jv_get(o, "Ports"), ret, ret_n) < 0)
+                return box_err_set(err, EINVAL, "container %.12s: bad ports in network.json", id);
+        return 0;
+}
+
+int run_net_cleanup(const char *root, const char *runroot, const char *id, struct box_err *err)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        int r = state_read(root, id, &o, err);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        const struct jv *nets = jv_get(o, "Networks");
+        for (size_t i = 0; i < jv_len(nets); i++) {
+                const struct jv *ni = jv_at(nets, i);
+                const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
+                const char *link = jv_get_str(ni, "Link");
+                struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+                if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
+                    net_load(root, name, &a.nif.net, NULL) < 0)
+                        continue;
+                a.root = (char *)root;
+                a.runroot = (char *)runroot;
+                snprintf(a.id, sizeof(a.id), "%s", id);
+                /* our own links only: named with our prefix and this id */
+                _cleanup_free_ char *mine = xasprintf("%s%.8s", net_prefix(), id);
+                if (link && startswith(link, mine) && strlen(link) < IF_NAMESIZE)
+                        snprintf(a.nif.link, sizeof(a.nif.link), "%s", link);
+                if (i == 0 && parse_ports(jv_get(o, "Ports"), &a.ports, &a.n_ports) < 0)
+                        a.n_ports = 0;
+                a.state_dir = xasprintf("%s/containers/%s", root, id);
+                give_back(&a, true);
+                free(a.state_dir);
+                free(a.ports);
+                net_free(a.nif.net);
+        }
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id);
+        unlink(p);
+        return 0;
+}

@@ -1,0 +1,51 @@
+/* Private to the network files of run/ (network.c, ipam.c, net-attach.c):
+ * a loaded network, its lock, leases and bridge. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct run_net {
+        char *name, *id, *driver, *created;
+        char *bridge;                   /* bridge: its link ("box0", "box-1a2b3c4d") */
+        char *parent;                   /* macvlan: the parent link */
+        struct in_addr subnet, gateway; /* network byte order */
+        int prefixlen;
+        bool internal;
+        char *dir; /* <root>/networks/<name> */
+};
+
+void net_free(struct run_net *n);
+/* Loads NAME; the default network is made on first use. */
+int net_load(const char *root, const char *name, struct run_net **ret, struct box_err *err);
+bool net_is_bridge(const struct run_net *n);
+/* The prefix of links and the table ($BOX_NETWORK_PREFIX, "box"). */
+const char *net_prefix(void);
+/* "10.77.0.0/16" -> network, length (host bits must be zero). */
+int net_parse_cidr(const char *s, struct in_addr *ret_net, int *ret_len);
+char *net_cidr_str(struct in_addr net, int len);
+/* The network's lock (flock, exclusive): an fd to close. */
+int net_lock(const struct run_net *n, struct box_err *err);
+/* With the lock: the bridge, its address, sysctls and box's table when
+ * missing (or, for macvlan, the parent's index).  Returns the ifindex. */
+int net_link_ensure(const struct run_net *n, int nl, struct box_err *err);
+/* The host's resolver when it is on loopback ("127.0.0.53"), or NULL. */
+char *net_host_loopback_resolver(void);
+
+/* ---- leases (ipam.c), all with the network lock held ---- */
+
+/* A lease for ID: WANT (NULL: the lowest free address) in N's subnet; the
+ * lease file stays write-locked through *RET_FD while the caller lives. */
+int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
+               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err);
+/* Gives the lease of IP back if ID still holds it (FD: its lock, or -1). */
+void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd);
+/* The live leases of N other than EXCEPT_ID: calls FN for each. */
+typedef void (*ipam_member_fn)(const char *ip, const char *id, const char *names, void *userdata);
+void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,
+                  ipam_member_fn fn, void *userdata);
+/* Does any live lease of N remain?  Stale ones are removed on the way. */
+bool ipam_in_use(const struct run_net *n, const char *runroot);

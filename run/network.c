@@ -1,0 +1,629 @@
+/* Networks of the store (see run/network.h): their configs, the default
+ * one made on first use, their links made on first use, and prune. */
+#include "run/network.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "run/name.h"
+#include "run/net-internal.h"
+#include "run/netlink.h"
+#include "run/nft.h"
+#include "run/state.h"
+#include "spec/json.h"
+
+#define DEFAULT_SUBNET "10.77.0.0/16"
+/* user networks without --subnet: the first free /24 from here up */
+#define AUTO_SUBNET_BASE 0x0a4e0000u /* 10.78.0.0 */
+
+void net_free(struct run_net *n)
+{
+        if (!n)
+                return;
+        free(n->name);
+        free(n->id);
+        free(n->driver);
+        free(n->created);
+        free(n->bridge);
+        free(n->parent);
+        free(n->dir);
+        free(n);
+}
+DEFINE_POINTER_CLEANUP(struct run_net, net_free)
+
+const char *net_prefix(void)
+{
+        const char *p = getenv("BOX_NETWORK_PREFIX");
+        if (!p || !*p || strlen(p) > 6 ||
+            strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(p))
+                return "box";
+        return p;
+}
+
+bool net_is_bridge(const struct run_net *n)
+{
+        return streq(n->driver, "bridge");
+}
+
+int net_parse_cidr(const char *s, struct in_addr *ret_net, int *ret_len)
+{
+        const char *slash = strchr(s, '/');
+        if (!slash || slash - s >= INET_ADDRSTRLEN)
+                return -EINVAL;
+        char a[INET_ADDRSTRLEN];
+        memcpy(a, s, (size_t)(slash - s));
+        a[slash - s] = '\0';
+        struct in_addr net;
+        if (inet_pton(AF_INET, a, &net) != 1)
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        long len = strtol(slash + 1, &end, 10);
+        if (errno || end == slash + 1 || *end || len < 8 || len > 30)
+                return -EINVAL;
+        uint32_t mask = 0xffffffffu << (32 - len);
+        if (ntohl(net.s_addr) & ~mask)
+                return -EINVAL; /* host bits set */
+        *ret_net = net;
+        *ret_len = (int)len;
+        return 0;
+}
+
+char *net_cidr_str(struct in_addr net, int len)
+{
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &net, a, sizeof(a));
+        return xasprintf("%s/%d", a, len);
+}
+
+/* How much of S prints on one line (an error quotes no more). */
+static int printable(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
+                n++;
+        return n;
+}
+
+bool run_net_name_valid(const char *name)
+{
+        static const char *const reserved[] = {"bridge", "host", "none", "default"};
+        if (strlen(name) > 64 || !run_name_valid(name))
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+                if (streq(name, reserved[i]))
+                        return false;
+        return true;
+}
+
+static char *now_rfc3339(void)
+{
+        time_t t = time(NULL);
+        struct tm tm;
+        char buf[64];
+        gmtime_r(&t, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return xstrdup(buf);
+}
+
+static char *random_id(void)
+{
+        char id[RUN_ID_LEN + 1];
+        run_random_id(id);
+        return xstrdup(id);
+}
+
+static char *config_json(const struct run_net *n)
+{
+        _cleanup_jv_ struct jv *o = jv_object();
+        _cleanup_free_ char *subnet = net_cidr_str(n->subnet, n->prefixlen);
+        char gw[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+        jv_set_str(o, "Name", n->name);
+        jv_set_str(o, "Id", n->id);
+        jv_set_str(o, "Driver", n->driver);
+        jv_set_str(o, "Subnet", subnet);
+        jv_set_str(o, "Gateway", gw);
+        jv_set(o, "Internal", jv_bool(n->internal));
+        jv_set_str(o, "Parent", n->parent);
+        jv_set_str(o, "Bridge", n->bridge);
+        jv_set_str(o, "Created", n->created);
+        return jv_dump(o, JV_PRETTY);
+}
+
+/* Reads a config back: every field is checked, since links and rules are
+ * named after them. */
+static int config_parse(const char *root, const char *name, const char *json, struct run_net **ret,
+                        struct box_err *err)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
+        if (jv_parse(json, strlen(json), &o, NULL) < 0 || !jv_is_object(o))
+                return box_err_set(err, EINVAL, "network '%s': bad config.json", name);
+        const char *driver = jv_get_str(o, "Driver"), *subnet = jv_get_str(o, "Subnet");
+        const char *gw = jv_get_str(o, "Gateway"), *bridge = jv_get_str(o, "Bridge");
+        const char *parent = jv_get_str(o, "Parent"), *id = jv_get_str(o, "Id");
+        bool is_bridge = driver && streq(driver, "bridge");
+        if (!driver || (!is_bridge && !streq(driver, "macvlan")) || !subnet ||
+            net_parse_cidr(subnet, &n->subnet, &n->prefixlen) < 0 || !gw ||
+            inet_pton(AF_INET, gw, &n->gateway) != 1 || !id || !run_id_valid(id) ||
+            (is_bridge && (!bridge || strlen(bridge) >= IF_NAMESIZE || strchr(bridge, '"') ||
+                           strchr(bridge, '/'))) ||
+            (!is_bridge && (!parent || strlen(parent) >= IF_NAMESIZE || strchr(parent, '/'))))
+                return box_err_set(err, EINVAL, "network '%s': bad config.json", name);
+        n->name = xstrdup(name);
+        n->id = xstrdup(id);
+        n->driver = xstrdup(driver);
+        n->bridge = is_bridge ? xstrdup(bridge) : NULL;
+        n->parent = is_bridge ? NULL : xstrdup(parent);
+        n->internal = jv_bool_value(jv_get(o, "Internal"));
+        n->created = xstrdup(strempty(jv_get_str(o, "Created")));
+        n->dir = xasprintf("%s/networks/%s", root, name);
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+/* Writes N's config.json unless one is there: -EEXIST then. */
+static int config_publish(const struct run_net *n, struct box_err *err)
+{
+        int r = fs_mkdir_p(n->dir, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *json = config_json(n);
+        _cleanup_free_ char *tmp = xasprintf("%s/.config.%d.tmp", n->dir, (int)getpid());
+        _cleanup_free_ char *p = xasprintf("%s/config.json", n->dir);
+        r = fs_write_atomic_at(AT_FDCWD, tmp, json, strlen(json), 0644, err);
+        if (r < 0)
+                return r;
+        /* link(2) never replaces: of two boxes making it, one wins */
+        r = link(tmp, p) < 0 ? -errno : 0;
+        unlink(tmp);
+        if (r < 0 && r != -EEXIST)
+                return box_err_errno(err, -r, "create '%s'", p);
+        return r;
+}
+
+static int default_network(const char *root, struct run_net **ret, struct box_err *err)
+{
+        _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
+        const char *subnet = getenv("BOX_BRIDGE_SUBNET");
+        if (!subnet || !*subnet)
+                subnet = DEFAULT_SUBNET;
+        if (net_parse_cidr(subnet, &n->subnet, &n->prefixlen) < 0)
+                return box_err_set(err, EINVAL,
+                                   "invalid BOX_BRIDGE_SUBNET '%s': want an IPv4 CIDR from /8 to "
+                                   "/30 with no host bits",
+                                   subnet);
+        n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
+        n->name = xstrdup(RUN_NET_DEFAULT);
+        n->id = random_id();
+        n->driver = xstrdup("bridge");
+        n->bridge = xasprintf("%s0", net_prefix());
+        n->created = now_rfc3339();
+        n->dir = xasprintf("%s/networks/%s", root, RUN_NET_DEFAULT);
+        int r = config_publish(n, err);
+        if (r < 0 && r != -EEXIST)
+                return r;
+        return net_load(root, RUN_NET_DEFAULT, ret, err);
+}
+
+int net_load(const char *root, const char *name, struct run_net **ret, struct box_err *err)
+{
+        if (!streq(name, RUN_NET_DEFAULT) && !run_net_name_valid(name))
+                return box_err_set(err, EINVAL, "invalid network name '%.*s'", printable(name),
+                                   name);
+        _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, name);
+        _cleanup_free_ char *json = NULL;
+        int r = fs_read_file_at(AT_FDCWD, p, 1 << 16, &json, NULL, NULL);
+        if (r == -ENOENT && streq(name, RUN_NET_DEFAULT))
+                return default_network(root, ret, err);
+        if (r == -ENOENT)
+                return box_err_set(err, ENOENT, "network '%s' not found", name);
+        if (r < 0)
+                return box_err_errno(err, -r, "read '%s'", p);
+        return config_parse(root, name, json, ret, err);
+}
+
+int net_lock(const struct run_net *n, struct box_err *err)
+{
+        int r = fs_mkdir_p(n->dir, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *p = xasprintf("%s/lock", n->dir);
+        int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0) {
+                close(fd);
+                return box_err_errno(err, errno, "lock '%s'", p);
+        }
+        return fd;
+}
+
+char *net_host_loopback_resolver(void)
+{
+        const char *path = getenv("BOX_RESOLV_CONF");
+        _cleanup_free_ char *rc = NULL;
+        if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
+                            NULL) < 0)
+                return NULL;
+        for (char *l = rc, *nl; l && *l; l = nl) {
+                nl = strchr(l, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                char a[INET_ADDRSTRLEN + 1];
+                struct in_addr ia;
+                if (sscanf(l, " nameserver %16s", a) == 1 && inet_pton(AF_INET, a, &ia) == 1 &&
+                    (ntohl(ia.s_addr) >> 24) == 127)
+                        return xstrdup(a);
+        }
+        return NULL;
+}
+
+/* The first time a bridge is used: check its subnet is free, make it, give
+ * it the gateway's address, let it route 127.0.0.1 (DNAT from the host's
+ * loopback), turn on forwarding, and make box's table. */
+static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
+{
+        char route[128];
+        int r = run_nl_route_overlap(nl, n->subnet, n->prefixlen, 0, route, sizeof(route), err);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                _cleanup_free_ char *s = net_cidr_str(n->subnet, n->prefixlen);
+                return box_err_set(err, EADDRINUSE,
+                                   "network '%s': subnet '%s' overlaps the host's route '%s'; "
+                                   "choose another (%s)",
+                                   n->name, s, route,
+                                   streq(n->name, RUN_NET_DEFAULT) ? "BOX_BRIDGE_SUBNET"
+                                                                   : "box network create --subnet");
+        }
+        r = run_nl_bridge_create(nl, n->bridge, err);
+        if (r < 0 && r != -EEXIST)
+                return r;
+        int idx = run_nl_link_index(nl, n->bridge);
+        if (idx < 0)
+                return box_err_errno(err, -idx, "bridge '%s'", n->bridge);
+        r = run_nl_addr_add(nl, idx, n->gateway, n->prefixlen, err);
+        _cleanup_free_ char *rl = xasprintf("ipv4/conf/%s/route_localnet", n->bridge);
+        if (r >= 0)
+                r = run_sysctl_net(rl, "1", err);
+        if (r >= 0 && !n->internal)
+                r = run_sysctl_net("ipv4/ip_forward", "1", err);
+        if (r >= 0)
+                r = run_nl_link_up(nl, idx, err);
+        struct buf b = {0};
+        _cleanup_free_ char *dns = net_host_loopback_resolver();
+        _cleanup_free_ char *subnet = net_cidr_str(n->subnet, n->prefixlen);
+        run_nft_table_script(&b, net_prefix(), dns);
+        run_nft_bridge_script(&b, net_prefix(), true, n->bridge, subnet, n->internal);
+        if (r >= 0)
+                r = run_nft_apply(b.data, err);
+        buf_release(&b);
+        if (r < 0) {
+                (void)run_nl_link_delete(nl, n->bridge, NULL);
+                return box_err_prefix(err, "network '%s'", n->name);
+        }
+        return idx;
+}
+
+int net_link_ensure(const struct run_net *n, int nl, struct box_err *err)
+{
+        if (!net_is_bridge(n)) {
+                int idx = run_nl_link_index(nl, n->parent);
+                if (idx < 0)
+                        return box_err_errno(err, -idx, "network '%s': parent link '%s'", n->name,
+                                             n->parent);
+                return idx;
+        }
+        int idx = run_nl_link_index(nl, n->bridge);
+        if (idx > 0)
+                return idx;
+        return bridge_make(n, nl, err);
+}
+
+/* ---- box network create/ls/inspect/rm/prune ---- */
+
+char **run_net_list(const char *root)
+{
+        char **v = xnew0(char *, 1);
+        v = strv_append(v, RUN_NET_DEFAULT);
+        _cleanup_free_ char *dir = xasprintf("%s/networks", root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        _cleanup_strv_free_ char **names = NULL;
+        if (d && fs_dir_names(d, &names) >= 0)
+                STRV_FOREACH (n, names)
+                        if (run_net_name_valid(*n))
+                                v = strv_append(v, *n);
+        return v;
+}
+
+/* Does NET/LEN overlap a subnet of another network of the store? */
+static const char *overlapping_network(const char *root, struct in_addr net, int len)
+{
+        static char found[80];
+        _cleanup_strv_free_ char **all = run_net_list(root);
+        STRV_FOREACH (name, all) {
+                _cleanup_(net_freep) struct run_net *n = NULL;
+                _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
+                if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
+                        continue;
+                int l = len < n->prefixlen ? len : n->prefixlen;
+                uint32_t mask = 0xffffffffu << (32 - l);
+                if ((ntohl(net.s_addr) & mask) == (ntohl(n->subnet.s_addr) & mask)) {
+                        snprintf(found, sizeof(found), "%s", *name);
+                        return found;
+                }
+        }
+        return NULL;
+}
+
+static int subnet_check(const char *root, const char *name, struct in_addr net, int len,
+                        struct box_err *err)
+{
+        _cleanup_free_ char *s = net_cidr_str(net, len);
+        const char *other = overlapping_network(root, net, len);
+        if (other)
+                return box_err_set(err, EADDRINUSE,
+                                   "network '%s': subnet '%s' overlaps network '%s'", name, s,
+                                   other);
+        _cleanup_close_ int nl = -EBADF;
+        char route[128];
+        int r = run_nl_open(-1, &nl, err);
+        if (r >= 0)
+                r = run_nl_route_overlap(nl, net, len, 0, route, sizeof(route), err);
+        if (r > 0)
+                return box_err_set(err, EADDRINUSE,
+                                   "network '%s': subnet '%s' overlaps the host's route '%s'", name,
+                                   s, route);
+        return r;
+}
+
+static int pick_subnet(const char *root, const char *name, struct run_net *n, struct box_err *err)
+{
+        for (uint32_t i = 0; i < 256; i++) {
+                n->subnet.s_addr = htonl(AUTO_SUBNET_BASE + (i << 8));
+                n->prefixlen = 24;
+                if (subnet_check(root, name, n->subnet, 24, NULL) == 0)
+                        return 0;
+        }
+        return box_err_set(err, ENOSPC, "network '%s': no free subnet left in 10.78.0.0/16", name);
+}
+
+static int create_fill(const char *root, const char *name, const struct run_net_create_opts *o,
+                       struct run_net *n, struct box_err *err)
+{
+        const char *driver = o->driver ? o->driver : "bridge";
+        if (!streq(driver, "bridge") && !streq(driver, "macvlan"))
+                return box_err_set(err, EINVAL, "invalid driver '%s': want bridge or macvlan",
+                                   driver);
+        bool macvlan = streq(driver, "macvlan");
+        if (!macvlan && o->parent)
+                return box_err_set(err, EINVAL, "-o parent is a macvlan option");
+        if (macvlan && (!o->parent || !*o->parent))
+                return box_err_set(err, EINVAL, "a macvlan network needs -o parent=LINK");
+        if (macvlan && (strlen(o->parent) >= IF_NAMESIZE || if_nametoindex(o->parent) == 0))
+                return box_err_set(err, ENODEV, "invalid -o parent '%s': no such link", o->parent);
+        if (o->subnet && net_parse_cidr(o->subnet, &n->subnet, &n->prefixlen) < 0)
+                return box_err_set(err, EINVAL,
+                                   "invalid --subnet '%s': want an IPv4 CIDR from /8 to /30 with "
+                                   "no host bits",
+                                   o->subnet);
+        if (o->gateway && !o->subnet)
+                return box_err_set(err, EINVAL, "--gateway needs a --subnet");
+        int r = o->subnet ? 0 : pick_subnet(root, name, n, err);
+        if (r < 0)
+                return r;
+        /* a macvlan subnet is the parent's LAN: it overlaps its route by design */
+        if (o->subnet && !macvlan &&
+            (r = subnet_check(root, name, n->subnet, n->prefixlen, err)) < 0)
+                return r;
+        uint32_t net = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefixlen);
+        n->gateway.s_addr = htonl(net + 1);
+        if (o->gateway) {
+                uint32_t g;
+                if (inet_pton(AF_INET, o->gateway, &n->gateway) != 1 ||
+                    (g = ntohl(n->gateway.s_addr)) - net >= size || g == net || g == net + size - 1)
+                        return box_err_set(err, EINVAL,
+                                           "invalid --gateway '%s': not an address of '%s'",
+                                           o->gateway, o->subnet);
+        }
+        n->driver = xstrdup(driver);
+        n->parent = macvlan ? xstrdup(o->parent) : NULL;
+        n->bridge = macvlan ? NULL : xasprintf("%s-%.8s", net_prefix(), n->id);
+        n->internal = o->internal;
+        return 0;
+}
+
+int run_net_create(const char *root, const char *name, const struct run_net_create_opts *o,
+                   char **ret_id, struct box_err *err)
+{
+        if (!run_net_name_valid(name))
+                return box_err_set(err, EINVAL,
+                                   "invalid network name '%.*s': want [a-zA-Z0-9][a-zA-Z0-9_.-]* "
+                                   "up to 64 characters, and not bridge, host, none or default",
+                                   printable(name), name);
+        _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
+        n->name = xstrdup(name);
+        n->id = random_id();
+        n->created = now_rfc3339();
+        n->dir = xasprintf("%s/networks/%s", root, name);
+        _cleanup_free_ char *cfg = xasprintf("%s/config.json", n->dir);
+        if (access(cfg, F_OK) == 0)
+                return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
+        int r = create_fill(root, name, o, n, err);
+        if (r < 0)
+                return r;
+        r = config_publish(n, err);
+        if (r == -EEXIST)
+                return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
+        if (r < 0)
+                return r;
+        *ret_id = xstrdup(n->id);
+        return 0;
+}
+
+int run_net_summary(const char *root, const char *name, char **ret_id, char **ret_driver,
+                    struct box_err *err)
+{
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        *ret_id = xstrdup(n->id);
+        *ret_driver = xstrdup(n->driver);
+        return 0;
+}
+
+static void inspect_member(const char *ip, const char *id, const char *names, void *userdata)
+{
+        struct jv *containers = userdata;
+        struct jv *o = jv_object();
+        size_t nl = strcspn(names, " ");
+        _cleanup_free_ char *name = xstrndup(names, nl);
+        _cleanup_free_ char *cidr = xasprintf("%s", ip);
+        jv_set_str(o, "Name", name);
+        jv_set_str(o, "IPv4Address", cidr);
+        jv_set(containers, id, o);
+}
+
+int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
+                         struct box_err *err)
+{
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_jv_ struct jv *o = jv_object();
+        _cleanup_free_ char *subnet = net_cidr_str(n->subnet, n->prefixlen);
+        char gw[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+        jv_set_str(o, "Name", n->name);
+        jv_set_str(o, "Id", n->id);
+        jv_set_str(o, "Created", n->created);
+        jv_set_str(o, "Scope", "local");
+        jv_set_str(o, "Driver", n->driver);
+        struct jv *ipam = jv_object(), *cfgs = jv_array(), *cfg = jv_object();
+        jv_set_str(ipam, "Driver", "default");
+        jv_set_str(cfg, "Subnet", subnet);
+        jv_set_str(cfg, "Gateway", gw);
+        jv_push(cfgs, cfg);
+        jv_set(ipam, "Config", cfgs);
+        jv_set(o, "IPAM", ipam);
+        jv_set(o, "Internal", jv_bool(n->internal));
+        struct jv *containers = jv_object();
+        ipam_members(n, runroot, NULL, inspect_member, containers);
+        jv_set(o, "Containers", containers);
+        struct jv *opts = jv_object();
+        if (n->bridge)
+                jv_set_str(opts, "com.docker.network.bridge.name", n->bridge);
+        if (n->parent)
+                jv_set_str(opts, "parent", n->parent);
+        jv_set(o, "Options", opts);
+        *ret = jv_dump(o, JV_PRETTY);
+        return 0;
+}
+
+/* With N's lock and no live member: its link, its table elements, its dir. */
+static int net_destroy(const struct run_net *n, bool keep_config, struct box_err *err)
+{
+        if (net_is_bridge(n)) {
+                _cleanup_close_ int nl = -EBADF;
+                int r = run_nl_open(-1, &nl, err);
+                if (r < 0)
+                        return r;
+                if (run_nl_link_index(nl, n->bridge) > 0) {
+                        struct buf b = {0};
+                        _cleanup_free_ char *s = net_cidr_str(n->subnet, n->prefixlen);
+                        run_nft_bridge_script(&b, net_prefix(), false, n->bridge, s, n->internal);
+                        (void)run_nft_apply(b.data, NULL);
+                        buf_release(&b);
+                        r = run_nl_link_delete(nl, n->bridge, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (keep_config)
+                return 0;
+        return fs_rm_rf(n->dir, err);
+}
+
+int run_net_remove(const char *root, const char *runroot, const char *name, struct box_err *err)
+{
+        if (streq(name, RUN_NET_DEFAULT) || streq(name, "host") || streq(name, "none"))
+                return box_err_set(err, EPERM,
+                                   "'%s' is a pre-defined network and cannot be removed", name);
+        _cleanup_(net_freep) struct run_net *n = NULL;
+        int r = net_load(root, name, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lock = net_lock(n, err);
+        if (lock < 0)
+                return lock;
+        if (ipam_in_use(n, runroot))
+                return box_err_set(err, EBUSY, "network '%s' has active endpoints", name);
+        return net_destroy(n, false, err);
+}
+
+int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err)
+{
+        /* first what crashed containers left behind */
+        _cleanup_strv_free_ char **ids = run_state_list(root);
+        STRV_FOREACH (id, ids)
+                if (!run_state_is_live(runroot, *id))
+                        (void)run_net_cleanup(root, runroot, *id, NULL);
+        char **removed = xnew0(char *, 1);
+        bool any_used = false;
+        _cleanup_strv_free_ char **all = run_net_list(root);
+        int r = 0;
+        STRV_FOREACH (name, all) {
+                _cleanup_(net_freep) struct run_net *n = NULL;
+                _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
+                if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
+                        continue;
+                _cleanup_close_ int lock = net_lock(n, err);
+                if (lock < 0) {
+                        r = lock;
+                        break;
+                }
+                bool is_default = streq(*name, RUN_NET_DEFAULT);
+                if (ipam_in_use(n, runroot)) {
+                        any_used = true;
+                        continue;
+                }
+                /* the default network stays, its link goes with the table below */
+                if (!is_default && (r = net_destroy(n, false, err)) < 0)
+                        break;
+                if (!is_default)
+                        removed = strv_append(removed, *name);
+        }
+        if (r >= 0 && !any_used) {
+                _cleanup_(net_freep) struct run_net *d = NULL;
+                _cleanup_free_ char *p =
+                        xasprintf("%s/networks/%s/config.json", root, RUN_NET_DEFAULT);
+                if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0)
+                        r = net_destroy(d, false, err);
+                struct buf b = {0};
+                run_nft_table_delete_script(&b, net_prefix());
+                if (r >= 0)
+                        r = run_nft_apply(b.data, err);
+                buf_release(&b);
+        }
+        if (r < 0) {
+                strv_free(removed);
+                return r;
+        }
+        *ret_removed = removed;
+        return 0;
+}

@@ -1,0 +1,145 @@
+/* Container networks: named networks of the store, a container's
+ * attachment to them, and published ports.
+ *
+ * On disk, under the store root:
+ *   networks/<name>/config.json  {"Name", "Id", "Driver": "bridge"|"macvlan",
+ *                                 "Subnet": "10.77.0.0/16", "Gateway", "Internal",
+ *                                 "Parent" (macvlan), "Bridge" (bridge: its link),
+ *                                 "Created"}
+ *   networks/<name>/lock         flock: taken exclusive to hand out or take back
+ *                                a lease, to set up the bridge, and to change the
+ *                                members' /etc/hosts
+ *   networks/<name>/leases/<IP>  "<container id>\n<name> <aliases...>\n": the
+ *                                address is the container's while its holder
+ *                                (the box that runs it, a build) holds an OFD
+ *                                write lock on the file or the container's
+ *                                monitor lives (box network connect); a lease
+ *                                neither is stale and may be handed out again.
+ *                                Never two live leases of one address: each is
+ *                                made O_EXCL, or taken over only when stale,
+ *                                under the network lock.
+ *   containers/<id>/network.json what the container was given, written before it
+ *                                starts and removed once everything is given
+ *                                back (so after a crash `box rm` and `box network
+ *                                prune` know what to take back):
+ *                                {"Table", "Networks": [{"Name", "Driver", "IP",
+ *                                "PrefixLen", "Gateway", "MacAddress", "Link"
+ *                                (host veth, bridge only), "Ifname", "Aliases"}],
+ *                                "Ports": [{"Proto", "HostIp", "HostPort",
+ *                                "ContainerPort"}]}
+ *
+ * The default network "bridge" (link <prefix>0, subnet $BOX_BRIDGE_SUBNET or
+ * 10.77.0.0/16, fixed when it is first made) exists implicitly; user networks
+ * are made with run_net_create().  Links and the nftables table are made on
+ * first use and named by the prefix ($BOX_NETWORK_PREFIX, default "box": at
+ * most 6 of [a-z0-9]), so two stores on one host can be kept apart.
+ *
+ * Ownership: strings and arrays returned are the caller's to free. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/err.h"
+
+#define RUN_NET_DEFAULT "bridge"
+
+/* ---- published ports (run/port-map.c) ---- */
+
+struct run_port {
+        char proto[4];          /* "tcp" or "udp" */
+        char host_ip[46];       /* "" for every address */
+        unsigned host_port;     /* 0: a free one from the ephemeral range */
+        unsigned host_port_end; /* > host_port: any free one of host_port..host_port_end */
+        unsigned container_port;
+};
+
+/* Parses one -p in Docker's forms (C, H:C, IP:H:C, IP::C, ranges
+ * H1-H2:C1-C2, [IPv6]:H:C, /tcp or /udp) and appends a run_port per port. */
+int run_port_parse(const char *spec, struct run_port **v, size_t *n, struct box_err *err);
+/* Appends an EXPOSEd port ("80", "80/udp", "8000-8002/tcp") with a random
+ * host port (-P). */
+int run_port_parse_exposed(const char *exposed, struct run_port **v, size_t *n,
+                           struct box_err *err);
+/* "3306/tcp -> 0.0.0.0:40123" */
+char *run_port_format(const struct run_port *p);
+
+/* ---- networks (run/network.c) ---- */
+
+struct run_net_create_opts {
+        const char *driver;  /* "bridge" (NULL) or "macvlan" */
+        const char *subnet;  /* CIDR; NULL: a free /24 from 10.78.0.0 up */
+        const char *gateway; /* NULL: the subnet's first address */
+        const char *parent;  /* macvlan: the parent link */
+        bool internal;       /* no outbound traffic, no published ports */
+};
+
+/* Network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* up to 64 bytes; none of the
+ * mode names (bridge, host, none, default, container:...). */
+bool run_net_name_valid(const char *name);
+int run_net_create(const char *root, const char *name, const struct run_net_create_opts *o,
+                   char **ret_id, struct box_err *err);
+/* Names of all networks, "bridge" first (a strv). */
+char **run_net_list(const char *root);
+/* Docker's `network inspect` object (JSON); -ENOENT when there is none. */
+int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
+                         struct box_err *err);
+/* "NAME ID DRIVER" of one network (for ls). */
+int run_net_summary(const char *root, const char *name, char **ret_id, char **ret_driver,
+                    struct box_err *err);
+/* Removes a user network; EBUSY while a live container is attached. */
+int run_net_remove(const char *root, const char *runroot, const char *name, struct box_err *err);
+/* Takes back what crashed containers left (leases, rules, links), removes
+ * every user network no live container uses, and, when no container is
+ * attached anywhere, the bridges and the nftables table.  *RET_REMOVED
+ * lists the networks removed. */
+int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err);
+
+/* ---- a container's attachment (run/net-attach.c) ---- */
+
+struct run_net_attach_opts {
+        const char *network;  /* the first network: a name */
+        const char *ip;       /* --ip: its address (NULL: from the pool) */
+        char *const *aliases; /* --network-alias */
+        const char *name;     /* the container's name (resolvable on user networks) */
+        const char *hostname;
+        const struct run_port *ports;
+        size_t n_ports;
+        const char *state_dir; /* <root>/containers/<id> (network.json goes there); NULL: build */
+        const char *runroot;   /* a lease is live while its container's monitor is */
+};
+
+struct run_net_attachment;
+
+/* Gives container ID (whose monitor lock is held) its first network: a
+ * lease, its host ports (bound, so they stay reserved; "address already
+ * in use" when taken), the bridge and the table when missing, the DNAT
+ * elements; records it all in network.json.  Nothing is left behind on
+ * failure. */
+int run_net_attach(const char *root, const char *id, const struct run_net_attach_opts *o,
+                   struct run_net_attachment **ret, struct box_err *err);
+/* In box, between the container's clone and its start: its interface
+ * (eth0: a veth on the bridge, or a macvlan) in the network namespace of
+ * PID, addressed, up, with lo and the default route. */
+int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err);
+/* Lets the host ports' sockets survive an exec (into a container's
+ * monitor, which keeps them bound for the container's life). */
+int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err);
+/* The container's /etc/hosts and /etc/resolv.conf contents. */
+char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
+char *run_net_resolv_conf(const struct run_net_attachment *a);
+/* Gives everything back (host link, rules, leases, other members' hosts
+ * lines, network.json) and frees A (NULL is fine). */
+void run_net_detach(struct run_net_attachment *a);
+/* What a container that ended without its box (a crash) still holds, from
+ * its network.json: given back; no-op when there is none. */
+int run_net_cleanup(const char *root, const char *runroot, const char *id, struct box_err *err);
+/* The published ports of container ID (while it runs). */
+int run_net_ports(const char *root, const char *id, struct run_port **ret, size_t *ret_n,
+                  struct box_err *err);
+/* connect/disconnect: attach running container ID (its pid 1: PID) to
+ * NETWORK, or take it off. */
+int run_net_connect(const char *root, const char *runroot, const char *id, int pid,
+                    const char *network, char *const *aliases, const char *ip, struct box_err *err);
+int run_net_disconnect(const char *root, const char *runroot, const char *id, const char *network,
+                       struct box_err *err);

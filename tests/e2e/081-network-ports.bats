@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# Published ports: kernel DNAT from 127.0.0.1, from the host's own address
+# and from another host (a network namespace behind a veth), UDP, ranges,
+# -P, clashes, box port, and bad -p values.
+load net-helpers
+
+setup_file() {
+        net_setup_file
+        cc -static -O2 -o "$BATS_FILE_TMPDIR/udpecho" "$BATS_TEST_DIRNAME/net-udpecho.c"
+}
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() {
+        ip netns del "${BOX_NETWORK_PREFIX}r" 2>/dev/null || true
+        net_teardown
+}
+
+# busybox httpd answering "$1" on port ${2:-80} in a container run in the
+# background with the remaining arguments; its box's pid in $BOXPID.
+start_httpd() {
+        local body=$1 port=$2
+        shift 2
+        "$BOX" run --rm --init "$@" busybox sh -c "mkdir -p /w && echo $body >/w/index.html && exec httpd -f -p $port -h /w" 3>&- &
+        BOXPID=$!
+}
+
+@test "ports: -p H:C is reached on 127.0.0.1, on the host's address and from another host" {
+        local h hip
+        h=$(free_port)
+        hip=$(host_ip)
+        start_httpd hello-ports 80 --name web -p "$h:80"
+        wait_http "$h"
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "hello-ports" ]
+        run curl -s -m 3 "http://$hip:$h/"
+        [ "$output" = "hello-ports" ]
+        # a "remote host": a namespace of its own behind a veth to this one
+        local ns="${BOX_NETWORK_PREFIX}r" v="${BOX_NETWORK_PREFIX}v"
+        ip netns add "$ns"
+        ip link add "$v" type veth peer name eth0 netns "$ns"
+        ip addr add "10.$NET_T.1/30" dev "$v"
+        ip link set "$v" up
+        ip -n "$ns" addr add "10.$NET_T.2/30" dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" link set lo up
+        run ip netns exec "$ns" curl -s -m 3 "http://10.$NET_T.1:$h/"
+        ip link del "$v"
+        [ "$output" = "hello-ports" ]
+        # no proxy: box holds the port bound, nothing listens on it
+        ! ss -ltn "sport = :$h" | grep -q LISTEN
+        run box port web
+        [ "$output" = "80/tcp -> 0.0.0.0:$h" ]
+        run box port web 80
+        [ "$output" = "0.0.0.0:$h" ]
+        # docker ps's PORTS and inspect's NetworkSettings
+        run box ps --format '{{.Ports}}' --filter name=web
+        [ "$output" = "0.0.0.0:$h->80/tcp" ]
+        run box inspect --format '{{json .NetworkSettings.Ports}}' web
+        [ "$output" = "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$h\"}]}" ]
+        run box inspect --format '{{.NetworkSettings.Networks.bridge.Gateway}} {{.NetworkSettings.IPAddress}}' web
+        [[ "$output" =~ ^10\.[0-9.]+\ 10\.[0-9.]+$ ]]
+        run box port web 81/tcp
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no public port '81/tcp' published for 'web'"* ]]
+        kill $BOXPID
+        wait $BOXPID || true
+        # its rule went with it
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+}
+
+@test "ports: -p IP::C takes a free ephemeral port on that address only" {
+        start_httpd hello-random 80 --name web -p 127.0.0.1::80
+        local h=""
+        for _ in $(seq 50); do
+                h=$(box port web 80 2>/dev/null | sed 's/.*://') || true
+                [ -n "$h" ] && break
+                sleep 0.1
+        done
+        [ "$h" -ge 32768 ] && [ "$h" -le 60999 ]
+        wait_http "$h"
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "hello-random" ]
+        run curl -s -m 2 "http://$(host_ip):$h/"
+        [ "$output" != "hello-random" ]
+        kill $BOXPID
+        wait
+}
+
+@test "ports: UDP" {
+        local h
+        h=$(free_port)
+        "$BOX" run --rm -v "$BATS_FILE_TMPDIR/udpecho:/udpecho:ro" -p "$h:5353/udp" busybox /udpecho 5353 1 >"$BATS_TEST_TMPDIR/out" 3>&- &
+        for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+        run python3 -c "
+import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b'ping', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
+        wait
+        [ "$output" = "echo:ping" ]
+}
+
+@test "ports: ranges H1-H2:C1-C2" {
+        local h
+        h=$(free_port)
+        "$BOX" run --rm --init -p "$h-$((h + 1)):8001-8002" busybox sh -c 'mkdir /a /b; echo one >/a/index.html; echo two >/b/index.html; httpd -p 8001 -h /a; exec httpd -f -p 8002 -h /b' 3>&- &
+        wait_http "$h"
+        wait_http "$((h + 1))"
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "one" ]
+        run curl -s -m 3 "http://127.0.0.1:$((h + 1))/"
+        [ "$output" = "two" ]
+        kill %1
+        wait
+}
+
+@test "ports: -P publishes every EXPOSEd port on a free one" {
+        "$BOX" import -c 'EXPOSE 80/tcp' -c 'EXPOSE 9000/udp' "$BUSYBOX_TAR" exposed >/dev/null
+        "$BOX" run --rm --init --name pall -P exposed sh -c 'mkdir /w; echo all >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
+        local lines=""
+        for _ in $(seq 50); do
+                lines=$(box port pall 2>/dev/null) || true
+                [ -n "$lines" ] && break
+                sleep 0.1
+        done
+        [[ "$lines" == *"80/tcp -> 0.0.0.0:"* ]]
+        [[ "$lines" == *"9000/udp -> 0.0.0.0:"* ]]
+        local h
+        h=$(box port pall 80 | sed 's/.*://')
+        wait_http "$h"
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "all" ]
+        kill %1
+        wait
+}
+
+@test "ports: a host port in use fails before start: 'address already in use', 125, nothing left" {
+        local h=""
+        python3 -c "import socket,sys,time; s=socket.socket(); s.bind(('', 0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)" >"$BATS_TEST_TMPDIR/port" 3>&- &
+        local holder=$!
+        for _ in $(seq 50); do
+                h=$(cat "$BATS_TEST_TMPDIR/port")
+                [ -n "$h" ] && break
+                sleep 0.1
+        done
+        run box run --rm -p "$h:80" busybox echo started
+        kill $holder
+        wait $holder || true
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"address already in use"* ]]
+        [[ "$output" != *started* ]]
+        # two containers on one port: the second fails the same way
+        start_httpd first 80 -p "$h:80"
+        wait_http "$h"
+        run box run --rm -p "$h:80" busybox echo started
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"address already in use"* ]]
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "first" ]
+        [ "$(ls "$BOX_ROOT/networks/bridge/leases" | wc -l)" -eq 1 ]
+        [ "$(nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -o 'tcp \. [0-9]* :' | wc -l)" -eq 1 ]
+        kill $BOXPID
+        wait
+}
+
+@test "ports: each bad -p is a one-line error naming it, exit 125, nothing set up" {
+        for bad in 0:80 80:0 70000 abc 80/sctp 1.2.3:80:80 '::1:80:80' 8000-8001:90-92 '[::1]80' '' 90-80 "$(printf '80\n81')"; do
+                run box run --rm -p "$bad" busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"invalid port specification"* ]]
+        done
+        [ ! -d "$BOX_ROOT/networks" ]
+        [ "$(ls "$BOX_ROOT/containers" 2>/dev/null | grep -vc '^\.')" -eq 0 ]
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# User networks: box network create/ls/inspect/rm/prune, containers that
+# resolve each other by name and alias, isolation between networks,
+# --internal, --ip, container:NAME, macvlan, and bad input.
+load net-helpers
+
+setup_file() { net_setup_file; }
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() { net_teardown; }
+
+# a subnet of this file's own: 10.$NET_T.$1.0 is not valid; use the third octet
+subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
+
+@test "user network: containers resolve each other by name and by alias" {
+        box network create --subnet "$(subnet 1)" appnet >/dev/null
+        "$BOX" run --rm --init --name web --network appnet --network-alias www busybox sh -c 'mkdir /w; echo by-name >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
+        sleep 0.5
+        for _ in $(seq 30); do
+                [ -n "$(ls "$BOX_ROOT/networks/appnet/leases" 2>/dev/null)" ] && break
+                sleep 0.1
+        done
+        sleep 0.3
+        run box run --rm --network appnet busybox sh -c 'for h in web www; do printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 $h 80 | tail -1; done'
+        [ "${lines[0]}" = "by-name" ]
+        [ "${lines[1]}" = "by-name" ]
+        # the running one learned the newcomer's name, and forgets it when it goes
+        run box run --rm --name client --network appnet busybox sh -c 'sleep 0.2'
+        run box network inspect appnet
+        [[ "$output" == *'"Name": "web"'* ]]
+        [[ "$output" == *'"Subnet": "'"$(subnet 1)"'"'* ]]
+        run box network rm appnet
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"network 'appnet' has active endpoints"* ]]
+        kill %1
+        wait
+        run box network rm appnet
+        [ "$status" -eq 0 ]
+        [ "$output" = "appnet" ]
+}
+
+@test "user network: two networks cannot reach each other; --internal has no way out" {
+        box network create --subnet "$(subnet 2)" neta >/dev/null
+        box network create --subnet "$(subnet 3)" netb >/dev/null
+        box network create --internal --subnet "$(subnet 4)" inside >/dev/null
+        local bip
+        bip=$(subnet 3 | sed 's|0/24$|9|')
+        "$BOX" run --rm --init --name bweb --network netb --ip "$bip" busybox sh -c 'mkdir /w; echo netb >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
+        sleep 1
+        run box run --rm --network netb busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1"
+        [ "$output" = "netb" ]
+        run box run --rm --network neta busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1"
+        [ "$output" != "netb" ]
+        # internal: no route out, not even to the host's address
+        run box run --rm --network inside busybox sh -c "ip route; printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1"
+        [[ "$output" != *default* ]]
+        [[ "$output" != *netb* ]]
+        kill %1
+        wait
+        run box network ls
+        [[ "$output" == *" neta "* ]]
+        [[ "$output" == *" inside "* ]]
+        run box network prune
+        [[ "$output" == *neta* ]] && [[ "$output" == *netb* ]] && [[ "$output" == *inside* ]]
+        run box network ls -q
+        [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "user network: --network container:NAME shares the other's interfaces" {
+        "$BOX" run --rm --init --name first busybox sleep 20 3>&- &
+        sleep 1
+        run box run --rm --network container:first busybox sh -c 'ip -4 -o addr show eth0'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}.2/24"* ]]
+        kill %1
+        wait
+}
+
+@test "macvlan: two containers talk over a macvlan on a parent link" {
+        # (no dummy links on this kernel: one end of a veth pair is the parent)
+        local par="${BOX_NETWORK_PREFIX}m"
+        ip link add "$par" type veth peer name "${par}p"
+        ip link set "$par" up
+        ip link set "${par}p" up
+        box network create -d macvlan -o parent="$par" --subnet "$(subnet 5)" mac >/dev/null
+        "$BOX" run --rm --init --name mweb --network mac busybox sh -c 'mkdir /w; echo over-macvlan >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
+        sleep 1
+        run box run --rm --network mac busybox sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 mweb 80 | tail -1'
+        [ "$output" = "over-macvlan" ]
+        # no veth on the host: the containers' links hang off the parent
+        [ -z "$(ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 && $1 !~ /m(p)?$/')" ] || [ "$(ip -br link | grep -c "^${BOX_NETWORK_PREFIX}[0-9a-f]\{8\}")" -eq 0 ]
+        run box network inspect mac
+        [[ "$output" == *'"Driver": "macvlan"'* ]]
+        [[ "$output" == *'"parent": "'"$par"'"'* ]]
+        kill %1
+        wait
+        ip link del "$par"
+        box network rm mac
+}
+
+@test "user network: bad names, subnets, gateways, drivers and parents are one-line errors" {
+        box network create --subnet "$(subnet 6)" taken >/dev/null
+        for args in "bridge" "host" "none" "bad/name" ".x" "$(printf 'a\nb')" \
+                "--subnet 10.0.0.1/24 n1" "--subnet 10.0.0.0/33 n2" "--subnet nonsense n3" \
+                "--subnet $(subnet 6) n4" "--subnet 10.9.9.0/24 --gateway 10.9.8.1 n5" \
+                "--gateway 10.9.9.1 n6" "-d overlay n7" "-d macvlan n8" "-d macvlan -o parent=nosuchlink0 n9" \
+                "-o mtu=1500 n10" "taken"; do
+                # shellcheck disable=SC2086
+                run box network create $args
+                [ "$status" -eq 125 ]
+                [[ "${lines[0]}" == "box: error: "* ]]
+                # (a usage error adds the "See --help" line)
+                [ "${#lines[@]}" -eq 1 ] || [[ "${lines[1]}" == "See 'box network create --help'." ]]
+        done
+        run box network create --subnet "$(subnet 6)" n4
+        [[ "$output" == *"overlaps network 'taken'"* ]]
+        run box run --rm --network taken --ip 10.1.1.1 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--ip '10.1.1.1' is not a free address of network 'taken'"* ]]
+        run box run --rm --network taken --network-alias 'bad alias' busybox true
+        [ "$status" -eq 125 ]
+        run box network rm bridge
+        [ "$status" -ne 0 ]
+        [ "$(box network ls -q | wc -l)" -eq 2 ]
+}

@@ -1,0 +1,86 @@
+# Set-up shared by the 08x-network-*.bats files: a store with busybox, a
+# network prefix and default subnet of the file's own (box's links and
+# nftables table are named by the prefix, so files and worktrees running at
+# once never share them), and a check that box leaves the host's rules and
+# links as it found them.
+load helpers
+bats_require_minimum_version 1.5.0
+
+# The ruleset without the tables of other box test runs (prefix "bt"),
+# which may come and go while this file runs.
+host_ruleset() {
+        nft list ruleset | awk '/^table ip bt[0-9a-z]* \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
+                sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
+}
+host_links() {
+        ip -br link | awk '$1 !~ /^bt/ && $1 !~ /^veth/ {print $1}' | sed 's/@.*//' | sort
+}
+own_links() {
+        ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
+}
+
+net_setup_file() {
+        export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
+        export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
+        export NET_T=$((200 + RANDOM % 50)).$((RANDOM % 256))
+        host_ruleset >"$BATS_FILE_TMPDIR/ruleset.before"
+        host_links >"$BATS_FILE_TMPDIR/links.before"
+}
+
+net_teardown_file() {
+        "$BOX" network prune >/dev/null 2>&1 || true
+        ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
+        [ -z "$(own_links)" ]
+        host_ruleset | diff "$BATS_FILE_TMPDIR/ruleset.before" -
+        host_links | diff "$BATS_FILE_TMPDIR/links.before" -
+}
+
+net_setup() {
+        box_setup_store
+        import_busybox
+}
+
+net_teardown() {
+        # containers a failed test left running
+        for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
+        "$BOX" network prune >/dev/null 2>&1 || true
+        box_teardown_store
+}
+
+# The host's first global IPv4 address.
+host_ip() {
+        ip -4 -o addr show scope global | awk '$2 !~ /^(bt|cni|box)/ {sub("/.*", "", $4); print $4; exit}'
+}
+
+# Waits until TCP port $1 on 127.0.0.1 answers an HTTP GET (the container's
+# httpd is up), at most 5 s.
+wait_http() {
+        for _ in $(seq 50); do
+                curl -s -m 1 -o /dev/null "http://127.0.0.1:$1/" && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# A free TCP and UDP port of the host, below the ephemeral range (which
+# box's random host ports come from), with the next one free too.
+free_port() {
+        python3 -c '
+import random, socket
+while True:
+    p = random.randrange(20000, 32000)
+    try:
+        for q in (p, p + 1):
+            for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET, t); s.bind(("", q)); s.close()
+        print(p); break
+    except OSError:
+        pass'
+}
+
+# busybox httpd serving "$2" on port 80 in a container; box runs in the
+# background (its pid in $BOX_PID) with the other arguments.
+httpd_args() {
+        echo "sh -c 'mkdir -p /w && echo $1 >/w/index.html && httpd -f -p 80 -h /w'"
+}
