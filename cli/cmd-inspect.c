@@ -7,6 +7,7 @@
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
 #include "store/store.h"
@@ -108,13 +109,25 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
         }
         if (optind >= argc)
                 return cli_usage_error("inspect", "'box inspect' requires at least 1 argument");
-        /* not a container: an image, as docker inspect does */
+        if (type && !streq(type, "container") && !streq(type, "image"))
+                return cli_usage_error("inspect", "'%s' is not a valid value for --type", type);
+        /* not a container: an image, as docker inspect does; --type image
+         * asks for the image even when a container has the name */
         char id[RUN_ID_LEN + 1];
         struct box_err err = {0};
-        if ((!type || !streq(type, "container")) &&
-            cli_container_find(ctx, argv[optind], id, &err) < 0) {
+        if ((type && streq(type, "image")) ||
+            (!type && cli_container_find(ctx, argv[optind], id, &err) < 0)) {
+                /* image inspect's own flags: only --format */
+                _cleanup_strv_free_ char **iv = strv_append(NULL, "inspect");
+                if (format) {
+                        iv = strv_append(iv, "--format");
+                        iv = strv_append(iv, format);
+                }
+                iv = strv_append(iv, "--");
+                for (int a = optind; a < argc; a++)
+                        iv = strv_append(iv, argv[a]);
                 optind = 0;
-                return cmd_image_inspect(ctx, argc, argv);
+                return cmd_image_inspect(ctx, (int)strv_length(iv), iv);
         }
         struct jv *arr = jv_array();
         for (int a = optind; a < argc; a++) {

@@ -124,4 +124,14 @@ teardown() { lifecycle_teardown; }
         [[ "$output" == sha256:* ]]
         run box container inspect busybox
         [ "$status" -ne 0 ]
+        # --type: a container named like an image, either one on request
+        box run -d --name busybox busybox sleep 60 >/dev/null
+        run box inspect -f '{{.Name}}' busybox
+        [ "$output" = /busybox ]
+        run box inspect --type image -f '{{.Id}}' busybox
+        [[ "$output" == sha256:* ]]
+        run box inspect --type volume busybox
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'volume' is not a valid value for --type"* ]]
+        box rm -f busybox >/dev/null
 }
