@@ -89,7 +89,8 @@ static int new_exec_start(struct buf *b, const char *box, const struct jv *cfg, 
         _cleanup_strv_free_ char **argv = jv_is_array(jv_get(cfg, "CreateCommand"))
                                                   ? jv_to_strv(jv_get(cfg, "CreateCommand"))
                                                   : NULL;
-        if (!argv || !argv[0] || !streq(argv[0], "run"))
+        /* podman's rule: a container made by create is recreated by run -d */
+        if (!argv || !argv[0] || (!streq(argv[0], "run") && !streq(argv[0], "create")))
                 return box_err_set(err, EINVAL,
                                    "the container has no record of the command that created it "
                                    "(made by an older box): --new cannot recreate it");

@@ -22,6 +22,13 @@ static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n
                             "Create and run a new container from an image, in the foreground.\n"
                             "\n"
                             "Options:\n";
+static const char create_usage[] =
+        "Usage: box create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+        "       box create [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
+        "\n"
+        "Create a new container from an image without starting it (box start runs it).\n"
+        "\n"
+        "Options:\n";
 
 void run_opts_release(struct run_opts *o)
 {
@@ -474,6 +481,15 @@ static const struct cli_options run_options = {
         .stop_at_operand = true,
 };
 
+static const struct cli_options create_options = {
+        .cmd = "create",
+        .usage = create_usage,
+        .v = run_flags,
+        .n = ARRAY_SIZE(run_flags),
+        .help_width = 25,
+        .stop_at_operand = true,
+};
+
 /* The rules between flags, once all are read. */
 static int run_opts_check(struct run_opts *o)
 {
@@ -520,7 +536,8 @@ static int run_opts_check(struct run_opts *o)
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv)
 {
         *o = (struct run_opts){.network = RUN_NETWORK_PRIVATE, .seccomp = RUN_SECCOMP_DEFAULT};
-        int first = cli_options_parse(&run_options, o, argc, argv);
+        bool create = argc > 0 && streq(argv[0], "create");
+        int first = cli_options_parse(create ? &create_options : &run_options, o, argc, argv);
         if (first <= 0)
                 return first;
         int r = run_opts_check(o);

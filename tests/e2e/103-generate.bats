@@ -42,6 +42,12 @@ verify() {
         grep -qx "ExecStartPre=-$BOX rm -f app2" "$unit"
         grep -qx "ExecStopPost=-$BOX rm -f app2" "$unit"
         grep -qx 'ExecStart='"$BOX"' run -d --rm --name app2 -e "A=b c" -e P=50%% -w /tmp busybox sh -c "echo \\"$$A\\" $$HOME"' "$unit"
+        # a container made by box create is recreated by run -d, as podman does
+        box create --name app3 --network none busybox sleep 100 >/dev/null
+        box generate systemd --new app3 >"$BOX_TEST_TMP/units/container-app3.service"
+        grep -qx "ExecStart=$BOX run -d --rm --name app3 --network none busybox sleep 100" \
+                "$BOX_TEST_TMP/units/container-app3.service"
+        box rm app3 >/dev/null
 }
 
 @test "generate systemd: errors" {
