@@ -1,86 +1,52 @@
 #!/bin/bash
-# Start-to-exit time of a container: `box run --rm --network none IMAGE true`
-# next to crun running the same rootfs from an OCI bundle.  Prints the
-# median (and min/p90) of N runs of each, interleaved, and the ratio.
+# Start-to-exit of a container running `true`: box run --rm (network none,
+# and the default bridge) against crun and runc running the same rootfs from
+# an OCI bundle, podman run, and the floor: unshare + chroot of that rootfs.
 #
-# Usage: bench/start.sh [N]     (as root; default N=50; BOX=path/to/box)
-#
-# crun 1.8 refuses hybrid cgroup layouts (v1 controllers plus a cgroup2
-# hierarchy that holds a controller, here hugetlb).  Rather than moving
-# hugetlb to a v1 mount and back (a host-wide change), the script runs
-# both loops in a private mount namespace where an empty file is bound
-# over the cgroup2 hierarchy's cgroup.controllers: crun then sees a plain
-# v1 host and makes its cgroups as usual; box is unaffected by the bind.
-set -euo pipefail
-
-N=${1:-50}
-here=$(cd "$(dirname "$0")/.." && pwd)
-BOX=${BOX:-$here/out/box}
-TAR=${BOX_FIXTURES:-$here/out/fixtures}/busybox.tar
-
-[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
-[ -x "$BOX" ] || { echo "bench: $BOX missing (make)" >&2; exit 1; }
-[ -f "$TAR" ] || { echo "bench: $TAR missing (make fixtures)" >&2; exit 1; }
-if ! command -v crun >/dev/null; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq crun >/dev/null
+# crun 1.8 refuses hybrid cgroups ("cgroups in hybrid mode not supported,
+# drop all controllers from cgroupv2": v1 controllers and hugetlb on the
+# cgroup2 hierarchy, as here).  Rather than moving hugetlb off cgroup2 and
+# back (a host-wide change), the script runs in a private mount namespace
+# where an empty file is bound over the cgroup2 hierarchy's
+# cgroup.controllers: crun sees a plain v1 host; box and runc are unaffected.
+if [ -z "${BENCH_IN_NS:-}" ]; then
+        exec unshare -m env BENCH_IN_NS=1 bash "$0" "$@"
 fi
-
-work=$(mktemp -d /tmp/box-bench.XXXXXX)
-cleanup() {
-        for c in $(crun list -q 2>/dev/null | grep '^bench-' || true); do
-                crun delete -f "$c" >/dev/null 2>&1 || true
-        done
-        rm -rf "$work"
-}
-trap cleanup EXIT
-
-export BOX_ROOT=$work/store
-"$BOX" import "$TAR" bench-busybox >/dev/null
-
-mkdir -p "$work/bundle/rootfs"
-tar -C "$work/bundle/rootfs" -xf "$TAR"
-(cd "$work/bundle" && crun spec)
-# the default spec runs "sh" on a terminal; run "true" without one
-sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"true"/' "$work/bundle/config.json"
-grep -q '"true"' "$work/bundle/config.json"
-
-cat >"$work/loop.sh" <<'EOF'
-set -eu
+. "$(dirname "$0")/lib.sh"
+mount --make-rprivate /
 ctl=/sys/fs/cgroup/unified/cgroup.controllers
 if [ -e "$ctl" ] && [ -n "$(cat "$ctl")" ]; then
-        : >"$WORK/empty"
-        mount --bind "$WORK/empty" "$ctl"
+        bench_tmp T0
+        : >"$T0/empty"
+        mount --bind "$T0/empty" "$ctl"
 fi
-now() { local t=${EPOCHREALTIME/./}; echo "$t"; }
-# warm up both
-"$BOX" run --rm --network none bench-busybox true
-(cd "$WORK/bundle" && crun run bench-warm >/dev/null)
-for i in $(seq "$N"); do
-        s=${EPOCHREALTIME/./}
-        "$BOX" run --rm --network none bench-busybox true
-        e=${EPOCHREALTIME/./}
-        echo "box $((e - s))"
-        s=${EPOCHREALTIME/./}
-        (cd "$WORK/bundle" && crun run "bench-$i")
-        e=${EPOCHREALTIME/./}
-        echo "crun $((e - s))"
-done
-EOF
-WORK=$work BOX=$BOX N=$N unshare -m bash "$work/loop.sh" >"$work/times"
+bench_tmp T
+export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
+"$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
+mkdir -p "$T/bundle/rootfs"
+tar -C "$T/bundle/rootfs" -xf "$BENCH_FIXTURES/busybox.tar"
+R=$(bench_runs 30)
+W="start-to-exit (true), network none"
+bench_time "$W" box box "$R" "" "$BOX run --rm --network none bench-busybox true"
+bench_time "$W" "unshare+chroot" floor "$R" "" "unshare -mpinuf --mount-proc=$T/bundle/rootfs/proc chroot $T/bundle/rootfs /bin/true"
+bench_goal "$W" crun 0.9
+W2="start-to-exit (true), default bridge"
+bench_time "$W2" box box "$R" "" "$BOX run --rm bench-busybox true"
+[ "$BENCH_PEERS" = 1 ] || exit 0
 
-stats() { # prints median min p90 (ms) of the named runtime
-        grep "^$1 " "$work/times" | awk '{print $2}' | sort -n | awk '
-                { v[NR] = $1 }
-                END {
-                        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                        p = v[int(NR * 0.9 + 0.5)]
-                        printf "%.2f %.2f %.2f\n", m / 1000, v[1] / 1000, p / 1000
-                }'
-}
-read -r bm bmin bp90 < <(stats box)
-read -r cm cmin cp90 < <(stats crun)
-printf "%-44s %10s %10s %10s\n" "runtime ($N runs each, interleaved)" "median ms" "min ms" "p90 ms"
-printf "%-44s %10s %10s %10s\n" "box run --rm --network none IMAGE true" "$bm" "$bmin" "$bp90"
-printf "%-44s %10s %10s %10s\n" "crun run (same rootfs, OCI bundle)" "$cm" "$cmin" "$cp90"
-awk -v b="$bm" -v c="$cm" 'BEGIN { printf "ratio box/crun (median): %.2fx (goal <= 1.20x)\n", b / c }'
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus (the numbers are only comparable on an idle machine)"
+for rt in crun runc; do
+        bench_peer "$rt" || { bench_note "$W" "$rt: not installed"; continue; }
+        (cd "$T/bundle" && rm -f config.json && $rt spec)
+        sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"true"/' "$T/bundle/config.json"
+        # hyperfine needs a fresh name per run: a counter in the bundle
+        echo 0 >"$T/n"
+        bench_time "$W" "$rt" peer "$R" "" "cd $T/bundle && n=\$((\$(cat $T/n) + 1)) && echo \$n > $T/n && $rt run bench-$rt-\$n"
+        for c in $($rt list -q 2>/dev/null | grep "^bench-$rt-" || true); do $rt delete -f "$c" >/dev/null 2>&1 || true; done
+done
+if bench_peer podman; then
+        P=$(bench_podman_conf "$T/podman")
+        bench_on_exit "$P system reset -f"
+        if $P import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null 2>&1; then
+                bench_time "$W" podman peer "$(bench_runs 10)" "" "$P run --rm --network none bench-busybox true"
+        fi
+fi

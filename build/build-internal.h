@@ -254,3 +254,6 @@ int step_add(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
 
 /* build/step-run.c */
 int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
+
+/* Seconds on the monotonic clock: step timings. */
+double build_mono(void);

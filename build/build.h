@@ -24,7 +24,7 @@ enum build_progress {
         BUILD_PROGRESS_TTY,
         BUILD_PROGRESS_QUIET
 };
-enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER };
+enum build_pull { BUILD_PULL_MISSING, BUILD_PULL_ALWAYS, BUILD_PULL_NEVER, BUILD_PULL_NEWER };
 
 struct run_rlimit;
 
@@ -56,6 +56,10 @@ struct build_opts {
         const char *target;
         bool no_cache;
         enum build_pull pull;
+        /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
+         * NULL: nothing is pulled */
+        int (*pull_image)(void *userdata, const char *ref, struct box_err *err);
+        void *pull_userdata;
         const char *network;              /* "default" (= "bridge"), "host", "none" */
         const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
         size_t n_rlimits;

@@ -120,7 +120,7 @@ void builder_progress(struct builder *b, const char *fmt, ...)
         fflush(b->out);
 }
 
-static double mono(void)
+double build_mono(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -195,7 +195,7 @@ int build_stage(struct builder *b, struct stage *s, struct box_err *err)
         for (size_t i = s->first; i < s->end && r >= 0; i++) {
                 const struct dockerfile_instr *in = &b->df->instrs[i];
                 b->step++;
-                double t0 = mono();
+                double t0 = build_mono();
                 builder_progress(b, "[%d/%d] %s\n", b->step, b->n_steps, in->original);
                 if (i == s->first) {
                         r = stage_from(&c, in, err);
@@ -211,7 +211,7 @@ int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                         if (r >= 0 && !b->last_cached &&
                             (streq(in->name, "run") || streq(in->name, "copy") ||
                              streq(in->name, "add")))
-                                builder_progress(b, "  DONE %.2fs\n", mono() - t0);
+                                builder_progress(b, "  DONE %.2fs\n", build_mono() - t0);
                 }
                 if (r < 0)
                         fail_at(&c, in, err);

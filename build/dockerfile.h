@@ -191,6 +191,13 @@ int build_port_check(const char *file, int line, const char *raw, bool *ret_uppe
 /* Go's time.ParseDuration, in nanoseconds. */
 int build_parse_duration(const char *s, int64_t *ret_ns);
 
+/* Is W a heredoc's start (<<EOF, <<-EOF, 2<<EOF) as BuildKit reads it? */
+bool build_dockerfile_is_heredoc_word(const char *w);
+/* Sets ERR to "FILE:LINE: message" (EINVAL) and returns -EINVAL: the one
+ * shape of every Dockerfile error. */
+int build_dockerfile_fail_at(struct box_err *err, const char *file, int line, const char *fmt, ...)
+        _printf_(4, 5);
+
 /* The proxy variables: ARGs every build knows without a declaration.  They
  * reach RUN steps as environment, but neither the cache key nor history. */
 bool build_arg_is_predefined(const char *name);

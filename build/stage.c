@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "build/build-internal.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "store/image.h"
 
@@ -117,6 +118,46 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
 
 /* ---- stages ---- */
 
+/* The FROM image by --pull: missing (the default) pulls what the store
+ * lacks, always pulls, newer pulls but keeps the local image when the
+ * registry cannot be reached, never only looks in the store. */
+static int resolve_base(struct builder *b, const char *base, struct store_image_handle *h,
+                        struct box_err *err)
+{
+        enum build_pull mode = b->o->pull;
+        int r = -ENOENT;
+        if (mode != BUILD_PULL_ALWAYS)
+                r = store_image_resolve(b->st, base, h, err);
+        if (r >= 0 && mode != BUILD_PULL_NEWER)
+                return r;
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r >= 0)
+                store_image_handle_release(h);
+        if (mode == BUILD_PULL_NEVER || !b->o->pull_image)
+                return box_err_set(err, ENOENT,
+                                   "base image '%s' is not in the store%s: get it with 'box pull', "
+                                   "'box load -i FILE' or 'box import'",
+                                   base, mode == BUILD_PULL_NEVER ? " (--pull=never)" : "");
+        struct box_err perr = {0};
+        r = b->o->pull_image(b->o->pull_userdata, base, &perr);
+        if (r < 0 && mode == BUILD_PULL_NEWER && store_image_resolve(b->st, base, h, NULL) >= 0) {
+                log_info("--pull=newer: %s; using the local '%s'", perr.msg, base);
+                return 0;
+        }
+        if (r < 0 && mode == BUILD_PULL_MISSING)
+                return box_err_set(err, -r,
+                                   "base image '%s' is not in the store, and pulling it failed: "
+                                   "%s",
+                                   base, perr.msg);
+        if (r < 0) {
+                if (err)
+                        *err = perr;
+                return box_err_prefix(err, "base image '%s'", base);
+        }
+        return store_image_resolve(b->st, base, h, err);
+}
+
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
@@ -164,21 +205,9 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
                 sha256_buf("scratch", 7, c->cur.chain);
         } else {
                 struct store_image_handle h;
-                if (b->o->pull == BUILD_PULL_ALWAYS)
-                        return box_err_set(
-                                err, ENOTSUP,
-                                "--pull=always: pulling '%s' from a registry is not supported yet",
-                                base);
-                r = store_image_resolve(b->st, base, &h, err);
-                if (r < 0) {
-                        if (r == -ENOENT)
-                                return box_err_set(
-                                        err, ENOENT,
-                                        "base image '%s' is not in the store: get it with "
-                                        "'box load -i FILE', 'box pull URL' or 'box import'",
-                                        base);
+                r = resolve_base(b, base, &h, err);
+                if (r < 0)
                         return r;
-                }
                 r = oci_image_parse(h.config_json, h.config_len, &c->cur.img, err);
                 if (r >= 0) {
                         c->cur.layers = xnew0(struct oci_descriptor, h.m.n_layers);

@@ -176,3 +176,14 @@ void cli_table_flush(struct cli_table *t)
         t->rows = NULL;
         t->n_rows = t->n_cols = 0;
 }
+
+int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret)
+{
+        if (!arg || streq(arg, "true"))
+                *ret = 1;
+        else if (streq(arg, "false"))
+                *ret = 0;
+        else
+                return cli_usage_error(cmd, "invalid --tls-verify '%s'", arg);
+        return 0;
+}

@@ -3,6 +3,8 @@
  * failure, 126 cannot execute, 127 not found, else the container's status). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "lib/err.h"
 
 #define EXIT_BOX         125
@@ -30,6 +32,9 @@ extern const struct cli_command cli_commands[];
 int cli_fail(const struct box_err *err);
 /* Prints a usage error naming the command and returns 125. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+/* --tls-verify[=true|false] of CMD: 1 or 0 in *RET (no value: true), or
+ * the usage error's exit status. */
+int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret);
 /* Opens the store (once) for a command. */
 int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */
@@ -39,6 +44,9 @@ int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_comman
                  char **argv);
 /* Prints help text to stdout; returns 0. */
 int cli_help(const char *text);
+/* Docker's label filters: every one of WANT ("K": has K, "K=V": K is V)
+ * holds for LABELS (k, v, ... as spec/oci.h keeps them). */
+bool cli_labels_match(char *const *want, char *const *labels);
 
 /* A getopt_long loop helper: returns 1 if argv asks for --help. */
 int cli_wants_help(int argc, char **argv);
@@ -61,6 +69,9 @@ int cmd_save(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_pull(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_push(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_login(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_logout(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_system(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv);

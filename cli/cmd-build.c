@@ -7,6 +7,7 @@
 #include "build/build.h"
 #include "build/dockerfile.h"
 #include "cli/cli.h"
+#include "cli/registry.h"
 #include "cli/cmd-run.h"
 #include "cli/options.h"
 #include "lib/fs.h"
@@ -200,7 +201,7 @@ struct build_flags {
         const char *network;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
-        bool no_cache, quiet, no_new_privs;
+        bool no_cache, quiet, no_new_privs, push, tls_verify_off;
         enum build_pull pull;
         enum build_progress progress;
 };
@@ -422,15 +423,24 @@ static int opt_pull(void *opts, const char *arg)
         struct build_flags *f = opts;
         if (!arg || streq(arg, "true") || streq(arg, "always"))
                 f->pull = BUILD_PULL_ALWAYS;
-        else if (streq(arg, "missing") || streq(arg, "false") || streq(arg, "newer") ||
-                 streq(arg, "ifmissing"))
+        else if (streq(arg, "missing") || streq(arg, "false") || streq(arg, "ifmissing"))
                 f->pull = BUILD_PULL_MISSING;
-        else if (streq(arg, "never") || streq(arg, "ifnewer"))
+        else if (streq(arg, "newer") || streq(arg, "ifnewer"))
+                f->pull = BUILD_PULL_NEWER;
+        else if (streq(arg, "never"))
                 f->pull = BUILD_PULL_NEVER;
         else
-                return cli_usage_error("build",
-                                       "invalid --pull '%s': want missing, always or never", arg);
+                return cli_usage_error(
+                        "build", "invalid --pull '%s': want missing, always, newer or never", arg);
         return 0;
+}
+
+static int opt_tls_verify(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        int v, r = cli_tls_verify_parse("build", arg, &v);
+        f->tls_verify_off = !v;
+        return r;
 }
 
 static int opt_tag(void *opts, const char *arg)
@@ -480,7 +490,8 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
         CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
         CLI_FUNC("pull", 0, O, opt_pull, "string",
-                 "missing, always or never (default \"missing\")"),
+                 "missing, always, newer or never (default \"missing\")"),
+        CLI_TRUE("push", 0, T, push, "push the image's tags to their registries"),
         CLI_TRUE("quiet", 'q', T, quiet, "print only the image id"),
         CLI_FUNC("security-opt", 0, R, opt_security_opt, "list",
                  "no-new-privileges for RUN steps; apparmor=unconfined,\nlabel=disable (box "
@@ -499,7 +510,8 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("format", 0, R, opt_format, NULL, NULL),
         CLI_FUNC("authfile", 0, R, opt_authfile, NULL, NULL),
         /* intermediate containers are never kept; the image is local */
-        CLI_IGNORE("tls-verify", O),
+        CLI_FUNC("tls-verify", 0, O, opt_tls_verify, "bool",
+                 "verify TLS certificates of registries (default true)"),
         CLI_IGNORE("creds", R),
         CLI_IGNORE("cert-dir", R),
         CLI_IGNORE("load", CLI_ARG_NONE),
@@ -761,6 +773,43 @@ static int append_extra_files(struct build_job *j, struct box_err *err)
 }
 
 /* How the build reports progress, and where (--logfile). */
+/* FROM an image the store lacks (build/stage.c decides when) */
+static int pull_base(void *ud, const char *ref, struct box_err *err)
+{
+        struct build_job *j = ud;
+        _cleanup_image_ref_ struct image_ref rf = {0};
+        int r = spec_ref_parse(ref, &rf, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *full = spec_ref_format(&rf);
+        struct cli_pull_flags f = {.tls_verify_off = j->f.tls_verify_off, .quiet = j->f.quiet};
+        struct image_loaded v = {0};
+        r = cli_registry_pull(j->st, full, &f, &v, err);
+        if (r >= 0)
+                strv_free(v.names);
+        return r;
+}
+
+/* --push: every tag to its registry, the digest on stderr */
+static int push_tags(struct build_job *j, struct box_err *err)
+{
+        STRV_FOREACH (t, j->f.tags) {
+                struct cli_progress *p = j->f.quiet ? NULL : cli_progress_new("Pushed");
+                struct image_registry_push_opts o = {
+                        .reg = {.tls_verify_off = j->f.tls_verify_off, .push = 1},
+                };
+                cli_progress_attach(p, &o.progress);
+                digest_str d;
+                int r = image_registry_push(j->st, *t, *t, &o, d, err);
+                cli_progress_free(p);
+                if (r < 0)
+                        return r;
+                if (!j->f.quiet)
+                        fprintf(stderr, "Pushed %s: %s\n", *t, d);
+        }
+        return 0;
+}
+
 static int open_progress(struct build_job *j, struct build_opts *bo, struct box_err *err)
 {
         bo->progress = j->f.progress;
@@ -855,6 +904,8 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
         bo->pull = j->f.pull;
+        bo->pull_image = pull_base;
+        bo->pull_userdata = j;
         bo->network = j->f.network;
         bo->add_hosts = j->f.hosts;
         bo->rlimits = j->f.rlimits;
@@ -902,6 +953,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         digest_str id;
         r = build_image(j.st, &bo, id, &err);
         if (r < 0)
+                return cli_fail(&err);
+        if (j.f.push && push_tags(&j, &err) < 0)
                 return cli_fail(&err);
         if (j.f.iidfile &&
             fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)

@@ -6,9 +6,12 @@
 #include "store/store.h"
 
 static const struct cli_command container_commands[] = {
+        {"attach", "Attach to a running container's input and output", cmd_attach, 0},
         {"cleanup", "Record a container's exit and release it (run by its monitor)",
          cmd_container_cleanup, 1},
         {"create", "Create a new container", cmd_create, 0},
+        {"healthcheck", "Run a container's health check once (run by its monitor)",
+         cmd_container_healthcheck, 1},
         {"inspect", "Display detailed information on containers", cmd_container_inspect, 0},
         {"kill", "Kill one or more running containers", cmd_container_verb, 0},
         {"logs", "Fetch the logs of a container", cmd_logs, 0},

@@ -247,7 +247,7 @@ static int image_filter_add(struct store *st, struct image_filters *f, const cha
         return 0;
 }
 
-static bool labels_match(char *const *want, char *const *labels)
+bool cli_labels_match(char *const *want, char *const *labels)
 {
         STRV_FOREACH (w, want) {
                 const char *eq = strchr(*w, '=');
@@ -391,13 +391,13 @@ static int row_make(struct store *st, const struct store_image *img,
         }
         r->created = oci_time_parse(r->h.config.created);
         const struct oci_container_config *cfg = &r->h.config.config;
-        bool keep = labels_match(flt->labels, cfg->labels) &&
+        bool keep = cli_labels_match(flt->labels, cfg->labels) &&
                     (!flt->before || r->created < flt->before) &&
                     (!flt->since || r->created > flt->since) &&
                     (!flt->until || r->created < flt->until);
         STRV_FOREACH (nl, flt->not_labels) {
                 char *one[] = {*nl, NULL};
-                if (labels_match(one, cfg->labels))
+                if (cli_labels_match(one, cfg->labels))
                         keep = false;
         }
         if (!keep)
@@ -764,25 +764,12 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
                         continue;
                 }
-                struct jv *o = inspect_json(st, &h);
-                if (format && !streq(format, "json")) {
-                        _cleanup_free_ char *line = NULL;
-                        if (cli_format_template(format, o, &line, &err) < 0) {
-                                jv_free(o);
-                                jv_free(arr);
-                                return cli_fail(&err);
-                        }
-                        printf("%s\n", line);
-                        jv_free(o);
-                } else {
-                        jv_push(arr, o);
+                if (cli_inspect_add(format, arr, inspect_json(st, &h), &err) < 0) {
+                        jv_free(arr);
+                        return cli_fail(&err);
                 }
         }
-        if (!format || streq(format, "json")) {
-                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", s);
-        }
-        jv_free(arr);
+        cli_inspect_finish(format, arr);
         return status;
 }
 

@@ -6,6 +6,7 @@
 #include <linux/magic.h>
 
 #include "cli/cli.h"
+#include "lib/archive-dl.h"
 #include "lib/fs.h"
 #include "lib/xalloc.h"
 #include "store/store.h"
@@ -61,5 +62,8 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
         printf("Cgroups: %s\n", cgroup_layout());
         printf("Seccomp: %s\n", seccomp_available() ? "yes" : "no");
         printf("User namespaces: %s\n", access("/proc/self/ns/user", F_OK) == 0 ? "yes" : "no");
+        /* loaded on first use, not at start: say whether that use would work */
+        const char *why = NULL, *archive = archive_dl_version(&why);
+        printf("Archives: %s\n", archive ? archive : why);
         return 0;
 }

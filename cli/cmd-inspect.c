@@ -7,6 +7,7 @@
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
 #include "store/store.h"
@@ -39,12 +40,9 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
         jv_set_str(st, "Error", i->error);
         jv_set_str(st, "StartedAt", or_zero_time(i->started_at));
         jv_set_str(st, "FinishedAt", or_zero_time(i->finished_at));
-        _cleanup_free_ char *health = cli_container_health(ctx, id, i);
-        if (health) {
-                struct jv *h = jv_object();
-                jv_set_str(h, "Status", health);
-                jv_set(st, "Health", h);
-        }
+        struct jv *health = cli_container_health_json(ctx, id, i);
+        if (health)
+                jv_set(st, "Health", health);
         return st;
 }
 
@@ -82,10 +80,7 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
         for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
                 if (jv_get(cfg, keys[k]))
                         jv_set(o, keys[k], jv_ref(jv_get(cfg, keys[k])));
-        struct jv *net = jv_object();
-        jv_set(net, "Ports", jv_object());
-        jv_set(net, "Networks", jv_object());
-        jv_set(o, "NetworkSettings", net);
+        jv_set(o, "NetworkSettings", cli_container_network_settings(ctx, id));
         run_state_info_release(&i);
         return o;
 }
@@ -114,13 +109,25 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
         }
         if (optind >= argc)
                 return cli_usage_error("inspect", "'box inspect' requires at least 1 argument");
-        /* not a container: an image, as docker inspect does */
+        if (type && !streq(type, "container") && !streq(type, "image"))
+                return cli_usage_error("inspect", "'%s' is not a valid value for --type", type);
+        /* not a container: an image, as docker inspect does; --type image
+         * asks for the image even when a container has the name */
         char id[RUN_ID_LEN + 1];
         struct box_err err = {0};
-        if ((!type || !streq(type, "container")) &&
-            cli_container_find(ctx, argv[optind], id, &err) < 0) {
+        if ((type && streq(type, "image")) ||
+            (!type && cli_container_find(ctx, argv[optind], id, &err) < 0)) {
+                /* image inspect's own flags: only --format */
+                _cleanup_strv_free_ char **iv = strv_append(NULL, "inspect");
+                if (format) {
+                        iv = strv_append(iv, "--format");
+                        iv = strv_append(iv, format);
+                }
+                iv = strv_append(iv, "--");
+                for (int a = optind; a < argc; a++)
+                        iv = strv_append(iv, argv[a]);
                 optind = 0;
-                return cmd_image_inspect(ctx, argc, argv);
+                return cmd_image_inspect(ctx, (int)strv_length(iv), iv);
         }
         struct jv *arr = jv_array();
         for (int a = optind; a < argc; a++) {
@@ -129,23 +136,10 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
                         ret = cli_fail(&err);
                         continue;
                 }
-                struct jv *o = container_json(ctx, id);
-                if (format && !streq(format, "json")) {
-                        _cleanup_free_ char *line = NULL;
-                        if (cli_format_template(format, o, &line, &err) < 0)
-                                ret = cli_fail(&err);
-                        else
-                                printf("%s\n", line);
-                        jv_free(o);
-                } else {
-                        jv_push(arr, o);
-                }
+                if (cli_inspect_add(format, arr, container_json(ctx, id), &err) < 0)
+                        ret = cli_fail(&err);
         }
-        if (!format || streq(format, "json")) {
-                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", s);
-        }
-        jv_free(arr);
+        cli_inspect_finish(format, arr);
         return ret;
 }
 
@@ -157,15 +151,4 @@ int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_container_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         return inspect_main(ctx, argc, argv, "container");
-}
-
-/* box top and box stats are not written yet. */
-int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("top", "not supported yet");
-}
-
-int cmd_stats(struct cli_ctx *ctx, int argc, char **argv)
-{
-        return cli_usage_error("stats", "not supported yet");
 }

@@ -73,6 +73,9 @@ static char *status_text(struct cli_ctx *ctx, const char *id, const struct run_s
                 *sp = '\0';
         if (cli_container_paused(ctx, id))
                 return xasprintf("Up %s (Paused)", ago);
+        /* Docker's Health.String() */
+        if (health && streq(health, "starting"))
+                return xasprintf("Up %s (health: starting)", ago);
         if (health && *health)
                 return xasprintf("Up %s (%s)", ago, health);
         return xasprintf("Up %s%s", ago, i->monitored ? "" : " (unmonitored)");
@@ -95,6 +98,35 @@ static char *command_text(const struct jv *cfg, bool no_trunc)
         char *q = xasprintf("\"%s\"", cmd);
         free(cmd);
         return q;
+}
+
+/* Docker's: "k=v,k2=v2" (sorted here; Docker's map order is random). */
+static char *labels_text(const struct jv *labels)
+{
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (jv_is_object(labels) && jv_iter_next(&it, &k, &val))
+                v = strv_push(v, xasprintf("%s=%s", k, jv_str(val) ? jv_str(val) : ""));
+        strv_sort(v);
+        return strv_join(v, ",");
+}
+
+/* label=K: it has K; label=K=V: K's value is V. */
+static bool label_match(char *const *want, const struct jv *labels)
+{
+        _cleanup_strv_free_ char **kv = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (want && jv_is_object(labels) && jv_iter_next(&it, &k, &val)) {
+                kv = strv_append(kv, k);
+                kv = strv_append(kv, jv_str(val) ? jv_str(val) : "");
+        }
+        return cli_labels_match(want, kv);
 }
 
 static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct jv *cfg,
@@ -120,10 +152,12 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Status", status);
         bool paused;
         jv_set_str(o, "State", cli_container_state_word(ctx, id, i, &paused));
-        jv_set_str(o, "Ports", "");
+        _cleanup_free_ char *ports = cli_container_ports_text(ctx, id);
+        jv_set_str(o, "Ports", ports);
         const char *name = jv_get_str(cfg, "Name");
         jv_set_str(o, "Names", name ? name : "");
-        jv_set_str(o, "Labels", "");
+        _cleanup_free_ char *labels = labels_text(jv_get(c, "Labels"));
+        jv_set_str(o, "Labels", labels);
         jv_set_str(o, "Mounts", "");
         jv_set_str(o, "Networks", jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode"));
         jv_set_str(o, "Health", health ? health : "");
@@ -196,10 +230,11 @@ static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, con
         const char *health = jv_get_str(row, "Health");
         bool ancestor = !f->ancestor || any_match(f->ancestor, image, false, false) ||
                         any_match(f->ancestor, image_id, true, false);
-        /* no labels are stored yet: a label filter matches nothing */
+        /* every label filter must hold, as Docker's */
         return any_match(f->status, jv_get_str(row, "State"), false, false) &&
                any_match(f->name, jv_get_str(row, "Names"), false, true) &&
-               any_match(f->id, id, true, false) && ancestor && !f->label &&
+               any_match(f->id, id, true, false) && ancestor &&
+               label_match(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
                any_match(f->health, health && *health ? health : "none", false, false) &&
                (!f->exited ||
                 (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false)));
@@ -262,20 +297,13 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
         return rows;
 }
 
-static struct jv *headers(void)
-{
-        struct jv *h = jv_object();
-        static const char *const kv[] = {
-                "ID",        "CONTAINER ID", "Image",      "IMAGE",   "Command", "COMMAND",
-                "CreatedAt", "CREATED AT",   "RunningFor", "CREATED", "Status",  "STATUS",
-                "State",     "STATE",        "Ports",      "PORTS",   "Names",   "NAMES",
-                "Size",      "SIZE",         "Labels",     "LABELS",  "Mounts",  "MOUNTS",
-                "Networks",  "NETWORKS",     "Health",     "HEALTH",
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(kv); i += 2)
-                jv_set_str(h, kv[i], kv[i + 1]);
-        return h;
-}
+static const char *const titles[] = {
+        "ID",        "CONTAINER ID", "Image",      "IMAGE",   "Command", "COMMAND",
+        "CreatedAt", "CREATED AT",   "RunningFor", "CREATED", "Status",  "STATUS",
+        "State",     "STATE",        "Ports",      "PORTS",   "Names",   "NAMES",
+        "Size",      "SIZE",         "Labels",     "LABELS",  "Mounts",  "MOUNTS",
+        "Networks",  "NETWORKS",     "Health",     "HEALTH",  NULL,
+};
 
 static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, struct box_err *err)
 {
@@ -292,7 +320,7 @@ static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, st
         _cleanup_strv_free_ char **lines = xnew0(char *, 1);
         int r = 0;
         if (cli_format_is_table(format)) {
-                _cleanup_jv_ struct jv *hd = headers();
+                _cleanup_jv_ struct jv *hd = cli_format_titles(titles);
                 char *line = NULL;
                 r = cli_format_header(format, hd, &line, err);
                 if (r < 0)

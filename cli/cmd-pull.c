@@ -1,24 +1,33 @@
-/* box pull [--name NAME:TAG] [--tls-verify=false] [-q] URL */
+/* box pull [--platform P] [--tls-verify=false] [-q] NAME[:TAG|@DIGEST]
+ * box pull [--name NAME:TAG] [--tls-verify=false] [-q] URL */
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/registry.h"
 #include "image/pull.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
 
 static const char help[] =
-        "Usage: box pull [OPTIONS] URL\n"
+        "Usage: box pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
+        "       box pull [OPTIONS] URL\n"
         "\n"
-        "Download an image archive (docker-archive or oci-archive, plain, gzip or zstd) from\n"
-        "an http:// or https:// URL and load it, verifying every blob and layer as it streams.\n"
-        "A URL ending in '/' is an OCI image layout: index.json is fetched, then only the\n"
-        "blobs the store lacks.  (Pulling from a registry is not supported yet.)\n"
+        "Download an image from a registry (OCI distribution API): the manifest for this\n"
+        "platform, its config, then the layers the store lacks, several at once, each\n"
+        "verified and unpacked as it streams.  Names without a registry come from docker.io\n"
+        "unless registries.yaml says otherwise (docs/registries.md); credentials come from\n"
+        "'box login'.\n"
+        "\n"
+        "Or download an image archive (docker-archive or oci-archive, plain, gzip or zstd)\n"
+        "from an http:// or https:// URL; a URL ending in '/' is an OCI image layout.\n"
         "\n"
         "Options:\n"
-        "      --name string       tag the image NAME[:TAG] instead of the archive's own names\n"
+        "      --name string       tag the image NAME[:TAG] instead of the archive's own names "
+        "(URL)\n"
+        "      --platform string   os/arch[/variant] to pick from an index (default: the host's)\n"
         "  -q, --quiet             print only the image's name (or id)\n"
         "      --tls-verify bool   verify TLS certificates (default true)\n"
         "\n"
@@ -68,16 +77,38 @@ static void on_progress(void *ud, const char *url, uint64_t done, int64_t total,
         fflush(stderr);
 }
 
+static int pull_registry(struct cli_ctx *ctx, const char *arg, const struct cli_pull_flags *f)
+{
+        struct box_err err = {0};
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(arg, &ref, &err) < 0)
+                return cli_fail(&err);
+        _cleanup_free_ char *full = spec_ref_format(&ref);
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0)
+                return cli_fail(&err);
+        struct image_loaded v = {0};
+        if (cli_registry_pull(st, full, f, &v, &err) < 0)
+                return cli_fail(&err);
+        if (!f->quiet)
+                fprintf(stderr, "Digest: %s\n", v.manifest);
+        /* stdout: the name pulled (docker pull prints it last), or the id */
+        printf("%s\n", v.names && v.names[0] ? v.names[0] : v.id);
+        strv_free(v.names);
+        return 0;
+}
+
 int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"name", required_argument, NULL, 'n'},
+                {"platform", required_argument, NULL, 'p'},
                 {"quiet", no_argument, NULL, 'q'},
                 {"tls-verify", optional_argument, NULL, 't'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *name = NULL;
+        const char *name = NULL, *platform = NULL;
         int quiet = 0, tls_verify = 1, c;
         struct box_err err = {0};
 
@@ -89,14 +120,15 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
                 case 'q':
                         quiet = 1;
                         break;
-                case 't':
-                        if (!optarg || streq(optarg, "true"))
-                                tls_verify = 1;
-                        else if (streq(optarg, "false"))
-                                tls_verify = 0;
-                        else
-                                return cli_usage_error("pull", "invalid --tls-verify '%s'", optarg);
+                case 'p':
+                        platform = optarg;
                         break;
+                case 't': {
+                        int tr = cli_tls_verify_parse("pull", optarg, &tls_verify);
+                        if (tr)
+                                return tr;
+                        break;
+                }
                 case 'h':
                         return cli_help(help);
                 default:
@@ -107,11 +139,10 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_usage_error("pull", "'box pull' requires exactly 1 argument");
         const char *url = argv[optind];
         if (!image_pull_is_url(url)) {
-                box_err_set(&err, EPROTONOSUPPORT,
-                            "pulling '%s' from a registry is not supported yet: give the "
-                            "http:// or https:// URL of an image archive or OCI layout",
-                            url);
-                return cli_fail(&err);
+                if (name)
+                        return cli_usage_error("pull", "--name is for URLs: use 'box tag'");
+                struct cli_pull_flags f = {platform, !tls_verify, quiet};
+                return pull_registry(ctx, url, &f);
         }
         _cleanup_free_ char *full = NULL;
         if (name) {

@@ -37,6 +37,9 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->mounts);
         strv_free(o->tmpfs);
         strv_free(o->ulimits);
+        strv_free(o->labels);
+        strv_free(o->label_files);
+        strv_free(o->attach);
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
@@ -366,6 +369,8 @@ static int opt_cgroup_parent(void *opts, const char *arg)
 #define T struct run_opts
 
 static const struct cli_option run_flags[] = {
+        CLI_STRV("attach", 'a', T, attach, "STREAM",
+                 "attach only STDIN, STDOUT or STDERR (foreground)"),
         CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
         CLI_STRV("cap-drop", 0, T, cap_drop, "CAP", "drop a Linux capability (or ALL)"),
@@ -400,6 +405,8 @@ static const struct cli_option run_flags[] = {
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
+        CLI_STRV("label", 'l', T, labels, "K=V", "set a label on the container"),
+        CLI_STRV("label-file", 0, T, label_files, "FILE", "read labels from FILE (K=V lines)"),
         CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
@@ -424,6 +431,8 @@ static const struct cli_option run_flags[] = {
                  "publish container port C (or a range) on host port H\n(default: a free one), by "
                  "kernel DNAT"),
         CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
+        CLI_STRING("pull", 0, T, pull, "string",
+                   "pull the image: missing (default), always, newer or never"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",
                    "no, on-failure[:N], always, unless-stopped (with -d)"),
@@ -492,6 +501,16 @@ static int run_opts_check(struct run_opts *o)
                                        o->ip ? "ip" : "network-alias");
         if (o->interactive && o->tty && !isatty(0) && !o->life.detach)
                 return cli_usage_error(NULL, "the input device is not a TTY");
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, "stdin") && strcasecmp(*a, "stdout") && strcasecmp(*a, "stderr"))
+                        return cli_usage_error("run",
+                                               "invalid argument '%s' for -a: valid streams are "
+                                               "STDIN, STDOUT and STDERR",
+                                               *a);
+        if (o->attach && o->life.detach)
+                return cli_usage_error("run",
+                                       "conflicting options: cannot specify both --attach and "
+                                       "--detach");
         struct box_err err = {0};
         if (cli_run_life_check(&o->life, o->rm, &err) < 0)
                 return cli_usage_error("run", "%s", err.msg);

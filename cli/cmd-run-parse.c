@@ -45,7 +45,10 @@ char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
         return v;
 }
 
-int cli_run_parse_env_file(const char *content, const char *path, char ***v, struct box_err *err)
+/* Docker's parseKeyValueFile: HOST_ENV takes a "K" line's value from
+ * box's environment (env files), else keeps "K" as it is (label files). */
+static int parse_kv_file(const char *content, const char *path, bool host_env, char ***v,
+                         struct box_err *err)
 {
         _cleanup_free_ char *copy = xstrdup(content);
         char *line = copy;
@@ -78,7 +81,7 @@ int cli_run_parse_env_file(const char *content, const char *path, char ***v, str
                                                    path, lineno, (int)klen, l);
                 if (klen == 0)
                         return box_err_set(err, EINVAL, "%s:%d: no variable name", path, lineno);
-                if (eq) {
+                if (eq || !host_env) {
                         *v = strv_append(*v, l);
                 } else {
                         const char *val = getenv(l);
@@ -89,6 +92,16 @@ int cli_run_parse_env_file(const char *content, const char *path, char ***v, str
                 }
         }
         return 0;
+}
+
+int cli_run_parse_env_file(const char *content, const char *path, char ***v, struct box_err *err)
+{
+        return parse_kv_file(content, path, true, v, err);
+}
+
+int cli_run_parse_label_file(const char *content, const char *path, char ***v, struct box_err *err)
+{
+        return parse_kv_file(content, path, false, v, err);
 }
 
 int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,

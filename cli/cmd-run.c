@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/registry.h"
+#include "image/pull.h"
+#include "spec/ref.h"
 #include "lib/log.h"
 #include "cli/cmd-run.h"
 #include "cli/container.h"
@@ -251,10 +254,25 @@ static void add_mountpoint_layer(const char *root, char ***lowerdirs)
 
 /* ---- config.json ---- */
 
+/* Config.Labels: the image's, then LABELS ("K=V", or "K" for an empty
+ * value: --label-file's lines, then --label's), each replacing. */
+static struct jv *labels_json(const struct oci_container_config *img, char *const *labels)
+{
+        struct jv *o = jv_object();
+        for (char *const *kv = img ? img->labels : NULL; kv && kv[0] && kv[1]; kv += 2)
+                jv_set_str(o, kv[0], kv[1]);
+        STRV_FOREACH (l, labels) {
+                const char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+                jv_set_str(o, k, eq ? eq + 1 : "");
+        }
+        return o;
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
-                         const struct oci_container_config *img)
+                         const struct oci_container_config *img, char *const *labels)
 {
         _cleanup_jv_ struct jv *c = jv_object();
         /* the command line that made it (Podman's), for box generate systemd --new */
@@ -280,6 +298,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set_str(cfg, "Image", image);
         jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
         jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
+        jv_set(cfg, "Labels", labels_json(img, labels));
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
@@ -376,6 +395,7 @@ struct run_job {
         char *const *cmd_args; /* the words after it */
         char *const *argv;     /* the whole command line, recorded as CreateCommand */
         char **env_files;      /* --env-file's entries */
+        char **labels;         /* --label-file's, then --label's */
         uint64_t caps;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
@@ -407,6 +427,7 @@ static void run_job_release(struct run_job *j)
         if (j->have_image)
                 store_image_handle_release(&j->h);
         strv_free(j->env_files);
+        strv_free(j->labels);
         strv_free(j->lowerdirs);
         strv_free(j->args);
         strv_free(j->env);
@@ -423,18 +444,33 @@ static void run_job_release(struct run_job *j)
         run_opts_release(&j->o);
 }
 
-/* The flags that become run spec values: --env-file's contents, the
- * capability set, the ulimits. */
-static int translate_flags(struct run_job *j, struct box_err *err)
+/* Reads FILES with PARSE (Docker's env or label file rules) into *V. */
+static int read_kv_files(char *const *files,
+                         int (*parse)(const char *, const char *, char ***, struct box_err *),
+                         char ***v, struct box_err *err)
 {
-        int r;
-        j->env_files = xnew0(char *, 1);
-        STRV_FOREACH (f, j->o.env_files) {
+        *v = xnew0(char *, 1);
+        STRV_FOREACH (f, files) {
                 _cleanup_free_ char *content = NULL;
-                r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
-                if (r < 0 || (r = cli_run_parse_env_file(content, *f, &j->env_files, err)) < 0)
+                int r = fs_read_file_at(AT_FDCWD, *f, 1 << 24, &content, NULL, err);
+                if (r < 0 || (r = parse(content, *f, v, err)) < 0)
                         return r;
         }
+        return 0;
+}
+
+/* The flags that become run spec values: --env-file's contents, the
+ * labels, the capability set, the ulimits. */
+static int translate_flags(struct run_job *j, struct box_err *err)
+{
+        int r = read_kv_files(j->o.env_files, cli_run_parse_env_file, &j->env_files, err);
+        if (r < 0)
+                return r;
+        r = read_kv_files(j->o.label_files, cli_run_parse_label_file, &j->labels, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (l, j->o.labels)
+                j->labels = strv_append(j->labels, *l);
         j->caps = run_caps_default();
         r = run_caps_apply_flags(&j->caps, j->o.cap_add, j->o.cap_drop, err);
         if (r < 0)
@@ -451,6 +487,49 @@ static int translate_flags(struct run_job *j, struct box_err *err)
 
 /* The root file system: --rootfs's directory, or the image's layers (the
  * store left locked shared until the container pins the image). */
+/* --pull as for build's FROM: missing pulls what the store lacks, always
+ * pulls, newer pulls but runs the local image when the registry cannot be
+ * reached, never only looks in the store. */
+static int run_image_resolve(struct store *st, const char *image, const struct run_opts *o,
+                             struct store_image_handle *h, struct box_err *err)
+{
+        const char *mode = o->pull ? o->pull : "missing";
+        if (!streq(mode, "missing") && !streq(mode, "always") && !streq(mode, "newer") &&
+            !streq(mode, "never"))
+                return box_err_set(err, EINVAL,
+                                   "invalid --pull '%s': want missing, always, newer or never",
+                                   mode);
+        int r = -ENOENT;
+        if (!streq(mode, "always"))
+                r = store_image_resolve(st, image, h, err);
+        if ((r >= 0 && !streq(mode, "newer")) || (r < 0 && r != -ENOENT) ||
+            (r == -ENOENT && streq(mode, "never")))
+                return r;
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(image, &ref, NULL) < 0 || image_pull_is_url(image))
+                return r; /* an id or a prefix of one: nothing to pull */
+        if (r >= 0)
+                store_image_handle_release(h);
+        _cleanup_free_ char *full = spec_ref_format(&ref);
+        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off};
+        struct image_loaded v = {0};
+        struct box_err perr = {0};
+        r = cli_registry_pull(st, full, &f, &v, &perr);
+        if (r >= 0)
+                strv_free(v.names);
+        else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
+                return 0;
+        else if (streq(mode, "missing"))
+                return box_err_set(err, -r, "no such image: '%s', and pulling it failed: %s", image,
+                                   perr.msg);
+        else {
+                if (err)
+                        *err = perr;
+                return r;
+        }
+        return store_image_resolve(st, full, h, err);
+}
+
 static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
 {
         int r = cli_store(ctx, &j->st, err);
@@ -469,7 +548,7 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         r = store_lock(j->st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        r = store_image_resolve(j->st, j->image, &j->h, err);
+        r = run_image_resolve(j->st, j->image, &j->o, &j->h, err);
         if (r < 0)
                 return r;
         j->have_image = true;
@@ -498,6 +577,15 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
         snprintf(j->short_id, sizeof(j->short_id), "%.12s", j->state->id);
         j->hostname = j->o.hostname ? j->o.hostname : j->short_id;
         return 0;
+}
+
+/* Is STREAM attached: every one without -a, else those it names. */
+static bool attached(const struct run_opts *o, const char *stream)
+{
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, stream) == 0)
+                        return true;
+        return !o->attach;
 }
 
 /* The container's environment, /etc files and mounts, into SPEC. */
@@ -555,8 +643,10 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                                   : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                   : "/"),
                 .hostname = j->hostname,
-                .interactive = o->interactive,
+                .interactive = o->interactive && attached(o, "stdin"),
                 .tty = o->tty,
+                .null_stdout = !attached(o, "stdout"),
+                .null_stderr = !attached(o, "stderr"),
                 .init = o->init,
                 .network = o->network,
                 .netns_fd = j->netns_fd,
@@ -582,7 +672,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
 {
         _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
-                                               &j->o, spec, &j->ms, j->argv, j->img);
+                                               &j->o, spec, &j->ms, j->argv, j->img, j->labels);
         int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
         if (r >= 0) {
                 /* what box start and the monitor's restarts run */
@@ -603,13 +693,19 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
         return r;
 }
 
-/* After the state dir exists: --rm removes it, else it records STATUS. */
-static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status)
+/* After the state dir exists: --rm removes it, else it records STATUS,
+ * or with ERR (it did not start) stays "created" with the error, as
+ * Docker's does. */
+static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
+                             const struct box_err *err)
 {
+        struct run_state_update u = {.status = err ? "created" : "exited",
+                                     .exit_code = status,
+                                     .error = err ? err->msg : NULL};
         if (j->o.rm)
                 (void)run_state_remove(store_root(j->st), ctx->runroot, j->state->id, true, NULL);
         else
-                (void)run_state_set(j->state, "exited", 0, status, NULL);
+                (void)run_state_change(j->state, &u, NULL);
 }
 
 static int net_setup(pid_t pid, void *userdata, struct box_err *err)
@@ -722,10 +818,10 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         }
         run_net_detach(TAKE_PTR(j.net));
         if (r < 0) {
-                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX);
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, &err);
                 return cli_fail(&err);
         }
-        finish_container(ctx, &j, status);
+        finish_container(ctx, &j, status, NULL);
         PHASE("cleaned up");
         return status;
 }

@@ -21,6 +21,8 @@ struct run_opts {
         const char *rootfs;
         const char *entrypoint; /* NULL: the image's; "" none */
         const char *name, *hostname, *user, *workdir, *cgroup_parent;
+        const char *pull; /* --pull: missing (NULL), always, newer, never */
+        bool tls_verify_off;
         enum run_network network;
         const char *network_name; /* a user network, or NAME of container:NAME */
         const char *ip;           /* --ip */
@@ -28,6 +30,8 @@ struct run_opts {
         char **publish, **aliases;
         char **env, **env_files, **cap_add, **cap_drop, **group_add;
         char **volumes, **mounts, **tmpfs, **ulimits;
+        char **labels, **label_files; /* --label K=V|K, --label-file FILE */
+        char **attach;                /* -a STDIN|STDOUT|STDERR (NULL: all) */
         enum run_seccomp_mode seccomp;
         char *seccomp_profile;
         struct run_resources res;
@@ -62,6 +66,9 @@ int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err);
 /* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
  * appended to *v. */
 int cli_run_parse_env_file(const char *content, const char *path, char ***v, struct box_err *err);
+/* The same for a --label-file: a line "K" alone is the label K with an
+ * empty value (not the host's variable). */
+int cli_run_parse_label_file(const char *content, const char *path, char ***v, struct box_err *err);
 
 struct cli_mount {
         enum run_mount_type type;

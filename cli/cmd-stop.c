@@ -26,7 +26,7 @@ static const char stop_help[] =
         "Options:\n"
         "  -s, --signal SIG   signal to send instead of the stop signal\n"
         "  -t, --time SECS    seconds to wait before killing it (default: its\n"
-        "                     --stop-timeout, or 10)\n";
+        "                     --stop-timeout, or 10; -1: wait for ever)\n";
 
 static const char restart_help[] = "Usage: box restart [OPTIONS] CONTAINER [CONTAINER...]\n"
                                    "\n"
@@ -56,7 +56,7 @@ enum verb { VERB_START, VERB_STOP, VERB_RESTART, VERB_KILL, VERB_PAUSE, VERB_UNP
 
 struct verb_opts {
         enum verb verb;
-        int timeout; /* -1: the container's */
+        int timeout; /* CLI_STOP_TIMEOUT_UNSET: the container's; < 0: forever */
         int sig;     /* kill/stop -s; 0: the default */
         bool attach;
 };
@@ -195,7 +195,8 @@ int cmd_container_verb(struct cli_ctx *ctx, int argc, char **argv)
 {
         for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
                 if (streq(argv[0], verbs[v].cmd)) {
-                        struct verb_opts o = {.verb = (enum verb)v, .timeout = -1};
+                        struct verb_opts o = {.verb = (enum verb)v,
+                                              .timeout = CLI_STOP_TIMEOUT_UNSET};
                         return verb_main(ctx, argc, argv, &o, verbs[v].cmd, verbs[v].help);
                 }
         }

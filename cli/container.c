@@ -39,7 +39,7 @@ int cli_container_find(struct cli_ctx *ctx, const char *name_or_id, char ret_id[
         return run_state_lookup(store_root(st), name_or_id, ret_id, err);
 }
 
-static const char *root_of(struct cli_ctx *ctx)
+const char *cli_container_root(struct cli_ctx *ctx)
 {
         struct store *st;
         if (cli_store(ctx, &st, NULL) < 0)
@@ -49,13 +49,14 @@ static const char *root_of(struct cli_ctx *ctx)
 
 struct jv *cli_container_config(struct cli_ctx *ctx, const char *id)
 {
-        return run_state_read_json(root_of(ctx), id, "config.json");
+        return run_state_read_json(cli_container_root(ctx), id, "config.json");
 }
 
 int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file *ret,
                        struct box_err *err)
 {
-        _cleanup_free_ char *p = xasprintf("%s/containers/%s/spec.json", root_of(ctx), id);
+        _cleanup_free_ char *p =
+                xasprintf("%s/containers/%s/spec.json", cli_container_root(ctx), id);
         _cleanup_free_ char *text = NULL;
         int r = fs_read_file_at(AT_FDCWD, p, 1 << 24, &text, NULL, err);
         if (r < 0)
@@ -65,7 +66,7 @@ int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file
 
 char *cli_container_log_path(struct cli_ctx *ctx, const char *id)
 {
-        return xasprintf("%s/containers/%s/ctr.log", root_of(ctx), id);
+        return xasprintf("%s/containers/%s/ctr.log", cli_container_root(ctx), id);
 }
 
 /* box-monitor: beside box (the build tree), else in libexec (installed). */
@@ -102,10 +103,8 @@ static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
         m->log_max_file = mf ? strtoll(mf, NULL, 10) : LOG_MAX_FILE_DEFAULT;
         if (m->log_max_file < 1)
                 m->log_max_file = 1;
-        /* The health check (Config.Healthcheck) is left to the monitor's
-         * --health-interval-ms, which runs `box container healthcheck ID`;
-         * that command needs box exec's way into a running container and is
-         * not written yet, so no interval is passed. */
+        /* it runs `box container healthcheck ID` that often */
+        m->health_interval_ms = cli_health_interval_ms(cfg);
 }
 
 /* Records that container S failed to start (or removes it with --rm). */
@@ -113,10 +112,16 @@ static void record_start_failure(struct cli_ctx *ctx, struct run_state *s, const
                                  const struct box_err *e)
 {
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove"))) {
-                (void)run_state_remove(root_of(ctx), ctx->runroot, s->id, true, NULL);
+                (void)run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, NULL);
                 return;
         }
-        struct run_state_update u = {.status = "exited",
+        /* Docker's: a container that never ran stays "created" (a box
+         * create, a first run -d), one that ran before is "exited"; both
+         * with the start's exit code and error */
+        _cleanup_jv_ struct jv *st = run_state_read_json(cli_container_root(ctx), s->id, "state");
+        const char *prev = jv_get_str(st, "status");
+        struct run_state_update u = {.status =
+                                             prev && streq(prev, "created") ? "created" : "exited",
                                      .exit_code = e->exit_code ? e->exit_code : EXIT_BOX,
                                      .error = e->msg};
         (void)run_state_change(s, &u, NULL);
@@ -143,7 +148,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         struct run_monitor m = {
                 .monitor_bin = mon,
                 .box = self,
-                .root = root_of(ctx),
+                .root = cli_container_root(ctx),
                 .runroot = ctx->runroot,
                 .log_path = log,
                 .ready_fd = ready_fd,
@@ -152,10 +157,12 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;
+        cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
         else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
-                r = cli_run_network_attach(root_of(ctx), ctx->runroot, s, cfg, &net, err);
+                r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg, &net,
+                                           err);
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box) */
@@ -202,7 +209,7 @@ int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err
                 /* out of the user's session: the terminal's signals are not
                  * the monitor's */
                 (void)setsid();
-                int r = run_state_open(root_of(ctx), ctx->runroot, id, -1, &s, &e);
+                int r = run_state_open(cli_container_root(ctx), ctx->runroot, id, -1, &s, &e);
                 if (r >= 0)
                         r = start_in_monitor(ctx, s, p[1], &e);
                 (void)fs_write_full(p[1], &e, sizeof(e));
@@ -260,7 +267,7 @@ static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, con
         /* the store's record itself: run_state_info_read() would open and
          * close the lock file, and closing any fd of it drops the POSIX
          * lock this process holds */
-        _cleanup_jv_ struct jv *st = run_state_read_json(root_of(ctx), s->id, "state");
+        _cleanup_jv_ struct jv *st = run_state_read_json(cli_container_root(ctx), s->id, "state");
         int64_t count = jv_int_value(jv_get(st, "restart_count"));
         int64_t ran = time(NULL) - parse_time(jv_get_str(st, "started_at"));
         if (streq(name, "on-failure")) {
@@ -296,7 +303,7 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
         /* its addresses, rules and the other members' /etc/hosts lines */
-        (void)run_net_cleanup(root_of(ctx), ctx->runroot, s->id, NULL);
+        (void)run_net_cleanup(cli_container_root(ctx), ctx->runroot, s->id, NULL);
         if (cli_container_spec(ctx, s->id, &f, NULL) == 0) {
                 run_container_release(&f.spec);
                 run_spec_file_release(&f);
@@ -313,7 +320,7 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
                         return start_in_monitor(ctx, s, -1, err);
         }
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
-                return run_state_remove(root_of(ctx), ctx->runroot, s->id, true, err);
+                return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
         struct run_state_update u = {.status = "exited",
                                      .exit_code = exit_code,
                                      .finished_at = finished_at,
@@ -323,19 +330,19 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
 
 int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_info *ret)
 {
-        int r = run_state_info_read(root_of(ctx), ctx->runroot, id, ret);
+        int r = run_state_info_read(cli_container_root(ctx), ctx->runroot, id, ret);
         if (r < 0 || !ret->stale)
                 return r;
         /* its monitor is gone: whoever takes the lock first records the exit */
         struct run_state *s = NULL;
-        if (run_state_open(root_of(ctx), ctx->runroot, id, -1, &s, NULL) == 0) {
+        if (run_state_open(cli_container_root(ctx), ctx->runroot, id, -1, &s, NULL) == 0) {
                 (void)container_finish(ctx, s, ret->exit_code,
                                        *ret->finished_at ? ret->finished_at : NULL, ret->error,
                                        false, NULL);
                 run_state_free(s);
         }
         run_state_info_release(ret);
-        return run_state_info_read(root_of(ctx), ctx->runroot, id, ret);
+        return run_state_info_read(cli_container_root(ctx), ctx->runroot, id, ret);
 }
 
 /* box container cleanup --lock-fd N ID: run by the monitor, in its own
@@ -352,7 +359,7 @@ int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv)
         if (argc != 2 || !run_id_valid(argv[1]))
                 return cli_usage_error("container cleanup", "requires a container id");
         struct run_state *s = NULL;
-        int r = run_state_open(root_of(ctx), ctx->runroot, argv[1], lock_fd, &s, &err);
+        int r = run_state_open(cli_container_root(ctx), ctx->runroot, argv[1], lock_fd, &s, &err);
         if (r < 0)
                 return cli_fail(&err);
         int code = 255;
@@ -422,7 +429,7 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
         if (st != RUN_STATUS_RUNNING)
                 return 0;
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (timeout < 0) {
+        if (timeout == CLI_STOP_TIMEOUT_UNSET) {
                 const struct jv *t = jv_get(jv_get(cfg, "Config"), "StopTimeout");
                 timeout = jv_is_int(t) ? (int)jv_int_value(t) : 10;
         }
@@ -486,21 +493,9 @@ enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
         return st;
 }
 
-char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i)
-{
-        if (i->status != RUN_STATUS_RUNNING)
-                return NULL;
-        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
-        if (!jv_is_object(jv_get(jv_get(cfg, "Config"), "Healthcheck")))
-                return NULL;
-        _cleanup_jv_ struct jv *h = run_state_read_json(root_of(ctx), id, "health.json");
-        const char *st = jv_get_str(h, "Status");
-        return st && *st ? xstrdup(st) : NULL;
-}
-
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)
 {
-        _cleanup_strv_free_ char **ids = run_state_list(root_of(ctx));
+        _cleanup_strv_free_ char **ids = run_state_list(cli_container_root(ctx));
         bool header = false;
         STRV_FOREACH (id, ids) {
                 struct run_state_info i;
@@ -510,10 +505,11 @@ int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *er
                         continue;
                 bool stopped = i.status == RUN_STATUS_EXITED || i.status == RUN_STATUS_CREATED;
                 run_state_info_release(&i);
-                if (!stopped || run_state_open(root_of(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)
+                if (!stopped ||
+                    run_state_open(cli_container_root(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)
                         continue;
-                int64_t size = run_state_disk_usage(root_of(ctx), *id);
-                int r = run_state_remove(root_of(ctx), ctx->runroot, *id, false, err);
+                int64_t size = run_state_disk_usage(cli_container_root(ctx), *id);
+                int r = run_state_remove(cli_container_root(ctx), ctx->runroot, *id, false, err);
                 run_state_free(s);
                 if (r < 0)
                         return box_err_prefix(err, "remove container %.12s", *id);

@@ -6,6 +6,7 @@
  * is run/'s (struct run_spec, run/spec-file.h); state is run/state.h's. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "cli/cli.h"
@@ -26,6 +27,14 @@ int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_in
 enum run_status cli_container_status(struct cli_ctx *ctx, const char *id);
 /* Its config.json, parsed (NULL when unreadable): the caller's. */
 struct jv *cli_container_config(struct cli_ctx *ctx, const char *id);
+/* The store root the containers live under. */
+const char *cli_container_root(struct cli_ctx *ctx);
+/* Its published ports as docker ps prints them ("0.0.0.0:40123->3306/tcp,
+ * ..."; "" when none or not attached): a string, the caller's. */
+char *cli_container_ports_text(struct cli_ctx *ctx, const char *id);
+/* inspect's NetworkSettings (Ports, Networks, the first network's address
+ * at the top level), from its attachment while it has one. */
+struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id);
 /* Its spec.json. */
 int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file *ret,
                        struct box_err *err);
@@ -51,8 +60,9 @@ int cli_container_stop_signal(const struct jv *cfg);
 /* "SIGTERM", "TERM", "term", "15" -> 15; -EINVAL otherwise. */
 int cli_signal_parse(const char *s);
 /* Stops container ID: SIG (0: its stop signal), SIGKILL after TIMEOUT seconds
- * (< 0: its config's, else 10), then waits for its monitor to record the
- * exit. */
+ * (CLI_STOP_TIMEOUT_UNSET: its config's StopTimeout, else 10; < 0: never,
+ * as Docker 25's -t -1), then waits for its monitor to record the exit. */
+#define CLI_STOP_TIMEOUT_UNSET INT_MIN
 int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig,
                        struct box_err *err);
 /* Docker's State.Status: created, restarting, running, paused, exited. */
@@ -63,8 +73,16 @@ bool cli_container_paused(struct cli_ctx *ctx, const char *id);
 /* Freezes (FREEZE) or thaws it. */
 int cli_container_freeze(struct cli_ctx *ctx, const char *id, bool freeze, struct box_err *err);
 /* Its health ("healthy", "unhealthy", "starting") while it runs with a
- * health check, else NULL: the caller's. */
+ * health check, else NULL: the caller's (cli/container-health.c). */
 char *cli_container_health(struct cli_ctx *ctx, const char *id, const struct run_state_info *i);
+/* Docker's State.Health (Status, FailingStreak, Log), NULL without a
+ * health check: the caller's. */
+struct jv *cli_container_health_json(struct cli_ctx *ctx, const char *id,
+                                     const struct run_state_info *i);
+/* The monitor's interval between checks of config CFG, 0 without one. */
+int64_t cli_health_interval_ms(const struct jv *cfg);
+/* A start: the record says "starting" again, its streak 0 (CFG: its config). */
+void cli_health_reset(struct cli_ctx *ctx, const char *id, const struct jv *cfg);
 /* box start -a: follows the log of the container NAME just started until
  * it exits; its exit status. */
 int cli_logs_attach(struct cli_ctx *ctx, const char *name);
@@ -75,8 +93,18 @@ char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
  * printing "Deleted Containers:" and their ids; adds the bytes freed. */
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err);
 
+/* Joins this process's stdio to running container ID through its
+ * monitor's attach socket (cli/cmd-attach.c): NO_STDIN, KEYS the detach
+ * keys (NULL: ctrl-p,ctrl-q).  The container's exit status when it ends,
+ * 0 when detached. */
+int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, const char *keys,
+                         struct box_err *err);
+
+int cmd_attach(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_container_healthcheck(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_healthcheck(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container_verb(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ps(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_create(struct cli_ctx *ctx, int argc, char **argv);

@@ -2,6 +2,7 @@
  * template is cut into items (text, actions); control actions are matched
  * to their else/end once, then the items are executed over JSON values. */
 #include "cli/format.h"
+#include "cli/format-internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -33,8 +34,7 @@ struct tpl {
         struct box_err *err;
 };
 
-static int tpl_error(struct tpl *t, const char *fmt, ...) _printf_(2, 3);
-static int tpl_error(struct tpl *t, const char *fmt, ...)
+int cli_tpl_error(struct tpl *t, const char *fmt, ...)
 {
         char msg[512];
         va_list ap;
@@ -44,9 +44,14 @@ static int tpl_error(struct tpl *t, const char *fmt, ...)
         return box_err_set(t->err, EINVAL, "template: %s", msg);
 }
 
+bool cli_tpl_header(const struct tpl *t)
+{
+        return t->header;
+}
+
 /* ---- values ---- */
 
-static bool truthy(const struct jv *v)
+bool cli_tpl_truthy(const struct jv *v)
 {
         if (jv_is_null(v))
                 return false;
@@ -79,7 +84,7 @@ static const char *const slice_fields[] = {"Cmd",      "Entrypoint",  "Env",    
                                            "RepoTags", "RepoDigests", "Layers", NULL};
 static const char *const map_fields[] = {"Labels", "ExposedPorts", "Volumes", NULL};
 
-static void print_go(struct buf *b, const struct jv *v, int depth)
+void cli_tpl_print_go(struct buf *b, const struct jv *v, int depth)
 {
         if (jv_is_null(v)) {
                 buf_puts(b, "<no value>");
@@ -90,7 +95,7 @@ static void print_go(struct buf *b, const struct jv *v, int depth)
                 for (size_t i = 0; i < jv_len(v); i++) {
                         if (i)
                                 buf_putc(b, ' ');
-                        print_go(b, jv_at(v, i), depth + 1);
+                        cli_tpl_print_go(b, jv_at(v, i), depth + 1);
                 }
                 buf_putc(b, ']');
         } else if (jv_is_object(v)) {
@@ -104,7 +109,7 @@ static void print_go(struct buf *b, const struct jv *v, int depth)
                         if (i)
                                 buf_putc(b, ' ');
                         buf_printf(b, "%s:", keys[i]);
-                        print_go(b, jv_get(v, keys[i]), depth + 1);
+                        cli_tpl_print_go(b, jv_get(v, keys[i]), depth + 1);
                 }
                 buf_putc(b, ']');
         } else {
@@ -113,11 +118,11 @@ static void print_go(struct buf *b, const struct jv *v, int depth)
         }
 }
 
-static char *to_text(const struct jv *v)
+char *cli_tpl_text(const struct jv *v)
 {
         struct buf b = {0};
         buf_puts(&b, "");
-        print_go(&b, v, 0);
+        cli_tpl_print_go(&b, v, 0);
         return buf_steal(&b);
 }
 
@@ -139,7 +144,7 @@ static void print_action(struct buf *b, const char *text, const struct jv *v)
                                 return;
                         }
         }
-        print_go(b, v, 0);
+        cli_tpl_print_go(b, v, 0);
 }
 
 /* ---- lexing an action ---- */
@@ -201,14 +206,14 @@ static int lex_next(struct lexer *l)
                 }
                 if (*p != '"') {
                         buf_release(&b);
-                        return tpl_error(l->t, "unterminated quoted string");
+                        return cli_tpl_error(l->t, "unterminated quoted string");
                 }
                 p++;
                 l->cur = (struct tok){T_STRING, buf_steal(&b)};
         } else if (*p == '`') {
                 const char *e = strchr(p + 1, '`');
                 if (!e)
-                        return tpl_error(l->t, "unterminated raw quoted string");
+                        return cli_tpl_error(l->t, "unterminated raw quoted string");
                 l->cur = (struct tok){T_STRING, xstrndup(p + 1, (size_t)(e - p - 1))};
                 p = e + 1;
         } else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
@@ -240,7 +245,7 @@ static int lex_next(struct lexer *l)
                 p++;
                 l->cur.kind = T_DECLARE;
         } else {
-                return tpl_error(l->t, "unexpected '%c' in command", *p);
+                return cli_tpl_error(l->t, "unexpected '%c' in command", *p);
         }
         l->p = p;
         return 0;
@@ -288,14 +293,15 @@ static int follow(struct tpl *t, struct jv *v, const char *chain, struct jv **re
                         next = jv_get(cur, key);
                         if (!next && t->strict) {
                                 jv_free(cur);
-                                return tpl_error(t, "can't evaluate field %s", key);
+                                return cli_tpl_error(t, "can't evaluate field %s", key);
                         }
                         next = next ? jv_ref(next) : jv_null();
                 } else if (jv_is_null(cur)) {
                         next = jv_null();
                 } else {
                         jv_free(cur);
-                        return tpl_error(t, "can't evaluate field %s in a non-object value", key);
+                        return cli_tpl_error(t, "can't evaluate field %s in a non-object value",
+                                             key);
                 }
                 jv_free(cur);
                 cur = next;
@@ -305,8 +311,6 @@ static int follow(struct tpl *t, struct jv *v, const char *chain, struct jv **re
 }
 
 static int eval_pipeline(struct tpl *t, struct lexer *l, struct jv *dot, struct jv **ret);
-
-static int call_func(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret);
 
 /* One operand: a field, a variable, a literal, or a parenthesised pipeline,
  * possibly followed by a field chain. */
@@ -323,7 +327,7 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                 _cleanup_free_ char *name = xstrndup(l->cur.text, (size_t)(chain - l->cur.text));
                 struct jv *base = lookup_var(t, name);
                 if (!base)
-                        return tpl_error(t, "undefined variable \"$%s\"", name);
+                        return cli_tpl_error(t, "undefined variable \"$%s\"", name);
                 r = follow(t, base, chain, &v);
                 break;
         }
@@ -334,7 +338,7 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                 char *end;
                 long long x = strtoll(l->cur.text, &end, 0);
                 if (*end)
-                        return tpl_error(t, "bad number syntax: \"%s\"", l->cur.text);
+                        return cli_tpl_error(t, "bad number syntax: \"%s\"", l->cur.text);
                 v = jv_int(x);
                 break;
         }
@@ -344,7 +348,7 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                 else if (streq(l->cur.text, "nil"))
                         v = jv_null();
                 else
-                        r = call_func(t, l->cur.text, NULL, 0, &v);
+                        r = cli_tpl_call(t, l->cur.text, NULL, 0, &v);
                 break;
         case T_LPAREN: {
                 r = lex_next(l);
@@ -355,7 +359,7 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                         return r;
                 if (l->cur.kind != T_RPAREN) {
                         jv_free(v);
-                        return tpl_error(t, "unclosed left paren");
+                        return cli_tpl_error(t, "unclosed left paren");
                 }
                 /* (pipeline).Field */
                 if (*l->p == '.' && (isalpha((unsigned char)l->p[1]) || l->p[1] == '_')) {
@@ -369,7 +373,7 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                 break;
         }
         default:
-                return tpl_error(t, "missing value for command");
+                return cli_tpl_error(t, "missing value for command");
         }
         if (r < 0)
                 return r;
@@ -411,21 +415,21 @@ static int eval_command(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                         args[n++] = jv_ref(piped);
                 }
                 if (r >= 0)
-                        r = call_func(t, name, args, n, ret);
+                        r = cli_tpl_call(t, name, args, n, ret);
                 for (size_t i = 0; i < n; i++)
                         jv_free(args[i]);
                 free(args);
                 return r;
         }
         if (piped)
-                return tpl_error(t, "can't give argument to non-function");
+                return cli_tpl_error(t, "can't give argument to non-function");
         struct jv *v;
         int r = eval_operand(t, l, dot, &v);
         if (r < 0)
                 return r;
         if (!ends_command(l->cur.kind)) {
                 jv_free(v);
-                return tpl_error(t, "can't give argument to non-function");
+                return cli_tpl_error(t, "can't give argument to non-function");
         }
         *ret = v;
         return 0;
@@ -474,19 +478,19 @@ static int eval_action(struct tpl *t, const char *text, struct jv *dot, char ***
                                         r = lex_next(&l);
                         }
                         if (r >= 0 && l.cur.kind != T_DECLARE)
-                                r = tpl_error(t, "expected :=");
+                                r = cli_tpl_error(t, "expected :=");
                         if (r >= 0)
                                 r = lex_next(&l);
                 }
         }
         struct jv *v = NULL;
         if (r >= 0 && l.cur.kind == T_EOF)
-                r = tpl_error(t, "missing value for command");
+                r = cli_tpl_error(t, "missing value for command");
         if (r >= 0)
                 r = eval_pipeline(t, &l, dot, &v);
         if (r >= 0 && l.cur.kind != T_EOF) {
                 jv_free(v);
-                r = tpl_error(t, "unexpected token in '%s'", text);
+                r = cli_tpl_error(t, "unexpected token in '%s'", text);
         }
         free(l.cur.text);
         if (r < 0) {
@@ -499,346 +503,6 @@ static int eval_action(struct tpl *t, const char *text, struct jv *dot, char ***
                 strv_free(decl);
         *ret = v;
         return 0;
-}
-
-/* ---- functions ---- */
-
-static const char *arg_str(struct jv *v, char **tmp)
-{
-        if (jv_is_string(v))
-                return jv_str(v);
-        *tmp = to_text(v);
-        return *tmp;
-}
-
-static int compare(struct tpl *t, const char *name, struct jv *a, struct jv *b, int *ret)
-{
-        if (jv_is_int(a) && jv_is_int(b)) {
-                int64_t x = jv_int_value(a), y = jv_int_value(b);
-                *ret = x < y ? -1 : x > y;
-                return 0;
-        }
-        if (jv_is_string(a) && jv_is_string(b)) {
-                *ret = strcmp(jv_str(a), jv_str(b));
-                return 0;
-        }
-        if (streq(name, "eq") || streq(name, "ne")) {
-                _cleanup_free_ char *x = jv_dump(a, JV_CANONICAL), *y = jv_dump(b, JV_CANONICAL);
-                *ret = strcmp(x, y) != 0;
-                return 0;
-        }
-        return tpl_error(t, "error calling %s: incompatible types for comparison", name);
-}
-
-static void go_title(char *s)
-{
-        bool start = true;
-        for (; *s; s++) {
-                if (isalnum((unsigned char)*s) || *s == '_' || *s == '\'') {
-                        if (start)
-                                *s = (char)toupper((unsigned char)*s);
-                        start = false;
-                } else {
-                        start = true;
-                }
-        }
-}
-
-static int want_args(struct tpl *t, const char *name, size_t n, size_t want)
-{
-        if (n != want)
-                return tpl_error(t, "wrong number of args for %s: want %zu got %zu", name, want, n);
-        return 0;
-}
-
-static void sprint(struct buf *b, struct jv **args, size_t n, bool spaces)
-{
-        for (size_t i = 0; i < n; i++) {
-                if (i && (spaces || (!jv_is_string(args[i]) && !jv_is_string(args[i - 1]))))
-                        buf_putc(b, ' ');
-                print_go(b, args[i], 0);
-        }
-}
-
-static int go_printf(struct tpl *t, struct jv **args, size_t n, struct jv **ret)
-{
-        if (n == 0 || !jv_is_string(args[0]))
-                return tpl_error(t, "error calling printf: want a format string");
-        struct buf b = {0};
-        size_t ai = 1;
-        buf_puts(&b, "");
-        for (const char *f = jv_str(args[0]); *f; f++) {
-                if (*f != '%') {
-                        buf_putc(&b, *f);
-                        continue;
-                }
-                const char *spec = f++;
-                while (*f && strchr("-+ #0123456789.", *f))
-                        f++;
-                if (!*f)
-                        break;
-                if (*f == '%') {
-                        buf_putc(&b, '%');
-                        continue;
-                }
-                _cleanup_free_ char *flags = xstrndup(spec + 1, (size_t)(f - spec - 1));
-                if (ai >= n) {
-                        buf_printf(&b, "%%!%c(MISSING)", *f);
-                        continue;
-                }
-                struct jv *a = args[ai++];
-                _cleanup_free_ char *s = to_text(a), *fmt = NULL;
-                if ((*f == 'd' || *f == 'x' || *f == 'X' || *f == 'o') && jv_is_int(a)) {
-                        fmt = xasprintf("%%%sll%c", flags, *f);
-                        buf_printf(&b, fmt, (long long)jv_int_value(a));
-                } else if (*f == 'q') {
-                        _cleanup_jv_ struct jv *js = jv_string(s);
-                        _cleanup_free_ char *q = jv_dump(js, 0);
-                        buf_puts(&b, q);
-                } else {
-                        fmt = xasprintf("%%%ss", flags);
-                        buf_printf(&b, fmt, s);
-                }
-        }
-        *ret = jv_string(b.data);
-        buf_release(&b);
-        return 0;
-}
-
-/* ---- the template functions (Go's text/template builtins and docker's) ---- */
-
-/* A function's body: ARGS (N of them, as many as its row wants) into *RET. */
-typedef int tpl_func(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret);
-
-static int fn_json(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *s = jv_dump(args[0], 0);
-        *ret = jv_string(s);
-        return 0;
-}
-
-/* upper, lower, title */
-static int fn_case(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *tmp = NULL;
-        char *s = xstrdup(arg_str(args[0], &tmp));
-        if (streq(name, "title"))
-                go_title(s);
-        else
-                for (char *c = s; *c; c++)
-                        *c = (char)(name[0] == 'u' ? toupper((unsigned char)*c)
-                                                   : tolower((unsigned char)*c));
-        *ret = jv_string(s);
-        free(s);
-        return 0;
-}
-
-static int fn_len(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        if (jv_is_string(args[0]))
-                *ret = jv_int((int64_t)strlen(jv_str(args[0])));
-        else if (jv_is_array(args[0]) || jv_is_object(args[0]))
-                *ret = jv_int((int64_t)jv_len(args[0]));
-        else if (jv_is_null(args[0]))
-                *ret = jv_int(0);
-        else
-                return tpl_error(t, "error calling len: len of this type");
-        return 0;
-}
-
-static int fn_index(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        if (n == 0)
-                return tpl_error(t, "wrong number of args for index: want at least 1");
-        struct jv *cur = jv_ref(args[0]);
-        for (size_t i = 1; i < n; i++) {
-                struct jv *next = NULL;
-                if (jv_is_array(cur) && jv_is_int(args[i])) {
-                        int64_t k = jv_int_value(args[i]);
-                        if (k < 0 || (size_t)k >= jv_len(cur)) {
-                                jv_free(cur);
-                                return tpl_error(t, "error calling index: index out of range: %lld",
-                                                 (long long)k);
-                        }
-                        next = jv_ref(jv_at(cur, (size_t)k));
-                } else if (jv_is_object(cur) && jv_is_string(args[i])) {
-                        struct jv *g = jv_get(cur, jv_str(args[i]));
-                        next = g ? jv_ref(g) : jv_null();
-                } else if (jv_is_null(cur)) {
-                        next = jv_null();
-                } else {
-                        jv_free(cur);
-                        return tpl_error(t, "error calling index: cannot index this value with "
-                                            "that key");
-                }
-                jv_free(cur);
-                cur = next;
-        }
-        *ret = cur;
-        return 0;
-}
-
-static int fn_join(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *tmp = NULL;
-        if (!jv_is_array(args[0]) && !jv_is_null(args[0]))
-                return tpl_error(t, "error calling join: want a list");
-        struct buf b = {0};
-        buf_puts(&b, "");
-        const char *sep = arg_str(args[1], &tmp);
-        for (size_t i = 0; jv_is_array(args[0]) && i < jv_len(args[0]); i++) {
-                _cleanup_free_ char *s = to_text(jv_at(args[0], i));
-                buf_printf(&b, "%s%s", i ? sep : "", s);
-        }
-        *ret = jv_string(b.data);
-        buf_release(&b);
-        return 0;
-}
-
-static int fn_split(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *tmp = NULL, *tmp2 = NULL;
-        const char *s = arg_str(args[0], &tmp), *sep = arg_str(args[1], &tmp2);
-        struct jv *a = jv_array();
-        size_t sl = strlen(sep);
-        for (;;) {
-                const char *e = sl ? strstr(s, sep) : NULL;
-                if (!e) {
-                        jv_push(a, jv_string(s));
-                        break;
-                }
-                _cleanup_free_ char *part = xstrndup(s, (size_t)(e - s));
-                jv_push(a, jv_string(part));
-                s = e + sl;
-        }
-        *ret = a;
-        return 0;
-}
-
-static int fn_pad(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *tmp = NULL;
-        int64_t pre = jv_int_value(args[1]), post = jv_int_value(args[2]);
-        _cleanup_free_ char *s =
-                xasprintf("%*s%s%*s", (int)pre, "", arg_str(args[0], &tmp), (int)post, "");
-        *ret = jv_string(s);
-        return 0;
-}
-
-static int fn_truncate(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        _cleanup_free_ char *tmp = NULL;
-        const char *s = arg_str(args[0], &tmp);
-        int64_t k = jv_int_value(args[1]);
-        _cleanup_free_ char *cut = xstrndup(s, k < 0 ? 0 : (size_t)k);
-        *ret = jv_string(cut);
-        return 0;
-}
-
-/* print, println */
-static int fn_print(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        bool ln = streq(name, "println");
-        struct buf b = {0};
-        buf_puts(&b, "");
-        sprint(&b, args, n, ln);
-        if (ln)
-                buf_putc(&b, '\n');
-        *ret = jv_string(b.data);
-        buf_release(&b);
-        return 0;
-}
-
-static int fn_printf(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        return go_printf(t, args, n, ret);
-}
-
-static int fn_not(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        *ret = jv_bool(!truthy(args[0]));
-        return 0;
-}
-
-/* and, or: the first argument that decides, else the last */
-static int fn_and_or(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        if (n == 0)
-                return tpl_error(t, "wrong number of args for %s", name);
-        size_t i = 0;
-        for (; i + 1 < n; i++)
-                if (truthy(args[i]) != (name[0] == 'a'))
-                        break;
-        *ret = jv_ref(args[i]);
-        return 0;
-}
-
-/* eq, ne: the first argument against each of the others */
-static int fn_eq(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        if (n < 2)
-                return tpl_error(t, "wrong number of args for %s", name);
-        bool eq = false;
-        for (size_t i = 1; i < n && !eq; i++) {
-                int c;
-                int r = compare(t, name, args[0], args[i], &c);
-                if (r < 0)
-                        return r;
-                eq = c == 0;
-        }
-        *ret = jv_bool(name[0] == 'e' ? eq : !eq);
-        return 0;
-}
-
-/* lt, le, gt, ge */
-static int fn_order(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        int c;
-        int r = compare(t, name, args[0], args[1], &c);
-        if (r < 0)
-                return r;
-        bool v = name[0] == 'l' ? (name[1] == 't' ? c < 0 : c <= 0)
-                                : (name[1] == 't' ? c > 0 : c >= 0);
-        *ret = jv_bool(v);
-        return 0;
-}
-
-static const struct {
-        const char *name;
-        int n_args;  /* exactly; -1: the function checks */
-        bool header; /* in a table's header it hands its argument back (docker) */
-        tpl_func *fn;
-} tpl_funcs[] = {
-        {"json", 1, true, fn_json},       {"upper", 1, true, fn_case},
-        {"lower", 1, true, fn_case},      {"title", 1, true, fn_case},
-        {"len", 1, false, fn_len},        {"index", -1, false, fn_index},
-        {"join", 2, true, fn_join},       {"split", 2, true, fn_split},
-        {"pad", 3, true, fn_pad},         {"truncate", 2, true, fn_truncate},
-        {"print", -1, false, fn_print},   {"println", -1, false, fn_print},
-        {"printf", -1, false, fn_printf}, {"not", 1, false, fn_not},
-        {"and", -1, false, fn_and_or},    {"or", -1, false, fn_and_or},
-        {"eq", -1, false, fn_eq},         {"ne", -1, false, fn_eq},
-        {"lt", 2, false, fn_order},       {"le", 2, false, fn_order},
-        {"gt", 2, false, fn_order},       {"ge", 2, false, fn_order},
-};
-
-static int call_func(struct tpl *t, const char *name, struct jv **args, size_t n, struct jv **ret)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(tpl_funcs); i++) {
-                if (!streq(name, tpl_funcs[i].name))
-                        continue;
-                if (t->header && tpl_funcs[i].header) {
-                        *ret = n ? jv_ref(args[0]) : jv_string("");
-                        return 0;
-                }
-                if (tpl_funcs[i].n_args >= 0) {
-                        int r = want_args(t, name, n, (size_t)tpl_funcs[i].n_args);
-                        if (r < 0)
-                                return r;
-                }
-                return tpl_funcs[i].fn(t, name, args, n, ret);
-        }
-        return tpl_error(t, "function \"%s\" not defined", name);
 }
 
 /* ---- cutting the template into items ---- */
@@ -905,7 +569,7 @@ static int parse(struct tpl *t, const char *src)
                 }
                 if (!*e) {
                         buf_release(&text);
-                        return tpl_error(t, "unclosed action");
+                        return cli_tpl_error(t, "unclosed action");
                 }
                 const char *end = e;
                 if (end > a && end[-1] == '-' && end - 1 > a && isspace((unsigned char)end[-2])) {
@@ -925,7 +589,7 @@ static int parse(struct tpl *t, const char *src)
                 const char *rest;
                 if (startswith(act, "/*")) {
                         if (!strstr(act, "*/"))
-                                return tpl_error(t, "unclosed comment");
+                                return cli_tpl_error(t, "unclosed comment");
                 } else if ((rest = keyword(act, "if"))) {
                         add_item(t, IT_IF, xstrdup(rest));
                 } else if ((rest = keyword(act, "else"))) {
@@ -941,10 +605,10 @@ static int parse(struct tpl *t, const char *src)
                            keyword(act, "block") || keyword(act, "break") ||
                            keyword(act, "continue")) {
                         buf_release(&text);
-                        return tpl_error(t, "'%s' is not supported", act);
+                        return cli_tpl_error(t, "'%s' is not supported", act);
                 } else if (!*act) {
                         buf_release(&text);
-                        return tpl_error(t, "missing value for command");
+                        return cli_tpl_error(t, "missing value for command");
                 } else {
                         add_item(t, IT_ACTION, xstrdup(act));
                 }
@@ -962,7 +626,8 @@ static int parse(struct tpl *t, const char *src)
                         stack[depth++] = i;
                 } else if (k == IT_ELSE_IF || k == IT_ELSE || k == IT_END) {
                         if (!depth) {
-                                r = tpl_error(t, "unexpected {{%s}}", k == IT_END ? "end" : "else");
+                                r = cli_tpl_error(t, "unexpected {{%s}}",
+                                                  k == IT_END ? "end" : "else");
                                 break;
                         }
                         size_t open = stack[depth - 1];
@@ -974,7 +639,7 @@ static int parse(struct tpl *t, const char *src)
                 }
         }
         if (r >= 0 && depth)
-                r = tpl_error(t, "unexpected EOF: missing {{end}}");
+                r = cli_tpl_error(t, "unexpected EOF: missing {{end}}");
         free(stack);
         return r;
 }
@@ -1025,7 +690,7 @@ static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
                                         r = eval_action(t, c->text, dot, NULL, &v);
                                         if (r < 0)
                                                 return r;
-                                        take = truthy(v);
+                                        take = cli_tpl_truthy(v);
                                         jv_free(v);
                                 }
                                 if (take) {
@@ -1047,7 +712,7 @@ static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
                         r = eval_action(t, it->text, dot, NULL, &v);
                         if (r < 0)
                                 return r;
-                        if (truthy(v))
+                        if (cli_tpl_truthy(v))
                                 r = exec_range(t, i + 1, it->next, v);
                         else if (t->items[it->next].kind == IT_ELSE)
                                 r = exec_range(t, it->next + 1, end, dot);
@@ -1081,7 +746,7 @@ static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
                                         pop_vars(t, nv);
                                 }
                         } else if (!jv_is_null(v)) {
-                                r = tpl_error(t, "range can't iterate over this value");
+                                r = cli_tpl_error(t, "range can't iterate over this value");
                         }
                         if (r >= 0 && (jv_is_null(v) || jv_len(v) == 0) &&
                             t->items[it->next].kind == IT_ELSE)
@@ -1095,7 +760,7 @@ static int exec_range(struct tpl *t, size_t from, size_t to, struct jv *dot)
                         continue;
                 }
                 default:
-                        return tpl_error(t, "unexpected {{else}} or {{end}}");
+                        return cli_tpl_error(t, "unexpected {{else}} or {{end}}");
                 }
         }
         return 0;
@@ -1139,6 +804,14 @@ int cli_format_template_strict(const char *tmpl, const struct jv *v, char **ret,
                                struct box_err *err)
 {
         return run(tmpl, v, false, true, ret, err);
+}
+
+struct jv *cli_format_titles(const char *const *kv)
+{
+        struct jv *h = jv_object();
+        for (; kv[0] && kv[1]; kv += 2)
+                jv_set_str(h, kv[0], kv[1]);
+        return h;
 }
 
 int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err)
@@ -1192,4 +865,27 @@ void cli_format_tabwrite(char *const *lines)
                 putchar('\n');
         }
         free(w);
+}
+
+int cli_inspect_add(const char *format, struct jv *arr, struct jv *o, struct box_err *err)
+{
+        if (!format || streq(format, "json")) {
+                jv_push(arr, o);
+                return 0;
+        }
+        _cleanup_free_ char *line = NULL;
+        int r = cli_format_template(format, o, &line, err);
+        jv_free(o);
+        if (r >= 0)
+                printf("%s\n", line);
+        return r;
+}
+
+void cli_inspect_finish(const char *format, struct jv *arr)
+{
+        if (!format || streq(format, "json")) {
+                _cleanup_free_ char *s = jv_dump(arr, JV_PRETTY);
+                printf("%s\n", s);
+        }
+        jv_free(arr);
 }

@@ -32,6 +32,18 @@ bool cli_format_is_table(const char *format);
  * through, as docker's header functions do. */
 int cli_format_header(const char *tmpl, const struct jv *headers, char **ret, struct box_err *err);
 
+/* The HEADERS of cli_format_header() from a NULL-terminated list of
+ * field, title pairs: the caller's. */
+struct jv *cli_format_titles(const char *const *kv);
+
 /* Prints LINES as Go's tabwriter (minwidth 10, padding 3) with the cells of
  * each line separated by tabs, the way docker prints its tables. */
 void cli_format_tabwrite(char *const *lines);
+
+/* inspect's output, as docker prints it: each object through FORMAT (a
+ * template: one line each, printed at once) or, without one or with
+ * "json", all of them as one indented JSON array at the end.
+ * cli_inspect_add() takes O; < 0 (ERR set) when the template fails. */
+int cli_inspect_add(const char *format, struct jv *arr, struct jv *o, struct box_err *err);
+/* Prints the array when it is the output, and frees it. */
+void cli_inspect_finish(const char *format, struct jv *arr);

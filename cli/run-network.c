@@ -9,6 +9,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/network.h"
+#include "run/state.h"
 #include "spec/json.h"
 
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
@@ -93,4 +94,79 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
         }
         *ret = a;
         return 0;
+}
+
+/* network.json of container ID while it holds a network (NULL otherwise). */
+static struct jv *attachment_of(struct cli_ctx *ctx, const char *id)
+{
+        return run_state_read_json(cli_container_root(ctx), id, "network.json");
+}
+
+static const char *port_host_ip(const struct jv *p)
+{
+        const char *ip = jv_get_str(p, "HostIp");
+        return ip && *ip ? ip : "0.0.0.0";
+}
+
+char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
+{
+        _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
+        const struct jv *ports = jv_get(a, "Ports");
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        for (size_t i = 0; i < jv_len(ports); i++) {
+                const struct jv *p = jv_at(ports, i);
+                const char *ip = port_host_ip(p);
+                /* docker ps: "0.0.0.0:40123->3306/tcp", an IPv6 host in brackets */
+                bool v6 = strchr(ip, ':') != NULL;
+                v = strv_push(v, xasprintf("%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip, v6 ? "]" : "",
+                                           (long long)jv_int_value(jv_get(p, "HostPort")),
+                                           (long long)jv_int_value(jv_get(p, "ContainerPort")),
+                                           jv_get_str(p, "Proto") ?: "tcp"));
+        }
+        return strv_join(v, ", ");
+}
+
+struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
+{
+        _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
+        struct jv *ns = jv_object(), *ports = jv_object(), *nets = jv_object();
+        const struct jv *pv = jv_get(a, "Ports");
+        for (size_t i = 0; i < jv_len(pv); i++) {
+                const struct jv *p = jv_at(pv, i);
+                _cleanup_free_ char *key =
+                        xasprintf("%lld/%s", (long long)jv_int_value(jv_get(p, "ContainerPort")),
+                                  jv_get_str(p, "Proto") ?: "tcp");
+                _cleanup_free_ char *hp =
+                        xasprintf("%lld", (long long)jv_int_value(jv_get(p, "HostPort")));
+                struct jv *b = jv_object();
+                jv_set_str(b, "HostIp", port_host_ip(p));
+                jv_set_str(b, "HostPort", hp);
+                struct jv *list = jv_get(ports, key);
+                if (!list) {
+                        list = jv_array();
+                        jv_set(ports, key, list);
+                }
+                jv_push(list, b);
+        }
+        const struct jv *nv = jv_get(a, "Networks");
+        for (size_t i = 0; i < jv_len(nv); i++) {
+                const struct jv *n = jv_at(nv, i);
+                struct jv *e = jv_object();
+                jv_set_str(e, "IPAddress", jv_get_str(n, "IP") ?: "");
+                jv_set(e, "IPPrefixLen", jv_int(jv_int_value(jv_get(n, "PrefixLen"))));
+                jv_set_str(e, "Gateway", jv_get_str(n, "Gateway") ?: "");
+                jv_set_str(e, "MacAddress", jv_get_str(n, "MacAddress") ?: "");
+                if (jv_get(n, "Aliases"))
+                        jv_set(e, "Aliases", jv_ref(jv_get(n, "Aliases")));
+                if (i == 0) {
+                        /* the first network's, at the top level, as Docker's default bridge */
+                        const char *keys[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"};
+                        for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+                                jv_set(ns, keys[k], jv_ref(jv_get(e, keys[k])));
+                }
+                jv_set(nets, jv_get_str(n, "Name") ?: "", e);
+        }
+        jv_set(ns, "Ports", ports);
+        jv_set(ns, "Networks", nets);
+        return ns;
 }

@@ -16,11 +16,27 @@
 #include "lib/err.h"
 
 struct image_http_opts {
-        int insecure;       /* do not verify TLS certificates */
-        long stall_seconds; /* abort when less than MIN_SPEED arrives for this long (0: 30) */
-        uint64_t min_speed; /* bytes/s (0: 1) */
-        uint64_t max_size;  /* refuse a body larger than this (0: no limit) */
-        long timeout_ms;    /* the whole transfer, consumer's time included (0: no limit) */
+        int insecure;        /* do not verify TLS certificates */
+        long stall_seconds;  /* abort when less than MIN_SPEED arrives for this long (0: 30) */
+        uint64_t min_speed;  /* bytes/s (0: 1) */
+        uint64_t max_size;   /* refuse a body larger than this (0: no limit) */
+        long timeout_ms;     /* the whole transfer, consumer's time included (0: no limit) */
+        const char *ca_file; /* extra CA certificates (PEM), besides the system's */
+};
+
+/* A request other than a plain GET (image_http_request). */
+struct image_http_req {
+        const char *method;   /* NULL: GET; HEAD, PUT, POST, PATCH, DELETE */
+        char *const *headers; /* "Name: value" lines, or NULL */
+        const void *body;     /* a body from memory (PUT, POST, PATCH) */
+        size_t body_len;
+        /* or a streamed body of BODY_SIZE bytes (-1: unknown) */
+        ssize_t (*body_read)(void *userdata, void *buf, size_t n, struct box_err *err);
+        void *body_userdata;
+        int64_t body_size;
+        uint64_t range_from; /* > 0: ask for the body from this offset on */
+        int keep_status;     /* a status >= 400 is not an error: the caller reads it */
+        int no_redirect;     /* hand a 3xx to the caller (image_http_redirect) */
 };
 
 struct image_http;
@@ -28,6 +44,18 @@ struct image_http;
 /* Starts a GET and waits for the response to begin. */
 int image_http_get(const char *url, const struct image_http_opts *opts, struct image_http **ret,
                    struct box_err *err);
+/* Starts REQ (NULL: a GET) and waits for the response to begin.  With
+ * keep_status the caller checks image_http_status(). */
+int image_http_request(const char *url, const struct image_http_opts *opts,
+                       const struct image_http_req *req, struct image_http **ret,
+                       struct box_err *err);
+long image_http_status(const struct image_http *h);
+/* A header of the final response (case-insensitive NAME), NULL when absent. */
+const char *image_http_header(const struct image_http *h, const char *name);
+/* The absolute URL a 3xx response points to (no_redirect), or NULL. */
+char *image_http_redirect(const struct image_http *h);
+/* "Not Found" for 404, "" for a code it does not know. */
+const char *image_http_reason(long code);
 /* Body bytes: count read, 0 at the end, or -errno. */
 ssize_t image_http_read(struct image_http *h, void *buf, size_t n, struct box_err *err);
 /* Content-Length, or -1 when unknown. */

@@ -308,12 +308,26 @@ static int get_layer(struct loader *l, const char *path, const char *expect_dige
                 _cleanup_free_ char *np = normalize(path);
                 if (!np || !*np)
                         return box_err_set(err, EPERM, "layer '%s': path escapes the layout", path);
+                /* A source that fetched and verified the layer already */
+                r = l->src->fetched && expect_digest
+                            ? l->src->fetched(l->src->userdata, expect_digest, &info, err)
+                            : 0;
+                if (r < 0)
+                        return box_err_prefix(err, "layer '%s'", path);
+                if (r > 0 && expect_diff_id && !streq(info.diff_id, expect_diff_id))
+                        return box_err_set(err, EBADMSG,
+                                           "layer '%s': diff_id mismatch: the config says %s, "
+                                           "the layer is %s",
+                                           path, expect_diff_id, info.diff_id);
                 /* A blob the store has is not read again, but what this
                  * input claims of it (its diff_id) is still verified. */
-                if (expect_digest && store_blob_exists(l->st, expect_digest) &&
-                    store_layer_exists(l->st, expect_diff_id) &&
-                    stored_diff_id(l, expect_digest, &info, NULL) >= 0 &&
-                    streq(info.diff_id, expect_diff_id)) {
+                if (r > 0) {
+                        if (l->opts->on_layer)
+                                l->opts->on_layer(l->opts->userdata, path, &info);
+                } else if (expect_digest && store_blob_exists(l->st, expect_digest) &&
+                           store_layer_exists(l->st, expect_diff_id) &&
+                           stored_diff_id(l, expect_digest, &info, NULL) >= 0 &&
+                           streq(info.diff_id, expect_diff_id)) {
                         log_debug("layer %s: already in the store", expect_digest);
                 } else {
                         struct store_layer_unpack_opts o = {

@@ -52,6 +52,11 @@ struct image_layout_source {
          * store_layer_unpack() with OPTS on its bytes. */
         int (*unpack)(void *userdata, const char *path, const struct store_layer_unpack_opts *opts,
                       struct store_layer_info *ret, struct box_err *err);
+        /* Optional: 1 and its info when the source has already unpacked
+         * and verified (digest and diff_id) the layer blob DIGEST, 0 when
+         * not, or -errno when fetching it failed. */
+        int (*fetched)(void *userdata, const char *digest, struct store_layer_info *ret,
+                       struct box_err *err);
         void *userdata;
 };
 

@@ -8,11 +8,10 @@
  * zstd, xz and bzip2, never an external program. */
 #include "image/tar.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <fcntl.h>
 
+#include "lib/archive-dl.h"
 #include "lib/c-locale.h"
 #include "lib/xalloc.h"
 

@@ -1,5 +1,5 @@
-/* SHA-256 over buffers and fds (libcrypto EVP underneath; its types stay in
- * lib/sha256.c).  Digests travel as "sha256:<64 hex>" strings elsewhere. */
+/* SHA-256 over buffers and fds (libcrypto, loaded on first use: lib/crypto-dl.h).
+ * Digests travel as "sha256:<64 hex>" strings elsewhere. */
 #pragma once
 
 #include <stddef.h>

@@ -11,6 +11,7 @@
 struct detach_ctx {
         struct run_state *state;
         const struct run_monitor *m;
+        bool open_stdin; /* -i: attached clients may write to its stdin */
 };
 
 static void send_ready(int fd, const struct box_err *e)
@@ -70,6 +71,7 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
                 {"--log-max-size", m->log_max_size},
                 {"--log-max-file", m->log_max_file},
                 {"--health-interval-ms", m->health_interval_ms},
+                {"--open-stdin", c->open_stdin},
         };
         char vals[ARRAY_SIZE(nums)][24];
         for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
@@ -98,7 +100,7 @@ int run_container_start_detached(struct run_state *s, const struct run_spec *spe
                         return box_err_errno(err, errno, "dup2 /dev/null");
         close(null);
         struct run_spec copy = *spec;
-        struct detach_ctx c = {.state = s, .m = m};
+        struct detach_ctx c = {.state = s, .m = m, .open_stdin = spec->interactive};
         copy.on_started = NULL;
         copy.detach = detach_to_monitor;
         copy.userdata = &c;

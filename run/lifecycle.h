@@ -44,3 +44,23 @@ bool run_cgroup_frozen(const char *parent, const char *id);
  * (a v1 controller name; NULL: the v2 hierarchy), or NULL when there is
  * none: the caller's to free. */
 char *run_cgroup_dir(const char *parent, const char *id, const char *controller);
+
+/* What container ID uses now (run/stats.c): cumulative counters but the
+ * memory, from its cgroup (v1 controllers where mounted, else v2). */
+struct run_stats {
+        uint64_t cpu_ns;               /* CPU time */
+        uint64_t mem_usage, mem_limit; /* without inactive page cache (Docker's); the
+                                        * limit is the host's memory when none is set */
+        uint64_t blk_read, blk_write;  /* bytes */
+        uint64_t pids;
+};
+/* -ENOENT when the container has no cgroup (it does not run). */
+int run_stats_read(const char *parent, const char *id, struct run_stats *ret);
+/* Bytes received and sent on the interfaces of PID's network namespace
+ * but lo; 0 for the host's own namespace (--network host). */
+int run_stats_net(pid_t pid, uint64_t *ret_rx, uint64_t *ret_tx);
+/* The host's CPU time (/proc/stat, in ns) and its online CPUs. */
+int run_stats_host_cpu(uint64_t *ret_ns, int *ret_online);
+/* The pids of container ID's cgroup (a v1 hierarchy's cgroup.procs, else
+ * v2's): the caller's to free; -ENOENT when it has none. */
+int run_cgroup_pids(const char *parent, const char *id, pid_t **ret, size_t *ret_n);

@@ -308,9 +308,13 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
                  * terminal and is not in box's process group */
                 (void)setsid();
         }
-        if (!spec->interactive && !spec->tty) {
-                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || dup2(fd, 0) < 0)
+        bool null[3] = {!spec->interactive && !spec->tty, spec->null_stdout && !spec->tty,
+                        spec->null_stderr && !spec->tty};
+        for (int i = 0; i < 3; i++) {
+                if (!null[i])
+                        continue;
+                int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, i) < 0)
                         return box_err_errno(err, errno, "open /dev/null");
                 close(fd);
         }
@@ -797,6 +801,18 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
                         r = box_err_errno(err, errno, "start container");
         }
         if (r < 0) {
+                /* the container's set-up failed on its own and it is gone:
+                 * its report says why, not the pipe box wrote to */
+                struct box_err child = {0};
+                siginfo_t si = {0};
+                bool gone = r == -EPIPE ||
+                            (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                             si.si_pid == pid);
+                if (gone && read_child_report(f->err[0], &child) < 0) {
+                        if (err)
+                                *err = child;
+                        r = -child.code;
+                }
                 kill(pid, SIGKILL);
                 return r;
         }

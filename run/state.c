@@ -326,9 +326,13 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
         } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
                 jv_set(o, "exit_code", jv_int(u->exit_code));
                 jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);
-        } else {
+        } else if (!jv_get_str(o, "created_at")) {
                 jv_set_str(o, "created_at", now);
                 jv_set(o, "restart_count", jv_int(0));
+        } else {
+                /* created, and a start failed: Docker keeps it "created"
+                 * with the start's exit code and error */
+                jv_set(o, "exit_code", jv_int(u->exit_code));
         }
         r = write_store_state(s, o, err);
         /* the monitor is done with the container: nothing of it stays live */

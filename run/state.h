@@ -110,7 +110,9 @@ char *run_state_file_path(const struct run_state *s, enum run_state_file file);
  * holder of the monitor's lock): status "created", "running" (PID, the
  * container's pid 1 on the host, goes to the runtime state with its start
  * time), "restarting" (EXIT_CODE; the runtime dir stays, its monitor will
- * start it again) or "exited" (EXIT_CODE; the runtime dir goes). */
+ * start it again) or "exited" (EXIT_CODE; the runtime dir goes); "created"
+ * again after a failed start keeps its creation time and records EXIT_CODE
+ * (Docker's ExitCode of a start that failed). */
 int run_state_set(const struct run_state *s, const char *status, pid_t pid, int exit_code,
                   struct box_err *err);
 struct run_state_update {

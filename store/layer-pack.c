@@ -14,8 +14,6 @@
  * stopped and its buffers freed, then the blob is discarded. */
 #include "store/store-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +24,7 @@
 #include <sys/xattr.h>
 #include <zlib.h>
 
+#include "lib/archive-dl.h"
 #include "lib/c-locale.h"
 #include "lib/fs.h"
 #include "lib/strv.h"

@@ -22,8 +22,6 @@
  * libarchive's own code: never an external program. */
 #include "store/store-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -31,6 +29,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "lib/archive-dl.h"
 #include "lib/c-locale.h"
 #include "lib/fs.h"
 #include "lib/log.h"
@@ -49,6 +48,7 @@ struct unpack {
 
         char *raw_buf;
         struct sha256_ctx *raw_sha;
+        struct store_sink *sink; /* when set: raw_sha and the blob are fed behind */
         uint64_t raw_size;
         struct archive *outer;
         struct sha256_ctx *tar_sha;
@@ -79,7 +79,7 @@ struct unpack {
  * and would run an external program instead: refused.) */
 static int support_filters(struct archive *a, struct box_err *err)
 {
-        static const struct {
+        const struct { /* not static: the functions are resolved at run time */
                 const char *name;
                 int (*fn)(struct archive *);
         } filters[] = {
@@ -110,24 +110,42 @@ static int check_raw_size(struct unpack *u, size_t n)
         return 0;
 }
 
+/* The next piece of the raw stream into *RET_BUF, hashed, saved to the
+ * blob unless the blob is the uncompressed tar: by the sink's thread when
+ * there is one, else here.  0 at the end, -errno with u->err set. */
+static ssize_t read_raw(struct unpack *u, const char **ret_buf)
+{
+        char *b = u->sink ? store_sink_buffer(u->sink) : u->raw_buf;
+        ssize_t n = u->read(u->ud, b, RAW_BUF, u->err);
+        if (n < 0)
+                return n;
+        if (check_raw_size(u, (size_t)n) < 0)
+                return -u->err->code;
+        u->raw_size += (uint64_t)n;
+        *ret_buf = b;
+        if (n == 0)
+                return 0;
+        if (u->sink) {
+                int r = store_sink_push(u->sink, (size_t)n, u->err);
+                return r < 0 ? r : n;
+        }
+        sha256_update(u->raw_sha, b, (size_t)n);
+        if (u->blob && !u->opts->save_uncompressed) {
+                int r = store_blob_writer_write(u->blob, b, (size_t)n, u->err);
+                if (r < 0)
+                        return r;
+        }
+        return n;
+}
+
 static ssize_t outer_read_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct unpack *u = ud;
-        ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
-        if (n < 0 || check_raw_size(u, (size_t)n) < 0) {
+        ssize_t n = read_raw(u, (const char **)buf);
+        if (n < 0)
                 u->failed = 1;
-                return -1;
-        }
-        sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
-        u->raw_size += (uint64_t)n;
-        if (u->blob && !u->opts->save_uncompressed &&
-            store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err) < 0) {
-                u->failed = 1;
-                return -1;
-        }
-        *buf = u->raw_buf;
-        return n;
+        return n < 0 ? -1 : n;
 }
 
 /* libarchive 3.6 loses the target of a link whose ustar linkname field is
@@ -263,6 +281,10 @@ static int open_dir_in_root(int rootfd, const char *dir, struct box_err *err)
         return TAKE_FD(cur);
 }
 
+/* Creating NAME failed with EEXIST: a later entry replaces an earlier one
+ * (tar's rule), except that a directory stays when the entry is one (1).
+ * Creating first and removing only on EEXIST saves a failing fstatat() per
+ * entry, the common case. */
 static int remove_existing(int pfd, const char *name, int keep_dir, struct box_err *err)
 {
         struct stat st;
@@ -297,7 +319,7 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
 {
         const void *buf;
         size_t len;
-        la_int64_t off;
+        la_int64_t off, end = 0;
         for (;;) {
                 int r = archive_read_data_block(a, &buf, &len, &off);
                 if (r == ARCHIVE_EOF)
@@ -317,87 +339,48 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
                         off += w;
                         len -= (size_t)w;
                 }
+                if (off > end)
+                        end = off;
         }
-        if (ftruncate(fd, size) < 0)
+        /* a sparse file ends in a hole only its size records */
+        if (end != size && ftruncate(fd, size) < 0)
                 return box_err_errno(u->err, errno, "write '%s'", path);
         return 0;
 }
 
-/* The fd of DIR, the parent of the entry's path (MADE: what it creates or
- * removes), in u->dir_fd: cached across entries, forgotten when this entry
- * replaces the cached directory or one of its parents. */
-static int enter_parent(struct unpack *u, const char *made, const char *dir, const char *raw)
-{
-        if (u->dir_path) {
-                size_t pl = strlen(made);
-                if (strneq(u->dir_path, made, pl) &&
-                    (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
-                        close(u->dir_fd);
-                        u->dir_fd = -EBADF;
-                        free(u->dir_path);
-                        u->dir_path = NULL;
-                }
-        }
-        if (u->dir_path && streq(u->dir_path, dir))
-                return 0;
-        int fd = open_dir_in_root(u->rootfd, dir, u->err);
-        if (fd < 0)
-                return box_err_prefix(u->err, "entry '%s'", raw);
-        if (u->dir_fd >= 0)
-                close(u->dir_fd);
-        free(u->dir_path);
-        u->dir_fd = fd;
-        u->dir_path = xstrdup(dir);
-        return 0;
-}
-
-/* An OCI whiteout NAME (".wh.*") in PFD, as overlayfs has them. */
-static int apply_whiteout(struct unpack *u, int pfd, const char *name, const char *raw)
-{
-        struct box_err *err = u->err;
-        if (streq(name, ".wh..wh..opq")) {
-                if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-                        return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
-                return 0;
-        }
-        if (startswith(name, ".wh..wh."))
-                return 0; /* aufs bookkeeping */
-        const char *victim = name + 4;
-        if (!*victim || streq(victim, ".") || streq(victim, ".."))
-                return box_err_set(err, EINVAL, "entry '%s': invalid whiteout", raw);
-        if (remove_existing(pfd, victim, 0, err) < 0)
-                return box_err_prefix(err, "entry '%s'", raw);
-        if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
-                return box_err_errno(err, errno, "entry '%s': create whiteout", raw);
-        return 0;
-}
-
-/* A hard link NAME in PFD to HARDLINK, found inside the layer's root. */
-static int create_hardlink(struct unpack *u, int pfd, const char *name, const char *hardlink,
-                           const char *raw)
-{
-        struct box_err *err = u->err;
-        _cleanup_free_ char *target = clean_path(hardlink);
-        if (!target || !*target)
-                return box_err_set(err, EPERM,
-                                   "entry '%s': hard link target '%s' escapes the layer", raw,
-                                   hardlink);
-        _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
-        if (tfd < 0)
-                return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
-                                     hardlink);
-        if (linkat(tfd, "", pfd, name, AT_EMPTY_PATH) < 0)
-                return box_err_errno(err, errno, "entry '%s': hard link", raw);
-        return 0;
-}
-
-/* The file, directory, symlink or node of entry E as NAME in PFD: 0, 1
- * for a type box skips, or -errno. */
+/* Creates the node ENTRY names as NAME in PFD, replacing what an earlier
+ * entry left there.  1: nothing more to do (a hard link, a skipped type),
+ * 0: created, its owner, mode and times are next. */
 static int create_node(struct unpack *u, struct archive *a, struct archive_entry *e, int pfd,
-                       const char *name, bool existed_dir, const char *raw)
+                       const char *name, const char *raw)
 {
         struct box_err *err = u->err;
         mode_t type = archive_entry_filetype(e);
+        mode_t perm = archive_entry_perm(e) & 07777;
+        const char *hardlink = archive_entry_hardlink(e);
+        int r;
+
+        if (hardlink) {
+                _cleanup_free_ char *target = clean_path(hardlink);
+                if (!target || !*target)
+                        return box_err_set(err, EPERM,
+                                           "entry '%s': hard link target '%s' escapes the layer",
+                                           raw, hardlink);
+                _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
+                if (tfd < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
+                                             hardlink);
+                r = linkat(tfd, "", pfd, name, AT_EMPTY_PATH);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = linkat(tfd, "", pfd, name, AT_EMPTY_PATH);
+                }
+                if (r < 0)
+                        return box_err_errno(err, errno, "entry '%s': hard link", raw);
+                return 1;
+        }
+
         switch (type) {
         case AE_IFREG: {
                 /* apparent sizes: a sparse entry costs what it claims */
@@ -410,65 +393,59 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
                                            "entry '%s': the layer's files are larger than %llu "
                                            "bytes (BOX_MAX_LAYER_SIZE)",
                                            raw, (unsigned long long)u->limits.layer_size);
-                _cleanup_close_ int fd = openat(
-                        pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+                _cleanup_close_ int fd = openat(pfd, name, flags, 0600);
+                if (fd < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        fd = openat(pfd, name, flags, 0600);
+                }
                 if (fd < 0)
                         return box_err_errno(err, errno, "entry '%s': create", raw);
-                return write_data(u, a, fd, raw, size);
+                r = write_data(u, a, fd, raw, size);
+                if (r < 0)
+                        return r;
+                break;
         }
         case AE_IFDIR:
-                if (!existed_dir && mkdirat(pfd, name, 0700) < 0)
+                r = mkdirat(pfd, name, 0700);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 1, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = r == 1 ? 0 : mkdirat(pfd, name, 0700);
+                }
+                if (r < 0)
                         return box_err_errno(err, errno, "entry '%s': create directory", raw);
-                return 0;
+                break;
         case AE_IFLNK: {
                 const char *target = archive_entry_symlink(e);
-                if (symlinkat(strempty(target), pfd, name) < 0)
+                r = symlinkat(strempty(target), pfd, name);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = symlinkat(strempty(target), pfd, name);
+                }
+                if (r < 0)
                         return box_err_errno(err, errno, "entry '%s': create symlink", raw);
-                return 0;
+                break;
         }
         case AE_IFCHR:
         case AE_IFBLK:
-        case AE_IFIFO:
-                if (mknodat(pfd, name, type | (archive_entry_perm(e) & 07777),
-                            makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
+        case AE_IFIFO: {
+                dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+                r = mknodat(pfd, name, type | perm, dev);
+                if (r < 0 && errno == EEXIST) {
+                        if ((r = remove_existing(pfd, name, 0, err)) < 0)
+                                return box_err_prefix(err, "entry '%s'", raw);
+                        r = mknodat(pfd, name, type | perm, dev);
+                }
+                if (r < 0)
                         return box_err_errno(err, errno, "entry '%s': create device node", raw);
-                return 0;
+        } break;
         default:
                 log_debug("layer entry '%s': skipping file type %o", raw, (unsigned)type);
                 return 1;
         }
-}
-
-/* Owner, mode, xattrs and mtime of entry E, made as NAME in PFD; a
- * directory's mtime is set at the end (later entries change it). */
-static int set_metadata(struct unpack *u, struct archive_entry *e, int pfd, const char *name,
-                        const char *path, const char *raw)
-{
-        struct box_err *err = u->err;
-        mode_t type = archive_entry_filetype(e);
-        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                     AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "entry '%s': set owner", raw);
-        if (type != AE_IFLNK && fchmodat(pfd, name, archive_entry_perm(e) & 07777, 0) < 0)
-                return box_err_errno(err, errno, "entry '%s': set mode", raw);
-        int r = set_xattrs(pfd, name, e, err);
-        if (r < 0)
-                return r;
-        struct timespec ts[2];
-        ts[1].tv_sec = archive_entry_mtime(e);
-        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        ts[0] = ts[1];
-        if (type != AE_IFDIR) {
-                utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
-                return 0;
-        }
-        if (u->n_dirs == u->dirs_cap) {
-                u->dirs_cap = u->dirs_cap ? 2 * u->dirs_cap : 64;
-                u->dirs = xreallocarray(u->dirs, u->dirs_cap, sizeof(u->dirs[0]));
-        }
-        u->dirs[u->n_dirs].path = xstrdup(path);
-        u->dirs[u->n_dirs].mtime = ts[1];
-        u->n_dirs++;
         return 0;
 }
 
@@ -499,23 +476,81 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         if (strlen(made) > STORE_PATH_MAX)
                 return box_err_set(err, ENAMETOOLONG, "entry '%.48s...': path longer than %d bytes",
                                    raw, STORE_PATH_MAX);
-        int r = enter_parent(u, made, dir, raw);
-        if (r < 0)
-                return r;
-        int pfd = u->dir_fd;
-        if (whiteout)
-                return apply_whiteout(u, pfd, name, raw);
 
-        const char *hardlink = archive_entry_hardlink(e);
-        r = remove_existing(pfd, name, archive_entry_filetype(e) == AE_IFDIR && !hardlink, err);
-        if (r < 0)
-                return box_err_prefix(err, "entry '%s'", raw);
-        if (hardlink)
-                return create_hardlink(u, pfd, name, hardlink, raw);
-        r = create_node(u, a, e, pfd, name, r == 1, raw);
+        /* An entry may replace a directory on the cached path: forget it
+         * when this entry is that directory or one of its parents. */
+        if (u->dir_path) {
+                size_t pl = strlen(made);
+                if (strneq(u->dir_path, made, pl) &&
+                    (u->dir_path[pl] == '\0' || u->dir_path[pl] == '/')) {
+                        close(u->dir_fd);
+                        u->dir_fd = -EBADF;
+                        free(u->dir_path);
+                        u->dir_path = NULL;
+                }
+        }
+        if (!u->dir_path || !streq(u->dir_path, dir)) {
+                int fd = open_dir_in_root(u->rootfd, dir, err);
+                if (fd < 0)
+                        return box_err_prefix(err, "entry '%s'", raw);
+                if (u->dir_fd >= 0)
+                        close(u->dir_fd);
+                free(u->dir_path);
+                u->dir_fd = fd;
+                u->dir_path = xstrdup(dir);
+        }
+        int pfd = u->dir_fd;
+
+        /* OCI whiteouts -> overlayfs whiteouts */
+        if (whiteout) {
+                if (streq(name, ".wh..wh..opq")) {
+                        if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                                return box_err_errno(err, errno, "entry '%s': mark opaque", raw);
+                        return 0;
+                }
+                if (startswith(name, ".wh..wh."))
+                        return 0; /* aufs bookkeeping */
+                const char *victim = name + 4;
+                if (!*victim || streq(victim, ".") || streq(victim, ".."))
+                        return box_err_set(err, EINVAL, "entry '%s': invalid whiteout", raw);
+                if (remove_existing(pfd, victim, 0, err) < 0)
+                        return box_err_prefix(err, "entry '%s'", raw);
+                if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
+                        return box_err_errno(err, errno, "entry '%s': create whiteout", raw);
+                return 0;
+        }
+
+        mode_t type = archive_entry_filetype(e);
+        mode_t perm = archive_entry_perm(e) & 07777;
+        int r = create_node(u, a, e, pfd, name, raw);
         if (r != 0)
                 return r < 0 ? r : 0;
-        return set_metadata(u, e, pfd, name, path, raw);
+
+        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+                     AT_SYMLINK_NOFOLLOW) < 0)
+                return box_err_errno(err, errno, "entry '%s': set owner", raw);
+        if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
+                return box_err_errno(err, errno, "entry '%s': set mode", raw);
+        r = set_xattrs(pfd, name, e, err);
+        if (r < 0)
+                return r;
+        struct timespec ts[2];
+        ts[1].tv_sec = archive_entry_mtime(e);
+        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+        ts[0] = ts[1];
+        if (type == AE_IFDIR) {
+                /* later entries change a directory's mtime: set it at the end */
+                if (u->n_dirs == u->dirs_cap) {
+                        u->dirs_cap = u->dirs_cap ? 2 * u->dirs_cap : 64;
+                        u->dirs = xreallocarray(u->dirs, u->dirs_cap, sizeof(u->dirs[0]));
+                }
+                u->dirs[u->n_dirs].path = xstrdup(path);
+                u->dirs[u->n_dirs].mtime = ts[1];
+                u->n_dirs++;
+        } else {
+                utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
+        }
+        return 0;
 }
 
 static void fix_dir_times(struct unpack *u)
@@ -671,20 +706,10 @@ out:
 static int drain_raw(struct unpack *u)
 {
         for (;;) {
-                ssize_t n = u->read(u->ud, u->raw_buf, RAW_BUF, u->err);
-                if (n < 0)
+                const char *b;
+                ssize_t n = read_raw(u, &b);
+                if (n <= 0)
                         return (int)n;
-                if (n == 0)
-                        return 0;
-                if (check_raw_size(u, (size_t)n) < 0)
-                        return -u->err->code;
-                sha256_update(u->raw_sha, u->raw_buf, (size_t)n);
-                u->raw_size += (uint64_t)n;
-                if (u->blob && !u->opts->save_uncompressed) {
-                        int r = store_blob_writer_write(u->blob, u->raw_buf, (size_t)n, u->err);
-                        if (r < 0)
-                                return r;
-                }
         }
 }
 
@@ -718,6 +743,9 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 r = store_blob_writer_new(st, &u.blob, err);
                 if (r < 0)
                         goto fail;
+                /* what it is sent is hashed here already (raw_sha, or
+                 * tar_sha for save_uncompressed) */
+                store_blob_writer_skip_hash(u.blob);
         }
         u.raw_buf = xmalloc(RAW_BUF);
         u.tar_buf = xmalloc(RAW_BUF);
@@ -729,9 +757,19 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 r = box_err_errno(err, errno, "open '%s'", tmpdir);
                 goto fail;
         }
+        /* the raw stream is hashed (and saved) on another core meanwhile */
+        r = store_sink_start(u.raw_sha, u.opts->save_uncompressed ? NULL : u.blob, RAW_BUF, &u.sink,
+                             err);
+        if (r < 0) {
+                close(rootfd);
+                goto fail;
+        }
         r = unpack_stream(&u, rootfd);
         if (r >= 0)
                 r = drain_raw(&u);
+        int rs = store_sink_finish(TAKE_PTR(u.sink), r < 0 ? NULL : err);
+        if (r >= 0)
+                r = rs;
         if (r < 0)
                 goto fail;
 
@@ -769,7 +807,7 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 goto fail;
         }
         if (u.blob) {
-                r = store_blob_writer_commit(TAKE_PTR(u.blob), NULL, NULL, NULL, err);
+                r = store_blob_writer_commit(TAKE_PTR(u.blob), info.digest, NULL, NULL, err);
                 if (r < 0)
                         goto fail;
         }

@@ -162,9 +162,16 @@ int store_blob_writer_write(struct store_blob_writer *w, const void *p, size_t n
         int r = fs_write_full(w->fd, p, n);
         if (r < 0)
                 return box_err_errno(err, -r, "write blob");
-        sha256_update(w->sha, p, n);
+        if (w->sha)
+                sha256_update(w->sha, p, n);
         w->size += n;
         return 0;
+}
+
+void store_blob_writer_skip_hash(struct store_blob_writer *w)
+{
+        sha256_free(w->sha);
+        w->sha = NULL;
 }
 
 void store_blob_writer_abort(struct store_blob_writer *w)
@@ -182,8 +189,16 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                              uint64_t *ret_size, struct box_err *err)
 {
         digest_str d;
-        sha256_final_str(w->sha, d);
-        w->sha = NULL;
+        if (!w->sha) { /* store_blob_writer_skip_hash(): the caller hashed */
+                if (!expect || spec_digest_validate(expect, NULL) < 0) {
+                        store_blob_writer_abort(w);
+                        return box_err_set(err, EINVAL, "commit blob: no digest");
+                }
+                snprintf(d, sizeof(d), "%s", expect);
+        } else {
+                sha256_final_str(w->sha, d);
+                w->sha = NULL;
+        }
         if (expect && !streq(expect, d)) {
                 store_blob_writer_abort(w);
                 return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect, d);

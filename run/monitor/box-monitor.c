@@ -17,6 +17,15 @@
  * policy.  With --health-interval it runs `box container healthcheck` that
  * often while the container runs.
  *
+ * Attach: it listens on RUN_DIR/attach (AF_UNIX, mode 0600, at most 8
+ * clients).  Each client gets the live output as Docker's multiplexed
+ * stream: an 8-byte header {stream, 0, 0, 0, length (big-endian 32)}, then
+ * the bytes; stream 1 is stdout (and a pty's output), 2 stderr, 3 the exit
+ * status (decimal) just before the monitor closes it.  What a client writes
+ * goes to the container's stdin (the pty with -t) when it was started with
+ * -i; never blocking the monitor: a client that cannot take a frame whole
+ * is dropped, input the container does not read is dropped.
+ *
  * Only libc, no allocation after start: its resident set stays well under
  * a megabyte (docs/lifecycle.md has the number).  The lock fd, the box
  * binary and the root/runroot come on the command line from box itself;
@@ -42,13 +51,17 @@
 struct opts {
         const char *id, *name, *box, *root, *runroot, *run_dir, *log_path, *log_driver;
         int pid, lock_fd, out_fd, err_fd, in_fd;
-        long long max_size, max_file, health_interval_ms;
+        long long max_size, max_file, health_interval_ms, open_stdin;
 };
+
+#define ATTACH_MAX 8
 
 static struct opts o = {.lock_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1, .max_file = 1};
 static int log_fd = -1, journal_fd = -1;
 static long long log_size;
-static char rbuf[16384], line[16384 + 128];
+static char rbuf[16384], line[16384 + 128], frame[8 + 16384];
+static int attach_fd = -1, clients[ATTACH_MAX] = {-1, -1, -1, -1, -1, -1, -1, -1};
+static bool client_eof[ATTACH_MAX]; /* its input ended: output only */
 
 static long long num(const char *s)
 {
@@ -96,6 +109,8 @@ static void parse(int argc, char **argv)
                         o.max_file = num(v);
                 else if (!strcmp(k, "--health-interval-ms"))
                         o.health_interval_ms = num(v);
+                else if (!strcmp(k, "--open-stdin"))
+                        o.open_stdin = num(v);
                 else
                         _exit(125);
         }
@@ -186,6 +201,97 @@ static void log_record(const char *stream, const char *p, size_t n, bool full)
                 log_size += (long long)len;
 }
 
+/* ---- attach ---- */
+
+/* RUN_DIR/attach, reached through an fd of the directory: the runroot's
+ * path may be longer than sun_path holds. */
+static void attach_listen(void)
+{
+        int dfd = open(o.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        if (dfd < 0)
+                return;
+        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/attach", dfd);
+        (void)unlinkat(dfd, "attach", 0);
+        attach_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        mode_t old = umask(0177);
+        if (attach_fd >= 0 && (bind(attach_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+                               listen(attach_fd, ATTACH_MAX) < 0)) {
+                close(attach_fd);
+                attach_fd = -1;
+        }
+        umask(old);
+        close(dfd);
+}
+
+static void attach_drop(int i)
+{
+        close(clients[i]);
+        clients[i] = -1;
+}
+
+/* One frame to every client; one that cannot take it whole goes. */
+static void attach_send(int stream, const char *p, size_t n)
+{
+        if (n > sizeof(frame) - 8)
+                n = sizeof(frame) - 8;
+        frame[0] = (char)stream;
+        frame[1] = frame[2] = frame[3] = 0;
+        for (int k = 0; k < 4; k++)
+                frame[4 + k] = (char)((n >> (24 - 8 * k)) & 0xff);
+        memcpy(frame + 8, p, n);
+        for (int i = 0; i < ATTACH_MAX; i++)
+                if (clients[i] >= 0 &&
+                    send(clients[i], frame, n + 8, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(n + 8))
+                        attach_drop(i);
+}
+
+static void attach_accept(void)
+{
+        int c = accept4(attach_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        for (int i = 0; c >= 0 && i < ATTACH_MAX; i++) {
+                if (clients[i] < 0) {
+                        clients[i] = c;
+                        client_eof[i] = false;
+                        return;
+                }
+        }
+        if (c >= 0)
+                close(c);
+}
+
+/* Client I's input, to the container's stdin: its pipe, or the pty
+ * master (out_fd with -t, where there is no stderr pipe). */
+static void attach_input(int i)
+{
+        ssize_t n = read(clients[i], rbuf, sizeof(rbuf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n == 0) {
+                client_eof[i] = true; /* shut for writing: it still reads */
+                return;
+        }
+        if (n < 0) {
+                attach_drop(i);
+                return;
+        }
+        int to = o.in_fd >= 0 ? o.in_fd : o.err_fd < 0 ? o.out_fd : -1;
+        if (o.open_stdin && to >= 0)
+                (void)!write(to, rbuf, (size_t)n);
+}
+
+static void attach_finish(int status)
+{
+        char b[16];
+        int n = snprintf(b, sizeof(b), "%d", status);
+        attach_send(3, b, (size_t)n);
+        for (int i = 0; i < ATTACH_MAX; i++)
+                if (clients[i] >= 0)
+                        attach_drop(i);
+        if (attach_fd >= 0)
+                close(attach_fd);
+}
+
 /* Reads what FD has and logs it line by line; false at EOF. */
 static bool pump(int fd, const char *stream)
 {
@@ -194,6 +300,7 @@ static bool pump(int fd, const char *stream)
                 return true;
         if (n <= 0)
                 return false; /* EOF; EIO from a pty whose slave is gone */
+        attach_send(stream[3] == 'e' ? 2 : 1, rbuf, (size_t)n);
         const char *p = rbuf, *end = rbuf + n;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -271,6 +378,8 @@ static void setup(void)
                         k |= keep[i] == fd;
                 if (!k)
                         close(fd);
+                else if (fd >= 0)
+                        fcntl(fd, F_SETFD, FD_CLOEXEC); /* not the health check's */
         }
         if (o.log_driver && !strcmp(o.log_driver, "journald")) {
                 struct sockaddr_un a = {.sun_family = AF_UNIX,
@@ -283,6 +392,11 @@ static void setup(void)
         } else if (o.log_path && (!o.log_driver || strcmp(o.log_driver, "none"))) {
                 log_open();
         }
+        attach_listen();
+        /* input a container does not read must not block the monitor */
+        int in = o.in_fd >= 0 ? o.in_fd : o.err_fd < 0 ? o.out_fd : -1;
+        if (in >= 0)
+                fcntl(in, F_SETFL, fcntl(in, F_GETFL) | O_NONBLOCK);
 }
 
 /* Relays the container's output to the log until it exits; its status. */
@@ -293,9 +407,13 @@ static int watch(void)
         pid_t health = -1;
         int status = -1;
         for (;;) {
-                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
-                                      {.fd = o.out_fd, .events = POLLIN},
-                                      {.fd = o.err_fd, .events = POLLIN}};
+                struct pollfd p[4 + ATTACH_MAX] = {{.fd = pidfd, .events = POLLIN},
+                                                   {.fd = o.out_fd, .events = POLLIN},
+                                                   {.fd = o.err_fd, .events = POLLIN},
+                                                   {.fd = attach_fd, .events = POLLIN}};
+                for (int i = 0; i < ATTACH_MAX; i++)
+                        p[4 + i] = (struct pollfd){.fd = clients[i],
+                                                   .events = client_eof[i] ? 0 : POLLIN};
                 int timeout = -1;
                 if (next_health) {
                         long long d = next_health - now_ms();
@@ -303,9 +421,18 @@ static int watch(void)
                 }
                 if (pidfd < 0)
                         timeout = 100; /* no pidfd (old kernel): poll for the exit */
-                int n = poll(p, 3, timeout);
+                int n = poll(p, 4 + ATTACH_MAX, timeout);
                 if (n < 0 && errno != EINTR)
                         break;
+                for (int i = 0; n > 0 && i < ATTACH_MAX; i++)
+                        if (clients[i] >= 0 && p[4 + i].fd == clients[i] &&
+                            (p[4 + i].revents & (POLLHUP | POLLERR)))
+                                attach_drop(i);
+                        else if (clients[i] >= 0 && p[4 + i].fd == clients[i] &&
+                                 (p[4 + i].revents & POLLIN))
+                                attach_input(i);
+                if (n > 0 && (p[3].revents & POLLIN))
+                        attach_accept();
                 for (int i = 1; i < 3; i++)
                         if (n > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
                             !pump(p[i].fd, i == 1 ? "stdout" : "stderr")) {
@@ -355,6 +482,7 @@ int main(int argc, char **argv)
         setup();
         int status = watch();
         write_exit(status);
+        attach_finish(status);
         if (log_fd >= 0)
                 close(log_fd);
         if (o.in_fd >= 0)

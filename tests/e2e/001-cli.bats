@@ -10,6 +10,28 @@ teardown() { box_teardown_store; }
         [[ "$output" == "box version "* ]]
 }
 
+@test "box version loads no archive or crypto library (start-up cost)" {
+        # issue 16: libarchive (with libxml2, ICU, libstdc++) and libcrypto
+        # cost ~2 ms at every start; they load on first use now
+        run env LD_DEBUG=libs "$BOX" version
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"libc.so.6"* ]]
+        [[ "$output" != *"libarchive"* ]]
+        [[ "$output" != *"libcrypto"* ]]
+        [[ "$output" != *"libxml2"* ]]
+}
+
+@test "box info says whether archives can be read; import loads libarchive then" {
+        run box info
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Archives: libarchive 3."* ]]
+        run env LD_DEBUG=libs "$BOX" import "$BUSYBOX_TAR" lazy
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"libarchive.so.13"* ]]
+        run box run --rm lazy cat /etc/hostname
+        [ "$status" -eq 0 ]
+}
+
 @test "box --help lists commands" {
         run box --help
         [ "$status" -eq 0 ]

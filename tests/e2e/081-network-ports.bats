@@ -52,6 +52,13 @@ start_httpd() {
         [ "$output" = "80/tcp -> 0.0.0.0:$h" ]
         run box port web 80
         [ "$output" = "0.0.0.0:$h" ]
+        # docker ps's PORTS and inspect's NetworkSettings
+        run box ps --format '{{.Ports}}' --filter name=web
+        [ "$output" = "0.0.0.0:$h->80/tcp" ]
+        run box inspect --format '{{json .NetworkSettings.Ports}}' web
+        [ "$output" = "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$h\"}]}" ]
+        run box inspect --format '{{.NetworkSettings.Networks.bridge.Gateway}} {{.NetworkSettings.IPAddress}}' web
+        [[ "$output" =~ ^10\.[0-9.]+\ 10\.[0-9.]+$ ]]
         run box port web 81/tcp
         [ "$status" -ne 0 ]
         [[ "$output" == *"no public port '81/tcp' published for 'web'"* ]]

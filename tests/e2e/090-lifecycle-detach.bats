@@ -4,20 +4,9 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() {
-        # every container of this store, and so every monitor, goes
-        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
-        run_teardown
-}
+teardown() { lifecycle_teardown; }
 
 monitor_of() { pgrep -f "box-monitor --id $1"; }
-
-wait_for() { # wait_for TRIES CMD...: until CMD succeeds (0.1 s apart)
-        local n=$1
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
 
 @test "detach: run -d prints the full id, returns, and the container runs on" {
         run box run -d --name d1 busybox sh -c 'echo started; sleep 60'

@@ -3,17 +3,7 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() {
-        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
-        run_teardown
-}
-
-wait_for() {
-        local n=$1
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
+teardown() { lifecycle_teardown; }
 
 @test "logs: stdout and stderr apart, in the CRI format on disk" {
         box run -d --name l1 busybox sh -c 'echo out1; echo err1 >&2; printf partial; sleep 0.2; echo " end"'

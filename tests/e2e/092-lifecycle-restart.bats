@@ -3,17 +3,7 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() {
-        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
-        run_teardown
-}
-
-wait_for() {
-        local n=$1
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
+teardown() { lifecycle_teardown; }
 
 @test "restart: on-failure:2 restarts twice, then gives up with the last exit code" {
         box run -d --name of --restart on-failure:2 busybox sh -c 'echo run; exit 3'
@@ -134,4 +124,14 @@ wait_for() {
         [[ "$output" == sha256:* ]]
         run box container inspect busybox
         [ "$status" -ne 0 ]
+        # --type: a container named like an image, either one on request
+        box run -d --name busybox busybox sleep 60 >/dev/null
+        run box inspect -f '{{.Name}}' busybox
+        [ "$output" = /busybox ]
+        run box inspect --type image -f '{{.Id}}' busybox
+        [[ "$output" == sha256:* ]]
+        run box inspect --type volume busybox
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'volume' is not a valid value for --type"* ]]
+        box rm -f busybox >/dev/null
 }

@@ -17,6 +17,14 @@ box_setup_store() {
                 export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
                 export BOX_NET_PRUNE=1
         fi
+        # No test reaches a public registry: names without one (docker.io)
+        # go to a closed local port unless a test points them elsewhere,
+        # and neither the host's registries.yaml nor its credentials count.
+        export XDG_CONFIG_HOME="$BOX_TEST_TMP/config"
+        export DOCKER_CONFIG="$BOX_TEST_TMP/docker-config"
+        mkdir -p "$DOCKER_CONFIG" && echo '{}' > "$DOCKER_CONFIG/config.json" # podman reads it too
+        export BOX_REGISTRIES_CONF="$BOX_TEST_TMP/registries.yaml"
+        printf 'unqualified-registry: 127.0.0.1:1\n' > "$BOX_REGISTRIES_CONF"
 }
 
 box_teardown_store() {

@@ -35,3 +35,18 @@ import_with() {
         for c in "$@"; do args+=(-c "$c"); done
         "$BOX" import "${args[@]}" "$BUSYBOX_TAR" "$name" >/dev/null
 }
+
+# For files that run detached containers: every container of the store,
+# and so every monitor, goes before the rest.
+lifecycle_teardown() {
+        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
+        run_teardown
+}
+
+# wait_for TRIES CMD...: until CMD succeeds (0.1 s apart), then CMD's status.
+wait_for() {
+        local n=$1
+        shift
+        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+        "$@"
+}

@@ -1,0 +1,33 @@
+# bench/docker.sh (sourced): a dockerd of the bench's own, its data under a
+# temp dir, stopped at the end.  Debian's docker.io is installed when dockerd
+# is missing (peers on); where it cannot run here, docker is "n/a" with the
+# reason in the notes.
+
+# bench_docker_start DIR: 0 with a daemon answering on DIR/docker.sock
+bench_docker_start() {
+        local d=$1 i
+        [ "$BENCH_PEERS" = 1 ] || return 1
+        if ! command -v dockerd >/dev/null; then
+                echo "bench: installing docker.io from Debian for the comparison" >&2
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                        docker.io >/dev/null 2>&1 || true
+        fi
+        if ! command -v dockerd >/dev/null; then
+                bench_note docker "n/a: dockerd is not installed and docker.io could not be installed"
+                return 1
+        fi
+        mkdir -p "$d"
+        # no bridge or iptables of its own: the host's nftables stay as they are
+        dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/pid" \
+                -H "unix://$d/docker.sock" --bridge none --iptables=false --ip6tables=false \
+                >"$d/log" 2>&1 &
+        echo $! >"$d/dockerd.pid"
+        bench_on_exit "kill \$(cat '$d/dockerd.pid'); sleep 1"
+        for i in $(seq 1 100); do
+                docker -H "unix://$d/docker.sock" info >/dev/null 2>&1 && return 0
+                kill -0 "$(cat "$d/dockerd.pid")" 2>/dev/null || break
+                sleep 0.2
+        done
+        bench_note docker "n/a: dockerd did not start here: $(grep -i 'level=\(error\|fatal\)' "$d/log" | tail -1 | cut -c1-200)"
+        return 1
+}

@@ -1,0 +1,142 @@
+# bench/lib.sh: what every bench script shares (sourced, not run).
+#
+# A script measures workloads with bench_time, which runs hyperfine (warm-up,
+# then RUNS runs; median, min and max kept) and appends one JSON line per
+# measured command to $BENCH_OUT/rows.jsonl; bench/run.sh turns those lines
+# into results.json and the markdown table.  Each row names its workload,
+# the tool ("box", a peer such as "podman", or a floor such as "tar -x") and
+# its role: box, peer or floor.  bench_note records why a peer is missing.
+#
+# Knobs (environment):
+#   BENCH_OUT    where rows go (default out/bench)
+#   BENCH_PEERS  1 (default): measure the peers too, installing them from
+#                Debian when missing; 0: box against the floors only
+#   BENCH_SMOKE  1: a few runs of box only, no peers (make bench-smoke)
+#   BENCH_RUNS   runs per command (default 10; the slow workloads use fewer)
+#   BOX          the binary (default out/box)
+set -euo pipefail
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/out/bench}
+BENCH_SMOKE=${BENCH_SMOKE:-0}
+BENCH_PEERS=${BENCH_PEERS:-1}
+[ "$BENCH_SMOKE" = 1 ] && BENCH_PEERS=0
+BENCH_RUNS=${BENCH_RUNS:-10}
+BOX=${BOX:-$BENCH_ROOT/out/box}
+BENCH_FIXTURES=${BOX_FIXTURES:-$BENCH_ROOT/out/fixtures}
+mkdir -p "$BENCH_OUT"
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
+[ -x "$BOX" ] || { echo "bench: $BOX missing (make)" >&2; exit 1; }
+
+# bench_runs N: N, or 2 in smoke mode
+bench_runs() { if [ "$BENCH_SMOKE" = 1 ]; then echo 2; else echo "$1"; fi; }
+
+# bench_tmp VAR [PARENT]: sets VAR to a fresh directory that bench_cleanup
+# removes (not in a $(...) subshell: the list would be lost); add your own
+# cleanup with bench_on_exit
+BENCH_TMPS=()
+BENCH_EXIT=()
+bench_tmp() {
+        local d
+        d=$(mktemp -d "${2:-/var/tmp}/box-bench.XXXXXX")
+        BENCH_TMPS+=("$d")
+        printf -v "$1" %s "$d"
+}
+bench_on_exit() { BENCH_EXIT+=("$1"); }
+bench_cleanup() {
+        local c d
+        for c in "${BENCH_EXIT[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+        for d in "${BENCH_TMPS[@]}"; do
+                grep -o " $d[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+                rm -rf "$d"
+        done
+}
+trap bench_cleanup EXIT
+
+# bench_json_str S: S as a JSON string
+bench_json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+bench_row() { # WORKLOAD TOOL ROLE MEDIAN MIN MAX RUNS COMMAND
+        printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"command":%s}\n' \
+                "$(bench_json_str "$1")" "$(bench_json_str "$2")" "$3" "$4" "$5" "$6" "$7" \
+                "$(bench_json_str "$8")" >>"$BENCH_OUT/rows.jsonl"
+}
+
+# bench_note WORKLOAD TEXT: shown under the table (a peer not measured, why)
+bench_note() {
+        printf '{"type":"note","workload":%s,"text":%s}\n' "$(bench_json_str "$1")" \
+                "$(bench_json_str "$2")" >>"$BENCH_OUT/rows.jsonl"
+        echo "bench: $1: $2" >&2
+}
+
+# bench_goal WORKLOAD AGAINST MAX_RATIO: the issue's goal, box/AGAINST <= MAX
+bench_goal() {
+        printf '{"type":"goal","workload":%s,"against":%s,"max":%s}\n' "$(bench_json_str "$1")" \
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+}
+
+# bench_time WORKLOAD TOOL ROLE RUNS PREPARE COMMAND: times the shell
+# COMMAND; PREPARE (a shell command, may be "") runs untimed before each run.
+# hyperfine when installed (make bench-deps), else a plain loop, so the
+# smoke run needs nothing beyond bash and python3.
+bench_time() {
+        local w=$1 tool=$2 role=$3 runs=$4 prep=$5 cmd=$6 json
+        json=$(mktemp)
+        echo "bench: $w: $tool ($runs runs)" >&2
+        if command -v hyperfine >/dev/null && [ "${BENCH_NO_HYPERFINE:-0}" != 1 ]; then
+                local args=(-N --style none --runs "$runs" --export-json "$json")
+                # -N runs without a shell: only for a plain command
+                case "$cmd $prep" in *[\;\&\|\>\<\$\`\(]*) args=(--runs "$runs" --style none --export-json "$json") ;; esac
+                [ -n "$prep" ] && args+=(--prepare "$prep") || args+=(--warmup 1)
+                hyperfine "${args[@]}" "$cmd" >/dev/null 2>"$json.err" || {
+                        echo "bench: $w: $tool failed: $(tail -3 "$json.err")" >&2
+                        rm -f "$json" "$json.err"
+                        bench_note "$w" "$tool: failed"
+                        return 0
+                }
+                read -r med min max < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(r["median"], r["min"], r["max"])' "$json")
+        else
+                local i s e
+                : >"$json"
+                for i in $(seq 0 "$runs"); do
+                        [ -n "$prep" ] && bash -c "$prep" >/dev/null 2>&1
+                        s=$EPOCHREALTIME
+                        bash -c "$cmd" >/dev/null 2>&1 || { bench_note "$w" "$tool: failed"; rm -f "$json"; return 0; }
+                        e=$EPOCHREALTIME
+                        [ "$i" -gt 0 ] && echo "$s $e" >>"$json" # run 0: warm-up
+                done
+                read -r med min max < <(python3 -c '
+import statistics, sys
+t = [float(e) - float(s) for s, e in (l.split() for l in open(sys.argv[1]))]
+print(statistics.median(t), min(t), max(t))' "$json")
+        fi
+        rm -f "$json" "$json.err"
+        bench_row "$w" "$tool" "$role" "$med" "$min" "$max" "$runs" "$cmd"
+}
+
+# bench_peer NAME [DEB_PACKAGE]: true when peer NAME should be measured:
+# BENCH_PEERS=1 and its command is there (installed from Debian if not).
+bench_peer() {
+        local name=$1 pkg=${2:-$1}
+        [ "$BENCH_PEERS" = 1 ] || return 1
+        command -v "$name" >/dev/null && return 0
+        echo "bench: installing $pkg from Debian for the comparison" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1 || true
+        command -v "$name" >/dev/null
+}
+
+# Podman and buildah on a host without CAP_SYS_RESOURCE: their default
+# ulimits (nofile 1048576) exceed the hard limit and every container fails,
+# so a containers.conf with none; crun 1.8 refuses hybrid cgroups, so runc.
+bench_podman_conf() { # DIR -> prints the podman command prefix
+        local d=$1
+        mkdir -p "$d"
+        printf '[containers]\ndefault_ulimits = []\n' >"$d/containers.conf"
+        local p="podman --root $d/root --runroot $d/run --storage-driver overlay --cgroup-manager cgroupfs"
+        command -v runc >/dev/null && p="$p --runtime runc"
+        echo "env CONTAINERS_CONF=$d/containers.conf $p"
+}

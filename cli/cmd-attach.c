@@ -1,0 +1,259 @@
+/* box attach [--no-stdin] [--detach-keys KEYS] CONTAINER: the terminal (or
+ * pipes) of this shell joined to a detached container's live stdio,
+ * through its monitor's attach socket (run/monitor/box-monitor.c has the
+ * protocol).  Output from now on (the log has what came before), input
+ * when the container was started with -i; with -t the terminal is raw and
+ * the detach keys (default ctrl-p ctrl-q) leave the container running.
+ * Exits with the container's status when it ends, 0 when detached. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/container.h"
+#include "lib/fs.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
+
+static const char help[] =
+        "Usage: box attach [OPTIONS] CONTAINER\n"
+        "\n"
+        "Attach local standard input, output, and error streams to a running container.\n"
+        "\n"
+        "Options:\n"
+        "      --detach-keys KEYS   keys that detach (default ctrl-p,ctrl-q)\n"
+        "      --no-stdin           do not attach stdin\n";
+
+#define DETACH_MAX 16
+
+/* Docker's --detach-keys: comma-separated "ctrl-X" (X in a-z @ [ \ ] ^ _)
+ * or single characters. */
+static int detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n)
+{
+        size_t n = 0;
+        _cleanup_free_ char *copy = xstrdup(s);
+        for (char *p = copy, *k; (k = strsep(&p, ","));) {
+                if (n >= DETACH_MAX)
+                        return -EINVAL;
+                if (strlen(k) == 1) {
+                        ret[n++] = (unsigned char)k[0];
+                } else if (strncasecmp(k, "ctrl-", 5) == 0 && strlen(k) == 6) {
+                        char c = k[5];
+                        if (c >= 'A' && c <= 'Z')
+                                c = (char)(c - 'A' + 'a');
+                        if (!((c >= 'a' && c <= 'z') || strchr("@[\\]^_", c)))
+                                return -EINVAL;
+                        ret[n++] = (unsigned char)(c >= 'a' ? c - 'a' + 1 : c - '@');
+                } else {
+                        return -EINVAL;
+                }
+        }
+        if (n == 0)
+                return -EINVAL;
+        *ret_n = n;
+        return 0;
+}
+
+struct attach {
+        int sock;
+        bool tty, stdin_open;
+        unsigned char keys[DETACH_MAX];
+        size_t nkeys, matched; /* detach keys seen so far, held back */
+        char in[8 + 16384];
+        size_t have;
+        int status; /* the container's, from the monitor; -1 until then */
+};
+
+/* Frames from the monitor: to stdout, stderr, or the exit status. */
+static bool attach_output(struct attach *a)
+{
+        ssize_t n = read(a->sock, a->in + a->have, sizeof(a->in) - a->have);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0)
+                return false;
+        a->have += (size_t)n;
+        while (a->have >= 8) {
+                const unsigned char *h = (const unsigned char *)a->in;
+                size_t len = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
+                if (len > sizeof(a->in) - 8)
+                        return false;
+                if (a->have < 8 + len)
+                        break;
+                if (h[0] == 3) {
+                        char b[16] = "";
+                        memcpy(b, a->in + 8, len < sizeof(b) - 1 ? len : sizeof(b) - 1);
+                        a->status = (int)strtol(b, NULL, 10);
+                } else {
+                        (void)fs_write_full(h[0] == 2 ? 2 : 1, a->in + 8, len);
+                }
+                memmove(a->in, a->in + 8 + len, a->have - 8 - len);
+                a->have -= 8 + len;
+        }
+        return true;
+}
+
+/* Our stdin to the container, watching for the detach keys: true when
+ * they were typed. */
+static bool attach_input(struct attach *a)
+{
+        unsigned char buf[4096], out[4096 + DETACH_MAX];
+        ssize_t n = read(0, buf, sizeof(buf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return false;
+        if (n <= 0) {
+                /* stdin's end: the container's stdin stays open, as
+                 * docker attach leaves it */
+                a->stdin_open = false;
+                (void)shutdown(a->sock, SHUT_WR);
+                return false;
+        }
+        size_t o = 0;
+        for (ssize_t i = 0; i < n; i++) {
+                if (a->nkeys && buf[i] == a->keys[a->matched]) {
+                        if (++a->matched == a->nkeys)
+                                return true;
+                        continue;
+                }
+                /* not the sequence after all: what was held back goes on */
+                memcpy(out + o, a->keys, a->matched);
+                o += a->matched;
+                a->matched = 0;
+                if (a->nkeys && buf[i] == a->keys[0]) {
+                        a->matched = 1;
+                        continue;
+                }
+                out[o++] = buf[i];
+        }
+        (void)fs_write_full(a->sock, out, o);
+        return false;
+}
+
+/* Until the container ends (its status) or the keys detach (0). */
+static int attach_loop(struct attach *a)
+{
+        for (;;) {
+                struct pollfd p[2] = {{.fd = a->sock, .events = POLLIN},
+                                      {.fd = a->stdin_open ? 0 : -1, .events = POLLIN}};
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return 125;
+                }
+                if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && attach_input(a))
+                        return 0;
+                if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !attach_output(a))
+                        return a->status;
+        }
+}
+
+static int attach_connect(struct cli_ctx *ctx, const char *id, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", ctx->runroot, id);
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (dfd < 0 || s < 0)
+                return box_err_errno(err, errno, "container %.12s has no attach socket", id);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+        if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                close(s);
+                return box_err_errno(err, errno, "attach to container %.12s", id);
+        }
+        return s;
+}
+
+/* Its exit code once its monitor has recorded it (no status came). */
+static int wait_status(struct cli_ctx *ctx, const char *id)
+{
+        struct run_state_info i;
+        (void)run_state_wait_exit(ctx->runroot, id, 10000);
+        (void)run_state_wait_monitor(ctx->runroot, id, 10000);
+        cli_container_state(ctx, id, &i);
+        int code = i.exit_code;
+        run_state_info_release(&i);
+        return code;
+}
+
+/* Attaches to container ID (running): its status, or 0 when detached. */
+int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, const char *keys,
+                         struct box_err *err)
+{
+        struct attach *a = xnew0(struct attach, 1);
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        const struct jv *c = jv_get(cfg, "Config");
+        a->tty = jv_bool_value(jv_get(c, "Tty"));
+        a->stdin_open = !no_stdin && jv_bool_value(jv_get(c, "OpenStdin"));
+        a->status = -1;
+        if (detach_keys_parse(keys ? keys : "ctrl-p,ctrl-q", a->keys, &a->nkeys) < 0) {
+                free(a);
+                return box_err_set(err, EINVAL, "invalid detach keys '%s'", keys);
+        }
+        a->sock = attach_connect(ctx, id, err);
+        if (a->sock < 0) {
+                int r = a->sock;
+                free(a);
+                return r;
+        }
+        struct termios saved;
+        bool raw = a->tty && a->stdin_open && isatty(0) && tcgetattr(0, &saved) == 0;
+        if (raw) {
+                struct termios t = saved;
+                cfmakeraw(&t);
+                (void)tcsetattr(0, TCSADRAIN, &t);
+        }
+        int status = attach_loop(a);
+        if (raw)
+                (void)tcsetattr(0, TCSADRAIN, &saved);
+        close(a->sock);
+        free(a);
+        /* the socket closed with no status: the monitor was killed */
+        return status < 0 ? wait_status(ctx, id) : status;
+}
+
+int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
+{
+        enum { OPT_DETACH_KEYS = 1000, OPT_NO_STDIN };
+        static const struct option opts[] = {
+                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+                {"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *keys = NULL;
+        bool no_stdin = false;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                if (c == 'h')
+                        return cli_help(help);
+                if (c == OPT_DETACH_KEYS)
+                        keys = optarg;
+                else if (c == OPT_NO_STDIN)
+                        no_stdin = true;
+                else
+                        return cli_usage_error("attach", "unknown flag '%s'", argv[optind - 1]);
+        }
+        if (argc - optind != 1)
+                return cli_usage_error("attach", "'box attach' requires exactly 1 argument");
+        struct box_err err = {0};
+        char id[RUN_ID_LEN + 1];
+        if (cli_container_find(ctx, argv[optind], id, &err) < 0)
+                return cli_fail(&err);
+        if (cli_container_status(ctx, id) != RUN_STATUS_RUNNING) {
+                box_err_set(&err, EINVAL,
+                            "you cannot attach to a stopped container, start it first");
+                return cli_fail(&err);
+        }
+        if (cli_container_paused(ctx, id)) {
+                box_err_set(&err, EINVAL,
+                            "you cannot attach to a paused container, unpause it first");
+                return cli_fail(&err);
+        }
+        int r = cli_container_attach(ctx, id, no_stdin, keys, &err);
+        return r < 0 ? cli_fail(&err) : r;
+}

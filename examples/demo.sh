@@ -1,0 +1,108 @@
+#!/bin/sh
+# make demo: the user's story, for real, in a throw-away store.
+#   1. a Debian base made with debootstrap (cached), served over HTTP and pulled
+#   2. box build -t mysql examples/mysql
+#   3. box run -d -p 3306 mysql, then a real client through the published port
+#   4. box stop (mysqld shuts down cleanly), box rm
+# When Debian's mirror cannot be reached it says so and runs the small offline
+# demo instead (examples/demo-hello.sh).
+set -eu
+O=${1:-out}
+BOX="$PWD/$O/box"
+export BOX_ROOT="$(mktemp -d /tmp/box-demo.XXXXXX)"
+export BOX_RUNROOT="$BOX_ROOT/run"
+# the demo's bridge and nftables table are its own, and go at the end
+export BOX_NETWORK_PREFIX=bdemo
+for n in $(seq 200 250); do
+        ip route | grep -q "^10\.$n\." && continue
+        export BOX_BRIDGE_SUBNET="10.$n.0.0/24"
+        break
+done
+http_pid=
+cleanup() {
+        "$BOX" rm -f db >/dev/null 2>&1 || true
+        "$BOX" volume rm -f demo-data >/dev/null 2>&1 || true
+        "$BOX" network prune -f >/dev/null 2>&1 || true
+        [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true
+        rm -rf "$BOX_ROOT"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+t0=$(now)
+step_start=$t0
+step() {
+        printf '\n== %s\n' "$*"
+        step_start=$(now)
+}
+took() { printf '   (%.1f s)\n' "$(echo "$(now) - $step_start" | bc)"; }
+run() { echo "\$ box $*"; "$BOX" "$@"; }
+
+step "the Debian base (debootstrap, cached in $O/fixtures)"
+rc=0
+sh examples/debian-base/mkbase.sh "$O/fixtures" || rc=$?
+if [ "$rc" = 77 ]; then
+        echo "Debian's mirror cannot be reached: running the offline demo (make demo-hello) instead"
+        trap - EXIT
+        rm -rf "$BOX_ROOT"
+        exec sh examples/demo-hello.sh "$O"
+fi
+[ "$rc" = 0 ]
+took
+
+step "served over HTTP on 127.0.0.1 and pulled"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$O/fixtures" "$port" >/dev/null 2>&1 &
+http_pid=$!
+i=0
+until python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 100 ] || { echo "http.server did not start" >&2; exit 1; }
+        sleep 0.05
+done
+run pull "http://127.0.0.1:$port/debian-bookworm.tar" --name debian:bookworm
+kill "$http_pid"; http_pid=
+took
+
+step "build (cold)"
+run build -t mysql examples/mysql
+took
+step "build again (fully cached)"
+run build -t mysql examples/mysql
+took
+
+step "run detached, port 3306 published"
+run volume create demo-data >/dev/null
+run run -d --name db -e MYSQL_ROOT_PASSWORD=demo -e MYSQL_DATABASE=shop \
+        -v demo-data:/var/lib/mysql -p 3306 mysql
+hostport=$("$BOX" port db 3306 | sed -n '1s/.*://p')
+echo "\$ box port db 3306"
+"$BOX" port db 3306
+run ps
+echo "waiting for the server on 127.0.0.1:$hostport"
+i=0
+until MYSQL_PWD=demo mariadb -h 127.0.0.1 -P "$hostport" -uroot -e 'select 1' >/dev/null 2>&1; do
+        i=$((i + 1))
+        if [ $i -gt 600 ]; then
+                "$BOX" logs db | tail -20
+                echo "the server did not come up" >&2
+                exit 1
+        fi
+        sleep 0.1
+done
+took
+
+step "a real client through the published port"
+sql="create table if not exists orders (id int primary key auto_increment, item varchar(40));
+insert into orders (item) values ('box'), ('overlayfs');
+select id, item from orders;"
+echo "\$ mariadb -h 127.0.0.1 -P $hostport -uroot shop -e \"$sql\""
+MYSQL_PWD=demo mariadb -h 127.0.0.1 -P "$hostport" -uroot shop -e "$sql"
+took
+
+step "stop: SIGTERM to mysqld, a clean shutdown"
+run stop db
+"$BOX" logs db 2>&1 | tail -2
+run rm db
+took
+
+printf '\nthe whole story took %.1f s\n' "$(echo "$(now) - $t0" | bc)"

@@ -1,0 +1,62 @@
+/* Libraries loaded on first use: see lib/dl.h. */
+#include "lib/dl.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static struct dl_lib *loading; /* the argument of pthread_once's routine */
+static pthread_mutex_t loading_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void load(void)
+{
+        struct dl_lib *lib = loading;
+        lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+        if (!lib->handle)
+                snprintf(lib->why, sizeof(lib->why), "%s", dlerror());
+        else if (lib->after_load)
+                lib->after_load(lib->handle);
+}
+
+static void ensure_loaded(struct dl_lib *lib)
+{
+        pthread_mutex_lock(&loading_mu);
+        loading = lib;
+        pthread_once(&lib->once, load);
+        pthread_mutex_unlock(&loading_mu);
+}
+
+static _Noreturn void die(const char *what)
+{
+        fprintf(stderr, "box: error while loading shared libraries: %s\n", what);
+        fflush(stderr);
+        _exit(127);
+}
+
+void *dl_sym_try(struct dl_lib *lib, const char *name, const char **ret_why)
+{
+        ensure_loaded(lib);
+        if (!lib->handle) {
+                *ret_why = lib->why;
+                return NULL;
+        }
+        void *p = dlsym(lib->handle, name);
+        if (!p)
+                *ret_why = "undefined symbol";
+        return p;
+}
+
+void *dl_sym(struct dl_lib *lib, const char *name)
+{
+        const char *why = NULL;
+        void *p = dl_sym_try(lib, name, &why);
+        if (!p) {
+                char msg[400];
+                if (!lib->handle)
+                        snprintf(msg, sizeof(msg), "%s", why);
+                else
+                        snprintf(msg, sizeof(msg), "%s: undefined symbol: %s", lib->soname, name);
+                die(msg);
+        }
+        return p;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bats
+# make bench-smoke inside make check: every bench script runs (a few runs,
+# box only) and lands in results.json, so the scripts never rot.
+load helpers
+
+setup() { BENCH_TMP=$(mktemp -d /tmp/box-bench-smoke.XXXXXX); }
+teardown() { rm -rf "$BENCH_TMP"; }
+
+@test "bench scripts run in smoke mode and write the results table" {
+        cd "$BATS_TEST_DIRNAME/../.."
+        before=$(ls -d /var/tmp/box-bench.* 2>/dev/null | sort)
+        run env BENCH_SMOKE=1 BENCH_OUT="$BENCH_TMP" BOX="$BOX" BOX_FIXTURES="$BOX_FIXTURES" \
+                bash bench/run.sh
+        echo "$output" | tail -20
+        [ "$status" -eq 0 ]
+        [ -s "$BENCH_TMP/results.json" ]
+        python3 - "$BENCH_TMP/results.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {w["workload"] for w in d["workloads"]}
+for want in ("CLI fixed cost (box version)", "build, small Dockerfile, cached",
+             "start-to-exit (true), network none"):
+    assert want in names, (want, names)
+assert not [n for n in d["notes"] if "failed" in n["text"]], d["notes"]
+for w in d["workloads"]:
+    assert w["box"]["median"] > 0
+    assert all(o["role"] != "peer" for o in w["others"]), "smoke runs measure no peer"
+PY
+        grep -q '^| CLI fixed cost (box version) |' "$BENCH_TMP/results.md"
+        # nothing left behind: temp dirs, the transfer bench's tmpfs
+        after=$(ls -d /var/tmp/box-bench.* 2>/dev/null | sort)
+        new=$(comm -13 <(echo "$before") <(echo "$after"))
+        [ -z "$new" ] || { echo "left behind: $new"; grep box-bench /proc/mounts; false; }
+}
