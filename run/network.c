@@ -42,13 +42,39 @@ void net_free(struct run_net *n)
 }
 DEFINE_POINTER_CLEANUP(struct run_net, net_free)
 
+/* How much of S prints on one line (an error quotes no more). */
+static int printable(const char *s)
+{
+        int n = 0;
+        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
+                n++;
+        return n;
+}
+
+static bool prefix_valid(const char *p)
+{
+        return *p && strlen(p) <= 6 &&
+               strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789") == strlen(p);
+}
+
 const char *net_prefix(void)
 {
         const char *p = getenv("BOX_NETWORK_PREFIX");
-        if (!p || !*p || strlen(p) > 6 ||
-            strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(p))
-                return "box";
-        return p;
+        /* an invalid one never gets here: net_prefix_check() refused it */
+        return p && prefix_valid(p) ? p : "box";
+}
+
+/* A prefix that would name links of 16 bytes or a table of another name
+ * than asked is refused, never replaced by the default (which someone
+ * else may use). */
+static int net_prefix_check(struct box_err *err)
+{
+        const char *p = getenv("BOX_NETWORK_PREFIX");
+        if (p && !prefix_valid(p))
+                return box_err_set(err, EINVAL,
+                                   "invalid BOX_NETWORK_PREFIX '%.*s': want 1 to 6 of [a-z0-9]",
+                                   printable(p), p);
+        return 0;
 }
 
 bool net_is_bridge(const struct run_net *n)
@@ -85,15 +111,6 @@ char *net_cidr_str(struct in_addr net, int len)
         char a[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &net, a, sizeof(a));
         return xasprintf("%s/%d", a, len);
-}
-
-/* How much of S prints on one line (an error quotes no more). */
-static int printable(const char *s)
-{
-        int n = 0;
-        while (s[n] && isprint((unsigned char)s[n]) && n < 128)
-                n++;
-        return n;
 }
 
 bool run_net_name_valid(const char *name)
@@ -220,6 +237,9 @@ static int default_network(const char *root, struct run_net **ret, struct box_er
 
 int net_load(const char *root, const char *name, struct run_net **ret, struct box_err *err)
 {
+        int pr = net_prefix_check(err);
+        if (pr < 0)
+                return pr;
         if (!streq(name, RUN_NET_DEFAULT) && !run_net_name_valid(name))
                 return box_err_set(err, EINVAL, "invalid network name '%.*s'", printable(name),
                                    name);
@@ -454,6 +474,9 @@ int run_net_create(const char *root, const char *name, const struct run_net_crea
                                    "invalid network name '%.*s': want [a-zA-Z0-9][a-zA-Z0-9_.-]* "
                                    "up to 64 characters, and not bridge, host, none or default",
                                    printable(name), name);
+        int r = net_prefix_check(err);
+        if (r < 0)
+                return r;
         _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
         n->name = xstrdup(name);
         n->id = random_id();
@@ -462,7 +485,7 @@ int run_net_create(const char *root, const char *name, const struct run_net_crea
         _cleanup_free_ char *cfg = xasprintf("%s/config.json", n->dir);
         if (access(cfg, F_OK) == 0)
                 return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
-        int r = create_fill(root, name, o, n, err);
+        r = create_fill(root, name, o, n, err);
         if (r < 0)
                 return r;
         r = config_publish(n, err);
@@ -578,6 +601,9 @@ int run_net_remove(const char *root, const char *runroot, const char *name, stru
 
 int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err)
 {
+        int pr = net_prefix_check(err);
+        if (pr < 0)
+                return pr;
         /* first what crashed containers left behind */
         _cleanup_strv_free_ char **ids = run_state_list(root);
         STRV_FOREACH (id, ids)

@@ -87,13 +87,14 @@ teardown() { net_teardown; }
         ip link add "$dum" type veth peer name "${dum}p"
         ip addr add "10.$NET_T.1/24" dev "$dum"
         ip link set "$dum" up
-        BOX_NETWORK_PREFIX="${BOX_NETWORK_PREFIX}x" BOX_BRIDGE_SUBNET="10.$NET_T.0/24" run box run --rm busybox true
+        local other="bz$((RANDOM % 10000))"
+        BOX_NETWORK_PREFIX="$other" BOX_BRIDGE_SUBNET="10.$NET_T.0/24" run box run --rm busybox true
         ip link del "$dum"
         [ "$status" -eq 125 ]
         [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"subnet '10.$NET_T.0/24' overlaps the host's route '10.$NET_T.0/24 dev $dum'"* ]]
-        ! ip link show "${BOX_NETWORK_PREFIX}x0" 2>/dev/null
-        ! nft list table ip "${BOX_NETWORK_PREFIX}x" 2>/dev/null
+        ! ip link show "${other}0" 2>/dev/null
+        ! nft list table ip "$other" 2>/dev/null
 }
 
 @test "bridge: bad --network and BOX_BRIDGE_SUBNET values are one-line errors, nothing left" {
@@ -105,6 +106,13 @@ teardown() { net_teardown; }
         BOX_BRIDGE_SUBNET=10.1.2.3/24 run box run --rm busybox true
         [ "$status" -eq 125 ]
         [[ "$output" == *"invalid BOX_BRIDGE_SUBNET '10.1.2.3/24'"* ]]
+        # a bad prefix is refused, never replaced by the default "box"
+        for bad in toolong7 'Box' 'a-b' ''; do
+                [ -z "$bad" ] && continue
+                BOX_NETWORK_PREFIX="$bad" run box run --rm busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid BOX_NETWORK_PREFIX"* ]]
+        done
         run box run --rm --ip 10.0.0.5 busybox true
         [ "$status" -eq 125 ]
         [[ "$output" == *"--ip works only on a user network"* ]]

@@ -1,0 +1,97 @@
+/* run_port_parse(): Docker's -p forms, and the bad ones refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "run/network.h"
+
+static void test_forms(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *spec;
+                size_t n;
+                const char *proto, *ip;
+                unsigned host, host_end, ctr; /* of the first port */
+        } ok[] = {
+                {"80", 1, "tcp", "", 0, 0, 80},
+                {"8080:80", 1, "tcp", "", 8080, 0, 80},
+                {"127.0.0.1:8080:80/udp", 1, "udp", "127.0.0.1", 8080, 0, 80},
+                {"127.0.0.1::80", 1, "tcp", "127.0.0.1", 0, 0, 80},
+                {"0.0.0.0:81:80", 1, "tcp", "", 81, 0, 80},
+                {"[::1]:8080:80", 1, "tcp", "::1", 8080, 0, 80},
+                {"8000-8002:9000-9002", 3, "tcp", "", 8000, 0, 9000},
+                {"8000-8009:80", 1, "tcp", "", 8000, 8009, 80},
+                {"9000-9001", 2, "tcp", "", 0, 0, 9000},
+                {":80", 1, "tcp", "", 0, 0, 80}, /* Docker takes it: a free host port */
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                struct run_port *v = NULL;
+                size_t n = 0;
+                assert_int_equal(run_port_parse(ok[i].spec, &v, &n, NULL), 0);
+                assert_int_equal(n, ok[i].n);
+                assert_string_equal(v[0].proto, ok[i].proto);
+                assert_string_equal(v[0].host_ip, ok[i].ip);
+                assert_int_equal(v[0].host_port, ok[i].host);
+                assert_int_equal(v[0].host_port_end, ok[i].host_end);
+                assert_int_equal(v[0].container_port, ok[i].ctr);
+                if (n == 3)
+                        assert_true(v[2].host_port == 8002 && v[2].container_port == 9002);
+                free(v);
+        }
+}
+
+static void test_bad(void **state)
+{
+        (void)state;
+        static const char *const bad[] = {
+                "",
+                "0",
+                "70000",
+                "abc",
+                "80/sctp",
+                "0:80",
+                "80:0",
+                "1.2.3:80:80",
+                "::1:80:80",
+                "[::1]80",
+                "[::1:80:80",
+                "90-80",
+                "8000-8001:90-92",
+                "1-5000",
+                "80:",
+                "a:80:80",
+                "80\n81",
+                "-1",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct run_port *v = NULL;
+                size_t n = 0;
+                struct box_err err = {0};
+                assert_int_equal(run_port_parse(bad[i], &v, &n, &err), -EINVAL);
+                assert_int_equal(n, 0);
+                assert_null(strchr(err.msg, '\n'));
+                free(v);
+        }
+}
+
+static void test_format(void **state)
+{
+        (void)state;
+        struct run_port p = {.proto = "tcp", .host_port = 40123, .container_port = 3306};
+        char *s = run_port_format(&p);
+        assert_string_equal(s, "3306/tcp -> 0.0.0.0:40123");
+        free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_forms),
+                cmocka_unit_test(test_bad),
+                cmocka_unit_test(test_format),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
