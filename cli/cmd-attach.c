@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/container.h"
@@ -160,7 +161,14 @@ static int attach_connect(struct cli_ctx *ctx, const char *id, struct box_err *e
         if (dfd < 0 || s < 0)
                 return box_err_errno(err, errno, "container %.12s has no attach socket", id);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
-        if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        /* right after `run -d` the monitor may not listen yet: it makes the
+         * socket once it has exec()ed, just after the container started */
+        int r;
+        for (int t = 0; (r = connect(s, (struct sockaddr *)&sa, sizeof(sa))) < 0 &&
+                        (errno == ENOENT || errno == ECONNREFUSED) && t < 50;
+             t++)
+                nanosleep(&(struct timespec){0, 40 * 1000 * 1000}, NULL);
+        if (r < 0) {
                 close(s);
                 return box_err_errno(err, errno, "attach to container %.12s", id);
         }

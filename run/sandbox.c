@@ -801,19 +801,18 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
                         r = box_err_errno(err, errno, "start container");
         }
         if (r < 0) {
-                /* the container's set-up failed on its own and it is gone:
-                 * its report says why, not the pipe box wrote to */
+                /* the container's set-up may have failed on its own (it
+                 * wrote its report before exiting, and box's write or its
+                 * netns then failed): that report says why, not box's
+                 * error.  A child still alive is killed and reports
+                 * nothing. */
+                kill(pid, SIGKILL);
                 struct box_err child = {0};
-                siginfo_t si = {0};
-                bool gone = r == -EPIPE ||
-                            (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                             si.si_pid == pid);
-                if (gone && read_child_report(f->err[0], &child) < 0) {
+                if (read_child_report(f->err[0], &child) < 0) {
                         if (err)
                                 *err = child;
                         r = -child.code;
                 }
-                kill(pid, SIGKILL);
                 return r;
         }
         close(f->sync[1]);

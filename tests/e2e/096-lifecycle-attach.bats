@@ -69,7 +69,8 @@ err3" ]
 @test "attach: the socket is the monitor's, 0600; a stopped container cannot be attached" {
         id=$(box run -d --name a5 busybox sleep 60)
         sock="$BOX_RUNROOT/containers/$id/attach"
-        [ -S "$sock" ]
+        # the monitor makes it once it runs, just after run -d returns
+        wait_for 50 test -S "$sock"
         [ "$(stat -c %a "$sock")" = 600 ]
         # another user cannot connect
         run python3 -c 'import os, socket, sys
