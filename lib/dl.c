@@ -5,25 +5,20 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static struct dl_lib *loading; /* the argument of pthread_once's routine */
-static pthread_mutex_t loading_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void load(void)
-{
-        struct dl_lib *lib = loading;
-        lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
-        if (!lib->handle)
-                snprintf(lib->why, sizeof(lib->why), "%s", dlerror());
-        else if (lib->after_load)
-                lib->after_load(lib->handle);
-}
-
 static void ensure_loaded(struct dl_lib *lib)
 {
-        pthread_mutex_lock(&loading_mu);
-        loading = lib;
-        pthread_once(&lib->once, load);
-        pthread_mutex_unlock(&loading_mu);
+        if (__atomic_load_n(&lib->tried, __ATOMIC_ACQUIRE))
+                return;
+        pthread_mutex_lock(&lib->mu);
+        if (!lib->tried) {
+                lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+                if (!lib->handle)
+                        snprintf(lib->why, sizeof(lib->why), "%s", dlerror());
+                else if (lib->after_load)
+                        lib->after_load(lib->handle);
+                __atomic_store_n(&lib->tried, true, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&lib->mu);
 }
 
 static _Noreturn void die(const char *what)

@@ -10,18 +10,20 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 
 struct dl_lib {
         const char *soname;
         void (*after_load)(void *handle); /* optional: run once, after dlopen */
+        pthread_mutex_t mu;               /* held while loading */
+        bool tried;
         void *handle;
         char why[256]; /* dlerror() when the load failed */
-        pthread_once_t once;
 };
 
 #define DL_LIB(soname_, after_load_)                                                               \
         {                                                                                          \
-                .soname = soname_, .after_load = after_load_, .once = PTHREAD_ONCE_INIT            \
+                .soname = soname_, .after_load = after_load_, .mu = PTHREAD_MUTEX_INITIALIZER      \
         }
 
 /* The address of NAME in LIB, loading LIB on the first call (thread-safe);

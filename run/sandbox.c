@@ -738,18 +738,6 @@ static void close_child_ends(struct sandbox_fds *f, struct run_relay *relay)
                 }
 }
 
-static int block_signals(sigset_t *old, int *ret_sigfd, struct box_err *err)
-{
-        *ret_sigfd = run_signals_block(old, err);
-        return *ret_sigfd < 0 ? *ret_sigfd : 0;
-}
-
-static void unblock_signals(const sigset_t *old, int sigfd)
-{
-        (void)sigfd;
-        run_signals_restore(old);
-}
-
 /* The container's process, in its new namespaces: returns its pid to box
  * (-1 with errno), never to the child, which runs child_main(). */
 static pid_t clone_child(const struct run_spec *spec, struct child_args *a)
@@ -871,9 +859,11 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 r = sandbox_fds_open(spec, &f, err);
         if (r < 0)
                 goto out;
-        r = block_signals(&old, &sigfd, err);
-        if (r < 0)
-                goto out_mask;
+        sigfd = run_signals_block(&old, err);
+        if (sigfd < 0) {
+                r = sigfd; /* the mask is back as it was */
+                goto out;
+        }
 
         struct child_args a = {
                 .t0 = t0,
@@ -923,7 +913,7 @@ out_wait:
                 RETRY_EINTR(waitpid(pid, &st, 0));
         }
 out_mask:
-        unblock_signals(&old, sigfd);
+        run_signals_restore(&old);
 out:
         sandbox_fds_close(&f);
         run_relay_close(&relay);
