@@ -3,7 +3,9 @@
 # that fails leaves the container "Created", stop -t -1 waits for ever.
 load run-helpers
 
-gone() { ! box inspect "$1" >/dev/null 2>&1; }
+# by name only: `box inspect f5` would also match another container whose
+# id starts with f5, as Docker's lookup does
+gone() { ! box ps -a --format '{{.Names}}' | grep -qx "$1"; }
 
 setup() { run_setup; }
 teardown() { lifecycle_teardown; }
