@@ -42,28 +42,42 @@ static const char *const restart_policies[] = {
         "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always",
 };
 
-/* One word of an Exec line: quoted when it must be, with systemd's
- * escapes ("\\", "\"", and "%%", "$$" so no specifier or variable is
- * expanded). */
-static void put_word(struct buf *b, const char *w, bool first)
+/* One word of a unit file line, quoted when it must be, with systemd's
+ * escapes: "\\" and "\"", "%%" so no specifier is expanded, and in an
+ * Exec line "$$" so no variable is.  Control bytes are escaped: systemd
+ * ends a line at a CR as at a LF, so a raw one in a value (an -e or a
+ * --label of the creating command) would start a directive of its own. */
+static void put_word_in(struct buf *b, const char *w, bool first, bool exec)
 {
         bool quote = !*w || strpbrk(w, " \t\n\"'\\;") != NULL;
+        for (const char *p = w; *p && !quote; p++)
+                quote = (unsigned char)*p < 0x20 || *p == 0x7f;
         if (!first)
                 buf_puts(b, " ");
         if (quote)
                 buf_puts(b, "\"");
         for (const char *p = w; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        buf_printf(b, "\\%c", *p);
-                else if (*p == '\n')
+                unsigned char c = (unsigned char)*p;
+                if (c == '"' || c == '\\')
+                        buf_printf(b, "\\%c", c);
+                else if (c == '\n')
                         buf_puts(b, "\\n");
-                else if (*p == '%' || *p == '$')
-                        buf_printf(b, "%c%c", *p, *p);
+                else if (c == '\t')
+                        buf_puts(b, "\\t");
+                else if (c < 0x20 || c == 0x7f)
+                        buf_printf(b, "\\x%02x", c);
+                else if (c == '%' || (exec && c == '$'))
+                        buf_printf(b, "%c%c", c, c);
                 else
-                        buf_printf(b, "%c", *p);
+                        buf_printf(b, "%c", c);
         }
         if (quote)
                 buf_puts(b, "\"");
+}
+
+static void put_word(struct buf *b, const char *w, bool first)
+{
+        put_word_in(b, w, first, true);
 }
 
 /* Flags of `box run` --new replaces: its own -d --rm --name. */
@@ -136,14 +150,14 @@ static int unit_text(const struct gen_opts *o, const char *root, const char *run
         buf_printf(b, "[Unit]\nDescription=box container-%s.service\n", ref);
         buf_puts(b, "Wants=network-online.target\nAfter=network-online.target\n");
         buf_puts(b, "RequiresMountsFor=");
-        put_word(b, root, true);
-        put_word(b, runroot, false);
+        put_word_in(b, root, true, false);
+        put_word_in(b, runroot, false, false);
         buf_puts(b, "\n\n[Service]\n");
         buf_puts(b, "Environment=");
         _cleanup_free_ char *er = xasprintf("BOX_ROOT=%s", root);
         _cleanup_free_ char *err_ = xasprintf("BOX_RUNROOT=%s", runroot);
-        put_word(b, er, true);
-        put_word(b, err_, false);
+        put_word_in(b, er, true, false);
+        put_word_in(b, err_, false, false);
         buf_printf(b, "\nRestart=%s\nTimeoutStopSec=%ld\n", o->restart, o->stop_time + 60);
         if (o->new) {
                 exec_line(b, "ExecStartPre=-", box, (const char *[]){"rm", "-f", ref, NULL});

@@ -35,6 +35,7 @@ struct log_entry {
         int64_t ns;
         char ts[40];
         bool err;
+        bool unended; /* the stream's last bytes, with no newline yet */
         char *text;
 };
 
@@ -86,10 +87,14 @@ static int parse_when(const char *s, int64_t *ret)
                 *ret = now_ns() - d;
                 return 0;
         }
-        char *end;
-        double v = strtod(s, &end);
-        if (end != s && !*end) {
-                *ret = (int64_t)(v * 1e9);
+        /* Unix seconds[.nanos]: digits only, so neither "nan", "inf", a
+         * sign, a hex float nor an exponent past int64's ns reaches the
+         * conversion (undefined for those) */
+        size_t digits = strspn(s, "0123456789");
+        if (digits > 0 && digits <= 11 && (!s[digits] || s[digits] == '.') &&
+            strspn(s + digits + (s[digits] == '.'), "0123456789") ==
+                    strlen(s + digits + (s[digits] == '.'))) {
+                *ret = (int64_t)(strtod(s, NULL) * 1e9);
                 return 0;
         }
         int64_t t = parse_rfc3339(s);
@@ -114,9 +119,8 @@ static void emit(struct log_reader *lr, struct log_entry *e)
         }
         FILE *f = e->err ? stderr : stdout;
         if (lr->timestamps)
-                fprintf(f, "%s %s\n", e->ts, e->text);
-        else
-                fprintf(f, "%s\n", e->text);
+                fprintf(f, "%s ", e->ts);
+        fprintf(f, e->unended ? "%s" : "%s\n", e->text);
         fflush(f);
         free(e->text);
 }
@@ -146,6 +150,22 @@ static void feed_line(struct log_reader *lr, const char *line)
         lr->partial[k] = (struct buf){0};
         lr->partial_set[k] = false;
         emit(lr, &e);
+}
+
+/* At the end of the log: what a stream wrote after its last newline is
+ * shown as it is, as docker logs shows it, not dropped. */
+static void flush_unended(struct log_reader *lr)
+{
+        for (int k = 0; k < 2; k++) {
+                if (!lr->partial_set[k])
+                        continue;
+                struct log_entry e = lr->partial_head[k];
+                e.text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
+                e.unended = true;
+                lr->partial[k] = (struct buf){0};
+                lr->partial_set[k] = false;
+                emit(lr, &e);
+        }
 }
 
 /* Feeds the complete lines of BUF; returns how many bytes it used. */
@@ -267,11 +287,15 @@ static int show_logs(struct cli_ctx *ctx, const char *id, struct log_reader *lr,
                 (void)fs_read_fd(fd, 1 << 30, &buf, &len, NULL);
                 offset = (off_t)feed(lr, buf, len);
         }
+        if (!follow_on)
+                flush_unended(lr);
         print_collected(lr, tail);
-        if (follow_on)
+        if (follow_on) {
                 follow(ctx, id, lr, path, fd, offset);
-        else if (fd >= 0)
+                flush_unended(lr);
+        } else if (fd >= 0) {
                 close(fd);
+        }
         buf_release(&lr->partial[0]);
         buf_release(&lr->partial[1]);
         return 0;

@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include "lib/strv.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 
 #define J(v) ((json_t *)(v))
@@ -25,13 +26,26 @@ struct jv *jv_array(void)
         return must(json_array());
 }
 
+/* Not UTF-8: each bad byte becomes U+FFFD, as Go's encoding/json writes
+ * it (so Docker's and BuildKit's configs hold the same).  jansson would
+ * keep raw bytes but then refuses to dump them, and a byte from an image, a
+ * Dockerfile, a container's output or the command line must not abort box. */
+static json_t *string_repaired(const char *s)
+{
+        _cleanup_buf_ struct buf b = {0};
+        size_t n = strlen(s), w;
+        for (size_t i = 0; i < n; i += w)
+                utf8_put(&b, utf8_decode(s + i, n - i, &w));
+        return json_stringn(b.data ? b.data : "", b.len);
+}
+
 struct jv *jv_string(const char *s)
 {
         if (!s)
                 return must(json_null());
         json_t *j = json_string(s);
-        if (!j) /* not UTF-8: keep the bytes rather than fail */
-                j = json_stringn_nocheck(s, strlen(s));
+        if (!j)
+                j = string_repaired(s);
         return must(j);
 }
 
