@@ -301,8 +301,14 @@ int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *
 int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                     struct box_err *err)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        /* a FIFO nobody writes to must not block the open: opened without
+         * blocking, it reads as empty; with a writer (`--env-file <(...)`)
+         * the reads below block as usual */
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", name);
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
                 return box_err_errno(err, errno, "open '%s'", name);
         int r = fs_read_fd(fd, max, ret, ret_len, err);
         if (r < 0)

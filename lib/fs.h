@@ -41,7 +41,8 @@ int fs_output_commit(struct fs_output *o, struct box_err *err);
 /* closes the fd and removes an uncommitted temp file */
 void fs_output_release(struct fs_output *o);
 
-/* Reads a whole file (at most max bytes; 0 = 64 MiB) into a NUL-terminated buffer. */
+/* Reads a whole file (at most max bytes; 0 = 64 MiB) into a NUL-terminated buffer.
+ * A FIFO with no writer when it is opened reads as empty instead of blocking. */
 int fs_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                     struct box_err *err);
 int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err);
