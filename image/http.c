@@ -484,6 +484,14 @@ const char *image_http_url(const struct image_http *h)
         return h->url;
 }
 
+const char *image_http_final_url(const struct image_http *h)
+{
+        char *u = NULL;
+        if (curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &u) != CURLE_OK || !u)
+                return h->url;
+        return u;
+}
+
 void image_http_free(struct image_http *h)
 {
         if (!h)

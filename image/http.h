@@ -62,6 +62,8 @@ ssize_t image_http_read(struct image_http *h, void *buf, size_t n, struct box_er
 int64_t image_http_length(struct image_http *h);
 uint64_t image_http_received(const struct image_http *h);
 const char *image_http_url(const struct image_http *h);
+/* The URL the final response came from (after redirects); lives as long as H. */
+const char *image_http_final_url(const struct image_http *h);
 void image_http_free(struct image_http *h);
 DEFINE_POINTER_CLEANUP(struct image_http, image_http_free)
 #define _cleanup_http_ _cleanup_(image_http_freep)

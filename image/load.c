@@ -511,12 +511,27 @@ static int platform_matches(const struct oci_descriptor *d)
                (!d->platform_arch || streq(d->platform_arch, oci_host_arch()));
 }
 
+/* A descriptor's size from the input: the readers below take a negative
+ * one for "unknown" (a docker-archive has none) and skip the check, which
+ * an index or a manifest must not be able to choose. */
+static int descriptor_size_check(int64_t size, const char *what, const char *digest,
+                                 struct box_err *err)
+{
+        if (size < 0)
+                return box_err_set(err, EINVAL, "%s %s: negative size %lld", what, digest,
+                                   (long long)size);
+        return 0;
+}
+
 static int resolve_manifest(struct loader *l, const char *digest, int64_t size, char *const *names,
                             int depth, struct box_err *err)
 {
         if (depth > INDEX_DEPTH)
                 return box_err_set(err, ELOOP, "image indexes nested too deeply");
         int r = spec_digest_validate(digest, err);
+        if (r < 0)
+                return r;
+        r = descriptor_size_check(size, "manifest", digest, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
@@ -567,6 +582,8 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
         _cleanup_strv_free_ char **diff_ids = NULL;
         _cleanup_free_ char *cpath = NULL;
         r = spec_digest_validate(m.config.digest, err);
+        if (r >= 0)
+                r = descriptor_size_check(m.config.size, "config", m.config.digest, err);
         if (r < 0)
                 goto out;
         cpath = xasprintf("blobs/sha256/%s", m.config.digest + 7);
@@ -582,6 +599,9 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
         }
         for (size_t i = 0; i < m.n_layers; i++) {
                 r = spec_digest_validate(m.layers[i].digest, err);
+                if (r >= 0)
+                        r = descriptor_size_check(m.layers[i].size, "layer", m.layers[i].digest,
+                                                  err);
                 if (r < 0)
                         break;
                 _cleanup_free_ char *lp = xasprintf("blobs/sha256/%s", m.layers[i].digest + 7);

@@ -345,6 +345,16 @@ static int request_once(struct image_registry *r, const char *url, const char *m
         return rc;
 }
 
+/* Whether H's final response came from the registry itself.  A challenge
+ * from wherever a redirect led (blob storage, a CDN) is not the registry's:
+ * its realm would get the registry's credentials. */
+static bool from_registry(const struct image_registry *r, struct image_http *h)
+{
+        const char *u = image_http_final_url(h);
+        size_t n = strlen(r->endpoint);
+        return strncmp(u, r->endpoint, n) == 0 && (u[n] == '/' || u[n] == '\0');
+}
+
 int image_registry_request(struct image_registry *r, const char *method, const char *path,
                            const struct image_http_req *req, struct image_http **ret,
                            struct box_err *err)
@@ -369,7 +379,7 @@ int image_registry_request(struct image_registry *r, const char *method, const c
                 }
                 long st = image_http_status(h);
                 if (st == 401 && !renewed && rewindable &&
-                    image_http_header(h, "WWW-Authenticate")) {
+                    image_http_header(h, "WWW-Authenticate") && from_registry(r, h)) {
                         int had = r->scheme != AUTH_NONE;
                         auth_refused(r, h, gen);
                         renewed = 1;
