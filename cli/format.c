@@ -168,10 +168,15 @@ struct tok {
         char *text;
 };
 
+/* Go's text/template refuses parentheses nested deeper than this (its
+ * maxStackDepth); each level is a recursion here. */
+#define TPL_MAX_DEPTH 10000
+
 struct lexer {
         const char *p;
         struct tok cur;
         struct tpl *t;
+        unsigned depth; /* parentheses open */
 };
 
 static int lex_next(struct lexer *l)
@@ -351,10 +356,14 @@ static int eval_operand(struct tpl *t, struct lexer *l, struct jv *dot, struct j
                         r = cli_tpl_call(t, l->cur.text, NULL, 0, &v);
                 break;
         case T_LPAREN: {
+                if (l->depth >= TPL_MAX_DEPTH)
+                        return cli_tpl_error(t, "max expression depth exceeded");
                 r = lex_next(l);
                 if (r < 0)
                         return r;
+                l->depth++;
                 r = eval_pipeline(t, l, dot, &v);
+                l->depth--;
                 if (r < 0)
                         return r;
                 if (l->cur.kind != T_RPAREN) {

@@ -86,3 +86,17 @@ two" ]
         run box run --rm --network none --env-file <(echo A=piped) busybox sh -c 'echo $A'
         [ "$output" = piped ]
 }
+
+@test "attack: a --format nested deeper than Go's template limit is an error, not a crash" {
+        box create --name fmt --network none busybox true >/dev/null
+        deep() { printf '{{'; printf "%${1}s" | tr ' ' '('; printf .ID; printf "%${1}s" | tr ' ' ')'; printf '}}'; }
+        run box ps -a --format "$(deep 9999)"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(box ps -aq)" ]
+        # 60,000 levels overflowed the stack (SIGSEGV)
+        run box ps -a --format "$(deep 60000)"
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: template: max expression depth exceeded" ]
+        run box inspect -f "$(deep 10001)" fmt
+        [ "$status" -eq 125 ]
+}
