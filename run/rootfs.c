@@ -411,7 +411,13 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
                 state += blen + 1;
         struct buf opts = {0};
         _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
-        buf_printf(&opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, state, state);
+        /* box commit reads the upper dir as a layer: a directory renamed by
+         * a redirect or a file chowned by a metacopy would hold no data
+         * there, whatever the host's overlay module defaults to */
+        buf_printf(&opts,
+                   "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,index=off,"
+                   "metacopy=off",
+                   lower, state, state);
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,

@@ -108,6 +108,11 @@ static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, stru
                 return fsconfig_error(fs, err, "upperdir");
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
                 return fsconfig_error(fs, err, "workdir");
+        /* as run/rootfs.c: the upper dir must hold whole files for commit */
+        static const char *const off[] = {"redirect_dir", "index", "metacopy"};
+        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
+                        return fsconfig_error(fs, err, off[i]);
         if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return fsconfig_error(fs, err, "create");
         int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
