@@ -120,6 +120,18 @@ static char *challenge_param(const char *h, const char *key)
         return NULL;
 }
 
+/* Printable ASCII only: a realm is a URL, and it is quoted in errors, where
+ * an escape sequence from the registry would reach the user's terminal. */
+static char *printable_or_null(char *s)
+{
+        for (const char *p = s; p && *p; p++)
+                if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+                        free(s);
+                        return NULL;
+                }
+        return s;
+}
+
 /* Learns the scheme from a 401's challenge.  Called with mu held. */
 static void take_challenge(struct image_registry *r, const char *h)
 {
@@ -129,7 +141,7 @@ static void take_challenge(struct image_registry *r, const char *h)
                 r->scheme = AUTH_BEARER;
                 free(r->realm);
                 free(r->service);
-                r->realm = challenge_param(h, "realm");
+                r->realm = printable_or_null(challenge_param(h, "realm"));
                 r->service = challenge_param(h, "service");
                 _cleanup_free_ char *scope = challenge_param(h, "scope");
                 if (scope && !strv_contains(r->scopes, scope) && strv_length(r->scopes) < 16)
@@ -438,8 +450,9 @@ int image_registry_status_error(struct image_registry *r, struct image_http *h, 
         if (!detail && ct && strncasecmp(ct, "text/html", 9) == 0)
                 detail = xstrdup("it answered with an HTML page, not the registry API");
         const char *ra = image_http_header(h, "Retry-After");
-        _cleanup_free_ char *retry =
-                st == 429 && ra ? xasprintf(", retry after %.20s s", ra) : xstrdup("");
+        _cleanup_free_ char *retry = st == 429 && ra && strspn(ra, "0123456789") == strlen(ra)
+                                             ? xasprintf(", retry after %.20s s", ra)
+                                             : xstrdup("");
         int code = st == 404 ? ENOENT : st == 401 || st == 403 ? EACCES : EIO;
         if (st == 401 && !r->user && !detail)
                 detail = xstrdup("no credentials: box login");

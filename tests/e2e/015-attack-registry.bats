@@ -73,3 +73,10 @@ stop_registry() {
         [[ "$stderr" == *"manifest 'tag': HTTP 401 Unauthorized"* ]]
         [ ! -e "$PORTFILE.stolen" ]
 }
+
+@test "attack: a token realm holding a terminal escape sequence is refused, not printed" {
+        start_registry escrealm
+        run --separate-stderr timeout 60 "$BOX" pull -q --tls-verify=false "$REG/x/img:tag"
+        [ "$status" -eq 125 ]
+        [ "$stderr" = "box: error: registry '$REG', repository 'x/img': registry '$REG': its Bearer challenge names no http(s) realm" ]
+}

@@ -18,6 +18,7 @@ serves one image, x/img:tag (a layer with one file, /hello), bent by MODE:
                 same server named localhost), which answers 401 with a
                 realm of its own: credentials sent there are written to
                 PORTFILE.stolen
+  escrealm      Bearer auth whose realm holds a terminal escape sequence
 Writes the port it listens on to PORTFILE, then serves until killed.
 """
 import gzip, hashlib, io, json, sys, tarfile
@@ -95,6 +96,8 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
+        if MODE == "escrealm" and not p.startswith("/token"):
+            return self.realm("127.0.0.1", "/token\x1b]0;owned\x07\x1b[2J")
         if MODE == "realmsteal":
             host = self.headers.get("Host", "").split(":")[0]
             auth = self.headers.get("Authorization", "")
