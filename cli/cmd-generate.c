@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cmd-run.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
@@ -81,18 +82,10 @@ static void put_word(struct buf *b, const char *w, bool first)
 }
 
 /* Flags of `box run` --new replaces: its own -d --rm --name. */
-static bool dropped(char *const *argv, size_t *i)
+static bool dropped(const char *a)
 {
-        const char *a = argv[*i];
-        if (streq(a, "-d") || streq(a, "--detach") || streq(a, "--rm") ||
-            startswith(a, "--name=") || startswith(a, "--detach="))
-                return true;
-        if (streq(a, "--name")) {
-                if (argv[*i + 1])
-                        (*i)++;
-                return true;
-        }
-        return false;
+        return streq(a, "-d") || streq(a, "--detach") || streq(a, "--rm") || streq(a, "--name") ||
+               startswith(a, "--name=") || startswith(a, "--detach=");
 }
 
 /* ExecStart of --new: the CreateCommand ("run", flags, IMAGE, CMD...),
@@ -112,14 +105,20 @@ static int new_exec_start(struct buf *b, const char *box, const struct jv *cfg, 
         const char *head[] = {box, "run", "-d", "--rm", "--name", name};
         for (size_t i = 0; i < ARRAY_SIZE(head); i++)
                 put_word(b, head[i], i == 0);
-        bool in_flags = true;
-        for (size_t i = 1; argv[i]; i++) {
-                if (in_flags && argv[i][0] != '-')
-                        in_flags = false; /* IMAGE: the rest is the command */
-                if (in_flags && dropped(argv, &i))
+        /* the flags, each with its value (-e A=1, --name web): the first
+         * word that is neither is IMAGE, and the rest is the command */
+        size_t i = 1;
+        for (int w; argv[i] && (w = cli_run_flag_words(argv[i])) > 0; i += (size_t)w) {
+                if (w == 2 && !argv[i + 1])
+                        break;
+                if (dropped(argv[i]))
                         continue;
                 put_word(b, argv[i], false);
+                if (w == 2)
+                        put_word(b, argv[i + 1], false);
         }
+        for (; argv[i]; i++)
+                put_word(b, argv[i], false);
         buf_puts(b, "\n");
         return 0;
 }

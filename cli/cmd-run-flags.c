@@ -543,3 +543,24 @@ int cli_run_flags_parse(struct run_opts *o, int argc, char **argv)
         int r = run_opts_check(o);
         return r ? -r : first;
 }
+
+int cli_run_flag_words(const char *arg)
+{
+        if (arg[0] != '-' || !arg[1] || streq(arg, "--"))
+                return 0;
+        if (arg[1] == '-') {
+                const char *eq = strchr(arg + 2, '=');
+                size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+                for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++)
+                        if (run_flags[i].name && strlen(run_flags[i].name) == n &&
+                            strneq(run_flags[i].name, arg + 2, n))
+                                return !eq && run_flags[i].arg == CLI_ARG_REQUIRED ? 2 : 1;
+                return 1;
+        }
+        /* -it, -e A=1, -eA=1, -ite A=1: a letter that takes a value ends the word */
+        for (const char *c = arg + 1; *c; c++)
+                for (size_t i = 0; i < ARRAY_SIZE(run_flags); i++)
+                        if (run_flags[i].short_name == *c && run_flags[i].arg == CLI_ARG_REQUIRED)
+                                return c[1] ? 1 : 2;
+        return 1;
+}

@@ -46,6 +46,11 @@ void run_opts_release(struct run_opts *o);
  * the negated exit status, the failure reported (0 after --help). */
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv);
 
+/* How many words of a `box run` command line the flag word ARG spans (2
+ * when its value is the next word), 0 when ARG is not a flag ("--", an
+ * operand).  For reading back a recorded command (generate systemd). */
+int cli_run_flag_words(const char *arg);
+
 /* Docker's argv: ENTRYPOINT + CMD; ARGS (the words after the image)
  * replace CMD; an --entrypoint (ENTRYPOINT_SET) replaces ENTRYPOINT and
  * drops the image's CMD; an empty --entrypoint means none.  An

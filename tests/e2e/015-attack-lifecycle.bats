@@ -45,6 +45,14 @@ teardown() { lifecycle_teardown; }
         [ "$status" -eq 0 ]
         [ -z "$output" ]
         grep -qF -- '-e "Z=a\x0dBogusKey=1" --label "l=\x0dExecStartPre=/nonexistent/evil" -e "T=\tx\x01"' "$unit"
+        # a flag's value is not taken for the image: --name after -e A=1
+        # was kept, so after a rename the unit made the old name and stopped
+        # the new one
+        box create -e A=1 --name old --network none -t busybox sleep 1 >/dev/null
+        box rename old new
+        box generate systemd --new new >"$BOX_TEST_TMP/container-new.service"
+        grep -qxF "ExecStart=$BOX run -d --rm --name new -e A=1 --network none -t busybox sleep 1" \
+                "$BOX_TEST_TMP/container-new.service"
         # the store's paths in Environment= keep a '$': systemd expands none there
         BOX_ROOT="$BOX_TEST_TMP/r\$x" box import "$BUSYBOX_TAR" busybox >/dev/null
         BOX_ROOT="$BOX_TEST_TMP/r\$x" box create --name dd --network none busybox true >/dev/null
