@@ -364,6 +364,24 @@ static void test_security_opt_lsm(void **state)
         assert_int_equal(cli_security_opt_lsm("apparmor=", &err), -EINVAL);
 }
 
+/* Reading a recorded `box run` command back (generate systemd --new):
+ * which words are a flag's value. */
+static void test_flag_words(void **state)
+{
+        (void)state;
+        assert_int_equal(cli_run_flag_words("busybox"), 0);
+        assert_int_equal(cli_run_flag_words("--"), 0);
+        assert_int_equal(cli_run_flag_words("-"), 0);
+        assert_int_equal(cli_run_flag_words("-e"), 2);
+        assert_int_equal(cli_run_flag_words("-eA=1"), 1);
+        assert_int_equal(cli_run_flag_words("-it"), 1);
+        assert_int_equal(cli_run_flag_words("-ite"), 2);
+        assert_int_equal(cli_run_flag_words("--name"), 2);
+        assert_int_equal(cli_run_flag_words("--name=web"), 1);
+        assert_int_equal(cli_run_flag_words("--rm"), 1);
+        assert_int_equal(cli_run_flag_words("--no-such-flag"), 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -377,6 +395,7 @@ int main(void)
                 cmocka_unit_test(test_bytes_and_names),
                 cmocka_unit_test(test_security_opt_lsm),
                 cmocka_unit_test(test_mount_targets),
+                cmocka_unit_test(test_flag_words),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

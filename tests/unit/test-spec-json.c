@@ -89,12 +89,32 @@ static void test_big_arrays_linear(void **state)
         buf_release(&b);
 }
 
+/* Bytes that are not UTF-8 (a CLI value, a Dockerfile in Latin-1, a
+ * container's output) become U+FFFD each, as Go's encoding/json writes
+ * them; the dump used to fail and abort box. */
+static void test_not_utf8(void **state)
+{
+        (void)state;
+        struct jv *o = jv_object();
+        jv_set_str(o, "a", "x\xff\xfey");
+        jv_set_str(o, "b", "\xed\xa0\x80");    /* an encoded surrogate */
+        jv_set_str(o, "c", "\xc3");            /* truncated */
+        jv_set_str(o, "d", "\xe2\x82\xac ok"); /* valid: kept */
+        char *s = jv_dump(o, JV_CANONICAL);
+        assert_string_equal(s, "{\"a\":\"x\xef\xbf\xbd\xef\xbf\xbdy\","
+                               "\"b\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+                               "\"c\":\"\xef\xbf\xbd\",\"d\":\"\xe2\x82\xac ok\"}");
+        free(s);
+        jv_free(o);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_depth),
                 cmocka_unit_test(test_brackets_in_strings),
                 cmocka_unit_test(test_big_arrays_linear),
+                cmocka_unit_test(test_not_utf8),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
