@@ -5,6 +5,7 @@
  *
  * read oldest first (ctr.log.N ... ctr.log.1, ctr.log), stdout's lines to
  * stdout and stderr's to stderr, as `docker logs` does. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -68,7 +69,19 @@ static int64_t parse_rfc3339(const char *s)
                         frac += (*p - '0') * scale;
                 ns += frac;
         }
-        return ns;
+        /* Z, nothing (UTC, as Docker takes it) or an offset: +02:00 is two
+         * hours before the same clock time in UTC */
+        if (*p == 'Z')
+                p++;
+        else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+                 isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+                 isdigit((unsigned char)p[5])) {
+                int64_t off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+                              ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+                ns -= (*p == '+' ? 1 : -1) * off * 1000000000;
+                p += 6;
+        }
+        return *p ? -1 : ns;
 }
 
 static int64_t now_ns(void)

@@ -80,6 +80,13 @@ two" ]
         done
         run box logs --since 1.5 lg
         [ "$status" -eq 0 ]
+        # RFC 3339 offsets count; trailing junk does not pass
+        hour_ago=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%S)
+        [ "$(box logs --since "$hour_ago+02:00" lg 2>/dev/null)" = "one
+two" ]
+        [ -z "$(box logs --since "$hour_ago-02:00" lg 2>/dev/null)" ]
+        run box logs --since 2026-01-02xyz lg
+        [ "$status" -eq 125 ]
         run box logs --until 1700000000 lg
         [ "$status" -eq 0 ]
         [ -z "$output" ]
