@@ -19,6 +19,7 @@
  * container that no longer runs shows "unhealthy", as Docker's does once
  * its monitor stops.  Output keeps the first 4096 bytes. */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -56,12 +57,19 @@ static int64_t or_default(int64_t v, int64_t dflt)
         return v > 0 ? v : dflt;
 }
 
+/* Nanoseconds as whole milliseconds, rounded up: an image's interval of
+ * under a millisecond must not become 0, which turns the checks off. */
+static int64_t ms_of(int64_t ns)
+{
+        return ns / 1000000 + (ns % 1000000 != 0);
+}
+
 int64_t cli_health_interval_ms(const struct jv *cfg)
 {
         const struct jv *h = healthcheck_of(cfg);
         if (!h)
                 return 0;
-        return or_default(jv_int_value(jv_get(h, "Interval")), HEALTH_DEFAULT_NS) / 1000000;
+        return ms_of(or_default(jv_int_value(jv_get(h, "Interval")), HEALTH_DEFAULT_NS));
 }
 
 /* Takes the record's lock: the monitor's probes and `box healthcheck run`
@@ -262,7 +270,10 @@ static int probe_run(struct cli_ctx *ctx, const char *id, const struct jv *h, st
         close(TAKE_FD(out[0]));
         close(TAKE_FD(kept[1]));
         int stdio[3] = {null, out[1], out[1]}, status = 0;
-        struct run_exec x = {.argv = argv, .stdio = stdio, .timeout_ms = (int)(timeout / 1000000)};
+        struct run_exec x = {.argv = argv,
+                             .stdio = stdio,
+                             .timeout_ms =
+                                     (int)(ms_of(timeout) < INT_MAX ? ms_of(timeout) : INT_MAX)};
         clock_gettime(CLOCK_REALTIME, &p->start);
         struct box_err e = {0};
         int r = run_exec(root_of(ctx), ctx->runroot, id, &x, &status, &e);

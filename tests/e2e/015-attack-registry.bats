@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 setup() { box_setup_store; }
 teardown() {
         [ -z "${REG_PID:-}" ] || { kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null || true; }
+        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
         box_teardown_store
 }
 
@@ -79,4 +80,19 @@ stop_registry() {
         run --separate-stderr timeout 60 "$BOX" pull -q --tls-verify=false "$REG/x/img:tag"
         [ "$status" -eq 125 ]
         [ "$stderr" = "box: error: registry '$REG', repository 'x/img': registry '$REG': its Bearer challenge names no http(s) realm" ]
+}
+
+@test "attack: an image's health check interval under a millisecond still runs the check" {
+        # 500000 ns became 0 ms, which the monitor takes for "no checks":
+        # the container stayed "starting" for ever
+        ATTACK_LAYER=$BUSYBOX_TAR start_registry fasthealth
+        box pull -q --tls-verify=false "$REG/x/img:tag" >/dev/null
+        stop_registry
+        box run -d --name fh --network none "$REG/x/img:tag" >/dev/null
+        for _ in $(seq 100); do
+                [ "$(box inspect -f '{{.State.Health.Status}}' fh)" = healthy ] && break
+                sleep 0.1
+        done
+        [ "$(box inspect -f '{{.State.Health.Status}}' fh)" = healthy ]
+        box rm -f fh >/dev/null
 }

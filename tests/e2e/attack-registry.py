@@ -19,9 +19,12 @@ serves one image, x/img:tag (a layer with one file, /hello), bent by MODE:
                 realm of its own: credentials sent there are written to
                 PORTFILE.stolen
   escrealm      Bearer auth whose realm holds a terminal escape sequence
+  fasthealth    the config's health check runs every 0.5 ms (no CLI or
+                Dockerfile allows that, an image may say anything)
+The layer is $ATTACK_LAYER (a tar) when set.
 Writes the port it listens on to PORTFILE, then serves until killed.
 """
-import gzip, hashlib, io, json, sys, tarfile
+import gzip, hashlib, io, json, os, sys, tarfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODE = sys.argv[2]
@@ -41,11 +44,13 @@ def layer_tar():
     return raw.getvalue()
 
 
-TAR = layer_tar()
+TAR = open(os.environ["ATTACK_LAYER"], "rb").read() if os.environ.get("ATTACK_LAYER") else layer_tar()
 LAYER = gzip.compress(TAR, mtime=0)
 CONFIG = json.dumps({
     "architecture": "amd64", "os": "linux",
-    "config": {"Cmd": ["/hello"]},
+    "config": {"Cmd": ["/hello"]} if MODE != "fasthealth" else {
+        "Cmd": ["sleep", "60"],
+        "Healthcheck": {"Test": ["CMD-SHELL", "echo ok"], "Interval": 500000}},
     "rootfs": {"type": "layers",
                "diff_ids": [sha(b"other" if MODE == "baddiffid" else TAR)]},
 }).encode()
@@ -146,6 +151,5 @@ class H(BaseHTTPRequestHandler):
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 srv.serve_forever()
