@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -59,6 +60,23 @@ int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *
  * image_tar_writer_write()), or a directory (SIZE 0) when IS_DIR. */
 int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_dir, int64_t size,
                          int64_t mtime, struct box_err *err);
+/* Starts an entry named PATH with the type, mode, owner, times and device
+ * of ST: a regular file (then exactly st_size bytes of
+ * image_tar_writer_write(), unless LINK names an earlier entry it is a hard
+ * link to), a directory, a symlink to LINK, a device node or a FIFO.  A
+ * socket is refused (ENOTSUP). */
+int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, const struct stat *st,
+                              const char *link, struct box_err *err);
+/* Adds the entry FD (an O_PATH fd) as NAME and, when it is a
+ * directory, the tree below it as "NAME/..." (NAME "": the tree's content
+ * only, its names relative).  Everything below FD is opened one name at a
+ * time under its parent's fd, following no symlink and crossing no
+ * magic link, so a tree that changes while it is read (a running
+ * container's) yields only what is under FD; a file that shrinks is padded
+ * with zeros to the size its header gave.  Hard links within the tree
+ * become hard link entries.  Deeper than 256 directories is refused. */
+int image_tar_writer_add_fd_tree(struct image_tar_writer *w, int fd, const char *name,
+                                 struct box_err *err);
 int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
                            struct box_err *err);
 /* A whole small file in one call. */

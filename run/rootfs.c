@@ -439,10 +439,22 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
                 r = box_err_errno(err, errno, "return to the working directory");
         if (r < 0)
                 return r;
-        int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
-        *ret_fd = fd;
+        /* its volumes and binds, where a run mounts them (Docker mounts them
+         * for cp too); a tmpfs held nothing once the container stopped */
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct run_mount *m = &spec->mounts[i];
+                if (m->type == RUN_MOUNT_TMPFS)
+                        continue;
+                r = run_mount_target_check_at(fd, m, err);
+                if (r >= 0)
+                        r = bind_at(fd, m->source, m->target, m->flags, true, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 

@@ -175,7 +175,8 @@ int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
 
 /* An fd (O_PATH, a directory) of the root of SPEC (its overlay, or its
- * --rootfs bound), mounted read-write on SPEC's mount_dir in a new private
+ * --rootfs bound, with its volumes and bind mounts, each with its flags),
+ * mounted read-write on SPEC's mount_dir in a new private
  * mount namespace of the calling process, which must be single-threaded
  * and keeps that namespace: for box cp into or out of a stopped
  * container.  The caller's working directory is kept. */

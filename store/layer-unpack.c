@@ -58,6 +58,7 @@ struct unpack {
 
         int rootfd;
         int plain;      /* an ordinary archive (ADD): no whiteouts, no digests */
+        const struct store_extract_opts *x; /* box cp's: NULL for everything else */
         int identity;   /* no compression: the tar is the blob, hash it once */
         char *dir_path; /* the parent directory of the last entry, kept open */
         int dir_fd;
@@ -248,6 +249,32 @@ static char *clean_path(const char *p)
         return buf_steal(&b);
 }
 
+/* PATH (clean) under the archive's base directory in the root, if any. */
+static char *under_base(const struct unpack *u, char *path)
+{
+        const char *base = u->x ? u->x->base : NULL;
+        if (!path || !*path || !base || !*base)
+                return path;
+        char *p = xasprintf("%s/%s", base, path);
+        free(path);
+        return p;
+}
+
+/* Docker's NoOverwriteDirNonDir (docker cp): a directory already at NAME
+ * is never replaced by a non-directory, nor a non-directory by one. */
+static int check_dir_swap(const struct unpack *u, int pfd, const char *name, bool is_dir,
+                          const char *raw)
+{
+        struct stat st;
+        if (!u->x || !u->x->no_dir_swap || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            S_ISDIR(st.st_mode) == is_dir)
+                return 0;
+        return box_err_set(u->err, EEXIST,
+                           is_dir ? "cannot overwrite non-directory '%s' with directory"
+                                  : "cannot overwrite directory '%s' with non-directory",
+                           raw);
+}
+
 /* Opens (creating as needed) directory DIR of the layer, resolved inside it. */
 static int open_dir_in_root(int rootfd, const char *dir, struct box_err *err)
 {
@@ -358,10 +385,12 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         mode_t type = archive_entry_filetype(e);
         mode_t perm = archive_entry_perm(e) & 07777;
         const char *hardlink = archive_entry_hardlink(e);
-        int r;
+        int r = check_dir_swap(u, pfd, name, !hardlink && type == AE_IFDIR, raw);
+        if (r < 0)
+                return r;
 
         if (hardlink) {
-                _cleanup_free_ char *target = clean_path(hardlink);
+                _cleanup_free_ char *target = under_base(u, clean_path(hardlink));
                 if (!target || !*target)
                         return box_err_set(err, EPERM,
                                            "entry '%s': hard link target '%s' escapes the layer",
@@ -465,6 +494,7 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                 return box_err_set(err, EPERM, "entry '%s': path escapes the layer", raw);
         if (!*path)
                 return 0; /* the root itself */
+        path = under_base(u, path);
 
         char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
@@ -526,8 +556,13 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         if (r != 0)
                 return r < 0 ? r : 0;
 
-        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                     AT_SYMLINK_NOFOLLOW) < 0)
+        uid_t uid = (uid_t)archive_entry_uid(e);
+        gid_t gid = (gid_t)archive_entry_gid(e);
+        if (u->x && u->x->set_owner) {
+                uid = u->x->uid;
+                gid = u->x->gid;
+        }
+        if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return box_err_errno(err, errno, "entry '%s': set owner", raw);
         if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
                 return box_err_errno(err, errno, "entry '%s': set mode", raw);
@@ -625,7 +660,8 @@ static int unpack_stream(struct unpack *u, int rootfd)
         }
         if (archive_read_next_header(outer, &e) != ARCHIVE_OK) {
                 r = u->failed ? -err->code
-                              : box_err_set(err, EBADMSG, "not a layer: %s",
+                              : box_err_set(err, EBADMSG, "not a %s: %s",
+                                            u->plain ? "tar archive" : "layer",
                                             archive_error_string(outer));
                 goto out;
         }
@@ -895,4 +931,32 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
         free(u.raw_buf);
         free(u.tar_buf);
         return r < 0 ? r : 1;
+}
+
+int store_archive_extract(store_read_fn read, void *userdata, int rootfd,
+                          const struct store_extract_opts *opts, struct box_err *err)
+{
+        struct unpack u = {
+                .read = read,
+                .ud = userdata,
+                .opts = &(struct store_layer_unpack_opts){0},
+                .err = err,
+                .plain = 1,
+                .x = opts,
+                .rootfd = -EBADF,
+                .dir_fd = -EBADF,
+        };
+        int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "dup");
+        u.raw_buf = xmalloc(RAW_BUF);
+        u.tar_buf = xmalloc(RAW_BUF);
+        u.raw_sha = sha256_new();
+        u.tar_sha = sha256_new();
+        int r = unpack_stream(&u, fd);
+        sha256_free(u.raw_sha);
+        sha256_free(u.tar_sha);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        return r;
 }
