@@ -58,9 +58,9 @@ static const char help[] = "Usage: box cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH
 
 /* One side of the copy, as the user wrote it. */
 struct cp_arg {
-        char *ctr;        /* the container's name, or NULL: a host path */
-        char *path;       /* in a container: absolute and clean, as Docker cleans it */
-        const char *user; /* the path as given, for messages */
+        char *ctr;         /* the container's name, or NULL: a host path */
+        char *path;        /* in a container: absolute and clean, as Docker cleans it */
+        const char *user;  /* the path as given, for messages */
         bool dir_asserted; /* ended in "/" or "/.": must be a directory */
         bool contents;     /* ended in "/." (or is "/"): the directory's content */
         bool stream;       /* "-" */
@@ -188,8 +188,7 @@ static int stopped_root(struct cli_ctx *ctx, struct store *st, const char *id,
         return run_rootfs_open_private(&spec, ret_fd, err);
 }
 
-static int ctr_open(struct cli_ctx *ctx, const char *name, struct cp_ctr *ret,
-                    struct box_err *err)
+static int ctr_open(struct cli_ctx *ctx, const char *name, struct cp_ctr *ret, struct box_err *err)
 {
         struct store *st;
         _cleanup_(run_spec_file_release) struct run_spec_file sf = {0};
@@ -228,8 +227,7 @@ static int src_open(const struct cp_arg *a, int root, bool follow, int *ret_fd, 
                 fd = sys_openat2(dirfd, a->path, O_PATH, 0, how);
         } else {
                 _cleanup_free_ char *dir = path_dir(a->path), *base = path_base(a->path);
-                _cleanup_close_ int parent =
-                        sys_openat2(dirfd, dir, O_PATH | O_DIRECTORY, 0, how);
+                _cleanup_close_ int parent = sys_openat2(dirfd, dir, O_PATH | O_DIRECTORY, 0, how);
                 fd = parent < 0 ? -1
                                 : sys_openat2(parent, base, O_PATH | O_NOFOLLOW, 0,
                                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);

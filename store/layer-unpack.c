@@ -57,10 +57,10 @@ struct unpack {
         char *tar_buf;
 
         int rootfd;
-        int plain;      /* an ordinary archive (ADD): no whiteouts, no digests */
+        int plain; /* an ordinary archive (ADD): no whiteouts, no digests */
         const struct store_extract_opts *x; /* box cp's: NULL for everything else */
-        int identity;   /* no compression: the tar is the blob, hash it once */
-        char *dir_path; /* the parent directory of the last entry, kept open */
+        int identity;                       /* no compression: the tar is the blob, hash it once */
+        char *dir_path;                     /* the parent directory of the last entry, kept open */
         int dir_fd;
         struct dir_time {
                 char *path;
@@ -393,8 +393,8 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
                 _cleanup_free_ char *target = under_base(u, clean_path(hardlink));
                 if (!target || !*target)
                         return box_err_set(err, EPERM,
-                                           "entry '%s': hard link target '%s' escapes the layer",
-                                           raw, hardlink);
+                                           "entry '%s': hard link target '%s' escapes the %s", raw,
+                                           hardlink, u->plain ? "archive" : "layer");
                 _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
                 if (tfd < 0)
                         return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
@@ -491,7 +491,8 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                                    (unsigned long long)u->limits.layer_entries);
         _cleanup_free_ char *path = clean_path(raw);
         if (!path)
-                return box_err_set(err, EPERM, "entry '%s': path escapes the layer", raw);
+                return box_err_set(err, EPERM, "entry '%s': path escapes the %s", raw,
+                                   u->plain ? "archive" : "layer");
         if (!*path)
                 return 0; /* the root itself */
         path = under_base(u, path);
@@ -559,6 +560,10 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         uid_t uid = (uid_t)archive_entry_uid(e);
         gid_t gid = (gid_t)archive_entry_gid(e);
         if (u->x && u->x->set_owner) {
+                /* as cp(1) that cannot keep the owner: a set-id file of
+                 * someone else never becomes one of the new owner's */
+                if (type != AE_IFDIR && (uid != u->x->uid || gid != u->x->gid))
+                        perm &= ~(mode_t)(S_ISUID | S_ISGID);
                 uid = u->x->uid;
                 gid = u->x->gid;
         }

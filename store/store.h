@@ -198,7 +198,8 @@ struct store_extract_opts {
         const char *base; /* the directory of ROOTFD the names start from: clean, relative,
                            * resolved inside ROOTFD as every entry is (NULL or "": ROOTFD) */
         bool no_dir_swap; /* a directory is never replaced by a non-directory nor the reverse */
-        bool set_owner;   /* every entry gets UID and GID, not the archive's owners */
+        bool set_owner;   /* every entry gets UID and GID, not the archive's owners (and a
+                           * file that changes owner so loses its set-id bits) */
         uid_t uid;
         gid_t gid;
 };
