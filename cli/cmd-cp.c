@@ -239,6 +239,11 @@ static int src_open(const struct cp_arg *a, int root, bool follow, int *ret_fd, 
                 return box_err_errno(err, errno, "'%s'", a->user);
         if (a->dir_asserted && !S_ISDIR(ret_st->st_mode))
                 return box_err_set(err, ENOTDIR, "'%s': not a directory", a->user);
+        if (image_tar_kernel_fs(fd))
+                return box_err_set(err, EPERM,
+                                   "'%s' is on one of the kernel's file systems (/proc, /sys, "
+                                   "...): not copied, as Docker",
+                                   a->user);
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

@@ -7,10 +7,16 @@
  * its parent's fd with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (a symlink is
  * opened as itself, O_PATH | O_NOFOLLOW), and its header comes from fstat()
  * of that fd, so a directory swapped for a symlink to "/" between readdir
- * and open is archived as the symlink it has become, never followed. */
+ * and open is archived as the symlink it has become, never followed.
+ *
+ * A running container's root reaches its /proc, /sys and the like: the
+ * kernel's, not files (/proc/kcore is 128 TiB), and Docker copies none of
+ * them.  Their mount points are archived as empty directories. */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "image/tar.h"
 #include "lib/fs.h"
@@ -93,6 +99,36 @@ static int add_file(struct tree_walk *t, int fd, const char *name)
 
 static int add_node(struct tree_walk *t, int fd, const char *name, int depth);
 
+bool image_tar_kernel_fs(int fd)
+{
+        static const long kernel[] = {
+                PROC_SUPER_MAGIC,
+                SYSFS_MAGIC,
+                CGROUP_SUPER_MAGIC,
+                CGROUP2_SUPER_MAGIC,
+                DEVPTS_SUPER_MAGIC,
+                DEBUGFS_MAGIC,
+                TRACEFS_MAGIC,
+                SECURITYFS_MAGIC,
+                BPF_FS_MAGIC,
+                PSTOREFS_MAGIC,
+                EFIVARFS_MAGIC,
+                SELINUX_MAGIC,
+                SMACK_MAGIC,
+                BINFMTFS_MAGIC,
+                0x19800202 /* mqueue */,
+                0x73636673 /* configfs */,
+                0x6e736673 /* nsfs */,
+        };
+        struct statfs sf;
+        if (fstatfs(fd, &sf) < 0)
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(kernel); i++)
+                if (sf.f_type == kernel[i])
+                        return true;
+        return false;
+}
+
 static int add_dir(struct tree_walk *t, int fd, const struct stat *st, const char *name, int depth)
 {
         if (*name) {
@@ -100,6 +136,8 @@ static int add_dir(struct tree_walk *t, int fd, const struct stat *st, const cha
                 if (r < 0)
                         return r;
         }
+        if (image_tar_kernel_fs(fd))
+                return 0;
         if (depth >= TREE_MAX_DEPTH)
                 return box_err_set(t->err, ELOOP, "'%s' is nested more than %d directories deep",
                                    name, TREE_MAX_DEPTH);

@@ -9,6 +9,7 @@
  * and link target stay valid until the next image_tar_reader_next(). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -74,7 +75,11 @@ int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, cons
  * magic link, so a tree that changes while it is read (a running
  * container's) yields only what is under FD; a file that shrinks is padded
  * with zeros to the size its header gave.  Hard links within the tree
- * become hard link entries.  Deeper than 256 directories is refused. */
+ * become hard link entries.  A directory on a kernel file system is
+ * archived empty.  Deeper than 256 directories is refused. */
+/* Is FD on one of the kernel's file systems (proc, sysfs, cgroup, devpts,
+ * ...), which image_tar_writer_add_fd_tree() archives as empty? */
+bool image_tar_kernel_fs(int fd);
 int image_tar_writer_add_fd_tree(struct image_tar_writer *w, int fd, const char *name,
                                  struct box_err *err);
 int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,

@@ -219,6 +219,15 @@ PY
         box cp c1:/scratch/d/one "$h/one-back"
         box cp c1:/vol/. - | tar -tf - | grep -qx './two\|two'
         [ "$(cat "$h/one-back")" = one ]
+        # the whole root: /proc, /sys and the like stay the kernel's, their
+        # mount points archived empty (Docker copies none of them)
+        box cp c1:/ - | tar -tf - >"$h/root.list"
+        grep -qx 'proc/' "$h/root.list" && grep -qx 'sys/' "$h/root.list"
+        grep -qx 'vol/two' "$h/root.list"
+        ! grep -q '^proc/.\|^sys/.\|^dev/pts/.' "$h/root.list"
+        run box cp c1:/proc/1/status "$h/status"
+        [ "$status" -eq 125 ] && [[ "$output" == *"kernel's file systems"* ]]
+        [ ! -e "$h/status" ]
         # the destination of a stream must be a directory; "-" on both sides
         # or without a container is refused
         run box cp - c1:/vol/two </dev/null
