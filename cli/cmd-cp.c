@@ -146,7 +146,37 @@ struct cp_ctr {
         int root; /* O_PATH */
         uid_t uid;
         gid_t gid;
+        struct run_spec_file sf; /* its id maps (none: no user namespace) */
 };
+
+static void ctr_release(struct cp_ctr *c)
+{
+        if (c->root >= 0)
+                close(c->root);
+        run_spec_file_release(&c->sf);
+}
+
+/* Owners between the host's ids (what box sees of a user-namespaced
+ * container's files) and the container's; one without a mapping is the
+ * kernel's overflow id inside, the container root's outside. */
+static void owner_to_container(void *userdata, uid_t *uid, gid_t *gid)
+{
+        const struct run_spec *s = &((struct cp_ctr *)userdata)->sf.spec;
+        int64_t u = run_idmap_container(s->uid_map, s->n_uid_map, *uid);
+        int64_t g = run_idmap_container(s->gid_map, s->n_gid_map, *gid);
+        *uid = u >= 0 ? (uid_t)u : 65534;
+        *gid = g >= 0 ? (gid_t)g : 65534;
+}
+
+static void owner_to_host(void *userdata, uid_t *uid, gid_t *gid)
+{
+        const struct cp_ctr *c = userdata;
+        const struct run_spec *s = &c->sf.spec;
+        int64_t u = run_idmap_host(s->uid_map, s->n_uid_map, *uid);
+        int64_t g = run_idmap_host(s->gid_map, s->n_gid_map, *gid);
+        *uid = u >= 0 ? (uid_t)u : c->uid;
+        *gid = g >= 0 ? (gid_t)g : c->gid;
+}
 
 /* The root of a stopped container: its overlay and its volumes, mounted
  * privately (spec.json's; an older container's from its config). */
@@ -191,18 +221,19 @@ static int stopped_root(struct cli_ctx *ctx, struct store *st, const char *id,
 static int ctr_open(struct cli_ctx *ctx, const char *name, struct cp_ctr *ret, struct box_err *err)
 {
         struct store *st;
-        _cleanup_(run_spec_file_release) struct run_spec_file sf = {0};
+        struct run_spec_file *sf = &ret->sf;
         int r = cli_store(ctx, &st, err);
         if (r >= 0)
                 r = run_state_lookup(store_root(st), name, ret->id, err);
         if (r < 0)
                 return r;
         struct box_err ignored = {0};
-        (void)cli_container_spec(ctx, ret->id, &sf, &ignored);
+        if (cli_container_spec(ctx, ret->id, sf, &ignored) < 0)
+                run_spec_file_release(sf); /* an older container: no spec.json */
         ret->uid = ret->gid = 0;
-        if (sf.spec.n_uid_map) {
-                int64_t u = run_idmap_host(sf.spec.uid_map, sf.spec.n_uid_map, 0);
-                int64_t g = run_idmap_host(sf.spec.gid_map, sf.spec.n_gid_map, 0);
+        if (sf->spec.n_uid_map) {
+                int64_t u = run_idmap_host(sf->spec.uid_map, sf->spec.n_uid_map, 0);
+                int64_t g = run_idmap_host(sf->spec.gid_map, sf->spec.n_gid_map, 0);
                 ret->uid = u >= 0 ? (uid_t)u : 0;
                 ret->gid = g >= 0 ? (gid_t)g : 0;
         }
@@ -210,7 +241,7 @@ static int ctr_open(struct cli_ctx *ctx, const char *name, struct cp_ctr *ret, s
                 return 0;
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r >= 0)
-                r = stopped_root(ctx, st, ret->id, &sf, &ret->root, err);
+                r = stopped_root(ctx, st, ret->id, sf, &ret->root, err);
         store_unlock(st);
         return r < 0 ? box_err_prefix(err, "container %.12s", ret->id) : 0;
 }
@@ -253,6 +284,7 @@ static int src_open(const struct cp_arg *a, int root, bool follow, int *ret_fd, 
 struct tar_job {
         int src, out; /* the job closes OUT */
         const char *name;
+        struct cp_ctr *map; /* a user-namespaced source container, else NULL */
         pthread_t thread;
         int r;
         struct box_err err;
@@ -267,6 +299,8 @@ static void *tar_job_run(void *p)
         pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
         _cleanup_tar_writer_ struct image_tar_writer *w = NULL;
         j->r = image_tar_writer_new(j->out, &w, &j->err);
+        if (j->r >= 0 && j->map)
+                image_tar_writer_set_owner_map(w, owner_to_container, j->map);
         if (j->r >= 0)
                 j->r = image_tar_writer_add_fd_tree(w, j->src, j->name, &j->err);
         if (j->r >= 0)
@@ -354,13 +388,13 @@ static void dest_release(struct cp_dest *d)
 }
 
 /* The source tree as a tar stream into the extractor at DEST. */
-static int copy_tree(int src, const struct cp_dest *dest, const struct store_extract_opts *xo,
-                     struct box_err *err)
+static int copy_tree(int src, struct cp_ctr *map, const struct cp_dest *dest,
+                     const struct store_extract_opts *xo, struct box_err *err)
 {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return box_err_errno(err, errno, "pipe");
-        struct tar_job j = {.src = src, .out = p[1], .name = dest->name};
+        struct tar_job j = {.src = src, .out = p[1], .name = dest->name, .map = map};
         int e = pthread_create(&j.thread, NULL, tar_job_run, &j);
         if (e) {
                 close(p[0]);
@@ -386,14 +420,19 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                 return box_err_set(err, EINVAL, "copying between containers is not supported");
         if (!s->ctr && !d->ctr)
                 return box_err_set(err, EINVAL, "must specify at least one container source");
-        struct cp_ctr c = {.root = -EBADF};
+        _cleanup_(ctr_release) struct cp_ctr c = {.root = -EBADF};
         int r = ctr_open(ctx, s->ctr ? s->ctr : d->ctr, &c, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int root = c.root;
+        int root = c.root;
+        bool userns = c.sf.spec.n_uid_map > 0;
         struct store_extract_opts xo = {.no_dir_swap = true, .set_owner = !archive};
         xo.uid = d->ctr ? c.uid : getuid();
         xo.gid = d->ctr ? c.gid : getgid();
+        if (d->ctr && userns) {
+                xo.map_owner = owner_to_host;
+                xo.map_userdata = &c;
+        }
 
         if (s->stream) {
                 /* docker cp - CONTAINER:DIR: the stream goes into DIR */
@@ -418,6 +457,8 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                 _cleanup_free_ char *name = s->contents ? xstrdup("") : path_base(s->path);
                 _cleanup_tar_writer_ struct image_tar_writer *w = NULL;
                 r = image_tar_writer_new(STDOUT_FILENO, &w, err);
+                if (r >= 0 && userns)
+                        image_tar_writer_set_owner_map(w, owner_to_container, &c);
                 if (r >= 0)
                         r = image_tar_writer_add_fd_tree(w, src, name, err);
                 if (r >= 0)
@@ -429,7 +470,7 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
         if (r < 0)
                 return r;
         xo.base = dest.base;
-        return copy_tree(src, &dest, &xo, err);
+        return copy_tree(src, s->ctr && userns ? &c : NULL, &dest, &xo, err);
 }
 
 int cmd_cp(struct cli_ctx *ctx, int argc, char **argv)

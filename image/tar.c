@@ -207,7 +207,16 @@ void image_tar_reader_free(struct image_tar_reader *r)
 struct image_tar_writer {
         struct archive *a;
         struct archive_entry *e;
+        image_tar_owner_map_fn map;
+        void *map_userdata;
 };
+
+void image_tar_writer_set_owner_map(struct image_tar_writer *w, image_tar_owner_map_fn map,
+                                    void *userdata)
+{
+        w->map = map;
+        w->map_userdata = userdata;
+}
 
 /* The warning after a header that only says a name was stored as its bytes
  * (hdrcharset=BINARY) because it could not be translated to UTF-8. */
@@ -269,8 +278,12 @@ int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, cons
         archive_entry_clear(w->e);
         archive_entry_set_pathname(w->e, path);
         archive_entry_set_perm(w->e, st->st_mode & 07777);
-        archive_entry_set_uid(w->e, st->st_uid);
-        archive_entry_set_gid(w->e, st->st_gid);
+        uid_t uid = st->st_uid;
+        gid_t gid = st->st_gid;
+        if (w->map)
+                w->map(w->map_userdata, &uid, &gid);
+        archive_entry_set_uid(w->e, uid);
+        archive_entry_set_gid(w->e, gid);
         archive_entry_set_mtime(w->e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
         archive_entry_set_size(w->e, 0);
         if (S_ISREG(st->st_mode) && link) {

@@ -61,6 +61,11 @@ int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *
  * image_tar_writer_write()), or a directory (SIZE 0) when IS_DIR. */
 int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_dir, int64_t size,
                          int64_t mtime, struct box_err *err);
+/* Rewrites an owner, in place (the ids of a user namespace's files). */
+typedef void (*image_tar_owner_map_fn)(void *userdata, uid_t *uid, gid_t *gid);
+/* The owners image_tar_writer_add_stat() writes go through MAP first. */
+void image_tar_writer_set_owner_map(struct image_tar_writer *w, image_tar_owner_map_fn map,
+                                    void *userdata);
 /* Starts an entry named PATH with the type, mode, owner, times and device
  * of ST: a regular file (then exactly st_size bytes of
  * image_tar_writer_write(), unless LINK names an earlier entry it is a hard

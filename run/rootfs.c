@@ -434,7 +434,20 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
                 return box_err_errno(err, errno, "unshare the mount namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return box_err_errno(err, errno, "make / private");
-        int r = mount_root(spec, spec->mount_dir, -1, err);
+        int r;
+        if (spec->n_uid_map) {
+                /* as the container sees it: layers idmapped, so that every
+                 * file shows its host owner, as through /proc/PID/root */
+                _cleanup_close_ int ns = -EBADF, m = -EBADF;
+                r = run_userns_open(spec, &ns, err);
+                if (r >= 0)
+                        r = run_rootfs_detached(spec, ns, &m, err);
+                if (r >= 0 &&
+                    move_mount(m, "", AT_FDCWD, spec->mount_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        r = box_err_errno(err, errno, "attach the container's root");
+        } else {
+                r = mount_root(spec, spec->mount_dir, -1, err);
+        }
         if (fchdir(cwd) < 0 && r >= 0)
                 r = box_err_errno(err, errno, "return to the working directory");
         if (r < 0)

@@ -163,6 +163,11 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
 
 /* The host id that container id ID maps to, or -1. */
 int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
+/* The container id that host id ID maps to, or -1. */
+int64_t run_idmap_container(const struct run_idmap *map, size_t n, uint32_t id);
+/* An fd of a new user namespace with SPEC's id maps (held by nothing else:
+ * it lives as long as the fd). */
+int run_userns_open(const struct run_spec *spec, int *ret_fd, struct box_err *err);
 /* Parses "CONTAINER:HOST:COUNT". */
 int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 

@@ -566,6 +566,8 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                         perm &= ~(mode_t)(S_ISUID | S_ISGID);
                 uid = u->x->uid;
                 gid = u->x->gid;
+        } else if (u->x && u->x->map_owner) {
+                u->x->map_owner(u->x->map_userdata, &uid, &gid);
         }
         if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return box_err_errno(err, errno, "entry '%s': set owner", raw);

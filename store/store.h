@@ -202,6 +202,9 @@ struct store_extract_opts {
                            * file that changes owner so loses its set-id bits) */
         uid_t uid;
         gid_t gid;
+        /* without SET_OWNER: each archive owner goes through it (NULL: kept) */
+        void (*map_owner)(void *userdata, uid_t *uid, gid_t *gid);
+        void *map_userdata;
 };
 /* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
  * (which stays the caller's), with the containment of layers: every entry,

@@ -315,3 +315,26 @@ PY
         box cp - c1:/tmp <"$BOX_TEST_TMP/p.tar"
         [ "$(box exec c1 cat /tmp/payload)" = payload ]
 }
+
+@test "cp: a user-namespaced container's owners are its own ids, running or stopped" {
+        local map=0:100000:65536 h=$BOX_TEST_TMP/host
+        box run --name u1 --uidmap $map busybox sh -c 'echo x > /new; chown 1000:1000 /new'
+        start_bg u2 --uidmap $map -- sh -c 'echo x > /new; chown 1000:1000 /new; sleep 1000'
+        for _ in $(seq 50); do [ "$(box exec u2 stat -c %u /new 2>/dev/null)" = 1000 ] && break; sleep 0.1; done
+        echo y >"$h/y"
+        chown 1000:1000 "$h/y"
+        for c in u1 u2; do
+                # out: the container's ids in the stream and with -a, image files root's
+                [ "$(box cp "$c:/new" - | tar -tvf - | awk '{print $2}')" = 1000/1000 ]
+                [ "$(box cp "$c:/etc/passwd" - | tar -tvf - | awk '{print $2}')" = 0/0 ]
+                box cp -a "$c:/new" "$h/new-$c"
+                [ "$(stat -c %u:%g "$h/new-$c")" = 1000:1000 ]
+                # in: -a keeps 1000 as the container's 1000, else its root
+                box cp -a "$h/y" "$c:/y-kept"
+                box cp "$h/y" "$c:/y-root"
+        done
+        [ "$(box exec u2 stat -c %u:%g /y-kept /y-root)" = "$(printf '1000:1000\n0:0')" ]
+        local upper=$BOX_ROOT/containers/$(container_id u1)/upper
+        [ "$(stat -c %u:%g "$upper/y-kept" "$upper/y-root")" = "$(printf '101000:101000\n100000:100000')" ]
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+}
