@@ -23,6 +23,7 @@
  * container belongs to its root and what lands on the host to the caller. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +67,31 @@ struct cp_arg {
         bool stream;       /* "-" */
 };
 
+/* Docker: a container path is relative to its "/", cleaned lexically
+ * ("..", "." and "//" go), then resolved inside the root. */
+static char *ctr_path_clean(const char *path)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (const char *c = path; *c;) {
+                const char *e = strchrnul(c, '/');
+                size_t len = (size_t)(e - c);
+                if (len == 2 && c[0] == '.' && c[1] == '.') {
+                        char *slash = strrchr(b.data, '/');
+                        b.len = slash ? (size_t)(slash - b.data) : 0;
+                        b.data[b.len] = '\0';
+                } else if (len && !(len == 1 && c[0] == '.')) {
+                        buf_putc(&b, '/');
+                        buf_append(&b, c, len);
+                }
+                c = *e ? e + 1 : e;
+        }
+        if (b.len)
+                return buf_steal(&b);
+        buf_release(&b);
+        return xstrdup("/");
+}
+
 /* "NAME:PATH" names a container unless it is a plain host path (absolute,
  * or starting with "." as Docker's splitCpArg has it). */
 static void arg_parse(const char *arg, struct cp_arg *ret)
@@ -85,24 +111,7 @@ static void arg_parse(const char *arg, struct cp_arg *ret)
                 ret->path = xstrdup(path);
                 return;
         }
-        /* Docker: relative to the container's "/", cleaned lexically ("..",
-         * "." and "//" go), then resolved inside the root */
-        struct buf b = {0};
-        buf_puts(&b, "");
-        for (const char *c = path; *c;) {
-                const char *e = strchrnul(c, '/');
-                size_t len = (size_t)(e - c);
-                if (len == 2 && c[0] == '.' && c[1] == '.') {
-                        char *slash = strrchr(b.data, '/');
-                        b.len = slash ? (size_t)(slash - b.data) : 0;
-                        b.data[b.len] = '\0';
-                } else if (len && !(len == 1 && c[0] == '.')) {
-                        buf_putc(&b, '/');
-                        buf_append(&b, c, len);
-                }
-                c = *e ? e + 1 : e;
-        }
-        ret->path = b.len ? buf_steal(&b) : (buf_release(&b), xstrdup("/"));
+        ret->path = ctr_path_clean(path);
         if (streq(ret->path, "/"))
                 ret->contents = ret->dir_asserted = true;
 }
@@ -326,6 +335,34 @@ struct cp_dest {
         bool owned;
 };
 
+/* Docker's CopyInfoDestinationPath: a destination that is a symlink (not
+ * one named with a trailing "/") means its target, even a missing one,
+ * which the copy creates; each link read inside the root for a container
+ * path.  D->path is replaced by the end of the chain. */
+static int dest_follow(struct cp_arg *d, int root, struct box_err *err)
+{
+        int dirfd = d->ctr ? root : AT_FDCWD;
+        unsigned long long how = d->ctr ? RESOLVE_ROOT : 0;
+        for (int n = 0; !d->dir_asserted; n++) {
+                _cleanup_free_ char *dir = path_dir(d->path), *base = path_base(d->path);
+                if (streq(base, ".") || streq(base, ".."))
+                        return 0;
+                _cleanup_close_ int pfd = sys_openat2(dirfd, dir, O_PATH | O_DIRECTORY, 0, how);
+                char target[PATH_MAX];
+                ssize_t l = pfd < 0 ? -1 : readlinkat(pfd, base, target, sizeof(target) - 1);
+                if (l <= 0)
+                        return 0; /* not a link: the rules below decide */
+                if (n == 10)
+                        return box_err_set(err, ELOOP, "too many symlinks in '%s'", d->user);
+                target[l] = '\0';
+                _cleanup_free_ char *next =
+                        target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+                free(d->path);
+                d->path = d->ctr ? ctr_path_clean(next) : TAKE_PTR(next);
+        }
+        return 0;
+}
+
 /* Docker's PrepareArchiveCopy: into DEST when it is a directory (as its
  * content with "/."), over DEST when it is a file and the source is too,
  * else as DEST in its parent directory. */
@@ -466,7 +503,9 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                 return r;
         }
         _cleanup_(dest_release) struct cp_dest dest = {.root = -EBADF};
-        r = dest_resolve(d, root, s, &st, &dest, err);
+        r = dest_follow(d, root, err);
+        if (r >= 0)
+                r = dest_resolve(d, root, s, &st, &dest, err);
         if (r < 0)
                 return r;
         xo.base = dest.base;

@@ -159,6 +159,14 @@ PY
         box cp "$h/data/mine" c1:/keep/renamed
         box cp "$h/data/mine" c1:/keep/sub
         [ "$(box exec c1 cat /keep/renamed /keep/sub/mine)" = "$(printf 'changed\nchanged')" ]
+        # a destination that is a symlink means its target, even a missing
+        # one (Docker's CopyInfoDestinationPath), resolved inside the root
+        box exec c1 sh -c 'ln -s /keep/old /lnk; ln -s /keep/missing /broken; ln -s ../../.. /up'
+        box cp "$h/data/mine" c1:/lnk
+        box cp "$h/data/mine" c1:/broken
+        box cp "$h/data/mine" c1:/up
+        [ "$(box exec c1 cat /keep/old /keep/missing /mine)" = "$(printf 'changed\nchanged\nchanged')" ]
+        [ "$(box exec c1 readlink /lnk)" = /keep/old ]
         # errors, one line each, 125: a directory onto a file, a file where
         # a directory must be, a missing source, a directory over a file
         run box cp c1:/data "$h/data/top"
