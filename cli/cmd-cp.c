@@ -325,6 +325,26 @@ static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
         return r < 0 ? box_err_errno(err, errno, "read the archive") : r;
 }
 
+/* stdin, its first bytes read ahead: nothing at all is an empty archive,
+ * as Docker's tar reader takes it */
+struct stdin_read {
+        char first[512];
+        size_t len, off;
+};
+
+static ssize_t stdin_read(void *ud, void *buf, size_t n, struct box_err *err)
+{
+        struct stdin_read *s = ud;
+        if (s->off < s->len) {
+                size_t k = n < s->len - s->off ? n : s->len - s->off;
+                memcpy(buf, s->first + s->off, k);
+                s->off += k;
+                return (ssize_t)k;
+        }
+        int in = STDIN_FILENO;
+        return fd_read(&in, buf, n, err);
+}
+
 /* Where the copy lands: under ROOT (a container's root, or the receiving
  * host directory) at BASE, the source's top entry named NAME ("": its
  * content merged in). */
@@ -480,8 +500,13 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                                            d->ctr, d->path);
                 _cleanup_free_ char *base = xstrdup(d->path + strspn(d->path, "/"));
                 xo.base = base;
-                int in = STDIN_FILENO;
-                return store_archive_extract(fd_read, &in, root, &xo, err);
+                struct stdin_read in = {0};
+                int in_fd = STDIN_FILENO;
+                ssize_t n = fd_read(&in_fd, in.first, sizeof(in.first), err);
+                if (n <= 0)
+                        return (int)n;
+                in.len = (size_t)n;
+                return store_archive_extract(stdin_read, &in, root, &xo, err);
         }
 
         _cleanup_close_ int src = -EBADF;

@@ -244,7 +244,9 @@ PY
         [ "$status" -eq 125 ]
         run box cp - "$h/x" </dev/null
         [ "$status" -eq 125 ]
-        # not a tar: one line, nothing written
+        # nothing at all is an empty archive (Docker's reader); not a tar is
+        # one line
+        box cp - c1:/vol </dev/null
         run sh -c 'echo garbage | "$BOX" cp - c1:/vol'
         [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
 }
