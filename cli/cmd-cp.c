@@ -189,8 +189,8 @@ static void owner_to_host(void *userdata, uid_t *uid, gid_t *gid)
 
 /* The root of a stopped container: its overlay and its volumes, mounted
  * privately (spec.json's; an older container's from its config). */
-static int stopped_root(struct cli_ctx *ctx, struct store *st, const char *id,
-                        struct run_spec_file *sf, int *ret_fd, struct box_err *err)
+static int stopped_root(struct store *st, const char *id, struct run_spec_file *sf, int *ret_fd,
+                        struct box_err *err)
 {
         const char *root = store_root(st);
         _cleanup_jv_ struct jv *cfg = NULL;
@@ -205,7 +205,6 @@ static int stopped_root(struct cli_ctx *ctx, struct store *st, const char *id,
                 spec.mount_dir = mount_dir;
                 return run_rootfs_open_private(&spec, ret_fd, err);
         }
-        (void)ctx;
         r = run_state_config(root, id, &cfg, err);
         if (r < 0)
                 return r;
@@ -250,7 +249,7 @@ static int ctr_open(struct cli_ctx *ctx, const char *name, struct cp_ctr *ret, s
                 return 0;
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r >= 0)
-                r = stopped_root(ctx, st, ret->id, sf, &ret->root, err);
+                r = stopped_root(st, ret->id, sf, &ret->root, err);
         store_unlock(st);
         return r < 0 ? box_err_prefix(err, "container %.12s", ret->id) : 0;
 }
