@@ -100,10 +100,13 @@ teardown() { exec_teardown; }
         [ "$status" -eq 0 ]
         [[ "${lines[0]}" == /dev/pts/* ]]
         [[ "${lines[1]}" == xterm* ]]
-        SECONDS=0
-        box exec -d c1 sh -c 'sleep 1; echo later > /tmp/bg'
-        [ "$SECONDS" -lt 1 ]
-        for _ in $(seq 40); do box exec c1 test -f /tmp/bg && break; sleep 0.1; done
+        # -d returns while its command still waits for a file made after:
+        # no clock (SECONDS counted a second boundary crossed in 10 ms)
+        run timeout 60 "$BOX" exec -d c1 sh -c 'while [ ! -f /tmp/go ]; do sleep 0.1; done; echo later > /tmp/bg'
+        [ "$status" -eq 0 ]
+        ! box exec c1 test -f /tmp/bg
+        box exec c1 touch /tmp/go
+        for _ in $(seq 100); do box exec c1 test -f /tmp/bg && break; sleep 0.1; done
         [ "$(box exec c1 cat /tmp/bg)" = later ]
 }
 
