@@ -654,6 +654,8 @@ static int unpack_stream(struct unpack *u, int rootfd)
         u->outer = outer;
         u->rootfd = rootfd;
         store_limits_get(&u->limits);
+        if (u->x) /* box cp: what the user copies, to where they say */
+                u->limits.layer_size = u->limits.layer_entries = UINT64_MAX;
         u->n_entries = u->files_size = 0;
         u->prime = 0;
         r = support_filters(outer, err);

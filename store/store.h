@@ -209,6 +209,8 @@ struct store_extract_opts {
 /* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
  * (which stays the caller's), with the containment of layers: every entry,
  * hard link target and parent resolved inside ROOTFD, "../" and absolute
- * names kept inside, nothing written through a symlink that leads out. */
+ * names kept inside, nothing written through a symlink that leads out.
+ * The caps of store_limits_get() do not apply: the user chose what to copy
+ * and where. */
 int store_archive_extract(store_read_fn read, void *userdata, int rootfd,
                           const struct store_extract_opts *opts, struct box_err *err);
