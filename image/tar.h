@@ -1,4 +1,4 @@
-/* Tar archives for moving images in and out: a streaming reader of an
+/* Tar archives for moving images (and box cp's files) in and out: a streaming reader of an
  * archive (plain, gzip or zstd) entry by entry, a writer of plain tar
  * streams, and a streaming decompressor for layer blobs.  libarchive is
  * used only behind this header (image/tar.c); its types never leak.
@@ -73,6 +73,9 @@ void image_tar_writer_set_owner_map(struct image_tar_writer *w, image_tar_owner_
  * socket is refused (ENOTSUP). */
 int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, const struct stat *st,
                               const char *link, struct box_err *err);
+/* Is FD on one of the kernel's file systems (proc, sysfs, cgroup, devpts,
+ * ...), which image_tar_writer_add_fd_tree() archives as empty? */
+bool image_tar_kernel_fs(int fd);
 /* Adds the entry FD (an O_PATH fd) as NAME and, when it is a
  * directory, the tree below it as "NAME/..." (NAME "": the tree's content
  * only, its names relative).  Everything below FD is opened one name at a
@@ -82,9 +85,6 @@ int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, cons
  * with zeros to the size its header gave.  Hard links within the tree
  * become hard link entries.  A directory on a kernel file system is
  * archived empty.  Deeper than 256 directories is refused. */
-/* Is FD on one of the kernel's file systems (proc, sysfs, cgroup, devpts,
- * ...), which image_tar_writer_add_fd_tree() archives as empty? */
-bool image_tar_kernel_fs(int fd);
 int image_tar_writer_add_fd_tree(struct image_tar_writer *w, int fd, const char *name,
                                  struct box_err *err);
 int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,

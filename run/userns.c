@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 
 #include "lib/fs.h"
-
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
 

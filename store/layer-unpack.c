@@ -57,10 +57,9 @@ struct unpack {
         char *tar_buf;
 
         int rootfd;
-        int plain; /* an ordinary archive (ADD): no whiteouts, no digests */
-        const struct store_extract_opts *x; /* box cp's: NULL for everything else */
-        int identity;                       /* no compression: the tar is the blob, hash it once */
-        char *dir_path;                     /* the parent directory of the last entry, kept open */
+        int plain;      /* an ordinary archive (ADD): no whiteouts, no digests */
+        int identity;   /* no compression: the tar is the blob, hash it once */
+        char *dir_path; /* the parent directory of the last entry, kept open */
         int dir_fd;
         struct dir_time {
                 char *path;
@@ -68,6 +67,8 @@ struct unpack {
         } * dirs;
         size_t n_dirs, dirs_cap;
         enum store_layer_compression compression_out;
+        /* box cp's base, owners and NoOverwriteDirNonDir: NULL for the rest */
+        const struct store_extract_opts *x;
 
         struct store_limits limits;
         int prime; /* 0: the priming block is still to hand out, 1: its entry is next, 2: done */
