@@ -10,6 +10,8 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "lib/archive-dl.h"
 #include "lib/c-locale.h"
@@ -205,7 +207,16 @@ void image_tar_reader_free(struct image_tar_reader *r)
 struct image_tar_writer {
         struct archive *a;
         struct archive_entry *e;
+        image_tar_owner_map_fn map;
+        void *map_userdata;
 };
+
+void image_tar_writer_set_owner_map(struct image_tar_writer *w, image_tar_owner_map_fn map,
+                                    void *userdata)
+{
+        w->map = map;
+        w->map_userdata = userdata;
+}
 
 /* The warning after a header that only says a name was stored as its bytes
  * (hdrcharset=BINARY) because it could not be translated to UTF-8. */
@@ -253,6 +264,46 @@ int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_di
         archive_entry_set_mtime(w->e, mtime, 0);
         archive_entry_set_uid(w->e, 0);
         archive_entry_set_gid(w->e, 0);
+        locale_t old = c_locale_enter();
+        int x = archive_write_header(w->a, w->e);
+        c_locale_leave(old);
+        if (x != ARCHIVE_OK && !(x == ARCHIVE_WARN && name_kept(w->a)))
+                return writer_fail(w, err, path);
+        return 0;
+}
+
+int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, const struct stat *st,
+                              const char *link, struct box_err *err)
+{
+        archive_entry_clear(w->e);
+        archive_entry_set_pathname(w->e, path);
+        archive_entry_set_perm(w->e, st->st_mode & 07777);
+        uid_t uid = st->st_uid;
+        gid_t gid = st->st_gid;
+        if (w->map)
+                w->map(w->map_userdata, &uid, &gid);
+        archive_entry_set_uid(w->e, uid);
+        archive_entry_set_gid(w->e, gid);
+        archive_entry_set_mtime(w->e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+        archive_entry_set_size(w->e, 0);
+        if (S_ISREG(st->st_mode) && link) {
+                archive_entry_set_filetype(w->e, AE_IFREG);
+                archive_entry_set_hardlink(w->e, link);
+        } else if (S_ISREG(st->st_mode)) {
+                archive_entry_set_filetype(w->e, AE_IFREG);
+                archive_entry_set_size(w->e, st->st_size);
+        } else if (S_ISDIR(st->st_mode)) {
+                archive_entry_set_filetype(w->e, AE_IFDIR);
+        } else if (S_ISLNK(st->st_mode)) {
+                archive_entry_set_filetype(w->e, AE_IFLNK);
+                archive_entry_set_symlink(w->e, link ? link : "");
+        } else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) || S_ISFIFO(st->st_mode)) {
+                archive_entry_set_filetype(w->e, st->st_mode & S_IFMT);
+                archive_entry_set_rdevmajor(w->e, major(st->st_rdev));
+                archive_entry_set_rdevminor(w->e, minor(st->st_rdev));
+        } else {
+                return box_err_set(err, ENOTSUP, "'%s': a socket cannot be archived", path);
+        }
         locale_t old = c_locale_enter();
         int x = archive_write_header(w->a, w->e);
         c_locale_leave(old);

@@ -1,4 +1,4 @@
-/* Tar archives for moving images in and out: a streaming reader of an
+/* Tar archives for moving images (and box cp's files) in and out: a streaming reader of an
  * archive (plain, gzip or zstd) entry by entry, a writer of plain tar
  * streams, and a streaming decompressor for layer blobs.  libarchive is
  * used only behind this header (image/tar.c); its types never leak.
@@ -9,7 +9,9 @@
  * and link target stay valid until the next image_tar_reader_next(). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -59,6 +61,32 @@ int image_tar_writer_new(int fd, struct image_tar_writer **ret, struct box_err *
  * image_tar_writer_write()), or a directory (SIZE 0) when IS_DIR. */
 int image_tar_writer_add(struct image_tar_writer *w, const char *path, int is_dir, int64_t size,
                          int64_t mtime, struct box_err *err);
+/* Rewrites an owner, in place (the ids of a user namespace's files). */
+typedef void (*image_tar_owner_map_fn)(void *userdata, uid_t *uid, gid_t *gid);
+/* The owners image_tar_writer_add_stat() writes go through MAP first. */
+void image_tar_writer_set_owner_map(struct image_tar_writer *w, image_tar_owner_map_fn map,
+                                    void *userdata);
+/* Starts an entry named PATH with the type, mode, owner, times and device
+ * of ST: a regular file (then exactly st_size bytes of
+ * image_tar_writer_write(), unless LINK names an earlier entry it is a hard
+ * link to), a directory, a symlink to LINK, a device node or a FIFO.  A
+ * socket is refused (ENOTSUP). */
+int image_tar_writer_add_stat(struct image_tar_writer *w, const char *path, const struct stat *st,
+                              const char *link, struct box_err *err);
+/* Is FD on one of the kernel's file systems (proc, sysfs, cgroup, devpts,
+ * ...), which image_tar_writer_add_fd_tree() archives as empty? */
+bool image_tar_kernel_fs(int fd);
+/* Adds the entry FD (an O_PATH fd) as NAME and, when it is a
+ * directory, the tree below it as "NAME/..." (NAME "": the tree's content
+ * only, its names relative).  Everything below FD is opened one name at a
+ * time under its parent's fd, following no symlink and crossing no
+ * magic link, so a tree that changes while it is read (a running
+ * container's) yields only what is under FD; a file that shrinks is padded
+ * with zeros to the size its header gave.  Hard links within the tree
+ * become hard link entries.  A directory on a kernel file system is
+ * archived empty.  Deeper than 256 directories is refused. */
+int image_tar_writer_add_fd_tree(struct image_tar_writer *w, int fd, const char *name,
+                                 struct box_err *err);
 int image_tar_writer_write(struct image_tar_writer *w, const void *p, size_t n,
                            struct box_err *err);
 /* A whole small file in one call. */

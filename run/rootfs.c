@@ -440,15 +440,40 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
                 return box_err_errno(err, errno, "unshare the mount namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return box_err_errno(err, errno, "make / private");
-        int r = mount_root(spec, spec->mount_dir, -1, err);
+        int r;
+        if (spec->n_uid_map) {
+                /* as the container sees it: layers idmapped, so that every
+                 * file shows its host owner, as through /proc/PID/root */
+                _cleanup_close_ int ns = -EBADF, m = -EBADF;
+                r = run_userns_open(spec, &ns, err);
+                if (r >= 0)
+                        r = run_rootfs_detached(spec, ns, &m, err);
+                if (r >= 0 &&
+                    move_mount(m, "", AT_FDCWD, spec->mount_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        r = box_err_errno(err, errno, "attach the container's root");
+        } else {
+                r = mount_root(spec, spec->mount_dir, -1, err);
+        }
         if (fchdir(cwd) < 0 && r >= 0)
                 r = box_err_errno(err, errno, "return to the working directory");
         if (r < 0)
                 return r;
-        int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
-        *ret_fd = fd;
+        /* its volumes and binds, where a run mounts them (Docker mounts them
+         * for cp too); a tmpfs held nothing once the container stopped */
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct run_mount *m = &spec->mounts[i];
+                if (m->type == RUN_MOUNT_TMPFS)
+                        continue;
+                r = run_mount_target_check_at(fd, m, err);
+                if (r >= 0)
+                        r = bind_at(fd, m->source, m->target, m->flags, true, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 

@@ -135,6 +135,8 @@ int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_
  * /etc file may land inside /proc. */
 int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
                        int *ret_rootfd, int *ret_nullfd, struct box_err *err);
+/* Writes MAP to /proc/PID/FILE (uid_map, gid_map); 0 or -errno. */
+int run_idmap_write(pid_t pid, const char *file, const struct run_idmap *map, size_t n);
 /* In box, with a user namespace: the container's root as a detached mount
  * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
  * with box's own privileges so overlayfs keeps its trusted xattrs; the

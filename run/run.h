@@ -163,6 +163,11 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
 
 /* The host id that container id ID maps to, or -1. */
 int64_t run_idmap_host(const struct run_idmap *map, size_t n, uint32_t id);
+/* The container id that host id ID maps to, or -1. */
+int64_t run_idmap_container(const struct run_idmap *map, size_t n, uint32_t id);
+/* An fd of a new user namespace with SPEC's id maps (held by nothing else:
+ * it lives as long as the fd). */
+int run_userns_open(const struct run_spec *spec, int *ret_fd, struct box_err *err);
 /* Parses "CONTAINER:HOST:COUNT". */
 int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 
@@ -175,7 +180,8 @@ int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err);
 int run_copy_tree(int src_fd, int dst_fd, struct box_err *err);
 
 /* An fd (O_PATH, a directory) of the root of SPEC (its overlay, or its
- * --rootfs bound), mounted read-write on SPEC's mount_dir in a new private
+ * --rootfs bound, with its volumes and bind mounts, each with its flags),
+ * mounted read-write on SPEC's mount_dir in a new private
  * mount namespace of the calling process, which must be single-threaded
  * and keeps that namespace: for box cp into or out of a stopped
  * container.  The caller's working directory is kept. */

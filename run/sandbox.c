@@ -638,13 +638,7 @@ int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run
 static int write_map(pid_t pid, const char *file, const struct run_idmap *map, size_t n,
                      struct box_err *err)
 {
-        struct buf b = {0};
-        for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "%u %u %u\n", map[i].container, map[i].host, map[i].count);
-        _cleanup_free_ char *p = xasprintf("/proc/%d/%s", (int)pid, file);
-        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
-        int r = fd < 0 ? -errno : fs_write_full(fd, b.data, b.len);
-        buf_release(&b);
+        int r = run_idmap_write(pid, file, map, n);
         if (r < 0)
                 return box_err_errno(err, -r, "write %s", file);
         return 0;

@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
+#include "lib/fs.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
 
@@ -26,6 +30,62 @@ int run_idmap_parse(const char *s, struct run_idmap *ret, struct box_err *err)
                 return box_err_set(err, EINVAL, "invalid id map '%s': want CONTAINER:HOST:COUNT",
                                    s);
         *ret = (struct run_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)n};
+        return 0;
+}
+
+int64_t run_idmap_container(const struct run_idmap *map, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= map[i].host && id - map[i].host < map[i].count)
+                        return (int64_t)map[i].container + (id - map[i].host);
+        return -1;
+}
+
+int run_idmap_write(pid_t pid, const char *file, const struct run_idmap *map, size_t n)
+{
+        struct buf b = {0};
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "%u %u %u\n", map[i].container, map[i].host, map[i].count);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/%s", (int)pid, file);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        int r = fd < 0 ? -errno : fs_write_full(fd, b.data, b.len);
+        buf_release(&b);
+        return r;
+}
+
+int run_userns_open(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        int go[2];
+        if (pipe2(go, O_CLOEXEC) < 0)
+                return box_err_errno(err, errno, "pipe");
+        /* a child born in the new namespace holds it while its maps are
+         * written and it is opened; it only waits for the pipe to close */
+        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid == 0) {
+                char c;
+                close(go[1]);
+                (void)!read(go[0], &c, 1);
+                _exit(0);
+        }
+        close(go[0]);
+        int r = pid < 0 ? -errno : 0;
+        if (r >= 0)
+                r = run_idmap_write(pid, "uid_map", spec->uid_map, spec->n_uid_map);
+        if (r >= 0)
+                r = run_idmap_write(pid, "gid_map", spec->gid_map, spec->n_gid_map);
+        int fd = -EBADF;
+        if (r >= 0) {
+                _cleanup_free_ char *p = xasprintf("/proc/%d/ns/user", (int)pid);
+                fd = open(p, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        r = -errno;
+        }
+        close(go[1]);
+        if (pid > 0)
+                (void)RETRY_EINTR(waitpid(pid, NULL, 0));
+        if (r < 0)
+                return box_err_errno(err, -r, "user namespace of the container's id maps");
+        *ret_fd = fd;
         return 0;
 }
 

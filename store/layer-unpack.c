@@ -67,6 +67,8 @@ struct unpack {
         } * dirs;
         size_t n_dirs, dirs_cap;
         enum store_layer_compression compression_out;
+        /* box cp's base, owners and NoOverwriteDirNonDir: NULL for the rest */
+        const struct store_extract_opts *x;
 
         struct store_limits limits;
         int prime; /* 0: the priming block is still to hand out, 1: its entry is next, 2: done */
@@ -248,6 +250,32 @@ static char *clean_path(const char *p)
         return buf_steal(&b);
 }
 
+/* PATH (clean) under the archive's base directory in the root, if any. */
+static char *under_base(const struct unpack *u, char *path)
+{
+        const char *base = u->x ? u->x->base : NULL;
+        if (!path || !*path || !base || !*base)
+                return path;
+        char *p = xasprintf("%s/%s", base, path);
+        free(path);
+        return p;
+}
+
+/* Docker's NoOverwriteDirNonDir (docker cp): a directory already at NAME
+ * is never replaced by a non-directory, nor a non-directory by one. */
+static int check_dir_swap(const struct unpack *u, int pfd, const char *name, bool is_dir,
+                          const char *raw)
+{
+        struct stat st;
+        if (!u->x || !u->x->no_dir_swap || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            S_ISDIR(st.st_mode) == is_dir)
+                return 0;
+        return box_err_set(u->err, EEXIST,
+                           is_dir ? "cannot overwrite non-directory '%s' with directory"
+                                  : "cannot overwrite directory '%s' with non-directory",
+                           raw);
+}
+
 /* Opens (creating as needed) directory DIR of the layer, resolved inside it. */
 static int open_dir_in_root(int rootfd, const char *dir, struct box_err *err)
 {
@@ -358,14 +386,16 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         mode_t type = archive_entry_filetype(e);
         mode_t perm = archive_entry_perm(e) & 07777;
         const char *hardlink = archive_entry_hardlink(e);
-        int r;
+        int r = check_dir_swap(u, pfd, name, !hardlink && type == AE_IFDIR, raw);
+        if (r < 0)
+                return r;
 
         if (hardlink) {
-                _cleanup_free_ char *target = clean_path(hardlink);
+                _cleanup_free_ char *target = under_base(u, clean_path(hardlink));
                 if (!target || !*target)
                         return box_err_set(err, EPERM,
-                                           "entry '%s': hard link target '%s' escapes the layer",
-                                           raw, hardlink);
+                                           "entry '%s': hard link target '%s' escapes the %s", raw,
+                                           hardlink, u->plain ? "archive" : "layer");
                 _cleanup_close_ int tfd = openat_in_root(u->rootfd, target, O_PATH | O_NOFOLLOW, 0);
                 if (tfd < 0)
                         return box_err_errno(err, errno, "entry '%s': hard link target '%s'", raw,
@@ -462,9 +492,11 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                                    (unsigned long long)u->limits.layer_entries);
         _cleanup_free_ char *path = clean_path(raw);
         if (!path)
-                return box_err_set(err, EPERM, "entry '%s': path escapes the layer", raw);
+                return box_err_set(err, EPERM, "entry '%s': path escapes the %s", raw,
+                                   u->plain ? "archive" : "layer");
         if (!*path)
                 return 0; /* the root itself */
+        path = under_base(u, path);
 
         char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
@@ -526,8 +558,19 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         if (r != 0)
                 return r < 0 ? r : 0;
 
-        if (fchownat(pfd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                     AT_SYMLINK_NOFOLLOW) < 0)
+        uid_t uid = (uid_t)archive_entry_uid(e);
+        gid_t gid = (gid_t)archive_entry_gid(e);
+        if (u->x && u->x->set_owner) {
+                /* as cp(1) that cannot keep the owner: a set-id file of
+                 * someone else never becomes one of the new owner's */
+                if (type != AE_IFDIR && (uid != u->x->uid || gid != u->x->gid))
+                        perm &= ~(mode_t)(S_ISUID | S_ISGID);
+                uid = u->x->uid;
+                gid = u->x->gid;
+        } else if (u->x && u->x->map_owner) {
+                u->x->map_owner(u->x->map_userdata, &uid, &gid);
+        }
+        if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return box_err_errno(err, errno, "entry '%s': set owner", raw);
         if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
                 return box_err_errno(err, errno, "entry '%s': set mode", raw);
@@ -612,6 +655,8 @@ static int unpack_stream(struct unpack *u, int rootfd)
         u->outer = outer;
         u->rootfd = rootfd;
         store_limits_get(&u->limits);
+        if (u->x) /* box cp: what the user copies, to where they say */
+                u->limits.layer_size = u->limits.layer_entries = UINT64_MAX;
         u->n_entries = u->files_size = 0;
         u->prime = 0;
         r = support_filters(outer, err);
@@ -625,7 +670,8 @@ static int unpack_stream(struct unpack *u, int rootfd)
         }
         if (archive_read_next_header(outer, &e) != ARCHIVE_OK) {
                 r = u->failed ? -err->code
-                              : box_err_set(err, EBADMSG, "not a layer: %s",
+                              : box_err_set(err, EBADMSG, "not a %s: %s",
+                                            u->plain ? "tar archive" : "layer",
                                             archive_error_string(outer));
                 goto out;
         }
@@ -895,4 +941,32 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
         free(u.raw_buf);
         free(u.tar_buf);
         return r < 0 ? r : 1;
+}
+
+int store_archive_extract(store_read_fn read, void *userdata, int rootfd,
+                          const struct store_extract_opts *opts, struct box_err *err)
+{
+        struct unpack u = {
+                .read = read,
+                .ud = userdata,
+                .opts = &(struct store_layer_unpack_opts){0},
+                .err = err,
+                .plain = 1,
+                .x = opts,
+                .rootfd = -EBADF,
+                .dir_fd = -EBADF,
+        };
+        int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "dup");
+        u.raw_buf = xmalloc(RAW_BUF);
+        u.tar_buf = xmalloc(RAW_BUF);
+        u.raw_sha = sha256_new();
+        u.tar_sha = sha256_new();
+        int r = unpack_stream(&u, fd);
+        sha256_free(u.raw_sha);
+        sha256_free(u.tar_sha);
+        free(u.raw_buf);
+        free(u.tar_buf);
+        return r;
 }

@@ -11,6 +11,7 @@
  * removes content an in-flight writer is about to reference. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -191,3 +192,25 @@ int store_layer_pack_dir(struct store *st, const char *dir,
  * same containment as layers but no whiteout handling (ADD of a local
  * archive).  Returns 1 when extracted, 0 when FD holds no tar archive. */
 int store_archive_extract_fd(int fd, int destfd, struct box_err *err);
+
+/* box cp's extraction: Docker's rules for where an entry lands. */
+struct store_extract_opts {
+        const char *base; /* the directory of ROOTFD the names start from: clean, relative,
+                           * resolved inside ROOTFD as every entry is (NULL or "": ROOTFD) */
+        bool no_dir_swap; /* a directory is never replaced by a non-directory nor the reverse */
+        bool set_owner;   /* every entry gets UID and GID, not the archive's owners (and a
+                           * file that changes owner so loses its set-id bits) */
+        uid_t uid;
+        gid_t gid;
+        /* without SET_OWNER: each archive owner goes through it (NULL: kept) */
+        void (*map_owner)(void *userdata, uid_t *uid, gid_t *gid);
+        void *map_userdata;
+};
+/* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
+ * (which stays the caller's), with the containment of layers: every entry,
+ * hard link target and parent resolved inside ROOTFD, "../" and absolute
+ * names kept inside, nothing written through a symlink that leads out.
+ * The caps of store_limits_get() do not apply: the user chose what to copy
+ * and where. */
+int store_archive_extract(store_read_fn read, void *userdata, int rootfd,
+                          const struct store_extract_opts *opts, struct box_err *err);

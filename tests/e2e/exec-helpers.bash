@@ -4,7 +4,10 @@
 load run-helpers
 
 # start_bg NAME [RUN FLAGS...] -- CMD...: runs a container in the
-# background and waits until it runs.
+# background and waits until it runs: until box says so, which is after its
+# pid 1 exec'd CMD.  (The runroot's state file is written first, and the
+# store's "running" only after an fsync that a loaded machine makes slow: a
+# test that went on when the first appeared saw "is not running".)
 start_bg() {
         local name=$1
         shift
@@ -14,14 +17,14 @@ start_bg() {
                 shift
         done
         shift
-        "$BOX" run --name "$name" "${flags[@]}" busybox "$@" </dev/null >/dev/null 2>&1 &
-        for _ in $(seq 100); do
-                local id
-                id=$(readlink "$BOX_ROOT/containers/.names/$name" 2>/dev/null) &&
-                        [ -s "$BOX_RUNROOT/containers/$id/state" ] && return 0
-                sleep 0.05
+        "$BOX" run --name "$name" "${flags[@]}" busybox "$@" </dev/null >/dev/null \
+                2>"$BOX_TEST_TMP/start_bg.$name" &
+        for _ in $(seq 200); do
+                [ "$("$BOX" inspect -f '{{.State.Status}}' "$name" 2>/dev/null)" = running ] &&
+                        return 0
+                sleep 0.1
         done
-        echo "container $name did not start" >&2
+        echo "container $name did not start: $(cat "$BOX_TEST_TMP/start_bg.$name")" >&2
         return 1
 }
 
