@@ -531,6 +531,10 @@ static int run_opts_check(struct run_opts *o, bool create)
         if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",
                                        o->ip ? "ip" : "network-alias");
+        unsigned char keys[16];
+        size_t nkeys;
+        if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys) < 0)
+                return cli_usage_error("run", "invalid detach keys '%s'", o->detach_keys);
         /* a terminal is needed only by who attaches now (create attaches none) */
         if (o->interactive && o->tty && !isatty(0) && !o->life.detach && !create)
                 return cli_usage_error(NULL, "the input device is not a TTY");
@@ -540,10 +544,6 @@ static int run_opts_check(struct run_opts *o, bool create)
                                                "invalid argument '%s' for -a: valid streams are "
                                                "STDIN, STDOUT and STDERR",
                                                *a);
-        unsigned char keys[16];
-        size_t nkeys;
-        if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys) < 0)
-                return cli_usage_error("run", "invalid detach keys '%s'", o->detach_keys);
         if (o->attach && o->life.detach)
                 return cli_usage_error("run",
                                        "conflicting options: cannot specify both --attach and "
