@@ -34,7 +34,7 @@ static const char help[] =
         "Options:\n"
         "      --detach-keys KEYS   keys that detach (default ctrl-p,ctrl-q; \"\": none)\n"
         "      --no-stdin           do not attach stdin\n"
-        "      --sig-proxy BOOL     send the signals box gets to the container (default\n"
+        "      --sig-proxy[=BOOL]   send the signals box gets to the container (default\n"
         "                           true; never with -t)\n";
 
 #define DETACH_MAX 16

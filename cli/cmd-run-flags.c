@@ -467,7 +467,7 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("stop-timeout", 0, T, life.stop_timeout, "SECS",
                    "seconds box stop waits before SIGKILL (default 10)"),
         CLI_TRUE("tty", 't', T, tty, "allocate a pseudo-TTY"),
-        CLI_FUNC("sig-proxy", 0, CLI_ARG_OPTIONAL, opt_sig_proxy, "BOOL",
+        CLI_FUNC("sig-proxy", 0, CLI_ARG_OPTIONAL, opt_sig_proxy, NULL,
                  "send box's signals to the container (default true;\nnot with -t)"),
         CLI_STRV("tmpfs", 0, T, tmpfs, "PATH[:OPTS]", "mount a tmpfs"),
         CLI_STRV("ulimit", 0, T, ulimits, "NAME=S[:H]",
