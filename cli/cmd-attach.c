@@ -121,7 +121,8 @@ static void attach_queue(struct attach *a, int type, const void *p, size_t n)
         h[1] = h[2] = h[3] = 0;
         for (int k = 0; k < 4; k++)
                 h[4 + k] = (unsigned char)((n >> (24 - 8 * k)) & 0xff);
-        memcpy(h + 8, p, n);
+        if (n > 0)
+                memcpy(h + 8, p, n);
         a->out_len += 8 + n;
         (void)attach_flush(a);
 }
