@@ -606,6 +606,8 @@ static int watch(void)
         for (;;) {
                 /* held output: the container's waits; pending input: the
                  * clients' waits, the stdin pipe (or pty) is watched for room */
+                if (input_fd() < 0)
+                        pending_off = pending_len = 0; /* the pty went: nowhere to go */
                 bool hold = held_len > 0, pend = pending_len > 0;
                 struct pollfd p[5 + ATTACH_MAX] = {
                         {.fd = pidfd, .events = POLLIN},
