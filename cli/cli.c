@@ -187,3 +187,15 @@ int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret)
                 return cli_usage_error(cmd, "invalid --tls-verify '%s'", arg);
         return 0;
 }
+
+/* Docker's boolean flags: no value or true/1 is true, false/0 false. */
+int cli_bool_parse(const char *s, bool *ret)
+{
+        if (!s || streq(s, "true") || streq(s, "1"))
+                *ret = true;
+        else if (streq(s, "false") || streq(s, "0"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}

@@ -1,14 +1,20 @@
-/* box attach [--no-stdin] [--detach-keys KEYS] CONTAINER: the terminal (or
- * pipes) of this shell joined to a detached container's live stdio,
- * through its monitor's attach socket (run/monitor/box-monitor.c has the
- * protocol).  Output from now on (the log has what came before), input
- * when the container was started with -i; with -t the terminal is raw and
+/* box attach [--no-stdin] [--detach-keys KEYS] [--sig-proxy=BOOL] CONTAINER:
+ * the terminal (or pipes) of this shell joined to a detached container's
+ * live stdio, through its monitor's attach socket (run/monitor/box-monitor.c
+ * has the protocol).  Output from now on (the log has what came before),
+ * input when the container was started with -i; with -t the terminal is
+ * raw, its size goes to the container's pty (at once and on SIGWINCH), and
  * the detach keys (default ctrl-p ctrl-q) leave the container running.
- * Exits with the container's status when it ends, 0 when detached. */
+ * Without -t the signals box gets go to the container (--sig-proxy).
+ * Exits with the container's status when it ends, 0 when detached.  box run
+ * -t and box start -a attach through the same code. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -26,16 +32,22 @@ static const char help[] =
         "Attach local standard input, output, and error streams to a running container.\n"
         "\n"
         "Options:\n"
-        "      --detach-keys KEYS   keys that detach (default ctrl-p,ctrl-q)\n"
-        "      --no-stdin           do not attach stdin\n";
+        "      --detach-keys KEYS   keys that detach (default ctrl-p,ctrl-q; \"\": none)\n"
+        "      --no-stdin           do not attach stdin\n"
+        "      --sig-proxy[=BOOL]   send the signals box gets to the container (default\n"
+        "                           true; never with -t)\n";
 
 #define DETACH_MAX 16
 
 /* Docker's --detach-keys: comma-separated "ctrl-X" (X in a-z @ [ \ ] ^ _)
- * or single characters. */
-static int detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n)
+ * or single characters; "" is none. */
+int cli_detach_keys_parse(const char *s, unsigned char ret[16], size_t *ret_n)
 {
         size_t n = 0;
+        if (!*s) {
+                *ret_n = 0;
+                return 0;
+        }
         _cleanup_free_ char *copy = xstrdup(s);
         for (char *p = copy, *k; (k = strsep(&p, ","));) {
                 if (n >= DETACH_MAX)
@@ -59,15 +71,72 @@ static int detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n)
         return 0;
 }
 
+/* The client's frames (the monitor's header): input, a window size, the
+ * end of the input. */
+enum { FRAME_INPUT = 0, FRAME_RESIZE = 1, FRAME_CLOSE_STDIN = 2 };
+
 struct attach {
-        int sock;
-        bool tty, stdin_open;
+        int sock, sigfd;
+        bool tty, stdin_open, stdin_once, shut;
+        const char *runroot, *id;
         unsigned char keys[DETACH_MAX];
         size_t nkeys, matched; /* detach keys seen so far, held back */
         char in[8 + 16384];
         size_t have;
+        /* frames for the monitor that its socket did not take yet: stdin is
+         * not read meanwhile, the output still is */
+        char out[3 * 8192];
+        size_t out_len;
         int status; /* the container's, from the monitor; -1 until then */
 };
+
+/* Sends what is queued, as much as the socket takes now. */
+static int attach_flush(struct attach *a)
+{
+        size_t off = 0;
+        while (off < a->out_len) {
+                ssize_t w =
+                        send(a->sock, a->out + off, a->out_len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0 && errno == EAGAIN)
+                        break;
+                if (w < 0)
+                        return -errno;
+                off += (size_t)w;
+        }
+        memmove(a->out, a->out + off, a->out_len - off);
+        a->out_len -= off;
+        if (a->out_len == 0 && a->shut && !a->stdin_open)
+                (void)shutdown(a->sock, SHUT_WR);
+        return 0;
+}
+
+static void attach_queue(struct attach *a, int type, const void *p, size_t n)
+{
+        if (a->out_len + 8 + n > sizeof(a->out))
+                return; /* only a resize can come while input is queued */
+        unsigned char *h = (unsigned char *)a->out + a->out_len;
+        h[0] = (unsigned char)type;
+        h[1] = h[2] = h[3] = 0;
+        for (int k = 0; k < 4; k++)
+                h[4 + k] = (unsigned char)((n >> (24 - 8 * k)) & 0xff);
+        if (n > 0)
+                memcpy(h + 8, p, n);
+        a->out_len += 8 + n;
+        (void)attach_flush(a);
+}
+
+/* Our terminal's size to the container's pty. */
+static void attach_resize(struct attach *a)
+{
+        struct winsize ws;
+        if (ioctl(0, TIOCGWINSZ, &ws) < 0 && ioctl(1, TIOCGWINSZ, &ws) < 0)
+                return;
+        char b[32];
+        int n = snprintf(b, sizeof(b), "%u %u", ws.ws_row, ws.ws_col);
+        attach_queue(a, FRAME_RESIZE, b, (size_t)n);
+}
 
 /* Frames from the monitor: to stdout, stderr, or the exit status. */
 static bool attach_output(struct attach *a)
@@ -107,10 +176,14 @@ static bool attach_input(struct attach *a)
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 return false;
         if (n <= 0) {
-                /* stdin's end: the container's stdin stays open, as
-                 * docker attach leaves it */
+                /* stdin's end: the container's stdin stays open, as docker
+                 * attach leaves it; closed with stdin_once (run -i, start -ai) */
                 a->stdin_open = false;
-                (void)shutdown(a->sock, SHUT_WR);
+                a->shut = true;
+                if (a->stdin_once)
+                        attach_queue(a, FRAME_CLOSE_STDIN, NULL, 0);
+                else
+                        (void)attach_flush(a);
                 return false;
         }
         size_t o = 0;
@@ -130,23 +203,45 @@ static bool attach_input(struct attach *a)
                 }
                 out[o++] = buf[i];
         }
-        (void)fs_write_full(a->sock, out, o);
+        if (o > 0)
+                attach_queue(a, FRAME_INPUT, out, o);
         return false;
 }
 
+/* A signal box got: the window's size, or one for the container. */
+static void attach_signal(struct attach *a)
+{
+        struct signalfd_siginfo si;
+        if (read(a->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+                return;
+        if (si.ssi_signo == SIGWINCH)
+                attach_resize(a);
+        else
+                (void)run_state_signal(a->runroot, a->id, (int)si.ssi_signo, NULL);
+}
+
 /* Until the container ends (its status) or the keys detach (0). */
-static int attach_loop(struct attach *a)
+static int attach_loop(struct attach *a, bool *ret_detached)
 {
         for (;;) {
-                struct pollfd p[2] = {{.fd = a->sock, .events = POLLIN},
-                                      {.fd = a->stdin_open ? 0 : -1, .events = POLLIN}};
-                if (poll(p, 2, -1) < 0) {
+                bool queued = a->out_len > 0;
+                struct pollfd p[3] = {
+                        {.fd = a->sock, .events = (short)(POLLIN | (queued ? POLLOUT : 0))},
+                        {.fd = a->stdin_open && !queued ? 0 : -1, .events = POLLIN},
+                        {.fd = a->sigfd, .events = POLLIN}};
+                if (poll(p, 3, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return 125;
                 }
-                if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && attach_input(a))
+                if (p[2].revents & POLLIN)
+                        attach_signal(a);
+                if ((p[0].revents & POLLOUT) && attach_flush(a) < 0)
+                        a->stdin_open = false; /* the monitor is going: its output still comes */
+                if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && attach_input(a)) {
+                        *ret_detached = true;
                         return 0;
+                }
                 if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !attach_output(a))
                         return a->status;
         }
@@ -158,8 +253,12 @@ static int attach_connect(struct cli_ctx *ctx, const char *id, struct box_err *e
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (dfd < 0 || s < 0)
-                return box_err_errno(err, errno, "container %.12s has no attach socket", id);
+        if (dfd < 0 || s < 0) {
+                int e = errno;
+                if (s >= 0)
+                        close(s);
+                return box_err_errno(err, e, "container %.12s has no attach socket", id);
+        }
         snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
         /* right after `run -d` the monitor may not listen yet: it makes the
          * socket once it has exec()ed, just after the container started */
@@ -169,8 +268,9 @@ static int attach_connect(struct cli_ctx *ctx, const char *id, struct box_err *e
              t++)
                 nanosleep(&(struct timespec){0, 40 * 1000 * 1000}, NULL);
         if (r < 0) {
+                int e = errno;
                 close(s);
-                return box_err_errno(err, errno, "attach to container %.12s", id);
+                return box_err_errno(err, e, "attach to container %.12s", id);
         }
         return s;
 }
@@ -187,17 +287,40 @@ static int wait_status(struct cli_ctx *ctx, const char *id)
         return code;
 }
 
-/* Attaches to container ID (running): its status, or 0 when detached. */
-int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, const char *keys,
-                         struct box_err *err)
+/* The signals attach takes itself (blocked, read from a signalfd): the
+ * window's changes with a terminal, else (--sig-proxy) those Docker's CLI
+ * forwards. */
+static int attach_signals(const struct attach *a, bool proxy, sigset_t *old)
+{
+        static const int proxied[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+        sigset_t set;
+        sigemptyset(&set);
+        if (a->tty)
+                sigaddset(&set, SIGWINCH);
+        for (size_t i = 0; proxy && !a->tty && i < ARRAY_SIZE(proxied); i++)
+                sigaddset(&set, proxied[i]);
+        if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+                return -errno;
+        int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd < 0)
+                (void)sigprocmask(SIG_SETMASK, old, NULL);
+        return fd;
+}
+
+int cli_container_attach(struct cli_ctx *ctx, const char *id, const struct cli_attach_opts *o,
+                         bool *ret_detached, struct box_err *err)
 {
         struct attach *a = xnew0(struct attach, 1);
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
         const struct jv *c = jv_get(cfg, "Config");
         a->tty = jv_bool_value(jv_get(c, "Tty"));
-        a->stdin_open = !no_stdin && jv_bool_value(jv_get(c, "OpenStdin"));
+        a->stdin_open = !o->no_stdin && jv_bool_value(jv_get(c, "OpenStdin"));
+        a->stdin_once = o->stdin_once;
+        a->runroot = ctx->runroot;
+        a->id = id;
         a->status = -1;
-        if (detach_keys_parse(keys ? keys : "ctrl-p,ctrl-q", a->keys, &a->nkeys) < 0) {
+        const char *keys = o->detach_keys ? o->detach_keys : "ctrl-p,ctrl-q";
+        if (cli_detach_keys_parse(keys, a->keys, &a->nkeys) < 0) {
                 free(a);
                 return box_err_set(err, EINVAL, "invalid detach keys '%s'", keys);
         }
@@ -207,6 +330,10 @@ int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, con
                 free(a);
                 return r;
         }
+        sigset_t old;
+        a->sigfd = attach_signals(a, o->sig_proxy, &old);
+        if (a->tty)
+                attach_resize(a);
         struct termios saved;
         bool raw = a->tty && a->stdin_open && isatty(0) && tcgetattr(0, &saved) == 0;
         if (raw) {
@@ -214,36 +341,44 @@ int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, con
                 cfmakeraw(&t);
                 (void)tcsetattr(0, TCSADRAIN, &t);
         }
-        int status = attach_loop(a);
+        bool detached = false;
+        int status = attach_loop(a, &detached);
         if (raw)
                 (void)tcsetattr(0, TCSADRAIN, &saved);
         close(a->sock);
+        if (a->sigfd >= 0) {
+                close(a->sigfd);
+                (void)sigprocmask(SIG_SETMASK, &old, NULL);
+        }
         free(a);
+        *ret_detached = detached;
         /* the socket closed with no status: the monitor was killed */
         return status < 0 ? wait_status(ctx, id) : status;
 }
 
 int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 {
-        enum { OPT_DETACH_KEYS = 1000, OPT_NO_STDIN };
+        enum { OPT_DETACH_KEYS = 1000, OPT_NO_STDIN, OPT_SIG_PROXY };
         static const struct option opts[] = {
                 {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
                 {"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+                {"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *keys = NULL;
-        bool no_stdin = false;
+        struct cli_attach_opts o = {.sig_proxy = true};
         int c;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 if (c == 'h')
                         return cli_help(help);
                 if (c == OPT_DETACH_KEYS)
-                        keys = optarg;
+                        o.detach_keys = optarg;
                 else if (c == OPT_NO_STDIN)
-                        no_stdin = true;
-                else
+                        o.no_stdin = true;
+                else if (c == OPT_SIG_PROXY && cli_bool_parse(optarg, &o.sig_proxy) < 0)
+                        return cli_usage_error("attach", "invalid --sig-proxy '%s'", optarg);
+                else if (c != OPT_SIG_PROXY)
                         return cli_usage_error("attach", "unknown flag '%s'", argv[optind - 1]);
         }
         if (argc - optind != 1)
@@ -262,6 +397,7 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
                             "you cannot attach to a paused container, unpause it first");
                 return cli_fail(&err);
         }
-        int r = cli_container_attach(ctx, id, no_stdin, keys, &err);
+        bool detached;
+        int r = cli_container_attach(ctx, id, &o, &detached, &err);
         return r < 0 ? cli_fail(&err) : r;
 }

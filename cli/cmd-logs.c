@@ -365,22 +365,3 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         return 0;
 }
-
-int cli_logs_attach(struct cli_ctx *ctx, const char *name)
-{
-        struct box_err err = {0};
-        char id[RUN_ID_LEN + 1];
-        struct run_state_info i;
-        if (cli_container_find(ctx, name, id, &err) < 0)
-                return cli_fail(&err);
-        cli_container_state(ctx, id, &i);
-        struct log_reader lr = {.since = parse_rfc3339(i.started_at)};
-        run_state_info_release(&i);
-        if (show_logs(ctx, id, &lr, -1, true, &err) < 0)
-                return cli_fail(&err);
-        (void)run_state_wait_monitor(ctx->runroot, id, -1);
-        cli_container_state(ctx, id, &i);
-        int code = i.exit_code;
-        run_state_info_release(&i);
-        return code;
-}

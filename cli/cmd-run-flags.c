@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd-run.h"
+#include "cli/container.h"
 #include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -222,6 +223,16 @@ static int opt_network_alias(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_sig_proxy(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        bool v;
+        if (cli_bool_parse(arg, &v) < 0)
+                return cli_usage_error("run", "invalid --sig-proxy '%s'", arg);
+        o->no_sig_proxy = !v;
+        return 0;
+}
+
 static int opt_ip(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
@@ -391,6 +402,9 @@ static const struct cli_option run_flags[] = {
                  "limit write rate to a device"),
         CLI_TRUE("detach", 'd', T, life.detach,
                  "run in the background under a monitor; print the id"),
+        CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
+                   "keys that detach a -t run, leaving it running\n(default ctrl-p,ctrl-q; \"\": "
+                   "none)"),
         CLI_STRING("entrypoint", 0, T, entrypoint, "CMD",
                    "override the image's ENTRYPOINT (string or JSON array)"),
         CLI_STRV("env", 'e', T, env, "K=V|K", "set an environment variable (K alone: box's value)"),
@@ -453,6 +467,8 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("stop-timeout", 0, T, life.stop_timeout, "SECS",
                    "seconds box stop waits before SIGKILL (default 10)"),
         CLI_TRUE("tty", 't', T, tty, "allocate a pseudo-TTY"),
+        CLI_FUNC("sig-proxy", 0, CLI_ARG_OPTIONAL, opt_sig_proxy, NULL,
+                 "send box's signals to the container (default true;\nnot with -t)"),
         CLI_STRV("tmpfs", 0, T, tmpfs, "PATH[:OPTS]", "mount a tmpfs"),
         CLI_STRV("ulimit", 0, T, ulimits, "NAME=S[:H]",
                  "set a ulimit (never above the current hard limit)"),
@@ -491,7 +507,7 @@ static const struct cli_options create_options = {
 };
 
 /* The rules between flags, once all are read. */
-static int run_opts_check(struct run_opts *o)
+static int run_opts_check(struct run_opts *o, bool create)
 {
         if (o->res.memory_swap > 0 && o->res.memory == 0)
                 return cli_usage_error(
@@ -515,7 +531,12 @@ static int run_opts_check(struct run_opts *o)
         if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",
                                        o->ip ? "ip" : "network-alias");
-        if (o->interactive && o->tty && !isatty(0) && !o->life.detach)
+        unsigned char keys[16];
+        size_t nkeys;
+        if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys) < 0)
+                return cli_usage_error("run", "invalid detach keys '%s'", o->detach_keys);
+        /* a terminal is needed only by who attaches now (create attaches none) */
+        if (o->interactive && o->tty && !isatty(0) && !o->life.detach && !create)
                 return cli_usage_error(NULL, "the input device is not a TTY");
         STRV_FOREACH (a, o->attach)
                 if (strcasecmp(*a, "stdin") && strcasecmp(*a, "stdout") && strcasecmp(*a, "stderr"))
@@ -540,7 +561,7 @@ int cli_run_flags_parse(struct run_opts *o, int argc, char **argv)
         int first = cli_options_parse(create ? &create_options : &run_options, o, argc, argv);
         if (first <= 0)
                 return first;
-        int r = run_opts_check(o);
+        int r = run_opts_check(o, create);
         return r ? -r : first;
 }
 

@@ -746,6 +746,33 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
         return 0;
 }
 
+/* A foreground run under its monitor, as Docker's CLI runs one (create,
+ * start, attach): -t, or --sig-proxy=false.  Its terminal can detach (the
+ * keys) and re-attach; its output is in box logs.  The container's status
+ * once it has ended and been recorded (and removed with --rm), 0 when
+ * detached. */
+static int run_attached(struct cli_ctx *ctx, struct run_job *j)
+{
+        struct box_err err = {0};
+        const char *id = j->state->id;
+        int r = cli_container_start(ctx, id, true, &err);
+        if (r < 0)
+                return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
+        struct cli_attach_opts a = {.no_stdin = !attached(&j->o, "stdin"),
+                                    .detach_keys = j->o.detach_keys,
+                                    .stdin_once = true,
+                                    .sig_proxy = !j->o.no_sig_proxy};
+        bool detached;
+        int status = cli_container_attach(ctx, id, &a, &detached, &err);
+        if (status < 0)
+                return cli_fail(&err);
+        /* as docker run: it returns once the container is recorded exited
+         * (or removed); a restart policy has the monitor go on */
+        if (!detached && (!j->o.life.restart_name || streq(j->o.life.restart_name, "no")))
+                (void)run_state_wait_monitor(ctx->runroot, id, -1);
+        return status;
+}
+
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
         _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF, .netns_fd = -EBADF};
@@ -800,10 +827,19 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));
+        /* -t (the terminal can detach) or --sig-proxy=false (box's signals
+         * are not the container's): under its monitor; not yet with another
+         * container's network, which only a foreground run joins */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
+                         j.o.network != RUN_NETWORK_CONTAINER;
+        if (r >= 0 && monitored) {
+                close(TAKE_FD(j.state->lock_fd));
+                return run_attached(ctx, &j);
+        }
         if (r >= 0 && (create || j.o.life.detach)) {
                 /* the monitor-to-be takes the lock in its own process */
                 close(TAKE_FD(j.state->lock_fd));
-                r = create ? 0 : cli_container_start(ctx, j.state->id, &err);
+                r = create ? 0 : cli_container_start(ctx, j.state->id, false, &err);
                 if (r < 0)
                         return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
                 printf("%s\n", j.state->id);

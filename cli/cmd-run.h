@@ -22,6 +22,10 @@ struct run_opts {
         const char *entrypoint; /* NULL: the image's; "" none */
         const char *name, *hostname, *user, *workdir, *cgroup_parent;
         const char *pull; /* --pull: missing (NULL), always, newer, never */
+        /* a foreground run through its monitor (-t, --sig-proxy=false):
+         * the keys that detach ("": none; NULL: ctrl-p,ctrl-q) */
+        const char *detach_keys;
+        bool no_sig_proxy; /* --sig-proxy=false */
         bool tls_verify_off;
         enum run_network network;
         const char *network_name; /* a user network, or NAME of container:NAME */

@@ -15,7 +15,11 @@ static const char start_help[] = "Usage: box start [OPTIONS] CONTAINER [CONTAINE
                                  "Start one or more stopped containers.\n"
                                  "\n"
                                  "Options:\n"
-                                 "  -a, --attach   attach stdout/stderr and forward signals\n";
+                                 "  -a, --attach             attach stdout/stderr and forward "
+                                 "signals\n"
+                                 "      --detach-keys KEYS   keys that detach (default "
+                                 "ctrl-p,ctrl-q)\n"
+                                 "  -i, --interactive        attach stdin\n";
 
 static const char stop_help[] =
         "Usage: box stop [OPTIONS] CONTAINER [CONTAINER...]\n"
@@ -58,7 +62,8 @@ struct verb_opts {
         enum verb verb;
         int timeout; /* CLI_STOP_TIMEOUT_UNSET: the container's; < 0: forever */
         int sig;     /* kill/stop -s; 0: the default */
-        bool attach;
+        bool attach, interactive;
+        const char *detach_keys;
 };
 
 static int do_kill(struct cli_ctx *ctx, const char *id, const char *name, int sig,
@@ -80,6 +85,39 @@ static int do_kill(struct cli_ctx *ctx, const char *id, const char *name, int si
         return r;
 }
 
+/* box start -a [-i]: started under its monitor, which waits for this
+ * attach; one already running is attached.  Its status (0: detached). */
+static int start_attach(struct cli_ctx *ctx, const struct verb_opts *o, const char *name)
+{
+        struct box_err err = {0};
+        char id[RUN_ID_LEN + 1];
+        if (cli_container_find(ctx, name, id, &err) < 0)
+                return cli_fail(&err);
+        enum run_status st = cli_container_status(ctx, id);
+        if (cli_container_paused(ctx, id)) {
+                box_err_set(&err, EINVAL,
+                            "cannot start a paused container '%s', try unpause instead", name);
+                return cli_fail(&err);
+        }
+        if (st != RUN_STATUS_RUNNING && st != RUN_STATUS_RESTARTING &&
+            cli_container_start(ctx, id, true, &err) < 0)
+                return cli_fail(&err);
+        struct cli_attach_opts a = {.no_stdin = !o->interactive,
+                                    .detach_keys = o->detach_keys,
+                                    .stdin_once = true,
+                                    .sig_proxy = true};
+        bool detached;
+        int status = cli_container_attach(ctx, id, &a, &detached, &err);
+        if (status < 0)
+                return cli_fail(&err);
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        const char *policy = jv_get_str(jv_get(jv_get(cfg, "HostConfig"), "RestartPolicy"), "Name");
+        /* recorded exited (or removed) before box returns, as docker start -a */
+        if (!detached && (!policy || streq(policy, "no")))
+                (void)run_state_wait_monitor(ctx->runroot, id, -1);
+        return status;
+}
+
 static int do_start(struct cli_ctx *ctx, const char *id, const char *name, struct box_err *err)
 {
         enum run_status st = cli_container_status(ctx, id);
@@ -91,7 +129,7 @@ static int do_start(struct cli_ctx *ctx, const char *id, const char *name, struc
                                            name);
                 return 0;
         }
-        return cli_container_start(ctx, id, err);
+        return cli_container_start(ctx, id, false, err);
 }
 
 static int do_pause(struct cli_ctx *ctx, const char *id, const char *name, bool pause,
@@ -121,7 +159,7 @@ static int do_one(struct cli_ctx *ctx, const struct verb_opts *o, const char *na
                 return cli_container_stop(ctx, id, o->timeout, o->sig, err);
         case VERB_RESTART:
                 r = cli_container_stop(ctx, id, o->timeout, 0, err);
-                return r < 0 ? r : cli_container_start(ctx, id, err);
+                return r < 0 ? r : cli_container_start(ctx, id, false, err);
         case VERB_KILL:
                 return do_kill(ctx, id, name, o->sig > 0 ? o->sig : SIGKILL, err);
         case VERB_PAUSE:
@@ -134,16 +172,22 @@ static int do_one(struct cli_ctx *ctx, const struct verb_opts *o, const char *na
 static int verb_main(struct cli_ctx *ctx, int argc, char **argv, struct verb_opts *o,
                      const char *cmd, const char *help)
 {
+        enum { OPT_DETACH_KEYS = 1000 };
         static const struct option opts[] = {
-                {"time", required_argument, NULL, 't'},   {"timeout", required_argument, NULL, 't'},
-                {"signal", required_argument, NULL, 's'}, {"attach", no_argument, NULL, 'a'},
-                {"help", no_argument, NULL, 'h'},         {},
+                {"time", required_argument, NULL, 't'},
+                {"timeout", required_argument, NULL, 't'},
+                {"signal", required_argument, NULL, 's'},
+                {"attach", no_argument, NULL, 'a'},
+                {"interactive", no_argument, NULL, 'i'},
+                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
         bool takes_t = o->verb == VERB_STOP || o->verb == VERB_RESTART;
         bool takes_s = o->verb == VERB_STOP || o->verb == VERB_KILL;
         int c, ret = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+t:s:ah", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+t:s:aih", opts, NULL)) != -1) {
                 char *end;
                 if (c == 'h')
                         return cli_help(help);
@@ -158,23 +202,31 @@ static int verb_main(struct cli_ctx *ctx, int argc, char **argv, struct verb_opt
                                 return cli_usage_error(cmd, "invalid signal: '%s'", optarg);
                 } else if (c == 'a' && o->verb == VERB_START) {
                         o->attach = true;
+                } else if (c == 'i' && o->verb == VERB_START) {
+                        o->interactive = true;
+                } else if (c == OPT_DETACH_KEYS && o->verb == VERB_START) {
+                        unsigned char keys[16];
+                        size_t n;
+                        if (cli_detach_keys_parse(optarg, keys, &n) < 0)
+                                return cli_usage_error(cmd, "invalid detach keys '%s'", optarg);
+                        o->detach_keys = optarg;
                 } else {
                         return cli_usage_error(cmd, "unknown flag '%s'", argv[optind - 1]);
                 }
         }
         if (optind >= argc)
                 return cli_usage_error(cmd, "'box %s' requires at least 1 argument", cmd);
-        if (o->attach && argc - optind > 1)
+        if ((o->attach || o->interactive) && argc - optind > 1)
                 return cli_usage_error(cmd,
                                        "you cannot start and attach multiple containers at once");
+        if (o->attach || o->interactive)
+                return start_attach(ctx, o, argv[optind]);
         for (int i = optind; i < argc; i++) {
                 struct box_err err = {0};
                 if (do_one(ctx, o, argv[i], &err) < 0) {
                         ret = cli_fail(&err);
                         continue;
                 }
-                if (o->attach)
-                        return cli_logs_attach(ctx, argv[i]);
                 printf("%s\n", argv[i]);
                 fflush(stdout);
         }

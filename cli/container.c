@@ -134,7 +134,7 @@ static int net_setup(pid_t pid, void *userdata, struct box_err *err)
 
 /* In the monitor-to-be, holding S's lock: starts the container and execs
  * the monitor; returns only on failure, recorded. */
-static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_fd,
+static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_fd, bool attach,
                             struct box_err *err)
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
@@ -152,6 +152,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
                 .runroot = ctx->runroot,
                 .log_path = log,
                 .ready_fd = ready_fd,
+                /* the starter's attach comes within milliseconds; if it
+                 * never does, the container goes on after this */
+                .attach_wait_ms = attach ? 10000 : 0,
         };
         monitor_from_config(cfg, &m);
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
@@ -192,7 +195,7 @@ static void close_inherited_fds(void)
         }
 }
 
-int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err)
+int cli_container_start(struct cli_ctx *ctx, const char *id, bool attach, struct box_err *err)
 {
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -211,7 +214,7 @@ int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err
                 (void)setsid();
                 int r = run_state_open(cli_container_root(ctx), ctx->runroot, id, -1, &s, &e);
                 if (r >= 0)
-                        r = start_in_monitor(ctx, s, p[1], &e);
+                        r = start_in_monitor(ctx, s, p[1], attach, &e);
                 (void)fs_write_full(p[1], &e, sizeof(e));
                 _exit(EXIT_BOX);
         }
@@ -317,7 +320,7 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
                 (void)run_state_change(s, &u, NULL);
                 sleep_ms(delay);
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
-                        return start_in_monitor(ctx, s, -1, err);
+                        return start_in_monitor(ctx, s, -1, false, err);
         }
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
                 return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);

@@ -53,8 +53,10 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
 
 /* Starts a created or exited container detached: a child becomes its
  * monitor; returns once the container runs, or with the start error
- * (err->exit_code 126/127 as a foreground run). */
-int cli_container_start(struct cli_ctx *ctx, const char *id, struct box_err *err);
+ * (err->exit_code 126/127 as a foreground run).  ATTACH: the caller
+ * attaches next (cli_container_attach()); the monitor waits for it before
+ * it relays any output or takes the exit, and never drops its output. */
+int cli_container_start(struct cli_ctx *ctx, const char *id, bool attach, struct box_err *err);
 /* The stop signal of its config (Docker's StopSignal), SIGTERM by default. */
 int cli_container_stop_signal(const struct jv *cfg);
 /* "SIGTERM", "TERM", "term", "15" -> 15; -EINVAL otherwise. */
@@ -83,9 +85,6 @@ struct jv *cli_container_health_json(struct cli_ctx *ctx, const char *id,
 int64_t cli_health_interval_ms(const struct jv *cfg);
 /* A start: the record says "starting" again, its streak 0 (CFG: its config). */
 void cli_health_reset(struct cli_ctx *ctx, const char *id, const struct jv *cfg);
-/* box start -a: follows the log of the container NAME just started until
- * it exits; its exit status. */
-int cli_logs_attach(struct cli_ctx *ctx, const char *name);
 /* The path of its log (CRI format, rotated into .1, .2...): the caller's. */
 char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
 
@@ -93,12 +92,21 @@ char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
  * printing "Deleted Containers:" and their ids; adds the bytes freed. */
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err);
 
+struct cli_attach_opts {
+        bool no_stdin;           /* send none of our stdin */
+        const char *detach_keys; /* Docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
+        bool stdin_once;         /* our stdin's end closes the container's (run -i, start -ai) */
+        bool sig_proxy;          /* the signals box gets go to it (never with -t, as Docker's) */
+};
 /* Joins this process's stdio to running container ID through its
- * monitor's attach socket (cli/cmd-attach.c): NO_STDIN, KEYS the detach
- * keys (NULL: ctrl-p,ctrl-q).  The container's exit status when it ends,
- * 0 when detached. */
-int cli_container_attach(struct cli_ctx *ctx, const char *id, bool no_stdin, const char *keys,
-                         struct box_err *err);
+ * monitor's attach socket (cli/cmd-attach.c), with the terminal's size
+ * when it has -t.  The container's exit status when it ends, 0 when
+ * detached (*RET_DETACHED: the keys were typed). */
+int cli_container_attach(struct cli_ctx *ctx, const char *id, const struct cli_attach_opts *o,
+                         bool *ret_detached, struct box_err *err);
+/* Docker's --detach-keys ("ctrl-p,ctrl-q", "" for none) into at most 16
+ * bytes; -EINVAL when invalid. */
+int cli_detach_keys_parse(const char *s, unsigned char ret[16], size_t *ret_n);
 
 int cmd_attach(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_container(struct cli_ctx *ctx, int argc, char **argv);

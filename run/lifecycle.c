@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
@@ -72,6 +73,7 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
                 {"--log-max-file", m->log_max_file},
                 {"--health-interval-ms", m->health_interval_ms},
                 {"--open-stdin", c->open_stdin},
+                {"--attach-wait-ms", m->attach_wait_ms},
         };
         char vals[ARRAY_SIZE(nums)][24];
         for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
@@ -90,6 +92,13 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
 int run_container_start_detached(struct run_state *s, const struct run_spec *spec,
                                  const struct run_monitor *m, struct box_err *err)
 {
+        struct run_spec copy = *spec;
+        struct winsize ws;
+        /* -t: the pty gets the size of the terminal box was started on */
+        if (spec->tty && (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0)) {
+                copy.tty_rows = ws.ws_row;
+                copy.tty_cols = ws.ws_col;
+        }
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0)
                 return box_err_errno(err, errno, "open /dev/null");
@@ -99,7 +108,6 @@ int run_container_start_detached(struct run_state *s, const struct run_spec *spe
                 if (dup2(null, i) < 0)
                         return box_err_errno(err, errno, "dup2 /dev/null");
         close(null);
-        struct run_spec copy = *spec;
         struct detach_ctx c = {.state = s, .m = m, .open_stdin = spec->interactive};
         copy.on_started = NULL;
         copy.detach = detach_to_monitor;

@@ -20,6 +20,10 @@ struct run_monitor {
         const char *log_path;
         int64_t log_max_size, log_max_file;
         int64_t health_interval_ms; /* 0: no health check */
+        /* > 0: the box that starts it attaches (run -t, start -a): the
+         * monitor waits that long for it before relaying anything, and never
+         * drops its output */
+        int64_t attach_wait_ms;
         int ready_fd; /* >= 0: gets a struct box_err (code 0) once the container runs */
 };
 

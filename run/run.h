@@ -109,10 +109,11 @@ struct run_spec {
         char *const *group_add; /* extra groups: names or gids */
         const char *cwd;        /* absolute; created when missing */
         const char *hostname;
-        bool interactive;              /* keep stdin; else /dev/null */
-        bool tty;                      /* a pty from the container's devpts on 0, 1, 2 */
-        bool null_stdout, null_stderr; /* /dev/null instead (run -a without them) */
-        bool init;                     /* box's small reaping init as pid 1 */
+        bool interactive;                  /* keep stdin; else /dev/null */
+        bool tty;                          /* a pty from the container's devpts on 0, 1, 2 */
+        unsigned short tty_rows, tty_cols; /* its size (0: box's stdin's or stdout's) */
+        bool null_stdout, null_stderr;     /* /dev/null instead (run -a without them) */
+        bool init;                         /* box's small reaping init as pid 1 */
         enum run_network network;
         /* RUN_NETWORK_PRIVATE: called in box between the clone and the
          * container's start with the pid of its first process, to put its

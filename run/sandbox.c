@@ -871,8 +871,12 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .caps = caps,
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
         };
-        if (spec->tty)
+        if (spec->tty && spec->tty_rows && spec->tty_cols) {
+                a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
+                a.have_ws = true;
+        } else if (spec->tty) {
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
+        }
         pid = clone_child(spec, &a);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");

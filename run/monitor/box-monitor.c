@@ -21,10 +21,17 @@
  * clients).  Each client gets the live output as Docker's multiplexed
  * stream: an 8-byte header {stream, 0, 0, 0, length (big-endian 32)}, then
  * the bytes; stream 1 is stdout (and a pty's output), 2 stderr, 3 the exit
- * status (decimal) just before the monitor closes it.  What a client writes
- * goes to the container's stdin (the pty with -t) when it was started with
- * -i; never blocking the monitor: a client that cannot take a frame whole
- * is dropped, input the container does not read is dropped.
+ * status (decimal) just before the monitor closes it.  A client writes
+ * frames with the same header: type 0 is input for the container's stdin
+ * (the pty with -t; only when it was started with -i), 1 a window size
+ * ("ROWS COLS", set on the pty: TIOCSWINSZ, so its foreground process group
+ * gets SIGWINCH), 2 the end of its input (stdin is closed: Docker's
+ * StdinOnce).  The monitor never blocks: a client that cannot take a frame
+ * whole is dropped, but for the one client a foreground `box run -t` or
+ * `box start -a` waits for (--attach-wait-ms): the container's output then
+ * waits until that client reads it, as a pipe would make it wait.  Input
+ * the container does not read waits in the monitor (one buffer) and then in
+ * the clients' sockets.
  *
  * Only libc, no allocation after start: its resident set stays well under
  * a megabyte (docs/lifecycle.md has the number).  The lock fd, the box
@@ -39,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -51,7 +59,7 @@
 struct opts {
         const char *id, *name, *box, *root, *runroot, *run_dir, *log_path, *log_driver;
         int pid, lock_fd, out_fd, err_fd, in_fd;
-        long long max_size, max_file, health_interval_ms, open_stdin;
+        long long max_size, max_file, health_interval_ms, open_stdin, attach_wait_ms;
 };
 
 #define ATTACH_MAX 8
@@ -62,6 +70,23 @@ static long long log_size;
 static char rbuf[16384], line[16384 + 128], frame[8 + 16384];
 static int attach_fd = -1, clients[ATTACH_MAX] = {-1, -1, -1, -1, -1, -1, -1, -1};
 static bool client_eof[ATTACH_MAX]; /* its input ended: output only */
+/* each client's frame being read: its header, then LEFT bytes of type
+ * TYPE; a control frame's first bytes are kept in CTL */
+static struct {
+        unsigned char hdr[8], type;
+        size_t hdr_have, left, ctl_have;
+        char ctl[32];
+} in_frame[ATTACH_MAX];
+/* the client box waits for (--attach-wait-ms): its output is never
+ * dropped; what it could not take yet is in held[] */
+static int sync_client = -1;
+static char held[8 + 16384];
+static size_t held_off, held_len;
+/* input the container's stdin could not take yet */
+static char pending[16384];
+static size_t pending_off, pending_len;
+static bool close_stdin; /* once pending is written */
+static int pty_fd = -1;  /* -t: the pty master (out_fd), for input and the window size */
 
 static long long num(const char *s)
 {
@@ -111,6 +136,8 @@ static void parse(int argc, char **argv)
                         o.health_interval_ms = num(v);
                 else if (!strcmp(k, "--open-stdin"))
                         o.open_stdin = num(v);
+                else if (!strcmp(k, "--attach-wait-ms"))
+                        o.attach_wait_ms = num(v);
                 else
                         _exit(125);
         }
@@ -228,9 +255,49 @@ static void attach_drop(int i)
 {
         close(clients[i]);
         clients[i] = -1;
+        if (i == sync_client) {
+                sync_client = -1;
+                held_len = held_off = 0;
+        }
 }
 
-/* One frame to every client; one that cannot take it whole goes. */
+/* Sends what is held for the sync client, as much as it takes now; false
+ * when it went away. */
+static bool held_flush(void)
+{
+        while (held_off < held_len) {
+                ssize_t w = send(clients[sync_client], held + held_off, held_len - held_off,
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0 && errno == EAGAIN)
+                        return true;
+                if (w <= 0) {
+                        attach_drop(sync_client);
+                        return false;
+                }
+                held_off += (size_t)w;
+        }
+        held_off = held_len = 0;
+        return true;
+}
+
+/* The same, waiting up to MS for it to read (the container has ended). */
+static void held_flush_wait(int ms)
+{
+        while (sync_client >= 0 && held_len > 0) {
+                struct pollfd pf = {.fd = clients[sync_client], .events = POLLOUT};
+                if (poll(&pf, 1, ms) <= 0) {
+                        attach_drop(sync_client);
+                        return;
+                }
+                (void)held_flush();
+        }
+}
+
+/* One frame to every client; one that cannot take it whole goes, but the
+ * sync client, whose rest is held (nothing more is read from the container
+ * until it took it). */
 static void attach_send(int stream, const char *p, size_t n)
 {
         if (n > sizeof(frame) - 8)
@@ -240,10 +307,20 @@ static void attach_send(int stream, const char *p, size_t n)
         for (int k = 0; k < 4; k++)
                 frame[4 + k] = (char)((n >> (24 - 8 * k)) & 0xff);
         memcpy(frame + 8, p, n);
-        for (int i = 0; i < ATTACH_MAX; i++)
-                if (clients[i] >= 0 &&
-                    send(clients[i], frame, n + 8, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(n + 8))
-                        attach_drop(i);
+        for (int i = 0; i < ATTACH_MAX; i++) {
+                if (clients[i] < 0)
+                        continue;
+                ssize_t w = send(clients[i], frame, n + 8, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (w == (ssize_t)(n + 8))
+                        continue;
+                if (i == sync_client && (w >= 0 || errno == EAGAIN || errno == EINTR)) {
+                        held_off = 0;
+                        held_len = n + 8 - (size_t)(w > 0 ? w : 0);
+                        memcpy(held, frame + (n + 8 - held_len), held_len);
+                        continue;
+                }
+                attach_drop(i);
+        }
 }
 
 static void attach_accept(void)
@@ -253,6 +330,12 @@ static void attach_accept(void)
                 if (clients[i] < 0) {
                         clients[i] = c;
                         client_eof[i] = false;
+                        in_frame[i].hdr_have = in_frame[i].left = 0;
+                        if (o.attach_wait_ms > 0) {
+                                /* the first one is the box that started it */
+                                sync_client = i;
+                                o.attach_wait_ms = 0;
+                        }
                         return;
                 }
         }
@@ -260,8 +343,74 @@ static void attach_accept(void)
                 close(c);
 }
 
-/* Client I's input, to the container's stdin: its pipe, or the pty
- * master (out_fd with -t, where there is no stderr pipe). */
+/* Where input goes: the stdin pipe, or the pty; -1 when nowhere. */
+static int input_fd(void)
+{
+        if (!o.open_stdin)
+                return -1;
+        return o.in_fd >= 0 ? o.in_fd : pty_fd;
+}
+
+static void stdin_close(void)
+{
+        if (o.in_fd >= 0)
+                close(o.in_fd);
+        o.in_fd = -1;
+        close_stdin = false;
+}
+
+/* Writes what is pending to the container's stdin, as much as it takes. */
+static void pending_flush(void)
+{
+        int to = input_fd();
+        while (pending_off < pending_len && to >= 0) {
+                ssize_t w = write(to, pending + pending_off, pending_len - pending_off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0 && errno == EAGAIN)
+                        return;
+                if (w <= 0)
+                        break; /* it closed its stdin: the input goes nowhere */
+                pending_off += (size_t)w;
+        }
+        pending_off = pending_len = 0;
+        if (close_stdin)
+                stdin_close();
+}
+
+/* Input for the container: after what is pending (there is room: clients
+ * are read only when nothing is, and one read is at most sizeof(rbuf)). */
+static void stdin_write(const char *p, size_t n)
+{
+        if (input_fd() < 0)
+                return;
+        if (pending_len + n > sizeof(pending))
+                n = sizeof(pending) - pending_len;
+        memcpy(pending + pending_len, p, n);
+        pending_len += n;
+        pending_flush();
+}
+
+static void control(int i)
+{
+        char *c = in_frame[i].ctl;
+        c[in_frame[i].ctl_have] = '\0';
+        if (in_frame[i].type == 1 && pty_fd >= 0) {
+                char *end;
+                long rows = strtol(c, &end, 10), cols = strtol(end, NULL, 10);
+                struct winsize ws = {.ws_row = (unsigned short)rows,
+                                     .ws_col = (unsigned short)cols};
+                if (rows > 0 && cols > 0 && rows <= 0xffff && cols <= 0xffff)
+                        (void)ioctl(pty_fd, TIOCSWINSZ, &ws);
+        } else if (in_frame[i].type == 2 && o.open_stdin && o.in_fd >= 0) {
+                close_stdin = true;
+                if (pending_len == 0)
+                        stdin_close();
+        }
+}
+
+/* Client I's frames: input to the container's stdin, a window size, the
+ * end of its input. */
 static void attach_input(int i)
 {
         ssize_t n = read(clients[i], rbuf, sizeof(rbuf));
@@ -275,9 +424,35 @@ static void attach_input(int i)
                 attach_drop(i);
                 return;
         }
-        int to = o.in_fd >= 0 ? o.in_fd : o.err_fd < 0 ? o.out_fd : -1;
-        if (o.open_stdin && to >= 0)
-                (void)!write(to, rbuf, (size_t)n);
+        const char *p = rbuf, *end = rbuf + n;
+        while (p < end) {
+                typeof(in_frame[0]) *f = &in_frame[i];
+                if (f->hdr_have < 8) {
+                        f->hdr[f->hdr_have++] = (unsigned char)*p++;
+                        if (f->hdr_have < 8)
+                                continue;
+                        f->type = f->hdr[0];
+                        f->left = (size_t)f->hdr[4] << 24 | (size_t)f->hdr[5] << 16 |
+                                  (size_t)f->hdr[6] << 8 | f->hdr[7];
+                        f->ctl_have = 0;
+                } else {
+                        size_t k = (size_t)(end - p) < f->left ? (size_t)(end - p) : f->left;
+                        if (f->type == 0) {
+                                stdin_write(p, k);
+                        } else {
+                                size_t room = sizeof(f->ctl) - 1 - f->ctl_have;
+                                memcpy(f->ctl + f->ctl_have, p, k < room ? k : room);
+                                f->ctl_have += k < room ? k : room;
+                        }
+                        p += k;
+                        f->left -= k;
+                }
+                if (f->hdr_have == 8 && f->left == 0) {
+                        if (f->type != 0)
+                                control(i);
+                        f->hdr_have = 0;
+                }
+        }
 }
 
 static void attach_finish(int status)
@@ -285,6 +460,7 @@ static void attach_finish(int status)
         char b[16];
         int n = snprintf(b, sizeof(b), "%d", status);
         attach_send(3, b, (size_t)n);
+        held_flush_wait(10000);
         for (int i = 0; i < ATTACH_MAX; i++)
                 if (clients[i] >= 0)
                         attach_drop(i);
@@ -393,10 +569,30 @@ static void setup(void)
                 log_open();
         }
         attach_listen();
+        /* -t: the pty master is the only fd (no stdin or stderr pipe) */
+        if (o.in_fd < 0 && o.err_fd < 0)
+                pty_fd = o.out_fd;
         /* input a container does not read must not block the monitor */
-        int in = o.in_fd >= 0 ? o.in_fd : o.err_fd < 0 ? o.out_fd : -1;
+        int in = o.in_fd >= 0 ? o.in_fd : pty_fd;
         if (in >= 0)
                 fcntl(in, F_SETFL, fcntl(in, F_GETFL) | O_NONBLOCK);
+}
+
+/* --attach-wait-ms: the box that started the container attaches right
+ * after; until it has (or the time is up), its output waits in the pipes
+ * and its exit is not taken, so that box sees all of both. */
+static void attach_wait(void)
+{
+        long long until = now_ms() + o.attach_wait_ms;
+        while (attach_fd >= 0 && o.attach_wait_ms > 0) {
+                long long d = until - now_ms();
+                if (d <= 0)
+                        break;
+                struct pollfd p = {.fd = attach_fd, .events = POLLIN};
+                if (poll(&p, 1, d > INT_MAX ? INT_MAX : (int)d) > 0)
+                        attach_accept();
+        }
+        o.attach_wait_ms = 0;
 }
 
 /* Relays the container's output to the log until it exits; its status. */
@@ -406,14 +602,24 @@ static int watch(void)
         long long next_health = o.health_interval_ms > 0 ? now_ms() + o.health_interval_ms : 0;
         pid_t health = -1;
         int status = -1;
+        attach_wait();
         for (;;) {
-                struct pollfd p[4 + ATTACH_MAX] = {{.fd = pidfd, .events = POLLIN},
-                                                   {.fd = o.out_fd, .events = POLLIN},
-                                                   {.fd = o.err_fd, .events = POLLIN},
-                                                   {.fd = attach_fd, .events = POLLIN}};
+                /* held output: the container's waits; pending input: the
+                 * clients' waits, the stdin pipe (or pty) is watched for room */
+                if (input_fd() < 0)
+                        pending_off = pending_len = 0; /* the pty went: nowhere to go */
+                bool hold = held_len > 0, pend = pending_len > 0;
+                struct pollfd p[5 + ATTACH_MAX] = {
+                        {.fd = pidfd, .events = POLLIN},
+                        {.fd = hold ? -1 : o.out_fd, .events = POLLIN},
+                        {.fd = hold ? -1 : o.err_fd, .events = POLLIN},
+                        {.fd = attach_fd, .events = POLLIN},
+                        {.fd = pend ? input_fd() : -1, .events = POLLOUT}};
                 for (int i = 0; i < ATTACH_MAX; i++)
-                        p[4 + i] = (struct pollfd){.fd = clients[i],
-                                                   .events = client_eof[i] ? 0 : POLLIN};
+                        p[5 + i] = (struct pollfd){
+                                .fd = clients[i],
+                                .events = (short)((client_eof[i] || pend ? 0 : POLLIN) |
+                                                  (hold && i == sync_client ? POLLOUT : 0))};
                 int timeout = -1;
                 if (next_health) {
                         long long d = next_health - now_ms();
@@ -421,21 +627,29 @@ static int watch(void)
                 }
                 if (pidfd < 0)
                         timeout = 100; /* no pidfd (old kernel): poll for the exit */
-                int n = poll(p, 4 + ATTACH_MAX, timeout);
+                int n = poll(p, 5 + ATTACH_MAX, timeout);
                 if (n < 0 && errno != EINTR)
                         break;
-                for (int i = 0; n > 0 && i < ATTACH_MAX; i++)
-                        if (clients[i] >= 0 && p[4 + i].fd == clients[i] &&
-                            (p[4 + i].revents & (POLLHUP | POLLERR)))
+                if (n > 0 && p[4].revents)
+                        pending_flush();
+                for (int i = 0; n > 0 && i < ATTACH_MAX; i++) {
+                        struct pollfd *c = &p[5 + i];
+                        if (clients[i] < 0 || c->fd != clients[i])
+                                continue;
+                        if (c->revents & POLLIN)
+                                attach_input(i); /* before a hang-up: its last input */
+                        if (clients[i] >= 0 && (c->revents & POLLOUT) && i == sync_client)
+                                (void)held_flush();
+                        if (clients[i] >= 0 && (c->revents & (POLLHUP | POLLERR)))
                                 attach_drop(i);
-                        else if (clients[i] >= 0 && p[4 + i].fd == clients[i] &&
-                                 (p[4 + i].revents & POLLIN))
-                                attach_input(i);
+                }
                 if (n > 0 && (p[3].revents & POLLIN))
                         attach_accept();
                 for (int i = 1; i < 3; i++)
                         if (n > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
                             !pump(p[i].fd, i == 1 ? "stdout" : "stderr")) {
+                                if (p[i].fd == pty_fd)
+                                        pty_fd = -1;
                                 close(p[i].fd);
                                 *(i == 1 ? &o.out_fd : &o.err_fd) = -1;
                         }
@@ -463,7 +677,10 @@ static int watch(void)
                 int *fd = i == 0 ? &o.out_fd : &o.err_fd;
                 while (*fd >= 0) {
                         struct pollfd pf = {.fd = *fd, .events = POLLIN};
+                        held_flush_wait(10000);
                         if (poll(&pf, 1, 2000) <= 0 || !pump(*fd, i == 0 ? "stdout" : "stderr")) {
+                                if (*fd == pty_fd)
+                                        pty_fd = -1;
                                 close(*fd);
                                 *fd = -1;
                         }

@@ -25,13 +25,14 @@ err3" ]
 @test "attach: input reaches a -i container's stdin; its end does not close it" {
         box run -d -i --name a2 busybox sh -c 'while read l; do echo "got $l"; done; echo eof'
         # stdin ends, the container does not: attach stays until killed
-        run timeout 1 "$BOX" attach a2 < <(echo one; sleep 0.5)
+        # (--sig-proxy=false: else the TERM of timeout goes to the container)
+        run timeout 1 "$BOX" attach --sig-proxy=false a2 < <(echo one; sleep 0.5)
         [ "$status" -eq 124 ]
         [ "$output" = "got one" ]
         [[ "$(box logs a2)" == *"got one"* ]]
         [ "$(box ps --format '{{.Names}}')" = a2 ]
         # again: the same stdin is still open
-        timeout 1 "$BOX" attach a2 < <(echo two; sleep 0.5) || true
+        timeout 1 "$BOX" attach --sig-proxy=false a2 < <(echo two; sleep 0.5) || true
         sleep 0.3
         [[ "$(box logs a2)" == *"got two"* ]]
         [[ "$(box logs a2)" != *eof* ]]
@@ -39,11 +40,11 @@ err3" ]
 
 @test "attach: a container without -i takes no input; --no-stdin sends none" {
         box run -d --name a3 busybox sh -c 'sleep 0.5; cat; echo cat-ended; sleep 60'
-        run timeout 1.5 "$BOX" attach a3 < <(echo sneaky; sleep 1)
+        run timeout 1.5 "$BOX" attach --sig-proxy=false a3 < <(echo sneaky; sleep 1)
         [ "$output" = cat-ended ]
         [ "$(box logs a3)" = cat-ended ]
         box run -d -i --name a4 busybox sh -c 'while read l; do echo "got $l"; done'
-        timeout 1 "$BOX" attach --no-stdin a4 < <(echo quiet; sleep 0.5) || true
+        timeout 1 "$BOX" attach --sig-proxy=false --no-stdin a4 < <(echo quiet; sleep 0.5) || true
         sleep 0.2
         [ -z "$(box logs a4)" ]
 }

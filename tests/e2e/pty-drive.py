@@ -1,15 +1,28 @@
 #!/usr/bin/env python3
 """pty-drive.py CMD...: runs CMD on a new pty (a user's terminal), types the
 chunks of $SEND ('|'-separated, Python escapes: \\r, \\x10), 0.7 s apart,
-and prints what CMD wrote, then "EXIT n" (its exit status)."""
+and prints what CMD wrote, then "EXIT n" (its exit status).  $SIZE ("ROWS
+COLS") is the terminal's size at the start; a chunk "@ROWS COLS" resizes it
+(CMD gets SIGWINCH, as from a terminal window)."""
+import fcntl
 import os
 import pty
 import select
+import struct
 import sys
+import termios
 import time
+
+
+def set_size(fd, spec):
+    rows, cols = (int(x) for x in spec.split())
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
 
 pid, fd = pty.fork()
 if pid == 0:
+    if os.environ.get("SIZE"):
+        set_size(0, os.environ["SIZE"])
     os.execvp(sys.argv[1], sys.argv[1:])
 out = b""
 
@@ -32,6 +45,10 @@ def pump(seconds):
 
 pump(0.5)
 for chunk in os.environ.get("SEND", "").split("|"):
+    if chunk.startswith("@"):
+        set_size(fd, chunk[1:])
+        pump(0.7)
+        continue
     os.write(fd, chunk.encode().decode("unicode_escape").encode("latin-1"))
     if not pump(0.7):
         break
