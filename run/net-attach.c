@@ -461,13 +461,19 @@ char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
                          *names ? " " : "", names, strempty(a->member_hosts));
 }
 
-char *run_net_resolv_conf(const struct run_net_attachment *a)
+char *run_net_host_resolv_conf(void)
 {
         const char *path = getenv("BOX_RESOLV_CONF");
-        _cleanup_free_ char *rc = NULL;
+        char *rc = NULL;
         if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
                             NULL) < 0)
                 return xstrdup("");
+        return rc;
+}
+
+char *run_net_resolv_rewrite(const struct run_net_attachment *a, const char *host_rc)
+{
+        _cleanup_free_ char *rc = xstrdup(host_rc);
         /* a resolver on the host's loopback is out of the container's reach:
          * on a bridge its gateway stands in (box's table forwards port 53
          * there to the host's resolver); elsewhere it goes */
@@ -493,6 +499,12 @@ char *run_net_resolv_conf(const struct run_net_attachment *a)
                 buf_printf(&b, "%s\n", l);
         }
         return b.len ? buf_steal(&b) : xstrdup("");
+}
+
+char *run_net_resolv_conf(const struct run_net_attachment *a)
+{
+        _cleanup_free_ char *rc = run_net_host_resolv_conf();
+        return run_net_resolv_rewrite(a, rc);
 }
 
 /* ---- giving back ---- */

@@ -273,11 +273,7 @@ int net_lock(const struct run_net *n, struct box_err *err)
 
 char *net_host_loopback_resolver(void)
 {
-        const char *path = getenv("BOX_RESOLV_CONF");
-        _cleanup_free_ char *rc = NULL;
-        if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
-                            NULL) < 0)
-                return NULL;
+        _cleanup_free_ char *rc = run_net_host_resolv_conf();
         for (char *l = rc, *nl; l && *l; l = nl) {
                 nl = strchr(l, '\n');
                 if (nl)

@@ -128,6 +128,14 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err)
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
+/* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
+ * /etc/resolv.conf ("" when unreadable). */
+char *run_net_host_resolv_conf(void);
+/* HOST_RC for a container on A's network: a resolver on the host's
+ * loopback (systemd-resolved's 127.0.0.53) becomes the bridge's gateway,
+ * which box's table forwards to it; on a macvlan it is dropped, with a
+ * warning.  What `box run` and RUN steps both use. */
+char *run_net_resolv_rewrite(const struct run_net_attachment *a, const char *host_rc);
 /* Gives everything back (host link, rules, leases, other members' hosts
  * lines, network.json) and frees A (NULL is fine). */
 void run_net_detach(struct run_net_attachment *a);
