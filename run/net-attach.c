@@ -378,13 +378,18 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                 if (r < 0)
                         goto fail;
         }
-        int lock = net_lock(a->nif.net, err);
+        /* shared: prune and rm wait until our lease is there to see */
+        int all = net_lock_all(root, false, err);
+        int lock = all < 0 ? all : net_lock(a->nif.net, err);
         if (lock < 0) {
+                if (all >= 0)
+                        close(all);
                 r = lock;
                 goto fail;
         }
         r = attach_locked(a, o, err);
         close(lock);
+        close(all);
         if (r < 0)
                 goto fail;
         uint32_t h = ntohl(a->nif.ip.s_addr);

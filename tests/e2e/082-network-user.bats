@@ -123,3 +123,44 @@ subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
         [ "$status" -ne 0 ]
         [ "$(box network ls -q | wc -l)" -eq 2 ]
 }
+
+@test "user network: prune racing 10 containers that start never takes their network" {
+        box network create --subnet "$(subnet 6)" racenet >/dev/null
+        local pfx
+        pfx=$(subnet 6 | sed 's|0/24$||')
+        mkdir "$BATS_TEST_TMPDIR/b"
+        for i in $(seq 10); do
+                "$BOX" run -d --name "r$i" --network racenet -v "$BATS_TEST_TMPDIR/b:/b" busybox \
+                        sh -c "ip -4 -o addr show eth0 | grep -q 'inet $pfx' && echo ok >/b/$i; sleep 60" \
+                        >"$BATS_TEST_TMPDIR/run.$i" 2>&1 3>&- &
+        done
+        # prune as fast as it can from the first container's record on: a
+        # container whose record is there is starting, and keeps its network
+        for _ in $(seq 100); do
+                [ -n "$(ls "$BOX_ROOT/containers" 2>/dev/null)" ] && break
+                sleep 0.05
+        done
+        touch "$BATS_TEST_TMPDIR/pruning"
+        (while [ -e "$BATS_TEST_TMPDIR/pruning" ]; do "$BOX" network prune >/dev/null 2>&1; done) 3>&- &
+        local pruner=$!
+        for i in $(seq 10); do
+                for _ in $(seq 150); do [ -e "$BATS_TEST_TMPDIR/b/$i" ] && break; sleep 0.1; done
+        done
+        rm "$BATS_TEST_TMPDIR/pruning"
+        wait "$pruner"
+        cat "$BATS_TEST_TMPDIR"/run.* >&2
+        [ "$(ls "$BATS_TEST_TMPDIR/b" | wc -l)" -eq 10 ]
+        # and each one's veth hangs on its network's bridge, still there
+        local br
+        br=$(box network inspect racenet | sed -n 's/.*"com.docker.network.bridge.name": "\(.*\)".*/\1/p')
+        [ "$(ip -br link show master "$br" | wc -l)" -eq 10 ]
+        run box network inspect racenet
+        [ "$(grep -c '"IPv4Address"' <<<"$output")" -eq 10 ]
+        # in use: rm names a container; removed with them
+        run box network rm racenet
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"network 'racenet' has active endpoints (name:'r"* ]]
+        box rm -f $(seq -f 'r%g' 10) >/dev/null
+        run box network rm racenet
+        [ "$status" -eq 0 ]
+}
