@@ -737,8 +737,8 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j->state->id);
         if (!cfg)
                 return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
-        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, &j->net,
-                                       err);
+        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, NULL, 0,
+                                       &j->net, err);
         if (r < 0)
                 return r;
         spec->net_setup = net_setup;

@@ -52,8 +52,8 @@ static int ports_of(const struct jv *publish, struct run_port **ret, size_t *ret
 }
 
 int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
-                           const struct jv *cfg, struct run_net_attachment **ret,
-                           struct box_err *err)
+                           const struct jv *cfg, const int *port_fds, size_t n_port_fds,
+                           struct run_net_attachment **ret, struct box_err *err)
 {
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
@@ -74,6 +74,8 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 .n_ports = n_ports,
                 .state_dir = s->dir,
                 .runroot = runroot,
+                .port_fds = port_fds,
+                .n_port_fds = n_port_fds,
         };
         struct run_net_attachment *a = NULL;
         r = run_net_attach(root, s->id, &o, &a, err);

@@ -111,6 +111,30 @@ static void member_visit(const char *ip, const char *id, const char *names, void
 
 /* ---- published ports ---- */
 
+/* Is FD (a socket a restarted container's monitor kept) bound as P asks?
+ * Then P takes its port. */
+static bool port_fd_matches(struct run_port *p, int fd)
+{
+        struct sockaddr_in sa;
+        socklen_t len = sizeof(sa);
+        int type = 0;
+        socklen_t tlen = sizeof(type);
+        struct in_addr want = {.s_addr = htonl(INADDR_ANY)};
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+            sa.sin_family != AF_INET || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+            type != (streq(p->proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) ||
+            (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &want) != 1) ||
+            sa.sin_addr.s_addr != want.s_addr)
+                return false;
+        unsigned port = ntohs(sa.sin_port);
+        unsigned last = p->host_port_end ? p->host_port_end : p->host_port;
+        if (p->host_port && (port < p->host_port || port > last))
+                return false;
+        p->host_port = port;
+        p->host_port_end = 0;
+        return true;
+}
+
 static int port_bind(struct run_port *p, int *ret_fd, struct box_err *err)
 {
         bool udp = streq(p->proto, "udp");
@@ -374,6 +398,11 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                 a->ports[i] = o->ports[i];
                 a->port_fds[i] = -EBADF;
                 a->n_ports = i + 1;
+                if (i < o->n_port_fds && port_fd_matches(&a->ports[i], o->port_fds[i])) {
+                        a->port_fds[i] = fcntl(o->port_fds[i], F_DUPFD_CLOEXEC, 3);
+                        if (a->port_fds[i] >= 0)
+                                continue;
+                }
                 r = port_bind(&a->ports[i], &a->port_fds[i], err);
                 if (r < 0)
                         goto fail;
@@ -444,15 +473,19 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         return 0;
 }
 
-int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err)
+int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
+                              struct box_err *err)
 {
+        _cleanup_free_ int *fds = xnew(int, a->n_ports + 1);
         for (size_t i = 0; i < a->n_ports; i++) {
                 if (fcntl(a->port_fds[i], F_SETFD, 0) < 0)
                         return box_err_errno(err, errno, "keep host port %u",
                                              a->ports[i].host_port);
                 /* the monitor holds it now: run_net_detach() must not close it */
-                a->port_fds[i] = -EBADF;
+                fds[i] = TAKE_FD(a->port_fds[i]);
         }
+        *ret_n = a->n_ports;
+        *ret_fds = TAKE_PTR(fds);
         return 0;
 }
 

@@ -107,6 +107,11 @@ struct run_net_attach_opts {
         size_t n_ports;
         const char *state_dir; /* <root>/containers/<id> (network.json goes there); NULL: build */
         const char *runroot;   /* a lease is live while its container's monitor is */
+        /* a restart: the sockets its monitor kept, bound to the host ports
+         * of PORTS in that order (borrowed: one that matches is dup'ed, so
+         * the port is never free between two runs) */
+        const int *port_fds;
+        size_t n_port_fds;
 };
 
 struct run_net_attachment;
@@ -123,8 +128,11 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
  * PID, addressed, up, with lo and the default route. */
 int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err);
 /* Lets the host ports' sockets survive an exec (into a container's
- * monitor, which keeps them bound for the container's life). */
-int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err);
+ * monitor, which keeps them bound for the container's life): their fds,
+ * in the order of the ports, in *RET_FDS (the caller's to free, not to
+ * close). */
+int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
+                              struct box_err *err);
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
