@@ -64,6 +64,19 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 return r;
         _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(hc, "BoxAliases"));
         const char *hostname = jv_get_str(jv_get(cfg, "Config"), "Hostname");
+        /* box network connect's: names borrowed from CFG, aliases ours
+         * (run_net_attach copies them all) */
+        const struct jv *bn = jv_get(hc, "BoxNetworks");
+        size_t n_more = jv_len(bn);
+        _cleanup_free_ struct run_net_endpoint *more = xnew0(struct run_net_endpoint, n_more + 1);
+        for (size_t i = 0; i < n_more; i++) {
+                const struct jv *e = jv_at(bn, i);
+                more[i].network = (char *)jv_get_str(e, "Name");
+                more[i].ip = (char *)jv_get_str(e, "IPAddress");
+                more[i].aliases = jv_to_strv(jv_get(e, "Aliases"));
+                if (!more[i].network)
+                        more[i].network = (char *)"";
+        }
         struct run_net_attach_opts o = {
                 .network = mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode : NULL,
                 .ip = jv_get_str(hc, "BoxIPAddress"),
@@ -76,9 +89,13 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 .runroot = runroot,
                 .port_fds = port_fds,
                 .n_port_fds = n_port_fds,
+                .more = more,
+                .n_more = n_more,
         };
         struct run_net_attachment *a = NULL;
         r = run_net_attach(root, s->id, &o, &a, err);
+        for (size_t i = 0; i < n_more; i++)
+                strv_free(more[i].aliases);
         if (r < 0)
                 return r;
         _cleanup_free_ char *hosts = run_net_hosts(a, hostname ? hostname : s->id);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -39,7 +40,10 @@ struct run_net_attachment {
         struct run_port *ports;
         size_t n_ports;
         int *port_fds;
-        char *member_hosts; /* lines for the other members of a user network */
+        char *member_hosts;            /* lines for the other members of a user network */
+        char *name;                    /* the container's, for the networks it joins at start */
+        struct run_net_endpoint *more; /* box network connect's, joined at start */
+        size_t n_more;
 };
 
 static const char hosts_base[] = "127.0.0.1\tlocalhost\n"
@@ -99,12 +103,15 @@ struct members_ctx {
         const char *line; /* ours, to add to each member (NULL: drop ours) */
         const char *ip;
         struct buf *collect; /* the members' own lines, for our file */
+        const char *self;    /* disconnect: our id, whose file forgets the members */
 };
 
 static void member_visit(const char *ip, const char *id, const char *names, void *userdata)
 {
         struct members_ctx *c = userdata;
         member_hosts_edit(c->root, id, c->ip, c->line);
+        if (c->self)
+                member_hosts_edit(c->root, c->self, ip, NULL);
         if (c->collect && *names)
                 buf_printf(c->collect, "%s\t%s\n", ip, names);
 }
@@ -299,6 +306,13 @@ static void attachment_free(struct run_net_attachment *a)
         free(a->ports);
         free(a->port_fds);
         free(a->member_hosts);
+        free(a->name);
+        for (size_t i = 0; i < a->n_more; i++) {
+                free(a->more[i].network);
+                free(a->more[i].ip);
+                strv_free(a->more[i].aliases);
+        }
+        free(a->more);
         free(a->root);
         free(a->runroot);
         free(a->state_dir);
@@ -383,6 +397,13 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
         snprintf(a->id, sizeof(a->id), "%s", id);
         snprintf(a->nif.ifname, sizeof(a->nif.ifname), "eth0");
         a->nif.names = names_of(o);
+        a->name = o->name ? xstrdup(o->name) : NULL;
+        a->more = xnew0(struct run_net_endpoint, o->n_more + 1);
+        for (size_t i = 0; i < o->n_more; i++, a->n_more++) {
+                a->more[i].network = xstrdup(o->more[i].network);
+                a->more[i].ip = o->more[i].ip ? xstrdup(o->more[i].ip) : NULL;
+                a->more[i].aliases = strv_copy(o->more[i].aliases);
+        }
         r = net_load(root, o->network ? o->network : RUN_NET_DEFAULT, &a->nif.net, err);
         if (r >= 0)
                 r = check_opts(a->nif.net, o, err);
@@ -438,9 +459,11 @@ fail:
         return r;
 }
 
-int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
+/* NIF's interface in the network namespace of PID: made, addressed, up,
+ * with the default route via its gateway when ROUTE. */
+static int if_plug(const struct net_if *nif, int pid, bool route, struct box_err *err)
 {
-        const struct run_net *n = a->nif.net;
+        const struct run_net *n = nif->net;
         _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
         _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
         if (ns < 0)
@@ -453,24 +476,33 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         if (idx < 0)
                 return idx;
         if (net_is_bridge(n))
-                r = run_nl_veth_create(nl, a->nif.link, idx, ns, a->nif.ifname, a->nif.mac, err);
+                r = run_nl_veth_create(nl, nif->link, idx, ns, nif->ifname, nif->mac, err);
         else
-                r = run_nl_macvlan_create(nl, idx, ns, a->nif.ifname, a->nif.mac, err);
+                r = run_nl_macvlan_create(nl, idx, ns, nif->ifname, nif->mac, err);
         if (r >= 0)
                 r = run_nl_open(ns, &cnl, err);
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", n->name);
-        int cidx = run_nl_link_index(cnl, a->nif.ifname);
+        int cidx = run_nl_link_index(cnl, nif->ifname);
         if (cidx < 0)
-                return box_err_errno(err, -cidx, "the container's '%s'", a->nif.ifname);
-        r = run_nl_addr_add(cnl, cidx, a->nif.ip, n->prefixlen, err);
+                return box_err_errno(err, -cidx, "the container's '%s'", nif->ifname);
+        r = run_nl_addr_add(cnl, cidx, nif->ip, n->prefixlen, err);
         if (r >= 0 && net_is_bridge(n))
                 r = run_nl_link_up(cnl, cidx, err);
-        if (r >= 0 && !n->internal)
+        if (r >= 0 && route && !n->internal)
                 r = run_nl_route_default(cnl, cidx, n->gateway, err);
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", n->name);
         return 0;
+}
+
+int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
+{
+        int r = if_plug(&a->nif, pid, true, err);
+        /* the networks box network connect added while it was stopped */
+        for (size_t i = 0; r >= 0 && i < a->n_more; i++)
+                r = run_net_connect(a->root, a->runroot, a->id, a->name, pid, &a->more[i], err);
+        return r;
 }
 
 int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
@@ -547,7 +579,10 @@ char *run_net_resolv_conf(const struct run_net_attachment *a)
 
 /* ---- giving back ---- */
 
-static void give_back(struct run_net_attachment *a, bool crashed)
+/* A's rules, lease and the members' hosts lines of A's network, and with
+ * CRASHED its host link; with FORGET its network.json too.  SELF_TOO:
+ * our own hosts file forgets the members (a disconnect, while we run). */
+static void give_back(struct run_net_attachment *a, bool crashed, bool forget, bool self_too)
 {
         struct net_if *nif = &a->nif;
         ports_unpublish(a);
@@ -560,24 +595,44 @@ static void give_back(struct run_net_attachment *a, bool crashed)
                 int lock = net_lock(nif->net, NULL);
                 char ip[INET_ADDRSTRLEN];
                 if (!streq(nif->net->name, RUN_NET_DEFAULT) && a->state_dir) {
-                        struct members_ctx c = {.root = a->root, .ip = ip_str(nif->ip, ip)};
+                        struct members_ctx c = {.root = a->root,
+                                                .ip = ip_str(nif->ip, ip),
+                                                .self = self_too ? a->id : NULL};
                         ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
                 }
                 ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
                 if (lock >= 0)
                         close(lock);
         }
-        if (a->state_dir) {
+        if (a->state_dir && forget) {
                 _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
                 unlink(p);
         }
+}
+
+static int state_read(const char *root, const char *id, struct jv **ret, struct box_err *err);
+static void entry_give_back(const char *root, const char *runroot, const char *id,
+                            const struct jv *ni, const struct jv *ports, bool self_too);
+
+/* The networks after the first one (box network connect's), from
+ * network.json: given back. */
+static void give_back_more(const char *root, const char *runroot, const char *id)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        if (state_read(root, id, &o, NULL) < 0)
+                return;
+        const struct jv *nets = jv_get(o, "Networks");
+        for (size_t i = 1; i < jv_len(nets); i++)
+                entry_give_back(root, runroot, id, jv_at(nets, i), NULL, false);
 }
 
 void run_net_detach(struct run_net_attachment *a)
 {
         if (!a)
                 return;
-        give_back(a, false);
+        if (a->state_dir)
+                give_back_more(a->root, a->runroot, a->id);
+        give_back(a, false, true, false);
         attachment_free(a);
 }
 
@@ -637,6 +692,33 @@ int run_net_ports(const char *root, const char *id, struct run_port **ret, size_
         return 0;
 }
 
+/* One network of network.json (NI; PORTS: the first one's published
+ * ports, or NULL), as a crashed container left it: given back. */
+static void entry_give_back(const char *root, const char *runroot, const char *id,
+                            const struct jv *ni, const struct jv *ports, bool self_too)
+{
+        const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
+        const char *link = jv_get_str(ni, "Link");
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
+            net_load(root, name, &a.nif.net, NULL) < 0)
+                return;
+        a.root = (char *)root;
+        a.runroot = (char *)runroot;
+        snprintf(a.id, sizeof(a.id), "%s", id);
+        /* our own links only: named with our prefix and this id */
+        _cleanup_free_ char *mine = xasprintf("%s%.8s", net_prefix(), id);
+        if (link && startswith(link, mine) && strlen(link) < IF_NAMESIZE)
+                snprintf(a.nif.link, sizeof(a.nif.link), "%s", link);
+        if (ports && parse_ports(ports, &a.ports, &a.n_ports) < 0)
+                a.n_ports = 0;
+        a.state_dir = xasprintf("%s/containers/%s", root, id);
+        give_back(&a, true, false, self_too);
+        free(a.state_dir);
+        free(a.ports);
+        net_free(a.nif.net);
+}
+
 int run_net_cleanup(const char *root, const char *runroot, const char *id, struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;
@@ -644,30 +726,166 @@ int run_net_cleanup(const char *root, const char *runroot, const char *id, struc
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         const struct jv *nets = jv_get(o, "Networks");
-        for (size_t i = 0; i < jv_len(nets); i++) {
-                const struct jv *ni = jv_at(nets, i);
-                const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
-                const char *link = jv_get_str(ni, "Link");
-                struct run_net_attachment a = {.nif.lease_fd = -EBADF};
-                if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
-                    net_load(root, name, &a.nif.net, NULL) < 0)
-                        continue;
-                a.root = (char *)root;
-                a.runroot = (char *)runroot;
-                snprintf(a.id, sizeof(a.id), "%s", id);
-                /* our own links only: named with our prefix and this id */
-                _cleanup_free_ char *mine = xasprintf("%s%.8s", net_prefix(), id);
-                if (link && startswith(link, mine) && strlen(link) < IF_NAMESIZE)
-                        snprintf(a.nif.link, sizeof(a.nif.link), "%s", link);
-                if (i == 0 && parse_ports(jv_get(o, "Ports"), &a.ports, &a.n_ports) < 0)
-                        a.n_ports = 0;
-                a.state_dir = xasprintf("%s/containers/%s", root, id);
-                give_back(&a, true);
-                free(a.state_dir);
-                free(a.ports);
-                net_free(a.nif.net);
-        }
+        for (size_t i = 0; i < jv_len(nets); i++)
+                entry_give_back(root, runroot, id, jv_at(nets, i),
+                                i == 0 ? jv_get(o, "Ports") : NULL, false);
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id);
         unlink(p);
         return 0;
+}
+
+/* ---- box network connect and disconnect ---- */
+
+/* The container's state dir, locked (flock): connect and disconnect
+ * change its network.json one at a time. */
+static int state_dir_lock(const char *root, const char *id, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", dir);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", dir);
+        return TAKE_FD(fd);
+}
+
+static int state_replace(const char *root, const char *id, const struct jv *o, struct box_err *err)
+{
+        _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id);
+        return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
+}
+
+int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, struct box_err *err)
+{
+        struct run_net *n = NULL;
+        int r = net_load(root, ep->network, &n, err);
+        if (r < 0)
+                return r;
+        struct run_net_attach_opts o = {.aliases = ep->aliases, .ip = ep->ip};
+        r = check_opts(n, &o, err);
+        net_free(n);
+        return r;
+}
+
+int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
+                    int pid, const struct run_net_endpoint *ep, struct box_err *err)
+{
+        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
+        if (dlock < 0)
+                return dlock;
+        _cleanup_jv_ struct jv *st = NULL;
+        int r = state_read(root, id, &st, err);
+        if (r == -ENOENT)
+                return box_err_set(err, ENOTCONN, "container %.12s has no network of its own", id);
+        if (r < 0)
+                return r;
+        struct jv *nets = jv_get(st, "Networks");
+        bool used[10] = {true};
+        for (size_t i = 0; i < jv_len(nets); i++) {
+                const struct jv *ni = jv_at(nets, i);
+                const char *nn = jv_get_str(ni, "Name"), *ifn = jv_get_str(ni, "Ifname");
+                if (nn && streq(nn, ep->network))
+                        return box_err_set(err, EEXIST,
+                                           "endpoint with name '%s' already exists in network '%s'",
+                                           strempty(name), ep->network);
+                if (ifn && startswith(ifn, "eth") && ifn[3] >= '0' && ifn[3] <= '9' && !ifn[4])
+                        used[ifn[3] - '0'] = true;
+        }
+        int slot = 1;
+        while (slot < 10 && used[slot])
+                slot++;
+        if (slot == 10)
+                return box_err_set(err, ENOSPC, "container %.12s: at most 10 networks", id);
+        struct run_net_attach_opts o = {.name = name, .aliases = ep->aliases, .ip = ep->ip};
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        a.root = (char *)root;
+        a.runroot = (char *)runroot;
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        a.state_dir = dir;
+        snprintf(a.id, sizeof(a.id), "%s", id);
+        snprintf(a.nif.ifname, sizeof(a.nif.ifname), "eth%d", slot);
+        _cleanup_free_ char *names = names_of(&o);
+        a.nif.names = names;
+        r = net_load(root, ep->network, &a.nif.net, err);
+        if (r >= 0)
+                r = check_opts(a.nif.net, &o, err);
+        if (r < 0)
+                goto out;
+        if (net_is_bridge(a.nif.net))
+                snprintf(a.nif.link, sizeof(a.nif.link), "%s%.8s%d", net_prefix(), id, slot);
+        int all = net_lock_all(root, false, err);
+        int lock = all < 0 ? all : net_lock(a.nif.net, err);
+        if (lock < 0) {
+                if (all >= 0)
+                        close(all);
+                r = lock;
+                goto out;
+        }
+        r = attach_locked(&a, &o, err);
+        close(lock);
+        close(all);
+        if (r < 0)
+                goto out;
+        uint32_t h = ntohl(a.nif.ip.s_addr);
+        uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
+        memcpy(a.nif.mac, mac, 6);
+        r = if_plug(&a.nif, pid, false, err);
+        if (r >= 0) {
+                jv_push(nets, if_json(&a.nif));
+                r = state_replace(root, id, st, err);
+        }
+        if (r < 0) {
+                give_back(&a, true, false, true);
+                goto out;
+        }
+        /* the lease lives with the container's monitor from now on */
+        close(TAKE_FD(a.nif.lease_fd));
+        if (a.member_hosts && *a.member_hosts)
+                member_hosts_edit(root, id, NULL, a.member_hosts);
+out:
+        if (a.nif.lease_fd >= 0)
+                close(a.nif.lease_fd);
+        free(a.member_hosts);
+        net_free(a.nif.net);
+        return r;
+}
+
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int pid,
+                       const char *network, struct box_err *err)
+{
+        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
+        if (dlock < 0)
+                return dlock;
+        _cleanup_jv_ struct jv *st = NULL;
+        int r = state_read(root, id, &st, err);
+        if (r < 0)
+                return r;
+        const struct jv *nets = jv_get(st, "Networks");
+        struct jv *keep = jv_array();
+        const struct jv *gone = NULL;
+        for (size_t i = 0; i < jv_len(nets); i++) {
+                struct jv *ni = jv_at(nets, i);
+                const char *nn = jv_get_str(ni, "Name");
+                if (!gone && nn && streq(nn, network) && i > 0)
+                        gone = ni;
+                else
+                        jv_push(keep, jv_ref(ni));
+        }
+        if (!gone) {
+                jv_free(keep);
+                return -ENOENT;
+        }
+        /* the interface goes with its host end (a veth), or in the
+         * container's namespace (a macvlan) */
+        const char *ifn = jv_get_str(gone, "Ifname");
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = pid > 0 ? open(p, O_RDONLY | O_CLOEXEC) : -EBADF;
+        _cleanup_close_ int cnl = -EBADF;
+        if (ns >= 0 && ifn && run_nl_open(ns, &cnl, NULL) >= 0)
+                (void)run_nl_link_delete(cnl, ifn, NULL);
+        entry_give_back(root, runroot, id, gone, NULL, true);
+        _cleanup_jv_ struct jv *n = jv_ref(st);
+        jv_set(n, "Networks", keep);
+        return state_replace(root, id, n, err);
 }

@@ -97,6 +97,14 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
 
 /* ---- a container's attachment (run/net-attach.c) ---- */
 
+/* A further network of a container (box network connect): its name, --ip
+ * and --alias's. */
+struct run_net_endpoint {
+        char *network;
+        char *ip;       /* NULL: from the pool */
+        char **aliases; /* a strv, may be NULL */
+};
+
 struct run_net_attach_opts {
         const char *network;  /* the first network: a name */
         const char *ip;       /* --ip: its address (NULL: from the pool) */
@@ -112,6 +120,10 @@ struct run_net_attach_opts {
          * the port is never free between two runs) */
         const int *port_fds;
         size_t n_port_fds;
+        /* the networks box network connect added (eth1, ...), joined by
+         * run_net_attach_netns() after the first */
+        const struct run_net_endpoint *more;
+        size_t n_more;
 };
 
 struct run_net_attachment;
@@ -153,9 +165,20 @@ int run_net_cleanup(const char *root, const char *runroot, const char *id, struc
 /* The published ports of container ID (while it runs). */
 int run_net_ports(const char *root, const char *id, struct run_port **ret, size_t *ret_n,
                   struct box_err *err);
-/* connect/disconnect: attach running container ID (its pid 1: PID) to
- * NETWORK, or take it off. */
-int run_net_connect(const char *root, const char *runroot, const char *id, int pid,
-                    const char *network, char *const *aliases, const char *ip, struct box_err *err);
-int run_net_disconnect(const char *root, const char *runroot, const char *id, const char *network,
-                       struct box_err *err);
+/* Can EP be joined (the network exists; its --ip and --alias's fit it)? */
+int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
+                           struct box_err *err);
+/* box network connect: running container ID (named NAME, its pid 1: PID,
+ * already attached to its first network) gets EP's network hot-plugged:
+ * a lease (live while its monitor lives), an interface eth1..eth9 with no
+ * default route, its names in the other members' /etc/hosts and theirs in
+ * its own; recorded in network.json.  "endpoint with name ... already
+ * exists" when it is on that network. */
+int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
+                    int pid, const struct run_net_endpoint *ep, struct box_err *err);
+/* box network disconnect: NETWORK's interface of container ID (PID: its
+ * pid 1, or 0 when it does not run) removed, its lease, hosts lines and
+ * record given back.  -ENOENT (ERR untouched) when NETWORK is not one
+ * that run_net_connect() added. */
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int pid,
+                       const char *network, struct box_err *err);
