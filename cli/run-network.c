@@ -127,6 +127,27 @@ static const char *port_host_ip(const struct jv *p)
         return ip && *ip ? ip : "0.0.0.0";
 }
 
+/* Its --network and what box network connect added, as config.json has them. */
+static char **networks_of(const struct jv *cfg)
+{
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        char **v = xnew0(char *, 1);
+        if (mode && !startswith(mode, "container:"))
+                v = strv_append(v, streq(mode, "default") ? "bridge" : mode);
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++)
+                if (jv_get_str(jv_at(more, i), "Name"))
+                        v = strv_append(v, jv_get_str(jv_at(more, i), "Name"));
+        return v;
+}
+
+char *cli_container_networks_text(const struct jv *cfg)
+{
+        _cleanup_strv_free_ char **v = networks_of(cfg);
+        return strv_join(v, ",");
+}
+
 char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
 {
         _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
@@ -184,6 +205,19 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                                 jv_set(ns, keys[k], jv_ref(jv_get(e, keys[k])));
                 }
                 jv_set(nets, jv_get_str(n, "Name") ?: "", e);
+        }
+        /* the networks it is to join (created, stopped, or not yet plugged) */
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        _cleanup_strv_free_ char **names = cfg ? networks_of(cfg) : NULL;
+        STRV_FOREACH (n, names) {
+                if (jv_get(nets, *n))
+                        continue;
+                struct jv *e = jv_object();
+                jv_set_str(e, "IPAddress", "");
+                jv_set(e, "IPPrefixLen", jv_int(0));
+                jv_set_str(e, "Gateway", "");
+                jv_set_str(e, "MacAddress", "");
+                jv_set(nets, *n, e);
         }
         jv_set(ns, "Ports", ports);
         jv_set(ns, "Networks", nets);
