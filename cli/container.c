@@ -139,6 +139,23 @@ struct kept_ports {
         size_t n;
 };
 
+/* --network container:ID (config.json's NetworkMode): the network
+ * namespace of that container, which must run. */
+static int peer_netns(struct cli_ctx *ctx, const struct jv *cfg, int *ret_fd, struct box_err *err)
+{
+        const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
+        char id[RUN_ID_LEN + 1];
+        if (!mode || !startswith(mode, "container:"))
+                return box_err_set(err, EINVAL, "no container in its network mode '%s'",
+                                   strempty(mode));
+        int r = run_state_lookup(cli_container_root(ctx), mode + 10, id, err);
+        if (r >= 0)
+                r = run_state_open_netns(ctx->runroot, id, ret_fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--network %s", mode);
+        return 0;
+}
+
 /* In the monitor-to-be, holding S's lock: starts the container and execs
  * the monitor; returns only on failure, recorded. */
 static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_fd,
@@ -171,6 +188,10 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
                 r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg,
                                            kept ? kept->fds : NULL, kept ? kept->n : 0, &net, err);
+        _cleanup_close_ int peer_ns = -EBADF;
+        if (r >= 0 && f.spec.network == RUN_NETWORK_CONTAINER)
+                r = peer_netns(ctx, cfg, &peer_ns, err);
+        f.spec.netns_fd = peer_ns;
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box), and hands them to its cleanup */

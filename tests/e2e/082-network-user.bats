@@ -164,3 +164,38 @@ subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
         run box network rm racenet
         [ "$status" -eq 0 ]
 }
+
+@test "user network: --network container:NAME works detached and from create, with Docker's rules" {
+        box run -d --name peer --hostname peerhost busybox sh -c \
+                'mkdir /w; echo peer >/w/index.html; httpd -p 80 -h /w; exec sleep 60' >/dev/null
+        box run -d --name side --network container:peer busybox sleep 60 >/dev/null
+        # the same interfaces, host name and /etc files; the other's server on its loopback
+        run box exec side sh -c 'ip -4 -o addr show eth0; hostname; wget -qO- http://127.0.0.1/'
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}.2/24"* ]]
+        [ "${lines[1]}" = peerhost ]
+        [ "${lines[2]}" = peer ]
+        [ "$(box exec side cat /etc/hosts)" = "$(box exec peer cat /etc/hosts)" ]
+        [ "$(box exec side cat /etc/resolv.conf)" = "$(box exec peer cat /etc/resolv.conf)" ]
+        run box inspect -f '{{.HostConfig.NetworkMode}}' side
+        [ "$output" = "container:$(box inspect -f '{{.Id}}' peer)" ]
+        box create --name later --network container:peer busybox wget -qO- http://127.0.0.1/ >/dev/null
+        run box start -a later
+        [ "$output" = peer ]
+        # Docker's conflicts, one line each, nothing made
+        local n
+        n=$(box ps -aq | wc -l)
+        for bad in '-p 80' '-P' '--hostname x' '--uidmap 0:100000:65536'; do
+                run box run -d $bad --network container:peer busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"conflicting options: "* ]]
+        done
+        [ "$(box ps -aq | wc -l)" -eq "$n" ]
+        # the other one must run when it starts
+        box stop -t 1 peer >/dev/null
+        run box start later
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not running"* ]]
+        box rm -f side later peer >/dev/null
+}

@@ -69,19 +69,19 @@ get_from() {
         box network connect --ip "$(prefix 4)77" two c1
         run box exec c1 ip -4 -o addr show eth1
         [[ "$output" == *"inet $(prefix 4)77/24"* ]]
-        run box exec c2 grep ' c1$' /etc/hosts
+        run box exec c2 grep -E '[[:space:]]c1$' /etc/hosts
         [ "$output" = "$(prefix 4)77	c1" ]
-        run box exec c1 grep ' c2$' /etc/hosts
-        [[ "$output" == "$(prefix 4)"*" c2" ]]
+        run box exec c1 grep -E '[[:space:]]c2$' /etc/hosts
+        [[ "$output" == "$(prefix 4)"*c2 ]]
         [ "$(own_links | wc -l)" -eq $((links_before + 1)) ]
         run box network disconnect two c1
         [ "$status" -eq 0 ]
         run box exec c1 ls /sys/class/net
         [ "$(echo $output)" = "eth0 lo" ]
-        run box exec c2 cat /etc/hosts
-        [[ "$output" != *" c1"* ]]
-        run box exec c1 cat /etc/hosts
-        [[ "$output" != *" c2"* ]]
+        run box exec c2 grep -cE '[[:space:]]c1$' /etc/hosts
+        [ "$output" = 0 ]
+        run box exec c1 grep -cE '[[:space:]]c2$' /etc/hosts
+        [ "$output" = 0 ]
         [ ! -e "$BOX_ROOT/networks/two/leases/$(prefix 4)77" ]
         [ "$(own_links | wc -l)" -eq "$links_before" ]
         run box inspect -f '{{len .NetworkSettings.Networks}}' c1
