@@ -2,6 +2,10 @@
  * attachment to them, and published ports.
  *
  * On disk, under the store root:
+ *   networks/.lock               flock: shared while a container takes its
+ *                                leases, exclusive while prune or rm decide
+ *                                a network is unused and remove it (taken
+ *                                before any network's lock)
  *   networks/<name>/config.json  {"Name", "Id", "Driver": "bridge"|"macvlan",
  *                                 "Subnet": "10.77.0.0/16", "Gateway", "Internal",
  *                                 "Parent" (macvlan), "Bridge" (bridge: its link),
@@ -24,7 +28,9 @@
  *                                prune` know what to take back):
  *                                {"Table", "Networks": [{"Name", "Driver", "IP",
  *                                "PrefixLen", "Gateway", "MacAddress", "Link"
- *                                (host veth, bridge only), "Ifname", "Aliases"}],
+ *                                (host veth, bridge only), "Ifname", "Names"}]:
+ *                                the first network, then box network
+ *                                connect's (eth1..eth9),
  *                                "Ports": [{"Proto", "HostIp", "HostPort",
  *                                "ContainerPort"}]}
  *

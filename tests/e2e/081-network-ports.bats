@@ -173,9 +173,18 @@ s.sendto(b'ping', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
         [ "$(ls "$BOX_ROOT/containers" 2>/dev/null | grep -vc '^\.')" -eq 0 ]
 }
 
-# Can the host bind TCP port $1 (is it free)?
+# Can the host bind TCP port $1 (is it free)?  (A function, not "! cmd",
+# which bats does not count as a failure.)
 port_free() {
         python3 -c 'import socket, sys; s = socket.socket(); s.bind(("", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+port_taken() {
+        if port_free "$1"; then return 1; fi
+}
+# Is no DNAT element left for host port $1?
+port_unpublished() {
+        run nft list map ip "$BOX_NETWORK_PREFIX" pub_any
+        [[ "$output" != *". $1 :"* ]]
 }
 
 @test "ports: --restart on-failure:N keeps the port published and held; the last exit gives it all back" {
@@ -191,7 +200,7 @@ port_free() {
                 if [ "${n#* }" = running ] && body=$(curl -s -m 1 "http://127.0.0.1:$h/"); then
                         seen[$body]=1
                         # the monitor holds the host port while the container lives
-                        ! port_free "$h"
+                        port_taken "$h"
                 fi
                 sleep 0.1
         done
@@ -201,7 +210,7 @@ port_free() {
         # served by the first run and by both restarts, on the same port
         [ "${#seen[@]}" -eq 3 ]
         # after the final exit: no rule, lease, veth or socket left
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+        port_unpublished "$h"
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
         port_free "$h"
@@ -216,9 +225,9 @@ port_free() {
                 [ "$(box inspect -f '{{.RestartCount}}' "$id")" -ge 1 ] && break
                 sleep 0.1
         done
-        ! port_free "$h"
+        port_taken "$h"
         box rm -f "$id" >/dev/null
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+        port_unpublished "$h"
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
         for _ in $(seq 20); do port_free "$h" && break; sleep 0.1; done

@@ -8,10 +8,7 @@ load net-helpers
 setup_file() { net_setup_file; }
 teardown_file() { net_teardown_file; }
 setup() { net_setup; }
-teardown() {
-        "$BOX" rm -f $("$BOX" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-        net_teardown
-}
+teardown() { net_teardown; }
 
 subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
 prefix() { subnet "$1" | sed 's|0/24$||'; }
