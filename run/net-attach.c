@@ -356,6 +356,32 @@ static char *names_of(const struct run_net_attach_opts *o)
         return b.len ? buf_steal(&b) : xstrdup("");
 }
 
+/* The locks to take a lease under: networks/.lock shared (in *RET_ALL),
+ * then NIF's network's (returned).  The default network, which a prune
+ * removed while we waited, is made again: its config anew. */
+static int lock_for_lease(const char *root, struct net_if *nif, int *ret_all, struct box_err *err)
+{
+        _cleanup_close_ int all = net_lock_all(root, false, err);
+        if (all < 0)
+                return all;
+        bool dflt = streq(nif->net->name, RUN_NET_DEFAULT);
+        int lock = net_lock(nif->net, dflt ? NULL : err);
+        if (lock == -ENOENT && dflt) {
+                /* no prune runs while we hold networks/.lock */
+                net_free(TAKE_PTR(nif->net));
+                int r = net_load(root, RUN_NET_DEFAULT, &nif->net, err);
+                if (r < 0)
+                        return r;
+                lock = net_lock(nif->net, err);
+        } else if (lock < 0 && dflt) {
+                lock = net_lock(nif->net, err);
+        }
+        if (lock < 0)
+                return lock;
+        *ret_all = TAKE_FD(all);
+        return lock;
+}
+
 /* With the network lock: the link, a lease, and the members' hosts. */
 static int attach_locked(struct run_net_attachment *a, const struct run_net_attach_opts *o,
                          struct box_err *err)
@@ -429,11 +455,8 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                         goto fail;
         }
         /* shared: prune and rm wait until our lease is there to see */
-        int all = net_lock_all(root, false, err);
-        int lock = all < 0 ? all : net_lock(a->nif.net, err);
+        int all = -EBADF, lock = lock_for_lease(root, &a->nif, &all, err);
         if (lock < 0) {
-                if (all >= 0)
-                        close(all);
                 r = lock;
                 goto fail;
         }
@@ -814,11 +837,8 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
                 goto out;
         if (net_is_bridge(a.nif.net))
                 snprintf(a.nif.link, sizeof(a.nif.link), "%s%.8s%d", net_prefix(), id, slot);
-        int all = net_lock_all(root, false, err);
-        int lock = all < 0 ? all : net_lock(a.nif.net, err);
+        int all = -EBADF, lock = lock_for_lease(root, &a.nif, &all, err);
         if (lock < 0) {
-                if (all >= 0)
-                        close(all);
                 r = lock;
                 goto out;
         }

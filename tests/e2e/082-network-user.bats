@@ -124,45 +124,62 @@ subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
         [ "$(box network ls -q | wc -l)" -eq 2 ]
 }
 
-@test "user network: prune racing 10 containers that start never takes their network" {
-        box network create --subnet "$(subnet 6)" racenet >/dev/null
-        local pfx
-        pfx=$(subnet 6 | sed 's|0/24$||')
-        mkdir "$BATS_TEST_TMPDIR/b"
+# Starts 10 containers (r1..r10, on network $1) with `run -d` while `box
+# network prune` runs in a loop; each writes "ok" to $BATS_TEST_TMPDIR/b/N
+# when it has its address of prefix $2 on eth0.
+race_prune() {
+        mkdir -p "$BATS_TEST_TMPDIR/b"
+        touch "$BATS_TEST_TMPDIR/pruning"
+        (while [ -e "$BATS_TEST_TMPDIR/pruning" ]; do
+                "$BOX" network prune >/dev/null 2>>"$BATS_TEST_TMPDIR/prune.err" || true
+        done) 3>&- &
+        local pruner=$!
         for i in $(seq 10); do
-                "$BOX" run -d --name "r$i" --network racenet -v "$BATS_TEST_TMPDIR/b:/b" busybox \
-                        sh -c "ip -4 -o addr show eth0 | grep -q 'inet $pfx' && echo ok >/b/$i; sleep 60" \
+                "$BOX" run -d --name "r$i" --network "$1" -v "$BATS_TEST_TMPDIR/b:/b" busybox \
+                        sh -c "ip -4 -o addr show eth0 | grep -q 'inet $2' && echo ok >/b/$i; sleep 60" \
                         >"$BATS_TEST_TMPDIR/run.$i" 2>&1 3>&- &
         done
-        # prune as fast as it can from the first container's record on: a
-        # container whose record is there is starting, and keeps its network
-        for _ in $(seq 100); do
-                [ -n "$(ls "$BOX_ROOT/containers" 2>/dev/null)" ] && break
-                sleep 0.05
-        done
-        touch "$BATS_TEST_TMPDIR/pruning"
-        (while [ -e "$BATS_TEST_TMPDIR/pruning" ]; do "$BOX" network prune >/dev/null 2>&1; done) 3>&- &
-        local pruner=$!
         for i in $(seq 10); do
                 for _ in $(seq 150); do [ -e "$BATS_TEST_TMPDIR/b/$i" ] && break; sleep 0.1; done
         done
         rm "$BATS_TEST_TMPDIR/pruning"
         wait "$pruner"
-        cat "$BATS_TEST_TMPDIR"/run.* >&2
+        cat "$BATS_TEST_TMPDIR"/run.* "$BATS_TEST_TMPDIR/prune.err" >&2
         [ "$(ls "$BATS_TEST_TMPDIR/b" | wc -l)" -eq 10 ]
-        # and each one's veth hangs on its network's bridge, still there
-        local br
-        br=$(box network inspect racenet | sed -n 's/.*"com.docker.network.bridge.name": "\(.*\)".*/\1/p')
-        [ "$(ip -br link show master "$br" | wc -l)" -eq 10 ]
+        [ ! -s "$BATS_TEST_TMPDIR/prune.err" ]
+}
+
+# The bridge of network $1 (its link on the host).
+bridge_of() {
+        box network inspect "$1" | sed -n 's/.*"com.docker.network.bridge.name": "\(.*\)".*/\1/p'
+}
+
+@test "user network: prune racing 10 containers that start never takes their network" {
+        box network create --subnet "$(subnet 6)" racenet >/dev/null
+        # a container made on it and not started yet names it: prune keeps it
+        box create --name r0 --network racenet busybox true >/dev/null
+        race_prune racenet "$(subnet 6 | sed 's|0/24$||')"
         run box network inspect racenet
         [ "$(grep -c '"IPv4Address"' <<<"$output")" -eq 10 ]
+        # each one's veth hangs on its network's bridge, still there
+        [ "$(ip -br link show master "$(bridge_of racenet)" | wc -l)" -eq 10 ]
         # in use: rm names a container; removed with them
         run box network rm racenet
         [ "$status" -eq 125 ]
         [[ "$output" == *"network 'racenet' has active endpoints (name:'r"* ]]
-        box rm -f $(seq -f 'r%g' 10) >/dev/null
+        box rm -f r0 $(seq -f 'r%g' 10) >/dev/null
         run box network rm racenet
         [ "$status" -eq 0 ]
+}
+
+@test "bridge: prune racing 10 containers that start never takes the default bridge or its rules" {
+        race_prune bridge "${BOX_BRIDGE_SUBNET%.0/24}."
+        # every veth still on the bridge, the table and its masquerade there
+        [ "$(ip -br link show master "${BOX_NETWORK_PREFIX}0" | wc -l)" -eq 10 ]
+        run nft list table ip "$BOX_NETWORK_PREFIX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"$BOX_BRIDGE_SUBNET"* ]]
+        box rm -f $(seq -f 'r%g' 10) >/dev/null
 }
 
 @test "user network: --network container:NAME works detached and from create, with Docker's rules" {
