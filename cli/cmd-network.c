@@ -196,14 +196,15 @@ static ssize_t connected_index(const struct jv *cfg, const char *network)
         return -1;
 }
 
-/* Pid 1 of container ID when it runs, else 0. */
-static int running_pid(struct cli_ctx *ctx, const char *root, const char *id)
+/* The network namespace of container ID when it runs (checked against
+ * its pidfd: never another process's), else -1. */
+static int running_netns(struct cli_ctx *ctx, const char *root, const char *id)
 {
-        pid_t pid = 0;
-        if (run_state_status(root, ctx->runroot, id) != RUN_STATUS_RUNNING)
-                return 0;
-        _cleanup_close_ int pfd = run_state_pidfd(ctx->runroot, id, &pid);
-        return pfd >= 0 ? pid : 0;
+        int fd = -EBADF;
+        if (run_state_status(root, ctx->runroot, id) != RUN_STATUS_RUNNING ||
+            run_state_open_netns(ctx->runroot, id, &fd, NULL) < 0)
+                return -EBADF;
+        return fd;
 }
 
 static const char connect_help[] =
@@ -275,9 +276,9 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
                 .network = (char *)network, .ip = (char *)ip, .aliases = aliases};
         if (run_net_endpoint_check(root, &ep, &err) < 0)
                 return cli_fail(&err);
-        int pid = running_pid(ctx, root, id);
-        if (pid > 0 &&
-            run_net_connect(root, ctx->runroot, id, jv_get_str(cfg, "Name"), pid, &ep, &err) < 0)
+        _cleanup_close_ int ns = running_netns(ctx, root, id);
+        if (ns >= 0 &&
+            run_net_connect(root, ctx->runroot, id, jv_get_str(cfg, "Name"), ns, &ep, &err) < 0)
                 return cli_fail(&err);
         /* recorded: a restart, or the first start, joins it again */
         struct jv *hc = jv_get(cfg, "HostConfig");
@@ -292,8 +293,8 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
         jv_set(e, "Aliases", jv_strv(aliases));
         jv_push(more, e);
         if (run_state_config_write(root, id, cfg, &err) < 0) {
-                if (pid > 0)
-                        (void)run_net_disconnect(root, ctx->runroot, id, pid, network, NULL);
+                if (ns >= 0)
+                        (void)run_net_disconnect(root, ctx->runroot, id, ns, network, NULL);
                 return cli_fail(&err);
         }
         return 0;
@@ -347,8 +348,8 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
                             network);
         if (err.code)
                 return cli_fail(&err);
-        int pid = running_pid(ctx, root, id);
-        int r = run_net_disconnect(root, ctx->runroot, id, pid, network, &err);
+        _cleanup_close_ int ns = running_netns(ctx, root, id);
+        int r = run_net_disconnect(root, ctx->runroot, id, ns, network, &err);
         if (r < 0 && r != -ENOENT)
                 return cli_fail(&err);
         struct jv *hc = jv_get(cfg, "HostConfig");

@@ -482,15 +482,11 @@ fail:
         return r;
 }
 
-/* NIF's interface in the network namespace of PID: made, addressed, up,
- * with the default route via its gateway when ROUTE. */
-static int if_plug(const struct net_if *nif, int pid, bool route, struct box_err *err)
+/* NIF's interface in network namespace NS: made, addressed, up, with the
+ * default route via its gateway when ROUTE. */
+static int if_plug(const struct net_if *nif, int ns, bool route, struct box_err *err)
 {
         const struct run_net *n = nif->net;
-        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
-        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
-        if (ns < 0)
-                return box_err_errno(err, errno, "open '%s'", p);
         _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
         int r = run_nl_open(-1, &nl, err);
         if (r < 0)
@@ -521,10 +517,15 @@ static int if_plug(const struct net_if *nif, int pid, bool route, struct box_err
 
 int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
 {
-        int r = if_plug(&a->nif, pid, true, err);
+        /* our child, not reaped yet: the pid is its */
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        int r = if_plug(&a->nif, ns, true, err);
         /* the networks box network connect added while it was stopped */
         for (size_t i = 0; r >= 0 && i < a->n_more; i++)
-                r = run_net_connect(a->root, a->runroot, a->id, a->name, pid, &a->more[i], err);
+                r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &a->more[i], err);
         return r;
 }
 
@@ -792,7 +793,7 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, 
 }
 
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
-                    int pid, const struct run_net_endpoint *ep, struct box_err *err)
+                    int netns_fd, const struct run_net_endpoint *ep, struct box_err *err)
 {
         _cleanup_close_ int dlock = state_dir_lock(root, id, err);
         if (dlock < 0)
@@ -850,7 +851,7 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
         uint32_t h = ntohl(a.nif.ip.s_addr);
         uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
         memcpy(a.nif.mac, mac, 6);
-        r = if_plug(&a.nif, pid, false, err);
+        r = if_plug(&a.nif, netns_fd, false, err);
         if (r >= 0) {
                 jv_push(nets, if_json(&a.nif));
                 r = state_replace(root, id, st, err);
@@ -871,7 +872,7 @@ out:
         return r;
 }
 
-int run_net_disconnect(const char *root, const char *runroot, const char *id, int pid,
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err)
 {
         _cleanup_close_ int dlock = state_dir_lock(root, id, err);
@@ -899,10 +900,8 @@ int run_net_disconnect(const char *root, const char *runroot, const char *id, in
         /* the interface goes with its host end (a veth), or in the
          * container's namespace (a macvlan) */
         const char *ifn = jv_get_str(gone, "Ifname");
-        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
-        _cleanup_close_ int ns = pid > 0 ? open(p, O_RDONLY | O_CLOEXEC) : -EBADF;
         _cleanup_close_ int cnl = -EBADF;
-        if (ns >= 0 && ifn && run_nl_open(ns, &cnl, NULL) >= 0)
+        if (netns_fd >= 0 && ifn && run_nl_open(netns_fd, &cnl, NULL) >= 0)
                 (void)run_nl_link_delete(cnl, ifn, NULL);
         entry_give_back(root, runroot, id, gone, NULL, true);
         _cleanup_jv_ struct jv *n = jv_ref(st);

@@ -174,17 +174,18 @@ int run_net_ports(const char *root, const char *id, struct run_port **ret, size_
 /* Can EP be joined (the network exists; its --ip and --alias's fit it)? */
 int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
                            struct box_err *err);
-/* box network connect: running container ID (named NAME, its pid 1: PID,
- * already attached to its first network) gets EP's network hot-plugged:
+/* box network connect: running container ID (named NAME, NETNS_FD: its
+ * network namespace, already attached to its first network) gets EP's
+ * network hot-plugged:
  * a lease (live while its monitor lives), an interface eth1..eth9 with no
  * default route, its names in the other members' /etc/hosts and theirs in
  * its own; recorded in network.json.  "endpoint with name ... already
  * exists" when it is on that network. */
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
-                    int pid, const struct run_net_endpoint *ep, struct box_err *err);
-/* box network disconnect: NETWORK's interface of container ID (PID: its
- * pid 1, or 0 when it does not run) removed, its lease, hosts lines and
+                    int netns_fd, const struct run_net_endpoint *ep, struct box_err *err);
+/* box network disconnect: NETWORK's interface of container ID (NETNS_FD:
+ * its network namespace, or -1 when it does not run) removed, its lease, hosts lines and
  * record given back.  -ENOENT (ERR untouched) when NETWORK is not one
  * that run_net_connect() added. */
-int run_net_disconnect(const char *root, const char *runroot, const char *id, int pid,
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err);
