@@ -1,6 +1,8 @@
 /* A container's network: what run_net_attach() gives it before it starts,
- * what run_net_attach_netns() puts in its namespace, and what
- * run_net_detach() (or, after a crash, run_net_cleanup()) gives back.
+ * what run_net_attach_netns() puts in its namespace, the further networks
+ * of box network connect (hot-plugged by run_net_connect(), taken off by
+ * run_net_disconnect()), and what run_net_detach() (or, after a crash,
+ * run_net_cleanup()) gives back.
  * See run/network.h for the files.  Name resolution on user networks is
  * /etc/hosts: each member's file lists the others, and the network lock
  * orders every change to them. */
