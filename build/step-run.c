@@ -412,9 +412,7 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
                 if (colon)
                         buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
         }
-        _cleanup_free_ char *host_rc = NULL;
-        if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 0, &host_rc, NULL, NULL) < 0)
-                host_rc = xstrdup("");
+        _cleanup_free_ char *host_rc = run_net_host_resolv_conf();
         /* --dns, --dns-search, --dns-option replace the host's lines of
          * their kind */
         struct buf rcb = {0};
@@ -508,6 +506,17 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                         return box_err_prefix(err, "RUN's network");
                 rs.net_setup = step_net_setup;
                 rs.net_userdata = na;
+                /* a loopback resolver of the host, as box run replaces it */
+                _cleanup_free_ char *rc = NULL, *fixed = NULL;
+                nr = fs_read_file_at(AT_FDCWD, resolv, 1 << 20, &rc, NULL, err);
+                if (nr >= 0) {
+                        fixed = run_net_resolv_rewrite(na, rc);
+                        nr = fs_write_atomic_at(AT_FDCWD, resolv, fixed, strlen(fixed), 0644, err);
+                }
+                if (nr < 0) {
+                        run_net_detach(na);
+                        return nr;
+                }
         }
         /* RUN output is progress: it goes where progress goes, never to stdout */
         struct build_log *log = NULL;

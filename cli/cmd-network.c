@@ -7,6 +7,7 @@
 #include "lib/xalloc.h"
 #include "run/network.h"
 #include "run/state.h"
+#include "spec/json.h"
 #include "store/store.h"
 
 static int net_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
@@ -175,16 +176,192 @@ static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+/* The container's --network, as connect and disconnect name it. */
+static const char *primary_network(const struct jv *cfg)
+{
+        const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
+        return !mode || streq(mode, "default") ? RUN_NET_DEFAULT : mode;
+}
+
+/* The index of NETWORK in the container's BoxNetworks (box network
+ * connect's), or -1. */
+static ssize_t connected_index(const struct jv *cfg, const char *network)
+{
+        const struct jv *more = jv_get(jv_get(cfg, "HostConfig"), "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++) {
+                const char *n = jv_get_str(jv_at(more, i), "Name");
+                if (n && streq(n, network))
+                        return (ssize_t)i;
+        }
+        return -1;
+}
+
+/* The network namespace of container ID when it runs (checked against
+ * its pidfd: never another process's), else -1. */
+static int running_netns(struct cli_ctx *ctx, const char *root, const char *id)
+{
+        int fd = -EBADF;
+        if (run_state_status(root, ctx->runroot, id) != RUN_STATUS_RUNNING ||
+            run_state_open_netns(ctx->runroot, id, &fd, NULL) < 0)
+                return -EBADF;
+        return fd;
+}
+
+static const char connect_help[] =
+        "Usage: box network connect [OPTIONS] NETWORK CONTAINER\n\n"
+        "Connect a container to a network: a running one gets a new interface now,\n"
+        "a created or stopped one when it starts.\n\nOptions:\n"
+        "      --alias NAME   a further name the container has on the network\n"
+        "      --ip IP        its IPv4 address on the network (default: a free one)\n";
+
 static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
 {
-        return cli_usage_error("network connect", "connecting a running container to a second "
-                                                  "network is not supported yet");
+        static const struct option opts[] = {
+                {"ip", required_argument, NULL, 'i'},
+                {"alias", required_argument, NULL, 'a'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct box_err err = {0};
+        _cleanup_strv_free_ char **aliases = NULL;
+        const char *ip = NULL, *root;
+        int c;
+        opterr = 0;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i':
+                        ip = optarg;
+                        break;
+                case 'a':
+                        aliases = strv_append(aliases, optarg);
+                        break;
+                case 'h':
+                        return cli_help(connect_help);
+                default:
+                        return cli_usage_error("network connect", "unknown flag '%s'",
+                                               argv[optind - 1]);
+                }
+        }
+        if (optind != argc - 2)
+                return cli_usage_error("network connect",
+                                       "'box network connect' requires 2 arguments");
+        const char *network = argv[optind], *who = argv[optind + 1];
+        char id[RUN_ID_LEN + 1];
+        _cleanup_jv_ struct jv *cfg = NULL;
+        if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
+            run_state_config(root, id, &cfg, &err) < 0)
+                return cli_fail(&err);
+        if (streq(network, "default"))
+                network = RUN_NET_DEFAULT;
+        const char *mode = primary_network(cfg);
+        if (streq(mode, "host") || streq(network, "host"))
+                box_err_set(&err, EINVAL,
+                            "container cannot be disconnected from host network or "
+                            "connected to host network");
+        else if (streq(mode, "none") || streq(network, "none"))
+                box_err_set(&err, EINVAL,
+                            "container cannot be connected to multiple networks "
+                            "with one of the networks in private (none) mode");
+        else if (startswith(mode, "container:") || startswith(network, "container:"))
+                box_err_set(&err, EINVAL,
+                            "conflicting options: container type network can't be "
+                            "used with other networks");
+        else if (streq(mode, network) || connected_index(cfg, network) >= 0)
+                box_err_set(&err, EEXIST, "endpoint with name '%s' already exists in network '%s'",
+                            strempty(jv_get_str(cfg, "Name")), network);
+        if (err.code)
+                return cli_fail(&err);
+        struct run_net_endpoint ep = {
+                .network = (char *)network, .ip = (char *)ip, .aliases = aliases};
+        if (run_net_endpoint_check(root, &ep, &err) < 0)
+                return cli_fail(&err);
+        _cleanup_close_ int ns = running_netns(ctx, root, id);
+        if (ns >= 0 &&
+            run_net_connect(root, ctx->runroot, id, jv_get_str(cfg, "Name"), ns, &ep, &err) < 0)
+                return cli_fail(&err);
+        /* recorded: a restart, or the first start, joins it again */
+        struct jv *hc = jv_get(cfg, "HostConfig");
+        struct jv *more = jv_get(hc, "BoxNetworks");
+        if (!jv_is_array(more)) {
+                more = jv_array();
+                jv_set(hc, "BoxNetworks", more);
+        }
+        struct jv *e = jv_object();
+        jv_set_str(e, "Name", network);
+        jv_set_str(e, "IPAddress", ip);
+        jv_set(e, "Aliases", jv_strv(aliases));
+        jv_push(more, e);
+        if (run_state_config_write(root, id, cfg, &err) < 0) {
+                if (ns >= 0)
+                        (void)run_net_disconnect(root, ctx->runroot, id, ns, network, NULL);
+                return cli_fail(&err);
+        }
+        return 0;
 }
 
 static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
 {
-        return cli_usage_error("network disconnect", "disconnecting a running container is not "
-                                                     "supported yet");
+        struct box_err err = {0};
+        const char *root;
+        bool force = false;
+        if (cli_wants_help(argc, argv))
+                return cli_help("Usage: box network disconnect [-f] NETWORK CONTAINER\n\n"
+                                "Disconnect a container from a network that box network connect "
+                                "gave it.\n\nOptions:\n"
+                                "  -f, --force   also when the network no longer exists\n");
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+                if (streq(argv[i], "-f") || streq(argv[i], "--force"))
+                        force = true;
+                else
+                        return cli_usage_error("network disconnect", "unknown flag '%s'", argv[i]);
+        }
+        if (argc - i != 2)
+                return cli_usage_error("network disconnect",
+                                       "'box network disconnect' requires 2 arguments");
+        const char *network = argv[i], *who = argv[i + 1];
+        char id[RUN_ID_LEN + 1];
+        _cleanup_jv_ struct jv *cfg = NULL;
+        if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
+            run_state_config(root, id, &cfg, &err) < 0)
+                return cli_fail(&err);
+        if (streq(network, "default"))
+                network = RUN_NET_DEFAULT;
+        _cleanup_free_ char *nid = NULL, *driver = NULL;
+        if (!force && !streq(network, "host") && !streq(network, "none") &&
+            run_net_summary(root, network, &nid, &driver, &err) < 0)
+                return cli_fail(&err);
+        const char *mode = primary_network(cfg);
+        ssize_t at = connected_index(cfg, network);
+        if (streq(mode, "host") || streq(network, "host"))
+                box_err_set(&err, EINVAL,
+                            "container cannot be disconnected from host network or "
+                            "connected to host network");
+        else if (streq(mode, network))
+                box_err_set(&err, ENOTSUP,
+                            "container %s: '%s' is its --network; box disconnects only the "
+                            "networks box network connect added",
+                            who, network);
+        else if (at < 0)
+                box_err_set(&err, ENOENT, "container %s is not connected to network %s", who,
+                            network);
+        if (err.code)
+                return cli_fail(&err);
+        _cleanup_close_ int ns = running_netns(ctx, root, id);
+        int r = run_net_disconnect(root, ctx->runroot, id, ns, network, &err);
+        if (r < 0 && r != -ENOENT)
+                return cli_fail(&err);
+        struct jv *hc = jv_get(cfg, "HostConfig");
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        struct jv *keep = jv_array();
+        for (size_t k = 0; k < jv_len(more); k++)
+                if ((ssize_t)k != at)
+                        jv_push(keep, jv_ref(jv_at(more, k)));
+        jv_set(hc, "BoxNetworks", keep);
+        if (run_state_config_write(root, id, cfg, &err) < 0)
+                return cli_fail(&err);
+        return 0;
 }
 
 static const struct cli_command network_commands[] = {

@@ -159,7 +159,8 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         _cleanup_free_ char *labels = labels_text(jv_get(c, "Labels"));
         jv_set_str(o, "Labels", labels);
         jv_set_str(o, "Mounts", "");
-        jv_set_str(o, "Networks", jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode"));
+        _cleanup_free_ char *networks = cli_container_networks_text(cfg);
+        jv_set_str(o, "Networks", networks);
         jv_set_str(o, "Health", health ? health : "");
         if (size) {
                 struct store *st;

@@ -528,6 +528,21 @@ static int run_opts_check(struct run_opts *o, bool create)
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
                 return cli_usage_error("run", "the id maps must map the container's root (id 0)");
+        /* Docker's rules: the other container's network is as it is */
+        struct box_err cerr = {0};
+        if (o->network == RUN_NETWORK_CONTAINER && (o->publish || o->publish_all))
+                box_err_set(&cerr, EINVAL,
+                            "conflicting options: port publishing and the container type "
+                            "network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && o->hostname)
+                box_err_set(&cerr, EINVAL, "conflicting options: hostname and the network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && o->n_uid_map)
+                box_err_set(&cerr, EINVAL,
+                            "conflicting options: --uidmap and --network container:NAME (the "
+                            "other container's network namespace is out of a new user "
+                            "namespace's reach)");
+        if (cerr.code)
+                return cli_fail(&cerr);
         if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",
                                        o->ip ? "ip" : "network-alias");

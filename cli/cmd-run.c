@@ -272,7 +272,8 @@ static struct jv *labels_json(const struct oci_container_config *img, char *cons
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
-                         const struct oci_container_config *img, char *const *labels)
+                         const struct oci_container_config *img, char *const *labels,
+                         const char *net_peer)
 {
         _cleanup_jv_ struct jv *c = jv_object();
         /* the command line that made it (Podman's), for box generate systemd --new */
@@ -302,8 +303,9 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
+        /* container:ID, as Docker records it: a rename of the other keeps it */
         _cleanup_free_ char *mode = o->network == RUN_NETWORK_CONTAINER
-                                            ? xasprintf("container:%s", o->network_name)
+                                            ? xasprintf("container:%s", net_peer)
                                     : o->network_name                ? xstrdup(o->network_name)
                                     : o->network == RUN_NETWORK_NONE ? xstrdup("none")
                                     : o->network == RUN_NETWORK_HOST ? xstrdup("host")
@@ -414,6 +416,7 @@ struct run_job {
         struct run_net_attachment *net; /* a private network's */
         int netns_fd;                   /* container:NAME's namespace */
         char *net_peer;                 /* container:NAME's id */
+        char *peer_hostname;            /* and its host name */
 };
 
 static void run_job_release(struct run_job *j)
@@ -441,6 +444,7 @@ static void run_job_release(struct run_job *j)
         if (j->netns_fd >= 0)
                 close(j->netns_fd);
         free(j->net_peer);
+        free(j->peer_hostname);
         run_opts_release(&j->o);
 }
 
@@ -575,7 +579,9 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
         /* pinned: gc keeps every layer of the image from now on */
         store_unlock(j->st);
         snprintf(j->short_id, sizeof(j->short_id), "%.12s", j->state->id);
-        j->hostname = j->o.hostname ? j->o.hostname : j->short_id;
+        j->hostname = j->o.hostname      ? j->o.hostname
+                      : j->peer_hostname ? j->peer_hostname
+                                         : j->short_id;
         return 0;
 }
 
@@ -671,8 +677,9 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 /* config.json and the volume lists, then the state "created". */
 static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
 {
-        _cleanup_free_ char *cfg = config_json(j->state, j->image, j->have_image ? j->h.id : NULL,
-                                               &j->o, spec, &j->ms, j->argv, j->img, j->labels);
+        _cleanup_free_ char *cfg =
+                config_json(j->state, j->image, j->have_image ? j->h.id : NULL, &j->o, spec, &j->ms,
+                            j->argv, j->img, j->labels, j->net_peer);
         int r = run_state_write_file(j->state, RUN_FILE_CONFIG, cfg, err);
         if (r >= 0) {
                 /* what box start and the monitor's restarts run */
@@ -713,17 +720,27 @@ static int net_setup(pid_t pid, void *userdata, struct box_err *err)
         return run_net_attach_netns(userdata, pid, err);
 }
 
-/* --network container:NAME: its network namespace and its /etc files. */
-static int join_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+/* --network container:NAME: the other container, its /etc files and host
+ * name, and (OPEN_NS: in the foreground) its network namespace; a detached
+ * start opens that itself (cli/container.c), as must a restart. */
+static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, struct box_err *err)
 {
         char id[RUN_ID_LEN + 1];
         int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
         if (r < 0)
                 return r;
-        r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
+        if (open_ns || j->o.life.detach)
+                r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
         if (r < 0)
                 return box_err_prefix(err, "--network container:%s", j->o.network_name);
+        if (!open_ns && j->netns_fd >= 0)
+                close(TAKE_FD(j->netns_fd)); /* it runs: its monitor-to-be opens it again */
         j->net_peer = xstrdup(id);
+        /* Docker's: the other's host name */
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(store_root(j->st), id, "config.json");
+        const char *hn = jv_get_str(jv_get(cfg, "Config"), "Hostname");
+        if (hn && cli_check_host_name("--hostname", hn, 64, NULL) == 0)
+                j->peer_hostname = xstrdup(hn);
         return 0;
 }
 
@@ -737,8 +754,8 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j->state->id);
         if (!cfg)
                 return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
-        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, &j->net,
-                                       err);
+        int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, NULL, 0,
+                                       &j->net, err);
         if (r < 0)
                 return r;
         spec->net_setup = net_setup;
@@ -800,12 +817,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 
         PHASE("image");
         if (j.o.network == RUN_NETWORK_CONTAINER) {
-                if (create || j.o.life.detach) {
-                        box_err_set(&err, ENOTSUP,
-                                    "--network container:NAME works only in the foreground yet");
-                        return cli_fail(&err);
-                }
-                r = join_container(ctx, &j, &err);
+                r = join_container(ctx, &j, !create && !j.o.life.detach, &err);
                 if (r < 0)
                         return cli_fail(&err);
         }

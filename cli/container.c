@@ -132,10 +132,34 @@ static int net_setup(pid_t pid, void *userdata, struct box_err *err)
         return run_net_attach_netns(userdata, pid, err);
 }
 
+/* The host ports' sockets a container's monitor kept for its restart
+ * (`box container cleanup --port-fds`), borrowed by start_in_monitor(). */
+struct kept_ports {
+        const int *fds;
+        size_t n;
+};
+
+/* --network container:ID (config.json's NetworkMode): the network
+ * namespace of that container, which must run. */
+static int peer_netns(struct cli_ctx *ctx, const struct jv *cfg, int *ret_fd, struct box_err *err)
+{
+        const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
+        char id[RUN_ID_LEN + 1];
+        if (!mode || !startswith(mode, "container:"))
+                return box_err_set(err, EINVAL, "no container in its network mode '%s'",
+                                   strempty(mode));
+        int r = run_state_lookup(cli_container_root(ctx), mode + 10, id, err);
+        if (r >= 0)
+                r = run_state_open_netns(ctx->runroot, id, ret_fd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--network %s", mode);
+        return 0;
+}
+
 /* In the monitor-to-be, holding S's lock: starts the container and execs
  * the monitor; returns only on failure, recorded. */
 static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_fd, bool attach,
-                            struct box_err *err)
+                            const struct kept_ports *kept, struct box_err *err)
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
@@ -160,16 +184,22 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;
+        _cleanup_free_ int *port_fds = NULL;
         cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
         else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
-                r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg, &net,
-                                           err);
+                r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg,
+                                           kept ? kept->fds : NULL, kept ? kept->n : 0, &net, err);
+        _cleanup_close_ int peer_ns = -EBADF;
+        if (r >= 0 && f.spec.network == RUN_NETWORK_CONTAINER)
+                r = peer_netns(ctx, cfg, &peer_ns, err);
+        f.spec.netns_fd = peer_ns;
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
-                 * closes every fd of box) */
-                r = run_net_attach_keep_ports(net, err);
+                 * closes every fd of box), and hands them to its cleanup */
+                r = run_net_attach_keep_ports(net, &port_fds, &m.n_port_fds, err);
+                m.port_fds = port_fds;
                 f.spec.net_setup = net_setup;
                 f.spec.net_userdata = net;
         }
@@ -214,7 +244,7 @@ int cli_container_start(struct cli_ctx *ctx, const char *id, bool attach, struct
                 (void)setsid();
                 int r = run_state_open(cli_container_root(ctx), ctx->runroot, id, -1, &s, &e);
                 if (r >= 0)
-                        r = start_in_monitor(ctx, s, p[1], attach, &e);
+                        r = start_in_monitor(ctx, s, p[1], attach, NULL, &e);
                 (void)fs_write_full(p[1], &e, sizeof(e));
                 _exit(EXIT_BOX);
         }
@@ -301,7 +331,7 @@ static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, con
  * runs again), removes it (--rm) or records its exit. */
 static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_code,
                             const char *finished_at, const char *error, bool may_restart,
-                            struct box_err *err)
+                            const struct kept_ports *kept, struct box_err *err)
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
@@ -320,7 +350,7 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
                 (void)run_state_change(s, &u, NULL);
                 sleep_ms(delay);
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
-                        return start_in_monitor(ctx, s, -1, false, err);
+                        return start_in_monitor(ctx, s, -1, false, kept, err);
         }
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
                 return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
@@ -341,21 +371,44 @@ int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_in
         if (run_state_open(cli_container_root(ctx), ctx->runroot, id, -1, &s, NULL) == 0) {
                 (void)container_finish(ctx, s, ret->exit_code,
                                        *ret->finished_at ? ret->finished_at : NULL, ret->error,
-                                       false, NULL);
+                                       false, NULL, NULL);
                 run_state_free(s);
         }
         run_state_info_release(ret);
         return run_state_info_read(cli_container_root(ctx), ctx->runroot, id, ret);
 }
 
-/* box container cleanup --lock-fd N ID: run by the monitor, in its own
- * process, when the container has ended. */
+/* --port-fds "5,6": sockets, made CLOEXEC (a restart dup's them for its
+ * monitor; the rest close with this process). */
+static size_t parse_port_fds(const char *s, int *fds, size_t max)
+{
+        size_t n = 0;
+        while (s && *s && n < max) {
+                char *end;
+                long v = strtol(s, &end, 10);
+                struct stat st;
+                if (end == s || v < 3 || v > INT_MAX || fstat((int)v, &st) < 0 ||
+                    !S_ISSOCK(st.st_mode))
+                        break;
+                fds[n++] = (int)v;
+                (void)fcntl((int)v, F_SETFD, FD_CLOEXEC);
+                s = *end == ',' ? end + 1 : end;
+        }
+        return n;
+}
+
+/* box container cleanup [--lock-fd N] [--port-fds N,N...] ID: run by the
+ * monitor, in its own process, when the container has ended. */
 int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        int lock_fd = -1;
-        if (argc == 4 && streq(argv[1], "--lock-fd")) {
-                lock_fd = (int)strtol(argv[2], NULL, 10);
+        int lock_fd = -1, fds[64];
+        struct kept_ports kept = {.fds = fds};
+        while (argc >= 4 && (streq(argv[1], "--lock-fd") || streq(argv[1], "--port-fds"))) {
+                if (streq(argv[1], "--lock-fd"))
+                        lock_fd = (int)strtol(argv[2], NULL, 10);
+                else
+                        kept.n = parse_port_fds(argv[2], fds, ARRAY_SIZE(fds));
                 argv += 2;
                 argc -= 2;
         }
@@ -368,7 +421,7 @@ int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv)
         int code = 255;
         _cleanup_free_ char *when = NULL;
         (void)run_state_exit_record(s, &code, &when);
-        r = container_finish(ctx, s, code, when, NULL, lock_fd >= 0, &err);
+        r = container_finish(ctx, s, code, when, NULL, lock_fd >= 0, &kept, &err);
         run_state_free(s);
         return r < 0 ? cli_fail(&err) : 0;
 }

@@ -45,11 +45,14 @@ struct run_net_attachment;
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
                             const char *ip);
+/* "bridge,backend": the networks config.json CFG names (ps's Networks). */
+char *cli_container_networks_text(const struct jv *cfg);
 /* Attaches container S as its config.json CFG asks (a private network) and
- * writes its /etc/hosts and resolv.conf. */
+ * writes its /etc/hosts and resolv.conf.  PORT_FDS: on a restart, the host
+ * ports' sockets its monitor kept (run_net_attach_opts). */
 int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
-                           const struct jv *cfg, struct run_net_attachment **ret,
-                           struct box_err *err);
+                           const struct jv *cfg, const int *port_fds, size_t n_port_fds,
+                           struct run_net_attachment **ret, struct box_err *err);
 
 /* Starts a created or exited container detached: a child becomes its
  * monitor; returns once the container runs, or with the start error

@@ -52,8 +52,8 @@ static int ports_of(const struct jv *publish, struct run_port **ret, size_t *ret
 }
 
 int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
-                           const struct jv *cfg, struct run_net_attachment **ret,
-                           struct box_err *err)
+                           const struct jv *cfg, const int *port_fds, size_t n_port_fds,
+                           struct run_net_attachment **ret, struct box_err *err)
 {
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
@@ -64,6 +64,19 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 return r;
         _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(hc, "BoxAliases"));
         const char *hostname = jv_get_str(jv_get(cfg, "Config"), "Hostname");
+        /* box network connect's: names borrowed from CFG, aliases ours
+         * (run_net_attach copies them all) */
+        const struct jv *bn = jv_get(hc, "BoxNetworks");
+        size_t n_more = jv_len(bn);
+        _cleanup_free_ struct run_net_endpoint *more = xnew0(struct run_net_endpoint, n_more + 1);
+        for (size_t i = 0; i < n_more; i++) {
+                const struct jv *e = jv_at(bn, i);
+                more[i].network = (char *)jv_get_str(e, "Name");
+                more[i].ip = (char *)jv_get_str(e, "IPAddress");
+                more[i].aliases = jv_to_strv(jv_get(e, "Aliases"));
+                if (!more[i].network)
+                        more[i].network = (char *)"";
+        }
         struct run_net_attach_opts o = {
                 .network = mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode : NULL,
                 .ip = jv_get_str(hc, "BoxIPAddress"),
@@ -74,9 +87,15 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 .n_ports = n_ports,
                 .state_dir = s->dir,
                 .runroot = runroot,
+                .port_fds = port_fds,
+                .n_port_fds = n_port_fds,
+                .more = more,
+                .n_more = n_more,
         };
         struct run_net_attachment *a = NULL;
         r = run_net_attach(root, s->id, &o, &a, err);
+        for (size_t i = 0; i < n_more; i++)
+                strv_free(more[i].aliases);
         if (r < 0)
                 return r;
         _cleanup_free_ char *hosts = run_net_hosts(a, hostname ? hostname : s->id);
@@ -106,6 +125,27 @@ static const char *port_host_ip(const struct jv *p)
 {
         const char *ip = jv_get_str(p, "HostIp");
         return ip && *ip ? ip : "0.0.0.0";
+}
+
+/* Its --network and what box network connect added, as config.json has them. */
+static char **networks_of(const struct jv *cfg)
+{
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        char **v = xnew0(char *, 1);
+        if (mode && !startswith(mode, "container:"))
+                v = strv_append(v, streq(mode, "default") ? "bridge" : mode);
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++)
+                if (jv_get_str(jv_at(more, i), "Name"))
+                        v = strv_append(v, jv_get_str(jv_at(more, i), "Name"));
+        return v;
+}
+
+char *cli_container_networks_text(const struct jv *cfg)
+{
+        _cleanup_strv_free_ char **v = networks_of(cfg);
+        return strv_join(v, ",");
 }
 
 char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
@@ -165,6 +205,19 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                                 jv_set(ns, keys[k], jv_ref(jv_get(e, keys[k])));
                 }
                 jv_set(nets, jv_get_str(n, "Name") ?: "", e);
+        }
+        /* the networks it is to join (created, stopped, or not yet plugged) */
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        _cleanup_strv_free_ char **names = cfg ? networks_of(cfg) : NULL;
+        STRV_FOREACH (n, names) {
+                if (jv_get(nets, *n))
+                        continue;
+                struct jv *e = jv_object();
+                jv_set_str(e, "IPAddress", "");
+                jv_set(e, "IPPrefixLen", jv_int(0));
+                jv_set_str(e, "Gateway", "");
+                jv_set_str(e, "MacAddress", "");
+                jv_set(nets, *n, e);
         }
         jv_set(ns, "Ports", ports);
         jv_set(ns, "Networks", nets);

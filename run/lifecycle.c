@@ -39,6 +39,14 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
         if (keep_fd(s->lock_fd) < 0 || keep_fd(in_fd) < 0 || keep_fd(out_fd) < 0 ||
             keep_fd(err_fd) < 0)
                 return box_err_errno(err, errno, "pass fds to the monitor");
+        /* "5,6,7": the host ports' sockets */
+        char port_fds[256] = "";
+        for (size_t i = 0, len = 0; i < m->n_port_fds && len + 12 < sizeof(port_fds); i++) {
+                if (keep_fd(m->port_fds[i]) < 0)
+                        return box_err_errno(err, errno, "pass fds to the monitor");
+                len += (size_t)snprintf(port_fds + len, sizeof(port_fds) - len, "%s%d",
+                                        i ? "," : "", m->port_fds[i]);
+        }
         const char *log_driver = m->log_driver ? m->log_driver : "k8s-file";
         char *argv[48] = {(char *)m->monitor_bin,
                           "--id",
@@ -59,6 +67,10 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
         if (m->log_path) {
                 argv[n++] = "--log-path";
                 argv[n++] = (char *)m->log_path;
+        }
+        if (port_fds[0]) {
+                argv[n++] = "--port-fds";
+                argv[n++] = port_fds;
         }
         struct {
                 const char *flag;

@@ -25,6 +25,11 @@ struct run_monitor {
          * drops its output */
         int64_t attach_wait_ms;
         int ready_fd; /* >= 0: gets a struct box_err (code 0) once the container runs */
+        /* sockets of the published host ports: the monitor keeps them bound
+         * for the container's life and hands them to `box container
+         * cleanup`, whose restart publishes the same ports with them */
+        const int *port_fds;
+        size_t n_port_fds;
 };
 
 /* Starts SPEC's container from this process (already detached from the

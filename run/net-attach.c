@@ -1,6 +1,8 @@
 /* A container's network: what run_net_attach() gives it before it starts,
- * what run_net_attach_netns() puts in its namespace, and what
- * run_net_detach() (or, after a crash, run_net_cleanup()) gives back.
+ * what run_net_attach_netns() puts in its namespace, the further networks
+ * of box network connect (hot-plugged by run_net_connect(), taken off by
+ * run_net_disconnect()), and what run_net_detach() (or, after a crash,
+ * run_net_cleanup()) gives back.
  * See run/network.h for the files.  Name resolution on user networks is
  * /etc/hosts: each member's file lists the others, and the network lock
  * orders every change to them. */
@@ -8,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -39,7 +42,10 @@ struct run_net_attachment {
         struct run_port *ports;
         size_t n_ports;
         int *port_fds;
-        char *member_hosts; /* lines for the other members of a user network */
+        char *member_hosts;            /* lines for the other members of a user network */
+        char *name;                    /* the container's, for the networks it joins at start */
+        struct run_net_endpoint *more; /* box network connect's, joined at start */
+        size_t n_more;
 };
 
 static const char hosts_base[] = "127.0.0.1\tlocalhost\n"
@@ -99,17 +105,44 @@ struct members_ctx {
         const char *line; /* ours, to add to each member (NULL: drop ours) */
         const char *ip;
         struct buf *collect; /* the members' own lines, for our file */
+        const char *self;    /* disconnect: our id, whose file forgets the members */
 };
 
 static void member_visit(const char *ip, const char *id, const char *names, void *userdata)
 {
         struct members_ctx *c = userdata;
         member_hosts_edit(c->root, id, c->ip, c->line);
+        if (c->self)
+                member_hosts_edit(c->root, c->self, ip, NULL);
         if (c->collect && *names)
                 buf_printf(c->collect, "%s\t%s\n", ip, names);
 }
 
 /* ---- published ports ---- */
+
+/* Is FD (a socket a restarted container's monitor kept) bound as P asks?
+ * Then P takes its port. */
+static bool port_fd_matches(struct run_port *p, int fd)
+{
+        struct sockaddr_in sa;
+        socklen_t len = sizeof(sa);
+        int type = 0;
+        socklen_t tlen = sizeof(type);
+        struct in_addr want = {.s_addr = htonl(INADDR_ANY)};
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+            sa.sin_family != AF_INET || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+            type != (streq(p->proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) ||
+            (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &want) != 1) ||
+            sa.sin_addr.s_addr != want.s_addr)
+                return false;
+        unsigned port = ntohs(sa.sin_port);
+        unsigned last = p->host_port_end ? p->host_port_end : p->host_port;
+        if (p->host_port && (port < p->host_port || port > last))
+                return false;
+        p->host_port = port;
+        p->host_port_end = 0;
+        return true;
+}
 
 static int port_bind(struct run_port *p, int *ret_fd, struct box_err *err)
 {
@@ -275,6 +308,13 @@ static void attachment_free(struct run_net_attachment *a)
         free(a->ports);
         free(a->port_fds);
         free(a->member_hosts);
+        free(a->name);
+        for (size_t i = 0; i < a->n_more; i++) {
+                free(a->more[i].network);
+                free(a->more[i].ip);
+                strv_free(a->more[i].aliases);
+        }
+        free(a->more);
         free(a->root);
         free(a->runroot);
         free(a->state_dir);
@@ -318,6 +358,32 @@ static char *names_of(const struct run_net_attach_opts *o)
         return b.len ? buf_steal(&b) : xstrdup("");
 }
 
+/* The locks to take a lease under: networks/.lock shared (in *RET_ALL),
+ * then NIF's network's (returned).  The default network, which a prune
+ * removed while we waited, is made again: its config anew. */
+static int lock_for_lease(const char *root, struct net_if *nif, int *ret_all, struct box_err *err)
+{
+        _cleanup_close_ int all = net_lock_all(root, false, err);
+        if (all < 0)
+                return all;
+        bool dflt = streq(nif->net->name, RUN_NET_DEFAULT);
+        int lock = net_lock(nif->net, dflt ? NULL : err);
+        if (lock == -ENOENT && dflt) {
+                /* no prune runs while we hold networks/.lock */
+                net_free(TAKE_PTR(nif->net));
+                int r = net_load(root, RUN_NET_DEFAULT, &nif->net, err);
+                if (r < 0)
+                        return r;
+                lock = net_lock(nif->net, err);
+        } else if (lock < 0 && dflt) {
+                lock = net_lock(nif->net, err);
+        }
+        if (lock < 0)
+                return lock;
+        *ret_all = TAKE_FD(all);
+        return lock;
+}
+
 /* With the network lock: the link, a lease, and the members' hosts. */
 static int attach_locked(struct run_net_attachment *a, const struct run_net_attach_opts *o,
                          struct box_err *err)
@@ -359,6 +425,13 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
         snprintf(a->id, sizeof(a->id), "%s", id);
         snprintf(a->nif.ifname, sizeof(a->nif.ifname), "eth0");
         a->nif.names = names_of(o);
+        a->name = o->name ? xstrdup(o->name) : NULL;
+        a->more = xnew0(struct run_net_endpoint, o->n_more + 1);
+        for (size_t i = 0; i < o->n_more; i++, a->n_more++) {
+                a->more[i].network = xstrdup(o->more[i].network);
+                a->more[i].ip = o->more[i].ip ? xstrdup(o->more[i].ip) : NULL;
+                a->more[i].aliases = strv_copy(o->more[i].aliases);
+        }
         r = net_load(root, o->network ? o->network : RUN_NET_DEFAULT, &a->nif.net, err);
         if (r >= 0)
                 r = check_opts(a->nif.net, o, err);
@@ -374,17 +447,24 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                 a->ports[i] = o->ports[i];
                 a->port_fds[i] = -EBADF;
                 a->n_ports = i + 1;
+                if (i < o->n_port_fds && port_fd_matches(&a->ports[i], o->port_fds[i])) {
+                        a->port_fds[i] = fcntl(o->port_fds[i], F_DUPFD_CLOEXEC, 3);
+                        if (a->port_fds[i] >= 0)
+                                continue;
+                }
                 r = port_bind(&a->ports[i], &a->port_fds[i], err);
                 if (r < 0)
                         goto fail;
         }
-        int lock = net_lock(a->nif.net, err);
+        /* shared: prune and rm wait until our lease is there to see */
+        int all = -EBADF, lock = lock_for_lease(root, &a->nif, &all, err);
         if (lock < 0) {
                 r = lock;
                 goto fail;
         }
         r = attach_locked(a, o, err);
         close(lock);
+        close(all);
         if (r < 0)
                 goto fail;
         uint32_t h = ntohl(a->nif.ip.s_addr);
@@ -404,13 +484,11 @@ fail:
         return r;
 }
 
-int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
+/* NIF's interface in network namespace NS: made, addressed, up, with the
+ * default route via its gateway when ROUTE. */
+static int if_plug(const struct net_if *nif, int ns, bool route, struct box_err *err)
 {
-        const struct run_net *n = a->nif.net;
-        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
-        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
-        if (ns < 0)
-                return box_err_errno(err, errno, "open '%s'", p);
+        const struct run_net *n = nif->net;
         _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
         int r = run_nl_open(-1, &nl, err);
         if (r < 0)
@@ -419,35 +497,53 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         if (idx < 0)
                 return idx;
         if (net_is_bridge(n))
-                r = run_nl_veth_create(nl, a->nif.link, idx, ns, a->nif.ifname, a->nif.mac, err);
+                r = run_nl_veth_create(nl, nif->link, idx, ns, nif->ifname, nif->mac, err);
         else
-                r = run_nl_macvlan_create(nl, idx, ns, a->nif.ifname, a->nif.mac, err);
+                r = run_nl_macvlan_create(nl, idx, ns, nif->ifname, nif->mac, err);
         if (r >= 0)
                 r = run_nl_open(ns, &cnl, err);
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", n->name);
-        int cidx = run_nl_link_index(cnl, a->nif.ifname);
+        int cidx = run_nl_link_index(cnl, nif->ifname);
         if (cidx < 0)
-                return box_err_errno(err, -cidx, "the container's '%s'", a->nif.ifname);
-        r = run_nl_addr_add(cnl, cidx, a->nif.ip, n->prefixlen, err);
+                return box_err_errno(err, -cidx, "the container's '%s'", nif->ifname);
+        r = run_nl_addr_add(cnl, cidx, nif->ip, n->prefixlen, err);
         if (r >= 0 && net_is_bridge(n))
                 r = run_nl_link_up(cnl, cidx, err);
-        if (r >= 0 && !n->internal)
+        if (r >= 0 && route && !n->internal)
                 r = run_nl_route_default(cnl, cidx, n->gateway, err);
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", n->name);
         return 0;
 }
 
-int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err)
+int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err)
 {
+        /* our child, not reaped yet: the pid is its */
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        int r = if_plug(&a->nif, ns, true, err);
+        /* the networks box network connect added while it was stopped */
+        for (size_t i = 0; r >= 0 && i < a->n_more; i++)
+                r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &a->more[i], err);
+        return r;
+}
+
+int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
+                              struct box_err *err)
+{
+        _cleanup_free_ int *fds = xnew(int, a->n_ports + 1);
         for (size_t i = 0; i < a->n_ports; i++) {
                 if (fcntl(a->port_fds[i], F_SETFD, 0) < 0)
                         return box_err_errno(err, errno, "keep host port %u",
                                              a->ports[i].host_port);
                 /* the monitor holds it now: run_net_detach() must not close it */
-                a->port_fds[i] = -EBADF;
+                fds[i] = TAKE_FD(a->port_fds[i]);
         }
+        *ret_n = a->n_ports;
+        *ret_fds = TAKE_PTR(fds);
         return 0;
 }
 
@@ -461,13 +557,19 @@ char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
                          *names ? " " : "", names, strempty(a->member_hosts));
 }
 
-char *run_net_resolv_conf(const struct run_net_attachment *a)
+char *run_net_host_resolv_conf(void)
 {
         const char *path = getenv("BOX_RESOLV_CONF");
-        _cleanup_free_ char *rc = NULL;
+        char *rc = NULL;
         if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
                             NULL) < 0)
                 return xstrdup("");
+        return rc;
+}
+
+char *run_net_resolv_rewrite(const struct run_net_attachment *a, const char *host_rc)
+{
+        _cleanup_free_ char *rc = xstrdup(host_rc);
         /* a resolver on the host's loopback is out of the container's reach:
          * on a bridge its gateway stands in (box's table forwards port 53
          * there to the host's resolver); elsewhere it goes */
@@ -495,9 +597,18 @@ char *run_net_resolv_conf(const struct run_net_attachment *a)
         return b.len ? buf_steal(&b) : xstrdup("");
 }
 
+char *run_net_resolv_conf(const struct run_net_attachment *a)
+{
+        _cleanup_free_ char *rc = run_net_host_resolv_conf();
+        return run_net_resolv_rewrite(a, rc);
+}
+
 /* ---- giving back ---- */
 
-static void give_back(struct run_net_attachment *a, bool crashed)
+/* A's rules, lease and the members' hosts lines of A's network, and with
+ * CRASHED its host link; with FORGET its network.json too.  SELF_TOO:
+ * our own hosts file forgets the members (a disconnect, while we run). */
+static void give_back(struct run_net_attachment *a, bool crashed, bool forget, bool self_too)
 {
         struct net_if *nif = &a->nif;
         ports_unpublish(a);
@@ -510,24 +621,44 @@ static void give_back(struct run_net_attachment *a, bool crashed)
                 int lock = net_lock(nif->net, NULL);
                 char ip[INET_ADDRSTRLEN];
                 if (!streq(nif->net->name, RUN_NET_DEFAULT) && a->state_dir) {
-                        struct members_ctx c = {.root = a->root, .ip = ip_str(nif->ip, ip)};
+                        struct members_ctx c = {.root = a->root,
+                                                .ip = ip_str(nif->ip, ip),
+                                                .self = self_too ? a->id : NULL};
                         ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
                 }
                 ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
                 if (lock >= 0)
                         close(lock);
         }
-        if (a->state_dir) {
+        if (a->state_dir && forget) {
                 _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
                 unlink(p);
         }
+}
+
+static int state_read(const char *root, const char *id, struct jv **ret, struct box_err *err);
+static void entry_give_back(const char *root, const char *runroot, const char *id,
+                            const struct jv *ni, const struct jv *ports, bool self_too);
+
+/* The networks after the first one (box network connect's), from
+ * network.json: given back. */
+static void give_back_more(const char *root, const char *runroot, const char *id)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        if (state_read(root, id, &o, NULL) < 0)
+                return;
+        const struct jv *nets = jv_get(o, "Networks");
+        for (size_t i = 1; i < jv_len(nets); i++)
+                entry_give_back(root, runroot, id, jv_at(nets, i), NULL, false);
 }
 
 void run_net_detach(struct run_net_attachment *a)
 {
         if (!a)
                 return;
-        give_back(a, false);
+        if (a->state_dir)
+                give_back_more(a->root, a->runroot, a->id);
+        give_back(a, false, true, false);
         attachment_free(a);
 }
 
@@ -587,6 +718,33 @@ int run_net_ports(const char *root, const char *id, struct run_port **ret, size_
         return 0;
 }
 
+/* One network of network.json (NI; PORTS: the first one's published
+ * ports, or NULL), as a crashed container left it: given back. */
+static void entry_give_back(const char *root, const char *runroot, const char *id,
+                            const struct jv *ni, const struct jv *ports, bool self_too)
+{
+        const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
+        const char *link = jv_get_str(ni, "Link");
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
+            net_load(root, name, &a.nif.net, NULL) < 0)
+                return;
+        a.root = (char *)root;
+        a.runroot = (char *)runroot;
+        snprintf(a.id, sizeof(a.id), "%s", id);
+        /* our own links only: named with our prefix and this id */
+        _cleanup_free_ char *mine = xasprintf("%s%.8s", net_prefix(), id);
+        if (link && startswith(link, mine) && strlen(link) < IF_NAMESIZE)
+                snprintf(a.nif.link, sizeof(a.nif.link), "%s", link);
+        if (ports && parse_ports(ports, &a.ports, &a.n_ports) < 0)
+                a.n_ports = 0;
+        a.state_dir = xasprintf("%s/containers/%s", root, id);
+        give_back(&a, true, false, self_too);
+        free(a.state_dir);
+        free(a.ports);
+        net_free(a.nif.net);
+}
+
 int run_net_cleanup(const char *root, const char *runroot, const char *id, struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;
@@ -594,30 +752,161 @@ int run_net_cleanup(const char *root, const char *runroot, const char *id, struc
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         const struct jv *nets = jv_get(o, "Networks");
-        for (size_t i = 0; i < jv_len(nets); i++) {
-                const struct jv *ni = jv_at(nets, i);
-                const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
-                const char *link = jv_get_str(ni, "Link");
-                struct run_net_attachment a = {.nif.lease_fd = -EBADF};
-                if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
-                    net_load(root, name, &a.nif.net, NULL) < 0)
-                        continue;
-                a.root = (char *)root;
-                a.runroot = (char *)runroot;
-                snprintf(a.id, sizeof(a.id), "%s", id);
-                /* our own links only: named with our prefix and this id */
-                _cleanup_free_ char *mine = xasprintf("%s%.8s", net_prefix(), id);
-                if (link && startswith(link, mine) && strlen(link) < IF_NAMESIZE)
-                        snprintf(a.nif.link, sizeof(a.nif.link), "%s", link);
-                if (i == 0 && parse_ports(jv_get(o, "Ports"), &a.ports, &a.n_ports) < 0)
-                        a.n_ports = 0;
-                a.state_dir = xasprintf("%s/containers/%s", root, id);
-                give_back(&a, true);
-                free(a.state_dir);
-                free(a.ports);
-                net_free(a.nif.net);
-        }
+        for (size_t i = 0; i < jv_len(nets); i++)
+                entry_give_back(root, runroot, id, jv_at(nets, i),
+                                i == 0 ? jv_get(o, "Ports") : NULL, false);
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id);
         unlink(p);
         return 0;
+}
+
+/* ---- box network connect and disconnect ---- */
+
+/* The container's state dir, locked (flock): connect and disconnect
+ * change its network.json one at a time. */
+static int state_dir_lock(const char *root, const char *id, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", dir);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", dir);
+        return TAKE_FD(fd);
+}
+
+static int state_replace(const char *root, const char *id, const struct jv *o, struct box_err *err)
+{
+        _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
+        _cleanup_free_ char *p = xasprintf("%s/containers/%s/network.json", root, id);
+        return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
+}
+
+int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, struct box_err *err)
+{
+        struct run_net *n = NULL;
+        int r = net_load(root, ep->network, &n, err);
+        if (r < 0)
+                return r;
+        struct run_net_attach_opts o = {.aliases = ep->aliases, .ip = ep->ip};
+        r = check_opts(n, &o, err);
+        net_free(n);
+        return r;
+}
+
+int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
+                    int netns_fd, const struct run_net_endpoint *ep, struct box_err *err)
+{
+        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
+        if (dlock < 0)
+                return dlock;
+        _cleanup_jv_ struct jv *st = NULL;
+        int r = state_read(root, id, &st, err);
+        if (r == -ENOENT)
+                return box_err_set(err, ENOTCONN, "container %.12s has no network of its own", id);
+        if (r < 0)
+                return r;
+        struct jv *nets = jv_get(st, "Networks");
+        bool used[10] = {true};
+        for (size_t i = 0; i < jv_len(nets); i++) {
+                const struct jv *ni = jv_at(nets, i);
+                const char *nn = jv_get_str(ni, "Name"), *ifn = jv_get_str(ni, "Ifname");
+                if (nn && streq(nn, ep->network))
+                        return box_err_set(err, EEXIST,
+                                           "endpoint with name '%s' already exists in network '%s'",
+                                           strempty(name), ep->network);
+                if (ifn && startswith(ifn, "eth") && ifn[3] >= '0' && ifn[3] <= '9' && !ifn[4])
+                        used[ifn[3] - '0'] = true;
+        }
+        int slot = 1;
+        while (slot < 10 && used[slot])
+                slot++;
+        if (slot == 10)
+                return box_err_set(err, ENOSPC, "container %.12s: at most 10 networks", id);
+        struct run_net_attach_opts o = {.name = name, .aliases = ep->aliases, .ip = ep->ip};
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        a.root = (char *)root;
+        a.runroot = (char *)runroot;
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        a.state_dir = dir;
+        snprintf(a.id, sizeof(a.id), "%s", id);
+        snprintf(a.nif.ifname, sizeof(a.nif.ifname), "eth%d", slot);
+        _cleanup_free_ char *names = names_of(&o);
+        a.nif.names = names;
+        r = net_load(root, ep->network, &a.nif.net, err);
+        if (r >= 0)
+                r = check_opts(a.nif.net, &o, err);
+        if (r < 0)
+                goto out;
+        if (net_is_bridge(a.nif.net))
+                snprintf(a.nif.link, sizeof(a.nif.link), "%s%.8s%d", net_prefix(), id, slot);
+        int all = -EBADF, lock = lock_for_lease(root, &a.nif, &all, err);
+        if (lock < 0) {
+                r = lock;
+                goto out;
+        }
+        r = attach_locked(&a, &o, err);
+        close(lock);
+        close(all);
+        if (r < 0)
+                goto out;
+        uint32_t h = ntohl(a.nif.ip.s_addr);
+        uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
+        memcpy(a.nif.mac, mac, 6);
+        r = if_plug(&a.nif, netns_fd, false, err);
+        if (r >= 0) {
+                jv_push(nets, if_json(&a.nif));
+                r = state_replace(root, id, st, err);
+        }
+        if (r < 0) {
+                give_back(&a, true, false, true);
+                goto out;
+        }
+        /* the lease lives with the container's monitor from now on */
+        close(TAKE_FD(a.nif.lease_fd));
+        if (a.member_hosts && *a.member_hosts)
+                member_hosts_edit(root, id, NULL, a.member_hosts);
+out:
+        if (a.nif.lease_fd >= 0)
+                close(a.nif.lease_fd);
+        free(a.member_hosts);
+        net_free(a.nif.net);
+        return r;
+}
+
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
+                       const char *network, struct box_err *err)
+{
+        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
+        if (dlock < 0)
+                return dlock;
+        _cleanup_jv_ struct jv *st = NULL;
+        int r = state_read(root, id, &st, err);
+        if (r < 0)
+                return r;
+        const struct jv *nets = jv_get(st, "Networks");
+        struct jv *keep = jv_array();
+        const struct jv *gone = NULL;
+        for (size_t i = 0; i < jv_len(nets); i++) {
+                struct jv *ni = jv_at(nets, i);
+                const char *nn = jv_get_str(ni, "Name");
+                if (!gone && nn && streq(nn, network) && i > 0)
+                        gone = ni;
+                else
+                        jv_push(keep, jv_ref(ni));
+        }
+        if (!gone) {
+                jv_free(keep);
+                return -ENOENT;
+        }
+        /* the interface goes with its host end (a veth), or in the
+         * container's namespace (a macvlan) */
+        const char *ifn = jv_get_str(gone, "Ifname");
+        _cleanup_close_ int cnl = -EBADF;
+        if (netns_fd >= 0 && ifn && run_nl_open(netns_fd, &cnl, NULL) >= 0)
+                (void)run_nl_link_delete(cnl, ifn, NULL);
+        entry_give_back(root, runroot, id, gone, NULL, true);
+        _cleanup_jv_ struct jv *n = jv_ref(st);
+        jv_set(n, "Networks", keep);
+        return state_replace(root, id, n, err);
 }

@@ -27,8 +27,18 @@ const char *net_prefix(void);
 /* "10.77.0.0/16" -> network, length (host bits must be zero). */
 int net_parse_cidr(const char *s, struct in_addr *ret_net, int *ret_len);
 char *net_cidr_str(struct in_addr net, int len);
-/* The network's lock (flock, exclusive): an fd to close. */
+/* Lock order: the store's networks/.lock (net_lock_all), then one
+ * network's lock (net_lock), then a lease file's.  A container takes
+ * its leases holding networks/.lock shared; rm and prune hold it
+ * exclusive while they decide a network is unused and remove it, so a
+ * start never loses its network to them half-way. */
+int net_lock_all(const char *root, bool exclusive, struct box_err *err);
+/* The network's lock (flock, exclusive): an fd to close; "network 'N'
+ * not found" (-ENOENT) when it was removed, before or while we waited. */
 int net_lock(const struct run_net *n, struct box_err *err);
+/* With N's lock: who uses N (a live lease, or a container record that
+ * names it and has not exited), as "name:'c' id:'...'"; NULL: nobody. */
+char *net_user(const char *root, const char *runroot, const struct run_net *n);
 /* With the lock: the bridge, its address, sysctls and box's table when
  * missing (or, for macvlan, the parent's index).  Returns the ifindex. */
 int net_link_ensure(const struct run_net *n, int nl, struct box_err *err);

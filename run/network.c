@@ -257,27 +257,92 @@ int net_load(const char *root, const char *name, struct run_net **ret, struct bo
 
 int net_lock(const struct run_net *n, struct box_err *err)
 {
-        int r = fs_mkdir_p(n->dir, 0700, err);
-        if (r < 0)
-                return r;
+        /* never made again here: a network removed while we waited is gone */
         _cleanup_free_ char *p = xasprintf("%s/lock", n->dir);
-        int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        _cleanup_free_ char *cfg = xasprintf("%s/config.json", n->dir);
+        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == ENOENT)
+                return box_err_set(err, ENOENT, "network '%s' not found", n->name);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", p);
-        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0) {
-                close(fd);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0)
                 return box_err_errno(err, errno, "lock '%s'", p);
+        /* removed (rm, prune) while we waited for the lock: the lock we hold
+         * is a deleted file's, and the network is no more */
+        struct stat a, b;
+        if (fstat(fd, &a) < 0 || stat(p, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
+            access(cfg, F_OK) < 0)
+                return box_err_set(err, ENOENT, "network '%s' not found", n->name);
+        return TAKE_FD(fd);
+}
+
+int net_lock_all(const char *root, bool exclusive, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/networks", root);
+        int r = fs_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        /* a dot: no network has this name */
+        _cleanup_free_ char *p = xasprintf("%s/.lock", dir);
+        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        if (RETRY_EINTR(flock(fd, exclusive ? LOCK_EX : LOCK_SH)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", p);
+        return TAKE_FD(fd);
+}
+
+/* Does container record CFG name network NAME (its --network, or one
+ * box network connect added)? */
+static bool record_names(const struct jv *cfg, const char *name)
+{
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        bool dflt = streq(name, RUN_NET_DEFAULT);
+        if (mode && (streq(mode, name) || (dflt && streq(mode, "default"))))
+                return true;
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++) {
+                const char *m = jv_get_str(jv_at(more, i), "Name");
+                if (m && streq(m, name))
+                        return true;
         }
-        return fd;
+        return false;
+}
+
+static void first_member(const char *ip, const char *id, const char *names, void *userdata)
+{
+        char **who = userdata;
+        if (!*who)
+                *who = xasprintf("name:'%.*s' id:'%.12s'", (int)strcspn(names, " "), names, id);
+}
+
+/* With N's lock: who uses N?  A live lease, or a container that is to
+ * start on it (created or restarting, not yet holding its lease: its
+ * record names N), so that prune never takes a network from under a
+ * container that is starting.  NULL when none; else "name:'c' id:'..'". */
+char *net_user(const char *root, const char *runroot, const struct run_net *n)
+{
+        char *who = NULL;
+        if (ipam_in_use(n, runroot)) {
+                ipam_members(n, runroot, NULL, first_member, &who);
+                return who ? who : xstrdup("a container");
+        }
+        _cleanup_strv_free_ char **ids = run_state_list(root);
+        STRV_FOREACH (id, ids) {
+                if (run_state_status(root, runroot, *id) == RUN_STATUS_EXITED)
+                        continue;
+                _cleanup_jv_ struct jv *cfg = run_state_read_json(root, *id, "config.json");
+                if (cfg && record_names(cfg, n->name))
+                        return xasprintf("name:'%s' id:'%.12s'", strempty(jv_get_str(cfg, "Name")),
+                                         *id);
+        }
+        return NULL;
 }
 
 char *net_host_loopback_resolver(void)
 {
-        const char *path = getenv("BOX_RESOLV_CONF");
-        _cleanup_free_ char *rc = NULL;
-        if (fs_read_file_at(AT_FDCWD, path && *path ? path : "/etc/resolv.conf", 1 << 20, &rc, NULL,
-                            NULL) < 0)
-                return NULL;
+        _cleanup_free_ char *rc = run_net_host_resolv_conf();
         for (char *l = rc, *nl; l && *l; l = nl) {
                 nl = strchr(l, '\n');
                 if (nl)
@@ -591,11 +656,15 @@ int run_net_remove(const char *root, const char *runroot, const char *name, stru
         int r = net_load(root, name, &n, err);
         if (r < 0)
                 return r;
+        _cleanup_close_ int all = net_lock_all(root, true, err);
+        if (all < 0)
+                return all;
         _cleanup_close_ int lock = net_lock(n, err);
         if (lock < 0)
                 return lock;
-        if (ipam_in_use(n, runroot))
-                return box_err_set(err, EBUSY, "network '%s' has active endpoints", name);
+        _cleanup_free_ char *who = net_user(root, runroot, n);
+        if (who)
+                return box_err_set(err, EBUSY, "network '%s' has active endpoints (%s)", name, who);
         return net_destroy(n, false, err);
 }
 
@@ -604,6 +673,11 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
         int pr = net_prefix_check(err);
         if (pr < 0)
                 return pr;
+        /* exclusive: no container takes a lease (run_net_attach holds this
+         * lock shared) while we decide what is unused and remove it */
+        _cleanup_close_ int all = net_lock_all(root, true, err);
+        if (all < 0)
+                return all;
         /* first what crashed containers left behind */
         _cleanup_strv_free_ char **ids = run_state_list(root);
         STRV_FOREACH (id, ids)
@@ -611,20 +685,21 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
                         (void)run_net_cleanup(root, runroot, *id, NULL);
         char **removed = xnew0(char *, 1);
         bool any_used = false;
-        _cleanup_strv_free_ char **all = run_net_list(root);
+        _cleanup_strv_free_ char **names = run_net_list(root);
         int r = 0;
-        STRV_FOREACH (name, all) {
+        STRV_FOREACH (name, names) {
                 _cleanup_(net_freep) struct run_net *n = NULL;
                 _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
                 if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
                         continue;
-                _cleanup_close_ int lock = net_lock(n, err);
-                if (lock < 0) {
-                        r = lock;
-                        break;
-                }
+                _cleanup_close_ int lock = net_lock(n, NULL);
+                if (lock < 0)
+                        continue;
                 bool is_default = streq(*name, RUN_NET_DEFAULT);
-                if (ipam_in_use(n, runroot)) {
+                /* the default network is only in use with a lease: a container
+                 * that starts on it later makes its link again */
+                _cleanup_free_ char *who = is_default ? NULL : net_user(root, runroot, n);
+                if (who || ipam_in_use(n, runroot)) {
                         any_used = true;
                         continue;
                 }
@@ -638,8 +713,11 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
                 _cleanup_(net_freep) struct run_net *d = NULL;
                 _cleanup_free_ char *p =
                         xasprintf("%s/networks/%s/config.json", root, RUN_NET_DEFAULT);
-                if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0)
+                if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0) {
+                        /* its lock: a lease given back meanwhile is done with it */
+                        _cleanup_close_ int lock = net_lock(d, NULL);
                         r = net_destroy(d, false, err);
+                }
                 struct buf b = {0};
                 run_nft_table_delete_script(&b, net_prefix());
                 if (r >= 0)

@@ -2,6 +2,10 @@
  * attachment to them, and published ports.
  *
  * On disk, under the store root:
+ *   networks/.lock               flock: shared while a container takes its
+ *                                leases, exclusive while prune or rm decide
+ *                                a network is unused and remove it (taken
+ *                                before any network's lock)
  *   networks/<name>/config.json  {"Name", "Id", "Driver": "bridge"|"macvlan",
  *                                 "Subnet": "10.77.0.0/16", "Gateway", "Internal",
  *                                 "Parent" (macvlan), "Bridge" (bridge: its link),
@@ -24,7 +28,9 @@
  *                                prune` know what to take back):
  *                                {"Table", "Networks": [{"Name", "Driver", "IP",
  *                                "PrefixLen", "Gateway", "MacAddress", "Link"
- *                                (host veth, bridge only), "Ifname", "Aliases"}],
+ *                                (host veth, bridge only), "Ifname", "Names"}]:
+ *                                the first network, then box network
+ *                                connect's (eth1..eth9),
  *                                "Ports": [{"Proto", "HostIp", "HostPort",
  *                                "ContainerPort"}]}
  *
@@ -97,6 +103,14 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
 
 /* ---- a container's attachment (run/net-attach.c) ---- */
 
+/* A further network of a container (box network connect): its name, --ip
+ * and --alias's. */
+struct run_net_endpoint {
+        char *network;
+        char *ip;       /* NULL: from the pool */
+        char **aliases; /* a strv, may be NULL */
+};
+
 struct run_net_attach_opts {
         const char *network;  /* the first network: a name */
         const char *ip;       /* --ip: its address (NULL: from the pool) */
@@ -107,6 +121,15 @@ struct run_net_attach_opts {
         size_t n_ports;
         const char *state_dir; /* <root>/containers/<id> (network.json goes there); NULL: build */
         const char *runroot;   /* a lease is live while its container's monitor is */
+        /* a restart: the sockets its monitor kept, bound to the host ports
+         * of PORTS in that order (borrowed: one that matches is dup'ed, so
+         * the port is never free between two runs) */
+        const int *port_fds;
+        size_t n_port_fds;
+        /* the networks box network connect added (eth1, ...), joined by
+         * run_net_attach_netns() after the first */
+        const struct run_net_endpoint *more;
+        size_t n_more;
 };
 
 struct run_net_attachment;
@@ -123,11 +146,22 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
  * PID, addressed, up, with lo and the default route. */
 int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *err);
 /* Lets the host ports' sockets survive an exec (into a container's
- * monitor, which keeps them bound for the container's life). */
-int run_net_attach_keep_ports(struct run_net_attachment *a, struct box_err *err);
+ * monitor, which keeps them bound for the container's life): their fds,
+ * in the order of the ports, in *RET_FDS (the caller's to free, not to
+ * close). */
+int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
+                              struct box_err *err);
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
+/* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
+ * /etc/resolv.conf ("" when unreadable). */
+char *run_net_host_resolv_conf(void);
+/* HOST_RC for a container on A's network: a resolver on the host's
+ * loopback (systemd-resolved's 127.0.0.53) becomes the bridge's gateway,
+ * which box's table forwards to it; on a macvlan it is dropped, with a
+ * warning.  What `box run` and RUN steps both use. */
+char *run_net_resolv_rewrite(const struct run_net_attachment *a, const char *host_rc);
 /* Gives everything back (host link, rules, leases, other members' hosts
  * lines, network.json) and frees A (NULL is fine). */
 void run_net_detach(struct run_net_attachment *a);
@@ -137,9 +171,21 @@ int run_net_cleanup(const char *root, const char *runroot, const char *id, struc
 /* The published ports of container ID (while it runs). */
 int run_net_ports(const char *root, const char *id, struct run_port **ret, size_t *ret_n,
                   struct box_err *err);
-/* connect/disconnect: attach running container ID (its pid 1: PID) to
- * NETWORK, or take it off. */
-int run_net_connect(const char *root, const char *runroot, const char *id, int pid,
-                    const char *network, char *const *aliases, const char *ip, struct box_err *err);
-int run_net_disconnect(const char *root, const char *runroot, const char *id, const char *network,
-                       struct box_err *err);
+/* Can EP be joined (the network exists; its --ip and --alias's fit it)? */
+int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
+                           struct box_err *err);
+/* box network connect: running container ID (named NAME, NETNS_FD: its
+ * network namespace, already attached to its first network) gets EP's
+ * network hot-plugged:
+ * a lease (live while its monitor lives), an interface eth1..eth9 with no
+ * default route, its names in the other members' /etc/hosts and theirs in
+ * its own; recorded in network.json.  "endpoint with name ... already
+ * exists" when it is on that network. */
+int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
+                    int netns_fd, const struct run_net_endpoint *ep, struct box_err *err);
+/* box network disconnect: NETWORK's interface of container ID (NETNS_FD:
+ * its network namespace, or -1 when it does not run) removed, its lease, hosts lines and
+ * record given back.  -ENOENT (ERR untouched) when NETWORK is not one
+ * that run_net_connect() added. */
+int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
+                       const char *network, struct box_err *err);

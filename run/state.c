@@ -867,6 +867,14 @@ int run_state_image(const char *root, const char *id, char **ret_manifest, struc
         return 0;
 }
 
+int run_state_config_write(const char *root, const char *id, const struct jv *cfg,
+                           struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        _cleanup_free_ char *json = jv_dump(cfg, JV_PRETTY);
+        return write_in(dir, state_files[RUN_FILE_CONFIG], json, err);
+}
+
 int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err)
 {
         _cleanup_free_ char *p =

@@ -211,6 +211,9 @@ int run_state_image(const char *root, const char *id, char **ret_manifest, struc
 /* The container's config.json, parsed (an object). */
 struct jv;
 int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err);
+/* Replaces it (atomically; box network connect records a network there). */
+int run_state_config_write(const char *root, const char *id, const struct jv *cfg,
+                           struct box_err *err);
 /* The container's overlay upper dir (its changes): the caller's to free. */
 char *run_state_upper_dir(const char *root, const char *id);
 /* Bytes the container's state dir takes. */

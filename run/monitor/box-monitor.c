@@ -58,6 +58,7 @@
 
 struct opts {
         const char *id, *name, *box, *root, *runroot, *run_dir, *log_path, *log_driver;
+        const char *port_fds; /* "5,6": host ports' sockets, kept for box's restart */
         int pid, lock_fd, out_fd, err_fd, in_fd;
         long long max_size, max_file, health_interval_ms, open_stdin, attach_wait_ms;
 };
@@ -118,6 +119,8 @@ static void parse(int argc, char **argv)
                         o.log_path = v;
                 else if (!strcmp(k, "--log-driver"))
                         o.log_driver = v;
+                else if (!strcmp(k, "--port-fds"))
+                        o.port_fds = v;
                 else if (!strcmp(k, "--pid"))
                         o.pid = (int)num(v);
                 else if (!strcmp(k, "--lock-fd"))
@@ -533,6 +536,23 @@ static void write_exit(int status)
         close(fd);
 }
 
+/* Is FD one of --port-fds?  With CLEAR, they lose FD_CLOEXEC (for box). */
+static bool port_fd(int fd, bool clear)
+{
+        for (const char *p = o.port_fds; p && *p;) {
+                char *end;
+                long v = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                if (clear)
+                        fcntl((int)v, F_SETFD, 0);
+                else if (v == fd)
+                        return true;
+                p = *end == ',' ? end + 1 : end;
+        }
+        return false;
+}
+
 static void setup(void)
 {
         sigset_t all;
@@ -552,6 +572,7 @@ static void setup(void)
                 bool k = false;
                 for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
                         k |= keep[i] == fd;
+                k |= port_fd(fd, false);
                 if (!k)
                         close(fd);
                 else if (fd >= 0)
@@ -710,9 +731,17 @@ int main(int argc, char **argv)
                 fcntl(o.lock_fd, F_SETFD, fl & ~FD_CLOEXEC);
         char lockfd[16];
         snprintf(lockfd, sizeof(lockfd), "%d", o.lock_fd);
-        char *cargv[] = {(char *)o.box, "--root",  (char *)o.root, "--runroot", (char *)o.runroot,
-                         "container",   "cleanup", "--lock-fd",    lockfd,      (char *)o.id,
-                         NULL};
+        /* the host ports stay bound: a restart publishes them again */
+        port_fd(-1, true);
+        char *cargv[14] = {(char *)o.box, "--root",  (char *)o.root, "--runroot", (char *)o.runroot,
+                           "container",   "cleanup", "--lock-fd",    lockfd};
+        int n = 9;
+        if (o.port_fds) {
+                cargv[n++] = "--port-fds";
+                cargv[n++] = (char *)o.port_fds;
+        }
+        cargv[n++] = (char *)o.id;
+        cargv[n] = NULL;
         execv(o.box, cargv);
         return 125;
 }

@@ -172,3 +172,64 @@ s.sendto(b'ping', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
         [ ! -d "$BOX_ROOT/networks" ]
         [ "$(ls "$BOX_ROOT/containers" 2>/dev/null | grep -vc '^\.')" -eq 0 ]
 }
+
+# Can the host bind TCP port $1 (is it free)?  (A function, not "! cmd",
+# which bats does not count as a failure.)
+port_free() {
+        python3 -c 'import socket, sys; s = socket.socket(); s.bind(("", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+port_taken() {
+        if port_free "$1"; then return 1; fi
+}
+# Is no DNAT element left for host port $1?
+port_unpublished() {
+        run nft list map ip "$BOX_NETWORK_PREFIX" pub_any
+        [[ "$output" != *". $1 :"* ]]
+}
+
+@test "ports: --restart on-failure:N keeps the port published and held; the last exit gives it all back" {
+        local h id n
+        h=$(free_port)
+        # each run serves its own start time, then fails
+        id=$(box run -d --restart on-failure:2 -p "$h:80" busybox sh -c \
+                'mkdir -p /w; cat /proc/uptime >/w/index.html; httpd -p 80 -h /w; sleep 2; exit 3')
+        declare -A seen=()
+        for _ in $(seq 150); do
+                n=$(box inspect -f '{{.RestartCount}} {{.State.Status}}' "$id")
+                [ "$n" = "2 exited" ] && break
+                if [ "${n#* }" = running ] && body=$(curl -s -m 1 "http://127.0.0.1:$h/"); then
+                        seen[$body]=1
+                        # the monitor holds the host port while the container lives
+                        port_taken "$h"
+                fi
+                sleep 0.1
+        done
+        [ "$n" = "2 exited" ]
+        run box inspect -f '{{.State.ExitCode}}' "$id"
+        [ "$output" = 3 ]
+        # served by the first run and by both restarts, on the same port
+        [ "${#seen[@]}" -eq 3 ]
+        # after the final exit: no rule, lease, veth or socket left
+        port_unpublished "$h"
+        [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
+        [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
+        port_free "$h"
+        box rm "$id" >/dev/null
+}
+
+@test "ports: box rm -f of a restarting container gives its port, rules and lease back" {
+        local h id
+        h=$(free_port)
+        id=$(box run -d --restart always -p "$h:80" busybox sh -c 'sleep 1; exit 1')
+        for _ in $(seq 50); do
+                [ "$(box inspect -f '{{.RestartCount}}' "$id")" -ge 1 ] && break
+                sleep 0.1
+        done
+        port_taken "$h"
+        box rm -f "$id" >/dev/null
+        port_unpublished "$h"
+        [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
+        [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
+        for _ in $(seq 20); do port_free "$h" && break; sleep 0.1; done
+        port_free "$h"
+}

@@ -123,3 +123,104 @@ subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
         [ "$status" -ne 0 ]
         [ "$(box network ls -q | wc -l)" -eq 2 ]
 }
+
+# Starts 10 containers (r1..r10, on network $1) with `run -d` while `box
+# network prune` runs in a loop; each writes "ok" to $BATS_TEST_TMPDIR/b/N
+# when it has its address of prefix $2 on eth0.
+race_prune() {
+        mkdir -p "$BATS_TEST_TMPDIR/b"
+        touch "$BATS_TEST_TMPDIR/pruning"
+        (while [ -e "$BATS_TEST_TMPDIR/pruning" ]; do
+                "$BOX" network prune >/dev/null 2>>"$BATS_TEST_TMPDIR/prune.err" || true
+        done) 3>&- &
+        local pruner=$!
+        for i in $(seq 10); do
+                "$BOX" run -d --name "r$i" --network "$1" -v "$BATS_TEST_TMPDIR/b:/b" busybox \
+                        sh -c "ip -4 -o addr show eth0 | grep -q 'inet $2' && echo ok >/b/$i; sleep 60" \
+                        >"$BATS_TEST_TMPDIR/run.$i" 2>&1 3>&- &
+        done
+        for i in $(seq 10); do
+                for _ in $(seq 150); do [ -e "$BATS_TEST_TMPDIR/b/$i" ] && break; sleep 0.1; done
+        done
+        rm "$BATS_TEST_TMPDIR/pruning"
+        wait "$pruner"
+        cat "$BATS_TEST_TMPDIR"/run.* "$BATS_TEST_TMPDIR/prune.err" >&2
+        [ "$(ls "$BATS_TEST_TMPDIR/b" | wc -l)" -eq 10 ]
+        [ ! -s "$BATS_TEST_TMPDIR/prune.err" ]
+}
+
+# Kills r1..r10 and removes them and "$@".  (Not one rm -f: removing the
+# state dir of a container killed a moment ago fails now and then with
+# "Directory not empty" under load, a lifecycle bug left for its owner.)
+remove_racers() {
+        box kill $(seq -f 'r%g' 10) >/dev/null
+        box wait $(seq -f 'r%g' 10) >/dev/null || true
+        box rm "$@" $(seq -f 'r%g' 10) >/dev/null
+}
+
+# The bridge of network $1 (its link on the host).
+bridge_of() {
+        box network inspect "$1" | sed -n 's/.*"com.docker.network.bridge.name": "\(.*\)".*/\1/p'
+}
+
+@test "user network: prune racing 10 containers that start never takes their network" {
+        box network create --subnet "$(subnet 6)" racenet >/dev/null
+        # a container made on it and not started yet names it: prune keeps it
+        box create --name r0 --network racenet busybox true >/dev/null
+        race_prune racenet "$(subnet 6 | sed 's|0/24$||')"
+        run box network inspect racenet
+        [ "$(grep -c '"IPv4Address"' <<<"$output")" -eq 10 ]
+        # each one's veth hangs on its network's bridge, still there
+        [ "$(ip -br link show master "$(bridge_of racenet)" | wc -l)" -eq 10 ]
+        # in use: rm names a container; removed with them
+        run box network rm racenet
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"network 'racenet' has active endpoints (name:'r"* ]]
+        remove_racers r0
+        run box network rm racenet
+        [ "$status" -eq 0 ]
+        # the same on the default bridge, which prune removes with the
+        # table when idle: every veth still on it, the table there
+        rm -r "$BATS_TEST_TMPDIR/b"
+        race_prune bridge "${BOX_BRIDGE_SUBNET%.0/24}."
+        [ "$(ip -br link show master "${BOX_NETWORK_PREFIX}0" | wc -l)" -eq 10 ]
+        run nft list table ip "$BOX_NETWORK_PREFIX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"$BOX_BRIDGE_SUBNET"* ]]
+        remove_racers
+}
+
+@test "user network: --network container:NAME works detached and from create, with Docker's rules" {
+        box run -d --name peer --hostname peerhost busybox sh -c \
+                'mkdir /w; echo peer >/w/index.html; httpd -p 80 -h /w; exec sleep 60' >/dev/null
+        box run -d --name side --network container:peer busybox sleep 60 >/dev/null
+        # the same interfaces, host name and /etc files; the other's server on its loopback
+        run box exec side sh -c 'ip -4 -o addr show eth0; hostname; wget -qO- http://127.0.0.1/'
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}.2/24"* ]]
+        [ "${lines[1]}" = peerhost ]
+        [ "${lines[2]}" = peer ]
+        [ "$(box exec side cat /etc/hosts)" = "$(box exec peer cat /etc/hosts)" ]
+        [ "$(box exec side cat /etc/resolv.conf)" = "$(box exec peer cat /etc/resolv.conf)" ]
+        run box inspect -f '{{.HostConfig.NetworkMode}}' side
+        [ "$output" = "container:$(box inspect -f '{{.Id}}' peer)" ]
+        box create --name later --network container:peer busybox wget -qO- http://127.0.0.1/ >/dev/null
+        run box start -a later
+        [ "$output" = peer ]
+        # Docker's conflicts, one line each, nothing made
+        local n
+        n=$(box ps -aq | wc -l)
+        for bad in '-p 80' '-P' '--hostname x' '--uidmap 0:100000:65536'; do
+                run box run -d $bad --network container:peer busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"conflicting options: "* ]]
+        done
+        [ "$(box ps -aq | wc -l)" -eq "$n" ]
+        # the other one must run when it starts
+        box stop -t 1 peer >/dev/null
+        run box start later
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not running"* ]]
+        box rm -f side later peer >/dev/null
+}

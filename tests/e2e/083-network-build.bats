@@ -54,3 +54,21 @@ EOF2
         run box image inspect px
         [[ "$output" != *proxy.invalid* ]]
 }
+
+@test "build: RUN on the bridge replaces a loopback resolver of the host as box run does" {
+        mkdir -p "$BATS_TEST_TMPDIR/ctx"
+        printf 'search example\nnameserver 127.0.0.53\noptions edns0\n' >"$BATS_TEST_TMPDIR/resolv.conf"
+        printf 'FROM busybox\nRUN cat /etc/resolv.conf >/rc\n' >"$BATS_TEST_TMPDIR/ctx/Dockerfile"
+        BOX_RESOLV_CONF="$BATS_TEST_TMPDIR/resolv.conf" box build -q -t rc1 "$BATS_TEST_TMPDIR/ctx" >/dev/null
+        run box run --rm --network none rc1 cat /rc
+        [[ "$output" == *"nameserver ${BOX_BRIDGE_SUBNET%.0/24}.1"* ]]
+        [[ "$output" != *"127.0.0.53"* ]]
+        [[ "$output" == *"search example"* ]]
+        # the same file as box run's, line for line
+        BOX_RESOLV_CONF="$BATS_TEST_TMPDIR/resolv.conf" run box run --rm busybox cat /etc/resolv.conf
+        [ "$output" = "$(box run --rm --network none rc1 cat /rc)" ]
+        # --network host keeps the host's file as it is
+        BOX_RESOLV_CONF="$BATS_TEST_TMPDIR/resolv.conf" box build -q --no-cache --network host -t rc2 "$BATS_TEST_TMPDIR/ctx" >/dev/null
+        run box run --rm --network none rc2 cat /rc
+        [[ "$output" == *"nameserver 127.0.0.53"* ]]
+}

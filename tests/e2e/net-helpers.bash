@@ -7,15 +7,15 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 # The ruleset without the tables of other box runs (test prefixes "bt",
-# "bz", "bb", and the default "box" of a box run by someone else at the
-# same time), which may come and go while this file runs; the file's own
-# are checked by name.
+# "bz", "bb", "bp", the default "box", and "h..." of boxes run by hand on a
+# shared host at the same time), which may come and go while this file
+# runs; the file's own are checked by name.
 host_ruleset() {
-        nft list ruleset | awk '/^table ip (b[tzb][0-9a-z]*|box) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
+        nft list ruleset | awk '/^table ip (b[tzbp][0-9a-z]*|box|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
                 sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
 }
 host_links() {
-        ip -br link | awk '$1 !~ /^(b[tzb]|box|veth)/ {print $1}' | sed 's/@.*//' | sort
+        ip -br link | awk '$1 !~ /^(b[tzbp]|box|veth|h[0-9a-z]+[0-9-])/ {print $1}' | sed 's/@.*//' | sort
 }
 own_links() {
         ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
@@ -23,8 +23,14 @@ own_links() {
 
 net_setup_file() {
         export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
-        export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
-        export NET_T=$((200 + RANDOM % 50)).$((RANDOM % 256))
+        # a 10.X/16 no route of the host touches (other stores' bridges come and go)
+        local x
+        for _ in $(seq 50); do
+                x=$((200 + RANDOM % 50))
+                ip -4 route | grep -q "^10\.$x\." || break
+        done
+        export BOX_BRIDGE_SUBNET="10.$x.$((RANDOM % 256)).0/24"
+        export NET_T=$x.$((RANDOM % 256))
         host_ruleset >"$BATS_FILE_TMPDIR/ruleset.before"
         host_links >"$BATS_FILE_TMPDIR/links.before"
 }
@@ -46,6 +52,8 @@ net_teardown() {
         # containers a failed test left running
         for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done
         wait 2>/dev/null || true
+        # and detached ones
+        "$BOX" rm -f $("$BOX" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
         "$BOX" network prune >/dev/null 2>&1 || true
         box_teardown_store
 }

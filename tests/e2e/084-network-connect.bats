@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# box network connect/disconnect: a running container gets a further
+# interface now, a created or stopped one at its next start; names in
+# /etc/hosts both ways; everything given back on disconnect; Docker's
+# one-line errors.
+load net-helpers
+
+setup_file() { net_setup_file; }
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() { net_teardown; }
+
+subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
+prefix() { subnet "$1" | sed 's|0/24$||'; }
+
+# GET / of host $2 port 80, from container $1 (busybox nc)
+get_from() {
+        box exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $2 80 | tail -1"
+}
+
+@test "connect: a running container gets eth1 on the network; names resolve both ways" {
+        box network create --subnet "$(subnet 1)" front >/dev/null
+        box network create --subnet "$(subnet 2)" back >/dev/null
+        box run -d --name web --network front busybox sh -c \
+                'mkdir /w; echo web >/w/index.html; httpd -p 80 -h /w; exec sleep 300' >/dev/null
+        box run -d --name db --network back busybox sh -c \
+                'mkdir /w; echo db >/w/index.html; httpd -p 80 -h /w; exec sleep 300' >/dev/null
+        # two networks: no way from one to the other yet
+        run get_from web db
+        [ "$output" != db ]
+        run box network connect --alias cache --alias store back web
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run box exec web ip -4 -o addr show eth1
+        [[ "$output" == *"inet $(prefix 2)"* ]]
+        # its old interface and default route stay
+        run box exec web ip route
+        [[ "$output" == *"default via $(prefix 1)1 dev eth0"* ]]
+        run get_from web db
+        [ "$output" = db ]
+        run get_from db web
+        [ "$output" = web ]
+        run get_from db cache
+        [ "$output" = web ]
+        run box inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' web
+        [[ "$output" == *"front=$(prefix 1)"* ]]
+        [[ "$output" == *"back=$(prefix 2)"* ]]
+        run box ps --format '{{.Names}} {{.Networks}}' --filter name=web
+        [ "$output" = "web front,back" ]
+        run box network inspect back
+        [[ "$output" == *'"Name": "web"'* ]]
+        # in use: rm names the connected container
+        run box network rm back
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"network 'back' has active endpoints (name:'"* ]]
+        [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "disconnect: the interface, lease, hosts lines and record are gone" {
+        box network create --subnet "$(subnet 3)" one >/dev/null
+        box network create --subnet "$(subnet 4)" two >/dev/null
+        box run -d --name c1 --network one busybox sleep 300 >/dev/null
+        box run -d --name c2 --network two busybox sleep 300 >/dev/null
+        local links_before
+        links_before=$(own_links | wc -l)
+        box network connect --ip "$(prefix 4)77" two c1
+        run box exec c1 ip -4 -o addr show eth1
+        [[ "$output" == *"inet $(prefix 4)77/24"* ]]
+        run box exec c2 grep -E '[[:space:]]c1$' /etc/hosts
+        [ "$output" = "$(prefix 4)77	c1" ]
+        run box exec c1 grep -E '[[:space:]]c2$' /etc/hosts
+        [[ "$output" == "$(prefix 4)"*c2 ]]
+        [ "$(own_links | wc -l)" -eq $((links_before + 1)) ]
+        run box network disconnect two c1
+        [ "$status" -eq 0 ]
+        run box exec c1 ls /sys/class/net
+        [ "$(echo $output)" = "eth0 lo" ]
+        run box exec c2 grep -cE '[[:space:]]c1$' /etc/hosts
+        [ "$output" = 0 ]
+        run box exec c1 grep -cE '[[:space:]]c2$' /etc/hosts
+        [ "$output" = 0 ]
+        [ ! -e "$BOX_ROOT/networks/two/leases/$(prefix 4)77" ]
+        [ "$(own_links | wc -l)" -eq "$links_before" ]
+        run box inspect -f '{{len .NetworkSettings.Networks}}' c1
+        [ "$output" = 1 ]
+        run box network disconnect two c1
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: container c1 is not connected to network two" ]
+        # the address is free again
+        box network connect --ip "$(prefix 4)77" two c1
+        box network disconnect two c1
+}
+
+@test "connect: a created or stopped container joins at its next start, and again after a restart" {
+        box network create --subnet "$(subnet 5)" later >/dev/null
+        box create --name made busybox sh -c 'ip -4 -o addr | awk "{print \$2, \$4}"' >/dev/null
+        box network connect later made
+        run box inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' made
+        [ "$output" = "bridge later " ]
+        run box start -a made
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"eth0 ${BOX_BRIDGE_SUBNET%.0/24}."* ]]
+        [[ "$output" == *"eth1 $(prefix 5)"* ]]
+        # a stopped one: recorded now, joined when it starts again
+        box run -d --name srv busybox sleep 300 >/dev/null
+        box stop -t 1 srv >/dev/null
+        box network connect --alias srvalias later srv
+        box start srv >/dev/null
+        run box exec srv ip -4 -o addr show eth1
+        [[ "$output" == *"inet $(prefix 5)"* ]]
+        box run --rm --network later busybox sh -c 'grep -q "srv srvalias" /etc/hosts'
+        box restart -t 1 srv >/dev/null
+        run box exec srv ip -4 -o addr show eth1
+        [[ "$output" == *"inet $(prefix 5)"* ]]
+        box rm -f srv made >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/later/leases")" ]
+        [ -z "$(own_links | grep -v '^'"$BOX_NETWORK_PREFIX"'[-0]')" ]
+}
+
+@test "connect/disconnect: Docker's errors, one line, exit 125, nothing changed" {
+        box network create --subnet "$(subnet 6)" net1 >/dev/null
+        box run -d --name on1 --network net1 busybox sleep 300 >/dev/null
+        box run -d --name onhost --network host busybox sleep 300 >/dev/null
+        box run -d --name onnone --network none busybox sleep 300 >/dev/null
+        box run -d --name onother --network container:on1 busybox sleep 300 >/dev/null
+        check() {
+                run box network "$@"
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                echo "$output"
+        }
+        [[ "$(check connect net1 on1)" == *"endpoint with name 'on1' already exists in network 'net1'"* ]]
+        [[ "$(check connect nonet on1)" == *"network 'nonet' not found"* ]]
+        [[ "$(check connect net1 nosuch)" == *"no such container: 'nosuch'"* ]]
+        [[ "$(check connect net1 onhost)" == *"container cannot be disconnected from host network or connected to host network"* ]]
+        [[ "$(check connect host on1)" == *"connected to host network"* ]]
+        [[ "$(check connect net1 onnone)" == *"private (none) mode"* ]]
+        [[ "$(check connect net1 onother)" == *"container type network can't be used with other networks"* ]]
+        [[ "$(check connect --ip 10.1.2.3 net1 onnone)" == *"private (none) mode"* ]]
+        box network create --subnet "$(subnet 7)" net2 >/dev/null
+        [[ "$(check connect --ip 10.9.9.9 net2 on1)" == *"--ip '10.9.9.9' is not a free address of network 'net2'"* ]]
+        [[ "$(check connect --alias 'bad alias' net2 on1)" == *"'bad alias'"* ]]
+        [[ "$(check connect --alias x bridge on1)" == *"not on 'bridge'"* ]]
+        [[ "$(check disconnect net2 on1)" == *"container on1 is not connected to network net2"* ]]
+        [[ "$(check disconnect nonet on1)" == *"network 'nonet' not found"* ]]
+        [[ "$(check disconnect net1 nosuch)" == *"no such container: 'nosuch'"* ]]
+        [[ "$(check connect net1)" == *"requires 2 arguments"* ]]
+        # nothing was recorded or plugged
+        run box exec on1 ls /sys/class/net
+        [ "$(echo $output)" = "eth0 lo" ]
+        run box inspect -f '{{len .NetworkSettings.Networks}}' on1
+        [ "$output" = 1 ]
+        [ "$(ls "$BOX_ROOT/networks/net2/leases" 2>/dev/null | wc -l)" -eq 0 ]
+}
