@@ -296,6 +296,28 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" >"$B
         [ "$status" -eq 125 ]
 }
 
+@test "ipv6: after box is killed, box rm gives back the IPv6 lease and the ip6 rules" {
+        box network create --ipv6 --subnet "$V6P:b::/64" n6
+        "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
+        local pid=$!
+        for _ in $(seq 50); do
+                [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -c "$V6P:b::")" -eq 2 ] && break
+                sleep 0.1
+        done
+        [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -c "$V6P:b::")" -eq 2 ]
+        kill -9 $pid
+        wait $pid || true
+        [ -n "$(ls "$BOX_ROOT/networks/n6/leases" | grep :)" ]
+        run box rm victim
+        [ "$status" -eq 0 ]
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "$V6P:b::"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". 81"
+        [ -z "$(ls "$BOX_ROOT/networks/n6/leases")" ]
+        # and the network goes, its bridge with it
+        box network rm n6
+        [ -z "$(ip -br link | awk -v p="${BOX_NETWORK_PREFIX}-" 'index($1, p) == 1')" ]
+}
+
 @test "ipv6: the default bridge is IPv4 only unless BOX_BRIDGE_SUBNET6 makes it dual-stack" {
         run box run --rm busybox sh -c 'ip -6 addr show dev eth0 scope global | grep -c inet6'
         [ "$output" = "0" ]
