@@ -187,7 +187,6 @@ static int port_bind(struct run_port *p, struct run_port *twin, int *ret_fd, int
                         unsigned twin_got;
                         _cleanup_close_ int fd = r;
                         failed = twin;
-                        want = got;
                         r = bind_one(twin, got, &twin_got);
                         if (r >= 0) {
                                 *ret_twin_fd = r;

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 
+#include "run/net-internal.h"
 #include "run/network.h"
 
 static void test_forms(void **state)
@@ -133,13 +134,45 @@ static void test_loopback6(void **state)
         free(v);
 }
 
+/* --subnet and BOX_BRIDGE_SUBNET6: IPv6 CIDRs, canonical when printed */
+static void test_cidr6(void **state)
+{
+        (void)state;
+        struct in6_addr net;
+        int len;
+        assert_int_equal(net_parse_cidr6("fd12:3456:789a:1::/64", &net, &len), 0);
+        assert_int_equal(len, 64);
+        char *s = net_cidr6_str(&net, len);
+        assert_string_equal(s, "fd12:3456:789a:1::/64");
+        free(s);
+        assert_int_equal(net_parse_cidr6("FD00:0:0:0::/16", &net, &len), 0);
+        s = net_cidr6_str(&net, len);
+        assert_string_equal(s, "fd00::/16");
+        free(s);
+        assert_int_equal(net_parse_cidr6("2001:db8::/124", &net, &len), 0);
+        static const char *const bad[] = {
+                "fd00::1/64", /* host bits */
+                "fd00::/8",   /* too large */
+                "fd00::/125", /* too small to hand out */
+                "fd00::/",    "fd00::",     "fd00::/64x", "fd00::/-64",
+                "10.0.0.0/8", "fd00::g/64", "/64",        "fd00:0:0:0:0:0:0:0:0/64",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(net_parse_cidr6(bad[i], &net, &len), -EINVAL);
+        /* the IPv4 parser is unchanged by it */
+        struct in_addr net4;
+        assert_int_equal(net_parse_cidr("10.77.0.0/16", &net4, &len), 0);
+        assert_int_equal(len, 16);
+        assert_int_equal(net_parse_cidr("10.77.0.1/16", &net4, &len), -EINVAL);
+        assert_int_equal(net_parse_cidr("fd00::/64", &net4, &len), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_forms),
-                cmocka_unit_test(test_bad),
-                cmocka_unit_test(test_format),
-                cmocka_unit_test(test_loopback6),
+                cmocka_unit_test(test_forms),  cmocka_unit_test(test_bad),
+                cmocka_unit_test(test_format), cmocka_unit_test(test_loopback6),
+                cmocka_unit_test(test_cidr6),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
