@@ -19,6 +19,9 @@ setup_file() {
 teardown_file() { net_teardown_file; }
 setup() { net_setup; }
 teardown() {
+        # whatever a failed test left running in the remote host (it would
+        # hold bats' output open), then the namespace
+        ip netns pids "${BOX_NETWORK_PREFIX}r" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
         ip netns del "${BOX_NETWORK_PREFIX}r" 2>/dev/null || true
         ip link del "${BOX_NETWORK_PREFIX}v" 2>/dev/null || true
         net_teardown
@@ -201,7 +204,9 @@ s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
         p=$(free_port)
         mkdir -p "$BATS_TEST_TMPDIR/www"
         echo outbound-v6 >"$BATS_TEST_TMPDIR/www/index.html"
-        in_remote python3 -m http.server "$p" --bind "$V6P:ff::2" --directory "$BATS_TEST_TMPDIR/www" >/dev/null 2>"$BATS_TEST_TMPDIR/log" &
+        # ip netns exec execs python: $! is the server itself
+        ip netns exec "${BOX_NETWORK_PREFIX}r" python3 -m http.server "$p" --bind "$V6P:ff::2" \
+                --directory "$BATS_TEST_TMPDIR/www" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/log" 3>&- &
         local srv=$!
         for _ in $(seq 50); do in_remote curl -s -g -m 1 -o /dev/null "http://[$V6P:ff::2]:$p/" && break; sleep 0.1; done
         # the remote host has no route to the container's subnet: the answer
@@ -222,7 +227,7 @@ s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
 import socket, sys, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" >"$BATS_TEST_TMPDIR/holder" &
+s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </dev/null >"$BATS_TEST_TMPDIR/holder" 2>&1 3>&- &
         local holder=$!
         for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
         run box run --rm --network n6 -p "$h:80" busybox true
