@@ -26,19 +26,19 @@ static const char create_help[] =
         "  -d, --driver string    bridge (default) or macvlan\n"
         "      --gateway IP       the subnet's gateway (default: its first address)\n"
         "      --internal         no traffic leaves the network\n"
+        "      --ipv6             dual-stack: an IPv6 subnet as well (bridge)\n"
         "  -o, --opt parent=LINK  macvlan: the parent link\n"
-        "      --subnet CIDR      an IPv4 subnet (default: a free /24 of 10.78.0.0/16)\n";
+        "      --subnet CIDR      an IPv4 subnet (default: a free /24 of 10.78.0.0/16), or\n"
+        "                         with --ipv6 an IPv6 one (default: a random fdXX:.../64);\n"
+        "                         --subnet and --gateway may be given once per family\n";
 
 static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"driver", required_argument, NULL, 'd'},
-                {"subnet", required_argument, NULL, 's'},
-                {"gateway", required_argument, NULL, 'g'},
-                {"opt", required_argument, NULL, 'o'},
-                {"internal", no_argument, NULL, 'i'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"driver", required_argument, NULL, 'd'},  {"subnet", required_argument, NULL, 's'},
+                {"gateway", required_argument, NULL, 'g'}, {"opt", required_argument, NULL, 'o'},
+                {"internal", no_argument, NULL, 'i'},      {"ipv6", no_argument, NULL, '6'},
+                {"help", no_argument, NULL, 'h'},          {},
         };
         struct run_net_create_opts o = {0};
         struct box_err err = {0};
@@ -51,10 +51,20 @@ static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
                         o.driver = optarg;
                         break;
                 case 's':
-                        o.subnet = optarg;
+                case 'g': {
+                        /* Docker's: one --subnet (--gateway) per family */
+                        bool v6 = strchr(optarg, ':') != NULL;
+                        const char **slot = c == 's' ? (v6 ? &o.subnet6 : &o.subnet)
+                                                     : (v6 ? &o.gateway6 : &o.gateway);
+                        if (*slot)
+                                return cli_usage_error("network create",
+                                                       "--%s given twice for IPv%d",
+                                                       c == 's' ? "subnet" : "gateway", v6 ? 6 : 4);
+                        *slot = optarg;
                         break;
-                case 'g':
-                        o.gateway = optarg;
+                }
+                case '6':
+                        o.ipv6 = true;
                         break;
                 case 'o':
                         if (!startswith(optarg, "parent="))

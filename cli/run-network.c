@@ -196,11 +196,19 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                 jv_set(e, "IPPrefixLen", jv_int(jv_int_value(jv_get(n, "PrefixLen"))));
                 jv_set_str(e, "Gateway", jv_get_str(n, "Gateway") ?: "");
                 jv_set_str(e, "MacAddress", jv_get_str(n, "MacAddress") ?: "");
+                /* Docker's names; "" on a network without IPv6 */
+                jv_set_str(e, "GlobalIPv6Address", jv_get_str(n, "GlobalIPv6Address") ?: "");
+                jv_set(e, "GlobalIPv6PrefixLen",
+                       jv_int(jv_int_value(jv_get(n, "GlobalIPv6PrefixLen"))));
+                jv_set_str(e, "IPv6Gateway", jv_get_str(n, "IPv6Gateway") ?: "");
                 if (jv_get(n, "Aliases"))
                         jv_set(e, "Aliases", jv_ref(jv_get(n, "Aliases")));
                 if (i == 0) {
                         /* the first network's, at the top level, as Docker's default bridge */
-                        const char *keys[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"};
+                        const char *keys[] = {"IPAddress",         "IPPrefixLen",
+                                              "Gateway",           "MacAddress",
+                                              "GlobalIPv6Address", "GlobalIPv6PrefixLen",
+                                              "IPv6Gateway"};
                         for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
                                 jv_set(ns, keys[k], jv_ref(jv_get(e, keys[k])));
                 }

@@ -90,17 +90,81 @@ static int lease_take(const struct run_net *n, const char *runroot, const char *
         return 0;
 }
 
-int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
-               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err)
+/* IPv6 subnets are large: the lowest 65534 addresses are the pool (what a
+ * host's network can hold many times over), so a scan stays short. */
+#define IPAM6_POOL 65534u
+
+/* NET + OFFSET, for an offset below the subnet's size (the bits it sets
+ * are host bits, zero in NET). */
+static struct in6_addr addr6_add(const struct in6_addr *net, uint32_t offset)
+{
+        struct in6_addr a = *net;
+        for (int i = 15; i >= 0 && offset; i--, offset >>= 8)
+                a.s6_addr[i] = (uint8_t)(a.s6_addr[i] + (offset & 0xff));
+        return a;
+}
+
+/* The OFFSET-th address of N's subnet of FAMILY, as text in IP; false
+ * for the gateway (never a container's). */
+static bool pool_addr(const struct run_net *n, int family, uint32_t offset, void *ret_addr,
+                      char ip[INET6_ADDRSTRLEN])
+{
+        if (family == AF_INET6) {
+                struct in6_addr a = addr6_add(&n->subnet6, offset);
+                memcpy(ret_addr, &a, sizeof(a));
+                inet_ntop(AF_INET6, &a, ip, INET6_ADDRSTRLEN);
+                return !IN6_ARE_ADDR_EQUAL(&a, &n->gateway6);
+        }
+        struct in_addr a = {.s_addr = htonl(ntohl(n->subnet.s_addr) + offset)};
+        memcpy(ret_addr, &a, sizeof(a));
+        inet_ntop(AF_INET, &a, ip, INET6_ADDRSTRLEN);
+        return a.s_addr != n->gateway.s_addr;
+}
+
+/* The lowest free address of offsets 1..LAST of the subnet of FAMILY into
+ * RET_ADDR (an in_addr or in6_addr), in two passes: first only addresses
+ * never leased, then stale ones. */
+static int lease_scan(const struct run_net *n, const char *runroot, const char *id,
+                      const char *names, int family, uint32_t last, void *ret_addr, int *ret_fd,
+                      struct box_err *err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return box_err_errno(err, errno, "create '%s'", dir);
+        char ip[INET6_ADDRSTRLEN];
+        struct in6_addr a;
+        for (int pass = 0; pass < 2; pass++) {
+                for (uint32_t off = 1; off <= last; off++) {
+                        if (!pool_addr(n, family, off, &a, ip))
+                                continue;
+                        _cleanup_free_ char *p = lease_path(n, ip);
+                        if (pass == 0 && access(p, F_OK) == 0)
+                                continue;
+                        int r = lease_take(n, runroot, ip, id, names, ret_fd, err);
+                        if (r == -EADDRINUSE)
+                                continue;
+                        if (r < 0)
+                                return r;
+                        memcpy(ret_addr, &a,
+                               family == AF_INET6 ? sizeof(a) : sizeof(struct in_addr));
+                        return 0;
+                }
+        }
+        return box_err_set(err, ENOSPC, "network '%s': no free %saddress left", n->name,
+                           family == AF_INET6 ? "IPv6 " : "");
+}
+
+int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
+               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err)
+{
         uint32_t net = ntohl(n->subnet.s_addr), gw = ntohl(n->gateway.s_addr);
         uint32_t size = n->prefixlen >= 31 ? 0 : 1u << (32 - n->prefixlen);
         char ip[INET_ADDRSTRLEN];
         int r;
         if (want) {
+                _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        return box_err_errno(err, errno, "create '%s'", dir);
                 struct in_addr a;
                 if (inet_pton(AF_INET, want, &a) != 1)
                         return box_err_set(err, EINVAL, "invalid --ip '%s'", want);
@@ -120,32 +184,14 @@ int ipam_lease(const struct run_net *n, const char *runroot, const char *id, con
                 *ret_ip = a;
                 return 0;
         }
-        /* two passes: first only addresses never leased, then stale ones */
-        for (int pass = 0; pass < 2; pass++) {
-                for (uint32_t h = net + 1; h + 1 < net + size; h++) {
-                        if (h == gw)
-                                continue;
-                        struct in_addr a = {.s_addr = htonl(h)};
-                        inet_ntop(AF_INET, &a, ip, sizeof(ip));
-                        _cleanup_free_ char *p = lease_path(n, ip);
-                        if (pass == 0 && access(p, F_OK) == 0)
-                                continue;
-                        r = lease_take(n, runroot, ip, id, names, ret_fd, err);
-                        if (r == -EADDRINUSE)
-                                continue;
-                        if (r < 0)
-                                return r;
-                        *ret_ip = a;
-                        return 0;
-                }
-        }
-        return box_err_set(err, ENOSPC, "network '%s': no free address left", n->name);
+        /* every address but the network's and the broadcast one */
+        return lease_scan(n, runroot, id, names, AF_INET, size >= 2 ? size - 2 : 0, ret_ip, ret_fd,
+                          err);
 }
 
-void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd)
+/* Gives back the lease named A if ID still holds it. */
+static void lease_release(const struct run_net *n, const char *a, const char *id, int fd)
 {
-        char a[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &ip, a, sizeof(a));
         _cleanup_free_ char *p = lease_path(n, a);
         _cleanup_close_ int own = fd >= 0 ? fd : open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         char holder[RUN_ID_LEN + 1];
@@ -156,6 +202,30 @@ void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, in
         if (!streq(holder, id) || (fd < 0 && lease_locked(own)))
                 return;
         unlink(p);
+}
+
+void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd)
+{
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &ip, a, sizeof(a));
+        lease_release(n, a, id, fd);
+}
+
+int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,
+                struct in6_addr *ret_ip, int *ret_fd, struct box_err *err)
+{
+        int hostbits = 128 - n->prefixlen6;
+        /* the subnet's first address is its router anycast one, never a host's */
+        uint32_t last = hostbits >= 32 ? IPAM6_POOL : (uint32_t)((1ull << hostbits) - 1);
+        return lease_scan(n, runroot, id, names, AF_INET6, last < IPAM6_POOL ? last : IPAM6_POOL,
+                          ret_ip, ret_fd, err);
+}
+
+void ipam_release6(const struct run_net *n, const struct in6_addr *ip, const char *id, int fd)
+{
+        char a[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, ip, a, sizeof(a));
+        lease_release(n, a, id, fd);
 }
 
 void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,

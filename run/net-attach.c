@@ -28,6 +28,9 @@
 struct net_if {
         struct run_net *net;
         struct in_addr ip;
+        struct in6_addr ip6; /* on a dual-stack network (has_ip6) */
+        bool has_ip6;
+        int lease6_fd;
         uint8_t mac[6];
         char ifname[IF_NAMESIZE]; /* in the container: eth0 */
         char link[IF_NAMESIZE];   /* on the host: the veth's end ("" for macvlan) */
@@ -65,6 +68,17 @@ static bool word_ok(const char *s)
 static const char *ip_str(struct in_addr a, char buf[INET_ADDRSTRLEN])
 {
         return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *ip6_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
+{
+        return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* The container's address that a port of FAMILY forwards to. */
+static const char *port_target(const struct net_if *nif, int family, char buf[INET6_ADDRSTRLEN])
+{
+        return family == AF_INET6 ? ip6_str(&nif->ip6, buf) : ip_str(nif->ip, buf);
 }
 
 /* ---- other members' /etc/hosts ---- */
@@ -120,22 +134,38 @@ static void member_visit(const char *ip, const char *id, const char *names, void
 
 /* ---- published ports ---- */
 
-/* Is FD (a socket a restarted container's monitor kept) bound as P asks?
- * Then P takes its port. */
+/* Is FD (a socket a restarted container's monitor kept) bound as P asks,
+ * in P's family?  Then P takes its port. */
 static bool port_fd_matches(struct run_port *p, int fd)
 {
-        struct sockaddr_in sa;
-        socklen_t len = sizeof(sa);
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } u = {0};
+        socklen_t len = sizeof(u);
         int type = 0;
         socklen_t tlen = sizeof(type);
-        struct in_addr want = {.s_addr = htonl(INADDR_ANY)};
-        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
-            sa.sin_family != AF_INET || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
-            type != (streq(p->proto, "udp") ? SOCK_DGRAM : SOCK_STREAM) ||
-            (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &want) != 1) ||
-            sa.sin_addr.s_addr != want.s_addr)
+        bool v6 = p->family == AF_INET6;
+        if (fd < 0 || getsockname(fd, &u.sa, &len) < 0 ||
+            u.sa.sa_family != (v6 ? AF_INET6 : AF_INET) ||
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+            type != (streq(p->proto, "udp") ? SOCK_DGRAM : SOCK_STREAM))
                 return false;
-        unsigned port = ntohs(sa.sin_port);
+        unsigned port;
+        if (v6) {
+                struct in6_addr want = IN6ADDR_ANY_INIT;
+                if ((p->host_ip[0] && inet_pton(AF_INET6, p->host_ip, &want) != 1) ||
+                    memcmp(&u.in6.sin6_addr, &want, sizeof(want)) != 0)
+                        return false;
+                port = ntohs(u.in6.sin6_port);
+        } else {
+                struct in_addr want = {.s_addr = htonl(INADDR_ANY)};
+                if ((p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &want) != 1) ||
+                    u.in.sin_addr.s_addr != want.s_addr)
+                        return false;
+                port = ntohs(u.in.sin_port);
+        }
         unsigned last = p->host_port_end ? p->host_port_end : p->host_port;
         if (p->host_port && (port < p->host_port || port > last))
                 return false;
@@ -144,49 +174,99 @@ static bool port_fd_matches(struct run_port *p, int fd)
         return true;
 }
 
-static int port_bind(struct run_port *p, int *ret_fd, struct box_err *err)
+/* Binds PORT of P's family and address (an IPv6 socket only for IPv6, so
+ * that [::]:H and 0.0.0.0:H are two reservations): an fd, or -errno. */
+static int bind_one(const struct run_port *p, unsigned port, unsigned *ret_port)
 {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } u = {0};
+        socklen_t len;
+        bool v6 = p->family == AF_INET6;
+        if (v6) {
+                u.in6.sin6_family = AF_INET6;
+                u.in6.sin6_port = htons((uint16_t)port);
+                len = sizeof(u.in6);
+                if (p->host_ip[0] && inet_pton(AF_INET6, p->host_ip, &u.in6.sin6_addr) != 1)
+                        return -EINVAL;
+        } else {
+                u.in.sin_family = AF_INET;
+                u.in.sin_port = htons((uint16_t)port);
+                len = sizeof(u.in);
+                if (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &u.in.sin_addr) != 1)
+                        return -EINVAL;
+        }
         bool udp = streq(p->proto, "udp");
-        unsigned last = p->host_port_end ? p->host_port_end : p->host_port;
-        int e = 0;
-        for (unsigned port = p->host_port;; port++) {
-                struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-                if (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &sa.sin_addr) != 1)
-                        return box_err_set(err, EAFNOSUPPORT,
-                                           "host address '%s': box's networks are IPv4 only",
-                                           p->host_ip);
-                _cleanup_close_ int fd =
-                        socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-                if (fd < 0)
-                        return box_err_errno(err, errno, "socket");
-                if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                        socklen_t len = sizeof(sa);
-                        if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-                                return box_err_errno(err, errno, "getsockname");
-                        p->host_port = ntohs(sa.sin_port);
+        _cleanup_close_ int fd =
+                socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd < 0 || (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+            bind(fd, &u.sa, len) < 0 || getsockname(fd, &u.sa, &len) < 0)
+                return -errno;
+        *ret_port = ntohs(v6 ? u.in6.sin6_port : u.in.sin_port);
+        return TAKE_FD(fd);
+}
+
+/* "0.0.0.0:8080/tcp", "[::]:8080/tcp", "port 8080/tcp" (every address of
+ * a network with one family) */
+static char *port_where(const struct run_port *p, unsigned port)
+{
+        if (p->family == AF_INET6)
+                return xasprintf("[%s]:%u/%s", p->host_ip[0] ? p->host_ip : "::", port, p->proto);
+        return xasprintf("%s%s%u/%s", p->host_ip, p->host_ip[0] ? ":" : "port ", port, p->proto);
+}
+
+/* Reserves P's host port, and when TWIN (P's other family, from one -p
+ * with no address) is given, the same port of TWIN's family: a random
+ * port or a range tries the next candidate when either is taken. */
+static int port_bind(struct run_port *p, struct run_port *twin, int *ret_fd, int *ret_twin_fd,
+                     struct box_err *err)
+{
+        unsigned first = p->host_port, last = p->host_port_end ? p->host_port_end : p->host_port;
+        unsigned tries = first ? last - first + 1 : 64, got = 0;
+        const struct run_port *failed = p;
+        int r = 0;
+        for (unsigned i = 0; i < tries; i++) {
+                unsigned want = first ? first + i : 0;
+                failed = p;
+                r = bind_one(p, want, &got);
+                if (r >= 0 && twin) {
+                        unsigned twin_got;
+                        _cleanup_close_ int fd = r;
+                        failed = twin;
+                        r = bind_one(twin, got, &twin_got);
+                        if (r >= 0) {
+                                *ret_twin_fd = r;
+                                twin->host_port = got;
+                                twin->host_port_end = 0;
+                                r = TAKE_FD(fd);
+                        }
+                }
+                if (r >= 0) {
+                        p->host_port = got;
                         p->host_port_end = 0;
-                        *ret_fd = TAKE_FD(fd);
+                        *ret_fd = r;
                         return 0;
                 }
-                e = errno;
-                if (e != EADDRINUSE || port >= last || p->host_port == 0)
+                if (r != -EADDRINUSE)
                         break;
         }
-        if (e == EADDRINUSE)
-                return box_err_set(err, e, "cannot publish %s%s%u/%s: address already in use",
-                                   p->host_ip, p->host_ip[0] ? ":" : "port ", p->host_port,
-                                   p->proto);
-        return box_err_errno(err, e, "cannot publish %s%s%u/%s", p->host_ip,
-                             p->host_ip[0] ? ":" : "port ", p->host_port, p->proto);
+        _cleanup_free_ char *where = port_where(failed, failed == twin ? got : first);
+        if (r == -EADDRINUSE)
+                return box_err_set(err, EADDRINUSE, "cannot publish %s: address already in use",
+                                   where);
+        return box_err_errno(err, -r, "cannot publish %s", where);
 }
 
 static void ports_script(const struct run_net_attachment *a, struct buf *b, bool add)
 {
-        char ip[INET_ADDRSTRLEN];
+        char ip[INET6_ADDRSTRLEN];
         for (size_t i = 0; i < a->n_ports; i++) {
                 const struct run_port *p = &a->ports[i];
                 run_nft_port_script(b, net_prefix(), add, p->proto, p->host_ip, p->host_port,
-                                    ip_str(a->nif.ip, ip), p->container_port);
+                                    port_target(&a->nif, p->family, ip), p->container_port);
         }
 }
 
@@ -205,7 +285,8 @@ static int ports_publish(const struct run_net_attachment *a, struct box_err *err
         for (size_t i = 0; i < a->n_ports; i++) {
                 struct buf f = {0};
                 const struct run_port *p = &a->ports[i];
-                run_nft_port_forget_script(&f, net_prefix(), p->proto, p->host_ip, p->host_port);
+                run_nft_port_forget_script(&f, net_prefix(), p->family == AF_INET6, p->proto,
+                                           p->host_ip, p->host_port);
                 (void)run_nft_apply(f.data, NULL);
                 buf_release(&f);
         }
@@ -225,10 +306,11 @@ static void ports_unpublish(const struct run_net_attachment *a)
                 /* one element is someone else's now: take back the others */
                 for (size_t i = 0; i < a->n_ports; i++) {
                         struct buf one = {0};
-                        char ip[INET_ADDRSTRLEN];
+                        char ip[INET6_ADDRSTRLEN];
                         const struct run_port *p = &a->ports[i];
                         run_nft_port_script(&one, net_prefix(), false, p->proto, p->host_ip,
-                                            p->host_port, ip_str(a->nif.ip, ip), p->container_port);
+                                            p->host_port, port_target(&a->nif, p->family, ip),
+                                            p->container_port);
                         (void)run_nft_apply(one.data, NULL);
                         buf_release(&one);
                 }
@@ -244,7 +326,10 @@ static struct jv *ports_json(const struct run_port *ports, size_t n)
         for (size_t i = 0; i < n; i++) {
                 struct jv *o = jv_object();
                 jv_set_str(o, "Proto", ports[i].proto);
-                jv_set_str(o, "HostIp", ports[i].host_ip);
+                /* "" is every IPv4 address (what box wrote before IPv6) */
+                jv_set_str(o, "HostIp",
+                           ports[i].family == AF_INET6 && !ports[i].host_ip[0] ? "::"
+                                                                               : ports[i].host_ip);
                 jv_set(o, "HostPort", jv_int(ports[i].host_port));
                 jv_set(o, "ContainerPort", jv_int(ports[i].container_port));
                 jv_push(arr, o);
@@ -268,6 +353,12 @@ static struct jv *if_json(const struct net_if *nif)
         jv_set_str(o, "Link", nif->link);
         jv_set_str(o, "Ifname", nif->ifname);
         jv_set_str(o, "Names", nif->names);
+        if (nif->has_ip6) {
+                char ip6[INET6_ADDRSTRLEN], gw6[INET6_ADDRSTRLEN];
+                jv_set_str(o, "GlobalIPv6Address", ip6_str(&nif->ip6, ip6));
+                jv_set(o, "GlobalIPv6PrefixLen", jv_int(nif->net->prefixlen6));
+                jv_set_str(o, "IPv6Gateway", ip6_str(&nif->net->gateway6, gw6));
+        }
         return o;
 }
 
@@ -303,6 +394,8 @@ static void attachment_free(struct run_net_attachment *a)
                         close(a->port_fds[i]);
         if (a->nif.lease_fd >= 0)
                 close(a->nif.lease_fd);
+        if (a->nif.lease6_fd >= 0)
+                close(a->nif.lease6_fd);
         net_free(a->nif.net);
         free(a->nif.names);
         free(a->ports);
@@ -345,6 +438,76 @@ static int check_opts(const struct run_net *n, const struct run_net_attach_opts 
                 return box_err_set(err, EINVAL,
                                    "--ip works only on user networks with a subnet, not on '%s'",
                                    n->name);
+        return 0;
+}
+
+/* A restart: the sockets its monitor kept for A's ports K.. K+N-1 (bound
+ * in this order before), when each still is what the port asks; then
+ * the ports take them and stay the same. */
+static bool ports_kept(struct run_net_attachment *a, const struct run_net_attach_opts *o, size_t k,
+                       size_t n)
+{
+        struct run_port tmp[2];
+        if (k + n > o->n_port_fds || n > ARRAY_SIZE(tmp))
+                return false;
+        for (size_t j = 0; j < n; j++) {
+                tmp[j] = a->ports[k + j];
+                if (!port_fd_matches(&tmp[j], o->port_fds[k + j]) ||
+                    tmp[j].host_port != tmp[0].host_port)
+                        return false;
+        }
+        for (size_t j = 0; j < n; j++) {
+                a->port_fds[k + j] = fcntl(o->port_fds[k + j], F_DUPFD_CLOEXEC, 3);
+                if (a->port_fds[k + j] < 0) {
+                        for (size_t i = 0; i < j; i++) {
+                                close(a->port_fds[k + i]);
+                                a->port_fds[k + i] = -EBADF;
+                        }
+                        a->port_fds[k + j] = -EBADF;
+                        return false;
+                }
+        }
+        for (size_t j = 0; j < n; j++)
+                a->ports[k + j] = tmp[j];
+        return true;
+}
+
+/* O's ports, one per family (a port with no address: on each family of
+ * the network, as Docker publishes on 0.0.0.0 and [::]), each bound. */
+static int ports_reserve(struct run_net_attachment *a, const struct run_net_attach_opts *o,
+                         struct box_err *err)
+{
+        const struct run_net *n = a->nif.net;
+        size_t max = 2 * o->n_ports + 1;
+        a->ports = xnew0(struct run_port, max);
+        a->port_fds = xnew(int, max);
+        for (size_t i = 0; i < max; i++)
+                a->port_fds[i] = -EBADF;
+        for (size_t i = 0; i < o->n_ports; i++) {
+                const struct run_port *p = &o->ports[i];
+                if (p->family == AF_INET6 && !n->ipv6)
+                        return box_err_set(err, EAFNOSUPPORT,
+                                           "invalid -p '%s': network '%s' has no IPv6 (box "
+                                           "network create --ipv6)",
+                                           p->spec[0] ? p->spec : p->host_ip, n->name);
+                size_t k = a->n_ports;
+                a->ports[k] = *p;
+                bool both = !p->family && n->ipv6;
+                if (!p->family)
+                        a->ports[k].family = AF_INET;
+                if (both) {
+                        a->ports[k + 1] = *p;
+                        a->ports[k + 1].family = AF_INET6;
+                }
+                /* counted first: a failure closes what was bound */
+                a->n_ports += both ? 2 : 1;
+                if (ports_kept(a, o, k, both ? 2 : 1))
+                        continue;
+                int r = port_bind(&a->ports[k], both ? &a->ports[k + 1] : NULL, &a->port_fds[k],
+                                  both ? &a->port_fds[k + 1] : NULL, err);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -398,6 +561,15 @@ static int attach_locked(struct run_net_attachment *a, const struct run_net_atta
                 return r;
         r = ipam_lease(nif->net, a->runroot, a->id, nif->names, o->ip, &nif->ip, &nif->lease_fd,
                        err);
+        if (r >= 0 && nif->net->ipv6) {
+                r = ipam_lease6(nif->net, a->runroot, a->id, nif->names, &nif->ip6, &nif->lease6_fd,
+                                err);
+                if (r < 0) {
+                        ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
+                        nif->ip.s_addr = 0;
+                }
+                nif->has_ip6 = r >= 0;
+        }
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", nif->net->name);
         /* the default network resolves no names, as Docker's */
@@ -419,6 +591,7 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
         struct run_net_attachment *a = xnew0(struct run_net_attachment, 1);
         int r;
         a->nif.lease_fd = -EBADF;
+        a->nif.lease6_fd = -EBADF;
         a->root = xstrdup(root);
         a->runroot = o->runroot ? xstrdup(o->runroot) : NULL;
         a->state_dir = o->state_dir ? xstrdup(o->state_dir) : NULL;
@@ -441,21 +614,9 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                 snprintf(a->nif.link, sizeof(a->nif.link), "%s%.8s0", net_prefix(), id);
         /* the host ports first, before anything is set up: a port in use
          * fails here with nothing to undo */
-        a->ports = xnew0(struct run_port, o->n_ports ? o->n_ports : 1);
-        a->port_fds = xnew(int, o->n_ports ? o->n_ports : 1);
-        for (size_t i = 0; i < o->n_ports; i++) {
-                a->ports[i] = o->ports[i];
-                a->port_fds[i] = -EBADF;
-                a->n_ports = i + 1;
-                if (i < o->n_port_fds && port_fd_matches(&a->ports[i], o->port_fds[i])) {
-                        a->port_fds[i] = fcntl(o->port_fds[i], F_DUPFD_CLOEXEC, 3);
-                        if (a->port_fds[i] >= 0)
-                                continue;
-                }
-                r = port_bind(&a->ports[i], &a->port_fds[i], err);
-                if (r < 0)
-                        goto fail;
-        }
+        r = ports_reserve(a, o, err);
+        if (r < 0)
+                goto fail;
         /* shared: prune and rm wait until our lease is there to see */
         int all = -EBADF, lock = lock_for_lease(root, &a->nif, &all, err);
         if (lock < 0) {
@@ -512,6 +673,10 @@ static int if_plug(const struct net_if *nif, int ns, bool route, struct box_err 
                 r = run_nl_link_up(cnl, cidx, err);
         if (r >= 0 && route && !n->internal)
                 r = run_nl_route_default(cnl, cidx, n->gateway, err);
+        if (r >= 0 && nif->has_ip6)
+                r = run_nl_addr6_add(cnl, cidx, &nif->ip6, n->prefixlen6, err);
+        if (r >= 0 && nif->has_ip6 && route && !n->internal)
+                r = run_nl_route6_default(cnl, cidx, &n->gateway6, err);
         if (r < 0)
                 return box_err_prefix(err, "network '%s'", n->name);
         return 0;
@@ -551,10 +716,15 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_
 
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
 {
-        char ip[INET_ADDRSTRLEN];
-        const char *names = a->nif.names;
-        return xasprintf("%s%s\t%s%s%s\n%s", hosts_base, ip_str(a->nif.ip, ip), hostname,
-                         *names ? " " : "", names, strempty(a->member_hosts));
+        char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+        const char *names = a->nif.names, *sep = *names ? " " : "";
+        /* Docker's: the container's IPv6 address after its IPv4 one */
+        _cleanup_free_ char *line6 =
+                a->nif.has_ip6
+                        ? xasprintf("%s\t%s%s%s\n", ip6_str(&a->nif.ip6, ip6), hostname, sep, names)
+                        : NULL;
+        return xasprintf("%s%s\t%s%s%s\n%s%s", hosts_base, ip_str(a->nif.ip, ip), hostname, sep,
+                         names, strempty(line6), strempty(a->member_hosts));
 }
 
 char *run_net_host_resolv_conf(void)
@@ -627,6 +797,8 @@ static void give_back(struct run_net_attachment *a, bool crashed, bool forget, b
                         ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
                 }
                 ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
+                if (nif->has_ip6)
+                        ipam_release6(nif->net, &nif->ip6, a->id, TAKE_FD(nif->lease6_fd));
                 if (lock >= 0)
                         close(lock);
         }
@@ -672,14 +844,17 @@ static int parse_ports(const struct jv *arr, struct run_port **ret, size_t *ret_
                 int64_t hp = jv_int_value(jv_get(o, "HostPort"));
                 int64_t cp = jv_int_value(jv_get(o, "ContainerPort"));
                 unsigned char tmp[16];
+                /* "" or "0.0.0.0": every IPv4 address; "::" every IPv6 one */
+                v[i].family = hip && strchr(hip, ':') ? AF_INET6 : AF_INET;
                 if (!proto || (!streq(proto, "tcp") && !streq(proto, "udp")) || !hip ||
-                    (*hip && inet_pton(AF_INET, hip, tmp) != 1) || hp < 1 || hp > 65535 || cp < 1 ||
-                    cp > 65535) {
+                    (*hip && inet_pton(v[i].family, hip, tmp) != 1) || hp < 1 || hp > 65535 ||
+                    cp < 1 || cp > 65535) {
                         free(v);
                         return -EINVAL;
                 }
                 snprintf(v[i].proto, sizeof(v[i].proto), "%s", proto);
-                snprintf(v[i].host_ip, sizeof(v[i].host_ip), "%s", hip);
+                if (!streq(hip, "::") && !streq(hip, "0.0.0.0"))
+                        snprintf(v[i].host_ip, sizeof(v[i].host_ip), "%s", hip);
                 v[i].host_port = (unsigned)hp;
                 v[i].container_port = (unsigned)cp;
         }
@@ -725,10 +900,12 @@ static void entry_give_back(const char *root, const char *runroot, const char *i
 {
         const char *name = jv_get_str(ni, "Name"), *ip = jv_get_str(ni, "IP");
         const char *link = jv_get_str(ni, "Link");
-        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        const char *ip6 = jv_get_str(ni, "GlobalIPv6Address");
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF, .nif.lease6_fd = -EBADF};
         if (!name || !ip || inet_pton(AF_INET, ip, &a.nif.ip) != 1 ||
             net_load(root, name, &a.nif.net, NULL) < 0)
                 return;
+        a.nif.has_ip6 = ip6 && a.nif.net->ipv6 && inet_pton(AF_INET6, ip6, &a.nif.ip6) == 1;
         a.root = (char *)root;
         a.runroot = (char *)runroot;
         snprintf(a.id, sizeof(a.id), "%s", id);
@@ -824,7 +1001,7 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
         if (slot == 10)
                 return box_err_set(err, ENOSPC, "container %.12s: at most 10 networks", id);
         struct run_net_attach_opts o = {.name = name, .aliases = ep->aliases, .ip = ep->ip};
-        struct run_net_attachment a = {.nif.lease_fd = -EBADF};
+        struct run_net_attachment a = {.nif.lease_fd = -EBADF, .nif.lease6_fd = -EBADF};
         a.root = (char *)root;
         a.runroot = (char *)runroot;
         _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
@@ -862,13 +1039,17 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
                 give_back(&a, true, false, true);
                 goto out;
         }
-        /* the lease lives with the container's monitor from now on */
+        /* the leases live with the container's monitor from now on */
         close(TAKE_FD(a.nif.lease_fd));
+        if (a.nif.lease6_fd >= 0)
+                close(TAKE_FD(a.nif.lease6_fd));
         if (a.member_hosts && *a.member_hosts)
                 member_hosts_edit(root, id, NULL, a.member_hosts);
 out:
         if (a.nif.lease_fd >= 0)
                 close(a.nif.lease_fd);
+        if (a.nif.lease6_fd >= 0)
+                close(a.nif.lease6_fd);
         free(a.member_hosts);
         net_free(a.nif.net);
         return r;

@@ -14,6 +14,9 @@ struct run_net {
         char *parent;                   /* macvlan: the parent link */
         struct in_addr subnet, gateway; /* network byte order */
         int prefixlen;
+        bool ipv6;                         /* dual-stack: an IPv6 subnet as well */
+        struct in6_addr subnet6, gateway6; /* when ipv6 */
+        int prefixlen6;
         bool internal;
         char *dir; /* <root>/networks/<name> */
 };
@@ -33,6 +36,9 @@ char *net_cidr_str(struct in_addr net, int len);
  * exclusive while they decide a network is unused and remove it, so a
  * start never loses its network to them half-way. */
 int net_lock_all(const char *root, bool exclusive, struct box_err *err);
+/* "fd12:3456:789a::/64" -> network, length (/16 to /124, no host bits). */
+int net_parse_cidr6(const char *s, struct in6_addr *ret_net, int *ret_len);
+char *net_cidr6_str(const struct in6_addr *net, int len);
 /* The network's lock (flock, exclusive): an fd to close; "network 'N'
  * not found" (-ENOENT) when it was removed, before or while we waited. */
 int net_lock(const struct run_net *n, struct box_err *err);
@@ -53,6 +59,11 @@ int ipam_lease(const struct run_net *n, const char *runroot, const char *id, con
                const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err);
 /* Gives the lease of IP back if ID still holds it (FD: its lock, or -1). */
 void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd);
+/* The same for N's IPv6 subnet (N->ipv6): the lowest free address; the
+ * lease file is named by the address's canonical text. */
+int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,
+                struct in6_addr *ret_ip, int *ret_fd, struct box_err *err);
+void ipam_release6(const struct run_net *n, const struct in6_addr *ip, const char *id, int fd);
 /* The live leases of N other than EXCEPT_ID: calls FN for each. */
 typedef void (*ipam_member_fn)(const char *ip, const char *id, const char *names, void *userdata);
 void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,

@@ -194,47 +194,79 @@ int run_nl_link_delete(int nl, const char *name, struct box_err *err)
         return 0;
 }
 
-int run_nl_addr_add(int nl, int ifindex, struct in_addr addr, int prefixlen, struct box_err *err)
+/* ADDR (LEN bytes of FAMILY) added to IFINDEX: an IPv4 one with its
+ * broadcast, an IPv6 one with no duplicate address detection (box hands
+ * each address out once; DAD would keep it tentative for a second). */
+static int addr_add(int nl, int family, int ifindex, const void *addr, size_t len, int prefixlen,
+                    struct box_err *err)
 {
         struct nl_msg m;
         struct ifaddrmsg ifa = {
-                .ifa_family = AF_INET,
+                .ifa_family = (unsigned char)family,
                 .ifa_prefixlen = (unsigned char)prefixlen,
                 .ifa_index = (unsigned)ifindex,
         };
         nl_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
-        nl_put(&m, IFA_LOCAL, &addr, sizeof(addr));
-        nl_put(&m, IFA_ADDRESS, &addr, sizeof(addr));
-        struct in_addr brd = addr;
-        if (prefixlen < 31)
-                brd.s_addr |= htonl(prefixlen ? 0xffffffffu >> prefixlen : 0xffffffffu);
-        nl_put(&m, IFA_BROADCAST, &brd, sizeof(brd));
+        nl_put(&m, IFA_LOCAL, addr, len);
+        nl_put(&m, IFA_ADDRESS, addr, len);
+        if (family == AF_INET) {
+                struct in_addr brd;
+                memcpy(&brd, addr, sizeof(brd));
+                if (prefixlen < 31)
+                        brd.s_addr |= htonl(prefixlen ? 0xffffffffu >> prefixlen : 0xffffffffu);
+                nl_put(&m, IFA_BROADCAST, &brd, sizeof(brd));
+        } else {
+                nl_put_u32(&m, IFA_FLAGS, IFA_F_NODAD);
+        }
         int r = nl_talk(nl, &m);
         if (r < 0 && r != -EEXIST) {
-                char a[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &addr, a, sizeof(a));
+                char a[INET6_ADDRSTRLEN];
+                inet_ntop(family, addr, a, sizeof(a));
                 return box_err_errno(err, -r, "add address %s/%d", a, prefixlen);
         }
         return 0;
 }
 
-int run_nl_route_default(int nl, int ifindex, struct in_addr gw, struct box_err *err)
+int run_nl_addr_add(int nl, int ifindex, struct in_addr addr, int prefixlen, struct box_err *err)
+{
+        return addr_add(nl, AF_INET, ifindex, &addr, sizeof(addr), prefixlen, err);
+}
+
+int run_nl_addr6_add(int nl, int ifindex, const struct in6_addr *addr, int prefixlen,
+                     struct box_err *err)
+{
+        return addr_add(nl, AF_INET6, ifindex, addr, sizeof(*addr), prefixlen, err);
+}
+
+static int route_default(int nl, int family, int ifindex, const void *gw, size_t len,
+                         struct box_err *err)
 {
         struct nl_msg m;
         struct rtmsg rt = {
-                .rtm_family = AF_INET,
+                .rtm_family = (unsigned char)family,
                 .rtm_table = RT_TABLE_MAIN,
                 .rtm_protocol = RTPROT_BOOT,
                 .rtm_scope = RT_SCOPE_UNIVERSE,
                 .rtm_type = RTN_UNICAST,
         };
         nl_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
-        nl_put(&m, RTA_GATEWAY, &gw, sizeof(gw));
+        nl_put(&m, RTA_GATEWAY, gw, len);
         nl_put_u32(&m, RTA_OIF, (uint32_t)ifindex);
         int r = nl_talk(nl, &m);
         if (r < 0 && r != -EEXIST)
-                return box_err_errno(err, -r, "add the default route");
+                return box_err_errno(err, -r, "add the default %sroute",
+                                     family == AF_INET6 ? "IPv6 " : "");
         return 0;
+}
+
+int run_nl_route_default(int nl, int ifindex, struct in_addr gw, struct box_err *err)
+{
+        return route_default(nl, AF_INET, ifindex, &gw, sizeof(gw), err);
+}
+
+int run_nl_route6_default(int nl, int ifindex, const struct in6_addr *gw, struct box_err *err)
+{
+        return route_default(nl, AF_INET6, ifindex, gw, sizeof(*gw), err);
 }
 
 int run_nl_veth_create(int nl, const char *host_name, int master, int peer_netns_fd,
@@ -288,45 +320,51 @@ int run_nl_macvlan_create(int nl, int parent, int netns_fd, const char *name, co
         return 0;
 }
 
-static bool prefixes_overlap(uint32_t a, int alen, uint32_t b, int blen)
+/* Do the first min(ALEN, BLEN) bits of A and B (16 bytes, or 4) agree? */
+static bool prefixes_overlap(const uint8_t *a, int alen, const uint8_t *b, int blen)
 {
         int len = alen < blen ? alen : blen;
-        uint32_t mask = len ? 0xffffffffu << (32 - len) : 0;
-        return (a & mask) == (b & mask);
+        int bytes = len / 8, bits = len % 8;
+        if (memcmp(a, b, (size_t)bytes) != 0)
+                return false;
+        uint8_t mask = (uint8_t)(0xff00u >> bits);
+        return !bits || (a[bytes] & mask) == (b[bytes] & mask);
 }
 
-/* One route of a dump: does it overlap, and if so, describe it. */
-static bool route_overlaps(const struct nlmsghdr *h, uint32_t net, int len, int except, char *ret,
-                           size_t size)
+/* One route of a dump: does it overlap NET/LEN (of the dump's family), and
+ * if so, describe it. */
+static bool route_overlaps(const struct nlmsghdr *h, int family, const uint8_t *net, int len,
+                           int except, char *ret, size_t size)
 {
         const struct rtmsg *rt = NLMSG_DATA(h);
-        if (rt->rtm_family != AF_INET || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0 ||
+        if (rt->rtm_family != family || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0 ||
             rt->rtm_type != RTN_UNICAST)
                 return false;
-        uint32_t dst = 0;
+        size_t alen_addr = family == AF_INET6 ? 16 : 4;
+        uint8_t dst[16] = {0};
         int oif = 0;
         int alen = (int)RTM_PAYLOAD(h);
         for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-                if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == 4)
-                        memcpy(&dst, RTA_DATA(a), 4);
+                if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == alen_addr)
+                        memcpy(dst, RTA_DATA(a), alen_addr);
                 else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == 4)
                         memcpy(&oif, RTA_DATA(a), 4);
         }
-        if ((except && oif == except) || !prefixes_overlap(ntohl(dst), rt->rtm_dst_len, net, len))
+        if ((except && oif == except) || !prefixes_overlap(dst, rt->rtm_dst_len, net, len))
                 return false;
-        char a[INET_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
-        inet_ntop(AF_INET, &dst, a, sizeof(a));
+        char a[INET6_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
+        inet_ntop(family, dst, a, sizeof(a));
         if (oif)
                 (void)if_indextoname((unsigned)oif, dev);
         snprintf(ret, size, "%s/%d dev %s", a, rt->rtm_dst_len, dev);
         return true;
 }
 
-int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, char *ret_route,
-                         size_t route_size, struct box_err *err)
+static int route_overlap(int nl, int family, const void *net, int prefixlen, int except,
+                         char *ret_route, size_t route_size, struct box_err *err)
 {
         struct nl_msg m;
-        struct rtmsg rt = {.rtm_family = AF_INET};
+        struct rtmsg rt = {.rtm_family = (unsigned char)family};
         nl_init(&m, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof(rt));
         m.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
         static uint32_t seq = 1u << 29;
@@ -348,11 +386,23 @@ int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, 
                         if (h->nlmsg_type == NLMSG_ERROR)
                                 return box_err_errno(err, EIO, "list routes");
                         if (!found && h->nlmsg_type == RTM_NEWROUTE &&
-                            route_overlaps(h, ntohl(net.s_addr), prefixlen, except, ret_route,
+                            route_overlaps(h, family, net, prefixlen, except, ret_route,
                                            route_size))
                                 found = 1;
                 }
         }
+}
+
+int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, char *ret_route,
+                         size_t route_size, struct box_err *err)
+{
+        return route_overlap(nl, AF_INET, &net, prefixlen, except, ret_route, route_size, err);
+}
+
+int run_nl_route6_overlap(int nl, const struct in6_addr *net, int prefixlen, int except,
+                          char *ret_route, size_t route_size, struct box_err *err)
+{
+        return route_overlap(nl, AF_INET6, net, prefixlen, except, ret_route, route_size, err);
 }
 
 int run_sysctl_net(const char *path, const char *value, struct box_err *err)

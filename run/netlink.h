@@ -5,7 +5,8 @@
  * outside it.
  *
  * Every function returns 0 or -errno with ERR set (ERR may be NULL);
- * addresses are IPv4, in network byte order. */
+ * addresses are in network byte order; the *6 functions are the IPv6
+ * twins of the IPv4 ones. */
 #pragma once
 
 #include <net/if.h>
@@ -27,8 +28,13 @@ int run_nl_link_up(int nl, int ifindex, struct box_err *err);
 int run_nl_link_delete(int nl, const char *name, struct box_err *err);
 /* Adds ADDR/PREFIXLEN to IFINDEX (0 when it is there already). */
 int run_nl_addr_add(int nl, int ifindex, struct in_addr addr, int prefixlen, struct box_err *err);
+/* The same for IPv6, with no duplicate address detection (box hands each
+ * address out once), so the address is usable at once. */
+int run_nl_addr6_add(int nl, int ifindex, const struct in6_addr *addr, int prefixlen,
+                     struct box_err *err);
 /* Adds a default route via GW on IFINDEX. */
 int run_nl_route_default(int nl, int ifindex, struct in_addr gw, struct box_err *err);
+int run_nl_route6_default(int nl, int ifindex, const struct in6_addr *gw, struct box_err *err);
 /* A veth pair: HOST_NAME here, up, enslaved to MASTER (an ifindex); its
  * peer PEER_NAME with MAC, up, made directly in the namespace PEER_NETNS_FD. */
 int run_nl_veth_create(int nl, const char *host_name, int master, int peer_netns_fd,
@@ -42,5 +48,8 @@ int run_nl_macvlan_create(int nl, int parent, int netns_fd, const char *name, co
  * RET_ROUTE, 0 no, -errno. */
 int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, char *ret_route,
                          size_t route_size, struct box_err *err);
+/* The same for IPv6 ("fd00::/64 dev eth0"); the default route never counts. */
+int run_nl_route6_overlap(int nl, const struct in6_addr *net, int prefixlen, int except,
+                          char *ret_route, size_t route_size, struct box_err *err);
 /* Writes VALUE to /proc/sys/net/PATH (e.g. "ipv4/ip_forward"). */
 int run_sysctl_net(const char *path, const char *value, struct box_err *err);

@@ -82,28 +82,36 @@ bool net_is_bridge(const struct run_net *n)
         return streq(n->driver, "bridge");
 }
 
-int net_parse_cidr(const char *s, struct in_addr *ret_net, int *ret_len)
+/* "ADDR/LEN" of FAMILY with MIN <= LEN <= MAX and no host bits: the
+ * address (network byte order) in RET_NET, of SIZE bytes. */
+static int cidr_parse(const char *s, int family, long min, long max, uint8_t *ret_net, size_t size,
+                      int *ret_len)
 {
         const char *slash = strchr(s, '/');
-        if (!slash || slash - s >= INET_ADDRSTRLEN)
+        if (!slash || slash - s >= INET6_ADDRSTRLEN)
                 return -EINVAL;
-        char a[INET_ADDRSTRLEN];
+        char a[INET6_ADDRSTRLEN];
         memcpy(a, s, (size_t)(slash - s));
         a[slash - s] = '\0';
-        struct in_addr net;
-        if (inet_pton(AF_INET, a, &net) != 1)
+        uint8_t net[16];
+        if (inet_pton(family, a, net) != 1)
                 return -EINVAL;
         char *end;
         errno = 0;
         long len = strtol(slash + 1, &end, 10);
-        if (errno || end == slash + 1 || *end || len < 8 || len > 30)
+        if (errno || end == slash + 1 || *end || len < min || len > max)
                 return -EINVAL;
-        uint32_t mask = 0xffffffffu << (32 - len);
-        if (ntohl(net.s_addr) & ~mask)
-                return -EINVAL; /* host bits set */
-        *ret_net = net;
+        for (size_t bit = (size_t)len; bit < 8 * size; bit++)
+                if (net[bit / 8] & (0x80 >> (bit % 8)))
+                        return -EINVAL; /* host bits set */
+        memcpy(ret_net, net, size);
         *ret_len = (int)len;
         return 0;
+}
+
+int net_parse_cidr(const char *s, struct in_addr *ret_net, int *ret_len)
+{
+        return cidr_parse(s, AF_INET, 8, 30, (uint8_t *)ret_net, sizeof(*ret_net), ret_len);
 }
 
 char *net_cidr_str(struct in_addr net, int len)
@@ -111,6 +119,26 @@ char *net_cidr_str(struct in_addr net, int len)
         char a[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &net, a, sizeof(a));
         return xasprintf("%s/%d", a, len);
+}
+
+int net_parse_cidr6(const char *s, struct in6_addr *ret_net, int *ret_len)
+{
+        return cidr_parse(s, AF_INET6, 16, 124, ret_net->s6_addr, sizeof(*ret_net), ret_len);
+}
+
+char *net_cidr6_str(const struct in6_addr *net, int len)
+{
+        char a[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, net, a, sizeof(a));
+        return xasprintf("%s/%d", a, len);
+}
+
+/* The subnet's ::1, Docker's default IPv6 gateway. */
+static struct in6_addr first6(const struct in6_addr *net)
+{
+        struct in6_addr g = *net;
+        g.s6_addr[15] |= 1;
+        return g;
 }
 
 bool run_net_name_valid(const char *name)
@@ -153,6 +181,14 @@ static char *config_json(const struct run_net *n)
         jv_set_str(o, "Subnet", subnet);
         jv_set_str(o, "Gateway", gw);
         jv_set(o, "Internal", jv_bool(n->internal));
+        if (n->ipv6) {
+                _cleanup_free_ char *subnet6 = net_cidr6_str(&n->subnet6, n->prefixlen6);
+                char gw6[INET6_ADDRSTRLEN];
+                inet_ntop(AF_INET6, &n->gateway6, gw6, sizeof(gw6));
+                jv_set(o, "IPv6", jv_bool(true));
+                jv_set_str(o, "Subnet6", subnet6);
+                jv_set_str(o, "Gateway6", gw6);
+        }
         jv_set_str(o, "Parent", n->parent);
         jv_set_str(o, "Bridge", n->bridge);
         jv_set_str(o, "Created", n->created);
@@ -178,6 +214,11 @@ static int config_parse(const char *root, const char *name, const char *json, st
             (is_bridge && (!bridge || strlen(bridge) >= IF_NAMESIZE || strchr(bridge, '"') ||
                            strchr(bridge, '/'))) ||
             (!is_bridge && (!parent || strlen(parent) >= IF_NAMESIZE || strchr(parent, '/'))))
+                return box_err_set(err, EINVAL, "network '%s': bad config.json", name);
+        n->ipv6 = jv_bool_value(jv_get(o, "IPv6"));
+        const char *subnet6 = jv_get_str(o, "Subnet6"), *gw6 = jv_get_str(o, "Gateway6");
+        if (n->ipv6 && (!subnet6 || net_parse_cidr6(subnet6, &n->subnet6, &n->prefixlen6) < 0 ||
+                        !gw6 || inet_pton(AF_INET6, gw6, &n->gateway6) != 1))
                 return box_err_set(err, EINVAL, "network '%s': bad config.json", name);
         n->name = xstrdup(name);
         n->id = xstrdup(id);
@@ -223,6 +264,17 @@ static int default_network(const char *root, struct run_net **ret, struct box_er
                                    "/30 with no host bits",
                                    subnet);
         n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
+        /* IPv4 only unless asked, as Docker's default bridge (docs/networking.md) */
+        const char *subnet6 = getenv("BOX_BRIDGE_SUBNET6");
+        if (subnet6 && *subnet6) {
+                if (net_parse_cidr6(subnet6, &n->subnet6, &n->prefixlen6) < 0)
+                        return box_err_set(err, EINVAL,
+                                           "invalid BOX_BRIDGE_SUBNET6 '%.*s': want an IPv6 CIDR "
+                                           "from /16 to /124 with no host bits",
+                                           printable(subnet6), subnet6);
+                n->ipv6 = true;
+                n->gateway6 = first6(&n->subnet6);
+        }
         n->name = xstrdup(RUN_NET_DEFAULT);
         n->id = random_id();
         n->driver = xstrdup("bridge");
@@ -356,6 +408,24 @@ char *net_host_loopback_resolver(void)
         return NULL;
 }
 
+/* A dual-stack bridge's IPv6 side: the gateway's address (the link is
+ * box's own, so its disable_ipv6 is ours to clear), and forwarding.  All
+ * of IPv6 forwarding is one switch: with it on, a host interface whose
+ * accept_ra is 1 stops taking router advertisements (docs/networking.md). */
+static int bridge_make6(const struct run_net *n, int idx, int nl, struct box_err *err)
+{
+        _cleanup_free_ char *dis = xasprintf("ipv6/conf/%s/disable_ipv6", n->bridge);
+        _cleanup_free_ char *ra = xasprintf("ipv6/conf/%s/accept_ra", n->bridge);
+        int r = run_sysctl_net(dis, "0", err);
+        if (r >= 0)
+                r = run_sysctl_net(ra, "0", err);
+        if (r >= 0)
+                r = run_nl_addr6_add(nl, idx, &n->gateway6, n->prefixlen6, err);
+        if (r >= 0 && !n->internal)
+                r = run_sysctl_net("ipv6/conf/all/forwarding", "1", err);
+        return r;
+}
+
 /* The first time a bridge is used: check its subnet is free, make it, give
  * it the gateway's address, let it route 127.0.0.1 (DNAT from the host's
  * loopback), turn on forwarding, and make box's table. */
@@ -363,16 +433,22 @@ static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
 {
         char route[128];
         int r = run_nl_route_overlap(nl, n->subnet, n->prefixlen, 0, route, sizeof(route), err);
+        if (r == 0 && n->ipv6)
+                r = run_nl_route6_overlap(nl, &n->subnet6, n->prefixlen6, 0, route, sizeof(route),
+                                          err);
         if (r < 0)
                 return r;
         if (r > 0) {
-                _cleanup_free_ char *s = net_cidr_str(n->subnet, n->prefixlen);
+                _cleanup_free_ char *s = strchr(route, ':')
+                                                 ? net_cidr6_str(&n->subnet6, n->prefixlen6)
+                                                 : net_cidr_str(n->subnet, n->prefixlen);
                 return box_err_set(err, EADDRINUSE,
                                    "network '%s': subnet '%s' overlaps the host's route '%s'; "
                                    "choose another (%s)",
                                    n->name, s, route,
-                                   streq(n->name, RUN_NET_DEFAULT) ? "BOX_BRIDGE_SUBNET"
-                                                                   : "box network create --subnet");
+                                   !streq(n->name, RUN_NET_DEFAULT) ? "box network create --subnet"
+                                   : strchr(route, ':')             ? "BOX_BRIDGE_SUBNET6"
+                                                                    : "BOX_BRIDGE_SUBNET");
         }
         r = run_nl_bridge_create(nl, n->bridge, err);
         if (r < 0 && r != -EEXIST)
@@ -386,6 +462,8 @@ static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
                 r = run_sysctl_net(rl, "1", err);
         if (r >= 0 && !n->internal)
                 r = run_sysctl_net("ipv4/ip_forward", "1", err);
+        if (r >= 0 && n->ipv6)
+                r = bridge_make6(n, idx, nl, err);
         if (r >= 0)
                 r = run_nl_link_up(nl, idx, err);
         struct buf b = {0};
@@ -393,6 +471,12 @@ static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
         _cleanup_free_ char *subnet = net_cidr_str(n->subnet, n->prefixlen);
         run_nft_table_script(&b, net_prefix(), dns);
         run_nft_bridge_script(&b, net_prefix(), true, n->bridge, subnet, n->internal);
+        if (n->ipv6) {
+                /* box's ip6 table, made with the first dual-stack bridge */
+                _cleanup_free_ char *subnet6 = net_cidr6_str(&n->subnet6, n->prefixlen6);
+                run_nft_table6_script(&b, net_prefix());
+                run_nft_bridge_script(&b, net_prefix(), true, n->bridge, subnet6, n->internal);
+        }
         if (r >= 0)
                 r = run_nft_apply(b.data, err);
         buf_release(&b);
@@ -434,8 +518,19 @@ char **run_net_list(const char *root)
         return v;
 }
 
-/* Does NET/LEN overlap a subnet of another network of the store? */
-static const char *overlapping_network(const char *root, struct in_addr net, int len)
+static bool overlap6(const struct in6_addr *a, const struct in6_addr *b, int len)
+{
+        for (int bit = 0; bit < len; bit++) {
+                uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+                if ((a->s6_addr[bit / 8] & m) != (b->s6_addr[bit / 8] & m))
+                        return false;
+        }
+        return true;
+}
+
+/* Does NET/LEN (an in_addr, or an in6_addr for FAMILY AF_INET6) overlap
+ * a subnet of that family of a network of the store? */
+static const char *overlapping_network(const char *root, int family, const void *net, int len)
 {
         static char found[80];
         _cleanup_strv_free_ char **all = run_net_list(root);
@@ -444,9 +539,18 @@ static const char *overlapping_network(const char *root, struct in_addr net, int
                 _cleanup_free_ char *p = xasprintf("%s/networks/%s/config.json", root, *name);
                 if (access(p, F_OK) < 0 || net_load(root, *name, &n, NULL) < 0)
                         continue;
-                int l = len < n->prefixlen ? len : n->prefixlen;
-                uint32_t mask = 0xffffffffu << (32 - l);
-                if ((ntohl(net.s_addr) & mask) == (ntohl(n->subnet.s_addr) & mask)) {
+                bool hit;
+                if (family == AF_INET6) {
+                        hit = n->ipv6 &&
+                              overlap6(net, &n->subnet6, len < n->prefixlen6 ? len : n->prefixlen6);
+                } else {
+                        struct in_addr a;
+                        memcpy(&a, net, sizeof(a));
+                        int l = len < n->prefixlen ? len : n->prefixlen;
+                        uint32_t mask = 0xffffffffu << (32 - l);
+                        hit = (ntohl(a.s_addr) & mask) == (ntohl(n->subnet.s_addr) & mask);
+                }
+                if (hit) {
                         snprintf(found, sizeof(found), "%s", *name);
                         return found;
                 }
@@ -454,11 +558,16 @@ static const char *overlapping_network(const char *root, struct in_addr net, int
         return NULL;
 }
 
-static int subnet_check(const char *root, const char *name, struct in_addr net, int len,
+/* NET/LEN of FAMILY (as overlapping_network()) is free: no network of the
+ * store, no route of the host. */
+static int subnet_check(const char *root, const char *name, int family, const void *net, int len,
                         struct box_err *err)
 {
-        _cleanup_free_ char *s = net_cidr_str(net, len);
-        const char *other = overlapping_network(root, net, len);
+        struct in_addr a4;
+        memcpy(&a4, net, sizeof(a4));
+        _cleanup_free_ char *s =
+                family == AF_INET6 ? net_cidr6_str(net, len) : net_cidr_str(a4, len);
+        const char *other = overlapping_network(root, family, net, len);
         if (other)
                 return box_err_set(err, EADDRINUSE,
                                    "network '%s': subnet '%s' overlaps network '%s'", name, s,
@@ -466,8 +575,10 @@ static int subnet_check(const char *root, const char *name, struct in_addr net, 
         _cleanup_close_ int nl = -EBADF;
         char route[128];
         int r = run_nl_open(-1, &nl, err);
-        if (r >= 0)
-                r = run_nl_route_overlap(nl, net, len, 0, route, sizeof(route), err);
+        if (r >= 0 && family == AF_INET6)
+                r = run_nl_route6_overlap(nl, net, len, 0, route, sizeof(route), err);
+        else if (r >= 0)
+                r = run_nl_route_overlap(nl, a4, len, 0, route, sizeof(route), err);
         if (r > 0)
                 return box_err_set(err, EADDRINUSE,
                                    "network '%s': subnet '%s' overlaps the host's route '%s'", name,
@@ -475,12 +586,50 @@ static int subnet_check(const char *root, const char *name, struct in_addr net, 
         return r;
 }
 
+/* The IPv6 side of a dual-stack network: --subnet (or a random unique
+ * local /64, as Docker picks: fd00::/8 and 56 random bits), --gateway (or
+ * its ::1). */
+static int create_fill6(const char *root, const char *name, const struct run_net_create_opts *o,
+                        struct run_net *n, struct box_err *err)
+{
+        if (o->subnet6 && net_parse_cidr6(o->subnet6, &n->subnet6, &n->prefixlen6) < 0)
+                return box_err_set(err, EINVAL,
+                                   "invalid --subnet '%s': want an IPv6 CIDR from /16 to /124 "
+                                   "with no host bits",
+                                   o->subnet6);
+        if (o->gateway6 && !o->subnet6)
+                return box_err_set(err, EINVAL, "--gateway '%s' needs an IPv6 --subnet",
+                                   o->gateway6);
+        int r = -EADDRINUSE;
+        for (int i = 0; !o->subnet6 && i < 16 && r == -EADDRINUSE; i++) {
+                struct in6_addr a = {0};
+                a.s6_addr[0] = 0xfd;
+                if (getrandom(a.s6_addr + 1, 7, 0) != 7)
+                        return box_err_errno(err, errno, "getrandom");
+                n->subnet6 = a;
+                n->prefixlen6 = 64;
+                r = subnet_check(root, name, AF_INET6, &n->subnet6, 64, i < 15 ? NULL : err);
+        }
+        if (o->subnet6)
+                r = subnet_check(root, name, AF_INET6, &n->subnet6, n->prefixlen6, err);
+        if (r < 0)
+                return r;
+        n->gateway6 = first6(&n->subnet6);
+        if (o->gateway6 && (inet_pton(AF_INET6, o->gateway6, &n->gateway6) != 1 ||
+                            !overlap6(&n->gateway6, &n->subnet6, n->prefixlen6) ||
+                            IN6_ARE_ADDR_EQUAL(&n->gateway6, &n->subnet6)))
+                return box_err_set(err, EINVAL, "invalid --gateway '%s': not an address of '%s'",
+                                   o->gateway6, o->subnet6);
+        n->ipv6 = true;
+        return 0;
+}
+
 static int pick_subnet(const char *root, const char *name, struct run_net *n, struct box_err *err)
 {
         for (uint32_t i = 0; i < 256; i++) {
                 n->subnet.s_addr = htonl(AUTO_SUBNET_BASE + (i << 8));
                 n->prefixlen = 24;
-                if (subnet_check(root, name, n->subnet, 24, NULL) == 0)
+                if (subnet_check(root, name, AF_INET, &n->subnet, 24, NULL) == 0)
                         return 0;
         }
         return box_err_set(err, ENOSPC, "network '%s': no free subnet left in 10.78.0.0/16", name);
@@ -500,6 +649,11 @@ static int create_fill(const char *root, const char *name, const struct run_net_
                 return box_err_set(err, EINVAL, "a macvlan network needs -o parent=LINK");
         if (macvlan && (strlen(o->parent) >= IF_NAMESIZE || if_nametoindex(o->parent) == 0))
                 return box_err_set(err, ENODEV, "invalid -o parent '%s': no such link", o->parent);
+        if (o->subnet6 && !o->ipv6)
+                return box_err_set(err, EINVAL, "--subnet '%s' is IPv6: it needs --ipv6",
+                                   o->subnet6);
+        if (o->ipv6 && macvlan)
+                return box_err_set(err, EINVAL, "--ipv6 works only on bridge networks for now");
         if (o->subnet && net_parse_cidr(o->subnet, &n->subnet, &n->prefixlen) < 0)
                 return box_err_set(err, EINVAL,
                                    "invalid --subnet '%s': want an IPv4 CIDR from /8 to /30 with "
@@ -512,7 +666,7 @@ static int create_fill(const char *root, const char *name, const struct run_net_
                 return r;
         /* a macvlan subnet is the parent's LAN: it overlaps its route by design */
         if (o->subnet && !macvlan &&
-            (r = subnet_check(root, name, n->subnet, n->prefixlen, err)) < 0)
+            (r = subnet_check(root, name, AF_INET, &n->subnet, n->prefixlen, err)) < 0)
                 return r;
         uint32_t net = ntohl(n->subnet.s_addr), size = 1u << (32 - n->prefixlen);
         n->gateway.s_addr = htonl(net + 1);
@@ -524,6 +678,8 @@ static int create_fill(const char *root, const char *name, const struct run_net_
                                            "invalid --gateway '%s': not an address of '%s'",
                                            o->gateway, o->subnet);
         }
+        if (o->ipv6 && (r = create_fill6(root, name, o, n, err)) < 0)
+                return r;
         n->driver = xstrdup(driver);
         n->parent = macvlan ? xstrdup(o->parent) : NULL;
         n->bridge = macvlan ? NULL : xasprintf("%s-%.8s", net_prefix(), n->id);
@@ -602,11 +758,20 @@ int run_net_inspect_json(const char *root, const char *runroot, const char *name
         jv_set_str(o, "Created", n->created);
         jv_set_str(o, "Scope", "local");
         jv_set_str(o, "Driver", n->driver);
+        jv_set(o, "EnableIPv6", jv_bool(n->ipv6));
         struct jv *ipam = jv_object(), *cfgs = jv_array(), *cfg = jv_object();
         jv_set_str(ipam, "Driver", "default");
         jv_set_str(cfg, "Subnet", subnet);
         jv_set_str(cfg, "Gateway", gw);
         jv_push(cfgs, cfg);
+        if (n->ipv6) {
+                struct jv *cfg6 = jv_object();
+                _cleanup_free_ char *subnet6 = net_cidr6_str(&n->subnet6, n->prefixlen6);
+                char gw6[INET6_ADDRSTRLEN];
+                jv_set_str(cfg6, "Subnet", subnet6);
+                jv_set_str(cfg6, "Gateway", inet_ntop(AF_INET6, &n->gateway6, gw6, sizeof(gw6)));
+                jv_push(cfgs, cfg6);
+        }
         jv_set(ipam, "Config", cfgs);
         jv_set(o, "IPAM", ipam);
         jv_set(o, "Internal", jv_bool(n->internal));
@@ -637,6 +802,14 @@ static int net_destroy(const struct run_net *n, bool keep_config, struct box_err
                         run_nft_bridge_script(&b, net_prefix(), false, n->bridge, s, n->internal);
                         (void)run_nft_apply(b.data, NULL);
                         buf_release(&b);
+                        if (n->ipv6) {
+                                /* a transaction of its own: the ip6 table may be gone */
+                                _cleanup_free_ char *s6 = net_cidr6_str(&n->subnet6, n->prefixlen6);
+                                run_nft_bridge_script(&b, net_prefix(), false, n->bridge, s6,
+                                                      n->internal);
+                                (void)run_nft_apply(b.data, NULL);
+                                buf_release(&b);
+                        }
                         r = run_nl_link_delete(nl, n->bridge, err);
                         if (r < 0)
                                 return r;

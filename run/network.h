@@ -8,12 +8,14 @@
  *                                before any network's lock)
  *   networks/<name>/config.json  {"Name", "Id", "Driver": "bridge"|"macvlan",
  *                                 "Subnet": "10.77.0.0/16", "Gateway", "Internal",
+ *                                 dual-stack: "IPv6": true, "Subnet6", "Gateway6",
  *                                 "Parent" (macvlan), "Bridge" (bridge: its link),
  *                                 "Created"}
  *   networks/<name>/lock         flock: taken exclusive to hand out or take back
  *                                a lease, to set up the bridge, and to change the
  *                                members' /etc/hosts
- *   networks/<name>/leases/<IP>  "<container id>\n<name> <aliases...>\n": the
+ *   networks/<name>/leases/<IP>  (IPv4, or IPv6 in its canonical text)
+ *                                "<container id>\n<name> <aliases...>\n": the
  *                                address is the container's while its holder
  *                                (the box that runs it, a build) holds an OFD
  *                                write lock on the file or the container's
@@ -28,14 +30,18 @@
  *                                prune` know what to take back):
  *                                {"Table", "Networks": [{"Name", "Driver", "IP",
  *                                "PrefixLen", "Gateway", "MacAddress", "Link"
- *                                (host veth, bridge only), "Ifname", "Names"}]:
+ *                                (host veth, bridge only), "Ifname", "Names",
+ *                                dual-stack: "GlobalIPv6Address",
+ *                                "GlobalIPv6PrefixLen", "IPv6Gateway"}]:
  *                                the first network, then box network
  *                                connect's (eth1..eth9),
- *                                "Ports": [{"Proto", "HostIp", "HostPort",
+ *                                "Ports": [{"Proto", "HostIp" ("" every IPv4
+ *                                address, "::" every IPv6 one), "HostPort",
  *                                "ContainerPort"}]}
  *
  * The default network "bridge" (link <prefix>0, subnet $BOX_BRIDGE_SUBNET or
- * 10.77.0.0/16, fixed when it is first made) exists implicitly; user networks
+ * 10.77.0.0/16, fixed when it is first made; IPv4 only, as Docker's, unless
+ * $BOX_BRIDGE_SUBNET6 gives it an IPv6 subnet then) exists implicitly; user networks
  * are made with run_net_create().  Links and the nftables table are made on
  * first use and named by the prefix ($BOX_NETWORK_PREFIX, default "box": at
  * most 6 of [a-z0-9]), so two stores on one host can be kept apart.
@@ -54,30 +60,38 @@
 
 struct run_port {
         char proto[4];          /* "tcp" or "udp" */
-        char host_ip[46];       /* "" for every address */
+        char host_ip[46];       /* "" for every address (of FAMILY) */
+        int family;             /* AF_INET, AF_INET6, or 0: each family the network has */
         unsigned host_port;     /* 0: a free one from the ephemeral range */
         unsigned host_port_end; /* > host_port: any free one of host_port..host_port_end */
         unsigned container_port;
+        char spec[80]; /* the -p value it came from, for errors ("" for -P) */
 };
 
 /* Parses one -p in Docker's forms (C, H:C, IP:H:C, IP::C, ranges
- * H1-H2:C1-C2, [IPv6]:H:C, /tcp or /udp) and appends a run_port per port. */
+ * H1-H2:C1-C2, [IPv6]:H:C, /tcp or /udp) and appends a run_port per port.
+ * 0.0.0.0 and [::] are every address of one family; no address, every
+ * address of each family the network has.  [::1] is refused: IPv6 has no
+ * route_localnet, so DNAT cannot bring the replies back to it. */
 int run_port_parse(const char *spec, struct run_port **v, size_t *n, struct box_err *err);
 /* Appends an EXPOSEd port ("80", "80/udp", "8000-8002/tcp") with a random
  * host port (-P). */
 int run_port_parse_exposed(const char *exposed, struct run_port **v, size_t *n,
                            struct box_err *err);
-/* "3306/tcp -> 0.0.0.0:40123" */
+/* "3306/tcp -> 0.0.0.0:40123", "3306/tcp -> [::]:40123" */
 char *run_port_format(const struct run_port *p);
 
 /* ---- networks (run/network.c) ---- */
 
 struct run_net_create_opts {
-        const char *driver;  /* "bridge" (NULL) or "macvlan" */
-        const char *subnet;  /* CIDR; NULL: a free /24 from 10.78.0.0 up */
-        const char *gateway; /* NULL: the subnet's first address */
-        const char *parent;  /* macvlan: the parent link */
-        bool internal;       /* no outbound traffic, no published ports */
+        const char *driver;   /* "bridge" (NULL) or "macvlan" */
+        const char *subnet;   /* CIDR; NULL: a free /24 from 10.78.0.0 up */
+        const char *gateway;  /* NULL: the subnet's first address */
+        const char *parent;   /* macvlan: the parent link */
+        bool internal;        /* no outbound traffic, no published ports */
+        bool ipv6;            /* dual-stack (bridge only) */
+        const char *subnet6;  /* IPv6 CIDR; NULL: a random ULA /64 (fdXX:XXXX:XXXX:XXXX::/64) */
+        const char *gateway6; /* NULL: the IPv6 subnet's ::1 */
 };
 
 /* Network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* up to 64 bytes; none of the

@@ -36,6 +36,22 @@ int run_nft_apply(const char *script, struct box_err *err)
         return 0;
 }
 
+/* "add table FAMILY TABLE", its DECLS ("set NAME {...}" -> "add set
+ * FAMILY TABLE NAME {...}"), and its CHAINS flushed (refilled after). */
+static void table_emit(struct buf *b, const char *family, const char *table,
+                       const char *const *decls, size_t n_decls, const char *const *chains,
+                       size_t n_chains)
+{
+        buf_printf(b, "add table %s %s\n", family, table);
+        for (size_t i = 0; i < n_decls; i++) {
+                int kind = (int)strcspn(decls[i], " ");
+                buf_printf(b, "add %.*s %s %s %s\n", kind, decls[i], family, table,
+                           decls[i] + kind + 1);
+        }
+        for (size_t i = 0; i < n_chains; i++)
+                buf_printf(b, "flush chain %s %s %s\n", family, table, chains[i]);
+}
+
 void run_nft_table_script(struct buf *b, const char *table, const char *dns_to)
 {
         static const char *const decls[] = {
@@ -78,14 +94,7 @@ void run_nft_table_script(struct buf *b, const char *table, const char *dns_to)
                 "input iifname @bridges ip daddr 127.0.0.0/8 ct status dnat accept",
                 "input iifname @bridges ip daddr 127.0.0.0/8 drop",
         };
-        buf_printf(b, "add table ip %s\n", table);
-        for (size_t i = 0; i < ARRAY_SIZE(decls); i++) {
-                /* "set NAME {...}" -> "add set ip TABLE NAME {...}" */
-                int kind = (int)strcspn(decls[i], " ");
-                buf_printf(b, "add %.*s ip %s %s\n", kind, decls[i], table, decls[i] + kind + 1);
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
-                buf_printf(b, "flush chain ip %s %s\n", table, chains[i]);
+        table_emit(b, "ip", table, decls, ARRAY_SIZE(decls), chains, ARRAY_SIZE(chains));
         if (dns_to)
                 buf_printf(b,
                            "add rule ip %s dns iifname @bridges fib daddr type local meta l4proto "
@@ -95,19 +104,66 @@ void run_nft_table_script(struct buf *b, const char *table, const char *dns_to)
                 buf_printf(b, "add rule ip %s %s\n", table, rules[i]);
 }
 
+void run_nft_table6_script(struct buf *b, const char *table)
+{
+        static const char *const decls[] = {
+                "set bridges { type ifname; }",
+                "set internal { type ifname; }",
+                "set same { type ifname . ifname; }",
+                "set masq { type ipv6_addr; flags interval; }",
+                "map pub_any { type inet_proto . inet_service : ipv6_addr . inet_service; }",
+                "map pub_addr { type ipv6_addr . inet_proto . inet_service : ipv6_addr . "
+                "inet_service; }",
+                "chain publish",
+                "chain prerouting { type nat hook prerouting priority dstnat; policy accept; }",
+                "chain output { type nat hook output priority -100; policy accept; }",
+                "chain postrouting { type nat hook postrouting priority srcnat; policy accept; }",
+                "chain forward { type filter hook forward priority filter; policy accept; }",
+        };
+        static const char *const chains[] = {"publish", "prerouting", "postrouting", "output",
+                                             "forward"};
+        static const char *const rules[] = {
+                "publish dnat to ip6 daddr . meta l4proto . th dport map @pub_addr",
+                "publish dnat to meta l4proto . th dport map @pub_any",
+                "prerouting fib daddr type local jump publish",
+                /* not ::1: the replies would come back to ::1 through the
+                 * bridge, and IPv6 has no route_localnet to let them in (a
+                 * connection there is refused, rather than left to hang) */
+                "output ip6 daddr != ::1 fib daddr type local jump publish",
+                /* hairpin: a container to a published port of its own network */
+                "postrouting ct status dnat oifname @bridges ip6 saddr @masq masquerade",
+                "postrouting ip6 saddr @masq oifname != @bridges masquerade",
+                "forward iifname . oifname @same accept",
+                "forward iifname @bridges oifname @bridges drop",
+                "forward iifname @internal drop",
+                "forward oifname @internal drop",
+        };
+        table_emit(b, "ip6", table, decls, ARRAY_SIZE(decls), chains, ARRAY_SIZE(chains));
+        for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+                buf_printf(b, "add rule ip6 %s %s\n", table, rules[i]);
+}
+
 void run_nft_table_delete_script(struct buf *b, const char *table)
 {
         /* "add" first: deleting a missing table is an error in nft 1.0.6 */
         buf_printf(b, "add table ip %s\ndelete table ip %s\n", table, table);
+        buf_printf(b, "add table ip6 %s\ndelete table ip6 %s\n", table, table);
 }
 
-static void element(struct buf *b, const char *table, bool add, const char *set, const char *key,
-                    const char *value)
+/* FAMILY "ip" or "ip6": the table of that name */
+static void element(struct buf *b, const char *family, const char *table, bool add, const char *set,
+                    const char *key, const char *value)
 {
         const char *sep = value ? " : " : "";
-        buf_printf(b, "add element ip %s %s { %s%s%s }\n", table, set, key, sep, strempty(value));
+        buf_printf(b, "add element %s %s %s { %s%s%s }\n", family, table, set, key, sep,
+                   strempty(value));
         if (!add)
-                buf_printf(b, "delete element ip %s %s { %s }\n", table, set, key);
+                buf_printf(b, "delete element %s %s %s { %s }\n", family, table, set, key);
+}
+
+static const char *family_of(const char *addr)
+{
+        return strchr(addr, ':') ? "ip6" : "ip";
 }
 
 void run_nft_bridge_script(struct buf *b, const char *table, bool add, const char *bridge,
@@ -115,9 +171,10 @@ void run_nft_bridge_script(struct buf *b, const char *table, bool add, const cha
 {
         _cleanup_free_ char *name = xasprintf("\"%s\"", bridge);
         _cleanup_free_ char *pair = xasprintf("\"%s\" . \"%s\"", bridge, bridge);
-        element(b, table, add, "bridges", name, NULL);
-        element(b, table, add, "same", pair, NULL);
-        element(b, table, add, internal ? "internal" : "masq", internal ? name : subnet, NULL);
+        const char *f = family_of(subnet);
+        element(b, f, table, add, "bridges", name, NULL);
+        element(b, f, table, add, "same", pair, NULL);
+        element(b, f, table, add, internal ? "internal" : "masq", internal ? name : subnet, NULL);
 }
 
 static char *port_key(const char *proto, const char *host_ip, unsigned host_port)
@@ -132,13 +189,14 @@ void run_nft_port_script(struct buf *b, const char *table, bool add, const char 
 {
         _cleanup_free_ char *key = port_key(proto, host_ip, host_port);
         _cleanup_free_ char *value = xasprintf("%s . %u", ip, container_port);
-        element(b, table, add, host_ip && *host_ip ? "pub_addr" : "pub_any", key, value);
+        element(b, family_of(ip), table, add, host_ip && *host_ip ? "pub_addr" : "pub_any", key,
+                value);
 }
 
-void run_nft_port_forget_script(struct buf *b, const char *table, const char *proto,
+void run_nft_port_forget_script(struct buf *b, const char *table, bool ipv6, const char *proto,
                                 const char *host_ip, unsigned host_port)
 {
         _cleanup_free_ char *key = port_key(proto, host_ip, host_port);
-        buf_printf(b, "delete element ip %s %s { %s }\n", table,
+        buf_printf(b, "delete element %s %s %s { %s }\n", ipv6 ? "ip6" : "ip", table,
                    host_ip && *host_ip ? "pub_addr" : "pub_any", key);
 }

@@ -1,5 +1,6 @@
-/* Private to run/: box's nftables rules, in box's own table (named by the
- * network prefix, "box" by default; family ip).  run/nft.c is the only file
+/* Private to run/: box's nftables rules, in box's own tables (named by the
+ * network prefix, "box" by default; family ip, and family ip6 once a
+ * dual-stack network has a bridge).  run/nft.c is the only file
  * that calls libnftables; nothing here names an nftables type.  Every change
  * is one transaction, and only ever names box's table: box never lists,
  * flushes or edits anyone else's tables or chains.
@@ -26,12 +27,18 @@ int run_nft_apply(const char *script, struct box_err *err);
  * DNS_TO: a loopback resolver of the host ("127.0.0.53") that containers
  * reach through their gateway's port 53, or NULL. */
 void run_nft_table_script(struct buf *b, const char *table, const char *dns_to);
-/* Appends the deletion of TABLE (a missing table is not an error). */
+/* Appends the commands that make the ip6 TABLE: the same sets, maps and
+ * chains for IPv6 (no DNS forward, no 127.0.0.1 rules), and no DNAT of
+ * ::1 (see run_nft_table6_script() in run/nft.c). */
+void run_nft_table6_script(struct buf *b, const char *table);
+/* Appends the deletion of TABLE, ip and ip6 (a missing one is not an error). */
 void run_nft_table_delete_script(struct buf *b, const char *table);
 
 /* Elements: ADD or remove (removal is "add then delete" in the same
  * transaction, so removing a missing element is no error, and an element
- * someone else now owns with another value fails rather than goes). */
+ * someone else now owns with another value fails rather than goes).  The
+ * table's family follows the address: SUBNET's, or the container's IP's
+ * (an IPv6 one: the ip6 table). */
 void run_nft_bridge_script(struct buf *b, const char *table, bool add, const char *bridge,
                            const char *subnet, bool internal);
 /* PROTO "tcp"/"udp"; HOST_IP NULL or "" for every local address. */
@@ -39,5 +46,5 @@ void run_nft_port_script(struct buf *b, const char *table, bool add, const char 
                          const char *host_ip, unsigned host_port, const char *ip,
                          unsigned container_port);
 /* Appends the plain deletion of a port's element, whatever its value. */
-void run_nft_port_forget_script(struct buf *b, const char *table, const char *proto,
+void run_nft_port_forget_script(struct buf *b, const char *table, bool ipv6, const char *proto,
                                 const char *host_ip, unsigned host_port);

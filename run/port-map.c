@@ -79,22 +79,33 @@ static int split_spec(char *s, char **ip, char **host, char **ctr)
         return strchr(s, ':') ? -EINVAL : 0; /* an IPv6 address needs brackets */
 }
 
-static int check_ip(const char *ip, char out[46])
+/* IP in its canonical form in P (the unspecified address as ""), and
+ * its family; why not, for an address no DNAT can serve. */
+static int check_ip(const char *ip, struct run_port *p, const char **ret_why)
 {
-        unsigned char a[16];
-        if (inet_pton(AF_INET, ip, a) == 1) {
-                inet_ntop(AF_INET, a, out, 46);
-                if (streq(out, "0.0.0.0"))
-                        out[0] = '\0';
-                return 0;
+        struct in6_addr a;
+        *ret_why = "not an IP address";
+        if (inet_pton(AF_INET, ip, &a) == 1)
+                p->family = AF_INET;
+        else if (inet_pton(AF_INET6, ip, &a) == 1)
+                p->family = AF_INET6;
+        else
+                return -EINVAL;
+        if (p->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&a)) {
+                /* the replies' destination would be ::1 on the bridge, which
+                 * the kernel drops (there is no route_localnet for IPv6) */
+                *ret_why = "IPv6 has no route_localnet, so DNAT cannot reach a container from "
+                           "[::1]; publish on [::] or 127.0.0.1";
+                return -EINVAL;
         }
-        if (inet_pton(AF_INET6, ip, a) == 1) {
-                inet_ntop(AF_INET6, a, out, 46);
-                if (streq(out, "::"))
-                        out[0] = '\0';
-                return 0;
+        if (p->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a)) {
+                *ret_why = "an IPv4-mapped address: write the IPv4 address";
+                return -EINVAL;
         }
-        return -EINVAL;
+        inet_ntop(p->family, &a, p->host_ip, sizeof(p->host_ip));
+        if (streq(p->host_ip, "0.0.0.0") || streq(p->host_ip, "::"))
+                p->host_ip[0] = '\0';
+        return 0;
 }
 
 static void push(struct run_port **v, size_t *n, const struct run_port *p)
@@ -115,10 +126,11 @@ int run_port_parse(const char *spec, struct run_port **v, size_t *n, struct box_
                 snprintf(p.proto, sizeof(p.proto), "%s", slash + 1);
         }
         char *ip, *host, *ctr;
+        const char *why;
         if (split_spec(s, &ip, &host, &ctr) < 0)
                 return bad(spec, NULL, err);
-        if (ip && *ip && check_ip(ip, p.host_ip) < 0)
-                return bad(spec, "not an IP address", err);
+        if (ip && *ip && check_ip(ip, &p, &why) < 0)
+                return bad(spec, why, err);
         unsigned c1, c2, h1 = 0, h2 = 0;
         if (parse_range(ctr, &c1, &c2) < 0)
                 return bad(spec, "the container port must be 1-65535 or a range of them", err);
@@ -128,6 +140,8 @@ int run_port_parse(const char *spec, struct run_port **v, size_t *n, struct box_
                 return bad(spec, "the host and container port ranges differ in length", err);
         if (c2 - c1 >= 4096)
                 return bad(spec, "more than 4096 ports", err);
+        /* a valid one always fits (an IPv6 address, two ranges, a protocol) */
+        snprintf(p.spec, sizeof(p.spec), "%s", spec);
         for (unsigned c = c1; c <= c2; c++) {
                 p.container_port = c;
                 if (h1 && c1 == c2 && h2 > h1) {
@@ -165,7 +179,8 @@ int run_port_parse_exposed(const char *exposed, struct run_port **v, size_t *n, 
 
 char *run_port_format(const struct run_port *p)
 {
-        bool v6 = strchr(p->host_ip, ':') != NULL;
+        bool v6 = p->family == AF_INET6;
+        const char *any = v6 ? "::" : "0.0.0.0";
         return xasprintf("%u/%s -> %s%s%s:%u", p->container_port, p->proto, v6 ? "[" : "",
-                         p->host_ip[0] ? p->host_ip : "0.0.0.0", v6 ? "]" : "", p->host_port);
+                         p->host_ip[0] ? p->host_ip : any, v6 ? "]" : "", p->host_port);
 }

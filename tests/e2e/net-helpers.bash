@@ -6,12 +6,12 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-# The ruleset without the tables of other box runs (test prefixes "bt",
+# The ruleset without the tables (ip and ip6) of other box runs (test prefixes "bt",
 # "bz", "bb", "bp", the default "box", and "h..." of boxes run by hand on a
 # shared host at the same time), which may come and go while this file
 # runs; the file's own are checked by name.
 host_ruleset() {
-        nft list ruleset | awk '/^table ip (b[tzbp][0-9a-z]*|box|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
+        nft list ruleset | awk '/^table ip6? (b[tzbp][0-9a-z]*|box|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
                 sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
 }
 host_links() {
@@ -38,6 +38,7 @@ net_setup_file() {
 net_teardown_file() {
         "$BOX" network prune >/dev/null 2>&1 || true
         ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
+        ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
         [ -z "$(own_links)" ]
         host_ruleset | diff "$BATS_FILE_TMPDIR/ruleset.before" -
         host_links | diff "$BATS_FILE_TMPDIR/links.before" -

@@ -1,0 +1,342 @@
+#!/usr/bin/env bats
+# IPv6: dual-stack networks (--ipv6), a container's IPv6 address, route and
+# /etc/hosts line, -p on [::] and on an IPv6 host address by ip6 DNAT (from
+# another host: a network namespace behind a veth with IPv6 addresses the
+# test gives it), UDP over IPv6, box port's two lines, outbound masquerade,
+# clashes, bad forms, and the host's rules and links as they were.
+load net-helpers
+
+setup_file() {
+        net_setup_file
+        cc -static -O2 -o "$BATS_FILE_TMPDIR/udpecho" "$BATS_TEST_DIRNAME/net-udpecho.c"
+        # a /48 of unique local addresses of this file's own, and one of the
+        # documentation prefix (RFC 3849) for a host address
+        export V6P
+        V6P=$(printf 'fd%02x:%x:%x' $((RANDOM % 256)) $((RANDOM + 1)) $((RANDOM + 1)))
+        export DOC6
+        DOC6=$(printf '2001:db8:%x' $((RANDOM + 1)))
+}
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() {
+        # whatever a failed test left running in the remote host (it would
+        # hold bats' output open), then the namespace
+        ip netns pids "${BOX_NETWORK_PREFIX}r" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+        ip netns del "${BOX_NETWORK_PREFIX}r" 2>/dev/null || true
+        ip link del "${BOX_NETWORK_PREFIX}v" 2>/dev/null || true
+        net_teardown
+}
+
+# A "remote host": namespace ${BOX_NETWORK_PREFIX}r behind veth
+# ${BOX_NETWORK_PREFIX}v, with $V6P:ff::1 here and $V6P:ff::2 there (and
+# $DOC6::1 / $DOC6::2), no route but its own links'.
+remote_host() {
+        local ns="${BOX_NETWORK_PREFIX}r" v="${BOX_NETWORK_PREFIX}v"
+        ip netns add "$ns"
+        ip link add "$v" type veth peer name eth0 netns "$ns"
+        ip addr add "$V6P:ff::1/64" dev "$v" nodad
+        ip addr add "$DOC6::1/64" dev "$v" nodad
+        ip link set "$v" up
+        ip -n "$ns" addr add "$V6P:ff::2/64" dev eth0 nodad
+        ip -n "$ns" addr add "$DOC6::2/64" dev eth0 nodad
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" link set lo up
+}
+in_remote() { ip netns exec "${BOX_NETWORK_PREFIX}r" "$@"; }
+
+# busybox httpd answering "$1" on port 80 in a container run in the
+# background with the remaining arguments; its box's pid in $BOXPID.
+start_httpd() {
+        local body=$1
+        shift
+        "$BOX" run --rm --init "$@" busybox sh -c "mkdir -p /w && echo $body >/w/index.html && exec httpd -f -p 80 -h /w" 3>&- &
+        BOXPID=$!
+}
+
+# Waits until "box port $1" shows $2 lines.
+wait_ports() {
+        for _ in $(seq 50); do
+                [ "$(box port "$1" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# Waits until $1 (a URL, curl -g) answers from the remote host.
+wait_remote_http() {
+        for _ in $(seq 50); do
+                in_remote curl -s -g -m 1 -o /dev/null "$1" && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+@test "ipv6: network create --ipv6 picks a unique local /64; containers get an address, a route and a hosts line" {
+        run box network create --ipv6 n6
+        [ "$status" -eq 0 ]
+        run box network inspect n6
+        [[ "$output" == *'"EnableIPv6": true'* ]]
+        [[ "$output" =~ \"Subnet\":\ \"fd[0-9a-f]{2}:[0-9a-f:]+::/64\" ]]
+        # a subnet of our own, a gateway in it
+        run box network create --ipv6 --subnet "10.$NET_T.0/24" --subnet "$V6P:1::/64" --gateway "$V6P:1::fe" m6
+        [ "$status" -eq 0 ]
+        run box run --rm --network m6 --name c1 busybox sh -c 'ip -6 addr show dev eth0 scope global; ip -6 route show default; grep c1 /etc/hosts'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"inet6 $V6P:1::1/64 scope global"* ]]
+        [[ "$output" == *"default via $V6P:1::fe dev eth0"* ]]
+        [[ "$output" == *"10.$NET_T.2"$'\t'*"c1"* ]]
+        [[ "$output" == *"$V6P:1::1"$'\t'*"c1"* ]]
+        # the address is usable at once (no duplicate address detection),
+        # and the gateway answers
+        run box run --rm --network m6 --cap-add NET_RAW busybox ping -c 1 -W 2 "$V6P:1::fe"
+        [ "$status" -eq 0 ]
+        # two containers at once: two addresses, never one twice
+        "$BOX" run --rm --network m6 --name ca busybox sleep 3 3>&- &
+        "$BOX" run --rm --network m6 --name cb busybox sleep 3 3>&- &
+        local ips=""
+        for _ in $(seq 50); do
+                ips=$(ls "$BOX_ROOT/networks/m6/leases" | grep -c :) || true
+                [ "$ips" -eq 2 ] && break
+                sleep 0.1
+        done
+        [ "$ips" -eq 2 ]
+        run box inspect --format '{{.NetworkSettings.GlobalIPv6Address}}' ca cb
+        [ "${lines[0]}" != "${lines[1]}" ]
+        [[ "${lines[0]}" == "$V6P:1::"* ]] && [[ "${lines[1]}" == "$V6P:1::"* ]]
+        wait
+        # the leases went with them
+        [ -z "$(ls "$BOX_ROOT/networks/m6/leases")" ]
+}
+
+@test "ipv6: -p H:C publishes on 0.0.0.0 and [::]: reached from another host over IPv6 and on 127.0.0.1" {
+        box network create --ipv6 --subnet "$V6P:2::/64" n6
+        remote_host
+        local h
+        h=$(free_port)
+        start_httpd hello-v6 --name web --network n6 -p "$h:80"
+        wait_http "$h"
+        wait_remote_http "http://[$V6P:ff::1]:$h/"
+        run in_remote curl -s -g -m 3 "http://[$V6P:ff::1]:$h/"
+        [ "$output" = "hello-v6" ]
+        run curl -s -m 3 "http://127.0.0.1:$h/"
+        [ "$output" = "hello-v6" ]
+        # the host's own IPv6 address: DNAT in output
+        run curl -s -g -m 3 "http://[$V6P:ff::1]:$h/"
+        [ "$output" = "hello-v6" ]
+        # no proxy: box holds the ports bound on both families, none listens
+        ! ss -ltn "sport = :$h" | grep -q LISTEN
+        run box port web
+        [ "${lines[0]}" = "80/tcp -> 0.0.0.0:$h" ]
+        [ "${lines[1]}" = "80/tcp -> [::]:$h" ]
+        [ "${#lines[@]}" -eq 2 ]
+        run box port web 80
+        [ "$output" = "0.0.0.0:$h"$'\n'"[::]:$h" ]
+        run box ps --format '{{.Ports}}' --filter name=web
+        [ "$output" = "0.0.0.0:$h->80/tcp, [::]:$h->80/tcp" ]
+        run box inspect --format '{{json .NetworkSettings.Ports}}' web
+        [ "$output" = "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$h\"},{\"HostIp\":\"::\",\"HostPort\":\"$h\"}]}" ]
+        # [::1] cannot be DNATed (no route_localnet for IPv6): refused at
+        # once by box's held socket, never left to hang
+        run curl -s -g -m 3 "http://[::1]:$h/"
+        [ "$status" -eq 7 ]
+        nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "tcp . $h : $V6P:2::"
+        kill $BOXPID
+        wait $BOXPID || true
+        # its rules went with it
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+}
+
+@test "ipv6: -p [ADDR]:H:C and -p [::]:H:C publish on IPv6 only; -p IP::C takes an ephemeral port" {
+        box network create --ipv6 --subnet "$V6P:3::/64" n6
+        remote_host
+        local h h2
+        h=$(free_port)
+        h2=$((h + 1))
+        start_httpd hello-addr --name web --network n6 -p "[$DOC6::1]:$h:80" -p "[::]:$h2:80" -p "[$DOC6::1]::80"
+        wait_ports web 3
+        wait_remote_http "http://[$DOC6::1]:$h/"
+        run in_remote curl -s -g -m 3 "http://[$DOC6::1]:$h/"
+        [ "$output" = "hello-addr" ]
+        run in_remote curl -s -g -m 3 "http://[$DOC6::1]:$h2/"
+        [ "$output" = "hello-addr" ]
+        # that address only: not the other IPv6 address of the host
+        run in_remote curl -s -g -m 2 "http://[$V6P:ff::1]:$h/"
+        [ "$output" != "hello-addr" ]
+        # IPv6 only: nothing on IPv4
+        run curl -s -m 2 "http://127.0.0.1:$h2/"
+        [ "$output" != "hello-addr" ]
+        run box port web
+        [ "${lines[0]}" = "80/tcp -> [$DOC6::1]:$h" ]
+        [ "${lines[1]}" = "80/tcp -> [::]:$h2" ]
+        [[ "${lines[2]}" =~ ^80/tcp\ -\>\ \[$DOC6::1\]:([0-9]+)$ ]]
+        local r=${BASH_REMATCH[1]}
+        [ "$r" -ge 32768 ] && [ "$r" -le 60999 ]
+        run in_remote curl -s -g -m 3 "http://[$DOC6::1]:$r/"
+        [ "$output" = "hello-addr" ]
+        kill $BOXPID
+        wait $BOXPID || true
+}
+
+@test "ipv6: UDP over IPv6 from another host" {
+        box network create --ipv6 --subnet "$V6P:4::/64" n6
+        remote_host
+        local h
+        h=$(free_port)
+        "$BOX" run --rm --network n6 -v "$BATS_FILE_TMPDIR/udpecho:/udpecho:ro" -p "$h:5353/udp" busybox /udpecho 5353 2 6 >"$BATS_TEST_TMPDIR/out" 3>&- &
+        for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+        run in_remote python3 -c "
+import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b'ping6', ('$V6P:ff::1', $h)); print(s.recvfrom(100)[0].decode())"
+        [ "$output" = "echo:ping6" ]
+        # and the IPv4 side of the same -p
+        run python3 -c "
+import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
+        [ "$output" = "echo:ping4" ]
+        wait
+}
+
+@test "ipv6: a container reaches another host over IPv6, masqueraded" {
+        box network create --ipv6 --subnet "$V6P:5::/64" n6
+        remote_host
+        local p
+        p=$(free_port)
+        mkdir -p "$BATS_TEST_TMPDIR/www"
+        echo outbound-v6 >"$BATS_TEST_TMPDIR/www/index.html"
+        # ip netns exec execs python: $! is the server itself
+        ip netns exec "${BOX_NETWORK_PREFIX}r" python3 -m http.server "$p" --bind "$V6P:ff::2" \
+                --directory "$BATS_TEST_TMPDIR/www" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/log" 3>&- &
+        local srv=$!
+        for _ in $(seq 50); do in_remote curl -s -g -m 1 -o /dev/null "http://[$V6P:ff::2]:$p/" && break; sleep 0.1; done
+        # the remote host has no route to the container's subnet: the answer
+        # comes back only to the host's address
+        run box run --rm --network n6 busybox wget -q -O - "http://[$V6P:ff::2]:$p/"
+        kill $srv
+        wait $srv || true
+        [ "$output" = "outbound-v6" ]
+        grep -q "$V6P:ff::1" "$BATS_TEST_TMPDIR/log"
+}
+
+@test "ipv6: a port taken on [::] fails before start, with nothing left behind" {
+        box network create --ipv6 --subnet "$V6P:6::/64" n6
+        local h
+        h=$(free_port)
+        # someone else holds [::]:H, on IPv6 only
+        python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </dev/null >"$BATS_TEST_TMPDIR/holder" 2>&1 3>&- &
+        local holder=$!
+        for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
+        run box run --rm --network n6 -p "$h:80" busybox true
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"cannot publish [::]:$h/tcp: address already in use"* ]]
+        run box run --rm --network n6 -p "[::]:$h:80" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"cannot publish [::]:$h/tcp: address already in use"* ]]
+        # its IPv4 side was let go, and no lease, no link, no rule stays
+        python3 -c "import socket; s = socket.socket(); s.bind(('0.0.0.0', $h))"
+        [ -z "$(ls "$BOX_ROOT/networks/n6/leases" 2>/dev/null)" ]
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :"
+        # an IPv4-only network still publishes H on IPv4: [::] is not its
+        run box run --rm -p "$h:80" busybox true
+        [ "$status" -eq 0 ]
+        kill $holder
+        wait $holder || true
+}
+
+@test "ipv6: bad -p forms and bad networks are one-line errors, exit 125, nothing set up" {
+        local out
+        # an IPv6 host address on an IPv4-only network names the -p value
+        run box run --rm -p "[$DOC6::1]:8080:80" busybox true
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: invalid -p '[$DOC6::1]:8080:80': network 'bridge' has no IPv6 (box network create --ipv6)" ]
+        run box run --rm -p "[::]:8080:80/udp" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid -p '[::]:8080:80/udp'"* ]]
+        # [::1]: why it cannot be, and no container made
+        run box run --rm --name never -p "[::1]:8080:80" busybox true
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"'[::1]:8080:80': IPv6 has no route_localnet"* ]]
+        run box inspect never
+        [ "$status" -ne 0 ]
+        for bad in "[::ffff:127.0.0.1]:80:80" "[$DOC6::g]:80:80" "$DOC6::1:80:80" "[::]80:80"; do
+                run box run --rm -p "$bad" busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"invalid port specification"* ]]
+        done
+        # networks
+        run box network create --subnet "$V6P:7::/64" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--subnet '$V6P:7::/64' is IPv6: it needs --ipv6"* ]]
+        run box network create --ipv6 --subnet "$V6P:7::1/64" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid --subnet '$V6P:7::1/64'"* ]]
+        run box network create --ipv6 --subnet "$V6P:7::/8" x6
+        [ "$status" -eq 125 ]
+        run box network create --ipv6 --subnet "$V6P:7::/64" --gateway "$V6P:8::1" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid --gateway '$V6P:8::1'"* ]]
+        run box network create --ipv6 --subnet "$V6P:7::/64" --subnet "$V6P:9::/64" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--subnet given twice for IPv6"* ]]
+        # a subnet that overlaps a route of the host, or another network
+        remote_host
+        run box network create --ipv6 --subnet "$V6P:ff::/64" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"overlaps the host's route '$V6P:ff::/64 dev ${BOX_NETWORK_PREFIX}v'"* ]]
+        box network create --ipv6 --subnet "$V6P:7::/64" y6
+        run box network create --ipv6 --subnet "$V6P:7:1::/80" x6
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"overlaps network 'y6'"* ]]
+        run box network ls
+        [[ "$output" != *x6* ]]
+        run box network create --ipv6 -d macvlan -o parent=lo x6
+        [ "$status" -eq 125 ]
+}
+
+@test "ipv6: after box is killed, box rm gives back the IPv6 lease and the ip6 rules" {
+        box network create --ipv6 --subnet "$V6P:b::/64" n6
+        "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
+        local pid=$!
+        for _ in $(seq 50); do
+                [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -c "$V6P:b::")" -eq 2 ] && break
+                sleep 0.1
+        done
+        [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -c "$V6P:b::")" -eq 2 ]
+        kill -9 $pid
+        wait $pid || true
+        [ -n "$(ls "$BOX_ROOT/networks/n6/leases" | grep :)" ]
+        run box rm victim
+        [ "$status" -eq 0 ]
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "$V6P:b::"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". 81"
+        [ -z "$(ls "$BOX_ROOT/networks/n6/leases")" ]
+        # and the network goes, its bridge with it
+        box network rm n6
+        [ -z "$(ip -br link | awk -v p="${BOX_NETWORK_PREFIX}-" 'index($1, p) == 1')" ]
+}
+
+@test "ipv6: the default bridge is IPv4 only unless BOX_BRIDGE_SUBNET6 makes it dual-stack" {
+        run box run --rm busybox sh -c 'ip -6 addr show dev eth0 scope global | grep -c inet6'
+        [ "$output" = "0" ]
+        box network prune >/dev/null
+        box_teardown_store
+        box_setup_store
+        import_busybox
+        run env BOX_BRIDGE_SUBNET6=fd00::1/64 "$BOX" run --rm busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid BOX_BRIDGE_SUBNET6 'fd00::1/64'"* ]]
+        export BOX_BRIDGE_SUBNET6="$V6P:a::/64"
+        run box run --rm busybox sh -c 'ip -6 addr show dev eth0 scope global; ip -6 route show default'
+        [[ "$output" == *"inet6 $V6P:a::2/64"* ]]
+        [[ "$output" == *"default via $V6P:a::1"* ]]
+        run box network inspect bridge
+        [[ "$output" == *'"EnableIPv6": true'* ]]
+}
