@@ -691,6 +691,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         r = store_blob_writer_new(st, &p.blob, err);
         if (r < 0)
                 return r;
+        /* uncompressed, the blob is the tar: its digest is the diff_id,
+         * hashed once in write_cb */
+        if (!p.compress)
+                store_blob_writer_skip_hash(p.blob);
         locale_t old_locale = c_locale_enter();
         p.tar_sha = sha256_new();
         p.readbuf = xmalloc(READBUF);
@@ -725,7 +729,8 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
-        r = store_blob_writer_commit(TAKE_PTR(p.blob), NULL, info.digest, &info.size, err);
+        r = store_blob_writer_commit(TAKE_PTR(p.blob), p.compress ? NULL : info.diff_id,
+                                     info.digest, &info.size, err);
         if (r < 0)
                 goto out;
         info.compression = p.compress ? STORE_COMPRESSION_GZIP : STORE_COMPRESSION_NONE;
