@@ -56,7 +56,7 @@ EOF
         blobs=$(box image inspect --format '{{json .RootFS.Layers}}' wh)
         found=0
         for b in "$BOX_ROOT"/blobs/sha256/*; do
-                if tar -tzf "$b" 2>/dev/null | grep -qx 'bin/.wh.vi'; then found=1; fi
+                if tar -tf "$b" 2>/dev/null | grep -qx 'bin/.wh.vi'; then found=1; fi
         done
         [ "$found" -eq 1 ]
 }
