@@ -22,16 +22,35 @@ struct image_prefetch {
         struct box_err err; /* the producer's, handed over when failed */
 };
 
+/* The producer reads straight into the free part of the ring and the
+ * consumer copies out of the filled part, both outside the lock: the lock
+ * guards only head and len, so neither side waits while the other copies,
+ * and no byte is copied twice. */
 static void *producer(void *arg)
 {
         struct image_prefetch *p = arg;
         struct box_err err = {0};
         struct image_decompressor *d = NULL;
-        char *chunk = xmalloc(CHUNK);
         ssize_t n = image_decompressor_new(p->read, p->ud, &d, &err);
         for (;;) {
+                size_t tail = 0, k = 0;
+                pthread_mutex_lock(&p->mu);
+                while (n >= 0 && p->len == RING && !p->stop)
+                        pthread_cond_wait(&p->changed, &p->mu);
+                int stop = p->stop;
+                if (n >= 0 && !stop) {
+                        tail = (p->head + p->len) % RING;
+                        k = RING - p->len;
+                        if (k > RING - tail)
+                                k = RING - tail;
+                        if (k > CHUNK)
+                                k = CHUNK;
+                }
+                pthread_mutex_unlock(&p->mu);
+                if (stop)
+                        break;
                 if (n >= 0)
-                        n = image_decompressor_read(d, chunk, CHUNK, &err);
+                        n = image_decompressor_read(d, p->ring + tail, k, &err);
                 pthread_mutex_lock(&p->mu);
                 if (n <= 0) {
                         if (n < 0) {
@@ -43,30 +62,11 @@ static void *producer(void *arg)
                         pthread_mutex_unlock(&p->mu);
                         break;
                 }
-                size_t off = 0;
-                while (off < (size_t)n) {
-                        while (p->len == RING && !p->stop)
-                                pthread_cond_wait(&p->changed, &p->mu);
-                        if (p->stop)
-                                break;
-                        size_t tail = (p->head + p->len) % RING;
-                        size_t k = RING - p->len;
-                        if (k > RING - tail)
-                                k = RING - tail;
-                        if (k > (size_t)n - off)
-                                k = (size_t)n - off;
-                        memcpy(p->ring + tail, chunk + off, k);
-                        p->len += k;
-                        off += k;
-                        pthread_cond_broadcast(&p->changed);
-                }
-                int stop = p->stop;
+                p->len += (size_t)n;
+                pthread_cond_broadcast(&p->changed);
                 pthread_mutex_unlock(&p->mu);
-                if (stop)
-                        break;
         }
         image_decompressor_free(d);
-        free(chunk);
         return NULL;
 }
 
@@ -107,11 +107,14 @@ ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err 
                 pthread_mutex_unlock(&p->mu);
                 return r;
         }
-        size_t k = p->len < n ? p->len : n;
-        if (k > RING - p->head)
-                k = RING - p->head;
-        memcpy(buf, p->ring + p->head, k);
-        p->head = (p->head + k) % RING;
+        size_t k = p->len < n ? p->len : n, head = p->head;
+        if (k > RING - head)
+                k = RING - head;
+        pthread_mutex_unlock(&p->mu);
+        /* the producer leaves [head, head + k) alone until len drops */
+        memcpy(buf, p->ring + head, k);
+        pthread_mutex_lock(&p->mu);
+        p->head = (head + k) % RING;
         p->len -= k;
         pthread_cond_broadcast(&p->changed);
         pthread_mutex_unlock(&p->mu);
