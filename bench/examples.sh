@@ -15,7 +15,10 @@ P=""
 if bench_peer podman; then
         P=$(bench_podman_conf "$T/podman")
         bench_on_exit "$P system reset -f"
-        $P load -q -i "$BASE" >/dev/null 2>&1 || P=""
+        if ! $P load -q -i "$BASE" >"$T/podman-load.log" 2>&1; then
+                bench_note "real builds" "podman: loading the Debian base failed: $(tail -1 "$T/podman-load.log" | cut -c1-200)"
+                P=""
+        fi
 fi
 for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         ctx=$BENCH_ROOT/examples/$ex

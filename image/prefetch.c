@@ -18,6 +18,7 @@ struct image_prefetch {
         void *ud;
         char *ring;
         size_t head, len; /* data at ring[head .. head+len) modulo RING */
+        size_t lent;      /* at head, handed out by image_prefetch_lend() */
         int eof, failed, stop;
         struct box_err err; /* the producer's, handed over when failed */
 };
@@ -91,34 +92,61 @@ int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch
         return 0;
 }
 
+/* Waits for bytes; with the lock held, the run at head (at most N) that
+ * the caller may copy or lend, or 0 at the end (-errno on failure). */
+static ssize_t wait_run(struct image_prefetch *p, size_t n, struct box_err *err)
+{
+        if (p->lent) { /* the previous loan is over */
+                p->head = (p->head + p->lent) % RING;
+                p->len -= p->lent;
+                p->lent = 0;
+                pthread_cond_broadcast(&p->changed);
+        }
+        while (p->len == 0 && !p->eof)
+                pthread_cond_wait(&p->changed, &p->mu);
+        if (p->len == 0) {
+                if (!p->failed)
+                        return 0;
+                if (err)
+                        *err = p->err;
+                return -(p->err.code ? p->err.code : EIO);
+        }
+        size_t k = p->len < n ? p->len : n;
+        if (k > RING - p->head)
+                k = RING - p->head;
+        return (ssize_t)k;
+}
+
 ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err)
 {
         struct image_prefetch *p = prefetch;
         pthread_mutex_lock(&p->mu);
-        while (p->len == 0 && !p->eof)
-                pthread_cond_wait(&p->changed, &p->mu);
-        if (p->len == 0) {
-                ssize_t r = 0;
-                if (p->failed) {
-                        if (err)
-                                *err = p->err;
-                        r = -(p->err.code ? p->err.code : EIO);
-                }
-                pthread_mutex_unlock(&p->mu);
-                return r;
-        }
-        size_t k = p->len < n ? p->len : n, head = p->head;
-        if (k > RING - head)
-                k = RING - head;
+        ssize_t k = wait_run(p, n, err);
+        size_t head = p->head;
         pthread_mutex_unlock(&p->mu);
+        if (k <= 0)
+                return k;
         /* the producer leaves [head, head + k) alone until len drops */
-        memcpy(buf, p->ring + head, k);
+        memcpy(buf, p->ring + head, (size_t)k);
         pthread_mutex_lock(&p->mu);
-        p->head = (head + k) % RING;
-        p->len -= k;
+        p->head = (head + (size_t)k) % RING;
+        p->len -= (size_t)k;
         pthread_cond_broadcast(&p->changed);
         pthread_mutex_unlock(&p->mu);
-        return (ssize_t)k;
+        return k;
+}
+
+ssize_t image_prefetch_lend(void *prefetch, const void **ret, struct box_err *err)
+{
+        struct image_prefetch *p = prefetch;
+        pthread_mutex_lock(&p->mu);
+        ssize_t k = wait_run(p, CHUNK, err);
+        if (k > 0) {
+                *ret = p->ring + p->head;
+                p->lent = (size_t)k;
+        }
+        pthread_mutex_unlock(&p->mu);
+        return k;
 }
 
 void image_prefetch_free(struct image_prefetch *p)
