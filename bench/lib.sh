@@ -54,6 +54,15 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# RUN steps and containers get box's bridge network by default: the
+# bench's own link, nftables table and subnet, pruned at the end (as the
+# e2e tests do), so a run leaves no bridge behind nor shares one.
+if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
+        export BOX_NETWORK_PREFIX="bb$((RANDOM % 10000))"
+        export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
+        bench_on_exit '"$BOX" network prune'
+fi
+
 # bench_json_str S: S as a JSON string
 bench_json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 

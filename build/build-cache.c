@@ -76,7 +76,9 @@ int build_cache_put(struct store *st, const char *key, const struct cache_record
                 jv_set(j, "size", jv_int((int64_t)rec->layer.size));
         }
         _cleanup_free_ char *s = jv_dump(j, JV_CANONICAL), *p = record_path(key);
-        return fs_write_atomic_at(store_root_fd(st), p, s, strlen(s), 0600, err);
+        /* no fsync: a record lost or emptied by a crash is a miss, and the
+         * blob it names was synced before it was written */
+        return fs_write_cache_at(store_root_fd(st), p, s, strlen(s), 0600, err);
 }
 
 void build_cache_explain(struct store *st, const char *position, char *const *parts, FILE *out)
@@ -117,7 +119,7 @@ void build_cache_explain(struct store *st, const char *position, char *const *pa
         if (buf && streq(buf, s))
                 return; /* unchanged: spare the fsyncs */
         fs_mkdir_p_at(store_root_fd(st), "buildcache/last", 0700, NULL);
-        fs_write_atomic_at(store_root_fd(st), p, s, strlen(s), 0600, NULL);
+        fs_write_cache_at(store_root_fd(st), p, s, strlen(s), 0600, NULL);
 }
 
 /* ---- stat cache ---- */

@@ -204,11 +204,16 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
         if (dir_empty(upper)) {
                 rec.empty = true;
         } else {
-                struct store_layer_pack_opts po = {.clamp_mtime = build_sde_clamp()};
+                /* Uncompressed, as containerd and Podman keep what they
+                 * build: deflate was most of box's own cost of a RUN step
+                 * (docs/performance.md), the blob is the tar and its digest
+                 * the diff_id, hashed once. */
+                struct store_layer_pack_opts po = {.clamp_mtime = build_sde_clamp(),
+                                                   .uncompressed = 1};
                 int r = store_layer_pack_dir(b->st, upper, &po, &rec.layer, err);
                 if (r < 0)
                         return r;
-                snprintf(rec.media_type, sizeof(rec.media_type), "%s", OCI_MEDIA_LAYER_GZIP);
+                snprintf(rec.media_type, sizeof(rec.media_type), "%s", OCI_MEDIA_LAYER);
         }
         if (key)
                 build_cache_put(b->st, key, &rec, NULL);

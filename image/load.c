@@ -926,7 +926,7 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
                 return r;
         /* after pf: freed before it, as it reads from it */
         _cleanup_(entry_reader_release) struct entry_reader er = {0};
-        r = image_tar_reader_new(image_prefetch_read, pf, &er.r, err);
+        r = image_tar_reader_new_lent(image_prefetch_lend, pf, &er.r, err);
         if (r < 0)
                 return box_err_prefix(err, "not an image archive");
         const char *last = NULL;

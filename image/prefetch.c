@@ -18,20 +18,40 @@ struct image_prefetch {
         void *ud;
         char *ring;
         size_t head, len; /* data at ring[head .. head+len) modulo RING */
+        size_t lent;      /* at head, handed out by image_prefetch_lend() */
         int eof, failed, stop;
         struct box_err err; /* the producer's, handed over when failed */
 };
 
+/* The producer reads straight into the free part of the ring and the
+ * consumer copies out of the filled part, both outside the lock: the lock
+ * guards only head and len, so neither side waits while the other copies,
+ * and no byte is copied twice. */
 static void *producer(void *arg)
 {
         struct image_prefetch *p = arg;
         struct box_err err = {0};
         struct image_decompressor *d = NULL;
-        char *chunk = xmalloc(CHUNK);
         ssize_t n = image_decompressor_new(p->read, p->ud, &d, &err);
         for (;;) {
+                size_t tail = 0, k = 0;
+                pthread_mutex_lock(&p->mu);
+                while (n >= 0 && p->len == RING && !p->stop)
+                        pthread_cond_wait(&p->changed, &p->mu);
+                int stop = p->stop;
+                if (n >= 0 && !stop) {
+                        tail = (p->head + p->len) % RING;
+                        k = RING - p->len;
+                        if (k > RING - tail)
+                                k = RING - tail;
+                        if (k > CHUNK)
+                                k = CHUNK;
+                }
+                pthread_mutex_unlock(&p->mu);
+                if (stop)
+                        break;
                 if (n >= 0)
-                        n = image_decompressor_read(d, chunk, CHUNK, &err);
+                        n = image_decompressor_read(d, p->ring + tail, k, &err);
                 pthread_mutex_lock(&p->mu);
                 if (n <= 0) {
                         if (n < 0) {
@@ -43,30 +63,11 @@ static void *producer(void *arg)
                         pthread_mutex_unlock(&p->mu);
                         break;
                 }
-                size_t off = 0;
-                while (off < (size_t)n) {
-                        while (p->len == RING && !p->stop)
-                                pthread_cond_wait(&p->changed, &p->mu);
-                        if (p->stop)
-                                break;
-                        size_t tail = (p->head + p->len) % RING;
-                        size_t k = RING - p->len;
-                        if (k > RING - tail)
-                                k = RING - tail;
-                        if (k > (size_t)n - off)
-                                k = (size_t)n - off;
-                        memcpy(p->ring + tail, chunk + off, k);
-                        p->len += k;
-                        off += k;
-                        pthread_cond_broadcast(&p->changed);
-                }
-                int stop = p->stop;
+                p->len += (size_t)n;
+                pthread_cond_broadcast(&p->changed);
                 pthread_mutex_unlock(&p->mu);
-                if (stop)
-                        break;
         }
         image_decompressor_free(d);
-        free(chunk);
         return NULL;
 }
 
@@ -91,31 +92,61 @@ int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch
         return 0;
 }
 
-ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err)
+/* Waits for bytes; with the lock held, the run at head (at most N) that
+ * the caller may copy or lend, or 0 at the end (-errno on failure). */
+static ssize_t wait_run(struct image_prefetch *p, size_t n, struct box_err *err)
 {
-        struct image_prefetch *p = prefetch;
-        pthread_mutex_lock(&p->mu);
+        if (p->lent) { /* the previous loan is over */
+                p->head = (p->head + p->lent) % RING;
+                p->len -= p->lent;
+                p->lent = 0;
+                pthread_cond_broadcast(&p->changed);
+        }
         while (p->len == 0 && !p->eof)
                 pthread_cond_wait(&p->changed, &p->mu);
         if (p->len == 0) {
-                ssize_t r = 0;
-                if (p->failed) {
-                        if (err)
-                                *err = p->err;
-                        r = -(p->err.code ? p->err.code : EIO);
-                }
-                pthread_mutex_unlock(&p->mu);
-                return r;
+                if (!p->failed)
+                        return 0;
+                if (err)
+                        *err = p->err;
+                return -(p->err.code ? p->err.code : EIO);
         }
         size_t k = p->len < n ? p->len : n;
         if (k > RING - p->head)
                 k = RING - p->head;
-        memcpy(buf, p->ring + p->head, k);
-        p->head = (p->head + k) % RING;
-        p->len -= k;
+        return (ssize_t)k;
+}
+
+ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err)
+{
+        struct image_prefetch *p = prefetch;
+        pthread_mutex_lock(&p->mu);
+        ssize_t k = wait_run(p, n, err);
+        size_t head = p->head;
+        pthread_mutex_unlock(&p->mu);
+        if (k <= 0)
+                return k;
+        /* the producer leaves [head, head + k) alone until len drops */
+        memcpy(buf, p->ring + head, (size_t)k);
+        pthread_mutex_lock(&p->mu);
+        p->head = (head + (size_t)k) % RING;
+        p->len -= (size_t)k;
         pthread_cond_broadcast(&p->changed);
         pthread_mutex_unlock(&p->mu);
-        return (ssize_t)k;
+        return k;
+}
+
+ssize_t image_prefetch_lend(void *prefetch, const void **ret, struct box_err *err)
+{
+        struct image_prefetch *p = prefetch;
+        pthread_mutex_lock(&p->mu);
+        ssize_t k = wait_run(p, CHUNK, err);
+        if (k > 0) {
+                *ret = p->ring + p->head;
+                p->lent = (size_t)k;
+        }
+        pthread_mutex_unlock(&p->mu);
+        return k;
 }
 
 void image_prefetch_free(struct image_prefetch *p)

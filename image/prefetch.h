@@ -21,6 +21,9 @@ int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch
 /* store_read_fn-shaped: decompressed bytes, 0 at the end, or -errno with
  * the source's (or the decompressor's) error. */
 ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err);
+/* image_lend_fn-shaped: the next run of bytes in the ring itself, valid
+ * until the next call of either function (image_tar_reader_new_lent()). */
+ssize_t image_prefetch_lend(void *prefetch, const void **ret, struct box_err *err);
 void image_prefetch_free(struct image_prefetch *p);
 DEFINE_POINTER_CLEANUP(struct image_prefetch, image_prefetch_free)
 #define _cleanup_prefetch_ _cleanup_(image_prefetch_freep)

@@ -1,7 +1,13 @@
 /* box push: every blob the registry lacks (HEAD first; a cross-repository
  * mount when the image came from another repository of the same
- * registry), uploaded in one PUT or in PATCH chunks, then the manifest,
- * byte for byte as the store holds it, so its digest is the image's. */
+ * registry), uploaded in one PUT or in PATCH chunks, then the manifest.
+ *
+ * The store keeps a layer as plain tar when box built, imported or loaded
+ * it (docs/performance.md); such layers go out gzip-compressed, as docker
+ * push sends them.  The manifest pushed is then the store's with those
+ * descriptors changed, kept as a blob of the store too; its digest is the
+ * one push reports, the image's id (its config) stays the same.  An image
+ * whose layers are all compressed already goes out byte for byte. */
 #include "image/registry-internal.h"
 
 #include <fcntl.h>
@@ -224,6 +230,53 @@ static int push_manifest(struct pusher *p, const char *tag, const char *buf, siz
         return r;
 }
 
+static const char *gzip_media_of(const char *mt)
+{
+        if (streq(strempty(mt), OCI_MEDIA_LAYER))
+                return OCI_MEDIA_LAYER_GZIP;
+        if (streq(strempty(mt), DOCKER_MEDIA_LAYER))
+                return DOCKER_MEDIA_LAYER ".gzip";
+        return NULL;
+}
+
+/* Compresses H's plain-tar layers into blobs of the store and rewrites its
+ * manifest to name them (stored as a blob too): *RET_MANIFEST, *RET_LEN,
+ * RET_DIGEST.  0 and nothing changed when every layer is compressed. */
+static int compress_layers(struct store *st, struct store_image_handle *h, char **ret_manifest,
+                           size_t *ret_len, digest_str ret_digest, struct box_err *err)
+{
+        int n = 0;
+        for (size_t i = 0; i < h->m.n_layers; i++) {
+                struct oci_descriptor *l = &h->m.layers[i];
+                const char *gz = gzip_media_of(l->media_type);
+                if (!gz)
+                        continue;
+                digest_str d;
+                uint64_t size;
+                int r = store_blob_gzip(st, l->digest, d, &size, err);
+                if (r < 0)
+                        return r;
+                free(l->media_type);
+                l->media_type = xstrdup(gz);
+                free(l->digest);
+                l->digest = xstrdup(d);
+                l->size = (int64_t)size;
+                n++;
+        }
+        if (!n)
+                return 0;
+        char *json = oci_manifest_to_json(&h->m);
+        size_t len = strlen(json);
+        int r = store_blob_put(st, json, len, ret_digest, err);
+        if (r < 0) {
+                free(json);
+                return r;
+        }
+        *ret_manifest = json;
+        *ret_len = len;
+        return n;
+}
+
 /* The repository of the same registry the image was named after, if any */
 static char *mount_source(const struct store_image_handle *h, const struct image_ref *dest)
 {
@@ -252,6 +305,18 @@ int image_registry_push(struct store *st, const char *src, const char *dest,
         r = store_blob_read(st, h.manifest, &manifest, &len, err);
         if (r < 0)
                 return box_err_prefix(err, "image '%s'", src);
+        digest_str mdigest;
+        memcpy(mdigest, h.manifest, sizeof(mdigest));
+        if (h.manifest[0]) {
+                _cleanup_free_ char *gz = NULL;
+                r = compress_layers(st, &h, &gz, &len, mdigest, err);
+                if (r < 0)
+                        return box_err_prefix(err, "image '%s'", src);
+                if (r > 0) {
+                        free(manifest);
+                        manifest = TAKE_PTR(gz);
+                }
+        }
         _cleanup_free_ char *from = mount_source(&h, &ref);
         struct pusher p = {.st = st, .o = o, .mount_from = from};
         r = image_registry_open(ref.domain, ref.path, &o->reg, &p.reg, err);
@@ -266,10 +331,10 @@ int image_registry_push(struct store *st, const char *src, const char *dest,
         if (r >= 0)
                 r = push_blob(&p, h.manifest[0] ? h.m.config.digest : h.id, h.m.config.size, err);
         if (r >= 0)
-                r = push_manifest(&p, ref.tag, manifest, len, h.manifest, err);
+                r = push_manifest(&p, ref.tag, manifest, len, mdigest, err);
         image_registry_free(p.reg);
         if (r < 0)
                 return r;
-        memcpy(ret_digest, h.manifest, sizeof(digest_str));
+        memcpy(ret_digest, mdigest, sizeof(digest_str));
         return 0;
 }

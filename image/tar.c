@@ -40,6 +40,7 @@ static int support_filters(struct archive *a)
 struct image_tar_reader {
         struct archive *a;
         store_read_fn read;
+        image_lend_fn *lend; /* instead of read */
         void *ud;
         struct box_err *err; /* where the read callback reports */
         int failed;          /* the read callback failed; *err holds why */
@@ -55,14 +56,15 @@ static ssize_t reader_cb(struct archive *a, void *ud, const void **buf)
 {
         (void)a;
         struct image_tar_reader *r = ud;
-        ssize_t n = r->read(r->ud, r->buf, READ_BUF, r->err);
+        const void *b = r->buf;
+        ssize_t n = r->lend ? r->lend(r->ud, &b, r->err) : r->read(r->ud, r->buf, READ_BUF, r->err);
         if (n < 0) {
                 r->failed = 1;
                 archive_set_error(a, EIO, "read failed");
                 return -1;
         }
         r->offset += (uint64_t)n;
-        *buf = r->buf;
+        *buf = b;
         return n;
 }
 
@@ -80,14 +82,16 @@ static int reader_fail(struct image_tar_reader *r, struct box_err *err, const ch
         return box_err_set(err, EBADMSG, "%c%s", tolower((unsigned char)msg[0]), msg + 1);
 }
 
-int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
-                         struct box_err *err)
+static int reader_open(store_read_fn read, image_lend_fn *lend, void *userdata,
+                       struct image_tar_reader **ret, struct box_err *err)
 {
         struct image_tar_reader *r = xnew0(struct image_tar_reader, 1);
         r->read = read;
+        r->lend = lend;
         r->ud = userdata;
         r->err = err;
-        r->buf = xmalloc(READ_BUF);
+        if (!lend)
+                r->buf = xmalloc(READ_BUF);
         locale_t old = c_locale_enter();
         r->a = archive_read_new();
         if (support_filters(r->a) < 0) {
@@ -106,6 +110,18 @@ int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_re
         }
         *ret = r;
         return 0;
+}
+
+int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
+                         struct box_err *err)
+{
+        return reader_open(read, NULL, userdata, ret, err);
+}
+
+int image_tar_reader_new_lent(image_lend_fn *lend, void *userdata, struct image_tar_reader **ret,
+                              struct box_err *err)
+{
+        return reader_open(NULL, lend, userdata, ret, err);
 }
 
 int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *ret,

@@ -39,6 +39,12 @@ struct image_tar_reader;
 /* Reads an archive whose raw bytes come from READ (store_read_fn semantics). */
 int image_tar_reader_new(store_read_fn read, void *userdata, struct image_tar_reader **ret,
                          struct box_err *err);
+/* A source that lends its bytes in place: the next run of them in *RET,
+ * valid until the next call; its length, 0 at the end, or -errno. */
+typedef ssize_t image_lend_fn(void *userdata, const void **ret, struct box_err *err);
+/* As image_tar_reader_new(), from LEND: no copy into a buffer of its own. */
+int image_tar_reader_new_lent(image_lend_fn *lend, void *userdata, struct image_tar_reader **ret,
+                              struct box_err *err);
 /* 1 and the next entry in RET, 0 at the end of the archive, or -errno. */
 int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *ret,
                           struct box_err *err);

@@ -189,8 +189,8 @@ int fs_fsync_dir_at(int dirfd, const char *name)
         return 0;
 }
 
-int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                       struct box_err *err)
+static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                         bool durable, struct box_err *err)
 {
         _cleanup_free_ char *dir = NULL;
         const char *base = strrchr(name, '/');
@@ -210,7 +210,7 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
         int r = fs_write_full(fd, data, len);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
                 r = -errno;
@@ -218,8 +218,21 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                 unlinkat(dirfd, tmp, 0);
                 return box_err_errno(err, -r, "write '%s'", name);
         }
-        (void)fs_fsync_dir_at(dirfd, dir);
+        if (durable)
+                (void)fs_fsync_dir_at(dirfd, dir);
         return 0;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                       struct box_err *err)
+{
+        return write_replace(dirfd, name, data, len, mode, true, err);
+}
+
+int fs_write_cache_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      struct box_err *err)
+{
+        return write_replace(dirfd, name, data, len, mode, false, err);
 }
 
 int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct box_err *err)

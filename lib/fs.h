@@ -24,6 +24,11 @@ int fs_rm_rf(const char *path, struct box_err *err);
  * fsync, rename over NAME, fsync of the directory. */
 int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                        struct box_err *err);
+/* The same without the fsyncs, for a cache whose readers treat a missing,
+ * empty or unparsable file as a miss: after a crash NAME is the old file,
+ * the new one, or empty, never a mix. */
+int fs_write_cache_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      struct box_err *err);
 int fs_fsync_dir_at(int dirfd, const char *name);
 
 /* An output file the user named (`save -o`, `export -o`).  A regular file

@@ -651,6 +651,53 @@ out:
         return r;
 }
 
+static int gzip_init(z_stream *z)
+{
+        /* windowBits 16+15: a gzip wrapper; zlib writes mtime 0 and no name */
+        return deflateInit2(z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+}
+
+int store_blob_gzip(struct store *st, const char *digest, digest_str ret_digest, uint64_t *ret_size,
+                    struct box_err *err)
+{
+        int r = store_lock(st, STORE_LOCK_SHARED, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = -EBADF;
+        r = store_blob_open(st, digest, &fd, err);
+        if (r < 0)
+                return r;
+        struct pack p = {.err = err};
+        r = store_blob_writer_new(st, &p.blob, err);
+        if (r < 0)
+                return r;
+        if (gzip_init(&p.z) != Z_OK) {
+                store_blob_writer_abort(p.blob);
+                return box_err_set(err, ENOMEM, "compress: start zlib");
+        }
+        p.zbuf = xmalloc(ZBUF);
+        _cleanup_free_ char *in = xmalloc(ZCHUNK);
+        for (;;) {
+                ssize_t n = RETRY_EINTR(read(fd, in, ZCHUNK));
+                if (n < 0) {
+                        r = box_err_errno(err, errno, "read blob %s", digest);
+                        break;
+                }
+                p.z.next_in = (unsigned char *)in;
+                p.z.avail_in = (uInt)n;
+                r = deflate_out(&p, n ? Z_NO_FLUSH : Z_FINISH, err);
+                if (r < 0 || n == 0)
+                        break;
+        }
+        deflateEnd(&p.z);
+        free(p.zbuf);
+        if (r < 0) {
+                store_blob_writer_abort(p.blob);
+                return box_err_prefix(err, "compress blob %s", digest);
+        }
+        return store_blob_writer_commit(p.blob, NULL, ret_digest, ret_size, err);
+}
+
 /* keep_dir: the layer is unpacked from its new blob, when missing. */
 static int unpack_new_blob(struct store *st, const struct store_layer_info *info,
                            struct box_err *err)
@@ -691,14 +738,16 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         r = store_blob_writer_new(st, &p.blob, err);
         if (r < 0)
                 return r;
+        /* uncompressed, the blob is the tar: its digest is the diff_id,
+         * hashed once in write_cb */
+        if (!p.compress)
+                store_blob_writer_skip_hash(p.blob);
         locale_t old_locale = c_locale_enter();
         p.tar_sha = sha256_new();
         p.readbuf = xmalloc(READBUF);
         if (p.compress) {
                 p.zbuf = xmalloc(ZBUF);
-                /* windowBits 16+15: a gzip wrapper; zlib writes mtime 0 and no name */
-                if (deflateInit2(&p.z, Z_BEST_SPEED, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) !=
-                    Z_OK) {
+                if (gzip_init(&p.z) != Z_OK) {
                         r = box_err_set(err, ENOMEM, "pack: start zlib");
                         goto out;
                 }
@@ -725,7 +774,8 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
-        r = store_blob_writer_commit(TAKE_PTR(p.blob), NULL, info.digest, &info.size, err);
+        r = store_blob_writer_commit(TAKE_PTR(p.blob), p.compress ? NULL : info.diff_id,
+                                     info.digest, &info.size, err);
         if (r < 0)
                 goto out;
         info.compression = p.compress ? STORE_COMPRESSION_GZIP : STORE_COMPRESSION_NONE;

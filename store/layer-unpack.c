@@ -54,7 +54,6 @@ struct unpack {
         struct sha256_ctx *tar_sha;
         uint64_t tar_size;
         struct store_blob_writer *blob;
-        char *tar_buf;
 
         int rootfd;
         int plain;      /* an ordinary archive (ADD): no whiteouts, no digests */
@@ -196,16 +195,24 @@ static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
                 *buf = prime_block();
                 return 512;
         }
-        ssize_t n = archive_read_data(u->outer, u->tar_buf, RAW_BUF);
-        if (n < 0) {
+        /* The outer reader's own block, not a copy of it: without
+         * compression that is the raw buffer itself, valid until the next
+         * call (all the inner reader needs), which saves a pass over every
+         * byte of a layer. */
+        const void *block = NULL;
+        size_t len = 0;
+        la_int64_t off;
+        int x = archive_read_data_block(u->outer, &block, &len, &off);
+        if (x != ARCHIVE_OK && x != ARCHIVE_EOF) {
                 if (!u->failed)
                         box_err_set(u->err, EBADMSG, "decompress: %s",
                                     archive_error_string(u->outer));
                 u->failed = 1;
                 return -1;
         }
+        ssize_t n = x == ARCHIVE_EOF ? 0 : (ssize_t)len;
         if (!u->identity)
-                sha256_update(u->tar_sha, u->tar_buf, (size_t)n);
+                sha256_update(u->tar_sha, block, (size_t)n);
         u->tar_size += (uint64_t)n;
         if (u->tar_size > u->limits.layer_size) {
                 box_err_set(u->err, EFBIG,
@@ -215,11 +222,11 @@ static ssize_t inner_read_cb(struct archive *a, void *ud, const void **buf)
                 return -1;
         }
         if (u->blob && u->opts->save_uncompressed &&
-            store_blob_writer_write(u->blob, u->tar_buf, (size_t)n, u->err) < 0) {
+            store_blob_writer_write(u->blob, block, (size_t)n, u->err) < 0) {
                 u->failed = 1;
                 return -1;
         }
-        *buf = u->tar_buf;
+        *buf = block;
         return n;
 }
 
@@ -794,7 +801,6 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 store_blob_writer_skip_hash(u.blob);
         }
         u.raw_buf = xmalloc(RAW_BUF);
-        u.tar_buf = xmalloc(RAW_BUF);
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();
 
@@ -870,7 +876,6 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
         }
         shortp = store_layer_short_path(st, info.diff_id);
         free(u.raw_buf);
-        free(u.tar_buf);
         if (ret)
                 *ret = info;
         return 0;
@@ -879,7 +884,6 @@ fail:
         sha256_free(u.raw_sha);
         sha256_free(u.tar_sha);
         free(u.raw_buf);
-        free(u.tar_buf);
         fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
         return r;
 }
@@ -932,14 +936,12 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
         if (!is_tar)
                 return 0;
         u.raw_buf = xmalloc(RAW_BUF);
-        u.tar_buf = xmalloc(RAW_BUF);
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();
         r = unpack_stream(&u, fcntl(destfd, F_DUPFD_CLOEXEC, 3));
         sha256_free(u.raw_sha);
         sha256_free(u.tar_sha);
         free(u.raw_buf);
-        free(u.tar_buf);
         return r < 0 ? r : 1;
 }
 

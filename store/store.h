@@ -188,6 +188,13 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
                          struct box_err *err);
 
+/* Writes blob DIGEST (a layer's plain tar) gzip-compressed as another blob,
+ * with the compressor's settings of store_layer_pack_dir(), so the result
+ * is the blob a compressed pack of the same tree gives: for box push,
+ * which sends layers compressed while the store keeps them as tar. */
+int store_blob_gzip(struct store *st, const char *digest, digest_str ret_digest, uint64_t *ret_size,
+                    struct box_err *err);
+
 /* Extracts the tar archive (plain or compressed) in FD into DESTFD, with the
  * same containment as layers but no whiteout handling (ADD of a local
  * archive).  Returns 1 when extracted, 0 when FD holds no tar archive. */

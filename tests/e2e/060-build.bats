@@ -56,7 +56,7 @@ EOF
         blobs=$(box image inspect --format '{{json .RootFS.Layers}}' wh)
         found=0
         for b in "$BOX_ROOT"/blobs/sha256/*; do
-                if tar -tzf "$b" 2>/dev/null | grep -qx 'bin/.wh.vi'; then found=1; fi
+                if tar -tf "$b" 2>/dev/null | grep -qx 'bin/.wh.vi'; then found=1; fi
         done
         [ "$found" -eq 1 ]
 }
@@ -431,4 +431,20 @@ EOF
         run pm run --rm --runtime runc --network none docker.io/library/interop:latest ls /bin/vi
         [ "$status" -ne 0 ]
         pm system reset -f >/dev/null 2>&1 || true
+}
+
+@test "RUN sees BuildKit's sandbox hostname and hosts, and the cache survives a deleted record" {
+        printf 'FROM busybox\nRUN cat /etc/hostname /etc/hosts > /net && stat -c %%a /etc/hosts /etc/resolv.conf >> /net\n' \
+                > "$CTX/Dockerfile"
+        box build -q --network none -t net "$CTX" >/dev/null
+        run box run --rm --network none net cat /net
+        [ "${lines[0]}" = buildkitsandbox ]
+        [ "${lines[1]}" = "$(printf '127.0.0.1\tlocalhost buildkitsandbox')" ]
+        [ "${lines[-2]}" = 644 ]
+        [ "${lines[-1]}" = 644 ]
+        # a record a crash emptied (records are not fsynced) is a miss, not an error
+        for f in "$BOX_ROOT"/buildcache/steps/*; do : > "$f"; done
+        run box build --network none "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"cache miss"* ]]
 }

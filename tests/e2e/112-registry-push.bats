@@ -35,11 +35,13 @@ build_app() {
         [ "$status" -eq 0 ]
         d=$(cat "$BOX_TEST_TMP/digest")
         [ "${lines[-1]}" = "$d" ]
-        [ "$d" = "$(box image inspect --format '{{.Digest}}' app:1 2>/dev/null || echo "$d")" ]
         run skopeo inspect --tls-verify=false "docker://$REG/team/app:1"
         [ "$status" -eq 0 ]
         [[ "$output" == *"\"Digest\": \"$d\""* ]]
-        # (without --preserve-digests skopeo would gzip the uncompressed base layer)
+        # the image pushed is box's: the same config, so the same id
+        id=$(skopeo inspect --raw --tls-verify=false "docker://$REG/team/app:1" |
+                python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])')
+        [ "$id" = "$(box image inspect --format '{{.Id}}' app:1)" ]
         skopeo copy -q --preserve-digests --src-tls-verify=false "docker://$REG/team/app:1" "oci:$BOX_TEST_TMP/back:app"
         # the same manifest, byte for byte: its digest is the one box printed
         python3 -c 'import json,sys; i=json.load(open(sys.argv[1]+"/index.json")); print(i["manifests"][0]["digest"])' \
@@ -50,6 +52,38 @@ build_app() {
         box rmi app:1 >/dev/null
         run box load -i <(tar -C "$BOX_TEST_TMP/back" -cf - .)
         [ "$status" -eq 0 ]
+}
+
+@test "box keeps built layers as tar and pushes them gzip-compressed, each gunzipping to its diff_id" {
+        import_busybox
+        build_app app:1
+        local_manifest="$BOX_ROOT/blobs/sha256/$(box image inspect --format '{{.Digest}}' app:1 | cut -d: -f2)"
+        # in the store: plain tar (the base imported, the RUN step built)
+        run python3 -c 'import json,sys; print(" ".join(l["mediaType"] for l in json.load(open(sys.argv[1]))["layers"]))' "$local_manifest"
+        [ "$output" = "application/vnd.oci.image.layer.v1.tar application/vnd.oci.image.layer.v1.tar" ]
+        run box push -q app:1 "$REG/team/gz:1"
+        [ "$status" -eq 0 ]
+        d=${lines[-1]}
+        [ "$d" != "sha256:$(basename "$local_manifest")" ]
+        skopeo copy -q --preserve-digests --src-tls-verify=false "docker://$REG/team/gz:1" "oci:$BOX_TEST_TMP/gz:1"
+        python3 - "$BOX_TEST_TMP/gz" "$d" <<'PY'
+import gzip, hashlib, json, sys
+root, d = sys.argv[1], sys.argv[2]
+blob = lambda dg: open(f"{root}/blobs/sha256/{dg[7:]}", "rb").read()
+m = json.loads(blob(d))
+diff_ids = json.loads(blob(m["config"]["digest"]))["rootfs"]["diff_ids"]
+assert len(m["layers"]) == len(diff_ids) == 2, m
+for l, diff_id in zip(m["layers"], diff_ids):
+    assert l["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip", l
+    raw = blob(l["digest"])
+    assert len(raw) == l["size"] and raw[:2] == b"\x1f\x8b", l
+    assert "sha256:" + hashlib.sha256(gzip.decompress(raw)).hexdigest() == diff_id, l
+PY
+        # and what came back runs as the same image
+        rm -rf "$BOX_ROOT"
+        run box run --rm "$REG/team/gz:1"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = "built by box" ]
 }
 
 @test "a second push skips what the registry has; another repository mounts; chunked uploads" {
