@@ -962,13 +962,11 @@ int store_archive_extract(store_read_fn read, void *userdata, int rootfd,
         if (fd < 0)
                 return box_err_errno(err, errno, "dup");
         u.raw_buf = xmalloc(RAW_BUF);
-        u.tar_buf = xmalloc(RAW_BUF);
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();
         int r = unpack_stream(&u, fd);
         sha256_free(u.raw_sha);
         sha256_free(u.tar_sha);
         free(u.raw_buf);
-        free(u.tar_buf);
         return r;
 }
