@@ -216,8 +216,7 @@ static int open_host_paths(const struct run_spec *spec, const char *rootfs_path,
         return 0;
 }
 
-/* The child's first steps: its stdio, none of box's fds, then box's "go"
- * (sent once the maps and the cgroup are in place). */
+/* The child's first steps: its stdio, none of box's fds. */
 static int child_start(struct child_args *a, struct box_err *err)
 {
         prctl(PR_SET_DUMPABLE, 0);
@@ -234,7 +233,14 @@ static int child_start(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         umask(0);
+        return 0;
+}
 
+/* Box's "go", sent once the user namespace's maps are written and the
+ * process is in its cgroup. */
+static void child_wait_go(struct child_args *a)
+{
+        const struct run_spec *spec = a->spec;
         char go;
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
@@ -244,24 +250,25 @@ static int child_start(struct child_args *a, struct box_err *err)
         if (!(spec->network == RUN_NETWORK_PRIVATE && spec->net_setup))
                 close(a->sync_fd);
         CHILD_PHASE("go");
-        if (spec->network == RUN_NETWORK_CONTAINER) {
-                /* before the user namespace: the other container's network
-                 * namespace belongs to box's */
-                if (setns(spec->netns_fd, CLONE_NEWNET) < 0)
-                        return box_err_errno(err, errno, "join the container's network namespace");
-                close(spec->netns_fd);
-        }
-        return 0;
 }
 
-/* Inside the new namespaces: with a user namespace, the root mount box sent
- * (*ROOT_MOUNT) and SPEC's host paths opened into USERNS_SPEC (*SPEC points
- * there after), then becoming its root; the cgroup namespace, the host
- * name and, without a network, the loopback. */
+/* The new namespaces: with a user namespace (after "go": box wrote the
+ * maps), the root mount box sent (*ROOT_MOUNT) and SPEC's host paths
+ * opened into USERNS_SPEC (*SPEC points there after), then becoming its
+ * root; another container's network namespace; the host name and,
+ * without a network, the loopback.  Not the cgroup namespace: that waits
+ * for the cgroup (child_setup). */
 static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                             struct run_spec *userns_spec, int *root_mount, struct box_err *err)
 {
         int r;
+        if ((*spec)->network == RUN_NETWORK_CONTAINER) {
+                /* before the user namespace: the other container's network
+                 * namespace belongs to box's */
+                if (setns((*spec)->netns_fd, CLONE_NEWNET) < 0)
+                        return box_err_errno(err, errno, "join the container's network namespace");
+                close((*spec)->netns_fd);
+        }
         if ((*spec)->n_uid_map > 0) {
                 *root_mount = run_fd_recv(a->console_fd);
                 if (*root_mount < 0)
@@ -276,8 +283,6 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                return box_err_errno(err, errno, "unshare cgroup namespace");
         const char *hostname = (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
@@ -327,17 +332,35 @@ static int child_setup(struct child_args *a, struct box_err *err)
         int r = child_start(a, err);
         if (r < 0)
                 return r;
+        /* Without a user namespace nothing before the cgroup namespace
+         * needs "go": the namespaces and the first half of the root are
+         * built while box moves us into our cgroup, which on cgroup v1 waits
+         * for an RCU grace period (milliseconds, far more on a busy host).
+         * With one, everything waits for the maps. */
+        bool early = spec->n_uid_map == 0;
+        if (!early)
+                child_wait_go(a);
         _cleanup_close_ int root_mount = -EBADF;
         struct run_spec userns_spec;
         r = child_namespaces(a, &spec, &userns_spec, &root_mount, err);
         if (r < 0)
                 return r;
-
         CHILD_PHASE("ns");
-        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
-        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
+        _cleanup_(run_rootfs_release) struct run_rootfs rf = {.rootfd = -EBADF, .nullfd = -EBADF};
+        r = run_rootfs_mount_base(spec, a->rootfs_path, root_mount, &rf, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("base");
+        if (early)
+                child_wait_go(a);
+        /* in our cgroup now: it is the namespace's root */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return box_err_errno(err, errno, "unshare cgroup namespace");
+        r = run_rootfs_mount_rest(spec, &rf, err);
+        if (r < 0)
+                return r;
+        run_copy_sources_release(&rf.copy_src);
+        _cleanup_close_ int rootfd = TAKE_FD(rf.rootfd), nullfd = TAKE_FD(rf.nullfd);
         CHILD_PHASE("mounts");
         r = run_rootfs_pivot(rootfd, err);
         if (r < 0)
