@@ -871,12 +871,6 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
         }
-        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged, &cg,
-                              err);
-        if (r < 0)
-                goto out;
-
-        PHASE("cgroup");
         r = run_relay_open(spec->interactive, spec->tty, &relay, err);
         if (r >= 0)
                 r = sandbox_fds_open(spec, &f, err);
@@ -910,6 +904,15 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         close_child_ends(&f, &relay);
 
         PHASE("clone");
+        /* the cgroup is made while the child builds the first half of its
+         * root (child_setup): neither waits for the other */
+        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged, &cg,
+                              err);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                goto out_wait;
+        }
+        PHASE("cgroup");
         r = start_child(spec, pid, &f, cg, &master, err);
         if (r < 0)
                 goto out_wait;
