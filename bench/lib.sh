@@ -54,6 +54,23 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# bench_subnet: a private /24 that overlaps none of the host's routes, for
+# a bench's own bridge (BOX_BRIDGE_SUBNET) on a host where others make theirs
+bench_subnet() {
+        ip -4 route show | python3 -c '
+import ipaddress, random, sys
+routes = []
+for l in sys.stdin:
+    w = l.split()[0]
+    if w != "default":
+        routes.append(ipaddress.ip_network(w, strict=False))
+for _ in range(1000):
+    n = ipaddress.ip_network("10.%d.%d.0/24" % (random.randrange(100, 250), random.randrange(256)))
+    if not any(n.overlaps(r) for r in routes):
+        print(n)
+        break'
+}
+
 # bench_json_str S: S as a JSON string (in bash: a python3 per string cost
 # seconds per script on a loaded host)
 bench_json_str() {

@@ -35,7 +35,7 @@ fi
 
 bench_tmp T
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
-export BOX_NETWORK_PREFIX=bp$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24
+export BOX_NETWORK_PREFIX=bp$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX rm -f bench-iperf"
 bench_on_exit "$BOX network prune"
 # ports of the bench's own, away from the well-known ones
@@ -92,7 +92,14 @@ bench_note "$W1" "docker: n/a: the bench's dockerd has no bridge (bench/docker.s
 if bench_peer podman; then
         POD=$(bench_podman_conf "$T/podman")
         bench_on_exit "$POD system reset -f"
-        if $POD run -d --name bench-iperf --rootfs / -p "$((P + 2)):5201" iperf3 -s \
+        # runc refuses the host's own / as a root (its cgroup mounts): the
+        # busybox image with the host's root at /host, iperf3 run through
+        # the host's dynamic loader
+        $POD import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null 2>&1 || true
+        lib=/host/usr/lib/x86_64-linux-gnu
+        if $POD run -d --name bench-iperf -v /:/host:ro -p "$((P + 2)):5201" bench-busybox \
+                /host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path "$lib" \
+                /host/usr/bin/iperf3 -s \
                 >/dev/null 2>"$T/podman.err"; then
                 measure "$W1" podman peer 127.0.0.1 "$((P + 2))"
                 [ -n "$hip" ] && measure "$W2" podman peer "$hip" "$((P + 2))"

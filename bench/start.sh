@@ -8,6 +8,8 @@
 #
 # crun and runc run without a shell around them (hyperfine -N): `crun run`
 # deletes the container when it exits, so one fixed name serves every run.
+# Their cgroup goes under /box, box's own parent, so that on a shared host
+# both compete for the CPU with the same neighbours.
 #
 # crun 1.8 refuses hybrid cgroups ("cgroups in hybrid mode not supported,
 # drop all controllers from cgroupv2": v1 controllers and hugetlb on the
@@ -28,7 +30,7 @@ if [ -e "$ctl" ] && [ -n "$(cat "$ctl")" ]; then
 fi
 bench_tmp T
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
-export BOX_NETWORK_PREFIX=bs$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24
+export BOX_NETWORK_PREFIX=bs$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX network prune"
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
 mkdir -p "$T/bundle/rootfs"
@@ -43,6 +45,14 @@ for rt in crun runc; do
         bench_peer "$rt" || { [ "$BENCH_PEERS" = 0 ] || bench_note "$W" "$rt: not installed"; continue; }
         (cd "$T/bundle" && rm -f config.json && $rt spec)
         sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"true"/' "$T/bundle/config.json"
+        # its cgroup under /box, where box makes its own: on a shared host
+        # both then share their parent's CPU weight with the same neighbours
+        python3 - "$T/bundle/config.json" "/box/bench-$rt-$$" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
         bench_time "$W" "$rt" peer "$R" "" "$rt run --bundle $T/bundle bench-$rt-$$"
         $rt delete -f "bench-$rt-$$" >/dev/null 2>&1 || true
 done
