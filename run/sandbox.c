@@ -817,9 +817,10 @@ static int read_child_report(int fd, struct box_err *err)
         return r;
 }
 
-/* Box's side of the start: the user namespace's maps and root, the
- * cgroup, "go", the child's report, the pty's master (*RET_MASTER).  On a
- * failure of box's own the child is killed. */
+/* Box's side of the start: the user namespace's maps and root, the v2
+ * cgroup unless the child was born there (IN_V2), "go", the child's
+ * report, the pty's master (*RET_MASTER).  On a failure of box's own the
+ * child is killed. */
 static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fds *f,
                        struct run_cgroup *cg, bool in_v2, int *ret_master, struct box_err *err)
 {

@@ -23,8 +23,11 @@ own_links() {
 
 net_setup_file() {
         export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
-        export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
-        export NET_T=$((200 + RANDOM % 50)).$((RANDOM % 256))
+        export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
+        local t
+        t=$(box_free_subnet)
+        t=${t#10.}
+        export NET_T=${t%.0/24}
         host_ruleset >"$BATS_FILE_TMPDIR/ruleset.before"
         host_links >"$BATS_FILE_TMPDIR/links.before"
 }
