@@ -54,17 +54,41 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# bench_subnet: a private /24 that overlaps none of the host's routes, for
+# a bench's own bridge (BOX_BRIDGE_SUBNET) on a host where others make theirs
+bench_subnet() {
+        ip -4 route show | python3 -c '
+import ipaddress, random, sys
+routes = []
+for l in sys.stdin:
+    w = l.split()[0]
+    if w != "default":
+        routes.append(ipaddress.ip_network(w, strict=False))
+for _ in range(1000):
+    n = ipaddress.ip_network("10.%d.%d.0/24" % (random.randrange(100, 250), random.randrange(256)))
+    if not any(n.overlaps(r) for r in routes):
+        print(n)
+        break'
+}
+
 # RUN steps and containers get box's bridge network by default: the
 # bench's own link, nftables table and subnet, pruned at the end (as the
 # e2e tests do), so a run leaves no bridge behind nor shares one.
 if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
         export BOX_NETWORK_PREFIX="bb$((RANDOM % 10000))"
-        export BOX_BRIDGE_SUBNET="10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
+        export BOX_BRIDGE_SUBNET="$(bench_subnet)"
         bench_on_exit '"$BOX" network prune'
 fi
 
-# bench_json_str S: S as a JSON string
-bench_json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+# bench_json_str S: S as a JSON string (in bash: a python3 per string cost
+# seconds per script on a loaded host)
+bench_json_str() {
+        local s=${1//\\/\\\\}
+        s=${s//\"/\\\"}
+        s=${s//$'\t'/\\t}
+        s=${s//$'\n'/\\n}
+        printf '"%s"\n' "$s"
+}
 
 bench_row() { # WORKLOAD TOOL ROLE MEDIAN MIN MAX RUNS COMMAND
         printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"command":%s}\n' \
@@ -83,6 +107,35 @@ bench_note() {
 bench_goal() {
         printf '{"type":"goal","workload":%s,"against":%s,"max":%s}\n' "$(bench_json_str "$1")" \
                 "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+}
+
+# bench_goal_min WORKLOAD AGAINST MIN_RATIO: box/AGAINST >= MIN, for rows
+# where more is better (bench_value)
+bench_goal_min() {
+        printf '{"type":"goal","workload":%s,"against":%s,"min":%s}\n' "$(bench_json_str "$1")" \
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+}
+
+# bench_goal_plus WORKLOAD AGAINST MAX_SECONDS: box - AGAINST <= MAX, an
+# added cost (the bridge's start against --network none)
+bench_goal_plus() {
+        printf '{"type":"goal","workload":%s,"against":%s,"plus":%s}\n' "$(bench_json_str "$1")" \
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+}
+
+# bench_value WORKLOAD TOOL ROLE UNIT VALUE...: a row of measurements that
+# are not times and where more is better (UNIT: "Gbit/s"): their median,
+# min and max
+bench_value() {
+        local w=$1 tool=$2 role=$3 unit=$4 med min max
+        shift 4
+        read -r med min max < <(python3 -c '
+import statistics, sys
+v = [float(x) for x in sys.argv[1:]]
+print(statistics.median(v), min(v), max(v))' "$@")
+        printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"unit":%s,"command":""}\n' \
+                "$(bench_json_str "$w")" "$(bench_json_str "$tool")" "$role" "$med" "$min" "$max" \
+                "$#" "$(bench_json_str "$unit")" >>"$BENCH_OUT/rows.jsonl"
 }
 
 # bench_time WORKLOAD TOOL ROLE RUNS PREPARE COMMAND: times the shell

@@ -18,6 +18,22 @@ def esc(t):
 def ms(s):
     return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
+def val(r, v):
+    """A row's value: a time, or a measure in its unit (more is better)."""
+    return f"{v:,.2f} {r['unit']}" if r.get("unit") else ms(v)
+
+def goal_text(g, b, o):
+    """The goal, and whether box met it against row O (None: not measured)."""
+    a = esc(g["against"])
+    if "plus" in g:
+        met = None if o is None else b["median"] - o["median"] <= g["plus"]
+        diff = "" if o is None else f" ({(b['median'] - o['median']) * 1000:+.1f} ms)"
+        return met, f"≤ +{g['plus'] * 1000:g} ms over {a}", diff
+    ratio = None if o is None or o["median"] <= 0 else b["median"] / o["median"]
+    if "min" in g:
+        return (None if ratio is None else ratio >= g["min"]), f"≥ {g['min']}× {a}", ""
+    return (None if ratio is None else ratio <= g["max"]), f"≤ {g['max']}× {a}", ""
+
 out = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
        "host": {"kernel": platform.release(), "cpus": os.cpu_count(),
                 "loadavg": open("/proc/loadavg").read().split()[:3]},
@@ -36,19 +52,19 @@ for w in workloads:
         ratio = b["median"] / o["median"] if o["median"] > 0 else None
         entry["others"].append(dict(o, ratio=ratio))
         tag = " (floor)" if o["role"] == "floor" else ""
-        cells.append(f"{esc(o['tool'])}{tag} {ms(o['median'])}")
+        cells.append(f"{esc(o['tool'])}{tag} {val(o, o['median'])}")
         ratios.append(f"{ratio:.2f}× {esc(o['tool'])}" if ratio else "–")
     goal_txt = []
     for g in goals:
         if g["workload"] != w:
             continue
         o = next((o for o in others if o["tool"] == g["against"]), None)
-        met = None if o is None else b["median"] / o["median"] <= g["max"]
+        met, text, extra = goal_text(g, b, o)
         entry["goals"].append(dict(g, met=met))
-        goal_txt.append(f"≤ {g['max']}× {esc(g['against'])}: " +
-                        ("n/a" if met is None else "met" if met else "not met"))
+        goal_txt.append(f"{text}: " + ("n/a" if met is None else "met" if met else "not met") +
+                        extra)
     out["workloads"].append(entry)
-    md.append(f"| {esc(w)} | {ms(b['median'])} ({ms(b['min'])}–{ms(b['max'])}, {b['runs']} runs) | "
+    md.append(f"| {esc(w)} | {val(b, b['median'])} ({val(b, b['min'])}–{val(b, b['max'])}, {b['runs']} runs) | "
               f"{'; '.join(cells) or '–'} | {'; '.join(ratios) or '–'} | {'; '.join(goal_txt) or '–'} |")
 for s in steps:
     if not s["steps"]:

@@ -695,7 +695,7 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
                 _cleanup_free_ char *used = join_lines(j->ms.used);
                 r = run_state_write_file(j->state, RUN_FILE_VOLUMES_USED, used, err);
         }
-        if (r >= 0)
+        if (r >= 0 && !j->state->ephemeral)
                 r = run_state_set(j->state, "created", 0, 0, err);
         return r;
 }
@@ -830,6 +830,8 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         r = create_container(ctx, &j, &err);
         if (r < 0 && !j.state)
                 return cli_fail(&err);
+        /* this process removes it when it ends: no fsync of its state */
+        j.state->ephemeral = j.o.rm && !create && !j.o.life.detach;
         struct run_spec spec;
         if (r >= 0)
                 r = prepare_container(&j, &spec, &err);

@@ -9,13 +9,17 @@
  *       ca: /etc/box/certs/local-ca.pem     # a private CA
  *
  * /etc/box/registries.yaml is read first, then the user's file; a
- * registry the user's file names replaces the system's entry. */
+ * registry the user's file names replaces the system's entry.
+ *
+ * libyaml is dlopen()ed when a file exists (lib/dl.h): most hosts have
+ * none, and no command pays at start-up for loading it. */
 #include "image/registry.h"
 
 #include <ctype.h>
 #include <fcntl.h>
 #include <yaml.h>
 
+#include "lib/dl.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -52,6 +56,11 @@ static void conf_release(struct conf *cf)
         }
         free(cf->v);
 }
+
+static struct dl_lib libyaml = DL_LIB("libyaml-0.so.2", NULL);
+
+/* FN of libyaml, after dl_lib_load() succeeded */
+#define YAML(fn) DL_FN(&libyaml, fn)
 
 struct yfile {
         const char *path;
@@ -110,7 +119,7 @@ static int get_mirrors(struct yfile *y, yaml_node_t *n, char ***ret, struct box_
         *ret = xnew0(char *, 1);
         for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
              i++) {
-                yaml_node_t *m = yaml_document_get_node(&y->doc, *i);
+                yaml_node_t *m = YAML(yaml_document_get_node)(&y->doc, *i);
                 if (!host_valid(scalar(m)))
                         return at(y, m, err, "mirrors: not a registry host[:port]");
                 *ret = strv_append(*ret, scalar(m));
@@ -125,8 +134,8 @@ static int parse_registry(struct yfile *y, yaml_node_t *n, struct image_registry
                 return at(y, n, err, "want a mapping (insecure, location, mirrors, ca)");
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
              p++) {
-                yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
-                yaml_node_t *v = yaml_document_get_node(&y->doc, p->value);
+                yaml_node_t *k = YAML(yaml_document_get_node)(&y->doc, p->key);
+                yaml_node_t *v = YAML(yaml_document_get_node)(&y->doc, p->value);
                 const char *key = scalar(k);
                 int r;
                 if (key && streq(key, "insecure"))
@@ -155,8 +164,8 @@ static int parse_registries(struct yfile *y, yaml_node_t *n, struct conf *cf, st
                 return at(y, n, err, "registries: want a mapping of hosts");
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
              p++) {
-                yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
-                yaml_node_t *v = yaml_document_get_node(&y->doc, p->value);
+                yaml_node_t *k = YAML(yaml_document_get_node)(&y->doc, p->key);
+                yaml_node_t *v = YAML(yaml_document_get_node)(&y->doc, p->value);
                 if (!host_valid(scalar(k)))
                         return at(y, k, err, "registries: not a registry host[:port]");
                 struct conf_entry *e = NULL;
@@ -182,15 +191,15 @@ static int parse_registries(struct yfile *y, yaml_node_t *n, struct conf *cf, st
 
 static int parse_top(struct yfile *y, struct conf *cf, struct box_err *err)
 {
-        yaml_node_t *root = yaml_document_get_root_node(&y->doc);
+        yaml_node_t *root = YAML(yaml_document_get_root_node)(&y->doc);
         if (!root)
                 return 0; /* an empty file */
         if (root->type != YAML_MAPPING_NODE)
                 return at(y, root, err, "want a mapping (unqualified-registry, registries)");
         for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
              p++) {
-                yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
-                yaml_node_t *v = yaml_document_get_node(&y->doc, p->value);
+                yaml_node_t *k = YAML(yaml_document_get_node)(&y->doc, p->key);
+                yaml_node_t *v = YAML(yaml_document_get_node)(&y->doc, p->value);
                 const char *key = scalar(k);
                 int r;
                 if (key && streq(key, "unqualified-registry"))
@@ -214,21 +223,24 @@ static int conf_read(const char *path, struct conf *cf, struct box_err *err)
                 return 0;
         if (r < 0)
                 return r;
+        r = dl_lib_load(&libyaml, err);
+        if (r < 0)
+                return box_err_prefix(err, "'%s'", path);
         yaml_parser_t parser;
         struct yfile y = {.path = path};
-        if (!yaml_parser_initialize(&parser))
+        if (!YAML(yaml_parser_initialize)(&parser))
                 return box_err_set(err, ENOMEM, "'%s': cannot start the YAML parser", path);
-        yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-        if (!yaml_parser_load(&parser, &y.doc)) {
+        YAML(yaml_parser_set_input_string)(&parser, (const unsigned char *)buf, len);
+        if (!YAML(yaml_parser_load)(&parser, &y.doc)) {
                 r = box_err_set(err, EINVAL, "'%s':%zu:%zu: %s", path, parser.problem_mark.line + 1,
                                 parser.problem_mark.column + 1,
                                 parser.problem ? parser.problem : "malformed YAML");
-                yaml_parser_delete(&parser);
+                YAML(yaml_parser_delete)(&parser);
                 return r;
         }
         r = parse_top(&y, cf, err);
-        yaml_document_delete(&y.doc);
-        yaml_parser_delete(&parser);
+        YAML(yaml_document_delete)(&y.doc);
+        YAML(yaml_parser_delete)(&parser);
         return r;
 }
 

@@ -3,16 +3,11 @@
 
 #include "lib/dl.h"
 
-static struct dl_lib libarchive = DL_LIB("libarchive.so.13", NULL);
-
-void *archive_dl_sym(const char *name)
-{
-        return dl_sym(&libarchive, name);
-}
+struct dl_lib archive_dl_lib = DL_LIB("libarchive.so.13", NULL);
 
 const char *archive_dl_version(const char **ret_why)
 {
-        const char *(*version)(void) =
-                (const char *(*)(void))dl_sym_try(&libarchive, "archive_version_string", ret_why);
+        const char *(*version)(void) = (const char *(*)(void))dl_sym_try(
+                &archive_dl_lib, "archive_version_string", ret_why);
         return version ? version() : NULL;
 }

@@ -6,32 +6,24 @@
  * Only the files that hold libarchive include this, after <archive.h> and
  * <archive_entry.h>: image/tar.c, store/layer-pack.c, store/layer-unpack.c.
  * Each function they call is a macro below that resolves the symbol once
- * (per call site, then cached) through archive_dl_sym(); a function missing
+ * (per call site, then cached) through DL_FN (lib/dl.h); a function missing
  * from the list is a link error, so the list stays complete.  When
- * libarchive cannot be loaded, archive_dl_sym() ends box with status 127 and
+ * libarchive cannot be loaded, dl_sym() ends box with status 127 and
  * the dynamic loader's message, as a missing DT_NEEDED library would. */
 #pragma once
 
 #include <archive.h>
 #include <archive_entry.h>
 
-/* The address of libarchive's NAME; loads the library on the first call.
- * Thread-safe. */
-void *archive_dl_sym(const char *name);
+#include "lib/dl.h"
+
+/* libarchive, loaded on the first call of any of its functions. */
+extern struct dl_lib archive_dl_lib;
 /* libarchive's version string, or NULL with *ret_why set when it cannot be
  * loaded (for `box info`; never exits). */
 const char *archive_dl_version(const char **ret_why);
 
-#define ARCHIVE_DL_(name)                                                                          \
-        ({                                                                                         \
-                static __typeof__(&name) fn_;                                                      \
-                __typeof__(&name) f_ = __atomic_load_n(&fn_, __ATOMIC_ACQUIRE);                    \
-                if (!f_) {                                                                         \
-                        f_ = (__typeof__(&name))archive_dl_sym(#name);                             \
-                        __atomic_store_n(&fn_, f_, __ATOMIC_RELEASE);                              \
-                }                                                                                  \
-                f_;                                                                                \
-        })
+#define ARCHIVE_DL_(name) DL_FN(&archive_dl_lib, name)
 
 #define archive_entry_clear                     ARCHIVE_DL_(archive_entry_clear)
 #define archive_entry_filetype                  ARCHIVE_DL_(archive_entry_filetype)

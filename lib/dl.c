@@ -2,6 +2,7 @@
 #include "lib/dl.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -54,4 +55,12 @@ void *dl_sym(struct dl_lib *lib, const char *name)
                 die(msg);
         }
         return p;
+}
+
+int dl_lib_load(struct dl_lib *lib, struct box_err *err)
+{
+        ensure_loaded(lib);
+        if (!lib->handle)
+                return box_err_set(err, ENOSYS, "cannot load %s: %s", lib->soname, lib->why);
+        return 0;
 }

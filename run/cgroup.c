@@ -410,6 +410,61 @@ int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err)
         return 0;
 }
 
+int run_cgroup_attach_v2(struct run_cgroup *cg, pid_t pid, struct box_err *err)
+{
+        char v[32];
+        snprintf(v, sizeof(v), "%d", (int)pid);
+        for (size_t i = 0; i < cg->n; i++)
+                if (cg->dirs[i].path && cg->dirs[i].v2) {
+                        int r = write_file(cg->dirs[i].path, "cgroup.procs", v, err);
+                        if (r < 0)
+                                return box_err_prefix(err, "join cgroup");
+                }
+        return 0;
+}
+
+int run_cgroup_join_open(const struct run_cgroup *cg, struct run_cgroup_join *ret,
+                         struct box_err *err)
+{
+        *ret = (struct run_cgroup_join){.tasks = xnew(int, cg->n ? cg->n : 1), .v2_dir = -EBADF};
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cg_dir *d = &cg->dirs[i];
+                if (!d->path)
+                        continue;
+                _cleanup_free_ char *p = d->v2 ? xstrdup(d->path) : xasprintf("%s/tasks", d->path);
+                int fd = d->v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                               : open(p, O_WRONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        int e = errno;
+                        run_cgroup_join_close(ret);
+                        return box_err_errno(err, e, "open '%s'", p);
+                }
+                if (d->v2)
+                        ret->v2_dir = fd;
+                else
+                        ret->tasks[ret->n++] = fd;
+        }
+        return 0;
+}
+
+int run_cgroup_join_self(const struct run_cgroup_join *j)
+{
+        for (size_t i = 0; i < j->n; i++)
+                if (write(j->tasks[i], "0", 1) != 1)
+                        return -errno;
+        return 0;
+}
+
+void run_cgroup_join_close(struct run_cgroup_join *j)
+{
+        for (size_t i = 0; i < j->n; i++)
+                close(j->tasks[i]);
+        if (j->v2_dir >= 0)
+                close(j->v2_dir);
+        free(j->tasks);
+        *j = (struct run_cgroup_join){.v2_dir = -EBADF};
+}
+
 void run_cgroup_destroy(struct run_cgroup *cg)
 {
         if (!cg)

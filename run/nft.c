@@ -1,23 +1,37 @@
 /* The one file that calls libnftables (see run/nft.h).  Scripts are built
  * from values box validated (interface names of its own making, addresses
- * and ports it parsed), never from user text as it came. */
+ * and ports it parsed), never from user text as it came.
+ *
+ * libnftables (with libnftnl, libmnl, libxtables and libgmp behind it) is
+ * dlopen()ed when the first rule is applied (lib/dl.h): `--network none`,
+ * `box version` and a cached build do not pay for loading it, and a host
+ * without it runs everything but bridge networks and -p. */
 #include "run/nft.h"
 
 #include <nftables/libnftables.h>
 #include <stdio.h>
 
+#include "lib/dl.h"
 #include "lib/log.h"
+
+static struct dl_lib libnftables = DL_LIB("libnftables.so.1", NULL);
+
+/* FN of libnftables, after dl_lib_load() succeeded */
+#define NFT(fn) DL_FN(&libnftables, fn)
 
 int run_nft_apply(const char *script, struct box_err *err)
 {
-        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        int r = dl_lib_load(&libnftables, err);
+        if (r < 0)
+                return box_err_prefix(err, "nftables");
+        struct nft_ctx *ctx = NFT(nft_ctx_new)(NFT_CTX_DEFAULT);
         if (!ctx)
                 return box_err_set(err, ENOMEM, "nftables: cannot make a context");
-        nft_ctx_buffer_output(ctx);
-        nft_ctx_buffer_error(ctx);
-        int r = nft_run_cmd_from_buffer(ctx, script);
+        NFT(nft_ctx_buffer_output)(ctx);
+        NFT(nft_ctx_buffer_error)(ctx);
+        r = NFT(nft_run_cmd_from_buffer)(ctx, script);
         if (r != 0) {
-                const char *e = nft_ctx_get_error_buffer(ctx);
+                const char *e = NFT(nft_ctx_get_error_buffer)(ctx);
                 /* the first line says why ("Error: Could not process rule: ...") */
                 size_t n = e ? strcspn(e, "\n") : 0;
                 if (e && startswith(e, "Error: "))
@@ -29,10 +43,10 @@ int run_nft_apply(const char *script, struct box_err *err)
                 if (code == EIO)
                         log_debug("nft: %s\n%s", e ? e : "", script);
                 box_err_set(err, code, "nftables: %.*s", (int)n, e ? e : "failed");
-                nft_ctx_free(ctx);
+                NFT(nft_ctx_free)(ctx);
                 return -code;
         }
-        nft_ctx_free(ctx);
+        NFT(nft_ctx_free)(ctx);
         return 0;
 }
 

@@ -332,6 +332,23 @@ static int make_devices(int rootfd, bool privileged, struct box_err *err)
         return 0;
 }
 
+/* One hierarchy at /sys/fs/cgroup/NAME: a directory made in CGFD, the
+ * container's own tmpfs there (nothing of the image below it), so no walk
+ * from the root is needed. */
+static int mount_cgroup_at(int cgfd, const char *name, bool v2, const char *opts,
+                           unsigned long flags, struct box_err *err)
+{
+        char b[FD_PATH_MAX];
+        if (mkdirat(cgfd, name, 0755) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create /sys/fs/cgroup/%s", name);
+        _cleanup_close_ int fd = openat(cgfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open /sys/fs/cgroup/%s", name);
+        if (mount("cgroup", fd_path(b, fd), v2 ? "cgroup2" : "cgroup", flags, opts) < 0)
+                return box_err_errno(err, errno, "mount cgroup on '/sys/fs/cgroup/%s'", name);
+        return 0;
+}
+
 /* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
  * from the container's cgroup namespace (so its own cgroup is the root),
  * read-only unless privileged. */
@@ -342,7 +359,7 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                 return box_err_errno(err, errno, "open /proc/self/mountinfo");
         unsigned long ro = privileged ? 0 : MS_RDONLY;
         unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
-        bool tmpfs_done = false;
+        _cleanup_close_ int cgfd = -EBADF; /* the tmpfs on /sys/fs/cgroup, once mounted */
         char *line = NULL;
         size_t cap = 0;
         int r = 0;
@@ -360,12 +377,16 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                                      NULL, true, false, err);
                         break;
                 }
-                if (!startswith(mnt, "/sys/fs/cgroup/") || strchr(mnt + 15, '/'))
+                const char *name = mnt + 15;
+                if (!startswith(mnt, "/sys/fs/cgroup/") || strchr(name, '/') || !*name ||
+                    streq(name, ".") || streq(name, ".."))
                         continue;
-                if (!tmpfs_done) {
+                if (cgfd < 0) {
                         r = mount_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", flags,
                                      "mode=755,size=64k", true, false, err);
-                        tmpfs_done = true;
+                        if (r >= 0)
+                                r = run_rootfs_open_in_root(rootfd, "/sys/fs/cgroup", true, &cgfd,
+                                                            err);
                         if (r < 0)
                                 break;
                 }
@@ -375,19 +396,15 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                 for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save))
                         if (!streq(o, "rw") && !streq(o, "ro"))
                                 buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
-                r = mount_at(rootfd, "cgroup", mnt, v2 ? "cgroup2" : "cgroup", flags | ro,
-                             v2 ? NULL : opts.data, true, false, err);
+                r = mount_cgroup_at(cgfd, name, v2, v2 ? NULL : opts.data, flags | ro, err);
                 buf_release(&opts);
         }
         free(line);
-        if (r >= 0 && tmpfs_done && !privileged) {
-                _cleanup_close_ int fd = -EBADF;
-                char b[FD_PATH_MAX];
-                r = run_rootfs_open_in_root(rootfd, "/sys/fs/cgroup", true, &fd, err);
-                if (r >= 0 && mount(NULL, fd_path(b, fd), NULL, MS_REMOUNT | MS_RDONLY | flags,
-                                    "mode=755,size=64k") < 0)
-                        r = box_err_errno(err, errno, "remount /sys/fs/cgroup read-only");
-        }
+        char b[FD_PATH_MAX];
+        if (r >= 0 && cgfd >= 0 && !privileged &&
+            mount(NULL, fd_path(b, cgfd), NULL, MS_REMOUNT | MS_RDONLY | flags,
+                  "mode=755,size=64k") < 0)
+                r = box_err_errno(err, errno, "remount /sys/fs/cgroup read-only");
         return r;
 }
 
@@ -519,12 +536,22 @@ static int open_dev_null(int rootfd, int *ret_fd, struct box_err *err)
         return 0;
 }
 
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                       int *ret_rootfd, int *ret_nullfd, struct box_err *err)
+void run_rootfs_release(struct run_rootfs *rf)
 {
-        _cleanup_close_ int nullfd = -EBADF;
+        if (rf->rootfd >= 0)
+                close(rf->rootfd);
+        if (rf->nullfd >= 0)
+                close(rf->nullfd);
+        run_copy_sources_release(&rf->copy_src);
+        rf->rootfd = rf->nullfd = -EBADF;
+}
+
+int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                          struct run_rootfs *rf, struct box_err *err)
+{
         int r;
 
+        *rf = (struct run_rootfs){.rootfd = -EBADF, .nullfd = -EBADF};
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return box_err_errno(err, errno, "make / a slave mount");
@@ -532,14 +559,12 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
         if (r < 0)
                 return r;
         /* a root built by box is its own fd: its mount point may be out of reach */
-        _cleanup_close_ int rootfd = root_mount_fd >= 0
-                                             ? fcntl(root_mount_fd, F_DUPFD_CLOEXEC, 3)
-                                             : open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
+        rf->rootfd = root_mount_fd >= 0 ? fcntl(root_mount_fd, F_DUPFD_CLOEXEC, 3)
+                                        : open(rootfs_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rf->rootfd < 0)
                 return box_err_errno(err, errno, "open rootfs");
         /* what volumes copy is the image's alone: opened before any mount */
-        _cleanup_(run_copy_sources_release) struct run_copy_sources copy_src = {0};
-        r = run_copy_sources_open(spec, rootfd, &copy_src, err);
+        r = run_copy_sources_open(spec, rf->rootfd, &rf->copy_src, err);
         if (r < 0)
                 return r;
 
@@ -549,33 +574,36 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
                 if (spec->privileged && streq(m->fstype, "sysfs"))
                         flags &= ~MS_RDONLY;
                 if (strchr(m->target + 1, '/') == NULL) {
-                        r = check_ordinary_dir(rootfd, m->target, err);
+                        r = check_ordinary_dir(rf->rootfd, m->target, err);
                         if (r < 0)
                                 return r;
                 }
-                r = mount_at(rootfd, m->source, m->target, m->fstype, flags, m->data, true, false,
-                             err);
+                r = mount_at(rf->rootfd, m->source, m->target, m->fstype, flags, m->data, true,
+                             false, err);
                 if (r < 0 && streq(m->fstype, "sysfs") && spec->network == RUN_NETWORK_HOST) {
                         /* sysfs of a shared netns: bind the host's read-only */
-                        r = bind_at(rootfd, "/sys", "/sys", MS_RDONLY, false, err);
+                        r = bind_at(rf->rootfd, "/sys", "/sys", MS_RDONLY, false, err);
                 }
                 if (r < 0)
                         return r;
-                if (streq(m->target, "/sys")) {
-                        r = mount_cgroups(rootfd, spec->privileged, err);
-                        /* v1 hierarchies may not be mountable from a user namespace */
-                        if (r < 0 && spec->n_uid_map == 0)
-                                return r;
-                        r = 0;
-                }
                 if (streq(m->target, "/dev")) {
-                        r = make_devices(rootfd, spec->privileged, err);
+                        r = make_devices(rf->rootfd, spec->privileged, err);
                         if (r >= 0)
-                                r = open_dev_null(rootfd, &nullfd, err);
+                                r = open_dev_null(rf->rootfd, &rf->nullfd, err);
                         if (r < 0)
                                 return r;
                 }
         }
+        return 0;
+}
+
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err)
+{
+        /* /sys (the last of default_mounts) is there: its cgroups */
+        int r = mount_cgroups(rf->rootfd, spec->privileged, err);
+        /* v1 hierarchies may not be mountable from a user namespace */
+        if (r < 0 && spec->n_uid_map == 0)
+                return r;
 
         static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
                                                   "/etc/resolv.conf"};
@@ -583,32 +611,30 @@ int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int
         for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
                 if (!etc_sources[i])
                         continue;
-                r = bind_at(rootfd, etc_sources[i], etc_targets[i], 0, true, err);
+                r = bind_at(rf->rootfd, etc_sources[i], etc_targets[i], 0, true, err);
                 if (r < 0)
                         return r;
         }
 
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];
-                r = run_mount_target_check_at(rootfd, m, err);
+                r = run_mount_target_check_at(rf->rootfd, m, err);
                 if (r < 0)
                         return r;
                 if (m->type == RUN_MOUNT_TMPFS) {
-                        r = mount_at(rootfd, "tmpfs", m->target, "tmpfs", m->flags, m->data, true,
-                                     true, err);
+                        r = mount_at(rf->rootfd, "tmpfs", m->target, "tmpfs", m->flags, m->data,
+                                     true, true, err);
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                r = run_copy_up(&copy_src, i, m, err);
+                r = run_copy_up(&rf->copy_src, i, m, err);
                 if (r < 0)
                         return r;
-                r = bind_at(rootfd, m->source, m->target, m->flags, true, err);
+                r = bind_at(rf->rootfd, m->source, m->target, m->flags, true, err);
                 if (r < 0)
                         return r;
         }
-        *ret_rootfd = TAKE_FD(rootfd);
-        *ret_nullfd = TAKE_FD(nullfd);
         return 0;
 }
 

@@ -125,32 +125,8 @@ int run_process_exec(const struct run_process *p, struct box_err *err);
 int run_rootfs_open_in_root(int rootfd, const char *path, bool is_dir, int *ret_fd,
                             struct box_err *err);
 
-/* Mounts the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box built,
- * already attached there) and
- * everything below it; returns an fd of the new root and an O_PATH fd of
- * its /dev/null, checked to be the 1:3 character device, that masks paths
- * in run_rootfs_finish().  Mounts: overlay or bind, /proc, /dev (+ nodes),
- * /dev/pts, /dev/shm, /dev/mqueue, /sys, the /etc files and the user's
- * mounts; read-only binds are read-only recursively, and no user mount or
- * /etc file may land inside /proc. */
-int run_rootfs_prepare(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                       int *ret_rootfd, int *ret_nullfd, struct box_err *err);
 /* Writes MAP to /proc/PID/FILE (uid_map, gid_map); 0 or -errno. */
 int run_idmap_write(pid_t pid, const char *file, const struct run_idmap *map, size_t n);
-/* In box, with a user namespace: the container's root as a detached mount
- * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
- * with box's own privileges so overlayfs keeps its trusted xattrs; the
- * container attaches it with move_mount(2). */
-int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
-                        struct box_err *err);
-/* pivot_root into ROOTFD and detach the old root; cwd becomes "/". */
-int run_rootfs_pivot(int rootfd, struct box_err *err);
-/* After the pivot: masked paths (NULLFD from run_rootfs_prepare bound over
- * files, an empty read-only tmpfs over directories), read-only paths
- * (recursively), and a read-only root.  Every mount is made on an fd. */
-int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *err);
-/* After the pivot: bind the pty slave SLAVE_FD over /dev/console. */
-int run_rootfs_console(int slave_fd, struct box_err *err);
 
 /* Volume copy-up: the image's directory at each copy-up volume's target,
  * opened (in the root, before anything is mounted on it) by
@@ -165,6 +141,45 @@ int run_copy_sources_open(const struct run_spec *spec, int rootfd, struct run_co
 void run_copy_sources_release(struct run_copy_sources *s);
 int run_copy_up(const struct run_copy_sources *s, size_t i, const struct run_mount *m,
                 struct box_err *err);
+
+/* The container's root being built: an fd of the new root, an O_PATH fd
+ * of its /dev/null (checked to be the 1:3 character device) that masks
+ * paths in run_rootfs_finish(), and what volumes copy from the image. */
+struct run_rootfs {
+        int rootfd, nullfd;
+        struct run_copy_sources copy_src;
+};
+void run_rootfs_release(struct run_rootfs *rf);
+
+/* The root, in two halves, so that the first can be built while box still
+ * moves the process into its cgroup (which waits for an RCU grace period
+ * on cgroup v1), and the second, which needs the cgroup namespace made
+ * after that move, follows.
+ *
+ * The first: the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box
+ * built, already attached there), / a slave first, then /proc, /dev
+ * (+ nodes), /dev/pts, /dev/shm, /dev/mqueue and /sys.  Needs nothing of
+ * the cgroup: no cgroup file system is mounted yet. */
+int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                          struct run_rootfs *rf, struct box_err *err);
+/* The second, in the container's cgroup namespace: /sys/fs/cgroup, the
+ * /etc files and the user's mounts; read-only binds are read-only
+ * recursively, and no user mount or /etc file may land inside /proc. */
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err);
+/* In box, with a user namespace: the container's root as a detached mount
+ * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
+ * with box's own privileges so overlayfs keeps its trusted xattrs; the
+ * container attaches it with move_mount(2). */
+int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
+                        struct box_err *err);
+/* pivot_root into ROOTFD and detach the old root; cwd becomes "/". */
+int run_rootfs_pivot(int rootfd, struct box_err *err);
+/* After the pivot: masked paths (NULLFD of struct run_rootfs bound over
+ * files, an empty read-only tmpfs over directories), read-only paths
+ * (recursively), and a read-only root.  Every mount is made on an fd. */
+int run_rootfs_finish(const struct run_spec *spec, int nullfd, struct box_err *err);
+/* After the pivot: bind the pty slave SLAVE_FD over /dev/console. */
+int run_rootfs_console(int slave_fd, struct box_err *err);
 
 /* Refuses mount M when its target, resolved in ROOTFD the way the mount
  * will resolve it (symlinks of the image included), is a place

@@ -240,6 +240,27 @@ struct run_cgroup;
 int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
                       bool all_devices, struct run_cgroup **ret, struct box_err *err);
 int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err);
+/* How a new process joins CG on its own rather than being moved by box:
+ * moving another process (cgroup.procs) takes a lock that waits for an RCU
+ * grace period (a fraction of a millisecond on an idle host, tens on a
+ * busy one), a thread moving itself through v1's "tasks" file does not,
+ * and clone3's CLONE_INTO_CGROUP puts the process in the v2 hierarchy at
+ * its birth.  TASKS: each v1 hierarchy's "tasks", open for writing (N of
+ * them); V2_DIR: the v2 directory, or -EBADF. */
+struct run_cgroup_join {
+        int *tasks;
+        size_t n;
+        int v2_dir;
+};
+int run_cgroup_join_open(const struct run_cgroup *cg, struct run_cgroup_join *ret,
+                         struct box_err *err);
+/* In the new process, single-threaded: writes "0" (this thread) to each
+ * of J's "tasks" files; -errno. */
+int run_cgroup_join_self(const struct run_cgroup_join *j);
+void run_cgroup_join_close(struct run_cgroup_join *j);
+/* Moves PID into CG's v2 hierarchy only (when clone3 could not put it
+ * there). */
+int run_cgroup_attach_v2(struct run_cgroup *cg, pid_t pid, struct box_err *err);
 /* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
 void run_cgroup_destroy(struct run_cgroup *cg);
 /* The cgroup of a running container (PARENT/ID in every hierarchy) to

@@ -78,7 +78,7 @@ struct child_args {
         double t0; /* for -vvv phase timings */
         const struct run_spec *spec;
         const char *rootfs_path;
-        int sync_fd;    /* read: one byte once box put us in the cgroup */
+        int sync_fd;    /* read: "go", once box wrote our maps (and the cgroup is whole) */
         int err_fd;     /* write: struct child_report on failure */
         int console_fd; /* -t or userns: socket for the pty master and the root mount */
         sigset_t restore_mask;
@@ -86,7 +86,8 @@ struct child_args {
         uint64_t caps;
         struct winsize ws;
         bool have_ws;
-        int stdio[3]; /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
+        int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
+        const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -216,12 +217,16 @@ static int open_host_paths(const struct run_spec *spec, const char *rootfs_path,
         return 0;
 }
 
-/* The child's first steps: its stdio, none of box's fds, then box's "go"
- * (sent once the maps and the cgroup are in place). */
+/* The child's first steps: into its cgroup (v1: on its own, see struct
+ * run_cgroup_join; v2: clone3 put it there), its stdio, none of box's
+ * fds. */
 static int child_start(struct child_args *a, struct box_err *err)
 {
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int r = run_cgroup_join_self(a->join);
+        if (r < 0)
+                return box_err_errno(err, -r, "join the container's cgroup");
         for (int i = 0; i < 3; i++)
                 if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0)
                         return box_err_errno(err, errno, "dup2 stdio");
@@ -230,11 +235,18 @@ static int child_start(struct child_args *a, struct box_err *err)
         const struct run_spec *spec = a->spec;
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
                             spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
-        int r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         umask(0);
+        return 0;
+}
 
+/* Box's "go", sent once the user namespace's maps are written and, where
+ * clone3 could not put the process in the v2 hierarchy, box moved it. */
+static void child_wait_go(struct child_args *a)
+{
+        const struct run_spec *spec = a->spec;
         char go;
         if (RETRY_EINTR(read(a->sync_fd, &go, 1)) != 1)
                 _exit(125); /* box is gone */
@@ -244,24 +256,25 @@ static int child_start(struct child_args *a, struct box_err *err)
         if (!(spec->network == RUN_NETWORK_PRIVATE && spec->net_setup))
                 close(a->sync_fd);
         CHILD_PHASE("go");
-        if (spec->network == RUN_NETWORK_CONTAINER) {
-                /* before the user namespace: the other container's network
-                 * namespace belongs to box's */
-                if (setns(spec->netns_fd, CLONE_NEWNET) < 0)
-                        return box_err_errno(err, errno, "join the container's network namespace");
-                close(spec->netns_fd);
-        }
-        return 0;
 }
 
-/* Inside the new namespaces: with a user namespace, the root mount box sent
- * (*ROOT_MOUNT) and SPEC's host paths opened into USERNS_SPEC (*SPEC points
- * there after), then becoming its root; the cgroup namespace, the host
- * name and, without a network, the loopback. */
+/* The new namespaces: with a user namespace (after "go": box wrote the
+ * maps), the root mount box sent (*ROOT_MOUNT) and SPEC's host paths
+ * opened into USERNS_SPEC (*SPEC points there after), then becoming its
+ * root; another container's network namespace; the host name and,
+ * without a network, the loopback.  Not the cgroup namespace: that waits
+ * for the cgroup (child_setup). */
 static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                             struct run_spec *userns_spec, int *root_mount, struct box_err *err)
 {
         int r;
+        if ((*spec)->network == RUN_NETWORK_CONTAINER) {
+                /* before the user namespace: the other container's network
+                 * namespace belongs to box's */
+                if (setns((*spec)->netns_fd, CLONE_NEWNET) < 0)
+                        return box_err_errno(err, errno, "join the container's network namespace");
+                close((*spec)->netns_fd);
+        }
         if ((*spec)->n_uid_map > 0) {
                 *root_mount = run_fd_recv(a->console_fd);
                 if (*root_mount < 0)
@@ -276,8 +289,6 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                return box_err_errno(err, errno, "unshare cgroup namespace");
         const char *hostname = (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
@@ -327,17 +338,33 @@ static int child_setup(struct child_args *a, struct box_err *err)
         int r = child_start(a, err);
         if (r < 0)
                 return r;
+        /* Without a user namespace nothing before the cgroup namespace
+         * needs "go": the namespaces and the first half of the root are
+         * built meanwhile.  With one, everything waits for the maps. */
+        bool early = spec->n_uid_map == 0;
+        if (!early)
+                child_wait_go(a);
         _cleanup_close_ int root_mount = -EBADF;
         struct run_spec userns_spec;
         r = child_namespaces(a, &spec, &userns_spec, &root_mount, err);
         if (r < 0)
                 return r;
-
         CHILD_PHASE("ns");
-        _cleanup_close_ int rootfd = -EBADF, nullfd = -EBADF;
-        r = run_rootfs_prepare(spec, a->rootfs_path, root_mount, &rootfd, &nullfd, err);
+        _cleanup_(run_rootfs_release) struct run_rootfs rf = {.rootfd = -EBADF, .nullfd = -EBADF};
+        r = run_rootfs_mount_base(spec, a->rootfs_path, root_mount, &rf, err);
         if (r < 0)
                 return r;
+        CHILD_PHASE("base");
+        if (early)
+                child_wait_go(a);
+        /* in our cgroup now: it is the namespace's root */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return box_err_errno(err, errno, "unshare cgroup namespace");
+        r = run_rootfs_mount_rest(spec, &rf, err);
+        if (r < 0)
+                return r;
+        run_copy_sources_release(&rf.copy_src);
+        _cleanup_close_ int rootfd = TAKE_FD(rf.rootfd), nullfd = TAKE_FD(rf.nullfd);
         CHILD_PHASE("mounts");
         r = run_rootfs_pivot(rootfd, err);
         if (r < 0)
@@ -732,16 +759,37 @@ static void close_child_ends(struct sandbox_fds *f, struct run_relay *relay)
                 }
 }
 
-/* The container's process, in its new namespaces: returns its pid to box
- * (-1 with errno), never to the child, which runs child_main(). */
-static pid_t clone_child(const struct run_spec *spec, struct child_args *a)
+/* clone3(2)'s arguments (<linux/sched.h> does not mix with <sched.h>) */
+struct clone3_args {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+                set_tid_size, cgroup;
+};
+#define CLONE3_INTO_CGROUP 0x200000000ULL
+
+/* The container's process, in its new namespaces and, with V2_DIR >= 0,
+ * born in that v2 cgroup (*RET_IN_V2; clone3 with CLONE_INTO_CGROUP, else
+ * plain clone and box moves it): returns its pid to box (-1 with errno),
+ * never to the child, which runs child_main(). */
+static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int v2_dir,
+                         bool *ret_in_v2)
 {
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
         if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         if (spec->n_uid_map > 0)
                 flags |= CLONE_NEWUSER;
-        pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        pid_t pid = -1;
+        *ret_in_v2 = false;
+        if (v2_dir >= 0) {
+                struct clone3_args ca = {.flags = flags | CLONE3_INTO_CGROUP,
+                                         .exit_signal = SIGCHLD,
+                                         .cgroup = (uint64_t)v2_dir};
+                pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+                /* a kernel before 5.7 or a seccomp filter around box */
+                *ret_in_v2 = pid >= 0;
+        }
+        if (pid < 0)
+                pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid == 0)
                 child_main(a);
         return pid;
@@ -763,17 +811,19 @@ static int read_child_report(int fd, struct box_err *err)
         return r;
 }
 
-/* Box's side of the start: the user namespace's maps and root, the
- * cgroup, "go", the child's report, the pty's master (*RET_MASTER).  On a
- * failure of box's own the child is killed. */
+/* Box's side of the start: the user namespace's maps and root, the v2
+ * cgroup unless the child was born there (IN_V2), "go", the child's
+ * report, the pty's master (*RET_MASTER).  On a failure of box's own the
+ * child is killed. */
 static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fds *f,
-                       struct run_cgroup *cg, int *ret_master, struct box_err *err)
+                       struct run_cgroup *cg, bool in_v2, int *ret_master, struct box_err *err)
 {
         int r = 0;
         if (spec->n_uid_map > 0)
                 r = setup_userns(spec, pid, f->console[0], err);
-        if (r >= 0)
-                r = run_cgroup_attach(cg, pid, err);
+        /* the child joins v1 on its own; v2 at its birth, or now */
+        if (r >= 0 && !in_v2)
+                r = run_cgroup_attach_v2(cg, pid, err);
         if (r >= 0 && write(f->sync[1], "g", 1) != 1)
                 r = box_err_errno(err, errno, "start container");
         /* the container builds its root meanwhile, and waits for this */
@@ -819,6 +869,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                                                    : xasprintf("%s/rootfs", spec->state_dir);
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
+        struct run_cgroup_join join = {.v2_dir = -EBADF};
         struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
         struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
@@ -846,7 +897,9 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                               err);
         if (r < 0)
                 goto out;
-
+        r = run_cgroup_join_open(cg, &join, err);
+        if (r < 0)
+                goto out;
         PHASE("cgroup");
         r = run_relay_open(spec->interactive, spec->tty, &relay, err);
         if (r >= 0)
@@ -870,6 +923,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .bpf = bpf.filter ? &bpf : NULL,
                 .caps = caps,
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
+                .join = &join,
         };
         if (spec->tty && spec->tty_rows && spec->tty_cols) {
                 a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
@@ -877,15 +931,17 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         } else if (spec->tty) {
                 a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
         }
-        pid = clone_child(spec, &a);
+        bool in_v2;
+        pid = clone_child(spec, &a, join.v2_dir, &in_v2);
         if (pid < 0) {
                 r = box_err_errno(err, errno, "clone");
                 goto out_mask;
         }
         close_child_ends(&f, &relay);
+        run_cgroup_join_close(&join);
 
         PHASE("clone");
-        r = start_child(spec, pid, &f, cg, &master, err);
+        r = start_child(spec, pid, &f, cg, in_v2, &master, err);
         if (r < 0)
                 goto out_wait;
         PHASE("exec");
@@ -915,6 +971,7 @@ out_mask:
 out:
         sandbox_fds_close(&f);
         run_relay_close(&relay);
+        run_cgroup_join_close(&join);
         if (cg)
                 run_cgroup_destroy(cg);
         PHASE("cgroup gone");

@@ -94,6 +94,24 @@ static int reserve_name(const char *root, const char *name, const char *id, stru
         return 0;
 }
 
+/* Replaces FILE in DIR through a temp file and a rename (no fsync): a
+ * reader sees the old or the new content, never half of either. */
+static int replace_in(const char *dir, const char *file, const char *data, struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, file);
+        _cleanup_close_ int fd =
+                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return box_err_errno(err, errno, "create '%s'", tmp);
+        int r = fs_write_full(fd, data, strlen(data));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", tmp);
+        if (rename(tmp, p) < 0)
+                return box_err_errno(err, errno, "rename '%s'", tmp);
+        return 0;
+}
+
 /* Writes FILE in DIR: a new file in place (one directory operation less,
  * which counts on a busy disk), a replaced one through a rename, so a
  * reader never sees half of it. */
@@ -110,16 +128,7 @@ static int write_in(const char *dir, const char *file, const char *data, struct 
         }
         if (errno != EEXIST)
                 return box_err_errno(err, errno, "create '%s'", p);
-        _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, file);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return box_err_errno(err, errno, "create '%s'", tmp);
-        int r = fs_write_full(fd, data, strlen(data));
-        if (r < 0)
-                return box_err_errno(err, -r, "write '%s'", tmp);
-        if (rename(tmp, p) < 0)
-                return box_err_errno(err, errno, "rename '%s'", tmp);
-        return 0;
+        return replace_in(dir, file, data, err);
 }
 
 static const char *const state_files[] = {
@@ -262,10 +271,13 @@ static int proc_start_time(pid_t pid, uint64_t *ret)
 static struct jv *read_json(const char *path);
 
 /* The store's state file, atomically (temp, fsync, rename): a reader never
- * sees half of it and a crash never leaves a torn one. */
+ * sees half of it and a crash never leaves a torn one.  An ephemeral
+ * container's skips the fsyncs (see struct run_state). */
 static int write_store_state(const struct run_state *s, const struct jv *o, struct box_err *err)
 {
         _cleanup_free_ char *json = jv_dump(o, JV_PRETTY);
+        if (s->ephemeral)
+                return replace_in(s->dir, "state", json, err);
         _cleanup_free_ char *p = xasprintf("%s/state", s->dir);
         return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
 }
@@ -323,6 +335,11 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
                 }
                 jv_set_str(o, "started_at", now);
                 jv_set_str(o, "error", "");
+                /* an ephemeral container has no "created" record */
+                if (!jv_get_str(o, "created_at")) {
+                        jv_set_str(o, "created_at", now);
+                        jv_set(o, "restart_count", jv_int(0));
+                }
         } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
                 jv_set(o, "exit_code", jv_int(u->exit_code));
                 jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);

@@ -69,6 +69,12 @@ struct run_state {
         char *root;
         char *run_dir; /* absolute: <runroot>/containers/<id> */
         int lock_fd;   /* the monitor's lock (held while this process lives) */
+        /* removed by this process when it exits (run --rm in the
+         * foreground): its state file is written once it runs (no
+         * "created" record first: a missing state reads as created), still
+         * replaced atomically (temp, rename) but not fsynced, since no one
+         * reads it after a crash but the prune that removes the container */
+        bool ephemeral;
 };
 
 enum run_status {

@@ -6,6 +6,29 @@
 : "${BOX_FIXTURES:=$BATS_TEST_DIRNAME/../../out/fixtures}"
 BUSYBOX_TAR="$BOX_FIXTURES/busybox.tar"
 
+# A /24 in 10.200-249.x.0 that overlaps none of the host's routes (other
+# stores' bridges, the host's own networks): a random one clashed often on a
+# host where several test runs make bridges at once.
+box_free_subnet() {
+        local routes a b n r net len m mask o1 o2 o3 o4
+        routes=$(ip -4 route show 2>/dev/null | awk '$1 != "default" {print $1}')
+        for _ in $(seq 50); do
+                a=$((200 + RANDOM % 50)) b=$((RANDOM % 256))
+                n=$(((10 << 24) | (a << 16) | (b << 8)))
+                for r in $routes; do
+                        net=${r%/*} len=32
+                        [ "$net" != "$r" ] && len=${r#*/}
+                        m=$((len > 24 ? 24 : len))
+                        mask=$(((0xffffffff << (32 - m)) & 0xffffffff))
+                        IFS=. read -r o1 o2 o3 o4 <<<"$net"
+                        [ $((((o1 << 24) | (o2 << 16) | (o3 << 8) | o4) & mask)) -eq $((n & mask)) ] && continue 2
+                done
+                echo "10.$a.$b.0/24"
+                return 0
+        done
+        echo "10.$((200 + RANDOM % 50)).$((RANDOM % 256)).0/24"
+}
+
 box_setup_store() {
         export BOX_TEST_TMP="$(mktemp -d /tmp/box-e2e.XXXXXX)"
         export BOX_ROOT="$BOX_TEST_TMP/store"
@@ -14,14 +37,7 @@ box_setup_store() {
         # subnet are the test's own, so stores used at once never share them
         if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
                 export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
-                # in a 10.X/16 no route of the host touches: other stores'
-                # bridges on a shared host would make box refuse it
-                local x
-                for _ in $(seq 50); do
-                        x=$((200 + RANDOM % 50))
-                        ip -4 route | grep -q "^10\.$x\." || break
-                done
-                export BOX_BRIDGE_SUBNET="10.$x.$((RANDOM % 256)).0/24"
+                export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
                 export BOX_NET_PRUNE=1
         fi
         # No test reaches a public registry: names without one (docker.io)

@@ -23,14 +23,11 @@ own_links() {
 
 net_setup_file() {
         export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
-        # a 10.X/16 no route of the host touches (other stores' bridges come and go)
-        local x
-        for _ in $(seq 50); do
-                x=$((200 + RANDOM % 50))
-                ip -4 route | grep -q "^10\.$x\." || break
-        done
-        export BOX_BRIDGE_SUBNET="10.$x.$((RANDOM % 256)).0/24"
-        export NET_T=$x.$((RANDOM % 256))
+        export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
+        local t
+        t=$(box_free_subnet)
+        t=${t#10.}
+        export NET_T=${t%.0/24}
         host_ruleset >"$BATS_FILE_TMPDIR/ruleset.before"
         host_links >"$BATS_FILE_TMPDIR/links.before"
 }
