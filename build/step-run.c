@@ -498,6 +498,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .user = strempty(c->cur.img.config.user),
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
+                .cancel_on_signal = true,
                 .network = streq(net, "none")   ? RUN_NETWORK_NONE
                            : streq(net, "host") ? RUN_NETWORK_HOST
                                                 : RUN_NETWORK_PRIVATE,

@@ -474,7 +474,7 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
         }
         *ret_status = x->detach ? 0
                                 : run_supervise(x->interactive, pid, sigfd, master, &relay,
-                                                x->timeout_ms);
+                                                x->timeout_ms, NULL);
         r = 0;
 out_mask:
         run_signals_restore(&old);

@@ -48,9 +48,12 @@ void run_relay_close(struct run_relay *s);
 /* Waits for PID (box's child), forwarding the signals SIGFD reads and, with
  * the pty MASTER (or -1) or the relay's pipes, its I/O; with TIMEOUT_MS > 0
  * kills it with SIGKILL once that has passed.  Returns its status the
- * Docker way (the exit code, or 128+N when killed by signal N). */
+ * Docker way (the exit code, or 128+N when killed by signal N).  With
+ * RET_CANCEL, SIGINT, SIGTERM, SIGHUP or SIGQUIT is not forwarded: PID is
+ * killed (a pid 1 ignores what it does not handle, so `sleep` in a RUN
+ * step would outlive a cancelled build) and *RET_CANCEL is the signal. */
 int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run_relay *rl,
-                  int timeout_ms);
+                  int timeout_ms, int *ret_cancel);
 /* Blocks the signals box forwards to a container (and SIGCHLD, SIGWINCH,
  * SIGTTOU, SIGPIPE) and returns a signalfd that reads them, the old mask
  * in RET_OLD; run_signals_restore() undoes it. */

@@ -114,6 +114,8 @@ struct run_spec {
         unsigned short tty_rows, tty_cols; /* its size (0: box's stdin's or stdout's) */
         bool null_stdout, null_stderr;     /* /dev/null instead (run -a without them) */
         bool init;                         /* box's small reaping init as pid 1 */
+        bool cancel_on_signal; /* SIGINT/TERM/HUP/QUIT kill the container and fail the run
+                                * (a build's RUN step) instead of reaching it */
         enum run_network network;
         /* RUN_NETWORK_PRIVATE: called in box between the clone and the
          * container's start with the pid of its first process, to put its

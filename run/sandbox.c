@@ -551,7 +551,7 @@ static bool relay_once(int from, int to)
 
 /* Waits for PID, forwarding signals and, with a pty or relay pipes, its I/O. */
 int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run_relay *rl,
-                  int timeout_ms)
+                  int timeout_ms, int *ret_cancel)
 {
         bool stdin_open = interactive && (master >= 0 || rl->host[0] >= 0);
         int in_to = master >= 0 ? master : rl->host[0];
@@ -600,6 +600,11 @@ int run_supervise(bool interactive, pid_t pid, int sigfd, int master, struct run
                                 } else if (si.ssi_signo == SIGWINCH) {
                                         if (master >= 0)
                                                 copy_winsize(master);
+                                } else if (ret_cancel &&
+                                           (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM ||
+                                            si.ssi_signo == SIGHUP || si.ssi_signo == SIGQUIT)) {
+                                        *ret_cancel = (int)si.ssi_signo;
+                                        kill(pid, SIGKILL);
                                 } else {
                                         kill(pid, (int)si.ssi_signo);
                                 }
@@ -955,10 +960,16 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out_wait;
         }
 
-        *ret_status = run_supervise(spec->interactive, pid, sigfd, master, &relay, 0);
+        int cancel = 0;
+        *ret_status = run_supervise(spec->interactive, pid, sigfd, master, &relay, 0,
+                                    spec->cancel_on_signal ? &cancel : NULL);
         PHASE("exit");
         pid = -1;
         r = 0;
+        if (cancel) {
+                r = box_err_set(err, EINTR, "cancelled by SIG%s", sigabbrev_np(cancel));
+                err->exit_code = 128 + cancel;
+        }
         goto out_mask;
 
 out_wait:

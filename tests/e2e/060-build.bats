@@ -448,3 +448,24 @@ EOF
         [ "$status" -eq 0 ]
         [[ "$output" == *"cache miss"* ]]
 }
+
+@test "a signal to box build kills the RUN step (pid 1 ignores it), leaves nothing, exits 128+N" {
+        # a user's ctrl-c or a CI runner's SIGTERM: the step's sleep is pid 1
+        # of its namespace, which the forwarded signal would never end
+        printf 'FROM busybox\nRUN echo ready-$((6*7)) >&2; sleep 300\n' > "$CTX/Dockerfile"
+        "$BOX" build --no-cache --network none -t cancelled "$CTX" 2>"$BOX_TEST_TMP/err" &
+        local pid=$!
+        # the step's own output, not its header: the command runs
+        for _ in $(seq 100); do grep -q ready-42 "$BOX_TEST_TMP/err" && break; sleep 0.1; done
+        grep -q ready-42 "$BOX_TEST_TMP/err"
+        kill -TERM "$pid"
+        local rc=0 start=$SECONDS
+        wait "$pid" || rc=$?
+        [ "$rc" -eq 143 ]
+        [ $((SECONDS - start)) -lt 10 ]
+        grep -q "RUN: cancelled by SIGTERM" "$BOX_TEST_TMP/err"
+        [ -z "$(pgrep -x sleep | xargs -r ps -o args= -p | grep -x 'sleep 300')" ]
+        run box image inspect cancelled
+        [ "$status" -ne 0 ]
+        [ -z "$(find "$BOX_ROOT/containers" "$BOX_ROOT/tmp" -mindepth 1)" ]
+}
