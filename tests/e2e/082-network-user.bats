@@ -9,9 +9,6 @@ teardown_file() { net_teardown_file; }
 setup() { net_setup; }
 teardown() { net_teardown; }
 
-# a subnet of this file's own: 10.$NET_T.$1.0 is not valid; use the third octet
-subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
-
 @test "user network: containers resolve each other by name and by alias" {
         box network create --subnet "$(subnet 1)" appnet >/dev/null
         "$BOX" run --rm --init --name web --network appnet --network-alias www busybox sh -c 'mkdir /w; echo by-name >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &

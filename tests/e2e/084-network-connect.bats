@@ -10,8 +10,6 @@ teardown_file() { net_teardown_file; }
 setup() { net_setup; }
 teardown() { net_teardown; }
 
-subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
-prefix() { subnet "$1" | sed 's|0/24$||'; }
 
 # GET / of host $2 port 80, from container $1 (busybox nc)
 get_from() {

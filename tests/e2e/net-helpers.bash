@@ -21,6 +21,12 @@ own_links() {
         ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
 }
 
+# subnet N: the file's own /24 number N (N counts from the third octet of
+# NET_T, which net_setup_file picks clear of the host's routes); prefix N:
+# its first three octets and a dot
+subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
+prefix() { subnet "$1" | sed 's|0/24$||'; }
+
 net_setup_file() {
         export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
         export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
