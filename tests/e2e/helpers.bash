@@ -36,7 +36,8 @@ box_setup_store() {
         # containers get the bridge network by default: its link, table and
         # subnet are the test's own, so stores used at once never share them
         if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
-                export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
+                # four digits always: "bt12" would begin another store's "bt1234..." links
+                export BOX_NETWORK_PREFIX="$(printf 'bt%04d' $((RANDOM % 10000)))"
                 export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
                 export BOX_NET_PRUNE=1
         fi

@@ -21,6 +21,22 @@ own_links() {
         ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
 }
 
+# no_veths: none of this run's container links is left but the bridge
+# (<prefix>0).  A container's veth goes with its network namespace, which
+# the kernel tears down in the background a few milliseconds after the
+# container's last process (deleting it in box would cost each --rm run an
+# RCU grace period, 25 ms here), so this waits up to 3 s for that.
+no_veths() {
+        local left
+        for _ in $(seq 30); do
+                left=$(ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 && $1 != p "0" {print $1}')
+                [ -z "$left" ] && return 0
+                sleep 0.1
+        done
+        echo "links left: $left" >&2
+        return 1
+}
+
 # subnet N: the file's own /24 number N (N counts from the third octet of
 # NET_T, which net_setup_file picks clear of the host's routes); prefix N:
 # its first three octets and a dot
@@ -28,7 +44,8 @@ subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
 prefix() { subnet "$1" | sed 's|0/24$||'; }
 
 net_setup_file() {
-        export BOX_NETWORK_PREFIX="bt$((RANDOM % 10000))"
+        # four digits always: "bt12" would be the start of another run's "bt1234..." links
+        export BOX_NETWORK_PREFIX="$(printf 'bt%04d' $((RANDOM % 10000)))"
         export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
         local t
         t=$(box_free_subnet)
