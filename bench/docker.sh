@@ -13,10 +13,15 @@
 #   own on a shared host), and a RUN step on the default network then fails
 #   with "network bridge not found": builds pass --network none.
 
-# bench_docker_start DIR: 0 with a daemon answering on DIR/docker.sock;
-# sets BENCH_DOCKER to the client to talk to it with
+# bench_docker_start DIR [WORKLOAD [DOCKERD_ARG...]]: 0 with a daemon
+# answering on DIR/docker.sock; sets BENCH_DOCKER to the client to talk to
+# it with.  Why not, in a note under WORKLOAD (default: a note of its own).
+# DOCKERD_ARGs replace the default network flags (no bridge, no iptables).
 bench_docker_start() {
-        local d=$1 i
+        local d=$1 w=${2:-docker} pre="" i
+        [ "$w" = docker ] || pre="docker: "
+        local net=(--bridge none --iptables=false --ip6tables=false)
+        [ $# -gt 2 ] && net=("${@:3}")
         [ "$BENCH_PEERS" = 1 ] || return 1
         if ! command -v dockerd >/dev/null; then
                 echo "bench: installing docker.io from Debian for the comparison" >&2
@@ -24,7 +29,7 @@ bench_docker_start() {
                         docker.io >/dev/null 2>&1 || true
         fi
         if ! command -v dockerd >/dev/null; then
-                bench_note docker "n/a: dockerd is not installed and docker.io could not be installed"
+                bench_note "$w" "${pre}n/a: dockerd is not installed and docker.io could not be installed"
                 return 1
         fi
         # the client packaged with the daemon (see above), else the one on PATH
@@ -33,10 +38,10 @@ bench_docker_start() {
         c=$(dpkg -L docker.io 2>/dev/null | grep -m1 '/bin/docker$' || true)
         [ -n "$c" ] && [ -x "$c" ] && BENCH_DOCKER=$c
         mkdir -p "$d"
-        # no bridge or iptables of its own: the host's nftables stay as they are
+        # by default no bridge or iptables of its own: the host's nftables
+        # stay as they are
         dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/pid" \
-                -H "unix://$d/docker.sock" --bridge none --iptables=false --ip6tables=false \
-                >"$d/log" 2>&1 &
+                -H "unix://$d/docker.sock" "${net[@]}" >"$d/log" 2>&1 &
         echo $! >"$d/dockerd.pid"
         bench_on_exit "kill \$(cat '$d/dockerd.pid'); sleep 1"
         for i in $(seq 1 100); do
@@ -44,6 +49,6 @@ bench_docker_start() {
                 kill -0 "$(cat "$d/dockerd.pid")" 2>/dev/null || break
                 sleep 0.2
         done
-        bench_note docker "n/a: dockerd did not start here: $(grep -i 'level=\(error\|fatal\)' "$d/log" | tail -1 | cut -c1-200)"
+        bench_note "$w" "${pre}n/a: dockerd did not start here: $(grep -i 'level=\(error\|fatal\)' "$d/log" | tail -1 | cut -c1-200)"
         return 1
 }
