@@ -199,8 +199,11 @@ port_unpublished() {
                 [ "$n" = "2 exited" ] && break
                 if [ "${n#* }" = running ] && body=$(curl -s -m 1 "http://127.0.0.1:$h/"); then
                         seen[$body]=1
-                        # the monitor holds the host port while the container lives
-                        port_taken "$h"
+                        # the monitor holds the host port while the container
+                        # lives, and between its runs; free only once the last
+                        # run ended (which may be just after the curl)
+                        port_taken "$h" ||
+                                [ "$(box inspect -f '{{.RestartCount}} {{.State.Status}}' "$id")" = "2 exited" ]
                 fi
                 sleep 0.1
         done
