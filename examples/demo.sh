@@ -2,7 +2,8 @@
 # make demo: the user's story, for real, in a throw-away store.
 #   1. a Debian base made with debootstrap (cached), served over HTTP and pulled
 #   2. box build -t mysql examples/mysql
-#   3. box run -d -p 3306 mysql, then a real client through the published port
+#   3. box run -d on a user network with -p 3306, a real client through the
+#      published port, and another container reaching it by its name
 #   4. box stop (mysqld shuts down cleanly), box rm
 # When Debian's mirror cannot be reached it says so and runs the small offline
 # demo instead (examples/demo-hello.sh).
@@ -22,6 +23,7 @@ http_pid=
 cleanup() {
         "$BOX" rm -f db >/dev/null 2>&1 || true
         "$BOX" volume rm -f demo-data >/dev/null 2>&1 || true
+        "$BOX" network rm shop >/dev/null 2>&1 || true
         "$BOX" network prune -f >/dev/null 2>&1 || true
         [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true
         rm -rf "$BOX_ROOT"
@@ -70,9 +72,10 @@ step "build again (fully cached)"
 run build -t mysql examples/mysql
 took
 
-step "run detached, port 3306 published"
+step "run detached on a network of its own, port 3306 published"
 run volume create demo-data >/dev/null
-run run -d --name db -e MYSQL_ROOT_PASSWORD=demo -e MYSQL_DATABASE=shop \
+run network create shop >/dev/null
+run run -d --name db --network shop -e MYSQL_ROOT_PASSWORD=demo -e MYSQL_DATABASE=shop \
         -v demo-data:/var/lib/mysql -p 3306 mysql
 hostport=$("$BOX" port db 3306 | sed -n '1s/.*://p')
 echo "\$ box port db 3306"
@@ -99,10 +102,16 @@ echo "\$ mariadb -h 127.0.0.1 -P $hostport -uroot shop -e \"$sql\""
 MYSQL_PWD=demo mariadb -h 127.0.0.1 -P "$hostport" -uroot shop -e "$sql"
 took
 
+step "another container on the network reaches the server by its name"
+echo "\$ box run --rm --network shop -e MYSQL_PWD=demo mysql mariadb -h db -uroot shop -e 'select count(*) from orders'"
+"$BOX" run --rm --network shop -e MYSQL_PWD=demo mysql mariadb -h db -uroot shop -e 'select count(*) from orders'
+took
+
 step "stop: SIGTERM to mysqld, a clean shutdown"
 run stop db
 "$BOX" logs db 2>&1 | tail -2
 run rm db
+run network rm shop
 took
 
 printf '\nthe whole story took %.1f s\n' "$(echo "$(now) - $t0" | bc)"
