@@ -337,6 +337,74 @@ static bool v1_present(const struct run_cgroup *cg)
         return false;
 }
 
+/* Is controller NAME (v1's name) where this layout sets limits: a v1
+ * hierarchy of it, or on a pure v2 host the root's cgroup.controllers (v2
+ * calls blkio "io"; its device filter is BPF, always there)? */
+static bool controller_present(const struct run_cgroup *cg, bool hybrid, const char *name)
+{
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cg_dir *d = &cg->dirs[i];
+                if (!d->v2) {
+                        if (has_controller(d->opts, name))
+                                return true;
+                        continue;
+                }
+                if (hybrid && !streq(name, "devices"))
+                        continue;
+                if (streq(name, "devices"))
+                        return true;
+                _cleanup_free_ char *ctrls = NULL;
+                _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", d->path);
+                if (fs_read_file_at(AT_FDCWD, cf, 4096, &ctrls, NULL, NULL) < 0)
+                        continue;
+                const char *want = streq(name, "blkio") ? "io" : name;
+                size_t n = strlen(want);
+                for (const char *p = ctrls; (p = strstr(p, want)); p += n)
+                        if ((p == ctrls || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+                                return true;
+        }
+        return false;
+}
+
+/* A limit asked for must land somewhere: where cgroups are not mounted (a
+ * bare `ip netns exec` shell, a chroot) or a controller is off, runc fails
+ * rather than run the container unlimited, and so does box.  The device
+ * allow-list is always asked for (but for --privileged): without it a
+ * container holding CAP_MKNOD could open the host's disks. */
+static int check_controllers(const struct run_cgroup *cg, const struct run_resources *res,
+                             bool all_devices, struct box_err *err)
+{
+        bool hybrid = v1_present(cg);
+        struct {
+                const char *controller, *flag;
+                bool wanted;
+        } need[] = {
+                {"devices", NULL, !all_devices},
+                {"memory", "--memory", res && res->memory > 0},
+                {"cpu", res && res->cpu_quota > 0 ? "--cpus" : "--cpu-shares",
+                 res && (res->cpu_quota > 0 || res->cpu_shares > 0)},
+                {"cpuset", "--cpuset-cpus", res && res->cpuset_cpus},
+                {"pids", "--pids-limit", res && res->pids_limit > 0},
+                {"blkio", "--blkio-weight", res && res->blkio_weight > 0},
+                {"blkio", "--device-read-bps/--device-write-bps",
+                 res && (res->n_read_bps > 0 || res->n_write_bps > 0)},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+                if (!need[i].wanted || controller_present(cg, hybrid, need[i].controller))
+                        continue;
+                if (!need[i].flag)
+                        return box_err_set(err, ENOENT,
+                                           "no cgroup hierarchy has the devices controller, "
+                                           "which keeps a container off the host's devices "
+                                           "(is /sys/fs/cgroup mounted?)");
+                return box_err_set(err, ENOENT,
+                                   "%s: no cgroup hierarchy has the %s controller "
+                                   "(is /sys/fs/cgroup mounted?)",
+                                   need[i].flag, need[i].controller);
+        }
+        return 0;
+}
+
 int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
                       bool all_devices, struct run_cgroup **ret, struct box_err *err)
 {
@@ -345,9 +413,18 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
         if (!parent || !*parent)
                 parent = "/box";
         r = find_hierarchies(&cg->dirs, &cg->n, err);
+        if (r >= 0)
+                r = check_controllers(cg, res, all_devices, err);
         if (r < 0) {
+                /* the paths are the hierarchies' mount points yet: nothing
+                 * of ours to remove */
+                for (size_t i = 0; i < cg->n; i++) {
+                        free(cg->dirs[i].path);
+                        free(cg->dirs[i].opts);
+                }
+                free(cg->dirs);
                 free(cg);
-                return r;
+                return box_err_prefix(err, "cgroup");
         }
         bool hybrid = v1_present(cg);
         for (size_t i = 0; i < cg->n; i++) {

@@ -86,6 +86,29 @@ v1() { [ -d /sys/fs/cgroup/memory ] && ! [ -f /sys/fs/cgroup/cgroup.controllers 
         [ "$status" -eq 125 ]
 }
 
+@test "resources: no cgroups mounted (ip netns exec's shell): refused, not run unlimited" {
+        # `ip netns exec` remounts /sys without the cgroup hierarchies; runc
+        # refuses to run there, and a container with no devices cgroup could
+        # use the host's disks through CAP_MKNOD
+        nocg() {
+                unshare -m sh -c 'mount --make-rprivate / && umount -R /sys/fs/cgroup && exec "$@"' sh "$@"
+        }
+        run nocg "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no cgroup hierarchy has the devices controller"* ]]
+        [ "${#lines[@]}" -eq 1 ]
+        run nocg "$BOX" run --rm --network none --privileged -m 32m busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--memory: no cgroup hierarchy has the memory controller"* ]]
+        # nothing of either is left, and the name is free
+        [ -z "$(box ps -aq)" ]
+        # --privileged asks for no device list: it runs (in no cgroup of box's)
+        run nocg "$BOX" run --rm --network none --privileged --name priv busybox echo ran
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = ran ]
+}
+
 @test "resources: the cgroup is removed when the container ends" {
         box run --name done -m 32m busybox true
         [ -z "$(leftover_cgroups)" ]
