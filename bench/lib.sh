@@ -125,7 +125,8 @@ bench_goal_plus() {
 
 # bench_value WORKLOAD TOOL ROLE UNIT VALUE...: a row of measurements that
 # are not times and where more is better (UNIT: "Gbit/s"): their median,
-# min and max
+# min and max.  bench_value_less: the same where less is better (a size)
+bench_value_less() { BENCH_LESS=1 bench_value "$@"; }
 bench_value() {
         local w=$1 tool=$2 role=$3 unit=$4 med min max
         shift 4
@@ -133,9 +134,10 @@ bench_value() {
 import statistics, sys
 v = [float(x) for x in sys.argv[1:]]
 print(statistics.median(v), min(v), max(v))' "$@")
-        printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"unit":%s,"command":""}\n' \
+        printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"unit":%s,"less":%s,"command":""}\n' \
                 "$(bench_json_str "$w")" "$(bench_json_str "$tool")" "$role" "$med" "$min" "$max" \
-                "$#" "$(bench_json_str "$unit")" >>"$BENCH_OUT/rows.jsonl"
+                "$#" "$(bench_json_str "$unit")" "$([ "${BENCH_LESS:-0}" = 1 ] && echo true || echo false)" \
+                >>"$BENCH_OUT/rows.jsonl"
 }
 
 # bench_time WORKLOAD TOOL ROLE RUNS PREPARE COMMAND: times the shell

@@ -26,7 +26,8 @@ with open(sys.argv[2], "w") as f:
             if o.get("ratio"):
                 # a throughput (more is better) is drawn as the other's ÷
                 # box's, so that below 1 still means box is faster
-                r = 1 / o["ratio"] if w["box"].get("unit") else o["ratio"]
+                more = w["box"].get("unit") and not w["box"].get("less")
+                r = 1 / o["ratio"] if more else o["ratio"]
                 label = f"{w['workload']} ÷ {o['tool']}".replace('"', "'")
                 f.write(f"\"{label}\" {r:.3f}\n")
 PY

@@ -19,8 +19,11 @@ def ms(s):
     return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
 def val(r, v):
-    """A row's value: a time, or a measure in its unit (more is better)."""
-    return f"{v:,.2f} {r['unit']}" if r.get("unit") else ms(v)
+    """A row's value: a time, or a measure in its unit (more is better
+    unless the row says "less")."""
+    if not r.get("unit"):
+        return ms(v)
+    return f"{v:,.0f} {r['unit']}" if v >= 100 else f"{v:,.2f} {r['unit']}"
 
 def goal_text(g, b, o):
     """The goal, and whether box met it against row O (None: not measured)."""
