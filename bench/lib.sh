@@ -2,7 +2,8 @@
 #
 # A script measures workloads with bench_time, which runs hyperfine (warm-up,
 # then RUNS runs; median, min and max kept) and appends one JSON line per
-# measured command to $BENCH_OUT/rows.jsonl; bench/run.sh turns those lines
+# measured command to $BENCH_ROWS (bench/run.sh: $BENCH_OUT/rows/SCRIPT.jsonl);
+# bench/run.sh turns those lines
 # into results.json and the markdown table.  Each row names its workload,
 # the tool ("box", a peer such as "podman", or a floor such as "tar -x") and
 # its role: box, peer or floor.  bench_note records why a peer is missing.
@@ -25,6 +26,8 @@ BENCH_RUNS=${BENCH_RUNS:-10}
 BOX=${BOX:-$BENCH_ROOT/out/box}
 BENCH_FIXTURES=${BOX_FIXTURES:-$BENCH_ROOT/out/fixtures}
 mkdir -p "$BENCH_OUT"
+# where this script's rows go (bench/run.sh: one file per script)
+BENCH_ROWS=${BENCH_ROWS:-$BENCH_OUT/rows.jsonl}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
 [ -x "$BOX" ] || { echo "bench: $BOX missing (make)" >&2; exit 1; }
@@ -93,34 +96,34 @@ bench_json_str() {
 bench_row() { # WORKLOAD TOOL ROLE MEDIAN MIN MAX RUNS COMMAND
         printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"command":%s}\n' \
                 "$(bench_json_str "$1")" "$(bench_json_str "$2")" "$3" "$4" "$5" "$6" "$7" \
-                "$(bench_json_str "$8")" >>"$BENCH_OUT/rows.jsonl"
+                "$(bench_json_str "$8")" >>"$BENCH_ROWS"
 }
 
 # bench_note WORKLOAD TEXT: shown under the table (a peer not measured, why)
 bench_note() {
         printf '{"type":"note","workload":%s,"text":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" >>"$BENCH_OUT/rows.jsonl"
+                "$(bench_json_str "$2")" >>"$BENCH_ROWS"
         echo "bench: $1: $2" >&2
 }
 
 # bench_goal WORKLOAD AGAINST MAX_RATIO: the issue's goal, box/AGAINST <= MAX
 bench_goal() {
         printf '{"type":"goal","workload":%s,"against":%s,"max":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_ROWS"
 }
 
 # bench_goal_min WORKLOAD AGAINST MIN_RATIO: box/AGAINST >= MIN, for rows
 # where more is better (bench_value)
 bench_goal_min() {
         printf '{"type":"goal","workload":%s,"against":%s,"min":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_ROWS"
 }
 
 # bench_goal_plus WORKLOAD AGAINST MAX_SECONDS: box - AGAINST <= MAX, an
 # added cost (the bridge's start against --network none)
 bench_goal_plus() {
         printf '{"type":"goal","workload":%s,"against":%s,"plus":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" "$3" >>"$BENCH_OUT/rows.jsonl"
+                "$(bench_json_str "$2")" "$3" >>"$BENCH_ROWS"
 }
 
 # bench_value WORKLOAD TOOL ROLE UNIT VALUE...: a row of measurements that
@@ -137,7 +140,7 @@ print(statistics.median(v), min(v), max(v))' "$@")
         printf '{"type":"row","workload":%s,"tool":%s,"role":"%s","median":%s,"min":%s,"max":%s,"runs":%s,"unit":%s,"less":%s,"command":""}\n' \
                 "$(bench_json_str "$w")" "$(bench_json_str "$tool")" "$role" "$med" "$min" "$max" \
                 "$#" "$(bench_json_str "$unit")" "$([ "${BENCH_LESS:-0}" = 1 ] && echo true || echo false)" \
-                >>"$BENCH_OUT/rows.jsonl"
+                >>"$BENCH_ROWS"
 }
 
 # bench_time WORKLOAD TOOL ROLE RUNS PREPARE COMMAND: times the shell

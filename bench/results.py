@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""rows.jsonl (bench/lib.sh) -> results.json and a markdown table."""
-import json, os, platform, sys, time
+"""rows/SCRIPT.jsonl (bench/lib.sh, bench/run.sh) -> results.json and a
+markdown table.  The argument is that directory (or one .jsonl file)."""
+import glob, json, os, platform, sys, time
 
-rows, notes, goals, steps = [], [], [], []
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    {"row": rows, "note": notes, "goal": goals, "steps": steps}[r.pop("type")].append(r)
+rows, notes, goals, steps, meta = [], [], [], [], []
+src = sys.argv[1]
+files = sorted(glob.glob(os.path.join(src, "*.jsonl"))) if os.path.isdir(src) else [src]
+for path in files:
+    for line in open(path):
+        r = json.loads(line)
+        {"row": rows, "note": notes, "goal": goals, "steps": steps,
+         "meta": meta}[r.pop("type")].append(r)
 
 workloads = []
 for r in rows:
@@ -40,7 +45,7 @@ def goal_text(g, b, o):
 out = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
        "host": {"kernel": platform.release(), "cpus": os.cpu_count(),
                 "loadavg": open("/proc/loadavg").read().split()[:3]},
-       "workloads": [], "notes": notes, "steps": steps}
+       "workloads": [], "notes": notes, "steps": steps, "runs": meta}
 md = ["| workload | box (median) | peers and floors (median, same run) | box ÷ each | goal |",
       "|---|---|---|---|---|"]
 for w in workloads:
@@ -85,7 +90,25 @@ if notes:
     for n in notes:
         md.append(f"- {n['workload']}: {n['text']}")
 md.append("")
-md.append(f"Measured {out['date']} on {out['host']['cpus']} CPUs, kernel {out['host']['kernel']}, "
-          f"load average at the end {' '.join(out['host']['loadavg'])}.")
+# when each script ran: its rows may come from an earlier run (BENCH_ONLY)
+runs = {}
+for m in meta:
+    runs.setdefault(m["script"], {})[m["phase"]] = m
+if runs:
+    commits = {r["begin"]["commit"] for r in runs.values() if "begin" in r}
+    parts = []
+    for script, r in sorted(runs.items()):
+        b, e = r.get("begin"), r.get("end")
+        if not b:
+            continue
+        load = e["loadavg"].split()[0] if e else "?"
+        c = f", {b['commit']}" if len(commits) > 1 else ""
+        parts.append(f"{script}.sh {b['date']} (load {b['loadavg'].split()[0]}→{load}{c})")
+    md.append("Measured on " + f"{out['host']['cpus']} CPUs, kernel {out['host']['kernel']}"
+              + (f", box at {commits.pop()}" if len(commits) == 1 else "") + ": "
+              + "; ".join(parts) + ".")
+else:
+    md.append(f"Measured {out['date']} on {out['host']['cpus']} CPUs, kernel {out['host']['kernel']}, "
+              f"load average at the end {' '.join(out['host']['loadavg'])}.")
 json.dump(out, open(sys.argv[2], "w"), indent=1)
 open(sys.argv[3], "w").write("\n".join(md) + "\n")
