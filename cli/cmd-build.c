@@ -6,6 +6,7 @@
 
 #include "build/build.h"
 #include "build/dockerfile.h"
+#include "cli/build-output.h"
 #include "cli/cli.h"
 #include "cli/registry.h"
 #include "cli/cmd-run.h"
@@ -199,6 +200,8 @@ struct build_flags {
         char **hosts, **dns, **dns_search, **dns_options;
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
+        struct cli_build_output output; /* -o */
+        bool has_output;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
         bool no_cache, quiet, no_new_privs, push, tls_verify_off;
@@ -218,7 +221,31 @@ static void build_flags_release(struct build_flags *f)
         strv_free(f->dns);
         strv_free(f->dns_search);
         strv_free(f->dns_options);
+        cli_build_output_release(&f->output);
         free(f->rlimits);
+}
+
+static int opt_output(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        struct box_err err = {0};
+        if (f->has_output)
+                return cli_usage_error("build", "--output: only one output is supported");
+        if (cli_build_output_parse(arg, &f->output, &err) < 0)
+                return cli_usage_error("build", "%s", err.msg);
+        f->has_output = true;
+        /* name= tags the image in the store too; push=true pushes them */
+        if (f->output.name) {
+                struct image_ref ref;
+                if (spec_ref_parse(f->output.name, &ref, &err) < 0)
+                        return cli_usage_error("build", "--output: invalid name '%s'",
+                                               f->output.name);
+                f->tags = strv_push(f->tags, spec_ref_format(&ref));
+                spec_ref_release(&ref);
+        }
+        if (f->output.push)
+                f->push = true;
+        return 0;
 }
 
 static int opt_build_arg_file(void *opts, const char *arg)
@@ -486,6 +513,9 @@ static const struct cli_option build_flag_rows[] = {
         CLI_STRING("logfile", 0, T, logfile, "string", "write progress and RUN output to the file"),
         CLI_FUNC("network", 0, R, opt_network, "string",
                  "network for RUN steps: default (the bridge), host, none"),
+        CLI_FUNC("output", 'o', R, opt_output, "string",
+                 "also write the result: type=local|tar|docker|oci,dest=PATH (a bare\nPATH: "
+                 "local; '-': a tar on stdout)"),
         CLI_TRUE("no-cache", 0, T, no_cache, "do not use the build cache"),
         CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
         CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
@@ -959,6 +989,17 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         if (j.f.iidfile &&
             fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
                 return cli_fail(&err);
+        if (j.f.has_output) {
+                /* the last thing done: a tree is written from a mount
+                 * namespace of box's own */
+                bool out = cli_build_output_to_stdout(&j.f.output);
+                if (!out)
+                        printf("%s\n", id);
+                fflush(stdout);
+                if (cli_build_output_write(j.st, &j.f.output, id, &err) < 0)
+                        return cli_fail(&err);
+                return 0;
+        }
         printf("%s\n", id);
         return 0;
 }

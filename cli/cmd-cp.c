@@ -318,12 +318,6 @@ static void *tar_job_run(void *p)
         return NULL;
 }
 
-static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
-{
-        ssize_t r = RETRY_EINTR(read(*(int *)ud, buf, n));
-        return r < 0 ? box_err_errno(err, errno, "read the archive") : r;
-}
-
 /* stdin, its first bytes read ahead: nothing at all is an empty archive,
  * as Docker's tar reader takes it */
 struct stdin_read {
@@ -341,7 +335,7 @@ static ssize_t stdin_read(void *ud, void *buf, size_t n, struct box_err *err)
                 return (ssize_t)k;
         }
         int in = STDIN_FILENO;
-        return fd_read(&in, buf, n, err);
+        return store_read_fd(&in, buf, n, err);
 }
 
 /* Where the copy lands: under ROOT (a container's root, or the receiving
@@ -457,7 +451,7 @@ static int copy_tree(int src, struct cp_ctr *map, const struct cp_dest *dest,
                 close(p[1]);
                 return box_err_errno(err, e, "start a thread");
         }
-        int r = store_archive_extract(fd_read, &p[0], dest->root, xo, err);
+        int r = store_archive_extract(store_read_fd, &p[0], dest->root, xo, err);
         close(p[0]); /* a writer still writing gets EPIPE */
         pthread_join(j.thread, NULL);
         /* the writer's failure explains a cut stream, unless it only saw
@@ -501,7 +495,7 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                 xo.base = base;
                 struct stdin_read in = {0};
                 int in_fd = STDIN_FILENO;
-                ssize_t n = fd_read(&in_fd, in.first, sizeof(in.first), err);
+                ssize_t n = store_read_fd(&in_fd, in.first, sizeof(in.first), err);
                 if (n <= 0)
                         return (int)n;
                 in.len = (size_t)n;

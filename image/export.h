@@ -13,7 +13,8 @@
 
 #include "store/store.h"
 
-/* UPPER: the container's upper directory (absolute); LOWERDIRS: the image's
- * layers, topmost first, relative to the store root (store_image_lowerdirs). */
+/* UPPER: the container's upper directory (absolute; NULL: the image
+ * alone, `box build -o`); LOWERDIRS: the image's layers, topmost first,
+ * relative to the store root (store_image_lowerdirs). */
 int image_export_tree(struct store *st, const char *upper, char *const *lowerdirs, int fd,
                       struct box_err *err);

@@ -636,8 +636,6 @@ static enum store_layer_compression compression_of(struct archive *a)
         return STORE_COMPRESSION_NONE;
 }
 
-static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err);
-
 /* Is the warning of the last header only that a name could not be
  * converted to the locale's charset?  libarchive then keeps the name's
  * bytes, which is what box wants.  Any other warning (a malformed pax
@@ -888,25 +886,22 @@ fail:
         return r;
 }
 
-static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
+ssize_t store_read_fd(void *userdata, void *buf, size_t n, struct box_err *err)
 {
-        int fd = *(int *)ud;
-        ssize_t r = RETRY_EINTR(read(fd, buf, n));
-        if (r < 0)
-                return box_err_errno(err, errno, "read");
-        return r;
+        ssize_t r = RETRY_EINTR(read(*(int *)userdata, buf, n));
+        return r < 0 ? box_err_errno(err, errno, "read the archive") : r;
 }
 
 int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unpack_opts *opts,
                           struct store_layer_info *ret, struct box_err *err)
 {
-        return store_layer_unpack(st, fd_read, &fd, opts, ret, err);
+        return store_layer_unpack(st, store_read_fd, &fd, opts, ret, err);
 }
 
 int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
 {
         struct unpack u = {
-                .read = fd_read,
+                .read = store_read_fd,
                 .ud = &fd,
                 .opts = &(struct store_layer_unpack_opts){0},
                 .err = err,

@@ -97,6 +97,8 @@ enum store_layer_compression {
 
 /* Pulls raw bytes of a layer blob; returns bytes read, 0 at EOF, -errno. */
 typedef ssize_t (*store_read_fn)(void *userdata, void *buf, size_t n, struct box_err *err);
+/* A store_read_fn reading the fd USERDATA points to (an int *). */
+ssize_t store_read_fd(void *userdata, void *buf, size_t n, struct box_err *err);
 
 struct store_layer_unpack_opts {
         const char *expect_digest;  /* the blob's digest, verified when set */

@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# box build -o/--output, BuildKit's syntax: the final stage's files into a
+# directory or a tar, the image as a docker or OCI archive; the image is in
+# the store too.
+load helpers
+
+setup() {
+        box_setup_store
+        import_busybox
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS build
+RUN mkdir -p /out && echo artifact > /out/app.bin && echo gone > /out/tmp.o
+RUN rm /out/tmp.o && ln -s / /out/hostroot && ln -s /etc/shadow /out/shadow
+FROM scratch AS export
+COPY --from=build /out/ /
+FROM busybox AS final
+RUN rm /bin/vi && echo final > /final
+EOF2
+}
+teardown() { box_teardown_store; }
+
+@test "-o DIR writes the target stage's files, whiteouts applied, symlinks as symlinks" {
+        run box build -q --target export -o "$BOX_TEST_TMP/out" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        [ "$(cat "$BOX_TEST_TMP/out/app.bin")" = artifact ]
+        [ ! -e "$BOX_TEST_TMP/out/tmp.o" ]
+        # the image's symlinks stay links in the output, never followed
+        [ "$(readlink "$BOX_TEST_TMP/out/hostroot")" = / ]
+        [ "$(readlink "$BOX_TEST_TMP/out/shadow")" = /etc/shadow ]
+        [ "$(ls "$BOX_TEST_TMP/out" | sort | tr '\n' ' ')" = "app.bin hostroot shadow " ]
+        # the last stage, flattened: a file deleted by a later layer is absent
+        box build -q -o "type=local,dest=$BOX_TEST_TMP/final" "$CTX" >/dev/null
+        [ "$(cat "$BOX_TEST_TMP/final/final")" = final ]
+        [ -x "$BOX_TEST_TMP/final/bin/busybox" ]
+        [ ! -e "$BOX_TEST_TMP/final/bin/vi" ]
+}
+
+@test "-o - writes only a tar to stdout; type=tar,dest= the same to a file" {
+        box build -q --target export -o - "$CTX" >"$BOX_TEST_TMP/a.tar"
+        # nothing but the archive on stdout: no image id
+        run tar -tf "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"app.bin"* ]]
+        [[ "$output" != *"tmp.o"* ]]
+        run box build -q --target export -o "type=tar,dest=$BOX_TEST_TMP/b.tar" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256: ]]
+        cmp "$BOX_TEST_TMP/a.tar" "$BOX_TEST_TMP/b.tar"
+        # a stage with no layer at all is an empty archive
+        printf 'FROM scratch\nLABEL a=b\n' > "$CTX/Dockerfile.empty"
+        box build -q -f "$CTX/Dockerfile.empty" -o - "$CTX" >"$BOX_TEST_TMP/e.tar"
+        [ -z "$(tar -tf "$BOX_TEST_TMP/e.tar")" ]
+}
+
+@test "type=docker and type=oci write the image as archives that load elsewhere" {
+        box build -q -o "type=docker,dest=$BOX_TEST_TMP/d.tar,name=exported:1" "$CTX" >/dev/null
+        box build -q -o "type=oci,dest=$BOX_TEST_TMP/o.tar" "$CTX" >/dev/null
+        # name= tags it in the store too
+        box image inspect exported:1 >/dev/null
+        export BOX_ROOT="$BOX_TEST_TMP/other"
+        run box load -i "$BOX_TEST_TMP/d.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"exported:1"* ]]
+        [ "$(box run --rm --network none exported:1 cat /final)" = final ]
+        run box load -i "$BOX_TEST_TMP/o.tar"
+        [ "$status" -eq 0 ]
+        if command -v skopeo >/dev/null; then
+                skopeo inspect "oci-archive:$BOX_TEST_TMP/o.tar" >/dev/null
+        fi
+}
+
+@test "bad --output values: one line naming the value, 125, nothing written" {
+        for bad in type=foo dest=x type=local type=local,dest=- "type=tar,dest=$BOX_TEST_TMP/x,zzz=1" \
+                type=image,push=maybe type=tar,dest=x,push=true; do
+                run box build -q -o "$bad" "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "${lines[0]}" == "box: error: --output: "* ]]
+        done
+        [ ! -e "$BOX_TEST_TMP/x" ]
+        run box build -q -o "$BOX_TEST_TMP/a" -o "$BOX_TEST_TMP/b" "$CTX"
+        [ "$status" -eq 125 ]
+        [ ! -e "$BOX_TEST_TMP/a" ] && [ ! -e "$BOX_TEST_TMP/b" ]
+}
