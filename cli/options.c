@@ -38,11 +38,48 @@ static int unknown_flag(const struct cli_options *spec, char **argv)
         return cli_usage_error(spec->cmd, "flag '%s' needs an argument", argv[optind - 1]);
 }
 
+/* A flag without an argument, as Docker's boolean flags (pflag), also
+ * takes "=true" or "=false" in its long form (--rm=true, --privileged=false):
+ * scripts write them so. */
+static bool takes_bool(const struct cli_option *o)
+{
+        return o->arg == CLI_ARG_NONE &&
+               (o->kind == CLI_OPT_TRUE || o->kind == CLI_OPT_SET || o->kind == CLI_OPT_IGNORE);
+}
+
+/* ARG of a boolean flag, in Go's strconv.ParseBool spellings */
+static int parse_bool(const struct cli_options *spec, const struct cli_option *o, const char *arg,
+                      bool *ret)
+{
+        static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+        static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+        for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+                if (streq(arg, yes[i]) || streq(arg, no[i])) {
+                        *ret = streq(arg, yes[i]);
+                        return 0;
+                }
+        }
+        return cli_usage_error(spec->cmd, "invalid argument '%s' for '--%s': true or false", arg,
+                               o->name);
+}
+
 /* Applies row O to OPTS; 0 or the exit status of a reported failure. */
 static int apply(const struct cli_options *spec, const struct cli_option *o, void *opts,
                  const char *arg)
 {
         char *field = (char *)opts + o->offset;
+        if (takes_bool(o) && arg) {
+                bool on = false;
+                int r = parse_bool(spec, o, arg, &on);
+                if (r != 0)
+                        return r;
+                /* "=false" of a flag that sets a value leaves the default */
+                if (o->kind == CLI_OPT_TRUE)
+                        *(bool *)field = on;
+                else if (o->kind == CLI_OPT_SET && on)
+                        memcpy(field, &o->value, sizeof(int));
+                return 0;
+        }
         switch (o->kind) {
         case CLI_OPT_STRING:
                 *(const char **)field = arg;
@@ -79,7 +116,9 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
                         [CLI_ARG_REQUIRED] = required_argument,
                         [CLI_ARG_OPTIONAL] = optional_argument,
                 };
-                longs[i] = (struct option){o->name, has_arg[o->arg], NULL, row_value(spec, i)};
+                longs[i] = (struct option){o->name,
+                                           takes_bool(o) ? optional_argument : has_arg[o->arg],
+                                           NULL, row_value(spec, i)};
                 if (o->short_name)
                         buf_printf(&shorts, "%c%s", o->short_name,
                                    o->arg == CLI_ARG_REQUIRED   ? ":"

@@ -21,8 +21,8 @@ enum cli_opt_arg {
 enum cli_opt_kind {
         CLI_OPT_STRING, /* const char *: the argument (the last one wins) */
         CLI_OPT_STRV,   /* char **: the argument appended (may start NULL) */
-        CLI_OPT_TRUE,   /* bool: set */
-        CLI_OPT_SET,    /* an int or enum: set to the row's value */
+        CLI_OPT_TRUE,   /* bool: set (--flag=false clears it, as Docker's) */
+        CLI_OPT_SET,    /* an int or enum: set to the row's value (--flag=false: not) */
         CLI_OPT_IGNORE, /* accepted for compatibility; does nothing */
         CLI_OPT_FUNC,   /* the row's function parses the argument */
         CLI_OPT_HELP,   /* prints the help; the command exits 0 */

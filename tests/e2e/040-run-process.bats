@@ -269,3 +269,17 @@ P
         run box run --rm --security-opt "seccomp=$BOX_TEST_TMP/p.json" busybox mkdir /x
         [ "$status" -ne 0 ]
 }
+
+@test "run: Docker's boolean flags take =true and =false (--rm=true, --privileged=false)" {
+        run box run --rm=true --network none --privileged=false --read-only=true busybox \
+                sh -c 'grep CapEff /proc/self/status; touch /x 2>&1 || echo ro'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"CapEff:	00000000"* ]] # not every capability
+        [[ "$output" == *ro ]]
+        [ -z "$(box ps -aq)" ] # --rm=true removed it
+        box run --rm=false --name kept --network none busybox true
+        [ "$(box ps -aq | wc -l)" -eq 1 ]
+        run box run --rm=maybe --network none busybox true
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: invalid argument 'maybe' for '--rm': true or false" ]
+}

@@ -117,8 +117,35 @@ static void test_failures(void **state)
         assert_int_equal(parse(&o, missing), -125);
         char *letter[] = {"test", "-z", NULL};
         assert_int_equal(parse(&o, letter), -125);
-        char *wrong_arg[] = {"test", "--quiet=1", NULL};
+        char *wrong_arg[] = {"test", "--quiet=maybe", NULL};
         assert_int_equal(parse(&o, wrong_arg), -125);
+}
+
+/* Docker's boolean flags take =true/=false in their long form (pflag):
+ * --rm=true, --privileged=false; never the next word */
+static void test_bool_values(void **state)
+{
+        struct opts o;
+        char *on[] = {"test", "--quiet=true", "--blue=1", NULL};
+        assert_int_equal(parse(&o, on), 3);
+        assert_true(o.quiet);
+        assert_int_equal(o.color, BLUE);
+        char *off[] = {"test", "-q", "--quiet=false", "--blue=False", NULL};
+        assert_int_equal(parse(&o, off), 4);
+        assert_false(o.quiet);
+        assert_int_equal(o.color, RED); /* =false of a SET row: the default stays */
+        char *word[] = {"test", "--quiet", "false", NULL};
+        assert_int_equal(parse(&o, word), 2); /* "false" is an operand */
+        assert_true(o.quiet);
+        for (const char *const *v = (const char *const[]){"T", "TRUE", "True", "t", NULL}; *v;
+             v++) {
+                _cleanup_free_ char *a = xasprintf("--quiet=%s", *v);
+                char *argv[] = {"test", a, NULL};
+                assert_int_equal(parse(&o, argv), 2);
+                assert_true(o.quiet);
+        }
+        char *empty[] = {"test", "--quiet=", NULL};
+        assert_int_equal(parse(&o, empty), -125);
 }
 
 static void test_help(void **state)
@@ -150,6 +177,7 @@ int main(void)
                 cmocka_unit_test(test_optional_argument),
                 cmocka_unit_test(test_operands_anywhere_or_first),
                 cmocka_unit_test(test_failures),
+                cmocka_unit_test(test_bool_values),
                 cmocka_unit_test(test_help),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
