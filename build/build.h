@@ -55,6 +55,7 @@ struct build_opts {
         char *const *labels;     /* "K=V" */
         const char *target;
         bool no_cache;
+        char *const *no_cache_stages; /* --no-cache-filter: stage names built without the cache */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */

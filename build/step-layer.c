@@ -231,7 +231,8 @@ int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_
 {
         struct builder *b = c->b;
         struct cache_record rec;
-        if (b->o->no_cache)
+        if (b->o->no_cache || (c->s->name && b->o->no_cache_stages &&
+                               strv_contains(b->o->no_cache_stages, c->s->name)))
                 return 0;
         if (!build_cache_get(b->st, key, &rec)) {
                 char pos[512];

@@ -16,7 +16,9 @@
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run.h"
+#include "spec/json.h"
 #include "spec/oci.h"
+#include "store/image.h"
 #include "spec/ref.h"
 #include "store/store.h"
 
@@ -200,6 +202,8 @@ struct build_flags {
         char **hosts, **dns, **dns_search, **dns_options;
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
+        const char *metadata_file;
+        char **no_cache_stages;         /* --no-cache-filter */
         struct cli_build_output output; /* -o */
         bool has_output;
         struct run_rlimit *rlimits;
@@ -222,7 +226,61 @@ static void build_flags_release(struct build_flags *f)
         strv_free(f->dns_search);
         strv_free(f->dns_options);
         cli_build_output_release(&f->output);
+        strv_free(f->no_cache_stages);
         free(f->rlimits);
+}
+
+static int opt_no_cache_filter(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        for (const char *a = arg; *a;) {
+                size_t n = strcspn(a, ",");
+                if (n)
+                        f->no_cache_stages = strv_push(f->no_cache_stages, xstrndup(a, n));
+                a += n + (a[n] == ',');
+        }
+        return 0;
+}
+
+/* box attaches no attestation to an image: "off" is what it does, any
+ * other value asks for what is not there */
+static bool attestation_off(const char *arg)
+{
+        static const char *const off[] = {"false", "0", "f", "F", "FALSE", "False"};
+        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
+                if (streq(arg, off[i]))
+                        return true;
+        return false;
+}
+
+static int opt_provenance(void *opts, const char *arg)
+{
+        (void)opts;
+        if (arg && attestation_off(arg))
+                return 0;
+        return cli_usage_error("build", "--provenance: box attaches no provenance attestation "
+                                        "to images; only --provenance=false is accepted");
+}
+
+static int opt_sbom(void *opts, const char *arg)
+{
+        (void)opts;
+        if (arg && attestation_off(arg))
+                return 0;
+        return cli_usage_error("build", "--sbom: box attaches no SBOM attestation to images; "
+                                        "only --sbom=false is accepted");
+}
+
+static int opt_attest(void *opts, const char *arg)
+{
+        (void)opts;
+        /* type=provenance,disabled=true and the like */
+        if (strstr(arg, "disabled=true") && startswith(arg, "type="))
+                return 0;
+        return cli_usage_error("build",
+                               "--attest '%s': box attaches no attestations to images; only "
+                               "type=...,disabled=true is accepted",
+                               arg);
 }
 
 static int opt_output(void *opts, const char *arg)
@@ -509,6 +567,8 @@ static const struct cli_option build_flag_rows[] = {
         CLI_STRING("ignorefile", 0, T, ignorefile, "string",
                    "ignore-pattern file to use instead of .dockerignore"),
         CLI_STRV("label", 0, T, labels, "list", "set metadata on the image (K=V)"),
+        CLI_STRING("metadata-file", 0, T, metadata_file, "string",
+                   "write the image's digests and names to the file (JSON, as buildx)"),
         CLI_FUNC("layers", 0, O, opt_layers, NULL, "use the build cache (default true)"),
         CLI_STRING("logfile", 0, T, logfile, "string", "write progress and RUN output to the file"),
         CLI_FUNC("network", 0, R, opt_network, "string",
@@ -517,6 +577,8 @@ static const struct cli_option build_flag_rows[] = {
                  "also write the result: type=local|tar|docker|oci,dest=PATH (a bare\nPATH: "
                  "local; '-': a tar on stdout)"),
         CLI_TRUE("no-cache", 0, T, no_cache, "do not use the build cache"),
+        CLI_FUNC("no-cache-filter", 0, R, opt_no_cache_filter, "list",
+                 "do not use the build cache for these stages"),
         CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
         CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
         CLI_FUNC("pull", 0, O, opt_pull, "string",
@@ -545,6 +607,10 @@ static const struct cli_option build_flag_rows[] = {
         CLI_IGNORE("creds", R),
         CLI_IGNORE("cert-dir", R),
         CLI_IGNORE("load", CLI_ARG_NONE),
+        /* buildx's attestations: box makes none, so only "off" */
+        CLI_FUNC("provenance", 0, O, opt_provenance, NULL, NULL),
+        CLI_FUNC("sbom", 0, O, opt_sbom, NULL, NULL),
+        CLI_FUNC("attest", 0, R, opt_attest, NULL, NULL),
         CLI_IGNORE("rm", O),
         CLI_IGNORE("force-rm", O),
         CLI_HELP("help", 'h'),
@@ -933,6 +999,7 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->labels = j->f.labels;
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
+        bo->no_cache_stages = j->f.no_cache_stages;
         bo->pull = j->f.pull;
         bo->pull_image = pull_base;
         bo->pull_userdata = j;
@@ -950,6 +1017,30 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         if (open_progress(j, bo, &err) < 0 || env_limits(bo, &err) < 0)
                 return cli_fail(&err);
         return 0;
+}
+
+/* --metadata-file: what buildx writes of an image build */
+static int write_metadata(struct build_job *j, const char *id, struct box_err *err)
+{
+        _cleanup_image_handle_ struct store_image_handle h = {0};
+        int r = store_image_resolve(j->st, id, &h, err);
+        if (r < 0)
+                return box_err_prefix(err, "--metadata-file");
+        _cleanup_jv_ struct jv *o = jv_object();
+        jv_set_str(o, "containerimage.config.digest", id);
+        jv_set_str(o, "containerimage.digest", h.manifest);
+        struct jv *d = jv_object();
+        jv_set_str(d, "mediaType", h.m.media_type ? h.m.media_type : OCI_MEDIA_MANIFEST);
+        jv_set_str(d, "digest", h.manifest);
+        jv_set(d, "size", jv_int(h.manifest_size));
+        jv_set(o, "containerimage.descriptor", d);
+        if (j->f.tags && j->f.tags[0]) {
+                _cleanup_free_ char *names = strv_join(j->f.tags, ",");
+                jv_set_str(o, "image.name", names);
+        }
+        _cleanup_free_ char *text = jv_dump(o, JV_PRETTY);
+        r = fs_write_atomic_at(AT_FDCWD, j->f.metadata_file, text, strlen(text), 0644, err);
+        return r < 0 ? box_err_prefix(err, "--metadata-file '%s'", j->f.metadata_file) : 0;
 }
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
@@ -988,6 +1079,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (j.f.iidfile &&
             fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
+                return cli_fail(&err);
+        if (j.f.metadata_file && write_metadata(&j, id, &err) < 0)
                 return cli_fail(&err);
         if (j.f.has_output) {
                 /* the last thing done: a tree is written from a mount

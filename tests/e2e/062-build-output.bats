@@ -84,3 +84,35 @@ teardown() { box_teardown_store; }
         [ "$status" -eq 125 ]
         [ ! -e "$BOX_TEST_TMP/a" ] && [ ! -e "$BOX_TEST_TMP/b" ]
 }
+
+@test "--metadata-file writes buildx's digests and names; attestations only off" {
+        run box build -q --target final --metadata-file "$BOX_TEST_TMP/md.json" -t md:1 -t md:2 "$CTX"
+        [ "$status" -eq 0 ]
+        id=$output
+        python3 - "$BOX_TEST_TMP/md.json" "$id" "$(box image inspect -f '{{.Id}}' md:1)" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["containerimage.config.digest"] == sys.argv[2] == sys.argv[3], m
+d = m["containerimage.descriptor"]
+assert d["digest"] == m["containerimage.digest"] and d["size"] > 0, m
+assert d["mediaType"].endswith("manifest.v1+json"), m
+assert m["image.name"] == "docker.io/library/md:1,docker.io/library/md:2", m
+PY
+        box build -q --provenance=false --sbom=false --attest type=provenance,disabled=true "$CTX" >/dev/null
+        for bad in --provenance=true --provenance=mode=max --sbom=true "--attest type=sbom"; do
+                run box build -q $bad "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "${lines[0]}" == *"box attaches no"* ]]
+        done
+}
+
+@test "--no-cache-filter STAGE runs that stage's steps again, the rest from the cache" {
+        box build -q --target export "$CTX" >/dev/null
+        run box build --progress plain --target export --no-cache-filter export "$CTX"
+        [ "$status" -eq 0 ]
+        # the build stage's steps are cached, export's COPY ran again
+        [[ "$output" == *"RUN rm /out/tmp.o"*$'\n'"  CACHED"* ]]
+        [[ "$output" == *"COPY --from=build /out/ /"$'\n'"  DONE"* ]]
+        run box build --progress plain --target export "$CTX"
+        [[ "$output" == *"COPY --from=build /out/ /"$'\n'"  CACHED"* ]]
+}
