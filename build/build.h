@@ -56,6 +56,8 @@ struct build_opts {
         const char *target;
         bool no_cache;
         char *const *no_cache_stages; /* --no-cache-filter: stage names built without the cache */
+        char *const *cache_from;      /* images whose inline cache (box.cache.v0) seeds ours */
+        bool inline_cache;            /* --cache-to type=inline: write box.cache.v0 */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */

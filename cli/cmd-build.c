@@ -204,6 +204,9 @@ struct build_flags {
         const char *network;
         const char *metadata_file;
         char **no_cache_stages;         /* --no-cache-filter */
+        char **cache_from;              /* --cache-from: image references */
+        char **cache_ignored;           /* --cache-from/--cache-to values box cannot use (warned) */
+        bool inline_cache;              /* --cache-to type=inline */
         struct cli_build_output output; /* -o */
         bool has_output;
         struct run_rlimit *rlimits;
@@ -227,7 +230,53 @@ static void build_flags_release(struct build_flags *f)
         strv_free(f->dns_options);
         cli_build_output_release(&f->output);
         strv_free(f->no_cache_stages);
+        strv_free(f->cache_from);
+        strv_free(f->cache_ignored);
         free(f->rlimits);
+}
+
+/* The value of KEY= in a CSV of BuildKit's cache options, or NULL. */
+static char *csv_get(const char *csv, const char *key)
+{
+        size_t kl = strlen(key);
+        for (const char *a = csv; *a;) {
+                size_t n = strcspn(a, ",");
+                if (n > kl && strneq(a, key, kl) && a[kl] == '=')
+                        return xstrndup(a + kl + 1, n - kl - 1);
+                a += n + (a[n] == ',');
+        }
+        return NULL;
+}
+
+/* --cache-from REF or type=registry,ref=REF: an image whose inline cache
+ * (box.cache.v0) seeds box's.  BuildKit goes on without a cache source it
+ * cannot read, with a warning; so does box (the other types are BuildKit's
+ * cache exports, which box does not read). */
+static int opt_cache_from(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (!strchr(arg, '=')) {
+                f->cache_from = strv_append(f->cache_from, arg);
+                return 0;
+        }
+        _cleanup_free_ char *type = csv_get(arg, "type"), *ref = csv_get(arg, "ref");
+        if (type && streq(type, "registry") && ref && *ref)
+                f->cache_from = strv_append(f->cache_from, ref);
+        else
+                f->cache_ignored = strv_append(f->cache_ignored, arg);
+        return 0;
+}
+
+/* --cache-to type=inline: the image carries its steps' cache keys */
+static int opt_cache_to(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        _cleanup_free_ char *type = csv_get(arg, "type");
+        if (type && streq(type, "inline"))
+                f->inline_cache = true;
+        else
+                f->cache_ignored = strv_append(f->cache_ignored, arg);
+        return 0;
 }
 
 static int opt_no_cache_filter(void *opts, const char *arg)
@@ -555,6 +604,10 @@ static const struct cli_option build_flag_rows[] = {
                  "set a build-time variable (K=V, or K to take it from the environment)"),
         CLI_FUNC("build-context", 0, R, opt_build_context, "list",
                  "NAME=DIR or NAME=docker-image://REF for FROM, COPY --from and RUN --mount from="),
+        CLI_FUNC("cache-from", 0, R, opt_cache_from, "list",
+                 "images whose inline build cache to use (REF or type=registry,ref=REF)"),
+        CLI_FUNC("cache-to", 0, R, opt_cache_to, "list",
+                 "type=inline: put the build cache keys in the image, for --cache-from"),
         CLI_FUNC("build-arg-file", 0, R, opt_build_arg_file, "file",
                  "read build-time variables from a file of K=V lines"),
         CLI_FUNC("dns", 0, R, opt_dns, "list", "nameserver for RUN steps"),
@@ -643,6 +696,7 @@ struct build_job {
         size_t len;
         struct secret_list sl;
         char **secret_tmps; /* secrets spooled from the environment */
+        char **cache_from;  /* the --cache-from images the store has (or pulled) */
         FILE *logf;
 };
 
@@ -658,6 +712,7 @@ static void build_job_release(struct build_job *j)
         free(j->ctxdir);
         free(j->dfpath);
         free(j->data);
+        strv_free(j->cache_from);
         build_flags_release(&j->f);
 }
 
@@ -1000,6 +1055,30 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
         bo->no_cache_stages = j->f.no_cache_stages;
+        /* BuildKit's build-arg spelling of --cache-to type=inline */
+        if (strv_contains(j->f.args, "BUILDKIT_INLINE_CACHE=1"))
+                j->f.inline_cache = true;
+        bo->inline_cache = j->f.inline_cache;
+        STRV_FOREACH (c, j->f.cache_ignored)
+                fprintf(stderr,
+                        "box: warning: cache option '%s' ignored: box reads a build cache from "
+                        "images (--cache-from REF) and writes one into them (--cache-to "
+                        "type=inline)\n",
+                        *c);
+        /* a cache source that cannot be had is a warning, as BuildKit's */
+        j->cache_from = xnew0(char *, 1);
+        STRV_FOREACH (c, j->f.cache_from) {
+                struct box_err e = {0};
+                _cleanup_image_handle_ struct store_image_handle h = {0};
+                int found = store_image_resolve(j->st, *c, &h, &e);
+                if (found < 0 && j->f.pull != BUILD_PULL_NEVER)
+                        found = pull_base(j, *c, &e);
+                if (found < 0)
+                        fprintf(stderr, "box: warning: --cache-from '%s': %s\n", *c, e.msg);
+                else
+                        j->cache_from = strv_append(j->cache_from, *c);
+        }
+        bo->cache_from = j->cache_from;
         bo->pull = j->f.pull;
         bo->pull_image = pull_base;
         bo->pull_userdata = j;

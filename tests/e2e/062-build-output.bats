@@ -116,3 +116,44 @@ PY
         run box build --progress plain --target export "$CTX"
         [[ "$output" == *"COPY --from=build /out/ /"$'\n'"  CACHED"* ]]
 }
+
+@test "--cache-to type=inline and --cache-from: a fresh store reuses an image's steps" {
+        printf 'FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nCOPY f /f\nENV A=1\nRUN echo two > /two\n' \
+                > "$CTX/Dockerfile.ic"
+        echo f > "$CTX/f"
+        box build -q -f "$CTX/Dockerfile.ic" --cache-to type=inline -t ic:1 "$CTX" >/dev/null
+        stamp=$(box run --rm --network none ic:1 cat /stamp)
+        box save -o "$BOX_TEST_TMP/ic.tar" busybox ic:1
+        # a CI runner's empty store: the image loaded (or pulled), its steps not run again
+        export BOX_ROOT="$BOX_TEST_TMP/fresh"
+        box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
+        run box build --progress plain -f "$CTX/Dockerfile.ic" --cache-from ic:1 -t ic:2 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
+        [[ "$output" == *"RUN echo two > /two"$'\n'"  CACHED"* ]]
+        [ "$(box run --rm --network none ic:2 cat /stamp)" = "$stamp" ]
+        # BuildKit's build-arg spelling writes the keys too; without
+        # --cache-from a third store runs every step
+        export BOX_ROOT="$BOX_TEST_TMP/third"
+        box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
+        run box build --progress plain -f "$CTX/Dockerfile.ic" --build-arg BUILDKIT_INLINE_CACHE=1 -t ic:3 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
+        [ "$(box run --rm --network none ic:3 cat /stamp)" != "$stamp" ]
+        box save -o "$BOX_TEST_TMP/ic3.tar" ic:3
+        export BOX_ROOT="$BOX_TEST_TMP/fourth"
+        box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
+        box load -q -i "$BOX_TEST_TMP/ic3.tar" >/dev/null
+        run box build --progress plain -f "$CTX/Dockerfile.ic" --cache-from type=registry,ref=ic:3 "$CTX"
+        [[ "$output" == *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
+}
+
+@test "cache sources box cannot read are warnings, as BuildKit's, and the build goes on" {
+        run box build -q --target final --pull=never --cache-from nosuch:1 --cache-from type=gha \
+                --cache-to type=registry,ref=x,mode=max "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "${lines[-1]}" =~ ^sha256: ]]
+        [[ "$output" == *"box: warning: --cache-from 'nosuch:1': "* ]]
+        [[ "$output" == *"box: warning: cache option 'type=gha' ignored"* ]]
+        [[ "$output" == *"box: warning: cache option 'type=registry,ref=x,mode=max' ignored"* ]]
+}
