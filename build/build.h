@@ -77,6 +77,9 @@ struct build_opts {
         char *const *dns_options;     /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
+        /* --ssh: agent sockets by id (src: the socket), for RUN --mount=type=ssh */
+        const struct build_secret *ssh;
+        size_t n_ssh;
         struct build_fetch_limits fetch; /* ADD <url> */
         enum build_progress progress;
         FILE *out; /* progress and RUN output */

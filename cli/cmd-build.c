@@ -205,6 +205,7 @@ struct build_flags {
         const char *metadata_file;
         char **no_cache_stages;         /* --no-cache-filter */
         char **cache_from;              /* --cache-from: image references */
+        char **ssh;                     /* --ssh: ID[=SOCKET] */
         char **cache_ignored;           /* --cache-from/--cache-to values box cannot use (warned) */
         bool inline_cache;              /* --cache-to type=inline */
         struct cli_build_output output; /* -o */
@@ -231,6 +232,7 @@ static void build_flags_release(struct build_flags *f)
         cli_build_output_release(&f->output);
         strv_free(f->no_cache_stages);
         strv_free(f->cache_from);
+        strv_free(f->ssh);
         strv_free(f->cache_ignored);
         free(f->rlimits);
 }
@@ -643,6 +645,9 @@ static const struct cli_option build_flag_rows[] = {
                  "applies no LSM)"),
         CLI_STRING("source-date-epoch", 0, T, source_date_epoch, "n",
                    "timestamps of the image and its layers (also --timestamp)"),
+        CLI_STRV(
+                "ssh", 0, T, ssh, "list",
+                "SSH agent socket for RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or\nID=SOCKET"),
         CLI_STRV("secret", 0, T, secrets, "list",
                  "secret for RUN --mount=type=secret: id=ID,src=PATH"),
         CLI_FUNC("tag", 't', R, opt_tag, "list", "name and optionally a tag (NAME[:TAG])"),
@@ -695,8 +700,9 @@ struct build_job {
         char *dfpath, *data; /* the Dockerfile: its host path and contents */
         size_t len;
         struct secret_list sl;
-        char **secret_tmps; /* secrets spooled from the environment */
-        char **cache_from;  /* the --cache-from images the store has (or pulled) */
+        struct secret_list ssh; /* --ssh: id, socket */
+        char **secret_tmps;     /* secrets spooled from the environment */
+        char **cache_from;      /* the --cache-from images the store has (or pulled) */
         FILE *logf;
 };
 
@@ -708,6 +714,7 @@ static void build_job_release(struct build_job *j)
                 fclose(j->logf);
         unlink_all(&j->secret_tmps);
         secret_list_release(&j->sl);
+        secret_list_release(&j->ssh);
         free(j->default_ctx);
         free(j->ctxdir);
         free(j->dfpath);
@@ -999,6 +1006,41 @@ static int env_limits(struct build_opts *bo, struct box_err *err)
 
 /* Everything after the flags: the context, the Dockerfile, the secrets
  * and the options build/ takes.  0 or an exit status. */
+/* --ssh ID[=SOCKET]: "default" is $SSH_AUTH_SOCK.  box forwards an agent's
+ * socket into the step; it runs no agent of its own, so a key file (which
+ * BuildKit loads into one) is refused with what to do instead. */
+static int add_ssh(struct build_job *j, const char *arg, struct box_err *err)
+{
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *id = xstrndup(arg, eq ? (size_t)(eq - arg) : strlen(arg));
+        const char *path = eq ? eq + 1 : getenv("SSH_AUTH_SOCK");
+        if (!*id)
+                return box_err_set(err, EINVAL, "--ssh '%s': no id", arg);
+        if (!path || !*path)
+                return box_err_set(err, EINVAL,
+                                   "--ssh '%s': no agent socket: SSH_AUTH_SOCK is not set", arg);
+        if (strchr(path, ','))
+                return box_err_set(err, EINVAL, "--ssh '%s': one socket per id", arg);
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return box_err_errno(err, errno, "--ssh '%s': '%s'", arg, path);
+        if (!S_ISSOCK(st.st_mode))
+                return box_err_set(err, EINVAL,
+                                   "--ssh '%s': '%s' is not an agent socket (box runs no agent "
+                                   "of its own: start ssh-agent, ssh-add the key, then --ssh "
+                                   "%s=$SSH_AUTH_SOCK)",
+                                   arg, path, id);
+        for (size_t i = 0; i < j->ssh.n; i++)
+                if (streq(j->ssh.v[i].id, id))
+                        return box_err_set(err, EINVAL, "--ssh: id '%s' given twice", id);
+        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
+        j->ssh.v[j->ssh.n].src = realpath(path, NULL);
+        if (!j->ssh.v[j->ssh.n].src)
+                return box_err_errno(err, errno, "--ssh '%s'", arg);
+        j->ssh.n++;
+        return 0;
+}
+
 static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, char **operands,
                              struct build_opts *bo)
 {
@@ -1093,6 +1135,12 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->dns_options = j->f.dns_options;
         bo->secrets = j->sl.v;
         bo->n_secrets = j->sl.n;
+        j->ssh.v = xnew0(struct build_secret, strv_length(j->f.ssh) + 1);
+        STRV_FOREACH (s, j->f.ssh)
+                if (add_ssh(j, *s, &err) < 0)
+                        return cli_fail(&err);
+        bo->ssh = j->ssh.v;
+        bo->n_ssh = j->ssh.n;
         if (open_progress(j, bo, &err) < 0 || env_limits(bo, &err) < 0)
                 return cli_fail(&err);
         return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# box build -o/--output, BuildKit's syntax: the final stage's files into a
-# directory or a tar, the image as a docker or OCI archive; the image is in
-# the store too.
+# What CI pipelines pass to box build beyond the Dockerfile, in BuildKit's
+# syntax: -o/--output (the final stage's files into a directory or a tar, the
+# image as a docker or OCI archive), --cache-to type=inline/--cache-from,
+# --metadata-file, --no-cache-filter, attestations off, --ssh.
 load helpers
 
 setup() {
@@ -19,7 +20,10 @@ FROM busybox AS final
 RUN rm /bin/vi && echo final > /final
 EOF2
 }
-teardown() { box_teardown_store; }
+teardown() {
+        [ -z "${SSH_AGENT_PID:-}" ] || kill "$SSH_AGENT_PID" 2>/dev/null || true
+        box_teardown_store
+}
 
 @test "-o DIR writes the target stage's files, whiteouts applied, symlinks as symlinks" {
         run box build -q --target export -o "$BOX_TEST_TMP/out" "$CTX"
@@ -156,4 +160,27 @@ PY
         [[ "$output" == *"box: warning: --cache-from 'nosuch:1': "* ]]
         [[ "$output" == *"box: warning: cache option 'type=gha' ignored"* ]]
         [[ "$output" == *"box: warning: cache option 'type=registry,ref=x,mode=max' ignored"* ]]
+}
+
+@test "--ssh forwards an agent socket to RUN --mount=type=ssh; required ids and key files fail clearly" {
+        command -v ssh-agent >/dev/null || skip "ssh-agent not installed"
+        eval "$(ssh-agent -s)" >/dev/null
+        cat > "$CTX/Dockerfile.ssh" <<'EOF2'
+FROM busybox
+RUN --mount=type=ssh sh -c '[ -S "$SSH_AUTH_SOCK" ] && echo "agent at $SSH_AUTH_SOCK"'
+RUN --mount=type=ssh,id=deploy,target=/tmp/agent,required=true [ -S /tmp/agent ]
+RUN --mount=type=ssh [ ! -e /run/buildkit/ssh_agent.1 ]
+EOF2
+        run box build --progress plain --ssh default --ssh "deploy=$SSH_AUTH_SOCK" -f "$CTX/Dockerfile.ssh" "$CTX"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"agent at /run/buildkit/ssh_agent.0"* ]]
+        # not forwarded: a required id fails naming it; an optional one has no mount
+        run box build -q --no-cache --ssh default -f "$CTX/Dockerfile.ssh" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no SSH agent 'deploy' forwarded: use --ssh deploy=SOCKET"* ]]
+        # box runs no agent of its own: a key file is refused, saying what to do
+        run box build -q --ssh "default=$BOX_TEST_TMP/ctx/Dockerfile.ssh" -f "$CTX/Dockerfile.ssh" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not an agent socket"*"ssh-add"* ]]
 }
