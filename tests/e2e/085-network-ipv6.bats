@@ -571,3 +571,32 @@ hosts_of() { box exec "$1" cat /etc/hosts | awk -v n="$2" '{for (i = 2; i <= NF;
         box network rm mac6 mac6b >/dev/null
         ip link del "$par"
 }
+
+@test "ipv6: --ip6 and the pool at once never give one address twice" {
+        box network create --ipv6 --subnet "$(subnet 28)" --subnet "$V6P:28::/64" n6 >/dev/null
+        local i
+        # each --ip6 asks for an address the pool hands out first
+        for i in 2 3 4 5 6; do
+                "$BOX" run -d --name "f$i" --network n6 --ip6 "$V6P:28::$i" busybox sleep 60 >"$BATS_TEST_TMPDIR/f$i" 2>&1 3>&- &
+                "$BOX" run -d --name "p$i" --network n6 busybox sleep 60 >"$BATS_TEST_TMPDIR/p$i" 2>&1 3>&- &
+        done
+        wait
+        local running
+        running=$(box ps -q | wc -l)
+        run box inspect --format '{{.NetworkSettings.GlobalIPv6Address}}' $(box ps -q)
+        [ "${#lines[@]}" -eq "$running" ]
+        [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq "$running" ]
+        [ "$(ls "$BOX_ROOT/networks/n6/leases" | grep -c :)" -eq "$running" ]
+        for i in 2 3 4 5 6; do
+                # the pool always finds one
+                [ "$(box inspect --format '{{.State.Status}}' "p$i")" = running ]
+                # an --ip6 gets its address, or says another has it
+                if [ "$(box inspect --format '{{.State.Status}}' "f$i")" = running ]; then
+                        [ "$(box inspect --format '{{.NetworkSettings.GlobalIPv6Address}}' "f$i")" = "$V6P:28::$i" ]
+                else
+                        grep -q "address '$V6P:28::$i' is already in use" "$BATS_TEST_TMPDIR/f$i"
+                fi
+        done
+        box rm -f $(box ps -aq) >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/n6/leases")" ]
+}
