@@ -56,6 +56,9 @@ start_httpd() {
         BOXPID=$!
 }
 
+# The lines of container $1's /etc/hosts that name $2.
+hosts_of() { box exec "$1" cat /etc/hosts | awk -v n="$2" '{for (i = 2; i <= NF; i++) if ($i == n) print $1}'; }
+
 # Waits until "box port $1" shows $2 lines.
 wait_ports() {
         for _ in $(seq 50); do
@@ -305,8 +308,10 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         [[ "$output" == *"a macvlan network needs -o parent=LINK"* ]]
 }
 
-@test "ipv6: after box is killed, box rm gives back the IPv6 lease and the ip6 rules" {
+@test "ipv6: after box is killed, box rm gives back the IPv6 lease, the ip6 rules and the hosts lines" {
         box network create --ipv6 --subnet "$V6P:b::/64" n6
+        # a member that sees the victim's names come and go
+        box run -d --name watch --network n6 busybox sleep 60 >/dev/null
         "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
         local pid=$!
         for _ in $(seq 50); do
@@ -316,11 +321,19 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -c "$V6P:b::")" -eq 2 ]
         kill -9 $pid
         wait $pid || true
-        [ -n "$(ls "$BOX_ROOT/networks/n6/leases" | grep :)" ]
+        [ "$(ls "$BOX_ROOT/networks/n6/leases" | grep -c :)" -eq 2 ]
+        run hosts_of watch victim
+        [ "${#lines[@]}" -eq 2 ]
+        [[ "${lines[1]}" == "$V6P:b::"* ]]
         run box rm victim
         [ "$status" -eq 0 ]
         ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "$V6P:b::"
         ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". 81"
+        run hosts_of watch victim
+        [ -z "$output" ]
+        # only the watcher's two leases are left
+        [ "$(ls "$BOX_ROOT/networks/n6/leases" | wc -l)" -eq 2 ]
+        box rm -f watch >/dev/null
         [ -z "$(ls "$BOX_ROOT/networks/n6/leases")" ]
         # and the network goes, its bridge with it
         box network rm n6
@@ -355,8 +368,6 @@ v6_httpd() {
                 exec httpd -f -p \"[\$a]:80\" -h /w" >/dev/null
 }
 
-# The lines of container $1's /etc/hosts that name $2.
-hosts_of() { box exec "$1" cat /etc/hosts | awk -v n="$2" '{for (i = 2; i <= NF; i++) if ($i == n) print $1}'; }
 
 @test "ipv6: members resolve each other by name and alias over IPv6; the lines come and go with them" {
         box network create --ipv6 --subnet "$(subnet 20)" --subnet "$V6P:20::/64" n6 >/dev/null
