@@ -181,6 +181,21 @@ char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
         return strv_join(v, ", ");
 }
 
+/* Docker's IPAMConfig of network NAME in NETS: the addresses the user
+ * asked for (--ip, --ip6; network connect's), when any. */
+static void ipam_config(struct jv *nets, const char *name, const char *ip, const char *ip6)
+{
+        struct jv *e = name ? jv_get(nets, name) : NULL;
+        if (!e || (!ip && !ip6))
+                return;
+        struct jv *o = jv_object();
+        if (ip)
+                jv_set_str(o, "IPv4Address", ip);
+        if (ip6)
+                jv_set_str(o, "IPv6Address", ip6);
+        jv_set(e, "IPAMConfig", o);
+}
+
 struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
 {
         _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
@@ -241,6 +256,15 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                 jv_set_str(e, "Gateway", "");
                 jv_set_str(e, "MacAddress", "");
                 jv_set(nets, *n, e);
+        }
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        ipam_config(nets, jv_get_str(hc, "NetworkMode"), jv_get_str(hc, "BoxIPAddress"),
+                    jv_get_str(hc, "BoxIP6Address"));
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++) {
+                const struct jv *m = jv_at(more, i);
+                ipam_config(nets, jv_get_str(m, "Name"), jv_get_str(m, "IPAddress"),
+                            jv_get_str(m, "IP6Address"));
         }
         jv_set(ns, "Ports", ports);
         jv_set(ns, "Networks", nets);

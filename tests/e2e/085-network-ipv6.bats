@@ -478,6 +478,9 @@ v6_httpd() {
         box start cr
         run box inspect --format '{{.NetworkSettings.GlobalIPv6Address}}' cr
         [ "$output" = "$V6P:23::ab" ]
+        # what was asked for, as Docker shows it
+        run box inspect --format '{{json (index .NetworkSettings.Networks "n6").IPAMConfig}}' cr
+        [ "$output" = "{\"IPv6Address\":\"$V6P:23::ab\"}" ]
         run box exec cr sh -c 'ip -6 -o addr show dev eth0 scope global'
         [[ "$output" == *"inet6 $V6P:23::ab/64"* ]]
         # network connect --ip6 on a running container
