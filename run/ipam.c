@@ -314,11 +314,16 @@ void ipam_members(const struct run_net *n, const char *runroot, const char *exce
                         continue;
                 _cleanup_close_ int fd =
                         openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || !lease_live(fd, runroot))
+                if (fd < 0)
                         continue;
                 struct member m = {.v6 = v6};
                 lease_id(fd, m.id, &m.names);
-                if (!m.id[0] || (except_id && streq(m.id, except_id))) {
+                /* our own lease is never asked whether it lives: the
+                 * answer may look at our monitor's lock file, and a
+                 * process that closes that file loses the POSIX lock it
+                 * holds there (box container cleanup would seem gone
+                 * while it still releases the container) */
+                if (!m.id[0] || (except_id && streq(m.id, except_id)) || !lease_live(fd, runroot)) {
                         free(m.names);
                         continue;
                 }

@@ -481,6 +481,8 @@ v6_httpd() {
         # what was asked for, as Docker shows it
         run box inspect --format '{{json (index .NetworkSettings.Networks "n6").IPAMConfig}}' cr
         [ "$output" = "{\"IPv6Address\":\"$V6P:23::ab\"}" ]
+        # and after a restart
+        box restart -t 0 cr
         run box exec cr sh -c 'ip -6 -o addr show dev eth0 scope global'
         [[ "$output" == *"inet6 $V6P:23::ab/64"* ]]
         # network connect --ip6 on a running container
