@@ -26,7 +26,7 @@ static const char create_help[] =
         "  -d, --driver string    bridge (default) or macvlan\n"
         "      --gateway IP       the subnet's gateway (default: its first address)\n"
         "      --internal         no traffic leaves the network\n"
-        "      --ipv6             dual-stack: an IPv6 subnet as well (bridge)\n"
+        "      --ipv6             dual-stack: an IPv6 subnet as well\n"
         "  -o, --opt parent=LINK  macvlan: the parent link\n"
         "      --subnet CIDR      an IPv4 subnet (default: a free /24 of 10.78.0.0/16), or\n"
         "                         with --ipv6 an IPv6 one (default: a random fdXX:.../64);\n"
@@ -222,19 +222,21 @@ static const char connect_help[] =
         "Connect a container to a network: a running one gets a new interface now,\n"
         "a created or stopped one when it starts.\n\nOptions:\n"
         "      --alias NAME   a further name the container has on the network\n"
-        "      --ip IP        its IPv4 address on the network (default: a free one)\n";
+        "      --ip IP        its IPv4 address on the network (default: a free one)\n"
+        "      --ip6 IP       its IPv6 address on a network with IPv6 (default: a free one)\n";
 
 static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"ip", required_argument, NULL, 'i'},
+                {"ip6", required_argument, NULL, '6'},
                 {"alias", required_argument, NULL, 'a'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
         struct box_err err = {0};
         _cleanup_strv_free_ char **aliases = NULL;
-        const char *ip = NULL, *root;
+        const char *ip = NULL, *ip6 = NULL, *root;
         int c;
         opterr = 0;
         optind = 1;
@@ -242,6 +244,9 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
                 switch (c) {
                 case 'i':
                         ip = optarg;
+                        break;
+                case '6':
+                        ip6 = optarg;
                         break;
                 case 'a':
                         aliases = strv_append(aliases, optarg);
@@ -282,8 +287,10 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
                             strempty(jv_get_str(cfg, "Name")), network);
         if (err.code)
                 return cli_fail(&err);
-        struct run_net_endpoint ep = {
-                .network = (char *)network, .ip = (char *)ip, .aliases = aliases};
+        struct run_net_endpoint ep = {.network = (char *)network,
+                                      .ip = (char *)ip,
+                                      .ip6 = (char *)ip6,
+                                      .aliases = aliases};
         if (run_net_endpoint_check(root, &ep, &err) < 0)
                 return cli_fail(&err);
         _cleanup_close_ int ns = running_netns(ctx, root, id);
@@ -300,6 +307,7 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
         struct jv *e = jv_object();
         jv_set_str(e, "Name", network);
         jv_set_str(e, "IPAddress", ip);
+        jv_set_str(e, "IP6Address", ip6);
         jv_set(e, "Aliases", jv_strv(aliases));
         jv_push(more, e);
         if (run_state_config_write(root, id, cfg, &err) < 0) {

@@ -240,9 +240,20 @@ static int opt_ip(void *opts, const char *arg)
         if (cli_check_ip_address("--ip", arg, &err) < 0)
                 return cli_fail(&err);
         if (strchr(arg, ':'))
-                return cli_usage_error("run", "invalid --ip '%s': box's networks are IPv4 only",
-                                       arg);
+                return cli_usage_error("run", "invalid --ip '%s': an IPv6 address is --ip6's", arg);
         o->ip = arg;
+        return 0;
+}
+
+static int opt_ip6(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_ip_address("--ip6", arg, &err) < 0)
+                return cli_fail(&err);
+        if (!strchr(arg, ':'))
+                return cli_usage_error("run", "invalid --ip6 '%s': an IPv4 address is --ip's", arg);
+        o->ip6 = arg;
         return 0;
 }
 
@@ -422,6 +433,8 @@ static const struct cli_option run_flags[] = {
                    "longest a check may run (default 30s)"),
         CLI_HELP("help", 0),
         CLI_FUNC("ip", 0, R, opt_ip, "ADDRESS", "its IPv4 address on its user network"),
+        CLI_FUNC("ip6", 0, R, opt_ip6, "ADDRESS",
+                 "its IPv6 address on its user network (with IPv6)"),
         CLI_FUNC("hostname", 'h', R, opt_hostname, "NAME",
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
@@ -543,9 +556,12 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "namespace's reach)");
         if (cerr.code)
                 return cli_fail(&cerr);
-        if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
+        if ((o->aliases || o->ip || o->ip6) &&
+            (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",
-                                       o->ip ? "ip" : "network-alias");
+                                       o->ip    ? "ip"
+                                       : o->ip6 ? "ip6"
+                                                : "network-alias");
         unsigned char keys[16];
         size_t nkeys;
         if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys) < 0)

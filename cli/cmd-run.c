@@ -315,7 +315,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
                 log_warn("published ports are discarded with --network %s", mode);
         cli_run_network_record(hc, mode, publish ? o->publish : NULL,
                                img && publish ? img->exposed_ports : NULL,
-                               publish && o->publish_all, o->aliases, o->ip);
+                               publish && o->publish_all, o->aliases, o->ip, o->ip6);
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
         jv_set(hc, "Init", jv_bool(o->init));
@@ -567,7 +567,13 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
 /* The container's state dir, pinning its image; then the store's lock can go. */
 static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
 {
-        int r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, &j->state, err);
+        /* a user network that is not there, or an --ip it cannot give: no container */
+        int r = j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name
+                        ? cli_run_network_check(store_root(j->st), j->o.network_name, j->o.ip,
+                                                j->o.ip6, j->o.aliases, err)
+                        : 0;
+        if (r >= 0)
+                r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, &j->state, err);
         if (r < 0)
                 return r;
         if (j->have_image) {

@@ -30,6 +30,7 @@ struct run_opts {
         enum run_network network;
         const char *network_name; /* a user network, or NAME of container:NAME */
         const char *ip;           /* --ip */
+        const char *ip6;          /* --ip6 */
         bool publish_all;
         char **publish, **aliases;
         char **env, **env_files, **cap_add, **cap_drop, **group_add;

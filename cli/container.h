@@ -41,10 +41,14 @@ int cli_container_spec(struct cli_ctx *ctx, const char *id, struct run_spec_file
 /* ---- its network (cli/run-network.c) ---- */
 struct run_net_attachment;
 /* Records the network flags in HostConfig HC: the mode, the -p specs (with
- * -P, the image's EXPOSEd ports too), the aliases and --ip. */
+ * -P, the image's EXPOSEd ports too), the aliases, --ip and --ip6. */
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
-                            const char *ip);
+                            const char *ip, const char *ip6);
+/* Before a container is made on user network NETWORK: it exists, and its
+ * --ip, --ip6 and aliases fit it (Docker's create-time checks). */
+int cli_run_network_check(const char *root, const char *network, const char *ip, const char *ip6,
+                          char *const *aliases, struct box_err *err);
 /* "bridge,backend": the networks config.json CFG names (ps's Networks). */
 char *cli_container_networks_text(const struct jv *cfg);
 /* Attaches container S as its config.json CFG asks (a private network) and

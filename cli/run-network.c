@@ -1,6 +1,6 @@
 /* The network of a container box runs: what `box run`/`box create` record
  * in config.json (HostConfig.NetworkMode, BoxPublish, BoxAliases,
- * BoxIPAddress) and, when it starts (in the foreground, or in its
+ * BoxIPAddress, BoxIP6Address) and, when it starts (in the foreground, or in its
  * monitor-to-be), its attachment and its /etc/hosts and resolv.conf. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
-                            const char *ip)
+                            const char *ip, const char *ip6)
 {
         jv_set_str(hc, "NetworkMode", mode);
         struct jv *p = jv_array();
@@ -28,6 +28,19 @@ void cli_run_network_record(struct jv *hc, const char *mode, char *const *publis
         jv_set(hc, "PublishAllPorts", jv_bool(publish_all));
         jv_set(hc, "BoxAliases", jv_strv(aliases));
         jv_set_str(hc, "BoxIPAddress", ip);
+        jv_set_str(hc, "BoxIP6Address", ip6);
+}
+
+int cli_run_network_check(const char *root, const char *network, const char *ip, const char *ip6,
+                          char *const *aliases, struct box_err *err)
+{
+        struct run_net_endpoint ep = {
+                .network = (char *)network,
+                .ip = (char *)ip,
+                .ip6 = (char *)ip6,
+                .aliases = (char **)aliases,
+        };
+        return run_net_endpoint_check(root, &ep, err);
 }
 
 static int ports_of(const struct jv *publish, struct run_port **ret, size_t *ret_n,
@@ -73,6 +86,7 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 const struct jv *e = jv_at(bn, i);
                 more[i].network = (char *)jv_get_str(e, "Name");
                 more[i].ip = (char *)jv_get_str(e, "IPAddress");
+                more[i].ip6 = (char *)jv_get_str(e, "IP6Address");
                 more[i].aliases = jv_to_strv(jv_get(e, "Aliases"));
                 if (!more[i].network)
                         more[i].network = (char *)"";
@@ -80,6 +94,7 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
         struct run_net_attach_opts o = {
                 .network = mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode : NULL,
                 .ip = jv_get_str(hc, "BoxIPAddress"),
+                .ip6 = jv_get_str(hc, "BoxIP6Address"),
                 .aliases = aliases,
                 .name = s->name,
                 .hostname = hostname,
@@ -166,6 +181,21 @@ char *cli_container_ports_text(struct cli_ctx *ctx, const char *id)
         return strv_join(v, ", ");
 }
 
+/* Docker's IPAMConfig of network NAME in NETS: the addresses the user
+ * asked for (--ip, --ip6; network connect's), when any. */
+static void ipam_config(struct jv *nets, const char *name, const char *ip, const char *ip6)
+{
+        struct jv *e = name ? jv_get(nets, name) : NULL;
+        if (!e || (!ip && !ip6))
+                return;
+        struct jv *o = jv_object();
+        if (ip)
+                jv_set_str(o, "IPv4Address", ip);
+        if (ip6)
+                jv_set_str(o, "IPv6Address", ip6);
+        jv_set(e, "IPAMConfig", o);
+}
+
 struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
 {
         _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
@@ -226,6 +256,15 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                 jv_set_str(e, "Gateway", "");
                 jv_set_str(e, "MacAddress", "");
                 jv_set(nets, *n, e);
+        }
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        ipam_config(nets, jv_get_str(hc, "NetworkMode"), jv_get_str(hc, "BoxIPAddress"),
+                    jv_get_str(hc, "BoxIP6Address"));
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(more); i++) {
+                const struct jv *m = jv_at(more, i);
+                ipam_config(nets, jv_get_str(m, "Name"), jv_get_str(m, "IPAddress"),
+                            jv_get_str(m, "IP6Address"));
         }
         jv_set(ns, "Ports", ports);
         jv_set(ns, "Networks", nets);

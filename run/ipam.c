@@ -154,36 +154,56 @@ static int lease_scan(const struct run_net *n, const char *runroot, const char *
                            family == AF_INET6 ? "IPv6 " : "");
 }
 
-int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
-               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err)
+int ipam_check(const struct run_net *n, const char *want, struct in_addr *ret_ip,
+               struct box_err *err)
 {
         uint32_t net = ntohl(n->subnet.s_addr), gw = ntohl(n->gateway.s_addr);
         uint32_t size = n->prefixlen >= 31 ? 0 : 1u << (32 - n->prefixlen);
-        char ip[INET_ADDRSTRLEN];
-        int r;
-        if (want) {
-                _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
-                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return box_err_errno(err, errno, "create '%s'", dir);
-                struct in_addr a;
-                if (inet_pton(AF_INET, want, &a) != 1)
-                        return box_err_set(err, EINVAL, "invalid --ip '%s'", want);
-                uint32_t h = ntohl(a.s_addr);
-                if (h - net >= size || h == net || h == net + size - 1 || h == gw)
-                        return box_err_set(err, EINVAL,
-                                           "--ip '%s' is not a free address of network '%s'", want,
-                                           n->name);
-                inet_ntop(AF_INET, &a, ip, sizeof(ip));
-                r = lease_take(n, runroot, ip, id, names, ret_fd, err);
-                if (r == -EADDRINUSE)
-                        return box_err_set(err, EADDRINUSE,
-                                           "address '%s' is already in use on network '%s'", want,
-                                           n->name);
-                if (r < 0)
-                        return r;
+        struct in_addr a;
+        if (inet_pton(AF_INET, want, &a) != 1)
+                return box_err_set(err, EINVAL, "invalid --ip '%s'", want);
+        uint32_t h = ntohl(a.s_addr);
+        if (h - net >= size || h == net || h == net + size - 1 || h == gw)
+                return box_err_set(err, EINVAL, "--ip '%s' is not a free address of network '%s'",
+                                   want, n->name);
+        if (ret_ip)
                 *ret_ip = a;
-                return 0;
-        }
+        return 0;
+}
+
+/* Takes WANT (--ip, --ip6 of FAMILY) when it fits N and is free: its
+ * address in RET_ADDR (an in_addr or in6_addr). */
+static int lease_want(const struct run_net *n, const char *runroot, const char *id,
+                      const char *names, int family, const char *want, void *ret_addr, int *ret_fd,
+                      struct box_err *err)
+{
+        struct in6_addr a; /* room for either family */
+        char ip[INET6_ADDRSTRLEN];
+        int r = family == AF_INET6 ? ipam_check6(n, want, &a, err)
+                                   : ipam_check(n, want, (struct in_addr *)&a, err);
+        if (r < 0)
+                return r;
+        /* the canonical text names the lease: "fd00:0::5" is "fd00::5" */
+        inet_ntop(family, &a, ip, sizeof(ip));
+        _cleanup_free_ char *dir = xasprintf("%s/leases", n->dir);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create '%s'", dir);
+        r = lease_take(n, runroot, ip, id, names, ret_fd, err);
+        /* attach_locked() names the network */
+        if (r == -EADDRINUSE)
+                return box_err_set(err, EADDRINUSE, "address '%s' is already in use", want);
+        if (r < 0)
+                return r;
+        memcpy(ret_addr, &a, family == AF_INET6 ? sizeof(a) : sizeof(struct in_addr));
+        return 0;
+}
+
+int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
+               const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err)
+{
+        uint32_t size = n->prefixlen >= 31 ? 0 : 1u << (32 - n->prefixlen);
+        if (want)
+                return lease_want(n, runroot, id, names, AF_INET, want, ret_ip, ret_fd, err);
         /* every address but the network's and the broadcast one */
         return lease_scan(n, runroot, id, names, AF_INET, size >= 2 ? size - 2 : 0, ret_ip, ret_fd,
                           err);
@@ -211,9 +231,52 @@ void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, in
         lease_release(n, a, id, fd);
 }
 
-int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,
-                struct in6_addr *ret_ip, int *ret_fd, struct box_err *err)
+/* Is A in N's IPv6 subnet? */
+static bool in_subnet6(const struct run_net *n, const struct in6_addr *a)
 {
+        for (int bit = 0; bit < n->prefixlen6; bit++) {
+                uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+                if ((a->s6_addr[bit / 8] & m) != (n->subnet6.s6_addr[bit / 8] & m))
+                        return false;
+        }
+        return true;
+}
+
+int ipam_check6(const struct run_net *n, const char *want, struct in6_addr *ret_ip,
+                struct box_err *err)
+{
+        struct in6_addr a;
+        if (inet_pton(AF_INET6, want, &a) != 1)
+                return box_err_set(err, EINVAL, "invalid --ip6 '%s'", want);
+        if (!n->ipv6)
+                return box_err_set(err, EINVAL,
+                                   "--ip6 '%s': network '%s' has no IPv6 (box network create "
+                                   "--ipv6)",
+                                   want, n->name);
+        if (!in_subnet6(n, &a)) {
+                char s[INET6_ADDRSTRLEN];
+                inet_ntop(AF_INET6, &n->subnet6, s, sizeof(s));
+                return box_err_set(err, EINVAL,
+                                   "--ip6 '%s' is not in the subnet '%s/%d' of network '%s'", want,
+                                   s, n->prefixlen6, n->name);
+        }
+        /* the subnet's first address is its routers' anycast one (RFC 4291) */
+        if (IN6_ARE_ADDR_EQUAL(&a, &n->subnet6) || IN6_ARE_ADDR_EQUAL(&a, &n->gateway6))
+                return box_err_set(err, EINVAL, "--ip6 '%s' is the %s of network '%s'", want,
+                                   IN6_ARE_ADDR_EQUAL(&a, &n->gateway6)
+                                           ? "gateway"
+                                           : "subnet-router anycast address",
+                                   n->name);
+        if (ret_ip)
+                *ret_ip = a;
+        return 0;
+}
+
+int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,
+                const char *want, struct in6_addr *ret_ip, int *ret_fd, struct box_err *err)
+{
+        if (want)
+                return lease_want(n, runroot, id, names, AF_INET6, want, ret_ip, ret_fd, err);
         int hostbits = 128 - n->prefixlen6;
         /* the subnet's first address is its router anycast one, never a host's */
         uint32_t last = hostbits >= 32 ? IPAM6_POOL : (uint32_t)((1ull << hostbits) - 1);
@@ -228,6 +291,13 @@ void ipam_release6(const struct run_net *n, const struct in6_addr *ip, const cha
         lease_release(n, a, id, fd);
 }
 
+struct member {
+        char ip[INET6_ADDRSTRLEN];
+        char id[RUN_ID_LEN + 1];
+        char *names;
+        bool v6;
+};
+
 void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,
                   ipam_member_fn fn, void *userdata)
 {
@@ -235,20 +305,46 @@ void ipam_members(const struct run_net *n, const char *runroot, const char *exce
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
                 return;
+        struct member *v = NULL;
+        size_t len = 0, cap = 0;
         FS_FOREACH_DIRENT (de, d) {
-                struct in_addr a;
-                if (inet_pton(AF_INET, de->d_name, &a) != 1)
+                struct in6_addr a;
+                bool v6 = inet_pton(AF_INET6, de->d_name, &a) == 1;
+                if (!v6 && inet_pton(AF_INET, de->d_name, &a) != 1)
                         continue;
                 _cleanup_close_ int fd =
                         openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || !lease_live(fd, runroot))
+                if (fd < 0)
                         continue;
-                char id[RUN_ID_LEN + 1];
-                _cleanup_free_ char *names = NULL;
-                lease_id(fd, id, &names);
-                if (id[0] && (!except_id || !streq(id, except_id)))
-                        fn(de->d_name, id, strempty(names), userdata);
+                struct member m = {.v6 = v6};
+                lease_id(fd, m.id, &m.names);
+                /* our own lease is never asked whether it lives: the
+                 * answer may look at our monitor's lock file, and a
+                 * process that closes that file loses the POSIX lock it
+                 * holds there (box container cleanup would seem gone
+                 * while it still releases the container) */
+                if (!m.id[0] || (except_id && streq(m.id, except_id)) || !lease_live(fd, runroot)) {
+                        free(m.names);
+                        continue;
+                }
+                snprintf(m.ip, sizeof(m.ip), "%s", de->d_name);
+                if (len == cap)
+                        v = xreallocarray(v, cap = cap ? 2 * cap : 16, sizeof(*v));
+                v[len++] = m;
         }
+        /* a member is its IPv4 lease, with its IPv6 one of a dual-stack network */
+        for (size_t i = 0; i < len; i++) {
+                if (v[i].v6)
+                        continue;
+                const char *ip6 = NULL;
+                for (size_t j = 0; j < len && !ip6; j++)
+                        if (v[j].v6 && streq(v[j].id, v[i].id))
+                                ip6 = v[j].ip;
+                fn(v[i].ip, ip6, v[i].id, strempty(v[i].names), userdata);
+        }
+        for (size_t i = 0; i < len; i++)
+                free(v[i].names);
+        free(v);
 }
 
 bool ipam_in_use(const struct run_net *n, const char *runroot)

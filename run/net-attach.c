@@ -84,9 +84,10 @@ static const char *port_target(const struct net_if *nif, int family, char buf[IN
 /* ---- other members' /etc/hosts ---- */
 
 /* Rewrites the hosts file of container ID in place (it is bind-mounted:
- * a rename would not reach the container): drops the lines of address
- * DROP (may be NULL), then appends ADD (may be NULL). */
-static void member_hosts_edit(const char *root, const char *id, const char *drop, const char *add)
+ * a rename would not reach the container): drops the lines of addresses
+ * DROP and DROP6 (either may be NULL), then appends ADD (may be NULL). */
+static void member_hosts_edit(const char *root, const char *id, const char *drop, const char *drop6,
+                              const char *add)
 {
         if (!run_id_valid(id))
                 return;
@@ -98,11 +99,12 @@ static void member_hosts_edit(const char *root, const char *id, const char *drop
                 return;
         struct buf b = {0};
         _cleanup_free_ char *prefix = drop ? xasprintf("%s\t", drop) : NULL;
+        _cleanup_free_ char *prefix6 = drop6 ? xasprintf("%s\t", drop6) : NULL;
         for (char *l = old, *nl; l && *l; l = nl) {
                 nl = strchr(l, '\n');
                 if (nl)
                         *nl++ = '\0';
-                if (!prefix || !startswith(l, prefix))
+                if ((!prefix || !startswith(l, prefix)) && (!prefix6 || !startswith(l, prefix6)))
                         buf_printf(&b, "%s\n", l);
         }
         if (add)
@@ -117,19 +119,36 @@ static void member_hosts_edit(const char *root, const char *id, const char *drop
 struct members_ctx {
         const char *root;
         const char *line; /* ours, to add to each member (NULL: drop ours) */
-        const char *ip;
+        const char *ip, *ip6;
         struct buf *collect; /* the members' own lines, for our file */
         const char *self;    /* disconnect: our id, whose file forgets the members */
 };
 
-static void member_visit(const char *ip, const char *id, const char *names, void *userdata)
+static void member_visit(const char *ip, const char *ip6, const char *id, const char *names,
+                         void *userdata)
 {
         struct members_ctx *c = userdata;
-        member_hosts_edit(c->root, id, c->ip, c->line);
+        member_hosts_edit(c->root, id, c->ip, c->ip6, c->line);
         if (c->self)
-                member_hosts_edit(c->root, c->self, ip, NULL);
+                member_hosts_edit(c->root, c->self, ip, ip6, NULL);
         if (c->collect && *names)
                 buf_printf(c->collect, "%s\t%s\n", ip, names);
+        /* the IPv6 line after the IPv4 one, as a container's own */
+        if (c->collect && *names && ip6)
+                buf_printf(c->collect, "%s\t%s\n", ip6, names);
+}
+
+/* NIF's lines in the other members' /etc/hosts: its IPv4 address, and on
+ * a dual-stack network its IPv6 one, with its names; NULL without names. */
+static char *member_line(const struct net_if *nif)
+{
+        char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+        if (!*nif->names)
+                return NULL;
+        if (!nif->has_ip6)
+                return xasprintf("%s\t%s\n", ip_str(nif->ip, ip), nif->names);
+        return xasprintf("%s\t%s\n%s\t%s\n", ip_str(nif->ip, ip), nif->names,
+                         ip6_str(&nif->ip6, ip6), nif->names);
 }
 
 /* ---- published ports ---- */
@@ -405,6 +424,7 @@ static void attachment_free(struct run_net_attachment *a)
         for (size_t i = 0; i < a->n_more; i++) {
                 free(a->more[i].network);
                 free(a->more[i].ip);
+                free(a->more[i].ip6);
                 strv_free(a->more[i].aliases);
         }
         free(a->more);
@@ -438,6 +458,15 @@ static int check_opts(const struct run_net *n, const struct run_net_attach_opts 
                 return box_err_set(err, EINVAL,
                                    "--ip works only on user networks with a subnet, not on '%s'",
                                    n->name);
+        if (o->ip6 && streq(n->name, RUN_NET_DEFAULT))
+                return box_err_set(err, EINVAL,
+                                   "--ip6 works only on user networks with IPv6, not on '%s'",
+                                   n->name);
+        /* in the subnet, not the gateway; whether it is taken, the lease finds */
+        if (o->ip && ipam_check(n, o->ip, NULL, err) < 0)
+                return -EINVAL;
+        if (o->ip6 && ipam_check6(n, o->ip6, NULL, err) < 0)
+                return -EINVAL;
         return 0;
 }
 
@@ -562,8 +591,8 @@ static int attach_locked(struct run_net_attachment *a, const struct run_net_atta
         r = ipam_lease(nif->net, a->runroot, a->id, nif->names, o->ip, &nif->ip, &nif->lease_fd,
                        err);
         if (r >= 0 && nif->net->ipv6) {
-                r = ipam_lease6(nif->net, a->runroot, a->id, nif->names, &nif->ip6, &nif->lease6_fd,
-                                err);
+                r = ipam_lease6(nif->net, a->runroot, a->id, nif->names, o->ip6, &nif->ip6,
+                                &nif->lease6_fd, err);
                 if (r < 0) {
                         ipam_release(nif->net, nif->ip, a->id, TAKE_FD(nif->lease_fd));
                         nif->ip.s_addr = 0;
@@ -575,11 +604,14 @@ static int attach_locked(struct run_net_attachment *a, const struct run_net_atta
         /* the default network resolves no names, as Docker's */
         if (streq(nif->net->name, RUN_NET_DEFAULT) || !a->state_dir)
                 return 0;
-        char ip[INET_ADDRSTRLEN];
+        char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
         struct buf collect = {0};
-        _cleanup_free_ char *line =
-                *nif->names ? xasprintf("%s\t%s\n", ip_str(nif->ip, ip), nif->names) : NULL;
-        struct members_ctx c = {.root = a->root, .line = line, .ip = ip, .collect = &collect};
+        _cleanup_free_ char *line = member_line(nif);
+        struct members_ctx c = {.root = a->root,
+                                .line = line,
+                                .ip = ip_str(nif->ip, ip),
+                                .ip6 = nif->has_ip6 ? ip6_str(&nif->ip6, ip6) : NULL,
+                                .collect = &collect};
         ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
         a->member_hosts = buf_steal(&collect);
         return 0;
@@ -603,6 +635,7 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
         for (size_t i = 0; i < o->n_more; i++, a->n_more++) {
                 a->more[i].network = xstrdup(o->more[i].network);
                 a->more[i].ip = o->more[i].ip ? xstrdup(o->more[i].ip) : NULL;
+                a->more[i].ip6 = o->more[i].ip6 ? xstrdup(o->more[i].ip6) : NULL;
                 a->more[i].aliases = strv_copy(o->more[i].aliases);
         }
         r = net_load(root, o->network ? o->network : RUN_NET_DEFAULT, &a->nif.net, err);
@@ -789,10 +822,12 @@ static void give_back(struct run_net_attachment *a, bool crashed, bool forget, b
         }
         if (nif->ip.s_addr) {
                 int lock = net_lock(nif->net, NULL);
-                char ip[INET_ADDRSTRLEN];
+                char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
                 if (!streq(nif->net->name, RUN_NET_DEFAULT) && a->state_dir) {
                         struct members_ctx c = {.root = a->root,
                                                 .ip = ip_str(nif->ip, ip),
+                                                .ip6 = nif->has_ip6 ? ip6_str(&nif->ip6, ip6)
+                                                                    : NULL,
                                                 .self = self_too ? a->id : NULL};
                         ipam_members(nif->net, a->runroot, a->id, member_visit, &c);
                 }
@@ -965,7 +1000,7 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, 
         int r = net_load(root, ep->network, &n, err);
         if (r < 0)
                 return r;
-        struct run_net_attach_opts o = {.aliases = ep->aliases, .ip = ep->ip};
+        struct run_net_attach_opts o = {.aliases = ep->aliases, .ip = ep->ip, .ip6 = ep->ip6};
         r = check_opts(n, &o, err);
         net_free(n);
         return r;
@@ -1000,7 +1035,8 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
                 slot++;
         if (slot == 10)
                 return box_err_set(err, ENOSPC, "container %.12s: at most 10 networks", id);
-        struct run_net_attach_opts o = {.name = name, .aliases = ep->aliases, .ip = ep->ip};
+        struct run_net_attach_opts o = {
+                .name = name, .aliases = ep->aliases, .ip = ep->ip, .ip6 = ep->ip6};
         struct run_net_attachment a = {.nif.lease_fd = -EBADF, .nif.lease6_fd = -EBADF};
         a.root = (char *)root;
         a.runroot = (char *)runroot;
@@ -1044,7 +1080,7 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
         if (a.nif.lease6_fd >= 0)
                 close(TAKE_FD(a.nif.lease6_fd));
         if (a.member_hosts && *a.member_hosts)
-                member_hosts_edit(root, id, NULL, a.member_hosts);
+                member_hosts_edit(root, id, NULL, NULL, a.member_hosts);
 out:
         if (a.nif.lease_fd >= 0)
                 close(a.nif.lease_fd);

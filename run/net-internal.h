@@ -57,15 +57,27 @@ char *net_host_loopback_resolver(void);
  * lease file stays write-locked through *RET_FD while the caller lives. */
 int ipam_lease(const struct run_net *n, const char *runroot, const char *id, const char *names,
                const char *want, struct in_addr *ret_ip, int *ret_fd, struct box_err *err);
+/* Can WANT (--ip) be a container's address on N: in its subnet, neither
+ * the network's, the broadcast nor the gateway's address?  Taken or not
+ * is for ipam_lease() to find. */
+int ipam_check(const struct run_net *n, const char *want, struct in_addr *ret_ip,
+               struct box_err *err);
 /* Gives the lease of IP back if ID still holds it (FD: its lock, or -1). */
 void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd);
-/* The same for N's IPv6 subnet (N->ipv6): the lowest free address; the
- * lease file is named by the address's canonical text. */
+/* The same for N's IPv6 subnet (N->ipv6): WANT (--ip6; NULL: the lowest
+ * free address); the lease file is named by the address's canonical text. */
 int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,
-                struct in6_addr *ret_ip, int *ret_fd, struct box_err *err);
+                const char *want, struct in6_addr *ret_ip, int *ret_fd, struct box_err *err);
 void ipam_release6(const struct run_net *n, const struct in6_addr *ip, const char *id, int fd);
-/* The live leases of N other than EXCEPT_ID: calls FN for each. */
-typedef void (*ipam_member_fn)(const char *ip, const char *id, const char *names, void *userdata);
+/* Can WANT be a container's IPv6 address on N (N has IPv6, WANT is in its
+ * subnet, neither the subnet's router anycast address nor the gateway)?
+ * Taken or not is for ipam_lease6() to find. */
+int ipam_check6(const struct run_net *n, const char *want, struct in6_addr *ret_ip,
+                struct box_err *err);
+/* The live members of N other than EXCEPT_ID: calls FN for each, with its
+ * IPv4 address and, on a dual-stack network, its IPv6 one (else NULL). */
+typedef void (*ipam_member_fn)(const char *ip, const char *ip6, const char *id, const char *names,
+                               void *userdata);
 void ipam_members(const struct run_net *n, const char *runroot, const char *except_id,
                   ipam_member_fn fn, void *userdata);
 /* Does any live lease of N remain?  Stale ones are removed on the way. */

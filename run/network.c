@@ -362,7 +362,8 @@ static bool record_names(const struct jv *cfg, const char *name)
         return false;
 }
 
-static void first_member(const char *ip, const char *id, const char *names, void *userdata)
+static void first_member(const char *ip, const char *ip6, const char *id, const char *names,
+                         void *userdata)
 {
         char **who = userdata;
         if (!*who)
@@ -590,7 +591,7 @@ static int subnet_check(const char *root, const char *name, int family, const vo
  * local /64, as Docker picks: fd00::/8 and 56 random bits), --gateway (or
  * its ::1). */
 static int create_fill6(const char *root, const char *name, const struct run_net_create_opts *o,
-                        struct run_net *n, struct box_err *err)
+                        bool macvlan, struct run_net *n, struct box_err *err)
 {
         if (o->subnet6 && net_parse_cidr6(o->subnet6, &n->subnet6, &n->prefixlen6) < 0)
                 return box_err_set(err, EINVAL,
@@ -610,8 +611,11 @@ static int create_fill6(const char *root, const char *name, const struct run_net
                 n->prefixlen6 = 64;
                 r = subnet_check(root, name, AF_INET6, &n->subnet6, 64, i < 15 ? NULL : err);
         }
-        if (o->subnet6)
+        /* a macvlan's subnet is the parent's LAN, as for IPv4 */
+        if (o->subnet6 && !macvlan)
                 r = subnet_check(root, name, AF_INET6, &n->subnet6, n->prefixlen6, err);
+        else if (o->subnet6)
+                r = 0;
         if (r < 0)
                 return r;
         n->gateway6 = first6(&n->subnet6);
@@ -652,8 +656,6 @@ static int create_fill(const char *root, const char *name, const struct run_net_
         if (o->subnet6 && !o->ipv6)
                 return box_err_set(err, EINVAL, "--subnet '%s' is IPv6: it needs --ipv6",
                                    o->subnet6);
-        if (o->ipv6 && macvlan)
-                return box_err_set(err, EINVAL, "--ipv6 works only on bridge networks for now");
         if (o->subnet && net_parse_cidr(o->subnet, &n->subnet, &n->prefixlen) < 0)
                 return box_err_set(err, EINVAL,
                                    "invalid --subnet '%s': want an IPv4 CIDR from /8 to /30 with "
@@ -678,7 +680,7 @@ static int create_fill(const char *root, const char *name, const struct run_net_
                                            "invalid --gateway '%s': not an address of '%s'",
                                            o->gateway, o->subnet);
         }
-        if (o->ipv6 && (r = create_fill6(root, name, o, n, err)) < 0)
+        if (o->ipv6 && (r = create_fill6(root, name, o, macvlan, n, err)) < 0)
                 return r;
         n->driver = xstrdup(driver);
         n->parent = macvlan ? xstrdup(o->parent) : NULL;
@@ -730,16 +732,25 @@ int run_net_summary(const char *root, const char *name, char **ret_id, char **re
         return 0;
 }
 
-static void inspect_member(const char *ip, const char *id, const char *names, void *userdata)
+struct inspect_ctx {
+        const struct run_net *net;
+        struct jv *containers;
+};
+
+static void inspect_member(const char *ip, const char *ip6, const char *id, const char *names,
+                           void *userdata)
 {
-        struct jv *containers = userdata;
+        struct inspect_ctx *c = userdata;
         struct jv *o = jv_object();
         size_t nl = strcspn(names, " ");
         _cleanup_free_ char *name = xstrndup(names, nl);
-        _cleanup_free_ char *cidr = xasprintf("%s", ip);
+        /* Docker's: "172.18.0.2/16", "fd12::2/64" ("" without IPv6) */
+        _cleanup_free_ char *cidr = xasprintf("%s/%d", ip, c->net->prefixlen);
+        _cleanup_free_ char *cidr6 = ip6 ? xasprintf("%s/%d", ip6, c->net->prefixlen6) : NULL;
         jv_set_str(o, "Name", name);
         jv_set_str(o, "IPv4Address", cidr);
-        jv_set(containers, id, o);
+        jv_set_str(o, "IPv6Address", strempty(cidr6));
+        jv_set(c->containers, id, o);
 }
 
 int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
@@ -775,9 +786,9 @@ int run_net_inspect_json(const char *root, const char *runroot, const char *name
         jv_set(ipam, "Config", cfgs);
         jv_set(o, "IPAM", ipam);
         jv_set(o, "Internal", jv_bool(n->internal));
-        struct jv *containers = jv_object();
-        ipam_members(n, runroot, NULL, inspect_member, containers);
-        jv_set(o, "Containers", containers);
+        struct inspect_ctx ic = {.net = n, .containers = jv_object()};
+        ipam_members(n, runroot, NULL, inspect_member, &ic);
+        jv_set(o, "Containers", ic.containers);
         struct jv *opts = jv_object();
         if (n->bridge)
                 jv_set_str(opts, "com.docker.network.bridge.name", n->bridge);

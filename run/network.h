@@ -89,7 +89,7 @@ struct run_net_create_opts {
         const char *gateway;  /* NULL: the subnet's first address */
         const char *parent;   /* macvlan: the parent link */
         bool internal;        /* no outbound traffic, no published ports */
-        bool ipv6;            /* dual-stack (bridge only) */
+        bool ipv6;            /* dual-stack (bridge or macvlan) */
         const char *subnet6;  /* IPv6 CIDR; NULL: a random ULA /64 (fdXX:XXXX:XXXX:XXXX::/64) */
         const char *gateway6; /* NULL: the IPv6 subnet's ::1 */
 };
@@ -122,12 +122,14 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
 struct run_net_endpoint {
         char *network;
         char *ip;       /* NULL: from the pool */
+        char *ip6;      /* --ip6 (NULL: from the IPv6 pool, on a dual-stack network) */
         char **aliases; /* a strv, may be NULL */
 };
 
 struct run_net_attach_opts {
         const char *network;  /* the first network: a name */
         const char *ip;       /* --ip: its address (NULL: from the pool) */
+        const char *ip6;      /* --ip6: its IPv6 address on a dual-stack network (NULL: pool) */
         char *const *aliases; /* --network-alias */
         const char *name;     /* the container's name (resolvable on user networks) */
         const char *hostname;
