@@ -17,6 +17,11 @@
 # back (a host-wide change), the script runs in a private mount namespace
 # where an empty file is bound over the cgroup2 hierarchy's
 # cgroup.controllers: crun sees a plain v1 host; box and runc are unaffected.
+#
+# The runtimes keep their state where a usual host has it: on a tmpfs, as
+# /run is (it is not on this machine, where / is one ext4 mounted with
+# discard).  box's runroot and crun's and runc's --root are on one tmpfs of
+# the bench's own; BENCH_RUNROOT_TMPFS=0 leaves all three on the disk.
 if [ -z "${BENCH_IN_NS:-}" ]; then
         exec unshare -m env BENCH_IN_NS=1 bash "$0" "$@"
 fi
@@ -29,7 +34,9 @@ if [ -e "$ctl" ] && [ -n "$(cat "$ctl")" ]; then
         mount --bind "$T0/empty" "$ctl"
 fi
 bench_tmp T
-export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
+mkdir -p "$T/run"
+[ "${BENCH_RUNROOT_TMPFS:-1}" = 0 ] || mount -t tmpfs -o mode=0700,size=64m bench-run "$T/run"
+export BOX_ROOT=$T/store BOX_RUNROOT=$T/run/box
 export BOX_NETWORK_PREFIX=bs$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX network prune"
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
@@ -53,8 +60,8 @@ c = json.load(open(sys.argv[1]))
 c["linux"]["cgroupsPath"] = sys.argv[2]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
-        bench_time "$W" "$rt" peer "$R" "" "$rt run --bundle $T/bundle bench-$rt-$$"
-        $rt delete -f "bench-$rt-$$" >/dev/null 2>&1 || true
+        bench_time "$W" "$rt" peer "$R" "" "$rt --root $T/run/$rt run --bundle $T/bundle bench-$rt-$$"
+        $rt --root "$T/run/$rt" delete -f "bench-$rt-$$" >/dev/null 2>&1 || true
 done
 bench_time "$W" "unshare+chroot" floor "$R" "" "unshare -mpinuf --mount-proc=$T/bundle/rootfs/proc chroot $T/bundle/rootfs /bin/true"
 W2="start-to-exit (true), default bridge"
