@@ -160,13 +160,19 @@ static char *run_dir_of(const char *runroot, const char *id)
  * F_GETLK tells others who holds it). */
 static int take_monitor_lock(struct run_state *s, const char *runroot, struct box_err *err)
 {
-        _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
-        int r = fs_mkdir_p(parent, 0700, err);
-        if (r < 0)
-                return box_err_prefix(err, "runroot '%s'", runroot);
         s->run_dir = run_dir_of(runroot, s->id);
-        if (mkdir(s->run_dir, 0700) < 0)
-                return box_err_errno(err, errno, "create '%s'", s->run_dir);
+        /* the runroot's containers/ exists but on the first run after a
+         * boot: one mkdir, not a walk from / */
+        int r = mkdir(s->run_dir, 0700) < 0 ? -errno : 0;
+        if (r == -ENOENT) {
+                _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
+                r = fs_mkdir_p(parent, 0700, err);
+                if (r < 0)
+                        return box_err_prefix(err, "runroot '%s'", runroot);
+                r = mkdir(s->run_dir, 0700) < 0 ? -errno : 0;
+        }
+        if (r < 0)
+                return box_err_errno(err, -r, "create '%s'", s->run_dir);
         _cleanup_free_ char *p = xasprintf("%s/lock", s->run_dir);
         s->lock_fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (s->lock_fd < 0)
