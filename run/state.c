@@ -901,7 +901,8 @@ int run_state_prune_leftovers(const char *root, const char *runroot)
         struct stat st;
         _cleanup_closedir_ DIR *d = opendir(dir);
         while (d && (de = readdir(d)))
-                if (run_id_valid(de->d_name) && de->d_type == DT_LNK &&
+                if (run_id_valid(de->d_name) &&
+                    (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
                     fstatat(dirfd(d), de->d_name, &st, 0) < 0 && errno == ENOENT &&
                     !run_state_is_live(runroot, de->d_name) &&
                     run_state_remove(root, runroot, de->d_name, true, NULL) >= 0)
@@ -947,7 +948,8 @@ char **run_state_list(const char *root)
                 /* a transient container's link whose record has gone (its
                  * box was killed and the runroot emptied by a reboot): a
                  * leftover for run_state_prune_leftovers, not a container */
-                if (de->d_type == DT_LNK && fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
+                    fstatat(dirfd(d), de->d_name, &st, 0) < 0)
                         continue;
                 v = strv_push_at(v, n++, xstrdup(de->d_name));
         }
