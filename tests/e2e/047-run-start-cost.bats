@@ -27,7 +27,7 @@ teardown() {
 @test "a foreground --rm run: no fsync, the state written once, and nothing of it left" {
         # the first run compiles the seccomp filter and caches it (synced)
         box run --rm --network none busybox true
-        run strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=fsync,fdatasync,syncfs,sync,rename,renameat,renameat2 \
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=fsync,fdatasync,syncfs,sync,rename,renameat,renameat2 \
                 "$BOX" run --rm --network none busybox echo hello
         [ "$status" -eq 0 ]
         [ "$output" = hello ]
@@ -36,7 +36,7 @@ teardown() {
         run box ps -a -q
         [ -z "$output" ]
         # a kept container still has its record synced (exited, with its code)
-        run strace -f -qq -o "$BOX_TEST_TMP/trace2" -e trace=fsync "$BOX" run --name cost --network none busybox sh -c 'exit 3'
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace2" -e trace=fsync "$BOX" run --name cost --network none busybox sh -c 'exit 3'
         [ "$status" -eq 3 ]
         grep -qE '^[0-9]+ +fsync\(' "$BOX_TEST_TMP/trace2"
         run box ps -a --format '{{.Names}} {{.Status}}'
@@ -58,7 +58,7 @@ teardown() {
 }
 
 @test "the container joins its cgroups itself: box writes no pid into cgroup.procs" {
-        run strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,write "$BOX" run --rm --network none busybox true
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,write "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         [ -z "$(grep 'cgroup.procs' "$BOX_TEST_TMP/trace")" ]
         # a detached container's pid 1, seen from the host: in PARENT/ID of
@@ -100,7 +100,7 @@ start_cost() {
 @test "a foreground --rm run: its record in the runroot, 5 names made on the store's disk, none left" {
         box run --rm --network none busybox true
         before=$(cd "$BOX_ROOT" && find . | sort)
-        run strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=%file "$BOX" run --rm --network none busybox true
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=%file "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         run store_creations "$BOX_TEST_TMP/trace"
         echo "$output"
