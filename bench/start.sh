@@ -17,6 +17,11 @@
 # back (a host-wide change), the script runs in a private mount namespace
 # where an empty file is bound over the cgroup2 hierarchy's
 # cgroup.controllers: crun sees a plain v1 host; box and runc are unaffected.
+#
+# The runtimes keep their state where a usual host has it: on a tmpfs, as
+# /run is (it is not on this machine, where / is one ext4 mounted with
+# discard).  box's runroot and crun's and runc's --root are on one tmpfs of
+# the bench's own; BENCH_RUNROOT_TMPFS=0 leaves all three on the disk.
 if [ -z "${BENCH_IN_NS:-}" ]; then
         exec unshare -m env BENCH_IN_NS=1 bash "$0" "$@"
 fi
@@ -29,37 +34,83 @@ if [ -e "$ctl" ] && [ -n "$(cat "$ctl")" ]; then
         mount --bind "$T0/empty" "$ctl"
 fi
 bench_tmp T
-export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
+mkdir -p "$T/run"
+[ "${BENCH_RUNROOT_TMPFS:-1}" = 0 ] || mount -t tmpfs -o mode=0700,size=64m bench-run "$T/run"
+export BOX_ROOT=$T/store BOX_RUNROOT=$T/run/box
 export BOX_NETWORK_PREFIX=bs$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX network prune"
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
 mkdir -p "$T/bundle/rootfs"
 tar -C "$T/bundle/rootfs" -xf "$BENCH_FIXTURES/busybox.tar"
+# start_rounds WORKLOAD RUNS TOOL ROLE COMMAND [TOOL ROLE COMMAND]...: the
+# commands take turns of a few runs each (hyperfine per turn, after one
+# warm-up; the order reversed every round), so that the other work on a
+# shared host falls on all of them alike, which one block of runs after
+# another does not: there the ratio of one run said more about the host's
+# load than about box.  One row per command, of all its runs.
+start_rounds() {
+        local w=$1 runs=$2 per=5 n r i k json
+        shift 2
+        local args=("$@") failed=()
+        n=$(($# / 3))
+        if [ "$BENCH_SMOKE" = 1 ] || [ "${BENCH_NO_HYPERFINE:-0}" = 1 ] || ! command -v hyperfine >/dev/null; then
+                for ((i = 0; i < n; i++)); do
+                        bench_time "$w" "${args[3 * i]}" "${args[3 * i + 1]}" "$runs" "" "${args[3 * i + 2]}"
+                done
+                return 0
+        fi
+        bench_tmp json
+        for ((r = 0; r < (runs + per - 1) / per; r++)); do
+                for ((k = 0; k < n; k++)); do
+                        i=$((r % 2 ? n - 1 - k : k))
+                        [ -z "${failed[$i]:-}" ] || continue
+                        echo "bench: $w: ${args[3 * i]} (round $((r + 1)))" >&2
+                        hyperfine -N --style none --warmup 1 --runs "$per" --export-json "$json/$i.$r.json" \
+                                "${args[3 * i + 2]}" >/dev/null 2>"$json/$i.err" || failed[$i]=1
+                done
+        done
+        for ((i = 0; i < n; i++)); do
+                if [ -n "${failed[$i]:-}" ]; then
+                        echo "bench: $w: ${args[3 * i]} failed: $(tail -3 "$json/$i.err")" >&2
+                        bench_note "$w" "${args[3 * i]}: failed"
+                        continue
+                fi
+                read -r med min max cnt < <(python3 -c '
+import glob, json, statistics, sys
+t = [x for f in glob.glob(sys.argv[1] + "/" + sys.argv[2] + ".*.json")
+     for x in json.load(open(f))["results"][0]["times"]]
+print(statistics.median(t), min(t), max(t), len(t))' "$json" "$i")
+                bench_row "$w" "${args[3 * i]}" "${args[3 * i + 1]}" "$med" "$min" "$max" "$cnt" "${args[3 * i + 2]}"
+        done
+}
+
 R=$(bench_runs 30)
 W="start-to-exit (true), network none"
-bench_time "$W" box box "$R" "" "$BOX run --rm --network none bench-busybox true"
 bench_goal "$W" crun 0.9
-# the runtimes right after box: the nearer in time, the less the host's
-# load differs between them
+# crun's and runc's bundles: the same rootfs, each its own config with its
+# cgroup under /box, where box makes its own: on a shared host they then
+# share their parent's CPU weight with the same neighbours
+cmds=(box box "$BOX run --rm --network none bench-busybox true")
 for rt in crun runc; do
         bench_peer "$rt" || { [ "$BENCH_PEERS" = 0 ] || bench_note "$W" "$rt: not installed"; continue; }
-        (cd "$T/bundle" && rm -f config.json && $rt spec)
-        sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"true"/' "$T/bundle/config.json"
-        # its cgroup under /box, where box makes its own: on a shared host
-        # both then share their parent's CPU weight with the same neighbours
-        python3 - "$T/bundle/config.json" "/box/bench-$rt-$$" <<'PY'
+        mkdir -p "$T/bundle-$rt"
+        (cd "$T/bundle-$rt" && $rt spec)
+        sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"true"/' "$T/bundle-$rt/config.json"
+        python3 - "$T/bundle-$rt/config.json" "/box/bench-$rt-$$" "$T/bundle/rootfs" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["linux"]["cgroupsPath"] = sys.argv[2]
+c["root"]["path"] = sys.argv[3]
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
-        bench_time "$W" "$rt" peer "$R" "" "$rt run --bundle $T/bundle bench-$rt-$$"
-        $rt delete -f "bench-$rt-$$" >/dev/null 2>&1 || true
+        bench_on_exit "$rt --root $T/run/$rt delete -f bench-$rt-$$"
+        cmds+=("$rt" peer "$rt --root $T/run/$rt run --bundle $T/bundle-$rt bench-$rt-$$")
 done
-bench_time "$W" "unshare+chroot" floor "$R" "" "unshare -mpinuf --mount-proc=$T/bundle/rootfs/proc chroot $T/bundle/rootfs /bin/true"
+cmds+=("unshare+chroot" floor "unshare -mpinuf --mount-proc=$T/bundle/rootfs/proc chroot $T/bundle/rootfs /bin/true")
+start_rounds "$W" "$R" "${cmds[@]}"
 W2="start-to-exit (true), default bridge"
-bench_time "$W2" box box "$R" "" "$BOX run --rm bench-busybox true"
-bench_time "$W2" "box --network none" floor "$R" "" "$BOX run --rm --network none bench-busybox true"
+start_rounds "$W2" "$R" box box "$BOX run --rm bench-busybox true" \
+        "box --network none" floor "$BOX run --rm --network none bench-busybox true"
 bench_goal_plus "$W2" "box --network none" 0.005
 if bench_peer podman; then
         P=$(bench_podman_conf "$T/podman")

@@ -219,7 +219,7 @@ static int stopped_root(struct store *st, const char *id, struct run_spec_file *
                 if (r < 0)
                         return r;
         }
-        state_dir = xasprintf("%s/containers/%s", root, id);
+        state_dir = run_state_rw_dir(root, id);
         spec.state_dir = state_dir;
         spec.mount_dir = mount_dir;
         spec.lowerdirs = lowerdirs;

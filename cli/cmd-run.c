@@ -564,8 +564,11 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         return 0;
 }
 
-/* The container's state dir, pinning its image; then the store's lock can go. */
-static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_err *err)
+/* The container's state dir, pinning its image; then the store's lock can
+ * go.  TRANSIENT: this process removes it when it ends, so its record goes
+ * to the runroot (run/state.h). */
+static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transient,
+                            struct box_err *err)
 {
         /* a user network that is not there, or an --ip it cannot give: no container */
         int r = j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name
@@ -573,7 +576,8 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
                                                 j->o.ip6, j->o.aliases, err)
                         : 0;
         if (r >= 0)
-                r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, &j->state, err);
+                r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, transient,
+                                     &j->state, err);
         if (r < 0)
                 return r;
         if (j->have_image) {
@@ -636,7 +640,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
         const struct run_opts *o = &j->o;
         *spec = (struct run_spec){
                 .id = j->state->id,
-                .state_dir = j->state->dir,
+                .state_dir = j->state->rw_dir,
                 .mount_dir = j->mount_dir,
                 .base_dir = root,
                 .lowerdirs = j->lowerdirs,
@@ -833,25 +837,30 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
-        r = create_container(ctx, &j, &err);
+        /* -t (the terminal can detach) or --sig-proxy=false (box's signals
+         * are not the container's): under its monitor; not yet with another
+         * container's network, which only a foreground run joins */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
+                         j.o.network != RUN_NETWORK_CONTAINER;
+        bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
+        r = create_container(ctx, &j, transient, &err);
         if (r < 0 && !j.state)
                 return cli_fail(&err);
-        /* this process removes it when it ends: no fsync of its state */
+        /* this process (or, with -t, its monitor) removes it when it ends:
+         * no fsync of its state */
         j.state->ephemeral = j.o.rm && !create && !j.o.life.detach;
         struct run_spec spec;
         if (r >= 0)
                 r = prepare_container(&j, &spec, &err);
+        /* its writable layer goes with it: never worth a sync */
+        if (r >= 0)
+                spec.volatile_upper = transient;
         struct started_ctx sc = {.state = j.state};
         spec.on_started = on_started;
         spec.userdata = &sc;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));
-        /* -t (the terminal can detach) or --sig-proxy=false (box's signals
-         * are not the container's): under its monitor; not yet with another
-         * container's network, which only a foreground run joins */
-        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
-                         j.o.network != RUN_NETWORK_CONTAINER;
         if (r >= 0 && monitored) {
                 close(TAKE_FD(j.state->lock_fd));
                 return run_attached(ctx, &j);

@@ -551,6 +551,8 @@ enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
 
 int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)
 {
+        /* what transient containers left (no record: nothing to list) */
+        (void)run_state_prune_leftovers(cli_container_root(ctx), ctx->runroot);
         _cleanup_strv_free_ char **ids = run_state_list(cli_container_root(ctx));
         bool header = false;
         STRV_FOREACH (id, ids) {

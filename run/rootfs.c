@@ -433,8 +433,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
          * there, whatever the host's overlay module defaults to */
         buf_printf(&opts,
                    "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,index=off,"
-                   "metacopy=off",
-                   lower, state, state);
+                   "metacopy=off%s",
+                   lower, state, state, spec->volatile_upper ? ",volatile" : "");
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,
@@ -442,6 +442,13 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         }
         int r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
         int e = errno;
+        if (r < 0 && e == EINVAL && spec->volatile_upper) {
+                /* a kernel before 5.10 has no "volatile": the same, synced */
+                opts.len -= strlen(",volatile");
+                opts.data[opts.len] = '\0';
+                r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
+                e = errno;
+        }
         buf_release(&opts);
         if (r < 0)
                 return box_err_errno(err, e, "mount overlay rootfs");

@@ -95,6 +95,12 @@ struct run_spec {
         char *const *lowerdirs;
         const char *rootfs;
         bool read_only;
+        /* the overlay is mounted "volatile" (overlayfs(5)): its unmount
+         * does not sync the store's whole file system, and fsync inside is
+         * a no-op.  For a writable layer thrown away when the container
+         * ends (run --rm in the foreground): a crash leaves work/ marked
+         * incompat/volatile, which only that container's removal clears. */
+        bool volatile_upper;
 
         /* Files bind-mounted over /etc/hostname, /etc/hosts and
          * /etc/resolv.conf (absolute host paths; NULL: leave the image's). */

@@ -28,6 +28,7 @@ void run_state_free(struct run_state *s)
                 return;
         free(s->name);
         free(s->dir);
+        free(s->rw_dir);
         free(s->root);
         free(s->run_dir);
         if (s->lock_fd >= 0)
@@ -159,13 +160,19 @@ static char *run_dir_of(const char *runroot, const char *id)
  * F_GETLK tells others who holds it). */
 static int take_monitor_lock(struct run_state *s, const char *runroot, struct box_err *err)
 {
-        _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
-        int r = fs_mkdir_p(parent, 0700, err);
-        if (r < 0)
-                return box_err_prefix(err, "runroot '%s'", runroot);
         s->run_dir = run_dir_of(runroot, s->id);
-        if (mkdir(s->run_dir, 0700) < 0)
-                return box_err_errno(err, errno, "create '%s'", s->run_dir);
+        /* the runroot's containers/ exists but on the first run after a
+         * boot: one mkdir, not a walk from / */
+        int r = mkdir(s->run_dir, 0700) < 0 ? -errno : 0;
+        if (r == -ENOENT) {
+                _cleanup_free_ char *parent = xasprintf("%s/containers", runroot);
+                r = fs_mkdir_p(parent, 0700, err);
+                if (r < 0)
+                        return box_err_prefix(err, "runroot '%s'", runroot);
+                r = mkdir(s->run_dir, 0700) < 0 ? -errno : 0;
+        }
+        if (r < 0)
+                return box_err_errno(err, -r, "create '%s'", s->run_dir);
         _cleanup_free_ char *p = xasprintf("%s/lock", s->run_dir);
         s->lock_fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (s->lock_fd < 0)
@@ -176,7 +183,59 @@ static int take_monitor_lock(struct run_state *s, const char *runroot, struct bo
         return 0;
 }
 
-int run_state_create(const char *root, const char *runroot, const char *name,
+static char *rw_dir_of(const char *root, const char *id)
+{
+        return xasprintf("%s/containers/" RUN_RW_DIR "/%s", root, id);
+}
+
+char *run_state_rw_dir(const char *root, const char *id)
+{
+        _cleanup_free_ char *rw = rw_dir_of(root, id);
+        struct stat st;
+        if (lstat(rw, &st) == 0 && S_ISDIR(st.st_mode))
+                return TAKE_PTR(rw);
+        return xasprintf("%s/containers/%s", root, id);
+}
+
+/* The record and the writable layer's directories: for a transient
+ * container the record in the runtime dir, upper/ and work/ under
+ * containers/.rw/ID, and the store's containers/ID a symlink to the record,
+ * made last (a dangling one is a leftover: run_state_list skips it); else
+ * all of it in containers/ID. */
+static int make_dirs(struct run_state *s, const char *root, bool transient, struct box_err *err)
+{
+        if (transient) {
+                s->dir = xasprintf("%s/record", s->run_dir);
+                s->rw_dir = rw_dir_of(root, s->id);
+                _cleanup_free_ char *rws = xasprintf("%s/containers/" RUN_RW_DIR, root);
+                if (mkdir(rws, 0700) < 0 && errno != EEXIST)
+                        return box_err_errno(err, errno, "create '%s'", rws);
+        } else {
+                s->dir = xasprintf("%s/containers/%s", root, s->id);
+                s->rw_dir = xstrdup(s->dir);
+        }
+        if (mkdir(s->dir, 0700) < 0)
+                return box_err_errno(err, errno, "create '%s'", s->dir);
+        int r = write_in(s->dir, "name", s->name, err);
+        if (r < 0)
+                return r;
+        if (transient && mkdir(s->rw_dir, 0700) < 0)
+                return box_err_errno(err, errno, "create '%s'", s->rw_dir);
+        static const char *const subdirs[] = {"upper", "work"};
+        for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", s->rw_dir, subdirs[i]);
+                if (mkdir(p, 0755) < 0)
+                        return box_err_errno(err, errno, "create '%s'", p);
+        }
+        if (transient) {
+                _cleanup_free_ char *link = xasprintf("%s/containers/%s", root, s->id);
+                if (symlink(s->dir, link) < 0)
+                        return box_err_errno(err, errno, "create '%s'", link);
+        }
+        return 0;
+}
+
+int run_state_create(const char *root, const char *runroot, const char *name, bool transient,
                      struct run_state **ret, struct box_err *err)
 {
         _cleanup_run_state_ struct run_state *s = xnew0(struct run_state, 1);
@@ -185,6 +244,7 @@ int run_state_create(const char *root, const char *runroot, const char *name,
 
         s->lock_fd = -EBADF;
         s->root = xstrdup(root);
+        s->ephemeral = transient;
         run_random_id(s->id);
         if (name && !run_name_valid(name))
                 return box_err_set(err, EINVAL,
@@ -216,17 +276,7 @@ int run_state_create(const char *root, const char *runroot, const char *name,
                 return r;
         }
         s->name = xstrdup(name);
-        s->dir = xasprintf("%s/containers/%s", root, s->id);
-        if (mkdir(s->dir, 0700) < 0)
-                r = box_err_errno(err, errno, "create '%s'", s->dir);
-        if (r >= 0)
-                r = write_in(s->dir, "name", s->name, err);
-        static const char *const subdirs[] = {"upper", "work"};
-        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(subdirs); i++) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", s->dir, subdirs[i]);
-                if (mkdir(p, 0755) < 0)
-                        r = box_err_errno(err, errno, "create '%s'", p);
-        }
+        r = make_dirs(s, root, transient, err);
         if (r < 0) {
                 run_state_remove(root, runroot, s->id, false, NULL);
                 _cleanup_free_ char *link = xasprintf("%s/containers/.names/%s", root, s->name);
@@ -669,6 +719,7 @@ int run_state_open(const char *root, const char *runroot, const char *id, int lo
         memcpy(s->id, id, RUN_ID_LEN + 1);
         s->root = xstrdup(root);
         s->dir = xasprintf("%s/containers/%s", root, id);
+        s->rw_dir = run_state_rw_dir(root, id);
         s->run_dir = run_dir_of(runroot, id);
         _cleanup_free_ char *np = xasprintf("%s/name", s->dir);
         if (fs_read_file_at(AT_FDCWD, np, 4096, &s->name, NULL, NULL) < 0)
@@ -796,23 +847,36 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
                 if (n == RUN_ID_LEN && strneq(target, id, RUN_ID_LEN))
                         unlink(link);
         }
+        /* a transient container's record is in its runtime dir: the
+         * store's link to it goes first, so no one finds half of it */
+        _cleanup_free_ char *rw = rw_dir_of(root, id);
+        struct stat st;
+        bool transient = lstat(rw, &st) == 0;
+        if (transient && unlink(dir) < 0 && errno != ENOENT)
+                return box_err_errno(err, errno, "remove container %.12s", id);
         if (runroot) {
                 _cleanup_free_ char *rd = run_dir_of(runroot, id);
                 (void)fs_rm_rf(rd, NULL);
         }
+        if (!transient) {
+                free(rw);
+                rw = xstrdup(dir);
+        }
         /* Removing a directory waits for the file system's journal (about a
          * millisecond each here, far more under load), so the two trees of
          * the overlay are removed at once, in two threads. */
-        _cleanup_free_ char *work = xasprintf("%s/work", dir);
+        _cleanup_free_ char *work = xasprintf("%s/work", rw);
         pthread_t t;
         bool threaded = pthread_create(&t, NULL, rm_rf_thread, work) == 0;
         if (!threaded)
                 (void)fs_rm_rf(work, NULL);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+        _cleanup_free_ char *upper = xasprintf("%s/upper", rw);
         (void)fs_rm_rf(upper, NULL);
         if (threaded)
                 pthread_join(t, NULL);
-        r = fs_rm_rf(dir, err);
+        r = fs_rm_rf(rw, err);
+        if (r >= 0 && transient)
+                r = fs_rm_rf(dir, err);
         if (r < 0)
                 return box_err_prefix(err, "remove container %.12s", id);
 
@@ -828,6 +892,47 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         return 0;
 }
 
+int run_state_prune_leftovers(const char *root, const char *runroot)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+        _cleanup_free_ char *rws = xasprintf("%s/containers/" RUN_RW_DIR, root);
+        int n = 0;
+        struct dirent *de;
+        struct stat st;
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        while (d && (de = readdir(d)))
+                if (run_id_valid(de->d_name) &&
+                    (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
+                    fstatat(dirfd(d), de->d_name, &st, 0) < 0 && errno == ENOENT &&
+                    !run_state_is_live(runroot, de->d_name) &&
+                    run_state_remove(root, runroot, de->d_name, true, NULL) >= 0)
+                        n++;
+        /* a box killed while it made or removed a transient container */
+        _cleanup_closedir_ DIR *r = d ? opendir(rws) : NULL;
+        while (r && (de = readdir(r)))
+                if (run_id_valid(de->d_name) &&
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                    errno == ENOENT && !run_state_is_live(runroot, de->d_name) &&
+                    fs_rm_rf_at(dirfd(r), de->d_name, NULL) >= 0)
+                        n++;
+        /* and names that link to no container (their maker is not live:
+         * a name is taken before the container's directory is made) */
+        _cleanup_free_ char *names = xasprintf("%s/containers/.names", root);
+        _cleanup_closedir_ DIR *nd = d ? opendir(names) : NULL;
+        while (nd && (de = readdir(nd))) {
+                char id[RUN_ID_LEN + 2];
+                ssize_t len = readlinkat(dirfd(nd), de->d_name, id, sizeof(id) - 1);
+                if (len != RUN_ID_LEN)
+                        continue;
+                id[len] = '\0';
+                if (run_id_valid(id) && fstatat(dirfd(d), id, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                    errno == ENOENT && !run_state_is_live(runroot, id) &&
+                    unlinkat(dirfd(nd), de->d_name, 0) == 0)
+                        n++;
+        }
+        return n;
+}
+
 char **run_state_list(const char *root)
 {
         /* counted, not strv_append: linear in the number of containers */
@@ -836,9 +941,18 @@ char **run_state_list(const char *root)
         _cleanup_free_ char *dir = xasprintf("%s/containers", root);
         _cleanup_closedir_ DIR *d = opendir(dir);
         struct dirent *de;
-        while (d && (de = readdir(d)))
-                if (run_id_valid(de->d_name))
-                        v = strv_push_at(v, n++, xstrdup(de->d_name));
+        struct stat st;
+        while (d && (de = readdir(d))) {
+                if (!run_id_valid(de->d_name))
+                        continue;
+                /* a transient container's link whose record has gone (its
+                 * box was killed and the runroot emptied by a reboot): a
+                 * leftover for run_state_prune_leftovers, not a container */
+                if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
+                    fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                        continue;
+                v = strv_push_at(v, n++, xstrdup(de->d_name));
+        }
         return v;
 }
 
@@ -911,13 +1025,16 @@ int run_state_config(const char *root, const char *id, struct jv **ret, struct b
 
 char *run_state_upper_dir(const char *root, const char *id)
 {
-        return xasprintf("%s/containers/%s/upper", root, id);
+        _cleanup_free_ char *rw = run_state_rw_dir(root, id);
+        return xasprintf("%s/upper", rw);
 }
 
 int64_t run_state_disk_usage(const char *root, const char *id)
 {
         _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
-        return fs_tree_size_at(AT_FDCWD, dir);
+        _cleanup_free_ char *rw = rw_dir_of(root, id);
+        int64_t n = fs_tree_size_at(AT_FDCWD, dir), m = fs_tree_size_at(AT_FDCWD, rw);
+        return n + (m > 0 ? m : 0);
 }
 
 int run_state_mount_dir(const char *root, char **ret, struct box_err *err)

@@ -17,6 +17,17 @@
  *                 MACs, host veth, published ports: run/network.h), which
  *                 `box rm` and `box network prune` give back after a crash
  *
+ * A transient container (run --rm in the foreground: the box that makes it
+ * removes it) keeps its record in the runroot instead, in
+ * <runroot>/containers/<id>/record/, and only its writable layer in the
+ * store, <root>/containers/.rw/<id>/{upper,work}: the store's
+ * containers/<id> is a symlink to the record, made last, so every reader of
+ * the store's path (ps, inspect, name lookups) finds it while it runs, and
+ * a start costs the store's file system 5 inodes rather than 13 (on ext4
+ * each new inode scans those freed lately, and an unlink may wait for its
+ * discard).  A reboot empties the runroot: the dangling link and its .rw
+ * dir are leftovers that run_state_list skips and container prune removes.
+ *
  * What is true only while box runs it lives in the runroot (default
  * /run/box, a tmpfs that a reboot empties), <runroot>/containers/<id>/:
  *
@@ -65,7 +76,8 @@ struct jv;
 struct run_state {
         char id[RUN_ID_LEN + 1];
         char *name;
-        char *dir; /* absolute: <root>/containers/<id> */
+        char *dir;    /* absolute: the record, <root>/containers/<id> (or the runroot's) */
+        char *rw_dir; /* absolute: where upper/ and work/ are (dir, or containers/.rw/<id>) */
         char *root;
         char *run_dir; /* absolute: <runroot>/containers/<id> */
         int lock_fd;   /* the monitor's lock (held while this process lives) */
@@ -73,7 +85,8 @@ struct run_state {
          * foreground): its state file is written once it runs (no
          * "created" record first: a missing state reads as created), still
          * replaced atomically (temp, rename) but not fsynced, since no one
-         * reads it after a crash but the prune that removes the container */
+         * reads it after a crash but the prune that removes the container;
+         * set by run_state_create for a transient container */
         bool ephemeral;
 };
 
@@ -91,10 +104,20 @@ DEFINE_POINTER_CLEANUP(struct run_state, run_state_free)
 /* Makes a new container: a fresh id, its runtime dir with the monitor's
  * lock taken by this process (first, so that no one ever sees the
  * container without a live monitor while it is being made), NAME reserved
- * (NULL: a generated one), the state dir with upper/ and work/.  -EEXIST
- * (exit 125) when NAME is taken. */
-int run_state_create(const char *root, const char *runroot, const char *name,
+ * (NULL: a generated one), the state dir with upper/ and work/ (TRANSIENT:
+ * the record in the runroot, see above).  -EEXIST (exit 125) when NAME is
+ * taken. */
+int run_state_create(const char *root, const char *runroot, const char *name, bool transient,
                      struct run_state **ret, struct box_err *err);
+/* Under <root>/containers/: transient containers' writable layers. */
+#define RUN_RW_DIR ".rw"
+/* The directory holding container ID's upper/ and work/: the caller's. */
+char *run_state_rw_dir(const char *root, const char *id);
+/* Removes what transient containers left when their record went without
+ * them (a reboot emptied the runroot, a box was killed while it made or
+ * removed one): their links and writable layers, and any name that links
+ * to no container.  The number removed. */
+int run_state_prune_leftovers(const char *root, const char *runroot);
 /* The files of a container's state dir that its maker writes (the table
  * in state.c names them on disk). */
 enum run_state_file {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bats
 # What a container's start costs box, checked on the system calls
 # (docs/performance.md): a foreground --rm run syncs nothing to disk and
-# writes its state once; the container's process joins its cgroups itself
-# (box moving it would wait for an RCU grace period); and it still ends up
-# in its cgroup in every hierarchy, with the limits.
+# writes its state once; its record lives in the runroot, so the store's
+# file system sees only its writable layer and two links; its overlay is
+# volatile (no sync at unmount); the container's process joins its cgroups
+# itself (box moving it would wait for an RCU grace period); and it still
+# ends up in its cgroup in every hierarchy, with the limits.  ps, inspect,
+# names, commit and rm -f see the running --rm container as any other.
 
 load helpers
 
@@ -15,14 +18,16 @@ setup() {
 
 teardown() {
         [ -n "${BOX_TEST_TMP:-}" ] || return 0
-        box rm -f cost >/dev/null 2>&1 || true
+        box rm -f cost cost2 >/dev/null 2>&1 || true
+        [ -z "${BG:-}" ] || { kill -9 "$BG" 2>/dev/null || true; wait "$BG" 2>/dev/null || true; }
+        [ -z "${CG_ID:-}" ] || rmdir /sys/fs/cgroup/*/box/"$CG_ID" 2>/dev/null || true
         box_teardown_store
 }
 
 @test "a foreground --rm run: no fsync, the state written once, and nothing of it left" {
         # the first run compiles the seccomp filter and caches it (synced)
         box run --rm --network none busybox true
-        run strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=fsync,fdatasync,syncfs,sync,rename,renameat,renameat2 \
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=fsync,fdatasync,syncfs,sync,rename,renameat,renameat2 \
                 "$BOX" run --rm --network none busybox echo hello
         [ "$status" -eq 0 ]
         [ "$output" = hello ]
@@ -31,7 +36,7 @@ teardown() {
         run box ps -a -q
         [ -z "$output" ]
         # a kept container still has its record synced (exited, with its code)
-        run strace -f -qq -o "$BOX_TEST_TMP/trace2" -e trace=fsync "$BOX" run --name cost --network none busybox sh -c 'exit 3'
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace2" -e trace=fsync "$BOX" run --name cost --network none busybox sh -c 'exit 3'
         [ "$status" -eq 3 ]
         grep -qE '^[0-9]+ +fsync\(' "$BOX_TEST_TMP/trace2"
         run box ps -a --format '{{.Names}} {{.Status}}'
@@ -53,7 +58,7 @@ teardown() {
 }
 
 @test "the container joins its cgroups itself: box writes no pid into cgroup.procs" {
-        run strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,write "$BOX" run --rm --network none busybox true
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,write "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         [ -z "$(grep 'cgroup.procs' "$BOX_TEST_TMP/trace")" ]
         # a detached container's pid 1, seen from the host: in PARENT/ID of
@@ -68,4 +73,124 @@ teardown() {
         done <<<"$output"
         run box exec cost sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait'
         [[ "$output" == *"can't fork"* ]]
+}
+
+# what the store's file system creates for one run: the successful calls
+# that make a name under BOX_ROOT, one line each
+store_creations() {
+        grep -E '^[0-9]+ +(mkdir|mkdirat|symlink|symlinkat|link|linkat|rename|renameat2?|open|openat)\(' "$1" |
+                grep -E "\"$BOX_ROOT/" | grep -vE '= -1 ' | grep -E '^[0-9]+ +(mkdir|symlink|link|rename)|O_CREAT' |
+                grep -vE 'O_CREAT[^)]*\) = [0-9]+$' | cat
+        # an O_CREAT open of a file that existed (a lock) makes nothing:
+        # those of new files are the ones with O_EXCL
+        grep -E "^[0-9]+ +openat\(AT_FDCWD, \"$BOX_ROOT/[^\"]*\", [^)]*O_EXCL" "$1" | grep -vE '= -1 ' | cat
+}
+
+# box run --rm --name cost CMD... in the background (box itself, BG, not a
+# shell function's subshell), once it runs
+start_cost() {
+        "$BOX" run --rm --name cost --network none busybox "$@" &
+        BG=$!
+        for _ in $(seq 100); do
+                [ "$(box inspect --format '{{.State.Status}}' cost 2>/dev/null)" = running ] && return 0
+                sleep 0.1
+        done
+}
+
+@test "a foreground --rm run: its record in the runroot, 5 names made on the store's disk, none left" {
+        box run --rm --network none busybox true
+        before=$(cd "$BOX_ROOT" && find . | sort)
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=%file "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 0 ]
+        run store_creations "$BOX_TEST_TMP/trace"
+        echo "$output"
+        # the name's link, the container's link, .rw/ID with upper/ and work/
+        # (main made 13: config.json, hosts, state... all on this disk)
+        [ "${#lines[@]}" -eq 5 ]
+        [ "$(grep -c '/containers/\.rw/[0-9a-f]\{64\}/\(upper\|work\)"' <<<"$output")" -eq 2 ]
+        [ -z "$(grep -E 'config.json|/hosts"|resolv.conf|/state|/name"' <<<"$output")" ]
+        # nothing of it is left, in the store or the runroot
+        [ "$before" = "$(cd "$BOX_ROOT" && find . | sort)" ]
+        [ -z "$(ls -A "$BOX_RUNROOT/containers")" ]
+}
+
+@test "a running --rm container: ps, inspect, its name, exec, commit and rm -f, with the record in the runroot" {
+        start_cost sh -c 'echo kept >/data; exec sleep 30'
+        id=$(box inspect --format '{{.Id}}' cost)
+        [ "${#id}" -eq 64 ]
+        # the store holds a link to the record, which is on the runroot
+        [ -L "$BOX_ROOT/containers/$id" ]
+        [ -f "$BOX_RUNROOT/containers/$id/record/config.json" ]
+        [ -z "$(find "$BOX_ROOT/containers" -path '*/.mountpoints' -prune -o \( -name config.json -o -name hosts -o -name state \) -print)" ]
+        run box ps --format '{{.Names}} {{.Status}}'
+        [[ "$output" == "cost Up "* ]]
+        run box ps -a -q --no-trunc
+        [ "$output" = "$id" ]
+        # by a prefix of its id, and its name is taken
+        run box inspect --format '{{.Name}} {{.HostConfig.AutoRemove}}' "${id:0:8}"
+        [ "$output" = "/cost true" ]
+        run box run --rm --name cost --network none busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'/cost' is already in use"* ]]
+        # its changes are in its writable layer on the store
+        [ "$(box exec cost cat /data)" = kept ]
+        [ "$(cat "$BOX_ROOT/containers/.rw/$id/upper/data")" = kept ]
+        img=$(box commit cost)
+        [ "$(box run --rm --network none "$img" cat /data)" = kept ]
+        box rmi "$img" >/dev/null
+        # rm -f from elsewhere: everything goes, and the foreground box ends
+        box rm -f cost
+        for _ in $(seq 50); do kill -0 "$BG" 2>/dev/null || break; sleep 0.1; done
+        ! kill -0 "$BG" 2>/dev/null
+        BG=
+        [ -z "$(ls -A "$BOX_ROOT/containers/.rw")" ]
+        [ ! -e "$BOX_ROOT/containers/$id" ] && [ ! -L "$BOX_ROOT/containers/$id" ]
+        [ -z "$(ls -A "$BOX_ROOT/containers/.names")" ]
+        [ -z "$(box ps -a -q)" ]
+}
+
+@test "a foreground --rm container's overlay is volatile, a kept one's is not" {
+        # volatile: its unmount does not sync the store's file system
+        run box run --rm --network none busybox sh -c 'grep " / / " /proc/self/mountinfo'
+        [ "$status" -eq 0 ]
+        # (shown as fsync=volatile since Linux 6.x)
+        [[ "$output" =~ overlay.*(,volatile|fsync=volatile) ]]
+        run box run --name cost --network none busybox sh -c 'grep " / / " /proc/self/mountinfo'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"overlay"* ]]
+        [[ "$output" != *volatile* ]]
+        # a kept container's overlay mounts again (no volatile mark in work/)
+        box start -a cost >/dev/null
+        id=$(box run -d --rm --name cost2 --network none busybox sleep 30)
+        run cat "/proc/$(box inspect --format '{{.State.Pid}}' cost2)/mountinfo"
+        [[ "$(grep ' / / ' <<<"$output")" != *volatile* ]]
+        box rm -f cost2 >/dev/null
+}
+
+@test "a --rm container whose box was killed and whose runroot went (a reboot): not listed, pruned, its name free" {
+        start_cost sleep 30
+        id=$(box inspect --format '{{.Id}}' cost)
+        pid=$(box inspect --format '{{.State.Pid}}' cost)
+        kill -9 "$BG"
+        wait "$BG" || true
+        BG=
+        # its pid 1 dies with box (PDEATHSIG); a v1 cgroup stays busy until
+        # the host's init has reaped it; then the runroot is emptied
+        CG_ID=$id
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -rf "$BOX_RUNROOT/containers/$id"
+        [ -L "$BOX_ROOT/containers/$id" ]
+        run box ps -a -q
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run box container prune -f
+        [ "$status" -eq 0 ]
+        [ ! -L "$BOX_ROOT/containers/$id" ]
+        [ ! -e "$BOX_ROOT/containers/.rw/$id" ]
+        [ -z "$(ls -A "$BOX_ROOT/containers/.names")" ]
+        # and the cgroups it left; the name is free again
+        [ -z "$(ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null)" ]
+        run box run --rm --name cost --network none busybox echo again
+        [ "$status" -eq 0 ]
+        [ "$output" = again ]
 }
