@@ -32,13 +32,6 @@
 
 /* ---- the container's /etc files ---- */
 
-static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
-                                 "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                 "fe00::0\tip6-localnet\n"
-                                 "ff00::0\tip6-mcastprefix\n"
-                                 "ff02::1\tip6-allnodes\n"
-                                 "ff02::2\tip6-allrouters\n";
-
 static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
                            struct box_err *err)
 {
@@ -50,7 +43,7 @@ static int write_etc_files(struct run_state *s, const char *hostname, enum run_n
             fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
         else {
-                _cleanup_free_ char *hn = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
+                _cleanup_free_ char *hn = run_net_hosts_none(hostname);
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
         }
         if (r < 0)
@@ -756,7 +749,7 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
                 return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
         int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, NULL, 0,
                                        &j->net, err);
-        if (r < 0)
+        if (r < 0 || !j->net) /* none: box network disconnect left it on no network */
                 return r;
         spec->net_setup = net_setup;
         spec->net_userdata = j->net;

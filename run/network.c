@@ -351,6 +351,9 @@ static bool record_names(const struct jv *cfg, const char *name)
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
         bool dflt = streq(name, RUN_NET_DEFAULT);
+        /* box network disconnect took it off its own network */
+        if (jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)))
+                mode = NULL;
         if (mode && (streq(mode, name) || (dflt && streq(mode, "default"))))
                 return true;
         const struct jv *more = jv_get(hc, "BoxNetworks");

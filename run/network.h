@@ -56,6 +56,13 @@
 
 #define RUN_NET_DEFAULT "bridge"
 
+/* config.json's HostConfig key, true once box network disconnect took the
+ * container off its own network (NetworkMode, kept as Docker keeps it):
+ * it starts on the networks box network connect added, or with only lo.
+ * network.json's key of the same name: its first entry is not the network
+ * the container started on (that one is given back already). */
+#define RUN_NET_MODE_LEFT "BoxNetworkModeLeft"
+
 /* ---- published ports (run/port-map.c) ---- */
 
 struct run_port {
@@ -167,6 +174,9 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_
                               struct box_err *err);
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
+/* /etc/hosts of a container on no network (--network none): localhost,
+ * and HOSTNAME on 127.0.0.1. */
+char *run_net_hosts_none(const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
 /* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
  * /etc/resolv.conf ("" when unreadable). */
@@ -199,7 +209,8 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
                     int netns_fd, const struct run_net_endpoint *ep, struct box_err *err);
 /* box network disconnect: NETWORK's interface of container ID (NETNS_FD:
  * its network namespace, or -1 when it does not run) removed, its lease, hosts lines and
- * record given back.  -ENOENT (ERR untouched) when NETWORK is not one
- * that run_net_connect() added. */
+ * record given back; the network it started on too, with its published
+ * ports (as Docker's endpoint takes its port map with it).  -ENOENT (ERR
+ * untouched) when it is not on NETWORK. */
 int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err);
