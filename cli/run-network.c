@@ -183,6 +183,11 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
 {
         _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
         struct jv *ns = jv_object(), *ports = jv_object(), *nets = jv_object();
+        /* Docker's, on no network (or not yet started): empty */
+        jv_set_str(ns, "IPAddress", "");
+        jv_set(ns, "IPPrefixLen", jv_int(0));
+        jv_set_str(ns, "Gateway", "");
+        jv_set_str(ns, "MacAddress", "");
         const struct jv *pv = jv_get(a, "Ports");
         for (size_t i = 0; i < jv_len(pv); i++) {
                 const struct jv *p = jv_at(pv, i);

@@ -74,6 +74,11 @@ static int net_prefix_check(struct box_err *err)
                 return box_err_set(err, EINVAL,
                                    "invalid BOX_NETWORK_PREFIX '%.*s': want 1 to 6 of [a-z0-9]",
                                    printable(p), p);
+        /* the test suite's: the default's link and table are the host's */
+        if (!p && getenv("BOX_TEST_NO_DEFAULT_NET"))
+                return box_err_set(err, EPERM,
+                                   "BOX_NETWORK_PREFIX is unset under BOX_TEST_NO_DEFAULT_NET: "
+                                   "the default 'box' is not a test's");
         return 0;
 }
 

@@ -56,7 +56,10 @@ net_setup_file() {
 }
 
 net_teardown_file() {
-        "$BOX" network prune >/dev/null 2>&1 || true
+        # a store of the file's own: without one this prune used the
+        # user's store, /var/lib/box
+        BOX_ROOT="$BATS_FILE_TMPDIR/prune-store" BOX_RUNROOT="$BATS_FILE_TMPDIR/prune-run" \
+                "$BOX" network prune >/dev/null 2>&1 || true
         ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
         ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
         [ -z "$(own_links)" ]
