@@ -343,8 +343,11 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
         const char *network = argv[i], *who = argv[i + 1], *ip = f.ip;
         char id[RUN_ID_LEN + 1];
         _cleanup_jv_ struct jv *cfg = NULL;
+        /* locked from the record read to the record written: a start
+         * either joins what we record or runs before we look */
+        _cleanup_close_ int lock = -EBADF;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
                 return cli_fail(&err);
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
@@ -415,8 +418,9 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         const char *network = argv[i], *who = argv[i + 1];
         char id[RUN_ID_LEN + 1];
         _cleanup_jv_ struct jv *cfg = NULL;
+        _cleanup_close_ int lock = -EBADF;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
                 return cli_fail(&err);
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;

@@ -200,6 +200,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
                  * closes every fd of box), and hands them to its cleanup */
                 r = run_net_attach_keep_ports(net, &port_fds, &m.n_port_fds, err);
                 m.port_fds = port_fds;
+                m.net = net;
                 f.spec.net_setup = net_setup;
                 f.spec.net_userdata = net;
         }

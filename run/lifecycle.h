@@ -30,6 +30,9 @@ struct run_monitor {
          * cleanup`, whose restart publishes the same ports with them */
         const int *port_fds;
         size_t n_port_fds;
+        /* the container's network (NULL: none of its own), which joins,
+         * once it runs, what box network connect recorded meanwhile */
+        struct run_net_attachment *net;
 };
 
 /* Starts SPEC's container from this process (already detached from the

@@ -23,6 +23,7 @@
 #include "run/netlink.h"
 #include "run/network.h"
 #include "run/nft.h"
+#include "run/state.h"
 #include "spec/json.h"
 
 struct net_if {
@@ -385,6 +386,8 @@ static int state_write(const struct run_net_attachment *a, struct box_err *err)
 
 /* ---- attach ---- */
 
+static int state_dir_lock(const char *root, const char *id, struct box_err *err);
+
 static void attachment_free(struct run_net_attachment *a)
 {
         if (!a)
@@ -690,10 +693,45 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         if (ns < 0)
                 return box_err_errno(err, errno, "open '%s'", p);
         int r = if_plug(&a->nif, ns, true, err);
+        if (r < 0 || !a->n_more)
+                return r;
         /* the networks box network connect added while it was stopped */
+        _cleanup_close_ int lock = state_dir_lock(a->root, a->id, err);
+        if (lock < 0)
+                return lock;
         for (size_t i = 0; r >= 0 && i < a->n_more; i++)
                 r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &a->more[i], err);
         return r;
+}
+
+int run_net_attach_late(struct run_net_attachment *a, int pid)
+{
+        if (!a || !a->state_dir)
+                return 0;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return -errno;
+        _cleanup_close_ int lock = state_dir_lock(a->root, a->id, NULL);
+        if (lock < 0)
+                return lock;
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(a->root, a->id, "config.json");
+        const struct jv *more = jv_get(jv_get(cfg, "HostConfig"), "BoxNetworks");
+        int ret = 0;
+        for (size_t i = 0; i < jv_len(more); i++) {
+                const struct jv *e = jv_at(more, i);
+                _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(e, "Aliases"));
+                struct run_net_endpoint ep = {.network = (char *)jv_get_str(e, "Name"),
+                                              .ip = (char *)jv_get_str(e, "IPAddress"),
+                                              .aliases = aliases};
+                if (!ep.network)
+                        continue;
+                /* joined already (at the start, or by that connect itself) */
+                int r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &ep, NULL);
+                if (r < 0 && r != -EEXIST && ret == 0)
+                        ret = r;
+        }
+        return ret;
 }
 
 int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
@@ -992,12 +1030,16 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, 
         return r;
 }
 
+int run_net_lock(const char *root, const char *id, struct box_err *err)
+{
+        if (!run_id_valid(id))
+                return box_err_set(err, EINVAL, "'%s' is not a container id", id);
+        return state_dir_lock(root, id, err);
+}
+
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
                     int netns_fd, const struct run_net_endpoint *ep, struct box_err *err)
 {
-        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
-        if (dlock < 0)
-                return dlock;
         _cleanup_jv_ struct jv *st = NULL;
         int r = state_read(root, id, &st, err);
         if (r == -ENOENT) {
@@ -1086,9 +1128,6 @@ out:
 int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err)
 {
-        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
-        if (dlock < 0)
-                return dlock;
         _cleanup_jv_ struct jv *st = NULL;
         int r = state_read(root, id, &st, err);
         if (r < 0)

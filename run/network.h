@@ -198,7 +198,16 @@ int run_net_ports(const char *root, const char *id, struct run_port **ret, size_
 /* Can EP be joined (the network exists; its --ip and --alias's fit it)? */
 int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
                            struct box_err *err);
-/* box network connect: running container ID (named NAME, NETNS_FD: its
+/* The lock box network connect and disconnect hold (the caller, from
+ * reading the container's records to writing them) while they change its
+ * networks; a start holds it while it joins them.  An fd to close. */
+int run_net_lock(const char *root, const char *id, struct box_err *err);
+/* Once container A runs (PID, its pid 1, recorded as running): the networks
+ * a box network connect recorded while it was starting, too late for
+ * run_net_attach_netns(), joined now.  Under run_net_lock(), so a connect
+ * either sees the container running or is seen here. */
+int run_net_attach_late(struct run_net_attachment *a, int pid);
+/* box network connect (under run_net_lock()): running container ID (named NAME, NETNS_FD: its
  * network namespace, already attached to its first network) gets EP's
  * network hot-plugged:
  * a lease (live while its monitor lives), an interface eth1..eth9 with no
@@ -207,7 +216,7 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
  * exists" when it is on that network. */
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
                     int netns_fd, const struct run_net_endpoint *ep, struct box_err *err);
-/* box network disconnect: NETWORK's interface of container ID (NETNS_FD:
+/* box network disconnect (under run_net_lock()): NETWORK's interface of container ID (NETNS_FD:
  * its network namespace, or -1 when it does not run) removed, its lease, hosts lines and
  * record given back; the network it started on too, with its published
  * ports (as Docker's endpoint takes its port map with it).  -ENOENT (ERR

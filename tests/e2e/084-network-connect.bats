@@ -263,3 +263,25 @@ serves() {
         [ "$status" -eq 125 ]
         [[ "$output" == *"invalid BOX_NETWORK_PREFIX 'torn-down'"* ]]
 }
+
+@test "connect: a connect racing run -d takes effect at that start, never only at the next" {
+        box network create --subnet "$(subnet 13)" racenet >/dev/null
+        local i cp missed=""
+        for i in $(seq 20); do
+                # tries from before the record exists until it does: some
+                # land while the container starts
+                (for _ in $(seq 3000); do
+                        "$BOX" network connect racenet "r$i" 2>/dev/null && exit 0
+                done
+                exit 1) &
+                cp=$!
+                box run -d --name "r$i" busybox sleep 300 >/dev/null
+                wait "$cp"
+                box exec "r$i" ip -o -4 addr show eth1 | grep -q "inet $(prefix 13)" || missed+=" r$i"
+        done
+        [ -z "$missed" ] || { echo "not on racenet:$missed"; false; }
+        # each once: one lease per container
+        [ "$(ls "$BOX_ROOT/networks/racenet/leases" | wc -l)" -eq 20 ]
+        box rm -f $(seq -f 'r%g' 20) >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/racenet/leases")" ]
+}
