@@ -798,6 +798,10 @@ static pid_t clone_child_in_userns(const struct run_spec *spec, struct child_arg
         if (helper == 0) {
                 close(p[0]);
                 pid_t pid = -1;
+                /* in the other's user namespace its root may not ptrace us
+                 * (we hold box's fds): only the host's could */
+                prctl(PR_SET_DUMPABLE, 0);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (setns(spec->userns_fd, CLONE_NEWUSER) == 0)
                         pid = (pid_t)syscall(SYS_clone, flags | CLONE_PARENT, NULL, NULL, NULL, 0);
                 if (pid == 0)
