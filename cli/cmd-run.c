@@ -365,7 +365,7 @@ static char *join_lines(char *const *v)
 
 struct started_ctx {
         struct run_state *state;
-        struct run_net_attachment *net;
+        const char *runroot; /* with a network namespace of its own */
 };
 
 /* -vvv: where the time of a start goes */
@@ -382,7 +382,9 @@ static void on_started(pid_t pid, void *userdata)
         struct started_ctx *c = userdata;
         (void)run_state_set(c->state, "running", pid, 0, NULL);
         /* best effort: what it misses is joined at its next start */
-        (void)run_net_attach_late(c->net, pid);
+        if (c->runroot)
+                (void)run_net_attach_late(c->state->root, c->runroot, c->state->id, c->state->name,
+                                          pid);
 }
 
 /* One `box run`: the flags and everything made from them on the way to a
@@ -905,7 +907,8 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         }
         if (r >= 0)
                 r = attach_network(ctx, &j, &spec, &err);
-        sc.net = j.net;
+        if (j.o.network == RUN_NETWORK_PRIVATE)
+                sc.runroot = ctx->runroot;
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);

@@ -30,9 +30,9 @@ struct run_monitor {
          * cleanup`, whose restart publishes the same ports with them */
         const int *port_fds;
         size_t n_port_fds;
-        /* the container's network (NULL: none of its own), which joins,
-         * once it runs, what box network connect recorded meanwhile */
-        struct run_net_attachment *net;
+        /* a network namespace of its own: once it runs, it joins what box
+         * network connect recorded meanwhile */
+        bool net_late;
 };
 
 /* Starts SPEC's container from this process (already detached from the

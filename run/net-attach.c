@@ -704,30 +704,37 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         return r;
 }
 
-int run_net_attach_late(struct run_net_attachment *a, int pid)
+int run_net_attach_late(const char *root, const char *runroot, const char *id, const char *name,
+                        int pid)
 {
-        if (!a || !a->state_dir)
-                return 0;
         _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
         _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
         if (ns < 0)
                 return -errno;
-        _cleanup_close_ int lock = state_dir_lock(a->root, a->id, NULL);
+        _cleanup_close_ int lock = state_dir_lock(root, id, NULL);
         if (lock < 0)
                 return lock;
-        _cleanup_jv_ struct jv *cfg = run_state_read_json(a->root, a->id, "config.json");
-        const struct jv *more = jv_get(jv_get(cfg, "HostConfig"), "BoxNetworks");
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(root, id, "config.json");
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        /* its own network too, when a connect gave it back after a
+         * disconnect while it started without it */
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        bool own = mode && !jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)) && !streq(mode, "host") &&
+                   !streq(mode, "none") && !startswith(mode, "container:");
         int ret = 0;
-        for (size_t i = 0; i < jv_len(more); i++) {
-                const struct jv *e = jv_at(more, i);
+        for (size_t i = 0; i < jv_len(more) + own; i++) {
+                const struct jv *e = i < jv_len(more) ? jv_at(more, i) : NULL;
                 _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(e, "Aliases"));
                 struct run_net_endpoint ep = {.network = (char *)jv_get_str(e, "Name"),
                                               .ip = (char *)jv_get_str(e, "IPAddress"),
                                               .aliases = aliases};
+                if (!e)
+                        ep.network = (char *)(streq(mode, "default") ? RUN_NET_DEFAULT : mode);
                 if (!ep.network)
                         continue;
                 /* joined already (at the start, or by that connect itself) */
-                int r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &ep, NULL);
+                int r = run_net_connect(root, runroot, id, name, ns, &ep, NULL);
                 if (r < 0 && r != -EEXIST && ret == 0)
                         ret = r;
         }

@@ -202,11 +202,13 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
  * reading the container's records to writing them) while they change its
  * networks; a start holds it while it joins them.  An fd to close. */
 int run_net_lock(const char *root, const char *id, struct box_err *err);
-/* Once container A runs (PID, its pid 1, recorded as running): the networks
- * a box network connect recorded while it was starting, too late for
+/* Once container ID (named NAME) runs on a network namespace of its own
+ * (PID, its pid 1, recorded as running): the networks a box network
+ * connect recorded while it was starting, too late for
  * run_net_attach_netns(), joined now.  Under run_net_lock(), so a connect
  * either sees the container running or is seen here. */
-int run_net_attach_late(struct run_net_attachment *a, int pid);
+int run_net_attach_late(const char *root, const char *runroot, const char *id, const char *name,
+                        int pid);
 /* box network connect (under run_net_lock()): running container ID (named NAME, NETNS_FD: its
  * network namespace, already attached to its first network) gets EP's
  * network hot-plugged:
