@@ -746,7 +746,7 @@ static int join_userns_maps(struct cli_ctx *ctx, struct run_opts *o, const char 
                                 "container:%s, whose user namespace has %s maps",
                                 o->network_name, p->n_uid_map ? "other" : "no");
         else if (!o->n_uid_map && p->n_uid_map) {
-                o->uid_map = xnew(struct run_idmap, p->n_uid_map);
+                o->uid_map = xnew(struct run_idmap, p->n_uid_map + 1);
                 memcpy(o->uid_map, p->uid_map, p->n_uid_map * sizeof(*p->uid_map));
                 o->n_uid_map = p->n_uid_map;
                 o->gid_map = xnew(struct run_idmap, p->n_gid_map + 1);

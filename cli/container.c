@@ -200,8 +200,8 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         if (r >= 0 && f.spec.network == RUN_NETWORK_CONTAINER)
                 r = peer_netns(ctx, cfg, &peer_ns, f.spec.join_userns ? &peer_userns : NULL, err);
         f.spec.netns_fd = peer_ns;
-        m.net_late = f.spec.network == RUN_NETWORK_PRIVATE;
         f.spec.userns_fd = peer_userns;
+        m.net_late = f.spec.network == RUN_NETWORK_PRIVATE;
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box), and hands them to its cleanup */
