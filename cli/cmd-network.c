@@ -1,8 +1,8 @@
 /* box network create|ls|inspect|rm|prune|connect|disconnect, and box port */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/network.h"
@@ -20,85 +20,121 @@ static int net_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
         return 0;
 }
 
-static const char create_help[] =
-        "Usage: box network create [OPTIONS] NETWORK\n\n"
-        "Create a network.\n\nOptions:\n"
-        "  -d, --driver string    bridge (default) or macvlan\n"
-        "      --gateway IP       the subnet's gateway (default: its first address)\n"
-        "      --internal         no traffic leaves the network\n"
-        "      --ipv6             dual-stack: an IPv6 subnet as well\n"
-        "  -o, --opt parent=LINK  macvlan: the parent link\n"
-        "      --subnet CIDR      an IPv4 subnet (default: a free /24 of 10.78.0.0/16), or\n"
-        "                         with --ipv6 an IPv6 one (default: a random fdXX:.../64);\n"
-        "                         --subnet and --gateway may be given once per family\n";
+/* ---- box network create ---- */
+
+struct create_flags {
+        struct run_net_create_opts o;
+        const char *driver;
+        bool internal, ipv6;
+};
+
+/* Docker's: one --subnet (--gateway) per family */
+static int family_slot(struct create_flags *f, const char *flag, const char *arg)
+{
+        bool v6 = strchr(arg, ':') != NULL;
+        bool subnet = streq(flag, "subnet");
+        const char **slot = subnet ? (v6 ? &f->o.subnet6 : &f->o.subnet)
+                                   : (v6 ? &f->o.gateway6 : &f->o.gateway);
+        if (*slot)
+                return cli_usage_error("network create", "--%s given twice for IPv%d", flag,
+                                       v6 ? 6 : 4);
+        *slot = arg;
+        return 0;
+}
+
+static int create_subnet(void *opts, const char *arg)
+{
+        return family_slot(opts, "subnet", arg);
+}
+
+static int create_gateway(void *opts, const char *arg)
+{
+        return family_slot(opts, "gateway", arg);
+}
+
+static int create_opt(void *opts, const char *arg)
+{
+        struct create_flags *f = opts;
+        if (!startswith(arg, "parent="))
+                return cli_usage_error("network create", "invalid -o '%s': only parent=LINK", arg);
+        f->o.parent = arg + 7;
+        return 0;
+}
+
+#define T struct create_flags
+static const struct cli_option create_rows[] = {
+        CLI_STRING("driver", 'd', T, driver, "string", "bridge (default) or macvlan"),
+        CLI_FUNC("gateway", 0, CLI_ARG_REQUIRED, create_gateway, "IP",
+                 "the subnet's gateway (default: its first address)"),
+        CLI_TRUE("internal", 0, T, internal, "no traffic leaves the network"),
+        CLI_TRUE("ipv6", 0, T, ipv6, "dual-stack: an IPv6 subnet as well"),
+        CLI_FUNC("opt", 'o', CLI_ARG_REQUIRED, create_opt, "parent=LINK",
+                 "macvlan: the parent link"),
+        CLI_FUNC("subnet", 0, CLI_ARG_REQUIRED, create_subnet, "CIDR",
+                 "an IPv4 subnet (default: a free /24 of 10.78.0.0/16), or\n"
+                 "with --ipv6 an IPv6 one (default: a random fdXX:.../64);\n"
+                 "--subnet and --gateway may be given once per family"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+/* Flags end at the first operand, and every bad flag is "unknown flag". */
+#define NETWORK_OPTIONS(cmd_, usage_, rows_, width_)                                               \
+        {                                                                                          \
+                .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
+                .help_width = width_, .stop_at_operand = true, .plain_unknown = true               \
+        }
+
+static const struct cli_options create_options =
+        NETWORK_OPTIONS("network create",
+                        "Usage: box network create [OPTIONS] NETWORK\n\n"
+                        "Create a network.\n\nOptions:\n",
+                        create_rows, 19);
 
 static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"driver", required_argument, NULL, 'd'},  {"subnet", required_argument, NULL, 's'},
-                {"gateway", required_argument, NULL, 'g'}, {"opt", required_argument, NULL, 'o'},
-                {"internal", no_argument, NULL, 'i'},      {"ipv6", no_argument, NULL, '6'},
-                {"help", no_argument, NULL, 'h'},          {},
-        };
-        struct run_net_create_opts o = {0};
+        struct create_flags f = {0};
         struct box_err err = {0};
         const char *root;
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+d:o:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'd':
-                        o.driver = optarg;
-                        break;
-                case 's':
-                case 'g': {
-                        /* Docker's: one --subnet (--gateway) per family */
-                        bool v6 = strchr(optarg, ':') != NULL;
-                        const char **slot = c == 's' ? (v6 ? &o.subnet6 : &o.subnet)
-                                                     : (v6 ? &o.gateway6 : &o.gateway);
-                        if (*slot)
-                                return cli_usage_error("network create",
-                                                       "--%s given twice for IPv%d",
-                                                       c == 's' ? "subnet" : "gateway", v6 ? 6 : 4);
-                        *slot = optarg;
-                        break;
-                }
-                case '6':
-                        o.ipv6 = true;
-                        break;
-                case 'o':
-                        if (!startswith(optarg, "parent="))
-                                return cli_usage_error("network create",
-                                                       "invalid -o '%s': only parent=LINK", optarg);
-                        o.parent = optarg + 7;
-                        break;
-                case 'i':
-                        o.internal = true;
-                        break;
-                case 'h':
-                        return cli_help(create_help);
-                default:
-                        return cli_usage_error("network create", "unknown flag '%s'",
-                                               argv[optind - 1]);
-                }
-        }
-        if (optind != argc - 1)
+        int i = cli_options_parse(&create_options, &f, argc, argv);
+        if (i <= 0)
+                return -i;
+        if (i != argc - 1)
                 return cli_usage_error("network create",
                                        "'box network create' requires 1 argument");
+        f.o.driver = f.driver;
+        f.o.internal = f.internal;
+        f.o.ipv6 = f.ipv6;
         _cleanup_free_ char *id = NULL;
-        if (net_root(ctx, &root, &err) < 0 || run_net_create(root, argv[optind], &o, &id, &err) < 0)
+        if (net_root(ctx, &root, &err) < 0 || run_net_create(root, argv[i], &f.o, &id, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", id);
         return 0;
 }
 
+/* ---- ls, inspect, rm, prune ---- */
+
+struct ls_flags {
+        bool quiet;
+};
+
+static const struct cli_option ls_rows[] = {
+        CLI_TRUE("quiet", 'q', struct ls_flags, quiet, NULL),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options ls_options =
+        NETWORK_OPTIONS("network ls", "Usage: box network ls [-q]\n\nList networks.\n", ls_rows, 0);
+
 static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
+        struct ls_flags f = {0};
         const char *root;
-        bool quiet = argc > 1 && (streq(argv[1], "-q") || streq(argv[1], "--quiet"));
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box network ls [-q]\n\nList networks.\n");
+        int i = cli_options_parse(&ls_options, &f, argc, argv);
+        if (i <= 0)
+                return -i;
+        bool quiet = f.quiet;
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         _cleanup_strv_free_ char **names = run_net_list(root);
@@ -125,41 +161,54 @@ static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+/* A flag-less command's rows: only --help (no struct to fill). */
+static const struct cli_option help_rows[] = {
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options inspect_options =
+        NETWORK_OPTIONS("network inspect", "Usage: box network inspect NETWORK...\n", help_rows, 0);
+
 static int cmd_network_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
         const char *root;
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box network inspect NETWORK...\n");
-        if (argc < 2)
+        int first = cli_options_parse(&inspect_options, NULL, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("network inspect", "requires at least 1 argument");
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         printf("[");
-        for (int i = 1; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 _cleanup_free_ char *json = NULL;
                 if (run_net_inspect_json(root, ctx->runroot, argv[i], &json, &err) < 0) {
                         printf("]\n");
                         return cli_fail(&err);
                 }
-                printf("%s%s", i > 1 ? ",\n" : "\n", json);
+                printf("%s%s", i > first ? ",\n" : "\n", json);
         }
         printf("\n]\n");
         return 0;
 }
+
+static const struct cli_options rm_options =
+        NETWORK_OPTIONS("network rm", "Usage: box network rm NETWORK...\n", help_rows, 0);
 
 static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
         const char *root;
         int ret = 0;
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box network rm NETWORK...\n");
-        if (argc < 2)
+        int first = cli_options_parse(&rm_options, NULL, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("network rm", "requires at least 1 argument");
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
-        for (int i = 1; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 if (run_net_remove(root, ctx->runroot, argv[i], &err) < 0)
                         ret = cli_fail(&err);
                 else
@@ -168,13 +217,25 @@ static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
         return ret;
 }
 
+static const struct cli_option prune_rows[] = {
+        /* Docker's "do not prompt": box never prompts */
+        {.name = "force", .short_name = 'f', .kind = CLI_OPT_IGNORE},
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options prune_options =
+        NETWORK_OPTIONS("network prune",
+                        "Usage: box network prune [-f]\n\nRemove unused networks, and "
+                        "box's links and rules when nothing uses them.\n",
+                        prune_rows, 0);
+
 static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
         const char *root;
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box network prune [-f]\n\nRemove unused networks, and "
-                                "box's links and rules when nothing uses them.\n");
+        int i = cli_options_parse(&prune_options, NULL, argc, argv);
+        if (i <= 0)
+                return -i;
         _cleanup_strv_free_ char **removed = NULL;
         if (net_root(ctx, &root, &err) < 0 || run_net_prune(root, ctx->runroot, &removed, &err) < 0)
                 return cli_fail(&err);
@@ -186,11 +247,19 @@ static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+/* ---- connect, disconnect ---- */
+
 /* The container's --network, as connect and disconnect name it. */
 static const char *primary_network(const struct jv *cfg)
 {
         const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
         return !mode || streq(mode, "default") ? RUN_NET_DEFAULT : mode;
+}
+
+/* Did box network disconnect take it off its --network? */
+static bool mode_left(const struct jv *cfg)
+{
+        return jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), RUN_NET_MODE_LEFT));
 }
 
 /* The index of NETWORK in the container's BoxNetworks (box network
@@ -217,55 +286,71 @@ static int running_netns(struct cli_ctx *ctx, const char *root, const char *id)
         return fd;
 }
 
-static const char connect_help[] =
+struct connect_flags {
+        const char *ip, *ip6;
+        char **aliases;
+};
+
+#define T struct connect_flags
+static const struct cli_option connect_rows[] = {
+        CLI_STRV("alias", 0, T, aliases, "NAME", "a further name the container has on the network"),
+        CLI_STRING("ip", 0, T, ip, "IP", "its IPv4 address on the network (default: a free one)"),
+        CLI_STRING("ip6", 0, T, ip6, "IP",
+                   "its IPv6 address on a network with IPv6 (default: a free one)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options connect_options = NETWORK_OPTIONS(
+        "network connect",
         "Usage: box network connect [OPTIONS] NETWORK CONTAINER\n\n"
         "Connect a container to a network: a running one gets a new interface now,\n"
-        "a created or stopped one when it starts.\n\nOptions:\n"
-        "      --alias NAME   a further name the container has on the network\n"
-        "      --ip IP        its IPv4 address on the network (default: a free one)\n"
-        "      --ip6 IP       its IPv6 address on a network with IPv6 (default: a free one)\n";
+        "a created or stopped one when it starts.\n\nOptions:\n",
+        connect_rows, 15);
+
+/* Records the connect in CFG: back on its --network (it starts there
+ * again, its ports with it), or a further network. */
+static void connect_record(struct jv *cfg, const char *network, const char *ip,
+                           const char *ip6, char *const *aliases)
+{
+        struct jv *hc = jv_get(cfg, "HostConfig");
+        if (streq(primary_network(cfg), network)) {
+                jv_set(hc, RUN_NET_MODE_LEFT, jv_bool(false));
+                return;
+        }
+        struct jv *more = jv_get(hc, "BoxNetworks");
+        if (!jv_is_array(more)) {
+                more = jv_array();
+                jv_set(hc, "BoxNetworks", more);
+        }
+        struct jv *e = jv_object();
+        jv_set_str(e, "Name", network);
+        jv_set_str(e, "IPAddress", ip);
+        jv_set_str(e, "IP6Address", ip6);
+        jv_set(e, "Aliases", jv_strv(aliases));
+        jv_push(more, e);
+}
 
 static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"ip", required_argument, NULL, 'i'},
-                {"ip6", required_argument, NULL, '6'},
-                {"alias", required_argument, NULL, 'a'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
+        struct connect_flags f = {0};
         struct box_err err = {0};
-        _cleanup_strv_free_ char **aliases = NULL;
-        const char *ip = NULL, *ip6 = NULL, *root;
-        int c;
-        opterr = 0;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'i':
-                        ip = optarg;
-                        break;
-                case '6':
-                        ip6 = optarg;
-                        break;
-                case 'a':
-                        aliases = strv_append(aliases, optarg);
-                        break;
-                case 'h':
-                        return cli_help(connect_help);
-                default:
-                        return cli_usage_error("network connect", "unknown flag '%s'",
-                                               argv[optind - 1]);
-                }
-        }
-        if (optind != argc - 2)
+        const char *root;
+        int i = cli_options_parse(&connect_options, &f, argc, argv);
+        _cleanup_strv_free_ char **aliases = f.aliases;
+        if (i <= 0)
+                return -i;
+        if (i != argc - 2)
                 return cli_usage_error("network connect",
                                        "'box network connect' requires 2 arguments");
-        const char *network = argv[optind], *who = argv[optind + 1];
+        const char *network = argv[i], *who = argv[i + 1], *ip = f.ip;
         char id[RUN_ID_LEN + 1];
         _cleanup_jv_ struct jv *cfg = NULL;
+        /* locked from the record read to the record written: a start
+         * either joins what we record or runs before we look */
+        _cleanup_close_ int lock = -EBADF;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
                 return cli_fail(&err);
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
@@ -282,14 +367,14 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
                 box_err_set(&err, EINVAL,
                             "conflicting options: container type network can't be "
                             "used with other networks");
-        else if (streq(mode, network) || connected_index(cfg, network) >= 0)
+        else if ((streq(mode, network) && !mode_left(cfg)) || connected_index(cfg, network) >= 0)
                 box_err_set(&err, EEXIST, "endpoint with name '%s' already exists in network '%s'",
                             strempty(jv_get_str(cfg, "Name")), network);
         if (err.code)
                 return cli_fail(&err);
         struct run_net_endpoint ep = {.network = (char *)network,
                                       .ip = (char *)ip,
-                                      .ip6 = (char *)ip6,
+                                      .ip6 = (char *)f.ip6,
                                       .aliases = aliases};
         if (run_net_endpoint_check(root, &ep, &err) < 0)
                 return cli_fail(&err);
@@ -298,18 +383,7 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
             run_net_connect(root, ctx->runroot, id, jv_get_str(cfg, "Name"), ns, &ep, &err) < 0)
                 return cli_fail(&err);
         /* recorded: a restart, or the first start, joins it again */
-        struct jv *hc = jv_get(cfg, "HostConfig");
-        struct jv *more = jv_get(hc, "BoxNetworks");
-        if (!jv_is_array(more)) {
-                more = jv_array();
-                jv_set(hc, "BoxNetworks", more);
-        }
-        struct jv *e = jv_object();
-        jv_set_str(e, "Name", network);
-        jv_set_str(e, "IPAddress", ip);
-        jv_set_str(e, "IP6Address", ip6);
-        jv_set(e, "Aliases", jv_strv(aliases));
-        jv_push(more, e);
+        connect_record(cfg, network, ip, f.ip6, aliases);
         if (run_state_config_write(root, id, cfg, &err) < 0) {
                 if (ns >= 0)
                         (void)run_net_disconnect(root, ctx->runroot, id, ns, network, NULL);
@@ -318,50 +392,55 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+struct disconnect_flags {
+        bool force;
+};
+
+static const struct cli_option disconnect_rows[] = {
+        CLI_TRUE("force", 'f', struct disconnect_flags, force,
+                 "also when the network no longer exists"),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options disconnect_options =
+        NETWORK_OPTIONS("network disconnect",
+                        "Usage: box network disconnect [-f] NETWORK CONTAINER\n\n"
+                        "Disconnect a container from a network: its --network or one that box\n"
+                        "network connect gave it.\n\nOptions:\n",
+                        disconnect_rows, 10);
+
 static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
 {
+        struct disconnect_flags f = {0};
         struct box_err err = {0};
         const char *root;
-        bool force = false;
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box network disconnect [-f] NETWORK CONTAINER\n\n"
-                                "Disconnect a container from a network that box network connect "
-                                "gave it.\n\nOptions:\n"
-                                "  -f, --force   also when the network no longer exists\n");
-        int i = 1;
-        for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-                if (streq(argv[i], "-f") || streq(argv[i], "--force"))
-                        force = true;
-                else
-                        return cli_usage_error("network disconnect", "unknown flag '%s'", argv[i]);
-        }
+        int i = cli_options_parse(&disconnect_options, &f, argc, argv);
+        if (i <= 0)
+                return -i;
         if (argc - i != 2)
                 return cli_usage_error("network disconnect",
                                        "'box network disconnect' requires 2 arguments");
         const char *network = argv[i], *who = argv[i + 1];
         char id[RUN_ID_LEN + 1];
         _cleanup_jv_ struct jv *cfg = NULL;
+        _cleanup_close_ int lock = -EBADF;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
                 return cli_fail(&err);
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
         _cleanup_free_ char *nid = NULL, *driver = NULL;
-        if (!force && !streq(network, "host") && !streq(network, "none") &&
+        if (!f.force && !streq(network, "host") && !streq(network, "none") &&
             run_net_summary(root, network, &nid, &driver, &err) < 0)
                 return cli_fail(&err);
         const char *mode = primary_network(cfg);
         ssize_t at = connected_index(cfg, network);
+        bool own = streq(mode, network) && !mode_left(cfg);
         if (streq(mode, "host") || streq(network, "host"))
                 box_err_set(&err, EINVAL,
                             "container cannot be disconnected from host network or "
                             "connected to host network");
-        else if (streq(mode, network))
-                box_err_set(&err, ENOTSUP,
-                            "container %s: '%s' is its --network; box disconnects only the "
-                            "networks box network connect added",
-                            who, network);
-        else if (at < 0)
+        else if (!own && at < 0)
                 box_err_set(&err, ENOENT, "container %s is not connected to network %s", who,
                             network);
         if (err.code)
@@ -370,13 +449,18 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         int r = run_net_disconnect(root, ctx->runroot, id, ns, network, &err);
         if (r < 0 && r != -ENOENT)
                 return cli_fail(&err);
+        /* as Docker: it leaves the network for good, its next start included */
         struct jv *hc = jv_get(cfg, "HostConfig");
-        const struct jv *more = jv_get(hc, "BoxNetworks");
-        struct jv *keep = jv_array();
-        for (size_t k = 0; k < jv_len(more); k++)
-                if ((ssize_t)k != at)
-                        jv_push(keep, jv_ref(jv_at(more, k)));
-        jv_set(hc, "BoxNetworks", keep);
+        if (own) {
+                jv_set(hc, RUN_NET_MODE_LEFT, jv_bool(true));
+        } else {
+                const struct jv *more = jv_get(hc, "BoxNetworks");
+                struct jv *keep = jv_array();
+                for (size_t k = 0; k < jv_len(more); k++)
+                        if ((ssize_t)k != at)
+                                jv_push(keep, jv_ref(jv_at(more, k)));
+                jv_set(hc, "BoxNetworks", keep);
+        }
         if (run_state_config_write(root, id, cfg, &err) < 0)
                 return cli_fail(&err);
         return 0;

@@ -549,11 +549,6 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "network mode");
         else if (o->network == RUN_NETWORK_CONTAINER && o->hostname)
                 box_err_set(&cerr, EINVAL, "conflicting options: hostname and the network mode");
-        else if (o->network == RUN_NETWORK_CONTAINER && o->n_uid_map)
-                box_err_set(&cerr, EINVAL,
-                            "conflicting options: --uidmap and --network container:NAME (the "
-                            "other container's network namespace is out of a new user "
-                            "namespace's reach)");
         if (cerr.code)
                 return cli_fail(&cerr);
         if ((o->aliases || o->ip || o->ip6) &&

@@ -32,13 +32,6 @@
 
 /* ---- the container's /etc files ---- */
 
-static const char hosts_none[] = "127.0.0.1\tlocalhost\n"
-                                 "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                 "fe00::0\tip6-localnet\n"
-                                 "ff00::0\tip6-mcastprefix\n"
-                                 "ff02::1\tip6-allnodes\n"
-                                 "ff02::2\tip6-allrouters\n";
-
 static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
                            struct box_err *err)
 {
@@ -50,7 +43,7 @@ static int write_etc_files(struct run_state *s, const char *hostname, enum run_n
             fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
         else {
-                _cleanup_free_ char *hn = xasprintf("%s127.0.0.1\t%s\n", hosts_none, hostname);
+                _cleanup_free_ char *hn = run_net_hosts_none(hostname);
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
         }
         if (r < 0)
@@ -372,6 +365,7 @@ static char *join_lines(char *const *v)
 
 struct started_ctx {
         struct run_state *state;
+        const char *runroot; /* with a network namespace of its own */
 };
 
 /* -vvv: where the time of a start goes */
@@ -387,6 +381,10 @@ static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
         (void)run_state_set(c->state, "running", pid, 0, NULL);
+        /* best effort: what it misses is joined at its next start */
+        if (c->runroot)
+                (void)run_net_attach_late(c->state->root, c->runroot, c->state->id, c->state->name,
+                                          pid);
 }
 
 /* One `box run`: the flags and everything made from them on the way to a
@@ -415,6 +413,7 @@ struct run_job {
         char *mount_dir, *seccomp_cache, *hostname_file, *hosts_file, *resolv_file;
         struct run_net_attachment *net; /* a private network's */
         int netns_fd;                   /* container:NAME's namespace */
+        int userns_fd;                  /* and its user namespace, when it has one */
         char *net_peer;                 /* container:NAME's id */
         char *peer_hostname;            /* and its host name */
 };
@@ -443,6 +442,8 @@ static void run_job_release(struct run_job *j)
         run_net_detach(j->net);
         if (j->netns_fd >= 0)
                 close(j->netns_fd);
+        if (j->userns_fd >= 0)
+                close(j->userns_fd);
         free(j->net_peer);
         free(j->peer_hostname);
         run_opts_release(&j->o);
@@ -666,6 +667,8 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .init = o->init,
                 .network = o->network,
                 .netns_fd = j->netns_fd,
+                .join_userns = o->network == RUN_NETWORK_CONTAINER && o->n_uid_map > 0,
+                .userns_fd = j->userns_fd,
                 .uid_map = o->uid_map,
                 .gid_map = o->gid_map,
                 .n_uid_map = o->n_uid_map,
@@ -730,21 +733,63 @@ static int net_setup(pid_t pid, void *userdata, struct box_err *err)
         return run_net_attach_netns(userdata, pid, err);
 }
 
+static bool idmaps_equal(const struct run_idmap *a, size_t na, const struct run_idmap *b, size_t nb)
+{
+        return na == nb && (!na || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+/* container:NAME with a user namespace: ours is the other's (it owns
+ * that network namespace).  Its maps when we give none (Podman's
+ * --userns container:); maps of our own must be its. */
+static int join_userns_maps(struct cli_ctx *ctx, struct run_opts *o, const char *id,
+                            struct box_err *err)
+{
+        struct run_spec_file f;
+        int r = cli_container_spec(ctx, id, &f, err);
+        if (r < 0)
+                return r;
+        const struct run_spec *p = &f.spec;
+        if (o->n_uid_map && !(idmaps_equal(o->uid_map, o->n_uid_map, p->uid_map, p->n_uid_map) &&
+                              idmaps_equal(o->gid_map, o->n_gid_map, p->gid_map, p->n_gid_map)))
+                r = box_err_set(err, EINVAL,
+                                "conflicting options: --uidmap/--gidmap and --network "
+                                "container:%s, whose user namespace has %s maps",
+                                o->network_name, p->n_uid_map ? "other" : "no");
+        else if (!o->n_uid_map && p->n_uid_map) {
+                o->uid_map = xnew(struct run_idmap, p->n_uid_map + 1);
+                memcpy(o->uid_map, p->uid_map, p->n_uid_map * sizeof(*p->uid_map));
+                o->n_uid_map = p->n_uid_map;
+                o->gid_map = xnew(struct run_idmap, p->n_gid_map + 1);
+                memcpy(o->gid_map, p->gid_map, p->n_gid_map * sizeof(*p->gid_map));
+                o->n_gid_map = p->n_gid_map;
+        }
+        run_spec_file_release(&f);
+        return r;
+}
+
 /* --network container:NAME: the other container, its /etc files and host
- * name, and (OPEN_NS: in the foreground) its network namespace; a detached
- * start opens that itself (cli/container.c), as must a restart. */
+ * name, its user namespace's maps, and (OPEN_NS: in the foreground) its
+ * network and user namespaces; a detached start opens those itself
+ * (cli/container.c), as must a restart. */
 static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, struct box_err *err)
 {
         char id[RUN_ID_LEN + 1];
         int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
         if (r < 0)
                 return r;
+        r = join_userns_maps(ctx, &j->o, id, err);
+        if (r < 0)
+                return r;
         if (open_ns || j->o.life.detach)
                 r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
+        if (r >= 0 && j->o.n_uid_map && (open_ns || j->o.life.detach))
+                r = run_state_open_userns(ctx->runroot, id, &j->userns_fd, err);
         if (r < 0)
                 return box_err_prefix(err, "--network container:%s", j->o.network_name);
         if (!open_ns && j->netns_fd >= 0)
                 close(TAKE_FD(j->netns_fd)); /* it runs: its monitor-to-be opens it again */
+        if (!open_ns && j->userns_fd >= 0)
+                close(TAKE_FD(j->userns_fd));
         j->net_peer = xstrdup(id);
         /* Docker's: the other's host name */
         _cleanup_jv_ struct jv *cfg = run_state_read_json(store_root(j->st), id, "config.json");
@@ -766,7 +811,7 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
                 return box_err_set(err, EIO, "container %.12s: no config.json", j->state->id);
         int r = cli_run_network_attach(store_root(j->st), ctx->runroot, j->state, cfg, NULL, 0,
                                        &j->net, err);
-        if (r < 0)
+        if (r < 0 || !j->net) /* none: box network disconnect left it on no network */
                 return r;
         spec->net_setup = net_setup;
         spec->net_userdata = j->net;
@@ -802,7 +847,8 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF, .netns_fd = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {
+                .volumes_lock = -EBADF, .netns_fd = -EBADF, .userns_fd = -EBADF};
         struct box_err err = {0};
         int r, status = 0;
 
@@ -876,6 +922,8 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         }
         if (r >= 0)
                 r = attach_network(ctx, &j, &spec, &err);
+        if (j.o.network == RUN_NETWORK_PRIVATE)
+                sc.runroot = ctx->runroot;
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);

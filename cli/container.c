@@ -141,7 +141,8 @@ struct kept_ports {
 
 /* --network container:ID (config.json's NetworkMode): the network
  * namespace of that container, which must run. */
-static int peer_netns(struct cli_ctx *ctx, const struct jv *cfg, int *ret_fd, struct box_err *err)
+static int peer_netns(struct cli_ctx *ctx, const struct jv *cfg, int *ret_fd, int *ret_userns_fd,
+                      struct box_err *err)
 {
         const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
         char id[RUN_ID_LEN + 1];
@@ -151,6 +152,9 @@ static int peer_netns(struct cli_ctx *ctx, const struct jv *cfg, int *ret_fd, st
         int r = run_state_lookup(cli_container_root(ctx), mode + 10, id, err);
         if (r >= 0)
                 r = run_state_open_netns(ctx->runroot, id, ret_fd, err);
+        /* with maps (the other's): its user namespace, which owns that one */
+        if (r >= 0 && ret_userns_fd)
+                r = run_state_open_userns(ctx->runroot, id, ret_userns_fd, err);
         if (r < 0)
                 return box_err_prefix(err, "--network %s", mode);
         return 0;
@@ -191,10 +195,13 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
                 r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg,
                                            kept ? kept->fds : NULL, kept ? kept->n : 0, &net, err);
-        _cleanup_close_ int peer_ns = -EBADF;
+        _cleanup_close_ int peer_ns = -EBADF, peer_userns = -EBADF;
+        f.spec.join_userns = f.spec.network == RUN_NETWORK_CONTAINER && f.spec.n_uid_map > 0;
         if (r >= 0 && f.spec.network == RUN_NETWORK_CONTAINER)
-                r = peer_netns(ctx, cfg, &peer_ns, err);
+                r = peer_netns(ctx, cfg, &peer_ns, f.spec.join_userns ? &peer_userns : NULL, err);
         f.spec.netns_fd = peer_ns;
+        f.spec.userns_fd = peer_userns;
+        m.net_late = f.spec.network == RUN_NETWORK_PRIVATE;
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box), and hands them to its cleanup */

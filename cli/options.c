@@ -30,7 +30,7 @@ static int unknown_flag(const struct cli_options *spec, char **argv)
 {
         if (spec->getopt_messages)
                 return cli_usage_error(spec->cmd, "invalid option");
-        if (optopt == 0)
+        if (optopt == 0 || spec->plain_unknown)
                 return cli_usage_error(spec->cmd, "unknown flag '%s'", argv[optind - 1]);
         if (optopt < LONG_ONLY_BASE)
                 return cli_usage_error(spec->cmd, "unknown or incomplete flag '-%c'", optopt);

@@ -53,6 +53,7 @@ struct cli_options {
         int help_width;       /* of the "--flag ARG" column */
         bool stop_at_operand; /* flags end at the first operand (box run IMAGE CMD...) */
         bool getopt_messages; /* getopt names a bad flag, then "invalid option" */
+        bool plain_unknown;   /* any bad or incomplete flag: "unknown flag 'ARG'" */
 };
 
 /* The offset of field F of struct type T, which must be of TYPE (checked at

@@ -70,12 +70,14 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
 {
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
+        /* box network disconnect took it off its --network: the first
+         * network box network connect added comes first, with no ports */
+        bool left = jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT));
         _cleanup_free_ struct run_port *ports = NULL;
         size_t n_ports = 0;
-        int r = ports_of(jv_get(hc, "BoxPublish"), &ports, &n_ports, err);
+        int r = left ? 0 : ports_of(jv_get(hc, "BoxPublish"), &ports, &n_ports, err);
         if (r < 0)
                 return r;
-        _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(hc, "BoxAliases"));
         const char *hostname = jv_get_str(jv_get(cfg, "Config"), "Hostname");
         /* box network connect's: names borrowed from CFG, aliases ours
          * (run_net_attach copies them all) */
@@ -91,10 +93,20 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 if (!more[i].network)
                         more[i].network = (char *)"";
         }
+        if (left && !n_more) {
+                /* on no network: only lo, as --network none */
+                *ret = NULL;
+                _cleanup_free_ char *hosts = run_net_hosts_none(hostname ? hostname : s->id);
+                return run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
+        }
+        _cleanup_strv_free_ char **aliases =
+                left ? more[0].aliases : jv_to_strv(jv_get(hc, "BoxAliases"));
         struct run_net_attach_opts o = {
-                .network = mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode : NULL,
-                .ip = jv_get_str(hc, "BoxIPAddress"),
-                .ip6 = jv_get_str(hc, "BoxIP6Address"),
+                .network = left ? more[0].network
+                           : mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode
+                                                                                       : NULL,
+                .ip = left ? more[0].ip : jv_get_str(hc, "BoxIPAddress"),
+                .ip6 = left ? more[0].ip6 : jv_get_str(hc, "BoxIP6Address"),
                 .aliases = aliases,
                 .name = s->name,
                 .hostname = hostname,
@@ -104,12 +116,12 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 .runroot = runroot,
                 .port_fds = port_fds,
                 .n_port_fds = n_port_fds,
-                .more = more,
-                .n_more = n_more,
+                .more = left ? more + 1 : more,
+                .n_more = left ? n_more - 1 : n_more,
         };
         struct run_net_attachment *a = NULL;
         r = run_net_attach(root, s->id, &o, &a, err);
-        for (size_t i = 0; i < n_more; i++)
+        for (size_t i = left ? 1 : 0; i < n_more; i++)
                 strv_free(more[i].aliases);
         if (r < 0)
                 return r;
@@ -148,7 +160,8 @@ static char **networks_of(const struct jv *cfg)
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
         char **v = xnew0(char *, 1);
-        if (mode && !startswith(mode, "container:"))
+        if (mode && !startswith(mode, "container:") &&
+            !jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)))
                 v = strv_append(v, streq(mode, "default") ? "bridge" : mode);
         const struct jv *more = jv_get(hc, "BoxNetworks");
         for (size_t i = 0; i < jv_len(more); i++)
@@ -200,6 +213,11 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
 {
         _cleanup_jv_ struct jv *a = attachment_of(ctx, id);
         struct jv *ns = jv_object(), *ports = jv_object(), *nets = jv_object();
+        /* Docker's, on no network (or not yet started): empty */
+        jv_set_str(ns, "IPAddress", "");
+        jv_set(ns, "IPPrefixLen", jv_int(0));
+        jv_set_str(ns, "Gateway", "");
+        jv_set_str(ns, "MacAddress", "");
         const struct jv *pv = jv_get(a, "Ports");
         for (size_t i = 0; i < jv_len(pv); i++) {
                 const struct jv *p = jv_at(pv, i);
@@ -233,7 +251,7 @@ struct jv *cli_container_network_settings(struct cli_ctx *ctx, const char *id)
                 jv_set_str(e, "IPv6Gateway", jv_get_str(n, "IPv6Gateway") ?: "");
                 if (jv_get(n, "Aliases"))
                         jv_set(e, "Aliases", jv_ref(jv_get(n, "Aliases")));
-                if (i == 0) {
+                if (i == 0 && !jv_bool_value(jv_get(a, RUN_NET_MODE_LEFT))) {
                         /* the first network's, at the top level, as Docker's default bridge */
                         const char *keys[] = {"IPAddress",         "IPPrefixLen",
                                               "Gateway",           "MacAddress",

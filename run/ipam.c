@@ -224,6 +224,18 @@ static void lease_release(const struct run_net *n, const char *a, const char *id
         unlink(p);
 }
 
+void ipam_forget(const struct run_net *n, const char *ip, const char *id)
+{
+        _cleanup_free_ char *p = lease_path(n, ip);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char holder[RUN_ID_LEN + 1];
+        if (fd < 0)
+                return;
+        lease_id(fd, holder, NULL);
+        if (streq(holder, id))
+                unlink(p);
+}
+
 void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd)
 {
         char a[INET_ADDRSTRLEN];

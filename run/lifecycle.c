@@ -8,6 +8,7 @@
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 
 struct detach_ctx {
         struct run_state *state;
@@ -36,6 +37,9 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
         int r = run_state_set(s, "running", pid, 0, err);
         if (r < 0)
                 return r;
+        /* best effort: what it misses is joined at its next start */
+        if (m->net_late)
+                (void)run_net_attach_late(m->root, m->runroot, s->id, s->name, pid);
         if (keep_fd(s->lock_fd) < 0 || keep_fd(in_fd) < 0 || keep_fd(out_fd) < 0 ||
             keep_fd(err_fd) < 0)
                 return box_err_errno(err, errno, "pass fds to the monitor");

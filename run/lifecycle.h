@@ -30,6 +30,9 @@ struct run_monitor {
          * cleanup`, whose restart publishes the same ports with them */
         const int *port_fds;
         size_t n_port_fds;
+        /* a network namespace of its own: once it runs, it joins what box
+         * network connect recorded meanwhile */
+        bool net_late;
 };
 
 /* Starts SPEC's container from this process (already detached from the

@@ -23,6 +23,7 @@
 #include "run/netlink.h"
 #include "run/network.h"
 #include "run/nft.h"
+#include "run/state.h"
 #include "spec/json.h"
 
 struct net_if {
@@ -404,6 +405,8 @@ static int state_write(const struct run_net_attachment *a, struct box_err *err)
 
 /* ---- attach ---- */
 
+static int state_dir_lock(const char *root, const char *id, struct box_err *err);
+
 static void attachment_free(struct run_net_attachment *a)
 {
         if (!a)
@@ -723,10 +726,52 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         if (ns < 0)
                 return box_err_errno(err, errno, "open '%s'", p);
         int r = if_plug(&a->nif, ns, true, err);
+        if (r < 0 || !a->n_more)
+                return r;
         /* the networks box network connect added while it was stopped */
+        _cleanup_close_ int lock = state_dir_lock(a->root, a->id, err);
+        if (lock < 0)
+                return lock;
         for (size_t i = 0; r >= 0 && i < a->n_more; i++)
                 r = run_net_connect(a->root, a->runroot, a->id, a->name, ns, &a->more[i], err);
         return r;
+}
+
+int run_net_attach_late(const char *root, const char *runroot, const char *id, const char *name,
+                        int pid)
+{
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", pid);
+        _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return -errno;
+        _cleanup_close_ int lock = state_dir_lock(root, id, NULL);
+        if (lock < 0)
+                return lock;
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(root, id, "config.json");
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const struct jv *more = jv_get(hc, "BoxNetworks");
+        /* its own network too, when a connect gave it back after a
+         * disconnect while it started without it */
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        bool own = mode && !jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)) && !streq(mode, "host") &&
+                   !streq(mode, "none") && !startswith(mode, "container:");
+        int ret = 0;
+        for (size_t i = 0; i < jv_len(more) + own; i++) {
+                const struct jv *e = i < jv_len(more) ? jv_at(more, i) : NULL;
+                _cleanup_strv_free_ char **aliases = jv_to_strv(jv_get(e, "Aliases"));
+                struct run_net_endpoint ep = {.network = (char *)jv_get_str(e, "Name"),
+                                              .ip = (char *)jv_get_str(e, "IPAddress"),
+                                              .aliases = aliases};
+                if (!e)
+                        ep.network = (char *)(streq(mode, "default") ? RUN_NET_DEFAULT : mode);
+                if (!ep.network)
+                        continue;
+                /* joined already (at the start, or by that connect itself) */
+                int r = run_net_connect(root, runroot, id, name, ns, &ep, NULL);
+                if (r < 0 && r != -EEXIST && ret == 0)
+                        ret = r;
+        }
+        return ret;
 }
 
 int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
@@ -758,6 +803,11 @@ char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
                         : NULL;
         return xasprintf("%s%s\t%s%s%s\n%s%s", hosts_base, ip_str(a->nif.ip, ip), hostname, sep,
                          names, strempty(line6), strempty(a->member_hosts));
+}
+
+char *run_net_hosts_none(const char *hostname)
+{
+        return xasprintf("%s127.0.0.1\t%s\n", hosts_base, hostname);
 }
 
 char *run_net_host_resolv_conf(void)
@@ -855,17 +905,33 @@ static void give_back_more(const char *root, const char *runroot, const char *id
         if (state_read(root, id, &o, NULL) < 0)
                 return;
         const struct jv *nets = jv_get(o, "Networks");
-        for (size_t i = 1; i < jv_len(nets); i++)
+        bool left = jv_bool_value(jv_get(o, RUN_NET_MODE_LEFT));
+        for (size_t i = left ? 0 : 1; i < jv_len(nets); i++)
                 entry_give_back(root, runroot, id, jv_at(nets, i), NULL, false);
+}
+
+/* Did box network disconnect give back A's first network (and its
+ * ports) already?  Then its lease file may be another container's now. */
+static bool mode_left(const struct run_net_attachment *a)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        return a->state_dir && state_read(a->root, a->id, &o, NULL) >= 0 &&
+               jv_bool_value(jv_get(o, RUN_NET_MODE_LEFT));
 }
 
 void run_net_detach(struct run_net_attachment *a)
 {
         if (!a)
                 return;
+        bool left = mode_left(a);
         if (a->state_dir)
                 give_back_more(a->root, a->runroot, a->id);
-        give_back(a, false, true, false);
+        if (!left) {
+                give_back(a, false, true, false);
+        } else if (a->state_dir) {
+                _cleanup_free_ char *p = xasprintf("%s/network.json", a->state_dir);
+                unlink(p);
+        }
         attachment_free(a);
 }
 
@@ -1006,18 +1072,29 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep, 
         return r;
 }
 
+int run_net_lock(const char *root, const char *id, struct box_err *err)
+{
+        if (!run_id_valid(id))
+                return box_err_set(err, EINVAL, "'%s' is not a container id", id);
+        return state_dir_lock(root, id, err);
+}
+
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
                     int netns_fd, const struct run_net_endpoint *ep, struct box_err *err)
 {
-        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
-        if (dlock < 0)
-                return dlock;
         _cleanup_jv_ struct jv *st = NULL;
         int r = state_read(root, id, &st, err);
-        if (r == -ENOENT)
-                return box_err_set(err, ENOTCONN, "container %.12s has no network of its own", id);
-        if (r < 0)
+        if (r == -ENOENT) {
+                /* box network disconnect left it on no network: this one
+                 * is its first again (it runs: NETNS_FD is its namespace) */
+                st = jv_object();
+                jv_set_str(st, "Table", net_prefix());
+                jv_set(st, "Networks", jv_array());
+                jv_set(st, "Ports", jv_array());
+                jv_set(st, RUN_NET_MODE_LEFT, jv_bool(true));
+        } else if (r < 0) {
                 return r;
+        }
         struct jv *nets = jv_get(st, "Networks");
         bool used[10] = {true};
         for (size_t i = 0; i < jv_len(nets); i++) {
@@ -1094,36 +1171,60 @@ out:
 int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err)
 {
-        _cleanup_close_ int dlock = state_dir_lock(root, id, err);
-        if (dlock < 0)
-                return dlock;
         _cleanup_jv_ struct jv *st = NULL;
         int r = state_read(root, id, &st, err);
         if (r < 0)
                 return r;
         const struct jv *nets = jv_get(st, "Networks");
+        bool left = jv_bool_value(jv_get(st, RUN_NET_MODE_LEFT));
         struct jv *keep = jv_array();
         const struct jv *gone = NULL;
+        size_t at = 0;
         for (size_t i = 0; i < jv_len(nets); i++) {
                 struct jv *ni = jv_at(nets, i);
                 const char *nn = jv_get_str(ni, "Name");
-                if (!gone && nn && streq(nn, network) && i > 0)
+                if (!gone && nn && streq(nn, network)) {
                         gone = ni;
-                else
+                        at = i;
+                } else {
                         jv_push(keep, jv_ref(ni));
+                }
         }
         if (!gone) {
                 jv_free(keep);
                 return -ENOENT;
         }
+        /* the first network (the one it started on) takes its ports along */
+        bool first = at == 0 && !left;
         /* the interface goes with its host end (a veth), or in the
          * container's namespace (a macvlan) */
         const char *ifn = jv_get_str(gone, "Ifname");
         _cleanup_close_ int cnl = -EBADF;
         if (netns_fd >= 0 && ifn && run_nl_open(netns_fd, &cnl, NULL) >= 0)
                 (void)run_nl_link_delete(cnl, ifn, NULL);
-        entry_give_back(root, runroot, id, gone, NULL, true);
-        _cleanup_jv_ struct jv *n = jv_ref(st);
-        jv_set(n, "Networks", keep);
-        return state_replace(root, id, n, err);
+        entry_give_back(root, runroot, id, gone, first ? jv_get(st, "Ports") : NULL, true);
+        const char *ip = jv_get_str(gone, "IP"), *ip6 = jv_get_str(gone, "GlobalIPv6Address");
+        struct run_net *n = NULL;
+        if (first && net_load(root, network, &n, NULL) >= 0) {
+                /* its monitor holds these leases locked: given back here,
+                 * and the monitor leaves them alone (mode_left()) */
+                int lock = net_lock(n, NULL);
+                if (ip)
+                        ipam_forget(n, ip, id);
+                if (ip6)
+                        ipam_forget(n, ip6, id);
+                if (lock >= 0)
+                        close(lock);
+                net_free(n);
+        }
+        /* its own lines of those addresses */
+        if (ip || ip6)
+                member_hosts_edit(root, id, ip, ip6, NULL);
+        _cleanup_jv_ struct jv *o = jv_ref(st);
+        jv_set(o, "Networks", keep);
+        if (first) {
+                jv_set(o, "Ports", jv_array());
+                jv_set(o, RUN_NET_MODE_LEFT, jv_bool(true));
+        }
+        return state_replace(root, id, o, err);
 }

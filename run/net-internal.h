@@ -64,6 +64,11 @@ int ipam_check(const struct run_net *n, const char *want, struct in_addr *ret_ip
                struct box_err *err);
 /* Gives the lease of IP back if ID still holds it (FD: its lock, or -1). */
 void ipam_release(const struct run_net *n, struct in_addr ip, const char *id, int fd);
+/* Gives back lease IP (either family, as text) when ID holds it, even while
+ * ID's monitor keeps it locked: box network disconnect of the network the
+ * container started on (the monitor then leaves it alone, see
+ * RUN_NET_MODE_LEFT). */
+void ipam_forget(const struct run_net *n, const char *ip, const char *id);
 /* The same for N's IPv6 subnet (N->ipv6): WANT (--ip6; NULL: the lowest
  * free address); the lease file is named by the address's canonical text. */
 int ipam_lease6(const struct run_net *n, const char *runroot, const char *id, const char *names,

@@ -74,6 +74,11 @@ static int net_prefix_check(struct box_err *err)
                 return box_err_set(err, EINVAL,
                                    "invalid BOX_NETWORK_PREFIX '%.*s': want 1 to 6 of [a-z0-9]",
                                    printable(p), p);
+        /* the test suite's: the default's link and table are the host's */
+        if (!p && getenv("BOX_TEST_NO_DEFAULT_NET"))
+                return box_err_set(err, EPERM,
+                                   "BOX_NETWORK_PREFIX is unset under BOX_TEST_NO_DEFAULT_NET: "
+                                   "the default 'box' is not a test's");
         return 0;
 }
 
@@ -351,6 +356,9 @@ static bool record_names(const struct jv *cfg, const char *name)
         const struct jv *hc = jv_get(cfg, "HostConfig");
         const char *mode = jv_get_str(hc, "NetworkMode");
         bool dflt = streq(name, RUN_NET_DEFAULT);
+        /* box network disconnect took it off its own network */
+        if (jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)))
+                mode = NULL;
         if (mode && (streq(mode, name) || (dflt && streq(mode, "default"))))
                 return true;
         const struct jv *more = jv_get(hc, "BoxNetworks");

@@ -56,6 +56,13 @@
 
 #define RUN_NET_DEFAULT "bridge"
 
+/* config.json's HostConfig key, true once box network disconnect took the
+ * container off its own network (NetworkMode, kept as Docker keeps it):
+ * it starts on the networks box network connect added, or with only lo.
+ * network.json's key of the same name: its first entry is not the network
+ * the container started on (that one is given back already). */
+#define RUN_NET_MODE_LEFT "BoxNetworkModeLeft"
+
 /* ---- published ports (run/port-map.c) ---- */
 
 struct run_port {
@@ -169,6 +176,9 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_
                               struct box_err *err);
 /* The container's /etc/hosts and /etc/resolv.conf contents. */
 char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
+/* /etc/hosts of a container on no network (--network none): localhost,
+ * and HOSTNAME on 127.0.0.1. */
+char *run_net_hosts_none(const char *hostname);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
 /* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
  * /etc/resolv.conf ("" when unreadable). */
@@ -190,7 +200,18 @@ int run_net_ports(const char *root, const char *id, struct run_port **ret, size_
 /* Can EP be joined (the network exists; its --ip and --alias's fit it)? */
 int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
                            struct box_err *err);
-/* box network connect: running container ID (named NAME, NETNS_FD: its
+/* The lock box network connect and disconnect hold (the caller, from
+ * reading the container's records to writing them) while they change its
+ * networks; a start holds it while it joins them.  An fd to close. */
+int run_net_lock(const char *root, const char *id, struct box_err *err);
+/* Once container ID (named NAME) runs on a network namespace of its own
+ * (PID, its pid 1, recorded as running): the networks a box network
+ * connect recorded while it was starting, too late for
+ * run_net_attach_netns(), joined now.  Under run_net_lock(), so a connect
+ * either sees the container running or is seen here. */
+int run_net_attach_late(const char *root, const char *runroot, const char *id, const char *name,
+                        int pid);
+/* box network connect (under run_net_lock()): running container ID (named NAME, NETNS_FD: its
  * network namespace, already attached to its first network) gets EP's
  * network hot-plugged:
  * a lease (live while its monitor lives), an interface eth1..eth9 with no
@@ -199,9 +220,10 @@ int run_net_endpoint_check(const char *root, const struct run_net_endpoint *ep,
  * exists" when it is on that network. */
 int run_net_connect(const char *root, const char *runroot, const char *id, const char *name,
                     int netns_fd, const struct run_net_endpoint *ep, struct box_err *err);
-/* box network disconnect: NETWORK's interface of container ID (NETNS_FD:
+/* box network disconnect (under run_net_lock()): NETWORK's interface of container ID (NETNS_FD:
  * its network namespace, or -1 when it does not run) removed, its lease, hosts lines and
- * record given back.  -ENOENT (ERR untouched) when NETWORK is not one
- * that run_net_connect() added. */
+ * record given back; the network it started on too, with its published
+ * ports (as Docker's endpoint takes its port map with it).  -ENOENT (ERR
+ * untouched) when it is not on NETWORK. */
 int run_net_disconnect(const char *root, const char *runroot, const char *id, int netns_fd,
                        const char *network, struct box_err *err);

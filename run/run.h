@@ -137,6 +137,11 @@ struct run_spec {
          * root (run_idmap_host()). */
         const struct run_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
+        /* RUN_NETWORK_CONTAINER with maps: the other container's user
+         * namespace (userns_fd), which has these maps, is joined rather
+         * than a new one made, so its network namespace is in reach */
+        bool join_userns;
+        int userns_fd;
 
         /* Security. */
         uint64_t caps;   /* bit per CAP_*: bounding, effective, permitted, inheritable */

@@ -680,8 +680,11 @@ static int write_map(pid_t pid, const char *file, const struct run_idmap *map, s
  * as a detached mount seen through them. */
 static int setup_userns(const struct run_spec *spec, pid_t pid, int sock, struct box_err *err)
 {
-        int r = write_map(pid, "uid_map", spec->uid_map, spec->n_uid_map, err);
-        if (r >= 0)
+        int r = 0;
+        /* a joined one has its maps (the other container's, the same) */
+        if (!spec->join_userns)
+                r = write_map(pid, "uid_map", spec->uid_map, spec->n_uid_map, err);
+        if (r >= 0 && !spec->join_userns)
                 r = write_map(pid, "gid_map", spec->gid_map, spec->n_gid_map, err);
         if (r < 0)
                 return box_err_prefix(err, "user namespace");
@@ -775,16 +778,64 @@ struct clone3_args {
  * born in that v2 cgroup (*RET_IN_V2; clone3 with CLONE_INTO_CGROUP, else
  * plain clone and box moves it): returns its pid to box (-1 with errno),
  * never to the child, which runs child_main(). */
+/* The container's process, its new namespaces owned by another
+ * container's user namespace (SPEC's userns_fd): a helper joins that one
+ * and clones the child as box's own (CLONE_PARENT), then reports its pid
+ * and ends.  Namespaces cloned in box would belong to the host's user
+ * namespace, where the joined one's root can mount nothing. */
+static pid_t clone_child_in_userns(const struct run_spec *spec, struct child_args *a,
+                                   unsigned long flags)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        pid_t helper = fork();
+        if (helper < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -1;
+        }
+        if (helper == 0) {
+                close(p[0]);
+                pid_t pid = -1;
+                /* in the other's user namespace its root may not ptrace us
+                 * (we hold box's fds): only the host's could */
+                prctl(PR_SET_DUMPABLE, 0);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (setns(spec->userns_fd, CLONE_NEWUSER) == 0)
+                        pid = (pid_t)syscall(SYS_clone, flags | CLONE_PARENT, NULL, NULL, NULL, 0);
+                if (pid == 0)
+                        child_main(a);
+                /* the pid, or the errno negated */
+                int rep = pid < 0 ? -errno : pid;
+                (void)!write(p[1], &rep, sizeof(rep));
+                _exit(0);
+        }
+        close(p[1]);
+        int rep = -EIO, st;
+        if (RETRY_EINTR(read(p[0], &rep, sizeof(rep))) != (ssize_t)sizeof(rep))
+                rep = -EIO;
+        close(p[0]);
+        RETRY_EINTR(waitpid(helper, &st, 0));
+        if (rep < 0) {
+                errno = -rep;
+                return -1;
+        }
+        return rep;
+}
+
 static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int v2_dir,
                          bool *ret_in_v2)
 {
         unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
         if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
+        *ret_in_v2 = false;
+        if (spec->n_uid_map > 0 && spec->join_userns)
+                return clone_child_in_userns(spec, a, flags | SIGCHLD);
         if (spec->n_uid_map > 0)
                 flags |= CLONE_NEWUSER;
         pid_t pid = -1;
-        *ret_in_v2 = false;
         if (v2_dir >= 0) {
                 struct clone3_args ca = {.flags = flags | CLONE3_INTO_CGROUP,
                                          .exit_signal = SIGCHLD,

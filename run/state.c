@@ -539,19 +539,30 @@ int run_state_root_open(const char *runroot, const char *id, int *ret_fd)
         return 0;
 }
 
-int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+static int open_ns(const char *runroot, const char *id, const char *ns, int *ret_fd,
+                   struct box_err *err)
 {
         pid_t pid;
         _cleanup_close_ int pfd = run_state_pidfd(runroot, id, &pid);
         if (pfd < 0)
                 return box_err_set(err, ESRCH, "container %.12s is not running", id);
-        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/net", (int)pid);
+        _cleanup_free_ char *p = xasprintf("/proc/%d/ns/%s", (int)pid, ns);
         _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
         /* the pid named the container's pid 1 only if that still lives */
         if (fd < 0 || sys_pidfd_send_signal(pfd, 0, 0) < 0)
                 return box_err_set(err, ESRCH, "container %.12s is not running", id);
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+{
+        return open_ns(runroot, id, "net", ret_fd, err);
+}
+
+int run_state_open_userns(const char *runroot, const char *id, int *ret_fd, struct box_err *err)
+{
+        return open_ns(runroot, id, "user", ret_fd, err);
 }
 
 static void sleep_ms(long ms)

@@ -218,6 +218,8 @@ int run_state_kill(const char *runroot, const char *id, struct box_err *err);
 /* An fd of the network namespace of live container ID's pid 1 (checked as
  * run_state_kill checks it): -ESRCH when it does not run. */
 int run_state_open_netns(const char *runroot, const char *id, int *ret_fd, struct box_err *err);
+/* ... its user namespace, the same way */
+int run_state_open_userns(const char *runroot, const char *id, int *ret_fd, struct box_err *err);
 /* Removes the container: what it still holds of a network (network.json),
  * its cgroups if left over, its anonymous volumes when REMOVE_VOLUMES, its
  * name, its state dir and its runtime dir. */

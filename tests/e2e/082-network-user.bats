@@ -221,3 +221,37 @@ bridge_of() {
         [[ "$output" == *"is not running"* ]]
         box rm -f side later peer >/dev/null
 }
+
+@test "user network: --network container:NAME with --uidmap joins the other's user namespace (its maps, or inherited)" {
+        local map=0:200000:65536
+        mkdir -m 755 "$BOX_TEST_TMP/data"
+        chown 200000:200000 "$BOX_TEST_TMP/data"
+        box run -d --name upeer --uidmap $map busybox sh -c \
+                'mkdir /w; echo upeer >/w/index.html; exec httpd -f -p 127.0.0.1:8080 -h /w' >/dev/null
+        # the same maps: its listener on 127.0.0.1, files as host id 200000
+        run box run --rm --network container:upeer --uidmap $map -v "$BOX_TEST_TMP/data:/data" busybox sh -c \
+                'for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/ 2>/dev/null && break; sleep 0.1; done; touch /data/f1; cat /proc/self/uid_map'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = upeer ]
+        [ "$(echo ${lines[1]})" = "0 200000 65536" ]
+        [ "$(stat -c %u:%g "$BOX_TEST_TMP/data/f1")" = 200000:200000 ]
+        # no maps given: the other's, detached and after a restart too
+        box run -d --name uside --network container:upeer -v "$BOX_TEST_TMP/data:/data" busybox sh -c \
+                'touch /data/f2; exec sleep 60' >/dev/null
+        box restart -t 1 uside >/dev/null
+        run box exec uside sh -c 'wget -qO- http://127.0.0.1:8080/; cat /proc/self/uid_map'
+        [ "${lines[0]}" = upeer ]
+        [ "$(echo ${lines[1]})" = "0 200000 65536" ]
+        [ "$(stat -c %u "$BOX_TEST_TMP/data/f2")" = 200000 ]
+        # other maps: one line, nothing made
+        local n
+        n=$(box ps -aq | wc -l)
+        run box run --rm --network container:upeer --uidmap 0:300000:65536 busybox true
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: conflicting options: --uidmap/--gidmap and --network container:upeer, whose user namespace has other maps" ]
+        run box run --rm --network container:upeer --uidmap $map --gidmap 0:300000:65536 busybox true
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [ "$(box ps -aq | wc -l)" -eq "$n" ]
+        box rm -f uside upeer >/dev/null
+}

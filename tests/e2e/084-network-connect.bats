@@ -16,6 +16,15 @@ get_from() {
         box exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $2 80 | tail -1"
 }
 
+# serves HOST:PORT: its httpd answers within 3 s
+serves() {
+        for _ in $(seq 30); do
+                curl -sf -m 2 "http://$1/" >/dev/null && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
 @test "connect: a running container gets eth1 on the network; names resolve both ways" {
         box network create --subnet "$(subnet 1)" front >/dev/null
         box network create --subnet "$(subnet 2)" back >/dev/null
@@ -149,4 +158,130 @@ get_from() {
         run box inspect -f '{{len .NetworkSettings.Networks}}' on1
         [ "$output" = 1 ]
         [ "$(ls "$BOX_ROOT/networks/net2/leases" 2>/dev/null | wc -l)" -eq 0 ]
+}
+
+@test "disconnect: the network it was made on: interface, lease, hosts line and published port go, at the next start too; connect brings it back" {
+        box run -d --name web -p 127.0.0.1::80 busybox sh -c \
+                'mkdir /w; echo web >/w/index.html; exec httpd -f -p 80 -h /w' >/dev/null
+        local hp ip
+        hp=$(box port web 80)
+        ip=$(box inspect -f '{{.NetworkSettings.IPAddress}}' web)
+        [ -n "$ip" ]
+        serves "$hp"
+        run box network disconnect bridge web
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run box exec web ls /sys/class/net
+        [ "$(echo $output)" = lo ]
+        [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
+        ! box exec web grep -q "^$ip[[:space:]]" /etc/hosts
+        # the port map went with it, as Docker's endpoint takes it along
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp . ${hp#*:} "
+        ! curl -sf -m 2 "http://$hp/"
+        [ -z "$(box port web)" ]
+        run box inspect -f '{{len .NetworkSettings.Networks}} {{.NetworkSettings.IPAddress}}|{{.HostConfig.NetworkMode}}' web
+        [ "$output" = "0 |bridge" ]
+        run box ps --format '{{.Names}} [{{.Networks}}]' --filter name=web
+        [ "$output" = "web []" ]
+        run box network disconnect bridge web
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: container web is not connected to network bridge" ]
+        # it does not rejoin at its next start
+        box restart -t 1 web >/dev/null
+        run box exec web ls /sys/class/net
+        [ "$(echo $output)" = lo ]
+        no_veths
+        # connect: back on it, ports and all, from its next start
+        box stop -t 1 web >/dev/null
+        box network connect bridge web
+        box start web >/dev/null
+        run box exec web ip -4 -o addr show eth0
+        [[ "$output" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}."* ]]
+        hp=$(box port web 80)
+        serves "$hp"
+        box rm -f web >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
+        no_veths
+}
+
+@test "disconnect: a created container off its network starts with only lo, or on the network connect added (eth0, default route)" {
+        box network create --subnet "$(subnet 8)" own >/dev/null
+        box network create --subnet "$(subnet 9)" other >/dev/null
+        box create --name m1 --network own busybox sh -c 'ls /sys/class/net | xargs; ip route' >/dev/null
+        box network disconnect own m1
+        run box start -a m1
+        [ "$status" -eq 0 ]
+        [ "$output" = lo ]
+        # a running one left on no network takes a connect now
+        box run -d --name m2 --network own busybox sleep 300 >/dev/null
+        box network disconnect own m2
+        box network connect other m2
+        run box exec m2 ip -4 -o addr
+        [[ "$output" == *"inet $(prefix 9)"* ]]
+        [ "$(ls "$BOX_ROOT/networks/other/leases" | wc -l)" -eq 1 ]
+        box network connect other m1
+        run box start -a m1
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == "eth0 lo" ]]
+        [[ "$output" == *"default via $(prefix 9)1 dev eth0"* ]]
+        # own is unused now: rm may take it
+        box rm -f m2 >/dev/null
+        run box network rm own
+        [ "$status" -eq 0 ]
+        box rm -f m1 >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/other/leases")" ]
+        box network rm other >/dev/null
+        no_veths
+}
+
+@test "network flags: bad ones are one line, exit 125, for every subcommand" {
+        for sub in ls inspect rm prune; do
+                run box network $sub -x
+                [ "$status" -eq 125 ]
+                [ "${lines[0]}" = "box: error: unknown flag '-x'" ]
+        done
+        run box network create --gateway
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: unknown flag '--gateway'" ]
+        run box network create --subnet "$(subnet 10)" --subnet "$(subnet 11)" n
+        [ "${lines[0]}" = "box: error: --subnet given twice for IPv4" ]
+        run box network prune -f
+        [ "$status" -eq 0 ]
+}
+
+@test "tests never use the default prefix: box refuses it under BOX_TEST_NO_DEFAULT_NET, and after box_teardown_store" {
+        [ "$BOX_TEST_NO_DEFAULT_NET" = 1 ]
+        run env -u BOX_NETWORK_PREFIX "$BOX" network create --subnet "$(subnet 12)" dflt
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"BOX_NETWORK_PREFIX is unset under BOX_TEST_NO_DEFAULT_NET"* ]]
+        # a box command after the store's teardown: the prefix it leaves is refused
+        local tmp=$BOX_TEST_TMP
+        BOX_NET_PRUNE=1 box_teardown_store
+        run "$BOX" network create --subnet "$(subnet 12)" late
+        rm -rf "$tmp"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid BOX_NETWORK_PREFIX 'torn-down'"* ]]
+}
+
+@test "connect: a connect racing run -d takes effect at that start, never only at the next" {
+        box network create --subnet "$(subnet 13)" racenet >/dev/null
+        local i cp missed=""
+        for i in $(seq 20); do
+                # tries from before the record exists until it does: some
+                # land while the container starts
+                (for _ in $(seq 3000); do
+                        "$BOX" network connect racenet "r$i" 2>/dev/null && exit 0
+                done
+                exit 1) &
+                cp=$!
+                box run -d --name "r$i" busybox sleep 300 >/dev/null
+                wait "$cp"
+                box exec "r$i" ip -o -4 addr show eth1 | grep -q "inet $(prefix 13)" || missed+=" r$i"
+        done
+        [ -z "$missed" ] || { echo "not on racenet:$missed"; false; }
+        # each once: one lease per container
+        [ "$(ls "$BOX_ROOT/networks/racenet/leases" | wc -l)" -eq 20 ]
+        box rm -f $(seq -f 'r%g' 20) >/dev/null
+        [ -z "$(ls "$BOX_ROOT/networks/racenet/leases")" ]
 }

@@ -5,6 +5,10 @@
 : "${BOX:=$BATS_TEST_DIRNAME/../../out/box}"
 : "${BOX_FIXTURES:=$BATS_TEST_DIRNAME/../../out/fixtures}"
 BUSYBOX_TAR="$BOX_FIXTURES/busybox.tar"
+# box refuses the default network prefix ("box": the host's box0 and table)
+# in tests: each test store has its own, and a box command run without one
+# fails instead of leaving box0 behind
+export BOX_TEST_NO_DEFAULT_NET=1
 
 # A /24 in 10.200-249.x.0 that overlaps none of the host's routes (other
 # stores' bridges, the host's own networks): a random one clashed often on a
@@ -35,7 +39,7 @@ box_setup_store() {
         export BOX_RUNROOT="$BOX_TEST_TMP/run"
         # containers get the bridge network by default: its link, table and
         # subnet are the test's own, so stores used at once never share them
-        if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
+        if [ -z "${BOX_NETWORK_PREFIX:-}" ] || [ "$BOX_NETWORK_PREFIX" = torn-down ]; then
                 # four digits always: "bt12" would begin another store's "bt1234..." links
                 export BOX_NETWORK_PREFIX="$(printf 'bt%04d' $((RANDOM % 10000)))"
                 export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
@@ -55,7 +59,10 @@ box_teardown_store() {
         [ -n "${BOX_TEST_TMP:-}" ] || return 0
         if [ -n "${BOX_NET_PRUNE:-}" ]; then
                 "$BOX" network prune >/dev/null 2>&1 || true
-                unset BOX_NETWORK_PREFIX BOX_BRIDGE_SUBNET BOX_NET_PRUNE
+                # never unset (a later box would take the default "box"): a
+                # prefix box refuses, so a box command after this fails
+                export BOX_NETWORK_PREFIX=torn-down
+                unset BOX_BRIDGE_SUBNET BOX_NET_PRUNE
         fi
         # unmount anything a failed test left below the temp dir, deepest first
         grep -o " $BOX_TEST_TMP[^ ]*" /proc/self/mounts | sort -r | while read -r m; do

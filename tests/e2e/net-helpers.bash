@@ -6,16 +6,17 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-# The ruleset without the tables (ip and ip6) of other box runs (test prefixes "bt",
-# "bz", "bb", "bp", the default "box", and "h..." of boxes run by hand on a
-# shared host at the same time), which may come and go while this file
-# runs; the file's own are checked by name.
+# The ruleset without the tables (ip and ip6) of other box runs (test and bench
+# prefixes "b" and a letter: "bt", "bz", "bb", "bp", "bs" and whatever a new bench
+# script picks, the default "box", and "h..." of boxes run by hand on a shared
+# host at the same time), which may come and go while this file runs; the
+# file's own are checked by name.
 host_ruleset() {
-        nft list ruleset | awk '/^table ip6? (b[tzbp][0-9a-z]*|box|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
+        nft list ruleset | awk '/^table ip6? (b[a-z][0-9a-z]*|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
                 sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
 }
 host_links() {
-        ip -br link | awk '$1 !~ /^(b[tzbp]|box|veth|h[0-9a-z]+[0-9-])/ {print $1}' | sed 's/@.*//' | sort
+        ip -br link | awk '$1 !~ /^(b[a-z][0-9a-z]*[0-9-]|box|veth|h[0-9a-z]+[0-9-])/ {print $1}' | sed 's/@.*//' | sort
 }
 own_links() {
         ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
@@ -56,7 +57,10 @@ net_setup_file() {
 }
 
 net_teardown_file() {
-        "$BOX" network prune >/dev/null 2>&1 || true
+        # a store of the file's own: without one this prune used the
+        # user's store, /var/lib/box
+        BOX_ROOT="$BATS_FILE_TMPDIR/prune-store" BOX_RUNROOT="$BATS_FILE_TMPDIR/prune-run" \
+                "$BOX" network prune >/dev/null 2>&1 || true
         ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
         ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
         [ -z "$(own_links)" ]

@@ -163,6 +163,49 @@ static void test_no_prefixes(void **state)
         strv_free(o.env);
 }
 
+/* The first line the parser prints to stderr for ARGV (plain_unknown as
+ * given). */
+static char *failure_line(char **argv, bool plain)
+{
+        struct opts o;
+        char *err = NULL;
+        size_t len = 0;
+        fflush(stderr);
+        FILE *saved = stderr;
+        stderr = open_memstream(&err, &len);
+        spec.plain_unknown = plain;
+        int r = parse(&o, argv);
+        spec.plain_unknown = false;
+        fclose(stderr);
+        stderr = saved;
+        assert_int_equal(r, -125);
+        err[strcspn(err, "\n")] = '\0';
+        return err;
+}
+
+static void test_plain_unknown(void **state)
+{
+        char *letter[] = {"test", "-z", NULL}, *missing[] = {"test", "--name", NULL};
+        char *missing_letter[] = {"test", "-n", NULL}, *unknown[] = {"test", "--nope", NULL};
+        struct {
+                char **argv;
+                bool plain;
+                const char *want;
+        } cases[] = {
+                {letter, false, "box: error: unknown or incomplete flag '-z'"},
+                {letter, true, "box: error: unknown flag '-z'"},
+                {missing, false, "box: error: unknown or incomplete flag '-n'"},
+                {missing, true, "box: error: unknown flag '--name'"},
+                {missing_letter, true, "box: error: unknown flag '-n'"},
+                {unknown, true, "box: error: unknown flag '--nope'"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char *line = failure_line(cases[i].argv, cases[i].plain);
+                assert_string_equal(line, cases[i].want);
+                free(line);
+        }
+}
+
 static void test_help(void **state)
 {
         struct opts o;
@@ -194,6 +237,7 @@ int main(void)
                 cmocka_unit_test(test_failures),
                 cmocka_unit_test(test_bool_values),
                 cmocka_unit_test(test_no_prefixes),
+                cmocka_unit_test(test_plain_unknown),
                 cmocka_unit_test(test_help),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
