@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
@@ -255,6 +256,50 @@ struct ps_opts {
         struct ps_filter filter;
 };
 
+/* A container whose maker was killed between taking its name and writing
+ * its config: no monitor holds it, nothing will finish it.  Docker lists
+ * such a husk as "Dead"; box rm and container prune remove it. */
+static struct ps_row *dead_row(struct cli_ctx *ctx, const char *root, const char *id,
+                               const struct ps_opts *o)
+{
+        if (run_state_is_live(ctx->runroot, id))
+                return NULL; /* still being made */
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        _cleanup_free_ char *np = xasprintf("%s/name", dir), *name = NULL;
+        struct stat st;
+        if (stat(dir, &st) < 0)
+                return NULL;
+        (void)fs_read_file_at(AT_FDCWD, np, 4096, &name, NULL, NULL);
+        struct jv *row = jv_object();
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%.*s", o->no_trunc ? RUN_ID_LEN : 12, id);
+        jv_set_str(row, "ID", buf);
+        jv_set_str(row, "Image", "");
+        jv_set_str(row, "Command", "");
+        struct tm tm;
+        localtime_r(&st.st_mtime, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+        jv_set_str(row, "CreatedAt", buf);
+        cli_format_ago(buf, sizeof(buf), (long long)st.st_mtime);
+        jv_set_str(row, "RunningFor", buf);
+        jv_set_str(row, "Status", "Dead");
+        jv_set_str(row, "State", "dead");
+        jv_set_str(row, "Ports", "");
+        jv_set_str(row, "Names", name ? name : "");
+        jv_set_str(row, "Labels", "");
+        jv_set_str(row, "Mounts", "");
+        jv_set_str(row, "Networks", "");
+        jv_set_str(row, "Health", "");
+        if (o->size)
+                jv_set_str(row, "Size", "0B");
+        struct tm utc;
+        gmtime_r(&st.st_mtime, &utc);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S.000000000Z", &utc);
+        struct ps_row *r = xnew0(struct ps_row, 1);
+        *r = (struct ps_row){xstrdup(id), xstrdup(buf), row};
+        return r;
+}
+
 static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *ret_n)
 {
         struct store *st;
@@ -268,8 +313,23 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
         STRV_FOREACH (id, ids) {
                 _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, *id);
                 struct run_state_info i;
-                /* a container still being made (or just removed) has no config yet */
-                if (!cfg || cli_container_state(ctx, *id, &i) < 0)
+                /* a container still being made (or just removed) has no config
+                 * yet; one whose maker died never will: -a lists it as Dead
+                 * (not with filters, which read what it lacks) */
+                if (!cfg) {
+                        bool filtered = o->filter.status || o->filter.name || o->filter.id ||
+                                        o->filter.ancestor || o->filter.label || o->filter.health ||
+                                        o->filter.exited;
+                        struct ps_row *d =
+                                o->all && !filtered ? dead_row(ctx, store_root(st), *id, o) : NULL;
+                        if (d) {
+                                rows = xreallocarray(rows, n + 1, sizeof(*rows));
+                                rows[n++] = *d;
+                                free(d);
+                        }
+                        continue;
+                }
+                if (cli_container_state(ctx, *id, &i) < 0)
                         continue;
                 struct jv *row = ps_row_json(ctx, *id, cfg, &i, o->no_trunc, o->size);
                 bool running = i.status == RUN_STATUS_RUNNING || i.status == RUN_STATUS_RESTARTING;

@@ -104,3 +104,21 @@ containers() { ls "$BOX_ROOT/containers"; }
         [ "$status" -eq 0 ]
         [[ "${lines[1]}" == *"hostname"* ]]
 }
+
+@test "lifecycle: a container whose maker died before its config is listed Dead by ps -a, and rm frees its name" {
+        # what a box killed between taking the name and writing the config leaves
+        id=$(printf 'd%.0s' $(seq 64))
+        mkdir -p "$BOX_ROOT/containers/$id/upper" "$BOX_ROOT/containers/.names"
+        printf husk > "$BOX_ROOT/containers/$id/name"
+        ln -s "$id" "$BOX_ROOT/containers/.names/husk"
+        run box ps -a
+        [ "$status" -eq 0 ]
+        [[ "${lines[1]}" =~ ^dddddddddddd\ .*Dead\ .*husk$ ]]
+        [ -z "$(box ps -q)" ]
+        run box run --rm --network none --name husk busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is already in use"* ]]
+        box rm husk
+        [ -z "$(box ps -aq)" ]
+        box run --rm --network none --name husk busybox true
+}
