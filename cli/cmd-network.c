@@ -310,8 +310,8 @@ static const struct cli_options connect_options = NETWORK_OPTIONS(
 
 /* Records the connect in CFG: back on its --network (it starts there
  * again, its ports with it), or a further network. */
-static void connect_record(struct jv *cfg, const char *network, const char *ip,
-                           const char *ip6, char *const *aliases)
+static void connect_record(struct jv *cfg, const char *network, const char *ip, const char *ip6,
+                           char *const *aliases)
 {
         struct jv *hc = jv_get(cfg, "HostConfig");
         if (streq(primary_network(cfg), network)) {
