@@ -55,6 +55,7 @@ struct build_opts {
         char *const *labels;     /* "K=V" */
         const char *target;
         bool no_cache;
+        bool fsync; /* RUN steps' fsync etc. sync (run_spec.no_sync off) */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */

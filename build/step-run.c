@@ -499,6 +499,10 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
                 .cancel_on_signal = true,
+                /* box syncs the layer it packs from the upper dir, and a
+                 * crashed build is thrown away: the step's own syncs
+                 * (dpkg's of every file) buy nothing */
+                .no_sync = !b->o->fsync,
                 .network = streq(net, "none")   ? RUN_NETWORK_NONE
                            : streq(net, "host") ? RUN_NETWORK_HOST
                                                 : RUN_NETWORK_PRIVATE,

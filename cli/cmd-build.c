@@ -201,7 +201,7 @@ struct build_flags {
         const char *network;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
-        bool no_cache, quiet, no_new_privs, push, tls_verify_off;
+        bool no_cache, quiet, no_new_privs, push, tls_verify_off, fsync;
         enum build_pull pull;
         enum build_progress progress;
 };
@@ -478,6 +478,9 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("file", 'f', R, opt_file, "string",
                  "name of the Dockerfile (default 'PATH/Dockerfile' or 'PATH/Containerfile'; '-' "
                  "reads stdin)"),
+        CLI_TRUE("fsync", 0, T, fsync,
+                 "RUN steps' fsync and sync reach the disk (default: they return\nat once; box "
+                 "syncs each layer it writes)"),
         CLI_STRING("iidfile", 0, T, iidfile, "string", "write the image id to the file"),
         CLI_STRING("ignorefile", 0, T, ignorefile, "string",
                    "ignore-pattern file to use instead of .dockerignore"),
@@ -903,6 +906,7 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->labels = j->f.labels;
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
+        bo->fsync = j->f.fsync;
         bo->pull = j->f.pull;
         bo->pull_image = pull_base;
         bo->pull_userdata = j;

@@ -435,6 +435,8 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
                    "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,index=off,"
                    "metacopy=off",
                    lower, state, state);
+        if (spec->no_sync)
+                buf_puts(&opts, ",volatile");
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,

@@ -774,6 +774,16 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
+        /* The directory becomes the unpacked layer below, so its files must
+         * be on disk before the rename, as an unpacked blob's are: whoever
+         * wrote them did not sync them (a build's RUN step has its syncs
+         * answered without syncing, run_spec.no_sync).  One syncfs writes
+         * them and the blob together, which leaves the blob's fsync little
+         * to do. */
+        if (!opts->keep_dir && syncfs(dfd) < 0) {
+                r = box_err_errno(err, errno, "pack: sync '%s'", dir);
+                goto out;
+        }
         r = store_blob_writer_commit(TAKE_PTR(p.blob), p.compress ? NULL : info.diff_id,
                                      info.digest, &info.size, err);
         if (r < 0)
