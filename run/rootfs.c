@@ -444,6 +444,12 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         }
         int r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
         int e = errno;
+        if (r < 0 && e == EINVAL && spec->no_sync) {
+                /* a kernel before 5.10 has no volatile overlays: only slower */
+                opts.data[opts.len - strlen(",volatile")] = '\0';
+                r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
+                e = errno;
+        }
         buf_release(&opts);
         if (r < 0)
                 return box_err_errno(err, e, "mount overlay rootfs");

@@ -65,7 +65,7 @@ struct link {
  * an fsync cannot reach (a symlink, a device, a whiteout), one syncfs at
  * the end instead. */
 enum pack_sync { PACK_SYNC_NONE, PACK_SYNC_EACH, PACK_SYNC_FS };
-#define PACK_SYNC_EACH_MAX 64
+#define PACK_SYNC_EACH_MAX 16
 
 struct pack {
         struct zpipe zp;
