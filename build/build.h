@@ -58,6 +58,7 @@ struct build_opts {
         char *const *no_cache_stages; /* --no-cache-filter: stage names built without the cache */
         char *const *cache_from;      /* images whose inline cache (box.cache.v0) seeds ours */
         bool inline_cache;            /* --cache-to type=inline: write box.cache.v0 */
+        bool fsync;                   /* RUN steps' fsync etc. sync (run_spec.no_sync off) */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */

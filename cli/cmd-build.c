@@ -212,7 +212,7 @@ struct build_flags {
         bool has_output;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
-        bool no_cache, quiet, no_new_privs, push, tls_verify_off;
+        bool no_cache, quiet, no_new_privs, push, tls_verify_off, fsync;
         enum build_pull pull;
         enum build_progress progress;
 };
@@ -618,6 +618,9 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("file", 'f', R, opt_file, "string",
                  "name of the Dockerfile (default 'PATH/Dockerfile' or 'PATH/Containerfile'; '-' "
                  "reads stdin)"),
+        CLI_TRUE("fsync", 0, T, fsync,
+                 "RUN steps' fsync and sync reach the disk (default: they return\nat once; box "
+                 "syncs each layer it writes)"),
         CLI_STRING("iidfile", 0, T, iidfile, "string", "write the image id to the file"),
         CLI_STRING("ignorefile", 0, T, ignorefile, "string",
                    "ignore-pattern file to use instead of .dockerignore"),
@@ -1121,6 +1124,7 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
                         j->cache_from = strv_append(j->cache_from, *c);
         }
         bo->cache_from = j->cache_from;
+        bo->fsync = j->f.fsync;
         bo->pull = j->f.pull;
         bo->pull_image = pull_base;
         bo->pull_userdata = j;

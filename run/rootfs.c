@@ -434,7 +434,7 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         buf_printf(&opts,
                    "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,redirect_dir=off,index=off,"
                    "metacopy=off%s",
-                   lower, state, state, spec->volatile_upper ? ",volatile" : "");
+                   lower, state, state, spec->volatile_upper || spec->no_sync ? ",volatile" : "");
         if (opts.len >= (size_t)getpagesize()) {
                 buf_release(&opts);
                 return box_err_set(err, E2BIG,
@@ -442,7 +442,7 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         }
         int r = mount("overlay", rootfs_path, "overlay", 0, opts.data);
         int e = errno;
-        if (r < 0 && e == EINVAL && spec->volatile_upper) {
+        if (r < 0 && e == EINVAL && (spec->volatile_upper || spec->no_sync)) {
                 /* a kernel before 5.10 has no "volatile": the same, synced */
                 opts.len -= strlen(",volatile");
                 opts.data[opts.len] = '\0';

@@ -122,6 +122,10 @@ struct run_spec {
         bool init;                         /* box's small reaping init as pid 1 */
         bool cancel_on_signal; /* SIGINT/TERM/HUP/QUIT kill the container and fail the run
                                 * (a build's RUN step) instead of reaching it */
+        /* fsync, fdatasync, syncfs, sync, sync_file_range and msync return 0
+         * without syncing (the default seccomp filter) and the overlay is
+         * volatile: a build's RUN step, whose upper dir box syncs itself */
+        bool no_sync;
         enum run_network network;
         /* RUN_NETWORK_PRIVATE: called in box between the clone and the
          * container's start with the pid of its first process, to put its

@@ -151,7 +151,22 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, uint32_t action, unsi
         return 0;
 }
 
-static int build_default(scmp_filter_ctx ctx, uint64_t caps, struct box_err *err)
+/* The calls that only ask for durability: with run_spec.no_sync they
+ * return 0 without syncing (a build's RUN step, whose layer box itself
+ * writes durably; dpkg's fsync of every unpacked file bought nothing). */
+static const char *const sync_calls[] = {"fsync", "fdatasync",       "syncfs",
+                                         "sync",  "sync_file_range", "msync"};
+
+static uint32_t default_action(const char *name, uint32_t action, bool no_sync)
+{
+        if (no_sync && action == SCMP_ACT_ALLOW)
+                for (size_t i = 0; i < ARRAY_SIZE(sync_calls); i++)
+                        if (streq(name, sync_calls[i]))
+                                return SCMP_ACT_ERRNO(0);
+        return action;
+}
+
+static int build_default(scmp_filter_ctx ctx, uint64_t caps, bool no_sync, struct box_err *err)
 {
         for (size_t i = 0; i < ARRAY_SIZE(default_groups); i++) {
                 const struct sc_group *g = &default_groups[i];
@@ -167,7 +182,7 @@ static int build_default(scmp_filter_ctx ctx, uint64_t caps, struct box_err *err
                 _cleanup_free_ char *names = xstrdup(g->names);
                 char *save = NULL;
                 for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
-                        int r = add_rule(ctx, n, action, 0, NULL, err);
+                        int r = add_rule(ctx, n, default_action(n, action, no_sync), 0, NULL, err);
                         if (r < 0)
                                 return r;
                 }
@@ -454,8 +469,9 @@ static char *cache_path(const struct run_spec *spec, uint64_t caps)
                 return NULL;
         const struct scmp_version *v = seccomp_version();
         struct buf key = {0};
-        buf_printf(&key, "box-seccomp-3-%016" PRIx64 "-%u.%u.%u-%x-%" PRIx64, default_table_hash(),
-                   v->major, v->minor, v->micro, (unsigned)seccomp_arch_native(), caps);
+        buf_printf(&key, "box-seccomp-3-%016" PRIx64 "-%u.%u.%u-%x-%" PRIx64 "%s",
+                   default_table_hash(), v->major, v->minor, v->micro,
+                   (unsigned)seccomp_arch_native(), caps, spec->no_sync ? "-nosync" : "");
         if (spec->seccomp != RUN_SECCOMP_PROFILE) {
                 /* the default table: the key is readable and needs no hashing */
                 char *p = xasprintf("%s/%s.bpf", spec->seccomp_cache_dir, key.data);
@@ -524,7 +540,7 @@ int run_seccomp_compile(const struct run_spec *spec, uint64_t caps, struct run_b
                 seccomp_arch_add(ctx, SCMP_ARCH_X86);
                 seccomp_arch_add(ctx, SCMP_ARCH_X32);
 #endif
-                r = build_default(ctx, caps, err);
+                r = build_default(ctx, caps, spec->no_sync, err);
                 if (r < 0) {
                         seccomp_release(ctx);
                         return r;

@@ -174,7 +174,7 @@ static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, stru
                 if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
                         return fsconfig_error(fs, err, off[i]);
         /* as run/rootfs.c (a kernel without it mounts the same, synced) */
-        if (spec->volatile_upper)
+        if (spec->volatile_upper || spec->no_sync)
                 (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
         if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return fsconfig_error(fs, err, "create");

@@ -126,6 +126,10 @@ static int edit_tag(struct oci_index *x, void *userdata, struct box_err *err)
 {
         const struct tag_edit *t = userdata;
         (void)err;
+        /* an untagged image already listed (a cached `box build` without
+         * -t): nothing to write, no fsync, no rename */
+        if (!t->name && manifest_referenced(x, t->digest))
+                return 0;
         if (t->name) {
                 for (size_t i = 0; i < x->n_manifests; i++) {
                         const char *n = ref_name(&x->manifests[i]);
@@ -149,8 +153,6 @@ static int edit_tag(struct oci_index *x, void *userdata, struct box_err *err)
                         drop_entry(x, i);
                         break;
                 }
-        if (!t->name && manifest_referenced(x, t->digest))
-                return 0;
         add_entry(x, t->name, t->digest, t->size);
         return 1;
 }

@@ -55,6 +55,18 @@ struct link {
         char *path; /* NULL: an empty slot */
 };
 
+/* A directory packed into a layer that it then becomes (the upper dir of a
+ * build step) must be on disk before the rename, as an unpacked blob is;
+ * whoever wrote it did not sync it (a RUN step's syncs are answered
+ * without syncing, run_spec.no_sync).  A small layer's files and
+ * directories are fsynced as they are read (a few fsyncs cost far less
+ * than a syncfs, which also waits for every other writer's dirty data on
+ * the file system); past PACK_SYNC_EACH_MAX entries, or at the first entry
+ * an fsync cannot reach (a symlink, a device, a whiteout), one syncfs at
+ * the end instead. */
+enum pack_sync { PACK_SYNC_NONE, PACK_SYNC_EACH, PACK_SYNC_FS };
+#define PACK_SYNC_EACH_MAX 16
+
 struct pack {
         struct zpipe zp;
         struct store_blob_writer *blob;
@@ -71,6 +83,8 @@ struct pack {
         int64_t clamp;
         struct link *links;
         size_t links_cap, n_links;
+        enum pack_sync sync;
+        size_t n_synced;
 };
 
 static int deflate_out(struct pack *p, int flush, struct box_err *err)
@@ -385,6 +399,14 @@ static int write_marker(struct pack *p, struct archive *a, const char *path, con
         return r;
 }
 
+static void pack_sync_fd(struct pack *p, int fd)
+{
+        if (p->sync != PACK_SYNC_EACH)
+                return;
+        if (p->n_synced++ >= PACK_SYNC_EACH_MAX || fd < 0 || fsync(fd) < 0)
+                p->sync = PACK_SYNC_FS;
+}
+
 static int pack_file_data(struct pack *p, struct archive *a, int fd, const char *path, int64_t size)
 {
         int64_t left = size;
@@ -419,6 +441,7 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 const char *slash = strrchr(path, '/');
                 size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
                 _cleanup_free_ char *wh = xasprintf("%.*s.wh.%s", (int)dl, path, name);
+                pack_sync_fd(p, -EBADF);
                 return write_marker(p, a, wh, &st);
         }
 
@@ -456,6 +479,7 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 r = write_header(p, a, e, path);
                 if (r >= 0)
                         r = pack_file_data(p, a, fd, path, st.st_size);
+                pack_sync_fd(p, fd);
                 break;
         }
         case S_IFDIR: {
@@ -489,6 +513,7 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 archive_entry_set_filetype(e, AE_IFLNK);
                 archive_entry_set_symlink(e, target);
                 r = write_header(p, a, e, path);
+                pack_sync_fd(p, -EBADF);
                 break;
         }
         case S_IFCHR:
@@ -498,6 +523,7 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 archive_entry_set_rdevmajor(e, major(st.st_rdev));
                 archive_entry_set_rdevminor(e, minor(st.st_rdev));
                 r = write_header(p, a, e, path);
+                pack_sync_fd(p, -EBADF);
                 break;
         default:
                 break; /* sockets are not content */
@@ -564,6 +590,7 @@ static int pack_tree(struct pack *p, struct archive *a, int rootfd)
                 goto out;
         lv[0].dev = st.st_dev;
         lv[0].ino = st.st_ino;
+        pack_sync_fd(p, fd);
         depth = 1;
         while (depth > 0) {
                 struct level *l = &lv[depth - 1];
@@ -635,6 +662,7 @@ static int pack_tree(struct pack *p, struct archive *a, int rootfd)
                         close(cfd);
                         goto out;
                 }
+                pack_sync_fd(p, cfd);
                 down->path_len = path.len;
                 down->dev = cst.st_dev;
                 down->ino = cst.st_ino;
@@ -729,6 +757,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 opts = &none;
         p.clamp = opts->clamp_mtime;
         p.compress = !opts->uncompressed;
+        p.sync = opts->keep_dir ? PACK_SYNC_NONE : PACK_SYNC_EACH;
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
@@ -774,6 +803,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
+        if (p.sync == PACK_SYNC_FS && syncfs(dfd) < 0) {
+                r = box_err_errno(err, errno, "pack: sync '%s'", dir);
+                goto out;
+        }
         r = store_blob_writer_commit(TAKE_PTR(p.blob), p.compress ? NULL : info.diff_id,
                                      info.digest, &info.size, err);
         if (r < 0)
