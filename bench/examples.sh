@@ -80,7 +80,7 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         rows_from "$W" box box "$T/$ex.box" "$BOX build --no-cache -q $ctx"
         [ -n "$P" ] && rows_from "$W" podman peer "$T/$ex.podman" "podman build --layers --no-cache -q $ctx"
         # box's own share per RUN step, over the measured rounds
-        python3 - "$ex" "$T/$ex.steps.log" >>"$BENCH_OUT/rows.jsonl" <<'PY'
+        python3 - "$ex" "$T/$ex.steps.log" >>"$BENCH_ROWS" <<'PY'
 import json, re, sys
 steps = []
 for l in open(sys.argv[2], errors="replace"):
