@@ -166,3 +166,17 @@ void cli_options_help(const struct cli_options *spec)
                 }
         }
 }
+
+int cli_options_parse_help(const char *cmd, const char *help, bool stop_at_operand, int argc,
+                           char **argv)
+{
+        static const struct cli_option rows[] = {CLI_HELP("help", 'h')};
+        const struct cli_options spec = {
+                .cmd = cmd,
+                .usage = help,
+                .v = rows,
+                .n = ARRAY_SIZE(rows),
+                .stop_at_operand = stop_at_operand,
+        };
+        return cli_options_parse(&spec, NULL, argc, argv);
+}

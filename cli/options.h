@@ -84,6 +84,10 @@ struct cli_options {
 #define CLI_TRUE(name_, sh, T, f, help_) \
         {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_TRUE, \
          .offset = CLI_FIELD(T, f, bool), .help = help_}
+/* ... a boolean flag whose help names its value (--tls-verify bool) */
+#define CLI_BOOL(name_, sh, T, f, meta_, help_) \
+        {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_TRUE, \
+         .offset = CLI_FIELD(T, f, bool), .meta = meta_, .help = help_}
 #define CLI_SET(name_, sh, T, f, value_, help_) \
         {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_SET, \
          .offset = CLI_FIELD_INT(T, f), .value = value_, .help = help_}
@@ -101,3 +105,10 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
 
 /* Prints the usage text and a line per listed flag to stdout. */
 void cli_options_help(const struct cli_options *spec);
+
+/* The parse of a command without flags of its own: -h and --help print
+ * HELP; any other flag is an unknown one (operands such as "-1" after
+ * "--").  STOP_AT_OPERAND: what follows the first operand is the
+ * operands' own (box top C ps -o pid).  Returns as cli_options_parse(). */
+int cli_options_parse_help(const char *cmd, const char *help, bool stop_at_operand, int argc,
+                           char **argv);
