@@ -560,7 +560,6 @@ static const struct cli_options build_options = {
         .v = build_flag_rows,
         .n = ARRAY_SIZE(build_flag_rows),
         .help_width = 24,
-        .getopt_messages = true,
 };
 
 /* ---- from the flags to a struct build_opts ---- */
