@@ -150,8 +150,10 @@ void cli_options_help(const struct cli_options *spec)
                 const struct cli_option *o = &spec->v[i];
                 if (!o->help)
                         continue;
-                _cleanup_free_ char *flag =
-                        xasprintf("--%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+                /* "--pause[=BOOL]": an optional "[=VALUE]" follows the name */
+                _cleanup_free_ char *flag = xasprintf(
+                        "--%s%s%s", o->name, o->meta && !startswith(o->meta, "[=") ? " " : "",
+                        strempty(o->meta));
                 if (o->short_name)
                         printf("  -%c, %-*s", o->short_name, spec->help_width, flag);
                 else
