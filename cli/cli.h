@@ -32,9 +32,6 @@ extern const struct cli_command cli_commands[];
 int cli_fail(const struct box_err *err);
 /* Prints a usage error naming the command and returns 125. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
-/* --tls-verify[=true|false] of CMD: 1 or 0 in *RET (no value: true), or
- * the usage error's exit status. */
-int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret);
 /* Opens the store (once) for a command. */
 int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -395,13 +396,14 @@ static const char run_help[] =
 static int cmd_healthcheck_run(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (cli_wants_help(argc, argv))
-                return cli_help(run_help);
-        if (argc != 2)
+        int first = cli_options_parse_help("healthcheck run", run_help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("healthcheck run",
                                        "'box healthcheck run' requires exactly 1 argument");
         const char *st = NULL;
-        int r = health_probe(ctx, argv[1], &st, &err);
+        int r = health_probe(ctx, argv[first], &st, &err);
         if (r < 0)
                 return cli_fail(&err);
         printf("%s\n", r == 0 ? "healthy" : "unhealthy");
