@@ -178,15 +178,3 @@ void cli_table_flush(struct cli_table *t)
         t->rows = NULL;
         t->n_rows = t->n_cols = 0;
 }
-
-/* Docker's boolean flags: no value or true/1 is true, false/0 false. */
-int cli_bool_parse(const char *s, bool *ret)
-{
-        if (!s || streq(s, "true") || streq(s, "1"))
-                *ret = true;
-        else if (streq(s, "false") || streq(s, "0"))
-                *ret = false;
-        else
-                return -EINVAL;
-        return 0;
-}

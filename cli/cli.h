@@ -45,10 +45,6 @@ int cli_help(const char *text);
  * holds for LABELS (k, v, ... as spec/oci.h keeps them). */
 bool cli_labels_match(char *const *want, char *const *labels);
 
-/* A boolean flag's value, as Docker's: NULL (no value), true or 1 is
- * true, false or 0 false; -EINVAL otherwise. */
-int cli_bool_parse(const char *s, bool *ret);
-
 /* A getopt_long loop helper: returns 1 if argv asks for --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -271,13 +271,10 @@ static int opt_file(void *opts, const char *arg)
 static int opt_layers(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        if (!arg || streq(arg, "true") || streq(arg, "1"))
-                f->no_cache = false;
-        else if (streq(arg, "false") || streq(arg, "0"))
-                f->no_cache = true;
-        else
-                return cli_usage_error("build", "invalid --layers '%s': want true or false", arg);
-        return 0;
+        bool layers;
+        int r = cli_options_bool("build", "layers", arg, &layers);
+        f->no_cache = !layers;
+        return r;
 }
 
 static int opt_platform(void *opts, const char *arg)

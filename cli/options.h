@@ -98,6 +98,11 @@ struct cli_options {
 #define CLI_HELP(name_, sh)     {.name = name_, .short_name = sh, .kind = CLI_OPT_HELP}
 // clang-format on
 
+/* ARG of boolean flag --FLAG of CMD, in Go's strconv.ParseBool spellings
+ * as Docker's flags take them (NULL: no value, true): for a FUNC row whose
+ * boolean is not a field of its own.  0, or the usage error's exit status. */
+int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret);
+
 /* Parses the flags of ARGV (ARGV[0] is the command) into OPTS.  Returns the
  * index of the first operand (> 0) to go on, or <= 0 to stop: the negated
  * exit status, the failure reported (0 after --help). */

@@ -1,4 +1,4 @@
-/* The attach flags' parsers (cli/cmd-attach.c, cli/cli.c): Docker's
+/* The attach flags' parsers (cli/cmd-attach.c, cli/options.c): Docker's
  * --detach-keys syntax and its boolean flags (--sig-proxy). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 
 static void test_detach_keys(void **state)
 {
@@ -52,16 +53,23 @@ static void test_bool(void **state)
 {
         (void)state;
         bool v = false;
-        assert_int_equal(cli_bool_parse(NULL, &v), 0);
+        assert_int_equal(cli_options_bool("t", "b", NULL, &v), 0);
         assert_true(v);
-        assert_int_equal(cli_bool_parse("false", &v), 0);
+        assert_int_equal(cli_options_bool("t", "b", "false", &v), 0);
         assert_false(v);
-        assert_int_equal(cli_bool_parse("1", &v), 0);
+        assert_int_equal(cli_options_bool("t", "b", "1", &v), 0);
         assert_true(v);
-        assert_int_equal(cli_bool_parse("0", &v), 0);
+        assert_int_equal(cli_options_bool("t", "b", "0", &v), 0);
         assert_false(v);
-        assert_int_equal(cli_bool_parse("maybe", &v), -EINVAL);
-        assert_int_equal(cli_bool_parse("", &v), -EINVAL);
+        assert_int_equal(cli_options_bool("t", "b", "T", &v), 0);
+        assert_true(v);
+        assert_int_equal(cli_options_bool("t", "b", "False", &v), 0);
+        assert_false(v);
+        /* a usage error: 125, the value untouched */
+        assert_int_equal(cli_options_bool("t", "b", "maybe", &v), 125);
+        assert_false(v);
+        assert_int_equal(cli_options_bool("t", "b", "", &v), 125);
+        assert_int_equal(cli_options_bool("t", "b", "yes", &v), 125);
 }
 
 int main(void)
