@@ -37,19 +37,15 @@ static const struct cli_option attach_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options attach_options = {
-        .cmd = "attach",
-        .usage = "Usage: box attach [OPTIONS] CONTAINER\n"
-                 "\n"
-                 "Attach local standard input, output, and error streams to a running "
-                 "container.\n"
-                 "\n"
-                 "Options:\n",
-        .v = attach_flag_rows,
-        .n = ARRAY_SIZE(attach_flag_rows),
-        .help_width = 21,
-        .stop_at_operand = true,
-};
+static const struct cli_options attach_options =
+        CLI_OPTIONS("attach", attach_flag_rows, 21,
+                    "Usage: box attach [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Attach local standard input, output, and error streams to a running "
+                    "container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 #define DETACH_MAX 16
 

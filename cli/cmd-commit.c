@@ -41,18 +41,14 @@ static const struct cli_option commit_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options commit_options = {
-        .cmd = "commit",
-        .usage = "Usage: box commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
-                 "\n"
-                 "Create a new image from a container's changes.\n"
-                 "\n"
-                 "Options:\n",
-        .v = commit_flag_rows,
-        .n = ARRAY_SIZE(commit_flag_rows),
-        .help_width = 18,
-        .stop_at_operand = true,
-};
+static const struct cli_options commit_options =
+        CLI_OPTIONS("commit", commit_flag_rows, 18,
+                    "Usage: box commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
+                    "\n"
+                    "Create a new image from a container's changes.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 /* The container's Env (without the HOSTNAME box adds at run time), its
  * User, WorkingDir and command: the command keeps the parent's ENTRYPOINT

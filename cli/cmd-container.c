@@ -107,12 +107,9 @@ static const struct cli_option prune_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options prune_options = {
-        .cmd = "container prune",
-        .usage = "Usage: box container prune [-f]\n\nRemove all stopped containers.\n",
-        .v = prune_flag_rows,
-        .n = ARRAY_SIZE(prune_flag_rows),
-};
+static const struct cli_options prune_options =
+        CLI_OPTIONS("container prune", prune_flag_rows, 0,
+                    "Usage: box container prune [-f]\n\nRemove all stopped containers.\n");
 
 int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -16,19 +16,15 @@ static const struct cli_option ls_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options ls_options = {
-        .cmd = "context ls",
-        .usage = "Usage: box context ls [OPTIONS] DIR\n"
-                 "\n"
-                 "List the files of build context DIR that a build sends, after the rules of\n"
-                 "its .dockerignore (or FILE.dockerignore beside a Dockerfile given with -f),\n"
-                 "one path per line, sorted.\n"
-                 "\n"
-                 "Options:\n",
-        .v = ls_flag_rows,
-        .n = ARRAY_SIZE(ls_flag_rows),
-        .help_width = 13,
-};
+static const struct cli_options ls_options =
+        CLI_OPTIONS("context ls", ls_flag_rows, 13,
+                    "Usage: box context ls [OPTIONS] DIR\n"
+                    "\n"
+                    "List the files of build context DIR that a build sends, after the rules of\n"
+                    "its .dockerignore (or FILE.dockerignore beside a Dockerfile given with -f),\n"
+                    "one path per line, sorted.\n"
+                    "\n"
+                    "Options:\n");
 
 static int cmd_context_ls(struct cli_ctx *ctx, int argc, char **argv)
 {

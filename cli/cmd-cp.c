@@ -51,29 +51,22 @@ struct cp_flags {
 static const struct cli_option cp_flag_rows[] = {
         CLI_TRUE("archive", 'a', T, archive, "keep the owners (uid and gid) of the source"),
         CLI_TRUE("follow-link", 'L', T, follow, "follow a symlink SRC_PATH"),
-        {.name = "quiet",
-         .short_name = 'q',
-         .kind = CLI_OPT_IGNORE,
-         .help = "print nothing (box prints nothing anyway)"},
+        CLI_COMPAT("quiet", 'q', "print nothing (box prints nothing anyway)"),
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-static const struct cli_options cp_options = {
-        .cmd = "cp",
-        .usage = "Usage: box cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
-                 "       box cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n"
-                 "\n"
-                 "Copy files and directories between a container and the host.\n"
-                 "\"-\" reads a tar stream from stdin (extracted into the directory\n"
-                 "DEST_PATH) or writes one of SRC_PATH to stdout.\n"
-                 "\n"
-                 "Options:\n",
-        .v = cp_flag_rows,
-        .n = ARRAY_SIZE(cp_flag_rows),
-        .help_width = 16,
-        .stop_at_operand = true,
-};
+static const struct cli_options cp_options =
+        CLI_OPTIONS("cp", cp_flag_rows, 16,
+                    "Usage: box cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+                    "       box cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n"
+                    "\n"
+                    "Copy files and directories between a container and the host.\n"
+                    "\"-\" reads a tar stream from stdin (extracted into the directory\n"
+                    "DEST_PATH) or writes one of SRC_PATH to stdout.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 #define RESOLVE_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 

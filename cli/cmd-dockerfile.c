@@ -47,32 +47,24 @@ static const struct cli_option check_flag_rows[] = {
 #undef FILE_ROW
 #undef T
 
-static const struct cli_options parse_options = {
-        .cmd = "dockerfile parse",
-        .usage = "Usage: box dockerfile parse [OPTIONS] [PATH]\n"
-                 "\n"
-                 "Parse a Dockerfile (PATH, a directory's Dockerfile, or -f FILE) and print its\n"
-                 "instructions, before variable expansion.\n"
-                 "\n"
-                 "Options:\n",
-        .v = parse_flag_rows,
-        .n = ARRAY_SIZE(parse_flag_rows),
-        .help_width = 17,
-};
+static const struct cli_options parse_options = CLI_OPTIONS(
+        "dockerfile parse", parse_flag_rows, 17,
+        "Usage: box dockerfile parse [OPTIONS] [PATH]\n"
+        "\n"
+        "Parse a Dockerfile (PATH, a directory's Dockerfile, or -f FILE) and print its\n"
+        "instructions, before variable expansion.\n"
+        "\n"
+        "Options:\n");
 
-static const struct cli_options check_options = {
-        .cmd = "dockerfile check",
-        .usage = "Usage: box dockerfile check [OPTIONS] [PATH]\n"
-                 "\n"
-                 "Parse a Dockerfile, resolve its stages, ARG and ENV scoping and variable\n"
-                 "expansion as a build would, and report errors and warnings without building.\n"
-                 "Exit status: 0 clean, 1 warnings with --strict, 125 errors.\n"
-                 "\n"
-                 "Options:\n",
-        .v = check_flag_rows,
-        .n = ARRAY_SIZE(check_flag_rows),
-        .help_width = 19,
-};
+static const struct cli_options check_options =
+        CLI_OPTIONS("dockerfile check", check_flag_rows, 19,
+                    "Usage: box dockerfile check [OPTIONS] [PATH]\n"
+                    "\n"
+                    "Parse a Dockerfile, resolve its stages, ARG and ENV scoping and variable\n"
+                    "expansion as a build would, and report errors and warnings without building.\n"
+                    "Exit status: 0 clean, 1 warnings with --strict, 125 errors.\n"
+                    "\n"
+                    "Options:\n");
 
 /* Reads FILE (or stdin for "-"); *ret_label is what error messages call it. */
 static int read_dockerfile(const char *file, char **ret_data, size_t *ret_len, char **ret_label,

@@ -54,18 +54,14 @@ static const struct cli_option exec_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options exec_options = {
-        .cmd = "exec",
-        .usage = "Usage: box exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
-                 "\n"
-                 "Execute a command in a running container.\n"
-                 "\n"
-                 "Options:\n",
-        .v = exec_flag_rows,
-        .n = ARRAY_SIZE(exec_flag_rows),
-        .help_width = 22,
-        .stop_at_operand = true,
-};
+static const struct cli_options exec_options =
+        CLI_OPTIONS("exec", exec_flag_rows, 22,
+                    "Usage: box exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+                    "\n"
+                    "Execute a command in a running container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 /* --env-file's entries, then -e's (K alone: box's own value, when set). */
 static int exec_env(const struct exec_opts *o, char ***ret, struct box_err *err)

@@ -51,18 +51,14 @@ static const struct cli_option export_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options export_options = {
-        .cmd = "export",
-        .usage = "Usage: box export [OPTIONS] CONTAINER\n"
-                 "\n"
-                 "Export a container's file system as a tar archive (to stdout by default);\n"
-                 "'box import' turns it back into an image.\n"
-                 "\n"
-                 "Options:\n",
-        .v = export_flag_rows,
-        .n = ARRAY_SIZE(export_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options export_options =
+        CLI_OPTIONS("export", export_flag_rows, 18,
+                    "Usage: box export [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Export a container's file system as a tar archive (to stdout by default);\n"
+                    "'box import' turns it back into an image.\n"
+                    "\n"
+                    "Options:\n");
 
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -198,18 +198,14 @@ static const struct cli_option gen_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options gen_options = {
-        .cmd = "generate systemd",
-        .usage = "Usage: box generate systemd [OPTIONS] CONTAINER\n"
-                 "\n"
-                 "Print a systemd unit that starts and stops a container.\n"
-                 "\n"
-                 "Options:\n",
-        .v = gen_flag_rows,
-        .n = ARRAY_SIZE(gen_flag_rows),
-        .help_width = 23,
-        .stop_at_operand = true,
-};
+static const struct cli_options gen_options =
+        CLI_OPTIONS("generate systemd", gen_flag_rows, 23,
+                    "Usage: box generate systemd [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Print a systemd unit that starts and stops a container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static int generate_systemd(struct cli_ctx *ctx, int argc, char **argv)
 {

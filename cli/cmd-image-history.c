@@ -21,22 +21,18 @@ static const struct cli_option history_flag_rows[] = {
                    "'table' (default), 'json', or a Go-style template"),
         CLI_TRUE("no-trunc", 0, T, no_trunc, "don't truncate output"),
         CLI_TRUE("quiet", 'q', T, quiet, "only show image ids"),
-        {.name = "human", .short_name = 'H', .kind = CLI_OPT_IGNORE}, /* sizes are human */
+        CLI_COMPAT("human", 'H', NULL), /* sizes are human */
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-static const struct cli_options history_options = {
-        .cmd = "image history",
-        .usage = "Usage: box image history [OPTIONS] IMAGE\n"
-                 "\n"
-                 "Show the history of an image, newest step first.\n"
-                 "\n"
-                 "Options:\n",
-        .v = history_flag_rows,
-        .n = ARRAY_SIZE(history_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options history_options =
+        CLI_OPTIONS("image history", history_flag_rows, 18,
+                    "Usage: box image history [OPTIONS] IMAGE\n"
+                    "\n"
+                    "Show the history of an image, newest step first.\n"
+                    "\n"
+                    "Options:\n");
 
 struct step {
         const char *created, *created_by, *comment;

@@ -282,10 +282,8 @@ struct images_flags {
 
 #define T struct images_flags
 static const struct cli_option images_flag_rows[] = {
-        {.name = "all",
-         .short_name = 'a',
-         .kind = CLI_OPT_IGNORE, /* docker's intermediate images: box keeps none */
-         .help = "accepted for compatibility: box keeps no intermediate images"},
+        /* docker's intermediate images: box keeps none */
+        CLI_COMPAT("all", 'a', "accepted for compatibility: box keeps no intermediate images"),
         CLI_TRUE("digests", 0, T, digests, "show digests"),
         CLI_STRV("filter", 'f', T, filters, "filter",
                  "filter output: dangling=true|false, reference=PATTERN,\nlabel=KEY[=VALUE], "
@@ -299,17 +297,13 @@ static const struct cli_option images_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options images_options = {
-        .cmd = "images",
-        .usage = "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
-                 "\n"
-                 "List images.\n"
-                 "\n"
-                 "Options:\n",
-        .v = images_flag_rows,
-        .n = ARRAY_SIZE(images_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options images_options =
+        CLI_OPTIONS("images", images_flag_rows, 18,
+                    "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
+                    "\n"
+                    "List images.\n"
+                    "\n"
+                    "Options:\n");
 
 /* The filters of -f and the REPOSITORY operand (may be NULL).  0 or an
  * exit status. */
@@ -558,23 +552,17 @@ struct rmi_flags {
 static const struct cli_option rmi_flag_rows[] = {
         CLI_TRUE("force", 'f', struct rmi_flags, force,
                  "remove even if tagged several times or used by a container"),
-        {.name = "no-prune",
-         .kind = CLI_OPT_IGNORE,
-         .help = "do not delete untagged parents (accepted; box has no parents)"},
+        CLI_COMPAT("no-prune", 0, "do not delete untagged parents (accepted; box has no parents)"),
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options rmi_options = {
-        .cmd = "rmi",
-        .usage = "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
-                 "\n"
-                 "Remove one or more images.\n"
-                 "\n"
-                 "Options:\n",
-        .v = rmi_flag_rows,
-        .n = ARRAY_SIZE(rmi_flag_rows),
-        .help_width = 13,
-};
+static const struct cli_options rmi_options =
+        CLI_OPTIONS("rmi", rmi_flag_rows, 13,
+                    "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Remove one or more images.\n"
+                    "\n"
+                    "Options:\n");
 
 static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
 {
@@ -732,17 +720,13 @@ static const struct cli_option inspect_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options inspect_options = {
-        .cmd = "image inspect",
-        .usage = "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
-                 "\n"
-                 "Display detailed information on one or more images.\n"
-                 "\n"
-                 "Options:\n",
-        .v = inspect_flag_rows,
-        .n = ARRAY_SIZE(inspect_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options inspect_options =
+        CLI_OPTIONS("image inspect", inspect_flag_rows, 18,
+                    "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Display detailed information on one or more images.\n"
+                    "\n"
+                    "Options:\n");
 
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {

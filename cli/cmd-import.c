@@ -25,27 +25,20 @@ static const struct cli_option import_flag_rows[] = {
                    "set the commit message for the imported image"),
         CLI_STRING("platform", 0, T, platform, "string",
                    "set the platform (linux/ARCH) of the image"),
-        {.name = "quiet",
-         .short_name = 'q',
-         .kind = CLI_OPT_IGNORE,
-         .help = "accepted for compatibility; only the id is printed anyway"},
+        CLI_COMPAT("quiet", 'q', "accepted for compatibility; only the id is printed anyway"),
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-static const struct cli_options import_options = {
-        .cmd = "import",
-        .usage = "Usage: box import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"
-                 "\n"
-                 "Import the contents of a tarball (plain, gzip, bzip2, xz or zstd) to create an "
-                 "image\n"
-                 "with a single layer.\n"
-                 "\n"
-                 "Options:\n",
-        .v = import_flag_rows,
-        .n = ARRAY_SIZE(import_flag_rows),
-        .help_width = 19,
-};
+static const struct cli_options import_options = CLI_OPTIONS(
+        "import", import_flag_rows, 19,
+        "Usage: box import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"
+        "\n"
+        "Import the contents of a tarball (plain, gzip, bzip2, xz or zstd) to create an "
+        "image\n"
+        "with a single layer.\n"
+        "\n"
+        "Options:\n");
 
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -21,23 +21,19 @@ static const struct cli_option inspect_flag_rows[] = {
         CLI_STRING("format", 'f', T, format, "string",
                    "format the output with a Go-style template"),
         CLI_STRING("type", 0, T, type, "TYPE", "container or image only"),
-        {.name = "size", .short_name = 's', .kind = CLI_OPT_IGNORE},
+        CLI_COMPAT("size", 's', NULL),
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-static const struct cli_options inspect_options = {
-        .cmd = "inspect",
-        .usage = "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
-                 "\n"
-                 "Return low-level information on containers or images.\n"
-                 "\n"
-                 "Options:\n",
-        .v = inspect_flag_rows,
-        .n = ARRAY_SIZE(inspect_flag_rows),
-        .help_width = 18,
-        .stop_at_operand = true,
-};
+static const struct cli_options inspect_options =
+        CLI_OPTIONS("inspect", inspect_flag_rows, 18,
+                    "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
+                    "\n"
+                    "Return low-level information on containers or images.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static const char *or_zero_time(const char *t)
 {

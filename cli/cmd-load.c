@@ -23,21 +23,17 @@ static const struct cli_option load_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options load_options = {
-        .cmd = "load",
-        .usage = "Usage: box load [OPTIONS]\n"
-                 "\n"
-                 "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or "
-                 "zstd)\n"
-                 "or an OCI image layout directory, read from stdin by default.  Every blob and "
-                 "layer\n"
-                 "is verified; nothing is named unless all of it is.\n"
-                 "\n"
-                 "Options:\n",
-        .v = load_flag_rows,
-        .n = ARRAY_SIZE(load_flag_rows),
-        .help_width = 17,
-};
+static const struct cli_options load_options =
+        CLI_OPTIONS("load", load_flag_rows, 17,
+                    "Usage: box load [OPTIONS]\n"
+                    "\n"
+                    "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or "
+                    "zstd)\n"
+                    "or an OCI image layout directory, read from stdin by default.  Every blob and "
+                    "layer\n"
+                    "is verified; nothing is named unless all of it is.\n"
+                    "\n"
+                    "Options:\n");
 
 void cli_print_loaded(const struct image_loaded *v, size_t n)
 {

@@ -77,20 +77,16 @@ static const struct cli_option login_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options login_options = {
-        .cmd = "login",
-        .usage = "Usage: box login [OPTIONS] [REGISTRY]\n"
-                 "\n"
-                 "Check credentials against REGISTRY (default docker.io) and store them in\n"
-                 "${XDG_CONFIG_HOME:-~/.config}/box/auth.json (mode 0600, Docker's 'auths' "
-                 "format).\n"
-                 "Credentials in ~/.docker/config.json are read too.\n"
-                 "\n"
-                 "Options:\n",
-        .v = login_flag_rows,
-        .n = ARRAY_SIZE(login_flag_rows),
-        .help_width = 20,
-};
+static const struct cli_options login_options =
+        CLI_OPTIONS("login", login_flag_rows, 20,
+                    "Usage: box login [OPTIONS] [REGISTRY]\n"
+                    "\n"
+                    "Check credentials against REGISTRY (default docker.io) and store them in\n"
+                    "${XDG_CONFIG_HOME:-~/.config}/box/auth.json (mode 0600, Docker's 'auths' "
+                    "format).\n"
+                    "Credentials in ~/.docker/config.json are read too.\n"
+                    "\n"
+                    "Options:\n");
 
 /* The index of REGISTRY (argc when absent), or <= 0: the negated exit
  * status (0 after --help). */

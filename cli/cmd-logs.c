@@ -354,17 +354,12 @@ static const struct cli_option logs_flag_rows[] = {
 #undef R
 #undef T
 
-static const struct cli_options logs_options = {
-        .cmd = "logs",
-        .usage = "Usage: box logs [OPTIONS] CONTAINER\n"
-                 "\n"
-                 "Fetch the logs of a container.\n"
-                 "\n"
-                 "Options:\n",
-        .v = logs_flag_rows,
-        .n = ARRAY_SIZE(logs_flag_rows),
-        .help_width = 17,
-};
+static const struct cli_options logs_options = CLI_OPTIONS("logs", logs_flag_rows, 17,
+                                                           "Usage: box logs [OPTIONS] CONTAINER\n"
+                                                           "\n"
+                                                           "Fetch the logs of a container.\n"
+                                                           "\n"
+                                                           "Options:\n");
 
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 {

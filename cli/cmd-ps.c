@@ -372,17 +372,12 @@ static const struct cli_option ps_flag_rows[] = {
 #undef R
 #undef T
 
-static const struct cli_options ps_options = {
-        .cmd = "ps",
-        .usage = "Usage: box ps [OPTIONS]\n"
-                 "\n"
-                 "List containers (running ones; -a all).\n"
-                 "\n"
-                 "Options:\n",
-        .v = ps_flag_rows,
-        .n = ARRAY_SIZE(ps_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options ps_options = CLI_OPTIONS("ps", ps_flag_rows, 18,
+                                                         "Usage: box ps [OPTIONS]\n"
+                                                         "\n"
+                                                         "List containers (running ones; -a all).\n"
+                                                         "\n"
+                                                         "Options:\n");
 
 int cmd_ps(struct cli_ctx *ctx, int argc, char **argv)
 {

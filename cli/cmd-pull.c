@@ -114,12 +114,7 @@ static const struct cli_option pull_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options pull_options = {
-        .cmd = "pull",
-        .usage = help,
-        .v = pull_flag_rows,
-        .n = ARRAY_SIZE(pull_flag_rows),
-};
+static const struct cli_options pull_options = CLI_OPTIONS("pull", pull_flag_rows, 0, help);
 
 int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -52,23 +52,19 @@ static const struct cli_option push_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options push_options = {
-        .cmd = "push",
-        .usage = "Usage: box push [OPTIONS] IMAGE [DESTINATION]\n"
-                 "\n"
-                 "Upload an image to a registry: the layers and config it lacks (a blob it has "
-                 "is\n"
-                 "skipped; one in another repository of the same registry is mounted), then the\n"
-                 "manifest, byte for byte, so the digest printed is the image's manifest "
-                 "digest.\n"
-                 "DESTINATION defaults to IMAGE's own name ('box tag' names it for a "
-                 "registry).\n"
-                 "\n"
-                 "Options:\n",
-        .v = push_flag_rows,
-        .n = ARRAY_SIZE(push_flag_rows),
-        .help_width = 20,
-};
+static const struct cli_options push_options = CLI_OPTIONS(
+        "push", push_flag_rows, 20,
+        "Usage: box push [OPTIONS] IMAGE [DESTINATION]\n"
+        "\n"
+        "Upload an image to a registry: the layers and config it lacks (a blob it has "
+        "is\n"
+        "skipped; one in another repository of the same registry is mounted), then the\n"
+        "manifest, byte for byte, so the digest printed is the image's manifest "
+        "digest.\n"
+        "DESTINATION defaults to IMAGE's own name ('box tag' names it for a "
+        "registry).\n"
+        "\n"
+        "Options:\n");
 
 int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -19,18 +19,14 @@ static const struct cli_option rm_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options rm_options = {
-        .cmd = "rm",
-        .usage = "Usage: box rm [OPTIONS] CONTAINER [CONTAINER...]\n"
-                 "\n"
-                 "Remove one or more containers.\n"
-                 "\n"
-                 "Options:\n",
-        .v = rm_flag_rows,
-        .n = ARRAY_SIZE(rm_flag_rows),
-        .help_width = 12,
-        .stop_at_operand = true,
-};
+static const struct cli_options rm_options =
+        CLI_OPTIONS("rm", rm_flag_rows, 12,
+                    "Usage: box rm [OPTIONS] CONTAINER [CONTAINER...]\n"
+                    "\n"
+                    "Remove one or more containers.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
 {

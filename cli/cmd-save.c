@@ -36,17 +36,13 @@ static const struct cli_option save_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options save_options = {
-        .cmd = "save",
-        .usage = "Usage: box save [OPTIONS] IMAGE [IMAGE...]\n"
-                 "\n"
-                 "Save one or more images to a tar archive (streamed to stdout by default).\n"
-                 "\n"
-                 "Options:\n",
-        .v = save_flag_rows,
-        .n = ARRAY_SIZE(save_flag_rows),
-        .help_width = 18,
-};
+static const struct cli_options save_options =
+        CLI_OPTIONS("save", save_flag_rows, 18,
+                    "Usage: box save [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Save one or more images to a tar archive (streamed to stdout by default).\n"
+                    "\n"
+                    "Options:\n");
 
 int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
 {

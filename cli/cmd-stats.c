@@ -197,18 +197,14 @@ static const struct cli_option stats_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options stats_options = {
-        .cmd = "stats",
-        .usage = "Usage: box stats [OPTIONS] [CONTAINER...]\n"
-                 "\n"
-                 "Display a live stream of container resource usage statistics.\n"
-                 "\n"
-                 "Options:\n",
-        .v = stats_flag_rows,
-        .n = ARRAY_SIZE(stats_flag_rows),
-        .help_width = 18,
-        .stop_at_operand = true,
-};
+static const struct cli_options stats_options =
+        CLI_OPTIONS("stats", stats_flag_rows, 18,
+                    "Usage: box stats [OPTIONS] [CONTAINER...]\n"
+                    "\n"
+                    "Display a live stream of container resource usage statistics.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static void sleep_1s(void)
 {

@@ -103,13 +103,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
                           "only they used, and temporary files of interrupted writers.\n\n"
                           "Options:\n",
                           cmd, what_dangling, what_all);
-        const struct cli_options spec = {
-                .cmd = cmd,
-                .usage = usage,
-                .v = prune_flag_rows,
-                .n = ARRAY_SIZE(prune_flag_rows),
-                .help_width = 10,
-        };
+        const struct cli_options spec = CLI_OPTIONS(cmd, prune_flag_rows, 10, usage);
         struct prune_flags f = {0};
         struct box_err err = {0};
         int first = cli_options_parse(&spec, &f, argc, argv);
@@ -281,19 +275,15 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
                          "pull"),
                 CLI_HELP("help", 'h'),
         };
-        static const struct cli_options spec = {
-                .cmd = "system fsck",
-                .usage = "Usage: box system fsck [OPTIONS]\n"
-                         "\n"
-                         "Check the store: re-hash every blob, check every image's manifest, "
-                         "config and layers\nand that each layer is unpacked.  Exits 0 when "
-                         "clean, 1 when problems were found.\n"
-                         "\n"
-                         "Options:\n",
-                .v = rows,
-                .n = ARRAY_SIZE(rows),
-                .help_width = 11,
-        };
+        static const struct cli_options spec = CLI_OPTIONS(
+                "system fsck", rows, 11,
+                "Usage: box system fsck [OPTIONS]\n"
+                "\n"
+                "Check the store: re-hash every blob, check every image's manifest, config and "
+                "layers\nand that each layer is unpacked.  Exits 0 when clean, 1 when problems "
+                "were found.\n"
+                "\n"
+                "Options:\n");
         struct fsck_flags f = {0};
         struct box_err err = {0};
         int first = cli_options_parse(&spec, &f, argc, argv);

@@ -64,35 +64,29 @@ static const struct cli_option rm_flag_rows[] = {
 };
 static const struct cli_option prune_flag_rows[] = {
         CLI_TRUE("all", 'a', T, all, "also unused named volumes"),
-        {.name = "force",
-         .short_name = 'f',
-         .kind = CLI_OPT_IGNORE,
-         .help = "do not prompt (box never prompts)"},
+        CLI_COMPAT("force", 'f', "do not prompt (box never prompts)"),
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-#define VOLUME_OPTIONS(cmd_, rows_, width_, usage_)                                                \
-        {                                                                                          \
-                .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
-                .help_width = width_, .stop_at_operand = true                                      \
-        }
 static const struct cli_options create_options =
-        VOLUME_OPTIONS("volume create", create_flag_rows, 17,
-                       "Usage: box volume create [OPTIONS] [VOLUME]\n\nCreate a volume.\n\n"
-                       "Options:\n");
-static const struct cli_options ls_options =
-        VOLUME_OPTIONS("volume ls", ls_flag_rows, 10,
-                       "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n");
+        CLI_OPTIONS("volume create", create_flag_rows, 17,
+                    "Usage: box volume create [OPTIONS] [VOLUME]\n\nCreate a volume.\n\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
+static const struct cli_options ls_options = CLI_OPTIONS(
+        "volume ls", ls_flag_rows, 10,
+        "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n", .stop_at_operand = true);
 static const struct cli_options rm_options =
-        VOLUME_OPTIONS("volume rm", rm_flag_rows, 10,
-                       "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                       "Remove one or more volumes.\n\nOptions:\n");
+        CLI_OPTIONS("volume rm", rm_flag_rows, 10,
+                    "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+                    "Remove one or more volumes.\n\nOptions:\n",
+                    .stop_at_operand = true);
 static const struct cli_options prune_options =
-        VOLUME_OPTIONS("volume prune", prune_flag_rows, 10,
-                       "Usage: box volume prune [OPTIONS]\n\n"
-                       "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n");
-#undef VOLUME_OPTIONS
+        CLI_OPTIONS("volume prune", prune_flag_rows, 10,
+                    "Usage: box volume prune [OPTIONS]\n\n"
+                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n",
+                    .stop_at_operand = true);
 
 static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -422,13 +422,10 @@ static const struct cli_option cleanup_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options cleanup_options = {
-        .cmd = "container cleanup",
-        .usage = "Usage: box container cleanup [--lock-fd N] [--port-fds N,N...] ID\n",
-        .v = cleanup_flag_rows,
-        .n = ARRAY_SIZE(cleanup_flag_rows),
-        .stop_at_operand = true,
-};
+static const struct cli_options cleanup_options =
+        CLI_OPTIONS("container cleanup", cleanup_flag_rows, 0,
+                    "Usage: box container cleanup [--lock-fd N] [--port-fds N,N...] ID\n",
+                    .stop_at_operand = true);
 
 /* box container cleanup [--lock-fd N] [--port-fds N,N...] ID: run by the
  * monitor, in its own process, when the container has ended. */

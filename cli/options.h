@@ -55,6 +55,14 @@ struct cli_options {
         bool getopt_messages; /* getopt names a bad flag, then "invalid option" */
 };
 
+/* A command's flags: ROWS, the help's flag column WIDTH wide under USAGE;
+ * more fields after (.stop_at_operand = true). */
+#define CLI_OPTIONS(cmd_, rows_, width_, usage_, ...)                                              \
+        {                                                                                          \
+                .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
+                .help_width = width_, __VA_ARGS__                                                  \
+        }
+
 /* The offset of field F of struct type T, which must be of TYPE (checked at
  * compile time, so a row cannot fill a field of another type). */
 #define CLI_FIELD(T, f, type)                                                                      \
@@ -95,6 +103,9 @@ struct cli_options {
         {.name = name_, .short_name = sh, .arg = arg_, .kind = CLI_OPT_FUNC, .func = func_, \
          .meta = meta_, .help = help_}
 #define CLI_IGNORE(name_, arg_) {.name = name_, .arg = arg_, .kind = CLI_OPT_IGNORE}
+/* ... a flag without an argument the help lists, accepted and ignored */
+#define CLI_COMPAT(name_, sh, help_) \
+        {.name = name_, .short_name = sh, .kind = CLI_OPT_IGNORE, .help = help_}
 #define CLI_HELP(name_, sh)     {.name = name_, .short_name = sh, .kind = CLI_OPT_HELP}
 // clang-format on
 
