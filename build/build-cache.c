@@ -11,6 +11,7 @@
 #include "lib/strv.h"
 #include "spec/json.h"
 #include "spec/ref.h"
+#include "store/image.h"
 
 void build_chain_next(digest_str chain, const char *text)
 {
@@ -257,4 +258,67 @@ void stat_cache_close(struct stat_cache *c, struct store *st)
         }
         free(c->v);
         free(c);
+}
+
+void build_cache_note_step(struct image_state *s, const char *key, bool empty, const char *created)
+{
+        char *e = xasprintf("%s %zd %s", key, empty ? (ssize_t)-1 : (ssize_t)s->n_layers - 1,
+                            created);
+        s->cache_steps = strv_push(s->cache_steps ? s->cache_steps : xnew0(char *, 1), e);
+}
+
+char *build_cache_inline(const struct image_state *s)
+{
+        _cleanup_jv_ struct jv *a = jv_array();
+        STRV_FOREACH (e, s->cache_steps) {
+                char key[80], created[64];
+                long layer;
+                if (sscanf(*e, "%79s %ld %63s", key, &layer, created) != 3)
+                        continue;
+                struct jv *o = jv_object();
+                jv_set_str(o, "key", key);
+                jv_set(o, "layer", jv_int(layer));
+                jv_set_str(o, "created", created);
+                jv_push(a, o);
+        }
+        return jv_dump(a, JV_CANONICAL);
+}
+
+int build_cache_import(struct store *st, const char *image, struct box_err *err)
+{
+        _cleanup_image_handle_ struct store_image_handle h = {0};
+        int r = store_image_resolve(st, image, &h, err);
+        if (r < 0)
+                return r;
+        _cleanup_jv_ struct jv *cfg = NULL;
+        if (jv_parse(h.config_json, h.config_len, &cfg, NULL) < 0)
+                return 0;
+        const struct jv *steps = jv_get(cfg, "box.cache.v0");
+        size_t n_diff = strv_length(h.config.diff_ids), seeded = 0;
+        for (size_t i = 0; steps && jv_is_array(steps) && i < jv_len(steps); i++) {
+                const struct jv *e = jv_at(steps, i);
+                const char *key = jv_get_str(e, "key"), *created = jv_get_str(e, "created");
+                int64_t layer = jv_int_value(jv_get(e, "layer"));
+                /* the image's own claims: a digest, and a layer it holds */
+                if (!key || spec_digest_validate(key, NULL) < 0 || !created ||
+                    strlen(created) >= sizeof(((struct cache_record *)0)->created) || layer < -1 ||
+                    (layer >= 0 && ((size_t)layer >= h.m.n_layers || (size_t)layer >= n_diff)))
+                        continue;
+                struct cache_record rec = {0};
+                if (build_cache_get(st, key, &rec))
+                        continue;
+                rec.empty = layer < 0;
+                snprintf(rec.created, sizeof(rec.created), "%s", created);
+                if (!rec.empty) {
+                        const struct oci_descriptor *d = &h.m.layers[layer];
+                        snprintf(rec.layer.digest, sizeof(rec.layer.digest), "%s", d->digest);
+                        snprintf(rec.layer.diff_id, sizeof(rec.layer.diff_id), "%s",
+                                 h.config.diff_ids[layer]);
+                        snprintf(rec.media_type, sizeof(rec.media_type), "%s", d->media_type);
+                        rec.layer.size = (uint64_t)d->size;
+                }
+                if (build_cache_put(st, key, &rec, NULL) >= 0)
+                        seeded++;
+        }
+        return (int)seeded;
 }

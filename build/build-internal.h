@@ -19,6 +19,8 @@ struct image_state {
         size_t n_layers;
         digest_str chain;   /* cache key of everything up to here */
         char *last_created; /* created time of the newest layer */
+        char **cache_steps; /* "KEY LAYER CREATED" of each cached or committed step
+                             * (LAYER: its index in layers, -1: none): --cache-to inline */
         bool cmd_set;       /* CMD given in this stage: ENTRYPOINT keeps it */
 };
 
@@ -43,6 +45,15 @@ void build_chain_next(digest_str chain, const char *text);
 int build_cache_get(struct store *st, const char *key, struct cache_record *ret);
 int build_cache_put(struct store *st, const char *key, const struct cache_record *rec,
                     struct box_err *err);
+/* Notes that the step KEY made the state's newest layer (or none, EMPTY),
+ * for --cache-to type=inline. */
+void build_cache_note_step(struct image_state *s, const char *key, bool empty, const char *created);
+/* The state's noted steps as the image config's "box.cache.v0" (JSON). */
+char *build_cache_inline(const struct image_state *s);
+/* Seeds the cache with the steps IMAGE (in the store) noted inline: a
+ * step whose layer the image holds becomes a record, unless one is there.
+ * Returns how many; an image without any is 0, not an error. */
+int build_cache_import(struct store *st, const char *image, struct box_err *err);
 /* Remembers the parts of a step's key by step position, so a later miss
  * can say what changed. */
 void build_cache_explain(struct store *st, const char *position, char *const *parts, FILE *out);

@@ -55,6 +55,9 @@ struct build_opts {
         char *const *labels;     /* "K=V" */
         const char *target;
         bool no_cache;
+        char *const *no_cache_stages; /* --no-cache-filter: stage names built without the cache */
+        char *const *cache_from;      /* images whose inline cache (box.cache.v0) seeds ours */
+        bool inline_cache;            /* --cache-to type=inline: write box.cache.v0 */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */
@@ -74,6 +77,9 @@ struct build_opts {
         char *const *dns_options;     /* RUN's resolver options; may be NULL */
         const struct build_secret *secrets;
         size_t n_secrets;
+        /* --ssh: agent sockets by id (src: the socket), for RUN --mount=type=ssh */
+        const struct build_secret *ssh;
+        size_t n_ssh;
         struct build_fetch_limits fetch; /* ADD <url> */
         enum build_progress progress;
         FILE *out; /* progress and RUN output */

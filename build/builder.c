@@ -20,6 +20,7 @@ void image_state_release(struct image_state *s)
                 oci_descriptor_release(&s->layers[i]);
         free(s->layers);
         free(s->last_created);
+        strv_free(s->cache_steps);
         memset(s, 0, sizeof(*s));
 }
 
@@ -35,6 +36,7 @@ void image_state_copy(struct image_state *d, const struct image_state *s)
         d->n_layers = s->n_layers;
         memcpy(d->chain, s->chain, sizeof(d->chain));
         d->last_created = s->last_created ? xstrdup(s->last_created) : NULL;
+        d->cache_steps = s->cache_steps ? strv_copy(s->cache_steps) : NULL;
         d->cmd_set = false;
 }
 
@@ -298,6 +300,10 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (r < 0)
                 goto out;
         b.arch = xstrdup(oci_host_arch());
+        /* what the --cache-from images noted of their steps seeds the cache;
+         * an image without any is no source, not a failure (BuildKit's) */
+        STRV_FOREACH (c, o->cache_from)
+                (void)build_cache_import(st, *c, NULL);
         r = builder_split_stages(&b, &resolved, err);
         if (r < 0)
                 goto out;
@@ -382,6 +388,10 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 res->img.os = xstrdup("linux");
         if (!res->img.architecture)
                 res->img.architecture = xstrdup(b.arch);
+        if (o->inline_cache) {
+                free(res->img.box_cache);
+                res->img.box_cache = build_cache_inline(res);
+        }
         r = store_image_commit(st, &res->img, res->layers, res->n_layers, o->tags, ret_id, err);
         if (r >= 0) {
                 /* the closing lines podman prints (and scripts look for) */

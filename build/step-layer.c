@@ -222,6 +222,8 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
         if (!rec.empty)
                 image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
         image_state_add_history(&c->cur, created_by, rec.empty);
+        if (key)
+                build_cache_note_step(&c->cur, key, rec.empty, rec.created);
         return 0;
 }
 
@@ -231,7 +233,8 @@ int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_
 {
         struct builder *b = c->b;
         struct cache_record rec;
-        if (b->o->no_cache)
+        if (b->o->no_cache || (c->s->name && b->o->no_cache_stages &&
+                               strv_contains(b->o->no_cache_stages, c->s->name)))
                 return 0;
         if (!build_cache_get(b->st, key, &rec)) {
                 char pos[512];
@@ -245,6 +248,7 @@ int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_
         if (!rec.empty)
                 image_state_add_layer(&c->cur, &rec.layer, rec.media_type);
         image_state_add_history(&c->cur, created_by, rec.empty);
+        build_cache_note_step(&c->cur, key, rec.empty, rec.created);
         b->last_cached = true;
         char pos[512];
         snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir), b->dfname,

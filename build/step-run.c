@@ -18,7 +18,8 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
-        char **env; /* "K=V" of secrets with env=: never in the cache key */
+        char **env;   /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
+        size_t n_ssh; /* type=ssh mounts so far: their default targets' numbers */
 };
 
 static void run_mounts_release(struct run_mounts *m)
@@ -200,6 +201,37 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
         return 0;
 }
 
+/* type=ssh: the --ssh agent socket of that id (default "default") at
+ * TARGET (default /run/buildkit/ssh_agent.N), SSH_AUTH_SOCK naming the
+ * first, as BuildKit's.  Without that id: an error when required, else no
+ * mount. */
+static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                     struct run_mount *rm, struct box_err *err)
+{
+        const struct build_opts *o = c->b->o;
+        const char *id = ms->id ? ms->id : "default", *src = NULL;
+        for (size_t i = 0; i < o->n_ssh; i++)
+                if (streq(o->ssh[i].id, id))
+                        src = o->ssh[i].src;
+        if (!src) {
+                if (ms->required)
+                        return box_err_set(err, ENOENT,
+                                           "no SSH agent '%s' forwarded: use --ssh %s%s", id, id,
+                                           streq(id, "default") ? "" : "=SOCKET");
+                return 1;
+        }
+        rm->type = RUN_MOUNT_BIND;
+        rm->source = own(m, xstrdup(src));
+        rm->target = own(m, ms->target ? xstrdup(ms->target)
+                                       : xasprintf("/run/buildkit/ssh_agent.%zu", m->n_ssh));
+        rm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (m->n_ssh++ == 0) {
+                _cleanup_free_ char *e = xasprintf("SSH_AUTH_SOCK=%s", rm->target);
+                m->env = strv_append(m->env, e);
+        }
+        return 0;
+}
+
 static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
                        struct run_mount *rm, struct box_err *err)
 {
@@ -302,10 +334,8 @@ static const struct {
         const char *type;
         mount_maker *make;
 } mount_types[] = {
-        {"bind", mount_bind},
-        {"cache", mount_cache},
-        {"tmpfs", mount_tmpfs},
-        {"secret", mount_secret},
+        {"bind", mount_bind},     {"cache", mount_cache}, {"tmpfs", mount_tmpfs},
+        {"secret", mount_secret}, {"ssh", mount_ssh},
 };
 
 /* RUN --mount=type=cache|bind|tmpfs|secret,... */

@@ -16,7 +16,9 @@
 #include "lib/syscall.h"
 #include "lib/xalloc.h"
 #include "run/run.h"
+#include "spec/json.h"
 #include "spec/oci.h"
+#include "store/image.h"
 #include "spec/ref.h"
 #include "store/store.h"
 
@@ -200,6 +202,12 @@ struct build_flags {
         char **hosts, **dns, **dns_search, **dns_options;
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
+        const char *metadata_file;
+        char **no_cache_stages;         /* --no-cache-filter */
+        char **cache_from;              /* --cache-from: image references */
+        char **ssh;                     /* --ssh: ID[=SOCKET] */
+        char **cache_ignored;           /* --cache-from/--cache-to values box cannot use (warned) */
+        bool inline_cache;              /* --cache-to type=inline */
         struct cli_build_output output; /* -o */
         bool has_output;
         struct run_rlimit *rlimits;
@@ -222,7 +230,108 @@ static void build_flags_release(struct build_flags *f)
         strv_free(f->dns_search);
         strv_free(f->dns_options);
         cli_build_output_release(&f->output);
+        strv_free(f->no_cache_stages);
+        strv_free(f->cache_from);
+        strv_free(f->ssh);
+        strv_free(f->cache_ignored);
         free(f->rlimits);
+}
+
+/* The value of KEY= in a CSV of BuildKit's cache options, or NULL. */
+static char *csv_get(const char *csv, const char *key)
+{
+        size_t kl = strlen(key);
+        for (const char *a = csv; *a;) {
+                size_t n = strcspn(a, ",");
+                if (n > kl && strneq(a, key, kl) && a[kl] == '=')
+                        return xstrndup(a + kl + 1, n - kl - 1);
+                a += n + (a[n] == ',');
+        }
+        return NULL;
+}
+
+/* --cache-from REF or type=registry,ref=REF: an image whose inline cache
+ * (box.cache.v0) seeds box's.  BuildKit goes on without a cache source it
+ * cannot read, with a warning; so does box (the other types are BuildKit's
+ * cache exports, which box does not read). */
+static int opt_cache_from(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (!strchr(arg, '=')) {
+                f->cache_from = strv_append(f->cache_from, arg);
+                return 0;
+        }
+        _cleanup_free_ char *type = csv_get(arg, "type"), *ref = csv_get(arg, "ref");
+        if (type && streq(type, "registry") && ref && *ref)
+                f->cache_from = strv_append(f->cache_from, ref);
+        else
+                f->cache_ignored = strv_append(f->cache_ignored, arg);
+        return 0;
+}
+
+/* --cache-to type=inline: the image carries its steps' cache keys */
+static int opt_cache_to(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        _cleanup_free_ char *type = csv_get(arg, "type");
+        if (type && streq(type, "inline"))
+                f->inline_cache = true;
+        else
+                f->cache_ignored = strv_append(f->cache_ignored, arg);
+        return 0;
+}
+
+static int opt_no_cache_filter(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        for (const char *a = arg; *a;) {
+                size_t n = strcspn(a, ",");
+                if (n)
+                        f->no_cache_stages = strv_push(f->no_cache_stages, xstrndup(a, n));
+                a += n + (a[n] == ',');
+        }
+        return 0;
+}
+
+/* box attaches no attestation to an image: "off" is what it does, any
+ * other value asks for what is not there */
+static bool attestation_off(const char *arg)
+{
+        static const char *const off[] = {"false", "0", "f", "F", "FALSE", "False"};
+        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
+                if (streq(arg, off[i]))
+                        return true;
+        return false;
+}
+
+static int opt_provenance(void *opts, const char *arg)
+{
+        (void)opts;
+        if (arg && attestation_off(arg))
+                return 0;
+        return cli_usage_error("build", "--provenance: box attaches no provenance attestation "
+                                        "to images; only --provenance=false is accepted");
+}
+
+static int opt_sbom(void *opts, const char *arg)
+{
+        (void)opts;
+        if (arg && attestation_off(arg))
+                return 0;
+        return cli_usage_error("build", "--sbom: box attaches no SBOM attestation to images; "
+                                        "only --sbom=false is accepted");
+}
+
+static int opt_attest(void *opts, const char *arg)
+{
+        (void)opts;
+        /* type=provenance,disabled=true and the like */
+        if (strstr(arg, "disabled=true") && startswith(arg, "type="))
+                return 0;
+        return cli_usage_error("build",
+                               "--attest '%s': box attaches no attestations to images; only "
+                               "type=...,disabled=true is accepted",
+                               arg);
 }
 
 static int opt_output(void *opts, const char *arg)
@@ -486,6 +595,10 @@ static const struct cli_option build_flag_rows[] = {
                  "set a build-time variable (K=V, or K to take it from the environment)"),
         CLI_FUNC("build-context", 0, R, opt_build_context, "list",
                  "NAME=DIR or NAME=docker-image://REF for FROM, COPY --from and RUN --mount from="),
+        CLI_FUNC("cache-from", 0, R, opt_cache_from, "list",
+                 "images whose inline build cache to use (REF or type=registry,ref=REF)"),
+        CLI_FUNC("cache-to", 0, R, opt_cache_to, "list",
+                 "type=inline: put the build cache keys in the image, for --cache-from"),
         CLI_FUNC("build-arg-file", 0, R, opt_build_arg_file, "file",
                  "read build-time variables from a file of K=V lines"),
         CLI_FUNC("dns", 0, R, opt_dns, "list", "nameserver for RUN steps"),
@@ -498,6 +611,8 @@ static const struct cli_option build_flag_rows[] = {
         CLI_STRING("ignorefile", 0, T, ignorefile, "string",
                    "ignore-pattern file to use instead of .dockerignore"),
         CLI_STRV("label", 0, T, labels, "list", "set metadata on the image (K=V)"),
+        CLI_STRING("metadata-file", 0, T, metadata_file, "string",
+                   "write the image's digests and names to the file (JSON, as buildx)"),
         CLI_FUNC("layers", 0, O, opt_layers, NULL, "use the build cache (default true)"),
         CLI_STRING("logfile", 0, T, logfile, "string", "write progress and RUN output to the file"),
         CLI_FUNC("network", 0, R, opt_network, "string",
@@ -506,6 +621,8 @@ static const struct cli_option build_flag_rows[] = {
                  "also write the result: type=local|tar|docker|oci,dest=PATH (a bare\nPATH: "
                  "local; '-': a tar on stdout)"),
         CLI_TRUE("no-cache", 0, T, no_cache, "do not use the build cache"),
+        CLI_FUNC("no-cache-filter", 0, R, opt_no_cache_filter, "list",
+                 "do not use the build cache for these stages"),
         CLI_FUNC("platform", 0, R, opt_platform, "string", "target platform (only the host's)"),
         CLI_FUNC("progress", 0, R, opt_progress, "string", "auto, plain or tty (default \"auto\")"),
         CLI_FUNC("pull", 0, O, opt_pull, "string",
@@ -517,6 +634,9 @@ static const struct cli_option build_flag_rows[] = {
                  "applies no LSM)"),
         CLI_STRING("source-date-epoch", 0, T, source_date_epoch, "n",
                    "timestamps of the image and its layers (also --timestamp)"),
+        CLI_STRV(
+                "ssh", 0, T, ssh, "list",
+                "SSH agent socket for RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or\nID=SOCKET"),
         CLI_STRV("secret", 0, T, secrets, "list",
                  "secret for RUN --mount=type=secret: id=ID,src=PATH"),
         CLI_FUNC("tag", 't', R, opt_tag, "list", "name and optionally a tag (NAME[:TAG])"),
@@ -534,6 +654,10 @@ static const struct cli_option build_flag_rows[] = {
         CLI_IGNORE("creds", R),
         CLI_IGNORE("cert-dir", R),
         CLI_IGNORE("load", CLI_ARG_NONE),
+        /* buildx's attestations: box makes none, so only "off" */
+        CLI_FUNC("provenance", 0, O, opt_provenance, NULL, NULL),
+        CLI_FUNC("sbom", 0, O, opt_sbom, NULL, NULL),
+        CLI_FUNC("attest", 0, R, opt_attest, NULL, NULL),
         CLI_IGNORE("rm", O),
         CLI_IGNORE("force-rm", O),
         CLI_HELP("help", 'h'),
@@ -564,7 +688,9 @@ struct build_job {
         char *dfpath, *data; /* the Dockerfile: its host path and contents */
         size_t len;
         struct secret_list sl;
-        char **secret_tmps; /* secrets spooled from the environment */
+        struct secret_list ssh; /* --ssh: id, socket */
+        char **secret_tmps;     /* secrets spooled from the environment */
+        char **cache_from;      /* the --cache-from images the store has (or pulled) */
         FILE *logf;
 };
 
@@ -576,10 +702,12 @@ static void build_job_release(struct build_job *j)
                 fclose(j->logf);
         unlink_all(&j->secret_tmps);
         secret_list_release(&j->sl);
+        secret_list_release(&j->ssh);
         free(j->default_ctx);
         free(j->ctxdir);
         free(j->dfpath);
         free(j->data);
+        strv_free(j->cache_from);
         build_flags_release(&j->f);
 }
 
@@ -866,6 +994,41 @@ static int env_limits(struct build_opts *bo, struct box_err *err)
 
 /* Everything after the flags: the context, the Dockerfile, the secrets
  * and the options build/ takes.  0 or an exit status. */
+/* --ssh ID[=SOCKET]: "default" is $SSH_AUTH_SOCK.  box forwards an agent's
+ * socket into the step; it runs no agent of its own, so a key file (which
+ * BuildKit loads into one) is refused with what to do instead. */
+static int add_ssh(struct build_job *j, const char *arg, struct box_err *err)
+{
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *id = xstrndup(arg, eq ? (size_t)(eq - arg) : strlen(arg));
+        const char *path = eq ? eq + 1 : getenv("SSH_AUTH_SOCK");
+        if (!*id)
+                return box_err_set(err, EINVAL, "--ssh '%s': no id", arg);
+        if (!path || !*path)
+                return box_err_set(err, EINVAL,
+                                   "--ssh '%s': no agent socket: SSH_AUTH_SOCK is not set", arg);
+        if (strchr(path, ','))
+                return box_err_set(err, EINVAL, "--ssh '%s': one socket per id", arg);
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return box_err_errno(err, errno, "--ssh '%s': '%s'", arg, path);
+        if (!S_ISSOCK(st.st_mode))
+                return box_err_set(err, EINVAL,
+                                   "--ssh '%s': '%s' is not an agent socket (box runs no agent "
+                                   "of its own: start ssh-agent, ssh-add the key, then --ssh "
+                                   "%s=$SSH_AUTH_SOCK)",
+                                   arg, path, id);
+        for (size_t i = 0; i < j->ssh.n; i++)
+                if (streq(j->ssh.v[i].id, id))
+                        return box_err_set(err, EINVAL, "--ssh: id '%s' given twice", id);
+        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
+        j->ssh.v[j->ssh.n].src = realpath(path, NULL);
+        if (!j->ssh.v[j->ssh.n].src)
+                return box_err_errno(err, errno, "--ssh '%s'", arg);
+        j->ssh.n++;
+        return 0;
+}
+
 static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, char **operands,
                              struct build_opts *bo)
 {
@@ -921,6 +1084,31 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->labels = j->f.labels;
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
+        bo->no_cache_stages = j->f.no_cache_stages;
+        /* BuildKit's build-arg spelling of --cache-to type=inline */
+        if (strv_contains(j->f.args, "BUILDKIT_INLINE_CACHE=1"))
+                j->f.inline_cache = true;
+        bo->inline_cache = j->f.inline_cache;
+        STRV_FOREACH (c, j->f.cache_ignored)
+                fprintf(stderr,
+                        "box: warning: cache option '%s' ignored: box reads a build cache from "
+                        "images (--cache-from REF) and writes one into them (--cache-to "
+                        "type=inline)\n",
+                        *c);
+        /* a cache source that cannot be had is a warning, as BuildKit's */
+        j->cache_from = xnew0(char *, 1);
+        STRV_FOREACH (c, j->f.cache_from) {
+                struct box_err e = {0};
+                _cleanup_image_handle_ struct store_image_handle h = {0};
+                int found = store_image_resolve(j->st, *c, &h, &e);
+                if (found < 0 && j->f.pull != BUILD_PULL_NEVER)
+                        found = pull_base(j, *c, &e);
+                if (found < 0)
+                        fprintf(stderr, "box: warning: --cache-from '%s': %s\n", *c, e.msg);
+                else
+                        j->cache_from = strv_append(j->cache_from, *c);
+        }
+        bo->cache_from = j->cache_from;
         bo->pull = j->f.pull;
         bo->pull_image = pull_base;
         bo->pull_userdata = j;
@@ -935,9 +1123,39 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->dns_options = j->f.dns_options;
         bo->secrets = j->sl.v;
         bo->n_secrets = j->sl.n;
+        j->ssh.v = xnew0(struct build_secret, strv_length(j->f.ssh) + 1);
+        STRV_FOREACH (s, j->f.ssh)
+                if (add_ssh(j, *s, &err) < 0)
+                        return cli_fail(&err);
+        bo->ssh = j->ssh.v;
+        bo->n_ssh = j->ssh.n;
         if (open_progress(j, bo, &err) < 0 || env_limits(bo, &err) < 0)
                 return cli_fail(&err);
         return 0;
+}
+
+/* --metadata-file: what buildx writes of an image build */
+static int write_metadata(struct build_job *j, const char *id, struct box_err *err)
+{
+        _cleanup_image_handle_ struct store_image_handle h = {0};
+        int r = store_image_resolve(j->st, id, &h, err);
+        if (r < 0)
+                return box_err_prefix(err, "--metadata-file");
+        _cleanup_jv_ struct jv *o = jv_object();
+        jv_set_str(o, "containerimage.config.digest", id);
+        jv_set_str(o, "containerimage.digest", h.manifest);
+        struct jv *d = jv_object();
+        jv_set_str(d, "mediaType", h.m.media_type ? h.m.media_type : OCI_MEDIA_MANIFEST);
+        jv_set_str(d, "digest", h.manifest);
+        jv_set(d, "size", jv_int(h.manifest_size));
+        jv_set(o, "containerimage.descriptor", d);
+        if (j->f.tags && j->f.tags[0]) {
+                _cleanup_free_ char *names = strv_join(j->f.tags, ",");
+                jv_set_str(o, "image.name", names);
+        }
+        _cleanup_free_ char *text = jv_dump(o, JV_PRETTY);
+        r = fs_write_atomic_at(AT_FDCWD, j->f.metadata_file, text, strlen(text), 0644, err);
+        return r < 0 ? box_err_prefix(err, "--metadata-file '%s'", j->f.metadata_file) : 0;
 }
 
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
@@ -977,6 +1195,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (j.f.iidfile &&
             fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
+                return cli_fail(&err);
+        if (j.f.metadata_file && write_metadata(&j, id, &err) < 0)
                 return cli_fail(&err);
         if (j.f.has_output) {
                 /* the last thing done: a tree is written from a mount

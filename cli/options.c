@@ -128,11 +128,26 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
         }
         _cleanup_free_ char *optstring = buf_steal(&shorts);
         opterr = spec->getopt_messages;
-        int c;
-        while ((c = getopt_long(argc, argv, optstring, longs, NULL)) != -1) {
+        int c, li = -1;
+        while ((c = getopt_long(argc, argv, optstring, longs, &li)) != -1) {
                 const struct cli_option *o = c == '?' ? NULL : row_of(spec, c);
                 if (!o)
                         return -unknown_flag(spec, argv);
+                /* getopt_long takes any unambiguous prefix ("--pid" for
+                 * --pids-limit); Docker's flags never do: Docker's --pid=host
+                 * must not become a pids limit */
+                if (li >= 0) {
+                        const char *typed =
+                                argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
+                        if (startswith(typed, "--")) {
+                                size_t n = strcspn(typed + 2, "=");
+                                if (n != strlen(longs[li].name) ||
+                                    !strneq(typed + 2, longs[li].name, n))
+                                        return -cli_usage_error(spec->cmd, "unknown flag '%.*s'",
+                                                                (int)(n + 2), typed);
+                        }
+                        li = -1;
+                }
                 if (o->kind == CLI_OPT_HELP) {
                         cli_options_help(spec);
                         return 0;

@@ -78,6 +78,7 @@ void oci_image_release(struct oci_image *img)
         free(img->architecture);
         free(img->os);
         free(img->variant);
+        free(img->box_cache);
         oci_container_config_release(&img->config);
         strv_free(img->diff_ids);
         for (size_t i = 0; i < img->n_history; i++)
@@ -460,6 +461,9 @@ char *oci_image_to_json(const struct oci_image *img)
                 }
                 jv_set(o, "history", hist);
         }
+        struct jv *cache = NULL;
+        if (img->box_cache && jv_parse(img->box_cache, strlen(img->box_cache), &cache, NULL) >= 0)
+                jv_set(o, "box.cache.v0", cache);
         return jv_dump(o, JV_CANONICAL);
 }
 

@@ -95,6 +95,10 @@ struct oci_image {
         char **diff_ids;
         struct oci_history *history;
         size_t n_history;
+        /* "box.cache.v0": the build cache keys of the image's own steps
+         * (box build --cache-to type=inline), JSON text; written, never
+         * parsed here (build/build-cache.c reads it from the raw config) */
+        char *box_cache;
 };
 
 void oci_descriptor_release(struct oci_descriptor *d);

@@ -148,6 +148,21 @@ static void test_bool_values(void **state)
         assert_int_equal(parse(&o, empty), -125);
 }
 
+/* getopt_long takes unambiguous prefixes; Docker's flags never do (--pid
+ * must not be --pids-limit) */
+static void test_no_prefixes(void **state)
+{
+        struct opts o;
+        char *pre[] = {"test", "--nam", "x", NULL};
+        assert_int_equal(parse(&o, pre), -125);
+        char *pre_eq[] = {"test", "--qui=true", NULL};
+        assert_int_equal(parse(&o, pre_eq), -125);
+        char *exact[] = {"test", "--name", "x", "--env=A=1", "--level", "op", NULL};
+        assert_int_equal(parse(&o, exact), 5);
+        assert_string_equal(o.name, "x");
+        strv_free(o.env);
+}
+
 static void test_help(void **state)
 {
         struct opts o;
@@ -178,6 +193,7 @@ int main(void)
                 cmocka_unit_test(test_operands_anywhere_or_first),
                 cmocka_unit_test(test_failures),
                 cmocka_unit_test(test_bool_values),
+                cmocka_unit_test(test_no_prefixes),
                 cmocka_unit_test(test_help),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
