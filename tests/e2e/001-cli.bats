@@ -2,7 +2,10 @@
 load helpers
 
 setup() { box_setup_store; }
-teardown() { box_teardown_store; }
+teardown() {
+        "$BOX" rm -f $("$BOX" ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
+        box_teardown_store
+}
 
 @test "box version prints the version" {
         run box version
@@ -137,14 +140,14 @@ walked_commands() {
         [[ "${lines[0]}" == "DRIVER"*"VOLUME NAME" ]]
         [[ "${lines[1]}" == "local"*"v1" ]]
         import_busybox
-        box create --name c1 busybox true >/dev/null
+        box create --network none --name c1 busybox true >/dev/null
         run box ps --all=false --quiet
         [ "$status" -eq 0 ]
         [ -z "$output" ]
         run box ps --all=true --format '{{.Names}}'
         [ "$output" = "c1" ]
         box start c1 >/dev/null
-        box run -d --name c2 busybox sleep 60 >/dev/null
+        box run -d --network none --name c2 busybox sleep 60 >/dev/null
         run box rm --force=false c2
         [ "$status" -ne 0 ]
         [[ "$output" == *"container is running"* ]]
