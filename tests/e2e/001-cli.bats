@@ -51,6 +51,27 @@ teardown() {
 @test "unknown global flag exits 125" {
         run box --bogus version
         [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: unknown flag '--bogus'" ]
+        [ "${lines[1]}" = "See 'box --help'." ]
+        # the command's flags are its own: -d is run's, not box's
+        run box -d version
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: unknown or incomplete flag '-d'" ]
+}
+
+@test "global flags: --version after others, --root, box help COMMAND" {
+        run box -v --log-level=info --version
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == "box version "* ]]
+        run box --root "$BOX_TEST_TMP/other" info
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Store root: $BOX_TEST_TMP/other" ]
+        run box --log-level=loud info
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: invalid --log-level 'loud'" ]
+        run box help ps
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "Usage: box ps [OPTIONS]" ]
 }
 
 # Every command and subcommand box --help lists ("GROUP SUB" for a group's),
