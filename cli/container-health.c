@@ -380,9 +380,14 @@ static int health_probe(struct cli_ctx *ctx, const char *name, const char **ret_
 int cmd_container_healthcheck(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (argc != 2 || !run_id_valid(argv[1]))
+        int first =
+                cli_options_parse_help("container healthcheck",
+                                       "Usage: box container healthcheck ID\n", false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1 || !run_id_valid(argv[first]))
                 return cli_usage_error("container healthcheck", "requires a container id");
-        int r = health_probe(ctx, argv[1], NULL, &err);
+        int r = health_probe(ctx, argv[first], NULL, &err);
         return r < 0 && r != -ESRCH ? cli_fail(&err) : 0;
 }
 
