@@ -163,18 +163,29 @@ static void test_no_prefixes(void **state)
         strv_free(o.env);
 }
 
+/* stdout into a buffer between the two calls */
+static FILE *saved_stdout;
+static void capture_begin(char **out, size_t *len)
+{
+        fflush(stdout);
+        saved_stdout = stdout;
+        stdout = open_memstream(out, len);
+}
+static void capture_end(void)
+{
+        fclose(stdout);
+        stdout = saved_stdout;
+}
+
 static void test_help(void **state)
 {
         struct opts o;
         char *argv[] = {"test", "-q", "--help", "--nope", NULL};
         char *out = NULL;
         size_t len = 0;
-        fflush(stdout);
-        FILE *saved = stdout;
-        stdout = open_memstream(&out, &len);
+        capture_begin(&out, &len);
         int r = parse(&o, argv);
-        fclose(stdout);
-        stdout = saved;
+        capture_end();
         assert_int_equal(r, 0); /* stop, exit status 0 */
         assert_string_equal(out, "Usage: test\n"
                                  "  -n, --name NAME the name\n"
@@ -190,12 +201,9 @@ static char *help_of(const struct cli_options *sp, void *o, char **argv)
         char *out = NULL;
         size_t len = 0;
         optind = 0;
-        fflush(stdout);
-        FILE *saved = stdout;
-        stdout = open_memstream(&out, &len);
+        capture_begin(&out, &len);
         int r = cli_options_parse(sp, o, (int)strv_length(argv), argv);
-        fclose(stdout);
-        stdout = saved;
+        capture_end();
         assert_int_equal(r, 0);
         return out;
 }
@@ -236,12 +244,9 @@ static void test_parse_help(void **state)
         char *out = NULL;
         size_t len = 0;
         optind = 0;
-        fflush(stdout);
-        FILE *saved = stdout;
-        stdout = open_memstream(&out, &len);
+        capture_begin(&out, &len);
         int r = cli_options_parse_help("c", "Usage: c X\n", false, 3, help);
-        fclose(stdout);
-        stdout = saved;
+        capture_end();
         assert_int_equal(r, 0);
         assert_string_equal(out, "Usage: c X\n");
         free(out);
