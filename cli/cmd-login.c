@@ -108,12 +108,12 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 {
         (void)ctx;
         struct login_flags f = {.tls_verify = true};
-        int r = parse_login(argc, argv, &f);
-        if (r <= 0)
-                return -r;
+        int first = parse_login(argc, argv, &f);
+        if (first <= 0)
+                return -first;
         struct box_err err = {0};
         _cleanup_free_ char *host = NULL;
-        if (host_arg(r < argc ? argv[r] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
+        if (host_arg(first < argc ? argv[first] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
                 return cli_fail(&err);
         _cleanup_free_ char *user = f.user ? xstrdup(f.user) : NULL;
         _cleanup_free_ char *pass = f.password ? xstrdup(f.password) : NULL;
@@ -136,7 +136,7 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
                 .tls_verify_off = !f.tls_verify, .user = user, .password = pass};
         struct image_registry *reg = NULL;
         /* any repository: login checks /v2/ itself */
-        r = image_registry_open(host, "library/login", &o, &reg, &err);
+        int r = image_registry_open(host, "library/login", &o, &reg, &err);
         if (r >= 0)
                 r = image_registry_check_login(reg, &err);
         image_registry_free(reg);
