@@ -271,7 +271,8 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
                 rows[n++] = (struct ps_row){xstrdup(*id), TAKE_PTR(i.created_at), row};
                 run_state_info_release(&i);
         }
-        qsort(rows, n, sizeof(*rows), row_cmp);
+        if (n > 1) /* qsort of NULL rows is undefined, even of none */
+                qsort(rows, n, sizeof(*rows), row_cmp);
         if (o->last > 0 && (size_t)o->last < n) {
                 for (size_t k = (size_t)o->last; k < n; k++) {
                         free(rows[k].id);
