@@ -84,6 +84,8 @@ int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_comman
                         return c->run(ctx, argc - 1, argv + 1);
                 }
         }
+        if (argv[1][0] == '-')
+                return cli_usage_error(group, "unknown flag '%s'", argv[1]);
         return cli_usage_error(group, "unknown command 'box %s %s'", group, argv[1]);
 }
 
@@ -175,27 +177,4 @@ void cli_table_flush(struct cli_table *t)
         free(w);
         t->rows = NULL;
         t->n_rows = t->n_cols = 0;
-}
-
-int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret)
-{
-        if (!arg || streq(arg, "true"))
-                *ret = 1;
-        else if (streq(arg, "false"))
-                *ret = 0;
-        else
-                return cli_usage_error(cmd, "invalid --tls-verify '%s'", arg);
-        return 0;
-}
-
-/* Docker's boolean flags: no value or true/1 is true, false/0 false. */
-int cli_bool_parse(const char *s, bool *ret)
-{
-        if (!s || streq(s, "true") || streq(s, "1"))
-                *ret = true;
-        else if (streq(s, "false") || streq(s, "0"))
-                *ret = false;
-        else
-                return -EINVAL;
-        return 0;
 }

@@ -32,9 +32,6 @@ extern const struct cli_command cli_commands[];
 int cli_fail(const struct box_err *err);
 /* Prints a usage error naming the command and returns 125. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
-/* --tls-verify[=true|false] of CMD: 1 or 0 in *RET (no value: true), or
- * the usage error's exit status. */
-int cli_tls_verify_parse(const char *cmd, const char *arg, int *ret);
 /* Opens the store (once) for a command. */
 int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */
@@ -47,10 +44,6 @@ int cli_help(const char *text);
 /* Docker's label filters: every one of WANT ("K": has K, "K=V": K is V)
  * holds for LABELS (k, v, ... as spec/oci.h keeps them). */
 bool cli_labels_match(char *const *want, char *const *labels);
-
-/* A boolean flag's value, as Docker's: NULL (no value), true or 1 is
- * true, false or 0 false; -EINVAL otherwise. */
-int cli_bool_parse(const char *s, bool *ret);
 
 /* A getopt_long loop helper: returns 1 if argv asks for --help. */
 int cli_wants_help(int argc, char **argv);

@@ -9,7 +9,6 @@
  * Exits with the container's status when it ends, 0 when detached.  box run
  * -t and box start -a attach through the same code. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,20 +21,31 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
 
-static const char help[] =
-        "Usage: box attach [OPTIONS] CONTAINER\n"
-        "\n"
-        "Attach local standard input, output, and error streams to a running container.\n"
-        "\n"
-        "Options:\n"
-        "      --detach-keys KEYS   keys that detach (default ctrl-p,ctrl-q; \"\": none)\n"
-        "      --no-stdin           do not attach stdin\n"
-        "      --sig-proxy[=BOOL]   send the signals box gets to the container (default\n"
-        "                           true; never with -t)\n";
+#define T struct cli_attach_opts
+static const struct cli_option attach_flag_rows[] = {
+        CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
+                   "keys that detach (default ctrl-p,ctrl-q; \"\": none)"),
+        CLI_TRUE("no-stdin", 0, T, no_stdin, "do not attach stdin"),
+        CLI_BOOL("sig-proxy", 0, T, sig_proxy, "[=BOOL]",
+                 "send the signals box gets to the container (default\ntrue; never with -t)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options attach_options =
+        CLI_OPTIONS("attach", attach_flag_rows, 21,
+                    "Usage: box attach [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Attach local standard input, output, and error streams to a running "
+                    "container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 #define DETACH_MAX 16
 
@@ -358,34 +368,15 @@ int cli_container_attach(struct cli_ctx *ctx, const char *id, const struct cli_a
 
 int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
 {
-        enum { OPT_DETACH_KEYS = 1000, OPT_NO_STDIN, OPT_SIG_PROXY };
-        static const struct option opts[] = {
-                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
-                {"no-stdin", no_argument, NULL, OPT_NO_STDIN},
-                {"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
         struct cli_attach_opts o = {.sig_proxy = true};
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-                if (c == 'h')
-                        return cli_help(help);
-                if (c == OPT_DETACH_KEYS)
-                        o.detach_keys = optarg;
-                else if (c == OPT_NO_STDIN)
-                        o.no_stdin = true;
-                else if (c == OPT_SIG_PROXY && cli_bool_parse(optarg, &o.sig_proxy) < 0)
-                        return cli_usage_error("attach", "invalid --sig-proxy '%s'", optarg);
-                else if (c != OPT_SIG_PROXY)
-                        return cli_usage_error("attach", "unknown flag '%s'", argv[optind - 1]);
-        }
-        if (argc - optind != 1)
+        int first = cli_options_parse(&attach_options, &o, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("attach", "'box attach' requires exactly 1 argument");
         struct box_err err = {0};
         char id[RUN_ID_LEN + 1];
-        if (cli_container_find(ctx, argv[optind], id, &err) < 0)
+        if (cli_container_find(ctx, argv[first], id, &err) < 0)
                 return cli_fail(&err);
         if (cli_container_status(ctx, id) != RUN_STATUS_RUNNING) {
                 box_err_set(&err, EINVAL,

@@ -212,7 +212,7 @@ struct build_flags {
         bool has_output;
         struct run_rlimit *rlimits;
         size_t n_rlimits;
-        bool no_cache, quiet, no_new_privs, push, tls_verify_off, fsync;
+        bool no_cache, quiet, no_new_privs, push, tls_verify, fsync;
         enum build_pull pull;
         enum build_progress progress;
 };
@@ -380,13 +380,10 @@ static int opt_file(void *opts, const char *arg)
 static int opt_layers(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        if (!arg || streq(arg, "true") || streq(arg, "1"))
-                f->no_cache = false;
-        else if (streq(arg, "false") || streq(arg, "0"))
-                f->no_cache = true;
-        else
-                return cli_usage_error("build", "invalid --layers '%s': want true or false", arg);
-        return 0;
+        bool layers;
+        int r = cli_options_bool("build", "layers", arg, &layers);
+        f->no_cache = !layers;
+        return r;
 }
 
 static int opt_platform(void *opts, const char *arg)
@@ -571,14 +568,6 @@ static int opt_pull(void *opts, const char *arg)
         return 0;
 }
 
-static int opt_tls_verify(void *opts, const char *arg)
-{
-        struct build_flags *f = opts;
-        int v, r = cli_tls_verify_parse("build", arg, &v);
-        f->tls_verify_off = !v;
-        return r;
-}
-
 static int opt_tag(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
@@ -663,7 +652,7 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("format", 0, R, opt_format, NULL, NULL),
         CLI_FUNC("authfile", 0, R, opt_authfile, NULL, NULL),
         /* intermediate containers are never kept; the image is local */
-        CLI_FUNC("tls-verify", 0, O, opt_tls_verify, "bool",
+        CLI_BOOL("tls-verify", 0, T, tls_verify, "bool",
                  "verify TLS certificates of registries (default true)"),
         CLI_IGNORE("creds", R),
         CLI_IGNORE("cert-dir", R),
@@ -687,7 +676,6 @@ static const struct cli_options build_options = {
         .v = build_flag_rows,
         .n = ARRAY_SIZE(build_flag_rows),
         .help_width = 24,
-        .getopt_messages = true,
 };
 
 /* ---- from the flags to a struct build_opts ---- */
@@ -943,7 +931,7 @@ static int pull_base(void *ud, const char *ref, struct box_err *err)
         if (r < 0)
                 return r;
         _cleanup_free_ char *full = spec_ref_format(&rf);
-        struct cli_pull_flags f = {.tls_verify_off = j->f.tls_verify_off, .quiet = j->f.quiet};
+        struct cli_pull_flags f = {.tls_verify_off = !j->f.tls_verify, .quiet = j->f.quiet};
         struct image_loaded v = {0};
         r = cli_registry_pull(j->st, full, &f, &v, err);
         if (r >= 0)
@@ -957,7 +945,7 @@ static int push_tags(struct build_job *j, struct box_err *err)
         STRV_FOREACH (t, j->f.tags) {
                 struct cli_progress *p = j->f.quiet ? NULL : cli_progress_new("Pushed");
                 struct image_registry_push_opts o = {
-                        .reg = {.tls_verify_off = j->f.tls_verify_off, .push = 1},
+                        .reg = {.tls_verify_off = !j->f.tls_verify, .push = 1},
                 };
                 cli_progress_attach(p, &o.progress);
                 digest_str d;
@@ -1181,6 +1169,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                         {
                                 .network = "default",
                                 .pull = BUILD_PULL_MISSING,
+                                .tls_verify = true,
                                 .extra_files = xnew0(char *, 1),
                                 .args = xnew0(char *, 1),
                                 .labels = xnew0(char *, 1),

@@ -8,10 +8,10 @@
  * container is frozen (its cgroup freezer) while its upper dir is read,
  * unless --pause=false. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "build/build.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -23,59 +23,32 @@
 #include "spec/ref.h"
 #include "store/image.h"
 
-static const char help[] =
-        "Usage: box commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
-        "\n"
-        "Create a new image from a container's changes.\n"
-        "\n"
-        "Options:\n"
-        "  -a, --author STRING   author (\"Jane Doe <jane@example.com>\")\n"
-        "  -c, --change LINE     apply a Dockerfile instruction to the image's config\n"
-        "  -m, --message STRING  commit message\n"
-        "  -p, --pause[=BOOL]    freeze the container while committing (default true)\n";
-
 struct commit_opts {
         const char *author, *message;
         char **changes;
         bool pause;
 };
 
-static int parse_flags(struct commit_opts *o, int argc, char **argv)
-{
-        static const struct option opts[] = {
-                {"author", required_argument, NULL, 'a'},  {"change", required_argument, NULL, 'c'},
-                {"message", required_argument, NULL, 'm'}, {"pause", optional_argument, NULL, 'p'},
-                {"help", no_argument, NULL, 'h'},          {},
-        };
-        int c;
-        while ((c = getopt_long(argc, argv, "+a:c:m:p::h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        o->author = optarg;
-                        break;
-                case 'c':
-                        o->changes = strv_append(o->changes, optarg);
-                        break;
-                case 'm':
-                        o->message = optarg;
-                        break;
-                case 'p':
-                        if (!optarg || streq(optarg, "true") || streq(optarg, "1"))
-                                o->pause = true;
-                        else if (streq(optarg, "false") || streq(optarg, "0"))
-                                o->pause = false;
-                        else
-                                return -cli_usage_error("commit", "invalid --pause value '%s'",
-                                                        optarg);
-                        break;
-                case 'h':
-                        return -1000;
-                default:
-                        return -cli_usage_error("commit", "unknown flag");
-                }
-        }
-        return optind;
-}
+#define T struct commit_opts
+static const struct cli_option commit_flag_rows[] = {
+        CLI_STRING("author", 'a', T, author, "STRING", "author (\"Jane Doe <jane@example.com>\")"),
+        CLI_STRV("change", 'c', T, changes, "LINE",
+                 "apply a Dockerfile instruction to the image's config"),
+        CLI_STRING("message", 'm', T, message, "STRING", "commit message"),
+        CLI_BOOL("pause", 'p', T, pause, "[=BOOL]",
+                 "freeze the container while committing (default true)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options commit_options =
+        CLI_OPTIONS("commit", commit_flag_rows, 18,
+                    "Usage: box commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
+                    "\n"
+                    "Create a new image from a container's changes.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 /* The container's Env (without the HOSTNAME box adds at run time), its
  * User, WorkingDir and command: the command keeps the parent's ENTRYPOINT
@@ -246,10 +219,8 @@ int cmd_commit(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct commit_opts o = {.pause = true};
         struct box_err err = {0};
-        int first = parse_flags(&o, argc, argv), ret = 0;
-        if (first == -1000)
-                ret = cli_help(help);
-        else if (first < 0)
+        int first = cli_options_parse(&commit_options, &o, argc, argv), ret = 0;
+        if (first <= 0)
                 ret = -first;
         else if (argc - first < 1 || argc - first > 2)
                 ret = cli_usage_error("commit", "'box commit' requires 1 or 2 arguments");

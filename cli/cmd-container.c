@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "store/store.h"
 
 static const struct cli_command container_commands[] = {
@@ -45,11 +46,12 @@ static const char wait_help[] = "Usage: box wait CONTAINER [CONTAINER...]\n"
 int cmd_wait(struct cli_ctx *ctx, int argc, char **argv)
 {
         int ret = 0;
-        if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
-                return cli_help(wait_help);
-        if (argc < 2)
+        int first = cli_options_parse_help("wait", wait_help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("wait", "'box wait' requires at least 1 argument");
-        for (int a = 1; a < argc; a++) {
+        for (int a = first; a < argc; a++) {
                 struct box_err err = {0};
                 char id[RUN_ID_LEN + 1];
                 if (cli_container_find(ctx, argv[a], id, &err) < 0) {
@@ -82,29 +84,43 @@ int cmd_rename(struct cli_ctx *ctx, int argc, char **argv)
         struct box_err err = {0};
         struct store *st;
         char id[RUN_ID_LEN + 1];
-        if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
-                return cli_help("Usage: box rename CONTAINER NEW_NAME\n\nRename a container.\n");
-        if (argc != 3)
+        int first = cli_options_parse_help(
+                "rename", "Usage: box rename CONTAINER NEW_NAME\n\nRename a container.\n", false,
+                argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 2)
                 return cli_usage_error("rename", "'box rename' requires exactly 2 arguments");
+        argv += first - 1;
         if (cli_store(ctx, &st, &err) < 0 || cli_container_find(ctx, argv[1], id, &err) < 0 ||
             run_state_rename(store_root(st), id, argv[2], &err) < 0)
                 return cli_fail(&err);
         return 0;
 }
 
+struct container_prune_flags {
+        bool force;
+};
+
+static const struct cli_option prune_flag_rows[] = {
+        CLI_TRUE("force", 'f', struct container_prune_flags, force, NULL),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options prune_options =
+        CLI_OPTIONS("container prune", prune_flag_rows, 0,
+                    "Usage: box container prune [-f]\n\nRemove all stopped containers.\n");
+
 int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-        bool force = false;
-        for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "-f") || streq(argv[i], "--force"))
-                        force = true;
-                else if (streq(argv[i], "-h") || streq(argv[i], "--help"))
-                        return cli_help("Usage: box container prune [-f]\n\n"
-                                        "Remove all stopped containers.\n");
-                else
-                        return cli_usage_error("container prune", "unknown flag '%s'", argv[i]);
-        }
-        if (!force) {
+        struct container_prune_flags f = {0};
+        int first = cli_options_parse(&prune_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
+                return cli_usage_error("container prune",
+                                       "'box container prune' accepts no arguments");
+        if (!f.force) {
                 fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
                                 "Are you sure you want to continue? [y/N] ");
                 char line[16] = "";

@@ -22,7 +22,6 @@
  * Docker's documentation, not its daemon: without -a, what lands in the
  * container belongs to its root and what lands on the host to the caller. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/container.h"
 #include "image/tar.h"
 #include "lib/fs.h"
@@ -43,17 +43,30 @@
 #include "store/image.h"
 #include "store/store.h"
 
-static const char help[] = "Usage: box cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
-                           "       box cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n"
-                           "\n"
-                           "Copy files and directories between a container and the host.\n"
-                           "\"-\" reads a tar stream from stdin (extracted into the directory\n"
-                           "DEST_PATH) or writes one of SRC_PATH to stdout.\n"
-                           "\n"
-                           "Options:\n"
-                           "  -a, --archive       keep the owners (uid and gid) of the source\n"
-                           "  -L, --follow-link   follow a symlink SRC_PATH\n"
-                           "  -q, --quiet         print nothing (box prints nothing anyway)\n";
+struct cp_flags {
+        bool archive, follow;
+};
+
+#define T struct cp_flags
+static const struct cli_option cp_flag_rows[] = {
+        CLI_TRUE("archive", 'a', T, archive, "keep the owners (uid and gid) of the source"),
+        CLI_TRUE("follow-link", 'L', T, follow, "follow a symlink SRC_PATH"),
+        CLI_COMPAT("quiet", 'q', "print nothing (box prints nothing anyway)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options cp_options =
+        CLI_OPTIONS("cp", cp_flag_rows, 16,
+                    "Usage: box cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+                    "       box cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH\n"
+                    "\n"
+                    "Copy files and directories between a container and the host.\n"
+                    "\"-\" reads a tar stream from stdin (extracted into the directory\n"
+                    "DEST_PATH) or writes one of SRC_PATH to stdout.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 #define RESOLVE_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
@@ -532,38 +545,17 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
 
 int cmd_cp(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"follow-link", no_argument, NULL, 'L'},
-                {"archive", no_argument, NULL, 'a'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        bool follow = false, archive = false;
+        struct cp_flags f = {0};
         struct box_err err = {0};
-        int c;
-        while ((c = getopt_long(argc, argv, "+Laqh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'L':
-                        follow = true;
-                        break;
-                case 'a':
-                        archive = true;
-                        break;
-                case 'q':
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("cp", "unknown flag");
-                }
-        }
-        if (argc - optind != 2)
+        int first = cli_options_parse(&cp_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 2)
                 return cli_usage_error("cp", "'box cp' requires 2 arguments");
         struct cp_arg s, d;
-        arg_parse(argv[optind], &s);
-        arg_parse(argv[optind + 1], &d);
-        int r = cp(ctx, &s, &d, follow, archive, &err);
+        arg_parse(argv[first], &s);
+        arg_parse(argv[first + 1], &d);
+        int r = cp(ctx, &s, &d, f.follow, f.archive, &err);
         arg_release(&s);
         arg_release(&d);
         return r < 0 ? cli_fail(&err) : 0;

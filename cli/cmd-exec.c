@@ -5,11 +5,11 @@
  * is not found, 125 when box fails (the container is not running: "box:
  * error: container <id> is not running", Docker's daemon message). */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/cmd-run.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -18,85 +18,50 @@
 #include "run/state.h"
 #include "store/store.h"
 
-static const char help[] =
-        "Usage: box exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
-        "\n"
-        "Execute a command in a running container.\n"
-        "\n"
-        "Options:\n"
-        "  -d, --detach              run the command in the background\n"
-        "  -e, --env K=V|K           set an environment variable (K alone: box's value)\n"
-        "      --env-file FILE       read environment variables from FILE\n"
-        "  -i, --interactive         keep stdin attached\n"
-        "      --privileged          every capability (the seccomp filter stays)\n"
-        "  -t, --tty                 allocate a pseudo-TTY\n"
-        "  -u, --user USER[:GROUP]   user and group (names from the container's files)\n"
-        "  -w, --workdir DIR         working directory inside the container\n";
-
-enum { OPT_ENV_FILE = 1000, OPT_PRIVILEGED, OPT_DETACH_KEYS };
-
 struct exec_opts {
         struct run_exec x;
         char **env_flags, **env_files;
 };
 
-static int parse_flags(struct exec_opts *o, int argc, char **argv)
+static int opt_workdir(void *opts, const char *arg)
 {
-        static const struct option opts[] = {
-                {"detach", no_argument, NULL, 'd'},
-                {"env", required_argument, NULL, 'e'},
-                {"env-file", required_argument, NULL, OPT_ENV_FILE},
-                {"interactive", no_argument, NULL, 'i'},
-                {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-                {"tty", no_argument, NULL, 't'},
-                {"user", required_argument, NULL, 'u'},
-                {"workdir", required_argument, NULL, 'w'},
-                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int c;
-        while ((c = getopt_long(argc, argv, "+de:itu:w:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'd':
-                        o->x.detach = true;
-                        break;
-                case 'e':
-                        o->env_flags = strv_append(o->env_flags, optarg);
-                        break;
-                case OPT_ENV_FILE:
-                        o->env_files = strv_append(o->env_files, optarg);
-                        break;
-                case 'i':
-                        o->x.interactive = true;
-                        break;
-                case OPT_PRIVILEGED:
-                        o->x.privileged = true;
-                        break;
-                case 't':
-                        o->x.tty = true;
-                        break;
-                case 'u':
-                        o->x.user = optarg;
-                        break;
-                case 'w':
-                        if (optarg[0] != '/')
-                                return -cli_usage_error("exec",
-                                                        "the working directory '%s' is invalid, "
-                                                        "it needs to be an absolute path",
-                                                        optarg);
-                        o->x.cwd = optarg;
-                        break;
-                case OPT_DETACH_KEYS:
-                        break; /* box exec does not attach twice: nothing to detach from */
-                case 'h':
-                        return -1000;
-                default:
-                        return -cli_usage_error("exec", "unknown flag");
-                }
-        }
-        return optind;
+        struct exec_opts *o = opts;
+        if (arg[0] != '/')
+                return cli_usage_error("exec",
+                                       "the working directory '%s' is invalid, it needs to be an "
+                                       "absolute path",
+                                       arg);
+        o->x.cwd = arg;
+        return 0;
 }
+
+#define T struct exec_opts
+static const struct cli_option exec_flag_rows[] = {
+        CLI_TRUE("detach", 'd', T, x.detach, "run the command in the background"),
+        CLI_STRV("env", 'e', T, env_flags, "K=V|K",
+                 "set an environment variable (K alone: box's value)"),
+        CLI_STRV("env-file", 0, T, env_files, "FILE", "read environment variables from FILE"),
+        CLI_TRUE("interactive", 'i', T, x.interactive, "keep stdin attached"),
+        CLI_TRUE("privileged", 0, T, x.privileged, "every capability (the seccomp filter stays)"),
+        CLI_TRUE("tty", 't', T, x.tty, "allocate a pseudo-TTY"),
+        CLI_STRING("user", 'u', T, x.user, "USER[:GROUP]",
+                   "user and group (names from the container's files)"),
+        CLI_FUNC("workdir", 'w', CLI_ARG_REQUIRED, opt_workdir, "DIR",
+                 "working directory inside the container"),
+        /* box exec does not attach twice: nothing to detach from */
+        CLI_IGNORE("detach-keys", CLI_ARG_REQUIRED),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options exec_options =
+        CLI_OPTIONS("exec", exec_flag_rows, 22,
+                    "Usage: box exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+                    "\n"
+                    "Execute a command in a running container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 /* --env-file's entries, then -e's (K alone: box's own value, when set). */
 static int exec_env(const struct exec_opts *o, char ***ret, struct box_err *err)
@@ -123,13 +88,11 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
         struct store *st;
         int status = 0, r;
 
-        int first = parse_flags(&o, argc, argv);
-        if (first < 0 || argc - first < 2) {
+        int first = cli_options_parse(&exec_options, &o, argc, argv);
+        if (first <= 0 || argc - first < 2) {
                 strv_free(o.env_flags);
                 strv_free(o.env_files);
-                if (first == -1000)
-                        return cli_help(help);
-                if (first < 0)
+                if (first <= 0)
                         return -first;
                 return cli_usage_error("exec", "'box exec' requires at least 2 arguments");
         }

@@ -1,23 +1,15 @@
 /* box export [-o FILE] CONTAINER: the container's file system as a tar. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "image/export.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "run/state.h"
 #include "store/image.h"
-
-static const char help[] = "Usage: box export [OPTIONS] CONTAINER\n"
-                           "\n"
-                           "Export a container's file system as a tar archive (to stdout by "
-                           "default);\n'box import' turns it back into an image.\n"
-                           "\n"
-                           "Options:\n"
-                           "  -o, --output string   write to a file instead of stdout\n";
 
 static int export_to(struct store *st, const char *name, int fd, struct box_err *err)
 {
@@ -49,28 +41,34 @@ static int export_to(struct store *st, const char *name, int fd, struct box_err 
         return 0;
 }
 
+struct export_flags {
+        const char *output;
+};
+
+static const struct cli_option export_flag_rows[] = {
+        CLI_STRING("output", 'o', struct export_flags, output, "string",
+                   "write to a file instead of stdout"),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options export_options =
+        CLI_OPTIONS("export", export_flag_rows, 18,
+                    "Usage: box export [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Export a container's file system as a tar archive (to stdout by default);\n"
+                    "'box import' turns it back into an image.\n"
+                    "\n"
+                    "Options:\n");
+
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"output", required_argument, NULL, 'o'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *output = NULL;
+        struct export_flags f = {0};
         struct box_err err = {0};
-        int c;
-        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'o':
-                        output = optarg;
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("export", "invalid option");
-                }
-        }
-        if (argc - optind != 1)
+        int first = cli_options_parse(&export_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        const char *output = f.output;
+        if (argc - first != 1)
                 return cli_usage_error("export", "'box export' requires exactly 1 argument");
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
@@ -82,12 +80,12 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
                                     "or redirect stdout");
                         return cli_fail(&err);
                 }
-                return export_to(st, argv[optind], STDOUT_FILENO, &err) < 0 ? cli_fail(&err) : 0;
+                return export_to(st, argv[first], STDOUT_FILENO, &err) < 0 ? cli_fail(&err) : 0;
         }
         _cleanup_(fs_output_release) struct fs_output out = {.fd = -EBADF};
         if (fs_output_open(&out, output, 0644, &err) < 0)
                 return cli_fail(&err);
-        if (export_to(st, argv[optind], out.fd, &err) < 0 || fs_output_commit(&out, &err) < 0)
+        if (export_to(st, argv[first], out.fd, &err) < 0 || fs_output_commit(&out, &err) < 0)
                 return cli_fail(&err);
         return 0;
 }

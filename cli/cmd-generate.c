@@ -8,7 +8,6 @@
  * CreateCommand), with -d --rm --name, and each stop removes it.  The unit
  * names box by the absolute path of the running binary and carries the
  * store's BOX_ROOT and BOX_RUNROOT. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,22 +15,12 @@
 
 #include "cli/cli.h"
 #include "cli/cmd-run.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 #include "spec/json.h"
 #include "store/store.h"
-
-static const char help[] =
-        "Usage: box generate systemd [OPTIONS] CONTAINER\n"
-        "\n"
-        "Print a systemd unit that starts and stops a container.\n"
-        "\n"
-        "Options:\n"
-        "      --name                 name the container by its name, not its id\n"
-        "      --new                  create a new container on each start, remove it on stop\n"
-        "      --restart-policy P     the unit's Restart= (default on-failure)\n"
-        "  -t, --time SECS            stop timeout (default 10)\n";
 
 struct gen_opts {
         bool new, use_name;
@@ -175,62 +164,56 @@ static int unit_text(const struct gen_opts *o, const char *root, const char *run
         return 0;
 }
 
-static int parse_flags(struct gen_opts *o, int argc, char **argv)
+static int opt_restart_policy(void *opts, const char *arg)
 {
-        enum { OPT_NEW = 1000, OPT_NAME, OPT_RESTART };
-        static const struct option opts[] = {
-                {"new", no_argument, NULL, OPT_NEW},
-                {"name", no_argument, NULL, OPT_NAME},
-                {"restart-policy", required_argument, NULL, OPT_RESTART},
-                {"time", required_argument, NULL, 't'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int c;
-        while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
-                char *end;
-                switch (c) {
-                case OPT_NEW:
-                        o->new = true;
-                        break;
-                case OPT_NAME:
-                        o->use_name = true;
-                        break;
-                case OPT_RESTART:
-                        o->restart = NULL;
-                        for (size_t i = 0; i < ARRAY_SIZE(restart_policies); i++)
-                                if (streq(optarg, restart_policies[i]))
-                                        o->restart = restart_policies[i];
-                        if (!o->restart)
-                                return -cli_usage_error("generate systemd",
-                                                        "invalid --restart-policy '%s'", optarg);
-                        break;
-                case 't':
-                        errno = 0;
-                        o->stop_time = strtol(optarg, &end, 10);
-                        if (errno || *end || end == optarg || o->stop_time < 0 ||
-                            o->stop_time > 86400)
-                                return -cli_usage_error("generate systemd", "invalid --time '%s'",
-                                                        optarg);
-                        break;
-                case 'h':
-                        return -1000;
-                default:
-                        return -cli_usage_error("generate systemd", "unknown flag");
-                }
-        }
-        return optind;
+        struct gen_opts *o = opts;
+        o->restart = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(restart_policies); i++)
+                if (streq(arg, restart_policies[i]))
+                        o->restart = restart_policies[i];
+        if (!o->restart)
+                return cli_usage_error("generate systemd", "invalid --restart-policy '%s'", arg);
+        return 0;
 }
+
+static int opt_time(void *opts, const char *arg)
+{
+        struct gen_opts *o = opts;
+        char *end;
+        errno = 0;
+        o->stop_time = strtol(arg, &end, 10);
+        if (errno || *end || end == arg || o->stop_time < 0 || o->stop_time > 86400)
+                return cli_usage_error("generate systemd", "invalid --time '%s'", arg);
+        return 0;
+}
+
+#define T struct gen_opts
+static const struct cli_option gen_flag_rows[] = {
+        CLI_TRUE("name", 0, T, use_name, "name the container by its name, not its id"),
+        CLI_TRUE("new", 0, T, new, "create a new container on each start, remove it on stop"),
+        CLI_FUNC("restart-policy", 0, CLI_ARG_REQUIRED, opt_restart_policy, "P",
+                 "the unit's Restart= (default on-failure)"),
+        CLI_FUNC("time", 't', CLI_ARG_REQUIRED, opt_time, "SECS", "stop timeout (default 10)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options gen_options =
+        CLI_OPTIONS("generate systemd", gen_flag_rows, 23,
+                    "Usage: box generate systemd [OPTIONS] CONTAINER\n"
+                    "\n"
+                    "Print a systemd unit that starts and stops a container.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static int generate_systemd(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct gen_opts o = {.restart = "on-failure", .stop_time = 10};
         struct box_err err = {0};
         struct store *st;
-        int first = parse_flags(&o, argc, argv);
-        if (first == -1000)
-                return cli_help(help);
-        if (first < 0)
+        int first = cli_options_parse(&gen_options, &o, argc, argv);
+        if (first <= 0)
                 return -first;
         if (argc - first != 1)
                 return cli_usage_error("generate systemd",

@@ -1,8 +1,8 @@
 /* box image history IMAGE; box image prune [-a] [-f]. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/format.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -10,15 +10,29 @@
 #include "spec/json.h"
 #include "store/image.h"
 
-static const char history_help[] =
-        "Usage: box image history [OPTIONS] IMAGE\n"
-        "\n"
-        "Show the history of an image, newest step first.\n"
-        "\n"
-        "Options:\n"
-        "      --format string   'table' (default), 'json', or a Go-style template\n"
-        "      --no-trunc        don't truncate output\n"
-        "  -q, --quiet           only show image ids\n";
+struct history_flags {
+        const char *format;
+        bool no_trunc, quiet;
+};
+
+#define T struct history_flags
+static const struct cli_option history_flag_rows[] = {
+        CLI_STRING("format", 0, T, format, "string",
+                   "'table' (default), 'json', or a Go-style template"),
+        CLI_TRUE("no-trunc", 0, T, no_trunc, "don't truncate output"),
+        CLI_TRUE("quiet", 'q', T, quiet, "only show image ids"),
+        CLI_COMPAT("human", 'H', NULL), /* sizes are human */
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options history_options =
+        CLI_OPTIONS("image history", history_flag_rows, 18,
+                    "Usage: box image history [OPTIONS] IMAGE\n"
+                    "\n"
+                    "Show the history of an image, newest step first.\n"
+                    "\n"
+                    "Options:\n");
 
 struct step {
         const char *created, *created_by, *comment;
@@ -36,41 +50,21 @@ static char *ellipsis(const char *s, size_t n, int no_trunc)
 
 int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'}, {"no-trunc", no_argument, NULL, 'n'},
-                {"quiet", no_argument, NULL, 'q'},        {"human", optional_argument, NULL, 'H'},
-                {"help", no_argument, NULL, 'h'},         {},
-        };
-        const char *format = NULL;
-        int no_trunc = 0, quiet = 0, c;
+        struct history_flags f = {0};
         struct box_err err = {0};
-        while ((c = getopt_long(argc, argv, "qHh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'f':
-                        format = optarg;
-                        break;
-                case 'n':
-                        no_trunc = 1;
-                        break;
-                case 'q':
-                        quiet = 1;
-                        break;
-                case 'H':
-                        break;
-                case 'h':
-                        return cli_help(history_help);
-                default:
-                        return cli_usage_error("image history", "invalid option");
-                }
-        }
-        if (argc - optind != 1)
+        int first = cli_options_parse(&history_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("image history",
                                        "'box image history' requires exactly 1 argument");
+        const char *format = f.format;
+        bool no_trunc = f.no_trunc, quiet = f.quiet;
         struct store *st;
         _cleanup_image_handle_ struct store_image_handle h = {0};
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
-        if (store_image_resolve(st, argv[optind], &h, &err) < 0) {
+        if (store_image_resolve(st, argv[first], &h, &err) < 0) {
                 err.exit_code = 1;
                 return cli_fail(&err);
         }

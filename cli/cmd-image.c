@@ -1,7 +1,6 @@
 /* box images, tag, rmi, image inspect / ls / rm / tag. */
 #include <fcntl.h>
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -283,10 +282,8 @@ struct images_flags {
 
 #define T struct images_flags
 static const struct cli_option images_flag_rows[] = {
-        {.name = "all",
-         .short_name = 'a',
-         .kind = CLI_OPT_IGNORE, /* docker's intermediate images: box keeps none */
-         .help = "accepted for compatibility: box keeps no intermediate images"},
+        /* docker's intermediate images: box keeps none */
+        CLI_COMPAT("all", 'a', "accepted for compatibility: box keeps no intermediate images"),
         CLI_TRUE("digests", 0, T, digests, "show digests"),
         CLI_STRV("filter", 'f', T, filters, "filter",
                  "filter output: dangling=true|false, reference=PATTERN,\nlabel=KEY[=VALUE], "
@@ -300,18 +297,13 @@ static const struct cli_option images_flag_rows[] = {
 };
 #undef T
 
-static const struct cli_options images_options = {
-        .cmd = "images",
-        .usage = "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
-                 "\n"
-                 "List images.\n"
-                 "\n"
-                 "Options:\n",
-        .v = images_flag_rows,
-        .n = ARRAY_SIZE(images_flag_rows),
-        .help_width = 18,
-        .getopt_messages = true,
-};
+static const struct cli_options images_options =
+        CLI_OPTIONS("images", images_flag_rows, 18,
+                    "Usage: box images [OPTIONS] [REPOSITORY[:TAG]]\n"
+                    "\n"
+                    "List images.\n"
+                    "\n"
+                    "Options:\n");
 
 /* The filters of -f and the REPOSITORY operand (may be NULL).  0 or an
  * exit status. */
@@ -516,10 +508,12 @@ static const char tag_help[] = "Usage: box tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:
 int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (cli_wants_help(argc, argv))
-                return cli_help(tag_help);
-        if (argc != 3)
+        int first = cli_options_parse_help("tag", tag_help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 2)
                 return cli_usage_error("tag", "'box tag' requires exactly 2 arguments");
+        argv += first - 1;
         _cleanup_image_ref_ struct image_ref dst = {0};
         if (spec_ref_parse(argv[2], &dst, &err) < 0)
                 return cli_fail(&err);
@@ -551,14 +545,24 @@ static char *container_using(struct store *st, const char *manifest)
         return NULL;
 }
 
-static const char rmi_help[] =
-        "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
-        "\n"
-        "Remove one or more images.\n"
-        "\n"
-        "Options:\n"
-        "  -f, --force      remove even if tagged several times or used by a container\n"
-        "      --no-prune   do not delete untagged parents (accepted; box has no parents)\n";
+struct rmi_flags {
+        bool force;
+};
+
+static const struct cli_option rmi_flag_rows[] = {
+        CLI_TRUE("force", 'f', struct rmi_flags, force,
+                 "remove even if tagged several times or used by a container"),
+        CLI_COMPAT("no-prune", 0, "do not delete untagged parents (accepted; box has no parents)"),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options rmi_options =
+        CLI_OPTIONS("rmi", rmi_flag_rows, 13,
+                    "Usage: box rmi [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Remove one or more images.\n"
+                    "\n"
+                    "Options:\n");
 
 static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
 {
@@ -621,35 +625,20 @@ static int rmi_one(struct store *st, const char *arg, int force, struct box_err 
 
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"force", no_argument, NULL, 'f'},
-                {"no-prune", no_argument, NULL, 'n'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int force = 0, c, status = 0;
+        struct rmi_flags f = {0};
+        int status = 0;
         struct box_err err = {0};
-        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'f':
-                        force = 1;
-                        break;
-                case 'n':
-                        break;
-                case 'h':
-                        return cli_help(rmi_help);
-                default:
-                        return cli_usage_error("rmi", "invalid option");
-                }
-        }
-        if (optind >= argc)
+        int first = cli_options_parse(&rmi_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("rmi", "'box rmi' requires at least 1 argument");
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
-        for (int i = optind; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 box_err_clear(&err);
-                if (rmi_one(st, argv[i], force, &err) < 0)
+                if (rmi_one(st, argv[i], f.force, &err) < 0)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
         }
         box_err_clear(&err);
@@ -720,44 +709,42 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         return o;
 }
 
-static const char inspect_help[] =
-        "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
-        "\n"
-        "Display detailed information on one or more images.\n"
-        "\n"
-        "Options:\n"
-        "  -f, --format string   format the output with a Go-style template\n"
-        "                        ('{{.Config.Cmd}}', '{{json .Config}}')\n";
+struct image_inspect_flags {
+        const char *format;
+};
+
+static const struct cli_option inspect_flag_rows[] = {
+        CLI_STRING("format", 'f', struct image_inspect_flags, format, "string",
+                   "format the output with a Go-style template\n"
+                   "('{{.Config.Cmd}}', '{{json .Config}}')"),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options inspect_options =
+        CLI_OPTIONS("image inspect", inspect_flag_rows, 18,
+                    "Usage: box image inspect [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Display detailed information on one or more images.\n"
+                    "\n"
+                    "Options:\n");
 
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *format = NULL;
-        int c, status = 0;
+        struct image_inspect_flags f = {0};
+        int status = 0;
         struct box_err err = {0};
-        while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'f':
-                        format = optarg;
-                        break;
-                case 'h':
-                        return cli_help(inspect_help);
-                default:
-                        return cli_usage_error("image inspect", "invalid option");
-                }
-        }
-        if (optind >= argc)
+        int first = cli_options_parse(&inspect_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("image inspect",
                                        "'box image inspect' requires at least 1 argument");
+        const char *format = f.format;
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         struct jv *arr = jv_array();
-        for (int i = optind; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 _cleanup_image_handle_ struct store_image_handle h = {0};
                 box_err_clear(&err);
                 if (resolve(st, argv[i], &h, &err) < 0) {

@@ -1,67 +1,58 @@
 /* box import FILE|- [NAME[:TAG]]: a rootfs tarball becomes a one-layer image. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "build/build.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
 #include "store/image.h"
 
-static const char help[] =
+struct import_flags {
+        char **changes;
+        const char *message, *platform;
+};
+
+#define T struct import_flags
+static const struct cli_option import_flag_rows[] = {
+        CLI_STRV("change", 'c', T, changes, "list",
+                 "apply a Dockerfile instruction to the image (CMD, ENTRYPOINT,\n"
+                 "ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,\n"
+                 "VOLUME, WORKDIR)"),
+        CLI_STRING("message", 'm', T, message, "string",
+                   "set the commit message for the imported image"),
+        CLI_STRING("platform", 0, T, platform, "string",
+                   "set the platform (linux/ARCH) of the image"),
+        CLI_COMPAT("quiet", 'q', "accepted for compatibility; only the id is printed anyway"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options import_options = CLI_OPTIONS(
+        "import", import_flag_rows, 19,
         "Usage: box import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"
         "\n"
-        "Import the contents of a tarball (plain, gzip, bzip2, xz or zstd) to create an image\n"
+        "Import the contents of a tarball (plain, gzip, bzip2, xz or zstd) to create an "
+        "image\n"
         "with a single layer.\n"
         "\n"
-        "Options:\n"
-        "  -c, --change list      apply a Dockerfile instruction to the image (CMD, ENTRYPOINT,\n"
-        "                         ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,\n"
-        "                         VOLUME, WORKDIR)\n"
-        "  -m, --message string   set the commit message for the imported image\n"
-        "      --platform string  set the platform (linux/ARCH) of the image\n"
-        "  -q, --quiet            accepted for compatibility; only the id is printed anyway\n";
+        "Options:\n");
 
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"change", required_argument, NULL, 'c'},
-                {"message", required_argument, NULL, 'm'},
-                {"platform", required_argument, NULL, 'p'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        _cleanup_strv_free_ char **changes = xnew0(char *, 1);
-        const char *message = NULL, *platform = NULL;
+        struct import_flags f = {.changes = xnew0(char *, 1)};
         struct box_err err = {0};
-        int c;
-
-        while ((c = getopt_long(argc, argv, "c:m:qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'c':
-                        changes = strv_append(changes, optarg);
-                        break;
-                case 'm':
-                        message = optarg;
-                        break;
-                case 'p':
-                        platform = optarg;
-                        break;
-                case 'q':
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("import", "invalid option");
-                }
-        }
-        if (optind >= argc || argc - optind > 2)
+        int first = cli_options_parse(&import_options, &f, argc, argv);
+        _cleanup_strv_free_ char **changes = f.changes;
+        if (first <= 0)
+                return -first;
+        const char *message = f.message, *platform = f.platform;
+        if (first >= argc || argc - first > 2)
                 return cli_usage_error("import", "'box import' requires 1 or 2 arguments");
-        const char *file = argv[optind];
-        const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
+        const char *file = argv[first];
+        const char *name = first + 1 < argc ? argv[first + 1] : NULL;
         if (strstr(file, "://")) {
                 box_err_set(&err, EPROTONOSUPPORT,
                             "importing from a URL ('%s') is not supported: download it first, "

@@ -6,6 +6,7 @@
 #include <linux/magic.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "lib/archive-dl.h"
 #include "lib/fs.h"
 #include "lib/xalloc.h"
@@ -46,9 +47,10 @@ static int seccomp_available(void)
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (cli_wants_help(argc, argv))
-                return cli_help(help);
-        if (argc > 1)
+        int first = cli_options_parse_help("info", help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error("info", "'box info' accepts no arguments");
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)

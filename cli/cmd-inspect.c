@@ -2,23 +2,38 @@
  * a container (Id, Created, Path, Args, State, Image, Name, RestartCount,
  * LogPath, HostConfig, Mounts, Config, NetworkSettings), from its
  * config.json and its live state; an image when no container has the name. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
 #include "store/store.h"
 
-static const char help[] = "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
-                           "\n"
-                           "Return low-level information on containers or images.\n"
-                           "\n"
-                           "Options:\n"
-                           "  -f, --format string   format the output with a Go-style template\n"
-                           "      --type TYPE       container or image only\n";
+struct inspect_flags {
+        const char *format, *type;
+};
+
+#define T struct inspect_flags
+static const struct cli_option inspect_flag_rows[] = {
+        CLI_STRING("format", 'f', T, format, "string",
+                   "format the output with a Go-style template"),
+        CLI_STRING("type", 0, T, type, "TYPE", "container or image only"),
+        CLI_COMPAT("size", 's', NULL),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options inspect_options =
+        CLI_OPTIONS("inspect", inspect_flag_rows, 18,
+                    "Usage: box inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
+                    "\n"
+                    "Return low-level information on containers or images.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static const char *or_zero_time(const char *t)
 {
@@ -87,28 +102,15 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
 
 static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *type)
 {
-        static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"type", required_argument, NULL, 'T'},
-                {"size", no_argument, NULL, 's'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *format = NULL;
-        int c, ret = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:sh", opts, NULL)) != -1) {
-                if (c == 'h')
-                        return cli_help(help);
-                if (c == 'f')
-                        format = optarg;
-                else if (c == 'T')
-                        type = optarg;
-                else if (c != 's')
-                        return cli_usage_error("inspect", "unknown flag '%s'", argv[optind - 1]);
-        }
-        if (optind >= argc)
+        struct inspect_flags f = {.type = type};
+        int ret = 0;
+        int first = cli_options_parse(&inspect_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("inspect", "'box inspect' requires at least 1 argument");
+        const char *format = f.format;
+        type = f.type;
         if (type && !streq(type, "container") && !streq(type, "image"))
                 return cli_usage_error("inspect", "'%s' is not a valid value for --type", type);
         /* not a container: an image, as docker inspect does; --type image
@@ -116,7 +118,7 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
         char id[RUN_ID_LEN + 1];
         struct box_err err = {0};
         if ((type && streq(type, "image")) ||
-            (!type && cli_container_find(ctx, argv[optind], id, &err) < 0)) {
+            (!type && cli_container_find(ctx, argv[first], id, &err) < 0)) {
                 /* image inspect's own flags: only --format */
                 _cleanup_strv_free_ char **iv = strv_append(NULL, "inspect");
                 if (format) {
@@ -124,13 +126,13 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
                         iv = strv_append(iv, format);
                 }
                 iv = strv_append(iv, "--");
-                for (int a = optind; a < argc; a++)
+                for (int a = first; a < argc; a++)
                         iv = strv_append(iv, argv[a]);
                 optind = 0;
                 return cmd_image_inspect(ctx, (int)strv_length(iv), iv);
         }
         struct jv *arr = jv_array();
-        for (int a = optind; a < argc; a++) {
+        for (int a = first; a < argc; a++) {
                 box_err_clear(&err);
                 if (cli_container_find(ctx, argv[a], id, &err) < 0) {
                         ret = cli_fail(&err);

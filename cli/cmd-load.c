@@ -1,24 +1,39 @@
 /* box load [-i FILE|DIR|-] [-q] */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "image/load.h"
 #include "lib/strv.h"
 #include "spec/ref.h"
 
-static const char help[] =
-        "Usage: box load [OPTIONS]\n"
-        "\n"
-        "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or zstd)\n"
-        "or an OCI image layout directory, read from stdin by default.  Every blob and layer\n"
-        "is verified; nothing is named unless all of it is.\n"
-        "\n"
-        "Options:\n"
-        "  -i, --input string   read from a file or an OCI layout directory ('-': stdin)\n"
-        "  -q, --quiet          suppress the load output\n";
+struct load_flags {
+        const char *input;
+        bool quiet;
+};
+
+#define T struct load_flags
+static const struct cli_option load_flag_rows[] = {
+        CLI_STRING("input", 'i', T, input, "string",
+                   "read from a file or an OCI layout directory ('-': stdin)"),
+        CLI_TRUE("quiet", 'q', T, quiet, "suppress the load output"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options load_options =
+        CLI_OPTIONS("load", load_flag_rows, 17,
+                    "Usage: box load [OPTIONS]\n"
+                    "\n"
+                    "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or "
+                    "zstd)\n"
+                    "or an OCI image layout directory, read from stdin by default.  Every blob and "
+                    "layer\n"
+                    "is verified; nothing is named unless all of it is.\n"
+                    "\n"
+                    "Options:\n");
 
 void cli_print_loaded(const struct image_loaded *v, size_t n)
 {
@@ -45,33 +60,14 @@ static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
 
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"input", required_argument, NULL, 'i'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *input = "-";
-        int quiet = 0, c;
+        struct load_flags f = {.input = "-"};
         struct box_err err = {0};
-
-        while ((c = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'i':
-                        input = optarg;
-                        break;
-                case 'q':
-                        quiet = 1;
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("load", "invalid option");
-                }
-        }
-        if (optind < argc)
+        int first = cli_options_parse(&load_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error("load", "'box load' accepts no arguments");
-        (void)quiet;
+        const char *input = f.input;
 
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)

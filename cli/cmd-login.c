@@ -3,29 +3,16 @@
  * are never printed; the password is read from stdin, never from argv
  * unless -p asks for it (with a warning, as docker does). */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/registry.h"
 #include "lib/fs.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
-
-static const char login_help[] =
-        "Usage: box login [OPTIONS] [REGISTRY]\n"
-        "\n"
-        "Check credentials against REGISTRY (default docker.io) and store them in\n"
-        "${XDG_CONFIG_HOME:-~/.config}/box/auth.json (mode 0600, Docker's 'auths' format).\n"
-        "Credentials in ~/.docker/config.json are read too.\n"
-        "\n"
-        "Options:\n"
-        "  -p, --password string   password (visible to other users: prefer --password-stdin)\n"
-        "      --password-stdin    read the password from stdin\n"
-        "      --tls-verify bool   verify TLS certificates (default true)\n"
-        "  -u, --username string   user name\n";
 
 static const char logout_help[] =
         "Usage: box logout [REGISTRY]\n"
@@ -76,62 +63,57 @@ static char *read_line(FILE *f, int hide)
 
 struct login_flags {
         const char *user, *password;
-        int password_stdin, tls_verify;
+        bool password_stdin, tls_verify;
 };
 
+#define T struct login_flags
+static const struct cli_option login_flag_rows[] = {
+        CLI_STRING("password", 'p', T, password, "string",
+                   "password (visible to other users: prefer --password-stdin)"),
+        CLI_TRUE("password-stdin", 0, T, password_stdin, "read the password from stdin"),
+        CLI_BOOL("tls-verify", 0, T, tls_verify, "bool", "verify TLS certificates (default true)"),
+        CLI_STRING("username", 'u', T, user, "string", "user name"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options login_options =
+        CLI_OPTIONS("login", login_flag_rows, 20,
+                    "Usage: box login [OPTIONS] [REGISTRY]\n"
+                    "\n"
+                    "Check credentials against REGISTRY (default docker.io) and store them in\n"
+                    "${XDG_CONFIG_HOME:-~/.config}/box/auth.json (mode 0600, Docker's 'auths' "
+                    "format).\n"
+                    "Credentials in ~/.docker/config.json are read too.\n"
+                    "\n"
+                    "Options:\n");
+
+/* The index of REGISTRY (argc when absent), or <= 0: the negated exit
+ * status (0 after --help). */
 static int parse_login(int argc, char **argv, struct login_flags *f)
 {
-        static const struct option opts[] = {
-                {"username", required_argument, NULL, 'u'},
-                {"password", required_argument, NULL, 'p'},
-                {"password-stdin", no_argument, NULL, 's'},
-                {"tls-verify", optional_argument, NULL, 't'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int c;
-        while ((c = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'u':
-                        f->user = optarg;
-                        break;
-                case 'p':
-                        f->password = optarg;
-                        break;
-                case 's':
-                        f->password_stdin = 1;
-                        break;
-                case 't': {
-                        int tr = cli_tls_verify_parse("login", optarg, &f->tls_verify);
-                        if (tr)
-                                return tr;
-                        break;
-                }
-                case 'h':
-                        return cli_help(login_help) - 1;
-                default:
-                        return cli_usage_error("login", "invalid option");
-                }
-        }
-        if (argc - optind > 1)
-                return cli_usage_error("login", "'box login' takes at most 1 argument");
+        int first = cli_options_parse(&login_options, f, argc, argv);
+        if (first <= 0)
+                return first;
+        if (argc - first > 1)
+                return -cli_usage_error("login", "'box login' takes at most 1 argument");
         if (f->password && f->password_stdin)
-                return cli_usage_error("login", "--password and --password-stdin are exclusive");
+                return -cli_usage_error("login", "--password and --password-stdin are exclusive");
         if (f->password_stdin && !f->user)
-                return cli_usage_error("login", "--password-stdin needs --username");
-        return 0;
+                return -cli_usage_error("login", "--password-stdin needs --username");
+        return first;
 }
 
 int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 {
         (void)ctx;
-        struct login_flags f = {.tls_verify = 1};
-        int r = parse_login(argc, argv, &f);
-        if (r != 0)
-                return r < 0 ? 0 : r;
+        struct login_flags f = {.tls_verify = true};
+        int first = parse_login(argc, argv, &f);
+        if (first <= 0)
+                return -first;
         struct box_err err = {0};
         _cleanup_free_ char *host = NULL;
-        if (host_arg(optind < argc ? argv[optind] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
+        if (host_arg(first < argc ? argv[first] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
                 return cli_fail(&err);
         _cleanup_free_ char *user = f.user ? xstrdup(f.user) : NULL;
         _cleanup_free_ char *pass = f.password ? xstrdup(f.password) : NULL;
@@ -154,7 +136,7 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
                 .tls_verify_off = !f.tls_verify, .user = user, .password = pass};
         struct image_registry *reg = NULL;
         /* any repository: login checks /v2/ itself */
-        r = image_registry_open(host, "library/login", &o, &reg, &err);
+        int r = image_registry_open(host, "library/login", &o, &reg, &err);
         if (r >= 0)
                 r = image_registry_check_login(reg, &err);
         image_registry_free(reg);
@@ -170,13 +152,14 @@ int cmd_login(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_logout(struct cli_ctx *ctx, int argc, char **argv)
 {
         (void)ctx;
-        if (cli_wants_help(argc, argv))
-                return cli_help(logout_help);
-        if (argc > 2)
+        int first = cli_options_parse_help("logout", logout_help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first > 1)
                 return cli_usage_error("logout", "'box logout' takes at most 1 argument");
         struct box_err err = {0};
         _cleanup_free_ char *host = NULL;
-        if (host_arg(argc == 2 ? argv[1] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
+        if (host_arg(first < argc ? argv[first] : REF_DEFAULT_DOMAIN, &host, &err) < 0)
                 return cli_fail(&err);
         int r = image_registry_auth_remove(host, &err);
         if (r < 0)

@@ -7,30 +7,17 @@
  * stdout and stderr's to stderr, as `docker logs` does. */
 #include <ctype.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cmd-run-life.h"
 #include "cli/container.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
-
-static const char help[] =
-        "Usage: box logs [OPTIONS] CONTAINER\n"
-        "\n"
-        "Fetch the logs of a container.\n"
-        "\n"
-        "Options:\n"
-        "  -f, --follow         follow log output until the container stops\n"
-        "      --since T        only logs since T (2026-01-02T15:04:05Z, a Unix time, or a\n"
-        "                       duration before now: 10m, 1h30m)\n"
-        "  -n, --tail N         the last N lines (default all)\n"
-        "  -t, --timestamps     show timestamps\n"
-        "      --until T        only logs before T (as --since)\n";
 
 struct log_entry {
         int64_t ns;
@@ -314,54 +301,78 @@ static int show_logs(struct cli_ctx *ctx, const char *id, struct log_reader *lr,
         return 0;
 }
 
+struct logs_flags {
+        struct log_reader lr;
+        bool follow;
+        long tail;
+};
+
+static int opt_tail(void *opts, const char *arg)
+{
+        struct logs_flags *f = opts;
+        char *end;
+        if (streq(arg, "all")) {
+                f->tail = -1;
+                return 0;
+        }
+        f->tail = strtol(arg, &end, 10);
+        if (end == arg || *end)
+                return cli_usage_error("logs", "invalid --tail '%s'", arg);
+        return 0;
+}
+
+static int opt_when(int64_t *ret, const char *arg)
+{
+        if (parse_when(arg, ret) < 0)
+                return cli_usage_error("logs", "invalid time '%s'", arg);
+        return 0;
+}
+
+static int opt_since(void *opts, const char *arg)
+{
+        return opt_when(&((struct logs_flags *)opts)->lr.since, arg);
+}
+
+static int opt_until(void *opts, const char *arg)
+{
+        return opt_when(&((struct logs_flags *)opts)->lr.until, arg);
+}
+
+#define T struct logs_flags
+#define R CLI_ARG_REQUIRED
+static const struct cli_option logs_flag_rows[] = {
+        CLI_TRUE("follow", 'f', T, follow, "follow log output until the container stops"),
+        CLI_FUNC("since", 0, R, opt_since, "T",
+                 "only logs since T (2026-01-02T15:04:05Z, a Unix time, or a\n"
+                 "duration before now: 10m, 1h30m)"),
+        CLI_FUNC("tail", 'n', R, opt_tail, "N", "the last N lines (default all)"),
+        CLI_TRUE("timestamps", 't', T, lr.timestamps, "show timestamps"),
+        CLI_FUNC("until", 0, R, opt_until, "T", "only logs before T (as --since)"),
+        CLI_IGNORE("details", CLI_ARG_NONE),
+        CLI_HELP("help", 'h'),
+};
+#undef R
+#undef T
+
+static const struct cli_options logs_options = CLI_OPTIONS("logs", logs_flag_rows, 17,
+                                                           "Usage: box logs [OPTIONS] CONTAINER\n"
+                                                           "\n"
+                                                           "Fetch the logs of a container.\n"
+                                                           "\n"
+                                                           "Options:\n");
+
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"follow", no_argument, NULL, 'f'},      {"tail", required_argument, NULL, 'n'},
-                {"timestamps", no_argument, NULL, 't'},  {"since", required_argument, NULL, 'S'},
-                {"until", required_argument, NULL, 'U'}, {"details", no_argument, NULL, 'D'},
-                {"help", no_argument, NULL, 'h'},        {},
-        };
-        struct log_reader lr = {0};
+        struct logs_flags f = {.tail = -1};
         struct box_err err = {0};
-        bool follow_on = false;
-        long tail = -1;
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "fn:th", opts, NULL)) != -1) {
-                char *end;
-                switch (c) {
-                case 'f':
-                        follow_on = true;
-                        break;
-                case 'n':
-                        if (streq(optarg, "all"))
-                                break;
-                        tail = strtol(optarg, &end, 10);
-                        if (end == optarg || *end)
-                                return cli_usage_error("logs", "invalid --tail '%s'", optarg);
-                        break;
-                case 't':
-                        lr.timestamps = true;
-                        break;
-                case 'S':
-                case 'U':
-                        if (parse_when(optarg, c == 'S' ? &lr.since : &lr.until) < 0)
-                                return cli_usage_error("logs", "invalid time '%s'", optarg);
-                        break;
-                case 'D':
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("logs", "unknown flag '%s'", argv[optind - 1]);
-                }
-        }
-        if (argc - optind != 1)
+        int first = cli_options_parse(&logs_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("logs", "'box logs' requires exactly 1 argument");
         char id[RUN_ID_LEN + 1];
-        if (cli_container_find(ctx, argv[optind], id, &err) < 0 ||
-            show_logs(ctx, id, &lr, tail, follow_on, &err) < 0)
+        if (cli_container_find(ctx, argv[first], id, &err) < 0 ||
+            show_logs(ctx, id, &f.lr, f.tail, f.follow, &err) < 0)
                 return cli_fail(&err);
         return 0;
 }

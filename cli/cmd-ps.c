@@ -1,33 +1,19 @@
 /* box ps: the containers of the store, as `docker ps` prints them. */
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 #include <sys/stat.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 #include "spec/json.h"
 #include "store/store.h"
-
-static const char help[] =
-        "Usage: box ps [OPTIONS]\n"
-        "\n"
-        "List containers (running ones; -a all).\n"
-        "\n"
-        "Options:\n"
-        "  -a, --all             show all containers\n"
-        "  -f, --filter K=V      status=, name=, id=, ancestor=, label=, health=, exited=\n"
-        "      --format FORMAT   'table', 'table TEMPLATE', 'json' or a Go template\n"
-        "  -n, --last N          the N last created containers (all states)\n"
-        "  -l, --latest          the latest created container (all states)\n"
-        "      --no-trunc        do not truncate output\n"
-        "  -q, --quiet           only display container ids\n"
-        "  -s, --size            display total file sizes\n";
 
 #define DEFAULT_FORMAT                                                                             \
         "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{."   \
@@ -251,7 +237,7 @@ static int row_cmp(const void *a, const void *b)
 
 struct ps_opts {
         bool all, quiet, no_trunc, size;
-        long last;
+        int last;
         const char *format;
         struct ps_filter filter;
 };
@@ -345,7 +331,7 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
                 rows[n++] = (struct ps_row){xstrdup(*id), TAKE_PTR(i.created_at), row};
                 run_state_info_release(&i);
         }
-        if (n > 0) /* qsort of NULL is undefined, even for none */
+        if (n > 1) /* qsort of NULL rows is undefined, even of none */
                 qsort(rows, n, sizeof(*rows), row_cmp);
         if (o->last > 0 && (size_t)o->last < n) {
                 for (size_t k = (size_t)o->last; k < n; k++) {
@@ -410,58 +396,58 @@ static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, st
         return 0;
 }
 
+static int opt_last(void *opts, const char *arg)
+{
+        struct ps_opts *o = opts;
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (end == arg || *end || v < INT_MIN || v > INT_MAX)
+                return cli_usage_error("ps", "invalid --last '%s'", arg);
+        o->last = (int)v;
+        return 0;
+}
+
+static int opt_filter(void *opts, const char *arg)
+{
+        struct ps_opts *o = opts;
+        if (ps_filter_add(&o->filter, arg) < 0)
+                return cli_usage_error("ps", "invalid filter '%s'", arg);
+        return 0;
+}
+
+#define T struct ps_opts
+#define R CLI_ARG_REQUIRED
+static const struct cli_option ps_flag_rows[] = {
+        CLI_TRUE("all", 'a', T, all, "show all containers"),
+        CLI_FUNC("filter", 'f', R, opt_filter, "K=V",
+                 "status=, name=, id=, ancestor=, label=, health=, exited="),
+        CLI_STRING("format", 0, T, format, "FORMAT",
+                   "'table', 'table TEMPLATE', 'json' or a Go template"),
+        CLI_FUNC("last", 'n', R, opt_last, "N", "the N last created containers (all states)"),
+        CLI_SET("latest", 'l', T, last, 1, "the latest created container (all states)"),
+        CLI_TRUE("no-trunc", 0, T, no_trunc, "do not truncate output"),
+        CLI_TRUE("quiet", 'q', T, quiet, "only display container ids"),
+        CLI_TRUE("size", 's', T, size, "display total file sizes"),
+        CLI_HELP("help", 'h'),
+};
+#undef R
+#undef T
+
+static const struct cli_options ps_options = CLI_OPTIONS("ps", ps_flag_rows, 18,
+                                                         "Usage: box ps [OPTIONS]\n"
+                                                         "\n"
+                                                         "List containers (running ones; -a all).\n"
+                                                         "\n"
+                                                         "Options:\n");
+
 int cmd_ps(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
-                {"last", required_argument, NULL, 'n'},   {"latest", no_argument, NULL, 'l'},
-                {"size", no_argument, NULL, 's'},         {"no-trunc", no_argument, NULL, 'T'},
-                {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
-                {"help", no_argument, NULL, 'h'},         {},
-        };
         struct ps_opts o = {0};
         struct box_err err = {0};
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "aqn:lsf:h", opts, NULL)) != -1) {
-                char *end;
-                switch (c) {
-                case 'a':
-                        o.all = true;
-                        break;
-                case 'q':
-                        o.quiet = true;
-                        break;
-                case 'n':
-                        o.last = strtol(optarg, &end, 10);
-                        if (end == optarg || *end)
-                                return cli_usage_error("ps", "invalid --last '%s'", optarg);
-                        break;
-                case 'l':
-                        o.last = 1;
-                        break;
-                case 's':
-                        o.size = true;
-                        break;
-                case 'T':
-                        o.no_trunc = true;
-                        break;
-                case 'f':
-                        if (ps_filter_add(&o.filter, optarg) < 0) {
-                                ps_filter_release(&o.filter);
-                                return cli_usage_error("ps", "invalid filter '%s'", optarg);
-                        }
-                        break;
-                case 'F':
-                        o.format = optarg;
-                        break;
-                case 'h':
-                        ps_filter_release(&o.filter);
-                        return cli_help(help);
-                default:
-                        ps_filter_release(&o.filter);
-                        return cli_usage_error("ps", "unknown flag '%s'", argv[optind - 1]);
-                }
+        int first = cli_options_parse(&ps_options, &o, argc, argv);
+        if (first <= 0) {
+                ps_filter_release(&o.filter);
+                return -first;
         }
         size_t n;
         struct ps_row *rows = collect(ctx, &o, &n);

@@ -1,16 +1,17 @@
 /* box pull [--platform P] [--tls-verify=false] [-q] NAME[:TAG|@DIGEST]
  * box pull [--name NAME:TAG] [--tls-verify=false] [-q] URL */
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/registry.h"
 #include "image/pull.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/ref.h"
 
+/* The note after the flags keeps the text whole: the rows have no help. */
 static const char help[] =
         "Usage: box pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
         "       box pull [OPTIONS] URL\n"
@@ -98,46 +99,35 @@ static int pull_registry(struct cli_ctx *ctx, const char *arg, const struct cli_
         return 0;
 }
 
+struct pull_flags {
+        const char *name, *platform;
+        bool quiet, tls_verify;
+};
+
+#define T struct pull_flags
+static const struct cli_option pull_flag_rows[] = {
+        CLI_STRING("name", 0, T, name, NULL, NULL),
+        CLI_STRING("platform", 0, T, platform, NULL, NULL),
+        CLI_TRUE("quiet", 'q', T, quiet, NULL),
+        CLI_TRUE("tls-verify", 0, T, tls_verify, NULL),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options pull_options = CLI_OPTIONS("pull", pull_flag_rows, 0, help);
+
 int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"name", required_argument, NULL, 'n'},
-                {"platform", required_argument, NULL, 'p'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"tls-verify", optional_argument, NULL, 't'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *name = NULL, *platform = NULL;
-        int quiet = 0, tls_verify = 1, c;
+        struct pull_flags fl = {.tls_verify = true};
         struct box_err err = {0};
-
-        while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'n':
-                        name = optarg;
-                        break;
-                case 'q':
-                        quiet = 1;
-                        break;
-                case 'p':
-                        platform = optarg;
-                        break;
-                case 't': {
-                        int tr = cli_tls_verify_parse("pull", optarg, &tls_verify);
-                        if (tr)
-                                return tr;
-                        break;
-                }
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("pull", "invalid option");
-                }
-        }
-        if (argc - optind != 1)
+        int first = cli_options_parse(&pull_options, &fl, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("pull", "'box pull' requires exactly 1 argument");
-        const char *url = argv[optind];
+        const char *name = fl.name, *platform = fl.platform;
+        bool quiet = fl.quiet, tls_verify = fl.tls_verify;
+        const char *url = argv[first];
         if (!image_pull_is_url(url)) {
                 if (name)
                         return cli_usage_error("pull", "--name is for URLs: use 'box tag'");

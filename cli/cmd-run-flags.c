@@ -227,10 +227,9 @@ static int opt_sig_proxy(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         bool v;
-        if (cli_bool_parse(arg, &v) < 0)
-                return cli_usage_error("run", "invalid --sig-proxy '%s'", arg);
+        int r = cli_options_bool("run", "sig-proxy", arg, &v);
         o->no_sig_proxy = !v;
-        return 0;
+        return r;
 }
 
 static int opt_ip(void *opts, const char *arg)

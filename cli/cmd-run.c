@@ -5,7 +5,6 @@
  * and returns its status as Docker does (125 box failed, 126 cannot
  * execute, 127 not found, else the container's own). */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>

@@ -1,57 +1,61 @@
 /* box save [-o FILE] [--format docker-archive|oci-archive|oci-dir] IMAGE... */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "image/save.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
-static const char help[] =
-        "Usage: box save [OPTIONS] IMAGE [IMAGE...]\n"
-        "\n"
-        "Save one or more images to a tar archive (streamed to stdout by default).\n"
-        "\n"
-        "Options:\n"
-        "      --format string   docker-archive (default, as 'docker save' writes it),\n"
-        "                        oci-archive (a tar of an OCI image layout) or\n"
-        "                        oci-dir (an OCI image layout directory; needs -o)\n"
-        "  -o, --output string   write to a file (or the directory for oci-dir)\n";
+struct save_flags {
+        const char *output;
+        enum image_format format;
+};
+
+static int opt_format(void *opts, const char *arg)
+{
+        struct save_flags *f = opts;
+        struct box_err err = {0};
+        if (image_format_parse(arg, &f->format, &err) < 0)
+                return cli_usage_error("save", "%s", err.msg);
+        return 0;
+}
+
+#define T struct save_flags
+static const struct cli_option save_flag_rows[] = {
+        CLI_FUNC("format", 0, CLI_ARG_REQUIRED, opt_format, "string",
+                 "docker-archive (default, as 'docker save' writes it),\n"
+                 "oci-archive (a tar of an OCI image layout) or\n"
+                 "oci-dir (an OCI image layout directory; needs -o)"),
+        CLI_STRING("output", 'o', T, output, "string",
+                   "write to a file (or the directory for oci-dir)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options save_options =
+        CLI_OPTIONS("save", save_flag_rows, 18,
+                    "Usage: box save [OPTIONS] IMAGE [IMAGE...]\n"
+                    "\n"
+                    "Save one or more images to a tar archive (streamed to stdout by default).\n"
+                    "\n"
+                    "Options:\n");
 
 int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"output", required_argument, NULL, 'o'},
-                {"format", required_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        const char *output = NULL;
-        enum image_format format = IMAGE_FORMAT_DOCKER_ARCHIVE;
+        struct save_flags f = {.format = IMAGE_FORMAT_DOCKER_ARCHIVE};
         struct box_err err = {0};
-        int c;
-
-        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'o':
-                        output = optarg;
-                        break;
-                case 'f':
-                        if (image_format_parse(optarg, &format, &err) < 0)
-                                return cli_usage_error("save", "%s", err.msg);
-                        break;
-                case 'h':
-                        return cli_help(help);
-                default:
-                        return cli_usage_error("save", "invalid option");
-                }
-        }
-        if (optind >= argc)
+        int first = cli_options_parse(&save_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        const char *output = f.output;
+        enum image_format format = f.format;
+        if (first >= argc)
                 return cli_usage_error("save", "'box save' requires at least 1 argument");
-        _cleanup_strv_free_ char **images = strv_copy(argv + optind);
+        _cleanup_strv_free_ char **images = strv_copy(argv + first);
 
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)

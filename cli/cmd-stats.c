@@ -5,29 +5,18 @@
  * memory when none is set), network bytes of its own namespace, block I/O
  * bytes, pids.  Streams a table a second until interrupted; --no-stream
  * prints one, after one second of sampling as Docker's does. */
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/lifecycle.h"
 #include "spec/json.h"
 #include "store/store.h"
-
-static const char help[] = "Usage: box stats [OPTIONS] [CONTAINER...]\n"
-                           "\n"
-                           "Display a live stream of container resource usage statistics.\n"
-                           "\n"
-                           "Options:\n"
-                           "  -a, --all             all containers (default: running ones)\n"
-                           "      --format FORMAT   'table', 'table TEMPLATE', 'json' or a Go "
-                           "template\n"
-                           "      --no-stream       print the first result only\n"
-                           "      --no-trunc        do not truncate output\n";
 
 #define DEFAULT_FORMAT                                                                             \
         "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{."     \
@@ -197,35 +186,25 @@ static int collect(struct cli_ctx *ctx, char **names, const struct stats_opts *o
         return 0;
 }
 
-static int parse(struct stats_opts *o, int argc, char **argv)
-{
-        enum { OPT_NO_STREAM = 1000, OPT_NO_TRUNC, OPT_FORMAT };
-        static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},
-                {"no-stream", no_argument, NULL, OPT_NO_STREAM},
-                {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-                {"format", required_argument, NULL, OPT_FORMAT},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) != -1) {
-                if (c == 'a')
-                        o->all = true;
-                else if (c == OPT_NO_STREAM)
-                        o->no_stream = true;
-                else if (c == OPT_NO_TRUNC)
-                        o->no_trunc = true;
-                else if (c == OPT_FORMAT)
-                        o->format = optarg;
-                else if (c == 'h')
-                        return -cli_help(help) - 1000;
-                else
-                        return -cli_usage_error("stats", "unknown flag '%s'", argv[optind - 1]);
-        }
-        return optind;
-}
+#define T struct stats_opts
+static const struct cli_option stats_flag_rows[] = {
+        CLI_TRUE("all", 'a', T, all, "all containers (default: running ones)"),
+        CLI_STRING("format", 0, T, format, "FORMAT",
+                   "'table', 'table TEMPLATE', 'json' or a Go template"),
+        CLI_TRUE("no-stream", 0, T, no_stream, "print the first result only"),
+        CLI_TRUE("no-trunc", 0, T, no_trunc, "do not truncate output"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options stats_options =
+        CLI_OPTIONS("stats", stats_flag_rows, 18,
+                    "Usage: box stats [OPTIONS] [CONTAINER...]\n"
+                    "\n"
+                    "Display a live stream of container resource usage statistics.\n"
+                    "\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
 
 static void sleep_1s(void)
 {
@@ -238,10 +217,8 @@ int cmd_stats(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct stats_opts o = {0};
         struct box_err err = {0};
-        int first = parse(&o, argc, argv);
-        if (first <= -1000)
-                return 0;
-        if (first < 0)
+        int first = cli_options_parse(&stats_options, &o, argc, argv);
+        if (first <= 0)
                 return -first;
         struct stats_ctr *v = NULL;
         size_t n = 0;

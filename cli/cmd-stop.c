@@ -2,50 +2,13 @@
  * any shell.  Each takes containers by name, id or id prefix, prints each
  * one as it was named once done, and goes on past a failure (the exit
  * status is the last failure's). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
-
-static const char start_help[] = "Usage: box start [OPTIONS] CONTAINER [CONTAINER...]\n"
-                                 "\n"
-                                 "Start one or more stopped containers.\n"
-                                 "\n"
-                                 "Options:\n"
-                                 "  -a, --attach             attach stdout/stderr and forward "
-                                 "signals\n"
-                                 "      --detach-keys KEYS   keys that detach (default "
-                                 "ctrl-p,ctrl-q)\n"
-                                 "  -i, --interactive        attach stdin\n";
-
-static const char stop_help[] =
-        "Usage: box stop [OPTIONS] CONTAINER [CONTAINER...]\n"
-        "\n"
-        "Stop one or more running containers: the stop signal (the image's STOPSIGNAL,\n"
-        "--stop-signal, or SIGTERM), then SIGKILL after the timeout.\n"
-        "\n"
-        "Options:\n"
-        "  -s, --signal SIG   signal to send instead of the stop signal\n"
-        "  -t, --time SECS    seconds to wait before killing it (default: its\n"
-        "                     --stop-timeout, or 10; -1: wait for ever)\n";
-
-static const char restart_help[] = "Usage: box restart [OPTIONS] CONTAINER [CONTAINER...]\n"
-                                   "\n"
-                                   "Restart one or more containers.\n"
-                                   "\n"
-                                   "Options:\n"
-                                   "  -t, --time SECS    seconds to wait before killing it\n";
-
-static const char kill_help[] = "Usage: box kill [OPTIONS] CONTAINER [CONTAINER...]\n"
-                                "\n"
-                                "Kill one or more running containers.\n"
-                                "\n"
-                                "Options:\n"
-                                "  -s, --signal SIG   signal to send: a name (KILL, SIGKILL) or a "
-                                "number (default KILL)\n";
 
 static const char pause_help[] = "Usage: box pause CONTAINER [CONTAINER...]\n"
                                  "\n"
@@ -169,59 +132,125 @@ static int do_one(struct cli_ctx *ctx, const struct verb_opts *o, const char *na
         return 0;
 }
 
-static int verb_main(struct cli_ctx *ctx, int argc, char **argv, struct verb_opts *o,
-                     const char *cmd, const char *help)
+static const char *const verb_names[] = {
+        [VERB_START] = "start", [VERB_STOP] = "stop",   [VERB_RESTART] = "restart",
+        [VERB_KILL] = "kill",   [VERB_PAUSE] = "pause", [VERB_UNPAUSE] = "unpause",
+};
+
+static int opt_time(void *opts, const char *arg)
 {
-        enum { OPT_DETACH_KEYS = 1000 };
-        static const struct option opts[] = {
-                {"time", required_argument, NULL, 't'},
-                {"timeout", required_argument, NULL, 't'},
-                {"signal", required_argument, NULL, 's'},
-                {"attach", no_argument, NULL, 'a'},
-                {"interactive", no_argument, NULL, 'i'},
-                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        bool takes_t = o->verb == VERB_STOP || o->verb == VERB_RESTART;
-        bool takes_s = o->verb == VERB_STOP || o->verb == VERB_KILL;
-        int c, ret = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+t:s:aih", opts, NULL)) != -1) {
-                char *end;
-                if (c == 'h')
-                        return cli_help(help);
-                if (c == 't' && takes_t) {
-                        long t = strtol(optarg, &end, 10);
-                        if (end == optarg || *end)
-                                return cli_usage_error(cmd, "invalid --time '%s'", optarg);
-                        o->timeout = (int)t;
-                } else if (c == 's' && takes_s) {
-                        o->sig = cli_signal_parse(optarg);
-                        if (o->sig < 0)
-                                return cli_usage_error(cmd, "invalid signal: '%s'", optarg);
-                } else if (c == 'a' && o->verb == VERB_START) {
-                        o->attach = true;
-                } else if (c == 'i' && o->verb == VERB_START) {
-                        o->interactive = true;
-                } else if (c == OPT_DETACH_KEYS && o->verb == VERB_START) {
-                        unsigned char keys[16];
-                        size_t n;
-                        if (cli_detach_keys_parse(optarg, keys, &n) < 0)
-                                return cli_usage_error(cmd, "invalid detach keys '%s'", optarg);
-                        o->detach_keys = optarg;
-                } else {
-                        return cli_usage_error(cmd, "unknown flag '%s'", argv[optind - 1]);
-                }
-        }
-        if (optind >= argc)
+        struct verb_opts *o = opts;
+        char *end;
+        long t = strtol(arg, &end, 10);
+        if (end == arg || *end)
+                return cli_usage_error(verb_names[o->verb], "invalid --time '%s'", arg);
+        o->timeout = (int)t;
+        return 0;
+}
+
+static int opt_signal(void *opts, const char *arg)
+{
+        struct verb_opts *o = opts;
+        o->sig = cli_signal_parse(arg);
+        if (o->sig < 0)
+                return cli_usage_error(verb_names[o->verb], "invalid signal: '%s'", arg);
+        return 0;
+}
+
+static int opt_detach_keys(void *opts, const char *arg)
+{
+        struct verb_opts *o = opts;
+        unsigned char keys[16];
+        size_t n;
+        if (cli_detach_keys_parse(arg, keys, &n) < 0)
+                return cli_usage_error(verb_names[o->verb], "invalid detach keys '%s'", arg);
+        o->detach_keys = arg;
+        return 0;
+}
+
+#define T                 struct verb_opts
+#define R                 CLI_ARG_REQUIRED
+#define SIGNAL_ROW(help_) CLI_FUNC("signal", 's', R, opt_signal, "SIG", help_)
+#define TIME_ROWS(help_)                                                                           \
+        CLI_FUNC("time", 't', R, opt_time, "SECS", help_),                                         \
+                CLI_FUNC("timeout", 0, R, opt_time, NULL, NULL)
+static const struct cli_option start_flag_rows[] = {
+        CLI_TRUE("attach", 'a', T, attach, "attach stdout/stderr and forward signals"),
+        CLI_FUNC("detach-keys", 0, R, opt_detach_keys, "KEYS",
+                 "keys that detach (default ctrl-p,ctrl-q)"),
+        CLI_TRUE("interactive", 'i', T, interactive, "attach stdin"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option stop_flag_rows[] = {
+        SIGNAL_ROW("signal to send instead of the stop signal"),
+        TIME_ROWS("seconds to wait before killing it (default: its\n"
+                  "--stop-timeout, or 10; -1: wait for ever)"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option restart_flag_rows[] = {
+        TIME_ROWS("seconds to wait before killing it"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option kill_flag_rows[] = {
+        SIGNAL_ROW("signal to send: a name (KILL, SIGKILL) or a number (default KILL)"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option no_flag_rows[] = {
+        CLI_HELP("help", 'h'),
+};
+#undef TIME_ROWS
+#undef SIGNAL_ROW
+#undef R
+#undef T
+
+#define VERB(verb_, name_, rows_, width_, usage_)                                                  \
+        [verb_] = CLI_OPTIONS(name_, rows_, width_, usage_, .stop_at_operand = true)
+static const struct cli_options verb_options[] = {
+        VERB(VERB_START, "start", start_flag_rows, 21,
+             "Usage: box start [OPTIONS] CONTAINER [CONTAINER...]\n"
+             "\n"
+             "Start one or more stopped containers.\n"
+             "\n"
+             "Options:\n"),
+        VERB(VERB_STOP, "stop", stop_flag_rows, 15,
+             "Usage: box stop [OPTIONS] CONTAINER [CONTAINER...]\n"
+             "\n"
+             "Stop one or more running containers: the stop signal (the image's STOPSIGNAL,\n"
+             "--stop-signal, or SIGTERM), then SIGKILL after the timeout.\n"
+             "\n"
+             "Options:\n"),
+        VERB(VERB_RESTART, "restart", restart_flag_rows, 15,
+             "Usage: box restart [OPTIONS] CONTAINER [CONTAINER...]\n"
+             "\n"
+             "Restart one or more containers.\n"
+             "\n"
+             "Options:\n"),
+        VERB(VERB_KILL, "kill", kill_flag_rows, 15,
+             "Usage: box kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+             "\n"
+             "Kill one or more running containers.\n"
+             "\n"
+             "Options:\n"),
+        VERB(VERB_PAUSE, "pause", no_flag_rows, 0, pause_help),
+        VERB(VERB_UNPAUSE, "unpause", no_flag_rows, 0, unpause_help),
+};
+#undef VERB
+
+static int verb_main(struct cli_ctx *ctx, int argc, char **argv, struct verb_opts *o)
+{
+        const char *cmd = verb_names[o->verb];
+        int ret = 0;
+        int first = cli_options_parse(&verb_options[o->verb], o, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error(cmd, "'box %s' requires at least 1 argument", cmd);
-        if ((o->attach || o->interactive) && argc - optind > 1)
+        if ((o->attach || o->interactive) && argc - first > 1)
                 return cli_usage_error(cmd,
                                        "you cannot start and attach multiple containers at once");
         if (o->attach || o->interactive)
-                return start_attach(ctx, o, argv[optind]);
-        for (int i = optind; i < argc; i++) {
+                return start_attach(ctx, o, argv[first]);
+        for (int i = first; i < argc; i++) {
                 struct box_err err = {0};
                 if (do_one(ctx, o, argv[i], &err) < 0) {
                         ret = cli_fail(&err);
@@ -233,23 +262,15 @@ static int verb_main(struct cli_ctx *ctx, int argc, char **argv, struct verb_opt
         return ret;
 }
 
-static const struct {
-        const char *cmd, *help;
-} verbs[] = {
-        [VERB_START] = {"start", start_help},       [VERB_STOP] = {"stop", stop_help},
-        [VERB_RESTART] = {"restart", restart_help}, [VERB_KILL] = {"kill", kill_help},
-        [VERB_PAUSE] = {"pause", pause_help},       [VERB_UNPAUSE] = {"unpause", unpause_help},
-};
-
 /* box start|stop|restart|kill|pause|unpause (also under box container):
  * the verb is the command's name. */
 int cmd_container_verb(struct cli_ctx *ctx, int argc, char **argv)
 {
-        for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
-                if (streq(argv[0], verbs[v].cmd)) {
+        for (size_t v = 0; v < ARRAY_SIZE(verb_names); v++) {
+                if (streq(argv[0], verb_names[v])) {
                         struct verb_opts o = {.verb = (enum verb)v,
                                               .timeout = CLI_STOP_TIMEOUT_UNSET};
-                        return verb_main(ctx, argc, argv, &o, verbs[v].cmd, verbs[v].help);
+                        return verb_main(ctx, argc, argv, &o);
                 }
         }
         return cli_usage_error(NULL, "unknown command '%s'", argv[0]);

@@ -1,11 +1,11 @@
 /* box system df | prune | fsck, and box image prune. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/container.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -84,39 +84,34 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
         return 0;
 }
 
+struct prune_flags {
+        bool all, force;
+};
+
+static const struct cli_option prune_flag_rows[] = {
+        CLI_TRUE("all", 'a', struct prune_flags, all,
+                 "remove all images no container uses, not just dangling ones"),
+        CLI_TRUE("force", 'f', struct prune_flags, force, "do not prompt for confirmation"),
+        CLI_HELP("help", 'h'),
+};
+
 static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd,
                      const char *what_dangling, const char *what_all, int containers)
 {
-        static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},
-                {"force", no_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        int all = 0, force = 0, c;
+        _cleanup_free_ char *usage =
+                xasprintf("Usage: box %s [OPTIONS]\n\nRemove %s (with -a: %s) and the content "
+                          "only they used, and temporary files of interrupted writers.\n\n"
+                          "Options:\n",
+                          cmd, what_dangling, what_all);
+        const struct cli_options spec = CLI_OPTIONS(cmd, prune_flag_rows, 10, usage);
+        struct prune_flags f = {0};
         struct box_err err = {0};
-        while ((c = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        all = 1;
-                        break;
-                case 'f':
-                        force = 1;
-                        break;
-                case 'h':
-                        printf("Usage: box %s [OPTIONS]\n\nRemove %s (with -a: %s) and the "
-                               "content only they used, and temporary files of interrupted "
-                               "writers.\n\nOptions:\n  -a, --all     remove all images no "
-                               "container uses, not just dangling ones\n  -f, --force   do not "
-                               "prompt for confirmation\n",
-                               cmd, what_dangling, what_all);
-                        return 0;
-                default:
-                        return cli_usage_error(cmd, "invalid option");
-                }
-        }
-        if (optind < argc)
+        int first = cli_options_parse(&spec, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error(cmd, "'box %s' accepts no arguments", cmd);
+        bool all = f.all, force = f.force;
         if (!force) {
                 _cleanup_free_ char *w =
                         xasprintf("This will remove %s.", all ? what_all : what_dangling);
@@ -183,10 +178,13 @@ static void df_add(const char *type, const struct df_row *r, struct cli_table *t
 static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box system df\n\nShow the disk space used by images, "
-                                "unpacked layers, containers and volumes.\n");
-        if (argc > 1)
+        int first = cli_options_parse_help("system df",
+                                           "Usage: box system df\n\nShow the disk space used by "
+                                           "images, unpacked layers, containers and volumes.\n",
+                                           false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error("system df", "'box system df' accepts no arguments");
         struct store *st;
         struct store_image *imgs = NULL;
@@ -264,39 +262,36 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- fsck ---- */
 
+struct fsck_flags {
+        bool repair;
+};
+
 static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"repair", no_argument, NULL, 'r'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+        static const struct cli_option rows[] = {
+                CLI_TRUE("repair", 0, struct fsck_flags, repair,
+                         "remove corrupt blobs and unreferenced leftovers, unpack missing "
+                         "layers\nagain from intact blobs, and name the images that need a new "
+                         "pull"),
+                CLI_HELP("help", 'h'),
         };
-        int repair = 0, c;
+        static const struct cli_options spec = CLI_OPTIONS(
+                "system fsck", rows, 11,
+                "Usage: box system fsck [OPTIONS]\n"
+                "\n"
+                "Check the store: re-hash every blob, check every image's manifest, config and "
+                "layers\nand that each layer is unpacked.  Exits 0 when clean, 1 when problems "
+                "were found.\n"
+                "\n"
+                "Options:\n");
+        struct fsck_flags f = {0};
         struct box_err err = {0};
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        repair = 1;
-                        break;
-                case 'h':
-                        return cli_help(
-                                "Usage: box system fsck [OPTIONS]\n"
-                                "\n"
-                                "Check the store: re-hash every blob, check every image's "
-                                "manifest, config and layers\nand that each layer is unpacked.  "
-                                "Exits 0 when clean, 1 when problems were found.\n"
-                                "\n"
-                                "Options:\n"
-                                "      --repair   remove corrupt blobs and unreferenced "
-                                "leftovers, unpack missing layers\n"
-                                "                 again from intact blobs, and name the "
-                                "images that need a new pull\n");
-                default:
-                        return cli_usage_error("system fsck", "invalid option");
-                }
-        }
-        if (optind < argc)
+        int first = cli_options_parse(&spec, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error("system fsck", "'box system fsck' accepts no arguments");
+        bool repair = f.repair;
         struct store *st;
         struct store_fsck_report rep;
         if (cli_store(ctx, &st, &err) < 0 ||

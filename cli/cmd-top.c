@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "cli/format.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -139,10 +140,14 @@ static int filter(char *out, const pid_t *pids, size_t npids, char ***ret, struc
 int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
-                return cli_help(help);
-        if (argc < 2)
+        /* what follows the container is ps's: box top C -o pid,comm */
+        int first = cli_options_parse_help("top", help, true, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("top", "'box top' requires at least 1 argument");
+        argc -= first - 1;
+        argv += first - 1;
         char id[RUN_ID_LEN + 1];
         if (cli_container_find(ctx, argv[1], id, &err) < 0)
                 return cli_fail(&err);

@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "spec/oci.h"
 
 #ifndef BOX_VERSION
@@ -13,9 +14,10 @@ static const char help[] = "Usage: box version\n\nShow the box version informati
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv)
 {
         (void)ctx;
-        if (cli_wants_help(argc, argv))
-                return cli_help(help);
-        if (argc > 1)
+        int first = cli_options_parse_help("version", help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
                 return cli_usage_error("version", "'box version' accepts no arguments");
         struct utsname u;
         uname(&u);

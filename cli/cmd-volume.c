@@ -1,9 +1,9 @@
 /* box volume create|ls|inspect|rm|prune */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -21,54 +21,90 @@ static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *er
         return 0;
 }
 
+struct volume_flags {
+        char **labels; /* k, v, ... */
+        const char *name;
+        bool all, force, quiet;
+};
+
+static int opt_label(void *opts, const char *arg)
+{
+        struct volume_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
+        f->labels = strv_append(f->labels, k);
+        f->labels = strv_append(f->labels, eq ? eq + 1 : "");
+        return 0;
+}
+
+static int opt_driver(void *opts, const char *arg)
+{
+        (void)opts;
+        if (!streq(arg, "local"))
+                return cli_usage_error("volume create", "only the 'local' driver is supported");
+        return 0;
+}
+
+#define T struct volume_flags
+static const struct cli_option create_flag_rows[] = {
+        CLI_FUNC("driver", 'd', CLI_ARG_REQUIRED, opt_driver, "string",
+                 "volume driver (only 'local')"),
+        CLI_FUNC("label", 0, CLI_ARG_REQUIRED, opt_label, "list", "set metadata on the volume"),
+        CLI_STRING("name", 0, T, name, NULL, NULL),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option ls_flag_rows[] = {
+        CLI_TRUE("quiet", 'q', T, quiet, "only display volume names"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option rm_flag_rows[] = {
+        CLI_TRUE("force", 'f', T, force,
+                 "no error if a volume is missing (one in use is never removed)"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option prune_flag_rows[] = {
+        CLI_TRUE("all", 'a', T, all, "also unused named volumes"),
+        CLI_COMPAT("force", 'f', "do not prompt (box never prompts)"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options create_options =
+        CLI_OPTIONS("volume create", create_flag_rows, 17,
+                    "Usage: box volume create [OPTIONS] [VOLUME]\n\nCreate a volume.\n\n"
+                    "Options:\n",
+                    .stop_at_operand = true);
+static const struct cli_options ls_options = CLI_OPTIONS(
+        "volume ls", ls_flag_rows, 10,
+        "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n", .stop_at_operand = true);
+static const struct cli_options rm_options =
+        CLI_OPTIONS("volume rm", rm_flag_rows, 10,
+                    "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+                    "Remove one or more volumes.\n\nOptions:\n",
+                    .stop_at_operand = true);
+static const struct cli_options prune_options =
+        CLI_OPTIONS("volume prune", prune_flag_rows, 10,
+                    "Usage: box volume prune [OPTIONS]\n\n"
+                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n",
+                    .stop_at_operand = true);
+
 static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"label", required_argument, NULL, 'l'},
-                {"name", required_argument, NULL, 'n'},
-                {"driver", required_argument, NULL, 'd'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        _cleanup_strv_free_ char **labels = xnew0(char *, 1);
-        const char *name = NULL, *root;
+        struct volume_flags f = {.labels = xnew0(char *, 1)};
+        int first = cli_options_parse(&create_options, &f, argc, argv);
+        _cleanup_strv_free_ char **labels = f.labels;
+        if (first <= 0)
+                return -first;
+        const char *name = f.name, *root;
         struct box_err err = {0};
-        int c;
-        while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'l': {
-                        const char *eq = strchr(optarg, '=');
-                        _cleanup_free_ char *k =
-                                eq ? xstrndup(optarg, (size_t)(eq - optarg)) : xstrdup(optarg);
-                        labels = strv_append(labels, k);
-                        labels = strv_append(labels, eq ? eq + 1 : "");
-                        break;
-                }
-                case 'n':
-                        name = optarg;
-                        break;
-                case 'd':
-                        if (!streq(optarg, "local"))
-                                return cli_usage_error("volume create",
-                                                       "only the 'local' driver is supported");
-                        break;
-                case 'h':
-                        return cli_help("Usage: box volume create [OPTIONS] [VOLUME]\n\n"
-                                        "Create a volume.\n\nOptions:\n"
-                                        "  -d, --driver string  volume driver (only 'local')\n"
-                                        "      --label list     set metadata on the volume\n");
-                default:
-                        return cli_usage_error("volume create", "unknown flag");
-                }
-        }
-        if (optind < argc) {
-                if (name && !streq(name, argv[optind]))
+        if (first < argc) {
+                if (name && !streq(name, argv[first]))
                         return cli_usage_error("volume create",
                                                "conflicting options: either specify --name or "
                                                "provide positional arg, not both");
-                name = argv[optind++];
+                name = argv[first++];
         }
-        if (optind < argc)
+        if (first < argc)
                 return cli_usage_error("volume create", "at most 1 argument");
         char id[RUN_ID_LEN + 1];
         if (!name) {
@@ -84,24 +120,13 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_volume_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        bool quiet = false;
+        struct volume_flags f = {0};
         const char *root;
         struct box_err err = {0};
-        int c;
-        while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-                if (c == 'q')
-                        quiet = true;
-                else if (c == 'h')
-                        return cli_help("Usage: box volume ls [OPTIONS]\n\nList volumes.\n\n"
-                                        "Options:\n  -q, --quiet   only display volume names\n");
-                else
-                        return cli_usage_error("volume ls", "unknown flag");
-        }
+        int first = cli_options_parse(&ls_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        bool quiet = f.quiet;
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         int lock = run_volume_lock(root, true, &err);
@@ -127,17 +152,20 @@ static int cmd_volume_inspect(struct cli_ctx *ctx, int argc, char **argv)
         const char *root;
         struct box_err err = {0};
         int ret = 0;
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box volume inspect VOLUME [VOLUME...]\n\n"
-                                "Display detailed information on one or more volumes.\n");
-        if (argc < 2)
+        int first = cli_options_parse_help("volume inspect",
+                                           "Usage: box volume inspect VOLUME [VOLUME...]\n\n"
+                                           "Display detailed information on one or more volumes.\n",
+                                           false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("volume inspect",
                                        "'box volume inspect' requires at least 1 argument");
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         printf("[");
         int shown = 0;
-        for (int i = 1; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 if (!run_volume_name_valid(argv[i]) || !run_volume_exists(root, argv[i])) {
                         fflush(stdout);
                         box_err_set(&err, ENOENT, "no such volume: '%s'", argv[i]);
@@ -158,39 +186,25 @@ static int cmd_volume_inspect(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"force", no_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        bool force = false;
+        struct volume_flags f = {0};
         const char *root;
         struct box_err err = {0};
-        int c, ret = 0;
-        while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else if (c == 'h')
-                        return cli_help(
-                                "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                                "Remove one or more volumes.\n\nOptions:\n"
-                                "  -f, --force   no error if a volume is missing (one in use is "
-                                "never removed)\n");
-                else
-                        return cli_usage_error("volume rm", "unknown flag");
-        }
-        if (optind >= argc)
+        int ret = 0;
+        int first = cli_options_parse(&rm_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first >= argc)
                 return cli_usage_error("volume rm", "'box volume rm' requires at least 1 argument");
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         int lock = run_volume_lock(root, true, &err);
         if (lock < 0)
                 return cli_fail(&err);
-        for (int i = optind; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
                 box_err_clear(&err);
                 /* as Docker: --force forgives a missing volume, never one in use */
                 int r = run_volume_remove(root, argv[i], &err);
-                if (r == -ENOENT && force)
+                if (r == -ENOENT && f.force)
                         continue;
                 if (r < 0) {
                         ret = cli_fail(&err);
@@ -204,29 +218,13 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},
-                {"force", no_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
-        };
-        bool all = false;
+        struct volume_flags f = {0};
         const char *root;
         struct box_err err = {0};
-        int c;
-        while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
-                if (c == 'a')
-                        all = true;
-                else if (c == 'f')
-                        ;
-                else if (c == 'h')
-                        return cli_help("Usage: box volume prune [OPTIONS]\n\n"
-                                        "Remove unused anonymous volumes (all unused with -a).\n\n"
-                                        "Options:\n  -a, --all     also unused named volumes\n"
-                                        "  -f, --force   do not prompt (box never prompts)\n");
-                else
-                        return cli_usage_error("volume prune", "unknown flag");
-        }
+        int first = cli_options_parse(&prune_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        bool all = f.all;
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         int lock = run_volume_lock(root, true, &err);

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -379,9 +380,14 @@ static int health_probe(struct cli_ctx *ctx, const char *name, const char **ret_
 int cmd_container_healthcheck(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (argc != 2 || !run_id_valid(argv[1]))
+        int first =
+                cli_options_parse_help("container healthcheck",
+                                       "Usage: box container healthcheck ID\n", false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1 || !run_id_valid(argv[first]))
                 return cli_usage_error("container healthcheck", "requires a container id");
-        int r = health_probe(ctx, argv[1], NULL, &err);
+        int r = health_probe(ctx, argv[first], NULL, &err);
         return r < 0 && r != -ESRCH ? cli_fail(&err) : 0;
 }
 
@@ -395,13 +401,14 @@ static const char run_help[] =
 static int cmd_healthcheck_run(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        if (cli_wants_help(argc, argv))
-                return cli_help(run_help);
-        if (argc != 2)
+        int first = cli_options_parse_help("healthcheck run", run_help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
                 return cli_usage_error("healthcheck run",
                                        "'box healthcheck run' requires exactly 1 argument");
         const char *st = NULL;
-        int r = health_probe(ctx, argv[1], &st, &err);
+        int r = health_probe(ctx, argv[first], &st, &err);
         if (r < 0)
                 return cli_fail(&err);
         printf("%s\n", r == 0 ? "healthy" : "unhealthy");

@@ -8,11 +8,11 @@
  * Back-off: 100 ms, doubled after every start that ran less than 10 s, at
  * most a minute. */
 #include "cli/container.h"
+#include "cli/options.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -404,21 +404,49 @@ static size_t parse_port_fds(const char *s, int *fds, size_t max)
         return n;
 }
 
+struct cleanup_flags {
+        int lock_fd;
+        int fds[64];
+        size_t n_fds;
+};
+
+static int opt_lock_fd(void *opts, const char *arg)
+{
+        ((struct cleanup_flags *)opts)->lock_fd = (int)strtol(arg, NULL, 10);
+        return 0;
+}
+
+static int opt_port_fds(void *opts, const char *arg)
+{
+        struct cleanup_flags *f = opts;
+        f->n_fds = parse_port_fds(arg, f->fds, ARRAY_SIZE(f->fds));
+        return 0;
+}
+
+static const struct cli_option cleanup_flag_rows[] = {
+        CLI_FUNC("lock-fd", 0, CLI_ARG_REQUIRED, opt_lock_fd, NULL, NULL),
+        CLI_FUNC("port-fds", 0, CLI_ARG_REQUIRED, opt_port_fds, NULL, NULL),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options cleanup_options =
+        CLI_OPTIONS("container cleanup", cleanup_flag_rows, 0,
+                    "Usage: box container cleanup [--lock-fd N] [--port-fds N,N...] ID\n",
+                    .stop_at_operand = true);
+
 /* box container cleanup [--lock-fd N] [--port-fds N,N...] ID: run by the
  * monitor, in its own process, when the container has ended. */
 int cmd_container_cleanup(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        int lock_fd = -1, fds[64];
-        struct kept_ports kept = {.fds = fds};
-        while (argc >= 4 && (streq(argv[1], "--lock-fd") || streq(argv[1], "--port-fds"))) {
-                if (streq(argv[1], "--lock-fd"))
-                        lock_fd = (int)strtol(argv[2], NULL, 10);
-                else
-                        kept.n = parse_port_fds(argv[2], fds, ARRAY_SIZE(fds));
-                argv += 2;
-                argc -= 2;
-        }
+        struct cleanup_flags f = {.lock_fd = -1};
+        int first = cli_options_parse(&cleanup_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        int lock_fd = f.lock_fd;
+        struct kept_ports kept = {.fds = f.fds, .n = f.n_fds};
+        argc -= first - 1;
+        argv += first - 1;
         if (argc != 2 || !run_id_valid(argv[1]))
                 return cli_usage_error("container cleanup", "requires a container id");
         struct run_state *s = NULL;

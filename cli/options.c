@@ -47,20 +47,21 @@ static bool takes_bool(const struct cli_option *o)
                (o->kind == CLI_OPT_TRUE || o->kind == CLI_OPT_SET || o->kind == CLI_OPT_IGNORE);
 }
 
-/* ARG of a boolean flag, in Go's strconv.ParseBool spellings */
-static int parse_bool(const struct cli_options *spec, const struct cli_option *o, const char *arg,
-                      bool *ret)
+int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret)
 {
         static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
         static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+        if (!arg) {
+                *ret = true;
+                return 0;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
                 if (streq(arg, yes[i]) || streq(arg, no[i])) {
                         *ret = streq(arg, yes[i]);
                         return 0;
                 }
         }
-        return cli_usage_error(spec->cmd, "invalid argument '%s' for '--%s': true or false", arg,
-                               o->name);
+        return cli_usage_error(cmd, "invalid argument '%s' for '--%s': true or false", arg, flag);
 }
 
 /* Applies row O to OPTS; 0 or the exit status of a reported failure. */
@@ -70,7 +71,7 @@ static int apply(const struct cli_options *spec, const struct cli_option *o, voi
         char *field = (char *)opts + o->offset;
         if (takes_bool(o) && arg) {
                 bool on = false;
-                int r = parse_bool(spec, o, arg, &on);
+                int r = cli_options_bool(spec->cmd, o->name, arg, &on);
                 if (r != 0)
                         return r;
                 /* "=false" of a flag that sets a value leaves the default */
@@ -165,8 +166,10 @@ void cli_options_help(const struct cli_options *spec)
                 const struct cli_option *o = &spec->v[i];
                 if (!o->help)
                         continue;
-                _cleanup_free_ char *flag =
-                        xasprintf("--%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+                /* "--pause[=BOOL]": an optional "[=VALUE]" follows the name */
+                _cleanup_free_ char *flag = xasprintf(
+                        "--%s%s%s", o->name, o->meta && !startswith(o->meta, "[=") ? " " : "",
+                        strempty(o->meta));
                 if (o->short_name)
                         printf("  -%c, %-*s", o->short_name, spec->help_width, flag);
                 else
@@ -180,4 +183,18 @@ void cli_options_help(const struct cli_options *spec)
                                 printf("%*s", 6 + spec->help_width, "");
                 }
         }
+}
+
+int cli_options_parse_help(const char *cmd, const char *help, bool stop_at_operand, int argc,
+                           char **argv)
+{
+        static const struct cli_option rows[] = {CLI_HELP("help", 'h')};
+        const struct cli_options spec = {
+                .cmd = cmd,
+                .usage = help,
+                .v = rows,
+                .n = ARRAY_SIZE(rows),
+                .stop_at_operand = stop_at_operand,
+        };
+        return cli_options_parse(&spec, NULL, argc, argv);
 }

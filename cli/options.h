@@ -56,6 +56,14 @@ struct cli_options {
         bool plain_unknown;   /* any bad or incomplete flag: "unknown flag 'ARG'" */
 };
 
+/* A command's flags: ROWS, the help's flag column WIDTH wide under USAGE;
+ * more fields after (.stop_at_operand = true). */
+#define CLI_OPTIONS(cmd_, rows_, width_, usage_, ...)                                              \
+        {                                                                                          \
+                .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
+                .help_width = width_, __VA_ARGS__                                                  \
+        }
+
 /* The offset of field F of struct type T, which must be of TYPE (checked at
  * compile time, so a row cannot fill a field of another type). */
 #define CLI_FIELD(T, f, type)                                                                      \
@@ -85,6 +93,10 @@ struct cli_options {
 #define CLI_TRUE(name_, sh, T, f, help_) \
         {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_TRUE, \
          .offset = CLI_FIELD(T, f, bool), .help = help_}
+/* ... a boolean flag whose help names its value (--tls-verify bool) */
+#define CLI_BOOL(name_, sh, T, f, meta_, help_) \
+        {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_TRUE, \
+         .offset = CLI_FIELD(T, f, bool), .meta = meta_, .help = help_}
 #define CLI_SET(name_, sh, T, f, value_, help_) \
         {.name = name_, .short_name = sh, .arg = CLI_ARG_NONE, .kind = CLI_OPT_SET, \
          .offset = CLI_FIELD_INT(T, f), .value = value_, .help = help_}
@@ -92,8 +104,16 @@ struct cli_options {
         {.name = name_, .short_name = sh, .arg = arg_, .kind = CLI_OPT_FUNC, .func = func_, \
          .meta = meta_, .help = help_}
 #define CLI_IGNORE(name_, arg_) {.name = name_, .arg = arg_, .kind = CLI_OPT_IGNORE}
+/* ... a flag without an argument the help lists, accepted and ignored */
+#define CLI_COMPAT(name_, sh, help_) \
+        {.name = name_, .short_name = sh, .kind = CLI_OPT_IGNORE, .help = help_}
 #define CLI_HELP(name_, sh)     {.name = name_, .short_name = sh, .kind = CLI_OPT_HELP}
 // clang-format on
+
+/* ARG of boolean flag --FLAG of CMD, in Go's strconv.ParseBool spellings
+ * as Docker's flags take them (NULL: no value, true): for a FUNC row whose
+ * boolean is not a field of its own.  0, or the usage error's exit status. */
+int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret);
 
 /* Parses the flags of ARGV (ARGV[0] is the command) into OPTS.  Returns the
  * index of the first operand (> 0) to go on, or <= 0 to stop: the negated
@@ -102,3 +122,10 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
 
 /* Prints the usage text and a line per listed flag to stdout. */
 void cli_options_help(const struct cli_options *spec);
+
+/* The parse of a command without flags of its own: -h and --help print
+ * HELP; any other flag is an unknown one (operands such as "-1" after
+ * "--").  STOP_AT_OPERAND: what follows the first operand is the
+ * operands' own (box top C ps -o pid).  Returns as cli_options_parse(). */
+int cli_options_parse_help(const char *cmd, const char *help, bool stop_at_operand, int argc,
+                           char **argv);

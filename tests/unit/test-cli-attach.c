@@ -1,4 +1,4 @@
-/* The attach flags' parsers (cli/cmd-attach.c, cli/cli.c): Docker's
+/* The attach flags' parsers (cli/cmd-attach.c, cli/options.c): Docker's
  * --detach-keys syntax and its boolean flags (--sig-proxy). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "cli/container.h"
+#include "cli/options.h"
 
 static void test_detach_keys(void **state)
 {
@@ -51,17 +52,22 @@ static void test_detach_keys_invalid(void **state)
 static void test_bool(void **state)
 {
         (void)state;
-        bool v = false;
-        assert_int_equal(cli_bool_parse(NULL, &v), 0);
-        assert_true(v);
-        assert_int_equal(cli_bool_parse("false", &v), 0);
-        assert_false(v);
-        assert_int_equal(cli_bool_parse("1", &v), 0);
-        assert_true(v);
-        assert_int_equal(cli_bool_parse("0", &v), 0);
-        assert_false(v);
-        assert_int_equal(cli_bool_parse("maybe", &v), -EINVAL);
-        assert_int_equal(cli_bool_parse("", &v), -EINVAL);
+        /* pflag's spellings (Go's strconv.ParseBool); no value is true */
+        static const struct {
+                const char *arg;
+                int ret;
+                bool v;
+        } cases[] = {
+                {NULL, 0, true},   {"false", 0, false}, {"1", 0, true},    {"0", 0, false},
+                {"T", 0, true},    {"False", 0, false}, {"TRUE", 0, true}, {"f", 0, false},
+                {"maybe", 125, 0}, {"", 125, 0},        {"yes", 125, 0},   {"on", 125, 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                bool v = !cases[i].v;
+                assert_int_equal(cli_options_bool("t", "b", cases[i].arg, &v), cases[i].ret);
+                /* a usage error leaves the value as it was */
+                assert_true(v == (cases[i].ret ? !cases[i].v : cases[i].v));
+        }
 }
 
 int main(void)

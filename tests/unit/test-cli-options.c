@@ -206,18 +206,29 @@ static void test_plain_unknown(void **state)
         }
 }
 
+/* stdout into a buffer between the two calls */
+static FILE *saved_stdout;
+static void capture_begin(char **out, size_t *len)
+{
+        fflush(stdout);
+        saved_stdout = stdout;
+        stdout = open_memstream(out, len);
+}
+static void capture_end(void)
+{
+        fclose(stdout);
+        stdout = saved_stdout;
+}
+
 static void test_help(void **state)
 {
         struct opts o;
         char *argv[] = {"test", "-q", "--help", "--nope", NULL};
         char *out = NULL;
         size_t len = 0;
-        fflush(stdout);
-        FILE *saved = stdout;
-        stdout = open_memstream(&out, &len);
+        capture_begin(&out, &len);
         int r = parse(&o, argv);
-        fclose(stdout);
-        stdout = saved;
+        capture_end();
         assert_int_equal(r, 0); /* stop, exit status 0 */
         assert_string_equal(out, "Usage: test\n"
                                  "  -n, --name NAME the name\n"
@@ -227,6 +238,79 @@ static void test_help(void **state)
                                  "      --blue      blue\n");
         free(out);
 }
+
+static char *help_of(const struct cli_options *sp, void *o, char **argv)
+{
+        char *out = NULL;
+        size_t len = 0;
+        optind = 0;
+        capture_begin(&out, &len);
+        int r = cli_options_parse(sp, o, (int)strv_length(argv), argv);
+        capture_end();
+        assert_int_equal(r, 0);
+        return out;
+}
+
+/* a boolean's meta ("[=BOOL]" joined to the name, "bool" after a space),
+ * a listed compatibility flag, and CLI_OPTIONS's extra fields */
+static void test_bool_rows(void **state)
+{
+        static const struct cli_option b_rows[] = {
+                CLI_BOOL("quiet", 'q', struct opts, quiet, "[=BOOL]", "say less"),
+                CLI_BOOL("tls", 0, struct opts, quiet, "bool", "verify"),
+                CLI_COMPAT("old", 'o', "accepted"),
+                CLI_HELP("help", 'h'),
+        };
+        static const struct cli_options b_spec =
+                CLI_OPTIONS("b", b_rows, 16, "Usage: b\n", .stop_at_operand = true);
+        struct opts o = {0};
+        char *argv[] = {"b", "--tls=false", "-o", "--old=true", "--help", NULL};
+        _cleanup_free_ char *out = help_of(&b_spec, &o, argv);
+        assert_string_equal(out, "Usage: b\n"
+                                 "  -q, --quiet[=BOOL]  say less\n"
+                                 "      --tls bool      verify\n"
+                                 "  -o, --old           accepted\n");
+        o = (struct opts){0};
+        char *stop[] = {"b", "--quiet=t", "op", "-q", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse(&b_spec, &o, 4, stop), 2);
+        assert_true(o.quiet);
+        char *bad[] = {"b", "--old=maybe", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse(&b_spec, &o, 2, bad), -125);
+}
+
+/* a command without flags: --help and -h, anything else unknown */
+static void test_parse_help(void **state)
+{
+        char *help[] = {"c", "x", "-h", NULL};
+        char *out = NULL;
+        size_t len = 0;
+        optind = 0;
+        capture_begin(&out, &len);
+        int r = cli_options_parse_help("c", "Usage: c X\n", false, 3, help);
+        capture_end();
+        assert_int_equal(r, 0);
+        assert_string_equal(out, "Usage: c X\n");
+        free(out);
+        char *ops[] = {"c", "x", "y", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse_help("c", "", false, 3, ops), 1);
+        char *unknown[] = {"c", "x", "--nope", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse_help("c", "", false, 3, unknown), -125);
+        char *letter[] = {"c", "-a", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse_help("c", "", false, 2, letter), -125);
+        /* after the first operand, flags are the operands' own (top C -o pid) */
+        char *top[] = {"c", "x", "-o", "pid", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse_help("c", "", true, 4, top), 1);
+        char *dashes[] = {"c", "--", "-1", NULL};
+        optind = 0;
+        assert_int_equal(cli_options_parse_help("c", "", false, 3, dashes), 2);
+}
+
 
 int main(void)
 {
@@ -239,6 +323,8 @@ int main(void)
                 cmocka_unit_test(test_no_prefixes),
                 cmocka_unit_test(test_plain_unknown),
                 cmocka_unit_test(test_help),
+                cmocka_unit_test(test_bool_rows),
+                cmocka_unit_test(test_parse_help),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
