@@ -53,17 +53,6 @@ int cli_help(const char *text)
         return 0;
 }
 
-int cli_wants_help(int argc, char **argv)
-{
-        for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--"))
-                        break;
-                if (streq(argv[i], "--help") || streq(argv[i], "-h"))
-                        return 1;
-        }
-        return 0;
-}
-
 int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
                  char **argv)
 {

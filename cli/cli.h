@@ -45,9 +45,6 @@ int cli_help(const char *text);
  * holds for LABELS (k, v, ... as spec/oci.h keeps them). */
 bool cli_labels_match(char *const *want, char *const *labels);
 
-/* A getopt_long loop helper: returns 1 if argv asks for --help. */
-int cli_wants_help(int argc, char **argv);
-
 /* Human-readable sizes and times, as docker prints them. */
 void cli_format_size(char *buf, size_t n, double bytes);
 void cli_format_size_prec(char *buf, size_t n, double bytes, int prec);

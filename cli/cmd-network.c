@@ -82,7 +82,7 @@ static const struct cli_option create_rows[] = {
 #define NETWORK_OPTIONS(cmd_, usage_, rows_, width_)                                               \
         {                                                                                          \
                 .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
-                .help_width = width_, .stop_at_operand = true, .plain_unknown = true               \
+                .help_width = width_, .stop_at_operand = true                                      \
         }
 
 static const struct cli_options create_options =
@@ -488,9 +488,15 @@ int cmd_port(struct cli_ctx *ctx, int argc, char **argv)
         struct box_err err = {0};
         const char *root;
         char id[RUN_ID_LEN + 1];
-        if (cli_wants_help(argc, argv))
-                return cli_help("Usage: box port CONTAINER [PORT[/PROTO]]\n\n"
-                                "List the container's published ports.\n");
+        int first = cli_options_parse_help("port",
+                                           "Usage: box port CONTAINER [PORT[/PROTO]]\n\n"
+                                           "List the container's published ports.\n",
+                                           false, argc, argv);
+        if (first <= 0)
+                return -first;
+        /* the operands from here on, as before: argv[1] the container */
+        argc -= first - 1;
+        argv += first - 1;
         if (argc < 2 || argc > 3)
                 return cli_usage_error("port", "'box port' requires 1 or 2 arguments");
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, argv[1], id, &err) < 0)

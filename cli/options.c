@@ -28,9 +28,7 @@ static const struct cli_option *row_of(const struct cli_options *spec, int c)
 
 static int unknown_flag(const struct cli_options *spec, char **argv)
 {
-        if (spec->getopt_messages)
-                return cli_usage_error(spec->cmd, "invalid option");
-        if (optopt == 0 || spec->plain_unknown)
+        if (optopt == 0)
                 return cli_usage_error(spec->cmd, "unknown flag '%s'", argv[optind - 1]);
         if (optopt < LONG_ONLY_BASE)
                 return cli_usage_error(spec->cmd, "unknown or incomplete flag '-%c'", optopt);
@@ -127,7 +125,7 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
                                                                 : "");
         }
         _cleanup_free_ char *optstring = buf_steal(&shorts);
-        opterr = spec->getopt_messages;
+        opterr = 0;
         int c, li = -1;
         while ((c = getopt_long(argc, argv, optstring, longs, &li)) != -1) {
                 const struct cli_option *o = c == '?' ? NULL : row_of(spec, c);

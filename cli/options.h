@@ -52,8 +52,6 @@ struct cli_options {
         size_t n;
         int help_width;       /* of the "--flag ARG" column */
         bool stop_at_operand; /* flags end at the first operand (box run IMAGE CMD...) */
-        bool getopt_messages; /* getopt names a bad flag, then "invalid option" */
-        bool plain_unknown;   /* any bad or incomplete flag: "unknown flag 'ARG'" */
 };
 
 /* A command's flags: ROWS, the help's flag column WIDTH wide under USAGE;

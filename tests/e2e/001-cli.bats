@@ -76,12 +76,9 @@ teardown() {
 
 # Every command and subcommand box --help lists ("GROUP SUB" for a group's),
 # from the help itself, so a new command is walked without editing this.
-# cli/cmd-network.c (network *, port) is converted to the option tables on
-# its own branch; until it is merged its commands are left out here.
 walked_commands() {
         local c s
         "$BOX" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' | while read -r c; do
-                case "$c" in network | port) continue ;; esac
                 if "$BOX" "$c" --help | grep -q '^Commands:'; then
                         echo "$c"
                         "$BOX" "$c" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' |

@@ -238,11 +238,11 @@ serves() {
         for sub in ls inspect rm prune; do
                 run box network $sub -x
                 [ "$status" -eq 125 ]
-                [ "${lines[0]}" = "box: error: unknown flag '-x'" ]
+                [ "${lines[0]}" = "box: error: unknown or incomplete flag '-x'" ]
         done
         run box network create --gateway
         [ "$status" -eq 125 ]
-        [ "${lines[0]}" = "box: error: unknown flag '--gateway'" ]
+        [ "${lines[0]}" = "box: error: flag '--gateway' needs an argument" ]
         run box network create --subnet "$(subnet 10)" --subnet "$(subnet 11)" n
         [ "${lines[0]}" = "box: error: --subnet given twice for IPv4" ]
         run box network prune -f
