@@ -16,6 +16,7 @@
 #include "lib/xalloc.h"
 #include "run/name.h"
 #include "run/network.h"
+#include "spec/oci.h"
 
 static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
                             "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
@@ -48,6 +49,8 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->labels);
         strv_free(o->label_files);
         strv_free(o->attach);
+        strv_free(o->sysctls);
+        strv_free(o->expose);
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
@@ -198,15 +201,21 @@ static int opt_network(void *opts, const char *arg)
         return 0;
 }
 
+static int port_check(const char *arg, struct box_err *err)
+{
+        struct run_port *v = NULL;
+        size_t n = 0;
+        int r = run_port_parse(arg, &v, &n, err);
+        free(v);
+        return r;
+}
+
 /* -p: checked now, so that nothing is set up for a bad one */
 static int opt_publish(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        struct run_port *v = NULL;
-        size_t n = 0;
-        int r = run_port_parse(arg, &v, &n, &err);
-        free(v);
+        int r = port_check(arg, &err);
         if (r < 0)
                 return cli_fail(&err);
         o->publish = strv_append(o->publish, arg);
@@ -381,6 +390,166 @@ static int opt_cgroup_parent(void *opts, const char *arg)
         return 0;
 }
 
+/* A bad value of one of the flags below: one line, 125. */
+_printf_(1, 2) static int flag_error(const char *fmt, ...)
+{
+        struct box_err err = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        box_err_setv(&err, EINVAL, fmt, ap);
+        va_end(ap);
+        return cli_fail(&err);
+}
+
+static int opt_shm_size(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* Docker's units (RAMInBytes: b, k, m, g; 1024s); 0: the default */
+        if (run_parse_bytes(arg, &o->shm_size) < 0)
+                return flag_error("invalid --shm-size '%s'", arg);
+        return 0;
+}
+
+static int opt_sysctl(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* the key now; the namespaces once every flag is read */
+        if (run_sysctl_check(arg, RUN_NETWORK_PRIVATE, false, &err) < 0)
+                return cli_fail(&err);
+        o->sysctls = strv_append(o->sysctls, arg);
+        return 0;
+}
+
+/* --pid/--ipc/--uts/--cgroupns: one of MODES ("" too), as Docker spells
+ * them; container:NAME is not supported yet */
+static int ns_mode(const char *flag, const char *arg, const char *const *modes, const char **ret)
+{
+        for (; *modes; modes++)
+                if (streq(arg, *modes)) {
+                        *ret = arg;
+                        return 0;
+                }
+        if (startswith(arg, "container:"))
+                return flag_error("invalid --%s '%.*s': sharing another container's "
+                                  "namespace is not supported yet",
+                                  flag, printable(arg), arg);
+        return flag_error("invalid --%s '%.*s'", flag, printable(arg), arg);
+}
+
+static int opt_pid(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", NULL};
+        return ns_mode("pid", arg, modes, &((struct run_opts *)opts)->pid_mode);
+}
+
+static int opt_ipc(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", "private", "shareable", "none", NULL};
+        return ns_mode("ipc", arg, modes, &((struct run_opts *)opts)->ipc_mode);
+}
+
+static int opt_uts(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", NULL};
+        return ns_mode("uts", arg, modes, &((struct run_opts *)opts)->uts_mode);
+}
+
+static int opt_cgroupns(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", "private", NULL};
+        return ns_mode("cgroupns", arg, modes, &((struct run_opts *)opts)->cgroupns_mode);
+}
+
+static int opt_platform(void *opts, const char *arg)
+{
+        (void)opts;
+        _cleanup_free_ char *host = xasprintf("linux/%s", oci_host_arch());
+        if (!streq(arg, "linux") && !streq(arg, host) && !startswith(arg, host))
+                return flag_error("unsupported --platform '%.*s': box runs '%s' images only",
+                                  printable(arg), arg, host);
+        return 0;
+}
+
+/* --expose PORT[/PROTO] or a range, as EXPOSE takes it */
+static int opt_expose(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* a container port alone: no host port, no address */
+        if (!isdigit((unsigned char)arg[0]) || strchr(arg, ':') || port_check(arg, NULL) < 0)
+                return flag_error("invalid --expose '%.*s': want PORT[/PROTO]", printable(arg),
+                                  arg);
+        o->expose = strv_append(o->expose, arg);
+        return 0;
+}
+
+/* ---- what box has no such thing for: one line, 125 ---- */
+
+/* A flag of what box has no such thing for: FLAG's value ARG, refused
+ * with WHY. */
+static int refuse(const char *flag, const char *arg, const char *why)
+{
+        return flag_error("--%s '%.*s' is not supported: %s", flag, printable(arg), arg, why);
+}
+
+static int opt_gpus(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("gpus", arg, "box has no GPU device plugin (bind the device nodes)");
+}
+
+static int opt_runtime(void *opts, const char *arg)
+{
+        (void)opts;
+        /* box is its own runtime: there is no other OCI runtime to hand to */
+        return streq(arg, "box") ? 0 : refuse("runtime", arg, "box runs containers itself");
+}
+
+static int opt_storage_opt(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("storage-opt", arg, "box's overlay store has no per-container options");
+}
+
+static int opt_isolation(void *opts, const char *arg)
+{
+        (void)opts;
+        return streq(arg, "default") || !*arg ? 0 : refuse("isolation", arg, "only 'default'");
+}
+
+static int opt_volume_driver(void *opts, const char *arg)
+{
+        (void)opts;
+        return streq(arg, "local") || !*arg ? 0
+                                            : refuse("volume-driver", arg, "box has 'local' only");
+}
+
+static int opt_link(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("link", arg,
+                      "legacy; put both containers on a network (box network create), where "
+                      "names resolve");
+}
+
+static int opt_kernel_memory(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("kernel-memory", arg, "deprecated, and not on cgroup v2");
+}
+
+static int opt_cpu_rt_period(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("cpu-rt-period", arg, "no real-time scheduling on cgroup v2");
+}
+
+static int opt_cpu_rt_runtime(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("cpu-rt-runtime", arg, "no real-time scheduling on cgroup v2");
+}
+
 /* ---- the table: in the order of the help ---- */
 
 #define R CLI_ARG_REQUIRED
@@ -393,9 +562,14 @@ static const struct cli_option run_flags[] = {
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
         CLI_STRV("cap-drop", 0, T, cap_drop, "CAP", "drop a Linux capability (or ALL)"),
         CLI_FUNC("cgroup-parent", 0, R, opt_cgroup_parent, "PATH", "parent cgroup (default /box)"),
+        CLI_FUNC("cgroupns", 0, R, opt_cgroupns, "MODE",
+                 "cgroup namespace: private (default) or host"),
+        CLI_STRING("cidfile", 0, T, cidfile, "FILE", "write the container's id to FILE"),
         CLI_FUNC("cpu-shares", 'c', R, opt_cpu_shares, "N", "CPU shares (relative weight)"),
         CLI_FUNC("cpus", 0, R, opt_cpus, "N", "number of CPUs (fractions allowed)"),
         CLI_FUNC("cpuset-cpus", 0, R, opt_cpuset_cpus, "LIST", "CPUs to run on (0-3, 0,1)"),
+        CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, NULL, NULL),
+        CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, NULL, NULL),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
         CLI_FUNC("device-write-bps", 0, R, opt_device_write_bps, "D:R",
@@ -405,10 +579,17 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
                    "keys that detach a -t run, leaving it running\n(default ctrl-p,ctrl-q; \"\": "
                    "none)"),
+        {.name = "disable-content-trust",
+         .arg = CLI_ARG_NONE,
+         .kind = CLI_OPT_IGNORE,
+         .help = "accepted; box verifies no image signatures"},
         CLI_STRING("entrypoint", 0, T, entrypoint, "CMD",
                    "override the image's ENTRYPOINT (string or JSON array)"),
         CLI_STRV("env", 'e', T, env, "K=V|K", "set an environment variable (K alone: box's value)"),
         CLI_STRV("env-file", 0, T, env_files, "FILE", "read environment variables from FILE"),
+        CLI_FUNC("expose", 0, R, opt_expose, "PORT[/P]",
+                 "expose a port or a range (-P publishes it)"),
+        CLI_FUNC("gpus", 0, R, opt_gpus, NULL, NULL),
         CLI_STRV("group-add", 0, T, group_add, "GROUP", "add a supplementary group"),
         CLI_STRING("health-cmd", 0, T, life.health_cmd, "CMD",
                    "a command (run with sh -c) that checks its health"),
@@ -425,9 +606,14 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("hostname", 'h', R, opt_hostname, "NAME",
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
+        CLI_FUNC("ipc", 0, R, opt_ipc, "MODE",
+                 "IPC namespace: private (default), shareable, none or\nhost"),
+        CLI_FUNC("isolation", 0, R, opt_isolation, NULL, NULL),
+        CLI_FUNC("kernel-memory", 0, R, opt_kernel_memory, NULL, NULL),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
         CLI_STRV("label", 'l', T, labels, "K=V", "set a label on the container"),
         CLI_STRV("label-file", 0, T, label_files, "FILE", "read labels from FILE (K=V lines)"),
+        CLI_FUNC("link", 0, R, opt_link, NULL, NULL),
         CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
@@ -445,8 +631,10 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("network-alias", 0, R, opt_network_alias, "NAME",
                  "another name on its user network"),
         CLI_TRUE("no-healthcheck", 0, T, life.no_healthcheck, "disable the image's HEALTHCHECK"),
+        CLI_FUNC("pid", 0, R, opt_pid, "MODE", "PID namespace: a new one (default) or host"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
+        CLI_FUNC("platform", 0, R, opt_platform, "string", "image platform (only the host's)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, "[IP:][H:]C[/P]",
                  "publish container port C (or a range) on host port H\n(default: a free one), by "
@@ -454,18 +642,25 @@ static const struct cli_option run_flags[] = {
         CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
         CLI_STRING("pull", 0, T, pull, "string",
                    "pull the image: missing (default), always, newer or never"),
+        CLI_TRUE("quiet", 'q', T, quiet, "no pull progress"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",
                    "no, on-failure[:N], always, unless-stopped (with -d)"),
         CLI_TRUE("rm", 0, T, rm, "remove the container (and its anonymous volumes) on exit"),
         CLI_STRING("rootfs", 0, T, rootfs, "DIR",
                    "run DIR as the root file system instead of an image"),
+        CLI_FUNC("runtime", 0, R, opt_runtime, NULL, NULL),
         CLI_FUNC("security-opt", 0, R, opt_security_opt, "OPT",
                  "seccomp=unconfined|PROFILE.json, no-new-privileges"),
+        CLI_FUNC("shm-size", 0, R, opt_shm_size, "BYTES", "size of /dev/shm (default 64m)"),
         CLI_STRING("stop-signal", 0, T, life.stop_signal, "SIG",
                    "signal that stops it (default: the image's, or SIGTERM)"),
         CLI_STRING("stop-timeout", 0, T, life.stop_timeout, "SECS",
                    "seconds box stop waits before SIGKILL (default 10)"),
+        CLI_FUNC("storage-opt", 0, R, opt_storage_opt, NULL, NULL),
+        CLI_FUNC("sysctl", 0, R, opt_sysctl, "K=V",
+                 "set a namespaced kernel parameter (net.*, kernel.shm*,\nkernel.msg*, "
+                 "kernel.sem, fs.mqueue.*)"),
         CLI_TRUE("tty", 't', T, tty, "allocate a pseudo-TTY"),
         CLI_FUNC("sig-proxy", 0, CLI_ARG_OPTIONAL, opt_sig_proxy, NULL,
                  "send box's signals to the container (default true;\nnot with -t)"),
@@ -479,8 +674,10 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("gidmap", 0, R, opt_gidmap, "C:H:N", "the same for groups (default: the uid map)"),
         CLI_FUNC("userns", 0, R, opt_userns, "host|private",
                  "user namespace mode (private needs --uidmap)"),
+        CLI_FUNC("uts", 0, R, opt_uts, "MODE", "UTS namespace: a new one (default) or host"),
         CLI_STRV("volume", 'v', T, volumes, "SPEC",
                  "bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST"),
+        CLI_FUNC("volume-driver", 0, R, opt_volume_driver, NULL, NULL),
         CLI_FUNC("workdir", 'w', R, opt_workdir, "DIR", "working directory (created when missing)"),
 };
 
@@ -543,6 +740,21 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "namespace's reach)");
         if (cerr.code)
                 return cli_fail(&cerr);
+        /* the namespaces a --sysctl may reach, now that they are known */
+        bool host_ipc = o->ipc_mode && streq(o->ipc_mode, "host");
+        STRV_FOREACH (s, o->sysctls)
+                if (run_sysctl_check(*s, o->network, host_ipc, &cerr) < 0)
+                        return cli_fail(&cerr);
+        if (o->uts_mode && streq(o->uts_mode, "host") && o->hostname)
+                return flag_error("conflicting options: hostname and the UTS mode");
+        if (o->n_uid_map && ((o->pid_mode && streq(o->pid_mode, "host")) || host_ipc))
+                return flag_error("conflicting options: --uidmap and --%s host (a new user "
+                                  "namespace cannot mount the host's)",
+                                  host_ipc ? "ipc" : "pid");
+        if (o->cidfile && access(o->cidfile, F_OK) == 0)
+                return flag_error("Container ID file found, make sure the other container "
+                                  "isn't running or delete %s",
+                                  o->cidfile);
         if ((o->aliases || o->ip) && (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",
                                        o->ip ? "ip" : "network-alias");

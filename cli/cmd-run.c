@@ -269,6 +269,24 @@ static struct jv *labels_json(const struct oci_container_config *img, char *cons
         return o;
 }
 
+/* --expose PORT[-END][/PROTO] (checked by the flag's parser) appended to V
+ * as Docker records it: "PORT/PROTO" for each port of a range. */
+static char **expose_ports(char **v, const char *arg)
+{
+        const char *slash = strchr(arg, '/');
+        const char *proto = slash ? slash + 1 : "tcp";
+        char *end;
+        unsigned long lo = strtoul(arg, &end, 10), hi = lo;
+        if (*end == '-')
+                hi = strtoul(end + 1, &end, 10);
+        for (unsigned long p = lo; p <= hi && p <= 65535; p++) {
+                _cleanup_free_ char *e = xasprintf("%lu/%s", p, proto);
+                if (!strv_contains(v, e))
+                        v = strv_append(v, e);
+        }
+        return v;
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
@@ -313,8 +331,17 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         bool publish = o->network == RUN_NETWORK_PRIVATE;
         if (!publish && (o->publish || o->publish_all))
                 log_warn("published ports are discarded with --network %s", mode);
-        cli_run_network_record(hc, mode, publish ? o->publish : NULL,
-                               img && publish ? img->exposed_ports : NULL,
+        /* the image's EXPOSE and --expose: Config.ExposedPorts, what -P publishes */
+        _cleanup_strv_free_ char **exposed = xnew0(char *, 1);
+        STRV_FOREACH (e, img ? img->exposed_ports : NULL)
+                exposed = strv_append(exposed, *e);
+        STRV_FOREACH (e, o->expose)
+                exposed = expose_ports(exposed, *e);
+        struct jv *ports = jv_object();
+        STRV_FOREACH (e, exposed)
+                jv_set(ports, *e, jv_object());
+        jv_set(cfg, "ExposedPorts", ports);
+        cli_run_network_record(hc, mode, publish ? o->publish : NULL, publish ? exposed : NULL,
                                publish && o->publish_all, o->aliases, o->ip);
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
@@ -341,6 +368,21 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
+        /* Docker's inspect: the default shm size in bytes, namespaces by mode */
+        jv_set(hc, "ShmSize", jv_int(o->shm_size ? o->shm_size : 64 * 1024 * 1024));
+        struct jv *sysctls = jv_object();
+        STRV_FOREACH (kv, o->sysctls) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *k = xstrndup(*kv, (size_t)(eq - *kv));
+                jv_set_str(sysctls, k, eq + 1);
+        }
+        jv_set(hc, "Sysctls", sysctls);
+        jv_set_str(hc, "ContainerIDFile", o->cidfile ? o->cidfile : "");
+        jv_set_str(hc, "PidMode", o->pid_mode ? o->pid_mode : "");
+        jv_set_str(hc, "IpcMode", o->ipc_mode && *o->ipc_mode ? o->ipc_mode : "private");
+        jv_set_str(hc, "UTSMode", o->uts_mode ? o->uts_mode : "");
+        jv_set_str(hc, "CgroupnsMode",
+                   o->cgroupns_mode && *o->cgroupns_mode ? o->cgroupns_mode : "private");
         cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
@@ -417,6 +459,8 @@ struct run_job {
         int netns_fd;                   /* container:NAME's namespace */
         char *net_peer;                 /* container:NAME's id */
         char *peer_hostname;            /* and its host name */
+        char host_name[65];             /* --uts host: the host's */
+        int cidfile_fd;                 /* --cidfile, made before the container */
 };
 
 static void run_job_release(struct run_job *j)
@@ -445,6 +489,8 @@ static void run_job_release(struct run_job *j)
                 close(j->netns_fd);
         free(j->net_peer);
         free(j->peer_hostname);
+        if (j->cidfile_fd >= 0)
+                close(j->cidfile_fd);
         run_opts_release(&j->o);
 }
 
@@ -515,7 +561,7 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
         if (r >= 0)
                 store_image_handle_release(h);
         _cleanup_free_ char *full = spec_ref_format(&ref);
-        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off};
+        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off, .quiet = o->quiet};
         struct image_loaded v = {0};
         struct box_err perr = {0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
@@ -582,6 +628,11 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, struct box_e
         j->hostname = j->o.hostname      ? j->o.hostname
                       : j->peer_hostname ? j->peer_hostname
                                          : j->short_id;
+        /* --uts host: the host's name is the container's */
+        if (j->o.uts_mode && streq(j->o.uts_mode, "host") &&
+            gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
+            cli_check_host_name("hostname", j->host_name, 64, NULL) == 0)
+                j->hostname = j->host_name;
         return 0;
 }
 
@@ -670,6 +721,13 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .n_rlimits = j->n_rlimits,
                 .resources = &j->o.res,
                 .cgroup_parent = o->cgroup_parent,
+                .shm_size = o->shm_size,
+                .sysctls = o->sysctls,
+                .host_pid = o->pid_mode && streq(o->pid_mode, "host"),
+                .host_ipc = o->ipc_mode && streq(o->ipc_mode, "host"),
+                .ipc_none = o->ipc_mode && streq(o->ipc_mode, "none"),
+                .host_uts = o->uts_mode && streq(o->uts_mode, "host"),
+                .host_cgroupns = o->cgroupns_mode && streq(o->cgroupns_mode, "host"),
         };
         return 0;
 }
@@ -792,7 +850,8 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF, .netns_fd = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {
+                .volumes_lock = -EBADF, .netns_fd = -EBADF, .cidfile_fd = -EBADF};
         struct box_err err = {0};
         int r, status = 0;
 
@@ -827,9 +886,31 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
+        /* --cidfile: Docker's client makes it before the container (so a
+         * second run with the same file fails first) and removes it when
+         * no container was made */
+        if (j.o.cidfile) {
+                j.cidfile_fd = open(j.o.cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                if (j.cidfile_fd < 0) {
+                        box_err_errno(&err, errno, "--cidfile '%s'", j.o.cidfile);
+                        return cli_fail(&err);
+                }
+        }
         r = create_container(ctx, &j, &err);
-        if (r < 0 && !j.state)
+        if (r < 0 && !j.state) {
+                if (j.o.cidfile)
+                        (void)unlink(j.o.cidfile);
                 return cli_fail(&err);
+        }
+        if (j.o.cidfile) {
+                size_t n = strlen(j.state->id);
+                if (write(j.cidfile_fd, j.state->id, n) != (ssize_t)n) {
+                        box_err_errno(&err, errno ? errno : EIO, "write --cidfile '%s'",
+                                      j.o.cidfile);
+                        r = -err.code;
+                }
+                close(TAKE_FD(j.cidfile_fd));
+        }
         /* this process removes it when it ends: no fsync of its state */
         j.state->ephemeral = j.o.rm && !create && !j.o.life.detach;
         struct run_spec spec;

@@ -42,6 +42,14 @@ struct run_opts {
         struct run_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
         struct cli_run_life life; /* -d, --restart, logs, health, stop */
+        int64_t shm_size;         /* --shm-size (0: 64m) */
+        char **sysctls;           /* --sysctl K=V */
+        const char *cidfile;      /* --cidfile FILE */
+        /* --pid, --ipc, --uts, --cgroupns as Docker records them (NULL:
+         * the default: new namespaces) */
+        const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+        bool quiet;    /* -q: no pull progress */
+        char **expose; /* --expose PORT[/PROTO] */
 };
 void run_opts_release(struct run_opts *o);
 

@@ -145,6 +145,17 @@ struct run_spec {
         const struct run_resources *resources; /* NULL: no limits but the default pids limit */
         const char *cgroup_parent;             /* default "/box" */
 
+        /* Docker's --shm-size: bytes of the /dev/shm tmpfs (0: 64 MiB) */
+        int64_t shm_size;
+        /* --sysctl: "key=value" pairs (run_sysctl_check()ed), written under
+         * the container's /proc/sys, in its namespaces, before its process
+         * starts */
+        char *const *sysctls;
+        /* --pid/--ipc/--uts/--cgroupns host: that namespace is box's (the
+         * host's), not a new one; IPC_NONE: a new IPC namespace without
+         * /dev/shm (--ipc none) */
+        bool host_pid, host_ipc, host_uts, host_cgroupns, ipc_none;
+
         /* Called in the parent once the container's process runs (after
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
@@ -197,6 +208,18 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
  * the files lxcfs emulates (runc); no volume at or under /sys or /dev,
  * whose content is the kernel's and would be copied into the volume. */
 int run_mount_target_check(enum run_mount_type type, const char *target, struct box_err *err);
+
+/* ---- sysctls (run/sysctl.c) ---- */
+
+/* Checks one --sysctl "key=value" as runc does: only sysctls of a namespace
+ * the container has of its own (kernel.msg*, kernel.sem, kernel.shm*,
+ * fs.mqueue.* with its own IPC namespace; net.* with its own network
+ * namespace); the key's '.' or '/' separated words of [A-Za-z0-9_-] only.
+ * NETWORK and HOST_IPC: the container's modes. */
+int run_sysctl_check(const char *kv, enum run_network network, bool host_ipc, struct box_err *err);
+/* In the container, once its network is there: writes each of V under
+ * SYS_FD, its /proc/sys (opened before /proc/sys was made read-only). */
+int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err);
 
 /* ---- capabilities (run/caps.c) ---- */
 

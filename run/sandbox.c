@@ -289,7 +289,7 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
-        const char *hostname = (*spec)->hostname;
+        const char *hostname = (*spec)->host_uts ? NULL : (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
         if ((*spec)->network == RUN_NETWORK_NONE || (*spec)->network == RUN_NETWORK_PRIVATE) {
@@ -357,8 +357,9 @@ static int child_setup(struct child_args *a, struct box_err *err)
         CHILD_PHASE("base");
         if (early)
                 child_wait_go(a);
-        /* in our cgroup now: it is the namespace's root */
-        if (unshare(CLONE_NEWCGROUP) < 0)
+        /* in our cgroup now: it is the namespace's root (--cgroupns host:
+         * the host's stays) */
+        if (!spec->host_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         r = run_rootfs_mount_rest(spec, &rf, err);
         if (r < 0)
@@ -380,6 +381,14 @@ static int child_setup(struct child_args *a, struct box_err *err)
         r = run_enter_make_cwd(rootfd, cwd, err);
         if (r < 0)
                 return r;
+        /* --sysctl: /proc/sys before it is made read-only; written once
+         * the interfaces are there (net.ipv4.conf.eth0.*) */
+        _cleanup_close_ int sys_fd = -EBADF;
+        if (spec->sysctls && spec->sysctls[0]) {
+                sys_fd = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sys_fd < 0)
+                        return box_err_errno(err, errno, "open /proc/sys");
+        }
         r = run_rootfs_finish(spec, nullfd, err);
         if (r < 0)
                 return r;
@@ -390,6 +399,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         _exit(125); /* box failed to make our network, or is gone */
                 close(a->sync_fd);
                 CHILD_PHASE("network");
+        }
+        if (sys_fd >= 0) {
+                r = run_sysctls_write(sys_fd, spec->sysctls, err);
+                if (r < 0)
+                        return r;
+                close(TAKE_FD(sys_fd));
         }
 
         /* the last step into the container, shared with every process that
@@ -778,7 +793,14 @@ struct clone3_args {
 static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int v2_dir,
                          bool *ret_in_v2)
 {
-        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+        unsigned long flags = CLONE_NEWNS;
+        /* --uts, --ipc, --pid host: box's (the host's) */
+        if (!spec->host_uts)
+                flags |= CLONE_NEWUTS;
+        if (!spec->host_ipc)
+                flags |= CLONE_NEWIPC;
+        if (!spec->host_pid)
+                flags |= CLONE_NEWPID;
         if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         if (spec->n_uid_map > 0)

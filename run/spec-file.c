@@ -107,6 +107,13 @@ char *run_spec_file_dump(const struct run_spec *s)
         if (s->resources)
                 jv_set(o, "resources", resources_dump(s->resources));
         jv_set_str(o, "cgroup_parent", s->cgroup_parent);
+        jv_set(o, "shm_size", jv_int(s->shm_size));
+        jv_set(o, "sysctls", jv_strv(s->sysctls));
+        jv_set(o, "host_pid", jv_bool(s->host_pid));
+        jv_set(o, "host_ipc", jv_bool(s->host_ipc));
+        jv_set(o, "host_uts", jv_bool(s->host_uts));
+        jv_set(o, "host_cgroupns", jv_bool(s->host_cgroupns));
+        jv_set(o, "ipc_none", jv_bool(s->ipc_none));
         return jv_dump(o, JV_PRETTY);
 }
 
@@ -237,6 +244,13 @@ int run_spec_file_parse(const char *text, struct run_spec_file *f, struct box_er
                 s->resources = &f->res;
         }
         s->cgroup_parent = jv_get_str(o, "cgroup_parent");
+        s->shm_size = get_int(o, "shm_size");
+        s->sysctls = f->sysctls = jv_to_strv(jv_get(o, "sysctls"));
+        s->host_pid = jv_bool_value(jv_get(o, "host_pid"));
+        s->host_ipc = jv_bool_value(jv_get(o, "host_ipc"));
+        s->host_uts = jv_bool_value(jv_get(o, "host_uts"));
+        s->host_cgroupns = jv_bool_value(jv_get(o, "host_cgroupns"));
+        s->ipc_none = jv_bool_value(jv_get(o, "ipc_none"));
         if (!s->id || !s->state_dir || !s->argv || !s->argv[0] || (!s->rootfs && !s->lowerdirs))
                 return box_err_set(err, EINVAL, "spec.json: incomplete");
         return 0;
@@ -248,6 +262,7 @@ void run_spec_file_release(struct run_spec_file *f)
         strv_free(f->argv);
         strv_free(f->env);
         strv_free(f->group_add);
+        strv_free(f->sysctls);
         free(f->mounts);
         free(f->uid_map);
         free(f->gid_map);
