@@ -1,6 +1,7 @@
 /* --sysctl: which sysctls a container may set (runc's rules: only those of
  * a namespace it has of its own, so that no setting reaches the host), and
  * writing them inside the container before its process starts. */
+#include <ctype.h>
 #include <fcntl.h>
 
 #include "lib/macro.h"
@@ -37,11 +38,16 @@ static bool key_valid(const char *key, size_t len)
 int run_sysctl_check(const char *kv, enum run_network network, bool host_ipc, struct box_err *err)
 {
         const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv || !key_valid(kv, (size_t)(eq - kv)))
+        if (!eq || eq == kv || !key_valid(kv, (size_t)(eq - kv))) {
+                /* quoted up to what prints on one line */
+                int n = 0;
+                while (kv[n] && isprint((unsigned char)kv[n]) && n < 128)
+                        n++;
                 return box_err_set(err, EINVAL,
-                                   "invalid --sysctl '%.128s': want KEY=VALUE, a key of "
-                                   "letters, digits, '_' and '-' between dots",
-                                   kv);
+                                   "invalid --sysctl '%.*s': want KEY=VALUE, a key of letters, "
+                                   "digits, '_' and '-' between dots",
+                                   n, kv);
+        }
         /* the value is one line of the file */
         if (strchr(eq + 1, '\n'))
                 return box_err_set(err, EINVAL, "invalid --sysctl '%.*s': a newline in its value",
