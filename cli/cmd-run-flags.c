@@ -54,6 +54,15 @@ void run_opts_release(struct run_opts *o)
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
+        free(o->res.read_iops);
+        free(o->res.write_iops);
+        free(o->res.weight_device);
+        strv_free(o->read_bps_args);
+        strv_free(o->write_bps_args);
+        strv_free(o->read_iops_args);
+        strv_free(o->write_iops_args);
+        strv_free(o->weight_device_args);
+        strv_free(o->device_rules);
         free(o->uid_map);
         free(o->gid_map);
 }
@@ -103,14 +112,18 @@ static int parse_security_opt(struct run_opts *o, const char *s, struct box_err 
         return box_err_set(err, EINVAL, "invalid --security-opt: '%s'", s);
 }
 
-static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, struct box_err *err)
+/* DEVICE:RATE (BYTES: in Docker's units, else a plain number from MIN to
+ * MAX) appended to *V */
+static int parse_rate(const char *s, bool bytes, int64_t min, int64_t max,
+                      struct run_device_rate **v, size_t *n, struct box_err *err)
 {
         const char *colon = strrchr(s, ':');
         if (!colon)
                 return box_err_set(err, EINVAL, "bad format '%s': expected DEVICE:RATE", s);
         _cleanup_free_ char *dev = xstrndup(s, (size_t)(colon - s));
         int64_t rate;
-        if (run_parse_bytes(colon + 1, &rate) < 0)
+        if (bytes ? run_parse_bytes(colon + 1, &rate) < 0
+                  : parse_int(colon + 1, &rate) < 0 || rate < min || rate > max)
                 return box_err_set(err, EINVAL, "invalid rate '%s'", colon + 1);
         struct stat st;
         if (stat(dev, &st) < 0)
@@ -344,8 +357,9 @@ static int opt_device_read_bps(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        if (parse_rate(arg, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
+        if (parse_rate(arg, true, 0, 0, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
                 return cli_fail(&err);
+        o->read_bps_args = strv_append(o->read_bps_args, arg);
         return 0;
 }
 
@@ -353,8 +367,9 @@ static int opt_device_write_bps(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        if (parse_rate(arg, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
+        if (parse_rate(arg, true, 0, 0, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
                 return cli_fail(&err);
+        o->write_bps_args = strv_append(o->write_bps_args, arg);
         return 0;
 }
 
@@ -483,6 +498,126 @@ static int opt_expose(void *opts, const char *arg)
         return 0;
 }
 
+/* ---- more resources ---- */
+
+/* ARG a number from MIN to MAX into *RET */
+static bool int_in(const char *arg, int64_t min, int64_t max, int64_t *ret)
+{
+        return parse_int(arg, ret) == 0 && *ret >= min && *ret <= max;
+}
+
+static int opt_cpu_period(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* the kernel's range (Docker's message) */
+        if (!int_in(arg, 1000, 1000000, &o->cpu_period))
+                return flag_error("invalid --cpu-period '%.*s': CPU cfs period can not be less "
+                                  "than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_cpu_quota(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* -1: no quota */
+        if (parse_int(arg, &o->cpu_quota) < 0 ||
+            (o->cpu_quota < 1000 && o->cpu_quota != -1 && o->cpu_quota != 0))
+                return flag_error("invalid --cpu-quota '%.*s': CPU cfs quota can not be less "
+                                  "than 1ms (i.e. 1000)",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_cpuset_mems(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+                return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
+        o->res.cpuset_mems = arg;
+        return 0;
+}
+
+static int opt_memory_reservation(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (run_parse_bytes(arg, &o->res.memory_reservation) < 0)
+                return flag_error("invalid --memory-reservation '%.*s'", printable(arg), arg);
+        if (o->res.memory_reservation > 0 && o->res.memory_reservation < 6 * 1024 * 1024)
+                return flag_error("invalid --memory-reservation '%.*s': minimum memory "
+                                  "reservation allowed is 6MB",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_memory_swappiness(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        int64_t v;
+        if (!int_in(arg, -1, 100, &v))
+                return flag_error("invalid --memory-swappiness '%.*s': valid memory swappiness "
+                                  "range is 0-100",
+                                  printable(arg), arg);
+        o->res.memory_swappiness = (int)v;
+        o->res.memory_swappiness_set = v >= 0;
+        return 0;
+}
+
+static int opt_oom_score_adj(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        int64_t v;
+        if (!int_in(arg, -1000, 1000, &v))
+                return flag_error("invalid --oom-score-adj '%.*s': range for oom score adj is "
+                                  "[-1000, 1000]",
+                                  printable(arg), arg);
+        o->oom_score_adj = (int)v;
+        return 0;
+}
+
+/* --device-read-iops, --device-write-iops, --blkio-weight-device: DEVICE:N */
+static int device_number(const char *flag, const char *arg, int64_t min, int64_t max,
+                         struct run_device_rate **v, size_t *n, char ***args)
+{
+        struct box_err err = {0};
+        if (parse_rate(arg, false, min, max, v, n, &err) < 0)
+                return flag_error("invalid --%s '%.*s': %s", flag, printable(arg), arg, err.msg);
+        *args = strv_append(*args, arg);
+        return 0;
+}
+
+static int opt_device_read_iops(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("device-read-iops", arg, 0, INT64_MAX, &o->res.read_iops,
+                             &o->res.n_read_iops, &o->read_iops_args);
+}
+
+static int opt_device_write_iops(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("device-write-iops", arg, 0, INT64_MAX, &o->res.write_iops,
+                             &o->res.n_write_iops, &o->write_iops_args);
+}
+
+static int opt_blkio_weight_device(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("blkio-weight-device", arg, 10, 1000, &o->res.weight_device,
+                             &o->res.n_weight_device, &o->weight_device_args);
+}
+
+static int opt_device_cgroup_rule(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (run_device_rule_check(arg, &err) < 0)
+                return cli_fail(&err);
+        o->device_rules = strv_append(o->device_rules, arg);
+        o->res.device_rules = o->device_rules;
+        return 0;
+}
+
 /* ---- what box has no such thing for: one line, 125 ---- */
 
 /* A flag of what box has no such thing for: FLAG's value ARG, refused
@@ -559,21 +694,32 @@ static const struct cli_option run_flags[] = {
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
         CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
+        CLI_FUNC("blkio-weight-device", 0, R, opt_blkio_weight_device, "D:W",
+                 "block IO weight of a device (10-1000)"),
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
         CLI_STRV("cap-drop", 0, T, cap_drop, "CAP", "drop a Linux capability (or ALL)"),
         CLI_FUNC("cgroup-parent", 0, R, opt_cgroup_parent, "PATH", "parent cgroup (default /box)"),
         CLI_FUNC("cgroupns", 0, R, opt_cgroupns, "MODE",
                  "cgroup namespace: private (default) or host"),
         CLI_STRING("cidfile", 0, T, cidfile, "FILE", "write the container's id to FILE"),
+        CLI_FUNC("cpu-period", 0, R, opt_cpu_period, "US", "CPU CFS period (microseconds)"),
+        CLI_FUNC("cpu-quota", 0, R, opt_cpu_quota, "US", "CPU CFS quota per period (-1: none)"),
         CLI_FUNC("cpu-shares", 'c', R, opt_cpu_shares, "N", "CPU shares (relative weight)"),
         CLI_FUNC("cpus", 0, R, opt_cpus, "N", "number of CPUs (fractions allowed)"),
         CLI_FUNC("cpuset-cpus", 0, R, opt_cpuset_cpus, "LIST", "CPUs to run on (0-3, 0,1)"),
         CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, "US", "refused: not on cgroup v2"),
         CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, "US", "refused: not on cgroup v2"),
+        CLI_FUNC("cpuset-mems", 0, R, opt_cpuset_mems, "LIST", "memory nodes to use (0-3, 0,1)"),
+        CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
+                 "allow devices in the cgroup (c 1:3 rwm)"),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
+        CLI_FUNC("device-read-iops", 0, R, opt_device_read_iops, "D:N",
+                 "limit read operations a second from a device"),
         CLI_FUNC("device-write-bps", 0, R, opt_device_write_bps, "D:R",
                  "limit write rate to a device"),
+        CLI_FUNC("device-write-iops", 0, R, opt_device_write_iops, "D:N",
+                 "limit write operations a second to a device"),
         CLI_TRUE("detach", 'd', T, life.detach,
                  "run in the background under a monitor; print the id"),
         CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
@@ -619,8 +765,11 @@ static const struct cli_option run_flags[] = {
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
                  "max-size=SIZE (default 10m), max-file=N (default 3)"),
         CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)"),
+        CLI_FUNC("memory-reservation", 0, R, opt_memory_reservation, "BYTES", "memory soft limit"),
         CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",
                  "memory + swap limit (-1 unlimited)"),
+        CLI_FUNC("memory-swappiness", 0, R, opt_memory_swappiness, "N",
+                 "swappiness 0-100 (cgroup v1; -1: the host's)"),
         CLI_STRV("mount", 0, T, mounts, "SPEC",
                  "type=bind|volume|tmpfs,source=...,target=...[,readonly]"),
         CLI_STRING("name", 0, T, name, "NAME", "assign a name to the container"),
@@ -631,6 +780,10 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("network-alias", 0, R, opt_network_alias, "NAME",
                  "another name on its user network"),
         CLI_TRUE("no-healthcheck", 0, T, life.no_healthcheck, "disable the image's HEALTHCHECK"),
+        CLI_TRUE("oom-kill-disable", 0, T, res.oom_kill_disable,
+                 "disable the OOM killer (cgroup v1)"),
+        CLI_FUNC("oom-score-adj", 0, R, opt_oom_score_adj, "N",
+                 "the OOM killer's preference (-1000 to 1000)"),
         CLI_FUNC("pid", 0, R, opt_pid, "MODE", "PID namespace: a new one (default) or host"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
@@ -742,6 +895,17 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "namespace's reach)");
         if (cerr.code)
                 return cli_fail(&cerr);
+        /* Docker's: --cpus is a period and a quota */
+        if ((o->cpu_period || o->cpu_quota) && o->res.cpu_quota)
+                return flag_error("conflicting options: Nano CPUs and CPU %s cannot both be set",
+                                  o->cpu_period ? "Period" : "Quota");
+        if (o->cpu_period || o->cpu_quota) {
+                o->res.cpu_period = o->cpu_period;
+                o->res.cpu_quota = o->cpu_quota;
+        }
+        if (o->res.memory > 0 && o->res.memory_reservation > o->res.memory)
+                return flag_error("minimum memory limit can not be less than memory reservation "
+                                  "limit, see usage");
         /* the namespaces a --sysctl may reach, now that they are known */
         bool host_ipc = o->ipc_mode && streq(o->ipc_mode, "host");
         STRV_FOREACH (s, o->sysctls)

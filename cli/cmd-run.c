@@ -287,6 +287,50 @@ static char **expose_ports(char **v, const char *arg)
         return v;
 }
 
+/* "PATH:N" flags as Docker's [{"Path": PATH, KEY: N}] */
+static struct jv *device_numbers_json(char *const *args, const char *key)
+{
+        struct jv *a = jv_array();
+        STRV_FOREACH (s, args) {
+                const char *colon = strrchr(*s, ':');
+                if (!colon)
+                        continue;
+                _cleanup_free_ char *path = xstrndup(*s, (size_t)(colon - *s));
+                int64_t n = 0;
+                /* the bps flags in Docker's units, the rest plain numbers */
+                if (run_parse_bytes(colon + 1, &n) < 0)
+                        continue;
+                struct jv *o = jv_object();
+                jv_set_str(o, "Path", path);
+                jv_set(o, key, jv_int(n));
+                jv_push(a, o);
+        }
+        return a;
+}
+
+/* HostConfig's resources beyond memory, CPUs and pids, as Docker's inspect
+ * shows them */
+static void resources_json(struct jv *hc, const struct run_opts *o)
+{
+        bool cfs = o->cpu_period || o->cpu_quota;
+        jv_set(hc, "CpuPeriod", jv_int(cfs ? o->res.cpu_period : 0));
+        jv_set(hc, "CpuQuota", jv_int(cfs ? o->res.cpu_quota : 0));
+        jv_set_str(hc, "CpusetCpus", o->res.cpuset_cpus ? o->res.cpuset_cpus : "");
+        jv_set_str(hc, "CpusetMems", o->res.cpuset_mems ? o->res.cpuset_mems : "");
+        jv_set(hc, "MemoryReservation", jv_int(o->res.memory_reservation));
+        jv_set(hc, "MemorySwappiness",
+               o->res.memory_swappiness_set ? jv_int(o->res.memory_swappiness) : jv_null());
+        jv_set(hc, "OomKillDisable", jv_bool(o->res.oom_kill_disable));
+        jv_set(hc, "OomScoreAdj", jv_int(o->oom_score_adj));
+        jv_set(hc, "BlkioWeight", jv_int(o->res.blkio_weight));
+        jv_set(hc, "BlkioWeightDevice", device_numbers_json(o->weight_device_args, "Weight"));
+        jv_set(hc, "BlkioDeviceReadBps", device_numbers_json(o->read_bps_args, "Rate"));
+        jv_set(hc, "BlkioDeviceWriteBps", device_numbers_json(o->write_bps_args, "Rate"));
+        jv_set(hc, "BlkioDeviceReadIOps", device_numbers_json(o->read_iops_args, "Rate"));
+        jv_set(hc, "BlkioDeviceWriteIOps", device_numbers_json(o->write_iops_args, "Rate"));
+        jv_set(hc, "DeviceCgroupRules", jv_strv(o->device_rules));
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
@@ -363,7 +407,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "SecurityOpt", sec);
         jv_set(hc, "Memory", jv_int(o->res.memory));
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
-        jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));
+        bool cfs = o->cpu_period || o->cpu_quota; /* --cpu-period/--cpu-quota, not --cpus */
+        jv_set(hc, "NanoCpus", jv_int(cfs ? 0 : o->res.cpu_quota * 10000));
         jv_set(hc, "CpuShares", jv_int(o->res.cpu_shares));
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
@@ -383,6 +428,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set_str(hc, "UTSMode", o->uts_mode ? o->uts_mode : "");
         jv_set_str(hc, "CgroupnsMode",
                    o->cgroupns_mode && *o->cgroupns_mode ? o->cgroupns_mode : "private");
+        resources_json(hc, o);
         cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
@@ -722,6 +768,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .resources = &j->o.res,
                 .cgroup_parent = o->cgroup_parent,
                 .shm_size = o->shm_size,
+                .oom_score_adj = o->oom_score_adj,
                 .sysctls = o->sysctls,
                 .host_pid = o->pid_mode && streq(o->pid_mode, "host"),
                 .host_ipc = o->ipc_mode && streq(o->ipc_mode, "host"),

@@ -50,6 +50,12 @@ struct run_opts {
         const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
         bool quiet;    /* -q: no pull progress */
         char **expose; /* --expose PORT[/PROTO] */
+        /* --cpu-period/--cpu-quota (into res once checked against --cpus) */
+        int64_t cpu_period, cpu_quota;
+        int oom_score_adj;
+        /* the device flags as given ("PATH:N"), for HostConfig */
+        char **read_bps_args, **write_bps_args, **read_iops_args, **write_iops_args,
+                **weight_device_args, **device_rules;
 };
 void run_opts_release(struct run_opts *o);
 

@@ -79,7 +79,23 @@ struct run_resources {
         int blkio_weight;   /* 10..1000 */
         struct run_device_rate *read_bps, *write_bps;
         size_t n_read_bps, n_write_bps;
+        /* the same for I/O operations a second (.bps holds them), and the
+         * per-device blkio weights (.bps holds the weight, 10..1000) */
+        struct run_device_rate *read_iops, *write_iops, *weight_device;
+        size_t n_read_iops, n_write_iops, n_weight_device;
+        const char *cpuset_mems;
+        int64_t memory_reservation; /* bytes: the soft limit (v1 soft_limit, v2 memory.low) */
+        int memory_swappiness;      /* 0..100 when memory_swappiness_set (v1 only) */
+        bool memory_swappiness_set;
+        bool oom_kill_disable; /* v1 only, as Docker (v2 has no such switch) */
+        /* --device-cgroup-rule lines ("c 1:3 rwm", run_device_rule_check()ed),
+         * allowed on top of the defaults (v1 devices.allow and v2's program) */
+        char *const *device_rules;
 };
+
+/* Checks a --device-cgroup-rule line: TYPE (a, b, c) MAJOR:MINOR (numbers
+ * or '*') ACCESS (of rwm), as the devices controller takes it. */
+int run_device_rule_check(const char *rule, struct box_err *err);
 
 struct run_spec {
         const char *id;        /* 64 hex: names the cgroup */
@@ -155,6 +171,9 @@ struct run_spec {
          * host's), not a new one; IPC_NONE: a new IPC namespace without
          * /dev/shm (--ipc none) */
         bool host_pid, host_ipc, host_uts, host_cgroupns, ipc_none;
+        /* --oom-score-adj: written to the process's oom_score_adj before its
+         * execve (0: inherited, as box's) */
+        int oom_score_adj;
 
         /* Called in the parent once the container's process runs (after
          * its execve); pid is its pid on the host. */

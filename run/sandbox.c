@@ -238,6 +238,16 @@ static int child_start(struct child_args *a, struct box_err *err)
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
+        /* --oom-score-adj: this process's, inherited by the container's
+         * (raising it needs no capability; lowering it CAP_SYS_RESOURCE) */
+        if (spec->oom_score_adj) {
+                char v[16];
+                int n = snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
+                _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, v, (size_t)n) != n)
+                        return box_err_errno(err, errno, "--oom-score-adj %d (below box's own, %s)",
+                                             spec->oom_score_adj, "it needs CAP_SYS_RESOURCE");
+        }
         umask(0);
         return 0;
 }
