@@ -63,6 +63,8 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->write_iops_args);
         strv_free(o->weight_device_args);
         strv_free(o->device_rules);
+        strv_free(o->annotations);
+        strv_free(o->volumes_from);
         free(o->uid_map);
         free(o->gid_map);
 }
@@ -498,6 +500,52 @@ static int opt_expose(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_mac_address(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        uint8_t mac[6];
+        if (cli_mac_parse(arg, mac) < 0)
+                return flag_error("invalid --mac-address '%.*s': want six hex bytes "
+                                  "(02:42:ac:11:00:02), not multicast nor all zero",
+                                  printable(arg), arg);
+        o->mac_address = arg;
+        return 0;
+}
+
+static int opt_domainname(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* the kernel's __NEW_UTS_LEN */
+        if (cli_check_host_name("--domainname", arg, 64, &err) < 0)
+                return cli_fail(&err);
+        o->domainname = arg;
+        return 0;
+}
+
+static int opt_annotation(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (!strchr(arg, '=') || arg[0] == '=')
+                return flag_error("invalid --annotation '%.*s': want KEY=VALUE", printable(arg),
+                                  arg);
+        o->annotations = strv_append(o->annotations, arg);
+        return 0;
+}
+
+static int opt_volumes_from(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        const char *colon = strchr(arg, ':');
+        _cleanup_free_ char *name = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+        if ((colon && !streq(colon + 1, "ro") && !streq(colon + 1, "rw")) ||
+            (!run_name_valid(name) && !run_id_valid(name)))
+                return flag_error("invalid --volumes-from '%.*s': want CONTAINER[:ro|rw]",
+                                  printable(arg), arg);
+        o->volumes_from = strv_append(o->volumes_from, arg);
+        return 0;
+}
+
 /* ---- more resources ---- */
 
 /* ARG a number from MIN to MAX into *RET */
@@ -691,6 +739,7 @@ static int opt_cpu_rt_runtime(void *opts, const char *arg)
 #define T struct run_opts
 
 static const struct cli_option run_flags[] = {
+        CLI_FUNC("annotation", 0, R, opt_annotation, "K=V", "add an OCI annotation"),
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
         CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
@@ -712,6 +761,7 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("cpuset-mems", 0, R, opt_cpuset_mems, "LIST", "memory nodes to use (0-3, 0,1)"),
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
+        CLI_FUNC("domainname", 0, R, opt_domainname, "NAME", "its NIS domain name"),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
         CLI_FUNC("device-read-iops", 0, R, opt_device_read_iops, "D:N",
@@ -743,6 +793,8 @@ static const struct cli_option run_flags[] = {
                    "time between health checks (default 30s)"),
         CLI_STRING("health-retries", 0, T, life.health_retries, "N",
                    "failures in a row that make it unhealthy (default 3)"),
+        CLI_STRING("health-start-interval", 0, T, life.health_start_interval, "D",
+                   "time between checks in the start period"),
         CLI_STRING("health-start-period", 0, T, life.health_start_period, "D",
                    "failures in this time do not count (default 0s)"),
         CLI_STRING("health-timeout", 0, T, life.health_timeout, "D",
@@ -764,6 +816,8 @@ static const struct cli_option run_flags[] = {
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
                  "max-size=SIZE (default 10m), max-file=N (default 3)"),
+        CLI_FUNC("mac-address", 0, R, opt_mac_address, "MAC",
+                 "its MAC address on its network (02:42:ac:11:00:02)"),
         CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)"),
         CLI_FUNC("memory-reservation", 0, R, opt_memory_reservation, "BYTES", "memory soft limit"),
         CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",
@@ -833,6 +887,8 @@ static const struct cli_option run_flags[] = {
                  "bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST"),
         CLI_FUNC("volume-driver", 0, R, opt_volume_driver, "local",
                  "the volume driver (only local)"),
+        CLI_FUNC("volumes-from", 0, R, opt_volumes_from, "C[:ro|rw]",
+                 "the volumes and binds of container C"),
         CLI_FUNC("workdir", 'w', R, opt_workdir, "DIR", "working directory (created when missing)"),
 };
 
@@ -911,6 +967,11 @@ static int run_opts_check(struct run_opts *o, bool create)
         STRV_FOREACH (s, o->sysctls)
                 if (run_sysctl_check(*s, o->network, host_ipc, &cerr) < 0)
                         return cli_fail(&cerr);
+        if (o->uts_mode && streq(o->uts_mode, "host") && o->domainname)
+                return flag_error("conflicting options: --domainname and the UTS mode host (it "
+                                  "would set the host's)");
+        if (o->mac_address && o->network != RUN_NETWORK_PRIVATE)
+                return flag_error("conflicting options: mac-address and the network mode");
         if (o->uts_mode && streq(o->uts_mode, "host") && o->hostname)
                 return flag_error("conflicting options: hostname and the UTS mode");
         if (o->n_uid_map && ((o->pid_mode && streq(o->pid_mode, "host")) || host_ipc))

@@ -115,6 +115,37 @@ static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
         ms->m[ms->n++] = *m;
 }
 
+/* --volumes-from C[:ro|rw]: C's volumes and bind mounts, as -v specs
+ * (tmpfs mounts are C's own, as Docker's), appended to *V */
+static int volumes_from(const char *root, const char *arg, char ***v, struct box_err *err)
+{
+        const char *colon = strchr(arg, ':');
+        _cleanup_free_ char *name = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(root, name, id, err);
+        if (r < 0)
+                return box_err_prefix(err, "--volumes-from '%s'", arg);
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(root, id, "config.json");
+        if (!cfg)
+                return box_err_set(err, EIO, "--volumes-from '%s': container %.12s has no record",
+                                   arg, id);
+        const struct jv *mounts = jv_get(cfg, "Mounts");
+        for (size_t i = 0; i < jv_len(mounts); i++) {
+                const struct jv *m = jv_at(mounts, i);
+                const char *type = jv_get_str(m, "Type");
+                const char *src = !type                   ? NULL
+                                  : streq(type, "volume") ? jv_get_str(m, "Name")
+                                  : streq(type, "bind")   ? jv_get_str(m, "Source")
+                                                          : NULL;
+                const char *dst = jv_get_str(m, "Destination");
+                if (!src || !dst)
+                        continue;
+                bool rw = colon ? streq(colon + 1, "rw") : jv_bool_value(jv_get(m, "RW"));
+                *v = strv_push(*v, xasprintf("%s:%s:%s", src, dst, rw ? "rw" : "ro"));
+        }
+        return 0;
+}
+
 static int build_mounts(const char *root, const struct run_opts *o, char *const *image_volumes,
                         struct mount_set *ms, struct box_err *err)
 {
@@ -134,6 +165,19 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         cli_mount_release(&m);
                         return box_err_prefix(err, "image VOLUME '%s'", *s);
                 }
+                mount_set_add(ms, &m);
+        }
+        _cleanup_strv_free_ char **from = xnew0(char *, 1);
+        STRV_FOREACH (c, o->volumes_from) {
+                r = volumes_from(root, *c, &from, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (s, from) {
+                struct cli_mount m;
+                r = cli_run_parse_volume(*s, &m, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--volumes-from");
                 mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->volumes) {
@@ -287,6 +331,19 @@ static char **expose_ports(char **v, const char *arg)
         return v;
 }
 
+/* "K=V" entries (each with its '=', checked by the flags' parsers) as a
+ * JSON object, the last K winning */
+static struct jv *kv_object(char *const *v)
+{
+        struct jv *o = jv_object();
+        STRV_FOREACH (kv, v) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *k = xstrndup(*kv, (size_t)(eq - *kv));
+                jv_set_str(o, k, eq + 1);
+        }
+        return o;
+}
+
 /* "PATH:N" flags as Docker's [{"Path": PATH, KEY: N}] */
 static struct jv *device_numbers_json(char *const *args, const char *key)
 {
@@ -362,6 +419,9 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
         jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
         jv_set(cfg, "Labels", labels_json(img, labels));
+        jv_set_str(cfg, "Domainname", o->domainname ? o->domainname : "");
+        if (o->mac_address)
+                jv_set_str(cfg, "MacAddress", o->mac_address);
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
@@ -415,13 +475,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
         /* Docker's inspect: the default shm size in bytes, namespaces by mode */
         jv_set(hc, "ShmSize", jv_int(o->shm_size ? o->shm_size : 64 * 1024 * 1024));
-        struct jv *sysctls = jv_object();
-        STRV_FOREACH (kv, o->sysctls) {
-                const char *eq = strchr(*kv, '=');
-                _cleanup_free_ char *k = xstrndup(*kv, (size_t)(eq - *kv));
-                jv_set_str(sysctls, k, eq + 1);
-        }
-        jv_set(hc, "Sysctls", sysctls);
+        jv_set(hc, "Sysctls", kv_object(o->sysctls));
         jv_set_str(hc, "ContainerIDFile", o->cidfile ? o->cidfile : "");
         jv_set_str(hc, "PidMode", o->pid_mode ? o->pid_mode : "");
         jv_set_str(hc, "IpcMode", o->ipc_mode && *o->ipc_mode ? o->ipc_mode : "private");
@@ -429,6 +483,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set_str(hc, "CgroupnsMode",
                    o->cgroupns_mode && *o->cgroupns_mode ? o->cgroupns_mode : "private");
         resources_json(hc, o);
+        jv_set(hc, "VolumesFrom", jv_strv(o->volumes_from));
+        jv_set(hc, "Annotations", kv_object(o->annotations));
         cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
@@ -769,6 +825,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .cgroup_parent = o->cgroup_parent,
                 .shm_size = o->shm_size,
                 .oom_score_adj = o->oom_score_adj,
+                .domainname = o->domainname,
                 .sysctls = o->sysctls,
                 .host_pid = o->pid_mode && streq(o->pid_mode, "host"),
                 .host_ipc = o->ipc_mode && streq(o->ipc_mode, "host"),

@@ -56,6 +56,9 @@ struct run_opts {
         /* the device flags as given ("PATH:N"), for HostConfig */
         char **read_bps_args, **write_bps_args, **read_iops_args, **write_iops_args,
                 **weight_device_args, **device_rules;
+        const char *mac_address, *domainname;
+        char **annotations;  /* --annotation K=V */
+        char **volumes_from; /* --volumes-from CONTAINER[:ro|rw] */
 };
 void run_opts_release(struct run_opts *o);
 

@@ -105,6 +105,7 @@ static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
                 m->log_max_file = 1;
         /* it runs `box container healthcheck ID` that often */
         m->health_interval_ms = cli_health_interval_ms(cfg);
+        m->health_start_interval_ms = cli_health_start_ms(cfg, &m->health_start_period_ms);
 }
 
 /* Records that container S failed to start (or removes it with --rm). */

@@ -174,6 +174,8 @@ struct run_spec {
         /* --oom-score-adj: written to the process's oom_score_adj before its
          * execve (0: inherited, as box's) */
         int oom_score_adj;
+        /* --domainname: the NIS domain name of its UTS namespace (NULL: none) */
+        const char *domainname;
 
         /* Called in the parent once the container's process runs (after
          * its execve); pid is its pid on the host. */

@@ -302,6 +302,9 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
         const char *hostname = (*spec)->host_uts ? NULL : (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
+        const char *domain = (*spec)->host_uts ? NULL : (*spec)->domainname;
+        if (domain && setdomainname(domain, strlen(domain)) < 0)
+                return box_err_errno(err, errno, "setdomainname");
         if ((*spec)->network == RUN_NETWORK_NONE || (*spec)->network == RUN_NETWORK_PRIVATE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)

@@ -124,6 +124,7 @@ char *run_spec_file_dump(const struct run_spec *s)
         jv_set(o, "host_cgroupns", jv_bool(s->host_cgroupns));
         jv_set(o, "ipc_none", jv_bool(s->ipc_none));
         jv_set(o, "oom_score_adj", jv_int(s->oom_score_adj));
+        jv_set_str(o, "domainname", s->domainname);
         return jv_dump(o, JV_PRETTY);
 }
 
@@ -271,6 +272,7 @@ int run_spec_file_parse(const char *text, struct run_spec_file *f, struct box_er
         s->host_cgroupns = jv_bool_value(jv_get(o, "host_cgroupns"));
         s->ipc_none = jv_bool_value(jv_get(o, "ipc_none"));
         s->oom_score_adj = (int)get_int(o, "oom_score_adj");
+        s->domainname = jv_get_str(o, "domainname");
         if (!s->id || !s->state_dir || !s->argv || !s->argv[0] || (!s->rootfs && !s->lowerdirs))
                 return box_err_set(err, EINVAL, "spec.json: incomplete");
         return 0;

@@ -195,3 +195,71 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         [ "$status" -eq 0 ]
         [ "$output" = ok ]
 }
+
+@test "run flags: --volumes-from takes another container's volumes and binds, :ro making them read-only" {
+        mkdir -p "$BOX_TEST_TMP/bind"
+        echo from-host > "$BOX_TEST_TMP/bind/f"
+        box create --name src -v /data -v named:/named -v "$BOX_TEST_TMP/bind:/b:ro" --tmpfs /t busybox true >/dev/null
+        run box run --rm --network none --volumes-from src busybox sh -c \
+                'echo one > /data/x; echo two > /named/y; cat /b/f; echo no > /b/z || echo b-ro; test -d /t || echo no-tmpfs'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *from-host* ]]
+        [[ "$output" == *b-ro* ]]
+        [[ "$output" == *no-tmpfs* ]]
+        # the same volumes: a third container sees what the second wrote
+        run box run --rm --network none --volumes-from src:ro busybox sh -c 'cat /data/x /named/y; echo no > /data/q || echo data-ro'
+        echo "$output"
+        [[ "$output" == *one*two*data-ro* ]]
+        # a -v on the same target wins, as Docker's
+        run box run --rm --network none --volumes-from src -v "$BOX_TEST_TMP/bind:/data" busybox cat /data/f
+        [ "$output" = from-host ]
+        id=$(box create --network none --volumes-from src:ro busybox true)
+        [ "$(hc VolumesFrom "$id")" = '["src:ro"]' ]
+        refused --volumes-from "'nosuch'" run --rm --network none --volumes-from nosuch busybox true
+        refused --volumes-from "'src:rx'" run --rm --network none --volumes-from src:rx busybox true
+}
+
+@test "run flags: --domainname, --mac-address and --annotation" {
+        run box run --rm --network none --domainname example.org busybox cat /proc/sys/kernel/domainname
+        [ "$output" = example.org ]
+        run box run --rm --mac-address 02:42:ac:11:00:99 busybox cat /sys/class/net/eth0/address
+        [ "$output" = 02:42:ac:11:00:99 ]
+        id=$(box create --mac-address 02-42-ac-11-00-98 --domainname ex.com --annotation a=b \
+                --annotation c=d=e busybox cat /sys/class/net/eth0/address /proc/sys/kernel/domainname)
+        run box inspect --format '{{.Config.MacAddress}} {{.Config.Domainname}} {{json .HostConfig.Annotations}}' "$id"
+        [ "$output" = '02-42-ac-11-00-98 ex.com {"a":"b","c":"d=e"}' ]
+        run box start -a "$id"
+        [ "${lines[0]}" = 02:42:ac:11:00:98 ]
+        [ "${lines[1]}" = ex.com ]
+        refused --mac-address "'03:42:ac:11:00:99'" run --rm --mac-address 03:42:ac:11:00:99 busybox true
+        refused --mac-address "'00:00:00:00:00:00'" run --rm --mac-address 00:00:00:00:00:00 busybox true
+        refused --mac-address "'02:42:ac:11:00'" run --rm --mac-address 02:42:ac:11:00 busybox true
+        refused mac-address "network mode" run --rm --network none --mac-address 02:42:ac:11:00:99 busybox true
+        refused --domainname "'a b'" run --rm --domainname 'a b' busybox true
+        refused --domainname "UTS" run --rm --uts host --domainname x.org busybox true
+        refused --annotation "'novalue'" run --rm --annotation novalue busybox true
+        [ "$(cat /proc/sys/kernel/domainname)" != example.org ]
+}
+
+@test "run flags: --health-start-interval checks more often in the start period only" {
+        id=$(box run -d --network none --health-cmd 'echo x >> /tmp/checks; exit 1' --health-interval 1h \
+                --health-retries 1000 --health-start-period 3s --health-start-interval 200ms busybox sleep 60)
+        sleep 2
+        n=$(box exec "$id" sh -c 'wc -l < /tmp/checks')
+        echo "checks in 2 s: $n"
+        [ "$n" -ge 4 ]
+        # past the start period the hour's interval holds
+        sleep 2.5
+        n1=$(box exec "$id" sh -c 'wc -l < /tmp/checks')
+        sleep 1.5
+        [ "$(box exec "$id" sh -c 'wc -l < /tmp/checks')" = "$n1" ]
+        run box inspect --format '{{json .Config.Healthcheck.StartInterval}}' "$id"
+        [ "$output" = 200000000 ]
+        # as the other --health-* flags: the usage error's two lines
+        run box run --rm --health-start-interval x busybox true
+        [ "$status" -eq 125 ]
+        [ "${lines[0]}" = "box: error: invalid --health-start-interval 'x'" ]
+        run box run --rm --no-healthcheck --health-start-interval 1s busybox true
+        [ "$status" -eq 125 ]
+}
