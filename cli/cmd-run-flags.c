@@ -439,7 +439,7 @@ static int opt_sysctl(void *opts, const char *arg)
 }
 
 /* --pid/--ipc/--uts/--cgroupns: one of MODES ("" too), as Docker spells
- * them; container:NAME is not supported yet */
+ * them, or for --pid and --ipc container:NAME */
 static int ns_mode(const char *flag, const char *arg, const char *const *modes, const char **ret)
 {
         for (; *modes; modes++)
@@ -447,10 +447,12 @@ static int ns_mode(const char *flag, const char *arg, const char *const *modes, 
                         *ret = arg;
                         return 0;
                 }
-        if (startswith(arg, "container:"))
-                return flag_error("invalid --%s '%.*s': sharing another container's "
-                                  "namespace is not supported yet",
-                                  flag, printable(arg), arg);
+        /* another container's (--pid, --ipc) */
+        if (startswith(arg, "container:") && (streq(flag, "pid") || streq(flag, "ipc")) &&
+            (run_name_valid(arg + 10) || run_id_valid(arg + 10))) {
+                *ret = arg;
+                return 0;
+        }
         return flag_error("invalid --%s '%.*s'", flag, printable(arg), arg);
 }
 
@@ -805,7 +807,7 @@ static const struct cli_option run_flags[] = {
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
         CLI_FUNC("ipc", 0, R, opt_ipc, "MODE",
-                 "IPC namespace: private (default), shareable, none or\nhost"),
+                 "IPC namespace: private (default), shareable, none,\nhost or container:NAME"),
         CLI_FUNC("isolation", 0, R, opt_isolation, "default", "container isolation (only default)"),
         CLI_FUNC("kernel-memory", 0, R, opt_kernel_memory, "BYTES", "refused: deprecated"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
@@ -838,7 +840,8 @@ static const struct cli_option run_flags[] = {
                  "disable the OOM killer (cgroup v1)"),
         CLI_FUNC("oom-score-adj", 0, R, opt_oom_score_adj, "N",
                  "the OOM killer's preference (-1000 to 1000)"),
-        CLI_FUNC("pid", 0, R, opt_pid, "MODE", "PID namespace: a new one (default) or host"),
+        CLI_FUNC("pid", 0, R, opt_pid, "MODE",
+                 "PID namespace: a new one (default), host or\ncontainer:NAME"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
         CLI_FUNC("platform", 0, R, opt_platform, "string", "image platform (only the host's)"),
@@ -974,6 +977,12 @@ static int run_opts_check(struct run_opts *o, bool create)
                 return flag_error("conflicting options: mac-address and the network mode");
         if (o->uts_mode && streq(o->uts_mode, "host") && o->hostname)
                 return flag_error("conflicting options: hostname and the UTS mode");
+        bool peer = (o->pid_mode && startswith(o->pid_mode, "container:")) ||
+                    (o->ipc_mode && startswith(o->ipc_mode, "container:"));
+        if (o->n_uid_map && peer)
+                return flag_error("conflicting options: --uidmap and --pid/--ipc container:NAME "
+                                  "(the other container's namespaces are out of a new user "
+                                  "namespace's reach)");
         if (o->n_uid_map && ((o->pid_mode && streq(o->pid_mode, "host")) || host_ipc))
                 return flag_error("conflicting options: --uidmap and --%s host (a new user "
                                   "namespace cannot mount the host's)",

@@ -562,6 +562,8 @@ struct run_job {
         char *net_peer;                 /* container:NAME's id */
         char *peer_hostname;            /* and its host name */
         char host_name[65];             /* --uts host: the host's */
+        char *pid_mode, *ipc_mode;      /* container:ID of --pid/--ipc container:NAME */
+        int peer_fds[2];                /* and their namespaces, in the foreground */
         int cidfile_fd;                 /* --cidfile, made before the container */
 };
 
@@ -593,6 +595,9 @@ static void run_job_release(struct run_job *j)
         free(j->peer_hostname);
         if (j->cidfile_fd >= 0)
                 close(j->cidfile_fd);
+        free(j->pid_mode);
+        free(j->ipc_mode);
+        cli_run_peer_close(j->peer_fds);
         run_opts_release(&j->o);
 }
 
@@ -954,8 +959,10 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {
-                .volumes_lock = -EBADF, .netns_fd = -EBADF, .cidfile_fd = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF,
+                                                       .netns_fd = -EBADF,
+                                                       .cidfile_fd = -EBADF,
+                                                       .peer_fds = {-EBADF, -EBADF}};
         struct box_err err = {0};
         int r, status = 0;
 
@@ -983,6 +990,20 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 r = join_container(ctx, &j, !create && !j.o.life.detach, &err);
                 if (r < 0)
                         return cli_fail(&err);
+        }
+        /* --pid/--ipc container:NAME, recorded by id */
+        struct {
+                const char *flag, **mode;
+                char **id_mode;
+        } peers[] = {{"pid", &j.o.pid_mode, &j.pid_mode}, {"ipc", &j.o.ipc_mode, &j.ipc_mode}};
+        for (size_t i = 0; i < ARRAY_SIZE(peers); i++) {
+                if (!*peers[i].mode || !startswith(*peers[i].mode, "container:"))
+                        continue;
+                r = cli_run_peer_resolve(store_root(j.st), peers[i].flag, *peers[i].mode,
+                                         peers[i].id_mode, &err);
+                if (r < 0)
+                        return cli_fail(&err);
+                *peers[i].mode = *peers[i].id_mode;
         }
         j.args = cli_run_argv(j.img, j.o.entrypoint != NULL, j.o.entrypoint, j.cmd_args);
         if (!j.args[0] || !*j.args[0]) {
@@ -1046,6 +1067,10 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         }
         if (r >= 0)
                 r = attach_network(ctx, &j, &spec, &err);
+        if (r >= 0 && (j.pid_mode || j.ipc_mode)) {
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j.state->id);
+                r = cli_run_peer_open(ctx->runroot, cfg, &spec, j.peer_fds, &err);
+        }
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);

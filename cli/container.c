@@ -196,6 +196,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         if (r >= 0 && f.spec.network == RUN_NETWORK_CONTAINER)
                 r = peer_netns(ctx, cfg, &peer_ns, err);
         f.spec.netns_fd = peer_ns;
+        int peer[2] = {-EBADF, -EBADF}; /* --pid/--ipc container:ID */
+        if (r >= 0 && cfg)
+                r = cli_run_peer_open(ctx->runroot, cfg, &f.spec, peer, err);
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box), and hands them to its cleanup */
@@ -206,6 +209,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         }
         if (r >= 0)
                 r = run_container_start_detached(s, &f.spec, &m, err);
+        cli_run_peer_close(peer);
         run_net_detach(net);
         record_start_failure(ctx, s, cfg, err);
         run_spec_file_release(&f);

@@ -46,6 +46,20 @@ struct run_net_attachment;
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
                             const char *ip);
+/* ---- --pid/--ipc container:NAME (cli/run-peer.c) ---- */
+struct run_spec;
+/* MODE "container:NAME" of --FLAG ("pid" or "ipc") as config.json records
+ * it, "container:ID" (*RET_MODE, the caller's); an IPC donor must be
+ * shareable. */
+int cli_run_peer_resolve(const char *root, const char *flag, const char *mode, char **ret_mode,
+                         struct box_err *err);
+/* Opens the namespaces config.json CFG's PidMode/IpcMode "container:ID"
+ * name (that container must run) into SPEC; FDS (2, each -EBADF before)
+ * hold them, for cli_run_peer_close() once the container has started. */
+int cli_run_peer_open(const char *runroot, const struct jv *cfg, struct run_spec *spec, int fds[2],
+                      struct box_err *err);
+void cli_run_peer_close(int fds[2]);
+
 /* "02:42:ac:11:00:02" (':' or '-' between the bytes) into RET; -EINVAL
  * for another form, or an address no interface may have (multicast, all
  * zero). */

@@ -174,6 +174,14 @@ struct run_spec {
         /* --oom-score-adj: written to the process's oom_score_adj before its
          * execve (0: inherited, as box's) */
         int oom_score_adj;
+        /* --pid/--ipc container:NAME: that container's PID namespace
+         * (PIDNS_FD) and IPC namespace (IPCNS_FD), each valid only when its
+         * JOIN_ flag is set.  /dev/shm stays the container's own: the
+         * other's tmpfs lives in the other's mount namespace alone, where
+         * no bind mount can reach it (SysV IPC and POSIX message queues are
+         * the namespace's, and shared) */
+        bool join_pid, join_ipc;
+        int pidns_fd, ipcns_fd;
         /* --domainname: the NIS domain name of its UTS namespace (NULL: none) */
         const char *domainname;
 

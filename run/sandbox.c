@@ -234,7 +234,8 @@ static int child_start(struct child_args *a, struct box_err *err)
          * touched (run/enter.c) */
         const struct run_spec *spec = a->spec;
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
-                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
+                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1,
+                            spec->join_ipc ? spec->ipcns_fd : -1};
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
@@ -284,6 +285,11 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                 if (setns((*spec)->netns_fd, CLONE_NEWNET) < 0)
                         return box_err_errno(err, errno, "join the container's network namespace");
                 close((*spec)->netns_fd);
+        }
+        if ((*spec)->join_ipc) {
+                if (setns((*spec)->ipcns_fd, CLONE_NEWIPC) < 0)
+                        return box_err_errno(err, errno, "join the container's IPC namespace");
+                close((*spec)->ipcns_fd);
         }
         if ((*spec)->n_uid_map > 0) {
                 *root_mount = run_fd_recv(a->console_fd);
@@ -807,13 +813,22 @@ static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int 
                          bool *ret_in_v2)
 {
         unsigned long flags = CLONE_NEWNS;
-        /* --uts, --ipc, --pid host: box's (the host's) */
+        /* --uts, --ipc, --pid host: box's (the host's); container:NAME:
+         * that container's */
         if (!spec->host_uts)
                 flags |= CLONE_NEWUTS;
-        if (!spec->host_ipc)
+        if (!spec->host_ipc && !spec->join_ipc)
                 flags |= CLONE_NEWIPC;
-        if (!spec->host_pid)
+        if (!spec->host_pid && !spec->join_pid)
                 flags |= CLONE_NEWPID;
+        /* a PID namespace is entered by the children of who joins it: box
+         * joins for this one child, then returns to its own */
+        _cleanup_close_ int own_pidns = -EBADF;
+        if (spec->join_pid) {
+                own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(spec->pidns_fd, CLONE_NEWPID) < 0)
+                        return -1;
+        }
         if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         if (spec->n_uid_map > 0)
@@ -832,6 +847,11 @@ static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int 
                 pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid == 0)
                 child_main(a);
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0 && pid > 0) {
+                /* box's later children would land in the other container */
+                kill(pid, SIGKILL);
+                return -1;
+        }
         return pid;
 }
 

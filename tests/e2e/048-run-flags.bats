@@ -263,3 +263,36 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         run box run --rm --no-healthcheck --health-start-interval 1s busybox true
         [ "$status" -eq 125 ]
 }
+
+@test "run flags: --pid and --ipc container:NAME join that container's namespaces, by id" {
+        box run -d --name donor --network none --ipc shareable busybox sleep 60 >/dev/null
+        box run -d --name priv --network none busybox sleep 60 >/dev/null
+        donor_pid=$(box exec donor readlink /proc/self/ns/pid)
+        donor_ipc=$(box exec donor readlink /proc/self/ns/ipc)
+        run box run --rm --network none --pid container:donor --ipc container:donor busybox sh -c \
+                'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; cat /proc/1/cmdline | tr "\0" " "; echo'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "$donor_pid" ]
+        [ "${lines[1]}" = "$donor_ipc" ]
+        [ "${lines[2]}" = "sleep 60 " ]
+        # detached, and with -t (both start under a monitor)
+        id=$(box run -d --network none --pid container:donor busybox sleep 30)
+        [ "$(box exec "$id" readlink /proc/self/ns/pid)" = "$donor_pid" ]
+        run box exec donor sh -c 'ps -o args | grep -c "^sleep 30"'
+        [ "$output" = 1 ]
+        donor_id=$(box inspect --format '{{.Id}}' donor)
+        [ "$(hc PidMode "$id")" = "\"container:$donor_id\"" ]
+        # box's own later children stay in its PID namespace
+        run box run --rm --network none busybox readlink /proc/1/ns/pid
+        [ "$output" != "$donor_pid" ]
+        refused "non-shareable" "container:priv" run --rm --network none --ipc container:priv busybox true
+        refused --pid "'container:nosuch'" run --rm --network none --pid container:nosuch busybox true
+        refused --uidmap "container:NAME" run --rm --network none --uidmap 0:100000:65536 --pid container:donor busybox true
+        # created now, started once the other has gone: not running, 125
+        cid=$(box create --network none --pid container:priv busybox true)
+        box rm -f priv >/dev/null
+        run box start -a "$cid"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not running"* ]] || [[ "$output" == *"no such container"* ]]
+}
