@@ -967,8 +967,9 @@ static int run_opts_check(struct run_opts *o, bool create)
                                   "limit, see usage");
         /* the namespaces a --sysctl may reach, now that they are known */
         bool host_ipc = o->ipc_mode && streq(o->ipc_mode, "host");
+        bool shared_ipc = host_ipc || (o->ipc_mode && startswith(o->ipc_mode, "container:"));
         STRV_FOREACH (s, o->sysctls)
-                if (run_sysctl_check(*s, o->network, host_ipc, &cerr) < 0)
+                if (run_sysctl_check(*s, o->network, shared_ipc, &cerr) < 0)
                         return cli_fail(&cerr);
         if (o->uts_mode && streq(o->uts_mode, "host") && o->domainname)
                 return flag_error("conflicting options: --domainname and the UTS mode host (it "

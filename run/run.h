@@ -242,10 +242,12 @@ int run_mount_target_check(enum run_mount_type type, const char *target, struct 
 
 /* Checks one --sysctl "key=value" as runc does: only sysctls of a namespace
  * the container has of its own (kernel.msg*, kernel.sem, kernel.shm*,
- * fs.mqueue.* with its own IPC namespace; net.* with its own network
- * namespace); the key's '.' or '/' separated words of [A-Za-z0-9_-] only.
- * NETWORK and HOST_IPC: the container's modes. */
-int run_sysctl_check(const char *kv, enum run_network network, bool host_ipc, struct box_err *err);
+ * fs.mqueue.* with its own IPC namespace; net.* with a network namespace
+ * not the host's); the key's '.' or '/' separated words of [A-Za-z0-9_-]
+ * only.  NETWORK: its mode; SHARED_IPC: its IPC namespace is the host's or
+ * another container's. */
+int run_sysctl_check(const char *kv, enum run_network network, bool shared_ipc,
+                     struct box_err *err);
 /* In the container, once its network is there: writes each of V under
  * SYS_FD, its /proc/sys (opened before /proc/sys was made read-only). */
 int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err);

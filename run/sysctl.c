@@ -35,7 +35,7 @@ static bool key_valid(const char *key, size_t len)
         return word;
 }
 
-int run_sysctl_check(const char *kv, enum run_network network, bool host_ipc, struct box_err *err)
+int run_sysctl_check(const char *kv, enum run_network network, bool shared_ipc, struct box_err *err)
 {
         const char *eq = strchr(kv, '=');
         if (!eq || eq == kv || !key_valid(kv, (size_t)(eq - kv))) {
@@ -59,10 +59,10 @@ int run_sysctl_check(const char *kv, enum run_network network, bool host_ipc, st
         bool ipc = startswith(key, "fs.mqueue.");
         for (size_t i = 0; i < ARRAY_SIZE(ipc_sysctls); i++)
                 ipc = ipc || streq(key, ipc_sysctls[i]);
-        if (ipc && host_ipc)
+        if (ipc && shared_ipc)
                 return box_err_set(err, EINVAL,
-                                   "invalid --sysctl '%s': not allowed in the host's IPC "
-                                   "namespace (--ipc host)",
+                                   "invalid --sysctl '%s': not allowed in an IPC namespace "
+                                   "not its own (--ipc host or container:NAME)",
                                    key);
         if (ipc)
                 return 0;

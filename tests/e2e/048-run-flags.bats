@@ -76,12 +76,14 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         refused --sysctl "'kernel.hostname'" run --rm --network none --sysctl kernel.hostname=x busybox true
         refused --sysctl "'net.ipv4.ip_forward'" run --rm --network host --sysctl net.ipv4.ip_forward=1 busybox true
         refused --sysctl "'kernel.shmmax'" run --rm --network none --ipc host --sysctl kernel.shmmax=1 busybox true
+        box run -d --name donor --network none --ipc shareable busybox sleep 60 >/dev/null
+        refused --sysctl "'kernel.msgmax'" run --rm --network none --ipc container:donor --sysctl kernel.msgmax=1 busybox true
         # a key cannot walk out of /proc/sys/net
         refused --sysctl "net.ipv4/../../kernel" run --rm --network none --sysctl 'net.ipv4/../../kernel/core_pattern=|/x' busybox true
         refused --sysctl "net..ipv4" run --rm --network none --sysctl 'net..ipv4=1' busybox true
         refused --sysctl "'noequals'" run --rm --network none --sysctl noequals busybox true
         refused --sysctl "" create --network none --sysctl "$(printf 'net.core.somaxconn=1\nx')" busybox true
-        [ -z "$(box ps -aq)" ]
+        [ "$(box ps -aq --no-trunc)" = "$(box inspect --format '{{.Id}}' donor)" ]
 }
 
 @test "run flags: --cidfile gets the full id; an existing file is refused before anything is made" {
