@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -637,6 +639,22 @@ void run_cgroup_join_close(struct run_cgroup_join *j)
         *j = (struct run_cgroup_join){.v2_dir = -EBADF};
 }
 
+/* Kills what is left in D: a container that shares a PID namespace (--pid
+ * host or container:NAME) leaves its orphans behind when its first process
+ * ends, where its own namespace would have taken them (runc kills them
+ * too).  v2's cgroup.kill where the kernel has it, else each pid listed. */
+static void kill_members(const struct cg_dir *d)
+{
+        if (d->v2 && write_file(d->path, "cgroup.kill", "1", NULL) == 0)
+                return;
+        _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", d->path);
+        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        long pid;
+        while (f && fscanf(f, "%ld", &pid) == 1)
+                if (pid > 1)
+                        (void)kill((pid_t)pid, SIGKILL);
+}
+
 void run_cgroup_destroy(struct run_cgroup *cg)
 {
         if (!cg)
@@ -649,6 +667,8 @@ void run_cgroup_destroy(struct run_cgroup *cg)
                                 break;
                         if (errno != EBUSY)
                                 break;
+                        if (tries % 20 == 2)
+                                kill_members(d);
                         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
                 }
                 free(d->path);

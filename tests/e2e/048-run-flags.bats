@@ -125,6 +125,15 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         [ "$status" -ne 0 ]
         id=$(box create --network none --pid host busybox true)
         [ "$(hc PidMode "$id")" = '"host"' ]
+        # no PID namespace to take its orphans with it: box kills what is
+        # left in its cgroup, which goes too (as runc)
+        box run --rm --network none --pid host busybox sh -c 'sleep 3127 & echo started' >/dev/null
+        [ -z "$(pgrep -f 'sleep 3127')" ]
+        [ -z "$(leftover_cgroups)" ]
+        did=$(box run -d --network none --pid host busybox sh -c 'sleep 3128 & sleep 1')
+        box wait "$did" >/dev/null
+        for i in $(seq 50); do pgrep -f "sleep 3128" >/dev/null || break; sleep 0.1; done
+        [ -z "$(pgrep -f 'sleep 3128')" ]
 }
 
 @test "run flags: --uts, --ipc, --cgroupns modes share or keep the namespaces" {
