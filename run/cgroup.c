@@ -23,6 +23,9 @@ struct cg_dir {
         char *path; /* absolute directory of the container's cgroup */
         char *opts; /* v1: the hierarchy's controllers ("cpu,cpuacct") */
         bool v2;
+        /* PATH is the container's own directory (PARENT/ID), not yet the
+         * hierarchy's mount point: only then is it emptied and removed */
+        bool own;
 };
 
 struct run_cgroup {
@@ -541,6 +544,7 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                 if (d->v2 && !hybrid)
                         v2_enable_controllers(mnt, parent);
                 d->path = xasprintf("%s/%s", pdir, id);
+                d->own = true;
                 free(mnt);
                 if (mkdir(d->path, 0755) < 0) {
                         r = box_err_errno(err, errno, "create cgroup '%s'", d->path);
@@ -645,13 +649,15 @@ void run_cgroup_join_close(struct run_cgroup_join *j)
  * too).  v2's cgroup.kill where the kernel has it, else each pid listed. */
 static void kill_members(const struct cg_dir *d)
 {
+        if (!d->own)
+                return; /* never a hierarchy's root: that is every process */
         if (d->v2 && write_file(d->path, "cgroup.kill", "1", NULL) == 0)
                 return;
         _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", d->path);
         _cleanup_fclose_ FILE *f = fopen(p, "re");
         long pid;
         while (f && fscanf(f, "%ld", &pid) == 1)
-                if (pid > 1)
+                if (pid > 1 && pid != getpid())
                         (void)kill((pid_t)pid, SIGKILL);
 }
 
@@ -661,8 +667,9 @@ void run_cgroup_destroy(struct run_cgroup *cg)
                 return;
         for (size_t i = 0; i < cg->n; i++) {
                 struct cg_dir *d = &cg->dirs[i];
-                /* the last tasks may take a moment to leave */
-                for (int tries = 0; d->path && tries < 200; tries++) {
+                /* the last tasks may take a moment to leave (a creation that
+                 * failed left the later paths at their mount points) */
+                for (int tries = 0; d->path && d->own && tries < 200; tries++) {
                         if (rmdir(d->path) == 0 || errno == ENOENT)
                                 break;
                         if (errno != EBUSY)
@@ -692,6 +699,7 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                cg->dirs[i].own = true;
                 free(mnt);
                 struct stat st;
                 if (r >= 0 && (stat(cg->dirs[i].path, &st) < 0 || !S_ISDIR(st.st_mode)))
@@ -730,6 +738,7 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                cg->dirs[i].own = true;
                 free(mnt);
         }
         run_cgroup_destroy(cg);

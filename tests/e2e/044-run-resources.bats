@@ -220,6 +220,13 @@ hcj() {
 @test "resources: --device-read-iops / --device-write-iops / --blkio-weight-device" {
         dev=$(awk '$2 == "/" && $1 ~ /^\/dev\// {print $1; exit}' /proc/mounts)
         [ -b "$dev" ] || skip "no block device for /"
+        # a limit that fails half-way through the hierarchies touches no
+        # process outside the container's cgroup (a host process lives on)
+        sleep 300 &
+        local bystander=$!
+        run box run --rm --blkio-weight-device "$dev:300" --pids-limit 5 busybox true
+        kill -0 "$bystander"
+        kill "$bystander"
         majmin=$(printf '%d:%d' "0x$(stat -c %t "$dev")" "0x$(stat -c %T "$dev")")
         if v1; then
                 [ "$(cg blkio/blkio.throttle.read_iops_device --device-read-iops "$dev:100")" = "$majmin 100" ]
