@@ -16,6 +16,7 @@
 #include "lib/xalloc.h"
 #include "run/name.h"
 #include "run/network.h"
+#include "spec/oci.h"
 
 static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
                             "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
@@ -48,9 +49,22 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->labels);
         strv_free(o->label_files);
         strv_free(o->attach);
+        strv_free(o->sysctls);
+        strv_free(o->expose);
         free(o->seccomp_profile);
         free(o->res.read_bps);
         free(o->res.write_bps);
+        free(o->res.read_iops);
+        free(o->res.write_iops);
+        free(o->res.weight_device);
+        strv_free(o->read_bps_args);
+        strv_free(o->write_bps_args);
+        strv_free(o->read_iops_args);
+        strv_free(o->write_iops_args);
+        strv_free(o->weight_device_args);
+        strv_free(o->device_rules);
+        strv_free(o->annotations);
+        strv_free(o->volumes_from);
         free(o->uid_map);
         free(o->gid_map);
 }
@@ -100,14 +114,18 @@ static int parse_security_opt(struct run_opts *o, const char *s, struct box_err 
         return box_err_set(err, EINVAL, "invalid --security-opt: '%s'", s);
 }
 
-static int parse_rate(const char *s, struct run_device_rate **v, size_t *n, struct box_err *err)
+/* DEVICE:RATE (BYTES: in Docker's units, else a plain number from MIN to
+ * MAX) appended to *V */
+static int parse_rate(const char *s, bool bytes, int64_t min, int64_t max,
+                      struct run_device_rate **v, size_t *n, struct box_err *err)
 {
         const char *colon = strrchr(s, ':');
         if (!colon)
                 return box_err_set(err, EINVAL, "bad format '%s': expected DEVICE:RATE", s);
         _cleanup_free_ char *dev = xstrndup(s, (size_t)(colon - s));
         int64_t rate;
-        if (run_parse_bytes(colon + 1, &rate) < 0)
+        if (bytes ? run_parse_bytes(colon + 1, &rate) < 0
+                  : parse_int(colon + 1, &rate) < 0 || rate < min || rate > max)
                 return box_err_set(err, EINVAL, "invalid rate '%s'", colon + 1);
         struct stat st;
         if (stat(dev, &st) < 0)
@@ -198,15 +216,21 @@ static int opt_network(void *opts, const char *arg)
         return 0;
 }
 
+static int port_check(const char *arg, struct box_err *err)
+{
+        struct run_port *v = NULL;
+        size_t n = 0;
+        int r = run_port_parse(arg, &v, &n, err);
+        free(v);
+        return r;
+}
+
 /* -p: checked now, so that nothing is set up for a bad one */
 static int opt_publish(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        struct run_port *v = NULL;
-        size_t n = 0;
-        int r = run_port_parse(arg, &v, &n, &err);
-        free(v);
+        int r = port_check(arg, &err);
         if (r < 0)
                 return cli_fail(&err);
         o->publish = strv_append(o->publish, arg);
@@ -345,8 +369,9 @@ static int opt_device_read_bps(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        if (parse_rate(arg, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
+        if (parse_rate(arg, true, 0, 0, &o->res.read_bps, &o->res.n_read_bps, &err) < 0)
                 return cli_fail(&err);
+        o->read_bps_args = strv_append(o->read_bps_args, arg);
         return 0;
 }
 
@@ -354,8 +379,9 @@ static int opt_device_write_bps(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         struct box_err err = {0};
-        if (parse_rate(arg, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
+        if (parse_rate(arg, true, 0, 0, &o->res.write_bps, &o->res.n_write_bps, &err) < 0)
                 return cli_fail(&err);
+        o->write_bps_args = strv_append(o->write_bps_args, arg);
         return 0;
 }
 
@@ -391,34 +417,387 @@ static int opt_cgroup_parent(void *opts, const char *arg)
         return 0;
 }
 
+/* A bad value of one of the flags below: one line, 125. */
+_printf_(1, 2) static int flag_error(const char *fmt, ...)
+{
+        struct box_err err = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        box_err_setv(&err, EINVAL, fmt, ap);
+        va_end(ap);
+        return cli_fail(&err);
+}
+
+static int opt_shm_size(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* Docker's units (RAMInBytes: b, k, m, g; 1024s); 0: the default */
+        if (run_parse_bytes(arg, &o->shm_size) < 0)
+                return flag_error("invalid --shm-size '%s'", arg);
+        return 0;
+}
+
+static int opt_sysctl(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* the key now; the namespaces once every flag is read */
+        if (run_sysctl_check(arg, RUN_NETWORK_PRIVATE, false, &err) < 0)
+                return cli_fail(&err);
+        o->sysctls = strv_append(o->sysctls, arg);
+        return 0;
+}
+
+/* --pid/--ipc/--uts/--cgroupns: one of MODES ("" too), as Docker spells
+ * them, or for --pid and --ipc container:NAME */
+static int ns_mode(const char *flag, const char *arg, const char *const *modes, const char **ret)
+{
+        for (; *modes; modes++)
+                if (streq(arg, *modes)) {
+                        *ret = arg;
+                        return 0;
+                }
+        /* another container's (--pid, --ipc) */
+        if (startswith(arg, "container:") && (streq(flag, "pid") || streq(flag, "ipc")) &&
+            (run_name_valid(arg + 10) || run_id_valid(arg + 10))) {
+                *ret = arg;
+                return 0;
+        }
+        return flag_error("invalid --%s '%.*s'", flag, printable(arg), arg);
+}
+
+static int opt_pid(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", NULL};
+        return ns_mode("pid", arg, modes, &((struct run_opts *)opts)->pid_mode);
+}
+
+static int opt_ipc(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", "private", "shareable", "none", NULL};
+        return ns_mode("ipc", arg, modes, &((struct run_opts *)opts)->ipc_mode);
+}
+
+static int opt_uts(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", NULL};
+        return ns_mode("uts", arg, modes, &((struct run_opts *)opts)->uts_mode);
+}
+
+static int opt_cgroupns(void *opts, const char *arg)
+{
+        static const char *const modes[] = {"", "host", "private", NULL};
+        return ns_mode("cgroupns", arg, modes, &((struct run_opts *)opts)->cgroupns_mode);
+}
+
+static int opt_platform(void *opts, const char *arg)
+{
+        (void)opts;
+        _cleanup_free_ char *host = xasprintf("linux/%s", oci_host_arch());
+        if (!streq(arg, "linux") && !streq(arg, host) && !startswith(arg, host))
+                return flag_error("unsupported --platform '%.*s': box runs '%s' images only",
+                                  printable(arg), arg, host);
+        return 0;
+}
+
+/* --expose PORT[/PROTO] or a range, as EXPOSE takes it */
+static int opt_expose(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* a container port alone: no host port, no address */
+        if (!isdigit((unsigned char)arg[0]) || strchr(arg, ':') || port_check(arg, NULL) < 0)
+                return flag_error("invalid --expose '%.*s': want PORT[/PROTO]", printable(arg),
+                                  arg);
+        o->expose = strv_append(o->expose, arg);
+        return 0;
+}
+
+static int opt_mac_address(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        uint8_t mac[6];
+        if (cli_mac_parse(arg, mac) < 0)
+                return flag_error("invalid --mac-address '%.*s': want six hex bytes "
+                                  "(02:42:ac:11:00:02), not multicast nor all zero",
+                                  printable(arg), arg);
+        o->mac_address = arg;
+        return 0;
+}
+
+static int opt_domainname(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* the kernel's __NEW_UTS_LEN */
+        if (cli_check_host_name("--domainname", arg, 64, &err) < 0)
+                return cli_fail(&err);
+        o->domainname = arg;
+        return 0;
+}
+
+static int opt_annotation(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (!strchr(arg, '=') || arg[0] == '=')
+                return flag_error("invalid --annotation '%.*s': want KEY=VALUE", printable(arg),
+                                  arg);
+        o->annotations = strv_append(o->annotations, arg);
+        return 0;
+}
+
+static int opt_volumes_from(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        const char *colon = strchr(arg, ':');
+        _cleanup_free_ char *name = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+        if ((colon && !streq(colon + 1, "ro") && !streq(colon + 1, "rw")) ||
+            (!run_name_valid(name) && !run_id_valid(name)))
+                return flag_error("invalid --volumes-from '%.*s': want CONTAINER[:ro|rw]",
+                                  printable(arg), arg);
+        o->volumes_from = strv_append(o->volumes_from, arg);
+        return 0;
+}
+
+/* ---- more resources ---- */
+
+/* ARG a number from MIN to MAX into *RET */
+static bool int_in(const char *arg, int64_t min, int64_t max, int64_t *ret)
+{
+        return parse_int(arg, ret) == 0 && *ret >= min && *ret <= max;
+}
+
+static int opt_cpu_period(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* the kernel's range (Docker's message) */
+        if (!int_in(arg, 1000, 1000000, &o->cpu_period))
+                return flag_error("invalid --cpu-period '%.*s': CPU cfs period can not be less "
+                                  "than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_cpu_quota(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        /* -1: no quota */
+        if (parse_int(arg, &o->cpu_quota) < 0 ||
+            (o->cpu_quota < 1000 && o->cpu_quota != -1 && o->cpu_quota != 0))
+                return flag_error("invalid --cpu-quota '%.*s': CPU cfs quota can not be less "
+                                  "than 1ms (i.e. 1000)",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_cpuset_mems(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+                return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
+        o->res.cpuset_mems = arg;
+        return 0;
+}
+
+static int opt_memory_reservation(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        if (run_parse_bytes(arg, &o->res.memory_reservation) < 0)
+                return flag_error("invalid --memory-reservation '%.*s'", printable(arg), arg);
+        if (o->res.memory_reservation > 0 && o->res.memory_reservation < 6 * 1024 * 1024)
+                return flag_error("invalid --memory-reservation '%.*s': minimum memory "
+                                  "reservation allowed is 6MB",
+                                  printable(arg), arg);
+        return 0;
+}
+
+static int opt_memory_swappiness(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        int64_t v;
+        if (!int_in(arg, -1, 100, &v))
+                return flag_error("invalid --memory-swappiness '%.*s': valid memory swappiness "
+                                  "range is 0-100",
+                                  printable(arg), arg);
+        o->res.memory_swappiness = (int)v;
+        o->res.memory_swappiness_set = v >= 0;
+        return 0;
+}
+
+static int opt_oom_score_adj(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        int64_t v;
+        if (!int_in(arg, -1000, 1000, &v))
+                return flag_error("invalid --oom-score-adj '%.*s': range for oom score adj is "
+                                  "[-1000, 1000]",
+                                  printable(arg), arg);
+        o->oom_score_adj = (int)v;
+        return 0;
+}
+
+/* --device-read-iops, --device-write-iops, --blkio-weight-device: DEVICE:N */
+static int device_number(const char *flag, const char *arg, int64_t min, int64_t max,
+                         struct run_device_rate **v, size_t *n, char ***args)
+{
+        struct box_err err = {0};
+        if (parse_rate(arg, false, min, max, v, n, &err) < 0)
+                return flag_error("invalid --%s '%.*s': %s", flag, printable(arg), arg, err.msg);
+        *args = strv_append(*args, arg);
+        return 0;
+}
+
+static int opt_device_read_iops(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("device-read-iops", arg, 0, INT64_MAX, &o->res.read_iops,
+                             &o->res.n_read_iops, &o->read_iops_args);
+}
+
+static int opt_device_write_iops(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("device-write-iops", arg, 0, INT64_MAX, &o->res.write_iops,
+                             &o->res.n_write_iops, &o->write_iops_args);
+}
+
+static int opt_blkio_weight_device(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        return device_number("blkio-weight-device", arg, 10, 1000, &o->res.weight_device,
+                             &o->res.n_weight_device, &o->weight_device_args);
+}
+
+static int opt_device_cgroup_rule(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (run_device_rule_check(arg, &err) < 0)
+                return cli_fail(&err);
+        o->device_rules = strv_append(o->device_rules, arg);
+        o->res.device_rules = o->device_rules;
+        return 0;
+}
+
+/* ---- what box has no such thing for: one line, 125 ---- */
+
+/* A flag of what box has no such thing for: FLAG's value ARG, refused
+ * with WHY. */
+static int refuse(const char *flag, const char *arg, const char *why)
+{
+        return flag_error("--%s '%.*s' is not supported: %s", flag, printable(arg), arg, why);
+}
+
+static int opt_gpus(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("gpus", arg, "box has no GPU device plugin (bind the device nodes)");
+}
+
+static int opt_runtime(void *opts, const char *arg)
+{
+        (void)opts;
+        /* box is its own runtime: there is no other OCI runtime to hand to */
+        return streq(arg, "box") ? 0 : refuse("runtime", arg, "box runs containers itself");
+}
+
+static int opt_storage_opt(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("storage-opt", arg, "box's overlay store has no per-container options");
+}
+
+static int opt_isolation(void *opts, const char *arg)
+{
+        (void)opts;
+        return streq(arg, "default") || !*arg ? 0 : refuse("isolation", arg, "only 'default'");
+}
+
+static int opt_volume_driver(void *opts, const char *arg)
+{
+        (void)opts;
+        return streq(arg, "local") || !*arg ? 0
+                                            : refuse("volume-driver", arg, "box has 'local' only");
+}
+
+static int opt_link(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("link", arg,
+                      "legacy; put both containers on a network (box network create), where "
+                      "names resolve");
+}
+
+static int opt_kernel_memory(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("kernel-memory", arg, "deprecated, and not on cgroup v2");
+}
+
+static int opt_cpu_rt_period(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("cpu-rt-period", arg, "no real-time scheduling on cgroup v2");
+}
+
+static int opt_cpu_rt_runtime(void *opts, const char *arg)
+{
+        (void)opts;
+        return refuse("cpu-rt-runtime", arg, "no real-time scheduling on cgroup v2");
+}
+
 /* ---- the table: in the order of the help ---- */
 
 #define R CLI_ARG_REQUIRED
 #define T struct run_opts
 
 static const struct cli_option run_flags[] = {
+        CLI_FUNC("annotation", 0, R, opt_annotation, "K=V", "add an OCI annotation"),
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
         CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
+        CLI_FUNC("blkio-weight-device", 0, R, opt_blkio_weight_device, "D:W",
+                 "block IO weight of a device (10-1000)"),
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
         CLI_STRV("cap-drop", 0, T, cap_drop, "CAP", "drop a Linux capability (or ALL)"),
         CLI_FUNC("cgroup-parent", 0, R, opt_cgroup_parent, "PATH", "parent cgroup (default /box)"),
+        CLI_FUNC("cgroupns", 0, R, opt_cgroupns, "MODE",
+                 "cgroup namespace: private (default) or host"),
+        CLI_STRING("cidfile", 0, T, cidfile, "FILE", "write the container's id to FILE"),
+        CLI_FUNC("cpu-period", 0, R, opt_cpu_period, "US", "CPU CFS period (microseconds)"),
+        CLI_FUNC("cpu-quota", 0, R, opt_cpu_quota, "US", "CPU CFS quota per period (-1: none)"),
         CLI_FUNC("cpu-shares", 'c', R, opt_cpu_shares, "N", "CPU shares (relative weight)"),
         CLI_FUNC("cpus", 0, R, opt_cpus, "N", "number of CPUs (fractions allowed)"),
         CLI_FUNC("cpuset-cpus", 0, R, opt_cpuset_cpus, "LIST", "CPUs to run on (0-3, 0,1)"),
+        CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, "US", "refused: not on cgroup v2"),
+        CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, "US", "refused: not on cgroup v2"),
+        CLI_FUNC("cpuset-mems", 0, R, opt_cpuset_mems, "LIST", "memory nodes to use (0-3, 0,1)"),
+        CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
+                 "allow devices in the cgroup (c 1:3 rwm)"),
+        CLI_FUNC("domainname", 0, R, opt_domainname, "NAME", "its NIS domain name"),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
+        CLI_FUNC("device-read-iops", 0, R, opt_device_read_iops, "D:N",
+                 "limit read operations a second from a device"),
         CLI_FUNC("device-write-bps", 0, R, opt_device_write_bps, "D:R",
                  "limit write rate to a device"),
+        CLI_FUNC("device-write-iops", 0, R, opt_device_write_iops, "D:N",
+                 "limit write operations a second to a device"),
         CLI_TRUE("detach", 'd', T, life.detach,
                  "run in the background under a monitor; print the id"),
         CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
                    "keys that detach a -t run, leaving it running\n(default ctrl-p,ctrl-q; \"\": "
                    "none)"),
+        {.name = "disable-content-trust",
+         .arg = CLI_ARG_NONE,
+         .kind = CLI_OPT_IGNORE,
+         .help = "accepted; box verifies no image signatures"},
         CLI_STRING("entrypoint", 0, T, entrypoint, "CMD",
                    "override the image's ENTRYPOINT (string or JSON array)"),
         CLI_STRV("env", 'e', T, env, "K=V|K", "set an environment variable (K alone: box's value)"),
         CLI_STRV("env-file", 0, T, env_files, "FILE", "read environment variables from FILE"),
+        CLI_FUNC("expose", 0, R, opt_expose, "PORT[/P]",
+                 "expose a port or a range (-P publishes it)"),
+        CLI_FUNC("gpus", 0, R, opt_gpus, "GPUS", "refused: box has no GPU support"),
         CLI_STRV("group-add", 0, T, group_add, "GROUP", "add a supplementary group"),
         CLI_STRING("health-cmd", 0, T, life.health_cmd, "CMD",
                    "a command (run with sh -c) that checks its health"),
@@ -426,6 +805,8 @@ static const struct cli_option run_flags[] = {
                    "time between health checks (default 30s)"),
         CLI_STRING("health-retries", 0, T, life.health_retries, "N",
                    "failures in a row that make it unhealthy (default 3)"),
+        CLI_STRING("health-start-interval", 0, T, life.health_start_interval, "D",
+                   "time between checks in the start period"),
         CLI_STRING("health-start-period", 0, T, life.health_start_period, "D",
                    "failures in this time do not count (default 0s)"),
         CLI_STRING("health-timeout", 0, T, life.health_timeout, "D",
@@ -437,16 +818,26 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("hostname", 'h', R, opt_hostname, "NAME",
                  "container hostname (default: its short id)"),
         CLI_TRUE("init", 0, T, init, "run box's small init as pid 1 (reaps zombies)"),
+        CLI_FUNC("ipc", 0, R, opt_ipc, "MODE",
+                 "IPC namespace: private (default), shareable, none,\nhost or container:NAME"),
+        CLI_FUNC("isolation", 0, R, opt_isolation, "default", "container isolation (only default)"),
+        CLI_FUNC("kernel-memory", 0, R, opt_kernel_memory, "BYTES", "refused: deprecated"),
         CLI_TRUE("interactive", 'i', T, interactive, "keep stdin attached"),
         CLI_STRV("label", 'l', T, labels, "K=V", "set a label on the container"),
         CLI_STRV("label-file", 0, T, label_files, "FILE", "read labels from FILE (K=V lines)"),
+        CLI_FUNC("link", 0, R, opt_link, "NAME:ALIAS", "refused (legacy): use a user network"),
         CLI_STRING("log-driver", 0, T, life.log_driver, "DRIVER",
                    "k8s-file (default), journald or none"),
         CLI_STRV("log-opt", 0, T, life.log_opts, "K=V",
                  "max-size=SIZE (default 10m), max-file=N (default 3)"),
+        CLI_FUNC("mac-address", 0, R, opt_mac_address, "MAC",
+                 "its MAC address on its network (02:42:ac:11:00:02)"),
         CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)"),
+        CLI_FUNC("memory-reservation", 0, R, opt_memory_reservation, "BYTES", "memory soft limit"),
         CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",
                  "memory + swap limit (-1 unlimited)"),
+        CLI_FUNC("memory-swappiness", 0, R, opt_memory_swappiness, "N",
+                 "swappiness 0-100 (cgroup v1; -1: the host's)"),
         CLI_STRV("mount", 0, T, mounts, "SPEC",
                  "type=bind|volume|tmpfs,source=...,target=...[,readonly]"),
         CLI_STRING("name", 0, T, name, "NAME", "assign a name to the container"),
@@ -457,8 +848,15 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("network-alias", 0, R, opt_network_alias, "NAME",
                  "another name on its user network"),
         CLI_TRUE("no-healthcheck", 0, T, life.no_healthcheck, "disable the image's HEALTHCHECK"),
+        CLI_TRUE("oom-kill-disable", 0, T, res.oom_kill_disable,
+                 "disable the OOM killer (cgroup v1)"),
+        CLI_FUNC("oom-score-adj", 0, R, opt_oom_score_adj, "N",
+                 "the OOM killer's preference (-1000 to 1000)"),
+        CLI_FUNC("pid", 0, R, opt_pid, "MODE",
+                 "PID namespace: a new one (default), host or\ncontainer:NAME"),
         CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
+        CLI_FUNC("platform", 0, R, opt_platform, "string", "image platform (only the host's)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, "[IP:][H:]C[/P]",
                  "publish container port C (or a range) on host port H\n(default: a free one), by "
@@ -466,18 +864,26 @@ static const struct cli_option run_flags[] = {
         CLI_TRUE("publish-all", 'P', T, publish_all, "publish every EXPOSEd port on a free one"),
         CLI_STRING("pull", 0, T, pull, "string",
                    "pull the image: missing (default), always, newer or never"),
+        CLI_TRUE("quiet", 'q', T, quiet, "no pull progress"),
         CLI_TRUE("read-only", 0, T, read_only, "mount the root file system read-only"),
         CLI_STRING("restart", 0, T, life.restart, "POLICY",
                    "no, on-failure[:N], always, unless-stopped (with -d)"),
         CLI_TRUE("rm", 0, T, rm, "remove the container (and its anonymous volumes) on exit"),
         CLI_STRING("rootfs", 0, T, rootfs, "DIR",
                    "run DIR as the root file system instead of an image"),
+        CLI_FUNC("runtime", 0, R, opt_runtime, "box", "the runtime (only box itself)"),
         CLI_FUNC("security-opt", 0, R, opt_security_opt, "OPT",
                  "seccomp=unconfined|PROFILE.json, no-new-privileges"),
+        CLI_FUNC("shm-size", 0, R, opt_shm_size, "BYTES", "size of /dev/shm (default 64m)"),
         CLI_STRING("stop-signal", 0, T, life.stop_signal, "SIG",
                    "signal that stops it (default: the image's, or SIGTERM)"),
         CLI_STRING("stop-timeout", 0, T, life.stop_timeout, "SECS",
                    "seconds box stop waits before SIGKILL (default 10)"),
+        CLI_FUNC("storage-opt", 0, R, opt_storage_opt, "OPT",
+                 "refused: no per-container storage options"),
+        CLI_FUNC("sysctl", 0, R, opt_sysctl, "K=V",
+                 "set a namespaced kernel parameter (net.*, kernel.shm*,\nkernel.msg*, "
+                 "kernel.sem, fs.mqueue.*)"),
         CLI_TRUE("tty", 't', T, tty, "allocate a pseudo-TTY"),
         CLI_FUNC("sig-proxy", 0, CLI_ARG_OPTIONAL, opt_sig_proxy, NULL,
                  "send box's signals to the container (default true;\nnot with -t)"),
@@ -491,8 +897,13 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("gidmap", 0, R, opt_gidmap, "C:H:N", "the same for groups (default: the uid map)"),
         CLI_FUNC("userns", 0, R, opt_userns, "host|private",
                  "user namespace mode (private needs --uidmap)"),
+        CLI_FUNC("uts", 0, R, opt_uts, "MODE", "UTS namespace: a new one (default) or host"),
         CLI_STRV("volume", 'v', T, volumes, "SPEC",
                  "bind mount or volume: SRC:DST[:ro|rw], NAME:DST, DST"),
+        CLI_FUNC("volume-driver", 0, R, opt_volume_driver, "local",
+                 "the volume driver (only local)"),
+        CLI_FUNC("volumes-from", 0, R, opt_volumes_from, "C[:ro|rw]",
+                 "the volumes and binds of container C"),
         CLI_FUNC("workdir", 'w', R, opt_workdir, "DIR", "working directory (created when missing)"),
 };
 
@@ -550,6 +961,44 @@ static int run_opts_check(struct run_opts *o, bool create)
                 box_err_set(&cerr, EINVAL, "conflicting options: hostname and the network mode");
         if (cerr.code)
                 return cli_fail(&cerr);
+        /* Docker's: --cpus is a period and a quota */
+        if ((o->cpu_period || o->cpu_quota) && o->res.cpu_quota)
+                return flag_error("conflicting options: Nano CPUs and CPU %s cannot both be set",
+                                  o->cpu_period ? "Period" : "Quota");
+        if (o->cpu_period || o->cpu_quota) {
+                o->res.cpu_period = o->cpu_period;
+                o->res.cpu_quota = o->cpu_quota;
+        }
+        if (o->res.memory > 0 && o->res.memory_reservation > o->res.memory)
+                return flag_error("minimum memory limit can not be less than memory reservation "
+                                  "limit, see usage");
+        /* the namespaces a --sysctl may reach, now that they are known */
+        bool host_ipc = o->ipc_mode && streq(o->ipc_mode, "host");
+        bool shared_ipc = host_ipc || (o->ipc_mode && startswith(o->ipc_mode, "container:"));
+        STRV_FOREACH (s, o->sysctls)
+                if (run_sysctl_check(*s, o->network, shared_ipc, &cerr) < 0)
+                        return cli_fail(&cerr);
+        if (o->uts_mode && streq(o->uts_mode, "host") && o->domainname)
+                return flag_error("conflicting options: --domainname and the UTS mode host (it "
+                                  "would set the host's)");
+        if (o->mac_address && o->network != RUN_NETWORK_PRIVATE)
+                return flag_error("conflicting options: mac-address and the network mode");
+        if (o->uts_mode && streq(o->uts_mode, "host") && o->hostname)
+                return flag_error("conflicting options: hostname and the UTS mode");
+        bool peer = (o->pid_mode && startswith(o->pid_mode, "container:")) ||
+                    (o->ipc_mode && startswith(o->ipc_mode, "container:"));
+        if (o->n_uid_map && peer)
+                return flag_error("conflicting options: --uidmap and --pid/--ipc container:NAME "
+                                  "(the other container's namespaces are out of a new user "
+                                  "namespace's reach)");
+        if (o->n_uid_map && ((o->pid_mode && streq(o->pid_mode, "host")) || host_ipc))
+                return flag_error("conflicting options: --uidmap and --%s host (a new user "
+                                  "namespace cannot mount the host's)",
+                                  host_ipc ? "ipc" : "pid");
+        if (o->cidfile && access(o->cidfile, F_OK) == 0)
+                return flag_error("Container ID file found, make sure the other container "
+                                  "isn't running or delete %s",
+                                  o->cidfile);
         if ((o->aliases || o->ip || o->ip6) &&
             (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
                 return cli_usage_error("run", "--%s works only on a user network",

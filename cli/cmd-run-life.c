@@ -131,7 +131,8 @@ static int check_health(struct cli_run_life *l, struct box_err *err)
                 int64_t *ret;
         } d[] = {{"--health-interval", l->health_interval, &l->interval_ns},
                  {"--health-timeout", l->health_timeout, &l->timeout_ns},
-                 {"--health-start-period", l->health_start_period, &l->start_period_ns}};
+                 {"--health-start-period", l->health_start_period, &l->start_period_ns},
+                 {"--health-start-interval", l->health_start_interval, &l->start_interval_ns}};
         for (size_t i = 0; i < ARRAY_SIZE(d); i++) {
                 if (d[i].v && cli_parse_duration(d[i].v, d[i].ret) < 0)
                         return box_err_set(err, EINVAL, "invalid %s '%s'", d[i].flag, d[i].v);
@@ -146,8 +147,9 @@ static int check_health(struct cli_run_life *l, struct box_err *err)
                                            l->health_retries);
                 l->retries = (int)n;
         }
-        if (l->no_healthcheck && (l->health_cmd || l->health_interval || l->health_timeout ||
-                                  l->health_retries || l->health_start_period))
+        if (l->no_healthcheck &&
+            (l->health_cmd || l->health_interval || l->health_timeout || l->health_retries ||
+             l->health_start_period || l->health_start_interval))
                 return box_err_set(err, EINVAL,
                                    "--no-healthcheck conflicts with --health-* options");
         if (l->health_cmd)
@@ -194,6 +196,10 @@ static struct jv *healthcheck_json(const struct cli_run_life *l,
                       : h                    ? h->start_period
                                              : 0));
         jv_set(o, "Retries", jv_int(l->health_retries ? l->retries : h ? h->retries : 0));
+        jv_set(o, "StartInterval",
+               jv_int(l->health_start_interval ? l->start_interval_ns
+                      : h                      ? h->start_interval
+                                               : 0));
         return o;
 }
 

@@ -15,11 +15,11 @@ struct cli_run_life {
         const char *restart, *log_driver, *stop_signal, *stop_timeout;
         char **log_opts;
         const char *health_cmd, *health_interval, *health_timeout, *health_retries,
-                *health_start_period;
+                *health_start_period, *health_start_interval;
         /* filled by cli_run_life_check() */
         const char *restart_name, *max_size, *max_file;
         int restart_max, retries;
-        int64_t interval_ns, timeout_ns, start_period_ns;
+        int64_t interval_ns, timeout_ns, start_period_ns, start_interval_ns;
         char **health_test;
 };
 

@@ -107,6 +107,37 @@ static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
         ms->m[ms->n++] = *m;
 }
 
+/* --volumes-from C[:ro|rw]: C's volumes and bind mounts, as -v specs
+ * (tmpfs mounts are C's own, as Docker's), appended to *V */
+static int volumes_from(const char *root, const char *arg, char ***v, struct box_err *err)
+{
+        const char *colon = strchr(arg, ':');
+        _cleanup_free_ char *name = colon ? xstrndup(arg, (size_t)(colon - arg)) : xstrdup(arg);
+        char id[RUN_ID_LEN + 1];
+        int r = run_state_lookup(root, name, id, err);
+        if (r < 0)
+                return box_err_prefix(err, "--volumes-from '%s'", arg);
+        _cleanup_jv_ struct jv *cfg = run_state_read_json(root, id, "config.json");
+        if (!cfg)
+                return box_err_set(err, EIO, "--volumes-from '%s': container %.12s has no record",
+                                   arg, id);
+        const struct jv *mounts = jv_get(cfg, "Mounts");
+        for (size_t i = 0; i < jv_len(mounts); i++) {
+                const struct jv *m = jv_at(mounts, i);
+                const char *type = jv_get_str(m, "Type");
+                const char *src = !type                   ? NULL
+                                  : streq(type, "volume") ? jv_get_str(m, "Name")
+                                  : streq(type, "bind")   ? jv_get_str(m, "Source")
+                                                          : NULL;
+                const char *dst = jv_get_str(m, "Destination");
+                if (!src || !dst)
+                        continue;
+                bool rw = colon ? streq(colon + 1, "rw") : jv_bool_value(jv_get(m, "RW"));
+                *v = strv_push(*v, xasprintf("%s:%s:%s", src, dst, rw ? "rw" : "ro"));
+        }
+        return 0;
+}
+
 static int build_mounts(const char *root, const struct run_opts *o, char *const *image_volumes,
                         struct mount_set *ms, struct box_err *err)
 {
@@ -126,6 +157,19 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         cli_mount_release(&m);
                         return box_err_prefix(err, "image VOLUME '%s'", *s);
                 }
+                mount_set_add(ms, &m);
+        }
+        _cleanup_strv_free_ char **from = xnew0(char *, 1);
+        STRV_FOREACH (c, o->volumes_from) {
+                r = volumes_from(root, *c, &from, err);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (s, from) {
+                struct cli_mount m;
+                r = cli_run_parse_volume(*s, &m, err);
+                if (r < 0)
+                        return box_err_prefix(err, "--volumes-from");
                 mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->volumes) {
@@ -261,6 +305,81 @@ static struct jv *labels_json(const struct oci_container_config *img, char *cons
         return o;
 }
 
+/* --expose PORT[-END][/PROTO] (checked by the flag's parser) appended to V
+ * as Docker records it: "PORT/PROTO" for each port of a range. */
+static char **expose_ports(char **v, const char *arg)
+{
+        const char *slash = strchr(arg, '/');
+        const char *proto = slash ? slash + 1 : "tcp";
+        char *end;
+        unsigned long lo = strtoul(arg, &end, 10), hi = lo;
+        if (*end == '-')
+                hi = strtoul(end + 1, &end, 10);
+        for (unsigned long p = lo; p <= hi && p <= 65535; p++) {
+                _cleanup_free_ char *e = xasprintf("%lu/%s", p, proto);
+                if (!strv_contains(v, e))
+                        v = strv_append(v, e);
+        }
+        return v;
+}
+
+/* "K=V" entries (each with its '=', checked by the flags' parsers) as a
+ * JSON object, the last K winning */
+static struct jv *kv_object(char *const *v)
+{
+        struct jv *o = jv_object();
+        STRV_FOREACH (kv, v) {
+                const char *eq = strchr(*kv, '=');
+                _cleanup_free_ char *k = xstrndup(*kv, (size_t)(eq - *kv));
+                jv_set_str(o, k, eq + 1);
+        }
+        return o;
+}
+
+/* "PATH:N" flags as Docker's [{"Path": PATH, KEY: N}] */
+static struct jv *device_numbers_json(char *const *args, const char *key)
+{
+        struct jv *a = jv_array();
+        STRV_FOREACH (s, args) {
+                const char *colon = strrchr(*s, ':');
+                if (!colon)
+                        continue;
+                _cleanup_free_ char *path = xstrndup(*s, (size_t)(colon - *s));
+                int64_t n = 0;
+                /* the bps flags in Docker's units, the rest plain numbers */
+                if (run_parse_bytes(colon + 1, &n) < 0)
+                        continue;
+                struct jv *o = jv_object();
+                jv_set_str(o, "Path", path);
+                jv_set(o, key, jv_int(n));
+                jv_push(a, o);
+        }
+        return a;
+}
+
+/* HostConfig's resources beyond memory, CPUs and pids, as Docker's inspect
+ * shows them */
+static void resources_json(struct jv *hc, const struct run_opts *o)
+{
+        bool cfs = o->cpu_period || o->cpu_quota;
+        jv_set(hc, "CpuPeriod", jv_int(cfs ? o->res.cpu_period : 0));
+        jv_set(hc, "CpuQuota", jv_int(cfs ? o->res.cpu_quota : 0));
+        jv_set_str(hc, "CpusetCpus", o->res.cpuset_cpus ? o->res.cpuset_cpus : "");
+        jv_set_str(hc, "CpusetMems", o->res.cpuset_mems ? o->res.cpuset_mems : "");
+        jv_set(hc, "MemoryReservation", jv_int(o->res.memory_reservation));
+        jv_set(hc, "MemorySwappiness",
+               o->res.memory_swappiness_set ? jv_int(o->res.memory_swappiness) : jv_null());
+        jv_set(hc, "OomKillDisable", jv_bool(o->res.oom_kill_disable));
+        jv_set(hc, "OomScoreAdj", jv_int(o->oom_score_adj));
+        jv_set(hc, "BlkioWeight", jv_int(o->res.blkio_weight));
+        jv_set(hc, "BlkioWeightDevice", device_numbers_json(o->weight_device_args, "Weight"));
+        jv_set(hc, "BlkioDeviceReadBps", device_numbers_json(o->read_bps_args, "Rate"));
+        jv_set(hc, "BlkioDeviceWriteBps", device_numbers_json(o->write_bps_args, "Rate"));
+        jv_set(hc, "BlkioDeviceReadIOps", device_numbers_json(o->read_iops_args, "Rate"));
+        jv_set(hc, "BlkioDeviceWriteIOps", device_numbers_json(o->write_iops_args, "Rate"));
+        jv_set(hc, "DeviceCgroupRules", jv_strv(o->device_rules));
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
@@ -292,6 +411,9 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
         jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
         jv_set(cfg, "Labels", labels_json(img, labels));
+        jv_set_str(cfg, "Domainname", o->domainname ? o->domainname : "");
+        if (o->mac_address)
+                jv_set_str(cfg, "MacAddress", o->mac_address);
         jv_set(c, "Config", cfg);
         struct jv *hc = jv_object();
         jv_set(hc, "AutoRemove", jv_bool(o->rm));
@@ -305,8 +427,17 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         bool publish = o->network == RUN_NETWORK_PRIVATE;
         if (!publish && (o->publish || o->publish_all))
                 log_warn("published ports are discarded with --network %s", mode);
-        cli_run_network_record(hc, mode, publish ? o->publish : NULL,
-                               img && publish ? img->exposed_ports : NULL,
+        /* the image's EXPOSE and --expose: Config.ExposedPorts, what -P publishes */
+        _cleanup_strv_free_ char **exposed = xnew0(char *, 1);
+        STRV_FOREACH (e, img ? img->exposed_ports : NULL)
+                exposed = strv_append(exposed, *e);
+        STRV_FOREACH (e, o->expose)
+                exposed = expose_ports(exposed, *e);
+        struct jv *ports = jv_object();
+        STRV_FOREACH (e, exposed)
+                jv_set(ports, *e, jv_object());
+        jv_set(cfg, "ExposedPorts", ports);
+        cli_run_network_record(hc, mode, publish ? o->publish : NULL, publish ? exposed : NULL,
                                publish && o->publish_all, o->aliases, o->ip, o->ip6);
         jv_set(hc, "Privileged", jv_bool(o->privileged));
         jv_set(hc, "ReadonlyRootfs", jv_bool(o->read_only));
@@ -328,11 +459,24 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "SecurityOpt", sec);
         jv_set(hc, "Memory", jv_int(o->res.memory));
         jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
-        jv_set(hc, "NanoCpus", jv_int(o->res.cpu_quota * 10000));
+        bool cfs = o->cpu_period || o->cpu_quota; /* --cpu-period/--cpu-quota, not --cpus */
+        jv_set(hc, "NanoCpus", jv_int(cfs ? 0 : o->res.cpu_quota * 10000));
         jv_set(hc, "CpuShares", jv_int(o->res.cpu_shares));
         jv_set(hc, "PidsLimit",
                jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
+        /* Docker's inspect: the default shm size in bytes, namespaces by mode */
+        jv_set(hc, "ShmSize", jv_int(o->shm_size ? o->shm_size : 64 * 1024 * 1024));
+        jv_set(hc, "Sysctls", kv_object(o->sysctls));
+        jv_set_str(hc, "ContainerIDFile", o->cidfile ? o->cidfile : "");
+        jv_set_str(hc, "PidMode", o->pid_mode ? o->pid_mode : "");
+        jv_set_str(hc, "IpcMode", o->ipc_mode && *o->ipc_mode ? o->ipc_mode : "private");
+        jv_set_str(hc, "UTSMode", o->uts_mode ? o->uts_mode : "");
+        jv_set_str(hc, "CgroupnsMode",
+                   o->cgroupns_mode && *o->cgroupns_mode ? o->cgroupns_mode : "private");
+        resources_json(hc, o);
+        jv_set(hc, "VolumesFrom", jv_strv(o->volumes_from));
+        jv_set(hc, "Annotations", kv_object(o->annotations));
         cli_run_life_config(&o->life, img, cfg, hc);
         jv_set(c, "HostConfig", hc);
         struct jv *mounts = jv_array();
@@ -415,6 +559,10 @@ struct run_job {
         int userns_fd;                  /* and its user namespace, when it has one */
         char *net_peer;                 /* container:NAME's id */
         char *peer_hostname;            /* and its host name */
+        char host_name[65];             /* --uts host: the host's */
+        char *pid_mode, *ipc_mode;      /* container:ID of --pid/--ipc container:NAME */
+        int peer_fds[2];                /* and their namespaces, in the foreground */
+        int cidfile_fd;                 /* --cidfile, made before the container */
 };
 
 static void run_job_release(struct run_job *j)
@@ -445,6 +593,11 @@ static void run_job_release(struct run_job *j)
                 close(j->userns_fd);
         free(j->net_peer);
         free(j->peer_hostname);
+        if (j->cidfile_fd >= 0)
+                close(j->cidfile_fd);
+        free(j->pid_mode);
+        free(j->ipc_mode);
+        cli_run_peer_close(j->peer_fds);
         run_opts_release(&j->o);
 }
 
@@ -515,7 +668,7 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
         if (r >= 0)
                 store_image_handle_release(h);
         _cleanup_free_ char *full = spec_ref_format(&ref);
-        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off};
+        struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off, .quiet = o->quiet};
         struct image_loaded v = {0};
         struct box_err perr = {0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
@@ -592,6 +745,11 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transie
         j->hostname = j->o.hostname      ? j->o.hostname
                       : j->peer_hostname ? j->peer_hostname
                                          : j->short_id;
+        /* --uts host: the host's name is the container's */
+        if (j->o.uts_mode && streq(j->o.uts_mode, "host") &&
+            gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
+            cli_check_host_name("hostname", j->host_name, 64, NULL) == 0)
+                j->hostname = j->host_name;
         return 0;
 }
 
@@ -682,6 +840,15 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .n_rlimits = j->n_rlimits,
                 .resources = &j->o.res,
                 .cgroup_parent = o->cgroup_parent,
+                .shm_size = o->shm_size,
+                .oom_score_adj = o->oom_score_adj,
+                .domainname = o->domainname,
+                .sysctls = o->sysctls,
+                .host_pid = o->pid_mode && streq(o->pid_mode, "host"),
+                .host_ipc = o->ipc_mode && streq(o->ipc_mode, "host"),
+                .ipc_none = o->ipc_mode && streq(o->ipc_mode, "none"),
+                .host_uts = o->uts_mode && streq(o->uts_mode, "host"),
+                .host_cgroupns = o->cgroupns_mode && streq(o->cgroupns_mode, "host"),
         };
         return 0;
 }
@@ -846,8 +1013,11 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
 
 static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
 {
-        _cleanup_(run_job_release) struct run_job j = {
-                .volumes_lock = -EBADF, .netns_fd = -EBADF, .userns_fd = -EBADF};
+        _cleanup_(run_job_release) struct run_job j = {.volumes_lock = -EBADF,
+                                                       .netns_fd = -EBADF,
+                                                       .userns_fd = -EBADF,
+                                                       .cidfile_fd = -EBADF,
+                                                       .peer_fds = {-EBADF, -EBADF}};
         struct box_err err = {0};
         int r, status = 0;
 
@@ -876,6 +1046,20 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 if (r < 0)
                         return cli_fail(&err);
         }
+        /* --pid/--ipc container:NAME, recorded by id */
+        struct {
+                const char *flag, **mode;
+                char **id_mode;
+        } peers[] = {{"pid", &j.o.pid_mode, &j.pid_mode}, {"ipc", &j.o.ipc_mode, &j.ipc_mode}};
+        for (size_t i = 0; i < ARRAY_SIZE(peers); i++) {
+                if (!*peers[i].mode || !startswith(*peers[i].mode, "container:"))
+                        continue;
+                r = cli_run_peer_resolve(store_root(j.st), peers[i].flag, *peers[i].mode,
+                                         peers[i].id_mode, &err);
+                if (r < 0)
+                        return cli_fail(&err);
+                *peers[i].mode = *peers[i].id_mode;
+        }
         j.args = cli_run_argv(j.img, j.o.entrypoint != NULL, j.o.entrypoint, j.cmd_args);
         if (!j.args[0] || !*j.args[0]) {
                 box_err_set(&err, EINVAL, "no command specified");
@@ -888,9 +1072,31 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
                          j.o.network != RUN_NETWORK_CONTAINER;
         bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
+        /* --cidfile: Docker's client makes it before the container (so a
+         * second run with the same file fails first) and removes it when
+         * no container was made */
+        if (j.o.cidfile) {
+                j.cidfile_fd = open(j.o.cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                if (j.cidfile_fd < 0) {
+                        box_err_errno(&err, errno, "--cidfile '%s'", j.o.cidfile);
+                        return cli_fail(&err);
+                }
+        }
         r = create_container(ctx, &j, transient, &err);
-        if (r < 0 && !j.state)
+        if (r < 0 && !j.state) {
+                if (j.o.cidfile)
+                        (void)unlink(j.o.cidfile);
                 return cli_fail(&err);
+        }
+        if (j.o.cidfile) {
+                size_t n = strlen(j.state->id);
+                if (write(j.cidfile_fd, j.state->id, n) != (ssize_t)n) {
+                        box_err_errno(&err, errno ? errno : EIO, "write --cidfile '%s'",
+                                      j.o.cidfile);
+                        r = -err.code;
+                }
+                close(TAKE_FD(j.cidfile_fd));
+        }
         /* this process (or, with -t, its monitor) removes it when it ends:
          * no fsync of its state */
         j.state->ephemeral = j.o.rm && !create && !j.o.life.detach;
@@ -923,6 +1129,10 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 r = attach_network(ctx, &j, &spec, &err);
         if (j.o.network == RUN_NETWORK_PRIVATE)
                 sc.runroot = ctx->runroot;
+        if (r >= 0 && (j.pid_mode || j.ipc_mode)) {
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j.state->id);
+                r = cli_run_peer_open(ctx->runroot, cfg, &spec, j.peer_fds, &err);
+        }
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);

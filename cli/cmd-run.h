@@ -43,6 +43,23 @@ struct run_opts {
         struct run_idmap *uid_map, *gid_map;
         size_t n_uid_map, n_gid_map;
         struct cli_run_life life; /* -d, --restart, logs, health, stop */
+        int64_t shm_size;         /* --shm-size (0: 64m) */
+        char **sysctls;           /* --sysctl K=V */
+        const char *cidfile;      /* --cidfile FILE */
+        /* --pid, --ipc, --uts, --cgroupns as Docker records them (NULL:
+         * the default: new namespaces) */
+        const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+        bool quiet;    /* -q: no pull progress */
+        char **expose; /* --expose PORT[/PROTO] */
+        /* --cpu-period/--cpu-quota (into res once checked against --cpus) */
+        int64_t cpu_period, cpu_quota;
+        int oom_score_adj;
+        /* the device flags as given ("PATH:N"), for HostConfig */
+        char **read_bps_args, **write_bps_args, **read_iops_args, **write_iops_args,
+                **weight_device_args, **device_rules;
+        const char *mac_address, *domainname;
+        char **annotations;  /* --annotation K=V */
+        char **volumes_from; /* --volumes-from CONTAINER[:ro|rw] */
 };
 void run_opts_release(struct run_opts *o);
 

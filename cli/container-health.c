@@ -73,6 +73,14 @@ int64_t cli_health_interval_ms(const struct jv *cfg)
         return ms_of(or_default(jv_int_value(jv_get(h, "Interval")), HEALTH_DEFAULT_NS));
 }
 
+int64_t cli_health_start_ms(const struct jv *cfg, int64_t *ret_period_ms)
+{
+        const struct jv *h = healthcheck_of(cfg);
+        int64_t interval = h ? jv_int_value(jv_get(h, "StartInterval")) : 0;
+        *ret_period_ms = h ? ms_of(jv_int_value(jv_get(h, "StartPeriod"))) : 0;
+        return interval > 0 && *ret_period_ms > 0 ? ms_of(interval) : 0;
+}
+
 /* Takes the record's lock: the monitor's probes and `box healthcheck run`
  * may overlap. */
 static int health_lock(struct cli_ctx *ctx, const char *id)

@@ -105,6 +105,7 @@ static void monitor_from_config(const struct jv *cfg, struct run_monitor *m)
                 m->log_max_file = 1;
         /* it runs `box container healthcheck ID` that often */
         m->health_interval_ms = cli_health_interval_ms(cfg);
+        m->health_start_interval_ms = cli_health_start_ms(cfg, &m->health_start_period_ms);
 }
 
 /* Records that container S failed to start (or removes it with --rm). */
@@ -202,6 +203,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         f.spec.netns_fd = peer_ns;
         f.spec.userns_fd = peer_userns;
         m.net_late = f.spec.network == RUN_NETWORK_PRIVATE;
+        int peer[2] = {-EBADF, -EBADF}; /* --pid/--ipc container:ID */
+        if (r >= 0 && cfg)
+                r = cli_run_peer_open(ctx->runroot, cfg, &f.spec, peer, err);
         if (r >= 0 && net) {
                 /* the monitor keeps the host ports bound (the container
                  * closes every fd of box), and hands them to its cleanup */
@@ -212,6 +216,7 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         }
         if (r >= 0)
                 r = run_container_start_detached(s, &f.spec, &m, err);
+        cli_run_peer_close(peer);
         run_net_detach(net);
         record_start_failure(ctx, s, cfg, err);
         run_spec_file_release(&f);

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cli/cli.h"
 #include "run/name.h"
@@ -49,6 +50,24 @@ void cli_run_network_record(struct jv *hc, const char *mode, char *const *publis
  * --ip, --ip6 and aliases fit it (Docker's create-time checks). */
 int cli_run_network_check(const char *root, const char *network, const char *ip, const char *ip6,
                           char *const *aliases, struct box_err *err);
+/* ---- --pid/--ipc container:NAME (cli/run-peer.c) ---- */
+struct run_spec;
+/* MODE "container:NAME" of --FLAG ("pid" or "ipc") as config.json records
+ * it, "container:ID" (*RET_MODE, the caller's); an IPC donor must be
+ * shareable. */
+int cli_run_peer_resolve(const char *root, const char *flag, const char *mode, char **ret_mode,
+                         struct box_err *err);
+/* Opens the namespaces config.json CFG's PidMode/IpcMode "container:ID"
+ * name (that container must run) into SPEC; FDS (2, each -EBADF before)
+ * hold them, for cli_run_peer_close() once the container has started. */
+int cli_run_peer_open(const char *runroot, const struct jv *cfg, struct run_spec *spec, int fds[2],
+                      struct box_err *err);
+void cli_run_peer_close(int fds[2]);
+
+/* "02:42:ac:11:00:02" (':' or '-' between the bytes) into RET; -EINVAL
+ * for another form, or an address no interface may have (multicast, all
+ * zero). */
+int cli_mac_parse(const char *s, uint8_t ret[6]);
 /* "bridge,backend": the networks config.json CFG names (ps's Networks). */
 char *cli_container_networks_text(const struct jv *cfg);
 /* Attaches container S as its config.json CFG asks (a private network) and
@@ -90,6 +109,10 @@ struct jv *cli_container_health_json(struct cli_ctx *ctx, const char *id,
                                      const struct run_state_info *i);
 /* The monitor's interval between checks of config CFG, 0 without one. */
 int64_t cli_health_interval_ms(const struct jv *cfg);
+/* Config.Healthcheck.StartInterval in ms, the time between checks in the
+ * start period (*RET_PERIOD_MS long); 0 when either is unset: the checks
+ * keep their interval throughout. */
+int64_t cli_health_start_ms(const struct jv *cfg, int64_t *ret_period_ms);
 /* A start: the record says "starting" again, its streak 0 (CFG: its config). */
 void cli_health_reset(struct cli_ctx *ctx, const char *id, const struct jv *cfg);
 /* The path of its log (CRI format, rotated into .1, .2...): the caller's. */

@@ -2,6 +2,7 @@
  * in config.json (HostConfig.NetworkMode, BoxPublish, BoxAliases,
  * BoxIPAddress, BoxIP6Address) and, when it starts (in the foreground, or in its
  * monitor-to-be), its attachment and its /etc/hosts and resolv.conf. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 
@@ -101,7 +102,12 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
         }
         _cleanup_strv_free_ char **aliases =
                 left ? more[0].aliases : jv_to_strv(jv_get(hc, "BoxAliases"));
+        /* --mac-address, as Docker records it */
+        uint8_t mac[6];
+        const char *ms = jv_get_str(jv_get(cfg, "Config"), "MacAddress");
+        bool have_mac = ms && *ms && cli_mac_parse(ms, mac) == 0;
         struct run_net_attach_opts o = {
+                .mac = have_mac ? mac : NULL,
                 .network = left ? more[0].network
                            : mode && !streq(mode, "bridge") && !streq(mode, "default") ? mode
                                                                                        : NULL,
@@ -152,6 +158,25 @@ static const char *port_host_ip(const struct jv *p)
 {
         const char *ip = jv_get_str(p, "HostIp");
         return ip && *ip ? ip : "0.0.0.0";
+}
+
+int cli_mac_parse(const char *s, uint8_t ret[6])
+{
+        unsigned b[6];
+        char sep[5], end;
+        if (strlen(s) != 17 ||
+            sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &b[0], &sep[0], &b[1], &sep[1], &b[2],
+                   &sep[2], &b[3], &sep[3], &b[4], &sep[4], &b[5], &end) != 11)
+                return -EINVAL;
+        for (int i = 0; i < 17; i++)
+                if (i % 3 == 2 ? s[i] != s[2] || (s[i] != ':' && s[i] != '-')
+                               : !isxdigit((unsigned char)s[i]))
+                        return -EINVAL;
+        for (int i = 0; i < 6; i++)
+                ret[i] = (uint8_t)b[i];
+        if ((ret[0] & 1) || !(ret[0] | ret[1] | ret[2] | ret[3] | ret[4] | ret[5]))
+                return -EINVAL;
+        return 0;
 }
 
 /* Its --network and what box network connect added, as config.json has them. */

@@ -2,6 +2,7 @@
  * versions: v1 gets devices.deny "a" then one devices.allow line per rule;
  * v2 gets a BPF_PROG_TYPE_CGROUP_DEVICE program, generated from the same
  * table, attached to the container's cgroup (it goes away with it). */
+#include <ctype.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdio.h>
@@ -11,9 +12,9 @@
 #include "run/run-internal.h"
 
 struct dev_rule {
-        char type;          /* 'c', 'b' or 'a' (all) */
-        int major, minor;   /* -1: any */
-        const char *access; /* of "rwm" */
+        char type;        /* 'c', 'b' or 'a' (all) */
+        int major, minor; /* -1: any */
+        char access[4];   /* of "rwm" */
 };
 
 /* The nodes box makes in /dev, the pty slaves and /dev/net/tun, plus
@@ -24,6 +25,67 @@ static const struct dev_rule default_rules[] = {
         {'c', 5, 1, "rwm"}, {'c', 5, 2, "rwm"}, {'c', 136, -1, "rwm"}, {'c', 10, 200, "rwm"},
 };
 
+/* Docker's form: ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
+static int rule_parse(const char *s, struct dev_rule *ret)
+{
+        if (!strchr("acb", s[0]) || !s[0] || s[1] != ' ')
+                return -EINVAL;
+        ret->type = s[0];
+        const char *p = s + 2;
+        int *num[] = {&ret->major, &ret->minor};
+        for (int i = 0; i < 2; i++) {
+                if (*p == '*') {
+                        *num[i] = -1;
+                        p++;
+                } else {
+                        char *end;
+                        errno = 0;
+                        unsigned long v = strtoul(p, &end, 10);
+                        if (errno || end == p || !isdigit((unsigned char)*p) || v > 0xfffff)
+                                return -EINVAL;
+                        *num[i] = (int)v;
+                        p = end;
+                }
+                if (*p++ != (i == 0 ? ':' : ' '))
+                        return -EINVAL;
+        }
+        size_t n = strlen(p);
+        if (n < 1 || n > 3 || strspn(p, "rwm") != n)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (strchr(p + i + 1, p[i]))
+                        return -EINVAL;
+        memcpy(ret->access, p, n + 1);
+        return 0;
+}
+
+int run_device_rule_check(const char *rule, struct box_err *err)
+{
+        struct dev_rule d;
+        if (rule_parse(rule, &d) < 0)
+                return box_err_set(err, EINVAL,
+                                   "invalid --device-cgroup-rule '%.64s': want TYPE MAJOR:MINOR "
+                                   "ACCESS (c 1:3 rwm; TYPE a, b or c; '*' for any number; "
+                                   "ACCESS of rwm)",
+                                   rule);
+        return 0;
+}
+
+/* The defaults, then EXTRA's lines (checked by the CLI); *RET_N rules. */
+static struct dev_rule *rules_of(char *const *extra, size_t *ret_n)
+{
+        size_t n = ARRAY_SIZE(default_rules), m = 0;
+        for (char *const *e = extra; e && *e; e++)
+                m++;
+        struct dev_rule *v = xnew(struct dev_rule, n + m);
+        memcpy(v, default_rules, sizeof(default_rules));
+        for (size_t i = 0; i < m; i++)
+                if (rule_parse(extra[i], &v[n]) == 0)
+                        n++;
+        *ret_n = n;
+        return v;
+}
+
 static int write_to(const char *dir, const char *file, const char *value, struct box_err *err)
 {
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
@@ -33,13 +95,15 @@ static int write_to(const char *dir, const char *file, const char *value, struct
         return 0;
 }
 
-int run_cgroup_devices_v1(const char *dir, bool all, struct box_err *err)
+int run_cgroup_devices_v1(const char *dir, bool all, char *const *extra, struct box_err *err)
 {
         if (all)
                 return write_to(dir, "devices.allow", "a", err);
+        size_t n_rules;
+        _cleanup_free_ struct dev_rule *rules = rules_of(extra, &n_rules);
         int r = write_to(dir, "devices.deny", "a", err);
-        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_rules); i++) {
-                const struct dev_rule *d = &default_rules[i];
+        for (size_t i = 0; r >= 0 && i < n_rules; i++) {
+                const struct dev_rule *d = &rules[i];
                 char line[64], maj[16], min[16];
                 snprintf(maj, sizeof(maj), d->major < 0 ? "*" : "%d", d->major);
                 snprintf(min, sizeof(min), d->minor < 0 ? "*" : "%d", d->minor);
@@ -77,7 +141,7 @@ static unsigned access_bits(const char *a)
 
 /* r2 = type, r3 = access, r4 = major, r5 = minor; each rule is a block
  * that returns 1 on a match and otherwise jumps to the next block. */
-static size_t build_program(struct bpf_insn *p)
+static size_t build_program(struct bpf_insn *p, const struct dev_rule *rules, size_t n_rules)
 {
         size_t n = 0;
         p[n++] = LDX_W(BPF_REG_2, BPF_REG_1, 0);
@@ -86,8 +150,8 @@ static size_t build_program(struct bpf_insn *p)
         p[n++] = RSH32_IMM(BPF_REG_3, 16);
         p[n++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);
         p[n++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);
-        for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++) {
-                const struct dev_rule *d = &default_rules[i];
+        for (size_t i = 0; i < n_rules; i++) {
+                const struct dev_rule *d = &rules[i];
                 size_t start = n, jumps[4], nj = 0;
                 if (d->type != 'a') {
                         jumps[nj++] = n;
@@ -119,12 +183,14 @@ static size_t build_program(struct bpf_insn *p)
         return n;
 }
 
-int run_cgroup_devices_v2(const char *dir, bool all, struct box_err *err)
+int run_cgroup_devices_v2(const char *dir, bool all, char *const *extra, struct box_err *err)
 {
         if (all)
                 return 0; /* no program: everything allowed */
-        struct bpf_insn prog[16 + ARRAY_SIZE(default_rules) * 10];
-        size_t n = build_program(prog);
+        size_t n_rules;
+        _cleanup_free_ struct dev_rule *rules = rules_of(extra, &n_rules);
+        _cleanup_free_ struct bpf_insn *prog = xnew(struct bpf_insn, 16 + n_rules * 10);
+        size_t n = build_program(prog, rules, n_rules);
         union bpf_attr load = {0};
         load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         load.insns = (__u64)(uintptr_t)prog;

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -21,6 +23,9 @@ struct cg_dir {
         char *path; /* absolute directory of the container's cgroup */
         char *opts; /* v1: the hierarchy's controllers ("cpu,cpuacct") */
         bool v2;
+        /* PATH is the container's own directory (PARENT/ID), not yet the
+         * hierarchy's mount point: only then is it emptied and removed */
+        bool own;
 };
 
 struct run_cgroup {
@@ -171,6 +176,68 @@ static int write_pids_max(struct cg_dir *d, const struct run_resources *res, str
         return write_file(d->path, "pids.max", v, err);
 }
 
+/* RATES' lines "MAJOR:MINOR N" (FMT: the N's prefix, "" or "riops=")
+ * to FILE, one write each, as the kernel takes them. */
+static int write_device_lines(const char *dir, const char *file, const char *prefix,
+                              const struct run_device_rate *v, size_t n, struct box_err *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                char line[96];
+                snprintf(line, sizeof(line), "%u:%u %s%" PRIu64, v[i].major, v[i].minor, prefix,
+                         v[i].bps);
+                int r = write_file(dir, file, line, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* --memory-reservation, --memory-swappiness, --oom-kill-disable */
+static int set_memory_v1(struct cg_dir *d, const struct run_resources *res, struct box_err *err)
+{
+        char v[32];
+        int r = 0;
+        if (res->memory_reservation > 0) {
+                snprintf(v, sizeof(v), "%" PRId64, res->memory_reservation);
+                r = write_file(d->path, "memory.soft_limit_in_bytes", v, err);
+        }
+        if (r >= 0 && res->memory_swappiness_set) {
+                snprintf(v, sizeof(v), "%d", res->memory_swappiness);
+                r = write_file(d->path, "memory.swappiness", v, err);
+        }
+        if (r >= 0 && res->oom_kill_disable)
+                r = write_file(d->path, "memory.oom_control", "1", err);
+        return r;
+}
+
+/* the per-device limits: --device-read-bps, --device-write-bps,
+ * --device-read-iops, --device-write-iops, --blkio-weight-device */
+static int set_blkio_more_v1(struct cg_dir *d, const struct run_resources *res, struct box_err *err)
+{
+        int r = write_device_lines(d->path, "blkio.throttle.read_bps_device", "", res->read_bps,
+                                   res->n_read_bps, err);
+        if (r >= 0)
+                r = write_device_lines(d->path, "blkio.throttle.write_bps_device", "",
+                                       res->write_bps, res->n_write_bps, err);
+        if (r >= 0)
+                r = write_device_lines(d->path, "blkio.throttle.read_iops_device", "",
+                                       res->read_iops, res->n_read_iops, err);
+        if (r >= 0)
+                r = write_device_lines(d->path, "blkio.throttle.write_iops_device", "",
+                                       res->write_iops, res->n_write_iops, err);
+        if (r < 0 || !res->n_weight_device)
+                return r;
+        const char *f = file_exists(d->path, "blkio.weight_device") ? "blkio.weight_device"
+                        : file_exists(d->path, "blkio.bfq.weight_device")
+                                ? "blkio.bfq.weight_device"
+                                : NULL;
+        if (!f)
+                return box_err_set(err, EOPNOTSUPP,
+                                   "--blkio-weight-device: the kernel has no blkio weight (no "
+                                   "CFQ/BFQ scheduler)");
+        return write_device_lines(d->path, f, "", res->weight_device, res->n_weight_device, err);
+}
+
 static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool all_devices,
                          struct box_err *err)
 {
@@ -182,11 +249,14 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         r = cpuset_inherit(d->path, "cpuset.mems", err);
                 if (r >= 0 && res && res->cpuset_cpus)
                         r = write_file(d->path, "cpuset.cpus", res->cpuset_cpus, err);
+                if (r >= 0 && res && res->cpuset_mems)
+                        r = write_file(d->path, "cpuset.mems", res->cpuset_mems, err);
                 if (r < 0)
                         return r;
         }
         if (has_controller(d->opts, "devices")) {
-                r = run_cgroup_devices_v1(d->path, all_devices, err);
+                r = run_cgroup_devices_v1(d->path, all_devices, res ? res->device_rules : NULL,
+                                          err);
                 if (r < 0)
                         return r;
         }
@@ -210,13 +280,20 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                                 return r;
                 }
         }
+        if (has_controller(d->opts, "memory")) {
+                r = set_memory_v1(d, res, err);
+                if (r < 0)
+                        return r;
+        }
         if (has_controller(d->opts, "cpu")) {
-                if (res->cpu_quota > 0) {
+                /* --cpu-period alone sets the period, as Docker */
+                if (res->cpu_period > 0) {
                         snprintf(v, sizeof(v), "%" PRId64, res->cpu_period);
                         r = write_file(d->path, "cpu.cfs_period_us", v, err);
+                }
+                if (r >= 0 && res->cpu_quota != 0) {
                         snprintf(v, sizeof(v), "%" PRId64, res->cpu_quota);
-                        if (r >= 0)
-                                r = write_file(d->path, "cpu.cfs_quota_us", v, err);
+                        r = write_file(d->path, "cpu.cfs_quota_us", v, err);
                 }
                 if (r >= 0 && res->cpu_shares > 0) {
                         snprintf(v, sizeof(v), "%" PRId64, res->cpu_shares);
@@ -239,20 +316,9 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         if (r < 0)
                                 return r;
                 }
-                for (size_t i = 0; i < res->n_read_bps; i++) {
-                        snprintf(v, sizeof(v), "%u:%u %" PRIu64, res->read_bps[i].major,
-                                 res->read_bps[i].minor, res->read_bps[i].bps);
-                        r = write_file(d->path, "blkio.throttle.read_bps_device", v, err);
-                        if (r < 0)
-                                return r;
-                }
-                for (size_t i = 0; i < res->n_write_bps; i++) {
-                        snprintf(v, sizeof(v), "%u:%u %" PRIu64, res->write_bps[i].major,
-                                 res->write_bps[i].minor, res->write_bps[i].bps);
-                        r = write_file(d->path, "blkio.throttle.write_bps_device", v, err);
-                        if (r < 0)
-                                return r;
-                }
+                r = set_blkio_more_v1(d, res, err);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -285,9 +351,25 @@ static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, stru
                                 return r;
                 }
         }
-        if (res->cpu_quota > 0 && file_exists(d->path, "cpu.max")) {
-                snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, res->cpu_quota, res->cpu_period);
+        if ((res->cpu_quota != 0 || res->cpu_period > 0) && file_exists(d->path, "cpu.max")) {
+                if (res->cpu_quota > 0)
+                        snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, res->cpu_quota,
+                                 res->cpu_period > 0 ? res->cpu_period : 100000);
+                else
+                        snprintf(v, sizeof(v), "max %" PRId64,
+                                 res->cpu_period > 0 ? res->cpu_period : 100000);
                 r = write_file(d->path, "cpu.max", v, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->cpuset_mems && file_exists(d->path, "cpuset.mems")) {
+                r = write_file(d->path, "cpuset.mems", res->cpuset_mems, err);
+                if (r < 0)
+                        return r;
+        }
+        if (res->memory_reservation > 0 && file_exists(d->path, "memory.low")) {
+                snprintf(v, sizeof(v), "%" PRId64, res->memory_reservation);
+                r = write_file(d->path, "memory.low", v, err);
                 if (r < 0)
                         return r;
         }
@@ -308,21 +390,30 @@ static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, stru
                 if (r < 0)
                         return r;
         }
+        if (res->n_weight_device && file_exists(d->path, "io.weight")) {
+                struct run_device_rate w[res->n_weight_device];
+                for (size_t i = 0; i < res->n_weight_device; i++) {
+                        w[i] = res->weight_device[i];
+                        w[i].bps = 1 + (w[i].bps - 10) * 9999 / 990;
+                }
+                r = write_device_lines(d->path, "io.weight", "", w, res->n_weight_device, err);
+                if (r < 0)
+                        return r;
+        }
         if (file_exists(d->path, "io.max")) {
-                for (size_t i = 0; i < res->n_read_bps; i++) {
-                        snprintf(v, sizeof(v), "%u:%u rbps=%" PRIu64, res->read_bps[i].major,
-                                 res->read_bps[i].minor, res->read_bps[i].bps);
-                        r = write_file(d->path, "io.max", v, err);
-                        if (r < 0)
-                                return r;
-                }
-                for (size_t i = 0; i < res->n_write_bps; i++) {
-                        snprintf(v, sizeof(v), "%u:%u wbps=%" PRIu64, res->write_bps[i].major,
-                                 res->write_bps[i].minor, res->write_bps[i].bps);
-                        r = write_file(d->path, "io.max", v, err);
-                        if (r < 0)
-                                return r;
-                }
+                r = write_device_lines(d->path, "io.max", "rbps=", res->read_bps, res->n_read_bps,
+                                       err);
+                if (r >= 0)
+                        r = write_device_lines(d->path, "io.max", "wbps=", res->write_bps,
+                                               res->n_write_bps, err);
+                if (r >= 0)
+                        r = write_device_lines(d->path, "io.max", "riops=", res->read_iops,
+                                               res->n_read_iops, err);
+                if (r >= 0)
+                        r = write_device_lines(d->path, "io.max", "wiops=", res->write_iops,
+                                               res->n_write_iops, err);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -383,6 +474,14 @@ static int check_controllers(const struct run_cgroup *cg, const struct run_resou
                 {"memory", "--memory", res && res->memory > 0},
                 {"cpu", res && res->cpu_quota > 0 ? "--cpus" : "--cpu-shares",
                  res && (res->cpu_quota > 0 || res->cpu_shares > 0)},
+                {"cpu", "--cpu-period/--cpu-quota",
+                 res && (res->cpu_period > 0 || res->cpu_quota != 0)},
+                {"memory", "--memory-reservation/--memory-swappiness/--oom-kill-disable",
+                 res && (res->memory_reservation > 0 || res->memory_swappiness_set ||
+                         res->oom_kill_disable)},
+                {"cpuset", "--cpuset-mems", res && res->cpuset_mems},
+                {"blkio", "--device-read-iops/--device-write-iops/--blkio-weight-device",
+                 res && (res->n_read_iops || res->n_write_iops || res->n_weight_device)},
                 {"cpuset", "--cpuset-cpus", res && res->cpuset_cpus},
                 {"pids", "--pids-limit", res && res->pids_limit > 0},
                 {"blkio", "--blkio-weight", res && res->blkio_weight > 0},
@@ -445,6 +544,7 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                 if (d->v2 && !hybrid)
                         v2_enable_controllers(mnt, parent);
                 d->path = xasprintf("%s/%s", pdir, id);
+                d->own = true;
                 free(mnt);
                 if (mkdir(d->path, 0755) < 0) {
                         r = box_err_errno(err, errno, "create cgroup '%s'", d->path);
@@ -459,7 +559,8 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                         /* the device filter of v2 is a BPF program; on a hybrid
                          * host it adds to the v1 devices controller */
                         if (r >= 0)
-                                r = run_cgroup_devices_v2(d->path, all_devices, err);
+                                r = run_cgroup_devices_v2(d->path, all_devices,
+                                                          res ? res->device_rules : NULL, err);
                 } else {
                         r = set_limits_v1(d, res, all_devices, err);
                 }
@@ -542,18 +643,39 @@ void run_cgroup_join_close(struct run_cgroup_join *j)
         *j = (struct run_cgroup_join){.v2_dir = -EBADF};
 }
 
+/* Kills what is left in D: a container that shares a PID namespace (--pid
+ * host or container:NAME) leaves its orphans behind when its first process
+ * ends, where its own namespace would have taken them (runc kills them
+ * too).  v2's cgroup.kill where the kernel has it, else each pid listed. */
+static void kill_members(const struct cg_dir *d)
+{
+        if (!d->own)
+                return; /* never a hierarchy's root: that is every process */
+        if (d->v2 && write_file(d->path, "cgroup.kill", "1", NULL) == 0)
+                return;
+        _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", d->path);
+        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        long pid;
+        while (f && fscanf(f, "%ld", &pid) == 1)
+                if (pid > 1 && pid != getpid())
+                        (void)kill((pid_t)pid, SIGKILL);
+}
+
 void run_cgroup_destroy(struct run_cgroup *cg)
 {
         if (!cg)
                 return;
         for (size_t i = 0; i < cg->n; i++) {
                 struct cg_dir *d = &cg->dirs[i];
-                /* the last tasks may take a moment to leave */
-                for (int tries = 0; d->path && tries < 200; tries++) {
+                /* the last tasks may take a moment to leave (a creation that
+                 * failed left the later paths at their mount points) */
+                for (int tries = 0; d->path && d->own && tries < 200; tries++) {
                         if (rmdir(d->path) == 0 || errno == ENOENT)
                                 break;
                         if (errno != EBUSY)
                                 break;
+                        if (tries % 20 == 2)
+                                kill_members(d);
                         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
                 }
                 free(d->path);
@@ -577,6 +699,7 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                cg->dirs[i].own = true;
                 free(mnt);
                 struct stat st;
                 if (r >= 0 && (stat(cg->dirs[i].path, &st) < 0 || !S_ISDIR(st.st_mode)))
@@ -615,6 +738,7 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
+                cg->dirs[i].own = true;
                 free(mnt);
         }
         run_cgroup_destroy(cg);

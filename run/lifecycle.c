@@ -88,6 +88,8 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
                 {"--log-max-size", m->log_max_size},
                 {"--log-max-file", m->log_max_file},
                 {"--health-interval-ms", m->health_interval_ms},
+                {"--health-start-interval-ms", m->health_start_interval_ms},
+                {"--health-start-period-ms", m->health_start_period_ms},
                 {"--open-stdin", c->open_stdin},
                 {"--attach-wait-ms", m->attach_wait_ms},
         };

@@ -20,6 +20,8 @@ struct run_monitor {
         const char *log_path;
         int64_t log_max_size, log_max_file;
         int64_t health_interval_ms; /* 0: no health check */
+        /* > 0: the interval for the first HEALTH_START_PERIOD_MS instead */
+        int64_t health_start_interval_ms, health_start_period_ms;
         /* > 0: the box that starts it attaches (run -t, start -a): the
          * monitor waits that long for it before relaying anything, and never
          * drops its output */

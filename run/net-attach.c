@@ -666,7 +666,7 @@ int run_net_attach(const char *root, const char *id, const struct run_net_attach
                 goto fail;
         uint32_t h = ntohl(a->nif.ip.s_addr);
         uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
-        memcpy(a->nif.mac, mac, 6);
+        memcpy(a->nif.mac, o->mac ? o->mac : mac, 6);
         r = state_write(a, err);
         if (r >= 0)
                 r = ports_publish(a, err);

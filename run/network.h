@@ -51,6 +51,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/err.h"
 
@@ -153,6 +154,7 @@ struct run_net_attach_opts {
          * run_net_attach_netns() after the first */
         const struct run_net_endpoint *more;
         size_t n_more;
+        const uint8_t *mac; /* --mac-address of the first network (NULL: from its address) */
 };
 
 struct run_net_attachment;

@@ -585,8 +585,23 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
                         if (r < 0)
                                 return r;
                 }
-                r = mount_at(rf->rootfd, m->source, m->target, m->fstype, flags, m->data, true,
-                             false, err);
+                _cleanup_free_ char *data = NULL;
+                if (streq(m->target, "/dev/shm")) {
+                        /* --ipc none: no /dev/shm; --ipc host: the host's,
+                         * as Docker binds it */
+                        if (spec->ipc_none)
+                                continue;
+                        if (spec->host_ipc) {
+                                r = bind_at(rf->rootfd, "/dev/shm", "/dev/shm", flags, false, err);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (spec->shm_size > 0)
+                                data = xasprintf("mode=1777,size=%lld", (long long)spec->shm_size);
+                }
+                r = mount_at(rf->rootfd, m->source, m->target, m->fstype, flags,
+                             data ? data : m->data, true, false, err);
                 if (r < 0 && streq(m->fstype, "sysfs") && spec->network == RUN_NETWORK_HOST) {
                         /* sysfs of a shared netns: bind the host's read-only */
                         r = bind_at(rf->rootfd, "/sys", "/sys", MS_RDONLY, false, err);

@@ -199,6 +199,7 @@ int run_net_loopback_up(struct box_err *err);
 int run_init_fork(const sigset_t *restore_mask, int close_in_init, bool tty, struct box_err *err);
 
 /* The device allow-list (run/cgroup-devices.c): v1 devices.allow lines, or
- * a v2 BPF program attached to DIR; ALL: every device (--privileged). */
-int run_cgroup_devices_v1(const char *dir, bool all, struct box_err *err);
-int run_cgroup_devices_v2(const char *dir, bool all, struct box_err *err);
+ * a v2 BPF program attached to DIR; ALL: every device (--privileged);
+ * EXTRA: --device-cgroup-rule lines allowed on top of the defaults. */
+int run_cgroup_devices_v1(const char *dir, bool all, char *const *extra, struct box_err *err);
+int run_cgroup_devices_v2(const char *dir, bool all, char *const *extra, struct box_err *err);

@@ -79,7 +79,23 @@ struct run_resources {
         int blkio_weight;   /* 10..1000 */
         struct run_device_rate *read_bps, *write_bps;
         size_t n_read_bps, n_write_bps;
+        /* the same for I/O operations a second (.bps holds them), and the
+         * per-device blkio weights (.bps holds the weight, 10..1000) */
+        struct run_device_rate *read_iops, *write_iops, *weight_device;
+        size_t n_read_iops, n_write_iops, n_weight_device;
+        const char *cpuset_mems;
+        int64_t memory_reservation; /* bytes: the soft limit (v1 soft_limit, v2 memory.low) */
+        int memory_swappiness;      /* 0..100 when memory_swappiness_set (v1 only) */
+        bool memory_swappiness_set;
+        bool oom_kill_disable; /* v1 only, as Docker (v2 has no such switch) */
+        /* --device-cgroup-rule lines ("c 1:3 rwm", run_device_rule_check()ed),
+         * allowed on top of the defaults (v1 devices.allow and v2's program) */
+        char *const *device_rules;
 };
+
+/* Checks a --device-cgroup-rule line: TYPE (a, b, c) MAJOR:MINOR (numbers
+ * or '*') ACCESS (of rwm), as the devices controller takes it. */
+int run_device_rule_check(const char *rule, struct box_err *err);
 
 struct run_spec {
         const char *id;        /* 64 hex: names the cgroup */
@@ -160,6 +176,30 @@ struct run_spec {
         const struct run_resources *resources; /* NULL: no limits but the default pids limit */
         const char *cgroup_parent;             /* default "/box" */
 
+        /* Docker's --shm-size: bytes of the /dev/shm tmpfs (0: 64 MiB) */
+        int64_t shm_size;
+        /* --sysctl: "key=value" pairs (run_sysctl_check()ed), written under
+         * the container's /proc/sys, in its namespaces, before its process
+         * starts */
+        char *const *sysctls;
+        /* --pid/--ipc/--uts/--cgroupns host: that namespace is box's (the
+         * host's), not a new one; IPC_NONE: a new IPC namespace without
+         * /dev/shm (--ipc none) */
+        bool host_pid, host_ipc, host_uts, host_cgroupns, ipc_none;
+        /* --oom-score-adj: written to the process's oom_score_adj before its
+         * execve (0: inherited, as box's) */
+        int oom_score_adj;
+        /* --pid/--ipc container:NAME: that container's PID namespace
+         * (PIDNS_FD) and IPC namespace (IPCNS_FD), each valid only when its
+         * JOIN_ flag is set.  /dev/shm stays the container's own: the
+         * other's tmpfs lives in the other's mount namespace alone, where
+         * no bind mount can reach it (SysV IPC and POSIX message queues are
+         * the namespace's, and shared) */
+        bool join_pid, join_ipc;
+        int pidns_fd, ipcns_fd;
+        /* --domainname: the NIS domain name of its UTS namespace (NULL: none) */
+        const char *domainname;
+
         /* Called in the parent once the container's process runs (after
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
@@ -212,6 +252,20 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
  * the files lxcfs emulates (runc); no volume at or under /sys or /dev,
  * whose content is the kernel's and would be copied into the volume. */
 int run_mount_target_check(enum run_mount_type type, const char *target, struct box_err *err);
+
+/* ---- sysctls (run/sysctl.c) ---- */
+
+/* Checks one --sysctl "key=value" as runc does: only sysctls of a namespace
+ * the container has of its own (kernel.msg*, kernel.sem, kernel.shm*,
+ * fs.mqueue.* with its own IPC namespace; net.* with a network namespace
+ * not the host's); the key's '.' or '/' separated words of [A-Za-z0-9_-]
+ * only.  NETWORK: its mode; SHARED_IPC: its IPC namespace is the host's or
+ * another container's. */
+int run_sysctl_check(const char *kv, enum run_network network, bool shared_ipc,
+                     struct box_err *err);
+/* In the container, once its network is there: writes each of V under
+ * SYS_FD, its /proc/sys (opened before /proc/sys was made read-only). */
+int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err);
 
 /* ---- capabilities (run/caps.c) ---- */
 

@@ -234,10 +234,21 @@ static int child_start(struct child_args *a, struct box_err *err)
          * touched (run/enter.c) */
         const struct run_spec *spec = a->spec;
         const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
-                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1};
+                            spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1,
+                            spec->join_ipc ? spec->ipcns_fd : -1};
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
+        /* --oom-score-adj: this process's, inherited by the container's
+         * (raising it needs no capability; lowering it CAP_SYS_RESOURCE) */
+        if (spec->oom_score_adj) {
+                char v[16];
+                int n = snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
+                _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, v, (size_t)n) != n)
+                        return box_err_errno(err, errno, "--oom-score-adj %d (below box's own, %s)",
+                                             spec->oom_score_adj, "it needs CAP_SYS_RESOURCE");
+        }
         umask(0);
         return 0;
 }
@@ -275,6 +286,11 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                         return box_err_errno(err, errno, "join the container's network namespace");
                 close((*spec)->netns_fd);
         }
+        if ((*spec)->join_ipc) {
+                if (setns((*spec)->ipcns_fd, CLONE_NEWIPC) < 0)
+                        return box_err_errno(err, errno, "join the container's IPC namespace");
+                close((*spec)->ipcns_fd);
+        }
         if ((*spec)->n_uid_map > 0) {
                 *root_mount = run_fd_recv(a->console_fd);
                 if (*root_mount < 0)
@@ -289,9 +305,12 @@ static int child_namespaces(struct child_args *a, const struct run_spec **spec,
                 if (sys_setresgid(0, 0, 0) < 0 || sys_setresuid(0, 0, 0) < 0)
                         return box_err_errno(err, errno, "become root in the user namespace");
         }
-        const char *hostname = (*spec)->hostname;
+        const char *hostname = (*spec)->host_uts ? NULL : (*spec)->hostname;
         if (hostname && sethostname(hostname, strlen(hostname)) < 0)
                 return box_err_errno(err, errno, "sethostname");
+        const char *domain = (*spec)->host_uts ? NULL : (*spec)->domainname;
+        if (domain && setdomainname(domain, strlen(domain)) < 0)
+                return box_err_errno(err, errno, "setdomainname");
         if ((*spec)->network == RUN_NETWORK_NONE || (*spec)->network == RUN_NETWORK_PRIVATE) {
                 r = run_net_loopback_up(err);
                 if (r < 0)
@@ -357,8 +376,9 @@ static int child_setup(struct child_args *a, struct box_err *err)
         CHILD_PHASE("base");
         if (early)
                 child_wait_go(a);
-        /* in our cgroup now: it is the namespace's root */
-        if (unshare(CLONE_NEWCGROUP) < 0)
+        /* in our cgroup now: it is the namespace's root (--cgroupns host:
+         * the host's stays) */
+        if (!spec->host_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
         r = run_rootfs_mount_rest(spec, &rf, err);
         if (r < 0)
@@ -380,6 +400,14 @@ static int child_setup(struct child_args *a, struct box_err *err)
         r = run_enter_make_cwd(rootfd, cwd, err);
         if (r < 0)
                 return r;
+        /* --sysctl: /proc/sys before it is made read-only; written once
+         * the interfaces are there (net.ipv4.conf.eth0.*) */
+        _cleanup_close_ int sys_fd = -EBADF;
+        if (spec->sysctls && spec->sysctls[0]) {
+                sys_fd = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sys_fd < 0)
+                        return box_err_errno(err, errno, "open /proc/sys");
+        }
         r = run_rootfs_finish(spec, nullfd, err);
         if (r < 0)
                 return r;
@@ -390,6 +418,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
                         _exit(125); /* box failed to make our network, or is gone */
                 close(a->sync_fd);
                 CHILD_PHASE("network");
+        }
+        if (sys_fd >= 0) {
+                r = run_sysctls_write(sys_fd, spec->sysctls, err);
+                if (r < 0)
+                        return r;
+                close(TAKE_FD(sys_fd));
         }
 
         /* the last step into the container, shared with every process that
@@ -827,7 +861,23 @@ static pid_t clone_child_in_userns(const struct run_spec *spec, struct child_arg
 static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int v2_dir,
                          bool *ret_in_v2)
 {
-        unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+        unsigned long flags = CLONE_NEWNS;
+        /* --uts, --ipc, --pid host: box's (the host's); container:NAME:
+         * that container's */
+        if (!spec->host_uts)
+                flags |= CLONE_NEWUTS;
+        if (!spec->host_ipc && !spec->join_ipc)
+                flags |= CLONE_NEWIPC;
+        if (!spec->host_pid && !spec->join_pid)
+                flags |= CLONE_NEWPID;
+        /* a PID namespace is entered by the children of who joins it: box
+         * joins for this one child, then returns to its own */
+        _cleanup_close_ int own_pidns = -EBADF;
+        if (spec->join_pid) {
+                own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(spec->pidns_fd, CLONE_NEWPID) < 0)
+                        return -1;
+        }
         if (spec->network == RUN_NETWORK_NONE || spec->network == RUN_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
         *ret_in_v2 = false;
@@ -848,6 +898,11 @@ static pid_t clone_child(const struct run_spec *spec, struct child_args *a, int 
                 pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
         if (pid == 0)
                 child_main(a);
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0 && pid > 0) {
+                /* box's later children would land in the other container */
+                kill(pid, SIGKILL);
+                return -1;
+        }
         return pid;
 }
 

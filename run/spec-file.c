@@ -31,6 +31,15 @@ static struct jv *resources_dump(const struct run_resources *r)
         jv_set(o, "blkio_weight", jv_int(r->blkio_weight));
         jv_set(o, "read_bps", rates_dump(r->read_bps, r->n_read_bps));
         jv_set(o, "write_bps", rates_dump(r->write_bps, r->n_write_bps));
+        jv_set(o, "read_iops", rates_dump(r->read_iops, r->n_read_iops));
+        jv_set(o, "write_iops", rates_dump(r->write_iops, r->n_write_iops));
+        jv_set(o, "weight_device", rates_dump(r->weight_device, r->n_weight_device));
+        jv_set_str(o, "cpuset_mems", r->cpuset_mems);
+        jv_set(o, "memory_reservation", jv_int(r->memory_reservation));
+        if (r->memory_swappiness_set)
+                jv_set(o, "memory_swappiness", jv_int(r->memory_swappiness));
+        jv_set(o, "oom_kill_disable", jv_bool(r->oom_kill_disable));
+        jv_set(o, "device_rules", jv_strv(r->device_rules));
         return o;
 }
 
@@ -107,6 +116,15 @@ char *run_spec_file_dump(const struct run_spec *s)
         if (s->resources)
                 jv_set(o, "resources", resources_dump(s->resources));
         jv_set_str(o, "cgroup_parent", s->cgroup_parent);
+        jv_set(o, "shm_size", jv_int(s->shm_size));
+        jv_set(o, "sysctls", jv_strv(s->sysctls));
+        jv_set(o, "host_pid", jv_bool(s->host_pid));
+        jv_set(o, "host_ipc", jv_bool(s->host_ipc));
+        jv_set(o, "host_uts", jv_bool(s->host_uts));
+        jv_set(o, "host_cgroupns", jv_bool(s->host_cgroupns));
+        jv_set(o, "ipc_none", jv_bool(s->ipc_none));
+        jv_set(o, "oom_score_adj", jv_int(s->oom_score_adj));
+        jv_set_str(o, "domainname", s->domainname);
         return jv_dump(o, JV_PRETTY);
 }
 
@@ -129,7 +147,7 @@ static int rates_parse(const struct jv *a, struct run_device_rate **ret, size_t 
         return 0;
 }
 
-static void resources_parse(const struct jv *o, struct run_resources *r)
+static void resources_parse(const struct jv *o, struct run_resources *r, char ***device_rules)
 {
         r->memory = get_int(o, "memory");
         r->memory_swap = get_int(o, "memory_swap");
@@ -141,6 +159,15 @@ static void resources_parse(const struct jv *o, struct run_resources *r)
         r->blkio_weight = (int)get_int(o, "blkio_weight");
         rates_parse(jv_get(o, "read_bps"), &r->read_bps, &r->n_read_bps);
         rates_parse(jv_get(o, "write_bps"), &r->write_bps, &r->n_write_bps);
+        rates_parse(jv_get(o, "read_iops"), &r->read_iops, &r->n_read_iops);
+        rates_parse(jv_get(o, "write_iops"), &r->write_iops, &r->n_write_iops);
+        rates_parse(jv_get(o, "weight_device"), &r->weight_device, &r->n_weight_device);
+        r->cpuset_mems = jv_get_str(o, "cpuset_mems");
+        r->memory_reservation = get_int(o, "memory_reservation");
+        r->memory_swappiness_set = jv_get(o, "memory_swappiness") != NULL;
+        r->memory_swappiness = (int)get_int(o, "memory_swappiness");
+        r->oom_kill_disable = jv_bool_value(jv_get(o, "oom_kill_disable"));
+        r->device_rules = *device_rules = jv_to_strv(jv_get(o, "device_rules"));
 }
 
 static struct run_idmap *idmap_parse(const struct jv *a, size_t *ret_n)
@@ -233,10 +260,19 @@ int run_spec_file_parse(const char *text, struct run_spec_file *f, struct box_er
         s->seccomp_cache_dir = jv_get_str(o, "seccomp_cache_dir");
         rlimits_parse(jv_get(o, "rlimits"), f);
         if (jv_is_object(jv_get(o, "resources"))) {
-                resources_parse(jv_get(o, "resources"), &f->res);
+                resources_parse(jv_get(o, "resources"), &f->res, &f->device_rules);
                 s->resources = &f->res;
         }
         s->cgroup_parent = jv_get_str(o, "cgroup_parent");
+        s->shm_size = get_int(o, "shm_size");
+        s->sysctls = f->sysctls = jv_to_strv(jv_get(o, "sysctls"));
+        s->host_pid = jv_bool_value(jv_get(o, "host_pid"));
+        s->host_ipc = jv_bool_value(jv_get(o, "host_ipc"));
+        s->host_uts = jv_bool_value(jv_get(o, "host_uts"));
+        s->host_cgroupns = jv_bool_value(jv_get(o, "host_cgroupns"));
+        s->ipc_none = jv_bool_value(jv_get(o, "ipc_none"));
+        s->oom_score_adj = (int)get_int(o, "oom_score_adj");
+        s->domainname = jv_get_str(o, "domainname");
         if (!s->id || !s->state_dir || !s->argv || !s->argv[0] || (!s->rootfs && !s->lowerdirs))
                 return box_err_set(err, EINVAL, "spec.json: incomplete");
         return 0;
@@ -248,12 +284,17 @@ void run_spec_file_release(struct run_spec_file *f)
         strv_free(f->argv);
         strv_free(f->env);
         strv_free(f->group_add);
+        strv_free(f->sysctls);
+        strv_free(f->device_rules);
         free(f->mounts);
         free(f->uid_map);
         free(f->gid_map);
         free(f->rlimits);
         free(f->res.read_bps);
         free(f->res.write_bps);
+        free(f->res.read_iops);
+        free(f->res.write_iops);
+        free(f->res.weight_device);
         jv_free(f->doc);
         *f = (struct run_spec_file){0};
 }

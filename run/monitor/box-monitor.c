@@ -61,6 +61,7 @@ struct opts {
         const char *port_fds; /* "5,6": host ports' sockets, kept for box's restart */
         int pid, lock_fd, out_fd, err_fd, in_fd;
         long long max_size, max_file, health_interval_ms, open_stdin, attach_wait_ms;
+        long long health_start_interval_ms, health_start_period_ms;
 };
 
 #define ATTACH_MAX 8
@@ -137,6 +138,10 @@ static void parse(int argc, char **argv)
                         o.max_file = num(v);
                 else if (!strcmp(k, "--health-interval-ms"))
                         o.health_interval_ms = num(v);
+                else if (!strcmp(k, "--health-start-interval-ms"))
+                        o.health_start_interval_ms = num(v);
+                else if (!strcmp(k, "--health-start-period-ms"))
+                        o.health_start_period_ms = num(v);
                 else if (!strcmp(k, "--open-stdin"))
                         o.open_stdin = num(v);
                 else if (!strcmp(k, "--attach-wait-ms"))
@@ -616,11 +621,21 @@ static void attach_wait(void)
         o.attach_wait_ms = 0;
 }
 
+/* The time to the next check: --health-start-interval within the start
+ * period (from STARTED), else the interval. */
+static long long health_interval(long long started)
+{
+        if (o.health_start_interval_ms > 0 && now_ms() < started + o.health_start_period_ms)
+                return o.health_start_interval_ms;
+        return o.health_interval_ms;
+}
+
 /* Relays the container's output to the log until it exits; its status. */
 static int watch(void)
 {
         int pidfd = (int)syscall(SYS_pidfd_open, o.pid, 0);
-        long long next_health = o.health_interval_ms > 0 ? now_ms() + o.health_interval_ms : 0;
+        long long started = now_ms();
+        long long next_health = o.health_interval_ms > 0 ? started + health_interval(started) : 0;
         pid_t health = -1;
         int status = -1;
         attach_wait();
@@ -679,7 +694,7 @@ static int watch(void)
                 if (next_health && now_ms() >= next_health) {
                         if (health < 0)
                                 health = health_start();
-                        next_health = now_ms() + o.health_interval_ms;
+                        next_health = now_ms() + health_interval(started);
                 }
                 int st;
                 if ((pidfd < 0 || (n > 0 && (p[0].revents & POLLIN))) &&

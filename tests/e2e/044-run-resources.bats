@@ -139,3 +139,128 @@ v1() { [ -d /sys/fs/cgroup/memory ] && ! [ -f /sys/fs/cgroup/cgroup.controllers 
         grep -q null-ok "$BOX_TEST_TMP/out"
         grep -q mem-denied "$BOX_TEST_TMP/out"
 }
+
+# HostConfig.FIELD of CONTAINER as JSON
+hcj() {
+        box inspect "$2" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)[0]['HostConfig']['$1'], sort_keys=True))"
+}
+
+@test "resources: --cpu-period, --cpu-quota, --cpuset-mems, the memory extras reach the cgroup and inspect" {
+        if v1; then
+                run cg cpu/cpu.cfs_period_us --cpu-period 50000 --cpu-quota 25000
+                [ "$output" = 50000 ]
+                [ "$(cg cpu/cpu.cfs_quota_us --cpu-period 50000 --cpu-quota 25000)" = 25000 ]
+                [ "$(cg cpu/cpu.cfs_quota_us --cpu-quota 30000)" = 30000 ]
+                [ "$(cg cpuset/cpuset.mems --cpuset-mems 0)" = 0 ]
+                [ "$(cg memory/memory.soft_limit_in_bytes --memory-reservation 32m)" = 33554432 ]
+                [ "$(cg memory/memory.swappiness --memory-swappiness 17)" = 17 ]
+                run cg memory/memory.oom_control --oom-kill-disable -m 64m
+                [[ "$output" == *"oom_kill_disable 1"* ]]
+        else
+                [ "$(cg cpu.max --cpu-period 50000 --cpu-quota 25000)" = "25000 50000" ]
+                [ "$(cg memory.low --memory-reservation 32m)" = 33554432 ]
+        fi
+        id=$(box create --cpu-period 50000 --cpu-quota 25000 --cpuset-mems 0 --memory-reservation 32m \
+                --memory-swappiness 17 --oom-kill-disable busybox true)
+        [ "$(hcj CpuPeriod "$id")" = 50000 ]
+        [ "$(hcj CpuQuota "$id")" = 25000 ]
+        [ "$(hcj NanoCpus "$id")" = 0 ]
+        [ "$(hcj CpusetMems "$id")" = '"0"' ]
+        [ "$(hcj MemoryReservation "$id")" = 33554432 ]
+        [ "$(hcj MemorySwappiness "$id")" = 17 ]
+        [ "$(hcj OomKillDisable "$id")" = true ]
+        id=$(box create --cpus 0.5 busybox true)
+        [ "$(hcj CpuQuota "$id")" = 0 ]
+        [ "$(hcj NanoCpus "$id")" = 500000000 ]
+        [ "$(hcj MemorySwappiness "$id")" = null ]
+        # a restart-able start reads them from its record
+        if v1; then
+                id=$(box create --cpu-quota 40000 busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)
+                [ "$(box start -a "$id")" = 40000 ]
+        fi
+}
+
+@test "resources: bad values of the new resource flags are one line naming them, 125" {
+        for args in "--cpu-period 999" "--cpu-period 1000001" "--cpu-quota 999" "--cpu-quota x" \
+                "--cpuset-mems a" "--memory-reservation 1k" "--memory-reservation x" \
+                "--memory-swappiness 101" "--memory-swappiness -2" "--oom-score-adj 1001" \
+                "--oom-score-adj x" "--device-read-iops /dev/null" "--device-write-iops /dev/nonexistent:5" \
+                "--blkio-weight-device /dev/null:5" "--device-cgroup-rule x" "--device-cgroup-rule c_1:3_rwm"; do
+                set -- ${args%% *} "${args#* }"
+                [ "$2" = c_1:3_rwm ] && set -- "$1" "c 1:3 rwmx"
+                run box run --rm "$1" "$2" busybox true
+                echo "$args: $output"
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"$1"* ]]
+                [[ "$output" != *"unknown flag"* ]]
+        done
+        run box run --rm --cpus 1 --cpu-quota 50000 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"conflicting options"* ]]
+        run box run --rm -m 16m --memory-reservation 32m busybox true
+        [ "$status" -eq 125 ]
+}
+
+@test "resources: --oom-score-adj is the container's, before its first instruction" {
+        [ "$(box run --rm --oom-score-adj 500 busybox cat /proc/self/oom_score_adj)" = 500 ]
+        [ "$(box run --rm --init --oom-score-adj 300 busybox cat /proc/1/oom_score_adj)" = 300 ]
+        id=$(box create --oom-score-adj 200 busybox cat /proc/self/oom_score_adj)
+        [ "$(hcj OomScoreAdj "$id")" = 200 ]
+        [ "$(box start -a "$id")" = 200 ]
+        # below box's own needs CAP_SYS_RESOURCE: a clear failure where box lacks it
+        capeff=$((16#$(awk '/^CapEff:/ {print $2}' /proc/self/status)))
+        if [ $(((capeff >> 24) & 1)) -eq 0 ]; then # CAP_SYS_RESOURCE is 24
+                run box run --rm --oom-score-adj -500 busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"--oom-score-adj -500"* ]]
+        fi
+}
+
+@test "resources: --device-read-iops / --device-write-iops / --blkio-weight-device" {
+        dev=$(awk '$2 == "/" && $1 ~ /^\/dev\// {print $1; exit}' /proc/mounts)
+        [ -b "$dev" ] || skip "no block device for /"
+        # a limit that fails half-way through the hierarchies touches no
+        # process outside the container's cgroup (a host process lives on)
+        sleep 300 &
+        local bystander=$!
+        run box run --rm --blkio-weight-device "$dev:300" --pids-limit 5 busybox true
+        kill -0 "$bystander"
+        kill "$bystander"
+        majmin=$(printf '%d:%d' "0x$(stat -c %t "$dev")" "0x$(stat -c %T "$dev")")
+        if v1; then
+                [ "$(cg blkio/blkio.throttle.read_iops_device --device-read-iops "$dev:100")" = "$majmin 100" ]
+                [ "$(cg blkio/blkio.throttle.write_iops_device --device-write-iops "$dev:200")" = "$majmin 200" ]
+        else
+                [[ "$(cg io.max --device-read-iops "$dev:100")" == *"riops=100"* ]]
+        fi
+        id=$(box create --device-read-iops "$dev:100" --device-write-iops "$dev:200" \
+                --device-read-bps "$dev:1mb" busybox true)
+        [ "$(hcj BlkioDeviceReadIOps "$id")" = "[{\"Path\": \"$dev\", \"Rate\": 100}]" ]
+        [ "$(hcj BlkioDeviceWriteIOps "$id")" = "[{\"Path\": \"$dev\", \"Rate\": 200}]" ]
+        [ "$(hcj BlkioDeviceReadBps "$id")" = "[{\"Path\": \"$dev\", \"Rate\": 1048576}]" ]
+        # a weight lands, or the kernel's lack of one is said (no CFQ/BFQ here)
+        run box run --rm --blkio-weight-device "$dev:300" busybox sh -c 'cat /sys/fs/cgroup/blkio/blkio*weight_device /sys/fs/cgroup/io.weight 2>/dev/null; exit 0'
+        if [ "$status" -eq 0 ]; then
+                [[ "$output" == *"$majmin"* ]]
+        else
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"--blkio-weight-device"* ]]
+        fi
+}
+
+@test "resources: --device-cgroup-rule allows a device the defaults deny, in both cgroup versions" {
+        probe='mknod /tmp/fuse c 10 229; exec 3<>/tmp/fuse && echo opened'
+        run box run --rm --cap-add MKNOD busybox sh -c "$probe"
+        [[ "$output" != *opened* ]]
+        run box run --rm --cap-add MKNOD --device-cgroup-rule 'c 10:229 rwm' busybox sh -c "$probe"
+        [[ "$output" == *opened* ]]
+        # read only: the write is denied
+        run box run --rm --cap-add MKNOD --device-cgroup-rule 'c 10:* rm' busybox sh -c \
+                'mknod /tmp/fuse c 10 229; exec 3</tmp/fuse && echo read; exec 4>/tmp/fuse && echo written'
+        [[ "$output" == *read* ]]
+        [[ "$output" != *written* ]]
+        id=$(box create --device-cgroup-rule 'c 10:229 rwm' --cap-add MKNOD busybox sh -c "$probe")
+        [ "$(hcj DeviceCgroupRules "$id")" = '["c 10:229 rwm"]' ]
+        [ "$(box start -a "$id")" = opened ]
+}

@@ -149,3 +149,26 @@ aux_start() { # python3 registry-tools.py ARGS... on a free port: AUX_PORT
         [ "$status" -eq 125 ]
         [[ "${lines[-1]}" == "box: error: registry '$REG', repository 'app/busybox': manifest 'sha256:000"*"HTTP 404"* ]]
 }
+
+@test "run pulls a missing image with progress, -q without; --pull always, never; --platform" {
+        skopeo_push_busybox app/busybox:1.0
+        run box run --rm --network none "$REG/app/busybox:1.0" echo hi
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Downloaded sha256:"* ]]
+        [ "${lines[-1]}" = hi ]
+        box rmi "$REG/app/busybox:1.0" >/dev/null
+        run box run --rm --network none -q "$REG/app/busybox:1.0" echo hi
+        echo "$output"
+        [ "$output" = hi ]
+        run box run --rm --network none --quiet --pull always "$REG/app/busybox:1.0" echo again
+        [ "$output" = again ]
+        registry_stop
+        run box run --rm --network none -q --pull always "$REG/app/busybox:1.0" true
+        [ "$status" -eq 125 ]
+        run box run --rm --network none -q --pull never "$REG/app/busybox:1.0" echo local
+        [ "$output" = local ]
+        run box run --rm --network none -q --platform linux/s390x "$REG/app/busybox:1.0" true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--platform 'linux/s390x'"* ]]
+}
