@@ -59,6 +59,8 @@ struct build_opts {
         char *const *cache_from;      /* images whose inline cache (box.cache.v0) seeds ours */
         bool inline_cache;            /* --cache-to type=inline: write box.cache.v0 */
         bool fsync;                   /* RUN steps' fsync etc. sync (run_spec.no_sync off) */
+        int64_t shm_size;             /* RUN steps' /dev/shm in bytes; 0: the default (64m) */
+        const char *cgroup_parent;    /* RUN steps' parent cgroup; NULL: /box */
         enum build_pull pull;
         /* Pulls a FROM image the store lacks (or, --pull=always/newer, has);
          * NULL: nothing is pulled */

@@ -548,6 +548,8 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .seccomp_cache_dir = seccomp_cache,
                 .rlimits = b->o->rlimits,
                 .n_rlimits = b->o->n_rlimits,
+                .shm_size = b->o->shm_size,
+                .cgroup_parent = b->o->cgroup_parent,
         };
         /* the default network: an address of the store's "bridge" network,
          * held (its lease locked) while the step runs */

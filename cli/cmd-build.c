@@ -203,6 +203,8 @@ struct build_flags {
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
         const char *metadata_file;
+        const char *cgroup_parent;
+        int64_t shm_size;
         char **no_cache_stages;         /* --no-cache-filter */
         char **cache_from;              /* --cache-from: image references */
         char **ssh;                     /* --ssh: ID[=SOCKET] */
@@ -278,6 +280,24 @@ static int opt_cache_to(void *opts, const char *arg)
                 f->inline_cache = true;
         else
                 f->cache_ignored = strv_append(f->cache_ignored, arg);
+        return 0;
+}
+
+static int opt_shm_size(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (run_parse_bytes(arg, &f->shm_size) < 0)
+                return cli_usage_error("build", "invalid --shm-size '%s'", arg);
+        return 0;
+}
+
+static int opt_cgroup_parent(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (arg[0] != '/' || strstr(arg, ".."))
+                return cli_usage_error("build",
+                                       "--cgroup-parent must be an absolute path without '..'");
+        f->cgroup_parent = arg;
         return 0;
 }
 
@@ -595,6 +615,8 @@ static const struct cli_option build_flag_rows[] = {
                  "set a build-time variable (K=V, or K to take it from the environment)"),
         CLI_FUNC("build-context", 0, R, opt_build_context, "list",
                  "NAME=DIR or NAME=docker-image://REF for FROM, COPY --from and RUN --mount from="),
+        CLI_FUNC("cgroup-parent", 0, R, opt_cgroup_parent, "string",
+                 "parent cgroup of RUN steps (default /box)"),
         CLI_FUNC("cache-from", 0, R, opt_cache_from, "list",
                  "images whose inline build cache to use (REF or type=registry,ref=REF)"),
         CLI_FUNC("cache-to", 0, R, opt_cache_to, "list",
@@ -637,6 +659,8 @@ static const struct cli_option build_flag_rows[] = {
                  "applies no LSM)"),
         CLI_STRING("source-date-epoch", 0, T, source_date_epoch, "n",
                    "timestamps of the image and its layers (also --timestamp)"),
+        CLI_FUNC("shm-size", 0, R, opt_shm_size, "bytes",
+                 "size of /dev/shm in RUN steps (default 64m)"),
         CLI_STRV(
                 "ssh", 0, T, ssh, "list",
                 "SSH agent socket for RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or\nID=SOCKET"),
@@ -1088,6 +1112,8 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->target = j->f.target;
         bo->no_cache = j->f.no_cache;
         bo->no_cache_stages = j->f.no_cache_stages;
+        bo->shm_size = j->f.shm_size;
+        bo->cgroup_parent = j->f.cgroup_parent;
         /* BuildKit's build-arg spelling of --cache-to type=inline */
         if (strv_contains(j->f.args, "BUILDKIT_INLINE_CACHE=1"))
                 j->f.inline_cache = true;

@@ -246,3 +246,24 @@ PY
         [ -z "$(find "$BOX_ROOT/buildcache/steps" -name '*escape*')" ]
         [ "$(ls "$BOX_ROOT/buildcache/steps" | grep -cv '^[0-9a-f]\{64\}$')" -eq 0 ]
 }
+
+@test "--shm-size and --cgroup-parent reach RUN steps, as Docker's build flags" {
+        local parent=/box-build-test-$$
+        printf 'FROM busybox\nRUN df -k /dev/shm | tail -1 > /shm\n' > "$CTX/Dockerfile.res"
+        box build -q --no-cache --shm-size 128m --cgroup-parent "$parent" -f "$CTX/Dockerfile.res" \
+                -t res "$CTX" >/dev/null
+        run box run --rm --network none res cat /shm
+        [[ "$output" == *" 131072 "* ]]
+        # the step's cgroup was made under that parent (its container sees
+        # only its own cgroup namespace): the parent is left, as Docker's
+        local found=0 d
+        for d in /sys/fs/cgroup/*"$parent"; do
+                [ -d "$d" ] && found=1 && rmdir "$d"
+        done
+        [ "$found" = 1 ]
+        run box build -q --shm-size lots "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "${lines[0]}" == *"invalid --shm-size 'lots'"* ]]
+        run box build -q --cgroup-parent ../x "$CTX"
+        [ "$status" -eq 125 ]
+}
