@@ -64,12 +64,14 @@ teardown() {
         box build -q -o "type=oci,dest=$BOX_TEST_TMP/o.tar" "$CTX" >/dev/null
         # name= tags it in the store too
         box image inspect exported:1 >/dev/null
-        export BOX_ROOT="$BOX_TEST_TMP/other"
-        run box load -i "$BOX_TEST_TMP/d.tar"
+        # another store (the test's own keeps its network, which its
+        # teardown prunes)
+        other() { BOX_ROOT="$BOX_TEST_TMP/other" "$BOX" "$@"; }
+        run other load -i "$BOX_TEST_TMP/d.tar"
         [ "$status" -eq 0 ]
         [[ "$output" == *"exported:1"* ]]
-        [ "$(box run --rm --network none exported:1 cat /final)" = final ]
-        run box load -i "$BOX_TEST_TMP/o.tar"
+        [ "$(other run --rm --network none exported:1 cat /final)" = final ]
+        run other load -i "$BOX_TEST_TMP/o.tar"
         [ "$status" -eq 0 ]
         if command -v skopeo >/dev/null; then
                 skopeo inspect "oci-archive:$BOX_TEST_TMP/o.tar" >/dev/null
@@ -125,13 +127,13 @@ PY
         printf 'FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nCOPY f /f\nENV A=1\nRUN echo two > /two\n' \
                 > "$CTX/Dockerfile.ic"
         echo f > "$CTX/f"
-        box build -q -f "$CTX/Dockerfile.ic" --cache-to type=inline -t ic:1 "$CTX" >/dev/null
+        box build --network none -q -f "$CTX/Dockerfile.ic" --cache-to type=inline -t ic:1 "$CTX" >/dev/null
         stamp=$(box run --rm --network none ic:1 cat /stamp)
         box save -o "$BOX_TEST_TMP/ic.tar" busybox ic:1
         # a CI runner's empty store: the image loaded (or pulled), its steps not run again
         export BOX_ROOT="$BOX_TEST_TMP/fresh"
         box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
-        run box build --progress plain -f "$CTX/Dockerfile.ic" --cache-from ic:1 -t ic:2 "$CTX"
+        run box build --network none --progress plain -f "$CTX/Dockerfile.ic" --cache-from ic:1 -t ic:2 "$CTX"
         [ "$status" -eq 0 ]
         [[ "$output" == *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
         [[ "$output" == *"RUN echo two > /two"$'\n'"  CACHED"* ]]
@@ -140,7 +142,7 @@ PY
         # --cache-from a third store runs every step
         export BOX_ROOT="$BOX_TEST_TMP/third"
         box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
-        run box build --progress plain -f "$CTX/Dockerfile.ic" --build-arg BUILDKIT_INLINE_CACHE=1 -t ic:3 "$CTX"
+        run box build --network none --progress plain -f "$CTX/Dockerfile.ic" --build-arg BUILDKIT_INLINE_CACHE=1 -t ic:3 "$CTX"
         [ "$status" -eq 0 ]
         [[ "$output" != *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
         [ "$(box run --rm --network none ic:3 cat /stamp)" != "$stamp" ]
@@ -148,7 +150,7 @@ PY
         export BOX_ROOT="$BOX_TEST_TMP/fourth"
         box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
         box load -q -i "$BOX_TEST_TMP/ic3.tar" >/dev/null
-        run box build --progress plain -f "$CTX/Dockerfile.ic" --cache-from type=registry,ref=ic:3 "$CTX"
+        run box build --network none --progress plain -f "$CTX/Dockerfile.ic" --cache-from type=registry,ref=ic:3 "$CTX"
         [[ "$output" == *"cat /proc/sys/kernel/random/uuid > /stamp"$'\n'"  CACHED"* ]]
 }
 
@@ -187,7 +189,7 @@ EOF2
 
 @test "attacker: an image's box.cache.v0 cannot name paths, other images' layers or bad records" {
         printf 'FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nRUN echo two > /two\n' > "$CTX/Dockerfile.ic"
-        box build -q -f "$CTX/Dockerfile.ic" --cache-to type=inline -t ic:1 "$CTX" >/dev/null
+        box build --network none -q -f "$CTX/Dockerfile.ic" --cache-to type=inline -t ic:1 "$CTX" >/dev/null
         box save -o "$BOX_TEST_TMP/ic.tar" busybox ic:1
         # the image's config rewritten: every claim hostile but the last step's
         python3 - "$BOX_TEST_TMP/ic.tar" <<'PY'
@@ -238,7 +240,7 @@ out.close()
 PY
         export BOX_ROOT="$BOX_TEST_TMP/fresh"
         box load -q -i "$BOX_TEST_TMP/ic.tar" >/dev/null
-        run box build --progress plain -f "$CTX/Dockerfile.ic" --cache-from ic:1 "$CTX"
+        run box build --network none --progress plain -f "$CTX/Dockerfile.ic" --cache-from ic:1 "$CTX"
         [ "$status" -eq 0 ]
         # every claim on the first step was refused: it ran again
         [[ "$output" != *"random/uuid > /stamp"$'\n'"  CACHED"* ]]
