@@ -294,7 +294,7 @@ static int opt_shm_size(void *opts, const char *arg)
 static int opt_cgroup_parent(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        if (arg[0] != '/' || strstr(arg, ".."))
+        if (!run_cgroup_parent_valid(arg))
                 return cli_usage_error("build",
                                        "--cgroup-parent must be an absolute path without '..'");
         f->cgroup_parent = arg;
@@ -313,33 +313,29 @@ static int opt_no_cache_filter(void *opts, const char *arg)
         return 0;
 }
 
-/* box attaches no attestation to an image: "off" is what it does, any
- * other value asks for what is not there */
-static bool attestation_off(const char *arg)
+/* box attaches no attestation to an image: "off" (a false boolean) is what
+ * it does, any other value of --FLAG asks for the WHAT it does not make */
+static int attestation_flag(const char *flag, const char *what, const char *arg)
 {
-        static const char *const off[] = {"false", "0", "f", "F", "FALSE", "False"};
-        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
-                if (streq(arg, off[i]))
-                        return true;
-        return false;
+        bool on = true;
+        if (arg && cli_bool_value(arg, &on) == 0 && !on)
+                return 0;
+        return cli_usage_error("build",
+                               "--%s: box attaches no %s attestation to images; only --%s=false "
+                               "is accepted",
+                               flag, what, flag);
 }
 
 static int opt_provenance(void *opts, const char *arg)
 {
         (void)opts;
-        if (arg && attestation_off(arg))
-                return 0;
-        return cli_usage_error("build", "--provenance: box attaches no provenance attestation "
-                                        "to images; only --provenance=false is accepted");
+        return attestation_flag("provenance", "provenance", arg);
 }
 
 static int opt_sbom(void *opts, const char *arg)
 {
         (void)opts;
-        if (arg && attestation_off(arg))
-                return 0;
-        return cli_usage_error("build", "--sbom: box attaches no SBOM attestation to images; "
-                                        "only --sbom=false is accepted");
+        return attestation_flag("sbom", "SBOM", arg);
 }
 
 static int opt_attest(void *opts, const char *arg)

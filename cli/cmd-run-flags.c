@@ -410,7 +410,7 @@ static int opt_gidmap(void *opts, const char *arg)
 static int opt_cgroup_parent(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (arg[0] != '/' || strstr(arg, ".."))
+        if (!run_cgroup_parent_valid(arg))
                 return cli_usage_error("run",
                                        "--cgroup-parent must be an absolute path without '..'");
         o->cgroup_parent = arg;

@@ -45,20 +45,27 @@ static bool takes_bool(const struct cli_option *o)
                (o->kind == CLI_OPT_TRUE || o->kind == CLI_OPT_SET || o->kind == CLI_OPT_IGNORE);
 }
 
-int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret)
+int cli_bool_value(const char *arg, bool *ret)
 {
         static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
         static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-        if (!arg) {
-                *ret = true;
-                return 0;
-        }
         for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
                 if (streq(arg, yes[i]) || streq(arg, no[i])) {
                         *ret = streq(arg, yes[i]);
                         return 0;
                 }
         }
+        return -EINVAL;
+}
+
+int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret)
+{
+        if (!arg) {
+                *ret = true;
+                return 0;
+        }
+        if (cli_bool_value(arg, ret) == 0)
+                return 0;
         return cli_usage_error(cmd, "invalid argument '%s' for '--%s': true or false", arg, flag);
 }
 

@@ -112,6 +112,8 @@ struct cli_options {
  * as Docker's flags take them (NULL: no value, true): for a FUNC row whose
  * boolean is not a field of its own.  0, or the usage error's exit status. */
 int cli_options_bool(const char *cmd, const char *flag, const char *arg, bool *ret);
+/* The same spellings without a message: 0, or -EINVAL for another word. */
+int cli_bool_value(const char *arg, bool *ret);
 
 /* Parses the flags of ARGV (ARGV[0] is the command) into OPTS.  Returns the
  * index of the first operand (> 0) to go on, or <= 0 to stop: the negated

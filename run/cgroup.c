@@ -853,3 +853,8 @@ int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct bo
         return box_err_set(err, ETIMEDOUT, "container %.12s did not %s", id,
                            freeze ? "freeze" : "thaw");
 }
+
+bool run_cgroup_parent_valid(const char *parent)
+{
+        return parent[0] == '/' && !strstr(parent, "..");
+}

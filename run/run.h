@@ -342,5 +342,8 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
 void run_cgroup_free(struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */
 void run_cgroup_remove_stale(const char *parent, const char *id);
+/* Is PARENT a cgroup parent box may make cgroups under (--cgroup-parent of
+ * run and build): absolute, with no "..". */
+bool run_cgroup_parent_valid(const char *parent);
 /* "1g", "512m", "100k", "1024" -> bytes (Docker's RAMInBytes). */
 int run_parse_bytes(const char *s, int64_t *ret);
