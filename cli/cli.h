@@ -83,6 +83,8 @@ int cmd_generate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_network(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_port(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_diff(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_update(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints
  * its tables: add rows of cells, then flush. */

@@ -761,11 +761,18 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cli_command image_cmds[] = {
+        {"build", "Build an image from a Dockerfile", cmd_build, 0},
         {"history", "Show the history of an image", cmd_image_history, 0},
+        {"import", "Import a rootfs tarball as an image", cmd_import, 0},
         {"inspect", "Display detailed information on one or more images", cmd_image_inspect, 0},
+        {"load", "Load images from a tar archive or an OCI layout", cmd_load, 0},
         {"ls", "List images", cmd_images, 0},
         {"prune", "Remove unused images", cmd_image_prune, 0},
+        {"pull", "Download an image from a registry, or an archive or OCI layout over HTTP(S)",
+         cmd_pull, 0},
+        {"push", "Upload an image to a registry", cmd_push, 0},
         {"rm", "Remove one or more images", cmd_rmi, 0},
+        {"save", "Save one or more images to a tar archive", cmd_save, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
         {},
 };

@@ -18,6 +18,10 @@
 #include "run/network.h"
 #include "spec/oci.h"
 
+/* The command whose flags are being parsed (run, create or update), for
+ * the "See 'box CMD --help'" line of a bad value's error. */
+static const char *flags_cmd = "run";
+
 static const char usage[] = "Usage: box run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
                             "       box run [OPTIONS] --rootfs DIR [COMMAND] [ARG...]\n"
                             "\n"
@@ -155,7 +159,7 @@ static int opt_workdir(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (arg[0] != '/')
-                return cli_usage_error("run",
+                return cli_usage_error(flags_cmd,
                                        "the working directory '%s' is invalid, it needs to be an "
                                        "absolute path",
                                        arg);
@@ -263,7 +267,8 @@ static int opt_ip(void *opts, const char *arg)
         if (cli_check_ip_address("--ip", arg, &err) < 0)
                 return cli_fail(&err);
         if (strchr(arg, ':'))
-                return cli_usage_error("run", "invalid --ip '%s': an IPv6 address is --ip6's", arg);
+                return cli_usage_error(flags_cmd, "invalid --ip '%s': an IPv6 address is --ip6's",
+                                       arg);
         o->ip = arg;
         return 0;
 }
@@ -275,7 +280,8 @@ static int opt_ip6(void *opts, const char *arg)
         if (cli_check_ip_address("--ip6", arg, &err) < 0)
                 return cli_fail(&err);
         if (!strchr(arg, ':'))
-                return cli_usage_error("run", "invalid --ip6 '%s': an IPv4 address is --ip's", arg);
+                return cli_usage_error(flags_cmd, "invalid --ip6 '%s': an IPv4 address is --ip's",
+                                       arg);
         o->ip6 = arg;
         return 0;
 }
@@ -292,9 +298,9 @@ static int opt_memory(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (run_parse_bytes(arg, &o->res.memory) < 0)
-                return cli_usage_error("run", "invalid memory limit '%s'", arg);
+                return cli_usage_error(flags_cmd, "invalid memory limit '%s'", arg);
         if (o->res.memory < 6 * 1024 * 1024)
-                return cli_usage_error("run", "minimum memory limit allowed is 6MB");
+                return cli_usage_error(flags_cmd, "minimum memory limit allowed is 6MB");
         return 0;
 }
 
@@ -304,7 +310,7 @@ static int opt_memory_swap(void *opts, const char *arg)
         if (streq(arg, "-1"))
                 o->res.memory_swap = -1;
         else if (run_parse_bytes(arg, &o->res.memory_swap) < 0)
-                return cli_usage_error("run", "invalid memory-swap limit '%s'", arg);
+                return cli_usage_error(flags_cmd, "invalid memory-swap limit '%s'", arg);
         return 0;
 }
 
@@ -315,9 +321,9 @@ static int opt_cpus(void *opts, const char *arg)
         double cpus = strtod(arg, &end);
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         if (end == arg || *end || cpus <= 0)
-                return cli_usage_error("run", "invalid --cpus '%s'", arg);
+                return cli_usage_error(flags_cmd, "invalid --cpus '%s'", arg);
         if (cpus > (double)n)
-                return cli_usage_error("run",
+                return cli_usage_error(flags_cmd,
                                        "range of CPUs is from 0.01 to %ld.00, as there are only "
                                        "%ld CPUs available",
                                        n, n);
@@ -332,7 +338,7 @@ static int opt_cpu_shares(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (parse_int(arg, &o->res.cpu_shares) < 0 || o->res.cpu_shares < 0)
-                return cli_usage_error("run", "invalid --cpu-shares '%s'", arg);
+                return cli_usage_error(flags_cmd, "invalid --cpu-shares '%s'", arg);
         return 0;
 }
 
@@ -340,7 +346,7 @@ static int opt_cpuset_cpus(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
-                return cli_usage_error("run", "invalid value '%s' for cpuset cpus", arg);
+                return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
         o->res.cpuset_cpus = arg;
         return 0;
 }
@@ -349,7 +355,7 @@ static int opt_pids_limit(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (parse_int(arg, &o->res.pids_limit) < 0)
-                return cli_usage_error("run", "invalid --pids-limit '%s'", arg);
+                return cli_usage_error(flags_cmd, "invalid --pids-limit '%s'", arg);
         if (o->res.pids_limit <= 0)
                 o->res.pids_limit = -1;
         return 0;
@@ -360,7 +366,7 @@ static int opt_blkio_weight(void *opts, const char *arg)
         struct run_opts *o = opts;
         int64_t w;
         if (parse_int(arg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-                return cli_usage_error("run", "range of blkio weight is from 10 to 1000");
+                return cli_usage_error(flags_cmd, "range of blkio weight is from 10 to 1000");
         o->res.blkio_weight = (int)w;
         return 0;
 }
@@ -388,7 +394,7 @@ static int opt_device_write_bps(void *opts, const char *arg)
 static int opt_userns(void *opts, const char *arg)
 {
         if (*arg && !streq(arg, "host") && !streq(arg, "private"))
-                return cli_usage_error("run",
+                return cli_usage_error(flags_cmd,
                                        "--userns '%s' is not supported yet (host, or private "
                                        "with --uidmap/--gidmap)",
                                        arg);
@@ -411,7 +417,7 @@ static int opt_cgroup_parent(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
         if (!run_cgroup_parent_valid(arg))
-                return cli_usage_error("run",
+                return cli_usage_error(flags_cmd,
                                        "--cgroup-parent must be an absolute path without '..'");
         o->cgroup_parent = arg;
         return 0;
@@ -750,11 +756,35 @@ static int opt_cpu_rt_runtime(void *opts, const char *arg)
 #define R CLI_ARG_REQUIRED
 #define T struct run_opts
 
+/* The rows run, create and update share: one text for each flag. */
+#define ROW_BLKIO_WEIGHT                                                                           \
+        CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)")
+#define ROW_CPU_PERIOD                                                                             \
+        CLI_FUNC("cpu-period", 0, R, opt_cpu_period, "US", "CPU CFS period (microseconds)")
+#define ROW_CPU_QUOTA                                                                              \
+        CLI_FUNC("cpu-quota", 0, R, opt_cpu_quota, "US", "CPU CFS quota per period (-1: none)")
+#define ROW_CPU_SHARES                                                                             \
+        CLI_FUNC("cpu-shares", 'c', R, opt_cpu_shares, "N", "CPU shares (relative weight)")
+#define ROW_CPUS CLI_FUNC("cpus", 0, R, opt_cpus, "N", "number of CPUs (fractions allowed)")
+#define ROW_CPUSET_CPUS                                                                            \
+        CLI_FUNC("cpuset-cpus", 0, R, opt_cpuset_cpus, "LIST", "CPUs to run on (0-3, 0,1)")
+#define ROW_CPUSET_MEMS                                                                            \
+        CLI_FUNC("cpuset-mems", 0, R, opt_cpuset_mems, "LIST", "memory nodes to use (0-3, 0,1)")
+#define ROW_MEMORY CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)")
+#define ROW_MEMORY_RESERVATION                                                                     \
+        CLI_FUNC("memory-reservation", 0, R, opt_memory_reservation, "BYTES", "memory soft limit")
+#define ROW_MEMORY_SWAP                                                                            \
+        CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",                                    \
+                 "memory + swap limit (-1 unlimited)")
+#define ROW_PIDS_LIMIT                                                                             \
+        CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",                                          \
+                 "limit the number of processes (default 2048; 0 or -1\nunlimited)")
+
 static const struct cli_option run_flags[] = {
         CLI_FUNC("annotation", 0, R, opt_annotation, "K=V", "add an OCI annotation"),
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
-        CLI_FUNC("blkio-weight", 0, R, opt_blkio_weight, "N", "block IO weight (10-1000)"),
+        ROW_BLKIO_WEIGHT,
         CLI_FUNC("blkio-weight-device", 0, R, opt_blkio_weight_device, "D:W",
                  "block IO weight of a device (10-1000)"),
         CLI_STRV("cap-add", 0, T, cap_add, "CAP", "add a Linux capability (or ALL)"),
@@ -763,14 +793,14 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("cgroupns", 0, R, opt_cgroupns, "MODE",
                  "cgroup namespace: private (default) or host"),
         CLI_STRING("cidfile", 0, T, cidfile, "FILE", "write the container's id to FILE"),
-        CLI_FUNC("cpu-period", 0, R, opt_cpu_period, "US", "CPU CFS period (microseconds)"),
-        CLI_FUNC("cpu-quota", 0, R, opt_cpu_quota, "US", "CPU CFS quota per period (-1: none)"),
-        CLI_FUNC("cpu-shares", 'c', R, opt_cpu_shares, "N", "CPU shares (relative weight)"),
-        CLI_FUNC("cpus", 0, R, opt_cpus, "N", "number of CPUs (fractions allowed)"),
-        CLI_FUNC("cpuset-cpus", 0, R, opt_cpuset_cpus, "LIST", "CPUs to run on (0-3, 0,1)"),
+        ROW_CPU_PERIOD,
+        ROW_CPU_QUOTA,
+        ROW_CPU_SHARES,
+        ROW_CPUS,
+        ROW_CPUSET_CPUS,
         CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, "US", "refused: not on cgroup v2"),
         CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, "US", "refused: not on cgroup v2"),
-        CLI_FUNC("cpuset-mems", 0, R, opt_cpuset_mems, "LIST", "memory nodes to use (0-3, 0,1)"),
+        ROW_CPUSET_MEMS,
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
         CLI_FUNC("domainname", 0, R, opt_domainname, "NAME", "its NIS domain name"),
@@ -832,10 +862,9 @@ static const struct cli_option run_flags[] = {
                  "max-size=SIZE (default 10m), max-file=N (default 3)"),
         CLI_FUNC("mac-address", 0, R, opt_mac_address, "MAC",
                  "its MAC address on its network (02:42:ac:11:00:02)"),
-        CLI_FUNC("memory", 'm', R, opt_memory, "BYTES", "memory limit (6m at least)"),
-        CLI_FUNC("memory-reservation", 0, R, opt_memory_reservation, "BYTES", "memory soft limit"),
-        CLI_FUNC("memory-swap", 0, R, opt_memory_swap, "BYTES",
-                 "memory + swap limit (-1 unlimited)"),
+        ROW_MEMORY,
+        ROW_MEMORY_RESERVATION,
+        ROW_MEMORY_SWAP,
         CLI_FUNC("memory-swappiness", 0, R, opt_memory_swappiness, "N",
                  "swappiness 0-100 (cgroup v1; -1: the host's)"),
         CLI_STRV("mount", 0, T, mounts, "SPEC",
@@ -854,8 +883,7 @@ static const struct cli_option run_flags[] = {
                  "the OOM killer's preference (-1000 to 1000)"),
         CLI_FUNC("pid", 0, R, opt_pid, "MODE",
                  "PID namespace: a new one (default), host or\ncontainer:NAME"),
-        CLI_FUNC("pids-limit", 0, R, opt_pids_limit, "N",
-                 "limit the number of processes (default 2048; 0 or -1\nunlimited)"),
+        ROW_PIDS_LIMIT,
         CLI_FUNC("platform", 0, R, opt_platform, "string", "image platform (only the host's)"),
         CLI_TRUE("privileged", 0, T, privileged, "all capabilities, devices and no seccomp"),
         CLI_FUNC("publish", 'p', R, opt_publish, "[IP:][H:]C[/P]",
@@ -941,7 +969,7 @@ static int run_opts_check(struct run_opts *o, bool create)
                         "run",
                         "minimum memoryswap limit should be larger than memory limit, see usage");
         if (o->n_gid_map && !o->n_uid_map)
-                return cli_usage_error("run", "--gidmap needs a --uidmap");
+                return cli_usage_error(flags_cmd, "--gidmap needs a --uidmap");
         if (o->n_uid_map && !o->n_gid_map) {
                 /* podman's rule: the gid map defaults to the uid map */
                 o->gid_map = xnew(struct run_idmap, o->n_uid_map);
@@ -950,7 +978,8 @@ static int run_opts_check(struct run_opts *o, bool create)
         }
         if (o->n_uid_map && (run_idmap_host(o->uid_map, o->n_uid_map, 0) < 0 ||
                              run_idmap_host(o->gid_map, o->n_gid_map, 0) < 0))
-                return cli_usage_error("run", "the id maps must map the container's root (id 0)");
+                return cli_usage_error(flags_cmd,
+                                       "the id maps must map the container's root (id 0)");
         /* Docker's rules: the other container's network is as it is */
         struct box_err cerr = {0};
         if (o->network == RUN_NETWORK_CONTAINER && (o->publish || o->publish_all))
@@ -1001,37 +1030,93 @@ static int run_opts_check(struct run_opts *o, bool create)
                                   o->cidfile);
         if ((o->aliases || o->ip || o->ip6) &&
             (o->network != RUN_NETWORK_PRIVATE || !o->network_name))
-                return cli_usage_error("run", "--%s works only on a user network",
+                return cli_usage_error(flags_cmd, "--%s works only on a user network",
                                        o->ip    ? "ip"
                                        : o->ip6 ? "ip6"
                                                 : "network-alias");
         unsigned char keys[16];
         size_t nkeys;
         if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys) < 0)
-                return cli_usage_error("run", "invalid detach keys '%s'", o->detach_keys);
+                return cli_usage_error(flags_cmd, "invalid detach keys '%s'", o->detach_keys);
         /* a terminal is needed only by who attaches now (create attaches none) */
         if (o->interactive && o->tty && !isatty(0) && !o->life.detach && !create)
                 return cli_usage_error(NULL, "the input device is not a TTY");
         STRV_FOREACH (a, o->attach)
                 if (strcasecmp(*a, "stdin") && strcasecmp(*a, "stdout") && strcasecmp(*a, "stderr"))
-                        return cli_usage_error("run",
+                        return cli_usage_error(flags_cmd,
                                                "invalid argument '%s' for -a: valid streams are "
                                                "STDIN, STDOUT and STDERR",
                                                *a);
         if (o->attach && o->life.detach)
-                return cli_usage_error("run",
+                return cli_usage_error(flags_cmd,
                                        "conflicting options: cannot specify both --attach and "
                                        "--detach");
         struct box_err err = {0};
         if (cli_run_life_check(&o->life, o->rm, &err) < 0)
-                return cli_usage_error("run", "%s", err.msg);
+                return cli_usage_error(flags_cmd, "%s", err.msg);
         return 0;
+}
+
+/* box update: the resource flags of run, and --restart, parsed alike */
+#define R CLI_ARG_REQUIRED
+#define T struct run_opts
+static const struct cli_option update_flags[] = {
+        CLI_HELP("help", 'h'),
+        ROW_BLKIO_WEIGHT,
+        ROW_CPU_PERIOD,
+        ROW_CPU_QUOTA,
+        ROW_CPU_SHARES,
+        ROW_CPUS,
+        ROW_CPUSET_CPUS,
+        ROW_CPUSET_MEMS,
+        ROW_MEMORY,
+        ROW_MEMORY_RESERVATION,
+        ROW_MEMORY_SWAP,
+        ROW_PIDS_LIMIT,
+        CLI_STRING("restart", 0, T, life.restart, "POLICY",
+                   "no, on-failure[:N], always, unless-stopped"),
+};
+#undef R
+#undef T
+
+static const struct cli_options update_options =
+        CLI_OPTIONS("update", update_flags, 28,
+                    "Usage: box update [OPTIONS] CONTAINER [CONTAINER...]\n"
+                    "\n"
+                    "Update the resource limits and restart policy of one or more containers:\n"
+                    "a running one at once, and at every later start.\n"
+                    "\n"
+                    "Options:\n");
+
+int cli_update_flags_parse(struct run_opts *o, int argc, char **argv)
+{
+        *o = (struct run_opts){0};
+        flags_cmd = "update";
+        int first = cli_options_parse(&update_options, o, argc, argv);
+        if (first <= 0)
+                return first;
+        if ((o->cpu_period || o->cpu_quota) && o->res.cpu_quota)
+                return -flag_error("conflicting options: Nano CPUs and CPU %s cannot both be set",
+                                   o->cpu_period ? "Period" : "Quota");
+        if (o->res.memory > 0 && o->res.memory_reservation > o->res.memory)
+                return -flag_error("minimum memory limit can not be less than memory reservation "
+                                   "limit, see usage");
+        if (o->res.memory > 0 && o->res.memory_swap > 0 && o->res.memory_swap < o->res.memory)
+                return -cli_usage_error("update", "minimum memoryswap limit should be larger "
+                                                  "than memory limit, see usage");
+        if (o->life.restart) {
+                struct box_err err = {0};
+                if (cli_run_life_check(&o->life, false, &err) < 0)
+                        return -cli_usage_error("update", "%s", err.msg);
+        }
+        return first;
 }
 
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv)
 {
         *o = (struct run_opts){.network = RUN_NETWORK_PRIVATE, .seccomp = RUN_SECCOMP_DEFAULT};
         bool create = argc > 0 && streq(argv[0], "create");
+        flags_cmd = create ? "create" : "run";
         int first = cli_options_parse(create ? &create_options : &run_options, o, argc, argv);
         if (first <= 0)
                 return first;

@@ -25,6 +25,7 @@
 #include "run/network.h"
 #include "run/run.h"
 #include "run/state.h"
+#include "run/changes.h"
 #include "run/volume.h"
 #include "spec/json.h"
 #include "store/image.h"
@@ -236,56 +237,6 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                 }
         }
         return 0;
-}
-
-/* box bind-mounts /etc/hostname, /etc/hosts and /etc/resolv.conf; when the
- * image lacks them, making the mount points copies /etc up into the
- * container's upper dir, which costs a few directory operations per
- * container (milliseconds on this host).  A shared layer holding just the
- * three empty files, on top of the image's, avoids that.  It is used only
- * when the image's /etc is a plain directory, so it can shadow nothing but
- * the three files box mounts over anyway. */
-static bool image_etc_is_dir(const char *root, char *const *lowerdirs)
-{
-        _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        STRV_FOREACH (l, lowerdirs) {
-                _cleanup_free_ char *p = xasprintf("%s/etc", *l);
-                struct stat st;
-                if (rfd < 0 || fstatat(rfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno == ENOENT)
-                                continue; /* not in this layer: look below */
-                        return false;
-                }
-                return S_ISDIR(st.st_mode); /* a whiteout (char 0/0) or symlink: no */
-        }
-        return false;
-}
-
-static void add_mountpoint_layer(const char *root, char ***lowerdirs)
-{
-        static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-        if (!image_etc_is_dir(root, *lowerdirs))
-                return;
-        _cleanup_free_ char *etc = xasprintf("%s/" RUN_MOUNTPOINT_LAYER "/etc", root);
-        _cleanup_free_ char *last = xasprintf("%s/%s", etc, files[ARRAY_SIZE(files) - 1]);
-        if (access(last, F_OK) < 0) {
-                /* made once per store; the last file marks it complete */
-                if (fs_mkdir_p(etc, 0755, NULL) < 0)
-                        return;
-                for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                        _cleanup_free_ char *f = xasprintf("%s/%s", etc, files[i]);
-                        int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                        if (fd < 0)
-                                return;
-                        close(fd);
-                }
-        }
-        char **v = xnew0(char *, 1);
-        v = strv_append(v, RUN_MOUNTPOINT_LAYER);
-        STRV_FOREACH (l, *lowerdirs)
-                v = strv_append(v, *l);
-        strv_free(*lowerdirs);
-        *lowerdirs = v;
 }
 
 /* ---- config.json ---- */
@@ -713,7 +664,7 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         r = store_image_lowerdirs(j->st, &j->h, &j->lowerdirs, err);
         if (r < 0)
                 return r;
-        add_mountpoint_layer(store_root(j->st), &j->lowerdirs);
+        run_mountpoint_layer_add(store_root(j->st), &j->lowerdirs);
         return 0;
 }
 

@@ -67,6 +67,8 @@ void run_opts_release(struct run_opts *o);
  * them.  Returns the index of the first operand (> 0), or <= 0 to stop:
  * the negated exit status, the failure reported (0 after --help). */
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv);
+/* The same for box update's flags (the resources and --restart). */
+int cli_update_flags_parse(struct run_opts *o, int argc, char **argv);
 
 /* How many words of a `box run` command line the flag word ARG spans (2
  * when its value is the next word), 0 when ARG is not a flag ("--", an

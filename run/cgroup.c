@@ -238,25 +238,47 @@ static int set_blkio_more_v1(struct cg_dir *d, const struct run_resources *res, 
         return write_device_lines(d->path, f, "", res->weight_device, res->n_weight_device, err);
 }
 
-static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool all_devices,
-                         struct box_err *err)
+/* v1 keeps memory+swap at least memory at every write: the limit that
+ * grows goes first.  A new cgroup has neither (both "max"), so only an
+ * update (UPDATE) needs to read which way memory moves. */
+static int set_memory_limit_v1(struct cg_dir *d, const struct run_resources *res, bool update,
+                               struct box_err *err)
+{
+        char mv[32], sv[32];
+        snprintf(mv, sizeof(mv), "%" PRId64, res->memory);
+        if (!file_exists(d->path, "memory.memsw.limit_in_bytes"))
+                return write_file(d->path, "memory.limit_in_bytes", mv, err);
+        int64_t sw = res->memory_swap == 0 ? 2 * res->memory : res->memory_swap;
+        snprintf(sv, sizeof(sv), "%" PRId64, sw);
+        bool swap_first = false;
+        if (update) {
+                _cleanup_free_ char *p = xasprintf("%s/memory.limit_in_bytes", d->path);
+                _cleanup_free_ char *cur = NULL;
+                swap_first = fs_read_file_at(AT_FDCWD, p, 64, &cur, NULL, NULL) == 0 &&
+                             strtoll(cur, NULL, 10) < res->memory;
+        }
+        int r = write_file(d->path,
+                           swap_first ? "memory.memsw.limit_in_bytes" : "memory.limit_in_bytes",
+                           swap_first ? sv : mv, err);
+        if (r >= 0)
+                r = write_file(d->path,
+                               swap_first ? "memory.limit_in_bytes" : "memory.memsw.limit_in_bytes",
+                               swap_first ? mv : sv, err);
+        return r;
+}
+
+/* Every limit of RES but the device list, in hierarchy D: at creation and
+ * for box update. */
+static int set_resources_v1(struct cg_dir *d, const struct run_resources *res, bool update,
+                            struct box_err *err)
 {
         char v[128];
         int r = 0;
-        if (has_controller(d->opts, "cpuset")) {
-                r = cpuset_inherit(d->path, "cpuset.cpus", err);
-                if (r >= 0)
-                        r = cpuset_inherit(d->path, "cpuset.mems", err);
-                if (r >= 0 && res && res->cpuset_cpus)
+        if (has_controller(d->opts, "cpuset") && res) {
+                if (res->cpuset_cpus)
                         r = write_file(d->path, "cpuset.cpus", res->cpuset_cpus, err);
-                if (r >= 0 && res && res->cpuset_mems)
+                if (r >= 0 && res->cpuset_mems)
                         r = write_file(d->path, "cpuset.mems", res->cpuset_mems, err);
-                if (r < 0)
-                        return r;
-        }
-        if (has_controller(d->opts, "devices")) {
-                r = run_cgroup_devices_v1(d->path, all_devices, res ? res->device_rules : NULL,
-                                          err);
                 if (r < 0)
                         return r;
         }
@@ -268,17 +290,9 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
         if (!res)
                 return 0;
         if (has_controller(d->opts, "memory") && res->memory > 0) {
-                snprintf(v, sizeof(v), "%" PRId64, res->memory);
-                r = write_file(d->path, "memory.limit_in_bytes", v, err);
+                r = set_memory_limit_v1(d, res, update, err);
                 if (r < 0)
                         return r;
-                int64_t sw = res->memory_swap == 0 ? 2 * res->memory : res->memory_swap;
-                if (file_exists(d->path, "memory.memsw.limit_in_bytes")) {
-                        snprintf(v, sizeof(v), "%" PRId64, sw);
-                        r = write_file(d->path, "memory.memsw.limit_in_bytes", v, err);
-                        if (r < 0)
-                                return r;
-                }
         }
         if (has_controller(d->opts, "memory")) {
                 r = set_memory_v1(d, res, err);
@@ -321,6 +335,26 @@ static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool
                         return r;
         }
         return 0;
+}
+
+static int set_limits_v1(struct cg_dir *d, const struct run_resources *res, bool all_devices,
+                         struct box_err *err)
+{
+        int r = 0;
+        if (has_controller(d->opts, "cpuset")) {
+                r = cpuset_inherit(d->path, "cpuset.cpus", err);
+                if (r >= 0)
+                        r = cpuset_inherit(d->path, "cpuset.mems", err);
+                if (r < 0)
+                        return r;
+        }
+        if (has_controller(d->opts, "devices")) {
+                r = run_cgroup_devices_v1(d->path, all_devices, res ? res->device_rules : NULL,
+                                          err);
+                if (r < 0)
+                        return r;
+        }
+        return set_resources_v1(d, res, false, err);
 }
 
 static int set_limits_v2(struct cg_dir *d, const struct run_resources *res, struct box_err *err)
@@ -857,4 +891,23 @@ int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct bo
 bool run_cgroup_parent_valid(const char *parent)
 {
         return parent[0] == '/' && !strstr(parent, "..");
+}
+
+int run_cgroup_update(const char *parent, const char *id, const struct run_resources *res,
+                      struct box_err *err)
+{
+        struct run_cgroup *cg = NULL;
+        int r = run_cgroup_open(parent, id, &cg, err);
+        if (r < 0)
+                return r;
+        bool hybrid = v1_present(cg);
+        for (size_t i = 0; i < cg->n && r >= 0; i++) {
+                struct cg_dir *d = &cg->dirs[i];
+                if (!d->v2)
+                        r = set_resources_v1(d, res, true, err);
+                else if (!hybrid) /* on a hybrid host v2 holds only the device filter */
+                        r = set_limits_v2(d, res, err);
+        }
+        run_cgroup_free(cg);
+        return r < 0 ? box_err_prefix(err, "cgroup") : 0;
 }

@@ -52,6 +52,11 @@ void run_container_release(const struct run_spec *spec);
 /* The freezer: FREEZE or thaw every process of container ID (v1 freezer,
  * else v2 cgroup.freeze), waiting until the kernel says it is done. */
 int run_cgroup_freeze(const char *parent, const char *id, bool freeze, struct box_err *err);
+/* box update: running container ID's cgroup limits rewritten to RES (all
+ * of them but the device list, which stays as the container started). */
+struct run_resources;
+int run_cgroup_update(const char *parent, const char *id, const struct run_resources *res,
+                      struct box_err *err);
 /* Is container ID frozen? */
 bool run_cgroup_frozen(const char *parent, const char *id);
 /* The directory of container ID's cgroup in the hierarchy of CONTROLLER

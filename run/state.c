@@ -1017,6 +1017,12 @@ int run_state_config_write(const char *root, const char *id, const struct jv *cf
         return write_in(dir, state_files[RUN_FILE_CONFIG], json, err);
 }
 
+int run_state_spec_write(const char *root, const char *id, const char *text, struct box_err *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        return write_in(dir, state_files[RUN_FILE_SPEC], text, err);
+}
+
 int run_state_config(const char *root, const char *id, struct jv **ret, struct box_err *err)
 {
         _cleanup_free_ char *p =

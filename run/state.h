@@ -245,6 +245,8 @@ int run_state_config(const char *root, const char *id, struct jv **ret, struct b
 /* Replaces it (atomically; box network connect records a network there). */
 int run_state_config_write(const char *root, const char *id, const struct jv *cfg,
                            struct box_err *err);
+/* Replaces its spec.json with TEXT (atomically; box update's limits). */
+int run_state_spec_write(const char *root, const char *id, const char *text, struct box_err *err);
 /* The container's overlay upper dir (its changes): the caller's to free. */
 char *run_state_upper_dir(const char *root, const char *id);
 /* Bytes the container's state dir takes. */
@@ -252,7 +254,8 @@ int64_t run_state_disk_usage(const char *root, const char *id);
 /* The directory every container mounts its root on (made if missing). */
 int run_state_mount_dir(const char *root, char **ret, struct box_err *err);
 /* A layer of empty mount points (/etc/hostname, hosts, resolv.conf) that
- * containers share, relative to the store root. */
+ * containers share, relative to the store root; with a "-MASK" suffix, the
+ * ones that also hold /proc, /sys or /dev for images lacking them. */
 #define RUN_MOUNTPOINT_LAYER "containers/.mountpoints"
 
 /* 64 random hex digits. */

@@ -3,7 +3,7 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() { run_teardown; }
+teardown() { lifecycle_teardown; }
 
 cg() { # reads a cgroup file as the container sees it
         box run --rm "${@:2}" busybox cat "/sys/fs/cgroup/$1"
@@ -263,4 +263,77 @@ hcj() {
         id=$(box create --device-cgroup-rule 'c 10:229 rwm' --cap-add MKNOD busybox sh -c "$probe")
         [ "$(hcj DeviceCgroupRules "$id")" = '["c 10:229 rwm"]' ]
         [ "$(box start -a "$id")" = opened ]
+}
+
+# in_cg NAME FILE: a cgroup file as running container NAME sees it
+in_cg() { box exec "$1" cat "/sys/fs/cgroup/$2"; }
+
+@test "update: a running container's limits change at once, in inspect, and at its next start" {
+        box run -d --name up1 --network none -m 64m busybox sleep 300 >/dev/null
+        run box update -m 256m --cpus 0.5 --pids-limit 100 --restart on-failure:3 up1
+        [ "$status" -eq 0 ]
+        [ "$output" = up1 ]
+        if v1; then
+                [ "$(in_cg up1 memory/memory.limit_in_bytes)" = 268435456 ]
+                [ ! -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] ||
+                        [ "$(in_cg up1 memory/memory.memsw.limit_in_bytes)" = 536870912 ]
+                [ "$(in_cg up1 cpu/cpu.cfs_quota_us)" = 50000 ]
+                [ "$(in_cg up1 pids/pids.max)" = 100 ]
+                # down again: memory first, then memory+swap (v1 keeps them ordered)
+                box update -m 32m up1 >/dev/null
+                [ "$(in_cg up1 memory/memory.limit_in_bytes)" = 33554432 ]
+        else
+                [ "$(in_cg up1 memory.max)" = 268435456 ]
+                [ "$(in_cg up1 cpu.max)" = "50000 100000" ]
+                [ "$(in_cg up1 pids.max)" = 100 ]
+                box update -m 32m up1 >/dev/null
+        fi
+        [ "$(box inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' up1)" = \
+                "33554432 500000000 100 on-failure:3" ]
+        # the next start runs with them
+        box stop -t 0 up1 >/dev/null
+        box update --pids-limit 7 up1 >/dev/null
+        box start up1 >/dev/null
+        if v1; then
+                [ "$(in_cg up1 memory/memory.limit_in_bytes)" = 33554432 ]
+                [ "$(in_cg up1 pids/pids.max)" = 7 ]
+        else
+                [ "$(in_cg up1 pids.max)" = 7 ]
+        fi
+        # and the restart policy is the monitor's: on-failure restarts it
+        box update --restart always up1 >/dev/null
+        kill -9 "$(box inspect -f '{{.State.Pid}}' up1)"
+        wait_for 100 sh -c "[ \"\$($BOX inspect -f '{{.RestartCount}}' up1)\" -ge 1 ]"
+}
+
+@test "update: Docker's refusals are one line, 125, and change nothing" {
+        box run -d --name up2 --network none -m 64m --memory-swap 128m busybox sleep 300 >/dev/null
+        run box update up2
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"you must provide one or more flags"* ]]
+        run box update -m 1m up2
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"minimum memory limit allowed is 6MB"* ]]
+        # above the memory+swap limit the user set, without a new one
+        run box update -m 256m up2
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"update the memoryswap at the same time"* ]]
+        [ "$(box inspect -f '{{.HostConfig.Memory}}' up2)" = 67108864 ]
+        run box update --cpus 0.5 --cpu-quota 50000 up2
+        [ "$status" -eq 125 ]
+        run box update --restart sometimes up2
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid restart policy"* ]]
+        run box update --memory 100m nope
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no such container: 'nope'"* ]]
+        box run -d --rm --name up3 --network none busybox sleep 300 >/dev/null
+        run box update --restart always up3
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"AutoRemove is enabled"* ]]
+        [ "${#lines[@]}" -eq 1 ]
+        # under `container update` too
+        run box container update --pids-limit 50 up2
+        [ "$status" -eq 0 ]
+        [ "$(box inspect -f '{{.HostConfig.PidsLimit}}' up2)" = 50 ]
 }

@@ -62,3 +62,71 @@ teardown() { exec_teardown; }
         run box commit --pause=maybe k3
         [ "$status" -eq 125 ]
 }
+
+@test "diff: added, changed and deleted paths, sorted, as docker diff lists them" {
+        box run --name df1 --network none busybox sh -c \
+                'mkdir -p /tmp/a/b; echo x > /tmp/a/b/f; rm /bin/ls; echo y >> /etc/passwd;
+                 rm -rf /home; ln -s /etc/shadow /tmp/l; ln -s / /tmp/up'
+        run box diff df1
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '%s\n' 'C /bin' 'D /bin/ls' 'C /etc' 'C /etc/passwd' 'D /home' \
+                'C /tmp' 'A /tmp/a' 'A /tmp/a/b' 'A /tmp/a/b/f' 'A /tmp/l' 'A /tmp/up')" ]
+        # the same under `container diff`; a container that changed nothing
+        [ "$(box container diff df1)" = "$output" ]
+        box create --name df2 busybox true >/dev/null
+        run box diff df2
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run box diff nope
+        [ "$status" -ne 0 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"no such container: 'nope'"* ]]
+        run box diff
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"requires exactly 1 argument"* ]]
+}
+
+@test "diff and commit: the mount points box makes in an image lacking /etc, /proc, /sys, /dev are no change" {
+        mkdir -p "$BOX_TEST_TMP/mini/bin"
+        tar -xf "$BUSYBOX_TAR" -C "$BOX_TEST_TMP/mini" ./bin/busybox
+        ln -s busybox "$BOX_TEST_TMP/mini/bin/sh"
+        tar -C "$BOX_TEST_TMP/mini" -cf "$BOX_TEST_TMP/mini.tar" .
+        box import "$BOX_TEST_TMP/mini.tar" mini >/dev/null
+        run box run --name mp1 --network none mini /bin/busybox sh -c \
+                'echo hi > /x; /bin/busybox cat /etc/hosts /proc/self/status >/dev/null && echo mounted'
+        [ "$status" -eq 0 ]
+        [ "$output" = mounted ]
+        [ "$(box diff mp1)" = "A /x" ]
+        # Docker's commit of such a container holds only /x: so does box's
+        box commit mp1 mini2 >/dev/null
+        box save -o "$BOX_TEST_TMP/m2.tar" mini2
+        mkdir "$BOX_TEST_TMP/m2"
+        tar -xf "$BOX_TEST_TMP/m2.tar" -C "$BOX_TEST_TMP/m2"
+        top=$(sed 's/.*"Layers":\[.*"\(blobs[^"]*\)"\]}\]$/\1/' "$BOX_TEST_TMP/m2/manifest.json")
+        [ "$(tar -tzf "$BOX_TEST_TMP/m2/$top" 2>/dev/null || tar -tf "$BOX_TEST_TMP/m2/$top")" = x ]
+        # and /etc written to by a container is its change, mount points not
+        box run --name mp2 --network none mini /bin/busybox sh -c 'echo v > /etc/mine'
+        [ "$(box diff mp2)" = "$(printf 'C /etc\nA /etc/mine')" ]
+}
+
+@test "Docker's command aliases: image save/load/pull/push/build/import, container exec/cp/commit/export/port/diff, history" {
+        run box image save busybox -o "$BOX_TEST_TMP/b.tar"
+        [ "$status" -eq 0 ]
+        run box image load -i "$BOX_TEST_TMP/b.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"busybox"* ]]
+        [ "$(box history -q busybox | wc -l)" -ge 1 ]
+        start_bg al1 -- sleep 100
+        [ "$(box container exec al1 echo in)" = in ]
+        box container cp "$BUSYBOX_TAR" al1:/copied.tar
+        box container exec al1 test -s /copied.tar
+        box container commit al1 al1img >/dev/null
+        box container export al1 | tar -t | grep -qx copied.tar
+        run box container port al1
+        [ "$status" -eq 0 ]
+        for c in "image build" "image import" "image pull" "image push" "container diff"; do
+                run box $c --help
+                [ "$status" -eq 0 ]
+                [[ "$output" == Usage:* ]]
+        done
+}
