@@ -5,6 +5,11 @@
 
 #include <stdbool.h>
 
+/* box's version: version prints it, info's ServerVersion too */
+#ifndef BOX_VERSION
+#define BOX_VERSION "0.1.0"
+#endif
+
 #include "lib/err.h"
 
 #define EXIT_BOX         125

@@ -683,6 +683,9 @@ static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("attest", 0, R, opt_attest, NULL, NULL),
         CLI_IGNORE("rm", O),
         CLI_IGNORE("force-rm", O),
+        /* Docker's: compress the context sent to the daemon (there is none) */
+        CLI_IGNORE("compress", O),
+        CLI_CONTENT_TRUST,
         CLI_HELP("help", 'h'),
 };
 

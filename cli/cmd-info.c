@@ -5,15 +5,36 @@
 #include <sys/utsname.h>
 #include <linux/magic.h>
 
-#include "cli/cli.h"
+#include "cli/container.h"
+#include "cli/format.h"
 #include "cli/options.h"
 #include "lib/archive-dl.h"
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "spec/json.h"
+#include "store/image.h"
 #include "store/store.h"
 
-static const char help[] = "Usage: box info\n\nShow the store root, kernel and the container "
-                           "features box can use here.\n";
+struct info_flags {
+        const char *format;
+};
+
+#define T struct info_flags
+static const struct cli_option info_flag_rows[] = {
+        CLI_STRING("format", 'f', T, format, "string",
+                   "'json', or a Go-style template over Docker's info fields"),
+        CLI_HELP("help", 'h'),
+};
+#undef T
+
+static const struct cli_options info_options =
+        CLI_OPTIONS("info", info_flag_rows, 20,
+                    "Usage: box info [OPTIONS]\n"
+                    "\n"
+                    "Show the store root, kernel and the container features box can use here.\n"
+                    "\n"
+                    "Options:\n");
 
 static int has_filesystem(const char *name)
 {
@@ -44,10 +65,83 @@ static int seccomp_available(void)
         return strstr(buf, "\nSeccomp:") != NULL;
 }
 
+static int64_t mem_total(void)
+{
+        _cleanup_free_ char *buf = NULL;
+        if (fs_read_file_at(AT_FDCWD, "/proc/meminfo", 1 << 16, &buf, NULL, NULL) < 0)
+                return 0;
+        const char *p = strstr(buf, "MemTotal:");
+        return p ? strtoll(p + 9, NULL, 10) * 1024 : 0;
+}
+
+/* /etc/os-release's PRETTY_NAME, as Docker's OperatingSystem */
+static char *os_name(void)
+{
+        _cleanup_free_ char *buf = NULL;
+        if (fs_read_file_at(AT_FDCWD, "/etc/os-release", 1 << 16, &buf, NULL, NULL) < 0)
+                return xstrdup("Linux");
+        const char *p = strstr(buf, "PRETTY_NAME=");
+        if (!p || (p != buf && p[-1] != '\n'))
+                return xstrdup("Linux");
+        p += 12;
+        if (*p == '"')
+                p++;
+        return xstrndup(p, strcspn(p, "\"\n"));
+}
+
+/* Docker's info fields box has a meaning for, in Docker's names. */
+static struct jv *info_json(struct cli_ctx *ctx, struct store *st, const struct utsname *u)
+{
+        struct jv *o = jv_object();
+        int64_t running = 0, paused = 0, stopped = 0, n = 0;
+        _cleanup_strv_free_ char **ids = run_state_list(store_root(st));
+        STRV_FOREACH (id, ids) {
+                n++;
+                enum run_status s = cli_container_status(ctx, *id);
+                if (s == RUN_STATUS_RUNNING && cli_container_paused(ctx, *id))
+                        paused++;
+                else if (s == RUN_STATUS_RUNNING)
+                        running++;
+                else
+                        stopped++;
+        }
+        struct store_image *imgs = NULL;
+        size_t nimg = 0;
+        if (store_images_list(st, &imgs, &nimg, NULL) < 0)
+                nimg = 0;
+        store_images_free(imgs, nimg);
+        jv_set(o, "Containers", jv_int(n));
+        jv_set(o, "ContainersRunning", jv_int(running));
+        jv_set(o, "ContainersPaused", jv_int(paused));
+        jv_set(o, "ContainersStopped", jv_int(stopped));
+        jv_set(o, "Images", jv_int((int64_t)nimg));
+        jv_set_str(o, "Driver", "overlay");
+        jv_set_str(o, "DockerRootDir", store_root(st));
+        jv_set_str(o, "RunRoot", ctx->runroot);
+        jv_set_str(o, "CgroupDriver", "cgroupfs");
+        const char *cg = cgroup_layout();
+        jv_set_str(o, "CgroupVersion", streq(cg, "v2") ? "2" : "1");
+        struct jv *sec = jv_array();
+        if (seccomp_available())
+                jv_push(sec, jv_string("name=seccomp,profile=builtin"));
+        jv_set(o, "SecurityOptions", sec);
+        jv_set_str(o, "KernelVersion", u->release);
+        _cleanup_free_ char *os = os_name();
+        jv_set_str(o, "OperatingSystem", os);
+        jv_set_str(o, "OSType", "linux");
+        jv_set_str(o, "Architecture", u->machine);
+        jv_set(o, "NCPU", jv_int(sysconf(_SC_NPROCESSORS_ONLN)));
+        jv_set(o, "MemTotal", jv_int(mem_total()));
+        jv_set_str(o, "Name", u->nodename);
+        jv_set_str(o, "ServerVersion", BOX_VERSION);
+        return o;
+}
+
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        int first = cli_options_parse_help("info", help, false, argc, argv);
+        struct info_flags f = {0};
+        int first = cli_options_parse(&info_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
         if (first < argc)
@@ -57,6 +151,11 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         struct utsname u;
         uname(&u);
+        if (f.format) {
+                if (cli_format_object(f.format, info_json(ctx, st, &u), &err) < 0)
+                        return cli_fail(&err);
+                return 0;
+        }
         printf("Store root: %s\n", store_root(st));
         printf("Run root: %s\n", ctx->runroot);
         printf("Kernel: %s %s %s\n", u.sysname, u.release, u.machine);

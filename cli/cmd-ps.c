@@ -11,6 +11,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/network.h"
 #include "run/state.h"
 #include "spec/json.h"
 #include "store/store.h"
@@ -162,37 +163,6 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         return o;
 }
 
-struct ps_filter {
-        char **status, **name, **id, **ancestor, **label, **health, **exited;
-};
-
-static void ps_filter_release(struct ps_filter *f)
-{
-        strv_free(f->status);
-        strv_free(f->name);
-        strv_free(f->id);
-        strv_free(f->ancestor);
-        strv_free(f->label);
-        strv_free(f->health);
-        strv_free(f->exited);
-}
-
-static int ps_filter_add(struct ps_filter *f, const char *kv)
-{
-        static const char *const keys[] = {"status", "name",   "id",    "ancestor",
-                                           "label",  "health", "exited"};
-        const char *eq = strchr(kv, '=');
-        char ***slots[] = {&f->status, &f->name,   &f->id,    &f->ancestor,
-                           &f->label,  &f->health, &f->exited};
-        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++) {
-                if ((size_t)(eq - kv) == strlen(keys[i]) && strneq(kv, keys[i], strlen(keys[i]))) {
-                        *slots[i] = strv_append(*slots[i], eq + 1);
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
 /* Any of the values of one key matches; every key must match. */
 static bool any_match(char *const *want, const char *have, bool prefix, bool substr)
 {
@@ -204,6 +174,174 @@ static bool any_match(char *const *want, const char *have, bool prefix, bool sub
                         return true;
         }
         return false;
+}
+
+struct ps_filter {
+        char **status, **name, **id, **ancestor, **label, **health, **exited, **network, **volume,
+                **publish, **expose, **before, **since;
+        /* before= and since=: the named containers' creation times
+         * (RFC 3339 with nanoseconds: they compare as strings) */
+        char *before_at, *since_at;
+};
+
+#define PS_FILTER_SLOTS(f)                                                                         \
+        {                                                                                          \
+                &(f)->status, &(f)->name, &(f)->id, &(f)->ancestor, &(f)->label, &(f)->health,     \
+                        &(f)->exited, &(f)->network, &(f)->volume, &(f)->publish, &(f)->expose,    \
+                        &(f)->before, &(f)->since                                                  \
+        }
+
+static void ps_filter_release(struct ps_filter *f)
+{
+        char ***slots[] = PS_FILTER_SLOTS(f);
+        for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
+                strv_free(*slots[i]);
+        free(f->before_at);
+        free(f->since_at);
+}
+
+static bool ps_filter_any(const struct ps_filter *f)
+{
+        char **const *slots[] = PS_FILTER_SLOTS(f);
+        for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
+                if (*slots[i])
+                        return true;
+        return false;
+}
+
+/* PORT[/PROTO] or FIRST-LAST[/PROTO] (tcp when none), Docker's publish= and
+ * expose= values. */
+static int port_range_parse(const char *v, unsigned *lo, unsigned *hi, char proto[4])
+{
+        char *end;
+        unsigned long a = strtoul(v, &end, 10), b = a;
+        if (end == v || a < 1 || a > 65535)
+                return -EINVAL;
+        if (*end == '-') {
+                const char *p = end + 1;
+                b = strtoul(p, &end, 10);
+                if (end == p || b < a || b > 65535)
+                        return -EINVAL;
+        }
+        const char *pr = *end == '/' ? end + 1 : "tcp";
+        if (*end && *end != '/')
+                return -EINVAL;
+        if (!streq(pr, "tcp") && !streq(pr, "udp") && !streq(pr, "sctp"))
+                return -EINVAL;
+        snprintf(proto, 4, "%s", pr);
+        *lo = (unsigned)a;
+        *hi = (unsigned)b;
+        return 0;
+}
+
+static int ps_filter_add(struct ps_filter *f, const char *kv)
+{
+        static const char *const keys[] = {"status", "name",   "id",      "ancestor", "label",
+                                           "health", "exited", "network", "volume",   "publish",
+                                           "expose", "before", "since"};
+        const char *eq = strchr(kv, '=');
+        char ***slots[] = PS_FILTER_SLOTS(f);
+        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++) {
+                if ((size_t)(eq - kv) == strlen(keys[i]) && strneq(kv, keys[i], strlen(keys[i]))) {
+                        unsigned lo, hi;
+                        char proto[4];
+                        if ((slots[i] == &f->publish || slots[i] == &f->expose) &&
+                            port_range_parse(eq + 1, &lo, &hi, proto) < 0)
+                                return -EINVAL;
+                        *slots[i] = strv_append(*slots[i], eq + 1);
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* Any of the "PORT/PROTO" ports HAVE is in one of the ranges WANT. */
+static bool ports_match(char *const *want, char *const *have)
+{
+        if (!want)
+                return true;
+        STRV_FOREACH (w, want) {
+                unsigned lo, hi;
+                char proto[4];
+                if (port_range_parse(*w, &lo, &hi, proto) < 0)
+                        continue;
+                STRV_FOREACH (h, have) {
+                        unsigned p, q;
+                        char hp[4];
+                        if (port_range_parse(*h, &p, &q, hp) == 0 && streq(hp, proto) && p >= lo &&
+                            p <= hi)
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* The container ports CFG publishes (-p and -P), as "PORT/PROTO". */
+static char **published_ports(const struct jv *cfg)
+{
+        char **v = xnew0(char *, 1);
+        const struct jv *pub = jv_get(jv_get(cfg, "HostConfig"), "BoxPublish");
+        for (size_t i = 0; i < jv_len(pub); i++) {
+                _cleanup_free_ struct run_port *ports = NULL;
+                size_t n = 0;
+                if (!jv_str(jv_at(pub, i)) ||
+                    run_port_parse(jv_str(jv_at(pub, i)), &ports, &n, NULL) < 0)
+                        continue;
+                for (size_t k = 0; k < n; k++)
+                        v = strv_push(v,
+                                      xasprintf("%u/%s", ports[k].container_port, ports[k].proto));
+        }
+        return v;
+}
+
+static char **exposed_ports(const struct jv *cfg)
+{
+        char **v = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        const struct jv *e = jv_get(jv_get(cfg, "Config"), "ExposedPorts");
+        jv_iter_init(&it, e);
+        while (jv_is_object(e) && jv_iter_next(&it, &k, &val))
+                v = strv_append(v, k);
+        return v;
+}
+
+/* volume=: a volume's name or a mount's destination */
+static bool volume_match(char *const *want, const struct jv *cfg)
+{
+        if (!want)
+                return true;
+        const struct jv *mounts = jv_get(cfg, "Mounts");
+        for (size_t i = 0; i < jv_len(mounts); i++) {
+                const struct jv *m = jv_at(mounts, i);
+                if (any_match(want, jv_get_str(m, "Name"), false, false) ||
+                    any_match(want, jv_get_str(m, "Destination"), false, false))
+                        return true;
+        }
+        return false;
+}
+
+/* network=: one of its networks' names */
+static bool network_match(char *const *want, const struct jv *cfg)
+{
+        if (!want)
+                return true;
+        _cleanup_free_ char *text = cli_container_networks_text(cfg);
+        char *rest = text;
+        for (char *n; (n = strsep(&rest, ","));)
+                if (*n && any_match(want, n, false, false))
+                        return true;
+        return false;
+}
+
+static bool ports_filter_match(const struct ps_filter *f, const struct jv *cfg)
+{
+        if (!f->publish && !f->expose)
+                return true;
+        _cleanup_strv_free_ char **pub = published_ports(cfg);
+        _cleanup_strv_free_ char **exp = exposed_ports(cfg);
+        return ports_match(f->publish, pub) && ports_match(f->expose, exp);
 }
 
 static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, const char *id,
@@ -225,7 +363,11 @@ static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, con
                label_match(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
                any_match(f->health, health && *health ? health : "none", false, false) &&
                (!f->exited ||
-                (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false)));
+                (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false))) &&
+               network_match(f->network, cfg) && volume_match(f->volume, cfg) &&
+               (!f->before_at || (i->created_at && strcmp(i->created_at, f->before_at) < 0)) &&
+               (!f->since_at || (i->created_at && strcmp(i->created_at, f->since_at) > 0)) &&
+               ports_filter_match(f, cfg);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -303,9 +445,7 @@ static struct ps_row *collect(struct cli_ctx *ctx, struct ps_opts *o, size_t *re
                  * yet; one whose maker died never will: -a lists it as Dead
                  * (not with filters, which read what it lacks) */
                 if (!cfg) {
-                        bool filtered = o->filter.status || o->filter.name || o->filter.id ||
-                                        o->filter.ancestor || o->filter.label || o->filter.health ||
-                                        o->filter.exited;
+                        bool filtered = ps_filter_any(&o->filter);
                         struct ps_row *d =
                                 o->all && !filtered ? dead_row(ctx, store_root(st), *id, o) : NULL;
                         if (d) {
@@ -420,7 +560,8 @@ static int opt_filter(void *opts, const char *arg)
 static const struct cli_option ps_flag_rows[] = {
         CLI_TRUE("all", 'a', T, all, "show all containers"),
         CLI_FUNC("filter", 'f', R, opt_filter, "K=V",
-                 "status=, name=, id=, ancestor=, label=, health=, exited="),
+                 "status=, name=, id=, ancestor=, label=, health=, exited=,\nnetwork=, "
+                 "volume=, publish=, expose=, before=, since="),
         CLI_STRING("format", 0, T, format, "FORMAT",
                    "'table', 'table TEMPLATE', 'json' or a Go template"),
         CLI_FUNC("last", 'n', R, opt_last, "N", "the N last created containers (all states)"),
@@ -448,6 +589,30 @@ int cmd_ps(struct cli_ctx *ctx, int argc, char **argv)
         if (first <= 0) {
                 ps_filter_release(&o.filter);
                 return -first;
+        }
+        /* before= and since= name containers: their creation times */
+        const char *const which[] = {"before", "since"};
+        char **names[] = {o.filter.before, o.filter.since};
+        char **times[] = {&o.filter.before_at, &o.filter.since_at};
+        for (size_t k = 0; k < 2; k++) {
+                size_t nv = strv_length(names[k]);
+                if (!nv)
+                        continue;
+                char id[RUN_ID_LEN + 1];
+                if (cli_container_find(ctx, names[k][nv - 1], id, &err) < 0) {
+                        ps_filter_release(&o.filter);
+                        box_err_prefix(&err, "filter %s", which[k]);
+                        return cli_fail(&err);
+                }
+                struct run_state_info i;
+                if (cli_container_state(ctx, id, &i) < 0 || !i.created_at) {
+                        ps_filter_release(&o.filter);
+                        box_err_set(&err, ENOENT, "filter %s: container %.12s has no state",
+                                    which[k], id);
+                        return cli_fail(&err);
+                }
+                *times[k] = TAKE_PTR(i.created_at);
+                run_state_info_release(&i);
         }
         size_t n;
         struct ps_row *rows = collect(ctx, &o, &n);

@@ -26,6 +26,8 @@ static const char help[] =
         "from an http:// or https:// URL; a URL ending in '/' is an OCI image layout.\n"
         "\n"
         "Options:\n"
+        "      --disable-content-trust\n"
+        "                          accepted; box verifies no image signatures\n"
         "      --name string       tag the image NAME[:TAG] instead of the archive's own names "
         "(URL)\n"
         "      --platform string   os/arch[/variant] to pick from an index (default: the host's)\n"
@@ -110,6 +112,7 @@ static const struct cli_option pull_flag_rows[] = {
         CLI_STRING("platform", 0, T, platform, NULL, NULL),
         CLI_TRUE("quiet", 'q', T, quiet, NULL),
         CLI_TRUE("tls-verify", 0, T, tls_verify, NULL),
+        CLI_IGNORE("disable-content-trust", CLI_ARG_NONE),
         CLI_HELP("help", 'h'),
 };
 #undef T

@@ -48,6 +48,7 @@ static const struct cli_option push_flag_rows[] = {
         CLI_STRING("digestfile", 0, T, digestfile, "file", "write the manifest digest to FILE"),
         CLI_TRUE("quiet", 'q', T, quiet, "print only the digest"),
         CLI_BOOL("tls-verify", 0, T, tls_verify, "bool", "verify TLS certificates (default true)"),
+        CLI_CONTENT_TRUST,
         CLI_HELP("help", 'h'),
 };
 #undef T

@@ -817,10 +817,7 @@ static const struct cli_option run_flags[] = {
         CLI_STRING("detach-keys", 0, T, detach_keys, "KEYS",
                    "keys that detach a -t run, leaving it running\n(default ctrl-p,ctrl-q; \"\": "
                    "none)"),
-        {.name = "disable-content-trust",
-         .arg = CLI_ARG_NONE,
-         .kind = CLI_OPT_IGNORE,
-         .help = "accepted; box verifies no image signatures"},
+        CLI_CONTENT_TRUST,
         CLI_STRING("entrypoint", 0, T, entrypoint, "CMD",
                    "override the image's ENTRYPOINT (string or JSON array)"),
         CLI_STRV("env", 'e', T, env, "K=V|K", "set an environment variable (K alone: box's value)"),

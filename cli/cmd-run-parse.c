@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "cli/cmd-run.h"
+#include "cli/options.h"
 #include "lib/go-path.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -275,15 +276,15 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
         return 0;
 }
 
+/* a --mount option's value: none is true, else Go's ParseBool spellings,
+ * as Docker's --mount reads readonly= and the rest */
 static int parse_bool(const char *v, bool *ret)
 {
-        if (!v || streq(v, "1") || streq(v, "true"))
+        if (!v) {
                 *ret = true;
-        else if (streq(v, "0") || streq(v, "false"))
-                *ret = false;
-        else
-                return -EINVAL;
-        return 0;
+                return 0;
+        }
+        return cli_bool_value(v, ret);
 }
 
 /* One KEY[=V] of --mount S into M (tmpfs options into DATA). */

@@ -387,6 +387,19 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         struct jv *ports = jv_object();
         STRV_FOREACH (e, exposed)
                 jv_set(ports, *e, jv_object());
+        /* Docker's: a published port is an exposed one too (only here: -P
+         * publishes EXPOSEd ports, not the -p ones again) */
+        STRV_FOREACH (p, publish ? o->publish : NULL) {
+                _cleanup_free_ struct run_port *v = NULL;
+                size_t n = 0;
+                if (run_port_parse(*p, &v, &n, NULL) < 0)
+                        continue;
+                for (size_t k = 0; k < n; k++) {
+                        char key[32];
+                        snprintf(key, sizeof(key), "%u/%s", v[k].container_port, v[k].proto);
+                        jv_set(ports, key, jv_object());
+                }
+        }
         jv_set(cfg, "ExposedPorts", ports);
         cli_run_network_record(hc, mode, publish ? o->publish : NULL, publish ? exposed : NULL,
                                publish && o->publish_all, o->aliases, o->ip, o->ip6);

@@ -898,3 +898,17 @@ void cli_inspect_finish(const char *format, struct jv *arr)
         }
         jv_free(arr);
 }
+
+int cli_format_object(const char *format, struct jv *o, struct box_err *err)
+{
+        _cleanup_free_ char *line = NULL;
+        int r = 0;
+        if (streq(format, "json"))
+                line = jv_dump(o, 0);
+        else
+                r = cli_format_template(format, o, &line, err);
+        jv_free(o);
+        if (r >= 0)
+                printf("%s\n", line);
+        return r;
+}

@@ -45,5 +45,8 @@ void cli_format_tabwrite(char *const *lines);
  * "json", all of them as one indented JSON array at the end.
  * cli_inspect_add() takes O; < 0 (ERR set) when the template fails. */
 int cli_inspect_add(const char *format, struct jv *arr, struct jv *o, struct box_err *err);
+/* version --format, info --format: O (taken) as one line of JSON
+ * ("json") or through template FORMAT. */
+int cli_format_object(const char *format, struct jv *o, struct box_err *err);
 /* Prints the array when it is the output, and frees it. */
 void cli_inspect_finish(const char *format, struct jv *arr);

@@ -164,28 +164,41 @@ int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char
         return optind;
 }
 
+/* "--pause[=BOOL]": an optional "[=VALUE]" follows the name */
+static char *help_flag(const struct cli_option *o)
+{
+        return xasprintf("--%s%s%s", o->name, o->meta && !startswith(o->meta, "[=") ? " " : "",
+                         strempty(o->meta));
+}
+
 void cli_options_help(const struct cli_options *spec)
 {
         fputs(spec->usage, stdout);
+        /* the table's width, or wider: a flag never runs into its text */
+        int width = spec->help_width;
+        for (size_t i = 0; i < spec->n; i++) {
+                if (!spec->v[i].help)
+                        continue;
+                _cleanup_free_ char *flag = help_flag(&spec->v[i]);
+                if ((int)strlen(flag) >= width)
+                        width = (int)strlen(flag) + 1;
+        }
         for (size_t i = 0; i < spec->n; i++) {
                 const struct cli_option *o = &spec->v[i];
                 if (!o->help)
                         continue;
-                /* "--pause[=BOOL]": an optional "[=VALUE]" follows the name */
-                _cleanup_free_ char *flag = xasprintf(
-                        "--%s%s%s", o->name, o->meta && !startswith(o->meta, "[=") ? " " : "",
-                        strempty(o->meta));
+                _cleanup_free_ char *flag = help_flag(o);
                 if (o->short_name)
-                        printf("  -%c, %-*s", o->short_name, spec->help_width, flag);
+                        printf("  -%c, %-*s", o->short_name, width, flag);
                 else
-                        printf("      %-*s", spec->help_width, flag);
+                        printf("      %-*s", width, flag);
                 /* a help text's later lines start under its first */
                 for (const char *h = o->help; *h;) {
                         size_t n = strcspn(h, "\n");
                         printf("%.*s\n", (int)n, h);
                         h += n;
                         if (*h && *++h)
-                                printf("%*s", 6 + spec->help_width, "");
+                                printf("%*s", 6 + width, "");
                 }
         }
 }

@@ -1,10 +1,11 @@
 /* The network of a container box runs: what `box run`/`box create` record
- * in config.json (HostConfig.NetworkMode, BoxPublish, BoxAliases,
+ * in config.json (HostConfig.NetworkMode, BoxPublish, PortBindings, BoxAliases,
  * BoxIPAddress, BoxIP6Address) and, when it starts (in the foreground, or in its
  * monitor-to-be), its attachment and its /etc/hosts and resolv.conf. */
 #include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "cli/container.h"
 #include "lib/strv.h"
@@ -12,6 +13,43 @@
 #include "run/network.h"
 #include "run/state.h"
 #include "spec/json.h"
+
+/* Docker's HostConfig.PortBindings of the -p values PUBLISH:
+ * {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}; -P's ports are not
+ * bindings there (PublishAllPorts says it), as Docker records them. */
+static struct jv *port_bindings(char *const *publish)
+{
+        struct jv *o = jv_object();
+        STRV_FOREACH (s, publish) {
+                _cleanup_free_ struct run_port *v = NULL;
+                size_t n = 0;
+                if (run_port_parse(*s, &v, &n, NULL) < 0)
+                        continue; /* checked when the container was made */
+                for (size_t i = 0; i < n; i++) {
+                        char key[32], port[32] = "";
+                        snprintf(key, sizeof(key), "%u/%s", v[i].container_port, v[i].proto);
+                        if (v[i].host_port_end > v[i].host_port)
+                                snprintf(port, sizeof(port), "%u-%u", v[i].host_port,
+                                         v[i].host_port_end);
+                        else if (v[i].host_port)
+                                snprintf(port, sizeof(port), "%u", v[i].host_port);
+                        const char *ip = *v[i].host_ip             ? v[i].host_ip
+                                         : v[i].family == AF_INET  ? "0.0.0.0"
+                                         : v[i].family == AF_INET6 ? "::"
+                                                                   : "";
+                        struct jv *b = jv_object();
+                        jv_set_str(b, "HostIp", ip);
+                        jv_set_str(b, "HostPort", port);
+                        struct jv *a = jv_get(o, key);
+                        if (!a) {
+                                a = jv_array();
+                                jv_set(o, key, a);
+                        }
+                        jv_push(a, b);
+                }
+        }
+        return o;
+}
 
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
@@ -26,6 +64,7 @@ void cli_run_network_record(struct jv *hc, const char *mode, char *const *publis
                 STRV_FOREACH (e, exposed)
                         jv_push(p, jv_string(*e));
         jv_set(hc, "BoxPublish", p);
+        jv_set(hc, "PortBindings", port_bindings(publish));
         jv_set(hc, "PublishAllPorts", jv_bool(publish_all));
         jv_set(hc, "BoxAliases", jv_strv(aliases));
         jv_set_str(hc, "BoxIPAddress", ip);

@@ -35,6 +35,23 @@ teardown() {
         [ "$status" -eq 0 ]
 }
 
+@test "version and info --format: Docker's field names, json, and a bad template in one line" {
+        [ "$(box version --format '{{.Client.Version}}')" = "$(box version | sed -n 's/^box version //p')" ]
+        [ "$(box version -f '{{.Server.Version}}')" = "$(box version --format '{{.Client.Version}}')" ]
+        box version --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["Client"]["Os"] == "linux"'
+        import_busybox
+        box create --name fmt1 busybox true >/dev/null
+        [ "$(box info --format '{{.DockerRootDir}} {{.Containers}} {{.ContainersStopped}} {{.Images}} {{.OSType}}')" = \
+                "$BOX_ROOT 1 1 1 linux" ]
+        [ "$(box info -f '{{.NCPU}}')" = "$(nproc)" ]
+        box info --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["Driver"] == "overlay" and d["CgroupVersion"] in ("1", "2")'
+        run box info --format '{{.Nope'
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        run box version --format '{{'
+        [ "$status" -eq 125 ]
+}
+
 @test "box --help lists commands" {
         run box --help
         [ "$status" -eq 0 ]

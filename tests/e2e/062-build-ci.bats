@@ -91,6 +91,15 @@ teardown() {
         [ ! -e "$BOX_TEST_TMP/a" ] && [ ! -e "$BOX_TEST_TMP/b" ]
 }
 
+@test "Docker's legacy flags CI scripts still pass are accepted: --compress, --disable-content-trust, --rm, --force-rm" {
+        run box build --compress --disable-content-trust --rm --force-rm=true --network none \
+                --target final -t legacy "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm legacy cat /final)" = final ]
+        # and nothing of a step is left behind
+        [ -z "$(ls "$BOX_ROOT/containers")" ]
+}
+
 @test "--metadata-file writes buildx's digests and names; attestations only off" {
         run box build -q --target final --metadata-file "$BOX_TEST_TMP/md.json" -t md:1 -t md:2 "$CTX"
         [ "$status" -eq 0 ]

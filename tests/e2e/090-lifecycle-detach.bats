@@ -177,6 +177,39 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         [ "$status" -eq 125 ]
 }
 
+@test "ps: Docker's network=, volume=, publish=, expose=, before= and since= filters; -p is in PortBindings and ExposedPorts" {
+        box volume create psvol >/dev/null
+        box create --name pa -p 8080:80 -p 127.0.0.1::53/udp --expose 9000 -v psvol:/data busybox true >/dev/null
+        box create --name pb --network none --expose 5000-5002/udp busybox true >/dev/null
+        box create --name pc -P --expose 7000 busybox true >/dev/null
+        f() { box ps -a --filter "$1" --format '{{.Names}}' | sort | tr '\n' ' '; }
+        [ "$(f publish=80)" = "pa " ]
+        [ "$(f publish=53/udp)" = "pa " ]
+        [ "$(f publish=70-90)" = "pa " ]
+        [ "$(f publish=80/udp)" = "" ]
+        [ "$(f publish=7000)" = "pc " ]
+        [ "$(f expose=80)" = "pa " ]
+        [ "$(f expose=5001/udp)" = "pb " ]
+        [ "$(f expose=9000)" = "pa " ]
+        [ "$(f network=none)" = "pb " ]
+        [ "$(f network=bridge)" = "pa pc " ]
+        [ "$(f volume=psvol)" = "pa " ]
+        [ "$(f volume=/data)" = "pa " ]
+        [ "$(f before=pb)" = "pa " ]
+        [ "$(f since=pa)" = "pb pc " ]
+        [ "$(f since=pc)" = "" ]
+        run box ps -a --filter before=nope
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"no such container: 'nope'"* ]]
+        run box ps -a --filter publish=http
+        [ "$status" -eq 125 ]
+        [ "$(box inspect -f '{{json .HostConfig.PortBindings}}' pa)" = \
+                '{"80/tcp":[{"HostIp":"","HostPort":"8080"}],"53/udp":[{"HostIp":"127.0.0.1","HostPort":""}]}' ]
+        [ "$(box inspect -f '{{json .Config.ExposedPorts}}' pa)" = '{"9000/tcp":{},"80/tcp":{},"53/udp":{}}' ]
+        # -P's ports are not bindings, as Docker records them
+        [ "$(box inspect -f '{{json .HostConfig.PortBindings}}' pc)" = '{}' ]
+}
+
 @test "create and start: a created container starts later, detached" {
         id=$(box create --name later busybox sh -c 'echo ran; sleep 60')
         [[ "$id" =~ ^[0-9a-f]{64}$ ]]

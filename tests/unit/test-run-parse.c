@@ -193,6 +193,14 @@ static void test_volume(void **state)
         assert_null(m.source);
         assert_int_equal(m.flags, MS_RDONLY);
         cli_mount_release(&m);
+        /* readonly=VALUE in Go's ParseBool spellings, as Docker's --mount */
+        assert_int_equal(cli_run_parse_mount("type=volume,target=/v,ro=True", &m, &err), 0);
+        assert_int_equal(m.flags, MS_RDONLY);
+        cli_mount_release(&m);
+        assert_int_equal(cli_run_parse_mount("type=volume,target=/v,readonly=f", &m, &err), 0);
+        assert_int_equal(m.flags, 0);
+        cli_mount_release(&m);
+        assert_true(cli_run_parse_mount("type=volume,target=/v,readonly=yes", &m, &err) < 0);
         assert_true(cli_run_parse_mount("target=/v", &m, &err) < 0);
         assert_true(cli_run_parse_mount("type=bind,source=/nonexistent-x,target=/v", &m, &err) < 0);
         assert_true(cli_run_parse_mount("type=volume,target=rel", &m, &err) < 0);
