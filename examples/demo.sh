@@ -3,7 +3,8 @@
 #   1. a Debian base made with debootstrap (cached), served over HTTP and pulled
 #   2. box build -t mysql examples/mysql
 #   3. box run -d on a user network with -p 3306, a real client through the
-#      published port, and another container reaching it by its name
+#      published port, and another container reaching it by its name; box
+#      update of the running server's limits, box diff of what it wrote
 #   4. box stop (mysqld shuts down cleanly), box rm
 # When Debian's mirror cannot be reached it says so and runs the small offline
 # demo instead (examples/demo-hello.sh).
@@ -105,6 +106,13 @@ took
 step "another container on the network reaches the server by its name"
 echo "\$ box run --rm --network shop -e MYSQL_PWD=demo mysql mariadb -h db -uroot shop -e 'select count(*) from orders'"
 "$BOX" run --rm --network shop -e MYSQL_PWD=demo mysql mariadb -h db -uroot shop -e 'select count(*) from orders'
+took
+
+step "a bigger memory limit for the running server, and what it changed on disk"
+run update --memory 1g --restart unless-stopped db
+run inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' db
+echo "\$ box diff db | head -5"
+"$BOX" diff db | head -5
 took
 
 step "stop: SIGTERM to mysqld, a clean shutdown"
