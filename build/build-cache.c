@@ -3,8 +3,10 @@
  * a rebuild neither re-runs unchanged steps nor re-reads unchanged files.
  * Records are written atomically; a record whose layer or blob is gone
  * (collected since) is a miss. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "build/build-internal.h"
 #include "lib/fs.h"
@@ -80,6 +82,70 @@ int build_cache_put(struct store *st, const char *key, const struct cache_record
         /* no fsync: a record lost or emptied by a crash is a miss, and the
          * blob it names was synced before it was written */
         return fs_write_cache_at(store_root_fd(st), p, s, strlen(s), 0600, err);
+}
+
+/* Removes NAME (a record or a cache mount's directory) in DFD; its bytes to
+ * *FREED. */
+static void prune_entry(int dfd, const char *name, int64_t *freed, size_t *n)
+{
+        struct stat s;
+        int64_t size = fstatat(dfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0 ? 0
+                       : S_ISDIR(s.st_mode)                            ? fs_tree_size_at(dfd, name)
+                                                                       : s.st_size;
+        if (fs_rm_rf_at(dfd, name, NULL) >= 0) {
+                *freed += size > 0 ? size : 0;
+                (*n)++;
+        }
+}
+
+static bool older_than(int dfd, const char *name, int64_t until)
+{
+        struct stat s;
+        return until <= 0 || (fstatat(dfd, name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+                              s.st_mtime < time(NULL) - until);
+}
+
+int64_t build_cache_prune(struct store *st, bool all, int64_t until, store_pins_fn *pins,
+                          void *userdata, size_t *ret_n, struct box_err *err)
+{
+        int r = store_lock(st, STORE_LOCK_EXCLUSIVE, err);
+        if (r < 0)
+                return r;
+        int64_t freed = 0;
+        size_t n = 0;
+        _cleanup_close_ int sfd =
+                openat(store_root_fd(st), "buildcache/steps", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* a store that never built has neither directory */
+        _cleanup_closedir_ DIR *d = sfd >= 0 ? fs_opendir_at(sfd, ".") : NULL;
+        while (d) {
+                struct dirent *de = fs_readdir(d);
+                if (!de)
+                        break;
+                if (de->d_name[0] == '.' || !older_than(sfd, de->d_name, until))
+                        continue;
+                struct cache_record rec;
+                _cleanup_free_ char *key = xasprintf("sha256:%s", de->d_name);
+                if (all || !build_cache_get(st, key, &rec))
+                        prune_entry(sfd, de->d_name, &freed, &n);
+        }
+        /* the cache mounts: a build fills them again as it needs */
+        _cleanup_close_ int mfd =
+                openat(store_root_fd(st), "buildcache/mounts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *m = mfd >= 0 ? fs_opendir_at(mfd, ".") : NULL;
+        for (struct dirent *de; m && (de = fs_readdir(m));)
+                if (de->d_name[0] != '.' && older_than(mfd, de->d_name, until))
+                        prune_entry(mfd, de->d_name, &freed, &n);
+        if (all && until <= 0)
+                (void)fs_rm_rf_at(store_root_fd(st), "buildcache/last", NULL);
+        if (all) {
+                int64_t g = store_gc(st, pins, userdata, err);
+                if (g < 0)
+                        return g;
+                freed += g;
+        }
+        store_lock(st, STORE_LOCK_SHARED, NULL);
+        *ret_n = n;
+        return freed;
 }
 
 void build_cache_explain(struct store *st, const char *position, char *const *parts, FILE *out)

@@ -91,6 +91,16 @@ struct build_opts {
 int build_image(struct store *st, const struct build_opts *opts, digest_str ret_id,
                 struct box_err *err);
 
+/* box builder prune: removes the build cache's step records (ALL: every
+ * one; else the dangling ones, whose layer or blob is gone), written more
+ * than UNTIL seconds ago (0: any), and the RUN --mount=type=cache
+ * directories (with ALL, or when older than UNTIL), under the store's
+ * exclusive lock, so no build is reading or filling them; with ALL, then
+ * the layers and blobs only the cache reached (store_gc, PINS as there).
+ * *RET_N: how many entries went.  The bytes freed, or -errno. */
+int64_t build_cache_prune(struct store *st, bool all, int64_t until, store_pins_fn *pins,
+                          void *userdata, size_t *ret_n, struct box_err *err);
+
 /* ---- `--change` (build/config-change.c) ----
  *
  * A change is a one-line Dockerfile: `box import --change` (and a commit's)

@@ -167,3 +167,13 @@ void cli_table_flush(struct cli_table *t)
         t->rows = NULL;
         t->n_rows = t->n_cols = 0;
 }
+
+int cli_confirm(const char *warning)
+{
+        printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+        fflush(stdout);
+        char line[64];
+        if (!fgets(line, sizeof(line), stdin))
+                return 0;
+        return line[0] == 'y' || line[0] == 'Y';
+}

@@ -39,6 +39,9 @@ int cli_fail(const struct box_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 /* Opens the store (once) for a command. */
 int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
+/* Docker's prune prompt: "WARNING! WARNING\nAre you sure you want to
+ * continue? [y/N] " on stdout; true when the answer starts with y. */
+int cli_confirm(const char *warning);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */
 char **cli_container_images(void *store);
 /* Runs a subcommand from TABLE (NULL-name terminated). */
@@ -90,6 +93,7 @@ int cmd_network(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_port(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_diff(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_update(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_builder(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Column-aligned output like Go's tabwriter (padding 3), as docker prints
  * its tables: add rows of cells, then flush. */

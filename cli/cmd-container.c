@@ -128,13 +128,8 @@ int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
         if (first < argc)
                 return cli_usage_error("container prune",
                                        "'box container prune' accepts no arguments");
-        if (!f.force) {
-                fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
-                                "Are you sure you want to continue? [y/N] ");
-                char line[16] = "";
-                if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
-                        return 0;
-        }
+        if (!f.force && !cli_confirm("This will remove all stopped containers."))
+                return 0;
         struct box_err err = {0};
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)

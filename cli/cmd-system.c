@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "build/build.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/container.h"
@@ -26,16 +27,6 @@ static size_t count_dir(struct store *st, const char *dir)
                 if (de->d_name[0] != '.')
                         n++;
         return n;
-}
-
-static int confirm(const char *warning)
-{
-        printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
-        fflush(stdout);
-        char line[64];
-        if (!fgets(line, sizeof(line), stdin))
-                return 0;
-        return line[0] == 'y' || line[0] == 'Y';
 }
 
 /* Removes dangling images (ALL: every image no container uses) and
@@ -115,7 +106,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
         if (!force) {
                 _cleanup_free_ char *w =
                         xasprintf("This will remove %s.", all ? what_all : what_dangling);
-                if (!confirm(w))
+                if (!cli_confirm(w))
                         return 0;
         }
         struct store *st;
@@ -124,6 +115,14 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
             (containers && cli_containers_prune(ctx, &freed, &err) < 0) ||
             prune_images(st, all, &freed, &err) < 0)
                 return cli_fail(&err);
+        /* system prune: the build cache too (dangling records; -a all), as Docker's */
+        if (containers) {
+                size_t n;
+                int64_t c = build_cache_prune(st, all, 0, cli_container_images, st, &n, &err);
+                if (c < 0)
+                        return cli_fail(&err);
+                freed += c;
+        }
         char size[32];
         cli_format_size(size, sizeof(size), (double)freed);
         printf("Total reclaimed space: %s\n", size);
@@ -139,10 +138,10 @@ int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv)
 static int cmd_system_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
         return prune_cmd(ctx, argc, argv, "system prune",
-                         "all stopped containers, all dangling images and unreferenced store "
-                         "content",
+                         "all stopped containers, all dangling images, all dangling build cache "
+                         "and unreferenced store content",
                          "all stopped containers, all images without at least one container "
-                         "associated to them and unreferenced store content",
+                         "associated to them, all build cache and unreferenced store content",
                          1);
 }
 

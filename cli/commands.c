@@ -5,6 +5,7 @@
 const struct cli_command cli_commands[] = {
         {"attach", "Attach to a running container's input and output", cmd_attach, 0},
         {"build", "Build an image from a Dockerfile", cmd_build, 0},
+        {"builder", "Manage builds: build, prune the build cache", cmd_builder, 0},
         {"commit", "Create a new image from a container's changes", cmd_commit, 0},
         {"container", "Manage containers", cmd_container, 0},
         {"context", "Inspect a build context", cmd_context, 0},

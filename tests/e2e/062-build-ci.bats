@@ -100,6 +100,45 @@ teardown() {
         [ -z "$(ls "$BOX_ROOT/containers")" ]
 }
 
+@test "builder prune: dangling records and cache mounts, -a everything, until=; system prune takes the dangling ones" {
+        mkdir -p "$BOX_TEST_TMP/cm"
+        printf 'FROM busybox\nRUN --mount=type=cache,target=/c echo x > /c/f && echo y > /y\n' \
+                > "$BOX_TEST_TMP/cm/Dockerfile"
+        box build -q --network none -t cm "$BOX_TEST_TMP/cm" >/dev/null
+        [ -n "$(ls "$BOX_ROOT/buildcache/mounts")" ]
+        # nothing older than a day: nothing goes
+        run box builder prune -f --filter until=24h
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Deleted build cache objects: 0"* ]]
+        # without -a: the cache mount goes, the step's record stays and hits
+        run box builder prune -f
+        [ "$status" -eq 0 ]
+        [ -z "$(ls "$BOX_ROOT/buildcache/mounts")" ]
+        run box build --network none -t cm "$BOX_TEST_TMP/cm"
+        [[ "$output" == *CACHED* ]]
+        # the prompt: "n" keeps everything
+        run sh -c "echo n | $BOX builder prune -a"
+        [[ "$output" == *"WARNING! This will remove all build cache."* ]]
+        [ -n "$(ls "$BOX_ROOT/buildcache/steps")" ]
+        run box builder prune -af
+        [ "$status" -eq 0 ]
+        [ -z "$(ls "$BOX_ROOT/buildcache/steps")" ]
+        run box build --network none -t cm "$BOX_TEST_TMP/cm"
+        [[ "$output" != *CACHED* ]]
+        [ "$(box run --rm cm cat /y)" = y ]
+        # a record whose layer was collected is dangling: system prune takes it
+        box rmi cm >/dev/null
+        box image prune -f >/dev/null
+        [ -n "$(ls "$BOX_ROOT/buildcache/steps")" ]
+        box system prune -f >/dev/null
+        [ -z "$(ls "$BOX_ROOT/buildcache/steps")" ]
+        run box builder prune --filter type=regular
+        [ "$status" -eq 125 ]
+        run box builder prune --keep-storage 1g
+        [ "$status" -eq 125 ]
+        [ "$(box builder build -q --network none "$BOX_TEST_TMP/cm" | cut -c1-7)" = sha256: ]
+}
+
 @test "--metadata-file writes buildx's digests and names; attestations only off" {
         run box build -q --target final --metadata-file "$BOX_TEST_TMP/md.json" -t md:1 -t md:2 "$CTX"
         [ "$status" -eq 0 ]
