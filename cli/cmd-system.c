@@ -255,6 +255,13 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
         df_add("Layers", &lay, &t);
         df_add("Containers", &con, &t);
         df_add("Local Volumes", &vol, &t);
+        /* the step records and RUN --mount=type=cache directories, all of
+         * which box builder prune -a removes (their layers are the images') */
+        struct df_row bc = {.total = count_dir(st, "buildcache/steps") +
+                                     count_dir(st, "buildcache/mounts"),
+                            .size = fs_tree_size_at(store_root_fd(st), "buildcache")};
+        bc.reclaimable = bc.size;
+        df_add("Build Cache", &bc, &t);
         cli_table_flush(&t);
         return 0;
 }

@@ -106,6 +106,7 @@ teardown() {
                 > "$BOX_TEST_TMP/cm/Dockerfile"
         box build -q --network none -t cm "$BOX_TEST_TMP/cm" >/dev/null
         [ -n "$(ls "$BOX_ROOT/buildcache/mounts")" ]
+        [[ "$(box system df | grep '^Build Cache')" =~ ^Build\ Cache\ +2\ +0\  ]]
         # nothing older than a day: nothing goes
         run box builder prune -f --filter until=24h
         [ "$status" -eq 0 ]
