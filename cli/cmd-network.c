@@ -2,7 +2,9 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "cli/options.h"
+#include "lib/go-regexp.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/network.h"
@@ -115,16 +117,105 @@ static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
 /* ---- ls, inspect, rm, prune ---- */
 
 struct ls_flags {
-        bool quiet;
+        bool quiet, no_trunc;
+        const char *format;
+        /* --filter: name= and id= (Go regular expressions, as Docker's
+         * filters.Args.Match), driver=, type=custom|builtin, label= */
+        char **names, **ids, **drivers, **types, **labels;
 };
 
+static int opt_ls_filter(void *opts, const char *arg)
+{
+        struct ls_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        static const char *const keys[] = {"name", "id", "driver", "type", "label"};
+        char ***slots[] = {&f->names, &f->ids, &f->drivers, &f->types, &f->labels};
+        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++) {
+                if ((size_t)(eq - arg) != strlen(keys[i]) || !strneq(arg, keys[i], strlen(keys[i])))
+                        continue;
+                struct go_regexp *re = NULL;
+                if (i < 2 && go_regexp_compile(eq + 1, &re, NULL) < 0)
+                        break;
+                go_regexp_free(re);
+                if (i == 3 && !streq(eq + 1, "custom") && !streq(eq + 1, "builtin"))
+                        break;
+                *slots[i] = strv_append(*slots[i], eq + 1);
+                return 0;
+        }
+        return cli_usage_error("network ls", "invalid filter '%s'", arg);
+}
+
 static const struct cli_option ls_rows[] = {
-        CLI_TRUE("quiet", 'q', struct ls_flags, quiet, NULL),
+        CLI_FUNC("filter", 'f', CLI_ARG_REQUIRED, opt_ls_filter, "K=V",
+                 "name=, id=, driver=, type=custom|builtin, label="),
+        CLI_STRING("format", 0, struct ls_flags, format, "string",
+                   "'table', 'table TEMPLATE', 'json' or a Go template"),
+        CLI_TRUE("no-trunc", 0, struct ls_flags, no_trunc, "do not truncate the ids"),
+        CLI_TRUE("quiet", 'q', struct ls_flags, quiet, "only display network ids"),
         CLI_HELP("help", 'h'),
 };
 
-static const struct cli_options ls_options =
-        NETWORK_OPTIONS("network ls", "Usage: box network ls [-q]\n\nList networks.\n", ls_rows, 0);
+static const struct cli_options ls_options = NETWORK_OPTIONS(
+        "network ls", "Usage: box network ls [OPTIONS]\n\nList networks.\n\nOptions:\n", ls_rows,
+        16);
+
+static void ls_flags_release(struct ls_flags *f)
+{
+        strv_free(f->names);
+        strv_free(f->ids);
+        strv_free(f->drivers);
+        strv_free(f->types);
+        strv_free(f->labels);
+}
+
+/* One of WANT (regular expressions) matches S; none given: true. */
+static bool regexp_any(char *const *want, const char *s)
+{
+        if (!want)
+                return true;
+        STRV_FOREACH (w, want) {
+                struct go_regexp *re = NULL;
+                bool m = go_regexp_compile(*w, &re, NULL) == 0 && go_regexp_match(re, s);
+                go_regexp_free(re);
+                if (m)
+                        return true;
+        }
+        return false;
+}
+
+/* docker network ls's row; NULL when F's filters leave it out */
+static struct jv *network_row(const struct jv *o, bool builtin, const struct ls_flags *f)
+{
+        const char *name = strempty(jv_get_str(o, "Name")), *id = strempty(jv_get_str(o, "Id"));
+        const char *driver = strempty(jv_get_str(o, "Driver"));
+        bool any_driver = !f->drivers, any_type = !f->types;
+        STRV_FOREACH (d, f->drivers)
+                any_driver = any_driver || streq(*d, driver);
+        STRV_FOREACH (t, f->types)
+                any_type = any_type || streq(*t, builtin ? "builtin" : "custom");
+        if (!regexp_any(f->names, name) || !regexp_any(f->ids, id) || !any_driver || !any_type ||
+            !cli_labels_match_json(f->labels, jv_get(o, "Labels")))
+                return NULL;
+        struct jv *r = jv_object();
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", id);
+        jv_set_str(r, "ID", f->no_trunc ? id : short_id);
+        jv_set_str(r, "Name", name);
+        jv_set_str(r, "Driver", driver);
+        jv_set_str(r, "Scope", "local");
+        jv_set_str(r, "IPv6", jv_bool_value(jv_get(o, "EnableIPv6")) ? "true" : "false");
+        jv_set_str(r, "Internal", jv_bool_value(jv_get(o, "Internal")) ? "true" : "false");
+        _cleanup_free_ char *ls = cli_labels_text(jv_get(o, "Labels"));
+        jv_set_str(r, "Labels", ls);
+        jv_set_str(r, "CreatedAt", strempty(jv_get_str(o, "Created")));
+        return r;
+}
+
+static const char *const network_titles[] = {
+        "ID",     "NETWORK ID", "Name",      "NAME",    "Driver",   "DRIVER",
+        "Scope",  "SCOPE",      "IPv6",      "IPV6",    "Internal", "INTERNAL",
+        "Labels", "LABELS",     "CreatedAt", "CREATED", NULL,
+};
 
 static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -132,33 +223,58 @@ static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
         struct ls_flags f = {0};
         const char *root;
         int i = cli_options_parse(&ls_options, &f, argc, argv);
-        if (i <= 0)
+        if (i <= 0) {
+                ls_flags_release(&f);
                 return -i;
-        bool quiet = f.quiet;
-        if (net_root(ctx, &root, &err) < 0)
+        }
+        if (net_root(ctx, &root, &err) < 0) {
+                ls_flags_release(&f);
                 return cli_fail(&err);
+        }
         _cleanup_strv_free_ char **names = run_net_list(root);
-        struct cli_table t = {0};
-        if (!quiet)
-                cli_table_add(&t, "NETWORK ID", "NAME", "DRIVER", "SCOPE", NULL);
-        STRV_FOREACH (n, names) {
-                _cleanup_free_ char *id = NULL, *driver = NULL;
-                if (run_net_summary(root, *n, &id, &driver, &err) < 0)
-                        return cli_fail(&err);
-                char short_id[13];
-                snprintf(short_id, sizeof(short_id), "%.12s", id);
-                if (quiet)
-                        printf("%s\n", short_id);
-                else
-                        cli_table_add(&t, short_id, *n, driver, "local", NULL);
+        struct jv **rows = xnew0(struct jv *, strv_length(names) + 3);
+        size_t n = 0;
+        int ret = 0;
+        STRV_FOREACH (nm, names) {
+                _cleanup_free_ char *json = NULL;
+                _cleanup_jv_ struct jv *o = NULL;
+                if (run_net_inspect_json(root, ctx->runroot, *nm, &json, &err) < 0 ||
+                    jv_parse(json, strlen(json), &o, &err) < 0) {
+                        ret = cli_fail(&err);
+                        goto out;
+                }
+                struct jv *r = network_row(o, streq(*nm, "bridge"), &f);
+                if (r)
+                        rows[n++] = r;
         }
-        if (!quiet) {
-                /* Docker's two modes that are not networks of the store */
-                cli_table_add(&t, "host", "host", "host", "local", NULL);
-                cli_table_add(&t, "none", "none", "null", "local", NULL);
-                cli_table_flush(&t);
+        /* Docker's two modes that are not networks of the store: listed, but
+         * not among -q's ids, which name networks inspect and rm take */
+        static const char *const modes[][2] = {{"host", "host"}, {"none", "null"}};
+        for (size_t m = 0; m < ARRAY_SIZE(modes) && !(f.quiet && !f.format); m++) {
+                _cleanup_jv_ struct jv *o = jv_object();
+                jv_set_str(o, "Name", modes[m][0]);
+                jv_set_str(o, "Id", modes[m][0]);
+                jv_set_str(o, "Driver", modes[m][1]);
+                struct jv *r = network_row(o, true, &f);
+                if (r)
+                        rows[n++] = r;
         }
-        return 0;
+        if (f.quiet && !f.format) {
+                for (size_t k = 0; k < n; k++)
+                        printf("%s\n", jv_get_str(rows[k], "ID"));
+        } else {
+                const char *format = !f.format || streq(f.format, "table")
+                                             ? "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
+                                             : f.format;
+                if (cli_format_rows(format, network_titles, rows, n, &err) < 0)
+                        ret = cli_fail(&err);
+        }
+out:
+        for (size_t k = 0; k < n; k++)
+                jv_free(rows[k]);
+        free(rows);
+        ls_flags_release(&f);
+        return ret;
 }
 
 /* A flag-less command's rows: only --help (no struct to fill). */
@@ -166,31 +282,51 @@ static const struct cli_option help_rows[] = {
         CLI_HELP("help", 'h'),
 };
 
+struct inspect_flags {
+        const char *format;
+};
+
+static const struct cli_option inspect_rows[] = {
+        CLI_STRING("format", 'f', struct inspect_flags, format, "string",
+                   "format the output using a Go template"),
+        CLI_HELP("help", 'h'),
+};
+
 static const struct cli_options inspect_options =
-        NETWORK_OPTIONS("network inspect", "Usage: box network inspect NETWORK...\n", help_rows, 0);
+        NETWORK_OPTIONS("network inspect",
+                        "Usage: box network inspect [OPTIONS] NETWORK...\n\nDisplay detailed "
+                        "information on one or more networks.\n\nOptions:\n",
+                        inspect_rows, 16);
 
 static int cmd_network_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
+        struct inspect_flags f = {0};
         const char *root;
-        int first = cli_options_parse(&inspect_options, NULL, argc, argv);
+        int ret = 0;
+        int first = cli_options_parse(&inspect_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
         if (first >= argc)
                 return cli_usage_error("network inspect", "requires at least 1 argument");
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
-        printf("[");
+        struct jv *arr = jv_array();
         for (int i = first; i < argc; i++) {
                 _cleanup_free_ char *json = NULL;
-                if (run_net_inspect_json(root, ctx->runroot, argv[i], &json, &err) < 0) {
-                        printf("]\n");
+                struct jv *o = NULL;
+                if (run_net_inspect_json(root, ctx->runroot, argv[i], &json, &err) < 0 ||
+                    jv_parse(json, strlen(json), &o, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                if (cli_inspect_add(f.format, arr, o, &err) < 0) {
+                        jv_free(arr);
                         return cli_fail(&err);
                 }
-                printf("%s%s", i > first ? ",\n" : "\n", json);
         }
-        printf("\n]\n");
-        return 0;
+        cli_inspect_finish(f.format, arr);
+        return ret;
 }
 
 static const struct cli_options rm_options =

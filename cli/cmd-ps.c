@@ -89,34 +89,6 @@ static char *command_text(const struct jv *cfg, bool no_trunc)
 }
 
 /* Docker's: "k=v,k2=v2" (sorted here; Docker's map order is random). */
-static char *labels_text(const struct jv *labels)
-{
-        _cleanup_strv_free_ char **v = xnew0(char *, 1);
-        struct jv_iter it;
-        const char *k;
-        struct jv *val;
-        jv_iter_init(&it, labels);
-        while (jv_is_object(labels) && jv_iter_next(&it, &k, &val))
-                v = strv_push(v, xasprintf("%s=%s", k, jv_str(val) ? jv_str(val) : ""));
-        strv_sort(v);
-        return strv_join(v, ",");
-}
-
-/* label=K: it has K; label=K=V: K's value is V. */
-static bool label_match(char *const *want, const struct jv *labels)
-{
-        _cleanup_strv_free_ char **kv = xnew0(char *, 1);
-        struct jv_iter it;
-        const char *k;
-        struct jv *val;
-        jv_iter_init(&it, labels);
-        while (want && jv_is_object(labels) && jv_iter_next(&it, &k, &val)) {
-                kv = strv_append(kv, k);
-                kv = strv_append(kv, jv_str(val) ? jv_str(val) : "");
-        }
-        return cli_labels_match(want, kv);
-}
-
 static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct jv *cfg,
                               const struct run_state_info *i, bool no_trunc, bool size)
 {
@@ -144,7 +116,7 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Ports", ports);
         const char *name = jv_get_str(cfg, "Name");
         jv_set_str(o, "Names", name ? name : "");
-        _cleanup_free_ char *labels = labels_text(jv_get(c, "Labels"));
+        _cleanup_free_ char *labels = cli_labels_text(jv_get(c, "Labels"));
         jv_set_str(o, "Labels", labels);
         jv_set_str(o, "Mounts", "");
         _cleanup_free_ char *networks = cli_container_networks_text(cfg);
@@ -360,7 +332,7 @@ static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, con
         return any_match(f->status, jv_get_str(row, "State"), false, false) &&
                any_match(f->name, jv_get_str(row, "Names"), false, true) &&
                any_match(f->id, id, true, false) && ancestor &&
-               label_match(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
+               cli_labels_match_json(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
                any_match(f->health, health && *health ? health : "none", false, false) &&
                (!f->exited ||
                 (i->status == RUN_STATUS_EXITED && any_match(f->exited, code, false, false))) &&
@@ -505,35 +477,12 @@ static int print_rows(struct ps_row *rows, size_t n, const struct ps_opts *o, st
                         printf("%s\n", jv_get_str(rows[i].o, "ID"));
                 return 0;
         }
-        _cleanup_strv_free_ char **lines = xnew0(char *, 1);
-        int r = 0;
-        if (cli_format_is_table(format)) {
-                _cleanup_jv_ struct jv *hd = cli_format_titles(titles);
-                char *line = NULL;
-                r = cli_format_header(format, hd, &line, err);
-                if (r < 0)
-                        return r;
-                lines = strv_push(lines, line);
-        }
-        for (size_t i = 0; i < n; i++) {
-                char *line = NULL;
-                if (streq(format, "json")) {
-                        line = jv_dump(rows[i].o, 0);
-                } else {
-                        r = cli_format_template_strict(format, rows[i].o, &line, err);
-                        if (r < 0)
-                                return r;
-                }
-                if (cli_format_is_table(format)) {
-                        lines = strv_push(lines, line);
-                } else {
-                        printf("%s\n", line);
-                        free(line);
-                }
-        }
-        if (cli_format_is_table(format))
-                cli_format_tabwrite(lines);
-        return 0;
+        struct jv **v = xnew0(struct jv *, n + 1);
+        for (size_t i = 0; i < n; i++)
+                v[i] = rows[i].o;
+        int r = cli_format_rows(format, titles, v, n, err);
+        free(v);
+        return r;
 }
 
 static int opt_last(void *opts, const char *arg)

@@ -111,36 +111,15 @@ static int print_table(struct stats_ctr *v, size_t n, uint64_t host_delta, int o
                        const struct stats_opts *o, struct box_err *err)
 {
         const char *format = !o->format || streq(o->format, "table") ? DEFAULT_FORMAT : o->format;
-        bool table = cli_format_is_table(format);
-        _cleanup_strv_free_ char **lines = xnew0(char *, 1);
-        if (table) {
-                _cleanup_jv_ struct jv *hd = cli_format_titles(titles);
-                char *line = NULL;
-                int r = cli_format_header(format, hd, &line, err);
-                if (r < 0)
-                        return r;
-                lines = strv_push(lines, line);
-        }
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_jv_ struct jv *row = row_json(&v[i], host_delta, online, !o->no_trunc);
-                char *line = NULL;
-                if (streq(format, "json")) {
-                        line = jv_dump(row, 0);
-                } else {
-                        int r = cli_format_template_strict(format, row, &line, err);
-                        if (r < 0)
-                                return r;
-                }
-                lines = strv_push(lines, line);
-        }
-        if (table) {
-                cli_format_tabwrite(lines);
-        } else {
-                STRV_FOREACH (l, lines)
-                        printf("%s\n", *l);
-        }
+        struct jv **rows = xnew0(struct jv *, n + 1);
+        for (size_t i = 0; i < n; i++)
+                rows[i] = row_json(&v[i], host_delta, online, !o->no_trunc);
+        int r = cli_format_rows(format, titles, rows, n, err);
+        for (size_t i = 0; i < n; i++)
+                jv_free(rows[i]);
+        free(rows);
         fflush(stdout);
-        return 0;
+        return r;
 }
 
 static void ctr_add(struct cli_ctx *ctx, struct stats_ctr **v, size_t *n, const char *id,

@@ -3,12 +3,14 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 #include "run/volume.h"
+#include "spec/json.h"
 #include "store/store.h"
 
 static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
@@ -23,9 +25,29 @@ static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *er
 
 struct volume_flags {
         char **labels; /* k, v, ... */
-        const char *name;
+        const char *name, *format;
         bool all, force, quiet;
+        /* ls --filter: dangling= ("true"/"false"), name=, driver=, label= */
+        char **dangling, **names, **drivers, **label_filters;
 };
+
+static int opt_filter(void *opts, const char *arg)
+{
+        struct volume_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        static const char *const keys[] = {"dangling", "name", "driver", "label"};
+        char ***slots[] = {&f->dangling, &f->names, &f->drivers, &f->label_filters};
+        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++) {
+                if ((size_t)(eq - arg) != strlen(keys[i]) || !strneq(arg, keys[i], strlen(keys[i])))
+                        continue;
+                bool b;
+                if (i == 0 && cli_bool_value(eq + 1, &b) < 0)
+                        break;
+                *slots[i] = strv_append(*slots[i], eq + 1);
+                return 0;
+        }
+        return cli_usage_error("volume ls", "invalid filter '%s'", arg);
+}
 
 static int opt_label(void *opts, const char *arg)
 {
@@ -54,7 +76,15 @@ static const struct cli_option create_flag_rows[] = {
         CLI_HELP("help", 'h'),
 };
 static const struct cli_option ls_flag_rows[] = {
+        CLI_FUNC("filter", 'f', CLI_ARG_REQUIRED, opt_filter, "K=V",
+                 "dangling=true|false, name=, driver=, label=K[=V]"),
+        CLI_STRING("format", 0, T, format, "string",
+                   "'table', 'table TEMPLATE', 'json' or a Go template"),
         CLI_TRUE("quiet", 'q', T, quiet, "only display volume names"),
+        CLI_HELP("help", 'h'),
+};
+static const struct cli_option inspect_flag_rows[] = {
+        CLI_STRING("format", 'f', T, format, "string", "format the output using a Go template"),
         CLI_HELP("help", 'h'),
 };
 static const struct cli_option rm_flag_rows[] = {
@@ -75,8 +105,12 @@ static const struct cli_options create_options =
                     "Options:\n",
                     .stop_at_operand = true);
 static const struct cli_options ls_options = CLI_OPTIONS(
-        "volume ls", ls_flag_rows, 10,
+        "volume ls", ls_flag_rows, 16,
         "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n", .stop_at_operand = true);
+static const struct cli_options inspect_options =
+        CLI_OPTIONS("volume inspect", inspect_flag_rows, 16,
+                    "Usage: box volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
+                    "Display detailed information on one or more volumes.\n\nOptions:\n");
 static const struct cli_options rm_options =
         CLI_OPTIONS("volume rm", rm_flag_rows, 10,
                     "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
@@ -118,44 +152,110 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+static void volume_flags_release(struct volume_flags *f)
+{
+        strv_free(f->dangling);
+        strv_free(f->names);
+        strv_free(f->drivers);
+        strv_free(f->label_filters);
+}
+
+/* Does volume O (inspect's object) pass F's filters?  name= is a
+ * substring, as Docker's; dangling=true: no container uses it. */
+static bool volume_match(const char *root, const struct jv *o, const struct volume_flags *f)
+{
+        const char *name = jv_get_str(o, "Name");
+        bool ok = !f->names;
+        STRV_FOREACH (n, f->names)
+                ok = ok || (name && strstr(name, *n));
+        STRV_FOREACH (d, f->drivers)
+                ok = ok && streq(*d, "local");
+        ok = ok && cli_labels_match_json(f->label_filters, jv_get(o, "Labels"));
+        STRV_FOREACH (d, f->dangling) {
+                bool want;
+                _cleanup_free_ char *users = ok ? run_volume_users(root, name) : NULL;
+                if (ok && cli_bool_value(*d, &want) == 0)
+                        ok = want == !(users && *users);
+        }
+        return ok;
+}
+
+/* docker volume ls's row of inspect's object O */
+static struct jv *volume_row(const struct jv *o)
+{
+        struct jv *r = jv_object();
+        jv_set_str(r, "Name", strempty(jv_get_str(o, "Name")));
+        jv_set_str(r, "Driver", "local");
+        jv_set_str(r, "Scope", "local");
+        jv_set_str(r, "Mountpoint", strempty(jv_get_str(o, "Mountpoint")));
+        jv_set_str(r, "CreatedAt", strempty(jv_get_str(o, "CreatedAt")));
+        _cleanup_free_ char *ls = cli_labels_text(jv_get(o, "Labels"));
+        jv_set_str(r, "Labels", ls);
+        static const char *const na[] = {"Availability", "Group", "Links", "Size", "Status"};
+        for (size_t i = 0; i < ARRAY_SIZE(na); i++)
+                jv_set_str(r, na[i], "N/A");
+        return r;
+}
+
+static const char *const volume_titles[] = {
+        "Name",       "VOLUME NAME", "Driver", "DRIVER",    "Scope",   "SCOPE", "Mountpoint",
+        "MOUNTPOINT", "Labels",      "LABELS", "CreatedAt", "CREATED", NULL,
+};
+
+static int volume_inspect_obj(const char *root, const char *name, struct jv **ret)
+{
+        _cleanup_free_ char *j = run_volume_inspect_json(root, name);
+        return j ? jv_parse(j, strlen(j), ret, NULL) : -ENOENT;
+}
+
 static int cmd_volume_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct volume_flags f = {0};
         const char *root;
         struct box_err err = {0};
         int first = cli_options_parse(&ls_options, &f, argc, argv);
-        if (first <= 0)
+        if (first <= 0) {
+                volume_flags_release(&f);
                 return -first;
-        bool quiet = f.quiet;
-        if (volume_root(ctx, &root, &err) < 0)
-                return cli_fail(&err);
-        int lock = run_volume_lock(root, true, &err);
-        if (lock < 0)
-                return cli_fail(&err);
-        _cleanup_strv_free_ char **v = run_volume_list(root);
-        struct cli_table t = {0};
-        if (!quiet)
-                cli_table_add(&t, "DRIVER", "VOLUME NAME", NULL);
-        STRV_FOREACH (n, v) {
-                if (quiet)
-                        printf("%s\n", *n);
-                else
-                        cli_table_add(&t, "local", *n, NULL);
         }
-        if (!quiet)
-                cli_table_flush(&t);
-        return 0;
+        int ret = 0;
+        if (volume_root(ctx, &root, &err) < 0 || run_volume_lock(root, true, &err) < 0) {
+                volume_flags_release(&f);
+                return cli_fail(&err);
+        }
+        _cleanup_strv_free_ char **v = run_volume_list(root);
+        struct jv **rows = xnew0(struct jv *, strv_length(v) + 1);
+        size_t n = 0;
+        STRV_FOREACH (name, v) {
+                _cleanup_jv_ struct jv *o = NULL;
+                if (volume_inspect_obj(root, *name, &o) < 0 || !volume_match(root, o, &f))
+                        continue;
+                rows[n++] = volume_row(o);
+        }
+        if (f.quiet && !f.format) {
+                for (size_t i = 0; i < n; i++)
+                        printf("%s\n", jv_get_str(rows[i], "Name"));
+        } else {
+                const char *format = !f.format || streq(f.format, "table")
+                                             ? "table {{.Driver}}\t{{.Name}}"
+                                             : f.format;
+                if (cli_format_rows(format, volume_titles, rows, n, &err) < 0)
+                        ret = cli_fail(&err);
+        }
+        for (size_t i = 0; i < n; i++)
+                jv_free(rows[i]);
+        free(rows);
+        volume_flags_release(&f);
+        return ret;
 }
 
 static int cmd_volume_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
         const char *root;
         struct box_err err = {0};
+        struct volume_flags f = {0};
         int ret = 0;
-        int first = cli_options_parse_help("volume inspect",
-                                           "Usage: box volume inspect VOLUME [VOLUME...]\n\n"
-                                           "Display detailed information on one or more volumes.\n",
-                                           false, argc, argv);
+        int first = cli_options_parse(&inspect_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
         if (first >= argc)
@@ -163,24 +263,21 @@ static int cmd_volume_inspect(struct cli_ctx *ctx, int argc, char **argv)
                                        "'box volume inspect' requires at least 1 argument");
         if (volume_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
-        printf("[");
-        int shown = 0;
+        struct jv *arr = jv_array();
         for (int i = first; i < argc; i++) {
-                if (!run_volume_name_valid(argv[i]) || !run_volume_exists(root, argv[i])) {
-                        fflush(stdout);
+                struct jv *o = NULL;
+                if (!run_volume_name_valid(argv[i]) || !run_volume_exists(root, argv[i]) ||
+                    volume_inspect_obj(root, argv[i], &o) < 0) {
                         box_err_set(&err, ENOENT, "no such volume: '%s'", argv[i]);
                         ret = cli_fail(&err);
                         continue;
                 }
-                _cleanup_free_ char *j = run_volume_inspect_json(root, argv[i]);
-                printf("%s\n    ", shown++ ? "," : "");
-                for (const char *p = j; *p; p++) {
-                        putchar(*p);
-                        if (*p == '\n')
-                                fputs("    ", stdout);
+                if (cli_inspect_add(f.format, arr, o, &err) < 0) {
+                        jv_free(arr);
+                        return cli_fail(&err);
                 }
         }
-        printf("%s]\n", shown ? "\n" : "");
+        cli_inspect_finish(f.format, arr);
         return ret;
 }
 

@@ -3,6 +3,7 @@
  * to their else/end once, then the items are executed over JSON values. */
 #include "cli/format.h"
 #include "cli/format-internal.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -911,4 +912,69 @@ int cli_format_object(const char *format, struct jv *o, struct box_err *err)
         if (r >= 0)
                 printf("%s\n", line);
         return r;
+}
+
+int cli_format_rows(const char *format, const char *const *titles, struct jv *const *rows, size_t n,
+                    struct box_err *err)
+{
+        bool table = cli_format_is_table(format), json = streq(format, "json");
+        _cleanup_strv_free_ char **lines = xnew0(char *, 1);
+        if (table) {
+                _cleanup_jv_ struct jv *hd = cli_format_titles(titles);
+                char *line = NULL;
+                int r = cli_format_header(format, hd, &line, err);
+                if (r < 0)
+                        return r;
+                lines = strv_push(lines, line);
+        }
+        for (size_t i = 0; i < n; i++) {
+                char *line = NULL;
+                if (json) {
+                        line = jv_dump(rows[i], 0);
+                } else {
+                        int r = cli_format_template_strict(format, rows[i], &line, err);
+                        if (r < 0)
+                                return r;
+                }
+                lines = strv_push(lines, line);
+        }
+        if (table)
+                cli_format_tabwrite(lines);
+        else
+                STRV_FOREACH (l, lines)
+                        printf("%s\n", *l);
+        return 0;
+}
+
+/* LABELS (a JSON object) as k, v, ... */
+static char **labels_kv(const struct jv *labels)
+{
+        char **kv = xnew0(char *, 1);
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (jv_is_object(labels) && jv_iter_next(&it, &k, &val)) {
+                kv = strv_append(kv, k);
+                kv = strv_append(kv, jv_str(val) ? jv_str(val) : "");
+        }
+        return kv;
+}
+
+char *cli_labels_text(const struct jv *labels)
+{
+        _cleanup_strv_free_ char **kv = labels_kv(labels);
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        for (size_t i = 0; kv[i] && kv[i + 1]; i += 2)
+                v = strv_push(v, xasprintf("%s=%s", kv[i], kv[i + 1]));
+        strv_sort(v);
+        return strv_join(v, ",");
+}
+
+bool cli_labels_match_json(char *const *want, const struct jv *labels)
+{
+        if (!want)
+                return true;
+        _cleanup_strv_free_ char **kv = labels_kv(labels);
+        return cli_labels_match(want, kv);
 }

@@ -40,6 +40,19 @@ struct jv *cli_format_titles(const char *const *kv);
  * each line separated by tabs, the way docker prints its tables. */
 void cli_format_tabwrite(char *const *lines);
 
+/* A list command's rows (N objects) as docker prints them: FORMAT "json",
+ * one object a line; a template, one line each; "table [TEMPLATE]", a
+ * header of TITLES (as cli_format_titles()) above the rows, aligned as
+ * cli_format_tabwrite().  A field a row lacks is an error, as in docker's
+ * fixed row types; nothing is printed then. */
+int cli_format_rows(const char *format, const char *const *titles, struct jv *const *rows, size_t n,
+                    struct box_err *err);
+
+/* A Labels object as list commands print it: "k=v,k2=v2", sorted. */
+char *cli_labels_text(const struct jv *labels);
+/* cli_labels_match() over a Labels object (WANT NULL: true). */
+bool cli_labels_match_json(char *const *want, const struct jv *labels);
+
 /* inspect's output, as docker prints it: each object through FORMAT (a
  * template: one line each, printed at once) or, without one or with
  * "json", all of them as one indented JSON array at the end.

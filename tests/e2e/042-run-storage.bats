@@ -121,6 +121,31 @@ teardown() { run_teardown; }
         [ "$(box volume ls -q | wc -l)" -eq 0 ]
 }
 
+@test "storage: volume ls --format and --filter (dangling, name, label), volume inspect -f, as Docker's" {
+        box volume create --label env=prod vprod >/dev/null
+        box volume create vfree >/dev/null
+        box run --name vuser -v vprod:/data busybox true
+        [ "$(box volume ls -q --filter dangling=true)" = vfree ]
+        [ "$(box volume ls -q --filter dangling=false)" = vprod ]
+        [ "$(box volume ls --filter label=env=prod --format '{{.Name}} {{.Labels}} {{.Driver}}')" = \
+                "vprod env=prod local" ]
+        [ "$(box volume ls -q --filter label=env)" = vprod ]
+        [ "$(box volume ls -q --filter name=free)" = vfree ]
+        [ "$(box volume ls --filter name=vprod --format '{{.Mountpoint}}')" = "$BOX_ROOT/volumes/vprod/_data" ]
+        box volume ls --format json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'
+        run box volume ls --format 'table {{.Name}}\t{{.Scope}}'
+        [[ "${lines[0]}" =~ ^VOLUME\ NAME\ +SCOPE$ ]]
+        run box volume ls --filter dangling=maybe
+        [ "$status" -eq 125 ]
+        run box volume ls --filter colour=red
+        [ "$status" -eq 125 ]
+        [ "$(box volume inspect -f '{{.Name}}={{index .Labels "env"}}' vprod vfree)" = \
+                "$(printf 'vprod=prod\nvfree=<no value>')" ]
+        run box volume inspect --format '{{.Nope' vprod
+        [ "$status" -eq 125 ]
+        box rm vuser >/dev/null
+}
+
 @test "storage: a volume in use is not removed without -f" {
         box run --name user1 -v busy:/b busybox true
         run box volume rm busy

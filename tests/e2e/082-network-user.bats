@@ -63,6 +63,26 @@ teardown() { net_teardown; }
         [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "user network: ls --format and --filter (name= as a regular expression, driver, type), inspect -f" {
+        box network create --subnet "$(subnet 5)" --ipv6 fmt6 >/dev/null
+        box network create --subnet "$(subnet 6)" --internal fmtin >/dev/null
+        [ "$(box network ls -q --filter name=^fmt6$)" = "$(box network inspect -f '{{printf "%.12s" .Id}}' fmt6)" ]
+        [ "$(box network ls --filter name=^fmt --format '{{.Name}} {{.IPv6}} {{.Internal}}' | sort)" = \
+                "$(printf 'fmt6 true false\nfmtin false true')" ]
+        [ "$(box network ls --filter type=builtin --format '{{.Name}}' | sort | tr '\n' ' ')" = "bridge host none " ]
+        [ "$(box network ls --filter driver=null --format '{{.Name}}')" = none ]
+        [ "$(box network ls --no-trunc --filter name=^fmt6$ --format '{{.ID}}' | wc -c)" -eq 65 ]
+        [ "$(box network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' fmtin)" = "$(subnet 6) " ]
+        run box network ls --filter 'name=['
+        [ "$status" -eq 125 ]
+        run box network ls --filter type=odd
+        [ "$status" -eq 125 ]
+        run box network inspect fmt6 nope
+        [ "$status" -ne 0 ]
+        [[ "$output" == *'"Name": "fmt6"'* ]]
+        box network rm fmt6 fmtin >/dev/null
+}
+
 @test "user network: --network container:NAME shares the other's interfaces" {
         "$BOX" run --rm --init --name first busybox sleep 20 3>&- &
         sleep 1
