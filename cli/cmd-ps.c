@@ -9,6 +9,7 @@
 #include "cli/format.h"
 #include "cli/options.h"
 #include "lib/fs.h"
+#include "lib/go-regexp.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/network.h"
@@ -220,6 +221,10 @@ static int ps_filter_add(struct ps_filter *f, const char *kv)
                         if ((slots[i] == &f->publish || slots[i] == &f->expose) &&
                             port_range_parse(eq + 1, &lo, &hi, proto) < 0)
                                 return -EINVAL;
+                        struct go_regexp *re = NULL;
+                        if (slots[i] == &f->name && go_regexp_compile(eq + 1, &re, NULL) < 0)
+                                return -EINVAL;
+                        go_regexp_free(re);
                         *slots[i] = strv_append(*slots[i], eq + 1);
                         return 0;
                 }
@@ -307,6 +312,24 @@ static bool network_match(char *const *want, const struct jv *cfg)
         return false;
 }
 
+/* name=: Go regular expressions, as Docker's filters.Args.Match, against
+ * the name and the "/name" Docker keeps (so "name=^/web$" is one name) */
+static bool name_match(char *const *want, const char *name)
+{
+        if (!want)
+                return true;
+        _cleanup_free_ char *slashed = xasprintf("/%s", strempty(name));
+        STRV_FOREACH (w, want) {
+                struct go_regexp *re = NULL;
+                bool m = go_regexp_compile(*w, &re, NULL) == 0 &&
+                         (go_regexp_match(re, strempty(name)) || go_regexp_match(re, slashed));
+                go_regexp_free(re);
+                if (m)
+                        return true;
+        }
+        return false;
+}
+
 static bool ports_filter_match(const struct ps_filter *f, const struct jv *cfg)
 {
         if (!f->publish && !f->expose)
@@ -330,8 +353,8 @@ static bool ps_filter_match(const struct ps_filter *f, const struct jv *row, con
                         any_match(f->ancestor, image_id, true, false);
         /* every label filter must hold, as Docker's */
         return any_match(f->status, jv_get_str(row, "State"), false, false) &&
-               any_match(f->name, jv_get_str(row, "Names"), false, true) &&
-               any_match(f->id, id, true, false) && ancestor &&
+               name_match(f->name, jv_get_str(row, "Names")) && any_match(f->id, id, true, false) &&
+               ancestor &&
                cli_labels_match_json(f->label, jv_get(jv_get(cfg, "Config"), "Labels")) &&
                any_match(f->health, health && *health ? health : "none", false, false) &&
                (!f->exited ||

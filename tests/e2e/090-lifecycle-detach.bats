@@ -198,6 +198,12 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         [ "$(f before=pb)" = "pa " ]
         [ "$(f since=pa)" = "pb pc " ]
         [ "$(f since=pc)" = "" ]
+        # name= is a Go regular expression, against NAME and Docker's /NAME
+        [ "$(f 'name=^/pa$')" = "pa " ]
+        [ "$(f 'name=^p[ab]$')" = "pa pb " ]
+        [ "$(f name=c)" = "pc " ]
+        run box ps -a --filter 'name=['
+        [ "$status" -eq 125 ]
         run box ps -a --filter before=nope
         [ "$status" -eq 125 ]
         [[ "$output" == *"no such container: 'nope'"* ]]
