@@ -49,7 +49,8 @@ no_image() {
         [ "$status" -eq 0 ]
         outside_empty
         l="$BOX_ROOT/layers/$(ls "$BOX_ROOT/layers")"
-        [ -f "$l/f" ] && [ ! -L "$l/f" ]
+        [ -f "$l/f" ]
+        [ ! -L "$l/f" ]
 }
 
 @test "hard links to outside are rejected" {

@@ -39,7 +39,7 @@ teardown() { lifecycle_teardown; }
                 busybox true >/dev/null
         unit=$BOX_TEST_TMP/container-cr.service
         box generate systemd --new cr >"$unit"
-        ! grep -q "$(printf '\r')" "$unit"
+        ! grep -q "$(printf '\r')" "$unit" || false
         run systemd-analyze verify "$unit"
         echo "$output"
         [ "$status" -eq 0 ]

@@ -113,10 +113,10 @@ v1() { [ -d /sys/fs/cgroup/memory ] && ! [ -f /sys/fs/cgroup/cgroup.controllers 
         box run --name done -m 32m busybox true
         [ -z "$(leftover_cgroups)" ]
         short=$(box run --rm -m 32m busybox hostname)
-        ! ls -d /sys/fs/cgroup/*/box/"$short"* 2>/dev/null
+        ! ls -d /sys/fs/cgroup/*/box/"$short"* 2>/dev/null || false
         short=$(box run --rm -m 16m --memory-swap 16m busybox sh -c 'hostname; tail /dev/zero') || true
         [ -n "$short" ]
-        ! ls -d /sys/fs/cgroup/*/box/"$short"* 2>/dev/null
+        ! ls -d /sys/fs/cgroup/*/box/"$short"* 2>/dev/null || false
 }
 
 @test "resources: the v2 device filter (BPF) denies what the allow-list lacks" {

@@ -141,10 +141,11 @@ start_cost() {
         # rm -f from elsewhere: everything goes, and the foreground box ends
         box rm -f cost
         for _ in $(seq 50); do kill -0 "$BG" 2>/dev/null || break; sleep 0.1; done
-        ! kill -0 "$BG" 2>/dev/null
+        ! kill -0 "$BG" 2>/dev/null || false
         BG=
         [ -z "$(ls -A "$BOX_ROOT/containers/.rw")" ]
-        [ ! -e "$BOX_ROOT/containers/$id" ] && [ ! -L "$BOX_ROOT/containers/$id" ]
+        [ ! -e "$BOX_ROOT/containers/$id" ]
+        [ ! -L "$BOX_ROOT/containers/$id" ]
         [ -z "$(ls -A "$BOX_ROOT/containers/.names")" ]
         [ -z "$(box ps -a -q)" ]
 }

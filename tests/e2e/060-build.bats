@@ -195,7 +195,7 @@ EOF
         printf 'FROM busybox\nRUN --mount=type=secret,id=tok cp /run/secrets/tok /copied && rm /copied\nRUN --mount=type=secret,id=tok,required test -s /run/secrets/tok\n' > "$CTX/Dockerfile"
         run box build -t sec --secret id=tok,src="$BOX_TEST_TMP/token" "$CTX"
         [ "$status" -eq 0 ]
-        ! grep -rq s3cr3t-value "$BOX_ROOT/layers" "$BOX_ROOT/blobs"
+        ! grep -rq s3cr3t-value "$BOX_ROOT/layers" "$BOX_ROOT/blobs" || false
         run box run --rm sec ls /run/secrets
         [ "$status" -ne 0 ] || [ -z "$output" ]
 }
@@ -363,7 +363,7 @@ EOF
 @test "a build leaves no mounts or temp dirs behind" {
         printf 'FROM busybox\nRUN echo x > /x\nCOPY Dockerfile /\n' > "$CTX/Dockerfile"
         box build "$CTX" 2>/dev/null
-        ! grep -q "$BOX_TEST_TMP" /proc/self/mounts
+        ! grep -q "$BOX_TEST_TMP" /proc/self/mounts || false
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
 }
 
@@ -458,13 +458,25 @@ EOF
         # the step's own output, not its header: the command runs
         for _ in $(seq 100); do grep -q ready-42 "$BOX_TEST_TMP/err" && break; sleep 0.1; done
         grep -q ready-42 "$BOX_TEST_TMP/err"
+        # the step's sleep: box's descendant (not any other sleep on the host)
+        local step=
+        for _ in $(seq 50); do
+                step=$(ps -eo pid=,ppid=,args= | awk -v root="$pid" '
+                        { parent[$1] = $2; args[$1] = substr($0, index($0, $3)) }
+                        END { for (p in args) if (args[p] == "sleep 300") {
+                                for (q = parent[p]; q > 1; q = parent[q]) if (q == root) { print p; break } } }')
+                [ -n "$step" ] && break
+                sleep 0.1
+        done
+        [ -n "$step" ]
         kill -TERM "$pid"
         local rc=0 start=$SECONDS
         wait "$pid" || rc=$?
         [ "$rc" -eq 143 ]
         [ $((SECONDS - start)) -lt 10 ]
         grep -q "RUN: cancelled by SIGTERM" "$BOX_TEST_TMP/err"
-        [ -z "$(pgrep -x sleep | xargs -r ps -o args= -p | grep -x 'sleep 300')" ]
+        run kill -0 "$step"
+        [ "$status" -ne 0 ]
         run box image inspect cancelled
         [ "$status" -ne 0 ]
         [ -z "$(find "$BOX_ROOT/containers" "$BOX_ROOT/tmp" -mindepth 1)" ]

@@ -88,7 +88,8 @@ teardown() {
         [ ! -e "$BOX_TEST_TMP/x" ]
         run box build -q -o "$BOX_TEST_TMP/a" -o "$BOX_TEST_TMP/b" "$CTX"
         [ "$status" -eq 125 ]
-        [ ! -e "$BOX_TEST_TMP/a" ] && [ ! -e "$BOX_TEST_TMP/b" ]
+        [ ! -e "$BOX_TEST_TMP/a" ]
+        [ ! -e "$BOX_TEST_TMP/b" ]
 }
 
 @test "Docker's legacy flags CI scripts still pass are accepted: --compress, --disable-content-trust, --rm, --force-rm" {

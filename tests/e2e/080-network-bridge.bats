@@ -96,8 +96,8 @@ teardown() { net_teardown; }
         [ "$status" -eq 125 ]
         [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"subnet '10.$NET_T.0/24' overlaps the host's route '10.$NET_T.0/24 dev $dum'"* ]]
-        ! ip link show "${other}0" 2>/dev/null
-        ! nft list table ip "$other" 2>/dev/null
+        ! ip link show "${other}0" 2>/dev/null || false
+        ! nft list table ip "$other" 2>/dev/null || false
 }
 
 @test "bridge: bad --network and BOX_BRIDGE_SUBNET values are one-line errors, nothing left" {
@@ -138,7 +138,7 @@ teardown() { net_teardown; }
         [ -n "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         run box rm victim
         [ "$status" -eq 0 ]
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp" || false
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         no_veths
 }

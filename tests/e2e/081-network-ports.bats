@@ -47,7 +47,7 @@ start_httpd() {
         ip link del "$v"
         [ "$output" = "hello-ports" ]
         # no proxy: box holds the port bound, nothing listens on it
-        ! ss -ltn "sport = :$h" | grep -q LISTEN
+        ! ss -ltn "sport = :$h" | grep -q LISTEN || false
         run box port web
         [ "$output" = "80/tcp -> 0.0.0.0:$h" ]
         run box port web 80
@@ -65,7 +65,7 @@ start_httpd() {
         kill $BOXPID
         wait $BOXPID || true
         # its rule went with it
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :" || false
 }
 
 @test "ports: -p IP::C takes a free ephemeral port on that address only" {
@@ -76,7 +76,8 @@ start_httpd() {
                 [ -n "$h" ] && break
                 sleep 0.1
         done
-        [ "$h" -ge 32768 ] && [ "$h" -le 60999 ]
+        [ "$h" -ge 32768 ]
+        [ "$h" -le 60999 ]
         wait_http "$h"
         run curl -s -m 3 "http://127.0.0.1:$h/"
         [ "$output" = "hello-random" ]

@@ -58,7 +58,9 @@ teardown() { net_teardown; }
         [[ "$output" == *" neta "* ]]
         [[ "$output" == *" inside "* ]]
         run box network prune
-        [[ "$output" == *neta* ]] && [[ "$output" == *netb* ]] && [[ "$output" == *inside* ]]
+        [[ "$output" == *neta* ]]
+        [[ "$output" == *netb* ]]
+        [[ "$output" == *inside* ]]
         run box network ls -q
         [ "${#lines[@]}" -eq 1 ]
 }

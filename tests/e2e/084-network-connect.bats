@@ -174,10 +174,10 @@ serves() {
         run box exec web ls /sys/class/net
         [ "$(echo $output)" = lo ]
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
-        ! box exec web grep -q "^$ip[[:space:]]" /etc/hosts
+        ! box exec web grep -q "^$ip[[:space:]]" /etc/hosts || false
         # the port map went with it, as Docker's endpoint takes it along
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp . ${hp#*:} "
-        ! curl -sf -m 2 "http://$hp/"
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp . ${hp#*:} " || false
+        ! curl -sf -m 2 "http://$hp/" || false
         [ -z "$(box port web)" ]
         run box inspect -f '{{len .NetworkSettings.Networks}} {{.NetworkSettings.IPAddress}}|{{.HostConfig.NetworkMode}}' web
         [ "$output" = "0 |bridge" ]

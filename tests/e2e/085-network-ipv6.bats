@@ -108,7 +108,8 @@ wait_remote_http() {
         [ "$ips" -eq 2 ]
         run box inspect --format '{{.NetworkSettings.GlobalIPv6Address}}' ca cb
         [ "${lines[0]}" != "${lines[1]}" ]
-        [[ "${lines[0]}" == "$V6P:1::"* ]] && [[ "${lines[1]}" == "$V6P:1::"* ]]
+        [[ "${lines[0]}" == "$V6P:1::"* ]]
+        [[ "${lines[1]}" == "$V6P:1::"* ]]
         wait
         # the leases went with them
         [ -z "$(ls "$BOX_ROOT/networks/m6/leases")" ]
@@ -130,7 +131,7 @@ wait_remote_http() {
         run curl -s -g -m 3 "http://[$V6P:ff::1]:$h/"
         [ "$output" = "hello-v6" ]
         # no proxy: box holds the ports bound on both families, none listens
-        ! ss -ltn "sport = :$h" | grep -q LISTEN
+        ! ss -ltn "sport = :$h" | grep -q LISTEN || false
         run box port web
         [ "${lines[0]}" = "80/tcp -> 0.0.0.0:$h" ]
         [ "${lines[1]}" = "80/tcp -> [::]:$h" ]
@@ -149,8 +150,8 @@ wait_remote_http() {
         kill $BOXPID
         wait $BOXPID || true
         # its rules went with it
-        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :"
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :" || false
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". $h :" || false
 }
 
 @test "ipv6: -p [ADDR]:H:C and -p [::]:H:C publish on IPv6 only; -p IP::C takes an ephemeral port" {
@@ -177,7 +178,8 @@ wait_remote_http() {
         [ "${lines[1]}" = "80/tcp -> [::]:$h2" ]
         [[ "${lines[2]}" =~ ^80/tcp\ -\>\ \[$DOC6::1\]:([0-9]+)$ ]]
         local r=${BASH_REMATCH[1]}
-        [ "$r" -ge 32768 ] && [ "$r" -le 60999 ]
+        [ "$r" -ge 32768 ]
+        [ "$r" -le 60999 ]
         run in_remote curl -s -g -m 3 "http://[$DOC6::1]:$r/"
         [ "$output" = "hello-addr" ]
         kill $BOXPID
@@ -246,8 +248,8 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         # its IPv4 side was let go, and no lease, no link, no rule stays
         python3 -c "import socket; s = socket.socket(); s.bind(('0.0.0.0', $h))"
         [ -z "$(ls "$BOX_ROOT/networks/n6/leases" 2>/dev/null)" ]
-        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :"
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :"
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :" || false
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -q ". $h :" || false
         # an IPv4-only network still publishes H on IPv4: [::] is not its
         run box run --rm -p "$h:80" busybox true
         [ "$status" -eq 0 ]
@@ -327,8 +329,8 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         [[ "${lines[1]}" == "$V6P:b::"* ]]
         run box rm victim
         [ "$status" -eq 0 ]
-        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "$V6P:b::"
-        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". 81"
+        ! nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any | grep -q "$V6P:b::" || false
+        ! nft list map ip "$BOX_NETWORK_PREFIX" pub_any | grep -q ". 81" || false
         run hosts_of watch victim
         [ -z "$output" ]
         # only the watcher's two leases are left
@@ -449,7 +451,7 @@ v6_httpd() {
         run hosts_of bb aa
         [ -z "$output" ]
         # the lease went with it
-        ! ls "$BOX_ROOT/networks/n6/leases" | grep -qx "$ip6"
+        ! ls "$BOX_ROOT/networks/n6/leases" | grep -qx "$ip6" || false
         box rm -f aa bb >/dev/null
 }
 
@@ -577,7 +579,7 @@ v6_httpd() {
         [ "${lines[-1]}" = "over-macvlan-v6" ]
         # no veth, no bridge, no rule of box's for it on the host
         [ -z "$(ip -br link | sed 's/@[^ ]*//' | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 && $1 != p "m" && $1 != p "mp"')" ]
-        ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1
+        ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1 || false
         box rm -f mweb >/dev/null
         [ -z "$(ls "$BOX_ROOT/networks/mac6/leases")" ]
         # no --subnet: a random unique local /64, as on a bridge

@@ -52,8 +52,11 @@ teardown() { lifecycle_teardown; }
         box wait l4
         id=$(box ps -aq --no-trunc)
         log="$BOX_ROOT/containers/$id/ctr.log"
-        [ -e "$log" ] && [ -e "$log.1" ] && [ ! -e "$log.2" ]
-        [ "$(stat -c %s "$log")" -le 1024 ] && [ "$(stat -c %s "$log.1")" -le 1024 ]
+        [ -e "$log" ]
+        [ -e "$log.1" ]
+        [ ! -e "$log.2" ]
+        [ "$(stat -c %s "$log")" -le 1024 ]
+        [ "$(stat -c %s "$log.1")" -le 1024 ]
         run box logs l4
         # the newest lines survive, in order
         [ "${lines[-1]}" = "line 199 of a log that rotates" ]

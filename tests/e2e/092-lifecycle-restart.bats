@@ -36,7 +36,8 @@ teardown() { lifecycle_teardown; }
         box stop bo
         # 100, 200, 400, 800 ms: about 5 runs in 2.5 s, never 20
         n=$(box logs bo | wc -l)
-        [ "$n" -ge 3 ] && [ "$n" -le 7 ]
+        [ "$n" -ge 3 ]
+        [ "$n" -le 7 ]
 }
 
 @test "restart: invalid policies are 125; --restart with --rm conflicts" {

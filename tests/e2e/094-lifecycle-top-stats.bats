@@ -19,7 +19,8 @@ teardown() { lifecycle_teardown; }
         # the last column keeps the command's words
         [[ "$output" == *"sh -c sleep 202; echo two words"* ]]
         # host processes (this shell, box's own) are not the container's
-        [[ "$output" != *"bats"* ]] && [[ "$output" != *"box-monitor"* ]]
+        [[ "$output" != *"bats"* ]]
+        [[ "$output" != *"box-monitor"* ]]
         # the pids are the host's pids of the container's processes
         pid=$(box inspect -f '{{.State.Pid}}' tp)
         echo "$output" | awk 'NR > 1 { print $2 }' | grep -qx "$pid"

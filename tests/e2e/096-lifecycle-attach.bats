@@ -102,9 +102,11 @@ time.sleep(30)' "$BOX_RUNROOT/containers/$id/attach" >"$BOX_TEST_TMP/client" &
 
 @test "run -a: only the named streams; -a with -d and unknown streams are 125" {
         run --separate-stderr box run --rm -a stdout busybox sh -c 'echo out; echo err >&2'
-        [ "$output" = out ] && [ -z "$stderr" ]
+        [ "$output" = out ]
+        [ -z "$stderr" ]
         run --separate-stderr box run --rm -a STDERR busybox sh -c 'echo out; echo err >&2'
-        [ -z "$output" ] && [ "$stderr" = err ]
+        [ -z "$output" ]
+        [ "$stderr" = err ]
         run box run --rm -i -a stdout busybox cat < <(echo in)
         [ -z "$output" ]
         run box run --rm -i -a stdin -a stdout busybox cat < <(echo in)

@@ -51,7 +51,7 @@ teardown() { exec_teardown; }
         [ -f "$BOX_ROOT/containers/$(container_id s1)/upper/etc/in.txt" ]
         box commit s1 s1img >/dev/null
         [ "$(box run --rm s1img cat /etc/in.txt)" = in ]
-        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo || false
 }
 
 @test "cp, attacker: a symlink pointing out of the container resolves inside it" {
@@ -91,7 +91,7 @@ teardown() { exec_teardown; }
                 box cp "$BOX_TEST_TMP/payload" "c1:/sw$BOX_TEST_TMP/target/p$i" 2>/dev/null || true
         done
         # some copies went through (the race was live), none from or to the host
-        ! grep -l host-secret "$BOX_TEST_TMP"/host/out* 2>/dev/null
+        ! grep -l host-secret "$BOX_TEST_TMP"/host/out* 2>/dev/null || false
         [ -z "$(ls "$BOX_TEST_TMP/target")" ]
 }
 
@@ -170,21 +170,27 @@ PY
         # errors, one line each, 125: a directory onto a file, a file where
         # a directory must be, a missing source, a directory over a file
         run box cp c1:/data "$h/data/top"
-        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"cannot copy directory"* ]]
         run box cp c1:/data/top "$h/nosuchdir/"
-        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"no such directory"* ]]
         run box cp c1:/nosuch "$h/x"
-        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"'/nosuch'"*"c1"* ]]
         run box cp "$h/nosuch" c1:/tmp
-        [ "$status" -eq 125 ] && [[ "$output" == *"nosuch"*"No such file or directory"* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"nosuch"*"No such file or directory"* ]]
         run box cp c1:/data/top/ "$h/x"
-        [ "$status" -eq 125 ] && [[ "$output" == *"not a directory"* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not a directory"* ]]
         box exec c1 sh -c 'mkdir -p /clash/data/top'
         run box cp "$h/data" c1:/clash
-        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
         [[ "$output" == *"cannot overwrite directory"* ]]
         [ ! -e "$h/x" ]
 }
@@ -232,14 +238,16 @@ PY
         box cp c1:/ - | tar -tf - >"$h/root.list"
         grep -qx 'proc/' "$h/root.list" && grep -qx 'sys/' "$h/root.list"
         grep -qx 'vol/two' "$h/root.list"
-        ! grep -q '^proc/.\|^sys/.\|^dev/pts/.' "$h/root.list"
+        ! grep -q '^proc/.\|^sys/.\|^dev/pts/.' "$h/root.list" || false
         run box cp c1:/proc/1/status "$h/status"
-        [ "$status" -eq 125 ] && [[ "$output" == *"kernel's file systems"* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"kernel's file systems"* ]]
         [ ! -e "$h/status" ]
         # the destination of a stream must be a directory; "-" on both sides
         # or without a container is refused
         run box cp - c1:/vol/two </dev/null
-        [ "$status" -eq 125 ] && [[ "$output" == *"must be a directory"* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"must be a directory"* ]]
         run box cp - c1:/nosuch </dev/null
         [ "$status" -eq 125 ]
         run box cp - "$h/x" </dev/null
@@ -248,7 +256,8 @@ PY
         # one line
         box cp - c1:/vol </dev/null
         run sh -c 'echo garbage | "$BOX" cp - c1:/vol'
-        [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
 }
 
 @test "cp: a stopped container's named volume and bind mount, as Docker mounts them for cp" {
@@ -266,7 +275,7 @@ PY
         [ "$(cat "$BOX_TEST_TMP/bound/in.txt")" = in ]
         box cp s1:/vol/v - | tar -xOf - v | grep -qx v
         [ "$(box run --rm -v cpvol2:/vol busybox cat /vol/in.txt)" = in ]
-        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo || false
 }
 
 @test "cp, attacker: hostile tar streams never write outside the container" {
@@ -295,16 +304,16 @@ PY
         [ "$(stat -c %h "$BOX_TEST_TMP/secret")" = 1 ]
         # what went through stayed in the container, and no link reads the host's file
         [ "$(box exec c1 cat "/dst$BOX_TEST_TMP/abs")" = inside ]
-        ! box exec c1 sh -c 'cat /dst/hl /dst/hl2 /dst/hl3 2>/dev/null' | grep -q host-secret
+        ! box exec c1 sh -c 'cat /dst/hl /dst/hl2 /dst/hl3 2>/dev/null' | grep -q host-secret || false
         box cp s1:/dst "$h/s1dst"
-        ! grep -rq host-secret "$h/s1dst"
+        ! grep -rq host-secret "$h/s1dst" || false
         [ "$(cat "$h/s1dst$BOX_TEST_TMP/abs")" = inside ]
         # a stream out of the container: its links are archived, never followed
         box exec c1 sh -c "ln -s / /dst/root; ln -s $BOX_TEST_TMP /dst/tmpdir"
         box cp c1:/dst - | tar -tvf - >"$h/list"
         grep -q 'dst/root -> /' "$h/list"
-        ! grep -q 'dst/root/' "$h/list"
-        ! box cp c1:/dst - | tar -xOf - | grep -q host-secret
+        ! grep -q 'dst/root/' "$h/list" || false
+        ! box cp c1:/dst - | tar -xOf - | grep -q host-secret || false
 }
 
 @test "cp, attacker: tar streams through a directory swapped for a symlink mid-copy" {
@@ -318,7 +327,7 @@ PY
                 box cp - "c1:/sw$BOX_TEST_TMP/target" <"$BOX_TEST_TMP/p.tar" 2>/dev/null || true
                 box cp "c1:/sw$BOX_TEST_TMP/." "$BOX_TEST_TMP/host/tree$i" 2>/dev/null || true
         done
-        ! grep -rq host-secret "$BOX_TEST_TMP/host"
+        ! grep -rq host-secret "$BOX_TEST_TMP/host" || false
         [ -z "$(ls "$BOX_TEST_TMP/target")" ]
         # the streams work at all, in and out, so the copies above were live
         [ "$(box cp c1:/etc/hostname - | tar -xOf -)" = "$(container_id c1 | cut -c1-12)" ]
@@ -346,5 +355,5 @@ PY
         [ "$(box exec u2 stat -c %u:%g /y-kept /y-root)" = "$(printf '1000:1000\n0:0')" ]
         local upper=$BOX_ROOT/containers/$(container_id u1)/upper
         [ "$(stat -c %u:%g "$upper/y-kept" "$upper/y-root")" = "$(printf '101000:101000\n100000:100000')" ]
-        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo || false
 }

@@ -133,6 +133,6 @@ YAML
         run box pull "127.0.0.1:$AUX_PORT/redir/busybox:1"
         [ "$status" -eq 0 ]
         grep -q '^storage noauth' "$BOX_TEST_TMP/aux.log"
-        ! grep -q '^storage auth' "$BOX_TEST_TMP/aux.log"
+        ! grep -q '^storage auth' "$BOX_TEST_TMP/aux.log" || false
         box run --rm "127.0.0.1:$AUX_PORT/redir/busybox:1" true
 }
