@@ -107,6 +107,7 @@ static bool maybe_compressed(const unsigned char *head, size_t n)
 static void *producer(void *arg)
 {
         struct image_prefetch *p = arg;
+        pthread_setname_np(pthread_self(), "box-readahead"); /* for perf and top */
         struct box_err err = {0};
         struct sniffed s = {.read = p->read, .ud = p->ud};
         struct image_decompressor *d = NULL;

@@ -47,6 +47,7 @@ static void sink_release(struct store_sink *s, int all)
 static void *sink_main(void *arg)
 {
         struct store_sink *s = arg;
+        pthread_setname_np(pthread_self(), "box-hash"); /* for perf and top */
         int failed = 0;
         pthread_mutex_lock(&s->mu);
         for (;;) {
