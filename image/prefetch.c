@@ -115,7 +115,6 @@ static void *producer(void *arg)
 {
         struct image_prefetch *p = arg;
         pthread_setname_np(pthread_self(), "box-readahead"); /* for perf and top */
-        pthread_setschedparam(pthread_self(), SCHED_BATCH, &(struct sched_param){0});
         struct box_err err = {0};
         struct sniffed s = {.read = p->read, .ud = p->ud};
         struct image_decompressor *d = NULL;

@@ -48,7 +48,6 @@ static void *sink_main(void *arg)
 {
         struct store_sink *s = arg;
         pthread_setname_np(pthread_self(), "box-hash"); /* for perf and top */
-        pthread_setschedparam(pthread_self(), SCHED_BATCH, &(struct sched_param){0});
         int failed = 0;
         pthread_mutex_lock(&s->mu);
         for (;;) {
