@@ -1,9 +1,7 @@
 /* box load [-i FILE|DIR|-] [-q] */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -52,20 +50,12 @@ void cli_print_loaded(const struct image_loaded *v, size_t n)
         }
 }
 
-/* A regular file is read through a mapping (image_load_archive_fd()):
- * one cut short while box reads it raises SIGBUS, which ends the load as
- * any failure does (nothing half-loaded is visible: temp names). */
-static const char *sigbus_input;
-
-static void on_sigbus(int sig)
+static ssize_t fd_read(void *ud, void *buf, size_t n, struct box_err *err)
 {
-        (void)sig;
-        static const char a[] = "box: error: load '",
-                          b[] = "': the file was cut short while it was read\n";
-        (void)!write(STDERR_FILENO, a, sizeof(a) - 1);
-        (void)!write(STDERR_FILENO, sigbus_input, strlen(sigbus_input));
-        (void)!write(STDERR_FILENO, b, sizeof(b) - 1);
-        _exit(EXIT_BOX);
+        ssize_t r = RETRY_EINTR(read(*(int *)ud, buf, n));
+        if (r < 0)
+                return box_err_errno(err, errno, "read");
+        return r;
 }
 
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
@@ -105,10 +95,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
                         box_err_errno(&err, errno, "open '%s'", input);
                         return cli_fail(&err);
                 }
-                sigbus_input = input;
-                struct sigaction sa = {.sa_handler = on_sigbus};
-                sigaction(SIGBUS, &sa, NULL);
-                r = image_load_archive_fd(st, fd, NULL, &v, &n, &err);
+                r = image_load_archive(st, fd_read, &fd, NULL, &v, &n, &err);
         }
         if (r < 0) {
                 box_err_prefix(&err, "load '%s'", input);

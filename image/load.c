@@ -925,13 +925,9 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
         return 0;
 }
 
-/* The archive PF reads (download/read and decompression run ahead in a
- * thread while this one unpacks; the hashing in another), or, for a
- * mapped file, that lies in memory; its layers' bytes are unpacked where
- * they lie (entry_lend()). */
-static int load_archive(struct store *st, struct image_prefetch *pf,
-                        const struct image_load_opts *opts, struct image_loaded **ret,
-                        size_t *ret_n, struct box_err *err)
+int image_load_archive(struct store *st, store_read_fn read, void *userdata,
+                       const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
+                       struct box_err *err)
 {
         static const struct image_load_opts no_opts;
         _cleanup_(loader_release) struct loader l = {.st = st, .opts = opts ? opts : &no_opts};
@@ -939,7 +935,13 @@ static int load_archive(struct store *st, struct image_prefetch *pf,
         int r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        /* freed before pf (the caller's), as it reads from it */
+        /* download/read and decompression of the archive run ahead in a
+         * thread while this one unpacks, hashes and syncs */
+        _cleanup_prefetch_ struct image_prefetch *pf = NULL;
+        r = image_prefetch_new(read, userdata, &pf, err);
+        if (r < 0)
+                return r;
+        /* after pf: freed before it, as it reads from it */
         _cleanup_(entry_reader_release) struct entry_reader er = {0};
         r = image_tar_reader_new_lent(image_prefetch_lend, pf, &er.r, err);
         if (r < 0)
@@ -967,27 +969,6 @@ static int load_archive(struct store *st, struct image_prefetch *pf,
                 last = last_path;
         }
         return resolve_and_commit(&l, 0, ret, ret_n, err);
-}
-
-int image_load_archive(struct store *st, store_read_fn read, void *userdata,
-                       const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
-                       struct box_err *err)
-{
-        _cleanup_prefetch_ struct image_prefetch *pf = NULL;
-        int r = image_prefetch_new(read, userdata, &pf, err);
-        if (r < 0)
-                return r;
-        return load_archive(st, pf, opts, ret, ret_n, err);
-}
-
-int image_load_archive_fd(struct store *st, int fd, const struct image_load_opts *opts,
-                          struct image_loaded **ret, size_t *ret_n, struct box_err *err)
-{
-        _cleanup_prefetch_ struct image_prefetch *pf = NULL;
-        int r = image_prefetch_new_fd(fd, &pf, err);
-        if (r < 0)
-                return r;
-        return load_archive(st, pf, opts, ret, ret_n, err);
 }
 
 int image_load_layout(struct store *st, const struct image_layout_source *src,

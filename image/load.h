@@ -42,12 +42,6 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
                        const struct image_load_opts *opts, struct image_loaded **ret, size_t *ret_n,
                        struct box_err *err);
 
-/* As image_load_archive(), from FD (the caller's): an uncompressed
- * archive in a regular file is read through a mapping, so a file cut
- * short meanwhile raises SIGBUS (see image_prefetch_new_fd()). */
-int image_load_archive_fd(struct store *st, int fd, const struct image_load_opts *opts,
-                          struct image_loaded **ret, size_t *ret_n, struct box_err *err);
-
 /* A random-access OCI image layout.  Paths are relative to its root
  * ("index.json", "blobs/sha256/<hex>"). */
 struct image_layout_source {

@@ -5,8 +5,6 @@
 #include "image/prefetch.h"
 
 #include <pthread.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 #include "image/tar.h"
 #include "lib/xalloc.h"
@@ -21,12 +19,7 @@ struct image_prefetch {
         pthread_cond_t changed;
         store_read_fn read;
         void *ud;
-        int fd; /* image_prefetch_new_fd()'s, when read by the thread */
         char *ring;
-        /* a mapped file instead of the thread and the ring: map[0, map_len),
-         * lent from map_pos on (image_prefetch_new_fd()) */
-        char *map;
-        size_t map_len, map_pos;
         /* wr: the producer's end; rd: the consumer's next byte; loan: the
          * start of the run lent last (rd when none is out) */
         uint64_t wr, rd, loan;
@@ -161,10 +154,10 @@ static void *producer(void *arg)
         return NULL;
 }
 
-/* Starts P's thread reading READ (USERDATA); frees P on failure. */
-static int prefetch_start(struct image_prefetch *p, store_read_fn read, void *userdata,
-                          struct image_prefetch **ret, struct box_err *err)
+int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch **ret,
+                       struct box_err *err)
 {
+        struct image_prefetch *p = xnew0(struct image_prefetch, 1);
         p->read = read;
         p->ud = userdata;
         p->ring = xmalloc(RING);
@@ -180,55 +173,6 @@ static int prefetch_start(struct image_prefetch *p, store_read_fn read, void *us
         }
         *ret = p;
         return 0;
-}
-
-int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch **ret,
-                       struct box_err *err)
-{
-        return prefetch_start(xnew0(struct image_prefetch, 1), read, userdata, ret, err);
-}
-
-/* An uncompressed archive in a regular file: read where it lies, through
- * a read-only mapping, rather than copied into the ring by a thread. */
-static int map_file(int fd, struct image_prefetch **ret)
-{
-        struct stat st;
-        off_t at = lseek(fd, 0, SEEK_CUR);
-        if (at < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= at + SNIFF ||
-            (uint64_t)st.st_size > SIZE_MAX)
-                return 0;
-        char *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED)
-                return 0;
-        if (maybe_compressed((unsigned char *)map + at, SNIFF)) {
-                munmap(map, (size_t)st.st_size);
-                return 0;
-        }
-        madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-        struct image_prefetch *p = xnew0(struct image_prefetch, 1);
-        p->map = map;
-        p->map_len = (size_t)st.st_size;
-        p->map_pos = (size_t)at;
-        *ret = p;
-        return 1;
-}
-
-int image_prefetch_new_fd(int fd, struct image_prefetch **ret, struct box_err *err)
-{
-        if (map_file(fd, ret))
-                return 0;
-        struct image_prefetch *p = xnew0(struct image_prefetch, 1);
-        p->fd = fd;
-        return prefetch_start(p, store_read_fd, &p->fd, ret, err);
-}
-
-/* The next run of the mapping: at most N bytes, never more than a chunk. */
-static size_t map_run(struct image_prefetch *p, size_t n)
-{
-        size_t k = p->map_len - p->map_pos;
-        if (k > n)
-                k = n;
-        return k > CHUNK ? CHUNK : k;
 }
 
 /* Waits for bytes; with the lock held, the length of the run at rd (at
@@ -258,12 +202,6 @@ static ssize_t wait_run(struct image_prefetch *p, size_t n, struct box_err *err)
 ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err)
 {
         struct image_prefetch *p = prefetch;
-        if (p->map) {
-                size_t k = map_run(p, n);
-                memcpy(buf, p->map + p->map_pos, k);
-                p->map_pos += k;
-                return (ssize_t)k;
-        }
         pthread_mutex_lock(&p->mu);
         ssize_t k = wait_run(p, n, err);
         uint64_t at = p->rd;
@@ -282,12 +220,6 @@ ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err 
 ssize_t image_prefetch_lend(void *prefetch, const void **ret, struct box_err *err)
 {
         struct image_prefetch *p = prefetch;
-        if (p->map) {
-                size_t k = map_run(p, CHUNK);
-                *ret = p->map + p->map_pos;
-                p->map_pos += k;
-                return (ssize_t)k;
-        }
         pthread_mutex_lock(&p->mu);
         ssize_t k = wait_run(p, CHUNK, err);
         if (k > 0) {
@@ -300,8 +232,6 @@ ssize_t image_prefetch_lend(void *prefetch, const void **ret, struct box_err *er
 
 void image_prefetch_hold(struct image_prefetch *p, bool on)
 {
-        if (p->map)
-                return; /* all of it stays mapped */
         pthread_mutex_lock(&p->mu);
         p->hold = on;
         p->released = p->loan;
@@ -311,14 +241,13 @@ void image_prefetch_hold(struct image_prefetch *p, bool on)
 
 bool image_prefetch_owns(const struct image_prefetch *p, const void *b, size_t n)
 {
-        const char *c = b, *base = p->map ? p->map : p->ring;
-        size_t len = p->map ? p->map_len : RING;
-        return c >= base && c <= base + len && n <= (size_t)(base + len - c);
+        const char *c = b;
+        return c >= p->ring && c <= p->ring + RING && n <= (size_t)(p->ring + RING - c);
 }
 
 void image_prefetch_release(struct image_prefetch *p, const void *b, size_t n)
 {
-        if (p->map || !image_prefetch_owns(p, b, n))
+        if (!image_prefetch_owns(p, b, n))
                 return;
         pthread_mutex_lock(&p->mu);
         /* B's position: the first at or after released with its address */
@@ -335,11 +264,6 @@ void image_prefetch_free(struct image_prefetch *p)
 {
         if (!p)
                 return;
-        if (p->map) {
-                munmap(p->map, p->map_len);
-                free(p);
-                return;
-        }
         pthread_mutex_lock(&p->mu);
         p->stop = 1;
         pthread_cond_broadcast(&p->changed);

@@ -19,13 +19,6 @@ struct image_prefetch;
 
 int image_prefetch_new(store_read_fn read, void *userdata, struct image_prefetch **ret,
                        struct box_err *err);
-/* As image_prefetch_new() on what FD reads, except that an uncompressed
- * archive in a regular file is mapped and lent where it lies, with no
- * thread and no copy (all of it stays valid until image_prefetch_free()).
- * FD stays the caller's and must outlive the prefetcher.  The mapping
- * means a file cut short while it is read raises SIGBUS: the caller
- * decides what that does (cli/cmd-load.c: one error line, exit 125). */
-int image_prefetch_new_fd(int fd, struct image_prefetch **ret, struct box_err *err);
 /* store_read_fn-shaped: decompressed bytes, 0 at the end, or -errno with
  * the source's (or the decompressor's) error. */
 ssize_t image_prefetch_read(void *prefetch, void *buf, size_t n, struct box_err *err);
