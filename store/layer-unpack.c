@@ -882,21 +882,33 @@ static int unpack_layer(struct store *st, store_read_fn read, void *userdata,
                                 u.opts->expect_diff_id, info.diff_id);
                 goto fail;
         }
+        /* Publish: one syncfs flushes the blob and the tree together,
+         * then the renames make them visible (and a directory fsync each
+         * keeps the renames), so neither is ever seen half-written, even
+         * after a crash.  A layer the store has already keeps its tree. */
+        final = xasprintf("layers/%s", info.diff_id + 7);
+        int have = faccessat(store_root_fd(st), final, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!have) {
+                if (syncfs(store_root_fd(st)) < 0) {
+                        r = box_err_errno(err, errno, "sync layer %s", info.diff_id);
+                        goto fail;
+                }
+                if (u.blob)
+                        store_blob_writer_synced(u.blob);
+        }
         if (u.blob) {
                 r = store_blob_writer_commit(TAKE_PTR(u.blob), info.digest, NULL, NULL, err);
                 if (r < 0)
                         goto fail;
         }
-        /* Publish the tree: one rename, or keep the copy already there. */
-        final = xasprintf("layers/%s", info.diff_id + 7);
-        if (renameat(store_root_fd(st), tmpdir, store_root_fd(st), final) < 0) {
-                if (errno != EEXIST && errno != ENOTEMPTY) {
+        if (have || renameat(store_root_fd(st), tmpdir, store_root_fd(st), final) < 0) {
+                if (!have && errno != EEXIST && errno != ENOTEMPTY) {
                         r = box_err_errno(err, errno, "publish layer %s", info.diff_id);
                         goto fail;
                 }
                 fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
         } else {
-                syncfs(store_root_fd(st));
+                (void)fs_fsync_dir_at(store_root_fd(st), "layers");
         }
         shortp = store_layer_short_path(st, info.diff_id);
         free(u.raw_buf);

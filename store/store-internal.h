@@ -21,6 +21,11 @@ void store_index_unlock(struct store *st, int fd);
  * taken as the blob's digest without a second pass of SHA-256. */
 void store_blob_writer_skip_hash(struct store_blob_writer *w);
 
+/* The caller has synced W's file system (syncfs) since the last write to
+ * W: store_blob_writer_commit() then renames without an fsync of its own,
+ * so a layer's blob and its unpacked tree are flushed by one sync. */
+void store_blob_writer_synced(struct store_blob_writer *w);
+
 /* Hashing (and writing a blob) on a second core while the caller unpacks:
  * the caller reads into store_sink_buffer() (at most BUF_SIZE bytes) and
  * hands it over with store_sink_push(), or hands over a run LENDER lent

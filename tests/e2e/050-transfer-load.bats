@@ -403,3 +403,30 @@ layers_of() { box image inspect --format '{{json .RootFS.Layers}}' "$1"; }
         [ "$output" = "Loaded image: busybox:latest" ]
         [ "$(box image inspect --format '{{.Id}}' busybox)" = "$id" ]
 }
+
+# A layer's blob and its unpacked tree are flushed by one syncfs before
+# either is renamed into place: a crash never leaves a visible layer whose
+# files were not yet written (main renamed the tree first and synced
+# after, and fsynced the blob on its own before that).
+@test "load syncs a layer's blob and tree once, before either is renamed into place" {
+        command -v strace >/dev/null || skip "strace is not installed"
+        import_busybox
+        box save -o "$BOX_TEST_TMP/a.tar" busybox
+        box rmi busybox >/dev/null
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" \
+                -e trace=fsync,fdatasync,syncfs,renameat,renameat2,rename "$BOX" load -q -i "$BOX_TEST_TMP/a.tar"
+        [ "$status" -eq 0 ]
+        diff_id=$(ls "$BOX_ROOT/layers")
+        tree=$(grep -n "layers/$diff_id\"" "$BOX_TEST_TMP/trace" | grep rename | cut -d: -f1)
+        blob=$(grep -n "blobs/sha256/$diff_id\"" "$BOX_TEST_TMP/trace" | grep rename | cut -d: -f1)
+        [ -n "$tree" ]
+        [ -n "$blob" ]
+        syncs=$(grep -n 'syncfs(' "$BOX_TEST_TMP/trace" | cut -d: -f1)
+        [ "$(echo "$syncs" | wc -l)" -eq 1 ]
+        [ "$syncs" -lt "$blob" ]
+        [ "$syncs" -lt "$tree" ]
+        # and no fsync of the blob's file between the sync and its rename
+        [ -z "$(sed -n "${syncs},${blob}p" "$BOX_TEST_TMP/trace" | grep 'fsync(')" ]
+        l="$BOX_ROOT/layers/$diff_id"
+        [ -x "$l/bin/busybox" ]
+}
