@@ -743,6 +743,7 @@ static int resolve_and_commit(struct loader *l, int prefer_index, struct image_l
 
 struct entry_reader {
         struct image_tar_reader *r;
+        struct image_prefetch *pf; /* what r reads from */
         char peek[PEEK];
         size_t peek_len, peek_off;
         int outer_failed;
@@ -753,21 +754,33 @@ static void entry_reader_release(struct entry_reader *er)
         image_tar_reader_free(er->r);
 }
 
-static ssize_t entry_read(void *ud, void *buf, size_t n, struct box_err *err)
+/* store_lender-shaped: the entry's bytes where they lie, in the
+ * read-ahead ring (kept there while it holds) or, for the peeked start and
+ * a run libarchive had to piece together, in a buffer that lasts until the
+ * next call. */
+static ssize_t entry_lend(void *ud, size_t n, const void **ret, bool *ret_kept, struct box_err *err)
 {
         struct entry_reader *er = ud;
+        *ret_kept = false;
         if (er->peek_off < er->peek_len) {
                 size_t k = er->peek_len - er->peek_off;
                 if (k > n)
                         k = n;
-                memcpy(buf, er->peek + er->peek_off, k);
+                *ret = er->peek + er->peek_off;
                 er->peek_off += k;
                 return (ssize_t)k;
         }
-        ssize_t x = image_tar_reader_read(er->r, buf, n, err);
+        ssize_t x = image_tar_reader_lend(er->r, n, ret, err);
         if (x < 0)
                 er->outer_failed = 1;
+        *ret_kept = x > 0 && image_prefetch_owns(er->pf, *ret, (size_t)x);
         return x;
+}
+
+static void entry_release(void *ud, const void *p, size_t n)
+{
+        struct entry_reader *er = ud;
+        image_prefetch_release(er->pf, p, n);
 }
 
 static int layerish(const char *path)
@@ -890,7 +903,11 @@ static int take_entry(struct loader *l, struct entry_reader *er, const struct im
         struct store_layer_info info;
         struct box_err lerr = {0};
         er->outer_failed = 0;
-        int r = store_layer_unpack(l->st, entry_read, er, &o, &info, &lerr);
+        /* hashed, saved and unpacked where the bytes lie in the ring */
+        const struct store_lender src = {entry_lend, entry_release, er};
+        image_prefetch_hold(er->pf, true);
+        int r = store_layer_unpack_lent(l->st, &src, &o, &info, &lerr);
+        image_prefetch_hold(er->pf, false);
         if (r < 0 && er->outer_failed) {
                 if (err)
                         *err = lerr;
@@ -929,6 +946,7 @@ int image_load_archive(struct store *st, store_read_fn read, void *userdata,
         r = image_tar_reader_new_lent(image_prefetch_lend, pf, &er.r, err);
         if (r < 0)
                 return box_err_prefix(err, "not an image archive");
+        er.pf = pf;
         const char *last = NULL;
         _cleanup_free_ char *last_path = NULL;
         for (;;) {

@@ -177,7 +177,8 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
  * entry with zeros up to the size its header claims, so a few hundred
  * bytes could stand for an exabyte of layer.  Image archives hold no
  * sparse files: a hole is an error. */
-ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err)
+ssize_t image_tar_reader_lend(struct image_tar_reader *r, size_t n, const void **ret,
+                              struct box_err *err)
 {
         r->err = err;
         while (r->block_len == 0) {
@@ -196,11 +197,20 @@ ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, s
                 r->block_len = len;
         }
         size_t k = n < r->block_len ? n : r->block_len;
-        memcpy(buf, r->block, k);
+        *ret = r->block;
         r->block += k;
         r->block_len -= k;
         r->entry_off += (int64_t)k;
         return (ssize_t)k;
+}
+
+ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err)
+{
+        const void *b;
+        ssize_t k = image_tar_reader_lend(r, n, &b, err);
+        if (k > 0)
+                memcpy(buf, b, (size_t)k);
+        return k;
 }
 
 uint64_t image_tar_reader_offset(const struct image_tar_reader *r)

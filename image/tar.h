@@ -51,6 +51,12 @@ int image_tar_reader_next(struct image_tar_reader *r, struct image_tar_entry *re
 /* Data of the current entry: bytes read, 0 at its end, or -errno (a
  * truncated or corrupt archive). */
 ssize_t image_tar_reader_read(struct image_tar_reader *r, void *buf, size_t n, struct box_err *err);
+/* As image_tar_reader_read(), without the copy: the next run (at most N
+ * bytes) of the current entry's data in place in *RET, valid until the
+ * next call on R (or longer, when R reads from a source that lends and
+ * keeps it: image_prefetch_hold()). */
+ssize_t image_tar_reader_lend(struct image_tar_reader *r, size_t n, const void **ret,
+                              struct box_err *err);
 /* Bytes of the raw (possibly compressed) stream consumed so far. */
 uint64_t image_tar_reader_offset(const struct image_tar_reader *r);
 void image_tar_reader_free(struct image_tar_reader *r);

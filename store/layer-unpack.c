@@ -42,6 +42,7 @@ struct unpack {
         struct store *st;
         store_read_fn read;
         void *ud;
+        const struct store_lender *lender; /* instead of read */
         const struct store_layer_unpack_opts *opts;
         struct box_err *err;
         int failed; /* the read callback failed; err holds why */
@@ -113,26 +114,43 @@ static int check_raw_size(struct unpack *u, size_t n)
 
 /* The next piece of the raw stream into *RET_BUF, hashed, saved to the
  * blob unless the blob is the uncompressed tar: by the sink's thread when
- * there is one, else here.  0 at the end, -errno with u->err set. */
+ * there is one, else here.  A run the lender keeps is used where it lies;
+ * one it does not is copied into a buffer of ours first.  0 at the end,
+ * -errno with u->err set. */
 static ssize_t read_raw(struct unpack *u, const char **ret_buf)
 {
-        char *b = u->sink ? store_sink_buffer(u->sink) : u->raw_buf;
-        ssize_t n = u->read(u->ud, b, RAW_BUF, u->err);
+        char *b = NULL;
+        const void *run = NULL;
+        bool kept = false;
+        ssize_t n;
+        if (u->lender) {
+                n = u->lender->lend(u->lender->userdata, RAW_BUF, &run, &kept, u->err);
+        } else {
+                b = u->sink ? store_sink_buffer(u->sink) : u->raw_buf;
+                n = u->read(u->ud, b, RAW_BUF, u->err);
+        }
         if (n < 0)
                 return n;
         if (check_raw_size(u, (size_t)n) < 0)
                 return -u->err->code;
         u->raw_size += (uint64_t)n;
-        *ret_buf = b;
-        if (n == 0)
+        if (n == 0) {
+                *ret_buf = u->raw_buf;
                 return 0;
+        }
+        if (u->lender && !kept) {
+                b = u->sink ? store_sink_buffer(u->sink) : u->raw_buf;
+                memcpy(b, run, (size_t)n);
+        }
+        *ret_buf = kept ? run : b;
         if (u->sink) {
-                int r = store_sink_push(u->sink, (size_t)n, u->err);
+                int r = kept ? store_sink_push_lent(u->sink, run, (size_t)n, u->err)
+                             : store_sink_push(u->sink, (size_t)n, u->err);
                 return r < 0 ? r : n;
         }
-        sha256_update(u->raw_sha, b, (size_t)n);
+        sha256_update(u->raw_sha, *ret_buf, (size_t)n);
         if (u->blob && !u->opts->save_uncompressed) {
-                int r = store_blob_writer_write(u->blob, b, (size_t)n, u->err);
+                int r = store_blob_writer_write(u->blob, *ret_buf, (size_t)n, u->err);
                 if (r < 0)
                         return r;
         }
@@ -385,9 +403,10 @@ static int write_data(struct unpack *u, struct archive *a, int fd, const char *p
 
 /* Creates the node ENTRY names as NAME in PFD, replacing what an earlier
  * entry left there.  1: nothing more to do (a hard link, a skipped type),
- * 0: created, its owner, mode and times are next. */
+ * 0: created, its owner, mode and times are next (for a regular file
+ * through *RET_FD, its fd, which saves three lookups of NAME). */
 static int create_node(struct unpack *u, struct archive *a, struct archive_entry *e, int pfd,
-                       const char *name, const char *raw)
+                       const char *name, const char *raw, int *ret_fd)
 {
         struct box_err *err = u->err;
         mode_t type = archive_entry_filetype(e);
@@ -442,6 +461,7 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
                 r = write_data(u, a, fd, raw, size);
                 if (r < 0)
                         return r;
+                *ret_fd = TAKE_FD(fd);
                 break;
         }
         case AE_IFDIR:
@@ -561,7 +581,8 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
 
         mode_t type = archive_entry_filetype(e);
         mode_t perm = archive_entry_perm(e) & 07777;
-        int r = create_node(u, a, e, pfd, name, raw);
+        _cleanup_close_ int fd = -EBADF;
+        int r = create_node(u, a, e, pfd, name, raw, &fd);
         if (r != 0)
                 return r < 0 ? r : 0;
 
@@ -577,9 +598,10 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         } else if (u->x && u->x->map_owner) {
                 u->x->map_owner(u->x->map_userdata, &uid, &gid);
         }
-        if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) <
+            0)
                 return box_err_errno(err, errno, "entry '%s': set owner", raw);
-        if (type != AE_IFLNK && fchmodat(pfd, name, perm, 0) < 0)
+        if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, name, perm, 0)) < 0)
                 return box_err_errno(err, errno, "entry '%s': set mode", raw);
         r = set_xattrs(pfd, name, e, err);
         if (r < 0)
@@ -597,6 +619,8 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
                 u->dirs[u->n_dirs].path = xstrdup(path);
                 u->dirs[u->n_dirs].mtime = ts[1];
                 u->n_dirs++;
+        } else if (fd >= 0) {
+                futimens(fd, ts);
         } else {
                 utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
         }
@@ -764,15 +788,17 @@ static int drain_raw(struct unpack *u)
         }
 }
 
-int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
-                       const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
-                       struct box_err *err)
+static int unpack_layer(struct store *st, store_read_fn read, void *userdata,
+                        const struct store_lender *lender,
+                        const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
+                        struct box_err *err)
 {
         static const struct store_layer_unpack_opts no_opts;
         struct unpack u = {
                 .st = st,
                 .read = read,
                 .ud = userdata,
+                .lender = lender,
                 .opts = opts ? opts : &no_opts,
                 .err = err,
                 .rootfd = -EBADF,
@@ -808,8 +834,8 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                 goto fail;
         }
         /* the raw stream is hashed (and saved) on another core meanwhile */
-        r = store_sink_start(u.raw_sha, u.opts->save_uncompressed ? NULL : u.blob, RAW_BUF, &u.sink,
-                             err);
+        r = store_sink_start(u.raw_sha, u.opts->save_uncompressed ? NULL : u.blob, RAW_BUF, lender,
+                             &u.sink, err);
         if (r < 0) {
                 close(rootfd);
                 goto fail;
@@ -856,21 +882,33 @@ int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                                 u.opts->expect_diff_id, info.diff_id);
                 goto fail;
         }
+        /* Publish: one syncfs flushes the blob and the tree together,
+         * then the renames make them visible (and a directory fsync each
+         * keeps the renames), so neither is ever seen half-written, even
+         * after a crash.  A layer the store has already keeps its tree. */
+        final = xasprintf("layers/%s", info.diff_id + 7);
+        int have = faccessat(store_root_fd(st), final, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!have) {
+                if (syncfs(store_root_fd(st)) < 0) {
+                        r = box_err_errno(err, errno, "sync layer %s", info.diff_id);
+                        goto fail;
+                }
+                if (u.blob)
+                        store_blob_writer_synced(u.blob);
+        }
         if (u.blob) {
                 r = store_blob_writer_commit(TAKE_PTR(u.blob), info.digest, NULL, NULL, err);
                 if (r < 0)
                         goto fail;
         }
-        /* Publish the tree: one rename, or keep the copy already there. */
-        final = xasprintf("layers/%s", info.diff_id + 7);
-        if (renameat(store_root_fd(st), tmpdir, store_root_fd(st), final) < 0) {
-                if (errno != EEXIST && errno != ENOTEMPTY) {
+        if (have || renameat(store_root_fd(st), tmpdir, store_root_fd(st), final) < 0) {
+                if (!have && errno != EEXIST && errno != ENOTEMPTY) {
                         r = box_err_errno(err, errno, "publish layer %s", info.diff_id);
                         goto fail;
                 }
                 fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
         } else {
-                syncfs(store_root_fd(st));
+                (void)fs_fsync_dir_at(store_root_fd(st), "layers");
         }
         shortp = store_layer_short_path(st, info.diff_id);
         free(u.raw_buf);
@@ -884,6 +922,20 @@ fail:
         free(u.raw_buf);
         fs_rm_rf_at(store_root_fd(st), tmpdir, NULL);
         return r;
+}
+
+int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
+                       const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
+                       struct box_err *err)
+{
+        return unpack_layer(st, read, userdata, NULL, opts, ret, err);
+}
+
+int store_layer_unpack_lent(struct store *st, const struct store_lender *src,
+                            const struct store_layer_unpack_opts *opts,
+                            struct store_layer_info *ret, struct box_err *err)
+{
+        return unpack_layer(st, NULL, NULL, src, opts, ret, err);
 }
 
 ssize_t store_read_fd(void *userdata, void *buf, size_t n, struct box_err *err)

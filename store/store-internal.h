@@ -1,6 +1,8 @@
 /* Private to store/: the struct behind struct store. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "store/store.h"
 
 struct store {
@@ -19,15 +21,24 @@ void store_index_unlock(struct store *st, int fd);
  * taken as the blob's digest without a second pass of SHA-256. */
 void store_blob_writer_skip_hash(struct store_blob_writer *w);
 
+/* The caller has synced W's file system (syncfs) since the last write to
+ * W: store_blob_writer_commit() then renames without an fsync of its own,
+ * so a layer's blob and its unpacked tree are flushed by one sync. */
+void store_blob_writer_synced(struct store_blob_writer *w);
+
 /* Hashing (and writing a blob) on a second core while the caller unpacks:
- * the caller reads into store_sink_buffer() (at most BUF_SIZE bytes), hands
- * it over with store_sink_push() and may keep reading that buffer until it
- * asks for the next one.  The worker updates SHA and writes to BLOB (when
- * not NULL) in order; store_sink_finish() waits for it, ends it and returns
- * its first failure.  SHA and BLOB stay the caller's. */
+ * the caller reads into store_sink_buffer() (at most BUF_SIZE bytes) and
+ * hands it over with store_sink_push(), or hands over a run LENDER lent
+ * and keeps with store_sink_push_lent() (given back to LENDER once done);
+ * either it may keep reading until it hands over the next.  The worker
+ * updates SHA and writes to BLOB (when not NULL) in order;
+ * store_sink_finish() waits for it, ends it, gives back every lent run and
+ * returns its first failure.  SHA, BLOB and LENDER stay the caller's. */
 struct store_sink;
 int store_sink_start(struct sha256_ctx *sha, struct store_blob_writer *blob, size_t buf_size,
-                     struct store_sink **ret, struct box_err *err);
+                     const struct store_lender *lender, struct store_sink **ret,
+                     struct box_err *err);
 char *store_sink_buffer(struct store_sink *s);
 int store_sink_push(struct store_sink *s, size_t n, struct box_err *err);
+int store_sink_push_lent(struct store_sink *s, const void *p, size_t n, struct box_err *err);
 int store_sink_finish(struct store_sink *s, struct box_err *err);

@@ -115,6 +115,7 @@ struct store_blob_writer {
         char *tmp;
         struct sha256_ctx *sha;
         uint64_t size;
+        bool synced; /* store_blob_writer_synced() */
 };
 
 /* The hex part of DIGEST for a path, or a name that no file in the store
@@ -168,6 +169,11 @@ int store_blob_writer_write(struct store_blob_writer *w, const void *p, size_t n
         return 0;
 }
 
+void store_blob_writer_synced(struct store_blob_writer *w)
+{
+        w->synced = true;
+}
+
 void store_blob_writer_skip_hash(struct store_blob_writer *w)
 {
         sha256_free(w->sha);
@@ -203,7 +209,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                 store_blob_writer_abort(w);
                 return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect, d);
         }
-        if (fsync(w->fd) < 0) {
+        if (!w->synced && fsync(w->fd) < 0) {
                 int e = errno;
                 store_blob_writer_abort(w);
                 return box_err_errno(err, e, "fsync blob");

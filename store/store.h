@@ -121,6 +121,22 @@ struct store_layer_info {
 int store_layer_unpack(struct store *st, store_read_fn read, void *userdata,
                        const struct store_layer_unpack_opts *opts, struct store_layer_info *ret,
                        struct box_err *err);
+/* A source that lends its bytes in place rather than copying them into a
+ * buffer: LEND puts the next run (at most N bytes) in *RET and returns its
+ * length, 0 at the end, or -errno.  *RET_KEPT says the run stays valid
+ * until RELEASE is called with it (runs are given back in the order lent);
+ * otherwise it is valid only until the next call, and is copied. */
+struct store_lender {
+        ssize_t (*lend)(void *userdata, size_t n, const void **ret, bool *ret_kept,
+                        struct box_err *err);
+        void (*release)(void *userdata, const void *p, size_t n);
+        void *userdata;
+};
+/* store_layer_unpack() from a lending source: a run it keeps is hashed,
+ * saved and unpacked where it lies, with no copy of the layer's bytes. */
+int store_layer_unpack_lent(struct store *st, const struct store_lender *src,
+                            const struct store_layer_unpack_opts *opts,
+                            struct store_layer_info *ret, struct box_err *err);
 int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unpack_opts *opts,
                           struct store_layer_info *ret, struct box_err *err);
 
