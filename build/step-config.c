@@ -514,9 +514,16 @@ int step_onbuild(struct stage_ctx *c, const struct dockerfile_instr *in, struct 
         o += strcspn(o, " \t");
         while (isspace((unsigned char)*o))
                 o++;
-        c->cur.img.config.on_build = strv_append(c->cur.img.config.on_build, o);
+        /* the trigger carries its heredocs' lines, as BuildKit's does, so
+         * that the stage built FROM this image reads them again */
+        struct buf t = {0};
+        buf_puts(&t, o);
+        for (size_t h = 0; h < in->n_heredocs; h++)
+                buf_printf(&t, "\n%s%s", in->heredocs[h].content, in->heredocs[h].name);
+        _cleanup_free_ char *trigger = buf_steal(&t);
+        c->cur.img.config.on_build = strv_append(c->cur.img.config.on_build, trigger);
         /* BuildKit records no history entry for ONBUILD */
-        _cleanup_free_ char *key = xasprintf("ONBUILD %s", o);
+        _cleanup_free_ char *key = xasprintf("ONBUILD %s", trigger);
         build_chain_next(c->cur.chain, key);
         return 0;
 }

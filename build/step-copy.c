@@ -156,12 +156,14 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t h = 0; r >= 0 && h < in->n_heredocs; h++) {
                 _cleanup_free_ char *data = NULL;
                 const struct dockerfile_heredoc *hd = &in->heredocs[h];
+                /* <<- strips the tabs before expansion, as BuildKit does */
+                _cleanup_free_ char *raw = build_dockerfile_heredoc_data(hd);
                 if (hd->expand) {
                         struct shell_env e = {stage_scope_get, c};
-                        r = build_shell_expand_word(hd->content, b->df->escape_token,
-                                                    SHELL_SKIP_QUOTES, &e, &data, NULL, NULL, err);
+                        r = build_shell_expand_word(raw, b->df->escape_token, SHELL_SKIP_QUOTES, &e,
+                                                    &data, NULL, NULL, err);
                 } else {
-                        data = xstrdup(hd->content);
+                        data = TAKE_PTR(raw);
                 }
                 if (r < 0)
                         break;

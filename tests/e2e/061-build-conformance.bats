@@ -416,3 +416,46 @@ EOF2
         [ "$status" -eq 0 ]
         [[ "$output" == *CACHED* ]]
 }
+
+@test "RUN <<EOF whose script starts with #! runs it as a file by its interpreter, not through the shell" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN <<SCRIPT
+#!/bin/sh
+echo "ran as $0" > /by-file
+SCRIPT
+RUN <<-AWKPROG
+	#!/usr/bin/awk -f
+	BEGIN { printf "%s\n", "awk ran" > "/by-awk" }
+AWKPROG
+RUN <<PLAIN
+echo "ran as $0" > /by-shell
+PLAIN
+EOF2
+        run box build -t shebang "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm shebang cat /by-file /by-awk /by-shell)" = $'ran as /dev/pipes/SCRIPT\nawk ran\nran as /bin/sh' ]
+        # the script's mount is not part of the image
+        run box run --rm shebang ls /dev/pipes
+        [ "$status" -ne 0 ]
+}
+
+@test "<<- strips leading tabs from COPY and RUN here-documents; <<EOF keeps them" {
+        printf 'FROM busybox\nARG who=tabs\nCOPY <<-E1 /stripped\n\t\tgone ${who}\n\tE1\nCOPY <<E2 /kept\n\tkept\nE2\nRUN <<-E3\n\techo "\n\t\tx" > /run-stripped\nE3\n' > "$CTX/Dockerfile"
+        run box build -t chomp "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm chomp cat /stripped)" = "gone tabs" ]
+        [ "$(box run --rm chomp cat /kept)" = $'\tkept' ]
+        [ "$(box run --rm chomp cat /run-stripped)" = $'\nx' ]
+}
+
+@test "ONBUILD RUN with a here-document runs in an image built FROM it" {
+        printf 'FROM busybox\nONBUILD RUN <<TRIG\necho triggered-once >> /onb\nTRIG\n' > "$CTX/Dockerfile"
+        run box build -t onbase "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$(box image inspect --format '{{json .Config.OnBuild}}' onbase)" == *'RUN <<TRIG\necho triggered-once >> /onb\nTRIG'* ]]
+        printf 'FROM onbase\nRUN cat /onb\n' > "$CTX/Dockerfile"
+        run box build -t onchild "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm onchild cat /onb)" = triggered-once ]
+}
