@@ -233,6 +233,9 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 void stage_mark_needed(struct builder *b, size_t idx);
+/* Refuses a cycle among the stages' --from and FROM references, as BuildKit
+ * does before it builds anything (even among stages the target skips). */
+int stage_check_cycles(struct builder *b, struct box_err *err);
 int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err);
 
 /* build/step-config.c */

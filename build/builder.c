@@ -305,6 +305,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         STRV_FOREACH (c, o->cache_from)
                 (void)build_cache_import(st, *c, NULL);
         r = builder_split_stages(&b, &resolved, err);
+        if (r >= 0)
+                r = stage_check_cycles(&b, err);
         if (r < 0)
                 goto out;
 

@@ -78,24 +78,15 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
         const char *alias = named_context(b, from);
         if (alias && startswith(alias, "docker-image://"))
                 from = alias + strlen("docker-image://");
-        struct stage *s = alias ? NULL : stage_find(b, from, (size_t)(c->s - b->stages));
+        /* any stage, a later one too (BuildKit's); stage_check_cycles
+         * has refused cycles before anything ran */
+        struct stage *s = alias ? NULL : stage_find(b, from, b->n_stages);
         if (s) {
                 int r = stage_result(b, s, err);
                 if (r < 0)
                         return r;
                 src = &s->res;
         } else {
-                /* a stage named like this that is not built before this one */
-                for (size_t i = (size_t)(c->s - b->stages); !alias && i < b->n_stages; i++)
-                        if (b->stages[i].name && strcasecmp(b->stages[i].name, from) == 0)
-                                return box_err_set(
-                                        err, EINVAL,
-                                        &b->stages[i] == c->s
-                                                ? "--from='%s': circular dependency: it is the "
-                                                  "current stage"
-                                                : "--from='%s': cannot copy from a stage that is "
-                                                  "defined after the current one",
-                                        from);
                 struct store_image_handle h;
                 int r = store_image_resolve(b->st, from, &h, err);
                 if (r < 0)
@@ -234,36 +225,110 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
         return 0;
 }
 
-void stage_mark_needed(struct builder *b, size_t idx)
+/* Calls FN for each stage that stage IDX reads, with the instruction that
+ * reads it: FROM an earlier stage by name, and COPY/ADD --from and RUN
+ * --mount from= any stage, earlier or later (BuildKit resolves those among
+ * all stages).  Stops at FN's first nonzero return and returns it. */
+static int stage_each_dep(struct builder *b, size_t idx,
+                          int (*fn)(struct builder *b, size_t dep, size_t instr, void *userdata),
+                          void *userdata)
 {
-        struct stage *s = &b->stages[idx];
-        if (s->needed)
-                return;
-        s->needed = true;
+        const struct stage *s = &b->stages[idx];
         for (size_t i = s->first; i < s->end; i++) {
                 const struct dockerfile_instr *in = &b->df->instrs[i];
-                const char *dep = NULL;
-                if (i == s->first && in->args && in->args[0])
-                        dep = in->args[0];
-                else if (streq(in->name, "copy") || streq(in->name, "add"))
-                        dep = instr_flag_value(in, "from");
-                else if (streq(in->name, "run"))
+                struct stage *d = NULL;
+                int r;
+                if (i == s->first && in->args && in->args[0]) {
+                        d = stage_find(b, in->args[0], idx);
+                        if (d && !(d->name && strcasecmp(d->name, in->args[0]) == 0))
+                                d = NULL; /* FROM 0 is an image, not a stage */
+                } else if (streq(in->name, "copy") || streq(in->name, "add")) {
+                        const char *from = instr_flag_value(in, "from");
+                        d = from ? stage_find(b, from, b->n_stages) : NULL;
+                } else if (streq(in->name, "run")) {
                         STRV_FOREACH (f, in->flags) {
                                 const char *fr =
                                         startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
                                 if (!fr || (fr[-1] != ',' && fr[-1] != '='))
                                         continue;
                                 _cleanup_free_ char *name = xstrndup(fr + 5, strcspn(fr + 5, ","));
-                                struct stage *d = stage_find(b, name, idx);
-                                if (d)
-                                        stage_mark_needed(b, (size_t)(d - b->stages));
+                                struct stage *m = stage_find(b, name, b->n_stages);
+                                if (m && (r = fn(b, (size_t)(m - b->stages), i, userdata)) != 0)
+                                        return r;
                         }
-                if (!dep)
-                        continue;
-                struct stage *d = stage_find(b, dep, idx);
-                if (d && (i != s->first || (d->name && strcasecmp(d->name, dep) == 0)))
-                        stage_mark_needed(b, (size_t)(d - b->stages));
+                }
+                if (d && (r = fn(b, (size_t)(d - b->stages), i, userdata)) != 0)
+                        return r;
         }
+        return 0;
+}
+
+static int mark_dep(struct builder *b, size_t dep, size_t instr, void *userdata)
+{
+        stage_mark_needed(b, dep);
+        return 0;
+}
+
+void stage_mark_needed(struct builder *b, size_t idx)
+{
+        struct stage *s = &b->stages[idx];
+        if (s->needed)
+                return;
+        s->needed = true;
+        (void)stage_each_dep(b, idx, mark_dep, NULL);
+}
+
+/* validateCircularDependency: a depth-first walk from each stage in turn;
+ * a stage met again on the current path is a cycle, reported for the stage
+ * the walk began at and the line of the first instruction on the path. */
+struct cycle_walk {
+        uint8_t *mark; /* 1 visited, 2 on the current path */
+        size_t depth;
+        size_t first_instr; /* the instruction of the root stage on the path */
+};
+
+static int cycle_visit(struct builder *b, size_t idx, struct cycle_walk *w);
+
+static int cycle_dep(struct builder *b, size_t dep, size_t instr, void *userdata)
+{
+        struct cycle_walk *w = userdata;
+        if (w->depth == 1)
+                w->first_instr = instr;
+        if (w->mark[dep] == 2)
+                return 1;
+        return cycle_visit(b, dep, w);
+}
+
+static int cycle_visit(struct builder *b, size_t idx, struct cycle_walk *w)
+{
+        if (w->mark[idx])
+                return 0;
+        w->mark[idx] = 2;
+        w->depth++;
+        int r = stage_each_dep(b, idx, cycle_dep, w);
+        w->depth--;
+        if (r)
+                return r;
+        w->mark[idx] = 1;
+        return 0;
+}
+
+int stage_check_cycles(struct builder *b, struct box_err *err)
+{
+        _cleanup_free_ uint8_t *mark = xnew0(uint8_t, b->n_stages + 1);
+        struct cycle_walk w = {.mark = mark};
+        for (size_t k = 0; k < b->n_stages; k++) {
+                if (cycle_visit(b, k, &w) == 0)
+                        continue;
+                const struct dockerfile_instr *in = &b->df->instrs[w.first_instr];
+                if (b->stages[k].name)
+                        return build_dockerfile_fail_at(err, b->dfname, in->start_line,
+                                                        "circular dependency detected on stage: %s",
+                                                        b->stages[k].name);
+                return build_dockerfile_fail_at(err, b->dfname, in->start_line,
+                                                "circular dependency detected on stage: %zu", k);
+        }
+        return 0;
 }
 
 /* The stages and the global ARG scope, from the one resolver that

@@ -285,7 +285,7 @@ EOF2
         printf 'FROM busybox AS build\nRUN touch /x\nCOPY --from=build /x /y\n' > "$CTX/Dockerfile"
         run box build "$CTX"
         [ "$status" -eq 125 ]
-        [[ "$output" == *"Dockerfile:3: COPY: --from='build': circular dependency"* ]]
+        [[ "$output" == *"Dockerfile:3: circular dependency detected on stage: build"* ]]
         run box build -f "$CTX" "$CTX"
         [ "$status" -eq 125 ]
         [[ "$output" == *"cannot be path to a directory"* ]]
@@ -458,4 +458,42 @@ EOF2
         run box build -t onchild "$CTX"
         [ "$status" -eq 0 ]
         [ "$(box run --rm onchild cat /onb)" = triggered-once ]
+}
+
+@test "COPY --from and RUN --mount from= name a later stage (BuildKit); a cycle anywhere is refused before anything runs" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS final
+COPY --from=producer /made/late /late
+RUN --mount=from=producer,target=/src cat /src/made/early > /early
+FROM busybox AS base
+RUN mkdir /made && echo early-bytes > /made/early
+FROM base AS producer
+RUN echo late-bytes > /made/late
+EOF2
+        run box build --target final -t forward "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm forward cat /late /early)" = $'late-bytes\nearly-bytes' ]
+        # three stages reading each other in a ring; the target needs none of them
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS ring1
+RUN touch /started-ring1
+COPY --from=ring3 /x /x
+FROM busybox AS ring2
+COPY --from=ring1 /x /x
+FROM busybox AS ring3
+COPY --from=1 /x /x
+FROM busybox AS other
+RUN echo must-not-run
+EOF2
+        run box build --target other "$CTX"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [ "$output" = "box: error: Dockerfile:3: circular dependency detected on stage: ring1" ]
+}
+
+@test "a stage FROM scratch with no files is a source for COPY --from and RUN --mount" {
+        printf 'FROM scratch AS nothing\nENV UNUSED=1\nFROM busybox\nCOPY --from=nothing / /copied/\nRUN --mount=from=nothing,target=/m ls -A /m > /listing\n' > "$CTX/Dockerfile"
+        run box build -t fromempty "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm fromempty sh -c 'ls -A /copied; wc -c < /listing')" = 0 ]
 }
