@@ -308,10 +308,20 @@ static mode_t final_mode(const struct copy_opts *o, mode_t cur, bool isdir)
         return m;
 }
 
+static uid_t new_uid(const struct copy_opts *o, const struct stat *st)
+{
+        return o->has_chown ? o->uid : o->keep_owner ? st->st_uid : 0;
+}
+
+static gid_t new_gid(const struct copy_opts *o, const struct stat *st)
+{
+        return o->has_chown ? o->gid : o->keep_owner ? st->st_gid : 0;
+}
+
 /* Owner, mode and times of a file just made, through its fd. */
 static void set_meta_fd(int fd, const struct stat *st, const struct copy_opts *o)
 {
-        fchown(fd, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
+        fchown(fd, new_uid(o, st), new_gid(o, st));
         fchmod(fd, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)));
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         futimens(fd, ts);
@@ -320,8 +330,7 @@ static void set_meta_fd(int fd, const struct stat *st, const struct copy_opts *o
 /* The same for a symlink or a device node NAME under DFD, never followed. */
 static void set_meta_at(int dfd, const char *name, const struct stat *st, const struct copy_opts *o)
 {
-        fchownat(dfd, name, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0,
-                 AT_SYMLINK_NOFOLLOW);
+        fchownat(dfd, name, new_uid(o, st), new_gid(o, st), AT_SYMLINK_NOFOLLOW);
         if (!S_ISLNK(st->st_mode))
                 fchmodat(dfd, name, final_mode(o, st->st_mode, false), AT_SYMLINK_NOFOLLOW);
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};

@@ -99,6 +99,8 @@ struct copy_opts {
         bool has_chown;
         uid_t uid;
         gid_t gid;
+        bool keep_owner;       /* no --chown: keep the source's owners (a stage or an
+                          * image's files, as BuildKit's copy does), not 0:0 */
         int chmod;             /* -1: keep */
         bool parents;          /* COPY --parents: keep the source's directories */
         const char *chmod_sym; /* --chmod=u+x,go-w (symbolic), or NULL */

@@ -88,7 +88,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         digest_str ch;
         sha256_buf(strempty(content.data), content.len, ch);
         _cleanup_free_ char *p_inst = xasprintf("instruction: %s", instr);
-        _cleanup_free_ char *p_from = xasprintf("source stage: %s", strempty(from));
+        _cleanup_free_ char *p_from = xasprintf("source stage: %s%s", strempty(from),
+                                                o->keep_owner ? " (owners kept)" : "");
         _cleanup_free_ char *p_content = xasprintf("files: %s", ch);
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         char *parts[] = {p_parent, p_inst, p_from, p_content, NULL};
@@ -284,6 +285,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                         r = 0;
                 } else if (r == 0) {
                         r = stage_open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                        o.keep_owner = true;
                 }
                 if (r < 0) {
                         step_dir_free(&src_sd);

@@ -497,3 +497,45 @@ EOF2
         [ "$status" -eq 0 ]
         [ "$(box run --rm fromempty sh -c 'ls -A /copied; wc -c < /listing')" = 0 ]
 }
+
+@test "COPY --from a stage keeps its files' owners; the directory COPY makes and files from the context are root's" {
+        echo ctx > "$CTX/fromctx"
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS src
+RUN mkdir -p /tree/inner && echo a > /tree/inner/file && echo s > /single \
+ && chown 71:72 /tree && chown 73:74 /tree/inner && chown 75:76 /tree/inner/file /single \
+ && ln -s file /tree/inner/link && chown -h 77:78 /tree/inner/link
+FROM busybox
+RUN mkdir /kept && chown 90:91 /kept
+COPY --from=src /single /tree /copied/
+COPY --from=src /tree/. /kept/
+COPY --from=src --chown=5:6 /tree /chowned
+COPY fromctx /
+EOF2
+        run box build -t owners "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm owners stat -c '%n %u:%g' /copied /copied/single /copied/inner /copied/inner/file /copied/inner/link \
+                /kept /kept/inner /kept/inner/file /chowned /chowned/inner/file /fromctx
+        [ "$output" = "/copied 0:0
+/copied/single 75:76
+/copied/inner 73:74
+/copied/inner/file 75:76
+/copied/inner/link 77:78
+/kept 90:91
+/kept/inner 73:74
+/kept/inner/file 75:76
+/chowned 5:6
+/chowned/inner/file 5:6
+/fromctx 0:0" ]
+}
+
+@test "EXPOSE splits an expanded variable into ports, as BuildKit does; a port with junk is refused" {
+        printf 'FROM busybox\nARG PORTS="7001 7002/udp"\nEXPOSE $PORTS 7003\n' > "$CTX/Dockerfile"
+        run box build -t exposewords "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{json .Config.ExposedPorts}}' exposewords)" = '{"7001/tcp":{},"7002/udp":{},"7003/tcp":{}}' ]
+        printf 'FROM busybox\nARG P="7001x"\nEXPOSE $P\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: invalid port '7001x'"* ]]
+}
