@@ -38,20 +38,25 @@ static bool has_glob(const char *s)
         return false;
 }
 
-/* Is REL excluded by COPY --exclude (matched relative to the source being
- * copied, or by name for the source itself)? */
+/* REL as COPY --exclude patterns see it: relative to the source being
+ * copied, or by name for the source itself. */
+static const char *flag_rel(const struct copy_src *src, const char *rel)
+{
+        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
+        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
+                return rel + pl + 1;
+        if (pl && streq(rel, src->exclude_root))
+                return strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+        return rel;
+}
+
+/* Is REL excluded by COPY --exclude? */
 static int excluded_by_flag(const struct copy_src *src, const char *rel)
 {
         bool ex = false;
         if (!src->exclude || !*rel)
                 return 0;
-        const char *r = rel;
-        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
-        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
-                r = rel + pl + 1;
-        else if (pl && streq(rel, src->exclude_root))
-                r = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-        return build_dockerignore_matches(src->exclude, r, &ex, NULL) >= 0 && ex;
+        return build_dockerignore_matches(src->exclude, flag_rel(src, rel), &ex, NULL) >= 0 && ex;
 }
 
 static int excluded(const struct copy_src *src, const char *rel)
@@ -64,6 +69,21 @@ static int excluded(const struct copy_src *src, const char *rel)
         if (build_dockerignore_matches(src->ignore, rel, &ex, NULL) < 0)
                 return 0;
         return ex;
+}
+
+/* An excluded directory is left out whole, itself included, unless an
+ * exception could take back something below it (BuildKit sends no
+ * excluded directory: ".dockerignore: node_modules" makes none in the
+ * image).  With such an exception the walk goes in, as before. */
+static bool skip_dir(const struct copy_src *src, const char *rel)
+{
+        if (!excluded(src, rel))
+                return false;
+        if (src->exclude && build_dockerignore_may_reinclude(src->exclude, flag_rel(src, rel)))
+                return false;
+        if (src->is_context && src->ignore && build_dockerignore_may_reinclude(src->ignore, rel))
+                return false;
+        return true;
 }
 
 /* Hard links within one COPY stay hard links (as BuildKit's copy keeps
@@ -507,6 +527,8 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                         r = ops->leaf(ud, f->sfd, name, &st, crel, f->dfd, err);
                         continue;
                 }
+                if (skip_dir(src, crel))
+                        continue;
                 if (n >= max) {
                         r = box_err_set(err, ELOOP,
                                         "directory tree deeper than %zu levels (the limit of a "
@@ -792,7 +814,12 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                         _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
                         if (xfd < 0)
                                 return xfd;
-                        r = store_archive_extract_fd(in, xfd, err);
+                        /* --chown owns every extracted entry (BuildKit) */
+                        struct store_extract_opts x = {.set_owner = o->has_chown,
+                                                       .uid = o->uid,
+                                                       .gid = o->gid,
+                                                       .layer_limits = true};
+                        r = store_archive_extract_fd_as(in, xfd, &x, err);
                         if (r < 0)
                                 return box_err_prefix(err, "extract '%s'", rel);
                         if (r > 0)

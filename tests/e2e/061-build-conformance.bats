@@ -539,3 +539,29 @@ EOF2
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:3: invalid port '7001x'"* ]]
 }
+
+@test "an excluded directory is not made at all: .dockerignore and COPY --exclude leave no empty directory" {
+        mkdir -p "$CTX/node_modules/dep" "$CTX/src/gen" "$CTX/docs"
+        echo m > "$CTX/node_modules/dep/index.js"
+        echo s > "$CTX/src/main.js"
+        echo g > "$CTX/src/gen/out.js"
+        echo d > "$CTX/docs/keep.md"
+        echo x > "$CTX/docs/drop.md"
+        printf 'node_modules\ndocs\n!docs/keep.md\n' > "$CTX/.dockerignore"
+        printf 'FROM busybox\nCOPY . /app/\nCOPY --exclude=gen src /src2/\n' > "$CTX/Dockerfile"
+        run box build -t nodirs "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm nodirs sh -c 'cd /app && find . | sort; cd /src2 && find . | sort'
+        [ "$(echo $output)" = ". ./.dockerignore ./Dockerfile ./docs ./docs/keep.md ./src ./src/gen ./src/gen/out.js ./src/main.js . ./main.js" ]
+}
+
+@test "ADD --chown owns what a local archive extracts" {
+        mkdir -p "$BOX_TEST_TMP/arc/pkg/bin"
+        echo tool > "$BOX_TEST_TMP/arc/pkg/bin/tool"
+        tar -C "$BOX_TEST_TMP/arc" --owner=0 --group=0 -czf "$CTX/pkg.tar.gz" pkg
+        printf 'FROM busybox\nADD --chown=321:654 pkg.tar.gz /opt/\nADD pkg.tar.gz /plain/\n' > "$CTX/Dockerfile"
+        run box build -t addchown "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm addchown stat -c '%n %u:%g' /opt/pkg /opt/pkg/bin/tool /plain/pkg/bin/tool
+        [ "$output" = $'/opt/pkg 321:654\n/opt/pkg/bin/tool 321:654\n/plain/pkg/bin/tool 0:0' ]
+}
