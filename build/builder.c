@@ -291,7 +291,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 b.out = NULL;
         int r;
 
-        r = build_dockerfile_parse(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
+        r = build_dockerfile_parse_ast(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
         if (r < 0)
                 return r;
         b.used_args = xnew0(char *, 1);
