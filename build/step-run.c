@@ -350,6 +350,15 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 int r = stage_expand(c, *f + 8, &spec, err);
                 if (r < 0 || (r = mount_spec_parse(spec, &ms, err)) < 0)
                         return r;
+                /* a relative target is under WORKDIR (BuildKit's; Docker's Node
+                 * guide binds package.json that way) */
+                _cleanup_free_ char *abs_target = NULL;
+                if (ms.target && ms.target[0] != '/') {
+                        const char *wd = c->cur.img.config.working_dir;
+                        _cleanup_free_ char *j = xasprintf("/%s/%s", strempty(wd), ms.target);
+                        abs_target = go_path_clean(j);
+                        ms.target = abs_target;
+                }
                 size_t i;
                 for (i = 0; i < ARRAY_SIZE(mount_types); i++)
                         if (streq(ms.type, mount_types[i].type))

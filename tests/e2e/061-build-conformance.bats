@@ -565,3 +565,12 @@ EOF2
         run box run --rm addchown stat -c '%n %u:%g' /opt/pkg /opt/pkg/bin/tool /plain/pkg/bin/tool
         [ "$output" = $'/opt/pkg 321:654\n/opt/pkg/bin/tool 321:654\n/plain/pkg/bin/tool 0:0' ]
 }
+
+@test "RUN --mount with a relative target mounts under WORKDIR, and leaves no mount point behind" {
+        echo '{"name":"x"}' > "$CTX/manifest.json"
+        printf 'FROM busybox\nWORKDIR /srv/app\nRUN --mount=type=bind,source=manifest.json,target=manifest.json --mount=type=cache,target=.cache --mount=type=tmpfs,target=../scratch cat manifest.json > /seen && touch .cache/hit ../scratch/t && test -d /srv/scratch\n' > "$CTX/Dockerfile"
+        run box build -t relmount "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm relmount sh -c 'cat /seen; find /srv | sort'
+        [ "$output" = $'{"name":"x"}\n/srv\n/srv/app' ]
+}
