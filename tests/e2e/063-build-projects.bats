@@ -6,7 +6,6 @@
 # Node.js one needs Debian's mirror and the npm registry (BOX_TEST_NETWORK=1
 # and the Debian base of `make fixtures-debian`).
 load helpers
-load transfer-helpers
 
 # each project's context is a directory of its own in the test's store dir
 setup() {
