@@ -746,8 +746,10 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                                   script_argv ? script_argv : argv, env, net, &status, err);
         t2 = build_mono();
         if (r >= 0 && status != 0) {
-                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
-                                status);
+                /* BuildKit's words (what `docker build` prints today) */
+                r = box_err_set(err, ECANCELED,
+                                "process '%s' did not complete successfully: exit code: %d",
+                                cmdline, status);
                 err->exit_code = 1;
         }
         if (r >= 0) {
