@@ -71,6 +71,21 @@ static int excluded(const struct copy_src *src, const char *rel)
         return ex;
 }
 
+/* Is source REL (a path the Dockerfile names) absent from the context as
+ * BuildKit sends it?  An excluded directory is there when an exception may
+ * take back something below it: its walk then makes only what is taken
+ * back. */
+static bool source_excluded(const struct copy_src *src, const char *rel)
+{
+        if (!excluded(src, rel))
+                return false;
+        if (!src->is_context || !src->ignore || !build_dockerignore_may_reinclude(src->ignore, rel))
+                return true;
+        struct stat st;
+        _cleanup_close_ int fd = openat_in_root(src->rootfd, rel, O_PATH | O_NOFOLLOW, 0);
+        return fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode);
+}
+
 /* An excluded directory is left out whole, itself included, unless an
  * exception could take back something below it (BuildKit sends no
  * excluded directory: ".dockerignore: node_modules" makes none in the
@@ -165,7 +180,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         if (!has_glob(p)) {
                 struct stat st;
                 if (*p) {
-                        if (excluded(src, p))
+                        if (source_excluded(src, p))
                                 return box_err_set(err, ENOENT,
                                                    "'%s': not found (excluded by .dockerignore)",
                                                    pattern);
@@ -224,7 +239,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         /* a wildcard may match nothing (BuildKit's AllowEmptyWildcard) */
         size_t nm = strv_length(*matches);
         STRV_FOREACH (m, cur)
-                if (!excluded(src, *m))
+                if (!source_excluded(src, *m))
                         *matches = strv_push_at(*matches, nm++, xstrdup(*m));
         return 0;
 }
@@ -468,6 +483,9 @@ struct walk_frame {
         char *rel;
         char **names;
         size_t i;
+        char *name;   /* its name in the parent */
+        bool pending; /* excluded, walked for exceptions: entered only when
+                       * something below it is taken back */
 };
 
 /* What a walk does with what it finds.  ENTER returns 0 with *ret_dfd set
@@ -485,7 +503,27 @@ static void walk_frame_release(struct walk_frame *f)
         closep(&f->sfd);
         closep(&f->dfd);
         free(f->rel);
+        free(f->name);
         strv_free(f->names);
+}
+
+/* Something below the pending frames at the top of FR (N of them in all)
+ * is taken back: enter them, outermost first, as BuildKit sends an
+ * excluded directory's path only for what an exception keeps. */
+static int walk_enter_pending(struct walk_frame *fr, size_t n, const struct walk_ops *ops, void *ud,
+                              struct box_err *err)
+{
+        size_t k = n;
+        while (k > 1 && fr[k - 1].pending)
+                k--;
+        for (; k < n; k++) {
+                int r = ops->enter(ud, fr[k - 1].sfd, fr[k].name, &fr[k].st, fr[k].rel,
+                                   fr[k - 1].dfd, &fr[k].dfd, err);
+                if (r < 0)
+                        return r;
+                fr[k].pending = false;
+        }
+        return 0;
 }
 
 /* Walks the entries below directory SFD (named REL, "" for the root) in
@@ -509,7 +547,7 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
         while (r >= 0 && n > 0) {
                 struct walk_frame *f = &fr[n - 1];
                 if (!f->names[f->i]) {
-                        if (n > 1 && ops->leave)
+                        if (n > 1 && ops->leave && !f->pending)
                                 ops->leave(ud, f->dfd, &f->st);
                         walk_frame_release(f);
                         n--;
@@ -523,11 +561,15 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                         r = box_err_errno(err, errno, "stat '%s'", crel);
                         break;
                 }
+                bool ex = f->pending || !S_ISDIR(st.st_mode) ? false : excluded(src, crel);
+                if (f->pending && !(ex = excluded(src, crel)) &&
+                    (r = walk_enter_pending(fr, n, ops, ud, err)) < 0)
+                        break;
                 if (!S_ISDIR(st.st_mode)) {
                         r = ops->leaf(ud, f->sfd, name, &st, crel, f->dfd, err);
                         continue;
                 }
-                if (skip_dir(src, crel))
+                if (ex && skip_dir(src, crel))
                         continue;
                 if (n >= max) {
                         r = box_err_set(err, ELOOP,
@@ -536,10 +578,16 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                                         max, crel);
                         break;
                 }
-                struct walk_frame c = {.sfd = -EBADF, .dfd = -EBADF, .st = st};
-                r = ops->enter(ud, f->sfd, name, &st, crel, f->dfd, &c.dfd, err);
-                if (r < 0)
+                struct walk_frame c = {.sfd = -EBADF,
+                                       .dfd = -EBADF,
+                                       .st = st,
+                                       .name = xstrdup(name),
+                                       .pending = ex};
+                r = ex ? 0 : ops->enter(ud, f->sfd, name, &st, crel, f->dfd, &c.dfd, err);
+                if (r < 0) {
+                        free(c.name);
                         break;
+                }
                 c.sfd = openat(f->sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 struct stat now;
                 if (c.sfd < 0 || fstat(c.sfd, &now) < 0 || now.st_ino != st.st_ino ||

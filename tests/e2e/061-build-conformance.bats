@@ -553,6 +553,20 @@ EOF2
         [ "$status" -eq 0 ]
         run box run --rm nodirs sh -c 'cd /app && find . | sort; cd /src2 && find . | sort'
         [ "$(echo $output)" = ". ./.dockerignore ./Dockerfile ./docs ./docs/keep.md ./src ./src/gen ./src/gen/out.js ./src/main.js . ./main.js" ]
+        # an exception with a wildcard: only the directories on its way are made
+        mkdir -p "$CTX/assets/img/icons" "$CTX/assets/css"
+        echo i > "$CTX/assets/img/icons/logo.svg"
+        echo c > "$CTX/assets/css/site.css"
+        printf 'assets
+!**/*.svg
+' > "$CTX/.dockerignore"
+        printf 'FROM busybox
+COPY assets /assets/
+' > "$CTX/Dockerfile"
+        run box build -t nodirs2 "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm nodirs2 find /assets
+        [ "$(echo $output)" = "/assets /assets/img /assets/img/icons /assets/img/icons/logo.svg" ]
 }
 
 @test "ADD --chown owns what a local archive extracts" {
