@@ -172,6 +172,7 @@ struct builder {
         struct dockerignore *ignore;
         struct stat_cache *sc;
         int step, n_steps;
+        size_t *order, n_order;    /* stages, each after those it reads (stage_check_cycles) */
         struct hsearch_data names; /* lowercased stage name -> index + 1 */
         char **name_keys;
         bool names_ok;

@@ -362,9 +362,13 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (r < 0)
                 goto out;
 
-        for (size_t i = 0; i <= target && r >= 0; i++)
+        /* each stage after the stages it reads: a later stage that an
+         * earlier one copies from is built first, never from inside it */
+        for (size_t j = 0; j < b.n_order && r >= 0; j++) {
+                size_t i = b.order[j];
                 if (b.stages[i].needed && !b.stages[i].built)
                         r = build_stage(&b, &b.stages[i], err);
+        }
         if (r < 0)
                 goto out;
 
@@ -410,6 +414,7 @@ out:
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);
+        free(b.order);
         if (b.names_ok)
                 hdestroy_r(&b.names);
         strv_free(b.name_keys);

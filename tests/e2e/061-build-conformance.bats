@@ -588,3 +588,20 @@ COPY assets /assets/
         run box run --rm relmount sh -c 'cat /seen; find /srv | sort'
         [ "$output" = $'{"name":"x"}\n/srv\n/srv/app' ]
 }
+
+@test "300,000 stages chained by COPY --from (16 MiB of Dockerfile), either way round, end in an error line, not a crash" {
+        # each stage reads the one before: marking what the target needs
+        # once recursed as deep as the chain
+        awk 'BEGIN { print "FROM busybox AS s0"; for (i = 1; i < 300000; i++) printf "FROM busybox AS s%d\nCOPY --from=s%d /none /x\n", i, i - 1 }' \
+                > "$CTX/Dockerfile"
+        run box build -q "$CTX"
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: Dockerfile:3: COPY: '/none': no such file or directory" ]
+        # each stage reads the one after: built deepest first, never from
+        # inside the stage that reads it
+        awk 'BEGIN { for (i = 0; i < 40; i++) printf "FROM busybox AS s%d\nCOPY --from=s%d /made /made\n", i, i + 1; print "FROM busybox AS s40"; print "RUN echo deepest > /made" }' \
+                > "$CTX/Dockerfile"
+        run box build -q --target s0 -t chained "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm chained cat /made)" = deepest ]
+}
