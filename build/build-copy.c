@@ -38,20 +38,25 @@ static bool has_glob(const char *s)
         return false;
 }
 
-/* Is REL excluded by COPY --exclude (matched relative to the source being
- * copied, or by name for the source itself)? */
+/* REL as COPY --exclude patterns see it: relative to the source being
+ * copied, or by name for the source itself. */
+static const char *flag_rel(const struct copy_src *src, const char *rel)
+{
+        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
+        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
+                return rel + pl + 1;
+        if (pl && streq(rel, src->exclude_root))
+                return strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+        return rel;
+}
+
+/* Is REL excluded by COPY --exclude? */
 static int excluded_by_flag(const struct copy_src *src, const char *rel)
 {
         bool ex = false;
         if (!src->exclude || !*rel)
                 return 0;
-        const char *r = rel;
-        size_t pl = src->exclude_root ? strlen(src->exclude_root) : 0;
-        if (pl && strneq(rel, src->exclude_root, pl) && rel[pl] == '/')
-                r = rel + pl + 1;
-        else if (pl && streq(rel, src->exclude_root))
-                r = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-        return build_dockerignore_matches(src->exclude, r, &ex, NULL) >= 0 && ex;
+        return build_dockerignore_matches(src->exclude, flag_rel(src, rel), &ex, NULL) >= 0 && ex;
 }
 
 static int excluded(const struct copy_src *src, const char *rel)
@@ -64,6 +69,36 @@ static int excluded(const struct copy_src *src, const char *rel)
         if (build_dockerignore_matches(src->ignore, rel, &ex, NULL) < 0)
                 return 0;
         return ex;
+}
+
+/* Is source REL (a path the Dockerfile names) absent from the context as
+ * BuildKit sends it?  An excluded directory is there when an exception may
+ * take back something below it: its walk then makes only what is taken
+ * back. */
+static bool source_excluded(const struct copy_src *src, const char *rel)
+{
+        if (!excluded(src, rel))
+                return false;
+        if (!src->is_context || !src->ignore || !build_dockerignore_may_reinclude(src->ignore, rel))
+                return true;
+        struct stat st;
+        _cleanup_close_ int fd = openat_in_root(src->rootfd, rel, O_PATH | O_NOFOLLOW, 0);
+        return fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode);
+}
+
+/* An excluded directory is left out whole, itself included, unless an
+ * exception could take back something below it (BuildKit sends no
+ * excluded directory: ".dockerignore: node_modules" makes none in the
+ * image).  With such an exception the walk goes in, as before. */
+static bool skip_dir(const struct copy_src *src, const char *rel)
+{
+        if (!excluded(src, rel))
+                return false;
+        if (src->exclude && build_dockerignore_may_reinclude(src->exclude, flag_rel(src, rel)))
+                return false;
+        if (src->is_context && src->ignore && build_dockerignore_may_reinclude(src->ignore, rel))
+                return false;
+        return true;
 }
 
 /* Hard links within one COPY stay hard links (as BuildKit's copy keeps
@@ -145,7 +180,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         if (!has_glob(p)) {
                 struct stat st;
                 if (*p) {
-                        if (excluded(src, p))
+                        if (source_excluded(src, p))
                                 return box_err_set(err, ENOENT,
                                                    "'%s': not found (excluded by .dockerignore)",
                                                    pattern);
@@ -204,7 +239,7 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
         /* a wildcard may match nothing (BuildKit's AllowEmptyWildcard) */
         size_t nm = strv_length(*matches);
         STRV_FOREACH (m, cur)
-                if (!excluded(src, *m))
+                if (!source_excluded(src, *m))
                         *matches = strv_push_at(*matches, nm++, xstrdup(*m));
         return 0;
 }
@@ -308,10 +343,20 @@ static mode_t final_mode(const struct copy_opts *o, mode_t cur, bool isdir)
         return m;
 }
 
+static uid_t new_uid(const struct copy_opts *o, const struct stat *st)
+{
+        return o->has_chown ? o->uid : o->keep_owner ? st->st_uid : 0;
+}
+
+static gid_t new_gid(const struct copy_opts *o, const struct stat *st)
+{
+        return o->has_chown ? o->gid : o->keep_owner ? st->st_gid : 0;
+}
+
 /* Owner, mode and times of a file just made, through its fd. */
 static void set_meta_fd(int fd, const struct stat *st, const struct copy_opts *o)
 {
-        fchown(fd, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0);
+        fchown(fd, new_uid(o, st), new_gid(o, st));
         fchmod(fd, final_mode(o, st->st_mode, S_ISDIR(st->st_mode)));
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         futimens(fd, ts);
@@ -320,8 +365,7 @@ static void set_meta_fd(int fd, const struct stat *st, const struct copy_opts *o
 /* The same for a symlink or a device node NAME under DFD, never followed. */
 static void set_meta_at(int dfd, const char *name, const struct stat *st, const struct copy_opts *o)
 {
-        fchownat(dfd, name, o->has_chown ? o->uid : 0, o->has_chown ? o->gid : 0,
-                 AT_SYMLINK_NOFOLLOW);
+        fchownat(dfd, name, new_uid(o, st), new_gid(o, st), AT_SYMLINK_NOFOLLOW);
         if (!S_ISLNK(st->st_mode))
                 fchmodat(dfd, name, final_mode(o, st->st_mode, false), AT_SYMLINK_NOFOLLOW);
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
@@ -439,6 +483,9 @@ struct walk_frame {
         char *rel;
         char **names;
         size_t i;
+        char *name;   /* its name in the parent */
+        bool pending; /* excluded, walked for exceptions: entered only when
+                       * something below it is taken back */
 };
 
 /* What a walk does with what it finds.  ENTER returns 0 with *ret_dfd set
@@ -456,7 +503,27 @@ static void walk_frame_release(struct walk_frame *f)
         closep(&f->sfd);
         closep(&f->dfd);
         free(f->rel);
+        free(f->name);
         strv_free(f->names);
+}
+
+/* Something below the pending frames at the top of FR (N of them in all)
+ * is taken back: enter them, outermost first, as BuildKit sends an
+ * excluded directory's path only for what an exception keeps. */
+static int walk_enter_pending(struct walk_frame *fr, size_t n, const struct walk_ops *ops, void *ud,
+                              struct box_err *err)
+{
+        size_t k = n;
+        while (k > 1 && fr[k - 1].pending)
+                k--;
+        for (; k < n; k++) {
+                int r = ops->enter(ud, fr[k - 1].sfd, fr[k].name, &fr[k].st, fr[k].rel,
+                                   fr[k - 1].dfd, &fr[k].dfd, err);
+                if (r < 0)
+                        return r;
+                fr[k].pending = false;
+        }
+        return 0;
 }
 
 /* Walks the entries below directory SFD (named REL, "" for the root) in
@@ -480,7 +547,7 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
         while (r >= 0 && n > 0) {
                 struct walk_frame *f = &fr[n - 1];
                 if (!f->names[f->i]) {
-                        if (n > 1 && ops->leave)
+                        if (n > 1 && ops->leave && !f->pending)
                                 ops->leave(ud, f->dfd, &f->st);
                         walk_frame_release(f);
                         n--;
@@ -494,10 +561,16 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                         r = box_err_errno(err, errno, "stat '%s'", crel);
                         break;
                 }
+                bool ex = f->pending || !S_ISDIR(st.st_mode) ? false : excluded(src, crel);
+                if (f->pending && !(ex = excluded(src, crel)) &&
+                    (r = walk_enter_pending(fr, n, ops, ud, err)) < 0)
+                        break;
                 if (!S_ISDIR(st.st_mode)) {
                         r = ops->leaf(ud, f->sfd, name, &st, crel, f->dfd, err);
                         continue;
                 }
+                if (ex && skip_dir(src, crel))
+                        continue;
                 if (n >= max) {
                         r = box_err_set(err, ELOOP,
                                         "directory tree deeper than %zu levels (the limit of a "
@@ -505,10 +578,16 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
                                         max, crel);
                         break;
                 }
-                struct walk_frame c = {.sfd = -EBADF, .dfd = -EBADF, .st = st};
-                r = ops->enter(ud, f->sfd, name, &st, crel, f->dfd, &c.dfd, err);
-                if (r < 0)
+                struct walk_frame c = {.sfd = -EBADF,
+                                       .dfd = -EBADF,
+                                       .st = st,
+                                       .name = xstrdup(name),
+                                       .pending = ex};
+                r = ex ? 0 : ops->enter(ud, f->sfd, name, &st, crel, f->dfd, &c.dfd, err);
+                if (r < 0) {
+                        free(c.name);
                         break;
+                }
                 c.sfd = openat(f->sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 struct stat now;
                 if (c.sfd < 0 || fstat(c.sfd, &now) < 0 || now.st_ino != st.st_ino ||
@@ -783,7 +862,12 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                         _cleanup_close_ int xfd = mkdir_in_root(dest_rootfd, dest, o, err);
                         if (xfd < 0)
                                 return xfd;
-                        r = store_archive_extract_fd(in, xfd, err);
+                        /* --chown owns every extracted entry (BuildKit) */
+                        struct store_extract_opts x = {.set_owner = o->has_chown,
+                                                       .uid = o->uid,
+                                                       .gid = o->gid,
+                                                       .layer_limits = true};
+                        r = store_archive_extract_fd_as(in, xfd, &x, err);
                         if (r < 0)
                                 return box_err_prefix(err, "extract '%s'", rel);
                         if (r > 0)

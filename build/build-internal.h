@@ -99,6 +99,8 @@ struct copy_opts {
         bool has_chown;
         uid_t uid;
         gid_t gid;
+        bool keep_owner;       /* no --chown: keep the source's owners (a stage or an
+                          * image's files, as BuildKit's copy does), not 0:0 */
         int chmod;             /* -1: keep */
         bool parents;          /* COPY --parents: keep the source's directories */
         const char *chmod_sym; /* --chmod=u+x,go-w (symbolic), or NULL */
@@ -170,6 +172,7 @@ struct builder {
         struct dockerignore *ignore;
         struct stat_cache *sc;
         int step, n_steps;
+        size_t *order, n_order;    /* stages, each after those it reads (stage_check_cycles) */
         struct hsearch_data names; /* lowercased stage name -> index + 1 */
         char **name_keys;
         bool names_ok;
@@ -233,6 +236,9 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 void stage_mark_needed(struct builder *b, size_t idx);
+/* Refuses a cycle among the stages' --from and FROM references, as BuildKit
+ * does before it builds anything (even among stages the target skips). */
+int stage_check_cycles(struct builder *b, struct box_err *err);
 int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err);
 
 /* build/step-config.c */

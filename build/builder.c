@@ -291,7 +291,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 b.out = NULL;
         int r;
 
-        r = build_dockerfile_parse(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
+        r = build_dockerfile_parse_ast(b.dfname, o->dockerfile_data, o->dockerfile_len, &b.df, err);
         if (r < 0)
                 return r;
         b.used_args = xnew0(char *, 1);
@@ -305,6 +305,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         STRV_FOREACH (c, o->cache_from)
                 (void)build_cache_import(st, *c, NULL);
         r = builder_split_stages(&b, &resolved, err);
+        if (r >= 0)
+                r = stage_check_cycles(&b, err);
         if (r < 0)
                 goto out;
 
@@ -360,9 +362,13 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (r < 0)
                 goto out;
 
-        for (size_t i = 0; i <= target && r >= 0; i++)
+        /* each stage after the stages it reads: a later stage that an
+         * earlier one copies from is built first, never from inside it */
+        for (size_t j = 0; j < b.n_order && r >= 0; j++) {
+                size_t i = b.order[j];
                 if (b.stages[i].needed && !b.stages[i].built)
                         r = build_stage(&b, &b.stages[i], err);
+        }
         if (r < 0)
                 goto out;
 
@@ -408,6 +414,7 @@ out:
                 image_state_release(&b.stages[i].res);
         }
         free(b.stages);
+        free(b.order);
         if (b.names_ok)
                 hdestroy_r(&b.names);
         strv_free(b.name_keys);

@@ -828,6 +828,33 @@ static int heredoc_from_word(const char *word, struct dockerfile_heredoc *ret, s
         return 1;
 }
 
+bool build_dockerfile_heredoc_alone(const char *cmd)
+{
+        struct dockerfile_heredoc hd = {0};
+        struct box_err err = {0};
+        while (isspace((unsigned char)*cmd))
+                cmd++;
+        int r = heredoc_from_word(cmd, &hd, &err);
+        free(hd.name);
+        return r > 0;
+}
+
+char *build_dockerfile_heredoc_data(const struct dockerfile_heredoc *hd)
+{
+        const char *s = hd->content ? hd->content : "";
+        if (!hd->chomp)
+                return xstrdup(s);
+        struct buf out = {0};
+        buf_puts(&out, "");
+        for (bool bol = true; *s; s++) {
+                if (bol && *s == '\t')
+                        continue;
+                bol = *s == '\n';
+                buf_putc(&out, *s);
+        }
+        return buf_steal(&out);
+}
+
 /* ---- reading lines ----------------------------------------------------- */
 
 struct reader {

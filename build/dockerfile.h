@@ -191,6 +191,12 @@ int build_port_check(const char *file, int line, const char *raw, bool *ret_uppe
 /* Go's time.ParseDuration, in nanoseconds. */
 int build_parse_duration(const char *s, int64_t *ret_ns);
 
+/* MustParseHeredoc: is CMD, a RUN's whole command line, one heredoc operator
+ * and nothing else?  BuildKit then runs that heredoc's content itself. */
+bool build_dockerfile_heredoc_alone(const char *cmd);
+/* A heredoc's data as BuildKit hands it to COPY and RUN: for <<-, every
+ * line's leading tabs removed (ChompHeredocContent).  Caller frees. */
+char *build_dockerfile_heredoc_data(const struct dockerfile_heredoc *hd);
 /* Is W a heredoc's start (<<EOF, <<-EOF, 2<<EOF) as BuildKit reads it? */
 bool build_dockerfile_is_heredoc_word(const char *w);
 /* Sets ERR to "FILE:LINE: message" (EINVAL) and returns -EINVAL: the one

@@ -239,6 +239,22 @@ int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *r
         return 0;
 }
 
+bool build_dockerignore_may_reinclude(const struct dockerignore *m, const char *dir)
+{
+        size_t dl = strlen(dir);
+        for (size_t i = 0; m && i < m->n; i++) {
+                const struct pattern *pt = &m->p[i];
+                if (!pt->exclusion)
+                        continue;
+                /* a wildcard could match anywhere: only a literal exception
+                 * is known to stay outside DIR */
+                if (strpbrk(pt->cleaned, "*?[\\") ||
+                    (strneq(pt->cleaned, dir, dl) && pt->cleaned[dl] == '/'))
+                        return true;
+        }
+        return false;
+}
+
 int build_dockerignore_read(const char *data, size_t len, char ***ret_patterns, struct box_err *err)
 {
         char **v = xnew0(char *, 1);

@@ -38,6 +38,12 @@ static inline void build_dockerignore_freep(struct dockerignore **m)
 int build_dockerignore_matches(struct dockerignore *m, const char *path, bool *ret_excluded,
                                struct box_err *err);
 
+/* Could an exception ("!...") of M take back something below directory
+ * DIR, which M excludes?  False lets a walk skip DIR whole, as fsutil's
+ * walker does; true when an exception has a wildcard or names a path under
+ * DIR. */
+bool build_dockerignore_may_reinclude(const struct dockerignore *m, const char *dir);
+
 /* The files (non-directories) of context DIR that a build sends, sorted
  * bytewise, relative to DIR.  DOCKERFILE (may be NULL: DIR/Dockerfile) picks
  * the ignore file: DOCKERFILE.dockerignore when it exists, else

@@ -409,16 +409,25 @@ typedef int (*word_adder)(struct oci_container_config *cc, char *v, const char *
                           struct box_err *err);
 
 static int each_word(struct stage_ctx *c, const struct dockerfile_instr *in, const char *what,
-                     word_adder add, struct box_err *err)
+                     bool split, word_adder add, struct box_err *err)
 {
         struct buf h = {0};
         buf_printf(&h, "%s [", what);
         int r = 0;
         STRV_FOREACH (a, in->args) {
-                _cleanup_free_ char *v = NULL;
-                r = stage_expand(c, *a, &v, err);
-                if (r >= 0)
-                        r = add(&c->cur.img.config, v, *a, &h, err);
+                /* SPLIT: each argument expands to words, as EXPOSE's do in
+                 * BuildKit (ProcessWords: EXPOSE $PORTS with "80 443/udp") */
+                _cleanup_strv_free_ char **words = NULL;
+                if (split) {
+                        struct shell_env e = {stage_scope_get, c};
+                        r = build_shell_expand_words(*a, c->b->df->escape_token, 0, &e, &words,
+                                                     err);
+                } else {
+                        words = xnew0(char *, 2);
+                        r = stage_expand(c, *a, &words[0], err);
+                }
+                for (size_t i = 0; r >= 0 && words[i]; i++)
+                        r = add(&c->cur.img.config, words[i], *a, &h, err);
                 if (r < 0)
                         break;
         }
@@ -447,9 +456,13 @@ static int add_port(struct oci_container_config *cc, char *v, const char *raw, s
                 *proto = '\0';
         for (char *l = proto ? proto + 1 : NULL; l && *l; l++)
                 *l = (char)tolower((unsigned char)*l);
-        char *dash = strchr(v, '-');
-        long lo = strtol(v, NULL, 10), hi = dash ? strtol(dash + 1, NULL, 10) : lo;
-        if (lo < 1 || hi > 65535 || hi < lo)
+        char *end = v, *end2 = NULL;
+        long lo = isdigit((unsigned char)*v) ? strtol(v, &end, 10) : 0, hi = lo;
+        if (*end == '-' && isdigit((unsigned char)end[1]))
+                hi = strtol(end + 1, &end2, 10);
+        else
+                end2 = end;
+        if (end == v || *end2 || lo < 1 || hi > 65535 || hi < lo)
                 return box_err_set(err, EINVAL, "invalid port '%s'", raw);
         /* the ports of this protocol already there, as a bitmap: a
          * range of 65535 is not 65535 scans of the list */
@@ -478,7 +491,7 @@ static int add_port(struct oci_container_config *cc, char *v, const char *raw, s
 
 int step_expose(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
-        return each_word(c, in, "EXPOSE", add_port, err);
+        return each_word(c, in, "EXPOSE", true, add_port, err);
 }
 
 static int add_volume(struct oci_container_config *cc, char *v, const char *raw, struct buf *h,
@@ -494,7 +507,7 @@ static int add_volume(struct oci_container_config *cc, char *v, const char *raw,
 
 int step_volume(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
-        return each_word(c, in, "VOLUME", add_volume, err);
+        return each_word(c, in, "VOLUME", false, add_volume, err);
 }
 
 int step_maintainer(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
@@ -514,9 +527,16 @@ int step_onbuild(struct stage_ctx *c, const struct dockerfile_instr *in, struct 
         o += strcspn(o, " \t");
         while (isspace((unsigned char)*o))
                 o++;
-        c->cur.img.config.on_build = strv_append(c->cur.img.config.on_build, o);
+        /* the trigger carries its heredocs' lines, as BuildKit's does, so
+         * that the stage built FROM this image reads them again */
+        struct buf t = {0};
+        buf_puts(&t, o);
+        for (size_t h = 0; h < in->n_heredocs; h++)
+                buf_printf(&t, "\n%s%s", in->heredocs[h].content, in->heredocs[h].name);
+        _cleanup_free_ char *trigger = buf_steal(&t);
+        c->cur.img.config.on_build = strv_append(c->cur.img.config.on_build, trigger);
         /* BuildKit records no history entry for ONBUILD */
-        _cleanup_free_ char *key = xasprintf("ONBUILD %s", o);
+        _cleanup_free_ char *key = xasprintf("ONBUILD %s", trigger);
         build_chain_next(c->cur.chain, key);
         return 0;
 }

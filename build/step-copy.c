@@ -88,7 +88,8 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         digest_str ch;
         sha256_buf(strempty(content.data), content.len, ch);
         _cleanup_free_ char *p_inst = xasprintf("instruction: %s", instr);
-        _cleanup_free_ char *p_from = xasprintf("source stage: %s", strempty(from));
+        _cleanup_free_ char *p_from = xasprintf("source stage: %s%s", strempty(from),
+                                                o->keep_owner ? " (owners kept)" : "");
         _cleanup_free_ char *p_content = xasprintf("files: %s", ch);
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
         char *parts[] = {p_parent, p_inst, p_from, p_content, NULL};
@@ -156,12 +157,14 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
         for (size_t h = 0; r >= 0 && h < in->n_heredocs; h++) {
                 _cleanup_free_ char *data = NULL;
                 const struct dockerfile_heredoc *hd = &in->heredocs[h];
+                /* <<- strips the tabs before expansion, as BuildKit does */
+                _cleanup_free_ char *raw = build_dockerfile_heredoc_data(hd);
                 if (hd->expand) {
                         struct shell_env e = {stage_scope_get, c};
-                        r = build_shell_expand_word(hd->content, b->df->escape_token,
-                                                    SHELL_SKIP_QUOTES, &e, &data, NULL, NULL, err);
+                        r = build_shell_expand_word(raw, b->df->escape_token, SHELL_SKIP_QUOTES, &e,
+                                                    &data, NULL, NULL, err);
                 } else {
-                        data = xstrdup(hd->content);
+                        data = TAKE_PTR(raw);
                 }
                 if (r < 0)
                         break;
@@ -282,6 +285,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                         r = 0;
                 } else if (r == 0) {
                         r = stage_open_from_root(c, fe, &src_sd, &src.rootfd, err);
+                        o.keep_owner = true;
                 }
                 if (r < 0) {
                         step_dir_free(&src_sd);

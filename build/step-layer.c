@@ -71,8 +71,12 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
         struct buf o = {0};
         _cleanup_free_ char *lower = strv_join(lowers, ":");
         buf_printf(&o, "lowerdir=%s", lower);
+        /* a lone lowerdir needs a partner: the empty dir, or for a stage
+         * with no layers (FROM scratch), whose lone lower is that empty dir
+         * already, the unused upper dir (the same dir twice is ELOOP) */
         if (!writable && strv_length(lowers) == 1)
-                buf_printf(&o, ":%s/empty", sd->rel); /* a lone lowerdir needs a partner */
+                buf_printf(&o, ":%s/%s", sd->rel,
+                           s->img.diff_ids && s->img.diff_ids[0] ? "empty" : "upper");
         if (writable)
                 buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", sd->rel, sd->rel);
         buf_puts(&o, ",redirect_dir=off,index=off,metacopy=off");

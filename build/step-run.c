@@ -350,6 +350,15 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 int r = stage_expand(c, *f + 8, &spec, err);
                 if (r < 0 || (r = mount_spec_parse(spec, &ms, err)) < 0)
                         return r;
+                /* a relative target is under WORKDIR (BuildKit's; Docker's Node
+                 * guide binds package.json that way) */
+                _cleanup_free_ char *abs_target = NULL;
+                if (ms.target && ms.target[0] != '/') {
+                        const char *wd = c->cur.img.config.working_dir;
+                        _cleanup_free_ char *j = xasprintf("/%s/%s", strempty(wd), ms.target);
+                        abs_target = go_path_clean(j);
+                        ms.target = abs_target;
+                }
                 size_t i;
                 for (i = 0; i < ARRAY_SIZE(mount_types); i++)
                         if (streq(ms.type, mount_types[i].type))
@@ -379,10 +388,10 @@ static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
                 const char *cmd = in->args && in->args[0] ? in->args[0] : "";
                 while (isspace((unsigned char)*cmd))
                         cmd++;
-                bool only = startswith(cmd, "<<") && !strpbrk(cmd, " \t");
                 struct buf s = {0};
-                if (only) {
-                        buf_puts(&s, in->heredocs[0].content);
+                if (build_dockerfile_heredoc_alone(cmd)) {
+                        _cleanup_free_ char *data = build_dockerfile_heredoc_data(&in->heredocs[0]);
+                        buf_puts(&s, data);
                 } else {
                         buf_puts(&s, cmd);
                         buf_putc(&s, '\n');
@@ -399,6 +408,45 @@ static char **run_argv(struct stage_ctx *c, const struct dockerfile_instr *in)
                 argv = step_command_argv(c, in);
         }
         return argv;
+}
+
+/* RUN <<EOF alone, its script starting with "#!": BuildKit runs the script
+ * as a file (mode 0755, read-only at /dev/pipes/NAME) by its interpreter
+ * line, not through the shell.  The file lives in the step dir SD, outside
+ * the layer.  1 with *RET_ARGV set, 0 when IN is not such a step. */
+static int heredoc_script(const struct dockerfile_instr *in, const struct step_dir *sd,
+                          struct run_mounts *m, char ***ret_argv, struct box_err *err)
+{
+        if (in->json || in->n_heredocs == 0 || !in->args || !in->args[0] ||
+            !build_dockerfile_heredoc_alone(in->args[0]))
+                return 0;
+        const struct dockerfile_heredoc *hd = &in->heredocs[0];
+        _cleanup_free_ char *data = build_dockerfile_heredoc_data(hd);
+        if (!startswith(data, "#!"))
+                return 0;
+        if (!*hd->name || strchr(hd->name, '/') || streq(hd->name, ".") || streq(hd->name, ".."))
+                return box_err_set(err, EINVAL, "heredoc name '%s' is not a file name", hd->name);
+        _cleanup_free_ char *dir = xasprintf("%s/pipes", sd->abs);
+        if (mkdir(dir, 0755) < 0)
+                return box_err_errno(err, errno, "create '%s'", dir);
+        _cleanup_free_ char *file = xasprintf("%s/%s", dir, hd->name);
+        _cleanup_close_ int fd =
+                open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
+        int r = fd < 0                 ? -errno
+                : fchmod(fd, 0755) < 0 ? -errno
+                                       : fs_write_full(fd, data, strlen(data));
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", file);
+        m->v = xreallocarray(m->v, m->n + 1, sizeof(m->v[0]));
+        m->v[m->n++] = (struct run_mount){.type = RUN_MOUNT_BIND,
+                                          .source = own(m, TAKE_PTR(dir)),
+                                          .target = "/dev/pipes",
+                                          .flags = MS_RDONLY};
+        m->targets = strv_append(m->targets, "/dev/pipes");
+        char **argv = xnew0(char *, 2);
+        argv[0] = xasprintf("/dev/pipes/%s", hd->name);
+        *ret_argv = argv;
+        return 1;
 }
 
 /* The cache key's part for the step's flags and the build's sandbox
@@ -688,15 +736,20 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
         if (r >= 0)
                 r = write_net_files(b, hosts, hostname, resolv, err);
+        _cleanup_strv_free_ char **script_argv = NULL;
+        if (r >= 0)
+                r = heredoc_script(in, &sd, &mounts, &script_argv, err);
         int status = 0;
         t1 = build_mono();
         if (r >= 0)
-                r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts, argv, env, net,
-                                  &status, err);
+                r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts,
+                                  script_argv ? script_argv : argv, env, net, &status, err);
         t2 = build_mono();
         if (r >= 0 && status != 0) {
-                r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
-                                status);
+                /* BuildKit's words (what `docker build` prints today) */
+                r = box_err_set(err, ECANCELED,
+                                "process '%s' did not complete successfully: exit code: %d",
+                                cmdline, status);
                 err->exit_code = 1;
         }
         if (r >= 0) {

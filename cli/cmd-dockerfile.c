@@ -97,14 +97,19 @@ static const char *dockerfile_path(const char *path, char **buf)
         return path;
 }
 
-static int load(const char *file, struct dockerfile **ret_df, char **ret_label, struct box_err *err)
+/* CHECKED: `check` leaves unknown instructions to the checker, which
+ * reports the first error in file order (BuildKit's), as a build does;
+ * `parse` refuses them while reading. */
+static int load(const char *file, bool checked, struct dockerfile **ret_df, char **ret_label,
+                struct box_err *err)
 {
         _cleanup_free_ char *data = NULL, *label = NULL;
         size_t len;
         int r = read_dockerfile(file, &data, &len, &label, err);
         if (r < 0)
                 return r;
-        r = build_dockerfile_parse(label, data, len, ret_df, err);
+        r = checked ? build_dockerfile_parse_ast(label, data, len, ret_df, err)
+                    : build_dockerfile_parse(label, data, len, ret_df, err);
         if (r < 0)
                 return r;
         *ret_label = TAKE_PTR(label);
@@ -143,7 +148,7 @@ static int cmd_dockerfile_parse(struct cli_ctx *ctx, int argc, char **argv)
                 return r;
         if (f.format && !streq(f.format, "json"))
                 return cli_usage_error("dockerfile parse", "unknown format '%s'", f.format);
-        if (load(file, &df, &label, &err) < 0)
+        if (load(file, false, &df, &label, &err) < 0)
                 return cli_fail(&err);
         /* warnings (empty continuation lines) are check's business: the
          * output here stays machine-readable even with 2>&1 */
@@ -176,7 +181,7 @@ static int cmd_dockerfile_check(struct cli_ctx *ctx, int argc, char **argv)
         r = dockerfile_operand(&check_options, &f, argc, argv, r, &file, &path_buf);
         if (r != 0)
                 return r;
-        if (load(file, &df, &label, &err) < 0)
+        if (load(file, true, &df, &label, &err) < 0)
                 return cli_fail(&err);
         if (build_dockerfile_check(label, df, build_args, &warnings, &err) < 0)
                 return cli_fail(&err);

@@ -684,7 +684,7 @@ static int unpack_stream(struct unpack *u, int rootfd)
         u->outer = outer;
         u->rootfd = rootfd;
         store_limits_get(&u->limits);
-        if (u->x) /* box cp: what the user copies, to where they say */
+        if (u->x && !u->x->layer_limits) /* box cp: what the user copies, to where they say */
                 u->limits.layer_size = u->limits.layer_entries = UINT64_MAX;
         u->n_entries = u->files_size = 0;
         u->prime = 0;
@@ -952,6 +952,12 @@ int store_layer_unpack_fd(struct store *st, int fd, const struct store_layer_unp
 
 int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
 {
+        return store_archive_extract_fd_as(fd, destfd, NULL, err);
+}
+
+int store_archive_extract_fd_as(int fd, int destfd, const struct store_extract_opts *xo,
+                                struct box_err *err)
+{
         struct unpack u = {
                 .read = store_read_fd,
                 .ud = &fd,
@@ -960,6 +966,7 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
                 .plain = 1,
                 .rootfd = -EBADF,
                 .dir_fd = -EBADF,
+                .x = xo,
         };
         /* Only a recognised tar (plain or compressed) is extracted. */
         locale_t old_locale = c_locale_enter();

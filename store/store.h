@@ -217,6 +217,11 @@ int store_blob_gzip(struct store *st, const char *digest, digest_str ret_digest,
  * same containment as layers but no whiteout handling (ADD of a local
  * archive).  Returns 1 when extracted, 0 when FD holds no tar archive. */
 int store_archive_extract_fd(int fd, int destfd, struct box_err *err);
+/* The same with XO's rules (ADD --chown: every entry gets XO's UID and
+ * GID; layer_limits set keeps the limits of layers). */
+struct store_extract_opts;
+int store_archive_extract_fd_as(int fd, int destfd, const struct store_extract_opts *xo,
+                                struct box_err *err);
 
 /* box cp's extraction: Docker's rules for where an entry lands. */
 struct store_extract_opts {
@@ -230,6 +235,7 @@ struct store_extract_opts {
         /* without SET_OWNER: each archive owner goes through it (NULL: kept) */
         void (*map_owner)(void *userdata, uid_t *uid, gid_t *gid);
         void *map_userdata;
+        bool layer_limits; /* keep the layer size and entry limits (ADD), which box cp lifts */
 };
 /* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
  * (which stays the caller's), with the containment of layers: every entry,

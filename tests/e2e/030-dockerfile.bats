@@ -64,6 +64,22 @@ PY
         [ "$output" = "box: error: Dockerfile:7: unknown instruction 'FROB'" ]
 }
 
+@test "check and build report a file's first error in line order, an unknown instruction after it too" {
+        # line 2 is an instruction with too few arguments; line 4 is no instruction
+        printf 'FROM busybox\nCOPY\t\n\t\tlonely \\\n   words\nRUN true\n' >Dockerfile
+        run box dockerfile check
+        [ "$status" -eq 125 ]
+        [[ "$output" == "box: error: Dockerfile:2: COPY requires at least two arguments"* ]]
+        run box build -q .
+        [ "$status" -eq 125 ]
+        [[ "$output" == "box: error: Dockerfile:2: COPY requires at least two arguments"* ]]
+        # alone, the unknown one is named with its line
+        printf 'FROM busybox\nRUN true\nFROB y\n' >Dockerfile
+        run box build -q .
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: Dockerfile:3: unknown instruction 'FROB'" ]
+}
+
 @test "dockerfile parse rejects empty and comment-only files" {
         : >Dockerfile
         run box dockerfile parse

@@ -185,7 +185,7 @@ EOF
         printf 'FROM busybox\nRUN echo ok > /ok\nRUN echo failing; exit 7\n' > "$CTX/Dockerfile"
         run box build -t keep "$CTX"
         [ "$status" -eq 1 ]
-        [[ "$output" == *"Dockerfile:3: RUN"*"returned a non-zero code: 7"* ]]
+        [[ "$output" == *"Dockerfile:3: RUN: process '/bin/sh -c echo failing; exit 7' did not complete successfully: exit code: 7"* ]]
         [ "$(box image inspect --format '{{.Id}}' keep)" = "$before" ]
         [ "$(box images -q | wc -l)" -eq 2 ]
 }

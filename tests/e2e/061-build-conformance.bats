@@ -285,7 +285,7 @@ EOF2
         printf 'FROM busybox AS build\nRUN touch /x\nCOPY --from=build /x /y\n' > "$CTX/Dockerfile"
         run box build "$CTX"
         [ "$status" -eq 125 ]
-        [[ "$output" == *"Dockerfile:3: COPY: --from='build': circular dependency"* ]]
+        [[ "$output" == *"Dockerfile:3: circular dependency detected on stage: build"* ]]
         run box build -f "$CTX" "$CTX"
         [ "$status" -eq 125 ]
         [[ "$output" == *"cannot be path to a directory"* ]]
@@ -415,4 +415,193 @@ EOF2
         run box build --progress plain --build-arg http_proxy=http://other:1 "$BOX_TEST_TMP/px"
         [ "$status" -eq 0 ]
         [[ "$output" == *CACHED* ]]
+}
+
+@test "RUN <<EOF whose script starts with #! runs it as a file by its interpreter, not through the shell" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN <<SCRIPT
+#!/bin/sh
+echo "ran as $0" > /by-file
+SCRIPT
+RUN <<-AWKPROG
+	#!/usr/bin/awk -f
+	BEGIN { printf "%s\n", "awk ran" > "/by-awk" }
+AWKPROG
+RUN <<PLAIN
+echo "ran as $0" > /by-shell
+PLAIN
+EOF2
+        run box build -t shebang "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm shebang cat /by-file /by-awk /by-shell)" = $'ran as /dev/pipes/SCRIPT\nawk ran\nran as /bin/sh' ]
+        # the script's mount is not part of the image
+        run box run --rm shebang ls /dev/pipes
+        [ "$status" -ne 0 ]
+}
+
+@test "<<- strips leading tabs from COPY and RUN here-documents; <<EOF keeps them" {
+        printf 'FROM busybox\nARG who=tabs\nCOPY <<-E1 /stripped\n\t\tgone ${who}\n\tE1\nCOPY <<E2 /kept\n\tkept\nE2\nRUN <<-E3\n\techo "\n\t\tx" > /run-stripped\nE3\n' > "$CTX/Dockerfile"
+        run box build -t chomp "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm chomp cat /stripped)" = "gone tabs" ]
+        [ "$(box run --rm chomp cat /kept)" = $'\tkept' ]
+        [ "$(box run --rm chomp cat /run-stripped)" = $'\nx' ]
+}
+
+@test "ONBUILD RUN with a here-document runs in an image built FROM it" {
+        printf 'FROM busybox\nONBUILD RUN <<TRIG\necho triggered-once >> /onb\nTRIG\n' > "$CTX/Dockerfile"
+        run box build -t onbase "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$(box image inspect --format '{{json .Config.OnBuild}}' onbase)" == *'RUN <<TRIG\necho triggered-once >> /onb\nTRIG'* ]]
+        printf 'FROM onbase\nRUN cat /onb\n' > "$CTX/Dockerfile"
+        run box build -t onchild "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm onchild cat /onb)" = triggered-once ]
+}
+
+@test "COPY --from and RUN --mount from= name a later stage (BuildKit); a cycle anywhere is refused before anything runs" {
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS final
+COPY --from=producer /made/late /late
+RUN --mount=from=producer,target=/src cat /src/made/early > /early
+FROM busybox AS base
+RUN mkdir /made && echo early-bytes > /made/early
+FROM base AS producer
+RUN echo late-bytes > /made/late
+EOF2
+        run box build --target final -t forward "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm forward cat /late /early)" = $'late-bytes\nearly-bytes' ]
+        # three stages reading each other in a ring; the target needs none of them
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS ring1
+RUN touch /started-ring1
+COPY --from=ring3 /x /x
+FROM busybox AS ring2
+COPY --from=ring1 /x /x
+FROM busybox AS ring3
+COPY --from=1 /x /x
+FROM busybox AS other
+RUN echo must-not-run
+EOF2
+        run box build --target other "$CTX"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [ "$output" = "box: error: Dockerfile:3: circular dependency detected on stage: ring1" ]
+}
+
+@test "a stage FROM scratch with no files is a source for COPY --from and RUN --mount" {
+        printf 'FROM scratch AS nothing\nENV UNUSED=1\nFROM busybox\nCOPY --from=nothing / /copied/\nRUN --mount=from=nothing,target=/m ls -A /m > /listing\n' > "$CTX/Dockerfile"
+        run box build -t fromempty "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm fromempty sh -c 'ls -A /copied; wc -c < /listing')" = 0 ]
+}
+
+@test "COPY --from a stage keeps its files' owners; the directory COPY makes and files from the context are root's" {
+        echo ctx > "$CTX/fromctx"
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox AS src
+RUN mkdir -p /tree/inner && echo a > /tree/inner/file && echo s > /single \
+ && chown 71:72 /tree && chown 73:74 /tree/inner && chown 75:76 /tree/inner/file /single \
+ && ln -s file /tree/inner/link && chown -h 77:78 /tree/inner/link
+FROM busybox
+RUN mkdir /kept && chown 90:91 /kept
+COPY --from=src /single /tree /copied/
+COPY --from=src /tree/. /kept/
+COPY --from=src --chown=5:6 /tree /chowned
+COPY fromctx /
+EOF2
+        run box build -t owners "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm owners stat -c '%n %u:%g' /copied /copied/single /copied/inner /copied/inner/file /copied/inner/link \
+                /kept /kept/inner /kept/inner/file /chowned /chowned/inner/file /fromctx
+        [ "$output" = "/copied 0:0
+/copied/single 75:76
+/copied/inner 73:74
+/copied/inner/file 75:76
+/copied/inner/link 77:78
+/kept 90:91
+/kept/inner 73:74
+/kept/inner/file 75:76
+/chowned 5:6
+/chowned/inner/file 5:6
+/fromctx 0:0" ]
+}
+
+@test "EXPOSE splits an expanded variable into ports, as BuildKit does; a port with junk is refused" {
+        printf 'FROM busybox\nARG PORTS="7001 7002/udp"\nEXPOSE $PORTS 7003\n' > "$CTX/Dockerfile"
+        run box build -t exposewords "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{json .Config.ExposedPorts}}' exposewords)" = '{"7001/tcp":{},"7002/udp":{},"7003/tcp":{}}' ]
+        printf 'FROM busybox\nARG P="7001x"\nEXPOSE $P\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: invalid port '7001x'"* ]]
+}
+
+@test "an excluded directory is not made at all: .dockerignore and COPY --exclude leave no empty directory" {
+        mkdir -p "$CTX/node_modules/dep" "$CTX/src/gen" "$CTX/docs"
+        echo m > "$CTX/node_modules/dep/index.js"
+        echo s > "$CTX/src/main.js"
+        echo g > "$CTX/src/gen/out.js"
+        echo d > "$CTX/docs/keep.md"
+        echo x > "$CTX/docs/drop.md"
+        printf 'node_modules\ndocs\n!docs/keep.md\n' > "$CTX/.dockerignore"
+        printf 'FROM busybox\nCOPY . /app/\nCOPY --exclude=gen src /src2/\n' > "$CTX/Dockerfile"
+        run box build -t nodirs "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm nodirs sh -c 'cd /app && find . | sort; cd /src2 && find . | sort'
+        [ "$(echo $output)" = ". ./.dockerignore ./Dockerfile ./docs ./docs/keep.md ./src ./src/gen ./src/gen/out.js ./src/main.js . ./main.js" ]
+        # an exception with a wildcard: only the directories on its way are made
+        mkdir -p "$CTX/assets/img/icons" "$CTX/assets/css"
+        echo i > "$CTX/assets/img/icons/logo.svg"
+        echo c > "$CTX/assets/css/site.css"
+        printf 'assets
+!**/*.svg
+' > "$CTX/.dockerignore"
+        printf 'FROM busybox
+COPY assets /assets/
+' > "$CTX/Dockerfile"
+        run box build -t nodirs2 "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm nodirs2 find /assets
+        [ "$(echo $output)" = "/assets /assets/img /assets/img/icons /assets/img/icons/logo.svg" ]
+}
+
+@test "ADD --chown owns what a local archive extracts" {
+        mkdir -p "$BOX_TEST_TMP/arc/pkg/bin"
+        echo tool > "$BOX_TEST_TMP/arc/pkg/bin/tool"
+        tar -C "$BOX_TEST_TMP/arc" --owner=0 --group=0 -czf "$CTX/pkg.tar.gz" pkg
+        printf 'FROM busybox\nADD --chown=321:654 pkg.tar.gz /opt/\nADD pkg.tar.gz /plain/\n' > "$CTX/Dockerfile"
+        run box build -t addchown "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm addchown stat -c '%n %u:%g' /opt/pkg /opt/pkg/bin/tool /plain/pkg/bin/tool
+        [ "$output" = $'/opt/pkg 321:654\n/opt/pkg/bin/tool 321:654\n/plain/pkg/bin/tool 0:0' ]
+}
+
+@test "RUN --mount with a relative target mounts under WORKDIR, and leaves no mount point behind" {
+        echo '{"name":"x"}' > "$CTX/manifest.json"
+        printf 'FROM busybox\nWORKDIR /srv/app\nRUN --mount=type=bind,source=manifest.json,target=manifest.json --mount=type=cache,target=.cache --mount=type=tmpfs,target=../scratch cat manifest.json > /seen && touch .cache/hit ../scratch/t && test -d /srv/scratch\n' > "$CTX/Dockerfile"
+        run box build -t relmount "$CTX"
+        [ "$status" -eq 0 ]
+        run box run --rm relmount sh -c 'cat /seen; find /srv | sort'
+        [ "$output" = $'{"name":"x"}\n/srv\n/srv/app' ]
+}
+
+@test "300,000 stages chained by COPY --from (16 MiB of Dockerfile), either way round, end in an error line, not a crash" {
+        # each stage reads the one before: marking what the target needs
+        # once recursed as deep as the chain
+        awk 'BEGIN { print "FROM busybox AS s0"; for (i = 1; i < 300000; i++) printf "FROM busybox AS s%d\nCOPY --from=s%d /none /x\n", i, i - 1 }' \
+                > "$CTX/Dockerfile"
+        run box build -q "$CTX"
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: Dockerfile:3: COPY: '/none': no such file or directory" ]
+        # each stage reads the one after: built deepest first, never from
+        # inside the stage that reads it
+        awk 'BEGIN { for (i = 0; i < 40; i++) printf "FROM busybox AS s%d\nCOPY --from=s%d /made /made\n", i, i + 1; print "FROM busybox AS s40"; print "RUN echo deepest > /made" }' \
+                > "$CTX/Dockerfile"
+        run box build -q --target s0 -t chained "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm chained cat /made)" = deepest ]
 }

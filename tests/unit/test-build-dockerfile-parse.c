@@ -240,6 +240,32 @@ static void test_instructions(void **state)
         build_dockerfile_free(df);
 }
 
+/* What BuildKit hands COPY and RUN: <<- drops every line's leading tabs
+ * (not spaces); a command line that is one heredoc and nothing else runs
+ * that heredoc's content alone. */
+static void test_heredoc_data_and_alone(void **state)
+{
+        (void)state;
+        struct dockerfile_heredoc hd = {
+                .name = "T", .content = "\t\tone\n  two\n\tthree\t\n", .chomp = true};
+        char *d = build_dockerfile_heredoc_data(&hd);
+        assert_string_equal(d, "one\n  two\nthree\t\n");
+        free(d);
+        hd.chomp = false;
+        d = build_dockerfile_heredoc_data(&hd);
+        assert_string_equal(d, hd.content);
+        free(d);
+
+        assert_true(build_dockerfile_heredoc_alone("<<EOF"));
+        assert_true(build_dockerfile_heredoc_alone("  <<-'E O'  "));
+        assert_true(build_dockerfile_heredoc_alone("3<<  EOF"));
+        assert_false(build_dockerfile_heredoc_alone("<<EOF sh"));
+        assert_false(build_dockerfile_heredoc_alone("<<EOF > /out"));
+        assert_false(build_dockerfile_heredoc_alone("<<A <<B"));
+        assert_false(build_dockerfile_heredoc_alone("cat <<EOF"));
+        assert_false(build_dockerfile_heredoc_alone("<<"));
+}
+
 static void test_heredocs(void **state)
 {
         (void)state;
@@ -380,6 +406,7 @@ int main(void)
                 cmocka_unit_test(test_json_and_shell_forms),
                 cmocka_unit_test(test_instructions),
                 cmocka_unit_test(test_heredocs),
+                cmocka_unit_test(test_heredoc_data_and_alone),
                 cmocka_unit_test(test_bom_crlf_case),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_long_official_style),

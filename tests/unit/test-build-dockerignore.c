@@ -108,6 +108,35 @@ static void test_exceptions(void **state)
         EXPECT(true, "tmp/x", "tmp/../tmp");
 }
 
+/* Whether a walk may skip an excluded directory whole: only when no
+ * exception could take back something below it. */
+static void reinclude(bool want, const char *dir, char **patterns)
+{
+        struct dockerignore *m = NULL;
+        struct box_err err = {0};
+        if (build_dockerignore_new(patterns, &m, &err) < 0)
+                fail_msg("patterns rejected: %s", err.msg);
+        if (build_dockerignore_may_reinclude(m, dir) != want)
+                fail_msg("'%s' against '%s'...: want %d", dir, patterns[0], want);
+        build_dockerignore_free(m);
+}
+
+#define REINCLUDE(want, dir, ...) reinclude(want, dir, (char *[]){__VA_ARGS__, NULL})
+
+static void test_may_reinclude(void **state)
+{
+        (void)state;
+        REINCLUDE(false, "node_modules", "node_modules");
+        REINCLUDE(false, "node_modules", "node_modules", "!src/keep.log");
+        REINCLUDE(false, "node_modules", "node_modules", "!node_modules_extra/x");
+        REINCLUDE(true, "node_modules", "node_modules", "!node_modules/.bin/tool");
+        REINCLUDE(true, "a/b", "a", "!a/b/c");
+        REINCLUDE(true, "a", "a", "!**/keep");
+        REINCLUDE(true, "a", "a", "!a/*.md");
+        REINCLUDE(false, "a", "a", "!b/c");
+        assert_false(build_dockerignore_may_reinclude(NULL, "x"));
+}
+
 static void test_errors(void **state)
 {
         (void)state;
@@ -167,11 +196,9 @@ static void test_clean(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_single_patterns),
-                cmocka_unit_test(test_regexp_quirks),
-                cmocka_unit_test(test_exceptions),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_read),
+                cmocka_unit_test(test_single_patterns), cmocka_unit_test(test_regexp_quirks),
+                cmocka_unit_test(test_exceptions),      cmocka_unit_test(test_may_reinclude),
+                cmocka_unit_test(test_errors),          cmocka_unit_test(test_read),
                 cmocka_unit_test(test_clean),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
