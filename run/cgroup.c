@@ -661,19 +661,22 @@ static void kill_members(const struct cg_dir *d)
                         (void)kill((pid_t)pid, SIGKILL);
 }
 
-void run_cgroup_destroy(struct run_cgroup *cg)
+bool run_cgroup_destroy(struct run_cgroup *cg)
 {
         if (!cg)
-                return;
+                return false;
+        bool gone = true;
         for (size_t i = 0; i < cg->n; i++) {
                 struct cg_dir *d = &cg->dirs[i];
                 /* the last tasks may take a moment to leave (a creation that
                  * failed left the later paths at their mount points) */
-                for (int tries = 0; d->path && d->own && tries < 200; tries++) {
+                for (int tries = 0; d->path && d->own; tries++) {
                         if (rmdir(d->path) == 0 || errno == ENOENT)
                                 break;
-                        if (errno != EBUSY)
+                        if (errno != EBUSY || tries == 199) {
+                                gone = false;
                                 break;
+                        }
                         if (tries % 20 == 2)
                                 kill_members(d);
                         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
@@ -683,6 +686,7 @@ void run_cgroup_destroy(struct run_cgroup *cg)
         }
         free(cg->dirs);
         free(cg);
+        return gone;
 }
 
 int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
@@ -741,7 +745,7 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
                 cg->dirs[i].own = true;
                 free(mnt);
         }
-        run_cgroup_destroy(cg);
+        (void)run_cgroup_destroy(cg);
 }
 
 int run_parse_bytes(const char *s, int64_t *ret)

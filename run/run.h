@@ -204,6 +204,10 @@ struct run_spec {
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
         void *userdata;
+        /* Set (when not NULL) once the container has ended: true when its
+         * cgroups are gone, so nothing of it runs and its overlay, which
+         * only its own mount namespace held, is unmounted. */
+        bool *cgroups_gone;
         /* Detached (box run -d, box start): called instead of box's own
          * supervision once the container runs, with box's ends of its stdio
          * (-1 where there is none; with -t, OUT_FD is the pty master); it
@@ -332,8 +336,9 @@ void run_cgroup_join_close(struct run_cgroup_join *j);
 /* Moves PID into CG's v2 hierarchy only (when clone3 could not put it
  * there). */
 int run_cgroup_attach_v2(struct run_cgroup *cg, pid_t pid, struct box_err *err);
-/* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
-void run_cgroup_destroy(struct run_cgroup *cg);
+/* Removes the cgroup (waiting briefly for it to empty) and frees cg: true
+ * when every directory of it is gone, so no process is left in it. */
+bool run_cgroup_destroy(struct run_cgroup *cg);
 /* The cgroup of a running container (PARENT/ID in every hierarchy) to
  * join with run_cgroup_attach(); fails when one is missing. */
 int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,

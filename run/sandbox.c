@@ -1089,8 +1089,9 @@ out:
         sandbox_fds_close(&f);
         run_relay_close(&relay);
         run_cgroup_join_close(&join);
-        if (cg)
-                run_cgroup_destroy(cg);
+        bool gone = run_cgroup_destroy(cg);
+        if (spec->cgroups_gone)
+                *spec->cgroups_gone = gone && r >= 0;
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;
