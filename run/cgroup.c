@@ -525,7 +525,10 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                 free(cg);
                 return box_err_prefix(err, "cgroup");
         }
-        bool hybrid = v1_present(cg);
+        bool hybrid = v1_present(cg), v1_devices = false;
+        for (size_t i = 0; i < cg->n; i++)
+                v1_devices = v1_devices ||
+                             (!cg->dirs[i].v2 && has_controller(cg->dirs[i].opts, "devices"));
         for (size_t i = 0; i < cg->n; i++) {
                 struct cg_dir *d = &cg->dirs[i];
                 char *mnt = d->path;
@@ -557,8 +560,12 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
                         if (!hybrid)
                                 r = set_limits_v2(d, res, err);
                         /* the device filter of v2 is a BPF program; on a hybrid
-                         * host it adds to the v1 devices controller */
-                        if (r >= 0)
+                         * host whose v1 devices controller holds the same list
+                         * (set_limits_v1), the kernel checks both, so the
+                         * program, whose verification costs more than the rest
+                         * of the cgroup, would only repeat it (runc and crun
+                         * load none there either) */
+                        if (r >= 0 && !v1_devices)
                                 r = run_cgroup_devices_v2(d->path, all_devices,
                                                           res ? res->device_rules : NULL, err);
                 } else {
