@@ -524,6 +524,10 @@ static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
         (void)run_state_set(c->state, "running", pid, 0, NULL);
+        /* a layer from the pool: the last container's leftovers go now,
+         * while this one runs, not on its way */
+        if (c->state->ephemeral)
+                run_rw_pool_sweep(c->state->rw_dir);
         /* best effort: what it misses is joined at its next start */
         if (c->runroot)
                 (void)run_net_attach_late(c->state->root, c->runroot, c->state->id, c->state->name,

@@ -19,7 +19,8 @@
  *    setfattr of "/" lands there); the overlay's own marks are cleared:
  *    its uuid attribute (each mount then gets a new one, as on a new
  *    layer) and work/work with the "volatile" mark overlayfs(5) refuses to
- *    mount again;
+ *    mount again (moved aside, to be removed by the next container while
+ *    it runs: each directory freed waits for its discard here);
  *  - take: the same checks again (a crash, or anyone with the store's
  *    permissions, may have left anything there), work/ empty, and the
  *    times of upper/ set to now, as a new directory's; a layer that fails
@@ -45,6 +46,7 @@
 #include "run/state.h"
 
 #define RW_POOL_SLOTS  4
+#define RW_POOL_TRASH  "trash"
 #define OVL_UUID_XATTR "trusted.overlay.uuid"
 
 static char *pool_dir(const char *root)
@@ -121,7 +123,11 @@ static bool layer_check(const char *rw, bool clear)
                 openat(fd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (upper < 0 || work < 0 || !upper_pristine(fd, upper, clear))
                 return false;
-        if (clear && !clear_work(work))
+        /* the overlay's work/work (its volatile mark inside) out of the
+         * way by a rename, for the next container to remove while it runs
+         * (run_rw_pool_sweep): a discard per directory is a wait */
+        if (clear && renameat2(work, "work", fd, RW_POOL_TRASH, RENAME_NOREPLACE) < 0 &&
+            errno != ENOENT && !clear_work(work))
                 return false;
         if (!dir_empty(work))
                 return false;
@@ -170,6 +176,13 @@ bool run_rw_pool_put(const char *root, const char *rw)
                         return false;
         }
         return false;
+}
+
+void run_rw_pool_sweep(const char *rw)
+{
+        _cleanup_close_ int fd = open(rw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                (void)fs_rm_rf_at(fd, RW_POOL_TRASH, NULL);
 }
 
 int run_rw_pool_clear(const char *root)

@@ -123,6 +123,10 @@ bool run_rw_pool_take(const char *root, const char *rw);
  * container left its upper/ untouched and a slot is free (true); false
  * leaves RW where it is, the caller's to remove. */
 bool run_rw_pool_put(const char *root, const char *rw);
+/* What the last container left in RW, a layer taken from the pool, that
+ * the pool moved aside rather than wait for (the overlay's old work dir):
+ * removed while the new container runs. */
+void run_rw_pool_sweep(const char *rw);
 /* Removes the pool (container prune): 0 or -errno. */
 int run_rw_pool_clear(const char *root);
 /* The directory holding container ID's upper/ and work/: the caller's. */

@@ -116,6 +116,9 @@ start_cost() {
         # out of the pool and back (main made 5 names: .rw/ID, upper/ and
         # work/ among them; before that 13: config.json, hosts, state...)
         [ "${#lines[@]}" -eq 4 ]
+        # and overlayfs' work/work (with its volatile mark) moved aside in
+        # the layer, removed by the next run while its container runs
+        grep -q 'renameat2([0-9]*, "work", [0-9]*, "trash", RENAME_NOREPLACE) = 0' "$BOX_TEST_TMP/trace"
         [ -z "$(grep -E '^[0-9]+ +mkdir' <<<"$output")" ]
         [ "$(grep -c '^[0-9]* *symlink(' <<<"$output")" -eq 2 ]
         grep -q 'rename.*/containers/\.rw/pool/0", .*/containers/\.rw/[0-9a-f]\{64\}"' <<<"$output"
