@@ -181,8 +181,11 @@ bool run_rw_pool_put(const char *root, const char *rw)
 void run_rw_pool_sweep(const char *rw)
 {
         _cleanup_close_ int fd = open(rw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-                (void)fs_rm_rf_at(fd, RW_POOL_TRASH, NULL);
+        if (fd < 0)
+                return;
+        (void)unlinkat(fd, RUN_RW_NAME_LINK, 0);
+        (void)unlinkat(fd, RUN_RW_STORE_LINK, 0);
+        (void)fs_rm_rf_at(fd, RW_POOL_TRASH, NULL);
 }
 
 int run_rw_pool_clear(const char *root)

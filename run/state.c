@@ -856,6 +856,21 @@ static int remove_layer(const char *rw, const char *dir, struct box_err *err)
         return r;
 }
 
+/* Removes LINK, a symlink of the store's: with RW (an ended transient
+ * container's writable layer) moved into it as NAME, for the next
+ * container that takes the layer from the pool to remove while it runs
+ * (the link's target is too long to live in its inode, and the block it
+ * frees waits for a discard here), or removed when the layer is. */
+static int drop_link(const char *link, const char *rw, const char *name)
+{
+        if (rw) {
+                _cleanup_free_ char *to = xasprintf("%s/%s", rw, name);
+                if (renameat2(AT_FDCWD, link, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+                        return 0;
+        }
+        return unlink(link);
+}
+
 /* run_state_remove; ENDED: a transient container whose sandbox, in this
  * process, has just removed its cgroups: no sweep for them, and its
  * writable layer may go into the pool */
@@ -868,6 +883,7 @@ static int remove_container(const char *root, const char *runroot, const char *i
         _cleanup_free_ char *name = NULL, *vols = NULL;
         int r;
 
+        _cleanup_free_ char *rw = rw_dir_of(root, id);
         if (!ended)
                 run_cgroup_remove_stale(NULL, id);
         /* after a crash: its addresses, rules and links go back */
@@ -884,14 +900,14 @@ static int remove_container(const char *root, const char *runroot, const char *i
                 char target[RUN_ID_LEN + 1];
                 ssize_t n = readlink(link, target, RUN_ID_LEN);
                 if (n == RUN_ID_LEN && strneq(target, id, RUN_ID_LEN))
-                        unlink(link);
+                        (void)drop_link(link, ended ? rw : NULL, RUN_RW_NAME_LINK);
         }
         /* a transient container's record is in its runtime dir: the
          * store's link to it goes first, so no one finds half of it */
-        _cleanup_free_ char *rw = rw_dir_of(root, id);
         struct stat st;
         bool transient = lstat(rw, &st) == 0;
-        if (transient && unlink(dir) < 0 && errno != ENOENT)
+        if (transient && drop_link(dir, ended ? rw : NULL, RUN_RW_STORE_LINK) < 0 &&
+            errno != ENOENT)
                 return box_err_errno(err, errno, "remove container %.12s", id);
         if (runroot) {
                 _cleanup_free_ char *rd = run_dir_of(runroot, id);

@@ -114,6 +114,11 @@ int run_state_create(const char *root, const char *runroot, const char *name, bo
 /* Under RUN_RW_DIR: the pool of emptied writable layers (run/rw-pool.c),
  * slots named 0, 1, ...; not an id, so never taken for a leftover. */
 #define RUN_RW_POOL "pool"
+/* In an ended container's RUN_RW_DIR/<id>, beside upper/ and work/: its
+ * name's link and the store's link to it, moved there when it ended, and
+ * removed by run_rw_pool_sweep or with the layer. */
+#define RUN_RW_NAME_LINK  "name-link"
+#define RUN_RW_STORE_LINK "store-link"
 /* Moves an emptied layer of the pool to RW (which must not exist), checked
  * to hold an empty upper/ and work/ that nothing of its last container
  * marked: true when RW is ready, false when the caller makes it. */
@@ -124,8 +129,9 @@ bool run_rw_pool_take(const char *root, const char *rw);
  * leaves RW where it is, the caller's to remove. */
 bool run_rw_pool_put(const char *root, const char *rw);
 /* What the last container left in RW, a layer taken from the pool, that
- * the pool moved aside rather than wait for (the overlay's old work dir):
- * removed while the new container runs. */
+ * was moved aside rather than waited for (the overlay's old work dir, the
+ * links RUN_RW_NAME_LINK and RUN_RW_STORE_LINK): removed while the new
+ * container runs. */
 void run_rw_pool_sweep(const char *rw);
 /* Removes the pool (container prune): 0 or -errno. */
 int run_rw_pool_clear(const char *root);

@@ -112,15 +112,22 @@ start_cost() {
         [ "$status" -eq 0 ]
         run store_creations "$BOX_TEST_TMP/trace"
         echo "$output"
-        # the name's link, the container's link, and two renames: the layer
-        # out of the pool and back (main made 5 names: .rw/ID, upper/ and
-        # work/ among them; before that 13: config.json, hosts, state...)
-        [ "${#lines[@]}" -eq 4 ]
-        # and overlayfs' work/work (with its volatile mark) moved aside in
-        # the layer, removed by the next run while its container runs
-        grep -q 'renameat2([0-9]*, "work", [0-9]*, "trash", RENAME_NOREPLACE) = 0' "$BOX_TEST_TMP/trace"
-        [ -z "$(grep -E '^[0-9]+ +mkdir' <<<"$output")" ]
+        # the name's link, the container's link, the layer out of the pool
+        # and back, and the two links moved into the layer when it ends
+        # (main made 5 names: .rw/ID, upper/ and work/ among them; before
+        # that 13: config.json, hosts, state...)
+        [ "${#lines[@]}" -eq 6 ]
         [ "$(grep -c '^[0-9]* *symlink(' <<<"$output")" -eq 2 ]
+        grep -q 'rename.*/containers/\.names/[^"]*", .*/containers/\.rw/[0-9a-f]\{64\}/name-link"' <<<"$output"
+        grep -q 'rename.*/containers/[0-9a-f]\{64\}", .*/containers/\.rw/[0-9a-f]\{64\}/store-link"' <<<"$output"
+        # and overlayfs' work/work (with its volatile mark) moved aside in
+        # the layer: none of them is removed on the way out (each freed
+        # block waits for a discard), the next run removes them while its
+        # container runs
+        grep -q 'renameat2([0-9]*, "work", [0-9]*, "trash", RENAME_NOREPLACE) = 0' "$BOX_TEST_TMP/trace"
+        [ -z "$(grep -E "^[0-9]+ +unlink\\(\"$BOX_ROOT/" "$BOX_TEST_TMP/trace")" ]
+        grep -qE 'unlinkat\([0-9]+, "name-link", 0\) += 0' "$BOX_TEST_TMP/trace"
+        [ -z "$(grep -E '^[0-9]+ +mkdir' <<<"$output")" ]
         grep -q 'rename.*/containers/\.rw/pool/0", .*/containers/\.rw/[0-9a-f]\{64\}"' <<<"$output"
         grep -q 'rename.*/containers/\.rw/[0-9a-f]\{64\}", .*/containers/\.rw/pool/0"' <<<"$output"
         [ -z "$(grep -E 'config.json|/hosts"|resolv.conf|/state|/name"' <<<"$output")" ]
