@@ -25,6 +25,11 @@
  *    permissions, may have left anything there), work/ empty, and the
  *    times of upper/ set to now, as a new directory's; a layer that fails
  *    is removed and the container gets new directories.
+ * The ended container's two links (its name's and the store's, whose
+ * targets are too long for ext4 to keep in the inode) are moved into its
+ * layer too (run/state.c): with trash/ they are removed by the next
+ * container that takes it, after its exec (run_rw_pool_sweep), so nothing
+ * on the way out of `box run` waits for a discard.
  * A rename is atomic: two containers never take one slot, and a put never
  * replaces a filled slot (RENAME_NOREPLACE); the pool never holds more
  * than RW_POOL_SLOTS layers.  `container prune` and `system prune` remove
