@@ -69,19 +69,29 @@ start_rounds() {
                                 "${args[3 * i + 2]}" >/dev/null 2>"$json/$i.err" || failed[$i]=1
                 done
         done
+        local cpu=()
         for ((i = 0; i < n; i++)); do
                 if [ -n "${failed[$i]:-}" ]; then
                         echo "bench: $w: ${args[3 * i]} failed: $(tail -3 "$json/$i.err")" >&2
                         bench_note "$w" "${args[3 * i]}: failed"
                         continue
                 fi
-                read -r med min max cnt < <(python3 -c '
+                # the wall times, and the CPU (user+system of the process
+                # tree, each turn's mean; their median)
+                read -r med min max cnt c < <(python3 -c '
 import glob, json, statistics, sys
-t = [x for f in glob.glob(sys.argv[1] + "/" + sys.argv[2] + ".*.json")
-     for x in json.load(open(f))["results"][0]["times"]]
-print(statistics.median(t), min(t), max(t), len(t))' "$json" "$i")
+r = [json.load(open(f))["results"][0] for f in glob.glob(sys.argv[1] + "/" + sys.argv[2] + ".*.json")]
+t = [x for x in r for x in x["times"]]
+c = statistics.median(x["user"] + x["system"] for x in r)
+print(statistics.median(t), min(t), max(t), len(t), "%.1f" % (c * 1e3))' "$json" "$i")
                 bench_row "$w" "${args[3 * i]}" "${args[3 * i + 1]}" "$med" "$min" "$max" "$cnt" "${args[3 * i + 2]}"
+                cpu+=("${args[3 * i]} $c ms")
         done
+        # on a shared host the wall times say as much about the neighbours
+        # as about the tools; the CPU each used is steadier
+        local all
+        printf -v all '%s; ' "${cpu[@]}"
+        [ "${#cpu[@]}" -lt 2 ] || bench_note "$w" "CPU per run (user+system): ${all%; }"
 }
 
 R=$(bench_runs 30)

@@ -488,6 +488,10 @@ static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
         (void)run_state_set(c->state, "running", pid, 0, NULL);
+        /* a layer from the pool: the last container's leftovers go now,
+         * while this one runs, not on its way */
+        if (c->state->ephemeral)
+                run_rw_pool_sweep(c->state->rw_dir);
         /* best effort: what it misses is joined at its next start */
         if (c->runroot)
                 (void)run_net_attach_late(c->state->root, c->runroot, c->state->id, c->state->name,
@@ -509,6 +513,7 @@ struct run_job {
         struct store *st;
         struct store_image_handle h;
         bool have_image;
+        bool cgroups_gone;                      /* the sandbox removed its cgroups when it ended */
         const struct oci_container_config *img; /* NULL with --rootfs */
         char *rootfs;
         char **lowerdirs, **args, **env;
@@ -853,7 +858,7 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                                      .exit_code = status,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
-                (void)run_state_remove(store_root(j->st), ctx->runroot, j->state->id, true, NULL);
+                (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_gone, NULL);
         else
                 (void)run_state_change(j->state, &u, NULL);
 }
@@ -1073,6 +1078,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         struct started_ctx sc = {.state = j.state};
         spec.on_started = on_started;
         spec.userdata = &sc;
+        spec.cgroups_gone = &j.cgroups_gone;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));

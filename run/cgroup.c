@@ -31,6 +31,11 @@ struct cg_dir {
 struct run_cgroup {
         struct cg_dir *dirs;
         size_t n;
+        /* what run_cgroup_create_rest needs for the v1 directories that
+         * run_cgroup_create left (their PATH still the mount point) */
+        char *parent, *id;
+        const struct run_resources *res;
+        bool all_devices, hybrid, v1_devices;
 };
 
 static bool has_controller(const char *opts, const char *name)
@@ -538,74 +543,117 @@ static int check_controllers(const struct run_cgroup *cg, const struct run_resou
         return 0;
 }
 
+/* Makes D, a hierarchy's PARENT/ID (PATH its mount point until then), and
+ * writes its limits. */
+static int make_dir(struct run_cgroup *cg, struct cg_dir *d, struct box_err *err)
+{
+        char *mnt = d->path;
+        _cleanup_free_ char *pdir = xasprintf("%s%s", mnt, cg->parent);
+        int r = 0;
+        if (mkdir(pdir, 0755) < 0 && errno != EEXIST)
+                return box_err_errno(err, errno, "create cgroup '%s'", pdir);
+        if (!d->v2 && has_controller(d->opts, "cpuset")) {
+                r = cpuset_inherit(pdir, "cpuset.cpus", err);
+                if (r >= 0)
+                        r = cpuset_inherit(pdir, "cpuset.mems", err);
+                if (r < 0)
+                        return r;
+        }
+        if (d->v2 && !cg->hybrid)
+                v2_enable_controllers(mnt, cg->parent);
+        d->path = xasprintf("%s/%s", pdir, cg->id);
+        d->own = true;
+        free(mnt);
+        if (mkdir(d->path, 0755) < 0) {
+                r = box_err_errno(err, errno, "create cgroup '%s'", d->path);
+                /* not ours: do not remove it */
+                free(d->path);
+                d->path = NULL;
+                return r;
+        }
+        if (!d->v2)
+                return set_limits_v1(d, cg->res, cg->all_devices, err);
+        if (!cg->hybrid)
+                r = set_limits_v2(d, cg->res, err);
+        /* the device filter of v2 is a BPF program; on a hybrid host whose
+         * v1 devices controller holds the same list (set_limits_v1), the
+         * kernel checks both, so the program, whose verification costs more
+         * than the rest of the cgroup, would only repeat it (runc and crun
+         * load none there either) */
+        if (r >= 0 && !cg->v1_devices)
+                r = run_cgroup_devices_v2(d->path, cg->all_devices,
+                                          cg->res ? cg->res->device_rules : NULL, err);
+        return r;
+}
+
 int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
-                      bool all_devices, struct run_cgroup **ret, struct box_err *err)
+                      bool all_devices, bool v2_only, struct run_cgroup **ret, struct box_err *err)
 {
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
         int r;
-        if (!parent || !*parent)
-                parent = "/box";
         r = find_hierarchies(&cg->dirs, &cg->n, err);
         if (r >= 0)
                 r = check_controllers(cg, res, all_devices, err);
         if (r < 0) {
                 /* the paths are the hierarchies' mount points yet: nothing
                  * of ours to remove */
-                for (size_t i = 0; i < cg->n; i++) {
-                        free(cg->dirs[i].path);
-                        free(cg->dirs[i].opts);
-                }
-                free(cg->dirs);
-                free(cg);
+                run_cgroup_free(cg);
                 return box_err_prefix(err, "cgroup");
         }
-        bool hybrid = v1_present(cg);
-        for (size_t i = 0; i < cg->n; i++) {
-                struct cg_dir *d = &cg->dirs[i];
-                char *mnt = d->path;
-                _cleanup_free_ char *pdir = xasprintf("%s%s", mnt, parent);
-                if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
-                        r = box_err_errno(err, errno, "create cgroup '%s'", pdir);
-                        goto fail;
-                }
-                if (!d->v2 && has_controller(d->opts, "cpuset")) {
-                        r = cpuset_inherit(pdir, "cpuset.cpus", err);
-                        if (r >= 0)
-                                r = cpuset_inherit(pdir, "cpuset.mems", err);
-                        if (r < 0)
-                                goto fail;
-                }
-                if (d->v2 && !hybrid)
-                        v2_enable_controllers(mnt, parent);
-                d->path = xasprintf("%s/%s", pdir, id);
-                d->own = true;
-                free(mnt);
-                if (mkdir(d->path, 0755) < 0) {
-                        r = box_err_errno(err, errno, "create cgroup '%s'", d->path);
-                        /* not ours: do not remove it */
-                        free(d->path);
-                        d->path = NULL;
-                        goto fail;
-                }
-                if (d->v2) {
-                        if (!hybrid)
-                                r = set_limits_v2(d, res, err);
-                        /* the device filter of v2 is a BPF program; on a hybrid
-                         * host it adds to the v1 devices controller */
-                        if (r >= 0)
-                                r = run_cgroup_devices_v2(d->path, all_devices,
-                                                          res ? res->device_rules : NULL, err);
-                } else {
-                        r = set_limits_v1(d, res, all_devices, err);
-                }
-                if (r < 0)
-                        goto fail;
+        cg->parent = xstrdup(parent && *parent ? parent : "/box");
+        cg->id = xstrdup(id);
+        cg->res = res;
+        cg->all_devices = all_devices;
+        cg->hybrid = v1_present(cg);
+        for (size_t i = 0; i < cg->n; i++)
+                cg->v1_devices = cg->v1_devices ||
+                                 (!cg->dirs[i].v2 && has_controller(cg->dirs[i].opts, "devices"));
+        for (size_t i = 0; i < cg->n && r >= 0; i++)
+                if (cg->dirs[i].v2 || !v2_only)
+                        r = make_dir(cg, &cg->dirs[i], err);
+        if (r < 0) {
+                run_cgroup_destroy(cg);
+                return box_err_prefix(err, "cgroup");
         }
         *ret = cg;
         return 0;
-fail:
-        run_cgroup_destroy(cg);
-        return box_err_prefix(err, "cgroup");
+}
+
+int run_cgroup_create_rest(struct run_cgroup *cg, struct box_err *err)
+{
+        for (size_t i = 0; i < cg->n; i++) {
+                struct cg_dir *d = &cg->dirs[i];
+                if (d->own || !d->path)
+                        continue;
+                int r = make_dir(cg, d, err);
+                if (r < 0)
+                        return box_err_prefix(err, "cgroup");
+        }
+        return 0;
+}
+
+char **run_cgroup_tasks_paths(const struct run_cgroup *cg)
+{
+        char **v = xnew0(char *, cg->n + 1);
+        size_t n = 0;
+        for (size_t i = 0; i < cg->n; i++)
+                if (!cg->dirs[i].own && !cg->dirs[i].v2 && cg->dirs[i].path)
+                        v[n++] = xasprintf("%s%s/%s/tasks", cg->dirs[i].path, cg->parent, cg->id);
+        return v;
+}
+
+int run_cgroup_join_paths(char *const *tasks)
+{
+        for (size_t i = 0; tasks && tasks[i]; i++) {
+                int fd = open(tasks[i], O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                int r = write(fd, "0", 1) == 1 ? 0 : -errno;
+                close(fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err)
@@ -641,7 +689,7 @@ int run_cgroup_join_open(const struct run_cgroup *cg, struct run_cgroup_join *re
         *ret = (struct run_cgroup_join){.tasks = xnew(int, cg->n ? cg->n : 1), .v2_dir = -EBADF};
         for (size_t i = 0; i < cg->n; i++) {
                 const struct cg_dir *d = &cg->dirs[i];
-                if (!d->path)
+                if (!d->path || !d->own)
                         continue;
                 _cleanup_free_ char *p = d->v2 ? xstrdup(d->path) : xasprintf("%s/tasks", d->path);
                 int fd = d->v2 ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -695,19 +743,22 @@ static void kill_members(const struct cg_dir *d)
                         (void)kill((pid_t)pid, SIGKILL);
 }
 
-void run_cgroup_destroy(struct run_cgroup *cg)
+bool run_cgroup_destroy(struct run_cgroup *cg)
 {
         if (!cg)
-                return;
+                return false;
+        bool gone = true;
         for (size_t i = 0; i < cg->n; i++) {
                 struct cg_dir *d = &cg->dirs[i];
                 /* the last tasks may take a moment to leave (a creation that
                  * failed left the later paths at their mount points) */
-                for (int tries = 0; d->path && d->own && tries < 200; tries++) {
+                for (int tries = 0; d->path && d->own; tries++) {
                         if (rmdir(d->path) == 0 || errno == ENOENT)
                                 break;
-                        if (errno != EBUSY)
+                        if (errno != EBUSY || tries == 199) {
+                                gone = false;
                                 break;
+                        }
                         if (tries % 20 == 2)
                                 kill_members(d);
                         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
@@ -716,7 +767,10 @@ void run_cgroup_destroy(struct run_cgroup *cg)
                 free(d->opts);
         }
         free(cg->dirs);
+        free(cg->parent);
+        free(cg->id);
         free(cg);
+        return gone;
 }
 
 int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
@@ -757,6 +811,8 @@ void run_cgroup_free(struct run_cgroup *cg)
                 free(cg->dirs[i].opts);
         }
         free(cg->dirs);
+        free(cg->parent);
+        free(cg->id);
         free(cg);
 }
 
@@ -775,7 +831,7 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
                 cg->dirs[i].own = true;
                 free(mnt);
         }
-        run_cgroup_destroy(cg);
+        (void)run_cgroup_destroy(cg);
 }
 
 int run_parse_bytes(const char *s, int64_t *ret)

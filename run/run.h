@@ -204,6 +204,10 @@ struct run_spec {
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
         void *userdata;
+        /* Set (when not NULL) once the container has ended: true when its
+         * cgroups are gone, so nothing of it runs and its overlay, which
+         * only its own mount namespace held, is unmounted. */
+        bool *cgroups_gone;
         /* Detached (box run -d, box start): called instead of box's own
          * supervision once the container runs, with box's ends of its stdio
          * (-1 where there is none; with -t, OUT_FD is the pty master); it
@@ -307,9 +311,19 @@ int run_seccomp_profile_check(const char *json, struct box_err *err);
 
 struct run_cgroup;
 /* Creates the container's cgroup in every hierarchy (v1, v2 or hybrid)
- * and writes the limits. */
+ * and writes the limits.  V2_ONLY: the v2 directory alone (a process can
+ * be born in it), and run_cgroup_create_rest makes the v1 ones later
+ * (while the new process builds its root), which it joins itself by
+ * run_cgroup_tasks_paths() before it runs anything of the container's. */
 int run_cgroup_create(const char *parent, const char *id, const struct run_resources *res,
-                      bool all_devices, struct run_cgroup **ret, struct box_err *err);
+                      bool all_devices, bool v2_only, struct run_cgroup **ret, struct box_err *err);
+int run_cgroup_create_rest(struct run_cgroup *cg, struct box_err *err);
+/* The "tasks" files of the v1 directories run_cgroup_create left (a strv,
+ * the caller's; empty when none). */
+char **run_cgroup_tasks_paths(const struct run_cgroup *cg);
+/* In the new process, single-threaded: writes "0" (this thread) to each
+ * of TASKS; -errno. */
+int run_cgroup_join_paths(char *const *tasks);
 int run_cgroup_attach(struct run_cgroup *cg, pid_t pid, struct box_err *err);
 /* How a new process joins CG on its own rather than being moved by box:
  * moving another process (cgroup.procs) takes a lock that waits for an RCU
@@ -332,8 +346,9 @@ void run_cgroup_join_close(struct run_cgroup_join *j);
 /* Moves PID into CG's v2 hierarchy only (when clone3 could not put it
  * there). */
 int run_cgroup_attach_v2(struct run_cgroup *cg, pid_t pid, struct box_err *err);
-/* Removes the cgroup (waiting briefly for it to empty) and frees cg. */
-void run_cgroup_destroy(struct run_cgroup *cg);
+/* Removes the cgroup (waiting briefly for it to empty) and frees cg: true
+ * when every directory of it is gone, so no process is left in it. */
+bool run_cgroup_destroy(struct run_cgroup *cg);
 /* The cgroup of a running container (PARENT/ID in every hierarchy) to
  * join with run_cgroup_attach(); fails when one is missing. */
 int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,

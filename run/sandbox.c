@@ -88,6 +88,7 @@ struct child_args {
         bool have_ws;
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
+        char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -376,6 +377,10 @@ static int child_setup(struct child_args *a, struct box_err *err)
         CHILD_PHASE("base");
         if (early)
                 child_wait_go(a);
+        /* the v1 cgroups box made meanwhile, before anything else runs */
+        r = run_cgroup_join_paths(a->join_after_go);
+        if (r < 0)
+                return box_err_errno(err, -r, "join the container's cgroup");
         /* in our cgroup now: it is the namespace's root (--cgroupns host:
          * the host's stays) */
         if (!spec->host_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
@@ -981,6 +986,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         struct run_bpf bpf = {0};
         struct run_cgroup *cg = NULL;
         struct run_cgroup_join join = {.v2_dir = -EBADF};
+        _cleanup_strv_free_ char **tasks = NULL; /* v1's, joined after "go" */
         struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
         struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
@@ -1004,13 +1010,20 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 r = box_err_errno(err, errno, "create '%s'", rootfs_path);
                 goto out;
         }
-        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged, &cg,
-                              err);
+        /* Without a user namespace the child builds the first half of its
+         * root before "go": the v1 hierarchies' directories and limits are
+         * made meanwhile (it joins them after "go", before anything of the
+         * container's runs); the v2 one first, to be born in. */
+        bool overlap = spec->n_uid_map == 0;
+        r = run_cgroup_create(spec->cgroup_parent, spec->id, spec->resources, spec->privileged,
+                              overlap, &cg, err);
         if (r < 0)
                 goto out;
         r = run_cgroup_join_open(cg, &join, err);
         if (r < 0)
                 goto out;
+        if (overlap)
+                tasks = run_cgroup_tasks_paths(cg);
         PHASE("cgroup");
         r = run_relay_open(spec->interactive, spec->tty, &relay, err);
         if (r >= 0)
@@ -1035,6 +1048,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .caps = caps,
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
                 .join = &join,
+                .join_after_go = tasks,
         };
         if (spec->tty && spec->tty_rows && spec->tty_cols) {
                 a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
@@ -1050,6 +1064,13 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         }
         close_child_ends(&f, &relay);
         run_cgroup_join_close(&join);
+        if (overlap) {
+                r = run_cgroup_create_rest(cg, err);
+                if (r < 0) {
+                        kill(pid, SIGKILL);
+                        goto out_wait;
+                }
+        }
 
         PHASE("clone");
         r = start_child(spec, pid, &f, cg, in_v2, &master, err);
@@ -1089,8 +1110,9 @@ out:
         sandbox_fds_close(&f);
         run_relay_close(&relay);
         run_cgroup_join_close(&join);
-        if (cg)
-                run_cgroup_destroy(cg);
+        bool gone = run_cgroup_destroy(cg);
+        if (spec->cgroups_gone)
+                *spec->cgroups_gone = gone && r >= 0;
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;

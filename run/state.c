@@ -219,10 +219,12 @@ static int make_dirs(struct run_state *s, const char *root, bool transient, stru
         int r = write_in(s->dir, "name", s->name, err);
         if (r < 0)
                 return r;
-        if (transient && mkdir(s->rw_dir, 0700) < 0)
+        /* an emptied layer of an earlier one: three directories fewer */
+        bool pooled = transient && run_rw_pool_take(root, s->rw_dir);
+        if (transient && !pooled && mkdir(s->rw_dir, 0700) < 0)
                 return box_err_errno(err, errno, "create '%s'", s->rw_dir);
         static const char *const subdirs[] = {"upper", "work"};
-        for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+        for (size_t i = 0; !pooled && i < ARRAY_SIZE(subdirs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->rw_dir, subdirs[i]);
                 if (mkdir(p, 0755) < 0)
                         return box_err_errno(err, errno, "create '%s'", p);
@@ -832,8 +834,48 @@ static void *rm_rf_thread(void *path)
         return NULL;
 }
 
-int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
-                     struct box_err *err)
+/* The directory RW of a writable layer, then (when not NULL) the store's
+ * DIR of its container. */
+static int remove_layer(const char *rw, const char *dir, struct box_err *err)
+{
+        /* Removing a directory waits for the file system's journal (about a
+         * millisecond each here, far more under load), so the two trees of
+         * the overlay are removed at once, in two threads. */
+        _cleanup_free_ char *work = xasprintf("%s/work", rw);
+        pthread_t t;
+        bool threaded = pthread_create(&t, NULL, rm_rf_thread, work) == 0;
+        if (!threaded)
+                (void)fs_rm_rf(work, NULL);
+        _cleanup_free_ char *upper = xasprintf("%s/upper", rw);
+        (void)fs_rm_rf(upper, NULL);
+        if (threaded)
+                pthread_join(t, NULL);
+        int r = fs_rm_rf(rw, err);
+        if (r >= 0 && dir)
+                r = fs_rm_rf(dir, err);
+        return r;
+}
+
+/* Removes LINK, a symlink of the store's: with RW (an ended transient
+ * container's writable layer) moved into it as NAME, for the next
+ * container that takes the layer from the pool to remove while it runs
+ * (the link's target is too long to live in its inode, and the block it
+ * frees waits for a discard here), or removed when the layer is. */
+static int drop_link(const char *link, const char *rw, const char *name)
+{
+        if (rw) {
+                _cleanup_free_ char *to = xasprintf("%s/%s", rw, name);
+                if (renameat2(AT_FDCWD, link, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+                        return 0;
+        }
+        return unlink(link);
+}
+
+/* run_state_remove; ENDED: a transient container whose sandbox, in this
+ * process, has just removed its cgroups: no sweep for them, and its
+ * writable layer may go into the pool */
+static int remove_container(const char *root, const char *runroot, const char *id,
+                            bool remove_volumes, bool ended, struct box_err *err)
 {
         if (!run_id_valid(id))
                 return box_err_set(err, EINVAL, "'%s' is not a container id", id);
@@ -841,7 +883,9 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         _cleanup_free_ char *name = NULL, *vols = NULL;
         int r;
 
-        run_cgroup_remove_stale(NULL, id);
+        _cleanup_free_ char *rw = rw_dir_of(root, id);
+        if (!ended)
+                run_cgroup_remove_stale(NULL, id);
         /* after a crash: its addresses, rules and links go back */
         (void)run_net_cleanup(root, runroot, id, NULL);
 
@@ -856,14 +900,14 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
                 char target[RUN_ID_LEN + 1];
                 ssize_t n = readlink(link, target, RUN_ID_LEN);
                 if (n == RUN_ID_LEN && strneq(target, id, RUN_ID_LEN))
-                        unlink(link);
+                        (void)drop_link(link, ended ? rw : NULL, RUN_RW_NAME_LINK);
         }
         /* a transient container's record is in its runtime dir: the
          * store's link to it goes first, so no one finds half of it */
-        _cleanup_free_ char *rw = rw_dir_of(root, id);
         struct stat st;
         bool transient = lstat(rw, &st) == 0;
-        if (transient && unlink(dir) < 0 && errno != ENOENT)
+        if (transient && drop_link(dir, ended ? rw : NULL, RUN_RW_STORE_LINK) < 0 &&
+            errno != ENOENT)
                 return box_err_errno(err, errno, "remove container %.12s", id);
         if (runroot) {
                 _cleanup_free_ char *rd = run_dir_of(runroot, id);
@@ -873,21 +917,12 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
                 free(rw);
                 rw = xstrdup(dir);
         }
-        /* Removing a directory waits for the file system's journal (about a
-         * millisecond each here, far more under load), so the two trees of
-         * the overlay are removed at once, in two threads. */
-        _cleanup_free_ char *work = xasprintf("%s/work", rw);
-        pthread_t t;
-        bool threaded = pthread_create(&t, NULL, rm_rf_thread, work) == 0;
-        if (!threaded)
-                (void)fs_rm_rf(work, NULL);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", rw);
-        (void)fs_rm_rf(upper, NULL);
-        if (threaded)
-                pthread_join(t, NULL);
-        r = fs_rm_rf(rw, err);
-        if (r >= 0 && transient)
-                r = fs_rm_rf(dir, err);
+        /* the layer of a container that left it untouched is kept for the
+         * next one (run/rw-pool.c) */
+        if (transient && ended && run_rw_pool_put(root, rw))
+                r = 0;
+        else
+                r = remove_layer(rw, transient ? dir : NULL, err);
         if (r < 0)
                 return box_err_prefix(err, "remove container %.12s", id);
 
@@ -903,12 +938,27 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         return 0;
 }
 
+int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
+                     struct box_err *err)
+{
+        return remove_container(root, runroot, id, remove_volumes, false, err);
+}
+
+int run_state_remove_ended(const struct run_state *s, const char *runroot, bool cgroups_gone,
+                           struct box_err *err)
+{
+        bool transient = s->rw_dir && s->dir && !streq(s->rw_dir, s->dir);
+        return remove_container(s->root, runroot, s->id, true, transient && cgroups_gone, err);
+}
+
 int run_state_prune_leftovers(const char *root, const char *runroot)
 {
         _cleanup_free_ char *dir = xasprintf("%s/containers", root);
         _cleanup_free_ char *rws = xasprintf("%s/containers/" RUN_RW_DIR, root);
         int n = 0;
         struct dirent *de;
+        /* the emptied layers kept for the next --rm runs */
+        (void)run_rw_pool_clear(root);
         struct stat st;
         _cleanup_closedir_ DIR *d = opendir(dir);
         while (d && (de = readdir(d)))

@@ -111,12 +111,37 @@ int run_state_create(const char *root, const char *runroot, const char *name, bo
                      struct run_state **ret, struct box_err *err);
 /* Under <root>/containers/: transient containers' writable layers. */
 #define RUN_RW_DIR ".rw"
+/* Under RUN_RW_DIR: the pool of emptied writable layers (run/rw-pool.c),
+ * slots named 0, 1, ...; not an id, so never taken for a leftover. */
+#define RUN_RW_POOL "pool"
+/* In an ended container's RUN_RW_DIR/<id>, beside upper/ and work/: its
+ * name's link and the store's link to it, moved there when it ended, and
+ * removed by run_rw_pool_sweep or with the layer. */
+#define RUN_RW_NAME_LINK  "name-link"
+#define RUN_RW_STORE_LINK "store-link"
+/* Moves an emptied layer of the pool to RW (which must not exist), checked
+ * to hold an empty upper/ and work/ that nothing of its last container
+ * marked: true when RW is ready, false when the caller makes it. */
+bool run_rw_pool_take(const char *root, const char *rw);
+/* RW of a transient container that has ended and no longer runs anything
+ * (its cgroups gone, so its overlay is unmounted): into the pool when the
+ * container left its upper/ untouched and a slot is free (true); false
+ * leaves RW where it is, the caller's to remove. */
+bool run_rw_pool_put(const char *root, const char *rw);
+/* What the last container left in RW, a layer taken from the pool, that
+ * was moved aside rather than waited for (the overlay's old work dir, the
+ * links RUN_RW_NAME_LINK and RUN_RW_STORE_LINK): removed while the new
+ * container runs. */
+void run_rw_pool_sweep(const char *rw);
+/* Removes the pool (container prune): 0 or -errno. */
+int run_rw_pool_clear(const char *root);
 /* The directory holding container ID's upper/ and work/: the caller's. */
 char *run_state_rw_dir(const char *root, const char *id);
 /* Removes what transient containers left when their record went without
  * them (a reboot emptied the runroot, a box was killed while it made or
  * removed one): their links and writable layers, and any name that links
- * to no container.  The number removed. */
+ * to no container; and the pool of emptied layers.  The number of
+ * containers' leftovers removed. */
 int run_state_prune_leftovers(const char *root, const char *runroot);
 /* The files of a container's state dir that its maker writes (the table
  * in state.c names them on disk). */
@@ -225,6 +250,13 @@ int run_state_open_userns(const char *runroot, const char *id, int *ret_fd, stru
  * name, its state dir and its runtime dir. */
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err);
+/* Removes transient-or-not container S, made by this process, which has
+ * just ended in it (run --rm in the foreground), as run_state_remove with
+ * its volumes.  CGROUPS_GONE: the sandbox removed its cgroups, so nothing
+ * of it runs: no sweep for them, and a transient container's untouched
+ * writable layer goes into the pool (run_rw_pool_put). */
+int run_state_remove_ended(const struct run_state *s, const char *runroot, bool cgroups_gone,
+                           struct box_err *err);
 /* Renames container ID to NAME (taken atomically, as at creation). */
 int run_state_rename(const char *root, const char *id, const char *name, struct box_err *err);
 /* FILE of container ID's state dir as a JSON object (NULL when missing or

@@ -97,21 +97,56 @@ start_cost() {
         done
 }
 
-@test "a foreground --rm run: its record in the runroot, 5 names made on the store's disk, none left" {
-        box run --rm --network none busybox true
+@test "a foreground --rm run: its record in the runroot, its writable layer from the pool: no directory made on the store's disk, none left" {
+        # the first run on an empty pool makes the layer's directories and
+        # leaves them, emptied, in the pool
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace0" -e trace=%file "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 0 ]
+        run store_creations "$BOX_TEST_TMP/trace0"
+        echo "$output"
+        [ "$(grep -c '/containers/\.rw/[0-9a-f]\{64\}/\(upper\|work\)"' <<<"$output")" -eq 2 ]
+        [ -d "$BOX_ROOT/containers/.rw/pool/0/upper" ]
+        [ -d "$BOX_ROOT/containers/.rw/pool/0/work" ]
         before=$(cd "$BOX_ROOT" && find . | sort)
         run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=%file "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         run store_creations "$BOX_TEST_TMP/trace"
         echo "$output"
-        # the name's link, the container's link, .rw/ID with upper/ and work/
-        # (main made 13: config.json, hosts, state... all on this disk)
-        [ "${#lines[@]}" -eq 5 ]
-        [ "$(grep -c '/containers/\.rw/[0-9a-f]\{64\}/\(upper\|work\)"' <<<"$output")" -eq 2 ]
+        # the name's link, the container's link, the layer out of the pool
+        # and back, and the two links moved into the layer when it ends
+        # (main made 5 names: .rw/ID, upper/ and work/ among them; before
+        # that 13: config.json, hosts, state...)
+        [ "${#lines[@]}" -eq 6 ]
+        [ "$(grep -c '^[0-9]* *symlink(' <<<"$output")" -eq 2 ]
+        grep -q 'rename.*/containers/\.names/[^"]*", .*/containers/\.rw/[0-9a-f]\{64\}/name-link"' <<<"$output"
+        grep -q 'rename.*/containers/[0-9a-f]\{64\}", .*/containers/\.rw/[0-9a-f]\{64\}/store-link"' <<<"$output"
+        # and overlayfs' work/work (with its volatile mark) moved aside in
+        # the layer: none of them is removed on the way out (each freed
+        # block waits for a discard), the next run removes them while its
+        # container runs
+        grep -q 'renameat2([0-9]*, "work", [0-9]*, "trash", RENAME_NOREPLACE) = 0' "$BOX_TEST_TMP/trace"
+        [ -z "$(grep -E "^[0-9]+ +unlink\\(\"$BOX_ROOT/" "$BOX_TEST_TMP/trace")" ]
+        grep -qE 'unlinkat\([0-9]+, "name-link", 0' "$BOX_TEST_TMP/trace"
+        [ -z "$(grep -E '^[0-9]+ +mkdir' <<<"$output")" ]
+        grep -q 'rename.*/containers/\.rw/pool/0", .*/containers/\.rw/[0-9a-f]\{64\}"' <<<"$output"
+        grep -q 'rename.*/containers/\.rw/[0-9a-f]\{64\}", .*/containers/\.rw/pool/0"' <<<"$output"
         [ -z "$(grep -E 'config.json|/hosts"|resolv.conf|/state|/name"' <<<"$output")" ]
         # nothing of it is left, in the store or the runroot
         [ "$before" = "$(cd "$BOX_ROOT" && find . | sort)" ]
         [ -z "$(ls -A "$BOX_RUNROOT/containers")" ]
+}
+
+@test "a foreground --rm run waits on no second sweep of its cgroups after it ends" {
+        box run --rm --network none busybox true
+        # box's own thread only (no -f: not the container's, which reads
+        # its own mountinfo, nor the thread that sweeps the pool's layer)
+        run env ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,rmdir "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 0 ]
+        # box reads the hierarchies once, and removes each of its cgroups once
+        [ "$(grep -c '"/proc/self/mountinfo"' "$BOX_TEST_TMP/trace")" -eq 1 ]
+        [ -z "$(grep -E 'rmdir\("/sys/fs/cgroup/.*= -1 ENOENT' "$BOX_TEST_TMP/trace")" ]
+        n=$(grep -cE 'rmdir\("/sys/fs/cgroup/[^"]*/box/[0-9a-f]{64}"\) += 0' "$BOX_TEST_TMP/trace")
+        [ "$n" -eq "$(grep -cE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup2? ' /proc/self/mounts)" ]
 }
 
 @test "a running --rm container: ps, inspect, its name, exec, commit and rm -f, with the record in the runroot" {
@@ -143,7 +178,8 @@ start_cost() {
         for _ in $(seq 50); do kill -0 "$BG" 2>/dev/null || break; sleep 0.1; done
         ! kill -0 "$BG" 2>/dev/null || false
         BG=
-        [ -z "$(ls -A "$BOX_ROOT/containers/.rw")" ]
+        # (the emptied layer of the run of the image above waits in the pool)
+        [ -z "$(ls -A "$BOX_ROOT/containers/.rw" | grep -vx pool)" ]
         [ ! -e "$BOX_ROOT/containers/$id" ]
         [ ! -L "$BOX_ROOT/containers/$id" ]
         [ -z "$(ls -A "$BOX_ROOT/containers/.names")" ]
@@ -194,4 +230,82 @@ start_cost() {
         run box run --rm --name cost --network none busybox echo again
         [ "$status" -eq 0 ]
         [ "$output" = again ]
+}
+
+# the pool of emptied writable layers (run/rw-pool.c)
+pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
+
+@test "the pool never shows a container what the one before it left" {
+        box run --rm --network none busybox true
+        [ "$(pool)" = 0 ]
+        # a file written: that layer is not kept, and the next sees nothing
+        box run --rm --network none busybox sh -c 'echo secret >/leak; mkdir -p /tmp/d; echo s >/tmp/d/f'
+        run box run --rm --network none busybox sh -c 'ls -A /; ls -A /tmp'
+        [ "$status" -eq 0 ]
+        [[ "$output" != *leak* ]]
+        [ -z "$(grep -x d <<<"$output")" ]
+        # an image file deleted (a whiteout in the layer): there again
+        box run --rm --network none busybox sh -c 'rm /bin/cat; rm -rf /tmp'
+        run box run --rm --network none busybox sh -c 'ls -d /tmp && ls /bin/cat'
+        [ "$status" -eq 0 ]
+        # made and removed again: an empty layer, kept
+        box run --rm --network none busybox sh -c 'mkdir /x && rmdir /x; touch /y && rm /y'
+        [ -n "$(pool)" ]
+        # the root itself (the layer's upper dir): mode, owner, times
+        box run --rm --network none busybox sh -c 'chmod 700 /; chown 1:1 /'
+        run box run --rm --network none busybox stat -c '%a %u %g' /
+        [ "$output" = "755 0 0" ]
+        box run --rm --network none busybox touch -d '2001-02-03 04:05' /
+        run box run --rm --network none busybox stat -c %Y /
+        [ "$output" -gt "$(date -d 2020-01-01 +%s)" ]
+        # whatever it left, the pool holds only empty layers
+        for s in $(pool); do
+                [ -z "$(find "$BOX_ROOT/containers/.rw/pool/$s/upper" "$BOX_ROOT/containers/.rw/pool/$s/work" -mindepth 1)" ]
+                [ "$(stat -c %a "$BOX_ROOT/containers/.rw/pool/$s/upper")" = 755 ]
+        done
+}
+
+@test "a pool entry a crash or anyone left with something in it is never used" {
+        box run --rm --network none busybox true
+        p=$BOX_ROOT/containers/.rw/pool
+        # a file in one; the overlay's volatile mark in another; a changed
+        # root in a third: each run takes, checks and drops one
+        echo planted >"$p/0/upper/planted"
+        cp -a "$p/0" "$p/1" && rm "$p/1/upper/planted" && mkdir -p "$p/1/work/work/incompat/volatile"
+        cp -a "$p/1" "$p/2" && rm -r "$p/2/work/work" && chmod 777 "$p/2/upper"
+        for _ in 1 2 3; do
+                run box run --rm --network none busybox sh -c 'ls -A /; stat -c %a /'
+                [ "$status" -eq 0 ]
+                [[ "$output" != *planted* ]]
+                [ "${lines[-1]}" = 755 ]
+        done
+        [ -z "$(ls -A "$BOX_ROOT/containers/.rw" | grep -vx pool)" ]
+        # prune empties it; a run afterwards makes its layer anew
+        run box container prune -f
+        [ "$status" -eq 0 ]
+        [ ! -e "$p" ]
+        box run --rm --network none busybox true
+        [ "$(pool)" = 0 ]
+        run box system prune -f
+        [ ! -e "$p" ]
+}
+
+@test "runs at once take the pool's layers one each, and it never holds more than four" {
+        for _ in 1 2 3 4 5 6; do
+                "$BOX" run --rm --network none busybox sh -c 'test ! -e /mine && sleep 0.3' &
+        done
+        local rc=0
+        for _ in 1 2 3 4 5 6; do wait -n || rc=1; done
+        [ "$rc" -eq 0 ]
+        [ "$(pool | wc -l)" -le 4 ]
+        [ "$(pool | wc -l)" -ge 1 ]
+        for _ in 1 2 3 4 5 6; do
+                "$BOX" run --rm --network none busybox sh -c 'test ! -e /mine && touch /mine && sleep 0.2' &
+        done
+        rc=0
+        for _ in 1 2 3 4 5 6; do wait -n || rc=1; done
+        [ "$rc" -eq 0 ]
+        [ "$(pool | wc -l)" -le 4 ]
+        [ -z "$(ls -A "$BOX_ROOT/containers/.rw" | grep -vx pool)" ]
+        [ -z "$(ls -A "$BOX_RUNROOT/containers")" ]
 }
