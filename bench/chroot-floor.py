@@ -75,9 +75,12 @@ def inside(root, cwd, path):
 
 def run(st, work, ctx, cache):
     dirs, by_name = stage_dirs(st, work)
+    ends = []  # each stage's ENV and WORKDIR at its end, for a stage FROM it
     for i, s in enumerate(st):
         root = dirs[i]
         env, cwd = {"PATH": PATH, "HOME": "/root"}, "/"
+        if s["from"].lower() in by_name and by_name[s["from"].lower()] < i:
+            env, cwd = dict(ends[by_name[s["from"].lower()]][0]), ends[by_name[s["from"].lower()]][1]
         for ins in s["steps"]:
             n, a = ins["name"], ins["args"]
             if n == "env":
@@ -127,6 +130,7 @@ def run(st, work, ctx, cache):
             elif n == "user":
                 if any(x["name"] == "run" for x in s["steps"][s["steps"].index(ins):]):
                     sys.exit("chroot-floor: RUN after USER not handled")
+        ends.append((env, cwd))
 
 
 def main():

@@ -120,15 +120,24 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         rows_from "$W" box box "$T/$ex.box" "$BOX build --no-cache -q $ctx"
         [ -n "$P" ] && rows_from "$W" podman peer "$T/$ex.podman" "podman build --layers --no-cache -q $ctx"
         rows_from "$W" "RUN commands in a plain chroot" floor "$T/$ex.floor" "bench/chroot-floor.py (unshare -m -p -f, chroot)"
-        # box's own share per RUN step, over the measured rounds
+        # box's own share per RUN step, over the measured rounds, and what
+        # it consists of (build/step-run.c's log line at --log-level info)
         python3 - "$ex" "$T/$ex.steps.log" >>"$BENCH_ROWS" <<'PY'
 import json, re, sys
 steps = []
 for l in open(sys.argv[2], errors="replace"):
     m = re.search(r"step (\d+): command ([\d.]+) s, box ([\d.]+) s \(prepare ([\d.]+) s, commit ([\d.]+) s\)", l)
-    if m:
-        steps.append({"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
-                      "prepare": float(m[4]), "commit": float(m[5])})
+    if not m:
+        continue
+    st = {"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
+          "prepare": float(m[4]), "commit": float(m[5])}
+    d = re.search(r"sandbox start ([\d.]+) s; box: dirs and files ([\d.]+) s, tar and hash ([\d.]+) s, "
+                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; layer (\d+) bytes, (\d+) entries", l)
+    if d:
+        st.update({"sandbox_start": float(d[1]), "files": float(d[2]), "tar": float(d[3]),
+                   "sync": float(d[4]), "sync_how": d[5], "publish": float(d[6]),
+                   "record": float(d[7]), "bytes": int(d[8]), "entries": int(d[9])})
+    steps.append(st)
 print(json.dumps({"type": "steps", "workload": f"real build: examples/{sys.argv[1]}", "steps": steps}))
 PY
         bench_time "real build: examples/$ex, cached" box box 5 "" "$BOX build -q $ctx"

@@ -78,13 +78,22 @@ for s in steps:
     if not s["steps"]:
         continue
     md.append("")
-    md.append(f"{s['workload']}: box's own share per RUN step (overlay, pack, compress, hash, commit)")
+    md.append(f"{s['workload']}: box's own share per RUN step (overlay, pack, hash, sync, commit); "
+              "what it consists of: the step's directories and files, the layer's tar and "
+              "SHA-256, its sync, its publication (renames) and the cache record; the "
+              "sandbox's start (box run's, to the command's exec) is apart")
     md.append("")
-    md.append("| step | command | box | box ÷ command |")
-    md.append("|---|---|---|---|")
+    md.append("| step | command | box | box ÷ command | dirs, files | tar + hash | sync | publish, record | layer | sandbox start |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|")
     for st in s["steps"]:
         share = st["box"] / st["command"] if st["command"] > 0 else 0
-        md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} |")
+        if "tar" in st:
+            parts = (f"{ms(st['files'])} | {ms(st['tar'])} | {ms(st['sync'])} ({st['sync_how']}) | "
+                     f"{ms(st['publish'] + max(st['record'], 0))} | "
+                     f"{st['bytes'] / 1e6:.1f} MB, {st['entries']:,} entries | {ms(st['sandbox_start'])}")
+        else:
+            parts = "– | – | – | – | – | –"
+        md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} | {parts} |")
 if notes:
     md.append("")
     for n in notes:

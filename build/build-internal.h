@@ -194,6 +194,7 @@ struct step_dir {
         char *abs;
         char *merged; /* absolute mount point */
         bool mounted;
+        struct store_layer_pack_stats *stats; /* step_commit() fills it, when set */
 };
 
 /* An instruction's handler: applies IN to the stage's image state. */

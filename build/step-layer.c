@@ -224,8 +224,8 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
                  * build: deflate was most of box's own cost of a RUN step
                  * (docs/performance.md), the blob is the tar and its digest
                  * the diff_id, hashed once. */
-                struct store_layer_pack_opts po = {.clamp_mtime = build_sde_clamp(),
-                                                   .uncompressed = 1};
+                struct store_layer_pack_opts po = {
+                        .clamp_mtime = build_sde_clamp(), .uncompressed = 1, .stats = sd->stats};
                 int r = store_layer_pack_dir(b->st, upper, &po, &rec.layer, err);
                 if (r < 0)
                         return r;

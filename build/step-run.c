@@ -498,10 +498,17 @@ static int step_net_setup(pid_t pid, void *userdata, struct box_err *err)
         return run_net_attach_netns(userdata, pid, err);
 }
 
+/* The moment the step's command was exec'd: the sandbox's start ends. */
+static void step_started(pid_t pid, void *userdata)
+{
+        (void)pid;
+        *(double *)userdata = build_mono();
+}
+
 static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **lowers,
                          const char *hosts, const char *hostname, const char *resolv,
                          const struct run_mounts *mounts, char **argv, char **env, const char *net,
-                         int *status, struct box_err *err)
+                         double *started, int *status, struct box_err *err)
 {
         struct builder *b = c->b;
         char id[65];
@@ -550,6 +557,8 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .n_rlimits = b->o->n_rlimits,
                 .shm_size = b->o->shm_size,
                 .cgroup_parent = b->o->cgroup_parent,
+                .on_started = step_started,
+                .userdata = started,
         };
         /* the default network: an address of the store's "bridge" network,
          * held (its lease locked) while the step runs */
@@ -675,11 +684,16 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                         env = strv_env_set(env, *a);
         }
 
-        /* box's own share of the step (overlay, pack, compress, hash,
-         * commit) next to its command's, at --log-level info: bench/ */
-        double t0 = build_mono(), t1 = 0, t2 = 0;
+        /* box's own share of the step (overlay, pack, hash, sync, commit)
+         * next to its command's, at --log-level info: bench/examples.sh's
+         * per-step table.  The sandbox's start (namespaces, mounts, cgroups,
+         * seccomp: box run's) is shown apart, from the clone to the
+         * command's exec. */
+        double t0 = build_mono(), t1 = 0, t2 = 0, started = 0;
         struct step_dir sd;
+        struct store_layer_pack_stats ps = {0};
         r = step_dir_new(b, &sd, err);
+        sd.stats = &ps;
         _cleanup_strv_free_ char **lowers = r >= 0 ? step_lowerdirs(b, &c->cur, &sd, err) : NULL;
         if (r >= 0 && !lowers)
                 r = -err->code;
@@ -692,7 +706,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         t1 = build_mono();
         if (r >= 0)
                 r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts, argv, env, net,
-                                  &status, err);
+                                  &started, &status, err);
         t2 = build_mono();
         if (r >= 0 && status != 0) {
                 r = box_err_set(err, ECANCELED, "'%s' returned a non-zero code: %d", cmdline,
@@ -700,6 +714,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 err->exit_code = 1;
         }
         if (r >= 0) {
+                double t3 = build_mono();
                 static const char *const always[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
                                                      "proc",         "sys",       "dev",
                                                      "run/secrets",  NULL};
@@ -709,10 +724,21 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 unlink(hosts);
                 unlink(hostname);
                 unlink(resolv);
+                double t4 = build_mono();
                 r = step_commit(c, &sd, key, created_by, err);
-                double t3 = build_mono();
-                log_info("step %zu: command %.3f s, box %.3f s (prepare %.3f s, commit %.3f s)",
-                         (size_t)b->step, t2 - t1, (t1 - t0) + (t3 - t2), t1 - t0, t3 - t2);
+                double t5 = build_mono();
+                if (started < t1)
+                        started = t1;
+                double pack = ps.tar_s + ps.sync_s + ps.publish_s;
+                log_info("step %zu: command %.3f s, box %.3f s (prepare %.3f s, commit %.3f s); "
+                         "sandbox start %.3f s; box: dirs and files %.3f s, tar and hash "
+                         "%.3f s, sync %.3f s (%s), publish %.3f s, record %.3f s; layer "
+                         "%llu bytes, %zu entries%s",
+                         (size_t)b->step, t2 - started, (t1 - t0) + (t5 - t2), t1 - t0, t5 - t2,
+                         started - t1, (t1 - t0) + (t3 - t2) + (t4 - t3), ps.tar_s, ps.sync_s,
+                         ps.syncfs ? "syncfs" : "fsyncs", ps.publish_s, (t5 - t4) - pack,
+                         (unsigned long long)ps.bytes, ps.entries,
+                         ps.libarchive ? ", libarchive" : "");
         }
         step_dir_free(&sd);
         run_mounts_release(&mounts);

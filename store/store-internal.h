@@ -19,6 +19,10 @@ void store_index_unlock(struct store *st, int fd);
  * taken as the blob's digest without a second pass of SHA-256. */
 void store_blob_writer_skip_hash(struct store_blob_writer *w);
 
+/* Tells W that its data is on disk already (a syncfs of the store's file
+ * system after the last write): store_blob_writer_commit() skips its fsync. */
+void store_blob_writer_synced(struct store_blob_writer *w);
+
 /* Hashing (and writing a blob) on a second core while the caller unpacks:
  * the caller reads into store_sink_buffer() (at most BUF_SIZE bytes), hands
  * it over with store_sink_push() and may keep reading that buffer until it

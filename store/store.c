@@ -115,6 +115,7 @@ struct store_blob_writer {
         char *tmp;
         struct sha256_ctx *sha;
         uint64_t size;
+        bool synced; /* store_blob_writer_synced() */
 };
 
 /* The hex part of DIGEST for a path, or a name that no file in the store
@@ -174,6 +175,11 @@ void store_blob_writer_skip_hash(struct store_blob_writer *w)
         w->sha = NULL;
 }
 
+void store_blob_writer_synced(struct store_blob_writer *w)
+{
+        w->synced = true;
+}
+
 void store_blob_writer_abort(struct store_blob_writer *w)
 {
         if (!w)
@@ -203,7 +209,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                 store_blob_writer_abort(w);
                 return box_err_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect, d);
         }
-        if (fsync(w->fd) < 0) {
+        if (!w->synced && fsync(w->fd) < 0) {
                 int e = errno;
                 store_blob_writer_abort(w);
                 return box_err_errno(err, e, "fsync blob");
@@ -214,7 +220,10 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                 store_blob_writer_abort(w);
                 return box_err_errno(err, e, "commit blob %s", d);
         }
-        (void)fs_fsync_dir_at(w->st->root_fd, "blobs/sha256");
+        /* the name is made durable before anything durable names it:
+         * index.json's write syncs blobs/sha256 first (store/index.c), one
+         * fsync for all of a build's or a load's blobs; a build cache
+         * record, never synced, is checked against the blob on use */
         if (ret_digest)
                 memcpy(ret_digest, d, sizeof(d));
         if (ret_size)
