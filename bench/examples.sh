@@ -17,8 +17,10 @@
 # in the same rounds, after podman: bench/chroot-floor.py does the
 # Dockerfile's RUN, COPY and WORKDIR steps in a plain copy of the same base
 # rootfs (made before the clock starts), each RUN with unshare and chroot on
-# the host's network, no overlay, sandbox or layer.  A goal of 0.8x podman
-# is reachable only where the floor is well below that.
+# the host's network, no overlay, sandbox or layer (and, as box's RUN steps,
+# without dpkg's syncs: DPKG_FORCE=unsafe-io; BENCH_FLOOR_SYNC=1 keeps
+# them).  A goal of 0.8x podman is reachable only where the floor is well
+# below that.
 . "$(dirname "$0")/lib.sh"
 [ "$BENCH_SMOKE" = 1 ] && exit 0
 BASE=$BENCH_FIXTURES/debian-bookworm.tar

@@ -526,6 +526,8 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
         struct run_spec rs = {
                 .id = id,
                 .state_dir = sd->abs,
+                /* the root's mount point: the step's, on the scratch tmpfs */
+                .mount_dir = sd->merged,
                 .base_dir = store_root(b->st),
                 .lowerdirs = lowers,
                 .hostname_file = hostname,
@@ -601,8 +603,6 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 build_log_finish(log, r < 0 || *status != 0);
         }
         run_net_detach(na);
-        _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd->abs);
-        rmdir(rootfs_dir);
         return r;
 }
 
@@ -697,9 +697,10 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_strv_free_ char **lowers = r >= 0 ? step_lowerdirs(b, &c->cur, &sd, err) : NULL;
         if (r >= 0 && !lowers)
                 r = -err->code;
-        _cleanup_free_ char *hosts = xasprintf("%s/hosts", sd.abs ? sd.abs : "/nonexistent");
-        _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
-        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
+        const char *files = sd.scratch ? sd.scratch : "/nonexistent";
+        _cleanup_free_ char *hosts = xasprintf("%s/hosts", files);
+        _cleanup_free_ char *hostname = xasprintf("%s/hostname", files);
+        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", files);
         if (r >= 0)
                 r = write_net_files(b, hosts, hostname, resolv, err);
         int status = 0;
