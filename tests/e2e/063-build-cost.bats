@@ -47,7 +47,7 @@ EOF
         run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -y -o "$BOX_TEST_TMP/trace" -e trace=openat,fsync,syncfs \
                 "$BOX" build --network none --no-cache -q "$CTX"
         [ "$status" -eq 0 ]
-        ! grep -q 'libarchive' "$BOX_TEST_TMP/trace"
+        [ -z "$(grep libarchive "$BOX_TEST_TMP/trace")" ]
         # four blobs (two layers, config, manifest), one sync of their directory
         [ "$(grep -cE 'fsync\([0-9]+</.*/blobs/sha256>\)' "$BOX_TEST_TMP/trace")" -eq 1 ]
         # and that sync comes before index.json is replaced
@@ -66,4 +66,26 @@ EOF
         # the second step's 120-byte name takes a pax header: libarchive's
         [[ "$output" == *"entries, libarchive"* ]]
         [ "$(grep -c 'entries, libarchive' <<<"$output")" -eq 1 ]
+}
+
+@test "a step's mount points and /etc files are not made on the store's disk, and nothing is left after the build" {
+        command -v strace >/dev/null || skip "strace is not installed"
+        echo data >"$CTX/f"
+        printf 'FROM busybox\nRUN echo x > /x\nCOPY f /f\n' >"$CTX/Dockerfile"
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/trace" -e trace=mkdir,mkdirat,openat \
+                "$BOX" build --network none --no-cache -q "$CTX"
+        [ "$status" -eq 0 ]
+        # the steps' upper and work dirs are on the store's disk; their mount
+        # points and the RUN step's hosts, hostname and resolv.conf are not
+        [ "$(grep -cE "mkdir\(\"$BOX_ROOT/tmp/step-[^/\"]+/(upper|work)\"" "$BOX_TEST_TMP/trace")" -eq 4 ]
+        [ -z "$(grep -E "\"$BOX_ROOT/tmp/step-[^/\"]+/(merged|empty|rootfs|hosts|hostname|resolv\.conf)\"" "$BOX_TEST_TMP/trace")" ]
+        [ "$(box run --rm --network none "$output" cat /x /f)" = "$(printf 'x\ndata')" ]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        [ -z "$(grep "$BOX_ROOT/tmp" /proc/self/mounts)" ]
+        # a failed step too
+        printf 'FROM busybox\nRUN echo y > /y && exit 3\n' >"$CTX/Dockerfile"
+        run box build --network none --no-cache -q "$CTX"
+        [ "$status" -eq 1 ]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        [ -z "$(grep "$BOX_ROOT/tmp" /proc/self/mounts)" ]
 }
