@@ -1067,6 +1067,21 @@ static int unpack_new_blob(struct store *st, const struct store_layer_info *info
         return store_layer_unpack_fd(st, fd, &uo, NULL, err);
 }
 
+static void stats_fill(const struct pack *p, struct store_layer_pack_stats *stats, double t0,
+                       double t1, double t2, bool synced)
+{
+        if (stats)
+                *stats = (struct store_layer_pack_stats){
+                        .tar_s = t1 - t0,
+                        .sync_s = t2 - t1,
+                        .publish_s = mono_s() - t2,
+                        .bytes = p->tar_size,
+                        .entries = p->entries,
+                        .syncfs = synced,
+                        .libarchive = p->a != NULL,
+                };
+}
+
 int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
                          struct box_err *err)
@@ -1155,6 +1170,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                         goto out;
                 if (ret)
                         *ret = info;
+                stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
                 goto out;
         }
         /* The directory becomes the unpacked layer. */
@@ -1175,16 +1191,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         free(store_layer_short_path(st, info.diff_id));
         if (ret)
                 *ret = info;
-        if (opts->stats)
-                *opts->stats = (struct store_layer_pack_stats){
-                        .tar_s = t1 - t0,
-                        .sync_s = t2 - t1,
-                        .publish_s = mono_s() - t2,
-                        .bytes = p.tar_size,
-                        .entries = p.entries,
-                        .syncfs = blob_synced,
-                        .libarchive = p.a != NULL,
-                };
+        stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
         r = 0;
 out:
         /* The order matters: freeing the writer closes it, and a close

@@ -190,30 +190,35 @@ static char *make_mixed_tree(const char *name)
         return d;
 }
 
+/* D packed by box's writers and by libarchive alone: the same diff_id, and
+ * whether libarchive was needed (D stays: keep_dir). */
+static void pack_both(const char *d, int64_t clamp, bool expect_libarchive)
+{
+        struct box_err err = {0};
+        struct store_layer_info own, lib;
+        struct store_layer_pack_stats stats;
+        struct store_layer_pack_opts o = {
+                .uncompressed = 1, .keep_dir = 1, .clamp_mtime = clamp, .stats = &stats};
+        if (store_layer_pack_dir(st, d, &o, &own, &err) < 0)
+                fail_msg("%s", err.msg);
+        o.tar_libarchive = 1;
+        o.stats = NULL;
+        if (store_layer_pack_dir(st, d, &o, &lib, &err) < 0)
+                fail_msg("%s", err.msg);
+        assert_string_equal(own.diff_id, lib.diff_id);
+        assert_int_equal(stats.libarchive, expect_libarchive);
+}
+
 /* box writes plain entries itself and leaves the rest to libarchive: the
  * layer's bytes are what libarchive alone writes, so digests are the same
  * as before the own writer, whatever mix a tree holds. */
 static void test_own_writer_matches_libarchive(void **state)
 {
         (void)state;
-        struct box_err err = {0};
         char *d = make_mixed_tree("mixed");
-        struct store_layer_info own, lib;
-        struct store_layer_pack_opts o = {.uncompressed = 1, .keep_dir = 1};
-        if (store_layer_pack_dir(st, d, &o, &own, &err) < 0)
-                fail_msg("%s", err.msg);
-        o.tar_libarchive = 1;
-        if (store_layer_pack_dir(st, d, &o, &lib, &err) < 0)
-                fail_msg("%s", err.msg);
-        assert_string_equal(own.diff_id, lib.diff_id);
+        pack_both(d, 0, true);
         /* and with the clamp, which drops the nanoseconds */
-        o.clamp_mtime = 500;
-        if (store_layer_pack_dir(st, d, &o, &lib, &err) < 0)
-                fail_msg("%s", err.msg);
-        o.tar_libarchive = 0;
-        if (store_layer_pack_dir(st, d, &o, &own, &err) < 0)
-                fail_msg("%s", err.msg);
-        assert_string_equal(own.diff_id, lib.diff_id);
+        pack_both(d, 500, true);
         free(d);
 
         /* plain entries only: libarchive's output too */
@@ -223,13 +228,7 @@ static void test_own_writer_matches_libarchive(void **state)
         char *sub = xasprintf("%s/sub", d);
         assert_int_equal(mkdir(sub, 0755), 0);
         put(sub, "b", "bee");
-        o.clamp_mtime = 0;
-        if (store_layer_pack_dir(st, d, &o, &own, &err) < 0)
-                fail_msg("%s", err.msg);
-        o.tar_libarchive = 1;
-        if (store_layer_pack_dir(st, d, &o, &lib, &err) < 0)
-                fail_msg("%s", err.msg);
-        assert_string_equal(own.diff_id, lib.diff_id);
+        pack_both(d, 0, false);
         free(sub);
         free(d);
 }
