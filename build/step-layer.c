@@ -1,5 +1,6 @@
 /* A file-system step: the overlay it writes to (the stage's layers as lower
  * dirs), its commit into a layer, and its cache key and lookup. */
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -90,6 +91,12 @@ static void step_dir_remove(struct builder *b, const char *abs)
                                 close(fds[1]);
                                 int in = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
                                 close_range(0, 2, 0);
+                                /* a ^C stops the build, not the removal of
+                                 * what it made: EOF ends this when box is gone */
+                                signal(SIGINT, SIG_IGN);
+                                signal(SIGTERM, SIG_IGN);
+                                signal(SIGHUP, SIG_IGN);
+                                signal(SIGQUIT, SIG_IGN);
                                 FILE *f = in >= 0 ? fdopen(in, "re") : NULL;
                                 char line[PATH_MAX + 2];
                                 while (f && fgets(line, sizeof(line), f)) {
