@@ -21,7 +21,9 @@ static void scratch_mount(struct builder *b)
                                            (unsigned long)random());
         if (mkdir(p, 0700) < 0)
                 return;
-        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m") < 0) {
+        /* 0755, as the steps' directories on the disk are (the store's
+         * tmp/ above is 0700); a few KiB each step, the mount points empty */
+        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0) {
                 rmdir(p);
                 return;
         }
