@@ -20,6 +20,9 @@ for r in rows:
 def esc(t):
     return str(t).replace("|", "\\|")
 
+def size(n):
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.1f} kB"
+
 def ms(s):
     return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
@@ -90,7 +93,7 @@ for s in steps:
         if "tar" in st:
             parts = (f"{ms(st['files'])} | {ms(st['tar'])} | {ms(st['sync'])} ({st['sync_how']}) | "
                      f"{ms(st['publish'] + max(st['record'], 0))} | "
-                     f"{st['bytes'] / 1e6:.1f} MB, {st['entries']:,} entries | {ms(st['sandbox_start'])}")
+                     f"{size(st['bytes'])}, {st['entries']:,} entries | {ms(st['sandbox_start'])}")
         else:
             parts = "– | – | – | – | – | –"
         md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} | {parts} |")
