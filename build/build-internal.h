@@ -187,7 +187,7 @@ struct builder {
         unsigned scratch_n;
         bool scratch_tried;
         pid_t reaper;  /* removes the steps' directories while the build goes on */
-        int reaper_fd; /* its pipe: one absolute path per line */
+        int reaper_fd; /* its socket: one absolute path per line */
 };
 
 struct stage_ctx {

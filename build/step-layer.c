@@ -2,6 +2,7 @@
  * dirs), its commit into a layer, and its cache key and lookup. */
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
@@ -84,12 +85,14 @@ static void step_dir_remove(struct builder *b, const char *abs)
         if (b && b->reaper == 0) {
                 int fds[2];
                 b->reaper = -1;
-                if (pipe2(fds, O_CLOEXEC) == 0) {
+                /* a socket, not a pipe: a reaper gone (killed) is EPIPE for
+                 * send(MSG_NOSIGNAL), never a SIGPIPE that ends the build */
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
                         pid_t pid = fork();
                         if (pid == 0) {
-                                /* nothing but the pipe's read end: stdout may be
-                                 * a $(...), and EOF comes when box closes the
-                                 * write end */
+                                /* nothing but its end of the socket: stdout may
+                                 * be a $(...), and EOF comes when box closes
+                                 * its end */
                                 close(fds[1]);
                                 int in = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
                                 close_range(0, 2, 0);
@@ -118,7 +121,8 @@ static void step_dir_remove(struct builder *b, const char *abs)
         }
         if (b && b->reaper > 0 && strlen(abs) < PATH_MAX && !strchr(abs, '\n')) {
                 _cleanup_free_ char *l = xasprintf("%s\n", abs);
-                if (fs_write_full(b->reaper_fd, l, strlen(l)) == 0)
+                size_t n = strlen(l);
+                if (RETRY_EINTR(send(b->reaper_fd, l, n, MSG_NOSIGNAL)) == (ssize_t)n)
                         return;
         }
         fs_rm_rf(abs, NULL);
