@@ -12,6 +12,15 @@
 # then BENCH_EXAMPLE_ROUNDS rounds (default 2) of box, podman, box, podman...
 # are timed, interleaved so that a change of load or of the network hits
 # both.  The rows give the median and min-max of those rounds.
+#
+# The floor (issue 16: "the same RUN commands in a plain chroot") is timed
+# in the same rounds, after podman: bench/chroot-floor.py does the
+# Dockerfile's RUN, COPY and WORKDIR steps in a plain copy of the same base
+# rootfs (made before the clock starts), each RUN with unshare and chroot on
+# the host's network, no overlay, sandbox or layer (and, as box's RUN steps,
+# without dpkg's syncs: DPKG_FORCE=unsafe-io; BENCH_FLOOR_SYNC=1 keeps
+# them).  A goal of 0.8x podman is reachable only where the floor is well
+# below that.
 . "$(dirname "$0")/lib.sh"
 [ "$BENCH_SMOKE" = 1 ] && exit 0
 BASE=$BENCH_FIXTURES/debian-bookworm.tar
@@ -20,6 +29,22 @@ ROUNDS=${BENCH_EXAMPLE_ROUNDS:-2}
 bench_tmp T
 export BOX_ROOT=$T/store
 "$BOX" load -q -i "$BASE" >/dev/null
+# the floor's plain rootfs: the base archive's one layer, untarred
+FLOOR=$T/floor
+mkdir -p "$FLOOR/base"
+python3 - "$BASE" "$FLOOR/base" <<'PY' || { bench_note "real builds" "floor: cannot unpack the base"; FLOOR=""; }
+import json, shutil, subprocess, sys, tarfile
+t = tarfile.open(sys.argv[1])
+idx = json.load(t.extractfile("index.json"))
+blob = lambda d: t.extractfile("blobs/sha256/" + d.split(":", 1)[1])
+m = json.load(blob(idx["manifests"][0]["digest"]))
+for layer in m["layers"]:
+    tar = subprocess.Popen(["tar", "-xz", "-C", sys.argv[2]], stdin=subprocess.PIPE)
+    shutil.copyfileobj(blob(layer["digest"]), tar.stdin)
+    tar.stdin.close()
+    if tar.wait():
+        sys.exit(1)
+PY
 P=""
 if bench_peer podman; then
         P=$(bench_podman_conf "$T/podman")
@@ -58,11 +83,21 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         W="real build: examples/$ex, cold"
         BCMD="$BOX --log-level info build --no-cache -q $ctx"
         PCMD="$P build --layers --no-cache -q $ctx"
-        echo "bench: $W: warm-up, then $ROUNDS rounds of box and podman in turn" >&2
+        FW=$T/$ex.floor.d
+        FCMD=""
+        if [ -n "$FLOOR" ] && "$BOX" dockerfile parse --format json "$ctx/Dockerfile" >"$T/$ex.json"; then
+                FCMD="unshare -m -p -f python3 $BENCH_ROOT/bench/chroot-floor.py $T/$ex.json $ctx $FLOOR/base $FW/work $FW/cache run"
+        fi
+        floor_prepare() {
+                rm -rf "$FW/work"
+                python3 "$BENCH_ROOT/bench/chroot-floor.py" "$T/$ex.json" "$ctx" "$FLOOR/base" "$FW/work" "$FW/cache" prepare
+        }
+        echo "bench: $W: warm-up, then $ROUNDS rounds of box, podman and the chroot floor in turn" >&2
         $BCMD >/dev/null 2>"$T/$ex.box.log" || true
         [ -n "$P" ] && { $PCMD >/dev/null 2>&1 || true; }
-        rm -f "$T/$ex.box" "$T/$ex.podman" "$T/$ex.steps.log"
-        bfail=0 pfail=0
+        [ -n "$FCMD" ] && floor_prepare && { $FCMD >/dev/null 2>&1 || true; }
+        rm -f "$T/$ex.box" "$T/$ex.podman" "$T/$ex.floor" "$T/$ex.steps.log"
+        bfail=0 pfail=0 ffail=0
         for r in $(seq 1 "$ROUNDS"); do
                 # shellcheck disable=SC2086
                 if timed "$T/$ex.box" $BCMD; then
@@ -74,20 +109,37 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
                         # shellcheck disable=SC2086
                         timed "$T/$ex.podman" $PCMD || pfail=1
                 fi
+                if [ -n "$FCMD" ]; then
+                        floor_prepare
+                        # shellcheck disable=SC2086
+                        timed "$T/$ex.floor" $FCMD || ffail=1
+                fi
         done
+        rm -rf "$FW"
         [ $bfail = 0 ] || bench_note "$W" "box: failed: $(tail -1 "$T/$ex.box.err" | cut -c1-200)"
         [ $pfail = 0 ] || bench_note "$W" "podman: failed: $(tail -1 "$T/$ex.podman.err" | cut -c1-200)"
+        [ $ffail = 0 ] || bench_note "$W" "floor: failed: $(tail -1 "$T/$ex.floor.err" | cut -c1-200)"
         rows_from "$W" box box "$T/$ex.box" "$BOX build --no-cache -q $ctx"
         [ -n "$P" ] && rows_from "$W" podman peer "$T/$ex.podman" "podman build --layers --no-cache -q $ctx"
-        # box's own share per RUN step, over the measured rounds
+        rows_from "$W" "RUN commands in a plain chroot" floor "$T/$ex.floor" "bench/chroot-floor.py (unshare -m -p -f, chroot)"
+        # box's own share per RUN step, over the measured rounds, and what
+        # it consists of (build/step-run.c's log line at --log-level info)
         python3 - "$ex" "$T/$ex.steps.log" >>"$BENCH_ROWS" <<'PY'
 import json, re, sys
 steps = []
 for l in open(sys.argv[2], errors="replace"):
     m = re.search(r"step (\d+): command ([\d.]+) s, box ([\d.]+) s \(prepare ([\d.]+) s, commit ([\d.]+) s\)", l)
-    if m:
-        steps.append({"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
-                      "prepare": float(m[4]), "commit": float(m[5])})
+    if not m:
+        continue
+    st = {"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
+          "prepare": float(m[4]), "commit": float(m[5])}
+    d = re.search(r"sandbox start ([\d.]+) s; box: dirs and files ([\d.]+) s, tar and hash ([\d.]+) s, "
+                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; layer (\d+) bytes, (\d+) entries", l)
+    if d:
+        st.update({"sandbox_start": float(d[1]), "files": float(d[2]), "tar": float(d[3]),
+                   "sync": float(d[4]), "sync_how": d[5], "publish": float(d[6]),
+                   "record": float(d[7]), "bytes": int(d[8]), "entries": int(d[9])})
+    steps.append(st)
 print(json.dumps({"type": "steps", "workload": f"real build: examples/{sys.argv[1]}", "steps": steps}))
 PY
         bench_time "real build: examples/$ex, cached" box box 5 "" "$BOX build -q $ctx"

@@ -203,7 +203,10 @@ bench_podman_conf() { # DIR -> prints the podman command prefix
         local d=$1
         mkdir -p "$d"
         printf '[containers]\ndefault_ulimits = []\n' >"$d/containers.conf"
-        local p="podman --root $d/root --runroot $d/run --storage-driver overlay --cgroup-manager cgroupfs"
+        # --tmpdir: libpod's state (its "alive" file) of the bench's own, not
+        # /run/libpod, which another podman's reset on the host removes
+        # under it ("creating runtime status file: ... no such file")
+        local p="podman --root $d/root --runroot $d/run --tmpdir $d/tmp --storage-driver overlay --cgroup-manager cgroupfs"
         command -v runc >/dev/null && p="$p --runtime runc"
         echo "env CONTAINERS_CONF=$d/containers.conf $p"
 }

@@ -20,6 +20,9 @@ for r in rows:
 def esc(t):
     return str(t).replace("|", "\\|")
 
+def size(n):
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.1f} kB"
+
 def ms(s):
     return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
@@ -78,13 +81,22 @@ for s in steps:
     if not s["steps"]:
         continue
     md.append("")
-    md.append(f"{s['workload']}: box's own share per RUN step (overlay, pack, compress, hash, commit)")
+    md.append(f"{s['workload']}: box's own share per RUN step (overlay, pack, hash, sync, commit); "
+              "what it consists of: the step's directories and files, the layer's tar and "
+              "SHA-256, its sync, its publication (renames) and the cache record; the "
+              "sandbox's start (box run's, to the command's exec) is apart")
     md.append("")
-    md.append("| step | command | box | box ÷ command |")
-    md.append("|---|---|---|---|")
+    md.append("| step | command | box | box ÷ command | dirs, files | tar + hash | sync | publish, record | layer | sandbox start |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|")
     for st in s["steps"]:
         share = st["box"] / st["command"] if st["command"] > 0 else 0
-        md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} |")
+        if "tar" in st:
+            parts = (f"{ms(st['files'])} | {ms(st['tar'])} | {ms(st['sync'])} ({st['sync_how']}) | "
+                     f"{ms(st['publish'] + max(st['record'], 0))} | "
+                     f"{size(st['bytes'])}, {st['entries']:,} entries | {ms(st['sandbox_start'])}")
+        else:
+            parts = "– | – | – | – | – | –"
+        md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} | {parts} |")
 if notes:
     md.append("")
     for n in notes:

@@ -180,6 +180,17 @@ struct builder {
         FILE *out;
         bool plain;
         bool last_cached; /* the step just dispatched was a cache hit */
+        /* A tmpfs of this build's own, mounted in its mount namespace only
+         * (tmp/build-PID-N/ in the store): the steps' mount points and the
+         * RUN steps' /etc files, which are created and removed at no disk
+         * cost (on an ext4 with discard each directory's removal waits for
+         * the disk).  NULL when it could not be mounted: they go in the
+         * step's directory then. */
+        char *scratch;
+        unsigned scratch_n;
+        bool scratch_tried;
+        pid_t reaper;  /* removes the steps' directories while the build goes on */
+        int reaper_fd; /* its socket: one absolute path per line */
 };
 
 struct stage_ctx {
@@ -193,10 +204,13 @@ struct stage_ctx {
 /* ---- file-system steps on an overlay ---- */
 
 struct step_dir {
-        char *rel; /* relative to the store root: tmp/step-XXXX */
+        struct builder *b;
+        char *rel; /* relative to the store root: tmp/step-XXXX, with upper/ and work/ */
         char *abs;
-        char *merged; /* absolute mount point */
+        char *scratch; /* the step's mount points and files: on b->scratch, else abs */
+        char *merged;  /* absolute mount point */
         bool mounted;
+        struct store_layer_pack_stats *stats; /* step_commit() fills it, when set */
 };
 
 /* An instruction's handler: applies IN to the stage's image state. */
@@ -216,6 +230,9 @@ int build_stage(struct builder *b, struct stage *s, struct box_err *err);
 /* build/step-layer.c */
 int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err);
 void step_dir_free(struct step_dir *sd);
+/* Waits for the removal of the steps' directories and unmounts the build's
+ * scratch tmpfs (struct builder). */
+void build_scratch_release(struct builder *b);
 char **step_lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
                       struct box_err *err);
 int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,

@@ -407,6 +407,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                         builder_progress(&b, "Successfully tagged %s\n", *t);
         }
 out:
+        build_scratch_release(&b);
         for (size_t i = 0; i < b.n_stages; i++) {
                 free(b.stages[i].name);
                 strv_free(b.stages[i].args);

@@ -1,6 +1,9 @@
 /* A file-system step: the overlay it writes to (the stage's layers as lower
  * dirs), its commit into a layer, and its cache key and lookup. */
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include "build/build-internal.h"
@@ -9,29 +12,133 @@
 #include "lib/syscall.h"
 #include "spec/ref.h"
 
+/* The build's scratch tmpfs (struct builder), mounted on first use. */
+static void scratch_mount(struct builder *b)
+{
+        if (b->scratch || b->scratch_tried)
+                return;
+        b->scratch_tried = true;
+        _cleanup_free_ char *p = xasprintf("%s/tmp/build-%d-%lx", store_root(b->st), getpid(),
+                                           (unsigned long)random());
+        if (mkdir(p, 0700) < 0)
+                return;
+        /* 0755, as the steps' directories on the disk are (the store's
+         * tmp/ above is 0700); a few KiB each step, the mount points empty */
+        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0) {
+                rmdir(p);
+                return;
+        }
+        b->scratch = TAKE_PTR(p);
+}
+
+void build_scratch_release(struct builder *b)
+{
+        if (b->reaper > 0) {
+                close(b->reaper_fd);
+                int st;
+                RETRY_EINTR(waitpid(b->reaper, &st, 0));
+                b->reaper = 0;
+        }
+        if (!b->scratch)
+                return;
+        umount2(b->scratch, MNT_DETACH);
+        rmdir(b->scratch);
+        free(b->scratch);
+        b->scratch = NULL;
+}
+
 int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err)
 {
         memset(sd, 0, sizeof(*sd));
+        sd->b = b;
         sd->rel = xasprintf("tmp/step-%d-%lx", getpid(), (unsigned long)random());
         sd->abs = xasprintf("%s/%s", store_root(b->st), sd->rel);
-        sd->merged = xasprintf("%s/merged", sd->abs);
-        static const char *const subs[] = {"", "/upper", "/work", "/merged", "/empty"};
+        scratch_mount(b);
+        if (b->scratch)
+                sd->scratch = xasprintf("%s/%u", b->scratch, b->scratch_n++);
+        static const char *const subs[] = {"", "/upper", "/work"};
         for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
                 _cleanup_free_ char *p = xasprintf("%s%s", sd->abs, subs[i]);
+                if (mkdir(p, 0755) < 0)
+                        return box_err_errno(err, errno, "create '%s'", p);
+        }
+        if (!sd->scratch)
+                sd->scratch = xstrdup(sd->abs);
+        else if (mkdir(sd->scratch, 0755) < 0)
+                return box_err_errno(err, errno, "create '%s'", sd->scratch);
+        sd->merged = xasprintf("%s/merged", sd->scratch);
+        static const char *const mounts[] = {"/merged", "/empty"};
+        for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+                _cleanup_free_ char *p = xasprintf("%s%s", sd->scratch, mounts[i]);
                 if (mkdir(p, 0755) < 0)
                         return box_err_errno(err, errno, "create '%s'", p);
         }
         return 0;
 }
 
+/* The removal of a step's directory: handed to a child process that
+ * removes it while the build goes on (each directory's removal waits for
+ * the disk's discard here, ~0.2-1 ms), which the build waits for at its
+ * end (build_scratch_release()); or done here when no child can be made. */
+static void step_dir_remove(struct builder *b, const char *abs)
+{
+        if (b && b->reaper == 0) {
+                int fds[2];
+                b->reaper = -1;
+                /* a socket, not a pipe: a reaper gone (killed) is EPIPE for
+                 * send(MSG_NOSIGNAL), never a SIGPIPE that ends the build */
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                /* nothing but its end of the socket: stdout may
+                                 * be a $(...), and EOF comes when box closes
+                                 * its end */
+                                close(fds[1]);
+                                int in = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+                                close_range(0, 2, 0);
+                                /* a ^C stops the build, not the removal of
+                                 * what it made: EOF ends this when box is gone */
+                                signal(SIGINT, SIG_IGN);
+                                signal(SIGTERM, SIG_IGN);
+                                signal(SIGHUP, SIG_IGN);
+                                signal(SIGQUIT, SIG_IGN);
+                                FILE *f = in >= 0 ? fdopen(in, "re") : NULL;
+                                char line[PATH_MAX + 2];
+                                while (f && fgets(line, sizeof(line), f)) {
+                                        line[strcspn(line, "\n")] = '\0';
+                                        fs_rm_rf(line, NULL);
+                                }
+                                _exit(0);
+                        }
+                        close(fds[0]);
+                        if (pid > 0) {
+                                b->reaper = pid;
+                                b->reaper_fd = fds[1];
+                        } else {
+                                close(fds[1]);
+                        }
+                }
+        }
+        if (b && b->reaper > 0 && strlen(abs) < PATH_MAX && !strchr(abs, '\n')) {
+                _cleanup_free_ char *l = xasprintf("%s\n", abs);
+                size_t n = strlen(l);
+                if (RETRY_EINTR(send(b->reaper_fd, l, n, MSG_NOSIGNAL)) == (ssize_t)n)
+                        return;
+        }
+        fs_rm_rf(abs, NULL);
+}
+
 void step_dir_free(struct step_dir *sd)
 {
         if (sd->mounted)
                 umount2(sd->merged, MNT_DETACH);
+        if (sd->scratch && sd->abs && !streq(sd->scratch, sd->abs))
+                fs_rm_rf(sd->scratch, NULL);
         if (sd->abs)
-                fs_rm_rf(sd->abs, NULL);
+                step_dir_remove(sd->b, sd->abs);
         free(sd->rel);
         free(sd->abs);
+        free(sd->scratch);
         free(sd->merged);
         memset(sd, 0, sizeof(*sd));
 }
@@ -58,7 +165,7 @@ char **step_lowerdirs(struct builder *b, const struct image_state *s, const stru
                 v = strv_push_at(v, n - 1 - i, store_layer_short_path(b->st, s->img.diff_ids[i]));
         }
         if (!v[0])
-                v = strv_push(v, xasprintf("%s/empty", sd->rel));
+                v = strv_push(v, xasprintf("%s/empty", sd->scratch));
         return v;
 }
 
@@ -75,7 +182,7 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
          * with no layers (FROM scratch), whose lone lower is that empty dir
          * already, the unused upper dir (the same dir twice is ELOOP) */
         if (!writable && strv_length(lowers) == 1)
-                buf_printf(&o, ":%s/%s", sd->rel,
+                buf_printf(&o, ":%s/%s", s->img.diff_ids && s->img.diff_ids[0] ? sd->scratch : sd->rel,
                            s->img.diff_ids && s->img.diff_ids[0] ? "empty" : "upper");
         if (writable)
                 buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", sd->rel, sd->rel);
@@ -228,8 +335,8 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
                  * build: deflate was most of box's own cost of a RUN step
                  * (docs/performance.md), the blob is the tar and its digest
                  * the diff_id, hashed once. */
-                struct store_layer_pack_opts po = {.clamp_mtime = build_sde_clamp(),
-                                                   .uncompressed = 1};
+                struct store_layer_pack_opts po = {
+                        .clamp_mtime = build_sde_clamp(), .uncompressed = 1, .stats = sd->stats};
                 int r = store_layer_pack_dir(b->st, upper, &po, &rec.layer, err);
                 if (r < 0)
                         return r;

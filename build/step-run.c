@@ -546,10 +546,17 @@ static int step_net_setup(pid_t pid, void *userdata, struct box_err *err)
         return run_net_attach_netns(userdata, pid, err);
 }
 
+/* The moment the step's command was exec'd: the sandbox's start ends. */
+static void step_started(pid_t pid, void *userdata)
+{
+        (void)pid;
+        *(double *)userdata = build_mono();
+}
+
 static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **lowers,
                          const char *hosts, const char *hostname, const char *resolv,
                          const struct run_mounts *mounts, char **argv, char **env, const char *net,
-                         int *status, struct box_err *err)
+                         double *started, int *status, struct box_err *err)
 {
         struct builder *b = c->b;
         char id[65];
@@ -567,6 +574,8 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
         struct run_spec rs = {
                 .id = id,
                 .state_dir = sd->abs,
+                /* the root's mount point: the step's, on the scratch tmpfs */
+                .mount_dir = sd->merged,
                 .base_dir = store_root(b->st),
                 .lowerdirs = lowers,
                 .hostname_file = hostname,
@@ -598,6 +607,8 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .n_rlimits = b->o->n_rlimits,
                 .shm_size = b->o->shm_size,
                 .cgroup_parent = b->o->cgroup_parent,
+                .on_started = step_started,
+                .userdata = started,
         };
         /* the default network: an address of the store's "bridge" network,
          * held (its lease locked) while the step runs */
@@ -640,8 +651,6 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 build_log_finish(log, r < 0 || *status != 0);
         }
         run_net_detach(na);
-        _cleanup_free_ char *rootfs_dir = xasprintf("%s/rootfs", sd->abs);
-        rmdir(rootfs_dir);
         return r;
 }
 
@@ -723,17 +732,23 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                         env = strv_env_set(env, *a);
         }
 
-        /* box's own share of the step (overlay, pack, compress, hash,
-         * commit) next to its command's, at --log-level info: bench/ */
-        double t0 = build_mono(), t1 = 0, t2 = 0;
+        /* box's own share of the step (overlay, pack, hash, sync, commit)
+         * next to its command's, at --log-level info: bench/examples.sh's
+         * per-step table.  The sandbox's start (namespaces, mounts, cgroups,
+         * seccomp: box run's) is shown apart, from the clone to the
+         * command's exec. */
+        double t0 = build_mono(), t1 = 0, t2 = 0, started = 0;
         struct step_dir sd;
+        struct store_layer_pack_stats ps = {0};
         r = step_dir_new(b, &sd, err);
+        sd.stats = &ps;
         _cleanup_strv_free_ char **lowers = r >= 0 ? step_lowerdirs(b, &c->cur, &sd, err) : NULL;
         if (r >= 0 && !lowers)
                 r = -err->code;
-        _cleanup_free_ char *hosts = xasprintf("%s/hosts", sd.abs ? sd.abs : "/nonexistent");
-        _cleanup_free_ char *hostname = xasprintf("%s/hostname", sd.abs ? sd.abs : "/nonexistent");
-        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", sd.abs ? sd.abs : "/nonexistent");
+        const char *files = sd.scratch ? sd.scratch : "/nonexistent";
+        _cleanup_free_ char *hosts = xasprintf("%s/hosts", files);
+        _cleanup_free_ char *hostname = xasprintf("%s/hostname", files);
+        _cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", files);
         if (r >= 0)
                 r = write_net_files(b, hosts, hostname, resolv, err);
         _cleanup_strv_free_ char **script_argv = NULL;
@@ -743,7 +758,8 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         t1 = build_mono();
         if (r >= 0)
                 r = run_sandboxed(c, &sd, lowers, hosts, hostname, resolv, &mounts,
-                                  script_argv ? script_argv : argv, env, net, &status, err);
+                                  script_argv ? script_argv : argv, env, net, &started, &status,
+                                  err);
         t2 = build_mono();
         if (r >= 0 && status != 0) {
                 /* BuildKit's words (what `docker build` prints today) */
@@ -753,6 +769,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 err->exit_code = 1;
         }
         if (r >= 0) {
+                double t3 = build_mono();
                 static const char *const always[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf",
                                                      "proc",         "sys",       "dev",
                                                      "run/secrets",  NULL};
@@ -762,10 +779,21 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 unlink(hosts);
                 unlink(hostname);
                 unlink(resolv);
+                double t4 = build_mono();
                 r = step_commit(c, &sd, key, created_by, err);
-                double t3 = build_mono();
-                log_info("step %zu: command %.3f s, box %.3f s (prepare %.3f s, commit %.3f s)",
-                         (size_t)b->step, t2 - t1, (t1 - t0) + (t3 - t2), t1 - t0, t3 - t2);
+                double t5 = build_mono();
+                if (started < t1)
+                        started = t1;
+                double pack = ps.tar_s + ps.sync_s + ps.publish_s;
+                log_info("step %zu: command %.3f s, box %.3f s (prepare %.3f s, commit %.3f s); "
+                         "sandbox start %.3f s; box: dirs and files %.3f s, tar and hash "
+                         "%.3f s, sync %.3f s (%s), publish %.3f s, record %.3f s; layer "
+                         "%llu bytes, %zu entries%s",
+                         (size_t)b->step, t2 - started, (t1 - t0) + (t5 - t2), t1 - t0, t5 - t2,
+                         started - t1, (t1 - t0) + (t3 - t2) + (t4 - t3), ps.tar_s, ps.sync_s,
+                         ps.syncfs ? "syncfs" : "fsyncs", ps.publish_s, (t5 - t4) - pack,
+                         (unsigned long long)ps.bytes, ps.entries,
+                         ps.libarchive ? ", libarchive" : "");
         }
         step_dir_free(&sd);
         run_mounts_release(&mounts);

@@ -86,6 +86,7 @@ const char *archive_dl_version(const char **ret_why);
 #define archive_set_error                       ARCHIVE_DL_(archive_set_error)
 #define archive_write_close                     ARCHIVE_DL_(archive_write_close)
 #define archive_write_data                      ARCHIVE_DL_(archive_write_data)
+#define archive_write_finish_entry              ARCHIVE_DL_(archive_write_finish_entry)
 #define archive_write_free                      ARCHIVE_DL_(archive_write_free)
 #define archive_write_header                    ARCHIVE_DL_(archive_write_header)
 #define archive_write_new                       ARCHIVE_DL_(archive_write_new)

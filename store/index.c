@@ -23,6 +23,12 @@ static int index_read(struct store *st, struct oci_index *ret, struct box_err *e
 
 static int index_write(struct store *st, const struct oci_index *x, struct box_err *err)
 {
+        /* the blobs' names before the index that names them: a blob's
+         * commit leaves its directory unsynced (store/store.c), and this
+         * one fsync covers every blob committed since, by any process */
+        int r = fs_fsync_dir_at(st->root_fd, "blobs/sha256");
+        if (r < 0)
+                return box_err_errno(err, -r, "sync the store's blobs");
         _cleanup_free_ char *json = oci_index_to_json(x);
         return fs_write_atomic_at(st->root_fd, "index.json", json, strlen(json), 0644, err);
 }

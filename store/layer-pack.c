@@ -30,8 +30,13 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
-/* Compression runs on a second thread, fed 1 MiB chunks of tar through a
- * small ring, so reading and hashing the files overlaps with deflate. */
+/* The tar goes to a second thread in 1 MiB chunks through a small ring:
+ * compressed, reading and hashing the files overlaps with deflate; plain
+ * (a build step's layer), with hashing and writing the blob, so the
+ * thread that reads the tree does nothing else (a layer of 100 MB: the
+ * SHA-256 and the page-cache copies of the blob off the reading core).  A
+ * plain layer starts the thread only when its first chunk is full: a small
+ * one is hashed and written at the end, with no thread. */
 #define ZCHUNK  (1 << 20)
 #define ZCHUNKS 4
 #define ZBUF    (1 << 18)
@@ -58,14 +63,19 @@ struct link {
 /* A directory packed into a layer that it then becomes (the upper dir of a
  * build step) must be on disk before the rename, as an unpacked blob is;
  * whoever wrote it did not sync it (a RUN step's syncs are answered
- * without syncing, run_spec.no_sync).  A small layer's files and
- * directories are fsynced as they are read (a few fsyncs cost far less
- * than a syncfs, which also waits for every other writer's dirty data on
- * the file system); past PACK_SYNC_EACH_MAX entries, or at the first entry
- * an fsync cannot reach (a symlink, a device, a whiteout), one syncfs at
- * the end instead. */
+ * without syncing, run_spec.no_sync).  Each fsync is a flush of the disk's
+ * cache (~0.2-1 ms here), a syncfs one flush for everything but it also
+ * waits for every other writer's dirty data on the file system.  So: the
+ * files and directories of a small layer (at most PACK_SYNC_EACH_MAX
+ * entries) are remembered as they are read, and at the end the layer and
+ * its blob take one syncfs when the host has little dirty data besides
+ * the layer's own (PACK_SYNCFS_OTHER_MAX, /proc/meminfo), else one fsync
+ * each; a larger layer, or one with an entry an fsync cannot reach (a
+ * symlink, a device, a whiteout), always one syncfs.  A small build went
+ * from 16 syncs to 7 (the blobs' directory: store/index.c). */
 enum pack_sync { PACK_SYNC_NONE, PACK_SYNC_EACH, PACK_SYNC_FS };
-#define PACK_SYNC_EACH_MAX 16
+#define PACK_SYNC_EACH_MAX    16
+#define PACK_SYNCFS_OTHER_MAX (4 << 20)
 
 struct pack {
         struct zpipe zp;
@@ -85,6 +95,12 @@ struct pack {
         size_t links_cap, n_links;
         enum pack_sync sync;
         size_t n_synced;
+        int sync_fds[PACK_SYNC_EACH_MAX]; /* PACK_SYNC_EACH: what to fsync, dups */
+        struct archive *a; /* libarchive's writer, opened for the first entry that needs it */
+        bool lib_entry;    /* the entry being written is libarchive's */
+        bool lib_only;     /* every entry through libarchive (opts->tar_libarchive) */
+        size_t own_pad;    /* the padding box's own entry ends with */
+        size_t entries;
 };
 
 static int deflate_out(struct pack *p, int flush, struct box_err *err)
@@ -100,6 +116,14 @@ static int deflate_out(struct pack *p, int flush, struct box_err *err)
                         return -err->code;
         } while (p->z.avail_out == 0);
         return 0;
+}
+
+/* A plain layer's chunk: hashed (the blob's digest is the diff_id) and
+ * written. */
+static int raw_out(struct pack *p, const unsigned char *buf, size_t n, struct box_err *err)
+{
+        sha256_update(p->tar_sha, buf, n);
+        return store_blob_writer_write(p->blob, buf, n, err);
 }
 
 static void *zworker(void *arg)
@@ -119,10 +143,12 @@ static void *zworker(void *arg)
                 pthread_mutex_unlock(&z->mu);
 
                 int r = 0;
-                if (!skip) {
+                if (!skip && p->compress) {
                         p->z.next_in = z->bufs[i];
                         p->z.avail_in = (uInt)z->lens[i];
                         r = deflate_out(p, Z_NO_FLUSH, &z->err);
+                } else if (!skip) {
+                        r = raw_out(p, z->bufs[i], z->lens[i], &z->err);
                 }
                 pthread_mutex_lock(&z->mu);
                 if (r < 0)
@@ -133,7 +159,7 @@ static void *zworker(void *arg)
                 pthread_mutex_unlock(&z->mu);
         }
         pthread_mutex_lock(&z->mu);
-        bool skip = z->failed;
+        bool skip = z->failed || !p->compress;
         pthread_mutex_unlock(&z->mu);
         if (!skip && deflate_out(p, Z_FINISH, &z->err) < 0) {
                 pthread_mutex_lock(&z->mu);
@@ -143,14 +169,20 @@ static void *zworker(void *arg)
         return NULL;
 }
 
-static int zpipe_start(struct pack *p, struct box_err *err)
+/* The ring, before the first byte: the producer fills bufs[0] at once. */
+static void zpipe_init(struct pack *p)
 {
         struct zpipe *z = &p->zp;
         pthread_mutex_init(&z->mu, NULL);
         pthread_cond_init(&z->cv, NULL);
         for (size_t i = 0; i < ZCHUNKS; i++)
-                z->bufs[i] = xmalloc(ZCHUNK);
+                z->bufs[i] = xmalloc(ZCHUNK); /* mmap()ed: pages only when touched */
         z->ready = true;
+}
+
+static int zpipe_start(struct pack *p, struct box_err *err)
+{
+        struct zpipe *z = &p->zp;
         /* the worker takes no signals: they belong to the thread that waits */
         sigset_t all, old;
         sigfillset(&all);
@@ -158,7 +190,7 @@ static int zpipe_start(struct pack *p, struct box_err *err)
         int r = pthread_create(&z->thread, NULL, zworker, p);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (r != 0)
-                return box_err_set(err, r, "pack: start the compressor");
+                return box_err_set(err, r, "pack: start the packing thread");
         z->started = true;
         return 0;
 }
@@ -187,6 +219,12 @@ static int zpipe_finish(struct pack *p, bool ok)
 {
         struct zpipe *z = &p->zp;
         int r = 0;
+        if (ok && z->ready && !z->started && z->lens[z->head] > 0) {
+                /* a plain layer smaller than a chunk: no thread was needed */
+                r = raw_out(p, z->bufs[z->head], z->lens[z->head], p->err);
+                z->lens[z->head] = 0;
+                ok = r >= 0;
+        }
         if (z->started) {
                 if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
                         ok = false;
@@ -223,15 +261,9 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
         struct pack *p = ud;
         if (p->aborted || p->failed)
                 return -1;
-        sha256_update(p->tar_sha, buf, n);
+        if (p->compress)
+                sha256_update(p->tar_sha, buf, n); /* else the worker's (raw_out) */
         p->tar_size += n;
-        if (!p->compress) {
-                if (store_blob_writer_write(p->blob, buf, n, p->err) < 0) {
-                        p->failed = 1;
-                        return -1;
-                }
-                return (la_ssize_t)n;
-        }
         struct zpipe *z = &p->zp;
         const unsigned char *c = buf;
         size_t left = n;
@@ -243,6 +275,10 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
                 z->lens[z->head] += k;
                 c += k;
                 left -= k;
+                if (z->lens[z->head] == ZCHUNK && !z->started && zpipe_start(p, p->err) < 0) {
+                        p->failed = 1;
+                        return -1;
+                }
                 if (z->lens[z->head] == ZCHUNK && zpipe_push(p) < 0) {
                         /* the worker failed and stopped: its error is final */
                         pthread_mutex_lock(&z->mu);
@@ -256,11 +292,11 @@ static la_ssize_t write_cb(struct archive *a, void *ud, const void *buf, size_t 
 }
 
 /* The archive's complaint, or what write_cb said when it was the cause. */
-static int archive_fail(struct pack *p, struct archive *a, const char *path)
+static int archive_fail(struct pack *p, const char *path)
 {
         if (p->failed)
                 return -p->err->code;
-        const char *msg = archive_error_string(a);
+        const char *msg = p->a ? archive_error_string(p->a) : NULL;
         return box_err_set(p->err, EIO, "pack '%s': %s", path, msg ? msg : "write failed");
 }
 
@@ -268,33 +304,248 @@ static int archive_fail(struct pack *p, struct archive *a, const char *path)
  * translated to UTF-8: the header was then written with the name's bytes
  * and hdrcharset=BINARY, which is the point.  Any other warning would mean
  * the entry differs from the file, and a layer is exact or nothing. */
-static int write_header(struct pack *p, struct archive *a, struct archive_entry *e,
-                        const char *path)
+static int write_header(struct pack *p, struct archive_entry *e, const char *path)
 {
-        int x = archive_write_header(a, e);
+        int x = archive_write_header(p->a, e);
         if (x == ARCHIVE_OK)
                 return 0;
-        const char *msg = archive_error_string(a);
+        const char *msg = archive_error_string(p->a);
         /* libarchive's ARCHIVE_ERRNO_FILE_FORMAT is EILSEQ on Linux */
-        if (x == ARCHIVE_WARN && !p->failed && archive_errno(a) == EILSEQ && msg &&
+        if (x == ARCHIVE_WARN && !p->failed && archive_errno(p->a) == EILSEQ && msg &&
             startswith(msg, "Can't translate "))
                 return 0;
-        return archive_fail(p, a, path);
+        return archive_fail(p, path);
 }
 
-static void set_times(struct pack *p, struct archive_entry *e, const struct stat *st)
+/* One entry of the layer, whichever writer writes it. */
+struct tar_entry {
+        const char *path; /* as stored: a directory's ends in '/' */
+        char type;        /* ustar's typeflag: '0' file, '1' hard link, '2' symlink, ... */
+        unsigned perm;
+        int64_t uid, gid, size, mtime;
+        long nsec;
+        const char *link; /* a hard link's first path, a symlink's target */
+        unsigned long major, minor;
+        char **xattr_keys; /* sorted; the values in xattr_vals, xattr_lens */
+        char **xattr_vals;
+        size_t *xattr_lens;
+        size_t n_xattrs;
+};
+
+static void tar_entry_release(struct tar_entry *t)
 {
-        int64_t t = st->st_mtim.tv_sec;
-        long ns = st->st_mtim.tv_nsec;
-        if (p->clamp > 0 && t >= p->clamp) {
-                t = p->clamp;
-                ns = 0;
+        for (size_t i = 0; i < t->n_xattrs; i++) {
+                free(t->xattr_keys[i]);
+                free(t->xattr_vals[i]);
         }
-        archive_entry_set_mtime(e, t, ns);
+        free(t->xattr_keys);
+        free(t->xattr_vals);
+        free(t->xattr_lens);
+}
+
+static void set_times(struct pack *p, struct tar_entry *t, const struct stat *st)
+{
+        t->mtime = st->st_mtim.tv_sec;
+        t->nsec = st->st_mtim.tv_nsec;
+        if (p->clamp > 0 && t->mtime >= p->clamp) {
+                t->mtime = p->clamp;
+                t->nsec = 0;
+        }
+}
+
+static bool ascii_only(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s & 0x80)
+                        return false;
+        return true;
+}
+
+/* Whether libarchive's restricted pax writer (archive_write_set_format_
+ * pax_restricted) would write T as one ustar header and no extended one:
+ * an ASCII path that fits the name field or splits at a '/' into a prefix
+ * of at most 155 bytes and a name of at most 100, an ASCII link of at most
+ * 100, ids and device numbers below 2^18, a size below 2^33, an mtime in
+ * [0, 2^31 - 1), no xattrs.  Then the nanoseconds of the mtime are not
+ * stored either.  *RET_PREFIX: the prefix's length, 0 when none. */
+static bool tar_plain(const struct tar_entry *t, size_t *ret_prefix)
+{
+        size_t len = strlen(t->path);
+        *ret_prefix = 0;
+        if (!ascii_only(t->path) || t->n_xattrs > 0)
+                return false;
+        if (len > 100) {
+                const char *s = strchr(t->path + len - 101, '/');
+                if (s == t->path)
+                        s = strchr(s + 1, '/');
+                if (!s || s[1] == '\0' || s - t->path > 155)
+                        return false;
+                *ret_prefix = (size_t)(s - t->path);
+        }
+        if (t->link && (strlen(t->link) > 100 || !ascii_only(t->link)))
+                return false;
+        if (t->size >= INT64_C(1) << 33 || t->uid < 0 || t->uid >= 1 << 18 || t->gid < 0 ||
+            t->gid >= 1 << 18)
+                return false;
+        if ((t->type == '3' || t->type == '4') && (t->major >= 1 << 18 || t->minor >= 1 << 18))
+                return false;
+        return t->mtime >= 0 && t->mtime < 0x7fffffff;
+}
+
+static void octal(unsigned char *f, int digits, uint64_t v)
+{
+        for (int i = digits; i-- > 0; v >>= 3)
+                f[i] = (unsigned char)('0' + (v & 7));
+}
+
+/* The 512 bytes libarchive's ustar formatter writes for a plain entry
+ * (numbers in octal, zero-padded; " \0" after mode, ids and devices; " "
+ * after size and mtime; the checksum as six digits, NUL, space): a layer
+ * packed by either writer has the same digest. */
+static void ustar_header(const struct tar_entry *t, size_t prefix, unsigned char h[512])
+{
+        size_t len = strlen(t->path);
+        memset(h, 0, 512);
+        if (prefix) {
+                memcpy(h + 345, t->path, prefix);
+                memcpy(h, t->path + prefix + 1, len - prefix - 1);
+        } else {
+                memcpy(h, t->path, len);
+        }
+        static const struct {
+                int off, digits;
+                const char *end;
+        } nums[] = {{100, 6, " "},  {108, 6, " "}, {116, 6, " "}, {124, 11, " "},
+                    {136, 11, " "}, {329, 6, " "}, {337, 6, " "}};
+        uint64_t vals[] = {t->perm & 07777,
+                           (uint64_t)t->uid,
+                           (uint64_t)t->gid,
+                           t->type == '0' ? (uint64_t)t->size : 0,
+                           (uint64_t)t->mtime,
+                           t->type == '3' || t->type == '4' ? t->major : 0,
+                           t->type == '3' || t->type == '4' ? t->minor : 0};
+        for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+                octal(h + nums[i].off, nums[i].digits, vals[i]);
+                h[nums[i].off + nums[i].digits] = (unsigned char)nums[i].end[0];
+        }
+        memset(h + 148, ' ', 8);
+        h[156] = (unsigned char)t->type;
+        if (t->link)
+                memcpy(h + 157, t->link, strlen(t->link));
+        memcpy(h + 257,
+               "ustar\0"
+               "00",
+               8);
+        unsigned sum = 0;
+        for (size_t i = 0; i < 512; i++)
+                sum += h[i];
+        h[154] = '\0';
+        octal(h + 148, 6, sum);
+}
+
+/* libarchive, loaded and opened on the first entry box does not write
+ * itself; it writes through write_cb into the same stream. */
+static int lib_open(struct pack *p)
+{
+        if (p->a)
+                return 0;
+        p->a = archive_write_new();
+        archive_write_set_format_pax_restricted(p->a);
+        archive_write_set_bytes_per_block(p->a, 0); /* no padding to 10 KiB blocks: like Docker */
+        if (archive_write_open(p->a, p, NULL, write_cb, NULL) != ARCHIVE_OK)
+                return box_err_set(p->err, EIO, "pack: %s", archive_error_string(p->a));
+        return 0;
+}
+
+static struct archive_entry *tar_entry_to_archive(const struct tar_entry *t)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, t->path);
+        archive_entry_set_uid(e, t->uid);
+        archive_entry_set_gid(e, t->gid);
+        archive_entry_set_perm(e, t->perm);
+        archive_entry_set_mtime(e, t->mtime, t->nsec);
+        for (size_t i = 0; i < t->n_xattrs; i++)
+                archive_entry_xattr_add_entry(e, t->xattr_keys[i], t->xattr_vals[i],
+                                              t->xattr_lens[i]);
+        switch (t->type) {
+        case '1':
+                archive_entry_set_filetype(e, AE_IFREG);
+                archive_entry_set_hardlink(e, t->link);
+                archive_entry_set_size(e, 0);
+                break;
+        case '2':
+                archive_entry_set_filetype(e, AE_IFLNK);
+                archive_entry_set_symlink(e, t->link);
+                break;
+        case '3':
+        case '4':
+                archive_entry_set_filetype(e, t->type == '3' ? AE_IFCHR : AE_IFBLK);
+                archive_entry_set_rdevmajor(e, t->major);
+                archive_entry_set_rdevminor(e, t->minor);
+                break;
+        case '5':
+                archive_entry_set_filetype(e, AE_IFDIR);
+                break;
+        case '6':
+                archive_entry_set_filetype(e, AE_IFIFO);
+                break;
+        default:
+                archive_entry_set_filetype(e, AE_IFREG);
+                archive_entry_set_size(e, t->size);
+        }
+        return e;
+}
+
+/* Writes T's header: box's own ustar header when libarchive would write
+ * just that (tar_plain(), nearly every entry of a build step's layer), so
+ * a layer of plain entries never loads libarchive (with libxml2, ICU and
+ * libstdc++ behind it, 1.5-4 ms of a small build); libarchive's otherwise.
+ * Either way the bytes are libarchive's (tests/unit/test-store-pack.c packs
+ * trees both ways). */
+static int emit_header(struct pack *p, const struct tar_entry *t)
+{
+        size_t prefix;
+        p->entries++;
+        if (!p->lib_only && tar_plain(t, &prefix)) {
+                unsigned char h[512];
+                ustar_header(t, prefix, h);
+                p->lib_entry = false;
+                p->own_pad = t->type == '0' ? (size_t)(-t->size & 511) : 0;
+                return write_cb(NULL, p, h, sizeof(h)) < 0 ? archive_fail(p, t->path) : 0;
+        }
+        int r = lib_open(p);
+        if (r < 0)
+                return r;
+        struct archive_entry *e = tar_entry_to_archive(t);
+        r = write_header(p, e, t->path);
+        archive_entry_free(e);
+        p->lib_entry = true;
+        return r;
+}
+
+static int emit_data(struct pack *p, const void *buf, size_t n, const char *path)
+{
+        if (p->lib_entry)
+                return archive_write_data(p->a, buf, n) == (la_ssize_t)n ? 0
+                                                                         : archive_fail(p, path);
+        return write_cb(NULL, p, buf, n) < 0 ? archive_fail(p, path) : 0;
+}
+
+/* Ends the entry: its padding to 512 bytes, now, so that whichever writer
+ * writes the next entry starts on a block. */
+static int emit_end(struct pack *p, const char *path)
+{
+        static const char zeros[512];
+        if (p->lib_entry)
+                return archive_write_finish_entry(p->a) == ARCHIVE_OK ? 0 : archive_fail(p, path);
+        size_t pad = p->own_pad;
+        p->own_pad = 0;
+        return pad ? emit_data(p, zeros, pad, path) : 0;
 }
 
 static int pack_xattrs(struct pack *p, int dfd, const char *name, const char *path,
-                       struct archive_entry *e, int *opaque)
+                       struct tar_entry *t, int *opaque)
 {
         char proc[64 + NAME_MAX + 1];
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dfd, name);
@@ -319,6 +570,9 @@ static int pack_xattrs(struct pack *p, int dfd, const char *name, const char *pa
         for (char *k = list; k < list + n; k += strlen(k) + 1)
                 keys[nk++] = k;
         strv_sort(keys);
+        t->xattr_keys = xnew0(char *, nk);
+        t->xattr_vals = xnew0(char *, nk);
+        t->xattr_lens = xnew0(size_t, nk);
         for (size_t i = 0; i < nk; i++) {
                 const char *k = keys[i];
                 ssize_t vn = lgetxattr(proc, k, NULL, 0);
@@ -338,7 +592,9 @@ static int pack_xattrs(struct pack *p, int dfd, const char *name, const char *pa
                 }
                 if (startswith(k, "trusted.overlay."))
                         continue; /* overlayfs bookkeeping, not content */
-                archive_entry_xattr_add_entry(e, k, val, (size_t)vn);
+                t->xattr_keys[t->n_xattrs] = xstrdup(k);
+                t->xattr_vals[t->n_xattrs] = TAKE_PTR(val);
+                t->xattr_lens[t->n_xattrs++] = (size_t)vn;
         }
         return 0;
 }
@@ -386,28 +642,87 @@ static const char *link_find_or_add(struct pack *p, dev_t dev, ino_t ino, const 
         return NULL;
 }
 
-static int write_marker(struct pack *p, struct archive *a, const char *path, const struct stat *st)
+static int write_marker(struct pack *p, const char *path, const struct stat *st)
 {
-        struct archive_entry *e = archive_entry_new();
-        archive_entry_set_pathname(e, path);
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_perm(e, 0);
-        archive_entry_set_size(e, 0);
-        set_times(p, e, st);
-        int r = write_header(p, a, e, path);
-        archive_entry_free(e);
-        return r;
+        struct tar_entry t = {.path = path, .type = '0'};
+        set_times(p, &t, st);
+        int r = emit_header(p, &t);
+        return r < 0 ? r : emit_end(p, path);
 }
 
+static void pack_sync_drop(struct pack *p)
+{
+        for (size_t i = 0; i < p->n_synced && i < PACK_SYNC_EACH_MAX; i++)
+                close(p->sync_fds[i]);
+        p->n_synced = 0;
+}
+
+/* Remembers FD (borrowed) to be synced at the end, or gives up on single
+ * fsyncs for one syncfs. */
 static void pack_sync_fd(struct pack *p, int fd)
 {
         if (p->sync != PACK_SYNC_EACH)
                 return;
-        if (p->n_synced++ >= PACK_SYNC_EACH_MAX || fd < 0 || fsync(fd) < 0)
+        int dup = fd >= 0 && p->n_synced < PACK_SYNC_EACH_MAX ? fcntl(fd, F_DUPFD_CLOEXEC, 3)
+                                                              : -EBADF;
+        if (dup < 0) {
+                pack_sync_drop(p);
                 p->sync = PACK_SYNC_FS;
+                return;
+        }
+        p->sync_fds[p->n_synced++] = dup;
 }
 
-static int pack_file_data(struct pack *p, struct archive *a, int fd, const char *path, int64_t size)
+/* The host's dirty and in-flight page cache but OWN bytes (the layer's):
+ * what a syncfs would wait for besides the layer.  SIZE_MAX: unknown. */
+static double mono_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t dirty_besides(uint64_t own)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+        char line[128];
+        uint64_t kb = 0;
+        int seen = 0;
+        while (f && seen < 2 && fgets(line, sizeof(line), f)) {
+                unsigned long long v;
+                if (sscanf(line, "Dirty: %llu kB", &v) == 1 ||
+                    sscanf(line, "Writeback: %llu kB", &v) == 1) {
+                        kb += v;
+                        seen++;
+                }
+        }
+        if (seen < 2)
+                return SIZE_MAX;
+        uint64_t bytes = kb * 1024;
+        return bytes > own ? (size_t)(bytes - own) : 0;
+}
+
+/* Makes the layer's files and directories durable (PACK_SYNC_EACH or
+ * PACK_SYNC_FS); *RET_BLOB_SYNCED when the blob, on the same file system,
+ * was synced with them. */
+static int pack_sync_finish(struct pack *p, int dfd, const char *dir, bool *ret_blob_synced)
+{
+        *ret_blob_synced = false;
+        if (p->sync == PACK_SYNC_NONE)
+                return 0;
+        if (p->sync == PACK_SYNC_EACH && dirty_besides(p->tar_size) > PACK_SYNCFS_OTHER_MAX) {
+                for (size_t i = 0; i < p->n_synced; i++)
+                        if (fsync(p->sync_fds[i]) < 0)
+                                return box_err_errno(p->err, errno, "pack: sync '%s'", dir);
+                return 0;
+        }
+        if (syncfs(dfd) < 0)
+                return box_err_errno(p->err, errno, "pack: sync '%s'", dir);
+        *ret_blob_synced = true;
+        return 0;
+}
+
+static int pack_file_data(struct pack *p, int fd, const char *path, int64_t size)
 {
         int64_t left = size;
         while (left > 0) {
@@ -418,8 +733,9 @@ static int pack_file_data(struct pack *p, struct archive *a, int fd, const char 
                         return box_err_set(p->err, EIO, "pack: '%s' shrank while packing", path);
                 if (n > left)
                         n = (ssize_t)left; /* grew: the header said SIZE */
-                if (archive_write_data(a, p->readbuf, (size_t)n) != n)
-                        return archive_fail(p, a, path);
+                int r = emit_data(p, p->readbuf, (size_t)n, path);
+                if (r < 0)
+                        return r;
                 left -= n;
         }
         return 0;
@@ -428,8 +744,8 @@ static int pack_file_data(struct pack *p, struct archive *a, int fd, const char 
 /* Writes the entry NAME of directory DFD, as PATH.  *RET_DIR is set when it
  * is a directory to descend into (its header and opaque marker written),
  * with its stat in *RET_ST. */
-static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name, const char *path,
-                    bool *ret_dir, struct stat *ret_st)
+static int pack_one(struct pack *p, int dfd, const char *name, const char *path, bool *ret_dir,
+                    struct stat *ret_st)
 {
         struct stat st;
         *ret_dir = false;
@@ -442,54 +758,61 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
                 _cleanup_free_ char *wh = xasprintf("%.*s.wh.%s", (int)dl, path, name);
                 pack_sync_fd(p, -EBADF);
-                return write_marker(p, a, wh, &st);
+                return write_marker(p, wh, &st);
         }
 
-        struct archive_entry *e = archive_entry_new();
+        struct tar_entry t = {
+                .path = path, .uid = st.st_uid, .gid = st.st_gid, .perm = st.st_mode & 07777};
+        _cleanup_free_ char *dir_path = NULL;
+        char target[PATH_MAX + 1];
         int r = 0, opaque = 0;
-        archive_entry_set_pathname(e, path);
-        archive_entry_set_uid(e, st.st_uid);
-        archive_entry_set_gid(e, st.st_gid);
-        archive_entry_set_perm(e, st.st_mode & 07777);
-        set_times(p, e, &st);
-        r = pack_xattrs(p, dfd, name, path, e, &opaque);
+        set_times(p, &t, &st);
+        r = pack_xattrs(p, dfd, name, path, &t, &opaque);
         if (r < 0)
                 goto out;
 
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
                 const char *first = link_find_or_add(p, st.st_dev, st.st_ino, path);
                 if (first) {
-                        archive_entry_set_filetype(e, AE_IFREG);
-                        archive_entry_set_hardlink(e, first);
-                        archive_entry_set_size(e, 0);
-                        r = write_header(p, a, e, path);
+                        t.type = '1';
+                        t.link = first;
+                        r = emit_header(p, &t);
+                        if (r >= 0)
+                                r = emit_end(p, path);
                         goto out;
                 }
         }
 
         switch (st.st_mode & S_IFMT) {
         case S_IFREG: {
-                archive_entry_set_filetype(e, AE_IFREG);
-                archive_entry_set_size(e, st.st_size);
+                t.type = '0';
+                t.size = st.st_size;
                 _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0) {
                         r = box_err_errno(p->err, errno, "pack: open '%s'", path);
                         break;
                 }
-                r = write_header(p, a, e, path);
+                r = emit_header(p, &t);
                 if (r >= 0)
-                        r = pack_file_data(p, a, fd, path, st.st_size);
+                        r = pack_file_data(p, fd, path, st.st_size);
+                if (r >= 0)
+                        r = emit_end(p, path);
                 pack_sync_fd(p, fd);
                 break;
         }
         case S_IFDIR: {
-                archive_entry_set_filetype(e, AE_IFDIR); /* libarchive appends the '/' */
-                r = write_header(p, a, e, path);
+                /* libarchive appends the '/' too: the same header either way */
+                dir_path = xasprintf("%s/", path);
+                t.path = dir_path;
+                t.type = '5';
+                r = emit_header(p, &t);
+                if (r >= 0)
+                        r = emit_end(p, path);
                 if (r < 0)
                         break;
                 if (opaque) {
                         _cleanup_free_ char *opq = xasprintf("%s/.wh..wh..opq", path);
-                        r = write_marker(p, a, opq, &st);
+                        r = write_marker(p, opq, &st);
                         if (r < 0)
                                 break;
                 }
@@ -498,7 +821,6 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                 break;
         }
         case S_IFLNK: {
-                char target[PATH_MAX + 1];
                 ssize_t n = readlinkat(dfd, name, target, sizeof(target));
                 if (n < 0) {
                         r = box_err_errno(p->err, errno, "pack: readlink '%s'", path);
@@ -510,26 +832,30 @@ static int pack_one(struct pack *p, struct archive *a, int dfd, const char *name
                         break;
                 }
                 target[n] = '\0';
-                archive_entry_set_filetype(e, AE_IFLNK);
-                archive_entry_set_symlink(e, target);
-                r = write_header(p, a, e, path);
+                t.type = '2';
+                t.link = target;
+                r = emit_header(p, &t);
+                if (r >= 0)
+                        r = emit_end(p, path);
                 pack_sync_fd(p, -EBADF);
                 break;
         }
         case S_IFCHR:
         case S_IFBLK:
         case S_IFIFO:
-                archive_entry_set_filetype(e, st.st_mode & S_IFMT);
-                archive_entry_set_rdevmajor(e, major(st.st_rdev));
-                archive_entry_set_rdevminor(e, minor(st.st_rdev));
-                r = write_header(p, a, e, path);
+                t.type = S_ISCHR(st.st_mode) ? '3' : S_ISBLK(st.st_mode) ? '4' : '6';
+                t.major = major(st.st_rdev);
+                t.minor = minor(st.st_rdev);
+                r = emit_header(p, &t);
+                if (r >= 0)
+                        r = emit_end(p, path);
                 pack_sync_fd(p, -EBADF);
                 break;
         default:
                 break; /* sockets are not content */
         }
 out:
-        archive_entry_free(e);
+        tar_entry_release(&t);
         return r;
 }
 
@@ -568,7 +894,7 @@ static void level_release(struct level *l)
 
 /* Packs the tree under ROOTFD (borrowed) in sorted order, depth first,
  * without recursion: only the directory being read is open. */
-static int pack_tree(struct pack *p, struct archive *a, int rootfd)
+static int pack_tree(struct pack *p, int rootfd)
 {
         size_t depth = 0, cap = 8;
         struct level *lv = xnew0(struct level, cap);
@@ -631,7 +957,7 @@ static int pack_tree(struct pack *p, struct archive *a, int rootfd)
                         goto out;
                 }
                 bool is_dir;
-                r = pack_one(p, a, fd, name, path.data, &is_dir, &st);
+                r = pack_one(p, fd, name, path.data, &is_dir, &st);
                 if (r < 0)
                         goto out;
                 if (!is_dir) {
@@ -741,6 +1067,21 @@ static int unpack_new_blob(struct store *st, const struct store_layer_info *info
         return store_layer_unpack_fd(st, fd, &uo, NULL, err);
 }
 
+static void stats_fill(const struct pack *p, struct store_layer_pack_stats *stats, double t0,
+                       double t1, double t2, bool synced)
+{
+        if (stats)
+                *stats = (struct store_layer_pack_stats){
+                        .tar_s = t1 - t0,
+                        .sync_s = t2 - t1,
+                        .publish_s = mono_s() - t2,
+                        .bytes = p->tar_size,
+                        .entries = p->entries,
+                        .syncfs = synced,
+                        .libarchive = p->a != NULL,
+                };
+}
+
 int store_layer_pack_dir(struct store *st, const char *dir,
                          const struct store_layer_pack_opts *opts, struct store_layer_info *ret,
                          struct box_err *err)
@@ -748,7 +1089,6 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         static const struct store_layer_pack_opts none;
         struct pack p = {.err = err};
         struct store_layer_info info = {0};
-        struct archive *a = NULL;
         _cleanup_free_ char *final = NULL;
         _cleanup_close_ int dfd = -EBADF;
         int r;
@@ -781,32 +1121,43 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                         goto out;
                 }
                 p.z_ready = true;
+        }
+        zpipe_init(&p);
+        if (p.compress) {
                 r = zpipe_start(&p, err);
                 if (r < 0)
                         goto out;
         }
-        a = archive_write_new();
-        archive_write_set_format_pax_restricted(a);
-        archive_write_set_bytes_per_block(a, 0); /* no padding to 10 KiB blocks: like Docker */
-        if (archive_write_open(a, &p, NULL, write_cb, NULL) != ARCHIVE_OK) {
-                r = box_err_set(err, EIO, "pack: %s", archive_error_string(a));
-                goto out;
-        }
-        r = pack_tree(&p, a, dfd);
+        p.lib_only = opts->tar_libarchive;
+        double t0 = mono_s(), t1 = 0, t2 = 0;
+        r = pack_tree(&p, dfd);
         if (r < 0)
                 goto out;
-        if (archive_write_close(a) != ARCHIVE_OK) {
-                r = archive_fail(&p, a, dir);
-                goto out;
+        if (p.a) {
+                if (archive_write_close(p.a) != ARCHIVE_OK) {
+                        r = archive_fail(&p, dir);
+                        goto out;
+                }
+        } else {
+                /* the end of the archive: two zero blocks, as libarchive's close */
+                static const char end[1024];
+                if (write_cb(NULL, &p, end, sizeof(end)) < 0) {
+                        r = archive_fail(&p, dir);
+                        goto out;
+                }
         }
         r = zpipe_finish(&p, true);
         if (r < 0)
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
-        if (p.sync == PACK_SYNC_FS && syncfs(dfd) < 0) {
-                r = box_err_errno(err, errno, "pack: sync '%s'", dir);
+        bool blob_synced;
+        t1 = mono_s();
+        r = pack_sync_finish(&p, dfd, dir, &blob_synced);
+        t2 = mono_s();
+        if (r < 0)
                 goto out;
-        }
+        if (blob_synced)
+                store_blob_writer_synced(p.blob);
         r = store_blob_writer_commit(TAKE_PTR(p.blob), p.compress ? NULL : info.diff_id,
                                      info.digest, &info.size, err);
         if (r < 0)
@@ -819,6 +1170,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                         goto out;
                 if (ret)
                         *ret = info;
+                stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
                 goto out;
         }
         /* The directory becomes the unpacked layer. */
@@ -839,6 +1191,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         free(store_layer_short_path(st, info.diff_id));
         if (ret)
                 *ret = info;
+        stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
         r = 0;
 out:
         /* The order matters: freeing the writer closes it, and a close
@@ -846,8 +1199,8 @@ out:
          * compressor's ring, so the ring must outlive the writer. */
         if (r < 0)
                 p.aborted = true;
-        if (a)
-                archive_write_free(a);
+        if (p.a)
+                archive_write_free(p.a);
         zpipe_finish(&p, false);
         if (p.z_ready)
                 deflateEnd(&p.z);
@@ -858,6 +1211,7 @@ out:
         for (size_t i = 0; i < p.links_cap; i++)
                 free(p.links[i].path);
         free(p.links);
+        pack_sync_drop(&p);
         c_locale_leave(old_locale);
         return r;
 }

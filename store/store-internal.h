@@ -23,7 +23,8 @@ void store_blob_writer_skip_hash(struct store_blob_writer *w);
 
 /* The caller has synced W's file system (syncfs) since the last write to
  * W: store_blob_writer_commit() then renames without an fsync of its own,
- * so a layer's blob and its unpacked tree are flushed by one sync. */
+ * so a layer's blob and its unpacked tree (or a packed layer's files) are
+ * flushed by one sync. */
 void store_blob_writer_synced(struct store_blob_writer *w);
 
 /* Hashing (and writing a blob) on a second core while the caller unpacks:

@@ -220,7 +220,10 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                 store_blob_writer_abort(w);
                 return box_err_errno(err, e, "commit blob %s", d);
         }
-        (void)fs_fsync_dir_at(w->st->root_fd, "blobs/sha256");
+        /* the name is made durable before anything durable names it:
+         * index.json's write syncs blobs/sha256 first (store/index.c), one
+         * fsync for all of a build's or a load's blobs; a build cache
+         * record, never synced, is checked against the blob on use */
         if (ret_digest)
                 memcpy(ret_digest, d, sizeof(d));
         if (ret_size)

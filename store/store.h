@@ -192,6 +192,21 @@ struct store_layer_pack_opts {
         int uncompressed;    /* store the tar itself as the blob */
         int keep_dir;        /* DIR stays as it is (a container's upper dir): the layer is
                               * unpacked from the new blob instead */
+        int tar_libarchive;  /* every entry written by libarchive, none by box's own ustar
+                              * writer (tests: both give the same bytes) */
+        struct store_layer_pack_stats *stats; /* when not NULL: filled on success */
+};
+
+/* Where store_layer_pack_dir()'s time went, for a build's per-step report:
+ * reading the tree and writing the tar (headers, data, SHA-256, the blob
+ * file), making it durable, and publishing it (the blob's rename, the
+ * directory's into layers/). */
+struct store_layer_pack_stats {
+        double tar_s, sync_s, publish_s;
+        uint64_t bytes;  /* the tar's */
+        size_t entries;  /* its entries */
+        bool syncfs;     /* synced with one syncfs rather than an fsync each */
+        bool libarchive; /* some entry needed libarchive's pax writer */
 };
 
 /* Turns directory DIR (absolute; overlayfs whiteouts and opaque dirs

@@ -123,11 +123,122 @@ static void test_empty(void **state)
         free(d);
 }
 
+/* A tree whose entries take both of the pack's writers in turn: plain ones
+ * (box's own ustar headers) and ones only libarchive's pax writer can
+ * hold (long or non-ASCII names and links, xattrs, large ids, old mtimes). */
+static char *make_mixed_tree(const char *name)
+{
+        char *d = xasprintf("%s/tmp/%s", root, name);
+        char *p;
+        assert_int_equal(fs_mkdir_p(d, 0755, NULL), 0);
+        put(d, "plain", "plain file");
+        /* 150 bytes, split into ustar's prefix and name */
+        char longdir[200], longer[400];
+        snprintf(longdir, sizeof(longdir), "%s/%0120d", d, 0);
+        assert_int_equal(mkdir(longdir, 0755), 0);
+        put(longdir, "in-a-long-directory", "x");
+        /* a name of 120 bytes: no split fits, a pax path */
+        snprintf(longer, sizeof(longer), "%0120d", 1);
+        put(d, longer, "long name");
+        put(d, "caf\xc3\xa9", "non-ASCII");
+        put(d, "odd-size", "123456789");
+        p = xasprintf("%s/xattr", d);
+        put(d, "xattr", "with an xattr");
+        assert_int_equal(setxattr(p, "user.box", "v", 1, 0), 0);
+        free(p);
+        p = xasprintf("%s/big-uid", d);
+        put(d, "big-uid", "owned far up");
+        assert_int_equal(lchown(p, 300000, 7), 0);
+        free(p);
+        p = xasprintf("%s/old", d);
+        put(d, "old", "before 1970");
+        struct timespec ts[2] = {{.tv_sec = -5}, {.tv_sec = -5}};
+        assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+        free(p);
+        p = xasprintf("%s/nsec", d);
+        put(d, "nsec", "nanoseconds");
+        struct timespec ns[2] = {{.tv_sec = 1000, .tv_nsec = 5}, {.tv_sec = 1000, .tv_nsec = 5}};
+        assert_int_equal(utimensat(AT_FDCWD, p, ns, 0), 0);
+        free(p);
+        char target[160];
+        memset(target, 't', 150);
+        target[150] = '\0';
+        p = xasprintf("%s/long-link", d);
+        assert_int_equal(symlink(target, p), 0);
+        free(p);
+        p = xasprintf("%s/link", d);
+        assert_int_equal(symlink("plain", p), 0);
+        free(p);
+        char *a = xasprintf("%s/plain", d), *h = xasprintf("%s/zz-hard", d);
+        assert_int_equal(link(a, h), 0);
+        free(a);
+        free(h);
+        p = xasprintf("%s/fifo", d);
+        assert_int_equal(mkfifo(p, 0600), 0);
+        free(p);
+        p = xasprintf("%s/null", d);
+        assert_int_equal(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+        free(p);
+        p = xasprintf("%s/gone", d);
+        assert_int_equal(mknod(p, S_IFCHR | 0, makedev(0, 0)), 0);
+        free(p);
+        p = xasprintf("%s/opq", d);
+        assert_int_equal(mkdir(p, 0700), 0);
+        assert_int_equal(setxattr(p, "trusted.overlay.opaque", "y", 1, 0), 0);
+        put(p, "inside", "x");
+        free(p);
+        return d;
+}
+
+/* D packed by box's writers and by libarchive alone: the same diff_id, and
+ * whether libarchive was needed (D stays: keep_dir). */
+static void pack_both(const char *d, int64_t clamp, bool expect_libarchive)
+{
+        struct box_err err = {0};
+        struct store_layer_info own, lib;
+        struct store_layer_pack_stats stats;
+        struct store_layer_pack_opts o = {
+                .uncompressed = 1, .keep_dir = 1, .clamp_mtime = clamp, .stats = &stats};
+        if (store_layer_pack_dir(st, d, &o, &own, &err) < 0)
+                fail_msg("%s", err.msg);
+        o.tar_libarchive = 1;
+        o.stats = NULL;
+        if (store_layer_pack_dir(st, d, &o, &lib, &err) < 0)
+                fail_msg("%s", err.msg);
+        assert_string_equal(own.diff_id, lib.diff_id);
+        assert_int_equal(stats.libarchive, expect_libarchive);
+}
+
+/* box writes plain entries itself and leaves the rest to libarchive: the
+ * layer's bytes are what libarchive alone writes, so digests are the same
+ * as before the own writer, whatever mix a tree holds. */
+static void test_own_writer_matches_libarchive(void **state)
+{
+        (void)state;
+        char *d = make_mixed_tree("mixed");
+        pack_both(d, 0, true);
+        /* and with the clamp, which drops the nanoseconds */
+        pack_both(d, 500, true);
+        free(d);
+
+        /* plain entries only: libarchive's output too */
+        d = xasprintf("%s/tmp/plain-only", root);
+        assert_int_equal(fs_mkdir_p(d, 0755, NULL), 0);
+        put(d, "a", "ay");
+        char *sub = xasprintf("%s/sub", d);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        put(sub, "b", "bee");
+        pack_both(d, 0, false);
+        free(sub);
+        free(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pack_round_trip),
                 cmocka_unit_test(test_empty),
+                cmocka_unit_test(test_own_writer_matches_libarchive),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
