@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Probes from an attacker's review of the flags and build features of issue
+# 16's session (--sysctl with another container's network, --cache-from's
+# inline cache, ps's dead husks): each failed before its fix.
+load run-helpers
+
+setup() {
+        run_setup
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir "$CTX"
+}
+teardown() { lifecycle_teardown; }
+
+@test "sysctl: net.* is refused in the host's network namespace reached through --network container:" {
+        # a private network namespace of the test's own plays the host's
+        run unshare -n sh -c '
+                before=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+                "$BOX" run -d --network host --name hostnet busybox sleep 60 >/dev/null || exit 9
+                "$BOX" run --rm --network container:hostnet --sysctl net.ipv4.ip_default_ttl=99 busybox true
+                echo "status=$?"
+                echo "ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl) before=$before"
+                "$BOX" rm -f hostnet >/dev/null'
+        echo "$output"
+        [[ "$output" == *"status=125"* ]]
+        [[ "$output" == *"not allowed in the host's network namespace"* ]]
+        [[ "$output" == *"ttl=64 before=64"* ]]
+}
+
+@test "sysctl: net.* still reaches a container whose network namespace is another container's own" {
+        box run -d --network none --name owner busybox sleep 60 >/dev/null
+        run box run --rm --network container:owner --sysctl net.ipv4.ip_default_ttl=99 busybox \
+                cat /proc/sys/net/ipv4/ip_default_ttl
+        [ "$status" -eq 0 ]
+        [ "$output" = 99 ]
+        [ "$(box exec owner cat /proc/sys/net/ipv4/ip_default_ttl)" = 99 ]
+}
+
+# craft_cache TAR TAG CLAIMS: the image TAG in the docker archive TAR with
+# its config's box.cache.v0 replaced by the JSON CLAIMS
+craft_cache() {
+        python3 - "$@" <<'PY'
+import hashlib, io, json, sys, tarfile
+path, tag, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+src = tarfile.open(path)
+files = {m.name: src.extractfile(m).read() for m in src.getmembers() if m.isfile()}
+src.close()
+man = json.loads(files["manifest.json"])
+entry = next(e for e in man if tag in e["RepoTags"])
+old = entry["Config"].split("/")[-1]
+cfg = json.loads(files[entry["Config"]])
+cfg["box.cache.v0"] = claims
+raw = json.dumps(cfg).encode()
+d = hashlib.sha256(raw).hexdigest()
+files["blobs/sha256/" + d] = raw
+entry["Config"] = "blobs/sha256/" + d
+files["manifest.json"] = json.dumps(man).encode()
+idx = json.loads(files["index.json"])
+for m in idx["manifests"]:
+    mf = json.loads(files["blobs/sha256/" + m["digest"].split(":")[1]])
+    if mf["config"]["digest"] == "sha256:" + old:
+        mf["config"].update(digest="sha256:" + d, size=len(raw))
+        b = json.dumps(mf).encode()
+        files["blobs/sha256/" + hashlib.sha256(b).hexdigest()] = b
+        m.update(digest="sha256:" + hashlib.sha256(b).hexdigest(), size=len(b))
+files["index.json"] = json.dumps(idx).encode()
+out = tarfile.open(path, "w")
+for name, data in files.items():
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    out.addfile(ti, io.BytesIO(data))
+out.close()
+PY
+}
+
+@test "cache: --cache-from seeds only the steps its build looks up, not claims for other builds" {
+        printf 'FROM busybox\nRUN echo good > /f\n' > "$CTX/Dockerfile.good"
+        printf 'FROM busybox\nRUN echo evil > /f\n' > "$CTX/Dockerfile.evil"
+        printf 'FROM busybox\nRUN echo other > /o\n' > "$CTX/Dockerfile.other"
+        # the key of the victim's step, as anyone can compute it
+        box build --network none -q -f "$CTX/Dockerfile.good" --cache-to type=inline -t good:1 "$CTX" >/dev/null
+        box build --network none -q -f "$CTX/Dockerfile.evil" --cache-to type=inline -t evil:1 "$CTX" >/dev/null
+        box save -o "$BOX_TEST_TMP/good.tar" good:1
+        good_key=$(python3 -c '
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+m = json.load(t.extractfile("manifest.json"))[0]
+print(json.load(t.extractfile(m["Config"]))["box.cache.v0"][0]["key"])' "$BOX_TEST_TMP/good.tar")
+        [[ "$good_key" == sha256:* ]]
+        box save -o "$BOX_TEST_TMP/evil.tar" busybox evil:1
+        # the hostile image claims the victim's step as its own evil layer
+        craft_cache "$BOX_TEST_TMP/evil.tar" evil:1 \
+                "[{\"key\": \"$good_key\", \"layer\": 1, \"created\": \"2020-01-01T00:00:00Z\"}]"
+        export BOX_ROOT="$BOX_TEST_TMP/shared"
+        box load -q -i "$BOX_TEST_TMP/evil.tar" >/dev/null
+        # one build names the hostile image as its cache source ...
+        run box build --network none -q -f "$CTX/Dockerfile.other" --cache-from evil:1 "$CTX"
+        [ "$status" -eq 0 ]
+        # ... another build on the same store does not, and runs its own step
+        run box build --network none --progress plain -f "$CTX/Dockerfile.good" -t victim "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *"RUN echo good > /f"$'\n'"  CACHED"* ]]
+        [ "$(box run --rm --network none victim cat /f)" = good ]
+}
+
+@test "cache: a step the --cache-from image really ran is still reused" {
+        printf 'FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nRUN echo two > /two\n' > "$CTX/Dockerfile"
+        box build --network none -q --cache-to type=inline -t src:1 "$CTX" >/dev/null
+        stamp=$(box run --rm --network none src:1 cat /stamp)
+        box save -o "$BOX_TEST_TMP/src.tar" busybox src:1
+        export BOX_ROOT="$BOX_TEST_TMP/fresh"
+        box load -q -i "$BOX_TEST_TMP/src.tar" >/dev/null
+        run box build --network none --progress plain --cache-from src:1 -t again "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"RUN echo two > /two"$'\n'"  CACHED"* ]]
+        [ "$(box run --rm --network none again cat /stamp)" = "$stamp" ]
+        # and once reused, the store keeps it (BuildKit's local cache does)
+        run box build --network none --progress plain -t third "$CTX"
+        [[ "$output" == *"random/uuid > /stamp"$'\n'"  CACHED"* ]]
+}
