@@ -117,3 +117,21 @@ print(json.load(t.extractfile(m["Config"]))["box.cache.v0"][0]["key"])' "$BOX_TE
         run box build --network none --progress plain -t third "$CTX"
         [[ "$output" == *"random/uuid > /stamp"$'\n'"  CACHED"* ]]
 }
+
+@test "devices: a --device-cgroup-rule of type a grants its numbers and access only, on v1 as on v2" {
+        box run -d --name dev --device-cgroup-rule 'a 10:237 r' busybox sleep 60 >/dev/null
+        id=$(box inspect -f '{{.Id}}' dev)
+        list=/sys/fs/cgroup/devices/box/$id/devices.list
+        [ -f "$list" ] || skip "no v1 devices controller"
+        run cat "$list"
+        # v1 reads any "a" line as everything
+        [[ "$output" != *"a *:* rwm"* ]]
+        [[ "$output" == *"b 10:237 r"* ]]
+        [[ "$output" == *"c 10:237 r"* ]]
+        [[ "$output" != *"b 8:"* ]]
+        # and what it grants: read, not write
+        run box run --rm --cap-add MKNOD --device-cgroup-rule 'a 10:237 r' busybox sh -c \
+                'mknod /tmp/lc c 10 237 && (exec 3</tmp/lc && echo read-ok); (exec 3<>/tmp/lc && echo write-ok); :'
+        [[ "$output" == *read-ok* ]]
+        [[ "$output" != *write-ok* ]]
+}
