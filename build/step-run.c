@@ -224,7 +224,10 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
         rm->source = own(m, xstrdup(src));
         rm->target = own(m, ms->target ? xstrdup(ms->target)
                                        : xasprintf("/run/buildkit/ssh_agent.%zu", m->n_ssh));
-        rm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        /* the host's own socket: read-only, so the step can connect (a
+         * socket's write permission ignores the mount's) but not chmod,
+         * chown or touch it for the host's other users */
+        rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (m->n_ssh++ == 0) {
                 _cleanup_free_ char *e = xasprintf("SSH_AUTH_SOCK=%s", rm->target);
                 m->env = strv_append(m->env, e);

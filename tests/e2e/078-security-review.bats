@@ -135,3 +135,24 @@ print(json.load(t.extractfile(m["Config"]))["box.cache.v0"][0]["key"])' "$BOX_TE
         [[ "$output" == *read-ok* ]]
         [[ "$output" != *write-ok* ]]
 }
+
+@test "ssh: a RUN step reaches the --ssh agent but cannot change its socket on the host" {
+        command -v ssh-agent >/dev/null || skip "ssh-agent not installed"
+        build_boxtest
+        cp "$BOXTEST" "$CTX/boxtest"
+        eval "$(ssh-agent -s)" >/dev/null
+        before=$(stat -c '%a %u %g' "$SSH_AUTH_SOCK")
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=ssh --mount=type=bind,source=boxtest,target=/boxtest \
+    chmod 777 "$SSH_AUTH_SOCK"; chown 1234:1234 "$SSH_AUTH_SOCK"; touch -d 2001-01-01 "$SSH_AUTH_SOCK"; \
+    /boxtest connect "$SSH_AUTH_SOCK"
+EOF2
+        run box build --no-cache --network none --progress plain --ssh default "$CTX"
+        after=$(stat -c '%a %u %g' "$SSH_AUTH_SOCK")
+        kill "$SSH_AGENT_PID"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"connect /run/buildkit/ssh_agent.0: ok"* ]]
+        [ "$after" = "$before" ]
+}
