@@ -1180,7 +1180,7 @@ static int write_metadata(struct build_job *j, const char *id, struct box_err *e
                 jv_set_str(o, "image.name", names);
         }
         _cleanup_free_ char *text = jv_dump(o, JV_PRETTY);
-        r = fs_write_atomic_at(AT_FDCWD, j->f.metadata_file, text, strlen(text), 0644, err);
+        r = fs_output_write(j->f.metadata_file, text, strlen(text), 0644, err);
         return r < 0 ? box_err_prefix(err, "--metadata-file '%s'", j->f.metadata_file) : 0;
 }
 
@@ -1219,8 +1219,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (j.f.push && push_tags(&j, &err) < 0)
                 return cli_fail(&err);
-        if (j.f.iidfile &&
-            fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
+        if (j.f.iidfile && fs_output_write(j.f.iidfile, id, strlen(id), 0644, &err) < 0)
                 return cli_fail(&err);
         if (j.f.metadata_file && write_metadata(&j, id, &err) < 0)
                 return cli_fail(&err);

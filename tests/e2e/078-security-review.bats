@@ -156,3 +156,22 @@ EOF2
         [[ "$output" == *"connect /run/buildkit/ssh_agent.0: ok"* ]]
         [ "$after" = "$before" ]
 }
+
+@test "outputs: --iidfile and --metadata-file /dev/stdout write through it, never rename over the link" {
+        # /dev/stdout as a link of the test's own (the host's is the same link)
+        ln -s /proc/self/fd/1 "$BOX_TEST_TMP/stdout"
+        printf 'FROM busybox\n' > "$CTX/Dockerfile"
+        run box build -q --iidfile "$BOX_TEST_TMP/stdout" "$CTX"
+        [ "$status" -eq 0 ]
+        [ -L "$BOX_TEST_TMP/stdout" ]
+        # the id twice: the file's (no newline), then box's own line
+        [[ "$output" == sha256:*sha256:* ]]
+        run box build -q --metadata-file "$BOX_TEST_TMP/stdout" "$CTX"
+        [ "$status" -eq 0 ]
+        [ -L "$BOX_TEST_TMP/stdout" ]
+        [[ "$output" == *'"containerimage.config.digest"'* ]]
+        # a regular file is still replaced whole
+        echo old > "$BOX_TEST_TMP/iid"
+        box build -q --iidfile "$BOX_TEST_TMP/iid" "$CTX" >/dev/null
+        [[ "$(cat "$BOX_TEST_TMP/iid")" == sha256:* ]]
+}
