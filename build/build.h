@@ -31,6 +31,10 @@ struct run_rlimit;
 struct build_secret {
         const char *id;
         const char *src; /* host file */
+        /* the file checked on the command line: a RUN step gets it or
+         * nothing, never what a swap of SRC's name put there since */
+        dev_t dev;
+        ino_t ino;
 };
 
 /* ADD <url>: the most a download may hold and the time it may take, in

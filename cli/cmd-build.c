@@ -830,8 +830,18 @@ static int add_secret(struct build_job *j, const char *spec)
                 box_err_set(&err, EINVAL, "--secret '%s': '%s' is not a regular file", spec, src);
                 return cli_fail(&err);
         }
+        /* pinned: the file checked here is the one RUN steps get */
+        _cleanup_free_ char *real = realpath(src, NULL);
+        struct stat rst;
+        if (!real || stat(real, &rst) < 0 || rst.st_dev != sst.st_dev || rst.st_ino != sst.st_ino) {
+                box_err_set(&err, ESTALE, "--secret '%s': '%s' changed while it was checked", spec,
+                            src);
+                return cli_fail(&err);
+        }
         j->sl.v[j->sl.n].id = xstrdup(id);
-        j->sl.v[j->sl.n].src = realpath(src, NULL);
+        j->sl.v[j->sl.n].src = TAKE_PTR(real);
+        j->sl.v[j->sl.n].dev = rst.st_dev;
+        j->sl.v[j->sl.n].ino = rst.st_ino;
         j->sl.n++;
         return 0;
 }
@@ -1044,10 +1054,18 @@ static int add_ssh(struct build_job *j, const char *arg, struct box_err *err)
         for (size_t i = 0; i < j->ssh.n; i++)
                 if (streq(j->ssh.v[i].id, id))
                         return box_err_set(err, EINVAL, "--ssh: id '%s' given twice", id);
-        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
-        j->ssh.v[j->ssh.n].src = realpath(path, NULL);
-        if (!j->ssh.v[j->ssh.n].src)
+        /* pinned: the socket checked here is the one RUN steps get */
+        _cleanup_free_ char *real = realpath(path, NULL);
+        struct stat rst;
+        if (!real || stat(real, &rst) < 0)
                 return box_err_errno(err, errno, "--ssh '%s'", arg);
+        if (rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+                return box_err_set(err, ESTALE, "--ssh '%s': '%s' changed while it was checked",
+                                   arg, path);
+        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
+        j->ssh.v[j->ssh.n].src = TAKE_PTR(real);
+        j->ssh.v[j->ssh.n].dev = rst.st_dev;
+        j->ssh.v[j->ssh.n].ino = rst.st_ino;
         j->ssh.n++;
         return 0;
 }

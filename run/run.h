@@ -40,6 +40,10 @@ struct run_mount {
         const char *data;    /* tmpfs: "size=...,mode=..." (may be NULL) */
         unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
         bool copy_up;        /* volume: copy the image's files at target in when empty */
+        /* bind: when PIN_INO is nonzero, SOURCE must still be that inode (a
+         * build's --secret or --ssh, checked long before the step) */
+        dev_t pin_dev;
+        ino_t pin_ino;
 };
 
 enum run_seccomp_mode {

@@ -175,3 +175,48 @@ EOF2
         box build -q --iidfile "$BOX_TEST_TMP/iid" "$CTX" >/dev/null
         [[ "$(cat "$BOX_TEST_TMP/iid")" == sha256:* ]]
 }
+
+# swap_during_build FLAG MOUNT NAME: a build given FLAG (naming a file or
+# socket NAME in a directory of another user's) whose second step mounts
+# MOUNT; while its first step runs, NAME becomes a link to a host secret
+swap_during_build() {
+        local flag=$1 mount=$2 name=$3
+        printf 'FROM busybox\nRUN sleep 5.4321\nRUN %s cat /run/m 2>&1; true\n' "$mount" > "$CTX/Dockerfile"
+        box build --no-cache --network none --progress plain "$flag" "$CTX" > "$BOX_TEST_TMP/out" 2>&1 &
+        local pid=$!
+        wait_for 300 sh -c 'ps -eo args | grep -qx "sleep 5.4321"'
+        mv "$name" "$name.old"
+        ln -s "$BOX_TEST_TMP/host-secret" "$name"
+        wait "$pid" && status=0 || status=$?
+        output=$(cat "$BOX_TEST_TMP/out")
+        echo "$output"
+}
+
+@test "secrets: a --secret or --ssh name swapped for a link during the build binds nothing" {
+        echo TOP-SECRET > "$BOX_TEST_TMP/host-secret"
+        mkdir "$BOX_TEST_TMP/user"
+        echo token > "$BOX_TEST_TMP/user/npmrc"
+        swap_during_build "--secret=id=npm,src=$BOX_TEST_TMP/user/npmrc" \
+                "--mount=type=secret,id=npm,target=/run/m" "$BOX_TEST_TMP/user/npmrc"
+        [[ "$output" != *TOP-SECRET* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"replaced since it was checked"* ]]
+        rm "$BOX_TEST_TMP/user/npmrc"
+        mv "$BOX_TEST_TMP/user/npmrc.old" "$BOX_TEST_TMP/user/npmrc"
+        swap_during_build "--secret=id=npm,src=$BOX_TEST_TMP/user/npmrc" \
+                "--mount=type=secret,id=npm,env=M sh -c 'echo \$M > /run/m';" "$BOX_TEST_TMP/user/npmrc"
+        [[ "$output" != *TOP-SECRET* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"replaced since it was checked"* ]]
+        python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(60)' \
+                "$BOX_TEST_TMP/user/agent" &
+        local agent=$!
+        wait_for 50 test -S "$BOX_TEST_TMP/user/agent"
+        swap_during_build "--ssh=default=$BOX_TEST_TMP/user/agent" \
+                "--mount=type=ssh,target=/run/m" "$BOX_TEST_TMP/user/agent"
+        kill "$agent"
+        [[ "$output" != *TOP-SECRET* ]]
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"replaced since it was checked"* ]]
+}
