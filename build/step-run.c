@@ -344,6 +344,14 @@ static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct r
         rm->source = own(m, src_path);
         rm->target = own(m, xstrdup(ms->target));
         rm->flags = ms->rw ? 0 : MS_RDONLY;
+        /* the path is only what FD resolved to: a rename of one of its
+         * directories (the context's are the user's) between now and the
+         * step's mount would bind another inode */
+        struct stat st;
+        if (!ms->rw && fstat(fd, &st) == 0) {
+                rm->pin_dev = st.st_dev;
+                rm->pin_ino = st.st_ino;
+        }
         return 0;
 }
 
