@@ -35,42 +35,9 @@ teardown() { lifecycle_teardown; }
         [ "$(box exec owner cat /proc/sys/net/ipv4/ip_default_ttl)" = 99 ]
 }
 
-# craft_cache TAR TAG CLAIMS: the image TAG in the docker archive TAR with
-# its config's box.cache.v0 replaced by the JSON CLAIMS
-craft_cache() {
-        python3 - "$@" <<'PY'
-import hashlib, io, json, sys, tarfile
-path, tag, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-src = tarfile.open(path)
-files = {m.name: src.extractfile(m).read() for m in src.getmembers() if m.isfile()}
-src.close()
-man = json.loads(files["manifest.json"])
-entry = next(e for e in man if tag in e["RepoTags"])
-old = entry["Config"].split("/")[-1]
-cfg = json.loads(files[entry["Config"]])
-cfg["box.cache.v0"] = claims
-raw = json.dumps(cfg).encode()
-d = hashlib.sha256(raw).hexdigest()
-files["blobs/sha256/" + d] = raw
-entry["Config"] = "blobs/sha256/" + d
-files["manifest.json"] = json.dumps(man).encode()
-idx = json.loads(files["index.json"])
-for m in idx["manifests"]:
-    mf = json.loads(files["blobs/sha256/" + m["digest"].split(":")[1]])
-    if mf["config"]["digest"] == "sha256:" + old:
-        mf["config"].update(digest="sha256:" + d, size=len(raw))
-        b = json.dumps(mf).encode()
-        files["blobs/sha256/" + hashlib.sha256(b).hexdigest()] = b
-        m.update(digest="sha256:" + hashlib.sha256(b).hexdigest(), size=len(b))
-files["index.json"] = json.dumps(idx).encode()
-out = tarfile.open(path, "w")
-for name, data in files.items():
-    ti = tarfile.TarInfo(name)
-    ti.size = len(data)
-    out.addfile(ti, io.BytesIO(data))
-out.close()
-PY
-}
+# craft_cache TAR TAG [CLAIMS]: TAG's inline cache claims in the docker
+# archive TAR, printed or replaced by the JSON CLAIMS
+craft_cache() { python3 "$BATS_TEST_DIRNAME/cache-claims.py" "$@"; }
 
 @test "cache: --cache-from seeds only the steps its build looks up, not claims for other builds" {
         printf 'FROM busybox\nRUN echo good > /f\n' > "$CTX/Dockerfile.good"
@@ -80,11 +47,8 @@ PY
         box build --network none -q -f "$CTX/Dockerfile.good" --cache-to type=inline -t good:1 "$CTX" >/dev/null
         box build --network none -q -f "$CTX/Dockerfile.evil" --cache-to type=inline -t evil:1 "$CTX" >/dev/null
         box save -o "$BOX_TEST_TMP/good.tar" good:1
-        good_key=$(python3 -c '
-import json, sys, tarfile
-t = tarfile.open(sys.argv[1])
-m = json.load(t.extractfile("manifest.json"))[0]
-print(json.load(t.extractfile(m["Config"]))["box.cache.v0"][0]["key"])' "$BOX_TEST_TMP/good.tar")
+        good_key=$(craft_cache "$BOX_TEST_TMP/good.tar" good:1 |
+                python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["key"])')
         [[ "$good_key" == sha256:* ]]
         box save -o "$BOX_TEST_TMP/evil.tar" busybox evil:1
         # the hostile image claims the victim's step as its own evil layer
