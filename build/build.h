@@ -71,6 +71,7 @@ struct build_opts {
         int (*pull_image)(void *userdata, const char *ref, struct box_err *err);
         void *pull_userdata;
         const char *network;              /* "default" (= "bridge"), "host", "none" */
+        bool allow_network_host;          /* --allow network.host: RUN --network=host */
         const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
         size_t n_rlimits;
         bool seccomp_unconfined;      /* --security-opt seccomp=unconfined */

@@ -635,6 +635,13 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
             !streq(net, "bridge"))
                 return box_err_set(err, EINVAL, "invalid --network '%s'", net);
+        /* the host's network reaches its loopback services: the user's
+         * to give (--network host, --allow), never the Dockerfile's */
+        if (streq(net, "host") && !b->o->allow_network_host &&
+            !(b->o->network && streq(b->o->network, "host")))
+                return box_err_set(err, EPERM,
+                                   "RUN --network=host needs --allow network.host (BuildKit's "
+                                   "entitlement)");
 
         struct run_mounts mounts = {0};
         int r = parse_run_mounts(c, in, &mounts, err);

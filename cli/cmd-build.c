@@ -202,6 +202,7 @@ struct build_flags {
         char **hosts, **dns, **dns_search, **dns_options;
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
+        bool allow_network_host; /* --allow network.host */
         const char *metadata_file;
         const char *cgroup_parent;
         int64_t shm_size;
@@ -535,6 +536,18 @@ static int opt_build_context(void *opts, const char *arg)
         return 0;
 }
 
+/* --allow ENTITLEMENT: BuildKit's, which a Dockerfile cannot grant itself */
+static int opt_allow(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (streq(arg, "network.host"))
+                f->allow_network_host = true;
+        else if (!streq(arg, "security.insecure")) /* box grants no privilege anyway */
+                return cli_usage_error(
+                        "build", "invalid --allow '%s': network.host or security.insecure", arg);
+        return 0;
+}
+
 static int opt_network(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
@@ -607,6 +620,8 @@ static int opt_tag(void *opts, const char *arg)
 static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("add-host", 0, R, opt_add_host, "list",
                  "add a NAME:IP line to /etc/hosts in RUN steps"),
+        CLI_FUNC("allow", 0, R, opt_allow, "list",
+                 "let RUN steps ask for network.host (RUN --network=host)"),
         CLI_STRV("build-arg", 0, T, args, "list",
                  "set a build-time variable (K=V, or K to take it from the environment)"),
         CLI_FUNC("build-context", 0, R, opt_build_context, "list",
@@ -1157,6 +1172,7 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->pull_image = pull_base;
         bo->pull_userdata = j;
         bo->network = j->f.network;
+        bo->allow_network_host = j->f.allow_network_host;
         bo->add_hosts = j->f.hosts;
         bo->rlimits = j->f.rlimits;
         bo->n_rlimits = j->f.n_rlimits;

@@ -184,3 +184,24 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(6
         [ "$status" -eq 125 ]
         [[ "$output" == *"replaced since it was checked"* ]]
 }
+
+@test "build: a Dockerfile's RUN --network=host needs --allow network.host, as BuildKit's entitlement" {
+        printf 'FROM busybox\nRUN --network=host cat /proc/net/dev\n' > "$CTX/Dockerfile"
+        # a network namespace of the test's own plays the host's, with a link to see
+        run unshare -n sh -c '
+                ip link add hatkseen type veth peer name hatkpeer || exit 9
+                "$BOX" build --no-cache --progress plain --network none "$1"; echo "status=$?"
+                "$BOX" build --no-cache --progress plain --network none --allow network.host "$1"; echo "status=$?"' \
+                sh "$CTX"
+        echo "$output"
+        [[ "$output" == *"status=125"*"status=0"* ]]
+        [[ "$output" == *"RUN --network=host needs --allow network.host"* ]]
+        # the step saw the host's links only when allowed: once
+        [ "$(grep -c hatkseen <<<"$output")" -eq 1 ]
+        # the user's own --network host gives every step the host's network
+        run box build --no-cache --progress plain --network host "$CTX"
+        [ "$status" -eq 0 ]
+        run box build -q --allow nosuch "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid --allow 'nosuch'"* ]]
+}
