@@ -205,3 +205,37 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(6
         [ "$status" -eq 125 ]
         [[ "$output" == *"invalid --allow 'nosuch'"* ]]
 }
+
+@test "output: -o type=local writes no device node and no set-id bit of the image's on the host" {
+        python3 - "$BOX_TEST_TMP/dev.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, kind, major in (("disk", tarfile.BLKTYPE, 7), ("mem", tarfile.CHRTYPE, 1)):
+        ti = tarfile.TarInfo(name)
+        ti.type, ti.devmajor, ti.devminor, ti.mode = kind, major, 0, 0o666
+        t.addfile(ti)
+    for name, mode in (("rootshell", 0o4755), ("groupshell", 0o2755), ("plain", 0o755)):
+        ti = tarfile.TarInfo(name)
+        ti.size, ti.mode = 10, mode
+        t.addfile(ti, io.BytesIO(b"#!/bin/sh\n"))
+    ti = tarfile.TarInfo("shared")
+    ti.type, ti.mode = tarfile.DIRTYPE, 0o2775
+    t.addfile(ti)
+PY
+        box import "$BOX_TEST_TMP/dev.tar" devimg >/dev/null
+        printf 'FROM devimg\n' > "$CTX/Dockerfile"
+        run box build -q -o "type=local,dest=$BOX_TEST_TMP/out" "$CTX"
+        [ "$status" -eq 0 ]
+        [ ! -e "$BOX_TEST_TMP/out/disk" ]
+        [ ! -e "$BOX_TEST_TMP/out/mem" ]
+        [ "$(stat -c %a "$BOX_TEST_TMP/out/rootshell")" = 755 ]
+        [ "$(stat -c %a "$BOX_TEST_TMP/out/groupshell")" = 755 ]
+        [ "$(stat -c %a "$BOX_TEST_TMP/out/plain")" = 755 ]
+        # a directory's set-group-id bit only names the group of new files
+        [ "$(stat -c %a "$BOX_TEST_TMP/out/shared")" = 2775 ]
+        # the image keeps them: a tar output holds them as they are
+        box build -q -o "type=tar,dest=$BOX_TEST_TMP/out.tar" "$CTX" >/dev/null
+        run tar -tvf "$BOX_TEST_TMP/out.tar"
+        [[ "$output" == *"brw-rw-rw-"*"disk"* ]]
+        [[ "$output" == *"-rwsr-xr-x"*"rootshell"* ]]
+}
