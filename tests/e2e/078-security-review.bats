@@ -239,3 +239,32 @@ PY
         [[ "$output" == *"brw-rw-rw-"*"disk"* ]]
         [[ "$output" == *"-rwsr-xr-x"*"rootshell"* ]]
 }
+
+@test "state: rm and prune never follow a link at containers/ID that is no transient container's" {
+        # what a second writer of the store could plant: the link a foreground
+        # --rm run makes, to a directory of the host's
+        mkdir -p "$BOX_TEST_TMP/host/upper" "$BOX_TEST_TMP/host/work"
+        echo keep > "$BOX_TEST_TMP/host/upper/f"
+        echo keep > "$BOX_TEST_TMP/host/work/f"
+        printf 'vol1\n' > "$BOX_TEST_TMP/host/volumes"
+        box volume create vol1 >/dev/null
+        id=$(printf 'c%.0s' $(seq 64))
+        mkdir -p "$BOX_ROOT/containers"
+        ln -s "$BOX_TEST_TMP/host" "$BOX_ROOT/containers/$id"
+        run box rm "$id"
+        [ "$status" -eq 0 ]
+        [ ! -L "$BOX_ROOT/containers/$id" ]
+        [ -f "$BOX_TEST_TMP/host/upper/f" ]
+        [ -f "$BOX_TEST_TMP/host/work/f" ]
+        [ "$(box volume ls -q)" = vol1 ]
+        id2=$(printf 'd%.0s' $(seq 64))
+        ln -s "$BOX_TEST_TMP/host" "$BOX_ROOT/containers/$id2"
+        box container prune -f >/dev/null
+        [ -f "$BOX_TEST_TMP/host/upper/f" ]
+        [ -f "$BOX_TEST_TMP/host/work/f" ]
+        box rm "$id2" >/dev/null
+        [ -f "$BOX_TEST_TMP/host/upper/f" ]
+        # a real foreground --rm run still cleans up after itself
+        box run --rm --network none busybox true
+        [ -z "$(ls "$BOX_ROOT/containers" | grep -v '^\.')" ]
+}
