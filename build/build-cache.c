@@ -350,7 +350,7 @@ char *build_cache_inline(const struct image_state *s)
         return jv_dump(a, JV_CANONICAL);
 }
 
-int build_cache_import(struct store *st, const char *image, struct box_err *err)
+int build_cache_import(struct store *st, const char *image, const char *key, struct box_err *err)
 {
         _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = store_image_resolve(st, image, &h, err);
@@ -360,13 +360,13 @@ int build_cache_import(struct store *st, const char *image, struct box_err *err)
         if (jv_parse(h.config_json, h.config_len, &cfg, NULL) < 0)
                 return 0;
         const struct jv *steps = jv_get(cfg, "box.cache.v0");
-        size_t n_diff = strv_length(h.config.diff_ids), seeded = 0;
+        size_t n_diff = strv_length(h.config.diff_ids);
         for (size_t i = 0; steps && jv_is_array(steps) && i < jv_len(steps); i++) {
                 const struct jv *e = jv_at(steps, i);
-                const char *key = jv_get_str(e, "key"), *created = jv_get_str(e, "created");
+                const char *k = jv_get_str(e, "key"), *created = jv_get_str(e, "created");
                 int64_t layer = jv_int_value(jv_get(e, "layer"));
                 /* the image's own claims: a digest, and a layer it holds */
-                if (!key || spec_digest_validate(key, NULL) < 0 || !created ||
+                if (!k || !streq(k, key) || spec_digest_validate(k, NULL) < 0 || !created ||
                     strlen(created) >= sizeof(((struct cache_record *)0)->created) || layer < -1 ||
                     (layer >= 0 && ((size_t)layer >= h.m.n_layers || (size_t)layer >= n_diff)))
                         continue;
@@ -383,8 +383,7 @@ int build_cache_import(struct store *st, const char *image, struct box_err *err)
                         snprintf(rec.media_type, sizeof(rec.media_type), "%s", d->media_type);
                         rec.layer.size = (uint64_t)d->size;
                 }
-                if (build_cache_put(st, key, &rec, NULL) >= 0)
-                        seeded++;
+                return build_cache_put(st, key, &rec, NULL) >= 0;
         }
-        return (int)seeded;
+        return 0;
 }

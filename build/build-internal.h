@@ -50,10 +50,13 @@ int build_cache_put(struct store *st, const char *key, const struct cache_record
 void build_cache_note_step(struct image_state *s, const char *key, bool empty, const char *created);
 /* The state's noted steps as the image config's "box.cache.v0" (JSON). */
 char *build_cache_inline(const struct image_state *s);
-/* Seeds the cache with the steps IMAGE (in the store) noted inline: a
- * step whose layer the image holds becomes a record, unless one is there.
- * Returns how many; an image without any is 0, not an error. */
-int build_cache_import(struct store *st, const char *image, struct box_err *err);
+/* Seeds the cache with the step KEY if IMAGE (in the store) noted it
+ * inline and holds its layer, unless a record is there.  Only the key a
+ * build looks up, never all the image claims: a claim is the image's word,
+ * which the build naming it as --cache-from accepts, but another build of
+ * the store never did.  Returns 1 when seeded; an image without the key is
+ * 0, not an error. */
+int build_cache_import(struct store *st, const char *image, const char *key, struct box_err *err);
 /* Remembers the parts of a step's key by step position, so a later miss
  * can say what changed. */
 void build_cache_explain(struct store *st, const char *position, char *const *parts, FILE *out);

@@ -31,6 +31,10 @@ struct run_rlimit;
 struct build_secret {
         const char *id;
         const char *src; /* host file */
+        /* the file checked on the command line: a RUN step gets it or
+         * nothing, never what a swap of SRC's name put there since */
+        dev_t dev;
+        ino_t ino;
 };
 
 /* ADD <url>: the most a download may hold and the time it may take, in
@@ -67,6 +71,7 @@ struct build_opts {
         int (*pull_image)(void *userdata, const char *ref, struct box_err *err);
         void *pull_userdata;
         const char *network;              /* "default" (= "bridge"), "host", "none" */
+        bool allow_network_host;          /* --allow network.host: RUN --network=host */
         const struct run_rlimit *rlimits; /* --ulimit for RUN steps */
         size_t n_rlimits;
         bool seccomp_unconfined;      /* --security-opt seccomp=unconfined */

@@ -300,10 +300,6 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
         if (r < 0)
                 goto out;
         b.arch = xstrdup(oci_host_arch());
-        /* what the --cache-from images noted of their steps seeds the cache;
-         * an image without any is no source, not a failure (BuildKit's) */
-        STRV_FOREACH (c, o->cache_from)
-                (void)build_cache_import(st, *c, NULL);
         r = builder_split_stages(&b, &resolved, err);
         if (r >= 0)
                 r = stage_check_cycles(&b, err);

@@ -354,6 +354,16 @@ int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const
         return 0;
 }
 
+/* A miss: what the --cache-from images noted of this step, the first that
+ * did (an image without any is no source, not a failure: BuildKit's). */
+static bool cache_from_seed(struct builder *b, const char *key, struct cache_record *ret)
+{
+        STRV_FOREACH (c, b->o->cache_from)
+                if (build_cache_import(b->st, *c, key, NULL) > 0)
+                        return build_cache_get(b->st, key, ret);
+        return false;
+}
+
 /* Looks a step up in the cache; on a hit applies it. */
 int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_by,
                       char *const *parts)
@@ -363,7 +373,7 @@ int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_
         if (b->o->no_cache || (c->s->name && b->o->no_cache_stages &&
                                strv_contains(b->o->no_cache_stages, c->s->name)))
                 return 0;
-        if (!build_cache_get(b->st, key, &rec)) {
+        if (!build_cache_get(b->st, key, &rec) && !cache_from_seed(b, key, &rec)) {
                 char pos[512];
                 snprintf(pos, sizeof(pos), "%s\n%s\n%zu\n%s", strempty(b->o->context_dir),
                          b->dfname, (size_t)b->step, strempty(c->s->name));

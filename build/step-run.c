@@ -170,11 +170,11 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                 id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
         if (!id)
                 return box_err_set(err, EINVAL, "--mount=type=secret needs an id");
-        const char *src = NULL;
+        const struct build_secret *sec = NULL;
         for (size_t i = 0; i < o->n_secrets; i++)
                 if (streq(o->secrets[i].id, id))
-                        src = o->secrets[i].src;
-        if (!src) {
+                        sec = &o->secrets[i];
+        if (!sec) {
                 if (ms->required)
                         return box_err_set(err, ENOENT,
                                            "secret '%s' not provided: use --secret id=%s,src=FILE",
@@ -186,7 +186,16 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                  * and a file only when a target is named too */
                 _cleanup_free_ char *val = NULL;
                 size_t vlen = 0;
-                int r = fs_read_input_at(AT_FDCWD, src, false, 1u << 20, &val, &vlen, err);
+                _cleanup_close_ int fd =
+                        open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                struct stat st;
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return box_err_errno(err, errno, "secret '%s'", id);
+                if (st.st_dev != sec->dev || st.st_ino != sec->ino)
+                        return box_err_set(err, ESTALE,
+                                           "secret '%s': '%s' replaced since it was checked", id,
+                                           sec->src);
+                int r = fs_read_fd(fd, 1u << 20, &val, &vlen, err);
                 if (r < 0)
                         return box_err_prefix(err, "secret '%s'", id);
                 _cleanup_free_ char *e = xasprintf("%s=%s", ms->envname, val);
@@ -195,7 +204,9 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                         return 1;
         }
         rm->type = RUN_MOUNT_BIND;
-        rm->source = own(m, xstrdup(src));
+        rm->source = own(m, xstrdup(sec->src));
+        rm->pin_dev = sec->dev;
+        rm->pin_ino = sec->ino;
         rm->target = own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
         rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         return 0;
@@ -209,11 +220,12 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
                      struct run_mount *rm, struct box_err *err)
 {
         const struct build_opts *o = c->b->o;
-        const char *id = ms->id ? ms->id : "default", *src = NULL;
+        const char *id = ms->id ? ms->id : "default";
+        const struct build_secret *sock = NULL;
         for (size_t i = 0; i < o->n_ssh; i++)
                 if (streq(o->ssh[i].id, id))
-                        src = o->ssh[i].src;
-        if (!src) {
+                        sock = &o->ssh[i];
+        if (!sock) {
                 if (ms->required)
                         return box_err_set(err, ENOENT,
                                            "no SSH agent '%s' forwarded: use --ssh %s%s", id, id,
@@ -221,10 +233,15 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
                 return 1;
         }
         rm->type = RUN_MOUNT_BIND;
-        rm->source = own(m, xstrdup(src));
+        rm->source = own(m, xstrdup(sock->src));
+        rm->pin_dev = sock->dev;
+        rm->pin_ino = sock->ino;
         rm->target = own(m, ms->target ? xstrdup(ms->target)
                                        : xasprintf("/run/buildkit/ssh_agent.%zu", m->n_ssh));
-        rm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        /* the host's own socket: read-only, so the step can connect (a
+         * socket's write permission ignores the mount's) but not chmod,
+         * chown or touch it for the host's other users */
+        rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (m->n_ssh++ == 0) {
                 _cleanup_free_ char *e = xasprintf("SSH_AUTH_SOCK=%s", rm->target);
                 m->env = strv_append(m->env, e);
@@ -327,6 +344,14 @@ static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct r
         rm->source = own(m, src_path);
         rm->target = own(m, xstrdup(ms->target));
         rm->flags = ms->rw ? 0 : MS_RDONLY;
+        /* the path is only what FD resolved to: a rename of one of its
+         * directories (the context's are the user's) between now and the
+         * step's mount would bind another inode */
+        struct stat st;
+        if (!ms->rw && fstat(fd, &st) == 0) {
+                rm->pin_dev = st.st_dev;
+                rm->pin_ino = st.st_ino;
+        }
         return 0;
 }
 
@@ -667,6 +692,13 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
             !streq(net, "bridge"))
                 return box_err_set(err, EINVAL, "invalid --network '%s'", net);
+        /* the host's network reaches its loopback services: the user's
+         * to give (--network host, --allow), never the Dockerfile's */
+        if (streq(net, "host") && !b->o->allow_network_host &&
+            !(b->o->network && streq(b->o->network, "host")))
+                return box_err_set(err, EPERM,
+                                   "RUN --network=host needs --allow network.host (BuildKit's "
+                                   "entitlement)");
 
         struct run_mounts mounts = {0};
         int r = parse_run_mounts(c, in, &mounts, err);

@@ -158,7 +158,8 @@ static int write_local(struct store *st, const char *image, const char *dest, st
                 _exit(1);
         }
         close(p[1]);
-        r = store_archive_extract(store_read_fd, &p[0], dfd, &(struct store_extract_opts){0}, err);
+        r = store_archive_extract(store_read_fd, &p[0], dfd,
+                                  &(struct store_extract_opts){.host_safe = true}, err);
         close(p[0]);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -202,6 +202,7 @@ struct build_flags {
         char **hosts, **dns, **dns_search, **dns_options;
         const char *iidfile, *ignorefile, *logfile, *target, *source_date_epoch;
         const char *network;
+        bool allow_network_host; /* --allow network.host */
         const char *metadata_file;
         const char *cgroup_parent;
         int64_t shm_size;
@@ -535,6 +536,18 @@ static int opt_build_context(void *opts, const char *arg)
         return 0;
 }
 
+/* --allow ENTITLEMENT: BuildKit's, which a Dockerfile cannot grant itself */
+static int opt_allow(void *opts, const char *arg)
+{
+        struct build_flags *f = opts;
+        if (streq(arg, "network.host"))
+                f->allow_network_host = true;
+        else if (!streq(arg, "security.insecure")) /* box grants no privilege anyway */
+                return cli_usage_error(
+                        "build", "invalid --allow '%s': network.host or security.insecure", arg);
+        return 0;
+}
+
 static int opt_network(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
@@ -607,6 +620,8 @@ static int opt_tag(void *opts, const char *arg)
 static const struct cli_option build_flag_rows[] = {
         CLI_FUNC("add-host", 0, R, opt_add_host, "list",
                  "add a NAME:IP line to /etc/hosts in RUN steps"),
+        CLI_FUNC("allow", 0, R, opt_allow, "list",
+                 "let RUN steps ask for network.host (RUN --network=host)"),
         CLI_STRV("build-arg", 0, T, args, "list",
                  "set a build-time variable (K=V, or K to take it from the environment)"),
         CLI_FUNC("build-context", 0, R, opt_build_context, "list",
@@ -833,8 +848,18 @@ static int add_secret(struct build_job *j, const char *spec)
                 box_err_set(&err, EINVAL, "--secret '%s': '%s' is not a regular file", spec, src);
                 return cli_fail(&err);
         }
+        /* pinned: the file checked here is the one RUN steps get */
+        _cleanup_free_ char *real = realpath(src, NULL);
+        struct stat rst;
+        if (!real || stat(real, &rst) < 0 || rst.st_dev != sst.st_dev || rst.st_ino != sst.st_ino) {
+                box_err_set(&err, ESTALE, "--secret '%s': '%s' changed while it was checked", spec,
+                            src);
+                return cli_fail(&err);
+        }
         j->sl.v[j->sl.n].id = xstrdup(id);
-        j->sl.v[j->sl.n].src = realpath(src, NULL);
+        j->sl.v[j->sl.n].src = TAKE_PTR(real);
+        j->sl.v[j->sl.n].dev = rst.st_dev;
+        j->sl.v[j->sl.n].ino = rst.st_ino;
         j->sl.n++;
         return 0;
 }
@@ -1047,10 +1072,18 @@ static int add_ssh(struct build_job *j, const char *arg, struct box_err *err)
         for (size_t i = 0; i < j->ssh.n; i++)
                 if (streq(j->ssh.v[i].id, id))
                         return box_err_set(err, EINVAL, "--ssh: id '%s' given twice", id);
-        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
-        j->ssh.v[j->ssh.n].src = realpath(path, NULL);
-        if (!j->ssh.v[j->ssh.n].src)
+        /* pinned: the socket checked here is the one RUN steps get */
+        _cleanup_free_ char *real = realpath(path, NULL);
+        struct stat rst;
+        if (!real || stat(real, &rst) < 0)
                 return box_err_errno(err, errno, "--ssh '%s'", arg);
+        if (rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+                return box_err_set(err, ESTALE, "--ssh '%s': '%s' changed while it was checked",
+                                   arg, path);
+        j->ssh.v[j->ssh.n].id = TAKE_PTR(id);
+        j->ssh.v[j->ssh.n].src = TAKE_PTR(real);
+        j->ssh.v[j->ssh.n].dev = rst.st_dev;
+        j->ssh.v[j->ssh.n].ino = rst.st_ino;
         j->ssh.n++;
         return 0;
 }
@@ -1142,6 +1175,7 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         bo->pull_image = pull_base;
         bo->pull_userdata = j;
         bo->network = j->f.network;
+        bo->allow_network_host = j->f.allow_network_host;
         bo->add_hosts = j->f.hosts;
         bo->rlimits = j->f.rlimits;
         bo->n_rlimits = j->f.n_rlimits;
@@ -1183,7 +1217,7 @@ static int write_metadata(struct build_job *j, const char *id, struct box_err *e
                 jv_set_str(o, "image.name", names);
         }
         _cleanup_free_ char *text = jv_dump(o, JV_PRETTY);
-        r = fs_write_atomic_at(AT_FDCWD, j->f.metadata_file, text, strlen(text), 0644, err);
+        r = fs_output_write(j->f.metadata_file, text, strlen(text), 0644, err);
         return r < 0 ? box_err_prefix(err, "--metadata-file '%s'", j->f.metadata_file) : 0;
 }
 
@@ -1222,8 +1256,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (j.f.push && push_tags(&j, &err) < 0)
                 return cli_fail(&err);
-        if (j.f.iidfile &&
-            fs_write_atomic_at(AT_FDCWD, j.f.iidfile, id, strlen(id), 0644, &err) < 0)
+        if (j.f.iidfile && fs_output_write(j.f.iidfile, id, strlen(id), 0644, &err) < 0)
                 return cli_fail(&err);
         if (j.f.metadata_file && write_metadata(&j, id, &err) < 0)
                 return cli_fail(&err);

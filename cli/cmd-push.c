@@ -102,7 +102,7 @@ int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (f.digestfile) {
                 _cleanup_free_ char *line = xasprintf("%s", d);
-                if (fs_write_atomic_at(AT_FDCWD, f.digestfile, line, strlen(line), 0644, &err) < 0)
+                if (fs_output_write(f.digestfile, line, strlen(line), 0644, &err) < 0)
                         return cli_fail(&err);
         }
         if (!f.quiet)

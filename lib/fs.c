@@ -285,6 +285,19 @@ void fs_output_release(struct fs_output *o)
         o->path = NULL;
 }
 
+int fs_output_write(const char *path, const void *data, size_t len, mode_t mode,
+                    struct box_err *err)
+{
+        _cleanup_(fs_output_release) struct fs_output o = {.fd = -EBADF};
+        int r = fs_output_open(&o, path, mode, err);
+        if (r < 0)
+                return r;
+        r = fs_write_full(o.fd, data, len);
+        if (r < 0)
+                return box_err_errno(err, -r, "write '%s'", path);
+        return fs_output_commit(&o, err);
+}
+
 int fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct box_err *err)
 {
         struct buf b = {0};

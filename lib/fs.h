@@ -45,6 +45,11 @@ int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct bo
 int fs_output_commit(struct fs_output *o, struct box_err *err);
 /* closes the fd and removes an uncommitted temp file */
 void fs_output_release(struct fs_output *o);
+/* A small output file the user named (--iidfile, --metadata-file,
+ * --digestfile) written whole the same way: `--iidfile /dev/stdout` writes
+ * through the link, where a rename would replace the host's /dev/stdout. */
+int fs_output_write(const char *path, const void *data, size_t len, mode_t mode,
+                    struct box_err *err);
 
 /* Reads a whole file (at most max bytes; 0 = 64 MiB) into a NUL-terminated buffer.
  * A FIFO with no writer when it is opened reads as empty instead of blocking. */

@@ -107,8 +107,14 @@ int run_cgroup_devices_v1(const char *dir, bool all, char *const *extra, struct 
                 char line[64], maj[16], min[16];
                 snprintf(maj, sizeof(maj), d->major < 0 ? "*" : "%d", d->major);
                 snprintf(min, sizeof(min), d->minor < 0 ? "*" : "%d", d->minor);
-                snprintf(line, sizeof(line), "%c %s:%s %s", d->type, maj, min, d->access);
-                r = write_to(dir, "devices.allow", line, err);
+                /* v1 reads any "a" line as "a *:* rwm", everything: a
+                 * rule of type a is the same rule for b and c, as in the
+                 * BPF program of v2 */
+                const char types[3] = {d->type == 'a' ? 'b' : d->type, d->type == 'a' ? 'c' : 0};
+                for (const char *t = types; r >= 0 && *t; t++) {
+                        snprintf(line, sizeof(line), "%c %s:%s %s", *t, maj, min, d->access);
+                        r = write_to(dir, "devices.allow", line, err);
+                }
         }
         return r;
 }

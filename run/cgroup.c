@@ -836,10 +836,15 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
 
 int run_parse_bytes(const char *s, int64_t *ret)
 {
+        /* Docker's digits[.digits]: strtod alone also takes "nan", "inf",
+         * hex and exponents */
+        size_t n = strspn(s, "0123456789");
+        if (n == 0 || (s[n] == '.' && strspn(s + n + 1, "0123456789") == 0))
+                return -EINVAL;
         char *end;
         errno = 0;
         double v = strtod(s, &end);
-        if (errno || end == s || v < 0)
+        if (errno || end != s + n + (s[n] == '.' ? 1 + strspn(s + n + 1, "0123456789") : 0))
                 return -EINVAL;
         double mult = 1;
         switch (tolower((unsigned char)*end)) {
@@ -873,7 +878,8 @@ int run_parse_bytes(const char *s, int64_t *ret)
         }
         if (mult > 1 && tolower((unsigned char)*end) == 'b')
                 end++;
-        if (*end)
+        /* past int64 the cast is undefined */
+        if (*end || v * mult >= 0x1p63)
                 return -EINVAL;
         *ret = (int64_t)(v * mult);
         return 0;

@@ -267,9 +267,11 @@ static int clone_tree(int dirfd, const char *path, bool recursive)
 }
 
 /* Binds the host's SOURCE (recursively) on TARGET in the container; FLAGS
- * (MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC) apply to every submount. */
-static int bind_at(int rootfd, const char *source, const char *target, unsigned long flags,
-                   bool user, struct box_err *err)
+ * (MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC) apply to every submount.
+ * With PIN (a mount whose pin_ino is set), only while SOURCE is the inode
+ * PIN names: the name may be another user's to swap. */
+static int bind_pinned_at(int rootfd, const char *source, const char *target, unsigned long flags,
+                          bool user, const struct run_mount *pin, struct box_err *err)
 {
         _cleanup_close_ int tree = clone_tree(AT_FDCWD, source, true);
         if (tree < 0)
@@ -277,6 +279,9 @@ static int bind_at(int rootfd, const char *source, const char *target, unsigned 
         struct stat st;
         if (fstat(tree, &st) < 0)
                 return box_err_errno(err, errno, "bind mount source '%s'", source);
+        if (pin && pin->pin_ino && (st.st_dev != pin->pin_dev || st.st_ino != pin->pin_ino))
+                return box_err_set(err, ESTALE,
+                                   "bind mount source '%s': replaced since it was checked", source);
         _cleanup_close_ int fd = -EBADF;
         int r = run_rootfs_open_in_root(rootfd, target, S_ISDIR(st.st_mode), &fd, err);
         if (r >= 0 && user)
@@ -287,6 +292,13 @@ static int bind_at(int rootfd, const char *source, const char *target, unsigned 
         if (r < 0)
                 return box_err_prefix(err, "bind mount '%s' on '%s'", source, target);
         return 0;
+}
+
+/* bind_pinned_at without a pin */
+static int bind_at(int rootfd, const char *source, const char *target, unsigned long flags,
+                   bool user, struct box_err *err)
+{
+        return bind_pinned_at(rootfd, source, target, flags, user, NULL, err);
 }
 
 /* --privileged: every device node at the top of the host's /dev too, as
@@ -653,7 +665,7 @@ int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, st
                 r = run_copy_up(&rf->copy_src, i, m, err);
                 if (r < 0)
                         return r;
-                r = bind_at(rf->rootfd, m->source, m->target, m->flags, true, err);
+                r = bind_pinned_at(rf->rootfd, m->source, m->target, m->flags, true, m, err);
                 if (r < 0)
                         return r;
         }

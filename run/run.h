@@ -40,6 +40,10 @@ struct run_mount {
         const char *data;    /* tmpfs: "size=...,mode=..." (may be NULL) */
         unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
         bool copy_up;        /* volume: copy the image's files at target in when empty */
+        /* bind: when PIN_INO is nonzero, SOURCE must still be that inode (a
+         * build's --secret or --ssh, checked long before the step) */
+        dev_t pin_dev;
+        ino_t pin_ino;
 };
 
 enum run_seccomp_mode {
@@ -267,6 +271,10 @@ int run_mount_target_check(enum run_mount_type type, const char *target, struct 
  * another container's. */
 int run_sysctl_check(const char *kv, enum run_network network, bool shared_ipc,
                      struct box_err *err);
+/* --network container:NAME: refuses V's net.* sysctls when NETNS_FD, the
+ * namespace joined, is box's own (NAME runs with --network host, or joined
+ * one that does), as runc does: they would change the host's. */
+int run_sysctl_check_netns(int netns_fd, char *const *v, struct box_err *err);
 /* In the container, once its network is there: writes each of V under
  * SYS_FD, its /proc/sys (opened before /proc/sys was made read-only). */
 int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err);

@@ -995,6 +995,11 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         int r;
 
         double t0 = ms_now();
+        if (spec->network == RUN_NETWORK_CONTAINER) {
+                r = run_sysctl_check_netns(spec->netns_fd, spec->sysctls, err);
+                if (r < 0)
+                        return r;
+        }
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
         caps &= run_caps_own();

@@ -834,6 +834,24 @@ static void *rm_rf_thread(void *path)
         return NULL;
 }
 
+/* Whether DIR, the store's containers/ID, is a link that is not a
+ * transient container's, to its record in RUNROOT: a leftover of another
+ * runroot, or one planted by whoever else writes the store. */
+static bool stray_link(const char *dir, const char *runroot, const char *id)
+{
+        struct stat st;
+        if (lstat(dir, &st) < 0 || !S_ISLNK(st.st_mode))
+                return false;
+        char got[PATH_MAX];
+        ssize_t n = readlink(dir, got, sizeof(got) - 1);
+        if (!runroot || n <= 0)
+                return true;
+        got[n] = '\0';
+        _cleanup_free_ char *rd = run_dir_of(runroot, id);
+        _cleanup_free_ char *want = xasprintf("%s/record", rd);
+        return !streq(got, want);
+}
+
 /* The directory RW of a writable layer, then (when not NULL) the store's
  * DIR of its container. */
 static int remove_layer(const char *rw, const char *dir, struct box_err *err)
@@ -888,6 +906,14 @@ static int remove_container(const char *root, const char *runroot, const char *i
                 run_cgroup_remove_stale(NULL, id);
         /* after a crash: its addresses, rules and links go back */
         (void)run_net_cleanup(root, runroot, id, NULL);
+
+        /* removed, never followed: nothing behind it is ours */
+        if (stray_link(dir, runroot, id)) {
+                if (unlink(dir) < 0 && errno != ENOENT)
+                        return box_err_errno(err, errno, "remove container %.12s", id);
+                r = fs_rm_rf(rw, err);
+                return r < 0 ? box_err_prefix(err, "remove container %.12s", id) : 0;
+        }
 
         _cleanup_free_ char *vp = xasprintf("%s/volumes", dir);
         if (remove_volumes)

@@ -3,6 +3,7 @@
  * writing them inside the container before its process starts. */
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "lib/macro.h"
 #include "lib/syscall.h"
@@ -77,6 +78,27 @@ int run_sysctl_check(const char *kv, enum run_network network, bool shared_ipc, 
                            "invalid --sysctl '%s': not in a namespace of the container's own, "
                            "it would change the host",
                            key);
+}
+
+int run_sysctl_check_netns(int netns_fd, char *const *v, struct box_err *err)
+{
+        const char *net = NULL;
+        for (; v && *v && !net; v++)
+                if (startswith(*v, "net.") || startswith(*v, "net/"))
+                        net = *v;
+        if (!net)
+                return 0;
+        struct stat joined, own;
+        if (fstat(netns_fd, &joined) < 0)
+                return box_err_errno(err, errno, "the joined network namespace");
+        if (stat("/proc/self/ns/net", &own) < 0)
+                return box_err_errno(err, errno, "stat /proc/self/ns/net");
+        if (joined.st_dev == own.st_dev && joined.st_ino == own.st_ino)
+                return box_err_set(err, EINVAL,
+                                   "invalid --sysctl '%.*s': not allowed in the host's network "
+                                   "namespace (the container joined has it)",
+                                   (int)strcspn(net, "="), net);
+        return 0;
 }
 
 int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err)

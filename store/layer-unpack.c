@@ -348,7 +348,8 @@ static int remove_existing(int pfd, const char *name, int keep_dir, struct box_e
         return fs_rm_rf_at(pfd, name, err);
 }
 
-static int set_xattrs(int pfd, const char *name, struct archive_entry *e, struct box_err *err)
+static int set_xattrs(int pfd, const char *name, struct archive_entry *e, bool host_safe,
+                      struct box_err *err)
 {
         const char *key;
         const void *val;
@@ -360,7 +361,8 @@ static int set_xattrs(int pfd, const char *name, struct archive_entry *e, struct
         while (archive_entry_xattr_next(e, &key, &val, &len) == ARCHIVE_OK) {
                 /* overlay's own attributes would change what the layer means
                  * (opaque dirs, redirects, metacopy), in either namespace */
-                if (startswith(key, "trusted.overlay.") || startswith(key, "user.overlay."))
+                if (startswith(key, "trusted.overlay.") || startswith(key, "user.overlay.") ||
+                    (host_safe && streq(key, "security.capability")))
                         continue;
                 if (lsetxattr(path, key, val, len, 0) < 0 && errno != ENOTSUP)
                         return box_err_errno(err, errno, "set xattr '%s' on '%s'", key, name);
@@ -488,6 +490,11 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         }
         case AE_IFCHR:
         case AE_IFBLK:
+                if (u->x && u->x->host_safe) {
+                        log_debug("entry '%s': device node skipped", raw);
+                        return 1;
+                }
+                /* fall through */
         case AE_IFIFO: {
                 dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
                 r = mknodat(pfd, name, type | perm, dev);
@@ -598,12 +605,14 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         } else if (u->x && u->x->map_owner) {
                 u->x->map_owner(u->x->map_userdata, &uid, &gid);
         }
+        if (u->x && u->x->host_safe && type != AE_IFDIR)
+                perm &= ~(mode_t)(S_ISUID | S_ISGID);
         if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) <
             0)
                 return box_err_errno(err, errno, "entry '%s': set owner", raw);
         if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, name, perm, 0)) < 0)
                 return box_err_errno(err, errno, "entry '%s': set mode", raw);
-        r = set_xattrs(pfd, name, e, err);
+        r = set_xattrs(pfd, name, e, u->x && u->x->host_safe, err);
         if (r < 0)
                 return r;
         struct timespec ts[2];

@@ -251,6 +251,11 @@ struct store_extract_opts {
         void (*map_owner)(void *userdata, uid_t *uid, gid_t *gid);
         void *map_userdata;
         bool layer_limits; /* keep the layer size and entry limits (ADD), which box cp lifts */
+        /* the tree becomes the host's (build -o type=local): box writes as
+         * root what an image holds, so no device node (skipped), no set-id
+         * bit on a non-directory and no file capability, where Docker's
+         * client, writing as the user, could make none of them */
+        bool host_safe;
 };
 /* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
  * (which stays the caller's), with the containment of layers: every entry,

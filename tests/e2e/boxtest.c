@@ -2,14 +2,17 @@
  *   boxtest keyctl        try keyctl(2); exit 0 if allowed
  *   boxtest fds           print every open fd above 2 and what it is
  *   boxtest open PATH     try to open PATH read-only; print the errno name
- *   boxtest caps          print the capability sets from /proc/self/status */
+ *   boxtest caps          print the capability sets from /proc/self/status
+ *   boxtest connect PATH  connect to the unix stream socket PATH; print the errno name */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -51,6 +54,17 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 printf("open %s: ok\n", argv[2]);
+                return 0;
+        }
+        if (!strcmp(argv[1], "connect") && argc > 2) {
+                struct sockaddr_un a = {.sun_family = AF_UNIX};
+                snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                        printf("connect %s: %s\n", argv[2], strerror(errno));
+                        return 1;
+                }
+                printf("connect %s: ok\n", argv[2]);
                 return 0;
         }
         return 2;

@@ -271,6 +271,19 @@ static void test_bytes_and_names(void **state)
         assert_true(run_parse_bytes("lots", &v) < 0);
         assert_true(run_parse_bytes("-1m", &v) < 0);
         assert_true(run_parse_bytes("1x", &v) < 0);
+        /* Docker's digits[.digits][unit] only: no float spellings, no
+         * value past int64 (the cast was undefined, and gave a negative
+         * size: --shm-size fell back to the default, --memory said 6MB) */
+        assert_true(run_parse_bytes("nan", &v) < 0);
+        assert_true(run_parse_bytes("inf", &v) < 0);
+        assert_true(run_parse_bytes("0x10m", &v) < 0);
+        assert_true(run_parse_bytes("1e3m", &v) < 0);
+        assert_true(run_parse_bytes(" 1m", &v) < 0);
+        assert_true(run_parse_bytes(".5m", &v) < 0);
+        assert_true(run_parse_bytes("99999999999999999999", &v) < 0);
+        assert_true(run_parse_bytes("9000000p", &v) < 0);
+        assert_int_equal(run_parse_bytes("8191p", &v), 0);
+        assert_int_equal(v, 8191LL << 50);
 
         assert_true(run_name_valid("web"));
         assert_true(run_name_valid("a.b_c-1"));
