@@ -182,7 +182,8 @@ int step_overlay_mount(struct builder *b, const struct image_state *s, struct st
          * with no layers (FROM scratch), whose lone lower is that empty dir
          * already, the unused upper dir (the same dir twice is ELOOP) */
         if (!writable && strv_length(lowers) == 1)
-                buf_printf(&o, ":%s/%s", s->img.diff_ids && s->img.diff_ids[0] ? sd->scratch : sd->rel,
+                buf_printf(&o, ":%s/%s",
+                           s->img.diff_ids && s->img.diff_ids[0] ? sd->scratch : sd->rel,
                            s->img.diff_ids && s->img.diff_ids[0] ? "empty" : "upper");
         if (writable)
                 buf_printf(&o, ",upperdir=%s/upper,workdir=%s/work", sd->rel, sd->rel);

@@ -679,6 +679,31 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
         return r;
 }
 
+/* The history's created_by, as BuildKit writes it: the stage's ARGs as
+ * "|N K=V ..." before the command, each with its value as the step sees it
+ * (ENV wins). */
+static char *run_created_by(const struct stage_ctx *c, const char *cmdline)
+{
+        struct buf argstr = {0};
+        buf_puts(&argstr, "");
+        if (c->arg_names && c->arg_names[0]) {
+                buf_printf(&argstr, "|%zu", strv_length(c->arg_names));
+                STRV_FOREACH (a, c->arg_names) {
+                        size_t an = strlen(*a);
+                        int ei = strv_env_find(c->cur.img.config.env, *a, an);
+                        int ai = strv_env_find(c->args, *a, an);
+                        const char *v = ei >= 0   ? strchr(c->cur.img.config.env[ei], '=')
+                                        : ai >= 0 ? strchr(c->args[ai], '=')
+                                                  : NULL;
+                        buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
+                }
+                buf_putc(&argstr, ' ');
+        }
+        char *r = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
+        buf_release(&argstr);
+        return r;
+}
+
 int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
@@ -716,25 +741,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 env = strv_append(env, OCI_DEFAULT_PATH_ENV);
 
         _cleanup_free_ char *cmdline = strv_join(argv, " ");
-        /* BuildKit: the stage's ARGs as "|N K=V ..." before the command, each
-         * with its value as the step sees it (ENV wins) */
-        struct buf argstr = {0};
-        buf_puts(&argstr, "");
-        if (c->arg_names && c->arg_names[0]) {
-                buf_printf(&argstr, "|%zu", strv_length(c->arg_names));
-                STRV_FOREACH (a, c->arg_names) {
-                        size_t an = strlen(*a);
-                        int ei = strv_env_find(c->cur.img.config.env, *a, an);
-                        int ai = strv_env_find(c->args, *a, an);
-                        const char *v = ei >= 0   ? strchr(c->cur.img.config.env[ei], '=')
-                                        : ai >= 0 ? strchr(c->args[ai], '=')
-                                                  : NULL;
-                        buf_printf(&argstr, " %s=%s", *a, v ? v + 1 : "");
-                }
-                buf_putc(&argstr, ' ');
-        }
-        _cleanup_free_ char *created_by = xasprintf("RUN %s%s # buildkit", argstr.data, cmdline);
-        buf_release(&argstr);
+        _cleanup_free_ char *created_by = run_created_by(c, cmdline);
         _cleanup_free_ char *envs = strv_join(env, "\n");
         _cleanup_free_ char *mflags = strv_join(in->flags, " ");
         _cleanup_free_ char *p_parent = xasprintf("parent: %s", c->cur.chain);
