@@ -168,21 +168,6 @@ static void ls_flags_release(struct ls_flags *f)
         strv_free(f->labels);
 }
 
-/* One of WANT (regular expressions) matches S; none given: true. */
-static bool regexp_any(char *const *want, const char *s)
-{
-        if (!want)
-                return true;
-        STRV_FOREACH (w, want) {
-                struct go_regexp *re = NULL;
-                bool m = go_regexp_compile(*w, &re, NULL) == 0 && go_regexp_match(re, s);
-                go_regexp_free(re);
-                if (m)
-                        return true;
-        }
-        return false;
-}
-
 /* docker network ls's row; NULL when F's filters leave it out */
 static struct jv *network_row(const struct jv *o, bool builtin, const struct ls_flags *f)
 {
@@ -193,8 +178,8 @@ static struct jv *network_row(const struct jv *o, bool builtin, const struct ls_
                 any_driver = any_driver || streq(*d, driver);
         STRV_FOREACH (t, f->types)
                 any_type = any_type || streq(*t, builtin ? "builtin" : "custom");
-        if (!regexp_any(f->names, name) || !regexp_any(f->ids, id) || !any_driver || !any_type ||
-            !cli_labels_match_json(f->labels, jv_get(o, "Labels")))
+        if (!go_regexp_match_any(f->names, &name, 1) || !go_regexp_match_any(f->ids, &id, 1) ||
+            !any_driver || !any_type || !cli_labels_match_json(f->labels, jv_get(o, "Labels")))
                 return NULL;
         struct jv *r = jv_object();
         char short_id[13];

@@ -316,18 +316,9 @@ static bool network_match(char *const *want, const struct jv *cfg)
  * the name and the "/name" Docker keeps (so "name=^/web$" is one name) */
 static bool name_match(char *const *want, const char *name)
 {
-        if (!want)
-                return true;
         _cleanup_free_ char *slashed = xasprintf("/%s", strempty(name));
-        STRV_FOREACH (w, want) {
-                struct go_regexp *re = NULL;
-                bool m = go_regexp_compile(*w, &re, NULL) == 0 &&
-                         (go_regexp_match(re, strempty(name)) || go_regexp_match(re, slashed));
-                go_regexp_free(re);
-                if (m)
-                        return true;
-        }
-        return false;
+        const char *names[] = {strempty(name), slashed};
+        return go_regexp_match_any(want, names, 2);
 }
 
 static bool ports_filter_match(const struct ps_filter *f, const struct jv *cfg)

@@ -657,3 +657,20 @@ void go_regexp_free(struct go_regexp *re)
         re_free_alts(re->alts, re->n_alts);
         free(re);
 }
+
+bool go_regexp_match_any(char *const *exprs, const char *const *s, size_t n)
+{
+        if (!exprs)
+                return true;
+        for (char *const *e = exprs; *e; e++) {
+                struct go_regexp *re = NULL;
+                bool m = false;
+                if (go_regexp_compile(*e, &re, NULL) == 0)
+                        for (size_t i = 0; i < n && !m; i++)
+                                m = go_regexp_match(re, s[i]);
+                go_regexp_free(re);
+                if (m)
+                        return true;
+        }
+        return false;
+}

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lib/err.h"
 #include "lib/macro.h"
@@ -35,6 +36,10 @@ int go_regexp_compile(const char *expr, struct go_regexp **ret, struct box_err *
 /* regexp.MatchString: does RE match anywhere in S? */
 bool go_regexp_match(const struct go_regexp *re, const char *s);
 void go_regexp_free(struct go_regexp *re);
+/* Docker's filters.Args.Match: does one of EXPRS (NULL: none, true)
+ * match anywhere in one of the N strings S?  An expression that does not
+ * compile matches nothing (callers check their filters when parsed). */
+bool go_regexp_match_any(char *const *exprs, const char *const *s, size_t n);
 static inline void go_regexp_freep(struct go_regexp **re)
 {
         go_regexp_free(*re);
