@@ -148,7 +148,8 @@ static int pack_upper(struct cli_ctx *ctx, struct store *st, const char *id, boo
                 frozen = true;
         }
         _cleanup_free_ char *upper = run_state_upper_dir(store_root(st), id);
-        struct store_layer_pack_opts po = {.keep_dir = 1};
+        /* not frozen, it may write while it is read, as with Docker's --pause=false */
+        struct store_layer_pack_opts po = {.keep_dir = 1, .live = !frozen};
         r = store_layer_pack_dir(st, upper, &po, ret, err);
         if (frozen)
                 (void)run_cgroup_freeze(NULL, id, false, NULL);

@@ -101,7 +101,18 @@ struct pack {
         bool lib_only;     /* every entry through libarchive (opts->tar_libarchive) */
         size_t own_pad;    /* the padding box's own entry ends with */
         size_t entries;
+        bool live; /* opts->live */
 };
+
+/* Whether error -R of reading an entry means that it went away while a
+ * live tree was read: then it is left out. */
+static bool pack_gone(struct pack *p, int r)
+{
+        if (!p->live || (r != -ENOENT && r != -ENOTDIR && r != -ELOOP))
+                return false;
+        box_err_clear(p->err);
+        return true;
+}
 
 static int deflate_out(struct pack *p, int flush, struct box_err *err)
 {
@@ -729,6 +740,11 @@ static int pack_file_data(struct pack *p, int fd, const char *path, int64_t size
                 ssize_t n = RETRY_EINTR(read(fd, p->readbuf, READBUF));
                 if (n < 0)
                         return box_err_errno(p->err, errno, "pack: read '%s'", path);
+                if (n == 0 && p->live) {
+                        /* the header said SIZE: keep it, as GNU tar does */
+                        memset(p->readbuf, 0, READBUF);
+                        n = left < READBUF ? (ssize_t)left : READBUF;
+                }
                 if (n == 0)
                         return box_err_set(p->err, EIO, "pack: '%s' shrank while packing", path);
                 if (n > left)
@@ -750,7 +766,8 @@ static int pack_one(struct pack *p, int dfd, const char *name, const char *path,
         struct stat st;
         *ret_dir = false;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return box_err_errno(p->err, errno, "pack: stat '%s'", path);
+                return pack_gone(p, -errno) ? 0
+                                            : box_err_errno(p->err, errno, "pack: stat '%s'", path);
 
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
                 /* an overlayfs whiteout -> OCI ".wh.NAME" */
@@ -765,11 +782,35 @@ static int pack_one(struct pack *p, int dfd, const char *name, const char *path,
                 .path = path, .uid = st.st_uid, .gid = st.st_gid, .perm = st.st_mode & 07777};
         _cleanup_free_ char *dir_path = NULL;
         char target[PATH_MAX + 1];
+        _cleanup_close_ int fd = -EBADF;
         int r = 0, opaque = 0;
         set_times(p, &t, &st);
         r = pack_xattrs(p, dfd, name, path, &t, &opaque);
-        if (r < 0)
+        if (r < 0) {
+                if (pack_gone(p, r))
+                        r = 0;
                 goto out;
+        }
+
+        /* opened before its link is remembered, so that an entry gone by now
+         * is never a hard link's target; never blocking, never a terminal,
+         * and only the file stat saw: a live tree may have swapped in a FIFO
+         * or a device node by now */
+        if (S_ISREG(st.st_mode)) {
+                struct stat fst;
+                fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0) {
+                        if (!pack_gone(p, -errno))
+                                r = box_err_errno(p->err, errno, "pack: open '%s'", path);
+                        goto out;
+                }
+                if (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+                        if (!p->live)
+                                r = box_err_set(p->err, EBUSY,
+                                                "pack: '%s' changed while being packed", path);
+                        goto out;
+                }
+        }
 
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
                 const char *first = link_find_or_add(p, st.st_dev, st.st_ino, path);
@@ -787,11 +828,6 @@ static int pack_one(struct pack *p, int dfd, const char *name, const char *path,
         case S_IFREG: {
                 t.type = '0';
                 t.size = st.st_size;
-                _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0) {
-                        r = box_err_errno(p->err, errno, "pack: open '%s'", path);
-                        break;
-                }
                 r = emit_header(p, &t);
                 if (r >= 0)
                         r = pack_file_data(p, fd, path, st.st_size);
@@ -823,7 +859,8 @@ static int pack_one(struct pack *p, int dfd, const char *name, const char *path,
         case S_IFLNK: {
                 ssize_t n = readlinkat(dfd, name, target, sizeof(target));
                 if (n < 0) {
-                        r = box_err_errno(p->err, errno, "pack: readlink '%s'", path);
+                        if (!pack_gone(p, -errno))
+                                r = box_err_errno(p->err, errno, "pack: readlink '%s'", path);
                         break;
                 }
                 if ((size_t)n >= sizeof(target)) {
@@ -967,12 +1004,24 @@ static int pack_tree(struct pack *p, int rootfd)
                 }
                 int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0) {
+                        if (pack_gone(p, -errno)) {
+                                /* its header is written: it stays, empty */
+                                path.len = base;
+                                path.data[base] = '\0';
+                                continue;
+                        }
                         r = box_err_errno(p->err, errno, "pack: open '%s'", path.data);
                         goto out;
                 }
                 struct stat cst;
                 if (fstat(cfd, &cst) < 0 || cst.st_dev != st.st_dev || cst.st_ino != st.st_ino) {
                         close(cfd);
+                        if (p->live) {
+                                /* replaced since its header: left empty */
+                                path.len = base;
+                                path.data[base] = '\0';
+                                continue;
+                        }
                         r = box_err_set(p->err, EBUSY, "pack: '%s' changed while being packed",
                                         path.data);
                         goto out;
@@ -1098,6 +1147,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         p.clamp = opts->clamp_mtime;
         p.compress = !opts->uncompressed;
         p.sync = opts->keep_dir ? PACK_SYNC_NONE : PACK_SYNC_EACH;
+        p.live = opts->live;
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;

@@ -194,6 +194,9 @@ struct store_layer_pack_opts {
                               * unpacked from the new blob instead */
         int tar_libarchive;  /* every entry written by libarchive, none by box's own ustar
                               * writer (tests: both give the same bytes) */
+        int live;            /* DIR changes while it is read (a running container's, not
+                              * frozen): an entry gone before it is read is left out and a
+                              * file that shrank is padded with zeros, as GNU tar does */
         struct store_layer_pack_stats *stats; /* when not NULL: filled on success */
 };
 

@@ -50,6 +50,23 @@ teardown() { exec_teardown; }
         box run --rm live:2 cat /count
 }
 
+@test "commit --pause=false, attacker: a tree changing while it is read; FIFOs and devices swapped in are never opened" {
+        # files, directories, links and hard links come and go; a FIFO or a
+        # device node takes a file's name for a moment (box would hang
+        # opening the FIFO, or open the host's device through the upper dir)
+        start_bg c2 -- sh -c 'while :; do for i in 1 2 3 4 5 6; do
+                mkdir -p /d$i/s; echo $i > /d$i/s/f; ln -sf /etc/passwd /d$i/l
+                echo x > /p$i; ln /p$i /h$i; rm -f /p$i; mkfifo /p$i; rm -f /p$i
+                mknod /p$i c 5 0; rm -f /p$i; dd if=/dev/zero of=/z$i bs=64k count=2 2>/dev/null
+                : > /z$i; done; rm -rf /d* /h* /z*; done'
+        for i in $(seq 15); do
+                timeout 30 "$BOX" commit --pause=false c2 churn:$i >/dev/null
+        done
+        # each committed image unpacks and runs
+        box run --rm churn:15 true
+        box run --rm churn:7 true
+}
+
 @test "commit: errors are 125 with one line" {
         run box commit nosuch
         [ "$status" -eq 125 ]

@@ -2,6 +2,9 @@
 # under a temp dir, the busybox image imported when asked, and everything it
 # created (mounts, the store) removed afterwards.
 
+# run -N / run ! are used throughout (bats 1.5)
+bats_require_minimum_version 1.5.0
+
 : "${BOX:=$BATS_TEST_DIRNAME/../../out/box}"
 : "${BOX_FIXTURES:=$BATS_TEST_DIRNAME/../../out/fixtures}"
 BUSYBOX_TAR="$BOX_FIXTURES/busybox.tar"
