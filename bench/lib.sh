@@ -35,14 +35,14 @@ BENCH_ROWS=${BENCH_ROWS:-$BENCH_OUT/rows.jsonl}
 # bench_runs N: N, or 2 in smoke mode
 bench_runs() { if [ "$BENCH_SMOKE" = 1 ]; then echo 2; else echo "$1"; fi; }
 
-# bench_tmp VAR [PARENT]: sets VAR to a fresh directory that bench_cleanup
-# removes (not in a $(...) subshell: the list would be lost); add your own
-# cleanup with bench_on_exit
+# bench_tmp VAR [PARENT]: sets VAR to a fresh directory (in PARENT, else
+# $BENCH_TMPDIR, else /var/tmp) that bench_cleanup removes (not in a $(...)
+# subshell: the list would be lost); add your own cleanup with bench_on_exit
 BENCH_TMPS=()
 BENCH_EXIT=()
 bench_tmp() {
         local d
-        d=$(mktemp -d "${2:-/var/tmp}/box-bench.XXXXXX")
+        d=$(mktemp -d "${2:-${BENCH_TMPDIR:-/var/tmp}}/box-bench.XXXXXX")
         BENCH_TMPS+=("$d")
         printf -v "$1" %s "$d"
 }

@@ -184,7 +184,7 @@ line2|\"'" ]
         "$BOX" run --rm busybox sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done' \
                 >"$BOX_TEST_TMP/out" &
         local pid=$!
-        for i in $(seq 50); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
+        for i in $(seq 300); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
         kill -TERM $pid
         wait $pid || status=$?
         [ "${status:-0}" -eq 7 ]
@@ -202,7 +202,7 @@ line2|\"'" ]
 @test "run: --init forwards box's signals to the command" {
         "$BOX" run --rm --init busybox sh -c 'echo ready; sleep 30' >"$BOX_TEST_TMP/out" &
         local pid=$!
-        for i in $(seq 50); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
+        for i in $(seq 300); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
         kill -TERM $pid
         wait $pid || status=$?
         # sh is not pid 1 under --init, so TERM's default action kills it

@@ -76,7 +76,7 @@ containers() { ls "$BOX_ROOT/containers"; }
 @test "lifecycle: box rm refuses a running container; -f kills it" {
         "$BOX" run --name busy busybox sleep 30 &
         local pid=$!
-        for i in $(seq 50); do
+        for i in $(seq 300); do
                 grep -qs '"status": "running"' "$BOX_ROOT"/containers/*/state && break
                 sleep 0.1
         done

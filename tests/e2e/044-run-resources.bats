@@ -165,7 +165,8 @@ v1_devices() { grep -qE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup [^ ]*devices' /proc/
                  head -c1 /tmp/nul && echo null-ok; head -c1 /tmp/mem || echo mem-denied' \
                 >"$BOX_TEST_TMP/out" 2>&1 &
         local pid=$!
-        for i in $(seq 50); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
+        for i in $(seq 300); do grep -q ready "$BOX_TEST_TMP/out" && break; sleep 0.1; done
+        grep -q ready "$BOX_TEST_TMP/out"
         id=$(readlink "$BOX_ROOT/containers/.names/devs")
         # open the v1 controller wide: only the BPF program is left to say no
         if [ -d /sys/fs/cgroup/devices/box/$id ]; then

@@ -289,8 +289,10 @@ open(sys.argv[2], "w").close(); time.sleep(2)' "$BOX_RUNROOT/containers/$id/lock
 }
 
 @test "store lock: box run waits while garbage collection holds the store" {
-        bg flock -x "$BOX_ROOT/lock" sleep 2
-        for _ in $(seq 100); do flock -n -s "$BOX_ROOT/lock" true || break; sleep 0.02; done
+        bg flock -x "$BOX_ROOT/lock" sleep 3
+        # until the lock is held (flock starts late on a loaded machine)
+        for _ in $(seq 500); do flock -n -s "$BOX_ROOT/lock" true || break; sleep 0.02; done
+        ! flock -n -s "$BOX_ROOT/lock" true || false
         start=$(date +%s%N)
         box run --rm busybox true
         elapsed=$((($(date +%s%N) - start) / 1000000))

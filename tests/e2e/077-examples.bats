@@ -77,8 +77,8 @@ setup() {
         [ "$output" = 'app ["CMD","curl","-fsS","http://127.0.0.1:8080/healthz"]' ]
         run "$BOX" run --rm --network none webapp sh -c '
                 id -un
-                node server.js & sleep 1
-                curl -fsS http://127.0.0.1:8080/healthz
+                node server.js &
+                for i in $(seq 100); do curl -fsS http://127.0.0.1:8080/healthz 2>/dev/null && break; sleep 0.1; done
                 kill -TERM $!; wait $!; echo "exit $?"'
         [ "$status" -eq 0 ] || { echo "$output"; false; }
         [[ "${lines[0]}" == app ]]

@@ -32,7 +32,8 @@ teardown() { net_teardown; }
         mkdir -p "$BATS_TEST_TMPDIR/www" && echo hello-from-host >"$BATS_TEST_TMPDIR/www/index.html"
         busybox httpd -f -p "$hip:$port" -h "$BATS_TEST_TMPDIR/www" &
         local srv=$!
-        sleep 0.2
+        # until it serves (0.2 s was a guess)
+        for _ in $(seq 100); do curl -s -m 1 -o /dev/null "http://$hip:$port/" && break; sleep 0.1; done
         run box run --rm busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $hip $port | tail -1"
         kill $srv
         [ "$status" -eq 0 ]
@@ -127,8 +128,8 @@ teardown() { net_teardown; }
 @test "bridge: after box is killed, box rm gives back the lease, the rules and the link" {
         "$BOX" run --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
         local pid=$!
-        for _ in $(seq 50); do
-                [ -n "$(ls "$BOX_ROOT/networks/bridge/leases" 2>/dev/null)" ] && nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q 127.0.0.1 && break
+        for _ in $(seq 300); do
+                [ -n "$(ls "$BOX_ROOT/networks/bridge/leases" 2>/dev/null)" ] && nft list map ip "$BOX_NETWORK_PREFIX" pub_addr 2>/dev/null | grep -q 127.0.0.1 && break
                 sleep 0.1
         done
         nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp"

@@ -18,7 +18,10 @@ teardown() { net_teardown; }
                 sleep 0.1
         done
         sleep 0.3
-        run box run --rm --network appnet busybox sh -c 'for h in web www; do printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 $h 80 | tail -1; done'
+        # (each until the server answers: its httpd may start after its lease)
+        run box run --rm --network appnet busybox sh -c 'for h in web www; do
+                for i in $(seq 50); do o=$(printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 $h 80 | tail -1); [ -n "$o" ] && break; sleep 0.1; done
+                echo "$o"; done'
         [ "${lines[0]}" = "by-name" ]
         [ "${lines[1]}" = "by-name" ]
         # the running one learned the newcomer's name, and forgets it when it goes
@@ -43,8 +46,9 @@ teardown() { net_teardown; }
         local bip
         bip=$(subnet 3 | sed 's|0/24$|9|')
         "$BOX" run --rm --init --name bweb --network netb --ip "$bip" busybox sh -c 'mkdir /w; echo netb >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
-        sleep 1
-        run box run --rm --network netb busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1"
+        wait_running bweb
+        # until its httpd answers (a fixed second was too short under load)
+        run box run --rm --network netb busybox sh -c "for i in \$(seq 50); do o=\$(printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1); [ -n \"\$o\" ] && break; sleep 0.1; done; echo \"\$o\""
         [ "$output" = "netb" ]
         run box run --rm --network neta busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bip 80 | tail -1"
         [ "$output" != "netb" ]
@@ -87,7 +91,7 @@ teardown() { net_teardown; }
 
 @test "user network: --network container:NAME shares the other's interfaces" {
         "$BOX" run --rm --init --name first busybox sleep 20 3>&- &
-        sleep 1
+        wait_running first
         run box run --rm --network container:first busybox sh -c 'ip -4 -o addr show eth0'
         [ "$status" -eq 0 ]
         [[ "$output" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}.2/24"* ]]
@@ -103,8 +107,9 @@ teardown() { net_teardown; }
         ip link set "${par}p" up
         box network create -d macvlan -o parent="$par" --subnet "$(subnet 5)" mac >/dev/null
         "$BOX" run --rm --init --name mweb --network mac busybox sh -c 'mkdir /w; echo over-macvlan >/w/index.html; exec httpd -f -p 80 -h /w' 3>&- &
-        sleep 1
-        run box run --rm --network mac busybox sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 mweb 80 | tail -1'
+        wait_running mweb
+        run box run --rm --network mac busybox sh -c 'for i in $(seq 50); do
+                o=$(printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 mweb 80 | tail -1); [ -n "$o" ] && break; sleep 0.1; done; echo "$o"'
         [ "$output" = "over-macvlan" ]
         # no veth on the host: the containers' links hang off the parent
         [ -z "$(ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 && $1 !~ /m(p)?$/')" ] || [ "$(ip -br link | grep -c "^${BOX_NETWORK_PREFIX}[0-9a-f]\{8\}")" -eq 0 ]
@@ -214,7 +219,9 @@ bridge_of() {
                 'mkdir /w; echo peer >/w/index.html; httpd -p 80 -h /w; exec sleep 60' >/dev/null
         box run -d --name side --network container:peer busybox sleep 60 >/dev/null
         # the same interfaces, host name and /etc files; the other's server on its loopback
-        run box exec side sh -c 'ip -4 -o addr show eth0; hostname; wget -qO- http://127.0.0.1/'
+        # (the peer's httpd starts after run -d returns: until it answers)
+        run box exec side sh -c 'ip -4 -o addr show eth0; hostname
+                for i in $(seq 50); do wget -qO- http://127.0.0.1/ 2>/dev/null && break; sleep 0.1; done'
         [ "$status" -eq 0 ]
         [[ "${lines[0]}" == *"inet ${BOX_BRIDGE_SUBNET%.0/24}.2/24"* ]]
         [ "${lines[1]}" = peerhost ]

@@ -16,9 +16,9 @@ get_from() {
         box exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $2 80 | tail -1"
 }
 
-# serves HOST:PORT: its httpd answers within 3 s
+# serves HOST:PORT: its httpd answers within 30 s
 serves() {
-        for _ in $(seq 30); do
+        for _ in $(seq 300); do
                 curl -sf -m 2 "http://$1/" >/dev/null && return 0
                 sleep 0.1
         done

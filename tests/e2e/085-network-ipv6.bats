@@ -61,7 +61,7 @@ hosts_of() { box exec "$1" cat /etc/hosts | awk -v n="$2" '{for (i = 2; i <= NF;
 
 # Waits until "box port $1" shows $2 lines.
 wait_ports() {
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 [ "$(box port "$1" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
                 sleep 0.1
         done
@@ -70,7 +70,7 @@ wait_ports() {
 
 # Waits until $1 (a URL, curl -g) answers from the remote host.
 wait_remote_http() {
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 in_remote curl -s -g -m 1 -o /dev/null "$1" && return 0
                 sleep 0.1
         done
@@ -100,7 +100,7 @@ wait_remote_http() {
         "$BOX" run --rm --network m6 --name ca busybox sleep 3 3>&- &
         "$BOX" run --rm --network m6 --name cb busybox sleep 3 3>&- &
         local ips=""
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 ips=$(ls "$BOX_ROOT/networks/m6/leases" | grep -c :) || true
                 [ "$ips" -eq 2 ] && break
                 sleep 0.1
@@ -192,7 +192,7 @@ wait_remote_http() {
         local h
         h=$(free_port)
         "$BOX" run --rm --network n6 -v "$BATS_FILE_TMPDIR/udpecho:/udpecho:ro" -p "$h:5353/udp" busybox /udpecho 5353 2 6 >"$BATS_TEST_TMPDIR/out" 3>&- &
-        for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+        for _ in $(seq 300); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
         run in_remote python3 -c "
 import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
 s.sendto(b'ping6', ('$V6P:ff::1', $h)); print(s.recvfrom(100)[0].decode())"
@@ -216,7 +216,7 @@ s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
         ip netns exec "${BOX_NETWORK_PREFIX}r" python3 -m http.server "$p" --bind "$V6P:ff::2" \
                 --directory "$BATS_TEST_TMPDIR/www" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/log" 3>&- &
         local srv=$!
-        for _ in $(seq 50); do in_remote curl -s -g -m 1 -o /dev/null "http://[$V6P:ff::2]:$p/" && break; sleep 0.1; done
+        for _ in $(seq 300); do in_remote curl -s -g -m 1 -o /dev/null "http://[$V6P:ff::2]:$p/" && break; sleep 0.1; done
         # the remote host has no route to the container's subnet: the answer
         # comes back only to the host's address
         run box run --rm --network n6 busybox wget -q -O - "http://[$V6P:ff::2]:$p/"
@@ -237,7 +237,7 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </dev/null >"$BATS_TEST_TMPDIR/holder" 2>&1 3>&- &
         local holder=$!
-        for _ in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
+        for _ in $(seq 300); do grep -q ready "$BATS_TEST_TMPDIR/holder" && break; sleep 0.1; done
         run box run --rm --network n6 -p "$h:80" busybox true
         [ "$status" -eq 125 ]
         [ "${#lines[@]}" -eq 1 ]
@@ -316,7 +316,7 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         box run -d --name watch --network n6 busybox sleep 60 >/dev/null
         "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
         local pid=$!
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -c "$V6P:b::")" -eq 2 ] && break
                 sleep 0.1
         done
@@ -375,7 +375,7 @@ v6_httpd() {
         box network create --ipv6 --subnet "$(subnet 20)" --subnet "$V6P:20::/64" n6 >/dev/null
         v6_httpd only-v6 --name srv --network n6 --network-alias web --cap-add NET_RAW
         local tg="$BATS_FILE_TMPDIR/tcpget:/tcpget:ro"
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 box exec srv sh -c 'netstat -ltn | grep -q ":80 "' 2>/dev/null && break
                 sleep 0.1
         done
@@ -560,7 +560,7 @@ v6_httpd() {
         v6_httpd over-macvlan-v6 --name mweb --network mac6
         run box inspect --format '{{.NetworkSettings.GlobalIPv6Address}} {{.NetworkSettings.IPv6Gateway}}' mweb
         [ "$output" = "$V6P:27::2 $V6P:27::1" ]
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 box exec mweb sh -c 'netstat -ltn | grep -q ":80 "' 2>/dev/null && break
                 sleep 0.1
         done

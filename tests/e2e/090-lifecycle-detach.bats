@@ -43,8 +43,8 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
 }
 
 @test "stop: a trapping shell sees SIGTERM and exits at once" {
-        box run -d --name trap busybox sh -c 'trap "echo got TERM; exit 3" TERM; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name trap busybox sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.1; done'
+        wait_ready trap
         start=$(date +%s)
         run box stop trap
         [ "$status" -eq 0 ]
@@ -71,17 +71,18 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
 
 @test "stop: the image's STOPSIGNAL and --stop-signal" {
         import_with usr1 'STOPSIGNAL SIGUSR1'
-        box run -d --name u1 usr1 sh -c 'trap "echo got USR1; exit 0" USR1; while true; do sleep 0.1; done'
-        box run -d --name u2 --stop-signal USR2 busybox sh -c 'trap "echo got USR2; exit 0" USR2; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name u1 usr1 sh -c 'trap "echo got USR1; exit 0" USR1; echo ready; while true; do sleep 0.1; done'
+        box run -d --name u2 --stop-signal USR2 busybox sh -c 'trap "echo got USR2; exit 0" USR2; echo ready; while true; do sleep 0.1; done'
+        wait_ready u1
+        wait_ready u2
         box stop -t 5 u1 u2
         [[ "$(box logs u1)" == *"got USR1"* ]]
         [[ "$(box logs u2)" == *"got USR2"* ]]
 }
 
 @test "kill: by name and by number, with or without SIG; invalid ones are 125" {
-        box run -d --name kk busybox sh -c 'trap "echo usr1" USR1; trap "echo usr2" USR2; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name kk busybox sh -c 'trap "echo usr1" USR1; trap "echo usr2" USR2; echo ready; while true; do sleep 0.1; done'
+        wait_ready kk
         # one at a time: a signal still pending is not delivered twice
         box kill -s USR1 kk
         wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 1 ]'

@@ -9,7 +9,8 @@ teardown() { lifecycle_teardown; }
 @test "top: ps -ef's columns for the processes of the container's cgroup only" {
         box run -d --name tp busybox sh -c 'sleep 101'
         box exec -d tp sh -c 'sleep 202; echo two  words'
-        wait_for 50 eval 'box top tp | grep -q "sleep 202"'
+        # the exec's sh forks its sleep a moment later: wait for the sleep itself
+        wait_for 50 eval 'box top tp | grep -q " sleep 202$"'
         run box top tp
         [ "$status" -eq 0 ]
         read -ra head <<<"${lines[0]}"
@@ -57,7 +58,8 @@ stats() { box stats --no-stream "$@"; }
         [[ "$(stats --format '{{.MemUsage}}' s1)" == *"iB / 64MiB" ]]
         host=$(awk '/MemTotal/ { printf "%.4g", $2 / 1024 / 1024 }' /proc/meminfo)
         [[ "$(stats --format '{{.MemUsage}}' s2)" == *" / ${host}GiB" ]]
-        [ "$(stats --format '{{.PIDs}}' s2)" = 3 ]
+        # its sh forks the two sleeps after run -d returns
+        wait_for 20 eval '[ "$(stats --format "{{.PIDs}}" s2)" = 3 ]'
         [ "$(stats --format '{{.PIDs}}' s1)" = 1 ]
         # only lo, which does not count (the host's links are not its own)
         [ "$(stats --format '{{.NetIO}}' s1)" = "0B / 0B" ]
@@ -69,10 +71,22 @@ stats() { box stats --no-stream "$@"; }
 
 @test "stats: CPU %, memory and block I/O follow what the container does" {
         box run -d --name busy busybox sh -c 'while :; do :; done'
-        box run -d --name writer busybox sh -c \
-                'dd if=/dev/zero of=/x bs=1M count=8 conv=fsync 2>/dev/null; head -c 50000000 /dev/zero | tail -c 1 >/dev/null; sleep 60'
-        cpu=$(stats --format '{{.CPUPerc}}' busy)
-        [ "${cpu%%.*}" -ge 20 ]
+        wid=$(box run -d --name writer busybox sh -c \
+                'dd if=/dev/zero of=/x bs=1M count=8 conv=fsync 2>/dev/null; head -c 50000000 /dev/zero | tail -c 1 >/dev/null; touch /done; sleep 60')
+        # the busy loop's share of the host's CPU: a core's worth on an idle
+        # machine, less when other work shares the cores, so the best of a
+        # few one-second samples (a broken CPU % fails all of them)
+        best=0
+        for _ in 1 2 3 4 5; do
+                cpu=$(stats --format '{{.CPUPerc}}' busy)
+                echo "busy: $cpu"
+                [ "${cpu%%.*}" -gt "$best" ] && best=${cpu%%.*}
+                [ "$best" -ge 20 ] && break
+        done
+        [ "$best" -ge 20 ]
+        # the writer is idle once it has written (on a loaded machine it was
+        # still writing when stats sampled it)
+        wait_for 300 test -e "$BOX_ROOT/containers/$wid/upper/done"
         [ "$(stats --format '{{.CPUPerc}}' writer)" = "0.00%" ]
         # 8 MiB written and synced: at least 8 MB of writes
         out=$(stats --format '{{.BlockIO}}' writer)
@@ -92,7 +106,8 @@ stats() { box stats --no-stream "$@"; }
         [ "$(stats --format '{{.Container}}' js)" = js ]
         id=$(box ps -q --no-trunc)
         [ "$(stats --no-trunc --format '{{.ID}}' js)" = "$id" ]
-        run timeout 2.6 "$BOX" stats --format '{{.Name}}' js
+        # a row a second: at least two in 4.6 s, however slow the start
+        run timeout 4.6 "$BOX" stats --format '{{.Name}}' js
         [ "$status" -eq 124 ]
         [ "${#lines[@]}" -ge 2 ]
         run stats nosuch

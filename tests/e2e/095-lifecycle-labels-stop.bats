@@ -70,19 +70,19 @@ teardown() { lifecycle_teardown; }
 
 @test "stop -t -1 waits for ever; -t 0 kills at once" {
         # -t -1 overrides the container's own --stop-timeout too
-        box run -d --name slow --stop-timeout 1 busybox sh -c 'trap "sleep 2; exit 7" TERM; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name slow --stop-timeout 1 busybox sh -c 'trap "sleep 2; exit 7" TERM; echo ready; while true; do sleep 0.1; done'
+        wait_ready slow
         start=$(date +%s%N)
         box stop -t -1 slow
         took=$((($(date +%s%N) - start) / 1000000))
         [ "$took" -ge 1900 ]
         [ "$(box inspect -f '{{.State.ExitCode}}' slow)" = 7 ]
-        box run -d --name slow2 --stop-timeout -1 busybox sh -c 'trap "sleep 1.5; exit 8" TERM; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name slow2 --stop-timeout -1 busybox sh -c 'trap "sleep 1.5; exit 8" TERM; echo ready; while true; do sleep 0.1; done'
+        wait_ready slow2
         box stop slow2
         [ "$(box inspect -f '{{.State.ExitCode}}' slow2)" = 8 ]
-        box run -d --name fast busybox sh -c 'trap "" TERM; while true; do sleep 0.1; done'
-        sleep 0.3
+        box run -d --name fast busybox sh -c 'trap "" TERM; echo ready; while true; do sleep 0.1; done'
+        wait_ready fast
         box stop -t 0 fast
         [ "$(box inspect -f '{{.State.ExitCode}}' fast)" = 137 ]
 }

@@ -7,15 +7,39 @@ setup() { run_setup; }
 teardown() { lifecycle_teardown; }
 
 drive() { python3 "$BATS_TEST_DIRNAME/pty-drive.py" "$BOX" "$@"; }
+has_socket() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q socket; }
+
+# attach_bg NAME OUT [ATTACH FLAGS...]: box attach in the background (its
+# pid in $ATTACH), stdout to OUT, stderr to OUT.err, stdin from $ATTACH_IN
+# (else /dev/null); returns once it is connected and its monitor has had a
+# moment to take it.  Containers that must be watched from their first byte
+# wait for go_on: a container writing a fixed half second after run -d
+# wrote before a slow attach connected, on a loaded machine.
+attach_bg() {
+        local name=$1 out=$2
+        shift 2
+        "$BOX" attach "$@" "$name" <"${ATTACH_IN:-/dev/null}" >"$out" 2>"$out.err" &
+        ATTACH=$!
+        wait_for 100 has_socket "$ATTACH"
+        sleep 0.3
+}
+# the containers' go-ahead, through a bind mount (-v "$BOX_TEST_TMP/g:/g")
+GO_WAIT='while [ ! -e /g/go ]; do sleep 0.05; done'
+go_on() { touch "$BOX_TEST_TMP/g/go"; }
 
 @test "attach: live stdout and stderr apart, then the container's exit status" {
-        box run -d --name a1 busybox sh -c 'sleep 0.5; for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.2; done; exit 3'
-        run --separate-stderr box attach a1
+        mkdir "$BOX_TEST_TMP/g"
+        box run -d --name a1 -v "$BOX_TEST_TMP/g:/g" busybox sh -c "$GO_WAIT"'; for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.2; done; exit 3'
+        attach_bg a1 "$BOX_TEST_TMP/a1"
+        go_on
+        status=0
+        wait "$ATTACH" || status=$?
+        output=$(cat "$BOX_TEST_TMP/a1")
         [ "$status" -eq 3 ]
         [ "$output" = "out1
 out2
 out3" ]
-        [ "$stderr" = "err1
+        [ "$(cat "$BOX_TEST_TMP/a1.err")" = "err1
 err2
 err3" ]
         # the log has it all too
@@ -26,22 +50,41 @@ err3" ]
         box run -d -i --name a2 busybox sh -c 'while read l; do echo "got $l"; done; echo eof'
         # stdin ends, the container does not: attach stays until killed
         # (--sig-proxy=false: else the TERM of timeout goes to the container)
-        run timeout 1 "$BOX" attach --sig-proxy=false a2 < <(echo one; sleep 0.5)
-        [ "$status" -eq 124 ]
-        [ "$output" = "got one" ]
+        mkfifo "$BOX_TEST_TMP/in"
+        (echo one; sleep 0.5) >"$BOX_TEST_TMP/in" &
+        ATTACH_IN="$BOX_TEST_TMP/in" attach_bg a2 "$BOX_TEST_TMP/a2" --sig-proxy=false
+        wait_for 100 grep -qx "got one" "$BOX_TEST_TMP/a2"
+        # its stdin has ended; it is still attached
+        sleep 1
+        kill -0 "$ATTACH"
+        kill -TERM "$ATTACH"
+        status=0
+        wait "$ATTACH" || status=$?
+        [ "$status" -eq 143 ]
+        [ "$(cat "$BOX_TEST_TMP/a2")" = "got one" ]
         [[ "$(box logs a2)" == *"got one"* ]]
         [ "$(box ps --format '{{.Names}}')" = a2 ]
         # again: the same stdin is still open
-        timeout 1 "$BOX" attach --sig-proxy=false a2 < <(echo two; sleep 0.5) || true
-        sleep 0.3
-        [[ "$(box logs a2)" == *"got two"* ]]
+        (echo two; sleep 0.5) >"$BOX_TEST_TMP/in" &
+        ATTACH_IN="$BOX_TEST_TMP/in" attach_bg a2 "$BOX_TEST_TMP/a2" --sig-proxy=false
+        wait_for 100 eval '[[ "$(box logs a2)" == *"got two"* ]]'
+        kill -TERM "$ATTACH"
+        wait "$ATTACH" || true
         [[ "$(box logs a2)" != *eof* ]]
 }
 
 @test "attach: a container without -i takes no input; --no-stdin sends none" {
-        box run -d --name a3 busybox sh -c 'sleep 0.5; cat; echo cat-ended; sleep 60'
-        run timeout 1.5 "$BOX" attach --sig-proxy=false a3 < <(echo sneaky; sleep 1)
-        [ "$output" = cat-ended ]
+        mkdir "$BOX_TEST_TMP/g"
+        box run -d --name a3 -v "$BOX_TEST_TMP/g:/g" busybox sh -c "$GO_WAIT"'; cat; echo cat-ended; sleep 60'
+        mkfifo "$BOX_TEST_TMP/in"
+        (echo sneaky; sleep 1) >"$BOX_TEST_TMP/in" &
+        ATTACH_IN="$BOX_TEST_TMP/in" attach_bg a3 "$BOX_TEST_TMP/a3" --sig-proxy=false
+        go_on
+        wait_for 100 grep -q cat-ended "$BOX_TEST_TMP/a3"
+        sleep 1
+        kill -TERM "$ATTACH"
+        wait "$ATTACH" || true
+        [ "$(cat "$BOX_TEST_TMP/a3")" = cat-ended ]
         [ "$(box logs a3)" = cat-ended ]
         box run -d -i --name a4 busybox sh -c 'while read l; do echo "got $l"; done'
         timeout 1 "$BOX" attach --sig-proxy=false --no-stdin a4 < <(echo quiet; sleep 0.5) || true

@@ -13,6 +13,12 @@ drive() { python3 "$BATS_TEST_DIRNAME/pty-drive.py" "$BOX" "$@"; }
 no_containers() { [ -z "$(box ps -aq)" ]; }
 running_names() { [ "$(box ps --format '{{.Names}}')" = "$1" ]; }
 has_socket() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q socket; }
+# SIGTERM (15: bit 14) is in pid $1's blocked set
+term_blocked() {
+        local m
+        m=$(awk '/^SigBlk:/ {print $2}' "/proc/$1/status" 2>/dev/null) && [ -n "$m" ] &&
+                (((16#$m >> 14) & 1))
+}
 
 @test "run -it: ctrl-p ctrl-q detaches, box exits 0 and prints nothing; attach re-attaches; --rm after the exit" {
         SEND='echo hi-$((6*7))\r|\x10\x11' run drive run -it --rm --name r1 busybox sh
@@ -128,11 +134,13 @@ eof" ]
 }
 
 @test "signals: attach and start -a send box's to the container (--sig-proxy); --sig-proxy=false leaves it running" {
-        box run -d --name p1 busybox sh -c 'trap "echo got-TERM; exit 9" TERM; while :; do sleep 0.1; done'
+        box run -d --name p1 busybox sh -c 'trap "echo got-TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+        wait_ready p1
         "$BOX" attach p1 >"$BOX_TEST_TMP/p1" &
         pid=$!
         wait_for 50 has_socket "$pid"
-        sleep 0.5
+        # attach connects, then blocks the signals it proxies
+        wait_for 50 term_blocked "$pid"
         kill -TERM "$pid"
         wait "$pid" || status=$?
         [ "${status:-0}" -eq 9 ]

@@ -44,8 +44,8 @@ teardown() { exec_teardown; }
         n=$(box run --rm live:1 cat /count)
         [ "$n" -gt 0 ]
         # it was thawed afterwards: the counter goes on
-        a=$(box exec c1 cat /count); sleep 0.3; b=$(box exec c1 cat /count)
-        [ "$b" -gt "$a" ]
+        a=$(box exec c1 cat /count)
+        wait_for 100 eval '[ "$(box exec c1 cat /count)" -gt "$a" ]'
         box commit --pause=false c1 live:2 >/dev/null
         box run --rm live:2 cat /count
 }

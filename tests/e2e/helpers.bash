@@ -78,6 +78,18 @@ box() {
         "$BOX" "$@"
 }
 
+# wait_running NAME: until box says container NAME runs (at most ~30 s; a
+# fixed sleep before using a container started in the background was too
+# short on a loaded machine).
+wait_running() {
+        for _ in $(seq 300); do
+                [ "$("$BOX" inspect -f '{{.State.Status}}' "$1" 2>/dev/null)" = running ] && return 0
+                sleep 0.1
+        done
+        echo "container '$1' is not running" >&2
+        return 1
+}
+
 import_busybox() {
         "$BOX" import "$BUSYBOX_TAR" "${1:-busybox}" >/dev/null
 }

@@ -26,10 +26,11 @@ own_links() {
 # (<prefix>0).  A container's veth goes with its network namespace, which
 # the kernel tears down in the background a few milliseconds after the
 # container's last process (deleting it in box would cost each --rm run an
-# RCU grace period, 25 ms here), so this waits up to 3 s for that.
+# RCU grace period, 25 ms here), so this waits for that: up to 10 s, as a
+# loaded machine's kernel takes its time.
 no_veths() {
         local left
-        for _ in $(seq 30); do
+        for _ in $(seq 100); do
                 left=$(ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 && $1 != p "0" {print $1}')
                 [ -z "$left" ] && return 0
                 sleep 0.1
@@ -89,9 +90,9 @@ host_ip() {
 }
 
 # Waits until TCP port $1 on 127.0.0.1 answers an HTTP GET (the container's
-# httpd is up), at most 5 s.
+# httpd is up), at most 30 s (a loaded machine's start can take seconds).
 wait_http() {
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 curl -s -m 1 -o /dev/null "http://127.0.0.1:$1/" && return 0
                 sleep 0.1
         done

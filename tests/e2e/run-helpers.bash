@@ -50,3 +50,10 @@ wait_for() {
         for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
         "$@"
 }
+
+# wait_ready NAME: until container NAME's log has a line "ready", which its
+# command prints once its signal traps are set.  A fixed sleep before a
+# signal was too short on a loaded machine: a pid 1 without its trap yet
+# ignores SIGTERM (and stop -t -1 then waits for ever).
+log_has_ready() { "$BOX" logs "$1" 2>/dev/null | grep -qx ready; }
+wait_ready() { wait_for 300 log_has_ready "$1"; }
