@@ -21,8 +21,12 @@ CONF
         export CONTAINERS_CONF="$PODMAN_TMP/containers.conf"
 }
 
+# --tmpdir: libpod's state (its "alive" file) of the test's own, not
+# /run/libpod, which another podman's reset on the host removes (073 failed
+# so on a shared machine)
 pm() {
-        podman --root "$PODMAN_TMP/root" --runroot "$PODMAN_TMP/run" --storage-driver vfs "$@"
+        podman --root "$PODMAN_TMP/root" --runroot "$PODMAN_TMP/run" --tmpdir "$PODMAN_TMP/tmp" \
+                --storage-driver vfs "$@"
 }
 
 # What a user sees of the store: every image with its names, and index.json.
