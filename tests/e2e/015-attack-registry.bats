@@ -19,7 +19,7 @@ start_registry() {
         rm -f "$pf" "$pf.stolen"
         python3 "$BATS_TEST_DIRNAME/attack-registry.py" "$pf" "$1" 2>/dev/null &
         REG_PID=$!
-        for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+        for _ in $(seq 400); do [ -s "$pf" ] && break; sleep 0.05; done
         REG=127.0.0.1:$(cat "$pf")
         PORTFILE=$pf
 }

@@ -26,7 +26,7 @@ bad_server() {
         python3 "$BATS_TEST_DIRNAME/transfer-badserver.py" "$BOX_TEST_TMP/bad.port" \
                 "$BOX_TEST_TMP/www/bb.tar" "$1" "$2" &
         BAD_PID=$!
-        for i in $(seq 1 100); do [ -s "$BOX_TEST_TMP/bad.port" ] && break; sleep 0.05; done
+        for i in $(seq 1 400); do [ -s "$BOX_TEST_TMP/bad.port" ] && break; sleep 0.05; done
         BAD_URL="http://127.0.0.1:$(cat "$BOX_TEST_TMP/bad.port")/bb.tar"
 }
 
@@ -77,7 +77,7 @@ s.handle_request()
 PY
         python3 "$BOX_TEST_TMP/redir.py" "$BOX_TEST_TMP/redir.port" "$URL/bb.tar" &
         BAD_PID=$!
-        for i in $(seq 1 100); do [ -s "$BOX_TEST_TMP/redir.port" ] && break; sleep 0.05; done
+        for i in $(seq 1 400); do [ -s "$BOX_TEST_TMP/redir.port" ] && break; sleep 0.05; done
         run box pull -q "http://127.0.0.1:$(cat "$BOX_TEST_TMP/redir.port")/moved.tar"
         [ "$status" -eq 0 ]
         [ "$output" = "docker.io/library/busybox:latest" ]
@@ -177,7 +177,7 @@ PY
         python3 "$BOX_TEST_TMP/https.py" "$BOX_TEST_TMP/www" "$BOX_TEST_TMP/cert.pem" \
                 "$BOX_TEST_TMP/key.pem" "$BOX_TEST_TMP/tls.port" 2>/dev/null &
         BAD_PID=$!
-        for i in $(seq 1 100); do [ -s "$BOX_TEST_TMP/tls.port" ] && break; sleep 0.05; done
+        for i in $(seq 1 400); do [ -s "$BOX_TEST_TMP/tls.port" ] && break; sleep 0.05; done
         u="https://127.0.0.1:$(cat "$BOX_TEST_TMP/tls.port")/bb.tar"
         run box pull "$u"
         [ "$status" -eq 125 ]

@@ -32,7 +32,7 @@ start_server() {
         H "$1" "$pf" "${@:2}" >"$BOX_TEST_TMP/server.log" 2>&1 &
         SERVER_PIDS="$SERVER_PIDS $!"
         local i
-        for i in $(seq 1 100); do
+        for i in $(seq 1 400); do
                 [ -s "$pf" ] && break
                 sleep 0.05
         done

@@ -10,7 +10,7 @@ free_port() {
 
 wait_port() {
         local i
-        for i in $(seq 1 200); do
+        for i in $(seq 1 400); do
                 python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
                 sleep 0.05
         done
