@@ -393,7 +393,7 @@ EOF
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         python3 -m http.server --bind 127.0.0.1 --directory "$BOX_TEST_TMP/www" "$port" >/dev/null 2>&1 &
         srv=$!
-        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/file.txt" >/dev/null && break; sleep 0.1; done
+        for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/file.txt" >/dev/null && break; sleep 0.1; done
         sum=$(sha256sum "$BOX_TEST_TMP/www/file.txt" | cut -d' ' -f1)
         printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /dl/\nADD --checksum=sha256:%s http://127.0.0.1:%s/file.txt /named\nADD http://127.0.0.1:%s/a.tar.gz /arch/\n' \
                 "$port" "$sum" "$port" "$port" > "$CTX/Dockerfile"
@@ -456,7 +456,7 @@ EOF
         "$BOX" build --no-cache --network none -t cancelled "$CTX" 2>"$BOX_TEST_TMP/err" &
         local pid=$!
         # the step's own output, not its header: the command runs
-        for _ in $(seq 100); do grep -q ready-42 "$BOX_TEST_TMP/err" && break; sleep 0.1; done
+        for _ in $(seq 300); do grep -q ready-42 "$BOX_TEST_TMP/err" && break; sleep 0.1; done
         grep -q ready-42 "$BOX_TEST_TMP/err"
         # the step's sleep: box's descendant (not any other sleep on the host)
         local step=

@@ -295,7 +295,7 @@ EOF
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" >/dev/null 2>&1 &
         SRV=$!
-        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/big" >/dev/null && break; sleep 0.1; done
+        for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/big" >/dev/null && break; sleep 0.1; done
         printf 'FROM busybox\nADD http://127.0.0.1:%s/big /big\n' "$port" > "$CTX/Dockerfile"
         run env BOX_BUILD_ADD_MAX_BYTES=100000 "$BOX" build "$CTX"
         [ "$status" -eq 125 ]
@@ -319,7 +319,7 @@ while time.time() < end:
     time.sleep(0.2)
 EOF
         SRV=$!
-        for _ in $(seq 50); do [ -e "$T/port" ] && break; sleep 0.1; done
+        for _ in $(seq 300); do [ -e "$T/port" ] && break; sleep 0.1; done
         printf 'FROM busybox\nADD http://127.0.0.1:%s/drip /drip\n' "$(cat "$T/port")" > "$CTX/Dockerfile"
         run env BOX_BUILD_ADD_TIMEOUT=3 timeout 40 "$BOX" build "$CTX"
         [ "$status" -eq 125 ]
