@@ -379,10 +379,7 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
                         jv_set(rt, "pid", jv_int(u->pid));
                         jv_set(rt, "pid_start", jv_int((int64_t)start));
                         _cleanup_free_ char *json = jv_dump(rt, JV_PRETTY);
-                        /* whole or not at all, even the first time: a
-                         * reader of a file made in place saw it empty, and
-                         * box kill then neither waited for it nor killed */
-                        r = replace_in(s->run_dir, "state", json, err);
+                        r = write_in(s->run_dir, "state", json, err);
                         if (r < 0)
                                 return r;
                         _cleanup_free_ char *ep = xasprintf("%s/exit", s->run_dir);
