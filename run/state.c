@@ -504,7 +504,10 @@ int run_state_pidfd(const char *runroot, const char *id, pid_t *ret_pid)
 {
         _cleanup_free_ char *p = xasprintf("%s/containers/%s/state", runroot, id), *buf = NULL;
         _cleanup_jv_ struct jv *o = NULL;
-        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0)
+        /* empty: made in place (write_in) and not yet written, so not yet
+         * there; as "no pid" a box kill in that moment signalled nothing
+         * and waited 10 s to fail with "did not stop" */
+        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &buf, NULL, NULL) < 0 || !*buf)
                 return -ENOENT;
         if (jv_parse(buf, strlen(buf), &o, NULL) < 0 || !jv_is_object(o) ||
             !jv_is_int(jv_get(o, "pid")) || !jv_is_int(jv_get(o, "pid_start")))
