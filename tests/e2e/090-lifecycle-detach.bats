@@ -114,6 +114,20 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         ! ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null || false
 }
 
+@test "rm -f: a container whose runtime state is made but not yet written is still killed" {
+        # the state file is made in place, then written: a box rm -f that
+        # read it empty in between signalled no one and failed after 10 s
+        # ("did not stop"); empty is "not yet", as a missing one
+        id=$(box run -d --name half busybox sleep 100)
+        : >"$BOX_RUNROOT/containers/$id/state"
+        run box rm -f half
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ -z "$(monitor_of "$id")" ]
+        [ ! -e "$BOX_ROOT/containers/$id" ]
+        ! ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null || false
+}
+
 @test "monitor: SIGKILL of the monitor is detected; ps tells the truth, rm -f works" {
         id=$(box run -d --name victim busybox sleep 100)
         mon=$(monitor_of "$id")
