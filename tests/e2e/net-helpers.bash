@@ -45,14 +45,22 @@ no_veths() {
 subnet() { echo "10.${NET_T%.*}.$(( (${NET_T#*.} + $1) % 256 )).0/24"; }
 prefix() { subnet "$1" | sed 's|0/24$||'; }
 
-net_setup_file() {
-        # four digits always: "bt12" would be the start of another run's "bt1234..." links
-        export BOX_NETWORK_PREFIX="$(printf 'bt%04d' $((RANDOM % 10000)))"
+# The default bridge's subnet and NET_T, clear of the host's routes now:
+# picked again for each test, as a subnet clear when the file started was
+# taken minutes later by a bridge made meanwhile (another run's, a bench's)
+# and box refused it ("overlaps the host's route").
+net_pick_subnets() {
         export BOX_BRIDGE_SUBNET="$(box_free_subnet)"
         local t
         t=$(box_free_subnet)
         t=${t#10.}
         export NET_T=${t%.0/24}
+}
+
+net_setup_file() {
+        # four digits always: "bt12" would be the start of another run's "bt1234..." links
+        export BOX_NETWORK_PREFIX="$(printf 'bt%04d' $((RANDOM % 10000)))"
+        net_pick_subnets
         host_ruleset >"$BATS_FILE_TMPDIR/ruleset.before"
         host_links >"$BATS_FILE_TMPDIR/links.before"
 }
@@ -70,6 +78,7 @@ net_teardown_file() {
 }
 
 net_setup() {
+        net_pick_subnets
         box_setup_store
         import_busybox
 }
