@@ -116,7 +116,10 @@ wait_remote_http() {
 }
 
 @test "ipv6: -p H:C publishes on 0.0.0.0 and [::]: reached from another host over IPv6 and on 127.0.0.1" {
-        box network create --ipv6 --subnet "$V6P:2::/64" n6
+        # (an IPv4 subnet of the test's own in each: box's automatic one is the
+        # first free /24 of 10.78.0.0/16, which another store on the host can
+        # pick too before either has a bridge up, and the later start fails)
+        box network create --ipv6 --subnet "$(subnet 2)" --subnet "$V6P:2::/64" n6
         remote_host
         local h
         h=$(free_port)
@@ -155,7 +158,7 @@ wait_remote_http() {
 }
 
 @test "ipv6: -p [ADDR]:H:C and -p [::]:H:C publish on IPv6 only; -p IP::C takes an ephemeral port" {
-        box network create --ipv6 --subnet "$V6P:3::/64" n6
+        box network create --ipv6 --subnet "$(subnet 3)" --subnet "$V6P:3::/64" n6
         remote_host
         local h h2
         h=$(free_port)
@@ -187,7 +190,7 @@ wait_remote_http() {
 }
 
 @test "ipv6: UDP over IPv6 from another host" {
-        box network create --ipv6 --subnet "$V6P:4::/64" n6
+        box network create --ipv6 --subnet "$(subnet 4)" --subnet "$V6P:4::/64" n6
         remote_host
         local h
         h=$(free_port)
@@ -206,7 +209,7 @@ s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
 }
 
 @test "ipv6: a container reaches another host over IPv6, masqueraded" {
-        box network create --ipv6 --subnet "$V6P:5::/64" n6
+        box network create --ipv6 --subnet "$(subnet 5)" --subnet "$V6P:5::/64" n6
         remote_host
         local p
         p=$(free_port)
@@ -227,7 +230,7 @@ s.sendto(b'ping4', ('127.0.0.1', $h)); print(s.recvfrom(100)[0].decode())"
 }
 
 @test "ipv6: a port taken on [::] fails before start, with nothing left behind" {
-        box network create --ipv6 --subnet "$V6P:6::/64" n6
+        box network create --ipv6 --subnet "$(subnet 6)" --subnet "$V6P:6::/64" n6
         local h
         h=$(free_port)
         # someone else holds [::]:H, on IPv6 only
@@ -311,7 +314,7 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
 }
 
 @test "ipv6: after box is killed, box rm gives back the IPv6 lease, the ip6 rules and the hosts lines" {
-        box network create --ipv6 --subnet "$V6P:b::/64" n6
+        box network create --ipv6 --subnet "$(subnet 11)" --subnet "$V6P:b::/64" n6
         # a member that sees the victim's names come and go
         box run -d --name watch --network n6 busybox sleep 60 >/dev/null
         "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
