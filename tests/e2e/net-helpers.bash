@@ -10,13 +10,21 @@ bats_require_minimum_version 1.5.0
 # prefixes "b" and a letter: "bt", "bz", "bb", "bp", "bs" and whatever a new bench
 # script picks, the default "box", and "h..." of boxes run by hand on a shared
 # host at the same time), which may come and go while this file runs; the
-# file's own are checked by name.
+# file's own are checked by name.  Nor iptables-nft's tables (nat, filter,
+# mangle, raw, security), which box never writes but docker, podman's CNI
+# and the benches' docker do, at any time on a shared host (085 failed on
+# a bench's DOCKER chains): net_teardown_file checks that no rule anywhere
+# names the file's prefix instead.
 host_ruleset() {
-        nft list ruleset | awk '/^table ip6? (b[a-z][0-9a-z]*|h[0-9a-z]*) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
+        nft list ruleset 2>/dev/null |
+                awk '/^table ip6? (b[a-z][0-9a-z]*|h[0-9a-z]*|nat|filter|mangle|raw|security) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
                 sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
 }
+# The host's links but box's (any prefix) and those docker, podman and the
+# benches make and remove on a shared host meanwhile.
 host_links() {
-        ip -br link | awk '$1 !~ /^(b[a-z][0-9a-z]*[0-9-]|box|veth|h[0-9a-z]+[0-9-])/ {print $1}' | sed 's/@.*//' | sort
+        ip -br link | awk '$1 !~ /^(b[a-z][0-9a-z]*[0-9-]|box|veth|h[0-9a-z]+[0-9-]|cni-|docker|dbench|podman|br-)/ {print $1}' |
+                sed 's/@.*//' | sort
 }
 own_links() {
         ip -br link | awk -v p="$BOX_NETWORK_PREFIX" 'index($1, p) == 1 {print $1}'
@@ -72,6 +80,7 @@ net_teardown_file() {
                 "$BOX" network prune >/dev/null 2>&1 || true
         ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1 || false
         ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1 || false
+        ! nft list ruleset 2>/dev/null | grep -F "$BOX_NETWORK_PREFIX" || false
         [ -z "$(own_links)" ]
         host_ruleset | diff "$BATS_FILE_TMPDIR/ruleset.before" -
         host_links | diff "$BATS_FILE_TMPDIR/links.before" -
