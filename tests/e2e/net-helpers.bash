@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 host_ruleset() {
         nft list ruleset 2>/dev/null |
                 awk '/^table ip6? (b[a-z][0-9a-z]*|h[0-9a-z]*|nat|filter|mangle|raw|security) \{/ {skip=1} !skip {print} /^\}/ {skip=0}' |
-                sed 's/counter packets [0-9]* bytes [0-9]*/counter/' | grep -v '^[[:space:]]*$'
+                sed -e 's/counter packets [0-9]* bytes [0-9]*/counter/' -e '/^[[:space:]]*$/d'
 }
 # The host's links but box's (any prefix) and those docker, podman and the
 # benches make and remove on a shared host meanwhile.
