@@ -50,7 +50,7 @@ stranger() {
 id_of() { readlink "$BOX_ROOT/containers/.names/$1"; }
 
 wait_running() {
-        for _ in $(seq 100); do
+        for _ in $(seq 300); do
                 local id
                 id=$(id_of "$1") && grep -qs '"status": "running"' "$BOX_ROOT/containers/$id/state" &&
                         return 0
