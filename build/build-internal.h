@@ -236,6 +236,9 @@ void step_dir_free(struct step_dir *sd);
 /* Waits for the removal of the steps' directories and unmounts the build's
  * scratch tmpfs (struct builder). */
 void build_scratch_release(struct builder *b);
+/* The build's scratch tmpfs, mounted now if it was not; NULL when it
+ * cannot be. */
+const char *build_scratch_dir(struct builder *b);
 char **step_lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
                       struct box_err *err);
 int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
