@@ -803,7 +803,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         if (!argv[0])
                 return box_err_set(err, EINVAL, "requires at least one argument");
 
-        const char *net = instr_flag_value(in, "network");
+        const char *net = build_dockerfile_flag_value(in, "network");
         if (!net)
                 net = b->o->network ? b->o->network : "default";
         if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&
