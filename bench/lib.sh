@@ -80,7 +80,7 @@ for _ in range(1000):
 if [ -z "${BOX_NETWORK_PREFIX:-}" ]; then
         export BOX_NETWORK_PREFIX="bb$((RANDOM % 10000))"
         export BOX_BRIDGE_SUBNET="$(bench_subnet)"
-        bench_on_exit '"$BOX" network prune'
+        bench_on_exit '"$BOX" network prune -f'
 fi
 
 # bench_json_str S: S as a JSON string (in bash: a python3 per string cost

@@ -39,7 +39,7 @@ bench_tmp T
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
 export BOX_NETWORK_PREFIX=bp$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX rm -f bench-iperf"
-bench_on_exit "$BOX network prune"
+bench_on_exit "$BOX network prune -f"
 # ports of the bench's own, away from the well-known ones
 P=$((20000 + RANDOM % 20000))
 hip=$(ip -4 -o addr show scope global | awk '$2 !~ /^(bt|bb|bp|bs|cni|box|podman|docker|veth)/ {sub("/.*", "", $4); print $4; exit}')

@@ -25,7 +25,7 @@ bench_tmp T
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run
 export BOX_NETWORK_PREFIX=bv$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
 bench_on_exit "$BOX rm -f bench-serve bench-idle"
-bench_on_exit "$BOX network prune"
+bench_on_exit "$BOX network prune -f"
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
 mkdir -p "$T/www"
 echo "served" >"$T/www/index.html"

@@ -38,7 +38,7 @@ mkdir -p "$T/run"
 [ "${BENCH_RUNROOT_TMPFS:-1}" = 0 ] || mount -t tmpfs -o mode=0700,size=64m bench-run "$T/run"
 export BOX_ROOT=$T/store BOX_RUNROOT=$T/run/box
 export BOX_NETWORK_PREFIX=bs$((RANDOM % 1000)) BOX_BRIDGE_SUBNET=$(bench_subnet)
-bench_on_exit "$BOX network prune"
+bench_on_exit "$BOX network prune -f"
 "$BOX" import "$BENCH_FIXTURES/busybox.tar" bench-busybox >/dev/null
 mkdir -p "$T/bundle/rootfs"
 tar -C "$T/bundle/rootfs" -xf "$BENCH_FIXTURES/busybox.tar"

@@ -157,8 +157,9 @@ struct stage {
         size_t first, end;
         bool needed, built;
         struct image_state res;
-        char **args;      /* ARG values in scope at the end, "K=V" */
-        char **arg_names; /* ARGs declared, in order (a stage FROM it inherits them) */
+        char **args;          /* ARG values in scope at the end, "K=V" */
+        char **arg_names;     /* ARGs declared, in order (a stage FROM it inherits them) */
+        size_t *deps, n_deps; /* the stages it reads (struct dockerfile_stage's) */
 };
 
 struct builder {
@@ -175,7 +176,7 @@ struct builder {
         struct dockerignore *ignore;
         struct stat_cache *sc;
         int step, n_steps;
-        size_t *order, n_order;    /* stages, each after those it reads (stage_check_cycles) */
+        size_t *order, n_order;    /* stages, each after those it reads (the resolver's) */
         struct hsearch_data names; /* lowercased stage name -> index + 1 */
         char **name_keys;
         bool names_ok;
@@ -223,7 +224,6 @@ typedef int (*step_handler)(struct stage_ctx *c, const struct dockerfile_instr *
 /* build/builder.c */
 void image_state_add_history(struct image_state *s, const char *created_by, bool empty);
 int64_t build_sde_clamp(void);
-const char *instr_flag_value(const struct dockerfile_instr *in, const char *name);
 /* Variables in scope: the image's ENV wins over the stage's ARGs (a shell_env lookup). */
 bool stage_scope_get(void *userdata, const char *name, const char **ret_value);
 int stage_expand(struct stage_ctx *c, const char *word, char **ret, struct box_err *err);
@@ -236,6 +236,9 @@ void step_dir_free(struct step_dir *sd);
 /* Waits for the removal of the steps' directories and unmounts the build's
  * scratch tmpfs (struct builder). */
 void build_scratch_release(struct builder *b);
+/* The build's scratch tmpfs, mounted now if it was not; NULL when it
+ * cannot be. */
+const char *build_scratch_dir(struct builder *b);
 char **step_lowerdirs(struct builder *b, const struct image_state *s, const struct step_dir *sd,
                       struct box_err *err);
 int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
@@ -256,9 +259,6 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);
 void stage_mark_needed(struct builder *b, size_t idx);
-/* Refuses a cycle among the stages' --from and FROM references, as BuildKit
- * does before it builds anything (even among stages the target skips). */
-int stage_check_cycles(struct builder *b, struct box_err *err);
 int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, struct box_err *err);
 
 /* build/step-config.c */

@@ -72,16 +72,6 @@ int64_t build_sde_clamp(void)
         return sde && *sde ? strtoll(sde, NULL, 10) : 0;
 }
 
-const char *instr_flag_value(const struct dockerfile_instr *in, const char *name)
-{
-        size_t n = strlen(name);
-        const char *v = NULL;
-        STRV_FOREACH (f, in->flags)
-                if (strneq(*f, "--", 2) && strneq(*f + 2, name, n) && (*f)[2 + n] == '=')
-                        v = *f + 3 + n;
-        return v;
-}
-
 static char *upper_name(const char *s)
 {
         char *u = xstrdup(s);
@@ -301,8 +291,6 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 goto out;
         b.arch = xstrdup(oci_host_arch());
         r = builder_split_stages(&b, &resolved, err);
-        if (r >= 0)
-                r = stage_check_cycles(&b, err);
         if (r < 0)
                 goto out;
 
@@ -406,6 +394,7 @@ out:
         build_scratch_release(&b);
         for (size_t i = 0; i < b.n_stages; i++) {
                 free(b.stages[i].name);
+                free(b.stages[i].deps);
                 strv_free(b.stages[i].args);
                 strv_free(b.stages[i].arg_names);
                 image_state_release(&b.stages[i].res);

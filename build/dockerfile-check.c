@@ -136,6 +136,7 @@ struct stage {
         char **args; /* declared ARG names */
         char *shell_set;
         int n_cmd, n_entrypoint, n_healthcheck;
+        size_t *deps, *dep_instrs, n_deps; /* stages read, by which instruction */
 };
 
 struct checker {
@@ -165,6 +166,124 @@ static struct stage *stage_named(struct checker *c, const char *name)
         if (!c->names_ok || !hsearch_r(e, FIND, &found, &c->names) || !found)
                 return NULL;
         return &c->stages[(uintptr_t)found->data - 1];
+}
+
+/* The stage NAME refers to from stage BEFORE on: by its AS name (the
+ * first stage of that name) or, when BY_NUMBER, its index; SIZE_MAX when
+ * NAME is an image. */
+static size_t stage_ref(struct checker *c, const char *name, size_t before, bool by_number)
+{
+        _cleanup_free_ char *lower = xstrdup(name);
+        for (char *p = lower; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        struct stage *s = stage_named(c, lower);
+        if (s && (size_t)(s - c->stages) < before)
+                return (size_t)(s - c->stages);
+        size_t n = strspn(name, "0123456789");
+        if (by_number && n && !name[n] && n < 10 && strtoul(name, NULL, 10) < before)
+                return strtoul(name, NULL, 10);
+        return SIZE_MAX;
+}
+
+/* What stage IDX reads, each with the instruction that reads it: FROM an
+ * earlier stage by name (FROM 0 is an image), and COPY/ADD --from and RUN
+ * --mount from= any stage, earlier or later (BuildKit resolves those among
+ * all stages). */
+static void stage_deps(struct checker *c, size_t idx)
+{
+        struct stage *s = &c->stages[idx];
+        size_t cap = 0;
+        for (size_t i = s->first; i < s->end; i++) {
+                const struct dockerfile_instr *in = &c->df->instrs[i];
+                _cleanup_strv_free_ char **names = xnew0(char *, 1);
+                size_t before = c->n_stages;
+                if (i == s->first) {
+                        before = idx;
+                        names = strv_append(names, s->base);
+                } else if (streq(in->name, "copy") || streq(in->name, "add")) {
+                        const char *from = build_dockerfile_flag_value(in, "from");
+                        if (from)
+                                names = strv_append(names, from);
+                } else if (streq(in->name, "run")) {
+                        STRV_FOREACH (f, in->flags) {
+                                const char *fr =
+                                        startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
+                                if (fr && (fr[-1] == ',' || fr[-1] == '='))
+                                        names = strv_push(names,
+                                                          xstrndup(fr + 5, strcspn(fr + 5, ",")));
+                        }
+                }
+                STRV_FOREACH (nm, names) {
+                        size_t d = stage_ref(c, *nm, before, i != s->first);
+                        if (d == SIZE_MAX)
+                                continue;
+                        if (s->n_deps == cap) {
+                                cap = cap ? 2 * cap : 4;
+                                s->deps = xreallocarray(s->deps, cap, sizeof(*s->deps));
+                                s->dep_instrs =
+                                        xreallocarray(s->dep_instrs, cap, sizeof(*s->dep_instrs));
+                        }
+                        s->deps[s->n_deps] = d;
+                        s->dep_instrs[s->n_deps++] = i;
+                }
+        }
+}
+
+/* BuildKit's validateCircularDependency: a depth-first walk from each
+ * stage in turn (an explicit stack: a Dockerfile of 16 MiB may chain some
+ * 300,000 stages); a stage met again on the current path is a cycle,
+ * reported for the stage the walk began at and the line of that stage's
+ * instruction on the path.  The walk's post-order is *RET_ORDER: every
+ * stage after all it reads, so that building in that order never
+ * recurses. */
+static int stage_order(struct checker *c, size_t **ret_order)
+{
+        struct frame {
+                size_t node, i;
+        };
+        size_t n = c->n_stages, n_order = 0, depth = 0;
+        _cleanup_free_ uint8_t *mark = xnew0(uint8_t, n + 1); /* 1 done, 2 on the path */
+        _cleanup_free_ size_t *order = xnew0(size_t, n + 1);
+        _cleanup_free_ struct frame *st = xnew0(struct frame, n + 1);
+        for (size_t k = 0; k < n; k++)
+                stage_deps(c, k);
+        for (size_t k = 0; k < n; k++) {
+                if (mark[k])
+                        continue;
+                mark[k] = 2;
+                st[0] = (struct frame){.node = k};
+                depth = 1;
+                while (depth > 0) {
+                        struct frame *f = &st[depth - 1];
+                        const struct stage *s = &c->stages[f->node];
+                        if (f->i == s->n_deps) {
+                                mark[f->node] = 1;
+                                order[n_order++] = f->node;
+                                depth--;
+                                continue;
+                        }
+                        size_t dep = s->deps[f->i++];
+                        if (mark[dep] == 2) {
+                                const struct stage *root = &c->stages[k];
+                                const struct dockerfile_instr *in =
+                                        &c->df->instrs[root->dep_instrs[st[0].i - 1]];
+                                if (root->name)
+                                        return build_dockerfile_fail_at(
+                                                c->err, c->file, in->start_line,
+                                                "circular dependency detected on stage: %s",
+                                                root->name);
+                                return build_dockerfile_fail_at(
+                                        c->err, c->file, in->start_line,
+                                        "circular dependency detected on stage: %zu", k);
+                        }
+                        if (mark[dep])
+                                continue;
+                        mark[dep] = 2;
+                        st[depth++] = (struct frame){.node = dep};
+                }
+        }
+        *ret_order = TAKE_PTR(order);
+        return 0;
 }
 
 static void warn(struct checker *c, int line, const char *rule, const char *fmt, ...)
@@ -650,6 +769,10 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
         }
         if (c.n_stages > 0)
                 c.stages[c.n_stages - 1].end = df->n_instrs;
+        _cleanup_free_ size_t *order = NULL;
+        r = stage_order(&c, &order);
+        if (r < 0)
+                goto out;
         struct dockerfile_stage *out = xnew0(struct dockerfile_stage, c.n_stages + 1);
         for (size_t i = 0; i < c.n_stages; i++) {
                 out[i].name = TAKE_PTR(c.stages[i].name);
@@ -659,6 +782,8 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                 out[i].end = c.stages[i].end;
                 out[i].env = TAKE_PTR(c.stages[i].env);
                 out[i].args = TAKE_PTR(c.stages[i].args);
+                out[i].deps = TAKE_PTR(c.stages[i].deps);
+                out[i].n_deps = c.stages[i].n_deps;
         }
         *ret = (struct dockerfile_resolved){
                 .stages = out,
@@ -667,6 +792,7 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                 .meta_args = TAKE_PTR(c.meta_names),
                 .build_args = TAKE_PTR(c.build_args),
                 .warnings = TAKE_PTR(c.warnings),
+                .order = TAKE_PTR(order),
         };
 out:
         for (size_t i = 0; i < c.n_stages; i++) {
@@ -676,6 +802,8 @@ out:
                 strv_free(c.stages[i].env);
                 strv_free(c.stages[i].args);
                 free(c.stages[i].shell_set);
+                free(c.stages[i].deps);
+                free(c.stages[i].dep_instrs);
         }
         free(c.stages);
         if (c.names_ok)
@@ -713,6 +841,7 @@ void build_dockerfile_resolved_release(struct dockerfile_resolved *res)
         strv_free(res->meta_args);
         strv_free(res->build_args);
         strv_free(res->warnings);
+        free(res->order);
         memset(res, 0, sizeof(*res));
 }
 
@@ -726,6 +855,7 @@ void build_dockerfile_stages_free(struct dockerfile_stage *stages, size_t n)
                 free(stages[i].platform);
                 strv_free(stages[i].env);
                 strv_free(stages[i].args);
+                free(stages[i].deps);
         }
         free(stages);
 }

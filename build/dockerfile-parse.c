@@ -1215,3 +1215,13 @@ void build_dockerfile_free(struct dockerfile *df)
         strv_free(df->warnings);
         free(df);
 }
+
+const char *build_dockerfile_flag_value(const struct dockerfile_instr *in, const char *name)
+{
+        size_t n = strlen(name);
+        const char *v = NULL;
+        STRV_FOREACH (f, in->flags)
+                if (strneq(*f, "--", 2) && strneq(*f + 2, name, n) && (*f)[2 + n] == '=')
+                        v = *f + 3 + n;
+        return v;
+}

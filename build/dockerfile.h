@@ -125,6 +125,9 @@ char *build_dockerfile_dump(const struct dockerfile *df);
 /* {"directives": {...}, "instructions": [...]}; caller owns the value. */
 struct jv *build_dockerfile_to_json(const struct dockerfile *df);
 
+/* The value of IN's last --NAME=VALUE flag, or NULL. */
+const char *build_dockerfile_flag_value(const struct dockerfile_instr *in, const char *name);
+
 /* ---- checking: what the builder will do, without building -------------- */
 
 /* Validates every instruction (flags, argument counts, ports, signals,
@@ -145,6 +148,9 @@ struct dockerfile_stage {
         char **env;     /* "K=V" set by the stage's ENV and ARG (and its base
                          * stage), without the base image's own environment */
         char **args;    /* the ARG names the stage declares */
+        size_t *deps;   /* the stages it reads: FROM an earlier stage, COPY/ADD
+                         * --from and RUN --mount from= any stage */
+        size_t n_deps;
 };
 
 /* build_dockerfile_check() that also returns the stages (an array of
@@ -167,6 +173,7 @@ struct dockerfile_resolved {
         char **build_args; /* BUILD_ARGS as "K=V": a bare name takes its value from
                             * the environment (unset: dropped), a later one wins */
         char **warnings;
+        size_t *order; /* the n_stages stages, each after every stage it reads */
 };
 
 /* build_dockerfile_resolve() with all it found.  TARGET is the stage the

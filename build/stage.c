@@ -78,8 +78,8 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
         const char *alias = named_context(b, from);
         if (alias && startswith(alias, "docker-image://"))
                 from = alias + strlen("docker-image://");
-        /* any stage, a later one too (BuildKit's); stage_check_cycles
-         * has refused cycles before anything ran */
+        /* any stage, a later one too (BuildKit's); the resolver has
+         * refused cycles before anything ran */
         struct stage *s = alias ? NULL : stage_find(b, from, b->n_stages);
         if (s) {
                 int r = stage_result(b, s, err);
@@ -161,7 +161,7 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
                 return r;
         if (!*base)
                 return box_err_set(err, EINVAL, "base name '%s' expands to nothing", in->args[0]);
-        const char *platform = instr_flag_value(in, "platform");
+        const char *platform = build_dockerfile_flag_value(in, "platform");
         if (platform && !startswith(platform, "linux") && !startswith(platform, "$"))
                 return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
 
@@ -225,54 +225,6 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
         return 0;
 }
 
-/* The stages that stage IDX reads, each with the instruction that reads
- * it: FROM an earlier stage by name, and COPY/ADD --from and RUN --mount
- * from= any stage, earlier or later (BuildKit resolves those among all
- * stages).  *RET_DEPS and *RET_INSTRS are parallel; the count is returned. */
-static size_t stage_deps(struct builder *b, size_t idx, size_t **ret_deps, size_t **ret_instrs)
-{
-        const struct stage *s = &b->stages[idx];
-        size_t n = 0, cap = 4;
-        size_t *deps = xnew0(size_t, cap), *instrs = xnew0(size_t, cap);
-        for (size_t i = s->first; i < s->end; i++) {
-                const struct dockerfile_instr *in = &b->df->instrs[i];
-                _cleanup_strv_free_ char **names = xnew0(char *, 1);
-                if (i == s->first && in->args && in->args[0]) {
-                        struct stage *d = stage_find(b, in->args[0], idx);
-                        /* FROM 0 is an image, not a stage */
-                        if (d && d->name && strcasecmp(d->name, in->args[0]) == 0)
-                                names = strv_append(names, in->args[0]);
-                } else if (streq(in->name, "copy") || streq(in->name, "add")) {
-                        const char *from = instr_flag_value(in, "from");
-                        if (from)
-                                names = strv_append(names, from);
-                } else if (streq(in->name, "run")) {
-                        STRV_FOREACH (f, in->flags) {
-                                const char *fr =
-                                        startswith(*f, "--mount=") ? strstr(*f, "from=") : NULL;
-                                if (fr && (fr[-1] == ',' || fr[-1] == '='))
-                                        names = strv_push(names,
-                                                          xstrndup(fr + 5, strcspn(fr + 5, ",")));
-                        }
-                }
-                STRV_FOREACH (nm, names) {
-                        struct stage *d = stage_find(b, *nm, i == s->first ? idx : b->n_stages);
-                        if (!d)
-                                continue;
-                        if (n == cap) {
-                                cap *= 2;
-                                deps = xreallocarray(deps, cap, sizeof(*deps));
-                                instrs = xreallocarray(instrs, cap, sizeof(*instrs));
-                        }
-                        deps[n] = (size_t)(d - b->stages);
-                        instrs[n++] = i;
-                }
-        }
-        *ret_deps = deps;
-        *ret_instrs = instrs;
-        return n;
-}
-
 /* Marks stage IDX and all it reads, without recursion (a Dockerfile of
  * 16 MiB may chain some 300,000 stages). */
 void stage_mark_needed(struct builder *b, size_t idx)
@@ -285,9 +237,8 @@ void stage_mark_needed(struct builder *b, size_t idx)
                 if (s->needed)
                         continue;
                 s->needed = true;
-                _cleanup_free_ size_t *deps = NULL, *instrs = NULL;
-                size_t nd = stage_deps(b, (size_t)(s - b->stages), &deps, &instrs);
-                for (size_t k = 0; k < nd; k++) {
+                const size_t *deps = s->deps;
+                for (size_t k = 0; k < s->n_deps; k++) {
                         if (n == cap) {
                                 cap *= 2;
                                 todo = xreallocarray(todo, cap, sizeof(*todo));
@@ -295,76 +246,6 @@ void stage_mark_needed(struct builder *b, size_t idx)
                         todo[n++] = deps[k];
                 }
         }
-}
-
-/* validateCircularDependency: a depth-first walk from each stage in turn
- * (an explicit stack); a stage met again on the current path is a cycle,
- * reported for the stage the walk began at and the line of that stage's
- * instruction on the path.  The walk's post-order is b->order: every stage
- * after all it reads, so that building in that order never recurses. */
-struct cycle_frame {
-        size_t node, *deps, *instrs, n, i;
-};
-
-int stage_check_cycles(struct builder *b, struct box_err *err)
-{
-        _cleanup_free_ uint8_t *mark = xnew0(uint8_t, b->n_stages + 1); /* 1 done, 2 on path */
-        free(b->order);
-        b->order = xnew0(size_t, b->n_stages + 1);
-        b->n_order = 0;
-        size_t cap = 16, depth = 0;
-        struct cycle_frame *st = xnew0(struct cycle_frame, cap);
-        size_t bad_root = SIZE_MAX, bad_instr = 0;
-        for (size_t k = 0; k < b->n_stages && bad_root == SIZE_MAX; k++) {
-                if (mark[k])
-                        continue;
-                mark[k] = 2;
-                st[0] = (struct cycle_frame){.node = k};
-                st[0].n = stage_deps(b, k, &st[0].deps, &st[0].instrs);
-                depth = 1;
-                while (depth > 0) {
-                        struct cycle_frame *f = &st[depth - 1];
-                        if (f->i == f->n) {
-                                mark[f->node] = 1;
-                                b->order[b->n_order++] = f->node;
-                                free(f->deps);
-                                free(f->instrs);
-                                depth--;
-                                continue;
-                        }
-                        size_t dep = f->deps[f->i++];
-                        if (mark[dep] == 2) {
-                                bad_root = k;
-                                bad_instr = st[0].instrs[st[0].i - 1];
-                                break;
-                        }
-                        if (mark[dep])
-                                continue;
-                        mark[dep] = 2;
-                        if (depth == cap) {
-                                cap *= 2;
-                                st = xreallocarray(st, cap, sizeof(*st));
-                        }
-                        st[depth] = (struct cycle_frame){.node = dep};
-                        st[depth].n = stage_deps(b, dep, &st[depth].deps, &st[depth].instrs);
-                        depth++;
-                }
-        }
-        while (depth > 0) {
-                depth--;
-                free(st[depth].deps);
-                free(st[depth].instrs);
-        }
-        free(st);
-        if (bad_root == SIZE_MAX)
-                return 0;
-        const struct dockerfile_instr *in = &b->df->instrs[bad_instr];
-        if (b->stages[bad_root].name)
-                return build_dockerfile_fail_at(err, b->dfname, in->start_line,
-                                                "circular dependency detected on stage: %s",
-                                                b->stages[bad_root].name);
-        return build_dockerfile_fail_at(err, b->dfname, in->start_line,
-                                        "circular dependency detected on stage: %zu", bad_root);
 }
 
 /* The stages and the global ARG scope, from the one resolver that
@@ -382,6 +263,8 @@ int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, str
                         b->used_args = strv_append(b->used_args, *m);
         b->stages = xnew0(struct stage, res->n_stages);
         b->n_stages = res->n_stages;
+        b->order = TAKE_PTR(res->order);
+        b->n_order = res->n_stages;
         b->names_ok = hcreate_r(2 * b->n_stages + 16, &b->names) != 0;
         b->name_keys = xnew0(char *, b->n_stages + 1);
         for (size_t k = 0, n = 0; k < b->n_stages; k++) {
@@ -389,6 +272,8 @@ int builder_split_stages(struct builder *b, struct dockerfile_resolved *res, str
                 const struct dockerfile_instr *in = &b->df->instrs[res->stages[k].first];
                 s->first = res->stages[k].first;
                 s->end = res->stages[k].end;
+                s->deps = TAKE_PTR(res->stages[k].deps);
+                s->n_deps = res->stages[k].n_deps;
                 if (!res->stages[k].name)
                         continue;
                 /* the AS name as written, for messages and the cache's notes */

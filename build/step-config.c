@@ -286,11 +286,11 @@ int step_healthcheck(struct stage_ctx *c, const struct dockerfile_instr *in, str
                 int64_t *fields[] = {&h->interval, &h->timeout, &h->start_period,
                                      &h->start_interval};
                 for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
-                        const char *v = instr_flag_value(in, durs[i]);
+                        const char *v = build_dockerfile_flag_value(in, durs[i]);
                         if (v && build_parse_duration(v, fields[i]) < 0)
                                 return box_err_set(err, EINVAL, "invalid --%s '%s'", durs[i], v);
                 }
-                const char *rv = instr_flag_value(in, "retries");
+                const char *rv = build_dockerfile_flag_value(in, "retries");
                 if (rv)
                         h->retries = (int)strtol(rv, NULL, 10);
         }

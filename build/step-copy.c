@@ -98,16 +98,16 @@ static int copy_step(struct stage_ctx *c, const struct dockerfile_instr *in, boo
          * the sources and the destination as written (expanded) */
         struct buf hist = {0};
         buf_puts(&hist, add ? "ADD" : "COPY");
-        if (instr_flag_value(in, "parents") || strv_contains(in->flags, "--parents"))
+        if (build_dockerfile_flag_value(in, "parents") || strv_contains(in->flags, "--parents"))
                 buf_puts(&hist, " --parents");
         if (chown_s) {
                 _cleanup_free_ char *ce = NULL;
                 if (stage_expand(c, chown_s, &ce, NULL) >= 0)
                         buf_printf(&hist, " --chown=%s", ce);
         }
-        if (instr_flag_value(in, "chmod")) {
+        if (build_dockerfile_flag_value(in, "chmod")) {
                 _cleanup_free_ char *me = NULL;
-                if (stage_expand(c, instr_flag_value(in, "chmod"), &me, NULL) >= 0)
+                if (stage_expand(c, build_dockerfile_flag_value(in, "chmod"), &me, NULL) >= 0)
                         buf_printf(&hist, " --chmod=%s", me);
         }
         STRV_FOREACH (a, all)
@@ -247,13 +247,13 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
         _cleanup_free_ char *dest = abs_dest(c, dest_raw);
 
         struct copy_opts o = {
-                .add = add, .chmod = -1, .checksum = instr_flag_value(in, "checksum")};
-        const char *chmod_s = instr_flag_value(in, "chmod");
+                .add = add, .chmod = -1, .checksum = build_dockerfile_flag_value(in, "checksum")};
+        const char *chmod_s = build_dockerfile_flag_value(in, "chmod");
         if (chmod_s && parse_chmod(chmod_s, &o, err) < 0)
                 return -EINVAL;
-        const char *from = instr_flag_value(in, "from");
-        const char *chown_s = instr_flag_value(in, "chown");
-        const char *parents = instr_flag_value(in, "parents");
+        const char *from = build_dockerfile_flag_value(in, "from");
+        const char *chown_s = build_dockerfile_flag_value(in, "chown");
+        const char *parents = build_dockerfile_flag_value(in, "parents");
         o.parents = strv_contains(in->flags, "--parents") || (parents && !streq(parents, "false"));
         _cleanup_strv_free_ char **excludes = xnew0(char *, 1);
         STRV_FOREACH (f, in->flags) {

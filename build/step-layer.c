@@ -31,6 +31,12 @@ static void scratch_mount(struct builder *b)
         b->scratch = TAKE_PTR(p);
 }
 
+const char *build_scratch_dir(struct builder *b)
+{
+        scratch_mount(b);
+        return b->scratch;
+}
+
 void build_scratch_release(struct builder *b)
 {
         if (b->reaper > 0) {

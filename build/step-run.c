@@ -1,6 +1,7 @@
 /* RUN: its --mount flags (bind, cache, tmpfs, secret, ssh), the command
  * and its environment, and the sandbox it runs in. */
 #include <ctype.h>
+#include <limits.h>
 #include <sys/mount.h>
 
 #include "build/build-internal.h"
@@ -18,14 +19,18 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
-        char **env;   /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
-        size_t n_ssh; /* type=ssh mounts so far: their default targets' numbers */
+        char **env;    /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
+        size_t n_ssh;  /* type=ssh mounts so far: their default targets' numbers */
+        char **copies; /* secrets' copies on the build's tmpfs, removed after the step */
 };
 
 static void run_mounts_release(struct run_mounts *m)
 {
         for (size_t i = 0; i < m->n_from; i++)
                 step_dir_free(&m->from_roots[i]);
+        STRV_FOREACH (p, m->copies)
+                (void)unlink(*p);
+        strv_free(m->copies);
         free(m->from_roots);
         free(m->v);
         strv_free(m->env);
@@ -98,6 +103,7 @@ static int rw_scratch(struct builder *b, struct run_mounts *m, int fd, char **re
 /* One RUN --mount=KEY=VALUE,...; strings point into the flag's copy. */
 struct mount_spec {
         const char *type, *target, *source, *id, *from, *size, *envname;
+        const char *uid, *gid, *mode; /* secret and cache: the file's or directory's */
         bool rw, required;
 };
 
@@ -123,9 +129,9 @@ static const struct {
         {"required", KEY_BOOL, offsetof(struct mount_spec, required)},
         /* accepted: a step's mounts are private to it, and read-only by default */
         {"sharing", KEY_IGNORED, 0},
-        {"mode", KEY_IGNORED, 0},
-        {"uid", KEY_IGNORED, 0},
-        {"gid", KEY_IGNORED, 0},
+        {"mode", KEY_STRING, offsetof(struct mount_spec, mode)},
+        {"uid", KEY_STRING, offsetof(struct mount_spec, uid)},
+        {"gid", KEY_STRING, offsetof(struct mount_spec, gid)},
         {"ro", KEY_IGNORED, 0},
         {"readonly", KEY_IGNORED, 0},
 };
@@ -152,6 +158,65 @@ static int mount_spec_parse(char *spec, struct mount_spec *ms, struct box_err *e
                 else if (mount_keys[i].kind == KEY_BOOL)
                         *(bool *)field = !streq(v, "false");
         }
+        return 0;
+}
+
+/* uid=, gid= and mode= of a secret or cache mount (BuildKit's: decimal
+ * ids, an octal mode), DEF_MODE when no mode is given. */
+static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_gid, mode_t def_mode,
+                       mode_t *ret_mode, struct box_err *err)
+{
+        const char *ids[] = {ms->uid, ms->gid};
+        unsigned long v[2] = {0, 0};
+        for (size_t i = 0; i < 2; i++) {
+                const char *s = ids[i];
+                if (!s)
+                        continue;
+                size_t n = strspn(s, "0123456789");
+                v[i] = n && !s[n] && n <= 10 ? strtoul(s, NULL, 10) : ULONG_MAX;
+                if (v[i] >= 0xffffffffUL)
+                        return box_err_set(err, EINVAL, "--mount: invalid %s '%s'",
+                                           i ? "gid" : "uid", s);
+        }
+        *ret_uid = (uid_t)v[0];
+        *ret_gid = (gid_t)v[1];
+        *ret_mode = def_mode;
+        if (ms->mode) {
+                size_t n = strspn(ms->mode, "01234567");
+                unsigned long m = n && !ms->mode[n] && n <= 5 ? strtoul(ms->mode, NULL, 8) : ~0UL;
+                if (m > 07777)
+                        return box_err_set(err, EINVAL, "--mount: invalid mode '%s'", ms->mode);
+                *ret_mode = (mode_t)m;
+        }
+        return 0;
+}
+
+/* A secret's content as a file of its own on the build's tmpfs (never on a
+ * disk), owned and moded as the mount asks (BuildKit: 0:0, 0400), for
+ * the step to bind; removed after the step.  FD: the secret, checked. */
+static int secret_copy(struct builder *b, struct run_mounts *m, int fd, const struct mount_spec *ms,
+                       char **ret_path, struct box_err *err)
+{
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+        int r = mount_owner(ms, &uid, &gid, 0400, &mode, err);
+        if (r < 0)
+                return r;
+        const char *dir = build_scratch_dir(b);
+        if (!dir)
+                return box_err_set(err, ENOTSUP, "no tmpfs for the secret's copy");
+        _cleanup_free_ char *path = xasprintf("%s/secret-%zu", dir, strv_length(m->copies));
+        _cleanup_close_ int out =
+                open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return box_err_errno(err, errno, "create the secret's copy");
+        m->copies = strv_append(m->copies, path);
+        if ((r = fs_copy_fd(fd, out, NULL)) < 0)
+                return box_err_errno(err, -r, "copy the secret");
+        if (fchown(out, uid, gid) < 0 || fchmod(out, mode) < 0)
+                return box_err_errno(err, errno, "set the secret's owner and mode");
+        *ret_path = TAKE_PTR(path);
         return 0;
 }
 
@@ -203,10 +268,21 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                 if (!target)
                         return 1;
         }
+        _cleanup_close_ int fd = open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return box_err_errno(err, errno, "secret '%s'", id);
+        if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
+                return box_err_set(err, ESTALE, "secret '%s': '%s' replaced since it was checked",
+                                   id, sec->src);
+        if (st.st_size > 500 * 1024) /* BuildKit's limit: a secret is not a data set */
+                return box_err_set(err, EFBIG, "secret '%s' is larger than 500 KiB", id);
+        char *copy = NULL;
+        int r = secret_copy(c->b, m, fd, ms, &copy, err);
+        if (r < 0)
+                return box_err_prefix(err, "secret '%s'", id);
         rm->type = RUN_MOUNT_BIND;
-        rm->source = own(m, xstrdup(sec->src));
-        rm->pin_dev = sec->dev;
-        rm->pin_ino = sec->ino;
+        rm->source = own(m, copy);
         rm->target = own(m, target ? xstrdup(target) : xasprintf("/run/secrets/%s", id));
         rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         return 0;
@@ -258,10 +334,26 @@ static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct 
         digest_str h;
         const char *key = ms->id ? ms->id : ms->target;
         sha256_buf(key, strlen(key), h);
-        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
-        int r = fs_mkdir_p_at(store_root_fd(b->st), rel, 0755, err);
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+        int r = mount_owner(ms, &uid, &gid, 0755, &mode, err);
         if (r < 0)
                 return r;
+        r = fs_mkdir_p_at(store_root_fd(b->st), "buildcache/mounts", 0755, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
+        /* a new cache directory gets the mount's owner and mode (BuildKit's
+         * 0:0 0755 by default); an existing one keeps what the steps made */
+        if (mkdirat(store_root_fd(b->st), rel, 0700) == 0) {
+                _cleanup_close_ int dfd = openat(store_root_fd(b->st), rel,
+                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0 || fchown(dfd, uid, gid) < 0 || fchmod(dfd, mode) < 0)
+                        return box_err_errno(err, errno, "set the cache's owner and mode");
+        } else if (errno != EEXIST) {
+                return box_err_errno(err, errno, "create the cache directory");
+        }
         rm->type = RUN_MOUNT_BIND;
         rm->source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
         rm->target = own(m, xstrdup(ms->target));
@@ -711,7 +803,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         if (!argv[0])
                 return box_err_set(err, EINVAL, "requires at least one argument");
 
-        const char *net = instr_flag_value(in, "network");
+        const char *net = build_dockerfile_flag_value(in, "network");
         if (!net)
                 net = b->o->network ? b->o->network : "default";
         if (!streq(net, "host") && !streq(net, "none") && !streq(net, "default") &&

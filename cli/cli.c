@@ -2,11 +2,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "cli/cmd-run-life.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
+#include "spec/oci.h"
 #include "store/store.h"
 
 int cli_fail(const struct box_err *err)
@@ -166,6 +170,28 @@ void cli_table_flush(struct cli_table *t)
         free(w);
         t->rows = NULL;
         t->n_rows = t->n_cols = 0;
+}
+
+int cli_parse_when(const char *s, int64_t *ret_ns)
+{
+        int64_t d;
+        if (cli_parse_duration(s, &d) == 0 && strpbrk(s, "hmsun")) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                *ret_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - d;
+                return 0;
+        }
+        /* Unix seconds[.nanos]: digits only, so neither "nan", "inf", a
+         * sign, a hex float nor an exponent past int64's ns reaches the
+         * conversion (undefined for those) */
+        size_t digits = strspn(s, "0123456789");
+        if (digits > 0 && digits <= 11 && (!s[digits] || s[digits] == '.') &&
+            strspn(s + digits + (s[digits] == '.'), "0123456789") ==
+                    strlen(s + digits + (s[digits] == '.'))) {
+                *ret_ns = (int64_t)(strtod(s, NULL) * 1e9);
+                return 0;
+        }
+        return oci_time_parse_ns(s, ret_ns);
 }
 
 int cli_confirm(const char *warning)

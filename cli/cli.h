@@ -42,6 +42,38 @@ int cli_store(struct cli_ctx *ctx, struct store **ret, struct box_err *err);
 /* Docker's prune prompt: "WARNING! WARNING\nAre you sure you want to
  * continue? [y/N] " on stdout; true when the answer starts with y. */
 int cli_confirm(const char *warning);
+/* The prune commands' --filter: until=TIME (created before it),
+ * label=K[=V], label!=K[=V] and volume prune's all=BOOL, each command
+ * taking the KEYS Docker's does. */
+struct jv;
+struct cli_prune_filter {
+        int64_t until_ns;            /* 0: any age */
+        char **labels, **not_labels; /* NULL: none */
+        int all;                     /* all=: 1 true, 0 false or unset */
+};
+enum { CLI_PRUNE_UNTIL = 1, CLI_PRUNE_LABEL = 2, CLI_PRUNE_ALL = 4 };
+/* Adds "--filter ARG" for CMD; 125 after a usage error naming it. */
+int cli_prune_filter_add(struct cli_prune_filter *f, const char *cmd, unsigned keys,
+                         const char *arg);
+/* Whether an object CREATED (RFC 3339, may be NULL) with LABELS (k, v,
+ * ...) is one the filter lets the prune take; _json: LABELS a JSON object
+ * or NULL. */
+bool cli_prune_filter_takes(const struct cli_prune_filter *f, const char *created,
+                            char *const *labels);
+bool cli_prune_filter_takes_json(const struct cli_prune_filter *f, const char *created,
+                                 const struct jv *labels);
+void cli_prune_filter_release(struct cli_prune_filter *f);
+/* Volume and network prune's work, for them and system prune: removes
+ * what no container uses and FILTER takes (volumes: anonymous ones, all
+ * with FILTER->all), printing "Deleted Volumes:"/"Deleted Networks:" and
+ * the names, then an empty line; volumes add the bytes freed to FREED. */
+int cli_volumes_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter, int64_t *freed,
+                      struct box_err *err);
+int cli_networks_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter,
+                       struct box_err *err);
+/* Docker's time arguments (--since, --until, until=): a duration before now
+ * (10m, 1h30m), unix seconds[.nanos], or RFC 3339 -> ns since the epoch. */
+int cli_parse_when(const char *s, int64_t *ret_ns);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */
 char **cli_container_images(void *store);
 /* Runs a subcommand from TABLE (NULL-name terminated). */

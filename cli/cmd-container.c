@@ -107,21 +107,34 @@ int cmd_rename(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 struct container_prune_flags {
+        struct cli_prune_filter *filter;
         bool force;
 };
 
+static int opt_prune_filter(void *opts, const char *arg)
+{
+        struct container_prune_flags *f = opts;
+        return cli_prune_filter_add(f->filter, "container prune", CLI_PRUNE_UNTIL | CLI_PRUNE_LABEL,
+                                    arg);
+}
+
 static const struct cli_option prune_flag_rows[] = {
-        CLI_TRUE("force", 'f', struct container_prune_flags, force, NULL),
+        CLI_FUNC("filter", 0, CLI_ARG_REQUIRED, opt_prune_filter, "filter",
+                 "only those matching: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]"),
+        CLI_TRUE("force", 'f', struct container_prune_flags, force,
+                 "do not prompt for confirmation"),
         CLI_HELP("help", 'h'),
 };
 
 static const struct cli_options prune_options =
-        CLI_OPTIONS("container prune", prune_flag_rows, 0,
-                    "Usage: box container prune [-f]\n\nRemove all stopped containers.\n");
+        CLI_OPTIONS("container prune", prune_flag_rows, 16,
+                    "Usage: box container prune [OPTIONS]\n\nRemove all stopped containers.\n\n"
+                    "Options:\n");
 
 int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-        struct container_prune_flags f = {0};
+        _cleanup_(cli_prune_filter_release) struct cli_prune_filter filter = {0};
+        struct container_prune_flags f = {.filter = &filter};
         int first = cli_options_parse(&prune_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
@@ -135,7 +148,7 @@ int cmd_container_prune(struct cli_ctx *ctx, int argc, char **argv)
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         int64_t freed = 0;
-        if (cli_containers_prune(ctx, &freed, &err) < 0)
+        if (cli_containers_prune(ctx, &filter, &freed, &err) < 0)
                 return cli_fail(&err);
         char size[32];
         cli_format_size(size, sizeof(size), (double)freed);

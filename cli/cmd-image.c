@@ -176,44 +176,6 @@ static int image_created(struct store *st, const char *name, int64_t *ret, struc
         return 0;
 }
 
-/* until=: a Unix time, an RFC 3339 time, or a duration back from now
- * ("10m", "1h30m"). */
-static int parse_until(const char *v, int64_t *ret)
-{
-        char *end;
-        long long x = strtoll(v, &end, 10);
-        if (*v && !*end) {
-                *ret = x;
-                return 0;
-        }
-        int64_t t = oci_time_parse(v);
-        if (t > 0) {
-                *ret = t;
-                return 0;
-        }
-        double secs = 0;
-        const char *p = v;
-        while (*p) {
-                double n = strtod(p, &end);
-                if (end == p)
-                        return -EINVAL;
-                p = end;
-                if (*p == 'h')
-                        secs += n * 3600;
-                else if (*p == 'm')
-                        secs += n * 60;
-                else if (*p == 's')
-                        secs += n;
-                else
-                        return -EINVAL;
-                p++;
-        }
-        if (p == v)
-                return -EINVAL;
-        *ret = (int64_t)time(NULL) - (int64_t)secs;
-        return 0;
-}
-
 static int image_filter_add(struct store *st, struct image_filters *f, const char *arg,
                             struct box_err *err)
 {
@@ -238,8 +200,10 @@ static int image_filter_add(struct store *st, struct image_filters *f, const cha
                         return r;
                 *(streq(key, "before") ? &f->before : &f->since) = t;
         } else if (streq(key, "until")) {
-                if (parse_until(v, &f->until) < 0)
+                int64_t ns;
+                if (cli_parse_when(v, &ns) < 0)
                         return box_err_set(err, EINVAL, "invalid filter 'until=%s'", v);
+                f->until = ns / 1000000000;
         } else {
                 return box_err_set(err, EINVAL, "invalid filter '%s'", key);
         }

@@ -18,6 +18,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
+#include "spec/oci.h"
 
 struct log_entry {
         int64_t ns;
@@ -39,70 +40,6 @@ struct log_reader {
         struct log_entry partial_head[2];
         bool done; /* past --until */
 };
-
-/* "2026-12-06T03:00:00.123456789Z" -> ns since the epoch; -1 if not that. */
-static int64_t parse_rfc3339(const char *s)
-{
-        struct tm tm = {0};
-        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (!p)
-                p = strptime(s, "%Y-%m-%d", &tm);
-        if (!p)
-                return -1;
-        int64_t ns = (int64_t)timegm(&tm) * 1000000000;
-        if (*p == '.') {
-                int64_t frac = 0, scale = 100000000;
-                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-                        frac += (*p - '0') * scale;
-                ns += frac;
-        }
-        /* Z, nothing (UTC, as Docker takes it) or an offset: +02:00 is two
-         * hours before the same clock time in UTC */
-        if (*p == 'Z')
-                p++;
-        else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-                 isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
-                 isdigit((unsigned char)p[5])) {
-                int64_t off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-                              ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-                ns -= (*p == '+' ? 1 : -1) * off * 1000000000;
-                p += 6;
-        }
-        return *p ? -1 : ns;
-}
-
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Docker's --since/--until: RFC 3339, Unix seconds[.nanos], or a duration
- * before now. */
-static int parse_when(const char *s, int64_t *ret)
-{
-        int64_t d;
-        if (cli_parse_duration(s, &d) == 0 && strpbrk(s, "hmsun")) {
-                *ret = now_ns() - d;
-                return 0;
-        }
-        /* Unix seconds[.nanos]: digits only, so neither "nan", "inf", a
-         * sign, a hex float nor an exponent past int64's ns reaches the
-         * conversion (undefined for those) */
-        size_t digits = strspn(s, "0123456789");
-        if (digits > 0 && digits <= 11 && (!s[digits] || s[digits] == '.') &&
-            strspn(s + digits + (s[digits] == '.'), "0123456789") ==
-                    strlen(s + digits + (s[digits] == '.'))) {
-                *ret = (int64_t)(strtod(s, NULL) * 1e9);
-                return 0;
-        }
-        int64_t t = parse_rfc3339(s);
-        if (t < 0)
-                return -EINVAL;
-        *ret = t;
-        return 0;
-}
 
 static void emit(struct log_reader *lr, struct log_entry *e)
 {
@@ -138,7 +75,8 @@ static void feed_line(struct log_reader *lr, const char *line)
         if (!lr->partial_set[k]) {
                 struct log_entry *h = &lr->partial_head[k];
                 snprintf(h->ts, sizeof(h->ts), "%.*s", (int)(sp1 - line), line);
-                h->ns = parse_rfc3339(h->ts);
+                if (oci_time_parse_ns(h->ts, &h->ns) < 0)
+                        h->ns = -1;
                 h->err = k == 1;
                 lr->partial_set[k] = true;
         }
@@ -323,7 +261,7 @@ static int opt_tail(void *opts, const char *arg)
 
 static int opt_when(int64_t *ret, const char *arg)
 {
-        if (parse_when(arg, ret) < 0)
+        if (cli_parse_when(arg, ret) < 0)
                 return cli_usage_error("logs", "invalid time '%s'", arg);
         return 0;
 }

@@ -7,6 +7,7 @@
 #include "lib/go-regexp.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "spec/oci.h"
 #include "run/network.h"
 #include "run/state.h"
 #include "spec/json.h"
@@ -28,6 +29,7 @@ struct create_flags {
         struct run_net_create_opts o;
         const char *driver;
         bool internal, ipv6;
+        char **labels; /* k, v, ... */
 };
 
 /* Docker's: one --subnet (--gateway) per family */
@@ -54,6 +56,16 @@ static int create_gateway(void *opts, const char *arg)
         return family_slot(opts, "gateway", arg);
 }
 
+/* --label K[=V], as volume create's and run's */
+static int create_label(void *opts, const char *arg)
+{
+        struct create_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
+        f->labels = oci_kv_set(f->labels, k, eq ? eq + 1 : "");
+        return 0;
+}
+
 static int create_opt(void *opts, const char *arg)
 {
         struct create_flags *f = opts;
@@ -70,6 +82,8 @@ static const struct cli_option create_rows[] = {
                  "the subnet's gateway (default: its first address)"),
         CLI_TRUE("internal", 0, T, internal, "no traffic leaves the network"),
         CLI_TRUE("ipv6", 0, T, ipv6, "dual-stack: an IPv6 subnet as well"),
+        CLI_FUNC("label", 0, CLI_ARG_REQUIRED, create_label, "KEY[=VALUE]",
+                 "set metadata on the network"),
         CLI_FUNC("opt", 'o', CLI_ARG_REQUIRED, create_opt, "parent=LINK",
                  "macvlan: the parent link"),
         CLI_FUNC("subnet", 0, CLI_ARG_REQUIRED, create_subnet, "CIDR",
@@ -99,6 +113,7 @@ static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
         struct box_err err = {0};
         const char *root;
         int i = cli_options_parse(&create_options, &f, argc, argv);
+        _cleanup_strv_free_ char **labels = f.labels;
         if (i <= 0)
                 return -i;
         if (i != argc - 1)
@@ -107,6 +122,7 @@ static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
         f.o.driver = f.driver;
         f.o.internal = f.internal;
         f.o.ipv6 = f.ipv6;
+        f.o.labels = labels;
         _cleanup_free_ char *id = NULL;
         if (net_root(ctx, &root, &err) < 0 || run_net_create(root, argv[i], &f.o, &id, &err) < 0)
                 return cli_fail(&err);
@@ -338,33 +354,68 @@ static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
         return ret;
 }
 
+struct network_prune_flags {
+        struct cli_prune_filter *filter;
+        bool force;
+};
+
+static int opt_prune_filter(void *opts, const char *arg)
+{
+        struct network_prune_flags *f = opts;
+        return cli_prune_filter_add(f->filter, "network prune", CLI_PRUNE_UNTIL | CLI_PRUNE_LABEL,
+                                    arg);
+}
+
 static const struct cli_option prune_rows[] = {
-        /* Docker's "do not prompt": box never prompts */
-        {.name = "force", .short_name = 'f', .kind = CLI_OPT_IGNORE},
+        CLI_FUNC("filter", 0, CLI_ARG_REQUIRED, opt_prune_filter, "filter",
+                 "only those matching: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]"),
+        CLI_TRUE("force", 'f', struct network_prune_flags, force, "do not prompt for confirmation"),
         CLI_HELP("help", 'h'),
 };
 
 static const struct cli_options prune_options =
         NETWORK_OPTIONS("network prune",
-                        "Usage: box network prune [-f]\n\nRemove unused networks, and "
-                        "box's links and rules when nothing uses them.\n",
-                        prune_rows, 0);
+                        "Usage: box network prune [OPTIONS]\n\nRemove all unused networks, and "
+                        "box's links and rules when nothing uses them.\n\nOptions:\n",
+                        prune_rows, 16);
 
-static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
+static bool prune_takes(const char *created, const struct jv *labels, void *userdata)
 {
-        struct box_err err = {0};
+        return cli_prune_filter_takes_json(userdata, created, labels);
+}
+
+int cli_networks_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter,
+                       struct box_err *err)
+{
         const char *root;
-        int i = cli_options_parse(&prune_options, NULL, argc, argv);
-        if (i <= 0)
-                return -i;
         _cleanup_strv_free_ char **removed = NULL;
-        if (net_root(ctx, &root, &err) < 0 || run_net_prune(root, ctx->runroot, &removed, &err) < 0)
-                return cli_fail(&err);
+        if (net_root(ctx, &root, err) < 0 ||
+            run_net_prune(root, ctx->runroot, prune_takes, (void *)filter, &removed, err) < 0)
+                return -err->code;
         if (removed[0]) {
                 printf("Deleted Networks:\n");
                 STRV_FOREACH (n, removed)
                         printf("%s\n", *n);
+                printf("\n");
         }
+        return 0;
+}
+
+static int cmd_network_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(cli_prune_filter_release) struct cli_prune_filter filter = {0};
+        struct network_prune_flags f = {.filter = &filter};
+        struct box_err err = {0};
+        int i = cli_options_parse(&prune_options, &f, argc, argv);
+        if (i <= 0)
+                return -i;
+        if (i < argc)
+                return cli_usage_error("network prune", "'box network prune' accepts no arguments");
+        if (!f.force && !cli_confirm("This will remove all custom networks not used by at least "
+                                     "one container."))
+                return 0;
+        if (cli_networks_prune(ctx, &filter, &err) < 0)
+                return cli_fail(&err);
         return 0;
 }
 

@@ -20,7 +20,9 @@ void cli_run_life_release(struct cli_run_life *l)
         *l = (struct cli_run_life){0};
 }
 
-/* Docker's time.ParseDuration subset: 30s, 1m30s, 500ms, 1h, 2us, 10ns. */
+/* Docker's time.ParseDuration subset: 30s, 1m30s, 500ms, 1.5h, 2us, 10ns.
+ * Each number is digits[.digits] (no sign, "nan", "inf", hex or exponent,
+ * which strtod() would take) and the total fits in int64 ns. */
 int cli_parse_duration(const char *s, int64_t *ret_ns)
 {
         static const struct {
@@ -28,7 +30,7 @@ int cli_parse_duration(const char *s, int64_t *ret_ns)
                 int64_t ns;
         } units[] = {{"ns", 1},           {"us", 1000},         {"ms", 1000000},
                      {"s", 1000000000LL}, {"m", 60000000000LL}, {"h", 3600000000000LL}};
-        int64_t total = 0;
+        double total = 0;
         if (!s || !*s)
                 return -EINVAL;
         if (streq(s, "0")) {
@@ -36,10 +38,13 @@ int cli_parse_duration(const char *s, int64_t *ret_ns)
                 return 0;
         }
         while (*s) {
-                char *end;
-                double v = strtod(s, &end);
-                if (end == s || v < 0)
+                size_t ip = strspn(s, "0123456789"), fp = 0;
+                if (s[ip] == '.')
+                        fp = strspn(s + ip + 1, "0123456789");
+                if (ip + fp == 0 || ip > 19)
                         return -EINVAL;
+                double v = strtod(s, NULL);
+                const char *end = s + ip + (s[ip] == '.' ? 1 + fp : 0);
                 size_t best = 0, k = ARRAY_SIZE(units);
                 for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
                         size_t n = strlen(units[i].unit);
@@ -50,10 +55,12 @@ int cli_parse_duration(const char *s, int64_t *ret_ns)
                 }
                 if (k == ARRAY_SIZE(units))
                         return -EINVAL;
-                total += (int64_t)(v * (double)units[k].ns);
+                total += v * (double)units[k].ns;
+                if (total >= 9.2e18)
+                        return -ERANGE;
                 s = end + best;
         }
-        *ret_ns = total;
+        *ret_ns = (int64_t)total;
         return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "build/build.h"
 #include "cli/cli.h"
@@ -31,7 +32,8 @@ static size_t count_dir(struct store *st, const char *dir)
 
 /* Removes dangling images (ALL: every image no container uses) and
  * collects what nothing references any more. */
-static int prune_images(struct store *st, int all, int64_t *ret_freed, struct box_err *err)
+static int prune_images(struct store *st, int all, const struct cli_prune_filter *filter,
+                        int64_t *ret_freed, struct box_err *err)
 {
         struct store_image *imgs = NULL;
         size_t n = 0;
@@ -45,9 +47,14 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
                 if ((!all && imgs[i].name) || strv_contains(used, imgs[i].manifest) ||
                     strv_contains(gone, imgs[i].manifest))
                         continue;
-                gone = strv_append(gone, imgs[i].manifest);
                 _cleanup_image_handle_ struct store_image_handle h = {0};
                 int loaded = store_image_load(st, imgs[i].manifest, &h, NULL) >= 0;
+                /* an image the filter cannot judge (unreadable) stays */
+                if ((filter->until_ns || filter->labels || filter->not_labels) &&
+                    (!loaded ||
+                     !cli_prune_filter_takes(filter, h.config.created, h.config.config.labels)))
+                        continue;
+                gone = strv_append(gone, imgs[i].manifest);
                 if (!header) {
                         printf("Deleted Images:\n");
                         header = 1;
@@ -76,49 +83,105 @@ static int prune_images(struct store *st, int all, int64_t *ret_freed, struct bo
 }
 
 struct prune_flags {
-        bool all, force;
+        bool all, force, volumes;
+        struct cli_prune_filter *filter;
 };
 
-static const struct cli_option prune_flag_rows[] = {
-        CLI_TRUE("all", 'a', struct prune_flags, all,
-                 "remove all images no container uses, not just dangling ones"),
-        CLI_TRUE("force", 'f', struct prune_flags, force, "do not prompt for confirmation"),
+static int opt_prune_filter(void *opts, const char *arg)
+{
+        struct prune_flags *f = opts;
+        return cli_prune_filter_add(f->filter, "prune", CLI_PRUNE_UNTIL | CLI_PRUNE_LABEL, arg);
+}
+
+#define T struct prune_flags
+#define PRUNE_ROWS(all_help_)                                                                      \
+        CLI_TRUE("all", 'a', T, all, all_help_),                                                   \
+                CLI_FUNC("filter", 0, CLI_ARG_REQUIRED, opt_prune_filter, "filter",                \
+                         "only those matching: until=TIME, label=KEY[=VALUE],\n"                   \
+                         "label!=KEY[=VALUE]"),                                                    \
+                CLI_TRUE("force", 'f', T, force, "do not prompt for confirmation")
+static const struct cli_option image_prune_rows[] = {
+        PRUNE_ROWS("remove all images no container uses, not just dangling ones"),
         CLI_HELP("help", 'h'),
 };
+static const struct cli_option system_prune_rows[] = {
+        PRUNE_ROWS("remove all unused images and build cache, not just dangling ones"),
+        CLI_TRUE("volumes", 0, T, volumes, "prune anonymous volumes"),
+        CLI_HELP("help", 'h'),
+};
+#undef PRUNE_ROWS
+#undef T
 
-static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd,
-                     const char *what_dangling, const char *what_all, int containers)
+/* docker's system prune list: what -a and --volumes make of it */
+static char *system_prune_warning(const struct prune_flags *f)
 {
-        _cleanup_free_ char *usage =
-                xasprintf("Usage: box %s [OPTIONS]\n\nRemove %s (with -a: %s) and the content "
-                          "only they used, and temporary files of interrupted writers.\n\n"
-                          "Options:\n",
-                          cmd, what_dangling, what_all);
-        const struct cli_options spec = CLI_OPTIONS(cmd, prune_flag_rows, 10, usage);
-        struct prune_flags f = {0};
+        return xasprintf("This will remove:\n"
+                         "  - all stopped containers\n"
+                         "  - all networks not used by at least one container\n%s"
+                         "  - %s\n"
+                         "  - %s\n"
+                         "  - unreferenced store content and temporary files\n",
+                         f->volumes ? "  - all anonymous volumes not used by at least one "
+                                      "container\n"
+                                    : "",
+                         f->all ? "all images without at least one container associated to "
+                                  "them"
+                                : "all dangling images",
+                         f->all ? "all build cache" : "unused build cache");
+}
+
+static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, bool system)
+{
+        const char *cmd = system ? "system prune" : "image prune";
+        _cleanup_free_ char *usage = xasprintf(
+                "Usage: box %s [OPTIONS]\n\n%s\n\nOptions:\n", cmd,
+                system ? "Remove stopped containers, unused networks, dangling images (with -a: "
+                         "all unused ones) and build cache,\nanonymous volumes with --volumes, and "
+                         "temporary files of interrupted writers."
+                       : "Remove dangling images (with -a: all images no container uses) and the "
+                         "content only they used.");
+        const struct cli_options system_spec = CLI_OPTIONS(cmd, system_prune_rows, 16, usage);
+        const struct cli_options image_spec = CLI_OPTIONS(cmd, image_prune_rows, 16, usage);
+        const struct cli_options *spec = system ? &system_spec : &image_spec;
+        _cleanup_(cli_prune_filter_release) struct cli_prune_filter filter = {0};
+        struct prune_flags f = {.filter = &filter};
         struct box_err err = {0};
-        int first = cli_options_parse(&spec, &f, argc, argv);
+        int first = cli_options_parse(spec, &f, argc, argv);
         if (first <= 0)
                 return -first;
         if (first < argc)
                 return cli_usage_error(cmd, "'box %s' accepts no arguments", cmd);
-        bool all = f.all, force = f.force;
-        if (!force) {
+        if (f.volumes && filter.until_ns)
+                return cli_usage_error(cmd, "the 'until' filter is not supported with '--volumes'");
+        if (!f.force) {
                 _cleanup_free_ char *w =
-                        xasprintf("This will remove %s.", all ? what_all : what_dangling);
+                        system ? system_prune_warning(&f)
+                               : xstrdup(f.all ? "This will remove all images without at least "
+                                                 "one container associated to them."
+                                               : "This will remove all dangling images.");
                 if (!cli_confirm(w))
                         return 0;
         }
         struct store *st;
         int64_t freed = 0;
         if (cli_store(ctx, &st, &err) < 0 ||
-            (containers && cli_containers_prune(ctx, &freed, &err) < 0) ||
-            prune_images(st, all, &freed, &err) < 0)
+            (system && cli_containers_prune(ctx, &filter, &freed, &err) < 0) ||
+            (system && cli_networks_prune(ctx, &filter, &err) < 0) ||
+            (system && f.volumes && cli_volumes_prune(ctx, &filter, &freed, &err) < 0) ||
+            prune_images(st, f.all, &filter, &freed, &err) < 0)
                 return cli_fail(&err);
         /* system prune: the build cache too (dangling records; -a all), as Docker's */
-        if (containers) {
+        if (system) {
                 size_t n;
-                int64_t c = build_cache_prune(st, all, 0, cli_container_images, st, &n, &err);
+                int64_t age = 0; /* until=: the cache's age in seconds, at least 1 */
+                if (filter.until_ns) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        age = ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - filter.until_ns) /
+                              1000000000;
+                        age = age < 1 ? 1 : age;
+                }
+                int64_t c = build_cache_prune(st, f.all, age, cli_container_images, st, &n, &err);
                 if (c < 0)
                         return cli_fail(&err);
                 freed += c;
@@ -131,18 +194,12 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *cmd
 
 int cmd_image_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-        return prune_cmd(ctx, argc, argv, "image prune", "all dangling images",
-                         "all images without at least one container associated to them", 0);
+        return prune_cmd(ctx, argc, argv, false);
 }
 
 static int cmd_system_prune(struct cli_ctx *ctx, int argc, char **argv)
 {
-        return prune_cmd(ctx, argc, argv, "system prune",
-                         "all stopped containers, all dangling images, all dangling build cache "
-                         "and unreferenced store content",
-                         "all stopped containers, all images without at least one container "
-                         "associated to them, all build cache and unreferenced store content",
-                         1);
+        return prune_cmd(ctx, argc, argv, true);
 }
 
 /* ---- df ---- */

@@ -29,7 +29,14 @@ struct volume_flags {
         bool all, force, quiet;
         /* ls --filter: dangling= ("true"/"false"), name=, driver=, label= */
         char **dangling, **names, **drivers, **label_filters;
+        struct cli_prune_filter *prune; /* prune --filter */
 };
+
+static int opt_prune_filter(void *opts, const char *arg)
+{
+        struct volume_flags *f = opts;
+        return cli_prune_filter_add(f->prune, "volume prune", CLI_PRUNE_LABEL | CLI_PRUNE_ALL, arg);
+}
 
 static int opt_filter(void *opts, const char *arg)
 {
@@ -94,7 +101,9 @@ static const struct cli_option rm_flag_rows[] = {
 };
 static const struct cli_option prune_flag_rows[] = {
         CLI_TRUE("all", 'a', T, all, "also unused named volumes"),
-        CLI_COMPAT("force", 'f', "do not prompt (box never prompts)"),
+        CLI_FUNC("filter", 0, CLI_ARG_REQUIRED, opt_prune_filter, "filter",
+                 "only those matching: label=KEY[=VALUE], label!=KEY[=VALUE], all=BOOL"),
+        CLI_TRUE("force", 'f', T, force, "do not prompt for confirmation"),
         CLI_HELP("help", 'h'),
 };
 #undef T
@@ -313,26 +322,27 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
         return ret;
 }
 
-static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
+int cli_volumes_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter, int64_t *freed,
+                      struct box_err *err)
 {
-        struct volume_flags f = {0};
         const char *root;
-        struct box_err err = {0};
-        int first = cli_options_parse(&prune_options, &f, argc, argv);
-        if (first <= 0)
-                return -first;
-        bool all = f.all;
-        if (volume_root(ctx, &root, &err) < 0)
-                return cli_fail(&err);
-        int lock = run_volume_lock(root, true, &err);
+        if (volume_root(ctx, &root, err) < 0)
+                return -err->code;
+        int lock = run_volume_lock(root, true, err);
         if (lock < 0)
-                return cli_fail(&err);
+                return lock;
         _cleanup_strv_free_ char **v = run_volume_list(root);
-        int64_t freed = 0;
         bool header = false;
         STRV_FOREACH (n, v) {
                 _cleanup_free_ char *users = run_volume_users(root, *n);
-                if (users || (!all && !run_volume_is_anonymous(root, *n)))
+                if (users || (!filter->all && !run_volume_is_anonymous(root, *n)))
+                        continue;
+                _cleanup_free_ char *json = run_volume_inspect_json(root, *n);
+                _cleanup_jv_ struct jv *o = NULL;
+                if (json)
+                        (void)jv_parse(json, strlen(json), &o, NULL);
+                if (!cli_prune_filter_takes_json(filter, jv_get_str(o, "CreatedAt"),
+                                                 jv_get(o, "Labels")))
                         continue;
                 _cleanup_free_ char *dir = xasprintf("%s/volumes/%s", root, *n);
                 int64_t size = fs_tree_size_at(AT_FDCWD, dir);
@@ -342,12 +352,37 @@ static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
                         printf("Deleted Volumes:\n");
                 header = true;
                 printf("%s\n", *n);
-                freed += size;
+                *freed += size;
         }
         run_volume_unlock(lock);
+        if (header)
+                printf("\n");
+        return 0;
+}
+
+static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(cli_prune_filter_release) struct cli_prune_filter filter = {0};
+        struct volume_flags f = {.prune = &filter};
+        struct box_err err = {0};
+        int first = cli_options_parse(&prune_options, &f, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (first < argc)
+                return cli_usage_error("volume prune", "'box volume prune' accepts no arguments");
+        filter.all = filter.all || f.all;
+        if (!f.force &&
+            !cli_confirm(filter.all ? "This will remove all local volumes not used by at least "
+                                      "one container."
+                                    : "This will remove anonymous local volumes not used by at "
+                                      "least one container."))
+                return 0;
+        int64_t freed = 0;
+        if (cli_volumes_prune(ctx, &filter, &freed, &err) < 0)
+                return cli_fail(&err);
         char sz[32];
         cli_format_size(sz, sizeof(sz), (double)freed);
-        printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", sz);
+        printf("Total reclaimed space: %s\n", sz);
         return 0;
 }
 

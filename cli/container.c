@@ -589,7 +589,8 @@ enum run_status cli_container_status(struct cli_ctx *ctx, const char *id)
         return st;
 }
 
-int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err)
+int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter, int64_t *freed,
+                         struct box_err *err)
 {
         /* what transient containers left (no record: nothing to list) */
         (void)run_state_prune_leftovers(cli_container_root(ctx), ctx->runroot);
@@ -602,6 +603,11 @@ int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *er
                 if (cli_container_state(ctx, *id, &i) < 0)
                         continue;
                 bool stopped = i.status == RUN_STATUS_EXITED || i.status == RUN_STATUS_CREATED;
+                if (stopped && filter) {
+                        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, *id);
+                        stopped = cli_prune_filter_takes_json(
+                                filter, i.created_at, jv_get(jv_get(cfg, "Config"), "Labels"));
+                }
                 run_state_info_release(&i);
                 if (!stopped ||
                     run_state_open(cli_container_root(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)

@@ -118,9 +118,11 @@ void cli_health_reset(struct cli_ctx *ctx, const char *id, const struct jv *cfg)
 /* The path of its log (CRI format, rotated into .1, .2...): the caller's. */
 char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
 
-/* Removes every container that is not running (created or exited),
- * printing "Deleted Containers:" and their ids; adds the bytes freed. */
-int cli_containers_prune(struct cli_ctx *ctx, int64_t *freed, struct box_err *err);
+/* Removes every container that is not running (created or exited) and
+ * that FILTER (NULL: none) takes, printing "Deleted Containers:" and their
+ * ids; adds the bytes freed. */
+int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter, int64_t *freed,
+                         struct box_err *err);
 
 struct cli_attach_opts {
         bool no_stdin;           /* send none of our stdin */

@@ -947,7 +947,7 @@ int cli_format_rows(const char *format, const char *const *titles, struct jv *co
 }
 
 /* LABELS (a JSON object) as k, v, ... */
-static char **labels_kv(const struct jv *labels)
+char **cli_labels_kv(const struct jv *labels)
 {
         char **kv = xnew0(char *, 1);
         struct jv_iter it;
@@ -963,7 +963,7 @@ static char **labels_kv(const struct jv *labels)
 
 char *cli_labels_text(const struct jv *labels)
 {
-        _cleanup_strv_free_ char **kv = labels_kv(labels);
+        _cleanup_strv_free_ char **kv = cli_labels_kv(labels);
         _cleanup_strv_free_ char **v = xnew0(char *, 1);
         for (size_t i = 0; kv[i] && kv[i + 1]; i += 2)
                 v = strv_push(v, xasprintf("%s=%s", kv[i], kv[i + 1]));
@@ -975,6 +975,6 @@ bool cli_labels_match_json(char *const *want, const struct jv *labels)
 {
         if (!want)
                 return true;
-        _cleanup_strv_free_ char **kv = labels_kv(labels);
+        _cleanup_strv_free_ char **kv = cli_labels_kv(labels);
         return cli_labels_match(want, kv);
 }

@@ -48,6 +48,8 @@ void cli_format_tabwrite(char *const *lines);
 int cli_format_rows(const char *format, const char *const *titles, struct jv *const *rows, size_t n,
                     struct box_err *err);
 
+/* A Labels object as k, v, ... (spec/oci.h's kv form; caller frees). */
+char **cli_labels_kv(const struct jv *labels);
 /* A Labels object as list commands print it: "k=v,k2=v2", sorted. */
 char *cli_labels_text(const struct jv *labels);
 /* cli_labels_match() over a Labels object (WANT NULL: true). */

@@ -18,7 +18,8 @@ struct run_net {
         struct in6_addr subnet6, gateway6; /* when ipv6 */
         int prefixlen6;
         bool internal;
-        char *dir; /* <root>/networks/<name> */
+        char *dir;         /* <root>/networks/<name> */
+        struct jv *labels; /* its --label's: an object of strings, never NULL once loaded */
 };
 
 void net_free(struct run_net *n);

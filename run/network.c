@@ -38,6 +38,7 @@ void net_free(struct run_net *n)
         free(n->bridge);
         free(n->parent);
         free(n->dir);
+        jv_free(n->labels);
         free(n);
 }
 DEFINE_POINTER_CLEANUP(struct run_net, net_free)
@@ -197,6 +198,7 @@ static char *config_json(const struct run_net *n)
         jv_set_str(o, "Parent", n->parent);
         jv_set_str(o, "Bridge", n->bridge);
         jv_set_str(o, "Created", n->created);
+        jv_set(o, "Labels", n->labels ? jv_ref(n->labels) : jv_object());
         return jv_dump(o, JV_PRETTY);
 }
 
@@ -233,6 +235,16 @@ static int config_parse(const char *root, const char *name, const char *json, st
         n->internal = jv_bool_value(jv_get(o, "Internal"));
         n->created = xstrdup(strempty(jv_get_str(o, "Created")));
         n->dir = xasprintf("%s/networks/%s", root, name);
+        /* labels are only shown and matched: any object of strings */
+        struct jv *labels = jv_get(o, "Labels");
+        n->labels = jv_object();
+        struct jv_iter it;
+        const char *k;
+        struct jv *val;
+        jv_iter_init(&it, labels);
+        while (jv_is_object(labels) && jv_iter_next(&it, &k, &val))
+                if (jv_str(val))
+                        jv_set_str(n->labels, k, jv_str(val));
         *ret = TAKE_PTR(n);
         return 0;
 }
@@ -713,6 +725,9 @@ int run_net_create(const char *root, const char *name, const struct run_net_crea
         n->id = random_id();
         n->created = now_rfc3339();
         n->dir = xasprintf("%s/networks/%s", root, name);
+        n->labels = jv_object();
+        for (size_t i = 0; o->labels && o->labels[i] && o->labels[i + 1]; i += 2)
+                jv_set_str(n->labels, o->labels[i], o->labels[i + 1]);
         _cleanup_free_ char *cfg = xasprintf("%s/config.json", n->dir);
         if (access(cfg, F_OK) == 0)
                 return box_err_set(err, EEXIST, "network with name '%s' already exists", name);
@@ -776,6 +791,7 @@ int run_net_inspect_json(const char *root, const char *runroot, const char *name
         jv_set_str(o, "Id", n->id);
         jv_set_str(o, "Created", n->created);
         jv_set_str(o, "Scope", "local");
+        jv_set(o, "Labels", n->labels ? jv_ref(n->labels) : jv_object());
         jv_set_str(o, "Driver", n->driver);
         jv_set(o, "EnableIPv6", jv_bool(n->ipv6));
         struct jv *ipam = jv_object(), *cfgs = jv_array(), *cfg = jv_object();
@@ -860,7 +876,8 @@ int run_net_remove(const char *root, const char *runroot, const char *name, stru
         return net_destroy(n, false, err);
 }
 
-int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err)
+int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes, void *userdata,
+                  char ***ret_removed, struct box_err *err)
 {
         int pr = net_prefix_check(err);
         if (pr < 0)
@@ -888,6 +905,11 @@ int run_net_prune(const char *root, const char *runroot, char ***ret_removed, st
                 if (lock < 0)
                         continue;
                 bool is_default = streq(*name, RUN_NET_DEFAULT);
+                /* one the filter leaves: counted as in use, its table stays */
+                if (!is_default && takes && !takes(n->created, n->labels, userdata)) {
+                        any_used = true;
+                        continue;
+                }
                 /* the default network is only in use with a lease: a container
                  * that starts on it later makes its link again */
                 _cleanup_free_ char *who = is_default ? NULL : net_user(root, runroot, n);

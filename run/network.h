@@ -100,6 +100,7 @@ struct run_net_create_opts {
         bool ipv6;            /* dual-stack (bridge or macvlan) */
         const char *subnet6;  /* IPv6 CIDR; NULL: a random ULA /64 (fdXX:XXXX:XXXX:XXXX::/64) */
         const char *gateway6; /* NULL: the IPv6 subnet's ::1 */
+        char *const *labels;  /* k, v, ...: --label */
 };
 
 /* Network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* up to 64 bytes; none of the
@@ -117,11 +118,17 @@ int run_net_summary(const char *root, const char *name, char **ret_id, char **re
                     struct box_err *err);
 /* Removes a user network; EBUSY while a live container is attached. */
 int run_net_remove(const char *root, const char *runroot, const char *name, struct box_err *err);
+/* Whether prune may take a network CREATED (RFC 3339) with LABELS (a JSON
+ * object of strings). */
+struct jv;
+typedef bool run_net_prune_fn(const char *created, const struct jv *labels, void *userdata);
 /* Takes back what crashed containers left (leases, rules, links), removes
- * every user network no live container uses, and, when no container is
- * attached anywhere, the bridges and the nftables table.  *RET_REMOVED
- * lists the networks removed. */
-int run_net_prune(const char *root, const char *runroot, char ***ret_removed, struct box_err *err);
+ * every user network no live container uses and TAKES (NULL: all) lets
+ * go, and, when no container is attached anywhere and none was left, the
+ * bridges and the nftables table.  *RET_REMOVED lists the networks
+ * removed. */
+int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes, void *userdata,
+                  char ***ret_removed, struct box_err *err);
 
 /* ---- a container's attachment (run/net-attach.c) ---- */
 

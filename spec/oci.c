@@ -503,31 +503,49 @@ void oci_history_copy(struct oci_history *d, const struct oci_history *s)
         d->empty_layer = s->empty_layer;
 }
 
-int64_t oci_time_parse(const char *s)
+int oci_time_parse_ns(const char *s, int64_t *ret_ns)
 {
         struct tm tm = {0};
         if (!s)
-                return -1;
+                return -EINVAL;
         const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (!rest)
-                return -1;
-        int64_t t = (int64_t)timegm(&tm);
-        if (*rest == '.')
-                for (rest++; *rest >= '0' && *rest <= '9'; rest++)
-                        ;
-        if (*rest == '+' || *rest == '-') {
-                /* RFC 3339's offset is exactly [+-]hh:mm */
+        bool date_only = !rest;
+        if (date_only && !(rest = strptime(s, "%Y-%m-%d", &tm)))
+                return -EINVAL;
+        int64_t ns = (int64_t)timegm(&tm) * 1000000000;
+        if (!date_only && *rest == '.') {
+                int64_t scale = 100000000;
+                for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
+                        ns += (*rest - '0') * scale;
+        }
+        /* Z, nothing (UTC, as Docker takes it) or RFC 3339's [+-]hh:mm: +02:00
+         * is two hours before the same clock time in UTC */
+        if (!date_only && *rest == 'Z') {
+                rest++;
+        } else if (!date_only && (*rest == '+' || *rest == '-')) {
                 const char *o = rest + 1;
                 int sign = *rest == '-' ? -1 : 1;
                 if (!isdigit((unsigned char)o[0]) || !isdigit((unsigned char)o[1]) || o[2] != ':' ||
                     !isdigit((unsigned char)o[3]) || !isdigit((unsigned char)o[4]))
-                        return -1;
+                        return -EINVAL;
                 int hh = (o[0] - '0') * 10 + (o[1] - '0'), mm = (o[3] - '0') * 10 + (o[4] - '0');
                 if (hh > 23 || mm > 59)
-                        return -1;
-                t -= sign * (hh * 3600 + mm * 60);
+                        return -EINVAL;
+                ns -= (int64_t)sign * (hh * 3600 + mm * 60) * 1000000000;
+                rest += 6;
         }
-        return t;
+        if (*rest)
+                return -EINVAL;
+        *ret_ns = ns;
+        return 0;
+}
+
+int64_t oci_time_parse(const char *s)
+{
+        int64_t ns;
+        if (oci_time_parse_ns(s, &ns) < 0)
+                return -1;
+        return ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);
 }
 
 char *oci_time_format_ns(int64_t t, long nsec)

@@ -140,6 +140,21 @@ PY
         [[ "$output" != *"HTTP_PROXY"* ]]
 }
 
+@test "dockerfile check reports a cycle among stages as the build does, a later stage read by --from is no cycle" {
+        printf 'FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nRUN --mount=from=a,target=/m true\n' >Dockerfile
+        run box dockerfile check
+        [ "$status" -eq 125 ]
+        [ "$output" = "box: error: Dockerfile:2: circular dependency detected on stage: a" ]
+        printf 'FROM busybox AS Build\nRUN touch /x\nCOPY --from=BUILD /x /y\n' >Dockerfile
+        run box dockerfile check
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: circular dependency detected on stage: build"* ]]
+        # a stage a later one reads, and FROM a number (an image), are fine
+        printf 'FROM busybox AS a\nCOPY --from=c /x /x\nFROM a AS b\nFROM busybox AS c\nFROM 0\n' >Dockerfile
+        run box dockerfile check
+        [ "$status" -eq 0 ]
+}
+
 @test "dockerfile check errors exit 125 with file and line" {
         printf 'FROM a\nCOPY --bogus=1 a b\n' >Dockerfile
         run box dockerfile check

@@ -151,7 +151,7 @@ teardown() { run_teardown; }
         run box volume rm busy
         [ "$status" -ne 0 ]
         [[ "$output" == *"volume is in use"* ]]
-        run box volume prune -a
+        run box volume prune -a -f
         [[ "$output" != *"busy"* ]]
         box rm user1
         run box volume rm busy

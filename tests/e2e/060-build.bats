@@ -200,6 +200,42 @@ EOF
         [ "$status" -ne 0 ] || [ -z "$output" ]
 }
 
+@test "secret and cache mounts: uid=, gid=, mode= as BuildKit's (secret 0:0 0400 by default); the host file's own never shows" {
+        echo s3cr3t-value > "$BOX_TEST_TMP/token"
+        chmod 0644 "$BOX_TEST_TMP/token"
+        chown 1234:1234 "$BOX_TEST_TMP/token"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN --mount=type=secret,id=tok stat -c "default %u %g %a" /run/secrets/tok
+RUN --mount=type=secret,id=tok,required=false,mode=741,uid=100,gid=102,target=/mysecret stat -c "given %u %g %f" /mysecret && cat /mysecret
+RUN --mount=type=secret,id=tok sh -c 'echo x > /run/secrets/tok' 2>&1 || echo read-only
+RUN --mount=type=cache,target=/mycache,uid=1001,gid=1002,mode=0700 stat -c "cache %u %g %a" /mycache
+RUN --mount=type=cache,target=/c2 stat -c "cache2 %u %g %a" /c2
+EOF
+        run box build --no-cache --progress plain --secret id=tok,src="$BOX_TEST_TMP/token" "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"default 0 0 400"* ]]
+        [[ "$output" == *"given 100 102 81e1"*s3cr3t-value* ]]
+        [[ "$output" == *read-only* ]]
+        [[ "$output" == *"cache 1001 1002 700"* ]]
+        [[ "$output" == *"cache2 0 0 755"* ]]
+        # the host's file is untouched, its copy gone with the build
+        [ "$(stat -c '%u %a' "$BOX_TEST_TMP/token")" = "1234 644" ]
+        [ -z "$(find "$BOX_ROOT/tmp" -name 'secret-*' 2>/dev/null)" ]
+        for bad in mode=999 mode=0x1 uid=-1 uid=abc gid=4294967295; do
+                printf 'FROM busybox\nRUN --mount=type=secret,id=tok,%s true\n' "$bad" > "$CTX/Dockerfile"
+                run box build --no-cache --secret id=tok,src="$BOX_TEST_TMP/token" "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"--mount: invalid"* ]]
+        done
+        # BuildKit's size limit: a secret is not a data set
+        head -c 600000 /dev/zero > "$BOX_TEST_TMP/big"
+        printf 'FROM busybox\nRUN --mount=type=secret,id=big true\n' > "$CTX/Dockerfile"
+        run box build --no-cache --secret id=big,src="$BOX_TEST_TMP/big" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"larger than 500 KiB"* ]]
+}
+
 @test "RUN --mount=type=cache persists across builds" {
         printf 'FROM busybox\nRUN --mount=type=cache,target=/cache echo x >> /cache/count && wc -l < /cache/count > /seen\n' > "$CTX/Dockerfile"
         box build --no-cache -t m1 "$CTX" 2>/dev/null

@@ -61,7 +61,7 @@ teardown() { net_teardown; }
         run box network ls
         [[ "$output" == *" neta "* ]]
         [[ "$output" == *" inside "* ]]
-        run box network prune
+        run box network prune -f
         [[ "$output" == *neta* ]]
         [[ "$output" == *netb* ]]
         [[ "$output" == *inside* ]]
@@ -155,7 +155,7 @@ race_prune() {
         mkdir -p "$BATS_TEST_TMPDIR/b"
         touch "$BATS_TEST_TMPDIR/pruning"
         (while [ -e "$BATS_TEST_TMPDIR/pruning" ]; do
-                "$BOX" network prune >/dev/null 2>>"$BATS_TEST_TMPDIR/prune.err" || true
+                "$BOX" network prune -f >/dev/null 2>>"$BATS_TEST_TMPDIR/prune.err" || true
         done) 3>&- &
         local pruner=$!
         for i in $(seq 10); do

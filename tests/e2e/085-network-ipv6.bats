@@ -348,7 +348,7 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
 @test "ipv6: the default bridge is IPv4 only unless BOX_BRIDGE_SUBNET6 makes it dual-stack" {
         run box run --rm busybox sh -c 'ip -6 addr show dev eth0 scope global | grep -c inet6'
         [ "$output" = "0" ]
-        box network prune >/dev/null
+        box network prune -f >/dev/null
         box_teardown_store
         box_setup_store
         import_busybox

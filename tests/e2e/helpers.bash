@@ -61,7 +61,7 @@ box_setup_store() {
 box_teardown_store() {
         [ -n "${BOX_TEST_TMP:-}" ] || return 0
         if [ -n "${BOX_NET_PRUNE:-}" ]; then
-                "$BOX" network prune >/dev/null 2>&1 || true
+                "$BOX" network prune -f >/dev/null 2>&1 || true
                 # never unset (a later box would take the default "box"): a
                 # prefix box refuses, so a box command after this fails
                 export BOX_NETWORK_PREFIX=torn-down

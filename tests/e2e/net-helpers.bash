@@ -77,7 +77,7 @@ net_teardown_file() {
         # a store of the file's own: without one this prune used the
         # user's store, /var/lib/box
         BOX_ROOT="$BATS_FILE_TMPDIR/prune-store" BOX_RUNROOT="$BATS_FILE_TMPDIR/prune-run" \
-                "$BOX" network prune >/dev/null 2>&1 || true
+                "$BOX" network prune -f >/dev/null 2>&1 || true
         ! nft list table ip "$BOX_NETWORK_PREFIX" >/dev/null 2>&1 || false
         ! nft list table ip6 "$BOX_NETWORK_PREFIX" >/dev/null 2>&1 || false
         ! nft list ruleset 2>/dev/null | grep -F "$BOX_NETWORK_PREFIX" || false
@@ -98,7 +98,7 @@ net_teardown() {
         wait 2>/dev/null || true
         # and detached ones
         "$BOX" rm -f $("$BOX" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-        "$BOX" network prune >/dev/null 2>&1 || true
+        "$BOX" network prune -f >/dev/null 2>&1 || true
         box_teardown_store
 }
 
