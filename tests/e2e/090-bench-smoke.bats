@@ -13,6 +13,8 @@ teardown() { rm -rf "$BENCH_TMP"; }
         mkdir "$BENCH_TMP/tmp"
         run env BENCH_SMOKE=1 BENCH_OUT="$BENCH_TMP" BENCH_TMPDIR="$BENCH_TMP/tmp" BOX="$BOX" \
                 BOX_FIXTURES="$BOX_FIXTURES" bash bench/run.sh
+        # which script failed, and why (the tail alone cut it off once)
+        echo "$output" | grep -iE -B5 'failed|error' | head -60 || true
         echo "$output" | tail -20
         [ "$status" -eq 0 ]
         [ -s "$BENCH_TMP/results.json" ]
