@@ -191,11 +191,13 @@ static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_g
         return 0;
 }
 
+#define SECRET_MAX (500 * 1024)
+
 /* A secret's content as a file of its own on the build's tmpfs (never on a
  * disk), owned and moded as the mount asks (BuildKit: 0:0, 0400), for
- * the step to bind; removed after the step.  FD: the secret, checked. */
-static int secret_copy(struct builder *b, struct run_mounts *m, int fd, const struct mount_spec *ms,
-                       char **ret_path, struct box_err *err)
+ * the step to bind; removed after the step. */
+static int secret_copy(struct builder *b, struct run_mounts *m, const char *data, size_t len,
+                       const struct mount_spec *ms, char **ret_path, struct box_err *err)
 {
         uid_t uid;
         gid_t gid;
@@ -212,7 +214,7 @@ static int secret_copy(struct builder *b, struct run_mounts *m, int fd, const st
         if (out < 0)
                 return box_err_errno(err, errno, "create the secret's copy");
         m->copies = strv_append(m->copies, path);
-        if ((r = fs_copy_fd(fd, out, NULL)) < 0)
+        if ((r = fs_write_full(out, data, len)) < 0)
                 return box_err_errno(err, -r, "copy the secret");
         if (fchown(out, uid, gid) < 0 || fchmod(out, mode) < 0)
                 return box_err_errno(err, errno, "set the secret's owner and mode");
@@ -246,39 +248,41 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                                            id, id);
                 return 1;
         }
-        if (ms->envname) {
-                /* env=NAME: the secret's value in the step's environment,
-                 * and a file only when a target is named too */
-                _cleanup_free_ char *val = NULL;
-                size_t vlen = 0;
+        /* its value: read once, from the file checked on the command line
+         * (or the environment's, kept in memory) */
+        _cleanup_free_ char *val = NULL;
+        size_t vlen = sec->data_len;
+        if (sec->src) {
                 _cleanup_close_ int fd =
                         open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 struct stat st;
                 if (fd < 0 || fstat(fd, &st) < 0)
                         return box_err_errno(err, errno, "secret '%s'", id);
-                if (st.st_dev != sec->dev || st.st_ino != sec->ino)
+                if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
                         return box_err_set(err, ESTALE,
                                            "secret '%s': '%s' replaced since it was checked", id,
                                            sec->src);
-                int r = fs_read_fd(fd, 1u << 20, &val, &vlen, err);
-                if (r < 0)
+                /* BuildKit's limit: a secret is not a data set */
+                int r = st.st_size > SECRET_MAX ? -EFBIG
+                                                : fs_read_fd(fd, SECRET_MAX, &val, &vlen, err);
+                if (r == -EFBIG)
+                        vlen = SECRET_MAX + 1;
+                else if (r < 0)
                         return box_err_prefix(err, "secret '%s'", id);
-                _cleanup_free_ char *e = xasprintf("%s=%s", ms->envname, val);
+        }
+        if (vlen > SECRET_MAX)
+                return box_err_set(err, EFBIG, "secret '%s' is larger than 500 KiB", id);
+        const char *data = val ? val : sec->data;
+        if (ms->envname) {
+                /* env=NAME: the secret's value in the step's environment,
+                 * and a file only when a target is named too */
+                _cleanup_free_ char *e = xasprintf("%s=%.*s", ms->envname, (int)vlen, data);
                 m->env = strv_append(m->env, e);
                 if (!target)
                         return 1;
         }
-        _cleanup_close_ int fd = open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return box_err_errno(err, errno, "secret '%s'", id);
-        if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
-                return box_err_set(err, ESTALE, "secret '%s': '%s' replaced since it was checked",
-                                   id, sec->src);
-        if (st.st_size > 500 * 1024) /* BuildKit's limit: a secret is not a data set */
-                return box_err_set(err, EFBIG, "secret '%s' is larger than 500 KiB", id);
         char *copy = NULL;
-        int r = secret_copy(c->b, m, fd, ms, &copy, err);
+        int r = secret_copy(c->b, m, data, vlen, ms, &copy, err);
         if (r < 0)
                 return box_err_prefix(err, "secret '%s'", id);
         rm->type = RUN_MOUNT_BIND;
