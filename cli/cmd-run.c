@@ -308,21 +308,31 @@ static struct jv *device_numbers_json(char *const *args, const char *key)
         return a;
 }
 
+void cli_host_config_limits(struct jv *hc, const struct run_resources *res, enum cli_cpu_record cpu)
+{
+        jv_set(hc, "Memory", jv_int(res->memory));
+        jv_set(hc, "MemorySwap", jv_int(res->memory_swap));
+        jv_set(hc, "MemoryReservation", jv_int(res->memory_reservation));
+        if (cpu != CLI_CPU_KEEP) {
+                jv_set(hc, "NanoCpus", jv_int(cpu == CLI_CPU_NANO ? res->cpu_quota * 10000 : 0));
+                jv_set(hc, "CpuPeriod", jv_int(cpu == CLI_CPU_CFS ? res->cpu_period : 0));
+                jv_set(hc, "CpuQuota", jv_int(cpu == CLI_CPU_CFS ? res->cpu_quota : 0));
+        }
+        jv_set(hc, "CpuShares", jv_int(res->cpu_shares));
+        jv_set_str(hc, "CpusetCpus", res->cpuset_cpus ? res->cpuset_cpus : "");
+        jv_set_str(hc, "CpusetMems", res->cpuset_mems ? res->cpuset_mems : "");
+        jv_set(hc, "PidsLimit", jv_int(res->pids_limit ? res->pids_limit : RUN_PIDS_LIMIT_DEFAULT));
+        jv_set(hc, "BlkioWeight", jv_int(res->blkio_weight));
+}
+
 /* HostConfig's resources beyond memory, CPUs and pids, as Docker's inspect
  * shows them */
 static void resources_json(struct jv *hc, const struct run_opts *o)
 {
-        bool cfs = o->cpu_period || o->cpu_quota;
-        jv_set(hc, "CpuPeriod", jv_int(cfs ? o->res.cpu_period : 0));
-        jv_set(hc, "CpuQuota", jv_int(cfs ? o->res.cpu_quota : 0));
-        jv_set_str(hc, "CpusetCpus", o->res.cpuset_cpus ? o->res.cpuset_cpus : "");
-        jv_set_str(hc, "CpusetMems", o->res.cpuset_mems ? o->res.cpuset_mems : "");
-        jv_set(hc, "MemoryReservation", jv_int(o->res.memory_reservation));
         jv_set(hc, "MemorySwappiness",
                o->res.memory_swappiness_set ? jv_int(o->res.memory_swappiness) : jv_null());
         jv_set(hc, "OomKillDisable", jv_bool(o->res.oom_kill_disable));
         jv_set(hc, "OomScoreAdj", jv_int(o->oom_score_adj));
-        jv_set(hc, "BlkioWeight", jv_int(o->res.blkio_weight));
         jv_set(hc, "BlkioWeightDevice", device_numbers_json(o->weight_device_args, "Weight"));
         jv_set(hc, "BlkioDeviceReadBps", device_numbers_json(o->read_bps_args, "Rate"));
         jv_set(hc, "BlkioDeviceWriteBps", device_numbers_json(o->write_bps_args, "Rate"));
@@ -421,13 +431,9 @@ static char *config_json(const struct run_state *s, const char *image, const cha
                 jv_push(sec, jv_string(p));
         }
         jv_set(hc, "SecurityOpt", sec);
-        jv_set(hc, "Memory", jv_int(o->res.memory));
-        jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
-        bool cfs = o->cpu_period || o->cpu_quota; /* --cpu-period/--cpu-quota, not --cpus */
-        jv_set(hc, "NanoCpus", jv_int(cfs ? 0 : o->res.cpu_quota * 10000));
-        jv_set(hc, "CpuShares", jv_int(o->res.cpu_shares));
-        jv_set(hc, "PidsLimit",
-               jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
+        /* --cpu-period/--cpu-quota, not --cpus */
+        cli_host_config_limits(hc, &o->res,
+                               o->cpu_period || o->cpu_quota ? CLI_CPU_CFS : CLI_CPU_NANO);
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
         /* Docker's inspect: the default shm size in bytes, namespaces by mode */
         jv_set(hc, "ShmSize", jv_int(o->shm_size ? o->shm_size : 64 * 1024 * 1024));
