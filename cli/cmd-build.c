@@ -236,13 +236,11 @@ static void build_flags_release(struct build_flags *f)
 /* The value of KEY= in a CSV of BuildKit's cache options, or NULL. */
 static char *csv_get(const char *csv, const char *key)
 {
+        _cleanup_strv_free_ char **fields = strv_split(csv, ',');
         size_t kl = strlen(key);
-        for (const char *a = csv; *a;) {
-                size_t n = strcspn(a, ",");
-                if (n > kl && strneq(a, key, kl) && a[kl] == '=')
-                        return xstrndup(a + kl + 1, n - kl - 1);
-                a += n + (a[n] == ',');
-        }
+        STRV_FOREACH (a, fields)
+                if (strneq(*a, key, kl) && (*a)[kl] == '=')
+                        return xstrdup(*a + kl + 1);
         return NULL;
 }
 
@@ -298,12 +296,10 @@ static int opt_cgroup_parent(void *opts, const char *arg)
 static int opt_no_cache_filter(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        for (const char *a = arg; *a;) {
-                size_t n = strcspn(a, ",");
-                if (n)
-                        f->no_cache_stages = strv_push(f->no_cache_stages, xstrndup(a, n));
-                a += n + (a[n] == ',');
-        }
+        _cleanup_strv_free_ char **names = strv_split(arg, ',');
+        STRV_FOREACH (n, names)
+                if (**n)
+                        f->no_cache_stages = strv_append(f->no_cache_stages, *n);
         return 0;
 }
 
