@@ -533,6 +533,7 @@ struct run_job {
         int netns_fd;                   /* container:NAME's namespace */
         int userns_fd;                  /* and its user namespace, when it has one */
         char *net_peer;                 /* container:NAME's id */
+        char *network_name;             /* --network's, when given by id */
         char *peer_hostname;            /* and its host name */
         char host_name[65];             /* --uts host: the host's */
         char *pid_mode, *ipc_mode;      /* container:ID of --pid/--ipc container:NAME */
@@ -567,6 +568,7 @@ static void run_job_release(struct run_job *j)
         if (j->userns_fd >= 0)
                 close(j->userns_fd);
         free(j->net_peer);
+        free(j->network_name);
         free(j->peer_hostname);
         if (j->cidfile_fd >= 0)
                 close(j->cidfile_fd);
@@ -698,11 +700,18 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
 static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transient,
                             struct box_err *err)
 {
-        /* a user network that is not there, or an --ip it cannot give: no container */
-        int r = j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name
-                        ? cli_run_network_check(store_root(j->st), j->o.network_name, j->o.ip,
-                                                j->o.ip6, j->o.aliases, err)
-                        : 0;
+        /* a network named by its id (or a prefix) is recorded by its name, as
+         * Docker's; a user network that is not there, or an --ip it cannot
+         * give: no container */
+        int r = 0;
+        if (j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name) {
+                r = run_net_resolve(store_root(j->st), j->o.network_name, &j->network_name, err);
+                if (r >= 0) {
+                        j->o.network_name = j->network_name;
+                        r = cli_run_network_check(store_root(j->st), j->o.network_name, j->o.ip,
+                                                  j->o.ip6, j->o.aliases, err);
+                }
+        }
         if (r >= 0)
                 r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, transient,
                                      &j->state, err);
