@@ -19,15 +19,18 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
-        char **env;    /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
-        size_t n_ssh;  /* type=ssh mounts so far: their default targets' numbers */
-        char **copies; /* secrets' copies on the build's tmpfs, removed after the step */
+        char **env;      /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
+        size_t n_ssh;    /* type=ssh mounts so far: their default targets' numbers */
+        char **copies;   /* secrets' copies on the build's tmpfs, removed after the step */
+        pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
 };
 
 static void run_mounts_release(struct run_mounts *m)
 {
         for (size_t i = 0; i < m->n_from; i++)
                 step_dir_free(&m->from_roots[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(m->relays); i++)
+                build_ssh_proxy_stop(m->relays[i]);
         STRV_FOREACH (p, m->copies)
                 (void)unlink(*p);
         strv_free(m->copies);
@@ -312,15 +315,32 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
                                            streq(id, "default") ? "" : "=SOCKET");
                 return 1;
         }
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+        int r = mount_owner(ms, &uid, &gid, 0600, &mode, err);
+        if (r < 0)
+                return r;
+        const char *dir = build_scratch_dir(c->b);
+        if (!dir)
+                return box_err_set(err, ENOTSUP, "no tmpfs for the ssh agent's socket");
+        if (m->n_ssh >= ARRAY_SIZE(m->relays))
+                return box_err_set(err, E2BIG, "more than %zu ssh mounts in one step",
+                                   ARRAY_SIZE(m->relays));
+        _cleanup_free_ char *name = xasprintf("ssh-%d-%zu", getpid(), m->n_ssh);
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+        (void)unlink(path);
+        r = build_ssh_proxy_start(sock->src, sock->dev, sock->ino, dir, name, uid, gid, mode,
+                                  &m->relays[m->n_ssh], err);
+        if (r < 0)
+                return box_err_prefix(err, "--mount=type=ssh,id=%s", id);
+        m->copies = strv_append(m->copies, path);
         rm->type = RUN_MOUNT_BIND;
-        rm->source = own(m, xstrdup(sock->src));
-        rm->pin_dev = sock->dev;
-        rm->pin_ino = sock->ino;
+        rm->source = own(m, TAKE_PTR(path));
         rm->target = own(m, ms->target ? xstrdup(ms->target)
                                        : xasprintf("/run/buildkit/ssh_agent.%zu", m->n_ssh));
-        /* the host's own socket: read-only, so the step can connect (a
-         * socket's write permission ignores the mount's) but not chmod,
-         * chown or touch it for the host's other users */
+        /* the relay's socket, not the agent's: read-only all the same (a
+         * socket's write permission ignores the mount's) */
         rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (m->n_ssh++ == 0) {
                 _cleanup_free_ char *e = xasprintf("SSH_AUTH_SOCK=%s", rm->target);

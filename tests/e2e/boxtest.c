@@ -67,5 +67,32 @@ int main(int argc, char **argv)
                 printf("connect %s: ok\n", argv[2]);
                 return 0;
         }
+        if (!strcmp(argv[1], "agent-ids") && argc > 2) {
+                /* ssh-agent's SSH_AGENTC_REQUEST_IDENTITIES (11) -> the
+                 * number of keys in its SSH_AGENT_IDENTITIES_ANSWER (12) */
+                struct sockaddr_un a = {.sun_family = AF_UNIX};
+                snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                unsigned char req[5] = {0, 0, 0, 1, 11}, rep[9];
+                size_t got = 0;
+                if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+                    write(fd, req, sizeof(req)) != sizeof(req)) {
+                        printf("agent %s: %s\n", argv[2], strerror(errno));
+                        return 1;
+                }
+                while (got < sizeof(rep)) {
+                        ssize_t n = read(fd, rep + got, sizeof(rep) - got);
+                        if (n <= 0)
+                                break;
+                        got += (size_t)n;
+                }
+                if (got < sizeof(rep) || rep[4] != 12) {
+                        printf("agent %s: bad answer\n", argv[2]);
+                        return 1;
+                }
+                printf("agent %s: %u identities\n", argv[2],
+                       (unsigned)rep[5] << 24 | rep[6] << 16 | rep[7] << 8 | rep[8]);
+                return 0;
+        }
         return 2;
 }
