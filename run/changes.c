@@ -182,6 +182,7 @@ static bool in_lowers(int rfd, char *const *lowerdirs, const char *rel)
 
 struct walk {
         int rfd;
+        int ufd; /* the upper dir */
         char *const *lowerdirs;
         struct run_change *v;
         size_t n;
@@ -193,30 +194,64 @@ static void add(struct walk *w, char kind, const char *path)
         w->v[w->n++] = (struct run_change){.kind = kind, .path = xasprintf("/%s", path)};
 }
 
-static int walk_dir(struct walk *w, int dfd, const char *rel, unsigned depth, struct box_err *err)
+/* Back from a subdirectory of *FD's to the directory REL it was read from
+ * (DEV, INO): through "..", or, when a running container moved the
+ * subdirectory away meanwhile, from the upper dir down, never through a
+ * symlink.  -ENOENT when REL itself is gone; *FD stays an open directory. */
+static int walk_back(const struct walk *w, int *fd, const char *rel, dev_t dev, ino_t ino)
+{
+        struct stat st;
+        int up = openat(*fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (up >= 0 && fstat(up, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+                close(*fd);
+                *fd = up;
+                return 0;
+        }
+        if (up >= 0)
+                close(up);
+        _cleanup_free_ char *path = xstrdup(rel);
+        int cur = fcntl(w->ufd, F_DUPFD_CLOEXEC, 3);
+        for (char *s = path, *c; cur >= 0 && *s; s = c ? c + 1 : s + strlen(s)) {
+                c = strchr(s, '/');
+                if (c)
+                        *c = '\0';
+                int next = openat(cur, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                close(cur);
+                cur = next;
+        }
+        if (cur < 0 || fstat(cur, &st) < 0 || st.st_dev != dev || st.st_ino != ino) {
+                if (cur >= 0)
+                        close(cur);
+                return -ENOENT;
+        }
+        close(*fd);
+        *fd = cur;
+        return 0;
+}
+
+/* Lists directory *FD (owned, REL its path) into W, depth first.  Only the
+ * directory being read is open: its names are read first, and the walk
+ * comes back from a subdirectory through "..", so no depth the container
+ * can make runs box out of file descriptors. */
+static int walk_dir(struct walk *w, int *fd, const char *rel, unsigned depth, struct box_err *err)
 {
         if (depth > 4096)
                 return box_err_set(err, ELOOP, "upper dir: '/%s' nested too deep", rel);
-        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-        if (!d) {
-                if (dup >= 0)
-                        close(dup);
-                return box_err_errno(err, errno, "read upper dir '/%s'", rel);
-        }
-        struct dirent *de;
-        int r = 0;
-        while (r >= 0 && (de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                _cleanup_free_ char *path =
-                        *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+        struct stat self;
+        _cleanup_strv_free_ char **names = NULL;
+        DIR *d = fs_opendir_dup(*fd);
+        int r = d ? fs_dir_names(d, &names) : -errno;
+        if (d)
+                closedir(d);
+        if (r < 0 || fstat(*fd, &self) < 0)
+                return box_err_errno(err, r < 0 ? -r : errno, "read upper dir '/%s'", rel);
+        STRV_FOREACH (name, names) {
+                _cleanup_free_ char *path = *rel ? xasprintf("%s/%s", rel, *name) : xstrdup(*name);
                 struct stat st;
-                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (fstatat(*fd, *name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
                                 continue; /* gone while we read: a running container */
-                        r = box_err_errno(err, errno, "stat '/%s'", path);
-                        break;
+                        return box_err_errno(err, errno, "stat '/%s'", path);
                 }
                 bool below = in_lowers(w->rfd, w->lowerdirs, path);
                 if (is_whiteout(&st)) {
@@ -227,18 +262,22 @@ static int walk_dir(struct walk *w, int dfd, const char *rel, unsigned depth, st
                 add(w, below ? 'C' : 'A', path);
                 if (!S_ISDIR(st.st_mode))
                         continue;
-                _cleanup_close_ int sub =
-                        openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int sub = openat(*fd, *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sub < 0) {
                         if (errno == ENOENT)
                                 continue;
-                        r = box_err_errno(err, errno, "open '/%s'", path);
-                        break;
+                        return box_err_errno(err, errno, "open '/%s'", path);
                 }
-                r = walk_dir(w, sub, path, depth + 1, err);
+                close(*fd);
+                *fd = sub;
+                r = walk_dir(w, fd, path, depth + 1, err);
+                if (r < 0)
+                        return r;
+                /* what is left of a directory moved away meanwhile is gone */
+                if (walk_back(w, fd, rel, self.st_dev, self.st_ino) < 0)
+                        return 0;
         }
-        closedir(d);
-        return r;
+        return 0;
 }
 
 static int change_cmp(const void *a, const void *b)
@@ -255,8 +294,12 @@ int run_changes_list(const char *root, char *const *lowerdirs, const char *upper
         _cleanup_close_ int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (ufd < 0)
                 return box_err_errno(err, errno, "open upper dir '%s'", upper);
-        struct walk w = {.rfd = rfd, .lowerdirs = lowerdirs};
-        int r = walk_dir(&w, ufd, "", 0, err);
+        /* the walk moves its own fd down and up; W keeps the top */
+        _cleanup_close_ int fd = fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open upper dir '%s'", upper);
+        struct walk w = {.rfd = rfd, .ufd = ufd, .lowerdirs = lowerdirs};
+        int r = walk_dir(&w, &fd, "", 0, err);
         if (r < 0) {
                 run_changes_free(w.v, w.n);
                 return r;

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Probes from an attacker's review of issue 16's second session (the pool of
+# emptied writable layers, the shared mount point layer, box diff, box
+# commit --pause=false, box update).  Each says whether it failed before
+# its fix or guards what held.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { lifecycle_teardown; }
+
+pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
+
+@test "diff: a tree deeper than box's open-file limit is listed (failed: 'Too many open files')" {
+        # the container makes 300 nested directories; box gets 128 fds
+        box run -d --name deep --network none busybox sh -c \
+                'i=0; while [ $i -lt 300 ]; do mkdir a; cd a; i=$((i+1)); done; echo x >f; touch /done; sleep 60' >/dev/null
+        for _ in $(seq 50); do box exec deep test -e /done && break; sleep 0.1; done
+        run bash -c 'ulimit -n 128; "$BOX" diff deep'
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 302 ]
+        [ "$(grep -c '^A /a/a/a/.*/a/f$' <<<"$output")" -eq 1 ]
+        # a tree changing while it is read: never an error, never outside
+        box exec -d deep sh -c 'while :; do mkdir -p /m/n/o; mv /m /m2; mv /m2 /m; done'
+        for _ in 1 2 3 4 5; do
+                run box diff deep
+                [ "$status" -eq 0 ]
+                [[ "$output" == *"A /done"* ]]
+        done
+}
+
+# a static probe: setxattr PATH NAME VALUE, or setflags PATH FLAGS (ORed in)
+probe_image() {
+        cat >"$BOX_TEST_TMP/probe.c" <<'EOF'
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
+int main(int argc, char **argv)
+{
+        if (argc == 5 && !strcmp(argv[1], "setxattr"))
+                return setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) < 0;
+        int fd = argc == 4 ? open(argv[2], O_RDONLY | O_DIRECTORY) : -1, f = 0;
+        if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &f) < 0)
+                return 2;
+        f |= (int)strtol(argv[3], NULL, 0);
+        return ioctl(fd, FS_IOC_SETFLAGS, &f) < 0;
+}
+EOF
+        mkdir "$BOX_TEST_TMP/pctx"
+        cc -static -O2 -o "$BOX_TEST_TMP/pctx/probe" "$BOX_TEST_TMP/probe.c"
+        printf 'FROM busybox\nCOPY probe /probe\n' >"$BOX_TEST_TMP/pctx/Dockerfile"
+        box build -q --network none -t probe "$BOX_TEST_TMP/pctx" >/dev/null
+}
+
+@test "pool: a root given an extended attribute or a file flag by its container is never handed on" {
+        probe_image
+        box run --rm --network none probe true
+        [ "$(pool)" = 0 ]
+        # user.* xattr and the noatime flag (0x80) need no capability
+        box run --rm --network none probe /probe setxattr / user.planted x
+        [ -z "$(pool)" ]
+        box run --rm --network none probe true
+        [ "$(pool)" = 0 ]
+        box run --rm --network none probe /probe setflags / 0x80
+        [ -z "$(pool)" ]
+        run box run --rm --network none probe sh -c 'stat -c %a /; ls -A /'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 755 ]
+        # what the default capabilities refuse stays refused
+        run box run --rm --network none probe /probe setxattr / trusted.overlay.opaque y
+        [ "$status" -ne 0 ]
+        run box run --rm --network none probe /probe setflags / 0x10
+        [ "$status" -ne 0 ]
+}
+
+@test "pool: a slot swapped for a symlink is removed, never followed" {
+        box run --rm --network none busybox true
+        p=$BOX_ROOT/containers/.rw/pool
+        mkdir -p "$BOX_TEST_TMP/victim/upper" "$BOX_TEST_TMP/victim/work"
+        echo keep >"$BOX_TEST_TMP/victim/upper/keep"
+        rm -rf "$p/0"
+        ln -s "$BOX_TEST_TMP/victim" "$p/0"
+        run box run --rm --network none busybox ls /
+        [ "$status" -eq 0 ]
+        [[ "$output" != *keep* ]]
+        [ "$(cat "$BOX_TEST_TMP/victim/upper/keep")" = keep ]
+}
+
+@test "mount point layer: a container cannot write into it, and another container never sees what one wrote" {
+        # an image without /etc, /proc, /sys, /dev: all of it from the shared layer
+        mkdir -p "$BOX_TEST_TMP/bare/bin"
+        tar -C "$BOX_TEST_TMP/bare/bin" -xf "$BUSYBOX_TAR" ./bin/busybox --strip-components=2 2>/dev/null ||
+                tar -C "$BOX_TEST_TMP/bare/bin" -xf "$BUSYBOX_TAR" bin/busybox --strip-components=1
+        ln -s busybox "$BOX_TEST_TMP/bare/bin/sh"
+        tar -C "$BOX_TEST_TMP/bare" -cf "$BOX_TEST_TMP/bare.tar" .
+        box import "$BOX_TEST_TMP/bare.tar" bare >/dev/null
+        box run -d --name w1 --network none bare /bin/busybox sh -c \
+                'echo evil >/etc/hosts; echo evil >/etc/evil; /bin/busybox mkdir /proc2; sleep 60' >/dev/null
+        run box run --rm --network none bare /bin/busybox sh -c '/bin/busybox cat /etc/hosts; /bin/busybox ls -A /etc'
+        [ "$status" -eq 0 ]
+        [[ "$output" != *evil* ]]
+        # the layer holds its empty mount points and nothing else
+        for l in "$BOX_ROOT"/containers/.mountpoints*; do
+                [ -z "$(find "$l" -type f -size +0)" ]
+                [ -z "$(find "$l" -name evil -o -name proc2)" ]
+        done
+        box rm -f w1 >/dev/null
+}
+
+@test "update: a name or id that is a path, and values past the kernel's, change nothing" {
+        box run -d --name upd --network none busybox sleep 60 >/dev/null
+        for a in ../../etc /etc/passwd 'upd/../upd' .names/upd ..; do
+                run box update --memory 10m "$a"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"no such container"* ]]
+        done
+        for f in '--cpus 1e300' '--cpu-shares 99999999999999999999' '--memory 9999999999g' \
+                '--blkio-weight 5000' '--cpu-period 1' '--cpu-quota -2'; do
+                run box update $f upd
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -le 2 ]
+        done
+        run box update --cpuset-cpus $'0\n1' upd
+        [ "$status" -eq 125 ]
+        run box inspect -f '{{.HostConfig.Memory}} {{.HostConfig.CpusetCpus}}' upd
+        [ "$output" = "0 " ]
+}
