@@ -36,17 +36,20 @@
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 
@@ -89,6 +92,7 @@ struct child_args {
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
         char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
+        dev_t *root_dev;                    /* shared with box: spec->root_dev's value */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -352,6 +356,19 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
         return 0;
 }
 
+/* The device of the overlay at ROOTFD, 0 when it is none, (dev_t)-1 when
+ * it cannot be told (struct run_spec's root_dev). */
+static dev_t root_dev_of(int rootfd)
+{
+        struct statfs sf;
+        struct stat st;
+        if (fstatfs(rootfd, &sf) < 0)
+                return (dev_t)-1;
+        if (sf.f_type != OVERLAYFS_SUPER_MAGIC)
+                return 0;
+        return fstat(rootfd, &st) < 0 ? (dev_t)-1 : st.st_dev;
+}
+
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -375,6 +392,8 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("base");
+        if (a->root_dev)
+                *a->root_dev = root_dev_of(rf.rootfd);
         if (early)
                 child_wait_go(a);
         /* the v1 cgroups box made meanwhile, before anything else runs */
@@ -993,6 +1012,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         sigset_t old;
         pid_t pid = -1;
         int r;
+        dev_t *root_dev = MAP_FAILED;
 
         double t0 = ms_now();
         if (spec->network == RUN_NETWORK_CONTAINER) {
@@ -1041,6 +1061,10 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
         }
 
+        /* written by the child once its root is mounted: a page both see */
+        if (spec->root_dev)
+                root_dev = mmap(NULL, sizeof(dev_t), PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
@@ -1054,6 +1078,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
                 .join = &join,
                 .join_after_go = tasks,
+                .root_dev = root_dev != MAP_FAILED ? root_dev : NULL,
         };
         if (spec->tty && spec->tty_rows && spec->tty_cols) {
                 a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
@@ -1118,6 +1143,10 @@ out:
         bool gone = run_cgroup_destroy(cg);
         if (spec->cgroups_gone)
                 *spec->cgroups_gone = gone && r >= 0;
+        if (spec->root_dev)
+                *spec->root_dev = root_dev != MAP_FAILED ? *root_dev : (dev_t)-1;
+        if (root_dev != MAP_FAILED)
+                munmap(root_dev, sizeof(dev_t));
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;
