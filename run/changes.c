@@ -24,9 +24,10 @@
  * `box commit` would then show as the container's changes (Docker keeps
  * them in its "init" layer).  A shared layer holding just those mount
  * points, on top of the image's, avoids both.  It holds only what the image
- * lacks (and /etc's three files where /etc is a plain directory), so it can
- * shadow nothing but what box mounts over anyway; one such layer per
- * combination, made once per store. */
+ * lacks (and /etc's three files where /etc is a plain directory, in an
+ * etc/ of the image's /etc's mode and owner), so it can shadow nothing but
+ * what box mounts over anyway; one such layer per combination, made once
+ * per store. */
 enum {
         MOUNTPOINT_ETC = 1 << 0,
         MOUNTPOINT_PROC = 1 << 1,
@@ -37,7 +38,7 @@ enum {
 /* The file type of PATH in the image (first layer holding it, topmost
  * first): S_IFDIR etc., 0 when no layer has it, -1 for a whiteout or what
  * cannot be read (treated as "present, leave alone"). */
-static int image_path_type(int rfd, char *const *lowerdirs, const char *path)
+static int image_path_type(int rfd, char *const *lowerdirs, const char *path, struct stat *ret_st)
 {
         STRV_FOREACH (l, lowerdirs) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", *l, path);
@@ -49,12 +50,32 @@ static int image_path_type(int rfd, char *const *lowerdirs, const char *path)
                 }
                 if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
                         return -1; /* a whiteout: deleted above, keep it so */
+                if (ret_st)
+                        *ret_st = st;
                 return (int)(st.st_mode & S_IFMT);
         }
         return 0;
 }
 
-static int mountpoint_layer_make(int rfd, const char *name, unsigned mask)
+/* The layer's etc/ above the image's /etc is what the container sees as
+ * /etc (overlayfs takes a directory's mode and owner from the topmost
+ * layer holding it): the image's own, as Docker's init layer keeps them
+ * (it copies /etc up).  0755 root's when the image has no /etc. */
+struct etc_attr {
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+};
+
+static bool etc_attr_match(int dfd, const char *etc, const struct etc_attr *a)
+{
+        struct stat st;
+        return fstatat(dfd, etc, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+               (st.st_mode & 07777) == a->mode && st.st_uid == a->uid && st.st_gid == a->gid;
+}
+
+static int mountpoint_layer_make(int rfd, const char *name, unsigned mask,
+                                 const struct etc_attr *etc)
 {
         static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
         static const char *const dirs[] = {NULL, "proc", "sys", "dev"};
@@ -66,7 +87,10 @@ static int mountpoint_layer_make(int rfd, const char *name, unsigned mask)
             (dfd = openat(rfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                 goto fail;
         if (mask & MOUNTPOINT_ETC) {
-                if (mkdirat(dfd, "etc", 0755) < 0)
+                /* chown first: it would clear a set-group-id bit chmod set */
+                if (mkdirat(dfd, "etc", 0700) < 0 ||
+                    fchownat(dfd, "etc", etc->uid, etc->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    fchmodat(dfd, "etc", etc->mode, 0) < 0)
                         goto fail;
                 for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
                         _cleanup_free_ char *f = xasprintf("etc/%s", etc_files[i]);
@@ -93,23 +117,35 @@ void run_mountpoint_layer_add(const char *root, char ***lowerdirs)
 {
         _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         unsigned mask = 0;
-        int etc = image_path_type(rfd, *lowerdirs, "etc");
+        struct stat est = {.st_mode = S_IFDIR | 0755};
+        int etc = image_path_type(rfd, *lowerdirs, "etc", &est);
         if (etc == S_IFDIR || etc == 0)
                 mask |= MOUNTPOINT_ETC;
-        if (image_path_type(rfd, *lowerdirs, "proc") == 0)
+        if (image_path_type(rfd, *lowerdirs, "proc", NULL) == 0)
                 mask |= MOUNTPOINT_PROC;
-        if (image_path_type(rfd, *lowerdirs, "sys") == 0)
+        if (image_path_type(rfd, *lowerdirs, "sys", NULL) == 0)
                 mask |= MOUNTPOINT_SYS;
-        if (image_path_type(rfd, *lowerdirs, "dev") == 0)
+        if (image_path_type(rfd, *lowerdirs, "dev", NULL) == 0)
                 mask |= MOUNTPOINT_DEV;
         if (!mask || rfd < 0)
                 return;
-        /* the /etc-only layer keeps the name stores made before */
-        _cleanup_free_ char *name = mask == MOUNTPOINT_ETC
+        struct etc_attr ea = {est.st_mode & 07777, est.st_uid, est.st_gid};
+        bool plain = ea.mode == 0755 && ea.uid == 0 && ea.gid == 0;
+        /* the /etc-only layer keeps the name stores made before; an /etc
+         * of another mode or owner has a layer of its own */
+        _cleanup_free_ char *base = mask == MOUNTPOINT_ETC
                                             ? xstrdup(RUN_MOUNTPOINT_LAYER)
                                             : xasprintf(RUN_MOUNTPOINT_LAYER "-%x", mask);
+        _cleanup_free_ char *name = !(mask & MOUNTPOINT_ETC) || plain
+                                            ? xstrdup(base)
+                                            : xasprintf("%s-etc-%o-%u-%u", base, (unsigned)ea.mode,
+                                                        (unsigned)ea.uid, (unsigned)ea.gid);
         if (faccessat(rfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-            (errno != ENOENT || mountpoint_layer_make(rfd, name, mask) < 0))
+            (errno != ENOENT || mountpoint_layer_make(rfd, name, mask, &ea) < 0))
+                return;
+        /* one made by an older box (etc/ 0755 less its umask): not used */
+        _cleanup_free_ char *etc_dir = xasprintf("%s/etc", name);
+        if ((mask & MOUNTPOINT_ETC) && !etc_attr_match(rfd, etc_dir, &ea))
                 return;
         char **v = xnew0(char *, 1);
         v = strv_append(v, name);
