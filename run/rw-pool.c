@@ -82,7 +82,7 @@ static bool dir_empty(int fd)
 }
 
 /* Is UPPER (an fd of rw/upper, RW of its parent) what a new directory made
- * by this process would be: empty, mode 0755 less the umask, our owner,
+ * by this process would be (run/state.c): empty, mode 0755, our owner,
  * one block at most, its parent's file flags, no extended attribute?
  * With CLEAR, the overlay's uuid attribute is removed first. */
 static bool upper_pristine(int rw, int upper, bool clear)
@@ -91,9 +91,7 @@ static bool upper_pristine(int rw, int upper, bool clear)
         if (fstat(upper, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
             st.st_gid != getegid() || st.st_blocks > 8)
                 return false;
-        mode_t um = umask(0);
-        umask(um);
-        if ((st.st_mode & 07777) != (0755 & ~um))
+        if ((st.st_mode & 07777) != 0755)
                 return false;
         int fu = 0, fp = 0;
         bool have_u = ioctl(upper, FS_IOC_GETFLAGS, &fu) == 0;

@@ -228,6 +228,10 @@ static int make_dirs(struct run_state *s, const char *root, bool transient, stru
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->rw_dir, subdirs[i]);
                 if (mkdir(p, 0755) < 0)
                         return box_err_errno(err, errno, "create '%s'", p);
+                /* upper/ is the container's /: 0755 whatever box's umask
+                 * (077 made it 0700, and every other user of it locked out) */
+                if (i == 0 && chmod(p, 0755) < 0)
+                        return box_err_errno(err, errno, "chmod '%s'", p);
         }
         if (transient) {
                 _cleanup_free_ char *link = xasprintf("%s/containers/%s", root, s->id);

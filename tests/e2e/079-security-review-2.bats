@@ -117,6 +117,41 @@ probe_image() {
         box rm -f w1 >/dev/null
 }
 
+@test "mount point layer: /etc keeps the image's mode and owner (was 0755 root's: USER 1001 lost the /etc it owns)" {
+        mkdir "$BOX_TEST_TMP/c"
+        printf 'FROM busybox\nRUN chown 1001:0 /etc && chmod 2770 /etc\nUSER 1001\n' >"$BOX_TEST_TMP/c/Dockerfile"
+        box build -q --network none -t etcown "$BOX_TEST_TMP/c" >/dev/null
+        run box run --rm --network none etcown sh -c 'stat -c "%a %u %g" /etc; touch /etc/new && echo made'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "2770 1001 0" ]
+        [ "${lines[1]}" = made ]
+        # the image with a plain /etc keeps the shared layer, as before
+        run box run --rm --network none busybox stat -c '%a %u %g' /etc
+        [ "$output" = "755 0 0" ]
+        [ -d "$BOX_ROOT/containers/.mountpoints" ]
+        # box diff and commit still show no mount point as a change
+        box run --name etcdiff --network none etcown true
+        [ -z "$(box diff etcdiff)" ]
+        box rm etcdiff >/dev/null
+}
+
+@test "umask 077: a container's and a RUN step's / and /etc are 0755, open to their users (were 0700)" {
+        mkdir "$BOX_TEST_TMP/c"
+        printf 'FROM busybox\nUSER 1000\nRUN stat -c %%a / /etc && head -1 /etc/passwd\n' >"$BOX_TEST_TMP/c/Dockerfile"
+        run bash -c 'umask 077
+                "$BOX" run --rm --network none --user 1000 busybox sh -c "stat -c %a / /etc; head -1 /etc/passwd" &&
+                "$BOX" run --rm --network none --user 1000 busybox stat -c %a / &&
+                "$BOX" build -q --no-cache --network none --progress plain "$0"' "$BOX_TEST_TMP/c"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 755 ]
+        [ "${lines[1]}" = 755 ]
+        [[ "${lines[2]}" == root:x:0:0:* ]]
+        # the second run took the first's layer from the pool
+        [ "${lines[3]}" = 755 ]
+        [[ "$output" != *"Permission denied"* ]]
+}
+
 @test "update: a name or id that is a path, and values past the kernel's, change nothing" {
         box run -d --name upd --network none busybox sleep 60 >/dev/null
         for a in ../../etc /etc/passwd 'upd/../upd' .names/upd ..; do
