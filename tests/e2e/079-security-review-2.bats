@@ -135,7 +135,7 @@ probe_image() {
         box rm etcdiff >/dev/null
 }
 
-@test "umask 077: a container's and a RUN step's / and /etc are 0755, open to their users (were 0700)" {
+@test "umask 077: a container's / and /etc, its /etc/hosts and volumes, a RUN step's / are open to their users (were 0700/0600)" {
         mkdir "$BOX_TEST_TMP/c"
         printf 'FROM busybox\nUSER 1000\nRUN stat -c %%a / /etc && head -1 /etc/passwd\n' >"$BOX_TEST_TMP/c/Dockerfile"
         run bash -c 'umask 077
@@ -150,6 +150,13 @@ probe_image() {
         # the second run took the first's layer from the pool
         [ "${lines[3]}" = 755 ]
         [[ "$output" != *"Permission denied"* ]]
+        # what box binds in: the /etc files (name resolution) and new volumes
+        run bash -c 'umask 077
+                "$BOX" run --rm --network none --user 1000 -v vol077:/data -v /anon busybox \
+                        sh -c "stat -c %a /etc/hosts /etc/resolv.conf /etc/hostname /data /anon; cat /etc/hosts >/dev/null"'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(echo $output)" = "644 644 644 755 755" ]
 }
 
 @test "update: a name or id that is a path, and values past the kernel's, change nothing" {
