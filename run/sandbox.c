@@ -997,6 +997,23 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
         return 0;
 }
 
+/* Where the child writes its root's device (root_dev_of), for
+ * spec->root_dev: a page box and the child share, or MAP_FAILED. */
+static dev_t *root_dev_page(const struct run_spec *spec)
+{
+        if (!spec->root_dev)
+                return MAP_FAILED;
+        return mmap(NULL, sizeof(dev_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+
+static void root_dev_report(const struct run_spec *spec, dev_t *page)
+{
+        if (spec->root_dev)
+                *spec->root_dev = page != MAP_FAILED ? *page : (dev_t)-1;
+        if (page != MAP_FAILED)
+                munmap(page, sizeof(dev_t));
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = spec->mount_dir
@@ -1012,7 +1029,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         sigset_t old;
         pid_t pid = -1;
         int r;
-        dev_t *root_dev = MAP_FAILED;
+        dev_t *root_dev = MAP_FAILED; /* root_dev_page() */
 
         double t0 = ms_now();
         if (spec->network == RUN_NETWORK_CONTAINER) {
@@ -1061,10 +1078,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
         }
 
-        /* written by the child once its root is mounted: a page both see */
-        if (spec->root_dev)
-                root_dev = mmap(NULL, sizeof(dev_t), PROT_READ | PROT_WRITE,
-                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        root_dev = root_dev_page(spec);
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
@@ -1143,10 +1157,7 @@ out:
         bool gone = run_cgroup_destroy(cg);
         if (spec->cgroups_gone)
                 *spec->cgroups_gone = gone && r >= 0;
-        if (spec->root_dev)
-                *spec->root_dev = root_dev != MAP_FAILED ? *root_dev : (dev_t)-1;
-        if (root_dev != MAP_FAILED)
-                munmap(root_dev, sizeof(dev_t));
+        root_dev_report(spec, root_dev);
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;
