@@ -514,7 +514,7 @@ struct run_job {
         struct store_image_handle h;
         bool have_image;
         bool cgroups_gone;                      /* the sandbox removed its cgroups when it ended */
-        dev_t root_dev;                         /* and the overlay it ran on (run_spec) */
+        bool root_gone;                         /* and the overlay it ran on (run_spec) */
         const struct oci_container_config *img; /* NULL with --rootfs */
         char *rootfs;
         char **lowerdirs, **args, **env;
@@ -860,8 +860,7 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
                 (void)run_state_remove_ended(j->state, ctx->runroot,
-                                             j->cgroups_gone && run_rw_pool_root_gone(j->root_dev),
-                                             NULL);
+                                             j->cgroups_gone && j->root_gone, NULL);
         else
                 (void)run_state_change(j->state, &u, NULL);
 }
@@ -1082,7 +1081,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_started = on_started;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
-        spec.root_dev = &j.root_dev;
+        spec.root_gone = &j.root_gone;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));

@@ -12,8 +12,9 @@
  *
  * What keeps one container's layer from showing anything to the next:
  *  - put: only when the sandbox removed the container's cgroups (nothing
- *    of it runs) and no superblock of its overlay is left
- *    (run_rw_pool_root_gone: a process outside the container, e.g.
+ *    of it runs) and its overlay's superblock is gone (run_spec's
+ *    root_gone, told by an inotify watch on its root: a process outside
+ *    the container, e.g.
  *    another container it passed a file descriptor of its root to over a
  *    socket in a shared volume, or a host process in its mount namespace,
  *    would keep it, and write through it into the next container's root),
@@ -47,7 +48,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -185,20 +185,6 @@ bool run_rw_pool_put(const char *root, const char *rw)
                         return false;
         }
         return false;
-}
-
-bool run_rw_pool_root_gone(dev_t dev)
-{
-        if (dev == 0)
-                return true; /* it mounted no overlay on its layer */
-#ifdef SYS_ustat
-        /* ustat(2) finds a superblock by its device, mounted anywhere or
-         * nowhere (a detached mount an open file keeps); EINVAL: none */
-        char buf[64];
-        return dev != (dev_t)-1 && syscall(SYS_ustat, (unsigned)dev, buf) < 0 && errno == EINVAL;
-#else
-        return false;
-#endif
 }
 
 void run_rw_pool_sweep(const char *rw)

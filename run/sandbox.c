@@ -35,21 +35,19 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/capability.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 
 #include <linux/capability.h>
-#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 
@@ -92,7 +90,7 @@ struct child_args {
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
         char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
-        dev_t *root_dev;                    /* shared with box: spec->root_dev's value */
+        int watch_fd;                       /* >= 0: inotify, to watch the root (root_gone) */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -238,7 +236,10 @@ static int child_start(struct child_args *a, struct box_err *err)
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
         const struct run_spec *spec = a->spec;
-        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
+        const int keep[] = {a->sync_fd,
+                            a->err_fd,
+                            a->console_fd,
+                            a->watch_fd,
                             spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1,
                             spec->join_ipc ? spec->ipcns_fd : -1};
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
@@ -356,19 +357,6 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
         return 0;
 }
 
-/* The device of the overlay at ROOTFD, 0 when it is none, (dev_t)-1 when
- * it cannot be told (struct run_spec's root_dev). */
-static dev_t root_dev_of(int rootfd)
-{
-        struct statfs sf;
-        struct stat st;
-        if (fstatfs(rootfd, &sf) < 0)
-                return (dev_t)-1;
-        if (sf.f_type != OVERLAYFS_SUPER_MAGIC)
-                return 0;
-        return fstat(rootfd, &st) < 0 ? (dev_t)-1 : st.st_dev;
-}
-
 static int child_setup(struct child_args *a, struct box_err *err)
 {
         const struct run_spec *spec = a->spec;
@@ -392,8 +380,6 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("base");
-        if (a->root_dev)
-                *a->root_dev = root_dev_of(rf.rootfd);
         if (early)
                 child_wait_go(a);
         /* the v1 cgroups box made meanwhile, before anything else runs */
@@ -414,6 +400,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("pivot");
+        /* box learns from this watch when the overlay's superblock is shut
+         * down (IN_UNMOUNT): a watch does not keep it */
+        if (a->watch_fd >= 0) {
+                (void)inotify_add_watch(a->watch_fd, "/", IN_DELETE_SELF);
+                close(a->watch_fd);
+        }
         r = child_terminal(a, spec, err);
         if (r < 0)
                 return r;
@@ -997,21 +989,23 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
         return 0;
 }
 
-/* Where the child writes its root's device (root_dev_of), for
- * spec->root_dev: a page box and the child share, or MAP_FAILED. */
-static dev_t *root_dev_page(const struct run_spec *spec)
+/* spec->root_gone: whether the watch the child put on its root (WATCH,
+ * an inotify fd, closed here) saw its file system go */
+static void root_gone_report(const struct run_spec *spec, int watch)
 {
-        if (!spec->root_dev)
-                return MAP_FAILED;
-        return mmap(NULL, sizeof(dev_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-}
-
-static void root_dev_report(const struct run_spec *spec, dev_t *page)
-{
-        if (spec->root_dev)
-                *spec->root_dev = page != MAP_FAILED ? *page : (dev_t)-1;
-        if (page != MAP_FAILED)
-                munmap(page, sizeof(dev_t));
+        bool gone = false;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+        while (watch >= 0 && (n = read(watch, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        gone |= (ev->mask & IN_UNMOUNT) != 0;
+                        p += sizeof(*ev) + ev->len;
+                }
+        if (spec->root_gone)
+                *spec->root_gone = gone;
+        if (watch >= 0)
+                close(watch);
 }
 
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
@@ -1029,7 +1023,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         sigset_t old;
         pid_t pid = -1;
         int r;
-        dev_t *root_dev = MAP_FAILED; /* root_dev_page() */
+        int watch = -EBADF; /* root_gone_report() */
 
         double t0 = ms_now();
         if (spec->network == RUN_NETWORK_CONTAINER) {
@@ -1078,7 +1072,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
         }
 
-        root_dev = root_dev_page(spec);
+        if (spec->root_gone && !spec->rootfs)
+                watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
@@ -1092,7 +1087,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
                 .join = &join,
                 .join_after_go = tasks,
-                .root_dev = root_dev != MAP_FAILED ? root_dev : NULL,
+                .watch_fd = watch,
         };
         if (spec->tty && spec->tty_rows && spec->tty_cols) {
                 a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
@@ -1157,7 +1152,7 @@ out:
         bool gone = run_cgroup_destroy(cg);
         if (spec->cgroups_gone)
                 *spec->cgroups_gone = gone && r >= 0;
-        root_dev_report(spec, root_dev);
+        root_gone_report(spec, watch);
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;

@@ -128,13 +128,6 @@ bool run_rw_pool_take(const char *root, const char *rw);
  * container left its upper/ untouched and a slot is free (true); false
  * leaves RW where it is, the caller's to remove. */
 bool run_rw_pool_put(const char *root, const char *rw);
-/* Whether the overlay a container ran on (struct run_spec's root_dev) is
- * gone.  Its cgroups gone, nothing of the container runs, but another
- * process it sent a file descriptor of its root to (over a socket in a
- * shared volume) keeps the overlay alive and can still write through it
- * into the upper dir: a layer given to the next container would show it
- * what that process writes. */
-bool run_rw_pool_root_gone(dev_t dev);
 /* What the last container left in RW, a layer taken from the pool, that
  * was moved aside rather than waited for (the overlay's old work dir, the
  * links RUN_RW_NAME_LINK and RUN_RW_STORE_LINK): removed while the new
