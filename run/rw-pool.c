@@ -14,11 +14,10 @@
  *  - put: only when the sandbox removed the container's cgroups (nothing
  *    of it runs) and its overlay's superblock is gone (run_spec's
  *    root_gone, told by an inotify watch on its root: a process outside
- *    the container, e.g.
- *    another container it passed a file descriptor of its root to over a
- *    socket in a shared volume, or a host process in its mount namespace,
- *    would keep it, and write through it into the next container's root),
- *    only an upper/ with no entry
+ *    the container, e.g. another container it passed a file descriptor of
+ *    its root to over a socket in a shared volume, or a host process in
+ *    its mount namespace, would keep it, and write through it into the
+ *    next container's root), only an upper/ with no entry
  *    (a file the container wrote, or a whiteout of one it deleted, keeps the
  *    layer out), whose mode, owner, file flags and extended attributes are
  *    a fresh directory's (the overlay's root is upper/ itself: a chmod or a
