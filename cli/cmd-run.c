@@ -520,6 +520,7 @@ struct run_job {
         struct store_image_handle h;
         bool have_image;
         bool cgroups_gone;                      /* the sandbox removed its cgroups when it ended */
+        bool root_gone;                         /* and the overlay it ran on (run_spec) */
         const struct oci_container_config *img; /* NULL with --rootfs */
         char *rootfs;
         char **lowerdirs, **args, **env;
@@ -873,7 +874,8 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                                      .exit_code = status,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
-                (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_gone, NULL);
+                (void)run_state_remove_ended(j->state, ctx->runroot,
+                                             j->cgroups_gone && j->root_gone, NULL);
         else
                 (void)run_state_change(j->state, &u, NULL);
 }
@@ -1094,6 +1096,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_started = on_started;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
+        spec.root_gone = &j.root_gone;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));
