@@ -27,7 +27,11 @@
 # Knobs: BENCH_PORTS_SECONDS per iperf3 run (default 2), BENCH_PORTS_ROUNDS
 # (default 9), BENCH_PORTS_AFFINITY: iperf3's -A for every run ("0,1":
 # client on CPU 0, server on 1; none by default: on this two-core host
-# pinning made the runs slower and no steadier, see docs/performance.md).
+# pinning made the runs slower and no steadier, see docs/performance.md),
+# BENCH_PORTS_NICE: the nice value of the script and so of everything it
+# starts, clients, servers, dockerd and podman's conmon alike (default -10:
+# the other work on a shared host then takes less of the streams' time;
+# 0 to leave it).
 # Smoke: two rounds of 16 MB per path, and none without iperf3 (nothing is
 # installed in smoke mode).
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +46,7 @@ if ! command -v iperf3 >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 >/dev/null 2>&1 || true
         command -v iperf3 >/dev/null || { bench_note "$W1" "not measured: iperf3 could not be installed"; exit 0; }
 fi
+renice -n "${BENCH_PORTS_NICE:--10}" -p $$ >/dev/null
 LEN=(-t "${BENCH_PORTS_SECONDS:-2}")
 [ "$BENCH_SMOKE" = 1 ] && LEN=(-n 16M)
 [ -n "${BENCH_PORTS_AFFINITY:-}" ] && LEN+=(-A "$BENCH_PORTS_AFFINITY")
