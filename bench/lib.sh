@@ -106,17 +106,20 @@ bench_note() {
         echo "bench: $1: $2" >&2
 }
 
-# bench_goal WORKLOAD AGAINST MAX_RATIO: the issue's goal, box/AGAINST <= MAX
-bench_goal() {
-        printf '{"type":"goal","workload":%s,"against":%s,"max":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" "$3" >>"$BENCH_ROWS"
-}
-
+# bench_goal WORKLOAD AGAINST MAX_RATIO: the issue's goal, box/AGAINST <= MAX.
+# Where box and AGAINST took turns round by round, the ratio judged is the
+# median of the rounds' ratios (BENCH_PAIRED["WORKLOAD|AGAINST"], set by
+# bench_rounds and bench/ports.sh), not the ratio of the two medians, which
+# pairs runs made at different moments of the host's load
+declare -A BENCH_PAIRED=()
+bench_goal() { bench_goal_row "$1" "$2" max "$3"; }
 # bench_goal_min WORKLOAD AGAINST MIN_RATIO: box/AGAINST >= MIN, for rows
 # where more is better (bench_value)
-bench_goal_min() {
-        printf '{"type":"goal","workload":%s,"against":%s,"min":%s}\n' "$(bench_json_str "$1")" \
-                "$(bench_json_str "$2")" "$3" >>"$BENCH_ROWS"
+bench_goal_min() { bench_goal_row "$1" "$2" min "$3"; }
+bench_goal_row() { # WORKLOAD AGAINST max|min RATIO
+        local p=${BENCH_PAIRED["$1|$2"]:-}
+        printf '{"type":"goal","workload":%s,"against":%s,"%s":%s%s}\n' "$(bench_json_str "$1")" \
+                "$(bench_json_str "$2")" "$3" "$4" "${p:+,\"paired\":$p}" >>"$BENCH_ROWS"
 }
 
 # bench_goal_plus WORKLOAD AGAINST MAX_SECONDS: box - AGAINST <= MAX, an
@@ -183,6 +186,62 @@ print(statistics.median(t), min(t), max(t))' "$json")
         fi
         rm -f "$json" "$json.err"
         bench_row "$w" "$tool" "$role" "$med" "$min" "$max" "$runs" "$cmd"
+}
+
+# bench_rounds WORKLOAD ROUNDS PREPARE TOOL ROLE COMMAND [TOOL ROLE COMMAND]...:
+# like bench_time for each command, but the commands take turns, one run
+# each per round (PREPARE, untimed, before every run; the order reversed
+# every other round; one round first as a warm-up, not counted), so that a
+# change of the host's load falls on all of them alike rather than on
+# whichever block of runs it met.  One row per command, of all its rounds,
+# and a note with each command's ratio to the first one (box, usually)
+# round by round: the median and min-max of those ratios.
+bench_rounds() {
+        local w=$1 rounds=$2 prep=$3 n r k i t
+        shift 3
+        local args=("$@") failed=() rt
+        n=$(($# / 3))
+        bench_tmp rt
+        echo "bench: $w: warm-up, then $rounds rounds of ${n} commands in turn" >&2
+        for ((r = 0; r <= rounds; r++)); do
+                for ((k = 0; k < n; k++)); do
+                        i=$((r % 2 ? n - 1 - k : k))
+                        [ -z "${failed[$i]:-}" ] || continue
+                        bash -c "$prep" >/dev/null 2>&1 || true
+                        t=${EPOCHREALTIME/./}
+                        if ! bash -c "${args[3 * i + 2]}" >/dev/null 2>"$rt/$i.err"; then
+                                echo "bench: $w: ${args[3 * i]} failed: $(tail -3 "$rt/$i.err")" >&2
+                                bench_note "$w" "${args[3 * i]}: failed"
+                                failed[$i]=1
+                                continue
+                        fi
+                        t=$((${EPOCHREALTIME/./} - t))
+                        [ "$r" = 0 ] || echo "$r $t" >>"$rt/$i" # microseconds
+                done
+        done
+        local ratios=() stats
+        for ((i = 0; i < n; i++)); do
+                [ -z "${failed[$i]:-}" ] || continue
+                # median, min, max of this command's times; then its ratio to
+                # command 0 in each round both ran
+                stats=$(python3 -c '
+import statistics, sys
+def times(f):
+    return {r: int(us) / 1e6 for r, us in (l.split() for l in open(f))}
+mine, first = times(sys.argv[1]), times(sys.argv[2])
+t = list(mine.values())
+q = [first[r] / mine[r] for r in mine if r in first]
+print(statistics.median(t), min(t), max(t), len(t), "%.4f" % statistics.median(q),
+      "%.2fx (%.2f-%.2f)" % (statistics.median(q), min(q), max(q)))' \
+                        "$rt/$i" "$rt/$([ -e "$rt/0" ] && echo 0 || echo "$i")") || continue
+                read -r med min max cnt pq q <<<"$stats"
+                [ "$i" = 0 ] || BENCH_PAIRED["$w|${args[3 * i]}"]=$pq
+                bench_row "$w" "${args[3 * i]}" "${args[3 * i + 1]}" "$med" "$min" "$max" "$cnt" "${args[3 * i + 2]}"
+                [ "$i" = 0 ] || ratios+=("${args[3 * i]} $q")
+        done
+        local all
+        printf -v all '%s; ' "${ratios[@]}"
+        [ "${#ratios[@]}" = 0 ] || bench_note "$w" "${args[0]} ÷ each, round by round: ${all%; }"
 }
 
 # bench_peer NAME [DEB_PACKAGE]: true when peer NAME should be measured:

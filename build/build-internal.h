@@ -251,6 +251,15 @@ int step_cache_lookup(struct stage_ctx *c, const char *key, const char *created_
                       char *const *parts);
 char *step_key(struct stage_ctx *c, char *const *parts);
 
+/* build/ssh-proxy.c */
+/* Listens at DIR/NAME (owned UID:GID, MODE) and relays each connection to
+ * the agent socket AGENT, while it is the inode DEV:INO, in a child
+ * (*RET_PID) until build_ssh_proxy_stop(). */
+int build_ssh_proxy_start(const char *agent, dev_t dev, ino_t ino, const char *dir,
+                          const char *name, uid_t uid, gid_t gid, mode_t mode, pid_t *ret_pid,
+                          struct box_err *err);
+void build_ssh_proxy_stop(pid_t pid);
+
 /* build/stage.c */
 struct stage *stage_find(struct builder *b, const char *name, size_t before);
 int stage_result(struct builder *b, struct stage *s, struct box_err *err);

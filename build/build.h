@@ -30,7 +30,9 @@ struct run_rlimit;
 
 struct build_secret {
         const char *id;
-        const char *src; /* host file */
+        const char *src;  /* host file, or NULL: DATA */
+        const char *data; /* a value from the environment, kept in memory only */
+        size_t data_len;
         /* the file checked on the command line: a RUN step gets it or
          * nothing, never what a swap of SRC's name put there since */
         dev_t dev;

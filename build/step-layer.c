@@ -67,6 +67,10 @@ int step_dir_new(struct builder *b, struct step_dir *sd, struct box_err *err)
                 _cleanup_free_ char *p = xasprintf("%s%s", sd->abs, subs[i]);
                 if (mkdir(p, 0755) < 0)
                         return box_err_errno(err, errno, "create '%s'", p);
+                /* upper/ is the step's /: 0755 whatever the umask (077 made
+                 * it 0700, and a RUN as another user could not reach /) */
+                if (i == 1 && chmod(p, 0755) < 0)
+                        return box_err_errno(err, errno, "chmod '%s'", p);
         }
         if (!sd->scratch)
                 sd->scratch = xstrdup(sd->abs);

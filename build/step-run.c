@@ -19,15 +19,18 @@ struct run_mounts {
         char **owned;                /* strings the mounts point into */
         struct step_dir *from_roots; /* read-only roots of from= stages */
         size_t n_from;
-        char **env;    /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
-        size_t n_ssh;  /* type=ssh mounts so far: their default targets' numbers */
-        char **copies; /* secrets' copies on the build's tmpfs, removed after the step */
+        char **env;      /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
+        size_t n_ssh;    /* type=ssh mounts so far: their default targets' numbers */
+        char **copies;   /* secrets' copies on the build's tmpfs, removed after the step */
+        pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
 };
 
 static void run_mounts_release(struct run_mounts *m)
 {
         for (size_t i = 0; i < m->n_from; i++)
                 step_dir_free(&m->from_roots[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(m->relays); i++)
+                build_ssh_proxy_stop(m->relays[i]);
         STRV_FOREACH (p, m->copies)
                 (void)unlink(*p);
         strv_free(m->copies);
@@ -191,11 +194,13 @@ static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_g
         return 0;
 }
 
+#define SECRET_MAX (500 * 1024)
+
 /* A secret's content as a file of its own on the build's tmpfs (never on a
  * disk), owned and moded as the mount asks (BuildKit: 0:0, 0400), for
- * the step to bind; removed after the step.  FD: the secret, checked. */
-static int secret_copy(struct builder *b, struct run_mounts *m, int fd, const struct mount_spec *ms,
-                       char **ret_path, struct box_err *err)
+ * the step to bind; removed after the step. */
+static int secret_copy(struct builder *b, struct run_mounts *m, const char *data, size_t len,
+                       const struct mount_spec *ms, char **ret_path, struct box_err *err)
 {
         uid_t uid;
         gid_t gid;
@@ -212,7 +217,7 @@ static int secret_copy(struct builder *b, struct run_mounts *m, int fd, const st
         if (out < 0)
                 return box_err_errno(err, errno, "create the secret's copy");
         m->copies = strv_append(m->copies, path);
-        if ((r = fs_copy_fd(fd, out, NULL)) < 0)
+        if ((r = fs_write_full(out, data, len)) < 0)
                 return box_err_errno(err, -r, "copy the secret");
         if (fchown(out, uid, gid) < 0 || fchmod(out, mode) < 0)
                 return box_err_errno(err, errno, "set the secret's owner and mode");
@@ -246,39 +251,41 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
                                            id, id);
                 return 1;
         }
-        if (ms->envname) {
-                /* env=NAME: the secret's value in the step's environment,
-                 * and a file only when a target is named too */
-                _cleanup_free_ char *val = NULL;
-                size_t vlen = 0;
+        /* its value: read once, from the file checked on the command line
+         * (or the environment's, kept in memory) */
+        _cleanup_free_ char *val = NULL;
+        size_t vlen = sec->data_len;
+        if (sec->src) {
                 _cleanup_close_ int fd =
                         open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 struct stat st;
                 if (fd < 0 || fstat(fd, &st) < 0)
                         return box_err_errno(err, errno, "secret '%s'", id);
-                if (st.st_dev != sec->dev || st.st_ino != sec->ino)
+                if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
                         return box_err_set(err, ESTALE,
                                            "secret '%s': '%s' replaced since it was checked", id,
                                            sec->src);
-                int r = fs_read_fd(fd, 1u << 20, &val, &vlen, err);
-                if (r < 0)
+                /* BuildKit's limit: a secret is not a data set */
+                int r = st.st_size > SECRET_MAX ? -EFBIG
+                                                : fs_read_fd(fd, SECRET_MAX, &val, &vlen, err);
+                if (r == -EFBIG)
+                        vlen = SECRET_MAX + 1;
+                else if (r < 0)
                         return box_err_prefix(err, "secret '%s'", id);
-                _cleanup_free_ char *e = xasprintf("%s=%s", ms->envname, val);
+        }
+        if (vlen > SECRET_MAX)
+                return box_err_set(err, EFBIG, "secret '%s' is larger than 500 KiB", id);
+        const char *data = val ? val : sec->data;
+        if (ms->envname) {
+                /* env=NAME: the secret's value in the step's environment,
+                 * and a file only when a target is named too */
+                _cleanup_free_ char *e = xasprintf("%s=%.*s", ms->envname, (int)vlen, data);
                 m->env = strv_append(m->env, e);
                 if (!target)
                         return 1;
         }
-        _cleanup_close_ int fd = open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return box_err_errno(err, errno, "secret '%s'", id);
-        if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
-                return box_err_set(err, ESTALE, "secret '%s': '%s' replaced since it was checked",
-                                   id, sec->src);
-        if (st.st_size > 500 * 1024) /* BuildKit's limit: a secret is not a data set */
-                return box_err_set(err, EFBIG, "secret '%s' is larger than 500 KiB", id);
         char *copy = NULL;
-        int r = secret_copy(c->b, m, fd, ms, &copy, err);
+        int r = secret_copy(c->b, m, data, vlen, ms, &copy, err);
         if (r < 0)
                 return box_err_prefix(err, "secret '%s'", id);
         rm->type = RUN_MOUNT_BIND;
@@ -308,15 +315,32 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
                                            streq(id, "default") ? "" : "=SOCKET");
                 return 1;
         }
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+        int r = mount_owner(ms, &uid, &gid, 0600, &mode, err);
+        if (r < 0)
+                return r;
+        const char *dir = build_scratch_dir(c->b);
+        if (!dir)
+                return box_err_set(err, ENOTSUP, "no tmpfs for the ssh agent's socket");
+        if (m->n_ssh >= ARRAY_SIZE(m->relays))
+                return box_err_set(err, E2BIG, "more than %zu ssh mounts in one step",
+                                   ARRAY_SIZE(m->relays));
+        _cleanup_free_ char *name = xasprintf("ssh-%d-%zu", getpid(), m->n_ssh);
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+        (void)unlink(path);
+        r = build_ssh_proxy_start(sock->src, sock->dev, sock->ino, dir, name, uid, gid, mode,
+                                  &m->relays[m->n_ssh], err);
+        if (r < 0)
+                return box_err_prefix(err, "--mount=type=ssh,id=%s", id);
+        m->copies = strv_append(m->copies, path);
         rm->type = RUN_MOUNT_BIND;
-        rm->source = own(m, xstrdup(sock->src));
-        rm->pin_dev = sock->dev;
-        rm->pin_ino = sock->ino;
+        rm->source = own(m, TAKE_PTR(path));
         rm->target = own(m, ms->target ? xstrdup(ms->target)
                                        : xasprintf("/run/buildkit/ssh_agent.%zu", m->n_ssh));
-        /* the host's own socket: read-only, so the step can connect (a
-         * socket's write permission ignores the mount's) but not chmod,
-         * chown or touch it for the host's other users */
+        /* the relay's socket, not the agent's: read-only all the same (a
+         * socket's write permission ignores the mount's) */
         rm->flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (m->n_ssh++ == 0) {
                 _cleanup_free_ char *e = xasprintf("SSH_AUTH_SOCK=%s", rm->target);

@@ -44,11 +44,11 @@ int cli_build_output_parse(const char *arg, struct cli_build_output *ret, struct
                 return 0;
         }
         bool typed = false;
-        for (const char *a = arg; *a;) {
-                size_t n = strcspn(a, ",");
-                _cleanup_free_ char *item = xstrndup(a, n);
-                a += n + (a[n] == ',');
-                const char *p = item, *eq = strchr(item, '=');
+        _cleanup_strv_free_ char **items = strv_split(arg, ',');
+        STRV_FOREACH (item, items) {
+                if (!**item && !item[1])
+                        break; /* a trailing comma */
+                const char *p = *item, *eq = strchr(*item, '=');
                 size_t klen = eq ? (size_t)(eq - p) : strlen(p);
                 const char *v = eq ? eq + 1 : "";
                 if (klen == 4 && strneq(p, "type", 4)) {

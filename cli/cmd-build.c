@@ -104,14 +104,6 @@ static int read_build_arg_file(const char *path, char ***args, struct box_err *e
         return 0;
 }
 
-/* Removes the files named in *V (secrets spooled from the environment). */
-static void unlink_all(char ***v)
-{
-        STRV_FOREACH (p, *v)
-                unlink(*p);
-        strv_free(*v);
-}
-
 static bool is_file(const char *path)
 {
         struct stat s;
@@ -180,6 +172,7 @@ static void secret_list_release(struct secret_list *l)
         for (size_t i = 0; i < l->n; i++) {
                 free((char *)l->v[i].id);
                 free((char *)l->v[i].src);
+                free((char *)l->v[i].data);
         }
         free(l->v);
 }
@@ -243,13 +236,11 @@ static void build_flags_release(struct build_flags *f)
 /* The value of KEY= in a CSV of BuildKit's cache options, or NULL. */
 static char *csv_get(const char *csv, const char *key)
 {
+        _cleanup_strv_free_ char **fields = strv_split(csv, ',');
         size_t kl = strlen(key);
-        for (const char *a = csv; *a;) {
-                size_t n = strcspn(a, ",");
-                if (n > kl && strneq(a, key, kl) && a[kl] == '=')
-                        return xstrndup(a + kl + 1, n - kl - 1);
-                a += n + (a[n] == ',');
-        }
+        STRV_FOREACH (a, fields)
+                if (strneq(*a, key, kl) && (*a)[kl] == '=')
+                        return xstrdup(*a + kl + 1);
         return NULL;
 }
 
@@ -305,12 +296,10 @@ static int opt_cgroup_parent(void *opts, const char *arg)
 static int opt_no_cache_filter(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
-        for (const char *a = arg; *a;) {
-                size_t n = strcspn(a, ",");
-                if (n)
-                        f->no_cache_stages = strv_push(f->no_cache_stages, xstrndup(a, n));
-                a += n + (a[n] == ',');
-        }
+        _cleanup_strv_free_ char **names = strv_split(arg, ',');
+        STRV_FOREACH (n, names)
+                if (**n)
+                        f->no_cache_stages = strv_append(f->no_cache_stages, *n);
         return 0;
 }
 
@@ -730,7 +719,6 @@ struct build_job {
         size_t len;
         struct secret_list sl;
         struct secret_list ssh; /* --ssh: id, socket */
-        char **secret_tmps;     /* secrets spooled from the environment */
         char **cache_from;      /* the --cache-from images the store has (or pulled) */
         FILE *logf;
 };
@@ -741,7 +729,6 @@ static void build_job_release(struct build_job *j)
                 fs_rm_rf(j->ctxdir, NULL);
         if (j->logf)
                 fclose(j->logf);
-        unlink_all(&j->secret_tmps);
         secret_list_release(&j->sl);
         secret_list_release(&j->ssh);
         free(j->default_ctx);
@@ -823,7 +810,8 @@ static int add_secret(struct build_job *j, const char *spec)
         if (!id)
                 return cli_usage_error("build", "invalid --secret '%s': want id=ID,src=PATH", spec);
         if (env) {
-                /* the value goes through a private file, removed after the build */
+                /* the value stays in memory: RUN steps get a copy on the
+                 * build's tmpfs, never a file on a disk */
                 const char *v = getenv(env);
                 if (!v) {
                         box_err_set(&err, ENOENT,
@@ -831,11 +819,11 @@ static int add_secret(struct build_job *j, const char *spec)
                                     env);
                         return cli_fail(&err);
                 }
-                char *tmp = xasprintf("%s/tmp/secret-%d-%zu", store_root(j->st), getpid(), j->sl.n);
-                j->secret_tmps = strv_push(j->secret_tmps, tmp);
-                if (fs_write_atomic_at(AT_FDCWD, tmp, v, strlen(v), 0600, &err) < 0)
-                        return cli_fail(&err);
-                src = tmp;
+                j->sl.v[j->sl.n].id = xstrdup(id);
+                j->sl.v[j->sl.n].data = xstrdup(v);
+                j->sl.v[j->sl.n].data_len = strlen(v);
+                j->sl.n++;
+                return 0;
         }
         /* a secret is bound into RUN steps and may be read here (env=):
          * a regular file only, never a FIFO that blocks the build */
@@ -1101,7 +1089,6 @@ static int build_job_prepare(struct cli_ctx *ctx, struct build_job *j, int n, ch
         if (cli_store(ctx, &j->st, &err) < 0)
                 return cli_fail(&err);
         j->sl.v = xnew0(struct build_secret, strv_length(j->f.secrets) + 1);
-        j->secret_tmps = xnew0(char *, 1);
         STRV_FOREACH (s, j->f.secrets)
                 if ((r = add_secret(j, *s)) != 0)
                         return r;

@@ -314,9 +314,10 @@ static int cmd_network_inspect(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         struct jv *arr = jv_array();
         for (int i = first; i < argc; i++) {
-                _cleanup_free_ char *json = NULL;
+                _cleanup_free_ char *json = NULL, *name = NULL;
                 struct jv *o = NULL;
-                if (run_net_inspect_json(root, ctx->runroot, argv[i], &json, &err) < 0 ||
+                if (run_net_resolve(root, argv[i], &name, &err) < 0 ||
+                    run_net_inspect_json(root, ctx->runroot, name, &json, &err) < 0 ||
                     jv_parse(json, strlen(json), &o, &err) < 0) {
                         ret = cli_fail(&err);
                         continue;
@@ -346,7 +347,9 @@ static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         for (int i = first; i < argc; i++) {
-                if (run_net_remove(root, ctx->runroot, argv[i], &err) < 0)
+                _cleanup_free_ char *name = NULL;
+                if (run_net_resolve(root, argv[i], &name, &err) < 0 ||
+                    run_net_remove(root, ctx->runroot, name, &err) < 0)
                         ret = cli_fail(&err);
                 else
                         printf("%s\n", argv[i]);
@@ -521,9 +524,13 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
         /* locked from the record read to the record written: a start
          * either joins what we record or runs before we look */
         _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ char *resolved = NULL;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 ||
+            run_state_config(root, id, &cfg, &err) < 0 ||
+            run_net_resolve(root, network, &resolved, &err) < 0)
                 return cli_fail(&err);
+        network = resolved;
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
         const char *mode = primary_network(cfg);
@@ -596,9 +603,13 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         char id[RUN_ID_LEN + 1];
         _cleanup_jv_ struct jv *cfg = NULL;
         _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ char *resolved = NULL;
         if (net_root(ctx, &root, &err) < 0 || run_state_lookup(root, who, id, &err) < 0 ||
-            (lock = run_net_lock(root, id, &err)) < 0 || run_state_config(root, id, &cfg, &err) < 0)
+            (lock = run_net_lock(root, id, &err)) < 0 ||
+            run_state_config(root, id, &cfg, &err) < 0 ||
+            run_net_resolve(root, network, &resolved, &err) < 0)
                 return cli_fail(&err);
+        network = resolved;
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
         _cleanup_free_ char *nid = NULL, *driver = NULL;

@@ -14,6 +14,7 @@
 /* The note after the flags keeps the text whole: the rows have no help. */
 static const char help[] =
         "Usage: box pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
+        "       box pull -a [OPTIONS] NAME\n"
         "       box pull [OPTIONS] URL\n"
         "\n"
         "Download an image from a registry (OCI distribution API): the manifest for this\n"
@@ -26,6 +27,7 @@ static const char help[] =
         "from an http:// or https:// URL; a URL ending in '/' is an OCI image layout.\n"
         "\n"
         "Options:\n"
+        "  -a, --all-tags          download every tagged image of the repository\n"
         "      --disable-content-trust\n"
         "                          accepted; box verifies no image signatures\n"
         "      --name string       tag the image NAME[:TAG] instead of the archive's own names "
@@ -80,6 +82,39 @@ static void on_progress(void *ud, const char *url, uint64_t done, int64_t total,
         fflush(stderr);
 }
 
+/* pull -a NAME: each tag the registry lists, in its order, as docker pull
+ * --all-tags; the first failure stops it. */
+static int pull_all_tags(struct cli_ctx *ctx, const char *arg, const struct cli_pull_flags *f)
+{
+        struct box_err err = {0};
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse_name(arg, &ref, &err) < 0)
+                return cli_fail(&err);
+        if (ref.tag || ref.digest)
+                return cli_usage_error("pull", "tag can't be used with --all-tags/-a");
+        _cleanup_free_ char *name = spec_ref_format(&ref);
+        _cleanup_strv_free_ char **tags = NULL;
+        struct store *st;
+        if (cli_store(ctx, &st, &err) < 0 || cli_registry_tags(name, f, &tags, &err) < 0)
+                return cli_fail(&err);
+        if (!tags[0]) {
+                box_err_set(&err, ENOENT, "repository '%s' has no tags", name);
+                return cli_fail(&err);
+        }
+        STRV_FOREACH (t, tags) {
+                _cleanup_free_ char *full = xasprintf("%s:%s", name, *t);
+                struct image_loaded v = {0};
+                if (cli_registry_pull(st, full, f, &v, &err) < 0)
+                        return cli_fail(&err);
+                if (!f->quiet)
+                        fprintf(stderr, "%s: Digest: %s\n", *t, v.manifest);
+                strv_free(v.names);
+        }
+        /* stdout: the repository, as docker pull -a prints it last */
+        printf("%s\n", name);
+        return 0;
+}
+
 static int pull_registry(struct cli_ctx *ctx, const char *arg, const struct cli_pull_flags *f)
 {
         struct box_err err = {0};
@@ -103,11 +138,12 @@ static int pull_registry(struct cli_ctx *ctx, const char *arg, const struct cli_
 
 struct pull_flags {
         const char *name, *platform;
-        bool quiet, tls_verify;
+        bool quiet, tls_verify, all_tags;
 };
 
 #define T struct pull_flags
 static const struct cli_option pull_flag_rows[] = {
+        CLI_TRUE("all-tags", 'a', T, all_tags, NULL),
         CLI_STRING("name", 0, T, name, NULL, NULL),
         CLI_STRING("platform", 0, T, platform, NULL, NULL),
         CLI_TRUE("quiet", 'q', T, quiet, NULL),
@@ -135,8 +171,10 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
                 if (name)
                         return cli_usage_error("pull", "--name is for URLs: use 'box tag'");
                 struct cli_pull_flags f = {platform, !tls_verify, quiet};
-                return pull_registry(ctx, url, &f);
+                return fl.all_tags ? pull_all_tags(ctx, url, &f) : pull_registry(ctx, url, &f);
         }
+        if (fl.all_tags)
+                return cli_usage_error("pull", "--all-tags is for registries, not URLs");
         _cleanup_free_ char *full = NULL;
         if (name) {
                 _cleanup_image_ref_ struct image_ref ref = {0};

@@ -308,21 +308,31 @@ static struct jv *device_numbers_json(char *const *args, const char *key)
         return a;
 }
 
+void cli_host_config_limits(struct jv *hc, const struct run_resources *res, enum cli_cpu_record cpu)
+{
+        jv_set(hc, "Memory", jv_int(res->memory));
+        jv_set(hc, "MemorySwap", jv_int(res->memory_swap));
+        jv_set(hc, "MemoryReservation", jv_int(res->memory_reservation));
+        if (cpu != CLI_CPU_KEEP) {
+                jv_set(hc, "NanoCpus", jv_int(cpu == CLI_CPU_NANO ? res->cpu_quota * 10000 : 0));
+                jv_set(hc, "CpuPeriod", jv_int(cpu == CLI_CPU_CFS ? res->cpu_period : 0));
+                jv_set(hc, "CpuQuota", jv_int(cpu == CLI_CPU_CFS ? res->cpu_quota : 0));
+        }
+        jv_set(hc, "CpuShares", jv_int(res->cpu_shares));
+        jv_set_str(hc, "CpusetCpus", res->cpuset_cpus ? res->cpuset_cpus : "");
+        jv_set_str(hc, "CpusetMems", res->cpuset_mems ? res->cpuset_mems : "");
+        jv_set(hc, "PidsLimit", jv_int(res->pids_limit ? res->pids_limit : RUN_PIDS_LIMIT_DEFAULT));
+        jv_set(hc, "BlkioWeight", jv_int(res->blkio_weight));
+}
+
 /* HostConfig's resources beyond memory, CPUs and pids, as Docker's inspect
  * shows them */
 static void resources_json(struct jv *hc, const struct run_opts *o)
 {
-        bool cfs = o->cpu_period || o->cpu_quota;
-        jv_set(hc, "CpuPeriod", jv_int(cfs ? o->res.cpu_period : 0));
-        jv_set(hc, "CpuQuota", jv_int(cfs ? o->res.cpu_quota : 0));
-        jv_set_str(hc, "CpusetCpus", o->res.cpuset_cpus ? o->res.cpuset_cpus : "");
-        jv_set_str(hc, "CpusetMems", o->res.cpuset_mems ? o->res.cpuset_mems : "");
-        jv_set(hc, "MemoryReservation", jv_int(o->res.memory_reservation));
         jv_set(hc, "MemorySwappiness",
                o->res.memory_swappiness_set ? jv_int(o->res.memory_swappiness) : jv_null());
         jv_set(hc, "OomKillDisable", jv_bool(o->res.oom_kill_disable));
         jv_set(hc, "OomScoreAdj", jv_int(o->oom_score_adj));
-        jv_set(hc, "BlkioWeight", jv_int(o->res.blkio_weight));
         jv_set(hc, "BlkioWeightDevice", device_numbers_json(o->weight_device_args, "Weight"));
         jv_set(hc, "BlkioDeviceReadBps", device_numbers_json(o->read_bps_args, "Rate"));
         jv_set(hc, "BlkioDeviceWriteBps", device_numbers_json(o->write_bps_args, "Rate"));
@@ -421,13 +431,9 @@ static char *config_json(const struct run_state *s, const char *image, const cha
                 jv_push(sec, jv_string(p));
         }
         jv_set(hc, "SecurityOpt", sec);
-        jv_set(hc, "Memory", jv_int(o->res.memory));
-        jv_set(hc, "MemorySwap", jv_int(o->res.memory_swap));
-        bool cfs = o->cpu_period || o->cpu_quota; /* --cpu-period/--cpu-quota, not --cpus */
-        jv_set(hc, "NanoCpus", jv_int(cfs ? 0 : o->res.cpu_quota * 10000));
-        jv_set(hc, "CpuShares", jv_int(o->res.cpu_shares));
-        jv_set(hc, "PidsLimit",
-               jv_int(o->res.pids_limit ? o->res.pids_limit : RUN_PIDS_LIMIT_DEFAULT));
+        /* --cpu-period/--cpu-quota, not --cpus */
+        cli_host_config_limits(hc, &o->res,
+                               o->cpu_period || o->cpu_quota ? CLI_CPU_CFS : CLI_CPU_NANO);
         jv_set_str(hc, "CgroupParent", spec->cgroup_parent);
         /* Docker's inspect: the default shm size in bytes, namespaces by mode */
         jv_set(hc, "ShmSize", jv_int(o->shm_size ? o->shm_size : 64 * 1024 * 1024));
@@ -514,6 +520,7 @@ struct run_job {
         struct store_image_handle h;
         bool have_image;
         bool cgroups_gone;                      /* the sandbox removed its cgroups when it ended */
+        bool root_gone;                         /* and the overlay it ran on (run_spec) */
         const struct oci_container_config *img; /* NULL with --rootfs */
         char *rootfs;
         char **lowerdirs, **args, **env;
@@ -527,6 +534,7 @@ struct run_job {
         int netns_fd;                   /* container:NAME's namespace */
         int userns_fd;                  /* and its user namespace, when it has one */
         char *net_peer;                 /* container:NAME's id */
+        char *network_name;             /* --network's, when given by id */
         char *peer_hostname;            /* and its host name */
         char host_name[65];             /* --uts host: the host's */
         char *pid_mode, *ipc_mode;      /* container:ID of --pid/--ipc container:NAME */
@@ -561,6 +569,7 @@ static void run_job_release(struct run_job *j)
         if (j->userns_fd >= 0)
                 close(j->userns_fd);
         free(j->net_peer);
+        free(j->network_name);
         free(j->peer_hostname);
         if (j->cidfile_fd >= 0)
                 close(j->cidfile_fd);
@@ -692,11 +701,18 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
 static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transient,
                             struct box_err *err)
 {
-        /* a user network that is not there, or an --ip it cannot give: no container */
-        int r = j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name
-                        ? cli_run_network_check(store_root(j->st), j->o.network_name, j->o.ip,
-                                                j->o.ip6, j->o.aliases, err)
-                        : 0;
+        /* a network named by its id (or a prefix) is recorded by its name, as
+         * Docker's; a user network that is not there, or an --ip it cannot
+         * give: no container */
+        int r = 0;
+        if (j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name) {
+                r = run_net_resolve(store_root(j->st), j->o.network_name, &j->network_name, err);
+                if (r >= 0) {
+                        j->o.network_name = j->network_name;
+                        r = cli_run_network_check(store_root(j->st), j->o.network_name, j->o.ip,
+                                                  j->o.ip6, j->o.aliases, err);
+                }
+        }
         if (r >= 0)
                 r = run_state_create(store_root(j->st), ctx->runroot, j->o.name, transient,
                                      &j->state, err);
@@ -858,7 +874,8 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                                      .exit_code = status,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
-                (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_gone, NULL);
+                (void)run_state_remove_ended(j->state, ctx->runroot,
+                                             j->cgroups_gone && j->root_gone, NULL);
         else
                 (void)run_state_change(j->state, &u, NULL);
 }
@@ -1079,6 +1096,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_started = on_started;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
+        spec.root_gone = &j.root_gone;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));

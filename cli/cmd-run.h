@@ -69,6 +69,13 @@ void run_opts_release(struct run_opts *o);
 int cli_run_flags_parse(struct run_opts *o, int argc, char **argv);
 /* The same for box update's flags (the resources and --restart). */
 int cli_update_flags_parse(struct run_opts *o, int argc, char **argv);
+/* The resource limits of HostConfig as box run records them and box
+ * update rewrites them, from RES: CPU as NanoCpus (--cpus), as CpuPeriod
+ * and CpuQuota (--cpu-period/--cpu-quota), or left as they are. */
+enum cli_cpu_record { CLI_CPU_KEEP, CLI_CPU_NANO, CLI_CPU_CFS };
+struct run_resources;
+void cli_host_config_limits(struct jv *hc, const struct run_resources *res,
+                            enum cli_cpu_record cpu);
 
 /* How many words of a `box run` command line the flag word ARG spans (2
  * when its value is the next word), 0 when ARG is not a flag ("--", an

@@ -76,25 +76,14 @@ static int merge(const struct run_opts *o, const struct jv *hc, struct run_resou
         return 0;
 }
 
-/* HostConfig as box run records the limits (cli/cmd-run.c), now RES. */
+/* HostConfig's limits, now RES, as box run records them; the restart
+ * policy when given. */
 static void record(struct jv *hc, const struct run_opts *o, const struct run_resources *res)
 {
-        jv_set(hc, "Memory", jv_int(res->memory));
-        jv_set(hc, "MemorySwap", jv_int(res->memory_swap));
-        jv_set(hc, "MemoryReservation", jv_int(res->memory_reservation));
-        if (o->res.cpu_quota) {
-                jv_set(hc, "NanoCpus", jv_int(res->cpu_quota * 10000));
-                jv_set(hc, "CpuPeriod", jv_int(0));
-                jv_set(hc, "CpuQuota", jv_int(0));
-        } else if (o->cpu_period || o->cpu_quota) {
-                jv_set(hc, "CpuPeriod", jv_int(res->cpu_period));
-                jv_set(hc, "CpuQuota", jv_int(res->cpu_quota));
-        }
-        jv_set(hc, "CpuShares", jv_int(res->cpu_shares));
-        jv_set_str(hc, "CpusetCpus", res->cpuset_cpus ? res->cpuset_cpus : "");
-        jv_set_str(hc, "CpusetMems", res->cpuset_mems ? res->cpuset_mems : "");
-        jv_set(hc, "PidsLimit", jv_int(res->pids_limit ? res->pids_limit : RUN_PIDS_LIMIT_DEFAULT));
-        jv_set(hc, "BlkioWeight", jv_int(res->blkio_weight));
+        cli_host_config_limits(hc, res,
+                               o->res.cpu_quota                ? CLI_CPU_NANO
+                               : o->cpu_period || o->cpu_quota ? CLI_CPU_CFS
+                                                               : CLI_CPU_KEEP);
         if (o->life.restart) {
                 struct jv *rp = jv_object();
                 jv_set_str(rp, "Name", o->life.restart_name);

@@ -119,6 +119,20 @@ static long pull_timeout(void)
         return t && *t ? strtol(t, NULL, 10) : 0;
 }
 
+int cli_registry_tags(const char *name, const struct cli_pull_flags *f, char ***ret,
+                      struct box_err *err)
+{
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        int r = spec_ref_parse_name(name, &ref, err);
+        if (r < 0)
+                return r;
+        struct image_registry_opts o = {.tls_verify_off = f->tls_verify_off,
+                                        .stall_seconds = pull_timeout()};
+        _cleanup_registry_ struct image_registry *reg = NULL;
+        r = image_registry_open(ref.domain, ref.path, &o, &reg, err);
+        return r < 0 ? r : image_registry_tags(reg, ret, err);
+}
+
 int cli_registry_pull(struct store *st, const char *ref, const struct cli_pull_flags *f,
                       struct image_loaded *ret, struct box_err *err)
 {

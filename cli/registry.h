@@ -18,6 +18,9 @@ struct cli_pull_flags {
         int quiet;
 };
 
+/* The tags of repository NAME (a full reference without tag or digest). */
+int cli_registry_tags(const char *name, const struct cli_pull_flags *f, char ***ret,
+                      struct box_err *err);
 /* Pulls REF from its registry with progress on stderr. */
 int cli_registry_pull(struct store *st, const char *ref, const struct cli_pull_flags *f,
                       struct image_loaded *ret, struct box_err *err);

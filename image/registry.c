@@ -621,6 +621,90 @@ static int read_capped(struct image_registry *r, struct image_http *h, const cha
         return 0;
 }
 
+/* A tag as the distribution spec has it: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
+static bool tag_valid(const char *t)
+{
+        size_t n = strlen(t);
+        if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!isalnum((unsigned char)t[i]) && !strchr("_.-", t[i]))
+                        return false;
+        return true;
+}
+
+/* The next page's URL from a Link header ('<URL>; rel="next"'), as an
+ * absolute URL of the registry or a path below its /v2/ (NULL: none). */
+static char *next_page(struct image_registry *r, const char *link)
+{
+        const char *lt = link ? strchr(link, '<') : NULL;
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        if (!gt || !strstr(gt, "rel=\"next\""))
+                return NULL;
+        _cleanup_free_ char *u = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+        if (u[0] == '/')
+                return xasprintf("%s%s", r->endpoint, u);
+        return TAKE_PTR(u);
+}
+
+int image_registry_tags(struct image_registry *r, char ***ret, struct box_err *err)
+{
+        _cleanup_strv_free_ char **tags = xnew0(char *, 1);
+        _cleanup_free_ char *path = xstrdup("/tags/list");
+        char *headers[] = {"Accept: application/json", NULL};
+        struct image_http_req req = {.headers = headers};
+        size_t n = 0;
+        /* a registry that links pages forever is cut off */
+        for (int page = 0; path; page++) {
+                if (page == 1000)
+                        return box_err_set(err, E2BIG,
+                                           "registry '%s', repository '%s': more than 1000 "
+                                           "pages of tags",
+                                           r->host, r->repo);
+                struct image_http *h = NULL;
+                int rc = image_registry_request(r, "GET", path, &req, &h, err);
+                if (rc < 0)
+                        return rc;
+                if (image_http_status(h) != 200) {
+                        rc = image_registry_status_error(r, h, "the list of tags", err);
+                        image_http_free(h);
+                        return rc;
+                }
+                free(path);
+                path = next_page(r, image_http_header(h, "Link"));
+                _cleanup_free_ char *buf = NULL;
+                size_t len;
+                rc = read_capped(r, h, "the list of tags", &buf, &len, err);
+                image_http_free(h);
+                if (rc < 0)
+                        return rc;
+                _cleanup_jv_ struct jv *o = NULL;
+                struct jv *list;
+                if (jv_parse(buf, len, &o, NULL) < 0 || !jv_is_object(o) ||
+                    (!jv_is_array(list = jv_get(o, "tags")) && !jv_is_null(list)))
+                        return box_err_set(err, EPROTO,
+                                           "registry '%s', repository '%s': the list of tags is "
+                                           "not the distribution API's JSON",
+                                           r->host, r->repo);
+                for (size_t i = 0; i < jv_len(list); i++) {
+                        const char *t = jv_str(jv_at(list, i));
+                        if (!t || !tag_valid(t))
+                                return box_err_set(err, EPROTO,
+                                                   "registry '%s', repository '%s': the list of "
+                                                   "tags holds a name that is not a tag",
+                                                   r->host, r->repo);
+                        if (n == 100000)
+                                return box_err_set(err, E2BIG,
+                                                   "registry '%s', repository '%s': more than "
+                                                   "100000 tags",
+                                                   r->host, r->repo);
+                        tags = strv_push_at(tags, n++, xstrdup(t));
+                }
+        }
+        *ret = TAKE_PTR(tags);
+        return 0;
+}
+
 int image_registry_get_manifest(struct image_registry *r, const char *reference, char **ret,
                                 size_t *ret_len, char **ret_media_type, digest_str ret_digest,
                                 struct box_err *err)

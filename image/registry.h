@@ -70,6 +70,10 @@ DEFINE_POINTER_CLEANUP(struct image_registry, image_registry_free)
 
 /* Checks the credentials: a request that needs them (login). */
 int image_registry_check_login(struct image_registry *r, struct box_err *err);
+/* The repository's tags (the distribution API's tags/list, every page the
+ * registry links: at most 1000 pages, 100000 tags), each checked to be a
+ * tag, in the registry's order. */
+int image_registry_tags(struct image_registry *r, char ***ret, struct box_err *err);
 
 /* ---- pull and push (image/registry-pull.c, image/registry-push.c) ---- */
 

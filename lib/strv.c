@@ -114,3 +114,17 @@ char **strv_env_set(char **v, const char *entry)
         }
         return strv_append(v, entry);
 }
+
+char **strv_split(const char *s, char sep)
+{
+        char **v = xnew0(char *, 1);
+        size_t n = 0;
+        for (;;) {
+                const char *e = strchr(s, sep);
+                size_t len = e ? (size_t)(e - s) : strlen(s);
+                v = strv_push_at(v, n++, xstrndup(s, len));
+                if (!e)
+                        return v;
+                s = e + 1;
+        }
+}

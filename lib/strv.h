@@ -25,6 +25,9 @@ int strv_cmp(const void *a, const void *b);
 /* The strings of V with SEP between them ("" for an empty or NULL V);
  * caller frees. */
 char *strv_join(char *const *v, const char *sep);
+/* The fields of S between SEP characters, empty ones too ("" gives one);
+ * never NULL. */
+char **strv_split(const char *s, char sep);
 int strv_contains(char *const *v, const char *s);
 /* Finds "KEY=" in an environment-style vector; returns its index or -1. */
 int strv_env_find(char *const *v, const char *key, size_t keylen);

@@ -24,9 +24,10 @@
  * `box commit` would then show as the container's changes (Docker keeps
  * them in its "init" layer).  A shared layer holding just those mount
  * points, on top of the image's, avoids both.  It holds only what the image
- * lacks (and /etc's three files where /etc is a plain directory), so it can
- * shadow nothing but what box mounts over anyway; one such layer per
- * combination, made once per store. */
+ * lacks (and /etc's three files where /etc is a plain directory, in an
+ * etc/ of the image's /etc's mode and owner), so it can shadow nothing but
+ * what box mounts over anyway; one such layer per combination, made once
+ * per store. */
 enum {
         MOUNTPOINT_ETC = 1 << 0,
         MOUNTPOINT_PROC = 1 << 1,
@@ -37,7 +38,7 @@ enum {
 /* The file type of PATH in the image (first layer holding it, topmost
  * first): S_IFDIR etc., 0 when no layer has it, -1 for a whiteout or what
  * cannot be read (treated as "present, leave alone"). */
-static int image_path_type(int rfd, char *const *lowerdirs, const char *path)
+static int image_path_type(int rfd, char *const *lowerdirs, const char *path, struct stat *ret_st)
 {
         STRV_FOREACH (l, lowerdirs) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", *l, path);
@@ -49,12 +50,32 @@ static int image_path_type(int rfd, char *const *lowerdirs, const char *path)
                 }
                 if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
                         return -1; /* a whiteout: deleted above, keep it so */
+                if (ret_st)
+                        *ret_st = st;
                 return (int)(st.st_mode & S_IFMT);
         }
         return 0;
 }
 
-static int mountpoint_layer_make(int rfd, const char *name, unsigned mask)
+/* The layer's etc/ above the image's /etc is what the container sees as
+ * /etc (overlayfs takes a directory's mode and owner from the topmost
+ * layer holding it): the image's own, as Docker's init layer keeps them
+ * (it copies /etc up).  0755 root's when the image has no /etc. */
+struct etc_attr {
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+};
+
+static bool etc_attr_match(int dfd, const char *etc, const struct etc_attr *a)
+{
+        struct stat st;
+        return fstatat(dfd, etc, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+               (st.st_mode & 07777) == a->mode && st.st_uid == a->uid && st.st_gid == a->gid;
+}
+
+static int mountpoint_layer_make(int rfd, const char *name, unsigned mask,
+                                 const struct etc_attr *etc)
 {
         static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
         static const char *const dirs[] = {NULL, "proc", "sys", "dev"};
@@ -66,7 +87,10 @@ static int mountpoint_layer_make(int rfd, const char *name, unsigned mask)
             (dfd = openat(rfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                 goto fail;
         if (mask & MOUNTPOINT_ETC) {
-                if (mkdirat(dfd, "etc", 0755) < 0)
+                /* chown first: it would clear a set-group-id bit chmod set */
+                if (mkdirat(dfd, "etc", 0700) < 0 ||
+                    fchownat(dfd, "etc", etc->uid, etc->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    fchmodat(dfd, "etc", etc->mode, 0) < 0)
                         goto fail;
                 for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
                         _cleanup_free_ char *f = xasprintf("etc/%s", etc_files[i]);
@@ -93,23 +117,35 @@ void run_mountpoint_layer_add(const char *root, char ***lowerdirs)
 {
         _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         unsigned mask = 0;
-        int etc = image_path_type(rfd, *lowerdirs, "etc");
+        struct stat est = {.st_mode = S_IFDIR | 0755};
+        int etc = image_path_type(rfd, *lowerdirs, "etc", &est);
         if (etc == S_IFDIR || etc == 0)
                 mask |= MOUNTPOINT_ETC;
-        if (image_path_type(rfd, *lowerdirs, "proc") == 0)
+        if (image_path_type(rfd, *lowerdirs, "proc", NULL) == 0)
                 mask |= MOUNTPOINT_PROC;
-        if (image_path_type(rfd, *lowerdirs, "sys") == 0)
+        if (image_path_type(rfd, *lowerdirs, "sys", NULL) == 0)
                 mask |= MOUNTPOINT_SYS;
-        if (image_path_type(rfd, *lowerdirs, "dev") == 0)
+        if (image_path_type(rfd, *lowerdirs, "dev", NULL) == 0)
                 mask |= MOUNTPOINT_DEV;
         if (!mask || rfd < 0)
                 return;
-        /* the /etc-only layer keeps the name stores made before */
-        _cleanup_free_ char *name = mask == MOUNTPOINT_ETC
+        struct etc_attr ea = {est.st_mode & 07777, est.st_uid, est.st_gid};
+        bool plain = ea.mode == 0755 && ea.uid == 0 && ea.gid == 0;
+        /* the /etc-only layer keeps the name stores made before; an /etc
+         * of another mode or owner has a layer of its own */
+        _cleanup_free_ char *base = mask == MOUNTPOINT_ETC
                                             ? xstrdup(RUN_MOUNTPOINT_LAYER)
                                             : xasprintf(RUN_MOUNTPOINT_LAYER "-%x", mask);
+        _cleanup_free_ char *name = !(mask & MOUNTPOINT_ETC) || plain
+                                            ? xstrdup(base)
+                                            : xasprintf("%s-etc-%o-%u-%u", base, (unsigned)ea.mode,
+                                                        (unsigned)ea.uid, (unsigned)ea.gid);
         if (faccessat(rfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-            (errno != ENOENT || mountpoint_layer_make(rfd, name, mask) < 0))
+            (errno != ENOENT || mountpoint_layer_make(rfd, name, mask, &ea) < 0))
+                return;
+        /* one made by an older box (etc/ 0755 less its umask): not used */
+        _cleanup_free_ char *etc_dir = xasprintf("%s/etc", name);
+        if ((mask & MOUNTPOINT_ETC) && !etc_attr_match(rfd, etc_dir, &ea))
                 return;
         char **v = xnew0(char *, 1);
         v = strv_append(v, name);
@@ -182,6 +218,7 @@ static bool in_lowers(int rfd, char *const *lowerdirs, const char *rel)
 
 struct walk {
         int rfd;
+        int ufd; /* the upper dir */
         char *const *lowerdirs;
         struct run_change *v;
         size_t n;
@@ -193,30 +230,64 @@ static void add(struct walk *w, char kind, const char *path)
         w->v[w->n++] = (struct run_change){.kind = kind, .path = xasprintf("/%s", path)};
 }
 
-static int walk_dir(struct walk *w, int dfd, const char *rel, unsigned depth, struct box_err *err)
+/* Back from a subdirectory of *FD's to the directory REL it was read from
+ * (DEV, INO): through "..", or, when a running container moved the
+ * subdirectory away meanwhile, from the upper dir down, never through a
+ * symlink.  -ENOENT when REL itself is gone; *FD stays an open directory. */
+static int walk_back(const struct walk *w, int *fd, const char *rel, dev_t dev, ino_t ino)
+{
+        struct stat st;
+        int up = openat(*fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (up >= 0 && fstat(up, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+                close(*fd);
+                *fd = up;
+                return 0;
+        }
+        if (up >= 0)
+                close(up);
+        _cleanup_free_ char *path = xstrdup(rel);
+        int cur = fcntl(w->ufd, F_DUPFD_CLOEXEC, 3);
+        for (char *s = path, *c; cur >= 0 && *s; s = c ? c + 1 : s + strlen(s)) {
+                c = strchr(s, '/');
+                if (c)
+                        *c = '\0';
+                int next = openat(cur, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                close(cur);
+                cur = next;
+        }
+        if (cur < 0 || fstat(cur, &st) < 0 || st.st_dev != dev || st.st_ino != ino) {
+                if (cur >= 0)
+                        close(cur);
+                return -ENOENT;
+        }
+        close(*fd);
+        *fd = cur;
+        return 0;
+}
+
+/* Lists directory *FD (owned, REL its path) into W, depth first.  Only the
+ * directory being read is open: its names are read first, and the walk
+ * comes back from a subdirectory through "..", so no depth the container
+ * can make runs box out of file descriptors. */
+static int walk_dir(struct walk *w, int *fd, const char *rel, unsigned depth, struct box_err *err)
 {
         if (depth > 4096)
                 return box_err_set(err, ELOOP, "upper dir: '/%s' nested too deep", rel);
-        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-        if (!d) {
-                if (dup >= 0)
-                        close(dup);
-                return box_err_errno(err, errno, "read upper dir '/%s'", rel);
-        }
-        struct dirent *de;
-        int r = 0;
-        while (r >= 0 && (de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                _cleanup_free_ char *path =
-                        *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+        struct stat self;
+        _cleanup_strv_free_ char **names = NULL;
+        DIR *d = fs_opendir_dup(*fd);
+        int r = d ? fs_dir_names(d, &names) : -errno;
+        if (d)
+                closedir(d);
+        if (r < 0 || fstat(*fd, &self) < 0)
+                return box_err_errno(err, r < 0 ? -r : errno, "read upper dir '/%s'", rel);
+        STRV_FOREACH (name, names) {
+                _cleanup_free_ char *path = *rel ? xasprintf("%s/%s", rel, *name) : xstrdup(*name);
                 struct stat st;
-                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (fstatat(*fd, *name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
                                 continue; /* gone while we read: a running container */
-                        r = box_err_errno(err, errno, "stat '/%s'", path);
-                        break;
+                        return box_err_errno(err, errno, "stat '/%s'", path);
                 }
                 bool below = in_lowers(w->rfd, w->lowerdirs, path);
                 if (is_whiteout(&st)) {
@@ -227,18 +298,22 @@ static int walk_dir(struct walk *w, int dfd, const char *rel, unsigned depth, st
                 add(w, below ? 'C' : 'A', path);
                 if (!S_ISDIR(st.st_mode))
                         continue;
-                _cleanup_close_ int sub =
-                        openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int sub = openat(*fd, *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sub < 0) {
                         if (errno == ENOENT)
                                 continue;
-                        r = box_err_errno(err, errno, "open '/%s'", path);
-                        break;
+                        return box_err_errno(err, errno, "open '/%s'", path);
                 }
-                r = walk_dir(w, sub, path, depth + 1, err);
+                close(*fd);
+                *fd = sub;
+                r = walk_dir(w, fd, path, depth + 1, err);
+                if (r < 0)
+                        return r;
+                /* what is left of a directory moved away meanwhile is gone */
+                if (walk_back(w, fd, rel, self.st_dev, self.st_ino) < 0)
+                        return 0;
         }
-        closedir(d);
-        return r;
+        return 0;
 }
 
 static int change_cmp(const void *a, const void *b)
@@ -255,8 +330,12 @@ int run_changes_list(const char *root, char *const *lowerdirs, const char *upper
         _cleanup_close_ int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (ufd < 0)
                 return box_err_errno(err, errno, "open upper dir '%s'", upper);
-        struct walk w = {.rfd = rfd, .lowerdirs = lowerdirs};
-        int r = walk_dir(&w, ufd, "", 0, err);
+        /* the walk moves its own fd down and up; W keeps the top */
+        _cleanup_close_ int fd = fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open upper dir '%s'", upper);
+        struct walk w = {.rfd = rfd, .ufd = ufd, .lowerdirs = lowerdirs};
+        int r = walk_dir(&w, &fd, "", 0, err);
         if (r < 0) {
                 run_changes_free(w.v, w.n);
                 return r;

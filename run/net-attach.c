@@ -682,8 +682,9 @@ fail:
 }
 
 /* NIF's interface in network namespace NS: made, addressed, up, with the
- * default route via its gateway when ROUTE. */
-static int if_plug(const struct net_if *nif, int ns, bool route, struct box_err *err)
+ * default route via its gateway when ROUTE; its bridge port in hairpin mode
+ * when HAIRPIN (the container publishes ports: it may reach them itself). */
+static int if_plug(const struct net_if *nif, int ns, bool route, bool hairpin, struct box_err *err)
 {
         const struct run_net *n = nif->net;
         _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
@@ -697,6 +698,8 @@ static int if_plug(const struct net_if *nif, int ns, bool route, struct box_err 
                 r = run_nl_veth_create(nl, nif->link, idx, ns, nif->ifname, nif->mac, err);
         else
                 r = run_nl_macvlan_create(nl, idx, ns, nif->ifname, nif->mac, err);
+        if (r >= 0 && hairpin && net_is_bridge(n))
+                r = run_nl_bridge_port_hairpin(nl, nif->link, err);
         if (r >= 0)
                 r = run_nl_open(ns, &cnl, err);
         if (r < 0)
@@ -725,7 +728,7 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
         _cleanup_close_ int ns = open(p, O_RDONLY | O_CLOEXEC);
         if (ns < 0)
                 return box_err_errno(err, errno, "open '%s'", p);
-        int r = if_plug(&a->nif, ns, true, err);
+        int r = if_plug(&a->nif, ns, true, a->n_ports > 0, err);
         if (r < 0 || !a->n_more)
                 return r;
         /* the networks box network connect added while it was stopped */
@@ -1143,7 +1146,7 @@ int run_net_connect(const char *root, const char *runroot, const char *id, const
         uint32_t h = ntohl(a.nif.ip.s_addr);
         uint8_t mac[6] = {0x02, 0x42, h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff};
         memcpy(a.nif.mac, mac, 6);
-        r = if_plug(&a.nif, netns_fd, false, err);
+        r = if_plug(&a.nif, netns_fd, false, false, err);
         if (r >= 0) {
                 jv_push(nets, if_json(&a.nif));
                 r = state_replace(root, id, st, err);

@@ -298,6 +298,28 @@ int run_nl_veth_create(int nl, const char *host_name, int master, int peer_netns
         return 0;
 }
 
+int run_nl_bridge_port_hairpin(int nl, const char *name, struct box_err *err)
+{
+        struct nl_msg m;
+        struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+        /* the bridge's own port options (`ip link set NAME type
+         * bridge_slave hairpin on`): not part of the veth's creation, which
+         * the kernel gives no port options */
+        nl_init(&m, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+        nl_put_str(&m, IFLA_IFNAME, name);
+        struct rtattr *li = nl_nest(&m, IFLA_LINKINFO);
+        nl_put_str(&m, IFLA_INFO_SLAVE_KIND, "bridge");
+        struct rtattr *data = nl_nest(&m, IFLA_INFO_SLAVE_DATA);
+        uint8_t on = 1;
+        nl_put(&m, IFLA_BRPORT_MODE, &on, sizeof(on));
+        nl_nest_end(&m, data);
+        nl_nest_end(&m, li);
+        int r = nl_talk(nl, &m);
+        if (r < 0)
+                return box_err_errno(err, -r, "hairpin mode on '%s'", name);
+        return 0;
+}
+
 int run_nl_macvlan_create(int nl, int parent, int netns_fd, const char *name, const uint8_t mac[6],
                           struct box_err *err)
 {

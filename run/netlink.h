@@ -39,6 +39,12 @@ int run_nl_route6_default(int nl, int ifindex, const struct in6_addr *gw, struct
  * peer PEER_NAME with MAC, up, made directly in the namespace PEER_NETNS_FD. */
 int run_nl_veth_create(int nl, const char *host_name, int master, int peer_netns_fd,
                        const char *peer_name, const uint8_t mac[6], struct box_err *err);
+/* Turns on hairpin mode of bridge port NAME: the bridge may send a frame
+ * back out of the port it came in by.  Where br_netfilter is loaded, a
+ * container's packet to its own published port is DNATed in the bridge's
+ * path and bridged back to its own port, which the bridge drops otherwise
+ * (Docker without the userland proxy, podman and CNI turn it on too). */
+int run_nl_bridge_port_hairpin(int nl, const char *name, struct box_err *err);
 /* A macvlan (bridge mode) of PARENT (an ifindex here) named NAME with MAC,
  * up, made directly in the namespace NETNS_FD. */
 int run_nl_macvlan_create(int nl, int parent, int netns_fd, const char *name, const uint8_t mac[6],

@@ -539,6 +539,48 @@ char **run_net_list(const char *root)
         return v;
 }
 
+int run_net_resolve(const char *root, const char *arg, char **ret_name, struct box_err *err)
+{
+        _cleanup_strv_free_ char **names = run_net_list(root);
+        size_t hex = strspn(arg, "0123456789abcdef");
+        bool id_like = hex > 0 && !arg[hex] && hex <= RUN_ID_LEN;
+        const char *prefix_of = NULL;
+        size_t matches = 0;
+        /* Docker's order: a full id, then a name, then an id prefix */
+        for (int pass = 0; pass < 2; pass++) {
+                STRV_FOREACH (n, names) {
+                        if (pass == 1 && streq(*n, arg)) {
+                                *ret_name = xstrdup(*n);
+                                return 0;
+                        }
+                        if (pass == 1 || !id_like)
+                                continue;
+                        _cleanup_free_ char *id = NULL, *driver = NULL;
+                        if (run_net_summary(root, *n, &id, &driver, NULL) < 0 ||
+                            !startswith(id, arg))
+                                continue;
+                        if (hex == strlen(id)) {
+                                *ret_name = xstrdup(*n);
+                                return 0;
+                        }
+                        if (matches++ == 0)
+                                prefix_of = *n;
+                }
+        }
+        if (matches == 1) {
+                *ret_name = xstrdup(prefix_of);
+                return 0;
+        }
+        if (matches > 1)
+                return box_err_set(err, EINVAL,
+                                   "network %s is ambiguous (%zu matches found based on ID "
+                                   "prefix)",
+                                   arg, matches);
+        /* no such network: the callers name it in their own errors */
+        *ret_name = xstrdup(arg);
+        return 0;
+}
+
 static bool overlap6(const struct in6_addr *a, const struct in6_addr *b, int len)
 {
         for (int bit = 0; bit < len; bit++) {

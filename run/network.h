@@ -113,6 +113,10 @@ char **run_net_list(const char *root);
 /* Docker's `network inspect` object (JSON); -ENOENT when there is none. */
 int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
                          struct box_err *err);
+/* The network ARG names, as Docker finds it: a full id, a name, or a
+ * unique id prefix; ARG itself when none matches (*RET_NAME always set on
+ * success); -EINVAL when a prefix is ambiguous. */
+int run_net_resolve(const char *root, const char *arg, char **ret_name, struct box_err *err);
 /* "NAME ID DRIVER" of one network (for ls). */
 int run_net_summary(const char *root, const char *name, char **ret_id, char **ret_driver,
                     struct box_err *err);

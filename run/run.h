@@ -212,6 +212,14 @@ struct run_spec {
          * cgroups are gone, so nothing of it runs and its overlay, which
          * only its own mount namespace held, is unmounted. */
         bool *cgroups_gone;
+        /* Set (when not NULL) once the container has ended: true when the
+         * overlay it ran on is gone (its superblock shut down).  Its cgroups
+         * gone, nothing of it runs, but a process outside it keeps the
+         * overlay alive (another container it passed a file descriptor of
+         * its root to over a socket in a shared volume, a host process in
+         * its mount namespace) and can write through it into its upper dir:
+         * such a layer must not go to the next container (run/rw-pool.c). */
+        bool *root_gone;
         /* Detached (box run -d, box start): called instead of box's own
          * supervision once the container runs, with box's ends of its stdio
          * (-1 where there is none; with -t, OUT_FD is the pty master); it

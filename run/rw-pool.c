@@ -12,7 +12,12 @@
  *
  * What keeps one container's layer from showing anything to the next:
  *  - put: only when the sandbox removed the container's cgroups (nothing
- *    of it runs, so its overlay is unmounted), only an upper/ with no entry
+ *    of it runs) and its overlay's superblock is gone (run_spec's
+ *    root_gone, told by an inotify watch on its root: a process outside
+ *    the container, e.g. another container it passed a file descriptor of
+ *    its root to over a socket in a shared volume, or a host process in
+ *    its mount namespace, would keep it, and write through it into the
+ *    next container's root), only an upper/ with no entry
  *    (a file the container wrote, or a whiteout of one it deleted, keeps the
  *    layer out), whose mode, owner, file flags and extended attributes are
  *    a fresh directory's (the overlay's root is upper/ itself: a chmod or a
@@ -76,7 +81,7 @@ static bool dir_empty(int fd)
 }
 
 /* Is UPPER (an fd of rw/upper, RW of its parent) what a new directory made
- * by this process would be: empty, mode 0755 less the umask, our owner,
+ * by this process would be (run/state.c): empty, mode 0755, our owner,
  * one block at most, its parent's file flags, no extended attribute?
  * With CLEAR, the overlay's uuid attribute is removed first. */
 static bool upper_pristine(int rw, int upper, bool clear)
@@ -85,9 +90,7 @@ static bool upper_pristine(int rw, int upper, bool clear)
         if (fstat(upper, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
             st.st_gid != getegid() || st.st_blocks > 8)
                 return false;
-        mode_t um = umask(0);
-        umask(um);
-        if ((st.st_mode & 07777) != (0755 & ~um))
+        if ((st.st_mode & 07777) != 0755)
                 return false;
         int fu = 0, fp = 0;
         bool have_u = ioctl(upper, FS_IOC_GETFLAGS, &fu) == 0;

@@ -35,6 +35,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/capability.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -89,6 +90,7 @@ struct child_args {
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
         char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
+        int watch_fd;                       /* >= 0: inotify, to watch the root (root_gone) */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -234,7 +236,10 @@ static int child_start(struct child_args *a, struct box_err *err)
         /* box's fds are closed before any path of the image or the user is
          * touched (run/enter.c) */
         const struct run_spec *spec = a->spec;
-        const int keep[] = {a->sync_fd, a->err_fd, a->console_fd,
+        const int keep[] = {a->sync_fd,
+                            a->err_fd,
+                            a->console_fd,
+                            a->watch_fd,
                             spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1,
                             spec->join_ipc ? spec->ipcns_fd : -1};
         r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
@@ -395,6 +400,12 @@ static int child_setup(struct child_args *a, struct box_err *err)
         if (r < 0)
                 return r;
         CHILD_PHASE("pivot");
+        /* box learns from this watch when the overlay's superblock is shut
+         * down (IN_UNMOUNT): a watch does not keep it */
+        if (a->watch_fd >= 0) {
+                (void)inotify_add_watch(a->watch_fd, "/", IN_DELETE_SELF);
+                close(a->watch_fd);
+        }
         r = child_terminal(a, spec, err);
         if (r < 0)
                 return r;
@@ -978,6 +989,25 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
         return 0;
 }
 
+/* spec->root_gone: whether the watch the child put on its root (WATCH,
+ * an inotify fd, closed here) saw its file system go */
+static void root_gone_report(const struct run_spec *spec, int watch)
+{
+        bool gone = false;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+        while (watch >= 0 && (n = read(watch, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        gone |= (ev->mask & IN_UNMOUNT) != 0;
+                        p += sizeof(*ev) + ev->len;
+                }
+        if (spec->root_gone)
+                *spec->root_gone = gone;
+        if (watch >= 0)
+                close(watch);
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = spec->mount_dir
@@ -993,6 +1023,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         sigset_t old;
         pid_t pid = -1;
         int r;
+        int watch = -EBADF; /* root_gone_report() */
 
         double t0 = ms_now();
         if (spec->network == RUN_NETWORK_CONTAINER) {
@@ -1041,6 +1072,8 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 goto out;
         }
 
+        if (spec->root_gone && !spec->rootfs)
+                watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         struct child_args a = {
                 .t0 = t0,
                 .spec = spec,
@@ -1054,6 +1087,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
                 .join = &join,
                 .join_after_go = tasks,
+                .watch_fd = watch,
         };
         if (spec->tty && spec->tty_rows && spec->tty_cols) {
                 a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
@@ -1118,6 +1152,7 @@ out:
         bool gone = run_cgroup_destroy(cg);
         if (spec->cgroups_gone)
                 *spec->cgroups_gone = gone && r >= 0;
+        root_gone_report(spec, watch);
         PHASE("cgroup gone");
         free(bpf.filter);
         return r;

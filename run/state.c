@@ -95,6 +95,20 @@ static int reserve_name(const char *root, const char *name, const char *id, stru
         return 0;
 }
 
+/* A state file is 0644 whatever box's umask: /etc/hostname, /etc/hosts and
+ * /etc/resolv.conf are bound into the container from them, and a umask of
+ * 077 made them 0600, unreadable to its other users (no name resolution).
+ * The umask is read once (two syscalls), the mode fixed only where it cut. */
+static int fix_mode(int fd)
+{
+        static int um = -1;
+        if (um < 0) {
+                um = (int)umask(0);
+                umask((mode_t)um);
+        }
+        return (um & 0644) && fchmod(fd, 0644) < 0 ? -errno : 0;
+}
+
 /* Replaces FILE in DIR through a temp file and a rename (no fsync): a
  * reader sees the old or the new content, never half of either. */
 static int replace_in(const char *dir, const char *file, const char *data, struct box_err *err)
@@ -105,7 +119,9 @@ static int replace_in(const char *dir, const char *file, const char *data, struc
                 open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return box_err_errno(err, errno, "create '%s'", tmp);
-        int r = fs_write_full(fd, data, strlen(data));
+        int r = fix_mode(fd);
+        if (r >= 0)
+                r = fs_write_full(fd, data, strlen(data));
         if (r < 0)
                 return box_err_errno(err, -r, "write '%s'", tmp);
         if (rename(tmp, p) < 0)
@@ -122,7 +138,9 @@ static int write_in(const char *dir, const char *file, const char *data, struct 
         _cleanup_close_ int fd =
                 open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0) {
-                int r = fs_write_full(fd, data, strlen(data));
+                int r = fix_mode(fd);
+                if (r >= 0)
+                        r = fs_write_full(fd, data, strlen(data));
                 if (r < 0)
                         return box_err_errno(err, -r, "write '%s'", p);
                 return 0;
@@ -228,6 +246,10 @@ static int make_dirs(struct run_state *s, const char *root, bool transient, stru
                 _cleanup_free_ char *p = xasprintf("%s/%s", s->rw_dir, subdirs[i]);
                 if (mkdir(p, 0755) < 0)
                         return box_err_errno(err, errno, "create '%s'", p);
+                /* upper/ is the container's /: 0755 whatever box's umask
+                 * (077 made it 0700, and every other user of it locked out) */
+                if (i == 0 && chmod(p, 0755) < 0)
+                        return box_err_errno(err, errno, "chmod '%s'", p);
         }
         if (transient) {
                 _cleanup_free_ char *link = xasprintf("%s/containers/%s", root, s->id);

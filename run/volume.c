@@ -52,7 +52,8 @@ int run_volume_create(const char *root, const char *name, bool anonymous, char *
         } else if (errno != EEXIST) {
                 return box_err_errno(err, errno, "create volume '%s'", name);
         }
-        if (mkdir(data, 0755) < 0 && errno != EEXIST)
+        /* the mount's root in the container: 0755 whatever box's umask */
+        if (mkdir(data, 0755) == 0 ? chmod(data, 0755) < 0 : errno != EEXIST)
                 return box_err_errno(err, errno, "create volume '%s'", name);
         if (ret_created)
                 *ret_created = created;

@@ -503,7 +503,8 @@ void oci_history_copy(struct oci_history *d, const struct oci_history *s)
         d->empty_layer = s->empty_layer;
 }
 
-int oci_time_parse_ns(const char *s, int64_t *ret_ns)
+/* RFC 3339 (or a date alone) -> unix seconds and nanoseconds. */
+static int time_parse(const char *s, int64_t *ret_sec, int64_t *ret_nsec)
 {
         struct tm tm = {0};
         if (!s)
@@ -512,11 +513,11 @@ int oci_time_parse_ns(const char *s, int64_t *ret_ns)
         bool date_only = !rest;
         if (date_only && !(rest = strptime(s, "%Y-%m-%d", &tm)))
                 return -EINVAL;
-        int64_t ns = (int64_t)timegm(&tm) * 1000000000;
+        int64_t sec = (int64_t)timegm(&tm), nsec = 0;
         if (!date_only && *rest == '.') {
                 int64_t scale = 100000000;
                 for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
-                        ns += (*rest - '0') * scale;
+                        nsec += (*rest - '0') * scale;
         }
         /* Z, nothing (UTC, as Docker takes it) or RFC 3339's [+-]hh:mm: +02:00
          * is two hours before the same clock time in UTC */
@@ -531,21 +532,33 @@ int oci_time_parse_ns(const char *s, int64_t *ret_ns)
                 int hh = (o[0] - '0') * 10 + (o[1] - '0'), mm = (o[3] - '0') * 10 + (o[4] - '0');
                 if (hh > 23 || mm > 59)
                         return -EINVAL;
-                ns -= (int64_t)sign * (hh * 3600 + mm * 60) * 1000000000;
+                sec -= (int64_t)sign * (hh * 3600 + mm * 60);
                 rest += 6;
         }
         if (*rest)
                 return -EINVAL;
-        *ret_ns = ns;
+        *ret_sec = sec;
+        *ret_nsec = nsec;
+        return 0;
+}
+
+int oci_time_parse_ns(const char *s, int64_t *ret_ns)
+{
+        int64_t sec, nsec;
+        int r = time_parse(s, &sec, &nsec);
+        if (r < 0)
+                return r;
+        /* int64 nanoseconds reach the years 1677 to 2262 */
+        if (sec > INT64_MAX / 1000000000 - 1 || sec < INT64_MIN / 1000000000 + 1)
+                return -ERANGE;
+        *ret_ns = sec * 1000000000 + nsec;
         return 0;
 }
 
 int64_t oci_time_parse(const char *s)
 {
-        int64_t ns;
-        if (oci_time_parse_ns(s, &ns) < 0)
-                return -1;
-        return ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);
+        int64_t sec, nsec;
+        return time_parse(s, &sec, &nsec) < 0 ? -1 : sec;
 }
 
 char *oci_time_format_ns(int64_t t, long nsec)

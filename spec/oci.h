@@ -137,9 +137,10 @@ char **oci_kv_set(char **kv, const char *key, const char *value);
 
 /* RFC 3339 ("2026-11-29T09:23:00.5Z", an offset "+02:00" or none, taken as
  * UTC as Docker does), or a date "2026-11-29" -> ns since the epoch;
- * -EINVAL for anything else, trailing text included. */
+ * -EINVAL for anything else, trailing text included; -ERANGE outside the
+ * years int64 nanoseconds hold (1677 to 2262). */
 int oci_time_parse_ns(const char *s, int64_t *ret_ns);
-/* The same in whole unix seconds (floored); -1 on error. */
+/* The same in unix seconds (Go's zero time, year 1, too); -1 on error. */
 int64_t oci_time_parse(const char *s);
 /* Unix seconds -> RFC 3339 UTC ("2006-01-02T15:04:05Z"), caller frees. */
 char *oci_time_format(int64_t t);

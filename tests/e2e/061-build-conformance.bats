@@ -263,6 +263,21 @@ EOF
         [[ "$output" == *"Dockerfile:2: COPY: --chown='nosuch': unable to find user 'nosuch'"* ]]
 }
 
+@test "a secret from the environment never reaches a disk: not in the store while a step that reads it runs" {
+        mkfifo "$CTX/ready" "$CTX/go"
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=secret,id=tok --mount=type=bind,target=/ctx sh -c 'cat /run/secrets/tok > /dev/null; echo x > /ctx/ready; cat /ctx/go > /dev/null'
+EOF2
+        MYTOK=disk-canary-$$ "$BOX" build --no-cache --secret id=tok,env=MYTOK "$CTX" >/dev/null 2>&1 &
+        local pid=$!
+        timeout 60 cat "$CTX/ready" >/dev/null
+        found=$(grep -rl "disk-canary-$$" "$BOX_ROOT" 2>/dev/null || true)
+        echo go > "$CTX/go"
+        wait "$pid"
+        [ -z "$found" ]
+}
+
 @test "secrets from the environment: --secret id=X,env=VAR, --secret id=VAR, RUN --mount=...,env=" {
         cat > "$CTX/Dockerfile" <<'EOF2'
 FROM busybox

@@ -268,3 +268,28 @@ PY
         box run --rm --network none busybox true
         [ -z "$(ls "$BOX_ROOT/containers" | grep -v '^\.')" ]
 }
+
+@test "ssh: the step talks to the agent through a relay socket of its own, uid=/gid=/mode= as BuildKit's; the agent's socket never enters" {
+        command -v ssh-agent >/dev/null || skip "ssh-agent not installed"
+        build_boxtest
+        cp "$BOXTEST" "$CTX/boxtest"
+        eval "$(ssh-agent -s)" >/dev/null
+        ssh-keygen -q -t ed25519 -N '' -f "$BOX_TEST_TMP/key"
+        ssh-add -q "$BOX_TEST_TMP/key" 2>/dev/null
+        cat > "$CTX/Dockerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=ssh --mount=type=bind,source=boxtest,target=/boxtest \
+    stat -c "default %u %g %a" "$SSH_AUTH_SOCK" && /boxtest agent-ids "$SSH_AUTH_SOCK"
+RUN --mount=type=ssh,mode=741,uid=100,gid=102 stat -c "given %u %g %f" "$SSH_AUTH_SOCK"
+RUN --mount=type=ssh,uid=1000 --mount=type=bind,source=boxtest,target=/boxtest \
+    su -s /bin/sh nobody -c '/boxtest agent-ids "$SSH_AUTH_SOCK"' || echo nobody-refused
+EOF2
+        run box build --no-cache --network none --progress plain --ssh default "$CTX"
+        kill "$SSH_AGENT_PID"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"default 0 0 600"* ]]
+        [[ "$output" == *"agent /run/buildkit/ssh_agent.0: 1 identities"* ]]
+        [[ "$output" == *"given 100 102 c1e1"* ]]
+        [[ "$output" == *nobody-refused* ]]
+}

@@ -237,3 +237,57 @@ port_unpublished() {
         for _ in $(seq 20); do port_free "$h" && break; sleep 0.1; done
         port_free "$h"
 }
+
+@test "ports: hairpin: a container reaches its own and a neighbour's published port on the host's address" {
+        local h hip
+        h=$(free_port)
+        hip=$(host_ip)
+        start_httpd hello-hairpin 80 --name web -p "$h:80"
+        wait_http "$h"
+        # a neighbour on the same network, through the host's DNAT (and the
+        # masquerade that brings the reply back through the host)
+        # (no wget -T: busybox's wget dies of SIGSEGV with it)
+        run timeout 10 "$BOX" run --rm busybox wget -q -O - "http://$hip:$h/"
+        [ "$status" -eq 0 ]
+        [ "$output" = "hello-hairpin" ]
+        # the server itself, to its own published port: where br_netfilter
+        # is loaded (bridge-nf-call-iptables, as on this host), the DNATed
+        # packet is bridged back out of the port it came in by, which the
+        # bridge refuses unless the port is in hairpin mode
+        run timeout 10 "$BOX" exec web wget -q -O - "http://$hip:$h/"
+        [ "$status" -eq 0 ]
+        [ "$output" = "hello-hairpin" ]
+        kill $BOXPID
+        wait $BOXPID || true
+}
+
+@test "ports: a container cannot reach the host's 127.0.0.1-only services through its gateway (CVE-2020-8558)" {
+        # route_localnet on box's bridge lets 127.0.0.1 through for -p
+        # 127.0.0.1:H:C; a SYN made by hand to 127.0.0.1 and sent to the
+        # gateway's MAC must still find nothing listening
+        local p
+        p=$(free_port)
+        python3 -c '
+import socket, sys, time
+ls = []
+for a, p in (("127.0.0.1", int(sys.argv[1])), ("0.0.0.0", int(sys.argv[1]) + 1)):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, p)); s.listen(8); ls.append(s)
+time.sleep(60)' "$p" 3>&- &
+        local srv=$!
+        local run=(box run --rm --rootfs / --read-only --cap-add NET_RAW
+                -v "$BATS_TEST_DIRNAME/net-rawsyn.py:/rawsyn.py:ro" python3 /rawsyn.py)
+        # the check itself works: the same SYN to the gateway's own address,
+        # where the host listens on every address, is answered
+        for _ in $(seq 50); do
+                ss -ltn "sport = :$((p + 1))" | grep -q LISTEN && break
+                sleep 0.1
+        done
+        run "${run[@]}" gateway "$((p + 1))"
+        [ "$output" = "synack" ]
+        run "${run[@]}" 127.0.0.1 "$p"
+        kill $srv
+        wait $srv || true
+        [ "$status" -eq 0 ]
+        [ "$output" = "none" ]
+}

@@ -284,3 +284,24 @@ bridge_of() {
         [ "$(box ps -aq | wc -l)" -eq "$n" ]
         box rm -f uside upeer >/dev/null
 }
+
+@test "user network: named by its id or a unique id prefix in inspect, connect, disconnect, run --network and rm, as Docker's" {
+        id=$(box network create --subnet "$(subnet 7)" byid)
+        [ ${#id} -eq 64 ]
+        [ "$(box network inspect -f '{{.Name}}' "$id")" = byid ]
+        [ "$(box network inspect -f '{{.Name}}' "${id:0:12}")" = byid ]
+        box run -d --name idrun --network "${id:0:12}" busybox sleep 300 >/dev/null
+        [ "$(box inspect -f '{{.HostConfig.NetworkMode}}' idrun)" = byid ]
+        box network disconnect "${id:0:10}" idrun
+        box network connect "$id" idrun
+        [[ "$(box inspect -f '{{json .NetworkSettings.Networks}}' idrun)" == *byid* ]]
+        box rm -f idrun >/dev/null
+        run box network rm "${id:0:12}"
+        [ "$status" -eq 0 ]
+        [ "$output" = "${id:0:12}" ]
+        run box network inspect byid
+        [ "$status" -ne 0 ]
+        run box network rm "${id:0:12}"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'${id:0:12}'"* ]]
+}

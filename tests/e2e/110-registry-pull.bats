@@ -172,3 +172,36 @@ aux_start() { # python3 registry-tools.py ARGS... on a free port: AUX_PORT
         [ "$status" -eq 125 ]
         [[ "$output" == *"--platform 'linux/s390x'"* ]]
 }
+
+@test "pull -a: every tag of the repository, tagged in the store; a tag or digest with -a is refused" {
+        skopeo_push_busybox multi/busybox:1.0
+        skopeo_push_busybox multi/busybox:2.0
+        skopeo_push_busybox multi/busybox:latest
+        skopeo_push_busybox other/busybox:x
+        run box pull -a "$REG/multi/busybox"
+        [ "$status" -eq 0 ]
+        [ "${lines[-1]}" = "$REG/multi/busybox" ]
+        run box images --format '{{.Repository}}:{{.Tag}}'
+        [[ "$output" == *"$REG/multi/busybox:1.0"* ]]
+        [[ "$output" == *"$REG/multi/busybox:2.0"* ]]
+        [[ "$output" == *"$REG/multi/busybox:latest"* ]]
+        [[ "$output" != *other* ]]
+        run box pull --all-tags "$REG/multi/busybox:1.0"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"tag can't be used with --all-tags/-a"* ]]
+        run box pull -a "$REG/nothing/here"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        run box pull -a http://127.0.0.1:1/x.tar
+        [ "$status" -eq 125 ]
+}
+
+@test "pull -a, hostile registry: tags that are not tags, and pages linked forever, are refused" {
+        aux_start fake tags
+        run box pull -q -a --tls-verify=false "127.0.0.1:$AUX_PORT/bad/names"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not a tag"* ]]
+        run timeout 120 "$BOX" pull -q -a --tls-verify=false "127.0.0.1:$AUX_PORT/loop/forever"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"more than 1000 pages"* ]]
+}

@@ -167,6 +167,11 @@ def fake(port, mode):
                 return self.reply(200, "application/json", b"{}")
             if mode == "html":
                 return self.reply(200, "text/html", b"<html><body>Welcome!</body></html>")
+            if mode == "tags" and self.path.startswith("/v2/bad/names/tags/list"):
+                return self.reply(200, "application/json", b'{"name":"bad/names","tags":["ok","../../x"]}')
+            if mode == "tags" and self.path.startswith("/v2/loop/forever/tags/list"):
+                return self.reply(200, "application/json", b'{"name":"loop/forever","tags":["a"]}',
+                                  [("Link", '</v2/loop/forever/tags/list?last=a&n=1>; rel="next"')])
             if mode == "429":
                 return self.reply(429, "application/json",
                                   b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',

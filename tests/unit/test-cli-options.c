@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "cli/cli.h"
+#include "cli/cmd-run-life.h"
 #include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -306,6 +308,37 @@ static void test_parse_help(void **state)
         assert_int_equal(cli_options_parse_help("c", "", false, 3, dashes), 2);
 }
 
+/* Go durations and Docker's time arguments: what strtod() alone would
+ * take (nan, inf, hex, exponents, signs) is refused, and so is overflow. */
+static void test_durations_and_times(void **state)
+{
+        (void)state;
+        int64_t v;
+        assert_int_equal(cli_parse_duration("1m30s", &v), 0);
+        assert_true(v == 90000000000LL);
+        assert_int_equal(cli_parse_duration("1.5h", &v), 0);
+        assert_true(v == 5400000000000LL);
+        assert_int_equal(cli_parse_duration("500ms", &v), 0);
+        assert_true(v == 500000000LL);
+        assert_int_equal(cli_parse_duration("0", &v), 0);
+        assert_true(v == 0);
+        const char *bad[] = {"",        "5",   "nanh", "infs", "0x10s", "1e3s",
+                             "-1s",     "+1s", " 1s",  "1.s.", "1hh",   "99999999999999999999h",
+                             "3000000h"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_true(cli_parse_duration(bad[i], &v) < 0);
+        assert_int_equal(cli_parse_when("1700000000.5", &v), 0);
+        assert_true(v == 1700000000500000000LL);
+        assert_int_equal(cli_parse_when("2023-11-14T22:13:20Z", &v), 0);
+        assert_true(v == 1700000000000000000LL);
+        int64_t before = v;
+        assert_int_equal(cli_parse_when("10m", &v), 0);
+        assert_true(v > before);
+        const char *bad_when[] = {"yesterday", "nan", "1e9", "-5", "0x10", "2023-13-45"};
+        for (size_t i = 0; i < sizeof(bad_when) / sizeof(bad_when[0]); i++)
+                assert_true(cli_parse_when(bad_when[i], &v) < 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -319,6 +352,7 @@ int main(void)
                 cmocka_unit_test(test_help),
                 cmocka_unit_test(test_bool_rows),
                 cmocka_unit_test(test_parse_help),
+                cmocka_unit_test(test_durations_and_times),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

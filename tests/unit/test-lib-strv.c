@@ -33,6 +33,28 @@ static void test_join(void **state)
         assert_string_equal(n, "");
 }
 
+static void test_split(void **state)
+{
+        (void)state;
+        struct {
+                const char *in;
+                const char *want; /* fields joined by '|' */
+                size_t n;
+        } cases[] = {
+                {"", "", 1},         {"a", "a", 1},
+                {"a,b", "a|b", 2},   {",a,", "|a|", 3},
+                {"a,,b", "a||b", 3}, {"type=local,dest=x", "type=local|dest=x", 2},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char **v = strv_split(cases[i].in, ',');
+                assert_int_equal(strv_length(v), cases[i].n);
+                char *j = strv_join(v, "|");
+                assert_string_equal(j, cases[i].want);
+                free(j);
+                strv_free(v);
+        }
+}
+
 static void test_sort(void **state)
 {
         (void)state;
@@ -61,6 +83,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_join),
                 cmocka_unit_test(test_sort),
+                cmocka_unit_test(test_split),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

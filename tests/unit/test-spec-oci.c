@@ -1,4 +1,5 @@
 /* The OCI model: parse -> serialise round trips, canonical bytes, digests. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,6 +188,18 @@ static void test_time_hostile(void **state)
         assert_int_equal(oci_time_parse("2024-01-02T03:04:05-24:00"), -1);
         assert_int_equal(oci_time_parse("2024-01-02T01:04:05-02:00"), 1704164645);
         assert_int_equal(oci_time_parse("0001-01-01T00:00:00Z"), -62135596800LL);
+        /* the ns form: fractions, offsets, a date alone; out of int64 ns's years */
+        int64_t ns = 0;
+        assert_int_equal(oci_time_parse_ns("2024-01-02T01:04:05.25-02:00", &ns), 0);
+        assert_true(ns == 1704164645LL * 1000000000 + 250000000);
+        assert_int_equal(oci_time_parse_ns("2024-01-02", &ns), 0);
+        assert_true(ns == 1704153600LL * 1000000000);
+        assert_int_equal(oci_time_parse_ns("2024-01-02T00:00:00", &ns), 0);
+        assert_true(ns == 1704153600LL * 1000000000);
+        assert_int_equal(oci_time_parse_ns("0001-01-01T00:00:00Z", &ns), -ERANGE);
+        assert_int_equal(oci_time_parse_ns("2024-01-02T00:00:00Zjunk", &ns), -EINVAL);
+        assert_int_equal(oci_time_parse_ns("2024-01-02junk", &ns), -EINVAL);
+        assert_int_equal(oci_time_parse_ns("yesterday", &ns), -EINVAL);
         static const struct {
                 int64_t t;
                 const char *s;
