@@ -145,12 +145,17 @@ EOF2
 # MOUNT; while its first step runs, NAME becomes a link to a host secret
 swap_during_build() {
         local flag=$1 mount=$2 name=$3
-        printf 'FROM busybox\nRUN sleep 5.4321\nRUN %s cat /run/m 2>&1; true\n' "$mount" > "$CTX/Dockerfile"
+        # the first step holds the build until the swap is done: FIFOs of
+        # the context, bound into it (no timing)
+        rm -f "$CTX/ready" "$CTX/go"
+        mkfifo "$CTX/ready" "$CTX/go"
+        printf 'FROM busybox\nRUN --mount=type=bind,target=/ctx sh -c "echo x > /ctx/ready; cat /ctx/go"\nRUN %s cat /run/m 2>&1; true\n' "$mount" > "$CTX/Dockerfile"
         box build --no-cache --network none --progress plain "$flag" "$CTX" > "$BOX_TEST_TMP/out" 2>&1 &
         local pid=$!
-        wait_for 300 sh -c 'ps -eo args | grep -qx "sleep 5.4321"'
+        timeout 120 cat "$CTX/ready" >/dev/null
         mv "$name" "$name.old"
         ln -s "$BOX_TEST_TMP/host-secret" "$name"
+        echo go > "$CTX/go"
         wait "$pid" && status=0 || status=$?
         output=$(cat "$BOX_TEST_TMP/out")
         echo "$output"

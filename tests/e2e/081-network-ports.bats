@@ -193,9 +193,9 @@ port_unpublished() {
         h=$(free_port)
         # each run serves its own start time, then fails
         id=$(box run -d --restart on-failure:2 -p "$h:80" busybox sh -c \
-                'mkdir -p /w; cat /proc/uptime >/w/index.html; httpd -p 80 -h /w; sleep 2; exit 3')
+                'mkdir -p /w; cat /proc/uptime >/w/index.html; httpd -p 80 -h /w; sleep 4; exit 3')
         declare -A seen=()
-        for _ in $(seq 150); do
+        for _ in $(seq 300); do
                 n=$(box inspect -f '{{.RestartCount}} {{.State.Status}}' "$id")
                 [ "$n" = "2 exited" ] && break
                 if [ "${n#* }" = running ] && body=$(curl -s -m 1 "http://127.0.0.1:$h/"); then
@@ -216,7 +216,8 @@ port_unpublished() {
         # after the final exit: no rule, lease, veth or socket left
         port_unpublished "$h"
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
-        [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
+        # the kernel removes a veth in the background: waited for
+        no_veths
         port_free "$h"
         box rm "$id" >/dev/null
 }
@@ -233,7 +234,8 @@ port_unpublished() {
         box rm -f "$id" >/dev/null
         port_unpublished "$h"
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
-        [ -z "$(own_links | grep -v "^${BOX_NETWORK_PREFIX}0")" ]
+        # the kernel removes a veth in the background: waited for
+        no_veths
         for _ in $(seq 20); do port_free "$h" && break; sleep 0.1; done
         port_free "$h"
 }
