@@ -1046,7 +1046,9 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (overlap)
                 tasks = run_cgroup_tasks_paths(cg);
         PHASE("cgroup");
-        r = run_relay_open(spec->interactive, spec->tty, true, &relay, err);
+        /* the host's /dev/null as the container's own, where box is the
+         * last reader of its output (detached, the monitor logs it) */
+        r = run_relay_open(spec->interactive, spec->tty, !spec->detach, &relay, err);
         if (r >= 0)
                 r = sandbox_fds_open(spec, &f, err);
         if (r < 0)

@@ -361,4 +361,15 @@ pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
         [ "$output" = said ]
         "$BOX" run --rm --network none busybox echo kept >"$BOX_TEST_TMP/out"
         [ "$(cat "$BOX_TEST_TMP/out")" = kept ]
+        # detached (or started) from a box whose stdio is /dev/null: the
+        # monitor still gets and logs what the container says
+        "$BOX" run -d --name cost --network none busybox sh -c 'echo logged; echo also >&2' >/dev/null 2>&1
+        box wait cost >/dev/null
+        run box logs cost
+        [[ "$output" == *logged* ]]
+        [[ "$output" == *also* ]]
+        "$BOX" start cost >/dev/null 2>&1
+        box wait cost >/dev/null
+        run box logs cost
+        [ "$(grep -c logged <<<"$output")" -eq 2 ]
 }
