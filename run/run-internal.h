@@ -29,6 +29,11 @@ int run_fd_recv(int sock);
  * slave the controlling terminal on 0, 1 and 2 (and the container's
  * /dev/console with CONSOLE), sized WS (may be NULL), and sends MASTER to
  * box over SOCK. */
+/* A stdio buffer that takes /proc/self/mountinfo in one read(2) on a
+ * usual host (procfs says its block is 1 KiB, and each read walks the
+ * mounts again from where it stopped) */
+#define MOUNTINFO_BUF 32768
+
 struct winsize;
 int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err);
 
