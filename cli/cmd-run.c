@@ -490,14 +490,19 @@ static double ms_now(void)
 }
 #define PHASE(name) log_debug("run: %-12s %7.3f ms", name, ms_now() - t0)
 
+/* a layer from the pool: the last container's leftovers go while this
+ * one builds its root and runs, on a thread of their own */
+static void on_go(void *userdata)
+{
+        struct started_ctx *c = userdata;
+        if (c->state->pooled && !c->state->sweep)
+                c->state->sweep = run_rw_pool_sweep_start(c->state->rw_dir);
+}
+
 static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
         (void)run_state_set(c->state, "running", pid, 0, NULL);
-        /* a layer from the pool: the last container's leftovers go now,
-         * while this one runs, not on its way */
-        if (c->state->ephemeral)
-                run_rw_pool_sweep(c->state->rw_dir);
         /* best effort: what it misses is joined at its next start */
         if (c->runroot)
                 (void)run_net_attach_late(c->state->root, c->runroot, c->state->id, c->state->name,
@@ -1094,6 +1099,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 spec.volatile_upper = transient;
         struct started_ctx sc = {.state = j.state};
         spec.on_started = on_started;
+        spec.on_go = on_go;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
         spec.root_gone = &j.root_gone;

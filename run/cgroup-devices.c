@@ -102,7 +102,14 @@ int run_cgroup_devices_v1(const char *dir, bool all, char *const *extra, struct 
         size_t n_rules;
         _cleanup_free_ struct dev_rule *rules = rules_of(extra, &n_rules);
         int r = write_to(dir, "devices.deny", "a", err);
-        for (size_t i = 0; r >= 0 && i < n_rules; i++) {
+        if (r < 0)
+                return r;
+        /* one rule a write(2), all through one open file */
+        _cleanup_free_ char *p = xasprintf("%s/devices.allow", dir);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        for (size_t i = 0; i < n_rules; i++) {
                 const struct dev_rule *d = &rules[i];
                 char line[64], maj[16], min[16];
                 snprintf(maj, sizeof(maj), d->major < 0 ? "*" : "%d", d->major);
@@ -111,12 +118,15 @@ int run_cgroup_devices_v1(const char *dir, bool all, char *const *extra, struct 
                  * rule of type a is the same rule for b and c, as in the
                  * BPF program of v2 */
                 const char types[3] = {d->type == 'a' ? 'b' : d->type, d->type == 'a' ? 'c' : 0};
-                for (const char *t = types; r >= 0 && *t; t++) {
-                        snprintf(line, sizeof(line), "%c %s:%s %s", *t, maj, min, d->access);
-                        r = write_to(dir, "devices.allow", line, err);
+                for (const char *t = types; *t; t++) {
+                        int n = snprintf(line, sizeof(line), "%c %s:%s %s", *t, maj, min,
+                                         d->access);
+                        if (write(fd, line, (size_t)n) != n)
+                                return box_err_errno(err, errno ? errno : EIO, "write '%s' to '%s'",
+                                                     line, p);
                 }
         }
-        return r;
+        return 0;
 }
 
 /* ---- the BPF program ---- */

@@ -59,9 +59,13 @@ static const char *const v1_controllers[] = {
 /* Finds the cgroup hierarchies in /proc/self/mountinfo. */
 static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *err)
 {
+        /* read in one go (stdio's buffer would be procfs's 1 KiB block: a
+         * read(2) per KiB, each one walking the mounts again) */
+        char buf[MOUNTINFO_BUF];
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return box_err_errno(err, errno, "open /proc/self/mountinfo");
+        setvbuf(f, buf, _IOFBF, sizeof(buf));
         struct cg_dir *v = NULL;
         size_t n = 0;
         char *line = NULL;

@@ -381,7 +381,7 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
 {
         _cleanup_(exec_config_release) struct exec_config cfg = {0};
         struct exec_child c = {.x = x, .pidfd = -1, .rootfd = -1, .console_fd = -1};
-        struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
+        struct run_relay relay = {.child = {-1, -1, -1}, .host = {-1, -1, -1}};
         struct run_rlimit rlimits[RLIM_NLIMITS];
         struct run_bpf bpf = {0};
         _cleanup_strv_free_ char **env = NULL;
@@ -422,7 +422,7 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
         container_rlimits(pid, rlimits, &c.proc.n_rlimits);
 
         if (!x->stdio && !x->detach) {
-                r = run_relay_open(x->interactive, x->tty, &relay, err);
+                r = run_relay_open(x->interactive, x->tty, false, &relay, err);
                 if (r < 0)
                         goto out;
         }

@@ -366,9 +366,13 @@ static int mount_cgroup_at(int cgfd, const char *name, bool v2, const char *opts
  * read-only unless privileged. */
 static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
 {
+        /* read in one go (stdio's buffer would be procfs's 1 KiB block: a
+         * read(2) per KiB, each one walking the mounts again) */
+        char buf[MOUNTINFO_BUF];
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return box_err_errno(err, errno, "open /proc/self/mountinfo");
+        setvbuf(f, buf, _IOFBF, sizeof(buf));
         unsigned long ro = privileged ? 0 : MS_RDONLY;
         unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
         _cleanup_close_ int cgfd = -EBADF; /* the tmpfs on /sys/fs/cgroup, once mounted */

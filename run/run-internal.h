@@ -29,6 +29,11 @@ int run_fd_recv(int sock);
  * slave the controlling terminal on 0, 1 and 2 (and the container's
  * /dev/console with CONSOLE), sized WS (may be NULL), and sends MASTER to
  * box over SOCK. */
+/* A stdio buffer that takes /proc/self/mountinfo in one read(2) on a
+ * usual host (procfs says its block is 1 KiB, and each read walks the
+ * mounts again from where it stopped) */
+#define MOUNTINFO_BUF 32768
+
 struct winsize;
 int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err);
 
@@ -37,13 +42,20 @@ int run_pty_take(int master, const struct winsize *ws, bool console, int sock, s
  * through /proc/self/fd/N with another access mode (`< input` rewritten, the
  * user's terminal reopened).  A pipe or a socket box was given is passed on
  * as it is: reopening it gives nothing more.  host[i] is box's end, child[i]
- * the process's (-1: none, fd i is passed as it is). */
+ * the process's (-1: none, fd i is passed as it is).  A stdout or stderr
+ * that is the host's /dev/null is not passed on either (a chmod of
+ * /proc/self/fd/1 would reach the host's node), nor relayed: with OWN_NULL
+ * it gets no pipe and null[i] says so, and the process opens its own
+ * /dev/null there once in its root (what it writes goes nowhere, as
+ * before, without a pipe and box's reads). */
 struct run_relay {
         int child[3];
         int host[3];
+        bool null[3];
 };
 /* Refuses a directory on box's stdio; with TTY opens no pipe. */
-int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_err *err);
+int run_relay_open(bool interactive, bool tty, bool own_null, struct run_relay *s,
+                   struct box_err *err);
 void run_relay_close(struct run_relay *s);
 /* Waits for PID (box's child), forwarding the signals SIGFD reads and, with
  * the pty MASTER (or -1) or the relay's pipes, its I/O; with TIMEOUT_MS > 0

@@ -207,6 +207,11 @@ struct run_spec {
         /* Called in the parent once the container's process runs (after
          * its execve); pid is its pid on the host. */
         void (*on_started)(pid_t pid, void *userdata);
+        /* Called in the parent once it has told the container's process to
+         * go on, while that builds its root and box only waits for its
+         * execve: work that may start there (a thread of its own; nothing
+         * that clone(2) could copy half done). */
+        void (*on_go)(void *userdata);
         void *userdata;
         /* Set (when not NULL) once the container has ended: true when its
          * cgroups are gone, so nothing of it runs and its overlay, which

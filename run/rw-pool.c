@@ -33,8 +33,9 @@
  * The ended container's two links (its name's and the store's, whose
  * targets are too long for ext4 to keep in the inode) are moved into its
  * layer too (run/state.c): with trash/ they are removed by the next
- * container that takes it, after its exec (run_rw_pool_sweep), so nothing
- * on the way out of `box run` waits for a discard.
+ * container that takes it, on a thread of its own while that container
+ * starts and runs (run_rw_pool_sweep_start), so neither the way in nor the
+ * way out of `box run` waits for a discard.
  * A rename is atomic: two containers never take one slot, and a put never
  * replaces a filled slot (RENAME_NOREPLACE); the pool never holds more
  * than RW_POOL_SLOTS layers.  `container prune` and `system prune` remove
@@ -43,6 +44,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -186,14 +189,90 @@ bool run_rw_pool_put(const char *root, const char *rw)
         return false;
 }
 
-void run_rw_pool_sweep(const char *rw)
+/* The sweep runs on a thread of its own from box's "go" to the
+ * container's process (cli/cmd-run.c's on_go) to the container's end: box
+ * clones the container from its main thread before that and nothing after,
+ * but a clone copies every lock another thread holds, so this one takes none
+ * anyway: it allocates nothing and only calls unlinkat(2) and read(2), and
+ * it does not end (a thread's exit frees its resources under libc's locks)
+ * until box releases it once the container has ended.  It blocks every
+ * signal, so that box's signalfd still gets SIGCHLD and the signals it
+ * forwards. */
+struct run_rw_sweep {
+        pthread_t thread;
+        int rw;          /* the layer's directory */
+        int release[2];  /* the thread ends at EOF on [0] */
+        bool incomplete; /* it met something else there: run_rw_pool_sweep_finish's */
+};
+
+/* What a put leaves beside upper/ and work/, the deepest first: the two
+ * links, and the old work/work of a volatile mount (RW_POOL_TRASH) */
+static const char *const sweep_names[] = {
+        RUN_RW_NAME_LINK,
+        RUN_RW_STORE_LINK,
+        RW_POOL_TRASH "/incompat/volatile/dirty",
+        RW_POOL_TRASH "/incompat/volatile",
+        RW_POOL_TRASH "/incompat",
+        RW_POOL_TRASH,
+};
+
+static void *sweep_main(void *arg)
+{
+        struct run_rw_sweep *w = arg;
+        for (size_t i = 0; i < ARRAY_SIZE(sweep_names); i++)
+                if (unlinkat(w->rw, sweep_names[i], i > 2 ? AT_REMOVEDIR : 0) < 0 &&
+                    errno != ENOENT)
+                        w->incomplete = true;
+        char c;
+        while (read(w->release[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        return NULL;
+}
+
+/* In line, the same and whatever else is there */
+static void sweep_at(int rw)
+{
+        (void)unlinkat(rw, RUN_RW_NAME_LINK, 0);
+        (void)unlinkat(rw, RUN_RW_STORE_LINK, 0);
+        (void)fs_rm_rf_at(rw, RW_POOL_TRASH, NULL);
+}
+
+struct run_rw_sweep *run_rw_pool_sweep_start(const char *rw)
 {
         _cleanup_close_ int fd = open(rw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
+                return NULL;
+        struct run_rw_sweep *w = xnew0(struct run_rw_sweep, 1);
+        w->rw = TAKE_FD(fd);
+        if (pipe2(w->release, O_CLOEXEC) == 0) {
+                sigset_t all, old;
+                sigfillset(&all);
+                pthread_sigmask(SIG_SETMASK, &all, &old);
+                int r = pthread_create(&w->thread, NULL, sweep_main, w);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                if (r == 0)
+                        return w;
+                close(w->release[0]);
+                close(w->release[1]);
+        }
+        /* no thread: in line, as before */
+        sweep_at(w->rw);
+        close(w->rw);
+        free(w);
+        return NULL;
+}
+
+void run_rw_pool_sweep_finish(struct run_rw_sweep *w)
+{
+        if (!w)
                 return;
-        (void)unlinkat(fd, RUN_RW_NAME_LINK, 0);
-        (void)unlinkat(fd, RUN_RW_STORE_LINK, 0);
-        (void)fs_rm_rf_at(fd, RW_POOL_TRASH, NULL);
+        close(w->release[1]);
+        pthread_join(w->thread, NULL);
+        close(w->release[0]);
+        if (w->incomplete)
+                sweep_at(w->rw);
+        close(w->rw);
+        free(w);
 }
 
 int run_rw_pool_clear(const char *root)

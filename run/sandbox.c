@@ -42,6 +42,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -88,6 +89,7 @@ struct child_args {
         struct winsize ws;
         bool have_ws;
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
+        bool null[3];                       /* the container's /dev/null on 1 or 2 (run_relay) */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
         char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
         int watch_fd;                       /* >= 0: inotify, to watch the root (root_gone) */
@@ -344,8 +346,9 @@ static int child_terminal(struct child_args *a, const struct run_spec *spec, str
                  * terminal and is not in box's process group */
                 (void)setsid();
         }
-        bool null[3] = {!spec->interactive && !spec->tty, spec->null_stdout && !spec->tty,
-                        spec->null_stderr && !spec->tty};
+        bool null[3] = {!spec->interactive && !spec->tty,
+                        (spec->null_stdout || a->null[1]) && !spec->tty,
+                        (spec->null_stderr || a->null[2]) && !spec->tty};
         for (int i = 0; i < 3; i++) {
                 if (!null[i])
                         continue;
@@ -565,7 +568,14 @@ void run_relay_close(struct run_relay *s)
         }
 }
 
-int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_err *err)
+/* Is ST the /dev/null device (the character device 1:3)? */
+static bool is_dev_null(const struct stat *st)
+{
+        return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
+}
+
+int run_relay_open(bool interactive, bool tty, bool own_null, struct run_relay *s,
+                   struct box_err *err)
 {
         int r = run_enter_check_stdio(err);
         if (r < 0 || tty)
@@ -575,6 +585,10 @@ int run_relay_open(bool interactive, bool tty, struct run_relay *s, struct box_e
                 if ((i == 0 && !interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
                     S_ISSOCK(st.st_mode))
                         continue;
+                if (own_null && i > 0 && is_dev_null(&st)) {
+                        s->null[i] = true;
+                        continue;
+                }
                 int p[2];
                 if (pipe2(p, O_CLOEXEC) < 0) {
                         run_relay_close(s);
@@ -976,6 +990,8 @@ static int start_child(const struct run_spec *spec, pid_t pid, struct sandbox_fd
         }
         close(f->sync[1]);
         f->sync[1] = -1;
+        if (spec->on_go)
+                spec->on_go(spec->userdata);
         r = read_child_report(f->err[0], err);
         if (r < 0)
                 return r;
@@ -1019,7 +1035,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         _cleanup_strv_free_ char **tasks = NULL; /* v1's, joined after "go" */
         struct sandbox_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
         _cleanup_close_ int sigfd = -EBADF, master = -EBADF;
-        struct run_relay relay = {{-1, -1, -1}, {-1, -1, -1}};
+        struct run_relay relay = {.child = {-1, -1, -1}, .host = {-1, -1, -1}};
         sigset_t old;
         pid_t pid = -1;
         int r;
@@ -1061,7 +1077,9 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (overlap)
                 tasks = run_cgroup_tasks_paths(cg);
         PHASE("cgroup");
-        r = run_relay_open(spec->interactive, spec->tty, &relay, err);
+        /* the host's /dev/null as the container's own, where box is the
+         * last reader of its output (detached, the monitor logs it) */
+        r = run_relay_open(spec->interactive, spec->tty, !spec->detach, &relay, err);
         if (r >= 0)
                 r = sandbox_fds_open(spec, &f, err);
         if (r < 0)
@@ -1085,6 +1103,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .bpf = bpf.filter ? &bpf : NULL,
                 .caps = caps,
                 .stdio = {relay.child[0], relay.child[1], relay.child[2]},
+                .null = {false, relay.null[1], relay.null[2]},
                 .join = &join,
                 .join_after_go = tasks,
                 .watch_fd = watch,

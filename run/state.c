@@ -26,6 +26,7 @@ void run_state_free(struct run_state *s)
 {
         if (!s)
                 return;
+        run_rw_pool_sweep_finish(s->sweep);
         free(s->name);
         free(s->dir);
         free(s->rw_dir);
@@ -256,6 +257,7 @@ static int make_dirs(struct run_state *s, const char *root, bool transient, stru
                 if (symlink(s->dir, link) < 0)
                         return box_err_errno(err, errno, "create '%s'", link);
         }
+        s->pooled = pooled;
         return 0;
 }
 
@@ -995,10 +997,17 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
         return remove_container(root, runroot, id, remove_volumes, false, err);
 }
 
-int run_state_remove_ended(const struct run_state *s, const char *runroot, bool cgroups_gone,
+int run_state_remove_ended(struct run_state *s, const char *runroot, bool cgroups_gone,
                            struct box_err *err)
 {
         bool transient = s->rw_dir && s->dir && !streq(s->rw_dir, s->dir);
+        /* its links go where the sweep removes them: done (or, if it
+         * never started, done now) */
+        if (s->pooled && !s->sweep)
+                s->sweep = run_rw_pool_sweep_start(s->rw_dir);
+        run_rw_pool_sweep_finish(s->sweep);
+        s->sweep = NULL;
+        s->pooled = false;
         return remove_container(s->root, runroot, s->id, true, transient && cgroups_gone, err);
 }
 

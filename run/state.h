@@ -88,6 +88,12 @@ struct run_state {
          * reads it after a crash but the prune that removes the container;
          * set by run_state_create for a transient container */
         bool ephemeral;
+        /* rw_dir came from the pool (run_rw_pool_take): what its last
+         * container left there is for run_rw_pool_sweep_start(), and sweep
+         * its thread while it runs (finished by run_state_remove_ended and
+         * run_state_free) */
+        bool pooled;
+        struct run_rw_sweep *sweep;
 };
 
 enum run_status {
@@ -130,9 +136,15 @@ bool run_rw_pool_take(const char *root, const char *rw);
 bool run_rw_pool_put(const char *root, const char *rw);
 /* What the last container left in RW, a layer taken from the pool, that
  * was moved aside rather than waited for (the overlay's old work dir, the
- * links RUN_RW_NAME_LINK and RUN_RW_STORE_LINK): removed while the new
- * container runs. */
-void run_rw_pool_sweep(const char *rw);
+ * links RUN_RW_NAME_LINK and RUN_RW_STORE_LINK): removed by a thread while
+ * the new container starts and runs (each freed block may wait for its
+ * discard; box's own way to the container's exec and back waits for none).
+ * NULL when there was nothing to start (or it was done in line).
+ * run_rw_pool_sweep_finish() waits for it, and removes what it could not:
+ * before RW is put back, removed, or the process clones anything else. */
+struct run_rw_sweep;
+struct run_rw_sweep *run_rw_pool_sweep_start(const char *rw);
+void run_rw_pool_sweep_finish(struct run_rw_sweep *w);
 /* Removes the pool (container prune): 0 or -errno. */
 int run_rw_pool_clear(const char *root);
 /* The directory holding container ID's upper/ and work/: the caller's. */
@@ -255,7 +267,7 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
  * its volumes.  CGROUPS_GONE: the sandbox removed its cgroups, so nothing
  * of it runs: no sweep for them, and a transient container's untouched
  * writable layer goes into the pool (run_rw_pool_put). */
-int run_state_remove_ended(const struct run_state *s, const char *runroot, bool cgroups_gone,
+int run_state_remove_ended(struct run_state *s, const char *runroot, bool cgroups_gone,
                            struct box_err *err);
 /* Renames container ID to NAME (taken atomically, as at creation). */
 int run_state_rename(const char *root, const char *id, const char *name, struct box_err *err);

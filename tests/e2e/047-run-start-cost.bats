@@ -309,3 +309,67 @@ pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
         [ -z "$(ls -A "$BOX_ROOT/containers/.rw" | grep -vx pool)" ]
         [ -z "$(ls -A "$BOX_RUNROOT/containers")" ]
 }
+
+@test "the last container's leftovers go on a thread while the next one starts: box's own thread removes nothing on its way" {
+        box run --rm --network none busybox true
+        box run --rm --network none busybox true
+        p=$BOX_ROOT/containers/.rw/pool/0
+        [ -L "$p/name-link" ] && [ -L "$p/store-link" ] && [ -d "$p/trash" ]
+        # box's main thread only (no -f): none of the five removals, on
+        # the way in or out; the thread that makes them is joined before
+        # the layer goes back (one such thread, and it removes them)
+        run env ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$BOX_TEST_TMP/main" -e trace=unlinkat,unlink,rmdir,clone,clone3 "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 0 ]
+        cat "$BOX_TEST_TMP/main"
+        [ -z "$(grep -E '(name-link|store-link|trash|incompat|volatile|dirty)"' "$BOX_TEST_TMP/main")" ]
+        [ "$(grep -c 'CLONE_THREAD' "$BOX_TEST_TMP/main")" -eq 1 ]
+        run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/all" -e trace=unlinkat "$BOX" run --rm --network none busybox true
+        [ "$status" -eq 0 ]
+        [ "$(grep -cE 'unlinkat\([0-9]+, "(name-link|store-link|trash[^"]*)", ' "$BOX_TEST_TMP/all")" -eq 6 ]
+        [ -z "$(grep -E '(name-link|store-link|trash).*= -1 ' "$BOX_TEST_TMP/all")" ]
+        # the layer is back with the last run's leftovers only, and a
+        # planted file among them keeps nothing from going: the in-line
+        # removal takes what the thread could not
+        mkdir "$p/trash/incompat/planted"
+        touch "$p/trash/incompat/planted/f"
+        box run --rm --network none busybox true
+        [ ! -e "$p/trash/incompat/planted" ]
+        [ "$(ls -A "$p" | sort | tr '\n' ' ')" = "name-link store-link trash upper work " ]
+        [ -z "$(ls -A "$BOX_ROOT/containers/.rw" | grep -vx pool)" ]
+}
+
+@test "a stdout or stderr that is the host's /dev/null: the container gets a /dev/null of its own, not a pipe nor the host's node" {
+        mode=$(stat -c %a /dev/null)
+        # what a process of the container has on its fds 1 and 2 (a sleep
+        # started first: the shell's own fd 1 is moved while a redirected
+        # command of its runs), said on the container's stderr, which is
+        # the test's pipe and so passed as it is
+        look='sleep 30 & p=$!; for f in 1 2; do readlink /proc/$p/fd/$f >&2; done; stat -L -c %d:%i /proc/$p/fd/1 >&2; chmod 600 /proc/$p/fd/1; kill $p'
+        run sh -c '"$BOX" run --rm --network none busybox sh -c "$1" >/dev/null' sh "$look"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = /dev/null ]
+        [[ "${lines[1]}" == pipe:* ]]
+        # not the host's node: another inode, and the chmod stayed inside
+        [ "${lines[2]}" != "$(stat -c %d:%i /dev/null)" ]
+        [ "$(stat -c %a /dev/null)" = "$mode" ]
+        # stderr too
+        run sh -c '"$BOX" run --rm --network none busybox sh -c "sleep 30 & p=\$!; readlink /proc/\$p/fd/2; kill \$p" 2>/dev/null'
+        [ "$output" = /dev/null ]
+        # a pipe or a file still gets what the container says
+        run sh -c '"$BOX" run --rm --network none busybox echo said | cat'
+        [ "$output" = said ]
+        "$BOX" run --rm --network none busybox echo kept >"$BOX_TEST_TMP/out"
+        [ "$(cat "$BOX_TEST_TMP/out")" = kept ]
+        # detached (or started) from a box whose stdio is /dev/null: the
+        # monitor still gets and logs what the container says
+        "$BOX" run -d --name cost --network none busybox sh -c 'echo logged; echo also >&2' >/dev/null 2>&1
+        box wait cost >/dev/null
+        run box logs cost
+        [[ "$output" == *logged* ]]
+        [[ "$output" == *also* ]]
+        "$BOX" start cost >/dev/null 2>&1
+        box wait cost >/dev/null
+        run box logs cost
+        [ "$(grep -c logged <<<"$output")" -eq 2 ]
+}
