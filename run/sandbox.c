@@ -1024,6 +1024,17 @@ static void root_gone_report(const struct run_spec *spec, int watch)
                 close(watch);
 }
 
+/* A terminal's size: the spec's, else box's own terminal's. */
+static void child_winsize(const struct run_spec *spec, struct child_args *a)
+{
+        if (spec->tty && spec->tty_rows && spec->tty_cols) {
+                a->ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
+                a->have_ws = true;
+        } else if (spec->tty) {
+                a->have_ws = ioctl(0, TIOCGWINSZ, &a->ws) == 0 || ioctl(1, TIOCGWINSZ, &a->ws) == 0;
+        }
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = spec->mount_dir
@@ -1108,12 +1119,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .join_after_go = tasks,
                 .watch_fd = watch,
         };
-        if (spec->tty && spec->tty_rows && spec->tty_cols) {
-                a.ws = (struct winsize){.ws_row = spec->tty_rows, .ws_col = spec->tty_cols};
-                a.have_ws = true;
-        } else if (spec->tty) {
-                a.have_ws = ioctl(0, TIOCGWINSZ, &a.ws) == 0 || ioctl(1, TIOCGWINSZ, &a.ws) == 0;
-        }
+        child_winsize(spec, &a);
         bool in_v2;
         pid = clone_child(spec, &a, join.v2_dir, &in_v2);
         if (pid < 0) {
