@@ -44,9 +44,9 @@ teardown() {
 }
 
 @test "while it runs a --rm container shows as running, created and started" {
-        box run --rm --name cost --network none busybox sleep 5 &
+        box run --rm --name cost --network none busybox sleep 300 &
         local pid=$!
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 [ "$(box ps --format '{{.Status}}' 2>/dev/null)" != "" ] && break
                 sleep 0.1
         done
@@ -91,10 +91,12 @@ store_creations() {
 start_cost() {
         "$BOX" run --rm --name cost --network none busybox "$@" &
         BG=$!
-        for _ in $(seq 100); do
+        for _ in $(seq 300); do
                 [ "$(box inspect --format '{{.State.Status}}' cost 2>/dev/null)" = running ] && return 0
                 sleep 0.1
         done
+        echo "the container never ran" >&2
+        return 1
 }
 
 @test "a foreground --rm run: its record in the runroot, its writable layer from the pool: no directory made on the store's disk, none left" {
