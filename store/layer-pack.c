@@ -187,7 +187,11 @@ static void zpipe_init(struct pack *p)
         pthread_mutex_init(&z->mu, NULL);
         pthread_cond_init(&z->cv, NULL);
         for (size_t i = 0; i < ZCHUNKS; i++)
-                z->bufs[i] = xmalloc(ZCHUNK); /* mmap()ed: pages only when touched */
+                /* page-aligned: a chunk goes to an O_DIRECT blob as it is
+                 * (store_blob_writer_direct()); mmap()ed, pages only when
+                 * touched */
+                if (posix_memalign((void **)&z->bufs[i], 4096, ZCHUNK) != 0)
+                        z->bufs[i] = xmalloc(ZCHUNK);
         z->ready = true;
 }
 
@@ -237,8 +241,11 @@ static int zpipe_finish(struct pack *p, bool ok)
                 ok = r >= 0;
         }
         if (z->started) {
+                /* a push refused: the worker failed, and its error is the one */
+                bool worker_err = false;
                 if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
-                        ok = false;
+                        worker_err = true;
+                ok = ok && !worker_err;
                 pthread_mutex_lock(&z->mu);
                 bool worker_failed = z->failed;
                 if (!ok)
@@ -249,7 +256,7 @@ static int zpipe_finish(struct pack *p, bool ok)
                 pthread_join(z->thread, NULL);
                 z->started = false;
                 /* the worker is gone: its error can be read without the lock */
-                if (ok && (worker_failed || z->failed)) {
+                if (worker_err || (ok && (worker_failed || z->failed))) {
                         *p->err = z->err;
                         r = -p->err->code;
                 }
@@ -1161,6 +1168,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
          * hashed once in write_cb */
         if (!p.compress)
                 store_blob_writer_skip_hash(p.blob);
+        /* a blob synced at once with the layer (a build step's): past the
+         * page cache, see store_blob_writer_direct() */
+        if (p.sync != PACK_SYNC_NONE)
+                store_blob_writer_direct(p.blob);
         locale_t old_locale = c_locale_enter();
         p.tar_sha = sha256_new();
         p.readbuf = xmalloc(READBUF);
@@ -1201,6 +1212,9 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
         bool blob_synced;
+        r = store_blob_writer_flush(p.blob, err);
+        if (r < 0)
+                goto out;
         t1 = mono_s();
         r = pack_sync_finish(&p, dfd, dir, &blob_synced);
         t2 = mono_s();
@@ -1236,7 +1250,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                                         dir);
                         goto out;
                 }
-                fs_rm_rf(dir, NULL);
+                /* the same layer is there: DIR is the caller's to remove */
         }
         free(store_layer_short_path(st, info.diff_id));
         if (ret)
