@@ -90,3 +90,27 @@ EOF
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
         [ -z "$(grep "$BOX_ROOT/tmp" /proc/self/mounts)" ]
 }
+
+@test "a big step's layer blob is written past the page cache with the same bytes, and an identical layer built again leaves nothing behind" {
+        command -v strace >/dev/null || skip "strace is not installed"
+        # 3,000,001 bytes: the pack's ring hands the blob whole 1 MiB chunks
+        # (O_DIRECT) and a tail that is not a whole 4 KiB block (page cache)
+        printf 'FROM busybox\nRUN head -c 3000001 /dev/zero | tr "\\\\0" a > /big && echo s > /small\n' >"$CTX/Dockerfile"
+        run env ASAN_OPTIONS=detect_leaks=0 SOURCE_DATE_EPOCH=1700000000 strace -f -qq -y -o "$BOX_TEST_TMP/trace" -e trace=fcntl \
+                "$BOX" build --network none --no-cache -q "$CTX"
+        [ "$status" -eq 0 ]
+        id=$output
+        grep -qE "fcntl\([0-9]+</[^>]*/tmp/blob-[^>]*>, F_SETFL, [A-Z_|]*O_DIRECT" "$BOX_TEST_TMP/trace"
+        # the digest box wrote through the page cache (main at bc6d970)
+        run box image inspect --format '{{json .RootFS.Layers}}' "$id"
+        [ "$output" = '["sha256:9169e3ae3df95717d5ecd19e9533c7cacd29ac4987d968c7fb81f1a7c0ee8447","sha256:6d5554f3bfd827352fa6e6d39c93d49fc42cf73fc0bd724343ceff4349afa4e4"]' ]
+        run box system fsck
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm --network none "$id" sh -c 'wc -c < /big; tr -d a < /big | wc -c; cat /small')" = "$(printf '3000001\n0\ns')" ]
+        # the same layer again: the step's upper dir is not renamed over the
+        # existing layer, it is removed, and nothing is left in tmp/
+        id2=$(SOURCE_DATE_EPOCH=1700000000 box build --network none --no-cache -q "$CTX")
+        [ "$id2" = "$id" ]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        [ "$(box run --rm --network none "$id" cat /small)" = s ]
+}
