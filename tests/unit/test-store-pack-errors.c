@@ -186,6 +186,63 @@ static void test_unreadable_file(void **state)
         free(d);
 }
 
+/* The pack reads files without touching their atime (O_NOATIME), which
+ * only an owner or CAP_FOWNER may ask for: without it, a file someone else
+ * owns is read the ordinary way, and the pack gives the same layer. */
+static void test_noatime_not_owner(void **state)
+{
+        (void)state;
+        char *d = mkdir_in("noatime");
+        put(d, "mine", "m", 1, 0644);
+        put(d, "theirs", "t", 1, 0644);
+        char *sub = xasprintf("%s/sub", d), *f = xasprintf("%s/theirs", d);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        put(sub, "in", "i", 1, 0644);
+        assert_int_equal(chown(f, 4321, 4321), 0);
+        assert_int_equal(chown(sub, 4321, 4321), 0);
+        /* an atime older than the mtime: an ordinary read would set it */
+        struct timespec ts[2] = {{.tv_sec = 1000}, {.tv_nsec = UTIME_OMIT}};
+        char *mine = xasprintf("%s/mine", d);
+        assert_int_equal(utimensat(AT_FDCWD, mine, ts, AT_SYMLINK_NOFOLLOW), 0);
+        struct store_layer_pack_opts o = {.uncompressed = 1, .keep_dir = 1, .clamp_mtime = 1};
+        struct store_layer_info want;
+        struct box_err err = {0};
+        if (store_layer_pack_dir(st, d, &o, &want, &err) < 0)
+                fail_msg("%s", err.msg);
+        struct stat sb;
+        assert_int_equal(stat(mine, &sb), 0);
+        assert_int_equal(sb.st_atim.tv_sec, 1000);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                cap_t c = cap_get_proc();
+                cap_value_t drop[] = {CAP_FOWNER};
+                if (!c || cap_set_flag(c, CAP_EFFECTIVE, 1, drop, CAP_CLEAR) < 0 ||
+                    cap_set_proc(c) < 0)
+                        exit(2);
+                cap_free(c);
+                struct store_layer_info got;
+                int r = store_layer_pack_dir(st, d, &o, &got, &err);
+                int ok = r == 0 && streq(got.diff_id, want.diff_id);
+                if (!ok)
+                        fprintf(stderr, "pack: %d %s\n", r, err.msg);
+                free(d);
+                free(sub);
+                free(f);
+                free(mine);
+                store_close(st);
+                exit(ok ? 0 : 1); /* exit(), not _exit(): ASan's leak check runs */
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        free(d);
+        free(sub);
+        free(f);
+        free(mine);
+}
+
 /* A sysfs file says 4096 bytes and gives a few: a file that shrank. */
 static void test_shrinking_file(void **state)
 {
@@ -299,6 +356,7 @@ int main(void)
                 cmocka_unit_test(test_enospc_uncompressed),
                 cmocka_unit_test(test_enospc_compressed),
                 cmocka_unit_test(test_unreadable_file),
+                cmocka_unit_test(test_noatime_not_owner),
                 cmocka_unit_test(test_shrinking_file),
                 cmocka_unit_test(test_deep_tree),
         };
