@@ -148,11 +148,14 @@ for l in open(sys.argv[2], errors="replace"):
     st = {"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
           "prepare": float(m[4]), "commit": float(m[5])}
     d = re.search(r"sandbox start ([\d.]+) s; box: dirs and files ([\d.]+) s, tar and hash ([\d.]+) s, "
-                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; layer (\d+) bytes, (\d+) entries", l)
+                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; "
+                  r"(?:pack CPU ([\d.]+) s; )?layer (\d+) bytes, (\d+) entries", l)
     if d:
         st.update({"sandbox_start": float(d[1]), "files": float(d[2]), "tar": float(d[3]),
                    "sync": float(d[4]), "sync_how": d[5], "publish": float(d[6]),
-                   "record": float(d[7]), "bytes": int(d[8]), "entries": int(d[9])})
+                   "record": float(d[7]), "bytes": int(d[9]), "entries": int(d[10])})
+        if d[8]:
+            st["pack_cpu"] = float(d[8])
     steps.append(st)
 base = " (base)" if sys.argv[2].endswith(".base.steps.log") else ""
 print(json.dumps({"type": "steps", "workload": f"real build: examples/{sys.argv[1]}{base}", "steps": steps}))

@@ -206,6 +206,8 @@ struct store_layer_pack_opts {
  * directory's into layers/). */
 struct store_layer_pack_stats {
         double tar_s, sync_s, publish_s;
+        double cpu_s;    /* CPU time (user and system, all threads) of all three: what
+                          * the pack costs whatever the host's load */
         uint64_t bytes;  /* the tar's */
         size_t entries;  /* its entries */
         bool syncfs;     /* synced with one syncfs rather than an fsync each */

@@ -63,7 +63,7 @@ EOF
         run box --log-level info build --network none --no-cache -q "$CTX"
         [ "$status" -eq 0 ]
         line=$(grep '^box: info: step 2: ' <<<"$output")
-        [[ "$line" =~ ^box:\ info:\ step\ 2:\ command\ [0-9.]+\ s,\ box\ [0-9.]+\ s\ \(prepare\ [0-9.]+\ s,\ commit\ [0-9.]+\ s\)\;\ sandbox\ start\ [0-9.]+\ s\;\ box:\ dirs\ and\ files\ [0-9.]+\ s,\ tar\ and\ hash\ [0-9.]+\ s,\ sync\ [0-9.]+\ s\ \((syncfs|fsyncs)\),\ publish\ [0-9.]+\ s,\ record\ -?[0-9.]+\ s\;\ layer\ 2048\ bytes,\ 1\ entries$ ]]
+        [[ "$line" =~ ^box:\ info:\ step\ 2:\ command\ [0-9.]+\ s,\ box\ [0-9.]+\ s\ \(prepare\ [0-9.]+\ s,\ commit\ [0-9.]+\ s\)\;\ sandbox\ start\ [0-9.]+\ s\;\ box:\ dirs\ and\ files\ [0-9.]+\ s,\ tar\ and\ hash\ [0-9.]+\ s,\ sync\ [0-9.]+\ s\ \((syncfs|fsyncs)\),\ publish\ [0-9.]+\ s,\ record\ -?[0-9.]+\ s\;\ pack\ CPU\ [0-9.]+\ s\;\ layer\ 2048\ bytes,\ 1\ entries$ ]]
         # the second step's 120-byte name takes a pax header: libarchive's
         [[ "$output" == *"entries, libarchive"* ]]
         [ "$(grep -c 'entries, libarchive' <<<"$output")" -eq 1 ]
