@@ -21,6 +21,11 @@
 # without dpkg's syncs: DPKG_FORCE=unsafe-io; BENCH_FLOOR_SYNC=1 keeps
 # them).  A goal of 0.8x podman is reachable only where the floor is well
 # below that.
+#
+# BENCH_BOX_BASE=/path/to/another/box (e.g. main's, built in another
+# directory) is timed in the same rounds, right after box, on the same
+# store: a row "box (base)" and its own per-step table, so a change to
+# box's share of a step is measured against the same downloads and load.
 . "$(dirname "$0")/lib.sh"
 [ "$BENCH_SMOKE" = 1 ] && exit 0
 BASE=$BENCH_FIXTURES/debian-bookworm.tar
@@ -83,6 +88,8 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         W="real build: examples/$ex, cold"
         BCMD="$BOX --log-level info build --no-cache -q $ctx"
         PCMD="$P build --layers --no-cache -q $ctx"
+        BASECMD=""
+        [ -n "${BENCH_BOX_BASE:-}" ] && BASECMD="$BENCH_BOX_BASE --log-level info build --no-cache -q $ctx"
         FW=$T/$ex.floor.d
         FCMD=""
         if [ -n "$FLOOR" ] && "$BOX" dockerfile parse --format json "$ctx/Dockerfile" >"$T/$ex.json"; then
@@ -96,7 +103,7 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         $BCMD >/dev/null 2>"$T/$ex.box.log" || true
         [ -n "$P" ] && { $PCMD >/dev/null 2>&1 || true; }
         [ -n "$FCMD" ] && floor_prepare && { $FCMD >/dev/null 2>&1 || true; }
-        rm -f "$T/$ex.box" "$T/$ex.podman" "$T/$ex.floor" "$T/$ex.steps.log"
+        rm -f "$T/$ex".{box,base,podman,floor} "$T/$ex.steps.log" "$T/$ex.base.steps.log"
         bfail=0 pfail=0 ffail=0
         for r in $(seq 1 "$ROUNDS"); do
                 # shellcheck disable=SC2086
@@ -104,6 +111,10 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
                         cat "$T/$ex.box.err" >>"$T/$ex.steps.log"
                 else
                         bfail=1
+                fi
+                # shellcheck disable=SC2086
+                if [ -n "$BASECMD" ] && timed "$T/$ex.base" $BASECMD; then
+                        cat "$T/$ex.base.err" >>"$T/$ex.base.steps.log"
                 fi
                 if [ -n "$P" ]; then
                         # shellcheck disable=SC2086
@@ -120,11 +131,14 @@ for ex in ${BENCH_EXAMPLES:-webapp multistage mysql}; do
         [ $pfail = 0 ] || bench_note "$W" "podman: failed: $(tail -1 "$T/$ex.podman.err" | cut -c1-200)"
         [ $ffail = 0 ] || bench_note "$W" "floor: failed: $(tail -1 "$T/$ex.floor.err" | cut -c1-200)"
         rows_from "$W" box box "$T/$ex.box" "$BOX build --no-cache -q $ctx"
+        [ -n "$BASECMD" ] && rows_from "$W" "box (base)" peer "$T/$ex.base" "$BENCH_BOX_BASE build --no-cache -q $ctx"
         [ -n "$P" ] && rows_from "$W" podman peer "$T/$ex.podman" "podman build --layers --no-cache -q $ctx"
         rows_from "$W" "RUN commands in a plain chroot" floor "$T/$ex.floor" "bench/chroot-floor.py (unshare -m -p -f, chroot)"
         # box's own share per RUN step, over the measured rounds, and what
         # it consists of (build/step-run.c's log line at --log-level info)
-        python3 - "$ex" "$T/$ex.steps.log" >>"$BENCH_ROWS" <<'PY'
+        for log in "$T/$ex.steps.log" "$T/$ex.base.steps.log"; do
+        [ -f "$log" ] || continue
+        python3 - "$ex" "$log" >>"$BENCH_ROWS" <<'PY'
 import json, re, sys
 steps = []
 for l in open(sys.argv[2], errors="replace"):
@@ -134,14 +148,19 @@ for l in open(sys.argv[2], errors="replace"):
     st = {"step": int(m[1]), "command": float(m[2]), "box": float(m[3]),
           "prepare": float(m[4]), "commit": float(m[5])}
     d = re.search(r"sandbox start ([\d.]+) s; box: dirs and files ([\d.]+) s, tar and hash ([\d.]+) s, "
-                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; layer (\d+) bytes, (\d+) entries", l)
+                  r"sync ([\d.]+) s \((\w+)\), publish ([\d.]+) s, record ([\d.-]+) s; "
+                  r"(?:pack CPU ([\d.]+) s; )?layer (\d+) bytes, (\d+) entries", l)
     if d:
         st.update({"sandbox_start": float(d[1]), "files": float(d[2]), "tar": float(d[3]),
                    "sync": float(d[4]), "sync_how": d[5], "publish": float(d[6]),
-                   "record": float(d[7]), "bytes": int(d[8]), "entries": int(d[9])})
+                   "record": float(d[7]), "bytes": int(d[9]), "entries": int(d[10])})
+        if d[8]:
+            st["pack_cpu"] = float(d[8])
     steps.append(st)
-print(json.dumps({"type": "steps", "workload": f"real build: examples/{sys.argv[1]}", "steps": steps}))
+base = " (base)" if sys.argv[2].endswith(".base.steps.log") else ""
+print(json.dumps({"type": "steps", "workload": f"real build: examples/{sys.argv[1]}{base}", "steps": steps}))
 PY
+        done
         bench_time "real build: examples/$ex, cached" box box 5 "" "$BOX build -q $ctx"
         [ -n "$P" ] && bench_time "real build: examples/$ex, cached" podman peer 5 "" "$P build --layers -q $ctx"
         bench_goal "$W" podman 0.8

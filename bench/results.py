@@ -91,16 +91,17 @@ for s in steps:
               "SHA-256, its sync, its publication (renames) and the cache record; the "
               "sandbox's start (box run's, to the command's exec) is apart")
     md.append("")
-    md.append("| step | command | box | box ÷ command | dirs, files | tar + hash | sync | publish, record | layer | sandbox start |")
-    md.append("|---|---|---|---|---|---|---|---|---|---|")
+    md.append("| step | command | box | box ÷ command | dirs, files | tar + hash | sync | publish, record | pack CPU | layer | sandbox start |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for st in s["steps"]:
         share = st["box"] / st["command"] if st["command"] > 0 else 0
         if "tar" in st:
             parts = (f"{ms(st['files'])} | {ms(st['tar'])} | {ms(st['sync'])} ({st['sync_how']}) | "
                      f"{ms(st['publish'] + max(st['record'], 0))} | "
+                     f"{ms(st['pack_cpu']) if 'pack_cpu' in st else '–'} | "
                      f"{size(st['bytes'])}, {st['entries']:,} entries | {ms(st['sandbox_start'])}")
         else:
-            parts = "– | – | – | – | – | –"
+            parts = "– | – | – | – | – | – | –"
         md.append(f"| {st['step']} | {ms(st['command'])} | {ms(st['box'])} | {share:.1%} | {parts} |")
 if notes:
     md.append("")

@@ -942,11 +942,11 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 double pack = ps.tar_s + ps.sync_s + ps.publish_s;
                 log_info("step %zu: command %.3f s, box %.3f s (prepare %.3f s, commit %.3f s); "
                          "sandbox start %.3f s; box: dirs and files %.3f s, tar and hash "
-                         "%.3f s, sync %.3f s (%s), publish %.3f s, record %.3f s; layer "
-                         "%llu bytes, %zu entries%s",
+                         "%.3f s, sync %.3f s (%s), publish %.3f s, record %.3f s; pack CPU "
+                         "%.3f s; layer %llu bytes, %zu entries%s",
                          (size_t)b->step, t2 - started, (t1 - t0) + (t5 - t2), t1 - t0, t5 - t2,
                          started - t1, (t1 - t0) + (t3 - t2) + (t4 - t3), ps.tar_s, ps.sync_s,
-                         ps.syncfs ? "syncfs" : "fsyncs", ps.publish_s, (t5 - t4) - pack,
+                         ps.syncfs ? "syncfs" : "fsyncs", ps.publish_s, (t5 - t4) - pack, ps.cpu_s,
                          (unsigned long long)ps.bytes, ps.entries,
                          ps.libarchive ? ", libarchive" : "");
         }

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -187,7 +188,11 @@ static void zpipe_init(struct pack *p)
         pthread_mutex_init(&z->mu, NULL);
         pthread_cond_init(&z->cv, NULL);
         for (size_t i = 0; i < ZCHUNKS; i++)
-                z->bufs[i] = xmalloc(ZCHUNK); /* mmap()ed: pages only when touched */
+                /* page-aligned: a chunk goes to an O_DIRECT blob as it is
+                 * (store_blob_writer_direct()); mmap()ed, pages only when
+                 * touched */
+                if (posix_memalign((void **)&z->bufs[i], 4096, ZCHUNK) != 0)
+                        z->bufs[i] = xmalloc(ZCHUNK);
         z->ready = true;
 }
 
@@ -237,8 +242,11 @@ static int zpipe_finish(struct pack *p, bool ok)
                 ok = r >= 0;
         }
         if (z->started) {
+                /* a push refused: the worker failed, and its error is the one */
+                bool worker_err = false;
                 if (ok && z->lens[z->head] > 0 && zpipe_push(p) < 0)
-                        ok = false;
+                        worker_err = true;
+                ok = ok && !worker_err;
                 pthread_mutex_lock(&z->mu);
                 bool worker_failed = z->failed;
                 if (!ok)
@@ -249,7 +257,7 @@ static int zpipe_finish(struct pack *p, bool ok)
                 pthread_join(z->thread, NULL);
                 z->started = false;
                 /* the worker is gone: its error can be read without the lock */
-                if (ok && (worker_failed || z->failed)) {
+                if (worker_err || (ok && (worker_failed || z->failed))) {
                         *p->err = z->err;
                         r = -p->err->code;
                 }
@@ -733,6 +741,18 @@ static int pack_sync_finish(struct pack *p, int dfd, const char *dir, bool *ret_
         return 0;
 }
 
+/* Reading a file or directory just written (a step's) would set its
+ * atime (relatime: atime <= mtime), dirtying every inode of the layer
+ * again for the sync to write out; the tar holds no atime.  O_NOATIME
+ * needs the owner or CAP_FOWNER: without, an ordinary open. */
+static int open_noatime(int dfd, const char *name, int flags)
+{
+        int fd = openat(dfd, name, flags | O_NOATIME);
+        if (fd < 0 && errno == EPERM)
+                fd = openat(dfd, name, flags);
+        return fd;
+}
+
 static int pack_file_data(struct pack *p, int fd, const char *path, int64_t size)
 {
         int64_t left = size;
@@ -798,7 +818,8 @@ static int pack_one(struct pack *p, int dfd, const char *name, const char *path,
          * or a device node by now */
         if (S_ISREG(st.st_mode)) {
                 struct stat fst;
-                fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                fd = open_noatime(dfd, name,
+                                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 if (fd < 0) {
                         if (!pack_gone(p, -errno))
                                 r = box_err_errno(p->err, errno, "pack: open '%s'", path);
@@ -1002,7 +1023,7 @@ static int pack_tree(struct pack *p, int rootfd)
                         path.data[base] = '\0';
                         continue;
                 }
-                int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int cfd = open_noatime(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0) {
                         if (pack_gone(p, -errno)) {
                                 /* its header is written: it stays, empty */
@@ -1116,11 +1137,23 @@ static int unpack_new_blob(struct store *st, const struct store_layer_info *info
         return store_layer_unpack_fd(st, fd, &uo, NULL, err);
 }
 
+/* The process's CPU time, user and system, all threads: during a pack,
+ * its reading thread and its worker (a build runs nothing else then). */
+static double cpu_s(void)
+{
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) < 0)
+                return 0;
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void stats_fill(const struct pack *p, struct store_layer_pack_stats *stats, double t0,
-                       double t1, double t2, bool synced)
+                       double t1, double t2, double c0, bool synced)
 {
         if (stats)
                 *stats = (struct store_layer_pack_stats){
+                        .cpu_s = cpu_s() - c0,
                         .tar_s = t1 - t0,
                         .sync_s = t2 - t1,
                         .publish_s = mono_s() - t2,
@@ -1151,7 +1184,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
         r = store_lock(st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open_noatime(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return box_err_errno(err, errno, "pack: open '%s'", dir);
         r = store_blob_writer_new(st, &p.blob, err);
@@ -1161,6 +1194,10 @@ int store_layer_pack_dir(struct store *st, const char *dir,
          * hashed once in write_cb */
         if (!p.compress)
                 store_blob_writer_skip_hash(p.blob);
+        /* a blob synced at once with the layer (a build step's): past the
+         * page cache, see store_blob_writer_direct() */
+        if (p.sync != PACK_SYNC_NONE)
+                store_blob_writer_direct(p.blob);
         locale_t old_locale = c_locale_enter();
         p.tar_sha = sha256_new();
         p.readbuf = xmalloc(READBUF);
@@ -1179,7 +1216,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                         goto out;
         }
         p.lib_only = opts->tar_libarchive;
-        double t0 = mono_s(), t1 = 0, t2 = 0;
+        double t0 = mono_s(), t1 = 0, t2 = 0, c0 = cpu_s();
         r = pack_tree(&p, dfd);
         if (r < 0)
                 goto out;
@@ -1201,6 +1238,9 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                 goto out;
         sha256_final_str(TAKE_PTR(p.tar_sha), info.diff_id);
         bool blob_synced;
+        r = store_blob_writer_flush(p.blob, err);
+        if (r < 0)
+                goto out;
         t1 = mono_s();
         r = pack_sync_finish(&p, dfd, dir, &blob_synced);
         t2 = mono_s();
@@ -1220,7 +1260,7 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                         goto out;
                 if (ret)
                         *ret = info;
-                stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
+                stats_fill(&p, opts->stats, t0, t1, t2, c0, blob_synced);
                 goto out;
         }
         /* The directory becomes the unpacked layer. */
@@ -1236,12 +1276,12 @@ int store_layer_pack_dir(struct store *st, const char *dir,
                                         dir);
                         goto out;
                 }
-                fs_rm_rf(dir, NULL);
+                /* the same layer is there: DIR is the caller's to remove */
         }
         free(store_layer_short_path(st, info.diff_id));
         if (ret)
                 *ret = info;
-        stats_fill(&p, opts->stats, t0, t1, t2, blob_synced);
+        stats_fill(&p, opts->stats, t0, t1, t2, c0, blob_synced);
         r = 0;
 out:
         /* The order matters: freeing the writer closes it, and a close

@@ -116,7 +116,16 @@ struct store_blob_writer {
         struct sha256_ctx *sha;
         uint64_t size;
         bool synced; /* store_blob_writer_synced() */
+        bool direct; /* store_blob_writer_direct(): fd has O_DIRECT */
+        char *stage; /* direct: the bytes short of a whole BLOB_DIO_ALIGN block */
+        size_t staged;
 };
+
+/* O_DIRECT writes: offsets, lengths and buffers in whole blocks of this
+ * (the page size, which covers any logical block size up to it) and the
+ * staging buffer's size (a multiple of it). */
+#define BLOB_DIO_ALIGN 4096
+#define BLOB_DIO_STAGE (1 << 20)
 
 /* The hex part of DIGEST for a path, or a name that no file in the store
  * has when DIGEST is not "sha256:<64 lowercase hex>": a digest that came
@@ -157,15 +166,110 @@ int store_blob_writer_new(struct store *st, struct store_blob_writer **ret, stru
         return 0;
 }
 
+/* Back to the page cache for the rest of W (a file system without
+ * O_DIRECT, or the tail that is not a whole block). */
+static void blob_direct_off(struct store_blob_writer *w)
+{
+        int fl = fcntl(w->fd, F_GETFL);
+        if (fl >= 0)
+                fcntl(w->fd, F_SETFL, fl & ~O_DIRECT);
+        w->direct = false;
+}
+
+/* Writes whole blocks from P (aligned) with O_DIRECT; what the file
+ * system refuses to take that way (EINVAL) goes through the page cache. */
+static int blob_write_direct(struct store_blob_writer *w, const char *p, size_t n)
+{
+        while (n > 0 && w->direct) {
+                ssize_t k = RETRY_EINTR(write(w->fd, p, n));
+                if (k < 0 && errno == EINVAL) {
+                        blob_direct_off(w);
+                        break;
+                }
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                n -= (size_t)k;
+                if ((size_t)k % BLOB_DIO_ALIGN)
+                        blob_direct_off(w); /* a short write off the block size */
+        }
+        return n ? fs_write_full(w->fd, p, n) : 0;
+}
+
+static int blob_write(struct store_blob_writer *w, const char *p, size_t n)
+{
+        if (!w->direct)
+                return fs_write_full(w->fd, p, n);
+        /* whole aligned blocks straight from the caller's buffer */
+        if (w->staged == 0 && ((uintptr_t)p % BLOB_DIO_ALIGN) == 0 && n >= BLOB_DIO_ALIGN) {
+                size_t whole = n - n % BLOB_DIO_ALIGN;
+                int r = blob_write_direct(w, p, whole);
+                if (r < 0)
+                        return r;
+                p += whole;
+                n -= whole;
+        }
+        while (n > 0) {
+                if (!w->direct)
+                        return fs_write_full(w->fd, p, n);
+                size_t k = BLOB_DIO_STAGE - w->staged;
+                if (k > n)
+                        k = n;
+                memcpy(w->stage + w->staged, p, k);
+                w->staged += k;
+                p += k;
+                n -= k;
+                if (w->staged == BLOB_DIO_STAGE) {
+                        w->staged = 0;
+                        int r = blob_write_direct(w, w->stage, BLOB_DIO_STAGE);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 int store_blob_writer_write(struct store_blob_writer *w, const void *p, size_t n,
                             struct box_err *err)
 {
-        int r = fs_write_full(w->fd, p, n);
+        int r = blob_write(w, p, n);
         if (r < 0)
                 return box_err_errno(err, -r, "write blob");
         if (w->sha)
                 sha256_update(w->sha, p, n);
         w->size += n;
+        return 0;
+}
+
+void store_blob_writer_direct(struct store_blob_writer *w)
+{
+        if (w->direct || w->size > 0)
+                return;
+        int fl = fcntl(w->fd, F_GETFL);
+        if (fl < 0 || fcntl(w->fd, F_SETFL, fl | O_DIRECT) < 0)
+                return; /* the file system has none: the page cache, as before */
+        if (posix_memalign((void **)&w->stage, BLOB_DIO_ALIGN, BLOB_DIO_STAGE) != 0) {
+                blob_direct_off(w);
+                return;
+        }
+        w->direct = true;
+}
+
+int store_blob_writer_flush(struct store_blob_writer *w, struct box_err *err)
+{
+        if (!w->stage || w->staged == 0)
+                return 0;
+        size_t whole = w->direct ? w->staged - w->staged % BLOB_DIO_ALIGN : 0;
+        int r = whole ? blob_write_direct(w, w->stage, whole) : 0;
+        if (r >= 0) {
+                blob_direct_off(w);
+                r = fs_write_full(w->fd, w->stage + whole, w->staged - whole);
+        }
+        w->staged = 0;
+        if (r < 0)
+                return box_err_errno(err, -r, "write blob");
         return 0;
 }
 
@@ -187,6 +291,7 @@ void store_blob_writer_abort(struct store_blob_writer *w)
         close(w->fd);
         unlinkat(w->st->root_fd, w->tmp, 0);
         free(w->tmp);
+        free(w->stage);
         sha256_free(w->sha);
         free(w);
 }
@@ -195,6 +300,10 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                              uint64_t *ret_size, struct box_err *err)
 {
         digest_str d;
+        if (w->staged && store_blob_writer_flush(w, err) < 0) {
+                store_blob_writer_abort(w);
+                return -err->code;
+        }
         if (!w->sha) { /* store_blob_writer_skip_hash(): the caller hashed */
                 if (!expect || spec_digest_validate(expect, NULL) < 0) {
                         store_blob_writer_abort(w);
@@ -230,6 +339,7 @@ int store_blob_writer_commit(struct store_blob_writer *w, const char *expect, di
                 *ret_size = w->size;
         close(w->fd);
         free(w->tmp);
+        free(w->stage);
         free(w);
         return 0;
 }

@@ -63,7 +63,7 @@ EOF
         run box --log-level info build --network none --no-cache -q "$CTX"
         [ "$status" -eq 0 ]
         line=$(grep '^box: info: step 2: ' <<<"$output")
-        [[ "$line" =~ ^box:\ info:\ step\ 2:\ command\ [0-9.]+\ s,\ box\ [0-9.]+\ s\ \(prepare\ [0-9.]+\ s,\ commit\ [0-9.]+\ s\)\;\ sandbox\ start\ [0-9.]+\ s\;\ box:\ dirs\ and\ files\ [0-9.]+\ s,\ tar\ and\ hash\ [0-9.]+\ s,\ sync\ [0-9.]+\ s\ \((syncfs|fsyncs)\),\ publish\ [0-9.]+\ s,\ record\ -?[0-9.]+\ s\;\ layer\ 2048\ bytes,\ 1\ entries$ ]]
+        [[ "$line" =~ ^box:\ info:\ step\ 2:\ command\ [0-9.]+\ s,\ box\ [0-9.]+\ s\ \(prepare\ [0-9.]+\ s,\ commit\ [0-9.]+\ s\)\;\ sandbox\ start\ [0-9.]+\ s\;\ box:\ dirs\ and\ files\ [0-9.]+\ s,\ tar\ and\ hash\ [0-9.]+\ s,\ sync\ [0-9.]+\ s\ \((syncfs|fsyncs)\),\ publish\ [0-9.]+\ s,\ record\ -?[0-9.]+\ s\;\ pack\ CPU\ [0-9.]+\ s\;\ layer\ 2048\ bytes,\ 1\ entries$ ]]
         # the second step's 120-byte name takes a pax header: libarchive's
         [[ "$output" == *"entries, libarchive"* ]]
         [ "$(grep -c 'entries, libarchive' <<<"$output")" -eq 1 ]
@@ -89,4 +89,28 @@ EOF
         [ "$status" -eq 1 ]
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
         [ -z "$(grep "$BOX_ROOT/tmp" /proc/self/mounts)" ]
+}
+
+@test "a big step's layer blob is written past the page cache with the same bytes, and an identical layer built again leaves nothing behind" {
+        command -v strace >/dev/null || skip "strace is not installed"
+        # 3,000,001 bytes: the pack's ring hands the blob whole 1 MiB chunks
+        # (O_DIRECT) and a tail that is not a whole 4 KiB block (page cache)
+        printf 'FROM busybox\nRUN head -c 3000001 /dev/zero | tr "\\\\0" a > /big && echo s > /small\n' >"$CTX/Dockerfile"
+        run env ASAN_OPTIONS=detect_leaks=0 SOURCE_DATE_EPOCH=1700000000 strace -f -qq -y -o "$BOX_TEST_TMP/trace" -e trace=fcntl \
+                "$BOX" build --network none --no-cache -q "$CTX"
+        [ "$status" -eq 0 ]
+        id=$output
+        grep -qE "fcntl\([0-9]+</[^>]*/tmp/blob-[^>]*>, F_SETFL, [A-Z_|]*O_DIRECT" "$BOX_TEST_TMP/trace"
+        # the digest box wrote through the page cache (main at bc6d970)
+        run box image inspect --format '{{json .RootFS.Layers}}' "$id"
+        [ "$output" = '["sha256:9169e3ae3df95717d5ecd19e9533c7cacd29ac4987d968c7fb81f1a7c0ee8447","sha256:6d5554f3bfd827352fa6e6d39c93d49fc42cf73fc0bd724343ceff4349afa4e4"]' ]
+        run box system fsck
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm --network none "$id" sh -c 'wc -c < /big; tr -d a < /big | wc -c; cat /small')" = "$(printf '3000001\n0\ns')" ]
+        # the same layer again: the step's upper dir is not renamed over the
+        # existing layer, it is removed, and nothing is left in tmp/
+        id2=$(SOURCE_DATE_EPOCH=1700000000 box build --network none --no-cache -q "$CTX")
+        [ "$id2" = "$id" ]
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        [ "$(box run --rm --network none "$id" cat /small)" = s ]
 }

@@ -150,6 +150,40 @@ static void test_enospc_compressed(void **state)
         enospc(0);
 }
 
+/* FN(ARG) in a child whose effective capabilities lack DROP; it must
+ * return true.  exit(), not _exit(): ASan's leak check runs. */
+static void in_child_without(const cap_value_t *drop, int n, bool (*fn)(const char *),
+                             const char *arg)
+{
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                cap_t c = cap_get_proc();
+                if (!c || cap_set_flag(c, CAP_EFFECTIVE, n, drop, CAP_CLEAR) < 0 ||
+                    cap_set_proc(c) < 0)
+                        exit(2);
+                cap_free(c);
+                bool ok = fn(arg);
+                store_close(st);
+                exit(ok ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static bool pack_fails_on_secret(const char *d)
+{
+        struct store_layer_info info;
+        struct box_err err = {0};
+        int r = store_layer_pack_dir(st, d, NULL, &info, &err);
+        bool ok = r == -EACCES && strstr(err.msg, "open 'secret'") != NULL;
+        if (!ok)
+                fprintf(stderr, "pack: %d %s\n", r, err.msg);
+        return ok;
+}
+
 /* Without CAP_DAC_OVERRIDE a file of mode 000 cannot be opened: the pack
  * fails naming it.  In a child, whose capabilities can be dropped. */
 static void test_unreadable_file(void **state)
@@ -159,31 +193,59 @@ static void test_unreadable_file(void **state)
         put(d, "a", "a", 1, 0644);
         put(d, "secret", "s", 1, 0000);
         put(d, "z", "z", 1, 0644);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                cap_t c = cap_get_proc();
-                cap_value_t drop[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
-                if (!c || cap_set_flag(c, CAP_EFFECTIVE, 2, drop, CAP_CLEAR) < 0 ||
-                    cap_set_proc(c) < 0)
-                        exit(2);
-                cap_free(c);
-                struct store_layer_info info;
-                struct box_err err = {0};
-                int r = store_layer_pack_dir(st, d, NULL, &info, &err);
-                int ok = r == -EACCES && strstr(err.msg, "open 'secret'") != NULL;
-                if (!ok)
-                        fprintf(stderr, "pack: %d %s\n", r, err.msg);
-                free(d);
-                store_close(st);
-                exit(ok ? 0 : 1); /* exit(), not _exit(): ASan's leak check runs */
-        }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        static const cap_value_t drop[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
+        in_child_without(drop, 2, pack_fails_on_secret, d);
         assert_no_tmp_blob(store_root(st));
         free(d);
+}
+
+static digest_str noatime_want;
+
+static bool pack_same_noatime(const char *d)
+{
+        struct store_layer_pack_opts o = {.uncompressed = 1, .keep_dir = 1, .clamp_mtime = 1};
+        struct store_layer_info got;
+        struct box_err err = {0};
+        int r = store_layer_pack_dir(st, d, &o, &got, &err);
+        bool ok = r == 0 && streq(got.diff_id, noatime_want);
+        if (!ok)
+                fprintf(stderr, "pack: %d %s\n", r, err.msg);
+        return ok;
+}
+
+/* The pack reads files without touching their atime (O_NOATIME), which
+ * only an owner or CAP_FOWNER may ask for: without it, a file someone else
+ * owns is read the ordinary way, and the pack gives the same layer. */
+static void test_noatime_not_owner(void **state)
+{
+        (void)state;
+        char *d = mkdir_in("noatime");
+        put(d, "mine", "m", 1, 0644);
+        put(d, "theirs", "t", 1, 0644);
+        char *sub = xasprintf("%s/sub", d), *f = xasprintf("%s/theirs", d);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        put(sub, "in", "i", 1, 0644);
+        assert_int_equal(chown(f, 4321, 4321), 0);
+        assert_int_equal(chown(sub, 4321, 4321), 0);
+        /* an atime older than the mtime: an ordinary read would set it */
+        struct timespec ts[2] = {{.tv_sec = 1000}, {.tv_nsec = UTIME_OMIT}};
+        char *mine = xasprintf("%s/mine", d);
+        assert_int_equal(utimensat(AT_FDCWD, mine, ts, AT_SYMLINK_NOFOLLOW), 0);
+        struct store_layer_pack_opts o = {.uncompressed = 1, .keep_dir = 1, .clamp_mtime = 1};
+        struct store_layer_info want;
+        struct box_err err = {0};
+        if (store_layer_pack_dir(st, d, &o, &want, &err) < 0)
+                fail_msg("%s", err.msg);
+        struct stat sb;
+        assert_int_equal(stat(mine, &sb), 0);
+        assert_int_equal(sb.st_atim.tv_sec, 1000);
+        memcpy(noatime_want, want.diff_id, sizeof(noatime_want));
+        static const cap_value_t drop[] = {CAP_FOWNER};
+        in_child_without(drop, 1, pack_same_noatime, d);
+        free(d);
+        free(sub);
+        free(f);
+        free(mine);
 }
 
 /* A sysfs file says 4096 bytes and gives a few: a file that shrank. */
@@ -299,6 +361,7 @@ int main(void)
                 cmocka_unit_test(test_enospc_uncompressed),
                 cmocka_unit_test(test_enospc_compressed),
                 cmocka_unit_test(test_unreadable_file),
+                cmocka_unit_test(test_noatime_not_owner),
                 cmocka_unit_test(test_shrinking_file),
                 cmocka_unit_test(test_deep_tree),
         };
