@@ -166,8 +166,14 @@ static int mount_spec_parse(char *spec, struct mount_spec *ms, struct box_err *e
 
 /* uid=, gid= and mode= of a secret or cache mount (BuildKit's: decimal
  * ids, an octal mode), DEF_MODE when no mode is given. */
-static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_gid, mode_t def_mode,
-                       mode_t *ret_mode, struct box_err *err)
+struct mount_owner {
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+};
+
+static int mount_owner(const struct mount_spec *ms, mode_t def_mode, struct mount_owner *ret,
+                       struct box_err *err)
 {
         const char *ids[] = {ms->uid, ms->gid};
         unsigned long v[2] = {0, 0};
@@ -181,20 +187,27 @@ static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_g
                         return box_err_set(err, EINVAL, "--mount: invalid %s '%s'",
                                            i ? "gid" : "uid", s);
         }
-        *ret_uid = (uid_t)v[0];
-        *ret_gid = (gid_t)v[1];
-        *ret_mode = def_mode;
+        ret->uid = (uid_t)v[0];
+        ret->gid = (gid_t)v[1];
+        ret->mode = def_mode;
         if (ms->mode) {
                 size_t n = strspn(ms->mode, "01234567");
                 unsigned long m = n && !ms->mode[n] && n <= 5 ? strtoul(ms->mode, NULL, 8) : ~0UL;
                 if (m > 07777)
                         return box_err_set(err, EINVAL, "--mount: invalid mode '%s'", ms->mode);
-                *ret_mode = (mode_t)m;
+                ret->mode = (mode_t)m;
         }
         return 0;
 }
 
 #define SECRET_MAX (500 * 1024)
+
+/* The build's tmpfs for a step's WHAT, or an error. */
+static int scratch_dir(struct builder *b, const char *what, const char **ret, struct box_err *err)
+{
+        *ret = build_scratch_dir(b);
+        return *ret ? 0 : box_err_set(err, ENOTSUP, "no tmpfs for %s", what);
+}
 
 /* A secret's content as a file of its own on the build's tmpfs (never on a
  * disk), owned and moded as the mount asks (BuildKit: 0:0, 0400), for
@@ -202,15 +215,11 @@ static int mount_owner(const struct mount_spec *ms, uid_t *ret_uid, gid_t *ret_g
 static int secret_copy(struct builder *b, struct run_mounts *m, const char *data, size_t len,
                        const struct mount_spec *ms, char **ret_path, struct box_err *err)
 {
-        uid_t uid;
-        gid_t gid;
-        mode_t mode;
-        int r = mount_owner(ms, &uid, &gid, 0400, &mode, err);
-        if (r < 0)
+        struct mount_owner o;
+        const char *dir;
+        int r = mount_owner(ms, 0400, &o, err);
+        if (r < 0 || (r = scratch_dir(b, "the secret's copy", &dir, err)) < 0)
                 return r;
-        const char *dir = build_scratch_dir(b);
-        if (!dir)
-                return box_err_set(err, ENOTSUP, "no tmpfs for the secret's copy");
         _cleanup_free_ char *path = xasprintf("%s/secret-%zu", dir, strv_length(m->copies));
         _cleanup_close_ int out =
                 open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -219,7 +228,7 @@ static int secret_copy(struct builder *b, struct run_mounts *m, const char *data
         m->copies = strv_append(m->copies, path);
         if ((r = fs_write_full(out, data, len)) < 0)
                 return box_err_errno(err, -r, "copy the secret");
-        if (fchown(out, uid, gid) < 0 || fchmod(out, mode) < 0)
+        if (fchown(out, o.uid, o.gid) < 0 || fchmod(out, o.mode) < 0)
                 return box_err_errno(err, errno, "set the secret's owner and mode");
         *ret_path = TAKE_PTR(path);
         return 0;
@@ -315,23 +324,19 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
                                            streq(id, "default") ? "" : "=SOCKET");
                 return 1;
         }
-        uid_t uid;
-        gid_t gid;
-        mode_t mode;
-        int r = mount_owner(ms, &uid, &gid, 0600, &mode, err);
-        if (r < 0)
+        struct mount_owner own_mode;
+        const char *dir;
+        int r = mount_owner(ms, 0600, &own_mode, err);
+        if (r < 0 || (r = scratch_dir(c->b, "the ssh agent's socket", &dir, err)) < 0)
                 return r;
-        const char *dir = build_scratch_dir(c->b);
-        if (!dir)
-                return box_err_set(err, ENOTSUP, "no tmpfs for the ssh agent's socket");
         if (m->n_ssh >= ARRAY_SIZE(m->relays))
                 return box_err_set(err, E2BIG, "more than %zu ssh mounts in one step",
                                    ARRAY_SIZE(m->relays));
         _cleanup_free_ char *name = xasprintf("ssh-%d-%zu", getpid(), m->n_ssh);
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
         (void)unlink(path);
-        r = build_ssh_proxy_start(sock->src, sock->dev, sock->ino, dir, name, uid, gid, mode,
-                                  &m->relays[m->n_ssh], err);
+        r = build_ssh_proxy_start(sock->src, sock->dev, sock->ino, dir, name, own_mode.uid,
+                                  own_mode.gid, own_mode.mode, &m->relays[m->n_ssh], err);
         if (r < 0)
                 return box_err_prefix(err, "--mount=type=ssh,id=%s", id);
         m->copies = strv_append(m->copies, path);
@@ -358,10 +363,8 @@ static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct 
         digest_str h;
         const char *key = ms->id ? ms->id : ms->target;
         sha256_buf(key, strlen(key), h);
-        uid_t uid;
-        gid_t gid;
-        mode_t mode;
-        int r = mount_owner(ms, &uid, &gid, 0755, &mode, err);
+        struct mount_owner o;
+        int r = mount_owner(ms, 0755, &o, err);
         if (r < 0)
                 return r;
         r = fs_mkdir_p_at(store_root_fd(b->st), "buildcache/mounts", 0755, err);
@@ -373,7 +376,7 @@ static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct 
         if (mkdirat(store_root_fd(b->st), rel, 0700) == 0) {
                 _cleanup_close_ int dfd = openat(store_root_fd(b->st), rel,
                                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (dfd < 0 || fchown(dfd, uid, gid) < 0 || fchmod(dfd, mode) < 0)
+                if (dfd < 0 || fchown(dfd, o.uid, o.gid) < 0 || fchmod(dfd, o.mode) < 0)
                         return box_err_errno(err, errno, "set the cache's owner and mode");
         } else if (errno != EEXIST) {
                 return box_err_errno(err, errno, "create the cache directory");
