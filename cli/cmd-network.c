@@ -248,13 +248,14 @@ static int cmd_network_ls(struct cli_ctx *ctx, int argc, char **argv)
                 if (r)
                         rows[n++] = r;
         }
-        /* Docker's two modes that are not networks of the store: listed, but
-         * not among -q's ids, which name networks inspect and rm take */
+        /* Docker's two modes that are not networks of the store: listed with
+         * their ids, as Docker lists them */
         static const char *const modes[][2] = {{"host", "host"}, {"none", "null"}};
-        for (size_t m = 0; m < ARRAY_SIZE(modes) && !(f.quiet && !f.format); m++) {
+        for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
                 _cleanup_jv_ struct jv *o = jv_object();
+                _cleanup_free_ char *mid = run_net_mode_id(root, modes[m][0]);
                 jv_set_str(o, "Name", modes[m][0]);
-                jv_set_str(o, "Id", modes[m][0]);
+                jv_set_str(o, "Id", mid);
                 jv_set_str(o, "Driver", modes[m][1]);
                 struct jv *r = network_row(o, true, &f);
                 if (r)

@@ -14,6 +14,7 @@
 
 #include "lib/fs.h"
 #include "lib/log.h"
+#include "lib/sha256.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/name.h"
@@ -542,6 +543,7 @@ char **run_net_list(const char *root)
 int run_net_resolve(const char *root, const char *arg, char **ret_name, struct box_err *err)
 {
         _cleanup_strv_free_ char **names = run_net_list(root);
+        names = strv_append(strv_append(names, "host"), "none");
         size_t hex = strspn(arg, "0123456789abcdef");
         bool id_like = hex > 0 && !arg[hex] && hex <= RUN_ID_LEN;
         const char *prefix_of = NULL;
@@ -556,8 +558,11 @@ int run_net_resolve(const char *root, const char *arg, char **ret_name, struct b
                         if (pass == 1 || !id_like)
                                 continue;
                         _cleanup_free_ char *id = NULL, *driver = NULL;
-                        if (run_net_summary(root, *n, &id, &driver, NULL) < 0 ||
-                            !startswith(id, arg))
+                        if (run_net_is_mode(*n))
+                                id = run_net_mode_id(root, *n);
+                        else if (run_net_summary(root, *n, &id, &driver, NULL) < 0)
+                                continue;
+                        if (!startswith(id, arg))
                                 continue;
                         if (hex == strlen(id)) {
                                 *ret_name = xstrdup(*n);
@@ -818,9 +823,68 @@ static void inspect_member(const char *ip, const char *ip6, const char *id, cons
         jv_set(c->containers, id, o);
 }
 
+bool run_net_is_mode(const char *name)
+{
+        return streq(name, "host") || streq(name, "none");
+}
+
+char *run_net_mode_id(const char *root, const char *name)
+{
+        /* the store's own, the same every time: Docker's daemon makes one
+         * at its first start and keeps it */
+        _cleanup_free_ char *seed = xasprintf("box network mode %s of %s", name, root);
+        char d[SHA256_DIGEST_STR_LEN + 1];
+        sha256_buf(seed, strlen(seed), d);
+        return xstrdup(d + strlen("sha256:"));
+}
+
+/* Docker's inspect object of the host or none mode, its live containers. */
+static char *mode_inspect_json(const char *root, const char *runroot, const char *name)
+{
+        _cleanup_jv_ struct jv *o = jv_object();
+        _cleanup_free_ char *id = run_net_mode_id(root, name);
+        jv_set_str(o, "Name", name);
+        jv_set_str(o, "Id", id);
+        jv_set_str(o, "Created", "0001-01-01T00:00:00Z");
+        jv_set_str(o, "Scope", "local");
+        jv_set_str(o, "Driver", streq(name, "host") ? "host" : "null");
+        jv_set(o, "EnableIPv6", jv_bool(false));
+        struct jv *ipam = jv_object();
+        jv_set_str(ipam, "Driver", "default");
+        jv_set(ipam, "Config", jv_array());
+        jv_set(o, "IPAM", ipam);
+        jv_set(o, "Internal", jv_bool(false));
+        struct jv *members = jv_object();
+        _cleanup_strv_free_ char **ids = run_state_list(root);
+        STRV_FOREACH (cid, ids) {
+                if (!run_state_is_live(runroot, *cid))
+                        continue;
+                _cleanup_jv_ struct jv *cfg = run_state_read_json(root, *cid, "config.json");
+                const char *mode = jv_get_str(jv_get(cfg, "HostConfig"), "NetworkMode");
+                if (!mode || !streq(mode, name))
+                        continue;
+                struct jv *e = jv_object();
+                const char *cname = jv_get_str(cfg, "Name");
+                jv_set_str(e, "Name", cname && cname[0] == '/' ? cname + 1 : strempty(cname));
+                jv_set_str(e, "EndpointID", "");
+                jv_set_str(e, "MacAddress", "");
+                jv_set_str(e, "IPv4Address", "");
+                jv_set_str(e, "IPv6Address", "");
+                jv_set(members, *cid, e);
+        }
+        jv_set(o, "Containers", members);
+        jv_set(o, "Options", jv_object());
+        jv_set(o, "Labels", jv_object());
+        return jv_dump(o, JV_PRETTY);
+}
+
 int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
                          struct box_err *err)
 {
+        if (run_net_is_mode(name)) {
+                *ret = mode_inspect_json(root, runroot, name);
+                return 0;
+        }
         _cleanup_(net_freep) struct run_net *n = NULL;
         int r = net_load(root, name, &n, err);
         if (r < 0)

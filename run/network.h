@@ -110,9 +110,14 @@ int run_net_create(const char *root, const char *name, const struct run_net_crea
                    char **ret_id, struct box_err *err);
 /* Names of all networks, "bridge" first (a strv). */
 char **run_net_list(const char *root);
-/* Docker's `network inspect` object (JSON); -ENOENT when there is none. */
+/* Docker's `network inspect` object (JSON), host and none too; -ENOENT
+ * when there is none. */
 int run_net_inspect_json(const char *root, const char *runroot, const char *name, char **ret,
                          struct box_err *err);
+/* "host" and "none": Docker's two modes, listed and inspected as networks
+ * (never created or removed); their ids are the store's own and stable. */
+bool run_net_is_mode(const char *name);
+char *run_net_mode_id(const char *root, const char *name);
 /* The network ARG names, as Docker finds it: a full id, a name, or a
  * unique id prefix; ARG itself when none matches (*RET_NAME always set on
  * success); -EINVAL when a prefix is ambiguous. */

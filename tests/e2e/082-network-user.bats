@@ -65,8 +65,11 @@ teardown() { net_teardown; }
         [[ "$output" == *neta* ]]
         [[ "$output" == *netb* ]]
         [[ "$output" == *inside* ]]
+        # bridge, host and none stay, each with an id, as Docker lists them
         run box network ls -q
-        [ "${#lines[@]}" -eq 1 ]
+        [ "${#lines[@]}" -eq 3 ]
+        [[ "${lines[1]}" =~ ^[0-9a-f]{12}$ ]]
+        [ "$(box network inspect -f '{{.Name}} {{.Driver}}' "${lines[2]}")" = "none null" ]
 }
 
 @test "user network: ls --format and --filter (name= as a regular expression, driver, type), inspect -f" {
@@ -145,7 +148,7 @@ teardown() { net_teardown; }
         [ "$status" -eq 125 ]
         run box network rm bridge
         [ "$status" -ne 0 ]
-        [ "$(box network ls -q | wc -l)" -eq 2 ]
+        [ "$(box network ls -q | wc -l)" -eq 4 ]
 }
 
 # Starts 10 containers (r1..r10, on network $1) with `run -d` while `box
@@ -304,4 +307,24 @@ bridge_of() {
         run box network rm "${id:0:12}"
         [ "$status" -eq 125 ]
         [[ "$output" == *"'${id:0:12}'"* ]]
+}
+
+@test "host and none: listed with ids of the store's own, inspected with the containers on them, never removed" {
+        hid=$(box network ls -q --filter name=^host$)
+        [[ "$hid" =~ ^[0-9a-f]{12}$ ]]
+        [ "$(box network ls -q --filter name=^host$)" = "$hid" ]
+        box run -d --name onhost --network host busybox sleep 300 >/dev/null
+        box run -d --name onnone --network none busybox sleep 300 >/dev/null
+        [ "$(box network inspect -f '{{.Driver}}' host)" = host ]
+        cid=$(box inspect -f '{{.Id}}' onhost)
+        [ "$(box network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{$v.Name}}{{end}}' "$hid")" = "$cid onhost" ]
+        [[ "$(box network inspect -f '{{json .Containers}}' none)" == *onnone* ]]
+        [[ "$(box network inspect -f '{{json .Containers}}' none)" != *onhost* ]]
+        run box network rm host
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"pre-defined network"* ]]
+        run box network rm "$hid"
+        [ "$status" -eq 125 ]
+        box rm -f onhost onnone >/dev/null
+        [ "$(box network inspect -f '{{json .Containers}}' host)" = "{}" ]
 }
