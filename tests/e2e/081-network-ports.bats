@@ -209,6 +209,10 @@ port_unpublished() {
                 sleep 0.1
         done
         [ "$n" = "2 exited" ]
+        # inspect says exited from the container's exit on; box wait returns
+        # once its monitor has released what it held, as docker wait
+        run box wait "$id"
+        [ "$output" = 3 ]
         run box inspect -f '{{.State.ExitCode}}' "$id"
         [ "$output" = 3 ]
         # served by the first run and by both restarts, on the same port
