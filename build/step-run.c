@@ -21,7 +21,8 @@ struct run_mounts {
         size_t n_from;
         char **env;      /* "K=V" of secrets with env=, SSH_AUTH_SOCK: never in the cache key */
         size_t n_ssh;    /* type=ssh mounts so far: their default targets' numbers */
-        char **copies;   /* secrets' copies on the build's tmpfs, removed after the step */
+        char **copies;   /* on the build's tmpfs: secrets' copies and the ssh relays'
+                          * sockets, removed after the step */
         pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
 };
 

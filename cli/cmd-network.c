@@ -614,7 +614,7 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         if (streq(network, "default"))
                 network = RUN_NET_DEFAULT;
         _cleanup_free_ char *nid = NULL, *driver = NULL;
-        if (!f.force && !streq(network, "host") && !streq(network, "none") &&
+        if (!f.force && !run_net_is_mode(network) &&
             run_net_summary(root, network, &nid, &driver, &err) < 0)
                 return cli_fail(&err);
         const char *mode = primary_network(cfg);

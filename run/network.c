@@ -963,7 +963,7 @@ static int net_destroy(const struct run_net *n, bool keep_config, struct box_err
 
 int run_net_remove(const char *root, const char *runroot, const char *name, struct box_err *err)
 {
-        if (streq(name, RUN_NET_DEFAULT) || streq(name, "host") || streq(name, "none"))
+        if (streq(name, RUN_NET_DEFAULT) || run_net_is_mode(name))
                 return box_err_set(err, EPERM,
                                    "'%s' is a pre-defined network and cannot be removed", name);
         _cleanup_(net_freep) struct run_net *n = NULL;

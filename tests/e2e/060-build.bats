@@ -2,12 +2,7 @@
 # box build: instructions, layers, cache, stages, contexts, as a user sees them.
 load helpers
 
-setup() {
-        box_setup_store
-        import_busybox
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir -p "$CTX"
-}
+setup() { build_setup; }
 teardown() { box_teardown_store; }
 
 @test "build runs RUN, COPY, ENV, WORKDIR, EXPOSE, CMD and the image runs" {

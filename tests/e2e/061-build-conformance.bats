@@ -4,12 +4,7 @@
 # the history BuildKit writes.
 load helpers
 
-setup() {
-        box_setup_store
-        import_busybox
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir -p "$CTX"
-}
+setup() { build_setup; }
 teardown() { box_teardown_store; }
 
 @test "a Dockerfile on stdin builds with no context" {

@@ -6,10 +6,7 @@
 load helpers
 
 setup() {
-        box_setup_store
-        import_busybox
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir -p "$CTX"
+        build_setup
         cat > "$CTX/Dockerfile" <<'EOF2'
 FROM busybox AS build
 RUN mkdir -p /out && echo artifact > /out/app.bin && echo gone > /out/tmp.o

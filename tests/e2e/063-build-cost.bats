@@ -9,12 +9,7 @@
 
 load helpers
 
-setup() {
-        box_setup_store
-        import_busybox
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir -p "$CTX"
-}
+setup() { build_setup; }
 
 teardown() { box_teardown_store; }
 

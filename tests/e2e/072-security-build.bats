@@ -7,10 +7,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-        box_setup_store
-        import_busybox
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir -p "$CTX"
+        build_setup
         T="$BOX_TEST_TMP"
 }
 teardown() {

@@ -4,11 +4,7 @@
 # inline cache, ps's dead husks): each failed before its fix.
 load run-helpers
 
-setup() {
-        run_setup
-        CTX="$BOX_TEST_TMP/ctx"
-        mkdir "$CTX"
-}
+setup() { build_setup; }
 teardown() { lifecycle_teardown; }
 
 @test "sysctl: net.* is refused in the host's network namespace reached through --network container:" {

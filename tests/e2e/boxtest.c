@@ -65,6 +65,17 @@ static int fd_pass(int argc, char **argv)
         return 0;
 }
 
+/* A stream socket connected to PATH; -1 (errno set) on failure. */
+static int unix_connect(const char *path)
+{
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+                return -1;
+        return fd;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2)
@@ -107,10 +118,7 @@ int main(int argc, char **argv)
                 return 0;
         }
         if (!strcmp(argv[1], "connect") && argc > 2) {
-                struct sockaddr_un a = {.sun_family = AF_UNIX};
-                snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
-                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-                if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                if (unix_connect(argv[2]) < 0) {
                         printf("connect %s: %s\n", argv[2], strerror(errno));
                         return 1;
                 }
@@ -120,13 +128,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], "agent-ids") && argc > 2) {
                 /* ssh-agent's SSH_AGENTC_REQUEST_IDENTITIES (11) -> the
                  * number of keys in its SSH_AGENT_IDENTITIES_ANSWER (12) */
-                struct sockaddr_un a = {.sun_family = AF_UNIX};
-                snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[2]);
-                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                int fd = unix_connect(argv[2]);
                 unsigned char req[5] = {0, 0, 0, 1, 11}, rep[9];
                 size_t got = 0;
-                if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-                    write(fd, req, sizeof(req)) != sizeof(req)) {
+                if (fd < 0 || write(fd, req, sizeof(req)) != sizeof(req)) {
                         printf("agent %s: %s\n", argv[2], strerror(errno));
                         return 1;
                 }

@@ -93,3 +93,11 @@ wait_running() {
 import_busybox() {
         "$BOX" import "$BUSYBOX_TAR" "${1:-busybox}" >/dev/null
 }
+
+# A build test's start: its store, the busybox image, an empty context $CTX.
+build_setup() {
+        box_setup_store
+        import_busybox
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+}
