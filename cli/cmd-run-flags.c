@@ -299,7 +299,8 @@ static int opt_memory(void *opts, const char *arg)
         struct run_opts *o = opts;
         if (run_parse_bytes(arg, &o->res.memory) < 0)
                 return cli_usage_error(flags_cmd, "invalid memory limit '%s'", arg);
-        if (o->res.memory < 6 * 1024 * 1024)
+        /* Docker's: 0 is no limit */
+        if (o->res.memory > 0 && o->res.memory < 6 * 1024 * 1024)
                 return cli_usage_error(flags_cmd, "minimum memory limit allowed is 6MB");
         return 0;
 }
@@ -320,8 +321,12 @@ static int opt_cpus(void *opts, const char *arg)
         char *end;
         double cpus = strtod(arg, &end);
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        if (end == arg || *end || cpus <= 0)
+        if (end == arg || *end || !(cpus >= 0))
                 return cli_usage_error(flags_cmd, "invalid --cpus '%s'", arg);
+        if (cpus == 0) { /* Docker's: 0.000 is no limit */
+                o->res.cpu_period = o->res.cpu_quota = 0;
+                return 0;
+        }
         if (cpus > (double)n)
                 return cli_usage_error(flags_cmd,
                                        "range of CPUs is from 0.01 to %ld.00, as there are only "
@@ -345,9 +350,9 @@ static int opt_cpu_shares(void *opts, const char *arg)
 static int opt_cpuset_cpus(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+        if (strspn(arg, "0123456789,-") != strlen(arg))
                 return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
-        o->res.cpuset_cpus = arg;
+        o->res.cpuset_cpus = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
 
@@ -575,11 +580,13 @@ static bool int_in(const char *arg, int64_t min, int64_t max, int64_t *ret)
 static int opt_cpu_period(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        /* the kernel's range (Docker's message) */
-        if (!int_in(arg, 1000, 1000000, &o->cpu_period))
+        /* the kernel's range (Docker's message); 0: Docker's unset */
+        int64_t v;
+        if (parse_int(arg, &v) < 0 || (v != 0 && (v < 1000 || v > 1000000)))
                 return flag_error("invalid --cpu-period '%.*s': CPU cfs period can not be less "
                                   "than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
                                   printable(arg), arg);
+        o->cpu_period = v;
         return 0;
 }
 
@@ -598,9 +605,9 @@ static int opt_cpu_quota(void *opts, const char *arg)
 static int opt_cpuset_mems(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+        if (strspn(arg, "0123456789,-") != strlen(arg))
                 return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
-        o->res.cpuset_mems = arg;
+        o->res.cpuset_mems = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
 
@@ -736,6 +743,10 @@ static int opt_link(void *opts, const char *arg)
 static int opt_kernel_memory(void *opts, const char *arg)
 {
         (void)opts;
+        int64_t bytes;
+        /* 0 asks for no limit, which is what every container has */
+        if (run_parse_bytes(arg, &bytes) == 0 && bytes == 0)
+                return 0;
         return refuse("kernel-memory", arg, "deprecated, and not on cgroup v2");
 }
 
