@@ -673,6 +673,15 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         return o;
 }
 
+struct jv *cli_image_inspect_json(struct cli_ctx *ctx, const char *name, struct box_err *err)
+{
+        struct store *st;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
+        if (cli_store(ctx, &st, err) < 0 || resolve(st, name, &h, err) < 0)
+                return NULL;
+        return inspect_json(st, &h);
+}
+
 struct image_inspect_flags {
         const char *format;
 };

@@ -47,7 +47,11 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                 char id[RUN_ID_LEN + 1];
                 box_err_clear(&err);
                 if (run_state_lookup(root, argv[i], id, &err) < 0) {
-                        ret = cli_fail(&err);
+                        /* Docker's: -f of a container that is not there is
+                         * no failure (its message still goes to stderr) */
+                        int r = cli_fail(&err);
+                        if (!f.force || err.code != ENOENT)
+                                ret = r;
                         continue;
                 }
                 if (run_state_is_live(ctx->runroot, id)) {

@@ -1057,10 +1057,13 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
-        /* -t (the terminal can detach) or --sig-proxy=false (box's signals
-         * are not the container's): under its monitor; not yet with another
-         * container's network, which only a foreground run joins */
-        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
+        /* -t (the terminal can detach), --sig-proxy=false (box's signals
+         * are not the container's), or a container that outlives the run
+         * (no --rm: `box logs` has its output afterwards, as Docker's):
+         * under its monitor; not yet with another container's network,
+         * which only a foreground run joins.  A --rm run stays box's own
+         * child: no log to keep, no fork and exec more on its start. */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm) &&
                          j.o.network != RUN_NETWORK_CONTAINER;
         bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         /* --cidfile: Docker's client makes it before the container (so a

@@ -495,6 +495,10 @@ int cli_signal_parse(const char *s)
         for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
                 if (strcasecmp(name, signals[i].name) == 0)
                         return signals[i].sig;
+        if (strcasecmp(name, "RTMIN") == 0)
+                return SIGRTMIN;
+        if (strcasecmp(name, "RTMAX") == 0)
+                return SIGRTMAX;
         if (strncasecmp(name, "RTMIN+", 6) == 0 || strncasecmp(name, "RTMAX-", 6) == 0) {
                 n = strtol(name + 6, &end, 10);
                 int sig = toupper((unsigned char)name[3]) == 'I' ? SIGRTMIN + (int)n

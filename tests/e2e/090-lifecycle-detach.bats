@@ -91,6 +91,13 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         box kill --signal 10 kk
         wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 3 ]'
         [ "$(box logs kk | grep -c usr1)" -eq 2 ]
+        # Docker's names of the real-time signals: RTMIN is 34, RTMAX 64
+        box exec kk sh -c 'kill -0 1'
+        box kill -s RTMIN kk
+        box kill -s SIGRTMAX kk
+        box kill -s RTMAX-2 kk
+        run box kill -s RTMAX+1 kk
+        [ "$status" -eq 125 ]
         run box kill -s NOSUCH kk
         [ "$status" -eq 125 ]
         run box kill -s 999 kk
