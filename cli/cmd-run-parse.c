@@ -150,6 +150,8 @@ void cli_mount_release(struct cli_mount *m)
         free(m->source);
         free(m->target);
         free(m->data);
+        strv_free(m->volume_opts);
+        strv_free(m->volume_labels);
         memset(m, 0, sizeof(*m));
 }
 
@@ -327,14 +329,47 @@ static int mount_option(struct cli_mount *m, struct buf *data, const char *kv, c
                 if (!v || strspn(v, "01234567") != strlen(v) || !*v)
                         return box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
                 buf_printf(data, "%smode=%s", data->len ? "," : "", v);
+        } else if (streq(kv, "volume-opt") || streq(kv, "volume-label")) {
+                /* K=V for the volume when it is made (Docker's local driver) */
+                const char *eq = v ? strchr(v, '=') : NULL;
+                if (!v || !*v || eq == v || (!eq && streq(kv, "volume-opt")))
+                        return box_err_set(err, EINVAL, "invalid %s '%s'", kv, strempty(v));
+                char ***to = streq(kv, "volume-opt") ? &m->volume_opts : &m->volume_labels;
+                _cleanup_free_ char *k = eq ? xstrndup(v, (size_t)(eq - v)) : xstrdup(v);
+                *to = strv_append(*to, k);
+                *to = strv_append(*to, eq ? eq + 1 : "");
         } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
-                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver") ||
-                   startswith(kv, "volume-label")) {
+                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver")) {
                 ; /* accepted; box mounts are private and recursive */
         } else {
                 return box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
         }
         return 0;
+}
+
+/* --mount is a CSV record (Docker reads it with encoding/csv): a field in
+ * double quotes may hold commas ("volume-opt=o=size=10m,uid=1000"), and
+ * "" in it is a quote.  Ends the field at F in place, unquoted; returns
+ * the next field or NULL. */
+static char *csv_field_end(char *f)
+{
+        char *w = f;
+        bool quoted = false;
+        for (char *r = f; *r; r++) {
+                if (*r == '"') {
+                        if (quoted && r[1] == '"')
+                                *w++ = *r++;
+                        else
+                                quoted = !quoted;
+                } else if (*r == ',' && !quoted) {
+                        *w = '\0';
+                        return r + 1;
+                } else {
+                        *w++ = *r;
+                }
+        }
+        *w = '\0';
+        return NULL;
 }
 
 int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
@@ -343,10 +378,12 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
         _cleanup_(buf_release) struct buf data = {0};
         bool have_type = false;
-        char *save = NULL;
         int r;
 
-        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        for (char *kv = copy, *next; kv; kv = next) {
+                next = csv_field_end(kv);
+                if (!*kv)
+                        continue;
                 char *v = strchr(kv, '=');
                 if (v)
                         *v++ = '\0';

@@ -225,9 +225,14 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                                 run_random_id(id);
                                 m->source = xstrdup(id);
                         }
-                        r = run_volume_create(root, m->source, anon, NULL, &data, &created, err);
-                        if (r < 0)
+                        r = run_volume_create(root, m->source, anon, m->volume_labels,
+                                              m->volume_opts, &data, &created, err);
+                        if (r >= 0)
+                                r = run_volume_mount(root, m->source, err);
+                        if (r < 0) {
+                                free(data);
                                 return r;
+                        }
                         ms->paths = strv_push(ms->paths, data);
                         rm->source = data;
                         rm->copy_up = !m->nocopy;

@@ -113,7 +113,9 @@ struct cli_mount {
         char *data; /* tmpfs options */
         unsigned long flags;
         bool nocopy;
-        bool from_image; /* an image VOLUME */
+        bool from_image;      /* an image VOLUME */
+        char **volume_opts;   /* volume-opt=K=V: k, v, ... (for a new volume) */
+        char **volume_labels; /* volume-label=K=V: k, v, ... (for a new volume) */
 };
 void cli_mount_release(struct cli_mount *m);
 

@@ -25,6 +25,7 @@ static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *er
 
 struct volume_flags {
         char **labels; /* k, v, ... */
+        char **opts;   /* -o: k, v, ... */
         const char *name, *format;
         bool all, force, quiet;
         /* ls --filter: dangling= ("true"/"false"), name=, driver=, label= */
@@ -66,6 +67,18 @@ static int opt_label(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_opt(void *opts, const char *arg)
+{
+        struct volume_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg)
+                return cli_usage_error("volume create", "invalid option '%s': not KEY=VALUE", arg);
+        _cleanup_free_ char *k = xstrndup(arg, (size_t)(eq - arg));
+        f->opts = strv_append(f->opts, k);
+        f->opts = strv_append(f->opts, eq + 1);
+        return 0;
+}
+
 static int opt_driver(void *opts, const char *arg)
 {
         (void)opts;
@@ -80,6 +93,8 @@ static const struct cli_option create_flag_rows[] = {
                  "volume driver (only 'local')"),
         CLI_FUNC("label", 0, CLI_ARG_REQUIRED, opt_label, "list", "set metadata on the volume"),
         CLI_STRING("name", 0, T, name, NULL, NULL),
+        CLI_FUNC("opt", 'o', CLI_ARG_REQUIRED, opt_opt, "map",
+                 "the local driver's options: type=, device=, o= (mount(8)'s)"),
         CLI_HELP("help", 'h'),
 };
 static const struct cli_option ls_flag_rows[] = {
@@ -135,7 +150,7 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct volume_flags f = {.labels = xnew0(char *, 1)};
         int first = cli_options_parse(&create_options, &f, argc, argv);
-        _cleanup_strv_free_ char **labels = f.labels;
+        _cleanup_strv_free_ char **labels = f.labels, **vopts = f.opts;
         if (first <= 0)
                 return -first;
         const char *name = f.name, *root;
@@ -155,7 +170,7 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
                 name = id;
         }
         if (volume_root(ctx, &root, &err) < 0 ||
-            run_volume_create(root, name, false, labels, NULL, NULL, &err) < 0)
+            run_volume_create(root, name, false, labels, vopts, NULL, NULL, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", name);
         return 0;

@@ -26,6 +26,7 @@
 #include "run/lifecycle.h"
 #include "run/network.h"
 #include "run/spec-file.h"
+#include "run/volume.h"
 #include "spec/json.h"
 #include "store/store.h"
 
@@ -193,7 +194,10 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
-        else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
+        /* a volume with a device, unmounted since (a reboot) */
+        if (r >= 0)
+                r = run_volume_mount_used(cli_container_root(ctx), s->dir, err);
+        if (r >= 0 && f.spec.network == RUN_NETWORK_PRIVATE && cfg)
                 r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg,
                                            kept ? kept->fds : NULL, kept ? kept->n : 0, &net, err);
         _cleanup_close_ int peer_ns = -EBADF, peer_userns = -EBADF;
