@@ -24,6 +24,54 @@ int run_volume_exists(const char *root, const char *name)
         return access(p, F_OK) == 0;
 }
 
+/* mount(8)'s option words that are flags; every other word is the file
+ * system's data, as moby's mount.Mount() splits them */
+static const struct {
+        const char *name;
+        unsigned long set, clear;
+} mount_words[] = {
+        {"defaults", 0, 0},
+        {"ro", MS_RDONLY, 0},
+        {"rw", 0, MS_RDONLY},
+        {"nosuid", MS_NOSUID, 0},
+        {"suid", 0, MS_NOSUID},
+        {"nodev", MS_NODEV, 0},
+        {"dev", 0, MS_NODEV},
+        {"noexec", MS_NOEXEC, 0},
+        {"exec", 0, MS_NOEXEC},
+        {"sync", MS_SYNCHRONOUS, 0},
+        {"async", 0, MS_SYNCHRONOUS},
+        {"dirsync", MS_DIRSYNC, 0},
+        {"noatime", MS_NOATIME, 0},
+        {"atime", 0, MS_NOATIME},
+        {"nodiratime", MS_NODIRATIME, 0},
+        {"diratime", 0, MS_NODIRATIME},
+        {"relatime", MS_RELATIME, 0},
+        {"norelatime", 0, MS_RELATIME},
+        {"strictatime", MS_STRICTATIME, 0},
+        {"bind", MS_BIND, 0},
+        {"rbind", MS_BIND | MS_REC, 0},
+};
+
+static unsigned long mount_opts_split(const char *o, char **ret_data)
+{
+        unsigned long flags = 0;
+        struct buf data = {0};
+        _cleanup_free_ char *copy = xstrdup(o ? o : "");
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                size_t i = 0;
+                while (i < ARRAY_SIZE(mount_words) && !streq(t, mount_words[i].name))
+                        i++;
+                if (i < ARRAY_SIZE(mount_words))
+                        flags = (flags | mount_words[i].set) & ~mount_words[i].clear;
+                else
+                        buf_printf(&data, "%s%s", data.len ? "," : "", t);
+        }
+        *ret_data = data.len ? buf_steal(&data) : NULL;
+        return flags;
+}
+
 /* Docker's local driver: its options and which others each needs
  * (volume/local: "o" needs "device" and "type", each of those the
  * other); "size" is a quota, which box has none of. */
@@ -46,6 +94,25 @@ int run_volume_opts_check(char *const *opts, struct box_err *err)
                 return box_err_set(err, EINVAL, "missing required option: 'device'");
         if ((has[1] || has[2]) && !has[0])
                 return box_err_set(err, EINVAL, "missing required option: 'type'");
+        /* a bind's device is a host directory: one that is not there is
+         * told now (podman's check), not at the first run */
+        const char *type = NULL, *device = NULL, *o = NULL;
+        for (size_t i = 0; opts && opts[i] && opts[i + 1]; i += 2)
+                *(streq(opts[i], "type")     ? &type
+                  : streq(opts[i], "device") ? &device
+                                             : &o) = opts[i + 1];
+        _cleanup_free_ char *data = NULL;
+        if (type && device && (streq(type, "bind") || (mount_opts_split(o, &data) & MS_BIND))) {
+                struct stat st;
+                if (device[0] != '/')
+                        return box_err_set(err, EINVAL,
+                                           "invalid volume option device '%s': a bind's device "
+                                           "is an absolute path",
+                                           device);
+                if (stat(device, &st) < 0)
+                        return box_err_errno(err, errno, "invalid volume option device '%s'",
+                                             device);
+        }
         return 0;
 }
 
@@ -212,54 +279,6 @@ char *run_volume_inspect_json(const char *root, const char *name)
         return s;
 }
 
-/* mount(8)'s option words that are flags; every other word is the file
- * system's data, as moby's mount.Mount() splits them */
-static const struct {
-        const char *name;
-        unsigned long set, clear;
-} mount_words[] = {
-        {"defaults", 0, 0},
-        {"ro", MS_RDONLY, 0},
-        {"rw", 0, MS_RDONLY},
-        {"nosuid", MS_NOSUID, 0},
-        {"suid", 0, MS_NOSUID},
-        {"nodev", MS_NODEV, 0},
-        {"dev", 0, MS_NODEV},
-        {"noexec", MS_NOEXEC, 0},
-        {"exec", 0, MS_NOEXEC},
-        {"sync", MS_SYNCHRONOUS, 0},
-        {"async", 0, MS_SYNCHRONOUS},
-        {"dirsync", MS_DIRSYNC, 0},
-        {"noatime", MS_NOATIME, 0},
-        {"atime", 0, MS_NOATIME},
-        {"nodiratime", MS_NODIRATIME, 0},
-        {"diratime", 0, MS_NODIRATIME},
-        {"relatime", MS_RELATIME, 0},
-        {"norelatime", 0, MS_RELATIME},
-        {"strictatime", MS_STRICTATIME, 0},
-        {"bind", MS_BIND, 0},
-        {"rbind", MS_BIND | MS_REC, 0},
-};
-
-static unsigned long mount_opts_split(const char *o, char **ret_data)
-{
-        unsigned long flags = 0;
-        struct buf data = {0};
-        _cleanup_free_ char *copy = xstrdup(o ? o : "");
-        char *save = NULL;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                size_t i = 0;
-                while (i < ARRAY_SIZE(mount_words) && !streq(t, mount_words[i].name))
-                        i++;
-                if (i < ARRAY_SIZE(mount_words))
-                        flags = (flags | mount_words[i].set) & ~mount_words[i].clear;
-                else
-                        buf_printf(&data, "%s%s", data.len ? "," : "", t);
-        }
-        *ret_data = data.len ? buf_steal(&data) : NULL;
-        return flags;
-}
-
 int run_volume_mount(const char *root, const char *name, struct box_err *err)
 {
         if (!run_volume_name_valid(name))
@@ -274,6 +293,8 @@ int run_volume_mount(const char *root, const char *name, struct box_err *err)
                 return 0; /* mounted at an earlier use: it stays until volume rm */
         _cleanup_free_ char *data = NULL;
         unsigned long flags = mount_opts_split(jv_get_str(opts, "o"), &data);
+        if (streq(type, "bind")) /* podman's spelling of type=none,o=bind */
+                flags |= MS_BIND;
         int r;
         if (flags & MS_BIND) {
                 /* a bind takes its flags only from a remount */

@@ -199,6 +199,15 @@ teardown() { run_teardown; }
                 [ "$status" -eq 125 ]
                 [ "$output" = "box: error: ${o#*|}" ]
         done
+        # podman's type=bind; a bind's device must be there
+        run box volume create -o type=bind -o device=/nonexistent bad
+        [ "$status" -eq 125 ]
+        [[ "$output" == "box: error: invalid volume option device '/nonexistent': "* ]]
+        run box volume create -o type=none -o o=bind -o device=relative bad
+        [ "$status" -eq 125 ]
+        box volume create -o type=bind -o device="$BOX_TEST_TMP/src" pb
+        [ "$(box run --rm -v pb:/d busybox cat /d/f)" = hi ]
+        box volume rm pb
         [ -z "$(box volume ls -q)" ]
         # a device that cannot be mounted is the run's error, not an empty volume
         box volume create -o type=ext4 -o device=/nonexistent broken
