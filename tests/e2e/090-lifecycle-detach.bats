@@ -286,3 +286,21 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         wait
         [ -z "$(box ps -q)" ]
 }
+
+@test "ps: Docker's .Label \"KEY\" in --format (ps, volume ls, network ls); an unknown status or health is refused" {
+        box run -d --name lb --label tier=web --label b=2 busybox sleep 60 >/dev/null
+        [ "$(box ps --format '{{.Label "tier"}}|{{ .Label "b" }}|{{.Label "none"}}|')" = "web|2||" ]
+        run box ps --format '{{.Label}}'
+        [ "$status" -eq 125 ]
+        box volume create --label team=db lbv >/dev/null
+        [ "$(box volume ls --filter name=lbv --format '{{.Name}} {{.Label "team"}}')" = "lbv db" ]
+        box volume rm lbv >/dev/null
+        # a typo in a status was an empty list: Docker refuses it
+        for f in status=stopped health=bad exited=x; do
+                run box ps -a --filter "$f"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid filter '$f'"* ]]
+        done
+        [ "$(box ps -a --filter status=running --format '{{.Names}}')" = lb ]
+        box rm -f lb >/dev/null
+}
