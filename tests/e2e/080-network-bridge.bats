@@ -126,7 +126,9 @@ teardown() { net_teardown; }
 }
 
 @test "bridge: after box is killed, box rm gives back the lease, the rules and the link" {
-        "$BOX" run --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
+        # --rm: box itself is the container's parent (without, it runs under its
+        # monitor and outlives its box, as Docker's)
+        "$BOX" run --rm --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
         local pid=$!
         for _ in $(seq 300); do
                 [ -n "$(ls "$BOX_ROOT/networks/bridge/leases" 2>/dev/null)" ] && nft list map ip "$BOX_NETWORK_PREFIX" pub_addr 2>/dev/null | grep -q 127.0.0.1 && break
