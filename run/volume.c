@@ -72,37 +72,38 @@ static unsigned long mount_opts_split(const char *o, char **ret_data)
         return flags;
 }
 
+/* OPTS's (k, v, ...) value of KEY, the last one given; NULL when absent */
+static const char *opt_get(char *const *opts, const char *key)
+{
+        const char *v = NULL;
+        for (size_t i = 0; opts && opts[i] && opts[i + 1]; i += 2)
+                if (streq(opts[i], key))
+                        v = opts[i + 1];
+        return v;
+}
+
 /* Docker's local driver: its options and which others each needs
  * (volume/local: "o" needs "device" and "type", each of those the
  * other); "size" is a quota, which box has none of. */
 int run_volume_opts_check(char *const *opts, struct box_err *err)
 {
-        static const char *const keys[] = {"type", "device", "o"};
-        bool has[ARRAY_SIZE(keys)] = {false};
         for (size_t i = 0; opts && opts[i] && opts[i + 1]; i += 2) {
-                size_t k = 0;
-                while (k < ARRAY_SIZE(keys) && !streq(opts[i], keys[k]))
-                        k++;
                 if (streq(opts[i], "size"))
                         return box_err_set(err, EINVAL,
                                            "quota size requested but no quota support");
-                if (k == ARRAY_SIZE(keys))
+                if (!streq(opts[i], "type") && !streq(opts[i], "device") && !streq(opts[i], "o"))
                         return box_err_set(err, EINVAL, "invalid option: '%s'", opts[i]);
-                has[k] = true;
         }
-        if ((has[0] || has[2]) && !has[1])
+        const char *type = opt_get(opts, "type"), *device = opt_get(opts, "device"),
+                   *o = opt_get(opts, "o");
+        if ((type || o) && !device)
                 return box_err_set(err, EINVAL, "missing required option: 'device'");
-        if ((has[1] || has[2]) && !has[0])
+        if ((device || o) && !type)
                 return box_err_set(err, EINVAL, "missing required option: 'type'");
         /* a bind's device is a host directory: one that is not there is
          * told now (podman's check), not at the first run */
-        const char *type = NULL, *device = NULL, *o = NULL;
-        for (size_t i = 0; opts && opts[i] && opts[i + 1]; i += 2)
-                *(streq(opts[i], "type")     ? &type
-                  : streq(opts[i], "device") ? &device
-                                             : &o) = opts[i + 1];
         _cleanup_free_ char *data = NULL;
-        if (type && device && (streq(type, "bind") || (mount_opts_split(o, &data) & MS_BIND))) {
+        if (type && (streq(type, "bind") || (mount_opts_split(o, &data) & MS_BIND))) {
                 struct stat st;
                 if (device[0] != '/')
                         return box_err_set(err, EINVAL,
