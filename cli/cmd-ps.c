@@ -238,10 +238,12 @@ static int ps_filter_add(struct ps_filter *f, const char *kv)
                         bool ok = !valid;
                         for (size_t k = 0; valid && valid[k]; k++)
                                 ok = ok || streq(eq + 1, valid[k]);
-                        char *end;
-                        if (slots[i] == &f->exited &&
-                            (strtol(eq + 1, &end, 10), end == eq + 1 || *end))
-                                ok = false;
+                        if (slots[i] == &f->exited) {
+                                char *end;
+                                errno = 0;
+                                (void)strtol(eq + 1, &end, 10);
+                                ok = end != eq + 1 && !*end && !errno;
+                        }
                         if (!ok)
                                 return -EINVAL;
                         *slots[i] = strv_append(*slots[i], eq + 1);

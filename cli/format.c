@@ -401,8 +401,6 @@ static bool ends_command(enum tok_kind k)
         return k == T_EOF || k == T_PIPE || k == T_RPAREN;
 }
 
-/* command := function operand* | operand; PIPED (may be NULL) is the value
- * of the previous command, given as the last argument. */
 /* Docker's one method with an argument in its list contexts (ps,
  * volume ls, network ls): .Label "KEY", one label's value ("" when
  * missing), from the row's Labels: an object, or ps's "k=v,k2=v2". */
@@ -448,6 +446,8 @@ static int eval_label(struct tpl *t, struct lexer *l, struct jv *dot, struct jv 
         return 0;
 }
 
+/* command := function operand* | operand; PIPED (may be NULL) is the value
+ * of the previous command, given as the last argument. */
 static int eval_command(struct tpl *t, struct lexer *l, struct jv *dot, struct jv *piped,
                         struct jv **ret)
 {
