@@ -645,38 +645,16 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
         buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
                              "::1\tlocalhost ip6-localhost ip6-loopback\n");
         /* --add-host NAME:IP */
-        STRV_FOREACH (h, b->o->add_hosts) {
-                const char *colon = strchr(*h, ':');
-                if (colon)
-                        buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
-        }
-        _cleanup_free_ char *host_rc = run_net_host_resolv_conf();
+        _cleanup_free_ char *extra = run_net_hosts_extra(b->o->add_hosts, NULL);
+        buf_puts(&hosts_txt, extra);
         /* --dns, --dns-search, --dns-option replace the host's lines of
          * their kind */
-        struct buf rcb = {0};
-        buf_puts(&rcb, "");
-        char *save = NULL;
-        for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
-                    (b->o->dns_search && b->o->dns_search[0] &&
-                     (startswith(l, "search") || startswith(l, "domain"))) ||
-                    (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
-                        continue;
-                buf_printf(&rcb, "%s\n", l);
-        }
-        if (b->o->dns_search && b->o->dns_search[0]) {
-                _cleanup_free_ char *j = strv_join(b->o->dns_search, " ");
-                buf_printf(&rcb, "search %s\n", j);
-        }
-        STRV_FOREACH (d, b->o->dns)
-                buf_printf(&rcb, "nameserver %s\n", *d);
-        if (b->o->dns_options && b->o->dns_options[0]) {
-                _cleanup_free_ char *j = strv_join(b->o->dns_options, " ");
-                buf_printf(&rcb, "options %s\n", j);
-        }
+        _cleanup_free_ char *host_rc = run_net_host_resolv_conf();
+        struct run_dns dns = {
+                .servers = b->o->dns, .search = b->o->dns_search, .options = b->o->dns_options};
         int w = write_scratch(hosts, hosts_txt.data, hosts_txt.len, err);
         buf_release(&hosts_txt);
-        _cleanup_free_ char *rc = buf_steal(&rcb);
+        _cleanup_free_ char *rc = run_net_resolv_apply(host_rc, &dns);
         size_t rlen = strlen(rc);
         if (w < 0 || write_scratch(hostname, "buildkitsandbox\n", 16, err) < 0 ||
             write_scratch(resolv, rc, rlen, err) < 0)

@@ -414,15 +414,9 @@ static int opt_add_host(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
         struct box_err err = {0};
-        /* NAME:IP, or Docker's NAME=IP */
-        const char *sep = strpbrk(arg, "=:");
-        if (!sep || sep == arg || !sep[1])
-                return cli_usage_error("build", "invalid --add-host '%s': want NAME:IP", arg);
-        _cleanup_free_ char *name = xstrndup(arg, (size_t)(sep - arg));
-        if (cli_check_host_name("--add-host", name, 255, &err) < 0 ||
-            cli_check_ip_address("--add-host", sep + 1, &err) < 0)
+        _cleanup_free_ char *e = NULL;
+        if (cli_parse_add_host("--add-host", arg, false, &e, &err) < 0)
                 return cli_fail(&err);
-        _cleanup_free_ char *e = xasprintf("%s:%s", name, sep + 1);
         f->hosts = strv_append(f->hosts, e);
         return 0;
 }

@@ -46,6 +46,10 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->cap_add);
         strv_free(o->cap_drop);
         strv_free(o->group_add);
+        strv_free(o->add_hosts);
+        strv_free(o->dns);
+        strv_free(o->dns_search);
+        strv_free(o->dns_options);
         strv_free(o->volumes);
         strv_free(o->mounts);
         strv_free(o->tmpfs);
@@ -535,6 +539,48 @@ static int opt_mac_address(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_add_host(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        _cleanup_free_ char *e = NULL;
+        if (cli_parse_add_host("--add-host", arg, true, &e, &err) < 0)
+                return cli_fail(&err);
+        o->add_hosts = strv_append(o->add_hosts, e);
+        return 0;
+}
+
+static int opt_dns(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_ip_address("--dns", arg, &err) < 0)
+                return cli_fail(&err);
+        o->dns = strv_append(o->dns, arg);
+        return 0;
+}
+
+static int opt_dns_search(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* "." alone: no search domain (Docker's) */
+        if (!streq(arg, ".") && cli_check_host_name("--dns-search", arg, 255, &err) < 0)
+                return cli_fail(&err);
+        o->dns_search = strv_append(o->dns_search, arg);
+        return 0;
+}
+
+static int opt_dns_option(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_dns_option(arg, &err) < 0)
+                return cli_fail(&err);
+        o->dns_options = strv_append(o->dns_options, arg);
+        return 0;
+}
+
 static int opt_domainname(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
@@ -792,6 +838,8 @@ static int opt_cpu_rt_runtime(void *opts, const char *arg)
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)")
 
 static const struct cli_option run_flags[] = {
+        CLI_FUNC("add-host", 0, R, opt_add_host, "NAME:IP",
+                 "add a line to its /etc/hosts (IP host-gateway: the host)"),
         CLI_FUNC("annotation", 0, R, opt_annotation, "K=V", "add an OCI annotation"),
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
@@ -814,6 +862,11 @@ static const struct cli_option run_flags[] = {
         ROW_CPUSET_MEMS,
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
+        CLI_FUNC("dns", 0, R, opt_dns, "IP", "a nameserver (replaces the host's)"),
+        CLI_FUNC("dns-opt", 0, R, opt_dns_option, "OPT", "the same as --dns-option"),
+        CLI_FUNC("dns-option", 0, R, opt_dns_option, "OPT", "a resolver option (ndots:2)"),
+        CLI_FUNC("dns-search", 0, R, opt_dns_search, "DOMAIN",
+                 "a search domain (replaces the host's; '.': none)"),
         CLI_FUNC("domainname", 0, R, opt_domainname, "NAME", "its NIS domain name"),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
@@ -996,6 +1049,11 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "network mode");
         else if (o->network == RUN_NETWORK_CONTAINER && o->hostname)
                 box_err_set(&cerr, EINVAL, "conflicting options: hostname and the network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && o->add_hosts)
+                box_err_set(&cerr, EINVAL,
+                            "conflicting options: custom host-to-IP mapping and the network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && (o->dns || o->dns_search || o->dns_options))
+                box_err_set(&cerr, EINVAL, "conflicting options: dns and the network mode");
         if (cerr.code)
                 return cli_fail(&cerr);
         /* Docker's: --cpus is a period and a quota */

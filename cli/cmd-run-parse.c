@@ -576,6 +576,27 @@ static int bad_word(const char *flag, const char *what, const char *v, struct bo
                            what);
 }
 
+int cli_parse_add_host(const char *flag, const char *arg, bool gateway_ok, char **ret,
+                       struct box_err *err)
+{
+        /* NAME:IP, or Docker's NAME=IP; an IPv6 address may be in [] */
+        const char *sep = strpbrk(arg, "=:");
+        if (!sep || sep == arg || !sep[1])
+                return box_err_set(err, EINVAL, "invalid %s '%s': want NAME:IP", flag, arg);
+        _cleanup_free_ char *name = xstrndup(arg, (size_t)(sep - arg));
+        const char *ip = sep + 1;
+        size_t n = strlen(ip);
+        _cleanup_free_ char *bare =
+                ip[0] == '[' && ip[n - 1] == ']' ? xstrndup(ip + 1, n - 2) : xstrdup(ip);
+        int r = cli_check_host_name(flag, name, 255, err);
+        if (r >= 0 && !(gateway_ok && streq(bare, "host-gateway")))
+                r = cli_check_ip_address(flag, bare, err);
+        if (r < 0)
+                return r;
+        *ret = xasprintf("%s:%s", name, bare);
+        return 0;
+}
+
 int cli_check_host_name(const char *flag, const char *name, size_t max, struct box_err *err)
 {
         size_t n = strlen(name);

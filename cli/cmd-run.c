@@ -32,25 +32,42 @@
 
 /* ---- the container's /etc files ---- */
 
-static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
+/* --add-host and --dns*, as Docker's HostConfig records them; what the
+ * container's /etc files are made from, here and at each start */
+static void etc_host_config(struct jv *hc, const struct run_opts *o)
+{
+        jv_set(hc, "Dns", jv_strv(o->dns ? o->dns : (char *[]){NULL}));
+        jv_set(hc, "DnsOptions", jv_strv(o->dns_options ? o->dns_options : (char *[]){NULL}));
+        jv_set(hc, "DnsSearch", jv_strv(o->dns_search ? o->dns_search : (char *[]){NULL}));
+        jv_set(hc, "ExtraHosts", jv_strv(o->add_hosts));
+}
+
+static int write_etc_files(struct run_state *s, const char *hostname, const struct run_opts *o,
                            struct box_err *err)
 {
         _cleanup_free_ char *h = xasprintf("%s\n", hostname), *hosts = NULL, *resolv = NULL;
         int r = run_state_write_file(s, RUN_FILE_HOSTNAME, h, err);
         if (r < 0)
                 return r;
-        if (net == RUN_NETWORK_HOST &&
-            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
-                r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
-        else {
-                _cleanup_free_ char *hn = run_net_hosts_none(hostname);
+        _cleanup_jv_ struct jv *hc = jv_object();
+        etc_host_config(hc, o);
+        /* the host's own address for host-gateway, on the host's network
+         * as on none; a bridge's gateway is known at the attach */
+        _cleanup_free_ char *extra = cli_run_etc_hosts_extra(hc, NULL);
+        if (o->network == RUN_NETWORK_HOST &&
+            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0) {
+                _cleanup_free_ char *all = xasprintf("%s%s", hosts, extra);
+                r = run_state_write_file(s, RUN_FILE_HOSTS, all, err);
+        } else {
+                _cleanup_free_ char *hn = run_net_hosts_none(hostname, extra);
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
         }
         if (r < 0)
                 return r;
         if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
-        return run_state_write_file(s, RUN_FILE_RESOLV_CONF, resolv, err);
+        _cleanup_free_ char *rc = cli_run_etc_resolv(hc, resolv);
+        return run_state_write_file(s, RUN_FILE_RESOLV_CONF, rc, err);
 }
 
 /* ---- mounts ---- */
@@ -424,6 +441,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "CapAdd", jv_strv(o->cap_add));
         jv_set(hc, "CapDrop", jv_strv(o->cap_drop));
         jv_set(hc, "GroupAdd", jv_strv(o->group_add));
+        etc_host_config(hc, o);
         /* what exec needs to confine its processes as the container's, in
          * Docker's spelling (a profile by its text, as Docker keeps it) */
         struct jv *sec = jv_array();
@@ -766,7 +784,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                             &j->env, err);
         if (r < 0)
                 return r;
-        r = write_etc_files(j->state, j->hostname, j->o.network, err);
+        r = write_etc_files(j->state, j->hostname, &j->o, err);
         if (r < 0)
                 return r;
         /* volume rm and prune wait until the volumes we make are marked used */

@@ -46,6 +46,12 @@ struct run_net_attachment;
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
                             const char *ip, const char *ip6);
+/* The container's /etc files from its HostConfig HC (--add-host, --dns,
+ * --dns-search, --dns-option): the extra hosts lines (host-gateway as
+ * GATEWAY, which may be NULL), and resolv.conf RC with the DNS flags
+ * applied.  Both the caller's to free. */
+char *cli_run_etc_hosts_extra(const struct jv *hc, const char *gateway);
+char *cli_run_etc_resolv(const struct jv *hc, const char *rc);
 /* Before a container is made on user network NETWORK: it exists, and its
  * --ip, --ip6 and aliases fit it (Docker's create-time checks). */
 int cli_run_network_check(const char *root, const char *network, const char *ip, const char *ip6,

@@ -192,12 +192,26 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
  * close). */
 int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
                               struct box_err *err);
-/* The container's /etc/hosts and /etc/resolv.conf contents. */
-char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
+/* The container's /etc/hosts and /etc/resolv.conf contents.  EXTRA: the
+ * lines of --add-host (run_net_hosts_extra()), after localhost's and
+ * before the container's own, as Docker's; may be NULL. */
+char *run_net_hosts(const struct run_net_attachment *a, const char *hostname, const char *extra);
 /* /etc/hosts of a container on no network (--network none): localhost,
- * and HOSTNAME on 127.0.0.1. */
-char *run_net_hosts_none(const char *hostname);
+ * EXTRA, and HOSTNAME on 127.0.0.1. */
+char *run_net_hosts_none(const char *hostname, const char *extra);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
+/* --add-host's "NAME:IP" entries as /etc/hosts lines; the IP
+ * "host-gateway" becomes GATEWAY (Docker's name for the host as the
+ * container reaches it).  "" when there are none. */
+char *run_net_hosts_extra(char *const *add_hosts, const char *gateway);
+/* A's gateway address (the bridge's), or NULL on a network without one. */
+const char *run_net_gateway(const struct run_net_attachment *a, char buf[64]);
+/* --dns, --dns-search, --dns-option: each list given replaces the lines
+ * of its kind in a resolv.conf (a search of "." alone: none, Docker's). */
+struct run_dns {
+        char *const *servers, *const *search, *const *options;
+};
+char *run_net_resolv_apply(const char *rc, const struct run_dns *dns);
 /* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
  * /etc/resolv.conf ("" when unreadable). */
 char *run_net_host_resolv_conf(void);

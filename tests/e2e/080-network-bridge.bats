@@ -145,3 +145,52 @@ teardown() { net_teardown; }
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         no_veths
 }
+
+@test "run --add-host, --dns, --dns-search, --dns-option: Docker's /etc/hosts and resolv.conf, in inspect, again at each start" {
+        # box run took none of them ('unknown flag'), though build did
+        run box run --name dn --add-host db:10.1.2.3 --add-host gw:host-gateway \
+                --add-host v6=[2001:db8::1] --dns 9.9.9.9 --dns 1.1.1.1 --dns-search example.com \
+                --dns-opt ndots:2 busybox sh -c 'cat /etc/hosts; echo ---; cat /etc/resolv.conf'
+        [ "$status" -eq 0 ]
+        gw=$(box network inspect -f '{{(index .IPAM.Config 0).Gateway}}' bridge)
+        # after localhost's lines, before the container's own (Docker's order)
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '10.1.2.3\tdb')"
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '%s\tgw' "$gw")"
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '2001:db8::1\tv6')"
+        db_line=$(printf '%s\n' "${lines[@]}" | grep -n "$(printf '\tdb$')" | cut -d: -f1)
+        own_line=$(printf '%s\n' "${lines[@]}" | grep -n "$(box inspect -f '{{.Config.Hostname}}' dn)" | cut -d: -f1)
+        [ "$db_line" -lt "$own_line" ]
+        rc=$(printf '%s\n' "${lines[@]}" | sed -n '/^---$/,$p' | tail -n +2)
+        [ "$rc" = "$(printf 'search example.com\nnameserver 9.9.9.9\nnameserver 1.1.1.1\noptions ndots:2')" ]
+        [ "$(box inspect -f '{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}' dn)" = \
+                '["db:10.1.2.3","gw:host-gateway","v6:2001:db8::1"] ["9.9.9.9","1.1.1.1"] ["example.com"] ["ndots:2"]' ]
+        # a start makes the files again from the record
+        run box start -a dn
+        [[ "$output" == *"$(printf '10.1.2.3\tdb')"* ]]
+        [[ "$output" == *"nameserver 9.9.9.9"* ]]
+        box rm dn
+        # without them: the defaults (ExtraHosts null, the rest empty)
+        box create --name dd busybox true
+        [ "$(box inspect -f '{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Dns}}' dd)" = "null []" ]
+        box rm dd
+        # on the host's network the lines follow the host's own; --dns-search . means none
+        run box run --rm --network host --add-host db:10.1.2.3 --dns-search . busybox sh -c 'tail -1 /etc/hosts; grep -c "^search" /etc/resolv.conf'
+        [ "${lines[0]}" = "$(printf '10.1.2.3\tdb')" ]
+        [ "${lines[1]}" = 0 ]
+        # one bad word is one line naming the flag, and no container
+        for bad in "--add-host|x" "--add-host|a:not-an-ip" "--add-host|a\nb:1.2.3.4" "--dns|1.2.3" \
+                "--dns-search|a/b" "--dns-option|a b"; do
+                run box run --rm "${bad%%|*}" "$(printf "${bad#*|}")" busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"invalid ${bad%%|*}"* ]]
+        done
+        box run -d --name peer busybox sleep 30 >/dev/null
+        run box run --rm --network container:peer --dns 1.1.1.1 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"conflicting options: dns and the network mode"* ]]
+        run box run --rm --network container:peer --add-host a:1.1.1.1 busybox true
+        [[ "$output" == *"conflicting options: custom host-to-IP mapping and the network mode"* ]]
+        box rm -f peer >/dev/null
+        [ -z "$(box ps -aq)" ]
+}
