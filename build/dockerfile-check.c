@@ -679,6 +679,9 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                                  struct dockerfile_resolved *ret, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
+        /* before the first goto: a jump past a cleanup variable's
+         * initialization frees an uninitialized pointer at out: */
+        _cleanup_free_ size_t *order = NULL;
         int r = 0;
 
         /* Docker: a later --build-arg wins; a bare name takes its value from
@@ -769,7 +772,6 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
         }
         if (c.n_stages > 0)
                 c.stages[c.n_stages - 1].end = df->n_instrs;
-        _cleanup_free_ size_t *order = NULL;
         r = stage_order(&c, &order);
         if (r < 0)
                 goto out;
