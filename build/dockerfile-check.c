@@ -446,10 +446,7 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
         st.end = index + 1;
         if (c->n_stages > 0)
                 c->stages[c->n_stages - 1].end = index;
-        /* doubled when full, as the parser's instructions (300,000 stages) */
-        size_t n = c->n_stages;
-        if ((n & (n - 1)) == 0)
-                c->stages = xreallocarray(c->stages, n ? 2 * n : 1, sizeof(st));
+        c->stages = xgrowarray(c->stages, c->n_stages + 1, sizeof(st)); /* 300,000 stages */
         c->stages[c->n_stages++] = st;
         if (st.name && c->names_ok) {
                 ENTRY e = {.key = st.name, .data = (void *)(uintptr_t)c->n_stages}, *added;

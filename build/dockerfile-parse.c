@@ -1003,12 +1003,9 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
 
 static void add_instr(struct dockerfile *df, struct dockerfile_instr *in)
 {
-        /* doubled when full (N a power of two; nothing else grows it): one
-         * realloc per instruction copied 600,000 of them each time where
-         * realloc cannot grow in place (ASan's never does) */
-        size_t n = df->n_instrs;
-        if ((n & (n - 1)) == 0)
-                df->instrs = xreallocarray(df->instrs, n ? 2 * n : 1, sizeof(*df->instrs));
+        /* one realloc per instruction copied 600,000 of them each time
+         * where realloc cannot grow in place (ASan's never does) */
+        df->instrs = xgrowarray(df->instrs, df->n_instrs + 1, sizeof(*df->instrs));
         df->instrs[df->n_instrs++] = *in;
         memset(in, 0, sizeof(*in));
 }
