@@ -70,7 +70,8 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
         jv_set_str(o, "Id", id);
         jv_set_str(o, "Created", or_zero_time(i.created_at));
         jv_set_str(o, "Path", jv_get_str(cfg, "Path"));
-        jv_set(o, "Args", jv_ref(jv_get(cfg, "Args") ? jv_get(cfg, "Args") : jv_array()));
+        struct jv *args = jv_get(cfg, "Args");
+        jv_set(o, "Args", args ? jv_ref(args) : jv_array());
         jv_set(o, "State", state_json(ctx, id, &i));
         jv_set_str(o, "Image", jv_get_str(cfg, "Image") ? jv_get_str(cfg, "Image") : "");
         struct store *st;

@@ -647,8 +647,10 @@ static int parse(struct tpl *t, const char *src)
                 _cleanup_free_ char *act = xstrndup(a, (size_t)(end - a));
                 const char *rest;
                 if (startswith(act, "/*")) {
-                        if (!strstr(act, "*/"))
+                        if (!strstr(act, "*/")) {
+                                buf_release(&text);
                                 return cli_tpl_error(t, "unclosed comment");
+                        }
                 } else if ((rest = keyword(act, "if"))) {
                         add_item(t, IT_IF, xstrdup(rest));
                 } else if ((rest = keyword(act, "else"))) {
