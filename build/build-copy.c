@@ -855,7 +855,14 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                 _cleanup_close_ int in = open_regular(s.pfd, s.name, &s.st, rel, err);
                 if (in < 0)
                         return in;
-                if (looks_like_archive(in)) {
+                /* only a tar is extracted: a gzip of anything else (a
+                 * .gz of one file) is copied as it is, as BuildKit does,
+                 * so DEST is made a directory only once the first header
+                 * has read */
+                r = looks_like_archive(in) ? store_archive_is_tar(in, err) : 0;
+                if (r < 0)
+                        return box_err_prefix(err, "read '%s'", rel);
+                if (r > 0) {
                         /* an archive is extracted into DEST, a directory with or
                          * without its trailing slash (as Docker does), with the
                          * containment of layer unpacking */
