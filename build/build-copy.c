@@ -621,6 +621,8 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
 struct copy_walk {
         const struct copy_src *src;
         const struct copy_opts *o;
+        const char *dest; /* the directory the walk's top is copied to */
+        size_t top_len;   /* of the walk's top in the REL the callbacks get */
 };
 
 static int copy_walk_leaf(void *ud, int sdfd, const char *name, const struct stat *st,
@@ -633,12 +635,22 @@ static int copy_walk_leaf(void *ud, int sdfd, const char *name, const struct sta
 static int copy_walk_enter(void *ud, int sdfd, const char *name, const struct stat *st,
                            const char *rel, int dfd, int *ret_dfd, struct box_err *err)
 {
-        (void)ud, (void)sdfd, (void)st;
+        (void)sdfd, (void)st;
+        struct copy_walk *w = ud;
         struct stat dst;
         int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
-        if (exists && !S_ISDIR(dst.st_mode) && unlinkat(dfd, name, 0) < 0)
-                return box_err_errno(err, errno, "replace '%s'", name);
-        if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(dfd, name, 0755) < 0)
+        /* a directory is merged into a directory only: over a symlink (to a
+         * directory or not, /lib of a merged-/usr base) or a file it is
+         * BuildKit's error, where replacing the link would leave an image
+         * without its /lib or /bin */
+        if (exists && !S_ISDIR(dst.st_mode)) {
+                size_t top = strlen(rel) < w->top_len ? strlen(rel) : w->top_len;
+                const char *sub = rel + top + strspn(rel + top, "/");
+                size_t n = strlen(w->dest);
+                return box_err_set(err, ENOTDIR, "cannot copy to non-directory: '%s%s%s'", w->dest,
+                                   n && w->dest[n - 1] == '/' ? "" : "/", sub);
+        }
+        if (!exists && mkdirat(dfd, name, 0755) < 0)
                 return box_err_errno(err, errno, "create directory '%s'", rel);
         *ret_dfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (*ret_dfd < 0)
@@ -835,7 +847,7 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                         openat(s.pfd, s.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sfd < 0)
                         return box_err_errno(err, errno, "open '%s'", rel);
-                struct copy_walk w = {src, o};
+                struct copy_walk w = {src, o, dest, strlen(s.rel)};
                 return walk_tree(src, sfd, s.rel, dfd, &copy_ops, &w, err);
         }
         if (excluded_by_flag(src, s.rel))

@@ -262,6 +262,30 @@ EOF
         cmp <(box run --rm addgz cat /d/data.xz) "$CTX/data.xz"
 }
 
+@test "COPY of a directory over a symlink or a file is BuildKit's error, not a replaced /lib; a named destination follows the link" {
+        # a merged-/usr base has /lib -> usr/lib and /bin -> usr/bin: copying
+        # a tree with lib/ and bin/ into / replaced the links with directories
+        # (an image without /bin/sh); BuildKit refuses ("cannot copy to
+        # non-directory")
+        mkdir -p "$CTX/t1/link" "$CTX/t2/file"
+        echo f > "$CTX/t1/link/f"
+        echo g > "$CTX/t2/file/g"
+        printf 'FROM busybox\nRUN mkdir -p /usr/real && ln -s usr/real /link && echo plain > /file\n' > "$CTX/Dockerfile"
+        cp "$CTX/Dockerfile" "$CTX/Dockerfile.2"
+        printf 'COPY t1/ /\n' >> "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: COPY: cannot copy to non-directory: '/link'"* ]]
+        printf 'COPY t2 /\n' >> "$CTX/Dockerfile.2"
+        run box build -f "$CTX/Dockerfile.2" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile.2:3: COPY: cannot copy to non-directory: '/file'"* ]]
+        # the destination named: the link is followed, into its directory
+        printf 'FROM busybox AS base\nRUN mkdir -p /usr/real && ln -s usr/real /link\nFROM base\nCOPY t1/link/ /link/\nCOPY --from=base /usr/real/ /link/again/\n' > "$CTX/Dockerfile"
+        box build -t copylink "$CTX" 2>/dev/null
+        [ "$(box run --rm copylink sh -c 'readlink /link; cat /usr/real/f; ls -d /usr/real/again')" = $'usr/real\nf\n/usr/real/again' ]
+}
+
 @test "WORKDIR under an unknown USER is root's (BuildKit); COPY --chown names the user it cannot find" {
         echo x > "$CTX/f"
         printf 'FROM busybox\nUSER nosuch\nWORKDIR /x\nUSER root\nRUN stat -c %%u:%%g /x > /o\n' > "$CTX/Dockerfile"
