@@ -907,6 +907,7 @@ int build_copy(const struct copy_src *src_in, char *const *srcs, const char *des
         src.links = &links;
         _cleanup_strv_free_ char **matches = xnew0(char *, 1);
         _cleanup_strv_free_ char **pivots = xnew0(char *, 1); /* parallel to matches */
+        _cleanup_free_ char *followed = NULL;
         int r = 0;
         STRV_FOREACH (s, srcs) {
                 size_t before = strv_length(matches);
@@ -922,6 +923,16 @@ int build_copy(const struct copy_src *src_in, char *const *srcs, const char *des
                 _cleanup_close_ int fd =
                         openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
                 dest_is_dir = fd >= 0;
+                /* a destination that is a symlink is followed inside the
+                 * root, as BuildKit's copy does: COPY onto /etc/localtime or
+                 * nginx's sites-enabled/default writes the file the link
+                 * names and keeps the link */
+                _cleanup_free_ char *res = NULL;
+                r = build_path_resolve_in_root(dest_rootfd, dest, true, &res, err);
+                if (r < 0)
+                        goto out;
+                followed = xasprintf("/%s", res);
+                dest = followed;
         }
         if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir) {
                 r = box_err_set(err, EINVAL,

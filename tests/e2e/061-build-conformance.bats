@@ -286,6 +286,25 @@ EOF
         [ "$(box run --rm copylink sh -c 'readlink /link; cat /usr/real/f; ls -d /usr/real/again')" = $'usr/real\nf\n/usr/real/again' ]
 }
 
+@test "COPY onto a symlink writes where the link leads, inside the root, and keeps the link (BuildKit)" {
+        # nginx's sites-enabled/default and /etc/localtime are links: BuildKit
+        # resolves the destination (fs.RootPath) and replaces the file the
+        # link names; box replaced the link itself with a file
+        echo new > "$CTX/f"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN mkdir -p /etc/a /etc/e /real && echo old > /etc/a/default && ln -s ../a/default /etc/e/default \
+ && ln -s /real/sub/x /dangling && ln -s ../../../real/up /escape
+COPY f /etc/e/default
+COPY f /dangling
+COPY f /escape
+EOF
+        box build -t copyonlink "$CTX" >/dev/null 2>&1
+        run box run --rm copyonlink sh -c 'for l in /etc/e/default /dangling /escape; do readlink $l; done; cat /etc/a/default /real/sub/x /real/up'
+        [ "$status" -eq 0 ]
+        [ "$output" = $'../a/default\n/real/sub/x\n../../../real/up\nnew\nnew\nnew' ]
+}
+
 @test "WORKDIR under an unknown USER is root's (BuildKit); COPY --chown names the user it cannot find" {
         echo x > "$CTX/f"
         printf 'FROM busybox\nUSER nosuch\nWORKDIR /x\nUSER root\nRUN stat -c %%u:%%g /x > /o\n' > "$CTX/Dockerfile"
