@@ -1069,7 +1069,7 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
 /* Writes a new file DEST (absolute in the image) from DATA or, when DATA is
  * NULL, from FD; MODE unless --chmod says otherwise. */
 static int write_new_file(const char *data, int fd, mode_t mode, const char *dest, int dest_rootfd,
-                          const struct copy_opts *o, struct box_err *err)
+                          bool follow, const struct copy_opts *o, struct box_err *err)
 {
         const char *ds = strrchr(dest, '/');
         _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
@@ -1081,6 +1081,15 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
                 return dfd;
         struct stat st;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                /* a link is followed inside the root, as COPY's destination */
+                if (S_ISLNK(st.st_mode) && follow) {
+                        _cleanup_free_ char *res = NULL, *followed = NULL;
+                        int r = build_path_resolve_in_root(dest_rootfd, dest, true, &res, err);
+                        if (r < 0)
+                                return r;
+                        followed = xasprintf("/%s", res);
+                        return write_new_file(data, fd, mode, followed, dest_rootfd, false, o, err);
+                }
                 if (S_ISDIR(st.st_mode))
                         return box_err_set(err, EISDIR, "cannot replace directory '%s' with a file",
                                            dest);
@@ -1101,11 +1110,11 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
 int build_copy_file_fd(int fd, const char *dest, int dest_rootfd, const struct copy_opts *o,
                        struct box_err *err)
 {
-        return write_new_file(NULL, fd, 0600, dest, dest_rootfd, o, err);
+        return write_new_file(NULL, fd, 0600, dest, dest_rootfd, true, o, err);
 }
 
 int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
                        const struct copy_opts *o, struct box_err *err)
 {
-        return write_new_file(data, -1, 0644, dest, dest_rootfd, o, err);
+        return write_new_file(data, -1, 0644, dest, dest_rootfd, true, o, err);
 }

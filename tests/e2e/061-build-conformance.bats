@@ -298,11 +298,15 @@ RUN mkdir -p /etc/a /etc/e /real && echo old > /etc/a/default && ln -s ../a/defa
 COPY f /etc/e/default
 COPY f /dangling
 COPY f /escape
+RUN echo old > /etc/a/h && ln -s ../a/h /etc/e/h
+COPY <<HD /etc/e/h
+from a here-document
+HD
 EOF
         box build -t copyonlink "$CTX" >/dev/null 2>&1
-        run box run --rm copyonlink sh -c 'for l in /etc/e/default /dangling /escape; do readlink $l; done; cat /etc/a/default /real/sub/x /real/up'
+        run box run --rm copyonlink sh -c 'for l in /etc/e/default /dangling /escape /etc/e/h; do readlink $l; done; cat /etc/a/default /real/sub/x /real/up /etc/a/h'
         [ "$status" -eq 0 ]
-        [ "$output" = $'../a/default\n/real/sub/x\n../../../real/up\nnew\nnew\nnew' ]
+        [ "$output" = $'../a/default\n/real/sub/x\n../../../real/up\n../a/h\nnew\nnew\nnew\nfrom a here-document' ]
 }
 
 @test "WORKDIR under an unknown USER is root's (BuildKit); COPY --chown names the user it cannot find" {
