@@ -750,6 +750,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
                 .cancel_on_signal = true,
+                .no_gid_in_groups = true,
                 /* box syncs the layer it packs from the upper dir, and a
                  * crashed build is thrown away: the step's own syncs
                  * (dpkg's of every file) buy nothing */
