@@ -100,6 +100,14 @@ EOF
         [[ "$output" == *'(default "missing")'* ]]
 }
 
+@test "the classic builder's flags that docker build (buildx) accepts and ignores: --squash, --isolation, -m, -c, --cpu-*, --cpuset-*" {
+        printf 'FROM busybox\nRUN echo ok > /ok\n' > "$CTX/Dockerfile"
+        run box build -q -t classic --squash --isolation default -m 1g --memory-swap -1 -c 512 \
+                --cpu-period 100000 --cpu-quota 50000 --cpuset-cpus 0 --cpuset-mems 0 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm classic cat /ok)" = ok ]
+}
+
 @test "--label without a value sets an empty label" {
         printf 'FROM busybox\n' > "$CTX/Dockerfile"
         box build -t lbl --label empty --label k=v "$CTX" 2>/dev/null
