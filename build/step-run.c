@@ -24,6 +24,7 @@ struct run_mounts {
         char **copies;   /* on the build's tmpfs: secrets' copies and the ssh relays'
                           * sockets, removed after the step */
         pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
+        struct buf key;  /* what the bind mounts show: part of the cache key */
 };
 
 static void run_mounts_release(struct run_mounts *m)
@@ -40,6 +41,7 @@ static void run_mounts_release(struct run_mounts *m)
         strv_free(m->env);
         strv_free(m->targets);
         strv_free(m->owned);
+        buf_release(&m->key);
         memset(m, 0, sizeof(*m));
 }
 
@@ -442,9 +444,23 @@ static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct r
         _cleanup_close_ int fd = *inner && !streq(inner, ".")
                                          ? openat_in_root(rootfd, inner, O_PATH, 0)
                                          : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+                r = -errno;
+                close(rootfd);
+                return box_err_errno(err, -r, "--mount source '%s'", strempty(source));
+        }
+        /* what the mount shows is part of the step's cache key, as in
+         * BuildKit: a changed package.json bound into `npm ci` runs it again
+         * (the files of the context as COPY sees them, .dockerignore applied) */
+        struct copy_src cs = {.rootfd = rootfd,
+                              .is_context = !ms->from,
+                              .ignore = ms->from ? NULL : c->b->ignore};
+        char *const srcs[] = {*inner ? (char *)inner : (char *)".", NULL};
+        buf_printf(&m->key, "bind %s:%s\n", strempty(ms->from), clean);
+        r = build_copy_hash(&cs, srcs, c->b->sc, &m->key, err);
         close(rootfd);
-        if (fd < 0)
-                return box_err_errno(err, errno, "--mount source '%s'", strempty(source));
+        if (r < 0)
+                return box_err_prefix(err, "--mount source '%s'", strempty(source));
         /* the sandbox has a mount namespace of its own, where an fd of ours
          * cannot be bound: hand it the path the fd resolved to */
         char link[64], path[4096];
@@ -712,6 +728,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
                 .cancel_on_signal = true,
+                .no_gid_in_groups = true,
                 /* box syncs the layer it packs from the upper dir, and a
                  * crashed build is thrown away: the step's own syncs
                  * (dpkg's of every file) buy nothing */
@@ -846,10 +863,15 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
         _cleanup_free_ char *p_flags = run_flags_part(b, mflags);
+        /* only a step with bind mounts has the part: other steps' keys
+         * stay what they were */
+        digest_str mh;
+        sha256_buf(strempty(mounts.key.data), mounts.key.len, mh);
+        _cleanup_free_ char *p_mounts = mounts.key.len ? xasprintf("bind mounts: %s", mh) : NULL;
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
-        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, NULL};
+        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, p_mounts, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (step_cache_lookup(c, key, created_by, parts)) {

@@ -44,8 +44,7 @@ static const struct cli_options attach_options =
                     "Attach local standard input, output, and error streams to a running "
                     "container.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 #define DETACH_MAX 16
 

@@ -683,6 +683,18 @@ static const struct cli_option build_flag_rows[] = {
         CLI_IGNORE("force-rm", O),
         /* Docker's: compress the context sent to the daemon (there is none) */
         CLI_IGNORE("compress", O),
+        /* the classic builder's, which `docker build` (buildx) still accepts
+         * and ignores, so that old CI scripts run: --squash, --isolation and
+         * the resource limits of its intermediate containers */
+        CLI_IGNORE("squash", O),
+        CLI_IGNORE("isolation", R),
+        {.name = "memory", .short_name = 'm', .arg = R, .kind = CLI_OPT_IGNORE},
+        CLI_IGNORE("memory-swap", R),
+        {.name = "cpu-shares", .short_name = 'c', .arg = R, .kind = CLI_OPT_IGNORE},
+        CLI_IGNORE("cpu-period", R),
+        CLI_IGNORE("cpu-quota", R),
+        CLI_IGNORE("cpuset-cpus", R),
+        CLI_IGNORE("cpuset-mems", R),
         CLI_CONTENT_TRUST,
         CLI_HELP("help", 'h'),
 };

@@ -32,8 +32,7 @@ static const struct cli_options inspect_options =
                     "\n"
                     "Return low-level information on containers or images.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 static const char *or_zero_time(const char *t)
 {

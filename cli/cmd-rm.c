@@ -25,8 +25,7 @@ static const struct cli_options rm_options =
                     "\n"
                     "Remove one or more containers.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -204,7 +204,7 @@ static const struct cli_option no_flag_rows[] = {
 #undef T
 
 #define VERB(verb_, name_, rows_, width_, usage_)                                                  \
-        [verb_] = CLI_OPTIONS(name_, rows_, width_, usage_, .stop_at_operand = true)
+        [verb_] = CLI_OPTIONS(name_, rows_, width_, usage_)
 static const struct cli_options verb_options[] = {
         VERB(VERB_START, "start", start_flag_rows, 21,
              "Usage: box start [OPTIONS] CONTAINER [CONTAINER...]\n"

@@ -126,11 +126,10 @@ static const struct cli_option prune_flag_rows[] = {
 static const struct cli_options create_options =
         CLI_OPTIONS("volume create", create_flag_rows, 17,
                     "Usage: box volume create [OPTIONS] [VOLUME]\n\nCreate a volume.\n\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
-static const struct cli_options ls_options = CLI_OPTIONS(
-        "volume ls", ls_flag_rows, 16,
-        "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n", .stop_at_operand = true);
+                    "Options:\n");
+static const struct cli_options ls_options =
+        CLI_OPTIONS("volume ls", ls_flag_rows, 16,
+                    "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n");
 static const struct cli_options inspect_options =
         CLI_OPTIONS("volume inspect", inspect_flag_rows, 16,
                     "Usage: box volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
@@ -138,13 +137,11 @@ static const struct cli_options inspect_options =
 static const struct cli_options rm_options =
         CLI_OPTIONS("volume rm", rm_flag_rows, 10,
                     "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                    "Remove one or more volumes.\n\nOptions:\n",
-                    .stop_at_operand = true);
+                    "Remove one or more volumes.\n\nOptions:\n");
 static const struct cli_options prune_options =
         CLI_OPTIONS("volume prune", prune_flag_rows, 10,
                     "Usage: box volume prune [OPTIONS]\n\n"
-                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n",
-                    .stop_at_operand = true);
+                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n");
 
 static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 {
