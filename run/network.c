@@ -1023,7 +1023,8 @@ int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes
                         any_used = true;
                         continue;
                 }
-                /* the default network stays, its link goes with the table below */
+                /* the default network stays, its link goes with the table
+                 * below (only when no network is in use) */
                 if (!is_default && (r = net_destroy(n, false, err)) < 0)
                         break;
                 if (!is_default)
@@ -1034,9 +1035,12 @@ int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes
                 _cleanup_free_ char *p =
                         xasprintf("%s/networks/%s/config.json", root, RUN_NET_DEFAULT);
                 if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0) {
-                        /* its lock: a lease given back meanwhile is done with it */
+                        /* its lock: a lease given back meanwhile is done with
+                         * it.  Its link goes (no daemon keeps it up) but not
+                         * the network: Docker's predefined "bridge" is never
+                         * pruned, so its id and subnet stay */
                         _cleanup_close_ int lock = net_lock(d, NULL);
-                        r = net_destroy(d, false, err);
+                        r = net_destroy(d, true, err);
                 }
                 struct buf b = {0};
                 run_nft_table_delete_script(&b, net_prefix());
