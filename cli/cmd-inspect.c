@@ -62,6 +62,7 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
 
 static struct jv *container_json(struct cli_ctx *ctx, const char *id)
 {
+        cli_container_settle(ctx, id);
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
         struct run_state_info i;
         cli_container_state(ctx, id, &i);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/container.h"
 #include "cli/options.h"
 #include "run/state.h"
 #include "store/store.h"
@@ -53,6 +54,8 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                                 ret = r;
                         continue;
                 }
+                if (!f.force)
+                        cli_container_settle(ctx, id);
                 if (run_state_is_live(ctx->runroot, id)) {
                         if (!f.force) {
                                 box_err_set(&err, EBUSY,

@@ -896,10 +896,11 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
  * or with ERR (it did not start) stays "created" with the error, as
  * Docker's does. */
 static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
-                             const struct box_err *err)
+                             const char *finished_at, const struct box_err *err)
 {
         struct run_state_update u = {.status = err ? "created" : "exited",
                                      .exit_code = status,
+                                     .finished_at = finished_at,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
                 (void)run_state_remove_ended(j->state, ctx->runroot,
@@ -1153,17 +1154,22 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j.state->id);
                 r = cli_run_peer_open(ctx->runroot, cfg, &spec, j.peer_fds, &err);
         }
+        _cleanup_free_ char *finished_at = NULL;
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }
+        /* FinishedAt: its end, not the end of the clean-up below (a
+         * transient container's record goes: no time wanted) */
+        if (r >= 0 && !j.o.rm)
+                finished_at = oci_time_now(true);
         run_net_detach(TAKE_PTR(j.net));
         if (r < 0) {
-                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, &err);
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, NULL, &err);
                 return cli_fail(&err);
         }
-        finish_container(ctx, &j, status, NULL);
+        finish_container(ctx, &j, status, finished_at, NULL);
         PHASE("cleaned up");
         return status;
 }

@@ -296,6 +296,19 @@ static void sleep_ms(int64_t ms)
         nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
 }
 
+void cli_container_settle(struct cli_ctx *ctx, const char *id)
+{
+        struct run_state_info i;
+        for (int t = 0; t < 10000; t += 5) {
+                cli_container_state(ctx, id, &i);
+                bool exiting = i.exiting;
+                run_state_info_release(&i);
+                if (!exiting)
+                        return;
+                sleep_ms(5);
+        }
+}
+
 static int64_t parse_time(const char *s)
 {
         struct tm tm = {0};
@@ -368,6 +381,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
                         return start_in_monitor(ctx, s, -1, false, kept, err);
         }
+        /* the host ports it published are free before anyone can read
+         * that it exited (the monitor kept them bound for a restart) */
+        for (size_t i = 0; kept && i < kept->n; i++)
+                close(kept->fds[i]);
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
                 return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
         struct run_state_update u = {.status = "exited",

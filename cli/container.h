@@ -24,6 +24,11 @@ int cli_container_find(struct cli_ctx *ctx, const char *name_or_id, char ret_id[
  * whose monitor died is recorded as exited first (its exit, its cgroups
  * released, --rm applied), so a caller never sees it half-way. */
 int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_info *ret);
+/* Waits (10 s at most) while the container is exiting: its pid 1 has
+ * ended and its monitor still gives back what it held.  Docker's daemon
+ * holds a container's lock for its clean-up, and inspect, start and rm
+ * wait for it; so do box's, while ps shows it running until then. */
+void cli_container_settle(struct cli_ctx *ctx, const char *id);
 /* Only its status (as cli_container_state()). */
 enum run_status cli_container_status(struct cli_ctx *ctx, const char *id);
 /* Its config.json, parsed (NULL when unreadable): the caller's. */

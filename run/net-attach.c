@@ -575,6 +575,13 @@ static int lock_for_lease(const char *root, struct net_if *nif, int *ret_all, st
         }
         if (lock < 0)
                 return lock;
+        /* read again under its lock: the box that made its bridge meanwhile
+         * may have given it another subnet (net_link_ensure) */
+        struct run_net *fresh = NULL;
+        if (net_load(root, nif->net->name, &fresh, NULL) >= 0) {
+                net_free(nif->net);
+                nif->net = fresh;
+        }
         *ret_all = TAKE_FD(all);
         return lock;
 }
@@ -686,7 +693,7 @@ fail:
  * when HAIRPIN (the container publishes ports: it may reach them itself). */
 static int if_plug(const struct net_if *nif, int ns, bool route, bool hairpin, struct box_err *err)
 {
-        const struct run_net *n = nif->net;
+        struct run_net *n = nif->net;
         _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
         int r = run_nl_open(-1, &nl, err);
         if (r < 0)

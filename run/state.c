@@ -721,14 +721,21 @@ int run_state_info_read(const char *root, const char *runroot, const char *id,
                 ret->status = RUN_STATUS_RUNNING;
                 return 0;
         }
+        if (ret->monitored) {
+                /* its pid 1 has ended, and its monitor is giving back what
+                 * it held (lease, rules, ports, cgroups) before it records
+                 * the exit: still running to every reader, as Docker's
+                 * daemon shows a container until its clean-up is done, so
+                 * that one who sees "exited" finds all of it free */
+                ret->status = RUN_STATUS_RUNNING;
+                ret->exiting = true;
+                return 0;
+        }
         ret->status = RUN_STATUS_EXITED;
         char *t = NULL;
         if (read_exit_file(runroot, id, &ret->exit_code, &t) == 0) {
                 free(ret->finished_at);
                 ret->finished_at = t;
-        } else if (ret->monitored) {
-                ret->status = RUN_STATUS_RUNNING; /* between its exit and the monitor's record */
-                return 0;
         } else {
                 /* killed with its monitor (PDEATHSIG), or the host rebooted */
                 ret->exit_code = 137;

@@ -151,7 +151,13 @@ walked_commands() {
                 # the flags the help lists without an argument (or as "bool", "[=BOOL]")
                 while read -r f; do
                         run box $c "--$f=false" --help
-                        [ "$status" -eq 0 ] || { echo "box $c --$f=false: $output"; false; }
+                        if [ "$f" = disable-content-trust ]; then
+                                # =false asks for signature checks box never does: refused
+                                [ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ] ||
+                                        { echo "box $c --$f=false: $output"; false; }
+                        else
+                                [ "$status" -eq 0 ] || { echo "box $c --$f=false: $output"; false; }
+                        fi
                         run box $c "--$f=True" --help
                         [ "$status" -eq 0 ] || { echo "box $c --$f=True: $output"; false; }
                         run box $c "--$f=maybe" --help

@@ -101,6 +101,89 @@ teardown() { net_teardown; }
         ! nft list table ip "$other" 2>/dev/null || false
 }
 
+@test "bridge: an automatic subnet skips the host's addresses too (a /32 with no route of its own), and a given one is refused" {
+        # the subnet box would pick now (box's pool, 10.78.0.0/16)
+        box network create probe >/dev/null
+        local sub
+        sub=$(box network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' probe)
+        box network rm probe >/dev/null
+        [[ "$sub" == 10.78.*.0/24 ]]
+        # an address inside it, on a link of the test's own: no route of the
+        # main table (main picked it all the same)
+        local dum="${BOX_NETWORK_PREFIX}d" a=${sub%0/24}5
+        ip link add "$dum" type veth peer name "${dum}p"
+        ip addr add "$a/32" dev "$dum"
+        ip link set "$dum" up
+        [ -z "$(ip -4 route show "$sub")" ]
+        box network create n1 >/dev/null
+        local got
+        got=$(box network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' n1)
+        BOX_BRIDGE_SUBNET="$sub" BOX_NETWORK_PREFIX="bz$((RANDOM % 10000))" run box run --rm busybox true
+        ip link del "$dum"
+        box network rm n1 >/dev/null
+        [ "$got" != "$sub" ]
+        [[ "$got" == 10.78.*.0/24 ]]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"subnet '$sub' overlaps the host's address '$a/32 dev $dum'"* ]]
+}
+
+# A /22 of 10.200.0.0-10.249.255.255 that no route or address of the host
+# overlaps: a pool of four /24s of the test's own.
+free_pool() {
+        python3 -c '
+import ipaddress, random, subprocess
+nets = []
+for cmd in (["ip", "-4", "-o", "route", "show"], ["ip", "-4", "-o", "addr", "show"]):
+    for line in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines():
+        w = line.split()
+        w = w[3] if "addr" in cmd else w[0]
+        if w != "default":
+            nets.append(ipaddress.ip_network(w, strict=False))
+while True:
+    p = ipaddress.ip_network("10.%d.%d.0/22" % (random.randrange(200, 250), 4 * random.randrange(64)))
+    if not any(p.overlaps(n) for n in nets):
+        print(p); break'
+}
+
+@test "bridge: two stores racing to make their default bridge never get one subnet: the later picks another under a host-wide lock" {
+        local pool round pa pb ra rb
+        pool=$(free_pool)
+        for round in 1 2 3 4 5; do
+                pa=$(printf 'bq%04d' $((RANDOM % 10000))) pb=$(printf 'bw%04d' $((RANDOM % 10000)))
+                for s in a b; do
+                        mkdir -p "$BATS_TEST_TMPDIR/$s"
+                        BOX_ROOT="$BATS_TEST_TMPDIR/$s/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/$s/run" \
+                                "$BOX" import "$BUSYBOX_TAR" busybox >/dev/null
+                done
+                # no BOX_BRIDGE_SUBNET: each store's default network picks its own
+                (
+                        unset BOX_BRIDGE_SUBNET
+                        export BOX_SUBNET_POOL="$pool"
+                        BOX_ROOT="$BATS_TEST_TMPDIR/a/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/a/run" BOX_NETWORK_PREFIX=$pa \
+                                "$BOX" run --rm busybox ip -4 -o addr show eth0 >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+                        BOX_ROOT="$BATS_TEST_TMPDIR/b/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/b/run" BOX_NETWORK_PREFIX=$pb \
+                                "$BOX" run --rm busybox ip -4 -o addr show eth0 >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+                        wait
+                )
+                ra=$(ip -4 -o addr show "${pa}0" 2>/dev/null | awk '{print $4}')
+                rb=$(ip -4 -o addr show "${pb}0" 2>/dev/null | awk '{print $4}')
+                BOX_ROOT="$BATS_TEST_TMPDIR/a/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/a/run" BOX_NETWORK_PREFIX=$pa \
+                        "$BOX" network prune -f >/dev/null
+                BOX_ROOT="$BATS_TEST_TMPDIR/b/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/b/run" BOX_NETWORK_PREFIX=$pb \
+                        "$BOX" network prune -f >/dev/null
+                rm -rf "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+                cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
+                echo "bridges: $ra $rb"
+                # both ran, each on its own bridge's subnet, both of the pool
+                grep -q "inet ${ra%.1/24}.2/24" "$BATS_TEST_TMPDIR/a.out"
+                grep -q "inet ${rb%.1/24}.2/24" "$BATS_TEST_TMPDIR/b.out"
+                [ -n "$ra" ] && [ -n "$rb" ] && [ "${ra%.1/24}" != "${rb%.1/24}" ]
+                python3 -c 'import ipaddress, sys; p = ipaddress.ip_network(sys.argv[1])
+assert all(ipaddress.ip_interface(a).network.subnet_of(p) for a in sys.argv[2:])' "$pool" "$ra" "$rb"
+        done
+}
+
 @test "bridge: bad --network and BOX_BRIDGE_SUBNET values are one-line errors, nothing left" {
         for bad in 'bad name' '-x' 'container:' 'container:nosuch' 'nosuchnet' "$(printf 'a\nb')"; do
                 run box run --rm --network "$bad" busybox true
