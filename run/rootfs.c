@@ -361,34 +361,19 @@ static int mount_cgroup_at(int cgfd, const char *name, bool v2, const char *opts
         return 0;
 }
 
-/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
- * from the container's cgroup namespace (so its own cgroup is the root),
- * read-only unless privileged. */
-static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
+/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies (M, N),
+ * seen from the container's cgroup namespace (so its own cgroup is the
+ * root), read-only unless privileged. */
+static int mount_cgroups(int rootfd, bool privileged, const struct run_cgroup_mount *m, size_t n,
+                         struct box_err *err)
 {
-        /* read in one go (stdio's buffer would be procfs's 1 KiB block: a
-         * read(2) per KiB, each one walking the mounts again) */
-        char buf[MOUNTINFO_BUF];
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return box_err_errno(err, errno, "open /proc/self/mountinfo");
-        setvbuf(f, buf, _IOFBF, sizeof(buf));
         unsigned long ro = privileged ? 0 : MS_RDONLY;
         unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
         _cleanup_close_ int cgfd = -EBADF; /* the tmpfs on /sys/fs/cgroup, once mounted */
-        char *line = NULL;
-        size_t cap = 0;
         int r = 0;
-        while (r >= 0 && getline(&line, &cap, f) > 0) {
-                char *sep = strstr(line, " - ");
-                char fstype[32], src[64], super[512], mnt[PATH_MAX];
-                if (!sep || sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3 ||
-                    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-                        continue;
-                bool v2 = streq(fstype, "cgroup2");
-                if (!v2 && !streq(fstype, "cgroup"))
-                        continue;
-                if (v2 && streq(mnt, "/sys/fs/cgroup")) {
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                const char *mnt = m[k].mnt;
+                if (m[k].v2 && streq(mnt, "/sys/fs/cgroup")) {
                         r = mount_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", flags | ro,
                                      NULL, true, false, err);
                         break;
@@ -407,15 +392,16 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                                 break;
                 }
                 /* keep the controllers (and name=) of the super options, drop rw/ro */
+                _cleanup_free_ char *super = xstrdup(m[k].super);
                 struct buf opts = {0};
                 char *save = NULL;
                 for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save))
                         if (!streq(o, "rw") && !streq(o, "ro"))
                                 buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
-                r = mount_cgroup_at(cgfd, name, v2, v2 ? NULL : opts.data, flags | ro, err);
+                r = mount_cgroup_at(cgfd, name, m[k].v2, m[k].v2 ? NULL : opts.data, flags | ro,
+                                    err);
                 buf_release(&opts);
         }
-        free(line);
         char b[FD_PATH_MAX];
         if (r >= 0 && cgfd >= 0 && !privileged &&
             mount(NULL, fd_path(b, cgfd), NULL, MS_REMOUNT | MS_RDONLY | flags,
@@ -635,10 +621,22 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
         return 0;
 }
 
-int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err)
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
+                          const struct run_cgroup_mount *cg_mounts, size_t n_cg_mounts,
+                          struct box_err *err)
 {
         /* /sys (the last of default_mounts) is there: its cgroups */
-        int r = mount_cgroups(rf->rootfd, spec->privileged, err);
+        struct run_cgroup_mount *own = NULL;
+        size_t n_own = 0;
+        int r = 0;
+        if (!cg_mounts) {
+                r = run_cgroup_mounts_read(&own, &n_own, err);
+                cg_mounts = own;
+                n_cg_mounts = n_own;
+        }
+        if (r >= 0)
+                r = mount_cgroups(rf->rootfd, spec->privileged, cg_mounts, n_cg_mounts, err);
+        run_cgroup_mounts_free(own, n_own);
         /* v1 hierarchies may not be mountable from a user namespace */
         if (r < 0 && spec->n_uid_map == 0)
                 return r;

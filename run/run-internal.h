@@ -34,6 +34,20 @@ int run_fd_recv(int sock);
  * mounts again from where it stopped) */
 #define MOUNTINFO_BUF 32768
 
+/* A cgroup file system the host has mounted, as /proc/self/mountinfo
+ * lists it: its mount point, super options ("rw,cpu,cpuacct"), version. */
+struct run_cgroup_mount {
+        char *mnt, *super;
+        bool v2;
+};
+/* Every cgroup and cgroup2 mount, in mountinfo's order (*RET, *RET_N). */
+int run_cgroup_mounts_read(struct run_cgroup_mount **ret, size_t *ret_n, struct box_err *err);
+void run_cgroup_mounts_free(struct run_cgroup_mount *v, size_t n);
+/* Those CG read when it was made (*RET_N of them; none without CG): the
+ * container's set-up mounts them in its /sys/fs/cgroup, its mount
+ * namespace being a copy of box's, without reading mountinfo again. */
+const struct run_cgroup_mount *run_cgroup_mounts(const struct run_cgroup *cg, size_t *ret_n);
+
 struct winsize;
 int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err);
 
@@ -177,10 +191,13 @@ void run_rootfs_release(struct run_rootfs *rf);
  * the cgroup: no cgroup file system is mounted yet. */
 int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
                           struct run_rootfs *rf, struct box_err *err);
-/* The second, in the container's cgroup namespace: /sys/fs/cgroup, the
- * /etc files and the user's mounts; read-only binds are read-only
+/* The second, in the container's cgroup namespace: /sys/fs/cgroup (the
+ * host's cgroup mounts CG_MOUNTS, as run_cgroup_mounts() gives them; NULL:
+ * read here), the /etc files and the user's mounts; read-only binds are read-only
  * recursively, and no user mount or /etc file may land inside /proc. */
-int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err);
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
+                          const struct run_cgroup_mount *cg_mounts, size_t n_cg_mounts,
+                          struct box_err *err);
 /* In box, with a user namespace: the container's root as a detached mount
  * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
  * with box's own privileges so overlayfs keeps its trusted xattrs; the

@@ -91,8 +91,10 @@ struct child_args {
         int stdio[3];                       /* >= 0: a relay pipe's end to put on 0, 1 or 2 */
         bool null[3];                       /* the container's /dev/null on 1 or 2 (run_relay) */
         const struct run_cgroup_join *join; /* the v1 hierarchies we join ourselves */
-        char *const *join_after_go;         /* and those made meanwhile: their "tasks" */
-        int watch_fd;                       /* >= 0: inotify, to watch the root (root_gone) */
+        const struct run_cgroup_mount *cg_mounts; /* the host's, for /sys/fs/cgroup */
+        size_t n_cg_mounts;
+        char *const *join_after_go; /* and those made meanwhile: their "tasks" */
+        int watch_fd;               /* >= 0: inotify, to watch the root (root_gone) */
 };
 
 /* Signals box forwards to the container (Docker's sig-proxy set). */
@@ -393,7 +395,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
          * the host's stays) */
         if (!spec->host_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
                 return box_err_errno(err, errno, "unshare cgroup namespace");
-        r = run_rootfs_mount_rest(spec, &rf, err);
+        r = run_rootfs_mount_rest(spec, &rf, a->cg_mounts, a->n_cg_mounts, err);
         if (r < 0)
                 return r;
         run_copy_sources_release(&rf.copy_src);
@@ -1119,6 +1121,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .join_after_go = tasks,
                 .watch_fd = watch,
         };
+        a.cg_mounts = run_cgroup_mounts(cg, &a.n_cg_mounts);
         child_winsize(spec, &a);
         bool in_v2;
         pid = clone_child(spec, &a, join.v2_dir, &in_v2);
