@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -809,6 +810,47 @@ bool run_cgroup_destroy(struct run_cgroup *cg)
         free(cg->parent);
         free(cg->id);
         free(cg);
+        return gone;
+}
+
+struct run_cgroup_destroy {
+        pthread_t thread;
+        struct run_cgroup *cg;
+        bool gone;
+};
+
+static void *destroy_main(void *arg)
+{
+        struct run_cgroup_destroy *w = arg;
+        w->gone = run_cgroup_destroy(w->cg);
+        return NULL;
+}
+
+struct run_cgroup_destroy *run_cgroup_destroy_start(struct run_cgroup *cg)
+{
+        struct run_cgroup_destroy *w = xnew0(struct run_cgroup_destroy, 1);
+        w->cg = cg;
+        /* every signal blocked: box's signalfd still gets them */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int r = pthread_create(&w->thread, NULL, destroy_main, w);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r != 0) {
+                w->gone = run_cgroup_destroy(cg);
+                w->cg = NULL;
+        }
+        return w;
+}
+
+bool run_cgroup_destroy_finish(struct run_cgroup_destroy *w)
+{
+        if (!w)
+                return true;
+        if (w->cg)
+                pthread_join(w->thread, NULL);
+        bool gone = w->gone;
+        free(w);
         return gone;
 }
 
