@@ -410,11 +410,64 @@ static int mount_cgroups(int rootfd, bool privileged, const struct run_cgroup_mo
         return r;
 }
 
-static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                      struct box_err *err)
+/* SPEC's state dir relative to its base dir, where it lies below it */
+static const char *state_rel(const struct run_spec *spec)
 {
+        const char *state = spec->state_dir;
+        size_t blen = strlen(spec->base_dir);
+        if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
+                state += blen + 1;
+        return state;
+}
+
+int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        /* relative paths, as mount_root's: the thread's own working
+         * directory (it shares box's until it unshares it) */
+        if (unshare(CLONE_FS) < 0)
+                return box_err_errno(err, errno, "unshare the working directory");
+        if (chdir(spec->base_dir) < 0)
+                return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
+        const char *state = state_rel(spec);
+        _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
+        _cleanup_free_ char *upper = xasprintf("%s/upper", state);
+        _cleanup_free_ char *work = xasprintf("%s/work", state);
+        _cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return box_err_errno(err, errno, "fsopen overlay");
+        /* fsconfig(2) takes strings of up to 255 bytes: a longer list of
+         * layers is the container's own mount(2) to make */
+        const char *const opts[][2] = {
+                {"source", "overlay"}, {"lowerdir", lower},     {"upperdir", upper},
+                {"workdir", work},     {"redirect_dir", "off"}, {"index", "off"},
+                {"metacopy", "off"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+                if (strlen(opts[i][1]) > 255 ||
+                    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
+                        return box_err_errno(err, strlen(opts[i][1]) > 255 ? E2BIG : errno,
+                                             "overlay %s", opts[i][0]);
+        /* as mount_root (a kernel before 5.10: the same, synced) */
+        if (spec->volatile_upper || spec->no_sync)
+                (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return box_err_errno(err, errno, "overlay create");
+        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (m < 0)
+                return box_err_errno(err, errno, "fsmount overlay");
+        *ret_fd = m;
+        return 0;
+}
+
+static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                      bool attach, struct box_err *err)
+{
+        /* built by box: attached by the user namespace's set-up, or here */
+        if (root_mount_fd >= 0 && attach &&
+            move_mount(root_mount_fd, "", AT_FDCWD, rootfs_path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "attach the root overlay");
         if (root_mount_fd >= 0)
-                return 0; /* built by box (user namespace), already attached */
+                return 0;
         if (spec->rootfs) {
                 if (mount(spec->rootfs, rootfs_path, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return box_err_errno(err, errno, "bind mount rootfs '%s'", spec->rootfs);
@@ -424,10 +477,7 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
          * so a deep image still fits the one-page option string. */
         if (chdir(spec->base_dir) < 0)
                 return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
-        const char *state = spec->state_dir;
-        size_t blen = strlen(spec->base_dir);
-        if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
-                state += blen + 1;
+        const char *state = state_rel(spec);
         struct buf opts = {0};
         _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
         /* box commit reads the upper dir as a layer: a directory renamed by
@@ -478,7 +528,7 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
                     move_mount(m, "", AT_FDCWD, spec->mount_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         r = box_err_errno(err, errno, "attach the container's root");
         } else {
-                r = mount_root(spec, spec->mount_dir, -1, err);
+                r = mount_root(spec, spec->mount_dir, -1, false, err);
         }
         if (fchdir(cwd) < 0 && r >= 0)
                 r = box_err_errno(err, errno, "return to the working directory");
@@ -556,7 +606,7 @@ void run_rootfs_release(struct run_rootfs *rf)
 }
 
 int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                          struct run_rootfs *rf, struct box_err *err)
+                          bool attach, struct run_rootfs *rf, struct box_err *err)
 {
         int r;
 
@@ -564,7 +614,7 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return box_err_errno(err, errno, "make / a slave mount");
-        r = mount_root(spec, rootfs_path, root_mount_fd, err);
+        r = mount_root(spec, rootfs_path, root_mount_fd, attach, err);
         if (r < 0)
                 return r;
         /* a root built by box is its own fd: its mount point may be out of reach */

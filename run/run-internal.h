@@ -180,17 +180,23 @@ struct run_rootfs {
 };
 void run_rootfs_release(struct run_rootfs *rf);
 
+/* SPEC's overlay (no user namespace, not --rootfs) as a detached mount
+ * (*RET_FD), with the options the container's own mount(2) would give it;
+ * on a thread of box's, whose working directory it unshares: run/sandbox.c
+ * makes it while it prepares the clone. */
+int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err);
+
 /* The root, in two halves, so that the first can be built while box still
  * moves the process into its cgroup (which waits for an RCU grace period
  * on cgroup v1), and the second, which needs the cgroup namespace made
  * after that move, follows.
  *
  * The first: the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box
- * built, already attached there), / a slave first, then /proc, /dev
- * (+ nodes), /dev/pts, /dev/shm, /dev/mqueue and /sys.  Needs nothing of
+ * built, already attached there, or with ATTACH moved there first), / a
+ * slave first, then /proc, /dev (+ nodes), /dev/pts, /dev/shm, /dev/mqueue and /sys.  Needs nothing of
  * the cgroup: no cgroup file system is mounted yet. */
 int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                          struct run_rootfs *rf, struct box_err *err);
+                          bool attach, struct run_rootfs *rf, struct box_err *err);
 /* The second, in the container's cgroup namespace: /sys/fs/cgroup (the
  * host's cgroup mounts CG_MOUNTS, as run_cgroup_mounts() gives them; NULL:
  * read here), the /etc files and the user's mounts; read-only binds are read-only
