@@ -9,13 +9,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "lib/fs.h"
+#include "lib/thread.h"
 #include "lib/xalloc.h"
 #include "run/lifecycle.h"
 #include "run/run-internal.h"
@@ -830,13 +830,7 @@ struct run_cgroup_destroy *run_cgroup_destroy_start(struct run_cgroup *cg)
 {
         struct run_cgroup_destroy *w = xnew0(struct run_cgroup_destroy, 1);
         w->cg = cg;
-        /* every signal blocked: box's signalfd still gets them */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        int r = pthread_create(&w->thread, NULL, destroy_main, w);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (r != 0) {
+        if (thread_start(&w->thread, false, destroy_main, w) != 0) {
                 w->gone = run_cgroup_destroy(cg);
                 w->cg = NULL;
         }

@@ -420,6 +420,43 @@ static const char *state_rel(const struct run_spec *spec)
         return state;
 }
 
+int run_fsconfig_error(int fs, struct box_err *err, const char *what)
+{
+        int e = errno;
+        char msg[256];
+        ssize_t n = read(fs, msg, sizeof(msg) - 1);
+        if (n > 0) {
+                msg[n] = '\0';
+                msg[strcspn(msg, "\n")] = '\0';
+                return box_err_set(err, e, "overlay %s: %s", what, msg);
+        }
+        return box_err_errno(err, e, "overlay %s", what);
+}
+
+int run_overlay_fsmount(const struct run_spec *spec, int fs, const char *upper, const char *work,
+                        int *ret_fd, struct box_err *err)
+{
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
+                return run_fsconfig_error(fs, err, "upperdir");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+                return run_fsconfig_error(fs, err, "workdir");
+        /* as mount_root: the upper dir must hold whole files for commit */
+        static const char *const off[] = {"redirect_dir", "index", "metacopy"};
+        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
+                        return run_fsconfig_error(fs, err, off[i]);
+        /* as mount_root (a kernel without it mounts the same, synced) */
+        if (spec->volatile_upper || spec->no_sync)
+                (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return run_fsconfig_error(fs, err, "create");
+        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (m < 0)
+                return box_err_errno(err, errno, "fsmount overlay");
+        *ret_fd = m;
+        return 0;
+}
+
 int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err)
 {
         /* relative paths, as mount_root's: the thread's own working
@@ -437,26 +474,13 @@ int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct
                 return box_err_errno(err, errno, "fsopen overlay");
         /* fsconfig(2) takes strings of up to 255 bytes: a longer list of
          * layers is the container's own mount(2) to make */
-        const char *const opts[][2] = {
-                {"source", "overlay"}, {"lowerdir", lower},     {"upperdir", upper},
-                {"workdir", work},     {"redirect_dir", "off"}, {"index", "off"},
-                {"metacopy", "off"},
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
-                if (strlen(opts[i][1]) > 255 ||
-                    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
-                        return box_err_errno(err, strlen(opts[i][1]) > 255 ? E2BIG : errno,
-                                             "overlay %s", opts[i][0]);
-        /* as mount_root (a kernel before 5.10: the same, synced) */
-        if (spec->volatile_upper || spec->no_sync)
-                (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
-        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return box_err_errno(err, errno, "overlay create");
-        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
-        if (m < 0)
-                return box_err_errno(err, errno, "fsmount overlay");
-        *ret_fd = m;
-        return 0;
+        if (strlen(lower) > 255 || strlen(upper) > 255 || strlen(work) > 255)
+                return box_err_set(err, E2BIG, "overlay options too long for fsconfig");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+                return run_fsconfig_error(fs, err, "source");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
+                return run_fsconfig_error(fs, err, "lowerdir");
+        return run_overlay_fsmount(spec, fs, upper, work, ret_fd, err);
 }
 
 static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,

@@ -185,6 +185,13 @@ void run_rootfs_release(struct run_rootfs *rf);
  * on a thread of box's, whose working directory it unshares: run/sandbox.c
  * makes it while it prepares the clone. */
 int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err);
+/* The end of an overlay's fsconfig(2) (FS, its lower layers given): UPPER
+ * and WORK, the options mount_root gives, then the detached mount
+ * (*RET_FD); and the error of an fsconfig call on FS, with the kernel's
+ * message when it left one. */
+int run_overlay_fsmount(const struct run_spec *spec, int fs, const char *upper, const char *work,
+                        int *ret_fd, struct box_err *err);
+int run_fsconfig_error(int fs, struct box_err *err, const char *what);
 
 /* The root, in two halves, so that the first can be built while box still
  * moves the process into its cgroup (which waits for an RCU grace period

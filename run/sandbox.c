@@ -31,7 +31,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -58,6 +57,7 @@
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
+#include "lib/thread.h"
 #include "lib/xalloc.h"
 #include "run/run-internal.h"
 #include "spec/oci.h"
@@ -1026,24 +1026,11 @@ static void *close_main(void *arg)
  * (an SRCU grace period: ~0.1 ms on an idle host, 5-130 ms seen under
  * load), which nothing of box needs.  Box removes the container's record
  * meanwhile; its exit waits for the thread's close, so nothing is left
- * when the caller of `box run` goes on.  The thread takes every signal's
- * block, so box's signalfd still gets them. */
+ * when the caller of `box run` goes on. */
 static void close_later(int fd)
 {
-        pthread_attr_t attr;
         pthread_t t;
-        sigset_t all, old;
-        int r = pthread_attr_init(&attr);
-        if (r == 0) {
-                (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-                (void)pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                r = pthread_create(&t, &attr, close_main, (void *)(intptr_t)fd);
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
-                pthread_attr_destroy(&attr);
-        }
-        if (r != 0)
+        if (thread_start(&t, true, close_main, (void *)(intptr_t)fd) != 0)
                 close(fd);
 }
 
@@ -1105,12 +1092,7 @@ static bool root_job_start(const struct run_spec *spec, struct root_job *j)
         *j = (struct root_job){.spec = spec, .fd = -EBADF};
         if (spec->rootfs || spec->n_uid_map > 0)
                 return false;
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        int r = pthread_create(&j->thread, NULL, root_job_main, j);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return r == 0;
+        return thread_start(&j->thread, false, root_job_main, j) == 0;
 }
 
 /* The detached overlay, or -EBADF */
