@@ -1105,6 +1105,42 @@ static int root_job_finish(struct root_job *j, bool *started)
         return j->fd;
 }
 
+/* The container's cgroups once it has ended (R: how the sandbox went):
+ * removed now, or with spec->cgroups_later on a thread while the caller
+ * removes its record. */
+static void cgroups_end(const struct run_spec *spec, struct run_cgroup *cg, int r)
+{
+        if (spec->cgroups_later && r >= 0) {
+                *spec->cgroups_later = run_cgroup_destroy_start(cg);
+                return;
+        }
+        if (spec->cgroups_later)
+                *spec->cgroups_later = NULL;
+        bool gone = run_cgroup_destroy(cg);
+        if (spec->cgroups_gone)
+                *spec->cgroups_gone = gone && r >= 0;
+}
+
+/* Detached: box's ends of the stdio (with -t the pty's master) go to the
+ * monitor spec->detach execs; back here only on its failure, and then the
+ * container is killed. */
+static int detach_child(const struct run_spec *spec, pid_t pid, int master,
+                        const struct run_relay *relay, struct box_err *err)
+{
+        int r = spec->detach(pid, master >= 0 ? -1 : relay->host[0],
+                             master >= 0 ? master : relay->host[1], relay->host[2], spec->userdata,
+                             err);
+        kill(pid, SIGKILL);
+        return r;
+}
+
+static int cancelled(int sig, struct box_err *err)
+{
+        int r = box_err_set(err, EINTR, "cancelled by SIG%s", sigabbrev_np(sig));
+        err->exit_code = 128 + sig;
+        return r;
+}
+
 int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err *err)
 {
         _cleanup_free_ char *rootfs_path = spec->mount_dir
@@ -1224,10 +1260,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
         if (spec->on_started)
                 spec->on_started(pid, spec->userdata);
         if (spec->detach) {
-                r = spec->detach(pid, master >= 0 ? -1 : relay.host[0],
-                                 master >= 0 ? master : relay.host[1], relay.host[2],
-                                 spec->userdata, err);
-                kill(pid, SIGKILL);
+                r = detach_child(spec, pid, master, &relay, err);
                 goto out_wait;
         }
 
@@ -1236,11 +1269,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                                     spec->cancel_on_signal ? &cancel : NULL);
         PHASE("exit");
         pid = -1;
-        r = 0;
-        if (cancel) {
-                r = box_err_set(err, EINTR, "cancelled by SIG%s", sigabbrev_np(cancel));
-                err->exit_code = 128 + cancel;
-        }
+        r = cancel ? cancelled(cancel, err) : 0;
         goto out_mask;
 
 out_wait:
@@ -1251,21 +1280,12 @@ out_wait:
 out_mask:
         run_signals_restore(&old);
 out:
-        if (rj_started && root_job_finish(&rj, &rj_started) >= 0)
-                close(rj.fd);
+        if (rj_started) /* not joined yet: its overlay goes (root_fd's cleanup) */
+                root_fd = root_job_finish(&rj, &rj_started);
         sandbox_fds_close(&f);
         run_relay_close(&relay);
         run_cgroup_join_close(&join);
-        if (spec->cgroups_later && r >= 0) {
-                /* the caller removes the record meanwhile */
-                *spec->cgroups_later = run_cgroup_destroy_start(cg);
-        } else {
-                if (spec->cgroups_later)
-                        *spec->cgroups_later = NULL;
-                bool gone = run_cgroup_destroy(cg);
-                if (spec->cgroups_gone)
-                        *spec->cgroups_gone = gone && r >= 0;
-        }
+        cgroups_end(spec, cg, r);
         root_gone_report(spec, watch);
         PHASE("cgroup gone");
         free(bpf.filter);
