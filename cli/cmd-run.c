@@ -547,9 +547,10 @@ struct run_job {
         struct store *st;
         struct store_image_handle h;
         bool have_image;
-        bool cgroups_gone;                      /* the sandbox removed its cgroups when it ended */
-        bool root_gone;                         /* and the overlay it ran on (run_spec) */
-        const struct oci_container_config *img; /* NULL with --rootfs */
+        bool cgroups_gone; /* the sandbox removed its cgroups when it ended */
+        struct run_cgroup_destroy *cgroups_later; /* or is removing them still (run_spec) */
+        bool root_gone;                           /* and the overlay it ran on (run_spec) */
+        const struct oci_container_config *img;   /* NULL with --rootfs */
         char *rootfs;
         char **lowerdirs, **args, **env;
         struct run_state *state;
@@ -903,10 +904,12 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                                      .finished_at = finished_at,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
-                (void)run_state_remove_ended(j->state, ctx->runroot,
-                                             j->cgroups_gone && j->root_gone, NULL);
+                (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_later,
+                                             (j->cgroups_later || j->cgroups_gone) && j->root_gone,
+                                             NULL);
         else
                 (void)run_state_change(j->state, &u, NULL);
+        j->cgroups_later = NULL;
 }
 
 static int net_setup(pid_t pid, void *userdata, struct box_err *err)
@@ -1129,6 +1132,9 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_go = on_go;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
+        /* --rm: its cgroups go while its record does (finish_container) */
+        if (j.o.rm)
+                spec.cgroups_later = &j.cgroups_later;
         spec.root_gone = &j.root_gone;
         if (r >= 0)
                 r = write_records(&j, &spec, &err);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "lib/fs.h"
+#include "lib/thread.h"
 #include "lib/xalloc.h"
 #include "run/lifecycle.h"
 #include "run/run-internal.h"
@@ -31,6 +32,10 @@ struct cg_dir {
 struct run_cgroup {
         struct cg_dir *dirs;
         size_t n;
+        /* the host's cgroup mounts, read once: the container's set-up
+         * mounts them in its own /sys/fs/cgroup (run_cgroup_mounts) */
+        struct run_cgroup_mount *mounts;
+        size_t n_mounts;
         /* what run_cgroup_create_rest needs for the v1 directories that
          * run_cgroup_create left (their PATH still the mount point) */
         char *parent, *id;
@@ -56,8 +61,7 @@ static const char *const v1_controllers[] = {
         "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",  "misc",
 };
 
-/* Finds the cgroup hierarchies in /proc/self/mountinfo. */
-static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *err)
+int run_cgroup_mounts_read(struct run_cgroup_mount **ret, size_t *ret_n, struct box_err *err)
 {
         /* read in one go (stdio's buffer would be procfs's 1 KiB block: a
          * read(2) per KiB, each one walking the mounts again) */
@@ -66,47 +70,70 @@ static int find_hierarchies(struct cg_dir **ret, size_t *ret_n, struct box_err *
         if (!f)
                 return box_err_errno(err, errno, "open /proc/self/mountinfo");
         setvbuf(f, buf, _IOFBF, sizeof(buf));
-        struct cg_dir *v = NULL;
+        struct run_cgroup_mount *v = NULL;
         size_t n = 0;
         char *line = NULL;
         size_t cap = 0;
         while (getline(&line, &cap, f) > 0) {
                 /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
                 char *sep = strstr(line, " - ");
-                if (!sep)
-                        continue;
-                char fstype[32], src[64], super[512];
-                if (sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3)
+                char fstype[32], src[64], super[512], mnt[PATH_MAX];
+                if (!sep || sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3)
                         continue;
                 bool v2 = streq(fstype, "cgroup2");
                 if (!v2 && !streq(fstype, "cgroup"))
                         continue;
-                char mnt[PATH_MAX];
                 if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
                         continue;
-                if (!v2) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                v[n++] = (struct run_cgroup_mount){
+                        .mnt = xstrdup(mnt), .super = xstrdup(super), .v2 = v2};
+        }
+        free(line);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void run_cgroup_mounts_free(struct run_cgroup_mount *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].mnt);
+                free(v[i].super);
+        }
+        free(v);
+}
+
+/* The hierarchies among the host's cgroup mounts (M, N): cgroup2, and v1
+ * ones with a controller we know or a name. */
+static void find_hierarchies(const struct run_cgroup_mount *m, size_t nm, struct cg_dir **ret,
+                             size_t *ret_n)
+{
+        struct cg_dir *v = NULL;
+        size_t n = 0;
+        for (size_t k = 0; k < nm; k++) {
+                if (!m[k].v2) {
                         /* named hierarchies (name=systemd) are joined too, so the
                          * container's cgroup namespace hides the host's tree */
-                        bool useful = strstr(super, "name=") != NULL;
+                        bool useful = strstr(m[k].super, "name=") != NULL;
                         for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
-                                if (has_controller(super, v1_controllers[i]))
+                                if (has_controller(m[k].super, v1_controllers[i]))
                                         useful = true;
                         if (!useful)
                                 continue;
                 }
                 bool dup = false;
                 for (size_t i = 0; i < n; i++)
-                        if (streq(v[i].path, mnt))
+                        if (streq(v[i].path, m[k].mnt))
                                 dup = true;
                 if (dup)
                         continue;
                 v = xreallocarray(v, n + 1, sizeof(*v));
-                v[n++] = (struct cg_dir){.path = xstrdup(mnt), .opts = xstrdup(super), .v2 = v2};
+                v[n++] = (struct cg_dir){
+                        .path = xstrdup(m[k].mnt), .opts = xstrdup(m[k].super), .v2 = m[k].v2};
         }
-        free(line);
         *ret = v;
         *ret_n = n;
-        return 0;
 }
 
 static int write_file(const char *dir, const char *file, const char *value, struct box_err *err)
@@ -595,9 +622,11 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
 {
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
         int r;
-        r = find_hierarchies(&cg->dirs, &cg->n, err);
-        if (r >= 0)
+        r = run_cgroup_mounts_read(&cg->mounts, &cg->n_mounts, err);
+        if (r >= 0) {
+                find_hierarchies(cg->mounts, cg->n_mounts, &cg->dirs, &cg->n);
                 r = check_controllers(cg, res, all_devices, err);
+        }
         if (r < 0) {
                 /* the paths are the hierarchies' mount points yet: nothing
                  * of ours to remove */
@@ -621,6 +650,12 @@ int run_cgroup_create(const char *parent, const char *id, const struct run_resou
         }
         *ret = cg;
         return 0;
+}
+
+const struct run_cgroup_mount *run_cgroup_mounts(const struct run_cgroup *cg, size_t *ret_n)
+{
+        *ret_n = cg ? cg->n_mounts : 0;
+        return cg ? cg->mounts : NULL;
 }
 
 int run_cgroup_create_rest(struct run_cgroup *cg, struct box_err *err)
@@ -771,9 +806,45 @@ bool run_cgroup_destroy(struct run_cgroup *cg)
                 free(d->opts);
         }
         free(cg->dirs);
+        run_cgroup_mounts_free(cg->mounts, cg->n_mounts);
         free(cg->parent);
         free(cg->id);
         free(cg);
+        return gone;
+}
+
+struct run_cgroup_destroy {
+        pthread_t thread;
+        struct run_cgroup *cg;
+        bool gone;
+};
+
+static void *destroy_main(void *arg)
+{
+        struct run_cgroup_destroy *w = arg;
+        w->gone = run_cgroup_destroy(w->cg);
+        return NULL;
+}
+
+struct run_cgroup_destroy *run_cgroup_destroy_start(struct run_cgroup *cg)
+{
+        struct run_cgroup_destroy *w = xnew0(struct run_cgroup_destroy, 1);
+        w->cg = cg;
+        if (thread_start(&w->thread, false, destroy_main, w) != 0) {
+                w->gone = run_cgroup_destroy(cg);
+                w->cg = NULL;
+        }
+        return w;
+}
+
+bool run_cgroup_destroy_finish(struct run_cgroup_destroy *w)
+{
+        if (!w)
+                return true;
+        if (w->cg)
+                pthread_join(w->thread, NULL);
+        bool gone = w->gone;
+        free(w);
         return gone;
 }
 
@@ -783,11 +854,12 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
         if (!parent || !*parent)
                 parent = "/box";
-        int r = find_hierarchies(&cg->dirs, &cg->n, err);
+        int r = run_cgroup_mounts_read(&cg->mounts, &cg->n_mounts, err);
         if (r < 0) {
                 free(cg);
                 return r;
         }
+        find_hierarchies(cg->mounts, cg->n_mounts, &cg->dirs, &cg->n);
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
@@ -815,6 +887,7 @@ void run_cgroup_free(struct run_cgroup *cg)
                 free(cg->dirs[i].opts);
         }
         free(cg->dirs);
+        run_cgroup_mounts_free(cg->mounts, cg->n_mounts);
         free(cg->parent);
         free(cg->id);
         free(cg);
@@ -825,10 +898,11 @@ void run_cgroup_remove_stale(const char *parent, const char *id)
         struct run_cgroup *cg = xnew0(struct run_cgroup, 1);
         if (!parent || !*parent)
                 parent = "/box";
-        if (find_hierarchies(&cg->dirs, &cg->n, NULL) < 0) {
+        if (run_cgroup_mounts_read(&cg->mounts, &cg->n_mounts, NULL) < 0) {
                 free(cg);
                 return;
         }
+        find_hierarchies(cg->mounts, cg->n_mounts, &cg->dirs, &cg->n);
         for (size_t i = 0; i < cg->n; i++) {
                 char *mnt = cg->dirs[i].path;
                 cg->dirs[i].path = xasprintf("%s%s/%s", mnt, parent, id);
@@ -896,8 +970,12 @@ char *run_cgroup_dir(const char *parent, const char *id, const char *controller)
         char *ret = NULL;
         if (!parent || !*parent)
                 parent = "/box";
-        if (find_hierarchies(&dirs, &n, NULL) < 0)
+        struct run_cgroup_mount *m;
+        size_t nm;
+        if (run_cgroup_mounts_read(&m, &nm, NULL) < 0)
                 return NULL;
+        find_hierarchies(m, nm, &dirs, &n);
+        run_cgroup_mounts_free(m, nm);
         for (size_t i = 0; i < n; i++) {
                 bool match = controller ? !dirs[i].v2 && has_controller(dirs[i].opts, controller)
                                         : dirs[i].v2;

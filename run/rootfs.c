@@ -361,34 +361,19 @@ static int mount_cgroup_at(int cgfd, const char *name, bool v2, const char *opts
         return 0;
 }
 
-/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies, seen
- * from the container's cgroup namespace (so its own cgroup is the root),
- * read-only unless privileged. */
-static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
+/* /sys/fs/cgroup as Docker has it: each of the host's hierarchies (M, N),
+ * seen from the container's cgroup namespace (so its own cgroup is the
+ * root), read-only unless privileged. */
+static int mount_cgroups(int rootfd, bool privileged, const struct run_cgroup_mount *m, size_t n,
+                         struct box_err *err)
 {
-        /* read in one go (stdio's buffer would be procfs's 1 KiB block: a
-         * read(2) per KiB, each one walking the mounts again) */
-        char buf[MOUNTINFO_BUF];
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return box_err_errno(err, errno, "open /proc/self/mountinfo");
-        setvbuf(f, buf, _IOFBF, sizeof(buf));
         unsigned long ro = privileged ? 0 : MS_RDONLY;
         unsigned long flags = MS_NOSUID | MS_NOEXEC | MS_NODEV;
         _cleanup_close_ int cgfd = -EBADF; /* the tmpfs on /sys/fs/cgroup, once mounted */
-        char *line = NULL;
-        size_t cap = 0;
         int r = 0;
-        while (r >= 0 && getline(&line, &cap, f) > 0) {
-                char *sep = strstr(line, " - ");
-                char fstype[32], src[64], super[512], mnt[PATH_MAX];
-                if (!sep || sscanf(sep + 3, "%31s %63s %511s", fstype, src, super) != 3 ||
-                    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-                        continue;
-                bool v2 = streq(fstype, "cgroup2");
-                if (!v2 && !streq(fstype, "cgroup"))
-                        continue;
-                if (v2 && streq(mnt, "/sys/fs/cgroup")) {
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                const char *mnt = m[k].mnt;
+                if (m[k].v2 && streq(mnt, "/sys/fs/cgroup")) {
                         r = mount_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", flags | ro,
                                      NULL, true, false, err);
                         break;
@@ -407,15 +392,16 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
                                 break;
                 }
                 /* keep the controllers (and name=) of the super options, drop rw/ro */
+                _cleanup_free_ char *super = xstrdup(m[k].super);
                 struct buf opts = {0};
                 char *save = NULL;
                 for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save))
                         if (!streq(o, "rw") && !streq(o, "ro"))
                                 buf_printf(&opts, "%s%s", opts.len ? "," : "", o);
-                r = mount_cgroup_at(cgfd, name, v2, v2 ? NULL : opts.data, flags | ro, err);
+                r = mount_cgroup_at(cgfd, name, m[k].v2, m[k].v2 ? NULL : opts.data, flags | ro,
+                                    err);
                 buf_release(&opts);
         }
-        free(line);
         char b[FD_PATH_MAX];
         if (r >= 0 && cgfd >= 0 && !privileged &&
             mount(NULL, fd_path(b, cgfd), NULL, MS_REMOUNT | MS_RDONLY | flags,
@@ -424,11 +410,88 @@ static int mount_cgroups(int rootfd, bool privileged, struct box_err *err)
         return r;
 }
 
-static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                      struct box_err *err)
+/* SPEC's state dir relative to its base dir, where it lies below it */
+static const char *state_rel(const struct run_spec *spec)
 {
+        const char *state = spec->state_dir;
+        size_t blen = strlen(spec->base_dir);
+        if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
+                state += blen + 1;
+        return state;
+}
+
+int run_fsconfig_error(int fs, struct box_err *err, const char *what)
+{
+        int e = errno;
+        char msg[256];
+        ssize_t n = read(fs, msg, sizeof(msg) - 1);
+        if (n > 0) {
+                msg[n] = '\0';
+                msg[strcspn(msg, "\n")] = '\0';
+                return box_err_set(err, e, "overlay %s: %s", what, msg);
+        }
+        return box_err_errno(err, e, "overlay %s", what);
+}
+
+int run_overlay_fsmount(const struct run_spec *spec, int fs, const char *upper, const char *work,
+                        int *ret_fd, struct box_err *err)
+{
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
+                return run_fsconfig_error(fs, err, "upperdir");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+                return run_fsconfig_error(fs, err, "workdir");
+        /* as mount_root: the upper dir must hold whole files for commit */
+        static const char *const off[] = {"redirect_dir", "index", "metacopy"};
+        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
+                        return run_fsconfig_error(fs, err, off[i]);
+        /* as mount_root (a kernel without it mounts the same, synced) */
+        if (spec->volatile_upper || spec->no_sync)
+                (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return run_fsconfig_error(fs, err, "create");
+        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (m < 0)
+                return box_err_errno(err, errno, "fsmount overlay");
+        *ret_fd = m;
+        return 0;
+}
+
+int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        /* relative paths, as mount_root's: the thread's own working
+         * directory (it shares box's until it unshares it) */
+        if (unshare(CLONE_FS) < 0)
+                return box_err_errno(err, errno, "unshare the working directory");
+        if (chdir(spec->base_dir) < 0)
+                return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
+        const char *state = state_rel(spec);
+        _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
+        _cleanup_free_ char *upper = xasprintf("%s/upper", state);
+        _cleanup_free_ char *work = xasprintf("%s/work", state);
+        _cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return box_err_errno(err, errno, "fsopen overlay");
+        /* fsconfig(2) takes strings of up to 255 bytes: a longer list of
+         * layers is the container's own mount(2) to make */
+        if (strlen(lower) > 255 || strlen(upper) > 255 || strlen(work) > 255)
+                return box_err_set(err, E2BIG, "overlay options too long for fsconfig");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+                return run_fsconfig_error(fs, err, "source");
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
+                return run_fsconfig_error(fs, err, "lowerdir");
+        return run_overlay_fsmount(spec, fs, upper, work, ret_fd, err);
+}
+
+static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
+                      bool attach, struct box_err *err)
+{
+        /* built by box: attached by the user namespace's set-up, or here */
+        if (root_mount_fd >= 0 && attach &&
+            move_mount(root_mount_fd, "", AT_FDCWD, rootfs_path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "attach the root overlay");
         if (root_mount_fd >= 0)
-                return 0; /* built by box (user namespace), already attached */
+                return 0;
         if (spec->rootfs) {
                 if (mount(spec->rootfs, rootfs_path, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return box_err_errno(err, errno, "bind mount rootfs '%s'", spec->rootfs);
@@ -438,10 +501,7 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
          * so a deep image still fits the one-page option string. */
         if (chdir(spec->base_dir) < 0)
                 return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
-        const char *state = spec->state_dir;
-        size_t blen = strlen(spec->base_dir);
-        if (strneq(state, spec->base_dir, blen) && state[blen] == '/')
-                state += blen + 1;
+        const char *state = state_rel(spec);
         struct buf opts = {0};
         _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
         /* box commit reads the upper dir as a layer: a directory renamed by
@@ -492,7 +552,7 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
                     move_mount(m, "", AT_FDCWD, spec->mount_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         r = box_err_errno(err, errno, "attach the container's root");
         } else {
-                r = mount_root(spec, spec->mount_dir, -1, err);
+                r = mount_root(spec, spec->mount_dir, -1, false, err);
         }
         if (fchdir(cwd) < 0 && r >= 0)
                 r = box_err_errno(err, errno, "return to the working directory");
@@ -570,7 +630,7 @@ void run_rootfs_release(struct run_rootfs *rf)
 }
 
 int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                          struct run_rootfs *rf, struct box_err *err)
+                          bool attach, struct run_rootfs *rf, struct box_err *err)
 {
         int r;
 
@@ -578,7 +638,7 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return box_err_errno(err, errno, "make / a slave mount");
-        r = mount_root(spec, rootfs_path, root_mount_fd, err);
+        r = mount_root(spec, rootfs_path, root_mount_fd, attach, err);
         if (r < 0)
                 return r;
         /* a root built by box is its own fd: its mount point may be out of reach */
@@ -635,10 +695,22 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
         return 0;
 }
 
-int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err)
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
+                          const struct run_cgroup_mount *cg_mounts, size_t n_cg_mounts,
+                          struct box_err *err)
 {
         /* /sys (the last of default_mounts) is there: its cgroups */
-        int r = mount_cgroups(rf->rootfd, spec->privileged, err);
+        struct run_cgroup_mount *own = NULL;
+        size_t n_own = 0;
+        int r = 0;
+        if (!cg_mounts) {
+                r = run_cgroup_mounts_read(&own, &n_own, err);
+                cg_mounts = own;
+                n_cg_mounts = n_own;
+        }
+        if (r >= 0)
+                r = mount_cgroups(rf->rootfd, spec->privileged, cg_mounts, n_cg_mounts, err);
+        run_cgroup_mounts_free(own, n_own);
         /* v1 hierarchies may not be mountable from a user namespace */
         if (r < 0 && spec->n_uid_map == 0)
                 return r;

@@ -34,6 +34,20 @@ int run_fd_recv(int sock);
  * mounts again from where it stopped) */
 #define MOUNTINFO_BUF 32768
 
+/* A cgroup file system the host has mounted, as /proc/self/mountinfo
+ * lists it: its mount point, super options ("rw,cpu,cpuacct"), version. */
+struct run_cgroup_mount {
+        char *mnt, *super;
+        bool v2;
+};
+/* Every cgroup and cgroup2 mount, in mountinfo's order (*RET, *RET_N). */
+int run_cgroup_mounts_read(struct run_cgroup_mount **ret, size_t *ret_n, struct box_err *err);
+void run_cgroup_mounts_free(struct run_cgroup_mount *v, size_t n);
+/* Those CG read when it was made (*RET_N of them; none without CG): the
+ * container's set-up mounts them in its /sys/fs/cgroup, its mount
+ * namespace being a copy of box's, without reading mountinfo again. */
+const struct run_cgroup_mount *run_cgroup_mounts(const struct run_cgroup *cg, size_t *ret_n);
+
 struct winsize;
 int run_pty_take(int master, const struct winsize *ws, bool console, int sock, struct box_err *err);
 
@@ -167,21 +181,37 @@ struct run_rootfs {
 };
 void run_rootfs_release(struct run_rootfs *rf);
 
+/* SPEC's overlay (no user namespace, not --rootfs) as a detached mount
+ * (*RET_FD), with the options the container's own mount(2) would give it;
+ * on a thread of box's, whose working directory it unshares: run/sandbox.c
+ * makes it while it prepares the clone. */
+int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err);
+/* The end of an overlay's fsconfig(2) (FS, its lower layers given): UPPER
+ * and WORK, the options mount_root gives, then the detached mount
+ * (*RET_FD); and the error of an fsconfig call on FS, with the kernel's
+ * message when it left one. */
+int run_overlay_fsmount(const struct run_spec *spec, int fs, const char *upper, const char *work,
+                        int *ret_fd, struct box_err *err);
+int run_fsconfig_error(int fs, struct box_err *err, const char *what);
+
 /* The root, in two halves, so that the first can be built while box still
  * moves the process into its cgroup (which waits for an RCU grace period
  * on cgroup v1), and the second, which needs the cgroup namespace made
  * after that move, follows.
  *
  * The first: the root at ROOTFS_PATH (ROOT_MOUNT_FD >= 0: the root box
- * built, already attached there), / a slave first, then /proc, /dev
- * (+ nodes), /dev/pts, /dev/shm, /dev/mqueue and /sys.  Needs nothing of
+ * built, already attached there, or with ATTACH moved there first), / a
+ * slave first, then /proc, /dev (+ nodes), /dev/pts, /dev/shm, /dev/mqueue and /sys.  Needs nothing of
  * the cgroup: no cgroup file system is mounted yet. */
 int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,
-                          struct run_rootfs *rf, struct box_err *err);
-/* The second, in the container's cgroup namespace: /sys/fs/cgroup, the
- * /etc files and the user's mounts; read-only binds are read-only
+                          bool attach, struct run_rootfs *rf, struct box_err *err);
+/* The second, in the container's cgroup namespace: /sys/fs/cgroup (the
+ * host's cgroup mounts CG_MOUNTS, as run_cgroup_mounts() gives them; NULL:
+ * read here), the /etc files and the user's mounts; read-only binds are read-only
  * recursively, and no user mount or /etc file may land inside /proc. */
-int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf, struct box_err *err);
+int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
+                          const struct run_cgroup_mount *cg_mounts, size_t n_cg_mounts,
+                          struct box_err *err);
 /* In box, with a user namespace: the container's root as a detached mount
  * (an overlay of idmapped layers, or an idmapped clone of --rootfs), made
  * with box's own privileges so overlayfs keeps its trusted xattrs; the

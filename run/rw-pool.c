@@ -55,6 +55,7 @@
 
 #include "lib/fs.h"
 #include "lib/macro.h"
+#include "lib/thread.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
 
@@ -245,12 +246,7 @@ struct run_rw_sweep *run_rw_pool_sweep_start(const char *rw)
         struct run_rw_sweep *w = xnew0(struct run_rw_sweep, 1);
         w->rw = TAKE_FD(fd);
         if (pipe2(w->release, O_CLOEXEC) == 0) {
-                sigset_t all, old;
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                int r = pthread_create(&w->thread, NULL, sweep_main, w);
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
-                if (r == 0)
+                if (thread_start(&w->thread, false, sweep_main, w) == 0)
                         return w;
                 close(w->release[0]);
                 close(w->release[1]);

@@ -938,10 +938,13 @@ static int drop_link(const char *link, const char *rw, const char *name)
 }
 
 /* run_state_remove; ENDED: a transient container whose sandbox, in this
- * process, has just removed its cgroups: no sweep for them, and its
- * writable layer may go into the pool */
+ * process, has just removed its cgroups (or *LATER, when not NULL, is
+ * removing them: joined, and its answer counts, before the layer's fate
+ * is decided; *LATER is NULL after): no sweep for them, and its writable
+ * layer may go into the pool */
 static int remove_container(const char *root, const char *runroot, const char *id,
-                            bool remove_volumes, bool ended, struct box_err *err)
+                            bool remove_volumes, bool ended, struct run_cgroup_destroy **later,
+                            struct box_err *err)
 {
         if (!run_id_valid(id))
                 return box_err_set(err, EINVAL, "'%s' is not a container id", id);
@@ -950,7 +953,7 @@ static int remove_container(const char *root, const char *runroot, const char *i
         int r;
 
         _cleanup_free_ char *rw = rw_dir_of(root, id);
-        if (!ended)
+        if (!ended && !(later && *later))
                 run_cgroup_remove_stale(NULL, id);
         /* after a crash: its addresses, rules and links go back */
         (void)run_net_cleanup(root, runroot, id, NULL);
@@ -991,6 +994,14 @@ static int remove_container(const char *root, const char *runroot, const char *i
                 free(rw);
                 rw = xstrdup(dir);
         }
+        if (later && *later) {
+                /* the cgroups' removal ran while the record went */
+                bool gone = run_cgroup_destroy_finish(*later);
+                *later = NULL;
+                ended = ended && gone;
+                if (!gone)
+                        run_cgroup_remove_stale(NULL, id);
+        }
         /* the layer of a container that left it untouched is kept for the
          * next one (run/rw-pool.c) */
         if (transient && ended && run_rw_pool_put(root, rw))
@@ -1015,11 +1026,11 @@ static int remove_container(const char *root, const char *runroot, const char *i
 int run_state_remove(const char *root, const char *runroot, const char *id, bool remove_volumes,
                      struct box_err *err)
 {
-        return remove_container(root, runroot, id, remove_volumes, false, err);
+        return remove_container(root, runroot, id, remove_volumes, false, NULL, err);
 }
 
-int run_state_remove_ended(struct run_state *s, const char *runroot, bool cgroups_gone,
-                           struct box_err *err)
+int run_state_remove_ended(struct run_state *s, const char *runroot,
+                           struct run_cgroup_destroy *later, bool gone, struct box_err *err)
 {
         bool transient = s->rw_dir && s->dir && !streq(s->rw_dir, s->dir);
         /* its links go where the sweep removes them: done (or, if it
@@ -1029,7 +1040,11 @@ int run_state_remove_ended(struct run_state *s, const char *runroot, bool cgroup
         run_rw_pool_sweep_finish(s->sweep);
         s->sweep = NULL;
         s->pooled = false;
-        return remove_container(s->root, runroot, s->id, true, transient && cgroups_gone, err);
+        int r = remove_container(s->root, runroot, s->id, true, transient && gone, &later, err);
+        /* not reached there (an early return): still joined */
+        if (later && !run_cgroup_destroy_finish(later))
+                run_cgroup_remove_stale(NULL, s->id);
+        return r;
 }
 
 int run_state_prune_leftovers(const char *root, const char *runroot)

@@ -268,11 +268,15 @@ int run_state_remove(const char *root, const char *runroot, const char *id, bool
                      struct box_err *err);
 /* Removes transient-or-not container S, made by this process, which has
  * just ended in it (run --rm in the foreground), as run_state_remove with
- * its volumes.  CGROUPS_GONE: the sandbox removed its cgroups, so nothing
- * of it runs: no sweep for them, and a transient container's untouched
- * writable layer goes into the pool (run_rw_pool_put). */
-int run_state_remove_ended(struct run_state *s, const char *runroot, bool cgroups_gone,
-                           struct box_err *err);
+ * its volumes.  GONE: the sandbox removed its cgroups (unless LATER, a
+ * removal still under way, which is joined before the layer's fate is
+ * decided, and whose answer counts then) and its overlay is gone, so
+ * nothing of it runs: no sweep for its cgroups, and a transient
+ * container's untouched writable layer goes into the pool
+ * (run_rw_pool_put). */
+struct run_cgroup_destroy;
+int run_state_remove_ended(struct run_state *s, const char *runroot,
+                           struct run_cgroup_destroy *later, bool gone, struct box_err *err);
 /* Renames container ID to NAME (taken atomically, as at creation). */
 int run_state_rename(const char *root, const char *id, const char *name, struct box_err *err);
 /* FILE of container ID's state dir as a JSON object (NULL when missing or

@@ -108,19 +108,6 @@ static int idmapped_tree(int dirfd, const char *path, int userns_fd, bool recurs
         return 0;
 }
 
-static int fsconfig_error(int fs, struct box_err *err, const char *what)
-{
-        int e = errno;
-        char msg[256];
-        ssize_t n = read(fs, msg, sizeof(msg) - 1);
-        if (n > 0) {
-                msg[n] = '\0';
-                msg[strcspn(msg, "\n")] = '\0';
-                return box_err_set(err, e, "overlay %s: %s", what, msg);
-        }
-        return box_err_errno(err, e, "overlay %s", what);
-}
-
 static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, struct box_err *err);
 
 int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
@@ -151,7 +138,7 @@ int run_rootfs_detached(const struct run_spec *spec, int userns_fd, int *ret_fd,
                         break;
                 opened++;
                 if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "lowerdir+", NULL, layers[i]) < 0)
-                        r = fsconfig_error(fs, err, "lowerdir");
+                        r = run_fsconfig_error(fs, err, "lowerdir");
         }
         if (r >= 0)
                 r = finish_overlay(spec, fs, ret_fd, err);
@@ -164,23 +151,5 @@ static int finish_overlay(const struct run_spec *spec, int fs, int *ret_fd, stru
 {
         _cleanup_free_ char *upper = xasprintf("%s/upper", spec->state_dir);
         _cleanup_free_ char *work = xasprintf("%s/work", spec->state_dir);
-        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
-                return fsconfig_error(fs, err, "upperdir");
-        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
-                return fsconfig_error(fs, err, "workdir");
-        /* as run/rootfs.c: the upper dir must hold whole files for commit */
-        static const char *const off[] = {"redirect_dir", "index", "metacopy"};
-        for (size_t i = 0; i < ARRAY_SIZE(off); i++)
-                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
-                        return fsconfig_error(fs, err, off[i]);
-        /* as run/rootfs.c (a kernel without it mounts the same, synced) */
-        if (spec->volatile_upper || spec->no_sync)
-                (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
-        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return fsconfig_error(fs, err, "create");
-        int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
-        if (m < 0)
-                return box_err_errno(err, errno, "fsmount overlay");
-        *ret_fd = m;
-        return 0;
+        return run_overlay_fsmount(spec, fs, upper, work, ret_fd, err);
 }

@@ -140,15 +140,47 @@ start_cost() {
 
 @test "a foreground --rm run waits on no second sweep of its cgroups after it ends" {
         box run --rm --network none busybox true
-        # box's own thread only (no -f: not the container's, which reads
-        # its own mountinfo, nor the thread that sweeps the pool's layer)
-        run env ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$BOX_TEST_TMP/trace" -e trace=openat,rmdir "$BOX" run --rm --network none busybox true
+        # box and its threads, and the container's process (a file each:
+        # calls of two threads at once would be split over two lines)
+        run env ASAN_OPTIONS=detect_leaks=0 strace -ff -qq -o "$BOX_TEST_TMP/tr" -e trace=openat,rmdir "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
-        # box reads the hierarchies once, and removes each of its cgroups once
+        cat "$BOX_TEST_TMP"/tr.* >"$BOX_TEST_TMP/trace"
+        # the hierarchies are read once, by box: the container's set-up
+        # mounts its /sys/fs/cgroup from what box read (it read mountinfo
+        # again, in a namespace with more mounts, on its way to exec)
         [ "$(grep -c '"/proc/self/mountinfo"' "$BOX_TEST_TMP/trace")" -eq 1 ]
+        # and each of its cgroups is removed once
         [ -z "$(grep -E 'rmdir\("/sys/fs/cgroup/.*= -1 ENOENT' "$BOX_TEST_TMP/trace")" ]
         n=$(grep -cE 'rmdir\("/sys/fs/cgroup/[^"]*/box/[0-9a-f]{64}"\) += 0' "$BOX_TEST_TMP/trace")
         [ "$n" -eq "$(grep -cE '^[^ ]+ /sys/fs/cgroup/[^ ]+ cgroup2? ' /proc/self/mounts)" ]
+}
+
+@test "a --rm run's cgroups go on a thread while its record does, and are gone when box returns, even when they take a while" {
+        # the container's mounts are its own, from the hierarchies box read
+        run box run --rm --network none busybox sh -c 'ls /sys/fs/cgroup; cat /proc/self/cgroup'
+        [ "$status" -eq 0 ]
+        for h in /sys/fs/cgroup/*/; do
+                [ "$(stat -f -c %T "$h")" = cgroupfs ] || [ "$(stat -f -c %T "$h")" = cgroup2fs ] || continue
+                grep -qx "$(basename "$h")" <<<"$output" || { echo "no /sys/fs/cgroup/$(basename "$h")"; false; }
+        done
+        # its pid 1 ends, a process it started outside any PID namespace of
+        # its own stays in its cgroup: box kills it while it removes the
+        # record, and returns once the cgroups are gone
+        rm -f "$BOX_TEST_TMP/cid"
+        run timeout 20 "$BOX" run --rm --pid host --cidfile "$BOX_TEST_TMP/cid" --network none busybox sh -c 'sleep 1000 >/dev/null 2>&1 & exit 0'
+        [ "$status" -eq 0 ]
+        id=$(cat "$BOX_TEST_TMP/cid")
+        CG_ID=$id
+        [ -z "$(ls -d /sys/fs/cgroup/*/box/"$id" 2>/dev/null)" ]
+        run box ps -a -q
+        [ -z "$output" ]
+        [ -z "$(ls -A "$BOX_RUNROOT/containers")" ]
+        [ ! -e "$BOX_ROOT/containers/$id" ]
+        [ ! -e "$BOX_ROOT/containers/.rw/$id" ]
+        # its sleep was killed; a --rm run after it is as any other
+        run box run --rm --network none busybox echo next
+        [ "$status" -eq 0 ]
+        [ "$output" = next ]
 }
 
 @test "a running --rm container: ps, inspect, its name, exec, commit and rm -f, with the record in the runroot" {
@@ -319,12 +351,14 @@ pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
         [ -L "$p/name-link" ] && [ -L "$p/store-link" ] && [ -d "$p/trash" ]
         # box's main thread only (no -f): none of the five removals, on
         # the way in or out; the thread that makes them is joined before
-        # the layer goes back (one such thread, and it removes them)
+        # the layer goes back (one of box's four: the overlay's, made
+        # while the clone is prepared; this sweep; the cgroups' removal
+        # and the root watch's close, once the container has ended)
         run env ASAN_OPTIONS=detect_leaks=0 strace -qq -o "$BOX_TEST_TMP/main" -e trace=unlinkat,unlink,rmdir,clone,clone3 "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         cat "$BOX_TEST_TMP/main"
         [ -z "$(grep -E '(name-link|store-link|trash|incompat|volatile|dirty)"' "$BOX_TEST_TMP/main")" ]
-        [ "$(grep -c 'CLONE_THREAD' "$BOX_TEST_TMP/main")" -eq 1 ]
+        [ "$(grep -c 'CLONE_THREAD' "$BOX_TEST_TMP/main")" -eq 4 ]
         run env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/all" -e trace=unlinkat "$BOX" run --rm --network none busybox true
         [ "$status" -eq 0 ]
         [ "$(grep -cE 'unlinkat\([0-9]+, "(name-link|store-link|trash[^"]*)", ' "$BOX_TEST_TMP/all")" -eq 6 ]
