@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# Probes from an attacker's review of issue 16's third session (RUN's
+# secret, ssh and cache mounts, the layer pool's inotify check, a foreground
+# run's stdio, hairpin and -p, pull -a, prune filters).  Each says whether
+# it failed before its fix or guards what held.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { lifecycle_teardown; }
+
+# A named FIFO of the host's, 0600 root:root, with a reader that keeps what
+# it reads in $BOX_TEST_TMP/fifo.out.
+host_fifo() {
+        rm -f "$BOX_TEST_TMP/fifo"
+        mkfifo -m 600 "$BOX_TEST_TMP/fifo"
+        cat "$BOX_TEST_TMP/fifo" >"$BOX_TEST_TMP/fifo.out" &
+        FIFO_READER=$!
+}
+
+fifo_unchanged() {
+        wait "$FIFO_READER"
+        [ "$(stat -c '%a %u %g' "$BOX_TEST_TMP/fifo")" = "600 0 0" ]
+}
+
+@test "stdio: a named FIFO on run's or exec's stdout is relayed, never handed in (failed: the container chmod/chowned the host's FIFO)" {
+        host_fifo
+        box run --rm --network none busybox sh -c \
+                'chmod 0666 /proc/self/fd/1; chown 1234:1234 /proc/self/fd/1; echo out' \
+                >"$BOX_TEST_TMP/fifo"
+        fifo_unchanged
+        [ "$(cat "$BOX_TEST_TMP/fifo.out")" = out ]
+
+        box run -d --name xx --network none busybox sleep 60 >/dev/null
+        wait_running xx
+        host_fifo
+        box exec xx sh -c 'chmod 0666 /proc/self/fd/2; chown 1234 /proc/self/fd/2; echo err >&2' \
+                2>"$BOX_TEST_TMP/fifo"
+        fifo_unchanged
+        [ "$(cat "$BOX_TEST_TMP/fifo.out")" = err ]
+
+        # -i: a FIFO on stdin is read by box, its inode stays the host's
+        mkfifo -m 600 "$BOX_TEST_TMP/in"
+        echo input >"$BOX_TEST_TMP/in" &
+        run box run --rm -i --network none busybox sh -c \
+                'chmod 0666 /proc/self/fd/0; cat' <"$BOX_TEST_TMP/in"
+        [ "$status" -eq 0 ]
+        [ "$output" = input ]
+        [ "$(stat -c '%a %u' "$BOX_TEST_TMP/in")" = "600 0" ]
+
+        # a pipe still passes as it is (no relay in the way of `| cmd`)
+        run bash -c '"$BOX" run --rm --network none busybox sh -c "stat -L -c %F /proc/self/fd/1 >&2; echo piped" | cat'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"fifo"* ]]
+        [[ "$output" == *"piped"* ]]
+}
