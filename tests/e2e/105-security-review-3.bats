@@ -53,3 +53,26 @@ fifo_unchanged() {
         [[ "$output" == *"fifo"* ]]
         [[ "$output" == *"piped"* ]]
 }
+
+@test "prune: --filter until=0 is 1970 and takes nothing; until= past int64's nanoseconds takes all (failed: until=0 pruned everything, as no filter)" {
+        box run --name old --network none busybox true
+        box network create --subnet "$(box_free_subnet)" keepnet >/dev/null
+        run box container prune -f --filter until=0
+        [ "$status" -eq 0 ]
+        [ "$(box ps -aq --filter name=old)" != "" ]
+        run box network prune -f --filter until=1970-01-01T00:00:00Z
+        [ "$status" -eq 0 ]
+        box network inspect keepnet >/dev/null
+        run box system prune -f --filter until=0
+        [ "$status" -eq 0 ]
+        [ "$(box ps -aq --filter name=old)" != "" ]
+        box network inspect keepnet >/dev/null
+        # the far future: everything is older
+        run box container prune -f --filter until=99999999999
+        [ "$status" -eq 0 ]
+        [ "$(box ps -aq --filter name=old)" = "" ]
+        run box network prune -f --filter until=99999999999
+        [ "$status" -eq 0 ]
+        run box network inspect keepnet
+        [ "$status" -ne 0 ]
+}
