@@ -76,3 +76,47 @@ fifo_unchanged() {
         run box network inspect keepnet
         [ "$status" -ne 0 ]
 }
+
+# Two builds of $CTX at once (--build-arg N=a and N=b), each to its log.
+two_builds() {
+        box build --no-cache --network none --progress plain --build-arg N=a "$CTX" >"$BOX_TEST_TMP/a.log" 2>&1 &
+        local a=$!
+        box build --no-cache --network none --progress plain --build-arg N=b "$CTX" >"$BOX_TEST_TMP/b.log" 2>&1 &
+        local b=$!
+        wait "$a" || { cat "$BOX_TEST_TMP/a.log"; return 1; }
+        wait "$b" || { cat "$BOX_TEST_TMP/b.log"; return 1; }
+}
+
+cache_log() {
+        printf 'FROM busybox\nRUN --mount=type=cache,id=%s,target=/c cat /c/log\n' "$1" >"$CTX/Dockerfile"
+        box build --no-cache --network none --progress plain "$CTX" 2>&1 | grep -E '^(start|end|w)' | tr '\n' ' '
+}
+
+@test "cache: sharing=locked runs one step at a time, private gives a second writer its own directory (failed: sharing= was ignored)" {
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+ARG N
+RUN --mount=type=cache,id=l,target=/c,sharing=locked sh -c 'echo start >>/c/log; sleep 2; echo end >>/c/log'
+RUN --mount=type=cache,id=l,target=/c,sharing=locked true
+DF
+        two_builds
+        [ "$(cache_log l)" = "start end start end " ]
+
+        # private: the two steps wait for each other (a shared cache of their
+        # own), so they surely overlap; the second's writes are thrown away
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+ARG N
+RUN --mount=type=cache,id=rv,target=/rv --mount=type=cache,id=p,target=/c,sharing=private \
+    sh -c 'echo w >>/c/log; touch /rv/$N; n=0; until [ -e /rv/a ] && [ -e /rv/b ]; do sleep 0.1; n=$((n+1)); [ $n -lt 600 ] || exit 9; done'
+DF
+        two_builds
+        [ "$(cache_log p)" = "w " ]
+
+        printf 'FROM busybox\nRUN --mount=type=cache,target=/c,sharing=exclusive true\n' >"$CTX/Dockerfile"
+        run box build --network none "$CTX"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"unsupported sharing value 'exclusive'"* ]]
+}
