@@ -120,3 +120,39 @@ DF
         [ "$status" -ne 0 ]
         [[ "$output" == *"unsupported sharing value 'exclusive'"* ]]
 }
+
+@test "build: a --from or from= named through an ARG that closes a cycle is refused (failed: box recursed until its stack ran out, SIGSEGV)" {
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        printf 'FROM busybox AS a\nARG S=a\nRUN --mount=type=bind,from=${S},target=/m true\n' >"$CTX/Dockerfile"
+        run timeout 60 "$BOX" build --no-cache --network none "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"circular dependency detected on stage: a"* ]]
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox AS a
+ARG SA=b
+COPY --from=${SA} /b /b
+
+FROM busybox AS b
+ARG SB=a
+RUN echo b >/b
+COPY --from=${SB} /etc/passwd /a
+DF
+        run timeout 60 "$BOX" build --no-cache --network none --target a "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"circular dependency detected on stage: a"* ]]
+        # the same without the cycle builds, a later stage first
+        run timeout 60 "$BOX" build --no-cache --network none --target a --build-arg SB=busybox "$CTX"
+        [ "$status" -eq 0 ]
+        # a chain through ARGs deeper than the stack is cut with an error
+        {
+                for i in $(seq 0 199); do
+                        printf 'FROM busybox AS s%d\nARG N=s%d\nCOPY --from=${N} /etc/hostname /h%d\n' "$i" $((i + 1)) "$i"
+                done
+                printf 'FROM busybox AS s200\n'
+                printf 'FROM s0\n'
+        } >"$CTX/Dockerfile"
+        run timeout 120 "$BOX" build --no-cache --network none -q "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"more than 64 deep"* ]]
+}
