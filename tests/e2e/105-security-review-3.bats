@@ -156,3 +156,73 @@ DF
         [ "$status" -eq 125 ]
         [[ "$output" == *"more than 64 deep"* ]]
 }
+
+# A client of the step's agent socket as hostile as it gets: 200
+# connections held open, 1 MiB of garbage on one, nothing read back.
+hostile_client() {
+        cat >"$BOX_TEST_TMP/hostile.c" <<'C'
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strncpy(sa.sun_path, argv[1], sizeof(sa.sun_path) - 1);
+        static char junk[1 << 20];
+        memset(junk, 0xff, sizeof(junk));
+        int held = 0;
+        for (int i = 0; i < 200; i++) {
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                        held++;
+                if (i == 0)
+                        (void)!write(fd, junk, sizeof(junk));
+        }
+        return held == 0;
+}
+C
+        cc -static -O2 -o "$CTX/hostile" "$BOX_TEST_TMP/hostile.c"
+}
+
+@test "ssh: a step's hostile client (200 connections held, 1 MiB of garbage) neither hangs the build nor outlives the step; the agent serves the next step; ^C leaves no relay" {
+        command -v ssh-agent >/dev/null || skip "ssh-agent not installed"
+        build_boxtest
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        cp "$BOXTEST" "$CTX/boxtest"
+        hostile_client
+        eval "$(ssh-agent -s -a "$BOX_TEST_TMP/agent")" >/dev/null
+        ssh-keygen -q -t ed25519 -N '' -f "$BOX_TEST_TMP/key"
+        ssh-add -q "$BOX_TEST_TMP/key" 2>/dev/null
+        echo s3cr3t >"$BOX_TEST_TMP/secret"
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN --mount=type=ssh --mount=type=bind,source=hostile,target=/hostile /hostile "$SSH_AUTH_SOCK"
+RUN --mount=type=ssh --mount=type=bind,source=boxtest,target=/boxtest /boxtest agent-ids "$SSH_AUTH_SOCK"
+DF
+        run timeout 120 "$BOX" build --no-cache --network none --progress plain --ssh default "$CTX"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"agent /run/buildkit/ssh_agent.0: 1 identities"* ]]
+        kill -0 "$SSH_AGENT_PID"
+
+        # ^C in a step that holds a secret and a relay
+        printf 'FROM busybox\nRUN --mount=type=ssh --mount=type=secret,id=s sh -c "echo started; sleep 60"\n' >"$CTX/Dockerfile"
+        "$BOX" build --no-cache --network none --progress plain --ssh default \
+                --secret id=s,src="$BOX_TEST_TMP/secret" "$CTX" >"$BOX_TEST_TMP/b.log" 2>&1 &
+        local pid=$!
+        wait_for 300 grep -q started "$BOX_TEST_TMP/b.log"
+        local kids
+        kids=$(pgrep -P "$pid" | tr '\n' ' ')
+        [ -n "$kids" ]
+        kill -INT "$pid"
+        local st=0
+        wait "$pid" || st=$?
+        [ "$st" -eq 130 ]
+        for k in $kids; do wait_for 50 sh -c "! kill -0 $k 2>/dev/null"; done
+        [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
+        ! grep -q "$BOX_ROOT" /proc/self/mountinfo
+        kill "$SSH_AGENT_PID"
+}
