@@ -75,6 +75,9 @@ fifo_unchanged() {
         [ "$status" -eq 0 ]
         run box network inspect keepnet
         [ "$status" -ne 0 ]
+        # the listing's until= means the same
+        [ "$(box images -q --filter until=0)" = "" ]
+        [ "$(box images -q --filter until=99999999999)" != "" ]
 }
 
 # Two builds of $CTX at once (--build-arg N=a and N=b), each to its log.
