@@ -373,6 +373,13 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
         return 0;
 }
 
+static bool same_inode(int a, int b)
+{
+        struct stat x, y;
+        return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+               x.st_ino == y.st_ino;
+}
+
 static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
                        struct run_mount *rm, struct box_err *err)
 {
@@ -400,16 +407,25 @@ static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct 
         } else if (errno != EEXIST) {
                 return box_err_errno(err, errno, "create the cache directory");
         }
+        /* sharing=locked or private: the directory, flock'd once the step
+         * runs (lock_caches); the same cache twice in one step takes one
+         * lock, or the step would wait for itself */
         if (ms->sharing && !streq(ms->sharing, "shared")) {
-                int fd = openat(store_root_fd(b->st), rel,
-                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int fd = openat(store_root_fd(b->st), rel,
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         return box_err_errno(err, errno, "open the cache directory");
-                m->caches = xreallocarray(m->caches, m->n_caches + 1, sizeof(*m->caches));
-                m->caches[m->n_caches++] = (struct cache_use){
-                        .mount = m->n,
-                        .sharing = streq(ms->sharing, "locked") ? CACHE_LOCKED : CACHE_PRIVATE,
-                        .fd = fd};
+                bool again = false;
+                for (size_t i = 0; i < m->n_caches; i++)
+                        again |= same_inode(fd, m->caches[i].fd);
+                if (!again) {
+                        m->caches = xreallocarray(m->caches, m->n_caches + 1, sizeof(*m->caches));
+                        m->caches[m->n_caches++] = (struct cache_use){
+                                .mount = m->n,
+                                .sharing =
+                                        streq(ms->sharing, "locked") ? CACHE_LOCKED : CACHE_PRIVATE,
+                                .fd = TAKE_FD(fd)};
+                }
         }
         rm->type = RUN_MOUNT_BIND;
         rm->source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
@@ -565,8 +581,14 @@ static int lock_caches(struct stage_ctx *c, struct run_mounts *m, struct box_err
         for (size_t i = 0; i < m->n_caches; i++) {
                 struct cache_use *u = &m->caches[i];
                 bool wait = u->sharing == CACHE_LOCKED;
-                if (RETRY_EINTR(flock(u->fd, LOCK_EX | (wait ? 0 : LOCK_NB))) == 0)
+                if (RETRY_EINTR(flock(u->fd, LOCK_EX | LOCK_NB)) == 0)
                         continue;
+                if (wait && errno == EWOULDBLOCK) {
+                        builder_progress(c->b, "  waiting for the cache at '%s' (sharing=locked)\n",
+                                         m->v[u->mount].target);
+                        if (RETRY_EINTR(flock(u->fd, LOCK_EX)) == 0)
+                                continue;
+                }
                 if (wait || errno != EWOULDBLOCK)
                         return box_err_errno(err, errno, "lock the cache of '%s'",
                                              m->v[u->mount].target);

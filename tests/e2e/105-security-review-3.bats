@@ -102,7 +102,7 @@ cache_log() {
 FROM busybox
 ARG N
 RUN --mount=type=cache,id=l,target=/c,sharing=locked sh -c 'echo start >>/c/log; sleep 2; echo end >>/c/log'
-RUN --mount=type=cache,id=l,target=/c,sharing=locked true
+RUN --mount=type=cache,id=l,target=/c,sharing=locked --mount=type=cache,id=l,target=/d,sharing=locked true
 DF
         two_builds
         [ "$(cache_log l)" = "start end start end " ]
@@ -228,4 +228,32 @@ DF
         [ -z "$(ls -A "$BOX_ROOT/tmp")" ]
         ! grep -q "$BOX_ROOT" /proc/self/mountinfo
         kill "$SSH_AGENT_PID"
+}
+
+@test "secrets: a secret's or ssh socket's target through the image's links into /proc is refused; the secret never reaches a layer, the history or the cache key (held on main)" {
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        printf s3cr3t-value >"$BOX_TEST_TMP/secret"
+        printf 'FROM busybox\nRUN ln -s /proc/sys/kernel /x && ln -s ../../proc/self /y\n' >"$CTX/Dockerfile"
+        box build --network none -t links "$CTX" >/dev/null
+        for t in /x/core_pattern /y/environ /dev/../proc/1/x; do
+                printf 'FROM links\nRUN --mount=type=secret,id=s,target=%s true\n' "$t" >"$CTX/Dockerfile"
+                run box build --no-cache --network none --secret id=s,src="$BOX_TEST_TMP/secret" "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"it is inside /proc"* ]]
+        done
+        # env= and a file: the value in neither the image nor its history
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN --mount=type=secret,id=s,env=TOKEN --mount=type=secret,id=s,target=/etc/tok \
+    sh -c 'test "${#TOKEN}" = 12 && test "$(cat /etc/tok)" = "$TOKEN" && echo ok >/done'
+DF
+        box build --no-cache --network none --secret id=s,src="$BOX_TEST_TMP/secret" -t sec "$CTX" >/dev/null
+        box save sec -o "$BOX_TEST_TMP/sec.tar"
+        ! grep -a -q s3cr3t-value "$BOX_TEST_TMP/sec.tar"
+        ! grep -r -a -q s3cr3t-value "$BOX_ROOT/buildcache" "$BOX_ROOT/blobs"
+        run box history --no-trunc sec
+        [[ "$output" != *s3cr3t-value* ]]
+        [ "$(box run --rm --network none sec sh -c 'cat /done; ls /etc/tok /run/secrets 2>&1 | grep -c "No such"')" = "ok
+2" ]
 }
