@@ -158,16 +158,25 @@ static const struct {
         {"readonly", KEY_IGNORED, 0},
 };
 
-/* Splits SPEC (modified: the fields point into it) at its commas. */
-static int mount_spec_parse(char *spec, struct mount_spec *ms, struct box_err *err)
+/* Splits SPEC (modified: the keys point into it) at its commas, then
+ * expands each value as BuildKit does: after the split, so a build arg
+ * holding a comma stays one value and adds no option of its own. */
+static int mount_spec_parse(struct stage_ctx *c, char *spec, struct mount_spec *ms,
+                            struct run_mounts *m, struct box_err *err)
 {
         *ms = (struct mount_spec){.type = "bind"};
         char *save = NULL;
         for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(kv, '=');
-                const char *v = eq ? eq + 1 : "true";
-                if (eq)
+                const char *v = "true";
+                if (eq) {
+                        char *x = NULL;
                         *eq = '\0';
+                        int r = stage_expand(c, eq + 1, &x, err);
+                        if (r < 0)
+                                return r;
+                        v = own(m, x);
+                }
                 size_t i;
                 for (i = 0; i < ARRAY_SIZE(mount_keys); i++)
                         if (streq(kv, mount_keys[i].name))
@@ -535,10 +544,11 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
         STRV_FOREACH (f, in->flags) {
                 if (!startswith(*f, "--mount="))
                         continue;
-                _cleanup_free_ char *spec = NULL;
+                char *spec = xstrdup(*f + 8);
+                own(m, spec);
                 struct mount_spec ms;
-                int r = stage_expand(c, *f + 8, &spec, err);
-                if (r < 0 || (r = mount_spec_parse(spec, &ms, err)) < 0)
+                int r = mount_spec_parse(c, spec, &ms, m, err);
+                if (r < 0)
                         return r;
                 if (ms.sharing && !streq(ms.sharing, "shared") && !streq(ms.sharing, "locked") &&
                     !streq(ms.sharing, "private"))

@@ -257,3 +257,19 @@ DF
         [ "$(box run --rm --network none sec sh -c 'cat /done; ls /etc/tok /run/secrets 2>&1 | grep -c "No such"')" = "ok
 2" ]
 }
+
+@test "build: a --mount value from a build arg holding a comma stays one value, as BuildKit's (failed: the arg's text after the comma became options of the mount)" {
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX/sub"
+        echo insub >"$CTX/sub/f"
+        printf 'FROM busybox\nARG X\nRUN --mount=type=bind,target=/m${X} ls /m*\n' >"$CTX/Dockerfile"
+        run box build --no-cache --network none --progress plain --build-arg X=,source=sub,rw "$CTX"
+        [ "$status" -eq 0 ]
+        grep -qx Dockerfile <<<"$output"
+        ! grep -qx f <<<"$output"
+        # the values still expand, each on its own
+        printf 'FROM busybox\nARG S=sub\nARG T=/x\nRUN --mount=type=bind,source=${S},target=${T} cat /x/f\n' >"$CTX/Dockerfile"
+        run box build --no-cache --network none --progress plain "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *insub* ]]
+}
