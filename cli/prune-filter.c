@@ -21,6 +21,8 @@ int cli_prune_filter_add(struct cli_prune_filter *f, const char *cmd, unsigned k
         _cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
         const char *v = eq + 1;
         if ((keys & CLI_PRUNE_UNTIL) && streq(key, "until")) {
+                if (f->until) /* Docker's words */
+                        return cli_usage_error(cmd, "more than one until filter specified");
                 if (cli_parse_when(v, &f->until_ns) < 0)
                         return cli_usage_error(cmd, "invalid filter 'until=%s'", v);
                 f->until = true;

@@ -75,6 +75,9 @@ fifo_unchanged() {
         [ "$status" -eq 0 ]
         run box network inspect keepnet
         [ "$status" -ne 0 ]
+        run box container prune -f --filter until=1h --filter until=0
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"more than one until filter specified"* ]]
         # the listing's until= means the same
         [ "$(box images -q --filter until=0)" = "" ]
         [ "$(box images -q --filter until=99999999999)" != "" ]
