@@ -188,10 +188,7 @@ int cli_parse_when(const char *s, int64_t *ret_ns)
         if (digits > 0 && digits <= 11 && (!s[digits] || s[digits] == '.') &&
             strspn(s + digits + (s[digits] == '.'), "0123456789") ==
                     strlen(s + digits + (s[digits] == '.'))) {
-                /* 11 digits pass int64's ns (year 2262): the latest time
-                 * there is, not a cast's undefined wrap to 1677 */
-                double ns = strtod(s, NULL) * 1e9;
-                *ret_ns = ns < 9.2e18 ? (int64_t)ns : INT64_MAX;
+                *ret_ns = (int64_t)(strtod(s, NULL) * 1e9);
                 return 0;
         }
         return oci_time_parse_ns(s, ret_ns);

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <getopt.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -335,12 +334,6 @@ static void test_durations_and_times(void **state)
         int64_t before = v;
         assert_int_equal(cli_parse_when("10m", &v), 0);
         assert_true(v > before);
-        /* 0 is 1970 (a prune takes nothing), and seconds past int64's ns
-         * the latest time there is (the cast wrapped to 1677) */
-        assert_int_equal(cli_parse_when("0", &v), 0);
-        assert_true(v == 0);
-        assert_int_equal(cli_parse_when("99999999999", &v), 0);
-        assert_true(v == INT64_MAX);
         const char *bad_when[] = {"yesterday", "nan", "1e9", "-5", "0x10", "2023-13-45"};
         for (size_t i = 0; i < sizeof(bad_when) / sizeof(bad_when[0]); i++)
                 assert_true(cli_parse_when(bad_when[i], &v) < 0);
