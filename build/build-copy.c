@@ -621,6 +621,8 @@ static int walk_tree(const struct copy_src *src, int sfd, const char *rel, int d
 struct copy_walk {
         const struct copy_src *src;
         const struct copy_opts *o;
+        const char *dest; /* the directory the walk's top is copied to */
+        size_t top_len;   /* of the walk's top in the REL the callbacks get */
 };
 
 static int copy_walk_leaf(void *ud, int sdfd, const char *name, const struct stat *st,
@@ -633,12 +635,22 @@ static int copy_walk_leaf(void *ud, int sdfd, const char *name, const struct sta
 static int copy_walk_enter(void *ud, int sdfd, const char *name, const struct stat *st,
                            const char *rel, int dfd, int *ret_dfd, struct box_err *err)
 {
-        (void)ud, (void)sdfd, (void)st;
+        (void)sdfd, (void)st;
+        struct copy_walk *w = ud;
         struct stat dst;
         int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
-        if (exists && !S_ISDIR(dst.st_mode) && unlinkat(dfd, name, 0) < 0)
-                return box_err_errno(err, errno, "replace '%s'", name);
-        if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(dfd, name, 0755) < 0)
+        /* a directory is merged into a directory only: over a symlink (to a
+         * directory or not, /lib of a merged-/usr base) or a file it is
+         * BuildKit's error, where replacing the link would leave an image
+         * without its /lib or /bin */
+        if (exists && !S_ISDIR(dst.st_mode)) {
+                size_t top = strlen(rel) < w->top_len ? strlen(rel) : w->top_len;
+                const char *sub = rel + top + strspn(rel + top, "/");
+                size_t n = strlen(w->dest);
+                return box_err_set(err, ENOTDIR, "cannot copy to non-directory: '%s%s%s'", w->dest,
+                                   n && w->dest[n - 1] == '/' ? "" : "/", sub);
+        }
+        if (!exists && mkdirat(dfd, name, 0755) < 0)
                 return box_err_errno(err, errno, "create directory '%s'", rel);
         *ret_dfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (*ret_dfd < 0)
@@ -835,7 +847,7 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                         openat(s.pfd, s.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sfd < 0)
                         return box_err_errno(err, errno, "open '%s'", rel);
-                struct copy_walk w = {src, o};
+                struct copy_walk w = {src, o, dest, strlen(s.rel)};
                 return walk_tree(src, sfd, s.rel, dfd, &copy_ops, &w, err);
         }
         if (excluded_by_flag(src, s.rel))
@@ -855,7 +867,14 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                 _cleanup_close_ int in = open_regular(s.pfd, s.name, &s.st, rel, err);
                 if (in < 0)
                         return in;
-                if (looks_like_archive(in)) {
+                /* only a tar is extracted: a gzip of anything else (a
+                 * .gz of one file) is copied as it is, as BuildKit does,
+                 * so DEST is made a directory only once the first header
+                 * has read */
+                r = looks_like_archive(in) ? store_archive_is_tar(in, err) : 0;
+                if (r < 0)
+                        return box_err_prefix(err, "read '%s'", rel);
+                if (r > 0) {
                         /* an archive is extracted into DEST, a directory with or
                          * without its trailing slash (as Docker does), with the
                          * containment of layer unpacking */
@@ -888,6 +907,7 @@ int build_copy(const struct copy_src *src_in, char *const *srcs, const char *des
         src.links = &links;
         _cleanup_strv_free_ char **matches = xnew0(char *, 1);
         _cleanup_strv_free_ char **pivots = xnew0(char *, 1); /* parallel to matches */
+        _cleanup_free_ char *followed = NULL;
         int r = 0;
         STRV_FOREACH (s, srcs) {
                 size_t before = strv_length(matches);
@@ -903,6 +923,16 @@ int build_copy(const struct copy_src *src_in, char *const *srcs, const char *des
                 _cleanup_close_ int fd =
                         openat_in_root(dest_rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
                 dest_is_dir = fd >= 0;
+                /* a destination that is a symlink is followed inside the
+                 * root, as BuildKit's copy does: COPY onto /etc/localtime or
+                 * nginx's sites-enabled/default writes the file the link
+                 * names and keeps the link */
+                _cleanup_free_ char *res = NULL;
+                r = build_path_resolve_in_root(dest_rootfd, dest, true, &res, err);
+                if (r < 0)
+                        goto out;
+                followed = xasprintf("/%s", res);
+                dest = followed;
         }
         if ((n > 1 || strv_length((char **)srcs) > 1) && !dest_is_dir) {
                 r = box_err_set(err, EINVAL,
@@ -1039,7 +1069,7 @@ int build_copy_hash(const struct copy_src *src, char *const *srcs, struct stat_c
 /* Writes a new file DEST (absolute in the image) from DATA or, when DATA is
  * NULL, from FD; MODE unless --chmod says otherwise. */
 static int write_new_file(const char *data, int fd, mode_t mode, const char *dest, int dest_rootfd,
-                          const struct copy_opts *o, struct box_err *err)
+                          bool follow, const struct copy_opts *o, struct box_err *err)
 {
         const char *ds = strrchr(dest, '/');
         _cleanup_free_ char *dir = ds ? xstrndup(dest, (size_t)(ds - dest) + 1) : xstrdup("/");
@@ -1051,6 +1081,15 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
                 return dfd;
         struct stat st;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                /* a link is followed inside the root, as COPY's destination */
+                if (S_ISLNK(st.st_mode) && follow) {
+                        _cleanup_free_ char *res = NULL, *followed = NULL;
+                        int r = build_path_resolve_in_root(dest_rootfd, dest, true, &res, err);
+                        if (r < 0)
+                                return r;
+                        followed = xasprintf("/%s", res);
+                        return write_new_file(data, fd, mode, followed, dest_rootfd, false, o, err);
+                }
                 if (S_ISDIR(st.st_mode))
                         return box_err_set(err, EISDIR, "cannot replace directory '%s' with a file",
                                            dest);
@@ -1071,11 +1110,11 @@ static int write_new_file(const char *data, int fd, mode_t mode, const char *des
 int build_copy_file_fd(int fd, const char *dest, int dest_rootfd, const struct copy_opts *o,
                        struct box_err *err)
 {
-        return write_new_file(NULL, fd, 0600, dest, dest_rootfd, o, err);
+        return write_new_file(NULL, fd, 0600, dest, dest_rootfd, true, o, err);
 }
 
 int build_copy_heredoc(const char *data, const char *dest, int dest_rootfd,
                        const struct copy_opts *o, struct box_err *err)
 {
-        return write_new_file(data, -1, 0644, dest, dest_rootfd, o, err);
+        return write_new_file(data, -1, 0644, dest, dest_rootfd, true, o, err);
 }

@@ -446,7 +446,7 @@ static int do_from(struct checker *c, const struct dockerfile_instr *in, size_t 
         st.end = index + 1;
         if (c->n_stages > 0)
                 c->stages[c->n_stages - 1].end = index;
-        c->stages = xreallocarray(c->stages, c->n_stages + 1, sizeof(st));
+        c->stages = xgrowarray(c->stages, c->n_stages + 1, sizeof(st)); /* 300,000 stages */
         c->stages[c->n_stages++] = st;
         if (st.name && c->names_ok) {
                 ENTRY e = {.key = st.name, .data = (void *)(uintptr_t)c->n_stages}, *added;
@@ -679,6 +679,9 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                                  struct dockerfile_resolved *ret, struct box_err *err)
 {
         struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
+        /* before the first goto: a jump past a cleanup variable's
+         * initialization frees an uninitialized pointer at out: */
+        _cleanup_free_ size_t *order = NULL;
         int r = 0;
 
         /* Docker: a later --build-arg wins; a bare name takes its value from
@@ -769,7 +772,6 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
         }
         if (c.n_stages > 0)
                 c.stages[c.n_stages - 1].end = df->n_instrs;
-        _cleanup_free_ size_t *order = NULL;
         r = stage_order(&c, &order);
         if (r < 0)
                 goto out;

@@ -1003,7 +1003,9 @@ static int parse_directive(struct directives *d, struct dockerfile *df, const ch
 
 static void add_instr(struct dockerfile *df, struct dockerfile_instr *in)
 {
-        df->instrs = xreallocarray(df->instrs, df->n_instrs + 1, sizeof(*df->instrs));
+        /* one realloc per instruction copied 600,000 of them each time
+         * where realloc cannot grow in place (ASan's never does) */
+        df->instrs = xgrowarray(df->instrs, df->n_instrs + 1, sizeof(*df->instrs));
         df->instrs[df->n_instrs++] = *in;
         memset(in, 0, sizeof(*in));
 }

@@ -25,6 +25,7 @@ struct run_mounts {
         char **copies;   /* on the build's tmpfs: secrets' copies and the ssh relays'
                           * sockets, removed after the step */
         pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
+        struct buf key;  /* what the bind mounts show: part of the cache key */
         struct cache_use *caches; /* type=cache: locked or private, held while the step runs */
         size_t n_caches;
 };
@@ -59,6 +60,7 @@ static void run_mounts_release(struct run_mounts *m)
         strv_free(m->env);
         strv_free(m->targets);
         strv_free(m->owned);
+        buf_release(&m->key);
         memset(m, 0, sizeof(*m));
 }
 
@@ -496,9 +498,23 @@ static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct r
         _cleanup_close_ int fd = *inner && !streq(inner, ".")
                                          ? openat_in_root(rootfd, inner, O_PATH, 0)
                                          : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+                r = -errno;
+                close(rootfd);
+                return box_err_errno(err, -r, "--mount source '%s'", strempty(source));
+        }
+        /* what the mount shows is part of the step's cache key, as in
+         * BuildKit: a changed package.json bound into `npm ci` runs it again
+         * (the files of the context as COPY sees them, .dockerignore applied) */
+        struct copy_src cs = {.rootfd = rootfd,
+                              .is_context = !ms->from,
+                              .ignore = ms->from ? NULL : c->b->ignore};
+        char *const srcs[] = {*inner ? (char *)inner : (char *)".", NULL};
+        buf_printf(&m->key, "bind %s:%s\n", strempty(ms->from), clean);
+        r = build_copy_hash(&cs, srcs, c->b->sc, &m->key, err);
         close(rootfd);
-        if (fd < 0)
-                return box_err_errno(err, errno, "--mount source '%s'", strempty(source));
+        if (r < 0)
+                return box_err_prefix(err, "--mount source '%s'", strempty(source));
         /* the sandbox has a mount namespace of its own, where an fd of ours
          * cannot be bound: hand it the path the fd resolved to */
         char link[64], path[4096];
@@ -741,38 +757,16 @@ static int write_net_files(struct builder *b, const char *hosts, const char *hos
         buf_puts(&hosts_txt, "127.0.0.1\tlocalhost buildkitsandbox\n"
                              "::1\tlocalhost ip6-localhost ip6-loopback\n");
         /* --add-host NAME:IP */
-        STRV_FOREACH (h, b->o->add_hosts) {
-                const char *colon = strchr(*h, ':');
-                if (colon)
-                        buf_printf(&hosts_txt, "%s\t%.*s\n", colon + 1, (int)(colon - *h), *h);
-        }
-        _cleanup_free_ char *host_rc = run_net_host_resolv_conf();
+        _cleanup_free_ char *extra = run_net_hosts_extra(b->o->add_hosts, NULL);
+        buf_puts(&hosts_txt, extra);
         /* --dns, --dns-search, --dns-option replace the host's lines of
          * their kind */
-        struct buf rcb = {0};
-        buf_puts(&rcb, "");
-        char *save = NULL;
-        for (char *l = strtok_r(host_rc, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                if ((b->o->dns && b->o->dns[0] && startswith(l, "nameserver")) ||
-                    (b->o->dns_search && b->o->dns_search[0] &&
-                     (startswith(l, "search") || startswith(l, "domain"))) ||
-                    (b->o->dns_options && b->o->dns_options[0] && startswith(l, "options")))
-                        continue;
-                buf_printf(&rcb, "%s\n", l);
-        }
-        if (b->o->dns_search && b->o->dns_search[0]) {
-                _cleanup_free_ char *j = strv_join(b->o->dns_search, " ");
-                buf_printf(&rcb, "search %s\n", j);
-        }
-        STRV_FOREACH (d, b->o->dns)
-                buf_printf(&rcb, "nameserver %s\n", *d);
-        if (b->o->dns_options && b->o->dns_options[0]) {
-                _cleanup_free_ char *j = strv_join(b->o->dns_options, " ");
-                buf_printf(&rcb, "options %s\n", j);
-        }
+        _cleanup_free_ char *host_rc = run_net_host_resolv_conf();
+        struct run_dns dns = {
+                .servers = b->o->dns, .search = b->o->dns_search, .options = b->o->dns_options};
         int w = write_scratch(hosts, hosts_txt.data, hosts_txt.len, err);
         buf_release(&hosts_txt);
-        _cleanup_free_ char *rc = buf_steal(&rcb);
+        _cleanup_free_ char *rc = run_net_resolv_apply(host_rc, &dns);
         size_t rlen = strlen(rc);
         if (w < 0 || write_scratch(hostname, "buildkitsandbox\n", 16, err) < 0 ||
             write_scratch(resolv, rc, rlen, err) < 0)
@@ -830,6 +824,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .cwd = cwd,
                 .hostname = "buildkitsandbox",
                 .cancel_on_signal = true,
+                .no_gid_in_groups = true,
                 /* box syncs the layer it packs from the upper dir, and a
                  * crashed build is thrown away: the step's own syncs
                  * (dpkg's of every file) buy nothing */
@@ -964,10 +959,15 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_free_ char *p_inst = xasprintf("instruction: RUN %s", cmdline);
         _cleanup_free_ char *p_env = xasprintf("environment and build args: %s", envs);
         _cleanup_free_ char *p_flags = run_flags_part(b, mflags);
+        /* only a step with bind mounts has the part: other steps' keys
+         * stay what they were */
+        digest_str mh;
+        sha256_buf(strempty(mounts.key.data), mounts.key.len, mh);
+        _cleanup_free_ char *p_mounts = mounts.key.len ? xasprintf("bind mounts: %s", mh) : NULL;
         _cleanup_free_ char *p_user =
                 xasprintf("user/workdir: %s %s", strempty(c->cur.img.config.user),
                           strempty(c->cur.img.config.working_dir));
-        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, NULL};
+        char *parts[] = {p_parent, p_inst, p_env, p_flags, p_user, p_mounts, NULL};
         _cleanup_free_ char *key = step_key(c, parts);
         memcpy(c->cur.chain, key, sizeof(digest_str));
         if (step_cache_lookup(c, key, created_by, parts)) {

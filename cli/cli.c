@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,14 +182,22 @@ int cli_parse_when(const char *s, int64_t *ret_ns)
                 *ret_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - d;
                 return 0;
         }
-        /* Unix seconds[.nanos]: digits only, so neither "nan", "inf", a
-         * sign, a hex float nor an exponent past int64's ns reaches the
-         * conversion (undefined for those) */
+        /* Unix seconds[.fraction]: digits only (no "nan", "inf", sign, hex
+         * or exponent), counted in integers: a double lost the nanoseconds,
+         * and seconds past 2262 overflowed int64's ns (undefined) */
         size_t digits = strspn(s, "0123456789");
-        if (digits > 0 && digits <= 11 && (!s[digits] || s[digits] == '.') &&
-            strspn(s + digits + (s[digits] == '.'), "0123456789") ==
-                    strlen(s + digits + (s[digits] == '.'))) {
-                *ret_ns = (int64_t)(strtod(s, NULL) * 1e9);
+        const char *frac = s + digits + (s[digits] == '.');
+        if (digits > 0 && (!s[digits] || s[digits] == '.') &&
+            strspn(frac, "0123456789") == strlen(frac)) {
+                if (digits > 10)
+                        return -ERANGE;
+                int64_t sec = strtoll(s, NULL, 10), ns = 0;
+                const char *f = frac;
+                for (int i = 0; i < 9; i++)
+                        ns = ns * 10 + (*f ? *f++ - '0' : 0);
+                if (sec > (INT64_MAX - ns) / 1000000000)
+                        return -ERANGE;
+                *ret_ns = sec * 1000000000 + ns;
                 return 0;
         }
         return oci_time_parse_ns(s, ret_ns);

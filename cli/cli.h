@@ -100,6 +100,8 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);
+/* image NAME as `image inspect` shows it; NULL (ERR set) when there is none */
+struct jv *cli_image_inspect_json(struct cli_ctx *ctx, const char *name, struct box_err *err);
 int cmd_save(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv);

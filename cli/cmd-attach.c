@@ -44,8 +44,7 @@ static const struct cli_options attach_options =
                     "Attach local standard input, output, and error streams to a running "
                     "container.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 #define DETACH_MAX 16
 
@@ -378,6 +377,8 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
         char id[RUN_ID_LEN + 1];
         if (cli_container_find(ctx, argv[first], id, &err) < 0)
                 return cli_fail(&err);
+        /* one whose monitor is cleaning up after its exit is stopped */
+        cli_container_settle(ctx, id);
         if (cli_container_status(ctx, id) != RUN_STATUS_RUNNING) {
                 box_err_set(&err, EINVAL,
                             "you cannot attach to a stopped container, start it first");

@@ -414,15 +414,9 @@ static int opt_add_host(void *opts, const char *arg)
 {
         struct build_flags *f = opts;
         struct box_err err = {0};
-        /* NAME:IP, or Docker's NAME=IP */
-        const char *sep = strpbrk(arg, "=:");
-        if (!sep || sep == arg || !sep[1])
-                return cli_usage_error("build", "invalid --add-host '%s': want NAME:IP", arg);
-        _cleanup_free_ char *name = xstrndup(arg, (size_t)(sep - arg));
-        if (cli_check_host_name("--add-host", name, 255, &err) < 0 ||
-            cli_check_ip_address("--add-host", sep + 1, &err) < 0)
+        _cleanup_free_ char *e = NULL;
+        if (cli_parse_add_host("--add-host", arg, false, &e, &err) < 0)
                 return cli_fail(&err);
-        _cleanup_free_ char *e = xasprintf("%s:%s", name, sep + 1);
         f->hosts = strv_append(f->hosts, e);
         return 0;
 }
@@ -689,6 +683,18 @@ static const struct cli_option build_flag_rows[] = {
         CLI_IGNORE("force-rm", O),
         /* Docker's: compress the context sent to the daemon (there is none) */
         CLI_IGNORE("compress", O),
+        /* the classic builder's, which `docker build` (buildx) still accepts
+         * and ignores, so that old CI scripts run: --squash, --isolation and
+         * the resource limits of its intermediate containers */
+        CLI_IGNORE("squash", O),
+        CLI_IGNORE("isolation", R),
+        {.name = "memory", .short_name = 'm', .arg = R, .kind = CLI_OPT_IGNORE},
+        CLI_IGNORE("memory-swap", R),
+        {.name = "cpu-shares", .short_name = 'c', .arg = R, .kind = CLI_OPT_IGNORE},
+        CLI_IGNORE("cpu-period", R),
+        CLI_IGNORE("cpu-quota", R),
+        CLI_IGNORE("cpuset-cpus", R),
+        CLI_IGNORE("cpuset-mems", R),
         CLI_CONTENT_TRUST,
         CLI_HELP("help", 'h'),
 };

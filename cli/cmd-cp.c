@@ -65,8 +65,7 @@ static const struct cli_options cp_options =
                     "\"-\" reads a tar stream from stdin (extracted into the directory\n"
                     "DEST_PATH) or writes one of SRC_PATH to stdout.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 #define RESOLVE_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 

@@ -35,6 +35,22 @@ static int opt_workdir(void *opts, const char *arg)
         return 0;
 }
 
+/* Docker's exec -it detaches at these keys and its daemon keeps the
+ * process and its terminal; box exec is the process's only holder (no
+ * daemon, and the container's monitor does not own an exec), so it could
+ * not detach without leaving the process's terminal hung up: refused
+ * rather than ignored.  exec -d runs a command in the background. */
+static int opt_detach_keys(void *opts, const char *arg)
+{
+        (void)opts;
+        (void)arg;
+        struct box_err err = {0};
+        box_err_set(&err, ENOTSUP,
+                    "exec --detach-keys is not supported: box has no daemon to keep an exec's "
+                    "terminal once box exits (use exec -d for a command in the background)");
+        return cli_fail(&err);
+}
+
 #define T struct exec_opts
 static const struct cli_option exec_flag_rows[] = {
         CLI_TRUE("detach", 'd', T, x.detach, "run the command in the background"),
@@ -48,8 +64,7 @@ static const struct cli_option exec_flag_rows[] = {
                    "user and group (names from the container's files)"),
         CLI_FUNC("workdir", 'w', CLI_ARG_REQUIRED, opt_workdir, "DIR",
                  "working directory inside the container"),
-        /* box exec does not attach twice: nothing to detach from */
-        CLI_IGNORE("detach-keys", CLI_ARG_REQUIRED),
+        CLI_FUNC("detach-keys", 0, CLI_ARG_REQUIRED, opt_detach_keys, NULL, NULL),
         CLI_HELP("help", 'h'),
 };
 #undef T

@@ -342,7 +342,11 @@ static int row_make(struct store *st, const struct store_image *img,
         int k = row_name(img, flt, r, err);
         if (k <= 0)
                 return k;
-        if (store_image_load(st, img->manifest, &r->h, NULL) < 0) {
+        struct box_err lerr = {0};
+        if (store_image_load(st, img->manifest, &r->h, &lerr) < 0) {
+                /* not hidden without a word: the listing goes on */
+                fprintf(stderr, "box: warning: image '%s': %s; 'box rmi -f' removes it\n",
+                        img->name ? img->name : img->manifest, lerr.msg);
                 free(r->repo);
                 free(r->tag);
                 return 0;
@@ -530,10 +534,29 @@ static const struct cli_options rmi_options =
                     "\n"
                     "Options:\n");
 
+/* rmi -f of a name whose image is damaged (a blob gone): the name goes,
+ * as podman's rmi -f of a corrupt image; the blobs left are store_gc()'s */
+static int rmi_damaged(struct store *st, const char *arg, struct box_err *err)
+{
+        _cleanup_image_ref_ struct image_ref ref = {0};
+        if (spec_ref_parse(arg, &ref, NULL) < 0)
+                return -err->code;
+        _cleanup_free_ char *full = spec_ref_format(&ref);
+        struct box_err uerr = {0};
+        if (store_image_untag(st, full, 0, &uerr) < 0)
+                return -err->code;
+        _cleanup_free_ char *fam = spec_ref_familiar_of(full);
+        printf("Untagged: %s\n", fam ? fam : full);
+        box_err_clear(err);
+        return 0;
+}
+
 static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
 {
         _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = store_image_resolve(st, arg, &h, err);
+        if (r == -EUCLEAN && force)
+                return rmi_damaged(st, arg, err);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **names = xnew0(char *, 1);
@@ -673,6 +696,15 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         jv_set_str(o, "Digest", h->manifest);
         jv_set_str(o, "ManifestMediaType", mt);
         return o;
+}
+
+struct jv *cli_image_inspect_json(struct cli_ctx *ctx, const char *name, struct box_err *err)
+{
+        struct store *st;
+        _cleanup_image_handle_ struct store_image_handle h = {0};
+        if (cli_store(ctx, &st, err) < 0 || resolve(st, name, &h, err) < 0)
+                return NULL;
+        return inspect_json(st, &h);
 }
 
 struct image_inspect_flags {

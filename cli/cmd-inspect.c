@@ -32,8 +32,7 @@ static const struct cli_options inspect_options =
                     "\n"
                     "Return low-level information on containers or images.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 static const char *or_zero_time(const char *t)
 {
@@ -63,6 +62,7 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
 
 static struct jv *container_json(struct cli_ctx *ctx, const char *id)
 {
+        cli_container_settle(ctx, id);
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
         struct run_state_info i;
         cli_container_state(ctx, id, &i);
@@ -70,7 +70,8 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
         jv_set_str(o, "Id", id);
         jv_set_str(o, "Created", or_zero_time(i.created_at));
         jv_set_str(o, "Path", jv_get_str(cfg, "Path"));
-        jv_set(o, "Args", jv_ref(jv_get(cfg, "Args") ? jv_get(cfg, "Args") : jv_array()));
+        struct jv *args = jv_get(cfg, "Args");
+        jv_set(o, "Args", args ? jv_ref(args) : jv_array());
         jv_set(o, "State", state_json(ctx, id, &i));
         jv_set_str(o, "Image", jv_get_str(cfg, "Image") ? jv_get_str(cfg, "Image") : "");
         struct store *st;
@@ -113,12 +114,10 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
         type = f.type;
         if (type && !streq(type, "container") && !streq(type, "image"))
                 return cli_usage_error("inspect", "'%s' is not a valid value for --type", type);
-        /* not a container: an image, as docker inspect does; --type image
-         * asks for the image even when a container has the name */
+        /* --type image asks for the image even when a container has the name */
         char id[RUN_ID_LEN + 1];
         struct box_err err = {0};
-        if ((type && streq(type, "image")) ||
-            (!type && cli_container_find(ctx, argv[first], id, &err) < 0)) {
+        if (type && streq(type, "image")) {
                 /* image inspect's own flags: only --format */
                 _cleanup_strv_free_ char **iv = strv_append(NULL, "inspect");
                 if (format) {
@@ -131,14 +130,29 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
                 optind = 0;
                 return cmd_image_inspect(ctx, (int)strv_length(iv), iv);
         }
+        /* each argument on its own, as docker inspect: a container, else
+         * (no --type) an image, else no such object (Docker's status 1) */
         struct jv *arr = jv_array();
         for (int a = first; a < argc; a++) {
                 box_err_clear(&err);
-                if (cli_container_find(ctx, argv[a], id, &err) < 0) {
+                struct jv *o = NULL;
+                if (cli_container_find(ctx, argv[a], id, &err) >= 0) {
+                        o = container_json(ctx, id);
+                } else if (!type) {
+                        struct box_err ierr = {0};
+                        o = cli_image_inspect_json(ctx, argv[a], &ierr);
+                        if (!o && ierr.code != ENOENT)
+                                err = ierr;
+                        else if (!o)
+                                box_err_set(&err, ENOENT, "no such object: '%s'", argv[a]);
+                        if (!o)
+                                err.exit_code = 1;
+                }
+                if (!o) {
                         ret = cli_fail(&err);
                         continue;
                 }
-                if (cli_inspect_add(format, arr, container_json(ctx, id), &err) < 0)
+                if (cli_inspect_add(format, arr, o, &err) < 0)
                         ret = cli_fail(&err);
         }
         cli_inspect_finish(format, arr);

@@ -94,11 +94,12 @@ static const struct cli_option create_rows[] = {
 };
 #undef T
 
-/* Flags end at the first operand, and every bad flag is "unknown flag". */
+/* Flags anywhere among the operands (pflag's), and every bad flag is
+ * "unknown flag". */
 #define NETWORK_OPTIONS(cmd_, usage_, rows_, width_)                                               \
         {                                                                                          \
                 .cmd = cmd_, .usage = usage_, .v = rows_, .n = ARRAY_SIZE(rows_),                  \
-                .help_width = width_, .stop_at_operand = true                                      \
+                .help_width = width_                                                               \
         }
 
 static const struct cli_options create_options =

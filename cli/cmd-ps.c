@@ -225,6 +225,27 @@ static int ps_filter_add(struct ps_filter *f, const char *kv)
                         if (slots[i] == &f->name && go_regexp_compile(eq + 1, &re, NULL) < 0)
                                 return -EINVAL;
                         go_regexp_free(re);
+                        /* Docker's daemon refuses a status or health it
+                         * does not know (a typo showed nothing) */
+                        static const char *const states[] = {"created",  "restarting", "running",
+                                                             "removing", "paused",     "exited",
+                                                             "dead",     NULL};
+                        static const char *const healths[] = {"starting", "healthy", "unhealthy",
+                                                              "none", NULL};
+                        const char *const *valid = slots[i] == &f->status   ? states
+                                                   : slots[i] == &f->health ? healths
+                                                                            : NULL;
+                        bool ok = !valid;
+                        for (size_t k = 0; valid && valid[k]; k++)
+                                ok = ok || streq(eq + 1, valid[k]);
+                        if (slots[i] == &f->exited) {
+                                char *end;
+                                errno = 0;
+                                (void)strtol(eq + 1, &end, 10);
+                                ok = end != eq + 1 && !*end && !errno;
+                        }
+                        if (!ok)
+                                return -EINVAL;
                         *slots[i] = strv_append(*slots[i], eq + 1);
                         return 0;
                 }

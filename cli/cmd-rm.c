@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/container.h"
 #include "cli/options.h"
 #include "run/state.h"
 #include "store/store.h"
@@ -25,8 +26,7 @@ static const struct cli_options rm_options =
                     "\n"
                     "Remove one or more containers.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -47,9 +47,15 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                 char id[RUN_ID_LEN + 1];
                 box_err_clear(&err);
                 if (run_state_lookup(root, argv[i], id, &err) < 0) {
-                        ret = cli_fail(&err);
+                        /* Docker's: -f of a container that is not there is
+                         * no failure (its message still goes to stderr) */
+                        int r = cli_fail(&err);
+                        if (!f.force || err.code != ENOENT)
+                                ret = r;
                         continue;
                 }
+                if (!f.force)
+                        cli_container_settle(ctx, id);
                 if (run_state_is_live(ctx->runroot, id)) {
                         if (!f.force) {
                                 box_err_set(&err, EBUSY,

@@ -46,6 +46,10 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->cap_add);
         strv_free(o->cap_drop);
         strv_free(o->group_add);
+        strv_free(o->add_hosts);
+        strv_free(o->dns);
+        strv_free(o->dns_search);
+        strv_free(o->dns_options);
         strv_free(o->volumes);
         strv_free(o->mounts);
         strv_free(o->tmpfs);
@@ -299,7 +303,8 @@ static int opt_memory(void *opts, const char *arg)
         struct run_opts *o = opts;
         if (run_parse_bytes(arg, &o->res.memory) < 0)
                 return cli_usage_error(flags_cmd, "invalid memory limit '%s'", arg);
-        if (o->res.memory < 6 * 1024 * 1024)
+        /* Docker's: 0 is no limit */
+        if (o->res.memory > 0 && o->res.memory < 6 * 1024 * 1024)
                 return cli_usage_error(flags_cmd, "minimum memory limit allowed is 6MB");
         return 0;
 }
@@ -320,8 +325,12 @@ static int opt_cpus(void *opts, const char *arg)
         char *end;
         double cpus = strtod(arg, &end);
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        if (end == arg || *end || cpus <= 0)
+        if (end == arg || *end || !(cpus >= 0))
                 return cli_usage_error(flags_cmd, "invalid --cpus '%s'", arg);
+        if (cpus == 0) { /* Docker's: 0.000 is no limit */
+                o->res.cpu_period = o->res.cpu_quota = 0;
+                return 0;
+        }
         if (cpus > (double)n)
                 return cli_usage_error(flags_cmd,
                                        "range of CPUs is from 0.01 to %ld.00, as there are only "
@@ -345,9 +354,9 @@ static int opt_cpu_shares(void *opts, const char *arg)
 static int opt_cpuset_cpus(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+        if (strspn(arg, "0123456789,-") != strlen(arg))
                 return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
-        o->res.cpuset_cpus = arg;
+        o->res.cpuset_cpus = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
 
@@ -530,6 +539,48 @@ static int opt_mac_address(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_add_host(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        _cleanup_free_ char *e = NULL;
+        if (cli_parse_add_host("--add-host", arg, true, &e, &err) < 0)
+                return cli_fail(&err);
+        o->add_hosts = strv_append(o->add_hosts, e);
+        return 0;
+}
+
+static int opt_dns(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_ip_address("--dns", arg, &err) < 0)
+                return cli_fail(&err);
+        o->dns = strv_append(o->dns, arg);
+        return 0;
+}
+
+static int opt_dns_search(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        /* "." alone: no search domain (Docker's) */
+        if (!streq(arg, ".") && cli_check_host_name("--dns-search", arg, 255, &err) < 0)
+                return cli_fail(&err);
+        o->dns_search = strv_append(o->dns_search, arg);
+        return 0;
+}
+
+static int opt_dns_option(void *opts, const char *arg)
+{
+        struct run_opts *o = opts;
+        struct box_err err = {0};
+        if (cli_check_dns_option(arg, &err) < 0)
+                return cli_fail(&err);
+        o->dns_options = strv_append(o->dns_options, arg);
+        return 0;
+}
+
 static int opt_domainname(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
@@ -575,11 +626,13 @@ static bool int_in(const char *arg, int64_t min, int64_t max, int64_t *ret)
 static int opt_cpu_period(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        /* the kernel's range (Docker's message) */
-        if (!int_in(arg, 1000, 1000000, &o->cpu_period))
+        /* the kernel's range (Docker's message); 0: Docker's unset */
+        int64_t v;
+        if (parse_int(arg, &v) < 0 || (v != 0 && (v < 1000 || v > 1000000)))
                 return flag_error("invalid --cpu-period '%.*s': CPU cfs period can not be less "
                                   "than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)",
                                   printable(arg), arg);
+        o->cpu_period = v;
         return 0;
 }
 
@@ -598,9 +651,9 @@ static int opt_cpu_quota(void *opts, const char *arg)
 static int opt_cpuset_mems(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+        if (strspn(arg, "0123456789,-") != strlen(arg))
                 return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
-        o->res.cpuset_mems = arg;
+        o->res.cpuset_mems = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
 
@@ -736,6 +789,10 @@ static int opt_link(void *opts, const char *arg)
 static int opt_kernel_memory(void *opts, const char *arg)
 {
         (void)opts;
+        int64_t bytes;
+        /* 0 asks for no limit, which is what every container has */
+        if (run_parse_bytes(arg, &bytes) == 0 && bytes == 0)
+                return 0;
         return refuse("kernel-memory", arg, "deprecated, and not on cgroup v2");
 }
 
@@ -781,6 +838,8 @@ static int opt_cpu_rt_runtime(void *opts, const char *arg)
                  "limit the number of processes (default 2048; 0 or -1\nunlimited)")
 
 static const struct cli_option run_flags[] = {
+        CLI_FUNC("add-host", 0, R, opt_add_host, "NAME:IP",
+                 "add a line to its /etc/hosts (IP host-gateway: the host)"),
         CLI_FUNC("annotation", 0, R, opt_annotation, "K=V", "add an OCI annotation"),
         CLI_STRV("attach", 'a', T, attach, "STREAM",
                  "attach only STDIN, STDOUT or STDERR (foreground)"),
@@ -803,6 +862,11 @@ static const struct cli_option run_flags[] = {
         ROW_CPUSET_MEMS,
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
+        CLI_FUNC("dns", 0, R, opt_dns, "IP", "a nameserver (replaces the host's)"),
+        CLI_FUNC("dns-opt", 0, R, opt_dns_option, "OPT", "the same as --dns-option"),
+        CLI_FUNC("dns-option", 0, R, opt_dns_option, "OPT", "a resolver option (ndots:2)"),
+        CLI_FUNC("dns-search", 0, R, opt_dns_search, "DOMAIN",
+                 "a search domain (replaces the host's; '.': none)"),
         CLI_FUNC("domainname", 0, R, opt_domainname, "NAME", "its NIS domain name"),
         CLI_FUNC("device-read-bps", 0, R, opt_device_read_bps, "D:R",
                  "limit read rate from a device (/dev/sda:1mb)"),
@@ -985,6 +1049,11 @@ static int run_opts_check(struct run_opts *o, bool create)
                             "network mode");
         else if (o->network == RUN_NETWORK_CONTAINER && o->hostname)
                 box_err_set(&cerr, EINVAL, "conflicting options: hostname and the network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && o->add_hosts)
+                box_err_set(&cerr, EINVAL,
+                            "conflicting options: custom host-to-IP mapping and the network mode");
+        else if (o->network == RUN_NETWORK_CONTAINER && (o->dns || o->dns_search || o->dns_options))
+                box_err_set(&cerr, EINVAL, "conflicting options: dns and the network mode");
         if (cerr.code)
                 return cli_fail(&cerr);
         /* Docker's: --cpus is a period and a quota */

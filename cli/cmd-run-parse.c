@@ -150,6 +150,8 @@ void cli_mount_release(struct cli_mount *m)
         free(m->source);
         free(m->target);
         free(m->data);
+        strv_free(m->volume_opts);
+        strv_free(m->volume_labels);
         memset(m, 0, sizeof(*m));
 }
 
@@ -327,14 +329,47 @@ static int mount_option(struct cli_mount *m, struct buf *data, const char *kv, c
                 if (!v || strspn(v, "01234567") != strlen(v) || !*v)
                         return box_err_set(err, EINVAL, "invalid tmpfs-mode '%s'", strempty(v));
                 buf_printf(data, "%smode=%s", data->len ? "," : "", v);
+        } else if (streq(kv, "volume-opt") || streq(kv, "volume-label")) {
+                /* K=V for the volume when it is made (Docker's local driver) */
+                const char *eq = v ? strchr(v, '=') : NULL;
+                if (!v || !*v || eq == v || (!eq && streq(kv, "volume-opt")))
+                        return box_err_set(err, EINVAL, "invalid %s '%s'", kv, strempty(v));
+                char ***to = streq(kv, "volume-opt") ? &m->volume_opts : &m->volume_labels;
+                _cleanup_free_ char *k = eq ? xstrndup(v, (size_t)(eq - v)) : xstrdup(v);
+                *to = strv_append(*to, k);
+                *to = strv_append(*to, eq ? eq + 1 : "");
         } else if (streq(kv, "bind-propagation") || streq(kv, "consistency") ||
-                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver") ||
-                   startswith(kv, "volume-label")) {
+                   streq(kv, "bind-nonrecursive") || streq(kv, "volume-driver")) {
                 ; /* accepted; box mounts are private and recursive */
         } else {
                 return box_err_set(err, EINVAL, "unexpected key '%s' in '%s'", kv, s);
         }
         return 0;
+}
+
+/* --mount is a CSV record (Docker reads it with encoding/csv): a field in
+ * double quotes may hold commas ("volume-opt=o=size=10m,uid=1000"), and
+ * "" in it is a quote.  Ends the field at F in place, unquoted; returns
+ * the next field or NULL. */
+static char *csv_field_end(char *f)
+{
+        char *w = f;
+        bool quoted = false;
+        for (char *r = f; *r; r++) {
+                if (*r == '"') {
+                        if (quoted && r[1] == '"')
+                                *w++ = *r++;
+                        else
+                                quoted = !quoted;
+                } else if (*r == ',' && !quoted) {
+                        *w = '\0';
+                        return r + 1;
+                } else {
+                        *w++ = *r;
+                }
+        }
+        *w = '\0';
+        return NULL;
 }
 
 int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
@@ -343,10 +378,12 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         _cleanup_(cli_mount_release) struct cli_mount m = {.type = RUN_MOUNT_VOLUME};
         _cleanup_(buf_release) struct buf data = {0};
         bool have_type = false;
-        char *save = NULL;
         int r;
 
-        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        for (char *kv = copy, *next; kv; kv = next) {
+                next = csv_field_end(kv);
+                if (!*kv)
+                        continue;
                 char *v = strchr(kv, '=');
                 if (v)
                         *v++ = '\0';
@@ -537,6 +574,27 @@ static int bad_word(const char *flag, const char *what, const char *v, struct bo
         int n = printable_prefix(v);
         return box_err_set(err, EINVAL, "invalid %s '%.*s%s': %s", flag, n, v, v[n] ? "..." : "",
                            what);
+}
+
+int cli_parse_add_host(const char *flag, const char *arg, bool gateway_ok, char **ret,
+                       struct box_err *err)
+{
+        /* NAME:IP, or Docker's NAME=IP; an IPv6 address may be in [] */
+        const char *sep = strpbrk(arg, "=:");
+        if (!sep || sep == arg || !sep[1])
+                return box_err_set(err, EINVAL, "invalid %s '%s': want NAME:IP", flag, arg);
+        _cleanup_free_ char *name = xstrndup(arg, (size_t)(sep - arg));
+        const char *ip = sep + 1;
+        size_t n = strlen(ip);
+        _cleanup_free_ char *bare =
+                ip[0] == '[' && ip[n - 1] == ']' ? xstrndup(ip + 1, n - 2) : xstrdup(ip);
+        int r = cli_check_host_name(flag, name, 255, err);
+        if (r >= 0 && !(gateway_ok && streq(bare, "host-gateway")))
+                r = cli_check_ip_address(flag, bare, err);
+        if (r < 0)
+                return r;
+        *ret = xasprintf("%s:%s", name, bare);
+        return 0;
 }
 
 int cli_check_host_name(const char *flag, const char *name, size_t max, struct box_err *err)

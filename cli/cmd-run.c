@@ -32,25 +32,42 @@
 
 /* ---- the container's /etc files ---- */
 
-static int write_etc_files(struct run_state *s, const char *hostname, enum run_network net,
+/* --add-host and --dns*, as Docker's HostConfig records them; what the
+ * container's /etc files are made from, here and at each start */
+static void etc_host_config(struct jv *hc, const struct run_opts *o)
+{
+        jv_set(hc, "Dns", jv_strv(o->dns ? o->dns : (char *[]){NULL}));
+        jv_set(hc, "DnsOptions", jv_strv(o->dns_options ? o->dns_options : (char *[]){NULL}));
+        jv_set(hc, "DnsSearch", jv_strv(o->dns_search ? o->dns_search : (char *[]){NULL}));
+        jv_set(hc, "ExtraHosts", jv_strv(o->add_hosts));
+}
+
+static int write_etc_files(struct run_state *s, const char *hostname, const struct run_opts *o,
                            struct box_err *err)
 {
         _cleanup_free_ char *h = xasprintf("%s\n", hostname), *hosts = NULL, *resolv = NULL;
         int r = run_state_write_file(s, RUN_FILE_HOSTNAME, h, err);
         if (r < 0)
                 return r;
-        if (net == RUN_NETWORK_HOST &&
-            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0)
-                r = run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
-        else {
-                _cleanup_free_ char *hn = run_net_hosts_none(hostname);
+        _cleanup_jv_ struct jv *hc = jv_object();
+        etc_host_config(hc, o);
+        /* the host's own address for host-gateway, on the host's network
+         * as on none; a bridge's gateway is known at the attach */
+        _cleanup_free_ char *extra = cli_run_etc_hosts_extra(hc, NULL);
+        if (o->network == RUN_NETWORK_HOST &&
+            fs_read_file_at(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL) == 0) {
+                _cleanup_free_ char *all = xasprintf("%s%s", hosts, extra);
+                r = run_state_write_file(s, RUN_FILE_HOSTS, all, err);
+        } else {
+                _cleanup_free_ char *hn = run_net_hosts_none(hostname, extra);
                 r = run_state_write_file(s, RUN_FILE_HOSTS, hn, err);
         }
         if (r < 0)
                 return r;
         if (fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
-        return run_state_write_file(s, RUN_FILE_RESOLV_CONF, resolv, err);
+        _cleanup_free_ char *rc = cli_run_etc_resolv(hc, resolv);
+        return run_state_write_file(s, RUN_FILE_RESOLV_CONF, rc, err);
 }
 
 /* ---- mounts ---- */
@@ -225,9 +242,14 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                                 run_random_id(id);
                                 m->source = xstrdup(id);
                         }
-                        r = run_volume_create(root, m->source, anon, NULL, &data, &created, err);
-                        if (r < 0)
+                        r = run_volume_create(root, m->source, anon, m->volume_labels,
+                                              m->volume_opts, &data, &created, err);
+                        if (r >= 0)
+                                r = run_volume_mount(root, m->source, err);
+                        if (r < 0) {
+                                free(data);
                                 return r;
+                        }
                         ms->paths = strv_push(ms->paths, data);
                         rm->source = data;
                         rm->copy_up = !m->nocopy;
@@ -419,6 +441,7 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(hc, "CapAdd", jv_strv(o->cap_add));
         jv_set(hc, "CapDrop", jv_strv(o->cap_drop));
         jv_set(hc, "GroupAdd", jv_strv(o->group_add));
+        etc_host_config(hc, o);
         /* what exec needs to confine its processes as the container's, in
          * Docker's spelling (a profile by its text, as Docker keeps it) */
         struct jv *sec = jv_array();
@@ -761,7 +784,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                             &j->env, err);
         if (r < 0)
                 return r;
-        r = write_etc_files(j->state, j->hostname, j->o.network, err);
+        r = write_etc_files(j->state, j->hostname, &j->o, err);
         if (r < 0)
                 return r;
         /* volume rm and prune wait until the volumes we make are marked used */
@@ -873,10 +896,11 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
  * or with ERR (it did not start) stays "created" with the error, as
  * Docker's does. */
 static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
-                             const struct box_err *err)
+                             const char *finished_at, const struct box_err *err)
 {
         struct run_state_update u = {.status = err ? "created" : "exited",
                                      .exit_code = status,
+                                     .finished_at = finished_at,
                                      .error = err ? err->msg : NULL};
         if (j->o.rm)
                 (void)run_state_remove_ended(j->state, ctx->runroot,
@@ -1057,10 +1081,13 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
-        /* -t (the terminal can detach) or --sig-proxy=false (box's signals
-         * are not the container's): under its monitor; not yet with another
-         * container's network, which only a foreground run joins */
-        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy) &&
+        /* -t (the terminal can detach), --sig-proxy=false (box's signals
+         * are not the container's), or a container that outlives the run
+         * (no --rm: `box logs` has its output afterwards, as Docker's):
+         * under its monitor; not yet with another container's network,
+         * which only a foreground run joins.  A --rm run stays box's own
+         * child: no log to keep, no fork and exec more on its start. */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm) &&
                          j.o.network != RUN_NETWORK_CONTAINER;
         bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         /* --cidfile: Docker's client makes it before the container (so a
@@ -1127,17 +1154,22 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j.state->id);
                 r = cli_run_peer_open(ctx->runroot, cfg, &spec, j.peer_fds, &err);
         }
+        _cleanup_free_ char *finished_at = NULL;
         if (r >= 0) {
                 PHASE("state");
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }
+        /* FinishedAt: its end, not the end of the clean-up below (a
+         * transient container's record goes: no time wanted) */
+        if (r >= 0 && !j.o.rm)
+                finished_at = oci_time_now(true);
         run_net_detach(TAKE_PTR(j.net));
         if (r < 0) {
-                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, &err);
+                finish_container(ctx, &j, err.exit_code ? err.exit_code : EXIT_BOX, NULL, &err);
                 return cli_fail(&err);
         }
-        finish_container(ctx, &j, status, NULL);
+        finish_container(ctx, &j, status, finished_at, NULL);
         PHASE("cleaned up");
         return status;
 }

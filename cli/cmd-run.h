@@ -34,6 +34,7 @@ struct run_opts {
         bool publish_all;
         char **publish, **aliases;
         char **env, **env_files, **cap_add, **cap_drop, **group_add;
+        char **add_hosts, **dns, **dns_search, **dns_options; /* /etc/hosts, resolv.conf */
         char **volumes, **mounts, **tmpfs, **ulimits;
         char **labels, **label_files; /* --label K=V|K, --label-file FILE */
         char **attach;                /* -a STDIN|STDOUT|STDERR (NULL: all) */
@@ -113,7 +114,9 @@ struct cli_mount {
         char *data; /* tmpfs options */
         unsigned long flags;
         bool nocopy;
-        bool from_image; /* an image VOLUME */
+        bool from_image;      /* an image VOLUME */
+        char **volume_opts;   /* volume-opt=K=V: k, v, ... (for a new volume) */
+        char **volume_labels; /* volume-label=K=V: k, v, ... (for a new volume) */
 };
 void cli_mount_release(struct cli_mount *m);
 
@@ -145,6 +148,10 @@ int cli_security_opt_lsm(const char *s, struct box_err *err);
  * none can end its line and add a host or a nameserver of its own (a value
  * from a CI variable holding a newline).  FLAG names the flag in the
  * message.  Returns 0 or -EINVAL. */
+/* --add-host NAME:IP (or NAME=IP, an IPv6 address in [] or not) as
+ * "NAME:IP" in *RET (the caller's); GATEWAY_OK: Docker's IP "host-gateway" */
+int cli_parse_add_host(const char *flag, const char *arg, bool gateway_ok, char **ret,
+                       struct box_err *err);
 /* a host or domain name: letters, digits, '-', '_' and '.', 1 to MAX bytes */
 int cli_check_host_name(const char *flag, const char *name, size_t max, struct box_err *err);
 /* an IPv4 or IPv6 address */

@@ -182,8 +182,7 @@ static const struct cli_options stats_options =
                     "\n"
                     "Display a live stream of container resource usage statistics.\n"
                     "\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
+                    "Options:\n");
 
 static void sleep_1s(void)
 {

@@ -56,6 +56,7 @@ static int start_attach(struct cli_ctx *ctx, const struct verb_opts *o, const ch
         char id[RUN_ID_LEN + 1];
         if (cli_container_find(ctx, name, id, &err) < 0)
                 return cli_fail(&err);
+        cli_container_settle(ctx, id);
         enum run_status st = cli_container_status(ctx, id);
         if (cli_container_paused(ctx, id)) {
                 box_err_set(&err, EINVAL,
@@ -83,6 +84,7 @@ static int start_attach(struct cli_ctx *ctx, const struct verb_opts *o, const ch
 
 static int do_start(struct cli_ctx *ctx, const char *id, const char *name, struct box_err *err)
 {
+        cli_container_settle(ctx, id);
         enum run_status st = cli_container_status(ctx, id);
         if (st == RUN_STATUS_RUNNING || st == RUN_STATUS_RESTARTING) {
                 if (cli_container_paused(ctx, id))
@@ -204,7 +206,7 @@ static const struct cli_option no_flag_rows[] = {
 #undef T
 
 #define VERB(verb_, name_, rows_, width_, usage_)                                                  \
-        [verb_] = CLI_OPTIONS(name_, rows_, width_, usage_, .stop_at_operand = true)
+        [verb_] = CLI_OPTIONS(name_, rows_, width_, usage_)
 static const struct cli_options verb_options[] = {
         VERB(VERB_START, "start", start_flag_rows, 21,
              "Usage: box start [OPTIONS] CONTAINER [CONTAINER...]\n"

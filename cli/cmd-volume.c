@@ -25,6 +25,7 @@ static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *er
 
 struct volume_flags {
         char **labels; /* k, v, ... */
+        char **opts;   /* -o: k, v, ... */
         const char *name, *format;
         bool all, force, quiet;
         /* ls --filter: dangling= ("true"/"false"), name=, driver=, label= */
@@ -66,6 +67,18 @@ static int opt_label(void *opts, const char *arg)
         return 0;
 }
 
+static int opt_opt(void *opts, const char *arg)
+{
+        struct volume_flags *f = opts;
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg)
+                return cli_usage_error("volume create", "invalid option '%s': not KEY=VALUE", arg);
+        _cleanup_free_ char *k = xstrndup(arg, (size_t)(eq - arg));
+        f->opts = strv_append(f->opts, k);
+        f->opts = strv_append(f->opts, eq + 1);
+        return 0;
+}
+
 static int opt_driver(void *opts, const char *arg)
 {
         (void)opts;
@@ -80,6 +93,8 @@ static const struct cli_option create_flag_rows[] = {
                  "volume driver (only 'local')"),
         CLI_FUNC("label", 0, CLI_ARG_REQUIRED, opt_label, "list", "set metadata on the volume"),
         CLI_STRING("name", 0, T, name, NULL, NULL),
+        CLI_FUNC("opt", 'o', CLI_ARG_REQUIRED, opt_opt, "map",
+                 "the local driver's options: type=, device=, o= (mount(8)'s)"),
         CLI_HELP("help", 'h'),
 };
 static const struct cli_option ls_flag_rows[] = {
@@ -111,11 +126,10 @@ static const struct cli_option prune_flag_rows[] = {
 static const struct cli_options create_options =
         CLI_OPTIONS("volume create", create_flag_rows, 17,
                     "Usage: box volume create [OPTIONS] [VOLUME]\n\nCreate a volume.\n\n"
-                    "Options:\n",
-                    .stop_at_operand = true);
-static const struct cli_options ls_options = CLI_OPTIONS(
-        "volume ls", ls_flag_rows, 16,
-        "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n", .stop_at_operand = true);
+                    "Options:\n");
+static const struct cli_options ls_options =
+        CLI_OPTIONS("volume ls", ls_flag_rows, 16,
+                    "Usage: box volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n");
 static const struct cli_options inspect_options =
         CLI_OPTIONS("volume inspect", inspect_flag_rows, 16,
                     "Usage: box volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
@@ -123,19 +137,17 @@ static const struct cli_options inspect_options =
 static const struct cli_options rm_options =
         CLI_OPTIONS("volume rm", rm_flag_rows, 10,
                     "Usage: box volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                    "Remove one or more volumes.\n\nOptions:\n",
-                    .stop_at_operand = true);
+                    "Remove one or more volumes.\n\nOptions:\n");
 static const struct cli_options prune_options =
         CLI_OPTIONS("volume prune", prune_flag_rows, 10,
                     "Usage: box volume prune [OPTIONS]\n\n"
-                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n",
-                    .stop_at_operand = true);
+                    "Remove unused anonymous volumes (all unused with -a).\n\nOptions:\n");
 
 static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct volume_flags f = {.labels = xnew0(char *, 1)};
         int first = cli_options_parse(&create_options, &f, argc, argv);
-        _cleanup_strv_free_ char **labels = f.labels;
+        _cleanup_strv_free_ char **labels = f.labels, **vopts = f.opts;
         if (first <= 0)
                 return -first;
         const char *name = f.name, *root;
@@ -155,7 +167,7 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
                 name = id;
         }
         if (volume_root(ctx, &root, &err) < 0 ||
-            run_volume_create(root, name, false, labels, NULL, NULL, &err) < 0)
+            run_volume_create(root, name, false, labels, vopts, NULL, NULL, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", name);
         return 0;

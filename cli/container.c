@@ -26,6 +26,7 @@
 #include "run/lifecycle.h"
 #include "run/network.h"
 #include "run/spec-file.h"
+#include "run/volume.h"
 #include "spec/json.h"
 #include "store/store.h"
 
@@ -193,7 +194,10 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         cli_health_reset(ctx, s->id, cfg);
         if (!self)
                 r = box_err_errno(err, errno, "find box's own binary");
-        else if (f.spec.network == RUN_NETWORK_PRIVATE && cfg)
+        /* a volume with a device, unmounted since (a reboot) */
+        if (r >= 0)
+                r = run_volume_mount_used(cli_container_root(ctx), s->dir, err);
+        if (r >= 0 && f.spec.network == RUN_NETWORK_PRIVATE && cfg)
                 r = cli_run_network_attach(cli_container_root(ctx), ctx->runroot, s, cfg,
                                            kept ? kept->fds : NULL, kept ? kept->n : 0, &net, err);
         _cleanup_close_ int peer_ns = -EBADF, peer_userns = -EBADF;
@@ -292,6 +296,19 @@ static void sleep_ms(int64_t ms)
         nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
 }
 
+void cli_container_settle(struct cli_ctx *ctx, const char *id)
+{
+        struct run_state_info i;
+        for (int t = 0; t < 10000; t += 5) {
+                cli_container_state(ctx, id, &i);
+                bool exiting = i.exiting;
+                run_state_info_release(&i);
+                if (!exiting)
+                        return;
+                sleep_ms(5);
+        }
+}
+
 static int64_t parse_time(const char *s)
 {
         struct tm tm = {0};
@@ -364,6 +381,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
                         return start_in_monitor(ctx, s, -1, false, kept, err);
         }
+        /* the host ports it published are free before anyone can read
+         * that it exited (the monitor kept them bound for a restart) */
+        for (size_t i = 0; kept && i < kept->n; i++)
+                close(kept->fds[i]);
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
                 return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
         struct run_state_update u = {.status = "exited",
@@ -495,6 +516,10 @@ int cli_signal_parse(const char *s)
         for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
                 if (strcasecmp(name, signals[i].name) == 0)
                         return signals[i].sig;
+        if (strcasecmp(name, "RTMIN") == 0)
+                return SIGRTMIN;
+        if (strcasecmp(name, "RTMAX") == 0)
+                return SIGRTMAX;
         if (strncasecmp(name, "RTMIN+", 6) == 0 || strncasecmp(name, "RTMAX-", 6) == 0) {
                 n = strtol(name + 6, &end, 10);
                 int sig = toupper((unsigned char)name[3]) == 'I' ? SIGRTMIN + (int)n

@@ -24,6 +24,11 @@ int cli_container_find(struct cli_ctx *ctx, const char *name_or_id, char ret_id[
  * whose monitor died is recorded as exited first (its exit, its cgroups
  * released, --rm applied), so a caller never sees it half-way. */
 int cli_container_state(struct cli_ctx *ctx, const char *id, struct run_state_info *ret);
+/* Waits (10 s at most) while the container is exiting: its pid 1 has
+ * ended and its monitor still gives back what it held.  Docker's daemon
+ * holds a container's lock for its clean-up, and inspect, start and rm
+ * wait for it; so do box's, while ps shows it running until then. */
+void cli_container_settle(struct cli_ctx *ctx, const char *id);
 /* Only its status (as cli_container_state()). */
 enum run_status cli_container_status(struct cli_ctx *ctx, const char *id);
 /* Its config.json, parsed (NULL when unreadable): the caller's. */
@@ -46,6 +51,12 @@ struct run_net_attachment;
 void cli_run_network_record(struct jv *hc, const char *mode, char *const *publish,
                             char *const *exposed, bool publish_all, char *const *aliases,
                             const char *ip, const char *ip6);
+/* The container's /etc files from its HostConfig HC (--add-host, --dns,
+ * --dns-search, --dns-option): the extra hosts lines (host-gateway as
+ * GATEWAY, which may be NULL), and resolv.conf RC with the DNS flags
+ * applied.  Both the caller's to free. */
+char *cli_run_etc_hosts_extra(const struct jv *hc, const char *gateway);
+char *cli_run_etc_resolv(const struct jv *hc, const char *rc);
 /* Before a container is made on user network NETWORK: it exists, and its
  * --ip, --ip6 and aliases fit it (Docker's create-time checks). */
 int cli_run_network_check(const char *root, const char *network, const char *ip, const char *ip6,

@@ -401,6 +401,51 @@ static bool ends_command(enum tok_kind k)
         return k == T_EOF || k == T_PIPE || k == T_RPAREN;
 }
 
+/* Docker's one method with an argument in its list contexts (ps,
+ * volume ls, network ls): .Label "KEY", one label's value ("" when
+ * missing), from the row's Labels: an object, or ps's "k=v,k2=v2". */
+static int eval_label(struct tpl *t, struct lexer *l, struct jv *dot, struct jv **ret)
+{
+        /* text "A.B.Label": the row is A.B ("Label" alone: dot) */
+        size_t n = strlen(l->cur.text) - strlen("Label");
+        _cleanup_free_ char *chain = xstrndup(l->cur.text, n ? n - 1 : 0);
+        struct jv *row = NULL, *key = NULL;
+        int r = follow(t, dot, chain, &row);
+        if (r >= 0)
+                r = lex_next(l);
+        if (r >= 0 && ends_command(l->cur.kind))
+                r = cli_tpl_error(t, "wrong number of args for Label: want 1 got 0");
+        if (r >= 0)
+                r = eval_operand(t, l, dot, &key);
+        if (r >= 0 && (!ends_command(l->cur.kind) || !jv_is_string(key)))
+                r = cli_tpl_error(t, "wrong arguments for Label: want one string");
+        if (r < 0) {
+                jv_free(row);
+                jv_free(key);
+                return r;
+        }
+        const char *k = jv_str(key), *val = "";
+        struct jv *labels = jv_is_object(row) ? jv_get(row, "Labels") : NULL;
+        _cleanup_free_ char *text = NULL;
+        if (jv_is_object(labels)) {
+                val = strempty(jv_get_str(labels, k));
+        } else if (jv_is_string(labels)) {
+                text = xstrdup(jv_str(labels));
+                char *save = NULL;
+                for (char *kv = strtok_r(text, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                        char *eq = strchr(kv, '=');
+                        if (eq && (size_t)(eq - kv) == strlen(k) && strneq(kv, k, strlen(k))) {
+                                val = eq + 1;
+                                break;
+                        }
+                }
+        }
+        *ret = jv_string(val);
+        jv_free(row);
+        jv_free(key);
+        return 0;
+}
+
 /* command := function operand* | operand; PIPED (may be NULL) is the value
  * of the previous command, given as the last argument. */
 static int eval_command(struct tpl *t, struct lexer *l, struct jv *dot, struct jv *piped,
@@ -433,6 +478,10 @@ static int eval_command(struct tpl *t, struct lexer *l, struct jv *dot, struct j
         }
         if (piped)
                 return cli_tpl_error(t, "can't give argument to non-function");
+        size_t tl = l->cur.kind == T_FIELD ? strlen(l->cur.text) : 0;
+        if (tl >= 5 && streq(l->cur.text + tl - 5, "Label") &&
+            (tl == 5 || l->cur.text[tl - 6] == '.'))
+                return eval_label(t, l, dot, ret);
         struct jv *v;
         int r = eval_operand(t, l, dot, &v);
         if (r < 0)
@@ -598,8 +647,10 @@ static int parse(struct tpl *t, const char *src)
                 _cleanup_free_ char *act = xstrndup(a, (size_t)(end - a));
                 const char *rest;
                 if (startswith(act, "/*")) {
-                        if (!strstr(act, "*/"))
+                        if (!strstr(act, "*/")) {
+                                buf_release(&text);
                                 return cli_tpl_error(t, "unclosed comment");
+                        }
                 } else if ((rest = keyword(act, "if"))) {
                         add_item(t, IT_IF, xstrdup(rest));
                 } else if ((rest = keyword(act, "else"))) {

@@ -79,6 +79,15 @@ static int apply(const struct cli_options *spec, const struct cli_option *o, voi
                 int r = cli_options_bool(spec->cmd, o->name, arg, &on);
                 if (r != 0)
                         return r;
+                /* an accepted flag whose "=false" asks what box cannot do */
+                if (o->kind == CLI_OPT_IGNORE && o->value && !on) {
+                        struct box_err e = {0};
+                        box_err_set(&e, ENOTSUP,
+                                    "--%s '%s' is not supported: box verifies no image "
+                                    "signatures",
+                                    o->name, arg);
+                        return cli_fail(&e);
+                }
                 /* "=false" of a flag that sets a value leaves the default */
                 if (o->kind == CLI_OPT_TRUE)
                         *(bool *)field = on;

@@ -107,10 +107,11 @@ struct cli_options {
         {.name = name_, .short_name = sh, .kind = CLI_OPT_IGNORE, .help = help_}
 #define CLI_HELP(name_, sh)     {.name = name_, .short_name = sh, .kind = CLI_OPT_HELP}
 /* Docker's --disable-content-trust (true by default there): box verifies no
- * image signatures, so the flag changes nothing */
+ * image signatures, so the flag changes nothing; =false, which would turn
+ * verification on, is refused (.value 1: "true" only) */
 #define CLI_CONTENT_TRUST \
         {.name = "disable-content-trust", .arg = CLI_ARG_NONE, .kind = CLI_OPT_IGNORE, \
-         .help = "accepted; box verifies no image signatures"}
+         .value = 1, .help = "accepted; box verifies no image signatures"}
 // clang-format on
 
 /* ARG of boolean flag --FLAG of CMD, in Go's strconv.ParseBool spellings

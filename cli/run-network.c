@@ -104,6 +104,21 @@ static int ports_of(const struct jv *publish, struct run_port **ret, size_t *ret
         return 0;
 }
 
+char *cli_run_etc_hosts_extra(const struct jv *hc, const char *gateway)
+{
+        _cleanup_strv_free_ char **h = jv_to_strv(jv_get(hc, "ExtraHosts"));
+        return run_net_hosts_extra(h, gateway);
+}
+
+char *cli_run_etc_resolv(const struct jv *hc, const char *rc)
+{
+        _cleanup_strv_free_ char **servers = jv_to_strv(jv_get(hc, "Dns")),
+                                 **search = jv_to_strv(jv_get(hc, "DnsSearch")),
+                                 **options = jv_to_strv(jv_get(hc, "DnsOptions"));
+        struct run_dns d = {.servers = servers, .search = search, .options = options};
+        return run_net_resolv_apply(rc, &d);
+}
+
 int cli_run_network_attach(const char *root, const char *runroot, struct run_state *s,
                            const struct jv *cfg, const int *port_fds, size_t n_port_fds,
                            struct run_net_attachment **ret, struct box_err *err)
@@ -136,7 +151,8 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
         if (left && !n_more) {
                 /* on no network: only lo, as --network none */
                 *ret = NULL;
-                _cleanup_free_ char *hosts = run_net_hosts_none(hostname ? hostname : s->id);
+                _cleanup_free_ char *extra = cli_run_etc_hosts_extra(hc, NULL);
+                _cleanup_free_ char *hosts = run_net_hosts_none(hostname ? hostname : s->id, extra);
                 return run_state_write_file(s, RUN_FILE_HOSTS, hosts, err);
         }
         _cleanup_strv_free_ char **aliases =
@@ -170,8 +186,11 @@ int cli_run_network_attach(const char *root, const char *runroot, struct run_sta
                 strv_free(more[i].aliases);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *hosts = run_net_hosts(a, hostname ? hostname : s->id);
-        _cleanup_free_ char *resolv = run_net_resolv_conf(a);
+        char gw[64];
+        _cleanup_free_ char *extra = cli_run_etc_hosts_extra(hc, run_net_gateway(a, gw));
+        _cleanup_free_ char *hosts = run_net_hosts(a, hostname ? hostname : s->id, extra);
+        _cleanup_free_ char *rc = run_net_resolv_conf(a);
+        _cleanup_free_ char *resolv = cli_run_etc_resolv(hc, rc);
         /* in place: a running container's bind mount must see the change */
         const struct {
                 enum run_state_file f;

@@ -22,7 +22,8 @@ for n in $(seq 200 250); do
 done
 http_pid=
 cleanup() {
-        "$BOX" rm -f db >/dev/null 2>&1 || true
+        "$BOX" rm -f db export >/dev/null 2>&1 || true
+        "$BOX" volume rm -f scratch >/dev/null 2>&1 || true
         "$BOX" volume rm -f demo-data >/dev/null 2>&1 || true
         "$BOX" network rm shop >/dev/null 2>&1 || true
         "$BOX" network prune -f >/dev/null 2>&1 || true
@@ -113,6 +114,16 @@ run update --memory 1g --restart unless-stopped db
 run inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' db
 echo "\$ box diff db | head -5"
 "$BOX" diff db | head -5
+took
+
+step "a one-off job in the foreground into a tmpfs volume; its output kept for box logs"
+run volume create -o type=tmpfs -o device=tmpfs -o o=size=64m scratch
+job='mariadb -h db -uroot shop -e "select * from orders" > /scratch/orders.tsv && wc -l < /scratch/orders.tsv'
+echo "\$ box run --name export --network shop -e MYSQL_PWD=demo -v scratch:/scratch mysql sh -c '$job'"
+"$BOX" run --name export --network shop -e MYSQL_PWD=demo -v scratch:/scratch mysql sh -c "$job"
+run logs export
+run rm export
+run volume rm scratch
 took
 
 step "stop: SIGTERM to mysqld, a clean shutdown"

@@ -461,7 +461,8 @@ ssize_t image_http_read(struct image_http *h, void *buf, size_t n, struct box_er
         size_t k = h->len - h->off;
         if (k > n)
                 k = n;
-        memcpy(buf, h->buf + h->off, k);
+        if (k) /* an empty body has no buffer: memcpy from NULL is undefined */
+                memcpy(buf, h->buf + h->off, k);
         h->off += k;
         return (ssize_t)k;
 }

@@ -1,8 +1,6 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
-#include <malloc.h>
-
 size_t strv_length(char *const *v)
 {
         size_t n = 0;
@@ -13,11 +11,8 @@ size_t strv_length(char *const *v)
 
 char **strv_push_at(char **v, size_t n, char *s)
 {
-        /* the allocator knows the capacity: vectors made anywhere (xnew0,
-         * strv_copy) grow the same way, by doubling, without a header */
-        size_t cap = v ? malloc_usable_size(v) / sizeof(char *) : 0;
-        if (n + 2 > cap)
-                v = xreallocarray(v, n + 2 > 2 * cap ? n + 2 : 2 * cap, sizeof(char *));
+        /* vectors made anywhere (xnew0, strv_copy) grow the same way */
+        v = xgrowarray(v, n + 2, sizeof(char *));
         v[n] = s;
         v[n + 1] = NULL;
         return v;

@@ -1,5 +1,6 @@
 #include "lib/xalloc.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -39,6 +40,14 @@ void *xreallocarray(void *p, size_t n, size_t size)
         if (!p)
                 oom();
         return p;
+}
+
+void *xgrowarray(void *p, size_t need, size_t size)
+{
+        size_t cap = p ? malloc_usable_size(p) / (size ? size : 1) : 0;
+        if (need <= cap)
+                return p;
+        return xreallocarray(p, need > 2 * cap ? need : 2 * cap, size);
 }
 
 char *xstrdup(const char *s)

@@ -10,6 +10,12 @@ void *xmalloc(size_t n);
 void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
+/* P (an array of SIZE-byte elements from malloc, or NULL) with room for at
+ * least NEED of them: doubled when it must grow, its capacity read from the
+ * allocator, so an array made anywhere grows the same way and appending N
+ * elements one at a time costs O(N), also where realloc cannot grow in
+ * place (ASan's never does). */
+void *xgrowarray(void *p, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);

@@ -325,6 +325,10 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
         r = run_user_resolve(p->user, p->group_add, passwd, group, &user, err);
         if (r < 0)
                 return r;
+        /* Docker's daemon (and podman) list the primary gid first among the
+         * supplementary groups: `id` in `run -u 1000:1000` says groups=1000 */
+        if (!p->no_gid_in_groups)
+                run_user_groups_prepend(&user, user.gid);
 
         r = run_process_enter(&p->err_fd, 1, p->cwd, err);
         if (r < 0)

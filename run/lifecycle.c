@@ -5,6 +5,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "lib/fs.h"
 #include "lib/xalloc.h"
@@ -28,6 +32,33 @@ static int keep_fd(int fd)
         return fl < 0 ? -errno : fd >= 0 ? fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) : 0;
 }
 
+/* the monitor's client slots (box-monitor.c's ATTACH_MAX) */
+#define ATTACH_BACKLOG 8
+
+/* RUN_DIR/attach, listening, made before the monitor's exec so that the
+ * starter's attach (run -t, start -a) connects at its first try: the
+ * connection waits in the backlog until the monitor accepts it.  Reached
+ * through an fd of the directory: the runroot's path may be longer than
+ * sun_path holds.  -1: none (attach then fails; the container runs). */
+static int attach_listen(const char *run_dir)
+{
+        _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        if (dfd < 0)
+                return -1;
+        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/attach", dfd);
+        (void)unlinkat(dfd, "attach", 0);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        mode_t old = umask(0177);
+        if (fd >= 0 &&
+            (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, ATTACH_BACKLOG) < 0)) {
+                close(fd);
+                fd = -1;
+        }
+        umask(old);
+        return fd;
+}
+
 static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void *userdata,
                              struct box_err *err)
 {
@@ -40,8 +71,9 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
         /* best effort: what it misses is joined at its next start */
         if (m->net_late)
                 (void)run_net_attach_late(m->root, m->runroot, s->id, s->name, pid);
+        int attach_fd = attach_listen(s->run_dir);
         if (keep_fd(s->lock_fd) < 0 || keep_fd(in_fd) < 0 || keep_fd(out_fd) < 0 ||
-            keep_fd(err_fd) < 0)
+            keep_fd(err_fd) < 0 || keep_fd(attach_fd) < 0)
                 return box_err_errno(err, errno, "pass fds to the monitor");
         /* "5,6,7": the host ports' sockets */
         char port_fds[256] = "";
@@ -92,6 +124,7 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
                 {"--health-start-period-ms", m->health_start_period_ms},
                 {"--open-stdin", c->open_stdin},
                 {"--attach-wait-ms", m->attach_wait_ms},
+                {"--attach-fd", attach_fd},
         };
         char vals[ARRAY_SIZE(nums)][24];
         for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {

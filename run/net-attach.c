@@ -575,6 +575,13 @@ static int lock_for_lease(const char *root, struct net_if *nif, int *ret_all, st
         }
         if (lock < 0)
                 return lock;
+        /* read again under its lock: the box that made its bridge meanwhile
+         * may have given it another subnet (net_link_ensure) */
+        struct run_net *fresh = NULL;
+        if (net_load(root, nif->net->name, &fresh, NULL) >= 0) {
+                net_free(nif->net);
+                nif->net = fresh;
+        }
         *ret_all = TAKE_FD(all);
         return lock;
 }
@@ -686,7 +693,7 @@ fail:
  * when HAIRPIN (the container publishes ports: it may reach them itself). */
 static int if_plug(const struct net_if *nif, int ns, bool route, bool hairpin, struct box_err *err)
 {
-        const struct run_net *n = nif->net;
+        struct run_net *n = nif->net;
         _cleanup_close_ int nl = -EBADF, cnl = -EBADF;
         int r = run_nl_open(-1, &nl, err);
         if (r < 0)
@@ -795,7 +802,7 @@ int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_
 
 /* ---- the container's /etc files ---- */
 
-char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
+char *run_net_hosts(const struct run_net_attachment *a, const char *hostname, const char *extra)
 {
         char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
         const char *names = a->nif.names, *sep = *names ? " " : "";
@@ -804,13 +811,65 @@ char *run_net_hosts(const struct run_net_attachment *a, const char *hostname)
                 a->nif.has_ip6
                         ? xasprintf("%s\t%s%s%s\n", ip6_str(&a->nif.ip6, ip6), hostname, sep, names)
                         : NULL;
-        return xasprintf("%s%s\t%s%s%s\n%s%s", hosts_base, ip_str(a->nif.ip, ip), hostname, sep,
-                         names, strempty(line6), strempty(a->member_hosts));
+        return xasprintf("%s%s%s\t%s%s%s\n%s%s", hosts_base, strempty(extra), ip_str(a->nif.ip, ip),
+                         hostname, sep, names, strempty(line6), strempty(a->member_hosts));
 }
 
-char *run_net_hosts_none(const char *hostname)
+char *run_net_hosts_none(const char *hostname, const char *extra)
 {
-        return xasprintf("%s127.0.0.1\t%s\n", hosts_base, hostname);
+        return xasprintf("%s%s127.0.0.1\t%s\n", hosts_base, strempty(extra), hostname);
+}
+
+char *run_net_hosts_extra(char *const *add_hosts, const char *gateway)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        STRV_FOREACH (h, add_hosts) {
+                const char *colon = strchr(*h, ':');
+                if (!colon)
+                        continue;
+                const char *ip = colon + 1;
+                if (streq(ip, "host-gateway"))
+                        ip = gateway ? gateway : "127.0.0.1";
+                buf_printf(&b, "%s\t%.*s\n", ip, (int)(colon - *h), *h);
+        }
+        return buf_steal(&b);
+}
+
+const char *run_net_gateway(const struct run_net_attachment *a, char buf[64])
+{
+        if (!a || !net_is_bridge(a->nif.net))
+                return NULL;
+        return ip_str(a->nif.net->gateway, buf);
+}
+
+char *run_net_resolv_apply(const char *rc, const struct run_dns *dns)
+{
+        bool servers = dns->servers && dns->servers[0], search = dns->search && dns->search[0],
+             options = dns->options && dns->options[0];
+        _cleanup_free_ char *copy = xstrdup(rc ? rc : "");
+        struct buf b = {0};
+        buf_puts(&b, "");
+        char *save = NULL;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                if ((servers && startswith(l, "nameserver")) ||
+                    (search && (startswith(l, "search") || startswith(l, "domain"))) ||
+                    (options && startswith(l, "options")))
+                        continue;
+                buf_printf(&b, "%s\n", l);
+        }
+        /* "." alone: no search domain at all */
+        if (search && !(streq(dns->search[0], ".") && !dns->search[1])) {
+                _cleanup_free_ char *j = strv_join(dns->search, " ");
+                buf_printf(&b, "search %s\n", j);
+        }
+        STRV_FOREACH (d, servers ? dns->servers : NULL)
+                buf_printf(&b, "nameserver %s\n", *d);
+        if (options) {
+                _cleanup_free_ char *j = strv_join(dns->options, " ");
+                buf_printf(&b, "options %s\n", j);
+        }
+        return buf_steal(&b);
 }
 
 char *run_net_host_resolv_conf(void)

@@ -18,6 +18,11 @@ struct run_net {
         struct in6_addr subnet6, gateway6; /* when ipv6 */
         int prefixlen6;
         bool internal;
+        /* its IPv4 subnet was picked by box (no --subnet, no
+         * BOX_BRIDGE_SUBNET): when its bridge is made and the subnet has
+         * been taken on the host meanwhile (another store's bridge), box
+         * picks another, as Docker picks from its pools */
+        bool subnet_auto;
         char *dir;         /* <root>/networks/<name> */
         struct jv *labels; /* its --label's: an object of strings, never NULL once loaded */
 };
@@ -47,8 +52,10 @@ int net_lock(const struct run_net *n, struct box_err *err);
  * names it and has not exited), as "name:'c' id:'...'"; NULL: nobody. */
 char *net_user(const char *root, const char *runroot, const struct run_net *n);
 /* With the lock: the bridge, its address, sysctls and box's table when
- * missing (or, for macvlan, the parent's index).  Returns the ifindex. */
-int net_link_ensure(const struct run_net *n, int nl, struct box_err *err);
+ * missing (or, for macvlan, the parent's index).  Returns the ifindex.  An
+ * automatic subnet taken on the host meanwhile is picked again: N and its
+ * config change then. */
+int net_link_ensure(struct run_net *n, int nl, struct box_err *err);
 /* The host's resolver when it is on loopback ("127.0.0.53"), or NULL. */
 char *net_host_loopback_resolver(void);
 

@@ -359,8 +359,8 @@ static bool route_overlaps(const struct nlmsghdr *h, int family, const uint8_t *
                            int except, char *ret, size_t size)
 {
         const struct rtmsg *rt = NLMSG_DATA(h);
-        if (rt->rtm_family != family || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0 ||
-            rt->rtm_type != RTN_UNICAST)
+        if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != family ||
+            rt->rtm_table != RT_TABLE_MAIN || rt->rtm_dst_len == 0 || rt->rtm_type != RTN_UNICAST)
                 return false;
         size_t alen_addr = family == AF_INET6 ? 16 : 4;
         uint8_t dst[16] = {0};
@@ -378,27 +378,68 @@ static bool route_overlaps(const struct nlmsghdr *h, int family, const uint8_t *
         inet_ntop(family, dst, a, sizeof(a));
         if (oif)
                 (void)if_indextoname((unsigned)oif, dev);
-        snprintf(ret, size, "%s/%d dev %s", a, rt->rtm_dst_len, dev);
+        snprintf(ret, size, "route '%s/%d dev %s'", a, rt->rtm_dst_len, dev);
         return true;
 }
 
-static int route_overlap(int nl, int family, const void *net, int prefixlen, int except,
-                         char *ret_route, size_t route_size, struct box_err *err)
+/* One address of a dump: is it inside NET/LEN, or NET/LEN inside its
+ * prefix?  An address needs no route of the main table (a /32 on a dummy
+ * link, a peer address) and is still the host's. */
+static bool addr_overlaps(const struct nlmsghdr *h, int family, const uint8_t *net, int len,
+                          int except, char *ret, size_t size)
+{
+        const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+        if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != family ||
+            (except && (int)ifa->ifa_index == except))
+                return false;
+        size_t alen_addr = family == AF_INET6 ? 16 : 4;
+        uint8_t addr[16] = {0};
+        bool got = false;
+        int alen = (int)IFA_PAYLOAD(h);
+        for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+                /* IFA_LOCAL is the address itself on a point-to-point link */
+                if ((a->rta_type == IFA_LOCAL || (a->rta_type == IFA_ADDRESS && !got)) &&
+                    RTA_PAYLOAD(a) == alen_addr) {
+                        memcpy(addr, RTA_DATA(a), alen_addr);
+                        got = true;
+                }
+        }
+        if (!got || !prefixes_overlap(addr, ifa->ifa_prefixlen, net, len))
+                return false;
+        char a[INET6_ADDRSTRLEN], dev[IF_NAMESIZE] = "?";
+        inet_ntop(family, addr, a, sizeof(a));
+        (void)if_indextoname(ifa->ifa_index, dev);
+        snprintf(ret, size, "address '%s/%d dev %s'", a, ifa->ifa_prefixlen, dev);
+        return true;
+}
+
+/* Dumps TYPE (RTM_GETROUTE or RTM_GETADDR) of FAMILY: 1 when MATCH held
+ * for one answer (the dump is read to its end all the same), 0 none. */
+static int dump_overlap(int nl, int type, int family, const void *net, int prefixlen, int except,
+                        bool (*match)(const struct nlmsghdr *, int, const uint8_t *, int, int,
+                                      char *, size_t),
+                        char *ret, size_t size, struct box_err *err)
 {
         struct nl_msg m;
-        struct rtmsg rt = {.rtm_family = (unsigned char)family};
-        nl_init(&m, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof(rt));
+        const char *what = type == RTM_GETADDR ? "list addresses" : "list routes";
+        if (type == RTM_GETADDR) {
+                struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family};
+                nl_init(&m, type, NLM_F_DUMP, &ifa, sizeof(ifa));
+        } else {
+                struct rtmsg rt = {.rtm_family = (unsigned char)family};
+                nl_init(&m, type, NLM_F_DUMP, &rt, sizeof(rt));
+        }
         m.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
         static uint32_t seq = 1u << 29;
         m.h.nlmsg_seq = ++seq;
         if (send(nl, m.buf, m.h.nlmsg_len, 0) < 0)
-                return box_err_errno(err, errno, "list routes");
+                return box_err_errno(err, errno, "%s", what);
         int found = 0;
         for (;;) {
                 char buf[32768];
                 ssize_t n = RETRY_EINTR(recv(nl, buf, sizeof(buf), 0));
                 if (n < 0)
-                        return box_err_errno(err, errno, "list routes");
+                        return box_err_errno(err, errno, "%s", what);
                 for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
                      h = NLMSG_NEXT(h, n)) {
                         if (h->nlmsg_seq != seq)
@@ -406,13 +447,22 @@ static int route_overlap(int nl, int family, const void *net, int prefixlen, int
                         if (h->nlmsg_type == NLMSG_DONE)
                                 return found;
                         if (h->nlmsg_type == NLMSG_ERROR)
-                                return box_err_errno(err, EIO, "list routes");
-                        if (!found && h->nlmsg_type == RTM_NEWROUTE &&
-                            route_overlaps(h, family, net, prefixlen, except, ret_route,
-                                           route_size))
+                                return box_err_errno(err, EIO, "%s", what);
+                        if (!found && match(h, family, net, prefixlen, except, ret, size))
                                 found = 1;
                 }
         }
+}
+
+static int route_overlap(int nl, int family, const void *net, int prefixlen, int except,
+                         char *ret_route, size_t route_size, struct box_err *err)
+{
+        int r = dump_overlap(nl, RTM_GETROUTE, family, net, prefixlen, except, route_overlaps,
+                             ret_route, route_size, err);
+        if (r != 0)
+                return r;
+        return dump_overlap(nl, RTM_GETADDR, family, net, prefixlen, except, addr_overlaps,
+                            ret_route, route_size, err);
 }
 
 int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, char *ret_route,

@@ -49,12 +49,14 @@ int run_nl_bridge_port_hairpin(int nl, const char *name, struct box_err *err);
  * up, made directly in the namespace NETNS_FD. */
 int run_nl_macvlan_create(int nl, int parent, int netns_fd, const char *name, const uint8_t mac[6],
                           struct box_err *err);
-/* Does NET/PREFIXLEN overlap a route of the main table on a link other than
- * EXCEPT (an ifindex, 0: none)?  1 with the route ("10.0.0.0/8 dev eth0") in
- * RET_ROUTE, 0 no, -errno. */
+/* Does NET/PREFIXLEN overlap a route of the main table, or an address of
+ * any link, on a link other than EXCEPT (an ifindex, 0: none)?  1 with
+ * what it overlaps in RET_ROUTE ("route '10.0.0.0/8 dev eth0'", "address
+ * '10.78.0.5/32 dev dummy0'"), 0 no, -errno. */
 int run_nl_route_overlap(int nl, struct in_addr net, int prefixlen, int except, char *ret_route,
                          size_t route_size, struct box_err *err);
-/* The same for IPv6 ("fd00::/64 dev eth0"); the default route never counts. */
+/* The same for IPv6 ("route 'fd00::/64 dev eth0'"); the default route
+ * never counts. */
 int run_nl_route6_overlap(int nl, const struct in6_addr *net, int prefixlen, int except,
                           char *ret_route, size_t route_size, struct box_err *err);
 /* Writes VALUE to /proc/sys/net/PATH (e.g. "ipv4/ip_forward"). */

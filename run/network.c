@@ -25,8 +25,13 @@
 #include "spec/json.h"
 
 #define DEFAULT_SUBNET "10.77.0.0/16"
-/* user networks without --subnet: the first free /24 from here up */
-#define AUTO_SUBNET_BASE 0x0a4e0000u /* 10.78.0.0 */
+/* user networks without --subnet: the first free /24 of this pool
+ * ($BOX_SUBNET_POOL: then the default network's too) */
+#define AUTO_SUBNET_POOL "10.78.0.0/16"
+/* Host-wide, whatever the store: held while a bridge's subnet is checked
+ * free on the host and the bridge takes it, so that two boxes never both
+ * find one subnet free and both take it. */
+#define HOST_SUBNET_LOCK "/run/box-subnets.lock"
 
 void net_free(struct run_net *n)
 {
@@ -188,6 +193,8 @@ static char *config_json(const struct run_net *n)
         jv_set_str(o, "Subnet", subnet);
         jv_set_str(o, "Gateway", gw);
         jv_set(o, "Internal", jv_bool(n->internal));
+        if (n->subnet_auto)
+                jv_set(o, "BoxSubnetAuto", jv_bool(true));
         if (n->ipv6) {
                 _cleanup_free_ char *subnet6 = net_cidr6_str(&n->subnet6, n->prefixlen6);
                 char gw6[INET6_ADDRSTRLEN];
@@ -234,6 +241,7 @@ static int config_parse(const char *root, const char *name, const char *json, st
         n->bridge = is_bridge ? xstrdup(bridge) : NULL;
         n->parent = is_bridge ? NULL : xstrdup(parent);
         n->internal = jv_bool_value(jv_get(o, "Internal"));
+        n->subnet_auto = jv_bool_value(jv_get(o, "BoxSubnetAuto"));
         n->created = xstrdup(strempty(jv_get_str(o, "Created")));
         n->dir = xasprintf("%s/networks/%s", root, name);
         /* labels are only shown and matched: any object of strings */
@@ -270,17 +278,35 @@ static int config_publish(const struct run_net *n, struct box_err *err)
         return r;
 }
 
+static int pick_subnet(const char *root, const char *name, struct run_net *n, struct box_err *err);
+static int subnet_check(const char *root, const char *name, int family, const void *net, int len,
+                        struct box_err *err);
+
 static int default_network(const char *root, struct run_net **ret, struct box_err *err)
 {
         _cleanup_(net_freep) struct run_net *n = xnew0(struct run_net, 1);
         const char *subnet = getenv("BOX_BRIDGE_SUBNET");
-        if (!subnet || !*subnet)
-                subnet = DEFAULT_SUBNET;
-        if (net_parse_cidr(subnet, &n->subnet, &n->prefixlen) < 0)
-                return box_err_set(err, EINVAL,
-                                   "invalid BOX_BRIDGE_SUBNET '%s': want an IPv4 CIDR from /8 to "
-                                   "/30 with no host bits",
-                                   subnet);
+        const char *pool = getenv("BOX_SUBNET_POOL");
+        int r;
+        if (subnet && *subnet) {
+                if (net_parse_cidr(subnet, &n->subnet, &n->prefixlen) < 0)
+                        return box_err_set(err, EINVAL,
+                                           "invalid BOX_BRIDGE_SUBNET '%s': want an IPv4 CIDR "
+                                           "from /8 to /30 with no host bits",
+                                           subnet);
+        } else {
+                /* 10.77.0.0/16 unless the host has it (another store's
+                 * bridge, a route, an address) or a pool is given: then
+                 * the pool's first free /24 */
+                n->subnet_auto = true;
+                (void)net_parse_cidr(DEFAULT_SUBNET, &n->subnet, &n->prefixlen);
+                if ((pool && *pool) || subnet_check(root, RUN_NET_DEFAULT, AF_INET, &n->subnet,
+                                                    n->prefixlen, NULL) < 0) {
+                        r = pick_subnet(root, RUN_NET_DEFAULT, n, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
         n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
         /* IPv4 only unless asked, as Docker's default bridge (docs/networking.md) */
         const char *subnet6 = getenv("BOX_BRIDGE_SUBNET6");
@@ -299,7 +325,7 @@ static int default_network(const char *root, struct run_net **ret, struct box_er
         n->bridge = xasprintf("%s0", net_prefix());
         n->created = now_rfc3339();
         n->dir = xasprintf("%s/networks/%s", root, RUN_NET_DEFAULT);
-        int r = config_publish(n, err);
+        r = config_publish(n, err);
         if (r < 0 && r != -EEXIST)
                 return r;
         return net_load(root, RUN_NET_DEFAULT, ret, err);
@@ -448,13 +474,53 @@ static int bridge_make6(const struct run_net *n, int idx, int nl, struct box_err
         return r;
 }
 
-/* The first time a bridge is used: check its subnet is free, make it, give
- * it the gateway's address, let it route 127.0.0.1 (DNAT from the host's
- * loopback), turn on forwarding, and make box's table. */
-static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
+static int host_subnet_lock(struct box_err *err)
 {
-        char route[128];
+        _cleanup_close_ int fd =
+                open(HOST_SUBNET_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", HOST_SUBNET_LOCK);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", HOST_SUBNET_LOCK);
+        return TAKE_FD(fd);
+}
+
+/* N's automatic subnet was taken on the host since it was picked: another
+ * one, recorded in its config (the caller holds N's lock, and every box
+ * that takes a lease reads the config again under it). */
+static int subnet_repick(struct run_net *n, struct box_err *err)
+{
+        const char *sep = strstr(n->dir, "/networks/");
+        _cleanup_free_ char *root = xstrndup(n->dir, (size_t)(sep - n->dir));
+        _cleanup_free_ char *old = net_cidr_str(n->subnet, n->prefixlen);
+        int r = pick_subnet(root, n->name, n, err);
+        if (r < 0)
+                return box_err_prefix(err, "its subnet '%s' is taken on the host", old);
+        n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
+        _cleanup_free_ char *json = config_json(n);
+        _cleanup_free_ char *p = xasprintf("%s/config.json", n->dir);
+        return fs_write_atomic_at(AT_FDCWD, p, json, strlen(json), 0644, err);
+}
+
+/* The first time a bridge is used: check its subnet is free (another if it
+ * was picked automatically and is not any more), make it, give it the
+ * gateway's address, let it route 127.0.0.1 (DNAT from the host's
+ * loopback), turn on forwarding, and make box's table.  All of the
+ * checking and taking under the host-wide lock. */
+static int bridge_make(struct run_net *n, int nl, struct box_err *err)
+{
+        _cleanup_close_ int host = host_subnet_lock(err);
+        if (host < 0)
+                return host;
+        char route[160];
         int r = run_nl_route_overlap(nl, n->subnet, n->prefixlen, 0, route, sizeof(route), err);
+        if (r > 0 && n->subnet_auto) {
+                /* pick_subnet checks the host as well */
+                r = subnet_repick(n, err);
+                if (r < 0)
+                        return box_err_prefix(err, "network '%s'", n->name);
+                r = 0;
+        }
         if (r == 0 && n->ipv6)
                 r = run_nl_route6_overlap(nl, &n->subnet6, n->prefixlen6, 0, route, sizeof(route),
                                           err);
@@ -465,7 +531,7 @@ static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
                                                  ? net_cidr6_str(&n->subnet6, n->prefixlen6)
                                                  : net_cidr_str(n->subnet, n->prefixlen);
                 return box_err_set(err, EADDRINUSE,
-                                   "network '%s': subnet '%s' overlaps the host's route '%s'; "
+                                   "network '%s': subnet '%s' overlaps the host's %s; "
                                    "choose another (%s)",
                                    n->name, s, route,
                                    !streq(n->name, RUN_NET_DEFAULT) ? "box network create --subnet"
@@ -509,7 +575,7 @@ static int bridge_make(const struct run_net *n, int nl, struct box_err *err)
         return idx;
 }
 
-int net_link_ensure(const struct run_net *n, int nl, struct box_err *err)
+int net_link_ensure(struct run_net *n, int nl, struct box_err *err)
 {
         if (!net_is_bridge(n)) {
                 int idx = run_nl_link_index(nl, n->parent);
@@ -649,8 +715,8 @@ static int subnet_check(const char *root, const char *name, int family, const vo
                 r = run_nl_route_overlap(nl, a4, len, 0, route, sizeof(route), err);
         if (r > 0)
                 return box_err_set(err, EADDRINUSE,
-                                   "network '%s': subnet '%s' overlaps the host's route '%s'", name,
-                                   s, route);
+                                   "network '%s': subnet '%s' overlaps the host's %s", name, s,
+                                   route);
         return r;
 }
 
@@ -695,15 +761,27 @@ static int create_fill6(const char *root, const char *name, const struct run_net
         return 0;
 }
 
+/* The first /24 of the pool that no network of the store and no route or
+ * address of the host overlaps. */
 static int pick_subnet(const char *root, const char *name, struct run_net *n, struct box_err *err)
 {
-        for (uint32_t i = 0; i < 256; i++) {
-                n->subnet.s_addr = htonl(AUTO_SUBNET_BASE + (i << 8));
+        const char *pool = getenv("BOX_SUBNET_POOL");
+        struct in_addr base;
+        int len;
+        if (!pool || !*pool)
+                pool = AUTO_SUBNET_POOL;
+        if (net_parse_cidr(pool, &base, &len) < 0 || len > 24)
+                return box_err_set(err, EINVAL,
+                                   "invalid BOX_SUBNET_POOL '%.*s': want an IPv4 CIDR from /8 to "
+                                   "/24 with no host bits",
+                                   printable(pool), pool);
+        for (uint32_t i = 0; i < (1u << (24 - len)); i++) {
+                n->subnet.s_addr = htonl(ntohl(base.s_addr) + (i << 8));
                 n->prefixlen = 24;
                 if (subnet_check(root, name, AF_INET, &n->subnet, 24, NULL) == 0)
                         return 0;
         }
-        return box_err_set(err, ENOSPC, "network '%s': no free subnet left in 10.78.0.0/16", name);
+        return box_err_set(err, ENOSPC, "network '%s': no free subnet left in '%s'", name, pool);
 }
 
 static int create_fill(const char *root, const char *name, const struct run_net_create_opts *o,
@@ -733,6 +811,7 @@ static int create_fill(const char *root, const char *name, const struct run_net_
         int r = o->subnet ? 0 : pick_subnet(root, name, n, err);
         if (r < 0)
                 return r;
+        n->subnet_auto = !o->subnet && !macvlan;
         /* a macvlan subnet is the parent's LAN: it overlaps its route by design */
         if (o->subnet && !macvlan &&
             (r = subnet_check(root, name, AF_INET, &n->subnet, n->prefixlen, err)) < 0)
@@ -1023,7 +1102,8 @@ int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes
                         any_used = true;
                         continue;
                 }
-                /* the default network stays, its link goes with the table below */
+                /* the default network stays, its link goes with the table
+                 * below (only when no network is in use) */
                 if (!is_default && (r = net_destroy(n, false, err)) < 0)
                         break;
                 if (!is_default)
@@ -1034,9 +1114,12 @@ int run_net_prune(const char *root, const char *runroot, run_net_prune_fn *takes
                 _cleanup_free_ char *p =
                         xasprintf("%s/networks/%s/config.json", root, RUN_NET_DEFAULT);
                 if (access(p, F_OK) == 0 && net_load(root, RUN_NET_DEFAULT, &d, NULL) >= 0) {
-                        /* its lock: a lease given back meanwhile is done with it */
+                        /* its lock: a lease given back meanwhile is done with
+                         * it.  Its link goes (no daemon keeps it up) but not
+                         * the network: Docker's predefined "bridge" is never
+                         * pruned, so its id and subnet stay */
                         _cleanup_close_ int lock = net_lock(d, NULL);
-                        r = net_destroy(d, false, err);
+                        r = net_destroy(d, true, err);
                 }
                 struct buf b = {0};
                 run_nft_table_delete_script(&b, net_prefix());

@@ -10,7 +10,10 @@
  *                                 "Subnet": "10.77.0.0/16", "Gateway", "Internal",
  *                                 dual-stack: "IPv6": true, "Subnet6", "Gateway6",
  *                                 "Parent" (macvlan), "Bridge" (bridge: its link),
- *                                 "Created"}
+ *                                 "Created", "BoxSubnetAuto": true when box
+ *                                 picked the IPv4 subnet (then picked again
+ *                                 when its bridge is made and the host has
+ *                                 taken it meanwhile)}
  *   networks/<name>/lock         flock: taken exclusive to hand out or take back
  *                                a lease, to set up the bridge, and to change the
  *                                members' /etc/hosts
@@ -39,12 +42,18 @@
  *                                address, "::" every IPv6 one), "HostPort",
  *                                "ContainerPort"}]}
  *
- * The default network "bridge" (link <prefix>0, subnet $BOX_BRIDGE_SUBNET or
- * 10.77.0.0/16, fixed when it is first made; IPv4 only, as Docker's, unless
- * $BOX_BRIDGE_SUBNET6 gives it an IPv6 subnet then) exists implicitly; user networks
- * are made with run_net_create().  Links and the nftables table are made on
- * first use and named by the prefix ($BOX_NETWORK_PREFIX, default "box": at
- * most 6 of [a-z0-9]), so two stores on one host can be kept apart.
+ * The default network "bridge" (link <prefix>0, subnet $BOX_BRIDGE_SUBNET, or
+ * automatic: 10.77.0.0/16 when the host has no route or address in it and
+ * no $BOX_SUBNET_POOL is set, else the pool's first free /24; IPv4 only, as
+ * Docker's, unless $BOX_BRIDGE_SUBNET6 gives it an IPv6 subnet then) exists
+ * implicitly and is never removed (Docker's predefined "bridge": prune
+ * takes only its link); user networks are made with run_net_create(), an
+ * automatic subnet the first free /24 of $BOX_SUBNET_POOL (10.78.0.0/16).
+ * Links and the nftables table are made on first use and named by the
+ * prefix ($BOX_NETWORK_PREFIX, default "box": at most 6 of [a-z0-9]), so two
+ * stores on one host can be kept apart; a bridge's subnet is checked free
+ * on the host and taken under a host-wide lock (/run/box-subnets.lock), so
+ * two stores never make bridges of one subnet.
  *
  * Ownership: strings and arrays returned are the caller's to free. */
 #pragma once
@@ -93,7 +102,7 @@ char *run_port_format(const struct run_port *p);
 
 struct run_net_create_opts {
         const char *driver;   /* "bridge" (NULL) or "macvlan" */
-        const char *subnet;   /* CIDR; NULL: a free /24 from 10.78.0.0 up */
+        const char *subnet;   /* CIDR; NULL: a free /24 of $BOX_SUBNET_POOL (10.78.0.0/16) */
         const char *gateway;  /* NULL: the subnet's first address */
         const char *parent;   /* macvlan: the parent link */
         bool internal;        /* no outbound traffic, no published ports */
@@ -192,12 +201,26 @@ int run_net_attach_netns(struct run_net_attachment *a, int pid, struct box_err *
  * close). */
 int run_net_attach_keep_ports(struct run_net_attachment *a, int **ret_fds, size_t *ret_n,
                               struct box_err *err);
-/* The container's /etc/hosts and /etc/resolv.conf contents. */
-char *run_net_hosts(const struct run_net_attachment *a, const char *hostname);
+/* The container's /etc/hosts and /etc/resolv.conf contents.  EXTRA: the
+ * lines of --add-host (run_net_hosts_extra()), after localhost's and
+ * before the container's own, as Docker's; may be NULL. */
+char *run_net_hosts(const struct run_net_attachment *a, const char *hostname, const char *extra);
 /* /etc/hosts of a container on no network (--network none): localhost,
- * and HOSTNAME on 127.0.0.1. */
-char *run_net_hosts_none(const char *hostname);
+ * EXTRA, and HOSTNAME on 127.0.0.1. */
+char *run_net_hosts_none(const char *hostname, const char *extra);
 char *run_net_resolv_conf(const struct run_net_attachment *a);
+/* --add-host's "NAME:IP" entries as /etc/hosts lines; the IP
+ * "host-gateway" becomes GATEWAY (Docker's name for the host as the
+ * container reaches it).  "" when there are none. */
+char *run_net_hosts_extra(char *const *add_hosts, const char *gateway);
+/* A's gateway address (the bridge's), or NULL on a network without one. */
+const char *run_net_gateway(const struct run_net_attachment *a, char buf[64]);
+/* --dns, --dns-search, --dns-option: each list given replaces the lines
+ * of its kind in a resolv.conf (a search of "." alone: none, Docker's). */
+struct run_dns {
+        char *const *servers, *const *search, *const *options;
+};
+char *run_net_resolv_apply(const char *rc, const struct run_dns *dns);
 /* The host's resolv.conf as box reads it: $BOX_RESOLV_CONF, else
  * /etc/resolv.conf ("" when unreadable). */
 char *run_net_host_resolv_conf(void);

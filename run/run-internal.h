@@ -115,6 +115,7 @@ struct run_process {
         char *const *env;       /* HOME is added from passwd when missing */
         const char *user;       /* as run_spec's */
         char *const *group_add; /* as run_spec's */
+        bool no_gid_in_groups;  /* as run_spec's */
         const char *cwd;        /* absolute, in the container; NULL or "": "/" */
         uint64_t caps;          /* bounding, permitted and effective */
         bool no_new_privs;

@@ -133,7 +133,10 @@ struct run_spec {
         char *const *env;       /* final "K=V" list; HOME is added from passwd when missing */
         const char *user;       /* "", "name", "uid", "name:group", "uid:gid" */
         char *const *group_add; /* extra groups: names or gids */
-        const char *cwd;        /* absolute; created when missing */
+        /* the primary gid is not among the supplementary groups: BuildKit's
+         * RUN steps (Docker's daemon, and podman, put it first there) */
+        bool no_gid_in_groups;
+        const char *cwd; /* absolute; created when missing */
         const char *hostname;
         bool interactive;                  /* keep stdin; else /dev/null */
         bool tty;                          /* a pty from the container's devpts on 0, 1, 2 */
@@ -322,6 +325,8 @@ void run_user_release(struct run_user *u);
  * file is missing), the way Docker does. */
 int run_user_resolve(const char *spec, char *const *group_add, const char *passwd,
                      const char *group, struct run_user *ret, struct box_err *err);
+/* Moves GID to the front of U's supplementary groups (added when missing). */
+void run_user_groups_prepend(struct run_user *u, gid_t gid);
 
 /* ---- seccomp (run/seccomp.c) ---- */
 

@@ -459,6 +459,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 .env = spec->env,
                 .user = spec->user,
                 .group_add = spec->group_add,
+                .no_gid_in_groups = spec->no_gid_in_groups,
                 .cwd = cwd,
                 .caps = a->caps,
                 .no_new_privs = spec->no_new_privs,

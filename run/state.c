@@ -721,14 +721,21 @@ int run_state_info_read(const char *root, const char *runroot, const char *id,
                 ret->status = RUN_STATUS_RUNNING;
                 return 0;
         }
+        if (ret->monitored) {
+                /* its pid 1 has ended, and its monitor is giving back what
+                 * it held (lease, rules, ports, cgroups) before it records
+                 * the exit: still running to every reader, as Docker's
+                 * daemon shows a container until its clean-up is done, so
+                 * that one who sees "exited" finds all of it free */
+                ret->status = RUN_STATUS_RUNNING;
+                ret->exiting = true;
+                return 0;
+        }
         ret->status = RUN_STATUS_EXITED;
         char *t = NULL;
         if (read_exit_file(runroot, id, &ret->exit_code, &t) == 0) {
                 free(ret->finished_at);
                 ret->finished_at = t;
-        } else if (ret->monitored) {
-                ret->status = RUN_STATUS_RUNNING; /* between its exit and the monitor's record */
-                return 0;
         } else {
                 /* killed with its monitor (PDEATHSIG), or the host rebooted */
                 ret->exit_code = 137;
@@ -829,14 +836,28 @@ int run_state_wait_exit(const char *runroot, const char *id, int timeout_ms)
         return n > 0 ? 0 : -ETIMEDOUT;
 }
 
+/* Waits on a pidfd of the lock's holder, checked to be the holder once
+ * opened (its pid could have been reused in between); polls every 10 ms
+ * where no pid shows (a holder in another pid namespace). */
 int run_state_wait_monitor(const char *runroot, const char *id, int timeout_ms)
 {
-        for (int t = 0; run_state_is_live(runroot, id); t += 10) {
+        for (int t = 0;;) {
+                pid_t pid = monitor_pid(runroot, id);
+                if (pid < 0)
+                        return 0;
                 if (timeout_ms >= 0 && t >= timeout_ms)
                         return -ETIMEDOUT;
-                sleep_ms(10);
+                _cleanup_close_ int pfd = pid > 0 ? sys_pidfd_open(pid, 0) : -EBADF;
+                int step = 10;
+                if (pfd >= 0 && monitor_pid(runroot, id) == pid) {
+                        struct pollfd p = {.fd = pfd, .events = POLLIN};
+                        step = timeout_ms >= 0 ? timeout_ms - t : -1;
+                        (void)RETRY_EINTR(poll(&p, 1, step));
+                } else {
+                        sleep_ms(step);
+                }
+                t += step;
         }
-        return 0;
 }
 
 int run_state_mark(const char *runroot, const char *id, const char *flag)

@@ -208,6 +208,10 @@ struct run_state_info {
         enum run_status status;
         bool monitored; /* a live monitor holds the lock */
         bool stale;
+        /* RUNNING, but its pid 1 has ended and its monitor (which holds the
+         * lock) has not recorded the exit yet: it is still releasing what
+         * the container held; pid is 0 */
+        bool exiting;
         pid_t pid; /* RUNNING: the container's pid 1 on the host (checked) */
         int exit_code;
         int64_t restart_count;

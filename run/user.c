@@ -128,6 +128,19 @@ static void add_gid(struct run_user *u, gid_t gid)
         u->groups[u->n_groups++] = gid;
 }
 
+void run_user_groups_prepend(struct run_user *u, gid_t gid)
+{
+        size_t i = 0;
+        while (i < u->n_groups && u->groups[i] != gid)
+                i++;
+        if (i == u->n_groups) {
+                u->groups = xreallocarray(u->groups, u->n_groups + 1, sizeof(gid_t));
+                u->n_groups++;
+        }
+        memmove(u->groups + 1, u->groups, i * sizeof(gid_t));
+        u->groups[0] = gid;
+}
+
 /* Adds every group that lists NAME among its members. */
 static void member_groups(const char *group, const char *name, struct run_user *u)
 {

@@ -1,6 +1,6 @@
 /* Volumes: <root>/volumes/<name>/_data is what containers mount, and
  * <root>/volumes/<name>/volume.json holds {"CreatedAt", "Labels",
- * "Anonymous"}.  Anonymous volumes (an image's VOLUME, `-v /path`) are
+ * "Options", "Anonymous"}.  Anonymous volumes (an image's VOLUME, `-v /path`) are
  * named by 64 random hex digits and listed in their container's
  * "volumes" file, which removes them with the container (--rm, rm -v).
  * A volume is in use while some container's "volumes-used" file names it.
@@ -13,10 +13,22 @@
 #include "lib/err.h"
 
 bool run_volume_name_valid(const char *name);
-/* Creates NAME if missing.  *ret_created tells whether it is new (and so
- * should get the image's content); *ret_data is the _data path. */
+/* Docker's local-driver options OPTS (k, v, ...: type, device, o), checked. */
+int run_volume_opts_check(char *const *opts, struct box_err *err);
+/* Creates NAME if missing (with OPTS, which a volume keeps from its
+ * creation on).  *ret_created tells whether it is new (and so should get
+ * the image's content); *ret_data is the _data path. */
 int run_volume_create(const char *root, const char *name, bool anonymous, char *const *labels,
-                      char **ret_data, bool *ret_created, struct box_err *err);
+                      char *const *opts, char **ret_data, bool *ret_created, struct box_err *err);
+/* A volume with a type and a device (`volume create -o`): mounts the
+ * device on its _data, as Docker's local driver, unless already mounted.
+ * It stays mounted from its first use until `volume rm` (no daemon counts
+ * the users); after a reboot the next use mounts it again.  Called in the
+ * host's mount namespace before a container that uses it is made. */
+int run_volume_mount(const char *root, const char *name, struct box_err *err);
+/* run_volume_mount() for each volume the container record DIR uses (its
+ * volumes-used): what `box start` does before the container is made. */
+int run_volume_mount_used(const char *root, const char *dir, struct box_err *err);
 int run_volume_exists(const char *root, const char *name);
 /* Ids (12 hex) of containers that use NAME, one per line, or NULL. */
 char *run_volume_users(const char *root, const char *name);

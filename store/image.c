@@ -17,13 +17,28 @@ void store_image_handle_release(struct store_image_handle *h)
         memset(h, 0, sizeof(*h));
 }
 
+/* A blob the index or a manifest names and the store lacks: the image is
+ * damaged (EUCLEAN), which is not "no such image" (ENOENT: a run would
+ * pull, an image list would not say). */
+static int read_named_blob(struct store *st, const char *what, const char *digest, char **ret,
+                           size_t *ret_len, struct box_err *err)
+{
+        int r = store_blob_read(st, digest, ret, ret_len, err);
+        if (r == -ENOENT)
+                return box_err_set(err, EUCLEAN,
+                                   "its %s blob %s is missing from the store (the image is "
+                                   "damaged)",
+                                   what, digest);
+        return r;
+}
+
 int store_image_load(struct store *st, const char *manifest_digest, struct store_image_handle *ret,
                      struct box_err *err)
 {
         _cleanup_image_handle_ struct store_image_handle h = {0};
         _cleanup_free_ char *mbuf = NULL;
         size_t mlen;
-        int r = store_blob_read(st, manifest_digest, &mbuf, &mlen, err);
+        int r = read_named_blob(st, "manifest", manifest_digest, &mbuf, &mlen, err);
         if (r < 0)
                 return r;
         r = oci_manifest_parse(mbuf, mlen, &h.m, err);
@@ -31,7 +46,8 @@ int store_image_load(struct store *st, const char *manifest_digest, struct store
                 return box_err_prefix(err, "%s", manifest_digest);
         r = spec_digest_validate(h.m.config.digest, err);
         if (r >= 0)
-                r = store_blob_read(st, h.m.config.digest, &h.config_json, &h.config_len, err);
+                r = read_named_blob(st, "config", h.m.config.digest, &h.config_json, &h.config_len,
+                                    err);
         if (r < 0)
                 return r;
         r = oci_image_parse(h.config_json, h.config_len, &h.config, err);
@@ -94,6 +110,8 @@ int store_image_resolve(struct store *st, const char *name_or_id, struct store_i
                         r = store_image_load(st, imgs[i].manifest, ret, err);
                         if (r >= 0)
                                 ret->name = xstrdup(imgs[i].name);
+                        else
+                                box_err_prefix(err, "image '%s'", name_or_id);
                         return r;
                 }
         } else {
@@ -105,6 +123,8 @@ int store_image_resolve(struct store *st, const char *name_or_id, struct store_i
                                         r = store_image_load(st, imgs[i].manifest, ret, err);
                                         if (r >= 0)
                                                 ret->name = xstrdup(full);
+                                        else
+                                                box_err_prefix(err, "image '%s'", name_or_id);
                                         return r;
                                 }
                         }

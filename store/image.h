@@ -25,10 +25,12 @@ void store_image_handle_release(struct store_image_handle *h);
 
 /* Finds NAME_OR_ID: a reference (normalised: "busybox" means
  * docker.io/library/busybox:latest), "sha256:<hex>", or an unambiguous
- * prefix of an image id.  -ENOENT with "no such image: 'X'" when absent. */
+ * prefix of an image id.  -ENOENT with "no such image: 'X'" when absent,
+ * -EUCLEAN when the name's image is damaged (store_image_load()). */
 int store_image_resolve(struct store *st, const char *name_or_id, struct store_image_handle *ret,
                         struct box_err *err);
-/* Reads manifest and config of a manifest digest. */
+/* Reads manifest and config of a manifest digest; -EUCLEAN when either
+ * blob is missing (a damaged store: `box rmi -f NAME`, `system fsck`). */
 int store_image_load(struct store *st, const char *manifest_digest, struct store_image_handle *ret,
                      struct box_err *err);
 

@@ -964,20 +964,8 @@ int store_archive_extract_fd(int fd, int destfd, struct box_err *err)
         return store_archive_extract_fd_as(fd, destfd, NULL, err);
 }
 
-int store_archive_extract_fd_as(int fd, int destfd, const struct store_extract_opts *xo,
-                                struct box_err *err)
+int store_archive_is_tar(int fd, struct box_err *err)
 {
-        struct unpack u = {
-                .read = store_read_fd,
-                .ud = &fd,
-                .opts = &(struct store_layer_unpack_opts){0},
-                .err = err,
-                .plain = 1,
-                .rootfd = -EBADF,
-                .dir_fd = -EBADF,
-                .x = xo,
-        };
-        /* Only a recognised tar (plain or compressed) is extracted. */
         locale_t old_locale = c_locale_enter();
         struct archive *probe = archive_read_new();
         int r = support_filters(probe, err);
@@ -996,8 +984,26 @@ int store_archive_extract_fd_as(int fd, int destfd, const struct store_extract_o
         c_locale_leave(old_locale);
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return box_err_errno(err, errno, "seek");
-        if (!is_tar)
-                return 0;
+        return is_tar;
+}
+
+int store_archive_extract_fd_as(int fd, int destfd, const struct store_extract_opts *xo,
+                                struct box_err *err)
+{
+        struct unpack u = {
+                .read = store_read_fd,
+                .ud = &fd,
+                .opts = &(struct store_layer_unpack_opts){0},
+                .err = err,
+                .plain = 1,
+                .rootfd = -EBADF,
+                .dir_fd = -EBADF,
+                .x = xo,
+        };
+        /* Only a recognised tar (plain or compressed) is extracted. */
+        int r = store_archive_is_tar(fd, err);
+        if (r <= 0)
+                return r;
         u.raw_buf = xmalloc(RAW_BUF);
         u.raw_sha = sha256_new();
         u.tar_sha = sha256_new();

@@ -236,6 +236,9 @@ int store_layer_pack_dir(struct store *st, const char *dir,
 int store_blob_gzip(struct store *st, const char *digest, digest_str ret_digest, uint64_t *ret_size,
                     struct box_err *err);
 
+/* 1 when FD holds a tar archive (plain or compressed: the first header
+ * reads), 0 when not; FD is back at offset 0 either way. */
+int store_archive_is_tar(int fd, struct box_err *err);
 /* Extracts the tar archive (plain or compressed) in FD into DESTFD, with the
  * same containment as layers but no whiteout handling (ADD of a local
  * archive).  Returns 1 when extracted, 0 when FD holds no tar archive. */

@@ -59,14 +59,15 @@
 struct opts {
         const char *id, *name, *box, *root, *runroot, *run_dir, *log_path, *log_driver;
         const char *port_fds; /* "5,6": host ports' sockets, kept for box's restart */
-        int pid, lock_fd, out_fd, err_fd, in_fd;
+        int pid, lock_fd, out_fd, err_fd, in_fd, attach_fd;
         long long max_size, max_file, health_interval_ms, open_stdin, attach_wait_ms;
         long long health_start_interval_ms, health_start_period_ms;
 };
 
 #define ATTACH_MAX 8
 
-static struct opts o = {.lock_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1, .max_file = 1};
+static struct opts o = {
+        .lock_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1, .attach_fd = -1, .max_file = 1};
 static int log_fd = -1, journal_fd = -1;
 static long long log_size;
 static char rbuf[16384], line[16384 + 128], frame[8 + 16384];
@@ -146,6 +147,8 @@ static void parse(int argc, char **argv)
                         o.open_stdin = num(v);
                 else if (!strcmp(k, "--attach-wait-ms"))
                         o.attach_wait_ms = num(v);
+                else if (!strcmp(k, "--attach-fd"))
+                        o.attach_fd = (int)num(v);
                 else
                         _exit(125);
         }
@@ -238,25 +241,11 @@ static void log_record(const char *stream, const char *p, size_t n, bool full)
 
 /* ---- attach ---- */
 
-/* RUN_DIR/attach, reached through an fd of the directory: the runroot's
- * path may be longer than sun_path holds. */
+/* RUN_DIR/attach: made and listening before the exec (run/lifecycle.c),
+ * so that the starter's attach never waits for this process. */
 static void attach_listen(void)
 {
-        int dfd = open(o.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        struct sockaddr_un a = {.sun_family = AF_UNIX};
-        if (dfd < 0)
-                return;
-        snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/attach", dfd);
-        (void)unlinkat(dfd, "attach", 0);
-        attach_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        mode_t old = umask(0177);
-        if (attach_fd >= 0 && (bind(attach_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-                               listen(attach_fd, ATTACH_MAX) < 0)) {
-                close(attach_fd);
-                attach_fd = -1;
-        }
-        umask(old);
-        close(dfd);
+        attach_fd = o.attach_fd;
 }
 
 static void attach_drop(int i)
@@ -572,7 +561,7 @@ static void setup(void)
         prctl(PR_SET_NAME, "box-monitor");
         if (chdir("/") < 0)
                 _exit(125);
-        int keep[] = {o.lock_fd, o.out_fd, o.err_fd, o.in_fd};
+        int keep[] = {o.lock_fd, o.out_fd, o.err_fd, o.in_fd, o.attach_fd};
         for (int fd = 3; fd < 1024; fd++) {
                 bool k = false;
                 for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)

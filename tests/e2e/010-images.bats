@@ -221,3 +221,34 @@ teardown() { box_teardown_store; }
         run box --log-level bogus images
         [ "$status" -eq 125 ]
 }
+
+@test "a damaged image (a manifest or config blob gone) is told, not pulled over, and rmi -f removes its names" {
+        import_busybox
+        box tag busybox other
+        for what in manifest config; do
+                m=$(python3 -c "import json;print(json.load(open('$BOX_ROOT/index.json'))['manifests'][0]['digest'][7:])")
+                c=$(python3 -c "import json;print(json.load(open('$BOX_ROOT/blobs/sha256/$m'))['config']['digest'][7:])")
+                [ "$what" = manifest ] && rm "$BOX_ROOT/blobs/sha256/$m" || rm "$BOX_ROOT/blobs/sha256/$c"
+                # the listing says so (it hid the image without a word)
+                run --separate-stderr box images
+                [ "$status" -eq 0 ]
+                [[ "$stderr" == *"image 'docker.io/library/busybox:latest': its $what blob sha256:"*"is missing from the store (the image is damaged); 'box rmi -f' removes it"* ]]
+                # run does not take it for a missing image and pull (it went to docker.io)
+                run box run --rm busybox true
+                [ "$status" -eq 125 ]
+                [ "$output" = "box: error: image 'busybox': its $what blob sha256:$([ $what = manifest ] && echo $m || echo $c) is missing from the store (the image is damaged)" ]
+                run box rmi busybox
+                [ "$status" -eq 1 ]
+                run box rmi -f busybox
+                [ "$status" -eq 0 ]
+                [ "$output" = "Untagged: busybox:latest" ]
+                # prune takes what is left, and the store is clean again
+                run box image prune -a -f
+                [ "$status" -eq 0 ]
+                [[ "$output" == *"untagged: other:latest"* ]]
+                [ -z "$(box images -aq 2>&1)" ]
+                box system fsck
+                import_busybox
+                box tag busybox other
+        done
+}

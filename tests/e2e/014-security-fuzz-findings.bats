@@ -43,3 +43,31 @@ REGRESS="$BATS_TEST_DIRNAME/../fuzz/regress-archive"
         [ "$status" -eq 125 ]
         [[ "$output" == *"'index.json' in the layout is not a regular file"* ]]
 }
+
+@test "a time argument in unix seconds past int64's nanoseconds (2262) is refused, not overflowed" {
+        # fuzz-flags: 11 digits went through a double into int64 (undefined);
+        # box logs, image and system prune read them the same way
+        run box image prune -f --filter until=17000001002
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid filter 'until=17000001002'"* ]]
+        run box system prune -f --filter until=9223372037
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid filter 'until=9223372037'"* ]]
+        # int64's last second still is one, to the nanosecond
+        run box image prune -f --filter until=9223372036.854775807
+        [ "$status" -eq 0 ]
+}
+
+@test "inspect of a container whose config.json is not there (yet) answers, without a leak" {
+        # make asan: the empty Args array was referenced twice and leaked
+        # (a container inspected while it is made has no config.json yet)
+        import_busybox
+        id=$(box create --name noconf busybox true)
+        rm "$BOX_ROOT/containers/$id/config.json"
+        run --separate-stderr box inspect -f '{{.Id}} {{len .Args}}' noconf
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$id 0" ]
+        [ -z "$stderr" ]
+        box rm -f noconf >/dev/null
+}

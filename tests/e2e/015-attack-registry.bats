@@ -41,6 +41,7 @@ stop_registry() {
                 [hugeconfig]="config of 1099511627776 bytes (limit"
                 [bigmanifest]="is larger than 4194304 bytes"
                 [truncated]="transfer closed"
+                [emptymanifest]="manifest 'tag' is not JSON (HTTP 200)"
         )
         for mode in "${!want[@]}"; do
                 start_registry "$mode"

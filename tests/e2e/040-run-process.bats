@@ -111,13 +111,33 @@ line2|\"'" ]
 }
 
 @test "run: -u resolves names in the container's passwd and group" {
+        # the primary gid is among the supplementary groups, as Docker's
+        # daemon and podman set them (the kernel keeps the list sorted)
         run box run --rm -u tester busybox sh -c 'id; echo $HOME'
-        [ "${lines[0]}" = "uid=1000(tester) gid=1000(tester) groups=10(wheel),100(users)" ]
+        [ "${lines[0]}" = "uid=1000(tester) gid=1000(tester) groups=10(wheel),100(users),1000(tester)" ]
         [ "${lines[1]}" = "/home/tester" ]
         run box run --rm -u tester:wheel busybox id -g
         [ "$output" = "10" ]
         run box run --rm -u 1000:100 --group-add wheel busybox id
-        [ "$output" = "uid=1000(tester) gid=100(users) groups=10(wheel)" ]
+        [ "$output" = "uid=1000(tester) gid=100(users) groups=10(wheel),100(users)" ]
+}
+
+@test "run and exec: the primary gid is a supplementary group too (Docker: 'run -u 1000:1000 busybox id' says groups=1000); a build's RUN has BuildKit's" {
+        run box run --rm -u 4242:4243 busybox id
+        [ "$output" = "uid=4242 gid=4243 groups=4243" ]
+        run box run --rm busybox id
+        [ "$output" = "uid=0(root) gid=0(root) groups=0(root),10(wheel)" ]
+        box run -d --name grp -u 4242:4243 busybox sleep 60 >/dev/null
+        run box exec grp sh -c 'grep ^Groups: /proc/self/status'
+        [ "$(echo $output)" = "Groups: 4243" ]
+        run box exec -u 0 grp sh -c 'grep ^Groups: /proc/self/status'
+        [ "$(echo $output)" = "Groups: 0 10" ]
+        box rm -f grp >/dev/null
+        # BuildKit's RUN step: the ids, and only the user's groups
+        mkdir -p "$BOX_TEST_TMP/ctx"
+        printf 'FROM busybox\nUSER 4242:4243\nRUN grep ^Groups: /proc/self/status > /tmp/g\nUSER root\nRUN cat /tmp/g; grep ^Groups: /proc/self/status >> /tmp/g\n' > "$BOX_TEST_TMP/ctx/Dockerfile"
+        box build -t grpbuild "$BOX_TEST_TMP/ctx" >/dev/null 2>&1
+        [ "$(box run --rm grpbuild cat /tmp/g | tr -s ' \t' ' ')" = $'Groups: \nGroups: 10 ' ]
 }
 
 @test "run: -u 100 (no passwd entry) gets gid 0 and HOME=/" {

@@ -157,3 +157,62 @@ teardown() { run_teardown; }
         run box volume rm busy
         [ "$status" -eq 0 ]
 }
+
+@test "storage: volume create -o, Docker's local driver: tmpfs and bind volumes, mounted on use, unmounted by rm" {
+        box volume create -o type=tmpfs -o device=tmpfs -o o=size=10m,uid=1000 tv
+        [ "$(box volume inspect -f '{{.Options.type}} {{.Options.o}}' tv)" = "tmpfs size=10m,uid=1000" ]
+        run box run --rm -v tv:/d busybox sh -c 'grep " /d " /proc/mounts; stat -c %u /d; echo x > /d/f'
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == "tmpfs /d tmpfs "*"size=10240k"* ]]
+        [ "${lines[1]}" = 1000 ]
+        # shared by the next container: one mount from its first use on
+        [ "$(box run --rm -v tv:/d busybox cat /d/f)" = x ]
+        grep -q " $BOX_ROOT/volumes/tv/_data tmpfs " /proc/self/mounts
+        # a reboot's loss of the mount: box start mounts it again
+        box create --name tvc -v tv:/d busybox sh -c 'grep -c " /d tmpfs " /proc/mounts'
+        umount "$BOX_ROOT/volumes/tv/_data"
+        [ "$(box start -a tvc)" = 1 ]
+        box rm tvc
+        box volume rm tv
+        ! grep -q "$BOX_ROOT/volumes/tv" /proc/self/mounts
+        # a bind of a host directory (compose's driver_opts); rm leaves the host's files
+        mkdir "$BOX_TEST_TMP/src"
+        echo hi > "$BOX_TEST_TMP/src/f"
+        box volume create --opt type=none --opt o=bind,ro --opt device="$BOX_TEST_TMP/src" bv
+        run box run --rm -v bv:/d busybox sh -c 'cat /d/f; touch /d/g'
+        [ "${lines[0]}" = hi ]
+        [[ "$output" == *"Read-only file system"* ]]
+        box volume rm bv
+        [ "$(cat "$BOX_TEST_TMP/src/f")" = hi ]
+        ! grep -q "$BOX_ROOT/volumes/bv" /proc/self/mounts
+        # --mount's volume-opt and volume-label make the volume; a quoted field keeps its commas
+        run box run --rm --mount 'type=volume,src=mv,dst=/d,"volume-opt=o=size=5m,mode=0700",volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-label=team=db' \
+                busybox grep " /d " /proc/mounts
+        [[ "$output" == "tmpfs /d tmpfs "*"size=5120k,mode=700"* ]]
+        [ "$(box volume inspect -f '{{.Labels.team}} {{.Options.o}}' mv)" = "db size=5m,mode=0700" ]
+        box volume rm mv
+        # Docker's refusals, one line each, 125, nothing made
+        for o in "size=1g|quota size requested but no quota support" "foo=bar|invalid option: 'foo'" \
+                "type=tmpfs|missing required option: 'device'" "device=x|missing required option: 'type'" \
+                "o=ro|missing required option: 'device'"; do
+                run box volume create -o "${o%%|*}" bad
+                [ "$status" -eq 125 ]
+                [ "$output" = "box: error: ${o#*|}" ]
+        done
+        # podman's type=bind; a bind's device must be there
+        run box volume create -o type=bind -o device=/nonexistent bad
+        [ "$status" -eq 125 ]
+        [[ "$output" == "box: error: invalid volume option device '/nonexistent': "* ]]
+        run box volume create -o type=none -o o=bind -o device=relative bad
+        [ "$status" -eq 125 ]
+        box volume create -o type=bind -o device="$BOX_TEST_TMP/src" pb
+        [ "$(box run --rm -v pb:/d busybox cat /d/f)" = hi ]
+        box volume rm pb
+        [ -z "$(box volume ls -q)" ]
+        # a device that cannot be mounted is the run's error, not an empty volume
+        box volume create -o type=ext4 -o device=/nonexistent broken
+        run box run --rm -v broken:/d busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"volume 'broken': mount '/nonexistent'"* ]]
+        box volume rm broken
+}

@@ -71,6 +71,14 @@ containers() { ls "$BOX_ROOT/containers"; }
         [[ "$output" == *"no such container: 'nosuch'"* ]]
         # the name is free again
         box run --rm --name r1 busybox true
+        # Docker's rm -f: a container that is not there is no failure (the
+        # message still on stderr), the others are removed
+        box create --name r4 busybox true
+        run --separate-stderr box rm -f nosuch r4
+        [ "$status" -eq 0 ]
+        [ "$output" = r4 ]
+        [[ "$stderr" == *"no such container: 'nosuch'"* ]]
+        [ -z "$(containers)" ]
 }
 
 @test "lifecycle: box rm refuses a running container; -f kills it" {
@@ -121,4 +129,30 @@ containers() { ls "$BOX_ROOT/containers"; }
         box rm husk
         [ -z "$(box ps -aq)" ]
         box run --rm --network none --name husk busybox true
+}
+
+@test "lifecycle: inspect takes containers and images in one call, each on its own, as docker inspect" {
+        box create --name ins busybox true >/dev/null
+        cid=$(box inspect -f '{{.Id}}' ins)
+        iid=$(box image inspect -f '{{.Id}}' busybox)
+        # an image first no longer sends the container to image inspect
+        run --separate-stderr box inspect -f '{{.Id}}' busybox ins
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "$iid" ]
+        [ "${lines[1]}" = "$cid" ]
+        # what is neither: Docker's "no such object", status 1, the rest still shown
+        run --separate-stderr box inspect -f '{{.Id}}' ins nosuch busybox
+        [ "$status" -eq 1 ]
+        [ "${lines[*]}" = "$cid $iid" ]
+        [ "$stderr" = "box: error: no such object: 'nosuch'" ]
+        run --separate-stderr box inspect nosuch
+        [ "$status" -eq 1 ]
+        [ "$output" = "[]" ]
+        # --type keeps to its kind
+        run box inspect --type image ins
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such image: 'ins'"* ]]
+        run box inspect --type container busybox
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such container: 'busybox'"* ]]
 }

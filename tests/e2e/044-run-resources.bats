@@ -218,6 +218,29 @@ hcj() {
         fi
 }
 
+@test "resources: Docker's zero and empty values mean no limit, not an error" {
+        # docker run -m 0 / --cpus 0 / --cpu-period 0 / --cpuset-cpus '' leave the
+        # limit unset (scripts pass \${MEM:-0}); --kernel-memory 0 asks for nothing
+        for args in "-m 0" "--memory 0b" "--cpus 0" "--cpus 0.000" "--cpu-period 0" "--cpuset-cpus" \
+                "--cpuset-mems" "--kernel-memory 0" "--memory-reservation 0" "--pids-limit 0"; do
+                set -- ${args%% *}
+                [ "${args#* }" != "$args" ] && set -- "$1" "${args#* }" || set -- "$1" ""
+                run box run --rm "$1" "$2" busybox true
+                echo "$args: $output"
+                [ "$status" -eq 0 ]
+                [ -z "$output" ]
+        done
+        if v1; then
+                [ "$(cg memory/memory.limit_in_bytes -m 0)" = "$(cg memory/memory.limit_in_bytes)" ]
+                [ "$(cg cpu/cpu.cfs_quota_us --cpus 0)" = "-1" ]
+        fi
+        # what stays refused: negative, a limit below the minimum, a kernel memory limit
+        for args in "--cpus -1" "-m 1k" "--kernel-memory 10m" "--cpu-period x"; do
+                run box run --rm ${args%% *} "${args#* }" busybox true
+                [ "$status" -eq 125 ]
+        done
+}
+
 @test "resources: bad values of the new resource flags are one line naming them, 125" {
         for args in "--cpu-period 999" "--cpu-period 1000001" "--cpu-quota 999" "--cpu-quota x" \
                 "--cpuset-mems a" "--memory-reservation 1k" "--memory-reservation x" \

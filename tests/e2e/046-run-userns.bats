@@ -29,7 +29,7 @@ MAP=0:100000:65536
 
 @test "userns: -u names resolve, capabilities stay within the namespace" {
         run box run --rm --uidmap $MAP -u tester busybox id
-        [ "$output" = "uid=1000(tester) gid=1000(tester) groups=10(wheel),100(users)" ]
+        [ "$output" = "uid=1000(tester) gid=1000(tester) groups=10(wheel),100(users),1000(tester)" ]
         # CAP_SYS_ADMIN in a user namespace still cannot touch host-owned files
         run box run --rm --uidmap $MAP --cap-add SYS_ADMIN busybox sh -c 'cat /proc/1/status | grep CapEff'
         [ "$status" -eq 0 ]

@@ -200,9 +200,12 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         refused --kernel-memory "'10m'" run --rm --kernel-memory 10m busybox true
         refused --cpu-rt-period "'1000'" create --cpu-rt-period 1000 busybox true
         refused --cpu-rt-runtime "'950'" run --rm --cpu-rt-runtime 950 busybox true
+        # =false asks Docker to verify the image's signature: box cannot
+        refused --disable-content-trust "'false'" run --rm --disable-content-trust=false busybox true
+        refused --disable-content-trust "'0'" create --disable-content-trust=0 busybox true
         [ -z "$(box ps -aq)" ]
         run box run --rm --network none --runtime box --isolation default --volume-driver local \
-                --disable-content-trust --disable-content-trust=false busybox echo ok
+                --disable-content-trust --disable-content-trust=true busybox echo ok
         [ "$status" -eq 0 ]
         [ "$output" = ok ]
 }

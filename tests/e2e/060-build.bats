@@ -416,6 +416,45 @@ EOF
         [ "$status" -ne 0 ]
 }
 
+@test "what a RUN --mount=type=bind shows is in its cache key: a changed package.json runs npm ci again (BuildKit)" {
+        # Docker's Node and Go templates bind package.json/go.mod into the
+        # install step instead of copying them: box reused the step's old
+        # layer, with the old dependencies, after the file changed
+        echo dep1 > "$CTX/package.json"
+        echo ctx1 > "$CTX/app.txt"
+        echo ign1 > "$CTX/ignored.txt"
+        echo ignored.txt > "$CTX/.dockerignore"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox AS s1
+ARG V=1
+RUN echo "stage $V" > /sd
+FROM busybox
+WORKDIR /app
+RUN --mount=type=bind,source=package.json,target=package.json cat package.json > /installed
+RUN --mount=type=bind,target=/ctx cat /ctx/app.txt > /whole
+RUN --mount=type=bind,from=s1,source=/sd,target=/mnt/sd cat /mnt/sd > /from-stage
+EOF
+        built() { box build -t bindkey "$@" "$CTX" >/dev/null 2>&1; box run --rm bindkey cat /installed /whole /from-stage; }
+        [ "$(built)" = $'dep1\nctx1\nstage 1' ]
+        run box build -t bindkey "$CTX"
+        [ "$(grep -c 'cache miss' <<<"$output")" -eq 0 ]
+        echo dep2 > "$CTX/package.json"
+        [ "$(built)" = $'dep2\nctx1\nstage 1' ]
+        echo ctx2 > "$CTX/app.txt"
+        [ "$(built)" = $'dep2\nctx2\nstage 1' ]
+        [ "$(built --build-arg V=2)" = $'dep2\nctx2\nstage 2' ]
+        # a file .dockerignore leaves out is not what the step sees: no rerun
+        echo ign2 > "$CTX/ignored.txt"
+        run box build -t bindkey --build-arg V=2 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c 'cache miss' <<<"$output")" -eq 0 ]
+        # and back: the first layers come from the cache again
+        echo dep1 > "$CTX/package.json"
+        run box build -t bindkey --build-arg V=2 "$CTX"
+        [[ "$output" != *"RUN --mount=type=bind,source=package.json"*"cache miss"*"RUN --mount=type=bind,target=/ctx"* ]]
+        [ "$(box run --rm bindkey cat /installed)" = dep1 ]
+}
+
 @test "ADD fetches URLs over HTTP, verifies --checksum, and never extracts them" {
         mkdir -p "$BOX_TEST_TMP/www"
         echo remote-content > "$BOX_TEST_TMP/www/file.txt"

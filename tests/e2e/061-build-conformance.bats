@@ -100,6 +100,14 @@ EOF
         [[ "$output" == *'(default "missing")'* ]]
 }
 
+@test "the classic builder's flags that docker build (buildx) accepts and ignores: --squash, --isolation, -m, -c, --cpu-*, --cpuset-*" {
+        printf 'FROM busybox\nRUN echo ok > /ok\n' > "$CTX/Dockerfile"
+        run box build -q -t classic --squash --isolation default -m 1g --memory-swap -1 -c 512 \
+                --cpu-period 100000 --cpu-quota 50000 --cpuset-cpus 0 --cpuset-mems 0 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm classic cat /ok)" = ok ]
+}
+
 @test "--label without a value sets an empty label" {
         printf 'FROM busybox\n' > "$CTX/Dockerfile"
         box build -t lbl --label empty --label k=v "$CTX" 2>/dev/null
@@ -245,6 +253,68 @@ EOF
         printf 'FROM busybox\nADD a.tgz /ex\nWORKDIR /w\nADD a.tgz sub\nADD plain.tgz /p\n' > "$CTX/Dockerfile"
         box build -t addx "$CTX" 2>/dev/null
         [ "$(box run --rm addx cat /ex/x/f /w/sub/x/f /p)" = $'in\nin\nplain text' ]
+}
+
+@test "ADD copies a compressed file that is not a tar as it is (a .gz, .bz2, .xz of one file), to a file or into a directory" {
+        # the magic says gzip, but the first tar header does not read: BuildKit
+        # copies it; box made DEST a directory first and then failed
+        # "cannot replace directory 'data.gz' with a file"
+        echo 'plain data' | gzip > "$CTX/data.gz"
+        echo 'plain data' | bzip2 > "$CTX/data.bz2"
+        echo 'plain data' | xz > "$CTX/data.xz"
+        printf 'FROM busybox\nADD data.gz /data.gz\nADD data.bz2 data.xz /d/\nADD data.gz /new/x.gz\n' > "$CTX/Dockerfile"
+        run box build -t addgz "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box run --rm addgz sh -c 'zcat /data.gz; zcat /new/x.gz; ls /d')" = $'plain data\nplain data\ndata.bz2\ndata.xz' ]
+        cmp <(box run --rm addgz cat /data.gz) "$CTX/data.gz"
+        cmp <(box run --rm addgz cat /d/data.xz) "$CTX/data.xz"
+}
+
+@test "COPY of a directory over a symlink or a file is BuildKit's error, not a replaced /lib; a named destination follows the link" {
+        # a merged-/usr base has /lib -> usr/lib and /bin -> usr/bin: copying
+        # a tree with lib/ and bin/ into / replaced the links with directories
+        # (an image without /bin/sh); BuildKit refuses ("cannot copy to
+        # non-directory")
+        mkdir -p "$CTX/t1/link" "$CTX/t2/file"
+        echo f > "$CTX/t1/link/f"
+        echo g > "$CTX/t2/file/g"
+        printf 'FROM busybox\nRUN mkdir -p /usr/real && ln -s usr/real /link && echo plain > /file\n' > "$CTX/Dockerfile"
+        cp "$CTX/Dockerfile" "$CTX/Dockerfile.2"
+        printf 'COPY t1/ /\n' >> "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: COPY: cannot copy to non-directory: '/link'"* ]]
+        printf 'COPY t2 /\n' >> "$CTX/Dockerfile.2"
+        run box build -f "$CTX/Dockerfile.2" "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile.2:3: COPY: cannot copy to non-directory: '/file'"* ]]
+        # the destination named: the link is followed, into its directory
+        printf 'FROM busybox AS base\nRUN mkdir -p /usr/real && ln -s usr/real /link\nFROM base\nCOPY t1/link/ /link/\nCOPY --from=base /usr/real/ /link/again/\n' > "$CTX/Dockerfile"
+        box build -t copylink "$CTX" 2>/dev/null
+        [ "$(box run --rm copylink sh -c 'readlink /link; cat /usr/real/f; ls -d /usr/real/again')" = $'usr/real\nf\n/usr/real/again' ]
+}
+
+@test "COPY onto a symlink writes where the link leads, inside the root, and keeps the link (BuildKit)" {
+        # nginx's sites-enabled/default and /etc/localtime are links: BuildKit
+        # resolves the destination (fs.RootPath) and replaces the file the
+        # link names; box replaced the link itself with a file
+        echo new > "$CTX/f"
+        cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN mkdir -p /etc/a /etc/e /real && echo old > /etc/a/default && ln -s ../a/default /etc/e/default \
+ && ln -s /real/sub/x /dangling && ln -s ../../../real/up /escape
+COPY f /etc/e/default
+COPY f /dangling
+COPY f /escape
+RUN echo old > /etc/a/h && ln -s ../a/h /etc/e/h
+COPY <<HD /etc/e/h
+from a here-document
+HD
+EOF
+        box build -t copyonlink "$CTX" >/dev/null 2>&1
+        run box run --rm copyonlink sh -c 'for l in /etc/e/default /dangling /escape /etc/e/h; do readlink $l; done; cat /etc/a/default /real/sub/x /real/up /etc/a/h'
+        [ "$status" -eq 0 ]
+        [ "$output" = $'../a/default\n/real/sub/x\n../../../real/up\n../a/h\nnew\nnew\nnew\nfrom a here-document' ]
 }
 
 @test "WORKDIR under an unknown USER is root's (BuildKit); COPY --chown names the user it cannot find" {

@@ -101,6 +101,89 @@ teardown() { net_teardown; }
         ! nft list table ip "$other" 2>/dev/null || false
 }
 
+@test "bridge: an automatic subnet skips the host's addresses too (a /32 with no route of its own), and a given one is refused" {
+        # the subnet box would pick now (box's pool, 10.78.0.0/16)
+        box network create probe >/dev/null
+        local sub
+        sub=$(box network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' probe)
+        box network rm probe >/dev/null
+        [[ "$sub" == 10.78.*.0/24 ]]
+        # an address inside it, on a link of the test's own: no route of the
+        # main table (main picked it all the same)
+        local dum="${BOX_NETWORK_PREFIX}d" a=${sub%0/24}5
+        ip link add "$dum" type veth peer name "${dum}p"
+        ip addr add "$a/32" dev "$dum"
+        ip link set "$dum" up
+        [ -z "$(ip -4 route show "$sub")" ]
+        box network create n1 >/dev/null
+        local got
+        got=$(box network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' n1)
+        BOX_BRIDGE_SUBNET="$sub" BOX_NETWORK_PREFIX="bz$((RANDOM % 10000))" run box run --rm busybox true
+        ip link del "$dum"
+        box network rm n1 >/dev/null
+        [ "$got" != "$sub" ]
+        [[ "$got" == 10.78.*.0/24 ]]
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"subnet '$sub' overlaps the host's address '$a/32 dev $dum'"* ]]
+}
+
+# A /22 of 10.200.0.0-10.249.255.255 that no route or address of the host
+# overlaps: a pool of four /24s of the test's own.
+free_pool() {
+        python3 -c '
+import ipaddress, random, subprocess
+nets = []
+for cmd in (["ip", "-4", "-o", "route", "show"], ["ip", "-4", "-o", "addr", "show"]):
+    for line in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines():
+        w = line.split()
+        w = w[3] if "addr" in cmd else w[0]
+        if w != "default":
+            nets.append(ipaddress.ip_network(w, strict=False))
+while True:
+    p = ipaddress.ip_network("10.%d.%d.0/22" % (random.randrange(200, 250), 4 * random.randrange(64)))
+    if not any(p.overlaps(n) for n in nets):
+        print(p); break'
+}
+
+@test "bridge: two stores racing to make their default bridge never get one subnet: the later picks another under a host-wide lock" {
+        local pool round pa pb ra rb
+        pool=$(free_pool)
+        for round in 1 2 3 4 5; do
+                pa=$(printf 'bq%04d' $((RANDOM % 10000))) pb=$(printf 'bw%04d' $((RANDOM % 10000)))
+                for s in a b; do
+                        mkdir -p "$BATS_TEST_TMPDIR/$s"
+                        BOX_ROOT="$BATS_TEST_TMPDIR/$s/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/$s/run" \
+                                "$BOX" import "$BUSYBOX_TAR" busybox >/dev/null
+                done
+                # no BOX_BRIDGE_SUBNET: each store's default network picks its own
+                (
+                        unset BOX_BRIDGE_SUBNET
+                        export BOX_SUBNET_POOL="$pool"
+                        BOX_ROOT="$BATS_TEST_TMPDIR/a/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/a/run" BOX_NETWORK_PREFIX=$pa \
+                                "$BOX" run --rm busybox ip -4 -o addr show eth0 >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+                        BOX_ROOT="$BATS_TEST_TMPDIR/b/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/b/run" BOX_NETWORK_PREFIX=$pb \
+                                "$BOX" run --rm busybox ip -4 -o addr show eth0 >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+                        wait
+                )
+                ra=$(ip -4 -o addr show "${pa}0" 2>/dev/null | awk '{print $4}')
+                rb=$(ip -4 -o addr show "${pb}0" 2>/dev/null | awk '{print $4}')
+                BOX_ROOT="$BATS_TEST_TMPDIR/a/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/a/run" BOX_NETWORK_PREFIX=$pa \
+                        "$BOX" network prune -f >/dev/null
+                BOX_ROOT="$BATS_TEST_TMPDIR/b/root" BOX_RUNROOT="$BATS_TEST_TMPDIR/b/run" BOX_NETWORK_PREFIX=$pb \
+                        "$BOX" network prune -f >/dev/null
+                rm -rf "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+                cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
+                echo "bridges: $ra $rb"
+                # both ran, each on its own bridge's subnet, both of the pool
+                grep -q "inet ${ra%.1/24}.2/24" "$BATS_TEST_TMPDIR/a.out"
+                grep -q "inet ${rb%.1/24}.2/24" "$BATS_TEST_TMPDIR/b.out"
+                [ -n "$ra" ] && [ -n "$rb" ] && [ "${ra%.1/24}" != "${rb%.1/24}" ]
+                python3 -c 'import ipaddress, sys; p = ipaddress.ip_network(sys.argv[1])
+assert all(ipaddress.ip_interface(a).network.subnet_of(p) for a in sys.argv[2:])' "$pool" "$ra" "$rb"
+        done
+}
+
 @test "bridge: bad --network and BOX_BRIDGE_SUBNET values are one-line errors, nothing left" {
         for bad in 'bad name' '-x' 'container:' 'container:nosuch' 'nosuchnet' "$(printf 'a\nb')"; do
                 run box run --rm --network "$bad" busybox true
@@ -126,7 +209,9 @@ teardown() { net_teardown; }
 }
 
 @test "bridge: after box is killed, box rm gives back the lease, the rules and the link" {
-        "$BOX" run --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
+        # --rm: box itself is the container's parent (without, it runs under its
+        # monitor and outlives its box, as Docker's)
+        "$BOX" run --rm --name victim -p 127.0.0.1::80 busybox sleep 30 3>&- &
         local pid=$!
         for _ in $(seq 300); do
                 [ -n "$(ls "$BOX_ROOT/networks/bridge/leases" 2>/dev/null)" ] && nft list map ip "$BOX_NETWORK_PREFIX" pub_addr 2>/dev/null | grep -q 127.0.0.1 && break
@@ -142,4 +227,53 @@ teardown() { net_teardown; }
         ! nft list map ip "$BOX_NETWORK_PREFIX" pub_addr | grep -q "127.0.0.1 . tcp" || false
         [ -z "$(ls "$BOX_ROOT/networks/bridge/leases")" ]
         no_veths
+}
+
+@test "run --add-host, --dns, --dns-search, --dns-option: Docker's /etc/hosts and resolv.conf, in inspect, again at each start" {
+        # box run took none of them ('unknown flag'), though build did
+        run box run --name dn --add-host db:10.1.2.3 --add-host gw:host-gateway \
+                --add-host v6=[2001:db8::1] --dns 9.9.9.9 --dns 1.1.1.1 --dns-search example.com \
+                --dns-opt ndots:2 busybox sh -c 'cat /etc/hosts; echo ---; cat /etc/resolv.conf'
+        [ "$status" -eq 0 ]
+        gw=$(box network inspect -f '{{(index .IPAM.Config 0).Gateway}}' bridge)
+        # after localhost's lines, before the container's own (Docker's order)
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '10.1.2.3\tdb')"
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '%s\tgw' "$gw")"
+        printf '%s\n' "${lines[@]}" | grep -qx "$(printf '2001:db8::1\tv6')"
+        db_line=$(printf '%s\n' "${lines[@]}" | grep -n "$(printf '\tdb$')" | cut -d: -f1)
+        own_line=$(printf '%s\n' "${lines[@]}" | grep -n "$(box inspect -f '{{.Config.Hostname}}' dn)" | cut -d: -f1)
+        [ "$db_line" -lt "$own_line" ]
+        rc=$(printf '%s\n' "${lines[@]}" | sed -n '/^---$/,$p' | tail -n +2)
+        [ "$rc" = "$(printf 'search example.com\nnameserver 9.9.9.9\nnameserver 1.1.1.1\noptions ndots:2')" ]
+        [ "$(box inspect -f '{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}' dn)" = \
+                '["db:10.1.2.3","gw:host-gateway","v6:2001:db8::1"] ["9.9.9.9","1.1.1.1"] ["example.com"] ["ndots:2"]' ]
+        # a start makes the files again from the record
+        run box start -a dn
+        [[ "$output" == *"$(printf '10.1.2.3\tdb')"* ]]
+        [[ "$output" == *"nameserver 9.9.9.9"* ]]
+        box rm dn
+        # without them: the defaults (ExtraHosts null, the rest empty)
+        box create --name dd busybox true
+        [ "$(box inspect -f '{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Dns}}' dd)" = "null []" ]
+        box rm dd
+        # on the host's network the lines follow the host's own; --dns-search . means none
+        run box run --rm --network host --add-host db:10.1.2.3 --dns-search . busybox sh -c 'tail -1 /etc/hosts; grep -c "^search" /etc/resolv.conf'
+        [ "${lines[0]}" = "$(printf '10.1.2.3\tdb')" ]
+        [ "${lines[1]}" = 0 ]
+        # one bad word is one line naming the flag, and no container
+        for bad in "--add-host|x" "--add-host|a:not-an-ip" "--add-host|a\nb:1.2.3.4" "--dns|1.2.3" \
+                "--dns-search|a/b" "--dns-option|a b"; do
+                run box run --rm "${bad%%|*}" "$(printf "${bad#*|}")" busybox true
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"invalid ${bad%%|*}"* ]]
+        done
+        box run -d --name peer busybox sleep 30 >/dev/null
+        run box run --rm --network container:peer --dns 1.1.1.1 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"conflicting options: dns and the network mode"* ]]
+        run box run --rm --network container:peer --add-host a:1.1.1.1 busybox true
+        [[ "$output" == *"conflicting options: custom host-to-IP mapping and the network mode"* ]]
+        box rm -f peer >/dev/null
+        [ -z "$(box ps -aq)" ]
 }

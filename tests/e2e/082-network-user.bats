@@ -72,6 +72,30 @@ teardown() { net_teardown; }
         [ "$(box network inspect -f '{{.Name}} {{.Driver}}' "${lines[2]}")" = "none null" ]
 }
 
+@test "user network: the default bridge is predefined, as Docker's: prune keeps it (its id and subnet), rm refuses it" {
+        box run --rm busybox true
+        local id
+        id=$(box network inspect -f '{{.Id}}' bridge)
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+        run box network prune -f
+        [ "$status" -eq 0 ]
+        [[ "$output" != *bridge* ]]
+        # idle: its link and box's table go (no daemon keeps them up)
+        ! ip link show "${BOX_NETWORK_PREFIX}0" 2>/dev/null || false
+        ! nft list table ip "$BOX_NETWORK_PREFIX" 2>/dev/null || false
+        [ "$(box network inspect -f '{{.Id}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge)" = "$id $BOX_BRIDGE_SUBNET" ]
+        run box run --rm busybox true
+        [ "$status" -eq 0 ]
+        box system prune -f >/dev/null
+        [ "$(box network inspect -f '{{.Id}}' bridge)" = "$id" ]
+        for n in bridge "$id" "${id:0:12}"; do
+                run box network rm "$n"
+                [ "$status" -eq 125 ]
+                [ "$output" = "box: error: 'bridge' is a pre-defined network and cannot be removed" ]
+        done
+        [ "$(box network inspect -f '{{.Id}}' bridge)" = "$id" ]
+}
+
 @test "user network: ls --format and --filter (name= as a regular expression, driver, type), inspect -f" {
         box network create --subnet "$(subnet 5)" --ipv6 fmt6 >/dev/null
         box network create --subnet "$(subnet 6)" --internal fmtin >/dev/null

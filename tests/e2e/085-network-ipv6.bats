@@ -317,7 +317,9 @@ s.bind(('::', $h)); s.listen(); print('ready', flush=True); time.sleep(30)" </de
         box network create --ipv6 --subnet "$(subnet 11)" --subnet "$V6P:b::/64" n6
         # a member that sees the victim's names come and go
         box run -d --name watch --network n6 busybox sleep 60 >/dev/null
-        "$BOX" run --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
+        # --rm: box itself is the container's parent (without, it runs under its
+        # monitor and outlives its box, as Docker's)
+        "$BOX" run --rm --name victim --network n6 -p "[::]::80" -p "$(free_port):81" busybox sleep 30 3>&- &
         local pid=$!
         for _ in $(seq 300); do
                 [ "$(nft list map ip6 "$BOX_NETWORK_PREFIX" pub_any 2>/dev/null | grep -c "$V6P:b::")" -eq 2 ] && break

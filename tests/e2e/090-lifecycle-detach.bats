@@ -91,6 +91,13 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         box kill --signal 10 kk
         wait_for 30 eval '[ "$(box logs kk | grep -c usr)" -eq 3 ]'
         [ "$(box logs kk | grep -c usr1)" -eq 2 ]
+        # Docker's names of the real-time signals: RTMIN is 34, RTMAX 64
+        box exec kk sh -c 'kill -0 1'
+        box kill -s RTMIN kk
+        box kill -s SIGRTMAX kk
+        box kill -s RTMAX-2 kk
+        run box kill -s RTMAX+1 kk
+        [ "$status" -eq 125 ]
         run box kill -s NOSUCH kk
         [ "$status" -eq 125 ]
         run box kill -s 999 kk
@@ -278,4 +285,22 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         for _ in $(seq 5); do box ps -a >/dev/null; done
         wait
         [ -z "$(box ps -q)" ]
+}
+
+@test "ps: Docker's .Label \"KEY\" in --format (ps, volume ls, network ls); an unknown status or health is refused" {
+        box run -d --name lb --label tier=web --label b=2 busybox sleep 60 >/dev/null
+        [ "$(box ps --format '{{.Label "tier"}}|{{ .Label "b" }}|{{.Label "none"}}|')" = "web|2||" ]
+        run box ps --format '{{.Label}}'
+        [ "$status" -eq 125 ]
+        box volume create --label team=db lbv >/dev/null
+        [ "$(box volume ls --filter name=lbv --format '{{.Name}} {{.Label "team"}}')" = "lbv db" ]
+        box volume rm lbv >/dev/null
+        # a typo in a status was an empty list: Docker refuses it
+        for f in status=stopped health=bad exited=x; do
+                run box ps -a --filter "$f"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid filter '$f'"* ]]
+        done
+        [ "$(box ps -a --filter status=running --format '{{.Names}}')" = lb ]
+        box rm -f lb >/dev/null
 }

@@ -88,3 +88,36 @@ teardown() { lifecycle_teardown; }
         [ "$status" -eq 4 ]
         [ "$output" = attached ]
 }
+
+@test "logs: a foreground run without --rm is logged as Docker's: output, exit code, stdin, signals" {
+        # docker run --name job IMAGE cmd; docker logs job: the output again
+        run --separate-stderr box run --name f1 busybox sh -c 'echo out1; echo err1 >&2; exit 3'
+        [ "$status" -eq 3 ]
+        [ "$output" = out1 ]
+        [ "$stderr" = err1 ]
+        run --separate-stderr box logs f1
+        [ "$output" = out1 ]
+        [ "$stderr" = err1 ]
+        [ "$(box inspect -f '{{.State.Status}} {{.State.ExitCode}}' f1)" = "exited 3" ]
+        # stdin with -i, to its end
+        run box run -i --name f2 busybox sh -c 'cat; echo done'  < <(printf 'a\nb\n')
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf 'a\nb\ndone')" ]
+        [ "$(box logs f2)" = "$(printf 'a\nb\ndone')" ]
+        # 126/127 as before, and a start failure's message
+        run -127 box run --name f3 busybox /no/such
+        [ "$status" -eq 127 ]
+        [[ "$output" == *"/no/such"* ]]
+        # box's TERM goes to the container (sig-proxy), whose status is box's
+        "$BOX" run --name f4 busybox sh -c 'trap "echo got; exit 7" TERM; echo up; while :; do sleep 0.1; done' \
+                > "$BOX_TEST_TMP/f4" &
+        pid=$!
+        for i in $(seq 100); do grep -q up "$BOX_TEST_TMP/f4" 2>/dev/null && break; sleep 0.1; done
+        kill -TERM "$pid"
+        wait "$pid" || rc=$?
+        [ "${rc:-0}" -eq 7 ]
+        grep -q got "$BOX_TEST_TMP/f4"
+        # a --rm run keeps no log: nothing could read it
+        box run --rm --name f5 busybox echo gone
+        [ ! -e "$BOX_ROOT/containers/f5" ]
+}

@@ -131,9 +131,19 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
 @test "attach: a client that never reads does not hold up the container or its log" {
         box run -d --name a6 busybox sh -c 'sleep 1; head -c 20000000 /dev/zero | od | tail -1; echo done'
         id=$(box ps -q --no-trunc)
-        # connected, never reading
+        # connected, never reading (retrying as box attach does: the
+        # monitor makes the socket after run -d returns, later under ASan)
         python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected", flush=True)
+s = socket.socket(socket.AF_UNIX)
+for _ in range(200):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except (FileNotFoundError, ConnectionRefusedError):
+        time.sleep(0.1)
+else:
+    sys.exit(1)
+print("connected", flush=True)
 time.sleep(30)' "$BOX_RUNROOT/containers/$id/attach" >"$BOX_TEST_TMP/client" &
         reader=$!
         wait_for 20 grep -q connected "$BOX_TEST_TMP/client"

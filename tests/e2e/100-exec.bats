@@ -110,6 +110,17 @@ teardown() { exec_teardown; }
         [ "$(box exec c1 cat /tmp/bg)" = later ]
 }
 
+@test "exec: --detach-keys is refused, not ignored (no daemon keeps an exec's terminal): one line, 125, nothing run" {
+        for args in "--detach-keys ctrl-x,y -it" "--detach-keys= -t" "-i --detach-keys ctrl-p,ctrl-q"; do
+                # shellcheck disable=SC2086
+                run script -qec "'$BOX' exec $args c1 touch /tmp/ran" /dev/null
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == "box: error: exec --detach-keys is not supported: box has no daemon"* ]]
+        done
+        ! box exec c1 test -e /tmp/ran || false
+}
+
 @test "exec: the container's capabilities, seccomp filter and no_new_privs" {
         box exec c1 grep CapBnd /proc/1/status >"$BOX_TEST_TMP/pid1"
         [ "$(box exec c1 grep CapBnd /proc/self/status)" = "$(cat "$BOX_TEST_TMP/pid1")" ]

@@ -14,6 +14,7 @@ serves one image, x/img:tag (a layer with one file, /hello), bent by MODE:
   dotdigest     the layer's digest is sha256:../../../../etc/passwd
   hugeconfig    the config descriptor claims 2^40 bytes
   bigmanifest   the manifest is 64 MiB of JSON whitespace
+  emptymanifest the manifest is an empty body (fuzz-pull: read from no buffer)
   realmsteal    Bearer auth; the manifest is redirected to "storage" (the
                 same server named localhost), which answers 401 with a
                 realm of its own: credentials sent there are written to
@@ -74,6 +75,8 @@ MANIFEST = json.dumps({"schemaVersion": 2,
                        "config": config_desc, "layers": [layer_desc]}).encode()
 if MODE == "bigmanifest":
     MANIFEST = MANIFEST[:-1] + b" " * (64 << 20) + b"}"
+if MODE == "emptymanifest":
+    MANIFEST = b""
 
 
 class H(BaseHTTPRequestHandler):

@@ -63,6 +63,8 @@ static void test_fields(void **state)
         expect("a  {{- .Id -}}  b", "asha256:abcb");
         expect("{{\"}}\"}}", "}}");
         expect_error("{{.Id", "unclosed action");
+        /* after text (which leaked: make asan, fuzz-format) */
+        expect_error("a{{/* c *x}}", "unclosed comment");
         expect_error("{{.Id.Sub}}", "can't evaluate field Sub");
         expect_error("{{nosuch .Id}}", "function \"nosuch\" not defined");
         expect_error("{{.Id .Size}}", "can't give argument to non-function");

@@ -334,7 +334,15 @@ static void test_durations_and_times(void **state)
         int64_t before = v;
         assert_int_equal(cli_parse_when("10m", &v), 0);
         assert_true(v > before);
-        const char *bad_when[] = {"yesterday", "nan", "1e9", "-5", "0x10", "2023-13-45"};
+        /* exact to the nanosecond, and int64's last second (2262) */
+        assert_int_equal(cli_parse_when("1700000000.123456789", &v), 0);
+        assert_true(v == 1700000000123456789LL);
+        assert_int_equal(cli_parse_when("9223372036.854775807", &v), 0);
+        assert_true(v == INT64_MAX);
+        const char *bad_when[] = {"yesterday",  "nan",          "1e9",
+                                  "-5",         "0x10",         "2023-13-45",
+                                  "9223372037", "9223372036.9", "17000001002.03456789",
+                                  "99999999999"};
         for (size_t i = 0; i < sizeof(bad_when) / sizeof(bad_when[0]); i++)
                 assert_true(cli_parse_when(bad_when[i], &v) < 0);
 }

@@ -1,4 +1,5 @@
-/* lib/strv: strv_join, strv_sort and its comparator. */
+/* lib/strv: strv_join, strv_sort and its comparator; xgrowarray, which
+ * strv_push and the Dockerfile's instructions grow by. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,12 +79,36 @@ static void test_sort(void **state)
         assert_ptr_equal(bsearch(&key, arr, ARRAY_SIZE(arr), sizeof(char *), strv_cmp), &arr[1]);
 }
 
+/* appending one at a time moves the array O(log N) times, keeps what it
+ * held, and an array allocated elsewhere (exact size) grows the same way */
+static void test_growarray(void **state)
+{
+        (void)state;
+        size_t *v = NULL, moves = 0;
+        for (size_t i = 0; i < 100000; i++) {
+                size_t *w = xgrowarray(v, i + 1, sizeof(*v));
+                moves += w != v;
+                v = w;
+                v[i] = i;
+        }
+        for (size_t i = 0; i < 100000; i++)
+                assert_int_equal(v[i], i);
+        assert_true(moves <= 40);
+        free(v);
+        char **s = xnew0(char *, 3);
+        for (size_t i = 0; i < 1000; i++)
+                s = strv_append(s, "x");
+        assert_int_equal(strv_length(s), 1000);
+        strv_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_join),
                 cmocka_unit_test(test_sort),
                 cmocka_unit_test(test_split),
+                cmocka_unit_test(test_growarray),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,21 @@ static void test_user(void **state)
         assert_true(run_user_resolve("5:6", NULL, NULL, NULL, &u, &err) == 0);
         assert_int_equal(u.uid, 5);
         assert_int_equal(u.gid, 6);
+        /* box run puts the primary gid first (Docker's daemon), once */
+        run_user_groups_prepend(&u, u.gid);
+        assert_int_equal(u.n_groups, 1);
+        assert_int_equal(u.groups[0], 6);
+        run_user_release(&u);
+        assert_true(run_user_resolve("tester", add, passwd, group, &u, &err) == 0);
+        run_user_groups_prepend(&u, 100);
+        assert_int_equal(u.n_groups, 3);
+        assert_int_equal(u.groups[0], 100);
+        assert_int_equal(u.groups[1], 10);
+        assert_int_equal(u.groups[2], 77);
+        run_user_groups_prepend(&u, 1000);
+        assert_int_equal(u.n_groups, 4);
+        assert_int_equal(u.groups[0], 1000);
+        assert_int_equal(u.groups[3], 77);
         run_user_release(&u);
 }
 
