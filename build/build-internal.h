@@ -156,6 +156,7 @@ struct stage {
         char *name; /* the AS name as written, or NULL */
         size_t first, end;
         bool needed, built;
+        bool building; /* its steps run now: a --from reaching it is a cycle */
         struct image_state res;
         char **args;          /* ARG values in scope at the end, "K=V" */
         char **arg_names;     /* ARGs declared, in order (a stage FROM it inherits them) */
@@ -177,6 +178,7 @@ struct builder {
         struct stat_cache *sc;
         int step, n_steps;
         size_t *order, n_order;    /* stages, each after those it reads (the resolver's) */
+        int depth;                 /* stages built from inside another's step */
         struct hsearch_data names; /* lowercased stage name -> index + 1 */
         char **name_keys;
         bool names_ok;

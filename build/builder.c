@@ -82,6 +82,11 @@ static char *upper_name(const char *s)
 
 static int fail_at(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
+        /* a stage built from inside this step (--from) failed: its own
+         * line is the one to show, as BuildKit's */
+        _cleanup_free_ char *at = xasprintf("%s:", c->b->dfname);
+        if (startswith(err->msg, at))
+                return -err->code;
         _cleanup_free_ char *up = upper_name(in->name);
         return box_err_prefix(err, "%s:%d: %s", c->b->dfname, in->start_line, up);
 }
@@ -184,6 +189,7 @@ int build_stage(struct builder *b, struct stage *s, struct box_err *err)
 {
         struct stage_ctx c = {.b = b, .s = s, .args = xnew0(char *, 1)};
         int r = 0;
+        s->building = true;
         for (size_t i = s->first; i < s->end && r >= 0; i++) {
                 const struct dockerfile_instr *in = &b->df->instrs[i];
                 b->step++;
@@ -208,6 +214,7 @@ int build_stage(struct builder *b, struct stage *s, struct box_err *err)
                 if (r < 0)
                         fail_at(&c, in, err);
         }
+        s->building = false;
         if (r < 0) {
                 strv_free(c.args);
                 strv_free(c.arg_names);

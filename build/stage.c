@@ -35,7 +35,19 @@ int stage_result(struct builder *b, struct stage *s, struct box_err *err)
 {
         if (s->built)
                 return 0;
-        return build_stage(b, s, err);
+        /* a --from named through an ARG is a stage the resolver could not
+         * see: its cycle is found here, and a chain of them is cut before
+         * it exhausts the stack (BuildKit walks them in the resolver) */
+        if (s->building)
+                return box_err_set(err, ELOOP, "circular dependency detected on stage: %s",
+                                   s->name ? s->name : "(unnamed)");
+        if (b->depth >= 64)
+                return box_err_set(err, ELOOP,
+                                   "stages read one another more than 64 deep through build args");
+        b->depth++;
+        int r = build_stage(b, s, err);
+        b->depth--;
+        return r;
 }
 
 /* --build-context NAME=VALUE: the value for NAME, or NULL. */

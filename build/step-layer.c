@@ -101,11 +101,11 @@ static void step_dir_remove(struct builder *b, const char *abs)
                         pid_t pid = fork();
                         if (pid == 0) {
                                 /* nothing but its end of the socket: stdout may
-                                 * be a $(...), and EOF comes when box closes
-                                 * its end */
-                                close(fds[1]);
-                                int in = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
-                                close_range(0, 2, 0);
+                                 * be a $(...), EOF comes when box closes its
+                                 * end, and a cache's flock (step-run.c) ends
+                                 * with the step, not with this process */
+                                int in = dup2(fds[0], 0) == 0 ? 0 : -1;
+                                close_range(1, ~0U, 0);
                                 /* a ^C stops the build, not the removal of
                                  * what it made: EOF ends this when box is gone */
                                 signal(SIGINT, SIG_IGN);

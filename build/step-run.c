@@ -2,6 +2,7 @@
  * and its environment, and the sandbox it runs in. */
 #include <ctype.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 
 #include "build/build-internal.h"
@@ -25,6 +26,21 @@ struct run_mounts {
                           * sockets, removed after the step */
         pid_t relays[8]; /* type=ssh: the agents' relays (build/ssh-proxy.c) */
         struct buf key;  /* what the bind mounts show: part of the cache key */
+        struct cache_use *caches; /* type=cache: locked or private, held while the step runs */
+        size_t n_caches;
+};
+
+/* A cache mount's sharing= (BuildKit's): shared by steps that run at once
+ * (the default), locked (one step at a time: a second waits), private (a
+ * second gets a new directory of its own, thrown away).  Other box builds
+ * on the store are the steps that may run at once: the lock is flock(2) on
+ * the cache directory, taken once the step is known not to be cached. */
+enum cache_sharing { CACHE_SHARED, CACHE_LOCKED, CACHE_PRIVATE };
+
+struct cache_use {
+        size_t mount;               /* its index in run_mounts.v */
+        enum cache_sharing sharing; /* CACHE_LOCKED or CACHE_PRIVATE */
+        int fd;                     /* the cache directory, flock'd when the step runs */
 };
 
 static void run_mounts_release(struct run_mounts *m)
@@ -33,6 +49,9 @@ static void run_mounts_release(struct run_mounts *m)
                 step_dir_free(&m->from_roots[i]);
         for (size_t i = 0; i < ARRAY_SIZE(m->relays); i++)
                 build_ssh_proxy_stop(m->relays[i]);
+        for (size_t i = 0; i < m->n_caches; i++)
+                close(m->caches[i].fd);
+        free(m->caches);
         STRV_FOREACH (p, m->copies)
                 (void)unlink(*p);
         strv_free(m->copies);
@@ -108,7 +127,7 @@ static int rw_scratch(struct builder *b, struct run_mounts *m, int fd, char **re
 
 /* One RUN --mount=KEY=VALUE,...; strings point into the flag's copy. */
 struct mount_spec {
-        const char *type, *target, *source, *id, *from, *size, *envname;
+        const char *type, *target, *source, *id, *from, *size, *envname, *sharing;
         const char *uid, *gid, *mode; /* secret and cache: the file's or directory's */
         bool rw, required;
 };
@@ -133,8 +152,7 @@ static const struct {
         {"rw", KEY_BOOL, offsetof(struct mount_spec, rw)},
         {"readwrite", KEY_BOOL, offsetof(struct mount_spec, rw)},
         {"required", KEY_BOOL, offsetof(struct mount_spec, required)},
-        /* accepted: a step's mounts are private to it, and read-only by default */
-        {"sharing", KEY_IGNORED, 0},
+        {"sharing", KEY_STRING, offsetof(struct mount_spec, sharing)},
         {"mode", KEY_STRING, offsetof(struct mount_spec, mode)},
         {"uid", KEY_STRING, offsetof(struct mount_spec, uid)},
         {"gid", KEY_STRING, offsetof(struct mount_spec, gid)},
@@ -142,16 +160,25 @@ static const struct {
         {"readonly", KEY_IGNORED, 0},
 };
 
-/* Splits SPEC (modified: the fields point into it) at its commas. */
-static int mount_spec_parse(char *spec, struct mount_spec *ms, struct box_err *err)
+/* Splits SPEC (modified: the keys point into it) at its commas, then
+ * expands each value as BuildKit does: after the split, so a build arg
+ * holding a comma stays one value and adds no option of its own. */
+static int mount_spec_parse(struct stage_ctx *c, char *spec, struct mount_spec *ms,
+                            struct run_mounts *m, struct box_err *err)
 {
         *ms = (struct mount_spec){.type = "bind"};
         char *save = NULL;
         for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(kv, '=');
-                const char *v = eq ? eq + 1 : "true";
-                if (eq)
+                const char *v = "true";
+                if (eq) {
+                        char *x = NULL;
                         *eq = '\0';
+                        int r = stage_expand(c, eq + 1, &x, err);
+                        if (r < 0)
+                                return r;
+                        v = own(m, x);
+                }
                 size_t i;
                 for (i = 0; i < ARRAY_SIZE(mount_keys); i++)
                         if (streq(kv, mount_keys[i].name))
@@ -357,6 +384,13 @@ static int mount_ssh(struct stage_ctx *c, const struct mount_spec *ms, struct ru
         return 0;
 }
 
+static bool same_inode(int a, int b)
+{
+        struct stat x, y;
+        return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+               x.st_ino == y.st_ino;
+}
+
 static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
                        struct run_mount *rm, struct box_err *err)
 {
@@ -383,6 +417,26 @@ static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct 
                         return box_err_errno(err, errno, "set the cache's owner and mode");
         } else if (errno != EEXIST) {
                 return box_err_errno(err, errno, "create the cache directory");
+        }
+        /* sharing=locked or private: the directory, flock'd once the step
+         * runs (lock_caches); the same cache twice in one step takes one
+         * lock, or the step would wait for itself */
+        if (ms->sharing && !streq(ms->sharing, "shared")) {
+                _cleanup_close_ int fd = openat(store_root_fd(b->st), rel,
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "open the cache directory");
+                bool again = false;
+                for (size_t i = 0; i < m->n_caches; i++)
+                        again |= same_inode(fd, m->caches[i].fd);
+                if (!again) {
+                        m->caches = xreallocarray(m->caches, m->n_caches + 1, sizeof(*m->caches));
+                        m->caches[m->n_caches++] = (struct cache_use){
+                                .mount = m->n,
+                                .sharing =
+                                        streq(ms->sharing, "locked") ? CACHE_LOCKED : CACHE_PRIVATE,
+                                .fd = TAKE_FD(fd)};
+                }
         }
         rm->type = RUN_MOUNT_BIND;
         rm->source = own(m, xasprintf("%s/%s", store_root(b->st), rel));
@@ -506,11 +560,16 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
         STRV_FOREACH (f, in->flags) {
                 if (!startswith(*f, "--mount="))
                         continue;
-                _cleanup_free_ char *spec = NULL;
+                char *spec = xstrdup(*f + 8);
+                own(m, spec);
                 struct mount_spec ms;
-                int r = stage_expand(c, *f + 8, &spec, err);
-                if (r < 0 || (r = mount_spec_parse(spec, &ms, err)) < 0)
+                int r = mount_spec_parse(c, spec, &ms, m, err);
+                if (r < 0)
                         return r;
+                if (ms.sharing && !streq(ms.sharing, "shared") && !streq(ms.sharing, "locked") &&
+                    !streq(ms.sharing, "private"))
+                        return box_err_set(err, EINVAL, "--mount: unsupported sharing value '%s'",
+                                           ms.sharing);
                 /* a relative target is under WORKDIR (BuildKit's; Docker's Node
                  * guide binds package.json that way) */
                 _cleanup_free_ char *abs_target = NULL;
@@ -535,6 +594,43 @@ static int parse_run_mounts(struct stage_ctx *c, const struct dockerfile_instr *
                 m->v = xreallocarray(m->v, m->n + 1, sizeof(m->v[0]));
                 m->v[m->n++] = rm;
                 m->targets = strv_append(m->targets, rm.target);
+        }
+        return 0;
+}
+
+/* Takes the locks of the step's locked and private caches (the step runs,
+ * it is not cached): a locked one waits for the step that holds it; a
+ * private one held by another gets a new empty directory, thrown away
+ * after the step. */
+static int lock_caches(struct stage_ctx *c, struct run_mounts *m, struct box_err *err)
+{
+        for (size_t i = 0; i < m->n_caches; i++) {
+                struct cache_use *u = &m->caches[i];
+                bool wait = u->sharing == CACHE_LOCKED;
+                if (RETRY_EINTR(flock(u->fd, LOCK_EX | LOCK_NB)) == 0)
+                        continue;
+                if (wait && errno == EWOULDBLOCK) {
+                        builder_progress(c->b, "  waiting for the cache at '%s' (sharing=locked)\n",
+                                         m->v[u->mount].target);
+                        if (RETRY_EINTR(flock(u->fd, LOCK_EX)) == 0)
+                                continue;
+                }
+                if (wait || errno != EWOULDBLOCK)
+                        return box_err_errno(err, errno, "lock the cache of '%s'",
+                                             m->v[u->mount].target);
+                m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
+                struct step_dir *sd = &m->from_roots[m->n_from++];
+                memset(sd, 0, sizeof(*sd));
+                int r = step_dir_new(c->b, sd, err);
+                if (r < 0)
+                        return r;
+                _cleanup_free_ char *dir = xasprintf("%s/upper", sd->abs);
+                struct stat st;
+                if (fstat(u->fd, &st) < 0 || chown(dir, st.st_uid, st.st_gid) < 0 ||
+                    chmod(dir, st.st_mode & 07777) < 0)
+                        return box_err_errno(err, errno, "a private cache for '%s'",
+                                             m->v[u->mount].target);
+                m->v[u->mount].source = own(m, TAKE_PTR(dir));
         }
         return 0;
 }
@@ -880,6 +976,11 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
                 return 0;
         }
 
+        r = lock_caches(c, &mounts, err);
+        if (r < 0) {
+                run_mounts_release(&mounts);
+                return r;
+        }
         STRV_FOREACH (e, mounts.env)
                 env = strv_env_set(env, *e);
         /* --build-arg http_proxy=... reaches RUN undeclared, as in Docker,

@@ -47,7 +47,8 @@ int cli_confirm(const char *warning);
  * taking the KEYS Docker's does. */
 struct jv;
 struct cli_prune_filter {
-        int64_t until_ns;            /* 0: any age */
+        bool until; /* until_ns is set (0 is 1970, not "any age") */
+        int64_t until_ns;
         char **labels, **not_labels; /* NULL: none */
         int all;                     /* all=: 1 true, 0 false or unset */
 };

@@ -156,7 +156,8 @@ struct image_filters {
         char **refs;   /* patterns (the REPOSITORY[:TAG] argument among them) */
         char **labels; /* "k" or "k=v", all must match */
         char **not_labels;
-        int64_t before, since, until; /* 0: unset */
+        int64_t before, since, until; /* 0: unset (before, since), see has_until */
+        bool has_until;               /* until=0 is 1970: nothing is older */
 };
 
 static void image_filters_release(struct image_filters *f)
@@ -204,6 +205,7 @@ static int image_filter_add(struct store *st, struct image_filters *f, const cha
                 if (cli_parse_when(v, &ns) < 0)
                         return box_err_set(err, EINVAL, "invalid filter 'until=%s'", v);
                 f->until = ns / 1000000000;
+                f->has_until = true;
         } else {
                 return box_err_set(err, EINVAL, "invalid filter '%s'", key);
         }
@@ -354,7 +356,7 @@ static int row_make(struct store *st, const struct store_image *img,
         bool keep = cli_labels_match(flt->labels, cfg->labels) &&
                     (!flt->before || r->created < flt->before) &&
                     (!flt->since || r->created > flt->since) &&
-                    (!flt->until || r->created < flt->until);
+                    (!flt->has_until || r->created < flt->until);
         STRV_FOREACH (nl, flt->not_labels) {
                 char *one[] = {*nl, NULL};
                 if (cli_labels_match(one, cfg->labels))

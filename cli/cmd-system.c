@@ -50,7 +50,7 @@ static int prune_images(struct store *st, int all, const struct cli_prune_filter
                 _cleanup_image_handle_ struct store_image_handle h = {0};
                 int loaded = store_image_load(st, imgs[i].manifest, &h, NULL) >= 0;
                 /* an image the filter cannot judge (unreadable) stays */
-                if ((filter->until_ns || filter->labels || filter->not_labels) &&
+                if ((filter->until || filter->labels || filter->not_labels) &&
                     (!loaded ||
                      !cli_prune_filter_takes(filter, h.config.created, h.config.config.labels)))
                         continue;
@@ -151,7 +151,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, bool system)
                 return -first;
         if (first < argc)
                 return cli_usage_error(cmd, "'box %s' accepts no arguments", cmd);
-        if (f.volumes && filter.until_ns)
+        if (f.volumes && filter.until)
                 return cli_usage_error(cmd, "the 'until' filter is not supported with '--volumes'");
         if (!f.force) {
                 _cleanup_free_ char *w =
@@ -174,7 +174,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, bool system)
         if (system) {
                 size_t n;
                 int64_t age = 0; /* until=: the cache's age in seconds, at least 1 */
-                if (filter.until_ns) {
+                if (filter.until) {
                         struct timespec ts;
                         clock_gettime(CLOCK_REALTIME, &ts);
                         age = ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - filter.until_ns) /

@@ -21,8 +21,11 @@ int cli_prune_filter_add(struct cli_prune_filter *f, const char *cmd, unsigned k
         _cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
         const char *v = eq + 1;
         if ((keys & CLI_PRUNE_UNTIL) && streq(key, "until")) {
+                if (f->until) /* Docker's words */
+                        return cli_usage_error(cmd, "more than one until filter specified");
                 if (cli_parse_when(v, &f->until_ns) < 0)
                         return cli_usage_error(cmd, "invalid filter 'until=%s'", v);
+                f->until = true;
         } else if ((keys & CLI_PRUNE_LABEL) && (streq(key, "label") || streq(key, "label!"))) {
                 if (!*v)
                         return cli_usage_error(cmd, "invalid filter '%s'", arg);
@@ -42,7 +45,7 @@ int cli_prune_filter_add(struct cli_prune_filter *f, const char *cmd, unsigned k
 bool cli_prune_filter_takes(const struct cli_prune_filter *f, const char *created,
                             char *const *labels)
 {
-        if (f->until_ns) {
+        if (f->until) {
                 int64_t t;
                 /* unknown creation time: not provably before, so kept */
                 if (!created || oci_time_parse_ns(created, &t) < 0 || t >= f->until_ns)

@@ -61,7 +61,8 @@ int run_pty_take(int master, const struct winsize *ws, bool console, int sock, s
  * /proc/self/fd/1 would reach the host's node), nor relayed: with OWN_NULL
  * it gets no pipe and null[i] says so, and the process opens its own
  * /dev/null there once in its root (what it writes goes nowhere, as
- * before, without a pipe and box's reads). */
+ * before, without a pipe and box's reads).  A named FIFO is relayed too,
+ * as a file is: only pipes and sockets of no file system pass as they are. */
 struct run_relay {
         int child[3];
         int host[3];

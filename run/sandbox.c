@@ -43,6 +43,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +51,7 @@
 #include <time.h>
 
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 
@@ -579,6 +581,17 @@ void run_relay_close(struct run_relay *s)
         }
 }
 
+/* Is FD a pipe or a socket of no file system's (pipefs, sockfs)?  A named
+ * FIFO is an inode of the host's: passed on, the container could chmod or
+ * chown it through /proc/self/fd/N, or open it again for reading. */
+static bool is_anonymous_channel(int fd, const struct stat *st)
+{
+        struct statfs sf;
+        if (S_ISSOCK(st->st_mode))
+                return true;
+        return S_ISFIFO(st->st_mode) && fstatfs(fd, &sf) == 0 && sf.f_type == PIPEFS_MAGIC;
+}
+
 /* Is ST the /dev/null device (the character device 1:3)? */
 static bool is_dev_null(const struct stat *st)
 {
@@ -593,8 +606,7 @@ int run_relay_open(bool interactive, bool tty, bool own_null, struct run_relay *
                 return r;
         for (int i = 0; i < 3; i++) {
                 struct stat st;
-                if ((i == 0 && !interactive) || fstat(i, &st) < 0 || S_ISFIFO(st.st_mode) ||
-                    S_ISSOCK(st.st_mode))
+                if ((i == 0 && !interactive) || fstat(i, &st) < 0 || is_anonymous_channel(i, &st))
                         continue;
                 if (own_null && i > 0 && is_dev_null(&st)) {
                         s->null[i] = true;
