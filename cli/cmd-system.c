@@ -85,12 +85,13 @@ static int prune_images(struct store *st, int all, const struct cli_prune_filter
 struct prune_flags {
         bool all, force, volumes;
         struct cli_prune_filter *filter;
+        const char *cmd; /* "system prune" or "image prune", for its messages */
 };
 
 static int opt_prune_filter(void *opts, const char *arg)
 {
         struct prune_flags *f = opts;
-        return cli_prune_filter_add(f->filter, "prune", CLI_PRUNE_UNTIL | CLI_PRUNE_LABEL, arg);
+        return cli_prune_filter_add(f->filter, f->cmd, CLI_PRUNE_UNTIL | CLI_PRUNE_LABEL, arg);
 }
 
 #define T struct prune_flags
@@ -144,7 +145,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, bool system)
         const struct cli_options image_spec = CLI_OPTIONS(cmd, image_prune_rows, 16, usage);
         const struct cli_options *spec = system ? &system_spec : &image_spec;
         _cleanup_(cli_prune_filter_release) struct cli_prune_filter filter = {0};
-        struct prune_flags f = {.filter = &filter};
+        struct prune_flags f = {.filter = &filter, .cmd = cmd};
         struct box_err err = {0};
         int first = cli_options_parse(spec, &f, argc, argv);
         if (first <= 0)

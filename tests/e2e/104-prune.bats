@@ -128,6 +128,8 @@ teardown() { net_teardown; }
                 run box $c -f --filter bogus=1
                 [ "$status" -eq 125 ]
                 [[ "${lines[0]}" == *"invalid filter 'bogus'"* ]]
+                # the help named is the command's own ('box prune' is none)
+                [ "${lines[1]}" = "See 'box $c --help'." ]
                 run box $c -f --filter until=yesterday
                 [ "$status" -eq 125 ]
                 [[ "${lines[0]}" == *"invalid filter 'until=yesterday'"* ]]
