@@ -37,6 +37,7 @@ static const struct cli_option commit_flag_rows[] = {
         CLI_STRING("message", 'm', T, message, "STRING", "commit message"),
         CLI_BOOL("pause", 'p', T, pause, "[=BOOL]",
                  "freeze the container while committing (default true)"),
+        CLI_COMPAT("quiet", 'q', "print only the image ID (box prints nothing else)"),
         CLI_HELP("help", 'h'),
 };
 #undef T

@@ -51,6 +51,7 @@ struct cp_flags {
 static const struct cli_option cp_flag_rows[] = {
         CLI_TRUE("archive", 'a', T, archive, "keep the owners (uid and gid) of the source"),
         CLI_TRUE("follow-link", 'L', T, follow, "follow a symlink SRC_PATH"),
+        CLI_COMPAT("pause", 0, "podman's: box never pauses the container for a copy"),
         CLI_COMPAT("quiet", 'q', "print nothing (box prints nothing anyway)"),
         CLI_HELP("help", 'h'),
 };

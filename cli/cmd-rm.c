@@ -1,6 +1,9 @@
-/* box rm [-f] [-v] CONTAINER...: removes stopped containers (running ones
+/* box rm [-f] [-t SECONDS] [-v] CONTAINER...: removes stopped containers (running ones
  * too with -f, after killing them). */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
 #include "cli/container.h"
@@ -10,11 +13,29 @@
 
 struct rm_flags {
         bool force, volumes;
+        int timeout;
 };
+
+/* podman's rm -t/--time: with -f, a running container gets its stop signal
+ * and that long before SIGKILL (the podman scripts' `rm -t 0 -f`) */
+static int opt_time(void *opts, const char *arg)
+{
+        struct rm_flags *f = opts;
+        char *end;
+        errno = 0;
+        long t = strtol(arg, &end, 10);
+        if (end == arg || *end || errno || t < -1 || t > INT_MAX)
+                return cli_usage_error("rm", "invalid argument '%s' for '-t, --time'", arg);
+        f->timeout = (int)t;
+        return 0;
+}
 
 #define T struct rm_flags
 static const struct cli_option rm_flag_rows[] = {
         CLI_TRUE("force", 'f', T, force, "kill and remove a running container"),
+        CLI_FUNC("time", 't', CLI_ARG_REQUIRED, opt_time, "SECONDS",
+                 "with -f, stop a running container (its stop signal, SIGKILL after\n"
+                 "SECONDS) instead of killing it"),
         CLI_TRUE("volumes", 'v', T, volumes, "remove the anonymous volumes of the container"),
         CLI_HELP("help", 'h'),
 };
@@ -30,7 +51,7 @@ static const struct cli_options rm_options =
 
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
-        struct rm_flags f = {0};
+        struct rm_flags f = {.timeout = CLI_STOP_TIMEOUT_UNSET};
         struct box_err err = {0};
         struct store *st;
         int ret = 0;
@@ -65,7 +86,9 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                                 ret = cli_fail(&err);
                                 continue;
                         }
-                        if (run_state_kill(ctx->runroot, id, &err) < 0) {
+                        if (f.timeout != CLI_STOP_TIMEOUT_UNSET
+                                    ? cli_container_stop(ctx, id, f.timeout, 0, &err) < 0
+                                    : run_state_kill(ctx->runroot, id, &err) < 0) {
                                 ret = cli_fail(&err);
                                 continue;
                         }

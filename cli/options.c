@@ -118,8 +118,69 @@ static int apply(const struct cli_options *spec, const struct cli_option *o, voi
         return 0;
 }
 
+static const struct cli_option *row_named(const struct cli_options *spec, const char *name,
+                                          size_t n)
+{
+        for (size_t i = 0; i < spec->n; i++)
+                if (strlen(spec->v[i].name) == n && strneq(spec->v[i].name, name, n))
+                        return &spec->v[i];
+        return NULL;
+}
+
+/* The long forms written for shorthands, freed at exit (argv points at them) */
+static char **rewritten;
+
+static void __attribute__((destructor)) rewritten_free(void)
+{
+        strv_free(rewritten);
+}
+
+/* pflag reads "-p=8080:80" and "-a=false" as a letter, "=" and its value:
+ * "--publish=8080:80", "--archive=false" (podman's tests write `cp -a=false`);
+ * getopt would take "=8080:80" as the value, or "=" as a flag.  Such words
+ * are rewritten in ARGV to their long form before getopt reads them, up to
+ * "--" (and the first operand where flags stop there). */
+static void shorthand_values(const struct cli_options *spec, int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                if (streq(a, "--"))
+                        return;
+                if (a[0] != '-' || !a[1]) {
+                        if (spec->stop_at_operand)
+                                return;
+                        continue;
+                }
+                if (a[1] == '-') {
+                        /* a value in the next word is no flag */
+                        const struct cli_option *o = row_named(spec, a + 2, strlen(a + 2));
+                        if (o && o->arg == CLI_ARG_REQUIRED)
+                                i++;
+                        continue;
+                }
+                const struct cli_option *o = row_of(spec, (unsigned char)a[1]);
+                if (o && a[2] == '=') {
+                        char *l = xasprintf("--%s=%s", o->name, a + 3);
+                        rewritten = strv_append(rewritten, l);
+                        free(l);
+                        argv[i] = rewritten[strv_length(rewritten) - 1];
+                        continue;
+                }
+                /* "-it", "-ePATH=x", "-e PATH=x": does the next word belong? */
+                for (const char *p = a + 1; *p; p++) {
+                        o = row_of(spec, (unsigned char)*p);
+                        if (!o || o->arg != CLI_ARG_NONE) {
+                                if (o && o->arg == CLI_ARG_REQUIRED && !p[1])
+                                        i++;
+                                break;
+                        }
+                }
+        }
+}
+
 int cli_options_parse(const struct cli_options *spec, void *opts, int argc, char **argv)
 {
+        shorthand_values(spec, argc, argv);
         _cleanup_free_ struct option *longs = xnew0(struct option, spec->n + 1);
         struct buf shorts = {0};
         if (spec->stop_at_operand)

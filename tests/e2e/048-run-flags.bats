@@ -318,3 +318,27 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         [ "$status" -eq 125 ]
         [[ "$output" == *"not running"* ]] || [[ "$output" == *"no such container"* ]]
 }
+
+@test "run flags: a shorthand with '=' takes what follows as its value, as pflag's (-e=K=V, -w=/tmp, -a=false)" {
+        run box run --rm -e=FOO=bar -w=/tmp busybox sh -c 'echo "$FOO $(pwd)"'
+        [ "$status" -eq 0 ]
+        [ "$output" = "bar /tmp" ]
+        # the container's own arguments are never rewritten
+        run box run --rm busybox echo -e=1 -a=false
+        [ "$output" = "-e=1 -a=false" ]
+        run box run --rm -i=false busybox echo ok
+        [ "$output" = ok ]
+        run box run --rm -i=maybe busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid argument 'maybe' for '--interactive'"* ]]
+}
+
+@test "rm -t SECONDS -f: a running container gets its stop signal before the kill, as podman's" {
+        box run -d --name st busybox sh -c "trap 'echo got-term; exit 3' TERM; while :; do sleep 0.1; done" >/dev/null
+        for _ in $(seq 50); do box logs st >/dev/null 2>&1 && box exec st true 2>/dev/null && break; sleep 0.1; done
+        sleep 0.3
+        box logs -f st >"$BOX_TEST_TMP/st.log" 2>&1 &
+        box rm -t 5 -f st
+        wait
+        grep -q got-term "$BOX_TEST_TMP/st.log"
+}

@@ -357,3 +357,27 @@ PY
         [ "$(stat -c %u:%g "$upper/y-kept" "$upper/y-root")" = "$(printf '101000:101000\n100000:100000')" ]
         ! grep -q "$BOX_ROOT" /proc/self/mountinfo || false
 }
+
+@test "cp, podman's scripts: -a=false (pflag's shorthand with =), --pause=false, commit -q, rm -t 0 -f" {
+        start_bg c1 -- sleep 1000
+        (cd "$BOX_TEST_TMP" && touch a.txt && tar --owner=1042 --group=1043 -cf a.tar a.txt)
+        # Docker's -a keeps the tar's owners, -a=false gives them to root
+        # (podman's -a means the other way round: Docker's is box's)
+        box cp -a=true - c1:/tmp/ <"$BOX_TEST_TMP/a.tar"
+        [ "$(box exec c1 stat -c %u:%g /tmp/a.txt)" = 1042:1043 ]
+        box cp -a=false - c1:/tmp/ <"$BOX_TEST_TMP/a.tar"
+        [ "$(box exec c1 stat -c %u:%g /tmp/a.txt)" = 0:0 ]
+        echo pz >"$BOX_TEST_TMP/p.txt"
+        box cp --pause=false "$BOX_TEST_TMP/p.txt" c1:/tmp/p.txt
+        [ "$(box exec c1 cat /tmp/p.txt)" = pz ]
+        run box commit -q c1
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        box rmi "$output" >/dev/null
+        run box rm -t x c1
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid argument 'x' for '-t, --time'"* ]]
+        box rm -t 0 -f c1
+        run box inspect c1
+        [ "$status" -ne 0 ]
+}
