@@ -1,4 +1,4 @@
-/* box load [-i FILE|DIR|-] [-q] */
+/* box load [-i FILE|DIR|URL|-] [-q] */
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "image/load.h"
+#include "image/pull.h"
 #include "lib/strv.h"
 #include "spec/ref.h"
 
@@ -17,7 +18,8 @@ struct load_flags {
 #define T struct load_flags
 static const struct cli_option load_flag_rows[] = {
         CLI_STRING("input", 'i', T, input, "string",
-                   "read from a file or an OCI layout directory ('-': stdin)"),
+                   "read from a file, an OCI layout directory or an http(s)\n"
+                   "URL, as box pull takes it ('-': stdin)"),
         CLI_TRUE("quiet", 'q', T, quiet, "suppress the load output"),
         CLI_HELP("help", 'h'),
 };
@@ -76,7 +78,10 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
         size_t n = 0;
         int r;
         struct stat s;
-        if (!streq(input, "-") && stat(input, &s) == 0 && S_ISDIR(s.st_mode)) {
+        if (image_pull_is_url(input)) {
+                /* podman's load -i URL: box pull's download, as it streams */
+                r = image_pull(st, input, &(struct image_pull_opts){0}, &v, &n, &err);
+        } else if (!streq(input, "-") && stat(input, &s) == 0 && S_ISDIR(s.st_mode)) {
                 r = image_load_dir(st, input, NULL, &v, &n, &err);
         } else {
                 _cleanup_close_ int fd = -EBADF;

@@ -30,8 +30,11 @@ static const struct cli_option save_flag_rows[] = {
                  "docker-archive (default, as 'docker save' writes it),\n"
                  "oci-archive (a tar of an OCI image layout) or\n"
                  "oci-dir (an OCI image layout directory; needs -o)"),
+        CLI_COMPAT("multi-image-archive", 'm',
+                   "podman's: box writes every image named into one archive anyway"),
         CLI_STRING("output", 'o', T, output, "string",
                    "write to a file (or the directory for oci-dir)"),
+        CLI_COMPAT("uncompressed", 0, "podman's: accepted; layers are written as stored\n(uncompressed unless pulled so)"),
         CLI_HELP("help", 'h'),
 };
 #undef T

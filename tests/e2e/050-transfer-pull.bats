@@ -187,3 +187,19 @@ PY
         [ "$status" -eq 0 ]
         [ "$output" = "docker.io/library/busybox:latest" ]
 }
+
+@test "load -i URL (podman's load from a URL) streams box pull's download; save -m and --uncompressed accepted" {
+        run box load -i "$URL/bb.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Loaded image: busybox:latest"* ]]
+        [ "$(box image inspect --format '{{.Id}}' busybox)" = "$ID" ]
+        run box load -i "$URL/nonesuch.tar"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"load '$URL/nonesuch.tar'"*"404"* ]]
+        box tag busybox second:tag
+        box save -m --uncompressed -o "$BOX_TEST_TMP/two.tar" busybox second:tag
+        box rmi busybox second:tag >/dev/null
+        run box load -i "$BOX_TEST_TMP/two.tar"
+        [[ "$output" == *"Loaded image: busybox:latest"* ]]
+        [[ "$output" == *"Loaded image: second:tag"* ]]
+}
