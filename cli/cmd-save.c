@@ -34,7 +34,9 @@ static const struct cli_option save_flag_rows[] = {
                    "podman's: box writes every image named into one archive anyway"),
         CLI_STRING("output", 'o', T, output, "string",
                    "write to a file (or the directory for oci-dir)"),
-        CLI_COMPAT("uncompressed", 0, "podman's: accepted; layers are written as stored\n(uncompressed unless pulled so)"),
+        CLI_COMPAT("uncompressed", 0,
+                   "podman's: accepted; layers are written as stored\n(uncompressed unless pulled "
+                   "so)"),
         CLI_HELP("help", 'h'),
 };
 #undef T
