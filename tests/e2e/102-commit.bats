@@ -90,10 +90,19 @@ teardown() { exec_teardown; }
                 'C /tmp' 'A /tmp/a' 'A /tmp/a/b' 'A /tmp/a/b/f' 'A /tmp/l' 'A /tmp/up')" ]
         # the same under `container diff`; a container that changed nothing
         [ "$(box container diff df1)" = "$output" ]
+        # podman's --format json, its tests' form (jq reads .added[] ...)
+        run box diff --format json df1
+        [ "$status" -eq 0 ]
+        [ "$(jq -c .deleted <<<"$output")" = '["/bin/ls","/home"]' ]
+        [ "$(jq -c .added <<<"$output")" = '["/tmp/a","/tmp/a/b","/tmp/a/b/f","/tmp/l","/tmp/up"]' ]
+        [ "$(jq -c .changed <<<"$output")" = '["/bin","/etc","/etc/passwd","/tmp"]' ]
+        run box diff --format '{{.Path}}' df1
+        [ "$status" -eq 125 ]
         box create --name df2 busybox true >/dev/null
         run box diff df2
         [ "$status" -eq 0 ]
         [ -z "$output" ]
+        [ "$(box diff --format json df2)" = '{"added":[],"changed":[],"deleted":[]}' ]
         run box diff nope
         [ "$status" -ne 0 ]
         [ "${#lines[@]}" -eq 1 ]
