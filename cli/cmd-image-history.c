@@ -1,5 +1,8 @@
 /* box image history IMAGE; box image prune [-a] [-f]. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/options.h"
@@ -12,16 +15,18 @@
 
 struct history_flags {
         const char *format;
-        bool no_trunc, quiet;
+        bool no_trunc, quiet, human;
 };
 
 #define T struct history_flags
 static const struct cli_option history_flag_rows[] = {
         CLI_STRING("format", 0, T, format, "string",
-                   "'table' (default), 'json', or a Go-style template"),
+                   "'table' (default), 'json' (one object a line), or a\n"
+                   "Go template ('table TEMPLATE' for a table)"),
         CLI_TRUE("no-trunc", 0, T, no_trunc, "don't truncate output"),
         CLI_TRUE("quiet", 'q', T, quiet, "only show image ids"),
-        CLI_COMPAT("human", 'H', NULL), /* sizes are human */
+        CLI_BOOL("human", 'H', T, human, "[=BOOL]",
+                 "sizes and dates in human readable form (default true)"),
         CLI_HELP("help", 'h'),
 };
 #undef T
@@ -48,9 +53,61 @@ static char *ellipsis(const char *s, size_t n, int no_trunc)
         return xasprintf("%.*s…", (int)(n - 1), s);
 }
 
+/* Docker's RFC 3339 in local time, to the second, as its history prints
+ * CreatedAt ("2024-05-01T10:00:00Z" in UTC, else "+02:00") */
+static void rfc3339_local(char *buf, size_t len, int64_t t)
+{
+        struct tm tm;
+        time_t tt = (time_t)t;
+        if (t < 0 || !localtime_r(&tt, &tm)) {
+                snprintf(buf, len, "%s", "");
+                return;
+        }
+        size_t m = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+        long off = tm.tm_gmtoff;
+        if (off == 0)
+                snprintf(buf + m, len - m, "Z");
+        else
+                snprintf(buf + m, len - m, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+                         labs(off) % 3600 / 60);
+}
+
+/* One row of docker history's table: its fields are strings, as docker's
+ * `--format json` prints them.  ID: the image's, for the newest step. */
+static struct jv *step_row(const struct step *s, const char *id, bool no_trunc, bool human)
+{
+        char at[64], ago[64], size[32];
+        int64_t t = s->created ? oci_time_parse(s->created) : -1;
+        rfc3339_local(at, sizeof(at), t);
+        if (human) {
+                cli_format_ago(ago, sizeof(ago), t);
+                cli_format_size(size, sizeof(size), (double)s->size);
+        } else {
+                snprintf(ago, sizeof(ago), "%s", at);
+                snprintf(size, sizeof(size), "%" PRId64, s->size);
+        }
+        _cleanup_free_ char *by = ellipsis(strempty(s->created_by), 45, no_trunc);
+        struct jv *o = jv_object();
+        if (!id)
+                jv_set_str(o, "ID", "<missing>");
+        else if (no_trunc)
+                jv_set_str(o, "ID", id);
+        else {
+                char shortid[13];
+                snprintf(shortid, sizeof(shortid), "%.12s", id + 7);
+                jv_set_str(o, "ID", shortid);
+        }
+        jv_set_str(o, "CreatedAt", at);
+        jv_set_str(o, "CreatedSince", ago);
+        jv_set_str(o, "CreatedBy", by);
+        jv_set_str(o, "Size", size);
+        jv_set_str(o, "Comment", strempty(s->comment));
+        return o;
+}
+
 int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
 {
-        struct history_flags f = {0};
+        struct history_flags f = {.human = true};
         struct box_err err = {0};
         int first = cli_options_parse(&history_options, &f, argc, argv);
         if (first <= 0)
@@ -100,62 +157,32 @@ int cmd_image_history(struct cli_ctx *ctx, int argc, char **argv)
                 }
         }
 
-        int json = format && streq(format, "json");
-        int table = !format || streq(format, "table");
-        struct jv *arr = json ? jv_array() : NULL;
-        struct cli_table tab = {0};
-        if (table && !quiet)
-                cli_table_add(&tab, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT", NULL);
-        int r = 0;
-        for (size_t k = n; k-- > 0;) {
-                const struct step *s = &steps[k];
-                char id[80], ago[64], size[32];
-                if (k == n - 1)
-                        snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12,
-                                 no_trunc ? h.id : h.id + 7);
-                else
-                        snprintf(id, sizeof(id), "<missing>");
-                int64_t t = s->created ? oci_time_parse(s->created) : -1;
-                cli_format_ago(ago, sizeof(ago), t);
-                cli_format_size(size, sizeof(size), (double)s->size);
-                _cleanup_free_ char *by = ellipsis(strempty(s->created_by), 45, no_trunc);
-                if (quiet) {
-                        printf("%s\n", id);
-                } else if (json) {
-                        struct jv *o = jv_object();
-                        jv_set_str(o, "ID", k == n - 1 ? h.id : "<missing>");
-                        jv_set_str(o, "CreatedAt", s->created);
-                        jv_set_str(o, "CreatedSince", ago);
-                        jv_set_str(o, "CreatedBy", strempty(s->created_by));
-                        jv_set(o, "Size", jv_int(s->size));
-                        jv_set_str(o, "Comment", strempty(s->comment));
-                        jv_set(o, "EmptyLayer", jv_bool(s->empty));
-                        jv_push(arr, o);
-                } else if (table) {
-                        cli_table_add(&tab, id, ago, by, size, strempty(s->comment), NULL);
-                } else {
-                        struct jv *o = jv_object();
-                        jv_set_str(o, "ID", id);
-                        jv_set_str(o, "CreatedAt", strempty(s->created));
-                        jv_set_str(o, "CreatedSince", ago);
-                        jv_set_str(o, "CreatedBy", by);
-                        jv_set_str(o, "Size", size);
-                        jv_set_str(o, "Comment", strempty(s->comment));
-                        _cleanup_free_ char *line = NULL;
-                        r = cli_format_template(format, o, &line, &err);
-                        jv_free(o);
-                        if (r < 0)
-                                break;
-                        printf("%s\n", line);
-                }
+        if (quiet) {
+                for (size_t k = n; k-- > 0;)
+                        if (k == n - 1)
+                                printf("%.*s\n", no_trunc ? 71 : 12, no_trunc ? h.id : h.id + 7);
+                        else
+                                printf("<missing>\n");
+                free(steps);
+                return 0;
         }
-        if (table && !quiet)
-                cli_table_flush(&tab);
-        if (json) {
-                _cleanup_free_ char *out = jv_dump(arr, JV_PRETTY);
-                printf("%s\n", out);
-                jv_free(arr);
-        }
+        struct jv **rows = xnew0(struct jv *, n ? n : 1);
+        for (size_t k = n, i = 0; k-- > 0; i++)
+                rows[i] = step_row(&steps[k], k == n - 1 ? h.id : NULL, no_trunc, f.human);
+        static const char *const titles[] = {
+                "ID",         "IMAGE",     "CreatedSince", "CREATED", "CreatedAt",
+                "CREATED AT", "CreatedBy", "CREATED BY",   "Size",    "SIZE",
+                "Comment",    "COMMENT",   NULL,
+        };
+        const char *fmt = format && !streq(format, "table") ? format
+                          : f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t"
+                                      "{{.Size}}\t{{.Comment}}"
+                                    : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t"
+                                      "{{.Size}}\t{{.Comment}}";
+        int r = cli_format_rows(fmt, titles, rows, n, &err);
+        for (size_t i = 0; i < n; i++)
+                jv_free(rows[i]);
+        free(rows);
         free(steps);
         return r < 0 ? cli_fail(&err) : 0;
 }

@@ -134,23 +134,6 @@ static struct jv *image_row(const struct row *r, int no_trunc)
         return o;
 }
 
-/* Go's json.Marshal escapes <, > and & inside strings. */
-static void print_json_line(const struct jv *o)
-{
-        _cleanup_free_ char *s = jv_dump(o, JV_CANONICAL);
-        for (const char *c = s; *c; c++) {
-                if (*c == '<')
-                        fputs("\\u003c", stdout);
-                else if (*c == '>')
-                        fputs("\\u003e", stdout);
-                else if (*c == '&')
-                        fputs("\\u0026", stdout);
-                else
-                        putchar(*c);
-        }
-        putchar('\n');
-}
-
 struct image_filters {
         bool dangling_set, dangling;
         char **refs;   /* patterns (the REPOSITORY[:TAG] argument among them) */
@@ -410,7 +393,8 @@ static int images_print(const struct images_flags *f, const struct row *rows, si
                         seen = strv_append(seen, id);
                         printf("%s\n", id);
                 } else if (streq(format, "json")) {
-                        print_json_line(o);
+                        _cleanup_free_ char *line = cli_format_json_line(o);
+                        printf("%s\n", line);
                 } else {
                         char *line = NULL;
                         rc = cli_format_template_strict(format, o, &line, err);

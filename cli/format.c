@@ -965,6 +965,23 @@ int cli_format_object(const char *format, struct jv *o, struct box_err *err)
         return r;
 }
 
+char *cli_format_json_line(const struct jv *o)
+{
+        _cleanup_free_ char *s = jv_dump(o, JV_CANONICAL);
+        struct buf b = {0};
+        for (const char *c = s; *c; c++) {
+                if (*c == '<')
+                        buf_puts(&b, "\\u003c");
+                else if (*c == '>')
+                        buf_puts(&b, "\\u003e");
+                else if (*c == '&')
+                        buf_puts(&b, "\\u0026");
+                else
+                        buf_putc(&b, *c);
+        }
+        return buf_steal(&b);
+}
+
 int cli_format_rows(const char *format, const char *const *titles, struct jv *const *rows, size_t n,
                     struct box_err *err)
 {
@@ -981,7 +998,7 @@ int cli_format_rows(const char *format, const char *const *titles, struct jv *co
         for (size_t i = 0; i < n; i++) {
                 char *line = NULL;
                 if (json) {
-                        line = jv_dump(rows[i], 0);
+                        line = cli_format_json_line(rows[i]);
                 } else {
                         int r = cli_format_template_strict(format, rows[i], &line, err);
                         if (r < 0)

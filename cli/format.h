@@ -47,6 +47,9 @@ void cli_format_tabwrite(char *const *lines);
  * fixed row types; nothing is printed then. */
 int cli_format_rows(const char *format, const char *const *titles, struct jv *const *rows, size_t n,
                     struct box_err *err);
+/* A row as docker's `--format json` prints it: its formatter's map through
+ * Go's json.Marshal, so keys sorted and <, > and & escaped (caller frees). */
+char *cli_format_json_line(const struct jv *o);
 
 /* A Labels object as k, v, ... (spec/oci.h's kv form; caller frees). */
 char **cli_labels_kv(const struct jv *labels);

@@ -17,9 +17,18 @@ teardown() { box_teardown_store; }
         [ "$output" = "${id:7:12}" ]
         run box image history --no-trunc -q bb
         [ "$output" = "$id" ]
+        # docker's --format json: a line per row, its fields as strings,
+        # keys sorted, as docker's formatter marshals them
         run box image history --format json bb
-        [[ "$output" == *'"CreatedBy": ""'* ]]
-        [[ "$output" == *'"Size": 2140160'* ]]
+        [[ "$output" == '{"Comment":"the base","CreatedAt":"'*'","CreatedBy":"","CreatedSince":"'*' ago","ID":"'"${id:7:12}"'","Size":"2.14MB"}' ]]
+        # --human=false: dates in RFC 3339 and sizes in bytes, as docker's
+        run box image history --human=false bb
+        [[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ AT\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
+        [[ "${lines[1]}" =~ ^${id:7:12}\ +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(Z|[+-][0-9]{2}:[0-9]{2})\ +2140160\ +the\ base$ ]]
+        run box image history --format '{{.Size}}' -H=false bb
+        [ "$output" = 2140160 ]
+        run box image history --format 'table {{.ID}}' bb
+        [ "${lines[0]}" = IMAGE ]
         run box image history --format '{{.CreatedBy}}|{{.Comment}}' bb
         [ "$output" = "|the base" ]
         run box image history nosuch
