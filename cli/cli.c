@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cmd-run-life.h"
+#include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
@@ -56,6 +57,25 @@ int cli_help(const char *text)
 {
         fputs(text, stdout);
         return 0;
+}
+
+int cli_exists_main(struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
+                    int (*lookup)(struct cli_ctx *ctx, const char *name, struct box_err *err))
+{
+        const char *what = strchr(cmd, ' ') ? strndupa(cmd, strcspn(cmd, " ")) : cmd;
+        _cleanup_free_ char *help = xasprintf("Usage: box %s %s\n\n"
+                                              "Exit 0 if that %s exists, 1 if not (podman's).\n",
+                                              cmd, what, what);
+        int first = cli_options_parse_help(cmd, help, false, argc, argv);
+        if (first <= 0)
+                return -first;
+        if (argc - first != 1)
+                return cli_usage_error(cmd, "'box %s' requires exactly 1 argument", cmd);
+        struct box_err err = {0};
+        int r = lookup(ctx, argv[first], &err);
+        if (r == -ENOENT)
+                return 1;
+        return r < 0 ? cli_fail(&err) : 0;
 }
 
 int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,

@@ -78,6 +78,10 @@ int cli_parse_when(const char *s, int64_t *ret_ns);
 /* store_gc's pins (USERDATA: the struct store): the images containers run. */
 char **cli_container_images(void *store);
 /* Runs a subcommand from TABLE (NULL-name terminated). */
+/* podman's `X exists NAME`: status 0 when LOOKUP finds NAME, 1 (nothing
+ * printed) when it says -ENOENT, else its error (125).  CMD: "image exists". */
+int cli_exists_main(struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
+                    int (*lookup)(struct cli_ctx *ctx, const char *name, struct box_err *err));
 int cli_dispatch(struct cli_ctx *ctx, const char *group, const struct cli_command *table, int argc,
                  char **argv);
 /* Prints help text to stdout; returns 0. */
@@ -97,6 +101,13 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_images(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tag(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_untag(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_image_exists(struct cli_ctx *ctx, int argc, char **argv);
+struct store_image_handle;
+/* store_image_resolve(), and also REPO@DIGEST: the image of that repository
+ * whose manifest has that digest, as docker resolves a canonical reference */
+int cli_image_resolve(struct store *st, const char *arg, struct store_image_handle *ret,
+                      struct box_err *err);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);

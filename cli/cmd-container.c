@@ -6,6 +6,17 @@
 #include "cli/options.h"
 #include "store/store.h"
 
+static int container_lookup(struct cli_ctx *ctx, const char *name, struct box_err *err)
+{
+        char id[RUN_ID_LEN + 1];
+        return cli_container_find(ctx, name, id, err);
+}
+
+static int cmd_container_exists(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_exists_main(ctx, "container exists", argc, argv, container_lookup);
+}
+
 static const struct cli_command container_commands[] = {
         {"attach", "Attach to a running container's input and output", cmd_attach, 0},
         {"cleanup", "Record a container's exit and release it (run by its monitor)",
@@ -19,8 +30,10 @@ static const struct cli_command container_commands[] = {
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
         {"healthcheck", "Run a container's health check once (run by its monitor)",
          cmd_container_healthcheck, 1},
+        {"exists", "Exit 0 if a container exists, 1 if not", cmd_container_exists, 0},
         {"inspect", "Display detailed information on containers", cmd_container_inspect, 0},
         {"kill", "Kill one or more running containers", cmd_container_verb, 0},
+        {"list", "List containers", cmd_ps, 1},
         {"logs", "Fetch the logs of a container", cmd_logs, 0},
         {"ls", "List containers", cmd_ps, 0},
         {"pause", "Pause all processes within one or more containers", cmd_container_verb, 0},

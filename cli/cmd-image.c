@@ -34,8 +34,8 @@ static int64_t image_size(const struct store_image_handle *h)
 /* store_image_resolve(), and also REPO@DIGEST: the image of that
  * repository whose manifest has that digest (docker resolves a canonical
  * reference the same way). */
-static int resolve(struct store *st, const char *arg, struct store_image_handle *ret,
-                   struct box_err *err)
+int cli_image_resolve(struct store *st, const char *arg, struct store_image_handle *ret,
+                      struct box_err *err)
 {
         int r = store_image_resolve(st, arg, ret, err);
         _cleanup_image_ref_ struct image_ref ref = {0};
@@ -72,12 +72,35 @@ struct row {
         int64_t created;
 };
 
-static int row_cmp(const void *a, const void *b)
+/* podman's images --sort: created (newest first, docker's order), id,
+ * repository, size (largest first) or tag; ties by repository and tag */
+enum image_sort { SORT_CREATED, SORT_ID, SORT_REPOSITORY, SORT_SIZE, SORT_TAG };
+
+static int row_cmp(const void *a, const void *b, void *key)
 {
         const struct row *x = a, *y = b;
-        if (x->created != y->created)
-                return x->created < y->created ? 1 : -1;
-        int c = strcmp(x->repo, y->repo);
+        int c = 0;
+        switch (*(enum image_sort *)key) {
+        case SORT_CREATED:
+                c = x->created == y->created ? 0 : x->created < y->created ? 1 : -1;
+                break;
+        case SORT_ID:
+                c = strcmp(x->h.id, y->h.id);
+                break;
+        case SORT_SIZE: {
+                int64_t sx = image_size(&x->h), sy = image_size(&y->h);
+                c = sx == sy ? 0 : sx < sy ? 1 : -1;
+                break;
+        }
+        case SORT_TAG:
+                c = strcmp(x->tag, y->tag);
+                break;
+        case SORT_REPOSITORY:
+                break;
+        }
+        if (c)
+                return c;
+        c = strcmp(x->repo, y->repo);
         return c ? c : strcmp(x->tag, y->tag);
 }
 
@@ -153,7 +176,7 @@ static void image_filters_release(struct image_filters *f)
 static int image_created(struct store *st, const char *name, int64_t *ret, struct box_err *err)
 {
         _cleanup_image_handle_ struct store_image_handle h = {0};
-        int r = resolve(st, name, &h, err);
+        int r = cli_image_resolve(st, name, &h, err);
         if (r < 0)
                 return r;
         *ret = oci_time_parse(h.config.created);
@@ -227,7 +250,24 @@ struct images_flags {
         bool digests, no_trunc, quiet;
         const char *format;
         char **filters;
+        enum image_sort sort;
 };
+
+static int opt_sort(void *opts, const char *arg)
+{
+        static const char *const keys[] = {
+                [SORT_CREATED] = "created", [SORT_ID] = "id",   [SORT_REPOSITORY] = "repository",
+                [SORT_SIZE] = "size",       [SORT_TAG] = "tag",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                if (streq(arg, keys[i])) {
+                        ((struct images_flags *)opts)->sort = (enum image_sort)i;
+                        return 0;
+                }
+        }
+        return cli_usage_error("images",
+                               "invalid --sort '%s': created, id, repository, size or tag", arg);
+}
 
 #define T struct images_flags
 static const struct cli_option images_flag_rows[] = {
@@ -242,6 +282,8 @@ static const struct cli_option images_flag_rows[] = {
                    "'{{.Repository}}:{{.Tag}}'"),
         CLI_TRUE("no-trunc", 0, T, no_trunc, "don't truncate output"),
         CLI_TRUE("quiet", 'q', T, quiet, "only show image ids"),
+        CLI_FUNC("sort", 0, CLI_ARG_REQUIRED, opt_sort, "string",
+                 "podman's: order by created (default), id, repository,\nsize or tag"),
         CLI_HELP("help", 'h'),
 };
 #undef T
@@ -443,7 +485,7 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
                 if (rc > 0)
                         nr++;
         }
-        qsort(rows, nr, sizeof(rows[0]), row_cmp);
+        qsort_r(rows, nr, sizeof(rows[0]), row_cmp, &f.sort);
         if (rc >= 0)
                 rc = images_print(&f, rows, nr, &err);
         for (size_t i = 0; i < nr; i++)
@@ -451,39 +493,6 @@ int cmd_images(struct cli_ctx *ctx, int argc, char **argv)
         free(rows);
         store_images_free(imgs, n);
         return rc < 0 ? cli_fail(&err) : 0;
-}
-
-/* ---- tag ---- */
-
-static const char tag_help[] = "Usage: box tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"
-                               "\n"
-                               "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE.\n";
-
-int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
-{
-        struct box_err err = {0};
-        int first = cli_options_parse_help("tag", tag_help, false, argc, argv);
-        if (first <= 0)
-                return -first;
-        if (argc - first != 2)
-                return cli_usage_error("tag", "'box tag' requires exactly 2 arguments");
-        argv += first - 1;
-        _cleanup_image_ref_ struct image_ref dst = {0};
-        if (spec_ref_parse(argv[2], &dst, &err) < 0)
-                return cli_fail(&err);
-        if (dst.digest)
-                return cli_usage_error("tag", "refusing to create a tag with a digest reference");
-        _cleanup_free_ char *full = spec_ref_format(&dst);
-        struct store *st;
-        _cleanup_image_handle_ struct store_image_handle h = {0};
-        if (cli_store(ctx, &st, &err) < 0)
-                return cli_fail(&err);
-        if (resolve(st, argv[1], &h, &err) < 0)
-                return fail_with(&err, EXIT_DAEMON_ERROR);
-        int r = store_image_tag(st, full, h.manifest, h.manifest_size, &err);
-        if (r < 0)
-                return cli_fail(&err);
-        return 0;
 }
 
 /* ---- rmi ---- */
@@ -686,7 +695,7 @@ struct jv *cli_image_inspect_json(struct cli_ctx *ctx, const char *name, struct 
 {
         struct store *st;
         _cleanup_image_handle_ struct store_image_handle h = {0};
-        if (cli_store(ctx, &st, err) < 0 || resolve(st, name, &h, err) < 0)
+        if (cli_store(ctx, &st, err) < 0 || cli_image_resolve(st, name, &h, err) < 0)
                 return NULL;
         return inspect_json(st, &h);
 }
@@ -729,7 +738,7 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
         for (int i = first; i < argc; i++) {
                 _cleanup_image_handle_ struct store_image_handle h = {0};
                 box_err_clear(&err);
-                if (resolve(st, argv[i], &h, &err) < 0) {
+                if (cli_image_resolve(st, argv[i], &h, &err) < 0) {
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
                         continue;
                 }
@@ -744,10 +753,12 @@ int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv)
 
 static const struct cli_command image_cmds[] = {
         {"build", "Build an image from a Dockerfile", cmd_build, 0},
+        {"exists", "Exit 0 if an image is in the store, 1 if not", cmd_image_exists, 0},
         {"history", "Show the history of an image", cmd_image_history, 0},
         {"import", "Import a rootfs tarball as an image", cmd_import, 0},
         {"inspect", "Display detailed information on one or more images", cmd_image_inspect, 0},
         {"load", "Load images from a tar archive or an OCI layout", cmd_load, 0},
+        {"list", "List images", cmd_images, 1},
         {"ls", "List images", cmd_images, 0},
         {"prune", "Remove unused images", cmd_image_prune, 0},
         {"pull", "Download an image from a registry, or an archive or OCI layout over HTTP(S)",
@@ -756,6 +767,7 @@ static const struct cli_command image_cmds[] = {
         {"rm", "Remove one or more images", cmd_rmi, 0},
         {"save", "Save one or more images to a tar archive", cmd_save, 0},
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
+        {"untag", "Remove names from an image", cmd_untag, 0},
         {},
 };
 

@@ -651,11 +651,28 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+static int network_lookup(struct cli_ctx *ctx, const char *name, struct box_err *err)
+{
+        const char *root;
+        _cleanup_free_ char *full = NULL, *json = NULL;
+        int r = net_root(ctx, &root, err);
+        if (r >= 0)
+                r = run_net_resolve(root, name, &full, err);
+        return r < 0 ? r : run_net_inspect_json(root, ctx->runroot, full, &json, err);
+}
+
+static int cmd_network_exists(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_exists_main(ctx, "network exists", argc, argv, network_lookup);
+}
+
 static const struct cli_command network_commands[] = {
         {"connect", "Connect a container to a network", cmd_network_connect, 0},
         {"create", "Create a network", cmd_network_create, 0},
         {"disconnect", "Disconnect a container from a network", cmd_network_disconnect, 0},
+        {"exists", "Exit 0 if a network exists, 1 if not", cmd_network_exists, 0},
         {"inspect", "Display detailed information on networks", cmd_network_inspect, 0},
+        {"list", "List networks", cmd_network_ls, 1},
         {"ls", "List networks", cmd_network_ls, 0},
         {"prune", "Remove all unused networks", cmd_network_prune, 0},
         {"rm", "Remove one or more networks", cmd_network_rm, 0},

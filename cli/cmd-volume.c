@@ -398,9 +398,25 @@ static int cmd_volume_prune(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+static int volume_lookup(struct cli_ctx *ctx, const char *name, struct box_err *err)
+{
+        const char *root;
+        int r = volume_root(ctx, &root, err);
+        if (r < 0)
+                return r;
+        return run_volume_name_valid(name) && run_volume_exists(root, name) ? 0 : -ENOENT;
+}
+
+static int cmd_volume_exists(struct cli_ctx *ctx, int argc, char **argv)
+{
+        return cli_exists_main(ctx, "volume exists", argc, argv, volume_lookup);
+}
+
 static const struct cli_command volume_commands[] = {
         {"create", "Create a volume", cmd_volume_create, 0},
+        {"exists", "Exit 0 if a volume exists, 1 if not", cmd_volume_exists, 0},
         {"inspect", "Display detailed information on one or more volumes", cmd_volume_inspect, 0},
+        {"list", "List volumes", cmd_volume_ls, 1},
         {"ls", "List volumes", cmd_volume_ls, 0},
         {"prune", "Remove unused volumes", cmd_volume_prune, 0},
         {"rm", "Remove one or more volumes", cmd_volume_rm, 0},

@@ -49,6 +49,7 @@ const struct cli_command cli_commands[] = {
         {"tag", "Create a tag that refers to an image", cmd_tag, 0},
         {"top", "Display the running processes of a container", cmd_top, 0},
         {"unpause", "Unpause all processes within one or more containers", cmd_container_verb, 0},
+        {"untag", "Remove names from an image", cmd_untag, 0},
         {"update", "Update configuration of one or more containers", cmd_update, 0},
         {"version", "Show the box version", cmd_version, 0},
         {"volume", "Manage volumes", cmd_volume, 0},

@@ -252,3 +252,43 @@ teardown() { box_teardown_store; }
                 box tag busybox other
         done
 }
+
+@test "podman's tag/untag: tag takes several targets, untag removes named tags or all, image exists, images --sort" {
+        import_busybox
+        id=$(box image inspect --format '{{.Id}}' busybox)
+        for pair in registry.com/image:latest,registry.com/image:latest \
+                registry.com/image,registry.com/image:latest image:latest,image:latest image,image; do
+                box tag busybox "${pair%,*}"
+                box image exists "${pair#*,}"
+                box untag busybox "${pair#*,}"
+                run box image exists "${pair#*,}"
+                [ "$status" -eq 1 ]
+                [ -z "$output" ]
+        done
+        # several targets at once; the order of --sort repository
+        box tag busybox registry.com/image:1 registry.com/image:3 registry.com/image:2
+        box tag busybox registry.com/aaa:a
+        run box images --format '{{.Repository}}:{{.Tag}}' --sort repository
+        [ "$output" = "$(printf '%s\n' busybox:latest registry.com/aaa:a registry.com/image:1 \
+                registry.com/image:2 registry.com/image:3)" ]
+        run box images --sort bogus
+        [ "$status" -eq 125 ]
+        box untag busybox registry.com/aaa:a registry.com/image:1 registry.com/image:2 registry.com/image:3
+        run box untag busybox registry.com/foo:bar
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'registry.com/foo:bar': tag not known"* ]]
+        run box untag nosuch
+        [ "$status" -ne 0 ]
+        # untag by id: every name goes, the image stays (dangling)
+        box tag busybox registry.com/1:latest registry.com/2:latest
+        box untag "$id"
+        [ "$(box image inspect --format '{{.RepoTags}}' "$id")" = "[]" ]
+        run box image exists busybox
+        [ "$status" -eq 1 ]
+        box image exists "$id"
+        box tag "$id" busybox
+        # Docker's "list" alias of image ls
+        [ "$(box image list -q)" = "$(box images -q)" ]
+        run box tag busybox
+        [ "$status" -eq 125 ]
+}

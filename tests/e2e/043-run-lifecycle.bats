@@ -156,3 +156,29 @@ containers() { ls "$BOX_ROOT/containers"; }
         [ "$status" -ne 0 ]
         [[ "$output" == *"no such container: 'busybox'"* ]]
 }
+
+@test "podman's container/volume/network exists: 0 or 1; Docker's list aliases of ls" {
+        box create --name ex1 busybox true >/dev/null
+        box container exists ex1
+        run box container exists nope
+        [ "$status" -eq 1 ]
+        [ -z "$output" ]
+        run box container exists
+        [ "$status" -eq 125 ]
+        [[ "$(box container list -a --format '{{.Names}}')" == *ex1* ]]
+        box volume create exv >/dev/null
+        box volume exists exv
+        run box volume exists nope
+        [ "$status" -eq 1 ]
+        [ "$(box volume list -q)" = exv ]
+        box volume rm exv >/dev/null
+        run box volume exists exv
+        [ "$status" -eq 1 ]
+        run box network exists nope
+        [ "$status" -eq 1 ]
+        box network exists none
+        [[ "$(box network list --format '{{.Name}}')" == *none* ]]
+        box rm ex1 >/dev/null
+        run box container exists ex1
+        [ "$status" -eq 1 ]
+}
