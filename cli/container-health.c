@@ -419,7 +419,9 @@ static int cmd_healthcheck_run(struct cli_ctx *ctx, int argc, char **argv)
         int r = health_probe(ctx, argv[first], &st, &err);
         if (r < 0)
                 return cli_fail(&err);
-        printf("%s\n", r == 0 ? "healthy" : "unhealthy");
+        /* podman's: silent when the check passed, "unhealthy" and 1 when not */
+        if (r != 0)
+                printf("unhealthy\n");
         return r == 0 ? 0 : 1;
 }
 
