@@ -9,10 +9,12 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/container.h"
+#include "cli/format.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/state.h"
+#include "spec/json.h"
 #include "spec/ref.h"
 #include "store/fsck.h"
 #include "store/image.h"
@@ -210,6 +212,10 @@ struct df_row {
         int64_t size, reclaimable;
 };
 
+struct df_flags {
+        const char *format;
+};
+
 static int64_t blob_size(struct store *st, const char *digest)
 {
         struct stat s;
@@ -217,7 +223,8 @@ static int64_t blob_size(struct store *st, const char *digest)
         return stat(p, &s) == 0 ? s.st_size : 0;
 }
 
-static void df_add(const char *type, const struct df_row *r, struct cli_table *t)
+/* A row of docker system df: every field a string, as its formatter's */
+static struct jv *df_row_json(const char *type, const struct df_row *r)
 {
         char total[32], active[32], size[32], rec[32], recp[48];
         snprintf(total, sizeof(total), "%zu", r->total);
@@ -229,16 +236,54 @@ static void df_add(const char *type, const struct df_row *r, struct cli_table *t
                          (int)(100.0 * (double)r->reclaimable / (double)r->size));
         else
                 snprintf(recp, sizeof(recp), "%s", rec);
-        cli_table_add(t, type, total, active, size, recp, NULL);
+        struct jv *o = jv_object();
+        jv_set_str(o, "Type", type);
+        jv_set_str(o, "TotalCount", total);
+        jv_set_str(o, "Active", active);
+        jv_set_str(o, "Size", size);
+        jv_set_str(o, "Reclaimable", recp);
+        return o;
+}
+
+static const struct cli_option df_flag_rows[] = {
+        CLI_STRING("format", 0, struct df_flags, format, "string",
+                   "'table' (default), 'table TEMPLATE', 'json' or a Go template\n"
+                   "({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}},\n{{.Reclaimable}})"),
+        CLI_HELP("help", 'h'),
+};
+
+static const struct cli_options df_options =
+        CLI_OPTIONS("system df", df_flag_rows, 16,
+                    "Usage: box system df [OPTIONS]\n"
+                    "\n"
+                    "Show the disk space used by images, unpacked layers, containers and volumes.\n"
+                    "\n"
+                    "Options:\n");
+
+static int df_print(const char *format, const struct df_row rows[5], struct box_err *err)
+{
+        static const char *const types[] = {"Images", "Layers", "Containers", "Local Volumes",
+                                            "Build Cache"};
+        static const char *const titles[] = {"Type",        "TYPE",        "TotalCount", "TOTAL",
+                                             "Active",      "ACTIVE",      "Size",       "SIZE",
+                                             "Reclaimable", "RECLAIMABLE", NULL};
+        struct jv *v[5];
+        for (size_t i = 0; i < 5; i++)
+                v[i] = df_row_json(types[i], &rows[i]);
+        if (!format || streq(format, "table"))
+                format = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t"
+                         "{{.Reclaimable}}";
+        int r = cli_format_rows(format, titles, v, 5, err);
+        for (size_t i = 0; i < 5; i++)
+                jv_free(v[i]);
+        return r;
 }
 
 static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct box_err err = {0};
-        int first = cli_options_parse_help("system df",
-                                           "Usage: box system df\n\nShow the disk space used by "
-                                           "images, unpacked layers, containers and volumes.\n",
-                                           false, argc, argv);
+        struct df_flags f = {0};
+        int first = cli_options_parse(&df_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
         if (first < argc)
@@ -307,21 +352,14 @@ static int cmd_system_df(struct cli_ctx *ctx, int argc, char **argv)
         struct df_row vol = {.total = count_dir(st, "volumes"),
                              .size = fs_tree_size_at(store_root_fd(st), "volumes")};
         vol.active = vol.total;
-        struct cli_table t = {0};
-        cli_table_add(&t, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", NULL);
-        df_add("Images", &img, &t);
-        df_add("Layers", &lay, &t);
-        df_add("Containers", &con, &t);
-        df_add("Local Volumes", &vol, &t);
         /* the step records and RUN --mount=type=cache directories, all of
          * which box builder prune -a removes (their layers are the images') */
         struct df_row bc = {.total = count_dir(st, "buildcache/steps") +
                                      count_dir(st, "buildcache/mounts"),
                             .size = fs_tree_size_at(store_root_fd(st), "buildcache")};
         bc.reclaimable = bc.size;
-        df_add("Build Cache", &bc, &t);
-        cli_table_flush(&t);
-        return 0;
+        const struct df_row rows[5] = {img, lay, con, vol, bc};
+        return df_print(f.format, rows, &err) < 0 ? cli_fail(&err) : 0;
 }
 
 /* ---- fsck ---- */

@@ -97,6 +97,14 @@ JSON
         [[ "${lines[2]}" =~ ^Layers\ +1\ +0\ + ]]
         [[ "${lines[3]}" =~ ^Containers\ +0\ +0\ +0B ]]
         [[ "${lines[4]}" =~ ^Local\ Volumes\ +0 ]]
+        # docker's --format: json rows of strings, templates, a table of some
+        run box system df --format json
+        [ "${lines[0]}" = '{"Active":"0","Reclaimable":"2.14MB (100%)","Size":"2.14MB","TotalCount":"1","Type":"Images"}' ]
+        [ "$(box system df --format '{{.Type}}={{.TotalCount}}' | head -2 | tr '\n' ' ')" = "Images=1 Layers=1 " ]
+        run box system df --format 'table {{.Type}}\t{{.Size}}'
+        [[ "${lines[0]}" =~ ^TYPE\ +SIZE$ ]]
+        run box system df --format '{{.Nope}}'
+        [ "$status" -eq 125 ]
 }
 
 @test "system prune removes dangling images and temporary leftovers" {
