@@ -62,12 +62,15 @@ static const struct {
 
 /* Docker's masked paths: files get /dev/null, directories an empty
  * read-only tmpfs.  Docker also masks each
- * /sys/devices/system/cpu/cpuN/thermal_throttle (mask_cpu_thermal). */
+ * /sys/devices/system/cpu/cpuN/thermal_throttle (mask_cpu_thermal).
+ * podman's two more: /sys/dev/block (links naming the host's block devices
+ * and where they sit) and /sys/fs/selinux. */
 static const char *const masked_paths[] = {
         "/proc/asound",     "/proc/acpi",        "/proc/interrupts",
         "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
         "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap",
+        "/sys/dev/block",   "/sys/fs/selinux",
 };
 
 static const char *const readonly_paths[] = {
