@@ -481,10 +481,12 @@ static int ns_mode(const char *flag, const char *arg, const char *const *modes, 
         return flag_error("invalid --%s '%.*s'", flag, printable(arg), arg);
 }
 
+/* podman's "private" for --pid and --uts is Docker's default, "" */
 static int opt_pid(void *opts, const char *arg)
 {
         static const char *const modes[] = {"", "host", NULL};
-        return ns_mode("pid", arg, modes, &((struct run_opts *)opts)->pid_mode);
+        return ns_mode("pid", streq(arg, "private") ? "" : arg, modes,
+                       &((struct run_opts *)opts)->pid_mode);
 }
 
 static int opt_ipc(void *opts, const char *arg)
@@ -496,7 +498,8 @@ static int opt_ipc(void *opts, const char *arg)
 static int opt_uts(void *opts, const char *arg)
 {
         static const char *const modes[] = {"", "host", NULL};
-        return ns_mode("uts", arg, modes, &((struct run_opts *)opts)->uts_mode);
+        return ns_mode("uts", streq(arg, "private") ? "" : arg, modes,
+                       &((struct run_opts *)opts)->uts_mode);
 }
 
 static int opt_cgroupns(void *opts, const char *arg)

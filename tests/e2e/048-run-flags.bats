@@ -157,10 +157,18 @@ hc() { # FIELD CONTAINER: HostConfig.FIELD as JSON
         id=$(box create --network none busybox true)
         [ "$(hc IpcMode "$id")" = '"private"' ]
         [ "$(hc PidMode "$id")" = '""' ]
+        # podman's "private" --pid and --uts: the default's own namespaces
+        run box run --rm --network none --pid private --uts private busybox sh -c \
+                'echo $$; readlink /proc/self/ns/uts'
+        [ "${lines[0]}" = 1 ]
+        [ "${lines[1]}" != "$(readlink /proc/self/ns/uts)" ]
+        id=$(box create --network none --pid private --uts private busybox true)
+        [ "$(hc PidMode "$id")" = '""' ]
+        [ "$(hc UTSMode "$id")" = '""' ]
         refused --ipc "'bogus'" run --rm --ipc bogus busybox true
         refused --pid "'container:x'" run --rm --pid container:x busybox true
         refused --cgroupns "'shared'" run --rm --cgroupns shared busybox true
-        refused --uts "'private'" run --rm --uts private busybox true
+        refused --uts "'shared'" run --rm --uts shared busybox true
         refused --uidmap "--pid host" run --rm --network none --uidmap 0:100000:65536 --pid host busybox true
 }
 
