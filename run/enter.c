@@ -19,6 +19,7 @@
  *   the container open the host file.  A Landlock domain that allows
  *   execution only beneath the container's root closes that for every
  *   process of the container, for its whole life. */
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/capability.h>
@@ -268,6 +269,18 @@ static void read_root_file(int rootfd, const char *name, char **ret)
 /* Drops what the process may not keep: the bounding set, seccomp (loaded
  * while the process may still, before no_new_privs' absence matters), the
  * user, then the final capability sets. */
+/* Every signal's default action, as a container Docker starts has them: an
+ * execve keeps the signals box was started ignoring (a shell's `box run &`
+ * ignores SIGINT and SIGQUIT, nohup SIGHUP), and a shell that starts with a
+ * signal ignored cannot trap it; init's waitpid needs SIGCHLD's too. */
+static void signals_default(void)
+{
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        for (int sig = 1; sig < SIGRTMIN; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)sigaction(sig, &dfl, NULL);
+}
+
 static int drop_privileges(const struct run_process *p, const struct run_user *user,
                            struct box_err *err)
 {
@@ -361,6 +374,7 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
         r = drop_privileges(p, &user, err);
         if (r < 0)
                 return r;
+        signals_default();
         if (p->init) {
                 r = run_init_fork(p->restore_mask, p->err_fd, p->tty, err);
                 if (r < 0)

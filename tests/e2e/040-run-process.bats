@@ -211,6 +211,31 @@ line2|\"'" ]
         grep -q "got TERM" "$BOX_TEST_TMP/out"
 }
 
+@test "run: a container starts with every signal's default action, whatever box was started ignoring" {
+        # a script's `box run ... &` starts box with SIGINT and SIGQUIT
+        # ignored, nohup with SIGHUP: Docker's containers never inherit that
+        run sh -c "trap '' INT QUIT HUP PIPE; '$BOX' run --rm busybox grep SigIgn /proc/self/status"
+        [ "$output" = "$(printf 'SigIgn:\t0000000000000000')" ]
+        run sh -c "trap '' INT QUIT HUP PIPE CHLD; '$BOX' run --rm --init busybox sh -c 'grep SigIgn /proc/self/status; grep SigIgn /proc/1/status'"
+        [ "${lines[0]}" = "$(printf 'SigIgn:\t0000000000000000')" ]
+        [ "${lines[1]}" = "$(printf 'SigIgn:\t0000000000000000')" ]
+        box run -d --name sigx busybox sleep 100 >/dev/null
+        run sh -c "trap '' INT QUIT HUP; '$BOX' exec sigx grep SigIgn /proc/self/status"
+        [ "$output" = "$(printf 'SigIgn:\t0000000000000000')" ]
+        box rm -f sigx >/dev/null
+        # podman's sig-proxy test: a background `box run -i` (SIGINT ignored
+        # by the shell) proxies SIGINT to a shell that traps it
+        "$BOX" run -i --name sigp busybox sh -c 'trap "echo BYE; exit 0" INT; echo READY; while :; do sleep 0.1; done' \
+                </dev/null >"$BOX_TEST_TMP/sigp" 2>&1 &
+        local pid=$!
+        for i in $(seq 300); do grep -q READY "$BOX_TEST_TMP/sigp" && break; sleep 0.1; done
+        kill -INT $pid
+        wait $pid || status=$?
+        [ "${status:-0}" -eq 0 ]
+        grep -q BYE "$BOX_TEST_TMP/sigp"
+        box rm -f sigp >/dev/null
+}
+
 @test "run: --init is pid 1, reaps zombies and forwards signals" {
         run box run --rm --init busybox sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
         [ "${lines[1]}" = "2" ]
