@@ -1082,7 +1082,7 @@ static void child_winsize(const struct run_spec *spec, struct child_args *a)
  * file, a whiteout and an xattr there, ~0.2-0.3 ms that the container's
  * set-up no longer spends on its way to exec; it attaches the detached
  * mount where it would have mounted one (run_rootfs_mount_base).  Made
- * by box's main thread, first: on a thread of its own it began 0.5-2.8 ms
+ * by box's main thread, first: on a thread of its own it began 0.7-2.8 ms
  * after it was started on a 2-CPU host (the other CPU woken or freed),
  * while the main thread had ~0.3 ms to do meanwhile and then waited for it
  * (docs/performance.md, sixth round).  Where fsconfig(2) cannot make it

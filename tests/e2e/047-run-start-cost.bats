@@ -388,7 +388,7 @@ pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
 }
 
 @test "box makes the container's overlay on its own thread before the clone, and keeps its working directory" {
-        # a thread of its own began 0.5-2.8 ms after it was started on a
+        # a thread of its own began 0.7-2.8 ms after it was started on a
         # 2-CPU host, and the clone waited for it (docs/performance.md)
         mkdir "$BOX_TEST_TMP/cwd"
         cd "$BOX_TEST_TMP/cwd"
