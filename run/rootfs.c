@@ -460,14 +460,8 @@ int run_overlay_fsmount(const struct run_spec *spec, int fs, const char *upper, 
         return 0;
 }
 
-int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+static int overlay_detached_here(const struct run_spec *spec, int *ret_fd, struct box_err *err)
 {
-        /* relative paths, as mount_root's: the thread's own working
-         * directory (it shares box's until it unshares it) */
-        if (unshare(CLONE_FS) < 0)
-                return box_err_errno(err, errno, "unshare the working directory");
-        if (chdir(spec->base_dir) < 0)
-                return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
         const char *state = state_rel(spec);
         _cleanup_free_ char *lower = strv_join(spec->lowerdirs, ":");
         _cleanup_free_ char *upper = xasprintf("%s/upper", state);
@@ -484,6 +478,27 @@ int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
                 return run_fsconfig_error(fs, err, "lowerdir");
         return run_overlay_fsmount(spec, fs, upper, work, ret_fd, err);
+}
+
+int run_rootfs_overlay_detached(const struct run_spec *spec, int *ret_fd, struct box_err *err)
+{
+        /* relative paths, as mount_root's (fsconfig resolves each as it
+         * is set), from the base dir; box's working directory back after */
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0)
+                return box_err_errno(err, errno, "open the working directory");
+        if (chdir(spec->base_dir) < 0)
+                return box_err_errno(err, errno, "chdir '%s'", spec->base_dir);
+        int fd = -EBADF;
+        int r = overlay_detached_here(spec, &fd, err);
+        if (fchdir(cwd) < 0) {
+                r = box_err_errno(err, errno, "back to the working directory");
+                if (fd >= 0)
+                        close(TAKE_FD(fd));
+        }
+        if (r >= 0)
+                *ret_fd = fd;
+        return r;
 }
 
 static int mount_root(const struct run_spec *spec, const char *rootfs_path, int root_mount_fd,

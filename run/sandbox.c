@@ -1077,45 +1077,23 @@ static void child_winsize(const struct run_spec *spec, struct child_args *a)
         }
 }
 
-/* The container's overlay, made by box on a thread of its own while its
- * main thread prepares the clone (the seccomp filter, the cgroup, pipes):
- * overlayfs' mount makes its work directory and tries a temporary file, a
- * whiteout and an xattr there, ~0.2-0.3 ms that the container's set-up no
- * longer spends on its way to exec; it attaches the detached mount where it
- * would have mounted one (run_rootfs_mount_base).  Joined before the
- * clone, so the thread holds no lock the child could inherit.  Without a
- * thread, or where fsconfig(2) cannot make it (its strings stop at 255
- * bytes: an image of ~16 layers or more), the child mounts it itself. */
-struct root_job {
-        pthread_t thread;
-        const struct run_spec *spec;
+/* The container's overlay, made by box as a detached mount before the
+ * clone: overlayfs' mount makes its work directory and tries a temporary
+ * file, a whiteout and an xattr there, ~0.2-0.3 ms that the container's
+ * set-up no longer spends on its way to exec; it attaches the detached
+ * mount where it would have mounted one (run_rootfs_mount_base).  Made
+ * by box's main thread, first: on a thread of its own it began 0.7-2.8 ms
+ * after it was started on a 2-CPU host (the other CPU woken or freed),
+ * while the main thread had ~0.3 ms to do meanwhile and then waited for it
+ * (docs/performance.md, sixth round).  Where fsconfig(2) cannot make it
+ * (its strings stop at 255 bytes: an image of ~16 layers or more), or in
+ * a user namespace, the child mounts it itself: -EBADF. */
+static int root_overlay(const struct run_spec *spec)
+{
         int fd;
-};
-
-static void *root_job_main(void *arg)
-{
-        struct root_job *j = arg;
-        if (run_rootfs_overlay_detached(j->spec, &j->fd, NULL) < 0)
-                j->fd = -EBADF;
-        return NULL;
-}
-
-static bool root_job_start(const struct run_spec *spec, struct root_job *j)
-{
-        *j = (struct root_job){.spec = spec, .fd = -EBADF};
-        if (spec->rootfs || spec->n_uid_map > 0)
-                return false;
-        return thread_start(&j->thread, false, root_job_main, j) == 0;
-}
-
-/* The detached overlay, or -EBADF */
-static int root_job_finish(struct root_job *j, bool *started)
-{
-        if (!*started)
+        if (spec->rootfs || spec->n_uid_map > 0 || run_rootfs_overlay_detached(spec, &fd, NULL) < 0)
                 return -EBADF;
-        *started = false;
-        pthread_join(j->thread, NULL);
-        return j->fd;
+        return fd;
 }
 
 /* The container's cgroups once it has ended (R: how the sandbox went):
@@ -1177,9 +1155,7 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 if (r < 0)
                         return r;
         }
-        struct root_job rj;
-        bool rj_started = root_job_start(spec, &rj);
-        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_close_ int root_fd = root_overlay(spec);
         uint64_t caps = spec->privileged ? run_caps_all() : spec->caps;
         /* box cannot give what it does not have (e.g. no CAP_SYS_RESOURCE here) */
         caps &= run_caps_own();
@@ -1241,7 +1217,6 @@ int run_sandbox_run(const struct run_spec *spec, int *ret_status, struct box_err
                 .join_after_go = tasks,
                 .watch_fd = watch,
         };
-        root_fd = root_job_finish(&rj, &rj_started);
         a.root_fd = root_fd;
         a.cg_mounts = run_cgroup_mounts(cg, &a.n_cg_mounts);
         child_winsize(spec, &a);
@@ -1293,8 +1268,6 @@ out_wait:
 out_mask:
         run_signals_restore(&old);
 out:
-        if (rj_started) /* not joined yet: its overlay goes (root_fd's cleanup) */
-                root_fd = root_job_finish(&rj, &rj_started);
         sandbox_fds_close(&f);
         run_relay_close(&relay);
         run_cgroup_join_close(&join);
