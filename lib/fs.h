@@ -93,3 +93,7 @@ int fs_dir_names(DIR *d, char ***ret);
 
 /* Is PATH a mount point (differs in mnt id from its parent)? */
 int fs_is_mount_point_at(int dirfd, const char *name);
+
+/* Closes every fd but 0, 1, 2 and the fds of KEEP (negative ones are
+ * ignored; at most 16 kept).  Returns 0 or -errno. */
+int fs_close_all_except(const int *keep, size_t n_keep);

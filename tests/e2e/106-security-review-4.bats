@@ -6,7 +6,13 @@
 load run-helpers
 
 setup() { run_setup; }
-teardown() { lifecycle_teardown; }
+teardown() {
+        # a failed test's agent or build (the agent holds bats's output open)
+        [ -z "${BUILD_PID:-}" ] || kill "$BUILD_PID" 2>/dev/null || true
+        [ -z "${WRITER_PID:-}" ] || kill "$WRITER_PID" 2>/dev/null || true
+        [ -z "${SSH_AGENT_PID:-}" ] || kill "$SSH_AGENT_PID" 2>/dev/null || true
+        lifecycle_teardown
+}
 
 # Mounts of the store's volume NAME's _data (the host's mount table).
 volume_mounts() {
@@ -58,4 +64,35 @@ volume_mounts() {
         [ "$(grep -c " $BOX_TEST_TMP/elsewhere " /proc/self/mountinfo)" = 0 ]
         box volume rm linked
         [ -d "$BOX_TEST_TMP/elsewhere" ]
+}
+
+# The fds of PID above stdio, one "N -> target" a line.
+fds_of() {
+        local f
+        for f in /proc/"$1"/fd/*; do
+                [ "${f##*/}" -gt 2 ] && echo "${f##*/} -> $(readlink "$f")"
+        done
+        return 0
+}
+
+@test "ssh: the agent's relay holds its socket and the agent's, none of box's other fds (failed: box's locks and pipes for the step's life)" {
+        command -v ssh-agent >/dev/null || skip "ssh-agent not installed"
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        eval "$(ssh-agent -s -a "$BOX_TEST_TMP/agent")" >/dev/null
+        printf 'FROM busybox\nRUN --mount=type=ssh --mount=type=cache,target=/c,sharing=locked sh -c "echo started; sleep 60"\n' >"$CTX/Dockerfile"
+        "$BOX" build --no-cache --network none --progress plain --ssh default "$CTX" \
+                >"$BOX_TEST_TMP/b.log" 2>&1 &
+        BUILD_PID=$!
+        local pid=$BUILD_PID relay="" k
+        wait_for 300 grep -q started "$BOX_TEST_TMP/b.log"
+        for k in $(pgrep -P "$pid"); do
+                fds_of "$k" | grep -q " -> $BOX_TEST_TMP/agent\$" && relay=$k
+        done
+        [ -n "$relay" ]
+        fds_of "$relay"
+        [ "$(fds_of "$relay" | wc -l)" -eq 2 ]
+        fds_of "$relay" | grep -q " -> socket:"
+        kill -INT "$pid"
+        wait "$pid" || true
 }
