@@ -96,3 +96,31 @@ fds_of() {
         kill -INT "$pid"
         wait "$pid" || true
 }
+
+@test "secrets: a secret's file replaced by a FIFO after the check is refused unopened (failed: box opened it, the FIFO's writer went on)" {
+        CTX="$BOX_TEST_TMP/ctx"
+        mkdir -p "$CTX"
+        echo s3cr3t >"$BOX_TEST_TMP/secret"
+        cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN sh -c 'echo started; sleep 5'
+RUN --mount=type=secret,id=s cat /run/secrets/s
+DF
+        "$BOX" build --no-cache --network none --progress plain \
+                --secret id=s,src="$BOX_TEST_TMP/secret" "$CTX" >"$BOX_TEST_TMP/b.log" 2>&1 &
+        BUILD_PID=$!
+        local pid=$BUILD_PID
+        wait_for 300 grep -q started "$BOX_TEST_TMP/b.log"
+        mv "$BOX_TEST_TMP/secret" "$BOX_TEST_TMP/secret.old"
+        mkfifo "$BOX_TEST_TMP/secret"
+        # a writer: its open returns only once someone opens the FIFO to read
+        sh -c 'exec 3>"$1"; echo opened >"$1.writer"' sh "$BOX_TEST_TMP/secret" \
+                </dev/null >/dev/null 2>&1 3>&- &
+        WRITER_PID=$!
+        local st=0
+        wait "$pid" || st=$?
+        cat "$BOX_TEST_TMP/b.log"
+        [ "$st" -ne 0 ]
+        grep -q "secret 's': '$BOX_TEST_TMP/secret' replaced since it was checked" "$BOX_TEST_TMP/b.log"
+        [ ! -e "$BOX_TEST_TMP/secret.writer" ]
+}
