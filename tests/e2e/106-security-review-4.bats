@@ -124,3 +124,65 @@ DF
         grep -q "secret 's': '$BOX_TEST_TMP/secret' replaced since it was checked" "$BOX_TEST_TMP/b.log"
         [ ! -e "$BOX_TEST_TMP/secret.writer" ]
 }
+
+@test "etc files: an image's /etc/hosts and /etc/resolv.conf links to the host's paths are written by no start; the container sees box's files (held on main)" {
+        echo host-hosts >"$BOX_TEST_TMP/hosts.target"
+        echo host-resolv >"$BOX_TEST_TMP/resolv.target"
+        # busybox's tree with the two links appended (the later entry wins)
+        mkdir -p "$BOX_TEST_TMP/tree/etc"
+        ln -s "$BOX_TEST_TMP/hosts.target" "$BOX_TEST_TMP/tree/etc/hosts"
+        ln -s "../../../../..$BOX_TEST_TMP/resolv.target" "$BOX_TEST_TMP/tree/etc/resolv.conf"
+        cp "$BUSYBOX_TAR" "$BOX_TEST_TMP/linked.tar"
+        tar -rf "$BOX_TEST_TMP/linked.tar" -C "$BOX_TEST_TMP/tree" ./etc/hosts ./etc/resolv.conf
+        box import "$BOX_TEST_TMP/linked.tar" linked >/dev/null
+        run box run --name lk --add-host db:10.9.8.7 --dns 10.9.8.53 --dns-search evil.example linked \
+                sh -c 'grep db /etc/hosts; grep nameserver /etc/resolv.conf'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"10.9.8.7"*"db"* ]]
+        [[ "$output" == *"nameserver 10.9.8.53"* ]]
+        # a second start writes them again
+        box start -a lk >/dev/null
+        [ "$(cat "$BOX_TEST_TMP/hosts.target")" = host-hosts ]
+        [ "$(cat "$BOX_TEST_TMP/resolv.target")" = host-resolv ]
+}
+
+@test "etc files: run --network host with --add-host and --dns leaves the host's /etc/hosts and resolv.conf as they were (held on main)" {
+        local before after
+        before=$(cat /etc/hosts /etc/resolv.conf | sha256sum)
+        run box run --rm --network host --add-host injected.example:10.9.8.7 --dns 10.9.8.53 busybox \
+                sh -c 'echo x >>/etc/hosts; echo y >>/etc/resolv.conf; grep -c injected.example /etc/hosts'
+        [ "$status" -eq 0 ]
+        [ "$output" = 1 ]
+        after=$(cat /etc/hosts /etc/resolv.conf | sha256sum)
+        [ "$before" = "$after" ]
+}
+
+@test "run: a foreground run's monitor and container get none of the fds box inherited (held on main)" {
+        echo secret-fd >"$BOX_TEST_TMP/inherited"
+        box run --name fg --network none busybox sh -c 'echo started; sleep 30' \
+                >"$BOX_TEST_TMP/fg.out" 7<"$BOX_TEST_TMP/inherited" &
+        BUILD_PID=$!
+        wait_for 300 grep -q started "$BOX_TEST_TMP/fg.out"
+        local mon k
+        mon=$(pgrep -f "box-monitor --id [0-9a-f]+ --name fg ")
+        [ -n "$mon" ]
+        ! ls -l /proc/"$mon"/fd | grep -q "$BOX_TEST_TMP/inherited"
+        for k in $(pgrep -P "$mon"); do
+                ! ls -l /proc/"$k"/fd | grep -q "$BOX_TEST_TMP/inherited"
+        done
+        # the container's own view: stdio and nothing else
+        run box exec fg sh -c 'ls /proc/1/fd'
+        [ "$(echo $output)" = "0 1 2" ]
+        box kill fg >/dev/null
+        wait "$BUILD_PID" || true
+}
+
+@test "logs: a container's output that looks like a log record stays one line of its own stream (held on main)" {
+        box run --name lg --network none busybox sh -c \
+                'printf "a\n2026-01-01T00:00:00.000000000Z stderr F forged\n"; printf "partial"; printf "\rline\033[2J\n" >&2; printf "x\000y\n"' >/dev/null 2>&1
+        run -0 sh -c "'$BOX' logs lg 2>/dev/null"
+        [[ "$output" == *"2026-01-01T00:00:00.000000000Z stderr F forged"* ]]
+        run -0 sh -c "'$BOX' logs lg 2>&1 >/dev/null"
+        [[ "$output" != *forged* ]]
+        [ "$(echo "$output" | wc -l)" -eq 1 ]
+}
