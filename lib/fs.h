@@ -70,7 +70,8 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied);
 
 /* Disk usage in bytes of a tree (st_blocks based, hard links counted once
  * per call is not attempted, nothing deeper than 256 levels: close enough
- * for `system df`). */
+ * for `system df`).  Mounts inside it are not its own and not walked: a
+ * device volume's bind of a host directory (of "/") is not box's to count. */
 int64_t fs_tree_size_at(int dirfd, const char *name);
 
 /* Reading directories.  fs_fdopendir takes FD: on failure it closes it

@@ -186,3 +186,21 @@ DF
         [[ "$output" != *forged* ]]
         [ "$(echo "$output" | wc -l)" -eq 1 ]
 }
+
+@test "volume: prune and system df count none of a bind volume's host files (failed: 'reclaimed' 3MB it never removed, and df walked the host's directory)" {
+        mkdir "$BOX_TEST_TMP/hostdir"
+        head -c 3000000 /dev/zero >"$BOX_TEST_TMP/hostdir/big"
+        box volume create -o type=bind -o device="$BOX_TEST_TMP/hostdir" bv >/dev/null
+        box run --rm --network none -v bv:/d busybox ls /d/big
+        run -0 box system df
+        echo "$output"
+        # SIZE: its volume.json's bytes
+        [[ "$(echo "$output" | awk '/^Local Volumes/ {print $5}')" =~ ^[0-9]+B$ ]]
+        run -0 box volume prune -af
+        echo "$output"
+        [[ "$output" == *"Deleted Volumes:"*bv* ]]
+        # its volume.json, not the host's file
+        [[ "$output" =~ "Total reclaimed space: "[0-9]+B ]]
+        [ "$(stat -c %s "$BOX_TEST_TMP/hostdir/big")" = 3000000 ]
+        [ "$(volume_mounts bv)" = 0 ]
+}
