@@ -204,3 +204,23 @@ DF
         [ "$(stat -c %s "$BOX_TEST_TMP/hostdir/big")" = 3000000 ]
         [ "$(volume_mounts bv)" = 0 ]
 }
+
+@test "run: a flooding container whose foreground run's stdout no one reads is stopped at once, its log whole to the kill (failed: the monitor held the exit 10 s for box run, and box stop gave up, 125)" {
+        # box run's stdout: a pipe into a reader that never reads
+        "$BOX" run --name fl --network none busybox sh -c 'echo started >&2; yes flood' \
+                2>"$BOX_TEST_TMP/fl.err" | sleep 120 &
+        WRITER_PID=$!
+        wait_for 300 grep -q started "$BOX_TEST_TMP/fl.err"
+        sleep 0.5
+        local t0=$SECONDS
+        run box stop -t 1 fl
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ $((SECONDS - t0)) -lt 8 ]
+        [ "$(box inspect -f '{{.State.Status}}' fl)" = exited ]
+        # the last line may be cut where the kill came
+        local last
+        last=$(box logs fl 2>/dev/null | tail -1)
+        [ -n "$last" ] && [[ flood == "$last"* ]]
+        kill "$WRITER_PID"
+}
