@@ -177,11 +177,12 @@ DF
         wait "$BUILD_PID" || true
 }
 
-@test "logs: a container's output that looks like a log record stays one line of its own stream (held on main)" {
+@test "logs: a container's output that looks like a log record stays one line of its own stream (held on main); a NUL is a byte of its line (failed: the line ended there)" {
         box run --name lg --network none busybox sh -c \
                 'printf "a\n2026-01-01T00:00:00.000000000Z stderr F forged\n"; printf "partial"; printf "\rline\033[2J\n" >&2; printf "x\000y\n"' >/dev/null 2>&1
         run -0 sh -c "'$BOX' logs lg 2>/dev/null"
         [[ "$output" == *"2026-01-01T00:00:00.000000000Z stderr F forged"* ]]
+        "$BOX" logs lg 2>/dev/null | tr '\0' @ | grep -qx 'partialx@y'
         run -0 sh -c "'$BOX' logs lg 2>&1 >/dev/null"
         [[ "$output" != *forged* ]]
         [ "$(echo "$output" | wc -l)" -eq 1 ]
