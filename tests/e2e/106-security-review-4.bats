@@ -225,3 +225,15 @@ DF
         [ -n "$last" ] && [[ flood == "$last"* ]]
         kill "$WRITER_PID"
 }
+
+@test "mount: a new volume's refused --mount volume-opt is one line, 125 (failed: SIGSEGV, box freed an unset pointer)" {
+        local m
+        for m in "volume-opt=size=1|quota size requested but no quota support" \
+                "volume-opt=type=tmpfs|missing required option: 'device'" \
+                "volume-opt=foo=1|invalid option: 'foo'"; do
+                run box run --rm --network none --mount "type=volume,src=nv,dst=/d,${m%%|*}" busybox true
+                echo "$output"
+                [ "$status" -eq 125 ]
+                [ "$output" = "box: error: ${m#*|}" ]
+        done
+}
