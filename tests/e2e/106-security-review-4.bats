@@ -237,3 +237,20 @@ DF
                 [ "$output" = "box: error: ${m#*|}" ]
         done
 }
+
+@test "mount: --mount is read as encoding/csv reads it: a stray or unclosed quote is refused (failed: 'src=/a\"b,c\"' bound /ab,c)" {
+        mkdir -p "$BOX_TEST_TMP/ab,c" "$BOX_TEST_TMP/q\"d"
+        local m
+        for m in "type=bind,src=$BOX_TEST_TMP/a\"b,c\",dst=/x" \
+                "type=volume,src=v,dst=/d,\"volume-opt=o=size=1m" "\"type=bind\"x,src=/tmp,dst=/x"; do
+                run box run --rm --network none --mount "$m" busybox true
+                echo "$output"
+                [ "$status" -eq 125 ]
+                [[ "$output" == "box: error: invalid mount '"*"': a '\"' out of place"* ]]
+        done
+        # a field in quotes, "" a quote in it
+        run box run --rm --network none --mount "type=bind,\"src=$BOX_TEST_TMP/ab,c\",dst=/x" busybox ls -d /x
+        [ "$output" = /x ]
+        run box run --rm --network none --mount "\"type=bind\",\"src=$BOX_TEST_TMP/q\"\"d\",dst=/x" busybox ls -d /x
+        [ "$output" = /x ]
+}
