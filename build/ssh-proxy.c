@@ -125,6 +125,12 @@ int build_ssh_proxy_start(const char *agent, dev_t dev, ino_t ino, const char *d
                 /* dies with box, whatever becomes of the stop */
                 (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
                 signal(SIGPIPE, SIG_IGN);
+                /* none of box's other fds for the step's life: a cache's
+                 * lock, the store's, another step's sockets or pipes (a
+                 * pipe's reader would wait for the relay's end) */
+                const int keep[] = {lfd, agent_fd};
+                if (fs_close_all_except(keep, ARRAY_SIZE(keep)) < 0)
+                        _exit(1);
                 relay_loop(lfd, agent_fd);
         }
         *ret_pid = pid;

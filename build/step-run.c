@@ -295,15 +295,21 @@ static int mount_secret(struct stage_ctx *c, const struct mount_spec *ms, struct
         _cleanup_free_ char *val = NULL;
         size_t vlen = sec->data_len;
         if (sec->src) {
-                _cleanup_close_ int fd =
-                        open(sec->src, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                /* checked before it is opened: an open of what replaced it
+                 * (a FIFO, a device) acts on it, a FIFO's writer goes on */
+                _cleanup_close_ int pfd = open(sec->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 struct stat st;
-                if (fd < 0 || fstat(fd, &st) < 0)
+                if (pfd < 0 || fstat(pfd, &st) < 0)
                         return box_err_errno(err, errno, "secret '%s'", id);
                 if (st.st_dev != sec->dev || st.st_ino != sec->ino || !S_ISREG(st.st_mode))
                         return box_err_set(err, ESTALE,
                                            "secret '%s': '%s' replaced since it was checked", id,
                                            sec->src);
+                char proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+                _cleanup_close_ int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0)
+                        return box_err_errno(err, errno, "secret '%s'", id);
                 /* BuildKit's limit: a secret is not a data set */
                 int r = st.st_size > SECRET_MAX ? -EFBIG
                                                 : fs_read_fd(fd, SECRET_MAX, &val, &vlen, err);

@@ -26,6 +26,7 @@ struct log_entry {
         bool err;
         bool unended; /* the stream's last bytes, with no newline yet */
         char *text;
+        size_t len; /* of text, which may hold NULs (the container's bytes) */
 };
 
 struct log_reader {
@@ -57,13 +58,24 @@ static void emit(struct log_reader *lr, struct log_entry *e)
         FILE *f = e->err ? stderr : stdout;
         if (lr->timestamps)
                 fprintf(f, "%s ", e->ts);
-        fprintf(f, e->unended ? "%s" : "%s\n", e->text);
+        fwrite(e->text, 1, e->len, f);
+        if (!e->unended)
+                fputc('\n', f);
         fflush(f);
         free(e->text);
 }
 
-/* One record of the file (without its newline). */
-static void feed_line(struct log_reader *lr, const char *line)
+/* The text a stream's records so far make, taken from LR */
+static void take_partial(struct log_reader *lr, int k, struct log_entry *e)
+{
+        e->len = lr->partial[k].len;
+        e->text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
+        lr->partial[k] = (struct buf){0};
+        lr->partial_set[k] = false;
+}
+
+/* One record of the file, LEN bytes without its newline. */
+static void feed_line(struct log_reader *lr, const char *line, size_t len)
 {
         const char *sp1 = strchr(line, ' ');
         const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
@@ -80,13 +92,12 @@ static void feed_line(struct log_reader *lr, const char *line)
                 h->err = k == 1;
                 lr->partial_set[k] = true;
         }
-        buf_printf(&lr->partial[k], "%s", content);
+        /* a NUL in the container's output is its byte, not the end */
+        buf_append(&lr->partial[k], content, sp2[2] ? len - (size_t)(content - line) : 0);
         if (sp2[1] == 'P')
                 return;
         struct log_entry e = lr->partial_head[k];
-        e.text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
-        lr->partial[k] = (struct buf){0};
-        lr->partial_set[k] = false;
+        take_partial(lr, k, &e);
         emit(lr, &e);
 }
 
@@ -98,10 +109,8 @@ static void flush_unended(struct log_reader *lr)
                 if (!lr->partial_set[k])
                         continue;
                 struct log_entry e = lr->partial_head[k];
-                e.text = lr->partial[k].data ? buf_steal(&lr->partial[k]) : xstrdup("");
+                take_partial(lr, k, &e);
                 e.unended = true;
-                lr->partial[k] = (struct buf){0};
-                lr->partial_set[k] = false;
                 emit(lr, &e);
         }
 }
@@ -115,7 +124,7 @@ static size_t feed(struct log_reader *lr, char *buf, size_t len)
                 if (!nl)
                         break;
                 *nl = '\0';
-                feed_line(lr, buf + used);
+                feed_line(lr, buf + used, (size_t)(nl - buf) - used);
                 used = (size_t)(nl - buf) + 1;
         }
         return used;

@@ -349,27 +349,40 @@ static int mount_option(struct cli_mount *m, struct buf *data, const char *kv, c
 
 /* --mount is a CSV record (Docker reads it with encoding/csv): a field in
  * double quotes may hold commas ("volume-opt=o=size=10m,uid=1000"), and
- * "" in it is a quote.  Ends the field at F in place, unquoted; returns
- * the next field or NULL. */
-static char *csv_field_end(char *f)
+ * "" in it is a quote.  Ends the field at F in place, unquoted, and sets
+ * *RET_NEXT to the next field or NULL.  As encoding/csv, a quote inside
+ * an unquoted field and a quoted field not closed, or closed before more
+ * text, are errors (-EINVAL): box took 'src=/a"b,dst=/x' as one source. */
+static int csv_field_end(char *f, char **ret_next)
 {
-        char *w = f;
-        bool quoted = false;
-        for (char *r = f; *r; r++) {
-                if (*r == '"') {
-                        if (quoted && r[1] == '"')
-                                *w++ = *r++;
-                        else
-                                quoted = !quoted;
-                } else if (*r == ',' && !quoted) {
-                        *w = '\0';
-                        return r + 1;
-                } else {
-                        *w++ = *r;
-                }
+        char *w = f, *r = f;
+        *ret_next = NULL;
+        if (*r != '"') {
+                for (; *r && *r != ','; r++)
+                        if (*r == '"')
+                                return -EINVAL;
+                if (*r)
+                        *ret_next = r + 1;
+                *r = '\0';
+                return 0;
         }
-        *w = '\0';
-        return NULL;
+        for (r++;; r++) {
+                if (!*r)
+                        return -EINVAL;
+                if (*r != '"') {
+                        *w++ = *r;
+                        continue;
+                }
+                if (r[1] == '"') {
+                        *w++ = *r++;
+                        continue;
+                }
+                if (r[1] != ',' && r[1])
+                        return -EINVAL;
+                *ret_next = r[1] ? r + 2 : NULL;
+                *w = '\0';
+                return 0;
+        }
 }
 
 int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *err)
@@ -381,7 +394,11 @@ int cli_run_parse_mount(const char *s, struct cli_mount *ret, struct box_err *er
         int r;
 
         for (char *kv = copy, *next; kv; kv = next) {
-                next = csv_field_end(kv);
+                if (csv_field_end(kv, &next) < 0)
+                        return box_err_set(err, EINVAL,
+                                           "invalid mount '%s': a '\"' out of place (a field in "
+                                           "quotes is all of it: \"k=v,w\")",
+                                           s);
                 if (!*kv)
                         continue;
                 char *v = strchr(kv, '=');

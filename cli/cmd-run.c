@@ -237,7 +237,7 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                 } else if (m->type == RUN_MOUNT_VOLUME) {
                         char id[RUN_ID_LEN + 1];
                         bool anon = !m->source, created;
-                        char *data;
+                        char *data = NULL;
                         if (anon) {
                                 run_random_id(id);
                                 m->source = xstrdup(id);

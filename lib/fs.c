@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 int fs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct box_err *err)
@@ -386,25 +387,38 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied)
  * that a tree a container made as deep as it likes costs no stack. */
 #define TREE_SIZE_MAX_DEPTH 256
 
-static int64_t tree_size_fd(int fd, int depth)
+/* The mount a statx result lies on: its mount id, or its device where
+ * the kernel has no mount ids (before 5.8) */
+static uint64_t statx_mount(const struct statx *x)
+{
+        if (x->stx_mask & STATX_MNT_ID)
+                return x->stx_mnt_id;
+        return (uint64_t)makedev(x->stx_dev_major, x->stx_dev_minor);
+}
+
+/* What FD holds on the mount MNT: a mount below it (a device volume's
+ * tmpfs, a bind of a host directory, a container's merged root) is not
+ * the tree's and is not walked */
+static int64_t tree_size_fd(int fd, uint64_t mnt, int depth)
 {
         _cleanup_closedir_ DIR *d = fs_fdopendir(fd);
         if (!d)
                 return 0;
         int64_t total = 0;
         FS_FOREACH_DIRENT (de, d) {
-                struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                struct statx x;
+                if (statx(dirfd(d), de->d_name, AT_SYMLINK_NOFOLLOW,
+                          STATX_TYPE | STATX_SIZE | STATX_MNT_ID, &x) < 0)
                         continue;
-                if (S_ISDIR(st.st_mode)) {
-                        if (depth + 1 >= TREE_SIZE_MAX_DEPTH)
+                if (S_ISDIR(x.stx_mode)) {
+                        if (depth + 1 >= TREE_SIZE_MAX_DEPTH || statx_mount(&x) != mnt)
                                 continue;
                         int c = openat(dirfd(d), de->d_name,
                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (c >= 0)
-                                total += tree_size_fd(c, depth + 1);
-                } else if (S_ISREG(st.st_mode)) {
-                        total += st.st_size;
+                                total += tree_size_fd(c, mnt, depth + 1);
+                } else if (S_ISREG(x.stx_mode)) {
+                        total += (int64_t)x.stx_size;
                 }
         }
         return total;
@@ -413,9 +427,14 @@ static int64_t tree_size_fd(int fd, int depth)
 int64_t fs_tree_size_at(int dirfd, const char *name)
 {
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct statx x;
         if (fd < 0)
                 return 0;
-        return tree_size_fd(fd, 0);
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &x) < 0) {
+                close(fd);
+                return 0;
+        }
+        return tree_size_fd(fd, statx_mount(&x), 0);
 }
 
 int fs_is_mount_point_at(int dirfd, const char *name)
@@ -481,5 +500,43 @@ int fs_dir_names(DIR *d, char ***ret)
         }
         strv_sort(v);
         *ret = v;
+        return 0;
+}
+
+int fs_close_all_except(const int *keep, size_t n_keep)
+{
+        /* the kept fds, ascending, without duplicates or stdio */
+        int k[16];
+        size_t n = 0;
+        for (size_t i = 0; i < n_keep && n < ARRAY_SIZE(k); i++) {
+                if (keep[i] < 3)
+                        continue;
+                size_t j = n;
+                while (j > 0 && k[j - 1] > keep[i]) {
+                        k[j] = k[j - 1];
+                        j--;
+                }
+                if (j > 0 && k[j - 1] == keep[i]) {
+                        memmove(&k[j], &k[j + 1], (n - j) * sizeof(int));
+                        continue;
+                }
+                k[j] = keep[i];
+                n++;
+        }
+        unsigned first = 3;
+        for (size_t i = 0; i <= n; i++) {
+                unsigned last = i < n ? (unsigned)k[i] - 1 : ~0U;
+                if (last >= first && sys_close_range(first, last, 0) < 0) {
+                        if (errno != ENOSYS)
+                                return -errno;
+                        /* before Linux 5.9: one by one */
+                        long max = sysconf(_SC_OPEN_MAX);
+                        unsigned end = i < n ? last : (max > 0 ? (unsigned)max : 65536U) - 1;
+                        for (unsigned fd = first; fd <= end; fd++)
+                                close((int)fd);
+                }
+                if (i < n)
+                        first = (unsigned)k[i] + 1;
+        }
         return 0;
 }

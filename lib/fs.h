@@ -70,7 +70,8 @@ int fs_copy_fd(int in, int out, uint64_t *ret_copied);
 
 /* Disk usage in bytes of a tree (st_blocks based, hard links counted once
  * per call is not attempted, nothing deeper than 256 levels: close enough
- * for `system df`). */
+ * for `system df`).  Mounts inside it are not its own and not walked: a
+ * device volume's bind of a host directory (of "/") is not box's to count. */
 int64_t fs_tree_size_at(int dirfd, const char *name);
 
 /* Reading directories.  fs_fdopendir takes FD: on failure it closes it
@@ -93,3 +94,7 @@ int fs_dir_names(DIR *d, char ***ret);
 
 /* Is PATH a mount point (differs in mnt id from its parent)? */
 int fs_is_mount_point_at(int dirfd, const char *name);
+
+/* Closes every fd but 0, 1, 2 and the fds of KEEP (negative ones are
+ * ignored; at most 16 kept).  Returns 0 or -errno. */
+int fs_close_all_except(const int *keep, size_t n_keep);

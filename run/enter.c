@@ -38,44 +38,6 @@
 #include "run/run-internal.h"
 #include "spec/oci.h"
 
-int run_enter_close_fds(const int *keep, size_t n_keep)
-{
-        /* the kept fds, ascending, without duplicates or stdio */
-        int k[16];
-        size_t n = 0;
-        for (size_t i = 0; i < n_keep && n < ARRAY_SIZE(k); i++) {
-                if (keep[i] < 3)
-                        continue;
-                size_t j = n;
-                while (j > 0 && k[j - 1] > keep[i]) {
-                        k[j] = k[j - 1];
-                        j--;
-                }
-                if (j > 0 && k[j - 1] == keep[i]) {
-                        memmove(&k[j], &k[j + 1], (n - j) * sizeof(int));
-                        continue;
-                }
-                k[j] = keep[i];
-                n++;
-        }
-        unsigned first = 3;
-        for (size_t i = 0; i <= n; i++) {
-                unsigned last = i < n ? (unsigned)k[i] - 1 : ~0U;
-                if (last >= first && sys_close_range(first, last, 0) < 0) {
-                        if (errno != ENOSYS)
-                                return -errno;
-                        /* before Linux 5.9: one by one */
-                        long max = sysconf(_SC_OPEN_MAX);
-                        unsigned end = i < n ? last : (max > 0 ? (unsigned)max : 65536U) - 1;
-                        for (unsigned fd = first; fd <= end; fd++)
-                                close((int)fd);
-                }
-                if (i < n)
-                        first = (unsigned)k[i] + 1;
-        }
-        return 0;
-}
-
 static int magic_link_error(const char *cwd, int e, struct box_err *err)
 {
         return box_err_set(err, e,
@@ -175,7 +137,7 @@ static int restrict_exec(struct box_err *err)
 
 int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct box_err *err)
 {
-        int r = run_enter_close_fds(keep, n_keep);
+        int r = fs_close_all_except(keep, n_keep);
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         r = run_enter_check_stdio(err);

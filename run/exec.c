@@ -278,7 +278,7 @@ _noreturn_ static void joiner_main(struct exec_child *c)
                         report_exit(c, &(struct box_err){.code = errno, .msg = "dup2 stdio"});
         /* box's fds are closed before anything of the container is touched */
         const int keep[] = {c->err_fd, c->pid_fd, c->console_fd, c->pidfd, c->rootfd};
-        int r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        int r = fs_close_all_except(keep, ARRAY_SIZE(keep));
         if (r < 0) {
                 box_err_errno(&err, -r, "close box's fds");
                 report_exit(c, &err);

@@ -93,7 +93,7 @@ void run_signals_restore(const sigset_t *old);
  * container's first process (box run, and box build's RUN steps, which
  * both go through run_sandbox_run) and any process that joins a running
  * container later (exec, healthchecks, a monitor).  Such a process must
- *   1. call run_enter_close_fds() before it touches any path that the
+ *   1. call fs_close_all_except() before it touches any path that the
  *      image or the user controls (mount targets, the working directory,
  *      /etc/passwd, PATH lookups), keeping only the fds it still needs;
  *   2. once "/" is the container's root, call run_process_enter() last
@@ -101,9 +101,6 @@ void run_signals_restore(const sigset_t *old);
  *      enters the working directory and restricts execution to the root.
  * No other code may chdir() into a container or exec in one. */
 
-/* Closes every fd but 0, 1, 2 and the fds of KEEP (negative ones are
- * ignored).  Returns 0 or -errno. */
-int run_enter_close_fds(const int *keep, size_t n_keep);
 /* Creates the working directory CWD (absolute, in the container) under
  * ROOTFD when missing, each component resolved inside the root, as Docker
  * does; called before a read-only root is made read-only. */

@@ -252,7 +252,7 @@ static int child_start(struct child_args *a, struct box_err *err)
                             a->root_fd,
                             spec->network == RUN_NETWORK_CONTAINER ? spec->netns_fd : -1,
                             spec->join_ipc ? spec->ipcns_fd : -1};
-        r = run_enter_close_fds(keep, ARRAY_SIZE(keep));
+        r = fs_close_all_except(keep, ARRAY_SIZE(keep));
         if (r < 0)
                 return box_err_errno(err, -r, "close box's fds");
         /* --oom-score-adj: this process's, inherited by the container's

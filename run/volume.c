@@ -203,6 +203,24 @@ void run_volume_unlock(int fd)
                 close(fd);
 }
 
+/* More mounts on a _data than volume rm takes off: not box's own */
+#define VOLUME_MOUNTS_MAX 64
+
+/* The volume's directory, <root>/volumes/NAME (never through a link),
+ * locked exclusive (flock): a first use's check and mount, and volume
+ * rm's unmount, one at a time; *ret_fd holds it */
+static int volume_dir_lock(const char *root, const char *name, int *ret_fd, struct box_err *err)
+{
+        _cleanup_free_ char *p = xasprintf("%s/volumes/%s", root, name);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return box_err_errno(err, errno, "open '%s'", p);
+        if (RETRY_EINTR(flock(fd, LOCK_EX)) < 0)
+                return box_err_errno(err, errno, "lock '%s'", p);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int run_volume_remove(const char *root, const char *name, struct box_err *err)
 {
         if (!run_volume_name_valid(name))
@@ -215,13 +233,21 @@ int run_volume_remove(const char *root, const char *name, struct box_err *err)
                 users[strcspn(users, "\n")] = '\0';
                 return box_err_set(err, EBUSY, "remove %s: volume is in use - [%s]", name, users);
         }
-        /* a volume with a device is unmounted first; fs_rm_rf() never
-         * crosses into a mount (a bind's host directory stays as it is) */
-        _cleanup_free_ char *data = xasprintf("%s/_data", dir);
-        if (fs_is_mount_point_at(AT_FDCWD, data) > 0 && umount2(data, UMOUNT_NOFOLLOW) < 0 &&
-            umount2(data, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-                return box_err_errno(err, errno, "remove volume '%s': unmount", name);
-        int r = fs_rm_rf(dir, err);
+        /* a volume with a device is unmounted first, every mount stacked
+         * on its _data (fs_rm_rf() never crosses into a mount: a bind's
+         * host directory stays as it is), under the volume's own lock so
+         * that no first use mounts it meanwhile */
+        _cleanup_close_ int dfd = -EBADF;
+        int r = volume_dir_lock(root, name, &dfd, err);
+        if (r < 0)
+                return box_err_prefix(err, "remove volume '%s'", name);
+        _cleanup_free_ char *data = xasprintf("/proc/self/fd/%d/_data", dfd);
+        for (unsigned i = 0; fs_is_mount_point_at(dfd, "_data") > 0; i++)
+                if (i >= VOLUME_MOUNTS_MAX || (umount2(data, UMOUNT_NOFOLLOW) < 0 &&
+                                               umount2(data, MNT_DETACH | UMOUNT_NOFOLLOW) < 0))
+                        return box_err_errno(err, i >= VOLUME_MOUNTS_MAX ? EBUSY : errno,
+                                             "remove volume '%s': unmount", name);
+        r = fs_rm_rf(dir, err);
         if (r < 0)
                 return box_err_prefix(err, "remove volume '%s'", name);
         return 0;
@@ -289,27 +315,37 @@ int run_volume_mount(const char *root, const char *name, struct box_err *err)
         const char *type = jv_get_str(opts, "type"), *device = jv_get_str(opts, "device");
         if (!type || !device)
                 return 0;
-        _cleanup_free_ char *data_dir = xasprintf("%s/volumes/%s/_data", root, name);
-        if (fs_is_mount_point_at(AT_FDCWD, data_dir) > 0)
+        _cleanup_close_ int dfd = -EBADF;
+        int r = volume_dir_lock(root, name, &dfd, err);
+        if (r < 0)
+                return box_err_prefix(err, "volume '%s'", name);
+        if (fs_is_mount_point_at(dfd, "_data") > 0)
                 return 0; /* mounted at an earlier use: it stays until volume rm */
+        /* mounted on the directory itself, never where a link in its place
+         * leads; once mounted, the path through the volume's fd is the mount */
+        _cleanup_close_ int dir =
+                openat(dfd, "_data", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0)
+                return box_err_errno(err, errno, "volume '%s': open its _data", name);
+        _cleanup_free_ char *target = xasprintf("/proc/self/fd/%d", dir);
+        _cleanup_free_ char *data_dir = xasprintf("/proc/self/fd/%d/_data", dfd);
         _cleanup_free_ char *data = NULL;
         unsigned long flags = mount_opts_split(jv_get_str(opts, "o"), &data);
         if (streq(type, "bind")) /* podman's spelling of type=none,o=bind */
                 flags |= MS_BIND;
-        int r;
         if (flags & MS_BIND) {
                 /* a bind takes its flags only from a remount */
-                r = mount(device, data_dir, NULL, flags & (MS_BIND | MS_REC), NULL);
+                r = mount(device, target, NULL, flags & (MS_BIND | MS_REC), NULL);
                 unsigned long rest = flags & ~(MS_BIND | MS_REC);
                 if (r == 0 && rest &&
                     mount(NULL, data_dir, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0) {
                         int e = errno;
-                        (void)umount2(data_dir, MNT_DETACH);
+                        (void)umount2(data_dir, MNT_DETACH | UMOUNT_NOFOLLOW);
                         errno = e;
                         r = -1;
                 }
         } else {
-                r = mount(device, data_dir, streq(type, "none") ? NULL : type, flags, data);
+                r = mount(device, target, streq(type, "none") ? NULL : type, flags, data);
         }
         if (r < 0)
                 return box_err_errno(err, errno, "volume '%s': mount '%s' (type '%s')", name,

@@ -24,7 +24,9 @@ int run_volume_create(const char *root, const char *name, bool anonymous, char *
  * device on its _data, as Docker's local driver, unless already mounted.
  * It stays mounted from its first use until `volume rm` (no daemon counts
  * the users); after a reboot the next use mounts it again.  Called in the
- * host's mount namespace before a container that uses it is made. */
+ * host's mount namespace before a container that uses it is made, under
+ * the volume's own lock (flock on its directory): concurrent first uses
+ * mount it once.  A _data that is no directory (a link) is refused. */
 int run_volume_mount(const char *root, const char *name, struct box_err *err);
 /* run_volume_mount() for each volume the container record DIR uses (its
  * volumes-used): what `box start` does before the container is made. */
@@ -40,7 +42,8 @@ char *run_volume_users(const char *root, const char *name);
 int run_volume_lock(const char *root, bool exclusive, struct box_err *err);
 void run_volume_unlock(int fd);
 /* Removes NAME; refuses (EBUSY) while a container uses it, as Docker does
- * even with --force.  The caller holds the volumes lock exclusive. */
+ * even with --force.  Every mount on its _data is taken off first, under
+ * the volume's own lock.  The caller holds the volumes lock exclusive. */
 int run_volume_remove(const char *root, const char *name, struct box_err *err);
 /* Names of all volumes (a strv). */
 char **run_volume_list(const char *root);

@@ -279,7 +279,14 @@ static bool held_flush(void)
         return true;
 }
 
-/* The same, waiting up to MS for it to read (the container has ended). */
+/* How long the sync client may take no byte once the container has
+ * ended: Docker's daemon waits 2 s for the attached streams before it
+ * records the exit.  A client that stops reading (box run's stdout into a
+ * pipe no one reads) held the exit record 10 s, and box stop gave up. */
+#define EXIT_STALL_MS 2000
+
+/* The same, waiting up to MS for each read of it (the container has
+ * ended); one that reads nothing in MS goes. */
 static void held_flush_wait(int ms)
 {
         while (sync_client >= 0 && held_len > 0) {
@@ -457,7 +464,7 @@ static void attach_finish(int status)
         char b[16];
         int n = snprintf(b, sizeof(b), "%d", status);
         attach_send(3, b, (size_t)n);
-        held_flush_wait(10000);
+        held_flush_wait(EXIT_STALL_MS);
         for (int i = 0; i < ATTACH_MAX; i++)
                 if (clients[i] >= 0)
                         attach_drop(i);
@@ -702,7 +709,7 @@ static int watch(void)
                 int *fd = i == 0 ? &o.out_fd : &o.err_fd;
                 while (*fd >= 0) {
                         struct pollfd pf = {.fd = *fd, .events = POLLIN};
-                        held_flush_wait(10000);
+                        held_flush_wait(EXIT_STALL_MS);
                         if (poll(&pf, 1, 2000) <= 0 || !pump(*fd, i == 0 ? "stdout" : "stderr")) {
                                 if (*fd == pty_fd)
                                         pty_fd = -1;

@@ -1,11 +1,12 @@
-/* run_enter_close_fds(): every fd above stdio closes but the ones kept. */
+/* fs_close_all_except(): every fd above stdio closes but the ones kept. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "run/run-internal.h"
+#include "lib/fs.h"
+#include "lib/macro.h"
 
 static bool is_open(int fd)
 {
@@ -24,7 +25,7 @@ static void test_close_fds(void **state)
         assert_true(high >= 200);
         /* unsorted, with a duplicate, a negative one and stdio */
         const int keep[] = {fds[5], -1, fds[2], fds[5], 1};
-        assert_int_equal(run_enter_close_fds(keep, ARRAY_SIZE(keep)), 0);
+        assert_int_equal(fs_close_all_except(keep, ARRAY_SIZE(keep)), 0);
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
                 assert_int_equal(is_open(fds[i]), i == 2 || i == 5);
         assert_false(is_open(high));
@@ -37,7 +38,7 @@ static void test_close_fds_none_kept(void **state)
 {
         (void)state;
         int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
-        assert_int_equal(run_enter_close_fds(NULL, 0), 0);
+        assert_int_equal(fs_close_all_except(NULL, 0), 0);
         assert_false(is_open(a));
         assert_false(is_open(b));
 }
