@@ -832,7 +832,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .network = streq(net, "none")   ? RUN_NETWORK_NONE
                            : streq(net, "host") ? RUN_NETWORK_HOST
                                                 : RUN_NETWORK_PRIVATE,
-                .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                .caps = (run_caps_build_default() | b->o->caps_add) & ~b->o->caps_drop,
                 .no_new_privs = b->o->no_new_privs,
                 .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
                            : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
