@@ -1014,6 +1014,8 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_strv_free_ char **script_argv = NULL;
         if (r >= 0)
                 r = heredoc_script(in, &sd, &mounts, &script_argv, err);
+        if (r >= 0)
+                step_mount_targets_resolve(b, &c->cur, &sd, mounts.targets);
         int status = 0;
         t1 = build_mono();
         if (r >= 0)

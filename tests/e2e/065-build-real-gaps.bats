@@ -54,3 +54,24 @@ DF
         run box run --rm busybox mknod /n c 1 3
         [ "$status" -ne 0 ]
 }
+
+@test "RUN --mount targets through a link of the image (tmpfs, secret, cache, bind) leave no empty mount point in the layer" {
+        echo tok > "$BOX_TEST_TMP/secret.txt"
+        echo data > "$CTX/data.txt"
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN mkdir -p /srv/real && ln -s /srv/real /var/x && ln -s real /srv/rel
+RUN --mount=type=tmpfs,target=/var/x/sub/s --mount=type=secret,id=s,target=/srv/rel/sec/tok \
+    --mount=type=cache,target=/var/x/cache/c --mount=type=bind,source=data.txt,target=/var/x/b/data \
+    cat /srv/rel/sec/tok /var/x/b/data && touch /srv/real/made
+DF
+        run box build --secret "id=s,src=$BOX_TEST_TMP/secret.txt" -t mp "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        [[ "$output" == *tok*data* ]]
+        # the step's own file stays; the mount points the sandbox made go,
+        # as BuildKit removes them (they were kept, empty, in srv/real/)
+        run box run --rm mp find /srv /var/x/
+        [ "$output" = "$(printf '/srv\n/srv/rel\n/srv/real\n/srv/real/made\n/var/x/\n/var/x/made')" ]
+        run last_layer_listing mp
+        [ "$(awk '{print $6}' <<<"$output" | sort | tr '\n' ' ')" = "srv/ srv/real/ srv/real/made " ]
+}
