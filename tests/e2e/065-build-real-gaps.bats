@@ -75,3 +75,37 @@ DF
         run last_layer_listing mp
         [ "$(awk '{print $6}' <<<"$output" | sort | tr '\n' ' ')" = "srv/ srv/real/ srv/real/made " ]
 }
+
+@test "RUN --mount=type=cache,from=STAGE,source=DIR starts the cache as a copy of the stage's DIR (BuildKit's), kept per id and source content" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS seed
+ARG V=v1
+RUN mkdir -p /deps/pkgs && echo $V > /deps/pkgs/a && chown -R 1000:1000 /deps && chmod 0750 /deps
+FROM busybox
+RUN --mount=type=cache,from=seed,source=/deps,target=/cache \
+    { stat -c '%u:%g %a' /cache /cache/pkgs/a; cat /cache/pkgs/a; ls /cache; } > /first && echo more > /cache/added
+RUN --mount=type=cache,from=seed,source=deps,target=/cache ls /cache > /second
+RUN --mount=type=cache,target=/cache ls -A /cache > /plain
+DF
+        run box build -t cf "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        run box run --rm cf cat /first
+        [ "$output" = "$(printf '1000:1000 750\n1000:1000 644\nv1\npkgs')" ]
+        # the same cache in the next step (what the first wrote stays), none
+        # of it in a cache without from=
+        run box run --rm cf cat /second /plain
+        [ "$output" = "$(printf 'added\npkgs')" ]
+        # another content of the stage's source: another cache, a new copy
+        run box build --build-arg V=v2 -t cf2 "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        run box run --rm cf2 cat /first /second
+        [ "$output" = "$(printf '1000:1000 750\n1000:1000 644\nv2\npkgs\nadded\npkgs')" ]
+        # no half-made cache left behind under a temporary name
+        run ls -A "$BOX_ROOT/buildcache/mounts"
+        [[ "$output" != *.seed-* ]]
+        # a source the stage lacks: the flag's line names it
+        printf 'FROM busybox AS s\nFROM busybox\nRUN --mount=type=cache,from=s,source=/nope,target=/c true\n' > "$CTX/Dockerfile"
+        run box build "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:3: RUN: --mount=type=cache source '/nope' in 's'"*"No such file"* ]]
+}
