@@ -109,3 +109,38 @@ DF
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:3: RUN: --mount=type=cache source '/nope' in 's'"*"No such file"* ]]
 }
+
+# app.tar in $CTX: ./BIN/ (mode 0775) holding an executable hello, and
+# ./LIB/ holding libx.
+make_app_tar() {
+        local t="$BOX_TEST_TMP/tree"
+        mkdir -p "$t/$1" "$t/$2"
+        printf '#!/bin/sh\necho hello from the tar\n' > "$t/$1/hello"
+        chmod 0755 "$t/$1/hello" && chmod 0775 "$t/$1"
+        echo x > "$t/$2/libx"
+        tar -cf "$CTX/app.tar" -C "$t" "./$1" "./$2"
+}
+
+@test "ADD of a local tar with ./DIR/ entries onto links to directories (merged /usr) fills them and keeps the links, as BuildKit" {
+        make_app_tar xbin xlib
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN mkdir -p /usr/xbin /usr/xlib && echo kept > /usr/xbin/old && ln -s usr/xbin /xbin && ln -s /usr/xlib /xlib
+ADD app.tar /
+DF
+        run box build -t addlinks "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        run box run --rm addlinks sh -c 'readlink /xbin; readlink /xlib; ls /usr/xbin; ls /usr/xlib; stat -c %a /usr/xbin; /xbin/hello'
+        [ "$output" = "$(printf 'usr/xbin\n/usr/xlib\nhello\nold\nlibx\n775\nhello from the tar')" ]
+}
+
+@test "ADD of a local tar with ./bin/ onto Debian 12 (/bin -> usr/bin): /bin/sh still runs" {
+        [ -s "$BOX_FIXTURES/debian-bookworm.tar" ] || skip "no Debian base: make fixtures-debian"
+        box load -i "$BOX_FIXTURES/debian-bookworm.tar" >/dev/null
+        make_app_tar bin lib
+        printf 'FROM debian:bookworm\nADD app.tar /\nRUN hello > /said\n' > "$CTX/Dockerfile"
+        run box build -t debadd "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        run box run --rm debadd sh -c 'readlink /bin; readlink /lib; cat /said; test -x /usr/bin/dpkg && echo dpkg'
+        [ "$output" = "$(printf 'usr/bin\nusr/lib\nhello from the tar\ndpkg')" ]
+}
