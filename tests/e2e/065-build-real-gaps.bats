@@ -144,3 +144,40 @@ DF
         run box run --rm debadd sh -c 'readlink /bin; readlink /lib; cat /said; test -x /usr/bin/dpkg && echo dpkg'
         [ "$output" = "$(printf 'usr/bin\nusr/lib\nhello from the tar\ndpkg')" ]
 }
+
+@test "debootstrap inside box build: a Debian root with its /dev nodes, made into an image that runs (needs Debian's mirror)" {
+        [ -s "$BOX_FIXTURES/debian-bookworm.tar" ] || skip "no Debian base: make fixtures-debian"
+        box load -i "$BOX_FIXTURES/debian-bookworm.tar" >/dev/null
+        local proxy=() v
+        for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+                [ -z "${!v:-}" ] || proxy+=(--build-arg "$v")
+        done
+        # the mirror is the base's own (its apt sources), as 075 reaches it
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM debian:bookworm AS strap
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update && apt-get install -y --no-install-recommends debootstrap \
+    && rm -rf /var/lib/apt/lists/*
+RUN mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources | head -1) \
+    && debootstrap --variant=minbase bookworm /target "$mirror" \
+    && stat -c '%F %t,%T' /target/dev/null /target/dev/zero > /target/nodes \
+    && mknod /target/sda b 8 0 \
+    && { head -c1 /target/sda 2>/dev/null && echo sda-opened || echo sda-refused; } >> /target/nodes \
+    && rm /target/sda && chroot /target dpkg-query -W -f '${Package}\n' | grep -c . > /target/npkgs
+FROM scratch
+COPY --from=strap /target/ /
+CMD ["sh", "-c", "cat /etc/debian_version /nodes; test $(cat /npkgs) -gt 50 && readlink /bin"]
+DF
+        run box build "${proxy[@]}" -t strapped "$CTX"
+        if [ "$status" -ne 0 ] && grep -qE "(Temporary failure resolving|Could not connect|Failed to fetch|Couldn't download)" <<<"$output"; then
+                skip "Debian's mirror unreachable: $(grep -m1 -E 'resolving|connect|fetch|download' <<<"$output")"
+        fi
+        [ "$status" -eq 0 ] || { tail -15 <<<"$output"; false; }
+        run box run --rm --network none strapped
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == 12.* ]]
+        [ "${lines[1]}" = "character special file 1,3" ]
+        [ "${lines[2]}" = "character special file 1,5" ]
+        [ "${lines[3]}" = sda-refused ]
+        [ "${lines[4]}" = usr/bin ]
+}
