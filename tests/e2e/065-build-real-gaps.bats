@@ -4,8 +4,9 @@
 # no empty mount points left in a layer when a RUN --mount target goes through
 # a link of the image, a cache mount seeded from another stage (from=,
 # source=), ADD of a local tar over Debian's merged /usr links.  Offline, on
-# the busybox image; the debootstrap one needs Debian's mirror
-# (BOX_TEST_NETWORK=1 and the Debian base of `make fixtures-debian`).
+# the busybox image, but for two on the Debian base of `make fixtures-debian`
+# (skipped without it): ADD onto its /bin, and debootstrap, which needs
+# Debian's mirror (skipped, as 075's builds, when it cannot be reached).
 load helpers
 
 setup() { build_setup; }
