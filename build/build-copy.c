@@ -885,7 +885,8 @@ static int copy_one(const struct copy_src *src, const char *rel, const char *des
                         struct store_extract_opts x = {.set_owner = o->has_chown,
                                                        .uid = o->uid,
                                                        .gid = o->gid,
-                                                       .layer_limits = true};
+                                                       .layer_limits = true,
+                                                       .follow_dir_links = true};
                         r = store_archive_extract_fd_as(in, xfd, &x, err);
                         if (r < 0)
                                 return box_err_prefix(err, "extract '%s'", rel);

@@ -245,6 +245,13 @@ char **step_lowerdirs(struct builder *b, const struct image_state *s, const stru
                       struct box_err *err);
 int step_overlay_mount(struct builder *b, const struct image_state *s, struct step_dir *sd,
                        bool writable, struct box_err *err);
+/* The sandbox makes a --mount target's mount point where the image's links
+ * lead (/var/x/s with /var/x -> /srv: /srv/s): each of TARGETS that goes
+ * through a link becomes its path in the image as the step starts, so that
+ * step_prune_mount_points() finds what the sandbox made.  Best effort: a
+ * target left as it is only keeps an empty directory in the layer. */
+void step_mount_targets_resolve(struct builder *b, const struct image_state *s, struct step_dir *sd,
+                                char **targets);
 void step_prune_mount_points(struct builder *b, const struct image_state *s,
                              const struct step_dir *sd, char *const *paths);
 int step_commit(struct stage_ctx *c, struct step_dir *sd, const char *key, const char *created_by,

@@ -266,6 +266,38 @@ static int stat_in_lowers(struct builder *b, const struct image_state *s, const 
         return 0;
 }
 
+/* Is REL, or a directory on its way, a symlink in the image? */
+static bool through_link_in_lowers(struct builder *b, const struct image_state *s, const char *rel)
+{
+        struct stat st;
+        int below = stat_in_lowers(b, s, rel, &st);
+        return below < 0 || (below > 0 && S_ISLNK(st.st_mode));
+}
+
+void step_mount_targets_resolve(struct builder *b, const struct image_state *s, struct step_dir *sd,
+                                char **targets)
+{
+        bool need = false;
+        STRV_FOREACH (t, targets) {
+                _cleanup_free_ char *abs = xasprintf("/%s", *t);
+                _cleanup_free_ char *rel = go_path_clean(abs);
+                need = need || (rel[1] && through_link_in_lowers(b, s, rel + 1));
+        }
+        struct box_err err = {0};
+        if (!need || step_overlay_mount(b, s, sd, false, &err) < 0)
+                return;
+        _cleanup_close_ int rootfd = open(sd->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (char **t = targets; t && *t; t++) {
+                char *res = NULL;
+                if (rootfd < 0 || build_path_resolve_in_root(rootfd, *t, true, &res, &err) < 0)
+                        break;
+                free(*t);
+                *t = res;
+        }
+        if (umount2(sd->merged, 0) == 0 || umount2(sd->merged, MNT_DETACH) == 0)
+                sd->mounted = false;
+}
+
 /* Mount points the sandbox had to create (for /etc/hosts, a --mount
  * target, ...) are not the step's content: drop the empty ones the image
  * did not have, and the parent directories overlayfs copied up only to hold

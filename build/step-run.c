@@ -397,33 +397,131 @@ static bool same_inode(int a, int b)
                x.st_ino == y.st_ino;
 }
 
+/* The root a bind's source is found in (*RET_ROOTFD): a from= stage,
+ * image or named context, else the build context. */
+static int bind_root(struct stage_ctx *c, const char *from, struct run_mounts *m, int *ret_rootfd,
+                     struct box_err *err)
+{
+        struct builder *b = c->b;
+        if (!from) {
+                if (b->context_fd < 0 || !b->o->context_dir)
+                        return box_err_set(err, EINVAL, "--mount=type=bind needs a build context");
+                *ret_rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
+                return 0;
+        }
+        m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
+        struct step_dir *sd = &m->from_roots[m->n_from];
+        memset(sd, 0, sizeof(*sd));
+        m->n_from++;
+        int r = stage_open_named_dir(b, from, ret_rootfd, err);
+        if (r == 0)
+                r = stage_open_from_root(c, from, sd, ret_rootfd, err);
+        return r < 0 ? r : 0;
+}
+
+/* A cache with from=STAGE (or image, or named context) starts as a copy of
+ * that root's source= directory, as BuildKit makes a new cache on the from
+ * snapshot and mounts its source subpath.  What the source holds (hashed as
+ * a bind's source is) is part of the step's key and of the cache's name:
+ * BuildKit's cache is per id and from snapshot.  *RET_SEED: the source dir. */
+static int cache_seed_open(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
+                           struct buf *ident, int *ret_seed, struct box_err *err)
+{
+        int rootfd;
+        int r = bind_root(c, ms->from, m, &rootfd, err);
+        if (r < 0)
+                return box_err_prefix(err, "--mount=type=cache,from=%s", ms->from);
+        _cleanup_free_ char *abs = xasprintf("/%s", strempty(ms->source));
+        _cleanup_free_ char *clean = go_path_clean(abs);
+        const char *inner = clean + strspn(clean, "/");
+        int fd = *inner && !streq(inner, ".")
+                         ? openat_in_root(rootfd, inner, O_RDONLY | O_DIRECTORY, 0)
+                         : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+                r = box_err_errno(err, errno, "--mount=type=cache source '%s' in '%s'",
+                                  strempty(ms->source), ms->from);
+                close(rootfd);
+                return r;
+        }
+        struct copy_src cs = {.rootfd = rootfd};
+        char *const srcs[] = {*inner ? (char *)inner : (char *)".", NULL};
+        struct buf h = {0};
+        buf_printf(&h, "cache %s:%s\n", ms->from, clean);
+        r = build_copy_hash(&cs, srcs, c->b->sc, &h, err);
+        close(rootfd);
+        if (r >= 0) {
+                buf_puts(&m->key, h.data);
+                buf_printf(ident, "\n%s", h.data);
+                *ret_seed = fd;
+        } else {
+                close(fd);
+                box_err_prefix(err, "--mount=type=cache source '%s'", strempty(ms->source));
+        }
+        buf_release(&h);
+        return r;
+}
+
+/* A new cache directory REL: SEED's copy (its owner and mode too), made
+ * under a temporary name and renamed, so that no half copy is ever a cache;
+ * else empty, with the mount's owner and mode (BuildKit's 0:0 0755 by
+ * default).  An existing one keeps what the steps made. */
+static int cache_dir_make(struct builder *b, const char *rel, int seed, const struct mount_owner *o,
+                          struct box_err *err)
+{
+        int root = store_root_fd(b->st);
+        struct stat st;
+        if (seed < 0 || fstatat(root, rel, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if (seed >= 0 || mkdirat(root, rel, 0700) < 0)
+                        return seed >= 0 || errno == EEXIST
+                                       ? 0
+                                       : box_err_errno(err, errno, "create the cache directory");
+                _cleanup_close_ int dfd =
+                        openat(root, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0 || fchown(dfd, o->uid, o->gid) < 0 || fchmod(dfd, o->mode) < 0)
+                        return box_err_errno(err, errno, "set the cache's owner and mode");
+                return 0;
+        }
+        const char *base = strrchr(rel, '/') + 1;
+        _cleanup_free_ char *tmp = xasprintf("buildcache/mounts/.seed-%s-%d", base, getpid());
+        if (mkdirat(root, tmp, 0700) < 0)
+                return box_err_errno(err, errno, "create the cache directory");
+        _cleanup_close_ int dfd =
+                openat(root, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r = dfd < 0 ? box_err_errno(err, errno, "open the cache directory")
+                        : run_copy_tree(seed, dfd, err);
+        if (r >= 0 && syncfs(dfd) < 0)
+                r = box_err_errno(err, errno, "sync the cache directory");
+        /* another build that made it first wins */
+        if (r >= 0 && renameat(root, tmp, root, rel) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+                r = box_err_errno(err, errno, "rename the cache directory");
+        (void)fs_rm_rf_at(root, tmp, NULL);
+        return r < 0 ? box_err_prefix(err, "seed the cache") : 0;
+}
+
 static int mount_cache(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
                        struct run_mount *rm, struct box_err *err)
 {
         struct builder *b = c->b;
         if (!ms->target)
                 return box_err_set(err, EINVAL, "--mount=type=cache needs a target");
-        digest_str h;
-        const char *key = ms->id ? ms->id : ms->target;
-        sha256_buf(key, strlen(key), h);
         struct mount_owner o;
         int r = mount_owner(ms, 0755, &o, err);
         if (r < 0)
                 return r;
-        r = fs_mkdir_p_at(store_root_fd(b->st), "buildcache/mounts", 0755, err);
-        if (r < 0)
+        struct buf ident = {0};
+        buf_puts(&ident, ms->id ? ms->id : ms->target);
+        _cleanup_close_ int seed = -EBADF;
+        if (ms->from)
+                r = cache_seed_open(c, ms, m, &ident, &seed, err);
+        digest_str h;
+        sha256_buf(ident.data, ident.len, h);
+        buf_release(&ident);
+        if (r < 0 || (r = fs_mkdir_p_at(store_root_fd(b->st), "buildcache/mounts", 0755, err)) < 0)
                 return r;
         _cleanup_free_ char *rel = xasprintf("buildcache/mounts/%.32s", h + 7);
-        /* a new cache directory gets the mount's owner and mode (BuildKit's
-         * 0:0 0755 by default); an existing one keeps what the steps made */
-        if (mkdirat(store_root_fd(b->st), rel, 0700) == 0) {
-                _cleanup_close_ int dfd = openat(store_root_fd(b->st), rel,
-                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (dfd < 0 || fchown(dfd, o.uid, o.gid) < 0 || fchmod(dfd, o.mode) < 0)
-                        return box_err_errno(err, errno, "set the cache's owner and mode");
-        } else if (errno != EEXIST) {
-                return box_err_errno(err, errno, "create the cache directory");
-        }
+        r = cache_dir_make(b, rel, seed, &o, err);
+        if (r < 0)
+                return r;
         /* sharing=locked or private: the directory, flock'd once the step
          * runs (lock_caches); the same cache twice in one step takes one
          * lock, or the step would wait for itself */
@@ -459,28 +557,6 @@ static int mount_tmpfs(struct stage_ctx *c, const struct mount_spec *ms, struct 
         rm->target = own(m, xstrdup(ms->target));
         rm->data = ms->size ? own(m, xasprintf("size=%s", ms->size)) : NULL;
         return 0;
-}
-
-/* The root a bind's source is found in (*RET_ROOTFD): a from= stage,
- * image or named context, else the build context. */
-static int bind_root(struct stage_ctx *c, const char *from, struct run_mounts *m, int *ret_rootfd,
-                     struct box_err *err)
-{
-        struct builder *b = c->b;
-        if (!from) {
-                if (b->context_fd < 0 || !b->o->context_dir)
-                        return box_err_set(err, EINVAL, "--mount=type=bind needs a build context");
-                *ret_rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
-                return 0;
-        }
-        m->from_roots = xreallocarray(m->from_roots, m->n_from + 1, sizeof(*m->from_roots));
-        struct step_dir *sd = &m->from_roots[m->n_from];
-        memset(sd, 0, sizeof(*sd));
-        m->n_from++;
-        int r = stage_open_named_dir(b, from, ret_rootfd, err);
-        if (r == 0)
-                r = stage_open_from_root(c, from, sd, ret_rootfd, err);
-        return r < 0 ? r : 0;
 }
 
 static int mount_bind(struct stage_ctx *c, const struct mount_spec *ms, struct run_mounts *m,
@@ -838,7 +914,7 @@ static int run_sandboxed(struct stage_ctx *c, const struct step_dir *sd, char **
                 .network = streq(net, "none")   ? RUN_NETWORK_NONE
                            : streq(net, "host") ? RUN_NETWORK_HOST
                                                 : RUN_NETWORK_PRIVATE,
-                .caps = (run_caps_default() | b->o->caps_add) & ~b->o->caps_drop,
+                .caps = (run_caps_build_default() | b->o->caps_add) & ~b->o->caps_drop,
                 .no_new_privs = b->o->no_new_privs,
                 .seccomp = b->o->seccomp_unconfined ? RUN_SECCOMP_UNCONFINED
                            : b->o->seccomp_profile  ? RUN_SECCOMP_PROFILE
@@ -1020,6 +1096,8 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         _cleanup_strv_free_ char **script_argv = NULL;
         if (r >= 0)
                 r = heredoc_script(in, &sd, &mounts, &script_argv, err);
+        if (r >= 0)
+                step_mount_targets_resolve(b, &c->cur, &sd, mounts.targets);
         int status = 0;
         t1 = build_mono();
         if (r >= 0)

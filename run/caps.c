@@ -69,6 +69,11 @@ uint64_t run_caps_default(void)
         return caps;
 }
 
+uint64_t run_caps_build_default(void)
+{
+        return run_caps_default() | CAP_BIT(CAP_MKNOD);
+}
+
 uint64_t run_caps_all(void)
 {
         uint64_t caps = 0;

@@ -513,6 +513,33 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         return 0;
 }
 
+/* PATH, a directory entry's, as store_extract_opts.follow_dir_links has it:
+ * the path in the root of the directory a symlink at PATH leads to ("" for
+ * the root itself), else PATH as it is. */
+static char *follow_dir_link(struct unpack *u, char *path)
+{
+        _cleanup_close_ int lfd = openat_in_root(u->rootfd, path, O_PATH | O_NOFOLLOW, 0);
+        struct stat st;
+        if (lfd < 0 || fstat(lfd, &st) < 0 || !S_ISLNK(st.st_mode))
+                return path;
+        _cleanup_close_ int dfd = openat_in_root(u->rootfd, path, O_PATH | O_DIRECTORY, 0);
+        char link[64], root[PATH_MAX], dir[PATH_MAX];
+        ssize_t rn = -1, dn = -1;
+        if (dfd >= 0) {
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", u->rootfd);
+                rn = readlink(link, root, sizeof(root) - 1);
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+                dn = readlink(link, dir, sizeof(dir) - 1);
+        }
+        if (rn <= 0 || dn < rn || memcmp(dir, root, (size_t)rn) != 0)
+                return path;
+        dir[dn] = '\0';
+        if (dir[rn] != '\0' && dir[rn] != '/')
+                return path;
+        free(path);
+        return xstrdup(dir[rn] ? dir + rn + 1 : "");
+}
+
 static int extract_entry(struct unpack *u, struct archive *a, struct archive_entry *e)
 {
         struct box_err *err = u->err;
@@ -531,6 +558,12 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         if (!*path)
                 return 0; /* the root itself */
         path = under_base(u, path);
+        if (u->x && u->x->follow_dir_links && archive_entry_filetype(e) == AE_IFDIR &&
+            !archive_entry_hardlink(e)) {
+                path = follow_dir_link(u, path);
+                if (!*path)
+                        return 0;
+        }
 
         char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");

@@ -262,6 +262,11 @@ struct store_extract_opts {
         void (*map_owner)(void *userdata, uid_t *uid, gid_t *gid);
         void *map_userdata;
         bool layer_limits; /* keep the layer size and entry limits (ADD), which box cp lifts */
+        /* ADD, as BuildKit's unpack: a directory entry whose name is a symlink
+         * to a directory inside the root (./bin/ over Debian's /bin -> usr/bin)
+         * applies to that directory and the link stays (moby's archive package
+         * replaced the link with a directory, so /bin/sh was gone) */
+        bool follow_dir_links;
         /* the tree becomes the host's (build -o type=local): box writes as
          * root what an image holds, so no device node (skipped), no set-id
          * bit on a non-directory and no file capability, where Docker's

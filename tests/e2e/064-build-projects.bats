@@ -2,9 +2,10 @@
 # box build of projects shaped as teams write them, checked the way their
 # users would: the image's config, who owns which file with which mode, and
 # the program running.  The expectations are BuildKit's; where podman
-# (buildah) differs it is named.  The busybox project needs no network; the
-# Node.js one needs Debian's mirror and the npm registry (BOX_TEST_NETWORK=1
-# and the Debian base of `make fixtures-debian`).
+# (buildah) differs it is named.  The busybox project needs no network, nor
+# does the dpkg-deb one (on the Debian base of `make fixtures-debian`); the
+# Node.js and dpkg-buildpackage ones need Debian's mirror (and the npm
+# registry): BOX_TEST_NETWORK=1 and the Debian base.
 load helpers
 
 # each project's context is a directory of its own in the test's store dir
@@ -154,4 +155,83 @@ DF
         # the context's stale node_modules stayed out: express is npm's, owned by web
         run box run --rm --network none nodeapp3 sh -c 'stat -c "%U" node_modules/express/package.json; ls public; test -e spec && echo spec-leaked || echo no-spec'
         [ "$output" = $'web\nindex.html\nkeep.tmp\nno-spec' ]
+}
+
+# A Debian package's source tree in $CTX/hello-box: a script, a conffile and
+# a postinst that makes the package's system user.
+debian_package_tree() {
+        local d="$CTX/hello-box"
+        mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc"
+        printf '#!/bin/sh\necho "hello-box 1.0 as $(id -un), $(cat /etc/hello-box.conf)"\n' > "$d/usr/bin/hello-box"
+        chmod 0755 "$d/usr/bin/hello-box"
+        echo 'greeting=hi' > "$d/etc/hello-box.conf"
+        printf 'Package: hello-box\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Box Tests <box@example.invalid>\nDescription: greeting for box tests\n' > "$d/DEBIAN/control"
+        echo /etc/hello-box.conf > "$d/DEBIAN/conffiles"
+        printf '#!/bin/sh\nset -e\ngetent passwd hellod >/dev/null || useradd --system --no-create-home --home-dir /nonexistent hellod\n' > "$d/DEBIAN/postinst"
+        chmod 0755 "$d/DEBIAN/postinst"
+}
+
+@test "a Debian package: dpkg-deb --build in one stage, dpkg -i in the next (its postinst's user, conffile, owners), runs offline" {
+        [ -s "$BOX_FIXTURES/debian-bookworm.tar" ] || skip "no Debian base: make fixtures-debian"
+        box load -i "$BOX_FIXTURES/debian-bookworm.tar" >/dev/null
+        debian_package_tree
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM debian:bookworm AS pkg
+COPY hello-box/ /build/hello-box/
+RUN dpkg-deb --build --root-owner-group /build/hello-box /build/hello-box_1.0-1_all.deb
+
+FROM debian:bookworm
+COPY --from=pkg /build/hello-box_1.0-1_all.deb /tmp/
+RUN dpkg -i /tmp/hello-box_1.0-1_all.deb && rm /tmp/hello-box_1.0-1_all.deb
+USER hellod
+CMD ["hello-box"]
+DF
+        run box build -t hellodeb "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
+        run box run --rm --network none hellodeb
+        [ "$output" = "hello-box 1.0 as hellod, greeting=hi" ]
+        run box run --rm --network none --user 0 hellodeb sh -c 'dpkg-query -W -f "\${Status}\n" hello-box; cat /var/lib/dpkg/info/hello-box.conffiles; stat -c "%n %U:%G %a" /usr/bin/hello-box /etc/hello-box.conf; ls /tmp'
+        [ "$output" = "install ok installed
+/etc/hello-box.conf
+/usr/bin/hello-box root:root 755
+/etc/hello-box.conf root:root 644" ]
+}
+
+@test "a Debian package built with dpkg-buildpackage, apt's caches mounted sharing=locked as Docker's docs show" {
+        [ "${BOX_TEST_NETWORK:-0}" = 1 ] || skip "needs Debian's mirror: BOX_TEST_NETWORK=1"
+        [ -s "$BOX_FIXTURES/debian-bookworm.tar" ] || skip "no Debian base: make fixtures-debian"
+        box load -i "$BOX_FIXTURES/debian-bookworm.tar" >/dev/null
+        local d="$CTX/hello-box"
+        mkdir -p "$d/debian/source"
+        printf '#!/bin/sh\necho "hello-box 1.0 from a Debian package"\n' > "$d/hello-box.sh"
+        printf 'Source: hello-box\nSection: misc\nPriority: optional\nMaintainer: Box Tests <box@example.invalid>\nBuild-Depends: debhelper-compat (= 13)\nStandards-Version: 4.6.2\n\nPackage: hello-box\nArchitecture: all\nDepends: ${misc:Depends}\nDescription: greeting for box tests\n A shell script in /usr/bin.\n' > "$d/debian/control"
+        printf 'hello-box (1.0-1) unstable; urgency=medium\n\n  * Initial release.\n\n -- Box Tests <box@example.invalid>  Sun, 06 Dec 2026 12:00:00 +0000\n' > "$d/debian/changelog"
+        printf '#!/usr/bin/make -f\n%%:\n\tdh $@\n\noverride_dh_auto_install:\n\tinstall -D -m 0755 hello-box.sh debian/hello-box/usr/bin/hello-box\n' > "$d/debian/rules"
+        chmod 0755 "$d/debian/rules"
+        echo '3.0 (native)' > "$d/debian/source/format"
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM debian:bookworm AS build
+ARG DEBIAN_FRONTEND=noninteractive
+RUN rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    apt-get update && apt-get install -y --no-install-recommends build-essential debhelper
+WORKDIR /src/hello-box
+COPY hello-box/ ./
+RUN dpkg-buildpackage -us -uc -b
+
+FROM debian:bookworm
+COPY --from=build /src/hello-box_1.0-1_all.deb /tmp/
+RUN dpkg -i /tmp/hello-box_1.0-1_all.deb && rm /tmp/hello-box_1.0-1_all.deb
+CMD ["hello-box"]
+DF
+        run box build -t hellobuilt "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output" | tail -8; false; }
+        run box run --rm --network none hellobuilt
+        [ "$output" = "hello-box 1.0 from a Debian package" ]
+        # apt's downloads and lists stayed in the caches, out of the layers
+        ls "$BOX_ROOT"/buildcache/mounts/*/archives/debhelper_*.deb
+        ls "$BOX_ROOT"/buildcache/mounts/*/lists/ | grep -q _Packages
+        run box run --rm --network none --entrypoint sh hellobuilt -c 'ls /var/cache/apt/archives /var/lib/apt/lists | grep -c deb'
+        [ "$output" = 0 ]
 }
