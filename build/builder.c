@@ -379,8 +379,14 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 _cleanup_free_ char *k = xstrndup(*l, eq ? (size_t)(eq - *l) : strlen(*l));
                 res->img.config.labels = oci_kv_set(res->img.config.labels, k, eq ? eq + 1 : "");
         }
+        /* BuildKit dates an image by its newest layer or SOURCE_DATE_EPOCH:
+         * config alone FROM scratch has no date, so rebuilding it, with or
+         * without the cache, gives the same id */
         free(res->img.created);
-        res->img.created = res->last_created ? xstrdup(res->last_created) : oci_time_created();
+        if (res->last_created)
+                res->img.created = xstrdup(res->last_created);
+        else
+                res->img.created = getenv("SOURCE_DATE_EPOCH") ? oci_time_created() : NULL;
         if (!res->img.os)
                 res->img.os = xstrdup("linux");
         if (!res->img.architecture)
