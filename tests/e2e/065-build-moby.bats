@@ -622,3 +622,845 @@ ${tc%%|*}"
         bi t
         [ "$(box image inspect --format '{{.Id}}' t)" = "$id3" ]
 }
+
+@test "TestBuildContextTarGzip, TestBuildContextTarNoCompression, TestBuildNoContext" {
+        df $'FROM busybox\nADD foo /foo\nCMD ["cat", "/foo"]'
+        put foo bar
+        tar -C "$CTX" -cf "$BOX_TEST_TMP/ctx.tar" Dockerfile foo
+        gzip -c "$BOX_TEST_TMP/ctx.tar" > "$BOX_TEST_TMP/ctx.tar.gz"
+        for t in ctx.tar ctx.tar.gz; do
+                run box build -q -t contexttar - < "$BOX_TEST_TMP/$t"
+                [ "$status" -eq 0 ]
+                [ "$(box run --rm contexttar)" = bar ]
+        done
+        printf 'FROM busybox\n\t\t\tCMD ["echo", "ok"]' | box build -q -t nocontext - >/dev/null
+        [ "$(box run --rm nocontext)" = ok ]
+}
+
+@test "TestBuildDockerfileStdin, ...StdinConflict, ...StdinNoExtraFiles, ...StdinDockerignore, ...StdinDockerignoreIgnored" {
+        put foo bar
+        printf 'FROM busybox\nADD foo /foo\nCMD ["cat", "/foo"]' | box build -q -t s -f - "$CTX" >/dev/null
+        [ "$(box image inspect --format '{{.Config.Cmd}}' s)" = "[cat /foo]" ]
+        run box build -t s -f - - </dev/null
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"stdin"* ]]
+        printf 'FROM busybox\nCOPY . /baz' | box build -q -t s -f - "$CTX" >/dev/null
+        [ "$(box run --rm s ls -A /baz)" = foo ]
+        : > "$CTX/Dockerfile"
+        put .dockerignore $'Dockerfile\n'
+        printf 'FROM busybox\nCOPY . /baz' | box build -q -t s -f - "$CTX" >/dev/null
+        [ "$(box run --rm s ls -A /baz)" = $'.dockerignore\nfoo' ]
+        put .dockerignore $'Dockerfile\n.dockerignore\n'
+        printf 'FROM busybox\nCOPY . /baz' | box build -q -t s -f - "$CTX" >/dev/null
+        [ "$(box run --rm s ls -A /baz)" = foo ]
+}
+
+@test "TestBuildWithVolumeOwnership" {
+        df $'FROM busybox:latest\n        RUN mkdir /test && chown daemon:wheel /test && chmod 0600 /test\n        VOLUME /test'
+        bi t
+        out=$(box run --rm t ls -la /test)
+        [[ "$out" == *drw-------* ]]
+        [[ "$out" == *"daemon   wheel"* ]]
+}
+
+@test "TestBuildEntrypointRunCleanup, TestBuildCleanupCmdOnEntrypoint, TestBuildClearCmd, TestBuildEmptyCmd, TestBuildCmdShDashC" {
+        put foo hello
+        df $'FROM busybox\n        RUN echo "hello"\n        ADD foo /foo\n        ENTRYPOINT ["/bin/echo"]'
+        bi t
+        [ "$(field t Config.Cmd)" = null ]
+        df $'FROM busybox\n\t\tCMD ["test"]\n\t\tENTRYPOINT ["echo"]'
+        bi t
+        df $'FROM t\n\t\tENTRYPOINT ["cat"]'
+        bi t2
+        [ "$(field t2 Config.Cmd)" = null ]
+        [ "$(field t2 Config.Entrypoint)" = '["cat"]' ]
+        df $'FROM busybox\n   ENTRYPOINT ["/bin/bash"]\n   CMD []'
+        bi t
+        [ "$(field t Config.Cmd)" = null ]
+        df $'FROM scratch\nMAINTAINER quux'
+        bi t
+        [ "$(field t Config.Cmd)" = null ]
+        df $'FROM busybox\nCMD echo cmd'
+        bi t
+        [ "$(field t Config.Cmd)" = '["/bin/sh","-c","echo cmd"]' ]
+}
+
+@test "TestBuildAddFileNotFound" {
+        df $'FROM busybox\n        ADD foo /usr/local/bar'
+        put bar hello
+        # docker build exits 1 on any failure; box keeps 125 for a build it
+        # refuses before running anything (box's own failure), 1 for a step
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:2: ADD: 'foo': no such file or directory"* ]]
+}
+
+@test "TestBuildInheritance" {
+        df $'FROM scratch\n\t\tEXPOSE 2375'
+        bi t
+        ports1=$(field t Config.ExposedPorts)
+        df $'FROM t\n\t\tENTRYPOINT ["/bin/echo"]'
+        bi t
+        [ "$(field t Config.Entrypoint)" = '["/bin/echo"]' ]
+        [ "$(field t Config.ExposedPorts)" = "$ports1" ]
+}
+
+@test "TestBuildFails: a failing RUN is exit 1 naming the step's exit code (BuildKit)" {
+        # the classic builder exited with the step's code (23)
+        df $'FROM busybox\n\t\tRUN sh -c "exit 23"'
+        run box build -t t "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"did not complete successfully: exit code: 23"* ]]
+}
+
+@test "TestBuildOnBuild, TestBuildOnBuildOutput" {
+        df $'FROM busybox\n\t\tONBUILD RUN touch foobar'
+        bi t
+        df $'FROM t\n\t\tRUN [ -f foobar ]'
+        bi t2
+        df $'FROM busybox\nONBUILD RUN echo foo'
+        bi p
+        df $'FROM p\nMAINTAINER quux'
+        run box build -t t3 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *foo* ]]
+}
+
+@test "TestBuildAddToSymlinkDest" {
+        put foo hello
+        df $'\n\t\tFROM busybox\n\t\tRUN sh -c "mkdir /foo"\n\t\tRUN ln -s /foo /bar\n\t\tADD foo /bar/\n\t\tRUN sh -c "[ -f /bar/foo ]"\n\t\tRUN sh -c "[ -f /foo/foo ]"'
+        bi t
+}
+
+@test "TestBuildEscapeWhitespace, TestBuildVerifyIntString" {
+        df $'\n  # ESCAPE=\\\n  FROM busybox\n  MAINTAINER "Docker \\\nIO <io@\\\ndocker.com>"\n  '
+        bi t
+        [ "$(box image inspect --format '{{.Author}}' t)" = '"Docker IO <io@docker.com>"' ]
+        df $'\n\tFROM busybox\n\tMAINTAINER 123'
+        bi t
+        [[ "$(box image inspect t)" == *'"123"'* ]]
+}
+
+@test "TestBuildDockerignore" {
+        df '
+		FROM busybox
+		 ADD . /bla
+		RUN sh -c "[[ -f /bla/src/x.go ]]"
+		RUN sh -c "[[ -f /bla/Makefile ]]"
+		RUN sh -c "[[ ! -e /bla/src/_vendor ]]"
+		RUN sh -c "[[ ! -e /bla/.gitignore ]]"
+		RUN sh -c "[[ ! -e /bla/README.md ]]"
+		RUN sh -c "[[ ! -e /bla/dir/foo ]]"
+		RUN sh -c "[[ ! -e /bla/foo ]]"
+		RUN sh -c "[[ ! -e /bla/.git ]]"
+		RUN sh -c "[[ ! -e v.cc ]]"
+		RUN sh -c "[[ ! -e src/v.cc ]]"
+		RUN sh -c "[[ ! -e src/_vendor/v.cc ]]"'
+        put Makefile all:; put .git/HEAD "ref: foo"; put src/x.go "package main"
+        put src/_vendor/v.go "package main"; put src/_vendor/v.cc "package main"
+        put src/v.cc "package main"; put v.cc "package main"; put dir/foo ""
+        put .gitignore ""; put README.md readme
+        put .dockerignore $'\n.git\npkg\n.gitignore\nsrc/_vendor\n*.md\n**/*.cc\ndir'
+        bi t
+        [ "$(box run --rm t sh -c 'cd /bla && find . | sort')" = $'.\n./.dockerignore\n./Dockerfile\n./Makefile\n./src\n./src/x.go' ]
+}
+
+@test "TestBuildDockerignoreCleanPaths" {
+        df $'\n        FROM busybox\n        ADD . /tmp/\n        RUN sh -c "(! ls /tmp/foo) && (! ls /tmp/foo2) && (! ls /tmp/dir1/foo)"'
+        put foo foo; put foo2 foo2; put dir1/foo "foo in dir1"
+        put .dockerignore $'./foo\ndir1//foo\n./dir1/../foo2'
+        bi t
+}
+
+@test "TestBuildDockerignoreExceptions" {
+        df '
+		FROM busybox
+		ADD . /bla
+		RUN sh -c "[[ -f /bla/src/x.go ]]"
+		RUN sh -c "[[ -f /bla/Makefile ]]"
+		RUN sh -c "[[ ! -e /bla/src/_vendor ]]"
+		RUN sh -c "[[ ! -e /bla/.gitignore ]]"
+		RUN sh -c "[[ ! -e /bla/README.md ]]"
+		RUN sh -c "[[  -e /bla/dir/dir/foo ]]"
+		RUN sh -c "[[ ! -e /bla/dir/foo1 ]]"
+		RUN sh -c "[[ -f /bla/dir/e ]]"
+		RUN sh -c "[[ -f /bla/dir/e-dir/foo ]]"
+		RUN sh -c "[[ ! -e /bla/foo ]]"
+		RUN sh -c "[[ ! -e /bla/.git ]]"
+		RUN sh -c "[[ -e /bla/dir/a.cc ]]"'
+        put Makefile all:; put .git/HEAD "ref: foo"; put src/x.go "package main"
+        put src/_vendor/v.go "package main"; put dir/foo ""; put dir/foo1 ""
+        put dir/dir/f1 ""; put dir/dir/foo ""; put dir/e ""; put dir/e-dir/foo ""
+        put .gitignore ""; put README.md readme; put dir/a.cc hello
+        put .dockerignore $'\n.git\npkg\n.gitignore\nsrc/_vendor\n*.md\ndir\n!dir/e*\n!dir/dir/foo\n**/*.cc\n!**/*.cc'
+        bi t
+}
+
+@test "TestBuildDockerignoringDockerfile, ...RenamedDockerfile, ...Dockerignore, ...TouchDockerfile" {
+        for ig in Dockerfile ./Dockerfile; do
+                df $'\n\t\tFROM busybox\n\t\tADD . /tmp/\n\t\tRUN sh -c "! ls /tmp/Dockerfile"\n\t\tRUN ls /tmp/.dockerignore'
+                put .dockerignore "$ig"
+                bi t
+        done
+        for ig in MyDockerfile ./MyDockerfile; do
+                df "Should not use me"
+                printf '\n\t\tFROM busybox\n\t\tADD . /tmp/\n\t\tRUN ls /tmp/Dockerfile\n\t\tRUN sh -c "! ls /tmp/MyDockerfile"\n\t\tRUN ls /tmp/.dockerignore' > "$CTX/MyDockerfile"
+                put .dockerignore "$ig"
+                run box build -q -t t -f "$CTX/MyDockerfile" "$CTX"
+                [ "$status" -eq 0 ]
+        done
+        rm "$CTX/MyDockerfile"
+        df $'\n\t\tFROM busybox\n\t\tADD . /tmp/\n\t\tRUN sh -c "! ls /tmp/.dockerignore"\n\t\tRUN ls /tmp/Dockerfile'
+        put .dockerignore .dockerignore
+        bi t
+        d=$'\n        FROM busybox\n\t\tADD . /tmp/'
+        df "$d"
+        put .dockerignore Dockerfile
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" = "$id1" ]
+        # an ignored Dockerfile's edits do not reach ADD .: its cache holds
+        df "$d"$'\n# hi'
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" = "$id1" ]
+}
+
+@test "TestBuildDockerignoringWholeDir, ...OnlyDotfiles, ...BadExclusion, ...WildTopDir" {
+        put Makefile all:; put .gitignore ""
+        df $'\n\t\tFROM busybox\n\t\tCOPY . /\n\t\tRUN sh -c "[[ ! -e /.gitignore ]]"\n\t\tRUN sh -c "[[ ! -e /Makefile ]]"'
+        put .dockerignore '*'
+        bi t
+        df $'\n\t\tFROM busybox\n\t\tCOPY . /\n\t\tRUN sh -c "[[ ! -e /.gitignore ]]"\n\t\tRUN sh -c "[[ -f /Makefile ]]"'
+        put .dockerignore '.*'
+        bi t
+        put .dockerignore $'!\n'
+        run box build -t t "$CTX"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *".dockerignore: illegal exclusion pattern: '!'"* ]]
+        rm -f "$CTX"/.gitignore "$CTX"/Makefile
+        put file1 ""; put dir/file1 ""
+        df $'\n\t\tFROM busybox\n\t\tCOPY . /\n\t\tRUN sh -c "[[ ! -e /.dockerignore ]]"\n\t\tRUN sh -c "[[ ! -e /Dockerfile ]]"\n\t\tRUN sh -c "[[ ! -e /file1 ]]"\n\t\tRUN sh -c "[[ ! -e /dir ]]"'
+        for v in '**' '**/' '**/**' '*'; do
+                put .dockerignore "$v"
+                bi t
+        done
+}
+
+@test "TestBuildDockerignoringWildDirs" {
+        df '
+        FROM busybox
+		COPY . /
+		#RUN sh -c "[[ -e /.dockerignore ]]"
+		RUN sh -c "[[ -e /Dockerfile ]]           && \
+		           [[ ! -e /file0 ]]              && \
+		           [[ ! -e /dir1/file0 ]]         && \
+		           [[ ! -e /dir2/file0 ]]         && \
+		           [[ ! -e /file1 ]]              && \
+		           [[ ! -e /dir1/file1 ]]         && \
+		           [[ ! -e /dir1/dir2/file1 ]]    && \
+		           [[ ! -e /dir1/file2 ]]         && \
+		           [[   -e /dir1/dir2/file2 ]]    && \
+		           [[ ! -e /dir1/dir2/file4 ]]    && \
+		           [[ ! -e /dir1/dir2/file5 ]]    && \
+		           [[ ! -e /dir1/dir2/file6 ]]    && \
+		           [[ ! -e /dir1/dir3/file7 ]]    && \
+		           [[ ! -e /dir1/dir3/file8 ]]    && \
+		           [[   -e /dir1/dir3 ]]          && \
+		           [[   -e /dir1/dir4 ]]          && \
+		           [[ ! -e '"'"'dir1/dir5/fileAA'"'"' ]]  && \
+		           [[   -e '"'"'dir1/dir5/fileAB'"'"' ]]  && \
+		           [[   -e '"'"'dir1/dir5/fileB'"'"' ]]"   # "." in pattern means nothing
+		RUN echo all done!'
+        put .dockerignore '
+**/file0
+**/*file1
+**/dir1/file2
+dir1/**/file4
+**/dir2/file5
+**/dir1/dir2/file6
+dir1/dir3/**
+**/dir4/**
+**/file?A
+**/file\?B
+**/dir5/file.
+'
+        for f in dir1/file0 dir1/dir2/file0 file1 dir1/file1 dir1/dir2/file1 dir1/file2 dir1/dir2/file2 \
+                dir1/dir2/file4 dir1/dir2/file5 dir1/dir2/file6 dir1/dir3/file7 dir1/dir3/file8 \
+                dir1/dir4/file9 dir1/dir5/fileAA dir1/dir5/fileAB dir1/dir5/fileB; do
+                put $f ""
+        done
+        bi t
+}
+
+@test "TestBuildLineBreak, TestBuildEOLInLine, TestBuildCommentsShebangs" {
+        df "FROM  busybox
+RUN    sh -c 'echo root:testpass \\
+	> /tmp/passwd'
+RUN    mkdir -p /var/run/sshd
+RUN    sh -c \"[ \"\$(cat /tmp/passwd)\" = \"root:testpass\" ]\"
+RUN    sh -c \"[ \"\$(ls -d /var/run/sshd)\" = \"/var/run/sshd\" ]\""
+        bi t
+        df "FROM   busybox
+RUN    sh -c 'echo root:testpass > /tmp/passwd'
+RUN    echo \"foo \\n bar\"; echo \"baz\"
+RUN    mkdir -p /var/run/sshd
+RUN    sh -c \"[ \"\$(cat /tmp/passwd)\" = \"root:testpass\" ]\"
+RUN    sh -c \"[ \"\$(ls -d /var/run/sshd)\" = \"/var/run/sshd\" ]\""
+        bi t
+        df "FROM busybox
+# This is an ordinary comment.
+RUN { echo '#!/bin/sh'; echo 'echo hello world'; } > /hello.sh
+RUN [ ! -x /hello.sh ]
+# comment with line break \\
+RUN chmod +x /hello.sh
+RUN [ -x /hello.sh ]
+RUN [ \"\$(cat /hello.sh)\" = \$'#!/bin/sh\\necho hello world' ]
+RUN [ \"\$(/hello.sh)\" = \"hello world\" ]"
+        bi t
+}
+
+@test "TestBuildCmdSpaces, TestBuildCmdJSONNoShDashC" {
+        df $'FROM busybox\nCMD ["echo hi"]'
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        df $'FROM busybox\nCMD ["echo", "hi"]'
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+        df $'FROM busybox\nENTRYPOINT ["echo hi"]'
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        df $'FROM busybox\nENTRYPOINT ["echo", "hi"]'
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+        df $'FROM busybox\nCMD ["echo", "cmd"]'
+        bi t
+        [ "$(field t Config.Cmd)" = '["echo","cmd"]' ]
+}
+
+@test "TestBuildEntrypointCanBeOverriddenByChild, ...ChildInspect, TestBuildRunShEntrypoint" {
+        df $'\n    FROM busybox\n    ENTRYPOINT exit 130\n    '
+        bi parent
+        run box run --rm parent
+        [ "$status" -eq 130 ]
+        df $'\n    FROM parent\n    ENTRYPOINT exit 5\n    '
+        bi child
+        run box run --rm child
+        [ "$status" -eq 5 ]
+        df $'FROM busybox\nENTRYPOINT /foo/bar'
+        bi t
+        df $'FROM t\nENTRYPOINT echo quux'
+        bi t2
+        [ "$(field t2 Config.Entrypoint)" = '["/bin/sh","-c","echo quux"]' ]
+        [ "$(box run --rm t2)" = quux ]
+        df $'FROM busybox\n                                ENTRYPOINT echo'
+        bi t
+        box run --rm t
+}
+
+@test "TestBuildExoticShellInterpolation" {
+        df '
+		FROM busybox
+		ENV SOME_VAR a.b.c
+		RUN [ "$SOME_VAR"       = '"'a.b.c'"' ]
+		RUN [ "${SOME_VAR}"     = '"'a.b.c'"' ]
+		RUN [ "${SOME_VAR%.*}"  = '"'a.b'"'   ]
+		RUN [ "${SOME_VAR%%.*}" = '"'a'"'     ]
+		RUN [ "${SOME_VAR#*.}"  = '"'b.c'"'   ]
+		RUN [ "${SOME_VAR##*.}" = '"'c'"'     ]
+		RUN [ "${SOME_VAR/c/d}" = '"'a.b.d'"' ]
+		RUN [ "${#SOME_VAR}"    = '"'5'"'     ]
+		RUN [ "${SOME_UNSET_VAR:-$SOME_VAR}" = '"'a.b.c'"' ]
+		RUN [ "${SOME_VAR:+Version: ${SOME_VAR}}" = '"'Version: a.b.c'"' ]
+		RUN [ "${SOME_UNSET_VAR:+${SOME_VAR}}" = '"''"' ]
+		RUN [ "${SOME_UNSET_VAR:-${SOME_VAR:-d.e.f}}" = '"'a.b.c'"' ]
+	'
+        bi t
+}
+
+@test "TestBuildVerifySingleQuoteFails" {
+        # not JSON: the shell form, whose [ fails with status 2
+        df $'FROM busybox\n\t\tCMD [ \'/bin/sh\', \'-c\', \'echo hi\' ]'
+        bi t
+        run box run --rm t
+        [ "$status" -eq 2 ]
+}
+
+@test "TestBuildVerboseOut, TestBuildWithTabs (history)" {
+        df $'FROM busybox\nRUN echo 123'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\n123\n'* ]]
+        df $'FROM busybox\nRUN echo\tone\t\ttwo'
+        bi t
+        [ "$(box history --no-trunc --format '{{.CreatedBy}}' t | head -1)" = $'RUN /bin/sh -c echo\tone\t\ttwo # buildkit' ]
+}
+
+@test "TestBuildLabels, TestBuildLabelsCache" {
+        df $'FROM busybox\n\t\tLABEL Vendor=Acme\n                LABEL License GPL'
+        bi t
+        [ "$(field t Config.Labels)" = '{"License":"GPL","Vendor":"Acme"}' ]
+        df $'FROM busybox\n\t\tLABEL Vendor=Acme'
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" = "$id1" ]
+        df $'FROM busybox\n\t\tLABEL Vendor=Acme1'
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+        # the classic builder's cache took "LABEL Vendor Acme" for
+        # "LABEL Vendor=Acme"; BuildKit's history keeps the form written
+        df $'FROM busybox\n\t\tLABEL Vendor Acme'
+        bi t
+        [ "$(field t Config.Labels)" = '{"Vendor":"Acme"}' ]
+        df $'FROM busybox\n       LABEL f1=b1 f2=b2'
+        run box build -q --no-cache -t t "$CTX"
+        [ "$status" -eq 0 ]
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+}
+
+@test "TestBuildChownSingleFile" {
+        df $'\nFROM busybox\nCOPY test /\nRUN ls -l /test\nRUN [ $(ls -l /test | awk \'{print $3":"$4}\') = \'root:root\' ]\n'
+        put test test
+        chown 4242:4242 "$CTX/test"
+        bi t
+}
+
+@test "TestBuildSymlinkBreakout" {
+        mkdir -p "$BOX_TEST_TMP/lk"
+        ln -s /../../../../../../../../../../../../../../ "$BOX_TEST_TMP/lk/symlink2"
+        ln -s "symlink2$BOX_TEST_TMP" "$BOX_TEST_TMP/lk/symlink"
+        tar -C "$BOX_TEST_TMP/lk" -cf "$CTX/symlink.tar" symlink2 symlink
+        : > "$CTX/inject"
+        df $'\n\tFROM scratch\n\tADD symlink.tar /\n\tADD inject /symlink/\n\t'
+        run box build -q --no-cache -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [ ! -e "$BOX_TEST_TMP/inject" ]
+}
+
+@test "TestBuildXZHost" {
+        df $'\nFROM busybox\nADD xz /usr/local/sbin/\nRUN chmod 755 /usr/local/sbin/xz\nADD test.xz /\nRUN [ ! -e /injected ]'
+        printf '\xfd\x37\x7a\x58\x5a\x00\x00\x04\xe6\xd6\xb4\x46\x02\x00\x21\x01\x16\x00\x00\x00\x74\x2f\xe5\xa3\x01\x00\x3f\xfd\x37\x7a\x58\x5a\x00\x00\x04\xe6\xd6\xb4\x46\x02\x00\x21' > "$CTX/test.xz"
+        put xz $'#!/bin/sh\ntouch /injected'
+        bi t
+}
+
+@test "TestBuildVolumesRetainContents" {
+        df $'\nFROM busybox\nCOPY content /foo/file\nVOLUME /foo\nCMD cat /foo/file'
+        put content "some text"
+        bi t
+        [ "$(box run --rm t)" = "some text" ]
+}
+
+@test "TestBuildFromMixedcaseDockerfile" {
+        printf 'FROM busybox\n\tRUN echo from dockerfile' > "$CTX/dockerfile"
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"from dockerfile"* ]]
+        df $'FROM busybox\n\tRUN echo from Dockerfile'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"from Dockerfile"* ]]
+}
+
+@test "TestBuildFromOfficialNames" {
+        for n in busybox docker.io/busybox index.docker.io/busybox library/busybox \
+                docker.io/library/busybox index.docker.io/library/busybox; do
+                df "FROM $n"
+                bi t
+        done
+}
+
+@test "TestBuildSpaces: COPY with no arguments, with or without trailing spaces, is the same error" {
+        df $'FROM busybox\nCOPY'
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        e1=$output
+        printf 'FROM busybox\nCOPY    ' > "$CTX/Dockerfile"
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        [ "$output" = "$e1" ]
+        [[ "$e1" == *"Dockerfile:2"*COPY* ]]
+}
+
+@test "TestBuildSpacesWithQuotes, TestBuildVolumeFileExistsinContainer (BuildKit: VOLUME is config only)" {
+        df $'FROM busybox\nRUN echo "  \\\n  foo  "'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\n    foo  \n'* ]]
+        # the classic builder failed on "file exists"; BuildKit records the
+        # volume and builds
+        df $'\n\tFROM busybox\n\tRUN touch /foo\n\tVOLUME /foo\n\t'
+        bi t
+        [ "$(field t Config.Volumes)" = '{"/foo":{}}' ]
+}
+
+@test "TestBuildMissingArgs" {
+        for c in ADD ARG COPY ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD SHELL STOPSIGNAL USER VOLUME WORKDIR; do
+                if [ $c = FROM ]; then df FROM; else df "FROM busybox
+$c"; fi
+                run box build -t t "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"Dockerfile:"*"$c requires"* ]] || { echo "$c: $output"; false; }
+        done
+}
+
+@test "TestBuildEmptyScratch: FROM scratch alone is an empty image (BuildKit)" {
+        # the classic builder said "No image was generated"
+        df 'FROM scratch'
+        bi sc
+        [ "$(box image inspect --format '{{len .RootFS.Layers}}' sc)" = 0 ]
+}
+
+@test "TestBuildDotDotFile, TestBuildDeleteCommittedFile, TestBuildWithUTF8BOM" {
+        df 'FROM busybox'
+        put ..gitme ""
+        bi sc
+        df $'FROM busybox\n\t\tRUN echo test > file\n\t\tRUN test -e file\n\t\tRUN rm file\n\t\tRUN sh -c "! test -e file"'
+        bi t
+        printf '\xef\xbb\xbfFROM busybox' > "$CTX/Dockerfile"
+        bi t
+}
+
+@test "TestBuildEmptyStringVolume" {
+        df $'\n  FROM busybox\n  ENV foo=""\n  VOLUME $foo\n  '
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:4: VOLUME"*"can not be an empty string"* ]]
+}
+
+@test "TestBuildRUNErrMsg (BuildKit's message), TestBuildNoNamedVolume" {
+        df $'\n  FROM busybox\n  RUN badEXE a1 \\& a2\ta3'
+        run box build -t t "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *$'/bin/sh -c badEXE a1 \\& a2\ta3'*"did not complete successfully: exit code: 127"* ]]
+        df $'FROM busybox\n\tVOLUME testname:/foo\n\tRUN ls /foo/oops\n\t'
+        run box build -t t "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"ls: /foo/oops: No such file or directory"* ]]
+}
+
+@test "TestBuildNullStringInAddCopyVolume, TestBuildStopSignal" {
+        put null test1; put nullfile test2
+        df $'\n\t\tFROM busybox\n\t\tADD null /\n\t\tCOPY nullfile /\n\t\tVOLUME nullvolume\n\t\t'
+        bi t
+        df $'FROM busybox\n\t\t STOPSIGNAL SIGKILL'
+        bi t
+        [ "$(field t Config.StopSignal)" = '"SIGKILL"' ]
+        box run -d --name sigc t top >/dev/null
+        [ "$(box container inspect --format '{{json .Config.StopSignal}}' sigc)" = '"SIGKILL"' ]
+        box rm -f sigc >/dev/null
+}
+
+@test "TestBuildBuildTimeArg, TestBuildBuildTimeArgHistory" {
+        df $'FROM busybox\n\t\t\tARG foo\n\t\t\tRUN echo $foo\n\t\t\tCMD echo $foo'
+        run box build -t t --build-arg foo=bar "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *bar* ]]
+        [ "$(box run --rm t)" = "" ]
+        df $'FROM busybox\n\t\tARG foo=bar1'
+        run box build -t t --build-arg foo=bar "$CTX"
+        [ "$status" -eq 0 ]
+        # the classic builder's history kept the default (bar1); BuildKit's
+        # records the value the ARG took
+        [ "$(box history --no-trunc --format '{{.CreatedBy}}' t | head -1)" = "ARG foo=bar" ]
+}
+
+@test "TestBuildTimeArgHistoryExclusions" {
+        df $'FROM busybox\n\t\tARG foo\n\t\tARG http_proxy\n\t\tRUN echo "Testing Build Args!"'
+        args=(--build-arg https_proxy=https://proxy.example.com --build-arg foo=bar
+                --build-arg http_proxy=http://user:password@someproxy.example.com
+                --build-arg HTTP_PROXY=http://user:password@proxy.example.com)
+        run box build -q -t t "${args[@]}" "$CTX"
+        [ "$status" -eq 0 ]
+        id1=$(box image inspect --format '{{.Id}}' t)
+        h=$(box history --no-trunc t)
+        [[ "$h" != *"HTTP_PROXY=http://user:password@proxy.example.com"* ]]
+        [[ "$h" != *https_proxy* ]]
+        [[ "$h" == *"foo=bar"* ]]
+        [[ "$h" == *"http_proxy=http://user:password@someproxy.example.com"* ]]
+        run box build -q -t t2 "${args[@]}" "$CTX"
+        [ "$(box image inspect --format '{{.Id}}' t2)" = "$id1" ]
+}
+
+@test "TestBuildBuildTimeArgCacheHit, ...CacheMissExtraArg, ...CacheMissSameArgDiffVal" {
+        df $'FROM busybox\n\t\tARG foo\n\t\tARG foo1\n\t\tRUN echo $foo'
+        box build -q -t a --build-arg foo=bar "$CTX" >/dev/null
+        box build -q -t b --build-arg foo=bar "$CTX" >/dev/null
+        id=$(box image inspect --format '{{.Id}}' a)
+        [ "$(box image inspect --format '{{.Id}}' b)" = "$id" ]
+        box build -q -t c --build-arg foo=bar --build-arg foo1=bar1 "$CTX" >/dev/null
+        [ "$(box image inspect --format '{{.Id}}' c)" != "$id" ]
+        box build -q -t d --build-arg foo=bar1 "$CTX" >/dev/null
+        [ "$(box image inspect --format '{{.Id}}' d)" != "$id" ]
+}
+
+@test "TestBuildBuildTimeArgOverrideArgDefinedBeforeEnv, ...OverrideEnvDefinedBeforeArg, ...ExpansionOverride, ...DefaultOverride" {
+        for d in $'FROM busybox\n\t\tARG foo\n\t\tENV foo barOverride\n\t\tRUN echo $foo\n\t\tCMD echo $foo' \
+                $'FROM busybox\n\t\tENV foo barOverride\n\t\tARG foo\n\t\tRUN echo $foo\n\t\tCMD echo $foo' \
+                $'FROM busybox\n\t\tARG foo\n\t\tENV foo barOverride\n\t\tENV foo1 ${foo}\n\t\tRUN echo $foo1\n\t\tCMD echo $foo1'; do
+                df "$d"
+                run box build -t t --build-arg foo=bar "$CTX"
+                [ "$status" -eq 0 ]
+                [[ "$output" == *$'\nbarOverride\n'* ]]
+                [ "$(box run --rm t)" = barOverride ]
+        done
+        df $'FROM busybox\n\t\tARG foo=bar\n\t\tENV foo $foo\n\t\tRUN echo $foo\n\t\tCMD echo $foo'
+        run box build -t t --build-arg foo=barOverride "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\nbarOverride\n'* ]]
+        [ "$(box run --rm t)" = barOverride ]
+}
+
+@test "TestBuildBuildTimeArgExpansion" {
+        put addFile "some stuff"; put copyFile "some stuff"
+        df 'FROM busybox
+		ARG WDIR
+		WORKDIR ${WDIR}
+		ARG AFILE
+		ADD ${AFILE} testDir/
+		ARG CFILE
+		COPY $CFILE testDir/
+		ARG foo
+		ENV foo=${foo}
+		ARG EPORT
+		EXPOSE $EPORT
+		ARG USER
+		USER $USER
+		ARG VOL
+		VOLUME ${VOL}'
+        run box build -q -t t --build-arg WDIR=/tmp --build-arg AFILE=addFile --build-arg CFILE=copyFile \
+                --build-arg foo=bar --build-arg EPORT=9999 --build-arg USER=testUser --build-arg VOL=/testVol/ "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(field t Config.WorkingDir)" = '"/tmp"' ]
+        [[ "$(field t Config.Env)" == *'"foo=bar"'* ]]
+        [ "$(field t Config.ExposedPorts)" = '{"9999/tcp":{}}' ]
+        [ "$(field t Config.User)" = '"testUser"' ]
+        [ "$(field t Config.Volumes)" = '{"/testVol/":{}}' ]
+}
+
+@test "TestBuildBuildTimeArgUntrustedDefinedAfterUse, TestBuildBuildTimeArgBuiltinArg, TestBuildBuildTimeArgUnconsumedArg" {
+        df $'FROM busybox\n\t\tRUN echo $foo\n\t\tARG foo\n\t\tCMD echo $foo'
+        run box build -t t --build-arg foo=bar "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *$'\nbar\n'* ]]
+        [ "$(box run --rm t)" = "" ]
+        df $'FROM busybox\n\t\tRUN echo $HTTP_PROXY\n\t\tCMD echo $HTTP_PROXY'
+        run box build -t t --build-arg HTTP_PROXY=bar "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\nbar\n'* ]]
+        [ "$(box run --rm t)" = "" ]
+        df $'FROM busybox\n\t\tRUN echo $foo\n\t\tCMD echo $foo'
+        run box build -t t --build-arg foo=bar "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"warning"*"'foo'"*"not consumed"* ]]
+}
+
+@test "TestBuildBuildTimeArgEnv" {
+        df 'FROM busybox
+		ARG FOO1=fromfile
+		ARG FOO2=fromfile
+		ARG FOO3=fromfile
+		ARG FOO4=fromfile
+		ARG FOO5
+		ARG FOO6
+		ARG FO10
+		RUN env
+		RUN [ "$FOO1" = "fromcmd" ]
+		RUN [ "$FOO2" = "" ]
+		RUN [ "$FOO3" = "fromenv" ]
+		RUN [ "$FOO4" = "fromfile" ]
+		RUN [ "$FOO5" = "fromcmd" ]
+		# The following should not exist at all in the env
+		RUN [ "$(env | grep FOO6)" = "" ]
+		RUN [ "$(env | grep FOO7)" = "" ]
+		RUN [ "$(env | grep FOO8)" = "" ]
+		RUN [ "$(env | grep FOO9)" = "" ]
+		RUN [ "$FO10" = "" ]
+	    '
+        run env -u FOO4 -u FO10 FOO1=fromenv FOO2=fromenv FOO3=fromenv "$BOX" build -t t \
+                --build-arg FOO1=fromcmd --build-arg FOO2= --build-arg FOO3 --build-arg FOO4 \
+                --build-arg FOO5=fromcmd --build-arg FOO7=fromcmd --build-arg FOO8= --build-arg FOO9 \
+                --build-arg FO10 "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"'FOO7'"* ]]
+        [[ "$output" == *"'FOO8'"* ]]
+}
+
+@test "TestBuildBuildTimeArgQuotedValVariants, ...EmptyValVariants, ...DefinitionWithNoEnvInjection" {
+        df 'FROM busybox
+		ARG foo=""
+		ARG foo1='"''"'
+		ARG foo2="'"''"'"
+		ARG foo3='"'\"\"'"'
+		RUN [ "$foo" != "$foo2" ]
+		RUN [ "$foo" != "$foo3" ]
+		RUN [ "$foo1" != "$foo2" ]
+		RUN [ "$foo1" != "$foo3" ]
+		RUN [ "$foo2" != "$foo3" ]'
+        bi t
+        df 'FROM busybox
+		ARG foo=
+		ARG foo1=""
+		ARG foo2='"''"'
+		RUN [ "$foo" = "$foo1" ]
+		RUN [ "$foo1" = "$foo2" ]
+		RUN [ "$foo" = "$foo2" ]'
+        bi t
+        df $'FROM busybox\n\t\tARG foo\n\t\tRUN env'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c foo <<<"$output")" = 1 ]
+}
+
+@test "TestBuildMultiStageArg, TestBuildMultiStageGlobalArg, TestBuildMultiStageUnusedArg" {
+        df $'FROM busybox\nARG stage_1_arg=AAAA\nLABEL multifromtest=1\nRUN env > /out\nFROM busybox\nARG stage_2_arg=BBBB\nRUN env > /out'
+        bi t
+        out=$(box run --rm t cat /out)
+        [[ "$out" != *stage_1_arg* ]]
+        [[ "$out" == *stage_2_arg=BBBB* ]]
+        df $'ARG tag=nosuchtag\nFROM busybox:${tag}\nLABEL multifromtest2=1\nRUN env > /out\nFROM busybox:${tag}\nARG tag\nRUN env > /out'
+        run box build -q -t t --build-arg tag=latest "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$(box run --rm t cat /out)" == *tag=latest* ]]
+        df $'FROM busybox\n    ARG foo\n    FROM busybox\n    ARG bar\n    RUN env > /out'
+        run box build -t t --build-arg baz=abc "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"warning"*"'baz'"*"not consumed"* ]]
+        out=$(box run --rm t cat /out)
+        [[ "$out" != *bar* ]]
+        [[ "$out" != *baz* ]]
+}
+
+@test "TestBuildMultipleTags" {
+        df $'\n\tFROM busybox\n\tMAINTAINER test-15780\n\t'
+        run box build -q -t tag1 -t tag2:v2 -t tag1:latest -t tag1 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{.Id}}' tag1)" = "$(box image inspect --format '{{.Id}}' tag2:v2)" ]
+}
+
+@test "TestBuildCacheBrokenSymlink, TestBuildFollowSymlinkToFile, ...ToDir, TestBuildSymlinkBasename, TestBuildCacheRootSource" {
+        df $'\n\tFROM busybox\n\tCOPY . ./'
+        put foo bar
+        ln -s "$CTX/nosuchfile" "$CTX/asymlink"
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        put newfile foo
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+        rm -rf "$CTX"/* "$CTX/.dockerignore"
+        df $'\n\tFROM busybox\n\tCOPY asymlink target'
+        put foo bar
+        ln -s foo "$CTX/asymlink"
+        bi t
+        [ "$(box run --rm t cat target)" = bar ]
+        put foo baz
+        bi t
+        [ "$(box run --rm t cat target)" = baz ]
+        rm -rf "$CTX"/*
+        df $'\n\tFROM busybox\n\tCOPY asymlink /'
+        put foo/abc bar; put foo/def baz
+        ln -s foo "$CTX/asymlink"
+        bi t
+        [ "$(box run --rm t cat abc def)" = barbaz ]
+        put foo/def bax
+        bi t
+        [ "$(box run --rm t cat abc def)" = barbax ]
+        rm -rf "$CTX"/*
+        df $'\n\tFROM busybox\n\tCOPY asymlink /'
+        put foo bar
+        ln -s foo "$CTX/asymlink"
+        bi t
+        [ "$(box run --rm t cat asymlink)" = bar ]
+        df $'\n\tFROM busybox\n\tCOPY / /data'
+        bi t
+        id1=$(box image inspect --format '{{.Id}}' t)
+        put foo baz
+        bi t
+        [ "$(box image inspect --format '{{.Id}}' t)" != "$id1" ]
+        [ "$(box run --rm t cat /data/foo)" = baz ]
+}
+
+@test "TestBuildLabel, TestBuildLabelOneNode, TestBuildLabelCacheCommit, TestBuildLabelMultiple, TestBuildLabelsOverride" {
+        df $'\n  FROM busybox\n  LABEL default foo\n'
+        run box build -q -t t --label foo "$CTX"
+        [ "$(field t Config.Labels)" = '{"default":"foo","foo":""}' ]
+        df 'FROM busybox'
+        run box build -q -t t --label foo=bar "$CTX"
+        [ "$(field t Config.Labels)" = '{"foo":"bar"}' ]
+        df $'\n  FROM busybox\n  LABEL default foo\n  '
+        bi t
+        run box build -q -t t --label foo "$CTX"
+        [ "$(field t Config.Labels)" = '{"default":"foo","foo":""}' ]
+        run box build -q -t t --label foo=bar --label 123=456 "$CTX"
+        [ "$(field t Config.Labels)" = '{"123":"456","default":"foo","foo":"bar"}' ]
+
+        df $'FROM scratch\n                LABEL foo=from-dockerfile'
+        box build -q -t scratchy --label foo=from-flag --label bar=from-flag "$CTX" >/dev/null
+        [ "$(field scratchy Config.Labels)" = '{"bar":"from-flag","foo":"from-flag"}' ]
+        df $'FROM scratch\n                LABEL foo from-dockerfile'
+        box build -q -t from "$CTX" >/dev/null
+        [ "$(field from Config.Labels)" = '{"foo":"from-dockerfile"}' ]
+        df $'FROM from\n                LABEL bar from-dockerfile2'
+        box build -q -t new --label foo=new "$CTX" >/dev/null
+        [ "$(field new Config.Labels)" = '{"bar":"from-dockerfile2","foo":"new"}' ]
+        df $'FROM scratch\n                LABEL foo=from-dockerfile'
+        box build -q -t scratchy2 --label foo --label bar= "$CTX" >/dev/null
+        [ "$(field scratchy2 Config.Labels)" = '{"bar":"","foo":""}' ]
+        df $'FROM from\n                LABEL bar from-dockerfile2'
+        box build -q -t new2 --label foo= --label bar "$CTX" >/dev/null
+        [ "$(field new2 Config.Labels)" = '{"bar":"","foo":""}' ]
+        df 'FROM scratch'
+        box build -q -t scratchz --label 'bar=$PATH' "$CTX" >/dev/null
+        [ "$(field scratchz Config.Labels)" = '{"bar":"$PATH"}' ]
+}
+
+@test "TestBuildDockerignoreComment, TestBuildWithUTF8BOMDockerignore" {
+        df '
+        FROM busybox
+        ADD . /tmp/
+        RUN sh -c "(ls -la /tmp/#1)"
+        RUN sh -c "(! ls -la /tmp/#2)"
+        RUN sh -c "(! ls /tmp/foo) && (! ls /tmp/foo2) && (ls /tmp/dir1/foo)"'
+        put foo foo; put foo2 foo2; put dir1/foo "foo in dir1"; put '#1' "# file 1"; put '#2' "# file 2"
+        put .dockerignore '# Visual C++ cache files
+# because we have git ;-)
+# The above comment is from #20083
+foo
+#dir1/foo
+foo2
+# The following is considered as comment as # is at the beginning
+#1
+# The following is not considered as comment as # is not at the beginning
+  #2
+'
+        bi t
+        rm -rf "$CTX"/* "$CTX"/.dockerignore
+        df $'\n        FROM busybox\n\t\tADD . /tmp/\n\t\tRUN ls -la /tmp\n\t\tRUN sh -c "! ls /tmp/Dockerfile"\n\t\tRUN ls /tmp/.dockerignore'
+        printf '\xef\xbb\xbf./Dockerfile\n' > "$CTX/.dockerignore"
+        bi t
+}
+
+@test "TestBuildShellMultiple, TestBuildShellEntrypoint, TestBuildShellInherited, TestBuildShellNotJSON" {
+        df $'FROM busybox\n\t\tRUN echo defaultshell\n\t\tSHELL ["echo"]\n\t\tRUN echoshell\n\t\tSHELL ["ls"]\n\t\tRUN -l\n\t\tCMD -l'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *defaultshell*defaultshell* ]]
+        [[ "$output" == *echoshell*echoshell* ]]
+        [[ "$output" == *"total "* ]]
+        [[ "$(box run --rm t)" == *"total "* ]]
+        df $'FROM busybox\n\t\tSHELL ["ls"]\n\t\tENTRYPOINT -l'
+        bi t
+        [[ "$(box run --rm t)" == *"total "* ]]
+        df $'FROM busybox\n        SHELL ["ls"]'
+        bi sh1
+        df $'FROM sh1\n        RUN -l'
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"total "* ]]
+        df $'FROM busybox\n        sHeLl exec -form'
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"SHELL requires the arguments to be in JSON form"* ]]
+}
