@@ -1464,3 +1464,185 @@ foo2
         [ "$status" -eq 125 ]
         [[ "$output" == *"SHELL requires the arguments to be in JSON form"* ]]
 }
+
+@test "TestBuildWithFailure: a Dockerfile that does not parse runs no step" {
+        df $'FFOM nobody\nRUN nobody'
+        run box build -t t "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"Dockerfile:1: unknown instruction 'FFOM'"* ]]
+        [[ "$output" != *"RUN nobody"*"RUN nobody"* ]]
+}
+
+@test "TestBuildCacheFromEqualDiffIDsLength, TestBuildCacheFrom, TestBuildMultiStageCache" {
+        df $'\n\t\tFROM busybox\n\t\tENV FOO=bar\n\t\tADD baz /\n\t\tRUN touch bax'
+        put baz baz
+        bi build1
+        id1=$(box image inspect --format '{{.Id}}' build1)
+        run box build -q -t build2 --cache-from=build1 "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(box image inspect --format '{{.Id}}' build2)" = "$id1" ]
+        # a RUN that differs reuses the layers before it
+        df $'\n\t\tFROM busybox\n\t\tENV FOO=bar\n\t\tADD baz /\n\t\tRUN touch newfile'
+        run box build -q -t build3 --cache-from=build1 "$CTX"
+        [ "$status" -eq 0 ]
+        l1=$(box image inspect --format '{{json .RootFS.Layers}}' build1)
+        l3=$(box image inspect --format '{{json .RootFS.Layers}}' build3)
+        [ "${l1%,*}" = "${l3%,*}" ]
+        [ "$l1" != "$l3" ]
+        # the classic builder built both stages (the second from the first's
+        # cache); BuildKit builds only the stages the target needs
+        df $'\n\t\tFROM busybox\n\t\tADD baz /\n\t\tFROM busybox\n    ADD baz /'
+        run box build -t mc "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c 'ADD baz' <<<"$output")" = 1 ]
+        run box build -t mc2 --cache-from=mc "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c CACHED <<<"$output")" = 1 ]
+}
+
+@test "TestBuildNetNone, TestBuildWithExtraHost, TestBuildWithExtraHostInvalidFormat" {
+        # upstream pings; RUN steps in box lack CAP_NET_RAW (which BuildKit's
+        # grant) and busybox 1.35's ping has no unprivileged fallback, so nc
+        # stands in: unreachable, and names that resolve to a refusing port
+        df $'\n  FROM busybox\n  RUN nc -w1 8.8.8.8 53\n  '
+        run box build -t t --network=none "$CTX"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Network is unreachable"* ]]
+        df $'\n  FROM busybox\n  RUN ! nc -w1 foo 1 2>&1 | grep -v "(127.0.0.1): Connection refused"\n  RUN ! nc -w1 bar 1 2>&1 | grep -v "(127.0.0.1): Connection refused"\n  '
+        run box build -q -t t --network=none --add-host foo:127.0.0.1 --add-host bar:127.0.0.1 "$CTX"
+        [ "$status" -eq 0 ]
+        for f in --add-host=foo --add-host=foo: --add-host=:127.0.0.1 --add-host=foo:101.10.2 --add-host=foo:2001::1::3F; do
+                run box build -t t "$f" "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid --add-host"* ]]
+        done
+}
+
+@test "TestBuildMultiStageCopyFromSyntax" {
+        d=$'\n\t\tFROM busybox AS first\n\t\tCOPY foo bar\n\t\tFROM busybox\n\t\t%s\n\t\tCOPY baz baz\n\t\tRUN echo mno > baz/cc\n\t\tFROM busybox\n\t\tCOPY bar /\n\t\tCOPY --from=1 baz sub/\n\t\tCOPY --from=0 bar baz\n\t\tCOPY --from=first bar bay'
+        printf "$d" "" > "$CTX/Dockerfile"
+        put foo abc; put bar def; put baz/aa ghi; put baz/bb jkl
+        bi build1
+        [ "$(box run --rm build1 cat bar)" = def ]
+        [ "$(box run --rm build1 cat sub/aa)" = ghi ]
+        [ "$(box run --rm build1 cat sub/cc)" = mno ]
+        [ "$(box run --rm build1 cat baz)" = abc ]
+        [ "$(box run --rm build1 cat bay)" = abc ]
+        bi build2
+        [ "$(box image inspect --format '{{.Id}}' build2)" = "$(box image inspect --format '{{.Id}}' build1)" ]
+        printf "$d" "COPY baz/aa foo" > "$CTX/Dockerfile"
+        bi build3
+        put foo pqr
+        bi build4
+        [ "$(box run --rm build4 cat bay)" = pqr ]
+        [ "$(box run --rm build4 cat baz)" = pqr ]
+}
+
+@test "TestBuildMultiStageCopyFromErrors" {
+        put foo abc
+        for tc in $'FROM busybox\nCOPY --from=foo foo bar|no such image: \'foo\'' \
+                $'FROM busybox\nCOPY --from=0 foo bar|circular dependency detected on stage: 0' \
+                $'FROM busybox AS foo\nCOPY --from=bar foo bar|no such image: \'bar\'' \
+                $'FROM busybox AS 1\nCOPY --from=1 foo bar|invalid name for build stage'; do
+                df "${tc%|*}"
+                run box build -t t "$CTX"
+                [ "$status" -ne 0 ]
+                [[ "$output" == *"${tc#*|}"* ]] || { echo "$output"; false; }
+        done
+}
+
+@test "TestBuildMultiStageMultipleBuilds, TestBuildMultiStageImplicitFrom, TestBuildMultiStageNameVariants" {
+        df $'\n\t\tFROM busybox\n\t\tCOPY foo bar'
+        put foo abc
+        bi build1
+        df $'\n\t\tFROM build1:latest AS foo\n    FROM busybox\n\t\tCOPY --from=foo bar /\n\t\tCOPY foo /'
+        put foo def
+        bi build2
+        [ "$(box run --rm build2 cat bar)" = abc ]
+        [ "$(box run --rm build2 cat foo)" = def ]
+        df $'\n\t\tFROM busybox\n\t\tCOPY --from=busybox /etc/passwd /mypasswd\n\t\tRUN cmp /etc/passwd /mypasswd'
+        bi t
+        df $'\n\t\tFROM busybox as foo\n\t\tCOPY foo /\n\t\tFROM foo as foo1\n\t\tRUN echo 1 >> foo\n\t\tFROM foo as foO2\n\t\tRUN echo 2 >> foo\n\t\tFROM foo\n\t\tCOPY --from=foo1 foo f1\n\t\tCOPY --from=FOo2 foo f2\n\t\t'
+        put foo bar
+        bi t
+        [ "$(box run --rm t cat foo)" = bar ]
+        [ "$(box run --rm t cat f1)" = $'bar1' ]
+        [ "$(box run --rm t cat f2)" = $'bar2' ]
+}
+
+@test "TestBuildMultiStageResetScratch, TestBuildIntermediateTarget" {
+        df $'\n\t\tFROM busybox\n\t\tWORKDIR /foo/bar\n\t\tFROM scratch\n\t\tENV FOO=bar\n\t\t'
+        bi t
+        [ "$(box image inspect --format '{{.Config.WorkingDir}}' t)" = "" ]
+        df $'\n\t\tFROM busybox AS build-env\n\t\tCMD ["/dev"]\n\t\tFROM busybox\n\t\tCMD ["/dist"]\n\t\t'
+        for tg in build-env BUIld-EnV; do
+                run box build -q -t t --target "$tg" "$CTX"
+                [ "$status" -eq 0 ]
+                [ "$(field t Config.Cmd)" = '["/dev"]' ]
+        done
+        run box build -q -t t --target nosuchtarget "$CTX"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"target stage 'nosuchtarget' could not be found"* ]]
+}
+
+@test "TestBuildOpaqueDirectory, TestBuildCopyFileDotWithWorkdir" {
+        df $'\n\t\tFROM busybox\n\t\tRUN mkdir /dir1 && touch /dir1/f1\n\t\tRUN rm -rf /dir1 && mkdir /dir1 && touch /dir1/f2\n\t\tRUN touch /dir1/f3\n\t\tRUN [ -f /dir1/f2 ]\n\t\t'
+        bi t
+        [ "$(box run --rm t ls /dir1)" = $'f2\nf3' ]
+        df $'FROM busybox\nWORKDIR /foo\nCOPY file .\nRUN ["cat", "/foo/file"]'
+        put file content
+        bi t
+}
+
+@test "TestBuildWorkdirImageCmd, TestBuildWorkdirCmd, TestBuildSetCommandWithDefinedShell" {
+        # Docker Hub's busybox has CMD ["sh"]; the local one has none
+        df $'FROM busybox\nCMD ["sh"]'
+        bi bbsh
+        df $'\nFROM bbsh\nWORKDIR /foo/bar\n'
+        bi t
+        [ "$(field t Config.Cmd)" = '["sh"]' ]
+        df $'\nFROM bbsh\nWORKDIR /foo/bar\nLABEL a=b\n'
+        bi t
+        [ "$(field t Config.Cmd)" = '["sh"]' ]
+        df $'\n                FROM busybox\n                WORKDIR /\n                '
+        bi t
+        run box build -t t "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c CACHED <<<"$output")" = 1 ]
+        df $'\nFROM busybox\nSHELL ["/bin/sh", "-c"]\n'
+        bi build1
+        df $'\nFROM build1\nCMD echo foo\n'
+        bi build2
+        [ "$(field build2 Config.Cmd)" = '["/bin/sh","-c","echo foo"]' ]
+}
+
+@test "TestBuildLineErrorOnBuild, ...UnknownInstruction, ...WithEmptyLines, ...WithComments" {
+        for tc in $'FROM busybox\n  ONBUILD\n  |Dockerfile:2: ONBUILD requires at least one argument' \
+                $'FROM busybox\n  RUN echo hello world\n  NOINSTRUCTION echo ba\n  RUN echo hello\n  ERROR\n  |Dockerfile:3: unknown instruction \'NOINSTRUCTION\'' \
+                $'\n  FROM busybox\n  RUN echo hello world\n  NOINSTRUCTION echo ba\n  CMD ["/bin/init"]\n  |Dockerfile:4: unknown instruction \'NOINSTRUCTION\'' \
+                $'FROM busybox\n  # This will print hello world\n  # and then ba\n  RUN echo hello world\n  NOINSTRUCTION echo ba\n  |Dockerfile:5: unknown instruction \'NOINSTRUCTION\''; do
+                df "${tc%|*}"
+                run box build -t t "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"${tc#*|}"* ]] || { echo "$output"; false; }
+        done
+}
+
+@test "TestBuildIidFile, TestBuildIidFileCleanupOnFail" {
+        df $'FROM busybox AS stage1\nENV FOO FOO1\nFROM busybox\nENV BAR BAZ'
+        run box build -q -t t --iidfile "$BOX_TEST_TMP/iid" "$CTX"
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/iid")" = "$(box image inspect --format '{{.Id}}' t)" ]
+        echo Dummy > "$BOX_TEST_TMP/iid"
+        df $'FROM busybox\n\tRUN /non/existing/command'
+        run box build -t t --iidfile "$BOX_TEST_TMP/iid" "$CTX"
+        [ "$status" -eq 1 ]
+        [ ! -e "$BOX_TEST_TMP/iid" ]
+        # only a regular file is removed: a link (as /dev/stdout is) stays
+        echo Dummy > "$BOX_TEST_TMP/real"
+        ln -s "$BOX_TEST_TMP/real" "$BOX_TEST_TMP/link"
+        run box build -t t --iidfile "$BOX_TEST_TMP/link" "$CTX"
+        [ "$status" -eq 1 ]
+        [ -L "$BOX_TEST_TMP/link" ]
+        [ "$(cat "$BOX_TEST_TMP/real")" = Dummy ]
+}
