@@ -1646,3 +1646,100 @@ foo2
         [ -L "$BOX_TEST_TMP/link" ]
         [ "$(cat "$BOX_TEST_TMP/real")" = Dummy ]
 }
+
+# ---- moby/buildkit frontend/dockerfile/dockerfile_args_test.go ----
+
+# out NAME [FLAGS...]: builds the context with -o type=local into $BOX_TEST_TMP/NAME
+out() {
+        local n=$1
+        shift
+        rm -rf "$BOX_TEST_TMP/$n"
+        run box build -q "$@" -o "type=local,dest=$BOX_TEST_TMP/$n" "$CTX"
+}
+
+@test "buildkit testGlobalArg, testGlobalArgErrors, testArgDefaultExpansion" {
+        df $'\nARG tag=nosuchtag\nFROM busybox:$tag\n'
+        run box build -q -t t --build-arg tag=latest "$CTX"
+        [ "$status" -eq 0 ]
+        df $'\nARG FOO=${FOO:?"custom error"}\nFROM busybox\n'
+        run box build -q -t t "$CTX"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"FOO: custom error"* ]]
+        run box build -q -t t --build-arg FOO=bar "$CTX"
+        [ "$status" -eq 0 ]
+        df $'\nFROM scratch\nARG FOO\nARG BAR=${FOO:?"foo missing"}\n'
+        run box build -q -t t "$CTX"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"FOO: foo missing"* ]]
+        run box build -q -t t --build-arg FOO=123 "$CTX"
+        [ "$status" -eq 0 ]
+        run box build -q -t t --build-arg BAR=123 "$CTX"
+        [ "$status" -eq 0 ]
+}
+
+@test "buildkit testMultiArgs, testQuotedMetaArgs" {
+        df $'\nARG a1="foo bar" a2=box\nARG a3="$a2-foo"\nFROM busy$a2 AS build\nARG a3 a4="123 456" a1\nRUN echo -n "$a1:$a3:$a4" > /out\nFROM scratch\nCOPY --from=build /out .\n'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "foo bar:box-foo:123 456" ]
+        df $'\nARG a1="box"\nARG a2="$a1-foo"\nFROM busy$a1 AS build\nARG a2\nARG a3="bar-$a2"\nRUN echo -n $a3 > /out\nFROM scratch\nCOPY --from=build /out .\n'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "bar-box-foo" ]
+}
+
+@test "buildkit testTargetStageNameArg" {
+        d=$'\nFROM busybox AS base\nWORKDIR /out\nRUN echo -n "value:$TARGETSTAGE" > /out/first\nARG TARGETSTAGE\nRUN echo -n "value:$TARGETSTAGE" > /out/second\nFROM scratch AS foo\nCOPY --from=base /out/ /\nFROM scratch\nCOPY --from=base /out/ /\n'
+        df "$d"
+        out o --target foo
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/first")" = "value:" ]
+        [ "$(cat "$BOX_TEST_TMP/o/second")" = "value:foo" ]
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/second")" = "value:default" ]
+        df "$d"$'\n\tFROM scratch AS final\n\tCOPY --from=base /out/ /\n\t'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/first")" = "value:" ]
+        [ "$(cat "$BOX_TEST_TMP/o/second")" = "value:final" ]
+}
+
+@test "buildkit testBuiltinArgs" {
+        df $'\nFROM busybox AS build\nARG FOO\nARG BAR\nARG BAZ=bazcontent\nRUN echo -n $HTTP_PROXY::$NO_PROXY::$FOO::$BAR::$BAZ > /out\nFROM scratch\nCOPY --from=build /out /\n'
+        out o --build-arg FOO=foocontents --build-arg http_proxy=hpvalue --build-arg NO_PROXY=npvalue
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "hpvalue::npvalue::foocontents::::bazcontent" ]
+        # a changed proxy value alone hits the old cache
+        out o --build-arg FOO=foocontents --build-arg http_proxy=hpvalue2
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "hpvalue::npvalue::foocontents::::bazcontent" ]
+        out o --build-arg FOO=foocontents2 --build-arg http_proxy=hpvalue2
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "hpvalue2::::foocontents2::::bazcontent" ]
+}
+
+@test "buildkit testDefaultEnvWithArgs" {
+        df $'\nARG image=idlebox\nFROM busy${image#idle} AS build\nARG my_arg\nENV my_arg "my_arg=${my_arg:-def_val}"\nENV my_trimmed_arg "${my_arg%%e*}"\nCOPY myscript.sh myscript.sh\nRUN ./myscript.sh $my_arg $my_trimmed_arg\nFROM scratch\nCOPY --from=build /out /out\n'
+        put myscript.sh $'\n#!/usr/bin/env sh\necho -n $my_arg $* > /out\n'
+        chmod 700 "$CTX/myscript.sh"
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "my_arg=def_val my_arg=def_val my_arg=d" ]
+        out o --build-arg my_arg=
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "my_arg=def_val my_arg=def_val my_arg=d" ]
+        out o --build-arg my_arg=override
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/out")" = "my_arg=override my_arg=override my_arg=ov" ]
+}
+
+@test "buildkit testEmptyStringArgInEnv, testEnvEmptyFormatting" {
+        df $'\nFROM busybox AS build\nARG FOO\nARG BAR=\nRUN env > env.txt\nFROM scratch\nCOPY --from=build env.txt .\n'
+        out o
+        [ "$status" -eq 0 ]
+        grep -q '^BAR=$' "$BOX_TEST_TMP/o/env.txt"
+        ! grep -q '^FOO=' "$BOX_TEST_TMP/o/env.txt"
+        df $'\nFROM busybox AS build\nENV myenv foo%sbar\nRUN [ "$myenv" = \'foo%sbar\' ]\n'
+        bi t
+}
