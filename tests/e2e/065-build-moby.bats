@@ -1743,3 +1743,300 @@ out() {
         df $'\nFROM busybox AS build\nENV myenv foo%sbar\nRUN [ "$myenv" = \'foo%sbar\' ]\n'
         bi t
 }
+
+# ---- moby/buildkit frontend/dockerfile/dockerfile_heredoc_test.go ----
+
+# The local busybox has awk in /usr/bin (Docker Hub's: /bin) and no adduser:
+# those lines differ from upstream's.
+
+# is_file PATH CONTENT: PATH holds exactly CONTENT (trailing newlines count)
+is_file() {
+        printf '%s' "$2" | cmp - "$1" || { echo "$1: $(od -c "$1" | head -3)"; return 1; }
+}
+
+@test "buildkit testCopyHeredoc" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS build
+
+RUN echo user:x:4321:4321::/home/user:/bin/sh >> /etc/passwd && echo user:x:4321: >> /etc/group
+WORKDIR /dest
+
+COPY <<EOF single
+single file
+EOF
+
+COPY <<EOF <<EOF2 double/
+first file
+EOF
+second file
+EOF2
+
+RUN mkdir -p /permfiles
+COPY --chmod=777 <<EOF /permfiles/all
+dummy content
+EOF
+COPY --chmod=0644 <<EOF /permfiles/rw
+dummy content
+EOF
+COPY --chown=user:user <<EOF /permfiles/owned
+dummy content
+EOF
+RUN stat -c "%04a" /permfiles/all >> perms && \
+	stat -c "%04a" /permfiles/rw >> perms && \
+	stat -c "%U:%G" /permfiles/owned >> perms
+
+FROM scratch
+COPY --from=build /dest /
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/single" $'single file\n'
+        is_file "$BOX_TEST_TMP/o/double/EOF" $'first file\n'
+        is_file "$BOX_TEST_TMP/o/double/EOF2" $'second file\n'
+        is_file "$BOX_TEST_TMP/o/perms" $'0777\n0644\nuser:user\n'
+}
+
+@test "buildkit testCopyHeredocSpecialSymbols" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM scratch
+
+COPY <<EOF quotefile
+"quotes in file"
+EOF
+
+COPY <<EOF slashfile1
+\
+EOF
+COPY <<EOF slashfile2
+\\
+EOF
+COPY <<EOF slashfile3
+\$
+EOF
+
+COPY <<"EOF" rawslashfile1
+\
+EOF
+COPY <<"EOF" rawslashfile2
+\\
+EOF
+COPY <<"EOF" rawslashfile3
+\$
+EOF
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/quotefile" $'"quotes in file"\n'
+        is_file "$BOX_TEST_TMP/o/slashfile1" $'\n'
+        is_file "$BOX_TEST_TMP/o/slashfile2" $'\\\n'
+        is_file "$BOX_TEST_TMP/o/slashfile3" $'$\n'
+        is_file "$BOX_TEST_TMP/o/rawslashfile1" $'\\\n'
+        is_file "$BOX_TEST_TMP/o/rawslashfile2" $'\\\\\n'
+        is_file "$BOX_TEST_TMP/o/rawslashfile3" $'\\$\n'
+}
+
+@test "buildkit testRunBasicHeredoc, testRunFakeHeredoc" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS build
+
+RUN <<EOF
+echo "i am" >> /dest
+whoami >> /dest
+EOF
+
+FROM scratch
+COPY --from=build /dest /dest
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/dest" $'i am\nroot\n'
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS build
+
+SHELL ["/usr/bin/awk"]
+RUN <<EOF
+BEGIN {
+	print "foo" > "/dest"
+}
+EOF
+
+FROM scratch
+COPY --from=build /dest /dest
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/dest" $'foo\n'
+}
+
+@test "buildkit testRunShebangHeredoc, testRunComplexHeredoc" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS build
+
+WORKDIR /dest
+
+RUN <<EOF
+#!/usr/bin/awk -f
+BEGIN {
+	print "hello" >> "./out1"
+	print "world" >> "./out1"
+}
+EOF
+
+RUN <<-EOF
+	#!/usr/bin/awk -f
+	BEGIN {
+		print "hello" >> "./out2"
+		print "world" >> "./out2"
+	}
+EOF
+
+RUN cat <<EOF1 | tr '[:upper:]' '[:lower:]' > ./out3; \
+	cat <<EOF2 | tr '[:lower:]' '[:upper:]' > ./out4
+hello WORLD
+EOF1
+HELLO world
+EOF2
+
+RUN <<EOF 3<<IN1 4<<IN2 awk -f -
+BEGIN {
+	while ((getline line < "/proc/self/fd/3") > 0)
+		print tolower(line) > "./fd3"
+	while ((getline line < "/proc/self/fd/4") > 0)
+		print toupper(line) > "./fd4"
+}
+EOF
+hello WORLD
+IN1
+HELLO world
+IN2
+
+FROM scratch
+COPY --from=build /dest /
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/out1" $'hello\nworld\n'
+        is_file "$BOX_TEST_TMP/o/out2" $'hello\nworld\n'
+        is_file "$BOX_TEST_TMP/o/out3" $'hello world\n'
+        is_file "$BOX_TEST_TMP/o/out4" $'HELLO WORLD\n'
+        is_file "$BOX_TEST_TMP/o/fd3" $'hello world\n'
+        is_file "$BOX_TEST_TMP/o/fd4" $'HELLO WORLD\n'
+}
+
+@test "buildkit testHeredocIndent" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox AS build
+
+COPY <<EOF /dest/foo-copy
+	foo
+EOF
+
+COPY <<-EOF /dest/bar-copy
+	bar
+EOF
+
+RUN <<EOF
+echo "
+	foo" > /dest/foo-run
+EOF
+
+RUN <<-EOF
+echo "
+	bar" > /dest/bar-run
+EOF
+
+RUN <<EOF
+#!/bin/sh
+echo "
+	foo" > /dest/foo2-run
+EOF
+
+RUN <<-EOF
+#!/bin/sh
+echo "
+	bar" > /dest/bar2-run
+EOF
+
+RUN <<EOF sh > /dest/foo3-run
+echo "
+	foo"
+EOF
+
+RUN <<-EOF sh > /dest/bar3-run
+echo "
+	bar"
+EOF
+
+FROM scratch
+COPY --from=build /dest /
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        for f in foo-copy:$'\tfoo\n' foo-run:$'\n\tfoo\n' foo2-run:$'\n\tfoo\n' foo3-run:$'\n\tfoo\n' \
+                bar-copy:$'bar\n' bar-run:$'\nbar\n' bar2-run:$'\nbar\n' bar3-run:$'\nbar\n'; do
+                is_file "$BOX_TEST_TMP/o/${f%%:*}" "${f#*:}"
+        done
+}
+
+@test "buildkit testHeredocVarSubstitution" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox as build
+
+ARG name=world
+
+COPY <<EOF /dest/c1
+Hello ${name}!
+EOF
+COPY <<'EOF' /dest/c2
+Hello ${name}!
+EOF
+COPY <<"EOF" /dest/c3
+Hello ${name}!
+EOF
+
+COPY <<EOF /dest/q1
+Hello '${name}'!
+EOF
+COPY <<EOF /dest/q2
+Hello "${name}"!
+EOF
+COPY <<'EOF' /dest/qsingle1
+Hello '${name}'!
+EOF
+COPY <<'EOF' /dest/qsingle2
+Hello "${name}"!
+EOF
+COPY <<"EOF" /dest/qdouble1
+Hello '${name}'!
+EOF
+COPY <<"EOF" /dest/qdouble2
+Hello "${name}"!
+EOF
+
+RUN <<EOF
+greeting="Hello"
+echo "${greeting} ${name}!" > /dest/r1
+EOF
+RUN <<EOF
+name="new world"
+echo "Hello ${name}!" > /dest/r2
+EOF
+
+FROM scratch
+COPY --from=build /dest /
+DF
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        o=$BOX_TEST_TMP/o
+        is_file $o/c1 $'Hello world!\n'
+        is_file $o/c2 $'Hello ${name}!\n'
+        is_file $o/c3 $'Hello ${name}!\n'
+        is_file $o/q1 $'Hello \'world\'!\n'
+        is_file $o/q2 $'Hello "world"!\n'
+        is_file $o/qsingle1 $'Hello \'${name}\'!\n'
+        is_file $o/qsingle2 $'Hello "${name}"!\n'
+        is_file $o/qdouble1 $'Hello \'${name}\'!\n'
+        is_file $o/qdouble2 $'Hello "${name}"!\n'
+        is_file $o/r1 $'Hello world!\n'
+        is_file $o/r2 $'Hello new world!\n'
+}
