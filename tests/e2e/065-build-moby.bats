@@ -2040,3 +2040,188 @@ DF
         is_file $o/r1 $'Hello world!\n'
         is_file $o/r2 $'Hello new world!\n'
 }
+
+# ---- moby/buildkit frontend/dockerfile/dockerfile_copy_test.go, _parents_, _workdir_ ----
+
+@test "buildkit testEmptyDestDir, testPreserveDestDirSlash, testCopyLinkDotDestDir, testCopyLinkEmptyDestDir" {
+        put testfile contents0
+        chmod 600 "$CTX/testfile"
+        for d in $'FROM busybox\nENV empty=""\nCOPY testfile $empty\nRUN [ "$(cat testfile)" == "contents0" ]' \
+                $'FROM busybox\nCOPY testfile /sample/\nRUN [ "$(cat /sample/testfile)" == "contents0" ]' \
+                $'FROM busybox\nWORKDIR /var/www\nCOPY --link testfile .\nRUN [ "$(cat testfile)" == "contents0" ]' \
+                $'FROM busybox\nWORKDIR /var/www\nENV empty=""\nCOPY --link testfile $empty\nRUN [ "$(cat testfile)" == "contents0" ]'; do
+                df "$d"
+                bi t
+        done
+}
+
+@test "buildkit testCopyWildcardCache, testEmptyWildcard" {
+        df $'FROM busybox AS base\nCOPY foo* files/\nRUN cat /dev/urandom | head -c 100 | sha256sum > unique\nCOPY bar files/\nFROM scratch\nCOPY --from=base unique /'
+        put foo1 foo1-data; put foo2 foo2-data; put bar bar-data
+        out o
+        [ "$status" -eq 0 ]
+        u1=$(cat "$BOX_TEST_TMP/o/unique")
+        # a file the wildcard does not match changes nothing before its COPY
+        put bar bar-data-mod
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/unique")" = "$u1" ]
+        df $'FROM scratch\nCOPY foo nomatch* /'
+        put foo contents0
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/foo")" = contents0 ]
+}
+
+@test "buildkit testCopyThroughSymlinkContext, testCopyThroughSymlinkMultiStage, testCopyFollowAllSymlinks" {
+        mkdir -p "$CTX/sub"
+        put sub/foo contents
+        ln -s sub "$CTX/link"
+        df $'FROM scratch\nCOPY link/foo .'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/foo")" = contents ]
+        df $'FROM busybox AS build\nRUN mkdir -p /out/sub && ln -s /out/sub /sub && ln -s out/sub /sub2 && echo -n "data" > /sub/foo\nFROM scratch\nCOPY --from=build /sub/foo .\nCOPY --from=build /sub2/foo bar'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/foo")" = data ]
+        [ "$(cat "$BOX_TEST_TMP/o/bar")" = data ]
+        rm -rf "$CTX"/*
+        put bar bar-contents
+        mkdir "$CTX/foo"
+        ln -s ../bar "$CTX/foo/sub"
+        df $'FROM scratch\nCOPY foo /\nCOPY foo/sub bar'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/bar")" = bar-contents ]
+}
+
+@test "buildkit testCopySymlinks" {
+        put bar bar-contents
+        ln -s bar "$CTX/foo"
+        mkdir "$CTX/sub"
+        put sub/lfile lfile-contents
+        ln -s subfile "$CTX/sub/l0"
+        put sub/subfile subfile-contents
+        ln -s second "$CTX/sub/l1"
+        ln -s baz "$CTX/sub/second"
+        put sub/baz baz-contents
+        df $'FROM scratch\nCOPY foo /\nCOPY sub/l* alllinks/'
+        out o
+        [ "$status" -eq 0 ]
+        o=$BOX_TEST_TMP/o
+        [ "$(cat $o/foo)" = bar-contents ]
+        [ "$(cat $o/alllinks/l0)" = subfile-contents ]
+        [ "$(cat $o/alllinks/lfile)" = lfile-contents ]
+        [ "$(cat $o/alllinks/l1)" = baz-contents ]
+}
+
+@test "buildkit testCopyChown, testCopyChownCreateDest" {
+        put foo foo-contents
+        mkdir "$CTX/bar"
+        : > "$CTX/bar/sub"
+        # the local busybox has no group nobody (Docker Hub's has)
+        df $'FROM busybox AS base\nENV owner 1000\nRUN echo nobody:x:4444: >> /etc/group\nRUN mkdir -m 0777 /out\nCOPY --chown=daemon foo /\nCOPY --chown=1000:nobody bar /baz\nARG group\nCOPY --chown=${owner}:${group} foo /foobis\nRUN stat -c "%U %G" /foo  > /out/fooowner\nRUN stat -c "%u %G" /baz/sub  > /out/subowner\nRUN stat -c "%u %G" /foobis  > /out/foobisowner\nFROM scratch\nCOPY --from=base /out /'
+        out o --build-arg group=nobody
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        is_file "$BOX_TEST_TMP/o/fooowner" $'daemon daemon\n'
+        is_file "$BOX_TEST_TMP/o/subowner" $'1000 nobody\n'
+        is_file "$BOX_TEST_TMP/o/foobisowner" $'1000 nobody\n'
+        df $'FROM busybox\nARG group\nENV owner user01\nRUN echo user:x:4321:4321::/:/bin/sh >> /etc/passwd && echo user:x:4321: >> /etc/group\nRUN echo user01:x:4322:4322::/:/bin/sh >> /etc/passwd && echo user01:x:4322: >> /etc/group\nCOPY --chown=user:user . /dest\nCOPY --chown=${owner}:${group} . /dest01\nRUN [ "$(stat -c "%U %G" /dest)" == "user user" ]\nRUN [ "$(stat -c "%U %G" /dest01)" == "user01 user" ]'
+        run box build -q -t t --build-arg group=user "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "buildkit testCopyChmod, testCopyInvalidChmod" {
+        put foo foo-contents
+        chmod 600 "$CTX/foo"
+        put bar bar-contents
+        chmod 700 "$CTX/bar"
+        df $'FROM busybox AS base\n\nRUN mkdir -m 0777 /out\nCOPY --chmod=0644 foo /\nCOPY --chmod=777 bar /baz\nCOPY --chmod=0 foo /foobis\nCOPY --chmod=777 foo /parent/foo\nCOPY --chmod=770 foo /parent/sub/foo\n\nARG mode\nCOPY --chmod=${mode} foo /footer\n\nRUN stat -c "%04a" /foo  > /out/fooperm\nRUN stat -c "%04a" /baz  > /out/barperm\nRUN stat -c "%04a" /foobis  > /out/foobisperm\nRUN stat -c "%04a" /parent  > /out/parentperm\nRUN stat -c "%04a" /parent/sub  > /out/subparentperm\nRUN stat -c "%04a" /footer  > /out/footerperm\nFROM scratch\nCOPY --from=base /out /'
+        out o --build-arg mode=755
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        o=$BOX_TEST_TMP/o
+        is_file $o/fooperm $'0644\n'
+        is_file $o/barperm $'0777\n'
+        is_file $o/foobisperm $'0000\n'
+        is_file $o/parentperm $'0755\n'
+        is_file $o/subparentperm $'0755\n'
+        is_file $o/footerperm $'0755\n'
+        for m in 64a 10000; do
+                df "FROM scratch
+COPY --chmod=$m foo /"
+                run box build -q "$CTX"
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid chmod parameter: '$m'. it should be octal string and between 0 and 07777"* ]]
+        done
+}
+
+@test "buildkit testCopyOverrideFiles, testCopyVarSubstitution, testCopyWildcards" {
+        mkdir -p "$CTX/sub/dir1/dir2" "$CTX/files"
+        put sub/dir1/dir2/foo foo-contents
+        put files/foo.go foo.go-contents
+        df $'FROM scratch AS base\nCOPY sub sub\nCOPY sub sub\nCOPY files/foo.go dest/foo.go\nCOPY files/foo.go dest/foo.go\nCOPY files dest'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/sub/dir1/dir2/foo")" = foo-contents ]
+        [ "$(cat "$BOX_TEST_TMP/o/dest/foo.go")" = foo.go-contents ]
+        # the same layer twice in one image: box's overlay listed its
+        # directory twice (ELOOP), so no step after it could run, nor the image
+        df $'FROM busybox\nCOPY sub sub\nCOPY sub sub\nRUN ls /sub/dir1/dir2/foo'
+        bi dup
+        [ "$(box run --rm dup cat /sub/dir1/dir2/foo)" = foo-contents ]
+        rm -rf "$CTX/files"
+        put bar bar-contents
+        df $'FROM scratch AS base\nENV FOO bar\nCOPY $FOO baz'
+        out o
+        [ "$status" -eq 0 ]
+        [ "$(cat "$BOX_TEST_TMP/o/baz")" = bar-contents ]
+        rm "$CTX/bar"
+        put foo.go foo-contents; put bar.go bar-contents
+        df $'FROM scratch AS base\nCOPY *.go /gofiles/\nCOPY f*.go foo2.go\nCOPY sub/* /subdest/\nCOPY sub/*/dir2/foo /subdest2/\nCOPY sub/*/dir2/foo /subdest3/bar\nCOPY . all/\nCOPY sub/dir1/ subdest4\nCOPY sub/dir1/. subdest5\nCOPY sub/dir1 subdest6'
+        out o
+        [ "$status" -eq 0 ]
+        o=$BOX_TEST_TMP/o
+        [ "$(cat $o/gofiles/foo.go)" = foo-contents ]
+        [ "$(cat $o/gofiles/bar.go)" = bar-contents ]
+        [ "$(cat $o/foo2.go)" = foo-contents ]
+        [ "$(cat $o/subdest/dir2/foo)" = foo-contents ]
+        [ "$(cat $o/subdest2/foo)" = foo-contents ]
+        [ "$(cat $o/subdest3/bar)" = foo-contents ]
+        [ "$(cat $o/all/foo.go)" = foo-contents ]
+        [ "$(cat $o/subdest4/dir2/foo)" = foo-contents ]
+        [ "$(cat $o/subdest5/dir2/foo)" = foo-contents ]
+        [ "$(cat $o/subdest6/dir2/foo)" = foo-contents ]
+}
+
+@test "buildkit testCopyUnicodePath" {
+        put 'test-äöü.txt' foo; put 'test-%C3%A4%C3%B6%C3%BC.txt' bar; put 'test+aou.txt' baz
+        df $'FROM busybox\nCOPY test-äöü.txt /\nCOPY test-%C3%A4%C3%B6%C3%BC.txt /\nCOPY test+aou.txt /'
+        bi t
+        [ "$(box run --rm t cat /test-äöü.txt /test-%C3%A4%C3%B6%C3%BC.txt /test+aou.txt)" = foobarbaz ]
+}
+
+@test "buildkit testCopyParents" {
+        mkdir -p "$CTX/foo1/foo2"
+        put foo1/foo2/bar testing; put foo1/foo2/baz testing2
+        df $'FROM scratch\nCOPY --parents foo1/foo2/bar /\n\nWORKDIR /test\nCOPY --parents foo1/foo2/ba* .'
+        out o
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        [ "$(cat "$BOX_TEST_TMP/o/foo1/foo2/bar")" = testing ]
+        [ "$(cat "$BOX_TEST_TMP/o/test/foo1/foo2/bar")" = testing ]
+        [ "$(cat "$BOX_TEST_TMP/o/test/foo1/foo2/baz")" = testing2 ]
+}
+
+@test "buildkit testWorkdirCreatesDir, testWorkdirUser, testWorkdirExists, testWorkdirCopyIgnoreRelative" {
+        df $'FROM scratch\nWORKDIR /foo\nWORKDIR /'
+        out o
+        [ "$status" -eq 0 ]
+        [ -d "$BOX_TEST_TMP/o/foo" ]
+        df $'FROM busybox\nRUN echo user:x:4321:4321::/:/bin/sh >> /etc/passwd && echo user:x:4321: >> /etc/group\nUSER user\nWORKDIR /mydir\nRUN [ "$(stat -c "%U %G" /mydir)" == "user user" ]'
+        bi t
+        df $'FROM busybox\nRUN echo user:x:4321:4321::/:/bin/sh >> /etc/passwd && echo user:x:4321: >> /etc/group\nRUN mkdir /mydir && chown user:user /mydir\nWORKDIR /mydir\nRUN [ "$(stat -c "%U %G" /mydir)" == "user user" ]'
+        bi t
+        df $'FROM busybox AS base\nWORKDIR /foo\nCOPY Dockerfile /\nFROM busybox\n# relative path still loaded as absolute\nCOPY --from=base Dockerfile .'
+        bi t
+        box run --rm t cat /Dockerfile >/dev/null
+}
