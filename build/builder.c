@@ -277,6 +277,16 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         return 0;
 }
 
+/* BuildKit dates an image by its newest layer or SOURCE_DATE_EPOCH: config
+ * alone FROM scratch has no date, so rebuilding it, with or without the
+ * cache, gives the same id. */
+static char *image_created(const struct image_state *res)
+{
+        if (res->last_created)
+                return xstrdup(res->last_created);
+        return getenv("SOURCE_DATE_EPOCH") ? oci_time_created() : NULL;
+}
+
 int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 struct box_err *err)
 {
@@ -380,7 +390,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 res->img.config.labels = oci_kv_set(res->img.config.labels, k, eq ? eq + 1 : "");
         }
         free(res->img.created);
-        res->img.created = res->last_created ? xstrdup(res->last_created) : oci_time_created();
+        res->img.created = image_created(res);
         if (!res->img.os)
                 res->img.os = xstrdup("linux");
         if (!res->img.architecture)

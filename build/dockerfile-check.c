@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "lib/utf8.h"
 #include "lib/strv.h"
@@ -674,6 +675,22 @@ static void warn_unused_build_args(struct checker *c)
         }
 }
 
+/* TARGETSTAGE without --target, as BuildKit: the last stage's AS name,
+ * "default" when it has none */
+static char *last_stage_name(const struct dockerfile *df)
+{
+        const char *name = NULL;
+        for (size_t i = 0; i < df->n_instrs; i++) {
+                const struct dockerfile_instr *in = &df->instrs[i];
+                if (!streq(in->name, "from"))
+                        continue;
+                name = strv_length(in->args) == 3 && strcasecmp(in->args[1], "as") == 0
+                               ? in->args[2]
+                               : NULL;
+        }
+        return name ? utf8_to_lower(name) : xstrdup("default");
+}
+
 int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                                  char *const *build_args, const char *target,
                                  struct dockerfile_resolved *ret, struct box_err *err)
@@ -718,6 +735,7 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
          * host, on the host */
         const char *arch = oci_host_arch();
         _cleanup_free_ char *platform = xasprintf("linux/%s", arch);
+        _cleanup_free_ char *last_stage = last_stage_name(df);
         const char *const platform_args[][2] = {
                 {"BUILDPLATFORM", platform},
                 {"BUILDOS", "linux"},
@@ -729,7 +747,7 @@ int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
                 {"TARGETOSVERSION", ""},
                 {"TARGETARCH", arch},
                 {"TARGETVARIANT", ""},
-                {"TARGETSTAGE", target ? target : "default"},
+                {"TARGETSTAGE", target ? target : last_stage},
         };
         for (size_t i = 0; i < ARRAY_SIZE(platform_args); i++) {
                 const char *v = build_arg(&c, platform_args[i][0]);

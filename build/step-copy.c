@@ -248,9 +248,16 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
 
         struct copy_opts o = {
                 .add = add, .chmod = -1, .checksum = build_dockerfile_flag_value(in, "checksum")};
-        const char *chmod_s = build_dockerfile_flag_value(in, "chmod");
-        if (chmod_s && parse_chmod(chmod_s, &o, err) < 0)
-                return -EINVAL;
+        /* --chmod=${mode} is expanded, as BuildKit's CopyCommand.Expand;
+         * o.chmod_sym points into chmod_s */
+        _cleanup_free_ char *chmod_s = NULL;
+        if (build_dockerfile_flag_value(in, "chmod")) {
+                r = stage_expand(c, build_dockerfile_flag_value(in, "chmod"), &chmod_s, err);
+                if (r < 0)
+                        return r;
+                if (parse_chmod(chmod_s, &o, err) < 0)
+                        return -EINVAL;
+        }
         const char *from = build_dockerfile_flag_value(in, "from");
         const char *chown_s = build_dockerfile_flag_value(in, "chown");
         const char *parents = build_dockerfile_flag_value(in, "parents");

@@ -157,7 +157,7 @@ char **step_lowerdirs(struct builder *b, const struct image_state *s, const stru
                       struct box_err *err)
 {
         char **v = xnew0(char *, 1);
-        size_t n = strv_length(s->img.diff_ids);
+        size_t n = strv_length(s->img.diff_ids), k = 0;
         for (size_t i = n; i-- > 0;) {
                 /* a diff_id becomes a path: it must be a digest, whatever the
                  * image's config says */
@@ -172,7 +172,13 @@ char **step_lowerdirs(struct builder *b, const struct image_state *s, const stru
                         box_err_set(err, ENOENT, "layer %s is not unpacked", s->img.diff_ids[i]);
                         return NULL;
                 }
-                v = strv_push_at(v, n - 1 - i, store_layer_short_path(b->st, s->img.diff_ids[i]));
+                /* a layer twice (the same change made twice) once, where it
+                 * is topmost: store_image_lowerdirs() says why */
+                char *p = store_layer_short_path(b->st, s->img.diff_ids[i]);
+                if (strv_contains(v, p))
+                        free(p);
+                else
+                        v = strv_push_at(v, k++, p);
         }
         if (!v[0])
                 v = strv_push(v, xasprintf("%s/empty", sd->scratch));

@@ -2,6 +2,7 @@
  * and its environment, and the sandbox it runs in. */
 #include <ctype.h>
 #include <limits.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 
@@ -10,6 +11,7 @@
 #include "lib/fs.h"
 #include "lib/strv.h"
 #include "lib/syscall.h"
+#include "lib/utf8.h"
 #include "run/network.h"
 #include "run/run.h"
 
@@ -997,6 +999,38 @@ static char *run_created_by(const struct stage_ctx *c, const char *cmdline)
         return r;
 }
 
+/* --build-arg http_proxy=... reaches RUN undeclared and stays out of the
+ * cache key (a proxy does not change a result).  As BuildKit's ProxyEnv: the
+ * name in any case (of several, the last in byte order), and RUN gets both
+ * HTTP_PROXY and http_proxy; an empty value sets neither, and an ARG or ENV
+ * of that name wins. */
+static char **run_proxy_env(char **env, char *const *build_args)
+{
+        static const char *const kinds[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY",
+                                            "ALL_PROXY"};
+        for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+                size_t len = strlen(kinds[k]);
+                const char *val = NULL, *by = NULL;
+                STRV_FOREACH (a, build_args)
+                        if (strcspn(*a, "=") == len && (*a)[len] == '=' &&
+                            strncasecmp(*a, kinds[k], len) == 0 &&
+                            (!by || strncmp(*a, by, len) >= 0)) {
+                                by = *a;
+                                val = *a + len + 1;
+                        }
+                if (!val || !*val)
+                        continue;
+                _cleanup_free_ char *lower = utf8_to_lower(kinds[k]);
+                const char *names[] = {kinds[k], lower};
+                for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                        if (strv_env_find(env, names[i], len) < 0) {
+                                _cleanup_free_ char *e = xasprintf("%s=%s", names[i], val);
+                                env = strv_env_set(env, e);
+                        }
+        }
+        return env;
+}
+
 int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
@@ -1065,14 +1099,7 @@ int step_run(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_
         }
         STRV_FOREACH (e, mounts.env)
                 env = strv_env_set(env, *e);
-        /* --build-arg http_proxy=... reaches RUN undeclared, as in Docker,
-         * and stays out of the cache key: a proxy does not change a result */
-        STRV_FOREACH (a, b->build_args) {
-                size_t n = strcspn(*a, "=");
-                _cleanup_free_ char *name = xstrndup(*a, n);
-                if (build_arg_is_predefined(name) && strv_env_find(env, name, n) < 0)
-                        env = strv_env_set(env, *a);
-        }
+        env = run_proxy_env(env, b->build_args);
 
         /* box's own share of the step (overlay, pack, hash, sync, commit)
          * next to its command's, at --log-level info: bench/examples.sh's

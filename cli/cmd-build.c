@@ -1214,6 +1214,20 @@ static int write_metadata(struct build_job *j, const char *id, struct box_err *e
         return r < 0 ? box_err_prefix(err, "--metadata-file '%s'", j->f.metadata_file) : 0;
 }
 
+/* docker build removes an old --iidfile before it builds: a failed build
+ * must not leave an earlier id there for a script to take as its own.  Only
+ * a regular file goes: a FIFO, a device or a link (/dev/stdout) stays, to be
+ * written through. */
+static int iidfile_remove(const char *path, struct box_err *err)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return box_err_errno(err, errno, "remove --iidfile '%s'", path);
+        return 0;
+}
+
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 {
         _cleanup_(build_job_release) struct build_job j = {
@@ -1243,6 +1257,8 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         int r = build_job_prepare(ctx, &j, argc - first, argv + first, &bo);
         if (r != 0)
                 return r;
+        if (j.f.iidfile && iidfile_remove(j.f.iidfile, &err) < 0)
+                return cli_fail(&err);
         digest_str id;
         r = build_image(j.st, &bo, id, &err);
         if (r < 0)

@@ -84,6 +84,8 @@ static char **sorted_keys(const struct jv *obj)
 static const char *const slice_fields[] = {"Cmd",      "Entrypoint",  "Env",    "OnBuild", "Shell",
                                            "RepoTags", "RepoDigests", "Layers", NULL};
 static const char *const map_fields[] = {"Labels", "ExposedPorts", "Volumes", NULL};
+/* and its image config's strings, which an image may leave out, print "" */
+static const char *const string_fields[] = {"User", "WorkingDir", "StopSignal", NULL};
 
 void cli_tpl_print_go(struct buf *b, const struct jv *v, int depth)
 {
@@ -144,6 +146,8 @@ static void print_action(struct buf *b, const char *text, const struct jv *v)
                                 buf_puts(b, "map[]");
                                 return;
                         }
+                if (strv_contains((char **)string_fields, last))
+                        return;
         }
         cli_tpl_print_go(b, v, 0);
 }

@@ -219,7 +219,15 @@ int store_image_lowerdirs(struct store *st, const struct store_image_handle *h, 
                                            "layer %s of image %.19s is not unpacked: the store "
                                            "needs 'box system fsck --repair' or a new pull",
                                            d, h->id);
-                v[k++] = store_layer_short_path(st, d);
+                /* a layer met again (two steps that made the same change)
+                 * is listed once, where it is topmost: overlayfs refuses a
+                 * dir twice in lowerdir (ELOOP), and the lower copy adds
+                 * nothing the upper one does not */
+                char *p = store_layer_short_path(st, d);
+                if (strv_contains(v, p))
+                        free(p);
+                else
+                        v[k++] = p;
         }
         *ret = TAKE_PTR(v);
         return 0;
