@@ -991,10 +991,12 @@ static int join_userns_maps(struct cli_ctx *ctx, struct run_opts *o, const char 
 }
 
 /* --network container:NAME: the other container, its /etc files and host
- * name, its user namespace's maps, and (OPEN_NS: in the foreground) its
- * network and user namespaces; a detached start opens those itself
- * (cli/container.c), as must a restart. */
-static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, struct box_err *err)
+ * name, its user namespace's maps, and (OPEN_NS: a run in this process)
+ * its network and user namespaces; a start under a monitor (detached, or
+ * in the foreground) opens those itself (cli/container.c), as must a
+ * restart, and here they are only checked. */
+static int join_container(struct cli_ctx *ctx, struct run_job *j, bool create, bool open_ns,
+                          struct box_err *err)
 {
         char id[RUN_ID_LEN + 1];
         int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
@@ -1003,9 +1005,11 @@ static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, 
         r = join_userns_maps(ctx, &j->o, id, err);
         if (r < 0)
                 return r;
-        if (open_ns || j->o.life.detach)
+        /* it must run, but for a box create */
+        bool check = open_ns || !create;
+        if (check)
                 r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
-        if (r >= 0 && j->o.n_uid_map && (open_ns || j->o.life.detach))
+        if (r >= 0 && j->o.n_uid_map && check)
                 r = run_state_open_userns(ctx->runroot, id, &j->userns_fd, err);
         if (r < 0)
                 return box_err_prefix(err, "--network container:%s", j->o.network_name);
@@ -1099,8 +1103,15 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 return cli_fail(&err);
 
         PHASE("image");
+        /* -t (the terminal can detach), --sig-proxy=false (box's signals
+         * are not the container's), or a container that outlives the run
+         * (no --rm: `box logs` has its output afterwards, as Docker's):
+         * under its monitor.  A --rm run stays box's own child: no log to
+         * keep, no fork and exec more on its start. */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm);
+        bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         if (j.o.network == RUN_NETWORK_CONTAINER) {
-                r = join_container(ctx, &j, !create && !j.o.life.detach, &err);
+                r = join_container(ctx, &j, create, transient, &err);
                 if (r < 0)
                         return cli_fail(&err);
         }
@@ -1124,15 +1135,6 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
-        /* -t (the terminal can detach), --sig-proxy=false (box's signals
-         * are not the container's), or a container that outlives the run
-         * (no --rm: `box logs` has its output afterwards, as Docker's):
-         * under its monitor; not yet with another container's network,
-         * which only a foreground run joins.  A --rm run stays box's own
-         * child: no log to keep, no fork and exec more on its start. */
-        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm) &&
-                         j.o.network != RUN_NETWORK_CONTAINER;
-        bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         /* --cidfile: Docker's client makes it before the container (so a
          * second run with the same file fails first) and removes it when
          * no container was made */

@@ -109,6 +109,28 @@ teardown() { lifecycle_teardown; }
         [ "$output" = attached ]
 }
 
+@test "logs: a foreground run on another container's network is logged as the others" {
+        box run -d --name netpeer --network none busybox sleep 60 >/dev/null
+        run --separate-stderr box run --name joined --network container:netpeer busybox sh -c \
+                'echo out1; echo err1 >&2; cat /proc/net/dev | grep -c eth0; exit 3'
+        [ "$status" -eq 3 ]
+        [ "$output" = "out1
+0" ]
+        [ "$stderr" = err1 ]
+        run --separate-stderr box logs joined
+        [ "$output" = "out1
+0" ]
+        [ "$stderr" = err1 ]
+        [ "$(box inspect -f '{{.State.Status}} {{.State.ExitCode}}' joined)" = "exited 3" ]
+        # the other one must run: refused before anything is made
+        box stop -t 1 netpeer >/dev/null
+        n=$(box ps -aq | wc -l)
+        run box run --name joined2 --network container:netpeer busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not running"* ]]
+        [ "$(box ps -aq | wc -l)" -eq "$n" ]
+}
+
 @test "logs: a foreground run without --rm is logged as Docker's: output, exit code, stdin, signals" {
         # docker run --name job IMAGE cmd; docker logs job: the output again
         run --separate-stderr box run --name f1 busybox sh -c 'echo out1; echo err1 >&2; exit 3'
