@@ -305,14 +305,11 @@ static void sleep_ms(int64_t ms)
 void cli_container_settle(struct cli_ctx *ctx, const char *id)
 {
         struct run_state_info i;
-        for (int t = 0; t < 10000; t += 5) {
-                cli_container_state(ctx, id, &i);
-                bool exiting = i.exiting;
-                run_state_info_release(&i);
-                if (!exiting)
-                        return;
-                sleep_ms(5);
-        }
+        cli_container_state(ctx, id, &i); /* a dead monitor's exit: recorded */
+        bool exiting = i.exiting;
+        run_state_info_release(&i);
+        if (exiting)
+                run_state_wait_settled(cli_container_root(ctx), ctx->runroot, id, 10000);
 }
 
 static int64_t parse_time(const char *s)
