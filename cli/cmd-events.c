@@ -159,15 +159,11 @@ static bool event_wanted(const struct events_flags *f, const struct jv *ev)
         int64_t t = jv_int_value(jv_get(ev, "timeNano"));
         if ((f->has_since && t < f->since) || (f->has_until && t > f->until))
                 return false;
-        /* container=X: an event of X's own, as Docker's (its name or id) */
-        bool of_container =
-                !f->filters[F_CONTAINER] ||
-                (streq(type, "container") && name_match(f->filters[F_CONTAINER], id, attrs));
-        bool of_volume = !f->filters[F_VOLUME] ||
-                         (streq(type, "volume") && name_match(f->filters[F_VOLUME], id, attrs));
-        bool of_network = !f->filters[F_NETWORK] ||
-                          (streq(type, "network") && name_match(f->filters[F_NETWORK], id, attrs));
-        return of_container && of_volume && of_network &&
+        /* container=X, volume=, network=: the actor's id or name, whatever
+         * its type, as Docker's fuzzyMatchName */
+        return name_match(f->filters[F_CONTAINER], id, attrs) &&
+               name_match(f->filters[F_VOLUME], id, attrs) &&
+               name_match(f->filters[F_NETWORK], id, attrs) &&
                event_match(f->filters[F_EVENT], action) && exact(f->filters[F_TYPE], type) &&
                exact(f->filters[F_SCOPE], "local") &&
                image_match(f->filters[F_IMAGE], type, id, attrs) &&
@@ -303,6 +299,12 @@ static int follow(const struct events_flags *f, const char *dir, const char *pat
                         return r;
                 if (rotated(path, rd->fd)) {
                         int fd = open(path, O_RDONLY | O_CLOEXEC);
+                        /* what a writer put in the old one meanwhile */
+                        r = fd >= 0 ? drain(f, rd, err) : 0;
+                        if (r < 0) {
+                                close(fd);
+                                return r;
+                        }
                         if (fd >= 0) {
                                 close(rd->fd);
                                 rd->fd = fd;

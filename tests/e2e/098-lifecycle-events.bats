@@ -57,24 +57,24 @@ destroy e2"
 
 @test "events: a foreground run, kept or --rm: create, start, die (its status), destroy" {
         T0=$(date +%s.%N)
-        run box run --name f1 --network none busybox sh -c 'exit 3'
+        run box run --name k1 --network none busybox sh -c 'exit 3'
         [ "$status" -eq 3 ]
-        run box run --rm --name f2 --network none busybox sh -c 'exit 4'
+        run box run --rm --name k2 --network none busybox sh -c 'exit 4'
         [ "$status" -eq 4 ]
         run actions --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'
         echo "$output"
         # Docker's order for the kept one, run under its monitor: attach, then start
-        [ "${lines[0]}" = "create f1 <no value>" ]
-        [ "${lines[1]}" = "attach f1 <no value>" ]
-        [ "${lines[2]}" = "start f1 <no value>" ]
-        [ "${lines[3]}" = "die f1 3" ]
-        [ "${lines[4]}" = "create f2 <no value>" ]
-        [ "${lines[5]}" = "start f2 <no value>" ]
-        [ "${lines[6]}" = "die f2 4" ]
-        [ "${lines[7]}" = "destroy f2 <no value>" ]
+        [ "${lines[0]}" = "create k1 <no value>" ]
+        [ "${lines[1]}" = "attach k1 <no value>" ]
+        [ "${lines[2]}" = "start k1 <no value>" ]
+        [ "${lines[3]}" = "die k1 3" ]
+        [ "${lines[4]}" = "create k2 <no value>" ]
+        [ "${lines[5]}" = "start k2 <no value>" ]
+        [ "${lines[6]}" = "die k2 4" ]
+        [ "${lines[7]}" = "destroy k2 <no value>" ]
         [ "${#lines[@]}" -eq 8 ]
         # the --rm run's times are its own: created <= started <= died
-        run box events --since "$T0" --until 0s --filter container=f2 --format '{{.timeNano}}'
+        run box events --since "$T0" --until 0s --filter container=k2 --format '{{.timeNano}}'
         [ "${lines[0]}" -le "${lines[1]}" ] && [ "${lines[1]}" -le "${lines[2]}" ]
 }
 
@@ -124,22 +124,22 @@ destroy e2"
 
 @test "events: filters, as Docker's: keys AND, values OR; container, image, event, type, label" {
         T0=$(date +%s.%N)
-        box run --name a1 -l tier=web --network none busybox true
-        box run --name b1 --network none busybox true
+        box run --name za1 -l tier=web --network none busybox true
+        box run --name zb1 --network none busybox true
         box tag busybox other:1
-        box run --name c1 --network none other:1 true
-        [ "$(actions --filter container=a1 --filter event=die)" = "die a1" ]
-        [ "$(actions --filter container=a1 --filter container=b1 --filter event=start)" = "start a1
-start b1" ]
-        # container= an id prefix too
-        id=$(box inspect -f '{{.Id}}' b1)
-        [ "$(actions --filter container="${id:0:8}" --filter event=create)" = "create b1" ]
-        [ "$(actions --filter label=tier=web --filter event=create)" = "create a1" ]
-        [ "$(actions --filter label=tier --filter event=create)" = "create a1" ]
+        box run --name zc1 --network none other:1 true
+        [ "$(actions --filter container=za1 --filter event=die)" = "die za1" ]
+        [ "$(actions --filter container=za1 --filter container=zb1 --filter event=start)" = "start za1
+start zb1" ]
+        # container= an id prefix too (names are never one: no hex digits)
+        id=$(box inspect -f '{{.Id}}' zb1)
+        [ "$(actions --filter container="${id:0:8}" --filter event=create)" = "create zb1" ]
+        [ "$(actions --filter label=tier=web --filter event=create)" = "create za1" ]
+        [ "$(actions --filter label=tier --filter event=create)" = "create za1" ]
         [ -z "$(actions --filter label=tier=db)" ]
         # image=: the container's image, with or without its tag, and the image's own events
-        [ "$(actions --filter image=other --filter type=container --filter event=create)" = "create c1" ]
-        [ "$(actions --filter image=other:1 --filter event=create)" = "create c1" ]
+        [ "$(actions --filter image=other --filter type=container --filter event=create)" = "create zc1" ]
+        [ "$(actions --filter image=other:1 --filter event=create)" = "create zc1" ]
         run actions --filter image=other:1 --filter type=image
         [ "$output" = "tag other:1" ]
         run box events --since "$T0" --until 0s --filter type=nosuch
