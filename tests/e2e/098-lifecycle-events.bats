@@ -96,7 +96,7 @@ destroy e2"
 }
 
 @test "events: streaming shows what comes, the monitor's die and health_status too, until --until" {
-        box events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$BOX_TEST_TMP/ev" 2>&1 3>&- &
+        "$BOX" events --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}' >"$BOX_TEST_TMP/ev" 2>&1 3>&- &
         EV=$!
         sleep 0.5
         box run -d --name h1 --network none --health-cmd 'exit 0' --health-interval 200ms busybox sleep 1 >/dev/null
@@ -231,7 +231,7 @@ EOF
 r2" ]
         [ "$(box events --stream=false --filter event=pad | wc -l)" -eq 1200 ]
         # a follower goes on into the new file when the log is rotated under it
-        box events --filter event=create --format '{{.Actor.Attributes.name}}' >"$BOX_TEST_TMP/ev" 2>&1 3>&- &
+        "$BOX" events --filter event=create --format '{{.Actor.Attributes.name}}' >"$BOX_TEST_TMP/ev" 2>&1 3>&- &
         EV=$!
         sleep 0.5
         python3 - "$BOX_RUNROOT/events/events.log" <<'EOF'
