@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "lib/fs.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
 
@@ -390,6 +392,7 @@ int cmd_attach(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         }
         bool detached;
+        cli_event_container(ctx, id, "attach", NULL);
         int r = cli_container_attach(ctx, id, &o, &detached, &err);
         return r < 0 ? cli_fail(&err) : r;
 }

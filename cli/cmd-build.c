@@ -8,6 +8,7 @@
 #include "build/dockerfile.h"
 #include "cli/build-output.h"
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/registry.h"
 #include "cli/cmd-run.h"
 #include "cli/options.h"
@@ -1263,6 +1264,7 @@ int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
         r = build_image(j.st, &bo, id, &err);
         if (r < 0)
                 return cli_fail(&err);
+        cli_event_image(ctx, "build", id, j.f.tags[0]);
         if (j.f.push && push_tags(&j, &err) < 0)
                 return cli_fail(&err);
         if (j.f.iidfile && fs_output_write(j.f.iidfile, id, strlen(id), 0644, &err) < 0)

@@ -3,7 +3,10 @@
 #include <stdio.h>
 
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
+#include "lib/xalloc.h"
+#include "spec/json.h"
 #include "store/store.h"
 
 static int container_lookup(struct cli_ctx *ctx, const char *name, struct box_err *err)
@@ -113,9 +116,13 @@ int cmd_rename(struct cli_ctx *ctx, int argc, char **argv)
         if (argc - first != 2)
                 return cli_usage_error("rename", "'box rename' requires exactly 2 arguments");
         argv += first - 1;
-        if (cli_store(ctx, &st, &err) < 0 || cli_container_find(ctx, argv[1], id, &err) < 0 ||
-            run_state_rename(store_root(st), id, argv[2], &err) < 0)
+        if (cli_store(ctx, &st, &err) < 0 || cli_container_find(ctx, argv[1], id, &err) < 0)
                 return cli_fail(&err);
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        _cleanup_free_ char *old = xstrdup(strempty(jv_get_str(cfg, "Name")));
+        if (run_state_rename(store_root(st), id, argv[2], &err) < 0)
+                return cli_fail(&err);
+        cli_event_container(ctx, id, "rename", (char *[]){"oldName", old, NULL});
         return 0;
 }
 

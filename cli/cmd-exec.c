@@ -9,13 +9,18 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "cli/cmd-run.h"
 #include "lib/fs.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "run/events.h"
 #include "run/exec.h"
 #include "run/state.h"
+#include "spec/json.h"
 #include "store/store.h"
 
 struct exec_opts {
@@ -95,6 +100,41 @@ static int exec_env(const struct exec_opts *o, char ***ret, struct box_err *err)
         return 0;
 }
 
+/* Docker's exec_create, exec_start (one write) and exec_die events, with
+ * an exec id of its own (box keeps no exec records). */
+struct exec_events {
+        const char *id;
+        char exec_id[RUN_ID_LEN + 1];
+        char **attrs;
+};
+
+static void exec_events_begin(struct cli_ctx *ctx, const char *id, char *const *argv,
+                              struct exec_events *ev)
+{
+        ev->id = id;
+        run_random_id(ev->exec_id);
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+        ev->attrs = cli_event_container_attrs(cfg, (char *[]){"execID", ev->exec_id, NULL});
+        _cleanup_free_ char *cmd = strv_join(argv, " ");
+        _cleanup_free_ char *created = xasprintf("exec_create: %s", cmd);
+        _cleanup_free_ char *started = xasprintf("exec_start: %s", cmd);
+        struct run_event evs[] = {{"container", created, id, ev->attrs, 0},
+                                  {"container", started, id, ev->attrs, 0}};
+        struct box_err err = {0};
+        if (run_events_append(ctx->runroot, evs, 2, &err) < 0)
+                log_warn("%s, ignoring", err.msg);
+}
+
+static void exec_events_end(struct cli_ctx *ctx, struct exec_events *ev, int status)
+{
+        char code[16];
+        snprintf(code, sizeof(code), "%d", status);
+        ev->attrs = strv_append(ev->attrs, "exitCode");
+        ev->attrs = strv_append(ev->attrs, code);
+        cli_event(ctx, "container", "exec_die", ev->id, ev->attrs);
+        strv_free(ev->attrs);
+}
+
 int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
         struct exec_opts o = {0};
@@ -123,7 +163,10 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         o.x.argv = argv + first + 1;
         o.x.env = env;
+        struct exec_events ev;
+        exec_events_begin(ctx, id, o.x.argv, &ev);
         r = run_exec(store_root(st), ctx->runroot, id, &o.x, &status, &err);
+        exec_events_end(ctx, &ev, r < 0 ? (err.exit_code ? err.exit_code : EXIT_BOX) : status);
         if (r < 0)
                 return cli_fail(&err);
         return status;

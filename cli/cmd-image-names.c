@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -53,9 +54,12 @@ int cmd_tag(struct cli_ctx *ctx, int argc, char **argv)
                 err.exit_code = EXIT_DAEMON_ERROR;
                 return cli_fail(&err);
         }
-        STRV_FOREACH (nm, names)
+        STRV_FOREACH (nm, names) {
                 if (store_image_tag(st, *nm, h.manifest, h.manifest_size, &err) < 0)
                         return cli_fail(&err);
+                _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                cli_event_image(ctx, "tag", h.id, fam ? fam : *nm);
+        }
         return 0;
 }
 
@@ -114,9 +118,12 @@ int cmd_untag(struct cli_ctx *ctx, int argc, char **argv)
                 if (r <= 0)
                         return cli_fail(&err);
         }
-        STRV_FOREACH (nm, names)
+        STRV_FOREACH (nm, names) {
                 if (store_image_untag(st, *nm, 1, &err) < 0)
                         return cli_fail(&err);
+                _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                cli_event_image(ctx, "untag", h.id, fam ? fam : *nm);
+        }
         return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/format.h"
 #include "cli/options.h"
 #include "lib/fs.h"
@@ -529,7 +530,7 @@ static const struct cli_options rmi_options =
 
 /* rmi -f of a name whose image is damaged (a blob gone): the name goes,
  * as podman's rmi -f of a corrupt image; the blobs left are store_gc()'s */
-static int rmi_damaged(struct store *st, const char *arg, struct box_err *err)
+static int rmi_damaged(struct cli_ctx *ctx, struct store *st, const char *arg, struct box_err *err)
 {
         _cleanup_image_ref_ struct image_ref ref = {0};
         if (spec_ref_parse(arg, &ref, NULL) < 0)
@@ -540,16 +541,18 @@ static int rmi_damaged(struct store *st, const char *arg, struct box_err *err)
                 return -err->code;
         _cleanup_free_ char *fam = spec_ref_familiar_of(full);
         printf("Untagged: %s\n", fam ? fam : full);
+        cli_event_image(ctx, "untag", full, fam ? fam : full);
         box_err_clear(err);
         return 0;
 }
 
-static int rmi_one(struct store *st, const char *arg, int force, struct box_err *err)
+static int rmi_one(struct cli_ctx *ctx, struct store *st, const char *arg, int force,
+                   struct box_err *err)
 {
         _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = store_image_resolve(st, arg, &h, err);
         if (r == -EUCLEAN && force)
-                return rmi_damaged(st, arg, err);
+                return rmi_damaged(ctx, st, arg, err);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **names = xnew0(char *, 1);
@@ -571,6 +574,8 @@ static int rmi_one(struct store *st, const char *arg, int force, struct box_err 
                 _cleanup_free_ char *fam = r >= 0 ? spec_ref_familiar_of(h.name) : NULL;
                 if (fam)
                         printf("Untagged: %s\n", fam);
+                if (fam)
+                        cli_event_image(ctx, "untag", h.id, fam);
                 return r;
         }
         if (!h.name && strv_length(names) > 1 && !force) {
@@ -600,9 +605,15 @@ static int rmi_one(struct store *st, const char *arg, int force, struct box_err 
                         printf("Untagged: %s\n", fam);
         }
         r = store_image_delete(st, h.manifest, err);
-        if (r >= 0)
-                printf("Deleted: %s\n", h.id);
-        return r;
+        if (r < 0)
+                return r;
+        STRV_FOREACH (nm, names) {
+                _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                cli_event_image(ctx, "untag", h.id, fam ? fam : *nm);
+        }
+        printf("Deleted: %s\n", h.id);
+        cli_event_image(ctx, "delete", h.id, h.id); /* Docker's name: its id */
+        return 0;
 }
 
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
@@ -620,7 +631,7 @@ int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         for (int i = first; i < argc; i++) {
                 box_err_clear(&err);
-                if (rmi_one(st, argv[i], f.force, &err) < 0)
+                if (rmi_one(ctx, st, argv[i], f.force, &err) < 0)
                         status = fail_with(&err, EXIT_DAEMON_ERROR);
         }
         box_err_clear(&err);

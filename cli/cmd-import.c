@@ -4,6 +4,7 @@
 
 #include "build/build.h"
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -130,5 +131,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
         printf("%s\n", id);
+        _cleanup_free_ char *fam = full ? spec_ref_familiar_of(full) : NULL;
+        cli_event_image(ctx, "import", id, fam ? fam : full);
         return 0;
 }

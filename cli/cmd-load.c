@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "image/load.h"
 #include "image/pull.h"
@@ -107,6 +108,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         }
         cli_print_loaded(v, n);
+        cli_event_images(ctx, "load", v, n);
         image_loaded_free(v, n);
         return 0;
 }

@@ -30,7 +30,8 @@ struct log_entry {
 };
 
 struct log_reader {
-        int64_t since, until; /* ns; 0: none */
+        int64_t since, until; /* ns; since 0: none */
+        bool has_until;       /* a line after UNTIL is not shown (Docker's After) */
         bool timestamps;
         bool print; /* print at once (following), else collect */
         struct log_entry *v;
@@ -44,8 +45,9 @@ struct log_reader {
 
 static void emit(struct log_reader *lr, struct log_entry *e)
 {
-        if ((lr->since && e->ns < lr->since) || (lr->until && e->ns >= lr->until)) {
-                if (lr->until && e->ns >= lr->until)
+        bool past = lr->has_until && e->ns > lr->until;
+        if ((lr->since && e->ns < lr->since) || past) {
+                if (past)
                         lr->done = true;
                 free(e->text);
                 return;
@@ -191,11 +193,13 @@ static void print_collected(struct log_reader *lr, long tail)
         for (size_t i = 0; i < lr->n; i++) {
                 if (i >= first) {
                         lr->v[i].ns = 0; /* already filtered */
-                        int64_t s = lr->since, u = lr->until;
-                        lr->since = lr->until = 0;
+                        int64_t s = lr->since;
+                        bool u = lr->has_until;
+                        lr->since = 0;
+                        lr->has_until = false;
                         emit(lr, &lr->v[i]);
                         lr->since = s;
-                        lr->until = u;
+                        lr->has_until = u;
                 } else {
                         free(lr->v[i].text);
                 }
@@ -270,6 +274,8 @@ static int opt_tail(void *opts, const char *arg)
 
 static int opt_when(int64_t *ret, const char *arg)
 {
+        if (!*arg) /* Docker's client sends no --since/--until that is empty */
+                return 0;
         if (cli_parse_when(arg, ret) < 0)
                 return cli_usage_error("logs", "invalid time '%s'", arg);
         return 0;
@@ -282,7 +288,11 @@ static int opt_since(void *opts, const char *arg)
 
 static int opt_until(void *opts, const char *arg)
 {
-        return opt_when(&((struct logs_flags *)opts)->lr.until, arg);
+        struct log_reader *lr = &((struct logs_flags *)opts)->lr;
+        /* Docker's daemon (daemon/logs.go): "" and "0" are no limit; any
+         * other time is one, "0.0" (the epoch) too */
+        lr->has_until = *arg && !streq(arg, "0");
+        return lr->has_until ? opt_when(&lr->until, arg) : 0;
 }
 
 #define T struct logs_flags

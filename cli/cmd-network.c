@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/format.h"
 #include "cli/options.h"
 #include "lib/go-regexp.h"
@@ -12,6 +13,26 @@
 #include "run/state.h"
 #include "spec/json.h"
 #include "store/store.h"
+
+/* Docker's network events: the network's id, name and driver ("type");
+ * connect and disconnect name the container. */
+static void net_event_emit(struct cli_ctx *ctx, const char *action, const char *id,
+                           const char *name, const char *driver, const char *container)
+{
+        char *attrs[] = {"name",      (char *)name,      "type", (char *)strempty(driver),
+                         "container", (char *)container, NULL};
+        if (!container)
+                attrs[4] = NULL;
+        cli_event(ctx, "network", action, id ? id : name, attrs);
+}
+
+static void net_event(struct cli_ctx *ctx, const char *root, const char *action, const char *name,
+                      const char *container)
+{
+        _cleanup_free_ char *id = NULL, *driver = NULL;
+        (void)run_net_summary(root, name, &id, &driver, NULL);
+        net_event_emit(ctx, action, id, name, driver, container);
+}
 
 static int net_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
 {
@@ -128,6 +149,7 @@ static int cmd_network_create(struct cli_ctx *ctx, int argc, char **argv)
         if (net_root(ctx, &root, &err) < 0 || run_net_create(root, argv[i], &f.o, &id, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", id);
+        net_event(ctx, root, "create", argv[i], NULL);
         return 0;
 }
 
@@ -349,12 +371,18 @@ static int cmd_network_rm(struct cli_ctx *ctx, int argc, char **argv)
         if (net_root(ctx, &root, &err) < 0)
                 return cli_fail(&err);
         for (int i = first; i < argc; i++) {
-                _cleanup_free_ char *name = NULL;
-                if (run_net_resolve(root, argv[i], &name, &err) < 0 ||
-                    run_net_remove(root, ctx->runroot, name, &err) < 0)
+                _cleanup_free_ char *name = NULL, *id = NULL, *driver = NULL;
+                if (run_net_resolve(root, argv[i], &name, &err) < 0) {
                         ret = cli_fail(&err);
-                else
-                        printf("%s\n", argv[i]);
+                        continue;
+                }
+                (void)run_net_summary(root, name, &id, &driver, NULL);
+                if (run_net_remove(root, ctx->runroot, name, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+                net_event_emit(ctx, "destroy", id, name, driver, NULL);
         }
         return ret;
 }
@@ -399,8 +427,10 @@ int cli_networks_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filte
                 return -err->code;
         if (removed[0]) {
                 printf("Deleted Networks:\n");
-                STRV_FOREACH (n, removed)
+                STRV_FOREACH (n, removed) {
                         printf("%s\n", *n);
+                        net_event_emit(ctx, "destroy", NULL, *n, NULL, NULL);
+                }
                 printf("\n");
         }
         return 0;
@@ -570,6 +600,7 @@ static int cmd_network_connect(struct cli_ctx *ctx, int argc, char **argv)
                         (void)run_net_disconnect(root, ctx->runroot, id, ns, network, NULL);
                 return cli_fail(&err);
         }
+        net_event(ctx, root, "connect", network, id);
         return 0;
 }
 
@@ -648,6 +679,7 @@ static int cmd_network_disconnect(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (run_state_config_write(root, id, cfg, &err) < 0)
                 return cli_fail(&err);
+        net_event(ctx, root, "disconnect", network, id);
         return 0;
 }
 

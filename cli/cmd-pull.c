@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "cli/registry.h"
 #include "image/pull.h"
@@ -108,6 +109,7 @@ static int pull_all_tags(struct cli_ctx *ctx, const char *arg, const struct cli_
                         return cli_fail(&err);
                 if (!f->quiet)
                         fprintf(stderr, "%s: Digest: %s\n", *t, v.manifest);
+                cli_event_images(ctx, "pull", &v, 1);
                 strv_free(v.names);
         }
         /* stdout: the repository, as docker pull -a prints it last */
@@ -130,6 +132,7 @@ static int pull_registry(struct cli_ctx *ctx, const char *arg, const struct cli_
                 return cli_fail(&err);
         if (!f->quiet)
                 fprintf(stderr, "Digest: %s\n", v.manifest);
+        cli_event_images(ctx, "pull", &v, 1);
         /* stdout: the name pulled (docker pull prints it last), or the id */
         printf("%s\n", v.names && v.names[0] ? v.names[0] : v.id);
         strv_free(v.names);
@@ -217,6 +220,7 @@ int cmd_pull(struct cli_ctx *ctx, int argc, char **argv)
         } else {
                 cli_print_loaded(v, n);
         }
+        cli_event_images(ctx, "pull", v, n);
         image_loaded_free(v, n);
         return 0;
 }

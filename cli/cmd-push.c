@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "cli/registry.h"
 #include "lib/fs.h"
@@ -107,6 +108,8 @@ int cmd_push(struct cli_ctx *ctx, int argc, char **argv)
         }
         if (!f.quiet)
                 fprintf(stderr, "Digest: %s\n", d);
+        _cleanup_free_ char *fam = spec_ref_familiar(&ref);
+        cli_event_image(ctx, "push", fam, fam);
         printf("%s\n", d);
         return 0;
 }

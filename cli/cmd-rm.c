@@ -7,8 +7,11 @@
 
 #include "cli/cli.h"
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
+#include "lib/strv.h"
 #include "run/state.h"
+#include "spec/json.h"
 #include "store/store.h"
 
 struct rm_flags {
@@ -93,10 +96,13 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                                 continue;
                         }
                 }
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
                 if (run_state_remove(root, ctx->runroot, id, f.volumes, &err) < 0) {
                         ret = cli_fail(&err);
                         continue;
                 }
+                _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+                cli_event(ctx, "container", "destroy", id, attrs);
                 printf("%s\n", argv[i]);
         }
         return ret;

@@ -18,6 +18,8 @@
 #include "lib/log.h"
 #include "cli/cmd-run.h"
 #include "cli/container.h"
+#include "cli/events.h"
+#include "run/events.h"
 #include "run/spec-file.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -502,6 +504,7 @@ static char *join_lines(char *const *v)
 struct started_ctx {
         struct run_state *state;
         const char *runroot; /* with a network namespace of its own */
+        int64_t *started_ns; /* its start event's time */
 };
 
 /* -vvv: where the time of a start goes */
@@ -525,6 +528,7 @@ static void on_go(void *userdata)
 static void on_started(pid_t pid, void *userdata)
 {
         struct started_ctx *c = userdata;
+        *c->started_ns = run_events_now();
         (void)run_state_set(c->state, "running", pid, 0, NULL);
         /* best effort: what it misses is joined at its next start */
         if (c->runroot)
@@ -569,6 +573,7 @@ struct run_job {
         char *pid_mode, *ipc_mode;      /* container:ID of --pid/--ipc container:NAME */
         int peer_fds[2];                /* and their namespaces, in the foreground */
         int cidfile_fd;                 /* --cidfile, made before the container */
+        int64_t created_ns, started_ns; /* its create and start events' times */
 };
 
 static void run_job_release(struct run_job *j)
@@ -734,6 +739,7 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transie
          * Docker's; a user network that is not there, or an --ip it cannot
          * give: no container */
         int r = 0;
+        j->created_ns = run_events_now();
         if (j->o.network == RUN_NETWORK_PRIVATE && j->o.network_name) {
                 r = run_net_resolve(store_root(j->st), j->o.network_name, &j->network_name, err);
                 if (r >= 0) {
@@ -868,7 +874,8 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
 }
 
 /* config.json and the volume lists, then the state "created". */
-static int write_records(struct run_job *j, const struct run_spec *spec, struct box_err *err)
+static int write_records(struct cli_ctx *ctx, struct run_job *j, const struct run_spec *spec,
+                         bool transient, struct box_err *err)
 {
         _cleanup_free_ char *cfg =
                 config_json(j->state, j->image, j->have_image ? j->h.id : NULL, &j->o, spec, &j->ms,
@@ -890,7 +897,37 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
         }
         if (r >= 0 && !j->state->ephemeral)
                 r = run_state_set(j->state, "created", 0, 0, err);
+        /* a transient one's come when it has ended (transient_events()) */
+        if (r >= 0 && !transient)
+                cli_event_container(ctx, j->state->id, "create", NULL);
         return r;
+}
+
+/* A transient (--rm, in the foreground) container's events, Docker's
+ * create, start, die and destroy, in one write once it has ended: none
+ * on its start's path.  STARTED_NS 0: it never started. */
+static void transient_events(struct cli_ctx *ctx, struct run_job *j, int status)
+{
+        int64_t started_ns = j->started_ns;
+        _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, j->state->id);
+        char code[16];
+        snprintf(code, sizeof(code), "%d", status);
+        _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+        _cleanup_strv_free_ char **die =
+                cli_event_container_attrs(cfg, (char *[]){"exitCode", code, NULL});
+        const char *id = j->state->id;
+        struct run_event evs[] = {
+                {"container", "create", id, attrs, j->created_ns},
+                {"container", "start", id, attrs, started_ns},
+                {"container", "die", id, die, 0},
+                {"container", "destroy", id, attrs, 0},
+        };
+        struct box_err err = {0};
+        /* never started: created and removed */
+        if (!started_ns)
+                evs[1] = evs[3];
+        if (run_events_append(ctx->runroot, evs, started_ns ? 4 : 2, &err) < 0)
+                log_warn("%s, ignoring", err.msg);
 }
 
 /* After the state dir exists: --rm removes it, else it records STATUS,
@@ -899,6 +936,8 @@ static int write_records(struct run_job *j, const struct run_spec *spec, struct 
 static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
                              const char *finished_at, const struct box_err *err)
 {
+        if (j->o.rm)
+                transient_events(ctx, j, status);
         struct run_state_update u = {.status = err ? "created" : "exited",
                                      .exit_code = status,
                                      .finished_at = finished_at,
@@ -952,10 +991,12 @@ static int join_userns_maps(struct cli_ctx *ctx, struct run_opts *o, const char 
 }
 
 /* --network container:NAME: the other container, its /etc files and host
- * name, its user namespace's maps, and (OPEN_NS: in the foreground) its
- * network and user namespaces; a detached start opens those itself
- * (cli/container.c), as must a restart. */
-static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, struct box_err *err)
+ * name, its user namespace's maps, and (OPEN_NS: a run in this process)
+ * its network and user namespaces; a start under a monitor (detached, or
+ * in the foreground) opens those itself (cli/container.c), as must a
+ * restart, and here they are only checked. */
+static int join_container(struct cli_ctx *ctx, struct run_job *j, bool create, bool open_ns,
+                          struct box_err *err)
 {
         char id[RUN_ID_LEN + 1];
         int r = run_state_lookup(store_root(j->st), j->o.network_name, id, err);
@@ -964,9 +1005,11 @@ static int join_container(struct cli_ctx *ctx, struct run_job *j, bool open_ns, 
         r = join_userns_maps(ctx, &j->o, id, err);
         if (r < 0)
                 return r;
-        if (open_ns || j->o.life.detach)
+        /* it must run, but for a box create */
+        bool check = open_ns || !create;
+        if (check)
                 r = run_state_open_netns(ctx->runroot, id, &j->netns_fd, err);
-        if (r >= 0 && j->o.n_uid_map && (open_ns || j->o.life.detach))
+        if (r >= 0 && j->o.n_uid_map && check)
                 r = run_state_open_userns(ctx->runroot, id, &j->userns_fd, err);
         if (r < 0)
                 return box_err_prefix(err, "--network container:%s", j->o.network_name);
@@ -1011,6 +1054,7 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
 {
         struct box_err err = {0};
         const char *id = j->state->id;
+        cli_event_container(ctx, id, "attach", NULL); /* Docker's order: before the start */
         int r = cli_container_start(ctx, id, true, &err);
         if (r < 0)
                 return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
@@ -1059,8 +1103,15 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 return cli_fail(&err);
 
         PHASE("image");
+        /* -t (the terminal can detach), --sig-proxy=false (box's signals
+         * are not the container's), or a container that outlives the run
+         * (no --rm: `box logs` has its output afterwards, as Docker's):
+         * under its monitor.  A --rm run stays box's own child: no log to
+         * keep, no fork and exec more on its start. */
+        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm);
+        bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         if (j.o.network == RUN_NETWORK_CONTAINER) {
-                r = join_container(ctx, &j, !create && !j.o.life.detach, &err);
+                r = join_container(ctx, &j, create, transient, &err);
                 if (r < 0)
                         return cli_fail(&err);
         }
@@ -1084,15 +1135,6 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 err.exit_code = EXIT_NOT_FOUND;
                 return cli_fail(&err);
         }
-        /* -t (the terminal can detach), --sig-proxy=false (box's signals
-         * are not the container's), or a container that outlives the run
-         * (no --rm: `box logs` has its output afterwards, as Docker's):
-         * under its monitor; not yet with another container's network,
-         * which only a foreground run joins.  A --rm run stays box's own
-         * child: no log to keep, no fork and exec more on its start. */
-        bool monitored = !create && !j.o.life.detach && (j.o.tty || j.o.no_sig_proxy || !j.o.rm) &&
-                         j.o.network != RUN_NETWORK_CONTAINER;
-        bool transient = j.o.rm && !create && !j.o.life.detach && !monitored;
         /* --cidfile: Docker's client makes it before the container (so a
          * second run with the same file fails first) and removes it when
          * no container was made */
@@ -1127,7 +1169,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         /* its writable layer goes with it: never worth a sync */
         if (r >= 0)
                 spec.volatile_upper = transient;
-        struct started_ctx sc = {.state = j.state};
+        struct started_ctx sc = {.state = j.state, .started_ns = &j.started_ns};
         spec.on_started = on_started;
         spec.on_go = on_go;
         spec.userdata = &sc;
@@ -1137,7 +1179,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
                 spec.cgroups_later = &j.cgroups_later;
         spec.root_gone = &j.root_gone;
         if (r >= 0)
-                r = write_records(&j, &spec, &err);
+                r = write_records(ctx, &j, &spec, transient, &err);
         run_volume_unlock(TAKE_FD(j.volumes_lock));
         if (r >= 0 && monitored) {
                 close(TAKE_FD(j.state->lock_fd));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "image/save.h"
 #include "lib/fs.h"
@@ -49,13 +50,14 @@ static const struct cli_options save_options =
                     "\n"
                     "Options:\n");
 
-int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
+static int save_main(struct cli_ctx *ctx, int argc, char **argv, int *ret_first)
 {
         struct save_flags f = {.format = IMAGE_FORMAT_DOCKER_ARCHIVE};
         struct box_err err = {0};
         int first = cli_options_parse(&save_options, &f, argc, argv);
         if (first <= 0)
                 return -first;
+        *ret_first = first;
         const char *output = f.output;
         enum image_format format = f.format;
         if (first >= argc)
@@ -93,4 +95,14 @@ int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
             fs_output_commit(&out, &err) < 0)
                 return cli_fail(&err);
         return 0;
+}
+
+int cmd_save(struct cli_ctx *ctx, int argc, char **argv)
+{
+        int first = argc;
+        int r = save_main(ctx, argc, argv, &first);
+        /* each image saved, as the user named it */
+        for (int i = first; r == 0 && i < argc; i++)
+                cli_event_image(ctx, "save", argv[i], argv[i]);
+        return r;
 }

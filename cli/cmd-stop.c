@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "lib/xalloc.h"
 #include "spec/json.h"
@@ -43,6 +44,8 @@ static int do_kill(struct cli_ctx *ctx, const char *id, const char *name, int si
         if (stopping)
                 (void)run_state_mark(ctx->runroot, id, RUN_MARK_STOPPING);
         int r = run_state_signal(ctx->runroot, id, sig, err);
+        if (r >= 0)
+                cli_event_container_signal(ctx, id, sig);
         if (r >= 0 && stopping && cli_container_paused(ctx, id))
                 (void)cli_container_freeze(ctx, id, false, NULL);
         return r;
@@ -63,6 +66,7 @@ static int start_attach(struct cli_ctx *ctx, const struct verb_opts *o, const ch
                             "cannot start a paused container '%s', try unpause instead", name);
                 return cli_fail(&err);
         }
+        cli_event_container(ctx, id, "attach", NULL);
         if (st != RUN_STATUS_RUNNING && st != RUN_STATUS_RESTARTING &&
             cli_container_start(ctx, id, true, &err) < 0)
                 return cli_fail(&err);
@@ -107,7 +111,10 @@ static int do_pause(struct cli_ctx *ctx, const char *id, const char *name, bool 
                 return box_err_set(err, EINVAL, "container '%s' is already paused", name);
         if (!pause && !paused)
                 return box_err_set(err, EINVAL, "container '%s' is not paused", name);
-        return cli_container_freeze(ctx, id, pause, err);
+        int r = cli_container_freeze(ctx, id, pause, err);
+        if (r >= 0)
+                cli_event_container(ctx, id, pause ? "pause" : "unpause", NULL);
+        return r;
 }
 
 static int do_one(struct cli_ctx *ctx, const struct verb_opts *o, const char *name,
@@ -124,7 +131,11 @@ static int do_one(struct cli_ctx *ctx, const struct verb_opts *o, const char *na
                 return cli_container_stop(ctx, id, o->timeout, o->sig, err);
         case VERB_RESTART:
                 r = cli_container_stop(ctx, id, o->timeout, 0, err);
-                return r < 0 ? r : cli_container_start(ctx, id, false, err);
+                if (r >= 0)
+                        r = cli_container_start(ctx, id, false, err);
+                if (r >= 0)
+                        cli_event_container(ctx, id, "restart", NULL);
+                return r;
         case VERB_KILL:
                 return do_kill(ctx, id, name, o->sig > 0 ? o->sig : SIGKILL, err);
         case VERB_PAUSE:

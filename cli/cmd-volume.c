@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/format.h"
 #include "cli/options.h"
 #include "lib/fs.h"
@@ -12,6 +13,12 @@
 #include "run/volume.h"
 #include "spec/json.h"
 #include "store/store.h"
+
+/* Docker's volume events: its name, driver=local */
+static void volume_event(struct cli_ctx *ctx, const char *action, const char *name)
+{
+        cli_event(ctx, "volume", action, name, (char *[]){"driver", "local", NULL});
+}
 
 static int volume_root(struct cli_ctx *ctx, const char **ret, struct box_err *err)
 {
@@ -170,6 +177,7 @@ static int cmd_volume_create(struct cli_ctx *ctx, int argc, char **argv)
             run_volume_create(root, name, false, labels, vopts, NULL, NULL, &err) < 0)
                 return cli_fail(&err);
         printf("%s\n", name);
+        volume_event(ctx, "create", name);
         return 0;
 }
 
@@ -329,6 +337,7 @@ static int cmd_volume_rm(struct cli_ctx *ctx, int argc, char **argv)
                         continue;
                 }
                 printf("%s\n", argv[i]);
+                volume_event(ctx, "destroy", argv[i]);
         }
         run_volume_unlock(lock);
         return ret;
@@ -364,6 +373,7 @@ int cli_volumes_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter
                         printf("Deleted Volumes:\n");
                 header = true;
                 printf("%s\n", *n);
+                volume_event(ctx, "destroy", *n);
                 *freed += size;
         }
         run_volume_unlock(lock);

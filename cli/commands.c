@@ -1,6 +1,7 @@
 /* The command table: one line per command, kept sorted by name. */
 #include "cli/cli.h"
 #include "cli/container.h"
+#include "cli/events.h"
 
 const struct cli_command cli_commands[] = {
         {"attach", "Attach to a running container's input and output", cmd_attach, 0},
@@ -14,6 +15,7 @@ const struct cli_command cli_commands[] = {
         {"diff", "Inspect changes to files or directories on a container's filesystem", cmd_diff,
          0},
         {"dockerfile", "Parse and check Dockerfiles", cmd_dockerfile, 0},
+        {"events", "Get real time events from box's commands", cmd_events, 0},
         {"exec", "Execute a command in a running container", cmd_exec, 0},
         {"export", "Export a container's file system as a tar archive", cmd_export, 0},
         {"generate", "Generate systemd units", cmd_generate, 0},

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -334,6 +335,7 @@ static const char *probe_record(struct cli_ctx *ctx, const char *id, const struc
         jv_set(h, "Log", log);
         int64_t streak = jv_int_value(jv_get(h, "FailingStreak"));
         const char *status = jv_get_str(h, "Status");
+        _cleanup_free_ char *was = xstrdup(strempty(status));
         if (p->exit_code == 0) {
                 streak = 0;
                 status = "healthy";
@@ -354,6 +356,11 @@ static const char *probe_record(struct cli_ctx *ctx, const char *id, const struc
         jv_set_str(h, "Status", word);
         jv_set(h, "FailingStreak", jv_int(streak));
         (void)health_write(ctx, id, h);
+        /* Docker's: an event when the status changes */
+        if (!streq(was, word)) {
+                _cleanup_free_ char *action = xasprintf("health_status: %s", word);
+                cli_event_container(ctx, id, action, NULL);
+        }
         return word;
 }
 

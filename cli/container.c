@@ -8,6 +8,8 @@
  * Back-off: 100 ms, doubled after every start that ran less than 10 s, at
  * most a minute. */
 #include "cli/container.h"
+#include "cli/events.h"
+#include "run/events.h"
 #include "cli/options.h"
 
 #include <ctype.h>
@@ -114,7 +116,8 @@ static void record_start_failure(struct cli_ctx *ctx, struct run_state *s, const
                                  const struct box_err *e)
 {
         if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove"))) {
-                (void)run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, NULL);
+                if (run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, NULL) >= 0)
+                        cli_event_container(ctx, s->id, "destroy", NULL);
                 return;
         }
         /* Docker's: a container that never ran stays "created" (a box
@@ -187,6 +190,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
                 .attach_wait_ms = attach ? 10000 : 0,
         };
         monitor_from_config(cfg, &m);
+        _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+        struct run_event start = {"container", "start", s->id, attrs, 0};
+        m.start_event = &start;
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;
@@ -299,14 +305,11 @@ static void sleep_ms(int64_t ms)
 void cli_container_settle(struct cli_ctx *ctx, const char *id)
 {
         struct run_state_info i;
-        for (int t = 0; t < 10000; t += 5) {
-                cli_container_state(ctx, id, &i);
-                bool exiting = i.exiting;
-                run_state_info_release(&i);
-                if (!exiting)
-                        return;
-                sleep_ms(5);
-        }
+        cli_container_state(ctx, id, &i); /* a dead monitor's exit: recorded */
+        bool exiting = i.exiting;
+        run_state_info_release(&i);
+        if (exiting)
+                run_state_wait_settled(cli_container_root(ctx), ctx->runroot, id, 10000);
 }
 
 static int64_t parse_time(const char *s)
@@ -372,6 +375,12 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         } else {
                 run_cgroup_remove_stale(NULL, s->id);
         }
+        char code[16];
+        snprintf(code, sizeof(code), "%d", exit_code);
+        _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+        _cleanup_strv_free_ char **die =
+                cli_event_container_attrs(cfg, (char *[]){"exitCode", code, NULL});
+        cli_event(ctx, "container", "die", s->id, die);
         int64_t delay = may_restart ? restart_delay(ctx, s, cfg, exit_code) : -1;
         if (delay >= 0) {
                 struct run_state_update u = {
@@ -385,8 +394,12 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
          * that it exited (the monitor kept them bound for a restart) */
         for (size_t i = 0; kept && i < kept->n; i++)
                 close(kept->fds[i]);
-        if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove")))
-                return run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
+        if (jv_bool_value(jv_get(jv_get(cfg, "HostConfig"), "AutoRemove"))) {
+                int r = run_state_remove(cli_container_root(ctx), ctx->runroot, s->id, true, err);
+                if (r >= 0)
+                        cli_event(ctx, "container", "destroy", s->id, attrs);
+                return r;
+        }
         struct run_state_update u = {.status = "exited",
                                      .exit_code = exit_code,
                                      .finished_at = finished_at,
@@ -555,12 +568,14 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
                 timeout = jv_is_int(t) ? (int)jv_int_value(t) : 10;
         }
         (void)run_state_mark(ctx->runroot, id, RUN_MARK_STOPPING);
-        int r = run_state_signal(ctx->runroot, id, sig > 0 ? sig : cli_container_stop_signal(cfg),
-                                 err);
+        sig = sig > 0 ? sig : cli_container_stop_signal(cfg);
+        int r = run_state_signal(ctx->runroot, id, sig, err);
         if (r == -ESRCH)
                 box_err_clear(err);
         else if (r < 0)
                 return r;
+        else
+                cli_event_container_signal(ctx, id, sig);
         /* a frozen container cannot act on its signal (Docker thaws it) */
         struct run_spec_file f;
         if (cli_container_spec(ctx, id, &f, NULL) == 0) {
@@ -572,6 +587,8 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
                 r = run_state_signal(ctx->runroot, id, SIGKILL, err);
                 if (r < 0 && r != -ESRCH)
                         return r;
+                if (r >= 0)
+                        cli_event_container_signal(ctx, id, SIGKILL);
                 box_err_clear(err);
                 (void)run_state_wait_exit(ctx->runroot, id, 10000);
         }
@@ -581,6 +598,7 @@ int cli_container_stop(struct cli_ctx *ctx, const char *id, int timeout, int sig
         /* a dead monitor's container: recorded now */
         cli_container_state(ctx, id, &i);
         run_state_info_release(&i);
+        cli_event_container(ctx, id, "stop", NULL);
         return 0;
 }
 

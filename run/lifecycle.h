@@ -12,6 +12,8 @@
 #include "run/run.h"
 #include "run/state.h"
 
+struct run_event;
+
 struct run_monitor {
         const char *monitor_bin; /* box-monitor */
         const char *box;         /* box itself, for the cleanup and health checks */
@@ -35,6 +37,9 @@ struct run_monitor {
         /* a network namespace of its own: once it runs, it joins what box
          * network connect recorded meanwhile */
         bool net_late;
+        /* its start's event (run/events.h), appended once it runs, before
+         * its monitor could append its end (NULL: none) */
+        const struct run_event *start_event;
 };
 
 /* Starts SPEC's container from this process (already detached from the

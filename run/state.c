@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -857,6 +858,41 @@ int run_state_wait_monitor(const char *runroot, const char *id, int timeout_ms)
                         sleep_ms(step);
                 }
                 t += step;
+        }
+}
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void run_state_wait_settled(const char *root, const char *runroot, const char *id, int timeout_ms)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
+        int64_t end = mono_ms() + timeout_ms;
+        for (;;) {
+                /* watched before the read: a change after it wakes the poll */
+                _cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+                if (in >= 0 &&
+                    inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF) < 0)
+                        close(TAKE_FD(in));
+                struct run_state_info i;
+                if (run_state_info_read(root, runroot, id, &i) < 0)
+                        return;
+                bool exiting = i.exiting;
+                run_state_info_release(&i);
+                pid_t pid = monitor_pid(runroot, id);
+                _cleanup_close_ int pfd = pid > 0 ? sys_pidfd_open(pid, 0) : -EBADF;
+                int64_t left = end - mono_ms();
+                if (!exiting || left <= 0)
+                        return;
+                struct pollfd p[] = {{.fd = pfd, .events = POLLIN}, {.fd = in, .events = POLLIN}};
+                if (pfd < 0 && in < 0)
+                        sleep_ms(left < 5 ? left : 5);
+                else
+                        (void)RETRY_EINTR(poll(p, 2, (int)left));
         }
 }
 

@@ -228,6 +228,10 @@ int run_state_signal(const char *runroot, const char *id, int sig, struct box_er
 int run_state_wait_exit(const char *runroot, const char *id, int timeout_ms);
 /* Waits for its monitor to end (TIMEOUT_MS < 0: forever). */
 int run_state_wait_monitor(const char *runroot, const char *id, int timeout_ms);
+/* Waits (TIMEOUT_MS at most) while the container is exiting (struct
+ * run_state_info's): on its monitor's pidfd and on its record in ROOT
+ * (inotify), so it returns as the monitor ends or records a restart. */
+void run_state_wait_settled(const char *root, const char *runroot, const char *id, int timeout_ms);
 /* Flags in the runtime dir, for its monitor: STOPPING, set by stop, kill
  * and rm -f, means "do not restart it". */
 #define RUN_MARK_STOPPING "stopping"

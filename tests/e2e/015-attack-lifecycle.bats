@@ -73,11 +73,16 @@ two" ]
         run --separate-stderr box logs -f lg
         [ "$output" = "one
 two" ]
-        for t in nan inf 1e30 -5 0x10 99999999999999 ''; do
+        for t in nan inf 1e30 -5 0x10 99999999999999; do
                 run box logs --since "$t" lg
                 [ "$status" -eq 125 ]
                 [[ "$output" == *"invalid time '$t'"* ]]
         done
+        # an empty one is no limit, as Docker's client sends none
+        run --separate-stderr box logs --since '' lg
+        [ "$status" -eq 0 ]
+        [ "$output" = "one
+two" ]
         run box logs --since 1.5 lg
         [ "$status" -eq 0 ]
         # RFC 3339 offsets count; trailing junk does not pass

@@ -304,3 +304,18 @@ monitor_of() { pgrep -f "box-monitor --id $1"; }
         [ "$(box ps -a --filter status=running --format '{{.Names}}')" = lb ]
         box rm -f lb >/dev/null
 }
+
+@test "detach: inspect waits for a monitor's clean-up on events (its pidfd, its record), not by polling" {
+        command -v strace >/dev/null || skip "strace is not installed"
+        # right after run -d of `true`, inspect mostly finds the container
+        # exiting (its monitor giving back what it held): box used to sleep
+        # 5 ms at a time until it was done (most of 15 tries here did)
+        for i in $(seq 15); do
+                id=$(box run -d --network none busybox true)
+                env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$BOX_TEST_TMP/t$i" \
+                        -e trace=clock_nanosleep,nanosleep "$BOX" inspect -f '{{.State.Status}}' "$id" >/dev/null
+        done
+        run cat "$BOX_TEST_TMP"/t*
+        echo "$output"
+        [ -z "$output" ]
+}

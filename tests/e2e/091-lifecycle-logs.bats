@@ -37,6 +37,26 @@ teardown() { lifecycle_teardown; }
         [ "$status" -eq 125 ]
 }
 
+@test "logs: --until as Docker's daemon has it: 0 and '' no limit, the epoch one, a line's own time kept" {
+        box run -d --name l3 --network none busybox sh -c 'echo one; sleep 0.1; echo two'
+        box wait l3
+        run box logs --until 0 l3
+        [ "${lines[*]}" = "one two" ]
+        run box logs --until '' --since '' l3
+        [ "$status" -eq 0 ]
+        [ "${lines[*]}" = "one two" ]
+        # 0.0 is a time (1970), not "none": nothing is older
+        run box logs --until 0.0 l3
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run box logs --until 0s l3
+        [ "${lines[*]}" = "one two" ]
+        # a line at the --until time itself is shown (only those after it go)
+        first=$(box logs -t l3 | head -1 | cut -d' ' -f1)
+        run box logs --until "$first" l3
+        [ "$output" = one ]
+}
+
 @test "logs: -f follows a running container and ends when it stops" {
         box run -d --name l3 busybox sh -c 'i=0; while [ $i -lt 20 ]; do echo tick$i; i=$((i+1)); sleep 0.1; done'
         run timeout 20 "$BOX" logs -f l3
@@ -87,6 +107,28 @@ teardown() { lifecycle_teardown; }
         run box start -a l6
         [ "$status" -eq 4 ]
         [ "$output" = attached ]
+}
+
+@test "logs: a foreground run on another container's network is logged as the others" {
+        box run -d --name netpeer --network none busybox sleep 60 >/dev/null
+        run --separate-stderr box run --name joined --network container:netpeer busybox sh -c \
+                'echo out1; echo err1 >&2; cat /proc/net/dev | grep -c eth0; exit 3'
+        [ "$status" -eq 3 ]
+        [ "$output" = "out1
+0" ]
+        [ "$stderr" = err1 ]
+        run --separate-stderr box logs joined
+        [ "$output" = "out1
+0" ]
+        [ "$stderr" = err1 ]
+        [ "$(box inspect -f '{{.State.Status}} {{.State.ExitCode}}' joined)" = "exited 3" ]
+        # the other one must run: refused before anything is made
+        box stop -t 1 netpeer >/dev/null
+        n=$(box ps -aq | wc -l)
+        run box run --name joined2 --network container:netpeer busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is not running"* ]]
+        [ "$(box ps -aq | wc -l)" -eq "$n" ]
 }
 
 @test "logs: a foreground run without --rm is logged as Docker's: output, exit code, stdin, signals" {
