@@ -1,4 +1,5 @@
 /* box: a daemonless image builder and container runner. */
+#include <signal.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -92,6 +93,10 @@ int main(int argc, char **argv)
         struct global_flags g = {.ctx = &ctx};
 
         box_log_init();
+        /* started with SIGCHLD ignored (a parent's SIG_IGN survives execve),
+         * the kernel would reap box's children itself: no exit status for
+         * the container, no SIGCHLD on the signalfd */
+        signal(SIGCHLD, SIG_DFL);
         ctx.root = getenv("BOX_ROOT");
         if (!ctx.root || !*ctx.root)
                 ctx.root = "/var/lib/box";

@@ -214,18 +214,22 @@ line2|\"'" ]
 @test "run: a container starts with every signal's default action, whatever box was started ignoring" {
         # a script's `box run ... &` starts box with SIGINT and SIGQUIT
         # ignored, nohup with SIGHUP: Docker's containers never inherit that
-        run sh -c "trap '' INT QUIT HUP PIPE; '$BOX' run --rm busybox grep SigIgn /proc/self/status"
+        run sh -c "trap '' INT QUIT HUP PIPE; '$BOX' run --rm --network none busybox grep SigIgn /proc/self/status"
+        echo "$output"
         [ "$output" = "$(printf 'SigIgn:\t0000000000000000')" ]
-        run sh -c "trap '' INT QUIT HUP PIPE CHLD; '$BOX' run --rm --init busybox sh -c 'grep SigIgn /proc/self/status; grep SigIgn /proc/1/status'"
+        # --init: its own process (pid 1) and the command's
+        run sh -c "trap '' INT QUIT HUP PIPE; '$BOX' run --rm --network none --init busybox sh -c 'grep SigIgn /proc/self/status; grep SigIgn /proc/1/status'"
+        echo "$output"
         [ "${lines[0]}" = "$(printf 'SigIgn:\t0000000000000000')" ]
         [ "${lines[1]}" = "$(printf 'SigIgn:\t0000000000000000')" ]
-        box run -d --name sigx busybox sleep 100 >/dev/null
+        box run -d --network none --name sigx busybox sleep 100 >/dev/null
         run sh -c "trap '' INT QUIT HUP; '$BOX' exec sigx grep SigIgn /proc/self/status"
+        echo "$output"
         [ "$output" = "$(printf 'SigIgn:\t0000000000000000')" ]
         box rm -f sigx >/dev/null
         # podman's sig-proxy test: a background `box run -i` (SIGINT ignored
         # by the shell) proxies SIGINT to a shell that traps it
-        "$BOX" run -i --name sigp busybox sh -c 'trap "echo BYE; exit 0" INT; echo READY; while :; do sleep 0.1; done' \
+        "$BOX" run -i --network none --name sigp busybox sh -c 'trap "echo BYE; exit 0" INT; echo READY; while :; do sleep 0.1; done' \
                 </dev/null >"$BOX_TEST_TMP/sigp" 2>&1 &
         local pid=$!
         for i in $(seq 300); do grep -q READY "$BOX_TEST_TMP/sigp" && break; sleep 0.1; done
