@@ -133,4 +133,12 @@ run rm db
 run network rm shop
 took
 
+step "what happened to the containers, from box's event log (no daemon: each command wrote its own)"
+since=${t0%.*}
+until=$(($(date +%s) + 1))
+echo "\$ box events --since $since --until $until --filter type=container --format '{{.Actor.Attributes.name}}: {{.Action}}' | uniq -c"
+"$BOX" events --since "$since" --until "$until" --filter type=container \
+        --format '{{.Actor.Attributes.name}}: {{.Action}}' | uniq -c
+took
+
 printf '\nthe whole story took %.1f s\n' "$(echo "$(now) - $t0" | bc)"
