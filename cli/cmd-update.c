@@ -6,6 +6,7 @@
 
 #include "cli/cmd-run.h"
 #include "cli/container.h"
+#include "cli/events.h"
 #include "lib/xalloc.h"
 #include "run/lifecycle.h"
 #include "run/network.h"
@@ -157,10 +158,15 @@ int cmd_update(struct cli_ctx *ctx, int argc, char **argv)
                                       "command");
         for (int a = first; !ret && a < argc; a++) {
                 struct box_err err = {0};
-                if (update(ctx, &o, argv[a], &err) < 0)
+                char id[RUN_ID_LEN + 1];
+                if (update(ctx, &o, argv[a], &err) < 0) {
                         ret = cli_fail(&err);
-                else
-                        printf("%s\n", argv[a]);
+                        continue;
+                }
+                printf("%s\n", argv[a]);
+                /* Docker's "update" event */
+                if (cli_container_find(ctx, argv[a], id, &err) >= 0)
+                        cli_event_container(ctx, id, "update", NULL);
         }
         run_opts_release(&o);
         return ret;

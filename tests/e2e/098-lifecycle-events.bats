@@ -245,3 +245,14 @@ EOF
         [ "$(cat "$BOX_TEST_TMP/ev")" = "r3
 r4" ]
 }
+
+@test "events: box update records Docker's update event" {
+        T0=$(date +%s.%N)
+        box run -d --name up1 --network none busybox sleep 100 >/dev/null
+        box update --memory 64m up1 >/dev/null
+        run box update --memory 64m nosuch
+        [ "$status" -ne 0 ]
+        box rm -f up1 >/dev/null
+        run actions --filter type=container --filter event=update
+        [ "$output" = "update up1" ]
+}
