@@ -237,10 +237,18 @@ static void read_root_file(int rootfd, const char *name, char **ret)
  * signal ignored cannot trap it; init's waitpid needs SIGCHLD's too. */
 static void signals_default(void)
 {
-        struct sigaction dfl = {.sa_handler = SIG_DFL};
-        for (int sig = 1; sig < SIGRTMIN; sig++)
+        /* the kernel's struct sigaction: glibc's sigaction() refuses the
+         * signals it keeps for itself (32 and 33), which a parent may still
+         * have left ignored */
+        struct {
+                void (*handler)(int);
+                unsigned long flags;
+                void (*restorer)(void);
+                uint64_t mask;
+        } dfl = {.handler = SIG_DFL};
+        for (int sig = 1; sig <= 64; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
-                        (void)sigaction(sig, &dfl, NULL);
+                        (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }
 
 static int drop_privileges(const struct run_process *p, const struct run_user *user,
