@@ -108,6 +108,8 @@ struct store_image_handle;
  * whose manifest has that digest, as docker resolves a canonical reference */
 int cli_image_resolve(struct store *st, const char *arg, struct store_image_handle *ret,
                       struct box_err *err);
+/* Appends to *RET the names the index gives manifest MANIFEST, in its order. */
+int cli_image_names(struct store *st, const char *manifest, char ***ret, struct box_err *err);
 int cmd_rmi(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct cli_ctx *ctx, int argc, char **argv);

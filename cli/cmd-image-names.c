@@ -69,24 +69,16 @@ static const char untag_help[] =
         "Remove names from an image, every name without NAME, as podman's untag; the\n"
         "image itself stays (without a name, it is dangling until image prune).\n";
 
-/* Is FULL one of the names of MANIFEST in the index? */
-static int has_name(struct store *st, const char *manifest, const char *full, char ***all,
-                    struct box_err *err)
+int cli_image_names(struct store *st, const char *manifest, char ***ret, struct box_err *err)
 {
         _cleanup_store_images_ struct store_images l = {0};
         int r = store_images_list(st, &l.v, &l.n, err);
         if (r < 0)
                 return r;
-        bool found = false;
-        for (size_t i = 0; i < l.n; i++) {
-                if (!l.v[i].name || !streq(l.v[i].manifest, manifest))
-                        continue;
-                if (full && streq(l.v[i].name, full))
-                        found = true;
-                if (all)
-                        *all = strv_append(*all, l.v[i].name);
-        }
-        return found;
+        for (size_t i = 0; i < l.n; i++)
+                if (l.v[i].name && streq(l.v[i].manifest, manifest))
+                        *ret = strv_append(*ret, l.v[i].name);
+        return 0;
 }
 
 int cmd_untag(struct cli_ctx *ctx, int argc, char **argv)
@@ -103,21 +95,22 @@ int cmd_untag(struct cli_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         if (cli_image_resolve(st, argv[first], &h, &err) < 0)
                 return cli_fail(&err);
-        _cleanup_strv_free_ char **names = xnew0(char *, 1);
-        if (argc - first == 1 && has_name(st, h.manifest, NULL, &names, &err) < 0)
+        /* the image's names, read once; NAMEs must be among them */
+        _cleanup_strv_free_ char **have = xnew0(char *, 1), **named = xnew0(char *, 1);
+        if (cli_image_names(st, h.manifest, &have, &err) < 0)
                 return cli_fail(&err);
         for (int i = first + 1; i < argc; i++) {
                 char *full = NULL;
                 int r = full_name("untag", argv[i], &full, &err);
                 if (r < 0)
                         return err.code ? cli_fail(&err) : -r;
-                names = strv_push(names, full);
-                r = has_name(st, h.manifest, full, NULL, &err);
-                if (r == 0)
+                named = strv_push(named, full);
+                if (!strv_contains(have, full)) {
                         box_err_set(&err, ENOENT, "'%s': tag not known", argv[i]);
-                if (r <= 0)
                         return cli_fail(&err);
+                }
         }
+        char **names = argc - first == 1 ? have : named;
         STRV_FOREACH (nm, names) {
                 if (store_image_untag(st, *nm, 1, &err) < 0)
                         return cli_fail(&err);

@@ -555,17 +555,11 @@ static int rmi_one(struct cli_ctx *ctx, struct store *st, const char *arg, int f
                 return rmi_damaged(ctx, st, arg, err);
         if (r < 0)
                 return r;
+        /* the names that point at this image */
         _cleanup_strv_free_ char **names = xnew0(char *, 1);
-        struct store_image *imgs = NULL;
-        size_t n = 0;
-        r = store_images_list(st, &imgs, &n, err);
+        r = cli_image_names(st, h.manifest, &names, err);
         if (r < 0)
                 return r;
-        /* the names that point at this image */
-        for (size_t i = 0; i < n; i++)
-                if (imgs[i].name && streq(imgs[i].manifest, h.manifest))
-                        names = strv_append(names, imgs[i].name);
-        store_images_free(imgs, n);
 
         _cleanup_free_ char *cid = container_using(st, h.manifest);
         if (h.name && strv_length(names) > 1) {

@@ -94,9 +94,8 @@ static void record(struct jv *hc, const struct run_opts *o, const struct run_res
 }
 
 static int update(struct cli_ctx *ctx, const struct run_opts *o, const char *name,
-                  struct box_err *err)
+                  char id[RUN_ID_LEN + 1], struct box_err *err)
 {
-        char id[RUN_ID_LEN + 1];
         int r = cli_container_find(ctx, name, id, err);
         if (r < 0)
                 return r;
@@ -159,14 +158,12 @@ int cmd_update(struct cli_ctx *ctx, int argc, char **argv)
         for (int a = first; !ret && a < argc; a++) {
                 struct box_err err = {0};
                 char id[RUN_ID_LEN + 1];
-                if (update(ctx, &o, argv[a], &err) < 0) {
+                if (update(ctx, &o, argv[a], id, &err) < 0) {
                         ret = cli_fail(&err);
                         continue;
                 }
                 printf("%s\n", argv[a]);
-                /* Docker's "update" event */
-                if (cli_container_find(ctx, argv[a], id, &err) >= 0)
-                        cli_event_container(ctx, id, "update", NULL);
+                cli_event_container(ctx, id, "update", NULL); /* Docker's */
         }
         run_opts_release(&o);
         return ret;

@@ -161,9 +161,8 @@ static void shorthand_values(const struct cli_options *spec, int argc, char **ar
                 const struct cli_option *o = row_of(spec, (unsigned char)a[1]);
                 if (o && a[2] == '=') {
                         char *l = xasprintf("--%s=%s", o->name, a + 3);
-                        rewritten = strv_append(rewritten, l);
-                        free(l);
-                        argv[i] = rewritten[strv_length(rewritten) - 1];
+                        rewritten = strv_push(rewritten, l);
+                        argv[i] = l;
                         continue;
                 }
                 /* "-it", "-ePATH=x", "-e PATH=x": does the next word belong? */
