@@ -228,9 +228,6 @@ static void read_root_file(int rootfd, const char *name, char **ret)
         (void)fs_read_fd(fd, 1 << 22, ret, NULL, NULL);
 }
 
-/* Drops what the process may not keep: the bounding set, seccomp (loaded
- * while the process may still, before no_new_privs' absence matters), the
- * user, then the final capability sets. */
 /* Every signal's default action, as a container Docker starts has them: an
  * execve keeps the signals box was started ignoring (a shell's `box run &`
  * ignores SIGINT and SIGQUIT, nohup SIGHUP), and a shell that starts with a
@@ -251,6 +248,9 @@ static void signals_default(void)
                         (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }
 
+/* Drops what the process may not keep: the bounding set, seccomp (loaded
+ * while the process may still, before no_new_privs' absence matters), the
+ * user, then the final capability sets. */
 static int drop_privileges(const struct run_process *p, const struct run_user *user,
                            struct box_err *err)
 {
@@ -341,10 +341,11 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
                 err->exit_code = 127;
                 return -ENOENT;
         }
+        /* before the seccomp filter, which every later syscall passes */
+        signals_default();
         r = drop_privileges(p, &user, err);
         if (r < 0)
                 return r;
-        signals_default();
         if (p->init) {
                 r = run_init_fork(p->restore_mask, p->err_fd, p->tty, err);
                 if (r < 0)
