@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -501,6 +503,15 @@ int fs_dir_names(DIR *d, char ***ret)
         strv_sort(v);
         *ret = v;
         return 0;
+}
+
+void fs_dir_spread(int dirfd)
+{
+        int flags;
+        if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+                return;
+        flags |= FS_TOPDIR_FL;
+        (void)ioctl(dirfd, FS_IOC_SETFLAGS, &flags);
 }
 
 int fs_close_all_except(const int *keep, size_t n_keep)

@@ -11,6 +11,11 @@
 static const char *const layout_dirs[] = {
         "blobs", "blobs/sha256", "layers", "l", "tmp", "containers", "volumes",
 };
+/* the directories whose entries are trees unrelated to one another */
+static const bool layout_spread[] = {false, false, true, false, true, true, false};
+_Static_assert(sizeof(layout_spread) / sizeof(layout_spread[0]) ==
+                       sizeof(layout_dirs) / sizeof(layout_dirs[0]),
+               "one flag per layout directory");
 
 int store_open(const char *root, struct store **ret, struct box_err *err)
 {
@@ -20,12 +25,30 @@ int store_open(const char *root, struct store **ret, struct box_err *err)
         _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open store '%s'", root);
-        for (size_t i = 0; i < ARRAY_SIZE(layout_dirs); i++)
+        /* A new store's trees are spread over the disk's block groups: each
+         * container's, layer's and build step's directories then land away
+         * from files made and deleted beside the store.  ext4 without a
+         * journal skips, from its group's start, every inode freed in the
+         * last minutes when it makes one, so a container's start (the
+         * kernel makes its overlay's work directories at each mount) cost
+         * more with every file deleted near it: a mkdir took 230 us in a
+         * group a test suite had just churned, 20 us in a quiet one. */
+        bool fresh = faccessat(fd, "oci-layout", F_OK, 0) < 0;
+        if (fresh)
+                fs_dir_spread(fd);
+        for (size_t i = 0; i < ARRAY_SIZE(layout_dirs); i++) {
                 if (mkdirat(fd, layout_dirs[i], 0700) < 0 && errno != EEXIST)
                         return box_err_errno(err, errno, "open store '%s': create '%s'", root,
                                              layout_dirs[i]);
+                if (fresh && layout_spread[i]) {
+                        _cleanup_close_ int d =
+                                openat(fd, layout_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (d >= 0)
+                                fs_dir_spread(d);
+                }
+        }
         static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-        if (faccessat(fd, "oci-layout", F_OK, 0) < 0) {
+        if (fresh) {
                 r = fs_write_atomic_at(fd, "oci-layout", layout, sizeof(layout) - 1, 0644, err);
                 if (r < 0)
                         return box_err_prefix(err, "open store '%s'", root);

@@ -443,3 +443,25 @@ pool() { ls -A "$BOX_ROOT/containers/.rw/pool" 2>/dev/null | cat; }
         run box logs cost
         [ "$(grep -c logged <<<"$output")" -eq 2 ]
 }
+
+@test "a new store spreads its containers', layers' and build steps' trees over the disk's block groups (ext4's Orlov hint), an existing one is left as it is" {
+        case "$(stat -f -c %T "$BOX_TEST_TMP")" in
+        ext2/ext3) ;;
+        *) skip "the store is not on ext2/3/4: no such placement hint" ;;
+        esac
+        command -v lsattr >/dev/null || skip "lsattr is not installed"
+        box run --rm --network none busybox true
+        for d in "" containers layers tmp containers/.rw; do
+                lsattr -d "$BOX_ROOT/$d" | grep -q '^[^ ]*T[^ ]* '
+        done
+        # not inherited: the trees under them are placed as usual
+        for d in blobs volumes containers/.rw/pool/0 containers/.rw/pool/0/upper; do
+                ! lsattr -d "$BOX_ROOT/$d" | grep -q '^[^ ]*T[^ ]* '
+        done
+        # a store box did not make is not changed
+        mkdir -p "$BOX_TEST_TMP/old/containers"
+        cp "$BOX_ROOT/oci-layout" "$BOX_TEST_TMP/old/"
+        BOX_ROOT="$BOX_TEST_TMP/old" box images >/dev/null
+        ! lsattr -d "$BOX_TEST_TMP/old" | grep -q '^[^ ]*T[^ ]* '
+        ! lsattr -d "$BOX_TEST_TMP/old/containers" | grep -q '^[^ ]*T[^ ]* '
+}
