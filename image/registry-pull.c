@@ -449,6 +449,8 @@ static int plan_layers(struct rpull *p, struct box_err *err)
         _cleanup_oci_manifest_ struct oci_manifest m = {0};
         int r = oci_manifest_parse(p->manifest, p->manifest_len, &m, err);
         if (r >= 0)
+                r = oci_manifest_check_image(&m, err);
+        if (r >= 0)
                 r = spec_digest_validate(m.config.digest, err);
         if (r < 0)
                 return box_err_prefix(err, "registry '%s', repository '%s': manifest %s",
