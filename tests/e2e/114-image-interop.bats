@@ -244,3 +244,28 @@ variants() {
         [ "$status" -eq 125 ]
         [[ "$output" == *"refusing to create a tag with a digest reference"* ]]
 }
+
+@test "an image kept with its Docker schema 2 manifest saves to OCI layouts skopeo and podman read, with its id" {
+        # load of a dir: keeps the v2s2 manifest as a pull from a registry does
+        skopeo copy -q "$SRC" "dir:$BOX_TEST_TMP/v2s2"
+        box rmi -f busybox >/dev/null
+        box load -q -i "$BOX_TEST_TMP/v2s2" >/dev/null
+        box tag "$ID" localhost/v2/bb:1
+        box save --format oci-archive -o "$BOX_TEST_TMP/o.tar" localhost/v2/bb:1
+        box save --format oci-dir -o "$BOX_TEST_TMP/od" localhost/v2/bb:1
+        # skopeo reads each as an OCI image, not an artifact
+        run skopeo inspect --config "oci-archive:$BOX_TEST_TMP/o.tar:localhost/v2/bb:1"
+        [ "$status" -eq 0 ]
+        run skopeo inspect --raw "oci:$BOX_TEST_TMP/od:localhost/v2/bb:1"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *'"mediaType":"application/vnd.oci.image.manifest.v1+json"'* ]]
+        [[ "$output" == *'"application/vnd.oci.image.layer.v1.tar'* ]]
+        podman_setup
+        run pm load -i "$BOX_TEST_TMP/o.tar"
+        [ "$status" -eq 0 ]
+        [ "$(pm image inspect --format '{{.Id}}' localhost/v2/bb:1)" = "${ID#sha256:}" ]
+        # and box reads its own layout back to the same image
+        run load_fresh "$BOX_TEST_TMP/od"
+        [ "$output" = "Loaded image: localhost/v2/bb:1" ]
+        [ "$(box images -q --no-trunc)" = "$ID" ]
+}
