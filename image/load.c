@@ -658,6 +658,7 @@ static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box
         int r = oci_index_parse(buf, len, &x, err);
         if (r < 0)
                 return box_err_prefix(err, "index.json");
+        size_t skipped = 0;
         if (x.n_manifests == 0)
                 r = box_err_set(err, EINVAL, "index.json lists no image");
         for (size_t i = 0; i < x.n_manifests && r >= 0; i++) {
@@ -671,7 +672,18 @@ static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box
                         add_name(&tmp, refname);
                 r = resolve_manifest(l, d->digest, d->size, tmp.names, 0, err);
                 strv_free(tmp.names);
+                /* an artifact beside images (a signature, an SBOM whose
+                 * subject is one of them, as oras and cosign store them)
+                 * is left, as docker load leaves content that is no image */
+                if (r == -EMEDIUMTYPE && x.n_manifests > 1) {
+                        log_info("index.json: skipping %s: %s", d->digest, err ? err->msg : "");
+                        skipped++;
+                        r = 0;
+                }
         }
+        if (r >= 0 && skipped && l->n_imgs == 0)
+                r = box_err_set(err, EMEDIUMTYPE, "index.json lists no image, only %zu artifacts",
+                                skipped);
         oci_index_release(&x);
         return r;
 }

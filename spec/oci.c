@@ -253,7 +253,7 @@ int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err)
                                    "manifest: media type '%s' is not an image manifest",
                                    m->media_type);
         if (m->config.media_type && !in_list(m->config.media_type, configs))
-                return box_err_set(err, EINVAL,
+                return box_err_set(err, EMEDIUMTYPE,
                                    "manifest: not an image but an artifact (its config is '%s')",
                                    m->config.media_type);
         for (size_t i = 0; i < m->n_layers; i++)

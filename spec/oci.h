@@ -113,7 +113,8 @@ void oci_history_release(struct oci_history *h);
 
 int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, struct box_err *err);
 /* Refuses, in one line, a manifest box cannot run: not an image manifest,
- * an artifact's config, a layer media type box cannot unpack. */
+ * an artifact's config (-EMEDIUMTYPE), a layer media type box cannot
+ * unpack. */
 int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err);
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err);
 int oci_image_parse(const char *buf, size_t len, struct oci_image *ret, struct box_err *err);

@@ -269,3 +269,23 @@ variants() {
         [ "$output" = "Loaded image: localhost/v2/bb:1" ]
         [ "$(box images -q --no-trunc)" = "$ID" ]
 }
+
+@test "an artifact beside the image in index.json (an SBOM whose subject is the image) is skipped; artifacts alone are refused" {
+        variants with-referrer empty-artifact
+        run load_fresh "$BOX_TEST_TMP/v/with-referrer"
+        [ "$status" -eq 0 ]
+        [ "$output" = "Loaded image: localhost/t/with-referrer:1" ]
+        box run --rm localhost/t/with-referrer:1 true
+        run box -v load -i "$BOX_TEST_TMP/v/with-referrer"
+        [[ "$output" == *"index.json: skipping sha256:"*"not an image but an artifact"* ]]
+        # two artifacts and no image: nothing to load
+        python3 - "$BOX_TEST_TMP/v/empty-artifact/index.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+x["manifests"] *= 2
+json.dump(x, open(sys.argv[1], "w"))
+PY
+        run load_fresh "$BOX_TEST_TMP/v/empty-artifact"
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"index.json lists no image, only 2 artifacts" ]]
+}

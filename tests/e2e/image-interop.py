@@ -115,6 +115,17 @@ def case(arg):
         m["layers"] = [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": EMPTY, "size": 2}]
         lay.put(b"{}")
         lay.write(m)
+    elif name == "with-referrer":  # an SBOM whose subject is the image, as oras stores it
+        img = lay.write(m)
+        art = copy(m)
+        art["artifactType"] = "application/vnd.example.sbom"
+        art["config"] = {"mediaType": "application/vnd.oci.empty.v1+json", "digest": EMPTY, "size": 2}
+        art["layers"] = [{"mediaType": "application/vnd.example.sbom+json", "digest": EMPTY, "size": 2}]
+        art["subject"] = {k: img[k] for k in ("mediaType", "digest", "size")}
+        lay.put(b"{}")
+        ad = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "artifactType": art["artifactType"]}
+        ad.update(lay.put(art))
+        lay.index([ad, img])
     elif name == "unknown-layer":
         m["layers"][0]["mediaType"] = "application/vnd.example.layer.v1"
         lay.write(m)
