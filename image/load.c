@@ -571,9 +571,10 @@ static int resolve_index(struct loader *l, const char *path, const char *buf, si
                         pick = &x.manifests[i];
         if (!pick && x.n_manifests == 1)
                 pick = &x.manifests[0];
+        _cleanup_free_ char *avail = pick ? NULL : oci_index_platforms(&x);
         if (!pick)
-                r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s", path,
-                                oci_host_arch());
+                r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s; it has: %s", path,
+                                oci_host_arch(), avail);
         else
                 r = resolve_manifest(l, pick->digest, pick->size, names, depth + 1, err);
         oci_index_release(&x);

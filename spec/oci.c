@@ -326,6 +326,22 @@ char *oci_manifest_to_json(const struct oci_manifest *m)
         return jv_dump(o, JV_CANONICAL);
 }
 
+char *oci_index_platforms(const struct oci_index *x)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (size_t i = 0; i < x->n_manifests && b.len < 400; i++) {
+                const struct oci_descriptor *d = &x->manifests[i];
+                const char *os = d->platform_os ?: "?", *arch = d->platform_arch ?: "?";
+                if (!streq(os, "unknown"))
+                        buf_printf(&b, "%s%s/%s%s%s", b.len ? ", " : "", os, arch,
+                                   d->platform_variant ? "/" : "", d->platform_variant ?: "");
+        }
+        if (!b.len)
+                buf_puts(&b, "none");
+        return buf_steal(&b);
+}
+
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;

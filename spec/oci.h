@@ -116,6 +116,10 @@ int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, st
  * an artifact's config (-EMEDIUMTYPE), a layer media type box cannot
  * unpack. */
 int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err);
+/* "linux/arm64/v8, linux/amd64": the platforms an index lists, for an
+ * error (BuildKit's attestations, "unknown", left out; "none" if empty);
+ * the caller frees. */
+char *oci_index_platforms(const struct oci_index *x);
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err);
 int oci_image_parse(const char *buf, size_t len, struct oci_image *ret, struct box_err *err);
 

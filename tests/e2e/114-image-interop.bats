@@ -144,7 +144,7 @@ variants() {
         run load_fresh "$BOX_TEST_TMP/v/no-platform"
         [ "$status" -eq 125 ]
         [ "${#lines[@]}" -eq 1 ]
-        [[ "$output" == *"no image for linux/amd64"* ]]
+        [[ "$output" == *"no image for linux/amd64; it has: linux/s390x, linux/ppc64le" ]]
 }
 
 @test "an artifact, unknown manifest and layer media types, schema 1 and a diff_id mismatch are refused in one line naming the fault" {
