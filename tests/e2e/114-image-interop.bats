@@ -289,3 +289,25 @@ PY
         [ "$status" -eq 125 ]
         [[ "$output" == *"index.json lists no image, only 2 artifacts" ]]
 }
+
+@test "docker save's manifest.json forms: several RepoTags name one image, RepoTags null (saved by id) loads untagged" {
+        mkdir "$BOX_TEST_TMP/x"
+        tar -xf "$BOX_TEST_TMP/bb.tar" -C "$BOX_TEST_TMP/x"
+        for tags in '["a/b:1", "a/b:2", "localhost:5000/x/y:3"]' null; do
+                python3 - "$BOX_TEST_TMP/x/manifest.json" "$tags" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[0]["RepoTags"] = json.loads(sys.argv[2])
+json.dump(m, open(sys.argv[1], "w"))
+PY
+                tar -cf "$BOX_TEST_TMP/t.tar" -C "$BOX_TEST_TMP/x" .
+                run load_fresh "$BOX_TEST_TMP/t.tar"
+                [ "$status" -eq 0 ]
+                [ "$(box images -q --no-trunc | sort -u)" = "$ID" ]
+                if [ "$tags" = null ]; then
+                        [ "$output" = "Loaded image ID: $ID" ]
+                else
+                        [ "$(echo $output)" = "Loaded image: a/b:1 Loaded image: a/b:2 Loaded image: localhost:5000/x/y:3" ]
+                fi
+        done
+}
