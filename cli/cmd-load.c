@@ -19,24 +19,24 @@ struct load_flags {
 #define T struct load_flags
 static const struct cli_option load_flag_rows[] = {
         CLI_STRING("input", 'i', T, input, "string",
-                   "read from a file, an OCI layout directory or an http(s)\n"
+                   "read from a file, an OCI layout or dir: directory or an http(s)\n"
                    "URL, as box pull takes it ('-': stdin)"),
         CLI_TRUE("quiet", 'q', T, quiet, "suppress the load output"),
         CLI_HELP("help", 'h'),
 };
 #undef T
 
-static const struct cli_options load_options =
-        CLI_OPTIONS("load", load_flag_rows, 17,
-                    "Usage: box load [OPTIONS]\n"
-                    "\n"
-                    "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or "
-                    "zstd)\n"
-                    "or an OCI image layout directory, read from stdin by default.  Every blob and "
-                    "layer\n"
-                    "is verified; nothing is named unless all of it is.\n"
-                    "\n"
-                    "Options:\n");
+static const struct cli_options load_options = CLI_OPTIONS(
+        "load", load_flag_rows, 17,
+        "Usage: box load [OPTIONS]\n"
+        "\n"
+        "Load images from a tar archive (docker-archive or oci-archive; plain, gzip or "
+        "zstd),\n"
+        "an OCI image layout directory or a dir: one (podman save --format docker-dir),\n"
+        "read from stdin by default.  Every blob and layer is verified; nothing is named\n"
+        "unless all of it is.\n"
+        "\n"
+        "Options:\n");
 
 void cli_print_loaded(const struct image_loaded *v, size_t n)
 {

@@ -55,6 +55,7 @@ struct loader {
         const struct image_layout_source *src; /* layout mode */
         struct pending *imgs;
         size_t n_imgs;
+        bool dir_layout; /* containers/image's dir: (see blob_path) */
 };
 
 static void loader_release(struct loader *l)
@@ -523,6 +524,20 @@ static int descriptor_size_check(int64_t size, const char *what, const char *dig
         return 0;
 }
 
+/* Where a blob lies: blobs/sha256/<hex> in an OCI layout; in
+ * containers/image's dir: layout <hex>, and <hex>.manifest.json for the
+ * manifests an index there lists. */
+static char *blob_path(const struct loader *l, const char *digest, bool manifest)
+{
+        if (!l->dir_layout)
+                return xasprintf("blobs/sha256/%s", digest + 7);
+        return xasprintf("%s%s", digest + 7, manifest ? ".manifest.json" : "");
+}
+
+static int resolve_manifest_buf(struct loader *l, const char *path, char *buf, size_t len,
+                                const char *digest, char *const *names, int depth,
+                                struct box_err *err);
+
 static int resolve_manifest(struct loader *l, const char *digest, int64_t size, char *const *names,
                             int depth, struct box_err *err)
 {
@@ -534,33 +549,50 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
         r = descriptor_size_check(size, "manifest", digest, err);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char *path = blob_path(l, digest, true);
+        char *buf = NULL;
         size_t len;
         r = get_json(l, path, digest, size, &buf, &len, err);
         if (r < 0)
                 return r;
+        return resolve_manifest_buf(l, path, buf, len, digest, names, depth, err);
+}
+
+static int resolve_index(struct loader *l, const char *path, const char *buf, size_t len,
+                         char *const *names, int depth, struct box_err *err)
+{
+        struct oci_index x;
+        int r = oci_index_parse(buf, len, &x, err);
+        if (r < 0)
+                return box_err_prefix(err, "entry '%s'", path);
+        const struct oci_descriptor *pick = NULL;
+        for (size_t i = 0; i < x.n_manifests && !pick; i++)
+                if (platform_matches(&x.manifests[i]))
+                        pick = &x.manifests[i];
+        if (!pick && x.n_manifests == 1)
+                pick = &x.manifests[0];
+        _cleanup_free_ char *avail = pick ? NULL : oci_index_platforms(&x);
+        if (!pick)
+                r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s; it has: %s", path,
+                                oci_host_arch(), avail);
+        else
+                r = resolve_manifest(l, pick->digest, pick->size, names, depth + 1, err);
+        oci_index_release(&x);
+        return r;
+}
+
+/* BUF (taken) is the document at PATH whose digest is DIGEST: an index,
+ * resolved to this platform's manifest, or a manifest. */
+static int resolve_manifest_buf(struct loader *l, const char *path, char *buf_in, size_t len,
+                                const char *digest, char *const *names, int depth,
+                                struct box_err *err)
+{
+        _cleanup_free_ char *buf = buf_in;
+        int r;
         /* an index inside: take the manifest for this platform */
         _cleanup_jv_ struct jv *o = NULL;
-        if (jv_parse(buf, len, &o, NULL) >= 0 && jv_get(o, "manifests")) {
-                struct oci_index x;
-                r = oci_index_parse(buf, len, &x, err);
-                if (r < 0)
-                        return box_err_prefix(err, "entry '%s'", path);
-                const struct oci_descriptor *pick = NULL;
-                for (size_t i = 0; i < x.n_manifests && !pick; i++)
-                        if (platform_matches(&x.manifests[i]))
-                                pick = &x.manifests[i];
-                if (!pick && x.n_manifests == 1)
-                        pick = &x.manifests[0];
-                if (!pick)
-                        r = box_err_set(err, ENOENT, "entry '%s': no image for linux/%s", path,
-                                        oci_host_arch());
-                else
-                        r = resolve_manifest(l, pick->digest, pick->size, names, depth + 1, err);
-                oci_index_release(&x);
-                return r;
-        }
+        if (jv_parse(buf, len, &o, NULL) >= 0 && jv_get(o, "manifests"))
+                return resolve_index(l, path, buf, len, names, depth, err);
         for (size_t i = 0; i < l->n_imgs; i++)
                 if (l->imgs[i].manifest && streq(l->imgs[i].manifest_digest, digest)) {
                         STRV_FOREACH (nm, names)
@@ -573,6 +605,11 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
         r = oci_manifest_parse(buf, len, &m, err);
         if (r < 0)
                 return box_err_prefix(err, "entry '%s'", path);
+        r = oci_manifest_check_image(&m, err);
+        if (r < 0) {
+                oci_manifest_release(&m);
+                return box_err_prefix(err, "entry '%s'", path);
+        }
         struct pending *p = pending_new(l);
         p->manifest = TAKE_PTR(buf);
         p->manifest_len = len;
@@ -586,7 +623,7 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
                 r = descriptor_size_check(m.config.size, "config", m.config.digest, err);
         if (r < 0)
                 goto out;
-        cpath = xasprintf("blobs/sha256/%s", m.config.digest + 7);
+        cpath = blob_path(l, m.config.digest, false);
         r = get_json(l, cpath, m.config.digest, m.config.size, &p->config, &p->config_len, err);
         if (r >= 0)
                 r = check_config(p->config, p->config_len, cpath, &diff_ids, err);
@@ -604,7 +641,7 @@ static int resolve_manifest(struct loader *l, const char *digest, int64_t size, 
                                                   err);
                 if (r < 0)
                         break;
-                _cleanup_free_ char *lp = xasprintf("blobs/sha256/%s", m.layers[i].digest + 7);
+                _cleanup_free_ char *lp = blob_path(l, m.layers[i].digest, false);
                 struct store_layer_info info;
                 r = get_layer(l, lp, m.layers[i].digest, m.layers[i].size, diff_ids[i], &info, err);
                 if (r < 0)
@@ -622,6 +659,7 @@ static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box
         int r = oci_index_parse(buf, len, &x, err);
         if (r < 0)
                 return box_err_prefix(err, "index.json");
+        size_t skipped = 0;
         if (x.n_manifests == 0)
                 r = box_err_set(err, EINVAL, "index.json lists no image");
         for (size_t i = 0; i < x.n_manifests && r >= 0; i++) {
@@ -635,9 +673,32 @@ static int resolve_oci(struct loader *l, const char *buf, size_t len, struct box
                         add_name(&tmp, refname);
                 r = resolve_manifest(l, d->digest, d->size, tmp.names, 0, err);
                 strv_free(tmp.names);
+                /* an artifact beside images (a signature, an SBOM whose
+                 * subject is one of them, as oras and cosign store them)
+                 * is left, as docker load leaves content that is no image */
+                if (r == -EMEDIUMTYPE && x.n_manifests > 1) {
+                        log_info("index.json: skipping %s: %s", d->digest, err ? err->msg : "");
+                        skipped++;
+                        r = 0;
+                }
         }
+        if (r >= 0 && skipped && l->n_imgs == 0)
+                r = box_err_set(err, EMEDIUMTYPE, "index.json lists no image, only %zu artifacts",
+                                skipped);
         oci_index_release(&x);
         return r;
+}
+
+/* containers/image's dir: layout (podman save --format docker-dir, skopeo
+ * copy dir:): manifest.json is the image's manifest (or index) itself,
+ * named by nothing, so the image loads untagged as podman loads it. */
+static int resolve_dir(struct loader *l, char *buf, size_t len, struct box_err *err)
+{
+        digest_str d;
+        sha256_buf(buf, len, d);
+        l->dir_layout = true;
+        char *no_names[] = {NULL};
+        return resolve_manifest_buf(l, "manifest.json", buf, len, d, no_names, 0, err);
 }
 
 /* ---- committing: blobs, then names ---- */
@@ -702,6 +763,12 @@ static int commit(struct loader *l, struct image_loaded **ret, size_t *ret_n, st
         return 0;
 }
 
+static bool manifest_is_object(const char *buf, size_t len)
+{
+        _cleanup_jv_ struct jv *o = NULL;
+        return jv_parse(buf, len, &o, NULL) >= 0 && jv_is_object(o);
+}
+
 static int resolve_and_commit(struct loader *l, int prefer_index, struct image_loaded **ret,
                               size_t *ret_n, struct box_err *err)
 {
@@ -732,6 +799,8 @@ static int resolve_and_commit(struct loader *l, int prefer_index, struct image_l
         }
         if (rm < 0)
                 r = resolve_oci(l, index, ilen, err);
+        else if (l->src && manifest_is_object(manifest, mlen))
+                r = resolve_dir(l, TAKE_PTR(manifest), mlen, err);
         else
                 r = resolve_docker(l, manifest, mlen, err);
         if (r < 0)

@@ -327,25 +327,20 @@ static int pick_platform(struct rpull *p, const struct platform *want, const cha
                 return box_err_prefix(err, "registry '%s', repository '%s'",
                                       image_registry_host(p->reg), image_registry_repo(p->reg));
         const struct oci_descriptor *pick = NULL;
-        struct buf avail = {0};
-        buf_puts(&avail, "");
-        for (size_t i = 0; i < x.n_manifests; i++) {
+        for (size_t i = 0; i < x.n_manifests && !pick; i++) {
                 const struct oci_descriptor *d = &x.manifests[i];
                 const char *os = d->platform_os ?: "?", *arch = d->platform_arch ?: "?";
-                if (!pick && streq(os, want->os) && streq(arch, want->arch) &&
+                if (streq(os, want->os) && streq(arch, want->arch) &&
                     (!want->variant[0] || streq(d->platform_variant ?: "", want->variant)))
                         pick = d;
-                if (avail.len < 400 && !streq(os, "unknown"))
-                        buf_printf(&avail, "%s%s/%s%s%s", avail.len ? ", " : "", os, arch,
-                                   d->platform_variant ? "/" : "", d->platform_variant ?: "");
         }
+        _cleanup_free_ char *avail = pick ? NULL : oci_index_platforms(&x);
         if (!pick)
                 r = box_err_set(err, ENOENT,
                                 "registry '%s', repository '%s': no image for %s/%s%s%s in the "
                                 "index; it has: %s",
                                 image_registry_host(p->reg), image_registry_repo(p->reg), want->os,
-                                want->arch, want->variant[0] ? "/" : "", want->variant,
-                                avail.len ? avail.data : "none");
+                                want->arch, want->variant[0] ? "/" : "", want->variant, avail);
         else if ((r = spec_digest_validate(pick->digest, err)) < 0)
                 box_err_prefix(err, "registry '%s', repository '%s': index",
                                image_registry_host(p->reg), image_registry_repo(p->reg));
@@ -353,7 +348,6 @@ static int pick_platform(struct rpull *p, const struct platform *want, const cha
                 memcpy(ret, pick->digest, sizeof(digest_str));
                 *ret_size = pick->size;
         }
-        buf_release(&avail);
         oci_index_release(&x);
         return r;
 }
@@ -448,6 +442,8 @@ static int plan_layers(struct rpull *p, struct box_err *err)
 {
         _cleanup_oci_manifest_ struct oci_manifest m = {0};
         int r = oci_manifest_parse(p->manifest, p->manifest_len, &m, err);
+        if (r >= 0)
+                r = oci_manifest_check_image(&m, err);
         if (r >= 0)
                 r = spec_digest_validate(m.config.digest, err);
         if (r < 0)

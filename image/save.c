@@ -42,7 +42,7 @@ int image_format_parse(const char *s, enum image_format *ret, struct box_err *er
 struct saved {
         struct store_image_handle h;
         char **names;        /* full references */
-        char *manifest_json; /* docker-archive: the manifest written for it */
+        char *manifest_json; /* the manifest written for it, when not the store's */
         digest_str manifest_digest;
 };
 
@@ -170,6 +170,19 @@ static int plan_decompressed_layer(struct plan *p, const char *digest, const cha
         return 0;
 }
 
+/* The generated manifest (and its digest) as the image's, and a blob of
+ * the plan unless another image has written the same. */
+static void plan_generated_manifest(struct plan *p, struct saved *s, const struct oci_manifest *m)
+{
+        s->manifest_json = oci_manifest_to_json(m);
+        sha256_buf(s->manifest_json, strlen(s->manifest_json), s->manifest_digest);
+        if (!find_blob(p, s->manifest_digest + 7)) {
+                struct blob *b = add_blob(p, s->manifest_digest);
+                b->data = s->manifest_json;
+                b->size = (int64_t)strlen(s->manifest_json);
+        }
+}
+
 static int plan_docker_image(struct plan *p, struct saved *s, struct box_err *err)
 {
         struct store_image_handle *h = &s->h;
@@ -209,27 +222,67 @@ static int plan_docker_image(struct plan *p, struct saved *s, struct box_err *er
                         .layers = layers,
                         .n_layers = n,
                 };
-                s->manifest_json = oci_manifest_to_json(&m);
-                sha256_buf(s->manifest_json, strlen(s->manifest_json), s->manifest_digest);
-                if (!find_blob(p, s->manifest_digest + 7)) {
-                        struct blob *b = add_blob(p, s->manifest_digest);
-                        b->data = s->manifest_json;
-                        b->size = (int64_t)strlen(s->manifest_json);
-                }
+                plan_generated_manifest(p, s, &m);
         }
         free(layers);
         return r;
 }
 
+static const char *oci_layer_type(const char *mt)
+{
+        static const char *const map[][2] = {
+                {DOCKER_MEDIA_LAYER, OCI_MEDIA_LAYER},
+                {DOCKER_MEDIA_LAYER_GZIP, OCI_MEDIA_LAYER_GZIP},
+                {"application/vnd.docker.image.rootfs.diff.tar.zstd", OCI_MEDIA_LAYER_ZSTD},
+                {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                 "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
+        };
+        for (size_t i = 0; mt && i < ARRAY_SIZE(map); i++)
+                if (streq(mt, map[i][0]))
+                        return map[i][1];
+        return mt ? mt : OCI_MEDIA_LAYER;
+}
+
+/* An OCI layout's index lists OCI manifests: containers/image (skopeo,
+ * podman) reads a Docker schema 2 manifest there as an OCI one and refuses
+ * its config as an artifact's, or skips a descriptor typed as Docker's.
+ * An image the store keeps with one (pulled so, loaded from dir:) is
+ * written with the OCI manifest of the same config and layers: its id
+ * stays, its manifest digest is the layout's own. */
+static void plan_oci_manifest_of_docker(struct plan *p, struct saved *s)
+{
+        const struct oci_manifest *dm = &s->h.m;
+        struct oci_descriptor *layers = xnew0(struct oci_descriptor, dm->n_layers);
+        for (size_t i = 0; i < dm->n_layers; i++) {
+                layers[i] = dm->layers[i];
+                layers[i].media_type = (char *)oci_layer_type(dm->layers[i].media_type);
+        }
+        struct oci_manifest m = {
+                .schema_version = 2,
+                .media_type = OCI_MEDIA_MANIFEST,
+                .config = dm->config,
+                .layers = layers,
+                .n_layers = dm->n_layers,
+                .annotations = dm->annotations,
+        };
+        m.config.media_type = OCI_MEDIA_CONFIG;
+        plan_generated_manifest(p, s, &m);
+        free(layers);
+}
+
 static int plan_oci_image(struct plan *p, struct saved *s, struct box_err *err)
 {
         struct store_image_handle *h = &s->h;
-        int r = plan_store_blob(p, h->manifest, err);
+        bool docker = h->m.media_type && streq(h->m.media_type, DOCKER_MEDIA_MANIFEST);
+        int r = docker ? 0 : plan_store_blob(p, h->manifest, err);
         if (r >= 0)
                 r = plan_store_blob(p, h->id, err);
         for (size_t i = 0; i < h->m.n_layers && r >= 0; i++)
                 r = plan_store_blob(p, h->m.layers[i].digest, err);
-        snprintf(s->manifest_digest, sizeof(s->manifest_digest), "%s", h->manifest);
+        if (docker)
+                plan_oci_manifest_of_docker(p, s);
+        else
+                snprintf(s->manifest_digest, sizeof(s->manifest_digest), "%s", h->manifest);
         return r;
 }
 

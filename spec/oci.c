@@ -218,6 +218,53 @@ void oci_descriptor_copy(struct oci_descriptor *dst, const struct oci_descriptor
 
 /* ---- manifest / index ---- */
 
+static bool in_list(const char *s, const char *const *list)
+{
+        for (; *list; list++)
+                if (streq(s, *list))
+                        return true;
+        return false;
+}
+
+/* What box can run: an image manifest (OCI or Docker schema 2) whose
+ * config is an image config and whose layers are tar streams box can
+ * unpack.  An artifact (an SBOM, a signature: any other config type,
+ * OCI's empty one included) or a layer type box would misread is refused
+ * here, by name, rather than failing later on a count or a digest. */
+int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err)
+{
+        static const char *const manifests[] = {OCI_MEDIA_MANIFEST, DOCKER_MEDIA_MANIFEST, NULL};
+        static const char *const configs[] = {OCI_MEDIA_CONFIG, DOCKER_MEDIA_CONFIG, NULL};
+        static const char *const layers[] = {
+                OCI_MEDIA_LAYER,
+                OCI_MEDIA_LAYER_GZIP,
+                OCI_MEDIA_LAYER_ZSTD,
+                "application/vnd.oci.image.layer.nondistributable.v1.tar",
+                "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+                "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+                DOCKER_MEDIA_LAYER,
+                DOCKER_MEDIA_LAYER_GZIP,
+                "application/vnd.docker.image.rootfs.diff.tar.zstd",
+                "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                NULL,
+        };
+        if (m->media_type && !in_list(m->media_type, manifests))
+                return box_err_set(err, EINVAL,
+                                   "manifest: media type '%s' is not an image manifest",
+                                   m->media_type);
+        if (m->config.media_type && !in_list(m->config.media_type, configs))
+                return box_err_set(err, EMEDIUMTYPE,
+                                   "manifest: not an image but an artifact (its config is '%s')",
+                                   m->config.media_type);
+        for (size_t i = 0; i < m->n_layers; i++)
+                if (m->layers[i].media_type && !in_list(m->layers[i].media_type, layers))
+                        return box_err_set(err, EINVAL,
+                                           "manifest: layer %zu has media type '%s', not a layer "
+                                           "box can unpack",
+                                           i + 1, m->layers[i].media_type);
+        return 0;
+}
+
 int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, struct box_err *err)
 {
         _cleanup_jv_ struct jv *o = NULL;
@@ -228,6 +275,10 @@ int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, st
         if (!jv_is_object(o))
                 return box_err_set(err, EINVAL, "manifest: not a JSON object");
         m.schema_version = (int)jv_int_value(jv_get(o, "schemaVersion"));
+        if (m.schema_version == 1)
+                return box_err_set(err, EINVAL,
+                                   "manifest: Docker schema 1 (schemaVersion 1) is not supported; "
+                                   "the image must be pushed again as Docker schema 2 or OCI");
         if (m.schema_version != 2)
                 return box_err_set(err, EINVAL, "manifest: unsupported schemaVersion %d",
                                    m.schema_version);
@@ -273,6 +324,22 @@ char *oci_manifest_to_json(const struct oci_manifest *m)
         if (m->annotations && m->annotations[0])
                 jv_set(o, "annotations", kv_to_object(m->annotations));
         return jv_dump(o, JV_CANONICAL);
+}
+
+char *oci_index_platforms(const struct oci_index *x)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (size_t i = 0; i < x->n_manifests && b.len < 400; i++) {
+                const struct oci_descriptor *d = &x->manifests[i];
+                const char *os = d->platform_os ?: "?", *arch = d->platform_arch ?: "?";
+                if (!streq(os, "unknown"))
+                        buf_printf(&b, "%s%s/%s%s%s", b.len ? ", " : "", os, arch,
+                                   d->platform_variant ? "/" : "", d->platform_variant ?: "");
+        }
+        if (!b.len)
+                buf_puts(&b, "none");
+        return buf_steal(&b);
 }
 
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err)

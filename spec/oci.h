@@ -112,6 +112,14 @@ void oci_history_release(struct oci_history *h);
 #define _cleanup_oci_image_    _cleanup_(oci_image_release)
 
 int oci_manifest_parse(const char *buf, size_t len, struct oci_manifest *ret, struct box_err *err);
+/* Refuses, in one line, a manifest box cannot run: not an image manifest,
+ * an artifact's config (-EMEDIUMTYPE), a layer media type box cannot
+ * unpack. */
+int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err);
+/* "linux/arm64/v8, linux/amd64": the platforms an index lists, for an
+ * error (BuildKit's attestations, "unknown", left out; "none" if empty);
+ * the caller frees. */
+char *oci_index_platforms(const struct oci_index *x);
 int oci_index_parse(const char *buf, size_t len, struct oci_index *ret, struct box_err *err);
 int oci_image_parse(const char *buf, size_t len, struct oci_image *ret, struct box_err *err);
 

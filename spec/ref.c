@@ -277,8 +277,9 @@ void spec_ref_release(struct image_ref *r)
         memset(r, 0, sizeof(*r));
 }
 
-/* distribution's Parse: the grammar, no normalisation. */
-int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err)
+/* distribution's Parse of S; errors quote SHOWN, what the user typed (S
+ * may be its normalised form, "docker.io/library/" prepended). */
+static int parse_raw(const char *s, const char *shown, struct image_ref *ret, struct box_err *err)
 {
         struct ref_parts p;
         if (!s || !*s)
@@ -297,8 +298,8 @@ int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err
                         return box_err_set(err, EINVAL,
                                            "invalid reference format: repository name must be "
                                            "lowercase: '%s'",
-                                           s);
-                return box_err_set(err, EINVAL, "invalid reference format: '%s'", s);
+                                           shown);
+                return box_err_set(err, EINVAL, "invalid reference format: '%s'", shown);
         }
         size_t off = p.domain_len ? p.domain_len + 1 : 0;
         if (p.name_len - off > REF_NAME_MAX)
@@ -316,6 +317,12 @@ int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err
                 .digest = p.digest ? xstrdup(p.digest) : NULL,
         };
         return 0;
+}
+
+/* distribution's Parse: the grammar, no normalisation. */
+int spec_ref_parse_raw(const char *s, struct image_ref *ret, struct box_err *err)
+{
+        return parse_raw(s, s, ret, err);
 }
 
 static bool has_upper(const char *s, size_t n)
@@ -368,7 +375,7 @@ int spec_ref_parse_name(const char *s, struct image_ref *ret, struct box_err *er
                                    "invalid reference format: repository name '%.*s' must be "
                                    "lowercase",
                                    (int)rlen, remote);
-        return spec_ref_parse_raw(full, ret, err);
+        return parse_raw(full, s, ret, err);
 }
 
 /* distribution's ParseDockerRef. */

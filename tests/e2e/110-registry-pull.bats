@@ -8,12 +8,7 @@ load registry-helpers
 
 setup() {
         box_setup_store
-        registry_start
-        box_registries_yaml <<YAML
-registries:
-  $REG:
-    insecure: true
-YAML
+        registry_start_insecure
 }
 
 teardown() {

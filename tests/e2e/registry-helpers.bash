@@ -104,6 +104,16 @@ box_registries_yaml() {
         cat > "$XDG_CONFIG_HOME/box/registries.yaml"
 }
 
+# registry_start, plain HTTP, and box told to reach it so
+registry_start_insecure() {
+        registry_start
+        box_registries_yaml <<YAML
+registries:
+  $REG:
+    insecure: true
+YAML
+}
+
 # The busybox fixture as a docker-archive, for skopeo and podman
 busybox_archive() {
         local out="$BOX_TEST_TMP/busybox-archive.tar"
