@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# Probes from an attacker's review of the fifth session (layer contents and
+# device nodes, box cp against a container that races it, RUN --mount,
+# the event log, load and pull from hostile servers).  Each says whether it
+# failed before its fix or guards what held.
+load run-helpers
+load exec-helpers
+
+setup() {
+        run_setup
+        build_boxtest
+}
+teardown() { lifecycle_teardown; }
+
+# mktar OUT 'd NAME MODE' 'c|b NAME MAJOR MINOR' 'f NAME DATA' 'l NAME TARGET' ...:
+# a tar with exactly those entries, in that order.
+mktar() {
+        python3 - "$@" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+for spec in sys.argv[2:]:
+    kind, name, *rest = spec.split(" ")
+    ti = tarfile.TarInfo(name)
+    ti.mode = 0o644
+    data = None
+    if kind == "d":
+        ti.type, ti.mode = tarfile.DIRTYPE, int(rest[0], 8)
+    elif kind in "cb":
+        ti.type = tarfile.CHRTYPE if kind == "c" else tarfile.BLKTYPE
+        ti.devmajor, ti.devminor, ti.mode = int(rest[0]), int(rest[1]), 0o666
+    elif kind == "l":
+        ti.type, ti.linkname = tarfile.SYMTYPE, rest[0]
+    elif kind == "h":
+        ti.type, ti.linkname = tarfile.LNKTYPE, rest[0]
+    else:
+        data = " ".join(rest).encode()
+        ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data) if data is not None else None)
+t.close()
+PY
+}
+
+@test "cp, attacker: a directory swapped for a link to a host file after box made it is never chmodded through (failed: the host's 0600 file became 0777)" {
+        local victim=$BOX_TEST_TMP/victim
+        echo host-secret >"$victim"
+        chmod 600 "$victim"
+        # /dst/d and /dst/l (a link to the host's path of the victim) swap
+        # places as fast as the container can
+        start_bg c1 -v "$BOXTEST:/bt:ro" -- sh -c "mkdir /dst; while :; do /bt exchange /dst/d /dst/l $victim 100; done"
+        # one tar entry, the directory d of mode 0777, two hundred times
+        local specs=() i refused=0
+        for i in $(seq 200); do specs+=("d d 0777"); done
+        mktar "$BOX_TEST_TMP/dirs.tar" "${specs[@]}"
+        for i in $(seq 300); do
+                "$BOX" cp - c1:/dst <"$BOX_TEST_TMP/dirs.tar" 2>"$BOX_TEST_TMP/err" ||
+                        { grep -q 'cannot overwrite non-directory\|replaced while' "$BOX_TEST_TMP/err" && refused=$((refused + 1)); }
+                [ "$(stat -c %a "$victim")" = 600 ] || break
+        done
+        # the race was live: the link was seen in d's place
+        echo "refused: $refused, mode: $(stat -c %a "$victim")"
+        [ "$refused" -gt 0 ]
+        [ "$(stat -c %a "$victim")" = 600 ]
+        [ "$(cat "$victim")" = host-secret ]
+}
