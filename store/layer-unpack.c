@@ -490,7 +490,7 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         }
         case AE_IFCHR:
         case AE_IFBLK:
-                if (u->x && u->x->host_safe) {
+                if (u->x && (u->x->host_safe || u->x->no_devices)) {
                         log_debug("entry '%s': device node skipped", raw);
                         return 1;
                 }

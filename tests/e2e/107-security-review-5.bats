@@ -62,3 +62,23 @@ PY
         [ "$(stat -c %a "$victim")" = 600 ]
         [ "$(cat "$victim")" = host-secret ]
 }
+
+@test "cp, attacker: a container's device nodes are never made on the host, even with -a (failed: a 0666 node of the host's disk)" {
+        # the host's root disk and /dev/mem, as a hostile image would ship them
+        local dev
+        dev=$(mountpoint -d /)
+        start_bg c1 --cap-add MKNOD -- sh -c "mkdir /x; mknod -m 666 /x/disk b ${dev%:*} ${dev#*:}; mknod -m 666 /x/mem c 1 1; echo f > /x/file; ln -s /x/disk /x/l; sleep 1000"
+        wait_for 50 box exec c1 test -f /x/file
+        local h=$BOX_TEST_TMP/host
+        mkdir -p "$h"
+        box cp c1:/x "$h/plain"
+        box cp -a c1:/x "$h/kept"
+        box cp -L c1:/x/l "$h/followed"
+        box cp c1:/x/mem "$h/mem"
+        # the rest of the tree came, with the link, no node
+        [ "$(cat "$h/plain/file" "$h/kept/file")" = "$(printf 'f\nf')" ]
+        [ "$(readlink "$h/plain/l")" = /x/disk ]
+        [ -z "$(find "$h" -type b -o -type c)" ]
+        # a stream keeps them as entries (the user's archive, not the host's files)
+        [ "$(box cp c1:/x/mem - | tar -tvf - | cut -c1)" = c ]
+}
