@@ -82,3 +82,27 @@ PY
         # a stream keeps them as entries (the user's archive, not the host's files)
         [ "$(box cp c1:/x/mem - | tar -tvf - | cut -c1)" = c ]
 }
+
+@test "volume: copy-up into a bind volume of a host directory makes no device node or set-id file of the image's there (failed: a 0666 node and a set-uid root shell in the host's directory)" {
+        local dev
+        dev=$(mountpoint -d /)
+        box run --name maker --cap-add MKNOD busybox sh -c "mkdir /x; mknod -m 666 /x/disk b ${dev%:*} ${dev#*:}; mknod /x/fifo p; cp /bin/busybox /x/sh; chmod 4755 /x/sh; mkdir /x/d; chmod 2775 /x/d; echo f > /x/file"
+        box commit -q -c 'VOLUME /x' maker hostile >/dev/null
+        local h=$BOX_TEST_TMP/hostdir
+        mkdir -p "$h"
+        box volume create -o type=none -o o=bind -o device="$h" hv >/dev/null
+        box run --rm -v hv:/x hostile true
+        # the rest came, the FIFO and the directory's set-gid too
+        [ "$(cat "$h/file")" = f ]
+        [ -p "$h/fifo" ]
+        [ "$(stat -c %a "$h/d")" = 2775 ]
+        [ "$(stat -c %a "$h/sh")" = 755 ]
+        [ -z "$(find "$h" -type b -o -type c)" ]
+        # a volume of the store's own keeps them, as Docker's
+        box run --rm -v inner:/x hostile true
+        local data=$BOX_ROOT/volumes/inner/_data
+        [ -b "$data/disk" ]
+        [ "$(stat -c %a "$data/sh")" = 4755 ]
+        box volume rm hv inner >/dev/null
+        ! grep -q " $BOX_ROOT/volumes" /proc/self/mountinfo || false
+}
