@@ -106,3 +106,90 @@ PY
         box volume rm hv inner >/dev/null
         ! grep -q " $BOX_ROOT/volumes" /proc/self/mountinfo || false
 }
+
+# xattrtar OUT: a tar whose directories and files carry overlayfs's own
+# attributes (pax SCHILY.xattr records), which would hide or redirect the
+# image's lower layers if they reached a layer's directory.
+xattrtar() {
+        python3 - "$1" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+def add(name, kind, xattrs, data=b""):
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.mode = 0o755
+    ti.pax_headers = {"SCHILY.xattr." + k: v for k, v in xattrs.items()}
+    if kind == tarfile.REGTYPE:
+        ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+add("etc", tarfile.DIRTYPE, {"trusted.overlay.opaque": "y", "user.overlay.opaque": "y"})
+add("bin", tarfile.DIRTYPE, {"trusted.overlay.redirect": "/nowhere", "user.overlay.redirect": "/nowhere"})
+add("etc/added", tarfile.REGTYPE, {"trusted.overlay.metacopy": "", "user.probe": "kept"}, b"added\n")
+t.close()
+PY
+}
+
+@test "layers, attacker: overlayfs's trusted.overlay.* and user.overlay.* in a layer or an ADDed tar never reach a layer; the lower files stay seen (held on main)" {
+        xattrtar "$BOX_TEST_TMP/x.tar"
+        # a layer of its own (import) ...
+        box import "$BOX_TEST_TMP/x.tar" xlayer >/dev/null
+        # ... and an ADD over busybox's /etc and /bin
+        build_ctx=$BOX_TEST_TMP/ctx
+        mkdir -p "$build_ctx"
+        cp "$BOX_TEST_TMP/x.tar" "$build_ctx/"
+        printf 'FROM busybox\nADD x.tar /\n' >"$build_ctx/Dockerfile"
+        box build -q -t xadd "$build_ctx" >/dev/null
+        run box run --rm xadd sh -c 'cat /etc/added; head -1 /etc/passwd; ls /bin/sh'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = added ]
+        [[ "${lines[1]}" == root:* ]]
+        [ "${lines[2]}" = /bin/sh ]
+        # no layer holds an overlay attribute; another attribute came through
+        run getfattr -R -h -m '.' -d "$BOX_ROOT/layers"
+        [[ "$output" == *user.probe* ]]
+        [[ "$output" != *overlay.redirect* ]]
+        [[ "$output" != *overlay.metacopy* ]]
+        [[ "$output" != *user.overlay.opaque* ]]
+        # an overlay opaque mark is only what a .wh..wh..opq entry makes
+        local opaque
+        opaque=$(getfattr -R -h -n trusted.overlay.opaque "$BOX_ROOT/layers" 2>/dev/null || true)
+        [[ "$opaque" != */etc* ]]
+}
+
+@test "devices, attacker: an image's block and char nodes of the host's disk and memory open neither in box run nor in a RUN step, even with --cap-add MKNOD (held on main)" {
+        local dev
+        dev=$(mountpoint -d /)
+        box run --name maker --cap-add MKNOD busybox sh -c "mkdir /x; mknod -m 666 /x/disk b ${dev%:*} ${dev#*:}; mknod -m 666 /x/mem c 1 1"
+        box commit -q maker devimg >/dev/null
+        local probe='for d in /x/disk /x/mem; do head -c 1 $d >/dev/null 2>&1 && echo "$d opened"; done; echo done'
+        run box run --rm devimg sh -c "$probe"
+        [ "$output" = done ]
+        run box run --rm --cap-add MKNOD --cap-add SYS_RAWIO devimg sh -c "$probe"
+        [ "$output" = done ]
+        local ctx=$BOX_TEST_TMP/ctx
+        mkdir -p "$ctx"
+        printf 'FROM devimg\nRUN %s\n' "$probe" >"$ctx/Dockerfile"
+        run box build --no-cache --progress=plain "$ctx"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *done* ]]
+        [[ "$output" != *"/x/disk opened"* && "$output" != *"/x/mem opened"* ]]
+        # the nodes are there, as the image has them
+        box run --rm devimg sh -c 'test -b /x/disk && test -c /x/mem'
+}
+
+@test "events, attacker: a label with a newline and quotes, or of 120 KB cut inside a character, stays one parsable record (held on main)" {
+        local big
+        big="a$(python3 -c 'print("\u00e9" * 60000, end="")')"
+        box run --rm --name evt1 --label "big=$big" --label 'q=x"}
+{"Type":"forged","Action":"forged"}' busybox true
+        run box events --since 0 --until 0s --filter container=evt1 --format '{{.Action}} {{.Actor.Attributes.q}}|'
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | grep -c '|$')" = 4 ]
+        [[ "$output" == "create x\"}"* ]]
+        run box events --since 0 --until 0s --format '{{.Action}}'
+        [[ "$output" != *forged* ]]
+        # every line of the log is a record box reads
+        [ "$(box events --since 0 --until 0s --format '{{.Type}}' | wc -l)" = "$(wc -l <"$BOX_RUNROOT/events/events.log")" ]
+        # each under the record cap of 4096 bytes
+        [ "$(awk 'length($0) >= 4096' "$BOX_RUNROOT/events/events.log" | wc -l)" = 0 ]
+}
