@@ -213,3 +213,52 @@ PY
         echo "failed: $fails of 30"
         [ "$fails" = 0 ]
 }
+
+@test "load and ADD, attacker: a server's redirect to file:// or another protocol reads no host file (held on main)" {
+        box tag busybox marker:1
+        box save -o "$BOX_TEST_TMP/marker.tar" marker:1
+        box rmi marker:1 >/dev/null
+        # every request is sent on to where the path says: /file, /ftp, /gopher
+        python3 - "$BOX_TEST_TMP/port" "$BOX_TEST_TMP/marker.tar" <<'PY' &
+import http.server, os, sys
+portfile, archive = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        to = {"/file": "file://" + archive, "/ftp": "ftp://127.0.0.1/x.tar",
+              "/gopher": "gopher://127.0.0.1/x", "/dict": "dict://127.0.0.1/x"}
+        self.send_response(302)
+        self.send_header("Location", to.get(self.path, "file://" + archive))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 60
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+for _ in range(12):
+    s.handle_request()
+PY
+        CHURN_PID=$!
+        wait_for 50 test -f "$BOX_TEST_TMP/port"
+        local url="http://127.0.0.1:$(cat "$BOX_TEST_TMP/port")" p
+        for p in file ftp gopher dict; do
+                run box load -i "$url/$p"
+                [ "$status" -eq 125 ]
+                [ "${#lines[@]}" -eq 1 ]
+                [[ "$output" == *"refused a redirect to another protocol"* ]]
+        done
+        run box image exists marker:1
+        [ "$status" -eq 1 ]
+        # ADD of a URL: the same refusal, nothing of the file in the image
+        local ctx=$BOX_TEST_TMP/ctx
+        mkdir -p "$ctx"
+        printf 'FROM busybox\nADD %s/file /got\n' "$url" >"$ctx/Dockerfile"
+        run box build "$ctx"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"refused a redirect to another protocol"* ]]
+        # the archive itself loads: what was refused was the redirect
+        box load -i "$BOX_TEST_TMP/marker.tar" >/dev/null
+        box image exists marker:1
+}
