@@ -489,7 +489,8 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
                 return r;
         int root = c.root;
         bool userns = c.sf.spec.n_uid_map > 0;
-        struct store_extract_opts xo = {.no_dir_swap = true, .set_owner = !archive};
+        struct store_extract_opts xo = {
+                .no_dir_swap = true, .set_owner = !archive, .no_devices = !d->ctr};
         xo.uid = d->ctr ? c.uid : getuid();
         xo.gid = d->ctr ? c.gid : getgid();
         if (d->ctr && userns) {

@@ -1,9 +1,15 @@
 #include "lib/syscall.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* Enough for a walk to get through between renames even when something
+ * renames in a tight loop (about half the walks fail then); bounded, so a
+ * container that keeps renaming only makes box give up. */
+#define OPENAT2_EAGAIN_TRIES 128
 
 int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
 {
@@ -13,7 +19,16 @@ int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned lo
         if (flags & (O_CREAT | O_TMPFILE))
                 how.mode = mode;
         how.resolve = resolve;
-        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        /* A scoped walk that went through ".." fails with EAGAIN when any
+         * rename or mount anywhere on the host ran meanwhile (the kernel
+         * cannot tell that ".." stayed inside): openat2(2) says to retry.
+         * On a busy host a link such as ../../lib/x failed so at random. */
+        int fd, tries = 0;
+        do
+                fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN && (resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)) &&
+               ++tries < OPENAT2_EAGAIN_TRIES);
+        return fd;
 }
 
 int sys_pivot_root(const char *new_root, const char *put_old)

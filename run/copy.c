@@ -29,6 +29,16 @@
 
 #define COPY_MAX_DEPTH 256
 
+/* HOST: the volume is a mount of its own, a bind of a host directory or a
+ * device, whose files the host sees where the store's 0700 does not hide
+ * them: box, as root, makes there no device node and no set-id file of the
+ * image's (a hostile image's 0666 node of the host's disk, or a set-uid
+ * root shell, would serve every user of the host). */
+struct copy {
+        bool host;
+        struct box_err *err;
+};
+
 /* Opens NAME, one component, under DIRFD, following nothing; NO_XDEV:
  * and never another mount. */
 static int open_entry(int dirfd, const char *name, int flags, bool no_xdev)
@@ -60,9 +70,10 @@ static int appeared(const char *name, struct box_err *err)
                            name);
 }
 
-static int copy_file(int src_dir, int dst_dir, const char *name, const struct stat *st,
-                     struct box_err *err)
+static int copy_file(const struct copy *c, int src_dir, int dst_dir, const char *name,
+                     const struct stat *st)
 {
+        struct box_err *err = c->err;
         _cleanup_close_ int in = open_entry(src_dir, name, O_RDONLY, false);
         struct stat ist;
         if (in < 0)
@@ -83,7 +94,10 @@ static int copy_file(int src_dir, int dst_dir, const char *name, const struct st
                         break;
                 left -= n;
         }
-        set_meta(out, st, false);
+        struct stat m = *st;
+        if (c->host)
+                m.st_mode &= ~(mode_t)(S_ISUID | S_ISGID);
+        set_meta(out, &m, false);
         return 0;
 }
 
@@ -107,9 +121,12 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const struct
 }
 
 /* Devices, FIFOs and sockets: made with their final mode, never opened
- * (a FIFO would block, a device would be live). */
-static int copy_node(int dst_dir, const char *name, const struct stat *st, struct box_err *err)
+ * (a FIFO would block, a device would be live); no device in C->host. */
+static int copy_node(const struct copy *c, int dst_dir, const char *name, const struct stat *st)
 {
+        struct box_err *err = c->err;
+        if (c->host && (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)))
+                return 0;
         if (mknodat(dst_dir, name, st->st_mode & (S_IFMT | 07777), st->st_rdev) < 0) {
                 if (errno == EEXIST)
                         return appeared(name, err);
@@ -133,11 +150,12 @@ static int read_names(int fd, char ***ret, struct box_err *err)
         return 0;
 }
 
-static int copy_dir(int src, int dst, int depth, struct box_err *err);
+static int copy_dir(const struct copy *c, int src, int dst, int depth);
 
-static int copy_subdir(int src, int dst, const char *name, const struct stat *st, int depth,
-                       struct box_err *err)
+static int copy_subdir(const struct copy *c, int src, int dst, const char *name,
+                       const struct stat *st, int depth)
 {
+        struct box_err *err = c->err;
         if (depth >= COPY_MAX_DEPTH)
                 return box_err_set(err, ELOOP, "'%s' is nested more than %d directories deep", name,
                                    COPY_MAX_DEPTH);
@@ -150,15 +168,16 @@ static int copy_subdir(int src, int dst, const char *name, const struct stat *st
         _cleanup_close_ int d2 = open_entry(dst, name, O_RDONLY | O_DIRECTORY, true);
         if (d2 < 0)
                 return box_err_errno(err, errno, "open '%s' in the volume", name);
-        int r = copy_dir(s2, d2, depth + 1, err);
+        int r = copy_dir(c, s2, d2, depth + 1);
         if (r < 0)
                 return r;
         set_meta(d2, st, false);
         return 0;
 }
 
-static int copy_dir(int src, int dst, int depth, struct box_err *err)
+static int copy_dir(const struct copy *c, int src, int dst, int depth)
 {
+        struct box_err *err = c->err;
         _cleanup_strv_free_ char **names = NULL;
         int r = read_names(src, &names, err);
         for (size_t i = 0; r >= 0 && names[i]; i++) {
@@ -169,13 +188,13 @@ static int copy_dir(int src, int dst, int depth, struct box_err *err)
                         break;
                 }
                 if (S_ISDIR(st.st_mode))
-                        r = copy_subdir(src, dst, n, &st, depth, err);
+                        r = copy_subdir(c, src, dst, n, &st, depth);
                 else if (S_ISREG(st.st_mode))
-                        r = copy_file(src, dst, n, &st, err);
+                        r = copy_file(c, src, dst, n, &st);
                 else if (S_ISLNK(st.st_mode))
                         r = copy_symlink(src, dst, n, &st, err);
                 else
-                        r = copy_node(dst, n, &st, err);
+                        r = copy_node(c, dst, n, &st);
         }
         return r;
 }
@@ -186,16 +205,21 @@ static bool dir_is_empty(int fd)
         return read_names(fd, &names, NULL) >= 0 && !names[0];
 }
 
-int run_copy_tree(int src_fd, int dst_fd, struct box_err *err)
+static int copy_tree(int src_fd, int dst_fd, bool host, struct box_err *err)
 {
         struct stat st;
         if (fstat(src_fd, &st) < 0)
                 return box_err_errno(err, errno, "stat");
-        int r = copy_dir(src_fd, dst_fd, 0, err);
+        int r = copy_dir(&(struct copy){.host = host, .err = err}, src_fd, dst_fd, 0);
         if (r < 0)
                 return r;
         set_meta(dst_fd, &st, false);
         return 0;
+}
+
+int run_copy_tree(int src_fd, int dst_fd, struct box_err *err)
+{
+        return copy_tree(src_fd, dst_fd, false, err);
 }
 
 void run_copy_sources_release(struct run_copy_sources *s)
@@ -248,7 +272,7 @@ int run_copy_up(const struct run_copy_sources *s, size_t i, const struct run_mou
                 return box_err_errno(err, errno, "lock volume '%s'", m->source);
         if (!dir_is_empty(dst))
                 return 0;
-        int r = run_copy_tree(s->fds[i], dst, err);
+        int r = copy_tree(s->fds[i], dst, fs_is_mount_point_at(AT_FDCWD, m->source) > 0, err);
         if (r < 0)
                 return box_err_prefix(err, "copy '%s' into its volume", m->target);
         return 0;

@@ -490,7 +490,7 @@ static int create_node(struct unpack *u, struct archive *a, struct archive_entry
         }
         case AE_IFCHR:
         case AE_IFBLK:
-                if (u->x && u->x->host_safe) {
+                if (u->x && (u->x->host_safe || u->x->no_devices)) {
                         log_debug("entry '%s': device node skipped", raw);
                         return 1;
                 }
@@ -538,6 +538,43 @@ static char *follow_dir_link(struct unpack *u, char *path)
                 return path;
         free(path);
         return xstrdup(dir[rn] ? dir + rn + 1 : "");
+}
+
+/* The owner and mode of what create_node() made at NAME (FD: its regular
+ * file).  Anything else but a symlink is opened first without following
+ * it, its type checked, and changed through that fd: in a running
+ * container (box cp) the container can swap NAME for a symlink after it
+ * was made, and a chmod through the name followed it, from box's root,
+ * to the host's file (an absolute link's target). */
+static int set_owner_mode(int pfd, const char *name, mode_t type, int fd, uid_t uid, gid_t gid,
+                          mode_t perm, const char *raw, struct box_err *err)
+{
+        if (fd >= 0) {
+                if (fchown(fd, uid, gid) < 0)
+                        return box_err_errno(err, errno, "entry '%s': set owner", raw);
+                if (fchmod(fd, perm) < 0)
+                        return box_err_errno(err, errno, "entry '%s': set mode", raw);
+                return 0;
+        }
+        if (type == AE_IFLNK) {
+                if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return box_err_errno(err, errno, "entry '%s': set owner", raw);
+                return 0;
+        }
+        _cleanup_close_ int pathfd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (pathfd < 0 || fstat(pathfd, &st) < 0)
+                return box_err_errno(err, errno, "entry '%s': open", raw);
+        if ((st.st_mode & S_IFMT) != type)
+                return box_err_set(err, EIO, "entry '%s': replaced while it was extracted", raw);
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", pathfd);
+        if (fchownat(pathfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return box_err_errno(err, errno, "entry '%s': set owner", raw);
+        /* the magic link leads to the very inode PATHFD holds */
+        if (fchmodat(AT_FDCWD, self, perm, 0) < 0)
+                return box_err_errno(err, errno, "entry '%s': set mode", raw);
+        return 0;
 }
 
 static int extract_entry(struct unpack *u, struct archive *a, struct archive_entry *e)
@@ -640,11 +677,9 @@ static int extract_entry(struct unpack *u, struct archive *a, struct archive_ent
         }
         if (u->x && u->x->host_safe && type != AE_IFDIR)
                 perm &= ~(mode_t)(S_ISUID | S_ISGID);
-        if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) <
-            0)
-                return box_err_errno(err, errno, "entry '%s': set owner", raw);
-        if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, name, perm, 0)) < 0)
-                return box_err_errno(err, errno, "entry '%s': set mode", raw);
+        r = set_owner_mode(pfd, name, type, fd, uid, gid, perm, raw, err);
+        if (r < 0)
+                return r;
         r = set_xattrs(pfd, name, e, u->x && u->x->host_safe, err);
         if (r < 0)
                 return r;

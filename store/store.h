@@ -272,6 +272,10 @@ struct store_extract_opts {
          * bit on a non-directory and no file capability, where Docker's
          * client, writing as the user, could make none of them */
         bool host_safe;
+        /* the tree lands on the host (box cp out of a container): no device
+         * node, which box as root would make there as the image says (a
+         * b 8 0 of mode 0666 opened the host's disk to every user) */
+        bool no_devices;
 };
 /* Extracts the tar stream (plain or compressed) READ yields under ROOTFD
  * (which stays the caller's), with the containment of layers: every entry,

@@ -8,7 +8,10 @@
  *   boxtest setflags DIR FLAGS         OR FLAGS into DIR's file flags (FS_IOC_SETFLAGS)
  *   boxtest fdsend SOCK DIR            send an fd of DIR over the unix socket SOCK
  *   boxtest fdhold SOCK NAME SECS      take one fd from SOCK; after SECS, create NAME
- *                                      beneath it; then hold it for a minute */
+ *                                      beneath it; then hold it for a minute
+ *   boxtest exchange DIR LINK TARGET SECS   swap directory DIR and symlink LINK (to
+ *                                      TARGET) as fast as it can for SECS seconds,
+ *                                      making them again whenever someone removed one */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +23,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 /* fdsend / fdhold: one fd over a unix stream socket (SCM_RIGHTS) */
@@ -74,6 +79,28 @@ static int unix_connect(const char *path)
         if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
                 return -1;
         return fd;
+}
+
+/* exchange: the two names swapped for SECS seconds; both made afresh when
+ * a swap fails or either is no longer what the other was. */
+static int exchange(const char *a, const char *b, const char *target, int secs)
+{
+        struct stat sa, sb;
+        for (time_t end = time(NULL) + secs; time(NULL) < end;) {
+                if (lstat(a, &sa) == 0 && lstat(b, &sb) == 0 &&
+                    S_ISDIR(sa.st_mode) != S_ISDIR(sb.st_mode) &&
+                    (S_ISLNK(sa.st_mode) || S_ISLNK(sb.st_mode))) {
+                        for (int i = 0; i < 256; i++)
+                                if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b,
+                                            2 /* RENAME_EXCHANGE */) < 0)
+                                        break;
+                        continue;
+                }
+                unlink(a), rmdir(a), unlink(b), rmdir(b);
+                if (mkdir(a, 0700) < 0 || symlink(target, b) < 0)
+                        return 1;
+        }
+        return 0;
 }
 
 int main(int argc, char **argv)
@@ -160,5 +187,7 @@ int main(int argc, char **argv)
         }
         if ((!strcmp(argv[1], "fdsend") || !strcmp(argv[1], "fdhold")) && argc > 3)
                 return fd_pass(argc, argv);
+        if (!strcmp(argv[1], "exchange") && argc > 5)
+                return exchange(argv[2], argv[3], argv[4], atoi(argv[5]));
         return 2;
 }
