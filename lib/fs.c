@@ -245,9 +245,20 @@ int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct bo
         if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
                 if (S_ISDIR(st.st_mode))
                         return box_err_set(err, EISDIR, "create '%s': is a directory", path);
-                o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-                if (o->fd < 0)
-                        return box_err_errno(err, errno, "open '%s'", path);
+                /* a block device is a disk, never an archive's place (a
+                 * link another user planted at PATH may lead to one):
+                 * checked again on what was opened */
+                if (!S_ISBLK(st.st_mode)) {
+                        o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                        if (o->fd < 0 || fstat(o->fd, &st) < 0)
+                                return box_err_errno(err, errno, "open '%s'", path);
+                }
+                if (S_ISBLK(st.st_mode)) {
+                        if (o->fd >= 0)
+                                close(TAKE_FD(o->fd));
+                        return box_err_set(err, EINVAL,
+                                           "create '%s': is a block device, not a file", path);
+                }
                 o->path = xstrdup(path);
                 return 0;
         }

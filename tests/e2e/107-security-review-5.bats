@@ -12,6 +12,7 @@ setup() {
 }
 teardown() {
         [ -z "${CHURN_PID:-}" ] || kill "$CHURN_PID" 2>/dev/null || true
+        [ -z "${LOOPDEV:-}" ] || losetup -d "$LOOPDEV" 2>/dev/null || true
         lifecycle_teardown
 }
 
@@ -261,4 +262,26 @@ PY
         # the archive itself loads: what was refused was the redirect
         box load -i "$BOX_TEST_TMP/marker.tar" >/dev/null
         box image exists marker:1
+}
+
+@test "save, export -o: a link another user planted at the output path never leads box to write onto a disk (a block device is refused; failed on main)" {
+        command -v losetup >/dev/null || skip "losetup is not installed"
+        truncate -s 4M "$BOX_TEST_TMP/disk.img"
+        LOOPDEV=$(losetup -f --show "$BOX_TEST_TMP/disk.img") || skip "no loop device"
+        ln -s "$LOOPDEV" "$BOX_TEST_TMP/out.tar"
+        run box save -o "$BOX_TEST_TMP/out.tar" busybox
+        echo "$output"
+        [ "$status" -eq 125 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == *"'$BOX_TEST_TMP/out.tar': is a block device"* ]]
+        box create --name blk busybox true >/dev/null
+        run box export -o "$LOOPDEV" blk
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"is a block device"* ]]
+        box rm blk >/dev/null
+        # the disk was not written
+        [ -z "$(tr -d '\0' <"$BOX_TEST_TMP/disk.img" | head -c 1)" ]
+        # a character device, a FIFO and /dev/stdout are still written in place
+        box save -o /dev/null busybox
+        [ "$(box save -o /dev/stdout busybox | head -c 512 | wc -c)" -eq 512 ]
 }
