@@ -1,5 +1,6 @@
 #include "lib/syscall.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -13,7 +14,16 @@ int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned lo
         if (flags & (O_CREAT | O_TMPFILE))
                 how.mode = mode;
         how.resolve = resolve;
-        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        /* a scoped lookup through ".." fails with EAGAIN when any mount or
+         * rename anywhere on the host races it (the kernel cannot prove ".."
+         * stayed inside); openat2(2) says to retry, and on a busy host one
+         * try is not enough */
+        int fd, tries = 0;
+        do
+                fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN && (resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)) &&
+               ++tries < 1000);
+        return fd;
 }
 
 int sys_pivot_root(const char *new_root, const char *put_old)

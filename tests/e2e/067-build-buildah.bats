@@ -209,6 +209,37 @@ symlink(subdir)"
         done
 }
 
+@test "bud with symlinks to relative path" {
+        bud -t t -f Dockerfile.relative-symlink "$BUD/symlink"
+        ok
+        [ "$(box run --rm t readlink /test-log)" = ../log ]
+        [ "$(box run --rm t readlink /var/data)" = ../data ]
+        box run --rm t test -e /var/data/empty
+        [ "$(field t Config.Volumes)" = '{"/test-log/test":{},"/var/data":{}}' ]
+}
+
+@test "bud with symlinks to relative path: the VOLUME is made through '..' while the host mounts" {
+        # box run resolves the image's VOLUME /test-log/test (/test-log ->
+        # ../log) inside the root; openat2 fails that walk with EAGAIN when
+        # any mount or rename on the host races its "..", and box gave up
+        # ("open '/test-log/test' in the image: Resource temporarily
+        # unavailable") instead of trying again
+        bud -t t -f Dockerfile.relative-symlink "$BUD/symlink"
+        ok
+        mkdir -p "$BOX_TEST_TMP/churn"
+        (while :; do mount -t tmpfs none "$BOX_TEST_TMP/churn" && umount "$BOX_TEST_TMP/churn"; done) &
+        churn=$!
+        fails=0
+        for _ in $(seq 15); do
+                out=$(box run --rm t readlink /test-log 2>&1) || { fails=$((fails + 1)); echo "$out"; }
+        done
+        kill "$churn"
+        wait "$churn" 2>/dev/null || true
+        umount "$BOX_TEST_TMP/churn" 2>/dev/null || true
+        [ "$fails" -eq 0 ]
+        [ "$(box run --rm t sh -c 'readlink /test-log; ls -d /log/test')" = $'../log\n/log/test' ]
+}
+
 @test "bud with multiple symlink pointing to itself (BuildKit: VOLUME is config only)" {
         # buildah fails making /test-log/test through the loop; BuildKit
         # records the volume and builds
