@@ -902,7 +902,13 @@ static int read_dockerfile(struct build_job *j, struct build_opts *bo, struct bo
         if (!file) {
                 ctxfd = open(j->ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 implicit = ctxfd >= 0 ? default_dockerfile(ctxfd) : NULL;
-                if (!implicit)
+                if (!implicit && in_context(ctxfd, "Dockerfile"))
+                        /* a directory of that name: saying "not found"
+                         * would send the user looking for a missing file */
+                        r = box_err_set(err, EISDIR,
+                                        "'%s/Dockerfile' is a directory, not a Dockerfile",
+                                        j->ctxdir);
+                else if (!implicit)
                         r = box_err_set(err, ENOENT,
                                         "no Dockerfile or Containerfile found in context "
                                         "directory '%s': no such file or directory",

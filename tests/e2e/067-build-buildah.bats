@@ -394,6 +394,13 @@ EOF
         fails "not found or not a directory"
 }
 
+@test "bud with specified context should fail if Dockerfile in context directory is actually a file" {
+        # (a directory named Dockerfile) box said no Dockerfile was found
+        mkdir -p "$BOX_TEST_TMP/c/Dockerfile"
+        bud "$BOX_TEST_TMP/c"
+        fails "'$BOX_TEST_TMP/c/Dockerfile' is a directory, not a Dockerfile"
+}
+
 @test "bud with specified context should fail if context contains empty Dockerfile" {
         touch "$BOX_TEST_TMP/Dockerfile"
         bud "$BOX_TEST_TMP"
