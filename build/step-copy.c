@@ -29,7 +29,11 @@ int step_resolve_owner(int rootfd, const char *spec, const char *what, struct co
 static char *abs_dest(struct stage_ctx *c, const char *dest)
 {
         const char *wd = c->cur.img.config.working_dir;
-        bool slash = !*dest || dest[strlen(dest) - 1] == '/' || streq(dest, ".");
+        size_t len = strlen(dest);
+        /* "DIR/." names a directory as "DIR/" does (BuildKit keeps the
+         * suffix when it cleans the path): COPY f /app/. creates /app/f */
+        bool slash = !len || dest[len - 1] == '/' || streq(dest, ".") ||
+                     (len >= 2 && streq(dest + len - 2, "/."));
         _cleanup_free_ char *j =
                 dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "", dest);
         char *clean = go_path_clean(j);

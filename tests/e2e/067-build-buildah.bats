@@ -670,6 +670,21 @@ EOF
         ok
 }
 
+@test "bud COPY one file to ..../. creates the destination directory" {
+        # box made /app a file: BuildKit keeps the "/." of the destination
+        # when it cleans the path, so it names a directory as "/app/" does
+        echo hello, this is a file > "$CTX/file.txt"
+        printf 'FROM busybox\nCOPY /file.txt /app/.\nWORKDIR /app\nRUN pwd\n' >"$CTX/Dockerfile"
+        bud -t t "$CTX"
+        ok
+        [ "$(box run --rm t cat /app/file.txt)" = "hello, this is a file" ]
+        printf 'FROM busybox\nWORKDIR /w\nCOPY file.txt sub/.\nADD file.txt ./.\n' >"$CTX/Dockerfile"
+        bud --no-cache -t t "$CTX"
+        ok
+        box run --rm t test -f /w/sub/file.txt
+        box run --rm t test -f /w/file.txt
+}
+
 @test "bud-copy-workdir" {
         rootfs "$BUD/copy-workdir"
         [ -s "$R/file1.txt" ] && [ -d "$R/subdir" ] && [ -s "$R/subdir/file2.txt" ]
