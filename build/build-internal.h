@@ -91,6 +91,7 @@ struct copy_src {
         int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
         bool is_context; /* apply .dockerignore */
         struct dockerignore *ignore;
+        const char *ignore_name;      /* the file IGNORE was read from, for messages */
         struct dockerignore *exclude; /* COPY --exclude patterns, or NULL */
         /* set by build_copy itself: */
         const char *exclude_root; /* --exclude matches paths relative to this source */
@@ -175,6 +176,7 @@ struct builder {
         size_t n_stages;
         int context_fd;
         struct dockerignore *ignore;
+        char *ignore_name; /* the ignore file's name as the user knows it */
         struct stat_cache *sc;
         int step, n_steps;
         size_t *order, n_order;    /* stages, each after those it reads (the resolver's) */

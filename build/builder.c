@@ -251,7 +251,10 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         int r;
         if (o->ignorefile) {
                 r = fs_read_input_at(AT_FDCWD, o->ignorefile, false, 16u << 20, ret, ret_len, err);
-                return r < 0 ? box_err_prefix(err, "--ignorefile") : 0;
+                if (r < 0)
+                        return box_err_prefix(err, "--ignorefile");
+                b->ignore_name = xstrdup(o->ignorefile);
+                return 0;
         }
         if (o->dockerfile_path) {
                 /* a Dockerfile inside the context: its ignore file is the context's */
@@ -264,6 +267,8 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
                         _cleanup_free_ char *name = xasprintf("%s%s", rel, suffixes[i]);
                         r = read_ignore_at(inside ? b->context_fd : AT_FDCWD, name, inside, ret,
                                            ret_len, err);
+                        if (r > 0)
+                                b->ignore_name = TAKE_PTR(name);
                         if (r != 0)
                                 return r < 0 ? box_err_prefix(err, "ignore file") : 0;
                 }
@@ -271,6 +276,8 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         static const char *const names[] = {".containerignore", ".dockerignore"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
                 r = read_ignore_at(b->context_fd, names[i], true, ret, ret_len, err);
+                if (r > 0)
+                        b->ignore_name = xstrdup(names[i]);
                 if (r != 0)
                         return r < 0 ? box_err_prefix(err, "ignore file") : 0;
         }
@@ -352,7 +359,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                         if (r >= 0)
                                 r = build_dockerignore_new(pats, &b.ignore, err);
                         if (r < 0) {
-                                box_err_prefix(err, ".dockerignore");
+                                box_err_prefix(err, "%s", b.ignore_name);
                                 goto out;
                         }
                 }
@@ -423,6 +430,7 @@ out:
         strv_free(b.name_keys);
         stat_cache_close(b.sc, st);
         build_dockerignore_free(b.ignore);
+        free(b.ignore_name);
         if (b.context_fd >= 0)
                 close(b.context_fd);
         strv_free(b.build_args);

@@ -310,6 +310,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 src.rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                 src.is_context = true;
                 src.ignore = b->ignore;
+                src.ignore_name = b->ignore_name;
         }
 
         struct fetched dl = {.dirfd = -EBADF};

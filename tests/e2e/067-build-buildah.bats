@@ -93,6 +93,13 @@ symlink(subdir)"
         [[ "$output" == *"CUT HERE"$'\n'"$want"$'\n'"CUT HERE"* ]]
 }
 
+@test "bud with .dockerignore #4: the error names the Dockerfile's own ignore file" {
+        # box said "excluded by .dockerignore" when the patterns came from
+        # Dockerfile.test.dockerignore
+        bud -t t -f Dockerfile.test "$BUD/dockerignore4"
+        fails "Dockerfile.test:4: COPY: 'test1.txt': not found (excluded by Dockerfile.test.dockerignore)"
+}
+
 @test "bud with .dockerignore #6 (BuildKit: !*/sub1* brings subdir/sub1.txt back)" {
         rootfs -f Dockerfile "$BUD/dockerignore6"
         [ -f "$R/sub1.txt" ] && [ ! -e "$R/sub2.txt" ] && [ ! -e "$R/test1.txt" ]
