@@ -275,6 +275,11 @@ void build_ssh_proxy_stop(pid_t pid);
 struct stage *stage_find(struct builder *b, const char *name, size_t before);
 int stage_result(struct builder *b, struct stage *s, struct box_err *err);
 int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err);
+/* --build-context NAME=VALUE: the value for NAME, or NULL. */
+const char *stage_named_context(struct builder *b, const char *name);
+/* A stage a --build-context of its name stands for (BuildKit): its result
+ * is that image and its steps never run.  1 if so, 0 if not, or -errno. */
+int stage_replace_by_context(struct builder *b, struct stage *s, struct box_err *err);
 int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);

@@ -187,8 +187,10 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
 
 int build_stage(struct builder *b, struct stage *s, struct box_err *err)
 {
+        int r = stage_replace_by_context(b, s, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
         struct stage_ctx c = {.b = b, .s = s, .args = xnew0(char *, 1)};
-        int r = 0;
         s->building = true;
         for (size_t i = s->first; i < s->end && r >= 0; i++) {
                 const struct dockerfile_instr *in = &b->df->instrs[i];
@@ -294,6 +296,28 @@ static char *image_created(const struct image_state *res)
         return getenv("SOURCE_DATE_EPOCH") ? oci_time_created() : NULL;
 }
 
+/* The stages TARGET needs, and how many steps they make. */
+static int count_steps(struct builder *b, size_t target, struct box_err *err)
+{
+        const struct stage *t = &b->stages[target];
+        const char *tctx = t->name ? stage_named_context(b, t->name) : NULL;
+        if (tctx && !startswith(tctx, "docker-image://"))
+                return box_err_set(err, ENOTSUP,
+                                   "--build-context '%s': a directory cannot be the image built; "
+                                   "name an image (docker-image://REF)",
+                                   t->name);
+        stage_mark_needed(b, target);
+        for (size_t i = 0; i < b->n_stages; i++) {
+                const struct stage *s = &b->stages[i];
+                const char *v = s->name ? stage_named_context(b, s->name) : NULL;
+                /* a context for a stage: one step for an image, none for a directory */
+                if (s->needed)
+                        b->n_steps +=
+                                v ? startswith(v, "docker-image://") : (int)(s->end - s->first);
+        }
+        return 0;
+}
+
 int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 struct box_err *err)
 {
@@ -310,7 +334,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 return r;
         b.used_args = xnew0(char *, 1);
         /* the stages and ARGs as `box dockerfile check` sees them */
-        r = build_dockerfile_resolve_all(b.dfname, b.df, o->build_args, o->target, &resolved, err);
+        r = build_dockerfile_resolve_all(b.dfname, b.df, o->build_args, o->target,
+                                         o->build_contexts, &resolved, err);
         if (r < 0)
                 goto out;
         b.arch = xstrdup(oci_host_arch());
@@ -331,10 +356,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 }
                 target = (size_t)(t - b.stages);
         }
-        stage_mark_needed(&b, target);
-        for (size_t i = 0; i < b.n_stages; i++)
-                if (b.stages[i].needed)
-                        b.n_steps += (int)(b.stages[i].end - b.stages[i].first);
+        r = count_steps(&b, target, err);
+        if (r < 0)
+                goto out;
 
         /* every mount of this build lives and dies with this process; and
          * fds for bind mounts must be opened inside the new namespace */

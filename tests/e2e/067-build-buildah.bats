@@ -828,6 +828,58 @@ EOF
         [ "$(box run --rm no-prior-from cat /home/busyboxpodman/copied-testimage-id)" = 20221018 ]
 }
 
+@test "build-with-additional-build-context and COPY, additionalContext and numeric value of stage" {
+        # stage 0 is some-stage, which the context replaces (BuildKit, and
+        # buildah's expected output): --from=0 reads the context; box built
+        # the stage and copied its 'world'
+        printf 'FROM alpine\nRUN echo override-numeric > hello\n' >"$CTX/Dockerfile1"
+        bud -t source -f "$CTX/Dockerfile1" "$CTX"
+        ok
+        printf 'FROM alpine as some-stage\nRUN echo world > hello\nFROM alpine\nCOPY --from=0 hello .\nRUN cat hello\n' >"$CTX/Dockerfile2"
+        bud --build-context some-stage=docker-image://source -t test -f "$CTX/Dockerfile2" "$CTX"
+        ok
+        [[ "$output" == *$'\noverride-numeric\n'* && "$output" != *"echo world"* ]]
+}
+
+@test "build-with-additional-build-context and COPY, stagename and additional-context conflict (BuildKit: the context replaces the stage)" {
+        # box ran the stage and found 'COPY --from=some-stage' inside
+        # some-stage a cycle; buildah runs the stage and copies from the
+        # context; BuildKit replaces the stage by the context, whose image
+        # is the result
+        printf 'FROM alpine\nRUN touch hello\nRUN echo world > hello\n' >"$CTX/Dockerfile1"
+        bud -t source -f "$CTX/Dockerfile1" "$CTX"
+        ok
+        printf 'FROM alpine as some-stage\nRUN echo world\nCOPY --from=some-stage hello .\nRUN cat hello\n' >"$CTX/Dockerfile2"
+        bud --build-context some-stage=docker-image://source -t test -f "$CTX/Dockerfile2" "$CTX"
+        ok
+        [[ "$output" == *"[1/1] FROM source (--build-context 'some-stage')"* && "$output" != *"RUN echo"* ]]
+        [ "$(box run --rm test cat hello)" = world ]
+        [ "$(field test Id)" = "$(field source Id)" ]
+}
+
+@test "build-with-additional-build-context and FROM, stagename and additional-context conflict" {
+        # a stage the context replaces runs none of its steps, and a stage
+        # FROM it starts from the context
+        printf 'FROM alpine\nRUN echo from-context > /x\n' >"$CTX/Dockerfile1"
+        bud -t source -f "$CTX/Dockerfile1" "$CTX"
+        ok
+        printf 'FROM busybox AS base\nRUN echo from-stage > /x\nFROM base\nRUN cat /x\nFROM busybox\nCOPY --from=base /x /y\nCOPY --from=1 /x /z\n' >"$CTX/Dockerfile2"
+        bud --build-context base=docker-image://source -t test -f "$CTX/Dockerfile2" "$CTX"
+        ok
+        [[ "$output" != *"echo from-stage"* ]]
+        [ "$(box run --rm test cat /y /z)" = $'from-context\nfrom-context' ]
+        # a directory context is read where it is, and cannot be the image
+        mkdir -p "$BOX_TEST_TMP/dir"
+        echo from-dir > "$BOX_TEST_TMP/dir/x"
+        printf 'FROM busybox AS base\nRUN echo from-stage > /x\nFROM busybox\nCOPY --from=base /x /y\n' >"$CTX/Dockerfile3"
+        bud --build-context base="$BOX_TEST_TMP/dir" -t test -f "$CTX/Dockerfile3" "$CTX"
+        ok
+        [[ "$output" != *"echo from-stage"* ]]
+        [ "$(box run --rm test cat /y)" = from-dir ]
+        bud --build-context base="$BOX_TEST_TMP/dir" --target base -t test -f "$CTX/Dockerfile3" "$CTX"
+        fails "--build-context 'base': a directory cannot be the image built"
+}
+
 @test "build-with-additional-build-context and COPY, additional context from host" {
         mkdir -p "$BOX_TEST_TMP/platform" "$BOX_TEST_TMP/platform2"
         echo something > "$BOX_TEST_TMP/platform/somefile"
