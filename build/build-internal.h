@@ -275,6 +275,11 @@ void build_ssh_proxy_stop(pid_t pid);
 struct stage *stage_find(struct builder *b, const char *name, size_t before);
 int stage_result(struct builder *b, struct stage *s, struct box_err *err);
 int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err);
+/* The ignore file (.containerignore, else .dockerignore) at the top of
+ * DIRFD, read inside it, as BuildKit applies a named context's: 1 and *RET
+ * (and *RET_NAME, "FILE of LABEL", for messages), 0 if there is none. */
+int builder_dir_ignore(int dirfd, const char *label, struct dockerignore **ret, char **ret_name,
+                       struct box_err *err);
 /* --build-context NAME=VALUE: the value for NAME, or NULL. */
 const char *stage_named_context(struct builder *b, const char *name);
 /* A stage a --build-context of its name stands for (BuildKit): its result

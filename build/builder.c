@@ -286,6 +286,29 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         return 0;
 }
 
+int builder_dir_ignore(int dirfd, const char *label, struct dockerignore **ret, char **ret_name,
+                       struct box_err *err)
+{
+        static const char *const names[] = {".containerignore", ".dockerignore"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                int r = read_ignore_at(dirfd, names[i], true, &data, &len, err);
+                if (r == 0)
+                        continue;
+                _cleanup_strv_free_ char **pats = NULL;
+                if (r > 0)
+                        r = build_dockerignore_read(data, len, &pats, err);
+                if (r >= 0)
+                        r = build_dockerignore_new(pats, ret, err);
+                if (r < 0)
+                        return box_err_prefix(err, "%s: '%s'", label, names[i]);
+                *ret_name = xasprintf("%s of %s", names[i], label);
+                return 1;
+        }
+        return 0;
+}
+
 /* BuildKit dates an image by its newest layer or SOURCE_DATE_EPOCH: config
  * alone FROM scratch has no date, so rebuilding it, with or without the
  * cache, gives the same id. */

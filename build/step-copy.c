@@ -207,6 +207,27 @@ static int parse_chmod(const char *chmod_s, struct copy_opts *o, struct box_err 
         return 0;
 }
 
+/* COPY --from a --build-context directory: its root, and its ignore file
+ * (BuildKit applies a named context's).  1 if FROM names one, else 0. */
+static int open_named_source(struct builder *b, const char *name, struct copy_src *src,
+                             struct dockerignore **ign, char **ign_name, struct box_err *err)
+{
+        int r = stage_open_named_dir(b, name, &src->rootfd, err);
+        if (r <= 0)
+                return r;
+        src->is_context = true; /* symlinks copied as such, not followed */
+        _cleanup_free_ char *label = xasprintf("--build-context '%s'", name);
+        r = builder_dir_ignore(src->rootfd, label, ign, ign_name, err);
+        if (r < 0) {
+                close(src->rootfd);
+                src->rootfd = -EBADF;
+                return r;
+        }
+        src->ignore = *ign;
+        src->ignore_name = *ign_name;
+        return 1;
+}
+
 static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                    struct box_err *err)
 {
@@ -285,16 +306,15 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
 
         struct step_dir src_sd = {0};
         struct copy_src src = {.rootfd = -EBADF, .exclude = exclude};
+        _cleanup_dockerignore_ struct dockerignore *named_ignore = NULL;
+        _cleanup_free_ char *named_ignore_name = NULL;
         if (from) {
                 _cleanup_free_ char *fe = NULL;
                 r = stage_expand(c, from, &fe, err);
                 if (r < 0)
                         return r;
-                r = stage_open_named_dir(b, fe, &src.rootfd, err);
-                if (r > 0) {
-                        src.is_context = true; /* symlinks copied as such, not followed */
-                        r = 0;
-                } else if (r == 0) {
+                r = open_named_source(b, fe, &src, &named_ignore, &named_ignore_name, err);
+                if (r == 0) {
                         r = stage_open_from_root(c, fe, &src_sd, &src.rootfd, err);
                         o.keep_owner = true;
                 }

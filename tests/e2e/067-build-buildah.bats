@@ -891,6 +891,27 @@ EOF
         [[ "$output" == *something* && "$output" == *hello_world* ]]
 }
 
+@test "build-with-additional-build-context and COPY, ensure .containerignore is being respected" {
+        d="$BOX_TEST_TMP/platform"
+        mkdir -p "$d"
+        touch "$d/hello"
+        echo hello > "$d/.containerignore"
+        printf 'FROM alpine\nRUN echo world\nCOPY --from=project hello .\nRUN cat hello\n' >"$d/Containerfile"
+        # box applied no ignore file of a named context; BuildKit applies
+        # its .dockerignore, and box (as for the main context) its
+        # .containerignore first
+        bud --build-context project="$d" -t test -f "$d/Containerfile" "$CTX"
+        fails "Containerfile:3: COPY: 'hello': not found (excluded by .containerignore of --build-context 'project')"
+        mv "$d/.containerignore" "$d/.dockerignore"
+        bud --build-context project="$d" -t test -f "$d/Containerfile" "$CTX"
+        fails "(excluded by .dockerignore of --build-context 'project')"
+        rm "$d/.dockerignore"
+        bud --build-context project="$d" -t test -f "$d/Containerfile" "$CTX"
+        ok
+}
+
+# ---- config: ONBUILD, HEALTHCHECK, MAINTAINER, SHELL, VOLUME, WORKDIR ----
+
 @test "bud-onbuild" {
         bud -t onbuild "$BUD/onbuild"
         ok
