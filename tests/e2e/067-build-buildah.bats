@@ -1006,3 +1006,52 @@ EOF
         ok
         [[ "$output" == *"This is a file"* && "$output" == *"This is a line from file"* ]]
 }
+
+@test "bud-preserve-subvolumes (without --compat-volumes: what RUN writes below a VOLUME stays)" {
+        bud -t volume-image "$BUD/preserve-volumes"
+        ok
+        for f in /vol/subvol/subsubvol/subsubvolfile /vol/volfile /vol/subvol/subvolfile \
+                /vol/anothervolfile /vol/Dockerfile /vol/Dockerfile2; do
+                box run --rm volume-image test -s $f
+        done
+        [ "$(field volume-image Config.Volumes)" = '{"/vol":{},"/vol/subvol":{}}' ]
+}
+
+@test "bud-no-change: FROM alone is the base image" {
+        # the base needs a PATH of its own: box, as BuildKit, adds the
+        # default one to an image without
+        printf 'FROM busybox\nRUN echo x > /x\n' >"$CTX/Dockerfile"
+        bud -t alpine "$CTX"
+        ok
+        bud -t no-change-image "$BUD/no-change"
+        ok
+        [ "$(field no-change-image Id)" = "$(field alpine Id)" ]
+}
+
+@test "bud COPY with URL should fail" {
+        printf 'FROM alpine:latest\nCOPY https://getfedora.org/index.html .\n' >"$CTX/Dockerfile.url"
+        bud -t foo -f "$CTX/Dockerfile.url" "$CTX"
+        fails "Dockerfile.url:2: COPY: source can't be a URL for COPY: 'https://getfedora.org/index.html' (use ADD)"
+}
+
+@test "bud-from-multiple-files-one-from, bud-from-multiple-files-two-froms (podman's -f, repeated)" {
+        d="$BUD/from-multiple-files"
+        rootfs -f "$d/Dockerfile1.scratch" -f "$d/Dockerfile2.nofrom" "$d"
+        cmp "$R/Dockerfile1" "$d/Dockerfile1.scratch"
+        cmp "$R/Dockerfile2.nofrom" "$d/Dockerfile2.nofrom"
+        [ ! -e "$R/etc/passwd" ]
+        rootfs -f Dockerfile1.alpine -f Dockerfile2.nofrom "$d"
+        cmp "$R/Dockerfile1" "$d/Dockerfile1.alpine"
+        [ -s "$R/etc/passwd" ]
+        for first in Dockerfile1.scratch Dockerfile1.alpine; do
+                rootfs -f $first -f Dockerfile2.withfrom "$d"
+                [ ! -e "$R/Dockerfile1" ] && [ -s "$R/etc/passwd" ]
+                cmp "$R/Dockerfile2.withfrom" "$d/Dockerfile2.withfrom"
+        done
+}
+
+@test "bud-from-glob" {
+        rootfs -f Dockerfile2.glob "$BUD/from-multiple-files"
+        cmp "$R/Dockerfile1.alpine" "$BUD/from-multiple-files/Dockerfile1.alpine"
+        cmp "$R/Dockerfile2.withfrom" "$BUD/from-multiple-files/Dockerfile2.withfrom"
+}
