@@ -141,16 +141,6 @@ int build_log_fd(const struct build_log *l);
  * all streamed already). */
 void build_log_finish(struct build_log *l, bool failed);
 
-/* ---- ADD <url> (build/build-fetch.c) ---- */
-
-/* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
- * returns the file name the URL names (NULL when it names none) and the
- * content digest.  A download larger than LIM's max_bytes, or not done
- * within its timeout_s (0: the defaults), fails. */
-int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
-                    int dirfd, const char *as, char **ret_name, digest_str ret_digest,
-                    struct box_err *err);
-
 /* ---- the builder (build/builder.c and its step files) ---- */
 
 struct stage {

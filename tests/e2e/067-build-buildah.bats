@@ -8,6 +8,7 @@
 # flags only buildah has (--layers=false, --format, --squash, --isolation,
 # --compat-volumes...) are left out.
 load helpers
+load transfer-helpers
 
 BUD="$BATS_TEST_DIRNAME/../data/buildah-bud"
 
@@ -16,7 +17,10 @@ setup() {
         box tag busybox alpine
         box tag busybox ubuntu
 }
-teardown() { box_teardown_store; }
+teardown() {
+        http_stop
+        box_teardown_store
+}
 
 # bud ARGS...: box build with plain progress (RUN output shown)
 bud() { run box build --progress plain "$@"; }
@@ -1054,4 +1058,33 @@ EOF
         rootfs -f Dockerfile2.glob "$BUD/from-multiple-files"
         cmp "$R/Dockerfile1.alpine" "$BUD/from-multiple-files/Dockerfile1.alpine"
         cmp "$R/Dockerfile2.withfrom" "$BUD/from-multiple-files/Dockerfile2.withfrom"
+}
+
+# ---- contexts over HTTP (a local server) ----
+
+@test "bud-http-Dockerfile, bud-http-context-with-Dockerfile, bud-http-context-dir-with-Dockerfile" {
+        # box refused every http(s) context ("remote context ... is not
+        # supported"); Docker reads a Dockerfile or a tar from the URL
+        http_serve "$BUD"
+        url="http://127.0.0.1:$HTTP_PORT"
+        bud -t scratch-image "$url/from-scratch/Containerfile"
+        ok
+        [[ "$output" == *"[1/1] FROM scratch"* ]]
+        bud -t scratch-image "$url/http-context/context.tar"
+        ok
+        bud -t scratch-image -f context/Dockerfile "$url/http-context-subdir/context.tar"
+        ok
+        # a tar whose files a COPY reads
+        tar -c -C "$BUD/copy-workdir" . >"$BOX_TEST_TMP/ctx.tar"
+        http_stop
+        http_serve "$BOX_TEST_TMP"
+        rootfs "http://127.0.0.1:$HTTP_PORT/ctx.tar"
+        [ "$(cat "$R/file1.txt")" = file1 ] && [ "$(cat "$R/subdir/file2.txt")" = file2 ]
+        bud -t t "http://127.0.0.1:$HTTP_PORT/no-such.tar"
+        fails "unable to prepare context: GET 'http://127.0.0.1:$HTTP_PORT/no-such.tar': HTTP 404"
+        bud -t t "http://127.0.0.1:$HTTP_PORT/repo.git"
+        fails "remote context 'http://127.0.0.1:$HTTP_PORT/repo.git' is not supported"
+        http_stop
+        # nothing of the download is left in the store
+        [ -z "$(ls "$BOX_ROOT/tmp")" ]
 }
