@@ -181,9 +181,8 @@ static int expand_source(const struct copy_src *src, const char *pattern, char *
                 struct stat st;
                 if (*p) {
                         if (source_excluded(src, p))
-                                return box_err_set(err, ENOENT,
-                                                   "'%s': not found (excluded by .dockerignore)",
-                                                   pattern);
+                                return box_err_set(err, ENOENT, "'%s': not found (excluded by %s)",
+                                                   pattern, src->ignore_name ?: ".dockerignore");
                         _cleanup_close_ int fd =
                                 openat_in_root(src->rootfd, p, O_PATH | O_NOFOLLOW, 0);
                         if (fd < 0 || fstat(fd, &st) < 0)

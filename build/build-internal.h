@@ -91,6 +91,7 @@ struct copy_src {
         int rootfd;      /* where sources are looked up (context dir, or a stage's rootfs) */
         bool is_context; /* apply .dockerignore */
         struct dockerignore *ignore;
+        const char *ignore_name;      /* the file IGNORE was read from, for messages */
         struct dockerignore *exclude; /* COPY --exclude patterns, or NULL */
         /* set by build_copy itself: */
         const char *exclude_root; /* --exclude matches paths relative to this source */
@@ -140,16 +141,6 @@ int build_log_fd(const struct build_log *l);
  * all streamed already). */
 void build_log_finish(struct build_log *l, bool failed);
 
-/* ---- ADD <url> (build/build-fetch.c) ---- */
-
-/* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
- * returns the file name the URL names (NULL when it names none) and the
- * content digest.  A download larger than LIM's max_bytes, or not done
- * within its timeout_s (0: the defaults), fails. */
-int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
-                    int dirfd, const char *as, char **ret_name, digest_str ret_digest,
-                    struct box_err *err);
-
 /* ---- the builder (build/builder.c and its step files) ---- */
 
 struct stage {
@@ -175,6 +166,7 @@ struct builder {
         size_t n_stages;
         int context_fd;
         struct dockerignore *ignore;
+        char *ignore_name; /* the ignore file's name as the user knows it */
         struct stat_cache *sc;
         int step, n_steps;
         size_t *order, n_order;    /* stages, each after those it reads (the resolver's) */
@@ -273,6 +265,16 @@ void build_ssh_proxy_stop(pid_t pid);
 struct stage *stage_find(struct builder *b, const char *name, size_t before);
 int stage_result(struct builder *b, struct stage *s, struct box_err *err);
 int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err);
+/* The ignore file (.containerignore, else .dockerignore) at the top of
+ * DIRFD, read inside it, as BuildKit applies a named context's: 1 and *RET
+ * (and *RET_NAME, "FILE of LABEL", for messages), 0 if there is none. */
+int builder_dir_ignore(int dirfd, const char *label, struct dockerignore **ret, char **ret_name,
+                       struct box_err *err);
+/* --build-context NAME=VALUE: the value for NAME, or NULL. */
+const char *stage_named_context(struct builder *b, const char *name);
+/* A stage a --build-context of its name stands for (BuildKit): its result
+ * is that image and its steps never run.  1 if so, 0 if not, or -errno. */
+int stage_replace_by_context(struct builder *b, struct stage *s, struct box_err *err);
 int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir *sd, int *ret_fd,
                          struct box_err *err);
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err);

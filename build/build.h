@@ -48,6 +48,14 @@ struct build_fetch_limits {
         int64_t timeout_s;
 };
 
+/* Downloads URL into file AS under DIRFD, verifying CHECKSUM when given;
+ * returns the file name the URL names (NULL when it names none) and the
+ * content digest.  A download larger than LIM's max_bytes, or not done
+ * within its timeout_s (0: the defaults), fails. */
+int build_fetch_url(const char *url, const char *checksum, const struct build_fetch_limits *lim,
+                    int dirfd, const char *as, char **ret_name, digest_str ret_digest,
+                    struct box_err *err);
+
 struct build_opts {
         const char *context_dir;     /* absolute; NULL: no context (-f - with no context) */
         const char *dockerfile_name; /* for messages: "Dockerfile" */

@@ -187,8 +187,10 @@ static int dispatch(struct stage_ctx *c, const struct dockerfile_instr *in, stru
 
 int build_stage(struct builder *b, struct stage *s, struct box_err *err)
 {
+        int r = stage_replace_by_context(b, s, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
         struct stage_ctx c = {.b = b, .s = s, .args = xnew0(char *, 1)};
-        int r = 0;
         s->building = true;
         for (size_t i = s->first; i < s->end && r >= 0; i++) {
                 const struct dockerfile_instr *in = &b->df->instrs[i];
@@ -251,7 +253,10 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         int r;
         if (o->ignorefile) {
                 r = fs_read_input_at(AT_FDCWD, o->ignorefile, false, 16u << 20, ret, ret_len, err);
-                return r < 0 ? box_err_prefix(err, "--ignorefile") : 0;
+                if (r < 0)
+                        return box_err_prefix(err, "--ignorefile");
+                b->ignore_name = xstrdup(o->ignorefile);
+                return 0;
         }
         if (o->dockerfile_path) {
                 /* a Dockerfile inside the context: its ignore file is the context's */
@@ -264,6 +269,8 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
                         _cleanup_free_ char *name = xasprintf("%s%s", rel, suffixes[i]);
                         r = read_ignore_at(inside ? b->context_fd : AT_FDCWD, name, inside, ret,
                                            ret_len, err);
+                        if (r > 0)
+                                b->ignore_name = TAKE_PTR(name);
                         if (r != 0)
                                 return r < 0 ? box_err_prefix(err, "ignore file") : 0;
                 }
@@ -271,8 +278,33 @@ static int read_ignore_file(struct builder *b, char **ret, size_t *ret_len, stru
         static const char *const names[] = {".containerignore", ".dockerignore"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
                 r = read_ignore_at(b->context_fd, names[i], true, ret, ret_len, err);
+                if (r > 0)
+                        b->ignore_name = xstrdup(names[i]);
                 if (r != 0)
                         return r < 0 ? box_err_prefix(err, "ignore file") : 0;
+        }
+        return 0;
+}
+
+int builder_dir_ignore(int dirfd, const char *label, struct dockerignore **ret, char **ret_name,
+                       struct box_err *err)
+{
+        static const char *const names[] = {".containerignore", ".dockerignore"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                int r = read_ignore_at(dirfd, names[i], true, &data, &len, err);
+                if (r == 0)
+                        continue;
+                _cleanup_strv_free_ char **pats = NULL;
+                if (r > 0)
+                        r = build_dockerignore_read(data, len, &pats, err);
+                if (r >= 0)
+                        r = build_dockerignore_new(pats, ret, err);
+                if (r < 0)
+                        return box_err_prefix(err, "%s: '%s'", label, names[i]);
+                *ret_name = xasprintf("%s of %s", names[i], label);
+                return 1;
         }
         return 0;
 }
@@ -285,6 +317,28 @@ static char *image_created(const struct image_state *res)
         if (res->last_created)
                 return xstrdup(res->last_created);
         return getenv("SOURCE_DATE_EPOCH") ? oci_time_created() : NULL;
+}
+
+/* The stages TARGET needs, and how many steps they make. */
+static int count_steps(struct builder *b, size_t target, struct box_err *err)
+{
+        const struct stage *t = &b->stages[target];
+        const char *tctx = t->name ? stage_named_context(b, t->name) : NULL;
+        if (tctx && !startswith(tctx, "docker-image://"))
+                return box_err_set(err, ENOTSUP,
+                                   "--build-context '%s': a directory cannot be the image built; "
+                                   "name an image (docker-image://REF)",
+                                   t->name);
+        stage_mark_needed(b, target);
+        for (size_t i = 0; i < b->n_stages; i++) {
+                const struct stage *s = &b->stages[i];
+                const char *v = s->name ? stage_named_context(b, s->name) : NULL;
+                /* a context for a stage: one step for an image, none for a directory */
+                if (s->needed)
+                        b->n_steps +=
+                                v ? startswith(v, "docker-image://") : (int)(s->end - s->first);
+        }
+        return 0;
 }
 
 int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
@@ -303,7 +357,8 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 return r;
         b.used_args = xnew0(char *, 1);
         /* the stages and ARGs as `box dockerfile check` sees them */
-        r = build_dockerfile_resolve_all(b.dfname, b.df, o->build_args, o->target, &resolved, err);
+        r = build_dockerfile_resolve_all(b.dfname, b.df, o->build_args, o->target,
+                                         o->build_contexts, &resolved, err);
         if (r < 0)
                 goto out;
         b.arch = xstrdup(oci_host_arch());
@@ -324,10 +379,9 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                 }
                 target = (size_t)(t - b.stages);
         }
-        stage_mark_needed(&b, target);
-        for (size_t i = 0; i < b.n_stages; i++)
-                if (b.stages[i].needed)
-                        b.n_steps += (int)(b.stages[i].end - b.stages[i].first);
+        r = count_steps(&b, target, err);
+        if (r < 0)
+                goto out;
 
         /* every mount of this build lives and dies with this process; and
          * fds for bind mounts must be opened inside the new namespace */
@@ -352,7 +406,7 @@ int build_image(struct store *st, const struct build_opts *o, digest_str ret_id,
                         if (r >= 0)
                                 r = build_dockerignore_new(pats, &b.ignore, err);
                         if (r < 0) {
-                                box_err_prefix(err, ".dockerignore");
+                                box_err_prefix(err, "%s", b.ignore_name);
                                 goto out;
                         }
                 }
@@ -423,6 +477,7 @@ out:
         strv_free(b.name_keys);
         stat_cache_close(b.sc, st);
         build_dockerignore_free(b.ignore);
+        free(b.ignore_name);
         if (b.context_fd >= 0)
                 close(b.context_fd);
         strv_free(b.build_args);

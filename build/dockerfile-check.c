@@ -148,7 +148,8 @@ struct checker {
         char **global; /* meta args and platform args: "K=V" */
         char **meta_names;
         char **warnings;
-        char **skip; /* # check=skip= rules */
+        char *const *contexts; /* --build-context "NAME=VALUE", or NULL */
+        char **skip;           /* # check=skip= rules */
         bool skip_all;
         bool as_error;
         struct stage *stages;
@@ -190,10 +191,24 @@ static size_t stage_ref(struct checker *c, const char *name, size_t before, bool
  * earlier stage by name (FROM 0 is an image), and COPY/ADD --from and RUN
  * --mount from= any stage, earlier or later (BuildKit resolves those among
  * all stages). */
+/* Does a --build-context name the stage called NAME (lowercase)? */
+static bool stage_is_context(struct checker *c, const char *name)
+{
+        STRV_FOREACH (x, c->contexts) {
+                const char *eq = strchr(*x, '=');
+                if (name && eq && (size_t)(eq - *x) == strlen(name) &&
+                    strncasecmp(*x, name, strlen(name)) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static void stage_deps(struct checker *c, size_t idx)
 {
         struct stage *s = &c->stages[idx];
         size_t cap = 0;
+        if (stage_is_context(c, s->name))
+                return;
         for (size_t i = s->first; i < s->end; i++) {
                 const struct dockerfile_instr *in = &c->df->instrs[i];
                 _cleanup_strv_free_ char **names = xnew0(char *, 1);
@@ -692,10 +707,11 @@ static char *last_stage_name(const struct dockerfile *df)
 }
 
 int build_dockerfile_resolve_all(const char *file, const struct dockerfile *df,
-                                 char *const *build_args, const char *target,
+                                 char *const *build_args, const char *target, char *const *contexts,
                                  struct dockerfile_resolved *ret, struct box_err *err)
 {
-        struct checker c = {.file = file ? file : "Dockerfile", .df = df, .err = err};
+        struct checker c = {
+                .file = file ? file : "Dockerfile", .df = df, .contexts = contexts, .err = err};
         /* before the first goto: a jump past a cleanup variable's
          * initialization frees an uninitialized pointer at out: */
         _cleanup_free_ size_t *order = NULL;
@@ -842,7 +858,7 @@ int build_dockerfile_resolve(const char *file, const struct dockerfile *df, char
                              char ***ret_warnings, struct box_err *err)
 {
         struct dockerfile_resolved res;
-        int r = build_dockerfile_resolve_all(file, df, build_args, NULL, &res, err);
+        int r = build_dockerfile_resolve_all(file, df, build_args, NULL, NULL, &res, err);
         if (r < 0)
                 return r;
         if (ret_stages) {

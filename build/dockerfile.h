@@ -177,9 +177,11 @@ struct dockerfile_resolved {
 };
 
 /* build_dockerfile_resolve() with all it found.  TARGET is the stage the
- * build stops at (TARGETSTAGE), NULL for the last. */
+ * build stops at (TARGETSTAGE), NULL for the last.  CONTEXTS are the
+ * --build-context "NAME=VALUE"s (may be NULL): a stage of such a NAME is
+ * the context, not its steps, so it reads no other stage (BuildKit). */
 int build_dockerfile_resolve_all(const char *name, const struct dockerfile *df,
-                                 char *const *build_args, const char *target,
+                                 char *const *build_args, const char *target, char *const *contexts,
                                  struct dockerfile_resolved *ret, struct box_err *err);
 void build_dockerfile_resolved_release(struct dockerfile_resolved *res);
 

@@ -50,8 +50,7 @@ int stage_result(struct builder *b, struct stage *s, struct box_err *err)
         return r;
 }
 
-/* --build-context NAME=VALUE: the value for NAME, or NULL. */
-static const char *named_context(struct builder *b, const char *name)
+const char *stage_named_context(struct builder *b, const char *name)
 {
         STRV_FOREACH (n, b->o->build_contexts) {
                 const char *eq = strchr(*n, '=');
@@ -65,7 +64,7 @@ static const char *named_context(struct builder *b, const char *name)
 /* A named context that is a local directory: its fd (1), else 0. */
 int stage_open_named_dir(struct builder *b, const char *name, int *ret_fd, struct box_err *err)
 {
-        const char *v = named_context(b, name);
+        const char *v = stage_named_context(b, name);
         if (!v || startswith(v, "docker-image://"))
                 return 0;
         if (strstr(v, "://"))
@@ -87,7 +86,7 @@ int stage_open_from_root(struct stage_ctx *c, const char *from, struct step_dir 
         struct builder *b = c->b;
         struct image_state tmp = {0};
         const struct image_state *src;
-        const char *alias = named_context(b, from);
+        const char *alias = stage_named_context(b, from);
         if (alias && startswith(alias, "docker-image://"))
                 from = alias + strlen("docker-image://");
         /* any stage, a later one too (BuildKit's); the resolver has
@@ -161,6 +160,40 @@ static int resolve_base(struct builder *b, const char *base, struct store_image_
         return store_image_resolve(b->st, base, h, err);
 }
 
+/* IMAGE_STATE of the store's (or pulled) image BASE. */
+static int load_image(struct builder *b, const char *base, struct image_state *cur,
+                      struct box_err *err)
+{
+        struct store_image_handle h;
+        int r = resolve_base(b, base, &h, err);
+        if (r < 0)
+                return r;
+        r = oci_image_parse(h.config_json, h.config_len, &cur->img, err);
+        if (r >= 0) {
+                cur->layers = xnew0(struct oci_descriptor, h.m.n_layers);
+                for (size_t i = 0; i < h.m.n_layers; i++)
+                        oci_descriptor_copy(&cur->layers[i], &h.m.layers[i]);
+                cur->n_layers = h.m.n_layers;
+                memcpy(cur->chain, h.id, sizeof(digest_str));
+                cur->last_created = cur->img.created ? xstrdup(cur->img.created) : NULL;
+        }
+        store_image_handle_release(&h);
+        if (r < 0)
+                return r;
+        if (strv_length(cur->img.diff_ids) != cur->n_layers)
+                return box_err_set(err, EINVAL,
+                                   "base image '%s': config and manifest disagree on layers", base);
+        return 0;
+}
+
+static void default_path(struct image_state *cur)
+{
+        if (!cur->img.config.env)
+                cur->img.config.env = xnew0(char *, 1);
+        if (strv_env_find(cur->img.config.env, "PATH", 4) < 0)
+                cur->img.config.env = strv_append(cur->img.config.env, OCI_DEFAULT_PATH_ENV);
+}
+
 int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct box_err *err)
 {
         struct builder *b = c->b;
@@ -178,7 +211,7 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
                 return box_err_set(err, EINVAL, "unsupported platform '%s'", platform);
 
         /* --build-context NAME=docker-image://REF replaces an image or stage */
-        const char *alias = named_context(b, base);
+        const char *alias = stage_named_context(b, base);
         if (alias && startswith(alias, "docker-image://")) {
                 char *t = xstrdup(alias + strlen("docker-image://"));
                 free(base);
@@ -207,34 +240,38 @@ int stage_from(struct stage_ctx *c, const struct dockerfile_instr *in, struct bo
                 c->cur.img.diff_ids = xnew0(char *, 1);
                 sha256_buf("scratch", 7, c->cur.chain);
         } else {
-                struct store_image_handle h;
-                r = resolve_base(b, base, &h, err);
+                r = load_image(b, base, &c->cur, err);
                 if (r < 0)
                         return r;
-                r = oci_image_parse(h.config_json, h.config_len, &c->cur.img, err);
-                if (r >= 0) {
-                        c->cur.layers = xnew0(struct oci_descriptor, h.m.n_layers);
-                        for (size_t i = 0; i < h.m.n_layers; i++)
-                                oci_descriptor_copy(&c->cur.layers[i], &h.m.layers[i]);
-                        c->cur.n_layers = h.m.n_layers;
-                        memcpy(c->cur.chain, h.id, sizeof(digest_str));
-                        c->cur.last_created =
-                                c->cur.img.created ? xstrdup(c->cur.img.created) : NULL;
-                }
-                store_image_handle_release(&h);
-                if (r < 0)
-                        return r;
-                if (strv_length(c->cur.img.diff_ids) != c->cur.n_layers)
-                        return box_err_set(
-                                err, EINVAL,
-                                "base image '%s': config and manifest disagree on layers", base);
         }
-        if (!c->cur.img.config.env)
-                c->cur.img.config.env = xnew0(char *, 1);
-        if (strv_env_find(c->cur.img.config.env, "PATH", 4) < 0)
-                c->cur.img.config.env = strv_append(c->cur.img.config.env, OCI_DEFAULT_PATH_ENV);
+        default_path(&c->cur);
         c->cur.cmd_set = false;
         return 0;
+}
+
+int stage_replace_by_context(struct builder *b, struct stage *s, struct box_err *err)
+{
+        const char *v = s->name ? stage_named_context(b, s->name) : NULL;
+        if (!v)
+                return 0;
+        s->args = xnew0(char *, 1);
+        s->arg_names = xnew0(char *, 1);
+        s->built = true;
+        /* a directory is read where it is (COPY --from, RUN --mount) and
+         * the build refused it as the target: the stage needs no result */
+        if (!startswith(v, "docker-image://"))
+                return 1;
+        const char *ref = v + strlen("docker-image://");
+        b->step++;
+        builder_progress(b, "[%d/%d] FROM %s (--build-context '%s')\n", b->step, b->n_steps, ref,
+                         s->name);
+        int r = load_image(b, ref, &s->res, err);
+        if (r < 0) {
+                s->built = false;
+                return box_err_prefix(err, "--build-context '%s'", s->name);
+        }
+        default_path(&s->res);
+        return 1;
 }
 
 /* Marks stage IDX and all it reads, without recursion (a Dockerfile of

@@ -29,7 +29,11 @@ int step_resolve_owner(int rootfd, const char *spec, const char *what, struct co
 static char *abs_dest(struct stage_ctx *c, const char *dest)
 {
         const char *wd = c->cur.img.config.working_dir;
-        bool slash = !*dest || dest[strlen(dest) - 1] == '/' || streq(dest, ".");
+        size_t len = strlen(dest);
+        /* "DIR/." names a directory as "DIR/" does (BuildKit keeps the
+         * suffix when it cleans the path): COPY f /app/. creates /app/f */
+        bool slash = !len || dest[len - 1] == '/' || streq(dest, ".") ||
+                     (len >= 2 && streq(dest + len - 2, "/."));
         _cleanup_free_ char *j =
                 dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "", dest);
         char *clean = go_path_clean(j);
@@ -203,6 +207,27 @@ static int parse_chmod(const char *chmod_s, struct copy_opts *o, struct box_err 
         return 0;
 }
 
+/* COPY --from a --build-context directory: its root, and its ignore file
+ * (BuildKit applies a named context's).  1 if FROM names one, else 0. */
+static int open_named_source(struct builder *b, const char *name, struct copy_src *src,
+                             struct dockerignore **ign, char **ign_name, struct box_err *err)
+{
+        int r = stage_open_named_dir(b, name, &src->rootfd, err);
+        if (r <= 0)
+                return r;
+        src->is_context = true; /* symlinks copied as such, not followed */
+        _cleanup_free_ char *label = xasprintf("--build-context '%s'", name);
+        r = builder_dir_ignore(src->rootfd, label, ign, ign_name, err);
+        if (r < 0) {
+                close(src->rootfd);
+                src->rootfd = -EBADF;
+                return r;
+        }
+        src->ignore = *ign;
+        src->ignore_name = *ign_name;
+        return 1;
+}
+
 static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool add,
                    struct box_err *err)
 {
@@ -281,16 +306,15 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
 
         struct step_dir src_sd = {0};
         struct copy_src src = {.rootfd = -EBADF, .exclude = exclude};
+        _cleanup_dockerignore_ struct dockerignore *named_ignore = NULL;
+        _cleanup_free_ char *named_ignore_name = NULL;
         if (from) {
                 _cleanup_free_ char *fe = NULL;
                 r = stage_expand(c, from, &fe, err);
                 if (r < 0)
                         return r;
-                r = stage_open_named_dir(b, fe, &src.rootfd, err);
-                if (r > 0) {
-                        src.is_context = true; /* symlinks copied as such, not followed */
-                        r = 0;
-                } else if (r == 0) {
+                r = open_named_source(b, fe, &src, &named_ignore, &named_ignore_name, err);
+                if (r == 0) {
                         r = stage_open_from_root(c, fe, &src_sd, &src.rootfd, err);
                         o.keep_owner = true;
                 }
@@ -306,6 +330,7 @@ static int do_copy(struct stage_ctx *c, const struct dockerfile_instr *in, bool 
                 src.rootfd = fcntl(b->context_fd, F_DUPFD_CLOEXEC, 3);
                 src.is_context = true;
                 src.ignore = b->ignore;
+                src.ignore_name = b->ignore_name;
         }
 
         struct fetched dl = {.dirfd = -EBADF};

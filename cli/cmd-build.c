@@ -28,12 +28,12 @@ static int read_all_fd(int fd, char **ret, size_t *len, struct box_err *err)
         return fs_read_fd(fd, 16u << 20, ret, len, err);
 }
 
-/* `box build -`: stdin holds either a tar of the context (plain or
- * compressed) or, as with Docker, a Dockerfile and no context at all.
- * Returns 1 with *ret_dir set for a context, 0 with *ret_data for a
- * Dockerfile. */
-static int context_from_stdin(struct store *st, char **ret_dir, char **ret_data, size_t *ret_len,
-                              struct box_err *err)
+/* `box build -` or `box build URL`: stdin (URL NULL) or the URL's body
+ * holds either a tar of the context (plain or compressed) or, as with
+ * Docker, a Dockerfile and no context at all.  Returns 1 with *ret_dir set
+ * for a context, 0 with *ret_data for a Dockerfile. */
+static int context_from_stream(struct store *st, const char *url, char **ret_dir, char **ret_data,
+                               size_t *ret_len, struct box_err *err)
 {
         char *dir = xasprintf("%s/tmp/context-%d", store_root(st), getpid());
         if (mkdir(dir, 0700) < 0) {
@@ -42,10 +42,24 @@ static int context_from_stdin(struct store *st, char **ret_dir, char **ret_data,
                 return box_err_errno(err, e, "create context directory");
         }
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        /* stdin is not seekable: spool it first */
+        /* stdin is not seekable, a download comes once: spool it first */
         _cleanup_free_ char *spool = xasprintf("%s.tar", dir);
-        _cleanup_close_ int sfd = open(spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        int r = sfd < 0 ? -errno : fs_copy_fd(STDIN_FILENO, sfd, NULL);
+        _cleanup_free_ char *from = url ? xasprintf("'%s'", url) : xstrdup("stdin");
+        int r = 0;
+        if (url) {
+                _cleanup_free_ char *name = NULL;
+                digest_str d;
+                r = build_fetch_url(url, NULL, NULL, AT_FDCWD, spool, &name, d, err);
+                if (r < 0) {
+                        fs_rm_rf(dir, NULL);
+                        free(dir);
+                        return box_err_prefix(err, "unable to prepare context");
+                }
+        }
+        _cleanup_close_ int sfd =
+                open(spool, O_RDWR | O_CREAT | (url ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
+        if (!url)
+                r = sfd < 0 ? -errno : fs_copy_fd(STDIN_FILENO, sfd, NULL);
         if (r >= 0 && lseek(sfd, 0, SEEK_SET) < 0)
                 r = -errno;
         if (r >= 0)
@@ -53,34 +67,41 @@ static int context_from_stdin(struct store *st, char **ret_dir, char **ret_data,
         if (r == 0) {
                 /* no archive: the Dockerfile itself */
                 if (lseek(sfd, 0, SEEK_SET) < 0)
-                        r = box_err_errno(err, errno, "read the Dockerfile from stdin");
+                        r = box_err_errno(err, errno, "read the Dockerfile from %s", from);
                 else
                         r = fs_read_fd(sfd, 16u << 20, ret_data, ret_len, err);
                 unlink(spool);
                 fs_rm_rf(dir, NULL);
                 free(dir);
-                return r < 0 ? box_err_prefix(err, "read the Dockerfile from stdin") : 0;
+                return r < 0 ? box_err_prefix(err, "read the Dockerfile from %s", from) : 0;
         }
         unlink(spool);
         if (r < 0) {
                 fs_rm_rf(dir, NULL);
                 free(dir);
-                return r < 0 && err->code ? -err->code
-                                          : box_err_errno(err, -r, "read the context from stdin");
+                return r < 0 && err->code
+                               ? -err->code
+                               : box_err_errno(err, -r, "read the context from %s", from);
         }
         *ret_dir = dir;
         return 1;
 }
 
-/* Contexts box cannot fetch: a URL or a Git repository. */
-static bool remote_context(const char *c)
+static bool http_url(const char *c)
 {
-        static const char *const prefixes[] = {"http://", "https://", "git://",
-                                               "git@",    "ssh://",   "github.com/"};
+        return startswith(c, "http://") || startswith(c, "https://");
+}
+
+/* Contexts box cannot fetch: a Git repository (Docker's rule: git://,
+ * git@, ssh://, github.com/, or an http(s) URL whose path ends in .git). */
+static bool git_context(const char *c)
+{
+        static const char *const prefixes[] = {"git://", "git@", "ssh://", "github.com/"};
         for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
                 if (startswith(c, prefixes[i]))
                         return true;
-        return false;
+        size_t n = strcspn(c, "#?");
+        return http_url(c) && n >= 4 && strneq(c + n - 4, ".git", 4);
 }
 
 /* --build-arg-file: K=V lines, '#' comments and blank lines skipped. */
@@ -180,7 +201,7 @@ static void secret_list_release(struct secret_list *l)
 
 /* ---- the flags ---- */
 
-static const char usage[] = "Usage: box build [OPTIONS] PATH | -\n"
+static const char usage[] = "Usage: box build [OPTIONS] PATH | URL | -\n"
                             "\n"
                             "Build an image from a Dockerfile.\n"
                             "\n"
@@ -768,14 +789,14 @@ static int context_arg(struct build_job *j, int n, char **operands, const char *
                         j->default_ctx = xstrdup(".");
         }
         const char *context = j->default_ctx ? j->default_ctx : operands[0];
-        if (remote_context(context)) {
+        if (git_context(context)) {
                 box_err_set(&err, ENOTSUP,
                             "unable to prepare context: remote context '%s' is not supported: "
                             "clone or download it and pass the directory",
                             context);
                 return cli_fail(&err);
         }
-        if (file && remote_context(file)) {
+        if (file && (git_context(file) || http_url(file))) {
                 box_err_set(&err, ENOTSUP,
                             "remote Dockerfile '%s' is not supported: download it and pass "
                             "'-f FILE'",
@@ -859,12 +880,12 @@ static int add_secret(struct build_job *j, const char *spec)
         return 0;
 }
 
-/* The context directory: CONTEXT, or stdin's tar (or Dockerfile, "-").
- * 0 or an exit status. */
+/* The context directory: CONTEXT, or stdin's (or an http(s) URL's) tar
+ * or Dockerfile.  0 or an exit status. */
 static int open_context(struct build_job *j, const char *context)
 {
         struct box_err err = {0};
-        if (!streq(context, "-")) {
+        if (!streq(context, "-") && !http_url(context)) {
                 j->ctxdir = realpath(context, NULL);
                 struct stat s;
                 if (!j->ctxdir || stat(j->ctxdir, &s) < 0 || !S_ISDIR(s.st_mode)) {
@@ -876,10 +897,11 @@ static int open_context(struct build_job *j, const char *context)
                 }
                 return 0;
         }
-        if (j->f.file && streq(j->f.file, "-"))
+        const char *url = http_url(context) ? context : NULL;
+        if (!url && j->f.file && streq(j->f.file, "-"))
                 return cli_usage_error("build",
                                        "'-f -' and a context on stdin cannot both read stdin");
-        int r = context_from_stdin(j->st, &j->ctxdir, &j->data, &j->len, &err);
+        int r = context_from_stream(j->st, url, &j->ctxdir, &j->data, &j->len, &err);
         if (r < 0)
                 return cli_fail(&err);
         j->tmp_context = r > 0;
@@ -902,7 +924,13 @@ static int read_dockerfile(struct build_job *j, struct build_opts *bo, struct bo
         if (!file) {
                 ctxfd = open(j->ctxdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 implicit = ctxfd >= 0 ? default_dockerfile(ctxfd) : NULL;
-                if (!implicit)
+                if (!implicit && in_context(ctxfd, "Dockerfile"))
+                        /* a directory of that name: saying "not found"
+                         * would send the user looking for a missing file */
+                        r = box_err_set(err, EISDIR,
+                                        "'%s/Dockerfile' is a directory, not a Dockerfile",
+                                        j->ctxdir);
+                else if (!implicit)
                         r = box_err_set(err, ENOENT,
                                         "no Dockerfile or Containerfile found in context "
                                         "directory '%s': no such file or directory",
