@@ -6,10 +6,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Enough for a walk to get through between renames even when something
- * renames in a tight loop (about half the walks fail then); bounded, so a
- * container that keeps renaming only makes box give up. */
-#define OPENAT2_EAGAIN_TRIES 128
+/* Enough for a walk to get through between renames or mounts even when
+ * something makes them in a tight loop (about half the walks fail then; a
+ * loop of tmpfs mounts needed more than 128 tries); bounded, so a container
+ * that keeps renaming only makes box give up. */
+#define OPENAT2_EAGAIN_TRIES 1000
 
 int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
 {
