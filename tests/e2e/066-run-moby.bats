@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# Docker's own container-side tests (moby/moby integration-cli
+# docker_cli_run_test.go, docker_cli_run_unix_test.go, docker_cli_exec_test.go,
+# docker_cli_ps_test.go, docker_cli_create_test.go) run against box: each test
+# is named after the upstream case it translates, runs what that case runs
+# against the local busybox image and checks what it asserts.  Cases that
+# need the network, a daemon, links, AppArmor, Windows or an image box's
+# fixture does not have are left out; where box's fixture differs (no CMD,
+# no audio group) the case says how it is adapted.
+load run-helpers
+
+setup() { run_setup; }
+teardown() { lifecycle_teardown; }
+
+@test "TestRunEchoStdout, TestRunEchoNamedContainer, TestRunExitCodeZero, TestRunExitCodeOne, TestRunExitCode" {
+        [ "$(box run busybox echo test123)" = test123 ]
+        [ "$(box run --name testfoonamedcontainer busybox echo test)" = test ]
+        box run busybox true
+        run box run busybox false
+        [ "$status" -eq 1 ]
+        run box run busybox /bin/sh -c 'exit 72'
+        [ "$status" -eq 72 ]
+}
+
+@test "TestRunLeakyFileDescriptors" {
+        [ "$(box run busybox ls -C /proc/self/fd)" = "0  1  2  3" ]
+}
+
+@test "TestRunDetachedContainerIDPrinting, TestRunVerifyContainerID" {
+        id=$(box run -d busybox true)
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+        box wait "$id"
+        [ "$(box rm "$id")" = "$id" ]
+}
+
+@test "TestRunWorkingDirectory, TestRunRootWorkdir" {
+        [ "$(box run -w /root busybox pwd)" = /root ]
+        [ "$(box run --workdir /root busybox pwd)" = /root ]
+        [ "$(box run --workdir / busybox pwd)" = / ]
+}
+
+@test "TestRunWorkdirExistsAndIsFile" {
+        # busybox here has no CMD: the case's image runs sh
+        run box run -w /bin/cat busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not a directory"* || "$output" == *"Not a directory"* ]]
+}
+
+@test "TestRunWithoutNetworking, TestRunLoopbackOnlyExistsWhenNetworkingDisabled" {
+        run box run --net=none busybox ping -c 1 8.8.8.8
+        [ "$status" -eq 1 ]
+        run box run --net=none busybox ip -o -4 a show up
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == "1: lo"* ]]
+}
+
+@test "TestRunUserDefaults, TestRunUserByName, TestRunUserByID, TestRunUserByIDZero, TestRunUserNotFound" {
+        [[ "$(box run busybox id)" == "uid=0(root) gid=0(root)"* ]]
+        [[ "$(box run -u root busybox id)" == "uid=0(root) gid=0(root)"* ]]
+        [[ "$(box run -u 1 busybox id)" == "uid=1(daemon) gid=1(daemon)"* ]]
+        [ "$(box run -u 0 busybox id)" = "uid=0(root) gid=0(root) groups=0(root),10(wheel)" ]
+        run box run -u notme busybox id
+        [ "$status" -eq 125 ]
+}
+
+@test "TestRunTwoConcurrentContainers" {
+        box run busybox sleep 1 &
+        a=$!
+        box run busybox sleep 1 &
+        b=$!
+        wait "$a"
+        wait "$b"
+}
+
+@test "TestRunEnvironmentOverride" {
+        run env HOSTNAME=bar "$BOX" run -e HOSTNAME -e HOME=/root2 busybox env
+        [ "$status" -eq 0 ]
+        [ "$(printf '%s\n' "$output" | sort)" = "$(printf 'HOME=/root2\nHOSTNAME=bar\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')" ]
+}
+
+@test "TestRunFullHostnameSet, TestRunHostnameFQDN" {
+        [ "$(box run -h foo.bar.baz busybox hostname)" = foo.bar.baz ]
+        run box run --hostname=foobar.example.com busybox sh -c 'cat /etc/hostname && hostname && hostname -s && hostname -d && hostname -f'
+        [ "$output" = "$(printf 'foobar.example.com\nfoobar.example.com\nfoobar\nexample.com\nfoobar.example.com')" ]
+        [[ "$(box run --hostname=foobar.example.com busybox cat /etc/hosts)" == *foobar.example.com* ]]
+}
+
+@test "TestRunHostnameInHostMode" {
+        [ "$(box run --net=host --hostname=foobar busybox sh -c 'echo $HOSTNAME && hostname')" = "$(printf 'foobar\nfoobar')" ]
+}
+
+@test "TestRunPrivilegedCanMknod, TestRunCapDropALLAddMknodCanMknod" {
+        [ "$(box run --privileged busybox sh -c 'mknod /tmp/sda b 8 0 && echo ok')" = ok ]
+        [ "$(box run --cap-drop=ALL --cap-add=MKNOD --cap-add=SETGID busybox sh -c 'mknod /tmp/sda b 8 0 && echo ok')" = ok ]
+}
+
+@test "TestRunCapDropInvalid, TestRunCapAddInvalid" {
+        for f in --cap-drop=CHPASS --cap-add=CHPASS; do
+                run box run "$f" busybox ls
+                [ "$status" -eq 125 ]
+                [[ "$output" == *CHPASS* ]]
+        done
+}
+
+@test "TestRunCapDropCannotMknod, TestRunCapDropCannotMknodLowerCase, TestRunCapDropALLCannotMknod" {
+        for f in --cap-drop=MKNOD --cap-drop=mknod --cap-drop=ALL; do
+                run box run "$f" --cap-add=SETGID busybox sh -c 'mknod /tmp/sda b 8 0 && echo ok'
+                [ "$status" -ne 0 ]
+                [[ "$output" != *ok* ]]
+        done
+}
+
+@test "TestRunCapAddCanDownInterface, TestRunCapAddALLCanDownInterface, TestRunCapAddALLDropNetAdminCanDownInterface" {
+        [ "$(box run --cap-add=NET_ADMIN busybox sh -c 'ip link set eth0 down && echo ok')" = ok ]
+        [ "$(box run --cap-add=ALL busybox sh -c 'ip link set eth0 down && echo ok')" = ok ]
+        run box run --cap-add=ALL --cap-drop=NET_ADMIN busybox sh -c 'ip link set eth0 down && echo ok'
+        [ "$status" -ne 0 ]
+        [[ "$output" != *ok* ]]
+}
+
+@test "TestRunGroupAdd" {
+        # the fixture's /etc/group has no audio or staff: wheel and a number
+        [ "$(box run --group-add=wheel --group-add=777 busybox id)" = "uid=0(root) gid=0(root) groups=0(root),10(wheel),777" ]
+        run box run --group-add=audio busybox id
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'audio'"* ]]
+}
+
+@test "TestRunUnprivilegedCannotMount" {
+        run box run busybox sh -c 'mount -t tmpfs none /tmp && echo ok'
+        [ "$status" -ne 0 ]
+        [[ "$output" != *ok* ]]
+        # nor with --cap-add SYS_ADMIN: Landlock and the filter still hold
+        run box run --cap-add SYS_ADMIN busybox sh -c 'mount -t tmpfs none /tmp && echo ok'
+        [[ "$output" != *ok* ]]
+}
+
+@test "TestRunSysNotWritableInNonPrivilegedContainers, TestRunSysWritableInPrivilegedContainers" {
+        run box run busybox touch /sys/kernel/profiling
+        [ "$status" -ne 0 ]
+        box run --privileged busybox touch /sys/kernel/profiling
+}
+
+@test "TestRunDeviceNumbers, TestRunThatCharacterDevicesActLikeCharacterDevices, TestRunUnprivilegedWithChroot" {
+        run box run busybox sh -c 'ls -l /dev/null'
+        set -- $output
+        [ "$1 $2 $3 $4 $5 $6" = "crw-rw-rw- 1 root root 1, 3" ]
+        [ "$(box run busybox sh -c 'dd if=/dev/zero of=/zero bs=1k count=5 2> /dev/null ; du -h /zero' | cut -f1)" = 8.0K ]
+        box run busybox chroot / true
+}
+
+@test "TestRunAllowBindMountingRoot, TestRunDisallowBindMountingRootToRoot" {
+        [[ "$(box run -v /:/host busybox ls /host)" == *etc* ]]
+        run box run -v /tmp:/ busybox ls /
+        [ "$status" -eq 125 ]
+}
