@@ -155,3 +155,16 @@ teardown() { lifecycle_teardown; }
         run box run -v /tmp:/ busybox ls /
         [ "$status" -eq 125 ]
 }
+
+@test "TestRunUserByIDBig, TestRunUserByIDNegative" {
+        # runc's range error; box took 2147483648 as a uid and -1 as a name
+        for u in 2147483648 -1 0:2147483648 0:-1; do
+                run box run -u "$u" busybox id
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"uids and gids must be in range 0-2147483647"* ]]
+        done
+        run box run --group-add -5 busybox id
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"uids and gids must be in range"* ]]
+        [[ "$(box run -u 2147483647 busybox id)" == "uid=2147483647 "* ]]
+}
