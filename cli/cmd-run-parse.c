@@ -129,10 +129,9 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
 int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
 {
         STRV_FOREACH (e, env_flags) {
+                if (**e == '=' || !**e)
+                        return box_err_set(err, EINVAL, "invalid environment variable: '%s'", *e);
                 if (strchr(*e, '=')) {
-                        if (**e == '=')
-                                return box_err_set(err, EINVAL,
-                                                   "invalid environment variable: '%s'", *e);
                         *v = strv_env_set(*v, *e);
                         continue;
                 }
@@ -140,6 +139,10 @@ int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
                 if (val) {
                         _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
                         *v = strv_env_set(*v, kv);
+                } else {
+                        /* Docker's daemon takes a bare K as "remove K": the
+                         * image's K and its own HOSTNAME go too */
+                        strv_env_unset(*v, *e);
                 }
         }
         return 0;

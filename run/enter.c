@@ -324,7 +324,9 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
                                              p->rlimits[i].resource);
 
         _cleanup_strv_free_ char **env = strv_copy(p->env);
-        if (strv_env_find(env, "HOME", 4) < 0) {
+        /* an empty HOME counts as unset, as runc's os.Getenv("HOME") == "" */
+        int home = strv_env_find(env, "HOME", 4);
+        if (home < 0 || !env[home][4] || !env[home][5]) {
                 _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
                 env = strv_env_set(env, h);
         }

@@ -168,3 +168,33 @@ teardown() { lifecycle_teardown; }
         [[ "$output" == *"uids and gids must be in range"* ]]
         [[ "$(box run -u 2147483647 busybox id)" == "uid=2147483647 "* ]]
 }
+
+@test "TestRunEnvironment" {
+        # -e=HOME= gets the user's home, as runc treats an empty HOME as unset
+        run env TRUE=false TRICKY=$'tri\ncky\n' "$BOX" run -h testing -e=FALSE=true -e=TRUE \
+                -e=TRICKY -e=HOME= busybox env
+        [ "$status" -eq 0 ]
+        got=$(printf '%s\n' "$output" | sort)
+        want=$(printf '%s\n' PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                HOSTNAME=testing FALSE=true TRUE=false TRICKY=tri cky "" HOME=/root | sort)
+        [ "$got" = "$want" ]
+}
+
+@test "TestRunEnvironmentErase" {
+        # a bare -e K that box's environment lacks removes K, HOSTNAME too
+        run env -u FOO -u HOSTNAME "$BOX" run -e FOO -e HOSTNAME busybox env
+        [ "$status" -eq 0 ]
+        [ "$(printf '%s\n' "$output" | sort)" = "$(printf 'HOME=/root\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')" ]
+        # the image's own variable goes as well
+        import_with envimg 'ENV FOO=image'
+        run env -u FOO "$BOX" run -e FOO envimg sh -c 'echo "${FOO-unset}"'
+        [ "$output" = unset ]
+}
+
+@test "TestRunEmptyEnv" {
+        for e in "" "=" "=foo"; do
+                run box run -e "$e" busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"invalid environment variable:"* ]]
+        done
+}
