@@ -765,9 +765,12 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transie
         j->hostname = j->o.hostname      ? j->o.hostname
                       : j->peer_hostname ? j->peer_hostname
                                          : j->short_id;
-        /* --uts host: the host's name is the container's */
-        if (j->o.uts_mode && streq(j->o.uts_mode, "host") &&
-            gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
+        /* --uts host: the host's name is the container's; --network host
+         * without -h takes it too, in a UTS namespace of its own (Docker's
+         * daemon sets the config's hostname to os.Hostname()) */
+        bool host_uts = j->o.uts_mode && streq(j->o.uts_mode, "host");
+        bool host_net = j->o.network == RUN_NETWORK_HOST && !j->o.hostname;
+        if ((host_uts || host_net) && gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
             cli_check_host_name("hostname", j->host_name, 64, NULL) == 0)
                 j->hostname = j->host_name;
         return 0;

@@ -198,3 +198,12 @@ teardown() { lifecycle_teardown; }
                 [[ "$output" == *"invalid environment variable:"* ]]
         done
 }
+
+@test "TestRunModeHostname" {
+        [ "$(box run -h=testhostname busybox cat /etc/hostname)" = testhostname ]
+        # --net=host without -h: the host's name (box gave its short id)
+        [ "$(box run --net=host busybox cat /etc/hostname)" = "$(hostname)" ]
+        [ "$(box run --net=host busybox sh -c 'hostname; echo $HOSTNAME' | sort -u)" = "$(hostname)" ]
+        # in a UTS namespace of its own still
+        [ "$(box run --net=host busybox readlink /proc/self/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]
+}
