@@ -415,6 +415,7 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
                 .cwd = x->cwd ? x->cwd : cfg.cwd,
                 .caps = caps,
                 .no_new_privs = cfg.no_new_privs,
+                .privileged = cfg.privileged || x->privileged,
                 .bpf = bpf.filter ? &bpf : NULL,
                 .rlimits = rlimits,
                 .tty = x->tty,

@@ -207,3 +207,11 @@ teardown() { lifecycle_teardown; }
         # in a UTS namespace of its own still
         [ "$(box run --net=host busybox readlink /proc/self/ns/uts)" != "$(readlink /proc/self/ns/uts)" ]
 }
+
+@test "TestRunPrivilegedCanMount" {
+        # box's Landlock domain refused every mount, --privileged too
+        [ "$(box run --privileged busybox sh -c 'mount -t tmpfs none /tmp && echo ok')" = ok ]
+        box run -d --name pm --privileged busybox sleep 100
+        wait_running pm
+        [ "$(box exec pm sh -c 'mkdir -p /m && mount -t tmpfs none /m && echo ok')" = ok ]
+}
