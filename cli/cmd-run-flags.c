@@ -2,6 +2,7 @@
  * flags that need more than a string, a list or a switch.  A new flag is
  * a row here and a field of struct run_opts (cli/cmd-run.h); cmd-run.c
  * translates the struct into a run spec. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "cli/container.h"
 #include "cli/options.h"
 #include "lib/fs.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/name.h"
@@ -559,6 +561,13 @@ static int opt_dns(void *opts, const char *arg)
         struct box_err err = {0};
         if (cli_check_ip_address("--dns", arg, &err) < 0)
                 return cli_fail(&err);
+        /* Docker's warning: a container's loopback is its own, so a
+         * resolver listening on the host's is not reached from a bridge */
+        struct in_addr a4;
+        struct in6_addr a6;
+        if ((inet_pton(AF_INET, arg, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127) ||
+            (inet_pton(AF_INET6, arg, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6)))
+                log_warn("localhost DNS setting (--dns=%s) may fail in containers", arg);
         o->dns = strv_append(o->dns, arg);
         return 0;
 }

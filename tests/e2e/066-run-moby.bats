@@ -215,3 +215,19 @@ teardown() { lifecycle_teardown; }
         wait_running pm
         [ "$(box exec pm sh -c 'mkdir -p /m && mount -t tmpfs none /m && echo ok')" = ok ]
 }
+
+@test "TestRunDNSOptions" {
+        run --separate-stderr box run --dns=127.0.0.1 --dns-search=mydomain --dns-opt=ndots:9 busybox cat /etc/resolv.conf
+        [ "$status" -eq 0 ]
+        # Docker's warning, and its order: nameservers, search, options
+        [[ "$stderr" == *"localhost DNS setting (--dns=127.0.0.1) may fail in containers"* ]]
+        [ "$(printf '%s\n' "$output" | grep -v '^#' | paste -sd' ')" = "nameserver 127.0.0.1 search mydomain options ndots:9" ]
+        run --separate-stderr box run --dns=1.1.1.1 --dns-search=. --dns-opt=ndots:3 busybox cat /etc/resolv.conf
+        [ -z "$stderr" ]
+        [ "$(printf '%s\n' "$output" | grep -v '^#' | paste -sd' ')" = "nameserver 1.1.1.1 options ndots:3" ]
+}
+
+@test "TestRunDNSRepeatOptions" {
+        run box run --dns=1.1.1.1 --dns=2.2.2.2 --dns-search=mydomain --dns-search=mydomain2 --dns-opt=ndots:9 --dns-opt=timeout:3 busybox cat /etc/resolv.conf
+        [ "$(printf '%s\n' "$output" | grep -v '^#' | paste -sd' ')" = "nameserver 1.1.1.1 nameserver 2.2.2.2 search mydomain mydomain2 options ndots:9 timeout:3" ]
+}
