@@ -353,10 +353,34 @@ static int opt_cpu_shares(void *opts, const char *arg)
         return 0;
 }
 
+/* Docker's parsers.ParseUintList: "" or N and N-M (N <= M) between
+ * commas; the kernel's own error for "1-10,11--" named no flag. */
+static bool valid_uint_list(const char *s)
+{
+        if (!*s)
+                return true;
+        for (;;) {
+                char *end;
+                if (!isdigit((unsigned char)*s))
+                        return false;
+                unsigned long lo = strtoul(s, &end, 10), hi = lo;
+                if (*end == '-') {
+                        if (!isdigit((unsigned char)end[1]))
+                                return false;
+                        hi = strtoul(end + 1, &end, 10);
+                }
+                if (hi < lo || (*end && *end != ','))
+                        return false;
+                if (!*end)
+                        return true;
+                s = end + 1;
+        }
+}
+
 static int opt_cpuset_cpus(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (strspn(arg, "0123456789,-") != strlen(arg))
+        if (!valid_uint_list(arg))
                 return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
         o->res.cpuset_cpus = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
@@ -663,7 +687,7 @@ static int opt_cpu_quota(void *opts, const char *arg)
 static int opt_cpuset_mems(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (strspn(arg, "0123456789,-") != strlen(arg))
+        if (!valid_uint_list(arg))
                 return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
         o->res.cpuset_mems = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;

@@ -231,3 +231,20 @@ teardown() { lifecycle_teardown; }
         run box run --dns=1.1.1.1 --dns=2.2.2.2 --dns-search=mydomain --dns-search=mydomain2 --dns-opt=ndots:9 --dns-opt=timeout:3 busybox cat /etc/resolv.conf
         [ "$(printf '%s\n' "$output" | grep -v '^#' | paste -sd' ')" = "nameserver 1.1.1.1 nameserver 2.2.2.2 search mydomain mydomain2 options ndots:9 timeout:3" ]
 }
+
+@test "TestRunWrongCpusetCpusFlagValue, TestRunWrongCpusetMemsFlagValue" {
+        # the kernel's write error named a cgroup file, not the flag, after
+        # the container was made
+        run box run --name cs --cpuset-cpus 1-10,11-- busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid value '1-10,11--' for cpuset cpus"* ]]
+        run box run --name cs --cpuset-mems 1-42-- busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"--cpuset-mems '1-42--'"* ]]
+        [ -z "$(box ps -aq)" ]
+        for bad in 1-0 ,0 0, 0- a; do
+                run box create --cpuset-cpus "$bad" busybox true
+                [ "$status" -eq 125 ]
+        done
+        box run --rm --cpuset-cpus 0 busybox true
+}
