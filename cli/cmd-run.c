@@ -675,14 +675,25 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
             (r == -ENOENT && streq(mode, "never")))
                 return r;
         _cleanup_image_ref_ struct image_ref ref = {0};
-        if (spec_ref_parse(image, &ref, NULL) < 0 || image_pull_is_url(image))
-                return r; /* an id or a prefix of one: nothing to pull */
+        struct box_err perr = {0};
+        if (spec_ref_parse(image, &ref, &perr) < 0) {
+                const char *hex = startswith(image, "sha256:") ? image + 7 : image;
+                if (*hex && !hex[strspn(hex, "0123456789abcdef")])
+                        return r; /* an id or a prefix of one: nothing to pull */
+                /* Docker's "invalid reference format" (busybox@foo,
+                 * Busybox), not "no such image" */
+                if (err)
+                        *err = perr;
+                return -perr.code;
+        }
+        if (image_pull_is_url(image))
+                return r;
         if (r >= 0)
                 store_image_handle_release(h);
         _cleanup_free_ char *full = spec_ref_format(&ref);
         struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off, .quiet = o->quiet};
         struct image_loaded v = {0};
-        struct box_err perr = {0};
+        perr = (struct box_err){0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
         if (r >= 0)
                 strv_free(v.names);

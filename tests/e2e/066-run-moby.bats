@@ -248,3 +248,17 @@ teardown() { lifecycle_teardown; }
         done
         box run --rm --cpuset-cpus 0 busybox true
 }
+
+@test "TestRunInvalidReference" {
+        # box looked the name up and said "no such image"
+        run box run busybox@foo
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid reference format"* ]]
+        run box run Busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"invalid reference format"*"must be lowercase"* ]]
+        # an id or its prefix still runs the image
+        id=$(box image inspect -f '{{.Id}}' busybox)
+        box run --rm "${id#sha256:}" true
+        box run --rm "${id:0:19}" true
+}
