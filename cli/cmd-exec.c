@@ -156,6 +156,9 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
         strv_free(o.env_files);
         if (r < 0)
                 return cli_fail(&err);
+        /* as run's -it: a terminal for the process needs one to relay */
+        if (o.x.interactive && o.x.tty && !o.x.detach && !isatty(0))
+                return cli_usage_error(NULL, "the input device is not a TTY");
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         char id[RUN_ID_LEN + 1];

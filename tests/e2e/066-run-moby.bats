@@ -262,3 +262,15 @@ teardown() { lifecycle_teardown; }
         box run --rm "${id#sha256:}" true
         box run --rm "${id:0:19}" true
 }
+
+@test "TestExecTTYWithoutStdin" {
+        box run -d --name ti busybox sleep 100
+        wait_running ti
+        # box ran it with a pty that nothing fed
+        run box exec -ti ti true </dev/null
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"the input device is not a TTY"* ]]
+        # -t alone, or -i alone, is no error
+        box exec -t ti true </dev/null
+        box exec -i ti true </dev/null
+}
