@@ -274,3 +274,26 @@ teardown() { lifecycle_teardown; }
         box exec -t ti true </dev/null
         box exec -i ti true </dev/null
 }
+
+@test "TestPsShowMounts" {
+        box volume create ps-volume-test
+        box run -d --name volume-test-1 --volume ps-volume-test:/test busybox sleep 100
+        box run -d --name volume-test-2 --volume /test busybox sleep 100
+        box run -d --name bind-mount-test -v /tmp:/t busybox sleep 100
+        # .Mounts: a volume's name (cut to 15) or a bind's source; box's was empty
+        run box ps --format '{{.Names}} {{.Mounts}}'
+        [ "${lines[0]}" = "bind-mount-test /tmp" ]
+        anon=$(box inspect -f '{{(index .Mounts 0).Name}}' volume-test-2)
+        [ "${lines[1]}" = "volume-test-2 ${anon:0:14}…" ]
+        [ "${lines[2]}" = "volume-test-1 ps-volume-test" ]
+        [ "$(box ps --no-trunc --format '{{.Mounts}}' --filter name=volume-test-2)" = "$anon" ]
+        [ "$(box ps --format '{{.Names}}' --filter volume=ps-volume-test)" = volume-test-1 ]
+        [ -z "$(box ps --format '{{.Names}}' --filter volume=this-volume-should-not-exist)" ]
+        [ "$(box ps --format '{{.Names}}' --filter volume=/test | paste -sd' ')" = "volume-test-2 volume-test-1" ]
+        # a bind by its source, as by its destination (box matched only the latter)
+        [ "$(box ps --format '{{.Names}}' --filter volume=/tmp)" = bind-mount-test ]
+        [ "$(box ps --format '{{.Names}}' --filter volume=/t)" = bind-mount-test ]
+        [ -z "$(box ps --format '{{.Names}}' --filter volume=/this-path-was-never-mounted)" ]
+        box rm -f -v volume-test-1 volume-test-2 bind-mount-test
+        box volume rm ps-volume-test
+}
