@@ -73,6 +73,9 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->write_iops_args);
         strv_free(o->weight_device_args);
         strv_free(o->device_rules);
+        strv_free(o->devices);
+        strv_free(o->device_maps);
+        strv_free(o->cgroup_device_rules);
         strv_free(o->annotations);
         strv_free(o->volumes_from);
         free(o->uid_map);
@@ -769,7 +772,16 @@ static int opt_device_cgroup_rule(void *opts, const char *arg)
         if (run_device_rule_check(arg, &err) < 0)
                 return cli_fail(&err);
         o->device_rules = strv_append(o->device_rules, arg);
-        o->res.device_rules = o->device_rules;
+        o->cgroup_device_rules = strv_append(o->cgroup_device_rules, arg);
+        o->res.device_rules = o->cgroup_device_rules;
+        return 0;
+}
+
+static int opt_device(void *opts, const char *arg)
+{
+        struct box_err err = {0};
+        if (cli_run_device_add(opts, arg, &err) < 0)
+                return cli_fail(&err);
         return 0;
 }
 
@@ -896,6 +908,8 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, "US", "refused: not on cgroup v2"),
         CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, "US", "refused: not on cgroup v2"),
         ROW_CPUSET_MEMS,
+        CLI_FUNC("device", 0, R, opt_device, "H[:C][:PERMS]",
+                 "add host device H (or a directory's) as C, PERMS of rwm"),
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
         CLI_FUNC("dns", 0, R, opt_dns, "IP", "a nameserver (replaces the host's)"),

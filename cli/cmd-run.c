@@ -363,6 +363,16 @@ static void resources_json(struct jv *hc, const struct run_opts *o)
         jv_set(hc, "BlkioDeviceReadIOps", device_numbers_json(o->read_iops_args, "Rate"));
         jv_set(hc, "BlkioDeviceWriteIOps", device_numbers_json(o->write_iops_args, "Rate"));
         jv_set(hc, "DeviceCgroupRules", jv_strv(o->device_rules));
+        struct jv *devs = jv_array();
+        STRV_FOREACH (m, o->device_maps) {
+                _cleanup_strv_free_ char **f = strv_split(*m, '\t');
+                struct jv *d = jv_object();
+                jv_set_str(d, "PathOnHost", f[0]);
+                jv_set_str(d, "PathInContainer", f[1]);
+                jv_set_str(d, "CgroupPermissions", f[2]);
+                jv_push(devs, d);
+        }
+        jv_set(hc, "Devices", devs);
 }
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
@@ -847,6 +857,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .env = j->env,
                 .user = o->user ? o->user : (img && img->user ? img->user : ""),
                 .group_add = o->group_add,
+                .devices = o->devices,
                 .cwd = o->workdir ? o->workdir
                                   : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                   : "/"),

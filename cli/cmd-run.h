@@ -58,6 +58,10 @@ struct run_opts {
         /* the device flags as given ("PATH:N"), for HostConfig */
         char **read_bps_args, **write_bps_args, **read_iops_args, **write_iops_args,
                 **weight_device_args, **device_rules;
+        /* --device: the nodes (run_spec's devices) and the flags as given,
+         * "HOST\tCONTAINER\tPERMS", for HostConfig.Devices */
+        char **devices, **device_maps;
+        char **cgroup_device_rules; /* --device-cgroup-rule's and --device's: res.device_rules */
         const char *mac_address, *domainname;
         char **annotations;  /* --annotation K=V */
         char **volumes_from; /* --volumes-from CONTAINER[:ro|rw] */
@@ -123,6 +127,10 @@ void cli_mount_release(struct cli_mount *m);
 /* PATH (absolute) made canonical as Go's path.Clean does: no "//", "."
  * or ".." components, no trailing '/'.  A relative PATH comes back as it is. */
 char *cli_run_clean_path(const char *path);
+/* --device ARG (cli/run-device.c): its nodes into O's devices and their
+ * cgroup lines into O's device_rules; a path that is no device node (nor a
+ * directory holding some) is an error. */
+int cli_run_device_add(struct run_opts *o, const char *arg, struct box_err *err);
 
 /* The parsers below also refuse a target run_mount_target_check() refuses
  * and a volume name that is not Docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+. */

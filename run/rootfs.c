@@ -321,6 +321,49 @@ static void copy_host_devices(int dev)
         }
 }
 
+/* --device: each node made at its path in the container (its directories
+ * made inside the root) with the host node's type, numbers, mode and owner
+ * as they were at create; where mknod is refused (a user namespace) the
+ * host's node is bound there instead, as Docker does rootless. */
+static int make_user_devices(int rootfd, char *const *devices, struct box_err *err)
+{
+        STRV_FOREACH (d, devices) {
+                char type;
+                unsigned maj, min, mode, uid, gid;
+                int n = 0;
+                const char *tab = strchr(*d, '\t');
+                if (sscanf(*d, "%c %u %u %o %u %u %n", &type, &maj, &min, &mode, &uid, &gid, &n) !=
+                            6 ||
+                    !n || (*d)[n] != '/' || !tab)
+                        return box_err_set(err, EINVAL, "bad device entry '%s'", *d);
+                _cleanup_free_ char *path = xstrndup(*d + n, (size_t)(tab - (*d + n)));
+                const char *host = tab + 1;
+                _cleanup_free_ char *dir = xstrdup(path);
+                char *slash = strrchr(dir, '/');
+                const char *base = path + (slash - dir) + 1;
+                *slash = '\0';
+                _cleanup_close_ int dfd = -EBADF;
+                int r = run_rootfs_open_in_root(rootfd, *dir ? dir : "/", true, &dfd, err);
+                if (r < 0)
+                        return r;
+                /* one of the defaults (/dev/zero) may be replaced */
+                (void)unlinkat(dfd, base, 0);
+                mode_t fmt = type == 'b' ? S_IFBLK : S_IFCHR;
+                if (mknodat(dfd, base, fmt | (mode & 07777), makedev(maj, min)) < 0) {
+                        if (errno != EPERM)
+                                return box_err_errno(err, errno, "mknod '%s'", path);
+                        r = bind_at(rootfd, host, path, 0, false, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (fchmodat(dfd, base, mode & 07777, 0) < 0 ||
+                    fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return box_err_errno(err, errno, "set the owner and mode of '%s'", path);
+        }
+        return 0;
+}
+
 static int make_devices(int rootfd, bool privileged, struct box_err *err)
 {
         _cleanup_close_ int dev = openat_in_root(rootfd, "dev", O_RDONLY | O_DIRECTORY, 0);
@@ -704,6 +747,8 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
                         return r;
                 if (streq(m->target, "/dev")) {
                         r = make_devices(rf->rootfd, spec->privileged, err);
+                        if (r >= 0)
+                                r = make_user_devices(rf->rootfd, spec->devices, err);
                         if (r >= 0)
                                 r = open_dev_null(rf->rootfd, &rf->nullfd, err);
                         if (r < 0)

@@ -297,3 +297,53 @@ teardown() { lifecycle_teardown; }
         box rm -f -v volume-test-1 volume-test-2 bind-mount-test
         box volume rm ps-volume-test
 }
+
+@test "TestRunAddingOptionalDevices, TestRunAddingOptionalDevicesNoSrc" {
+        # box had no --device ('unknown flag')
+        [ "$(box run --device /dev/zero:/dev/nulo busybox sh -c 'ls /dev/nulo')" = /dev/nulo ]
+        [ "$(box run --device /dev/zero:/dev/nulo busybox sh -c 'head -c 3 /dev/nulo | od -An -c' | tr -d ' ')" = '\0\0\0' ]
+        [ "$(box run --device /dev/zero:rw busybox sh -c 'ls /dev/zero')" = /dev/zero ]
+        # the host node's type, numbers and mode
+        [ -b /dev/loop0 ] || skip "no /dev/loop0"
+        run box run --device /dev/loop0:/dev/xl busybox stat -c '%F %t:%T %a' /dev/xl
+        [ "$output" = "$(stat -c '%F %t:%T %a' /dev/loop0)" ]
+}
+
+@test "TestRunAddingOptionalDevicesInvalidMode, TestRunWithBadDevice" {
+        run box run --device /dev/zero:ro busybox sh -c 'ls /dev/zero'
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'ro' is not an absolute path"* ]]
+        run box run --device /dev/zero:/dev/z:rwx busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"bad mode specified: 'rwx'"* ]]
+        run box run --name baddevice --device /etc busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'/etc': not a device node"* ]]
+        [ -z "$(box ps -aq)" ]
+}
+
+@test "TestDevicePermissions (--device PERMS in the devices cgroup, in inspect, again at a start)" {
+        # r only: reads pass, writes are the cgroup's EPERM (a node the
+        # defaults do not allow already: they have /dev/zero's rwm)
+        [ -b /dev/loop0 ] || skip "no /dev/loop0"
+        run box run --device /dev/loop0:/dev/z:r busybox sh -c 'head -c1 /dev/z >/dev/null && echo read; echo x > /dev/z || echo nowrite'
+        [ "${lines[0]}" = read ]
+        [[ "$output" == *"Operation not permitted"* ]]
+        [[ "$output" == *nowrite* ]]
+        box run -d --name dv --device /dev/zero:/dev/nulo:rw busybox sleep 100
+        [ "$(box inspect -f '{{json .HostConfig.Devices}} {{json .HostConfig.DeviceCgroupRules}}' dv)" = \
+                '[{"PathOnHost":"/dev/zero","PathInContainer":"/dev/nulo","CgroupPermissions":"rw"}] null' ]
+        box stop -t 0 dv
+        box start dv
+        [ "$(box exec dv sh -c 'head -c1 /dev/nulo | od -An -c' | tr -d ' ')" = '\0' ]
+}
+
+@test "TestRunAddingOptionalDevices: a directory of devices, and a user namespace" {
+        mkdir -p "$BOX_TEST_TMP/devs/sub"
+        mknod "$BOX_TEST_TMP/devs/sub/mynull" c 1 3
+        echo text >"$BOX_TEST_TMP/devs/file"
+        run box run --device "$BOX_TEST_TMP/devs:/dev/mine" busybox sh -c 'find /dev/mine | sort; echo x > /dev/mine/sub/mynull && echo ok'
+        [ "$output" = "$(printf '/dev/mine\n/dev/mine/sub\n/dev/mine/sub/mynull\nok')" ]
+        # mknod is refused in a user namespace: the host's node is bound
+        [ "$(box run --uidmap 0:100000:65536 --device /dev/zero:/dev/nulo busybox sh -c 'head -c2 /dev/nulo | od -An -c' | tr -d ' ')" = '\0\0' ]
+}
