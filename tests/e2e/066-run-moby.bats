@@ -347,3 +347,46 @@ teardown() { lifecycle_teardown; }
         # mknod is refused in a user namespace: the host's node is bound
         [ "$(box run --uidmap 0:100000:65536 --device /dev/zero:/dev/nulo busybox sh -c 'head -c2 /dev/nulo | od -An -c' | tr -d ' ')" = '\0\0' ]
 }
+
+@test "TestLogsTimestamps, TestLogsSeparateStderr, TestLogsStderrInStdout" {
+        id=$(box run -d busybox sh -c 'for i in $(seq 1 100); do echo = >> a.a; done; cat a.a')
+        box wait "$id"
+        run box logs -t "$id"
+        [ "${#lines[@]}" -eq 100 ]
+        for l in "${lines[@]}"; do
+                [[ "$l" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z\ =$ ]]
+        done
+        id=$(box run -d busybox sh -c 'echo stderr_log 1>&2')
+        box wait "$id"
+        [ -z "$(box logs "$id" 2>/dev/null)" ]
+        [ "$(box logs "$id" 2>&1 >/dev/null)" = stderr_log ]
+        id=$(box run -d -t busybox sh -c 'echo stderr_log 1>&2')
+        box wait "$id"
+        [ "$(box logs "$id" 2>/dev/null | tr -d '\r')" = stderr_log ]
+        [ -z "$(box logs "$id" 2>&1 >/dev/null)" ]
+}
+
+@test "TestLogsTail" {
+        id=$(box run -d busybox sh -c 'for i in $(seq 1 100); do echo =; done;')
+        box wait "$id"
+        [ "$(box logs --tail 0 "$id" | wc -l)" -eq 0 ]
+        [ "$(box logs --tail 5 "$id" | wc -l)" -eq 5 ]
+        [ "$(box logs --tail 99 "$id" | wc -l)" -eq 99 ]
+        [ "$(box logs --tail all "$id" | wc -l)" -eq 100 ]
+        [ "$(box logs --tail -1 "$id" | wc -l)" -eq 100 ]
+        # a --tail that is no number is all of it, as Docker's daemon reads
+        # it (box refused it)
+        run box logs --tail random "$id"
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 100 ]
+}
+
+@test "TestLogsFollowStopped, TestLogsCLIContainerNotFound" {
+        box run --name=test busybox echo hello
+        run timeout 30 "$BOX" logs -f test
+        [ "$status" -eq 0 ]
+        [ "$output" = hello ]
+        run box logs testlogsnocontainer
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such container: 'testlogsnocontainer'"* ]]
+}
