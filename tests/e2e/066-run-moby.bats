@@ -390,3 +390,22 @@ teardown() { lifecycle_teardown; }
         [ "$status" -ne 0 ]
         [[ "$output" == *"no such container: 'testlogsnocontainer'"* ]]
 }
+
+@test "TestLogsSince" {
+        box run --name=testlogssince busybox /bin/sh -c 'for i in $(seq 1 3); do sleep 1; echo log$i; done'
+        run box logs -t testlogssince
+        t=$(echo "${lines[1]}" | cut -d' ' -f1)
+        since=$(( $(date -d "$t" +%s) + 1 ))
+        run box logs -t --since=$since testlogssince
+        [[ "$output" != *log1* && "$output" != *log2* ]]
+        [[ "$output" == *log3* ]]
+        # Go's layout wants two digits of seconds: box's strptime took one
+        run box logs -t --since=2006-01-02T15:04:0Z testlogssince
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'2006-01-02T15:04:0Z'"* ]]
+        for s in "" --since=0; do
+                run box logs -t $s testlogssince
+                [ "$status" -eq 0 ]
+                [[ "$output" == *log1*log2*log3* ]]
+        done
+}
