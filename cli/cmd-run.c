@@ -375,6 +375,15 @@ static void resources_json(struct jv *hc, const struct run_opts *o)
         jv_set(hc, "Devices", devs);
 }
 
+/* Is STREAM attached: every one without -a, else those it names. */
+static bool attached(const struct run_opts *o, const char *stream)
+{
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, stream) == 0)
+                        return true;
+        return !o->attach;
+}
+
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
                          const struct run_opts *o, const struct run_spec *spec,
                          const struct mount_set *ms, char *const *argv,
@@ -403,8 +412,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "Tty", jv_bool(o->tty));
         jv_set(cfg, "OpenStdin", jv_bool(o->interactive));
         jv_set_str(cfg, "Image", image);
-        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
-        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
+        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach && attached(o, "stdout")));
+        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach && attached(o, "stderr")));
         jv_set(cfg, "Labels", labels_json(img, labels));
         jv_set_str(cfg, "Domainname", o->domainname ? o->domainname : "");
         if (o->mac_address)
@@ -797,15 +806,6 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transie
         return 0;
 }
 
-/* Is STREAM attached: every one without -a, else those it names. */
-static bool attached(const struct run_opts *o, const char *stream)
-{
-        STRV_FOREACH (a, o->attach)
-                if (strcasecmp(*a, stream) == 0)
-                        return true;
-        return !o->attach;
-}
-
 /* The container's environment, /etc files and mounts, into SPEC. */
 static int prepare_container(struct run_job *j, struct run_spec *spec, struct box_err *err)
 {
@@ -1083,10 +1083,19 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
         int r = cli_container_start(ctx, id, true, &err);
         if (r < 0)
                 return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
+        /* -a: the others are in its log only, as Docker's */
         struct cli_attach_opts a = {.no_stdin = !attached(&j->o, "stdin"),
+                                    .no_stdout = !attached(&j->o, "stdout"),
+                                    .no_stderr = !attached(&j->o, "stderr"),
                                     .detach_keys = j->o.detach_keys,
                                     .stdin_once = true,
                                     .sig_proxy = !j->o.no_sig_proxy};
+        /* nothing of its output shown (-a stdin): its id is, as docker run
+         * prints it then */
+        if (a.no_stdout && a.no_stderr) {
+                printf("%s\n", id);
+                fflush(stdout);
+        }
         bool detached;
         int status = cli_container_attach(ctx, id, &a, &detached, &err);
         if (status < 0)
@@ -1230,6 +1239,11 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         _cleanup_free_ char *finished_at = NULL;
         if (r >= 0) {
                 PHASE("state");
+                /* -a stdin alone: its id, as run_attached() prints it */
+                if (!attached(&j.o, "stdout") && !attached(&j.o, "stderr")) {
+                        printf("%s\n", j.state->id);
+                        fflush(stdout);
+                }
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }

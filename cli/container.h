@@ -136,10 +136,11 @@ int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *fil
                          struct box_err *err);
 
 struct cli_attach_opts {
-        bool no_stdin;           /* send none of our stdin */
-        const char *detach_keys; /* Docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
-        bool stdin_once;         /* our stdin's end closes the container's (run -i, start -ai) */
-        bool sig_proxy;          /* the signals box gets go to it (never with -t, as Docker's) */
+        bool no_stdin;             /* send none of our stdin */
+        bool no_stdout, no_stderr; /* show none of its stdout, its stderr (run -a) */
+        const char *detach_keys;   /* Docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
+        bool stdin_once;           /* our stdin's end closes the container's (run -i, start -ai) */
+        bool sig_proxy;            /* the signals box gets go to it (never with -t, as Docker's) */
 };
 /* Joins this process's stdio to running container ID through its
  * monitor's attach socket (cli/cmd-attach.c), with the terminal's size

@@ -409,3 +409,124 @@ teardown() { lifecycle_teardown; }
                 [[ "$output" == *log1*log2*log3* ]]
         done
 }
+
+@test "TestRunAttachStdErrOnlyTTYMode, TestRunAttachStdOutOnlyTTYMode, TestRunAttachStdOutAndErrTTYMode, TestRunAttachWithDetach" {
+        box run -t -a stderr busybox true
+        box run -t -a stdout busybox true
+        box run -t -a stdout -a stderr busybox true
+        run box run -d --attach stdout busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"onflicting options"* ]]
+}
+
+@test "run -a (docker_cli_run_test.go's attach cases): a stream not named is in the log only, without --rm too" {
+        # box's foreground run without --rm (attached through the monitor)
+        # showed every stream whatever -a named
+        run --separate-stderr box run --name a1 -a stderr busybox sh -c 'echo out; echo err >&2'
+        [ -z "$output" ]
+        [ "$stderr" = err ]
+        run --separate-stderr box run --name a2 -a stdout busybox sh -c 'echo out; echo err >&2'
+        [ "$output" = out ]
+        [ -z "$stderr" ]
+        [ "$(box inspect -f '{{.Config.AttachStdout}} {{.Config.AttachStderr}}' a1 a2)" = "$(printf 'false true\ntrue false')" ]
+        [ "$(box logs a1 2>&1 | sort | paste -sd' ')" = "err out" ]
+}
+
+@test "TestInspectContainerFilterInt (run -i -a stdin prints the id)" {
+        # nothing of its output is shown: docker run prints its id instead
+        id=$(echo blahblah | box run -i -a stdin busybox cat)
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+        [ "$(box inspect -f '{{eq .State.ExitCode 0}}' "$id")" = true ]
+        [ "$(box logs "$id")" = blahblah ]
+        id=$(echo blahblah | box run --rm -i -a stdin busybox cat)
+        [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+}
+
+@test "TestCreateArgs, TestCreateHostConfig, TestCreateWithPortRange, TestCreateEchoStdout" {
+        id=$(box create --entrypoint= busybox command arg1 arg2 "arg with space" -c flags)
+        [ "$(box inspect -f '{{json .Path}} {{json .Args}}' "$id")" = '"command" ["arg1","arg2","arg with space","-c","flags"]' ]
+        id=$(box create -P busybox echo)
+        [ "$(box inspect -f '{{.HostConfig.PublishAllPorts}}' "$id")" = true ]
+        id=$(box create -p 3300-3303:3300-3303/tcp busybox echo)
+        for p in 3300 3301 3302 3303; do
+                [ "$(box inspect -f "{{(index (index .HostConfig.PortBindings \"$p/tcp\") 0).HostPort}}" "$id")" = $p ]
+        done
+        id=$(box create busybox echo test123)
+        [ "$(box start -ai "$id")" = test123 ]
+}
+
+@test "TestCreateVolumesCreated, TestCreateLabels, TestCreateHostnameWithNumber, TestCreateRM, TestCreateStopSignal, TestCreateStopTimeout, TestCreateWithInvalidLogOpts" {
+        box create --name test_create_volume -v /foo busybox true
+        [ -d "$(box inspect -f '{{(index .Mounts 0).Source}}' test_create_volume)" ]
+        box create --name test_create_labels -l k1=v1 --label k2=v2 busybox true
+        [ "$(box inspect -f '{{json .Config.Labels}}' test_create_labels)" = '{"k1":"v1","k2":"v2"}' ]
+        [ "$(box run -h web.0 busybox hostname)" = web.0 ]
+        id=$(box create busybox true)
+        box rm "$id"
+        id=$(box create busybox true)
+        box rm -f "$id"
+        box create --name test_create_stop_signal --stop-signal 9 busybox true
+        [[ "$(box inspect -f '{{json .Config.StopSignal}}' test_create_stop_signal)" == *9* ]]
+        box create --name test_create_stop_timeout_1 --stop-timeout 15 busybox true
+        box create --name test_create_stop_timeout_2 busybox true
+        [ "$(box inspect -f '{{json .Config.StopTimeout}}' test_create_stop_timeout_1 test_create_stop_timeout_2)" = "$(printf '15\nnull')" ]
+        run box create --name test-invalidate-log-opts --log-opt invalid=true busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"unknown --log-opt 'invalid'"* ]]
+        [[ "$(box ps -a)" != *test-invalidate-log-opts* ]]
+}
+
+@test "TestStartAttachCorrectExitCode, TestStartAttachSilent, TestStartPausedContainer, TestStartReturnCorrectExitCode" {
+        id=$(box run -d busybox sh -c 'exit 1')
+        box wait "$id"
+        run box start -a "$id"
+        [ "$status" -eq 1 ]
+        box run --name teststartattachcorrectexitcode busybox echo test
+        [ "$(box start -a teststartattachcorrectexitcode)" = test ]
+        box run -d --name testing busybox sleep 100
+        wait_running testing
+        box pause testing
+        run box start testing
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"cannot start a paused container"*"try unpause instead"* ]]
+        box unpause testing
+        box create --restart=on-failure:2 --name withRestart busybox sh -c 'exit 11'
+        box create --rm --name withRm busybox sh -c 'exit 12'
+        run box start -a withRestart
+        [ "$status" -eq 11 ]
+        run box start -a withRm
+        [ "$status" -eq 12 ]
+}
+
+@test "TestStartRecordError" {
+        box run -d -p 9999:9999 --name test busybox sleep 100
+        [ -z "$(box inspect -f '{{.State.Error}}' test)" ]
+        run box run -d --name test2 -p 9999:9999 busybox sleep 100
+        [ "$status" -eq 125 ]
+        # box's wording is the kernel's, Docker's "port is already allocated"
+        [[ "$(box inspect -f '{{.State.Error}}' test2)" == *"address already in use"* ]]
+        box stop -t 0 test
+        box start test2
+        [ -z "$(box inspect -f '{{.State.Error}}' test2)" ]
+}
+
+@test "TestInspectTypeFlagContainer, TestInspectTypeFlagWithNoContainer, TestInspectTypeFlagWithInvalidValue, TestInspectJSONFields, TestInspectStopWhenNotFound, TestInspectUnknownObject" {
+        box run -d --name=busybox busybox sleep 100
+        [ "$(box inspect --type=container --format='{{.State.Running}}' busybox)" = true ]
+        run box inspect --type=container busybox:latest
+        [ "$status" -ne 0 ]
+        run box inspect --type=foobar busybox
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"not a valid value for --type"* ]]
+        [ "$(box inspect --type=container --format='{{.HostConfig.Dns}}' busybox)" = "[]" ]
+        box run -d --name=busybox2 busybox sleep 100
+        for order in "busybox busybox2 missing" "missing busybox busybox2"; do
+                run --separate-stderr box inspect --type=container --format='{{.Name}}' $order
+                [ "$status" -ne 0 ]
+                [ "$output" = "$(printf '/busybox\n/busybox2')" ]
+                [[ "$stderr" == *"no such container: 'missing'"* ]]
+        done
+        run box inspect foobar
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"no such object: 'foobar'"* ]]
+}
