@@ -153,6 +153,7 @@ void cli_mount_release(struct cli_mount *m)
         free(m->source);
         free(m->target);
         free(m->data);
+        free(m->mode);
         strv_free(m->volume_opts);
         strv_free(m->volume_labels);
         memset(m, 0, sizeof(*m));
@@ -260,6 +261,7 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 }
         }
         m.target = clean_path(dst);
+        m.mode = xstrdup(opts ? opts : "");
         if (!src) {
                 m.type = RUN_MOUNT_VOLUME; /* anonymous */
         } else if (src[0] == '/') {

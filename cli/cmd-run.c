@@ -505,7 +505,13 @@ static char *config_json(const struct run_state *s, const char *image, const cha
                         jv_set_str(m, "Name", cm->source);
                 jv_set_str(m, "Source", ms->rm[i].source);
                 jv_set_str(m, "Destination", cm->target);
+                /* Docker's MountPoint: a volume's driver, -v's options as
+                 * given, a bind's propagation (box's are private) */
+                if (cm->type == RUN_MOUNT_VOLUME)
+                        jv_set_str(m, "Driver", "local");
+                jv_set_str(m, "Mode", cm->mode ? cm->mode : "");
                 jv_set(m, "RW", jv_bool(!(cm->flags & MS_RDONLY)));
+                jv_set_str(m, "Propagation", cm->type == RUN_MOUNT_BIND ? "rprivate" : "");
                 jv_push(mounts, m);
         }
         jv_set(c, "Mounts", mounts);

@@ -116,6 +116,7 @@ struct cli_mount {
         char *source; /* bind: host path; volume: name (NULL: anonymous) */
         char *target;
         char *data; /* tmpfs options */
+        char *mode; /* -v's options as given ("ro,z"), inspect's Mode; NULL: "" */
         unsigned long flags;
         bool nocopy;
         bool from_image;      /* an image VOLUME */

@@ -530,3 +530,36 @@ teardown() { lifecycle_teardown; }
         [ "$status" -ne 0 ]
         [[ "$output" == *"no such object: 'foobar'"* ]]
 }
+
+@test "TestInspectBindMountPoint, TestInspectNamedMountPoint, TestInspectTimesAsRFC3339Nano, TestInspectInt64, TestInspectAmpersand, TestInspectByPrefix, TestInspectStatus" {
+        mkdir -p "$BOX_TEST_TMP/data"
+        box run -d --name test -v "$BOX_TEST_TMP/data:/data:z" busybox sleep 100
+        # Docker's MountPoint fields: box had no Driver, Mode or Propagation
+        [ "$(box inspect -f '{{len .Mounts}} {{(index .Mounts 0).Source}} {{(index .Mounts 0).Destination}} {{(index .Mounts 0).RW}}' test)" = "1 $BOX_TEST_TMP/data /data true" ]
+        [ "$(box inspect -f '{{json (index .Mounts 0).Name}} {{json (index .Mounts 0).Driver}} {{json (index .Mounts 0).Mode}}' test)" = 'null null "z"' ]
+        box run -d --name test2 -v data:/data busybox sleep 100
+        [ "$(box inspect -f '{{(index .Mounts 0).Name}} {{(index .Mounts 0).Driver}} {{(index .Mounts 0).Destination}} {{(index .Mounts 0).RW}}' test2)" = "data local /data true" ]
+        id=$(box run -d busybox true)
+        box wait "$id"
+        rfc='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$'
+        for f in State.StartedAt State.FinishedAt Created; do
+                [[ "$(box inspect -f "{{.$f}}" "$id")" =~ $rfc ]]
+        done
+        [[ "$(box image inspect -f '{{.Created}}' busybox)" =~ $rfc ]]
+        box run -d -m=300M --name inspectTest busybox true
+        [ "$(box inspect -f '{{.HostConfig.Memory}}' inspectTest)" = 314572800 ]
+        [[ "$(box run --name amp --env 'TEST_ENV="soanni&rtr"' busybox env)" == *'soanni&rtr'* ]]
+        [[ "$(box inspect amp)" == *'soanni\u0026rtr'* || "$(box inspect amp)" == *'soanni&rtr'* ]]
+        iid=$(box image inspect -f '{{.Id}}' busybox)
+        [ "$(box inspect -f '{{.Id}}' "${iid:0:12}")" = "$iid" ]
+        [ "$(box inspect -f '{{.Id}}' "${iid:7:12}")" = "$iid" ]
+        id=$(box run -d busybox sleep 100)
+        [ "$(box inspect -f '{{.State.Status}}' "$id")" = running ]
+        box pause "$id"
+        [ "$(box inspect -f '{{.State.Status}}' "$id")" = paused ]
+        box unpause "$id"
+        box stop -t 1 "$id"
+        [ "$(box inspect -f '{{.State.Status}}' "$id")" = exited ]
+        box rm -f -v test test2
+        box volume rm data
+}
