@@ -152,7 +152,9 @@ static int volumes_from(const char *root, const char *arg, char ***v, struct box
                 const char *dst = jv_get_str(m, "Destination");
                 if (!src || !dst)
                         continue;
-                bool rw = colon ? streq(colon + 1, "rw") : jv_bool_value(jv_get(m, "RW"));
+                /* :ro makes it read-only; :rw cannot make a read-only one
+                 * writable (Docker's RW: m.RW && ReadWrite(mode)) */
+                bool rw = jv_bool_value(jv_get(m, "RW")) && (!colon || streq(colon + 1, "rw"));
                 *v = strv_push(*v, xasprintf("%s:%s:%s", src, dst, rw ? "rw" : "ro"));
         }
         return 0;

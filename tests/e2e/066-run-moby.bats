@@ -563,3 +563,71 @@ teardown() { lifecycle_teardown; }
         box rm -f -v test test2
         box volume rm data
 }
+
+@test "TestVolumesFromGetsProperMode" {
+        mkdir -p "$BOX_TEST_TMP/hp"
+        box run --name parent -v "$BOX_TEST_TMP/hp:/test:ro" busybox true
+        # :rw made the parent's read-only bind writable
+        run box run --rm --volumes-from parent:rw busybox touch /test/file
+        [ "$status" -ne 0 ]
+        run box run --rm --volumes-from parent2:ro busybox touch /test/file
+        [ "$status" -ne 0 ]
+        box run --name parent2 -v "$BOX_TEST_TMP/hp:/test:ro" busybox true
+        run box run --rm --volumes-from parent2:ro busybox touch /test/file
+        [ "$status" -ne 0 ]
+        [ ! -e "$BOX_TEST_TMP/hp/file" ]
+}
+
+@test "TestRunWithVolumesFromExited, TestRunVolumesFromInReadonlyModeFails, TestRunVolumesFromInReadWriteMode, TestRunMultipleVolumesFrom" {
+        box run --name test-data --volume /some/dir busybox touch /some/dir/file
+        box run --rm --volumes-from test-data busybox cat /some/dir/file
+        box run --name parent -v /test busybox true
+        run box run --rm --volumes-from parent:ro busybox touch /test/file
+        [ "$status" -ne 0 ]
+        box run --rm --volumes-from parent:rw busybox touch /test/file
+        run box run --rm --volumes-from parent:bar busybox touch /test/file
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"'parent:bar'"* ]]
+        box run --rm --volumes-from parent busybox touch /test/file
+        box run --name parent1 -v /test1 busybox touch /test1/foo
+        box run --name parent2 -v /other busybox touch /other/bar
+        box run --rm --volumes-from parent1 --volumes-from parent2 busybox sh -c 'cat /test1/foo && cat /other/bar'
+}
+
+@test "TestRunVolumesMountedAsReadonly, TestRunBindMounts, TestRunVolumeWithOneCharacter, TestRunMountReadOnlyDevShm" {
+        run box run -v /test:/test:ro busybox touch /test/somefile
+        [ "$status" -ne 0 ]
+        rmdir /test 2>/dev/null || true
+        d="$BOX_TEST_TMP/bind"
+        mkdir -p "$d"
+        touch "$d/touch-me"
+        [[ "$(box run -v "$d:/tmpx:ro" busybox ls /tmpx)" == *touch-me* ]]
+        box run -v "$d:/tmp:rw" busybox touch /tmp/holla
+        [ -e "$d/holla" ]
+        run box run -v "$d:." busybox ls .
+        [ "$status" -eq 125 ]
+        box run -v "$d/holla:/tmp/holla:rw" busybox sh -c "echo -n 'yotta' > /tmp/holla"
+        [ "$(cat "$d/holla")" = yotta ]
+        mkdir -p "$BOX_TEST_TMP/q"
+        [ "$(box run -v "$BOX_TEST_TMP/q:/foo" busybox sh -c 'find /foo')" = /foo ]
+        run box run --rm --read-only -v "$BOX_TEST_TMP/q:/dev/shm:ro" busybox touch /dev/shm/foo
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "TestRunCreateVolumeEtc, TestRunNetworkFilesBindMount, TestRunNetworkFilesBindMountRO, TestMountIntoProc" {
+        [[ "$(box run --dns=127.0.0.1 -v /etc busybox cat /etc/resolv.conf 2>/dev/null)" == *"nameserver 127.0.0.1"* ]]
+        [[ "$(box run -h=test123 -v /etc busybox cat /etc/hostname)" == *test123* ]]
+        run box run --add-host=test:192.168.0.1 -v /etc busybox cat /etc/hosts
+        [[ "$output" == *"$(printf '192.168.0.1\ttest')"* && "$output" == *"$(printf '127.0.0.1\tlocalhost')"* ]]
+        f="$BOX_TEST_TMP/testfile"
+        printf test123 >"$f"
+        chmod 646 "$f"
+        for nw in /etc/resolv.conf /etc/hosts /etc/hostname; do
+                [ "$(box run -v "$f:$nw" busybox cat "$nw")" = test123 ]
+                run box run -v "$f:$nw:ro" busybox touch "$nw"
+                [ "$status" -ne 0 ]
+        done
+        run box run -v /proc//sys busybox true
+        [ "$status" -eq 125 ]
+}
