@@ -127,6 +127,29 @@ static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
         ms->m[ms->n++] = *m;
 }
 
+/* Is *S (an element of V) also an element before it? */
+static bool strv_find_before(char *const *v, char *const *s)
+{
+        for (char *const *p = v; p < s; p++)
+                if (streq(*p, *s))
+                        return true;
+        return false;
+}
+
+/* M (taken) from -v or --mount, refused when one of them had its target. */
+static int user_mount_add(struct mount_set *ms, struct cli_mount *m, char ***seen,
+                          struct box_err *err)
+{
+        if (strv_contains(*seen, m->target)) {
+                int r = box_err_set(err, EINVAL, "duplicate mount point: '%s'", m->target);
+                cli_mount_release(m);
+                return r;
+        }
+        *seen = strv_append(*seen, m->target);
+        mount_set_add(ms, m);
+        return 0;
+}
+
 /* --volumes-from C[:ro|rw]: C's volumes and bind mounts, as -v specs
  * (tmpfs mounts are C's own, as Docker's), appended to *V */
 static int volumes_from(const char *root, const char *arg, char ***v, struct box_err *err)
@@ -194,19 +217,23 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         return box_err_prefix(err, "--volumes-from");
                 mount_set_add(ms, &m);
         }
+        /* -v and --mount: two on one target is Docker's "duplicate mount
+         * point" (box let the later win), but the same -v twice is one, as
+         * Docker's client keeps its -v values in a set */
+        _cleanup_strv_free_ char **seen = xnew0(char *, 1);
         STRV_FOREACH (s, o->volumes) {
+                if (strv_find_before(o->volumes, s))
+                        continue;
                 struct cli_mount m;
                 r = cli_run_parse_volume(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->mounts) {
                 struct cli_mount m;
                 r = cli_run_parse_mount(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->tmpfs) {
                 struct cli_mount m;

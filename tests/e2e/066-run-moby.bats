@@ -631,3 +631,27 @@ teardown() { lifecycle_teardown; }
         run box run -v /proc//sys busybox true
         [ "$status" -eq 125 ]
 }
+
+@test "TestRunNoDupVolumes, TestRunDuplicateMount" {
+        mkdir -p "$BOX_TEST_TMP/p1" "$BOX_TEST_TMP/p2"
+        # box let the later -v win
+        run box run -v "$BOX_TEST_TMP/p1:/test" -v "$BOX_TEST_TMP/p2:/test" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"duplicate mount point: '/test'"* ]]
+        run box run -v test1:/foo -v test2:/foo busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"duplicate mount point: '/foo'"* ]]
+        [[ "$(box volume ls -q)" != *test1* ]]
+        run box run -v /tmp:/x --mount type=bind,src=/tmp,dst=/x busybox true
+        [ "$status" -eq 125 ]
+        # the same -v twice is one mount
+        echo touch-me-foo-bar >"$BOX_TEST_TMP/p1/f"
+        run box run --name test -v "$BOX_TEST_TMP/p1:/p1" -v "$BOX_TEST_TMP/p1:/p1" busybox sh -c 'cat /p1/f && ls /'
+        [ "$status" -eq 0 ]
+        [[ "$output" == *touch-me-foo-bar* ]]
+        [[ "$output" != *"p1:"* ]]
+        [ "$(box inspect -f '{{json .Config.Volumes}}' test)" = null ]
+        # an image VOLUME and --volumes-from stay below -v (TestRunApplyVolumesFromBeforeVolumes)
+        box run --name parent -v /test busybox touch /test/foo
+        box run --rm --volumes-from parent -v /test busybox true
+}
