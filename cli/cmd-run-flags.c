@@ -356,28 +356,68 @@ static int opt_cpu_shares(void *opts, const char *arg)
         return 0;
 }
 
+_printf_(1, 2) static int flag_error(const char *fmt, ...);
+
+/* One element of a Docker ParseUintList list: N or N-M, N <= M. */
+static bool uint_range(const char *t, unsigned long *ret_lo, unsigned long *ret_hi)
+{
+        char *end;
+        if (!isdigit((unsigned char)*t))
+                return false;
+        unsigned long lo = strtoul(t, &end, 10), hi = lo;
+        if (*end == '-') {
+                if (!isdigit((unsigned char)end[1]))
+                        return false;
+                hi = strtoul(end + 1, &end, 10);
+        }
+        if (*end || hi < lo)
+                return false;
+        *ret_lo = lo, *ret_hi = hi;
+        return true;
+}
+
 /* Docker's parsers.ParseUintList: "" or N and N-M (N <= M) between
  * commas; the kernel's own error for "1-10,11--" named no flag. */
 static bool valid_uint_list(const char *s)
 {
         if (!*s)
                 return true;
-        for (;;) {
-                char *end;
-                if (!isdigit((unsigned char)*s))
+        _cleanup_strv_free_ char **v = strv_split(s, ',');
+        unsigned long lo, hi;
+        STRV_FOREACH (t, v)
+                if (!uint_range(*t, &lo, &hi))
                         return false;
-                unsigned long lo = strtoul(s, &end, 10), hi = lo;
-                if (*end == '-') {
-                        if (!isdigit((unsigned char)end[1]))
-                                return false;
-                        hi = strtoul(end + 1, &end, 10);
+        return true;
+}
+
+/* Is every number of list WANT in the list the first readable of FILES
+ * holds (the host's cpus or memory nodes)?  True when none can be read. */
+static bool uint_list_available(const char *want, const char *const *files, char **ret_avail)
+{
+        _cleanup_free_ char *avail = NULL;
+        for (; *files && !avail; files++)
+                if (fs_read_file_at(AT_FDCWD, *files, 4096, &avail, NULL, NULL) < 0)
+                        avail = NULL;
+        if (!avail)
+                return true;
+        avail[strcspn(avail, "\n")] = '\0';
+        _cleanup_strv_free_ char **w = strv_split(want, ','), **a = strv_split(avail, ',');
+        unsigned long lo, hi, alo, ahi;
+        STRV_FOREACH (t, w) {
+                if (!uint_range(*t, &lo, &hi) || hi - lo > 65536)
+                        goto missing;
+                for (unsigned long n = lo; n <= hi; n++) {
+                        bool in = false;
+                        STRV_FOREACH (r, a)
+                                in = in || (uint_range(*r, &alo, &ahi) && n >= alo && n <= ahi);
+                        if (!in)
+                                goto missing;
                 }
-                if (hi < lo || (*end && *end != ','))
-                        return false;
-                if (!*end)
-                        return true;
-                s = end + 1;
         }
+        return true;
+missing:
+        *ret_avail = TAKE_PTR(avail);
+        return false;
 }
 
 static int opt_cpuset_cpus(void *opts, const char *arg)
@@ -385,6 +425,15 @@ static int opt_cpuset_cpus(void *opts, const char *arg)
         struct run_opts *o = opts;
         if (!valid_uint_list(arg))
                 return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
+        /* Docker's daemon refuses CPUs the host lacks at create; the
+         * cgroup write at the start named no flag */
+        static const char *const cpus[] = {"/sys/fs/cgroup/cpuset/cpuset.cpus",
+                                           "/sys/fs/cgroup/cpuset.cpus.effective",
+                                           "/sys/devices/system/cpu/online", NULL};
+        _cleanup_free_ char *avail = NULL;
+        if (*arg && !uint_list_available(arg, cpus, &avail))
+                return flag_error("requested CPUs are not available - requested %s, available: %s",
+                                  arg, avail);
         o->res.cpuset_cpus = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
@@ -692,6 +741,14 @@ static int opt_cpuset_mems(void *opts, const char *arg)
         struct run_opts *o = opts;
         if (!valid_uint_list(arg))
                 return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
+        static const char *const mems[] = {"/sys/fs/cgroup/cpuset/cpuset.mems",
+                                           "/sys/fs/cgroup/cpuset.mems.effective",
+                                           "/sys/devices/system/node/online", NULL};
+        _cleanup_free_ char *avail = NULL;
+        if (*arg && !uint_list_available(arg, mems, &avail))
+                return flag_error("requested memory nodes are not available - requested %s, "
+                                  "available: %s",
+                                  arg, avail);
         o->res.cpuset_mems = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }

@@ -655,3 +655,17 @@ teardown() { lifecycle_teardown; }
         box run --name parent -v /test busybox touch /test/foo
         box run --rm --volumes-from parent -v /test busybox true
 }
+
+@test "TestRunInvalidCpusetCpusFlagValue, TestRunInvalidCpusetMemsFlagValue" {
+        # box made the container and failed at its start, in the cgroup
+        cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus 2>/dev/null || cat /sys/devices/system/cpu/online)
+        mems=$(cat /sys/fs/cgroup/cpuset/cpuset.mems 2>/dev/null || cat /sys/devices/system/node/online)
+        run box create --cpuset-cpus 1000 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"requested CPUs are not available - requested 1000, available: $cpus"* ]]
+        run box create --cpuset-mems 1000 busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"requested memory nodes are not available - requested 1000, available: $mems"* ]]
+        [ -z "$(box ps -aq)" ]
+        box create --cpuset-cpus 0 --cpuset-mems 0 busybox true
+}
