@@ -136,8 +136,10 @@ static bool strv_find_before(char *const *v, char *const *s)
         return false;
 }
 
-/* M (taken) from -v or --mount, refused when one of them had its target. */
-static int user_mount_add(struct mount_set *ms, struct cli_mount *m, char ***seen,
+/* M (taken) from -v, --mount or --tmpfs, refused when a -v or --mount had
+ * its target; a --tmpfs's is not REMEMBERed: Docker's client keeps them in
+ * a map, where the later of two on one target wins. */
+static int user_mount_add(struct mount_set *ms, struct cli_mount *m, char ***seen, bool remember,
                           struct box_err *err)
 {
         if (strv_contains(*seen, m->target)) {
@@ -145,7 +147,8 @@ static int user_mount_add(struct mount_set *ms, struct cli_mount *m, char ***see
                 cli_mount_release(m);
                 return r;
         }
-        *seen = strv_append(*seen, m->target);
+        if (remember)
+                *seen = strv_append(*seen, m->target);
         mount_set_add(ms, m);
         return 0;
 }
@@ -217,8 +220,8 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         return box_err_prefix(err, "--volumes-from");
                 mount_set_add(ms, &m);
         }
-        /* -v and --mount: two on one target is Docker's "duplicate mount
-         * point" (box let the later win), but the same -v twice is one, as
+        /* -v, --mount and --tmpfs: two on one target is Docker's "duplicate
+         * mount point" (box let the later win), but the same -v twice is one, as
          * Docker's client keeps its -v values in a set */
         _cleanup_strv_free_ char **seen = xnew0(char *, 1);
         STRV_FOREACH (s, o->volumes) {
@@ -226,21 +229,20 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         continue;
                 struct cli_mount m;
                 r = cli_run_parse_volume(*s, &m, err);
-                if (r < 0 || (r = user_mount_add(ms, &m, &seen, err)) < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, true, err)) < 0)
                         return r;
         }
         STRV_FOREACH (s, o->mounts) {
                 struct cli_mount m;
                 r = cli_run_parse_mount(*s, &m, err);
-                if (r < 0 || (r = user_mount_add(ms, &m, &seen, err)) < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, true, err)) < 0)
                         return r;
         }
         STRV_FOREACH (s, o->tmpfs) {
                 struct cli_mount m;
                 r = cli_run_parse_tmpfs(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, false, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         if (ms->n)
                 qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);

@@ -669,3 +669,83 @@ teardown() { lifecycle_teardown; }
         [ -z "$(box ps -aq)" ]
         box create --cpuset-cpus 0 --cpuset-mems 0 busybox true
 }
+
+@test "TestRunTmpfsMounts, TestRunTmpfsMountsEnsureOrdered, TestRunTmpfsMountsWithOptions" {
+        box run --rm --tmpfs /run busybox touch /run/somefile
+        box run --rm --tmpfs /run:noexec busybox touch /run/somefile
+        box run --rm --tmpfs /run:noexec,nosuid,rw,size=5k,mode=700 busybox touch /run/somefile
+        run box run --rm --tmpfs /run:foobar busybox touch /run/somefile
+        [ "$status" -eq 125 ]
+        # a bind on a --tmpfs's target is Docker's duplicate (box ran it)
+        run box run --rm --tmpfs /run -v /run:/run busybox touch /run/somefile
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"duplicate mount point: '/run'"* ]]
+        # two --tmpfs on one target: the later, as Docker's client map keeps it
+        [[ "$(box run --rm --tmpfs /run --tmpfs /run:size=1m busybox sh -c 'mount | grep " /run "')" == *size=1024k* ]]
+        touch "$BOX_TEST_TMP/f"
+        [ "$(box run --rm --tmpfs /run -v "$BOX_TEST_TMP/f:/run/test" busybox ls /run)" = test ]
+        run box run --rm --tmpfs /tmp busybox sh -c "mount | grep 'tmpfs on /tmp'"
+        [[ "$output" == *rw,* && "$output" == *nosuid* && "$output" == *nodev* && "$output" == *noexec* ]]
+        run box run --rm --tmpfs /tmp:rw,exec,size=8192k busybox sh -c "mount | grep 'tmpfs on /tmp'"
+        [[ "$output" != *noexec* && "$output" == *size=8192k* ]]
+        run box run --rm --tmpfs /tmp:rw,size=8192k,exec,size=4096k,noexec busybox sh -c "mount | grep 'tmpfs on /tmp'"
+        [[ "$output" == *noexec* && "$output" == *size=4096k* ]]
+}
+
+@test "TestRunWithInvalidCpuPeriod, TestRunWithInvalidBlkioWeight, TestRunWithSwappinessInvalid, TestRunWithMemoryReservationInvalid, TestRunSwapLessThanMemoryLimit" {
+        for p in 900 2000000 -3; do
+                run box run --rm --cpu-period "$p" busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"* ]]
+        done
+        run box run --rm --blkio-weight 5 busybox true
+        [[ "$output" == *"range of blkio weight is from 10 to 1000"* ]]
+        for p in 101 -10; do
+                run box run --rm --memory-swappiness "$p" busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"valid memory swappiness range is 0-100"* ]]
+        done
+        run box run --rm -m 500M --memory-reservation 800M busybox true
+        [[ "$output" == *"minimum memory limit can not be less than memory reservation limit"* ]]
+        run box run --rm --memory-reservation 1k busybox true
+        [[ "$output" == *"minimum memory reservation allowed is 6MB"* ]]
+        run box run --rm -m 16m --memory-swap 15m busybox echo test
+        [[ "$output" == *"minimum memoryswap limit should be larger than memory limit"* ]]
+        run box run --rm --cpus 0.5 --cpu-quota 50000 --cpu-period 100000 busybox true
+        [[ "$output" == *"conflicting options: Nano CPUs and CPU Period cannot both be set"* ]]
+}
+
+@test "TestRunWithInvalidPathforBlkioWeightDevice, TestRunWithInvalidPathforBlkioDeviceReadBps, TestRunDeviceSymlink, TestRunSysctls" {
+        for f in --blkio-weight-device --device-read-bps --device-write-bps --device-read-iops --device-write-iops; do
+                run box run --rm "$f" /dev/sdX:500 busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"/dev/sdX"* ]]
+        done
+        ln -s /dev/zero "$BOX_TEST_TMP/symzero"
+        [ "$(box run --rm --device "$BOX_TEST_TMP/symzero:/dev/symzero" busybox sh -c 'dd if=/dev/symzero bs=4K count=8 2>/dev/null | md5sum' | cut -d' ' -f1)" = bb7df04e1b0a2570657527a7e108ae23 ]
+        touch "$BOX_TEST_TMP/file"
+        ln -s "$BOX_TEST_TMP/file" "$BOX_TEST_TMP/symfile"
+        run box run --rm --device "$BOX_TEST_TMP/symfile:/dev/symzero" busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"not a device node"* ]]
+        [ "$(box run --rm --sysctl net.ipv4.ip_forward=1 busybox cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+        [ "$(box run --rm --sysctl net.ipv4.ip_forward=0 busybox cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
+        run box run --rm --sysctl kernel.foobar=1 busybox true
+        [ "$status" -eq 125 ]
+}
+
+@test "TestRunOOMExitCode, TestRunWithUlimits, TestRunPIDsLimit, TestUserNoEffectiveCapabilitiesChown, TestUserNoEffectiveCapabilitiesMknod" {
+        run box run --rm -m 8MB busybox sh -c 'x=a; while true; do x=$x$x$x$x; done'
+        [ "$status" -eq 137 ]
+        [ "$(box run --rm --ulimit nofile=50 busybox /bin/sh -c 'ulimit -n')" = 50 ]
+        [ "$(box run --rm --pids-limit 4 busybox cat /sys/fs/cgroup/pids/pids.max)" = 4 ]
+        box run --rm busybox chown 100 /tmp
+        for a in "--user 1000:1000" "--cap-drop chown"; do
+                run box run --rm $a busybox chown 100 /tmp
+                [ "$status" -eq 1 ]
+                [[ "$output" == *"Operation not permitted"* ]]
+        done
+        run box run --rm --user 1000:1000 busybox mknod /tmp/node b 1 2
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Operation not permitted"* ]]
+}
