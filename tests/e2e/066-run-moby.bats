@@ -749,3 +749,50 @@ teardown() { lifecycle_teardown; }
         [ "$status" -eq 1 ]
         [[ "$output" == *"Operation not permitted"* ]]
 }
+
+@test "TestValidateDevice, TestParseDevice (docker/cli cli/command/container/opts_test.go)" {
+        # each refused with docker/cli's reason, before anything is made
+        while IFS='|' read -r d why; do
+                run box create --device="$d" busybox true
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"$why"* ]]
+        done <<'CASES'
+|bad format for path
+./|'./' is not an absolute path
+../|'../' is not an absolute path
+/:../|'../' is not an absolute path
+/:path|'path' is not an absolute path
+:|bad format for path
+/tmp:|'' is not an absolute path
+:test|bad format for path
+:/test|bad format for path
+tmp:|'' is not an absolute path
+::|bad format for path
+:::|bad format for path
+/tmp:::|bad format for path
+path:ro|'ro' is not an absolute path
+path:rr|'rr' is not an absolute path
+a:/b:ro|bad mode specified: 'ro'
+a:/b:rr|bad mode specified: 'rr'
+CASES
+        [ -z "$(box ps -aq)" ]
+        # the mappings docker/cli makes of the valid forms
+        for d in "/dev/null|/dev/null|rwm" "/dev/null:rw|/dev/null|rw" "/dev/null:/something|/something|rwm" "/dev/null:/something:rw|/something|rw" "/dev/null:/with space:mrw|/with space|mrw"; do
+                IFS='|' read -r arg path perms <<<"$d"
+                id=$(box create --device="$arg" busybox true)
+                [ "$(box inspect -f '{{(index .HostConfig.Devices 0).PathOnHost}}|{{(index .HostConfig.Devices 0).PathInContainer}}|{{(index .HostConfig.Devices 0).CgroupPermissions}}' "$id")" = "/dev/null|$path|$perms" ]
+        done
+}
+
+@test "TestParseRunWithInvalidArgs (docker/cli opts_test.go)" {
+        for args in "-a ubuntu busybox true" "-a invalid busybox true" "-a invalid -a stdout busybox true"; do
+                run box run $args
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"valid streams are STDIN, STDOUT and STDERR"* ]]
+        done
+        for args in "-a stdout -a stderr -z busybox true" "-a stdin -z busybox true" "-z --rm busybox true"; do
+                run box run $args
+                [ "$status" -eq 125 ]
+                [[ "$output" == *"'-z'"* ]]
+        done
+}
