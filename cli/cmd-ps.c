@@ -134,14 +134,14 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Networks", networks);
         jv_set_str(o, "Health", health ? health : "");
         if (size) {
-                struct store *st;
-                int64_t sz = 0;
-                if (cli_store(ctx, &st, NULL) == 0) {
-                        _cleanup_free_ char *up = run_state_upper_dir(store_root(st), id);
-                        sz = fs_tree_size_at(AT_FDCWD, up);
-                }
-                cli_format_size(buf, sizeof(buf), (double)sz);
-                jv_set_str(o, "Size", buf);
+                /* Docker's: "2B (virtual 2.14MB)" */
+                int64_t rw, rootfs;
+                cli_container_sizes(ctx, id, cfg, &rw, &rootfs);
+                char virt[32];
+                cli_format_size(buf, sizeof(buf), (double)rw);
+                cli_format_size(virt, sizeof(virt), (double)rootfs);
+                _cleanup_free_ char *text = xasprintf("%s (virtual %s)", buf, virt);
+                jv_set_str(o, "Size", text);
         }
         return o;
 }

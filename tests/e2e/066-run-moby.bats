@@ -796,3 +796,21 @@ CASES
                 [[ "$output" == *"'-z'"* ]]
         done
 }
+
+@test "TestInspectNoSizeFlagContainer, TestInspectSizeFlagContainer, TestPsListContainersSize" {
+        box run -d --name=busybox busybox sleep 100
+        # without -s the sizes are not there (Docker's typed struct prints <nil>)
+        [[ "$(box inspect --type=container --format='{{.SizeRw}},{{.SizeRootFs}}' busybox)" != *[0-9]* ]]
+        # -s: box accepted it and printed nothing more
+        run box inspect -s --type=container --format='{{.SizeRw}},{{.SizeRootFs}}' busybox
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^[0-9]+,[0-9]+$ ]]
+        [ "${output#*,}" -gt 2000000 ]
+        box run --name test_size busybox sh -c 'echo 1 > test'
+        run box ps -s -n=1
+        [ "${#lines[@]}" -eq 2 ]
+        [[ "${lines[1]}" == "$(box inspect -f '{{.Id}}' test_size | cut -c1-12)"* ]]
+        # Docker's SIZE column: the writable layer's, then the whole root's
+        [[ "${lines[1]}" == *" 2B (virtual $(box images --format '{{.Size}}' busybox))" ]]
+        [ "$(box inspect -s -f '{{.SizeRw}}' test_size)" = 2 ]
+}
