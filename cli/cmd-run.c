@@ -1107,6 +1107,16 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
         return 0;
 }
 
+/* Nothing of its output shown (-a stdin): its id is, as docker run prints
+ * it then. */
+static void print_id_unattached(const struct run_job *j)
+{
+        if (!attached(&j->o, "stdout") && !attached(&j->o, "stderr")) {
+                printf("%s\n", j->state->id);
+                fflush(stdout);
+        }
+}
+
 /* A foreground run under its monitor, as Docker's CLI runs one (create,
  * start, attach): -t, or --sig-proxy=false.  Its terminal can detach (the
  * keys) and re-attach; its output is in box logs.  The container's status
@@ -1127,12 +1137,7 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
                                     .detach_keys = j->o.detach_keys,
                                     .stdin_once = true,
                                     .sig_proxy = !j->o.no_sig_proxy};
-        /* nothing of its output shown (-a stdin): its id is, as docker run
-         * prints it then */
-        if (a.no_stdout && a.no_stderr) {
-                printf("%s\n", id);
-                fflush(stdout);
-        }
+        print_id_unattached(j);
         bool detached;
         int status = cli_container_attach(ctx, id, &a, &detached, &err);
         if (status < 0)
@@ -1276,11 +1281,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         _cleanup_free_ char *finished_at = NULL;
         if (r >= 0) {
                 PHASE("state");
-                /* -a stdin alone: its id, as run_attached() prints it */
-                if (!attached(&j.o, "stdout") && !attached(&j.o, "stderr")) {
-                        printf("%s\n", j.state->id);
-                        fflush(stdout);
-                }
+                print_id_unattached(&j);
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }
