@@ -93,7 +93,7 @@ static int exec_env(const struct exec_opts *o, char ***ret, struct box_err *err)
                 if (r < 0 || (r = cli_run_parse_env_file(content, *f, &v, err)) < 0)
                         return r;
         }
-        int r = cli_env_flags_apply(&v, o->env_flags, err);
+        int r = cli_env_flags_apply(&v, o->env_flags, true, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(v);

@@ -119,14 +119,14 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
                 v = strv_env_set(v, *e);
         STRV_FOREACH (e, env_files)
                 v = strv_env_set(v, *e);
-        int r = cli_env_flags_apply(&v, env_flags, err);
+        int r = cli_env_flags_apply(&v, env_flags, false, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(v);
         return 0;
 }
 
-int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
+int cli_env_flags_apply(char ***v, char *const *env_flags, bool keep_bare, struct box_err *err)
 {
         STRV_FOREACH (e, env_flags) {
                 if (**e == '=' || !**e)
@@ -139,6 +139,9 @@ int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
                 if (val) {
                         _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
                         *v = strv_env_set(*v, kv);
+                } else if (keep_bare) {
+                        /* exec's: run_exec() removes K from the container's */
+                        *v = strv_env_set(*v, *e);
                 } else {
                         /* Docker's daemon takes a bare K as "remove K": the
                          * image's K and its own HOSTNAME go too */

@@ -100,9 +100,11 @@ char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
 int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,
                 const char *hostname, bool tty, char ***ret, struct box_err *err);
 
-/* Applies -e flags to *V: "K=V" sets K, "K" alone takes box's own value
- * (nothing when unset). */
-int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err);
+/* Applies -e flags to *V: "K=V" sets K, "K" alone takes box's own value;
+ * a K box's environment lacks removes K from *V, or stays bare in it with
+ * KEEP_BARE (exec: the container's K goes at the exec).  "" and "=V" are
+ * refused. */
+int cli_env_flags_apply(char ***v, char *const *env_flags, bool keep_bare, struct box_err *err);
 
 /* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
  * appended to *v. */

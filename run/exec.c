@@ -371,8 +371,13 @@ static char **exec_env(char *const *base, char *const *add, bool tty)
         char **env = strv_copy(base);
         if (tty && strv_env_find(env, "TERM", 4) < 0)
                 env = strv_env_set(env, "TERM=xterm");
+        /* a bare K (exec -e K, K unset where box runs) removes the
+         * container's K, as Docker's ReplaceOrAppendEnvValues does */
         STRV_FOREACH (e, add)
-                env = strv_env_set(env, *e);
+                if (strchr(*e, '='))
+                        env = strv_env_set(env, *e);
+                else
+                        strv_env_unset(env, *e);
         return env;
 }
 

@@ -814,3 +814,84 @@ CASES
         [[ "${lines[1]}" == *" 2B (virtual $(box images --format '{{.Size}}' busybox))" ]]
         [ "$(box inspect -s -f '{{.SizeRw}}' test_size)" = 2 ]
 }
+
+@test "TestExecEnv, TestExecSetEnv, TestExecExitStatus, TestExecWithUser, TestExecStartFails, TestExecUlimits, TestExecOnReadonlyContainer" {
+        box run -d --name testing -e LALA=value1 -e LALA=value2 -e HOME=/root --read-only --ulimit nofile=511:511 busybox sleep 100
+        wait_running testing
+        run box exec testing env
+        [[ "$output" != *LALA=value1* && "$output" == *LALA=value2* && "$output" == *HOME=/root* ]]
+        run box exec -e HOME=/another -e ABC=xyz testing env
+        [[ "$output" != *HOME=/root* && "$output" == *HOME=/another* && "$output" == *ABC=xyz* ]]
+        # a bare -e K that box's environment lacks removes the container's K
+        # (box left LALA), as Docker's daemon merges an exec's environment
+        run env -u LALA "$BOX" exec -e LALA testing env
+        [[ "$output" != *LALA* ]]
+        run box exec testing sh -c 'exit 23'
+        [ "$status" -eq 23 ]
+        [[ "$(box exec -u 1 testing id)" == "uid=1(daemon) gid=1(daemon)"* ]]
+        [[ "$(box exec -u root testing id)" == "uid=0(root) gid=0(root)"* ]]
+        run -127 box exec testing no-such-cmd
+        [ "$status" -eq 127 ]
+        [[ "$output" == *"executable file not found"* ]]
+        [ "$(box exec testing sh -c 'ulimit -n')" = 511 ]
+        box exec testing true
+}
+
+@test "TestExecWithPrivileged" {
+        box run -d --name parent --cap-drop=ALL busybox sleep 100
+        wait_running parent
+        run box exec parent sh -c 'mknod /tmp/sdb b 8 16'
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Operation not permitted"* ]]
+        [ "$(box exec --privileged parent sh -c 'mknod /tmp/sdb b 8 16 && echo ok')" = ok ]
+        run box exec parent sh -c 'mknod /tmp/sdc b 8 32'
+        [ "$status" -eq 1 ]
+}
+
+@test "TestPsListContainersFilterStatus, TestPsListContainersFilterID, TestPsListContainersFilterName, TestPsListContainersFilterExited, TestPsListContainersFilterCreated" {
+        first=$(box run -d busybox true)
+        box wait "$first"
+        second=$(box run -d busybox sleep 100)
+        [ "$(box ps --no-trunc -q --filter=status=exited)" = "$first" ]
+        [ "$(box ps -a --no-trunc -q --filter=status=running)" = "$second" ]
+        run box ps -a -q --filter=status=rubbish
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"invalid filter 'status=rubbish'"* ]]
+        box pause "$second"
+        [ "$(box ps --no-trunc -q --filter=status=paused)" = "$second" ]
+        box unpause "$second"
+        [ "$(box ps -a -q --filter=id=$first)" = "${first:0:12}" ]
+        box run --name=a_name_to_match busybox true
+        [ "$(box ps -a -q --filter=name=a_name_to_match)" = "$(box inspect -f '{{.Id}}' a_name_to_match | cut -c1-12)" ]
+        run box run --name nonzero1 busybox false
+        nz=$(box inspect -f '{{.Id}}' nonzero1)
+        [[ "$(box ps -a -q --no-trunc --filter=exited=1)" == *"$nz"* ]]
+        [[ "$(box ps -a -q --no-trunc --filter=exited=0)" != *"$nz"* ]]
+        [[ "$(box ps -a -q --no-trunc --filter=exited=0)" == *"$first"* ]]
+        c=$(box create busybox true)
+        [[ "$(box ps -q)" != *"${c:0:12}"* ]]
+        [ "$(box ps -a | grep "${c:0:12}" | grep -c Created)" -eq 1 ]
+        [[ "$(box ps -q -f status=created)" == *"${c:0:12}"* ]]
+}
+
+@test "TestPsListContainersFilterLabel, TestPsByOrder, TestPsNotShowPortsOfStoppedContainer" {
+        box run --name=first -l match=me -l second=tag busybox true
+        box run --name=second -l "match=me too" busybox true
+        box run --name=third -l nomatch=me busybox true
+        f=$(box inspect -f '{{.Id}}' first) s=$(box inspect -f '{{.Id}}' second) t=$(box inspect -f '{{.Id}}' third)
+        [ "$(box ps -a -q --no-trunc --filter=label=match=me)" = "$f" ]
+        [ "$(box ps -a -q --no-trunc --filter=label=match=me --filter=label=second=tag)" = "$f" ]
+        [ -z "$(box ps -a -q --no-trunc --filter=label=match=me --filter=label=second=tag-no)" ]
+        out=$(box ps -a -q --no-trunc --filter=label=match)
+        [[ "$out" == *"$f"* && "$out" == *"$s"* && "$out" != *"$t"* ]]
+        c1=$(box run -d --name xyz-abc busybox sleep 100)
+        c2=$(box run -d --name xyz-123 busybox sleep 100)
+        box run -d --name 789-abc busybox sleep 100
+        [ "$(box ps --no-trunc -q -f name=xyz)" = "$(printf '%s\n%s' "$c2" "$c1")" ]
+        box run --name=foo -d -p 6000:5000 busybox sleep 100
+        wait_running foo
+        [[ "$(box ps --format '{{ .Ports }}' --filter name=foo)" == *":6000->5000/tcp"* ]]
+        box kill foo
+        box wait foo || true
+        [ -z "$(box ps --format '{{ .Ports }}' --filter name=foo)" ]
+}
