@@ -895,3 +895,48 @@ CASES
         box wait foo || true
         [ -z "$(box ps --format '{{ .Ports }}' --filter name=foo)" ]
 }
+
+@test "TestRunRmAndWait, TestRunRm" {
+        box run --name=test --rm -d busybox sh -c 'sleep 2;exit 2'
+        # box printed 0: the record it read had gone with --rm
+        run box wait test
+        [ "$status" -eq 0 ]
+        [ "$output" = 2 ]
+        box run --name=miss-me-when-im-gone --rm busybox true
+        run box inspect -f '{{.Name}}' miss-me-when-im-gone
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"no such object: 'miss-me-when-im-gone'"* ]]
+}
+
+@test "TestRunInteractiveWithRestartPolicy, TestRunExitOnStdinClose, TestRunStdinPipe, TestRunCidFileCheckIDLength" {
+        run timeout 60 "$BOX" run -i --name test-inter-restart --restart=always busybox sh <<<'exit 11'
+        [ "$status" -eq 11 ]
+        box stop -t 1 test-inter-restart
+        run timeout 60 "$BOX" run --name testrunexitonstdinclose -i busybox /bin/cat <<<hello
+        [ "$status" -eq 0 ]
+        [ "$output" = hello ]
+        [ "$(box inspect -f '{{.State.Running}}' testrunexitonstdinclose)" = false ]
+        id=$(echo blahblah | box run -i -a stdin busybox cat)
+        box wait "$id"
+        [ "$(box logs "$id")" = blahblah ]
+        box rm "$id"
+        id=$(box run -d --cidfile "$BOX_TEST_TMP/cid" busybox true)
+        [ "$(cat "$BOX_TEST_TMP/cid")" = "$id" ]
+        [ "${#id}" -eq 64 ]
+}
+
+@test "TestRunModePIDContainerNotRunning, TestRunModeIpcContainerNotRunning, TestRunModeIpcContainerNotExists, TestRunModePIDContainerNotExists, TestRunWithDaemonFlags" {
+        id=$(box create busybox true)
+        run box run --pid=container:$id busybox true
+        [ "$status" -eq 125 ]
+        run box run --ipc=container:$id busybox true
+        [ "$status" -eq 125 ]
+        for m in --ipc --pid; do
+                run box run -d $m container:abcd1234 busybox top
+                [ "$status" -eq 125 ]
+                [[ "$output" == *abcd1234* ]]
+        done
+        run box --exec-opt foo=bar run -i busybox true
+        [ "$status" -eq 125 ]
+        [[ "$output" == *"unknown flag '--exec-opt'"* ]]
+}
