@@ -592,6 +592,23 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         return 0;
 }
 
+/* The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf
+ * (box's files of it) over the image's. */
+static int bind_etc_files(int rootfd, const struct run_spec *spec, struct box_err *err)
+{
+        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
+                                                  "/etc/resolv.conf"};
+        const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
+                if (!etc_sources[i] || access(etc_sources[i], F_OK) < 0)
+                        continue;
+                int r = bind_at(rootfd, etc_sources[i], etc_targets[i], 0, true, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err)
 {
         _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -622,8 +639,12 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
         _cleanup_close_ int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
-        /* its volumes and binds, where a run mounts them (Docker mounts them
-         * for cp too); a tmpfs held nothing once the container stopped */
+        /* its /etc files, volumes and binds, where a run mounts them
+         * (Docker's cp reads them too); a tmpfs held nothing once the
+         * container stopped */
+        r = bind_etc_files(fd, spec, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];
                 if (m->type == RUN_MOUNT_TMPFS)
@@ -778,16 +799,9 @@ int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
         if (r < 0 && spec->n_uid_map == 0)
                 return r;
 
-        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
-                                                  "/etc/resolv.conf"};
-        const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
-        for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
-                if (!etc_sources[i])
-                        continue;
-                r = bind_at(rf->rootfd, etc_sources[i], etc_targets[i], 0, true, err);
-                if (r < 0)
-                        return r;
-        }
+        r = bind_etc_files(rf->rootfd, spec, err);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];

@@ -940,3 +940,45 @@ CASES
         [ "$status" -eq 125 ]
         [[ "$output" == *"unknown flag '--exec-opt'"* ]]
 }
+
+@test "TestCpSpecialFiles" {
+        id=$(box run -d busybox sh -c 'touch /foo')
+        [ "$(box wait "$id")" = 0 ]
+        # a stopped container's /etc files are its own, as in it (box gave
+        # the image's empty ones)
+        for f in resolv.conf:ResolvConfPath hosts:HostsPath hostname:HostnamePath; do
+                box cp "$id:/etc/${f%%:*}" "$BOX_TEST_TMP/${f%%:*}"
+                [ -s "$BOX_TEST_TMP/${f%%:*}" ]
+                cmp "$BOX_TEST_TMP/${f%%:*}" "$(box inspect -f "{{.${f#*:}}}" "$id")"
+        done
+        [ "$(cat "$BOX_TEST_TMP/hostname")" = "$(box inspect -f '{{.Config.Hostname}}' "$id")" ]
+        # and the container's own layer holds none of them
+        [ "$(box diff "$id")" = "A /foo" ]
+}
+
+@test "TestCpLocalOnly, TestCpToDot, TestCpToStdout, TestCpNameHasColon, TestCopyCreatedContainer, TestCpVolumePath" {
+        run box cp foo bar
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"must specify at least one container source"* ]]
+        id=$(box run -d busybox sh -c 'echo lololol > /te:s:t; echo lololol > /test')
+        box wait "$id"
+        mkdir "$BOX_TEST_TMP/out"
+        (cd "$BOX_TEST_TMP/out" && box cp "$id:/test" .)
+        [ "$(cat "$BOX_TEST_TMP/out/test")" = lololol ]
+        [[ "$(box cp "$id:/test" - | tar tv)" == *-rw*test* ]]
+        box cp "$id:/te:s:t" "$BOX_TEST_TMP/out"
+        [ "$(cat "$BOX_TEST_TMP/out/te:s:t")" = lololol ]
+        box create --name test_cp -v /test busybox true
+        box cp test_cp:/bin/sh "$BOX_TEST_TMP/out"
+        [ -L "$BOX_TEST_TMP/out/sh" ]
+        mkdir -p "$BOX_TEST_TMP/v/test"
+        echo bm >"$BOX_TEST_TMP/v/test/f"
+        id=$(box run -d -v /foo -v "$BOX_TEST_TMP/v/test:/test" -v "$BOX_TEST_TMP/v:/baz" busybox sh -c 'touch /foo/bar')
+        box wait "$id"
+        box cp "$id:/foo" "$BOX_TEST_TMP/out/foo"
+        [ -d "$BOX_TEST_TMP/out/foo" ] && [ -f "$BOX_TEST_TMP/out/foo/bar" ]
+        box cp "$id:/baz/test" "$BOX_TEST_TMP/out/t2"
+        [ "$(cat "$BOX_TEST_TMP/out/t2/f")" = bm ]
+        box cp "$id:/test" "$BOX_TEST_TMP/out/t3"
+        [ "$(cat "$BOX_TEST_TMP/out/t3/f")" = bm ]
+}
