@@ -89,6 +89,7 @@ enum { FRAME_INPUT = 0, FRAME_RESIZE = 1, FRAME_CLOSE_STDIN = 2 };
 struct attach {
         int sock, sigfd;
         bool tty, stdin_open, stdin_once, shut;
+        bool drop[3]; /* the output streams not shown (run -a) */
         const char *runroot, *id;
         unsigned char keys[DETACH_MAX];
         size_t nkeys, matched; /* detach keys seen so far, held back */
@@ -169,7 +170,7 @@ static bool attach_output(struct attach *a)
                         char b[16] = "";
                         memcpy(b, a->in + 8, len < sizeof(b) - 1 ? len : sizeof(b) - 1);
                         a->status = (int)strtol(b, NULL, 10);
-                } else {
+                } else if (!a->drop[h[0] == 2 ? 2 : 1]) {
                         (void)fs_write_full(h[0] == 2 ? 2 : 1, a->in + 8, len);
                 }
                 memmove(a->in, a->in + 8 + len, a->have - 8 - len);
@@ -327,6 +328,8 @@ int cli_container_attach(struct cli_ctx *ctx, const char *id, const struct cli_a
         a->tty = jv_bool_value(jv_get(c, "Tty"));
         a->stdin_open = !o->no_stdin && jv_bool_value(jv_get(c, "OpenStdin"));
         a->stdin_once = o->stdin_once;
+        a->drop[1] = o->no_stdout;
+        a->drop[2] = o->no_stderr;
         a->runroot = ctx->runroot;
         a->id = id;
         a->status = -1;

@@ -1,11 +1,16 @@
 /* box container COMMAND: the container commands under one name, as in
  * Docker, and the hidden ones box's monitor runs. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/container.h"
 #include "cli/events.h"
 #include "cli/options.h"
+#include "lib/fs.h"
 #include "lib/xalloc.h"
+#include "run/events.h"
 #include "spec/json.h"
 #include "store/store.h"
 
@@ -67,6 +72,46 @@ static const char wait_help[] = "Usage: box wait CONTAINER [CONTAINER...]\n"
                                 "Block until one or more containers stop, then print their exit "
                                 "codes.\n";
 
+/* The exit code the last "die" event of container ID records in log file
+ * PATH, -1 when none does. */
+static int die_event_code(const char *path, const char *id)
+{
+        _cleanup_free_ char *log = NULL;
+        if (fs_read_file_at(AT_FDCWD, path, 4 * RUN_EVENTS_LOG_MAX, &log, NULL, NULL) < 0)
+                return -1;
+        int code = -1;
+        _cleanup_free_ char *want = xasprintf("\"id\":\"%s\"", id);
+        for (char *l = log, *nl; l && *l; l = nl) {
+                nl = strchr(l, '\n');
+                if (nl)
+                        *nl++ = '\0';
+                if (!strstr(l, want) || !strstr(l, "\"Action\":\"die\""))
+                        continue;
+                _cleanup_jv_ struct jv *ev = NULL;
+                if (jv_parse(l, strlen(l), &ev, NULL) < 0)
+                        continue;
+                const char *c = jv_get_str(jv_get(jv_get(ev, "Actor"), "Attributes"), "exitCode");
+                char *end;
+                long v = c ? strtol(c, &end, 10) : -1;
+                if (c && !*end && v >= 0 && v <= 255)
+                        code = (int)v;
+        }
+        return code;
+}
+
+/* A container removed while box waited for it (--rm): its exit code from
+ * its die event, as Docker's wait reports it; 0 when none is found. */
+static int removed_exit_code(struct cli_ctx *ctx, const char *id)
+{
+        for (int rotated = 0; rotated <= 1; rotated++) {
+                _cleanup_free_ char *p = run_events_path(ctx->runroot, rotated);
+                int code = die_event_code(p, id);
+                if (code >= 0)
+                        return code;
+        }
+        return 0;
+}
+
 int cmd_wait(struct cli_ctx *ctx, int argc, char **argv)
 {
         int ret = 0;
@@ -96,7 +141,9 @@ int cmd_wait(struct cli_ctx *ctx, int argc, char **argv)
                         if (run_state_wait_exit(ctx->runroot, id, 100) == 0)
                                 (void)run_state_wait_monitor(ctx->runroot, id, 100);
                 }
-                printf("%d\n", i.exit_code);
+                /* removed meanwhile (--rm): its record went with it */
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
+                printf("%d\n", cfg ? i.exit_code : removed_exit_code(ctx, id));
                 fflush(stdout);
                 run_state_info_release(&i);
         }

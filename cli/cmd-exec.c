@@ -93,7 +93,7 @@ static int exec_env(const struct exec_opts *o, char ***ret, struct box_err *err)
                 if (r < 0 || (r = cli_run_parse_env_file(content, *f, &v, err)) < 0)
                         return r;
         }
-        int r = cli_env_flags_apply(&v, o->env_flags, err);
+        int r = cli_env_flags_apply(&v, o->env_flags, true, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(v);
@@ -156,6 +156,9 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
         strv_free(o.env_files);
         if (r < 0)
                 return cli_fail(&err);
+        /* as run's -it: a terminal for the process needs one to relay */
+        if (o.x.interactive && o.x.tty && !o.x.detach && !isatty(0))
+                return cli_usage_error(NULL, "the input device is not a TTY");
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
         char id[RUN_ID_LEN + 1];

@@ -45,14 +45,6 @@ struct step {
         int empty;
 };
 
-/* Docker's ellipsis: at most N characters, the last one '…' when cut. */
-static char *ellipsis(const char *s, size_t n, int no_trunc)
-{
-        if (no_trunc || strlen(s) <= n)
-                return xstrdup(s);
-        return xasprintf("%.*s…", (int)(n - 1), s);
-}
-
 /* Docker's RFC 3339 in local time, to the second, as its history prints
  * CreatedAt ("2024-05-01T10:00:00Z" in UTC, else "+02:00") */
 static void rfc3339_local(char *buf, size_t len, int64_t t)
@@ -86,7 +78,7 @@ static struct jv *step_row(const struct step *s, const char *id, bool no_trunc, 
                 snprintf(ago, sizeof(ago), "%s", at);
                 snprintf(size, sizeof(size), "%" PRId64, s->size);
         }
-        _cleanup_free_ char *by = ellipsis(strempty(s->created_by), 45, no_trunc);
+        _cleanup_free_ char *by = cli_ellipsis(strempty(s->created_by), no_trunc ? 0 : 45);
         struct jv *o = jv_object();
         if (!id)
                 jv_set_str(o, "ID", "<missing>");

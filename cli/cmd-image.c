@@ -14,6 +14,7 @@
 #include "run/state.h"
 #include "spec/json.h"
 #include "spec/ref.h"
+#include "cli/container.h"
 #include "store/image.h"
 
 #define EXIT_DAEMON_ERROR 1 /* Docker's status for "no such image" and conflicts */
@@ -24,7 +25,7 @@ static int fail_with(struct box_err *err, int code)
         return cli_fail(err);
 }
 
-static int64_t image_size(const struct store_image_handle *h)
+int64_t cli_image_size(const struct store_image_handle *h)
 {
         int64_t s = 0;
         for (size_t i = 0; i < h->m.n_layers; i++)
@@ -89,7 +90,7 @@ static int row_cmp(const void *a, const void *b, void *key)
                 c = strcmp(x->h.id, y->h.id);
                 break;
         case SORT_SIZE: {
-                int64_t sx = image_size(&x->h), sy = image_size(&y->h);
+                int64_t sx = cli_image_size(&x->h), sy = cli_image_size(&y->h);
                 c = sx == sy ? 0 : sx < sy ? 1 : -1;
                 break;
         }
@@ -141,8 +142,8 @@ static struct jv *image_row(const struct row *r, int no_trunc)
         snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12, no_trunc ? r->h.id : r->h.id + 7);
         cli_format_ago(since, sizeof(since), r->created);
         created_at(at, sizeof(at), r->created);
-        cli_format_size_prec(size, sizeof(size), (double)image_size(&r->h), 3);
-        cli_format_size_prec(vsize, sizeof(vsize), (double)image_size(&r->h), 4);
+        cli_format_size_prec(size, sizeof(size), (double)cli_image_size(&r->h), 3);
+        cli_format_size_prec(vsize, sizeof(vsize), (double)cli_image_size(&r->h), 4);
         struct jv *o = jv_object();
         jv_set_str(o, "Containers", "N/A");
         jv_set_str(o, "CreatedAt", at);
@@ -670,7 +671,7 @@ static struct jv *inspect_json(struct store *st, const struct store_image_handle
         jv_set_str(o, "Architecture", h->config.architecture);
         jv_set_str(o, "Variant", h->config.variant);
         jv_set_str(o, "Os", h->config.os);
-        jv_set(o, "Size", jv_int(image_size(h)));
+        jv_set(o, "Size", jv_int(cli_image_size(h)));
         struct jv *gd = jv_object();
         jv_set(gd, "Data", jv_null());
         jv_set_str(gd, "Name", "overlayfs");

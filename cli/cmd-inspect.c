@@ -14,6 +14,7 @@
 
 struct inspect_flags {
         const char *format, *type;
+        bool size;
 };
 
 #define T struct inspect_flags
@@ -21,7 +22,7 @@ static const struct cli_option inspect_flag_rows[] = {
         CLI_STRING("format", 'f', T, format, "string",
                    "format the output with a Go-style template"),
         CLI_STRING("type", 0, T, type, "TYPE", "container or image only"),
-        CLI_COMPAT("size", 's', NULL),
+        CLI_TRUE("size", 's', T, size, "a container's sizes: SizeRw, SizeRootFs"),
         CLI_HELP("help", 'h'),
 };
 #undef T
@@ -60,7 +61,7 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
         return st;
 }
 
-static struct jv *container_json(struct cli_ctx *ctx, const char *id)
+static struct jv *container_json(struct cli_ctx *ctx, const char *id, bool size)
 {
         cli_container_settle(ctx, id);
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, id);
@@ -97,6 +98,14 @@ static struct jv *container_json(struct cli_ctx *ctx, const char *id)
                 if (jv_get(cfg, keys[k]))
                         jv_set(o, keys[k], jv_ref(jv_get(cfg, keys[k])));
         jv_set(o, "NetworkSettings", cli_container_network_settings(ctx, id));
+        /* -s: Docker's SizeRw, its own layer, and SizeRootFs, that and its
+         * image's (without -s they are absent, as Docker's omitempty) */
+        if (size) {
+                int64_t rw, rootfs;
+                cli_container_sizes(ctx, id, cfg, &rw, &rootfs);
+                jv_set(o, "SizeRw", jv_int(rw));
+                jv_set(o, "SizeRootFs", jv_int(rootfs));
+        }
         run_state_info_release(&i);
         return o;
 }
@@ -137,7 +146,7 @@ static int inspect_main(struct cli_ctx *ctx, int argc, char **argv, const char *
                 box_err_clear(&err);
                 struct jv *o = NULL;
                 if (cli_container_find(ctx, argv[a], id, &err) >= 0) {
-                        o = container_json(ctx, id);
+                        o = container_json(ctx, id, f.size);
                 } else if (!type) {
                         struct box_err ierr = {0};
                         o = cli_image_inspect_json(ctx, argv[a], &ierr);

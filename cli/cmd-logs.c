@@ -266,9 +266,10 @@ static int opt_tail(void *opts, const char *arg)
                 f->tail = -1;
                 return 0;
         }
+        /* Docker's daemon reads a --tail that is no number as "all" */
         f->tail = strtol(arg, &end, 10);
         if (end == arg || *end)
-                return cli_usage_error("logs", "invalid --tail '%s'", arg);
+                f->tail = -1;
         return 0;
 }
 

@@ -77,16 +77,25 @@ static char *command_text(const struct jv *cfg, bool no_trunc)
         buf_printf(&b, "%s", jv_get_str(cfg, "Path") ? jv_get_str(cfg, "Path") : "");
         STRV_FOREACH (a, args)
                 buf_printf(&b, " %s", *a);
-        char *cmd = buf_steal(&b);
-        if (!no_trunc && strlen(cmd) > 20) {
-                /* Docker's Ellipsis: 19 characters and "…" */
-                char *t = xasprintf("%.19s…", cmd);
-                free(cmd);
-                cmd = t;
+        _cleanup_free_ char *cmd = buf_steal(&b);
+        _cleanup_free_ char *cut = cli_ellipsis(cmd, no_trunc ? 0 : 20);
+        return xasprintf("\"%s\"", cut);
+}
+
+/* Docker's: each mount's volume name, or a bind's source, cut to 15
+ * characters without --no-trunc, joined with ","  */
+static char *mounts_text(const struct jv *cfg, bool no_trunc)
+{
+        const struct jv *mounts = jv_get(cfg, "Mounts");
+        _cleanup_strv_free_ char **v = xnew0(char *, 1);
+        for (size_t i = 0; i < jv_len(mounts); i++) {
+                const struct jv *m = jv_at(mounts, i);
+                const char *name = jv_get_str(m, "Name");
+                if (!name || !*name)
+                        name = jv_get_str(m, "Source");
+                v = strv_push(v, cli_ellipsis(strempty(name), no_trunc ? 0 : 15));
         }
-        char *q = xasprintf("\"%s\"", cmd);
-        free(cmd);
-        return q;
+        return strv_join(v, ",");
 }
 
 /* Docker's: "k=v,k2=v2" (sorted here; Docker's map order is random). */
@@ -119,19 +128,20 @@ static struct jv *ps_row_json(struct cli_ctx *ctx, const char *id, const struct 
         jv_set_str(o, "Names", name ? name : "");
         _cleanup_free_ char *labels = cli_labels_text(jv_get(c, "Labels"));
         jv_set_str(o, "Labels", labels);
-        jv_set_str(o, "Mounts", "");
+        _cleanup_free_ char *mounts = mounts_text(cfg, no_trunc);
+        jv_set_str(o, "Mounts", mounts);
         _cleanup_free_ char *networks = cli_container_networks_text(cfg);
         jv_set_str(o, "Networks", networks);
         jv_set_str(o, "Health", health ? health : "");
         if (size) {
-                struct store *st;
-                int64_t sz = 0;
-                if (cli_store(ctx, &st, NULL) == 0) {
-                        _cleanup_free_ char *up = run_state_upper_dir(store_root(st), id);
-                        sz = fs_tree_size_at(AT_FDCWD, up);
-                }
-                cli_format_size(buf, sizeof(buf), (double)sz);
-                jv_set_str(o, "Size", buf);
+                /* Docker's: "2B (virtual 2.14MB)" */
+                int64_t rw, rootfs;
+                cli_container_sizes(ctx, id, cfg, &rw, &rootfs);
+                char virt[32];
+                cli_format_size(buf, sizeof(buf), (double)rw);
+                cli_format_size(virt, sizeof(virt), (double)rootfs);
+                _cleanup_free_ char *text = xasprintf("%s (virtual %s)", buf, virt);
+                jv_set_str(o, "Size", text);
         }
         return o;
 }
@@ -305,7 +315,7 @@ static char **exposed_ports(const struct jv *cfg)
         return v;
 }
 
-/* volume=: a volume's name or a mount's destination */
+/* volume=: a volume's name (a bind's source) or a mount's destination */
 static bool volume_match(char *const *want, const struct jv *cfg)
 {
         if (!want)
@@ -313,7 +323,10 @@ static bool volume_match(char *const *want, const struct jv *cfg)
         const struct jv *mounts = jv_get(cfg, "Mounts");
         for (size_t i = 0; i < jv_len(mounts); i++) {
                 const struct jv *m = jv_at(mounts, i);
-                if (any_match(want, jv_get_str(m, "Name"), false, false) ||
+                const char *name = jv_get_str(m, "Name");
+                if (!name || !*name)
+                        name = jv_get_str(m, "Source");
+                if (any_match(want, name, false, false) ||
                     any_match(want, jv_get_str(m, "Destination"), false, false))
                         return true;
         }

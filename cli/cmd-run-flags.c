@@ -2,6 +2,7 @@
  * flags that need more than a string, a list or a switch.  A new flag is
  * a row here and a field of struct run_opts (cli/cmd-run.h); cmd-run.c
  * translates the struct into a run spec. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "cli/container.h"
 #include "cli/options.h"
 #include "lib/fs.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/name.h"
@@ -71,6 +73,9 @@ void run_opts_release(struct run_opts *o)
         strv_free(o->write_iops_args);
         strv_free(o->weight_device_args);
         strv_free(o->device_rules);
+        strv_free(o->devices);
+        strv_free(o->device_maps);
+        strv_free(o->cgroup_device_rules);
         strv_free(o->annotations);
         strv_free(o->volumes_from);
         free(o->uid_map);
@@ -351,11 +356,84 @@ static int opt_cpu_shares(void *opts, const char *arg)
         return 0;
 }
 
+_printf_(1, 2) static int flag_error(const char *fmt, ...);
+
+/* One element of a Docker ParseUintList list: N or N-M, N <= M. */
+static bool uint_range(const char *t, unsigned long *ret_lo, unsigned long *ret_hi)
+{
+        char *end;
+        if (!isdigit((unsigned char)*t))
+                return false;
+        unsigned long lo = strtoul(t, &end, 10), hi = lo;
+        if (*end == '-') {
+                if (!isdigit((unsigned char)end[1]))
+                        return false;
+                hi = strtoul(end + 1, &end, 10);
+        }
+        if (*end || hi < lo)
+                return false;
+        *ret_lo = lo, *ret_hi = hi;
+        return true;
+}
+
+/* Docker's parsers.ParseUintList: "" or N and N-M (N <= M) between
+ * commas; the kernel's own error for "1-10,11--" named no flag. */
+static bool valid_uint_list(const char *s)
+{
+        if (!*s)
+                return true;
+        _cleanup_strv_free_ char **v = strv_split(s, ',');
+        unsigned long lo, hi;
+        STRV_FOREACH (t, v)
+                if (!uint_range(*t, &lo, &hi))
+                        return false;
+        return true;
+}
+
+/* Is every number of list WANT in the list the first readable of FILES
+ * holds (the host's cpus or memory nodes)?  True when none can be read. */
+static bool uint_list_available(const char *want, const char *const *files, char **ret_avail)
+{
+        _cleanup_free_ char *avail = NULL;
+        for (; *files && !avail; files++)
+                if (fs_read_file_at(AT_FDCWD, *files, 4096, &avail, NULL, NULL) < 0)
+                        avail = NULL;
+        if (!avail)
+                return true;
+        avail[strcspn(avail, "\n")] = '\0';
+        _cleanup_strv_free_ char **w = strv_split(want, ','), **a = strv_split(avail, ',');
+        unsigned long lo, hi, alo, ahi;
+        STRV_FOREACH (t, w) {
+                if (!uint_range(*t, &lo, &hi) || hi - lo > 65536)
+                        goto missing;
+                for (unsigned long n = lo; n <= hi; n++) {
+                        bool in = false;
+                        STRV_FOREACH (r, a)
+                                in = in || (uint_range(*r, &alo, &ahi) && n >= alo && n <= ahi);
+                        if (!in)
+                                goto missing;
+                }
+        }
+        return true;
+missing:
+        *ret_avail = TAKE_PTR(avail);
+        return false;
+}
+
 static int opt_cpuset_cpus(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (strspn(arg, "0123456789,-") != strlen(arg))
+        if (!valid_uint_list(arg))
                 return cli_usage_error(flags_cmd, "invalid value '%s' for cpuset cpus", arg);
+        /* Docker's daemon refuses CPUs the host lacks at create; the
+         * cgroup write at the start named no flag */
+        static const char *const cpus[] = {"/sys/fs/cgroup/cpuset/cpuset.cpus",
+                                           "/sys/fs/cgroup/cpuset.cpus.effective",
+                                           "/sys/devices/system/cpu/online", NULL};
+        _cleanup_free_ char *avail = NULL;
+        if (*arg && !uint_list_available(arg, cpus, &avail))
+                return flag_error("requested CPUs are not available - requested %s, available: %s",
+                                  arg, avail);
         o->res.cpuset_cpus = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
@@ -559,6 +637,13 @@ static int opt_dns(void *opts, const char *arg)
         struct box_err err = {0};
         if (cli_check_ip_address("--dns", arg, &err) < 0)
                 return cli_fail(&err);
+        /* Docker's warning: a container's loopback is its own, so a
+         * resolver listening on the host's is not reached from a bridge */
+        struct in_addr a4;
+        struct in6_addr a6;
+        if ((inet_pton(AF_INET, arg, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127) ||
+            (inet_pton(AF_INET6, arg, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6)))
+                log_warn("localhost DNS setting (--dns=%s) may fail in containers", arg);
         o->dns = strv_append(o->dns, arg);
         return 0;
 }
@@ -654,8 +739,16 @@ static int opt_cpu_quota(void *opts, const char *arg)
 static int opt_cpuset_mems(void *opts, const char *arg)
 {
         struct run_opts *o = opts;
-        if (strspn(arg, "0123456789,-") != strlen(arg))
+        if (!valid_uint_list(arg))
                 return flag_error("invalid --cpuset-mems '%.*s'", printable(arg), arg);
+        static const char *const mems[] = {"/sys/fs/cgroup/cpuset/cpuset.mems",
+                                           "/sys/fs/cgroup/cpuset.mems.effective",
+                                           "/sys/devices/system/node/online", NULL};
+        _cleanup_free_ char *avail = NULL;
+        if (*arg && !uint_list_available(arg, mems, &avail))
+                return flag_error("requested memory nodes are not available - requested %s, "
+                                  "available: %s",
+                                  arg, avail);
         o->res.cpuset_mems = *arg ? arg : NULL; /* empty: Docker's unset */
         return 0;
 }
@@ -736,7 +829,16 @@ static int opt_device_cgroup_rule(void *opts, const char *arg)
         if (run_device_rule_check(arg, &err) < 0)
                 return cli_fail(&err);
         o->device_rules = strv_append(o->device_rules, arg);
-        o->res.device_rules = o->device_rules;
+        o->cgroup_device_rules = strv_append(o->cgroup_device_rules, arg);
+        o->res.device_rules = o->cgroup_device_rules;
+        return 0;
+}
+
+static int opt_device(void *opts, const char *arg)
+{
+        struct box_err err = {0};
+        if (cli_run_device_add(opts, arg, &err) < 0)
+                return cli_fail(&err);
         return 0;
 }
 
@@ -863,6 +965,8 @@ static const struct cli_option run_flags[] = {
         CLI_FUNC("cpu-rt-period", 0, R, opt_cpu_rt_period, "US", "refused: not on cgroup v2"),
         CLI_FUNC("cpu-rt-runtime", 0, R, opt_cpu_rt_runtime, "US", "refused: not on cgroup v2"),
         ROW_CPUSET_MEMS,
+        CLI_FUNC("device", 0, R, opt_device, "H[:C][:PERMS]",
+                 "add host device H (or a directory's) as C, PERMS of rwm"),
         CLI_FUNC("device-cgroup-rule", 0, R, opt_device_cgroup_rule, "RULE",
                  "allow devices in the cgroup (c 1:3 rwm)"),
         CLI_FUNC("dns", 0, R, opt_dns, "IP", "a nameserver (replaces the host's)"),

@@ -119,20 +119,19 @@ int cli_run_env(char *const *image_env, char *const *env_files, char *const *env
                 v = strv_env_set(v, *e);
         STRV_FOREACH (e, env_files)
                 v = strv_env_set(v, *e);
-        int r = cli_env_flags_apply(&v, env_flags, err);
+        int r = cli_env_flags_apply(&v, env_flags, false, err);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(v);
         return 0;
 }
 
-int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
+int cli_env_flags_apply(char ***v, char *const *env_flags, bool keep_bare, struct box_err *err)
 {
         STRV_FOREACH (e, env_flags) {
+                if (**e == '=' || !**e)
+                        return box_err_set(err, EINVAL, "invalid environment variable: '%s'", *e);
                 if (strchr(*e, '=')) {
-                        if (**e == '=')
-                                return box_err_set(err, EINVAL,
-                                                   "invalid environment variable: '%s'", *e);
                         *v = strv_env_set(*v, *e);
                         continue;
                 }
@@ -140,6 +139,13 @@ int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err)
                 if (val) {
                         _cleanup_free_ char *kv = xasprintf("%s=%s", *e, val);
                         *v = strv_env_set(*v, kv);
+                } else if (keep_bare) {
+                        /* exec's: run_exec() removes K from the container's */
+                        *v = strv_env_set(*v, *e);
+                } else {
+                        /* Docker's daemon takes a bare K as "remove K": the
+                         * image's K and its own HOSTNAME go too */
+                        strv_env_unset(*v, *e);
                 }
         }
         return 0;
@@ -150,6 +156,7 @@ void cli_mount_release(struct cli_mount *m)
         free(m->source);
         free(m->target);
         free(m->data);
+        free(m->mode);
         strv_free(m->volume_opts);
         strv_free(m->volume_labels);
         memset(m, 0, sizeof(*m));
@@ -257,6 +264,7 @@ int cli_run_parse_volume(const char *s, struct cli_mount *ret, struct box_err *e
                 }
         }
         m.target = clean_path(dst);
+        m.mode = xstrdup(opts ? opts : "");
         if (!src) {
                 m.type = RUN_MOUNT_VOLUME; /* anonymous */
         } else if (src[0] == '/') {

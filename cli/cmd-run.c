@@ -127,6 +127,32 @@ static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
         ms->m[ms->n++] = *m;
 }
 
+/* Is *S (an element of V) also an element before it? */
+static bool strv_find_before(char *const *v, char *const *s)
+{
+        for (char *const *p = v; p < s; p++)
+                if (streq(*p, *s))
+                        return true;
+        return false;
+}
+
+/* M (taken) from -v, --mount or --tmpfs, refused when a -v or --mount had
+ * its target; a --tmpfs's is not REMEMBERed: Docker's client keeps them in
+ * a map, where the later of two on one target wins. */
+static int user_mount_add(struct mount_set *ms, struct cli_mount *m, char ***seen, bool remember,
+                          struct box_err *err)
+{
+        if (strv_contains(*seen, m->target)) {
+                int r = box_err_set(err, EINVAL, "duplicate mount point: '%s'", m->target);
+                cli_mount_release(m);
+                return r;
+        }
+        if (remember)
+                *seen = strv_append(*seen, m->target);
+        mount_set_add(ms, m);
+        return 0;
+}
+
 /* --volumes-from C[:ro|rw]: C's volumes and bind mounts, as -v specs
  * (tmpfs mounts are C's own, as Docker's), appended to *V */
 static int volumes_from(const char *root, const char *arg, char ***v, struct box_err *err)
@@ -152,7 +178,9 @@ static int volumes_from(const char *root, const char *arg, char ***v, struct box
                 const char *dst = jv_get_str(m, "Destination");
                 if (!src || !dst)
                         continue;
-                bool rw = colon ? streq(colon + 1, "rw") : jv_bool_value(jv_get(m, "RW"));
+                /* :ro makes it read-only; :rw cannot make a read-only one
+                 * writable (Docker's RW: m.RW && ReadWrite(mode)) */
+                bool rw = jv_bool_value(jv_get(m, "RW")) && (!colon || streq(colon + 1, "rw"));
                 *v = strv_push(*v, xasprintf("%s:%s:%s", src, dst, rw ? "rw" : "ro"));
         }
         return 0;
@@ -192,26 +220,29 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         return box_err_prefix(err, "--volumes-from");
                 mount_set_add(ms, &m);
         }
+        /* -v, --mount and --tmpfs: two on one target is Docker's "duplicate
+         * mount point" (box let the later win), but the same -v twice is one, as
+         * Docker's client keeps its -v values in a set */
+        _cleanup_strv_free_ char **seen = xnew0(char *, 1);
         STRV_FOREACH (s, o->volumes) {
+                if (strv_find_before(o->volumes, s))
+                        continue;
                 struct cli_mount m;
                 r = cli_run_parse_volume(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, true, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->mounts) {
                 struct cli_mount m;
                 r = cli_run_parse_mount(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, true, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         STRV_FOREACH (s, o->tmpfs) {
                 struct cli_mount m;
                 r = cli_run_parse_tmpfs(*s, &m, err);
-                if (r < 0)
+                if (r < 0 || (r = user_mount_add(ms, &m, &seen, false, err)) < 0)
                         return r;
-                mount_set_add(ms, &m);
         }
         if (ms->n)
                 qsort(ms->m, ms->n, sizeof(*ms->m), cmp_mount);
@@ -363,6 +394,25 @@ static void resources_json(struct jv *hc, const struct run_opts *o)
         jv_set(hc, "BlkioDeviceReadIOps", device_numbers_json(o->read_iops_args, "Rate"));
         jv_set(hc, "BlkioDeviceWriteIOps", device_numbers_json(o->write_iops_args, "Rate"));
         jv_set(hc, "DeviceCgroupRules", jv_strv(o->device_rules));
+        struct jv *devs = jv_array();
+        STRV_FOREACH (m, o->device_maps) {
+                _cleanup_strv_free_ char **f = strv_split(*m, '\t');
+                struct jv *d = jv_object();
+                jv_set_str(d, "PathOnHost", f[0]);
+                jv_set_str(d, "PathInContainer", f[1]);
+                jv_set_str(d, "CgroupPermissions", f[2]);
+                jv_push(devs, d);
+        }
+        jv_set(hc, "Devices", devs);
+}
+
+/* Is STREAM attached: every one without -a, else those it names. */
+static bool attached(const struct run_opts *o, const char *stream)
+{
+        STRV_FOREACH (a, o->attach)
+                if (strcasecmp(*a, stream) == 0)
+                        return true;
+        return !o->attach;
 }
 
 static char *config_json(const struct run_state *s, const char *image, const char *image_id,
@@ -393,8 +443,8 @@ static char *config_json(const struct run_state *s, const char *image, const cha
         jv_set(cfg, "Tty", jv_bool(o->tty));
         jv_set(cfg, "OpenStdin", jv_bool(o->interactive));
         jv_set_str(cfg, "Image", image);
-        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach));
-        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach));
+        jv_set(cfg, "AttachStdout", jv_bool(!o->life.detach && attached(o, "stdout")));
+        jv_set(cfg, "AttachStderr", jv_bool(!o->life.detach && attached(o, "stderr")));
         jv_set(cfg, "Labels", labels_json(img, labels));
         jv_set_str(cfg, "Domainname", o->domainname ? o->domainname : "");
         if (o->mac_address)
@@ -486,7 +536,13 @@ static char *config_json(const struct run_state *s, const char *image, const cha
                         jv_set_str(m, "Name", cm->source);
                 jv_set_str(m, "Source", ms->rm[i].source);
                 jv_set_str(m, "Destination", cm->target);
+                /* Docker's MountPoint: a volume's driver, -v's options as
+                 * given, a bind's propagation (box's are private) */
+                if (cm->type == RUN_MOUNT_VOLUME)
+                        jv_set_str(m, "Driver", "local");
+                jv_set_str(m, "Mode", cm->mode ? cm->mode : "");
                 jv_set(m, "RW", jv_bool(!(cm->flags & MS_RDONLY)));
+                jv_set_str(m, "Propagation", cm->type == RUN_MOUNT_BIND ? "rprivate" : "");
                 jv_push(mounts, m);
         }
         jv_set(c, "Mounts", mounts);
@@ -675,14 +731,25 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
             (r == -ENOENT && streq(mode, "never")))
                 return r;
         _cleanup_image_ref_ struct image_ref ref = {0};
-        if (spec_ref_parse(image, &ref, NULL) < 0 || image_pull_is_url(image))
-                return r; /* an id or a prefix of one: nothing to pull */
+        struct box_err perr = {0};
+        if (spec_ref_parse(image, &ref, &perr) < 0) {
+                const char *hex = startswith(image, "sha256:") ? image + 7 : image;
+                if (*hex && !hex[strspn(hex, "0123456789abcdef")])
+                        return r; /* an id or a prefix of one: nothing to pull */
+                /* Docker's "invalid reference format" (busybox@foo,
+                 * Busybox), not "no such image" */
+                if (err)
+                        *err = perr;
+                return -perr.code;
+        }
+        if (image_pull_is_url(image))
+                return r;
         if (r >= 0)
                 store_image_handle_release(h);
         _cleanup_free_ char *full = spec_ref_format(&ref);
         struct cli_pull_flags f = {.tls_verify_off = o->tls_verify_off, .quiet = o->quiet};
         struct image_loaded v = {0};
-        struct box_err perr = {0};
+        perr = (struct box_err){0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
         if (r >= 0)
                 strv_free(v.names);
@@ -765,21 +832,15 @@ static int create_container(struct cli_ctx *ctx, struct run_job *j, bool transie
         j->hostname = j->o.hostname      ? j->o.hostname
                       : j->peer_hostname ? j->peer_hostname
                                          : j->short_id;
-        /* --uts host: the host's name is the container's */
-        if (j->o.uts_mode && streq(j->o.uts_mode, "host") &&
-            gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
+        /* --uts host: the host's name is the container's; --network host
+         * without -h takes it too, in a UTS namespace of its own (Docker's
+         * daemon sets the config's hostname to os.Hostname()) */
+        bool host_uts = j->o.uts_mode && streq(j->o.uts_mode, "host");
+        bool host_net = j->o.network == RUN_NETWORK_HOST && !j->o.hostname;
+        if ((host_uts || host_net) && gethostname(j->host_name, sizeof(j->host_name) - 1) == 0 &&
             cli_check_host_name("hostname", j->host_name, 64, NULL) == 0)
                 j->hostname = j->host_name;
         return 0;
-}
-
-/* Is STREAM attached: every one without -a, else those it names. */
-static bool attached(const struct run_opts *o, const char *stream)
-{
-        STRV_FOREACH (a, o->attach)
-                if (strcasecmp(*a, stream) == 0)
-                        return true;
-        return !o->attach;
 }
 
 /* The container's environment, /etc files and mounts, into SPEC. */
@@ -833,6 +894,7 @@ static int prepare_container(struct run_job *j, struct run_spec *spec, struct bo
                 .env = j->env,
                 .user = o->user ? o->user : (img && img->user ? img->user : ""),
                 .group_add = o->group_add,
+                .devices = o->devices,
                 .cwd = o->workdir ? o->workdir
                                   : (img && img->working_dir && *img->working_dir ? img->working_dir
                                                                                   : "/"),
@@ -1045,6 +1107,16 @@ static int attach_network(struct cli_ctx *ctx, struct run_job *j, struct run_spe
         return 0;
 }
 
+/* Nothing of its output shown (-a stdin): its id is, as docker run prints
+ * it then. */
+static void print_id_unattached(const struct run_job *j)
+{
+        if (!attached(&j->o, "stdout") && !attached(&j->o, "stderr")) {
+                printf("%s\n", j->state->id);
+                fflush(stdout);
+        }
+}
+
 /* A foreground run under its monitor, as Docker's CLI runs one (create,
  * start, attach): -t, or --sig-proxy=false.  Its terminal can detach (the
  * keys) and re-attach; its output is in box logs.  The container's status
@@ -1058,10 +1130,14 @@ static int run_attached(struct cli_ctx *ctx, struct run_job *j)
         int r = cli_container_start(ctx, id, true, &err);
         if (r < 0)
                 return cli_fail(&err); /* recorded (or removed) by the monitor-to-be */
+        /* -a: the others are in its log only, as Docker's */
         struct cli_attach_opts a = {.no_stdin = !attached(&j->o, "stdin"),
+                                    .no_stdout = !attached(&j->o, "stdout"),
+                                    .no_stderr = !attached(&j->o, "stderr"),
                                     .detach_keys = j->o.detach_keys,
                                     .stdin_once = true,
                                     .sig_proxy = !j->o.no_sig_proxy};
+        print_id_unattached(j);
         bool detached;
         int status = cli_container_attach(ctx, id, &a, &detached, &err);
         if (status < 0)
@@ -1205,6 +1281,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         _cleanup_free_ char *finished_at = NULL;
         if (r >= 0) {
                 PHASE("state");
+                print_id_unattached(&j);
                 r = run_sandbox_run(&spec, &status, &err);
                 PHASE("exited");
         }

@@ -58,6 +58,10 @@ struct run_opts {
         /* the device flags as given ("PATH:N"), for HostConfig */
         char **read_bps_args, **write_bps_args, **read_iops_args, **write_iops_args,
                 **weight_device_args, **device_rules;
+        /* --device: the nodes (run_spec's devices) and the flags as given,
+         * "HOST\tCONTAINER\tPERMS", for HostConfig.Devices */
+        char **devices, **device_maps;
+        char **cgroup_device_rules; /* --device-cgroup-rule's and --device's: res.device_rules */
         const char *mac_address, *domainname;
         char **annotations;  /* --annotation K=V */
         char **volumes_from; /* --volumes-from CONTAINER[:ro|rw] */
@@ -96,9 +100,11 @@ char **cli_run_argv(const struct oci_container_config *img, bool entrypoint_set,
 int cli_run_env(char *const *image_env, char *const *env_files, char *const *env_flags,
                 const char *hostname, bool tty, char ***ret, struct box_err *err);
 
-/* Applies -e flags to *V: "K=V" sets K, "K" alone takes box's own value
- * (nothing when unset). */
-int cli_env_flags_apply(char ***v, char *const *env_flags, struct box_err *err);
+/* Applies -e flags to *V: "K=V" sets K, "K" alone takes box's own value;
+ * a K box's environment lacks removes K from *V, or stays bare in it with
+ * KEEP_BARE (exec: the container's K goes at the exec).  "" and "=V" are
+ * refused. */
+int cli_env_flags_apply(char ***v, char *const *env_flags, bool keep_bare, struct box_err *err);
 
 /* Parses an --env-file's contents (Docker's rules) into "K=V" entries,
  * appended to *v. */
@@ -112,6 +118,7 @@ struct cli_mount {
         char *source; /* bind: host path; volume: name (NULL: anonymous) */
         char *target;
         char *data; /* tmpfs options */
+        char *mode; /* -v's options as given ("ro,z"), inspect's Mode; NULL: "" */
         unsigned long flags;
         bool nocopy;
         bool from_image;      /* an image VOLUME */
@@ -123,6 +130,10 @@ void cli_mount_release(struct cli_mount *m);
 /* PATH (absolute) made canonical as Go's path.Clean does: no "//", "."
  * or ".." components, no trailing '/'.  A relative PATH comes back as it is. */
 char *cli_run_clean_path(const char *path);
+/* --device ARG (cli/run-device.c): its nodes into O's devices and their
+ * cgroup lines into O's device_rules; a path that is no device node (nor a
+ * directory holding some) is an error. */
+int cli_run_device_add(struct run_opts *o, const char *arg, struct box_err *err);
 
 /* The parsers below also refuse a target run_mount_target_check() refuses
  * and a volume name that is not Docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+. */

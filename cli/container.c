@@ -29,6 +29,7 @@
 #include "run/network.h"
 #include "run/spec-file.h"
 #include "run/volume.h"
+#include "store/image.h"
 #include "spec/json.h"
 #include "store/store.h"
 
@@ -687,4 +688,23 @@ const char *cli_container_state_word(struct cli_ctx *ctx, const char *id,
         }
         *ret_paused = cli_container_paused(ctx, id);
         return *ret_paused ? "paused" : "running";
+}
+
+void cli_container_sizes(struct cli_ctx *ctx, const char *id, const struct jv *cfg, int64_t *ret_rw,
+                         int64_t *ret_rootfs)
+{
+        struct store *st;
+        int64_t rw = 0, image = 0;
+        if (cli_store(ctx, &st, NULL) == 0) {
+                _cleanup_free_ char *up = run_state_upper_dir(store_root(st), id);
+                rw = fs_tree_size_at(AT_FDCWD, up);
+                if (rw < 0)
+                        rw = 0;
+                const char *img = jv_get_str(cfg, "Image");
+                _cleanup_image_handle_ struct store_image_handle h = {0};
+                if (img && store_image_resolve(st, img, &h, NULL) >= 0)
+                        image = cli_image_size(&h);
+        }
+        *ret_rw = rw;
+        *ret_rootfs = rw + image;
 }

@@ -135,11 +135,21 @@ char *cli_container_log_path(struct cli_ctx *ctx, const char *id);
 int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *filter, int64_t *freed,
                          struct box_err *err);
 
+/* Docker's SizeRw (the bytes of container ID's writable layer) and
+ * SizeRootFs (those and its image's, CFG's "Image"); 0 for what cannot be
+ * read. */
+void cli_container_sizes(struct cli_ctx *ctx, const char *id, const struct jv *cfg, int64_t *ret_rw,
+                         int64_t *ret_rootfs);
+/* The bytes of image H's layers, as box images lists them. */
+struct store_image_handle;
+int64_t cli_image_size(const struct store_image_handle *h);
+
 struct cli_attach_opts {
-        bool no_stdin;           /* send none of our stdin */
-        const char *detach_keys; /* Docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
-        bool stdin_once;         /* our stdin's end closes the container's (run -i, start -ai) */
-        bool sig_proxy;          /* the signals box gets go to it (never with -t, as Docker's) */
+        bool no_stdin;             /* send none of our stdin */
+        bool no_stdout, no_stderr; /* show none of its stdout, its stderr (run -a) */
+        const char *detach_keys;   /* Docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
+        bool stdin_once;           /* our stdin's end closes the container's (run -i, start -ai) */
+        bool sig_proxy;            /* the signals box gets go to it (never with -t, as Docker's) */
 };
 /* Joins this process's stdio to running container ID through its
  * monitor's attach socket (cli/cmd-attach.c), with the terminal's size

@@ -1033,6 +1033,13 @@ char **cli_labels_kv(const struct jv *labels)
         return kv;
 }
 
+char *cli_ellipsis(const char *s, size_t n)
+{
+        if (n == 0 || strlen(s) <= n)
+                return xstrdup(s);
+        return xasprintf("%.*s…", (int)(n - 1), s);
+}
+
 char *cli_labels_text(const struct jv *labels)
 {
         _cleanup_strv_free_ char **kv = cli_labels_kv(labels);

@@ -51,6 +51,10 @@ int cli_format_rows(const char *format, const char *const *titles, struct jv *co
  * Go's json.Marshal, so keys sorted and <, > and & escaped (caller frees). */
 char *cli_format_json_line(const struct jv *o);
 
+/* Docker's formatter.Ellipsis: S cut to N characters, the last one "…"
+ * (caller frees). */
+char *cli_ellipsis(const char *s, size_t n);
+
 /* A Labels object as k, v, ... (spec/oci.h's kv form; caller frees). */
 char **cli_labels_kv(const struct jv *labels);
 /* A Labels object as list commands print it: "k=v,k2=v2", sorted. */

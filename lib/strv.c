@@ -110,6 +110,15 @@ char **strv_env_set(char **v, const char *entry)
         return strv_append(v, entry);
 }
 
+void strv_env_unset(char **v, const char *key)
+{
+        int i;
+        while ((i = strv_env_find(v, key, strlen(key))) >= 0) {
+                free(v[i]);
+                memmove(v + i, v + i + 1, (strv_length(v) - (size_t)i) * sizeof(*v));
+        }
+}
+
 char **strv_split(const char *s, char sep)
 {
         char **v = xnew0(char *, 1);

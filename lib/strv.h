@@ -33,6 +33,8 @@ int strv_contains(char *const *v, const char *s);
 int strv_env_find(char *const *v, const char *key, size_t keylen);
 /* Sets KEY=VALUE (entry "K=V" or "K"), replacing an existing KEY. */
 char **strv_env_set(char **v, const char *entry);
+/* Removes every KEY=... (and a bare KEY) from V, in place. */
+void strv_env_unset(char **v, const char *key);
 
 static inline void strv_freep(char ***v)
 {

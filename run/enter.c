@@ -135,7 +135,8 @@ static int restrict_exec(struct box_err *err)
         return 0;
 }
 
-int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct box_err *err)
+int run_process_enter(const int *keep, size_t n_keep, const char *cwd, bool unconfined,
+                      struct box_err *err)
 {
         int r = fs_close_all_except(keep, n_keep);
         if (r < 0)
@@ -146,7 +147,7 @@ int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct bo
         r = enter_cwd(cwd && *cwd ? cwd : "/", err);
         if (r < 0)
                 return r;
-        return restrict_exec(err);
+        return unconfined ? 0 : restrict_exec(err);
 }
 
 /* Finds the executable like execvp, but with the container's PATH. */
@@ -313,7 +314,7 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
         if (!p->no_gid_in_groups)
                 run_user_groups_prepend(&user, user.gid);
 
-        r = run_process_enter(&p->err_fd, 1, p->cwd, err);
+        r = run_process_enter(&p->err_fd, 1, p->cwd, p->privileged, err);
         if (r < 0)
                 return r;
 
@@ -324,7 +325,9 @@ int run_process_exec(const struct run_process *p, struct box_err *err)
                                              p->rlimits[i].resource);
 
         _cleanup_strv_free_ char **env = strv_copy(p->env);
-        if (strv_env_find(env, "HOME", 4) < 0) {
+        /* an empty HOME counts as unset, as runc's os.Getenv("HOME") == "" */
+        int home = strv_env_find(env, "HOME", 4);
+        if (home < 0 || !env[home][4] || !env[home][5]) {
                 _cleanup_free_ char *h = xasprintf("HOME=%s", user.home);
                 env = strv_env_set(env, h);
         }

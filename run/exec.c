@@ -371,8 +371,13 @@ static char **exec_env(char *const *base, char *const *add, bool tty)
         char **env = strv_copy(base);
         if (tty && strv_env_find(env, "TERM", 4) < 0)
                 env = strv_env_set(env, "TERM=xterm");
+        /* a bare K (exec -e K, K unset where box runs) removes the
+         * container's K, as Docker's ReplaceOrAppendEnvValues does */
         STRV_FOREACH (e, add)
-                env = strv_env_set(env, *e);
+                if (strchr(*e, '='))
+                        env = strv_env_set(env, *e);
+                else
+                        strv_env_unset(env, *e);
         return env;
 }
 
@@ -415,6 +420,7 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
                 .cwd = x->cwd ? x->cwd : cfg.cwd,
                 .caps = caps,
                 .no_new_privs = cfg.no_new_privs,
+                .privileged = cfg.privileged || x->privileged,
                 .bpf = bpf.filter ? &bpf : NULL,
                 .rlimits = rlimits,
                 .tty = x->tty,

@@ -858,13 +858,14 @@ char *run_net_resolv_apply(const char *rc, const struct run_dns *dns)
                         continue;
                 buf_printf(&b, "%s\n", l);
         }
+        /* Docker's order: nameservers, search, options */
+        STRV_FOREACH (d, servers ? dns->servers : NULL)
+                buf_printf(&b, "nameserver %s\n", *d);
         /* "." alone: no search domain at all */
         if (search && !(streq(dns->search[0], ".") && !dns->search[1])) {
                 _cleanup_free_ char *j = strv_join(dns->search, " ");
                 buf_printf(&b, "search %s\n", j);
         }
-        STRV_FOREACH (d, servers ? dns->servers : NULL)
-                buf_printf(&b, "nameserver %s\n", *d);
         if (options) {
                 _cleanup_free_ char *j = strv_join(dns->options, " ");
                 buf_printf(&b, "options %s\n", j);

@@ -321,6 +321,49 @@ static void copy_host_devices(int dev)
         }
 }
 
+/* --device: each node made at its path in the container (its directories
+ * made inside the root) with the host node's type, numbers, mode and owner
+ * as they were at create; where mknod is refused (a user namespace) the
+ * host's node is bound there instead, as Docker does rootless. */
+static int make_user_devices(int rootfd, char *const *devices, struct box_err *err)
+{
+        STRV_FOREACH (d, devices) {
+                char type;
+                unsigned maj, min, mode, uid, gid;
+                int n = 0;
+                const char *tab = strchr(*d, '\t');
+                if (sscanf(*d, "%c %u %u %o %u %u %n", &type, &maj, &min, &mode, &uid, &gid, &n) !=
+                            6 ||
+                    !n || (*d)[n] != '/' || !tab)
+                        return box_err_set(err, EINVAL, "bad device entry '%s'", *d);
+                _cleanup_free_ char *path = xstrndup(*d + n, (size_t)(tab - (*d + n)));
+                const char *host = tab + 1;
+                _cleanup_free_ char *dir = xstrdup(path);
+                char *slash = strrchr(dir, '/');
+                const char *base = path + (slash - dir) + 1;
+                *slash = '\0';
+                _cleanup_close_ int dfd = -EBADF;
+                int r = run_rootfs_open_in_root(rootfd, *dir ? dir : "/", true, &dfd, err);
+                if (r < 0)
+                        return r;
+                /* one of the defaults (/dev/zero) may be replaced */
+                (void)unlinkat(dfd, base, 0);
+                mode_t fmt = type == 'b' ? S_IFBLK : S_IFCHR;
+                if (mknodat(dfd, base, fmt | (mode & 07777), makedev(maj, min)) < 0) {
+                        if (errno != EPERM)
+                                return box_err_errno(err, errno, "mknod '%s'", path);
+                        r = bind_at(rootfd, host, path, 0, false, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (fchmodat(dfd, base, mode & 07777, 0) < 0 ||
+                    fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return box_err_errno(err, errno, "set the owner and mode of '%s'", path);
+        }
+        return 0;
+}
+
 static int make_devices(int rootfd, bool privileged, struct box_err *err)
 {
         _cleanup_close_ int dev = openat_in_root(rootfd, "dev", O_RDONLY | O_DIRECTORY, 0);
@@ -549,6 +592,23 @@ static int mount_root(const struct run_spec *spec, const char *rootfs_path, int 
         return 0;
 }
 
+/* The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf
+ * (box's files of it) over the image's. */
+static int bind_etc_files(int rootfd, const struct run_spec *spec, struct box_err *err)
+{
+        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
+                                                  "/etc/resolv.conf"};
+        const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
+        for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
+                if (!etc_sources[i] || access(etc_sources[i], F_OK) < 0)
+                        continue;
+                int r = bind_at(rootfd, etc_sources[i], etc_targets[i], 0, true, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box_err *err)
 {
         _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -579,8 +639,12 @@ int run_rootfs_open_private(const struct run_spec *spec, int *ret_fd, struct box
         _cleanup_close_ int fd = open(spec->mount_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return box_err_errno(err, errno, "open '%s'", spec->mount_dir);
-        /* its volumes and binds, where a run mounts them (Docker mounts them
-         * for cp too); a tmpfs held nothing once the container stopped */
+        /* its /etc files, volumes and binds, where a run mounts them
+         * (Docker's cp reads them too); a tmpfs held nothing once the
+         * container stopped */
+        r = bind_etc_files(fd, spec, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];
                 if (m->type == RUN_MOUNT_TMPFS)
@@ -705,6 +769,8 @@ int run_rootfs_mount_base(const struct run_spec *spec, const char *rootfs_path, 
                 if (streq(m->target, "/dev")) {
                         r = make_devices(rf->rootfd, spec->privileged, err);
                         if (r >= 0)
+                                r = make_user_devices(rf->rootfd, spec->devices, err);
+                        if (r >= 0)
                                 r = open_dev_null(rf->rootfd, &rf->nullfd, err);
                         if (r < 0)
                                 return r;
@@ -733,16 +799,9 @@ int run_rootfs_mount_rest(const struct run_spec *spec, struct run_rootfs *rf,
         if (r < 0 && spec->n_uid_map == 0)
                 return r;
 
-        static const char *const etc_targets[] = {"/etc/hostname", "/etc/hosts",
-                                                  "/etc/resolv.conf"};
-        const char *etc_sources[] = {spec->hostname_file, spec->hosts_file, spec->resolv_file};
-        for (size_t i = 0; i < ARRAY_SIZE(etc_targets); i++) {
-                if (!etc_sources[i])
-                        continue;
-                r = bind_at(rf->rootfd, etc_sources[i], etc_targets[i], 0, true, err);
-                if (r < 0)
-                        return r;
-        }
+        r = bind_etc_files(rf->rootfd, spec, err);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct run_mount *m = &spec->mounts[i];

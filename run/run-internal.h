@@ -115,8 +115,12 @@ int run_enter_check_stdio(struct box_err *err);
  * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, refuses it when getcwd() finds
  * it unreachable from the root, and (where the kernel has Landlock) allows
  * execution only of files beneath the root, so box's own binary can never
- * be run in the container through /proc/self/exe. */
-int run_process_enter(const int *keep, size_t n_keep, const char *cwd, struct box_err *err);
+ * be run in the container through /proc/self/exe.  UNCONFINED (a
+ * privileged container) skips Landlock: a Landlock domain refuses every
+ * mount, and a process with all capabilities, no seccomp filter and the
+ * host's devices has nothing left for it to keep. */
+int run_process_enter(const int *keep, size_t n_keep, const char *cwd, bool unconfined,
+                      struct box_err *err);
 
 /* The process that enters a container, as run_process_exec() starts it:
  * the container's first process (run/sandbox.c) and any that joins it
@@ -130,6 +134,7 @@ struct run_process {
         const char *cwd;        /* absolute, in the container; NULL or "": "/" */
         uint64_t caps;          /* bounding, permitted and effective */
         bool no_new_privs;
+        bool privileged;           /* no Landlock domain (run_process_enter) */
         const struct run_bpf *bpf; /* NULL: no seccomp filter */
         const struct run_rlimit *rlimits;
         size_t n_rlimits;

@@ -133,6 +133,11 @@ struct run_spec {
         char *const *env;       /* final "K=V" list; HOME is added from passwd when missing */
         const char *user;       /* "", "name", "uid", "name:group", "uid:gid" */
         char *const *group_add; /* extra groups: names or gids */
+        /* --device nodes, "TYPE MAJOR MINOR MODE UID GID PATH\tHOST" (TYPE b
+         * or c, MODE octal permissions, PATH absolute in the container, HOST
+         * the host's node, bound where mknod is refused); their access is in
+         * resources->device_rules */
+        char *const *devices;
         /* the primary gid is not among the supplementary groups: BuildKit's
          * RUN steps (Docker's daemon, and podman, put it first there) */
         bool no_gid_in_groups;

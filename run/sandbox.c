@@ -473,6 +473,7 @@ static int child_setup(struct child_args *a, struct box_err *err)
                 .cwd = cwd,
                 .caps = a->caps,
                 .no_new_privs = spec->no_new_privs,
+                .privileged = spec->privileged,
                 .bpf = a->bpf,
                 .rlimits = spec->rlimits,
                 .n_rlimits = spec->n_rlimits,

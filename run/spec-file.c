@@ -90,6 +90,7 @@ char *run_spec_file_dump(const struct run_spec *s)
         jv_set(o, "env", jv_strv(s->env));
         jv_set_str(o, "user", s->user);
         jv_set(o, "group_add", jv_strv(s->group_add));
+        jv_set(o, "devices", jv_strv(s->devices));
         jv_set_str(o, "cwd", s->cwd);
         jv_set_str(o, "hostname", s->hostname);
         jv_set(o, "interactive", jv_bool(s->interactive));
@@ -244,6 +245,7 @@ int run_spec_file_parse(const char *text, struct run_spec_file *f, struct box_er
         s->env = f->env = jv_to_strv(jv_get(o, "env"));
         s->user = jv_get_str(o, "user");
         s->group_add = f->group_add = jv_to_strv(jv_get(o, "group_add"));
+        s->devices = f->devices = jv_to_strv(jv_get(o, "devices"));
         s->cwd = jv_get_str(o, "cwd");
         s->hostname = jv_get_str(o, "hostname");
         s->interactive = jv_bool_value(jv_get(o, "interactive"));
@@ -286,6 +288,7 @@ void run_spec_file_release(struct run_spec_file *f)
         strv_free(f->group_add);
         strv_free(f->sysctls);
         strv_free(f->device_rules);
+        strv_free(f->devices);
         free(f->mounts);
         free(f->uid_map);
         free(f->gid_map);

@@ -17,7 +17,7 @@ struct run_spec_file {
         struct run_spec spec;
         struct run_resources res;
         struct jv *doc; /* the parsed file: the spec's strings point into it */
-        char **lowerdirs, **argv, **env, **group_add, **sysctls, **device_rules;
+        char **lowerdirs, **argv, **env, **group_add, **sysctls, **device_rules, **devices;
         struct run_mount *mounts;
         struct run_idmap *uid_map, *gid_map;
         struct run_rlimit *rlimits;

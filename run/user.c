@@ -3,8 +3,12 @@
  * (uid N without a passwd entry gets gid 0 and HOME=/); without an
  * explicit group the user's supplementary groups are the groups that list
  * it as a member. */
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -29,6 +33,21 @@ static bool parse_id(const char *s, unsigned *ret)
         if (errno || *end || v > UINT_MAX - 1)
                 return false;
         *ret = (unsigned)v;
+        return true;
+}
+
+/* A number outside 0..2147483647 ("-1", "2147483648") is neither a name
+ * to look up nor an id: runc refuses it with this error, as Docker shows. */
+static bool id_out_of_range(const char *s, struct box_err *err)
+{
+        const char *d = s + (*s == '-');
+        if (!*d || d[strspn(d, "0123456789")])
+                return false;
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno != ERANGE && v >= 0 && v <= INT32_MAX)
+                return false;
+        box_err_set(err, EINVAL, "'%s': uids and gids must be in range 0-2147483647", s);
         return true;
 }
 
@@ -182,6 +201,8 @@ int run_user_resolve(const char *spec, char *const *group_add, const char *passw
                 passwd_home(passwd, pw.name, home, sizeof(home));
         } else {
                 unsigned id;
+                if (id_out_of_range(user_arg, err))
+                        return -EINVAL;
                 if (!parse_id(user_arg, &id))
                         return box_err_set(
                                 err, ENOENT,
@@ -192,7 +213,10 @@ int run_user_resolve(const char *spec, char *const *group_add, const char *passw
 
         if (group_arg && *group_arg) {
                 unsigned gid;
-                if (!group_find(group, group_arg, &gid) && !parse_id(group_arg, &gid))
+                bool named = group_find(group, group_arg, &gid);
+                if (!named && id_out_of_range(group_arg, err))
+                        return -EINVAL;
+                if (!named && !parse_id(group_arg, &gid))
                         return box_err_set(
                                 err, ENOENT,
                                 "unable to find group '%s': no matching entries in group file",
@@ -204,7 +228,12 @@ int run_user_resolve(const char *spec, char *const *group_add, const char *passw
 
         STRV_FOREACH (g, group_add) {
                 unsigned gid;
-                if (!group_find(group, *g, &gid) && !parse_id(*g, &gid)) {
+                bool named = group_find(group, *g, &gid);
+                if (!named && id_out_of_range(*g, err)) {
+                        run_user_release(&u);
+                        return -EINVAL;
+                }
+                if (!named && !parse_id(*g, &gid)) {
                         run_user_release(&u);
                         return box_err_set(
                                 err, ENOENT,

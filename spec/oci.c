@@ -571,14 +571,26 @@ void oci_history_copy(struct oci_history *d, const struct oci_history *s)
 }
 
 /* RFC 3339 (or a date alone) -> unix seconds and nanoseconds. */
+/* Is S's start SHAPE ('d' a digit, else that character)?  strptime takes
+ * "15:04:0" for a time; Go's layouts want each field's two digits. */
+static bool time_shape(const char *s, const char *shape)
+{
+        for (; *shape; s++, shape++)
+                if (*shape == 'd' ? !isdigit((unsigned char)*s) : *s != *shape)
+                        return false;
+        return true;
+}
+
 static int time_parse(const char *s, int64_t *ret_sec, int64_t *ret_nsec)
 {
         struct tm tm = {0};
         if (!s)
                 return -EINVAL;
-        const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        const char *rest = NULL;
+        if (time_shape(s, "dddd-dd-ddTdd:dd:dd"))
+                rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
         bool date_only = !rest;
-        if (date_only && !(rest = strptime(s, "%Y-%m-%d", &tm)))
+        if (date_only && !(time_shape(s, "dddd-dd-dd") && (rest = strptime(s, "%Y-%m-%d", &tm))))
                 return -EINVAL;
         int64_t sec = (int64_t)timegm(&tm), nsec = 0;
         if (!date_only && *rest == '.') {

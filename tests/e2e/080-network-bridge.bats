@@ -244,7 +244,8 @@ assert all(ipaddress.ip_interface(a).network.subnet_of(p) for a in sys.argv[2:])
         own_line=$(printf '%s\n' "${lines[@]}" | grep -n "$(box inspect -f '{{.Config.Hostname}}' dn)" | cut -d: -f1)
         [ "$db_line" -lt "$own_line" ]
         rc=$(printf '%s\n' "${lines[@]}" | sed -n '/^---$/,$p' | tail -n +2)
-        [ "$rc" = "$(printf 'search example.com\nnameserver 9.9.9.9\nnameserver 1.1.1.1\noptions ndots:2')" ]
+        # Docker's order (its TestRunDNSRepeatOptions): nameservers, search, options
+        [ "$rc" = "$(printf 'nameserver 9.9.9.9\nnameserver 1.1.1.1\nsearch example.com\noptions ndots:2')" ]
         [ "$(box inspect -f '{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}}' dn)" = \
                 '["db:10.1.2.3","gw:host-gateway","v6:2001:db8::1"] ["9.9.9.9","1.1.1.1"] ["example.com"] ["ndots:2"]' ]
         # a start makes the files again from the record
