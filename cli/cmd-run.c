@@ -659,8 +659,9 @@ static int translate_flags(struct run_job *j, struct box_err *err)
 /* --pull as for build's FROM: missing pulls what the store lacks, always
  * pulls, newer pulls but runs the local image when the registry cannot be
  * reached, never only looks in the store. */
-static int run_image_resolve(struct store *st, const char *image, const struct run_opts *o,
-                             struct store_image_handle *h, struct box_err *err)
+static int run_image_resolve(struct cli_ctx *ctx, struct store *st, const char *image,
+                             const struct run_opts *o, struct store_image_handle *h,
+                             struct box_err *err)
 {
         const char *mode = o->pull ? o->pull : "missing";
         if (!streq(mode, "missing") && !streq(mode, "always") && !streq(mode, "newer") &&
@@ -684,9 +685,10 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
         struct image_loaded v = {0};
         struct box_err perr = {0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
-        if (r >= 0)
+        if (r >= 0) {
+                cli_event_images(ctx, "pull", &v, 1); /* Docker's, as a pull's */
                 strv_free(v.names);
-        else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
+        } else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
                 return 0;
         else if (streq(mode, "missing"))
                 return box_err_set(err, -r, "no such image: '%s', and pulling it failed: %s", image,
@@ -717,7 +719,7 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         r = store_lock(j->st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        r = run_image_resolve(j->st, j->image, &j->o, &j->h, err);
+        r = run_image_resolve(ctx, j->st, j->image, &j->o, &j->h, err);
         if (r < 0)
                 return r;
         j->have_image = true;

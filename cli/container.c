@@ -656,10 +656,13 @@ int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *fil
                     run_state_open(cli_container_root(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)
                         continue;
                 int64_t size = run_state_disk_usage(cli_container_root(ctx), *id);
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, *id);
                 int r = run_state_remove(cli_container_root(ctx), ctx->runroot, *id, false, err);
                 run_state_free(s);
                 if (r < 0)
                         return box_err_prefix(err, "remove container %.12s", *id);
+                _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+                cli_event(ctx, "container", "destroy", *id, attrs);
                 if (!header)
                         printf("Deleted Containers:\n");
                 header = true;
