@@ -928,7 +928,14 @@ static void transient_events(struct cli_ctx *ctx, struct run_job *j, int status)
         /* never started: created and removed */
         if (!started_ns)
                 evs[1] = evs[3];
-        if (run_events_append(ctx->runroot, evs, started_ns ? 4 : 2, &err) < 0)
+        /* its start's network connects and volume mounts, between */
+        _cleanup_free_ char *pre =
+                started_ns ? cli_event_start_prelude(cli_container_root(ctx), id, cfg, started_ns)
+                           : NULL;
+        _cleanup_free_ char *created = run_events_format(evs, 1);
+        _cleanup_free_ char *rest = run_events_format(evs + 1, started_ns ? 3 : 1);
+        _cleanup_free_ char *all = xasprintf("%s%s%s", created, strempty(pre), rest);
+        if (run_events_write(ctx->runroot, all, &err) < 0)
                 log_warn("%s, ignoring", err.msg);
 }
 

@@ -193,6 +193,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
         struct run_event start = {"container", "start", s->id, attrs, 0};
         m.start_event = &start;
+        _cleanup_free_ char *prelude =
+                cli_event_start_prelude(cli_container_root(ctx), s->id, cfg, 0);
+        m.start_prelude = prelude;
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;

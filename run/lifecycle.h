@@ -40,6 +40,8 @@ struct run_monitor {
         /* its start's event (run/events.h), appended once it runs, before
          * its monitor could append its end (NULL: none) */
         const struct run_event *start_event;
+        /* log lines written with it, before it (NULL: none) */
+        const char *start_prelude;
 };
 
 /* Starts SPEC's container from this process (already detached from the

@@ -326,3 +326,36 @@ destroy x1 <no value>" ]
         [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
         [ "$(cat "$BOX_TEST_TMP/ev")" = "box: error: the event log's directory '$rr/events' was removed" ]
 }
+
+@test "events: a start records Docker's network connect and volume mount before its start, detached or --rm" {
+        T0=$(date +%s.%N)
+        box volume create evv >/dev/null
+        box run -d --name s1 -v evv:/data busybox true >/dev/null
+        box wait s1 >/dev/null
+        box run --rm --name s2 -v evv:/ro:ro --network none busybox true
+        id1=$(box inspect -f '{{.Id}}' s1)
+        run box events --since "$T0" --until 0s --filter type=container --filter type=network --filter type=volume \
+                --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.destination}} {{index .Actor.Attributes "read/write"}} {{.Actor.Attributes.type}}'
+        echo "$output"
+        n='<no value>'
+        [ "$output" = "volume create $n $n $n $n
+container create s1 $n $n $n
+network connect bridge $n $n bridge
+volume mount $n /data true $n
+container start s1 $n $n $n
+container die s1 $n $n $n
+container create s2 $n $n $n
+volume mount $n /ro false $n
+container start s2 $n $n $n
+container die s2 $n $n $n
+container destroy s2 $n $n $n" ]
+        # the connect names the container, the mount the volume and the container
+        [ "$(box events --since "$T0" --until 0s --filter event=connect --format '{{.Actor.Attributes.container}}')" = "$id1" ]
+        [ "$(box events --since "$T0" --until 0s --filter volume=evv --filter event=mount --format '{{.Actor.ID}}' | sort -u)" = evv ]
+        # times in order, the --rm run's batch too
+        run box events --since "$T0" --until 0s --format '{{.timeNano}}'
+        sorted=$(printf '%s\n' "${lines[@]}" | sort -n)
+        [ "$sorted" = "$(printf '%s\n' "${lines[@]}")" ]
+        box rm s1 >/dev/null
+        box volume rm evv >/dev/null
+}
