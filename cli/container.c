@@ -370,6 +370,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
+        /* Docker's "oom" before the die, read before its cgroup goes */
+        const char *parent = jv_get_str(jv_get(cfg, "HostConfig"), "CgroupParent");
+        if (run_cgroup_oom_kills(parent, s->id) > 0)
+                cli_event_container(ctx, s->id, "oom", NULL);
         /* its addresses, rules and the other members' /etc/hosts lines */
         (void)run_net_cleanup(cli_container_root(ctx), ctx->runroot, s->id, NULL);
         if (cli_container_spec(ctx, s->id, &f, NULL) == 0) {

@@ -359,3 +359,16 @@ container destroy s2 $n $n $n" ]
         box rm s1 >/dev/null
         box volume rm evv >/dev/null
 }
+
+@test "events: a container the OOM killer ended records Docker's oom before its die; one that exits does not" {
+        T0=$(date +%s.%N)
+        box run -d --name oom1 --network none -m 16m --memory-swap 16m busybox tail /dev/zero >/dev/null
+        box run -d --name ok1 --network none -m 16m --memory-swap 16m busybox sh -c 'exit 137' >/dev/null
+        [ "$(box wait oom1)" = 137 ]
+        [ "$(box wait ok1)" = 137 ]
+        run actions --filter container=oom1 --filter container=ok1 --filter event=oom --filter event=die
+        echo "$output"
+        [ "$(grep oom1 <<<"$output")" = "oom oom1
+die oom1" ]
+        [ "$(grep ok1 <<<"$output")" = "die ok1" ]
+}
