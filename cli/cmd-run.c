@@ -100,6 +100,7 @@ struct mount_set {
         char **anon;  /* anonymous volumes made for this container */
         char **used;  /* every volume it uses */
         char **paths; /* volume _data paths (owned) */
+        char **made;  /* the volumes it created (their create events) */
 };
 
 static void mount_set_release(struct mount_set *ms)
@@ -111,6 +112,7 @@ static void mount_set_release(struct mount_set *ms)
         strv_free(ms->anon);
         strv_free(ms->used);
         strv_free(ms->paths);
+        strv_free(ms->made);
 }
 
 static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
@@ -257,6 +259,8 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         rm->copy_up = !m->nocopy;
                         if (anon)
                                 ms->anon = strv_append(ms->anon, m->source);
+                        if (created)
+                                ms->made = strv_append(ms->made, m->source);
                         ms->used = strv_append(ms->used, m->source);
                 }
         }
@@ -899,6 +903,10 @@ static int write_records(struct cli_ctx *ctx, struct run_job *j, const struct ru
         }
         if (r >= 0 && !j->state->ephemeral)
                 r = run_state_set(j->state, "created", 0, 0, err);
+        /* Docker's volume create for the volumes -v and --mount made */
+        STRV_FOREACH (v, j->ms.made)
+                if (r >= 0)
+                        cli_event(ctx, "volume", "create", *v, (char *[]){"driver", "local", NULL});
         /* a transient one's come when it has ended (transient_events()) */
         if (r >= 0 && !transient)
                 cli_event_container(ctx, j->state->id, "create", NULL);

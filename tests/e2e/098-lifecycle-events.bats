@@ -358,6 +358,11 @@ container destroy s2 $n $n $n" ]
         [ "$sorted" = "$(printf '%s\n' "${lines[@]}")" ]
         box rm s1 >/dev/null
         box volume rm evv >/dev/null
+        # a volume -v creates has Docker's create event too, once
+        box run --rm -v evimp:/x --network none busybox true
+        box run --rm -v evimp:/x --network none busybox true
+        [ "$(box events --since "$T0" --until 0s --filter volume=evimp --format '{{.Action}} {{.Actor.Attributes.driver}}' | tr '\n' ' ')" = "create local mount local mount local " ]
+        box volume rm evimp >/dev/null
 }
 
 @test "events: a container the OOM killer ended records Docker's oom before its die; one that exits does not" {
