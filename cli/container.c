@@ -372,7 +372,8 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         struct run_spec_file f;
         /* Docker's "oom" before the die, read before its cgroup goes */
         const char *parent = jv_get_str(jv_get(cfg, "HostConfig"), "CgroupParent");
-        if (run_cgroup_oom_kills(parent, s->id) > 0)
+        bool oom = run_cgroup_oom_kills(parent, s->id) > 0;
+        if (oom)
                 cli_event_container(ctx, s->id, "oom", NULL);
         /* its addresses, rules and the other members' /etc/hosts lines */
         (void)run_net_cleanup(cli_container_root(ctx), ctx->runroot, s->id, NULL);
@@ -390,8 +391,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         cli_event(ctx, "container", "die", s->id, die);
         int64_t delay = may_restart ? restart_delay(ctx, s, cfg, exit_code) : -1;
         if (delay >= 0) {
-                struct run_state_update u = {
-                        .status = "restarting", .exit_code = exit_code, .finished_at = finished_at};
+                struct run_state_update u = {.status = "restarting",
+                                             .exit_code = exit_code,
+                                             .finished_at = finished_at,
+                                             .oom_killed = oom};
                 (void)run_state_change(s, &u, NULL);
                 sleep_ms(delay);
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
@@ -410,7 +413,8 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         struct run_state_update u = {.status = "exited",
                                      .exit_code = exit_code,
                                      .finished_at = finished_at,
-                                     .error = error};
+                                     .error = error,
+                                     .oom_killed = oom};
         return run_state_change(s, &u, err);
 }
 

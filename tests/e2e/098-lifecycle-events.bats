@@ -376,4 +376,7 @@ container destroy s2 $n $n $n" ]
         [ "$(grep oom1 <<<"$output")" = "oom oom1
 die oom1" ]
         [ "$(grep ok1 <<<"$output")" = "die ok1" ]
+        # and inspect's State.OOMKilled says so (it was always false)
+        [ "$(box inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom1 ok1)" = "true 137
+false 137" ]
 }
