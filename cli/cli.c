@@ -18,16 +18,14 @@
 void cli_error_line(const char *msg)
 {
         /* one line whatever a name or flag in it holds: its control
-         * characters escaped, as Go's %q would */
+         * characters but the tab escaped, as Go's %q would */
         fputs("box: error: ", stderr);
         for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
                 if (*p == '\n')
                         fputs("\\n", stderr);
                 else if (*p == '\r')
                         fputs("\\r", stderr);
-                else if (*p == '\t')
-                        fputs("\\t", stderr);
-                else if (*p < 0x20 || *p == 0x7f)
+                else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
                         fprintf(stderr, "\\x%02x", *p);
                 else
                         fputc(*p, stderr);
