@@ -147,6 +147,5 @@ int main(int argc, char **argv)
                         return r;
                 }
         }
-        fprintf(stderr, "box: error: unknown command '%s'\nSee 'box --help'.\n", name);
-        return EXIT_BOX;
+        return cli_usage_error(NULL, "unknown command '%s'", name);
 }

@@ -697,6 +697,27 @@ static char *parents_pivot(const char *pattern)
         return r;
 }
 
+/* What of match REL stays under --parents' PIVOT: the path below it; below
+ * a pivot with a wildcard ('*', '?', '['), as many leading components of REL
+ * dropped as it has, as BuildKit's (a wildcard never matches a '/') */
+static const char *parents_below(const char *rel, const char *pivot)
+{
+        size_t pl = strlen(pivot);
+        if (!pl)
+                return rel;
+        if (!strpbrk(pivot, "*?[\\")) {
+                if (strneq(rel, pivot, pl) && (rel[pl] == '/' || !rel[pl]))
+                        return rel + pl + (rel[pl] == '/');
+                return rel;
+        }
+        const char *p = rel;
+        for (const char *c = pivot; c; c = strchr(c + 1, '/')) {
+                const char *slash = strchr(p, '/');
+                p = slash ? slash + 1 : p + strlen(p);
+        }
+        return p;
+}
+
 #define RESOLVE_NO_LINKS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /* Resolves PATH inside ROOTFD as RESOLVE_IN_ROOT would (symlinks followed,
@@ -948,10 +969,7 @@ int build_copy(const struct copy_src *src_in, char *const *srcs, const char *des
                         continue;
                 }
                 /* --parents: DEST/<path below the pivot> */
-                const char *below = rel;
-                size_t pl = strlen(pivots[i]);
-                if (pl && strneq(rel, pivots[i], pl) && (rel[pl] == '/' || !rel[pl]))
-                        below = rel + pl + (rel[pl] == '/');
+                const char *below = parents_below(rel, pivots[i]);
                 struct stat st;
                 _cleanup_close_ int mfd = *rel ? openat_in_root(src.rootfd, rel, O_PATH, 0)
                                                : fcntl(src.rootfd, F_DUPFD_CLOEXEC, 3);

@@ -15,23 +15,44 @@
 #include "spec/oci.h"
 #include "store/store.h"
 
+void cli_error_line(const char *msg)
+{
+        /* one line whatever a name or flag in it holds: its control
+         * characters but the tab escaped, as Go's %q would */
+        fputs("box: error: ", stderr);
+        for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+                if (*p == '\n')
+                        fputs("\\n", stderr);
+                else if (*p == '\r')
+                        fputs("\\r", stderr);
+                else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+                        fprintf(stderr, "\\x%02x", *p);
+                else
+                        fputc(*p, stderr);
+        }
+        fputc('\n', stderr);
+}
+
 int cli_fail(const struct box_err *err)
 {
-        fprintf(stderr, "box: error: %s\n", err->msg[0] ? err->msg : strerror(err->code));
+        cli_error_line(err->msg[0] ? err->msg : strerror(err->code));
         return err->exit_code ? err->exit_code : EXIT_BOX;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
         va_list ap;
-        fputs("box: error: ", stderr);
+        _cleanup_free_ char *msg = NULL;
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        int r = vasprintf(&msg, fmt, ap);
         va_end(ap);
+        if (r < 0)
+                msg = NULL;
+        cli_error_line(msg ? msg : "out of memory");
         if (cmd)
-                fprintf(stderr, "\nSee 'box %s --help'.\n", cmd);
+                fprintf(stderr, "See 'box %s --help'.\n", cmd);
         else
-                fputs("\nSee 'box --help'.\n", stderr);
+                fputs("See 'box --help'.\n", stderr);
         return EXIT_BOX;
 }
 

@@ -35,6 +35,9 @@ extern const struct cli_command cli_commands[];
 
 /* Prints "box: error: <msg>" and returns err's exit code (125 by default). */
 int cli_fail(const struct box_err *err);
+/* "box: error: MSG" on stderr, MSG's control characters but the tab
+ * escaped (\n, \x1b): always one line. */
+void cli_error_line(const char *msg);
 /* Prints a usage error naming the command and returns 125. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 /* Opens the store (once) for a command. */

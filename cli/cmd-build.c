@@ -749,6 +749,7 @@ struct build_job {
         struct secret_list ssh; /* --ssh: id, socket */
         char **cache_from;      /* the --cache-from images the store has (or pulled) */
         FILE *logf;
+        struct cli_ctx *ctx; /* its pulls' events */
 };
 
 static void build_job_release(struct build_job *j)
@@ -1006,6 +1007,8 @@ static int pull_base(void *ud, const char *ref, struct box_err *err)
         struct image_loaded v = {0};
         r = cli_registry_pull(j->st, full, &f, &v, err);
         if (r >= 0)
+                cli_event_images(j->ctx, "pull", &v, 1); /* Docker's, as a pull's */
+        if (r >= 0)
                 strv_free(v.names);
         return r;
 }
@@ -1260,6 +1263,7 @@ static int iidfile_remove(const char *path, struct box_err *err)
 int cmd_build(struct cli_ctx *ctx, int argc, char **argv)
 {
         _cleanup_(build_job_release) struct build_job j = {
+                .ctx = ctx,
                 .f =
                         {
                                 .network = "default",

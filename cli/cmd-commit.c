@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "build/build.h"
 #include "lib/fs.h"
@@ -214,6 +215,10 @@ static int commit(struct cli_ctx *ctx, const struct commit_opts *o, const char *
         if (r < 0)
                 return r;
         printf("%s\n", image_id);
+        /* Docker's: the container's commit, with the image's id and comment */
+        cli_event_container(ctx, id, "commit",
+                            (char *[]){"imageID", image_id, "comment",
+                                       (char *)(o->message ? o->message : ""), NULL});
         return 0;
 }
 

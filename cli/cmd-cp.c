@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "cli/container.h"
 #include "image/tar.h"
@@ -476,8 +477,9 @@ static int copy_tree(int src, struct cp_ctr *map, const struct cp_dest *dest,
         return r;
 }
 
+/* RET_ID: the container's id, once it is found */
 static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool follow, bool archive,
-              struct box_err *err)
+              char *ret_id, struct box_err *err)
 {
         if (s->ctr && d->ctr)
                 return box_err_set(err, EINVAL, "copying between containers is not supported");
@@ -487,6 +489,7 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
         int r = ctr_open(ctx, s->ctr ? s->ctr : d->ctr, &c, err);
         if (r < 0)
                 return r;
+        memcpy(ret_id, c.id, sizeof(c.id));
         int root = c.root;
         bool userns = c.sf.spec.n_uid_map > 0;
         struct store_extract_opts xo = {
@@ -556,7 +559,11 @@ int cmd_cp(struct cli_ctx *ctx, int argc, char **argv)
         struct cp_arg s, d;
         arg_parse(argv[first], &s);
         arg_parse(argv[first + 1], &d);
-        int r = cp(ctx, &s, &d, f.follow, f.archive, &err);
+        char id[RUN_ID_LEN + 1] = "";
+        int r = cp(ctx, &s, &d, f.follow, f.archive, id, &err);
+        /* Docker's events for its archive API: a copy out, a copy in */
+        if (r >= 0)
+                cli_event_container(ctx, id, s.ctr ? "archive-path" : "extract-to-dir", NULL);
         arg_release(&s);
         arg_release(&d);
         return r < 0 ? cli_fail(&err) : 0;

@@ -291,12 +291,23 @@ static int follow(const struct events_flags *f, const char *dir, const char *pat
                   struct reader *rd, struct box_err *err)
 {
         _cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (in < 0 || inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+        struct stat dst;
+        if (in < 0 ||
+            inotify_add_watch(in, dir,
+                              IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF |
+                                      IN_MOVE_SELF) < 0 ||
+            stat(dir, &dst) < 0)
                 return box_err_errno(err, errno, "watch the event log '%s'", dir);
         for (;;) {
                 int r = drain(f, rd, err);
                 if (r < 0)
                         return r;
+                /* the runroot removed (or moved) under us: no event comes
+                 * again, and waiting on would be for ever */
+                struct stat now;
+                if (stat(dir, &now) < 0 || now.st_ino != dst.st_ino || now.st_dev != dst.st_dev)
+                        return box_err_set(err, ENOENT,
+                                           "the event log's directory '%s' was removed", dir);
                 if (rotated(path, rd->fd)) {
                         int fd = open(path, O_RDONLY | O_CLOEXEC);
                         /* what a writer put in the old one meanwhile */
@@ -312,12 +323,17 @@ static int follow(const struct events_flags *f, const char *dir, const char *pat
                                 continue;
                         }
                 }
-                int timeout = -1;
+                /* no log at its path (removed with the runroot, whose
+                 * directory our open log keeps from going away in
+                 * inotify's eyes; or mid-rotation): look again in a second */
+                struct stat lst;
+                int timeout = stat(path, &lst) < 0 ? 1000 : -1;
                 if (f->has_until) {
                         int64_t left = f->until - run_events_now();
                         if (left <= 0)
                                 return 0;
-                        timeout = (int)(left / 1000000 + 1);
+                        if (timeout < 0 || left / 1000000 + 1 < timeout)
+                                timeout = (int)(left / 1000000 + 1);
                 }
                 struct pollfd p = {.fd = in, .events = POLLIN};
                 if (poll(&p, 1, timeout) > 0) {

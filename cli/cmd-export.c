@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "image/export.h"
 #include "lib/fs.h"
@@ -11,9 +12,9 @@
 #include "run/state.h"
 #include "store/image.h"
 
-static int export_to(struct store *st, const char *name, int fd, struct box_err *err)
+/* ID: the container's, found by NAME */
+static int export_to(struct store *st, const char *name, int fd, char *id, struct box_err *err)
 {
-        char id[RUN_ID_LEN + 1];
         int r = run_state_lookup(store_root(st), name, id, err);
         if (r < 0)
                 return r;
@@ -73,6 +74,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
         struct store *st;
         if (cli_store(ctx, &st, &err) < 0)
                 return cli_fail(&err);
+        char id[RUN_ID_LEN + 1];
         if (!output) {
                 if (isatty(STDOUT_FILENO)) {
                         box_err_set(&err, ENOTTY,
@@ -80,12 +82,15 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
                                     "or redirect stdout");
                         return cli_fail(&err);
                 }
-                return export_to(st, argv[first], STDOUT_FILENO, &err) < 0 ? cli_fail(&err) : 0;
+                if (export_to(st, argv[first], STDOUT_FILENO, id, &err) < 0)
+                        return cli_fail(&err);
+        } else {
+                _cleanup_(fs_output_release) struct fs_output out = {.fd = -EBADF};
+                if (fs_output_open(&out, output, 0644, &err) < 0 ||
+                    export_to(st, argv[first], out.fd, id, &err) < 0 ||
+                    fs_output_commit(&out, &err) < 0)
+                        return cli_fail(&err);
         }
-        _cleanup_(fs_output_release) struct fs_output out = {.fd = -EBADF};
-        if (fs_output_open(&out, output, 0644, &err) < 0)
-                return cli_fail(&err);
-        if (export_to(st, argv[first], out.fd, &err) < 0 || fs_output_commit(&out, &err) < 0)
-                return cli_fail(&err);
+        cli_event_container(ctx, id, "export", NULL); /* Docker's */
         return 0;
 }

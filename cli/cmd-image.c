@@ -530,9 +530,30 @@ static const struct cli_options rmi_options =
                     "Options:\n");
 
 /* rmi -f of a name whose image is damaged (a blob gone): the name goes,
- * as podman's rmi -f of a corrupt image; the blobs left are store_gc()'s */
-static int rmi_damaged(struct cli_ctx *ctx, struct store *st, const char *arg, struct box_err *err)
+ * as podman's rmi -f of a corrupt image; by id (H's manifest, the resolver
+ * found), each of its names and the image.  The blobs left are
+ * store_gc()'s. */
+static int rmi_damaged(struct cli_ctx *ctx, struct store *st, const char *arg,
+                       const struct store_image_handle *h, struct box_err *err)
 {
+        if (h->manifest[0]) {
+                _cleanup_strv_free_ char **names = xnew0(char *, 1);
+                box_err_clear(err);
+                int r = cli_image_names(st, h->manifest, &names, err);
+                if (r >= 0)
+                        r = store_image_delete(st, h->manifest, err);
+                if (r < 0)
+                        return r;
+                const char *id = h->id[0] ? h->id : h->manifest;
+                STRV_FOREACH (nm, names) {
+                        _cleanup_free_ char *fam = spec_ref_familiar_of(*nm);
+                        printf("Untagged: %s\n", fam ? fam : *nm);
+                        cli_event_image(ctx, "untag", id, fam ? fam : *nm);
+                }
+                printf("Deleted: %s\n", id);
+                cli_event_image(ctx, "delete", id, id);
+                return 0;
+        }
         _cleanup_image_ref_ struct image_ref ref = {0};
         if (spec_ref_parse(arg, &ref, NULL) < 0)
                 return -err->code;
@@ -553,7 +574,7 @@ static int rmi_one(struct cli_ctx *ctx, struct store *st, const char *arg, int f
         _cleanup_image_handle_ struct store_image_handle h = {0};
         int r = store_image_resolve(st, arg, &h, err);
         if (r == -EUCLEAN && force)
-                return rmi_damaged(ctx, st, arg, err);
+                return rmi_damaged(ctx, st, arg, &h, err);
         if (r < 0)
                 return r;
         /* the names that point at this image */

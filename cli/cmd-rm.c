@@ -2,6 +2,7 @@
  * too with -f, after killing them). */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -89,6 +90,9 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
                                 ret = cli_fail(&err);
                                 continue;
                         }
+                        /* Docker's events: kill (its signal), the monitor's die */
+                        if (f.timeout == CLI_STOP_TIMEOUT_UNSET)
+                                cli_event_container_signal(ctx, id, SIGKILL);
                         if (f.timeout != CLI_STOP_TIMEOUT_UNSET
                                     ? cli_container_stop(ctx, id, f.timeout, 0, &err) < 0
                                     : run_state_kill(ctx->runroot, id, &err) < 0) {

@@ -100,6 +100,7 @@ struct mount_set {
         char **anon;  /* anonymous volumes made for this container */
         char **used;  /* every volume it uses */
         char **paths; /* volume _data paths (owned) */
+        char **made;  /* the volumes it created (their create events) */
 };
 
 static void mount_set_release(struct mount_set *ms)
@@ -111,6 +112,7 @@ static void mount_set_release(struct mount_set *ms)
         strv_free(ms->anon);
         strv_free(ms->used);
         strv_free(ms->paths);
+        strv_free(ms->made);
 }
 
 static void mount_set_add(struct mount_set *ms, struct cli_mount *m)
@@ -288,6 +290,8 @@ static int build_mounts(const char *root, const struct run_opts *o, char *const 
                         rm->copy_up = !m->nocopy;
                         if (anon)
                                 ms->anon = strv_append(ms->anon, m->source);
+                        if (created)
+                                ms->made = strv_append(ms->made, m->source);
                         ms->used = strv_append(ms->used, m->source);
                 }
         }
@@ -715,8 +719,9 @@ static int translate_flags(struct run_job *j, struct box_err *err)
 /* --pull as for build's FROM: missing pulls what the store lacks, always
  * pulls, newer pulls but runs the local image when the registry cannot be
  * reached, never only looks in the store. */
-static int run_image_resolve(struct store *st, const char *image, const struct run_opts *o,
-                             struct store_image_handle *h, struct box_err *err)
+static int run_image_resolve(struct cli_ctx *ctx, struct store *st, const char *image,
+                             const struct run_opts *o, struct store_image_handle *h,
+                             struct box_err *err)
 {
         const char *mode = o->pull ? o->pull : "missing";
         if (!streq(mode, "missing") && !streq(mode, "always") && !streq(mode, "newer") &&
@@ -751,9 +756,10 @@ static int run_image_resolve(struct store *st, const char *image, const struct r
         struct image_loaded v = {0};
         perr = (struct box_err){0};
         r = cli_registry_pull(st, full, &f, &v, &perr);
-        if (r >= 0)
+        if (r >= 0) {
+                cli_event_images(ctx, "pull", &v, 1); /* Docker's, as a pull's */
                 strv_free(v.names);
-        else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
+        } else if (streq(mode, "newer") && store_image_resolve(st, image, h, NULL) >= 0)
                 return 0;
         else if (streq(mode, "missing"))
                 return box_err_set(err, -r, "no such image: '%s', and pulling it failed: %s", image,
@@ -784,7 +790,7 @@ static int resolve_rootfs(struct cli_ctx *ctx, struct run_job *j, struct box_err
         r = store_lock(j->st, STORE_LOCK_SHARED, err);
         if (r < 0)
                 return r;
-        r = run_image_resolve(j->st, j->image, &j->o, &j->h, err);
+        r = run_image_resolve(ctx, j->st, j->image, &j->o, &j->h, err);
         if (r < 0)
                 return r;
         j->have_image = true;
@@ -959,6 +965,10 @@ static int write_records(struct cli_ctx *ctx, struct run_job *j, const struct ru
         }
         if (r >= 0 && !j->state->ephemeral)
                 r = run_state_set(j->state, "created", 0, 0, err);
+        /* Docker's volume create for the volumes -v and --mount made */
+        STRV_FOREACH (v, j->ms.made)
+                if (r >= 0)
+                        cli_event(ctx, "volume", "create", *v, (char *[]){"driver", "local", NULL});
         /* a transient one's come when it has ended (transient_events()) */
         if (r >= 0 && !transient)
                 cli_event_container(ctx, j->state->id, "create", NULL);
@@ -988,7 +998,14 @@ static void transient_events(struct cli_ctx *ctx, struct run_job *j, int status)
         /* never started: created and removed */
         if (!started_ns)
                 evs[1] = evs[3];
-        if (run_events_append(ctx->runroot, evs, started_ns ? 4 : 2, &err) < 0)
+        /* its start's network connects and volume mounts, between */
+        _cleanup_free_ char *pre =
+                started_ns ? cli_event_start_prelude(cli_container_root(ctx), id, cfg, started_ns)
+                           : NULL;
+        _cleanup_free_ char *created = run_events_format(evs, 1);
+        _cleanup_free_ char *rest = run_events_format(evs + 1, started_ns ? 3 : 1);
+        _cleanup_free_ char *all = xasprintf("%s%s%s", created, strempty(pre), rest);
+        if (run_events_write(ctx->runroot, all, &err) < 0)
                 log_warn("%s, ignoring", err.msg);
 }
 

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/format.h"
 #include "lib/fs.h"
 #include "lib/strv.h"
@@ -34,8 +35,9 @@ static size_t count_dir(struct store *st, const char *dir)
 
 /* Removes dangling images (ALL: every image no container uses) and
  * collects what nothing references any more. */
-static int prune_images(struct store *st, int all, const struct cli_prune_filter *filter,
-                        int64_t *ret_freed, struct box_err *err)
+static int prune_images(struct cli_ctx *ctx, struct store *st, int all,
+                        const struct cli_prune_filter *filter, int64_t *ret_freed,
+                        struct box_err *err)
 {
         struct store_image *imgs = NULL;
         size_t n = 0;
@@ -61,16 +63,20 @@ static int prune_images(struct store *st, int all, const struct cli_prune_filter
                         printf("Deleted Images:\n");
                         header = 1;
                 }
-                for (size_t j = 0; j < n; j++) {
+                const char *id = loaded ? h.id : imgs[i].manifest;
+                r = store_image_delete(st, imgs[i].manifest, err);
+                for (size_t j = 0; j < n && r >= 0; j++) {
                         if (!imgs[j].name || !streq(imgs[j].manifest, imgs[i].manifest))
                                 continue;
                         _cleanup_free_ char *fam = spec_ref_familiar_of(imgs[j].name);
                         if (fam)
                                 printf("untagged: %s\n", fam);
+                        cli_event_image(ctx, "untag", id, fam ? fam : imgs[j].name);
                 }
-                r = store_image_delete(st, imgs[i].manifest, err);
                 if (r >= 0)
-                        printf("deleted: %s\n", loaded ? h.id : imgs[i].manifest);
+                        printf("deleted: %s\n", id);
+                if (r >= 0) /* Docker's, as rmi's */
+                        cli_event_image(ctx, "delete", id, id);
         }
         store_images_free(imgs, n);
         if (r < 0)
@@ -171,7 +177,7 @@ static int prune_cmd(struct cli_ctx *ctx, int argc, char **argv, bool system)
             (system && cli_containers_prune(ctx, &filter, &freed, &err) < 0) ||
             (system && cli_networks_prune(ctx, &filter, &err) < 0) ||
             (system && f.volumes && cli_volumes_prune(ctx, &filter, &freed, &err) < 0) ||
-            prune_images(st, f.all, &filter, &freed, &err) < 0)
+            prune_images(ctx, st, f.all, &filter, &freed, &err) < 0)
                 return cli_fail(&err);
         /* system prune: the build cache too (dangling records; -a all), as Docker's */
         if (system) {
@@ -423,6 +429,7 @@ static int cmd_system_fsck(struct cli_ctx *ctx, int argc, char **argv)
 
 static const struct cli_command system_cmds[] = {
         {"df", "Show disk usage", cmd_system_df, 0},
+        {"events", "Get real time events from box's commands", cmd_events, 0},
         {"fsck", "Check (and repair) the store", cmd_system_fsck, 0},
         {"prune", "Remove unused images and unreferenced data", cmd_system_prune, 0},
         {},

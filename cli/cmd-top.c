@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/events.h"
 #include "cli/options.h"
 #include "cli/format.h"
 #include "lib/fs.h"
@@ -168,5 +169,6 @@ int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
         if (ps_output(ps, &out, &err) < 0 || filter(out, pids, npids, &lines, &err) < 0)
                 return cli_fail(&err);
         cli_format_tabwrite(lines);
+        cli_event_container(ctx, id, "top", NULL); /* Docker's */
         return 0;
 }

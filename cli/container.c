@@ -194,6 +194,9 @@ static int start_in_monitor(struct cli_ctx *ctx, struct run_state *s, int ready_
         _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
         struct run_event start = {"container", "start", s->id, attrs, 0};
         m.start_event = &start;
+        _cleanup_free_ char *prelude =
+                cli_event_start_prelude(cli_container_root(ctx), s->id, cfg, 0);
+        m.start_prelude = prelude;
         _cleanup_free_ char *stopping = xasprintf("%s/" RUN_MARK_STOPPING, s->run_dir);
         (void)unlink(stopping);
         struct run_net_attachment *net = NULL;
@@ -368,6 +371,11 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
+        /* Docker's "oom" before the die, read before its cgroup goes */
+        const char *parent = jv_get_str(jv_get(cfg, "HostConfig"), "CgroupParent");
+        bool oom = run_cgroup_oom_kills(parent, s->id) > 0;
+        if (oom)
+                cli_event_container(ctx, s->id, "oom", NULL);
         /* its addresses, rules and the other members' /etc/hosts lines */
         (void)run_net_cleanup(cli_container_root(ctx), ctx->runroot, s->id, NULL);
         if (cli_container_spec(ctx, s->id, &f, NULL) == 0) {
@@ -384,8 +392,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         cli_event(ctx, "container", "die", s->id, die);
         int64_t delay = may_restart ? restart_delay(ctx, s, cfg, exit_code) : -1;
         if (delay >= 0) {
-                struct run_state_update u = {
-                        .status = "restarting", .exit_code = exit_code, .finished_at = finished_at};
+                struct run_state_update u = {.status = "restarting",
+                                             .exit_code = exit_code,
+                                             .finished_at = finished_at,
+                                             .oom_killed = oom};
                 (void)run_state_change(s, &u, NULL);
                 sleep_ms(delay);
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
@@ -404,7 +414,8 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         struct run_state_update u = {.status = "exited",
                                      .exit_code = exit_code,
                                      .finished_at = finished_at,
-                                     .error = error};
+                                     .error = error,
+                                     .oom_killed = oom};
         return run_state_change(s, &u, err);
 }
 
@@ -657,10 +668,13 @@ int cli_containers_prune(struct cli_ctx *ctx, const struct cli_prune_filter *fil
                     run_state_open(cli_container_root(ctx), ctx->runroot, *id, -1, &s, NULL) < 0)
                         continue;
                 int64_t size = run_state_disk_usage(cli_container_root(ctx), *id);
+                _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, *id);
                 int r = run_state_remove(cli_container_root(ctx), ctx->runroot, *id, false, err);
                 run_state_free(s);
                 if (r < 0)
                         return box_err_prefix(err, "remove container %.12s", *id);
+                _cleanup_strv_free_ char **attrs = cli_event_container_attrs(cfg, NULL);
+                cli_event(ctx, "container", "destroy", *id, attrs);
                 if (!header)
                         printf("Deleted Containers:\n");
                 header = true;

@@ -9,6 +9,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "run/events.h"
+#include "run/network.h"
 #include "spec/json.h"
 #include "spec/ref.h"
 
@@ -69,4 +70,63 @@ void cli_event_images(struct cli_ctx *ctx, const char *action, const struct imag
                         cli_event_image(ctx, action, v[i].id, fam ? fam : *nm);
                 }
         }
+}
+
+/* The networks a start of CFG joins: its --network (but none, host and
+ * another container's), unless network disconnect took it off, then those
+ * of network connect */
+static char **start_networks(const struct jv *cfg)
+{
+        const struct jv *hc = jv_get(cfg, "HostConfig");
+        const char *mode = jv_get_str(hc, "NetworkMode");
+        char **nets = xnew0(char *, 1);
+        if (mode && !jv_bool_value(jv_get(hc, RUN_NET_MODE_LEFT)) && !streq(mode, "none") &&
+            !streq(mode, "host") && !startswith(mode, "container:"))
+                nets = strv_append(nets, streq(mode, "default") ? "bridge" : mode);
+        const struct jv *bn = jv_get(hc, "BoxNetworks");
+        for (size_t i = 0; i < jv_len(bn); i++) {
+                const char *n = jv_get_str(jv_at(bn, i), "Name");
+                if (n && !strv_contains(nets, n))
+                        nets = strv_append(nets, n);
+        }
+        return nets;
+}
+
+char *cli_event_start_prelude(const char *root, const char *id, const struct jv *cfg,
+                              int64_t time_ns)
+{
+        struct buf b = {0};
+        buf_puts(&b, "");
+        _cleanup_strv_free_ char **nets = start_networks(cfg);
+        STRV_FOREACH (n, nets) {
+                _cleanup_free_ char *nid = NULL, *driver = NULL;
+                (void)run_net_summary(root, *n, &nid, &driver, NULL);
+                char *attrs[] = {"container", (char *)id, "name",
+                                 *n,          "type",     (char *)strempty(driver),
+                                 NULL};
+                struct run_event ev = {"network", "connect", nid ? nid : *n, attrs, time_ns};
+                _cleanup_free_ char *l = run_events_format(&ev, 1);
+                buf_puts(&b, l);
+        }
+        const struct jv *mv = jv_get(cfg, "Mounts");
+        for (size_t i = 0; i < jv_len(mv); i++) {
+                const struct jv *m = jv_at(mv, i);
+                const char *name = jv_get_str(m, "Name");
+                if (!streq(strempty(jv_get_str(m, "Type")), "volume") || !name)
+                        continue;
+                char *attrs[] = {"container",   (char *)id,
+                                 "destination", (char *)strempty(jv_get_str(m, "Destination")),
+                                 "driver",      "local",
+                                 "propagation", "",
+                                 "read/write",  jv_bool_value(jv_get(m, "RW")) ? "true" : "false",
+                                 NULL};
+                struct run_event ev = {"volume", "mount", name, attrs, time_ns};
+                _cleanup_free_ char *l = run_events_format(&ev, 1);
+                buf_puts(&b, l);
+        }
+        if (!b.len) {
+                free(b.data);
+                return NULL;
+        }
+        return b.data;
 }

@@ -1,6 +1,8 @@
 /* The events box's commands record (run/events.h's log), and `box events`. */
 #pragma once
 
+#include <stdint.h>
+
 #include "cli/cli.h"
 
 struct jv;
@@ -17,6 +19,12 @@ char **cli_event_container_attrs(const struct jv *cfg, char *const *extra);
  * EXTRA (k, v, ...; NULL: none) added. */
 void cli_event_container(struct cli_ctx *ctx, const char *id, const char *action,
                          char *const *extra);
+/* The log lines of Docker's events of a start of container ID before its
+ * "start": network connect for each network it joins, volume mount for
+ * each named volume (container, destination, read/write); NULL: none.
+ * ROOT: the store's; TIME_NS their time (0: now). */
+char *cli_event_start_prelude(const char *root, const char *id, const struct jv *cfg,
+                              int64_t time_ns);
 /* Its "kill" event: SIG sent to it. */
 void cli_event_container_signal(struct cli_ctx *ctx, const char *id, int sig);
 /* An image's event ACTION: ID (its id, or the reference pulled or

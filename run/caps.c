@@ -69,9 +69,13 @@ uint64_t run_caps_default(void)
         return caps;
 }
 
+/* BuildKit's RUN steps get containerd's default set: podman's and these
+ * three (NET_RAW, so that busybox's ping, which opens only raw sockets,
+ * works in a step as in `docker build`) */
 uint64_t run_caps_build_default(void)
 {
-        return run_caps_default() | CAP_BIT(CAP_MKNOD);
+        return run_caps_default() | CAP_BIT(CAP_MKNOD) | CAP_BIT(CAP_NET_RAW) |
+               CAP_BIT(CAP_AUDIT_WRITE);
 }
 
 uint64_t run_caps_all(void)

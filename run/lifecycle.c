@@ -72,8 +72,12 @@ static int detach_to_monitor(pid_t pid, int in_fd, int out_fd, int err_fd, void 
         /* best effort: what it misses is joined at its next start */
         if (m->net_late)
                 (void)run_net_attach_late(m->root, m->runroot, s->id, s->name, pid);
-        if (m->start_event)
-                (void)run_events_append(m->runroot, m->start_event, 1, NULL);
+        if (m->start_event) {
+                _cleanup_free_ char *l = run_events_format(m->start_event, 1);
+                _cleanup_free_ char *all =
+                        m->start_prelude ? xasprintf("%s%s", m->start_prelude, l) : NULL;
+                (void)run_events_write(m->runroot, all ? all : l, NULL);
+        }
         int attach_fd = attach_listen(s->run_dir);
         if (keep_fd(s->lock_fd) < 0 || keep_fd(in_fd) < 0 || keep_fd(out_fd) < 0 ||
             keep_fd(err_fd) < 0 || keep_fd(attach_fd) < 0)

@@ -311,9 +311,10 @@ int run_sysctls_write(int sys_fd, char *const *v, struct box_err *err);
 /* Podman's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL
  * NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT. */
 uint64_t run_caps_default(void);
-/* A build step's: the default plus CAP_MKNOD, as BuildKit's and buildah's
- * RUN steps have it (debootstrap makes /dev nodes); the device cgroup still
- * refuses opening any node but the usual few. */
+/* A build step's: BuildKit's (containerd's default set), the default plus
+ * CAP_MKNOD (debootstrap makes /dev nodes; the device cgroup still refuses
+ * opening any node but the usual few), CAP_NET_RAW (busybox's ping) and
+ * CAP_AUDIT_WRITE. */
 uint64_t run_caps_build_default(void);
 uint64_t run_caps_all(void);
 /* box's own permitted set: what it can give (no CAP_SYS_RESOURCE here). */

@@ -187,6 +187,7 @@ struct run_state_update {
         int exit_code;
         const char *finished_at; /* RFC 3339; NULL: now */
         const char *error;       /* State.Error; NULL: unchanged */
+        bool oom_killed;         /* exited: the OOM killer took one of its processes */
 };
 int run_state_change(const struct run_state *s, const struct run_state_update *u,
                      struct box_err *err);
@@ -214,6 +215,7 @@ struct run_state_info {
         bool exiting;
         pid_t pid; /* RUNNING: the container's pid 1 on the host (checked) */
         int exit_code;
+        bool oom_killed; /* Docker's State.OOMKilled: at its last exit */
         int64_t restart_count;
         char *created_at, *started_at, *finished_at, *error; /* RFC 3339, "" when unset */
 };

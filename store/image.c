@@ -85,6 +85,72 @@ static int is_hex_prefix(const char *s)
         return n > 0 && n <= 64;
 }
 
+/* The id of image MANIFEST (the digest its manifest names as config) in
+ * RET_ID, the config blob itself present or not; -EUCLEAN when it is not,
+ * or when the manifest is gone too (its id unknown: "") */
+static int image_id_of(struct store *st, const char *manifest, struct store_image_handle *ret)
+{
+        if (store_image_load(st, manifest, ret, NULL) >= 0)
+                return 0;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        struct oci_manifest m = {0};
+        ret->id[0] = '\0';
+        if (store_blob_read(st, manifest, &buf, &len, NULL) >= 0 &&
+            oci_manifest_parse(buf, len, &m, NULL) >= 0 &&
+            spec_digest_validate(m.config.digest, NULL) >= 0)
+                snprintf(ret->id, sizeof(ret->id), "%s", m.config.digest);
+        oci_manifest_release(&m);
+        snprintf(ret->manifest, sizeof(ret->manifest), "%s", manifest);
+        return -EUCLEAN;
+}
+
+/* The image whose id begins with HEX (or whose manifest digest is HEX):
+ * -ENOENT when none; -EUCLEAN for a damaged one (a blob gone), with its id
+ * and manifest in RET, that `rmi -f ID` can still remove it. */
+static int resolve_id(struct store *st, const struct store_image *imgs, size_t n,
+                      const char *name_or_id, struct store_image_handle *ret, struct box_err *err)
+{
+        const char *hex = startswith(name_or_id, "sha256:") ? name_or_id + 7 : name_or_id;
+        size_t hl = strlen(hex);
+        _cleanup_image_handle_ struct store_image_handle found = {0};
+        int matches = 0, damaged = 0;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_image_handle_ struct store_image_handle h = {0};
+                int r = image_id_of(st, imgs[i].manifest, &h);
+                int hit = (h.id[0] && strncmp(h.id + 7, hex, hl) == 0) ||
+                          (hl == 64 && streq(imgs[i].manifest + 7, hex));
+                if (!hit || (matches && streq(found.manifest, h.manifest)))
+                        continue; /* a miss, or the same image by another tag */
+                if (matches && h.id[0] && streq(found.id, h.id))
+                        continue;
+                matches++;
+                damaged = r < 0;
+                store_image_handle_release(&found);
+                found = TAKE_STRUCT(h);
+        }
+        if (matches > 1)
+                return box_err_set(err, EINVAL,
+                                   "image id prefix '%s' is ambiguous: use more characters",
+                                   name_or_id);
+        if (matches == 0)
+                return -ENOENT;
+        if (damaged) {
+                /* its error, which says which blob is gone */
+                _cleanup_image_handle_ struct store_image_handle h = {0};
+                int r = store_image_load(st, found.manifest, &h, err);
+                if (r >= 0) { /* mended meanwhile */
+                        *ret = TAKE_STRUCT(h);
+                        return 0;
+                }
+                snprintf(ret->id, sizeof(ret->id), "%s", found.id);
+                snprintf(ret->manifest, sizeof(ret->manifest), "%s", found.manifest);
+                return box_err_prefix(err, "image '%s'", name_or_id);
+        }
+        *ret = TAKE_STRUCT(found);
+        return 0;
+}
+
 int store_image_resolve(struct store *st, const char *name_or_id, struct store_image_handle *ret,
                         struct box_err *err)
 {
@@ -136,29 +202,9 @@ int store_image_resolve(struct store *st, const char *name_or_id, struct store_i
         if (startswith(hex, "sha256:"))
                 hex += 7;
         if (is_hex_prefix(hex)) {
-                size_t hl = strlen(hex);
-                _cleanup_image_handle_ struct store_image_handle found = {0};
-                int matches = 0;
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_image_handle_ struct store_image_handle h = {0};
-                        if (store_image_load(st, imgs[i].manifest, &h, NULL) < 0)
-                                continue;
-                        int hit = strncmp(h.id + 7, hex, hl) == 0 ||
-                                  (hl == 64 && streq(imgs[i].manifest + 7, hex));
-                        if (!hit || (matches && streq(found.id, h.id)))
-                                continue; /* a miss, or the same image by another tag */
-                        matches++;
-                        store_image_handle_release(&found);
-                        found = TAKE_STRUCT(h);
-                }
-                if (matches == 1) {
-                        *ret = TAKE_STRUCT(found);
-                        return 0;
-                }
-                if (matches > 1)
-                        return box_err_set(err, EINVAL,
-                                           "image id prefix '%s' is ambiguous: use more characters",
-                                           name_or_id);
+                r = resolve_id(st, imgs, n, name_or_id, ret, err);
+                if (r != -ENOENT)
+                        return r;
         }
         return box_err_set(err, ENOENT, "no such image: '%s'", name_or_id);
 }

@@ -26,7 +26,9 @@ void store_image_handle_release(struct store_image_handle *h);
 /* Finds NAME_OR_ID: a reference (normalised: "busybox" means
  * docker.io/library/busybox:latest), "sha256:<hex>", or an unambiguous
  * prefix of an image id.  -ENOENT with "no such image: 'X'" when absent,
- * -EUCLEAN when the name's image is damaged (store_image_load()). */
+ * -EUCLEAN when the name's image is damaged (store_image_load()); found by
+ * id, RET's id and manifest are set then (its id "" if the manifest is gone
+ * too), the rest empty, for `rmi -f` to remove it. */
 int store_image_resolve(struct store *st, const char *name_or_id, struct store_image_handle *ret,
                         struct box_err *err);
 /* Reads manifest and config of a manifest digest; -EUCLEAN when either

@@ -251,6 +251,27 @@ teardown() { box_teardown_store; }
                 import_busybox
                 box tag busybox other
         done
+        # by id (its config blob gone: the id is still in the manifest), or by
+        # manifest digest (that blob gone): every name and the image go
+        for what in config manifest; do
+                m=$(python3 -c "import json;print(json.load(open('$BOX_ROOT/index.json'))['manifests'][0]['digest'][7:])")
+                c=$(python3 -c "import json;print(json.load(open('$BOX_ROOT/blobs/sha256/$m'))['config']['digest'][7:])")
+                [ "$what" = manifest ] && { rm "$BOX_ROOT/blobs/sha256/$m"; arg=sha256:$m; id=sha256:$m; } ||
+                        { rm "$BOX_ROOT/blobs/sha256/$c"; arg=${c:0:12}; id=sha256:$c; }
+                run box rmi "$arg"
+                [ "$status" -eq 1 ]
+                [ "$output" = "box: error: image '$arg': its $what blob sha256:$([ $what = manifest ] && echo $m || echo $c) is missing from the store (the image is damaged)" ]
+                run box rmi -f "$arg"
+                echo "$output"
+                [ "$status" -eq 0 ]
+                [ "$output" = "Untagged: busybox:latest
+Untagged: other:latest
+Deleted: $id" ]
+                [ -z "$(box images -aq 2>&1)" ]
+                box system fsck
+                import_busybox
+                box tag busybox other
+        done
 }
 
 @test "podman's tag/untag: tag takes several targets, untag removes named tags or all, image exists, images --sort" {

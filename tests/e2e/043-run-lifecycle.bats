@@ -145,6 +145,13 @@ containers() { ls "$BOX_ROOT/containers"; }
         [ "$status" -eq 1 ]
         [ "${lines[*]}" = "$cid $iid" ]
         [ "$stderr" = "box: error: no such object: 'nosuch'" ]
+        # one line whatever the name holds: its newline and escape are escaped
+        run --separate-stderr box inspect $'no\nsuch\e[31m'
+        [ "$status" -eq 1 ]
+        [ "$stderr" = "box: error: no such object: 'no\\nsuch\\x1b[31m'" ]
+        run --separate-stderr box $'nosuch\ncmd'
+        [ "$status" -eq 125 ]
+        [ "${stderr_lines[0]}" = "box: error: unknown command 'nosuch\\ncmd'" ]
         run --separate-stderr box inspect nosuch
         [ "$status" -eq 1 ]
         [ "$output" = "[]" ]

@@ -14,6 +14,13 @@ teardown() { run_teardown; }
         [[ "${lines[1]}" == *"UP"* ]]
         run box run --rm --network none --cap-add NET_RAW busybox ping -c 1 -W 1 127.0.0.1
         [ "$status" -eq 0 ]
+        # Docker's ping_group_range (unprivileged ICMP sockets); busybox's
+        # ping opens only raw ones: without NET_RAW (Podman's set) it fails
+        run box run --rm --network none busybox cat /proc/sys/net/ipv4/ping_group_range
+        [ "$output" = "$(printf '0\t2147483647')" ]
+        run box run --rm --network none busybox ping -c 1 -W 1 127.0.0.1
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"permission denied"* ]]
 }
 
 @test "network: host shares box's interfaces" {

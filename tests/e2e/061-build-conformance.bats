@@ -201,12 +201,17 @@ FROM busybox
 COPY --exclude=*.o --exclude=**/*.o src /ex/
 COPY --parents src/a/b/keep.c other/file /par/
 COPY --parents ./src/./a/b/keep.c /pivot/
+COPY --parents src/*/./b/keep.c ./s*/a/./b/*.o /wild/
+COPY --parents /src/./a/./b/keep.c /double/
 COPY src /hl/
 EOF
         run box build -t cpx "$CTX"
         [ "$status" -eq 0 ]
         [ "$(box run --rm cpx find /ex -type f | sort)" = $'/ex/a/b/keep.c\n/ex/link.c' ]
         [ "$(box run --rm cpx find /par /pivot -type f | sort)" = $'/par/other/file\n/par/src/a/b/keep.c\n/pivot/a/b/keep.c' ]
+        # a wildcard before "./" (BuildKit's): as many leading components of
+        # each match go as the pattern has there; only the first "./" counts
+        [ "$(box run --rm cpx find /wild /double -type f | sort)" = $'/double/a/b/keep.c\n/wild/b/drop.o\n/wild/b/keep.c' ]
         run box run --rm cpx stat -c '%i %h' /hl/a/b/keep.c /hl/link.c
         [ "${lines[0]}" = "${lines[1]}" ]
         [[ "${lines[0]}" == *" 2" ]]

@@ -182,3 +182,19 @@ DF
         [ "${lines[3]}" = sda-refused ]
         [ "${lines[4]}" = usr/bin ]
 }
+
+@test "RUN steps have BuildKit's capability set: NET_RAW (busybox's ping) and AUDIT_WRITE too; box run keeps Podman's" {
+        cat > "$CTX/Dockerfile" <<'DF'
+FROM busybox
+RUN ping -c1 -W5 127.0.0.1 > /ping.out && grep CapEff /proc/self/status > /caps
+DF
+        run box build -t pinger "$CTX"
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        run box run --rm pinger sh -c 'cat /caps; grep -c "1 packets received" /ping.out'
+        echo "$output"
+        # containerd's default set (podman's + MKNOD, NET_RAW, AUDIT_WRITE)
+        [ "${lines[0]}" = "$(printf 'CapEff:\t00000000a80425fb')" ]
+        [ "${lines[1]}" = 1 ]
+        run box run --rm busybox grep CapEff /proc/self/status
+        [ "$output" = "$(printf 'CapEff:\t00000000800405fb')" ]
+}

@@ -2,7 +2,8 @@
 # box events: the event log each command appends to (podman's file
 # backend), read back with Docker's flags: --since/--until (the past),
 # streaming until --until, --filter, --format; a foreground --rm run's four
-# events in one write once it has ended; rotation at 1 MiB.
+# events in one write once it has ended; rotation at 1 MiB; the events of
+# rm -f, commit, export, top, cp and prunes; a follower whose runroot goes.
 load run-helpers
 
 setup() { run_setup; }
@@ -255,4 +256,127 @@ r4" ]
         box rm -f up1 >/dev/null
         run actions --filter type=container --filter event=update
         [ "$output" = "update up1" ]
+}
+
+@test "events: rm -f of a running container (kill 9, die, destroy), commit, export, top, cp; 'box system events'" {
+        T0=$(date +%s.%N)
+        box run -d --name x1 --network none busybox sleep 100 >/dev/null
+        box top x1 >/dev/null
+        box cp x1:/etc/hostname "$BOX_TEST_TMP/hn"
+        box cp "$BOX_TEST_TMP/hn" x1:/tmp/
+        box export x1 >/dev/null
+        img=$(box commit -m snap x1 snap:1)
+        box rm -f x1 >/dev/null
+        run box system events --since "$T0" --until 0s --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.signal}}'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "create x1 <no value>
+start x1 <no value>
+top x1 <no value>
+archive-path x1 <no value>
+extract-to-dir x1 <no value>
+export x1 <no value>
+commit x1 <no value>
+kill x1 9
+die x1 <no value>
+destroy x1 <no value>" ]
+        run box events --since "$T0" --until 0s --filter event=commit --format '{{.Actor.Attributes.imageID}} {{.Actor.Attributes.comment}}'
+        [ "$output" = "$img snap" ]
+        # what failed records nothing
+        run box top nosuch
+        [ "$status" -ne 0 ]
+        [ -z "$(box events --since "$T0" --until 0s --filter container=nosuch)" ]
+}
+
+@test "events: prunes record each container destroyed, image untagged and deleted, volume and network destroyed" {
+        T0=$(date +%s.%N)
+        box create --name p1 --network none busybox true >/dev/null
+        id=$(box inspect -f '{{.Id}}' p1)
+        box import -c 'LABEL p=1' "$BUSYBOX_TAR" prune:1 >/dev/null
+        iid=$(box image inspect -f '{{.Id}}' prune:1)
+        box volume create pv1 >/dev/null
+        box network create pn1 >/dev/null
+        box container prune -f >/dev/null
+        box image prune -a -f --filter label=p=1 >/dev/null
+        box volume prune -a -f >/dev/null
+        box network prune -f >/dev/null
+        run box events --since "$T0" --until 0s --filter event=destroy --filter event=delete --filter event=untag --format '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'
+        echo "$output"
+        [ "${lines[0]}" = "container destroy $id p1" ]
+        [ "${lines[1]}" = "image untag $iid prune:1" ]
+        [ "${lines[2]}" = "image delete $iid $iid" ]
+        [ "${lines[3]}" = "volume destroy pv1 <no value>" ]
+        [ "${#lines[@]}" -eq 5 ]
+        [[ "${lines[4]}" == "network destroy "*" pn1" ]]
+}
+
+@test "events: a follower whose runroot is removed exits with an error instead of waiting for ever" {
+        rr="$BOX_TEST_TMP/gone"
+        mkdir -p "$rr"
+        BOX_RUNROOT="$rr" timeout 10 "$BOX" events >"$BOX_TEST_TMP/ev" 2>&1 3>&- &
+        EV=$!
+        wait_for 50 test -f "$rr/events/events.log"
+        sleep 0.3
+        rm -rf "$rr"
+        start=$(date +%s%N)
+        st=0
+        wait "$EV" || st=$?
+        EV=
+        [ "$st" -eq 125 ]
+        [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
+        [ "$(cat "$BOX_TEST_TMP/ev")" = "box: error: the event log's directory '$rr/events' was removed" ]
+}
+
+@test "events: a start records Docker's network connect and volume mount before its start, detached or --rm" {
+        T0=$(date +%s.%N)
+        box volume create evv >/dev/null
+        box run -d --name s1 -v evv:/data busybox true >/dev/null
+        box wait s1 >/dev/null
+        box run --rm --name s2 -v evv:/ro:ro --network none busybox true
+        id1=$(box inspect -f '{{.Id}}' s1)
+        run box events --since "$T0" --until 0s --filter type=container --filter type=network --filter type=volume \
+                --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.destination}} {{index .Actor.Attributes "read/write"}} {{.Actor.Attributes.type}}'
+        echo "$output"
+        n='<no value>'
+        [ "$output" = "volume create $n $n $n $n
+container create s1 $n $n $n
+network connect bridge $n $n bridge
+volume mount $n /data true $n
+container start s1 $n $n $n
+container die s1 $n $n $n
+container create s2 $n $n $n
+volume mount $n /ro false $n
+container start s2 $n $n $n
+container die s2 $n $n $n
+container destroy s2 $n $n $n" ]
+        # the connect names the container, the mount the volume and the container
+        [ "$(box events --since "$T0" --until 0s --filter event=connect --format '{{.Actor.Attributes.container}}')" = "$id1" ]
+        [ "$(box events --since "$T0" --until 0s --filter volume=evv --filter event=mount --format '{{.Actor.ID}}' | sort -u)" = evv ]
+        # times in order, the --rm run's batch too
+        run box events --since "$T0" --until 0s --format '{{.timeNano}}'
+        sorted=$(printf '%s\n' "${lines[@]}" | sort -n)
+        [ "$sorted" = "$(printf '%s\n' "${lines[@]}")" ]
+        box rm s1 >/dev/null
+        box volume rm evv >/dev/null
+        # a volume -v creates has Docker's create event too, once
+        box run --rm -v evimp:/x --network none busybox true
+        box run --rm -v evimp:/x --network none busybox true
+        [ "$(box events --since "$T0" --until 0s --filter volume=evimp --format '{{.Action}} {{.Actor.Attributes.driver}}' | tr '\n' ' ')" = "create local mount local mount local " ]
+        box volume rm evimp >/dev/null
+}
+
+@test "events: a container the OOM killer ended records Docker's oom before its die; one that exits does not" {
+        T0=$(date +%s.%N)
+        box run -d --name oom1 --network none -m 16m --memory-swap 16m busybox tail /dev/zero >/dev/null
+        box run -d --name ok1 --network none -m 16m --memory-swap 16m busybox sh -c 'exit 137' >/dev/null
+        [ "$(box wait oom1)" = 137 ]
+        [ "$(box wait ok1)" = 137 ]
+        run actions --filter container=oom1 --filter container=ok1 --filter event=oom --filter event=die
+        echo "$output"
+        [ "$(grep oom1 <<<"$output")" = "oom oom1
+die oom1" ]
+        [ "$(grep ok1 <<<"$output")" = "die ok1" ]
+        # and inspect's State.OOMKilled says so (it was always false)
+        [ "$(box inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom1 ok1)" = "true 137
+false 137" ]
 }

@@ -158,6 +158,20 @@ aux_start() { # python3 registry-tools.py ARGS... on a free port: AUX_PORT
         [ "$output" = hi ]
         run box run --rm --network none --quiet --pull always "$REG/app/busybox:1.0" echo again
         [ "$output" = again ]
+        # each implicit pull (run, create, build's FROM) is an image "pull" event, as Docker's
+        skopeo_push_busybox app/busybox:2.0
+        skopeo_push_busybox app/busybox:3.0
+        box create -q --network none "$REG/app/busybox:2.0" true >/dev/null
+        mkdir -p "$BOX_TEST_TMP/ctx"
+        printf 'FROM %s\nRUN true\n' "$REG/app/busybox:3.0" > "$BOX_TEST_TMP/ctx/Dockerfile"
+        box build -q -t built "$BOX_TEST_TMP/ctx" >/dev/null
+        run box events --since 1h --until 0s --filter event=pull --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
+        echo "$output"
+        [ "$output" = "image pull $REG/app/busybox:1.0
+image pull $REG/app/busybox:1.0
+image pull $REG/app/busybox:1.0
+image pull $REG/app/busybox:2.0
+image pull $REG/app/busybox:3.0" ]
         registry_stop
         run box run --rm --network none -q --pull always "$REG/app/busybox:1.0" true
         [ "$status" -eq 125 ]
