@@ -27,3 +27,62 @@ teardown() {
         run box exec -u 0 app sh -c 'echo $(ulimit -n) $(ulimit -Hn)'
         [ "$output" = "512 1024" ]
 }
+
+# PostgreSQL from Debian's packages, run as its image's USER the way its
+# users run it: initdb into a named volume on first start, psql through the
+# published port and through `box exec` (with the container's --ulimit, the
+# finding above), a graceful stop on the image's STOPSIGNAL SIGINT, and the
+# data there again after a start.  Needs Debian's mirror.
+@test "PostgreSQL as USER postgres: named volume, -p, exec psql with the container's ulimits, SIGINT stop, data kept" {
+        [ "${BOX_TEST_NETWORK:-0}" = 1 ] || skip "needs Debian's mirror: BOX_TEST_NETWORK=1"
+        [ -s "$BOX_FIXTURES/debian-bookworm.tar" ] || skip "no Debian base: make fixtures-debian"
+        command -v psql >/dev/null || skip "no psql on the host"
+        box load -i "$BOX_FIXTURES/debian-bookworm.tar" >/dev/null
+        local ctx="$BOX_TEST_TMP/pg"
+        mkdir -p "$ctx"
+        cat > "$ctx/entry.sh" <<'SH'
+#!/bin/sh
+set -e
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+        initdb -U postgres --auth=trust -D "$PGDATA" >/dev/null
+        echo "listen_addresses='*'" >> "$PGDATA/postgresql.conf"
+        echo "host all all 0.0.0.0/0 trust" >> "$PGDATA/pg_hba.conf"
+fi
+exec "$@"
+SH
+        chmod 0755 "$ctx/entry.sh"
+        cat > "$ctx/Dockerfile" <<'DF'
+FROM debian:bookworm
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15 \
+    && rm -rf /var/lib/apt/lists/*
+ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
+RUN mkdir -p /var/run/postgresql "$PGDATA" && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql
+COPY entry.sh /usr/local/bin/
+VOLUME /var/lib/postgresql/data
+USER postgres
+STOPSIGNAL SIGINT
+ENTRYPOINT ["entry.sh"]
+CMD ["postgres"]
+DF
+        run box build -t pg "$ctx"
+        [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
+        box run -d --name app --ulimit nofile=900:1000 -p 127.0.0.1::5432 -v pgdata:/var/lib/postgresql/data pg
+        local port
+        port=$(box port app 5432/tcp | sed 's/.*://')
+        pg() { psql -h 127.0.0.1 -p "$port" -U postgres -Atc "$1"; }
+        for _ in $(seq 100); do pg 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+        pg 'create table t (x int); insert into t values (42)'
+        run box exec app sh -c 'psql -Atc "select x from t"; ulimit -n; ulimit -Hn'
+        [ "$output" = $'42\n900\n1000' ]
+        run box stop app
+        [ "$status" -eq 0 ]
+        [ "$(box inspect --format '{{.State.ExitCode}}' app)" = 0 ]
+        box logs app 2>&1 | grep -q 'received fast shutdown request'
+        box start app
+        # a port box picked is picked again at start, as Docker's
+        port=$(box port app 5432/tcp | sed 's/.*://')
+        for _ in $(seq 100); do pg 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+        [ "$(pg 'select x from t')" = 42 ]
+        box rm -f app
+        box volume rm pgdata
+}
