@@ -17,15 +17,24 @@ teardown() {
 # read pid 1's limits with prlimit(2), which needs CAP_SYS_RESOURCE for
 # another user's process; without it (box in a container, or a host that
 # drops it) the exec'd process silently kept box's own limits, above the
-# container's hard limits.  Docker's exec takes the container's.
+# container's hard limits, and so did the health check's.  Docker's exec
+# takes the container's.
 @test "exec in a container whose pid 1 is not root gets the container's --ulimit, as pid 1 has" {
-        box run -d --name app --user 1000:1000 --ulimit nofile=512:1024 --ulimit nproc=300:400 busybox sleep 1000
+        box run -d --name app --user 1000:1000 --ulimit nofile=512:1024 --ulimit nproc=300:400 \
+                --health-cmd 'test "$(ulimit -n) $(ulimit -Hn)" = "512 1024"' --health-interval 1s --health-retries 1 \
+                busybox sleep 1000
         # soft and hard of processes and open files, pid 1's then exec's own
         run box exec app sh -c 'grep -hE "^Max (open files|processes) " /proc/1/limits /proc/self/limits | awk "{print \$(NF-2), \$(NF-1)}"'
         [ "$output" = $'300 400\n512 1024\n300 400\n512 1024' ]
         # root, a shell for the administrator, gets them too
         run box exec -u 0 app sh -c 'echo $(ulimit -n) $(ulimit -Hn)'
         [ "$output" = "512 1024" ]
+        # and so does its health check, run the same way
+        for _ in $(seq 50); do
+                [ "$(box inspect --format '{{.State.Health.Status}}' app)" = starting ] || break
+                sleep 0.1
+        done
+        [ "$(box inspect --format '{{.State.Health.Status}}' app)" = healthy ]
 }
 
 # PostgreSQL from Debian's packages, run as its image's USER the way its
