@@ -47,7 +47,7 @@ static struct jv *state_json(struct cli_ctx *ctx, const char *id, const struct r
         jv_set(st, "Running", jv_bool(i->status == RUN_STATUS_RUNNING));
         jv_set(st, "Paused", jv_bool(paused));
         jv_set(st, "Restarting", jv_bool(i->status == RUN_STATUS_RESTARTING));
-        jv_set(st, "OOMKilled", jv_bool(false));
+        jv_set(st, "OOMKilled", jv_bool(i->oom_killed));
         jv_set(st, "Dead", jv_bool(false));
         jv_set(st, "Pid", jv_int(i->status == RUN_STATUS_RUNNING ? i->pid : 0));
         jv_set(st, "ExitCode", jv_int(i->exit_code));

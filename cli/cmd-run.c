@@ -552,6 +552,7 @@ struct run_job {
         struct store_image_handle h;
         bool have_image;
         bool cgroups_gone; /* the sandbox removed its cgroups when it ended */
+        bool oom_killed;   /* the OOM killer killed a process of it (run_spec) */
         struct run_cgroup_destroy *cgroups_later; /* or is removing them still (run_spec) */
         bool root_gone;                           /* and the overlay it ran on (run_spec) */
         const struct oci_container_config *img;   /* NULL with --rootfs */
@@ -941,7 +942,8 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
         struct run_state_update u = {.status = err ? "created" : "exited",
                                      .exit_code = status,
                                      .finished_at = finished_at,
-                                     .error = err ? err->msg : NULL};
+                                     .error = err ? err->msg : NULL,
+                                     .oom_killed = j->oom_killed};
         if (j->o.rm)
                 (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_later,
                                              (j->cgroups_later || j->cgroups_gone) && j->root_gone,
@@ -1174,6 +1176,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_go = on_go;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
+        spec.oom_killed = &j.oom_killed;
         /* --rm: its cgroups go while its record does (finish_container) */
         if (j.o.rm)
                 spec.cgroups_later = &j.cgroups_later;

@@ -358,6 +358,18 @@ static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, con
         return delay;
 }
 
+/* Whether the OOM killer killed a process of container ID, asked of its
+ * cgroup before it goes. */
+static bool container_oom_killed(const char *parent, const char *id)
+{
+        struct run_cgroup *cg = NULL;
+        if (run_cgroup_open(parent, id, &cg, NULL) < 0)
+                return false;
+        bool killed = run_cgroup_oom_killed(cg);
+        run_cgroup_free(cg);
+        return killed;
+}
+
 /* Holding S's lock after its container ended: releases what it held,
  * then restarts it (MAY_RESTART, by its policy: does not return when it
  * runs again), removes it (--rm) or records its exit. */
@@ -367,9 +379,11 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
 {
         _cleanup_jv_ struct jv *cfg = cli_container_config(ctx, s->id);
         struct run_spec_file f;
+        bool oom_killed = false;
         /* its addresses, rules and the other members' /etc/hosts lines */
         (void)run_net_cleanup(cli_container_root(ctx), ctx->runroot, s->id, NULL);
         if (cli_container_spec(ctx, s->id, &f, NULL) == 0) {
+                oom_killed = container_oom_killed(f.spec.cgroup_parent, s->id);
                 run_container_release(&f.spec);
                 run_spec_file_release(&f);
         } else {
@@ -383,8 +397,10 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         cli_event(ctx, "container", "die", s->id, die);
         int64_t delay = may_restart ? restart_delay(ctx, s, cfg, exit_code) : -1;
         if (delay >= 0) {
-                struct run_state_update u = {
-                        .status = "restarting", .exit_code = exit_code, .finished_at = finished_at};
+                struct run_state_update u = {.status = "restarting",
+                                             .exit_code = exit_code,
+                                             .finished_at = finished_at,
+                                             .oom_killed = oom_killed};
                 (void)run_state_change(s, &u, NULL);
                 sleep_ms(delay);
                 if (!run_state_marked(ctx->runroot, s->id, RUN_MARK_STOPPING))
@@ -403,7 +419,8 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         struct run_state_update u = {.status = "exited",
                                      .exit_code = exit_code,
                                      .finished_at = finished_at,
-                                     .error = error};
+                                     .error = error,
+                                     .oom_killed = oom_killed};
         return run_state_change(s, &u, err);
 }
 

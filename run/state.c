@@ -412,6 +412,7 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
                 }
                 jv_set_str(o, "started_at", now);
                 jv_set_str(o, "error", "");
+                jv_del(o, "oom_killed");
                 /* an ephemeral container has no "created" record */
                 if (!jv_get_str(o, "created_at")) {
                         jv_set_str(o, "created_at", now);
@@ -420,6 +421,8 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
         } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
                 jv_set(o, "exit_code", jv_int(u->exit_code));
                 jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);
+                if (u->oom_killed)
+                        jv_set(o, "oom_killed", jv_bool(true));
         } else if (!jv_get_str(o, "created_at")) {
                 jv_set_str(o, "created_at", now);
                 jv_set(o, "restart_count", jv_int(0));
@@ -700,6 +703,7 @@ int run_state_info_read(const char *root, const char *runroot, const char *id,
         ret->error = dup_or_empty(o ? jv_get_str(o, "error") : NULL);
         ret->exit_code = o ? (int)jv_int_value(jv_get(o, "exit_code")) : 0;
         ret->restart_count = o ? jv_int_value(jv_get(o, "restart_count")) : 0;
+        ret->oom_killed = o && jv_bool_value(jv_get(o, "oom_killed"));
         ret->monitored = monitor_pid(runroot, id) >= 0;
         if (!st || streq(st, "created"))
                 return 0;

@@ -37,6 +37,28 @@ teardown() {
         [ "$(box inspect --format '{{.State.Health.Status}}' app)" = healthy ]
 }
 
+# An app over its memory limit (node growing its heap in `-m 64m`) is
+# killed by the kernel's OOM killer: exit 137 and, as Docker says, inspect's
+# State.OOMKilled true, which is how its users tell that from a kill -9.
+# box said false always.  The first run of each container here grows a
+# shell string until the OOM killer ends it; a start after that exits 0
+# and is no longer OOMKilled.
+@test "a container the OOM killer ends says State.OOMKilled true (foreground and -d), a later clean run false" {
+        local grow='[ -e /grown ] && exit 0; touch /grown; x=a; while :; do x="$x$x"; done'
+        run box run --name app -m 32m --memory-swap 32m busybox sh -c "$grow"
+        [ "$status" -eq 137 ]
+        [ "$(box inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' app)" = "true 137" ]
+        box start -a app
+        [ "$(box inspect --format '{{.State.OOMKilled}} {{.State.ExitCode}}' app)" = "false 0" ]
+        box rm app
+        box run -d --name app -m 32m --memory-swap 32m busybox sh -c "$grow"
+        [ "$(box wait app)" = 137 ]
+        [ "$(box inspect --format '{{.State.OOMKilled}}' app)" = true ]
+        box rm app
+        box run --name app busybox true
+        [ "$(box inspect --format '{{.State.OOMKilled}}' app)" = false ]
+}
+
 # PostgreSQL from Debian's packages, run as its image's USER the way its
 # users run it: initdb into a named volume on first start, psql through the
 # published port and through `box exec` (with the container's --ulimit, the
