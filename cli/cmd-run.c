@@ -612,6 +612,7 @@ struct run_job {
         struct store_image_handle h;
         bool have_image;
         bool cgroups_gone; /* the sandbox removed its cgroups when it ended */
+        bool oom_killed;   /* the OOM killer killed a process of it (run_spec) */
         struct run_cgroup_destroy *cgroups_later; /* or is removing them still (run_spec) */
         bool root_gone;                           /* and the overlay it ran on (run_spec) */
         const struct oci_container_config *img;   /* NULL with --rootfs */
@@ -976,7 +977,7 @@ static int write_records(struct cli_ctx *ctx, struct run_job *j, const struct ru
 }
 
 /* A transient (--rm, in the foreground) container's events, Docker's
- * create, start, die and destroy, in one write once it has ended: none
+ * create, start, (oom,) die and destroy, in one write once it has ended: none
  * on its start's path.  STARTED_NS 0: it never started. */
 static void transient_events(struct cli_ctx *ctx, struct run_job *j, int status)
 {
@@ -988,22 +989,24 @@ static void transient_events(struct cli_ctx *ctx, struct run_job *j, int status)
         _cleanup_strv_free_ char **die =
                 cli_event_container_attrs(cfg, (char *[]){"exitCode", code, NULL});
         const char *id = j->state->id;
-        struct run_event evs[] = {
-                {"container", "create", id, attrs, j->created_ns},
-                {"container", "start", id, attrs, started_ns},
-                {"container", "die", id, die, 0},
-                {"container", "destroy", id, attrs, 0},
-        };
-        struct box_err err = {0};
+        struct run_event evs[5] = {{"container", "create", id, attrs, j->created_ns}};
+        size_t n = 1;
         /* never started: created and removed */
-        if (!started_ns)
-                evs[1] = evs[3];
+        if (started_ns) {
+                evs[n++] = (struct run_event){"container", "start", id, attrs, started_ns};
+                /* Docker's oom before the die (the sandbox read its count) */
+                if (j->oom_killed)
+                        evs[n++] = (struct run_event){"container", "oom", id, attrs, 0};
+                evs[n++] = (struct run_event){"container", "die", id, die, 0};
+        }
+        evs[n++] = (struct run_event){"container", "destroy", id, attrs, 0};
+        struct box_err err = {0};
         /* its start's network connects and volume mounts, between */
         _cleanup_free_ char *pre =
                 started_ns ? cli_event_start_prelude(cli_container_root(ctx), id, cfg, started_ns)
                            : NULL;
         _cleanup_free_ char *created = run_events_format(evs, 1);
-        _cleanup_free_ char *rest = run_events_format(evs + 1, started_ns ? 3 : 1);
+        _cleanup_free_ char *rest = run_events_format(evs + 1, n - 1);
         _cleanup_free_ char *all = xasprintf("%s%s%s", created, strempty(pre), rest);
         if (run_events_write(ctx->runroot, all, &err) < 0)
                 log_warn("%s, ignoring", err.msg);
@@ -1020,7 +1023,8 @@ static void finish_container(struct cli_ctx *ctx, struct run_job *j, int status,
         struct run_state_update u = {.status = err ? "created" : "exited",
                                      .exit_code = status,
                                      .finished_at = finished_at,
-                                     .error = err ? err->msg : NULL};
+                                     .error = err ? err->msg : NULL,
+                                     .oom_killed = j->oom_killed};
         if (j->o.rm)
                 (void)run_state_remove_ended(j->state, ctx->runroot, j->cgroups_later,
                                              (j->cgroups_later || j->cgroups_gone) && j->root_gone,
@@ -1267,6 +1271,7 @@ static int run_main(struct cli_ctx *ctx, int argc, char **argv, bool create)
         spec.on_go = on_go;
         spec.userdata = &sc;
         spec.cgroups_gone = &j.cgroups_gone;
+        spec.oom_killed = &j.oom_killed;
         /* --rm: its cgroups go while its record does (finish_container) */
         if (j.o.rm)
                 spec.cgroups_later = &j.cgroups_later;

@@ -362,6 +362,18 @@ static int64_t restart_delay(struct cli_ctx *ctx, const struct run_state *s, con
         return delay;
 }
 
+/* Whether the OOM killer killed a process of container ID, asked of its
+ * cgroup before it goes. */
+static bool container_oom_killed(const char *parent, const char *id)
+{
+        struct run_cgroup *cg = NULL;
+        if (run_cgroup_open(parent, id, &cg, NULL) < 0)
+                return false;
+        bool killed = run_cgroup_oom_killed(cg);
+        run_cgroup_free(cg);
+        return killed;
+}
+
 /* Holding S's lock after its container ended: releases what it held,
  * then restarts it (MAY_RESTART, by its policy: does not return when it
  * runs again), removes it (--rm) or records its exit. */
@@ -373,7 +385,7 @@ static int container_finish(struct cli_ctx *ctx, struct run_state *s, int exit_c
         struct run_spec_file f;
         /* Docker's "oom" before the die, read before its cgroup goes */
         const char *parent = jv_get_str(jv_get(cfg, "HostConfig"), "CgroupParent");
-        bool oom = run_cgroup_oom_kills(parent, s->id) > 0;
+        bool oom = container_oom_killed(parent, s->id);
         if (oom)
                 cli_event_container(ctx, s->id, "oom", NULL);
         /* its addresses, rules and the other members' /etc/hosts lines */

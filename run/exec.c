@@ -145,16 +145,51 @@ static int confinement(const char *root, const struct exec_config *c, bool privi
         return 0;
 }
 
-/* The resource limits of the container's pid 1, which its processes share. */
-static void container_rlimits(pid_t pid, struct run_rlimit ret[RLIM_NLIMITS], size_t *ret_n)
+/* One value of /proc/PID/limits: a number or "unlimited". */
+static bool rlimit_value_parse(const char *s, rlim_t *ret)
 {
+        if (strncmp(s, "unlimited", 9) == 0) {
+                *ret = RLIM_INFINITY;
+                return true;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s)
+                return false;
+        *ret = (rlim_t)v;
+        return true;
+}
+
+/* The resource limits of the container's pid 1, which its processes share.
+ * Read from /proc/PID/limits, which anyone may read: prlimit(2) on another
+ * user's process (pid 1 of a USER postgres image) needs CAP_SYS_RESOURCE,
+ * and without it the exec'd process kept box's own, higher, limits.  The
+ * kernel lists them in resource order, one a line after a header, the
+ * values from column 26 (soft, hard, each 21 wide). */
+static int container_rlimits(pid_t pid, struct run_rlimit ret[RLIM_NLIMITS], size_t *ret_n,
+                             struct box_err *err)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/limits", (int)pid), *text = NULL;
+        int r = fs_read_file_at(AT_FDCWD, path, 0, &text, NULL, err);
+        if (r < 0)
+                return box_err_prefix(err, "the container's resource limits");
         size_t n = 0;
-        for (int i = 0; i < RLIM_NLIMITS; i++) {
+        char *line = strchr(text, '\n');
+        for (int i = 0; i < RLIM_NLIMITS && line && *++line; i++) {
+                char *eol = strchrnul(line, '\n');
+                bool last = !*eol;
+                *eol = '\0';
                 struct rlimit l;
-                if (prlimit(pid, (enum __rlimit_resource)i, NULL, &l) == 0)
-                        ret[n++] = (struct run_rlimit){.resource = i, .lim = l};
+                if (eol - line < 47 || !rlimit_value_parse(line + 26, &l.rlim_cur) ||
+                    !rlimit_value_parse(line + 47, &l.rlim_max))
+                        return box_err_set(err, EINVAL, "cannot parse line %d of '%s'", i + 2,
+                                           path);
+                ret[n++] = (struct run_rlimit){.resource = i, .lim = l};
+                line = last ? NULL : eol;
         }
         *ret_n = n;
+        return 0;
 }
 
 /* What travels from box to the joiner and the process. */
@@ -425,7 +460,9 @@ int run_exec(const char *root, const char *runroot, const char *id, const struct
                 .rlimits = rlimits,
                 .tty = x->tty,
         };
-        container_rlimits(pid, rlimits, &c.proc.n_rlimits);
+        r = container_rlimits(pid, rlimits, &c.proc.n_rlimits, err);
+        if (r < 0)
+                goto out;
 
         if (!x->stdio && !x->detach) {
                 r = run_relay_open(x->interactive, x->tty, false, &relay, err);

@@ -90,7 +90,3 @@ int run_stats_host_cpu(uint64_t *ret_ns, int *ret_online);
 /* The pids of container ID's cgroup (a v1 hierarchy's cgroup.procs, else
  * v2's): the caller's to free; -ENOENT when it has none. */
 int run_cgroup_pids(const char *parent, const char *id, pid_t **ret, size_t *ret_n);
-/* How many processes the kernel's OOM killer took in container ID's memory
- * cgroup (v1's memory.oom_control, v2's memory.events); -ENOENT when it
- * has none (any more). */
-int run_cgroup_oom_kills(const char *parent, const char *id);

@@ -225,6 +225,10 @@ struct run_spec {
          * cgroups are gone, so nothing of it runs and its overlay, which
          * only its own mount namespace held, is unmounted. */
         bool *cgroups_gone;
+        /* Set (when not NULL) once the container has ended: whether the
+         * kernel's OOM killer killed a process of it (read before its
+         * cgroups go). */
+        bool *oom_killed;
         /* With this set, once the container has ended successfully, its
          * cgroups are removed by run_cgroup_destroy_start(), whose handle
          * is stored here, and cgroups_gone is left as it was: the caller's
@@ -405,6 +409,9 @@ int run_cgroup_open(const char *parent, const char *id, struct run_cgroup **ret,
                     struct box_err *err);
 /* Frees CG and leaves its directories. */
 void run_cgroup_free(struct run_cgroup *cg);
+/* Whether the kernel's OOM killer killed a process of CG (its memory
+ * cgroup counts them): Docker's State.OOMKilled. */
+bool run_cgroup_oom_killed(const struct run_cgroup *cg);
 /* Removes a cgroup left over by a container that ended without box. */
 void run_cgroup_remove_stale(const char *parent, const char *id);
 /* Is PARENT a cgroup parent box may make cgroups under (--cgroup-parent of

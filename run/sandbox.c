@@ -1102,6 +1102,8 @@ static int root_overlay(const struct run_spec *spec)
  * removes its record. */
 static void cgroups_end(const struct run_spec *spec, struct run_cgroup *cg, int r)
 {
+        if (spec->oom_killed)
+                *spec->oom_killed = run_cgroup_oom_killed(cg);
         if (spec->cgroups_later && r >= 0) {
                 *spec->cgroups_later = run_cgroup_destroy_start(cg);
                 return;

@@ -427,8 +427,9 @@ int run_state_change(const struct run_state *s, const struct run_state_update *u
                 }
         } else if (streq(u->status, "exited") || streq(u->status, "restarting")) {
                 jv_set(o, "exit_code", jv_int(u->exit_code));
-                jv_set(o, "oom_killed", jv_bool(u->oom_killed));
                 jv_set_str(o, "finished_at", u->finished_at ? u->finished_at : now);
+                if (u->oom_killed)
+                        jv_set(o, "oom_killed", jv_bool(true));
         } else if (!jv_get_str(o, "created_at")) {
                 jv_set_str(o, "created_at", now);
                 jv_set(o, "restart_count", jv_int(0));

@@ -7,7 +7,8 @@
  *   name          its name
  *   image         the image's manifest digest (pins it against gc)
  *   state         {"status": "created|running|exited", "exit_code",
- *                  "created_at", "started_at", "finished_at"}: no pid, since
+ *                  "created_at", "started_at", "finished_at", "oom_killed"
+ *                  when the OOM killer ended a process of the last run}: no pid, since
  *                  a pid read back after a reboot names someone else
  *   hostname, hosts, resolv.conf   bind-mounted into the container
  *   upper/, work/ the overlayfs writable layer
@@ -187,7 +188,7 @@ struct run_state_update {
         int exit_code;
         const char *finished_at; /* RFC 3339; NULL: now */
         const char *error;       /* State.Error; NULL: unchanged */
-        bool oom_killed;         /* exited: the OOM killer took one of its processes */
+        bool oom_killed;         /* exited, restarting: State.OOMKilled */
 };
 int run_state_change(const struct run_state *s, const struct run_state_update *u,
                      struct box_err *err);
@@ -215,8 +216,8 @@ struct run_state_info {
         bool exiting;
         pid_t pid; /* RUNNING: the container's pid 1 on the host (checked) */
         int exit_code;
-        bool oom_killed; /* Docker's State.OOMKilled: at its last exit */
         int64_t restart_count;
+        bool oom_killed; /* the OOM killer killed a process of its last run */
         char *created_at, *started_at, *finished_at, *error; /* RFC 3339, "" when unset */
 };
 int run_state_info_read(const char *root, const char *runroot, const char *id,

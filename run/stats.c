@@ -3,7 +3,6 @@
  * v1, v2 and hybrid hosts all work) and its network namespace's. */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -216,16 +215,4 @@ int run_cgroup_pids(const char *parent, const char *id, pid_t **ret, size_t *ret
         *ret = v;
         *ret_n = n;
         return 0;
-}
-
-int run_cgroup_oom_kills(const char *parent, const char *id)
-{
-        _cleanup_free_ char *v2 = run_cgroup_dir(parent, id, NULL);
-        _cleanup_free_ char *mem = run_cgroup_dir(parent, id, "memory");
-        uint64_t n = 0;
-        /* v1's count (kernel 4.13 on), else v2's */
-        if (stat_key(mem, "memory.oom_control", "oom_kill", &n) ||
-            stat_key(v2, "memory.events", "oom_kill", &n))
-                return n > INT_MAX ? INT_MAX : (int)n;
-        return -ENOENT;
 }

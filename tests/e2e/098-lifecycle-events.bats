@@ -379,4 +379,10 @@ die oom1" ]
         # and inspect's State.OOMKilled says so (it was always false)
         [ "$(box inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom1 ok1)" = "true 137
 false 137" ]
+        # a --rm run in the foreground too, in its one write after the end
+        run box run --rm --name oom2 --network none -m 16m --memory-swap 16m busybox tail /dev/zero
+        [ "$status" -eq 137 ]
+        run actions --filter container=oom2
+        echo "$output"
+        [ "$(tr '\n' ' ' <<<"$output")" = "create oom2 start oom2 oom oom2 die oom2 destroy oom2 " ]
 }
