@@ -492,8 +492,14 @@ static int cp(struct cli_ctx *ctx, struct cp_arg *s, struct cp_arg *d, bool foll
         memcpy(ret_id, c.id, sizeof(c.id));
         int root = c.root;
         bool userns = c.sf.spec.n_uid_map > 0;
-        struct store_extract_opts xo = {
-                .no_dir_swap = true, .set_owner = !archive, .no_devices = !d->ctr};
+        /* to the host without -a, as cp(1) without -p: no set-id bit (a
+         * root-owned set-uid file of the image stayed one when root copied
+         * it) and no file capability (an xattr cp(1) copies only when told),
+         * either of which would raise any host user who runs the copy */
+        struct store_extract_opts xo = {.no_dir_swap = true,
+                                        .set_owner = !archive,
+                                        .no_devices = !d->ctr,
+                                        .host_safe = !d->ctr && !archive};
         xo.uid = d->ctr ? c.uid : getuid();
         xo.gid = d->ctr ? c.gid : getgid();
         if (d->ctr && userns) {

@@ -205,6 +205,20 @@ PY
         # a set-uid file of uid 1000 never becomes the caller's set-uid file
         [ "$(stat -c %a "$h/plain")" = 755 ]
         [ "$(stat -c %u:%g:%a "$h/kept")" = 1000:1001:4755 ]
+        # nor does the image's own set-uid root file without -a (cp(1)
+        # without -p keeps no set-id bit), nor a file capability
+        box exec c1 sh -c 'echo r > /r; chmod 4755 /r'
+        box exec c1 sh -c 'echo c > /capf; chmod 755 /capf'
+        local pid
+        pid=$(box inspect -f '{{.State.Pid}}' c1)
+        if command -v setcap >/dev/null && setcap cap_setuid+ep "/proc/$pid/root/capf"; then
+                box cp c1:/capf "$h/capplain"
+                [ -z "$(getcap "$h/capplain")" ]
+        fi
+        box cp c1:/r "$h/rplain"
+        [ "$(stat -c %u:%a "$h/rplain")" = "$(id -u):755" ]
+        box cp -a c1:/r "$h/rkept"
+        [ "$(stat -c %u:%a "$h/rkept")" = 0:4755 ]
         echo in >"$h/in"
         chown 1234:1235 "$h/in"
         box cp "$h/in" c1:/in-plain
