@@ -91,26 +91,26 @@ static const struct cli_options events_options =
 
 /* ---- matching, as Docker's events filter ---- */
 
-/* Docker's FuzzyMatch: no such filter, or one of its values S equals or
- * begins */
-static bool fuzzy(char *const *want, const char *s)
+/* No such filter, or one of its values S equals (or, PREFIX: begins, as
+ * Docker's FuzzyMatch) */
+static bool any_match(char *const *want, const char *s, bool prefix)
 {
         if (!want)
                 return true;
         STRV_FOREACH (w, want)
-                if (s && startswith(s, *w))
+                if (s && (prefix ? startswith(s, *w) : streq(s, *w)))
                         return true;
         return false;
 }
 
+static bool fuzzy(char *const *want, const char *s)
+{
+        return any_match(want, s, true);
+}
+
 static bool exact(char *const *want, const char *s)
 {
-        if (!want)
-                return true;
-        STRV_FOREACH (w, want)
-                if (s && streq(s, *w))
-                        return true;
-        return false;
+        return any_match(want, s, false);
 }
 
 static char *strip_tag(const char *s)
@@ -308,20 +308,17 @@ static int follow(const struct events_flags *f, const char *dir, const char *pat
                 if (stat(dir, &now) < 0 || now.st_ino != dst.st_ino || now.st_dev != dst.st_dev)
                         return box_err_set(err, ENOENT,
                                            "the event log's directory '%s' was removed", dir);
-                if (rotated(path, rd->fd)) {
-                        int fd = open(path, O_RDONLY | O_CLOEXEC);
+                _cleanup_close_ int fd =
+                        rotated(path, rd->fd) ? open(path, O_RDONLY | O_CLOEXEC) : -EBADF;
+                if (fd >= 0) {
                         /* what a writer put in the old one meanwhile */
-                        r = fd >= 0 ? drain(f, rd, err) : 0;
-                        if (r < 0) {
-                                close(fd);
+                        r = drain(f, rd, err);
+                        if (r < 0)
                                 return r;
-                        }
-                        if (fd >= 0) {
-                                close(rd->fd);
-                                rd->fd = fd;
-                                rd->n = 0;
-                                continue;
-                        }
+                        close(rd->fd);
+                        rd->fd = TAKE_FD(fd);
+                        rd->n = 0;
+                        continue;
                 }
                 /* no log at its path (removed with the runroot, whose
                  * directory our open log keeps from going away in

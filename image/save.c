@@ -233,9 +233,8 @@ static const char *oci_layer_type(const char *mt)
         static const char *const map[][2] = {
                 {DOCKER_MEDIA_LAYER, OCI_MEDIA_LAYER},
                 {DOCKER_MEDIA_LAYER_GZIP, OCI_MEDIA_LAYER_GZIP},
-                {"application/vnd.docker.image.rootfs.diff.tar.zstd", OCI_MEDIA_LAYER_ZSTD},
-                {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-                 "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
+                {DOCKER_MEDIA_LAYER_ZSTD, OCI_MEDIA_LAYER_ZSTD},
+                {DOCKER_MEDIA_LAYER_FOREIGN, OCI_MEDIA_LAYER_NONDIST "+gzip"},
         };
         for (size_t i = 0; mt && i < ARRAY_SIZE(map); i++)
                 if (streq(mt, map[i][0]))

@@ -516,13 +516,14 @@ int fs_dir_names(DIR *d, char ***ret)
         return 0;
 }
 
-void fs_dir_spread(int dirfd)
+void fs_dir_spread_at(int dirfd, const char *name)
 {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int flags;
-        if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+        if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
                 return;
         flags |= FS_TOPDIR_FL;
-        (void)ioctl(dirfd, FS_IOC_SETFLAGS, &flags);
+        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
 
 int fs_close_all_except(const int *keep, size_t n_keep)

@@ -12,11 +12,12 @@
 int fs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct box_err *err);
 int fs_mkdir_p(const char *path, mode_t mode, struct box_err *err);
 
-/* Marks directory DIRFD as the top of unrelated trees (chattr +T), so that
- * ext2/3/4 place each new subdirectory in a block group of its own choosing
- * (Orlov's spreading, as for directories made in /) rather than beside
- * DIRFD.  Best effort: other file systems have no such flag. */
-void fs_dir_spread(int dirfd);
+/* Marks directory NAME under DIRFD ("." for DIRFD itself) as the top of
+ * unrelated trees (chattr +T), so that ext2/3/4 place each new
+ * subdirectory in a block group of its own choosing (Orlov's spreading, as
+ * for directories made in /) rather than beside it.  Best effort: other
+ * file systems have no such flag. */
+void fs_dir_spread_at(int dirfd, const char *name);
 
 /* rm -rf NAME under DIRFD.  Never descends into a different mount: a
  * mount point below NAME makes it fail with EBUSY rather than wipe another

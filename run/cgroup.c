@@ -897,19 +897,13 @@ bool run_cgroup_oom_killed(const struct run_cgroup *cg)
 {
         for (size_t i = 0; cg && i < cg->n; i++) {
                 const struct cg_dir *d = &cg->dirs[i];
-                if (!d->v2 && !has_controller(d->opts, "memory"))
-                        continue;
-                const char *name = d->v2 ? "memory.events" : "memory.oom_control";
-                _cleanup_free_ char *text = NULL, *p = xasprintf("%s/%s", d->path, name);
-                if (fs_read_file_at(AT_FDCWD, p, 0, &text, NULL, NULL) < 0)
-                        continue;
-                /* a line "oom_kill N" (v1's since Linux 4.13) */
-                for (const char *l = text; l; l = strchr(l, '\n')) {
-                        if (*l == '\n')
-                                l++;
-                        if (strncmp(l, "oom_kill ", 9) == 0 && strtoll(l + 9, NULL, 10) > 0)
-                                return true;
-                }
+                uint64_t n = 0;
+                /* v1's count (since Linux 4.13), v2's */
+                if ((d->v2 || has_controller(d->opts, "memory")) &&
+                    run_cgroup_stat_key(d->path, d->v2 ? "memory.events" : "memory.oom_control",
+                                        "oom_kill", &n) &&
+                    n > 0)
+                        return true;
         }
         return false;
 }

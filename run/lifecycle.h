@@ -87,6 +87,9 @@ int run_stats_read(const char *parent, const char *id, struct run_stats *ret);
 int run_stats_net(pid_t pid, uint64_t *ret_rx, uint64_t *ret_tx);
 /* The host's CPU time (/proc/stat, in ns) and its online CPUs. */
 int run_stats_host_cpu(uint64_t *ret_ns, int *ret_online);
+/* KEY's value in DIR/FILE, a "key value" per line file (memory.stat,
+ * cpu.stat, memory.events): false when the file or the key is missing. */
+bool run_cgroup_stat_key(const char *dir, const char *file, const char *key, uint64_t *ret);
 /* The pids of container ID's cgroup (a v1 hierarchy's cgroup.procs, else
  * v2's): the caller's to free; -ENOENT when it has none. */
 int run_cgroup_pids(const char *parent, const char *id, pid_t **ret, size_t *ret_n);

@@ -228,15 +228,12 @@ static int make_dirs(struct run_state *s, const char *root, bool transient, stru
                 s->dir = xasprintf("%s/record", s->run_dir);
                 s->rw_dir = rw_dir_of(root, s->id);
                 _cleanup_free_ char *rws = xasprintf("%s/containers/" RUN_RW_DIR, root);
-                if (mkdir(rws, 0700) == 0) {
-                        /* each pooled layer in a block group of its own
-                         * (store_open says why) */
-                        _cleanup_close_ int d = open(rws, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (d >= 0)
-                                fs_dir_spread(d);
-                } else if (errno != EEXIST) {
+                /* each pooled layer in a block group of its own
+                 * (store_open says why) */
+                if (mkdir(rws, 0700) == 0)
+                        fs_dir_spread_at(AT_FDCWD, rws);
+                else if (errno != EEXIST)
                         return box_err_errno(err, errno, "create '%s'", rws);
-                }
         } else {
                 s->dir = xasprintf("%s/containers/%s", root, s->id);
                 s->rw_dir = xstrdup(s->dir);

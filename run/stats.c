@@ -31,8 +31,7 @@ static bool read_u64(const char *dir, const char *file, uint64_t *ret)
         return true;
 }
 
-/* KEY's value in a "key value" per line file (memory.stat, cpu.stat). */
-static bool stat_key(const char *dir, const char *file, const char *key, uint64_t *ret)
+bool run_cgroup_stat_key(const char *dir, const char *file, const char *key, uint64_t *ret)
 {
         _cleanup_free_ char *s = NULL;
         if (!dir || !read_text(dir, file, &s))
@@ -50,7 +49,7 @@ static bool stat_key(const char *dir, const char *file, const char *key, uint64_
 static uint64_t host_memory(void)
 {
         uint64_t kb = 0;
-        return stat_key("/proc", "meminfo", "MemTotal:", &kb) ? kb * 1024 : 0;
+        return run_cgroup_stat_key("/proc", "meminfo", "MemTotal:", &kb) ? kb * 1024 : 0;
 }
 
 /* v1 blkio: "MAJ:MIN Read N" lines; the throttle files count every
@@ -104,11 +103,11 @@ static void memory_stats(const char *v1, const char *v2, struct run_stats *s)
         uint64_t usage = 0, inactive = 0, limit = 0;
         if (v1) {
                 (void)read_u64(v1, "memory.usage_in_bytes", &usage);
-                (void)stat_key(v1, "memory.stat", "total_inactive_file", &inactive);
+                (void)run_cgroup_stat_key(v1, "memory.stat", "total_inactive_file", &inactive);
                 (void)read_u64(v1, "memory.limit_in_bytes", &limit);
         } else if (v2) {
                 (void)read_u64(v2, "memory.current", &usage);
-                (void)stat_key(v2, "memory.stat", "inactive_file", &inactive);
+                (void)run_cgroup_stat_key(v2, "memory.stat", "inactive_file", &inactive);
                 (void)read_u64(v2, "memory.max", &limit);
         }
         /* Docker's: the page cache it may drop does not count */
@@ -129,7 +128,7 @@ int run_stats_read(const char *parent, const char *id, struct run_stats *ret)
                 return -ENOENT;
         uint64_t usec = 0;
         if (!read_u64(cpu, "cpuacct.usage", &s.cpu_ns) &&
-            stat_key(v2, "cpu.stat", "usage_usec", &usec))
+            run_cgroup_stat_key(v2, "cpu.stat", "usage_usec", &usec))
                 s.cpu_ns = usec * 1000;
         memory_stats(mem, mem ? NULL : v2, &s);
         if (blk)

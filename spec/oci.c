@@ -239,13 +239,13 @@ int oci_manifest_check_image(const struct oci_manifest *m, struct box_err *err)
                 OCI_MEDIA_LAYER,
                 OCI_MEDIA_LAYER_GZIP,
                 OCI_MEDIA_LAYER_ZSTD,
-                "application/vnd.oci.image.layer.nondistributable.v1.tar",
-                "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-                "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+                OCI_MEDIA_LAYER_NONDIST,
+                OCI_MEDIA_LAYER_NONDIST "+gzip",
+                OCI_MEDIA_LAYER_NONDIST "+zstd",
                 DOCKER_MEDIA_LAYER,
                 DOCKER_MEDIA_LAYER_GZIP,
-                "application/vnd.docker.image.rootfs.diff.tar.zstd",
-                "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                DOCKER_MEDIA_LAYER_ZSTD,
+                DOCKER_MEDIA_LAYER_FOREIGN,
                 NULL,
         };
         if (m->media_type && !in_list(m->media_type, manifests))

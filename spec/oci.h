@@ -27,6 +27,9 @@
 #define DOCKER_MEDIA_CONFIG        "application/vnd.docker.container.image.v1+json"
 #define DOCKER_MEDIA_LAYER         "application/vnd.docker.image.rootfs.diff.tar"
 #define DOCKER_MEDIA_LAYER_GZIP    "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define DOCKER_MEDIA_LAYER_ZSTD    "application/vnd.docker.image.rootfs.diff.tar.zstd"
+#define DOCKER_MEDIA_LAYER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+#define OCI_MEDIA_LAYER_NONDIST    "application/vnd.oci.image.layer.nondistributable.v1.tar"
 #define OCI_ANNOTATION_REF_NAME    "org.opencontainers.image.ref.name"
 
 struct oci_descriptor {

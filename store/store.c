@@ -35,17 +35,13 @@ int store_open(const char *root, struct store **ret, struct box_err *err)
          * group a test suite had just churned, 20 us in a quiet one. */
         bool fresh = faccessat(fd, "oci-layout", F_OK, 0) < 0;
         if (fresh)
-                fs_dir_spread(fd);
+                fs_dir_spread_at(fd, ".");
         for (size_t i = 0; i < ARRAY_SIZE(layout_dirs); i++) {
                 if (mkdirat(fd, layout_dirs[i], 0700) < 0 && errno != EEXIST)
                         return box_err_errno(err, errno, "open store '%s': create '%s'", root,
                                              layout_dirs[i]);
-                if (fresh && layout_spread[i]) {
-                        _cleanup_close_ int d =
-                                openat(fd, layout_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (d >= 0)
-                                fs_dir_spread(d);
-                }
+                if (fresh && layout_spread[i])
+                        fs_dir_spread_at(fd, layout_dirs[i]);
         }
         static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
         if (fresh) {
